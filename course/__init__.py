@@ -1,0 +1,7 @@
+"""The companion package of the course: reference implementations, data, training and self-checks.
+
+Notebooks import from here so that a fix lands once. Modules, in the order the lessons use them:
+``tokenization`` (01), ``attention`` (02-03), ``lstm`` (04), ``gpt`` and ``train`` (05),
+``sampling`` and ``finetune`` (06), with ``data``, ``plots`` and ``checks`` throughout.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""Self-checks: call one on your own function, e.g. ``checks.check_merge(merge)``.
+
+Each check runs your function and the course's reference on several random cases. When they differ
+it tells you which case, what was expected, what you returned, and, if your answer matches a common
+mistake, which one. Passing a self-check is a good sign, not a grade: the autograder has its own tests.
+"""
+from course.checks._core import CheckFailed, Mistake, describe, difference, run_check  # noqa: F401

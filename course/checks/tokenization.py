@@ -1,0 +1,283 @@
+"""Self-checks for lesson 01 (tokenization): ``check_char_encode(char_encode)`` and so on.
+
+Each check runs your function and the reference from ``course.tokenization`` on seeded random cases
+and, when they differ, names the common mistake your answer looks like.
+"""
+from __future__ import annotations
+
+import functools
+import random
+
+from course import tokenization as ref
+from course.checks._core import CheckFailed, Mistake, describe, run_check
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ALPHABET = LETTERS + " \n.,;:!?'-0123456789éßΩ😀"
+
+SENTENCES = [
+    "Your drawing is charmingly anachronistic.",
+    "To be, or not to be, that is the question:",
+    "I'm sure they'll find it, won't they? 1,234.56 ducats!",
+    "Grüße aus Köln — naïve café 👋🏽 日本語のテキスト",
+    "Sing, Heav'nly Muse, that on the secret top",
+]
+
+
+# -- characters -------------------------------------------------------------------------------
+
+def _char_cases(count: int = 12, seed: int = 0):
+    rng = random.Random(seed)
+    cases = []
+    for n in range(count):
+        chars = rng.sample(ALPHABET, rng.randint(4, 20))
+        ids = rng.sample(range(len(chars) + 10), len(chars))  # ids in no particular order
+        stoi = dict(zip(chars, ids))
+        length = 0 if n == 0 else rng.randint(1, 30)
+        cases.append(("".join(rng.choice(chars) for _ in range(length)), stoi))
+    return cases
+
+
+def check_char_encode(char_encode) -> None:
+    """``char_encode(text, stoi) -> list[int]``; a character not in ``stoi`` must raise an error."""
+    name = "char_encode"
+    cases = _char_cases()
+    mistakes = [
+        Mistake("you returned Unicode code points (ord). Look each character up in stoi instead: stoi[c].",
+                lambda text, stoi: [ord(c) for c in text]),
+        Mistake("you returned the characters themselves; return their ids, stoi[c].",
+                lambda text, stoi: list(text)),
+        Mistake("whitespace was skipped: spaces and newlines are characters too and need their ids.",
+                lambda text, stoi: [stoi[c] for c in text if not c.isspace()]),
+    ]
+    run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
+    stoi = {"a": 0, "b": 1, "c": 2}
+    text = "abcZa"
+    try:
+        got = char_encode(text, dict(stoi))
+    except (KeyError, ValueError) as error:
+        if "Z" not in str(error):
+            raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} your function raised "
+                              f"{type(error).__name__}: {error}\n  The error should name the unknown "
+                              f"character 'Z' so the reader knows what to fix.") from None
+    except Exception as error:
+        raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} your function raised "
+                          f"{type(error).__name__}: {error}\n  An unknown character should raise a "
+                          f"ValueError (such as UnknownCharacterError) or KeyError naming it.") from error
+    else:
+        raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} (no 'Z' in it) your function "
+                          f"returned {describe(got)}\n  Hint: a character that is not in the vocabulary "
+                          f"must raise an error naming it, not be skipped or turned into None.")
+    print(f"✓ {name}: all {len(cases)} cases match the reference, and an unknown character raises an error.")
+
+
+def check_char_decode(char_decode) -> None:
+    """``char_decode(ids, itos) -> str``."""
+    cases = [(ref.char_encode(text, stoi), {i: c for c, i in stoi.items()}) for text, stoi in _char_cases(seed=1)]
+    mistakes = [
+        Mistake("the characters were joined with spaces. Join them with nothing in between: ''.join(...).",
+                lambda ids, itos: " ".join(itos[i] for i in ids)),
+        Mistake("you returned a list of characters; join them into one string with ''.join(...).",
+                lambda ids, itos: [itos[i] for i in ids]),
+    ]
+    run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
+
+
+# -- counting and merging pairs -----------------------------------------------------------------
+
+def _id_lists(count: int, seed: int):
+    rng = random.Random(seed)
+    return [[rng.randint(0, 4) for _ in range(rng.randint(3, 16))] for _ in range(count)]
+
+
+def check_count_pairs(count_pairs) -> None:
+    """``count_pairs(ids) -> dict[tuple[int, int], int]`` (a Counter or defaultdict is fine too)."""
+    # The first case tells the mistakes below apart; then the edge cases, then random lists.
+    cases = [([1, 2, 1, 2, 1, 2, 3],), ([5, 5, 5],), ([],), ([7],)] + [(ids,) for ids in _id_lists(12, seed=2)]
+
+    def as_dict(ids):
+        counts = count_pairs(ids)
+        return dict(counts) if isinstance(counts, dict) else counts  # Counter, defaultdict -> dict
+
+    mistakes = [
+        Mistake("the last pair is missing (off by one): the pairs are (ids[i], ids[i + 1]) for i from 0 "
+                "to len(ids) - 2 inclusive, i.e. range(len(ids) - 1), or zip(ids, ids[1:]).",
+                lambda ids: ref.count_pairs(ids[:-1])),
+        Mistake("pairs were counted only at every second position. Count every adjacent pair, overlapping "
+                "ones too: [5, 5, 5] has the pair (5, 5) twice.",
+                _count_every_second),
+        Mistake("every pair got the count 1: count how many times each pair occurs, not only whether it does.",
+                lambda ids: {pair: 1 for pair in zip(ids, ids[1:])}),
+    ]
+    run_check("count_pairs", as_dict, ref.count_pairs, cases, mistakes)
+
+
+def _count_every_second(ids):
+    counts = {}
+    for i in range(0, len(ids) - 1, 2):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _merge_dropping_last(ids, pair, new_id):
+    merged, i = [], 0
+    while i < len(ids) - 1:  # the mistake: stops before the last element
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(ids[i])
+            i += 1
+    return merged
+
+
+def _merge_overlapping(ids, pair, new_id):
+    merged = []
+    for i in range(len(ids)):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            merged.append(new_id)  # the mistake: a pair that overlaps the previous one is merged too
+        elif i > 0 and (ids[i - 1], ids[i]) == tuple(pair):
+            continue
+        else:
+            merged.append(ids[i])
+    return merged
+
+
+def _merge_right_to_left(ids, pair, new_id):
+    return ref.merge(ids[::-1], tuple(pair)[::-1], new_id)[::-1]
+
+
+def _merge_without_skip(ids, pair, new_id):
+    merged, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            merged.append(new_id)
+        else:
+            merged.append(ids[i])
+        i += 1  # the mistake: the second half of a merged pair is not skipped
+    return merged
+
+
+def _merge_first_only(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+
+
+def check_merge(merge) -> None:
+    """``merge(ids, pair, new_id) -> list[int]``."""
+    cases = [([5, 5, 5], (5, 5), 9), ([1, 2, 3, 1, 2], (1, 2), 7), ([3, 1, 2], (1, 2), 7), ([1, 2], (2, 1), 7)]
+    rng = random.Random(3)
+    for ids in _id_lists(12, seed=3):
+        i = rng.randrange(len(ids) - 1)
+        cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
+    mistakes = [
+        Mistake("the last element was dropped: when the final element is not part of a merged pair it must "
+                "still be copied (loop while i < len(ids), and check i + 1 < len(ids) before looking at ids[i + 1]).",
+                _merge_dropping_last),
+        Mistake("overlapping pairs were both merged ([5, 5, 5] with pair (5, 5) gave [new, new]). Once a pair is "
+                "merged its second element is used up: [5, 5, 5] -> [new, 5].",
+                _merge_overlapping),
+        Mistake("the list was merged from right to left ([5, 5, 5] -> [5, new]); scan left to right: [new, 5].",
+                _merge_right_to_left),
+        Mistake("after merging a pair the loop did not skip its second element (it moved on by 1 instead "
+                "of 2), so that element appears again.",
+                _merge_without_skip),
+        Mistake("only the first occurrence was merged; replace every occurrence of the pair.",
+                _merge_first_only),
+    ]
+    run_check("merge", merge, ref.merge, cases, mistakes)
+
+
+# -- BPE on one word --------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _gpt2_merges() -> tuple[tuple[str, str], ...]:
+    _, merges = ref.read_vocab_and_merges(*ref.gpt2_files())
+    return tuple(merges)
+
+
+def _ranks_for(symbols: list[str]) -> dict[tuple[str, str], int]:
+    # GPT-2's ranks that could apply to this word (the whole table is 50,000 entries: too big to show).
+    word = "".join(symbols)
+    return {pair: rank for rank, pair in enumerate(_gpt2_merges()) if pair[0] + pair[1] in word}
+
+
+def _bpe_highest_rank(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = max(ranked, key=ranks.get)
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
+def _bpe_first_found(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = ranked[0]
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
+def _bpe_one_step(symbols, ranks):
+    ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+    if not ranked:
+        return list(symbols)
+    best = min(ranked, key=ranks.get)
+    return ref.merge(list(symbols), best, best[0] + best[1])
+
+
+def _bpe_unmapped_space(symbols, ranks):
+    return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
+
+
+def check_bpe_word(bpe_word) -> None:
+    """``bpe_word(symbols, ranks) -> list[str]``, on words of GPT-2 with GPT-2's own ranks."""
+    words = [w for sentence in SENTENCES for w in ref.pretokenize(sentence) if len(w.encode()) > 2]
+    # Two small cases first, on which each mistake below gives a different answer, then GPT-2's words.
+    cases = [(list("aacaa"), {("a", "c"): 0, ("a", "a"): 1, ("c", "a"): 2}),
+             (["Ġ", "a", "b"], {("Ġ", "a"): 0, ("Ġa", "b"): 1}),
+             (["a", "a", "a"], {("a", "a"): 0})]
+    cases += [(ref.word_to_symbols(w), _ranks_for(ref.word_to_symbols(w))) for w in words]
+    mistakes = [
+        Mistake("the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
+                "(the merge learned earliest): min(..., key=lambda pair: ranks.get(pair, float('inf'))).",
+                _bpe_highest_rank),
+        Mistake("the first (leftmost) pair that has a rank was merged; merge the pair with the lowest rank, "
+                "wherever it is in the word.",
+                _bpe_first_found),
+        Mistake("only one merge was applied; repeat until no neighbouring pair has a rank.",
+                _bpe_one_step),
+        Mistake("the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
+                "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
+                _bpe_unmapped_space),
+    ]
+    run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes)
+
+
+# -- tokens back to text ------------------------------------------------------------------------
+
+def check_tokens_to_text(tokens_to_text) -> None:
+    """``tokens_to_text(tokens) -> str``: GPT-2 token strings back to text."""
+    texts = [SENTENCES[3], "👋 hello", *SENTENCES[:3], "Ἐν ἀρχῇ ἦν ὁ λόγος\n\n  x"]
+    gpt2 = ref.BPETokenizer.from_gpt2()
+    cases = [([gpt2.decoder[i] for i in gpt2.encode(text)],) for text in texts]
+    emoji = gpt2.tokens("👋")
+    cases.append((emoji[:-1],))  # an emoji cut short: its bytes are not valid UTF-8
+    mistakes = [
+        Mistake("each token was decoded separately. A character can be split across tokens (an emoji is 4 "
+                "bytes): join all the bytes first, then decode once.",
+                lambda tokens: "".join(ref.tokens_to_text([t]) for t in tokens)),
+        Mistake("the byte-characters were not mapped back to bytes (you joined the token strings as they "
+                "are). Map each character back with the inverse of bytes_to_unicode, then decode UTF-8.",
+                lambda tokens: "".join(tokens)),
+        Mistake("only 'Ġ' was turned back into a space. Every character stands for a byte ('Ã©' is the two "
+                "bytes of 'é'): map all of them back to bytes, then decode UTF-8.",
+                lambda tokens: "".join(tokens).replace("Ġ", " ").replace("Ċ", "\n")),
+    ]
+    run_check("tokens_to_text", tokens_to_text, ref.tokens_to_text, cases, mistakes)

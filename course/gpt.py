@@ -1,0 +1,279 @@
+"""A GPT in one file, in the style of nanoGPT: the same architecture as GPT-2 (lesson 05).
+
+``GPTConfig`` → ``MLP`` → ``Block`` → ``GPT``. The attention is ``course.attention.CausalSelfAttention``.
+Parameter names are GPT-2's, so ``GPT.to_hf()`` / ``GPT.from_hf()`` convert to and from Hugging Face's
+``GPT2LMHeadModel`` with the same weights and the same outputs.
+
+Call ``model(idx, targets)`` → ``(logits, loss)`` to train and ``model.generate(idx, n)`` to write.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from course.attention import AttentionConfig, CausalSelfAttention
+from course.sampling import next_token
+
+
+@dataclass(kw_only=True)
+class GPTConfig(AttentionConfig):
+    """The model's sizes. Defaults are GPT-2 small (124M parameters).
+
+    Inherits ``block_size``, ``n_head``, ``n_embd``, ``dropout``, ``bias`` and ``use_sdpa`` from
+    ``AttentionConfig``, so the same config builds a ``CausalSelfAttention``.
+    """
+    vocab_size: int = 50257
+    n_layer: int = 12
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("vocab_size", "n_layer"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+class MLP(nn.Module):
+    """Position-wise feed-forward network: widen 4×, GELU, project back."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's GELU ("gelu_new" in Hugging Face)
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):  # (B, T, C) → (B, T, C)
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    """One transformer block, pre-LayerNorm: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x, past_kv=None, use_cache=False):
+        a = self.attn(self.ln_1(x), past_kv=past_kv, use_cache=use_cache)
+        a, present = a if use_cache else (a, None)
+        x = x + a
+        x = x + self.mlp(self.ln_2(x))
+        return (x, present) if use_cache else x
+
+
+class GPT(nn.Module):
+    """Token + position embeddings, ``n_layer`` blocks, a final LayerNorm and a head tied to the embedding."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        if not isinstance(config, GPTConfig):
+            raise TypeError(f"GPT needs a GPTConfig, got {type(config).__name__}")
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
+            wpe=nn.Embedding(config.block_size, config.n_embd),  # position embeddings
+            drop=nn.Dropout(config.dropout),
+            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f=nn.LayerNorm(config.n_embd, bias=config.bias),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        # weight tying: the same matrix reads tokens in and scores them out (saves vocab_size·n_embd)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        # GPT-2: scale the projections into the residual stream by 1/sqrt(2·n_layer), since
+        # each block adds two of them and the stream's variance would otherwise grow with depth
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module):
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Number of parameters (the tied head counted once); ``non_embedding`` leaves out ``wpe``,
+        as the GPT-2 paper's counts do."""
+        n = sum(p.numel() for p in self.parameters())
+        return n - self.transformer.wpe.weight.numel() if non_embedding else n
+
+    def _check_idx(self, idx, name="idx"):
+        if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
+            got = f"shape {tuple(idx.shape)}" if isinstance(idx, torch.Tensor) else type(idx).__name__
+            raise ValueError(f"{name} must be a (B, T) tensor of token ids, got {got}; "
+                             f"for one sequence use {name}[None] or {name}.unsqueeze(0)")
+        if idx.dtype not in (torch.long, torch.int32, torch.int16, torch.int8, torch.uint8):
+            raise TypeError(f"{name} must hold integer token ids, got dtype {idx.dtype}; use {name}.long()")
+        if idx.shape[1] == 0:
+            raise ValueError(f"{name} is empty (shape {tuple(idx.shape)}): give at least one token, "
+                             f"e.g. the id of a newline to start from nothing")
+        if idx.numel() and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
+            raise ValueError(f"{name} has ids from {idx.min().item()} to {idx.max().item()}, outside "
+                             f"the vocabulary 0..{self.config.vocab_size - 1} (vocab_size="
+                             f"{self.config.vocab_size})")
+
+    def forward(self, idx, targets=None, past_kv=None, use_cache=False):
+        """``idx (B, T)`` → ``(logits (B, T, vocab_size), loss)``; loss is None without ``targets``.
+
+        The loss is the mean cross-entropy over all positions whose target is not -1 (set a target
+        to -1 to leave it out). With ``use_cache`` returns ``(logits, loss, present_kv)``: one
+        ``(k, v)`` per layer, to pass back as ``past_kv`` with the next tokens.
+        """
+        self._check_idx(idx)
+        B, T = idx.shape
+        if past_kv is not None and len(past_kv) != self.config.n_layer:
+            raise ValueError(f"past_kv has {len(past_kv)} entries but the model has {self.config.n_layer} "
+                             f"layers: pass the present_kv that forward(..., use_cache=True) returned")
+        T_past = 0 if past_kv is None else past_kv[0][0].shape[-2]
+        if T_past + T > self.config.block_size:
+            raise ValueError(f"sequence of {T_past + T} tokens is longer than block_size="
+                             f"{self.config.block_size}: crop it to the last {self.config.block_size}")
+        pos = torch.arange(T_past, T_past + T, device=idx.device)  # (T,)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # (B, T, C)
+        present_kv = []
+        for i, block in enumerate(self.transformer.h):
+            layer_past = None if past_kv is None else past_kv[i]
+            if use_cache:
+                x, kv = block(x, past_kv=layer_past, use_cache=True)
+                present_kv.append(kv)
+            else:
+                x = block(x, past_kv=layer_past)
+        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab_size)
+
+        loss = None
+        if targets is not None:
+            if not isinstance(targets, torch.Tensor) or targets.shape != idx.shape:
+                got = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
+                raise ValueError(f"targets has shape {got} but idx has shape {tuple(idx.shape)}: "
+                                 f"give one target id per input position")
+            if targets.min() < -1 or targets.max() >= self.config.vocab_size:
+                raise ValueError(f"targets has values from {targets.min().item()} to {targets.max().item()}: "
+                                 f"use token ids 0..{self.config.vocab_size - 1}, or -1 for positions "
+                                 f"the loss should ignore")
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1).long(),
+                                   ignore_index=-1)
+        return (logits, loss, present_kv) if use_cache else (logits, loss)
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, greedy=False,
+                 use_cache=True, crop=False, generator=None):
+        """Continue each sequence of ``idx (B, T)`` by ``max_new_tokens`` tokens; returns ``(B, T + n)``.
+
+        Sampling is ``course.sampling.next_token`` (temperature, top-k, top-p, or ``greedy``; pass a
+        seeded ``torch.Generator`` for reproducible samples). With ``use_cache`` the prompt is
+        processed once and each step feeds only the new token, reusing earlier keys and values.
+
+        The model sees at most ``block_size`` tokens. If the prompt plus the new tokens would be
+        longer, ``crop=False`` (default) raises ``ValueError``; ``crop=True`` keeps only the last
+        ``block_size`` tokens as context (with a warning; the cache cannot be reused then, because
+        every token's position changes). Runs with dropout off and restores the training mode after.
+        """
+        self._check_idx(idx)
+        if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 0:
+            raise ValueError(f"max_new_tokens must be a non-negative int, got {max_new_tokens!r}")
+        block_size, T = self.config.block_size, idx.shape[1]
+        if not crop and T > block_size:
+            raise ValueError(f"the prompt has {T} tokens but the model's block_size is {block_size}: "
+                             f"shorten the prompt, or pass crop=True to keep only its last {block_size} tokens")
+        if not crop and T + max_new_tokens > block_size:
+            raise ValueError(f"the prompt ({T} tokens) + max_new_tokens ({max_new_tokens}) = "
+                             f"{T + max_new_tokens} exceeds block_size={block_size}: ask for at most "
+                             f"{block_size - T} new tokens, or pass crop=True to keep only the last "
+                             f"{block_size} tokens as context")
+        was_training = self.training
+        self.eval()
+        warned = False
+        past_kv = None
+        try:
+            for _ in range(max_new_tokens):
+                if idx.shape[1] > block_size and not warned:
+                    warnings.warn(f"the sequence is longer than block_size={block_size}: from now on the "
+                                  f"model only sees the last {block_size} tokens", stacklevel=3)
+                    warned = True
+                if use_cache and past_kv is not None and idx.shape[1] <= block_size:
+                    logits, _, past_kv = self(idx[:, -1:], past_kv=past_kv, use_cache=True)
+                elif use_cache and idx.shape[1] <= block_size:  # first step: the whole prompt
+                    logits, _, past_kv = self(idx, use_cache=True)
+                else:  # no cache, or cropping: run on the (last block_size tokens of the) sequence
+                    logits, _ = self(idx[:, -block_size:])
+                nxt = next_token(logits[:, -1, :], temperature=temperature, top_k=top_k, top_p=top_p,
+                                 greedy=greedy, generator=generator)  # (B,)
+                idx = torch.cat([idx, nxt.view(-1, 1).to(idx.dtype)], dim=1)
+        finally:
+            self.train(was_training)
+        return idx
+
+    # --- Hugging Face GPT-2 -------------------------------------------------------------------
+    # HF's GPT-2 uses Conv1D layers, which store weights as (in, out): the transpose of nn.Linear.
+    _CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+
+    def to_hf(self):
+        """A ``transformers.GPT2LMHeadModel`` with this model's weights (same logits)."""
+        from transformers import GPT2Config, GPT2LMHeadModel
+        c = self.config
+        if not c.bias:
+            raise ValueError("Hugging Face's GPT-2 always has biases: to_hf() needs a model built "
+                             "with bias=True")
+        hf_config = GPT2Config(
+            vocab_size=c.vocab_size, n_positions=c.block_size, n_embd=c.n_embd, n_layer=c.n_layer,
+            n_head=c.n_head, n_inner=4 * c.n_embd, activation_function="gelu_new",
+            resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout,
+            layer_norm_epsilon=1e-5, tie_word_embeddings=True,
+            bos_token_id=None, eos_token_id=None, pad_token_id=None)
+        hf = GPT2LMHeadModel(hf_config)
+        ours = self.state_dict()
+        state = {k: (v.t() if k.endswith(self._CONV1D) else v) for k, v in ours.items()}
+        missing, unexpected = hf.load_state_dict(state, strict=False)
+        missing = [k for k in missing if k != "lm_head.weight"]  # tied to wte
+        if missing or unexpected:
+            raise RuntimeError(f"weights do not map onto GPT-2: missing {missing}, unexpected {unexpected}")
+        hf.tie_weights()
+        p = next(self.parameters())
+        return hf.to(device=p.device, dtype=p.dtype).train(self.training)
+
+    @classmethod
+    def from_hf(cls, hf_model) -> "GPT":
+        """A ``GPT`` with the weights of a ``transformers.GPT2LMHeadModel`` (e.g. ``to_hf()``'s)."""
+        from transformers import GPT2LMHeadModel
+        if not isinstance(hf_model, GPT2LMHeadModel):
+            raise TypeError(f"from_hf needs a transformers.GPT2LMHeadModel, got {type(hf_model).__name__}")
+        h = hf_model.config
+        problems = []
+        if h.activation_function not in ("gelu_new", "gelu_pytorch_tanh"):
+            problems.append(f"activation_function={h.activation_function!r} (ours is tanh GELU, 'gelu_new')")
+        if h.n_inner not in (None, 4 * h.n_embd):
+            problems.append(f"n_inner={h.n_inner} (ours is 4 * n_embd = {4 * h.n_embd})")
+        if h.layer_norm_epsilon != 1e-5:
+            problems.append(f"layer_norm_epsilon={h.layer_norm_epsilon} (ours is 1e-5)")
+        if not h.scale_attn_weights or h.scale_attn_by_inverse_layer_idx or h.add_cross_attention:
+            problems.append("non-standard attention (scale_attn_weights / scale_attn_by_inverse_layer_idx"
+                            " / add_cross_attention)")
+        if not torch.equal(hf_model.lm_head.weight, hf_model.transformer.wte.weight):
+            problems.append("an output head not tied to the token embedding")
+        if problems:
+            raise ValueError("this GPT-2 differs from course.gpt.GPT: " + "; ".join(problems))
+        if len({h.resid_pdrop, h.embd_pdrop, h.attn_pdrop}) > 1:
+            warnings.warn(f"GPT has one dropout rate; using resid_pdrop={h.resid_pdrop} for all "
+                          f"(embd_pdrop={h.embd_pdrop}, attn_pdrop={h.attn_pdrop})", stacklevel=2)
+        config = GPTConfig(vocab_size=h.vocab_size, block_size=h.n_positions, n_embd=h.n_embd,
+                           n_layer=h.n_layer, n_head=h.n_head, dropout=h.resid_pdrop, bias=True)
+        model = cls(config)
+        wanted = model.state_dict().keys()
+        theirs = hf_model.state_dict()
+        state = {k: (theirs[k].t() if k.endswith(cls._CONV1D) else theirs[k]) for k in wanted}
+        model.load_state_dict(state)
+        p = next(hf_model.parameters())
+        return model.to(device=p.device, dtype=p.dtype).train(hf_model.training)

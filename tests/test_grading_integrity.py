@@ -1,0 +1,69 @@
+"""assert_own_work: answers that delegate to the course's reference are caught; honest ones pass."""
+import functools
+import importlib
+
+import pytest
+import torch
+
+from course.grading import DelegatesToReference, assert_own_work
+
+
+def _module(source: str) -> dict:
+    """Run `source` as if it were a student's notebook (module __main__) and return its globals."""
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, "<student notebook>", "exec"), namespace)
+    return namespace
+
+
+HONEST = """
+def helper(x):
+    return x + 1
+def answer(ids):
+    return [helper(i) for i in ids]
+"""
+
+CHEATS = {
+    "alias": "import course.checks as ref\nanswer = ref.describe",
+    "from-import alias": "from course.checks import describe as answer",
+    "wrapper over module": "import course.checks as ref\ndef answer(x):\n    return ref.describe(x)",
+    "wrapper over name": "from course.checks import describe\ndef answer(x):\n    return describe(x)",
+    "import inside": "def answer(x):\n    import course.checks\n    return course.checks.describe(x)",
+    "importlib string": "import importlib\ndef answer(x):\n    return importlib.import_module('course.checks').describe(x)",
+    "closure": "import course.checks\ndef make(f):\n    def answer(x):\n        return f(x)\n    return answer\nanswer = make(course.checks.describe)",
+    "nested function": "import course.checks as c\ndef answer(x):\n    def inner(y):\n        return c.describe(y)\n    return inner(x)",
+    "partial": "import functools, course.checks\nanswer = functools.partial(course.checks.describe)",
+}
+
+
+def test_honest_answer_passes():
+    assert_own_work(_module(HONEST)["answer"], "answer")
+
+
+@pytest.mark.parametrize("kind", sorted(CHEATS))
+def test_delegation_is_caught(kind):
+    answer = _module(CHEATS[kind])["answer"]
+    with pytest.raises(DelegatesToReference, match="answer"):
+        assert_own_work(answer, "answer")
+
+
+def test_class_inheriting_from_reference_is_caught():
+    ns = _module("from course.checks import Mistake\nclass Answer(Mistake):\n    pass")
+    with pytest.raises(DelegatesToReference, match="inherits"):
+        assert_own_work(ns["Answer"], "Answer")
+
+
+def test_honest_module_class_passes():
+    ns = _module("import torch\nclass Answer(torch.nn.Module):\n    def forward(self, x):\n        return x * 2")
+    assert_own_work(ns["Answer"], "Answer")
+
+
+def test_method_delegating_is_caught():
+    ns = _module("import torch\nimport course.checks as c\nclass Answer(torch.nn.Module):\n"
+                 "    def forward(self, x):\n        return c.describe(x)")
+    with pytest.raises(DelegatesToReference, match="uses `c`"):
+        assert_own_work(ns["Answer"], "Answer")
+
+
+def test_docstring_mentioning_course_is_not_a_delegation():
+    ns = _module('def answer(x):\n    """Of course, this is my own course work."""\n    return x')
+    assert_own_work(ns["answer"], "answer")

@@ -1,0 +1,134 @@
+"""The nbgrader pipeline, end to end: sources → solutions → release → submissions → grades.
+
+Everything runs in a temporary course folder; the repository's own gradebook and folders are untouched.
+"""
+import csv
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from autograder import grading
+from autograder.notebooks import LESSONS, ROOT, lesson_names, lesson_path, solution_path, sources_match
+
+LESSON_NAMES = lesson_names()
+
+
+def test_every_lesson_has_a_solution_and_a_release():
+    assert LESSON_NAMES, "no lessons found in notebooks/"
+    for name in LESSON_NAMES:
+        assert solution_path(name).is_file(), f"{name}: run `python -m autograder build {name}`"
+        assert lesson_path(name).is_file(), f"{name}: run `python -m autograder release {name}`"
+    stray = sorted(p.name for p in LESSONS.iterdir() if p.is_dir() and p.name not in LESSON_NAMES)
+    assert not stray, f"lessons/ holds folders with no source in notebooks/: {stray}"
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_solutions_are_built_from_the_sources(name):
+    assert sources_match(name) == []
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_solutions_are_fully_executed(name):
+    nb = nbformat.read(solution_path(name), as_version=4)
+    unrun = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()
+             and c.execution_count is None]
+    assert not unrun, f"{name}: code cells {unrun} have no stored outputs; rebuild the notebook"
+    errors = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{name}: cells {errors} stored an error"
+
+
+@pytest.fixture(scope="module")
+def course_copy(tmp_path_factory):
+    """A throw-away course: a copy of solutions/, released with nbgrader into its own lessons/."""
+    root = tmp_path_factory.mktemp("course")
+    paths = grading.copy_solutions_tree(root)
+    grading.release(paths=paths)
+    return paths
+
+
+def _comparable(path):
+    nb = json.loads(path.read_text())
+    return [(c["cell_type"], "".join(c["source"]), c.get("metadata"), c.get("outputs")) for c in nb["cells"]]
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_lessons_are_exactly_what_nbgrader_releases(course_copy, name):
+    released = course_copy.release / name / f"{name}.ipynb"
+    assert _comparable(released) == _comparable(lesson_path(name)), (
+        f"lessons/{name} differs from nbgrader's release of solutions/{name}; "
+        f"run `python -m autograder release {name}` (never edit lessons/ by hand)")
+    text = lesson_path(name).read_text()
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+
+
+def _buggy_merge(notebook_path, target):
+    """The lesson 01 solution with a classic bug in `merge` (overlapping occurrences double-merged)."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "merge":
+            cell.source = re.sub(r"i \+= 2", "i += 1", cell.source)
+            assert "i += 1" in cell.source
+    nbformat.write(nb, target)
+
+
+@pytest.fixture(scope="module")
+def graded(course_copy, tmp_path_factory):
+    """Three students for every lesson: the solution, the unchanged lesson, and (lesson 01) a bug."""
+    inbox = tmp_path_factory.mktemp("inbox")
+    for name in LESSON_NAMES:
+        for student, source in [("solution", solution_path(name)), ("unchanged", lesson_path(name))]:
+            (inbox / student).mkdir(exist_ok=True)
+            shutil.copy(source, inbox / student / f"{name}.ipynb")
+    if "01_tokenization" in LESSON_NAMES:
+        (inbox / "buggy").mkdir()
+        _buggy_merge(solution_path("01_tokenization"), inbox / "buggy" / "01_tokenization.ipynb")
+    before = {p: p.read_bytes() for p in inbox.rglob("*.ipynb")}
+    grading.collect(inbox, paths=course_copy)
+    results = grading.autograde(paths=course_copy)
+    out = grading.export(course_copy.work / "grades.csv", paths=course_copy)
+    after = {p: p.read_bytes() for p in inbox.rglob("*.ipynb")}
+    assert before == after, "grading modified a student's file"
+    with open(out) as f:
+        rows = {(r["student"], r["lesson"]): r for r in csv.DictReader(f)}
+    return results, rows
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_solution_gets_full_marks(graded, name):
+    results, rows = graded
+    assert results[("solution", name)]["success"], results[("solution", name)].get("error")
+    row = rows[("solution", name)]
+    assert float(row["max_score"]) > 0
+    assert float(row["score"]) == float(row["max_score"]), row
+    assert row["status"] == "graded"
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_unchanged_lesson_gets_zero_without_errors(graded, name):
+    results, rows = graded
+    assert results[("unchanged", name)]["success"], results[("unchanged", name)].get("error")
+    row = rows[("unchanged", name)]
+    assert float(row["score"]) == 0.0 and row["status"] == "graded", row
+
+
+def test_buggy_submission_gets_partial_marks(graded):
+    if "01_tokenization" not in LESSON_NAMES:
+        pytest.skip("lesson 01 is not built")
+    _, rows = graded
+    row = rows[("buggy", "01_tokenization")]
+    assert 0 < float(row["score"]) < float(row["max_score"]), row
+    # exactly the merge exercise is lost: its 2 points
+    assert float(row["score"]) == float(row["max_score"]) - 2, row
+
+
+def test_feedback_hides_hidden_tests(graded, course_copy):
+    if "01_tokenization" not in LESSON_NAMES:
+        pytest.skip("lesson 01 is not built")
+    grading.feedback("01_tokenization", "solution", paths=course_copy)
+    html = (course_copy.feedback / "solution" / "01_tokenization" / "01_tokenization.html").read_text()
+    assert "assert_own_work" not in html and "BEGIN HIDDEN TESTS" not in html
+    assert "char_encode" in html  # the visible tests and the student's code are there

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command to set up the course on a fresh machine: a virtual environment in .venv with every
+# pinned package (see pyproject.toml). Needs Python 3.11 and pip access to PyPI; no conda, no GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import sys; assert sys.version_info[:2] in [(3, 11), (3, 12)], f"Python 3.11 or 3.12 needed, this is {sys.version.split()[0]}"'
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# torch first, pinned, so that nothing later pulls the multi-gigabyte CUDA build.
+.venv/bin/python -m pip install --quiet torch==2.13.0
+.venv/bin/python -m pip install --quiet -e .
+.venv/bin/python -c "import course, torch, transformers, nbgrader; print('course set up: torch', torch.__version__, '| transformers', transformers.__version__)"
