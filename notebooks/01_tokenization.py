@@ -426,8 +426,9 @@ for s in ["Your drawing is charmingly anachronistic.", "Hello   world\n\n  ünï
 # ### Explore
 #
 # Type in the box: each tokenizer's tokens are coloured, with their ids underneath. Try a long word,
-# a number, a typo, another language, code, emoji. (In a static view of this notebook the widget
-# shows as text; run the cell in JupyterLab.)
+# a number, a typo, another language, code, emoji. The character tokenizer's spaces are drawn as
+# `␣`; the two BPE tokenizers show the space byte as `Ġ`, as GPT-2's files write it. (In a static
+# view of this notebook the widget shows as text; run the cell in JupyterLab.)
 
 # %%
 token_explorer({"characters (Shakespeare)": char_tok, "our BPE (1,000)": bpe, "GPT-2 (50,257)": gpt2_bpe})

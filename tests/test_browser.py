@@ -1,0 +1,293 @@
+"""The course as a student sees it: JupyterLab in a real (headless) Chromium.
+
+nbval checks what the kernel returns; this checks what the page shows. For each released lesson
+(`lessons/NN_x/NN_x.ipynb`) it opens JupyterLab on a throw-away copy of `lessons/` and `solutions/`,
+clears the outputs, runs Run → Run All Cells, saves, and checks that
+  * every code cell ran, top to bottom, in one kernel;
+  * no cell shows an error except those tagged `raises-exception` (the student's unfinished code);
+  * at least one matplotlib figure is drawn as an image the browser could decode;
+  * every widget output is a live ipywidgets view (not its text fallback), at least one per lesson,
+    and each that has an input (text box, dropdown, slider…) redraws when the input changes;
+  * nbgrader's Validate button is in the notebook toolbar.
+It also runs one solutions notebook and checks that no cell shows an error at all.
+A screenshot of each notebook goes to `screenshots/` (git-ignored), for a person to look at.
+
+Needs Chromium (`apt-get install chromium`; `.ci/run` installs it) and Playwright (a pinned
+dependency); skips with a message when either is missing. Deselect with `-m "not browser"`.
+Lessons run with COURSE_FAST=1, as in the rest of the test suite.
+"""
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from browser_support import (CONTROLS, LabServer, NotebookPage, change_control, find_chromium, launch_chromium,
+                             widget_snapshot)
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "screenshots"
+RUN_TIMEOUT = 240  # seconds for Run All on one notebook
+WIDGET_TIMEOUT = 20  # seconds for the kernel to answer a widget change
+
+
+def notebooks(folder: str) -> list[Path]:
+    """`folder/NN_name/NN_name.ipynb`, the layout nbgrader uses for one assignment per lesson."""
+    return sorted(p for p in (ROOT / folder).glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb") if p.stem == p.parent.name)
+
+
+LESSONS = notebooks("lessons")
+SOLUTIONS = notebooks("solutions")
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        pytest.skip("Chromium not found: install it with `apt-get install chromium` (Debian) or set "
+                    "COURSE_CHROMIUM to a Chromium/Chrome executable; `.ci/run` installs it in CI")
+    return path
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is missing: run `bash tools/setup.sh`")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium):
+    """JupyterLab serving a copy of lessons/ and solutions/, so the test never writes the repo's notebooks."""
+    root, state = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-state")
+    for folder in ("lessons", "solutions"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    server = LabServer(root, state, extra_env={"COURSE_FAST": "1"})
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+    assert server.process.poll() is not None, "jupyter lab is still running after stop()"
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, chromium, tmp_path_factory):
+    context = launch_chromium(playwright, chromium, tmp_path_factory.mktemp("chromium-profile"))
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def open_notebook(browser, lab):
+    """open_notebook("lessons/…ipynb") → a NotebookPage in a fresh tab; its kernel is shut down afterwards."""
+    pages = []
+
+    def _open(path: str) -> NotebookPage:
+        notebook = NotebookPage(browser.new_page(), lab, path)
+        pages.append(notebook)
+        notebook.open()
+        return notebook
+
+    yield _open
+    for notebook in pages:
+        notebook.page.close()
+    lab.shutdown_kernels()
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def code_cells(nb: dict) -> list[int]:
+    return [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def widget_cells(nb: dict) -> list[int]:
+    """The cell of each widget output, once per output, in order."""
+    return [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if WIDGET_VIEW in o.get("data", {})]
+
+
+def errors_by_cell(nb: dict) -> dict[int, str]:
+    return {i: f"{o['ename']}: {o['evalue']}" for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if o["output_type"] == "error"}
+
+
+def describe_errors(notebook: NotebookPage, errors: dict[int, str]) -> str:
+    # What the student sees for each failing cell, cut short.
+    return "\n".join(f"--- cell {i} ({e}):\n{notebook.output_text(i)[-1500:]}" for i, e in sorted(errors.items()))
+
+
+def run_and_save(notebook: NotebookPage, original: dict) -> dict:
+    """Clear outputs, Run All, save; returns the saved notebook. Checks the page shows the file's cells."""
+    started = time.monotonic()
+    notebook.run_all(timeout=RUN_TIMEOUT)
+    saved = notebook.save()
+    print(f"{notebook.path}: Run All took {time.monotonic() - started:.1f} s")
+    shown = notebook.cells().count()
+    assert shown == len(original["cells"]) == len(saved["cells"]), (
+        f"{notebook.path}: the page shows {shown} cells, the file on disk has {len(original['cells'])}, "
+        f"the saved copy {len(saved['cells'])}")
+    return saved
+
+
+def check_all_ran(notebook: NotebookPage, saved: dict) -> None:
+    """Every non-empty code cell ran exactly once, top to bottom, in this kernel."""
+    cells = code_cells(saved)
+    counts = [saved["cells"][i].get("execution_count") for i in cells]
+    if None in counts:
+        errors = errors_by_cell(saved)
+        raise AssertionError(f"{notebook.path}: Run All stopped before code cell {cells[counts.index(None)]}; "
+                             f"errors in cells {sorted(errors)}:\n" + describe_errors(notebook, errors))
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{notebook.path}: cells did not run once each, top to bottom, in a fresh kernel: counts {counts}")
+    prompts = notebook.prompts()
+    assert prompts == [f"[{n}]:" for n in counts], f"{notebook.path}: the page's prompts {prompts} disagree with the file"
+
+
+def check_errors(notebook: NotebookPage, original: dict, saved: dict) -> int:
+    """No error output except in cells tagged raises-exception in the file in the repo; returns their number."""
+    expected = {i for i, c in enumerate(original["cells"]) if "raises-exception" in tags(c)}
+    unexpected = {i: e for i, e in errors_by_cell(saved).items() if i not in expected}
+    assert not unexpected, (f"{notebook.path}: errors in cells not tagged raises-exception:\n"
+                            + describe_errors(notebook, unexpected))
+    return len(expected)
+
+
+def check_figures(notebook: NotebookPage) -> int:
+    figures = notebook.figures()
+    assert figures, f"{notebook.path}: no matplotlib figure was drawn (no PNG output on the page)"
+    broken = [f for f in figures if not (f["complete"] and f["width"] > 0 and f["height"] > 0)]
+    assert not broken, f"{notebook.path}: {len(broken)} of {len(figures)} figures did not decode: {broken}"
+    return len(figures)
+
+
+def check_widgets(notebook: NotebookPage, saved: dict, timeout: float = WIDGET_TIMEOUT) -> list[str]:
+    """Every widget output is a live view; each that has an input redraws when the input changes.
+
+    Returns what was done to each widget; raises one AssertionError listing every problem.
+    """
+    cells = widget_cells(saved)
+    assert cells, f"{notebook.path}: no cell displayed an ipywidgets widget"
+    problems, done = [], []
+    for i in sorted(set(cells)):
+        views, shown = notebook.widget_outputs(i), notebook.output_text(i)
+        if views.count() < cells.count(i) or "Error displaying widget" in shown:
+            problems.append(f"cell {i} displayed {cells.count(i)} widget(s) but the page shows "
+                            f"{views.count()} live view(s) and this text fallback (is the ipywidgets "
+                            f"JupyterLab extension enabled?): {shown[:300]!r}")
+            continue
+        for k in range(views.count()):
+            view = views.nth(k)
+            if view.locator(CONTROLS).count() == 0:
+                continue  # a display-only widget: nothing to change
+            before = widget_snapshot(view)
+            action = change_control(view)
+            deadline = time.monotonic() + timeout
+            while widget_snapshot(view) == before and time.monotonic() < deadline:
+                time.sleep(0.25)
+            if widget_snapshot(view) == before:
+                problems.append(f"cell {i}: {action}, but the widget's output did not change within {timeout} s")
+            else:
+                done.append(f"cell {i}: {action}")
+    if not problems and not done:
+        problems.append("widgets were shown, but none had an input to change")
+    assert not problems, (f"{notebook.path}: " + "; ".join(problems)
+                          + f" (browser console errors: {notebook.console_errors[-5:]})")
+    return done
+
+
+def screenshot_name(path: str) -> Path:
+    return SCREENSHOTS / f"browser_{path.split('/')[0]}_{Path(path).stem}.png"
+
+
+def test_there_is_a_lesson_and_a_solution_to_open():
+    assert LESSONS, "no lessons/NN_name/NN_name.ipynb found: build lesson 01 first"
+    assert SOLUTIONS, "no solutions/NN_name/NN_name.ipynb found: build lesson 01 first"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_lesson_runs_and_renders_in_jupyterlab(open_notebook, path):
+    original = json.loads(path.read_text())
+    notebook = open_notebook(relative(path))
+
+    button = notebook.validate_button()
+    assert button.count() == 1 and button.is_visible() and "Validate" in button.inner_text(), (
+        f"{notebook.path}: nbgrader's Validate button is not in the notebook toolbar "
+        "(check that `jupyter labextension list` shows @jupyter/nbgrader enabled)")
+
+    saved = run_and_save(notebook, original)
+    check_all_ran(notebook, saved)
+    expected_errors = check_errors(notebook, original, saved)
+    figures = check_figures(notebook)
+    actions = check_widgets(notebook, saved)
+    shot = screenshot_name(notebook.path)
+    notebook.screenshot(shot, scroll_to=notebook.cells().nth(widget_cells(saved)[0]))
+    print(f"{notebook.path}: {figures} figures, {len(widget_cells(saved))} widgets ({'; '.join(actions)}), "
+          f"{expected_errors} raises-exception cells, Validate button shown; screenshot {relative(shot)}")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS[:1], ids=lambda p: p.stem)
+def test_solution_runs_without_errors_in_jupyterlab(open_notebook, path):
+    original = json.loads(path.read_text())
+    notebook = open_notebook(relative(path))
+    saved = run_and_save(notebook, original)
+    errors = errors_by_cell(saved)
+    assert not errors, f"{notebook.path}: the solution shows errors:\n" + describe_errors(notebook, errors)
+    check_all_ran(notebook, saved)
+    figures = check_figures(notebook)
+    shot = screenshot_name(notebook.path)
+    notebook.screenshot(shot, scroll_to=notebook.page.locator(
+        ".jp-CodeCell:has(.jp-OutputArea-output[data-mime-type='image/png'])").first)
+    print(f"{notebook.path}: no errors, {figures} figures; screenshot {relative(shot)}")
+
+
+def broken_notebook() -> dict:
+    """A notebook with every fault the checks look for: a dead widget, a widget that cannot be shown,
+    no figure, an error in an untagged cell and a cell that Run All never reaches."""
+    bogus_view = {WIDGET_VIEW: {"model_id": "0" * 32, "version_major": 2, "version_minor": 0},
+                  "text/plain": "VBox(children=(...))"}
+    cells = [
+        "import ipywidgets as w\nw.VBox([w.Textarea(value='type here'), w.HTML('never changes')])",
+        f"from IPython.display import display\ndisplay({bogus_view!r}, raw=True)",
+        "raise ValueError('a deliberate error')",
+        "print('never reached')",
+    ]
+    return {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                      for c in cells],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                        "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_the_checks_catch_a_broken_notebook(open_notebook, lab):
+    """The checks above can fail: each fault in a deliberately broken notebook is reported."""
+    original = broken_notebook()
+    (lab.root / "selftest").mkdir(exist_ok=True)
+    (lab.root / "selftest" / "broken.ipynb").write_text(json.dumps(original))
+    notebook = open_notebook("selftest/broken.ipynb")
+    saved = run_and_save(notebook, original)
+    with pytest.raises(AssertionError, match="Run All stopped before code cell 3"):
+        check_all_ran(notebook, saved)
+    with pytest.raises(AssertionError, match=r"not tagged raises-exception:\s+--- cell 2 \(ValueError: a deliberate"):
+        check_errors(notebook, original, saved)
+    original["cells"][2]["metadata"]["tags"] = ["raises-exception"]
+    assert check_errors(notebook, original, saved) == 1
+    with pytest.raises(AssertionError, match="no matplotlib figure was drawn"):
+        check_figures(notebook)
+    with pytest.raises(AssertionError) as failure:
+        check_widgets(notebook, saved, timeout=3)
+    assert "cell 0: typed into a textarea, but the widget's output did not change within 3 s" in str(failure.value)
+    assert "cell 1 displayed 1 widget(s) but the page shows 0 live view(s)" in str(failure.value)
