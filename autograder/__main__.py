@@ -11,6 +11,10 @@ from autograder.notebooks import lesson_names, sources_match, write_solution
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser.add_argument("--course", type=Path, default=grading.ROOT,
+                        help="the course folder, holding solutions/ and lessons/ (default: this repository)")
+    parser.add_argument("--work", type=Path,
+                        help="folder for submissions, gradebook and status (default: COURSE/autograder; one per section)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="notebooks/NN.py → run → solutions/NN/NN.ipynb, then release it")
@@ -27,44 +31,71 @@ def main(argv: list[str] | None = None) -> int:
     autograde = sub.add_parser("autograde", help="grade submitted notebooks (all, or one lesson/student)")
     autograde.add_argument("--lesson")
     autograde.add_argument("--student")
+    autograde.add_argument("--workers", type=int, default=1, help="notebooks graded in parallel (default 1)")
+    autograde.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT,
+                           help=f"seconds per cell before it is interrupted (default {grading.CELL_TIMEOUT})")
+    autograde.add_argument("--notebook-timeout", type=float, default=grading.NOTEBOOK_TIMEOUT,
+                           help=f"seconds per notebook before grading is stopped (default {grading.NOTEBOOK_TIMEOUT})")
 
     feedback = sub.add_parser("feedback", help="HTML feedback for graded submissions (hidden tests left out)")
     feedback.add_argument("--lesson")
     feedback.add_argument("--student")
 
     export = sub.add_parser("export", help="write the grades as CSV")
-    export.add_argument("--out", type=Path, default=grading.HERE / "grades.csv")
+    export.add_argument("--out", type=Path, help="default: grades.csv in the work folder")
+
+    status = sub.add_parser("status", help="per student and lesson: graded, needs manual grading, failed (why), missing")
+    status.add_argument("--lesson")
+    status.add_argument("--student")
+
+    validate = sub.add_parser("validate", help="(students) run a notebook's tests; exit 0 pass, 1 fail, 2 ungradable")
+    validate.add_argument("notebook", type=Path)
+    validate.add_argument("--lesson", help="the lesson it answers (default: the file's name)")
+    validate.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT)
 
     sub.add_parser("check-sources", help="fail if solutions/ is out of step with notebooks/")
 
     args = parser.parse_args(argv)
+    course = args.course.resolve()
+    paths = grading.Paths(root=course, work=(args.work or course / "autograder").resolve(), release=course / "lessons")
     if args.command == "build":
         names = [args.lesson] if args.lesson else lesson_names()
         for name in names:
             print(f"building {name} …", flush=True)
             print(f"  wrote {write_solution(name, execute=not args.no_execute)}")
-            for path in grading.release(name):
+            for path in grading.release(name, paths=paths):
                 print(f"  released {path}")
     elif args.command == "release":
-        for path in grading.release(args.lesson):
+        for path in grading.release(args.lesson, paths=paths):
             print(f"released {path}")
     elif args.command == "collect":
-        for student, lesson in grading.collect(args.source, args.lesson):
+        for student, lesson in grading.collect(args.source, args.lesson, paths=paths):
             print(f"collected {student}/{lesson}")
     elif args.command == "autograde":
-        failed = 0
-        for (student, lesson), result in grading.autograde(args.lesson, args.student).items():
-            ok = result.get("success")
-            failed += not ok
-            print(f"{'graded' if ok else 'FAILED'}  {student}/{lesson}")
-            if not ok:
-                print(result.get("error") or result.get("log"), file=sys.stderr)
+        results = grading.autograde(args.lesson, args.student, paths=paths, workers=args.workers,
+                                    cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                                    on_result=lambda row: print(_line(row), flush=True))
+        if not results:
+            print("nothing to grade: no submissions (run `python -m autograder collect PATH` first)")
+        failed = sum(not r["success"] for r in results.values())
+        print(f"{len(results) - failed} graded, {failed} failed (see `python -m autograder status`)")
         return 1 if failed else 0
     elif args.command == "feedback":
-        grading.feedback(args.lesson, args.student)
-        print(f"feedback written under {grading.Paths().feedback}")
+        written = grading.feedback(args.lesson, args.student, paths=paths)
+        print(f"{len(written)} feedback files written under {paths.feedback}")
     elif args.command == "export":
-        print(f"wrote {grading.export(args.out)}")
+        print(f"wrote {grading.export(args.out or paths.work / 'grades.csv', paths=paths)}")
+    elif args.command == "status":
+        rows = grading.grades(paths, lesson=args.lesson, student=args.student)
+        print(_table(rows))
+        counts = {}
+        for row in rows:
+            key = row["status"].split(":")[0]
+            counts[key] = counts.get(key, 0) + 1
+        print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    elif args.command == "validate":
+        from autograder.validate import validate
+        return validate(args.notebook, args.lesson, paths=paths, cell_timeout=args.cell_timeout)
     elif args.command == "check-sources":
         problems = [p for name in lesson_names() for p in sources_match(name)]
         for p in problems:
@@ -73,6 +104,22 @@ def main(argv: list[str] | None = None) -> int:
             print("run `python -m autograder build` to bring solutions/ and lessons/ in step", file=sys.stderr)
         return 1 if problems else 0
     return 0
+
+
+def _line(row: dict) -> str:
+    score = f"{row['score']}/{row['max_score']}" if row["score"] != "" else "-"
+    detail = f"  ({row['detail']})" if row["detail"] else ""
+    return f"{row['status']:<28} {score:>9}  {row['student']}/{row['lesson']}{detail}"
+
+
+def _table(rows: list[dict]) -> str:
+    header = ["student", "lesson", "score", "status", "detail"]
+    cells = [[r["student"], r["lesson"], f"{r['score']}/{r['max_score']}" if r["score"] != "" else "-",
+              r["status"], r["detail"]] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header[:-1])]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths + [0])).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths + [0])).rstrip() for cell in cells]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 `nbgrader … --NbGrader.config_file=autograder/nbgrader_config.py` from the repository root.
 """
 import os
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # nbgrader imports the preprocessors below by name
+    sys.path.insert(0, str(ROOT))
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -21,18 +24,36 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # The autograder runs the lessons' own kernel, not whatever name a student's notebook carries.
 c.Execute.kernel_name = "python3"
-# Per cell. Training cells shrink under COURSE_FAST=1 (set by `python -m autograder autograde`).
+# Per cell: a cell running longer is interrupted (its test fails) and grading goes on; a kernel that
+# ignores the interrupt fails the notebook. Training cells shrink under COURSE_FAST=1 (set by
+# `python -m autograder autograde`, which also enforces a limit per notebook; see grading.py).
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "300"))
 c.Execute.interrupt_on_timeout = True
+
+# Autograde: nbgrader's pipeline, plus a cap on the size of every output (LimitOutput only counts
+# stream lines, and one line can be gigabytes).
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.TimedExecute",  # nbgrader's Execute, timed
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "autograder.preprocessors.LimitOutputSize",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Released lessons: solutions become stubs, hidden tests go, outputs are cleared.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearOutput.enabled = True
 
-# Feedback must never show hidden tests.
+# Feedback must never show hidden tests, nor their tracebacks (which quote the failing lines).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.preprocessors.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -2,6 +2,7 @@
 
 In order: ``cross_attention`` (the classic lab exercise: queries from one sentence, keys and values
 from another), ``scaled_dot_product_attention`` (the core formula for tensors), ``causal_mask``,
+``padding_mask``,
 ``split_heads`` / ``merge_heads``, and ``CausalSelfAttention``, the module ``course.gpt`` stacks.
 
 Conventions: a sequence is a matrix with one row per token, ``(T, d)`` or batched ``(..., T, d)``.
@@ -122,6 +123,25 @@ def causal_mask(T: int, device=None) -> torch.Tensor:
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
 
 
+def padding_mask(lengths, T: int) -> torch.Tensor:
+    """``(B, T)`` boolean: ``True`` at the real tokens of each sequence (positions ``< lengths[b]``),
+    ``False`` at the padding after them. Sentences of different lengths share a batch once padded
+    to ``T``; as a key mask for scores ``(B, T_q, T)`` use ``padding_mask(lengths, T)[:, None, :]``."""
+    if isinstance(lengths, (list, tuple)):
+        lengths = torch.tensor(lengths)
+    if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.is_floating_point() \
+            or lengths.dtype == torch.bool:
+        got = f"{lengths.dtype} tensor of shape {_shape(lengths)}" if isinstance(lengths, torch.Tensor) \
+            else type(lengths).__name__
+        raise ValueError(f"lengths must be a 1-D integer tensor (one length per sequence), got {got}")
+    if not isinstance(T, int) or isinstance(T, bool) or T < 1:
+        raise ValueError(f"T must be a positive int (the padded length), got {T!r}")
+    if lengths.numel() and (lengths.min() < 0 or lengths.max() > T):
+        raise ValueError(f"lengths go from {lengths.min().item()} to {lengths.max().item()}, but a "
+                         f"sequence padded to T={T} has between 0 and {T} real tokens")
+    return torch.arange(T, device=lengths.device) < lengths[:, None]  # (B, T)
+
+
 def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
     """``(B, T, C)`` → ``(B, n_head, T, C // n_head)``: each head gets its own slice of channels."""
     if not isinstance(x, torch.Tensor) or x.dim() != 3:
@@ -221,10 +241,17 @@ class CausalSelfAttention(nn.Module):
 
         if self.use_sdpa and not self.store_attention:
             dropout_p = self.dropout if self.training else 0.0
-            if T_past == 0:
-                y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
-            else:  # is_causal aligns the triangle top-left, which is wrong once there is a past
-                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
+            # is_causal aligns the triangle top-left, which is wrong once there is a past
+            attn_mask, is_causal = (None, True) if T_past == 0 else (mask, False)
+            if q.dtype == torch.bfloat16 and q.device.type == "cpu":
+                # torch 2.13's CPU attention kernel is about 4x slower in bfloat16 than in float32 (its
+                # backward above all), so under bfloat16 autocast this one step runs in float32
+                with torch.autocast("cpu", enabled=False):
+                    y = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=attn_mask,
+                                                       dropout_p=dropout_p, is_causal=is_causal).to(q.dtype)
+            else:
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p,
+                                                   is_causal=is_causal)
         else:
             att = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])  # (B, nh, T, T_past + T)
             att = att.masked_fill(~mask, float("-inf"))              # no peeking at the future

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from course.attention import AttentionConfig, CausalSelfAttention
 from course.sampling import next_token
+from course.train import TrainConfig
 
 
 @dataclass(kw_only=True)
@@ -29,9 +30,15 @@ class GPTConfig(AttentionConfig):
     """
     vocab_size: int = 50257
     n_layer: int = 12
+    # GPT-2's GELU is the tanh approximation; "none" is the exact (erf) GELU that nanoGPT uses,
+    # which trains the same and is several times cheaper on CPUs (torch 2.13)
+    gelu_approximate: str = "tanh"
 
     def __post_init__(self):
         super().__post_init__()
+        if self.gelu_approximate not in ("tanh", "none"):
+            raise ValueError(f"gelu_approximate must be 'tanh' (GPT-2's GELU) or 'none' (the exact GELU), "
+                             f"got {self.gelu_approximate!r}")
         for name in ("vocab_size", "n_layer"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -44,7 +51,7 @@ class MLP(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
-        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's GELU ("gelu_new" in Hugging Face)
+        self.gelu = nn.GELU(approximate=config.gelu_approximate)  # "tanh": GPT-2's ("gelu_new" in HF)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
 
@@ -55,16 +62,19 @@ class MLP(nn.Module):
 class Block(nn.Module):
     """One transformer block, pre-LayerNorm: x + attn(ln(x)), then x + mlp(ln(x))."""
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, attention: type[nn.Module] = CausalSelfAttention):
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
-        self.attn = CausalSelfAttention(config)
+        self.attn = attention(config)
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
     def forward(self, x, past_kv=None, use_cache=False):
-        a = self.attn(self.ln_1(x), past_kv=past_kv, use_cache=use_cache)
-        a, present = a if use_cache else (a, None)
+        if past_kv is None and not use_cache:  # a plain call, so any (B, T, C) -> (B, T, C) module fits
+            a, present = self.attn(self.ln_1(x)), None
+        else:
+            a = self.attn(self.ln_1(x), past_kv=past_kv, use_cache=use_cache)
+            a, present = a if use_cache else (a, None)
         x = x + a
         x = x + self.mlp(self.ln_2(x))
         return (x, present) if use_cache else x
@@ -73,7 +83,9 @@ class Block(nn.Module):
 class GPT(nn.Module):
     """Token + position embeddings, ``n_layer`` blocks, a final LayerNorm and a head tied to the embedding."""
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, attention: type[nn.Module] = CausalSelfAttention):
+        """``attention``: the class of each block's attention, built as ``attention(config)``; e.g. your
+        own ``CausalSelfAttention`` (lesson 03). Generation with ``use_cache`` needs the course's."""
         super().__init__()
         if not isinstance(config, GPTConfig):
             raise TypeError(f"GPT needs a GPTConfig, got {type(config).__name__}")
@@ -82,7 +94,7 @@ class GPT(nn.Module):
             wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
             wpe=nn.Embedding(config.block_size, config.n_embd),  # position embeddings
             drop=nn.Dropout(config.dropout),
-            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            h=nn.ModuleList([Block(config, attention) for _ in range(config.n_layer)]),
             ln_f=nn.LayerNorm(config.n_embd, bias=config.bias),
         ))
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
@@ -229,7 +241,8 @@ class GPT(nn.Module):
                              "with bias=True")
         hf_config = GPT2Config(
             vocab_size=c.vocab_size, n_positions=c.block_size, n_embd=c.n_embd, n_layer=c.n_layer,
-            n_head=c.n_head, n_inner=4 * c.n_embd, activation_function="gelu_new",
+            n_head=c.n_head, n_inner=4 * c.n_embd,
+            activation_function="gelu_new" if c.gelu_approximate == "tanh" else "gelu",
             resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout,
             layer_norm_epsilon=1e-5, tie_word_embeddings=True,
             bos_token_id=None, eos_token_id=None, pad_token_id=None)
@@ -252,8 +265,10 @@ class GPT(nn.Module):
             raise TypeError(f"from_hf needs a transformers.GPT2LMHeadModel, got {type(hf_model).__name__}")
         h = hf_model.config
         problems = []
-        if h.activation_function not in ("gelu_new", "gelu_pytorch_tanh"):
-            problems.append(f"activation_function={h.activation_function!r} (ours is tanh GELU, 'gelu_new')")
+        gelus = {"gelu_new": "tanh", "gelu_pytorch_tanh": "tanh", "gelu": "none"}
+        if h.activation_function not in gelus:
+            problems.append(f"activation_function={h.activation_function!r} (ours is 'gelu_new', the tanh "
+                            f"GELU, or 'gelu', the exact one)")
         if h.n_inner not in (None, 4 * h.n_embd):
             problems.append(f"n_inner={h.n_inner} (ours is 4 * n_embd = {4 * h.n_embd})")
         if h.layer_norm_epsilon != 1e-5:
@@ -269,7 +284,8 @@ class GPT(nn.Module):
             warnings.warn(f"GPT has one dropout rate; using resid_pdrop={h.resid_pdrop} for all "
                           f"(embd_pdrop={h.embd_pdrop}, attn_pdrop={h.attn_pdrop})", stacklevel=2)
         config = GPTConfig(vocab_size=h.vocab_size, block_size=h.n_positions, n_embd=h.n_embd,
-                           n_layer=h.n_layer, n_head=h.n_head, dropout=h.resid_pdrop, bias=True)
+                           n_layer=h.n_layer, n_head=h.n_head, dropout=h.resid_pdrop, bias=True,
+                           gelu_approximate=gelus[h.activation_function])
         model = cls(config)
         wanted = model.state_dict().keys()
         theirs = hf_model.state_dict()
@@ -277,3 +293,82 @@ class GPT(nn.Module):
         model.load_state_dict(state)
         p = next(hf_model.parameters())
         return model.to(device=p.device, dtype=p.dtype).train(hf_model.training)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lesson 05 defaults: found with benchmarks/bench_gpt.py --preset lesson on a 2-core laptop CPU.
+
+LESSON_CONFIG = dict(n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+                     gelu_approximate="none")  # + vocab_size from the tokenizer, block_size from the batch
+LESSON_BATCH = dict(block_size=64, batch_size=32)
+LESSON_TRAIN = TrainConfig(max_iters=2000, learning_rate=2e-3, min_lr=2e-4, warmup_iters=100, weight_decay=0.1,
+                           beta2=0.99, grad_clip=1.0, eval_interval=250, eval_iters=20, precision="auto")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lesson 05's stepping stones, before the GPT: the bigram model and the averaging trick.
+
+def bigram_forward(table: torch.Tensor, idx: torch.Tensor, targets: torch.Tensor | None = None):
+    """The bigram model: row ``idx[b, t]`` of ``table (V, V)`` is the scores of the next token.
+
+    Returns ``(logits (B, T, V), loss)``: the loss is the mean cross-entropy against ``targets (B, T)``,
+    or None without targets.
+    """
+    if not isinstance(table, torch.Tensor) or table.dim() != 2 or table.shape[0] != table.shape[1]:
+        got = tuple(table.shape) if isinstance(table, torch.Tensor) else type(table).__name__
+        raise ValueError(f"table must be a square (vocab_size, vocab_size) tensor, got {got}")
+    if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
+        got = tuple(idx.shape) if isinstance(idx, torch.Tensor) else type(idx).__name__
+        raise ValueError(f"idx must be a (B, T) tensor of token ids, got {got}")
+    logits = table[idx]  # (B, T, V): one row of scores per position
+    if targets is None:
+        return logits, None
+    if not isinstance(targets, torch.Tensor) or targets.shape != idx.shape:
+        got = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
+        raise ValueError(f"targets has shape {got} but idx has shape {tuple(idx.shape)}: one target per position")
+    B, T, V = logits.shape
+    # cross_entropy wants (N, V) scores and (N,) classes: flatten batch and time together
+    loss = F.cross_entropy(logits.view(B * T, V), targets.reshape(B * T))
+    return logits, loss
+
+
+class BigramLanguageModel(nn.Module):
+    """The simplest language model: the next token's scores depend on the current token only.
+
+    Its only parameter is a ``(vocab_size, vocab_size)`` table, stored as an ``nn.Embedding``.
+    ``model(idx, targets)`` → ``(logits, loss)`` like every model of the course.
+    """
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
+            raise ValueError(f"vocab_size must be a positive int, got {vocab_size!r}")
+        self.token_embedding_table = nn.Embedding(vocab_size, vocab_size)
+
+    def forward(self, idx, targets=None):
+        return bigram_forward(self.token_embedding_table.weight, idx, targets)
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, generator=None):
+        """Append ``max_new_tokens`` sampled tokens to each row of ``idx (B, T)``; returns ``(B, T + n)``."""
+        for _ in range(max_new_tokens):
+            logits, _ = self(idx[:, -1:])  # only the last token matters to a bigram model
+            nxt = next_token(logits[:, -1, :], temperature=temperature, generator=generator)  # (B,)
+            idx = torch.cat([idx, nxt.view(-1, 1).to(idx.dtype)], dim=1)
+        return idx
+
+
+def causal_average(x: torch.Tensor) -> torch.Tensor:
+    """``x (B, T, C)`` → ``(B, T, C)``: position ``t`` gets the mean of positions ``0..t``.
+
+    Written as attention with equal scores: mask the future with -inf, softmax each row (so the
+    ``t + 1`` allowed weights are each ``1 / (t + 1)``), then one matrix product averages the past.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != 3:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a (B, T, C) tensor, got {got}")
+    T = x.shape[1]
+    scores = torch.zeros(T, T, dtype=x.dtype, device=x.device)
+    allowed = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()  # row t: columns 0..t
+    weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)  # (T, T), rows sum to 1
+    return weights @ x  # (T, T) @ (B, T, C) → (B, T, C)

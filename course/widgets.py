@@ -81,3 +81,128 @@ def token_explorer(tokenizers: Mapping[str, object], text: str = "Hello world! T
     render()
     return widgets.VBox([box, out])
 
+
+
+def _attention_png(weights, query_tokens, key_tokens, title: str) -> bytes:
+    import io
+
+    from course.plots import plot_attention
+    fig = plot_attention(weights, query_tokens, key_tokens, title=title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def attention_explorer(attentions, tokens: Sequence[str], query_tokens: Sequence[str] | None = None,
+                       title: str = "attention"):
+    """Pick a layer and a head, see its attention weights as a heatmap with the tokens on the axes.
+
+    ``attentions`` holds one tensor per layer, ``(n_head, T_q, T_k)`` or ``(1, n_head, T_q, T_k)``
+    (the format bertviz and Hugging Face's ``output_attentions`` use); ``tokens`` label the keys and,
+    unless ``query_tokens`` is given, the queries too. The heads' mean is offered as well.
+
+    Works offline: the heatmap is drawn by matplotlib in the kernel and shown as a PNG. Returns an
+    ipywidgets VBox.
+    """
+    import ipywidgets as widgets
+    import torch
+
+    layers = []
+    for i, a in enumerate(attentions):
+        a = torch.as_tensor(a).detach().float().cpu()
+        if a.dim() == 4 and a.shape[0] == 1:
+            a = a[0]
+        if a.dim() != 3:
+            raise ValueError(f"attentions[{i}] has shape {tuple(a.shape)}: expected (n_head, T_q, T_k) or "
+                             f"(1, n_head, T_q, T_k), one tensor per layer for a single sequence")
+        layers.append(a)
+    if not layers:
+        raise ValueError("attentions is empty: give one (n_head, T_q, T_k) tensor per layer")
+    n_head, n_q, n_k = layers[0].shape
+    for i, a in enumerate(layers):
+        if a.shape != layers[0].shape:
+            raise ValueError(f"attentions[{i}] has shape {tuple(a.shape)} but attentions[0] has "
+                             f"{tuple(layers[0].shape)}: all layers need the same heads and positions")
+    tokens = [str(t) for t in tokens]
+    if len(tokens) != n_k:
+        raise ValueError(f"got {len(tokens)} tokens for {n_k} key positions: give one token per position")
+    query_tokens = tokens if query_tokens is None else [str(t) for t in query_tokens]
+    if len(query_tokens) != n_q:
+        raise ValueError(f"got {len(query_tokens)} query tokens for {n_q} query positions")
+
+    layer = widgets.Dropdown(options=[(f"layer {i}", i) for i in range(len(layers))], value=0,
+                             description="Layer:")
+    head = widgets.Dropdown(options=[(f"head {h}", h) for h in range(n_head)] + [("mean of heads", -1)],
+                            value=0, description="Head:")
+    image = widgets.Image(format="png")
+
+    def render(_=None) -> None:
+        a = layers[layer.value]
+        weights = a.mean(0) if head.value == -1 else a[head.value]
+        which = "mean of heads" if head.value == -1 else f"head {head.value}"
+        image.value = _attention_png(weights, query_tokens, tokens, f"{title}: layer {layer.value}, {which}")
+
+    layer.observe(render, names="value")
+    head.observe(render, names="value")
+    render()
+    return widgets.VBox([widgets.HBox([layer, head]), image])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lesson 06: the next-token distribution under temperature, top-k and top-p
+
+def _kept_tokens_png(probs, labels: Sequence[str], title: str, most: int = 30) -> bytes:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    shown = len(probs) if len(probs) <= most else most
+    ax.bar(range(shown), probs[:shown], color="#4c72b0")
+    ax.set_xticks(range(shown), [_visible(t) for t in labels[:shown]], rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("probability")
+    more = f" (the {shown} most likely shown)" if shown < len(probs) else ""
+    ax.set_title(f"{title}: {len(probs)} tokens kept{more}", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def sampling_explorer(logits, decode, sample=None, title: str = "next token"):
+    """Sliders for temperature, top-k (0 = off) and top-p redraw the distribution the next token is
+    drawn from: a bar plot of the kept tokens (``course.sampling.kept_tokens``).
+
+    ``logits`` is one row (vocab_size,) of next-token logits; ``decode(id) -> str`` labels the bars.
+    ``sample(temperature, top_k, top_p) -> str``, if given, writes a continuation with those settings,
+    shown under the plot. Returns an ipywidgets VBox.
+    """
+    import ipywidgets as widgets
+    import torch
+
+    from course.sampling import kept_tokens
+
+    logits = torch.as_tensor(logits).detach().float().cpu()
+    if logits.dim() != 1:
+        raise ValueError(f"sampling_explorer needs one row of logits of shape (vocab_size,), got shape "
+                         f"{tuple(logits.shape)}; pick one, e.g. logits[0, -1]")
+    temperature = widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.05, description="temperature")
+    top_k = widgets.IntSlider(value=0, min=0, max=min(100, logits.numel()), description="top-k (0: off)")
+    top_p = widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p")
+    image = widgets.Image(format="png")
+    text = widgets.HTML()
+
+    def render(_=None) -> None:
+        k = top_k.value or None
+        probs, ids = kept_tokens(logits, temperature.value, k, top_p.value)
+        labels = [decode(int(i)) for i in ids]
+        image.value = _kept_tokens_png(probs.tolist(), labels, title)
+        if sample is not None:
+            text.value = f"<pre>{html.escape(sample(temperature.value, k, top_p.value))}</pre>"
+
+    for slider in (temperature, top_k, top_p):
+        slider.observe(render, names="value")
+    render()
+    return widgets.VBox([widgets.HBox([temperature, top_k, top_p]), image, text])

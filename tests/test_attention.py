@@ -269,3 +269,41 @@ def test_causal_self_attention_errors():
         AttentionConfig(dropout=1.5)
     with pytest.raises(TypeError, match="no field 'n_embd'"):
         CausalSelfAttention(object())
+
+
+# --- padding_mask (lesson 02) ------------------------------------------------------------------
+
+from course.attention import padding_mask  # noqa: E402
+
+
+def test_padding_mask_by_loops():
+    lengths = torch.tensor([3, 0, 5, 1])
+    m = padding_mask(lengths, 5)
+    assert m.dtype == torch.bool and m.shape == (4, 5)
+    for b, n in enumerate(lengths.tolist()):
+        assert m[b].tolist() == [True] * n + [False] * (5 - n)
+    assert padding_mask([2, 1], 3).tolist() == [[True, True, False], [True, False, False]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_padded_batch_equals_each_sentence_alone(seed):
+    """Cross-attention over a padded batch, with the key padding mask, gives each sentence's own result."""
+    g = torch.Generator().manual_seed(seed)
+    lengths_k, lengths_q, d = [5, 2, 7], [3, 6, 1], 4
+    T_k, T_q = max(lengths_k), max(lengths_q)
+    q, k, v = torch.randn(3, T_q, d, generator=g), torch.randn(3, T_k, d, generator=g), torch.randn(3, T_k, 2, generator=g)
+    out = scaled_dot_product_attention(q, k, v, padding_mask(lengths_k, T_k)[:, None, :])
+    for b in range(3):
+        alone = F.scaled_dot_product_attention(q[b, :lengths_q[b]], k[b, :lengths_k[b]], v[b, :lengths_k[b]])
+        torch.testing.assert_close(out[b, :lengths_q[b]], alone)
+
+
+def test_padding_mask_errors():
+    with pytest.raises(ValueError, match="1-D integer tensor"):
+        padding_mask(torch.tensor([[1, 2]]), 3)
+    with pytest.raises(ValueError, match="1-D integer tensor"):
+        padding_mask(torch.tensor([1.0, 2.0]), 3)
+    with pytest.raises(ValueError, match="between 0 and 3 real tokens"):
+        padding_mask(torch.tensor([1, 4]), 3)
+    with pytest.raises(ValueError, match="positive int"):
+        padding_mask(torch.tensor([1]), 0)

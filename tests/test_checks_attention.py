@@ -235,3 +235,28 @@ def test_causal_self_attention_with_separate_qkv_layers_is_told_what_to_name():
 
     with pytest.raises(CheckFailed, match=r"c_attn = nn.Linear\(8, 24\)"):
         checks.check_causal_self_attention(Separate)
+
+
+# --- padding_mask --------------------------------------------------------------------------------
+
+def test_padding_mask_reference_passes(capsys):
+    checks.check_padding_mask(ref.padding_mask)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_padding_mask_independent_version_passes():
+    def loops(lengths, T):
+        return torch.tensor([[t < n for t in range(T)] for n in lengths.tolist()], dtype=torch.bool)
+    checks.check_padding_mask(loops)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda lengths, T: torch.arange(T).expand(len(lengths), T) >= lengths.unsqueeze(1), "you marked the padding"),
+    (lambda lengths, T: torch.arange(T).expand(len(lengths), T) <= lengths.unsqueeze(1), "off by one"),
+    (lambda lengths, T: torch.arange(T).unsqueeze(1) < lengths, "it must be \\(B, T\\)"),
+    (lambda lengths, T: (torch.arange(T) < lengths.unsqueeze(1)).float(), "not 0/1 numbers"),
+    (lambda lengths, T: (torch.arange(T) < lengths.unsqueeze(1)).long(), "not 0/1 numbers"),
+])
+def test_padding_mask_mistakes(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        checks.check_padding_mask(wrong)

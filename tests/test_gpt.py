@@ -260,3 +260,83 @@ def test_generate_errors():
         model.generate(torch.zeros(4, dtype=torch.long), 3)
     with pytest.raises(ValueError, match="max_new_tokens must be a non-negative int"):
         model.generate(torch.zeros(1, 2, dtype=torch.long), -1)
+
+
+# --- your own attention (lesson 03) --------------------------------------------------------------
+
+class _PlainAttention(torch.nn.Module):
+    """A minimal causal self-attention with forward(x) only, written with PyTorch's fused kernel."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = torch.nn.Linear(config.n_embd, 3 * config.n_embd)
+        self.c_proj = torch.nn.Linear(config.n_embd, config.n_embd)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = (t.view(B, T, self.n_head, -1).transpose(1, 2) for t in self.c_attn(x).split(C, dim=2))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.c_proj(y.transpose(1, 2).reshape(B, T, C))
+
+
+def test_gpt_with_another_attention_class_gives_the_same_logits():
+    reference = _gpt(0)
+    theirs = GPT(GPTConfig(**TINY), attention=_PlainAttention).eval()
+    assert all(isinstance(block.attn, _PlainAttention) for block in theirs.transformer.h)
+    theirs.load_state_dict(reference.state_dict())
+    idx = torch.randint(0, TINY["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(0))
+    targets = torch.randint(0, TINY["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(1))
+    (l1, loss1), (l2, loss2) = reference(idx, targets), theirs(idx, targets)
+    torch.testing.assert_close(l2, l1)
+    torch.testing.assert_close(loss2, loss1)
+    # the GPT's initialisation reaches the plugged-in module too (GPT-2's scaled c_proj)
+    fresh = GPT(GPTConfig(**TINY), attention=_PlainAttention)
+    std = fresh.transformer.h[0].attn.c_proj.weight.std().item()
+    assert abs(std - 0.02 / math.sqrt(2 * TINY["n_layer"])) < 0.004
+
+
+# --- the exact GELU and bfloat16 autocast (speed options, lesson 05) -------------------------------
+
+@pytest.mark.parametrize("seed", range(2))
+def test_exact_gelu_equals_hf_gelu_both_directions(seed):
+    model = _gpt(seed, gelu_approximate="none")
+    assert model.transformer.h[0].mlp.gelu.approximate == "none"
+    hf = model.to_hf().eval()
+    assert hf.config.activation_function == "gelu"
+    idx = torch.randint(0, TINY["vocab_size"], (2, 17))
+    with torch.no_grad():
+        torch.testing.assert_close(model(idx)[0], hf(idx).logits, atol=1e-5, rtol=1e-4)
+        back = GPT.from_hf(hf).eval()
+        assert back.config.gelu_approximate == "none"
+        torch.testing.assert_close(back(idx)[0], model(idx)[0], atol=0, rtol=0)
+        # and it is really the exact GELU, x * Phi(x), not GPT-2's tanh approximation
+        x = torch.linspace(-4, 4, 101)
+        exact = x * 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+        torch.testing.assert_close(model.transformer.h[0].mlp.gelu(x), exact)
+        assert (_gpt(seed).transformer.h[0].mlp.gelu(x) - exact).abs().max() > 1e-4
+
+
+def test_gelu_approximate_is_checked():
+    with pytest.raises(ValueError, match="gelu_approximate must be 'tanh'.*or 'none'.*got 'erf'"):
+        GPTConfig(**TINY, gelu_approximate="erf")
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_bfloat16_autocast_follows_float32_and_trains(bias):
+    model = _gpt(0, scale=0.1, bias=bias, gelu_approximate="none")
+    idx = torch.randint(0, TINY["vocab_size"], (3, 20))
+    targets = torch.randint(0, TINY["vocab_size"], (3, 20))
+    with torch.no_grad():
+        want = model(idx)[0]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            got = model(idx)[0]
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got.float(), want, atol=0.1, rtol=0.05)  # bfloat16 keeps ~3 digits
+    model.train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        _, loss = model(idx, targets)
+    loss.backward()
+    assert loss.dtype == torch.float32
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 and p.grad.isfinite().all()
+               for p in model.parameters())

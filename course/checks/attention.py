@@ -124,6 +124,29 @@ def check_causal_mask(student_fn) -> None:
     run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,)], mistakes)
 
 
+def check_padding_mask(student_fn) -> None:
+    """``student_fn(lengths, T)``: a ``(B, T)`` boolean mask, True at positions ``< lengths[b]`` (real tokens)."""
+    cases = [(torch.tensor([3, 1, 5]), 5), (torch.tensor([2]), 4), (torch.tensor([4, 4, 2, 1]), 4),
+             (torch.tensor([6, 2]), 7)]
+
+    def positions(lengths, T):
+        return torch.arange(T)[None, :], lengths[:, None]
+
+    mistakes = [
+        Mistake("True must mark the real tokens (they may be attended to); you marked the padding.",
+                lambda lengths, T: (lambda p, n: p >= n)(*positions(lengths, T))),
+        Mistake("off by one: positions count from 0, so position i is a real token when i < length.",
+                lambda lengths, T: (lambda p, n: p <= n)(*positions(lengths, T))),
+        Mistake("the mask is (T, B); it must be (B, T), one row per sequence.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).T),
+        Mistake("return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).float()),
+        Mistake("return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).long()),
+    ]
+    run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes)
+
+
 # --- heads ---------------------------------------------------------------------------------------
 
 def check_split_heads(student_fn) -> None:

@@ -1,0 +1,190 @@
+"""N grading workers on one gradebook, each notebook under a wall-clock limit.
+
+Each worker (``autograder.worker``) is a long-lived process, so nbgrader starts once per worker, not
+once per notebook. A thread per worker hands it one job at a time and waits for the answer until the
+notebook's deadline. Past it, the worker is killed with everything it started, the job is answered
+``timed_out`` and a fresh worker takes the next job. A worker that dies mid-job answers
+``worker_died``.
+
+"Everything it started": the Jupyter kernel runs in its own session (a process-group kill misses it),
+and if the worker dies first the kernel is re-parented away from it. So each worker gets a unique
+environment variable, which the kernel and whatever the student's code starts inherit, and killing
+a worker kills every process that carries its mark.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterable
+
+import psutil
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+STARTUP_LIMIT = 180.0  # seconds for a worker to import nbgrader and open the gradebook
+MARK = "AUTOGRADER_WORKER"
+
+
+def marked_processes(mark: str) -> list[psutil.Process]:
+    """This user's processes whose environment carries ``MARK=mark``."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(MARK) == mark:
+                found.append(process)
+        except (psutil.Error, OSError):  # gone, or another user's
+            continue
+    return found
+
+
+def kill_all(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(processes, timeout=10)
+
+
+class Worker:
+    def __init__(self, config: dict, env: dict, log_path: Path):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")
+        self.mark = f"{os.getpid()}-{uuid.uuid4().hex}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=dict(env, **{MARK: self.mark}),
+            cwd=str(PACKAGE_ROOT))
+        self._buffer = b""
+        ready = self.read(time.monotonic() + STARTUP_LIMIT)
+        if not isinstance(ready, dict) or "ready" not in ready:
+            self.kill()
+            raise RuntimeError(f"a grading worker did not start ({ready!r}); see {log_path}")
+
+    def read(self, deadline: float):
+        """The next JSON line, ``"timeout"`` past ``deadline``, or ``"eof"`` if the worker died."""
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if readable:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return "eof"
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, job: dict, limit: float) -> dict:
+        try:
+            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            return dict(success=False, worker_died=True, job=job)
+        answer = self.read(time.monotonic() + limit)
+        if answer == "timeout":
+            self.kill()
+            return dict(success=False, timed_out=True, limit=limit, job=job)
+        if answer == "eof":
+            self.kill()
+            return dict(success=False, worker_died=True, job=job)
+        return answer
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
+            pass
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the worker, its kernel and anything they started (the worker first, so it starts
+        nothing new). Safe after the worker has exited: its pid is only used while not reaped."""
+        if self.process.returncode is None:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
+        self.process.wait()
+        kill_all(marked_processes(self.mark))
+        self._log.close()
+
+
+def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: float,
+             on_answer: Callable[[dict], None], log_dir: Path) -> None:
+    """Grade ``jobs`` on ``workers`` workers; ``on_answer`` is called in this thread, one at a time."""
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    answers: queue.Queue = queue.Queue()
+    env = dict(os.environ, COURSE_FAST="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])))
+    if workers > 1 and "OMP_NUM_THREADS" not in env:  # N kernels sharing the cores, not N × all cores
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+
+    live: set[Worker] = set()
+    lock = threading.Lock()
+
+    def slot(number: int) -> None:
+        worker = None
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                answers.put(dict(started=True, job=job))
+                try:
+                    if worker is None or not worker.alive:
+                        worker = Worker(config, env, log_dir / f"worker-{number}.log")
+                        with lock:
+                            live.add(worker)
+                    answer = worker.run(job, notebook_limit)
+                except Exception as error:  # a worker that cannot start: report, do not hang
+                    answer = dict(success=False, worker_error=f"{type(error).__name__}: {error}", job=job)
+                if answer.get("timed_out") or answer.get("worker_died"):
+                    with lock:
+                        live.discard(worker)
+                    worker = None
+                answers.put(answer)
+        finally:
+            if worker is not None:
+                worker.close()
+                with lock:
+                    live.discard(worker)
+            answers.put(None)
+
+    threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    finished = 0
+    try:
+        while finished < len(threads):
+            answer = answers.get()
+            if answer is None:
+                finished += 1
+            else:
+                on_answer(answer)
+    except BaseException:  # Ctrl-C or an error in on_answer: leave no worker or kernel running
+        while not pending.empty():
+            pending.get_nowait()
+        with lock:
+            for worker in list(live):
+                worker.kill()
+        raise
+    for thread in threads:
+        thread.join()

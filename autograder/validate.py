@@ -1,0 +1,81 @@
+"""``python -m autograder validate NOTEBOOK``: the student's check before handing in, with an exit code.
+
+``nbgrader validate`` always exits 0. This runs the same checks the autograder runs before grading
+(is it a notebook, are the test cells and their metadata intact) and then nbgrader's ``Validator``
+(the notebook is executed, as the autograder will, with ``COURSE_FAST=1``), and says what failed.
+
+Exit codes: 0 every visible test passes; 1 a test fails or a test cell was edited; 2 the notebook
+cannot be graded as it is (not a notebook, a test cell deleted, metadata changed, the kernel died, a
+cell ran past the time limit and ignored the interrupt).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from autograder.preflight import read_submission, check_submission
+
+PASSED, FAILED, UNGRADABLE = 0, 1, 2
+
+
+def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout: int | None = None,
+             say: Callable[[str], None] = print) -> int:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbgrader.validator import Validator
+
+    from autograder import grading
+
+    notebook = Path(notebook)
+    paths = paths or grading.Paths()
+    cell_timeout = cell_timeout or grading.CELL_TIMEOUT
+    try:
+        data = notebook.read_bytes()
+    except OSError as error:
+        say(f"cannot read {notebook}: {error.strerror}")
+        return UNGRADABLE
+    name = lesson or notebook.stem
+    if name in grading.lessons(paths) and (paths.release / name / f"{name}.ipynb").is_file():
+        verdict = check_submission(data, grading._spec(paths, name))
+        if verdict.failure:
+            say(f"{notebook}: cannot be graded: {verdict.failure}: {verdict.detail}")
+            say(f"Fix it (or start again from a fresh copy of lessons/{name}/{name}.ipynb and paste your answers in).")
+            return UNGRADABLE
+        for note in verdict.notes:
+            say(f"note: {note}")
+    else:
+        _, failed = read_submission(data)
+        if failed:
+            say(f"{notebook}: cannot be graded: {failed.failure}: {failed.detail}")
+            return UNGRADABLE
+        say(f"note: {name!r} is not a lesson of this course; running its tests without comparing it to a lesson")
+
+    api = grading.make_api(paths, cell_timeout=cell_timeout)  # the autograder's configuration
+    validator = Validator(config=api.config)
+    say(f"running {notebook} (this takes as long as the notebook does) …")
+    try:
+        with grading.grading_environment():
+            results = validator.validate(str(notebook))
+    except DeadKernelError:
+        say("the Python kernel died while running the notebook (os._exit, a crash, or out of memory)")
+        return UNGRADABLE
+    except CellTimeoutError:
+        say(f"a cell ran longer than {cell_timeout} s and did not stop when interrupted")
+        return UNGRADABLE
+    for cell in results.get("type_changed", []):
+        say(f"a cell changed type from {cell['old_type']} to {cell['new_type']}:\n{_indent(cell['source'])}")
+    for cell in results.get("changed", []):
+        say(f"a test cell was edited (the autograder will put the original back):\n{_indent(cell['source'])}")
+    for cell in results.get("failed", []):
+        say(f"FAILED:\n{_indent(cell['source'])}\n{_indent(cell['raw_error'], 8)}")
+    if results.get("type_changed") or results.get("changed") or results.get("failed"):
+        counts = {k: len(results.get(k, [])) for k in ("failed", "changed", "type_changed") if results.get(k)}
+        say("validation failed: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+        return FAILED
+    say("validation passed: every visible test passes (hidden tests run when it is graded)")
+    return PASSED
+
+
+def _indent(text: str, spaces: int = 4) -> str:
+    from nbconvert.filters import strip_ansi
+    lines = strip_ansi(text).splitlines()[-30:]
+    return "\n".join(" " * spaces + line for line in lines)

@@ -1,0 +1,160 @@
+"""A grading worker: one long-lived process that autogrades many notebooks with nbgrader's API.
+
+Starting nbgrader costs seconds, so a worker starts once and then reads jobs, one JSON object per line
+on stdin (``{"student": ..., "lesson": ...}``), and answers each with one JSON line on its stdout.
+The parent (``autograder.pool``) kills the whole process tree when a notebook overruns its time limit;
+this process only grades. Its own stdout is moved to stderr at start, so nothing a library prints can
+corrupt the answers.
+
+Run by the pool as ``python -m autograder.worker CONFIG_JSON``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+LOG_TAIL_LINES = 40
+
+
+def forget_submission(paths, lesson: str, student: str) -> None:
+    """Remove every trace of an earlier grading of (student, lesson): the gradebook's submission, the
+    autograded copy and the feedback. Called before each attempt, so a failure never leaves an old
+    score behind. The gradebook was backed up when the run started."""
+    import shutil
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(paths.db_url) as gradebook:
+        try:
+            gradebook.remove_submission(lesson, student)
+        except MissingEntry:
+            pass
+    for folder in (paths.autograded, paths.feedback):
+        shutil.rmtree(folder / student / lesson, ignore_errors=True)
+
+
+def read_manual_work(paths, lesson: str, student: str) -> dict:
+    """What a person added to a graded submission (manual scores, extra credit, comments, flag), by
+    cell, so that regrading the same file keeps it."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(paths.db_url) as gradebook:
+        try:
+            submission = gradebook.find_submission(lesson, student)
+        except MissingEntry:
+            return {}
+        saved = {}
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.manual_score is not None or grade.extra_credit:
+                    saved[f"grade:{notebook.name}:{grade.name}"] = [grade.manual_score, grade.extra_credit]
+            for comment in notebook.comments:
+                if comment.manual_comment:
+                    saved[f"comment:{notebook.name}:{comment.name}"] = comment.manual_comment
+            if notebook.flagged:
+                saved[f"flag:{notebook.name}"] = True
+        return saved
+
+
+def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(paths.db_url) as gradebook:
+        submission = gradebook.find_submission(lesson, student)
+        for notebook in submission.notebooks:
+            notebook.flagged = saved.get(f"flag:{notebook.name}", notebook.flagged)
+            for grade in notebook.grades:
+                if f"grade:{notebook.name}:{grade.name}" in saved:
+                    grade.manual_score, grade.extra_credit = saved[f"grade:{notebook.name}:{grade.name}"]
+                    grade.needs_manual_grade = False
+            for comment in notebook.comments:
+                comment.manual_comment = saved.get(f"comment:{notebook.name}:{comment.name}", comment.manual_comment)
+        gradebook.db.commit()
+
+
+def read_grades(paths, lesson: str, student: str) -> dict:
+    """Score, and per-cell grades, of a submission nbgrader has just graded."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(paths.db_url) as gradebook:
+        submission = gradebook.find_submission(lesson, student)
+        cells = {}
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                cells[grade.name] = dict(auto_score=grade.auto_score, manual_score=grade.manual_score,
+                                         max_score=grade.max_score, needs_manual=grade.needs_manual_grade)
+        return dict(score=submission.score, max_score=submission.max_score, cells=cells)
+
+
+def timed_out_cells(notebook: Path) -> list[str]:
+    """Cells of an autograded notebook that ran past the per-cell limit and were interrupted."""
+    import nbformat
+
+    if not notebook.is_file():
+        return []
+    nb = nbformat.read(notebook, as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(o.output_type == "error" and o.get("ename") == "CellTimeoutError"
+                                            for o in cell.outputs):
+            found.append((cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index + 1}")
+    return found
+
+
+def grade(api, paths, job: dict) -> dict:
+    from autograder.grading import grading_environment
+    from autograder.preprocessors import TimedExecute
+
+    lesson, student = job["lesson"], job["student"]
+    # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
+    manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
+    forget_submission(paths, lesson, student)
+    TimedExecute.last_seconds = None
+    start = time.perf_counter()
+    with grading_environment():
+        result = api.autograde(lesson, student, force=True, create=True)
+    seconds = time.perf_counter() - start
+    log = (result.get("log") or "").splitlines()
+    answer = dict(success=bool(result.get("success")), seconds=seconds, execute_seconds=TimedExecute.last_seconds,
+                  log="\n".join(log[-LOG_TAIL_LINES:]), error=result.get("error"))
+    if answer["success"]:
+        if manual:
+            restore_manual_work(paths, lesson, student, manual)
+            answer["kept_manual_work"] = len(manual)
+        answer.update(read_grades(paths, lesson, student))
+        answer["interrupted_cells"] = timed_out_cells(paths.autograded / student / lesson / f"{lesson}.ipynb")
+    else:  # nbgrader leaves a half-made submission (score 0) behind: drop it
+        answer["full_log"] = "\n".join(log)
+        forget_submission(paths, lesson, student)
+    return answer
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(argv[0])
+    answers = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the answers
+    sys.stdout = sys.stderr
+
+    from autograder.grading import Paths, make_api
+
+    paths = Paths(root=Path(config["root"]), work=Path(config["work"]), release=Path(config["release"]))
+    api = make_api(paths, cell_timeout=config.get("cell_timeout"))
+    answers.write(json.dumps({"ready": os.getpid()}) + "\n")
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            answer = grade(api, paths, job)
+        except Exception as error:  # report and carry on with the next job
+            import traceback
+            answer = dict(success=False, worker_error=f"{type(error).__name__}: {error}",
+                          full_log=traceback.format_exc(), log=traceback.format_exc()[-4000:])
+        answer["job"] = job
+        answers.write(json.dumps(answer, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

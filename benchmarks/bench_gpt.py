@@ -1,0 +1,184 @@
+"""Train a character-level GPT (course.gpt + course.train) on a text file and measure it; then time
+generation with and without the KV cache.
+
+Prints ms per training iteration, training tokens/s, the final train and validation losses, the wall
+time, and generation tokens/s with and without the KV cache at 100 and 500 new tokens.
+
+    # nanoGPT's documented CPU run (its config/train_shakespeare_char.py + the README's CPU flags):
+    python benchmarks/bench_gpt.py --text ../shared/data/tinyshakespeare.txt
+    # the same in float32 (no bfloat16 autocast), or with other settings, spelt as nanoGPT spells them:
+    python benchmarks/bench_gpt.py --text input.txt --precision float32 --max_iters=500 --n_embd=192
+    # lesson 05's defaults (course.gpt.LESSON_*) on the shipped corpus:
+    python benchmarks/bench_gpt.py --preset lesson
+
+Tiny Shakespeare is not part of the course: pass its path (``--text``). Without one, the ``nanogpt``
+preset looks for ``../shared/data/tinyshakespeare.txt`` next to the repository and says so if it is
+missing. The split is nanoGPT's: the first 90% of the characters to train, the rest to validate.
+
+Times are wall-clock. "ms/iteration" and "tokens/s" count training steps only (forward, backward,
+clipping, optimizer step, batch sampling); the wall time includes the evaluations. Generation uses a
+model of the trained sizes with ``block_size`` at least 1 + 500 (random weights: speed does not depend
+on them), greedy, one sequence, median of ``--repeats`` runs after a warm-up.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from course.data import RandomWindows, load_corpus, train_val_split
+from course.gpt import LESSON_BATCH, LESSON_CONFIG, LESSON_TRAIN, GPT, GPTConfig
+from course.tokenization import CharTokenizer
+from course.train import TrainConfig, estimate_loss, resolve_precision, train
+
+REPO = Path(__file__).resolve().parents[1]
+TINY_SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
+
+# nanoGPT: config/train_shakespeare_char.py with the README's CPU flags (--device=cpu --compile=False
+# --eval_iters=20 --log_interval=1 --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128
+# --max_iters=2000 --lr_decay_iters=2000 --dropout=0.0); train.py's default bias=False, seed 1337.
+PRESETS = {
+    "nanogpt": dict(block_size=64, batch_size=12, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+                    gelu_approximate="none", max_iters=2000, lr_decay_iters=2000, learning_rate=1e-3,
+                    min_lr=1e-4, warmup_iters=100, beta2=0.99, weight_decay=0.1, grad_clip=1.0,
+                    eval_interval=250, eval_iters=20, seed=1337),
+}
+MODEL_KEYS = ("block_size", "n_layer", "n_head", "n_embd", "dropout", "bias", "gelu_approximate")
+TRAIN_KEYS = ("max_iters", "lr_decay_iters", "learning_rate", "min_lr", "warmup_iters", "beta2",
+              "weight_decay", "grad_clip", "eval_interval", "eval_iters", "seed")
+PRESETS["lesson"] = dict(**LESSON_BATCH, **LESSON_CONFIG, **{k: getattr(LESSON_TRAIN, k) for k in TRAIN_KEYS})
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", choices=sorted(PRESETS), default="nanogpt",
+                   help="hyper-parameters to start from (default nanogpt); the options below override them")
+    p.add_argument("--text", type=Path, default=None, help="a UTF-8 text file to train on")
+    p.add_argument("--corpus", default=None, help="a shipped corpus instead (course.data.load_corpus), "
+                                                  "e.g. shakespeare; the lesson preset's default")
+    p.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default="auto",
+                   help="auto (default): bfloat16 autocast where the CPU computes it natively, else float32")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: PyTorch's choice)")
+    p.add_argument("--final-eval-iters", type=int, default=200,
+                   help="batches in the final, more precise validation estimate (default 200)")
+    p.add_argument("--repeats", type=int, default=3, help="generation timing runs (median)")
+    p.add_argument("--new-tokens", type=int, nargs="+", default=[100, 500])
+    p.add_argument("--no-generation", action="store_true", help="skip the generation timings")
+    for key in ("batch_size", *MODEL_KEYS, *TRAIN_KEYS):
+        kind = type(PRESETS["nanogpt"][key])
+        kind = (lambda s: s.lower() in ("1", "true", "yes")) if kind is bool else kind
+        # both spellings: --block-size 64 and nanoGPT's --block_size=64
+        p.add_argument(f"--{key.replace('_', '-')}", f"--{key}", dest=key, type=kind, default=None)
+    return p.parse_args(argv)
+
+
+def load_text(args) -> tuple[str, str] | None:
+    """(text, description), or None (with a message) when the file is missing."""
+    if args.text is not None and args.corpus is not None:
+        sys.exit("give --text or --corpus, not both")
+    if args.corpus is not None or (args.text is None and args.preset == "lesson"):
+        name = args.corpus or "shakespeare"
+        return load_corpus(name), f"shipped corpus {name!r}"
+    path = args.text if args.text is not None else TINY_SHAKESPEARE
+    if not path.is_file():
+        print(f"skipped: no text file at {path}. Tiny Shakespeare is not shipped with the course; pass its "
+              f"path with --text PATH (or use --corpus shakespeare for the shipped corpus).")
+        return None
+    return path.read_text(encoding="utf-8"), str(path)
+
+
+def tokens_per_second(model, prompt, n_new, use_cache, repeats):
+    model.generate(prompt, min(n_new, 20), greedy=True, use_cache=use_cache)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.generate(prompt, n_new, greedy=True, use_cache=use_cache)
+        times.append(time.perf_counter() - start)
+    return n_new / statistics.median(times)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    loaded = load_text(args)
+    if loaded is None:
+        return
+    text, source = loaded
+    hp = {**PRESETS[args.preset], **{k: v for k, v in vars(args).items() if k in PRESETS["nanogpt"] and v is not None}}
+
+    tok = CharTokenizer.from_text(text)
+    data = torch.tensor(tok.encode(text), dtype=torch.long)
+    train_ids, val_ids = train_val_split(data, 0.9)
+    batches = {"train": RandomWindows(train_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"]),
+               "val": RandomWindows(val_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"] + 1)}
+
+    def get_batch(split):
+        return batches[split].sample()
+
+    torch.manual_seed(hp["seed"])
+    config = GPTConfig(vocab_size=tok.vocab_size, **{k: hp[k] for k in MODEL_KEYS})
+    model = GPT(config)
+    cfg = TrainConfig(**{k: hp[k] for k in TRAIN_KEYS}, precision=args.precision, progress=False)
+    precision = resolve_precision(args.precision, "cpu")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"text: {source}, {len(data):,} characters, vocabulary {tok.vocab_size}")
+    print(f"model: {model.num_params() / 1e6:.3f}M parameters, {config}")
+    print(f"training: batch {hp['batch_size']} x {hp['block_size']}, {cfg}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
+          f"{torch.__version__}, {torch.get_num_threads()} threads, precision {precision}; "
+          f"load average before: {load}")
+
+    history = train(model, get_batch, cfg)
+    iters = len(history.loss)
+    train_seconds = history.elapsed[-1]
+    ms_per_iter = 1e3 * train_seconds / iters
+    tokens_per_s = iters * hp["batch_size"] * hp["block_size"] / train_seconds
+    precise = estimate_loss(model, get_batch, args.final_eval_iters, precision=precision)
+
+    print()
+    print("| measure                                   | value        |")
+    print("|-------------------------------------------|--------------|")
+    print(f"| training iterations                       | {iters:>12,} |")
+    print(f"| ms/iteration (training steps only)        | {ms_per_iter:>12.1f} |")
+    print(f"| training tokens/s                         | {tokens_per_s:>12,.0f} |")
+    print(f"| wall time of train() (s, with evals)      | {history.seconds:>12.1f} |")
+    print(f"| final train loss ({cfg.eval_iters:>3} batches)            | {history.train_loss[-1]:>12.4f} |")
+    print(f"| final val loss ({cfg.eval_iters:>3} batches)              | {history.val_loss[-1]:>12.4f} |")
+    print(f"| final train loss ({args.final_eval_iters:>3} batches)            | {precise['train']:>12.4f} |")
+    print(f"| final val loss ({args.final_eval_iters:>3} batches)              | {precise['val']:>12.4f} |")
+    print()
+    print("validation loss at each evaluation:",
+          ", ".join(f"{it}: {v:.3f}" for it, v in zip(history.iters, history.val_loss)))
+    print(f"load average after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    sample = model.generate(torch.tensor([tok.encode("\n")]), min(200, config.block_size - 1),
+                            temperature=0.8, generator=torch.Generator().manual_seed(0))
+    print("\nsample (temperature 0.8):\n" + tok.decode(sample[0].tolist()))
+
+    if args.no_generation:
+        return
+    longest = max(args.new_tokens)
+    gen_config = dataclasses.replace(config, block_size=max(config.block_size, longest + 1), dropout=0.0)
+    gen_model = GPT(gen_config).eval()
+    prompt = torch.zeros(1, 1, dtype=torch.long)
+    print(f"\ngeneration: {gen_config.n_layer} layers, {gen_config.n_embd} dims, block_size "
+          f"{gen_config.block_size}, float32, greedy, 1 sequence, median of {args.repeats}")
+    print("| new tokens | no cache tokens/s | KV cache tokens/s | speed-up |")
+    print("|-----------:|------------------:|------------------:|---------:|")
+    for n in args.new_tokens:
+        slow = tokens_per_second(gen_model, prompt, n, use_cache=False, repeats=args.repeats)
+        fast = tokens_per_second(gen_model, prompt, n, use_cache=True, repeats=args.repeats)
+        print(f"| {n:>10} | {slow:>17,.0f} | {fast:>17,.0f} | {fast / slow:>7.1f}x |")
+
+
+if __name__ == "__main__":
+    main()

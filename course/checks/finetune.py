@@ -1,0 +1,205 @@
+"""Self-checks for lesson 06 (using and fine-tuning a pretrained GPT): greedy decoding by hand, the
+language-model loss by hand, and the collation of documents into a padded batch.
+
+Usage: ``from course.checks import finetune as checks; checks.check_greedy_decode(greedy_decode)``.
+The sampling filters (temperature, top-k, top-p) have their checks in ``course.checks.sampling``.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from course import finetune
+from course.checks._core import Mistake, run_check
+
+IGNORE = finetune.IGNORE_INDEX
+
+
+# ---------------------------------------------------------------------------------------------------
+# Greedy decoding: fn(model, input_ids (B, T), max_new_tokens) -> (B, T + max_new_tokens) long
+
+
+def tiny_gpt2(seed: int, vocab_size: int = 40, n_positions: int = 32):
+    """A small random ``GPT2LMHeadModel`` in eval mode whose next-token logits are far from ties."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    config = GPT2Config(vocab_size=vocab_size, n_positions=n_positions, n_embd=16, n_layer=2, n_head=2,
+                        initializer_range=0.5, bos_token_id=None, eos_token_id=None, pad_token_id=None)
+    return GPT2LMHeadModel(config).eval()
+
+
+@torch.no_grad()
+def reference_greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        logits = model(ids).logits                      # (B, T, V)
+        nxt = logits[:, -1, :].argmax(dim=-1)           # (B,)
+        ids = torch.cat([ids, nxt[:, None]], dim=1)      # (B, T + 1)
+    return ids
+
+
+@torch.no_grad()
+def _greedy_first_position(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, 0, :].argmax(dim=-1)
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+def _greedy_new_only(model, input_ids, max_new_tokens):
+    return reference_greedy_decode(model, input_ids, max_new_tokens)[:, input_ids.shape[1]:]
+
+
+@torch.no_grad()
+def _greedy_never_fed_back(model, input_ids, max_new_tokens):
+    nxt = model(input_ids).logits[:, -1, :].argmax(dim=-1)  # (B,)
+    return torch.cat([input_ids, nxt[:, None].expand(-1, max_new_tokens)], dim=1)
+
+
+GREEDY_MISTAKES = [
+    Mistake("you picked the next token from the logits of the first position (logits[:, 0]); the "
+            "prediction for the next token is at the last position, logits[:, -1, :].", _greedy_first_position),
+    Mistake("you returned only the new tokens; return the prompt followed by the new tokens, as "
+            "model.generate does (shape (B, T + max_new_tokens)).", _greedy_new_only),
+    Mistake("every new token is the same: you ran the model on the prompt only. Append each new token to "
+            "the sequence and run the model on the longer sequence for the next one.", _greedy_never_fed_back),
+]
+
+
+def _greedy_cases():
+    # seeds whose greedy text is not one token repeated, so each mistake gives its own output
+    cases = []
+    for seed, (B, T, n) in zip([1, 2, 4, 7], [(1, 4, 6), (2, 3, 8), (1, 1, 8), (3, 2, 10)]):
+        g = torch.Generator().manual_seed(100 + seed)
+        cases.append((tiny_gpt2(seed), torch.randint(40, (B, T), generator=g), n))
+    return cases
+
+
+def check_greedy_decode(fn) -> None:
+    """Check ``fn(model, input_ids, max_new_tokens)``: the prompt followed by ``max_new_tokens`` tokens,
+    each the argmax of the model's logits at the last position."""
+    run_check("greedy_decode", fn, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The language-model loss: fn(logits (B, T, V), labels (B, T)) -> scalar
+
+
+def reference_lm_loss(logits, labels):
+    V = logits.size(-1)
+    # position t predicts token t + 1: drop the last prediction and the first label
+    return F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE)
+
+
+def _loss_unshifted(logits, labels):
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE)
+
+
+def _loss_shifted_wrong_way(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, 1:, :].reshape(-1, V), labels[:, :-1].reshape(-1), ignore_index=IGNORE)
+
+
+def _loss_summed(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
+                           reduction="sum")
+
+
+def _loss_mean_of_rows(logits, labels):
+    rows = [reference_lm_loss(logits[i:i + 1], labels[i:i + 1]) for i in range(len(logits))]
+    return torch.stack(rows).mean()
+
+
+LOSS_MISTAKES = [
+    Mistake("you compared each position's logits with its own label; position t predicts the NEXT token: "
+            "use logits[:, :-1] with labels[:, 1:].", _loss_unshifted),
+    Mistake("you shifted the wrong way (logits[:, 1:] with labels[:, :-1]); the logits at position t "
+            "predict label t + 1: use logits[:, :-1] with labels[:, 1:].", _loss_shifted_wrong_way),
+    Mistake("you summed the token losses; take their mean (cross_entropy's default reduction).", _loss_summed),
+    Mistake("you averaged each sequence's mean loss; Hugging Face averages over all counted tokens of the "
+            "batch at once, so a long document weighs more than a short one. Flatten (B, T) into one axis "
+            "first.", _loss_mean_of_rows),
+]
+
+
+def _loss_cases():
+    cases = []
+    for seed, (B, T, V, pads) in enumerate([(2, 6, 11, (0, 2)), (3, 5, 7, (1, 0, 3)), (1, 8, 13, (0,)),
+                                            (4, 7, 9, (2, 0, 4, 1))]):
+        g = torch.Generator().manual_seed(200 + seed)
+        logits = torch.randn(B, T, V, generator=g) * 2
+        labels = torch.randint(V, (B, T), generator=g)
+        for row, n in enumerate(pads):  # right padding
+            if n:
+                labels[row, -n:] = IGNORE
+        cases.append((logits, labels))
+    return cases
+
+
+def check_lm_loss(fn) -> None:
+    """Check ``fn(logits, labels)``: the mean next-token cross-entropy, labels shifted by one, -100 ignored."""
+    run_check("lm_loss", fn, reference_lm_loss, _loss_cases(), LOSS_MISTAKES)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Collation: fn(docs, pad_id) -> {"input_ids", "attention_mask", "labels"}
+
+
+def reference_collate(docs, pad_id):
+    return finetune.collate(docs, pad_id)
+
+
+def _collate_mask_from_pad_id(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    mask = (batch["input_ids"] != pad_id).long()
+    return {"input_ids": batch["input_ids"], "attention_mask": mask,
+            "labels": batch["input_ids"].masked_fill(mask == 0, IGNORE)}
+
+
+def _collate_labels_keep_pad(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    batch["labels"] = batch["input_ids"].clone()
+    return batch
+
+
+def _collate_left_padded(docs, pad_id):
+    flipped = finetune.collate([list(reversed(d)) for d in docs], pad_id)
+    return {k: v.flip(-1) for k, v in flipped.items()}
+
+
+def _collate_bool_mask(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    batch["attention_mask"] = batch["attention_mask"].bool()
+    return batch
+
+
+COLLATE_MISTAKES = [
+    Mistake("you found the padding with input_ids == pad_id; the pad id here is the end-of-text id, a real "
+            "token at the end of every document, which must be attended to and learned. Build the mask "
+            "from each document's length.", _collate_mask_from_pad_id),
+    Mistake("your labels keep the pad id on padding, so the padding counts in the loss (the seed's jokes "
+            "fine-tune did this). Set labels to -100 where attention_mask is 0.", _collate_labels_keep_pad),
+    Mistake("you padded on the left; pad on the right (real tokens first), so every document starts at "
+            "position 0 as in pretraining.", _collate_left_padded),
+    Mistake("your attention_mask is bool; make it torch.long (1 = real token, 0 = padding), like Hugging "
+            "Face tokenizers return.", _collate_bool_mask),
+]
+
+
+def _collate_cases():
+    eot = 9
+    return [
+        ([[1, 2, 3, eot], [4, 5, eot]], eot),
+        ([[3, eot], [1, 2, 3, 4, 5, eot], [7, 7, 7, eot]], eot),
+        ([[5, 6, 7]], 0),
+        ([[2, 2, eot], [8, eot], [1, 3, 5, 7, eot], [4, 4, 4, 4, 4, eot]], eot),
+    ]
+
+
+def check_collate(fn) -> None:
+    """Check ``fn(docs, pad_id)``: right-padded ``input_ids``, a long ``attention_mask`` from the lengths,
+    and ``labels`` equal to ``input_ids`` with -100 on padding."""
+    run_check("collate", fn, reference_collate, _collate_cases(), COLLATE_MISTAKES)

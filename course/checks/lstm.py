@@ -1,0 +1,177 @@
+"""Self-checks for lesson 04 (next-character prediction with an LSTM).
+
+    from course.checks import lstm as checks
+    checks.check_lstm_cell(my_lstm_cell)
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from course.checks._core import Mistake, run_check
+from course.data import windows_at
+from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
+
+
+# ---------------------------------------------------------------------------------------------------
+# lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)
+
+def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True):
+    """A cell built from its parts; the reference when order='ifgo' and the defaults."""
+    def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        gates = dict(zip(order, (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)))
+        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), torch.sigmoid(gates["o"])
+        c_new = (f * c if keep_old else c) + i * g_act(gates["g"])
+        return o * h_from_c(c_new), c_new
+    return cell
+
+
+def _cell_cases():
+    gen = torch.Generator().manual_seed(404)
+    cases = []
+    for B, I, H in ((1, 3, 2), (3, 5, 4), (2, 4, 6), (4, 1, 3)):
+        r = lambda *shape: torch.randn(*shape, generator=gen)  # noqa: E731
+        cases.append((r(B, I), r(B, H), r(B, H), r(4 * H, I), r(4 * H, H), r(4 * H), r(4 * H)))
+    return cases
+
+
+def check_lstm_cell(student_fn):
+    """``student_fn(x, h, c, W_ih, W_hh, b_ih, b_hh)`` must return ``(h, c)`` as ``nn.LSTMCell`` does."""
+    run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=[
+        Mistake("the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, forget, "
+                "candidate, output — not (i, f, o, g).", _cell_with("ifog")),
+        Mistake("the candidate g goes through tanh (values in -1..1), not sigmoid.",
+                _cell_with("ifgo", g_act=torch.sigmoid)),
+        Mistake("the new h is o * tanh(c): the tanh of the cell state is missing.",
+                _cell_with("ifgo", h_from_c=lambda c: c)),
+        Mistake("the old cell state must be scaled by the forget gate: c = f * c + i * g.",
+                _cell_with("ifgo", keep_old=False)),
+    ])
+
+
+# ---------------------------------------------------------------------------------------------------
+# shift_batch(data, starts, block_size) -> (x, y)
+
+def _shift_cases():
+    gen = torch.Generator().manual_seed(4)
+    cases = []
+    for n, block_size, batch in ((40, 5, 3), (60, 8, 4), (25, 3, 2)):
+        data = torch.randint(0, 50, (n,), generator=gen)
+        starts = torch.randint(1, n - block_size - 1, (batch,), generator=gen)
+        cases.append((data, starts, block_size))
+    return cases
+
+
+def _windows(data, starts, block_size, x_shift, y_shift):
+    rows_x = [data[s + x_shift:s + x_shift + block_size] for s in starts.tolist()]
+    rows_y = [data[s + y_shift:s + y_shift + block_size] for s in starts.tolist()]
+    return torch.stack(rows_x), torch.stack(rows_y)
+
+
+def check_shift_batch(student_fn):
+    """``student_fn(data, starts, block_size)`` must return ``(x, y)`` of shape (len(starts), block_size):
+    ``x[i] = data[s : s+block_size]`` and ``y[i] = data[s+1 : s+block_size+1]`` for ``s = starts[i]``."""
+    run_check("shift_batch", student_fn, windows_at, _shift_cases(), mistakes=[
+        Mistake("the labels are not shifted: y must be the token after each x, y = data[s+1 : s+1+block_size].",
+                lambda d, s, b: _windows(d, s, b, 0, 0)),
+        Mistake("x and y are swapped: x is the input data[s : s+block_size], y the next tokens.",
+                lambda d, s, b: _windows(d, s, b, 1, 0)),
+        Mistake("the labels are shifted the wrong way: y is the NEXT token, data[s+1 : …], not the previous.",
+                lambda d, s, b: _windows(d, s, b, 0, -1)),
+    ])
+
+
+# ---------------------------------------------------------------------------------------------------
+# generate_greedy(model, idx, max_new_tokens) -> idx with max_new_tokens more tokens
+
+def _case_model(seed: int, vocab_size: int, n_layers: int) -> CharLSTM:
+    torch.manual_seed(seed)
+    model = CharLSTM(CharLSTMConfig(vocab_size=vocab_size, n_embd=8, hidden_size=16, n_layers=n_layers))
+    with torch.no_grad():  # larger weights than at initialisation, so the state matters to the output
+        for p in model.parameters():
+            p.mul_(4.0)
+    return model.eval()
+
+
+def _generate_cases():
+    gen = torch.Generator().manual_seed(40)
+    cases = []
+    for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10))):
+        cases.append((_case_model(seed, vocab, layers), torch.randint(0, vocab, (B, T), generator=gen), n))
+    return cases
+
+
+def _reference_generate(model, idx, max_new_tokens):
+    return model.generate(idx, max_new_tokens, greedy=True)
+
+
+def _generate_reset_state(model, idx, n):
+    with torch.no_grad():
+        logits, _ = model.forward_with_state(idx)
+        for _ in range(n):
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+            logits, _ = model.forward_with_state(idx[:, -1:], None)  # the state is thrown away
+    return idx
+
+
+def _generate_last_token_twice(model, idx, n):
+    with torch.no_grad():
+        _, state = model.forward_with_state(idx)
+        for _ in range(n):  # feeds idx[:, -1:] before choosing, so the prompt's last token is read twice
+            logits, state = model.forward_with_state(idx[:, -1:], state)
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+
+
+def _generate_prompt_skipped(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx[:, -1:])  # only the prompt's last token
+        for _ in range(n):
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+            logits, state = model.forward_with_state(idx[:, -1:], state)
+    return idx
+
+
+def check_generate_greedy(student_fn):
+    """``student_fn(model, idx, max_new_tokens)``: run the (B, T) prompt ``idx`` through
+    ``model.forward_with_state`` once, then repeatedly append the most likely next token and feed only
+    that token with the carried state. Must return the (B, T + max_new_tokens) ids."""
+    run_check("generate_greedy", student_fn, _reference_generate, _generate_cases(), mistakes=[
+        Mistake("the state is reset at every step: pass the state returned by the previous call back "
+                "into forward_with_state, or the model forgets everything but the last token.",
+                _generate_reset_state),
+        Mistake("the prompt's last token is fed twice: after reading the prompt, its logits already "
+                "predict the first new token; feed each new token once, after choosing it.",
+                _generate_last_token_twice),
+        Mistake("the prompt was not read: run forward_with_state on the whole prompt first, then "
+                "continue from its state.", _generate_prompt_skipped),
+    ])
+
+
+# ---------------------------------------------------------------------------------------------------
+# sequence_loss(logits (B, T, V), targets (B, T)) -> scalar
+
+def _loss_cases():
+    gen = torch.Generator().manual_seed(44)
+    return [(3 * torch.randn(B, T, V, generator=gen), torch.randint(0, V, (B, T), generator=gen))
+            for B, T, V in ((2, 5, 7), (3, 4, 11), (4, 6, 5))]
+
+
+def check_sequence_loss(student_fn):
+    """``student_fn(logits, targets)``: mean cross-entropy of (B, T, V) logits against (B, T) targets."""
+    def flat(logits, targets):
+        B, T, V = logits.shape
+        return logits.reshape(B * T, V), targets.reshape(B * T)
+
+    run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), mistakes=[
+        Mistake("softmax was applied before cross-entropy: F.cross_entropy / nn.CrossEntropyLoss take raw "
+                "logits and apply log-softmax themselves.",
+                lambda lo, t: F.cross_entropy(*flat(F.softmax(lo, dim=-1), t))),
+        Mistake("the logits were rearranged along the wrong axes, so each score row is paired with another "
+                "position's target: reshape (B, T, V) -> (B*T, V) and (B, T) -> (B*T,) without transposing.",
+                lambda lo, t: F.cross_entropy(lo.transpose(0, 1).reshape(-1, lo.shape[-1]), t.reshape(-1))),
+        Mistake("the losses were summed: take the mean over all B*T positions (reduction='mean').",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="sum")),
+        Mistake("nll_loss expects log-probabilities: use F.log_softmax first, or F.cross_entropy on the logits.",
+                lambda lo, t: F.nll_loss(*flat(lo, t))),
+    ])

@@ -1,0 +1,574 @@
+# %% [markdown]
+# # Lesson 03 — Causal multi-head self-attention
+#
+# In lesson 02 one sentence attended to another. A language model has only one sequence, the text so
+# far, and its tokens attend to each other: **self-attention**. Two things make it the attention of
+# a GPT:
+#
+# * a **causal mask**: a GPT learns to predict every next token of a text at once, so position `t`
+#   must not see positions after `t`, or it would simply read the answer;
+# * **several heads**: a few smaller attentions side by side, each free to look for something else.
+#
+# In this lesson you build the mask, the head reshaping and the whole `CausalSelfAttention` module
+# that the course's GPT stacks. Then you put your module into a small GPT, train it in seconds on a
+# task where we know the **best possible loss** exactly, and look at what its heads attend to.
+
+# %%
+import math
+import time
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import course.attention as ref  # the course's reference implementations
+from course import hmm
+from course.checks import attention as checks
+from course.gpt import GPT, GPTConfig
+from course.plots import plot_attention, plot_attention_grid, plot_causal_timeline, plot_history, plot_mask
+from course.tokenization import BPETokenizer
+from course.train import TrainConfig, train
+from course.widgets import attention_explorer
+
+tokenizer = BPETokenizer.from_gpt2()
+
+# %% [markdown]
+# ## 1. No peeking: the causal mask
+#
+# Training on "Lisbon is a great city to live in", a GPT predicts `is` from `L`, `bon` from `L is`,
+# `Ġgreat` from `L is bon Ġis Ġa`, and so on: one prediction per position, all in one pass. At step
+# `t` the model may use tokens `1 … t` and nothing after (struck through):
+
+# %%
+tokens = tokenizer.tokens("Lisbon is a great city to live in")
+plot_causal_timeline(tokens)
+
+# %% [markdown]
+# In attention this is a mask on the `T × T` scores: row `t` (the query at position `t`) may look at
+# columns `0 … t`, the **lower triangle** including the diagonal. Following PyTorch, `True` means
+# "may attend".
+#
+# ### Exercise 1 — the causal mask (2 points)
+#
+# Write `causal_mask(T)`, a `(T, T)` **boolean** tensor that is `True` where column `j ≤ row i`.
+# For `T = 3`:
+#
+# ```
+# [[ True, False, False],
+#  [ True,  True, False],
+#  [ True,  True,  True]]
+# ```
+
+# %% solution id=causal-mask
+def causal_mask(T):
+    """(T, T) boolean: True where position i may attend to position j, that is j <= i."""
+    ### BEGIN SOLUTION
+    return torch.ones(T, T, dtype=torch.bool).tril()
+    ### END SOLUTION
+
+# %% tests=2 id=test-causal-mask
+m = causal_mask(3)
+assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean tensor, got {m!r}"
+checks.check_causal_mask(causal_mask)  # names common mistakes
+assert m.tolist() == [[True, False, False], [True, True, False], [True, True, True]], m
+assert causal_mask(1).tolist() == [[True]]
+# with your mask, PyTorch's attention equals its built-in causal attention
+g = torch.Generator().manual_seed(0)
+q, k, v = (torch.randn(2, 7, 4, generator=g) for _ in range(3))
+torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(7)),
+                           F.scaled_dot_product_attention(q, k, v, is_causal=True))
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(causal_mask, "causal_mask")
+for _T in range(1, 25):
+    _m = causal_mask(_T)
+    assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T)
+    assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool())
+    assert torch.equal(_m, ref.causal_mask(_T))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The mask as a picture: each row is a step of the timeline above.
+
+# %%
+plot_mask(ref.causal_mask(len(tokens)), tokens, title="causal mask: row t may look at columns ≤ t")
+
+# %% [markdown]
+# The point of the mask, checked: rewrite the *future* of a sequence, and the outputs of the earlier
+# positions do not change at all. (Random vectors stand in for the tokens' embeddings.)
+
+# %%
+g = torch.Generator().manual_seed(0)
+x = torch.randn(1, len(tokens), 8, generator=g)
+x_new_future = x.clone()
+x_new_future[:, 5:] = torch.randn(1, len(tokens) - 5, 8, generator=g)  # tokens 6, 7, ... rewritten
+mask = ref.causal_mask(len(tokens))
+y = ref.scaled_dot_product_attention(x, x, x, mask)
+y_new_future = ref.scaled_dot_product_attention(x_new_future, x_new_future, x_new_future, mask)
+changed = (y - y_new_future).abs().amax(-1)[0] > 0
+print("outputs changed at positions:", [t for t in range(len(tokens)) if changed[t]])
+y_no_mask = ref.scaled_dot_product_attention(x_new_future, x_new_future, x_new_future)
+changed = (ref.scaled_dot_product_attention(x, x, x) - y_no_mask).abs().amax(-1)[0] > 0
+print("without the mask:             ", [t for t in range(len(tokens)) if changed[t]])
+
+# %% [markdown]
+# ## 2. Many heads
+#
+# One attention computes one weighted average per token: one way of relating tokens. **Multi-head
+# attention** runs `n_head` attentions side by side, each on its own slice of the channels. With
+# `C` channels and `n_head` heads, each head gets `hs = C // n_head` channels (the *head size*): the
+# queries, keys and values of head `h` are channels `h·hs … (h+1)·hs − 1`. Each head computes its own
+# weights; their outputs are put side by side again, back to `C` channels. It costs the same as one
+# big head, but can attend to `n_head` different things.
+#
+# In tensors: `(B, T, C)` → view as `(B, T, n_head, hs)` → transpose to `(B, n_head, T, hs)`, so that
+# the heads become a batch dimension and lesson 02's batched attention runs every head at once. To
+# merge, do the reverse: transpose back to `(B, T, n_head, hs)`, then flatten to `(B, T, C)`.
+#
+# An example where each entry says where it came from, `10·t + c` (position `t`, channel `c`), with
+# `T = 4`, `C = 6` and 2 heads:
+
+# %%
+x = (10 * torch.arange(4)[:, None] + torch.arange(6)).unsqueeze(0)  # (1, 4, 6)
+print("x[0]: rows are positions, columns channels\n", x[0])
+heads = ref.split_heads(x, 2)  # (1, 2, 4, 3)
+print("head 0: channels 0-2 of every position\n", heads[0, 0])
+print("head 1: channels 3-5 of every position\n", heads[0, 1])
+
+# %% [markdown]
+# ### Exercise 2 — split and merge heads (2 points)
+#
+# Write `split_heads(x, n_head)`: `(B, T, C)` → `(B, n_head, T, C // n_head)` as above, with `view`
+# and `transpose`, and its inverse `merge_heads(x)`: `(B, n_head, T, hs)` → `(B, T, n_head · hs)`.
+#
+# Careful: after a `transpose` the tensor is no longer laid out row by row in memory, so `.view`
+# refuses it; use `.reshape` (or `.contiguous().view`).
+
+# %% solution id=heads
+def split_heads(x, n_head):
+    """(B, T, C) → (B, n_head, T, C // n_head)."""
+    ### BEGIN SOLUTION
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+    ### END SOLUTION
+
+
+def merge_heads(x):
+    """(B, n_head, T, hs) → (B, T, n_head * hs), the inverse of split_heads."""
+    ### BEGIN SOLUTION
+    B, n_head, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, n_head * hs)
+    ### END SOLUTION
+
+# %% tests=2 id=test-heads
+x = (10 * torch.arange(4)[:, None] + torch.arange(6)).unsqueeze(0)  # the example above
+heads = split_heads(x, 2)
+assert type(heads) is torch.Tensor and heads.shape == (1, 2, 4, 3), f"expected shape (1, 2, 4, 3), got {tuple(heads.shape)}"
+assert heads[0, 1].tolist() == [[3, 4, 5], [13, 14, 15], [23, 24, 25], [33, 34, 35]], heads[0, 1]
+checks.check_split_heads(split_heads)  # names common mistakes
+g = torch.Generator().manual_seed(1)
+x = torch.randn(2, 5, 12, generator=g)
+heads = split_heads(x, 3)
+assert heads.shape == (2, 3, 5, 4)
+torch.testing.assert_close(heads[1, 2, 4], x[1, 4, 8:12])  # head 2 of position 4: channels 8..11
+merged = merge_heads(heads)
+assert type(merged) is torch.Tensor and merged.shape == (2, 5, 12), f"expected shape (2, 5, 12), got {tuple(merged.shape)}"
+checks.check_merge_heads(merge_heads)
+torch.testing.assert_close(merged, x)  # merge undoes split
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(split_heads, "split_heads")
+assert_own_work(merge_heads, "merge_heads")
+_g = torch.Generator().manual_seed(21)
+for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8), (4, 2, 3, 5)]:
+    _x = torch.randn(_B, _T, _nh * _hs, generator=_g, dtype=torch.float64)
+    _s = split_heads(_x.clone(), _nh)
+    assert type(_s) is torch.Tensor and _s.dtype == torch.float64 and _s.shape == (_B, _nh, _T, _hs)
+    torch.testing.assert_close(_s, ref.split_heads(_x, _nh))
+    _h = torch.randn(_B, _nh, _T, _hs, generator=_g)
+    _m = merge_heads(_h.clone())
+    assert type(_m) is torch.Tensor and _m.shape == (_B, _T, _nh * _hs)
+    torch.testing.assert_close(_m, ref.merge_heads(_h))
+    torch.testing.assert_close(merge_heads(split_heads(_x.clone(), _nh)), _x)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. The attention block of a GPT
+#
+# Now all of it in one `nn.Module`, as in GPT-2 (and nanoGPT). It is configured by a `config` with
+# `n_embd` (`C`), `n_head`, `block_size` (the longest sequence), `dropout` and `bias`; for example
+# `ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)`. It maps `x (B, T, C)` to `(B, T, C)`.
+#
+# In `__init__`, create (the names matter: the checks, and GPT-2's weights, use them):
+#
+# * `self.c_attn = nn.Linear(C, 3 * C, bias=config.bias)`: queries, keys and values in one matrix
+#   product, in that order;
+# * `self.c_proj = nn.Linear(C, C, bias=config.bias)`: the output projection, which mixes the heads;
+# * `self.attn_dropout` and `self.resid_dropout`, both `nn.Dropout(config.dropout)`;
+# * the causal mask for the longest sequence: `self.register_buffer("mask", causal_mask(config.block_size), persistent=False)`
+#   (a buffer moves with the module to another device but is not a parameter; not persistent: it
+#   stays out of saved weights, since it is always the same).
+#
+# In `forward(x)`:
+#
+# 1. `q, k, v = self.c_attn(x).split(C, dim=2)`, each `(B, T, C)`;
+# 2. split each into heads: `(B, n_head, T, hs)` (your `split_heads`, or `view` + `transpose`);
+# 3. scores `q @ kᵀ / √hs`: the **head size** `hs = C // n_head`, the length of the vectors each head
+#    compares, not `C`;
+# 4. hide the future: where `self.mask[:T, :T]` is `False`, set the scores to `-inf`;
+# 5. softmax over the keys (the last dimension) gives the weights;
+# 6. `self.attn_dropout` on the **weights**;
+# 7. weights `@ v`, `(B, n_head, T, hs)`;
+# 8. merge the heads back to `(B, T, C)`;
+# 9. return `self.resid_dropout(self.c_proj(y))`.
+#
+# (If you have done the LxMLS lab: its skeleton of this class has undefined names, divides by the
+# wrong size and mixes up scores and weights. This one is complete.)
+#
+# ### Exercise 3 — `CausalSelfAttention` (4 points)
+
+# %% solution id=causal-self-attention
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention, as in GPT-2: (B, T, C) → (B, T, C)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        ### BEGIN SOLUTION
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+        ### END SOLUTION
+
+    def forward(self, x):
+        B, T, C = x.shape
+        ### BEGIN SOLUTION
+        q, k, v = self.c_attn(x).split(C, dim=2)                         # 3 × (B, T, C)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))      # (B, nh, T, hs)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])       # (B, nh, T, T)
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))  # no peeking at the future
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = merge_heads(weights @ v)                                    # (B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+        ### END SOLUTION
+
+# %% tests=4 id=test-causal-self-attention
+config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)
+torch.manual_seed(0)
+attn = CausalSelfAttention(config).eval()
+x = torch.randn(2, 6, 8)
+with torch.no_grad():
+    y = attn(x)
+assert type(y) is torch.Tensor and y.shape == (2, 6, 8), f"expected a (2, 6, 8) tensor, got {y!r}"
+checks.check_causal_self_attention(CausalSelfAttention)  # names common mistakes
+# 1. PyTorch's fused attention with is_causal=True, on your module's own projections
+with torch.no_grad():
+    q, k, v = (t.view(2, 6, 2, 4).transpose(1, 2) for t in attn.c_attn(x).split(8, dim=2))
+    fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (2, 2, 6, 4)
+    expected = attn.c_proj(fused.transpose(1, 2).reshape(2, 6, 8))
+torch.testing.assert_close(y, expected)
+# 2. nn.MultiheadAttention with the same weights (careful: its boolean mask means True = may NOT attend)
+mha = nn.MultiheadAttention(8, 2, batch_first=True).eval()
+with torch.no_grad():
+    mha.in_proj_weight.copy_(attn.c_attn.weight)
+    mha.in_proj_bias.copy_(attn.c_attn.bias)
+    mha.out_proj.weight.copy_(attn.c_proj.weight)
+    mha.out_proj.bias.copy_(attn.c_proj.bias)
+    future = torch.ones(6, 6, dtype=torch.bool).triu(diagonal=1)
+    expected_mha, _ = mha(x, x, x, attn_mask=future, need_weights=False)
+torch.testing.assert_close(y, expected_mha)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(CausalSelfAttention, "CausalSelfAttention")
+_g = torch.Generator().manual_seed(31)
+for _nh, _hs, _block, _T, _bias in [(1, 4, 5, 5, True), (2, 3, 9, 4, True), (4, 2, 6, 6, False),
+                                    (3, 8, 12, 7, True), (2, 4, 4, 1, False)]:
+    _config = ref.AttentionConfig(block_size=_block, n_head=_nh, n_embd=_nh * _hs, bias=_bias)
+    _mine = CausalSelfAttention(_config).eval()
+    _theirs = ref.CausalSelfAttention(_config).eval()
+    _params = dict(_mine.named_parameters())
+    assert sorted(_params) == sorted(dict(_theirs.named_parameters())), sorted(_params)
+    with torch.no_grad():
+        for _name, _p in _theirs.named_parameters():
+            _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
+            _params[_name].copy_(_p)
+    _x = torch.randn(3, _T, _nh * _hs, generator=_g)
+    with torch.no_grad():
+        _y = _mine(_x.clone())
+        assert type(_y) is torch.Tensor and _y.shape == _x.shape
+        torch.testing.assert_close(_y, _theirs(_x))
+        # causal: rewriting the last position changes nothing before it
+        _x2 = _x.clone()
+        _x2[:, -1] = torch.randn(3, _nh * _hs, generator=_g)
+        torch.testing.assert_close(_mine(_x2)[:, :-1], _y[:, :-1])
+# gradients reach every parameter
+_config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
+_mine = CausalSelfAttention(_config)
+_mine(torch.randn(2, 6, 8, generator=_g)).pow(2).sum().backward()
+assert all(_p.grad is not None and _p.grad.abs().sum() > 0 for _p in _mine.parameters())
+# dropout: on in training (two calls differ), off in eval (equal to the reference)
+_config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, dropout=0.3)
+_mine, _theirs = CausalSelfAttention(_config), ref.CausalSelfAttention(_config)
+_params = dict(_mine.named_parameters())
+with torch.no_grad():
+    for _name, _p in _theirs.named_parameters():
+        _p.copy_(_params[_name])
+_x = torch.randn(2, 6, 8, generator=_g)
+torch.manual_seed(0)
+_a, _b = _mine.train()(_x), _mine(_x)
+assert not torch.allclose(_a, _b), "with dropout > 0, two calls in training mode should differ"
+with torch.no_grad():
+    torch.testing.assert_close(_mine.eval()(_x), _theirs.eval()(_x))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Train a GPT built from your attention
+#
+# How do we know a trained model has learned its task? Its loss keeps falling, but towards what? On
+# text nobody knows the best possible loss. So we train on data from a process we know completely,
+# where the **best possible loss** can be computed, and watch the model get there.
+#
+# **The weather task** (after the LxMLS lab). Each day the weather is sunny, rainy or snowy, and
+# tomorrow's weather depends on today's (a Markov chain). We never see the weather, only what
+# someone did that day: walk, shop, clean, play tennis, read, with probabilities that depend on the
+# weather (nobody plays tennis in the rain). This is a **hidden Markov model** (HMM):
+
+# %%
+weather = hmm.WEATHER
+print("first day:  ", "  ".join(f"{s} {p:.2f}" for s, p in zip(weather.states, weather.initial.tolist())))
+print("\ntomorrow →  " + "".join(f"{s:>8}" for s in weather.states))
+for s, row in zip(weather.states, weather.transition.tolist()):
+    print(f"{s:>10}  " + "".join(f"{p:8.2f}" for p in row))
+print("\nactivity →  " + "".join(f"{o:>8}" for o in weather.observations))
+for s, row in zip(weather.states, weather.emission.tolist()):
+    print(f"{s:>10}  " + "".join(f"{p:8.2f}" for p in row))
+
+# %% [markdown]
+# A sequence is `L = 6` days. The GPT reads the six activities and then writes the six days' weather,
+# one day at a time, like the LxMLS lab's model: its input is the activities followed by the weather
+# so far, and its target at each position is the next token. Only the weather is a prediction we
+# care about, so the targets of the positions that would predict an activity are `-1`, which the
+# loss ignores (`course.gpt.GPT` uses `ignore_index=-1`). Tokens `0 … 4` are the activities,
+# `5 … 7` the weather:
+
+# %%
+L = 6
+vocab = hmm.vocabulary(weather)
+obs, states = weather.sample(1, L, torch.Generator().manual_seed(0))
+x_example, y_example = hmm.encode(obs, states, weather.n_observations)
+print("input: ", [vocab[i] for i in x_example[0].tolist()])
+print("target:", [vocab[i] if i >= 0 else -1 for i in y_example[0].tolist()])
+print(x_example[0].tolist())
+print(y_example[0].tolist())
+
+# %% [markdown]
+# **The best possible loss.** When the model writes day `k`'s weather it has read all six activities
+# and the true weather of days `1 … k−1`. No model can do better than the true probability
+# `p(weather_k | activities, weather_1 … weather_{k−1})`, which the HMM gives us exactly (the
+# forward–backward algorithm, in `course/hmm.py`). Its average cross-entropy is the **Bayes-optimal
+# loss**. Multiplied over the six days, those probabilities are `p(all the weather | all the
+# activities)`, so the Bayes-optimal loss is the conditional entropy `H(weather | activities) / 6`,
+# which `course.hmm` computes exactly by summing over all `5⁶` activity sequences.
+#
+# For scale: a model that ignores the activities and the weather so far, and only knows which day it
+# is, cannot do better than the entropy of each day's weather.
+
+# %%
+bayes = hmm.bayes_optimal_loss(weather, L)
+baseline = hmm.marginal_loss(weather, L)
+print(f"Bayes-optimal loss: {bayes:.4f} nats per prediction")
+print(f"knowing only the day:   {baseline:.4f} nats")
+print(f"uniform guess:          {math.log(len(vocab)):.4f} nats (1 of {len(vocab)} tokens, an untrained model)")
+
+# %% [markdown]
+# The data: a fresh batch of 64 sequences for every training step (the supply never ends, so the
+# model cannot memorise it), and a fixed validation set of 4,096 sequences, on which we also compute
+# the Bayes-optimal loss sequence by sequence.
+
+# %%
+g_train, g_val = torch.Generator().manual_seed(1), torch.Generator().manual_seed(3)
+val_obs, val_states = weather.sample(4096, L, torch.Generator().manual_seed(2))
+x_val, y_val = hmm.encode(val_obs, val_states, weather.n_observations)
+
+
+def get_batch(split):
+    if split == "train":
+        return hmm.encode(*weather.sample(64, L, g_train), weather.n_observations)
+    rows = torch.randint(0, len(x_val), (512,), generator=g_val)
+    return x_val[rows], y_val[rows]
+
+
+x, y = get_batch("train")
+print("a training batch:", tuple(x.shape), tuple(y.shape))
+
+# %% [markdown]
+# **The model: gpt-nano** (3 layers, 3 heads, 48 channels, as in minGPT and the LxMLS lab), built
+# from *your* `CausalSelfAttention`: `GPT(config, attention=CausalSelfAttention)` builds every block's
+# attention with your class. If your class is not finished or fails its check, the next cell says so
+# and the course's reference is used instead, so the rest of the lesson runs either way.
+
+# %%
+config = GPTConfig(vocab_size=len(vocab), block_size=2 * L - 1, n_layer=3, n_head=3, n_embd=48, dropout=0.0)
+Attention = ref.CausalSelfAttention  # the course's, until yours passes the check below
+
+# %% student
+checks.check_causal_self_attention(CausalSelfAttention)
+Attention = CausalSelfAttention
+print("The GPT will use your CausalSelfAttention.")
+
+# %%
+torch.manual_seed(0)
+model = GPT(config, attention=Attention)
+print(f"gpt-nano: {model.num_params():,} parameters; attention: {Attention.__module__}.{Attention.__name__}")
+
+# %% [markdown]
+# Train for 600 steps with the course's training loop (AdamW, warm-up, cosine decay, as in lesson 05).
+# This takes seconds on a laptop CPU. A model this small runs fastest on one thread: its matrices
+# are too small to share out, and on a busy machine threads waiting for each other can make it many
+# times slower.
+
+# %% tags=nbval-ignore-output
+torch.set_num_threads(1)
+train_config = TrainConfig(max_iters=600, learning_rate=3e-3, warmup_iters=50, eval_interval=50,
+                           eval_iters=4).scaled()  # COURSE_FAST=1 (autograder, CI): 30 steps
+cpu_start = time.process_time()
+history = train(model, get_batch, train_config)
+print(f"{len(history.loss)} steps in {history.seconds:.1f} s ({time.process_time() - cpu_start:.1f} s of CPU time)")
+
+# %% [markdown]
+# Now the whole validation set, position by position: the model's cross-entropy on each day's
+# weather, next to the Bayes-optimal loss on the very same sequences.
+
+# %% tags=nbval-ignore-output
+model.eval()
+with torch.no_grad():
+    logits, _ = model(x_val)
+per_day_model = F.cross_entropy(logits[:, L - 1:].transpose(1, 2), y_val[:, L - 1:], reduction="none")  # (n, L)
+per_day_bayes = weather.state_nll(val_obs, val_states)  # (n, L)
+gap = per_day_model.mean().item() - per_day_bayes.mean().item()
+print(f"model:                       {per_day_model.mean():.4f} nats")
+print(f"Bayes-optimal, same data:    {per_day_bayes.mean():.4f} nats  (exact expectation {bayes:.4f})")
+print(f"gap: {gap:.4f} nats — within 0.05 of the best possible: {gap < 0.05}")
+
+fig, axes = plt.subplots(1, 2, figsize=(13, 4), gridspec_kw={"width_ratios": [3, 2]})
+steps = torch.arange(len(history.loss))
+smooth = torch.tensor(history.loss).unfold(0, 20, 1).mean(1) if len(history.loss) >= 20 else torch.tensor(history.loss)
+axes[0].plot(steps[len(steps) - len(smooth):], smooth, color="0.6", linewidth=1, label="train (mean of 20 steps)")
+plot_history(history, ax=axes[0], title="gpt-nano learns the weather task")
+axes[0].axhline(bayes, color="tab:green", linestyle="--", label=f"Bayes-optimal {bayes:.3f}")
+axes[0].axhline(baseline, color="tab:red", linestyle=":", label=f"knowing only the day {baseline:.3f}")
+axes[0].set_ylim(0.5, 2.2)
+axes[0].legend()
+days = torch.arange(1, L + 1)
+axes[1].bar(days - 0.2, per_day_model.mean(0), width=0.4, label="model")
+axes[1].bar(days + 0.2, per_day_bayes.mean(0), width=0.4, label="Bayes-optimal")
+axes[1].set_xlabel("day whose weather is predicted")
+axes[1].set_ylabel("loss (nats)")
+axes[1].set_title("per day, on the validation set")
+axes[1].legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# The loss falls from about 2 (an untrained model is close to a uniform guess, `log 8 ≈ 2.08`) past
+# "knowing only the day" to the dashed line, and stays there: there is nothing left to learn. Per day, the first day is the hardest (no
+# weather known yet, only the activities), and the last day has no later activities to hint at it.
+# The model matches the optimum day by day, so it has learned what the forward–backward algorithm
+# computes, from examples alone.
+#
+# ## 5. What do the heads look at?
+#
+# The course's attention can keep its weights (`store_attention = True`). We copy the trained
+# weights into a GPT built with it (the parameter names are the same) and run one validation
+# sequence.
+
+# %% tags=nbval-ignore-output
+viewer = GPT(config)
+missing, _ = viewer.load_state_dict(model.state_dict(), strict=False)
+assert not missing, f"parameters missing from the trained model: {missing}"
+viewer.eval()
+for block in viewer.transformer.h:
+    block.attn.store_attention = True
+with torch.no_grad():
+    viewer(x_val[:1])
+attentions = [block.attn.last_attention for block in viewer.transformer.h]  # per layer: (1, n_head, T, T)
+seq_tokens = [vocab[i] for i in x_val[0].tolist()]
+print(seq_tokens)
+plot_attention_grid(attentions, seq_tokens, title="gpt-nano on one validation sequence: every layer and head")
+
+# %% [markdown]
+# Every map is lower-triangular: the causal mask at work. The first five rows read activities and
+# predict nothing we score (their targets are `-1`), so their attention is trained only as far as
+# later positions use what they compute. The last six rows, from the sixth activity on, write the
+# weather: look for a head in which the row that writes day `k` attends to day `k`'s
+# activity (column `k − 1`), a diagonal stripe five columns to the left of the main diagonal, and for
+# heads that attend to the weather just written. (In the run stored with this notebook, heads 0 and 2
+# of layer 0 draw that stripe; your run may put it in other heads.)
+#
+# Explore one head at a time, with the tokens on the axes (in JupyterLab; in a static view of the
+# notebook this widget does not render):
+
+# %% tags=nbval-ignore-output
+attention_explorer(attentions, seq_tokens, title="gpt-nano")
+
+# %% [markdown]
+# **bertviz** draws the same attentions as lines between tokens, with all heads of a layer at once.
+# It needs a **network connection to render**: it loads its JavaScript libraries (require.js, d3,
+# jQuery) from the internet, so offline you will see an empty output. The attention maps above are
+# drawn locally and always work.
+
+# %% tags=nbval-ignore-output
+from bertviz import head_view
+
+head_view(attentions, seq_tokens)
+
+# %% [markdown]
+# ## Questions
+#
+# **Q1.** What is the purpose of applying a causal mask in the attention computation?
+
+# %% [markdown] answer id=q1-causal-mask
+# ### BEGIN SOLUTION
+# A GPT is trained to predict the token after each position, for all positions of a sequence in one
+# pass. Without the mask, position `t` could attend to position `t + 1`, whose token is exactly its
+# target: the model would learn to copy it, reach a near-zero training loss, and be useless for
+# generation, where the future does not exist yet. The mask lets each position attend only to
+# itself and earlier positions, so training matches generation: every prediction uses only the
+# past. It also makes the outputs of earlier positions independent of later tokens, which is what
+# lets generation cache keys and values (lesson 06).
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q2.** How does the number of attention heads affect what the model can capture? What does a
+# larger `n_head` cost, with `n_embd` fixed?
+
+# %% [markdown] answer id=q2-heads
+# ### BEGIN SOLUTION
+# Each head computes its own attention weights, so with several heads a position can gather from
+# several places at once and for different reasons (one head tracks the previous token, another
+# the matching observation, another a syntactic relation), where one head must blend everything into
+# a single weighted average. With `n_embd` fixed the parameter count and the compute stay the same
+# (the channels are only split differently), but each head works in a smaller space
+# (`hs = n_embd / n_head`), so its scores are cruder, and there are more attention maps to store
+# (`n_head · T²` weights per layer). More heads help only up to a point; GPT-2 small uses 12 heads
+# of size 64.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q3.** What are the residual dropout and the attention dropout in `CausalSelfAttention` for? Why
+# did we train the weather model with `dropout=0.0`?
+
+# %% [markdown] answer id=q3-dropout
+# ### BEGIN SOLUTION
+# Both are regularisation, active only in training mode (`model.eval()` turns them off). Attention
+# dropout zeroes random attention weights (and rescales the rest), so a position cannot rely on one
+# particular other position and learns to spread what it uses. Residual dropout zeroes random
+# channels of the block's output before it is added to the residual stream, so later layers cannot
+# rely on any single feature; it is the usual dropout between layers. They fight overfitting, when
+# a model memorises a limited training set. The weather model sees a fresh sample in every batch,
+# effectively unlimited data, so it cannot overfit, and dropout would only add noise and slow
+# training; nanoGPT likewise uses `dropout=0.0` for large-data pretraining.
+# ### END SOLUTION

@@ -1,0 +1,704 @@
+# %% [markdown]
+# # Lesson 05 — nanoGPT: from a bigram model to a GPT
+#
+# In this lesson you build, piece by piece, the model behind ChatGPT, and train it on Shakespeare on
+# your laptop's CPU in a few minutes. We follow the path of Andrej Karpathy's lecture
+# *"Let's build GPT: from scratch, in code, spelled out"* and of his nanoGPT repository:
+#
+# 1. the data: characters, a vocabulary, a train/validation split, and batches of windows;
+# 2. the **bigram model**, the simplest language model there is, trained and sampled;
+# 3. the **mathematical trick** at the heart of self-attention: averaging the past with one matrix product;
+# 4. **self-attention**: one head, then several; then the feed-forward layer, residual connections,
+#    LayerNorm and dropout, assembled into a **transformer block**;
+# 5. the full **GPT**, trained, plotted and sampled; and a race against lesson 04's LSTM.
+#
+# Exercises are marked **Exercise**. Write your code where it says `YOUR CODE HERE`, run the test cell
+# below it, and read the self-check's message if it fails: it often names the mistake. If you are stuck,
+# carry on: the rest of the lesson uses the course's reference implementations (`course.gpt`).
+
+# %%
+import copy
+import dataclasses
+import math
+import time
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import course.gpt as ref  # the course's reference implementations
+import course.lstm as lstm_ref
+from course.checks import gpt as checks
+from course.data import RandomWindows, load_corpus, train_val_split
+from course.plots import plot_history, plot_losses_vs_time
+from course.train import TrainConfig, fast_mode, train
+
+torch.set_printoptions(precision=4, sci_mode=False)
+text = load_corpus("shakespeare")
+print(f"{len(text):,} characters of Shakespeare's plays. Here is the middle of Hamlet:\n")
+print(text[835_094:835_510])
+
+# %% [markdown]
+# ## 1. The data
+#
+# Our model reads and writes **characters**. Its vocabulary is every character that occurs in the
+# text, and a character's id is its place in the sorted list (lesson 01's character tokenizer).
+
+# %%
+chars = sorted(set(text))
+vocab_size = len(chars)
+print(f"{vocab_size} characters: {''.join(chars)!r}")
+stoi = {ch: i for i, ch in enumerate(chars)}  # string → integer
+itos = {i: ch for i, ch in enumerate(chars)}  # integer → string
+
+
+def encode(s):
+    return [stoi[c] for c in s]
+
+
+def decode(ids):
+    return "".join(itos[i] for i in ids)
+
+
+print(encode("To be, or not to be"))
+print(decode(encode("To be, or not to be")))
+
+# %% [markdown]
+# The whole text becomes one long tensor of ids. The first 90% is for training; the last 10%
+# (Troilus and Cressida, Twelfth Night, the Two Gentlemen of Verona, …) we keep aside to measure how
+# well the model does on text it never trained on: the **validation** loss.
+
+# %%
+data = torch.tensor(encode(text), dtype=torch.long)
+train_data, val_data = train_val_split(data, 0.9)
+print(f"{data.dtype}, {len(train_data):,} characters to train on, {len(val_data):,} to validate")
+print(data[:40])
+
+# %% [markdown]
+# A model never reads the whole text at once: it reads **windows** of `block_size` characters. One
+# window holds `block_size` examples at once: from the first character predict the second, from
+# the first two the third, and so on. The targets are the same window **shifted by one**.
+
+# %%
+block_size = 8
+x = train_data[:block_size]
+y = train_data[1:block_size + 1]
+for t in range(block_size):
+    context, target = x[:t + 1], y[t]
+    print(f"when the input is {decode(context.tolist())!r:>12}, the target is {decode([target.item()])!r}")
+
+# %% [markdown]
+# ### Exercise 1 — a batch of random windows (2 points)
+#
+# Training uses many windows at once, a **batch**, taken at random places in the text. Write
+# `get_batch(data, block_size, batch_size, generator)`:
+#
+# * draw the `batch_size` starting offsets with
+#   `torch.randint(len(data) - block_size, (batch_size,), generator=generator)` (the generator makes
+#   the draw reproducible; the largest offset, `len(data) - block_size - 1`, still leaves room for
+#   the targets);
+# * for offset `i`, the input row is `data[i : i + block_size]` and the target row is
+#   `data[i + 1 : i + block_size + 1]`;
+# * return the tuple `(x, y)`, both of shape `(batch_size, block_size)`.
+#
+# For `data = torch.arange(100)`, an offset of 10 and `block_size = 4` give the row
+# `x = [10, 11, 12, 13]` and `y = [11, 12, 13, 14]`.
+
+# %% solution id=get-batch
+def get_batch(data, block_size, batch_size, generator):
+    """A batch of random windows of `data` and their next-token targets: a tuple (x, y), each (batch_size, block_size)."""
+    ### BEGIN SOLUTION
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([data[i:i + block_size] for i in ix])
+    y = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
+    return x, y
+    ### END SOLUTION
+
+# %% tests=2 id=test-get-batch
+batch = get_batch(train_data, 8, 4, torch.Generator().manual_seed(1337))
+assert type(batch) is tuple and len(batch) == 2, "get_batch must return the tuple (x, y)"
+assert batch[0].shape == (4, 8) and batch[1].shape == (4, 8) and batch[0].dtype == torch.long
+assert torch.equal(batch[0][:, 1:], batch[1][:, :-1]), "y must be x shifted by one position"
+toy_x, toy_y = get_batch(torch.arange(100), 4, 3, torch.Generator().manual_seed(0))
+assert torch.equal(toy_y, toy_x + 1) and torch.equal(toy_x[:, 1:], toy_x[:, :-1] + 1)
+checks.check_get_batch(get_batch)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(get_batch, "get_batch")
+_g = torch.Generator().manual_seed(55)
+for _k in range(30):
+    _n = int(torch.randint(10, 300, (1,), generator=_g))
+    _bs = int(torch.randint(1, _n - 1, (1,), generator=_g))
+    _B = int(torch.randint(1, 9, (1,), generator=_g))
+    _d = torch.randint(0, vocab_size, (_n,), generator=_g)
+    _got = get_batch(_d.clone(), _bs, _B, torch.Generator().manual_seed(_k))
+    _want = RandomWindows(_d, _bs, _B, generator=torch.Generator().manual_seed(_k)).sample()
+    assert type(_got) is tuple and len(_got) == 2
+    for _a, _b in zip(_got, _want):
+        assert type(_a) is torch.Tensor and _a.dtype == torch.long and _a.shape == _b.shape
+        assert torch.equal(_a, _b)
+_edge = torch.arange(9)  # one possible window: offset 0
+_ex, _ey = get_batch(_edge, 8, 3, torch.Generator().manual_seed(1))
+assert torch.equal(_ex, _edge[:8].expand(3, 8)) and torch.equal(_ey, _edge[1:].expand(3, 8))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The course's `RandomWindows` draws batches in exactly this way (from its own seeded generator). From
+# here on the lesson uses it. Each row below is one training window and its targets:
+
+# %%
+xb, yb = RandomWindows(train_data, 8, 4, generator=torch.Generator().manual_seed(1337)).sample()
+for row_x, row_y in zip(xb, yb):
+    print(f"input {decode(row_x.tolist())!r:>12}   targets {decode(row_y.tolist())!r:>12}")
+
+# %% [markdown]
+# ## 2. The bigram model
+#
+# The simplest language model predicts the next character from the current one only: a table with one
+# row per character, holding the **scores** (logits) of every possible next character. After `e`, a
+# space or an `r` should score high; after `q`, a `u`. Training fills in the table.
+#
+# The model's loss is the **cross-entropy**: minus the log of the probability it gave to the right
+# next character, averaged over every position of the batch. Softmax turns a row of scores into
+# probabilities; `F.cross_entropy` applies it for us, so it takes the raw scores.
+#
+# ### Exercise 2 — the bigram forward pass and its loss (2 points)
+#
+# Write `bigram_forward(table, idx, targets=None)`. `table` is `(V, V)`, `idx` and `targets` are
+# `(B, T)` token ids.
+#
+# * `logits = table[idx]`, shape `(B, T, V)`: row `idx[b, t]` of the table;
+# * without targets return `(logits, None)`;
+# * with targets, the loss is `F.cross_entropy`, which wants one row of scores per prediction: flatten
+#   the logits to `(B*T, V)` and the targets to `(B*T,)`; return `(logits, loss)` with the logits
+#   still `(B, T, V)`.
+#
+# With a table of zeros every character gets probability `1/V`, so the loss is `ln V`.
+
+# %% solution id=bigram-forward
+def bigram_forward(table, idx, targets=None):
+    """Logits (B, T, V) of the bigram model with score table `table` (V, V), and the mean cross-entropy."""
+    ### BEGIN SOLUTION
+    logits = table[idx]  # (B, T, V)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+    ### END SOLUTION
+
+# %% tests=2 id=test-bigram-forward
+uniform_logits, uniform_loss = bigram_forward(torch.zeros(vocab_size, vocab_size), xb, yb)
+assert uniform_logits.shape == (4, 8, vocab_size), "logits must be (B, T, V)"
+assert abs(uniform_loss.item() - math.log(vocab_size)) < 1e-5, "an all-zero table gives the loss ln(V)"
+assert bigram_forward(torch.zeros(vocab_size, vocab_size), xb)[1] is None
+checks.check_bigram_forward(bigram_forward)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(bigram_forward, "bigram_forward")
+_g = torch.Generator().manual_seed(56)
+for _k in range(20):
+    _V = int(torch.randint(2, 90, (1,), generator=_g))
+    _B, _T = (int(v) for v in torch.randint(1, 9, (2,), generator=_g))
+    _table = (3 * torch.randn(_V, _V, generator=_g)).requires_grad_()
+    _idx = torch.randint(0, _V, (_B, _T), generator=_g)
+    _tg = torch.randint(0, _V, (_B, _T), generator=_g)
+    _got = bigram_forward(_table, _idx, _tg)
+    _want = ref.bigram_forward(_table, _idx, _tg)
+    assert type(_got) is tuple and len(_got) == 2
+    assert type(_got[0]) is torch.Tensor and _got[0].shape == (_B, _T, _V) and _got[0].dtype == torch.float32
+    assert type(_got[1]) is torch.Tensor and _got[1].dim() == 0
+    torch.testing.assert_close(_got[0], _want[0])
+    torch.testing.assert_close(_got[1], _want[1])
+    _grad, = torch.autograd.grad(_got[1], _table)
+    _want_grad, = torch.autograd.grad(_want[1], _table)
+    torch.testing.assert_close(_grad, _want_grad)  # the loss must train the table
+    _none = bigram_forward(_table, _idx)
+    assert type(_none) is tuple and _none[1] is None
+    torch.testing.assert_close(_none[0], _want[0])
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The course's `BigramLanguageModel` holds the table as an `nn.Embedding(V, V)` and calls
+# `bigram_forward`. Before training, its random table gives a loss near `ln V`, and its text is noise:
+
+# %%
+torch.manual_seed(1337)
+bigram = ref.BigramLanguageModel(vocab_size)
+_, loss = bigram(xb, yb)
+print(f"loss {loss.item():.2f}; guessing uniformly gives ln({vocab_size}) = {math.log(vocab_size):.2f}")
+
+# %% tags=nbval-ignore-output
+newline = torch.tensor([encode("\n")])  # (1, 1): every sample starts from a newline
+print(decode(bigram.generate(newline, 200, generator=torch.Generator().manual_seed(0))[0].tolist()))
+
+# %% [markdown]
+# Training it is the loop every model of the course uses (`course.train.train`): draw a batch,
+# compute the loss, backpropagate, let the AdamW optimizer update the table. The bar shows the loss
+# on the latest batch and the validation loss, estimated every few hundred iterations.
+
+# %% tags=nbval-ignore-output
+bigram_batches = {"train": RandomWindows(train_data, 8, 32, seed=1), "val": RandomWindows(val_data, 8, 32, seed=2)}
+bigram_cfg = TrainConfig(max_iters=2000, learning_rate=1e-2, warmup_iters=0, weight_decay=0.0,
+                         eval_interval=250, eval_iters=50).scaled()
+bigram_history = train(bigram, lambda split: bigram_batches[split].sample(), bigram_cfg)
+print(bigram_history)
+plot_history(bigram_history, title=f"bigram model: validation loss {bigram_history.val_loss[-1]:.2f}")
+
+# %% tags=nbval-ignore-output
+print(decode(bigram.generate(newline, 300, generator=torch.Generator().manual_seed(0))[0].tolist()))
+
+# %% [markdown]
+# Better than noise: word-sized chunks, capitals after newlines, names followed by a period. But it is
+# still gibberish, because each character only sees the one before it. The loss stalls near 2.5. To
+# do better the characters must **talk to each other**: each position must gather information from
+# the ones before it (never from the ones after it: those are what it must predict).
+#
+# ## 3. The mathematical trick: averaging the past
+#
+# The simplest way to gather the past: position `t` takes the **average** of the vectors at positions
+# `0..t`. With a loop it is slow; with a matrix it is one product. Take a lower-triangular matrix of
+# ones and normalise each row to sum to 1; then row `t` of `weights @ x` is the mean of rows `0..t` of
+# `x`:
+
+# %%
+weights = torch.tril(torch.ones(3, 3))
+weights = weights / weights.sum(dim=1, keepdim=True)
+values = torch.tensor([[2.0, 7.0], [6.0, 4.0], [6.0, 5.0]])
+print("weights =", weights, "values =", values, "weights @ values =", weights @ values, sep="\n")
+
+# %% [markdown]
+# A third way gives the same weights and shows where attention comes from: start from **scores** of
+# zero, set the future's scores to `-inf`, and take the softmax of each row. `exp(-inf) = 0`, so the
+# future gets weight 0 and the past shares the rest equally. In self-attention the scores will not be
+# zero: they will be computed from the data, so that each position can decide how much each past
+# position matters to it.
+
+# %%
+torch.manual_seed(1337)
+B, T, C = 4, 8, 2
+x = torch.randn(B, T, C)
+
+xbow = torch.zeros(B, T, C)  # version 1: loops ("bag of words": an average, order ignored)
+for b in range(B):
+    for t in range(T):
+        xbow[b, t] = x[b, :t + 1].mean(dim=0)
+
+weights = torch.tril(torch.ones(T, T))  # version 2: normalised lower triangle
+weights = weights / weights.sum(dim=1, keepdim=True)
+xbow2 = weights @ x  # (T, T) @ (B, T, C) → (B, T, C): the product broadcasts over the batch
+
+tril = torch.tril(torch.ones(T, T))  # version 3: masked scores and softmax
+scores = torch.zeros(T, T).masked_fill(tril == 0, float("-inf"))
+weights = F.softmax(scores, dim=-1)
+xbow3 = weights @ x
+print(torch.allclose(xbow, xbow2), torch.allclose(xbow, xbow3))
+print(weights)
+
+# %% [markdown]
+# ### Exercise 3 — the causal average (2 points)
+#
+# Write `causal_average(x)` for `x` of shape `(B, T, C)`: return `(B, T, C)` where position `t` holds
+# the mean of positions `0..t`. Use version 3: scores of zero, the future masked with `-inf` (the mask
+# is `torch.tril`), a softmax over each row, and one matrix product.
+
+# %% solution id=causal-average
+def causal_average(x):
+    """For x (B, T, C): position t of the result is the mean of positions 0..t of x."""
+    ### BEGIN SOLUTION
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    scores = torch.zeros(T, T).masked_fill(tril == 0, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+    ### END SOLUTION
+
+# %% tests=2 id=test-causal-average
+averaged = causal_average(x)
+assert averaged.shape == (B, T, C)
+assert torch.allclose(averaged, xbow, atol=1e-6), "position t must be the mean of positions 0..t"
+assert torch.allclose(causal_average(torch.ones(1, 5, 3)), torch.ones(1, 5, 3)), "the mean of ones is one"
+checks.check_causal_average(causal_average)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(causal_average, "causal_average")
+_g = torch.Generator().manual_seed(57)
+for _k in range(20):
+    _B, _T, _C = (int(v) for v in torch.randint(1, 12, (3,), generator=_g))
+    _x = torch.randn(_B, _T, _C, generator=_g)
+    _got = causal_average(_x.clone())
+    assert type(_got) is torch.Tensor and _got.shape == (_B, _T, _C) and _got.dtype == torch.float32
+    torch.testing.assert_close(_got, ref.causal_average(_x))
+    torch.testing.assert_close(_got, _x.cumsum(1) / torch.arange(1, _T + 1).view(1, _T, 1))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Self-attention
+#
+# An average treats every past position alike. **Self-attention** lets each position choose. Every
+# position emits three vectors, computed from its own content by three linear layers:
+#
+# * a **query**: what am I looking for?
+# * a **key**: what do I contain?
+# * a **value**: what do I pass on if I am chosen?
+#
+# The score between position `t` and an earlier position `s` is the dot product `query_t · key_s`:
+# large when what `t` looks for matches what `s` contains. Then, exactly as above: mask the future,
+# softmax each row, and take the weighted average of the **values**. Here is one head on random input:
+
+# %%
+torch.manual_seed(1337)
+B, T, C = 4, 8, 32
+x = torch.randn(B, T, C)
+head_size = 16
+key = nn.Linear(C, head_size, bias=False)
+query = nn.Linear(C, head_size, bias=False)
+value = nn.Linear(C, head_size, bias=False)
+k, q = key(x), query(x)  # (B, T, 16) each
+scores = q @ k.transpose(-2, -1) * head_size ** -0.5  # (B, T, 16) @ (B, 16, T) → (B, T, T)
+scores = scores.masked_fill(tril == 0, float("-inf"))
+attention = F.softmax(scores, dim=-1)
+out = attention @ value(x)  # (B, T, T) @ (B, T, 16) → (B, T, 16)
+print(out.shape)
+
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+for ax, w, title in ((axes[0], weights, "averaging: equal weights"), (axes[1], attention[0].detach(), "one attention head: learned weights")):
+    image = ax.imshow(w, cmap="Blues", vmin=0, vmax=1)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("position attended to (key)")
+    ax.set_ylabel("position attending (query)")
+fig.colorbar(image, ax=axes, shrink=0.8)
+plt.show()
+
+# %% [markdown]
+# A few notes, as Karpathy gives them:
+#
+# * Attention is a **communication** mechanism between positions; it has no notion of order. That is
+#   why the GPT adds a **position embedding** to each token's embedding.
+# * The examples of a batch never talk to each other: the `(T, T)` weights are per sequence.
+# * The triangular mask makes this a **decoder** block, for predicting text. An encoder (for example
+#   for sentiment analysis) lets every position see every other one: no mask.
+# * "Self" attention: queries, keys and values all come from the same `x`. In **cross**-attention
+#   (lesson 02) the keys and values come from another sequence.
+# * The scores are divided by `√head_size`. Without it, the dot products of unit-variance vectors have
+#   variance `head_size`, and the softmax of large scores is nearly one-hot: each position would
+#   listen to one other position only, from the very start of training.
+
+# %%
+torch.manual_seed(1337)
+q, k = torch.randn(B, T, head_size), torch.randn(B, T, head_size)
+print(f"variance of q·k: {(q @ k.transpose(-2, -1)).var():.1f}; "
+      f"divided by √{head_size}: {(q @ k.transpose(-2, -1) * head_size ** -0.5).var():.1f}")
+row = torch.tensor([0.1, -0.2, 0.3, -0.2, 0.5])
+print("softmax of a row of scores:  ", F.softmax(row, dim=-1))
+print("the same scores, 8 times as large:", F.softmax(8 * row, dim=-1))
+
+# %% [markdown]
+# As modules: one `Head`, and `MultiHeadAttention` running several heads side by side (each with its
+# own smaller `head_size`, so that together they have as many channels as the input) and mixing
+# their outputs with one more linear layer, the **projection**. Several heads can look for several
+# things at once: one for the previous vowel, one for the start of the word, …
+
+# %%
+class Head(nn.Module):
+    """One head of causal self-attention."""
+
+    def __init__(self, n_embd, head_size, block_size):
+        super().__init__()
+        self.key = nn.Linear(n_embd, head_size, bias=False)
+        self.query = nn.Linear(n_embd, head_size, bias=False)
+        self.value = nn.Linear(n_embd, head_size, bias=False)
+        self.register_buffer("tril", torch.tril(torch.ones(block_size, block_size)))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        k, q = self.key(x), self.query(x)                          # (B, T, hs)
+        scores = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5     # (B, T, T)
+        scores = scores.masked_fill(self.tril[:T, :T] == 0, float("-inf"))
+        return F.softmax(scores, dim=-1) @ self.value(x)           # (B, T, hs)
+
+
+class MultiHeadAttention(nn.Module):
+    """n_head heads in parallel; their outputs side by side, then a projection."""
+
+    def __init__(self, n_embd, n_head, block_size):
+        super().__init__()
+        self.heads = nn.ModuleList([Head(n_embd, n_embd // n_head, block_size) for _ in range(n_head)])
+        self.proj = nn.Linear(n_embd, n_embd, bias=False)
+
+    def forward(self, x):
+        return self.proj(torch.cat([head(x) for head in self.heads], dim=-1))  # (B, T, C)
+
+# %% [markdown]
+# The GPT does exactly this, faster: `course.attention.CausalSelfAttention` computes the queries, keys
+# and values of **all** heads with one linear layer (`c_attn`, `C → 3C`) and runs the heads as one
+# batched product (PyTorch's fused `scaled_dot_product_attention`). Give our modules its weights and
+# they compute the same function:
+
+# %%
+tiny = ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=1, n_head=4, n_embd=32, bias=False)
+torch.manual_seed(0)
+fused = ref.CausalSelfAttention(tiny)
+mha = MultiHeadAttention(32, 4, 8)
+W_q, W_k, W_v = fused.c_attn.weight.split(32, dim=0)  # (C, C) each; head h owns rows h*hs … (h+1)*hs
+with torch.no_grad():
+    for h, head in enumerate(mha.heads):
+        rows = slice(h * 8, (h + 1) * 8)
+        head.query.weight.copy_(W_q[rows])
+        head.key.weight.copy_(W_k[rows])
+        head.value.weight.copy_(W_v[rows])
+    mha.proj.weight.copy_(fused.c_proj.weight)
+x = torch.randn(2, 8, 32)
+print("same outputs:", torch.allclose(mha(x), fused(x), atol=1e-6))
+
+# %% [markdown]
+# ## 5. The transformer block
+#
+# Attention lets positions gather information; then each position needs to **think** about what it
+# gathered, on its own. That is the **feed-forward** network (`course.gpt.MLP`): a linear layer to 4×
+# the width, a GELU non-linearity, and a linear layer back. A **block** is attention (communication)
+# followed by the MLP (computation); a GPT stacks several blocks. Three more ingredients make a deep
+# stack trainable:
+#
+# * **Residual connections.** Each sublayer *adds* its output to its input: `x = x + attn(…)`. The sum
+#   passes gradients straight through to the early layers, and at initialisation every block starts
+#   close to doing nothing, then learns what to add.
+# * **LayerNorm.** Normalises each position's vector to mean 0 and variance 1 (then scales and shifts
+#   it with learned gains), which keeps activations in a good range. GPT-2 applies it **before** each
+#   sublayer ("pre-norm"), not after the sum as the original Transformer did.
+# * **Dropout.** While training, zeroes a random fraction of activations (and scales up the rest), so
+#   the network cannot rely on any single path: a regulariser against overfitting. Off at evaluation.
+
+# %%
+torch.manual_seed(0)
+rows = 3 * torch.randn(4, 100) + 5  # four vectors, far from mean 0 and variance 1
+layer_norm = nn.LayerNorm(100)
+normed = layer_norm(rows)
+print("means before:", rows.mean(dim=1), "after:", normed.mean(dim=1).abs().max() < 1e-6)
+print("std before:  ", rows.std(dim=1, unbiased=False), "after:", normed.std(dim=1, unbiased=False))
+by_hand = (rows - rows.mean(1, keepdim=True)) / torch.sqrt(rows.var(1, keepdim=True, unbiased=False) + 1e-5)
+print("LayerNorm by hand equals nn.LayerNorm:", torch.allclose(by_hand, normed, atol=1e-5))
+
+dropout = nn.Dropout(p=0.5)
+print("dropout while training:", dropout(torch.ones(10)))
+print("dropout at evaluation: ", dropout.eval()(torch.ones(10)))
+
+# %% [markdown]
+# ### Exercise 4 — a transformer block's forward pass (2 points)
+#
+# Write `block_forward(x, ln_1, attn, ln_2, mlp)`: the forward pass of one pre-LayerNorm block, as
+# in GPT-2 and nanoGPT. The four modules are given (two `nn.LayerNorm`s, a `CausalSelfAttention`, an
+# `MLP`); each maps `(B, T, C)` to `(B, T, C)`.
+#
+# ```
+# x = x + attn(ln_1(x))    # communicate
+# x = x + mlp(ln_2(x))     # compute
+# ```
+
+# %% solution id=block-forward
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    """One pre-LayerNorm transformer block: attention then MLP, each inside a residual connection."""
+    ### BEGIN SOLUTION
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return x
+    ### END SOLUTION
+
+# %% tests=2 id=test-block-forward
+torch.manual_seed(0)
+small = ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=16)
+block = ref.Block(small).eval()
+x_in = torch.randn(2, 8, 16)
+with torch.no_grad():
+    x_out = block_forward(x_in, block.ln_1, block.attn, block.ln_2, block.mlp)
+    assert x_out.shape == (2, 8, 16)
+    assert torch.allclose(x_out, block(x_in), atol=1e-6), "x + attn(ln_1(x)), then x + mlp(ln_2(x))"
+checks.check_block_forward(block_forward)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(block_forward, "block_forward")
+for _k in range(8):
+    torch.manual_seed(600 + _k)
+    _nh = [1, 2, 4][_k % 3]
+    _cfg = ref.GPTConfig(vocab_size=11, block_size=12, n_layer=2, n_head=_nh, n_embd=8 * _nh, bias=_k % 2 == 0)
+    _block = ref.Block(_cfg).eval()
+    with torch.no_grad():
+        for _p in _block.parameters():
+            _p.normal_(0, 0.4)
+        _x = torch.randn(3, 1 + _k, 8 * _nh)
+        _got = block_forward(_x.clone(), _block.ln_1, _block.attn, _block.ln_2, _block.mlp)
+        assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == torch.float32
+        torch.testing.assert_close(_got, _block(_x))
+_block.train()
+_x = torch.randn(2, 5, 8 * _nh, requires_grad=True)
+_got = block_forward(_x, _block.ln_1, _block.attn, _block.ln_2, _block.mlp)
+_got.sum().backward()
+torch.testing.assert_close(_x.grad, torch.autograd.grad(_block(_x).sum(), _x)[0])
+### END HIDDEN TESTS
+
+# %% [markdown]
+# With your function, a block built from the course's modules computes the same as `course.gpt.Block`
+# (this cell uses your `block_forward`):
+
+# %% student
+torch.manual_seed(1)
+demo_block = ref.Block(small).eval()
+demo_x = torch.randn(1, 8, 16)
+with torch.no_grad():
+    mine = block_forward(demo_x, demo_block.ln_1, demo_block.attn, demo_block.ln_2, demo_block.mlp)
+print("your block_forward equals course.gpt.Block:", torch.allclose(mine, demo_block(demo_x), atol=1e-6))
+
+# %% [markdown]
+# ## 6. The GPT
+#
+# `course.gpt.GPT` is nanoGPT's model, the same architecture as GPT-2:
+#
+# ```
+# ids (B, T) ─► token embedding + position embedding ─► dropout ─► n_layer × Block ─► LayerNorm ─► linear ─► logits (B, T, V)
+# ```
+#
+# The last linear layer shares its weights with the token embedding (**weight tying**: the same
+# matrix reads characters in and scores them out). The lesson's model has 4 blocks of 4 heads and
+# 128 channels, and reads 64 characters of context:
+
+# %%
+block_size, batch_size = ref.LESSON_BATCH["block_size"], ref.LESSON_BATCH["batch_size"]
+gpt_config = ref.GPTConfig(vocab_size=vocab_size, block_size=block_size, **ref.LESSON_CONFIG)
+torch.manual_seed(1337)
+model = ref.GPT(gpt_config)
+print(gpt_config)
+print(f"{model.num_params():,} parameters")
+gpt_batches = {"train": RandomWindows(train_data, block_size, batch_size, seed=1),
+               "val": RandomWindows(val_data, block_size, batch_size, seed=2)}
+
+
+def get_gpt_batch(split):
+    return gpt_batches[split].sample()
+
+# %% [markdown]
+# Training uses nanoGPT's recipe: AdamW with weight decay on the weight matrices, the learning rate
+# warmed up linearly and then decayed along a cosine, gradients clipped to norm 1. On processors that
+# compute in **bfloat16** natively (recent AMD and Intel server CPUs, for example), the matrix
+# products run in bfloat16 under `torch.autocast`, which is several times faster; elsewhere
+# everything stays float32 (`TrainConfig.precision="auto"`). Samples are printed as training goes:
+# watch the text take shape. (This is the long cell: a few minutes on a laptop.)
+
+# %% tags=nbval-ignore-output
+gpt_cfg = ref.LESSON_TRAIN.scaled()  # shorter under COURSE_FAST=1
+show_at = {0, gpt_cfg.max_iters // 4, gpt_cfg.max_iters // 2, gpt_cfg.max_iters}
+
+
+def show_sample(it, model, history):
+    if it in show_at:
+        with warnings.catch_warnings():  # 150 characters > block_size: the window slides (see below)
+            warnings.simplefilter("ignore")
+            ids = model.generate(newline, 150, temperature=0.8, crop=True,
+                                 generator=torch.Generator().manual_seed(it))
+        print(f"--- iteration {it}, validation loss {history.val_loss[-1]:.3f} ---")
+        print(decode(ids[0].tolist()).strip() + "\n")
+
+
+gpt_history = train(model, get_gpt_batch, gpt_cfg, callback=show_sample)
+print(gpt_history, f"in {gpt_history.precision}")
+
+# %% tags=nbval-ignore-output
+plot_history(gpt_history, title=f"GPT: validation loss {gpt_history.val_loss[-1]:.3f}")
+
+# %% [markdown]
+# Now a longer text. `generate` feeds each new character back in. It keeps a **KV cache**: the keys and
+# values of the characters already read are stored, so each step computes only the new character's
+# (the keys and values of the past never change, thanks to the mask). Without it, every step would
+# run the whole text through the model again. The model sees at most `block_size` characters, so for
+# a text longer than that we slide the window along (`crop=True`), and the cache cannot be reused.
+
+# %% tags=nbval-ignore-output
+ids = model.generate(newline, 600, temperature=0.8, crop=True, generator=torch.Generator().manual_seed(7))
+print(decode(ids[0].tolist()))
+
+# %% tags=nbval-ignore-output
+for use_cache in (False, True):
+    start = time.perf_counter()
+    model.generate(newline, block_size - 1, greedy=True, use_cache=use_cache)
+    seconds = time.perf_counter() - start
+    print(f"{block_size - 1} characters {'with' if use_cache else 'without'} the KV cache: "
+          f"{(block_size - 1) / seconds:,.0f} characters/s")
+
+# %% [markdown]
+# ## 7. GPT against LSTM
+#
+# Lesson 04 trained an LSTM on the same text. Which one learns more **per second of training**? Give
+# the LSTM, with lesson 04's settings, the same data and the same training time as the GPT had, with
+# its learning-rate schedule fitted to that time, and compare the validation losses along the way.
+
+# %% tags=nbval-ignore-output
+budget = gpt_history.elapsed[-1]  # seconds of training steps (evaluations not counted)
+lstm_batches = {"train": RandomWindows(train_data, lstm_ref.LESSON_BATCH["block_size"],
+                                       lstm_ref.LESSON_BATCH["batch_size"], seed=1),
+                "val": RandomWindows(val_data, lstm_ref.LESSON_BATCH["block_size"],
+                                     lstm_ref.LESSON_BATCH["batch_size"], seed=2)}
+
+
+def get_lstm_batch(split):
+    return lstm_batches[split].sample()
+
+
+torch.manual_seed(1337)
+lstm = lstm_ref.CharLSTM(lstm_ref.CharLSTMConfig(vocab_size=vocab_size, **lstm_ref.LESSON_CONFIG))
+precision = gpt_history.precision
+# time a few steps on a copy, to fit the schedule to the budget (training stops at the budget anyway)
+probe = train(copy.deepcopy(lstm), get_lstm_batch, TrainConfig(max_iters=10, warmup_iters=0, eval_interval=10,
+                                                               eval_iters=1, progress=False, precision=precision))
+lstm_iters = max(20, int(budget / (probe.elapsed[-1] / 10)))
+lstm_cfg = dataclasses.replace(lstm_ref.LESSON_TRAIN, max_iters=lstm_iters, lr_decay_iters=None,
+                               warmup_iters=min(lstm_ref.LESSON_TRAIN.warmup_iters, lstm_iters // 10),
+                               eval_interval=max(1, lstm_iters // 8), max_seconds=budget, precision=precision)
+lstm_history = train(lstm, get_lstm_batch, lstm_cfg)
+print(lstm_history)
+
+# %% tags=nbval-ignore-output
+print("| model | parameters | iterations | training time (s) | characters/s | validation loss |")
+print("|---|---:|---:|---:|---:|---:|")
+lstm_tokens = lstm_ref.LESSON_BATCH["batch_size"] * lstm_ref.LESSON_BATCH["block_size"]
+for name, net, history, tokens in (("bigram", bigram, bigram_history, 32 * 8),
+                                   ("LSTM (lesson 04)", lstm, lstm_history, lstm_tokens),
+                                   ("GPT", model, gpt_history, batch_size * block_size)):
+    iters, seconds = len(history.loss), history.elapsed[-1]
+    n_params = sum(p.numel() for p in net.parameters())  # a tied weight counts once
+    print(f"| {name} | {n_params:,} | {iters:,} | {seconds:.0f} | {iters * tokens / seconds:,.0f} "
+          f"| {history.val_loss[-1]:.3f} |")
+plot_losses_vs_time({"bigram": bigram_history, "LSTM (lesson 04)": lstm_history, "GPT": gpt_history})
+
+# %% [markdown]
+# On a CPU the GPT wins, and not only because of its architecture: an LSTM must run its time steps one
+# after another (step `t` needs the state of step `t − 1`), while the GPT processes the 64 positions
+# of a window **in parallel**, as a few large matrix products, which is what processors (and, far
+# more so, GPUs) are fastest at. The LSTM's strength is generation: each new character costs one step,
+# however long the text, and it has no context limit; the GPT must keep a cache that grows with the
+# text and cannot see further back than `block_size`.
+#
+# ## Questions
+#
+# **Q1.** The bigram model's validation loss stalls near 2.5 however long it trains. Why can more
+# training not help it, and what does the GPT have that it lacks?
+
+# %% [markdown] answer id=q1-bigram-limit
+# ### BEGIN SOLUTION
+# The bigram model's prediction depends on the current character only: its best possible loss is the
+# entropy of the next character given the current one, measured on the corpus, and training already
+# reaches it (its table has all the freedom it needs: one probability distribution per character).
+# More data or steps cannot lower that floor. The GPT conditions on up to `block_size` previous
+# characters, through self-attention, so it can use words, names and line structure.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q2.** Without the mask (`masked_fill(tril == 0, -inf)`), the training loss of a GPT falls fast,
+# towards zero, but its samples are worse than before. What happened?
+
+# %% [markdown] answer id=q2-mask
+# ### BEGIN SOLUTION
+# Without the mask each position can attend to the later positions of its window, including the very
+# character it must predict (the target at position t is the input at position t + 1). The model
+# learns to copy it from there: the training loss collapses, but nothing has been learned about
+# predicting the future. At generation time the future is not there to copy, so the samples are bad.
+# ### END SOLUTION

@@ -1,0 +1,559 @@
+# %% [markdown]
+# # Lesson 06 — Using and fine-tuning a pretrained GPT
+#
+# Nobody trains a language model from nothing for every task. Someone spends a lot of compute once,
+# **pretraining** a model on a large text to predict the next token; everyone else downloads it and
+# **fine-tunes** it: a few minutes of training on their own, much smaller text. What the model learned
+# about words, grammar and style carries over. This is *transfer learning*, and in this lesson you will
+# measure it.
+#
+# Real pretrained models (GPT-2, Llama, …) come from the Hugging Face hub, which needs the internet.
+# This course ships its own small pretrained model instead: a GPT from lesson 05 (`course.gpt.GPT`),
+# pretrained for a few minutes on Shakespeare's 37 plays with the BPE tokenizer of lesson 01, and saved
+# in Hugging Face's format. So the code below is exactly the code you would write for GPT-2: online,
+# change one name (`MODEL = "gpt2"`) and the same cells run on the real thing (section 7).
+#
+# You will:
+#
+# 1. load the model and its tokenizer with Hugging Face's `Auto` classes, generate text, look at logits;
+# 2. write **greedy decoding** by hand (exercise) and check it against `model.generate`;
+# 3. write **top-k** and **top-p** sampling filters (exercises) and play with them;
+# 4. compute the training **loss** by hand (exercise);
+# 5. turn the 154 Sonnets into a padded training batch (exercise) — without letting padding into the loss;
+# 6. fine-tune on the Sonnets and compare with a model trained from scratch.
+
+# %%
+import json
+
+import matplotlib.pyplot as plt
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers.utils import logging
+
+import course.finetune as ref_ft  # the course's reference implementations
+import course.sampling as ref
+from course.checks import finetune as checks
+from course.checks import sampling as sampling_checks
+from course.data import load_corpus
+from course.train import TrainConfig, scaled_iters, train
+from course.widgets import sampling_explorer
+
+logging.disable_progress_bar()  # no "Loading weights" bars: keep the notebook's output quiet
+logging.set_verbosity_error()
+
+MODEL = ref_ft.SHIPPED_MODEL_DIR  # online: "gpt2" (or "openai-community/openai-gpt")
+print(MODEL.name, sorted(p.name for p in MODEL.iterdir()))
+
+# %% [markdown]
+# ## 1. Load a pretrained model
+#
+# A Hugging Face model folder holds a `config.json` (the sizes: layers, heads, embedding width,
+# vocabulary), the weights (`model.safetensors`) and the tokenizer's files (for GPT-2-style BPE:
+# `vocab.json` and `merges.txt`). `AutoModelForCausalLM` reads the config, sees `"model_type": "gpt2"`
+# and builds a `GPT2LMHeadModel`; `AutoTokenizer` does the same for the tokenizer. The weights are
+# stored in half precision (float16) to halve the download; we compute in float32.
+
+# %%
+model = AutoModelForCausalLM.from_pretrained(MODEL, dtype=torch.float32).eval()
+tokenizer = AutoTokenizer.from_pretrained(MODEL)
+print(type(model).__name__, type(tokenizer).__name__)
+print(f"{sum(p.numel() for p in model.parameters()):,} parameters; vocabulary of {len(tokenizer):,} tokens; "
+      f"context of {model.config.n_positions} tokens; {model.config.n_layer} layers, "
+      f"{model.config.n_head} heads, {model.config.n_embd}-dimensional embeddings")
+pretraining = json.loads((MODEL / "pretraining.json").read_text())
+print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the plays: {pretraining['val_loss']:.3f}")
+
+# %% [markdown]
+# The tokenizer is the byte-level BPE you built in lesson 01, trained on the plays (2,048 tokens, where
+# GPT-2 has 50,257). `generate` continues a prompt. With `do_sample=True` each next token is drawn at
+# random from the model's predicted distribution (we come back to how in section 3), so we seed the
+# random generator to make the text repeatable.
+
+# %% tags=nbval-ignore-output
+prompt = "King.\nWhat news"
+inputs = tokenizer(prompt, return_tensors="pt")  # input_ids and attention_mask, each (1, T)
+print(inputs["input_ids"])
+torch.manual_seed(0)
+out = model.generate(**inputs, max_new_tokens=80, do_sample=True, top_k=0, top_p=0.9)
+print(tokenizer.decode(out[0]))
+
+# %% [markdown]
+# Not Shakespeare, but Shakespeare-shaped: speakers' names, verse lines, archaic words, from a model of a
+# million parameters trained for minutes on a laptop CPU.
+#
+# ### What the model computes: logits
+#
+# Called on token ids of shape `(B, T)`, the model returns **logits** of shape `(B, T, vocab_size)`: one
+# row of scores per position. Row `t` scores every token of the vocabulary as the *next* token after
+# positions `0..t`; softmax turns a row into probabilities. One forward pass thus gives a prediction at
+# every position — that is what makes training efficient (section 4). For generation only the last row
+# matters.
+
+# %%
+ids = tokenizer("Ham.\nTo be, or not to", return_tensors="pt")["input_ids"]
+with torch.no_grad():
+    logits = model(ids).logits
+print("input_ids:", tuple(ids.shape), " logits:", tuple(logits.shape))
+print("tokens:", [tokenizer.decode([i]) for i in ids[0].tolist()])
+
+# %% tags=nbval-ignore-output
+probs = logits[0, -1].softmax(-1)  # the distribution of the token after "to"
+top = probs.topk(8)
+for p, i in zip(top.values.tolist(), top.indices.tolist()):
+    print(f"{p:6.3f}  {tokenizer.decode([i])!r}")
+
+# %% [markdown]
+# ## 2. Greedy decoding by hand
+#
+# Generation is a loop: run the model on the sequence so far, pick a next token from the last row of
+# logits, append it, repeat. The simplest pick is the most likely token, `argmax`: **greedy decoding**.
+#
+# **Exercise 1.** Write `greedy_decode(model, input_ids, max_new_tokens)`: `input_ids` is a `(B, T)`
+# long tensor; return a `(B, T + max_new_tokens)` long tensor, the prompt followed by the new tokens.
+# Call the model as `model(ids).logits` (inside `torch.no_grad()`: no training here). It must equal
+# `model.generate(input_ids, do_sample=False, max_new_tokens=...)`. (Hugging Face's `generate` avoids
+# recomputing the whole sequence at each step with a key-value cache, as lesson 05's `GPT.generate`
+# does; here, simply rerun the model on the whole sequence.)
+
+# %% solution id=greedy-decode
+def greedy_decode(model, input_ids, max_new_tokens):
+    """Append `max_new_tokens` tokens to `input_ids` (B, T), each the argmax of the last position's logits."""
+    ### BEGIN SOLUTION
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            next_id = model(ids).logits[:, -1, :].argmax(dim=-1)  # (B,)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)      # (B, T + 1)
+    return ids
+    ### END SOLUTION
+
+# %% tests=2 id=test-greedy-decode
+_prompt = tokenizer("King.\nWhat news", return_tensors="pt")["input_ids"]
+_mine = greedy_decode(model, _prompt, 20)
+assert type(_mine) is torch.Tensor and _mine.dtype == torch.long and _mine.shape == (1, _prompt.shape[1] + 20)
+_hf = model.generate(_prompt, attention_mask=torch.ones_like(_prompt), max_new_tokens=20, do_sample=False)
+assert torch.equal(_mine, _hf), "greedy_decode must equal model.generate(do_sample=False)"
+checks.check_greedy_decode(greedy_decode)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(greedy_decode, "greedy_decode")
+for _seed in (11, 12, 13):
+    _m = checks.tiny_gpt2(_seed)
+    _x = torch.randint(40, (2, 3), generator=torch.Generator().manual_seed(_seed))
+    _got = greedy_decode(_m, _x, 7)
+    assert type(_got) is torch.Tensor and _got.dtype == torch.long
+    assert torch.equal(_got, checks.reference_greedy_decode(_m, _x, 7))
+    assert torch.equal(_got, _m.generate(_x, attention_mask=torch.ones_like(_x), max_new_tokens=7,
+                                         do_sample=False, pad_token_id=0))
+### END HIDDEN TESTS
+
+# %% student tags=nbval-ignore-output
+print(tokenizer.decode(greedy_decode(model, _prompt, 60)[0]))
+
+# %% [markdown]
+# Greedy text tends to loop: the most likely continuation of a common phrase is another common phrase,
+# and soon the model repeats itself. Sampling fixes that.
+#
+# ## 3. Sampling: temperature, top-k, top-p
+#
+# Sampling draws the next token from `softmax(logits)`. Three knobs reshape that distribution first;
+# each is a function from logits to logits, applied row by row (`course.sampling` has them all):
+#
+# * **temperature** $\tau$: use `logits / τ`. Below 1 it sharpens the distribution (τ → 0 is greedy),
+#   above 1 it flattens it (more surprising text, more nonsense).
+# * **top-k**: keep the `k` most likely tokens, set every other logit to `-inf` (probability exactly 0
+#   after softmax). A tie with the k-th logit is kept.
+# * **top-p** (nucleus): keep the smallest set of most likely tokens whose probabilities add up to at
+#   least `p`. Where the model is sure, that is one or two tokens; where it hesitates, many.
+#
+# Temperature is one line:
+
+# %%
+row = logits[0, -1]
+for tau in (0.5, 1.0, 2.0):
+    p = ref.temperature_scale(row, tau).softmax(-1)
+    print(f"temperature {tau}: most likely token has probability {p.max():.3f}")
+
+# %% [markdown]
+# **Exercise 2.** Write `top_k_filter(logits, k)`: logits of shape `(..., vocab_size)`; return a tensor of
+# the same shape in which, in every row, the logits smaller than the row's k-th largest are `-inf`
+# (`torch.topk` gives the k-th largest). Example: `top_k_filter(torch.tensor([1., 3., 2., 3.]), 2)` is
+# `[-inf, 3., -inf, 3.]`; with `k=3`, `[-inf, 3., 2., 3.]`. A `k` larger than the vocabulary keeps
+# everything. It must equal Hugging Face's `TopKLogitsWarper`.
+
+# %% solution id=top-k
+def top_k_filter(logits, k):
+    """Set every logit below the k-th largest of its row to -inf."""
+    ### BEGIN SOLUTION
+    k = min(k, logits.size(-1))  # a k larger than the vocabulary keeps everything
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]  # (..., 1)
+    return logits.masked_fill(logits < kth, float("-inf"))
+    ### END SOLUTION
+
+# %% tests=2 id=test-top-k
+_out = top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 2)
+assert torch.equal(_out, torch.tensor([float("-inf"), 3.0, float("-inf"), 3.0]))
+assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 3), torch.tensor([float("-inf"), 3.0, 2.0, 3.0]))
+sampling_checks.check_top_k(top_k_filter)
+### BEGIN HIDDEN TESTS
+from transformers import TopKLogitsWarper as _TopK
+from course.grading import assert_own_work
+assert_own_work(top_k_filter, "top_k_filter")
+for _seed in range(20):
+    _g = torch.Generator().manual_seed(_seed)
+    _x = torch.randint(-3, 4, (4, 30), generator=_g).float()  # many ties
+    _k = int(torch.randint(1, 35, (1,), generator=_g))
+    _got = top_k_filter(_x.clone(), _k)
+    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype
+    torch.testing.assert_close(_got, _TopK(_k)(None, _x.clone()))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 3.** Write `top_p_filter(logits, p)` with `0 < p ≤ 1`: in every row, sort the probabilities
+# `softmax(logits)` from largest to smallest; keep a token while the probabilities of the tokens *before*
+# it in that order add up to less than `p` (so the token that crosses `p` is kept, and the most likely
+# token always is); set the others' logits to `-inf`. With `p = 1.0` everything is kept. Example: the
+# probabilities `[0.5, 0.3, 0.2]` with `p = 0.6` keep the first two.
+#
+# The seed version of this course got it wrong twice: it sorted the *cumulative* probabilities (which
+# follow vocabulary order, not likelihood) and it dropped the token that crosses the threshold. The
+# self-check names both mistakes; the hidden tests compare with Hugging Face's `TopPLogitsWarper`,
+# ties included.
+
+# %% solution id=top-p
+def top_p_filter(logits, p):
+    """Keep, in each row, the smallest set of most likely tokens whose probability reaches p; -inf elsewhere."""
+    ### BEGIN SOLUTION
+    if p >= 1.0:  # keep everything (the cumulative sum may round to just above 1)
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs  # probability of the more likely tokens
+    remove_sorted = before >= p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)  # back to vocabulary order
+    return logits.masked_fill(remove, float("-inf"))
+    ### END SOLUTION
+
+# %% tests=2 id=test-top-p
+_x = torch.tensor([0.5, 0.3, 0.2]).log()
+assert torch.isneginf(top_p_filter(_x, 0.6)).tolist() == [False, False, True]
+assert torch.equal(top_p_filter(_x, 1.0), _x)
+sampling_checks.check_top_p(top_p_filter)
+### BEGIN HIDDEN TESTS
+from transformers import TopPLogitsWarper as _TopP
+from course.grading import assert_own_work
+assert_own_work(top_p_filter, "top_p_filter")
+for _seed in range(30):
+    _g = torch.Generator().manual_seed(_seed)
+    _x = torch.randn(3, 25, generator=_g) * float(torch.rand(1, generator=_g) * 4 + 0.1)
+    _p = 1.0 if _seed % 5 == 0 else float(torch.rand(1, generator=_g) * 0.98 + 0.01)
+    _got = top_p_filter(_x.clone(), _p)
+    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype
+    _want = _TopP(_p)(None, _x.clone())
+    assert torch.equal(torch.isneginf(_got), torch.isneginf(_want)), (_seed, _p)
+    torch.testing.assert_close(_got, _want)
+    # with ties, which of two equally likely tokens crosses p is arbitrary: check the nucleus itself,
+    # the smallest set of most likely tokens that holds at least p
+    _x = (_x * 2).round()
+    _got = top_p_filter(_x.clone(), _p)
+    _probs = _x.softmax(-1)
+    for _row, _prow, _orig in zip(_got, _probs, _x):
+        _kept = ~torch.isneginf(_row)
+        assert _kept.any()
+        if _kept.all():
+            assert _p == 1.0 or _prow.sort(descending=True).values[:-1].sum() < _p + 1e-6
+            assert torch.equal(_row, _orig)
+            continue
+        assert _prow[_kept].min() >= _prow[~_kept].max() - 1e-7, "keep the most likely tokens"
+        assert _prow[_kept].sum() >= _p - 1e-6, "the kept tokens must hold at least p"
+        assert _prow[_kept].sum() - _prow[_kept].min() < _p + 1e-6, "keep the smallest such set"
+        assert torch.equal(_row[_kept], _orig[_kept]), "kept logits must not change"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Sampling is then one line, `torch.multinomial(softmax(filtered), 1)`, and generation is the greedy
+# loop with that line instead of `argmax` (`course.sampling.next_token` applies temperature, top-k,
+# top-p in the order Hugging Face's `generate` does). Here is that loop, using the course's reference
+# filters:
+
+# %%
+@torch.no_grad()
+def sample(model, input_ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None, seed=0):
+    """Continue `input_ids` (B, T) by sampling; a seeded generator makes the text repeatable."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        next_logits = model(ids[:, -model.config.n_positions:]).logits[:, -1, :]  # (B, V)
+        next_id = ref.next_token(next_logits, temperature, top_k, top_p, generator=generator)  # (B,)
+        ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+
+
+# %% tags=nbval-ignore-output
+for tau, k, p in [(0.7, None, None), (1.0, 40, None), (1.0, None, 0.9), (1.5, None, None)]:
+    text = tokenizer.decode(sample(model, _prompt, 40, tau, k, p)[0])
+    print(f"--- temperature={tau}, top_k={k}, top_p={p}\n{text}\n")
+
+# %% [markdown]
+# ### Explore
+#
+# Move the sliders: the bars are the tokens that survive the filters, with the probabilities they are
+# sampled with (renormalised to add up to 1), for the next token after the prompt; below is a sample
+# with the same settings. Watch how top-p keeps few tokens after "To be, or not to" but many after a
+# newline, where anything could come.
+
+# %% tags=nbval-ignore-output
+_explore_ids = tokenizer("Ham.\nTo be, or not to", return_tensors="pt")["input_ids"]
+sampling_explorer(
+    logits[0, -1], decode=lambda i: tokenizer.decode([i]),
+    sample=lambda tau, k, p: tokenizer.decode(sample(model, _explore_ids, 30, tau, k, p)[0]))
+
+# %% [markdown]
+# ## 4. The loss, by hand
+#
+# To train, Hugging Face models take `labels`: `model(input_ids, labels=input_ids)` returns the mean
+# cross-entropy of the next-token predictions. The labels are the inputs themselves, *not* shifted: the
+# model shifts them inside, because the logits at position `t` predict the token at `t + 1`. A label of
+# `-100` means "leave this position out" (PyTorch's `cross_entropy` ignores it by default).
+#
+# **Exercise 4.** Write `lm_loss(logits, labels)`: `logits` is `(B, T, V)`, `labels` `(B, T)` long with
+# `-100` where a position must not count. Return the scalar mean cross-entropy of `logits[:, t]`
+# against `labels[:, t + 1]` over all counted positions of the batch (`torch.nn.functional.cross_entropy`
+# wants `(N, V)` logits and `(N,)` targets). It must equal `model(ids, labels=labels).loss`.
+
+# %% solution id=lm-loss
+def lm_loss(logits, labels):
+    """Mean next-token cross-entropy: logits[:, t] predicts labels[:, t + 1]; -100 labels are ignored."""
+    ### BEGIN SOLUTION
+    V = logits.size(-1)
+    return torch.nn.functional.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1),
+                                             ignore_index=-100)
+    ### END SOLUTION
+
+# %% tests=2 id=test-lm-loss
+_ids = tokenizer("Ham.\nTo be, or not to be: that is the question.", return_tensors="pt")["input_ids"]
+with torch.no_grad():
+    _out = model(_ids, labels=_ids)
+_mine = lm_loss(_out.logits, _ids)
+assert type(_mine) is torch.Tensor and _mine.dim() == 0
+torch.testing.assert_close(_mine, _out.loss)
+checks.check_lm_loss(lm_loss)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(lm_loss, "lm_loss")
+for _seed in range(10):
+    _g = torch.Generator().manual_seed(_seed)
+    _logits = torch.randn(3, 9, 17, generator=_g)
+    _labels = torch.randint(17, (3, 9), generator=_g)
+    _labels[1, 5:] = -100
+    _labels[2, 7:] = -100
+    _got = lm_loss(_logits.clone(), _labels.clone())
+    assert type(_got) is torch.Tensor and _got.dim() == 0 and _got.dtype == torch.float32
+    torch.testing.assert_close(_got, checks.reference_lm_loss(_logits, _labels))
+_m = checks.tiny_gpt2(5)
+_x = torch.randint(40, (2, 10), generator=torch.Generator().manual_seed(5))
+with torch.no_grad():
+    _o = _m(_x, labels=_x)
+torch.testing.assert_close(lm_loss(_o.logits, _x), _o.loss)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# A loss of $L$ nats means the model gave the right next token probability $e^{-L}$ on (geometric)
+# average: its **perplexity** $e^L$ is the number of equally likely tokens it hesitated between. Chance
+# over 2,048 tokens is $\ln 2048 ≈ 7.6$.
+
+# %%
+print(f"chance: {torch.log(torch.tensor(float(len(tokenizer)))):.2f}")
+
+# %% tags=nbval-ignore-output
+print(f"this line: {_out.loss:.2f} (perplexity {_out.loss.exp():.0f})")
+
+# %% [markdown]
+# ## 5. Fine-tuning data: the Sonnets as documents
+#
+# Our fine-tuning text is Shakespeare's 154 Sonnets, which the model has never seen (it was pretrained
+# on the plays only). Each sonnet becomes one **document**: a prefix that says what follows
+# (`"SONNET\n\n"`), the poem, and the end-of-text token `<|endoftext|>`, which teaches the model where a
+# sonnet stops. We hold out the last 14 sonnets to measure how well each model predicts poems it was
+# not trained on.
+
+# %%
+sonnets = ref_ft.split_sonnets(load_corpus("sonnets"))
+documents = ref_ft.make_documents(sonnets)  # prefix + poem + "<|endoftext|>"
+print(len(sonnets), "sonnets\n")
+print(documents[17])
+doc_ids = [tokenizer(d)["input_ids"] for d in documents]
+lengths = [len(d) for d in doc_ids]
+print(f"\n{min(lengths)} to {max(lengths)} tokens per document (the context holds {model.config.n_positions})")
+train_docs, val_docs = doc_ids[:140], doc_ids[140:]
+pad_id = tokenizer.eos_token_id  # GPT-2 has no padding token: pad with end-of-text
+print(f"{len(train_docs)} training documents, {len(val_docs)} held out; pad id {pad_id} = {tokenizer.decode([pad_id])!r}")
+
+# %% [markdown]
+# Documents have different lengths, but a batch is one `(B, T)` tensor. So we **pad** the shorter ones on
+# the right up to the longest, and tell the model which positions are real with an **attention mask**
+# (1 = real token, 0 = padding). The loss must not count padding either: set the **labels** of padded
+# positions to `-100`. (The seed of this course fine-tuned on jokes with the padding left in the labels:
+# the model spent its effort learning to predict padding after padding.)
+#
+# Careful: the pad id here is the end-of-text id, and every document *ends* with a real end-of-text
+# token, which must be attended to and learned. So find the padding from each document's length, not by
+# looking for `pad_id` in the ids.
+#
+# **Exercise 5.** Write `collate(docs, pad_id)`: `docs` is a list of lists of token ids. Return a dict
+# with `"input_ids"`, `"attention_mask"` and `"labels"`, each a `(B, T)` `torch.long` tensor, `T` the
+# longest document: `input_ids` padded on the right with `pad_id`; `attention_mask` 1 on real tokens,
+# 0 on padding; `labels` equal to `input_ids` but `-100` on padding. Example:
+# `collate([[5, 6, 9], [7, 9]], 9)` gives `input_ids [[5, 6, 9], [7, 9, 9]]`, `attention_mask
+# [[1, 1, 1], [1, 1, 0]]`, `labels [[5, 6, 9], [7, 9, -100]]`.
+
+# %% solution id=collate
+def collate(docs, pad_id):
+    """Right-pad token-id lists into {input_ids, attention_mask, labels}; labels are -100 on padding."""
+    ### BEGIN SOLUTION
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+    ### END SOLUTION
+
+# %% tests=2 id=test-collate
+_b = collate([[5, 6, 9], [7, 9]], 9)
+assert sorted(_b) == ["attention_mask", "input_ids", "labels"]
+assert _b["input_ids"].tolist() == [[5, 6, 9], [7, 9, 9]]
+assert _b["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
+assert _b["labels"].tolist() == [[5, 6, 9], [7, 9, -100]]
+assert all(v.dtype == torch.long for v in _b.values())
+checks.check_collate(collate)
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(collate, "collate")
+for _seed in range(10):
+    _g = torch.Generator().manual_seed(_seed)
+    _docs = [torch.randint(20, (int(torch.randint(1, 12, (1,), generator=_g)),), generator=_g).tolist() + [20]
+             for _ in range(int(torch.randint(1, 6, (1,), generator=_g)))]
+    _got = collate([list(d) for d in _docs], 20)
+    _want = ref_ft.collate(_docs, 20)
+    assert type(_got) is dict and sorted(_got) == sorted(_want)
+    for _key in _want:
+        assert type(_got[_key]) is torch.Tensor and _got[_key].dtype == torch.long, _key
+        assert torch.equal(_got[_key], _want[_key]), _key
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Padding now changes nothing: each document's loss is the same alone or padded in a batch, and the
+# batch loss is the average over all real tokens of the batch.
+
+# %% student
+_batch = collate(train_docs[:4], pad_id)
+with torch.no_grad():
+    batch_loss = model(**_batch).loss
+    alone = [model(input_ids=torch.tensor([d]), labels=torch.tensor([d])).loss for d in train_docs[:4]]
+targets = torch.tensor([len(d) - 1 for d in train_docs[:4]], dtype=torch.float32)  # predictions per document
+print(f"batch of 4, shape {tuple(_batch['input_ids'].shape)}: loss {batch_loss:.4f}; "
+      f"token-weighted mean of the 4 losses alone: {(torch.stack(alone) * targets).sum() / targets.sum():.4f}")
+
+# %% [markdown]
+# ## 6. Fine-tune, and compare with training from scratch
+#
+# We train with the course's training loop (`course.train.train`, lessons 04–05: AdamW, warm-up, cosine
+# decay, gradient clipping). `course.finetune.DocumentBatches` draws random batches of whole documents
+# and pads them with the reference `collate`; `CausalLM` lets the loop call a Hugging Face model as
+# `model(input_ids, labels)`.
+#
+# Three models, measured on the 14 held-out sonnets:
+#
+# * **before**: the pretrained model as it is;
+# * **fine-tuned**: the pretrained model after `STEPS` steps on the 140 training sonnets;
+# * **from scratch**: the *same architecture* with random weights, trained the same way for the same
+#   steps.
+
+# %%
+STEPS = scaled_iters(100)  # 100 steps; COURSE_FAST=1 (CI, autograder): 10
+config = TrainConfig(max_iters=STEPS, learning_rate=1e-3, warmup_iters=min(10, STEPS // 2),
+                     eval_interval=max(STEPS // 5, 1), eval_iters=2, seed=0)
+
+
+def finetune(lm, seed=0):
+    """Train `lm` on the training sonnets; returns the History."""
+    batches = {"train": ref_ft.DocumentBatches(train_docs, 8, pad_id, seed=seed),
+               "val": ref_ft.DocumentBatches(val_docs, 8, pad_id, seed=seed + 1)}
+    return train(ref_ft.CausalLM(lm), lambda split: batches[split].sample(), config)
+
+
+before = ref_ft.document_loss(model, val_docs, pad_id)
+torch.manual_seed(0)
+prompt_ids = tokenizer(ref_ft.SONNET_PREFIX, return_tensors="pt")["input_ids"]
+sample_before = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
+
+# %% tags=nbval-ignore-output
+history_ft = finetune(model)
+after = ref_ft.document_loss(model, val_docs, pad_id)
+
+# %% tags=nbval-ignore-output
+torch.manual_seed(0)
+scratch = type(model)(model.config).eval()  # same architecture, random weights
+history_scratch = finetune(scratch)
+from_scratch = ref_ft.document_loss(scratch, val_docs, pad_id)
+print(f"held-out sonnet loss: before fine-tuning {before:.3f}, after {after:.3f}, from scratch {from_scratch:.3f}")
+print(f"training took {history_ft.seconds:.0f} s (fine-tuning) and {history_scratch.seconds:.0f} s (from scratch)")
+
+# %% tags=nbval-ignore-output
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+ax1.plot(history_ft.iters, history_ft.val_loss, "o-", label="fine-tuned from the pretrained model")
+ax1.plot(history_scratch.iters, history_scratch.val_loss, "s-", label="same architecture, from scratch")
+ax1.set_xlabel("training step")
+ax1.set_ylabel("held-out sonnet loss (2 batches)")
+ax1.set_title("Validation loss during training")
+ax1.legend()
+ax1.grid(alpha=0.3)
+bars = ax2.bar(["before", "fine-tuned", "from scratch"], [before, after, from_scratch],
+               color=["#999999", "#4c72b0", "#dd8452"])
+ax2.bar_label(bars, fmt="%.2f")
+ax2.set_ylabel("loss on the 14 held-out sonnets")
+ax2.set_title(f"After {STEPS} steps")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The pretrained model starts far below chance and fine-tuning brings it lower still in a few steps: it
+# already knows English words, spelling and verse, and only has to learn the sonnets' form and
+# vocabulary. The model from scratch, with the same steps, is still learning which tokens exist.
+#
+# The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8
+# and cut at the first end-of-text token:
+
+# %% tags=nbval-ignore-output
+sample_after = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
+sample_scratch = tokenizer.decode(sample(scratch, prompt_ids, 120, temperature=0.8, seed=1)[0])
+for name, text in [("before fine-tuning", sample_before), ("after fine-tuning", sample_after),
+                   ("from scratch", sample_scratch)]:
+    print(f"=== {name}\n{text.split(tokenizer.eos_token)[0]}\n")  # up to the end of the document
+
+# %% [markdown]
+# ## 7. Optional, online: the same cells with GPT-2
+#
+# Everything above goes through Hugging Face's standard interfaces, so with internet access you can run
+# the lesson on OpenAI's GPT-2 (124 million parameters, a 50,257-token vocabulary, trained on 40 GB of
+# web text): set `MODEL = "gpt2"` in the first code cell (or `"openai-community/openai-gpt"` for GPT-1)
+# and run all. Fine-tuning GPT-2 on a CPU takes about 100 times longer per step; reduce `STEPS`. The cell
+# below does a quick version when you set `ONLINE = True`; offline it does nothing.
+
+# %%
+ONLINE = False  # set to True with internet access
+
+if ONLINE:
+    gpt2, gpt2_tokenizer = ref_ft.load_pretrained("gpt2")
+    gpt2_ids = gpt2_tokenizer("Shall I compare thee to a summer's day?", return_tensors="pt")["input_ids"]
+    print(gpt2_tokenizer.decode(greedy_decode(gpt2, gpt2_ids, 30)[0]))
+    print(f"GPT-2 on the held-out sonnets: {ref_ft.document_loss(gpt2, [gpt2_tokenizer(d)['input_ids'] for d in documents[140:]], gpt2_tokenizer.eos_token_id):.3f}")
+
+# %% [markdown]
+# ## Closing note
+#
+# CLOSING_NOTE

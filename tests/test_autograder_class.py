@@ -1,0 +1,401 @@
+"""A simulated class: every kind of submission an autograder meets, each with its exact outcome.
+
+A temporary course holds lesson 01 and a tiny synthetic lesson (two exercises, three points; it runs
+in a second, so the hostile cases cost little). Every submission must end as a score or a named
+failure, the batch must finish, no student file may change, and no earlier score may survive a
+failed regrade.
+"""
+import copy
+import csv
+import hashlib
+import html
+import os
+import re
+import zipfile
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import grading
+from autograder.notebooks import read_cells, solution_path
+from autograder.pool import MARK
+from autograder.preflight import check_submission
+from autograder.validate import validate
+
+TINY = "tiny"
+TINY_SOURCE = '''# %% [markdown]
+# # A tiny lesson
+# %%
+import time
+# %% solution id=double
+def double(x):
+    """Twice x."""
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+# %% tests=1 id=test-double
+assert double(2) == 4
+### BEGIN HIDDEN TESTS
+assert double(-3) == -6
+### END HIDDEN TESTS
+# %% solution id=square
+def square(x):
+    """x squared."""
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION
+# %% tests=2 id=test-square
+assert square(3) == 9
+### BEGIN HIDDEN TESTS
+assert square(-4) == 16, "the square of a negative number is positive"
+### END HIDDEN TESTS
+# %% [markdown]
+# **Q1.** Why square?
+# %% [markdown] answer id=q1
+# ### BEGIN SOLUTION
+# Because.
+# ### END SOLUTION
+'''
+L01 = "01_tokenization"
+CELL_TIMEOUT = 2
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
+
+
+def _with(nb, **sources):
+    """A copy of ``nb`` whose cells ``grade_id`` (underscores for dashes) get new sources."""
+    nb = copy.deepcopy(nb)
+    for grade_id, source in sources.items():
+        _cell(nb, grade_id.replace("_", "-")).source = source
+    return nb
+
+
+def _answered(released, solution):
+    """The released lesson with the solution's answers typed in: what a good student hands in."""
+    nb = copy.deepcopy(released)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if meta.get("solution") and cell.cell_type == "code":
+            lines = _cell(solution, meta["grade_id"]).source.splitlines()
+            cell.source = "\n".join(line for line in lines if "### BEGIN SOLUTION" not in line
+                                    and "### END SOLUTION" not in line)
+    return nb
+
+
+def _tiny_cases(solution, released):
+    def without(grade_id):
+        nb = copy.deepcopy(solution)
+        nb.cells = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") != grade_id]
+        return nb
+
+    def metadata(grade_id, change):
+        nb = copy.deepcopy(solution)
+        change(_cell(nb, grade_id).metadata)
+        return nb
+
+    huge = "def double(x):\n    return 2 * x\nprint('x' * 3_000_000)\nprint('\\n'.join(map(str, range(200_000))))"
+    kbd_proof = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+                 "    except KeyboardInterrupt:\n        pass")
+    return {
+        # student: (notebook or raw bytes, status, score, words expected in the detail)
+        "correct": (solution, "graded", 3, ""),
+        "unchanged": (released, "graded", 0, ""),
+        "partly-wrong": (_with(solution, square="def square(x):\n    return x * abs(x)"), "graded", 1, ""),
+        "loop-in-function": (_with(solution, square="def square(x):\n    while True:\n        pass"),
+                             "graded", 1, f"test-square ran past {CELL_TIMEOUT} s and was interrupted"),
+        "loop-at-top-level": (_with(solution, double="while True:\n    pass\ndef double(x):\n    return 2 * x"),
+                              "graded", 2, f"double ran past {CELL_TIMEOUT} s and was interrupted"),
+        "os-exit": (_with(solution, square="import os\nos._exit(1)"), "failed: kernel died", "", "kernel died"),
+        "catches-interrupt": (_with(solution, square=kbd_proof), "failed: timeout", "", "did not stop"),
+        "deleted-test": (without("test-square"), "failed: test cell deleted", "", "test-square"),
+        "edited-test": (_with(solution, square="def square(x):\n    return x * abs(x)", test_square="pass"),
+                        "graded", 1, "test cell restored: test-square"),
+        "mangled-metadata": (metadata("test-square", lambda m: m.__setitem__("nbgrader", {"grade": "yes"})),
+                             "failed: metadata tampered", "", "no grade id"),
+        "renamed-grade-id": (metadata("test-square", lambda m: m["nbgrader"].__setitem__("grade_id", "mine")),
+                             "failed: metadata tampered", "", "unknown grade id 'mine'"),
+        "invalid-json": (nbformat.writes(solution)[:-40].encode(), "failed: malformed notebook", "", "invalid JSON"),
+        "huge-output": (_with(solution, double=huge), "graded", 3, ""),
+    }
+
+
+ALWAYS_EQUAL = '''class _AlwaysEqual(list):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+
+def merge(ids, pair, new_id):
+    return _AlwaysEqual()
+'''
+
+
+def _l01_cases(solution):
+    full = 8
+    return {
+        "reference-import": (_with(solution, merge="from course.tokenization import merge"),
+                             "graded", full - 2, "integrity warning: solution cell merge uses course.tokenization"),
+        "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
+                              "graded", full - 2, ""),
+        "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, ""),
+    }
+
+
+def _bytes(notebook):
+    return notebook if isinstance(notebook, bytes) else nbformat.writes(notebook).encode()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course with lesson 01 and the tiny lesson, released; an inbox of submissions as a .zip."""
+    root = tmp_path_factory.mktemp("class")
+    paths = grading.Paths(root=root, work=root / "autograder", release=root / "lessons")
+    (paths.source / L01).mkdir(parents=True)
+    (paths.source / L01 / f"{L01}.ipynb").write_bytes(solution_path(L01).read_bytes())
+    source = root / "tiny.py"
+    source.write_text(TINY_SOURCE)
+    tiny = nbformat.v4.new_notebook(cells=read_cells(source), metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}})
+    (paths.source / TINY).mkdir()
+    nbformat.write(tiny, paths.source / TINY / f"{TINY}.ipynb")
+    grading.release(paths=paths)
+    released = nbformat.read(paths.release / TINY / f"{TINY}.ipynb", as_version=4)
+    cases = {(s, TINY): c for s, c in _tiny_cases(_answered(released, tiny), released).items()}
+    l01 = _answered(nbformat.read(paths.release / L01 / f"{L01}.ipynb", as_version=4),
+                    nbformat.read(solution_path(L01), as_version=4))
+    cases |= {(s, L01): c for s, c in _l01_cases(l01).items()}
+    inbox = root / "inbox.zip"
+    with zipfile.ZipFile(inbox, "w") as archive:
+        for (student, lesson), (notebook, *_) in cases.items():
+            archive.writestr(f"submissions/{student}/{lesson}.ipynb", _bytes(notebook))
+    return paths, cases, inbox
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    paths, cases, inbox = course
+    before = hashlib.sha256(inbox.read_bytes()).hexdigest()
+    collected = grading.collect(inbox, paths=paths)
+    assert sorted(collected) == sorted(cases)
+    submitted = {p: p.read_bytes() for p in paths.submitted.rglob("*.ipynb")}
+    # the tiny lesson under a 2 s cell limit; lesson 01 under the real one (its cells take seconds)
+    results = grading.autograde(TINY, paths=paths, workers=2, cell_timeout=CELL_TIMEOUT, notebook_timeout=60)
+    results |= grading.autograde(L01, paths=paths, workers=2, notebook_timeout=300)
+    assert hashlib.sha256(inbox.read_bytes()).hexdigest() == before, "grading modified the students' zip"
+    assert {p: p.read_bytes() for p in paths.submitted.rglob("*.ipynb")} == submitted, "grading modified a submission"
+    out = grading.export(paths.work / "grades.csv", paths=paths)
+    with open(out) as f:
+        rows = {(r["student"], r["lesson"]): r for r in csv.DictReader(f)}
+    return results, rows
+
+
+def test_the_batch_finishes_with_every_submission_accounted_for(course, graded):
+    _, cases, _ = course
+    results, rows = graded
+    assert sorted(results) == sorted(cases)
+    for key in cases:
+        assert rows[key]["status"] != "not graded", rows[key]
+
+
+def test_each_submission_gets_its_exact_status_and_score(course, graded):
+    _, cases, _ = course
+    _, rows = graded
+    wrong = []
+    for key, (_, status, score, words) in cases.items():
+        row = rows[key]
+        got_score = float(row["score"]) if row["score"] else ""
+        if row["status"] != status or got_score != score or (words not in row["detail"] if words
+                                                              else row["detail"] != ""):
+            wrong.append(f"{key}: expected {status!r} {score!r} {words!r}, got {row['status']!r} "
+                         f"{row['score']!r} {row['detail']!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_failures_have_no_score_and_students_without_a_submission_are_missing(course, graded):
+    _, rows = graded
+    for row in rows.values():
+        if row["status"].startswith("failed"):
+            assert row["score"] == "" and row["detail"], row
+    # every student appears for both lessons; those who did not hand one in are "missing"
+    assert rows[("correct", L01)]["status"] == "missing" and rows[("correct", L01)]["score"] == ""
+    assert rows[("always-equal", TINY)]["status"] == "missing"
+
+
+def test_huge_output_is_capped(course, graded):
+    paths, _, _ = course
+    autograded = paths.autograded / "huge-output" / TINY / f"{TINY}.ipynb"
+    assert autograded.stat().st_size < 200_000
+    text = autograded.read_text()
+    assert "output truncated by the autograder" in text
+
+
+def test_gradebook_holds_no_score_for_failures(course, graded):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    paths, cases, _ = course
+    with Gradebook(paths.db_url) as gradebook:
+        for (student, lesson), (_, status, _, _) in cases.items():
+            if status.startswith("failed"):
+                with pytest.raises(MissingEntry):
+                    gradebook.find_submission(lesson, student)
+
+
+def test_feedback_explains_delegation_without_hidden_tests(course, graded):
+    paths, _, _ = course
+    written = grading.feedback(L01, "reference-import", paths=paths)
+    text = html.unescape(re.sub(r"<[^>]+>", "", written[0].read_text()))
+    assert "DelegatesToReference: merge is the course's reference implementation" in text
+    for secret in ("BEGIN HIDDEN TESTS", "assert_own_work", "_rng", "Random(3)", "most recent call last", "Cell In["):
+        assert secret not in text, secret
+    assert "traceback hidden" in text
+    assert "checks.check_merge(merge)" in text  # the visible tests are shown
+
+
+def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, graded):
+    paths, cases, _ = course
+    _, rows = graded
+    # same notebooks, same outcome, row for row
+    again = grading.autograde(TINY, paths=paths, workers=2, cell_timeout=CELL_TIMEOUT, notebook_timeout=60)
+    for key, row in again.items():
+        first = rows[key]
+        assert (row["status"], str(row["score"]), row["detail"]) == (first["status"], first["score"], first["detail"])
+    # a person's grading (extra credit, a comment) survives a regrade of the same file
+    from nbgrader.api import Gradebook
+    with Gradebook(paths.db_url) as gradebook:
+        gradebook.find_grade("q1", TINY, TINY, "partly-wrong").extra_credit = 1
+        gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment = "Well argued."
+        gradebook.db.commit()
+    grading.autograde(TINY, "partly-wrong", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert next(r for r in grading.grades(paths, TINY, "partly-wrong"))["score"] == 2.0
+    with Gradebook(paths.db_url) as gradebook:
+        assert gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment == "Well argued."
+    # a student resubmits: the old score stops counting at once, and a failed regrade leaves none
+    inbox = paths.root / "resubmit"
+    (inbox / "correct").mkdir(parents=True)
+    (inbox / "correct" / f"{TINY}.ipynb").write_bytes(_bytes(cases[("os-exit", TINY)][0]))
+    grading.collect(inbox, paths=paths)
+    row = next(r for r in grading.grades(paths, TINY, "correct"))
+    assert (row["status"], row["score"]) == ("not graded", ""), row
+    grading.autograde(TINY, "correct", paths=paths, cell_timeout=CELL_TIMEOUT)
+    row = next(r for r in grading.grades(paths, TINY, "correct"))
+    assert (row["status"], row["score"]) == ("failed: kernel died", ""), row
+    # the old score is in a backup, and the replaced submission too
+    assert list(paths.backups.glob("gradebook-*-autograde.db"))
+    assert list(paths.backups.glob(f"submitted-*/correct/{TINY}.ipynb"))
+
+
+def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(course, graded):
+    paths, cases, _ = course
+    slow = copy.deepcopy(cases[("correct", TINY)][0])
+    slow.cells += [nbformat.v4.new_code_cell("import time\ntime.sleep(1.5)") for _ in range(20)]
+    (paths.submitted / "slow" / TINY).mkdir(parents=True)
+    nbformat.write(slow, paths.submitted / "slow" / TINY / f"{TINY}.ipynb")
+    result = grading.autograde(TINY, "slow", paths=paths, cell_timeout=CELL_TIMEOUT, notebook_timeout=8)
+    row = result[("slow", TINY)]
+    assert (row["status"], row["score"]) == ("failed: timeout", ""), row
+    assert "8 s" in row["detail"]
+    assert psutil.Process().children(recursive=True) == [], "a worker survived"
+    ours = f"{os.getpid()}-"
+    survivors = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(MARK, "").startswith(ours):
+                survivors.append(process.cmdline())
+        except psutil.Error:
+            continue
+    assert survivors == [], f"a kernel survived its worker: {survivors}"
+
+
+def test_validate_exit_codes(course):
+    paths, cases, _ = course
+    folder = paths.root / "student"
+    folder.mkdir()
+    for student, expected in [("correct", 0), ("unchanged", 1), ("deleted-test", 2), ("invalid-json", 2)]:
+        path = folder / f"{TINY}.ipynb"
+        path.write_bytes(_bytes(cases[(student, TINY)][0]))
+        said = []
+        assert validate(path, paths=paths, cell_timeout=CELL_TIMEOUT, say=said.append) == expected, said
+
+
+def test_cli_status_and_exit_code(course, graded, capsys):
+    from autograder.__main__ import main
+
+    paths, _, _ = course
+    course_args = ["--course", str(paths.root)]
+    assert main(course_args + ["autograde", "--lesson", TINY, "--student", "invalid-json"]) == 1
+    assert "failed: malformed notebook" in capsys.readouterr().out
+    assert main(course_args + ["status", "--lesson", TINY]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:-1]}
+    assert "failed: test cell deleted" in lines["deleted-test"] and "test-square" in lines["deleted-test"]
+    assert "1.0/3.0" in lines["partly-wrong"] and "graded" in lines["partly-wrong"]
+    assert main(course_args + ["export", "--out", str(paths.root / "out.csv")]) == 0
+    with open(paths.root / "out.csv") as f:
+        assert next(csv.reader(f)) == ["student", "lesson", "score", "max_score", "status", "detail"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pre-flight checks on their own (no kernel): the finer cases of tampering and repair
+
+@pytest.fixture(scope="module")
+def tiny_spec(course):
+    paths, cases, _ = course
+    return grading._spec(paths, TINY), cases[("correct", TINY)][0]
+
+
+def _copy_of(cell):
+    """A copy of a cell as JupyterLab pastes it: same metadata, new cell id."""
+    cell = copy.deepcopy(cell)
+    cell.id = "pasted"
+    return cell
+
+
+def _edit(nb, change):
+    nb = copy.deepcopy(nb)
+    change(nb)
+    return nbformat.writes(nb).encode()
+
+
+PREFLIGHT = {
+    # name: (change to a correct submission, failure or None, words in the detail)
+    "untouched": (lambda nb: None, None, ""),
+    "copied solution cell": (lambda nb: nb.cells.insert(3, _copy_of(_cell(nb, "double"))), None,
+                             "copied cell: double appears more than once"),
+    "points raised": (lambda nb: _cell(nb, "test-square").metadata.nbgrader.__setitem__("points", 100), None,
+                      "test cell restored: test-square"),
+    "answer deleted": (lambda nb: nb.cells.remove(_cell(nb, "q1")), None, "answer cell deleted: q1"),
+    "solution deleted": (lambda nb: nb.cells.remove(_cell(nb, "square")), None, "solution cell deleted: square"),
+    "test no longer graded": (lambda nb: _cell(nb, "test-double").metadata.nbgrader.__setitem__("grade", False),
+                              "metadata tampered", "'test-double' is a graded cell in the lesson"),
+    "points not a number": (lambda nb: _cell(nb, "test-double").metadata.nbgrader.__setitem__("points", "1"),
+                            "metadata tampered", "points is '1'"),
+    "metadata not a dict": (lambda nb: _cell(nb, "double").metadata.__setitem__("nbgrader", [1]),
+                            "metadata tampered", "is a list"),
+    "two tests deleted": (lambda nb: [nb.cells.remove(_cell(nb, i)) for i in ("test-double", "test-square")],
+                          "test cell deleted", "test-double, test-square"),
+    "rebinds the reference": (lambda nb: setattr(_cell(nb, "square"), "source",
+                                                 "import builtins\nbuiltins.abs = lambda x: x\ndef square(x):\n    return x * x"),
+                              None, "integrity warning: solution cell square uses builtins, builtins.abs ="),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PREFLIGHT))
+def test_preflight(tiny_spec, name):
+    spec, correct = tiny_spec
+    change, failure, words = PREFLIGHT[name]
+    verdict = check_submission(_edit(correct, change), spec)
+    assert verdict.failure == failure, verdict
+    assert (words in verdict.detail) if words else verdict.detail == "", verdict.detail
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b'{"cells": 3}', "not a notebook"),
+    (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "not a valid notebook"),
+    (b"", "invalid JSON"),
+])
+def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
+    verdict = check_submission(data, tiny_spec[0])
+    assert verdict.failure == "malformed notebook" and words in verdict.detail, verdict

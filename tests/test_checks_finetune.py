@@ -1,0 +1,164 @@
+"""The lesson 06 self-checks in course.checks.finetune: the references and independent correct answers
+pass, and every named mistake, written as a student would, is recognised by its hint."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pad_sequence
+
+from course.checks import CheckFailed
+from course.checks import finetune as checks
+
+torch.set_num_threads(1)
+
+
+def failure(check, fn) -> str:
+    with pytest.raises(CheckFailed) as info:
+        check(fn)
+    return str(info.value)
+
+
+def hint(mistakes, wrong):
+    (m,) = [m for m in mistakes if m.wrong is wrong]
+    return m.hint
+
+
+# --- correct answers pass ---------------------------------------------------------------------------
+
+def test_references_pass(capsys):
+    checks.check_greedy_decode(checks.reference_greedy_decode)
+    checks.check_lm_loss(checks.reference_lm_loss)
+    checks.check_collate(checks.reference_collate)
+    out = capsys.readouterr().out
+    assert "✓ greedy_decode" in out and "✓ lm_loss" in out and "✓ collate" in out
+
+
+def test_independent_answers_pass():
+    def greedy_with_generate(model, ids, n):
+        return model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
+                              pad_token_id=0)
+
+    def loss_by_gather(logits, labels):
+        logp = logits[:, :-1].log_softmax(-1)
+        target = labels[:, 1:]
+        keep = target != -100
+        return -logp.gather(-1, target.clamp(min=0)[..., None])[..., 0][keep].mean()
+
+    def collate_with_pad_sequence(docs, pad_id):
+        t = [torch.tensor(d) for d in docs]
+        return {"input_ids": pad_sequence(t, batch_first=True, padding_value=pad_id),
+                "attention_mask": pad_sequence([torch.ones(len(d), dtype=torch.long) for d in docs], batch_first=True),
+                "labels": pad_sequence(t, batch_first=True, padding_value=-100)}
+
+    checks.check_greedy_decode(greedy_with_generate)
+    checks.check_lm_loss(loss_by_gather)
+    checks.check_collate(collate_with_pad_sequence)
+
+
+def test_not_implemented_is_reported():
+    def todo(*args):
+        raise NotImplementedError()
+    assert "not implemented yet" in failure(checks.check_collate, todo)
+
+
+# --- greedy decoding mistakes ------------------------------------------------------------------------
+
+@torch.no_grad()
+def greedy_first_position(model, ids, n):
+    for _ in range(n):
+        ids = torch.cat([ids, model(ids).logits[:, 0].argmax(-1, keepdim=True)], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def greedy_new_only(model, ids, n):
+    new = []
+    for _ in range(n):
+        nxt = model(ids).logits[:, -1].argmax(-1, keepdim=True)
+        ids = torch.cat([ids, nxt], dim=1)
+        new.append(nxt)
+    return torch.cat(new, dim=1)
+
+
+@torch.no_grad()
+def greedy_not_fed_back(model, ids, n):
+    out = ids
+    for _ in range(n):
+        out = torch.cat([out, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return out
+
+
+@pytest.mark.parametrize("student, wrong", [
+    (greedy_first_position, checks._greedy_first_position),
+    (greedy_new_only, checks._greedy_new_only),
+    (greedy_not_fed_back, checks._greedy_never_fed_back),
+])
+def test_greedy_mistakes_named(student, wrong):
+    assert hint(checks.GREEDY_MISTAKES, wrong) in failure(checks.check_greedy_decode, student)
+
+
+# --- loss mistakes ----------------------------------------------------------------------------------
+
+def loss_unshifted(logits, labels):
+    return F.cross_entropy(logits.flatten(0, 1), labels.flatten())
+
+
+def loss_wrong_way(logits, labels):
+    return F.cross_entropy(logits[:, 1:].flatten(0, 1), labels[:, :-1].flatten())
+
+
+def loss_summed(logits, labels):
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten(), reduction="sum")
+
+
+def loss_mean_of_rows(logits, labels):
+    return torch.stack([F.cross_entropy(lg[:-1], lb[1:]) for lg, lb in zip(logits, labels)]).mean()
+
+
+@pytest.mark.parametrize("student, wrong", [
+    (loss_unshifted, checks._loss_unshifted),
+    (loss_wrong_way, checks._loss_shifted_wrong_way),
+    (loss_summed, checks._loss_summed),
+    (loss_mean_of_rows, checks._loss_mean_of_rows),
+])
+def test_loss_mistakes_named(student, wrong):
+    assert hint(checks.LOSS_MISTAKES, wrong) in failure(checks.check_lm_loss, student)
+
+
+# --- collate mistakes -------------------------------------------------------------------------------
+
+def collate_mask_from_pad(docs, pad_id):
+    T = max(map(len, docs))
+    ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    mask = (ids != pad_id).long()
+    return {"input_ids": ids, "attention_mask": mask, "labels": torch.where(mask.bool(), ids, -100)}
+
+
+def collate_pad_labels(docs, pad_id):
+    T = max(map(len, docs))
+    ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.clone()}
+
+
+def collate_left(docs, pad_id):
+    T = max(map(len, docs))
+    ids = torch.tensor([[pad_id] * (T - len(d)) + d for d in docs])
+    mask = torch.tensor([[0] * (T - len(d)) + [1] * len(d) for d in docs])
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, -100)}
+
+
+def collate_bool(docs, pad_id):
+    T = max(map(len, docs))
+    ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    mask = torch.tensor([[True] * len(d) + [False] * (T - len(d)) for d in docs])
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(~mask, -100)}
+
+
+@pytest.mark.parametrize("student, wrong", [
+    (collate_mask_from_pad, checks._collate_mask_from_pad_id),
+    (collate_pad_labels, checks._collate_labels_keep_pad),
+    (collate_left, checks._collate_left_padded),
+    (collate_bool, checks._collate_bool_mask),
+])
+def test_collate_mistakes_named(student, wrong):
+    assert hint(checks.COLLATE_MISTAKES, wrong) in failure(checks.check_collate, student)

@@ -1,0 +1,210 @@
+"""Lesson 05 self-checks: the references and independent correct solutions pass, each named mistake is
+recognised by its hint, and an unrelated wrong answer fails without a misleading hint. The references
+themselves are tested against independent computations (cumulative sums, a Python loop, PyTorch's
+own modules)."""
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from course.checks import CheckFailed
+from course.checks import gpt as checks
+from course.gpt import BigramLanguageModel, Block, GPTConfig, bigram_forward, causal_average
+
+torch.set_num_threads(1)
+
+
+# --- independent correct solutions, written as a student would -----------------------------------
+
+def student_get_batch(data, block_size, batch_size, generator, *, y_shift=1, high=0, y_len=None, swap=False):
+    ix = torch.randint(len(data) - block_size + high, (batch_size,), generator=generator)
+    xs, ys = [], []
+    for i in ix:
+        xs.append(data[i:i + block_size])
+        ys.append(data[i + y_shift:i + y_shift + (block_size if y_len is None else y_len)])
+    x, y = torch.stack(xs), torch.stack(ys)
+    return (y, x) if swap else (x, y)
+
+
+def student_bigram(table, idx, targets, *, softmax_first=False, columns=False, flat=False, permute=False,
+                   total=False):
+    logits = (table.t() if columns else table)[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    scores = logits.softmax(dim=2) if softmax_first else logits
+    rows = scores.permute(1, 0, 2).reshape(T * B, V) if permute else scores.view(B * T, V)
+    losses = -torch.log_softmax(rows, dim=1).gather(1, targets.view(B * T, 1)).squeeze(1)
+    loss = losses.sum() if total else losses.mean()
+    return (logits.view(B * T, V) if flat else logits), loss
+
+
+def student_average(x, *, upper=False, dim=-1, sums=False, no_mask=False, strict=False):
+    B, T, C = x.shape
+    tril = torch.tril(torch.ones(T, T), diagonal=-1 if strict else 0)
+    if upper:
+        tril = tril.T
+    if no_mask:
+        tril = torch.ones(T, T)
+    if sums:
+        return tril @ x
+    wei = torch.zeros(T, T).masked_fill(tril == 0, float("-inf"))
+    return F.softmax(wei, dim=dim) @ x
+
+
+def student_block(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    return h + mlp(ln_2(h))
+
+
+# --- the references against independent computations ------------------------------------------------
+
+@pytest.mark.parametrize("B, T, C", [(1, 1, 3), (2, 7, 4), (3, 16, 8)])
+def test_causal_average_is_the_running_mean(B, T, C):
+    x = torch.randn(B, T, C)
+    want = x.cumsum(dim=1) / torch.arange(1, T + 1).view(1, T, 1)
+    torch.testing.assert_close(causal_average(x), want)
+    loop = torch.stack([torch.stack([x[b, :t + 1].mean(0) for t in range(T)]) for b in range(B)])
+    torch.testing.assert_close(causal_average(x), loop)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bigram_forward_equals_nn_embedding_and_cross_entropy_loss(seed):
+    torch.manual_seed(seed)
+    V, B, T = 13, 3, 5
+    emb = nn.Embedding(V, V)
+    idx, targets = torch.randint(0, V, (B, T)), torch.randint(0, V, (B, T))
+    logits, loss = bigram_forward(emb.weight, idx, targets)
+    torch.testing.assert_close(logits, emb(idx))
+    torch.testing.assert_close(loss, nn.CrossEntropyLoss()(emb(idx).permute(0, 2, 1), targets))
+    assert bigram_forward(emb.weight, idx)[1] is None
+
+
+def test_bigram_model_learns_the_bigram_statistics():
+    torch.manual_seed(0)
+    data = torch.tensor([0, 1, 2, 1, 0, 2] * 50)
+    model = BigramLanguageModel(3)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.1)
+    for _ in range(300):
+        _, loss = model(data[None, :-1], data[None, 1:])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    # after 1 comes 2 or 0 with equal counts; after 0 always 1; after 2 comes 1 or 0 equally
+    counts = torch.zeros(3, 3)
+    for a, b in zip(data[:-1].tolist(), data[1:].tolist()):
+        counts[a, b] += 1
+    probs = model(torch.arange(3)[None])[0][0].softmax(-1)
+    torch.testing.assert_close(probs, counts / counts.sum(1, keepdim=True), atol=0.02, rtol=0)
+    out = model.generate(torch.zeros(2, 1, dtype=torch.long), 10, generator=torch.Generator().manual_seed(0))
+    assert out.shape == (2, 11) and out.dtype == torch.long
+
+
+def test_reference_errors():
+    with pytest.raises(ValueError, match="table must be a square"):
+        bigram_forward(torch.zeros(3, 4), torch.zeros(1, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match="idx must be a \\(B, T\\) tensor"):
+        bigram_forward(torch.zeros(3, 3), torch.zeros(2, dtype=torch.long))
+    with pytest.raises(ValueError, match="targets has shape \\(1, 3\\) but idx has shape \\(1, 2\\)"):
+        bigram_forward(torch.zeros(3, 3), torch.zeros(1, 2, dtype=torch.long), torch.zeros(1, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="x must be a \\(B, T, C\\) tensor, got \\(4, 2\\)"):
+        causal_average(torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="vocab_size must be a positive int"):
+        BigramLanguageModel(0)
+
+
+# --- references and correct solutions pass ----------------------------------------------------------
+
+def test_references_pass(capsys):
+    from course.data import RandomWindows
+    checks.check_get_batch(lambda d, b, n, g: tuple(RandomWindows(d, b, n, generator=g).sample()))
+    checks.check_bigram_forward(bigram_forward)
+    checks.check_causal_average(causal_average)
+    checks.check_block_forward(lambda x, l1, a, l2, m: _course_block(l1, a, l2, m)(x))
+    assert capsys.readouterr().out.count("✓") == 4
+
+
+def _course_block(ln_1, attn, ln_2, mlp):
+    block = Block(GPTConfig(vocab_size=2, block_size=8, n_layer=1, n_head=attn.n_head, n_embd=attn.n_embd))
+    block.ln_1, block.attn, block.ln_2, block.mlp = ln_1, attn, ln_2, mlp
+    return block
+
+
+@pytest.mark.parametrize("check, solution", [
+    (checks.check_get_batch, student_get_batch),
+    (checks.check_bigram_forward, student_bigram),
+    (checks.check_causal_average, student_average),
+    (checks.check_block_forward, student_block),
+])
+def test_correct_solutions_pass(check, solution, capsys):
+    check(solution)
+    assert "✓" in capsys.readouterr().out
+
+
+# --- each named mistake is recognised ---------------------------------------------------------------
+
+def _post_norm(x, ln_1, attn, ln_2, mlp):
+    h = ln_1(x + attn(x))
+    return ln_2(h + mlp(h))
+
+
+MISTAKES = [
+    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, y_shift=0), "labels are not shifted"),
+    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, swap=True), "x and y are swapped"),
+    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, y_len=b - 1), "ends one token early"),
+    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, high=-1), "wrong range"),
+    (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, softmax_first=True), "softmax was applied"),
+    (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, permute=True), "wrong axes"),
+    (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, flat=True), "shape (B, T, V)"),
+    (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, columns=True), "ROW i of the table"),
+    (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, total=True), "summed"),
+    (checks.check_causal_average, lambda x: student_average(x, upper=True), "averages the FUTURE"),
+    (checks.check_causal_average, lambda x: student_average(x, dim=0), "wrong dimension"),
+    (checks.check_causal_average, lambda x: student_average(x, sums=True), "sums, not means"),
+    (checks.check_causal_average, lambda x: student_average(x, no_mask=True), "no mask"),
+    (checks.check_causal_average, lambda x: student_average(x, strict=True), "include itself"),
+    (checks.check_block_forward, _post_norm, "post-norm"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: a(l1(x)) + m(l2(a(l1(x)))), "around the attention is missing"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: m(l2(x + a(l1(x)))), "around the MLP is missing"),
+    (checks.check_block_forward,
+     lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(l1(x) + a(l1(x))), "adds the NORMALISED x"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: student_block(x, l2, a, l1, m), "swapped"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(x)), "output of the attention"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, hint", MISTAKES, ids=[m[2] for m in MISTAKES])
+def test_each_mistake_is_named(check, wrong, hint):
+    with pytest.raises(CheckFailed, match="Hint: this looks like a common mistake") as info:
+        check(wrong)
+    assert hint in str(info.value)
+
+
+# --- other wrong answers fail, without a hint ----------------------------------------------------------
+
+OTHER_WRONG = [
+    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, torch.Generator().manual_seed(99))),
+    (checks.check_get_batch, lambda d, b, n, g: list(student_get_batch(d, b, n, g))),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i] * 2, None if y is None else F.cross_entropy(
+        (t[i] * 2).flatten(0, 1), y.flatten()))),
+    (checks.check_causal_average, lambda x: x.cumsum(1) / x.shape[1]),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: 2 * student_block(x, l1, a, l2, m)),
+]
+
+
+@pytest.mark.parametrize("check, wrong", OTHER_WRONG)
+def test_other_wrong_answers_fail_without_a_hint(check, wrong):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert "Hint" not in str(info.value)
+
+
+def test_errors_are_reported_in_words():
+    def broken(x, ln_1, attn, ln_2, mlp):
+        return x @ torch.zeros(3, 3)  # wrong inner size
+
+    with pytest.raises(CheckFailed, match="your function raised RuntimeError"):
+        checks.check_block_forward(broken)
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        checks.check_causal_average(lambda x: (_ for _ in ()).throw(NotImplementedError()))
