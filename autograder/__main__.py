@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, default=grading.ROOT,
                         help="the course folder, holding solutions/ and lessons/ (default: this repository)")
     parser.add_argument("--work", type=Path,
-                        help="folder for submissions, gradebook and status (default: COURSE/autograder; one per section)")
+                        help="submissions, gradebook and status (default: COURSE/autograder; one per section)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="notebooks/NN.py → run → solutions/NN/NN.ipynb, then release it")
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     autograde = sub.add_parser("autograde", help="grade submitted notebooks (all, or one lesson/student)")
     autograde.add_argument("--lesson")
-    autograde.add_argument("--student")
+    autograde.add_argument("--student", action="append", help="one student (repeat for several; default: all)")
     autograde.add_argument("--workers", type=int, default=1, help="notebooks graded in parallel (default 1)")
     autograde.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT,
                            help=f"seconds per cell before it is interrupted (default {grading.CELL_TIMEOUT})")

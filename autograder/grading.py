@@ -30,7 +30,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from autograder.notebooks import ROOT, SOLUTIONS, LESSONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
@@ -265,6 +265,24 @@ def _spec(paths: Paths, lesson: str) -> LessonSpec:
     return LessonSpec.load(paths.source / lesson / f"{lesson}.ipynb", paths.release / lesson / f"{lesson}.ipynb")
 
 
+def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
+    """nbgrader grades with the tests it stored at release, not with solutions/: refuse to grade a
+    lesson that is not in this gradebook, or whose tests changed since it was released."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    release = f"python -m autograder{'' if paths.work == HERE else f' --work {paths.work}'} release"
+    with Gradebook(paths.db_url) as gradebook:
+        for name, spec in specs.items():
+            try:
+                stored = {c.name: c for c in gradebook.find_notebook(name, name).source_cells}
+            except MissingEntry:
+                raise SystemExit(f"{name} is not in the gradebook {paths.gradebook}: run `{release} {name}` first")
+            changed = [i for i, source in spec.test_sources.items() if i not in stored or stored[i].source != source]
+            if changed:
+                raise SystemExit(f"the tests of {name} changed since it was released ({', '.join(changed)}): "
+                                 f"run `{release} {name}` so that grading uses them")
+
+
 def _forget(paths: Paths, lesson: str, student: str) -> None:
     from autograder.worker import forget_submission
     forget_submission(paths, lesson, student)
@@ -299,27 +317,33 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
     notes = list(notes)
     for cell in answer.get("interrupted_cells", []):
         notes.append(f"{cell} ran past {cell_timeout} s and was interrupted")
+    if answer.get("delegating_cells"):
+        notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
+                     f"course's reference")
     return dict(state=GRADED, reason="", detail="; ".join(notes), score=answer.get("score"),
-                seconds=round(answer.get("seconds", 0), 3), execute_seconds=round(answer.get("execute_seconds") or 0, 3))
+                seconds=round(answer.get("seconds", 0), 3),
+                execute_seconds=round(answer.get("execute_seconds") or 0, 3))
 
 
-def autograde(lesson: str | None = None, student: str | None = None, paths: Paths | None = None,
+def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,
               workers: int = 1, cell_timeout: int = CELL_TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
               on_result: Callable[[dict], None] | None = None) -> dict[tuple[str, str], dict]:
-    """Grade the submissions of ``lesson`` (default: all) by ``student`` (default: all), on ``workers``
-    worker processes. Returns, per (student, lesson), the row that ``status`` shows for it, plus
-    ``success`` (a score was recorded). ``on_result`` is called with each row as it is decided."""
+    """Grade the submissions of ``lesson`` (default: all) by ``student`` (one, several, or by default
+    all), on ``workers`` worker processes. Returns, per (student, lesson), the row that ``status``
+    shows for it, plus ``success`` (a score was recorded). ``on_result`` gets each row as it is decided."""
     from autograder.pool import run_jobs
 
     paths = paths or Paths()
     book = StatusBook(paths.status_file)
     specs = {name: _spec(paths, name) for name in _lessons(lesson, paths)}
+    wanted = {student} if isinstance(student, str) else set(student) if student is not None else None
     jobs = []
     for name in specs:
-        students = [s for s in submitted_students(name, paths) if student in (None, s)]
+        students = [s for s in submitted_students(name, paths) if wanted is None or s in wanted]
         jobs += [(who, name) for who in students]
     if not jobs:
         return {}
+    _check_released(paths, {name: specs[name] for name in {name for _, name in jobs}})
     backup_gradebook(paths, "autograde")
     results: dict[tuple[str, str], dict] = {}
 

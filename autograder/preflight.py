@@ -50,6 +50,7 @@ class LessonSpec:
     name: str
     cells: dict[str, GradeCell]
     locked_sources: dict[str, set[str]]  # grade id → its source as released, and in solutions/
+    test_sources: dict[str, str]  # grade id → its source in solutions/ (hidden tests included)
     max_score: float
     fingerprint: str  # changes when the graded cells (ids, points, sources) change
 
@@ -57,7 +58,7 @@ class LessonSpec:
     def load(cls, source: Path, release: Path) -> "LessonSpec":
         """``source``: solutions/<l>/<l>.ipynb; ``release``: lessons/<l>/<l>.ipynb."""
         nb = nbformat.read(source, as_version=4)
-        cells, digest, locked = {}, hashlib.sha256(), {}
+        cells, digest, locked, tests = {}, hashlib.sha256(), {}, {}
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader")
             if not meta:
@@ -70,13 +71,14 @@ class LessonSpec:
                 digest.update(json.dumps([grade_cell.grade_id, grade_cell.points, cell.source]).encode())
             if grade_cell.locked:
                 locked[grade_cell.grade_id] = {cell.source}
+                tests[grade_cell.grade_id] = cell.source
         if release.is_file():
             for cell in nbformat.read(release, as_version=4).cells:
                 grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
                 if grade_id in locked:
                     locked[grade_id].add(cell.source)
         max_score = sum(c.points for c in cells.values() if c.grade)
-        return cls(source.stem, cells, locked, max_score, digest.hexdigest()[:16])
+        return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16])
 
     @property
     def test_ids(self) -> list[str]:

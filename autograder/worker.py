@@ -2,8 +2,8 @@
 
 Starting nbgrader costs seconds, so a worker starts once and then reads jobs, one JSON object per line
 on stdin (``{"student": ..., "lesson": ...}``), and answers each with one JSON line on its stdout.
-The parent (``autograder.pool``) kills the whole process tree when a notebook overruns its time limit;
-this process only grades. Its own stdout is moved to stderr at start, so nothing a library prints can
+The parent (``autograder.pool``) kills this process, its kernel and whatever they started when a
+notebook overruns its time limit; this process only grades. Its own stdout is moved to stderr at start, so nothing a library prints can
 corrupt the answers.
 
 Run by the pool as ``python -m autograder.worker CONFIG_JSON``.
@@ -89,8 +89,9 @@ def read_grades(paths, lesson: str, student: str) -> dict:
         return dict(score=submission.score, max_score=submission.max_score, cells=cells)
 
 
-def timed_out_cells(notebook: Path) -> list[str]:
-    """Cells of an autograded notebook that ran past the per-cell limit and were interrupted."""
+def cells_with_error(notebook: Path, ename: str) -> list[str]:
+    """Cells of an autograded notebook (grade id, or "cell N") whose output has an ``ename`` error:
+    ``CellTimeoutError`` (ran past the per-cell limit, interrupted), ``DelegatesToReference``."""
     import nbformat
 
     if not notebook.is_file():
@@ -98,7 +99,7 @@ def timed_out_cells(notebook: Path) -> list[str]:
     nb = nbformat.read(notebook, as_version=4)
     found = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(o.output_type == "error" and o.get("ename") == "CellTimeoutError"
+        if cell.cell_type == "code" and any(o.output_type == "error" and o.get("ename") == ename
                                             for o in cell.outputs):
             found.append((cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index + 1}")
     return found
@@ -125,7 +126,9 @@ def grade(api, paths, job: dict) -> dict:
             restore_manual_work(paths, lesson, student, manual)
             answer["kept_manual_work"] = len(manual)
         answer.update(read_grades(paths, lesson, student))
-        answer["interrupted_cells"] = timed_out_cells(paths.autograded / student / lesson / f"{lesson}.ipynb")
+        graded = paths.autograded / student / lesson / f"{lesson}.ipynb"
+        answer["interrupted_cells"] = cells_with_error(graded, "CellTimeoutError")
+        answer["delegating_cells"] = cells_with_error(graded, "DelegatesToReference")
     else:  # nbgrader leaves a half-made submission (score 0) behind: drop it
         answer["full_log"] = "\n".join(log)
         forget_submission(paths, lesson, student)

@@ -67,6 +67,9 @@ def parse_args(argv=None):
     p.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default="auto",
                    help="auto (default): bfloat16 autocast where the CPU computes it natively, else float32")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: PyTorch's choice)")
+    p.add_argument("--batches", choices=("course", "nanogpt"), default="course",
+                   help="course (default): course.data.RandomWindows; nanogpt: the very windows nanoGPT's "
+                        "train.py draws with the same seed (see below)")
     p.add_argument("--final-eval-iters", type=int, default=200,
                    help="batches in the final, more precise validation estimate (default 200)")
     p.add_argument("--repeats", type=int, default=3, help="generation timing runs (median)")
@@ -95,6 +98,35 @@ def load_text(args) -> tuple[str, str] | None:
     return path.read_text(encoding="utf-8"), str(path)
 
 
+def nanogpt_batches(model, train_ids, val_ids, block_size, batch_size):
+    """``get_batch`` drawing the windows nanoGPT's train.py draws, in its order, from the random state
+    after the model's initialisation (which is nanoGPT's, parameter for parameter, for the same seed).
+
+    nanoGPT draws every batch from the global generator: the first training batch before the loop, then
+    at each iteration the evaluation's batches (train, then validation), and the next training batch
+    right after the forward pass. ``train()`` asks for training batches with the model in training mode
+    and for evaluation batches in eval mode, so one batch kept in advance reproduces that order. With
+    dropout 0 nothing else draws random numbers, so the whole run sees nanoGPT's batches.
+    """
+    generator = torch.Generator()
+    generator.set_state(torch.get_rng_state())
+
+    def draw(data):
+        ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+        offsets = torch.arange(block_size)
+        return data[ix[:, None] + offsets], data[ix[:, None] + offsets + 1]
+
+    pending = [draw(train_ids)]
+
+    def get_batch(split):
+        if split == "train" and model.training:  # a training step: hand over the batch drawn in advance
+            batch, pending[0] = pending[0], draw(train_ids)
+            return batch
+        return draw(train_ids if split == "train" else val_ids)
+
+    return get_batch
+
+
 def tokens_per_second(model, prompt, n_new, use_cache, repeats):
     model.generate(prompt, min(n_new, 20), greedy=True, use_cache=use_cache)  # warm-up
     times = []
@@ -118,15 +150,17 @@ def main(argv=None):
     tok = CharTokenizer.from_text(text)
     data = torch.tensor(tok.encode(text), dtype=torch.long)
     train_ids, val_ids = train_val_split(data, 0.9)
-    batches = {"train": RandomWindows(train_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"]),
-               "val": RandomWindows(val_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"] + 1)}
-
-    def get_batch(split):
-        return batches[split].sample()
-
     torch.manual_seed(hp["seed"])
     config = GPTConfig(vocab_size=tok.vocab_size, **{k: hp[k] for k in MODEL_KEYS})
     model = GPT(config)
+    if args.batches == "course":
+        batches = {"train": RandomWindows(train_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"]),
+                   "val": RandomWindows(val_ids, hp["block_size"], hp["batch_size"], seed=hp["seed"] + 1)}
+
+        def get_batch(split):
+            return batches[split].sample()
+    else:
+        get_batch = nanogpt_batches(model, train_ids, val_ids, hp["block_size"], hp["batch_size"])
     cfg = TrainConfig(**{k: hp[k] for k in TRAIN_KEYS}, precision=args.precision, progress=False)
     precision = resolve_precision(args.precision, "cpu")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())

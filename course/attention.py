@@ -239,19 +239,16 @@ class CausalSelfAttention(nn.Module):
         # new position i (absolute T_past + i) may see keys 0..T_past + i: rows of the full causal mask
         mask = self.mask[T_past:T_past + T, :T_past + T]  # (T, T_past + T)
 
-        if self.use_sdpa and not self.store_attention:
+        # torch 2.13's fused CPU kernel is several times slower in bfloat16 (under autocast) than the
+        # plain matrix products below, its backward above all: on a CPU, bfloat16 takes the plain path
+        fused = self.use_sdpa and not self.store_attention and not (q.dtype == torch.bfloat16
+                                                                    and q.device.type == "cpu")
+        if fused:
             dropout_p = self.dropout if self.training else 0.0
-            # is_causal aligns the triangle top-left, which is wrong once there is a past
-            attn_mask, is_causal = (None, True) if T_past == 0 else (mask, False)
-            if q.dtype == torch.bfloat16 and q.device.type == "cpu":
-                # torch 2.13's CPU attention kernel is about 4x slower in bfloat16 than in float32 (its
-                # backward above all), so under bfloat16 autocast this one step runs in float32
-                with torch.autocast("cpu", enabled=False):
-                    y = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=attn_mask,
-                                                       dropout_p=dropout_p, is_causal=is_causal).to(q.dtype)
-            else:
-                y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p,
-                                                   is_causal=is_causal)
+            if T_past == 0:
+                y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
+            else:  # is_causal aligns the triangle top-left, which is wrong once there is a past
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:
             att = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])  # (B, nh, T, T_past + T)
             att = att.masked_fill(~mask, float("-inf"))              # no peeking at the future

@@ -548,8 +548,9 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Here is what *your* function writes from the untrained model (greedy: always the most likely
-# character, so the same text every time):
+# Here is what *your* function writes from the untrained model. Greedy decoding always takes the most
+# likely character, so it writes the same text every time; untrained, that is one character over and
+# over.
 
 # %% student
 prompt = "HAMLET.\n"
@@ -624,9 +625,17 @@ for n, seconds in zip(lengths_slow, slow):
 # train and validation losses. After each estimate it calls `callback(iteration, model, history)`;
 # ours prints a short sample, so you can watch the model learn.
 #
-# With the lesson's settings (a 2-layer LSTM of 256 units, batches of 32 windows of 64 characters,
-# 2,000 iterations) this takes about two minutes on a laptop's CPU. Under `COURSE_FAST=1` (tests and
-# grading) it runs a twentieth of the iterations: same code, worse text.
+# With the lesson's settings (`ref.LESSON_CONFIG`, `ref.LESSON_BATCH`, `ref.LESSON_TRAIN`: a 2-layer
+# LSTM of 256 units, batches of 32 windows of 64 characters, 1,500 iterations) this takes about two
+# minutes on a laptop's CPU. Under `COURSE_FAST=1` (tests and grading) it runs a twentieth of the
+# iterations: same code, worse text.
+#
+# **One thread.** The first cell of this lesson called `torch.set_num_threads(1)`. An LSTM goes
+# through the 64 steps of a window one after the other, and each step is a few small matrix
+# products: too little work to share between cores. With several threads, each small operation waits
+# for all of them, and on a busy machine (a laptop running a browser, a shared server) a thread that
+# is not scheduled makes the others wait: training can be many times slower than on one thread. The
+# cell prints the CPU time too, which does not depend on what else the machine is doing.
 
 # %% tags=nbval-ignore-output
 cfg = ref.LESSON_TRAIN.scaled()  # fewer iterations when COURSE_FAST=1
@@ -642,9 +651,10 @@ def show_sample(iteration, model, history):
 
 torch.manual_seed(0)
 model = ref.CharLSTM(config)
+cpu_start = time.process_time()
 history = train(model, get_batch, cfg, callback=show_sample)
-print(f"{len(history.loss)} iterations in {history.seconds:.0f} s (evaluations included); "
-      f"final validation loss {history.val_loss[-1]:.3f}")
+print(f"{len(history.loss)} iterations in {history.seconds:.0f} s ({time.process_time() - cpu_start:.0f} s of CPU "
+      f"time), evaluations and samples included; final validation loss {history.val_loss[-1]:.3f}")
 
 # %% [markdown]
 # The samples go from random characters, to letters in word-like groups with spaces and line breaks,
@@ -652,8 +662,8 @@ print(f"{len(history.loss)} iterations in {history.seconds:.0f} s (evaluations i
 # learned spelling and the layout of a play from nothing but next-character prediction.
 #
 # The loss curves: both fall together, and the validation loss stays close to the training loss,
-# so the model is not memorising the training text (at 2,000 batches of 2,048 characters it has seen
-# each character of the training text about once).
+# so the model is not memorising the training text. It could hardly: 1,500 batches of 2,048
+# characters are about 3 million characters, fewer than the 4.4 million of the training text.
 
 # %% tags=nbval-ignore-output
 plot_history(history)
@@ -707,24 +717,27 @@ for label, kwargs in [("greedy", dict(greedy=True)), ("temperature 0.5", dict(te
 # measurements show why.
 #
 # **How much of the past does the model use?** Run it over long stretches of validation text, carrying
-# the state all the way, and average the loss at each position. At position 0 the model knows
-# nothing; with every character read it predicts better, but only for a while:
+# the state all the way, and average the loss at each position. After one character the model knows
+# almost nothing; with every character read it predicts better, but only for a while:
 
 # %% tags=nbval-ignore-output
-long_windows = RandomWindows(val_ids, 1024, 64, seed=3).sample()
+long_windows = RandomWindows(val_ids, 1024, 128, seed=3).sample()  # 128 stretches of 1,024 characters
 with torch.no_grad():
     model.eval()
-    logits, _ = model.forward_with_state(long_windows[0])
+    logits, _ = model.forward_with_state(long_windows[0])  # the state carried through all 1,024 steps
     loss_at = F.cross_entropy(logits.transpose(1, 2), long_windows[1], reduction="none").mean(dim=0)  # (T,)
 
-positions = torch.arange(1, 1025)
+# average over groups of positions, wider further out, so the curve is not drowned in noise
+edges = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1025]
+centres = [math.sqrt(lo * (hi - 1)) for lo, hi in zip(edges, edges[1:])]
+means = [loss_at[lo - 1:hi - 1].mean().item() for lo, hi in zip(edges, edges[1:])]
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(positions, loss_at)
-ax.axvline(block_size, color="0.5", linestyle="--", label=f"training windows: {block_size} characters")
+ax.plot(centres, means, marker="o")
+ax.axvline(block_size, color="0.5", linestyle="--", label=f"length of the training windows ({block_size})")
 ax.set_xscale("log")
 ax.set_xlabel("characters read so far")
-ax.set_ylabel("loss at that position")
-ax.set_title("The loss stops improving after a few dozen characters")
+ax.set_ylabel("mean loss at that position")
+ax.set_title("More context stops helping after about ten characters")
 ax.grid(alpha=0.3)
 ax.legend()
 plt.show()
@@ -732,10 +745,12 @@ for first, last in [(1, 1), (2, 8), (9, 32), (33, 64), (65, 256), (257, 1024)]:
     print(f"characters read {first:>3} to {last:>4}: mean loss {loss_at[first - 1:last].mean():.3f}")
 
 # %% [markdown]
-# After a few dozen characters, more context does not help: whatever happened a paragraph ago no
-# longer changes the predictions. Part of this is how it was trained (windows of 64 characters, so
-# no gradient ever asked it to remember further back), and part is the architecture: everything the
-# model knows about the past has to fit in its state, `2 × 2 × 256` numbers, rewritten at every step.
+# On average the loss stops falling after about ten characters, a word or two. Earlier text still
+# shapes a few predictions, but too little to show in the average: what was said a line ago hardly
+# matters to this model. Part of this is how it was trained (windows of 64 characters, so no gradient
+# ever asked it to remember further back), and part is the architecture: everything the model knows
+# about the past has to fit in its state (`h` and `c` of 2 layers: 1,024 numbers), and the state is
+# rewritten at every step.
 #
 # **Can it look something up?** A language model that could look back would find a passage it has
 # already read much easier to predict the second time. Take passages of 100 characters from the
@@ -756,9 +771,10 @@ for gap in [0, 200]:
     print(f"gap of {gap:>3} characters: loss on the first reading {first:.3f}, on the second {second:.3f}")
 
 # %% [markdown]
-# The second reading is barely easier, even right after the first: the model cannot go back and
-# copy, because the passage is gone; only its blurred summary in `(h, c)` remains. People (and
-# attention) can: to continue a quotation, look at where it was.
+# The second reading is no easier than the first, even right after it (the two losses differ by a few
+# hundredths, either way): the model cannot go back and copy, because the passage is gone; only its
+# blurred summary in `(h, c)` remains. People can: to continue a quotation, look at where it was. So
+# can attention, for anything within its context.
 #
 # That is what **lesson 05** builds. A GPT drops the recurrent state and lets every position *attend*
 # to every earlier position directly (lesson 03's causal self-attention), so a name or a phrase

@@ -556,4 +556,19 @@ if ONLINE:
 # %% [markdown]
 # ## Closing note
 #
-# CLOSING_NOTE
+# What you measured, and the numbers from the run stored with this notebook (a shared 2-core CPU):
+#
+# * **The pretrained model** (`course/models/shakespeare-gpt/`): 1,088,256 parameters (4 layers, 4 heads,
+#   128 dimensions, context 256, BPE vocabulary of 2,048), 2.2 MB on disk in float16. `tools/pretrain.py`
+#   made it in 34 minutes on one thread of a heavily loaded 2-core CPU (21 s for the BPE, 1,600 steps of
+#   8 × 256 tokens); its loss on the held-out tenth of the plays is **4.04** nats per token (perplexity
+#   57, about 1.5 nats per character).
+# * **Held-out sonnet loss** (the 14 sonnets no model trained on; chance is 7.62):
+#   **4.59** before fine-tuning, **4.23** after 100 fine-tuning steps, and **5.42** for the same
+#   architecture trained from scratch for the same 100 steps. Pretraining on the plays is worth more
+#   than all the sonnet training the scratch model got, and fine-tuning adds the sonnets' own voice.
+#
+# GPT-2 itself was trained the same way on 40 GB of web text; fine-tuning it on the Sonnets (section 7)
+# follows exactly the code of this lesson. Things to try: fine-tune on Milton's *Paradise Lost*
+# (`load_corpus("milton")`, split into passages); freeze all but the last block (`requires_grad_(False)`)
+# and compare; fine-tune longer and watch the held-out loss rise again as the model memorises 140 poems.

@@ -137,9 +137,11 @@ def _l01_cases(solution):
     full = 8
     return {
         "reference-import": (_with(solution, merge="from course.tokenization import merge"),
-                             "graded", full - 2, "integrity warning: solution cell merge uses course.tokenization"),
+                             "graded", full - 2, "integrity warning: solution cell merge uses course.tokenization; "
+                                                 "0 points for test-merge: the answer delegates to the course's "
+                                                 "reference"),
         "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
-                              "graded", full - 2, ""),
+                              "graded", full - 2, "0 points for test-count-pairs: the answer delegates"),
         "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, ""),
     }
 
@@ -268,10 +270,6 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
         gradebook.find_grade("q1", TINY, TINY, "partly-wrong").extra_credit = 1
         gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment = "Well argued."
         gradebook.db.commit()
-    grading.autograde(TINY, "partly-wrong", paths=paths, cell_timeout=CELL_TIMEOUT)
-    assert next(r for r in grading.grades(paths, TINY, "partly-wrong"))["score"] == 2.0
-    with Gradebook(paths.db_url) as gradebook:
-        assert gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment == "Well argued."
     # a student resubmits: the old score stops counting at once, and a failed regrade leaves none
     inbox = paths.root / "resubmit"
     (inbox / "correct").mkdir(parents=True)
@@ -279,7 +277,10 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     grading.collect(inbox, paths=paths)
     row = next(r for r in grading.grades(paths, TINY, "correct"))
     assert (row["status"], row["score"]) == ("not graded", ""), row
-    grading.autograde(TINY, "correct", paths=paths, cell_timeout=CELL_TIMEOUT)
+    grading.autograde(TINY, ["correct", "partly-wrong"], paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert next(r for r in grading.grades(paths, TINY, "partly-wrong"))["score"] == 2.0
+    with Gradebook(paths.db_url) as gradebook:
+        assert gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment == "Well argued."
     row = next(r for r in grading.grades(paths, TINY, "correct"))
     assert (row["status"], row["score"]) == ("failed: kernel died", ""), row
     # the old score is in a backup, and the replaced submission too
@@ -330,10 +331,33 @@ def test_cli_status_and_exit_code(course, graded, capsys):
     assert main(course_args + ["status", "--lesson", TINY]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:-1]}
     assert "failed: test cell deleted" in lines["deleted-test"] and "test-square" in lines["deleted-test"]
-    assert "1.0/3.0" in lines["partly-wrong"] and "graded" in lines["partly-wrong"]
+    assert "1.0/3.0" in lines["edited-test"] and "test cell restored" in lines["edited-test"]
     assert main(course_args + ["export", "--out", str(paths.root / "out.csv")]) == 0
     with open(paths.root / "out.csv") as f:
         assert next(csv.reader(f)) == ["student", "lesson", "score", "max_score", "status", "detail"]
+
+
+def test_grading_refuses_tests_that_were_not_released(course, tmp_path):
+    """nbgrader grades with the tests stored at release: a lesson missing from the gradebook, or
+    whose tests changed since, is refused before anything is touched."""
+    paths, cases, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section-b", release=paths.release)
+    (section.submitted / "someone" / TINY).mkdir(parents=True)
+    (section.submitted / "someone" / TINY / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    with pytest.raises(SystemExit, match=f"{TINY} is not in the gradebook .* release {TINY}` first"):
+        grading.autograde(TINY, paths=section)
+    grading.release(TINY, paths=section)
+    source = section.source / TINY / f"{TINY}.ipynb"
+    original = source.read_bytes()
+    try:
+        nb = nbformat.read(source, as_version=4)
+        _cell(nb, "test-square").source += "\nassert square(0) == 0"
+        nbformat.write(nb, source)
+        with pytest.raises(SystemExit, match=r"tests of tiny changed since it was released \(test-square\)"):
+            grading.autograde(TINY, paths=section)
+    finally:
+        source.write_bytes(original)
+    assert not (section.work / "status.json").exists()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -358,6 +382,7 @@ def _edit(nb, change):
     return nbformat.writes(nb).encode()
 
 
+REBINDS_ABS = "import builtins\nbuiltins.abs = lambda x: x\ndef square(x):\n    return x * x"
 PREFLIGHT = {
     # name: (change to a correct submission, failure or None, words in the detail)
     "untouched": (lambda nb: None, None, ""),
@@ -375,9 +400,8 @@ PREFLIGHT = {
                             "metadata tampered", "is a list"),
     "two tests deleted": (lambda nb: [nb.cells.remove(_cell(nb, i)) for i in ("test-double", "test-square")],
                           "test cell deleted", "test-double, test-square"),
-    "rebinds the reference": (lambda nb: setattr(_cell(nb, "square"), "source",
-                                                 "import builtins\nbuiltins.abs = lambda x: x\ndef square(x):\n    return x * x"),
-                              None, "integrity warning: solution cell square uses builtins, builtins.abs ="),
+    "rebinds a builtin": (lambda nb: setattr(_cell(nb, "square"), "source", REBINDS_ABS), None,
+                          "integrity warning: solution cell square uses builtins, builtins.abs ="),
 }
 
 
@@ -393,7 +417,8 @@ def test_preflight(tiny_spec, name):
 @pytest.mark.parametrize("data, words", [
     (b"\xff\xfe{}", "not UTF-8"),
     (b'{"cells": 3}', "not a notebook"),
-    (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "not a valid notebook"),
+    (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "not a valid notebook"),
     (b"", "invalid JSON"),
 ])
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
