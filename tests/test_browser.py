@@ -104,6 +104,9 @@ def open_notebook(browser, lab):
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# ipywidgets model names of widgets a student changes (ipywidgets 8: IntSliderModel, DropdownModel, ...).
+INPUT_MODEL_SUFFIXES = ("SliderModel", "DropdownModel", "TextareaModel", "TextModel", "CheckboxModel",
+                        "ToggleButtonsModel", "RadioButtonsModel", "SelectModel")
 
 
 def code_cells(nb: dict) -> list[int]:
@@ -174,8 +177,18 @@ def check_figures(notebook: NotebookPage) -> int:
     return len(figures)
 
 
-def check_widgets(notebook: NotebookPage, saved: dict, timeout: float = WIDGET_TIMEOUT) -> list[str]:
+def input_widget_models(nb: dict) -> list[str]:
+    """The input widgets (sliders, dropdowns, text boxes...) in a notebook's saved widget state."""
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    names = (m["model_name"] for m in state.get("state", {}).values())
+    return sorted(n for n in names if n.endswith(INPUT_MODEL_SUFFIXES))
+
+
+def check_widgets(notebook: NotebookPage, saved: dict, expect_inputs: bool,
+                  timeout: float = WIDGET_TIMEOUT) -> list[str]:
     """Every widget output is a live view; each that has an input redraws when the input changes.
+
+    A progress bar has no input; `expect_inputs` says the lesson also shows widgets that do.
 
     Returns what was done to each widget; raises one AssertionError listing every problem.
     """
@@ -202,8 +215,8 @@ def check_widgets(notebook: NotebookPage, saved: dict, timeout: float = WIDGET_T
                 problems.append(f"cell {i}: {action}, but the widget's output did not change within {timeout} s")
             else:
                 done.append(f"cell {i}: {action}")
-    if not problems and not done:
-        problems.append("widgets were shown, but none had an input to change")
+    if expect_inputs and not problems and not done:
+        problems.append("the solution shows input widgets, but none on this page had an input to change")
     assert not problems, (f"{notebook.path}: " + "; ".join(problems)
                           + f" (browser console errors: {notebook.console_errors[-5:]})")
     return done
@@ -232,9 +245,16 @@ def test_lesson_runs_and_renders_in_jupyterlab(open_notebook, path):
     check_all_ran(notebook, saved)
     expected_errors = check_errors(notebook, original, saved)
     figures = check_figures(notebook)
-    actions = check_widgets(notebook, saved)
+    # The instructor's run says which lessons show widgets: those must render live and respond here.
+    solution = json.loads((ROOT / "solutions" / path.parent.name / path.name).read_text())
+    if widget_cells(solution):
+        actions = check_widgets(notebook, saved, expect_inputs=bool(input_widget_models(solution)))
+        anchor = widget_cells(saved)[0]
+    else:
+        assert not widget_cells(saved), f"{notebook.path}: widgets shown that the solution never shows"
+        actions, anchor = ["this lesson has no widgets"], 0
     shot = screenshot_name(notebook.path)
-    notebook.screenshot(shot, scroll_to=notebook.cells().nth(widget_cells(saved)[0]))
+    notebook.screenshot(shot, scroll_to=notebook.cells().nth(anchor))
     print(f"{notebook.path}: {figures} figures, {len(widget_cells(saved))} widgets ({'; '.join(actions)}), "
           f"{expected_errors} raises-exception cells, Validate button shown; screenshot {relative(shot)}")
 
@@ -288,6 +308,6 @@ def test_the_checks_catch_a_broken_notebook(open_notebook, lab):
     with pytest.raises(AssertionError, match="no matplotlib figure was drawn"):
         check_figures(notebook)
     with pytest.raises(AssertionError) as failure:
-        check_widgets(notebook, saved, timeout=3)
+        check_widgets(notebook, saved, expect_inputs=True, timeout=3)
     assert "cell 0: typed into a textarea, but the widget's output did not change within 3 s" in str(failure.value)
     assert "cell 1 displayed 1 widget(s) but the page shows 0 live view(s)" in str(failure.value)

@@ -2,7 +2,6 @@
 fast mode, distributed training (torchrun, 2 processes) and the plots of its history."""
 import dataclasses
 import json
-import math
 import os
 import socket
 import subprocess
