@@ -195,11 +195,15 @@ def graded(course):
 
 
 def test_the_batch_finishes_with_every_submission_accounted_for(course, graded):
-    _, cases, _ = course
+    paths, cases, _ = course
     results, rows = graded
     assert sorted(results) == sorted(cases)
     for key in cases:
         assert rows[key]["status"] != "not graded", rows[key]
+    # the class's status table and grades, for the record (shown with pytest -s)
+    from autograder.__main__ import main
+    assert main(["--course", str(paths.root), "status"]) == 0
+    print("\n" + (paths.work / "grades.csv").read_text())
 
 
 def test_each_submission_gets_its_exact_status_and_score(course, graded):

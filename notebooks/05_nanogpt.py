@@ -638,7 +638,7 @@ for use_cache in (False, True):
 # Lesson 04 trained an LSTM on the same text. Which one learns more **per second of training**? Give
 # the LSTM, with lesson 04's settings, the same data, the same training time as the GPT had and the
 # same precision, with its learning-rate schedule fitted to that time, and compare the validation
-# losses along the way. (Another two minutes or so.)
+# losses along the way. (About as long as the GPT's training took.)
 
 # %% tags=nbval-ignore-output
 budget = gpt_history.elapsed[-1]  # seconds of training steps (evaluations not counted)
@@ -685,7 +685,7 @@ plot_losses_vs_time({"bigram": bigram_history, "LSTM (lesson 04)": lstm_history,
 
 # %% [markdown]
 # At this budget, a couple of minutes on a CPU and under a million parameters each, the **LSTM comes
-# out ahead** (when this notebook was built: about 0.1 lower validation loss; your run says above). A
+# out ahead** (when this notebook was built: about 0.05 lower validation loss; your run says above). A
 # small transformer is not a better model of characters than a well-tuned LSTM. What made
 # transformers win is elsewhere, and this race does not reward it:
 #
