@@ -9,6 +9,12 @@ from autograder import grading
 from autograder.notebooks import lesson_names, sources_match, write_solution
 
 
+def full_lesson_name(name: str) -> str:
+    """``05`` → ``05_nanogpt``: a lesson's number is enough when one lesson has it; other names pass as given."""
+    matches = [n for n in lesson_names() if n.startswith(f"{name}_")]
+    return matches[0] if name not in lesson_names() and len(matches) == 1 else name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     parser.add_argument("--course", type=Path, default=grading.ROOT,
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-sources", help="fail if solutions/ is out of step with notebooks/")
 
     args = parser.parse_args(argv)
+    if getattr(args, "lesson", None):
+        args.lesson = full_lesson_name(args.lesson)
     course = args.course.resolve()
     paths = grading.Paths(root=course, work=(args.work or course / "autograder").resolve(), release=course / "lessons")
     if args.command == "build":

@@ -25,6 +25,14 @@ def test_every_lesson_has_a_solution_and_a_release():
     assert not stray, f"lessons/ holds folders with no source in notebooks/: {stray}"
 
 
+def test_the_cli_takes_a_lesson_by_its_number():
+    from autograder.__main__ import full_lesson_name
+    for name in LESSON_NAMES:
+        assert full_lesson_name(name[:2]) == full_lesson_name(name) == name
+    assert full_lesson_name("99") == "99"  # no such lesson: passed on, to be refused with the list of lessons
+    assert full_lesson_name("tiny") == "tiny"  # another course's lesson name
+
+
 @pytest.mark.parametrize("name", LESSON_NAMES)
 def test_solutions_are_built_from_the_sources(name):
     assert sources_match(name) == []
