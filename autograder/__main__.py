@@ -95,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {grading.export(args.out or paths.work / 'grades.csv', paths=paths)}")
     elif args.command == "status":
         rows = grading.grades(paths, lesson=args.lesson, student=args.student)
+        if not rows:
+            which = " and ".join(f"{k} {v}" for k, v in (("lesson", args.lesson), ("student", args.student)) if v)
+            print(f"no submissions{' for ' + which if which else ''} in {paths.work}: "
+                  "`collect` the students' notebooks first")
+            return 0
         print(_table(rows))
         counts = {}
         for row in rows:

@@ -428,3 +428,13 @@ def test_preflight(tiny_spec, name):
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     verdict = check_submission(data, tiny_spec[0])
     assert verdict.failure == "malformed notebook" and words in verdict.detail, verdict
+
+
+def test_status_before_any_submission_says_what_to_do(tmp_path, capsys):
+    from autograder.__main__ import main
+
+    from autograder.notebooks import ROOT
+
+    assert main(["--course", str(ROOT), "--work", str(tmp_path / "work"), "status", "--lesson", "05"]) == 0
+    out = capsys.readouterr().out
+    assert "no submissions for lesson 05_nanogpt" in out and "`collect`" in out
