@@ -26,9 +26,7 @@ import argparse
 import dataclasses
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -37,6 +35,9 @@ from course.data import RandomWindows, load_corpus, train_val_split
 from course.gpt import LESSON_BATCH, LESSON_CONFIG, LESSON_TRAIN, GPT, GPTConfig
 from course.tokenization import CharTokenizer
 from course.train import TrainConfig, estimate_loss, resolve_precision, train
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_generate import tokens_per_second  # noqa: E402  (a sibling script, not a package)
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -125,16 +126,6 @@ def nanogpt_batches(model, train_ids, val_ids, block_size, batch_size):
         return draw(train_ids if split == "train" else val_ids)
 
     return get_batch
-
-
-def tokens_per_second(model, prompt, n_new, use_cache, repeats):
-    model.generate(prompt, min(n_new, 20), greedy=True, use_cache=use_cache)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.generate(prompt, n_new, greedy=True, use_cache=use_cache)
-        times.append(time.perf_counter() - start)
-    return n_new / statistics.median(times)
 
 
 def main(argv=None):
