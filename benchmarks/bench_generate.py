@@ -31,6 +31,16 @@ def tokens_per_second(model, prompt, n_new, use_cache, repeats):
     return n_new / statistics.median(times)
 
 
+def print_generation_table(model, prompt, new_tokens, repeats):
+    """A markdown table: tokens/s without and with the KV cache, and the speed-up, per length."""
+    print("| new tokens | no cache tokens/s | KV cache tokens/s | speed-up |")
+    print("|-----------:|------------------:|------------------:|---------:|")
+    for n in new_tokens:
+        slow = tokens_per_second(model, prompt, n, use_cache=False, repeats=repeats)
+        fast = tokens_per_second(model, prompt, n, use_cache=True, repeats=repeats)
+        print(f"| {n:>10} | {slow:>17,.0f} | {fast:>17,.0f} | {fast / slow:>7.1f}x |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -46,12 +56,7 @@ def main():
     print(f"GPT {config.n_layer} layers, {config.n_head} heads, {config.n_embd} dims, block_size "
           f"{config.block_size}, vocab {config.vocab_size} ({model.num_params() / 1e6:.2f}M parameters); "
           f"device {args.device}, {torch.get_num_threads()} thread(s), median of {args.repeats}")
-    print(f"{'new tokens':>10} | {'no cache tok/s':>14} | {'KV cache tok/s':>14} | {'speed-up':>8}")
-    print(f"{'-' * 10}-+-{'-' * 14}-+-{'-' * 14}-+-{'-' * 8}")
-    for n in args.new_tokens:
-        slow = tokens_per_second(model, prompt, n, use_cache=False, repeats=args.repeats)
-        fast = tokens_per_second(model, prompt, n, use_cache=True, repeats=args.repeats)
-        print(f"{n:>10} | {slow:>14.1f} | {fast:>14.1f} | {fast / slow:>7.2f}×")
+    print_generation_table(model, prompt, args.new_tokens, args.repeats)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from course.tokenization import CharTokenizer
 from course.train import TrainConfig, estimate_loss, resolve_precision, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_generate import tokens_per_second  # noqa: E402  (a sibling script, not a package)
+from bench_generate import print_generation_table  # noqa: E402  (a sibling script, not a package)
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_SHAKESPEARE = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -197,12 +197,7 @@ def main(argv=None):
     prompt = torch.zeros(1, 1, dtype=torch.long)
     print(f"\ngeneration: {gen_config.n_layer} layers, {gen_config.n_embd} dims, block_size "
           f"{gen_config.block_size}, float32, greedy, 1 sequence, median of {args.repeats}")
-    print("| new tokens | no cache tokens/s | KV cache tokens/s | speed-up |")
-    print("|-----------:|------------------:|------------------:|---------:|")
-    for n in args.new_tokens:
-        slow = tokens_per_second(gen_model, prompt, n, use_cache=False, repeats=args.repeats)
-        fast = tokens_per_second(gen_model, prompt, n, use_cache=True, repeats=args.repeats)
-        print(f"| {n:>10} | {slow:>17,.0f} | {fast:>17,.0f} | {fast / slow:>7.1f}x |")
+    print_generation_table(gen_model, prompt, args.new_tokens, args.repeats)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,16 @@ def _pretty(token: str) -> str:
     return token.replace("Ġ", "␣").replace("\n", "↵")
 
 
+def _label_token_axes(ax, query_tokens, key_tokens, xlabel: str, ylabel: str):
+    """Keys along the top (slanted), queries down the side: the layout of every heatmap here."""
+    ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=60, ha="left", rotation_mode="anchor")
+    ax.set_yticks(range(len(query_tokens)), query_tokens)
+    ax.xaxis.tick_top()
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_label_position("bottom")
+    ax.set_ylabel(ylabel)
+
+
 def plot_attention(weights, query_tokens=None, key_tokens=None, ax=None, title: str | None = None,
                    annotate: bool | None = None, cmap: str = "Blues", vmax: float | None = 1.0):
     """Heatmap of attention weights ``(T_q, T_k)``: row ``i`` says how much query ``i`` takes from
@@ -115,12 +125,7 @@ def plot_attention(weights, query_tokens=None, key_tokens=None, ax=None, title: 
     key_tokens = [_pretty(t) for t in _check_tokens(key_tokens, n_k, "key tokens")]
     fig, ax, made = _axes(ax, figsize=(1.0 + 0.45 * n_k, 1.2 + 0.4 * n_q))
     image = ax.imshow(w.numpy(), cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(n_k), key_tokens, rotation=60, ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(n_q), query_tokens)
-    ax.xaxis.tick_top()
-    ax.set_xlabel("keys (what is looked at)")
-    ax.xaxis.set_label_position("bottom")
-    ax.set_ylabel("queries (who is looking)")
+    _label_token_axes(ax, query_tokens, key_tokens, "keys (what is looked at)", "queries (who is looking)")
     if annotate is None:
         annotate = n_q * n_k <= 200
     if annotate:
@@ -226,8 +231,10 @@ def plot_attention_steps(Q, K, V, query_tokens=None, key_tokens=None, title: str
 def plot_mask(mask, tokens=None, ax=None, title: str | None = None):
     """A boolean mask ``(T_q, T_k)`` as a picture: dark where a query may attend (True), pale and
     crossed where it may not. Returns the figure."""
+    import torch
+
     m = _as_matrix(mask, "mask")
-    if m.dtype != __import__("torch").bool:
+    if m.dtype != torch.bool:
         raise TypeError(f"mask must be boolean (True = may attend), got dtype {m.dtype}")
     n_q, n_k = m.shape
     key_tokens = [_pretty(t) for t in _check_tokens(tokens if n_q == n_k else None, n_k, "tokens")]
@@ -238,12 +245,7 @@ def plot_mask(mask, tokens=None, ax=None, title: str | None = None):
         for j in range(n_k):
             if not m[i, j]:
                 ax.text(j, i, "×", ha="center", va="center", color="0.6", fontsize=9)
-    ax.set_xticks(range(n_k), key_tokens, rotation=60, ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(n_q), query_tokens)
-    ax.xaxis.tick_top()
-    ax.set_xlabel("key position (may be looked at)")
-    ax.xaxis.set_label_position("bottom")
-    ax.set_ylabel("query position")
+    _label_token_axes(ax, query_tokens, key_tokens, "key position (may be looked at)", "query position")
     if title:
         ax.set_title(title, pad=10)
     return _new_figure_done(fig, made)
