@@ -1,24 +1,21 @@
-"""Lesson sources → instructor notebooks.
+"""Lesson sources → instructor notebooks, through jupytext.
 
-A lesson is written as a percent-format Python file, ``notebooks/NN_name.py``, which reviews and
-diffs as code. Each cell starts with a header line::
+A lesson is ``notebooks/NN_name.py`` in jupytext's percent format: it reviews and diffs as code, and
+JupyterLab (with jupytext's extension) opens it as a notebook. Cell metadata sits on the header line
+in jupytext's syntax, so nbgrader's fields and the tags are real cell metadata::
 
-    # %% [markdown]                      a markdown cell ("# " is stripped from each line)
-    # %%                                 a code cell
-    # %% solution id=char-encode         the student's answer cell (nbgrader "autograded answer")
-    # %% tests=2 id=test-char-encode     an autograded test cell worth 2 points (locked)
-    # %% [markdown] answer id=q-why-bpe  an open question's model answer (### BEGIN SOLUTION inside)
-    # %% tags=nbval-ignore-output,nbval-skip   any cell may carry tags
+    # %% [markdown]
+    # %% nbgrader={"grade_id": "merge", ..., "solution": true}
+    # %% nbgrader={"grade_id": "test-merge", ..., "grade": true, "points": 2} tags=["raises-exception"]
+    # %% tags=["nbval-ignore-output"]
 
-Test cells, and cells marked ``student`` (they call the student's unfinished code), are tagged
-``raises-exception`` so the released lesson, where those functions raise ``NotImplementedError``,
-still runs from top to bottom. ``build_notebook`` writes ``solutions/NN_name/NN_name.ipynb``;
-``execute_notebook`` runs it and stores its outputs, as nbval will compare them.
+``build_notebook`` reads a source, checks it (see ``check_cells``), and gives nbgrader cells their
+``grade_id`` as cell id; ``write_solution`` runs it and saves ``solutions/NN_name/NN_name.ipynb``
+with its outputs, as nbval will compare them.
 """
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import nbformat
@@ -28,8 +25,10 @@ SOURCES = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
 LESSONS = ROOT / "lessons"
 
-HEADER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?P<options>.*)$")
-FLAGS = {"solution", "answer", "locked", "student"}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "version": "3.11"}  # not the patch version: every rebuild would be a diff
+# jupytext's hints for laying the cells out as text (blank lines, markers): not the notebook's business
+TEXT_LAYOUT = ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker")
 
 
 def lesson_names() -> list[str]:
@@ -37,99 +36,42 @@ def lesson_names() -> list[str]:
     return sorted(p.stem for p in SOURCES.glob("[0-9][0-9]_*.py"))
 
 
-def parse_options(text: str, where: str) -> dict:
-    options: dict = {"tags": []}
-    for token in text.split():
-        key, _, value = token.partition("=")
-        if key in FLAGS and not value:
-            options[key] = True
-        elif key == "id" and value:
-            options["id"] = value
-        elif key == "tests" and value.isdigit():
-            options["tests"] = int(value)
-        elif key == "tags" and value:
-            options["tags"] += value.split(",")
-        else:
-            raise ValueError(f"{where}: unknown cell option {token!r}; expected one of "
-                             f"{sorted(FLAGS)}, id=NAME, tests=POINTS, tags=a,b")
-    return options
+def check_cells(cells: list[nbformat.NotebookNode], where: str) -> None:
+    """Refuse a source that nbgrader or nbval would trip over later, naming the cell.
 
-
-def nbgrader_metadata(options: dict, where: str) -> dict | None:
-    kinds = [k for k in ("solution", "tests", "answer", "locked") if k in options]
-    if not kinds:
-        return None
-    if len(kinds) > 1:
-        raise ValueError(f"{where}: a cell is one of solution, tests=N, answer, locked; got {kinds}")
-    if "id" not in options:
-        raise ValueError(f"{where}: an nbgrader cell needs id=NAME")
-    meta = {"grade_id": options["id"], "schema_version": 3, "task": False,
-            "grade": False, "solution": False, "locked": False}
-    kind = kinds[0]
-    if kind == "solution":
-        meta["solution"] = True
-    elif kind == "tests":
-        meta.update(grade=True, locked=True, points=options["tests"])
-    elif kind == "answer":  # an open question: a manually graded answer worth no points
-        meta.update(grade=True, solution=True, points=0)
-    else:
-        meta["locked"] = True
-    return meta
+    Autograded test cells must be tagged ``raises-exception``: in the released lesson the student's
+    functions raise ``NotImplementedError`` and the lesson must still run to its end (nbval, the
+    browser test, a student's "Run All"). The same goes for cells that call the student's functions.
+    """
+    ids = []
+    for number, cell in enumerate(cells):
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        if not meta.get("grade_id"):
+            raise ValueError(f"{where}: cell {number} has nbgrader metadata but no grade_id")
+        ids.append(meta["grade_id"])
+        tests = cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+        if tests and "raises-exception" not in cell.metadata.get("tags", []):
+            raise ValueError(f"{where}: test cell {meta['grade_id']!r} needs tags=[\"raises-exception\"] "
+                             "(in the released lesson the student's functions raise NotImplementedError)")
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"{where}: duplicated grade_ids {duplicated}")
 
 
 def read_cells(source: Path) -> list[nbformat.NotebookNode]:
-    """Parse a percent-format lesson source into notebook cells."""
-    lines = source.read_text(encoding="utf-8").split("\n")
-    cells, header, body, header_line = [], None, [], 0
+    """The checked cells of a percent-format source; nbgrader cells get their grade_id as cell id."""
+    import jupytext  # the instructor's tool (pip install ".[instructor]"); students never build lessons
 
-    def flush():
-        if header is None:
-            if any(line.strip() for line in body):
-                raise ValueError(f"{source}:1: text before the first '# %%' cell header")
-            return
-        while body and not body[-1].strip():
-            body.pop()
-        while body and not body[0].strip():
-            body.pop(0)
-        where = f"{source.name}:{header_line}"
-        options = parse_options(header.group("options"), where)
-        if header.group("markdown"):
-            text = "\n".join(_unmark(line, where) for line in body)
-            cell = nbformat.v4.new_markdown_cell(text)
-        else:
-            cell = nbformat.v4.new_code_cell("\n".join(body))
-            if "tests" in options or "student" in options:
-                options["tags"].append("raises-exception")
-        meta = nbgrader_metadata(options, where)
-        if meta:
-            cell.metadata["nbgrader"] = meta
-        if "id" in options:
-            cell.id = options["id"]
-        if options["tags"]:
-            cell.metadata["tags"] = sorted(set(options["tags"]))
-        cells.append(cell)
-
-    for number, line in enumerate(lines, 1):
-        match = HEADER.match(line)
-        if match:
-            flush()
-            header, body, header_line = match, [], number
-        else:
-            body.append(line)
-    flush()
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c.metadata]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise ValueError(f"{source.name}: duplicated cell ids {duplicated}")
+    cells = jupytext.read(source, fmt="py:percent").cells
+    check_cells(cells, Path(source).name)
+    for cell in cells:
+        for key in TEXT_LAYOUT:
+            cell.metadata.pop(key, None)
+        if "nbgrader" in cell.metadata:
+            cell.id = cell.metadata["nbgrader"]["grade_id"]
     return cells
-
-
-def _unmark(line: str, where: str) -> str:
-    if line.startswith("# "):
-        return line[2:]
-    if line == "#":
-        return ""
-    raise ValueError(f"{where}: markdown lines must start with '# ' (got {line!r})")
 
 
 def build_notebook(name: str) -> nbformat.NotebookNode:
@@ -137,13 +79,8 @@ def build_notebook(name: str) -> nbformat.NotebookNode:
     source = SOURCES / f"{name}.py"
     if not source.is_file():
         raise FileNotFoundError(f"no lesson source {source}; lessons: {', '.join(lesson_names())}")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = read_cells(source)
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python", "version": "3.11"},
-    }
-    return nb
+    return nbformat.v4.new_notebook(cells=read_cells(source),
+                                    metadata={"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
 
 
 def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -> None:
@@ -157,7 +94,7 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -
     finally:
         if env_fast is not None:
             os.environ["COURSE_FAST"] = env_fast
-    nb.metadata["language_info"] = {"name": "python", "version": "3.11"}
+    nb.metadata["language_info"] = dict(LANGUAGE_INFO)
     for cell in nb.cells:  # timestamps would make every rebuild a diff
         cell.metadata.pop("execution", None)
 

@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 01 — Tokenization: from text to numbers
 #
@@ -79,6 +95,7 @@ print(f"{len(chars)} distinct characters:", "".join(chars))
 stoi = {ch: i for i, ch in enumerate(chars)}  # string → id
 itos = {i: ch for ch, i in stoi.items()}      # id → string
 
+
 # %% [markdown]
 # ### Exercise 1 — character encode and decode (2 points)
 #
@@ -90,7 +107,7 @@ itos = {i: ch for ch, i in stoi.items()}      # id → string
 # raise a `ValueError` whose message names the character (use `repr(ch)`), so whoever meets it knows
 # what to fix.
 
-# %% solution id=char-encode-decode
+# %% nbgrader={"grade_id": "char-encode-decode", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def char_encode(text, stoi):
     """The ids of the characters of `text`, using the vocabulary `stoi` (str → int)."""
     ### BEGIN SOLUTION
@@ -109,7 +126,8 @@ def char_decode(ids, itos):
     return "".join(itos[i] for i in ids)
     ### END SOLUTION
 
-# %% tests=2 id=test-char-encode-decode
+
+# %% nbgrader={"grade_id": "test-char-encode-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 # Visible tests: read them, they show what is expected.
 encoded = char_encode("To be", stoi)
 assert type(encoded) is list and all(type(i) is int for i in encoded), "char_encode must return a list of ints"
@@ -187,13 +205,14 @@ sample = "Hi 🙂! Ça va?"
 print(list(sample.encode("utf-8")))
 print(f"{len(sample)} characters → {len(sample.encode('utf-8'))} bytes")
 
+
 # %% [markdown]
 # ### Exercise 2 — count adjacent pairs (2 points)
 #
 # `count_pairs(ids)` returns a `dict` mapping each adjacent pair `(ids[i], ids[i+1])` to the number of
 # times it occurs. For `[1, 2, 3, 1, 2]` that is `{(1, 2): 2, (2, 3): 1, (3, 1): 1}`.
 
-# %% solution id=count-pairs
+# %% nbgrader={"grade_id": "count-pairs", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def count_pairs(ids):
     """How often each adjacent pair of ids occurs: {(a, b): count}."""
     ### BEGIN SOLUTION
@@ -203,7 +222,8 @@ def count_pairs(ids):
     return counts
     ### END SOLUTION
 
-# %% tests=2 id=test-count-pairs
+
+# %% nbgrader={"grade_id": "test-count-pairs", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 result = count_pairs([1, 2, 3, 1, 2])
 assert type(result) is dict, f"count_pairs must return a dict, got {type(result).__name__}"
 assert result == {(1, 2): 2, (2, 3): 1, (3, 1): 1}
@@ -229,7 +249,7 @@ for _ in range(100):
 # is replaced by `new_id`. Occurrences do not overlap: `merge([5, 5, 5], (5, 5), 9)` is `[9, 5]`.
 # Do not change the input list.
 
-# %% solution id=merge
+# %% nbgrader={"grade_id": "merge", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def merge(ids, pair, new_id):
     """Replace each left-to-right, non-overlapping occurrence of `pair` in `ids` by `new_id`."""
     ### BEGIN SOLUTION
@@ -244,7 +264,8 @@ def merge(ids, pair, new_id):
     return out
     ### END SOLUTION
 
-# %% tests=2 id=test-merge
+
+# %% nbgrader={"grade_id": "test-merge", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 assert merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9]
 assert merge([5, 5, 5], (5, 5), 9) == [9, 5]
 assert merge([1, 2], (2, 1), 9) == [1, 2]
@@ -270,7 +291,7 @@ for _ in range(100):
 # repeat. Here are the first ten merges learned from the bytes of a short passage (this cell uses
 # your functions).
 
-# %% student
+# %% tags=["raises-exception"]
 toy = text[110_000:112_000].encode("utf-8")
 ids = list(toy)
 for step in range(10):
@@ -296,7 +317,7 @@ print(ref.pretokenize("Hello world, it's 2024!  Isn't it?"))
 byte_chars = ref.bytes_to_unicode()
 print("space →", byte_chars[ord(" ")], "| newline →", byte_chars[ord("\n")])
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 import time
 
 train_text = text[:300_000]
@@ -309,6 +330,7 @@ print("first 20 merges:", [a + b for a, b in bpe.merges[:20]])
 print("last 10 merges: ", [a + b for a, b in bpe.merges[-10:]])
 show_tokens(bpe, "To be, or not to be, that is the question.", "our BPE (vocab 1,000)")
 
+
 # %% [markdown]
 # ### Exercise 4 — tokenize one word with learned merges (2 points)
 #
@@ -320,7 +342,7 @@ show_tokens(bpe, "To be, or not to be, that is the question.", "our BPE (vocab 1
 # bytes, so `" the"` arrives as `["Ġ", "t", "h", "e"]`) and `ranks`, a dict `{(a, b): rank}`. Return
 # the final list of symbols.
 
-# %% solution id=bpe-word
+# %% nbgrader={"grade_id": "bpe-word", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def bpe_word(symbols, ranks):
     """Merge the lowest-ranked adjacent pair until none is left in `ranks`; return the symbols."""
     ### BEGIN SOLUTION
@@ -343,7 +365,8 @@ def bpe_word(symbols, ranks):
     return symbols
     ### END SOLUTION
 
-# %% tests=2 id=test-bpe-word
+
+# %% nbgrader={"grade_id": "test-bpe-word", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 toy_ranks = {("h", "e"): 0, ("l", "l"): 1, ("he", "ll"): 2, ("Ġ", "he"): 3}
 assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"]
 assert bpe_word(["Ġ", "h", "e"], toy_ranks) == ["Ġhe"]
@@ -439,7 +462,7 @@ token_explorer({"characters (Shakespeare)": char_tok, "our BPE (1,000)": bpe, "G
 # **Q1.** GPT-2's BPE starts from bytes, not from Unicode characters. What does that buy, and what does
 # it cost?
 
-# %% [markdown] answer id=q1-bytes
+# %% [markdown] nbgrader={"grade_id": "q1-bytes", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Bytes make the base vocabulary exactly 256 symbols and closed: every string in every script, and
 # even invalid or binary data, can be encoded, so there is no unknown token and decoding is lossless.
@@ -451,7 +474,7 @@ token_explorer({"characters (Shakespeare)": char_tok, "our BPE (1,000)": bpe, "G
 # %% [markdown]
 # **Q2.** A bigger vocabulary gives shorter sequences. Why not use a vocabulary of a million tokens?
 
-# %% [markdown] answer id=q2-vocab-size
+# %% [markdown] nbgrader={"grade_id": "q2-vocab-size", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # The embedding table and the output layer grow with the vocabulary (the softmax over a million
 # classes is costly at every step), and each rare token is seen in training only a few times, so its

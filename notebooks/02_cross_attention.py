@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 02 — Cross-attention: one sentence looks at another
 #
@@ -36,6 +52,7 @@ sentence_b = "In July I went to a summer school on NLP in Lisbon"
 tokens_a, tokens_b = tokenizer.tokens(sentence_a), tokenizer.tokens(sentence_b)
 print(tokens_a)
 print(tokens_b)
+
 
 # %% [markdown]
 # ## 1. Attention is a soft alignment
@@ -140,7 +157,8 @@ W_K = torch.tensor([[0.7, 0.8, 0.9]])
 W_V = torch.tensor([[1.6, 1.7, 1.8]])
 print(ids_1, ids_2, tuple(S1.shape), tuple(S2.shape))
 
-# %% solution id=cross-attention
+
+# %% nbgrader={"grade_id": "cross-attention", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def cross_attention(S1, S2, W_Q, W_K, W_V):
     """S2 attends to S1: softmax((S2 W_Q)(S1 W_K)ᵀ / √d_k) (S1 W_V), shape (n2, d_v)."""
     ### BEGIN SOLUTION
@@ -152,7 +170,8 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     return weights @ V
     ### END SOLUTION
 
-# %% tests=2 id=test-cross-attention
+
+# %% nbgrader={"grade_id": "test-cross-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 out = cross_attention(S1, S2, W_Q, W_K, W_V)
 assert type(out) is torch.Tensor and out.shape == (3, 3), f"expected a (3, 3) tensor, got {out!r}"
 assert torch.allclose(out, torch.tensor([[67036.8047, 71226.6016, 75416.3984]] * 3)), out
@@ -255,6 +274,7 @@ plt.show()
 for d_k, u, s in zip(sizes[::2], largest_unscaled[::2], largest_scaled[::2]):
     print(f"d_k = {d_k:>4}: favourite key gets {u:.2f} unscaled, {s:.2f} scaled")
 
+
 # %% [markdown]
 # ## 4. Attention for batches, with masks
 #
@@ -278,7 +298,7 @@ for d_k, u, s in zip(sizes[::2], largest_unscaled[::2], largest_scaled[::2]):
 # `torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)`. (You may assume
 # every query can see at least one key.)
 
-# %% solution id=sdpa
+# %% nbgrader={"grade_id": "sdpa", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def scaled_dot_product_attention(q, k, v, mask=None):
     """softmax(q kᵀ / √d + mask) v for q (..., T_q, d), k (..., T_k, d), v (..., T_k, d_v).
 
@@ -294,7 +314,8 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     return torch.softmax(scores, dim=-1) @ v
     ### END SOLUTION
 
-# %% tests=2 id=test-sdpa
+
+# %% nbgrader={"grade_id": "test-sdpa", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 g = torch.Generator().manual_seed(2)
 q, k, v = torch.randn(2, 3, 5, 8, generator=g), torch.randn(2, 3, 7, 8, generator=g), torch.randn(2, 3, 7, 4, generator=g)
 out = scaled_dot_product_attention(q, k, v)
@@ -351,14 +372,15 @@ torch.testing.assert_close(scaled_dot_product_attention(_q, _k, _v), F.scaled_do
 #
 # Hint: `torch.arange(T)` and a comparison with broadcasting do it in one line.
 
-# %% solution id=padding-mask
+# %% nbgrader={"grade_id": "padding-mask", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def padding_mask(lengths, T):
     """(B, T) boolean: True at positions < lengths[b] (real tokens), False at the padding."""
     ### BEGIN SOLUTION
     return torch.arange(T)[None, :] < lengths[:, None]
     ### END SOLUTION
 
-# %% tests=2 id=test-padding-mask
+
+# %% nbgrader={"grade_id": "test-padding-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 m = padding_mask(torch.tensor([3, 1]), 4)
 assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean tensor, got {m!r}"
 checks.check_padding_mask(padding_mask)  # names common mistakes
@@ -437,7 +459,7 @@ plot_attention(weights_ba, tokens_b, tokens_a, title="sentence B (rows) attends 
 # **Q1.** What is the difference between self-attention and cross-attention? Give an example of a
 # model that uses each.
 
-# %% [markdown] answer id=q1-self-vs-cross
+# %% [markdown] nbgrader={"grade_id": "q1-self-vs-cross", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # In cross-attention the queries come from one sequence and the keys and values from another, so
 # each token of the first sequence gathers information from the second (`n_q × n_k` weights). In
@@ -452,7 +474,7 @@ plot_attention(weights_ba, tokens_b, tokens_a, title="sentence B (rows) attends 
 # **Q2.** Why divide the scores by `√d_k`? What would go wrong without it in a model with
 # `d_k = 64`, and why did it make no difference in the token-id example?
 
-# %% [markdown] answer id=q2-why-scale
+# %% [markdown] nbgrader={"grade_id": "q2-why-scale", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # If the entries of queries and keys have variance about 1, their dot product is a sum of `d_k`
 # products and has variance `d_k`: with `d_k = 64`, scores have a standard deviation of 8. The
@@ -468,7 +490,7 @@ plot_attention(weights_ba, tokens_b, tokens_a, title="sentence B (rows) attends 
 # **Q3.** In the heatmap, sentence B's `Ġto` gives exactly equal weight to the two `Ġto`s of A. Why
 # can attention alone not tell them apart, and what do Transformers add so that it can?
 
-# %% [markdown] answer id=q3-positions
+# %% [markdown] nbgrader={"grade_id": "q3-positions", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Attention only compares vectors, and the two `Ġto`s have identical vectors, so they get identical
 # scores and weights; the weighted average also ignores the order of the keys (shuffling the keys

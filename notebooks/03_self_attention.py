@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 03 — Causal multi-head self-attention
 #
@@ -44,6 +60,7 @@ tokenizer = BPETokenizer.from_gpt2()
 tokens = tokenizer.tokens("Lisbon is a great city to live in")
 plot_causal_timeline(tokens)
 
+
 # %% [markdown]
 # In attention this is a mask on the `T × T` scores: row `t` (the query at position `t`) may look at
 # columns `0 … t`, the **lower triangle** including the diagonal. Following PyTorch, `True` means
@@ -60,14 +77,15 @@ plot_causal_timeline(tokens)
 #  [ True,  True,  True]]
 # ```
 
-# %% solution id=causal-mask
+# %% nbgrader={"grade_id": "causal-mask", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def causal_mask(T):
     """(T, T) boolean: True where position i may attend to position j, that is j <= i."""
     ### BEGIN SOLUTION
     return torch.ones(T, T, dtype=torch.bool).tril()
     ### END SOLUTION
 
-# %% tests=2 id=test-causal-mask
+
+# %% nbgrader={"grade_id": "test-causal-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 m = causal_mask(3)
 assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean tensor, got {m!r}"
 checks.check_causal_mask(causal_mask)  # names common mistakes
@@ -136,6 +154,7 @@ heads = ref.split_heads(x, 2)  # (1, 2, 4, 3)
 print("head 0: channels 0-2 of every position\n", heads[0, 0])
 print("head 1: channels 3-5 of every position\n", heads[0, 1])
 
+
 # %% [markdown]
 # ### Exercise 2 — split and merge heads (2 points)
 #
@@ -145,7 +164,7 @@ print("head 1: channels 3-5 of every position\n", heads[0, 1])
 # Careful: after a `transpose` the tensor is no longer laid out row by row in memory, so `.view`
 # refuses it; use `.reshape` (or `.contiguous().view`).
 
-# %% solution id=heads
+# %% nbgrader={"grade_id": "heads", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def split_heads(x, n_head):
     """(B, T, C) → (B, n_head, T, C // n_head)."""
     ### BEGIN SOLUTION
@@ -161,7 +180,8 @@ def merge_heads(x):
     return x.transpose(1, 2).reshape(B, T, n_head * hs)
     ### END SOLUTION
 
-# %% tests=2 id=test-heads
+
+# %% nbgrader={"grade_id": "test-heads", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 x = (10 * torch.arange(4)[:, None] + torch.arange(6)).unsqueeze(0)  # the example above
 heads = split_heads(x, 2)
 assert type(heads) is torch.Tensor and heads.shape == (1, 2, 4, 3), f"expected shape (1, 2, 4, 3), got {tuple(heads.shape)}"
@@ -228,7 +248,7 @@ for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8),
 #
 # ### Exercise 3 — `CausalSelfAttention` (4 points)
 
-# %% solution id=causal-self-attention
+# %% nbgrader={"grade_id": "causal-self-attention", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 class CausalSelfAttention(nn.Module):
     """Multi-head causal self-attention, as in GPT-2: (B, T, C) → (B, T, C)."""
 
@@ -256,7 +276,8 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(self.c_proj(y))
         ### END SOLUTION
 
-# %% tests=4 id=test-causal-self-attention
+
+# %% nbgrader={"grade_id": "test-causal-self-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 4} tags=["raises-exception"]
 config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)
 torch.manual_seed(0)
 attn = CausalSelfAttention(config).eval()
@@ -415,7 +436,7 @@ print("a training batch:", tuple(x.shape), tuple(y.shape))
 config = GPTConfig(vocab_size=len(vocab), block_size=2 * L - 1, n_layer=3, n_head=3, n_embd=48, dropout=0.0)
 Attention = ref.CausalSelfAttention  # the course's, until yours passes the check below
 
-# %% student
+# %% tags=["raises-exception"]
 checks.check_causal_self_attention(CausalSelfAttention)
 Attention = CausalSelfAttention
 print("The GPT will use your CausalSelfAttention.")
@@ -431,7 +452,7 @@ print(f"gpt-nano: {model.num_params():,} parameters; attention: {Attention.__mod
 # are too small to share out, and on a busy machine threads waiting for each other can make it many
 # times slower.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 torch.set_num_threads(1)
 train_config = TrainConfig(max_iters=600, learning_rate=3e-3, warmup_iters=50, eval_interval=50,
                            eval_iters=4).scaled()  # COURSE_FAST=1 (autograder, CI): 30 steps
@@ -443,7 +464,7 @@ print(f"{len(history.loss)} steps in {history.seconds:.1f} s ({time.process_time
 # Now the whole validation set, position by position: the model's cross-entropy on each day's
 # weather, next to the Bayes-optimal loss on the very same sequences.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 model.eval()
 with torch.no_grad():
     logits, _ = model(x_val)
@@ -485,7 +506,7 @@ plt.show()
 # weights into a GPT built with it (the parameter names are the same) and run one validation
 # sequence.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 viewer = GPT(config)
 missing, _ = viewer.load_state_dict(model.state_dict(), strict=False)
 assert not missing, f"parameters missing from the trained model: {missing}"
@@ -511,7 +532,7 @@ plot_attention_grid(attentions, seq_tokens, title="gpt-nano on one validation se
 # Explore one head at a time, with the tokens on the axes (in JupyterLab; in a static view of the
 # notebook this widget does not render):
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 attention_explorer(attentions, seq_tokens, title="gpt-nano")
 
 # %% [markdown]
@@ -520,7 +541,7 @@ attention_explorer(attentions, seq_tokens, title="gpt-nano")
 # jQuery) from the internet, so offline you will see an empty output. The attention maps above are
 # drawn locally and always work.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 from bertviz import head_view
 
 head_view(attentions, seq_tokens)
@@ -530,7 +551,7 @@ head_view(attentions, seq_tokens)
 #
 # **Q1.** What is the purpose of applying a causal mask in the attention computation?
 
-# %% [markdown] answer id=q1-causal-mask
+# %% [markdown] nbgrader={"grade_id": "q1-causal-mask", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # A GPT is trained to predict the token after each position, for all positions of a sequence in one
 # pass. Without the mask, position `t` could attend to position `t + 1`, whose token is exactly its
@@ -545,7 +566,7 @@ head_view(attentions, seq_tokens)
 # **Q2.** How does the number of attention heads affect what the model can capture? What does a
 # larger `n_head` cost, with `n_embd` fixed?
 
-# %% [markdown] answer id=q2-heads
+# %% [markdown] nbgrader={"grade_id": "q2-heads", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Each head computes its own attention weights, so with several heads a position can gather from
 # several places at once and for different reasons (one head tracks the previous token, another
@@ -561,7 +582,7 @@ head_view(attentions, seq_tokens)
 # **Q3.** What are the residual dropout and the attention dropout in `CausalSelfAttention` for? Why
 # did we train the weather model with `dropout=0.0`?
 
-# %% [markdown] answer id=q3-dropout
+# %% [markdown] nbgrader={"grade_id": "q3-dropout", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Both are regularisation, active only in training mode (`model.eval()` turns them off). Attention
 # dropout zeroes random attention weights (and rescales the rest), so a position cannot rely on one

@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 04 — An LSTM writes Shakespeare, one character at a time
 #
@@ -96,6 +112,7 @@ cell = nn.LSTMCell(input_size=3, hidden_size=4)
 for name, p in cell.named_parameters():
     print(f"{name:10} {tuple(p.shape)}")
 
+
 # %% [markdown]
 # ### Exercise 1 — the LSTM cell by hand (2 points)
 #
@@ -110,7 +127,7 @@ for name, p in cell.named_parameters():
 # For the same weights, your function must agree with `nn.LSTMCell`:
 # `cell(x, (h, c))` returns `(h_new, c_new)` too.
 
-# %% solution id=lstm-cell
+# %% nbgrader={"grade_id": "lstm-cell", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     """One LSTM step: the new (h, c) after reading x. Gates stacked as (i, f, g, o)."""
     ### BEGIN SOLUTION
@@ -122,7 +139,8 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return h_new, c_new
     ### END SOLUTION
 
-# %% tests=2 id=test-lstm-cell
+
+# %% nbgrader={"grade_id": "test-lstm-cell", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 x_test, h_test, c_test = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
 result = lstm_cell(x_test, h_test, c_test, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
 assert type(result) is tuple and len(result) == 2, "return the tuple (h_new, c_new)"
@@ -248,6 +266,7 @@ print("position", "".join(f"{t:>3}" for t in range(T)))
 print("input x ", shown(x_demo))
 print("label y ", shown(y_demo))
 
+
 # %% [markdown]
 # A **batch** stacks `B` such windows, taken at random places in the text, into two `(B, T)` tensors.
 #
@@ -263,7 +282,7 @@ print("label y ", shown(y_demo))
 # `x = [[10, 11, 12], [15, 16, 17]]` and `y = [[11, 12, 13], [16, 17, 18]]`.
 # (`torch.stack` makes a `(B, T)` tensor from a list of `B` rows.)
 
-# %% solution id=shift-batch
+# %% nbgrader={"grade_id": "shift-batch", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def shift_batch(data, starts, block_size):
     """Inputs and next-token labels for windows of `data` starting at `starts`: two (B, block_size) tensors."""
     ### BEGIN SOLUTION
@@ -272,7 +291,8 @@ def shift_batch(data, starts, block_size):
     return x, y
     ### END SOLUTION
 
-# %% tests=2 id=test-shift-batch
+
+# %% nbgrader={"grade_id": "test-shift-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 batch = shift_batch(torch.arange(10, 20), torch.tensor([0, 5]), 3)
 assert type(batch) is tuple and len(batch) == 2, "return the tuple (x, y)"
 assert batch[0].tolist() == [[10, 11, 12], [15, 16, 17]], f"x is {batch[0].tolist()}"
@@ -407,6 +427,7 @@ print(f"classes read from axis 1:       {F.cross_entropy(square_logits, square_t
 print(f"transpose(0, 1) before reshape: {F.cross_entropy(square_logits.transpose(0, 1).reshape(-1, 7), square_targets.reshape(-1)):.4f}")
 print(f"softmax applied first:          {F.cross_entropy(square_logits.softmax(-1).reshape(-1, 7), square_targets.reshape(-1)):.4f}")
 
+
 # %% [markdown]
 # ### Exercise 3 — the sequence loss (2 points)
 #
@@ -415,7 +436,7 @@ print(f"softmax applied first:          {F.cross_entropy(square_logits.softmax(-
 # your own), with the reshape or the transpose above. Uniform scores (all logits equal) must give
 # `ln V`.
 
-# %% solution id=sequence-loss
+# %% nbgrader={"grade_id": "sequence-loss", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def sequence_loss(logits, targets):
     """Mean cross-entropy of (B, T, V) logits against (B, T) targets: a scalar tensor."""
     ### BEGIN SOLUTION
@@ -423,7 +444,8 @@ def sequence_loss(logits, targets):
     return F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
     ### END SOLUTION
 
-# %% tests=2 id=test-sequence-loss
+
+# %% nbgrader={"grade_id": "test-sequence-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 loss = sequence_loss(small_logits, small_targets)
 assert type(loss) is torch.Tensor and loss.shape == (), "return a scalar tensor (shape ())"
 log_probs = torch.log_softmax(small_logits, dim=-1)  # (B, T, V)
@@ -454,6 +476,7 @@ for _B, _T, _V in [(1, 1, 2), (2, 7, 7), (4, 16, 83), (3, 5, 4), (8, 64, 30)]:
 _, loss_untrained = model(xb, yb)  # uses ref.sequence_loss
 print(f"untrained loss {loss_untrained.item():.3f}, ln V = ln {config.vocab_size} = {math.log(config.vocab_size):.3f}")
 
+
 # %% [markdown]
 # ## 6. Generating text, one step at a time
 #
@@ -481,7 +504,7 @@ print(f"untrained loss {loss_untrained.item():.3f}, ln V = ln {config.vocab_size
 # it** with the state. Return the `(B, T + max_new_tokens)` ids: the prompt, then the new ones.
 # Never feed the whole text again, and never reset the state.
 
-# %% solution id=generate-greedy
+# %% nbgrader={"grade_id": "generate-greedy", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def generate_greedy(model, idx, max_new_tokens):
     """The (B, T) prompt `idx` followed by `max_new_tokens` greedily chosen ids, feeding one id per step."""
     ### BEGIN SOLUTION
@@ -494,7 +517,8 @@ def generate_greedy(model, idx, max_new_tokens):
     return idx
     ### END SOLUTION
 
-# %% tests=2 id=test-generate-greedy
+
+# %% nbgrader={"grade_id": "test-generate-greedy", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 def slow_greedy(model, idx, n):
     """The same text, the slow way: run the whole text again for every new id."""
     with torch.no_grad():
@@ -552,7 +576,7 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
 # likely character, so it writes the same text every time; untrained, that is one character over and
 # over.
 
-# %% student
+# %% tags=["raises-exception"]
 prompt = "HAMLET.\n"
 out = generate_greedy(model, torch.tensor([tokenizer.encode(prompt)]), 60)
 print(repr(tokenizer.decode(out[0])))
@@ -577,13 +601,14 @@ try:
 except ValueError as error:
     print(f"{type(error).__name__}: {error}")
 
+
 # %% [markdown]
 # **How fast?** With the state carried, every new character costs one step of the LSTM, however
 # many came before: the time per character stays flat. Re-running the whole text for every new
 # character costs a step per character *so far*, so the time per character grows with the length
 # (and the total with its square). Timings depend on the machine; the shapes of the two curves do not.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 @torch.no_grad()
 def seconds_per_char(n, carry_state):
     idx = torch.tensor([tokenizer.encode(prompt)])
@@ -637,7 +662,7 @@ for n, seconds in zip(lengths_slow, slow):
 # is not scheduled makes the others wait: training can be many times slower than on one thread. The
 # cell prints the CPU time too, which does not depend on what else the machine is doing.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 cfg = ref.LESSON_TRAIN.scaled()  # fewer iterations when COURSE_FAST=1
 print(cfg)
 
@@ -665,7 +690,7 @@ print(f"{len(history.loss)} iterations in {history.seconds:.0f} s ({time.process
 # so the model is not memorising the training text. It could hardly: 1,500 batches of 2,048
 # characters are about 3 million characters, fewer than the 4.4 million of the training text.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 plot_history(history)
 
 # %% [markdown]
@@ -673,7 +698,7 @@ plot_history(history)
 # unsure as if it had to choose uniformly among `e^L` characters (the **perplexity**): down from
 # the whole vocabulary at the start to a handful.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 final = history.val_loss[-1]
 print(f"validation loss {final:.3f} nats per character = {final / math.log(2):.2f} bits; "
       f"perplexity e^{final:.3f} = {math.exp(final):.1f} (untrained: {config.vocab_size})")
@@ -686,7 +711,7 @@ print(f"validation loss {final:.3f} nats per character = {final / math.log(2):.2
 # decoding is the limit of temperature → 0. Below, the same prompt and the same random seed at
 # several temperatures, and for each, the share of its words that occur somewhere in Shakespeare.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 shakespeare_words = set(re.findall(r"[a-z]+", text.lower()))
 
 
@@ -720,7 +745,7 @@ for label, kwargs in [("greedy", dict(greedy=True)), ("temperature 0.5", dict(te
 # the state all the way, and average the loss at each position. After one character the model knows
 # almost nothing; with every character read it predicts better, but only for a while:
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 long_windows = RandomWindows(val_ids, 1024, 128, seed=3).sample()  # 128 stretches of 1,024 characters
 with torch.no_grad():
     model.eval()
@@ -757,7 +782,7 @@ for first, last in [(1, 1), (2, 8), (9, 32), (33, 64), (65, 256), (257, 1024)]:
 # validation text, feed each one twice in a row, and compare the loss on the first and the second
 # reading:
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 passages = RandomWindows(val_ids, 100, 64, seed=4).sample()[0]  # (64, 100)
 for gap in [0, 200]:
     filler = RandomWindows(val_ids, max(gap, 1), 64, seed=5).sample()[0][:, :gap]  # other text in between
@@ -787,7 +812,7 @@ for gap in [0, 200]:
 # **Q1.** Generating the 2,000th character costs the LSTM as much as the first. Why, and what does a
 # GPT, which attends to all earlier tokens, have to do differently?
 
-# %% [markdown] answer id=q1-cost
+# %% [markdown] nbgrader={"grade_id": "q1-cost", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # The LSTM's state `(h, c)` has a fixed size and already summarises everything before, so each new
 # character is one cell step per layer on one input: constant time and memory. A GPT has no summary:
@@ -802,7 +827,7 @@ for gap in [0, 200]:
 # **Q2.** Every training window starts from a zero state and is 64 characters long. What does that
 # limit, and how could the model be trained to use a longer past without making the windows longer?
 
-# %% [markdown] answer id=q2-windows
+# %% [markdown] nbgrader={"grade_id": "q2-windows", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Gradients only flow within a window, so the model is never rewarded for keeping information longer
 # than 64 steps, and it never sees a state that has run for more than 64 steps during training.

@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 05 — nanoGPT: from a bigram model to a GPT
 #
@@ -92,6 +108,7 @@ for t in range(block_size):
     context, target = x[:t + 1], y[t]
     print(f"when the input is {decode(context.tolist())!r:>12}, the target is {decode([target.item()])!r}")
 
+
 # %% [markdown]
 # ### Exercise 1 — a batch of random windows (2 points)
 #
@@ -109,7 +126,7 @@ for t in range(block_size):
 # For `data = torch.arange(100)`, an offset of 10 and `block_size = 4` give the row
 # `x = [10, 11, 12, 13]` and `y = [11, 12, 13, 14]`.
 
-# %% solution id=get-batch
+# %% nbgrader={"grade_id": "get-batch", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def get_batch(data, block_size, batch_size, generator):
     """A batch of random windows of `data` and their next-token targets: a tuple (x, y), each (batch_size, block_size)."""
     ### BEGIN SOLUTION
@@ -119,7 +136,8 @@ def get_batch(data, block_size, batch_size, generator):
     return x, y
     ### END SOLUTION
 
-# %% tests=2 id=test-get-batch
+
+# %% nbgrader={"grade_id": "test-get-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 batch = get_batch(train_data, 8, 4, torch.Generator().manual_seed(1337))
 assert type(batch) is tuple and len(batch) == 2, "get_batch must return the tuple (x, y)"
 assert batch[0].shape == (4, 8) and batch[1].shape == (4, 8) and batch[0].dtype == torch.long
@@ -156,6 +174,7 @@ xb, yb = RandomWindows(train_data, 8, 4, generator=torch.Generator().manual_seed
 for row_x, row_y in zip(xb, yb):
     print(f"input {decode(row_x.tolist())!r:>12}   targets {decode(row_y.tolist())!r:>12}")
 
+
 # %% [markdown]
 # ## 2. The bigram model
 #
@@ -180,7 +199,7 @@ for row_x, row_y in zip(xb, yb):
 #
 # With a table of zeros every character gets probability `1/V`, so the loss is `ln V`.
 
-# %% solution id=bigram-forward
+# %% nbgrader={"grade_id": "bigram-forward", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def bigram_forward(table, idx, targets=None):
     """Logits (B, T, V) of the bigram model with score table `table` (V, V), and the mean cross-entropy."""
     ### BEGIN SOLUTION
@@ -192,7 +211,8 @@ def bigram_forward(table, idx, targets=None):
     return logits, loss
     ### END SOLUTION
 
-# %% tests=2 id=test-bigram-forward
+
+# %% nbgrader={"grade_id": "test-bigram-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 uniform_logits, uniform_loss = bigram_forward(torch.zeros(vocab_size, vocab_size), xb, yb)
 assert uniform_logits.shape == (4, 8, vocab_size), "logits must be (B, T, V)"
 assert abs(uniform_loss.item() - math.log(vocab_size)) < 1e-5, "an all-zero table gives the loss ln(V)"
@@ -233,7 +253,7 @@ bigram = ref.BigramLanguageModel(vocab_size)
 _, loss = bigram(xb, yb)
 print(f"loss {loss.item():.2f}; guessing uniformly gives ln({vocab_size}) = {math.log(vocab_size):.2f}")
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 newline = torch.tensor([encode("\n")])  # (1, 1): every sample starts from a newline
 print(decode(bigram.generate(newline, 200, generator=torch.Generator().manual_seed(0))[0].tolist()))
 
@@ -242,7 +262,7 @@ print(decode(bigram.generate(newline, 200, generator=torch.Generator().manual_se
 # compute the loss, backpropagate, let the AdamW optimizer update the table. The bar shows the loss
 # on the latest batch and the validation loss, estimated every few hundred iterations.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 bigram_batches = {"train": RandomWindows(train_data, 8, 32, seed=1), "val": RandomWindows(val_data, 8, 32, seed=2)}
 bigram_cfg = TrainConfig(max_iters=2000, learning_rate=1e-2, warmup_iters=0, weight_decay=0.0,
                          eval_interval=250, eval_iters=50).scaled()
@@ -250,7 +270,7 @@ bigram_history = train(bigram, lambda split: bigram_batches[split].sample(), big
 print(bigram_history)
 plot_history(bigram_history, title=f"bigram model: validation loss {bigram_history.val_loss[-1]:.2f}")
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 print(decode(bigram.generate(newline, 300, generator=torch.Generator().manual_seed(0))[0].tolist()))
 
 # %% [markdown]
@@ -300,6 +320,7 @@ xbow3 = weights @ x
 print("the three versions agree:", torch.allclose(xbow, xbow2, atol=1e-6), torch.allclose(xbow, xbow3, atol=1e-6))
 print(weights)
 
+
 # %% [markdown]
 # ### Exercise 3 — the causal average (2 points)
 #
@@ -307,7 +328,7 @@ print(weights)
 # the mean of positions `0..t`. Use version 3: scores of zero, the future masked with `-inf` (the mask
 # is `torch.tril`), a softmax over each row, and one matrix product.
 
-# %% solution id=causal-average
+# %% nbgrader={"grade_id": "causal-average", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def causal_average(x):
     """For x (B, T, C): position t of the result is the mean of positions 0..t of x."""
     ### BEGIN SOLUTION
@@ -317,7 +338,8 @@ def causal_average(x):
     return F.softmax(scores, dim=-1) @ x
     ### END SOLUTION
 
-# %% tests=2 id=test-causal-average
+
+# %% nbgrader={"grade_id": "test-causal-average", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 averaged = causal_average(x)
 assert averaged.shape == (B, T, C)
 assert torch.allclose(averaged, xbow, atol=1e-6), "position t must be the mean of positions 0..t"
@@ -397,6 +419,7 @@ row = torch.tensor([0.1, -0.2, 0.3, -0.2, 0.5])
 print("softmax of a row of scores:  ", F.softmax(row, dim=-1))
 print("the same scores, 8 times as large:", F.softmax(8 * row, dim=-1))
 
+
 # %% [markdown]
 # As modules: one `Head`, and `MultiHeadAttention` running several heads side by side (each with its
 # own smaller `head_size`, so that together they have as many channels as the input) and mixing
@@ -432,6 +455,7 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x):
         return self.proj(torch.cat([head(x) for head in self.heads], dim=-1))  # (B, T, C)
+
 
 # %% [markdown]
 # The GPT does exactly this, faster: `course.attention.CausalSelfAttention` computes the queries, keys
@@ -487,6 +511,7 @@ dropout = nn.Dropout(p=0.5)
 print("dropout while training:", dropout(torch.ones(10)))
 print("dropout at evaluation: ", dropout.eval()(torch.ones(10)))
 
+
 # %% [markdown]
 # ### Exercise 4 — a transformer block's forward pass (2 points)
 #
@@ -499,7 +524,7 @@ print("dropout at evaluation: ", dropout.eval()(torch.ones(10)))
 # x = x + mlp(ln_2(x))     # compute
 # ```
 
-# %% solution id=block-forward
+# %% nbgrader={"grade_id": "block-forward", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def block_forward(x, ln_1, attn, ln_2, mlp):
     """One pre-LayerNorm transformer block: attention then MLP, each inside a residual connection."""
     ### BEGIN SOLUTION
@@ -508,7 +533,8 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     return x
     ### END SOLUTION
 
-# %% tests=2 id=test-block-forward
+
+# %% nbgrader={"grade_id": "test-block-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 torch.manual_seed(0)
 small = ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=16)
 block = ref.Block(small).eval()
@@ -544,7 +570,7 @@ torch.testing.assert_close(_x.grad, torch.autograd.grad(_block(_x).sum(), _x)[0]
 # With your function, a block built from the course's modules computes the same as `course.gpt.Block`
 # (this cell uses your `block_forward`):
 
-# %% student
+# %% tags=["raises-exception"]
 torch.manual_seed(1)
 demo_block = ref.Block(small).eval()
 demo_x = torch.randn(1, 8, 16)
@@ -579,6 +605,7 @@ gpt_batches = {"train": RandomWindows(train_data, block_size, batch_size, seed=1
 def get_gpt_batch(split):
     return gpt_batches[split].sample()
 
+
 # %% [markdown]
 # Training uses nanoGPT's recipe: AdamW with weight decay on the weight matrices, the learning rate
 # warmed up linearly and then decayed along a cosine, gradients clipped to norm 1. On processors that
@@ -587,7 +614,7 @@ def get_gpt_batch(split):
 # everything stays float32 (`TrainConfig.precision="auto"`). Samples are printed as training goes:
 # watch the text take shape. (This is the long cell: a few minutes on a laptop.)
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 gpt_cfg = ref.LESSON_TRAIN.scaled()  # shorter under COURSE_FAST=1
 show_at = {0, gpt_cfg.max_iters // 4, gpt_cfg.max_iters // 2, gpt_cfg.max_iters}
 
@@ -605,7 +632,7 @@ def show_sample(it, model, history):
 gpt_history = train(model, get_gpt_batch, gpt_cfg, callback=show_sample)
 print(gpt_history, f"in {gpt_history.precision}")
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 plot_history(gpt_history, title=f"GPT: validation loss {gpt_history.val_loss[-1]:.3f}")
 
 # %% [markdown]
@@ -615,11 +642,11 @@ plot_history(gpt_history, title=f"GPT: validation loss {gpt_history.val_loss[-1]
 # run the whole text through the model again. The model sees at most `block_size` characters, so for
 # a text longer than that we slide the window along (`crop=True`), and the cache cannot be reused.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 ids = model.generate(newline, 600, temperature=0.8, crop=True, generator=torch.Generator().manual_seed(7))
 print(decode(ids[0].tolist()))
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 for use_cache in (False, True):
     start = time.perf_counter()
     model.generate(newline, block_size - 1, greedy=True, use_cache=use_cache)
@@ -640,7 +667,7 @@ for use_cache in (False, True):
 # same precision, with its learning-rate schedule fitted to that time, and compare the validation
 # losses along the way. (About as long as the GPT's training took.)
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 budget = gpt_history.elapsed[-1]  # seconds of training steps (evaluations not counted)
 if fast_mode():  # COURSE_FAST=1: a token race, whatever the machine's load
     budget = min(budget, 5.0)
@@ -667,7 +694,7 @@ lstm_cfg = dataclasses.replace(lstm_ref.LESSON_TRAIN, max_iters=lstm_iters, lr_d
 lstm_history = train(lstm, get_lstm_batch, lstm_cfg)
 print(lstm_history)
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 print("| model | parameters | iterations | training time (s) | characters/s | validation loss |")
 print("|---|---:|---:|---:|---:|---:|")
 lstm_tokens = lstm_ref.LESSON_BATCH["batch_size"] * lstm_ref.LESSON_BATCH["block_size"]
@@ -709,7 +736,7 @@ plot_losses_vs_time({"bigram": bigram_history, "LSTM (lesson 04)": lstm_history,
 # **Q1.** The bigram model's validation loss stalls near 2.5 however long it trains. Why can more
 # training not help it, and what does the GPT have that it lacks?
 
-# %% [markdown] answer id=q1-bigram-limit
+# %% [markdown] nbgrader={"grade_id": "q1-bigram-limit", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # The bigram model's prediction depends on the current character only: its best possible loss is the
 # entropy of the next character given the current one, measured on the corpus, and training already
@@ -722,7 +749,7 @@ plot_losses_vs_time({"bigram": bigram_history, "LSTM (lesson 04)": lstm_history,
 # **Q2.** Without the mask (`masked_fill(tril == 0, -inf)`), the training loss of a GPT falls fast,
 # towards zero, but its samples are worse than before. What happened?
 
-# %% [markdown] answer id=q2-mask
+# %% [markdown] nbgrader={"grade_id": "q2-mask", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Without the mask each position can attend to the later positions of its window, including the very
 # character it must predict (the target at position t is the input at position t + 1). The model

@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Lesson 06 — Using and fine-tuning a pretrained GPT
 #
@@ -69,7 +85,7 @@ print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the play
 # random from the model's predicted distribution (we come back to how in section 3), so we seed the
 # random generator to make the text repeatable.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 prompt = "King.\nWhat news"
 inputs = tokenizer(prompt, return_tensors="pt")  # input_ids and attention_mask, each (1, T)
 print(inputs["input_ids"])
@@ -96,11 +112,12 @@ with torch.no_grad():
 print("input_ids:", tuple(ids.shape), " logits:", tuple(logits.shape))
 print("tokens:", [tokenizer.decode([i]) for i in ids[0].tolist()])
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 probs = logits[0, -1].softmax(-1)  # the distribution of the token after "to"
 top = probs.topk(8)
 for p, i in zip(top.values.tolist(), top.indices.tolist()):
     print(f"{p:6.3f}  {tokenizer.decode([i])!r}")
+
 
 # %% [markdown]
 # ## 2. Greedy decoding by hand
@@ -115,7 +132,7 @@ for p, i in zip(top.values.tolist(), top.indices.tolist()):
 # recomputing the whole sequence at each step with a key-value cache, as lesson 05's `GPT.generate`
 # does; here, simply rerun the model on the whole sequence.)
 
-# %% solution id=greedy-decode
+# %% nbgrader={"grade_id": "greedy-decode", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def greedy_decode(model, input_ids, max_new_tokens):
     """Append `max_new_tokens` tokens to `input_ids` (B, T), each the argmax of the last position's logits."""
     ### BEGIN SOLUTION
@@ -127,7 +144,8 @@ def greedy_decode(model, input_ids, max_new_tokens):
     return ids
     ### END SOLUTION
 
-# %% tests=2 id=test-greedy-decode
+
+# %% nbgrader={"grade_id": "test-greedy-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 _prompt = tokenizer("King.\nWhat news", return_tensors="pt")["input_ids"]
 _mine = greedy_decode(model, _prompt, 20)
 assert type(_mine) is torch.Tensor and _mine.dtype == torch.long and _mine.shape == (1, _prompt.shape[1] + 20)
@@ -147,7 +165,7 @@ for _seed in (11, 12, 13):
                                          do_sample=False, pad_token_id=0))
 ### END HIDDEN TESTS
 
-# %% student tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output", "raises-exception"]
 print(tokenizer.decode(greedy_decode(model, _prompt, 60)[0]))
 
 # %% [markdown]
@@ -174,6 +192,7 @@ for tau in (0.5, 1.0, 2.0):
     p = ref.temperature_scale(row, tau).softmax(-1)
     print(f"temperature {tau}: most likely token has probability {p.max():.3f}")
 
+
 # %% [markdown]
 # **Exercise 2.** Write `top_k_filter(logits, k)`: logits of shape `(..., vocab_size)`; return a tensor of
 # the same shape in which, in every row, the logits smaller than the row's k-th largest are `-inf`
@@ -181,7 +200,7 @@ for tau in (0.5, 1.0, 2.0):
 # `[-inf, 3., -inf, 3.]`; with `k=3`, `[-inf, 3., 2., 3.]`. A `k` larger than the vocabulary keeps
 # everything. It must equal Hugging Face's `TopKLogitsWarper`.
 
-# %% solution id=top-k
+# %% nbgrader={"grade_id": "top-k", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def top_k_filter(logits, k):
     """Set every logit below the k-th largest of its row to -inf."""
     ### BEGIN SOLUTION
@@ -190,7 +209,8 @@ def top_k_filter(logits, k):
     return logits.masked_fill(logits < kth, float("-inf"))
     ### END SOLUTION
 
-# %% tests=2 id=test-top-k
+
+# %% nbgrader={"grade_id": "test-top-k", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 _out = top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 2)
 assert torch.equal(_out, torch.tensor([float("-inf"), 3.0, float("-inf"), 3.0]))
 assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 3), torch.tensor([float("-inf"), 3.0, 2.0, 3.0]))
@@ -220,7 +240,7 @@ for _seed in range(20):
 # self-check names both mistakes; the hidden tests compare with Hugging Face's `TopPLogitsWarper`,
 # ties included.
 
-# %% solution id=top-p
+# %% nbgrader={"grade_id": "top-p", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def top_p_filter(logits, p):
     """Keep, in each row, the smallest set of most likely tokens whose probability reaches p; -inf elsewhere."""
     ### BEGIN SOLUTION
@@ -235,7 +255,8 @@ def top_p_filter(logits, p):
     return logits.masked_fill(remove, float("-inf"))
     ### END SOLUTION
 
-# %% tests=2 id=test-top-p
+
+# %% nbgrader={"grade_id": "test-top-p", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 _x = torch.tensor([0.5, 0.3, 0.2]).log()
 assert torch.isneginf(top_p_filter(_x, 0.6)).tolist() == [False, False, True]
 assert torch.equal(top_p_filter(_x, 1.0), _x)
@@ -290,7 +311,7 @@ def sample(model, input_ids, max_new_tokens, temperature=1.0, top_k=None, top_p=
     return ids
 
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 for tau, k, p in [(0.7, None, None), (1.0, 40, None), (1.0, None, 0.9), (1.5, None, None)]:
     text = tokenizer.decode(sample(model, _prompt, 40, tau, k, p)[0])
     print(f"--- temperature={tau}, top_k={k}, top_p={p}\n{text}\n")
@@ -303,11 +324,12 @@ for tau, k, p in [(0.7, None, None), (1.0, 40, None), (1.0, None, 0.9), (1.5, No
 # with the same settings. Watch how top-p keeps few tokens after "To be, or not to" but many after a
 # newline, where anything could come.
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 _explore_ids = tokenizer("Ham.\nTo be, or not to", return_tensors="pt")["input_ids"]
 sampling_explorer(
     logits[0, -1], decode=lambda i: tokenizer.decode([i]),
     sample=lambda tau, k, p: tokenizer.decode(sample(model, _explore_ids, 30, tau, k, p)[0]))
+
 
 # %% [markdown]
 # ## 4. The loss, by hand
@@ -322,7 +344,7 @@ sampling_explorer(
 # against `labels[:, t + 1]` over all counted positions of the batch (`torch.nn.functional.cross_entropy`
 # wants `(N, V)` logits and `(N,)` targets). It must equal `model(ids, labels=labels).loss`.
 
-# %% solution id=lm-loss
+# %% nbgrader={"grade_id": "lm-loss", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def lm_loss(logits, labels):
     """Mean next-token cross-entropy: logits[:, t] predicts labels[:, t + 1]; -100 labels are ignored."""
     ### BEGIN SOLUTION
@@ -331,7 +353,8 @@ def lm_loss(logits, labels):
                                              ignore_index=-100)
     ### END SOLUTION
 
-# %% tests=2 id=test-lm-loss
+
+# %% nbgrader={"grade_id": "test-lm-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 _ids = tokenizer("Ham.\nTo be, or not to be: that is the question.", return_tensors="pt")["input_ids"]
 with torch.no_grad():
     _out = model(_ids, labels=_ids)
@@ -366,7 +389,7 @@ torch.testing.assert_close(lm_loss(_o.logits, _x), _o.loss)
 # %%
 print(f"chance: {torch.log(torch.tensor(float(len(tokenizer)))):.2f}")
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 print(f"this line: {_out.loss:.2f} (perplexity {_out.loss.exp():.0f})")
 
 # %% [markdown]
@@ -390,6 +413,7 @@ train_docs, val_docs = doc_ids[:140], doc_ids[140:]
 pad_id = tokenizer.eos_token_id  # GPT-2 has no padding token: pad with end-of-text
 print(f"{len(train_docs)} training documents, {len(val_docs)} held out; pad id {pad_id} = {tokenizer.decode([pad_id])!r}")
 
+
 # %% [markdown]
 # Documents have different lengths, but a batch is one `(B, T)` tensor. So we **pad** the shorter ones on
 # the right up to the longest, and tell the model which positions are real with an **attention mask**
@@ -408,7 +432,7 @@ print(f"{len(train_docs)} training documents, {len(val_docs)} held out; pad id {
 # `collate([[5, 6, 9], [7, 9]], 9)` gives `input_ids [[5, 6, 9], [7, 9, 9]]`, `attention_mask
 # [[1, 1, 1], [1, 1, 0]]`, `labels [[5, 6, 9], [7, 9, -100]]`.
 
-# %% solution id=collate
+# %% nbgrader={"grade_id": "collate", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def collate(docs, pad_id):
     """Right-pad token-id lists into {input_ids, attention_mask, labels}; labels are -100 on padding."""
     ### BEGIN SOLUTION
@@ -422,7 +446,8 @@ def collate(docs, pad_id):
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
     ### END SOLUTION
 
-# %% tests=2 id=test-collate
+
+# %% nbgrader={"grade_id": "test-collate", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 _b = collate([[5, 6, 9], [7, 9]], 9)
 assert sorted(_b) == ["attention_mask", "input_ids", "labels"]
 assert _b["input_ids"].tolist() == [[5, 6, 9], [7, 9, 9]]
@@ -449,7 +474,7 @@ for _seed in range(10):
 # Padding now changes nothing: each document's loss is the same alone or padded in a batch, and the
 # batch loss is the average over all real tokens of the batch.
 
-# %% student
+# %% tags=["raises-exception"]
 _batch = collate(train_docs[:4], pad_id)
 with torch.no_grad():
     batch_loss = model(**_batch).loss
@@ -491,11 +516,11 @@ torch.manual_seed(0)
 prompt_ids = tokenizer(ref_ft.SONNET_PREFIX, return_tensors="pt")["input_ids"]
 sample_before = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 history_ft = finetune(model)
 after = ref_ft.document_loss(model, val_docs, pad_id)
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 torch.manual_seed(0)
 scratch = type(model)(model.config).eval()  # same architecture, random weights
 history_scratch = finetune(scratch)
@@ -503,7 +528,7 @@ from_scratch = ref_ft.document_loss(scratch, val_docs, pad_id)
 print(f"held-out sonnet loss: before fine-tuning {before:.3f}, after {after:.3f}, from scratch {from_scratch:.3f}")
 print(f"training took {history_ft.seconds:.0f} s (fine-tuning) and {history_scratch.seconds:.0f} s (from scratch)")
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
 ax1.plot(history_ft.iters, history_ft.val_loss, "o-", label="fine-tuned from the pretrained model")
 ax1.plot(history_scratch.iters, history_scratch.val_loss, "s-", label="same architecture, from scratch")
@@ -528,7 +553,7 @@ plt.show()
 # The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8
 # and cut at the first end-of-text token:
 
-# %% tags=nbval-ignore-output
+# %% tags=["nbval-ignore-output"]
 sample_after = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
 sample_scratch = tokenizer.decode(sample(scratch, prompt_ids, 120, temperature=0.8, seed=1)[0])
 for name, text in [("before fine-tuning", sample_before), ("after fine-tuning", sample_after),

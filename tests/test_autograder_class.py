@@ -26,33 +26,40 @@ from autograder.validate import validate
 TINY = "tiny"
 TINY_SOURCE = '''# %% [markdown]
 # # A tiny lesson
+
 # %%
 import time
-# %% solution id=double
+
+# %% nbgrader={"grade_id": "double", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def double(x):
     """Twice x."""
     ### BEGIN SOLUTION
     return 2 * x
     ### END SOLUTION
-# %% tests=1 id=test-double
+
+# %% nbgrader={"grade_id": "test-double", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 assert double(2) == 4
 ### BEGIN HIDDEN TESTS
 assert double(-3) == -6
 ### END HIDDEN TESTS
-# %% solution id=square
+
+# %% nbgrader={"grade_id": "square", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def square(x):
     """x squared."""
     ### BEGIN SOLUTION
     return x * x
     ### END SOLUTION
-# %% tests=2 id=test-square
+
+# %% nbgrader={"grade_id": "test-square", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
 assert square(3) == 9
 ### BEGIN HIDDEN TESTS
 assert square(-4) == 16, "the square of a negative number is positive"
 ### END HIDDEN TESTS
+
 # %% [markdown]
 # **Q1.** Why square?
-# %% [markdown] answer id=q1
+
+# %% [markdown] nbgrader={"grade_id": "q1", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
 # ### BEGIN SOLUTION
 # Because.
 # ### END SOLUTION

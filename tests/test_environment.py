@@ -7,9 +7,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pyproject_requirements() -> list[str]:
+    """Every requirement pyproject.toml names: the dependencies and each optional extra's."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"] + [d for extra in project.get("optional-dependencies", {}).values()
+                                      for d in extra]
+
+
 def pyproject_pins() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return dict(d.split("==") for d in deps)
+    return dict(d.split("==") for d in pyproject_requirements())
 
 
 def environment_pins() -> dict[str, str]:
@@ -19,8 +25,7 @@ def environment_pins() -> dict[str, str]:
 
 
 def test_every_dependency_is_pinned_exactly():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    loose = [d for d in deps if not re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][\w.+\-]*", d)]
+    loose = [d for d in pyproject_requirements() if not re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][\w.+\-]*", d)]
     assert not loose, f"unpinned dependencies in pyproject.toml: {loose}"
 
 

@@ -8,5 +8,5 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first, pinned, so that nothing later pulls the multi-gigabyte CUDA build.
 .venv/bin/python -m pip install --quiet torch==2.13.0
-.venv/bin/python -m pip install --quiet -e .
-.venv/bin/python -c "import course, torch, transformers, nbgrader; print('course set up: torch', torch.__version__, '| transformers', transformers.__version__)"
+.venv/bin/python -m pip install --quiet -e ".[instructor]"
+.venv/bin/python -c "import course, torch, transformers, nbgrader, jupytext; print('course set up: torch', torch.__version__, '| transformers', transformers.__version__)"
