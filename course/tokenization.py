@@ -256,10 +256,18 @@ CHAR_TO_BYTE = {c: b for b, c in BYTE_TO_CHAR.items()}
 GPT2_SPLIT_PATTERN = regex.compile(
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
 
+# GPT-4's pre-tokenizer (tiktoken's cl100k_base), for comparison: contractions in any case, a word
+# may take one leading non-letter (not only a space), numbers in pieces of at most three digits
+# (and without a leading space), and line breaks kept together.
+GPT4_SPLIT_PATTERN = regex.compile(
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
 
-def pretokenize(text: str) -> list[str]:
-    """Split text into GPT-2's words: ``"I'm here!"`` -> ``['I', "'m", ' here', '!']``."""
-    return GPT2_SPLIT_PATTERN.findall(text)
+
+def pretokenize(text: str, pattern: regex.Pattern = GPT2_SPLIT_PATTERN) -> list[str]:
+    """Split text into GPT-2's words: ``"I'm here!"`` -> ``['I', "'m", ' here', '!']``. Another
+    ``pattern`` (e.g. ``GPT4_SPLIT_PATTERN``) splits as that tokenizer does."""
+    return pattern.findall(text)
 
 
 def word_to_symbols(word: str) -> list[str]:

@@ -107,6 +107,19 @@ def test_pretokenize_example():
     assert pretokenize("I'm here!  Now") == ["I", "'m", " here", "!", " ", " Now"]
 
 
+def test_gpt4_pattern_splits_as_cl100k_does():
+    # cl100k_base's known behaviour: digits in groups of at most three, with no leading space;
+    # contractions in any case; punctuation keeps the line breaks that follow it
+    split = lambda text: pretokenize(text, tk.GPT4_SPLIT_PATTERN)  # noqa: E731
+    assert split(" 12345") == [" ", "123", "45"]
+    assert split("HOW'S") == ["HOW", "'S"]
+    assert pretokenize("HOW'S") == ["HOW", "'", "S"]  # GPT-2's contractions are lower-case only
+    assert split("end.\n\nNext") == ["end", ".\n\n", "Next"]
+    assert split("(hello") == ["(hello"]  # one leading non-letter joins the word
+    for text in ["Hello   world\n\n  ünïcödé 日本語 🙂 it's 3.14!", "def f(x):\n    return x  # ok"]:
+        assert "".join(split(text)) == text  # nothing lost
+
+
 # -- GPT-2: the same ids as Hugging Face ----------------------------------------------------------
 
 def chunks_of_lines(text, lines_per_chunk=2000):
