@@ -22,12 +22,18 @@
 # between text and token ids. Its choices shape everything downstream: how long sequences are, which
 # words the model can even spell, what a typo costs.
 #
-# In this lesson you build three tokenizers and meet a fourth:
+# In this lesson you meet four tokenizers and write the heart of two of them:
 #
-# 1. **word-level**: one id per word (simple, but the vocabulary never stops growing),
-# 2. **character-level**: one id per character (tiny vocabulary, long sequences),
-# 3. **byte-pair encoding (BPE)**: start from bytes and *learn* to merge frequent pairs,
+# 1. **word-level**: one id per word (simple, but the vocabulary never stops growing); the course's;
+# 2. **character-level**: one id per character (tiny vocabulary, long sequences); you write its
+#    encoder and decoder (Exercise 1);
+# 3. **byte-pair encoding (BPE)**: start from bytes and *learn* to merge frequent pairs; you write
+#    the pair counting, the merge and the encoding of a word (Exercises 2–4), and the course's
+#    `BPETokenizer` puts them together with a fast training loop;
 # 4. **GPT-2's tokenizer**, which is BPE with 50,000 learned merges, and ours reproduces it exactly.
+#
+# Then you see what GPT-2's tokenizer does to typos, numbers, code and other languages, how later
+# tokenizers differ, and how the ids become the vectors a model actually reads.
 #
 # Exercises are marked **Exercise**. Write your code where it says `YOUR CODE HERE`, run the tests
 # below it, and use the self-checks (`check_…`): when your function is wrong they tell you which
@@ -72,8 +78,8 @@ plt.show()
 print(f"{len(words):,} words, {len(seen):,} distinct")
 
 # %% [markdown]
-# The curve never flattens: every new page brings words the tokenizer has never seen (names, rare
-# words, spelling variants). A word tokenizer with a fixed vocabulary must map them all to one
+# The curve bends but never stops growing: every new page brings words the tokenizer has never seen
+# (names, rare words, spelling variants). A word tokenizer with a fixed vocabulary must map them all to one
 # **unknown** token, `<unk>`, and the model loses them entirely.
 
 # %%
@@ -189,10 +195,12 @@ except ValueError as error:
 # %% [markdown]
 # ## 3. Byte-pair encoding
 #
-# BPE gets the best of both. Start from the **bytes** of the UTF-8 encoding, so the base vocabulary
-# has exactly 256 symbols and *any* text can be encoded: nothing is ever unknown. Then repeatedly
-# find the most frequent adjacent pair of symbols and **merge** it into a new symbol. Frequent words
-# end up as one token; rare words are spelled with a few pieces.
+# BPE gets the best of both. Start from small symbols, then repeatedly find the most frequent
+# adjacent pair of symbols and **merge** it into a new symbol. Frequent words end up as one token;
+# rare words are spelled with a few pieces. BPE as Sennrich et al. introduced it for translation
+# (2016) starts from the *characters* of the training text; GPT-2's variant, **byte-level BPE**, which
+# we build here, starts from the **bytes** of the UTF-8 encoding instead, so the base vocabulary has
+# exactly 256 symbols and *any* text can be encoded: nothing is ever unknown.
 #
 # ```
 #  t h e ␣ t h e n       count pairs: (t,h)=2 (h,e)=2 …   merge (t,h) → th
@@ -289,23 +297,29 @@ for _ in range(100):
 # %% [markdown]
 # With these two functions, BPE training is a short loop: count, take the most frequent pair, merge,
 # repeat. Here are the first ten merges learned from the bytes of a short passage (this cell uses
-# your functions).
+# your functions). Ids below 256 are bytes; `pieces` remembers which bytes each new id stands for, so
+# we can print the pairs as text (byte 32 is the space, 101 is `e`).
 
 # %% tags=["raises-exception"]
 toy = text[110_000:112_000].encode("utf-8")
 ids = list(toy)
+pieces = {i: bytes([i]) for i in range(256)}  # id → the bytes it stands for
 for step in range(10):
     counts = count_pairs(ids)
     pair = max(counts, key=counts.get)
     new_id = 256 + step
     ids = merge(ids, pair, new_id)
-    print(f"merge {step}: {pair} → {new_id}   ({counts[pair]} occurrences; {len(ids)} tokens left)")
+    pieces[new_id] = pieces[pair[0]] + pieces[pair[1]]
+    left, right = (pieces[i].decode("utf-8") for i in pair)
+    print(f"merge {step}: {pair} = {left!r} + {right!r} → {new_id} = {left + right!r}"
+          f"   ({counts[pair]} occurrences; {len(ids)} tokens left)")
 
 # %% [markdown]
 # The course's `BPETokenizer` does the same, with two refinements that GPT-2 introduced:
 #
 # * text is first split into **words** by a regular expression (letters, digits, punctuation, and
-#   the space *before* a word stays with it), and merges never cross a word boundary;
+#   the space *before* a word stays with it), and merges never cross a word boundary (the toy loop
+#   above merged `'e' + ' '`, the end of one word with the space before the next: this prevents it);
 # * bytes are shown as printable characters, so a token is readable: the space byte appears as
 #   **`Ġ`**, so `" the"` is the token `Ġthe`.
 #
@@ -317,6 +331,29 @@ print(ref.pretokenize("Hello world, it's 2024!  Isn't it?"))
 byte_chars = ref.bytes_to_unicode()
 print("space →", byte_chars[ord(" ")], "| newline →", byte_chars[ord("\n")])
 
+# %% [markdown]
+# The split is one regular expression, GPT-2's **pre-tokenization pattern**. At each position it
+# tries its alternatives from left to right and takes the first that matches:
+
+# %%
+for alternative in ref.GPT2_SPLIT_PATTERN.pattern.split("|"):
+    print(alternative)
+
+# %% [markdown]
+# Read the output above with it:
+#
+# * `'s`, `'t`, … split English contractions off: `Isn't` → `Isn` + `'t`, `it's` → `it` + `'s`;
+# * ` ?\p{L}+` is a run of letters with at most one space in front: the space belongs to the word
+#   after it (`' world'`), which is why BPE learns tokens such as `Ġthe`;
+# * ` ?\p{N}+` is a run of digits (`' 2024'`), ` ?[^\s\p{L}\p{N}]+` a run of anything else
+#   (`','`, `'!'`);
+# * `\s+(?!\S)` is whitespace *not followed by* a non-space: of the two spaces before `Isn't` it takes
+#   only the first, a lone `' '`, and leaves the second to the word, so that `' Isn'` is the same
+#   token after two spaces as after one. The final `\s+` takes any whitespace left over.
+#
+# Merges never cross these boundaries, so no token ever holds the end of one word and the start of
+# the next.
+
 # %% tags=["nbval-ignore-output"]
 import time
 
@@ -326,6 +363,7 @@ bpe = ref.BPETokenizer.train(train_text, vocab_size=1_000)
 print(f"trained {len(bpe.merges)} merges on {len(train_text):,} characters in {time.perf_counter() - start:.1f} s")
 
 # %%
+print(f"vocabulary {bpe.vocab_size:,} = 256 bytes + {len(bpe.merges)} merges + 1 (<|endoftext|>, section 6)")
 print("first 20 merges:", [a + b for a, b in bpe.merges[:20]])
 print("last 10 merges: ", [a + b for a, b in bpe.merges[-10:]])
 show_tokens(bpe, "To be, or not to be, that is the question.", "our BPE (vocab 1,000)")
@@ -446,6 +484,66 @@ for s in ["Your drawing is charmingly anachronistic.", "Hello   world\n\n  ünï
     print(ours == theirs, ours)
 
 # %% [markdown]
+# ### What GPT-2's tokenizer does to text
+#
+# The examples of section 4 and a few more, through both tokenizers. The counts are tokens; the last
+# column shows GPT-2's tokens, separated by `|`.
+
+# %%
+examples = ["Ophelia, the king is dead.", "Ophleia, teh kign is daed.", "very", " very", "Very", "12345",
+            "3.14159", "def f(x):\n    return x", "Hello, world", "Καλημέρα κόσμε", "你好，世界"]
+print(f"{'text':<30}{'chars':>6}{'bytes':>6}{'ours':>6}{'GPT-2':>6}   GPT-2's tokens (ids for one-token texts)")
+for s in examples:
+    gpt2_ids = gpt2_bpe.encode(s)
+    shown = " | ".join(gpt2_bpe.tokens(s)) + (f"   (id {gpt2_ids[0]})" if len(gpt2_ids) == 1 else "")
+    print(f"{s!r:<30}{len(s):>6}{len(s.encode('utf-8')):>6}{len(bpe.encode(s)):>6}{len(gpt2_ids):>6}   {shown}")
+
+# %% [markdown]
+# Row by row:
+#
+# * **Typos.** The correct sentence is 9 GPT-2 tokens, the misspelt one 13 (ours: 12 and 17): the
+#   model sees rarer, shorter pieces (`Ġte | h`, `Ġk | ign`) and must work out the word from them.
+# * **Spaces and case are part of the token.** `very`, `Ġvery` and `Very` are three different tokens
+#   with unrelated ids (548, 845, 16371): the model learns each one separately, and a word at the start
+#   of a line (no space before it) is a different token from the same word in a sentence.
+# * **Numbers are split wherever merges happened to form:** `12345` is `123 | 45`, `3.14159` is
+#   `3 | . | 14 | 159`. The model never sees digits aligned by place value, one reason arithmetic is
+#   hard for it.
+# * **Code.** Each space of the indentation is its own `Ġ` token: GPT-2 spends three tokens on four
+#   spaces of indentation. Later tokenizers added tokens for runs of spaces.
+# * **Other languages cost more.** 12 characters of English are 3 tokens; 14 characters of Greek are
+#   18 tokens and 5 Chinese characters 11. GPT-2's merges were learned on English web text, so
+#   other scripts stay close to their bytes: the same message costs more of the model's context, and
+#   of an API's per-token price.
+#
+# The odd characters in the Greek tokens (`Î | ļ | Î± | …`) are bytes, not letters. `Κ` is two bytes in
+# UTF-8, 206 and 154. Byte 206 is printable in Latin-1, as `Î`, so it stands for itself; byte 154 is
+# not printable, so GPT-2's table (`bytes_to_unicode`) draws it as `ļ`. A token such as `Î±` holds the
+# two bytes of `α`; `Î` alone is half a character, which is why decoding joins all the bytes first.
+
+# %%
+for ch in "Κα":
+    utf8 = list(ch.encode("utf-8"))
+    print(f"{ch!r}: bytes {utf8} → drawn as {[byte_chars[b] for b in utf8]}")
+
+# %% [markdown]
+# **Guess, then check.** Before you run the next cell, write down which of these words you think
+# GPT-2 keeps as one token and which it splits, and into what. (Each word has its leading space, as
+# in the middle of a sentence.)
+
+# %%
+for word in [" the", " king", " Hamlet", " Ophelia", " Lisbon", " tokenization", " unhappiness",
+             " antidisestablishmentarianism", " COVID", " 2024", " 1984", " transformer", " Transformer"]:
+    print(f"{word!r:>32} → {' | '.join(gpt2_bpe.tokens(word))}")
+
+# %% [markdown]
+# Common words are one token, and so are `ĠLisbon` and recent years, which the web mentions often;
+# `ĠHamlet` and `ĠOphelia`, common in Shakespeare but not on the web, are split. Splits sometimes
+# fall where a linguist would cut (`Ġtoken | ization`) and sometimes not (`Ġunh | appiness`), and a
+# capital letter can change everything (`Ġtransformer` against `ĠTrans | former`). Try your own
+# words in the explorer below.
+
+# %% [markdown]
 # ### Explore
 #
 # Type in the box: each tokenizer's tokens are coloured, with their ids underneath. Try a long word,
@@ -455,6 +553,90 @@ for s in ["Your drawing is charmingly anachronistic.", "Hello   world\n\n  ünï
 
 # %%
 token_explorer({"characters (Shakespeare)": char_tok, "our BPE (1,000)": bpe, "GPT-2 (50,257)": gpt2_bpe})
+
+# %% [markdown]
+# ## 6. Special tokens, and how other tokenizers differ
+#
+# **`<|endoftext|>`** is GPT-2's only **special token**: the last id of its vocabulary (50256), and the
+# last of ours (999). It is not text: GPT-2's training data put it between documents, so the model
+# learns that what follows it has nothing to do with what came before, and generation can stop
+# when the model writes it. The tokenizer cuts it out *before* BPE, so no merge ever touches it:
+
+# %%
+print(gpt2_bpe.encode("Hamlet<|endoftext|>Macbeth"), "=", gpt2_bpe.tokens("Hamlet<|endoftext|>Macbeth"))
+print("GPT-2's id:", gpt2_bpe.encoder["<|endoftext|>"], "| ours:", bpe.encoder["<|endoftext|>"])
+print("written with a space inside, it is plain text:", gpt2_bpe.tokens("<|endoftext |>"))
+
+# %% [markdown]
+# Later models add more special tokens: padding, begin- and end-of-sequence, and the markers of a
+# chat (who speaks: system, user or assistant). One caution: our `encode` (like Hugging Face's GPT-2
+# tokenizer) turns the *string* `<|endoftext|>` in any text into the special token, so a user who
+# types it can end a document early; OpenAI's `tiktoken` refuses such text unless you allow it.
+#
+# **Later tokenizers** change the recipe, not the idea. GPT-4's tokenizer (`cl100k_base`, about
+# 100,000 tokens) is byte-level BPE like GPT-2's, with a different split pattern: digits in groups of
+# at most three (and no space in front), contractions in any case, line breaks kept together:
+
+# %%
+sample_text = "It's 2024!  HOW'S it going?\n\n    return x"
+print("GPT-2:", ref.pretokenize(sample_text))
+print("GPT-4:", ref.pretokenize(sample_text, ref.GPT4_SPLIT_PATTERN))
+
+# %% [markdown]
+# **SentencePiece** (Llama 2, T5, and many multilingual models) skips pre-tokenization altogether: it
+# works on the raw text, with the space written as the character `▁`, and learns BPE (or a
+# "unigram" model) over Unicode *characters*. A character outside its vocabulary is unknown, unless
+# **byte fallback** is on (as in Llama 2): then it is spelled with tokens for its UTF-8 bytes
+# (`<0xCE>`, `<0x9A>`, …), and nothing is lost. BERT's **WordPiece** also grows a vocabulary by
+# merging, but chooses the pair that most increases the likelihood of the training text (its count
+# divided by the counts of its two parts) instead of the most frequent one, and marks pieces inside
+# a word with `##` (`token ##ization`).
+#
+# **Normalization.** Many tokenizers first *normalize* the text: Unicode normalization (`é` can be
+# one code point or `e` followed by a combining accent; NFC makes them the same), lower-casing and
+# stripping accents (BERT's "uncased" models), mapping full-width letters to ASCII. Each choice
+# merges strings the model then cannot tell apart. GPT-2 normalizes nothing, so it is lossless, but
+# two spellings of `café` that look identical are different tokens:
+
+# %%
+import unicodedata
+
+composed, decomposed = "café", unicodedata.normalize("NFD", "café")
+print(composed == decomposed, len(composed), len(decomposed))
+print(gpt2_bpe.tokens(" " + composed), gpt2_bpe.tokens(" " + decomposed))
+
+# %% [markdown]
+# ## 7. From ids to vectors
+#
+# A model does not compute with the ids either: its first layer, the **embedding**, is a table with
+# one learned row of numbers per token, and the id selects the row. `torch.nn.Embedding` is that
+# table. Here a (random, untrained) embedding for GPT-2's vocabulary with 4 numbers per token:
+
+# %%
+import torch
+
+torch.manual_seed(0)
+embedding = torch.nn.Embedding(gpt2_bpe.vocab_size, 4)  # (50257, 4): one row per token
+ids = torch.tensor(gpt2_bpe.encode("To be, or not to be"))
+vectors = embedding(ids)  # (7, 4): one row per token of the text
+print("ids:", ids.tolist())
+print("embedding table:", tuple(embedding.weight.shape), "→ vectors:", tuple(vectors.shape))
+print(vectors.detach())
+print("the same as picking rows of the table:", torch.equal(vectors, embedding.weight[ids]))
+print("both 'Ġbe's (positions 1 and 6) get the same vector:", torch.equal(vectors[1], vectors[6]))
+
+# %% [markdown]
+# These vectors are what the attention of lessons 02 and 03 works on. During training the rows are
+# learned like every other weight, so tokens used alike end up with similar vectors. (Both `Ġbe`s
+# get the same vector: nothing here says where a token is. Lesson 03 adds that.)
+#
+# A tokenizer is therefore **tied to its model**: row 845 of GPT-2's embedding was trained to mean
+# `Ġvery`, and nothing else. Feed GPT-2 the ids of another tokenizer and it reads different tokens:
+
+# %%
+ours = bpe.encode("To be, or not to be")
+print("our 1,000-token BPE:", ours)
+print("read as GPT-2 ids:  ", repr(gpt2_bpe.decode(ours)))
 
 # %% [markdown]
 # ## Questions
