@@ -10,6 +10,15 @@ time, and generation tokens/s with and without the KV cache at 100 and 500 new t
     python benchmarks/bench_gpt.py --text input.txt --precision float32 --max_iters=500 --n_embd=192
     # lesson 05's defaults (course.gpt.LESSON_*) on the shipped corpus:
     python benchmarks/bench_gpt.py --preset lesson
+    # side by side with the real nanoGPT (karpathy/nanoGPT, a folder of its files), alternating A B A B:
+    python benchmarks/bench_gpt.py --vs-nanogpt ../shared/anchors/nanogpt [--rounds 2] [--max_iters=2000]
+
+``--vs-nanogpt DIR`` runs, in each round and each in a fresh process on the same machine: nanoGPT's own
+``train.py`` with its documented CPU flags (in a temporary copy of DIR, since it writes next to itself),
+ours in float32 on nanoGPT's very batches (``--batches nanogpt``), and ours at the course's default
+precision. It prints ms/iteration (training steps only: nanoGPT's iterations that ran an evaluation are
+left out), training tokens/s and the final validation loss (20 batches, as nanoGPT's flags say) of
+each, and the ratio to nanoGPT. Without DIR or Tiny Shakespeare it says so and stops.
 
 Tiny Shakespeare is not part of the course: pass its path (``--text``). Without one, the ``nanogpt``
 preset looks for ``../shared/data/tinyshakespeare.txt`` next to the repository and says so if it is
@@ -24,11 +33,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import course  # noqa: F401  (before torch: the course's threading for shared machines, course/threads.py)
 import torch
 
 from course.data import RandomWindows, load_corpus, train_val_split
@@ -76,6 +92,10 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=3, help="generation timing runs (median)")
     p.add_argument("--new-tokens", type=int, nargs="+", default=[100, 500])
     p.add_argument("--no-generation", action="store_true", help="skip the generation timings")
+    p.add_argument("--vs-nanogpt", type=Path, default=None, metavar="DIR",
+                   help="run the real nanoGPT from DIR and ours alternately (see above)")
+    p.add_argument("--rounds", type=int, default=2, help="alternating rounds with --vs-nanogpt (default 2)")
+    p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one RESULT line, for --vs-nanogpt
     for key in ("batch_size", *MODEL_KEYS, *TRAIN_KEYS):
         kind = type(PRESETS["nanogpt"][key])
         kind = (lambda s: s.lower() in ("1", "true", "yes")) if kind is bool else kind
@@ -128,8 +148,95 @@ def nanogpt_batches(model, train_ids, val_ids, block_size, batch_size):
     return get_batch
 
 
+NANOGPT_FLAGS = ["--device=cpu", "--compile=False", "--eval_iters=20", "--log_interval=1", "--block_size=64",
+                 "--batch_size=12", "--n_layer=4", "--n_head=4", "--n_embd=128", "--dropout=0.0"]
+
+
+def eval_interval(max_iters: int) -> int:
+    """nanoGPT's 250, or the whole run when it is shorter (both evaluate at the last iteration)."""
+    return 250 if max_iters % 250 == 0 else max_iters
+
+
+def warmup(max_iters: int) -> int:
+    """nanoGPT's 100 warm-up iterations, or a tenth of a short run (for a quick try of the command)."""
+    return 100 if max_iters >= 1000 else max(1, max_iters // 10)
+
+
+def run_nanogpt(folder: Path, text: Path, max_iters: int) -> dict:
+    """nanoGPT's documented CPU run in a fresh process; its ms/iteration and final validation loss."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "nanogpt"
+        shutil.copytree(folder, work, ignore=shutil.ignore_patterns("out*", "*.bin", "*.pkl"))
+        data = work / "data" / "shakespeare_char"
+        shutil.copy(text, data / "input.txt")  # prepare.py would download it otherwise
+        subprocess.run([sys.executable, "prepare.py"], cwd=data, env=env, check=True, capture_output=True)
+        out = subprocess.run([sys.executable, "train.py", "config/train_shakespeare_char.py", *NANOGPT_FLAGS,
+                              f"--max_iters={max_iters}", f"--lr_decay_iters={max_iters}",
+                              f"--eval_interval={eval_interval(max_iters)}", f"--warmup_iters={warmup(max_iters)}",
+                              f"--out_dir={tmp}/out"],
+                             cwd=work, env=env, check=True, capture_output=True, text=True).stdout
+    evals = {int(m[0]): float(m[1]) for m in re.findall(r"step (\d+): train loss [\d.]+, val loss ([\d.]+)", out)}
+    times = [float(t) for i, t in re.findall(r"iter (\d+): loss [\d.]+, time ([\d.]+)ms", out)
+             if int(i) > 0 and int(i) not in evals]
+    return {"ms": statistics.fmean(times), "val": evals[max(evals)], "iters": max_iters}
+
+
+def run_ours(text: Path, precision: str, max_iters: int) -> dict:
+    """This script in a fresh process, nanoGPT's preset on nanoGPT's batches; its RESULT line."""
+    cmd = [sys.executable, __file__, "--text", str(text), "--precision", precision, "--batches", "nanogpt",
+           "--no-generation", "--final-eval-iters", "20", f"--max_iters={max_iters}",
+           f"--lr_decay_iters={max_iters}", f"--eval_interval={eval_interval(max_iters)}",
+           f"--warmup_iters={warmup(max_iters)}", "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def versus_nanogpt(args) -> None:
+    folder = args.vs_nanogpt
+    if not (folder / "train.py").is_file() or not (folder / "data" / "shakespeare_char" / "prepare.py").is_file():
+        print(f"skipped: no nanoGPT at {folder} (expected its train.py and data/shakespeare_char/prepare.py). "
+              f"The course does not ship nanoGPT; pass the folder of a checkout of karpathy/nanoGPT.")
+        return
+    text = args.text if args.text is not None else TINY_SHAKESPEARE
+    if not text.is_file():
+        print(f"skipped: no Tiny Shakespeare at {text}; pass its path with --text PATH.")
+        return
+    max_iters = args.max_iters or PRESETS["nanogpt"]["max_iters"]
+    default = "auto"
+    runs = {"nanoGPT (float32)": [], "ours float32": [], f"ours default ({resolve_precision(default, 'cpu')})": []}
+    tokens = PRESETS["nanogpt"]["batch_size"] * PRESETS["nanogpt"]["block_size"]
+    print(f"nanoGPT from {folder} vs course.gpt + course.train, {max_iters} iterations, {args.rounds} "
+          f"alternating rounds; {os.cpu_count()} CPUs, torch {torch.__version__}")
+    for r in range(args.rounds):
+        before = os.getloadavg()[0]
+        for name, run in zip(runs, (lambda: run_nanogpt(folder, text, max_iters),
+                                    lambda: run_ours(text, "float32", max_iters),
+                                    lambda: run_ours(text, default, max_iters))):
+            result = run()
+            runs[name].append(result)
+            print(f"  round {r + 1}: {name:<26} {result['ms']:7.2f} ms/iteration, val loss {result['val']:.4f}",
+                  flush=True)
+        print(f"  round {r + 1}: load average {before:.2f} before, {os.getloadavg()[0]:.2f} after", flush=True)
+    base = statistics.median(x["ms"] for x in runs["nanoGPT (float32)"])
+    base_val = statistics.median(x["val"] for x in runs["nanoGPT (float32)"])
+    print()
+    print("| run                        | ms/iteration | tokens/s | val loss | ms vs nanoGPT | val − nanoGPT |")
+    print("|----------------------------|-------------:|---------:|---------:|--------------:|--------------:|")
+    for name, results in runs.items():
+        ms = statistics.median(x["ms"] for x in results)
+        val = statistics.median(x["val"] for x in results)
+        print(f"| {name:<26} | {ms:>12.2f} | {1e3 * tokens / ms:>8,.0f} | {val:>8.4f} | {ms / base:>12.2f}x | "
+              f"{val - base_val:>+13.4f} |")
+    print("(medians over the rounds; ms/iteration counts training steps only)")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.vs_nanogpt is not None:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        return versus_nanogpt(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     loaded = load_text(args)
@@ -169,6 +276,10 @@ def main(argv=None):
     tokens_per_s = iters * hp["batch_size"] * hp["block_size"] / train_seconds
     precise = estimate_loss(model, get_batch, args.final_eval_iters, precision=precision)
 
+    if args.json:
+        print("RESULT " + json.dumps({"ms": ms_per_iter, "val": history.val_loss[-1], "iters": iters,
+                                      "precise_val": precise["val"], "precision": precision}))
+        return
     print()
     print("| measure                                   | value        |")
     print("|-------------------------------------------|--------------|")
