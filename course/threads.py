@@ -9,9 +9,9 @@ model's training step, made of hundreds of short parallel regions, gets many tim
 (``benchmarks/bench_load.py`` prints the table). Two settings fix it where it lives:
 
 - ``OMP_WAIT_POLICY=PASSIVE``: a thread that waits sleeps at once instead of spinning. OpenMP reads it
-  once, when PyTorch is imported, so ``import course`` must come before ``import torch`` for it to
+  once, when PyTorch is loaded, so ``import course`` must come before ``import torch`` for it to
   apply (the lessons' first cell does that); in a process that already imported torch it is too late
-  and ``configure`` only sets the thread count.
+  and ``configure`` only sets the thread count. (Child processes inherit it.)
 - the thread count follows the cores this process may really use: its CPU affinity and its cgroup's
   CPU quota (a container limited to 2 CPUs gets 2 threads, not one per core of the host).
 
@@ -79,8 +79,8 @@ def configure() -> int | None:
     if "torch" not in sys.modules:
         # Read by OpenMP when torch loads: sleep instead of spinning while waiting for other threads.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        if threads is not None:
-            os.environ["OMP_NUM_THREADS"] = str(threads)
-    elif threads is not None:
-        sys.modules["torch"].set_num_threads(threads)
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     return threads

@@ -1,0 +1,74 @@
+"""course.threads: the threading policy that `import course` applies, each case in a fresh process
+(OpenMP reads its settings once, when torch is imported)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course import threads
+
+REPO = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import json, os, sys
+{before}
+import course, torch
+print(json.dumps({{"policy": os.environ.get("OMP_WAIT_POLICY"), "threads": torch.get_num_threads(),
+                  "cores": course.threads.available_cores()}}))
+"""
+
+
+def probe(env_extra=None, before="", cpus=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "COURSE_THREADS")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.update(env_extra or {})
+    code = PROBE.format(before=before)
+    if cpus is not None:  # run pinned to these CPUs, as a container or taskset would
+        code = f"import os; os.sched_setaffinity(0, {set(cpus)!r})\n" + code
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_course_first_makes_waits_passive_and_uses_the_available_cores():
+    got = probe()
+    assert got["policy"] == "PASSIVE"
+    assert got["threads"] == got["cores"] == threads.available_cores()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and 2 CPUs")
+def test_a_process_pinned_to_one_cpu_gets_one_thread():
+    got = probe(cpus=[sorted(os.sched_getaffinity(0))[0]])
+    assert got == {"policy": "PASSIVE", "threads": 1, "cores": 1}
+
+
+def test_torch_imported_first_still_gets_the_thread_count_but_not_the_policy():
+    got = probe(before="import torch; torch.set_num_threads(7)")
+    assert got["policy"] is None  # too late for OpenMP: the lessons import course first
+    assert got["threads"] == got["cores"]
+
+
+def test_user_settings_are_respected():
+    assert probe({"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"})["threads"] == 1
+    assert probe({"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"})["policy"] == "ACTIVE"
+    assert probe({"COURSE_THREADS": "3"})["threads"] == 3
+    untouched = probe({"COURSE_THREADS": "torch"}, before="import torch; torch.set_num_threads(5)")
+    assert untouched == {"policy": None, "threads": 5, "cores": threads.available_cores()}
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
+def test_a_bad_course_threads_says_what_it_takes(monkeypatch, bad):
+    monkeypatch.setenv("COURSE_THREADS", bad)
+    with pytest.raises(ValueError, match="COURSE_THREADS must be a positive number of threads or 'torch'"):
+        threads.choose_threads()
+
+
+def test_cgroup_quota_caps_the_cores(monkeypatch, tmp_path):
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: 1.5)
+    assert threads.available_cores() == min(2, len(os.sched_getaffinity(0)))
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: 0.2)
+    assert threads.available_cores() == 1
