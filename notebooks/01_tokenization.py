@@ -40,6 +40,7 @@
 # input broke it and, often, which common mistake it looks like.
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import collections
 import regex as re
 

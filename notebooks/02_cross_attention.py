@@ -35,6 +35,7 @@
 # Lesson 03 turns this into the *self*-attention inside a GPT.
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import math
 
 import matplotlib.pyplot as plt

@@ -30,6 +30,7 @@
 # task where we know the **best possible loss** exactly, and look at what its heads attend to.
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import math
 import time
 

@@ -41,6 +41,7 @@
 # common mistakes.
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import math
 import re
 import time

@@ -35,6 +35,7 @@
 # carry on: the rest of the lesson uses the course's reference implementations (`course.gpt`).
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import copy
 import dataclasses
 import math

@@ -39,6 +39,7 @@
 # 6. fine-tune on the Sonnets and compare with a model trained from scratch.
 
 # %%
+import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
 import json
 
 import matplotlib.pyplot as plt
