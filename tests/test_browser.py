@@ -9,19 +9,23 @@ clears the outputs, runs Run → Run All Cells, saves, and checks that
   * every widget output is a live ipywidgets view (not its text fallback), at least one per lesson,
     and each that has an input (text box, dropdown, slider…) redraws when the input changes;
   * nbgrader's Validate button is in the notebook toolbar.
-It also runs one solutions notebook and checks that no cell shows an error at all.
+It also runs one solutions notebook and checks that no cell shows an error at all, and, as the
+instructor, grades an open question of a graded lesson-01 submission in nbgrader's formgrader.
 A screenshot of each notebook goes to `screenshots/` (git-ignored), for a person to look at.
 
-Needs Chromium (`apt-get install chromium`; `.ci/run` installs it) and Playwright (a pinned
-dependency); skips with a message when either is missing. Deselect with `-m "not browser"`.
+Needs Chromium (`apt-get install chromium`; `.ci/run` installs it) and Playwright (the `test` extra);
+skips with a message when either is missing. Deselect with `-m "not browser"`.
 Lessons run with COURSE_FAST=1, as in the rest of the test suite.
 """
+import csv
 import json
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+
+from autograder import grading
 
 from browser_support import (CONTROLS, LabServer, NotebookPage, change_control, find_chromium, launch_chromium,
                              widget_snapshot)
@@ -311,3 +315,121 @@ def test_the_checks_catch_a_broken_notebook(open_notebook, lab):
         check_widgets(notebook, saved, expect_inputs=True, timeout=3)
     assert "cell 0: typed into a textarea, but the widget's output did not change within 3 s" in str(failure.value)
     assert "cell 1 displayed 1 widget(s) but the page shows 0 live view(s)" in str(failure.value)
+
+
+# --- the instructor: manual grading in nbgrader's formgrader -----------------------------------
+L01 = "01_tokenization"
+# What the instructor gives an open-question answer. Open questions are worth 0 points, so the
+# score is 0 and the credit is extra; nbgrader counts extra credit only once a person scored the cell.
+MANUAL_SCORE, EXTRA_CREDIT = 0.0, 1.5
+COMMENT = "Clear about UTF-8 bytes; well argued."
+
+
+def open_question(nb: dict) -> str:
+    """The grade id of a lesson's first open question: a markdown answer graded by a person."""
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "markdown" and meta.get("grade") and meta.get("solution"):
+            return meta["grade_id"]
+    raise AssertionError("the lesson has no open question (a markdown answer cell with grade: true)")
+
+
+def exported(paths, student: str, lesson: str) -> dict:
+    """The student's row of `python -m autograder export`."""
+    out = grading.export(paths.work / "grades.csv", paths=paths)
+    with open(out, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if (r["student"], r["lesson"]) == (student, lesson)]
+    assert len(rows) == 1, f"export has {len(rows)} rows for {student}/{lesson}"
+    return rows[0]
+
+
+def manual_grading(paths, question: str, student: str):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(paths.db_url) as gradebook:
+        grade = gradebook.find_grade(question, L01, L01, student)
+        comment = gradebook.find_comment(question, L01, L01, student)
+        return grade.manual_score, grade.extra_credit, comment.manual_comment
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A throw-away course with lesson 01 released, one submission (the solution) collected and graded."""
+    root = tmp_path_factory.mktemp("class")
+    paths = grading.copy_solutions_tree(root)
+    grading.release(L01, paths=paths)
+    inbox = tmp_path_factory.mktemp("inbox")
+    (inbox / "ada").mkdir()
+    shutil.copy2(ROOT / "solutions" / L01 / f"{L01}.ipynb", inbox / "ada" / f"{L01}.ipynb")
+    grading.collect(inbox, L01, paths=paths)
+    results = grading.autograde(L01, paths=paths)
+    assert [r["success"] for r in results.values()] == [True], results
+    return paths
+
+
+@pytest.fixture(scope="module")
+def formgrader_lab(tmp_path_factory, chromium, graded_class):
+    """JupyterLab on the graded course, its nbgrader configuration the autograder's own (same gradebook)."""
+    paths, state = graded_class, tmp_path_factory.mktemp("formgrader-state")
+    coursedir = grading.make_api(paths).coursedir
+    settings = ["course_id", "root", "source_directory", "release_directory", "submitted_directory",
+                "autograded_directory", "feedback_directory", "db_url"]
+    (state / "config").mkdir()
+    (state / "config" / "nbgrader_config.py").write_text("c = get_config()\n" + "".join(
+        f"c.CourseDirectory.{name} = {getattr(coursedir, name)!r}\n" for name in settings))
+    server = LabServer(paths.root, state)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_manual_grade_from_the_formgrader_is_exported_and_survives_a_regrade(browser, formgrader_lab, graded_class):
+    """The instructor opens Nbgrader → Formgrader in JupyterLab, finds the submission through Manual
+    Grading, scores an open question (0 points + extra credit) and comments; `export` counts it, and
+    `autograde` of the same file keeps it."""
+    paths, student = graded_class, "ada"
+    question = open_question(json.loads((ROOT / "solutions" / L01 / f"{L01}.ipynb").read_text()))
+    before = exported(paths, student, L01)
+    assert before["status"] == "graded" and before["score"] == before["max_score"], before
+
+    page = browser.new_page()
+    page.goto(formgrader_lab.url("lab/workspaces/formgrader"), timeout=90_000)
+    page.locator(".lm-MenuBar-item", has=page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')")).click()
+    page.locator(".lm-Menu-item[data-command='nbgrader:open-formgrader']").click()
+    frame = page.frame_locator(".jp-MainAreaWidget iframe")
+    # Manual Grading → the lesson → its notebook → the one submission (names hidden): links picked
+    # by their address, so a click never lands on the page being left.
+    frame.locator("a:text-is('Manual Grading')").click()
+    frame.locator(f"a[href$='/formgrader/gradebook/{L01}']").click()
+    frame.locator(f"a[href$='/formgrader/gradebook/{L01}/{L01}']").click()
+    frame.locator("a[href*='/formgrader/submissions/']", has_text="Submission #1").click()
+    wanted = (MANUAL_SCORE, EXTRA_CREDIT, COMMENT)
+    # Each field saves on change; wait for each save to reach the gradebook before the next, so a
+    # late reply cannot redraw a field that was just typed into.
+    steps = [(f"input.score[id='{question}']", MANUAL_SCORE, 0),
+             (f"input.extra-credit[id='{question}_extra_credit']", EXTRA_CREDIT, 1),
+             (f"textarea[id='{question}-comment']", COMMENT, 2)]
+    try:
+        for field, value, k in steps:
+            frame.locator(field).fill(str(value))
+            frame.locator(field).press("Tab")
+            deadline = time.monotonic() + 60
+            while manual_grading(paths, question, student)[k] != value and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert manual_grading(paths, question, student)[k] == value, (
+                f"the formgrader did not save {field} = {value!r} within 60 s "
+                f"(gradebook: {manual_grading(paths, question, student)}); server log:\n{formgrader_lab.log_tail()}")
+    finally:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "browser_formgrader.png"))
+        page.close()
+    assert manual_grading(paths, question, student) == wanted
+
+    after = exported(paths, student, L01)
+    assert float(after["score"]) == pytest.approx(float(before["score"]) + EXTRA_CREDIT), (before, after)
+    grading.autograde(L01, paths=paths)  # the same file and tests: a person's grading is kept
+    again = exported(paths, student, L01)
+    assert (again["status"], again["score"]) == (after["status"], after["score"]), (after, again)
+    assert manual_grading(paths, question, student) == wanted
