@@ -4,6 +4,7 @@ In order: ``cross_attention`` (the classic lab exercise: queries from one senten
 from another), ``scaled_dot_product_attention`` (the core formula for tensors), ``causal_mask``,
 ``padding_mask``,
 ``split_heads`` / ``merge_heads``, and ``CausalSelfAttention``, the module ``course.gpt`` stacks.
+``attention_on`` measures what a trained model's heads look at (lesson 03).
 
 Conventions: a sequence is a matrix with one row per token, ``(T, d)`` or batched ``(..., T, d)``.
 Boolean masks follow PyTorch: ``True`` means "may attend". Additive float masks are added to the
@@ -260,3 +261,49 @@ class CausalSelfAttention(nn.Module):
 
         y = self.resid_dropout(self.c_proj(merge_heads(y)))  # (B, T, C)
         return (y, (k, v)) if use_cache else y
+
+
+def attention_on(attentions, targets) -> torch.Tensor:
+    """How much weight each head puts on one chosen key per query: ``(n_layer, n_head)``.
+
+    ``attentions``: one tensor per layer, ``(n_head, T, T)`` or ``(B, n_head, T, T)`` (what
+    ``output_attentions=True`` returns, or ``CausalSelfAttention.last_attention``). ``targets``:
+    ``(T,)`` or ``(B, T)`` integer key positions, ``targets[..., i]`` the key that query ``i`` is scored
+    on, ``-1`` to leave query ``i`` out. Entry ``[l, h]`` is head ``h`` of layer ``l``'s weight on the
+    target key, averaged over every query that has one. For example ``targets = arange(T) - 1`` scores
+    "looks at the previous token" (query 0 has none); a head that always does scores 1.
+    """
+    layers = []
+    for i, a in enumerate(attentions):
+        a = torch.as_tensor(a).detach().float()
+        if a.dim() == 3:
+            a = a[None]
+        if a.dim() != 4 or a.shape[-1] != a.shape[-2]:
+            raise ValueError(f"attentions[{i}] has shape {_shape(a)}: expected (n_head, T, T) or "
+                             f"(B, n_head, T, T), one tensor per layer")
+        layers.append(a)
+    if not layers:
+        raise ValueError("attentions is empty: give one (n_head, T, T) tensor per layer")
+    if any(a.shape != layers[0].shape for a in layers):
+        raise ValueError(f"the layers' attentions have shapes {[_shape(a) for a in layers]}: "
+                         f"every layer needs the same batch, heads and positions")
+    att = torch.stack(layers, dim=1)  # (B, n_layer, n_head, T, T)
+    B, _, _, T, _ = att.shape
+    targets = torch.as_tensor(targets)
+    if targets.is_floating_point() or targets.dtype == torch.bool:
+        raise TypeError(f"targets must hold integer key positions (-1 = no target), got dtype {targets.dtype}")
+    targets = targets.expand(B, T) if targets.dim() == 1 and targets.shape[0] == T else targets
+    if targets.shape != (B, T):
+        raise ValueError(f"targets has shape {_shape(targets)}: give one key position per query, "
+                         f"shape ({T},) or ({B}, {T})")
+    if targets.numel() and (targets.min() < -1 or targets.max() >= T):
+        raise ValueError(f"targets go from {targets.min().item()} to {targets.max().item()}: key "
+                         f"positions are 0..{T - 1}, or -1 for a query without a target")
+    scored = targets >= 0  # (B, T)
+    if not scored.any():
+        raise ValueError("every target is -1: no query has a key to be scored on")
+    # weight of query i on key targets[b, i], for every layer and head: (B, n_layer, n_head, T)
+    index = targets.clamp(min=0)[:, None, None, :, None].expand(*att.shape[:4], 1)
+    on_target = att.gather(-1, index)[..., 0]
+    on_target = on_target * scored[:, None, None, :]
+    return on_target.sum(dim=(0, 3)) / scored.sum()  # (n_layer, n_head)

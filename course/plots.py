@@ -101,13 +101,16 @@ def _check_tokens(tokens, size: int, name: str) -> list[str]:
 
 
 def _pretty(token: str) -> str:
-    return token.replace("Ġ", "␣").replace("\n", "↵")
+    # GPT-2's byte-level tokens keep their own markers (Ġ for the space, Ċ for a newline), as the
+    # tokenizer prints them; only raw text's newlines and tabs need a visible glyph
+    return token.replace("\n", "↵").replace("\t", "⇥")
 
 
 def _label_token_axes(ax, query_tokens, key_tokens, xlabel: str, ylabel: str):
     """Keys along the top (slanted), queries down the side: the layout of every heatmap here."""
-    ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=60, ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(len(query_tokens)), query_tokens)
+    size = 10 if max(len(key_tokens), len(query_tokens)) <= 20 else 8  # long passages: smaller labels
+    ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=60, ha="left", rotation_mode="anchor", fontsize=size)
+    ax.set_yticks(range(len(query_tokens)), query_tokens, fontsize=size)
     ax.xaxis.tick_top()
     ax.set_xlabel(xlabel)
     ax.xaxis.set_label_position("bottom")
@@ -115,14 +118,19 @@ def _label_token_axes(ax, query_tokens, key_tokens, xlabel: str, ylabel: str):
 
 
 def plot_attention(weights, query_tokens=None, key_tokens=None, ax=None, title: str | None = None,
-                   annotate: bool | None = None, cmap: str = "Blues", vmax: float | None = 1.0):
+                   annotate: bool | None = None, cmap: str = "Blues", vmax: float | None = 1.0,
+                   positions: bool = False):
     """Heatmap of attention weights ``(T_q, T_k)``: row ``i`` says how much query ``i`` takes from
-    each key. Tokens label the axes (queries down the side, keys along the top); cells are annotated
-    with their weight when the matrix is small. Returns the figure."""
+    each key. Tokens label the axes (queries down the side, keys along the top), with their positions
+    (from 0) when ``positions``; cells are annotated with their weight when the matrix is small.
+    Returns the figure."""
     w = _as_matrix(weights, "weights").float()
     n_q, n_k = w.shape
     query_tokens = [_pretty(t) for t in _check_tokens(query_tokens, n_q, "query tokens")]
     key_tokens = [_pretty(t) for t in _check_tokens(key_tokens, n_k, "key tokens")]
+    if positions:
+        query_tokens = [f"{t} {i}" for i, t in enumerate(query_tokens)]
+        key_tokens = [f"{j} {t}" for j, t in enumerate(key_tokens)]
     fig, ax, made = _axes(ax, figsize=(1.0 + 0.45 * n_k, 1.2 + 0.4 * n_q))
     image = ax.imshow(w.numpy(), cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
     _label_token_axes(ax, query_tokens, key_tokens, "keys (what is looked at)", "queries (who is looking)")
@@ -175,9 +183,10 @@ def plot_alignment(weights, query_tokens, key_tokens, ax=None, title: str | None
 
 
 def plot_attention_steps(Q, K, V, query_tokens=None, key_tokens=None, title: str | None = None):
-    """The formula drawn with real numbers, left to right: ``Q · Kᵀ / √d_k`` = the scores, a softmax
-    along each row gives the weights, ``weights · V`` = the output. Each panel is as wide as its
-    matrix; the weights are written in their cells. Returns the figure."""
+    """The formula drawn with real numbers, in two rows that fit a notebook's width: first
+    ``Q · Kᵀ / √d_k`` = the scores; then a softmax along each row of the scores gives the weights, and
+    ``weights · V`` = the output. Each panel is as wide as its matrix; the weights are written in
+    their cells. Returns the figure."""
     import math
 
     import torch
@@ -191,38 +200,47 @@ def plot_attention_steps(Q, K, V, query_tokens=None, key_tokens=None, title: str
     key_tokens = [_pretty(t) for t in _check_tokens(key_tokens, n_k, "key tokens")]
     scores = Q @ K.T / math.sqrt(d_k)
     weights = torch.softmax(scores, dim=-1)
-    panels = [(Q, f"Q ({n_q}×{d_k})", query_tokens, None),
-              (K.T, f"Kᵀ ({d_k}×{n_k})", None, key_tokens),
-              (scores, f"scores QKᵀ/√{d_k}", None, key_tokens),  # rows: the queries, as in Q
-              (weights, f"weights ({n_q}×{n_k})", None, key_tokens),
-              (V, f"V ({n_k}×{d_v})", key_tokens, None),
-              (weights @ V, f"output ({n_q}×{d_v})", None, None)]
-    widths = [d_k, n_k, n_k, n_k, d_v, d_v]
-    fig, axes = plt.subplots(1, 6, figsize=(0.5 * sum(widths) + 7.0, 1.9 + 0.36 * max(n_q, n_k, d_k)),
-                             gridspec_kw={"width_ratios": widths, "wspace": 0.5})
-    limit = max(float(m.abs().max()) for m, *_ in panels if m is not weights) or 1.0
-    for ax, (m, label, rows, cols) in zip(axes, panels):
-        if m is weights:
-            ax.imshow(m.numpy(), cmap="Blues", vmin=0.0, vmax=1.0)
-            for i in range(n_q):
-                for j in range(n_k):
-                    ax.text(j, i, f"{float(m[i, j]):.2f}".lstrip("0"), ha="center", va="center", fontsize=6,
-                            color="white" if m[i, j] > 0.6 else "black")
-        else:
-            ax.imshow(m.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(label, fontsize=9)
-        ax.set_yticks(range(m.shape[0]), rows if rows else [""] * m.shape[0], fontsize=8)
-        ax.set_xticks(range(m.shape[1]), cols if cols else [""] * m.shape[1], fontsize=8, rotation=90)
-        ax.tick_params(length=0)
+    rows = [[(Q, f"Q ({n_q}×{d_k})", query_tokens, None),
+             (K.T, f"Kᵀ ({d_k}×{n_k})", None, key_tokens),
+             (scores, f"scores = QKᵀ/√{d_k}", query_tokens, key_tokens)],
+            [(weights, "weights = softmax\nof each row of the scores", query_tokens, key_tokens),
+             (V, f"V ({n_k}×{d_v})", key_tokens, None),
+             (weights @ V, f"output ({n_q}×{d_v})", query_tokens, None)]]
+    symbols = [("·", "="), ("·", "=")]
+    cell = 0.55  # inches per matrix entry
+    widths = [[m.shape[1] for m, *_ in row] for row in rows]
+    fig = plt.figure(figsize=(cell * max(sum(w) for w in widths) + 3.0,
+                              cell * (max(n_q, d_k) + max(n_q, n_k)) + 3.6))
+    outer = fig.add_gridspec(2, 1, hspace=0.5, top=0.88 if title else 0.94, bottom=0.1, left=0.1, right=0.97)
+    limit = max(float(m.abs().max()) for row in rows for m, *_ in row if m is not weights) or 1.0
+    axes = []
+    for r, row in enumerate(rows):
+        grid = outer[r].subgridspec(1, 3, width_ratios=widths[r], wspace=0.7)
+        row_axes = [fig.add_subplot(grid[0, c]) for c in range(3)]
+        axes.append(row_axes)
+        for ax, (m, label, row_labels, col_labels) in zip(row_axes, row):
+            if m is weights:
+                ax.imshow(m.numpy(), cmap="Blues", vmin=0.0, vmax=1.0)
+                for i in range(n_q):
+                    for j in range(n_k):
+                        ax.text(j, i, f"{float(m[i, j]):.2f}".lstrip("0"), ha="center", va="center", fontsize=8,
+                                color="white" if m[i, j] > 0.6 else "black")
+            else:
+                ax.imshow(m.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(label, fontsize=10)
+            ax.set_yticks(range(m.shape[0]), row_labels if row_labels else [""] * m.shape[0], fontsize=9)
+            ax.set_xticks(range(m.shape[1]), col_labels if col_labels else [""] * m.shape[1], fontsize=9,
+                          rotation=90)
+            ax.tick_params(length=0)
     renderer = fig.canvas.get_renderer()
-    for left, symbol in ((0, "·"), (1, "="), (2, "softmax\nper row\n→"), (3, "·"), (4, "=")):
-        # halfway between this panel's right edge and the next panel's tick labels
-        a = axes[left].get_position()
-        b = axes[left + 1].get_tightbbox(renderer).transformed(fig.transFigure.inverted())
-        fig.text((a.x1 + b.x0) / 2, (a.y0 + a.y1) / 2, symbol, ha="center", va="center",
-                 fontsize=16 if len(symbol) == 1 else 8)
+    for row_axes, row_symbols in zip(axes, symbols):
+        for left, symbol in enumerate(row_symbols):
+            # halfway between this panel's right edge and the next panel's tick labels
+            a = row_axes[left].get_position()
+            b = row_axes[left + 1].get_tightbbox(renderer).transformed(fig.transFigure.inverted())
+            fig.text((a.x1 + b.x0) / 2, (a.y0 + a.y1) / 2, symbol, ha="center", va="center", fontsize=24)
     fig.text(0.5, 0.01, "blue < 0 < red for Q, K, V, scores and output; the weights are between 0 and 1 "
-             "and each row sums to 1", ha="center", fontsize=8, color="0.35")
+             "and each row sums to 1", ha="center", fontsize=9, color="0.35")
     if title:
         fig.suptitle(title)
     return _new_figure_done(fig, True)
@@ -251,9 +269,10 @@ def plot_mask(mask, tokens=None, ax=None, title: str | None = None):
     return _new_figure_done(fig, made)
 
 
-def plot_causal_timeline(tokens, ax=None, title: str | None = "what the model sees at each step"):
-    """One row per step ``t``: tokens ``≤ t`` in black (the model sees them), later tokens greyed
-    and struck through (hidden by the causal mask). Returns the figure."""
+def plot_causal_timeline(tokens, ax=None, title: str | None = "what the model sees at each position"):
+    """One row per position ``t`` (counted from 0, as the rows of the mask): tokens ``0 … t`` in black
+    (the model sees them), later tokens greyed and struck through (hidden by the causal mask). Returns
+    the figure."""
     tokens = [_pretty(str(t)) for t in tokens]
     if not tokens:
         raise ValueError("tokens is empty: give the tokens of a sentence")
@@ -264,7 +283,7 @@ def plot_causal_timeline(tokens, ax=None, title: str | None = "what the model se
     fig, ax, made = _axes(ax, figsize=(0.11 * total + 1.5, 0.34 * T + 0.6))
     for t in range(T):
         y = T - 1 - t
-        ax.text(-1.0, y, f"step {t + 1}", ha="right", va="center", fontsize=9, color="0.3")
+        ax.text(-1.0, y, f"t = {t}", ha="right", va="center", fontsize=9, color="0.3")
         for j, (token, x) in enumerate(zip(tokens, starts)):
             centre = x + widths[j] / 2
             if j <= t:
@@ -283,8 +302,9 @@ def plot_causal_timeline(tokens, ax=None, title: str | None = "what the model se
 
 def plot_attention_grid(attentions, tokens, query_tokens=None, title: str | None = None, cmap: str = "Blues"):
     """Every layer and head at once: ``attentions`` is a sequence of per-layer tensors
-    ``(n_head, T_q, T_k)`` (or ``(1, n_head, T_q, T_k)``), one row of small heatmaps per layer.
-    Returns the figure."""
+    ``(n_head, T_q, T_k)`` (or ``(1, n_head, T_q, T_k)``), one row of heatmaps per layer, one colour
+    scale (the colorbar) for all. Ticks read ``position token``, counted from 0 as the tensors are
+    indexed. Returns the figure."""
     layers = [_as_matrix(a, f"attentions[{i}]", dims=3).float() for i, a in enumerate(attentions)]
     if not layers:
         raise ValueError("attentions is empty: give one (n_head, T, T) tensor per layer")
@@ -292,24 +312,29 @@ def plot_attention_grid(attentions, tokens, query_tokens=None, title: str | None
     key_tokens = [_pretty(t) for t in _check_tokens(tokens, n_k, "tokens")]
     query_tokens = key_tokens if query_tokens is None and n_q == n_k else \
         [_pretty(t) for t in _check_tokens(query_tokens, n_q, "query tokens")]
-    size = 0.16 * max(n_q, n_k) + 0.8
-    fig, axes = plt.subplots(len(layers), n_head, figsize=(size * n_head + 1.2, size * len(layers) + 0.6),
-                             squeeze=False)
     for l, layer in enumerate(layers):
         if layer.shape != (n_head, n_q, n_k):
             raise ValueError(f"attentions[{l}] has shape {tuple(layer.shape)}, but layer 0 has "
                              f"{(n_head, n_q, n_k)}: every layer needs the same heads and tokens")
+    key_labels = [f"{j} {t}" for j, t in enumerate(key_tokens)]
+    query_labels = [f"{t} {i}" for i, t in enumerate(query_tokens)]
+    size = 0.2 * max(n_q, n_k) + 0.6
+    fig, axes = plt.subplots(len(layers), n_head, figsize=(size * n_head + 2.4, size * len(layers) + 1.6),
+                             squeeze=False, layout="constrained")
+    for l, layer in enumerate(layers):
         for h in range(n_head):
             ax = axes[l][h]
-            ax.imshow(layer[h].numpy(), cmap=cmap, vmin=0.0, vmax=1.0)
-            ax.set_xticks(range(n_k), key_tokens if l == len(layers) - 1 else [""] * n_k, rotation=90, fontsize=6)
-            ax.set_yticks(range(n_q), query_tokens if h == 0 else [""] * n_q, fontsize=6)
+            image = ax.imshow(layer[h].numpy(), cmap=cmap, vmin=0.0, vmax=1.0)
+            ax.set_xticks(range(n_k), key_labels if l == len(layers) - 1 else [""] * n_k, rotation=90, fontsize=9)
+            ax.set_yticks(range(n_q), query_labels if h == 0 else [""] * n_q, fontsize=9)
             ax.tick_params(length=0)
             if l == 0:
-                ax.set_title(f"head {h}", fontsize=9)
+                ax.set_title(f"head {h}", fontsize=11)
             if h == 0:
-                ax.set_ylabel(f"layer {l}", fontsize=9)
+                ax.set_ylabel(f"layer {l}\nquery (row)", fontsize=11)
+            if l == len(layers) - 1:
+                ax.set_xlabel("key (column)", fontsize=10)
+    fig.colorbar(image, ax=axes, shrink=min(1.0, 3.0 / len(layers) + 0.2), label="attention weight")
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=12)
     return _new_figure_done(fig, True)

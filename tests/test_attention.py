@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.attention import (AttentionConfig, CausalSelfAttention, causal_mask, cross_attention,
+from course.attention import (AttentionConfig, CausalSelfAttention, attention_on, causal_mask, cross_attention,
                               merge_heads, scaled_dot_product_attention, split_heads)
 
 torch.set_num_threads(1)
@@ -307,3 +307,39 @@ def test_padding_mask_errors():
         padding_mask(torch.tensor([1, 4]), 3)
     with pytest.raises(ValueError, match="positive int"):
         padding_mask(torch.tensor([1]), 0)
+
+
+def test_attention_on_scores_the_chosen_key():
+    T = 5
+    previous = torch.eye(T).roll(-1, dims=1).tril()  # query i looks only at i - 1 (query 0: nowhere)
+    previous[0, 0] = 1.0
+    uniform = torch.ones(T, T).tril()
+    uniform = uniform / uniform.sum(-1, keepdim=True)
+    layer0 = torch.stack([previous, uniform])  # head 0 looks back one step, head 1 spreads evenly
+    layer1 = torch.stack([torch.eye(T), uniform])  # head 0 looks at itself
+    shift = torch.arange(T) - 1  # the previous token; -1 leaves query 0 out
+    scores = attention_on([layer0, layer1], shift)
+    assert scores.shape == (2, 2)
+    torch.testing.assert_close(scores[0, 0], torch.tensor(1.0))
+    torch.testing.assert_close(scores[1, 0], torch.tensor(0.0))
+    # the uniform head gives query i weight 1/(i + 1) on each key: mean over queries 1..4
+    torch.testing.assert_close(scores[0, 1], torch.tensor((1 / 2 + 1 / 3 + 1 / 4 + 1 / 5) / 4))
+    # a batch: (B, n_head, T, T) per layer, and one row of targets per sequence
+    batch = [layer0.expand(3, -1, -1, -1), layer1.expand(3, -1, -1, -1)]
+    torch.testing.assert_close(attention_on(batch, shift.expand(3, T)), scores)
+    itself = attention_on([layer1[None]], torch.arange(T))
+    torch.testing.assert_close(itself[0, 0], torch.tensor(1.0))
+
+
+def test_attention_on_errors():
+    layer = torch.softmax(torch.randn(2, 4, 4), -1)
+    with pytest.raises(ValueError, match="key positions are 0..3"):
+        attention_on([layer], torch.tensor([0, 1, 2, 4]))
+    with pytest.raises(ValueError, match="one key position per query"):
+        attention_on([layer], torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match="integer key positions"):
+        attention_on([layer], torch.zeros(4))
+    with pytest.raises(ValueError, match="no query has a key"):
+        attention_on([layer], torch.full((4,), -1))
+    with pytest.raises(ValueError, match="same batch, heads and positions"):
+        attention_on([layer, layer[:1]], torch.arange(4))

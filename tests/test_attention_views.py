@@ -21,14 +21,22 @@ def _weights(n_q, n_k, seed=0):
 
 def test_plot_attention_draws_the_weights_with_tokens():
     w = _weights(3, 5)
-    fig = plots.plot_attention(w, ["a", "b", "c"], ["Ġv", "w", "x", "y", "z"], title="t")
+    fig = plots.plot_attention(w, ["a", "b", "c"], ["Ġv", "w", "x", "y", "z\n"], title="t")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), w.numpy())
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["␣v", "w", "x", "y", "z"]
+    # GPT-2's space marker stays as the tokenizer prints it; a raw newline gets a visible glyph
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Ġv", "w", "x", "y", "z↵"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
     # small matrices are annotated, one label per visible weight
     assert len(ax.texts) == int((w >= 0.005).sum())
+
+
+def test_plot_attention_labels_positions_on_request():
+    fig = plots.plot_attention(_weights(2, 3), ["a", "b"], ["x", "y", "z"], positions=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0 x", "1 y", "2 z"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a 0", "b 1"]
 
 
 def test_plot_attention_accepts_a_batch_of_one_and_draws_on_given_axes():
@@ -59,7 +67,8 @@ def test_plot_causal_timeline_strikes_the_future():
     fig = plots.plot_causal_timeline(tokens)
     ax = fig.axes[0]
     assert len(ax.lines) == 3 + 2 + 1  # one stroke per future token at each step
-    assert sum(t.get_text() == "step 4" for t in ax.texts) == 1
+    # rows are numbered from 0, like the rows of the causal mask
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("t =")] == ["t = 0", "t = 1", "t = 2", "t = 3"]
     with pytest.raises(ValueError, match="empty"):
         plots.plot_causal_timeline([])
 
@@ -70,8 +79,14 @@ def test_plot_attention_steps_draws_the_formula():
     fig = plots.plot_attention_steps(Q, K, V)
     weights = torch.softmax(Q @ K.T / 3 ** 0.5, dim=-1)
     arrays = [ax.images[0].get_array() for ax in fig.axes]
+    assert len(arrays) == 6
+    np.testing.assert_allclose(arrays[2], (Q @ K.T / 3 ** 0.5).numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(arrays[3], weights.numpy(), rtol=1e-5)
     np.testing.assert_allclose(arrays[5], (weights @ V).numpy(), rtol=1e-5, atol=1e-6)
+    # two rows (scores; then weights and output), so the figure stays narrow enough for a notebook
+    top, bottom = fig.axes[:3], fig.axes[3:]
+    assert min(ax.get_position().y0 for ax in top) > max(ax.get_position().y1 for ax in bottom)
+    assert fig.get_size_inches()[0] < 12
     with pytest.raises(ValueError, match="do not fit"):
         plots.plot_attention_steps(Q, K[:, :2], V)
 
@@ -81,7 +96,11 @@ def test_plot_alignment_and_grid():
     assert len(fig.axes[0].lines) == 3  # only the three weights above the threshold
     layers = [torch.softmax(torch.randn(1, 2, 4, 4), -1) for _ in range(3)]
     fig = plots.plot_attention_grid(layers, list("abcd"))
-    assert len(fig.axes) == 6
+    assert len(fig.axes) == 6 + 1  # the maps and one colorbar
+    bottom_left = fig.axes[4]
+    assert [t.get_text() for t in bottom_left.get_xticklabels()] == ["0 a", "1 b", "2 c", "3 d"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a 0", "b 1", "c 2", "d 3"]
+    assert fig.axes[-1].get_ylabel() == "attention weight"
     with pytest.raises(ValueError, match="every layer needs the same heads"):
         plots.plot_attention_grid([torch.rand(2, 4, 4), torch.rand(3, 4, 4)], list("abcd"))
 
