@@ -56,6 +56,10 @@ print(tokens_b)
 
 
 # %% [markdown]
+# `Ġ` is GPT-2's mark for the space in front of a word (lesson 01): `ĠLisbon` is " Lisbon". The text
+# and every figure of this lesson write it the same way.
+
+# %% [markdown]
 # ## 1. Attention is a soft alignment
 #
 # Sentence B says the same as sentence A in another order. For each token of B, which token of A is
@@ -125,7 +129,8 @@ plot_alignment(weights_ba, tokens_b, tokens_a, title="sentence B (bottom) attend
 #
 # Here is the formula with real numbers: three queries for "I like traveling", five keys and values
 # for the start of sentence A. The numbers are random (they stand in for learned projections), so
-# only the shapes and the flow matter:
+# only the shapes and the flow matter. Top row: the scores; bottom row: a softmax along each row of
+# the scores gives the weights, and the weights average the values:
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -213,11 +218,13 @@ scores = (ids_c @ W_Q) @ (ids_a @ W_K).T / math.sqrt(3)
 top2 = scores.topk(2, dim=-1).values
 for token, row, (best, second) in zip(tokens_c, scores, top2):
     print(f"{token:>10}: scores up to {best:.3g}; the best beats the runner-up by {best - second:.3g}")
-print("exp(-100) =", math.exp(-100), "so a gap of 10^5 leaves the runner-up no weight at all")
+gaps = top2[:, 0] - top2[:, 1]
+print(f"gaps from {gaps.min():.2g} to {gaps.max():.2g}; exp(-100) = {math.exp(-100):.2g}, so even the "
+      f"smallest gap leaves the runner-up no weight at all")
 
 # %% [markdown]
-# A gap of even 100 in the scores makes the softmax one-hot; here the gaps are in the hundreds of
-# thousands. Two things are wrong with the toy, and real models fix both:
+# A gap of even 100 in the scores makes the softmax one-hot; here the gaps run from about 2 × 10^5 to
+# 7 × 10^7. Two things are wrong with the toy, and real models fix both:
 #
 # * **Token ids are labels, not quantities.** Id 41898 is not "more" than id 40. Models look up a
 #   learned **embedding vector** for each id instead, with entries of order 1.
@@ -225,8 +232,8 @@ print("exp(-100) =", math.exp(-100), "so a gap of 10^5 leaves the runner-up no w
 #   product of two `d_k`-dimensional vectors with unit-variance entries has variance `d_k`; dividing
 #   by `√d_k` brings it back to 1. In the toy, `√3` is far too little to help.
 #
-# Left: the toy's weights with and without the `√d_k`, one-hot either way. Right: the same sentences
-# with the spelling vectors of section 1, where the weights mean something: `I` → `I`,
+# Top and middle: the toy's weights without and with the `√d_k`, one-hot either way. Bottom: the same
+# sentences with the spelling vectors of section 1, where the weights mean something: `I` → `I`,
 # `Ġtraveling` → `Ġtravelled`. (`Ġlike` → `ĠLisbon` too, because both start with `li`: spelling is
 # only a crude stand-in for meaning, which real models learn.)
 
@@ -236,7 +243,7 @@ weights_unscaled = torch.softmax((ids_c @ W_Q) @ (ids_a @ W_K).T, dim=-1)
 X_c = spelling_vectors(tokens_c) * sharpen
 _, weights_spelling = ref.scaled_dot_product_attention(X_c, X_a, X_a, return_weights=True)
 
-fig, axes = plt.subplots(1, 3, figsize=(18, 3.0), gridspec_kw={"wspace": 0.5})
+fig, axes = plt.subplots(3, 1, figsize=(8.5, 8.5), layout="constrained")
 plot_attention(weights_unscaled, tokens_c, tokens_a, ax=axes[0], title="token ids, no √d_k")
 plot_attention(weights_ids, tokens_c, tokens_a, ax=axes[1], title="token ids, with √d_k")
 plot_attention(weights_spelling, tokens_c, tokens_a, ax=axes[2], title="spelling vectors, with √d_k")
@@ -482,9 +489,9 @@ plot_attention(weights_ba, tokens_b, tokens_a, title="sentence B (rows) attends 
 # softmax of such scores is nearly one-hot, so each query sees only one key, and the softmax's
 # gradient (which is small wherever a weight is close to 0 or 1) nearly vanishes, so training stalls.
 # Dividing by `√d_k` brings the scores back to variance 1 whatever the size. In the token-id example
-# the scores were of order 10^5 to 10^8 with gaps of 10^5: dividing by `√3 ≈ 1.7` still leaves gaps
-# that make the softmax exactly one-hot. The problem there is the embedding (raw ids as numbers), not
-# the scaling.
+# the scores were of order 10^5 to 10^8 with gaps of 10^5 to 10^7: dividing by `√3 ≈ 1.7` still
+# leaves gaps that make the softmax exactly one-hot. The problem there is the embedding (raw ids as
+# numbers), not the scaling.
 # ### END SOLUTION
 
 # %% [markdown]
