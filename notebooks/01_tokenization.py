@@ -590,8 +590,8 @@ print("GPT-4:", ref.pretokenize(sample_text, ref.GPT4_SPLIT_PATTERN))
 # **byte fallback** is on (as in Llama 2): then it is spelled with tokens for its UTF-8 bytes
 # (`<0xCE>`, `<0x9A>`, …), and nothing is lost. BERT's **WordPiece** also grows a vocabulary by
 # merging, but chooses the pair that most increases the likelihood of the training text (its count
-# divided by the counts of its two parts) instead of the most frequent one, and marks pieces inside
-# a word with `##` (`token ##ization`).
+# divided by the product of its two parts' counts) instead of the most frequent one, and marks
+# pieces inside a word with `##` (`token ##ization`).
 #
 # **Normalization.** Many tokenizers first *normalize* the text: Unicode normalization (`é` can be
 # one code point or `e` followed by a combining accent; NFC makes them the same), lower-casing and

@@ -110,7 +110,7 @@ for _T in range(1, 25):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The mask as a picture: each row is a step of the timeline above.
+# The mask as a picture: row `t` is the line `t = …` of the timeline above.
 
 # %%
 plot_mask(ref.causal_mask(len(tokens)), tokens, title="causal mask: row t may look at columns ≤ t")
