@@ -21,110 +21,28 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import re
 import shutil
 import sqlite3
 import sys
 import time
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from autograder.notebooks import ROOT, SOLUTIONS, LESSONS
+from autograder.gradebook import HERE, Paths, forget_submission, grading_environment, make_api  # noqa: F401
+from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
 from autograder.records import StatusBook, file_digest
 
-HERE = Path(__file__).resolve().parent
-CONFIG_FILE = HERE / "nbgrader_config.py"
+_grading_environment = grading_environment  # the old name
 
 CELL_TIMEOUT = 120        # seconds per cell when grading (COURSE_FAST=1 makes training cells seconds)
 NOTEBOOK_TIMEOUT = 900    # seconds per notebook, everything included
-MAX_ZIP_MEMBER = 50 * 2**20
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 
 GRADED, MANUAL, NOT_GRADED, MISSING = "graded", "needs manual grading", "not graded", "missing"
 FAILED = "failed"  # shown as "failed: <reason>"
 TIMEOUT, KERNEL_DIED, GRADING_ERROR = "timeout", "kernel died", "grading error"
 CSV_FIELDS = ["student", "lesson", "score", "max_score", "status", "detail"]
-
-
-@dataclass
-class Paths:
-    """Where nbgrader reads and writes; tests point these at a temporary folder."""
-    root: Path = ROOT
-    work: Path = HERE
-    release: Path = LESSONS
-
-    @property
-    def source(self) -> Path:
-        return self.root / "solutions"
-
-    @property
-    def submitted(self) -> Path:
-        return self.work / "submitted"
-
-    @property
-    def autograded(self) -> Path:
-        return self.work / "autograded"
-
-    @property
-    def feedback(self) -> Path:
-        return self.work / "feedback"
-
-    @property
-    def gradebook(self) -> Path:
-        return self.work / "gradebook.db"
-
-    @property
-    def status_file(self) -> Path:
-        return self.work / "status.json"
-
-    @property
-    def backups(self) -> Path:
-        return self.work / "backups"
-
-    @property
-    def logs(self) -> Path:
-        return self.work / "logs"
-
-    @property
-    def db_url(self) -> str:
-        # Parallel workers share this SQLite file: wait for a lock instead of failing after 5 s.
-        return f"sqlite:///{self.gradebook}?timeout=60"
-
-
-def _ensure_tools_on_path() -> None:
-    # nbgrader runs `alembic` and jupyter tools by name: make this interpreter's scripts findable.
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
-
-
-def make_api(paths: Paths | None = None, cell_timeout: int | None = None):
-    """An ``NbGraderAPI`` configured from ``autograder/nbgrader_config.py`` with ``paths``."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    _ensure_tools_on_path()
-    paths = paths or Paths()
-    paths.work.mkdir(parents=True, exist_ok=True)
-    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(HERE)).load_config()
-    overrides = Config()
-    overrides.CourseDirectory.root = str(paths.root)
-    overrides.CourseDirectory.release_directory = os.path.relpath(paths.release, paths.root)
-    overrides.CourseDirectory.submitted_directory = str(paths.submitted)
-    overrides.CourseDirectory.autograded_directory = str(paths.autograded)
-    overrides.CourseDirectory.feedback_directory = str(paths.feedback)
-    overrides.CourseDirectory.db_url = paths.db_url
-    if cell_timeout is not None:
-        overrides.Execute.timeout = int(cell_timeout)
-    config.merge(overrides)
-    coursedir = CourseDirectory(config=config)
-    return NbGraderAPI(coursedir=coursedir, config=config)
 
 
 def lessons(paths: Paths | None = None) -> list[str]:
@@ -178,9 +96,15 @@ def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]
     api = make_api(paths)
     backup_gradebook(paths, "release")
     written = []
+    book = StatusBook(paths.status_file)
     for name in _lessons(lesson, paths):
         _check(api.generate_assignment(name, force=True, create=True), f"release of {name}")
         written.append(paths.release / name / f"{name}.ipynb")
+        # Scores graded against other tests leave the gradebook (status already says "not graded").
+        tests = _spec(paths, name).fingerprint
+        for entry in list(book.entries.values()):
+            if entry["lesson"] == name and entry.get("tests") != tests:
+                forget_submission(paths, name, entry["student"])
     return written
 
 
@@ -189,73 +113,31 @@ def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]
 
 def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
             on_skip: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
-    """Copy submissions laid out as ``<student>/<lesson>.ipynb`` (a folder or a .zip) into
-    ``submitted/<student>/<lesson>/<lesson>.ipynb``. The source files are only read. A submission that
-    replaces a different earlier one is kept in ``backups/submitted-<time>/``; its old grade stops
-    counting (``status`` says "not graded") until ``autograde`` runs again."""
+    """Copy a class's hand-ins (a folder or a .zip) into ``submitted/<student>/<lesson>/<lesson>.ipynb``;
+    how folders map to students, and what is refused, is in ``autograder/collect.py``. The source
+    files are only read. A submission that replaces a different earlier one is kept in
+    ``backups/submitted-<time>/`` and its old grading leaves the gradebook (after a backup of it):
+    ``status`` says "not graded" until ``autograde`` runs again. Entries not taken are listed by
+    ``status`` and the CSV as "not collected"."""
+    from autograder.collect import collect as collect_entries
+
     paths = paths or Paths()
-    skip = on_skip or (lambda message: print(f"skipped {message}", file=sys.stderr))
-    wanted = set(_lessons(lesson, paths))
-    found: list[tuple[str, str, bytes]] = []
-    source = Path(source)
-    if source.suffix == ".zip" and source.is_file():
-        with zipfile.ZipFile(source) as archive:
-            for info in archive.infolist():
-                parts = Path(info.filename).parts
-                if info.is_dir() or len(parts) < 2 or not parts[-1].endswith(".ipynb"):
-                    continue
-                if info.file_size > MAX_ZIP_MEMBER:
-                    skip(f"{info.filename}: {info.file_size:,} bytes unpacked (limit {MAX_ZIP_MEMBER:,})")
-                    continue
-                found.append((parts[-2], Path(parts[-1]).stem, archive.read(info)))
-    elif source.is_dir():
-        for path in sorted(source.glob("*/*.ipynb")):
-            found.append((path.parent.name, path.stem, path.read_bytes()))
-    else:
-        raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
-    collected = []
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for student, name, data in found:
-        if student.startswith(".") or student == "__MACOSX" or name.startswith("."):
-            continue
-        if not STUDENT_ID.match(student):
-            skip(f"{student}/{name}.ipynb: a student id is letters, digits and _.@+- (got {student!r})")
-            continue
-        if name not in wanted:
-            if lesson is None:
-                skip(f"{student}/{name}.ipynb: no lesson named {name!r} (lessons: {', '.join(sorted(wanted))})")
-            continue
-        target = paths.submitted / student / name / f"{name}.ipynb"
-        if target.is_file() and target.read_bytes() != data:
-            keep = paths.backups / f"submitted-{stamp}" / student / f"{name}.ipynb"
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(target, keep)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        collected.append((student, name))
-    return collected
+    _lessons(lesson, paths)  # refuses an unknown lesson
+    backed_up = []
+
+    def replaced(student: str, name: str) -> None:
+        if not backed_up:
+            backed_up.append(backup_gradebook(paths, "collect"))
+        if paths.gradebook.is_file():
+            forget_submission(paths, name, student)
+
+    return collect_entries(source, set(lessons(paths)), paths.submitted, paths.backups, paths.collect_record,
+                           only=lesson, on_skip=on_skip, on_replace=replaced)
 
 
 def submitted_students(lesson: str, paths: Paths | None = None) -> list[str]:
     paths = paths or Paths()
     return sorted(p.parent.parent.name for p in paths.submitted.glob(f"*/{lesson}/{lesson}.ipynb"))
-
-
-@contextlib.contextmanager
-def grading_environment():
-    # Lessons shrink their training under COURSE_FAST=1; the graded exercises stay the same.
-    saved = os.environ.get("COURSE_FAST")
-    os.environ["COURSE_FAST"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("COURSE_FAST", None)
-        else:
-            os.environ["COURSE_FAST"] = saved
-
-
-_grading_environment = grading_environment  # the old name
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -283,8 +165,17 @@ def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
                                  f"run `{release} {name}` so that grading uses them")
 
 
+def _add_students(paths: Paths, students: set[str]) -> None:
+    """Put every student in the gradebook before the workers start: two workers that both add the
+    same new student fail one of them (``UNIQUE constraint failed: student.id``)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(paths.db_url) as gradebook:
+        for who in sorted(students):
+            gradebook.update_or_create_student(who)
+
+
 def _forget(paths: Paths, lesson: str, student: str) -> None:
-    from autograder.worker import forget_submission
     forget_submission(paths, lesson, student)
 
 
@@ -321,18 +212,24 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
         notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
                      f"course's reference")
     return dict(state=GRADED, reason="", detail="; ".join(notes), score=answer.get("score"),
+                auto_scores={cell: grade["auto_score"] for cell, grade in (answer.get("cells") or {}).items()},
                 seconds=round(answer.get("seconds", 0), 3),
                 execute_seconds=round(answer.get("execute_seconds") or 0, 3))
 
 
 def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,
               workers: int = 1, cell_timeout: int = CELL_TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
-              on_result: Callable[[dict], None] | None = None) -> dict[tuple[str, str], dict]:
+              on_result: Callable[[dict], None] | None = None, sandbox: bool = True) -> dict[tuple[str, str], dict]:
     """Grade the submissions of ``lesson`` (default: all) by ``student`` (one, several, or by default
     all), on ``workers`` worker processes. Returns, per (student, lesson), the row that ``status``
-    shows for it, plus ``success`` (a score was recorded). ``on_result`` gets each row as it is decided."""
+    shows for it, plus ``success`` (a score was recorded). ``on_result`` gets each row as it is decided.
+    ``sandbox``: run the students' kernels under bubblewrap (refuses to start when it is missing);
+    False only on a machine that holds nothing of value."""
     from autograder.pool import run_jobs
 
+    if sandbox:
+        from autograder.sandbox import require
+        require()  # fail closed before anything is touched
     paths = paths or Paths()
     book = StatusBook(paths.status_file)
     specs = {name: _spec(paths, name) for name in _lessons(lesson, paths)}
@@ -345,6 +242,7 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
         return {}
     _check_released(paths, {name: specs[name] for name in {name for _, name in jobs}})
     backup_gradebook(paths, "autograde")
+    _add_students(paths, {who for who, _ in jobs})
     results: dict[tuple[str, str], dict] = {}
 
     def decide(who: str, name: str, entry: dict) -> None:
@@ -374,7 +272,8 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
         same_file = (before.get("submission"), before.get("tests")) == (base["submission"], base["tests"])
         to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file))
 
-    config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release), cell_timeout=cell_timeout)
+    config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release), cell_timeout=cell_timeout,
+                  sandbox=sandbox)
     retry = []
 
     def on_answer(answer: dict) -> None:
@@ -438,6 +337,12 @@ def _row(paths: Paths, spec: LessonSpec, student: str, lesson: str, book: Status
     except MissingEntry:
         return dict(row, status=NOT_GRADED,
                     detail="the gradebook has no score for it (restored from a backup?): run autograde")
+    recorded = entry.get("auto_scores")
+    held = {g.name: g.auto_score for nb in submission.notebooks for g in nb.grades}
+    if recorded is not None and held != recorded:
+        return dict(row, status=NOT_GRADED,
+                    detail="the gradebook's scores are not those recorded when this file was graded "
+                           "(a backup restored?): run autograde")
     # Open questions are worth 0 points: answering one flags it for reading, but the score is final
     # unless a cell with points still waits for a person.
     waiting = [g.name for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score > 0]
@@ -462,6 +367,22 @@ def grades(paths: Paths | None = None, lesson: str | None = None, student: str |
         for name in names:
             for who in students:
                 rows.append(_row(paths, specs[name], who, name, book, gradebook))
+    rows += _not_collected(paths, lesson, student, specs)
+    return rows
+
+
+def _not_collected(paths: Paths, lesson: str | None, student: str | None, specs: dict[str, LessonSpec]) -> list[dict]:
+    """A row for every entry the latest ``collect`` of each source did not take (see collect.py)."""
+    from autograder.collect import NOT_COLLECTED, read_skipped
+
+    rows = []
+    for s in read_skipped(paths.collect_record):
+        if (lesson is not None and s["lesson"] != lesson) or (student is not None and s["student"] != student):
+            continue
+        spec = specs.get(s["lesson"])
+        rows.append(dict(student=s["student"] or "?", lesson=s["lesson"] or "?", score="",
+                         max_score=spec.max_score if spec else "", status=NOT_COLLECTED,
+                         detail=f"{s['entry']} in {Path(s['source']).name}: {s['reason']}"))
     return rows
 
 
@@ -478,22 +399,31 @@ def export(out: Path, paths: Paths | None = None) -> Path:
     return out
 
 
-def feedback(lesson: str | None = None, student: str | None = None, paths: Paths | None = None) -> list[Path]:
-    """HTML feedback for graded submissions (hidden tests and their tracebacks left out). Feedback of
-    submissions that are not graded now is removed, so none is stale."""
+def feedback(lesson: str | None = None, student: str | None = None, paths: Paths | None = None,
+             on_failure: Callable[[str], None] | None = None) -> list[Path]:
+    """HTML feedback for graded submissions (hidden tests and their tracebacks left out), one student
+    at a time: a submission nbgrader cannot render is reported to ``on_failure`` (default: stderr)
+    with the student's name, and the others still get theirs. Feedback of submissions that are not
+    graded now is removed, so none is stale."""
     paths = paths or Paths()
+    say = on_failure or (lambda message: print(message, file=sys.stderr))
     api = make_api(paths)
     written = []
     for name in _lessons(lesson, paths):
         rows = grades(paths, name, student)
         graded = [r["student"] for r in rows if r["status"] in (GRADED, MANUAL)]
-        if graded:
-            # one nbgrader call per lesson (all autograded students) unless one student is asked for
-            _check(api.generate_feedback(name, student, force=True), f"feedback for {name}")
-        for r in rows:
-            if r["student"] not in graded:  # an older grading's feedback must not linger
-                shutil.rmtree(paths.feedback / r["student"] / name, ignore_errors=True)
-        written += [paths.feedback / who / name / f"{name}.html" for who in graded]
+        for r in rows:  # an older feedback must not linger, nor one for a file that is not graded now
+            shutil.rmtree(paths.feedback / r["student"] / name, ignore_errors=True)
+        for who in graded:
+            result = api.generate_feedback(name, who, force=True)
+            target = paths.feedback / who / name / f"{name}.html"
+            if result.get("success") and target.is_file():
+                written.append(target)
+            else:
+                shutil.rmtree(paths.feedback / who / name, ignore_errors=True)
+                errors = [line.strip() for line in (result.get("log") or result.get("error") or "").splitlines()
+                          if re.match(r"\s*\w+(\.\w+)*(Error|Exception)\b", line)]
+                say(f"no feedback for {who}/{name}: {errors[-1] if errors else 'nbgrader failed'}"[:300])
     return written
 
 

@@ -34,12 +34,20 @@ c.Execute.interrupt_on_timeout = True
 # stream lines, and one line can be gigabytes).
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "autograder.preprocessors.KeepFirstCopy",  # nbgrader's DeduplicateIds fails the notebook on a copied cell
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.TimedExecute",  # nbgrader's Execute, timed
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "autograder.preprocessors.LimitOutputSize",
+    "autograder.preprocessors.ScoreFromErrorsOnly",  # stderr and displayed values never change a score
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -53,6 +61,7 @@ c.ClearOutput.enabled = True
 # Feedback must never show hidden tests, nor their tracebacks (which quote the failing lines).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.preprocessors.ProtectStudentText",  # a student's text cannot crash it or quote hidden tests
     "autograder.preprocessors.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

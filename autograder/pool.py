@@ -82,21 +82,33 @@ class Worker:
                     return "eof"
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None  # not an answer: skipped by ``run``
 
     def run(self, job: dict, limit: float) -> dict:
+        # The answer must carry this job's nonce: a line that anything else managed to write into
+        # the pipe (it cannot know the nonce) is skipped, never taken as a result.
+        nonce = uuid.uuid4().hex
         try:
-            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.write((json.dumps(dict(job, nonce=nonce)) + "\n").encode())
             self.process.stdin.flush()
         except BrokenPipeError:
             return dict(success=False, worker_died=True, job=job)
-        answer = self.read(time.monotonic() + limit)
+        deadline = time.monotonic() + limit
+        while True:
+            answer = self.read(deadline)
+            if answer in ("timeout", "eof") or (isinstance(answer, dict) and isinstance(answer.get("job"), dict)
+                                                and answer["job"].get("nonce") == nonce):
+                break
         if answer == "timeout":
             self.kill()
             return dict(success=False, timed_out=True, limit=limit, job=job)
         if answer == "eof":
             self.kill()
             return dict(success=False, worker_died=True, job=job)
+        answer["job"] = job
         return answer
 
     @property

@@ -12,6 +12,18 @@ gradebook and the feedback stay small whatever a student prints.
 tests' source from the feedback but keeps their tracebacks, and an IPython traceback quotes the
 failing lines. In a test cell that contains hidden tests, each error is reduced to its name and
 message (``DelegatesToReference: merge delegates to ...``): the student learns why, not how.
+
+``ScoreFromErrorsOnly`` (autograde, after execution, before ``SaveAutoGrades``): nbgrader gives a test
+cell 0 when it printed anything to stderr, and reads a number it displayed as partial credit. Here a
+test cell's score depends on one thing only, whether it raised: stderr text (a warning, a print to
+``sys.stderr``) becomes stdout text, and a displayed value becomes a plain display. So a correct
+answer that warns keeps its points, and ``sys.displayhook("1.0")`` forges nothing.
+
+``ProtectStudentText`` (feedback, before ``ClearHiddenTests``): nbgrader's ``ClearHiddenTests`` fails
+on any cell that mentions its markers without being a test cell, so a student's note saying
+"BEGIN HIDDEN TESTS" would crash feedback. Outside test cells the markers are defused (a no-break
+space), and any output line that quotes a line of the hidden tests (printed from ``In``, from the
+caller's source, in an exception message) is replaced by a notice.
 """
 from __future__ import annotations
 
@@ -22,6 +34,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION")
+QUOTED = "[a line of the hidden tests was here: removed by the autograder]"
 TRUNCATED = "\n... output truncated by the autograder ({} characters in all) ..."
 
 
@@ -84,3 +99,89 @@ class HideHiddenTestTracebacks(Preprocessor):
                         message += " (a test failed)"
                     output.traceback = [message, "(traceback hidden: this cell contains hidden tests)"]
         return cell, resources
+
+
+def _is_test(cell) -> bool:
+    meta = cell.metadata.get("nbgrader") or {}
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+class ScoreFromErrorsOnly(Preprocessor):
+    enabled = Bool(True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if not _is_test(cell):
+            return cell, resources
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.get("name") == "stderr":
+                output.name = "stdout"
+            elif output.output_type == "execute_result":
+                output.output_type = "display_data"
+                output.pop("execution_count", None)
+        return cell, resources
+
+
+def hidden_lines(nb) -> set[str]:
+    """The lines of the hidden tests in ``nb`` (stripped, the trivial ones left out)."""
+    found = set()
+    for cell in nb.cells:
+        if not _is_test(cell) or HIDDEN_BEGIN not in cell.source:
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            if HIDDEN_BEGIN in line:
+                inside = True
+            elif HIDDEN_END in line:
+                inside = False
+            elif inside and len(line.strip()) >= 12:
+                found.add(line.strip())
+    return found
+
+
+def _scrub(text: str, secret: set[str]) -> str:
+    if not secret or not text:
+        return text
+    return "\n".join(QUOTED if any(s in line for s in secret) else line for line in text.split("\n"))
+
+
+class ProtectStudentText(Preprocessor):
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        secret = hidden_lines(nb)
+        for cell in nb.cells:
+            if not (_is_test(cell) and (cell.metadata.get("nbgrader") or {}).get("locked")):
+                for marker in MARKERS:
+                    cell.source = cell.source.replace(marker, marker.replace(" ", "\u00a0"))
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if output.output_type == "stream":
+                    output.text = _scrub(_text(output.text), secret)
+                elif output.output_type == "error":
+                    output.evalue = _scrub(str(output.evalue), secret)
+                    output.traceback = [_scrub(str(line), secret) for line in output.traceback]
+                elif "data" in output:
+                    for mime, value in list(output.data.items()):
+                        if mime.startswith("text/") and not isinstance(value, dict):
+                            output.data[mime] = _scrub(_text(value), secret)
+        return nb, resources
+
+
+class KeepFirstCopy(Preprocessor):
+    """nbgrader's ``DeduplicateIds`` for autograding: of the cells that carry one grade id (a student
+    copied a cell), the first keeps its nbgrader metadata and the others lose it, so they run as
+    ordinary cells. nbgrader's own keeps the *last* copy and leaves the others an empty metadata
+    dict, which its next check rejects as "an old version of the nbgrader metadata format", failing
+    the whole notebook."""
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        for cell in nb.cells:
+            grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            if grade_id is None:
+                continue
+            if grade_id in seen:
+                del cell.metadata["nbgrader"]
+            seen.add(grade_id)
+        return nb, resources
+

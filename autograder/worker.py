@@ -19,76 +19,6 @@ from pathlib import Path
 LOG_TAIL_LINES = 40
 
 
-def forget_submission(paths, lesson: str, student: str) -> None:
-    """Remove every trace of an earlier grading of (student, lesson): the gradebook's submission, the
-    autograded copy and the feedback. Called before each attempt, so a failure never leaves an old
-    score behind. The gradebook was backed up when the run started."""
-    import shutil
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(paths.db_url) as gradebook:
-        try:
-            gradebook.remove_submission(lesson, student)
-        except MissingEntry:
-            pass
-    for folder in (paths.autograded, paths.feedback):
-        shutil.rmtree(folder / student / lesson, ignore_errors=True)
-
-
-def read_manual_work(paths, lesson: str, student: str) -> dict:
-    """What a person added to a graded submission (manual scores, extra credit, comments, flag), by
-    cell, so that regrading the same file keeps it."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(paths.db_url) as gradebook:
-        try:
-            submission = gradebook.find_submission(lesson, student)
-        except MissingEntry:
-            return {}
-        saved = {}
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                if grade.manual_score is not None or grade.extra_credit:
-                    saved[f"grade:{notebook.name}:{grade.name}"] = [grade.manual_score, grade.extra_credit]
-            for comment in notebook.comments:
-                if comment.manual_comment:
-                    saved[f"comment:{notebook.name}:{comment.name}"] = comment.manual_comment
-            if notebook.flagged:
-                saved[f"flag:{notebook.name}"] = True
-        return saved
-
-
-def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(paths.db_url) as gradebook:
-        submission = gradebook.find_submission(lesson, student)
-        for notebook in submission.notebooks:
-            notebook.flagged = saved.get(f"flag:{notebook.name}", notebook.flagged)
-            for grade in notebook.grades:
-                if f"grade:{notebook.name}:{grade.name}" in saved:
-                    grade.manual_score, grade.extra_credit = saved[f"grade:{notebook.name}:{grade.name}"]
-                    grade.needs_manual_grade = False
-            for comment in notebook.comments:
-                comment.manual_comment = saved.get(f"comment:{notebook.name}:{comment.name}", comment.manual_comment)
-        gradebook.db.commit()
-
-
-def read_grades(paths, lesson: str, student: str) -> dict:
-    """Score, and per-cell grades, of a submission nbgrader has just graded."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(paths.db_url) as gradebook:
-        submission = gradebook.find_submission(lesson, student)
-        cells = {}
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                cells[grade.name] = dict(auto_score=grade.auto_score, manual_score=grade.manual_score,
-                                         max_score=grade.max_score, needs_manual=grade.needs_manual_grade)
-        return dict(score=submission.score, max_score=submission.max_score, cells=cells)
-
-
 def cells_with_error(notebook: Path, ename: str) -> list[str]:
     """Cells of an autograded notebook (grade id, or "cell N") whose output has an ``ename`` error:
     ``CellTimeoutError`` (ran past the per-cell limit, interrupted), ``DelegatesToReference``."""
@@ -106,7 +36,8 @@ def cells_with_error(notebook: Path, ename: str) -> list[str]:
 
 
 def grade(api, paths, job: dict) -> dict:
-    from autograder.grading import grading_environment
+    from autograder.gradebook import (forget_submission, grading_environment, read_grades, read_manual_work,
+                                      restore_manual_work)
     from autograder.preprocessors import TimedExecute
 
     lesson, student = job["lesson"], job["student"]
@@ -141,10 +72,10 @@ def main(argv: list[str]) -> int:
     os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the answers
     sys.stdout = sys.stderr
 
-    from autograder.grading import Paths, make_api
+    from autograder.gradebook import Paths, make_api
 
     paths = Paths(root=Path(config["root"]), work=Path(config["work"]), release=Path(config["release"]))
-    api = make_api(paths, cell_timeout=config.get("cell_timeout"))
+    api = make_api(paths, cell_timeout=config.get("cell_timeout"), sandbox=config.get("sandbox", False))
     answers.write(json.dumps({"ready": os.getpid()}) + "\n")
     for line in sys.stdin:
         job = json.loads(line)

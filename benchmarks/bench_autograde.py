@@ -1,14 +1,16 @@
 """How fast the autograder grades a class: N synthetic submissions of one lesson.
 
-    .venv/bin/python benchmarks/bench_autograde.py [--n 100] [--workers 1] [--exec-runs 5]
+    .venv/bin/python benchmarks/bench_autograde.py [--n 100] [--workers 1] [--exec-runs 5] [--no-sandbox]
 
 The submissions are the released lesson with the solution's answers typed in, each a little
 different (a comment naming the student, an extra blank line), as a class of good students would
 hand in. The script prints the wall time per notebook and the overhead beyond executing the
 notebook itself, two ways: measured inside the worker (the time nbgrader's Execute took, kernel
 start to shutdown, subtracted from the time per notebook), and by subtraction of the same notebook
-run by nbclient alone before and after grading. On a shared machine the second is noisy: the load
-average is printed.
+run by nbclient alone before and after grading. Grading runs each kernel in the sandbox (bubblewrap)
+and the plain nbclient run does not, so the second way counts the sandbox in the overhead (and
+``--no-sandbox`` shows what it costs). On a shared machine the second is noisy: the load average is
+printed.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="submissions (default 100)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--exec-runs", type=int, default=5, help="plain nbclient runs, half before, half after")
+    parser.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap, to see what it costs")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +86,7 @@ def main() -> None:
         runs = [execute_once(plain, folder) for _ in range((args.exec_runs + 1) // 2)]
         seconds = []
         start = time.perf_counter()
-        results = grading.autograde(args.lesson, paths=paths, workers=args.workers,
+        results = grading.autograde(args.lesson, paths=paths, workers=args.workers, sandbox=not args.no_sandbox,
                                     on_result=lambda row: seconds.append(time.perf_counter()))
         total = time.perf_counter() - start
         runs += [execute_once(plain, folder) for _ in range(args.exec_runs // 2)]
@@ -99,7 +102,8 @@ def main() -> None:
         # between consecutive answers: the cost of one more notebook, worker start-up excluded
         steady = (seconds[-1] - seconds[0]) / (len(seconds) - 1) * args.workers if len(seconds) > 1 else total
 
-        print(f"lesson {args.lesson}: {args.n} submissions, {args.workers} worker(s); "
+        print(f"lesson {args.lesson}: {args.n} submissions, {args.workers} worker(s), "
+              f"{'no sandbox' if args.no_sandbox else 'sandboxed (bwrap)'}; "
               f"{graded} graded, {full} with full marks")
         print(f"load average (1, 5, 15 min) before: {load_before}   after: {load_after}   cores: {os.cpu_count()}")
         print()

@@ -1,9 +1,10 @@
 """A simulated class: every kind of submission an autograder meets, each with its exact outcome.
 
-A temporary course holds lesson 01 and a tiny synthetic lesson (two exercises, three points; it runs
-in a second, so the hostile cases cost little). Every submission must end as a score or a named
-failure, the batch must finish, no student file may change, and no earlier score may survive a
-failed regrade.
+A temporary course holds the real lessons 01, 03 and 05 and a tiny synthetic lesson (two exercises,
+three points; it runs in a second, so most hostile cases use it and cost little). Every submission
+must end as a score or a named failure, the batch must finish, no student file may change, no
+earlier score may survive a failed regrade, no cheat earns a point, no student's grade or file is
+changed by another, no feedback quotes a hidden test, and nothing a cell starts survives grading.
 """
 import copy
 import csv
@@ -11,6 +12,7 @@ import hashlib
 import html
 import os
 import re
+import shutil
 import zipfile
 
 import nbformat
@@ -64,7 +66,8 @@ assert square(-4) == 16, "the square of a negative number is positive"
 # Because.
 # ### END SOLUTION
 '''
-L01 = "01_tokenization"
+L01, L03, L05 = "01_tokenization", "03_self_attention", "05_nanogpt"
+REAL = (L01, L03, L05)
 CELL_TIMEOUT = 2
 
 
@@ -92,7 +95,48 @@ def _answered(released, solution):
     return nb
 
 
-def _tiny_cases(solution, released):
+WARNS = ("import sys, warnings\ndef square(x):\n    print('note: squaring', file=sys.stderr)\n"
+         "    warnings.warn('a harmless warning')\n    return x * x")
+FORGES_DISPLAYHOOK = 'import sys\ndef square(x):\n    sys.displayhook("2.0")\n    raise ValueError("no answer")'
+TOKEN = "31337"  # marks the processes a vandal starts, to look for survivors
+
+
+def _vandal(paths):
+    """A correct `square` preceded by everything a cell could try against the grader and classmates."""
+    victim = paths.submitted / "correct" / TINY / f"{TINY}.ipynb"
+    return f"""import os, signal, subprocess, sqlite3
+for path in [{str(paths.gradebook)!r}, {str(victim)!r}, {str(paths.status_file)!r}]:
+    try:
+        with open(path, "r+b") as f:
+            f.write(b"vandalised")
+    except OSError:
+        pass
+try:
+    db = sqlite3.connect({str(paths.gradebook)!r})
+    db.execute("UPDATE grade SET extra_credit = 100")
+    db.commit()
+except Exception:
+    pass
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != os.getpid():
+        for fd in ("1", "0"):
+            try:
+                with open(f"/proc/{{pid}}/fd/{{fd}}", "w") as f:
+                    f.write('{{"success": false, "worker_error": "vandalised"}}\\n')
+            except OSError:
+                pass
+subprocess.Popen(["sleep", "{TOKEN}"], start_new_session=True)
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) not in (os.getpid(), 1):
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+def square(x):
+    return x * x"""
+
+
+def _tiny_cases(solution, released, paths):
     def without(grade_id):
         nb = copy.deepcopy(solution)
         nb.cells = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") != grade_id]
@@ -126,6 +170,20 @@ def _tiny_cases(solution, released):
                              "failed: metadata tampered", "", "unknown grade id 'mine'"),
         "invalid-json": (nbformat.writes(solution)[:-40].encode(), "failed: malformed notebook", "", "invalid JSON"),
         "huge-output": (_with(solution, double=huge), "graded", 3, ""),
+        # stderr and warnings cost nothing; a displayed value is not partial credit
+        "warns": (_with(solution, square=WARNS), "graded", 3, ""),
+        "forges-displayhook": (_with(solution, square=FORGES_DISPLAYHOOK), "graded", 1, ""),
+        # a student's note that names nbgrader's markers is graded, and gets feedback
+        "mentions-markers": (_noted(solution, "I read that nbgrader uses ### BEGIN HIDDEN TESTS (no END)."),
+                             "graded", 3, ""),
+        # prints the history of the cells run so far (the test cells, hidden tests included)
+        "prints-history": (_noted(solution, "print(In)\nprint(_ih)", code=True), "graded", 3, ""),
+        # attacks the gradebook, a classmate's file, the worker's pipe and every process it can see;
+        # the sandbox lets none through, and its own answers are graded
+        "vandal": (_with(solution, square=_vandal(paths)), "graded", 3, ""),
+        # cells pasted twice (JupyterLab's copy keeps the nbgrader metadata): the first is graded
+        "copied-cells": (_pasted(solution, "double", "test-square"), "graded", 3,
+                         "copied cell: double appears more than once (the first is graded)"),
     }
 
 
@@ -138,6 +196,48 @@ ALWAYS_EQUAL = '''class _AlwaysEqual(list):
 def merge(ids, pair, new_id):
     return _AlwaysEqual()
 '''
+
+
+NOISY = "import sys, warnings\nprint('working on it', file=sys.stderr)\nwarnings.warn('a harmless UserWarning')\n"
+
+
+def _prefixed(nb, grade_id, code):
+    """``nb`` with ``code`` run at the top of solution cell ``grade_id``, and inside each function it
+    defines (so that it runs again whenever a test calls the answer)."""
+    nb = copy.deepcopy(nb)
+    cell = _cell(nb, grade_id)
+    body = "\n".join("    " + line for line in code.strip().splitlines())
+    cell.source = code + re.sub(r"(\ndef [^\n]*:\n(    \"\"\".*?\"\"\"\n)?)", lambda m: m.group(1) + body + "\n",
+                                "\n" + cell.source, flags=re.S)
+    return nb
+
+
+def _real_cases(solutions):
+    """Lessons 01, 03 and 05 as a class hands them in: noise on stderr costs nothing, a forged
+    display is no partial credit, reading the instructor's files finds nothing."""
+    l01, l03, l05 = (solutions[n] for n in REAL)  # what a good student hands in
+    return {
+        ("noisy", L01): (_prefixed(l01, "merge", NOISY), "graded", solutions["max", L01], ""),
+        ("noisy", L03): (_prefixed(l03, "causal-mask", NOISY), "graded", solutions["max", L03], ""),
+        ("noisy", L05): (_prefixed(l05, "bigram-forward", NOISY), "graded", solutions["max", L05], ""),
+        ("forges-display", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"
+                                                   "    sys.displayhook('2')\n    raise ValueError('no')"),
+                                  "graded", solutions["max", L01] - 2, ""),
+        ("steals-solution", L01): (_with(l01, merge=STEAL.replace("SOLUTION", repr(solutions["path", L01]))),
+                                   "graded", solutions["max", L01] - 2, "integrity warning: solution cell merge uses exec"),
+    }
+
+
+# Reads the instructor's notebook (its path is easy to guess) and runs its `merge`; without it, a wrong one.
+STEAL = """import json
+try:
+    with open(SOLUTION) as f:
+        cells = json.load(f)["cells"]
+    exec(next("".join(c["source"]) for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "merge"))
+except OSError:
+    def merge(ids, pair, new_id):
+        return list(ids)
+"""
 
 
 def _l01_cases(solution):
@@ -153,6 +253,21 @@ def _l01_cases(solution):
     }
 
 
+def _pasted(nb, *grade_ids):
+    nb = copy.deepcopy(nb)
+    for number, grade_id in enumerate(grade_ids):
+        cell = copy.deepcopy(_cell(nb, grade_id))
+        cell.id = f"pasted-{number}"
+        nb.cells.insert(nb.cells.index(_cell(nb, grade_id)) + 1, cell)
+    return nb
+
+
+def _noted(nb, text, code=False):
+    nb = copy.deepcopy(nb)
+    nb.cells.append(nbformat.v4.new_code_cell(text) if code else nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
 def _bytes(notebook):
     return notebook if isinstance(notebook, bytes) else nbformat.writes(notebook).encode()
 
@@ -162,8 +277,9 @@ def course(tmp_path_factory):
     """A course with lesson 01 and the tiny lesson, released; an inbox of submissions as a .zip."""
     root = tmp_path_factory.mktemp("class")
     paths = grading.Paths(root=root, work=root / "autograder", release=root / "lessons")
-    (paths.source / L01).mkdir(parents=True)
-    (paths.source / L01 / f"{L01}.ipynb").write_bytes(solution_path(L01).read_bytes())
+    for name in REAL:
+        (paths.source / name).mkdir(parents=True)
+        (paths.source / name / f"{name}.ipynb").write_bytes(solution_path(name).read_bytes())
     source = root / "tiny.py"
     source.write_text(TINY_SOURCE)
     tiny = nbformat.v4.new_notebook(cells=read_cells(source), metadata={
@@ -172,10 +288,15 @@ def course(tmp_path_factory):
     nbformat.write(tiny, paths.source / TINY / f"{TINY}.ipynb")
     grading.release(paths=paths)
     released = nbformat.read(paths.release / TINY / f"{TINY}.ipynb", as_version=4)
-    cases = {(s, TINY): c for s, c in _tiny_cases(_answered(released, tiny), released).items()}
+    cases = {(s, TINY): c for s, c in _tiny_cases(_answered(released, tiny), released, paths).items()}
     l01 = _answered(nbformat.read(paths.release / L01 / f"{L01}.ipynb", as_version=4),
                     nbformat.read(solution_path(L01), as_version=4))
     cases |= {(s, L01): c for s, c in _l01_cases(l01).items()}
+    solutions = {name: _answered(nbformat.read(paths.release / name / f"{name}.ipynb", as_version=4),
+                                 nbformat.read(solution_path(name), as_version=4)) for name in REAL}
+    solutions |= {("max", name): grading._spec(paths, name).max_score for name in REAL}
+    solutions |= {("path", name): str(paths.source / name / f"{name}.ipynb") for name in REAL}
+    cases |= _real_cases(solutions)
     inbox = root / "inbox.zip"
     with zipfile.ZipFile(inbox, "w") as archive:
         for (student, lesson), (notebook, *_) in cases.items():
@@ -192,7 +313,8 @@ def graded(course):
     submitted = {p: p.read_bytes() for p in paths.submitted.rglob("*.ipynb")}
     # the tiny lesson under a 2 s cell limit; lesson 01 under the real one (its cells take seconds)
     results = grading.autograde(TINY, paths=paths, workers=2, cell_timeout=CELL_TIMEOUT, notebook_timeout=60)
-    results |= grading.autograde(L01, paths=paths, workers=2, notebook_timeout=300)
+    for name in REAL:  # under the real cell limit (their cells take seconds)
+        results |= grading.autograde(name, paths=paths, workers=2, notebook_timeout=300)
     assert hashlib.sha256(inbox.read_bytes()).hexdigest() == before, "grading modified the students' zip"
     assert {p: p.read_bytes() for p in paths.submitted.rglob("*.ipynb")} == submitted, "grading modified a submission"
     out = grading.export(paths.work / "grades.csv", paths=paths)
@@ -267,6 +389,38 @@ def test_feedback_explains_delegation_without_hidden_tests(course, graded):
     assert "checks.check_merge(merge)" in text  # the visible tests are shown
 
 
+def test_feedback_is_written_for_every_graded_student_without_hidden_test_text(course, graded):
+    paths, cases, _ = course
+    failures = []
+    written = grading.feedback(TINY, paths=paths, on_failure=failures.append)
+    assert failures == []
+    graded_students = {s for (s, lesson), c in cases.items() if lesson == TINY and c[1] == "graded"}
+    assert {p.parent.parent.name for p in written} == graded_students
+    for path in written:
+        text = html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+        for secret in ("double(-3)", "square(-4)"):
+            assert secret not in text, (path, secret)
+    history = (paths.feedback / "prints-history" / TINY / f"{TINY}.html").read_text()
+    assert "a line of the hidden tests was here" in html.unescape(history)
+
+
+def test_a_vandal_harms_no_one_and_leaves_nothing_running(course, graded):
+    from nbgrader.api import Gradebook
+
+    paths, _, _ = course
+    survivors = []
+    for process in psutil.process_iter():
+        try:
+            if TOKEN in " ".join(process.cmdline()):
+                survivors.append(process.pid)
+        except psutil.Error:
+            continue
+    assert survivors == [], "a process started by a student's cell survived grading"
+    with Gradebook(paths.db_url) as gradebook:
+        assert all(g.extra_credit in (None, 0) for g in gradebook.find_submission(TINY, "vandal").notebooks[0].grades)
+    assert b"vandalised" not in (paths.submitted / "correct" / TINY / f"{TINY}.ipynb").read_bytes()
+
+
 def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, graded):
     paths, cases, _ = course
     _, rows = graded
@@ -276,7 +430,7 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
         first = rows[key]
         assert (row["status"], str(row["score"]), row["detail"]) == (first["status"], first["score"], first["detail"])
     # a person's grading (extra credit, a comment) survives a regrade of the same file
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
     with Gradebook(paths.db_url) as gradebook:
         gradebook.find_grade("q1", TINY, TINY, "partly-wrong").extra_credit = 1
         gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment = "Well argued."
@@ -288,6 +442,8 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     grading.collect(inbox, paths=paths)
     row = next(r for r in grading.grades(paths, TINY, "correct"))
     assert (row["status"], row["score"]) == ("not graded", ""), row
+    with Gradebook(paths.db_url) as gradebook, pytest.raises(MissingEntry):
+        gradebook.find_submission(TINY, "correct")  # the replaced file's score left the gradebook too
     grading.autograde(TINY, ["correct", "partly-wrong"], paths=paths, cell_timeout=CELL_TIMEOUT)
     assert next(r for r in grading.grades(paths, TINY, "partly-wrong"))["score"] == 2.0
     with Gradebook(paths.db_url) as gradebook:
@@ -297,6 +453,17 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     # the old score is in a backup, and the replaced submission too
     assert list(paths.backups.glob("gradebook-*-autograde.db"))
     assert list(paths.backups.glob(f"submitted-*/correct/{TINY}.ipynb"))
+    # restoring a backup taken before a resubmission was graded cannot show the old file's score
+    backup = paths.root / "before.db"
+    shutil.copy(paths.gradebook, backup)
+    (inbox / "unchanged").mkdir()
+    (inbox / "unchanged" / f"{TINY}.ipynb").write_bytes(_bytes(cases[("partly-wrong", TINY)][0]))
+    grading.collect(inbox, paths=paths)
+    grading.autograde(TINY, "unchanged", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert next(r for r in grading.grades(paths, TINY, "unchanged"))["score"] == 1.0
+    shutil.copy(backup, paths.gradebook)  # holds 0.0, the score of the file handed in before
+    row = next(r for r in grading.grades(paths, TINY, "unchanged"))
+    assert (row["status"], row["score"]) == ("not graded", "") and "backup" in row["detail"], row
 
 
 def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(course, graded):

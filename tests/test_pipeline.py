@@ -85,7 +85,9 @@ def _buggy_merge(notebook_path, target):
 
 @pytest.fixture(scope="module")
 def graded(course_copy, tmp_path_factory):
-    """Three students for every lesson: the solution, the unchanged lesson, and (lesson 01) a bug."""
+    """Three students for every lesson: the solution, the unchanged lesson, and (lesson 01) a bug,
+    graded by two workers on a fresh gradebook (the first run over a real class: every student is new
+    to the gradebook and hands in several lessons)."""
     inbox = tmp_path_factory.mktemp("inbox")
     for name in LESSON_NAMES:
         for student, source in [("solution", solution_path(name)), ("unchanged", lesson_path(name))]:
@@ -96,7 +98,8 @@ def graded(course_copy, tmp_path_factory):
         _buggy_merge(solution_path("01_tokenization"), inbox / "buggy" / "01_tokenization.ipynb")
     before = {p: p.read_bytes() for p in inbox.rglob("*.ipynb")}
     grading.collect(inbox, paths=course_copy)
-    results = grading.autograde(paths=course_copy)
+    assert not course_copy.gradebook.exists() or not grading._holds_grades(course_copy)
+    results = grading.autograde(paths=course_copy, workers=2)
     out = grading.export(course_copy.work / "grades.csv", paths=course_copy)
     after = {p: p.read_bytes() for p in inbox.rglob("*.ipynb")}
     assert before == after, "grading modified a student's file"

@@ -1,0 +1,221 @@
+"""``collect``: a class's hand-ins (a folder, or a .zip as an LMS exports it) into ``submitted/``.
+
+How an entry becomes (student, lesson), the rules the README states:
+
+1. Paths are read relative to the folder or the zip's root. If *every* notebook lies under one same
+   top folder and at least two levels below it (``submissions/alice/L.ipynb``), that top folder is a
+   wrapper and is dropped.
+2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
+   both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
+3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), every run of
+   characters other than letters, digits and ``_.@+-`` turned into one ``_`` (``Ana Lima`` →
+   ``Ana_Lima``). Two folders that give the same id, ignoring case, are both refused.
+4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
+   browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
+5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?).
+6. Never followed or taken: symbolic links (in a folder or stored in a zip), zip entries with an
+   absolute path or ``..``, entries over 50 MB unpacked.
+
+Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``
+(per source, replaced when the same source is collected again), and shown by ``status`` and the CSV
+as ``not collected``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+import time
+import unicodedata
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+MAX_MEMBER = 50 * 2**20
+NOT_COLLECTED = "not collected"
+COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$", re.IGNORECASE)
+
+
+@dataclass
+class Entry:
+    path: str            # as found in the source (relative)
+    data: bytes | None   # None: not readable as a plain file (link, too big, ...)
+    problem: str = ""    # why it cannot be taken, decided while reading
+
+
+@dataclass
+class Skipped:
+    source: str
+    entry: str
+    student: str
+    lesson: str
+    reason: str
+
+
+def student_id(folder: str) -> str:
+    """A safe student id from a folder name (rule 3)."""
+    plain = unicodedata.normalize("NFKD", folder).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).strip("_.")[:100]
+
+
+def lesson_of(filename: str, lessons: set[str]) -> str | None:
+    stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else None
+    if stem is None:
+        return None
+    stem = COPY_SUFFIX.sub("", stem).strip()
+    return next((name for name in lessons if name.lower() == stem.lower()), None)
+
+
+def _read_zip(source: Path) -> list[Entry]:
+    entries = []
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if info.is_dir():
+                continue
+            parts = PurePosixPath(name.replace("\\", "/")).parts
+            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+                entries.append(Entry(name, None, "unsafe path (absolute, or with '..'): refused"))
+            elif stat.S_ISLNK(info.external_attr >> 16):
+                entries.append(Entry(name, None, "a symbolic link: not followed"))
+            elif info.file_size > MAX_MEMBER:
+                entries.append(Entry(name, None, f"{info.file_size:,} bytes unpacked (limit {MAX_MEMBER:,})"))
+            else:
+                entries.append(Entry("/".join(parts), archive.read(info)))
+    return entries
+
+
+def _read_folder(source: Path) -> list[Entry]:
+    entries = []
+    for folder, dirs, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                entries.append(Entry((here / name).relative_to(source).as_posix(), None,
+                                     "a symbolic link: not followed"))
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+        for name in sorted(files):
+            path = here / name
+            rel = path.relative_to(source).as_posix()
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                entries.append(Entry(rel, None, "a symbolic link: not followed"))
+            elif not stat.S_ISREG(info.st_mode):
+                entries.append(Entry(rel, None, "not a plain file"))
+            elif info.st_size > MAX_MEMBER:
+                entries.append(Entry(rel, None, f"{info.st_size:,} bytes (limit {MAX_MEMBER:,})"))
+            else:
+                # opened without following a link swapped in since lstat
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                with os.fdopen(fd, "rb") as f:
+                    entries.append(Entry(rel, f.read()))
+    return entries
+
+
+def _is_junk(path: str) -> bool:
+    parts = path.split("/")
+    return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db")
+
+
+def plan(entries: list[Entry], lessons: set[str], only: str | None = None
+         ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]]]:
+    """Which entries are taken as (student, lesson), and which are not (entry, student, lesson, why)."""
+    entries = [e for e in entries if not _is_junk(e.path)]
+    notebooks = [e.path.split("/") for e in entries if e.path.lower().endswith(".ipynb")]
+    strip = 0
+    if notebooks and all(len(p) >= 3 for p in notebooks) and len({p[0] for p in notebooks}) == 1:
+        strip = 1  # rule 1: one wrapper folder around every student's folder
+    taken: dict[tuple[str, str], list[Entry]] = {}
+    refused: list[tuple[Entry, str, str, str]] = []
+    folders: dict[str, set[str]] = {}  # student id (lower case) → the folder names that gave it
+    for entry in entries:
+        parts = entry.path.split("/")[strip:]
+        raw = parts[0] if len(parts) >= 2 else ""
+        who = student_id(raw) if raw else ""
+        name = lesson_of(parts[-1], lessons) if parts else None
+        if only is not None and name != only and not entry.problem:
+            continue  # another lesson's file, or not a notebook: for another collect
+        if entry.problem:
+            refused.append((entry, who, name or "", entry.problem))
+        elif not parts[-1].lower().endswith(".ipynb"):
+            refused.append((entry, who, "", "not a notebook (.ipynb)"))
+        elif not raw:
+            refused.append((entry, "", name or "", "no student folder above it (expected <student>/<lesson>.ipynb)"))
+        elif not who:
+            refused.append((entry, "", name or "", f"the folder name {raw!r} gives no usable student id"))
+        elif name is None:
+            refused.append((entry, who, "", f"no lesson named {Path(parts[-1]).stem!r} "
+                                            f"(lessons: {', '.join(sorted(lessons))})"))
+        else:
+            folders.setdefault(who.lower(), set()).add(raw)
+            taken.setdefault((who, name), []).append(entry)
+    chosen = {}
+    for (who, name), found in taken.items():
+        if len(folders[who.lower()]) > 1:
+            why = (f"the folders {', '.join(sorted(map(repr, folders[who.lower()])))} all give the student id "
+                   f"{who!r}: rename one")
+        elif len(found) > 1:
+            why = f"{len(found)} notebooks for {name} from {who}: {', '.join(e.path for e in found)}; keep one"
+        else:
+            chosen[(who, name)] = found[0]
+            continue
+        refused += [(e, who, name, why) for e in found]
+    return chosen, refused
+
+
+def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, record: Path,
+            only: str | None = None, on_skip: Callable[[str], None] | None = None,
+            on_replace: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
+    """Copy the hand-ins in ``source`` into ``submitted/<student>/<lesson>/<lesson>.ipynb`` (see the
+    module docstring). Returns the (student, lesson) pairs taken. ``on_replace(student, lesson)`` is
+    called before a different earlier submission is replaced (kept in ``backups/``)."""
+    say = on_skip or (lambda message: print(f"not collected: {message}", file=sys.stderr))
+    source = Path(source)
+    if source.is_file() and zipfile.is_zipfile(source):
+        entries = _read_zip(source)
+    elif source.is_dir():
+        entries = _read_folder(source)
+    else:
+        raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
+    chosen, refused = plan(entries, lessons, only)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    collected = []
+    for (who, name), entry in sorted(chosen.items()):
+        target = submitted / who / name / f"{name}.ipynb"
+        if target.is_symlink():
+            target.unlink()
+        if target.is_file() and target.read_bytes() != entry.data:
+            keep = backups / f"submitted-{stamp}" / who / f"{name}.ipynb"
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target, keep)
+            if on_replace:
+                on_replace(who, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(entry.data)
+        collected.append((who, name))
+    skipped = [Skipped(str(source.resolve()), e.path, who, name, why) for e, who, name, why in refused]
+    for s in skipped:
+        say(f"{s.entry}: {s.reason}")
+    _record(record, str(source.resolve()), skipped, collected)
+    return collected
+
+
+def _record(record: Path, source: str, skipped: list[Skipped], collected: list[tuple[str, str]]) -> None:
+    """Keep what this source did not give, replacing what an earlier collect of it said; a pair taken
+    now from any source is no longer listed as missing from another."""
+    rows = [r for r in read_skipped(record) if r["source"] != source]
+    taken = set(collected)
+    rows = [r for r in rows if (r["student"], r["lesson"]) not in taken]
+    rows += [asdict(s) for s in skipped]
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def read_skipped(record: Path) -> list[dict]:
+    return json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []

@@ -1,0 +1,171 @@
+"""The sandbox every kernel that runs student code starts in: ``bwrap`` (Debian's ``bubblewrap``).
+
+nbclient starts a Jupyter kernel for each notebook it grades. ``SandboxedKernelManager`` (named in the
+autograde configuration, see ``gradebook.make_api``) starts that kernel inside ``bwrap``, which gives
+it:
+
+* a file system of its own: a *copy* of the notebook's folder as ``/submission`` (writable, thrown
+  away), Python and its packages read-only, the ``course`` package read-only under ``/course``, a few
+  files of ``/etc`` (fonts, time zone, users) and an empty ``/tmp``. Not visible: the gradebook,
+  ``status.json``, ``solutions/``, ``lessons/``, other students' submissions, ``autograded/``,
+  ``feedback/``, the home folder, the repository;
+* no network (its own network namespace; the kernel talks to the grader over Unix sockets in a
+  private folder, Jupyter's ``ipc`` transport);
+* its own PID namespace: it cannot see or signal the grader or any other process, and when the
+  kernel is killed everything it started dies with it (``--die-with-parent``, and the namespace's
+  first process takes the others down);
+* no capabilities, even when the grader runs as root;
+* limits (``setrlimit`` before the kernel starts): address space, processes, size of a written file,
+  open files.
+
+``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
+namespaces, unless ``--no-sandbox`` says this machine is trusted.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+COURSE_PACKAGE = Path(__file__).resolve().parent.parent / "course"
+ETC_FILES = ("fonts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
+             "nsswitch.conf", "hosts", "mime.types")
+MISSING = ("the autograder runs student code inside bubblewrap (`bwrap`), which is not installed or cannot "
+           "start here: {why}. Install it (Debian/Ubuntu: `apt-get install bubblewrap`), or, on a machine that "
+           "holds nothing of value, grade with `--no-sandbox`.")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 8 * 2**30   # address space of the kernel and each process it starts
+    processes: int = 256            # per user; not enforced for root (the PID namespace still contains them)
+    file_bytes: int = 512 * 2**20   # largest file a cell may write
+    open_files: int = 1024
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def require() -> str:
+    """The path of a working ``bwrap``; ``SystemExit`` with what to do when there is none."""
+    path = bwrap_path()
+    if path is None:
+        raise SystemExit(MISSING.format(why="no `bwrap` on PATH"))
+    probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+                            "true"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        raise SystemExit(MISSING.format(why=(probe.stderr.strip() or f"exit status {probe.returncode}")[:300]))
+    return path
+
+
+def _python_dirs() -> list[Path]:
+    """Folders the interpreter and its packages live in (read-only in the sandbox)."""
+    found = []
+    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}:
+        found.append(Path(p))
+    return found
+
+
+def bwrap_argv(bwrap: str, work: Path, private: Path, limits: Limits = Limits()) -> list[str]:
+    """The ``bwrap … --`` prefix for a command that runs in ``work`` (bound as /submission) and
+    talks through the Unix sockets and connection file in ``private`` (bound at its own path)."""
+    # No --new-session: the grader interrupts a cell with SIGINT to the kernel's process group.
+    argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home"]
+    for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(system):
+            argv += ["--symlink", os.readlink(system), system]
+        elif os.path.isdir(system):
+            argv += ["--ro-bind", system, system]
+    for name in ETC_FILES:
+        if os.path.exists(f"/etc/{name}"):
+            argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for folder in _python_dirs():
+        if not str(folder).startswith(("/usr/", "/bin", "/lib")):
+            argv += ["--ro-bind", os.path.realpath(folder), str(folder)]
+    argv += ["--ro-bind", str(COURSE_PACKAGE), "/course/course",
+             "--bind", str(work), "/submission", "--bind", str(private), str(private), "--chdir", "/submission"]
+    return argv + ["--"] + _limit_prefix(limits)
+
+
+def _limit_prefix(limits: Limits) -> list[str]:
+    """``python -c …`` that sets the limits and then execs the command (a few milliseconds)."""
+    code = ("import os, resource as r, sys\n"
+            f"r.setrlimit(r.RLIMIT_AS, ({limits.memory_bytes}, {limits.memory_bytes}))\n"
+            f"r.setrlimit(r.RLIMIT_NPROC, ({limits.processes}, {limits.processes}))\n"
+            f"r.setrlimit(r.RLIMIT_FSIZE, ({limits.file_bytes}, {limits.file_bytes}))\n"
+            f"r.setrlimit(r.RLIMIT_NOFILE, ({limits.open_files}, {limits.open_files}))\n"
+            "r.setrlimit(r.RLIMIT_CORE, (0, 0))\n"
+            # the kernel's parent is the namespace's init (pid 1): no parent polling (bwrap's
+            # --die-with-parent ends the kernel with the grader)
+            "os.environ['JPY_PARENT_PID'] = '1'\n"
+            "os.execv(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-S", "-c", code]
+
+
+def sandbox_env(env: dict) -> dict:
+    """The kernel's environment: nothing of the grader's but what Python and the lessons need."""
+    keep = {k: v for k, v in env.items() if k in ("PATH", "LANG", "LC_ALL", "COURSE_FAST", "OMP_NUM_THREADS",
+                                                  "MKL_NUM_THREADS", "JPY_SESSION_NAME", "TZ",
+                                                  "AUTOGRADER_WORKER")}  # the pool's mark: it kills by it
+    # A value a kernel-side library might read, pointing at nothing outside /tmp.
+    return dict(keep, HOME="/tmp/home", PYTHONPATH="/course", MPLCONFIGDIR="/tmp/home/.matplotlib",
+                PYTHONDONTWRITEBYTECODE="1", JUPYTER_RUNTIME_DIR="/tmp/home/runtime", IPYTHONDIR="/tmp/home/.ipython",
+                MPLBACKEND="module://matplotlib_inline.backend_inline", PYDEVD_DISABLE_FILE_VALIDATION="1")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs under ``bwrap`` (see the module docstring)."""
+
+    limits = Limits()
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._private = Path(tempfile.mkdtemp(prefix="autograder-kernel-"))
+        self.transport = "ipc"
+        self.ip = str(self._private / "socket")
+        self.connection_file = str(self._private / "kernel.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        cwd = Path(kw.get("cwd") or os.getcwd())
+        work = self._private / "submission"
+        # A copy: the kernel may scribble on it; the grader's own files there are never touched.
+        shutil.copytree(cwd, work, symlinks=True, ignore=shutil.ignore_patterns(".*"))
+        kw["cwd"] = str(self._private)
+        kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
+        argv = bwrap_argv(require_cached(), work, self._private, self.limits)
+        return await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
+
+    async def _async_interrupt_kernel(self) -> None:
+        # A SIGINT to the process group would end bwrap itself (it does not pass signals on):
+        # ask the kernel through its control channel instead (ipykernel then interrupts itself).
+        if self.has_kernel:
+            self._connect_control_socket()
+            self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
+
+    interrupt_kernel = _async_interrupt_kernel
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        private = getattr(self, "_private", None)
+        if private is not None and not restart:
+            shutil.rmtree(private, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
+
+
+_BWRAP: str | None = None
+
+
+def require_cached() -> str:
+    global _BWRAP
+    if _BWRAP is None:
+        _BWRAP = require()
+    return _BWRAP

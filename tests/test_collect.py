@@ -1,0 +1,121 @@
+"""collect: how a class's zip or folder maps to students, and that nothing is lost or misfiled.
+
+No kernel runs here: a course with two (empty) lessons is enough, since collect only copies files.
+"""
+import csv
+import os
+import stat
+import zipfile
+
+import nbformat
+import pytest
+
+from autograder import grading
+
+A, B = "01_tokenization", "03_attention"
+
+
+@pytest.fixture
+def course(tmp_path):
+    for name in (A, B):
+        (tmp_path / "solutions" / name).mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / "solutions" / name / f"{name}.ipynb")
+    return grading.Paths(root=tmp_path, work=tmp_path / "autograder", release=tmp_path / "lessons")
+
+
+def _zip(path, entries, links=()):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for name, target in links:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+    return path
+
+
+def _submitted(paths):
+    return {p.relative_to(paths.submitted).as_posix(): p.read_bytes() for p in paths.submitted.rglob("*.ipynb")}
+
+
+def _not_collected(paths):
+    return {(r["student"], r["lesson"], r["detail"]) for r in grading.grades(paths) if r["status"] == "not collected"}
+
+
+def test_lms_layouts_map_to_the_right_students(course, tmp_path):
+    inbox = _zip(tmp_path / "class.zip", {
+        f"export/alice/{A}.ipynb": b"alice-a",                     # wrapper folder, then <student>/<lesson>
+        f"export/bob/attempt 2/{A}.ipynb": b"bob-a",               # any folders below the student's
+        f"export/nest-a/work/{A}.ipynb": b"nest-a",                # same leaf folder name: no collision
+        f"export/nest-b/work/{A}.ipynb": b"nest-b",
+        f"export/deep-student/{A}/{A}.ipynb": b"deep",             # a folder named like the lesson is not a student
+        f"export/José García/{A} (1).ipynb": b"jose",              # accents, spaces, a copy suffix
+        f"export/carol/03_Attention.IPYNB": b"carol-b",            # wrong case
+        f"export/__MACOSX/alice/._{A}.ipynb": b"junk",             # macOS zip litter: ignored
+    })
+    collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    assert sorted(collected) == sorted([("alice", A), ("bob", A), ("nest-a", A), ("nest-b", A),
+                                        ("deep-student", A), ("Jose_Garcia", A), ("carol", B)])
+    got = _submitted(course)
+    assert got[f"nest-a/{A}/{A}.ipynb"] == b"nest-a" and got[f"nest-b/{A}/{A}.ipynb"] == b"nest-b"
+    assert got[f"deep-student/{A}/{A}.ipynb"] == b"deep" and got[f"Jose_Garcia/{A}/{A}.ipynb"] == b"jose"
+    assert got[f"carol/{B}/{B}.ipynb"] == b"carol-b"
+    assert _not_collected(course) == set()
+
+
+def test_every_entry_not_taken_is_listed_in_status_and_the_csv(course, tmp_path):
+    inbox = _zip(tmp_path / "class.zip", {
+        f"alice/{A}.ipynb": b"ok",
+        f"../{A}.ipynb": b"traversal",
+        f"/abs/{A}.ipynb": b"absolute",
+        f"{A}.ipynb": b"no student folder",
+        "dave/notes.txt": b"not a notebook",
+        "dave/homework.ipynb": b"no such lesson",
+        f"erin/{A}.ipynb": b"one", f"erin/old/{A}.ipynb": b"two",   # two hand-ins for one lesson
+        f"Frank/{A}.ipynb": b"f1", f"frank/{A}.ipynb": b"f2",       # same id ignoring case
+    }, links=[(f"gina/{A}.ipynb", "/etc/passwd")])
+    said = []
+    assert grading.collect(inbox, paths=course, on_skip=said.append) == [("alice", A)]
+    listed = _not_collected(course)
+    reasons = {detail.split(" in class.zip: ")[0]: detail for _, _, detail in listed}
+    for entry, words in [(f"../{A}.ipynb", "unsafe path"), (f"/abs/{A}.ipynb", "unsafe path"),
+                         (f"{A}.ipynb", "no student folder"), ("dave/notes.txt", "not a notebook"),
+                         ("dave/homework.ipynb", "no lesson named 'homework'"),
+                         (f"erin/{A}.ipynb", "2 notebooks"), (f"erin/old/{A}.ipynb", "2 notebooks"),
+                         (f"Frank/{A}.ipynb", "give the student id"), (f"frank/{A}.ipynb", "give the student id"),
+                         (f"gina/{A}.ipynb", "symbolic link")]:
+        assert words in reasons.get(entry, ""), (entry, reasons)
+    assert len(said) == len(listed) == 10
+    assert set(_submitted(course)) == {f"alice/{A}/{A}.ipynb"}
+    out = grading.export(tmp_path / "grades.csv", paths=course)
+    with open(out) as f:
+        rows = [r for r in csv.DictReader(f) if r["status"] == "not collected"]
+    assert len(rows) == 10 and all(r["detail"] and r["score"] == "" for r in rows)
+    # collecting the fixed zip again replaces what that source said
+    _zip(inbox, {f"alice/{A}.ipynb": b"ok", f"erin/{A}.ipynb": b"one"})
+    grading.collect(inbox, paths=course, on_skip=said.append)
+    assert _not_collected(course) == set()
+
+
+def test_a_folder_source_never_follows_links(course, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "alice").mkdir(parents=True)
+    (inbox / "alice" / f"{A}.ipynb").write_bytes(b"alice")
+    secret = tmp_path / "solution.ipynb"
+    secret.write_bytes(b"the instructor's solution")
+    (inbox / "mallory").mkdir()
+    os.symlink(secret, inbox / "mallory" / f"{A}.ipynb")
+    os.symlink(inbox / "alice", inbox / "alias")  # a linked student folder
+    collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    assert collected == [("alice", A)]
+    assert b"the instructor's solution" not in b"".join(_submitted(course).values())
+    details = {d for _, _, d in _not_collected(course)}
+    assert any(d.startswith(f"mallory/{A}.ipynb") and "symbolic link" in d for d in details), details
+    assert any(d.startswith("alias") and "symbolic link" in d for d in details), details
+
+
+def test_only_one_lesson_is_collected_when_asked(course, tmp_path):
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"a", f"alice/{B}.ipynb": b"b", "x/../y.ipynb": b""})
+    assert grading.collect(inbox, lesson=B, paths=course, on_skip=lambda m: None) == [("alice", B)]
+    assert [d for _, _, d in _not_collected(course)] == ["x/../y.ipynb in class.zip: unsafe path (absolute, or "
+                                                         "with '..'): refused"]

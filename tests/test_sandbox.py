@@ -1,0 +1,92 @@
+"""The sandbox a student's kernel runs in (autograder/sandbox.py): what it sees, what it cannot do."""
+import json
+import time
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import grading, sandbox
+
+PROBE = r'''
+import json, os, socket, subprocess
+seen = {"cwd": os.getcwd(), "files": sorted(os.listdir("."))}
+def can_read(path):
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        return True
+    except OSError:
+        return False
+seen["secret"] = can_read(SECRET)
+seen["original"] = can_read(ORIGINAL)
+seen["etc_shadow"] = can_read("/etc/shadow")
+try:
+    open("/course/course/__init__.py", "a").close()
+    seen["course_writable"] = True
+except OSError:
+    seen["course_writable"] = False
+import course
+seen["course"] = course.__file__
+try:
+    socket.create_connection(("127.0.0.1", 22), timeout=1)
+    seen["network"] = True
+except OSError:
+    seen["network"] = False
+seen["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+try:
+    os.kill(GRADER, 0)
+    seen["grader_visible"] = True
+except OSError:
+    seen["grader_visible"] = False
+with open(os.path.basename(ORIGINAL), "w") as f:
+    f.write("scribbled")
+subprocess.Popen(["sleep", "4242"], start_new_session=True)
+print(json.dumps(seen))
+'''
+
+
+needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None,
+                                 reason="bubblewrap is not installed (apt-get install bubblewrap)")
+
+
+@needs_bwrap
+def test_a_sandboxed_kernel_sees_only_a_copy_of_its_folder(tmp_path):
+    from nbclient import NotebookClient
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    original = folder / "lesson.ipynb"
+    original.write_text("the student's file")
+    secret = tmp_path / "gradebook.db"
+    secret.write_text("scores")
+    code = f"SECRET, ORIGINAL, GRADER = {str(secret)!r}, {str(original)!r}, {psutil.Process().pid}\n" + PROBE
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    seen = json.loads(nb.cells[0].outputs[0]["text"])
+    assert seen["cwd"] == "/submission" and seen["files"] == ["lesson.ipynb"], seen
+    assert not seen["secret"] and not seen["original"] and not seen["etc_shadow"], seen
+    assert not seen["course_writable"] and seen["course"] == "/course/course/__init__.py", seen
+    assert not seen["network"] and not seen["grader_visible"], seen
+    assert len(seen["pids"]) < 10, f"the kernel sees other processes: {seen['pids']}"
+    assert original.read_text() == "the student's file", "the kernel wrote to the grader's copy"
+    time.sleep(0.5)
+    survivors = [p.pid for p in psutil.process_iter() if "4242" in " ".join(_cmdline(p))]
+    assert survivors == [], "a process started in the sandbox outlived its kernel"
+
+
+def _cmdline(process):
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def test_grading_fails_closed_without_bwrap(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    monkeypatch.setattr(sandbox, "_BWRAP", None)
+    with pytest.raises(SystemExit, match=r"bubblewrap.*--no-sandbox"):
+        grading.autograde(paths=grading.Paths(root=tmp_path, work=tmp_path / "work", release=tmp_path / "lessons"))
+    assert not (tmp_path / "work").exists(), "something was touched before the refusal"
