@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     release = sub.add_parser("release", help="solutions/ → lessons/ with nbgrader (hidden tests and solutions removed)")
     release.add_argument("lesson", nargs="?")
 
-    collect = sub.add_parser("collect", help="import submissions from a folder or .zip of <student>/<lesson>.ipynb")
+    collect = sub.add_parser("collect", help="import submissions from a folder or .zip of <student>/<lesson>.ipynb "
+                                             "(entries not taken are listed, and shown by status)")
     collect.add_argument("source", type=Path)
     collect.add_argument("--lesson")
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                            help=f"seconds per cell before it is interrupted (default {grading.CELL_TIMEOUT})")
     autograde.add_argument("--notebook-timeout", type=float, default=grading.NOTEBOOK_TIMEOUT,
                            help=f"seconds per notebook before grading is stopped (default {grading.NOTEBOOK_TIMEOUT})")
+    autograde.add_argument("--no-sandbox", action="store_true",
+                           help="run student code without bubblewrap (only on a machine that holds nothing of value)")
 
     feedback = sub.add_parser("feedback", help="HTML feedback for graded submissions (hidden tests left out)")
     feedback.add_argument("--lesson")
@@ -82,15 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "autograde":
         results = grading.autograde(args.lesson, args.student, paths=paths, workers=args.workers,
                                     cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                                    on_result=lambda row: print(_line(row), flush=True))
+                                    on_result=lambda row: print(_line(row), flush=True),
+                                    sandbox=not args.no_sandbox)
         if not results:
             print("nothing to grade: no submissions (run `python -m autograder collect PATH` first)")
         failed = sum(not r["success"] for r in results.values())
         print(f"{len(results) - failed} graded, {failed} failed (see `python -m autograder status`)")
         return 1 if failed else 0
     elif args.command == "feedback":
-        written = grading.feedback(args.lesson, args.student, paths=paths)
-        print(f"{len(written)} feedback files written under {paths.feedback}")
+        failures = []
+        written = grading.feedback(args.lesson, args.student, paths=paths,
+                                   on_failure=lambda message: (failures.append(message), print(message)))
+        print(f"{len(written)} feedback files written under {paths.feedback}"
+              + (f"; {len(failures)} could not be written (above)" if failures else ""))
+        return 1 if failures else 0
     elif args.command == "export":
         print(f"wrote {grading.export(args.out or paths.work / 'grades.csv', paths=paths)}")
     elif args.command == "status":
