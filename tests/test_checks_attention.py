@@ -173,6 +173,8 @@ class StudentAttention(nn.Module):
     transpose_back = True
     project = True
     functional_dropout = False
+    dropout_on = "weights"
+    resid_dropout = True
 
     def __init__(self, config):
         super().__init__()
@@ -180,6 +182,7 @@ class StudentAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
         self.drop = nn.Dropout(config.dropout)
+        self.out_drop = nn.Dropout(config.dropout)
         self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size)))
 
     def forward(self, x):
@@ -189,6 +192,8 @@ class StudentAttention(nn.Module):
         q, k, v = (t.view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))
         att = q @ k.transpose(-2, -1)
         att = att * {"head": hs ** -0.5, "model": C ** -0.5, "none": 1.0}[self.scale]
+        if self.dropout_on == "scores":
+            att = self.drop(att)
         tri = self.bias[:T, :T]
         if self.mask == "tril":
             att = att.masked_fill(tri == 0, float("-inf"))
@@ -197,10 +202,12 @@ class StudentAttention(nn.Module):
         elif self.mask == "true_hides":
             att = att.masked_fill(tri == 1, float("-inf"))
         att = F.softmax(att, dim=self.softmax_dim)
-        att = F.dropout(att, self.p) if self.functional_dropout else self.drop(att)
+        if self.dropout_on == "weights":
+            att = F.dropout(att, self.p) if self.functional_dropout else self.drop(att)
         y = att @ v
         y = y.transpose(1, 2).contiguous().view(B, T, C) if self.transpose_back else y.reshape(B, T, C)
-        return self.c_proj(y) if self.project else y
+        y = self.c_proj(y) if self.project else y
+        return self.out_drop(y) if self.resid_dropout else y
 
 
 def _student(**attributes):
@@ -220,7 +227,10 @@ def test_student_version_passes():
     (dict(mask="true_hides"), "mask is inverted"),
     (dict(transpose_back=False), "without transposing back"),
     (dict(project=False), "c_proj is not applied"),
-    (dict(functional_dropout=True), "dropout is still on in eval mode"),
+    (dict(functional_dropout=True), "dropout on in eval mode"),
+    (dict(dropout_on="scores"), "dropout on the scores"),
+    (dict(dropout_on="none"), "attention dropout missing"),
+    (dict(resid_dropout=False), "residual dropout missing"),
 ])
 def test_causal_self_attention_mistakes(attributes, hint):
     with pytest.raises(CheckFailed, match=hint):

@@ -33,9 +33,12 @@ def test_references_pass(capsys):
 
 
 def test_independent_answers_pass():
-    def greedy_with_generate(model, ids, n):
-        return model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
-                              pad_token_id=0)
+    @torch.no_grad()
+    def greedy_by_hand(model, ids, n):
+        for _ in range(n):
+            logits = model(input_ids=ids).logits
+            ids = torch.cat([ids, logits[:, -1].max(dim=-1).indices.unsqueeze(1)], dim=1)
+        return ids
 
     def loss_by_gather(logits, labels):
         logp = logits[:, :-1].log_softmax(-1)
@@ -49,7 +52,7 @@ def test_independent_answers_pass():
                 "attention_mask": pad_sequence([torch.ones(len(d), dtype=torch.long) for d in docs], batch_first=True),
                 "labels": pad_sequence(t, batch_first=True, padding_value=-100)}
 
-    checks.check_greedy_decode(greedy_with_generate)
+    checks.check_greedy_decode(greedy_by_hand)
     checks.check_lm_loss(loss_by_gather)
     checks.check_collate(collate_with_pad_sequence)
 
@@ -94,6 +97,15 @@ def greedy_not_fed_back(model, ids, n):
 ])
 def test_greedy_mistakes_named(student, wrong):
     assert hint(checks.GREEDY_MISTAKES, wrong) in failure(checks.check_greedy_decode, student)
+
+
+def test_greedy_that_calls_generate_is_named():
+    def greedy_with_generate(model, ids, n):
+        return model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
+                              pad_token_id=0)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_greedy_decode(greedy_with_generate)
+    assert info.value.mistake == "calls model.generate"
 
 
 # --- loss mistakes ----------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_unfinished_exercise_says_so():
 
 def test_an_unknown_wrong_answer_gets_no_hint():
     message = failure(checks.check_top_k, lambda logits, k: logits + 1)
-    assert "values differ" in message and "Hint" not in message
+    assert "values differ" in message and "Mistake" not in message
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ so that every check in the course speaks the same way.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -14,29 +15,150 @@ import torch
 
 
 class CheckFailed(AssertionError):
-    """Raised by a self-check. Its message says which case failed, how, and (when known) why."""
+    """Raised by a self-check: which case failed, how, and (when known) which common mistake it is.
+
+    ``mistake`` is the short name of the recognised mistake (None when the answer matches none of them)
+    and ``credit`` the fraction of the points such an answer deserves (0 unless the mistake is a small
+    one, such as a wrong dtype). In JupyterLab the failure shows as a short box (``_render_traceback_``
+    is IPython's hook for exceptions that draw themselves) instead of a traceback through the checks'
+    internals; ``str(error)`` is the same text, which nbgrader's feedback shows.
+    """
+
+    def __init__(self, message: str, *, mistake: str | None = None, credit: float = 0.0):
+        super().__init__(message)
+        self.mistake = mistake
+        self.credit = credit
+
+    def _render_traceback_(self) -> list[str]:
+        lines = str(self).splitlines() or [""]
+        title, body = lines[0], [line.strip() for line in lines[1:]]
+        rule = "─" * 78
+        out = [f"\x1b[1;31m✗ {title}\x1b[0m", rule]
+        for line in body:
+            out += [f"  {piece}" for piece in _wrap(line, 76)]
+        out.append(rule)
+        return out
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    import textwrap
+    return textwrap.wrap(line, width, subsequent_indent="    ", break_long_words=False,
+                         break_on_hyphens=False) or [""]
 
 
 @dataclass
 class Mistake:
-    """A common wrong version of an exercise: if the student's output equals ``wrong(*args)``, say ``hint``."""
+    """A common wrong version of an exercise.
+
+    ``name`` is short ("softmax before cross-entropy"), ``hint`` one or two sentences on what went wrong
+    and how to fix it. The mistake is recognised when the student's output equals ``wrong(*args)`` on
+    the same arguments (and differs from the right answer), or, when ``error`` is given, when the
+    student's function raises an exception whose ``"Type: message"`` contains that text.
+    """
+    name: str
     hint: str
-    wrong: Callable[..., Any]
+    wrong: Callable[..., Any] | None = None
+    error: str | None = None
+    credit: float = 0.0
 
 
-def describe(x: Any) -> str:
-    """A short description of a value: type, and for tensors shape and dtype."""
+def failure(where: str, problem: str, mistake: Mistake | None = None, **details: Any) -> CheckFailed:
+    """The exception a check raises: ``where`` (which function, which case), the difference in words,
+    optional ``expected=``/``got=`` descriptions, and the recognised mistake's name and hint."""
+    lines = [where]
+    for key, value in details.items():
+        lines.append(f"{key + ':':10}{value}")
+    lines.append(problem)
+    if mistake is not None:
+        lines.append(f"Mistake — {mistake.name}: {mistake.hint}")
+    return CheckFailed("\n  ".join(lines), mistake=None if mistake is None else mistake.name,
+                       credit=0.0 if mistake is None else mistake.credit)
+
+
+def recognise(mistakes: Sequence[Mistake], args: Sequence[Any], expected: Any, got: Any,
+              atol: float = 1e-5, rtol: float = 1e-4,
+              others: Sequence[tuple[Sequence[Any], Callable[[], Any]]] = ()) -> Mistake | None:
+    """The first mistake whose wrong version gives ``got`` on ``args`` (and not ``expected``), and
+    gives the student's output on every other case too: ``others`` holds ``(args, student_output)``
+    pairs, the output computed on demand. A wrong version that only happens to agree on one case is
+    not named: a wrong hint is worse than none."""
+    for mistake in mistakes:
+        if mistake.wrong is None:
+            continue
+        try:
+            wrong = mistake.wrong(*copy.deepcopy(tuple(args)))
+        except Exception:
+            continue
+        # versions of one mistake (e.g. which of two tied tokens is dropped) share a name: any may agree
+        family = [m for m in mistakes if m.name == mistake.name and m.wrong is not None]
+        if difference(expected, wrong, atol, rtol) is not None and difference(wrong, got, atol, rtol) is None \
+                and all(_agrees(family, other, output, atol, rtol) for other, output in others):
+            return mistake
+    return None
+
+
+def _agrees(family: Sequence[Mistake], args: Sequence[Any], output: Callable[[], Any], atol: float,
+            rtol: float) -> bool:
+    wrongs = []
+    for mistake in family:
+        try:
+            wrongs.append(mistake.wrong(*copy.deepcopy(tuple(args))))
+        except Exception:
+            pass
+    if not wrongs:
+        return True  # no version of the mistake runs here: this case says nothing either way
+    try:
+        got = output()
+    except Exception:
+        return True  # the student's function fails here for its own reasons: no evidence either way
+    return any(difference(wrong, got, atol, rtol) is None for wrong in wrongs)
+
+
+def recognise_error(mistakes: Sequence[Mistake], error: BaseException) -> Mistake | None:
+    text = f"{type(error).__name__}: {error}"
+    return next((m for m in mistakes if m.error is not None and m.error in text), None)
+
+
+def where_raised(error: BaseException) -> str:
+    """`` (line N: source)`` of the innermost frame outside the course package and the libraries:
+    where in the student's own code the error happened, when it did."""
+    import os
+    import sys
+    import traceback
+    library = tuple(os.path.realpath(p) for p in
+                    (os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix))
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not os.path.realpath(f.filename).startswith(library)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = (frame.line or "").strip()
+    return f" (in {frame.name}, line {frame.lineno}: {line})" if line else ""
+
+
+def describe(x: Any, values: bool = False) -> str:
+    """A short description of a value: type, and for tensors shape and dtype (and, with ``values``,
+    the first few entries)."""
     if isinstance(x, torch.Tensor):
-        return f"tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+        text = f"tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+        if values:
+            flat = x.detach().reshape(-1)[:6].tolist()
+            shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else repr(v) for v in flat)
+            text += f": [{shown}{', …' if x.numel() > 6 else ''}]"
+        return text
     if isinstance(x, (list, tuple)):
-        head = ", ".join(repr(v) for v in list(x)[:8])
+        head = ", ".join(repr(v) if not isinstance(v, torch.Tensor) else describe(v, values) for v in list(x)[:8])
         more = ", …" if len(x) > 8 else ""
-        return f"{type(x).__name__} of length {len(x)}: [{head}{more}]"
+        left, right = ("(", ")") if isinstance(x, tuple) else ("[", "]")
+        return f"{type(x).__name__} of length {len(x)}: {left}{head}{more}{right}"
     if isinstance(x, dict):
         items = list(x.items())[:6]
         more = ", …" if len(x) > 6 else ""
-        return f"dict of {len(x)} entries: {{{', '.join(f'{k!r}: {v!r}' for k, v in items)}{more}}}"
+        shown = ", ".join(f"{k!r}: {describe(v, values) if isinstance(v, torch.Tensor) else repr(v)}" for k, v in items)
+        return f"{type(x).__name__} of {len(x)} entries: {{{shown}{more}}}"
     text = repr(x)
+    if "\n" in text:  # a module or another object with a long printout: its type says enough
+        return f"a {type(x).__name__}"
     return f"{type(x).__name__} {text[:120] + '…' if len(text) > 120 else text}"
 
 
@@ -127,40 +249,91 @@ def _show_args(args: Sequence[Any]) -> str:
     return ", ".join(describe(a) for a in args)
 
 
+def _call(student: Callable[..., Any], args: Sequence[Any]) -> Any:
+    return student(*copy.deepcopy(tuple(args)))
+
+
 def run_check(name: str, student: Callable[..., Any], reference: Callable[..., Any],
               cases: Iterable[Sequence[Any]], mistakes: Sequence[Mistake] = (),
-              atol: float = 1e-5, rtol: float = 1e-4, quiet: bool = False) -> None:
+              atol: float = 1e-5, rtol: float = 1e-4, quiet: bool = False, unchanged: bool = False,
+              after: Callable[[Sequence[Any]], tuple[str, Mistake | None] | None] | None = None) -> None:
     """Compare ``student(*case)`` with ``reference(*case)`` on every case.
 
     Each function gets its own deep copy of the arguments, so a student function that changes its
-    input in place cannot change what the reference sees. On the first failing case raises
-    ``CheckFailed`` saying which case, what was expected and what came back, and, when the student's
-    output equals a known wrong version, which mistake that is.
+    input in place cannot change what the reference sees (``unchanged=True`` makes changing it a
+    failure). On the first failing case raises ``CheckFailed`` saying which case, what was expected
+    and what came back, and, when the student's output equals a known wrong version, which mistake.
+    ``after(case)``, called once a case's output is right, may return ``(problem, mistake)`` for
+    what the output cannot show (how the function got there: which calls it made). The student's
+    function is only called: nothing here inspects it.
     """
-    if not callable(student):
-        raise CheckFailed(f"{name}: expected a function, got {describe(student)}")
     cases = list(cases)
     for number, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(tuple(case)))
-        where = f"{name}: case {number} of {len(cases)} (arguments: {_show_args(case)})"
+        where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
+        given = copy.deepcopy(tuple(case))
         try:
-            got = student(*copy.deepcopy(tuple(case)))
+            got = student(*given)
         except NotImplementedError:
-            raise CheckFailed(f"{name}: not implemented yet — replace `raise NotImplementedError()` with your code.") from None
-        except Exception as error:  # the student's error, reported in words, with the traceback kept
-            raise CheckFailed(f"{where}\n  your function raised {type(error).__name__}: {error}") from error
+            raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
+                              f"with your code, then run this cell again.", mistake="not implemented") from None
+        except Exception as error:  # the student's error, reported in words
+            mistake = recognise_error(mistakes, error)
+            raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+                          mistake, expected=describe(expected, True)) from None
         problem = difference(expected, got, atol, rtol)
+        if problem is not None and problem.startswith("expected "):
+            details = {}  # the whole value has the wrong type: the problem line already says both
+        else:
+            details = {"expected": describe(expected, True), "got": describe(got, True)}
+        if problem is None and unchanged:
+            for position, (before, now) in enumerate(zip(case, given)):
+                if difference(before, now, atol, rtol) is not None:
+                    mistake = Mistake("changes its input", "your function changed its argument in place; "
+                                      "build a new result and leave the input as it was.")
+                    raise failure(where, f"argument {position + 1} was changed: it is now {describe(now)}",
+                                  mistake)
+        if problem is None and after is not None:
+            found = after(case)
+            if found is not None:
+                raise failure(where, *found)
         if problem is None:
             continue
-        message = f"{where}\n  {problem}"
-        for mistake in mistakes:
-            try:
-                wrong = mistake.wrong(*copy.deepcopy(tuple(case)))
-            except Exception:
-                continue
-            if difference(expected, wrong, atol, rtol) is not None and difference(wrong, got, atol, rtol) is None:
-                message += f"\n  Hint: this looks like a common mistake — {mistake.hint}"
-                break
-        raise CheckFailed(message)
+        others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
+        mistake = recognise(mistakes, case, expected, got, atol, rtol, others)
+        raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
+
+
+def check_gradient(name: str, student: Callable[..., Any], reference: Callable[..., Any], args: Sequence[Any],
+                   wrt: int, pick: Callable[[Any], Any] = lambda out: out, atol: float = 1e-5,
+                   rtol: float = 1e-4) -> None:
+    """The student's result must stay connected to argument ``wrt`` (a float tensor) and give the
+    reference's gradient: a loss cut off from the graph (``.item()``, ``.detach()``, ``torch.no_grad()``,
+    a new tensor built from its values) cannot train anything. ``pick`` selects the scalar, or the
+    tensor to sum, from the result."""
+    where = f"{name}: the gradient, arguments ({_show_args(args)})"
+    grads = []
+    for fn in (reference, student):
+        given = list(copy.deepcopy(tuple(args)))
+        given[wrt] = given[wrt].detach().clone().requires_grad_()
+        try:
+            out = pick(fn(*given))
+            out = out if out.dim() == 0 else out.sum()
+            grad, = torch.autograd.grad(out, given[wrt], allow_unused=True)
+        except RuntimeError as error:
+            if "does not require grad" not in str(error):
+                raise failure(where, f"computing the gradient raised RuntimeError: {error}") from None
+            grad = "detached"
+        grads.append(grad)
+    expected, got = grads
+    if isinstance(got, str) or got is None:
+        raise failure(where, f"your result does not depend on argument {wrt + 1} through autograd",
+                      Mistake("cut off from the graph", "the value is right but autograd cannot reach the "
+                              "input through it: don't use torch.no_grad(), .detach(), .item() or "
+                              "torch.tensor(...) on the way; keep it a tensor computed from the input.",
+                              credit=0.5))
+    problem = difference(expected, got, atol, rtol)
+    if problem is not None:
+        raise failure(where, f"the gradient differs: {problem}")

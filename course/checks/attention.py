@@ -5,13 +5,14 @@ with ``course.attention`` on random cases and names the common mistake your outp
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
-import torch.nn as nn
+import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import CheckFailed, Mistake, difference, run_check
+from course.checks._core import CheckFailed, Mistake, describe, difference, failure, run_check, where_raised
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -59,13 +60,13 @@ def check_cross_attention(student_fn) -> None:
         cases.append((_rand(g, n1, d_in), _rand(g, n2, d_in), _rand(g, d_in, d_k, scale=0.8),
                       _rand(g, d_in, d_k, scale=0.8), _rand(g, d_in, d_v)))
     mistakes = [
-        Mistake("the scores are not divided by √d_k (d_k = W_K.shape[1]) before the softmax.",
+        Mistake("no scaling", "the scores are not divided by √d_k (d_k = W_K.shape[1]) before the softmax.",
                 lambda *a: _cross(*a, scale=1.0)),
-        Mistake("the scores are divided by d_k instead of √d_k.",
+        Mistake("divided by d_k", "the scores are divided by d_k instead of √d_k.",
                 lambda *a: _cross(*a, scale=1 / a[3].shape[1])),
-        Mistake("the softmax runs over the wrong dimension: each query's weights over the keys "
+        Mistake("softmax over the wrong dimension", "each query's weights over the keys "
                 "(the last dimension, dim=-1) must sum to 1.", lambda *a: _cross(*a, softmax_dim=0)),
-        Mistake("queries and keys/values come from the wrong sentences: queries from S2, keys and "
+        Mistake("sentences swapped", "queries and keys/values come from the wrong sentences: queries from S2, keys and "
                 "values from S1.", lambda *a: _cross(*a, swap=True)),
     ]
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4)
@@ -90,20 +91,20 @@ def _sdpa_cases():
 def check_scaled_dot_product_attention(student_fn) -> None:
     """``student_fn(q, k, v, mask=None)`` for ``(..., T, d)`` tensors; ``mask`` is boolean, True = may attend."""
     mistakes = [
-        Mistake("the scores are not divided by √d (d = q.shape[-1]) before the softmax.",
+        Mistake("no scaling", "the scores are not divided by √d (d = q.shape[-1]) before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, scale=1.0)),
-        Mistake("the scores are divided by d instead of √d.",
+        Mistake("divided by d", "the scores are divided by d instead of √d.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, scale=1 / q.shape[-1])),
-        Mistake("the softmax runs over the wrong dimension: each query's weights over the keys "
+        Mistake("softmax over the wrong dimension", "each query's weights over the keys "
                 "(dim=-1) must sum to 1.", lambda q, k, v, m=None: _attend(q, k, v, m, softmax_dim=-2)),
-        Mistake("the mask is not applied: set the scores where mask is False to -inf before the softmax.",
+        Mistake("mask ignored", "the mask is not applied: set the scores where mask is False to -inf before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, None)),
-        Mistake("the mask is inverted: True means 'may attend', so hide the positions where mask is "
+        Mistake("mask inverted", "the mask is inverted: True means 'may attend', so hide the positions where mask is "
                 "False (scores.masked_fill(~mask, float('-inf'))).",
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="inverted")),
-        Mistake("masked scores are set to 0 instead of -inf: exp(0) = 1, so hidden positions still get weight.",
+        Mistake("masked with 0", "masked scores are set to 0 instead of -inf: exp(0) = 1, so hidden positions still get weight.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, fill=0.0)),
-        Mistake("the mask is applied after the softmax, so the weights no longer sum to 1: mask the "
+        Mistake("mask after softmax", "the mask is applied after the softmax, so the weights no longer sum to 1: mask the "
                 "scores with -inf before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="after_softmax")),
     ]
@@ -114,12 +115,21 @@ def check_scaled_dot_product_attention(student_fn) -> None:
 def check_causal_mask(student_fn) -> None:
     """``student_fn(T)``: a ``(T, T)`` boolean mask, True where position i may attend to position j (j ≤ i)."""
     mistakes = [
-        Mistake("this is the upper triangle: position i may attend to positions 0..i, the lower "
+        Mistake("upper triangle", "this is the upper triangle: position i may attend to positions 0..i, the lower "
                 "triangle (torch.tril).", lambda T: torch.ones(T, T, dtype=torch.bool).triu()),
-        Mistake("True must mean 'may attend' (PyTorch's convention); you marked the positions to hide.",
+        Mistake("True marks the future", "True must mean 'may attend' (PyTorch's convention); you marked the positions to hide.",
                 lambda T: torch.ones(T, T, dtype=torch.bool).triu(1)),
-        Mistake("the diagonal is missing: every position may attend to itself.",
+        Mistake("diagonal missing", "the diagonal is missing: every position may attend to itself.",
                 lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1)),
+        Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
+                "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
+                lambda T: torch.ones(T, T).tril(), credit=0.5),
+        Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
+                "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
+                lambda T: torch.ones(T, T, dtype=torch.long).tril(), credit=0.5),
+        Mistake("additive mask", "you returned an additive float mask (0 and -inf); the exercise asks for "
+                "a boolean mask, True where position i may attend to j.",
+                lambda T: torch.zeros(T, T).masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))),
     ]
     run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,)], mistakes)
 
@@ -133,15 +143,15 @@ def check_padding_mask(student_fn) -> None:
         return torch.arange(T)[None, :], lengths[:, None]
 
     mistakes = [
-        Mistake("True must mark the real tokens (they may be attended to); you marked the padding.",
+        Mistake("True marks the padding", "True must mark the real tokens (they may be attended to); you marked the padding.",
                 lambda lengths, T: (lambda p, n: p >= n)(*positions(lengths, T))),
-        Mistake("off by one: positions count from 0, so position i is a real token when i < length.",
+        Mistake("off by one", "positions count from 0, so position i is a real token when i < length.",
                 lambda lengths, T: (lambda p, n: p <= n)(*positions(lengths, T))),
-        Mistake("the mask is (T, B); it must be (B, T), one row per sequence.",
+        Mistake("(T, B) instead of (B, T)", "the mask is (T, B); it must be (B, T), one row per sequence.",
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).T),
-        Mistake("return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
-                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).float()),
-        Mistake("return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+        Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).float(), credit=0.5),
+        Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).long()),
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes)
@@ -167,12 +177,15 @@ def check_split_heads(student_fn) -> None:
         return x.view(B, T, C // nh, nh).permute(0, 3, 1, 2)
 
     mistakes = [
-        Mistake("reshaped straight to (B, n_head, T, hs), which mixes positions: view as "
+        Mistake("reshape without transpose", "reshaped straight to (B, n_head, T, hs), which mixes positions: view as "
                 "(B, T, n_head, hs) first, then .transpose(1, 2).", direct),
-        Mistake("the result is (B, T, n_head, hs): transpose(1, 2) to put the heads before the positions.",
+        Mistake("transpose missing", "the result is (B, T, n_head, hs): transpose(1, 2) to put the heads before the positions.",
                 no_transpose),
-        Mistake("channels split as (hs, n_head): head h must get the consecutive channels "
+        Mistake("heads interleaved", "channels split as (hs, n_head): head h must get the consecutive channels "
                 "h·hs … (h+1)·hs − 1, so view as (B, T, n_head, hs).", interleaved),
+        Mistake("heads before the batch", "the heads came first, (n_head, B, T, hs): view as "
+                "(B, T, n_head, hs), then transpose(1, 2) (dimensions 1 and 2, not 0 and 2).",
+                lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).permute(2, 0, 1, 3)),
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
 
@@ -191,9 +204,14 @@ def check_merge_heads(student_fn) -> None:
         return x.permute(0, 2, 3, 1).reshape(B, T, nh * hs)
 
     mistakes = [
-        Mistake("heads merged without transposing back: x.transpose(1, 2) to (B, T, n_head, hs) "
+        Mistake("merged without transpose", "heads merged without transposing back: x.transpose(1, 2) to (B, T, n_head, hs) "
                 "first, then reshape to (B, T, C).", no_transpose),
-        Mistake("channels merged as (hs, n_head): each head's hs channels must stay together.", interleaved),
+        Mistake("heads interleaved", "channels merged as (hs, n_head): each head's hs channels must stay together.", interleaved),
+        Mistake("view after transpose", "after transpose(1, 2) the tensor is not contiguous, so .view "
+                "refuses it: use .reshape(B, T, C) (or .contiguous().view).", error="view size is not compatible"),
+        Mistake("heads stacked as a batch", "the heads ended up as extra rows: the result must be "
+                "(B, T, n_head * hs), one row of C channels per position.",
+                lambda x: x.reshape(x.shape[0] * x.shape[1], x.shape[2], x.shape[3])),
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
 
@@ -221,12 +239,13 @@ def _reference_forward(config, seed, x):
 
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
-                   softmax_dim=-1):
+                   softmax_dim=-1, order="qkv"):
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = config.n_head
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
-    q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
+    parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
+    q, k, v = parts["q"], parts["k"], parts["v"]
     scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
@@ -245,27 +264,81 @@ def _build(student_cls, config):
     try:
         module = student_cls(config)
     except NotImplementedError:
-        raise CheckFailed("CausalSelfAttention: not implemented yet — replace `raise "
-                          "NotImplementedError()` with your code.") from None
+        raise CheckFailed("CausalSelfAttention: not implemented yet\n  replace `raise NotImplementedError()` "
+                          "with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:
-        raise CheckFailed(f"CausalSelfAttention: {getattr(student_cls, '__name__', student_cls)}(config) "
-                          f"raised {type(error).__name__}: {error}") from error
+        raise failure("CausalSelfAttention: building the module with CausalSelfAttention(config)",
+                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}") from None
     C = config.n_embd
     for name, (n_in, n_out) in {"c_attn": (C, 3 * C), "c_proj": (C, C)}.items():
         layer = getattr(module, name, None)
-        if not isinstance(layer, nn.Linear) or (layer.in_features, layer.out_features) != (n_in, n_out) \
-                or layer.bias is None:
-            raise CheckFailed(f"CausalSelfAttention: expected your module to have {name} = "
-                              f"nn.Linear({n_in}, {n_out}) with a bias (with config.bias=True), got {layer!r}. "
-                              f"c_attn computes query, key and value in one layer, in that order.")
+        weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+        if getattr(weight, "shape", None) != (n_out, n_in) or getattr(bias, "shape", None) != (n_out,):
+            raise failure("CausalSelfAttention: the module's layers",
+                          f"expected self.{name} = nn.Linear({n_in}, {n_out}) with a bias (config.bias is "
+                          f"True here), got {layer!r}", Mistake(
+                              "layers missing or misnamed", "create self.c_attn = nn.Linear(C, 3 * C, "
+                              "bias=config.bias) (query, key and value in one layer, in that order) and "
+                              "self.c_proj = nn.Linear(C, C, bias=config.bias): the names matter."))
     return module
+
+
+@contextlib.contextmanager
+def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "merge_heads")):
+    """Bind the course's ``causal_mask``, ``split_heads`` and ``merge_heads`` in ``namespace`` (a
+    notebook's ``globals()``) for the duration, then restore the student's own: a mistake in those
+    exercises then costs those exercises only, not ``CausalSelfAttention`` too."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in names}
+    try:
+        namespace.update({name: getattr(ref, name) for name in names})
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def _train_forward(config, seed, x, *, dropout="weights", resid=True):
+    """The step-by-step forward pass in training mode, its dropout drawn from the global RNG in the
+    order of the exercise: attention dropout on the weights, then residual dropout on the output.
+    ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
+    "masked_scores" (after it) or "none"."""
+    w = _weights(config, seed)
+    B, T, C = x.shape
+    nh, p = config.n_head, config.dropout
+    qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
+    q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
+    future = torch.ones(T, T, dtype=torch.bool).triu(1)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
+    if dropout == "scores":
+        scores = F.dropout(scores, p)
+    scores = scores.masked_fill(future, float("-inf"))
+    if dropout == "masked_scores":
+        scores = F.dropout(scores, p)
+    weights = torch.softmax(scores, dim=-1)
+    if dropout == "weights":
+        weights = F.dropout(weights, p)
+    y = weights @ v
+    y = y.transpose(1, 2).reshape(B, T, C) @ w["c_proj.weight"].T + w["c_proj.bias"]
+    return F.dropout(y, p) if resid else y
+
+
+def _seeded(forward, seed):
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # leaves the notebook's RNG as it was
+        torch.manual_seed(seed)
+        return forward()
 
 
 def check_causal_self_attention(student_cls) -> None:
     """``student_cls(config)`` with ``c_attn`` and ``c_proj`` like ``course.attention.CausalSelfAttention``.
 
     Both modules get the same weights and run in eval mode on random inputs; then, with dropout 0.5,
-    your module in eval mode must still give the reference's (dropout-free) output every time.
+    your module in eval mode must still give the reference's (dropout-free) output every time, and in
+    training mode, under a fixed seed, the output of dropout applied where the exercise says: to the
+    attention weights (after the softmax), then to the output of ``c_proj``.
     """
     Config = ref.AttentionConfig
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
@@ -273,45 +346,84 @@ def check_causal_self_attention(student_cls) -> None:
     _build(student_cls, configs[0])  # clear message early if the class cannot be used at all
     g = torch.Generator().manual_seed(6)
     cases = [(c, seed, _rand(g, 2, T, c.n_embd)) for seed, (c, T) in
-             enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4)])]
+             enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4), (configs[2], 1)])]
 
     def student_forward(config, seed, x):
         with torch.no_grad():
             return _load(_build(student_cls, config), config, seed)(x)
 
     mistakes = [
-        Mistake("the scores are not divided by √head_size before the softmax.",
+        Mistake("no scaling", "the scores are not divided by √head_size before the softmax.",
                 lambda *a: _wrong_forward(*a, scale="none")),
-        Mistake("the scores are divided by √n_embd; divide by √head_size (n_embd // n_head), the "
+        Mistake("scaled by √n_embd", "the scores are divided by √n_embd; divide by √head_size (n_embd // n_head), the "
                 "size of the vectors each head compares.", lambda *a: _wrong_forward(*a, scale="model")),
-        Mistake("the softmax runs over the wrong dimension: over the keys, dim=-1.",
+        Mistake("softmax over the wrong dimension", "the softmax must run over the keys, dim=-1.",
                 lambda *a: _wrong_forward(*a, softmax_dim=-2)),
-        Mistake("the causal mask is not applied: each position sees the future.",
+        Mistake("no causal mask", "the causal mask is not applied: each position sees the future.",
                 lambda *a: _wrong_forward(*a, mask="none")),
-        Mistake("the mask is the upper triangle: positions see the future instead of the past; "
+        Mistake("upper triangle", "the mask is the upper triangle: positions see the future instead of the past; "
                 "use the lower triangle (torch.tril).", lambda *a: _wrong_forward(*a, mask="upper")),
-        Mistake("the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
+        Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
                 lambda *a: _wrong_forward(*a, mask="true_hides")),
-        Mistake("heads merged without transposing back: y.transpose(1, 2) to (B, T, n_head, hs) "
+        Mistake("merged without transpose", "heads merged without transposing back: y.transpose(1, 2) to (B, T, n_head, hs) "
                 "before reshaping to (B, T, C).", lambda *a: _wrong_forward(*a, merge="none")),
-        Mistake("the output projection c_proj is not applied to the merged heads.",
+        Mistake("no output projection", "the output projection c_proj is not applied to the merged heads.",
                 lambda *a: _wrong_forward(*a, project=False)),
+        Mistake("q, k, v in the wrong order", "c_attn's output holds query, key and value in that order: "
+                "q, k, v = self.c_attn(x).split(C, dim=2).", lambda *a: _wrong_forward(*a, order="kqv")),
+        Mistake("mask not cropped to T", "self.mask is (block_size, block_size); a sequence of T < block_size "
+                "positions needs self.mask[:T, :T].", error="must match the size of tensor"),
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
     # dropout must be off in eval mode (nn.Dropout modules, or F.dropout(..., training=self.training))
     config = Config(block_size=8, n_head=2, n_embd=8, dropout=0.5)
     x = _rand(g, 2, 8, 8)
+    where = "CausalSelfAttention: with dropout=0.5, in eval mode (model.eval())"
     expected = _reference_forward(config, 7, x)
     module = _load(_build(student_cls, config), config, 7)
     with torch.no_grad():
         got = [module(x.clone()) for _ in range(2)]
     problem = difference(expected, got[0])
     if problem is not None:
-        message = f"CausalSelfAttention: with dropout=0.5 in eval mode\n  {problem}"
+        mistake = None
         if difference(got[0], got[1]) is not None:
-            message += ("\n  Hint: this looks like a common mistake — dropout is still on in eval mode: "
-                        "use nn.Dropout modules (model.eval() turns them off), or pass "
-                        "training=self.training to F.dropout.")
-        raise CheckFailed(message)
-    print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference.")
+            mistake = Mistake("dropout on in eval mode", "use nn.Dropout modules (model.eval() turns them "
+                              "off), or pass training=self.training to F.dropout.")
+        raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
+
+    # in training mode, under a fixed seed: dropout on the weights, then on the output
+    where = ("CausalSelfAttention: with dropout=0.5, in training mode (model.train()), under "
+             "torch.manual_seed(0)")
+    expected = _seeded(lambda: _train_forward(config, 7, x), 0)
+    module.train()
+    try:
+        got = _seeded(lambda: module(x.clone()), 0)
+    except Exception as error:
+        raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}") from None
+    problem = difference(expected, got)
+    if problem is not None:
+        train_mistakes = [
+            Mistake("dropout on the scores", "the attention dropout must act on the weights, after the "
+                    "softmax (step 6): weights = self.attn_dropout(torch.softmax(scores, dim=-1)). "
+                    "Dropping scores instead sets them to 0, which still gets weight after the softmax.",
+                    lambda: _train_forward(config, 7, x, dropout="scores")),
+            Mistake("dropout on the scores", "the attention dropout must act on the weights, after the "
+                    "softmax (step 6): dropout on masked scores turns some -inf into 0 or NaN.",
+                    lambda: _train_forward(config, 7, x, dropout="masked_scores")),
+            Mistake("attention dropout missing", "self.attn_dropout is never applied: apply it to the "
+                    "weights after the softmax (step 6).", lambda: _train_forward(config, 7, x, dropout="none")),
+            Mistake("residual dropout missing", "self.resid_dropout is never applied: return "
+                    "self.resid_dropout(self.c_proj(y)) (step 9).", lambda: _train_forward(config, 7, x, resid=False)),
+        ]
+        mistake = None
+        for candidate in train_mistakes:
+            try:
+                wrong = _seeded(candidate.wrong, 0)
+            except Exception:
+                continue
+            if difference(wrong, got) is None:
+                mistake = candidate
+                break
+        raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
+    print(f"✓ CausalSelfAttention: all {len(cases) + 2} cases match the reference.")

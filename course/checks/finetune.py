@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from course import finetune
-from course.checks._core import Mistake, run_check
+from course.checks._core import Mistake, check_gradient, run_check
 
 IGNORE = finetune.IGNORE_INDEX
 
@@ -59,13 +59,39 @@ def _greedy_never_fed_back(model, input_ids, max_new_tokens):
 
 
 GREEDY_MISTAKES = [
-    Mistake("you picked the next token from the logits of the first position (logits[:, 0]); the "
+    Mistake("first position's logits", "you picked the next token from the logits of the first position (logits[:, 0]); the "
             "prediction for the next token is at the last position, logits[:, -1, :].", _greedy_first_position),
-    Mistake("you returned only the new tokens; return the prompt followed by the new tokens, as "
+    Mistake("new tokens only", "you returned only the new tokens; return the prompt followed by the new tokens, as "
             "model.generate does (shape (B, T + max_new_tokens)).", _greedy_new_only),
-    Mistake("every new token is the same: you ran the model on the prompt only. Append each new token to "
+    Mistake("token never fed back", "every new token is the same: you ran the model on the prompt only. Append each new token to "
             "the sequence and run the model on the longer sequence for the next one.", _greedy_never_fed_back),
+    Mistake("only the new token fed", "each step ran the model on the last token alone, so it forgot the "
+            "prompt: without a key-value cache, run the model on the whole sequence so far, model(ids).",
+            lambda model, ids, n: _greedy_last_token_only(model, ids, n)),
+    Mistake("calls model.generate", "write the loop yourself: model(ids).logits, the argmax of the last "
+            "position, append, repeat. (model.generate is what it is compared with.)",
+            error="model.generate was called"),
+    Mistake("int32 ids", "the ids must stay torch.long (int64), like the prompt: argmax gives long, "
+            "don't convert them.", lambda model, ids, n: reference_greedy_decode(model, ids, n).int(), credit=0.5),
 ]
+
+
+@torch.no_grad()
+def _greedy_last_token_only(model, input_ids, max_new_tokens):
+    ids, last = input_ids, input_ids[:, -1:]
+    for _ in range(max_new_tokens):
+        nxt = model(last).logits[:, -1, :].argmax(dim=-1)
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+        last = nxt[:, None]
+    return ids
+
+
+class ForbiddenCall(Exception):
+    """Raised by the model a check hands to ``greedy_decode`` when its ``generate`` is called."""
+
+
+def _forbidden_generate(*args, **kwargs):
+    raise ForbiddenCall("model.generate was called: write the decoding loop yourself")
 
 
 def _greedy_cases():
@@ -80,7 +106,11 @@ def _greedy_cases():
 def check_greedy_decode(fn) -> None:
     """Check ``fn(model, input_ids, max_new_tokens)``: the prompt followed by ``max_new_tokens`` tokens,
     each the argmax of the model's logits at the last position."""
-    run_check("greedy_decode", fn, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
+    def probed(model, input_ids, max_new_tokens):
+        model.generate = _forbidden_generate  # the check's own copy of its model
+        return fn(model, input_ids, max_new_tokens)
+
+    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -114,14 +144,21 @@ def _loss_mean_of_rows(logits, labels):
 
 
 LOSS_MISTAKES = [
-    Mistake("you compared each position's logits with its own label; position t predicts the NEXT token: "
+    Mistake("labels not shifted", "you compared each position's logits with its own label; position t predicts the NEXT token: "
             "use logits[:, :-1] with labels[:, 1:].", _loss_unshifted),
-    Mistake("you shifted the wrong way (logits[:, 1:] with labels[:, :-1]); the logits at position t "
+    Mistake("shifted the wrong way", "you shifted the wrong way (logits[:, 1:] with labels[:, :-1]); the logits at position t "
             "predict label t + 1: use logits[:, :-1] with labels[:, 1:].", _loss_shifted_wrong_way),
-    Mistake("you summed the token losses; take their mean (cross_entropy's default reduction).", _loss_summed),
-    Mistake("you averaged each sequence's mean loss; Hugging Face averages over all counted tokens of the "
+    Mistake("sum instead of mean", "you summed the token losses; take their mean (cross_entropy's default reduction).", _loss_summed),
+    Mistake("mean of sequence means", "you averaged each sequence's mean loss; Hugging Face averages over all counted tokens of the "
             "batch at once, so a long document weighs more than a short one. Flatten (B, T) into one axis "
             "first.", _loss_mean_of_rows),
+    Mistake("softmax before cross-entropy", "cross_entropy takes raw logits and applies log-softmax itself: "
+            "don't softmax them first.", lambda lo, la: reference_lm_loss(lo.softmax(-1), la)),
+    Mistake("padding counted", "positions labelled -100 must not count: cross_entropy(..., ignore_index=-100) "
+            "leaves them out (indexing with -100 fails, and replacing it with a real id counts the padding).",
+            error="out of bounds"),
+    Mistake("padding counted", "positions labelled -100 must not count: cross_entropy(..., ignore_index=-100) "
+            "leaves them out.", lambda lo, la: reference_lm_loss(lo, la.clamp(min=0))),
 ]
 
 
@@ -142,6 +179,7 @@ def _loss_cases():
 def check_lm_loss(fn) -> None:
     """Check ``fn(logits, labels)``: the mean next-token cross-entropy, labels shifted by one, -100 ignored."""
     run_check("lm_loss", fn, reference_lm_loss, _loss_cases(), LOSS_MISTAKES)
+    check_gradient("lm_loss", fn, reference_lm_loss, _loss_cases()[1], wrt=0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -177,16 +215,31 @@ def _collate_bool_mask(docs, pad_id):
 
 
 COLLATE_MISTAKES = [
-    Mistake("you found the padding with input_ids == pad_id; the pad id here is the end-of-text id, a real "
+    Mistake("mask from the pad id", "you found the padding with input_ids == pad_id; the pad id here is the end-of-text id, a real "
             "token at the end of every document, which must be attended to and learned. Build the mask "
             "from each document's length.", _collate_mask_from_pad_id),
-    Mistake("your labels keep the pad id on padding, so the padding counts in the loss (the seed's jokes "
+    Mistake("padding in the labels", "your labels keep the pad id on padding, so the padding counts in the loss (the seed's jokes "
             "fine-tune did this). Set labels to -100 where attention_mask is 0.", _collate_labels_keep_pad),
-    Mistake("you padded on the left; pad on the right (real tokens first), so every document starts at "
+    Mistake("padded on the left", "you padded on the left; pad on the right (real tokens first), so every document starts at "
             "position 0 as in pretraining.", _collate_left_padded),
-    Mistake("your attention_mask is bool; make it torch.long (1 = real token, 0 = padding), like Hugging "
-            "Face tokenizers return.", _collate_bool_mask),
+    Mistake("bool attention mask", "your attention_mask is bool; make it torch.long (1 = real token, 0 = padding), like Hugging "
+            "Face tokenizers return.", _collate_bool_mask, credit=0.5),
+    Mistake("labels shifted", "labels are input_ids with -100 on padding, not shifted: the model shifts "
+            "them inside (position t predicts label t + 1).", lambda docs, pad_id: _collate_labels_shifted(docs, pad_id)),
+    Mistake("lists instead of tensors", "each value must be a (B, T) torch.long tensor (torch.tensor(rows)), "
+            "not a list of lists.", lambda docs, pad_id: {k: v.tolist() for k, v in finetune.collate(docs, pad_id).items()},
+            credit=0.5),
+    Mistake("padding not -100 in labels", "set the labels of padding to -100, not 0.",
+            lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 0, 0)})(
+                finetune.collate(docs, pad_id))),
 ]
+
+
+def _collate_labels_shifted(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    labels = torch.full_like(batch["labels"], IGNORE)
+    labels[:, :-1] = batch["labels"][:, 1:]
+    return {**batch, "labels": labels}
 
 
 def _collate_cases():

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import Mistake, run_check
+from course.checks._core import Mistake, check_gradient, run_check
 from course.data import RandomWindows
 from course.gpt import MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
@@ -50,16 +50,21 @@ def check_get_batch(student_fn):
     ``(x, y)``, both ``(batch_size, block_size)``: ``x[b] = data[i : i+block_size]`` and
     ``y[b] = data[i+1 : i+block_size+1]`` for the ``b``-th offset ``i``."""
     run_check("get_batch", student_fn, _reference_get_batch, _get_batch_cases(), mistakes=[
-        Mistake("the labels are not shifted: y must hold the NEXT token of each position, "
+        Mistake("labels not shifted", "the labels are not shifted: y must hold the NEXT token of each position, "
                 "y = data[i+1 : i+block_size+1], not the same window as x.",
                 lambda d, b, n, g: _batch_with(d, b, n, g, y_shift=0)),
-        Mistake("x and y are swapped: x = data[i : i+block_size] is the input, y = data[i+1 : i+block_size+1] "
+        Mistake("x and y swapped", "x and y are swapped: x = data[i : i+block_size] is the input, y = data[i+1 : i+block_size+1] "
                 "the targets.", lambda d, b, n, g: _batch_with(d, b, n, g, x_shift=1, y_shift=0)),
-        Mistake("the target window ends one token early: y = data[i+1 : i+block_size+1] has block_size tokens "
+        Mistake("y one token short", "the target window ends one token early: y = data[i+1 : i+block_size+1] has block_size tokens "
                 "(Python slices leave out their end).", lambda d, b, n, g: _batch_with(d, b, n, g, y_len=b - 1)),
-        Mistake("the offsets come from the wrong range: draw them with torch.randint(len(data) - block_size, "
+        Mistake("offsets from the wrong range", "the offsets come from the wrong range: draw them with torch.randint(len(data) - block_size, "
                 "(batch_size,), generator=generator), so the last window starts at len(data) - block_size - 1 "
                 "and its targets still fit.", lambda d, b, n, g: _batch_with(d, b, n, g, high_offset=-1)),
+        Mistake("list instead of tuple", "return the tuple (x, y), not a list.",
+                lambda d, b, n, g: list(_batch_with(d, b, n, g)), credit=0.5),
+        Mistake("(block_size, B) instead of (B, block_size)", "one ROW per window: torch.stack(windows) "
+                "gives (batch_size, block_size); don't transpose.",
+                lambda d, b, n, g: tuple(t.T for t in _batch_with(d, b, n, g))),
     ])
 
 
@@ -99,18 +104,25 @@ def check_bigram_forward(student_fn):
     cross-entropy against ``targets`` (B, T); returns ``(logits, loss)``, ``(logits, None)`` when
     ``targets`` is None."""
     run_check("bigram_forward", student_fn, bigram_forward, _bigram_cases(), mistakes=[
-        Mistake("softmax was applied before cross-entropy: F.cross_entropy takes raw logits and applies "
+        Mistake("softmax before cross-entropy", "softmax was applied before cross-entropy: F.cross_entropy takes raw logits and applies "
                 "log-softmax itself.", lambda t, i, y: _bigram_with(t, i, y, softmax_first=True)),
-        Mistake("the logits were reshaped along the wrong axes, so each row of scores meets another "
+        Mistake("(T, B) instead of (B, T)", "the logits were reshaped along the wrong axes, so each row of scores meets another "
                 "position's target: use logits.view(B*T, V) with targets.view(B*T), no transpose.",
                 lambda t, i, y: _bigram_with(t, i, y, time_major=True)),
-        Mistake("return the logits with shape (B, T, V); flatten them to (B*T, V) only for the loss.",
+        Mistake("flattened logits returned", "return the logits with shape (B, T, V); flatten them to (B*T, V) only for the loss.",
                 lambda t, i, y: _bigram_with(t, i, y, flat_logits=True)),
-        Mistake("the scores of the token after token i are ROW i of the table (table[idx]), not column i.",
+        Mistake("column instead of row", "the scores of the token after token i are ROW i of the table (table[idx]), not column i.",
                 lambda t, i, y: _bigram_with(t, i, y, transposed=True)),
-        Mistake("the losses were summed: take the mean over all B*T positions.",
+        Mistake("sum instead of mean", "the losses were summed: take the mean over all B*T positions.",
                 lambda t, i, y: _bigram_with(t, i, y, reduction="sum")),
+        Mistake("loss as a Python float", "return the loss as a scalar tensor (what F.cross_entropy returns), "
+                "not .item(): training needs its gradient.",
+                lambda t, i, y: (lambda lo, l: (lo, l if l is None else l.item()))(*bigram_forward(t, i, y)),
+                credit=0.5),
     ])
+    table, idx, targets = _bigram_cases()[1]
+    check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
+                   pick=lambda out: out[1])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -134,16 +146,22 @@ def check_causal_average(student_fn):
     """``student_fn(x)`` with ``x`` of shape (B, T, C) returns (B, T, C): row ``t`` of each sequence is the
     mean of rows ``0..t`` (itself and the past, never the future)."""
     run_check("causal_average", student_fn, causal_average, _average_cases(), mistakes=[
-        Mistake("this averages the FUTURE: keep the lower triangle (torch.tril), where row t allows "
+        Mistake("includes the future", "this averages the FUTURE: keep the lower triangle (torch.tril), where row t allows "
                 "columns 0..t.", lambda x: _average_with(x, triangle="upper")),
-        Mistake("the weights were normalised over the wrong dimension: each ROW must sum to 1, "
+        Mistake("normalised over the wrong dimension", "the weights were normalised over the wrong dimension: each ROW must sum to 1, "
                 "so softmax over the last dimension (dim=-1).", lambda x: _average_with(x, softmax_dim=0)),
-        Mistake("these are sums, not means: normalise each row of the mask (softmax of the masked "
+        Mistake("sums instead of means", "these are sums, not means: normalise each row of the mask (softmax of the masked "
                 "scores, or divide by the row sums).", lambda x: _average_with(x, normalise=False)),
-        Mistake("no mask: every position sees the whole sequence; mask the future with -inf before the "
+        Mistake("no mask", "no mask: every position sees the whole sequence; mask the future with -inf before the "
                 "softmax.", lambda x: _average_with(x, triangle="none")),
-        Mistake("position t must include itself: torch.tril keeps the diagonal (tril(-1) drops it, and the "
+        Mistake("diagonal missing", "position t must include itself: torch.tril keeps the diagonal (tril(-1) drops it, and the "
                 "first row then has nothing to average).", lambda x: _average_with(x, triangle="strict")),
+        Mistake("divided by T", "every row was divided by the full length T; row t averages t + 1 "
+                "positions, so divide by t + 1 (or normalise each row of the mask).",
+                lambda x: _average_with(x, normalise=False) / x.shape[1]),
+        Mistake("float64 result", "the values are right but the result is float64: build the weights "
+                "with x's dtype (torch.ones(T, T) is float32), or .to(x.dtype).",
+                lambda x: causal_average(x).double(), credit=0.5),
     ])
 
 
@@ -183,20 +201,22 @@ def check_block_forward(student_fn):
     ``x = x + attn(ln_1(x))`` then ``x = x + mlp(ln_2(x))``; returns the new ``x`` (B, T, C)."""
     with torch.no_grad():
         run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), mistakes=[
-            Mistake("this is the post-norm block of the original Transformer, ln(x + attn(x)); GPT-2 normalises "
+            Mistake("post-norm", "this is the post-norm block of the original Transformer, ln(x + attn(x)); GPT-2 normalises "
                     "BEFORE each sublayer and adds to the raw x: x = x + attn(ln_1(x)).", _post_norm),
-            Mistake("the residual connection around the attention is missing: x = x + attn(ln_1(x)), "
+            Mistake("attention residual missing", "the residual connection around the attention is missing: x = x + attn(ln_1(x)), "
                     "not x = attn(ln_1(x)).",
                     lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(a(l1(x)))),
-            Mistake("the residual connection around the MLP is missing: x = x + mlp(ln_2(x)), "
+            Mistake("MLP residual missing", "the residual connection around the MLP is missing: x = x + mlp(ln_2(x)), "
                     "not x = mlp(ln_2(x)).",
                     lambda x, l1, a, l2, m: (lambda h: m(l2(h)))(x + a(l1(x)))),
-            Mistake("the residual adds the NORMALISED x: add the sublayer's output to x itself, "
+            Mistake("residual of the normalised x", "the residual adds the NORMALISED x: add the sublayer's output to x itself, "
                     "x = x + attn(ln_1(x)), so the stream is never normalised in place.",
                     lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(l1(x) + a(l1(x)))),
-            Mistake("ln_1 and ln_2 are swapped: ln_1 goes before the attention, ln_2 before the MLP.",
+            Mistake("norms swapped", "ln_1 and ln_2 are swapped: ln_1 goes before the attention, ln_2 before the MLP.",
                     lambda x, l1, a, l2, m: (lambda h: h + m(l1(h)))(x + a(l2(x)))),
-            Mistake("the MLP must read the output of the attention step, not the block's input: "
+            Mistake("parallel sublayers", "the MLP must read the output of the attention step, not the block's input: "
                     "two steps, one after the other.",
                     lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(x))),
         ])
+    x, *modules = _block_cases()[1]
+    check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)

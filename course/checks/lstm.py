@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course.checks._core import Mistake, run_check
+from course.checks._core import Mistake, check_gradient, run_check
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
 
@@ -38,13 +38,13 @@ def _cell_cases():
 def check_lstm_cell(student_fn):
     """``student_fn(x, h, c, W_ih, W_hh, b_ih, b_hh)`` must return ``(h, c)`` as ``nn.LSTMCell`` does."""
     run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=[
-        Mistake("the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, forget, "
+        Mistake("gate order", "the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, forget, "
                 "candidate, output — not (i, f, o, g).", _cell_with("ifog")),
-        Mistake("the candidate g goes through tanh (values in -1..1), not sigmoid.",
+        Mistake("sigmoid on the candidate", "the candidate g goes through tanh (values in -1..1), not sigmoid.",
                 _cell_with("ifgo", g_act=torch.sigmoid)),
-        Mistake("the new h is o * tanh(c): the tanh of the cell state is missing.",
+        Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
                 _cell_with("ifgo", h_from_c=lambda c: c)),
-        Mistake("the old cell state must be scaled by the forget gate: c = f * c + i * g.",
+        Mistake("forget gate unused", "the old cell state must be scaled by the forget gate: c = f * c + i * g.",
                 _cell_with("ifgo", keep_old=False)),
     ])
 
@@ -72,12 +72,20 @@ def check_shift_batch(student_fn):
     """``student_fn(data, starts, block_size)`` must return ``(x, y)`` of shape (len(starts), block_size):
     ``x[i] = data[s : s+block_size]`` and ``y[i] = data[s+1 : s+block_size+1]`` for ``s = starts[i]``."""
     run_check("shift_batch", student_fn, windows_at, _shift_cases(), mistakes=[
-        Mistake("the labels are not shifted: y must be the token after each x, y = data[s+1 : s+1+block_size].",
+        Mistake("labels not shifted", "the labels are not shifted: y must be the token after each x, y = data[s+1 : s+1+block_size].",
                 lambda d, s, b: _windows(d, s, b, 0, 0)),
-        Mistake("x and y are swapped: x is the input data[s : s+block_size], y the next tokens.",
+        Mistake("x and y swapped", "x and y are swapped: x is the input data[s : s+block_size], y the next tokens.",
                 lambda d, s, b: _windows(d, s, b, 1, 0)),
-        Mistake("the labels are shifted the wrong way: y is the NEXT token, data[s+1 : …], not the previous.",
+        Mistake("shifted the wrong way", "the labels are shifted the wrong way: y is the NEXT token, data[s+1 : …], not the previous.",
                 lambda d, s, b: _windows(d, s, b, 0, -1)),
+        Mistake("(block_size, B) instead of (B, block_size)", "one ROW per window: torch.stack(rows) stacks "
+                "them along dim 0, giving (B, block_size); don't transpose.",
+                lambda d, s, b: tuple(t.T for t in _windows(d, s, b, 0, 1))),
+        Mistake("list instead of tuple", "return the tuple (x, y), with x and y (B, block_size) tensors, "
+                "not a list.", lambda d, s, b: list(_windows(d, s, b, 0, 1)), credit=0.5),
+        Mistake("y one token too long", "y = data[s+1 : s+block_size+1] has block_size tokens, like x.",
+                lambda d, s, b: (_windows(d, s, b, 0, 1)[0],
+                                 torch.stack([d[i + 1:i + b + 2] for i in s.tolist()]))),
     ])
 
 
@@ -132,20 +140,60 @@ def _generate_prompt_skipped(model, idx, n):
     return idx
 
 
+class ForbiddenCall(Exception):
+    """Raised by the model that a check hands to ``generate_greedy`` when its ``generate`` is called."""
+
+
+def _forbidden_generate(*args, **kwargs):
+    raise ForbiddenCall("model.generate was called: write the loop yourself, with forward_with_state")
+
+
 def check_generate_greedy(student_fn):
     """``student_fn(model, idx, max_new_tokens)``: run the (B, T) prompt ``idx`` through
     ``model.forward_with_state`` once, then repeatedly append the most likely next token and feed only
-    that token with the carried state. Must return the (B, T + max_new_tokens) ids."""
-    run_check("generate_greedy", student_fn, _reference_generate, _generate_cases(), mistakes=[
-        Mistake("the state is reset at every step: pass the state returned by the previous call back "
-                "into forward_with_state, or the model forgets everything but the last token.",
+    that token with the carried state. Must return the (B, T + max_new_tokens) ids. The check also
+    watches how the model is called: the prompt once, then one token per step, never the prefix again,
+    and never ``model.generate``."""
+    lengths: list[int] = []
+
+    def probed(model, idx, max_new_tokens):
+        lengths.clear()
+        model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
+        handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
+        try:
+            return student_fn(model, idx, max_new_tokens)
+        finally:
+            handle.remove()
+
+    def calls(case):
+        _, idx, n = case
+        T = idx.shape[1]
+        if lengths[:1] != [T] or any(k != 1 for k in lengths[1:]):
+            return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
+                    f"expected the prompt once ({T}), then 1 per step",
+                    Mistake("re-reads the prefix", "the text is right but each step runs the model on the "
+                            "whole text again: feed only the new token, with the state returned by the "
+                            "previous call (forward_with_state(next_id, state)).", credit=0.5))
+        if len(lengths) - 1 not in (max(n - 1, 0), n):
+            return (f"{len(lengths) - 1} one-token steps for {n} new tokens", None)
+        return None
+
+    run_check("generate_greedy", probed, _reference_generate, _generate_cases(), mistakes=[
+        Mistake("state reset", "the state is reset at every step: pass the state returned by the previous "
+                "call back into forward_with_state, or the model forgets everything but the last token.",
                 _generate_reset_state),
-        Mistake("the prompt's last token is fed twice: after reading the prompt, its logits already "
-                "predict the first new token; feed each new token once, after choosing it.",
+        Mistake("last token fed twice", "the prompt's last token is fed twice: after reading the prompt, "
+                "its logits already predict the first new token; feed each new token once, after choosing it.",
                 _generate_last_token_twice),
-        Mistake("the prompt was not read: run forward_with_state on the whole prompt first, then "
-                "continue from its state.", _generate_prompt_skipped),
-    ])
+        Mistake("prompt not read", "run forward_with_state on the whole prompt first, then continue from "
+                "its state.", _generate_prompt_skipped),
+        Mistake("calls model.generate", "generate_greedy must write the loop itself: read the prompt with "
+                "forward_with_state, then one token per step.", error="model.generate was called"),
+        Mistake("new tokens only", "return the prompt followed by the new tokens, shape (B, T + max_new_tokens).",
+                lambda model, idx, n: _reference_generate(model, idx, n)[:, idx.shape[1]:]),
+        Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
+                "logits[:, -1].argmax(-1, keepdim=True), not a sample.", error="multinomial"),
+    ], after=calls)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -164,14 +212,22 @@ def check_sequence_loss(student_fn):
         return logits.reshape(B * T, V), targets.reshape(B * T)
 
     run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), mistakes=[
-        Mistake("softmax was applied before cross-entropy: F.cross_entropy / nn.CrossEntropyLoss take raw "
+        Mistake("softmax before cross-entropy", "softmax was applied before cross-entropy: F.cross_entropy / nn.CrossEntropyLoss take raw "
                 "logits and apply log-softmax themselves.",
                 lambda lo, t: F.cross_entropy(*flat(F.softmax(lo, dim=-1), t))),
-        Mistake("the logits were rearranged along the wrong axes, so each score row is paired with another "
+        Mistake("(T, B) instead of (B, T)", "the logits were rearranged along the wrong axes, so each score row is paired with another "
                 "position's target: reshape (B, T, V) -> (B*T, V) and (B, T) -> (B*T,) without transposing.",
                 lambda lo, t: F.cross_entropy(lo.transpose(0, 1).reshape(-1, lo.shape[-1]), t.reshape(-1))),
-        Mistake("the losses were summed: take the mean over all B*T positions (reduction='mean').",
+        Mistake("sum instead of mean", "the losses were summed: take the mean over all B*T positions (reduction='mean').",
                 lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="sum")),
-        Mistake("nll_loss expects log-probabilities: use F.log_softmax first, or F.cross_entropy on the logits.",
+        Mistake("nll_loss on logits", "nll_loss expects log-probabilities: use F.log_softmax first, or F.cross_entropy on the logits.",
                 lambda lo, t: F.nll_loss(*flat(lo, t))),
+        Mistake("Python float instead of a tensor", "return the loss as a scalar tensor (what F.cross_entropy "
+                "returns), not .item(): training needs its gradient.",
+                lambda lo, t: sequence_loss(lo, t).item(), credit=0.5),
+        Mistake("classes on the wrong axis", "F.cross_entropy reads the classes from dim 1: pass (B*T, V) "
+                "logits, or transpose (B, T, V) to (B, V, T), not (B, T, V) as it is.",
+                error="Expected target size"),
     ])
+    case = _loss_cases()[0]
+    check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)

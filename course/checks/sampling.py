@@ -32,9 +32,9 @@ def _temperature_probabilities(logits, temperature):
 
 
 TEMPERATURE_MISTAKES = [
-    Mistake("you multiplied the logits by the temperature; divide them (logits / temperature), so that a "
+    Mistake("multiplied by the temperature", "you multiplied the logits by the temperature; divide them (logits / temperature), so that a "
             "temperature below 1 sharpens the distribution and above 1 flattens it.", _temperature_multiplied),
-    Mistake("you returned probabilities (softmax of the scaled logits); return the scaled logits "
+    Mistake("probabilities instead of logits", "you returned probabilities (softmax of the scaled logits); return the scaled logits "
             "themselves — softmax comes later, after filtering.", _temperature_probabilities),
 ]
 
@@ -111,18 +111,18 @@ _EXACTLY_K_HINT = ("you kept exactly k tokens, breaking a tie with the k-th larg
                    "dropping one of them by position is arbitrary.")
 
 TOP_K_MISTAKES = [
-    Mistake("you kept k + 1 tokens (an off-by-one in the threshold): the threshold is the k-th largest "
+    Mistake("kept k + 1", "you kept k + 1 tokens (an off-by-one in the threshold): the threshold is the k-th largest "
             "logit, torch.topk(logits, k).values[..., -1:], i.e. index k - 1.", _top_k_plus_one),
-    Mistake("you kept only k - 1 tokens (an off-by-one in the threshold): keep every logit >= the k-th "
+    Mistake("kept k - 1", "you kept only k - 1 tokens (an off-by-one in the threshold): keep every logit >= the k-th "
             "largest, torch.topk(logits, k).values[..., -1:]; use >= (or remove only what is <), not >.",
             _top_k_minus_one),
-    Mistake(_EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=True)),
-    Mistake(_EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=False)),
-    Mistake("you kept the k smallest logits (largest=False, or an ascending sort); keep the k largest.",
+    Mistake("ties broken", _EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=True)),
+    Mistake("ties broken", _EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=False)),
+    Mistake("kept the smallest", "you kept the k smallest logits (largest=False, or an ascending sort); keep the k largest.",
             _top_k_smallest),
-    Mistake(_ZERO_LOGITS_HINT, _top_k_zero_logits),
-    Mistake(_PROBS_HINT, _top_k_zero_probs),
-    Mistake(_PROBS_HINT, _top_k_zero_probs_renormalised),
+    Mistake("removed set to 0", _ZERO_LOGITS_HINT, _top_k_zero_logits),
+    Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs),
+    Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs_renormalised),
 ]
 
 
@@ -230,21 +230,21 @@ _WRONG_DIM_HINT = ("you took the softmax over the wrong dimension (dim=0, across
                    "logits of shape (..., vocab_size) every row is its own distribution, so use dim=-1.")
 
 TOP_P_MISTAKES = [
-    Mistake("you forgot to keep at least one token: when the most likely token alone holds more than p, "
+    Mistake("no token kept", "you forgot to keep at least one token: when the most likely token alone holds more than p, "
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
             "likely token (remove_sorted[..., 0] = False for a descending sort).", _top_p_none_kept),
-    Mistake(SEED_TOP_P_HINT, _seed_top_p),
-    Mistake("you sorted cumulative probabilities instead of probabilities: cumsum over the unsorted "
+    Mistake("crossing token dropped", SEED_TOP_P_HINT, _seed_top_p),
+    Mistake("never sorted", "you sorted cumulative probabilities instead of probabilities: cumsum over the unsorted "
             "probabilities follows vocabulary order, so you kept the first tokens of the vocabulary, not "
             "the most likely ones. Sort the probabilities from largest to smallest first, then cumsum "
             "(and keep the token that crosses p).", _top_p_sorted_cumulative),
-    Mistake("you kept the least likely tokens: torch.sort sorts in ascending order by default. Sort with "
+    Mistake("ascending sort", "you kept the least likely tokens: torch.sort sorts in ascending order by default. Sort with "
             "descending=True (most likely first) before taking the cumulative sum.", _top_p_ascending),
-    Mistake(_WRONG_DIM_HINT, _top_p_softmax_dim0_probs),
-    Mistake(_WRONG_DIM_HINT, _top_p_softmax_dim0_sorted_logits),
-    Mistake(_ZERO_LOGITS_HINT, _top_p_zero_logits),
-    Mistake(_PROBS_HINT, _top_p_zero_probs),
-    Mistake(_PROBS_HINT, _top_p_zero_probs_renormalised),
+    Mistake("softmax over the batch", _WRONG_DIM_HINT, _top_p_softmax_dim0_probs),
+    Mistake("softmax over the batch", _WRONG_DIM_HINT, _top_p_softmax_dim0_sorted_logits),
+    Mistake("removed set to 0", _ZERO_LOGITS_HINT, _top_p_zero_logits),
+    Mistake("probabilities instead of logits", _PROBS_HINT, _top_p_zero_probs),
+    Mistake("probabilities instead of logits", _PROBS_HINT, _top_p_zero_probs_renormalised),
 ]
 
 

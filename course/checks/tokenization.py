@@ -5,11 +5,12 @@ and, when they differ, names the common mistake your answer looks like.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import random
 
 from course import tokenization as ref
-from course.checks._core import CheckFailed, Mistake, describe, run_check
+from course.checks._core import Mistake, describe, difference, failure, run_check, where_raised
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALPHABET = LETTERS + " \n.,;:!?'-0123456789éßΩ😀"
@@ -37,47 +38,69 @@ def _char_cases(count: int = 12, seed: int = 0):
     return cases
 
 
+class _UnknownCharacter(Exception):
+    pass
+
+
 def check_char_encode(char_encode) -> None:
-    """``char_encode(text, stoi) -> list[int]``; a character not in ``stoi`` must raise an error."""
+    """``char_encode(text, stoi) -> list[int]``; a character not in ``stoi`` raises a ``ValueError``
+    whose message names it (the course's policy: not a bare ``KeyError``, not skipped, not None)."""
     name = "char_encode"
     cases = _char_cases()
     mistakes = [
-        Mistake("you returned Unicode code points (ord). Look each character up in stoi instead: stoi[c].",
-                lambda text, stoi: [ord(c) for c in text]),
-        Mistake("you returned the characters themselves; return their ids, stoi[c].",
-                lambda text, stoi: list(text)),
-        Mistake("whitespace was skipped: spaces and newlines are characters too and need their ids.",
+        Mistake("code points instead of ids", "you returned Unicode code points (ord). Look each character "
+                "up in stoi instead: stoi[c].", lambda text, stoi: [ord(c) for c in text]),
+        Mistake("characters instead of ids", "you returned the characters themselves; return their ids, "
+                "stoi[c].", lambda text, stoi: list(text)),
+        Mistake("whitespace skipped", "spaces and newlines are characters too and need their ids.",
                 lambda text, stoi: [stoi[c] for c in text if not c.isspace()]),
+        Mistake("one id per distinct character", "you returned one id per distinct character (a set loses "
+                "repeats and order): return one id for every character of the text, in order.",
+                lambda text, stoi: [stoi[c] for c in dict.fromkeys(text)]),
+        Mistake("ids as strings", "your ids are strings; stoi maps a character to an int: return stoi[c], "
+                "not str(stoi[c]).", lambda text, stoi: [str(stoi[c]) for c in text]),
     ]
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
     stoi = {"a": 0, "b": 1, "c": 2}
     text = "abcZa"
+    where = f"{name}: text {text!r} with stoi {stoi} (no 'Z' in it)"
     try:
         got = char_encode(text, dict(stoi))
-    except (KeyError, ValueError) as error:
+    except ValueError as error:
         if "Z" not in str(error):
-            raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} your function raised "
-                              f"{type(error).__name__}: {error}\n  The error should name the unknown "
-                              f"character 'Z' so the reader knows what to fix.") from None
+            raise failure(where, f"your function raised ValueError: {error}", Mistake(
+                "error does not name the character", "the message should name the unknown character, "
+                "e.g. f\"character {ch!r} is not in the vocabulary\", so the reader knows what to fix.")) from None
+    except KeyError as error:
+        raise failure(where, f"your function raised KeyError: {error}", Mistake(
+            "KeyError instead of ValueError", "an unknown character is a bad value, not a missing key of "
+            "yours: check `if ch not in stoi` and raise ValueError(f\"character {ch!r} is not in the "
+            "vocabulary\")."), expected="ValueError naming 'Z'") from None
     except Exception as error:
-        raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} your function raised "
-                          f"{type(error).__name__}: {error}\n  An unknown character should raise a "
-                          f"ValueError (such as UnknownCharacterError) or KeyError naming it.") from error
+        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+                      expected="ValueError naming 'Z'") from None
     else:
-        raise CheckFailed(f"{name}: for text {text!r} with stoi {stoi} (no 'Z' in it) your function "
-                          f"returned {describe(got)}\n  Hint: a character that is not in the vocabulary "
-                          f"must raise an error naming it, not be skipped or turned into None.")
-    print(f"✓ {name}: all {len(cases)} cases match the reference, and an unknown character raises an error.")
+        skipped = difference([0, 1, 2, 0], got) is None
+        raise failure(where, f"your function returned {describe(got)}", Mistake(
+            "unknown character skipped" if skipped else "unknown character not reported",
+            "a character that is not in the vocabulary must raise ValueError naming it, not be "
+            "skipped or turned into None."), expected="ValueError naming 'Z'")
+    print(f"✓ {name}: all {len(cases)} cases match the reference, and an unknown character raises "
+          f"a ValueError naming it.")
 
 
 def check_char_decode(char_decode) -> None:
     """``char_decode(ids, itos) -> str``."""
     cases = [(ref.char_encode(text, stoi), {i: c for c, i in stoi.items()}) for text, stoi in _char_cases(seed=1)]
     mistakes = [
-        Mistake("the characters were joined with spaces. Join them with nothing in between: ''.join(...).",
+        Mistake("joined with spaces", "join the characters with nothing in between: ''.join(...).",
                 lambda ids, itos: " ".join(itos[i] for i in ids)),
-        Mistake("you returned a list of characters; join them into one string with ''.join(...).",
-                lambda ids, itos: [itos[i] for i in ids]),
+        Mistake("list instead of string", "you returned a list of characters; join them into one string "
+                "with ''.join(...).", lambda ids, itos: [itos[i] for i in ids]),
+        Mistake("string of the ids", "you turned the ids themselves into text (str(i)); look each id up "
+                "in itos.", lambda ids, itos: "".join(str(i) for i in ids)),
+        Mistake("reversed", "the text came out backwards: decode the ids in order.",
+                lambda ids, itos: "".join(itos[i] for i in reversed(ids))),
     ]
     run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
 
@@ -90,25 +113,34 @@ def _id_lists(count: int, seed: int):
 
 
 def check_count_pairs(count_pairs) -> None:
-    """``count_pairs(ids) -> dict[tuple[int, int], int]`` (a Counter or defaultdict is fine too)."""
+    """``count_pairs(ids) -> dict[tuple[int, int], int]``: a plain ``dict`` (the course's policy: a
+    ``Counter`` or ``defaultdict`` is turned into one with ``dict(...)`` before it is returned)."""
     # The first case tells the mistakes below apart; then the edge cases, then random lists.
-    cases = [([1, 2, 1, 2, 1, 2, 3],), ([5, 5, 5],), ([],), ([7],)] + [(ids,) for ids in _id_lists(12, seed=2)]
-
-    def as_dict(ids):
-        counts = count_pairs(ids)
-        return dict(counts) if isinstance(counts, dict) else counts  # Counter, defaultdict -> dict
-
+    cases = [([1, 2, 1, 2, 1, 2, 3],), ([5, 5, 5],), ([],), ([7],), ([3, 1, 3, 1],)]
+    cases += [(ids,) for ids in _id_lists(12, seed=2)]
     mistakes = [
-        Mistake("the last pair is missing (off by one): the pairs are (ids[i], ids[i + 1]) for i from 0 "
-                "to len(ids) - 2 inclusive, i.e. range(len(ids) - 1), or zip(ids, ids[1:]).",
+        Mistake("Counter instead of dict", "the counts are right, but you returned a collections.Counter; "
+                "the exercise asks for a plain dict: return dict(counts).",
+                lambda ids: collections.Counter(ref.count_pairs(ids)), credit=0.5),
+        Mistake("defaultdict instead of dict", "the counts are right, but you returned a defaultdict; the "
+                "exercise asks for a plain dict: return dict(counts).",
+                lambda ids: collections.defaultdict(int, ref.count_pairs(ids)), credit=0.5),
+        Mistake("last pair missing", "the pairs are (ids[i], ids[i + 1]) for i from 0 to len(ids) - 2 "
+                "inclusive, i.e. range(len(ids) - 1), or zip(ids, ids[1:]).",
                 lambda ids: ref.count_pairs(ids[:-1])),
-        Mistake("pairs were counted only at every second position. Count every adjacent pair, overlapping "
-                "ones too: [5, 5, 5] has the pair (5, 5) twice.",
-                _count_every_second),
-        Mistake("every pair got the count 1: count how many times each pair occurs, not only whether it does.",
-                lambda ids: {pair: 1 for pair in zip(ids, ids[1:])}),
+        Mistake("every second position", "count every adjacent pair, overlapping ones too: [5, 5, 5] has "
+                "the pair (5, 5) twice.", _count_every_second),
+        Mistake("presence instead of counts", "every pair got the count 1: count how many times each pair "
+                "occurs, not only whether it does.", lambda ids: {pair: 1 for pair in zip(ids, ids[1:])}),
+        Mistake("single ids counted", "you counted the ids one by one; count the pairs of neighbours "
+                "(ids[i], ids[i + 1]).", lambda ids: dict(collections.Counter(ids))),
+        Mistake("wrapped around", "the last id was paired with the first: a sequence has len(ids) - 1 "
+                "pairs, zip(ids, ids[1:]), not a cycle.",
+                lambda ids: dict(collections.Counter(zip(ids, ids[1:] + ids[:1])))),
+        Mistake("pairs sorted", "(a, b) and (b, a) are different pairs: keep each pair in the order "
+                "it appears.", lambda ids: dict(collections.Counter(tuple(sorted(p)) for p in zip(ids, ids[1:])))),
     ]
-    run_check("count_pairs", as_dict, ref.count_pairs, cases, mistakes)
+    run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
 
 
 def _count_every_second(ids):
@@ -173,21 +205,21 @@ def check_merge(merge) -> None:
         i = rng.randrange(len(ids) - 1)
         cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
     mistakes = [
-        Mistake("the last element was dropped: when the final element is not part of a merged pair it must "
+        Mistake("last element dropped", "the last element was dropped: when the final element is not part of a merged pair it must "
                 "still be copied (loop while i < len(ids), and check i + 1 < len(ids) before looking at ids[i + 1]).",
                 _merge_dropping_last),
-        Mistake("overlapping pairs were both merged ([5, 5, 5] with pair (5, 5) gave [new, new]). Once a pair is "
+        Mistake("overlapping pairs merged", "overlapping pairs were both merged ([5, 5, 5] with pair (5, 5) gave [new, new]). Once a pair is "
                 "merged its second element is used up: [5, 5, 5] -> [new, 5].",
                 _merge_overlapping),
-        Mistake("the list was merged from right to left ([5, 5, 5] -> [5, new]); scan left to right: [new, 5].",
+        Mistake("right to left", "the list was merged from right to left ([5, 5, 5] -> [5, new]); scan left to right: [new, 5].",
                 _merge_right_to_left),
-        Mistake("after merging a pair the loop did not skip its second element (it moved on by 1 instead "
+        Mistake("second element not skipped", "after merging a pair the loop did not skip its second element (it moved on by 1 instead "
                 "of 2), so that element appears again.",
                 _merge_without_skip),
-        Mistake("only the first occurrence was merged; replace every occurrence of the pair.",
+        Mistake("first occurrence only", "only the first occurrence was merged; replace every occurrence of the pair.",
                 _merge_first_only),
     ]
-    run_check("merge", merge, ref.merge, cases, mistakes)
+    run_check("merge", merge, ref.merge, cases, mistakes, unchanged=True)
 
 
 # -- BPE on one word --------------------------------------------------------------------------
@@ -245,15 +277,15 @@ def check_bpe_word(bpe_word) -> None:
              (["a", "a", "a"], {("a", "a"): 0})]
     cases += [(ref.word_to_symbols(w), _ranks_for(ref.word_to_symbols(w))) for w in words]
     mistakes = [
-        Mistake("the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
+        Mistake("highest rank first", "the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
                 "(the merge learned earliest): min(..., key=lambda pair: ranks.get(pair, float('inf'))).",
                 _bpe_highest_rank),
-        Mistake("the first (leftmost) pair that has a rank was merged; merge the pair with the lowest rank, "
+        Mistake("leftmost pair first", "the first (leftmost) pair that has a rank was merged; merge the pair with the lowest rank, "
                 "wherever it is in the word.",
                 _bpe_first_found),
-        Mistake("only one merge was applied; repeat until no neighbouring pair has a rank.",
+        Mistake("one merge only", "only one merge was applied; repeat until no neighbouring pair has a rank.",
                 _bpe_one_step),
-        Mistake("the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
+        Mistake("space marker lost", "the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
                 "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
                 _bpe_unmapped_space),
     ]
@@ -270,13 +302,13 @@ def check_tokens_to_text(tokens_to_text) -> None:
     emoji = gpt2.tokens("👋")
     cases.append((emoji[:-1],))  # an emoji cut short: its bytes are not valid UTF-8
     mistakes = [
-        Mistake("each token was decoded separately. A character can be split across tokens (an emoji is 4 "
+        Mistake("tokens decoded one by one", "each token was decoded separately. A character can be split across tokens (an emoji is 4 "
                 "bytes): join all the bytes first, then decode once.",
                 lambda tokens: "".join(ref.tokens_to_text([t]) for t in tokens)),
-        Mistake("the byte-characters were not mapped back to bytes (you joined the token strings as they "
+        Mistake("byte characters not mapped back", "the byte-characters were not mapped back to bytes (you joined the token strings as they "
                 "are). Map each character back with the inverse of bytes_to_unicode, then decode UTF-8.",
                 lambda tokens: "".join(tokens)),
-        Mistake("only 'Ġ' was turned back into a space. Every character stands for a byte ('Ã©' is the two "
+        Mistake("only Ġ mapped", "only 'Ġ' was turned back into a space. Every character stands for a byte ('Ã©' is the two "
                 "bytes of 'é'): map all of them back to bytes, then decode UTF-8.",
                 lambda tokens: "".join(tokens).replace("Ġ", " ").replace("Ċ", "\n")),
     ]

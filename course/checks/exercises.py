@@ -1,0 +1,81 @@
+"""Which self-checks grade which exercise: the course's 23 test cells, by nbgrader grade id.
+
+For each test cell: its lesson, its points, the answer cell it tests, and the checks it runs, as
+``(module, check, name)``: ``checks.<check>(<name>)`` where ``<name>`` is what the answer cell defines.
+``course.checks.report`` and the mistake-catalogue tests use it to run an answer's checks by themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Exercise:
+    lesson: str
+    test: str            # the test cell's grade id
+    answer: str          # the answer (solution) cell's grade id
+    points: int
+    checks: tuple[tuple[str, str, str], ...]  # (module in course.checks, check function, name defined by the answer)
+
+
+def _e(lesson, test, answer, points, *checks):
+    return Exercise(lesson, test, answer, points, tuple(checks))
+
+
+EXERCISES = [
+    _e("01_tokenization", "test-char-encode-decode", "char-encode-decode", 2,
+       ("tokenization", "check_char_encode", "char_encode"), ("tokenization", "check_char_decode", "char_decode")),
+    _e("01_tokenization", "test-count-pairs", "count-pairs", 2, ("tokenization", "check_count_pairs", "count_pairs")),
+    _e("01_tokenization", "test-merge", "merge", 2, ("tokenization", "check_merge", "merge")),
+    _e("01_tokenization", "test-bpe-word", "bpe-word", 2, ("tokenization", "check_bpe_word", "bpe_word")),
+    _e("02_cross_attention", "test-cross-attention", "cross-attention", 2,
+       ("attention", "check_cross_attention", "cross_attention")),
+    _e("02_cross_attention", "test-sdpa", "sdpa", 2,
+       ("attention", "check_scaled_dot_product_attention", "scaled_dot_product_attention")),
+    _e("02_cross_attention", "test-padding-mask", "padding-mask", 2, ("attention", "check_padding_mask", "padding_mask")),
+    _e("03_self_attention", "test-causal-mask", "causal-mask", 2, ("attention", "check_causal_mask", "causal_mask")),
+    _e("03_self_attention", "test-heads", "heads", 2,
+       ("attention", "check_split_heads", "split_heads"), ("attention", "check_merge_heads", "merge_heads")),
+    _e("03_self_attention", "test-causal-self-attention", "causal-self-attention", 4,
+       ("attention", "check_causal_self_attention", "CausalSelfAttention")),
+    _e("04_lstm", "test-lstm-cell", "lstm-cell", 2, ("lstm", "check_lstm_cell", "lstm_cell")),
+    _e("04_lstm", "test-shift-batch", "shift-batch", 2, ("lstm", "check_shift_batch", "shift_batch")),
+    _e("04_lstm", "test-sequence-loss", "sequence-loss", 2, ("lstm", "check_sequence_loss", "sequence_loss")),
+    _e("04_lstm", "test-generate-greedy", "generate-greedy", 2, ("lstm", "check_generate_greedy", "generate_greedy")),
+    _e("05_nanogpt", "test-get-batch", "get-batch", 2, ("gpt", "check_get_batch", "get_batch")),
+    _e("05_nanogpt", "test-bigram-forward", "bigram-forward", 2, ("gpt", "check_bigram_forward", "bigram_forward")),
+    _e("05_nanogpt", "test-causal-average", "causal-average", 2, ("gpt", "check_causal_average", "causal_average")),
+    _e("05_nanogpt", "test-block-forward", "block-forward", 2, ("gpt", "check_block_forward", "block_forward")),
+    _e("06_finetuning", "test-greedy-decode", "greedy-decode", 2, ("finetune", "check_greedy_decode", "greedy_decode")),
+    _e("06_finetuning", "test-top-k", "top-k", 2, ("sampling", "check_top_k", "top_k_filter")),
+    _e("06_finetuning", "test-top-p", "top-p", 2, ("sampling", "check_top_p", "top_p_filter")),
+    _e("06_finetuning", "test-lm-loss", "lm-loss", 2, ("finetune", "check_lm_loss", "lm_loss")),
+    _e("06_finetuning", "test-collate", "collate", 2, ("finetune", "check_collate", "collate")),
+]
+
+BY_TEST = {e.test: e for e in EXERCISES}
+
+# What an answer cell may use without importing it: the names every lesson's first cell imports.
+PRELUDE = """\
+import collections
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+"""
+
+
+def run_checks(exercise: Exercise, namespace: dict) -> None:
+    """Run the exercise's self-checks on the names an answer cell defined in ``namespace``; the
+    ``CausalSelfAttention`` check runs with the course's helpers bound in place of the student's, as
+    its test cell does, so a mistake in an earlier exercise is not blamed on this one."""
+    import contextlib
+    import importlib
+
+    from course.checks.attention import reference_helpers
+
+    for module, check, name in exercise.checks:
+        fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
+        guard = reference_helpers(namespace) if name == "CausalSelfAttention" else contextlib.nullcontext()
+        with guard:
+            fn(namespace[name])

@@ -1,0 +1,802 @@
+"""The project's own catalogue of common wrong answers: for every exercise, answer cells as students
+write them when they get it wrong, each with the name of the mistake the self-check must give.
+
+Written from the errors students make (and that the lesson texts warn about), as whole answer cells in
+a student's own style, not as copies of the checks' wrong versions. ``tests/test_mistake_catalogue.py``
+checks that each one is named by the self-check, loses points in autograding and costs no other
+exercise anything; ``python -m course.checks.report`` prints the table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Wrong:
+    test: str      # the test cell's grade id (course.checks.exercises.BY_TEST)
+    mistake: str   # the name the self-check must give
+    source: str    # the whole answer cell
+
+
+W = Wrong
+
+CHAR_DECODE_OK = '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''
+CHAR_ENCODE_OK = '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+'''
+SPLIT_OK = '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+'''
+MERGE_OK = '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''
+
+
+def _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])", mask="scores.masked_fill(~self.mask[:T, :T], float('-inf'))",
+               weights="self.attn_dropout(torch.softmax(scores, dim=-1))", qkv="q, k, v", out="self.resid_dropout(self.c_proj(y))",
+               merge="merge_heads(weights @ v)"):
+    return f'''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        {qkv} = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = {scores}
+        scores = {mask}
+        weights = {weights}
+        y = {merge}
+        return {out}
+'''
+
+
+CATALOGUE = [
+    # --- 01 tokenization -------------------------------------------------------------------------
+    W("test-char-encode-decode", "code points instead of ids", '''
+def char_encode(text, stoi):
+    return [ord(ch) for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "KeyError instead of ValueError", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "unknown character skipped", '''
+def char_encode(text, stoi):
+    return [stoi[ch] for ch in text if ch in stoi]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "joined with spaces", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return " ".join([itos[i] for i in ids])
+'''),
+    W("test-char-encode-decode", "list instead of string", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    chars = []
+    for i in ids:
+        chars.append(itos[i])
+    return chars
+'''),
+    W("test-count-pairs", "Counter instead of dict", '''
+def count_pairs(ids):
+    return collections.Counter(zip(ids, ids[1:]))
+'''),
+    W("test-count-pairs", "last pair missing", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 2):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "every second position", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(0, len(ids) - 1, 2):
+        counts[(ids[i], ids[i + 1])] = counts.get((ids[i], ids[i + 1]), 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "presence instead of counts", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        counts[(a, b)] = 1
+    return counts
+'''),
+    W("test-merge", "overlapping pairs merged", '''
+def merge(ids, pair, new_id):
+    out = []
+    for i in range(len(ids)):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+        elif i > 0 and ids[i - 1] == pair[0] and ids[i] == pair[1]:
+            pass
+        else:
+            out.append(ids[i])
+    return out
+'''),
+    W("test-merge", "last element dropped", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "second element not skipped", '''
+def merge(ids, pair, new_id):
+    out = []
+    for i, x in enumerate(ids):
+        if i + 1 < len(ids) and (x, ids[i + 1]) == pair:
+            out.append(new_id)
+        else:
+            out.append(x)
+    return out
+'''),
+    W("test-merge", "first occurrence only", '''
+def merge(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+'''),
+    W("test-merge", "changes its input", '''
+def merge(ids, pair, new_id):
+    i = 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == pair:
+            ids[i:i + 2] = [new_id]
+        i += 1
+    return ids
+'''),
+    W("test-bpe-word", "highest rank first", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not pairs:
+            break
+        best = max(pairs, key=lambda p: ranks[p])
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "leftmost pair first", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(symbols) - 1):
+            if (symbols[i], symbols[i + 1]) in ranks:
+                best = (symbols[i], symbols[i + 1])
+                out, j = [], 0
+                while j < len(symbols):
+                    if j + 1 < len(symbols) and (symbols[j], symbols[j + 1]) == best:
+                        out.append(best[0] + best[1])
+                        j += 2
+                    else:
+                        out.append(symbols[j])
+                        j += 1
+                symbols = out
+                changed = True
+                break
+    return symbols
+'''),
+    W("test-bpe-word", "one merge only", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    pairs = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+    if not pairs:
+        return symbols
+    _, best = min(pairs)
+    out, i = [], 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+            out.append(best[0] + best[1])
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+'''),
+    W("test-bpe-word", "space marker lost", '''
+def bpe_word(symbols, ranks):
+    symbols = [" " if s == "Ġ" else s for s in symbols]
+    while True:
+        pairs = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not pairs:
+            return symbols
+        best = min(pairs, key=ranks.get)
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
+    # --- 02 cross-attention ----------------------------------------------------------------------
+    W("test-cross-attention", "no scaling", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T, dim=-1) @ V
+'''),
+    W("test-cross-attention", "divided by d_k", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / K.shape[1], dim=-1) @ V
+'''),
+    W("test-cross-attention", "softmax over the wrong dimension", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return F.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=0) @ V
+'''),
+    W("test-cross-attention", "sentences swapped", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S1 @ W_Q, S2 @ W_K, S2 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(W_K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "mask inverted", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "masked with 0", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, 0.0)
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "mask after softmax", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+    if mask is not None:
+        weights = weights * mask if mask.dtype == torch.bool else torch.softmax(weights.log() + mask, -1)
+    return weights @ v
+'''),
+    W("test-sdpa", "no scaling", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return scores.softmax(dim=-2) @ v
+'''),
+    W("test-padding-mask", "True marks the padding", '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] >= lengths[:, None]
+'''),
+    W("test-padding-mask", "off by one", '''
+def padding_mask(lengths, T):
+    return torch.arange(T).unsqueeze(0) <= lengths.unsqueeze(1)
+'''),
+    W("test-padding-mask", "(T, B) instead of (B, T)", '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[:, None] < lengths[None, :]
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T)
+    for b, n in enumerate(lengths):
+        mask[b, :n] = 1
+    return mask
+'''),
+    # --- 03 self-attention -----------------------------------------------------------------------
+    W("test-causal-mask", "upper triangle", '''
+def causal_mask(T):
+    return torch.triu(torch.ones(T, T)).bool()
+'''),
+    W("test-causal-mask", "True marks the future", '''
+def causal_mask(T):
+    return torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
+'''),
+    W("test-causal-mask", "diagonal missing", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1)
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T))
+'''),
+    W("test-causal-mask", "additive mask", '''
+def causal_mask(T):
+    return torch.full((T, T), float("-inf")).triu(1)
+'''),
+    W("test-heads", "reshape without transpose", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.reshape(B, n_head, T, C // n_head)
+''' + MERGE_OK),
+    W("test-heads", "transpose missing", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head)
+''' + MERGE_OK),
+    W("test-heads", "merged without transpose", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "view after transpose", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).view(B, T, nh * hs)
+'''),
+    W("test-causal-self-attention", "scaled by √n_embd",
+      _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(C)")),
+    W("test-causal-self-attention", "no causal mask", _attention(mask="scores")),
+    W("test-causal-self-attention", "merged without transpose",
+      _attention(merge="(weights @ v).reshape(B, T, C)")),
+    W("test-causal-self-attention", "dropout on the scores",
+      _attention(scores="self.attn_dropout(q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1]))",
+                 weights="torch.softmax(scores, dim=-1)")),
+    W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="k, q, v")),
+    W("test-causal-self-attention", "mask not cropped to T",
+      _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
+    # --- 04 LSTM ---------------------------------------------------------------------------------
+    W("test-lstm-cell", "gate order", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, o, g = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "tanh of c missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * c_new
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "sigmoid on the candidate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = torch.sigmoid(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = f * c + i * g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "forget gate unused", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-shift-batch", "labels not shifted", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    return x, x.clone()
+'''),
+    W("test-shift-batch", "x and y swapped", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s + 1:s + 1 + block_size] for s in starts])
+    y = torch.stack([data[s:s + block_size] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "list instead of tuple", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts])
+    return [x, y]
+'''),
+    W("test-shift-batch", "(block_size, B) instead of (B, block_size)", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts], dim=1)
+    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts], dim=1)
+    return x, y
+'''),
+    W("test-sequence-loss", "softmax before cross-entropy", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(F.softmax(logits, dim=-1).view(B * T, V), targets.view(B * T))
+'''),
+    W("test-sequence-loss", "sum instead of mean", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(-1, V), targets.view(-1), reduction="sum")
+'''),
+    W("test-sequence-loss", "(T, B) instead of (B, T)", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.transpose(0, 1).reshape(T * B, V), targets.reshape(B * T))
+'''),
+    W("test-sequence-loss", "Python float instead of a tensor", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T)).item()
+'''),
+    W("test-sequence-loss", "cut off from the graph", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    with torch.no_grad():
+        return F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-generate-greedy", "re-reads the prefix", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits, _ = model.forward_with_state(idx)
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "calls model.generate", '''
+def generate_greedy(model, idx, max_new_tokens):
+    return model.generate(idx, max_new_tokens, greedy=True)
+'''),
+    W("test-generate-greedy", "state reset", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt)
+    return idx
+'''),
+    W("test-generate-greedy", "last token fed twice", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        _, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            logits, state = model.forward_with_state(idx[:, -1:], state)
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "new tokens only", '''
+def generate_greedy(model, idx, max_new_tokens):
+    new = []
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            new.append(nxt)
+            logits, state = model.forward_with_state(nxt, state)
+    return torch.cat(new, dim=1)
+'''),
+    # --- 05 nanoGPT ------------------------------------------------------------------------------
+    W("test-get-batch", "labels not shifted", '''
+def get_batch(data, block_size, batch_size, generator):
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([data[i:i + block_size] for i in ix])
+    return x, x.clone()
+'''),
+    W("test-get-batch", "offsets from the wrong range", '''
+def get_batch(data, block_size, batch_size, generator):
+    ix = torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)
+    x = torch.stack([data[i:i + block_size] for i in ix])
+    y = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
+    return x, y
+'''),
+    W("test-get-batch", "y one token short", '''
+def get_batch(data, block_size, batch_size, generator):
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([data[i:i + block_size] for i in ix])
+    y = torch.stack([data[i + 1:i + block_size] for i in ix])
+    return x, y
+'''),
+    W("test-get-batch", "x and y swapped", '''
+def get_batch(data, block_size, batch_size, generator):
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    y = torch.stack([data[i:i + block_size] for i in ix])
+    x = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
+    return x, y
+'''),
+    W("test-bigram-forward", "softmax before cross-entropy", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.softmax(-1).view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "(T, B) instead of (B, T)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.permute(1, 0, 2).reshape(-1, V), targets.reshape(-1))
+'''),
+    W("test-bigram-forward", "sum instead of mean", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    V = logits.shape[-1]
+    return logits, F.cross_entropy(logits.view(-1, V), targets.view(-1), reduction="sum")
+'''),
+    W("test-bigram-forward", "flattened logits returned", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    logits = logits.view(B * T, V)
+    return logits, F.cross_entropy(logits, targets.view(B * T))
+'''),
+    W("test-bigram-forward", "cut off from the graph", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table.detach()[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-causal-average", "includes the future", '''
+def causal_average(x):
+    T = x.shape[1]
+    mask = torch.triu(torch.ones(T, T))
+    return (mask / mask.sum(1, keepdim=True)) @ x
+'''),
+    W("test-causal-average", "sums instead of means", '''
+def causal_average(x):
+    T = x.shape[1]
+    return torch.tril(torch.ones(T, T)) @ x
+'''),
+    W("test-causal-average", "divided by T", '''
+def causal_average(x):
+    return x.cumsum(dim=1) / x.shape[1]
+'''),
+    W("test-causal-average", "no mask", '''
+def causal_average(x):
+    T = x.shape[1]
+    return F.softmax(torch.zeros(T, T), dim=-1) @ x
+'''),
+    W("test-block-forward", "post-norm", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    x = ln_2(x + mlp(x))
+    return x
+'''),
+    W("test-block-forward", "attention residual missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "MLP residual missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    return mlp(ln_2(h))
+'''),
+    W("test-block-forward", "norms swapped", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_2(x))
+    x = x + mlp(ln_1(x))
+    return x
+'''),
+    W("test-block-forward", "parallel sublayers", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    return x + attn(ln_1(x)) + mlp(ln_2(x))
+'''),
+    # --- 06 fine-tuning --------------------------------------------------------------------------
+    W("test-greedy-decode", "token never fed back", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    with torch.no_grad():
+        nxt = model(input_ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+    return torch.cat([input_ids] + [nxt] * max_new_tokens, dim=1)
+'''),
+    W("test-greedy-decode", "first position's logits", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            ids = torch.cat([ids, model(ids).logits[:, 0, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "only the new token fed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids, last = input_ids, input_ids[:, -1:]
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            last = model(last).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, last], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "calls model.generate", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    return model.generate(input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False,
+                          max_new_tokens=max_new_tokens, pad_token_id=0)
+'''),
+    W("test-greedy-decode", "new tokens only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids, new = input_ids, []
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+            new.append(nxt)
+    return torch.cat(new, dim=1)
+'''),
+    W("test-top-k", "kept k + 1", '''
+def top_k_filter(logits, k):
+    values, _ = torch.sort(logits, dim=-1, descending=True)
+    k = min(k, logits.size(-1) - 1)
+    kth = values[..., k:k + 1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "ties broken", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    idx = torch.topk(logits, k, dim=-1).indices
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, idx, True)
+    return logits.masked_fill(~keep, float("-inf"))
+'''),
+    W("test-top-k", "removed set to 0", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    out = logits.clone()
+    out[out < kth] = 0
+    return out
+'''),
+    W("test-top-k", "probabilities instead of logits", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    probs = torch.softmax(logits, dim=-1)
+    return probs.masked_fill(logits < kth, 0.0)
+'''),
+    W("test-top-k", "kept k - 1", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits <= kth, float("-inf"))
+'''),
+    W("test-top-p", "crossing token dropped", '''
+def top_p_filter(logits, p):
+    probs = logits.softmax(-1)
+    sorted_probs, order = probs.sort(dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) > p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "never sorted", '''
+def top_p_filter(logits, p):
+    cumulative = logits.softmax(-1).cumsum(-1)
+    sorted_cum, order = cumulative.sort(dim=-1, descending=True)
+    remove_sorted = sorted_cum > p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "no token kept", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = logits.softmax(-1).sort(dim=-1, descending=True)
+    cumulative = sorted_probs.cumsum(-1)
+    remove_sorted = torch.zeros_like(cumulative, dtype=torch.bool)
+    remove_sorted[..., 1:] = cumulative[..., :-1] > p
+    remove_sorted[..., 0] = cumulative[..., 0] > p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "ascending sort", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    remove_sorted = before >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "softmax over the batch", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(torch.softmax(logits, dim=0), dim=-1, descending=True)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    remove_sorted = before >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-lm-loss", "labels not shifted", '''
+def lm_loss(logits, labels):
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=-100)
+'''),
+    W("test-lm-loss", "shifted the wrong way", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, 1:].reshape(-1, V), labels[:, :-1].reshape(-1))
+'''),
+    W("test-lm-loss", "sum instead of mean", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="sum")
+'''),
+    W("test-lm-loss", "mean of sequence means", '''
+def lm_loss(logits, labels):
+    losses = [F.cross_entropy(logits[b, :-1], labels[b, 1:]) for b in range(logits.size(0))]
+    return torch.stack(losses).mean()
+'''),
+    W("test-lm-loss", "padding counted", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    logp = torch.log_softmax(logits[:, :-1], dim=-1)
+    return -logp.gather(-1, labels[:, 1:, None]).mean()
+'''),
+    W("test-collate", "padded on the left", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    ids = [[pad_id] * (T - len(d)) + d for d in docs]
+    mask = [[0] * (T - len(d)) + [1] * len(d) for d in docs]
+    input_ids, attention_mask = torch.tensor(ids), torch.tensor(mask)
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+'''),
+    W("test-collate", "mask from the pad id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = (input_ids != pad_id).long()
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+'''),
+    W("test-collate", "padding in the labels", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": input_ids.clone()}
+'''),
+    W("test-collate", "bool attention mask", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[True] * len(d) + [False] * (T - len(d)) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(~attention_mask, -100)}
+'''),
+    W("test-collate", "labels shifted", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = torch.tensor([d[1:] + [-100] * (T - len(d) + 1) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+]

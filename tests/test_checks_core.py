@@ -1,0 +1,115 @@
+"""The machinery every self-check shares: the failure box JupyterLab shows, the mistake's name and
+credit, recognition only on an exact match, input changes, call patterns and gradients."""
+import pytest
+import torch
+
+from course.checks import CheckFailed, Mistake, run_check
+from course.checks._core import check_gradient
+
+
+def double(xs):
+    return [2 * x for x in xs]
+
+
+CASES = [([1, 2, 3],), ([],), ([5],)]
+OFF_BY_ONE = Mistake("one too many", "you added one: return 2 * x.", lambda xs: [2 * x + 1 for x in xs])
+
+
+def test_a_matching_mistake_is_named_with_its_credit():
+    off = Mistake("half right", "a small slip.", lambda xs: [2 * x + 1 for x in xs], credit=0.5)
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", lambda xs: [2 * x + 1 for x in xs], double, CASES, [off])
+    assert info.value.mistake == "half right" and info.value.credit == 0.5
+    assert "Mistake — half right: a small slip." in str(info.value)
+
+
+def test_no_hint_unless_the_output_equals_the_wrong_version():
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", lambda xs: [2 * x + 2 for x in xs], double, CASES, [OFF_BY_ONE])
+    assert info.value.mistake is None and info.value.credit == 0.0
+    assert "Mistake" not in str(info.value)
+    assert "expected: list of length 3: [2, 4, 6]" in str(info.value)
+    assert "got:      list of length 3: [4, 6, 8]" in str(info.value)
+    assert "at position 0: expected int 2, got int 4" in str(info.value)
+
+
+def test_a_wrong_version_equal_to_the_right_answer_names_nothing():
+    # on [] both give [], so the hint would be a guess: it is given on the case that tells them apart
+    same = Mistake("same", "never shown.", lambda xs: [2 * x for x in xs])
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", lambda xs: [0 for x in xs], double, [([],), ([1],)], [same])
+    assert info.value.mistake is None and "case 2 of 2" in str(info.value)
+
+
+def test_the_box_ipython_shows_is_the_message_without_a_traceback():
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", lambda xs: [2 * x + 1 for x in xs], double, CASES, [OFF_BY_ONE])
+    lines = info.value._render_traceback_()
+    text = "\n".join(lines)
+    assert lines[0].startswith("\x1b[1;31m✗ double: case 1 of 3")
+    assert "Mistake — one too many" in text and "Traceback" not in text and "_core.py" not in text
+    assert all(len(line) <= 80 for line in lines[1:])
+
+
+def test_an_error_in_the_students_code_names_its_line():
+    def student(xs):
+        return [xs[i + 1] for i in range(len(xs))]
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", student, double, CASES)
+    message = str(info.value)
+    assert "your function raised IndexError: list index out of range" in message
+    assert "return [xs[i + 1] for i in range(len(xs))]" in message
+
+
+def test_an_error_can_name_a_mistake():
+    view = Mistake("view after transpose", "use reshape.", error="view size is not compatible")
+    with pytest.raises(CheckFailed) as info:
+        run_check("flat", lambda x: x.transpose(0, 1).view(-1), lambda x: x.T.reshape(-1),
+                  [(torch.ones(2, 3),)], [view])
+    assert info.value.mistake == "view after transpose"
+
+
+def test_unfinished_work_is_not_implemented_not_a_mistake():
+    def todo(xs):
+        raise NotImplementedError()
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", todo, double, CASES)
+    assert info.value.mistake == "not implemented" and "not implemented yet" in str(info.value)
+
+
+def test_changing_the_input_fails_only_when_asked():
+    def in_place(xs):
+        xs[:] = [2 * x for x in xs]
+        return xs
+    run_check("double", in_place, double, CASES, quiet=True)
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", in_place, double, CASES, unchanged=True)
+    assert info.value.mistake == "changes its input"
+
+
+def test_after_reports_what_the_output_cannot_show():
+    calls = []
+
+    def student(xs):
+        calls.append(len(xs))
+        return double(xs)
+
+    def after(case):
+        return ("called twice", Mistake("twice", "call once.")) if len(calls) > 1 else None
+
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", student, double, CASES, after=after)
+    assert info.value.mistake == "twice" and "case 2 of 3" in str(info.value)
+
+
+def test_a_detached_result_is_named_and_a_connected_one_passes():
+    def loss(x):
+        return (x ** 2).sum()
+    x = torch.randn(4)
+    check_gradient("loss", loss, loss, (x,), wrt=0)
+    with pytest.raises(CheckFailed) as info:
+        check_gradient("loss", lambda x: loss(x).detach(), loss, (x,), wrt=0)
+    assert info.value.mistake == "cut off from the graph"
+    with pytest.raises(CheckFailed) as info:
+        check_gradient("loss", lambda x: (x ** 3).sum(), loss, (x,), wrt=0)
+    assert info.value.mistake is None and "the gradient differs" in str(info.value)
