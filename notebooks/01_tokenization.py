@@ -135,20 +135,21 @@ def char_decode(ids, itos):
 
 
 # %% nbgrader={"grade_id": "test-char-encode-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# The self-checks run first: when your function is wrong they say how, and name the mistake.
+checks.check_char_encode(char_encode)
+checks.check_char_decode(char_decode)
 # Visible tests: read them, they show what is expected.
 encoded = char_encode("To be", stoi)
 assert type(encoded) is list and all(type(i) is int for i in encoded), "char_encode must return a list of ints"
-assert encoded == [stoi["T"], stoi["o"], stoi[" "], stoi["b"], stoi["e"]]
-assert char_decode(encoded, itos) == "To be"
-assert char_decode(char_encode(text[:1000], stoi), itos) == text[:1000]
+assert encoded == [stoi["T"], stoi["o"], stoi[" "], stoi["b"], stoi["e"]], "char_encode('To be') gives the wrong ids"
+assert char_decode(encoded, itos) == "To be", "char_decode(char_encode('To be')) must give 'To be' back"
+assert char_decode(char_encode(text[:1000], stoi), itos) == text[:1000], "decode(encode(text)) must give the text back"
 try:
     char_encode("café ☕", stoi)
 except ValueError as error:
     assert "☕" in str(error) or "é" in str(error), "the error message must name the unknown character"
 else:
     raise AssertionError("char_encode must raise ValueError for a character outside the vocabulary")
-checks.check_char_encode(char_encode)
-checks.check_char_decode(char_decode)
 ### BEGIN HIDDEN TESTS
 import random as _random
 from course.grading import assert_own_work
@@ -159,18 +160,21 @@ for _ in range(50):
     _start = _rng.randrange(len(text) - 500)
     _piece = text[_start:_start + _rng.randrange(0, 500)]
     _got = char_encode(_piece, stoi)
-    assert type(_got) is list and [type(i) for i in _got] == [int] * len(_piece)
-    assert _got == [stoi[c] for c in _piece]
+    assert type(_got) is list and [type(i) for i in _got] == [int] * len(_piece), \
+        f"hidden test: char_encode must return a list of ints (a passage of {len(_piece)} characters)"
+    assert _got == [stoi[c] for c in _piece], f"hidden test: wrong ids for a passage of {len(_piece)} characters"
     _back = char_decode(_got, itos)
-    assert type(_back) is str and _back == _piece
+    assert type(_back) is str and _back == _piece, \
+        f"hidden test: char_decode did not give back a passage of {len(_piece)} characters"
 for _bad in ["\x00", "ü", "日本", "🙂"]:
     try:
         char_encode("abc" + _bad, stoi)
     except ValueError as _error:
-        assert repr(_bad[0]) in str(_error) or _bad[0] in str(_error)
+        assert repr(_bad[0]) in str(_error) or _bad[0] in str(_error), \
+            f"hidden test: the ValueError for {_bad[0]!r} must name it"
     else:
-        raise AssertionError(f"no ValueError for {_bad!r}")
-assert char_encode("", stoi) == [] and char_decode([], itos) == ""
+        raise AssertionError(f"hidden test: char_encode must raise ValueError for the unknown character {_bad[0]!r}")
+assert char_encode("", stoi) == [] and char_decode([], itos) == "", "hidden test: the empty text is encoded as []"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -219,7 +223,8 @@ print(f"{len(sample)} characters → {len(sample.encode('utf-8'))} bytes")
 # ### Exercise 2 — count adjacent pairs (2 points)
 #
 # `count_pairs(ids)` returns a `dict` mapping each adjacent pair `(ids[i], ids[i+1])` to the number of
-# times it occurs. For `[1, 2, 3, 1, 2]` that is `{(1, 2): 2, (2, 3): 1, (3, 1): 1}`.
+# times it occurs. For `[1, 2, 3, 1, 2]` that is `{(1, 2): 2, (2, 3): 1, (3, 1): 1}`. Return a plain
+# `dict`: if you count with `collections.Counter` (a good idea), return `dict(counts)`.
 
 # %% nbgrader={"grade_id": "count-pairs", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def count_pairs(ids):
@@ -233,11 +238,11 @@ def count_pairs(ids):
 
 
 # %% nbgrader={"grade_id": "test-count-pairs", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+checks.check_count_pairs(count_pairs)  # names the mistake, if your answer has a common one
 result = count_pairs([1, 2, 3, 1, 2])
-assert type(result) is dict, f"count_pairs must return a dict, got {type(result).__name__}"
-assert result == {(1, 2): 2, (2, 3): 1, (3, 1): 1}
-assert count_pairs([7]) == {} and count_pairs([]) == {}
-checks.check_count_pairs(count_pairs)
+assert type(result) is dict, f"count_pairs must return a plain dict, got {type(result).__name__}"
+assert result == {(1, 2): 2, (2, 3): 1, (3, 1): 1}, "count_pairs([1, 2, 3, 1, 2]) gives the wrong counts"
+assert count_pairs([7]) == {} and count_pairs([]) == {}, "a list of 0 or 1 ids has no pairs: {}"
 ### BEGIN HIDDEN TESTS
 import random as _random
 from course.grading import assert_own_work
@@ -246,9 +251,11 @@ _rng = _random.Random(2)
 for _ in range(100):
     _ids = [_rng.randrange(6) for _ in range(_rng.randrange(0, 60))]
     _got = count_pairs(list(_ids))
-    assert type(_got) is dict
-    assert dict(_got) == dict(collections.Counter(zip(_ids, _ids[1:])))
-    assert all(type(k) is tuple and type(v) is int for k, v in _got.items())
+    assert type(_got) is dict, f"hidden test: count_pairs must return a plain dict, got {type(_got).__name__}"
+    assert dict(_got) == dict(collections.Counter(zip(_ids, _ids[1:]))), \
+        f"hidden test: wrong counts for a list of {len(_ids)} ids"
+    assert all(type(k) is tuple and type(v) is int for k, v in _got.items()), \
+        "hidden test: keys must be tuples (a, b) and counts ints"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -275,13 +282,13 @@ def merge(ids, pair, new_id):
 
 
 # %% nbgrader={"grade_id": "test-merge", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
-assert merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9]
-assert merge([5, 5, 5], (5, 5), 9) == [9, 5]
-assert merge([1, 2], (2, 1), 9) == [1, 2]
+checks.check_merge(merge)  # names the mistake, if your answer has a common one
+assert merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9], "merge([1, 2, 3, 1, 2], (1, 2), 9) should be [9, 3, 9]"
+assert merge([5, 5, 5], (5, 5), 9) == [9, 5], "merge([5, 5, 5], (5, 5), 9) should be [9, 5]: no overlaps"
+assert merge([1, 2], (2, 1), 9) == [1, 2], "a pair that does not occur changes nothing"
 _ids = [1, 2, 1, 2]
 merge(_ids, (1, 2), 9)
 assert _ids == [1, 2, 1, 2], "merge must not change its input"
-checks.check_merge(merge)
 ### BEGIN HIDDEN TESTS
 import random as _random
 from course.grading import assert_own_work
@@ -290,9 +297,11 @@ _rng = _random.Random(3)
 for _ in range(100):
     _ids = [_rng.randrange(4) for _ in range(_rng.randrange(0, 40))]
     _pair = (_rng.randrange(4), _rng.randrange(4))
-    _got = merge(list(_ids), _pair, 99)
-    assert type(_got) is list
-    assert _got == ref.merge(_ids, _pair, 99), (_ids, _pair, _got)
+    _given = list(_ids)
+    _got = merge(_given, _pair, 99)
+    assert type(_got) is list, f"hidden test: merge must return a list, got {type(_got).__name__}"
+    assert _got == ref.merge(_ids, _pair, 99), f"hidden test: wrong result on a list of {len(_ids)} ids"
+    assert _given == _ids, "hidden test: merge changed its input list"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -406,11 +415,11 @@ def bpe_word(symbols, ranks):
 
 
 # %% nbgrader={"grade_id": "test-bpe-word", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+checks.check_bpe_word(bpe_word)  # names the mistake, if your answer has a common one
 toy_ranks = {("h", "e"): 0, ("l", "l"): 1, ("he", "ll"): 2, ("Ġ", "he"): 3}
-assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"]
-assert bpe_word(["Ġ", "h", "e"], toy_ranks) == ["Ġhe"]
-assert bpe_word(list("xyz"), toy_ranks) == ["x", "y", "z"]
-checks.check_bpe_word(bpe_word)
+assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"], "'hello' with the toy ranks gives ['hell', 'o']"
+assert bpe_word(["Ġ", "h", "e"], toy_ranks) == ["Ġhe"], "['Ġ', 'h', 'e'] with the toy ranks gives ['Ġhe']"
+assert bpe_word(list("xyz"), toy_ranks) == ["x", "y", "z"], "a word with no ranked pair stays as it is"
 ### BEGIN HIDDEN TESTS
 import random as _random
 from course.grading import assert_own_work
@@ -421,8 +430,8 @@ _words = ref.pretokenize(text[200_000:260_000])
 for _word in _rng.sample(_words, 300):
     _symbols = [byte_chars[b] for b in _word.encode("utf-8")]
     _got = bpe_word(list(_symbols), _ranks)
-    assert type(_got) is list and all(type(s) is str for s in _got)
-    assert _got == ref.bpe_word(_symbols, _ranks), (_word, _got)
+    assert type(_got) is list and all(type(s) is str for s in _got), "hidden test: return a list of str"
+    assert _got == ref.bpe_word(_symbols, _ranks), f"hidden test: wrong tokens for a word of {len(_symbols)} symbols"
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -140,7 +140,7 @@ K_demo, V_demo = torch.randn(5, 4, generator=g), torch.randn(5, 3, generator=g)
 plot_attention_steps(Q_demo, K_demo, V_demo, tokens_c, tokens_a[:5], title="Attention(Q, K, V), step by step")
 
 # %% [markdown]
-# ### Exercise 1 — cross-attention (2 points)
+# ### Exercise 1 — cross-attention (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `cross_attention(S1, S2, W_Q, W_K, W_V)`: sentence `S2` attends to sentence `S1`.
 #
@@ -177,29 +177,47 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-cross-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-cross-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_cross_attention(cross_attention)  # names the mistake, if your function has a common one
 out = cross_attention(S1, S2, W_Q, W_K, W_V)
 assert type(out) is torch.Tensor and out.shape == (3, 3), f"expected a (3, 3) tensor, got {out!r}"
-assert torch.allclose(out, torch.tensor([[67036.8047, 71226.6016, 75416.3984]] * 3)), out
-checks.check_cross_attention(cross_attention)  # names the mistake, if your function has a common one
+assert torch.allclose(out, torch.tensor([[67036.8047, 71226.6016, 75416.3984]] * 3)), f"the lab's example gives {out}"
 # on random inputs it must equal PyTorch's attention, applied to the projections
 g = torch.Generator().manual_seed(1)
 S1_r, S2_r = torch.randn(6, 4, generator=g), torch.randn(2, 4, generator=g)
 W_Q_r, W_K_r, W_V_r = (torch.randn(4, 5, generator=g) for _ in range(3))
 expected = F.scaled_dot_product_attention(S2_r @ W_Q_r, S1_r @ W_K_r, S1_r @ W_V_r)
-torch.testing.assert_close(cross_attention(S1_r, S2_r, W_Q_r, W_K_r, W_V_r), expected)
+assert torch.allclose(cross_attention(S1_r, S2_r, W_Q_r, W_K_r, W_V_r), expected, atol=1e-5), \
+    "on random inputs the result must equal F.scaled_dot_product_attention on the projections"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(cross_attention, "cross_attention")
 _g = torch.Generator().manual_seed(11)
 for _n1, _n2, _d_in, _d_k, _d_v in [(1, 1, 1, 1, 1), (7, 3, 5, 4, 2), (3, 8, 2, 6, 6), (12, 12, 8, 8, 3), (5, 2, 3, 16, 1)]:
     for _dtype in (torch.float32, torch.float64):
+        _case = f"n1={_n1}, n2={_n2}, d_in={_d_in}, d_k={_d_k}, d_v={_d_v}, {_dtype}"
         _S1, _S2 = torch.randn(_n1, _d_in, generator=_g, dtype=_dtype), torch.randn(_n2, _d_in, generator=_g, dtype=_dtype)
         _W = [torch.randn(_d_in, _d, generator=_g, dtype=_dtype) for _d in (_d_k, _d_k, _d_v)]
         _got = cross_attention(_S1, _S2, *_W)
-        assert type(_got) is torch.Tensor and _got.dtype == _dtype and _got.shape == (_n2, _d_v)
-        torch.testing.assert_close(_got, ref.cross_attention(_S1, _S2, *_W))
-        torch.testing.assert_close(_got, F.scaled_dot_product_attention(_S2 @ _W[0], _S1 @ _W[1], _S1 @ _W[2]))
+        assert type(_got) is torch.Tensor and _got.dtype == _dtype and _got.shape == (_n2, _d_v), \
+            f"hidden test ({_case}): expected a ({_n2}, {_d_v}) {_dtype} tensor"
+        assert torch.allclose(_got, ref.cross_attention(_S1, _S2, *_W), atol=1e-5, rtol=1e-4), \
+            f"hidden test ({_case}): wrong values"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-cross-attention-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a tensor (n2, d_v), in the inputs' dtype.
+_g = torch.Generator().manual_seed(3)
+for _dtype in (torch.float32, torch.float64):
+    _out = cross_attention(torch.randn(5, 4, generator=_g, dtype=_dtype), torch.randn(3, 4, generator=_g, dtype=_dtype),
+                           *(torch.randn(4, _d, generator=_g, dtype=_dtype) for _d in (6, 6, 2)))
+    assert type(_out) is torch.Tensor, f"cross_attention must return a torch.Tensor, got {type(_out).__name__}"
+    assert _out.shape == (3, 2), f"for n2 = 3 queries and d_v = 2, expected shape (3, 2), got {tuple(_out.shape)}"
+    assert _out.dtype == _dtype, f"for {_dtype} inputs the result must be {_dtype}, got {_out.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(cross_attention, "cross_attention")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -299,7 +317,7 @@ for d_k, u, s in zip(sizes[::2], largest_unscaled[::2], largest_scaled[::2]):
 #
 # The mask has shape `(T_q, T_k)` or anything that broadcasts to the scores' shape `(…, T_q, T_k)`.
 #
-# ### Exercise 2 — scaled dot-product attention (2 points)
+# ### Exercise 2 — scaled dot-product attention (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `scaled_dot_product_attention(q, k, v, mask=None)`, returning `softmax(q kᵀ/√d + mask) v`
 # of shape `(…, T_q, d_v)`, where `d = q.shape[-1]`. It must equal
@@ -323,20 +341,22 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-sdpa", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-sdpa", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_scaled_dot_product_attention(scaled_dot_product_attention)  # names the mistake, if any
 g = torch.Generator().manual_seed(2)
 q, k, v = torch.randn(2, 3, 5, 8, generator=g), torch.randn(2, 3, 7, 8, generator=g), torch.randn(2, 3, 7, 4, generator=g)
 out = scaled_dot_product_attention(q, k, v)
 assert type(out) is torch.Tensor and out.shape == (2, 3, 5, 4), f"expected shape (2, 3, 5, 4), got {tuple(out.shape)}"
-checks.check_scaled_dot_product_attention(scaled_dot_product_attention)  # names common mistakes
-torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v))
+assert torch.allclose(out, F.scaled_dot_product_attention(q, k, v), atol=1e-5), "without a mask: must equal PyTorch's"
 keep = torch.rand(5, 7, generator=g) < 0.5
 keep[:, 0] = True  # every query sees at least the first key
-torch.testing.assert_close(scaled_dot_product_attention(q, k, v, keep),
-                           F.scaled_dot_product_attention(q, k, v, attn_mask=keep))
+assert torch.allclose(scaled_dot_product_attention(q, k, v, keep),
+                      F.scaled_dot_product_attention(q, k, v, attn_mask=keep), atol=1e-5), \
+    "with a boolean mask (True = may attend): must equal PyTorch's"
 additive = torch.randn(5, 7, generator=g).masked_fill(~keep, float("-inf"))
-torch.testing.assert_close(scaled_dot_product_attention(q, k, v, additive),
-                           F.scaled_dot_product_attention(q, k, v, attn_mask=additive))
+assert torch.allclose(scaled_dot_product_attention(q, k, v, additive),
+                      F.scaled_dot_product_attention(q, k, v, attn_mask=additive), atol=1e-5), \
+    "with a float mask (added to the scores): must equal PyTorch's"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(scaled_dot_product_attention, "scaled_dot_product_attention")
@@ -349,15 +369,37 @@ for _batch, _T_q, _T_k, _d, _d_v in [((), 1, 1, 1, 1), ((), 4, 9, 3, 5), ((3,), 
         _keep = torch.rand(*_batch, _T_q, _T_k, generator=_g) < 0.6
         _keep[..., _T_k - 1] = True
         _shift = torch.randn(_T_q, _T_k, generator=_g, dtype=_dtype)
-        for _mask in (None, _keep, _keep[(0,) * len(_batch)] if _batch else _keep, _shift,
-                      _shift.masked_fill(~_keep[(0,) * len(_batch)] if _batch else ~_keep, float("-inf"))):
+        for _kind, _mask in (("no mask", None), ("a boolean mask", _keep),
+                             ("a boolean mask that broadcasts", _keep[(0,) * len(_batch)] if _batch else _keep),
+                             ("a float mask", _shift),
+                             ("a float mask with -inf", _shift.masked_fill(~_keep[(0,) * len(_batch)] if _batch else ~_keep, float("-inf")))):
+            _case = f"q {tuple(_q.shape)}, k {tuple(_k.shape)}, {_dtype}, {_kind}"
             _got = scaled_dot_product_attention(_q.clone(), _k.clone(), _v.clone(), _mask)
-            assert type(_got) is torch.Tensor and _got.dtype == _dtype and _got.shape == (*_batch, _T_q, _d_v)
-            torch.testing.assert_close(_got, F.scaled_dot_product_attention(_q, _k, _v, attn_mask=_mask))
-            torch.testing.assert_close(_got, ref.scaled_dot_product_attention(_q, _k, _v, _mask))
+            assert type(_got) is torch.Tensor and _got.dtype == _dtype and _got.shape == (*_batch, _T_q, _d_v), \
+                f"hidden test ({_case}): wrong type, dtype or shape"
+            assert torch.allclose(_got, F.scaled_dot_product_attention(_q, _k, _v, attn_mask=_mask), atol=1e-5, rtol=1e-4), \
+                f"hidden test ({_case}): wrong values"
 # broadcasting batch dimensions: one key/value sequence for many queries
 _q, _k, _v = torch.randn(4, 3, 5, generator=_g), torch.randn(1, 6, 5, generator=_g), torch.randn(1, 6, 2, generator=_g)
-torch.testing.assert_close(scaled_dot_product_attention(_q, _k, _v), F.scaled_dot_product_attention(_q, _k, _v))
+assert torch.allclose(scaled_dot_product_attention(_q, _k, _v), F.scaled_dot_product_attention(_q, _k, _v), atol=1e-5), \
+    "hidden test: keys and values with batch size 1 must broadcast against 4 query sequences"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-sdpa-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: (..., T_q, d_v), any number of batch dimensions, the inputs' dtype.
+_g = torch.Generator().manual_seed(4)
+for _batch, _dtype in [((), torch.float32), ((3,), torch.float64), ((2, 2), torch.float32)]:
+    _q, _k, _v = (torch.randn(*_batch, _T, _d, generator=_g, dtype=_dtype) for _T, _d in ((4, 8), (6, 8), (6, 3)))
+    for _mask in (None, torch.ones(4, 6, dtype=torch.bool)):
+        _out = scaled_dot_product_attention(_q, _k, _v, _mask)
+        assert type(_out) is torch.Tensor, f"return a torch.Tensor, got {type(_out).__name__}"
+        assert _out.shape == (*_batch, 4, 3), \
+            f"for q {tuple(_q.shape)} and v {tuple(_v.shape)} expected shape {(*_batch, 4, 3)}, got {tuple(_out.shape)}"
+        assert _out.dtype == _dtype, f"for {_dtype} inputs the result must be {_dtype}, got {_out.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(scaled_dot_product_attention, "scaled_dot_product_attention")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -367,7 +409,7 @@ torch.testing.assert_close(scaled_dot_product_attention(_q, _k, _v), F.scaled_do
 # longest with some filler token. The filler must not be attended to: a **padding mask** is `True`
 # at the real tokens of each sentence (positions `0 … length − 1`) and `False` at the padding.
 #
-# ### Exercise 3 — the padding mask (2 points)
+# ### Exercise 3 — the padding mask (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `padding_mask(lengths, T)`: `lengths` is a 1-D integer tensor with the length of each of `B`
 # sentences; return a `(B, T)` **boolean** tensor, `True` where position `t < lengths[b]`. For
@@ -388,12 +430,13 @@ def padding_mask(lengths, T):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-padding-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-padding-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_padding_mask(padding_mask)  # names the mistake, if your function has a common one
 m = padding_mask(torch.tensor([3, 1]), 4)
 assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean tensor, got {m!r}"
-checks.check_padding_mask(padding_mask)  # names common mistakes
-assert m.tolist() == [[True, True, True, False], [True, False, False, False]], m
-assert padding_mask(torch.tensor([2, 2, 0]), 2).tolist() == [[True, True], [True, True], [False, False]]
+assert m.tolist() == [[True, True, True, False], [True, False, False, False]], f"padding_mask([3, 1], 4) is wrong: {m}"
+assert padding_mask(torch.tensor([2, 2, 0]), 2).tolist() == [[True, True], [True, True], [False, False]], \
+    "padding_mask([2, 2, 0], 2): full rows, and an empty one"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(padding_mask, "padding_mask")
@@ -403,9 +446,23 @@ for _ in range(30):
     _B = int(torch.randint(1, 6, (1,), generator=_g))
     _lengths = torch.randint(0, _T + 1, (_B,), generator=_g)
     _got = padding_mask(_lengths.clone(), _T)
-    assert type(_got) is torch.Tensor and _got.dtype == torch.bool and _got.shape == (_B, _T)
-    assert torch.equal(_got, ref.padding_mask(_lengths, _T))
-    assert _got.sum(1).tolist() == _lengths.tolist()
+    assert type(_got) is torch.Tensor and _got.dtype == torch.bool and _got.shape == (_B, _T), \
+        f"hidden test (B={_B}, T={_T}): expected a ({_B}, {_T}) boolean tensor"
+    assert torch.equal(_got, ref.padding_mask(_lengths, _T)), f"hidden test (lengths {_lengths.tolist()}, T={_T}): wrong mask"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-padding-mask-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a (B, T) boolean tensor.
+for _lengths, _T in [(torch.tensor([3, 1]), 4), (torch.tensor([5]), 5), (torch.tensor([0, 2, 1]), 3)]:
+    _m = padding_mask(_lengths, _T)
+    assert type(_m) is torch.Tensor, f"return a torch.Tensor, got {type(_m).__name__}"
+    assert _m.shape == (len(_lengths), _T), \
+        f"for {len(_lengths)} lengths and T = {_T} expected shape ({len(_lengths)}, {_T}), got {tuple(_m.shape)}"
+    assert _m.dtype == torch.bool, f"the mask must be boolean (dtype torch.bool), got {_m.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(padding_mask, "padding_mask")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -89,24 +89,25 @@ def causal_mask(T):
 
 
 # %% nbgrader={"grade_id": "test-causal-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+checks.check_causal_mask(causal_mask)  # names the mistake, if your answer has a common one
 m = causal_mask(3)
-assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean tensor, got {m!r}"
-checks.check_causal_mask(causal_mask)  # names common mistakes
-assert m.tolist() == [[True, False, False], [True, True, False], [True, True, True]], m
-assert causal_mask(1).tolist() == [[True]]
+assert type(m) is torch.Tensor and m.dtype == torch.bool, f"causal_mask must return a boolean tensor, got {m!r}"
+assert m.tolist() == [[True, False, False], [True, True, False], [True, True, True]], f"causal_mask(3) is wrong: {m}"
+assert causal_mask(1).tolist() == [[True]], "causal_mask(1) is [[True]]: a position sees itself"
 # with your mask, PyTorch's attention equals its built-in causal attention
 g = torch.Generator().manual_seed(0)
 q, k, v = (torch.randn(2, 7, 4, generator=g) for _ in range(3))
-torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(7)),
-                           F.scaled_dot_product_attention(q, k, v, is_causal=True))
+assert torch.allclose(F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(7)),
+                      F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-6), \
+    "with causal_mask(7), attention must equal PyTorch's is_causal=True"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(causal_mask, "causal_mask")
 for _T in range(1, 25):
     _m = causal_mask(_T)
-    assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T)
-    assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool())
-    assert torch.equal(_m, ref.causal_mask(_T))
+    assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T), \
+        f"hidden test: causal_mask({_T}) must be a ({_T}, {_T}) boolean tensor"
+    assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool()), f"hidden test: causal_mask({_T}) is wrong"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -185,20 +186,20 @@ def merge_heads(x):
 
 
 # %% nbgrader={"grade_id": "test-heads", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+checks.check_split_heads(split_heads)  # names the mistake, if your answer has a common one
+checks.check_merge_heads(merge_heads)
 x = (10 * torch.arange(4)[:, None] + torch.arange(6)).unsqueeze(0)  # the example above
 heads = split_heads(x, 2)
-assert type(heads) is torch.Tensor and heads.shape == (1, 2, 4, 3), f"expected shape (1, 2, 4, 3), got {tuple(heads.shape)}"
-assert heads[0, 1].tolist() == [[3, 4, 5], [13, 14, 15], [23, 24, 25], [33, 34, 35]], heads[0, 1]
-checks.check_split_heads(split_heads)  # names common mistakes
+assert type(heads) is torch.Tensor and heads.shape == (1, 2, 4, 3), f"split_heads: expected shape (1, 2, 4, 3), got {tuple(heads.shape)}"
+assert heads[0, 1].tolist() == [[3, 4, 5], [13, 14, 15], [23, 24, 25], [33, 34, 35]], f"split_heads: head 1 is wrong: {heads[0, 1]}"
 g = torch.Generator().manual_seed(1)
 x = torch.randn(2, 5, 12, generator=g)
 heads = split_heads(x, 3)
-assert heads.shape == (2, 3, 5, 4)
-torch.testing.assert_close(heads[1, 2, 4], x[1, 4, 8:12])  # head 2 of position 4: channels 8..11
+assert heads.shape == (2, 3, 5, 4), f"split_heads: expected shape (2, 3, 5, 4), got {tuple(heads.shape)}"
+assert torch.equal(heads[1, 2, 4], x[1, 4, 8:12]), "split_heads: head 2 of position 4 must be channels 8..11"
 merged = merge_heads(heads)
-assert type(merged) is torch.Tensor and merged.shape == (2, 5, 12), f"expected shape (2, 5, 12), got {tuple(merged.shape)}"
-checks.check_merge_heads(merge_heads)
-torch.testing.assert_close(merged, x)  # merge undoes split
+assert type(merged) is torch.Tensor and merged.shape == (2, 5, 12), f"merge_heads: expected shape (2, 5, 12), got {tuple(merged.shape)}"
+assert torch.equal(merged, x), "merge_heads(split_heads(x)) must give x back"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(split_heads, "split_heads")
@@ -207,13 +208,15 @@ _g = torch.Generator().manual_seed(21)
 for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8), (4, 2, 3, 5)]:
     _x = torch.randn(_B, _T, _nh * _hs, generator=_g, dtype=torch.float64)
     _s = split_heads(_x.clone(), _nh)
-    assert type(_s) is torch.Tensor and _s.dtype == torch.float64 and _s.shape == (_B, _nh, _T, _hs)
-    torch.testing.assert_close(_s, ref.split_heads(_x, _nh))
+    assert type(_s) is torch.Tensor and _s.dtype == torch.float64 and _s.shape == (_B, _nh, _T, _hs), \
+        f"hidden test: split_heads of a {tuple(_x.shape)} float64 tensor into {_nh} heads has the wrong type or shape"
+    assert torch.equal(_s, ref.split_heads(_x, _nh)), f"hidden test: split_heads of a {tuple(_x.shape)} tensor into {_nh} heads is wrong"
     _h = torch.randn(_B, _nh, _T, _hs, generator=_g)
     _m = merge_heads(_h.clone())
-    assert type(_m) is torch.Tensor and _m.shape == (_B, _T, _nh * _hs)
-    torch.testing.assert_close(_m, ref.merge_heads(_h))
-    torch.testing.assert_close(merge_heads(split_heads(_x.clone(), _nh)), _x)
+    assert type(_m) is torch.Tensor and _m.shape == (_B, _T, _nh * _hs), \
+        f"hidden test: merge_heads of a {tuple(_h.shape)} tensor has the wrong type or shape"
+    assert torch.equal(_m, ref.merge_heads(_h)), f"hidden test: merge_heads of a {tuple(_h.shape)} tensor is wrong"
+    assert torch.equal(merge_heads(split_heads(_x.clone(), _nh)), _x), "hidden test: merge_heads(split_heads(x)) is not x"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -256,6 +259,12 @@ for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8),
 # every name you need.)
 #
 # ### Exercise 3 — `CausalSelfAttention` (4 points)
+#
+# Three points for the module in eval mode (the values, the causal mask, gradients to every
+# parameter), one for dropout in training mode, which must act where the statement puts it: the
+# tests compare your module with the reference under the same random seed, so apply
+# `self.attn_dropout` to the weights, then `self.resid_dropout` to the output of `c_proj`. The tests grade this class with the course's `causal_mask`, `split_heads`
+# and `merge_heads` in place of yours: a mistake in exercise 1 or 2 costs that exercise only.
 
 # %% nbgrader={"grade_id": "causal-self-attention", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 class CausalSelfAttention(nn.Module):
@@ -286,73 +295,108 @@ class CausalSelfAttention(nn.Module):
         ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-causal-self-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 4} tags=["raises-exception"]
-config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)
-torch.manual_seed(0)
-attn = CausalSelfAttention(config).eval()
-x = torch.randn(2, 6, 8)
-with torch.no_grad():
-    y = attn(x)
-assert type(y) is torch.Tensor and y.shape == (2, 6, 8), f"expected a (2, 6, 8) tensor, got {y!r}"
-checks.check_causal_self_attention(CausalSelfAttention)  # names common mistakes
-# 1. PyTorch's fused attention with is_causal=True, on your module's own projections
-with torch.no_grad():
-    q, k, v = (t.view(2, 6, 2, 4).transpose(1, 2) for t in attn.c_attn(x).split(8, dim=2))
-    fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (2, 2, 6, 4)
-    expected = attn.c_proj(fused.transpose(1, 2).reshape(2, 6, 8))
-torch.testing.assert_close(y, expected)
-# 2. nn.MultiheadAttention with the same weights (careful: its boolean mask means True = may NOT attend)
-mha = nn.MultiheadAttention(8, 2, batch_first=True).eval()
-with torch.no_grad():
-    mha.in_proj_weight.copy_(attn.c_attn.weight)
-    mha.in_proj_bias.copy_(attn.c_attn.bias)
-    mha.out_proj.weight.copy_(attn.c_proj.weight)
-    mha.out_proj.bias.copy_(attn.c_proj.bias)
-    future = torch.ones(6, 6, dtype=torch.bool).triu(diagonal=1)
-    expected_mha, _ = mha(x, x, x, attn_mask=future, need_weights=False)
-torch.testing.assert_close(y, expected_mha)
+# %% nbgrader={"grade_id": "test-causal-self-attention", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 3} tags=["raises-exception"]
+# Graded with the course's causal_mask, split_heads and merge_heads bound in place of yours (restored
+# after the `with`), so that a mistake in exercise 1 or 2 is not counted twice.
+with checks.reference_helpers(globals()):
+    checks.check_causal_self_attention(CausalSelfAttention)  # names the mistake, if your class has a common one
+    config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)
+    torch.manual_seed(0)
+    attn = CausalSelfAttention(config).eval()
+    x = torch.randn(2, 6, 8)
+    with torch.no_grad():
+        y = attn(x)
+    assert type(y) is torch.Tensor and y.shape == (2, 6, 8), f"expected a (2, 6, 8) tensor, got {y!r}"
+    # 1. PyTorch's fused attention with is_causal=True, on your module's own projections
+    with torch.no_grad():
+        q, k, v = (t.view(2, 6, 2, 4).transpose(1, 2) for t in attn.c_attn(x).split(8, dim=2))
+        fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (2, 2, 6, 4)
+        expected = attn.c_proj(fused.transpose(1, 2).reshape(2, 6, 8))
+    assert torch.allclose(y, expected, atol=1e-5), "the output must equal PyTorch's causal attention on your projections"
+    # 2. nn.MultiheadAttention with the same weights (careful: its boolean mask means True = may NOT attend)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).eval()
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(attn.c_attn.weight)
+        mha.in_proj_bias.copy_(attn.c_attn.bias)
+        mha.out_proj.weight.copy_(attn.c_proj.weight)
+        mha.out_proj.bias.copy_(attn.c_proj.bias)
+        future = torch.ones(6, 6, dtype=torch.bool).triu(diagonal=1)
+        expected_mha, _ = mha(x, x, x, attn_mask=future, need_weights=False)
+    assert torch.allclose(y, expected_mha, atol=1e-5), "the output must equal nn.MultiheadAttention's with the same weights"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(CausalSelfAttention, "CausalSelfAttention")
-_g = torch.Generator().manual_seed(31)
-for _nh, _hs, _block, _T, _bias in [(1, 4, 5, 5, True), (2, 3, 9, 4, True), (4, 2, 6, 6, False),
-                                    (3, 8, 12, 7, True), (2, 4, 4, 1, False)]:
-    _config = ref.AttentionConfig(block_size=_block, n_head=_nh, n_embd=_nh * _hs, bias=_bias)
-    _mine = CausalSelfAttention(_config).eval()
-    _theirs = ref.CausalSelfAttention(_config).eval()
+with checks.reference_helpers(globals()):
+    _g = torch.Generator().manual_seed(31)
+    for _nh, _hs, _block, _T, _bias in [(1, 4, 5, 5, True), (2, 3, 9, 4, True), (4, 2, 6, 6, False),
+                                        (3, 8, 12, 7, True), (2, 4, 4, 1, False)]:
+        _case = f"n_head={_nh}, n_embd={_nh * _hs}, block_size={_block}, T={_T}, bias={_bias}"
+        _config = ref.AttentionConfig(block_size=_block, n_head=_nh, n_embd=_nh * _hs, bias=_bias)
+        _mine = CausalSelfAttention(_config).eval()
+        _theirs = ref.CausalSelfAttention(_config).eval()
+        _params = dict(_mine.named_parameters())
+        assert sorted(_params) == sorted(dict(_theirs.named_parameters())), \
+            f"hidden test ({_case}): the parameters must be c_attn and c_proj, got {sorted(_params)}"
+        with torch.no_grad():
+            for _name, _p in _theirs.named_parameters():
+                _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
+                _params[_name].copy_(_p)
+        _x = torch.randn(3, _T, _nh * _hs, generator=_g)
+        with torch.no_grad():
+            _y = _mine(_x.clone())
+            assert type(_y) is torch.Tensor and _y.shape == _x.shape, f"hidden test ({_case}): wrong output type or shape"
+            assert torch.allclose(_y, _theirs(_x), atol=1e-5), f"hidden test ({_case}): wrong output values"
+            # causal: rewriting the last position changes nothing before it
+            _x2 = _x.clone()
+            _x2[:, -1] = torch.randn(3, _nh * _hs, generator=_g)
+            assert torch.allclose(_mine(_x2)[:, :-1], _y[:, :-1], atol=1e-6), \
+                f"hidden test ({_case}): the future changed the output of earlier positions"
+    # gradients reach every parameter
+    _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
+    _mine = CausalSelfAttention(_config)
+    _mine(torch.randn(2, 6, 8, generator=_g)).pow(2).sum().backward()
+    assert all(_p.grad is not None and _p.grad.abs().sum() > 0 for _p in _mine.parameters()), \
+        "hidden test: a gradient must reach every parameter"
+    # dropout is off in eval mode
+    _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, dropout=0.3)
+    _mine, _theirs = CausalSelfAttention(_config), ref.CausalSelfAttention(_config)
     _params = dict(_mine.named_parameters())
-    assert sorted(_params) == sorted(dict(_theirs.named_parameters())), sorted(_params)
     with torch.no_grad():
         for _name, _p in _theirs.named_parameters():
-            _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
-            _params[_name].copy_(_p)
-    _x = torch.randn(3, _T, _nh * _hs, generator=_g)
-    with torch.no_grad():
-        _y = _mine(_x.clone())
-        assert type(_y) is torch.Tensor and _y.shape == _x.shape
-        torch.testing.assert_close(_y, _theirs(_x))
-        # causal: rewriting the last position changes nothing before it
-        _x2 = _x.clone()
-        _x2[:, -1] = torch.randn(3, _nh * _hs, generator=_g)
-        torch.testing.assert_close(_mine(_x2)[:, :-1], _y[:, :-1])
-# gradients reach every parameter
-_config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
-_mine = CausalSelfAttention(_config)
-_mine(torch.randn(2, 6, 8, generator=_g)).pow(2).sum().backward()
-assert all(_p.grad is not None and _p.grad.abs().sum() > 0 for _p in _mine.parameters())
-# dropout: on in training (two calls differ), off in eval (equal to the reference)
-_config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, dropout=0.3)
-_mine, _theirs = CausalSelfAttention(_config), ref.CausalSelfAttention(_config)
-_params = dict(_mine.named_parameters())
-with torch.no_grad():
-    for _name, _p in _theirs.named_parameters():
-        _p.copy_(_params[_name])
-_x = torch.randn(2, 6, 8, generator=_g)
-torch.manual_seed(0)
-_a, _b = _mine.train()(_x), _mine(_x)
-assert not torch.allclose(_a, _b), "with dropout > 0, two calls in training mode should differ"
-with torch.no_grad():
-    torch.testing.assert_close(_mine.eval()(_x), _theirs.eval()(_x))
+            _p.copy_(_params[_name])
+        _x = torch.randn(2, 6, 8, generator=_g)
+        assert torch.allclose(_mine.eval()(_x), _theirs.eval()(_x), atol=1e-5), \
+            "hidden test: with dropout=0.3 in eval mode the output must equal the reference's (dropout off)"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-attention-dropout", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+with checks.reference_helpers(globals()):
+    checks.check_attention_dropout(CausalSelfAttention)  # training mode: where the dropout acts
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(CausalSelfAttention, "CausalSelfAttention")
+with checks.reference_helpers(globals()):
+    _g = torch.Generator().manual_seed(32)
+    for _nh, _hs, _T, _p_drop in [(2, 4, 6, 0.3), (1, 6, 5, 0.5), (4, 2, 8, 0.1)]:
+        _config = ref.AttentionConfig(block_size=8, n_head=_nh, n_embd=_nh * _hs, dropout=_p_drop)
+        _mine, _theirs = CausalSelfAttention(_config).train(), ref.CausalSelfAttention(_config).train()
+        _theirs.use_sdpa = False  # the step-by-step path: nn.Dropout on the weights, then on the output
+        _params = dict(_mine.named_parameters())
+        with torch.no_grad():
+            for _name, _p in _theirs.named_parameters():
+                _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
+                _params[_name].copy_(_p)
+        _x = torch.randn(2, _T, _nh * _hs, generator=_g)
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(5)
+            _a, _b = _mine(_x), _mine(_x)
+            torch.manual_seed(5)
+            _want = _theirs(_x)
+        assert not torch.allclose(_a, _b), "hidden test: with dropout > 0, two calls in training mode must differ"
+        assert torch.allclose(_a, _want, atol=1e-5), \
+            f"hidden test (dropout={_p_drop}, n_head={_nh}): in training mode the dropout does not act on the " \
+            f"attention weights and then on c_proj's output"
 ### END HIDDEN TESTS
 
 # %% [markdown]

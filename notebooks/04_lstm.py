@@ -115,7 +115,7 @@ for name, p in cell.named_parameters():
 
 
 # %% [markdown]
-# ### Exercise 1 — the LSTM cell by hand (2 points)
+# ### Exercise 1 — the LSTM cell by hand (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh)` that returns the tuple `(h_new, c_new)`, with
 # the equations above.
@@ -141,15 +141,15 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-lstm-cell", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-lstm-cell", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_lstm_cell(lstm_cell)  # names the mistake, if your function has a common one
 x_test, h_test, c_test = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
 result = lstm_cell(x_test, h_test, c_test, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
 assert type(result) is tuple and len(result) == 2, "return the tuple (h_new, c_new)"
 assert result[0].shape == (2, 4) and result[1].shape == (2, 4), "h_new and c_new are (B, H)"
 want_h, want_c = cell(x_test, (h_test, c_test))
-torch.testing.assert_close(result[0], want_h)
-torch.testing.assert_close(result[1], want_c)
-checks.check_lstm_cell(lstm_cell)
+assert torch.allclose(result[0], want_h, atol=1e-5), "h_new differs from nn.LSTMCell's"
+assert torch.allclose(result[1], want_c, atol=1e-5), "c_new differs from nn.LSTMCell's"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lstm_cell, "lstm_cell")
@@ -164,10 +164,12 @@ for _B, _I, _H in [(1, 1, 1), (3, 5, 2), (4, 2, 7), (2, 8, 8), (5, 3, 16)]:
     with torch.no_grad():
         _want = _cell(_x, (_h, _c))
         _got = lstm_cell(_x, _h, _c, _cell.weight_ih, _cell.weight_hh, _cell.bias_ih, _cell.bias_hh)
-    assert type(_got) is tuple and len(_got) == 2
-    for _g, _w in zip(_got, _want):
-        assert type(_g) is torch.Tensor and _g.dtype == torch.float32 and _g.shape == (_B, _H)
-        torch.testing.assert_close(_g, _w)
+    assert type(_got) is tuple and len(_got) == 2, f"hidden test (B={_B}, I={_I}, H={_H}): return the tuple (h, c)"
+    for _name, _g, _w in zip(("h", "c"), _got, _want):
+        assert type(_g) is torch.Tensor and _g.dtype == torch.float32 and _g.shape == (_B, _H), \
+            f"hidden test (B={_B}, I={_I}, H={_H}): the new {_name} must be a ({_B}, {_H}) float32 tensor"
+        assert torch.allclose(_g, _w, atol=1e-5, rtol=1e-4), \
+            f"hidden test (B={_B}, I={_I}, H={_H}): the new {_name} differs from nn.LSTMCell's"
 # unrolled over a sequence, the cell is one layer of nn.LSTM
 torch.manual_seed(7)
 _lstm = nn.LSTM(3, 5, batch_first=True)
@@ -179,8 +181,24 @@ with torch.no_grad():
     for _t in range(9):
         _h, _c = lstm_cell(_xs[:, _t], _h, _c, _lstm.weight_ih_l0, _lstm.weight_hh_l0, _lstm.bias_ih_l0, _lstm.bias_hh_l0)
         _outs.append(_h)
-torch.testing.assert_close(torch.stack(_outs, dim=1), _want_out)
-torch.testing.assert_close(_c, _want_cn[0])
+assert torch.allclose(torch.stack(_outs, dim=1), _want_out, atol=1e-5) and torch.allclose(_c, _want_cn[0], atol=1e-5), \
+    "hidden test: unrolled over 9 steps, the cell must give nn.LSTM's outputs and final c"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-lstm-cell-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: the tuple (h_new, c_new), each (B, H), in the inputs' dtype.
+for _B, _I, _H in [(1, 3, 4), (5, 2, 3)]:
+    _W = nn.LSTMCell(_I, _H)
+    _out = lstm_cell(torch.randn(_B, _I), torch.randn(_B, _H), torch.randn(_B, _H),
+                     _W.weight_ih, _W.weight_hh, _W.bias_ih, _W.bias_hh)
+    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (h_new, c_new), got {type(_out).__name__}"
+    for _name, _t in zip(("h_new", "c_new"), _out):
+        assert type(_t) is torch.Tensor and _t.shape == (_B, _H) and _t.dtype == torch.float32, \
+            f"{_name} must be a ({_B}, {_H}) float32 tensor for B = {_B}, H = {_H}, got {getattr(_t, 'shape', _t)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(lstm_cell, "lstm_cell")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -271,7 +289,7 @@ print("label y ", shown(y_demo))
 # %% [markdown]
 # A **batch** stacks `B` such windows, taken at random places in the text, into two `(B, T)` tensors.
 #
-# ### Exercise 2 — the shifted batch (2 points)
+# ### Exercise 2 — the shifted batch (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `shift_batch(data, starts, block_size)`. `data` is a 1-D tensor of ids, `starts` a 1-D tensor
 # of `B` offsets. Return the tuple `(x, y)`, both of shape `(B, block_size)`, where for `s = starts[b]`
@@ -293,15 +311,15 @@ def shift_batch(data, starts, block_size):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-shift-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-shift-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_shift_batch(shift_batch)  # names the mistake, if your function has a common one
 batch = shift_batch(torch.arange(10, 20), torch.tensor([0, 5]), 3)
 assert type(batch) is tuple and len(batch) == 2, "return the tuple (x, y)"
-assert batch[0].tolist() == [[10, 11, 12], [15, 16, 17]], f"x is {batch[0].tolist()}"
-assert batch[1].tolist() == [[11, 12, 13], [16, 17, 18]], f"y is {batch[1].tolist()}"
+assert batch[0].tolist() == [[10, 11, 12], [15, 16, 17]], f"x is {batch[0].tolist()}, expected [[10, 11, 12], [15, 16, 17]]"
+assert batch[1].tolist() == [[11, 12, 13], [16, 17, 18]], f"y is {batch[1].tolist()}, expected [[11, 12, 13], [16, 17, 18]]"
 x_check, y_check = shift_batch(data, torch.tensor([200_560]), 12)
-assert tokenizer.decode(x_check[0]) == text[200_560:200_572]
-assert tokenizer.decode(y_check[0]) == text[200_561:200_573]
-checks.check_shift_batch(shift_batch)
+assert tokenizer.decode(x_check[0]) == text[200_560:200_572], "x must be the 12 characters from position 200,560"
+assert tokenizer.decode(y_check[0]) == text[200_561:200_573], "y must be the 12 characters from position 200,561"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(shift_batch, "shift_batch")
@@ -311,10 +329,25 @@ for _block, _B in [(1, 1), (5, 3), (64, 32), (17, 8)]:
     _starts[0] = len(data) - _block - 1  # the last window that still has a label for every input
     _got = shift_batch(data, _starts.clone(), _block)
     _want = windows_at(data, _starts, _block)
-    assert type(_got) is tuple and len(_got) == 2
-    for _g, _w in zip(_got, _want):
-        assert type(_g) is torch.Tensor and _g.dtype == torch.long and _g.shape == (_B, _block)
-        assert torch.equal(_g, _w)
+    assert type(_got) is tuple and len(_got) == 2, f"hidden test (block_size={_block}, B={_B}): return the tuple (x, y)"
+    for _name, _g, _w in zip("xy", _got, _want):
+        assert type(_g) is torch.Tensor and _g.dtype == torch.long and _g.shape == (_B, _block), \
+            f"hidden test (block_size={_block}, B={_B}): {_name} must be a ({_B}, {_block}) long tensor"
+        assert torch.equal(_g, _w), f"hidden test (block_size={_block}, B={_B}, last window included): wrong {_name}"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-shift-batch-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: the tuple (x, y), two (B, block_size) long tensors.
+for _starts, _block in [(torch.tensor([0, 5, 2]), 4), (torch.tensor([7]), 1)]:
+    _out = shift_batch(torch.arange(20), _starts, _block)
+    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (x, y), got {type(_out).__name__}"
+    for _name, _t in zip("xy", _out):
+        assert type(_t) is torch.Tensor and _t.shape == (len(_starts), _block) and _t.dtype == torch.long, \
+            f"{_name} must be a ({len(_starts)}, {_block}) long tensor, got {getattr(_t, 'shape', _t)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(shift_batch, "shift_batch")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -430,7 +463,7 @@ print(f"softmax applied first:          {F.cross_entropy(square_logits.softmax(-
 
 
 # %% [markdown]
-# ### Exercise 3 — the sequence loss (2 points)
+# ### Exercise 3 — the sequence loss (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `sequence_loss(logits, targets)`: the mean cross-entropy of `(B, T, V)` logits against
 # `(B, T)` target ids, as a scalar tensor. Use `F.cross_entropy` on the raw logits (no softmax of
@@ -446,14 +479,15 @@ def sequence_loss(logits, targets):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-sequence-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-sequence-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_sequence_loss(sequence_loss)  # names the mistake, if your function has a common one
 loss = sequence_loss(small_logits, small_targets)
 assert type(loss) is torch.Tensor and loss.shape == (), "return a scalar tensor (shape ())"
 log_probs = torch.log_softmax(small_logits, dim=-1)  # (B, T, V)
 by_hand = -log_probs.gather(-1, small_targets[..., None]).mean()  # minus the log-probability of each label
-torch.testing.assert_close(loss, by_hand)
-torch.testing.assert_close(sequence_loss(torch.zeros(3, 4, 10), torch.randint(0, 10, (3, 4))), torch.tensor(math.log(10)))
-checks.check_sequence_loss(sequence_loss)
+assert torch.allclose(loss, by_hand, atol=1e-5), "the loss must be the mean of -log p(label) over all positions"
+assert torch.allclose(sequence_loss(torch.zeros(3, 4, 10), torch.randint(0, 10, (3, 4))), torch.tensor(math.log(10))), \
+    "uniform scores must give ln V"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(sequence_loss, "sequence_loss")
@@ -463,10 +497,24 @@ for _B, _T, _V in [(1, 1, 2), (2, 7, 7), (4, 16, 83), (3, 5, 4), (8, 64, 30)]:
     _targets = torch.randint(0, _V, (_B, _T), generator=_gen)
     _got = sequence_loss(_logits, _targets.clone())
     _want = nn.CrossEntropyLoss()(_logits.transpose(1, 2), _targets)
-    assert type(_got) is torch.Tensor and _got.shape == () and _got.dtype == torch.float32
-    torch.testing.assert_close(_got, _want)
+    assert type(_got) is torch.Tensor and _got.shape == () and _got.dtype == torch.float32, \
+        f"hidden test (B={_B}, T={_T}, V={_V}): return a float32 scalar tensor"
+    assert torch.allclose(_got, _want, atol=1e-5, rtol=1e-4), f"hidden test (B={_B}, T={_T}, V={_V}): wrong value"
+    assert _got.requires_grad, f"hidden test (B={_B}, T={_T}, V={_V}): the loss is cut off from the logits' graph"
     _got.backward()  # the loss must stay connected to the logits, to train through it
-    assert _logits.grad is not None and _logits.grad.abs().sum() > 0
+    assert _logits.grad is not None and _logits.grad.abs().sum() > 0, "hidden test: no gradient reaches the logits"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-sequence-loss-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a scalar tensor (shape ()), float32.
+for _B, _T, _V in [(2, 3, 5), (1, 1, 2)]:
+    _out = sequence_loss(torch.randn(_B, _T, _V), torch.randint(0, _V, (_B, _T)))
+    assert type(_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_out).__name__}"
+    assert _out.shape == () and _out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_out.shape)}, {_out.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(sequence_loss, "sequence_loss")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -494,7 +542,7 @@ print(f"untrained loss {loss_untrained.item():.3f}, ln V = ln {config.vocab_size
 # Re-running the whole text for every new character would give the same result, slower and slower as
 # the text grows.
 #
-# ### Exercise 4 — greedy generation with a carried state (2 points)
+# ### Exercise 4 — greedy generation with a carried state (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `generate_greedy(model, idx, max_new_tokens)`. `idx` is a `(B, T)` tensor of prompt ids;
 # `model` is a `ref.CharLSTM`, to be used only through `model.forward_with_state(ids, state)`, which
@@ -519,7 +567,10 @@ def generate_greedy(model, idx, max_new_tokens):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-generate-greedy", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-generate-greedy", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_generate_greedy(generate_greedy)  # names the mistake; also watches how the model is called
+
+
 def slow_greedy(model, idx, n):
     """The same text, the slow way: run the whole text again for every new id."""
     with torch.no_grad():
@@ -539,7 +590,6 @@ generated = generate_greedy(tiny, prompt_ids, 20)
 assert type(generated) is torch.Tensor and generated.shape == (2, 23), f"expected shape (2, 23), got {tuple(generated.shape)}"
 assert torch.equal(generated[:, :3], prompt_ids), "the output starts with the prompt"
 assert torch.equal(generated, slow_greedy(tiny, prompt_ids, 20)), "carrying the state must give the same text as re-running"
-checks.check_generate_greedy(generate_greedy)
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(generate_greedy, "generate_greedy")
@@ -551,6 +601,7 @@ def _forbidden(*args, **kwargs):
 
 _gen = torch.Generator().manual_seed(5)
 for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3, 5, 30), (7, 3, 2, 8, 12), (20, 2, 1, 4, 0)]):
+    _case = f"vocab {_V}, {_layers} layers, prompt ({_B}, {_T}), {_n} new ids"
     torch.manual_seed(100 + _seed)
     _model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=_V, n_embd=6, hidden_size=12, n_layers=_layers)).eval()
     with torch.no_grad():
@@ -565,11 +616,27 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
         _got = generate_greedy(_model, _prompt.clone(), _n)
     finally:
         _hook.remove()
-    assert type(_got) is torch.Tensor and _got.dtype == torch.long and _got.shape == (_B, _T + _n)
-    assert torch.equal(_got, _want)
+    assert type(_got) is torch.Tensor and _got.dtype == torch.long and _got.shape == (_B, _T + _n), \
+        f"hidden test ({_case}): expected a ({_B}, {_T + _n}) long tensor"
+    assert torch.equal(_got, _want), f"hidden test ({_case}): wrong ids"
     # the prompt is read once, then one id per step: never the prefix again
-    assert _lengths[0] == _T and all(_k == 1 for _k in _lengths[1:]), _lengths[:10]
-    assert len(_lengths) - 1 in (max(_n - 1, 0), _n), f"{len(_lengths) - 1} one-step calls for {_n} new ids"
+    assert _lengths[0] == _T and all(_k == 1 for _k in _lengths[1:]), \
+        f"hidden test ({_case}): read the prompt once, then one id per step (the model read lengths {_lengths[:6]})"
+    assert len(_lengths) - 1 in (max(_n - 1, 0), _n), f"hidden test ({_case}): {len(_lengths) - 1} one-step calls for {_n} new ids"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-generate-greedy-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a (B, T + max_new_tokens) long tensor that starts with the prompt.
+_model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=7, n_embd=4, hidden_size=8, n_layers=1)).eval()
+_prompt = torch.tensor([[1, 2], [3, 4], [5, 6]])
+_out = generate_greedy(_model, _prompt.clone(), 4)
+assert type(_out) is torch.Tensor and _out.dtype == torch.long, f"return a long tensor, got {_out!r}"
+assert _out.shape == (3, 6), f"for a (3, 2) prompt and 4 new ids expected shape (3, 6), got {tuple(_out.shape)}"
+assert torch.equal(_out[:, :2], _prompt), "the output starts with the prompt"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(generate_greedy, "generate_greedy")
 ### END HIDDEN TESTS
 
 # %% [markdown]

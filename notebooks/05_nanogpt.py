@@ -111,7 +111,7 @@ for t in range(block_size):
 
 
 # %% [markdown]
-# ### Exercise 1 — a batch of random windows (2 points)
+# ### Exercise 1 — a batch of random windows (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Training uses many windows at once, a **batch**, taken at random places in the text. Write
 # `get_batch(data, block_size, batch_size, generator)`:
@@ -138,14 +138,15 @@ def get_batch(data, block_size, batch_size, generator):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-get-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-get-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_get_batch(get_batch)  # names the mistake, if your function has a common one
 batch = get_batch(train_data, 8, 4, torch.Generator().manual_seed(1337))
 assert type(batch) is tuple and len(batch) == 2, "get_batch must return the tuple (x, y)"
-assert batch[0].shape == (4, 8) and batch[1].shape == (4, 8) and batch[0].dtype == torch.long
+assert batch[0].shape == (4, 8) and batch[1].shape == (4, 8) and batch[0].dtype == torch.long, "x and y are (4, 8) long tensors"
 assert torch.equal(batch[0][:, 1:], batch[1][:, :-1]), "y must be x shifted by one position"
 toy_x, toy_y = get_batch(torch.arange(100), 4, 3, torch.Generator().manual_seed(0))
-assert torch.equal(toy_y, toy_x + 1) and torch.equal(toy_x[:, 1:], toy_x[:, :-1] + 1)
-checks.check_get_batch(get_batch)
+assert torch.equal(toy_y, toy_x + 1) and torch.equal(toy_x[:, 1:], toy_x[:, :-1] + 1), \
+    "on data 0, 1, 2, …: each row of x counts up by one, and y = x + 1"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(get_batch, "get_batch")
@@ -154,16 +155,33 @@ for _k in range(30):
     _n = int(torch.randint(10, 300, (1,), generator=_g))
     _bs = int(torch.randint(1, _n - 1, (1,), generator=_g))
     _B = int(torch.randint(1, 9, (1,), generator=_g))
+    _case = f"{_n} tokens, block_size {_bs}, batch_size {_B}"
     _d = torch.randint(0, vocab_size, (_n,), generator=_g)
     _got = get_batch(_d.clone(), _bs, _B, torch.Generator().manual_seed(_k))
     _want = RandomWindows(_d, _bs, _B, generator=torch.Generator().manual_seed(_k)).sample()
-    assert type(_got) is tuple and len(_got) == 2
-    for _a, _b in zip(_got, _want):
-        assert type(_a) is torch.Tensor and _a.dtype == torch.long and _a.shape == _b.shape
-        assert torch.equal(_a, _b)
+    assert type(_got) is tuple and len(_got) == 2, f"hidden test ({_case}): return the tuple (x, y)"
+    for _name, _a, _b in zip("xy", _got, _want):
+        assert type(_a) is torch.Tensor and _a.dtype == torch.long and _a.shape == _b.shape, \
+            f"hidden test ({_case}): {_name} must be a {tuple(_b.shape)} long tensor"
+        assert torch.equal(_a, _b), f"hidden test ({_case}): wrong {_name} (offsets drawn as the exercise says?)"
 _edge = torch.arange(9)  # one possible window: offset 0
 _ex, _ey = get_batch(_edge, 8, 3, torch.Generator().manual_seed(1))
-assert torch.equal(_ex, _edge[:8].expand(3, 8)) and torch.equal(_ey, _edge[1:].expand(3, 8))
+assert torch.equal(_ex, _edge[:8].expand(3, 8)) and torch.equal(_ey, _edge[1:].expand(3, 8)), \
+    "hidden test: with 9 tokens and block_size 8 the only window starts at 0"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-get-batch-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: the tuple (x, y), two (batch_size, block_size) long tensors.
+for _form_block, _form_B in [(8, 4), (1, 1)]:
+    _form_out = get_batch(torch.arange(50), _form_block, _form_B, torch.Generator().manual_seed(0))
+    assert type(_form_out) is tuple and len(_form_out) == 2, f"return the tuple (x, y), got {type(_form_out).__name__}"
+    for _form_name, _form_t in zip("xy", _form_out):
+        assert type(_form_t) is torch.Tensor and _form_t.shape == (_form_B, _form_block) and _form_t.dtype == torch.long, \
+            f"{_form_name} must be a ({_form_B}, {_form_block}) long tensor, got {getattr(_form_t, 'shape', _form_t)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(get_batch, "get_batch")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -187,7 +205,7 @@ for row_x, row_y in zip(xb, yb):
 # next character, averaged over every position of the batch. Softmax turns a row of scores into
 # probabilities; `F.cross_entropy` applies it for us, so it takes the raw scores.
 #
-# ### Exercise 2 — the bigram forward pass and its loss (2 points)
+# ### Exercise 2 — the bigram forward pass and its loss (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `bigram_forward(table, idx, targets=None)`. `table` is `(V, V)`, `idx` and `targets` are
 # `(B, T)` token ids.
@@ -213,12 +231,12 @@ def bigram_forward(table, idx, targets=None):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-bigram-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-bigram-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_bigram_forward(bigram_forward)  # names the mistake, if your function has a common one
 uniform_logits, uniform_loss = bigram_forward(torch.zeros(vocab_size, vocab_size), xb, yb)
 assert uniform_logits.shape == (4, 8, vocab_size), "logits must be (B, T, V)"
 assert abs(uniform_loss.item() - math.log(vocab_size)) < 1e-5, "an all-zero table gives the loss ln(V)"
-assert bigram_forward(torch.zeros(vocab_size, vocab_size), xb)[1] is None
-checks.check_bigram_forward(bigram_forward)
+assert bigram_forward(torch.zeros(vocab_size, vocab_size), xb)[1] is None, "without targets the loss is None"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(bigram_forward, "bigram_forward")
@@ -226,22 +244,41 @@ _g = torch.Generator().manual_seed(56)
 for _k in range(20):
     _V = int(torch.randint(2, 90, (1,), generator=_g))
     _B, _T = (int(v) for v in torch.randint(1, 9, (2,), generator=_g))
+    _case = f"V={_V}, B={_B}, T={_T}"
     _table = (3 * torch.randn(_V, _V, generator=_g)).requires_grad_()
     _idx = torch.randint(0, _V, (_B, _T), generator=_g)
     _tg = torch.randint(0, _V, (_B, _T), generator=_g)
     _got = bigram_forward(_table, _idx, _tg)
     _want = ref.bigram_forward(_table, _idx, _tg)
-    assert type(_got) is tuple and len(_got) == 2
-    assert type(_got[0]) is torch.Tensor and _got[0].shape == (_B, _T, _V) and _got[0].dtype == torch.float32
-    assert type(_got[1]) is torch.Tensor and _got[1].dim() == 0
-    torch.testing.assert_close(_got[0], _want[0])
-    torch.testing.assert_close(_got[1], _want[1])
+    assert type(_got) is tuple and len(_got) == 2, f"hidden test ({_case}): return the tuple (logits, loss)"
+    assert type(_got[0]) is torch.Tensor and _got[0].shape == (_B, _T, _V) and _got[0].dtype == torch.float32, \
+        f"hidden test ({_case}): the logits must be a ({_B}, {_T}, {_V}) float32 tensor"
+    assert type(_got[1]) is torch.Tensor and _got[1].dim() == 0, f"hidden test ({_case}): the loss must be a scalar tensor"
+    assert torch.allclose(_got[0], _want[0]), f"hidden test ({_case}): wrong logits"
+    assert torch.allclose(_got[1], _want[1], atol=1e-5, rtol=1e-4), f"hidden test ({_case}): wrong loss"
+    assert _got[1].requires_grad, f"hidden test ({_case}): the loss is cut off from the table's graph"
     _grad, = torch.autograd.grad(_got[1], _table)
     _want_grad, = torch.autograd.grad(_want[1], _table)
-    torch.testing.assert_close(_grad, _want_grad)  # the loss must train the table
+    assert torch.allclose(_grad, _want_grad, atol=1e-6), f"hidden test ({_case}): the loss does not train the table correctly"
     _none = bigram_forward(_table, _idx)
-    assert type(_none) is tuple and _none[1] is None
-    torch.testing.assert_close(_none[0], _want[0])
+    assert type(_none) is tuple and _none[1] is None, f"hidden test ({_case}): without targets return (logits, None)"
+    assert torch.allclose(_none[0], _want[0]), f"hidden test ({_case}): wrong logits without targets"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-bigram-forward-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: (logits (B, T, V) float32, a scalar loss), or (logits, None) without targets.
+_form_table = torch.randn(5, 5)
+_form_idx = torch.randint(0, 5, (3, 4))
+_form_out = bigram_forward(_form_table, _form_idx, torch.randint(0, 5, (3, 4)))
+assert type(_form_out) is tuple and len(_form_out) == 2, f"return the tuple (logits, loss), got {type(_form_out).__name__}"
+assert type(_form_out[0]) is torch.Tensor and _form_out[0].shape == (3, 4, 5), f"the logits must be (B, T, V) = (3, 4, 5), got {getattr(_form_out[0], 'shape', _form_out[0])}"
+assert type(_form_out[1]) is torch.Tensor and _form_out[1].dim() == 0, f"the loss must be a scalar tensor, got {_form_out[1]!r}"
+_form_out = bigram_forward(_form_table, _form_idx)
+assert type(_form_out) is tuple and _form_out[1] is None, "without targets return (logits, None)"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(bigram_forward, "bigram_forward")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -323,7 +360,7 @@ print(weights)
 
 
 # %% [markdown]
-# ### Exercise 3 — the causal average (2 points)
+# ### Exercise 3 — the causal average (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `causal_average(x)` for `x` of shape `(B, T, C)`: return `(B, T, C)` where position `t` holds
 # the mean of positions `0..t`. Use version 3: scores of zero, the future masked with `-inf` (the mask
@@ -340,12 +377,12 @@ def causal_average(x):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-causal-average", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-causal-average", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_causal_average(causal_average)  # names the mistake, if your function has a common one
 averaged = causal_average(x)
-assert averaged.shape == (B, T, C)
+assert averaged.shape == (B, T, C), f"expected shape {(B, T, C)}, got {tuple(averaged.shape)}"
 assert torch.allclose(averaged, xbow, atol=1e-6), "position t must be the mean of positions 0..t"
 assert torch.allclose(causal_average(torch.ones(1, 5, 3)), torch.ones(1, 5, 3)), "the mean of ones is one"
-checks.check_causal_average(causal_average)
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(causal_average, "causal_average")
@@ -354,9 +391,22 @@ for _k in range(20):
     _B, _T, _C = (int(v) for v in torch.randint(1, 12, (3,), generator=_g))
     _x = torch.randn(_B, _T, _C, generator=_g)
     _got = causal_average(_x.clone())
-    assert type(_got) is torch.Tensor and _got.shape == (_B, _T, _C) and _got.dtype == torch.float32
-    torch.testing.assert_close(_got, ref.causal_average(_x))
-    torch.testing.assert_close(_got, _x.cumsum(1) / torch.arange(1, _T + 1).view(1, _T, 1))
+    assert type(_got) is torch.Tensor and _got.shape == (_B, _T, _C) and _got.dtype == torch.float32, \
+        f"hidden test (B={_B}, T={_T}, C={_C}): expected a ({_B}, {_T}, {_C}) float32 tensor"
+    assert torch.allclose(_got, _x.cumsum(1) / torch.arange(1, _T + 1).view(1, _T, 1), atol=1e-5), \
+        f"hidden test (B={_B}, T={_T}, C={_C}): position t must be the mean of positions 0..t"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-causal-average-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a float32 tensor of x's shape (B, T, C).
+for _form_shape in [(2, 5, 3), (1, 1, 4)]:
+    _form_out = causal_average(torch.randn(*_form_shape))
+    assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == torch.float32, \
+        f"for x of shape {_form_shape} return a float32 tensor of that shape, got {getattr(_form_out, 'shape', _form_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(causal_average, "causal_average")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -514,7 +564,7 @@ print("dropout at evaluation: ", dropout.eval()(torch.ones(10)))
 
 
 # %% [markdown]
-# ### Exercise 4 — a transformer block's forward pass (2 points)
+# ### Exercise 4 — a transformer block's forward pass (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `block_forward(x, ln_1, attn, ln_2, mlp)`: the forward pass of one pre-LayerNorm block, as
 # in GPT-2 and nanoGPT. The four modules are given (two `nn.LayerNorm`s, a `CausalSelfAttention`, an
@@ -535,16 +585,16 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-block-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-block-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_block_forward(block_forward)  # names the mistake, if your function has a common one
 torch.manual_seed(0)
 small = ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=16)
 block = ref.Block(small).eval()
 x_in = torch.randn(2, 8, 16)
 with torch.no_grad():
     x_out = block_forward(x_in, block.ln_1, block.attn, block.ln_2, block.mlp)
-    assert x_out.shape == (2, 8, 16)
+    assert x_out.shape == (2, 8, 16), f"expected shape (2, 8, 16), got {tuple(x_out.shape)}"
     assert torch.allclose(x_out, block(x_in), atol=1e-6), "x + attn(ln_1(x)), then x + mlp(ln_2(x))"
-checks.check_block_forward(block_forward)
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(block_forward, "block_forward")
@@ -558,13 +608,29 @@ for _k in range(8):
             _p.normal_(0, 0.4)
         _x = torch.randn(3, 1 + _k, 8 * _nh)
         _got = block_forward(_x.clone(), _block.ln_1, _block.attn, _block.ln_2, _block.mlp)
-        assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == torch.float32
-        torch.testing.assert_close(_got, _block(_x))
+        assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == torch.float32, \
+            f"hidden test (x of shape {tuple(_x.shape)}): expected a float32 tensor of x's shape"
+        assert torch.allclose(_got, _block(_x), atol=1e-5, rtol=1e-4), f"hidden test (x of shape {tuple(_x.shape)}): wrong values"
 _block.train()
 _x = torch.randn(2, 5, 8 * _nh, requires_grad=True)
 _got = block_forward(_x, _block.ln_1, _block.attn, _block.ln_2, _block.mlp)
 _got.sum().backward()
-torch.testing.assert_close(_x.grad, torch.autograd.grad(_block(_x).sum(), _x)[0])
+assert _x.grad is not None and torch.allclose(_x.grad, torch.autograd.grad(_block(_x).sum(), _x)[0], atol=1e-5), \
+    "hidden test: the gradient with respect to x differs from the block's"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-block-forward-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a float32 tensor of x's shape (B, T, C).
+_form_cfg = ref.GPTConfig(vocab_size=5, block_size=8, n_layer=1, n_head=2, n_embd=8)
+_form_block = ref.Block(_form_cfg).eval()
+with torch.no_grad():
+    _form_out = block_forward(torch.randn(3, 6, 8), _form_block.ln_1, _form_block.attn, _form_block.ln_2, _form_block.mlp)
+assert type(_form_out) is torch.Tensor and _form_out.shape == (3, 6, 8) and _form_out.dtype == torch.float32, \
+    f"for x of shape (3, 6, 8) return a float32 tensor of that shape, got {getattr(_form_out, 'shape', _form_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(block_forward, "block_forward")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -126,12 +126,12 @@ for p, i in zip(top.values.tolist(), top.indices.tolist()):
 # Generation is a loop: run the model on the sequence so far, pick a next token from the last row of
 # logits, append it, repeat. The simplest pick is the most likely token, `argmax`: **greedy decoding**.
 #
-# **Exercise 1.** Write `greedy_decode(model, input_ids, max_new_tokens)`: `input_ids` is a `(B, T)`
+# **Exercise 1** (2 points: one for a result of the right type and shape, one for the right values.) Write `greedy_decode(model, input_ids, max_new_tokens)`: `input_ids` is a `(B, T)`
 # long tensor; return a `(B, T + max_new_tokens)` long tensor, the prompt followed by the new tokens.
 # Call the model as `model(ids).logits` (inside `torch.no_grad()`: no training here). It must equal
 # `model.generate(input_ids, do_sample=False, max_new_tokens=...)`. (Hugging Face's `generate` avoids
 # recomputing the whole sequence at each step with a key-value cache, as lesson 05's `GPT.generate`
-# does; here, simply rerun the model on the whole sequence.)
+# does; here, simply rerun the model on the whole sequence, and don't call `model.generate` yourself.)
 
 # %% nbgrader={"grade_id": "greedy-decode", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def greedy_decode(model, input_ids, max_new_tokens):
@@ -146,24 +146,46 @@ def greedy_decode(model, input_ids, max_new_tokens):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-greedy-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-greedy-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 _prompt = tokenizer("King.\nWhat news", return_tensors="pt")["input_ids"]
+checks.check_greedy_decode(greedy_decode)  # names the mistake, if your function has a common one
 _mine = greedy_decode(model, _prompt, 20)
-assert type(_mine) is torch.Tensor and _mine.dtype == torch.long and _mine.shape == (1, _prompt.shape[1] + 20)
+assert type(_mine) is torch.Tensor and _mine.dtype == torch.long and _mine.shape == (1, _prompt.shape[1] + 20), \
+    f"expected a (1, {_prompt.shape[1] + 20}) long tensor"
 _hf = model.generate(_prompt, attention_mask=torch.ones_like(_prompt), max_new_tokens=20, do_sample=False)
 assert torch.equal(_mine, _hf), "greedy_decode must equal model.generate(do_sample=False)"
-checks.check_greedy_decode(greedy_decode)
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(greedy_decode, "greedy_decode")
+
+
+def _forbidden(*args, **kwargs):
+    raise AssertionError("greedy_decode must not call model.generate: write the loop yourself")
+
+
 for _seed in (11, 12, 13):
     _m = checks.tiny_gpt2(_seed)
     _x = torch.randint(40, (2, 3), generator=torch.Generator().manual_seed(_seed))
+    _want = _m.generate(_x, attention_mask=torch.ones_like(_x), max_new_tokens=7, do_sample=False, pad_token_id=0)
+    _m.generate = _forbidden
     _got = greedy_decode(_m, _x, 7)
-    assert type(_got) is torch.Tensor and _got.dtype == torch.long
-    assert torch.equal(_got, checks.reference_greedy_decode(_m, _x, 7))
-    assert torch.equal(_got, _m.generate(_x, attention_mask=torch.ones_like(_x), max_new_tokens=7,
-                                         do_sample=False, pad_token_id=0))
+    assert type(_got) is torch.Tensor and _got.dtype == torch.long and _got.shape == (2, 10), \
+        f"hidden test (a random GPT-2, seed {_seed}): expected a (2, 10) long tensor"
+    assert torch.equal(_got, _want), f"hidden test (a random GPT-2, seed {_seed}): not the greedy continuation"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-greedy-decode-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a (B, T + max_new_tokens) long tensor that starts with the prompt.
+_form_m = checks.tiny_gpt2(3)
+_form_x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+_form_out = greedy_decode(_form_m, _form_x.clone(), 4)
+assert type(_form_out) is torch.Tensor and _form_out.dtype == torch.long, f"return a long tensor, got {_form_out!r}"
+assert _form_out.shape == (2, 7), f"for a (2, 3) prompt and 4 new tokens expected shape (2, 7), got {tuple(_form_out.shape)}"
+assert torch.equal(_form_out[:, :3], _form_x), "the output starts with the prompt"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(greedy_decode, "greedy_decode")
 ### END HIDDEN TESTS
 
 # %% tags=["nbval-ignore-output", "raises-exception"]
@@ -195,7 +217,7 @@ for tau in (0.5, 1.0, 2.0):
 
 
 # %% [markdown]
-# **Exercise 2.** Write `top_k_filter(logits, k)`: logits of shape `(..., vocab_size)`; return a tensor of
+# **Exercise 2** (2 points: one for a result of the right type and shape, one for the right values.) Write `top_k_filter(logits, k)`: logits of shape `(..., vocab_size)`; return a tensor of
 # the same shape in which, in every row, the logits smaller than the row's k-th largest are `-inf`
 # (`torch.topk` gives the k-th largest). Example: `top_k_filter(torch.tensor([1., 3., 2., 3.]), 2)` is
 # `[-inf, 3., -inf, 3.]`; with `k=3`, `[-inf, 3., 2., 3.]`. A `k` larger than the vocabulary keeps
@@ -211,11 +233,12 @@ def top_k_filter(logits, k):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-top-k", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-top-k", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+sampling_checks.check_top_k(top_k_filter)  # names the mistake, if your function has a common one
 _out = top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 2)
-assert torch.equal(_out, torch.tensor([float("-inf"), 3.0, float("-inf"), 3.0]))
-assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 3), torch.tensor([float("-inf"), 3.0, 2.0, 3.0]))
-sampling_checks.check_top_k(top_k_filter)
+assert torch.equal(_out, torch.tensor([float("-inf"), 3.0, float("-inf"), 3.0])), f"top_k_filter([1, 3, 2, 3], 2) gives {_out}"
+assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 3), torch.tensor([float("-inf"), 3.0, 2.0, 3.0])), \
+    "top_k_filter([1, 3, 2, 3], 3) must keep 3, 2 and 3"
 ### BEGIN HIDDEN TESTS
 from transformers import TopKLogitsWarper as _TopK
 from course.grading import assert_own_work
@@ -225,12 +248,26 @@ for _seed in range(20):
     _x = torch.randint(-3, 4, (4, 30), generator=_g).float()  # many ties
     _k = int(torch.randint(1, 35, (1,), generator=_g))
     _got = top_k_filter(_x.clone(), _k)
-    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype
-    torch.testing.assert_close(_got, _TopK(_k)(None, _x.clone()))
+    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype, \
+        f"hidden test (k={_k}, logits (4, 30) with ties): same shape and dtype as the logits"
+    assert torch.equal(_got, _TopK(_k)(None, _x.clone())), \
+        f"hidden test (k={_k}, logits (4, 30) with ties): differs from Hugging Face's TopKLogitsWarper"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-top-k-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a tensor of the logits' shape and dtype.
+for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float64)]:
+    _form_out = top_k_filter(torch.randn(*_form_shape, dtype=_form_dtype), 2)
+    assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
+        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(top_k_filter, "top_k_filter")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3.** Write `top_p_filter(logits, p)` with `0 < p ≤ 1`: in every row, sort the probabilities
+# **Exercise 3** (2 points: one for a result of the right type and shape, one for the right values.) Write `top_p_filter(logits, p)` with `0 < p ≤ 1`: in every row, sort the probabilities
 # `softmax(logits)` from largest to smallest; keep a token while the probabilities of the tokens *before*
 # it in that order add up to less than `p` (so the token that crosses `p` is kept, and the most likely
 # token always is); set the others' logits to `-inf`. With `p = 1.0` everything is kept. Example: the
@@ -257,11 +294,12 @@ def top_p_filter(logits, p):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-top-p", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-top-p", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+sampling_checks.check_top_p(top_p_filter)  # names the mistake, if your function has a common one
 _x = torch.tensor([0.5, 0.3, 0.2]).log()
-assert torch.isneginf(top_p_filter(_x, 0.6)).tolist() == [False, False, True]
-assert torch.equal(top_p_filter(_x, 1.0), _x)
-sampling_checks.check_top_p(top_p_filter)
+assert torch.isneginf(top_p_filter(_x, 0.6)).tolist() == [False, False, True], \
+    "probabilities [0.5, 0.3, 0.2] with p = 0.6 keep the first two (0.3 crosses 0.6 and is kept)"
+assert torch.equal(top_p_filter(_x, 1.0), _x), "p = 1.0 keeps everything"
 ### BEGIN HIDDEN TESTS
 from transformers import TopPLogitsWarper as _TopP
 from course.grading import assert_own_work
@@ -271,10 +309,12 @@ for _seed in range(30):
     _x = torch.randn(3, 25, generator=_g) * float(torch.rand(1, generator=_g) * 4 + 0.1)
     _p = 1.0 if _seed % 5 == 0 else float(torch.rand(1, generator=_g) * 0.98 + 0.01)
     _got = top_p_filter(_x.clone(), _p)
-    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype
+    assert type(_got) is torch.Tensor and _got.shape == _x.shape and _got.dtype == _x.dtype, \
+        f"hidden test (p={_p:.3f}): same shape and dtype as the logits"
     _want = _TopP(_p)(None, _x.clone())
-    assert torch.equal(torch.isneginf(_got), torch.isneginf(_want)), (_seed, _p)
-    torch.testing.assert_close(_got, _want)
+    assert torch.equal(torch.isneginf(_got), torch.isneginf(_want)), \
+        f"hidden test (p={_p:.3f}, logits (3, 25)): a different nucleus than Hugging Face's TopPLogitsWarper"
+    assert torch.equal(_got[~torch.isneginf(_got)], _x[~torch.isneginf(_got)]), f"hidden test (p={_p:.3f}): kept logits must not change"
     # with ties, which of two equally likely tokens crosses p is arbitrary: check the nucleus itself,
     # the smallest set of most likely tokens that holds at least p
     _x = (_x * 2).round()
@@ -282,15 +322,28 @@ for _seed in range(30):
     _probs = _x.softmax(-1)
     for _row, _prow, _orig in zip(_got, _probs, _x):
         _kept = ~torch.isneginf(_row)
-        assert _kept.any()
+        assert _kept.any(), f"hidden test (p={_p:.3f}, ties): keep at least one token"
         if _kept.all():
-            assert _p == 1.0 or _prow.sort(descending=True).values[:-1].sum() < _p + 1e-6
-            assert torch.equal(_row, _orig)
+            assert _p == 1.0 or _prow.sort(descending=True).values[:-1].sum() < _p + 1e-6, \
+                f"hidden test (p={_p:.3f}, ties): kept every token, but fewer hold p"
+            assert torch.equal(_row, _orig), f"hidden test (p={_p:.3f}, ties): kept logits must not change"
             continue
-        assert _prow[_kept].min() >= _prow[~_kept].max() - 1e-7, "keep the most likely tokens"
-        assert _prow[_kept].sum() >= _p - 1e-6, "the kept tokens must hold at least p"
-        assert _prow[_kept].sum() - _prow[_kept].min() < _p + 1e-6, "keep the smallest such set"
-        assert torch.equal(_row[_kept], _orig[_kept]), "kept logits must not change"
+        assert _prow[_kept].min() >= _prow[~_kept].max() - 1e-7, f"hidden test (p={_p:.3f}, ties): keep the most likely tokens"
+        assert _prow[_kept].sum() >= _p - 1e-6, f"hidden test (p={_p:.3f}, ties): the kept tokens must hold at least p"
+        assert _prow[_kept].sum() - _prow[_kept].min() < _p + 1e-6, f"hidden test (p={_p:.3f}, ties): keep the smallest such set"
+        assert torch.equal(_row[_kept], _orig[_kept]), f"hidden test (p={_p:.3f}, ties): kept logits must not change"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-top-p-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a tensor of the logits' shape and dtype.
+for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float64)]:
+    _form_out = top_p_filter(torch.randn(*_form_shape, dtype=_form_dtype), 0.5)
+    assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
+        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(top_p_filter, "top_p_filter")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -340,7 +393,7 @@ sampling_explorer(
 # model shifts them inside, because the logits at position `t` predict the token at `t + 1`. A label of
 # `-100` means "leave this position out" (PyTorch's `cross_entropy` ignores it by default).
 #
-# **Exercise 4.** Write `lm_loss(logits, labels)`: `logits` is `(B, T, V)`, `labels` `(B, T)` long with
+# **Exercise 4** (2 points: one for a result of the right type and shape, one for the right values.) Write `lm_loss(logits, labels)`: `logits` is `(B, T, V)`, `labels` `(B, T)` long with
 # `-100` where a position must not count. Return the scalar mean cross-entropy of `logits[:, t]`
 # against `labels[:, t + 1]` over all counted positions of the batch (`torch.nn.functional.cross_entropy`
 # wants `(N, V)` logits and `(N,)` targets). It must equal `model(ids, labels=labels).loss`.
@@ -355,14 +408,14 @@ def lm_loss(logits, labels):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-lm-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-lm-loss", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 _ids = tokenizer("Ham.\nTo be, or not to be: that is the question.", return_tensors="pt")["input_ids"]
 with torch.no_grad():
-    _out = model(_ids, labels=_ids)
+    _out = model(_ids, labels=_ids)  # the model's own loss, used again below
+checks.check_lm_loss(lm_loss)  # names the mistake, if your function has a common one
 _mine = lm_loss(_out.logits, _ids)
-assert type(_mine) is torch.Tensor and _mine.dim() == 0
-torch.testing.assert_close(_mine, _out.loss)
-checks.check_lm_loss(lm_loss)
+assert type(_mine) is torch.Tensor and _mine.dim() == 0, "return a scalar tensor"
+assert torch.allclose(_mine, _out.loss, atol=1e-5), f"lm_loss gives {_mine.item():.4f}, the model's own loss is {_out.loss.item():.4f}"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lm_loss, "lm_loss")
@@ -373,13 +426,26 @@ for _seed in range(10):
     _labels[1, 5:] = -100
     _labels[2, 7:] = -100
     _got = lm_loss(_logits.clone(), _labels.clone())
-    assert type(_got) is torch.Tensor and _got.dim() == 0 and _got.dtype == torch.float32
-    torch.testing.assert_close(_got, checks.reference_lm_loss(_logits, _labels))
+    assert type(_got) is torch.Tensor and _got.dim() == 0 and _got.dtype == torch.float32, \
+        f"hidden test (seed {_seed}): return a float32 scalar tensor"
+    assert torch.allclose(_got, checks.reference_lm_loss(_logits, _labels), atol=1e-5), \
+        f"hidden test (seed {_seed}, logits (3, 9, 17), two rows padded with -100): wrong value"
 _m = checks.tiny_gpt2(5)
 _x = torch.randint(40, (2, 10), generator=torch.Generator().manual_seed(5))
 with torch.no_grad():
     _o = _m(_x, labels=_x)
-torch.testing.assert_close(lm_loss(_o.logits, _x), _o.loss)
+assert torch.allclose(lm_loss(_o.logits, _x), _o.loss, atol=1e-5), "hidden test: must equal a random GPT-2's own loss"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-lm-loss-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a float32 scalar tensor.
+_form_out = lm_loss(torch.randn(2, 5, 7), torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, -100, -100]]))
+assert type(_form_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_form_out).__name__}"
+assert _form_out.dim() == 0 and _form_out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_form_out.shape)}, {_form_out.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(lm_loss, "lm_loss")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -426,7 +492,7 @@ print(f"{len(train_docs)} training documents, {len(val_docs)} held out; pad id {
 # token, which must be attended to and learned. So find the padding from each document's length, not by
 # looking for `pad_id` in the ids.
 #
-# **Exercise 5.** Write `collate(docs, pad_id)`: `docs` is a list of lists of token ids. Return a dict
+# **Exercise 5** (2 points: one for a result of the right type and shape, one for the right values.) Write `collate(docs, pad_id)`: `docs` is a list of lists of token ids. Return a dict
 # with `"input_ids"`, `"attention_mask"` and `"labels"`, each a `(B, T)` `torch.long` tensor, `T` the
 # longest document: `input_ids` padded on the right with `pad_id`; `attention_mask` 1 on real tokens,
 # 0 on padding; `labels` equal to `input_ids` but `-100` on padding. Example:
@@ -448,14 +514,14 @@ def collate(docs, pad_id):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-collate", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-collate", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_collate(collate)  # names the mistake, if your function has a common one
 _b = collate([[5, 6, 9], [7, 9]], 9)
-assert sorted(_b) == ["attention_mask", "input_ids", "labels"]
-assert _b["input_ids"].tolist() == [[5, 6, 9], [7, 9, 9]]
-assert _b["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
-assert _b["labels"].tolist() == [[5, 6, 9], [7, 9, -100]]
-assert all(v.dtype == torch.long for v in _b.values())
-checks.check_collate(collate)
+assert sorted(_b) == ["attention_mask", "input_ids", "labels"], f"the keys are input_ids, attention_mask, labels; got {sorted(_b)}"
+assert _b["input_ids"].tolist() == [[5, 6, 9], [7, 9, 9]], f"input_ids is {_b['input_ids'].tolist()}"
+assert _b["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]], f"attention_mask is {_b['attention_mask'].tolist()}"
+assert _b["labels"].tolist() == [[5, 6, 9], [7, 9, -100]], f"labels is {_b['labels'].tolist()}"
+assert all(v.dtype == torch.long for v in _b.values()), "every value is a torch.long tensor"
 ### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(collate, "collate")
@@ -463,12 +529,27 @@ for _seed in range(10):
     _g = torch.Generator().manual_seed(_seed)
     _docs = [torch.randint(20, (int(torch.randint(1, 12, (1,), generator=_g)),), generator=_g).tolist() + [20]
              for _ in range(int(torch.randint(1, 6, (1,), generator=_g)))]
+    _case = f"{len(_docs)} documents of lengths {[len(d) for d in _docs]}, pad id 20"
     _got = collate([list(d) for d in _docs], 20)
     _want = ref_ft.collate(_docs, 20)
-    assert type(_got) is dict and sorted(_got) == sorted(_want)
+    assert type(_got) is dict and sorted(_got) == sorted(_want), f"hidden test ({_case}): return a dict of the three keys"
     for _key in _want:
-        assert type(_got[_key]) is torch.Tensor and _got[_key].dtype == torch.long, _key
-        assert torch.equal(_got[_key], _want[_key]), _key
+        assert type(_got[_key]) is torch.Tensor and _got[_key].dtype == torch.long, f"hidden test ({_case}): {_key} must be a long tensor"
+        assert torch.equal(_got[_key], _want[_key]), f"hidden test ({_case}): wrong {_key}"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-collate-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a dict of three (B, T) long tensors, T the longest document.
+_form_out = collate([[1, 2, 3], [4], [5, 6]], 0)
+assert type(_form_out) is dict and sorted(_form_out) == ["attention_mask", "input_ids", "labels"], \
+    f"return a dict with input_ids, attention_mask and labels, got {_form_out!r}"[:300]
+for _form_key, _form_t in _form_out.items():
+    assert type(_form_t) is torch.Tensor and _form_t.shape == (3, 3) and _form_t.dtype == torch.long, \
+        f"{_form_key} must be a (3, 3) long tensor for 3 documents of at most 3 tokens, got {getattr(_form_t, 'shape', _form_t)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(collate, "collate")
 ### END HIDDEN TESTS
 
 # %% [markdown]

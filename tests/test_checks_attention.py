@@ -216,6 +216,7 @@ def _student(**attributes):
 
 def test_student_version_passes():
     checks.check_causal_self_attention(StudentAttention)
+    checks.check_attention_dropout(StudentAttention)
 
 
 @pytest.mark.parametrize("attributes, hint", [
@@ -233,8 +234,18 @@ def test_student_version_passes():
     (dict(resid_dropout=False), "residual dropout missing"),
 ])
 def test_causal_self_attention_mistakes(attributes, hint):
+    check = checks.check_attention_dropout if "dropout" in hint else checks.check_causal_self_attention
     with pytest.raises(CheckFailed, match=hint):
+        check(_student(**attributes))
+    if check is checks.check_causal_self_attention:  # the dropout check names the same mistake first
+        with pytest.raises(CheckFailed, match=hint):
+            checks.check_attention_dropout(_student(**attributes))
+
+
+def test_dropout_mistakes_cost_only_the_dropout_check(capsys):
+    for attributes in [dict(dropout_on="scores"), dict(dropout_on="none"), dict(resid_dropout=False)]:
         checks.check_causal_self_attention(_student(**attributes))
+    assert capsys.readouterr().out.count("✓") == 3
 
 
 def test_causal_self_attention_with_separate_qkv_layers_is_told_what_to_name():

@@ -13,11 +13,11 @@ from mistake_catalogue import CATALOGUE
 
 
 def test_every_exercise_has_at_least_four_distinct_mistakes():
-    names = collections.defaultdict(set)
+    names = collections.defaultdict(set)  # per answer cell: an exercise may have several test cells
     for entry in CATALOGUE:
         assert entry.test in BY_TEST, f"{entry.test} is not an exercise's test cell"
-        names[entry.test].add(entry.mistake)
-    few = {e.test: len(names[e.test]) for e in EXERCISES if len(names[e.test]) < 4}
+        names[BY_TEST[entry.test].answer].add(entry.mistake)
+    few = {e.answer: len(names[e.answer]) for e in EXERCISES if len(names[e.answer]) < 4}
     assert not few, f"exercises with fewer than four catalogued mistakes: {few}"
 
 
@@ -37,3 +37,54 @@ def test_the_report_prints_one_row_per_wrong_answer(capsys):
     assert len(rows) == len(CATALOGUE)
     assert all(" yes " in row for row in rows)
     assert f"{len(CATALOGUE)} named as expected (100%)" in out
+
+
+def test_the_exercise_table_matches_the_lessons():
+    # every graded test cell of every lesson is in the table, with its points (and nothing else is)
+    import json
+    from autograder.notebooks import lesson_names, solution_path
+    cells = {}
+    for name in lesson_names():
+        for cell in json.loads(solution_path(name).read_text())["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                cells[meta["grade_id"]] = (name, meta["points"])
+    assert cells == {e.test: (e.lesson, e.points) for e in EXERCISES}
+
+
+# --- autograded: each wrong answer loses points, is named where the student reads, costs no other exercise --
+# Grading the whole catalogue runs every lesson several times (about 6 rounds per lesson: minutes per
+# lesson on a laptop CPU), so it runs when asked: COURSE_GRADE_CATALOGUE=1 (all lessons) or a
+# comma-separated list of lesson numbers, e.g. COURSE_GRADE_CATALOGUE=01,03. The same numbers come from
+# `python -m course.checks.report --grade`.
+
+def _graded_lessons():
+    import os
+    from autograder.notebooks import lesson_names
+    wanted = os.environ.get("COURSE_GRADE_CATALOGUE", "")
+    if not wanted:
+        return []
+    names = lesson_names()
+    return names if wanted == "1" else [n for n in names if n[:2] in wanted.split(",")]
+
+
+@pytest.mark.skipif(not _graded_lessons(), reason="set COURSE_GRADE_CATALOGUE=1 (or =01,03) to autograde the catalogue")
+@pytest.mark.parametrize("lesson", _graded_lessons() or ["none"])
+def test_each_wrong_answer_loses_points_is_named_and_costs_nothing_else(lesson):
+    from course.checks.grade_catalogue import grade_catalogue
+    entries = [i for i, e in enumerate(CATALOGUE) if BY_TEST[e.test].lesson == lesson]
+    results = grade_catalogue(CATALOGUE, lessons=[lesson])
+    problems = []
+    for i in entries:
+        entry, graded = CATALOGUE[i], results.get(i)
+        if graded is None:
+            problems.append(f"{entry.test} / {entry.mistake}: not graded")
+            continue
+        if graded.score >= graded.max_score:
+            problems.append(f"{entry.test} / {entry.mistake}: full marks ({graded.score}/{graded.max_score}): a hole")
+        if f"Mistake — {entry.mistake}" not in graded.shown:
+            problems.append(f"{entry.test} / {entry.mistake}: the test cell's error does not name it: "
+                            f"{graded.shown.splitlines()[:3]}")
+        if graded.collateral:
+            problems.append(f"{entry.test} / {entry.mistake}: another exercise lost points in its submission")
+    assert not problems, "\n".join(problems)

@@ -6,6 +6,7 @@ with ``course.attention`` on random cases and names the common mistake your outp
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 
 import torch
@@ -336,9 +337,8 @@ def check_causal_self_attention(student_cls) -> None:
     """``student_cls(config)`` with ``c_attn`` and ``c_proj`` like ``course.attention.CausalSelfAttention``.
 
     Both modules get the same weights and run in eval mode on random inputs; then, with dropout 0.5,
-    your module in eval mode must still give the reference's (dropout-free) output every time, and in
-    training mode, under a fixed seed, the output of dropout applied where the exercise says: to the
-    attention weights (after the softmax), then to the output of ``c_proj``.
+    your module in eval mode must still give the reference's (dropout-free) output every time.
+    ``check_attention_dropout`` checks the training mode.
     """
     Config = ref.AttentionConfig
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
@@ -392,7 +392,19 @@ def check_causal_self_attention(student_cls) -> None:
                               "off), or pass training=self.training to F.dropout.")
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
-    # in training mode, under a fixed seed: dropout on the weights, then on the output
+    print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode).")
+
+
+def check_attention_dropout(student_cls) -> None:
+    """``student_cls(config)`` in training mode with dropout 0.5, under a fixed seed: the output must be
+    that of dropout applied where the exercise says, to the attention weights (after the softmax),
+    then to the output of ``c_proj``, as ``nn.Dropout`` modules (or ``F.dropout(..., training=
+    self.training)``) draw it."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        check_causal_self_attention(student_cls)  # a mistake without dropout is named as such first
+    config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8, dropout=0.5)
+    x = _rand(torch.Generator().manual_seed(8), 2, 8, 8)
+    module = _load(_build(student_cls, config), config, 7)
     where = ("CausalSelfAttention: with dropout=0.5, in training mode (model.train()), under "
              "torch.manual_seed(0)")
     expected = _seeded(lambda: _train_forward(config, 7, x), 0)
@@ -405,16 +417,16 @@ def check_causal_self_attention(student_cls) -> None:
     if problem is not None:
         train_mistakes = [
             Mistake("dropout on the scores", "the attention dropout must act on the weights, after the "
-                    "softmax (step 6): weights = self.attn_dropout(torch.softmax(scores, dim=-1)). "
+                    "softmax: weights = self.attn_dropout(torch.softmax(scores, dim=-1)). "
                     "Dropping scores instead sets them to 0, which still gets weight after the softmax.",
                     lambda: _train_forward(config, 7, x, dropout="scores")),
             Mistake("dropout on the scores", "the attention dropout must act on the weights, after the "
-                    "softmax (step 6): dropout on masked scores turns some -inf into 0 or NaN.",
+                    "softmax: dropout on masked scores turns some -inf into 0 or NaN.",
                     lambda: _train_forward(config, 7, x, dropout="masked_scores")),
             Mistake("attention dropout missing", "self.attn_dropout is never applied: apply it to the "
-                    "weights after the softmax (step 6).", lambda: _train_forward(config, 7, x, dropout="none")),
+                    "weights after the softmax.", lambda: _train_forward(config, 7, x, dropout="none")),
             Mistake("residual dropout missing", "self.resid_dropout is never applied: return "
-                    "self.resid_dropout(self.c_proj(y)) (step 9).", lambda: _train_forward(config, 7, x, resid=False)),
+                    "self.resid_dropout(self.c_proj(y)).", lambda: _train_forward(config, 7, x, resid=False)),
         ]
         mistake = None
         for candidate in train_mistakes:
@@ -426,4 +438,4 @@ def check_causal_self_attention(student_cls) -> None:
                 mistake = candidate
                 break
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
-    print(f"✓ CausalSelfAttention: all {len(cases) + 2} cases match the reference.")
+    print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")

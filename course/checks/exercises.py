@@ -1,7 +1,9 @@
-"""Which self-checks grade which exercise: the course's 23 test cells, by nbgrader grade id.
+"""Which self-checks grade which exercise: the course's test cells, by nbgrader grade id.
 
 For each test cell: its lesson, its points, the answer cell it tests, and the checks it runs, as
 ``(module, check, name)``: ``checks.<check>(<name>)`` where ``<name>`` is what the answer cell defines.
+An exercise's points are split over several test cells where it has parts that can be right on their
+own: ``…-form`` cells (types and shapes, no self-check) beside the values, and lesson 03's dropout.
 ``course.checks.report`` and the mistake-catalogue tests use it to run an answer's checks by themselves.
 """
 from __future__ import annotations
@@ -28,29 +30,47 @@ EXERCISES = [
     _e("01_tokenization", "test-count-pairs", "count-pairs", 2, ("tokenization", "check_count_pairs", "count_pairs")),
     _e("01_tokenization", "test-merge", "merge", 2, ("tokenization", "check_merge", "merge")),
     _e("01_tokenization", "test-bpe-word", "bpe-word", 2, ("tokenization", "check_bpe_word", "bpe_word")),
-    _e("02_cross_attention", "test-cross-attention", "cross-attention", 2,
+    _e("02_cross_attention", "test-cross-attention", "cross-attention", 1,
        ("attention", "check_cross_attention", "cross_attention")),
-    _e("02_cross_attention", "test-sdpa", "sdpa", 2,
+    _e("02_cross_attention", "test-cross-attention-form", "cross-attention", 1),
+    _e("02_cross_attention", "test-sdpa", "sdpa", 1,
        ("attention", "check_scaled_dot_product_attention", "scaled_dot_product_attention")),
-    _e("02_cross_attention", "test-padding-mask", "padding-mask", 2, ("attention", "check_padding_mask", "padding_mask")),
+    _e("02_cross_attention", "test-sdpa-form", "sdpa", 1),
+    _e("02_cross_attention", "test-padding-mask", "padding-mask", 1, ("attention", "check_padding_mask", "padding_mask")),
+    _e("02_cross_attention", "test-padding-mask-form", "padding-mask", 1),
     _e("03_self_attention", "test-causal-mask", "causal-mask", 2, ("attention", "check_causal_mask", "causal_mask")),
     _e("03_self_attention", "test-heads", "heads", 2,
        ("attention", "check_split_heads", "split_heads"), ("attention", "check_merge_heads", "merge_heads")),
-    _e("03_self_attention", "test-causal-self-attention", "causal-self-attention", 4,
+    _e("03_self_attention", "test-causal-self-attention", "causal-self-attention", 3,
        ("attention", "check_causal_self_attention", "CausalSelfAttention")),
-    _e("04_lstm", "test-lstm-cell", "lstm-cell", 2, ("lstm", "check_lstm_cell", "lstm_cell")),
-    _e("04_lstm", "test-shift-batch", "shift-batch", 2, ("lstm", "check_shift_batch", "shift_batch")),
-    _e("04_lstm", "test-sequence-loss", "sequence-loss", 2, ("lstm", "check_sequence_loss", "sequence_loss")),
-    _e("04_lstm", "test-generate-greedy", "generate-greedy", 2, ("lstm", "check_generate_greedy", "generate_greedy")),
-    _e("05_nanogpt", "test-get-batch", "get-batch", 2, ("gpt", "check_get_batch", "get_batch")),
-    _e("05_nanogpt", "test-bigram-forward", "bigram-forward", 2, ("gpt", "check_bigram_forward", "bigram_forward")),
-    _e("05_nanogpt", "test-causal-average", "causal-average", 2, ("gpt", "check_causal_average", "causal_average")),
-    _e("05_nanogpt", "test-block-forward", "block-forward", 2, ("gpt", "check_block_forward", "block_forward")),
-    _e("06_finetuning", "test-greedy-decode", "greedy-decode", 2, ("finetune", "check_greedy_decode", "greedy_decode")),
-    _e("06_finetuning", "test-top-k", "top-k", 2, ("sampling", "check_top_k", "top_k_filter")),
-    _e("06_finetuning", "test-top-p", "top-p", 2, ("sampling", "check_top_p", "top_p_filter")),
-    _e("06_finetuning", "test-lm-loss", "lm-loss", 2, ("finetune", "check_lm_loss", "lm_loss")),
-    _e("06_finetuning", "test-collate", "collate", 2, ("finetune", "check_collate", "collate")),
+    _e("03_self_attention", "test-attention-dropout", "causal-self-attention", 1,
+       ("attention", "check_attention_dropout", "CausalSelfAttention")),
+    _e("04_lstm", "test-lstm-cell", "lstm-cell", 1, ("lstm", "check_lstm_cell", "lstm_cell")),
+    _e("04_lstm", "test-lstm-cell-form", "lstm-cell", 1),
+    _e("04_lstm", "test-shift-batch", "shift-batch", 1, ("lstm", "check_shift_batch", "shift_batch")),
+    _e("04_lstm", "test-shift-batch-form", "shift-batch", 1),
+    _e("04_lstm", "test-sequence-loss", "sequence-loss", 1, ("lstm", "check_sequence_loss", "sequence_loss")),
+    _e("04_lstm", "test-sequence-loss-form", "sequence-loss", 1),
+    _e("04_lstm", "test-generate-greedy", "generate-greedy", 1, ("lstm", "check_generate_greedy", "generate_greedy")),
+    _e("04_lstm", "test-generate-greedy-form", "generate-greedy", 1),
+    _e("05_nanogpt", "test-get-batch", "get-batch", 1, ("gpt", "check_get_batch", "get_batch")),
+    _e("05_nanogpt", "test-get-batch-form", "get-batch", 1),
+    _e("05_nanogpt", "test-bigram-forward", "bigram-forward", 1, ("gpt", "check_bigram_forward", "bigram_forward")),
+    _e("05_nanogpt", "test-bigram-forward-form", "bigram-forward", 1),
+    _e("05_nanogpt", "test-causal-average", "causal-average", 1, ("gpt", "check_causal_average", "causal_average")),
+    _e("05_nanogpt", "test-causal-average-form", "causal-average", 1),
+    _e("05_nanogpt", "test-block-forward", "block-forward", 1, ("gpt", "check_block_forward", "block_forward")),
+    _e("05_nanogpt", "test-block-forward-form", "block-forward", 1),
+    _e("06_finetuning", "test-greedy-decode", "greedy-decode", 1, ("finetune", "check_greedy_decode", "greedy_decode")),
+    _e("06_finetuning", "test-greedy-decode-form", "greedy-decode", 1),
+    _e("06_finetuning", "test-top-k", "top-k", 1, ("sampling", "check_top_k", "top_k_filter")),
+    _e("06_finetuning", "test-top-k-form", "top-k", 1),
+    _e("06_finetuning", "test-top-p", "top-p", 1, ("sampling", "check_top_p", "top_p_filter")),
+    _e("06_finetuning", "test-top-p-form", "top-p", 1),
+    _e("06_finetuning", "test-lm-loss", "lm-loss", 1, ("finetune", "check_lm_loss", "lm_loss")),
+    _e("06_finetuning", "test-lm-loss-form", "lm-loss", 1),
+    _e("06_finetuning", "test-collate", "collate", 1, ("finetune", "check_collate", "collate")),
+    _e("06_finetuning", "test-collate-form", "collate", 1),
 ]
 
 BY_TEST = {e.test: e for e in EXERCISES}

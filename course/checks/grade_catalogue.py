@@ -32,17 +32,22 @@ def plan(catalogue) -> dict[str, list[dict[str, int | None]]]:
         by_exercise[entry.test].append(index)
     rounds: dict[str, list[dict[str, int | None]]] = {}
     for lesson in dict.fromkeys(e.lesson for e in EXERCISES):
-        exercises = [e for e in EXERCISES if e.lesson == lesson and by_exercise[e.test]]
-        if not exercises:
+        # one slot per answer cell (an answer may have several test cells, e.g. values and dropout)
+        answers = {}
+        for e in EXERCISES:
+            if e.lesson == lesson:
+                answers.setdefault(e.answer, []).extend(by_exercise[e.test])
+        answers = {a: entries for a, entries in answers.items() if entries}
+        if not answers:
             continue
-        slots = max(len(by_exercise[e.test]) for e in exercises) + 1  # one slot for the right answer
+        slots = max(len(entries) for entries in answers.values()) + 1  # one slot for the right answer
         rounds[lesson] = []
         for r in range(slots):
-            answers = {}
-            for i, e in enumerate(exercises):
+            chosen = {}
+            for i, (answer, entries) in enumerate(answers.items()):
                 k = (r - i) % slots
-                answers[e.answer] = by_exercise[e.test][k] if k < len(by_exercise[e.test]) else None
-            rounds[lesson].append(answers)
+                chosen[answer] = entries[k] if k < len(entries) else None
+            rounds[lesson].append(chosen)
     return rounds
 
 
@@ -86,7 +91,9 @@ def grade_catalogue(catalogue, lessons: list[str] | None = None, workers: int = 
                 _submission(solution_path(lesson), answers, catalogue, inbox / f"round{r}" / f"{lesson}.ipynb")
         grading.collect(inbox, paths=paths)
         grading.autograde(paths=paths, workers=workers)
-        tests_of = {e.answer: e.test for e in EXERCISES}
+        tests_of = collections.defaultdict(list)  # answer cell -> its test cells
+        for e in EXERCISES:
+            tests_of[e.answer].append(e.test)
         with Gradebook(paths.db_url) as gradebook:
             for lesson, lesson_rounds in rounds.items():
                 for r, answers in enumerate(lesson_rounds):
@@ -94,7 +101,7 @@ def grade_catalogue(catalogue, lessons: list[str] | None = None, workers: int = 
                     scores = {}
                     try:
                         notebook = gradebook.find_submission_notebook(lesson, lesson, student)
-                        scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
+                        scores = {g.name: (float(g.score or 0.0), float(g.max_score)) for g in notebook.grades}
                     except Exception:
                         pass  # a failed submission: no scores at all, every entry counts as lost
                     graded = paths.autograded / student / lesson / f"{lesson}.ipynb"
@@ -102,14 +109,17 @@ def grade_catalogue(catalogue, lessons: list[str] | None = None, workers: int = 
                     if graded.is_file():
                         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c
                                  for c in nbformat.read(graded, as_version=4).cells}
+
+                    def points(answer):
+                        got = [scores.get(t, (0.0, float(BY_TEST[t].points))) for t in tests_of[answer]]
+                        return sum(g[0] for g in got), sum(g[1] for g in got)
+
                     # collateral: an exercise with the right answer that lost points
-                    hurt = [answer for answer, index in answers.items() if index is None
-                            and scores.get(tests_of[answer], (0, 1))[0] < scores.get(tests_of[answer], (0, 1))[1]]
+                    hurt = [a for a, index in answers.items() if index is None and points(a)[0] < points(a)[1]]
                     for answer, index in answers.items():
                         if index is None:
                             continue
-                        test = tests_of[answer]
-                        score, max_score = scores.get(test, (0.0, float(BY_TEST[test].points)))
-                        results[index] = Graded(float(score or 0.0), float(max_score), bool(hurt),
-                                                _error_text(cells.get(test, {})))
+                        score, max_score = points(answer)
+                        shown = "\n".join(_error_text(cells.get(t, {})) for t in tests_of[answer])
+                        results[index] = Graded(score, max_score, bool(hurt), shown.strip())
     return results
