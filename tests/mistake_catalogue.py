@@ -740,25 +740,40 @@ def top_p_filter(logits, p):
     return logits.masked_fill(remove, float("-inf"))
 '''),
     W("test-lm-loss", "labels not shifted", '''
+import torch.nn.functional as F
+
+
 def lm_loss(logits, labels):
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=-100)
 '''),
     W("test-lm-loss", "shifted the wrong way", '''
+import torch.nn.functional as F
+
+
 def lm_loss(logits, labels):
     V = logits.size(-1)
     return F.cross_entropy(logits[:, 1:].reshape(-1, V), labels[:, :-1].reshape(-1))
 '''),
     W("test-lm-loss", "sum instead of mean", '''
+import torch.nn.functional as F
+
+
 def lm_loss(logits, labels):
     V = logits.size(-1)
     return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="sum")
 '''),
     W("test-lm-loss", "mean of sequence means", '''
+import torch.nn.functional as F
+
+
 def lm_loss(logits, labels):
     losses = [F.cross_entropy(logits[b, :-1], labels[b, 1:]) for b in range(logits.size(0))]
     return torch.stack(losses).mean()
 '''),
     W("test-lm-loss", "padding counted", '''
+import torch.nn.functional as F
+
+
 def lm_loss(logits, labels):
     V = logits.size(-1)
     logp = torch.log_softmax(logits[:, :-1], dim=-1)

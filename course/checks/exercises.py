@@ -75,7 +75,7 @@ EXERCISES = [
 
 BY_TEST = {e.test: e for e in EXERCISES}
 
-# What an answer cell may use without importing it: the names every lesson's first cell imports.
+# What an answer cell may use without importing it: the names its lesson's first cell imports.
 PRELUDE = """\
 import collections
 import math
@@ -83,6 +83,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 """
+PRELUDES = {"01_tokenization": "import collections\n", "06_finetuning": "import torch\n"}
 
 
 def run_checks(exercise: Exercise, namespace: dict) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.checks._core import CheckFailed
-from course.checks.exercises import BY_TEST, PRELUDE, run_checks
+from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES, run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,12 +48,13 @@ def run_entry(entry) -> Outcome:
     import io
 
     namespace: dict = {"__name__": "__answer__"}
-    exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+    exercise = BY_TEST[entry.test]
+    exec(compile(PRELUDES.get(exercise.lesson, PRELUDE), "<prelude>", "exec"), namespace)
     exec(compile(entry.source, f"<answer {entry.test}>", "exec"), namespace)
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            run_checks(BY_TEST[entry.test], namespace)
+            run_checks(exercise, namespace)
     except CheckFailed as error:
         lines = str(error).splitlines()
         named = [line.strip() for line in lines if line.strip().startswith("Mistake — ")]
