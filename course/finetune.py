@@ -8,9 +8,15 @@
   with ``labels = -100`` on padding, so padding never counts in the loss.
 - ``DocumentBatches`` and ``CausalLM`` let ``course.train.train`` fine-tune a Hugging Face model;
   ``document_loss`` is the exact held-out loss (every real token counted once).
+- ``EarlyStopping``: a ``train`` callback that notes where the held-out loss stopped improving and keeps
+  the weights of its best evaluation up to there.
+- ``freeze_all_but_last_block`` and ``LoRALinear`` / ``add_lora``: parameter-efficient fine-tuning.
+- ``instruction_prompt`` / ``mask_prompts``: instruction-format examples whose loss counts the response only.
 """
 from __future__ import annotations
 
+import copy
+import math
 import re
 from pathlib import Path
 
@@ -55,6 +61,27 @@ def _is_local(name_or_path) -> bool:
     text = str(name_or_path)
     return isinstance(name_or_path, Path) or Path(text).exists() or text.startswith((".", "/", "~")) \
         or text.count("/") > 1 or "\\" in text
+
+
+def model_folder(name_or_path=SHIPPED_MODEL_DIR) -> Path:
+    """The folder on this machine that holds a model's files: a local folder (a ``Path`` or a str, checked
+    like ``load_pretrained`` does) as it is; for a hub name (``"gpt2"``), the folder of Hugging Face's cache
+    that ``from_pretrained`` downloads it into (this fetches its ``config.json``, so it needs the network
+    the first time)."""
+    if _is_local(name_or_path):
+        return check_model_dir(name_or_path)
+    from transformers.utils import cached_file
+    return Path(cached_file(str(name_or_path), "config.json")).parent
+
+
+def pretraining_report(name_or_path=SHIPPED_MODEL_DIR) -> dict | None:
+    """What ``tools/pretrain.py`` recorded (``pretraining.json``: steps, held-out loss, ...) for a model
+    folder it made; None for any other model (a hub model's card describes its training instead)."""
+    import json
+    if not _is_local(name_or_path):
+        return None
+    report = check_model_dir(name_or_path) / "pretraining.json"
+    return json.loads(report.read_text()) if report.is_file() else None
 
 
 def load_pretrained(name_or_path=SHIPPED_MODEL_DIR, **model_kwargs):
@@ -148,14 +175,18 @@ class DocumentBatches:
 
 class CausalLM(nn.Module):
     """A Hugging Face causal LM called as ``model(input_ids, labels)`` → ``(logits, loss)``, the
-    signature ``course.train`` expects. Padding is where ``labels == -100``."""
+    signature ``course.train`` expects.
+
+    Batches are padded on the right, so the padding is what follows a row's last counted label (-100
+    labels before it, e.g. an instruction's prompt, are real tokens the model must attend to)."""
 
     def __init__(self, hf_model: nn.Module):
         super().__init__()
         self.hf = hf_model
 
     def forward(self, input_ids, labels):
-        attention_mask = (labels != IGNORE_INDEX).long()  # (B, T)
+        counted = (labels != IGNORE_INDEX).long()                    # (B, T)
+        attention_mask = counted.flip(-1).cummax(-1).values.flip(-1)  # (B, T) 1 up to the last counted label
         out = self.hf(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
         return out.logits, out.loss
 
@@ -176,3 +207,134 @@ def document_loss(model: nn.Module, docs: list[list[int]], pad_id: int, batch_si
         count += n
     model.train(was_training)
     return total / count
+
+
+# ---------------------------------------------------------------------------------------------------
+# Early stopping
+
+class EarlyStopping:
+    """A ``course.train.train`` callback: stop when the held-out loss has not improved by ``min_delta``
+    for ``patience`` evaluations in a row, keeping the weights of the best evaluation before that.
+
+    ``train`` has no way to be interrupted, so this records the decision instead: ``stop_iter`` is the
+    evaluation where training would stop (None while the loss still improves), ``best_iter`` and
+    ``best_loss`` the evaluation whose weights it kept, and ``restore()`` loads them back.
+    """
+
+    def __init__(self, patience: int = 2, min_delta: float = 0.01):
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be a positive int (evaluations without improvement), got {patience!r}")
+        self.patience, self.min_delta = patience, min_delta
+        self.best_loss, self.best_iter, self.stop_iter = math.inf, None, None
+        self.bad_evals, self._state, self._model = 0, None, None
+
+    def __call__(self, it, model, history):
+        if self.stop_iter is not None:
+            return
+        loss = history.val_loss[-1]
+        if loss < self.best_loss - self.min_delta or self.best_iter is None:
+            self.bad_evals = 0
+        else:
+            self.bad_evals += 1
+        if loss < self.best_loss:  # the weights to keep: the lowest loss so far, however small the gain
+            self.best_loss, self.best_iter = loss, it
+            self._state, self._model = copy.deepcopy(model.state_dict()), model
+        if self.bad_evals >= self.patience:
+            self.stop_iter = it
+
+    def restore(self, model: nn.Module | None = None) -> nn.Module:
+        """Load the kept weights into ``model``, by default the model ``train`` was given (for a
+        ``CausalLM``, that updates the Hugging Face model inside it). Returns that model."""
+        if self._state is None:
+            raise RuntimeError("EarlyStopping.restore: no evaluation seen yet; pass it to train(..., callback=)")
+        model = self._model if model is None else model
+        model.load_state_dict(self._state)
+        return model
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parameter-efficient fine-tuning
+
+def trainable_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def freeze_all_but_last_block(model: nn.Module) -> nn.Module:
+    """Freeze every weight of a GPT-2 (Hugging Face's or ``course.gpt.GPT``) except the last block and the
+    final LayerNorm. The tied embedding/output matrix stays frozen. Returns the model."""
+    model.requires_grad_(False)
+    transformer = model.transformer
+    transformer.h[-1].requires_grad_(True)
+    transformer.ln_f.requires_grad_(True)
+    return model
+
+
+class LoRALinear(nn.Module):
+    """A frozen linear layer plus a trainable low-rank update (LoRA, Hu et al. 2021):
+    ``y = base(x) + (alpha / r) · x Aᵀ Bᵀ``, with ``A`` (r, in) random and ``B`` (out, r) zero, so it
+    starts as ``base``. Only ``A`` and ``B`` train: ``r · (in + out)`` numbers instead of ``in · out``.
+
+    ``base`` is an ``nn.Linear`` (weight (out, in)) or Hugging Face's GPT-2 ``Conv1D`` (weight (in, out)).
+    """
+
+    def __init__(self, base: nn.Module, r: int = 8, alpha: float = 16.0):
+        super().__init__()
+        if isinstance(base, nn.Linear):
+            n_out, n_in = base.weight.shape
+        elif type(base).__name__ == "Conv1D":
+            n_in, n_out = base.weight.shape
+        else:
+            raise TypeError(f"LoRALinear wraps an nn.Linear or a GPT-2 Conv1D, got {type(base).__name__}")
+        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+            raise ValueError(f"LoRA rank r must be a positive int, got {r!r}")
+        self.base = base.requires_grad_(False)
+        self.A = nn.Parameter(torch.randn(r, n_in) / math.sqrt(n_in))  # (r, in)
+        self.B = nn.Parameter(torch.zeros(n_out, r))                     # (out, r)
+        self.scale = alpha / r
+
+    def forward(self, x):  # (..., in) -> (..., out)
+        return self.base(x) + (x @ self.A.T @ self.B.T) * self.scale
+
+    def delta_weight(self) -> torch.Tensor:
+        """The update as one (out, in) matrix, ``scale · B A``: rank at most r."""
+        return self.scale * self.B @ self.A
+
+
+def add_lora(model: nn.Module, r: int = 8, alpha: float = 16.0, targets=("c_attn", "c_fc")) -> nn.Module:
+    """Freeze ``model`` and wrap, in every block, the layers named in ``targets`` (GPT-2's ``attn.c_attn``,
+    the fused query/key/value projection, and ``mlp.c_fc``) with ``LoRALinear``. Returns the model."""
+    model.requires_grad_(False)
+    wrapped = 0
+    for block in model.transformer.h:
+        for parent in (block.attn, block.mlp):
+            for name in targets:
+                if hasattr(parent, name):
+                    setattr(parent, name, LoRALinear(getattr(parent, name), r, alpha))
+                    wrapped += 1
+    if not wrapped:
+        raise ValueError(f"add_lora found no layer named {targets} in the blocks' attn or mlp")
+    return model
+
+
+# ---------------------------------------------------------------------------------------------------
+# Instruction format (supervised fine-tuning)
+
+def instruction_prompt(instruction: str, text: str = "") -> str:
+    """An instruction in a fixed template (Alpaca's headings); the response follows the last line."""
+    body = f"### Instruction:\n{instruction}\n\n"
+    if text:
+        body += f"### Input:\n{text}\n\n"
+    return body + "### Response:\n"
+
+
+def mask_prompts(batch: dict[str, torch.Tensor], prompt_lengths) -> dict[str, torch.Tensor]:
+    """``batch`` (from ``collate``) with ``labels`` -100 on the first ``prompt_lengths[i]`` tokens of row i:
+    the loss then counts only the responses. The attention mask is left alone: the model reads the prompt."""
+    labels = batch["labels"].clone()
+    if len(prompt_lengths) != labels.shape[0]:
+        raise ValueError(f"got {len(prompt_lengths)} prompt lengths for a batch of {labels.shape[0]} rows")
+    for i, n in enumerate(prompt_lengths):
+        if not 0 <= n < int(batch["attention_mask"][i].sum()):
+            raise ValueError(f"row {i}: a prompt of {n} tokens leaves no response to learn")
+        labels[i, :n] = IGNORE_INDEX
+    return {**batch, "labels": labels}

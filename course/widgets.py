@@ -175,34 +175,45 @@ def sampling_explorer(logits, decode, sample=None, title: str = "next token"):
     """Sliders for temperature, top-k (0 = off) and top-p redraw the distribution the next token is
     drawn from: a bar plot of the kept tokens (``course.sampling.kept_tokens``).
 
-    ``logits`` is one row (vocab_size,) of next-token logits; ``decode(id) -> str`` labels the bars.
-    ``sample(temperature, top_k, top_p) -> str``, if given, writes a continuation with those settings,
-    shown under the plot. Returns an ipywidgets VBox.
+    ``logits`` is one row (vocab_size,) of next-token logits, or a dict ``{prompt: row}``: then a
+    dropdown picks the prompt. ``decode(id) -> str`` labels the bars. ``sample(prompt, temperature,
+    top_k, top_p) -> str``, if given, writes a continuation of the chosen prompt with those settings,
+    shown under the plot (``prompt`` is None for a single row). Returns an ipywidgets VBox.
     """
     import ipywidgets as widgets
     import torch
 
     from course.sampling import kept_tokens
 
-    logits = torch.as_tensor(logits).detach().float().cpu()
-    if logits.dim() != 1:
-        raise ValueError(f"sampling_explorer needs one row of logits of shape (vocab_size,), got shape "
-                         f"{tuple(logits.shape)}; pick one, e.g. logits[0, -1]")
+    rows = dict(logits) if isinstance(logits, dict) else {None: logits}
+    if not rows:
+        raise ValueError("sampling_explorer got an empty dict of prompts: give {prompt: logits row}")
+    for prompt, row in rows.items():
+        row = torch.as_tensor(row).detach().float().cpu()
+        if row.dim() != 1:
+            which = "" if prompt is None else f" for the prompt {prompt!r}"
+            raise ValueError(f"sampling_explorer needs one row of logits of shape (vocab_size,){which}, got "
+                             f"shape {tuple(row.shape)}; pick one, e.g. logits[0, -1]")
+        rows[prompt] = row
+    first = next(iter(rows.values()))
+    prompt = widgets.Dropdown(options=[(_visible(str(p)), p) for p in rows], value=next(iter(rows)),
+                              description="prompt", layout=widgets.Layout(width="95%"))
     temperature = widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.05, description="temperature")
-    top_k = widgets.IntSlider(value=0, min=0, max=min(100, logits.numel()), description="top-k (0: off)")
+    top_k = widgets.IntSlider(value=0, min=0, max=min(100, first.numel()), description="top-k (0: off)")
     top_p = widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p")
     image = widgets.Image(format="png")
     text = widgets.HTML()
 
     def render(_=None) -> None:
         k = top_k.value or None
-        probs, ids = kept_tokens(logits, temperature.value, k, top_p.value)
+        probs, ids = kept_tokens(rows[prompt.value], temperature.value, k, top_p.value)
         labels = [decode(int(i)) for i in ids]
         image.value = _kept_tokens_png(probs.tolist(), labels, title)
         if sample is not None:
-            text.value = f"<pre>{html.escape(sample(temperature.value, k, top_p.value))}</pre>"
+            text.value = f"<pre>{html.escape(sample(prompt.value, temperature.value, k, top_p.value))}</pre>"
 
-    for slider in (temperature, top_k, top_p):
-        slider.observe(render, names="value")
+    for control in (prompt, temperature, top_k, top_p):
+        control.observe(render, names="value")
     render()
-    return widgets.VBox([widgets.HBox([temperature, top_k, top_p]), image, text])
+    sliders = widgets.HBox([temperature, top_k, top_p])
+    return widgets.VBox(([prompt] if len(rows) > 1 else []) + [sliders, image, text])

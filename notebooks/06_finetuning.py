@@ -25,22 +25,27 @@
 #
 # Real pretrained models (GPT-2, Llama, …) come from the Hugging Face hub, which needs the internet.
 # This course ships its own small pretrained model instead: a GPT from lesson 05 (`course.gpt.GPT`),
-# pretrained for a few minutes on Shakespeare's 37 plays with the BPE tokenizer of lesson 01, and saved
+# pretrained on a CPU on Shakespeare's 37 plays with the BPE tokenizer of lesson 01, and saved
 # in Hugging Face's format. So the code below is exactly the code you would write for GPT-2: online,
-# change one name (`MODEL = "gpt2"`) and the same cells run on the real thing (section 7).
+# change one name (`MODEL = "gpt2"`) and the same cells run on the real thing (section 9 has a short
+# GPT-2 fine-tuning recipe).
 #
 # You will:
 #
-# 1. load the model and its tokenizer with Hugging Face's `Auto` classes, generate text, look at logits;
+# 1. load the model and its tokenizer with Hugging Face's `Auto` classes, load the same weights into
+#    lesson 05's own `GPT`, generate text, look at logits;
 # 2. write **greedy decoding** by hand (exercise) and check it against `model.generate`;
 # 3. write **top-k** and **top-p** sampling filters (exercises) and play with them;
 # 4. compute the training **loss** by hand (exercise);
 # 5. turn the 154 Sonnets into a padded training batch (exercise) — without letting padding into the loss;
-# 6. fine-tune on the Sonnets and compare with a model trained from scratch.
+# 6. fine-tune on the Sonnets, watch the held-out loss to stop early, and compare with a model trained
+#    from scratch;
+# 7. fine-tune only a few parameters: the last block, or a LoRA adapter you can read in 30 lines;
+# 8. see how the same loss, with the prompt masked out, teaches a model to follow instructions.
 
 # %%
 import course  # first, before torch: threading that copes with a shared machine (course/threads.py)
-import json
+import dataclasses
 
 import matplotlib.pyplot as plt
 import torch
@@ -52,14 +57,14 @@ import course.sampling as ref
 from course.checks import finetune as checks
 from course.checks import sampling as sampling_checks
 from course.data import load_corpus
+from course.gpt import GPT
 from course.train import TrainConfig, scaled_iters, train
 from course.widgets import sampling_explorer
 
 logging.disable_progress_bar()  # no "Loading weights" bars: keep the notebook's output quiet
 logging.set_verbosity_error()
 
-MODEL = ref_ft.SHIPPED_MODEL_DIR  # online: "gpt2" (or "openai-community/openai-gpt")
-print(MODEL.name, sorted(p.name for p in MODEL.iterdir()))
+MODEL = ref_ft.SHIPPED_MODEL_DIR  # a folder (a Path or a str); online, a hub name: "gpt2"
 
 # %% [markdown]
 # ## 1. Load a pretrained model
@@ -77,8 +82,11 @@ print(type(model).__name__, type(tokenizer).__name__)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters; vocabulary of {len(tokenizer):,} tokens; "
       f"context of {model.config.n_positions} tokens; {model.config.n_layer} layers, "
       f"{model.config.n_head} heads, {model.config.n_embd}-dimensional embeddings")
-pretraining = json.loads((MODEL / "pretraining.json").read_text())
-print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the plays: {pretraining['val_loss']:.3f}")
+folder = ref_ft.model_folder(MODEL)  # for a hub name: the folder of Hugging Face's cache it was downloaded into
+print(sorted(p.name for p in folder.iterdir()))
+pretraining = ref_ft.pretraining_report(MODEL)  # tools/pretrain.py's record; None for a hub model
+if pretraining:
+    print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the plays: {pretraining['val_loss']:.3f}")
 
 # %% [markdown]
 # The tokenizer is the byte-level BPE you built in lesson 01, trained on the plays (2,048 tokens, where
@@ -118,6 +126,25 @@ probs = logits[0, -1].softmax(-1)  # the distribution of the token after "to"
 top = probs.topk(8)
 for p, i in zip(top.values.tolist(), top.indices.tolist()):
     print(f"{p:6.3f}  {tokenizer.decode([i])!r}")
+
+# %% [markdown]
+# ### The same model, in the course's own code
+#
+# `GPT2LMHeadModel` is Hugging Face's GPT-2; `course.gpt.GPT` is the one you built in lesson 05. They are
+# the same architecture with the same parameter names (only Hugging Face stores its linear layers
+# transposed), so `GPT.from_hf` copies the weights across. Same weights, same function: the logits agree
+# to rounding, and greedy decoding writes the same text.
+
+# %%
+ours = GPT.from_hf(model).eval()  # lesson 05's GPT with the pretrained weights
+with torch.no_grad():
+    our_logits, _ = ours(ids)
+print(f"{type(ours).__module__}.{type(ours).__name__}: {ours.num_params():,} parameters")
+print("same logits (to within 1e-4):", torch.allclose(our_logits, logits, atol=1e-4, rtol=0))
+_greedy_ours = ours.generate(ids, 20, greedy=True)
+_greedy_hf = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=20, do_sample=False)
+print("same greedy text:", torch.equal(_greedy_ours, _greedy_hf))
+print(repr(tokenizer.decode(_greedy_ours[0])))
 
 
 # %% [markdown]
@@ -373,16 +400,36 @@ for tau, k, p in [(0.7, None, None), (1.0, 40, None), (1.0, None, 0.9), (1.5, No
 # %% [markdown]
 # ### Explore
 #
-# Move the sliders: the bars are the tokens that survive the filters, with the probabilities they are
-# sampled with (renormalised to add up to 1), for the next token after the prompt; below is a sample
-# with the same settings. Watch how top-p keeps few tokens after "To be, or not to" but many after a
-# newline, where anything could come.
+# How many tokens does top-p keep? It depends on how sure the model is, and that depends on the prompt.
+# For a few prompts, the most likely next token and how many tokens top-p 0.9 and top-k 40 keep:
 
 # %% tags=["nbval-ignore-output"]
-_explore_ids = tokenizer("Ham.\nTo be, or not to", return_tensors="pt")["input_ids"]
+explore_prompts = ["Ham.\nTo be, or not to", "ROMEO.\nO, ", "What say you, my lord", "I pray you, sir"]
+explore_logits = {}
+for text in explore_prompts:
+    with torch.no_grad():
+        explore_logits[text] = model(tokenizer(text, return_tensors="pt")["input_ids"]).logits[0, -1]
+    _p = explore_logits[text].softmax(-1)
+    _kept_p = len(ref.kept_tokens(explore_logits[text], top_p=0.9)[1])
+    print(f"{text!r:26} most likely {tokenizer.decode([int(_p.argmax())])!r:7} ({_p.max():.2f}); "
+          f"top-p 0.9 keeps {_kept_p:4} tokens, top-k 40 keeps 40")
+
+# %% [markdown]
+# Read the table above: where one continuation dominates, top-p keeps a handful of tokens and behaves
+# almost like greedy decoding; where the model hesitates, it keeps hundreds, more than top-k 40 would.
+# This small model has not learned Hamlet's line: after "To be, or not to" its most likely token is
+# far from certain, so top-p keeps many.
+# That is what top-p is for: a cut that adapts to the model's confidence, which a fixed k cannot.
+#
+# Pick a prompt and move the sliders: the bars are the tokens that survive the filters, with the
+# probabilities they are sampled with (renormalised to add up to 1); below is a sample with the same
+# settings.
+
+# %% tags=["nbval-ignore-output"]
 sampling_explorer(
-    logits[0, -1], decode=lambda i: tokenizer.decode([i]),
-    sample=lambda tau, k, p: tokenizer.decode(sample(model, _explore_ids, 30, tau, k, p)[0]))
+    explore_logits, decode=lambda i: tokenizer.decode([i]),
+    sample=lambda text, tau, k, p: tokenizer.decode(
+        sample(model, tokenizer(text, return_tensors="pt")["input_ids"], 30, tau, k, p)[0]))
 
 
 # %% [markdown]
@@ -573,109 +620,314 @@ print(f"batch of 4, shape {tuple(_batch['input_ids'].shape)}: loss {batch_loss:.
 # and pads them with the reference `collate`; `CausalLM` lets the loop call a Hugging Face model as
 # `model(input_ids, labels)`.
 #
+# Every `EVAL_EVERY` steps the loop measures the loss on all 14 held-out sonnets. That number decides
+# when to stop: **early stopping** ends training once the held-out loss has not improved by at least
+# 0.01 for two evaluations in a row, and keeps the weights of the best evaluation
+# (`course.finetune.EarlyStopping`, the rule of Hugging Face's `EarlyStoppingCallback` and Keras's
+# `EarlyStopping`). Here we let training run on to the end anyway, to see what the steps after that
+# point would have done, and then restore the kept weights.
+#
 # Three models, measured on the 14 held-out sonnets:
 #
 # * **before**: the pretrained model as it is;
-# * **fine-tuned**: the pretrained model after `STEPS` steps on the 140 training sonnets;
+# * **fine-tuned**: the pretrained model after fine-tuning on the 140 training sonnets (early-stopped);
 # * **from scratch**: the *same architecture* with random weights, trained the same way for the same
 #   steps.
 
 # %%
 STEPS = scaled_iters(100)  # 100 steps; COURSE_FAST=1 (CI, autograder): 10
+EVAL_EVERY = max(STEPS // 10, 5)
 config = TrainConfig(max_iters=STEPS, learning_rate=1e-3, warmup_iters=min(10, STEPS // 2),
-                     eval_interval=max(STEPS // 5, 1), eval_iters=2, seed=0)
+                     eval_interval=EVAL_EVERY, eval_iters=1, seed=0)
+held_out = ref_ft.collate(val_docs, pad_id)  # all 14 held-out sonnets in one batch: the exact loss
 
 
-def finetune(lm, seed=0):
-    """Train `lm` on the training sonnets; returns the History."""
-    batches = {"train": ref_ft.DocumentBatches(train_docs, 8, pad_id, seed=seed),
-               "val": ref_ft.DocumentBatches(val_docs, 8, pad_id, seed=seed + 1)}
-    return train(ref_ft.CausalLM(lm), lambda split: batches[split].sample(), config)
+def finetune(lm, learning_rate=1e-3, seed=0):
+    """Train `lm` on the training sonnets, scoring all held-out sonnets every EVAL_EVERY steps.
+    Returns the History and the EarlyStopping that watched it."""
+    batches = ref_ft.DocumentBatches(train_docs, 8, pad_id, seed=seed)
+    get_batch = lambda split: (batches.sample() if split == "train"  # noqa: E731
+                               else (held_out["input_ids"], held_out["labels"]))
+    stopper = ref_ft.EarlyStopping(patience=2, min_delta=0.01)
+    history = train(ref_ft.CausalLM(lm), get_batch,
+                    dataclasses.replace(config, learning_rate=learning_rate), callback=stopper)
+    return history, stopper
+
+
+def report(name, history, stopper):
+    stop = "never" if stopper.stop_iter is None else f"at step {stopper.stop_iter}"
+    print(f"{name}: held-out loss {history.val_loss[0]:.3f} at step 0, best {stopper.best_loss:.3f} at step "
+          f"{stopper.best_iter}, {history.val_loss[-1]:.3f} at step {history.iters[-1]}; early stopping "
+          f"stops {stop}; {history.seconds:.0f} s")
 
 
 before = ref_ft.document_loss(model, val_docs, pad_id)
-torch.manual_seed(0)
 prompt_ids = tokenizer(ref_ft.SONNET_PREFIX, return_tensors="pt")["input_ids"]
 sample_before = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
 
 # %% tags=["nbval-ignore-output"]
-history_ft = finetune(model)
+history_ft, stop_ft = finetune(model)
+report("fine-tuned", history_ft, stop_ft)
+stop_ft.restore()  # the weights of the best evaluation
 after = ref_ft.document_loss(model, val_docs, pad_id)
 
 # %% tags=["nbval-ignore-output"]
 torch.manual_seed(0)
 scratch = type(model)(model.config).eval()  # same architecture, random weights
-history_scratch = finetune(scratch)
+history_scratch, stop_scratch = finetune(scratch)
+report("from scratch", history_scratch, stop_scratch)
+stop_scratch.restore()
 from_scratch = ref_ft.document_loss(scratch, val_docs, pad_id)
-print(f"held-out sonnet loss: before fine-tuning {before:.3f}, after {after:.3f}, from scratch {from_scratch:.3f}")
-print(f"training took {history_ft.seconds:.0f} s (fine-tuning) and {history_scratch.seconds:.0f} s (from scratch)")
+print(f"held-out sonnet loss: before fine-tuning {before:.3f}, fine-tuned {after:.3f}, "
+      f"from scratch {from_scratch:.3f}")
+
 
 # %% tags=["nbval-ignore-output"]
+def training_curve(history):
+    """The training loss at each evaluation: the mean of the batch losses of the steps before it."""
+    return [history.loss[max(0, i - EVAL_EVERY):i] for i in history.iters[1:]]
+
+
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
-ax1.plot(history_ft.iters, history_ft.val_loss, "o-", label="fine-tuned from the pretrained model")
-ax1.plot(history_scratch.iters, history_scratch.val_loss, "s-", label="same architecture, from scratch")
-ax1.set_xlabel("training step")
-ax1.set_ylabel("held-out sonnet loss (2 batches)")
-ax1.set_title("Validation loss during training")
-ax1.legend()
+for history, stopper, name, colour in [(history_ft, stop_ft, "fine-tuned", "#4c72b0"),
+                                       (history_scratch, stop_scratch, "from scratch", "#dd8452")]:
+    ax1.plot(history.iters[1:], [sum(b) / len(b) for b in training_curve(history)], "--", color=colour,
+             label=f"{name}: training batches")
+    ax1.plot(history.iters, history.val_loss, "o-", color=colour, label=f"{name}: held-out sonnets")
+    if stopper.stop_iter is not None:
+        ax1.axvline(stopper.stop_iter, color=colour, linestyle=":", alpha=0.7)
+ax1.set_xlabel("training step (dotted: where early stopping stops)")
+ax1.set_ylabel("loss (nats per token)")
+ax1.set_title("Training vs held-out loss")
+ax1.legend(fontsize=8)
 ax1.grid(alpha=0.3)
 bars = ax2.bar(["before", "fine-tuned", "from scratch"], [before, after, from_scratch],
                color=["#999999", "#4c72b0", "#dd8452"])
 ax2.bar_label(bars, fmt="%.2f")
 ax2.set_ylabel("loss on the 14 held-out sonnets")
-ax2.set_title(f"After {STEPS} steps")
+ax2.set_title("Best weights")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The pretrained model starts far below chance and fine-tuning brings it lower still in a few steps: it
-# already knows English words, spelling and verse, and only has to learn the sonnets' form and
-# vocabulary. The model from scratch, with the same steps, is still learning which tokens exist.
+# The printed lines and the figure tell the story. The pretrained model starts far below chance and
+# fine-tuning lowers its held-out loss within a few dozen steps: it already knows English words,
+# spelling and verse, and only has to learn the sonnets' form and vocabulary. Then the two fine-tuning
+# curves part: the training loss keeps falling while the held-out loss goes flat. From there on the
+# model is learning these 140 poems, not sonnets in general — **overfitting** — and early stopping
+# ends the run where the held-out loss stopped improving, for the same result with fewer steps. The
+# model from scratch, with the same steps, is still learning which tokens exist.
 #
-# The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8
-# and cut at the first end-of-text token:
+# The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8.
+# Each model writes 120 tokens; `<|endoftext|>` is where it ended the document (what follows it is a
+# new document, as in training, where documents come one after the other).
 
 # %% tags=["nbval-ignore-output"]
 sample_after = tokenizer.decode(sample(model, prompt_ids, 120, temperature=0.8, seed=1)[0])
 sample_scratch = tokenizer.decode(sample(scratch, prompt_ids, 120, temperature=0.8, seed=1)[0])
 for name, text in [("before fine-tuning", sample_before), ("after fine-tuning", sample_after),
                    ("from scratch", sample_scratch)]:
-    print(f"=== {name}\n{text.split(tokenizer.eos_token)[0]}\n")  # up to the end of the document
+    first = text[len(ref_ft.SONNET_PREFIX):].split(tokenizer.eos_token)[0]
+    ended = (f"ended the document after {len(tokenizer(first)['input_ids'])} tokens"
+             if tokenizer.eos_token in text else "did not end the document")
+    print(f"=== {name} ({ended})\n{text}\n")
 
 # %% [markdown]
-# ## 7. Optional, online: the same cells with GPT-2
+# ## 7. Fine-tuning a few parameters
 #
-# Everything above goes through Hugging Face's standard interfaces, so with internet access you can run
-# the lesson on OpenAI's GPT-2 (124 million parameters, a 50,257-token vocabulary, trained on 40 GB of
-# web text): set `MODEL = "gpt2"` in the first code cell (or `"openai-community/openai-gpt"` for GPT-1)
-# and run all. Fine-tuning GPT-2 on a CPU takes about 100 times longer per step; reduce `STEPS`. The cell
-# below does a quick version when you set `ONLINE = True`; offline it does nothing.
+# Fine-tuning every weight needs, for every weight, a gradient and AdamW's two running averages: four
+# copies of the model in memory, and a full copy saved per task. For a model of billions of parameters
+# that is the expensive part, so practitioners often train only a small part. Two ways:
+#
+# * **Freeze all but the last block.** `requires_grad_(False)` on every parameter, then `True` on the
+#   last transformer block and the final LayerNorm. The frozen layers still run forward, but need no
+#   gradients and no optimizer state.
+# * **LoRA** (low-rank adaptation, Hu et al. 2021). Freeze everything, and next to a frozen weight
+#   matrix $W$ (`out × in`) learn a low-rank update: $W + \frac{\alpha}{r} B A$ with $A$ of shape
+#   `r × in` (random) and $B$ of shape `out × r` (zero, so training starts from the pretrained model).
+#   With `r = 8` and a `128 × 384` matrix that is `8 · (128 + 384) = 4,096` numbers instead of 49,152.
+#   Here is the heart of `course.finetune.LoRALinear` (the package's version also takes GPT-2's
+#   transposed `Conv1D` layers and checks its arguments):
+#
+# ```python
+# class LoRALinear(nn.Module):
+#     def __init__(self, base, r=8, alpha=16.0):
+#         super().__init__()
+#         n_out, n_in = base.weight.shape               # an nn.Linear's weight is (out, in)
+#         self.base = base.requires_grad_(False)         # the pretrained layer, frozen
+#         self.A = nn.Parameter(torch.randn(r, n_in) / math.sqrt(n_in))  # (r, in)
+#         self.B = nn.Parameter(torch.zeros(n_out, r))                     # (out, r)
+#         self.scale = alpha / r
+#
+#     def forward(self, x):                              # (..., in) -> (..., out)
+#         return self.base(x) + (x @ self.A.T @ self.B.T) * self.scale
+# ```
+#
+# `add_lora` wraps the query/key/value projection (`attn.c_attn`) and the MLP's first layer (`mlp.c_fc`)
+# of every block. After training, $\frac{\alpha}{r} B A$ can be added into $W$ once, so the adapted
+# model costs nothing extra to run; or kept apart, one small adapter per task on one shared model.
+#
+# Both start from a fresh copy of the pretrained model, and train with the same steps and early stopping.
+# LoRA gets a larger learning rate (3e-3): its few, zero-initialised parameters have further to go.
+
+# %% tags=["nbval-ignore-output"]
+n_params = sum(p.numel() for p in model.parameters())
+rows = [("all weights", n_params, after, history_ft.seconds)]
+for name, prepare, learning_rate in [("last block only", ref_ft.freeze_all_but_last_block, 1e-3),
+                                     ("LoRA, rank 8", lambda lm: ref_ft.add_lora(lm, r=8, alpha=16), 3e-3)]:
+    lm = AutoModelForCausalLM.from_pretrained(MODEL, dtype=torch.float32).eval()  # a fresh pretrained copy
+    torch.manual_seed(0)  # LoRA's random A
+    prepare(lm)
+    history, stopper = finetune(lm, learning_rate)
+    report(name, history, stopper)
+    stopper.restore()
+    rows.append((name, ref_ft.trainable_parameters(lm), ref_ft.document_loss(lm, val_docs, pad_id),
+                 history.seconds))
+print(f"\n{'trained':16} {'parameters':>10} {'share':>6}  held-out loss  training time")
+for name, n, loss, seconds in rows:
+    print(f"{name:16} {n:10,} {n / n_params:6.1%}  {loss:13.3f}  {seconds:5.0f} s")
+print(f"{'nothing (before)':16} {'':10} {'':6}  {before:13.3f}")
+
+# %% [markdown]
+# Read the table: training a small share of the weights gets most of the way (compare each held-out
+# loss with the model before fine-tuning and with fine-tuning all weights). With 140 poems and a small
+# model there is little to gain from updating everything; a model of billions of parameters, fine-tuned
+# on little data, is where LoRA's savings in memory and storage matter, and it is the standard way
+# such models are adapted today. On a CPU the time saved is smaller than the share of parameters
+# suggests: every step still runs the whole model forward and, for LoRA, backward through all blocks.
+#
+# ## 8. From a text model to an assistant: instructions
+#
+# Our model continues text. A chat assistant answers requests. The step between them is called
+# **supervised fine-tuning** (SFT, or instruction tuning), and it is the same fine-tuning as above on
+# different documents: each one an *instruction* (a request, maybe with an input) followed by a
+# *response*, in a fixed template. One change: the loss counts only the response. The prompt is there
+# to be read, not learned — the model should learn to answer, not to write more requests — so its
+# labels are set to `-100`, exactly as we did for padding. (The attention mask stays 1 on the prompt:
+# the model must read it.) Here is one such example made from a held-out sonnet: its third quatrain, and
+# the request to write the couplet that follows (`course.finetune.instruction_prompt` and `mask_prompts`):
 
 # %%
-ONLINE = False  # set to True with internet access
+poem_lines = sonnets[140].splitlines()
+instruction = ref_ft.instruction_prompt("Write the couplet that follows this quatrain.", "\n".join(poem_lines[8:12]))
+response = "\n".join(poem_lines[12:]) + "\n" + tokenizer.eos_token
+instruction_ids, response_ids = tokenizer(instruction)["input_ids"], tokenizer(response)["input_ids"]
+example = ref_ft.mask_prompts(ref_ft.collate([instruction_ids + response_ids], pad_id), [len(instruction_ids)])
+print(instruction + response)
+print(f"\n{len(instruction_ids)} prompt tokens (label -100), {len(response_ids)} response tokens in the loss")
+n = len(instruction_ids)
+for t in range(n - 3, n + 3):  # around the boundary
+    print(f"position {t}: token {tokenizer.decode([int(example['input_ids'][0, t])])!r:12} "
+          f"label {int(example['labels'][0, t])}")
 
-if ONLINE:
-    gpt2, gpt2_tokenizer = ref_ft.load_pretrained("gpt2")
-    gpt2_ids = gpt2_tokenizer("Shall I compare thee to a summer's day?", return_tensors="pt")["input_ids"]
-    print(gpt2_tokenizer.decode(greedy_decode(gpt2, gpt2_ids, 30)[0]))
-    print(f"GPT-2 on the held-out sonnets: {ref_ft.document_loss(gpt2, [gpt2_tokenizer(d)['input_ids'] for d in documents[140:]], gpt2_tokenizer.eos_token_id):.3f}")
+# %% tags=["nbval-ignore-output"]
+with torch.no_grad():
+    response_loss = model(**example).loss
+    whole_loss = model(**ref_ft.collate([instruction_ids + response_ids], pad_id)).loss
+print(f"fine-tuned model: loss on the response only {response_loss:.3f}, on the whole example {whole_loss:.3f}")
+
+# %% [markdown]
+# Training on many such examples (`DocumentBatches` and `CausalLM` handle the masked labels: the model
+# still attends to the prompt) teaches a model the pattern "request, then answer". That is how the
+# models behind chat assistants are made, in three stages:
+#
+# 1. **pretraining** on a large text to predict the next token — what `tools/pretrain.py` did here, at
+#    a tiny scale, and what GPT-2 is;
+# 2. **supervised fine-tuning** on tens of thousands of written instruction–response pairs, as above;
+# 3. **learning from human preferences** (RLHF, Ouyang et al. 2022, "InstructGPT"; or DPO): people rank
+#    several answers of the model, and it is trained, with reinforcement learning or a ranking loss, to
+#    prefer the answers people prefer — more helpful, more honest, less harmful.
+#
+# This lesson covers stage 1 (using a pretrained model) and the mechanics of stage 2; ChatGPT adds
+# stage 3 and a model thousands of times larger. A GPT-2 or our Shakespeare model is a text
+# continuer, not an assistant: ask it a question and it continues the text, perhaps with more questions.
+#
+# ## 9. Online: the same code with GPT-2
+#
+# Everything above goes through Hugging Face's standard interfaces, so with internet access the lesson
+# runs on OpenAI's GPT-2 (124 million parameters, a 50,257-token vocabulary, trained on 40 GB of web
+# text): set `MODEL = "gpt2"` in the first code cell and run all, with fewer `STEPS` (GPT-2 has over
+# 100 times as many parameters as our model, and each step costs about that much more). Or fine-tune it
+# on the Sonnets alone with this recipe, in a new cell (a download of about 550 MB, then minutes):
+#
+# ```python
+# gpt2, gpt2_tokenizer = ref_ft.load_pretrained("gpt2")
+# gpt2_docs = [gpt2_tokenizer(d)["input_ids"] for d in documents]
+# gpt2_pad = gpt2_tokenizer.eos_token_id
+# gpt2_batches = ref_ft.DocumentBatches(gpt2_docs[:140], 4, gpt2_pad, seed=0)
+# gpt2_held_out = ref_ft.collate(gpt2_docs[140:], gpt2_pad)
+# print("held-out loss before:", ref_ft.document_loss(gpt2, gpt2_docs[140:], gpt2_pad))
+# train(ref_ft.CausalLM(gpt2),
+#       lambda split: gpt2_batches.sample() if split == "train" else (gpt2_held_out["input_ids"], gpt2_held_out["labels"]),
+#       TrainConfig(max_iters=30, learning_rate=5e-5, warmup_iters=3, eval_interval=10, eval_iters=1))
+# print("held-out loss after:", ref_ft.document_loss(gpt2, gpt2_docs[140:], gpt2_pad))
+# gpt2_prompt = gpt2_tokenizer(ref_ft.SONNET_PREFIX, return_tensors="pt")
+# print(gpt2_tokenizer.decode(gpt2.generate(**gpt2_prompt, max_new_tokens=120, do_sample=True, top_p=0.9,
+#                                           pad_token_id=gpt2_pad)[0]))
+# ```
+#
+# A large pretrained model needs a much smaller learning rate than ours (5e-5 instead of 1e-3) and few
+# steps: it already writes fluent English, and big updates would damage that faster than they teach
+# sonnets.
+#
+# ## Questions
+#
+# **Q1.** During fine-tuning the training loss kept falling after the held-out loss went flat. What is
+# the model learning in those steps, and why is the held-out loss the one to stop on?
+
+# %% [markdown] nbgrader={"grade_id": "q1-early-stopping", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
+# ### BEGIN SOLUTION
+# It is memorising the 140 training sonnets: their particular words, lines and order, which lowers the
+# loss on exactly those texts but does not help on sonnets it has not seen (and eventually hurts, as the
+# model becomes sure of continuations that only those poems have). The training loss measures fit to
+# the data it is trained on, so it always improves; the held-out loss estimates how the model does on new
+# text of the same kind, which is what we want from it. Stopping where the held-out loss stops improving
+# keeps the best model for new text and saves the remaining compute.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q2.** LoRA trains a few percent of the weights and froze the rest. Why can a low-rank update be
+# enough to adapt a model, and what does it save when one base model is adapted for a hundred customers?
+
+# %% [markdown] nbgrader={"grade_id": "q2-lora", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
+# ### BEGIN SOLUTION
+# Fine-tuning changes a pretrained model only a little: it already has the features, and the task needs
+# a few new directions in them, so the change in each weight matrix is (close to) low-rank and `B A`
+# with a small `r` can express it. LoRA needs gradients and optimizer state only for `A` and `B`
+# (memory during training) and stores only them per task: a hundred customers are one shared base model
+# plus a hundred adapters of a few MB each, instead of a hundred full copies. An adapter can also be
+# merged into `W` for serving, so it costs nothing at inference time.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Q3.** In the instruction example the prompt's labels were `-100`. What would the model learn if they
+# were not, and what would go wrong if the attention mask were 0 on the prompt too?
+
+# %% [markdown] nbgrader={"grade_id": "q3-prompt-mask", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
+# ### BEGIN SOLUTION
+# Without the mask the loss would also train the model to predict the prompts: to write requests and
+# the template's headings, and with long prompts most of the signal would go there instead of into the
+# answers. The labels decide what is learned; the attention mask decides what is read. With the
+# attention mask 0 on the prompt, the response tokens could not attend to it: the model would have to
+# answer without seeing the question, so it could only learn generic answers.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## Closing note
 #
-# What you measured, and the numbers from the run stored with this notebook (a shared 2-core CPU):
+# What you measured, in the outputs stored with this notebook (a shared 2-core CPU):
 #
-# * **The pretrained model** (`course/models/shakespeare-gpt/`): 1,088,256 parameters (4 layers, 4 heads,
-#   128 dimensions, context 256, BPE vocabulary of 2,048), 2.2 MB on disk in float16. `tools/pretrain.py`
-#   made it in 34 minutes on one thread of a heavily loaded 2-core CPU (21 s for the BPE, 1,600 steps of
-#   8 × 256 tokens); its loss on the held-out tenth of the plays is **4.04** nats per token (perplexity
-#   57, about 1.5 nats per character).
-# * **Held-out sonnet loss** (the 14 sonnets no model trained on; chance is 7.62):
-#   **4.59** before fine-tuning, **4.23** after 100 fine-tuning steps, and **5.42** for the same
-#   architecture trained from scratch for the same 100 steps. Pretraining on the plays is worth more
-#   than all the sonnet training the scratch model got, and fine-tuning adds the sonnets' own voice.
+# * **The pretrained model** (`course/models/shakespeare-gpt/`, its `README.md` is the model card): its
+#   size and its held-out loss on the plays are printed in section 1; the same weights in lesson 05's
+#   `GPT` give the same logits.
+# * **Fine-tuning** (section 6): the held-out sonnet loss before fine-tuning, after it, and for the same
+#   architecture trained from scratch for the same steps. Pretraining on the plays is worth more than
+#   all the sonnet training the scratch model got; the held-out curve shows where more steps stop
+#   helping.
+# * **Parameter-efficient fine-tuning** (section 7): the share of weights each method trains and the
+#   held-out loss it reaches.
 #
-# GPT-2 itself was trained the same way on 40 GB of web text; fine-tuning it on the Sonnets (section 7)
-# follows exactly the code of this lesson. Things to try: fine-tune on Milton's *Paradise Lost*
-# (`load_corpus("milton")`, split into passages); freeze all but the last block (`requires_grad_(False)`)
-# and compare; fine-tune longer and watch the held-out loss rise again as the model memorises 140 poems.
+# Things to try: fine-tune on Milton's *Paradise Lost* (`load_corpus("milton")`, split into passages);
+# change LoRA's rank `r`; set `patience` to a large number and train for 300 steps to watch the
+# held-out loss rise again as the model memorises 140 poems; fine-tune on instruction examples
+# (the couplet task above, for the 140 training sonnets) and ask the model for a couplet.

@@ -355,3 +355,43 @@ def test_next_token_refuses_rows_without_a_distribution():
 def test_kept_tokens_wants_one_row():
     with pytest.raises(ValueError, match=r"shape \(vocab_size,\), got shape \(2, 5\).*logits\[0, -1\]"):
         kept_tokens(torch.randn(2, 5))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The lesson's explorer (course.widgets.sampling_explorer): a prompt to pick, sliders that redraw
+
+
+def test_sampling_explorer_switches_prompt_and_redraws():
+    from course.widgets import sampling_explorer
+    rows = {"sure": torch.tensor([8.0, 0.0, 0.0, 0.0, 0.0]), "unsure": torch.zeros(5)}
+    calls = []
+
+    def sample(prompt, temperature, top_k, top_p):
+        calls.append((prompt, temperature, top_k, top_p))
+        return f"<{prompt}>"
+
+    box = sampling_explorer(rows, decode=str, sample=sample)
+    prompt, sliders, image, text = box.children
+    temperature, top_k, top_p = sliders.children
+    assert [value for _, value in prompt.options] == ["sure", "unsure"]
+    assert calls == [("sure", 1.0, None, 1.0)] and text.value == "<pre>&lt;sure&gt;</pre>"
+    first = image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    top_p.value = 0.5  # "sure": one token holds more than half the mass
+    sure = image.value
+    prompt.value = "unsure"  # five equal tokens: top-p 0.5 keeps three
+    assert calls[-1] == ("unsure", 1.0, None, 0.5) and text.value == "<pre>&lt;unsure&gt;</pre>"
+    assert len({first, sure, image.value}) == 3
+    top_k.value = 2
+    assert calls[-1] == ("unsure", 1.0, 2, 0.5)
+
+
+def test_sampling_explorer_one_row_and_errors():
+    from course.widgets import sampling_explorer
+    box = sampling_explorer(torch.randn(7), decode=str, sample=lambda prompt, t, k, p: f"{prompt}")
+    assert len(box.children) == 3  # no prompt to pick: sliders, plot, sample
+    assert box.children[2].value == "<pre>None</pre>"
+    with pytest.raises(ValueError, match="for the prompt 'b'"):
+        sampling_explorer({"a": torch.randn(5), "b": torch.randn(2, 5)}, decode=str)
+    with pytest.raises(ValueError, match="empty dict"):
+        sampling_explorer({}, decode=str)
