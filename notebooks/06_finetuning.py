@@ -415,11 +415,11 @@ for text in explore_prompts:
           f"top-p 0.9 keeps {_kept_p:4} tokens, top-k 40 keeps 40")
 
 # %% [markdown]
-# Read the table above: where one continuation dominates, top-p keeps a handful of tokens and behaves
-# almost like greedy decoding; where the model hesitates, it keeps hundreds, more than top-k 40 would.
-# This small model has not learned Hamlet's line: after "To be, or not to" its most likely token is
-# far from certain, so top-p keeps many.
-# That is what top-p is for: a cut that adapts to the model's confidence, which a fixed k cannot.
+# Read the table above. After "What say you, my lord" and "I pray you, sir" a comma is likely, and
+# top-p 0.9 keeps only a dozen tokens or fewer: close to greedy decoding. After "To be, or not to" and
+# "O, " the favourite gets about 5 % and top-p keeps around 300 tokens, far more than top-k 40. This
+# small model has not learned Hamlet's line, so it hesitates there. That is what top-p is for: a cut
+# that adapts to how sure the model is, which a fixed k cannot.
 #
 # Pick a prompt and move the sliders: the bars are the tokens that survive the filters, with the
 # probabilities they are sampled with (renormalised to add up to 1); below is a sample with the same
@@ -654,11 +654,21 @@ def finetune(lm, learning_rate=1e-3, seed=0):
     return history, stopper
 
 
+def training_curve(history):
+    """The training loss at each evaluation after the first: the mean batch loss of the steps before it."""
+    return [sum(history.loss[max(0, i - EVAL_EVERY):i]) / len(history.loss[max(0, i - EVAL_EVERY):i])
+            for i in history.iters[1:]]
+
+
 def report(name, history, stopper):
     stop = "never" if stopper.stop_iter is None else f"at step {stopper.stop_iter}"
+    at_best = training_curve(history)[history.iters.index(stopper.best_iter) - 1] if stopper.best_iter else None
     print(f"{name}: held-out loss {history.val_loss[0]:.3f} at step 0, best {stopper.best_loss:.3f} at step "
           f"{stopper.best_iter}, {history.val_loss[-1]:.3f} at step {history.iters[-1]}; early stopping "
           f"stops {stop}; {history.seconds:.0f} s")
+    if at_best is not None:
+        print(f"  training batches' loss: {at_best:.3f} at step {stopper.best_iter}, "
+              f"{training_curve(history)[-1]:.3f} at step {history.iters[-1]}")
 
 
 before = ref_ft.document_loss(model, val_docs, pad_id)
@@ -683,29 +693,24 @@ print(f"held-out sonnet loss: before fine-tuning {before:.3f}, fine-tuned {after
 
 
 # %% tags=["nbval-ignore-output"]
-def training_curve(history):
-    """The training loss at each evaluation: the mean of the batch losses of the steps before it."""
-    return [history.loss[max(0, i - EVAL_EVERY):i] for i in history.iters[1:]]
-
-
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
-for history, stopper, name, colour in [(history_ft, stop_ft, "fine-tuned", "#4c72b0"),
-                                       (history_scratch, stop_scratch, "from scratch", "#dd8452")]:
-    ax1.plot(history.iters[1:], [sum(b) / len(b) for b in training_curve(history)], "--", color=colour,
-             label=f"{name}: training batches")
-    ax1.plot(history.iters, history.val_loss, "o-", color=colour, label=f"{name}: held-out sonnets")
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [3, 3, 2]})
+for ax, history, stopper, name in [(axes[0], history_ft, stop_ft, "Fine-tuning the pretrained model"),
+                                   (axes[1], history_scratch, stop_scratch, "Same architecture, from scratch")]:
+    ax.plot(history.iters[1:], training_curve(history), "s--", color="#dd8452",
+            label="training batches")
+    ax.plot(history.iters, history.val_loss, "o-", color="#4c72b0", label="held-out sonnets")
     if stopper.stop_iter is not None:
-        ax1.axvline(stopper.stop_iter, color=colour, linestyle=":", alpha=0.7)
-ax1.set_xlabel("training step (dotted: where early stopping stops)")
-ax1.set_ylabel("loss (nats per token)")
-ax1.set_title("Training vs held-out loss")
-ax1.legend(fontsize=8)
-ax1.grid(alpha=0.3)
-bars = ax2.bar(["before", "fine-tuned", "from scratch"], [before, after, from_scratch],
-               color=["#999999", "#4c72b0", "#dd8452"])
-ax2.bar_label(bars, fmt="%.2f")
-ax2.set_ylabel("loss on the 14 held-out sonnets")
-ax2.set_title("Best weights")
+        ax.axvline(stopper.stop_iter, color="#555555", linestyle=":", label="early stopping stops")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (nats per token)")
+    ax.set_title(name, fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+bars = axes[2].bar(["before", "fine-tuned", "from scratch"], [before, after, from_scratch],
+                   color=["#999999", "#4c72b0", "#dd8452"])
+axes[2].bar_label(bars, fmt="%.2f")
+axes[2].set_ylabel("loss on the 14 held-out sonnets")
+axes[2].set_title("Best weights", fontsize=10)
 fig.tight_layout()
 plt.show()
 
@@ -715,8 +720,10 @@ plt.show()
 # spelling and verse, and only has to learn the sonnets' form and vocabulary. Then the two fine-tuning
 # curves part: the training loss keeps falling while the held-out loss goes flat. From there on the
 # model is learning these 140 poems, not sonnets in general — **overfitting** — and early stopping
-# ends the run where the held-out loss stopped improving, for the same result with fewer steps. The
-# model from scratch, with the same steps, is still learning which tokens exist.
+# ends the run where the held-out loss stopped improving: the held-out loss at the end of all the
+# steps is no better than at the best evaluation. The model from scratch ends far behind and is still
+# improving when its steps run out: pretraining on the plays is worth more than all its sonnet
+# training.
 #
 # The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8.
 # Each model writes 120 tokens; `<|endoftext|>` is where it ended the document (what follows it is a
@@ -768,7 +775,8 @@ for name, text in [("before fine-tuning", sample_before), ("after fine-tuning", 
 # model costs nothing extra to run; or kept apart, one small adapter per task on one shared model.
 #
 # Both start from a fresh copy of the pretrained model, and train with the same steps and early stopping.
-# LoRA gets a larger learning rate (3e-3): its few, zero-initialised parameters have further to go.
+# LoRA gets a larger learning rate (3e-3), as is usual for it: its update starts at zero and only a few
+# numbers carry it.
 
 # %% tags=["nbval-ignore-output"]
 n_params = sum(p.numel() for p in model.parameters())
@@ -791,10 +799,12 @@ print(f"{'nothing (before)':16} {'':10} {'':6}  {before:13.3f}")
 # %% [markdown]
 # Read the table: training a small share of the weights gets most of the way (compare each held-out
 # loss with the model before fine-tuning and with fine-tuning all weights). With 140 poems and a small
-# model there is little to gain from updating everything; a model of billions of parameters, fine-tuned
-# on little data, is where LoRA's savings in memory and storage matter, and it is the standard way
-# such models are adapted today. On a CPU the time saved is smaller than the share of parameters
-# suggests: every step still runs the whole model forward and, for LoRA, backward through all blocks.
+# model there is little to gain from updating everything. The training times (they vary with the
+# machine's load) show that here, fewer trained parameters save little or no time: every step still
+# runs the whole model forward and, for LoRA, backward through all blocks, and LoRA's extra small
+# products cost about what they save. Its savings are in memory (no gradients or optimizer state for
+# the frozen weights) and storage (one small adapter per task), and those are what matter for a model
+# of billions of parameters on a GPU: LoRA is the standard way such models are adapted today.
 #
 # ## 8. From a text model to an assistant: instructions
 #
@@ -886,7 +896,7 @@ print(f"fine-tuned model: loss on the response only {response_loss:.3f}, on the 
 # ### END SOLUTION
 
 # %% [markdown]
-# **Q2.** LoRA trains a few percent of the weights and froze the rest. Why can a low-rank update be
+# **Q2.** LoRA trains a few percent of the weights and freezes the rest. Why can a low-rank update be
 # enough to adapt a model, and what does it save when one base model is adapted for a hundred customers?
 
 # %% [markdown] nbgrader={"grade_id": "q2-lora", "schema_version": 3, "task": false, "grade": true, "solution": true, "locked": false, "points": 0}
