@@ -802,7 +802,7 @@ print(f"{'nothing (before)':16} {'':10} {'':6}  {before:13.3f}")
 # model there is little to gain from updating everything. The training times (they vary with the
 # machine's load) show that here, fewer trained parameters save little or no time: every step still
 # runs the whole model forward and, for LoRA, backward through all blocks, and LoRA's extra small
-# products cost about what they save. Its savings are in memory (no gradients or optimizer state for
+# matrix products can cost more than the gradients it skips. Its savings are in memory (no gradients or optimizer state for
 # the frozen weights) and storage (one small adapter per task), and those are what matter for a model
 # of billions of parameters on a GPU: LoRA is the standard way such models are adapted today.
 #
