@@ -800,11 +800,11 @@ print(f"{'nothing (before)':16} {'':10} {'':6}  {before:13.3f}")
 # Read the table: training a small share of the weights gets most of the way (compare each held-out
 # loss with the model before fine-tuning and with fine-tuning all weights). With 140 poems and a small
 # model there is little to gain from updating everything. The training times (they vary with the
-# machine's load) show that here, fewer trained parameters save little or no time: every step still
-# runs the whole model forward and, for LoRA, backward through all blocks, and LoRA's extra small
-# matrix products can cost more than the gradients it skips. Its savings are in memory (no gradients or optimizer state for
-# the frozen weights) and storage (one small adapter per task), and those are what matter for a model
-# of billions of parameters on a GPU: LoRA is the standard way such models are adapted today.
+# machine's load) fall much less than the share of trained parameters: every step still runs the whole
+# model forward and, for LoRA, backward through all blocks. LoRA's real savings are in memory (no
+# gradients or optimizer state for the frozen weights) and storage (one small adapter per task), and
+# those are what matter for a model of billions of parameters on a GPU: LoRA is the standard way
+# such models are adapted today.
 #
 # ## 8. From a text model to an assistant: instructions
 #
