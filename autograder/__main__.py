@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from autograder import grading
-from autograder.notebooks import lesson_names, sources_match, write_solution
+from autograder.notebooks import BUILD_CELL_TIMEOUT, lesson_names, sources_match, write_solution
 
 
 def full_lesson_name(name: str) -> str:
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="notebooks/NN.py → run → solutions/NN/NN.ipynb, then release it")
     build.add_argument("lesson", nargs="?", help="one lesson (default: all)")
     build.add_argument("--no-execute", action="store_true", help="write the notebook without running it")
+    build.add_argument("--cell-timeout", type=int, default=BUILD_CELL_TIMEOUT,
+                       help=f"seconds a lesson cell may run before the build stops (default {BUILD_CELL_TIMEOUT}; "
+                            "raise it on a busy machine)")
 
     release = sub.add_parser("release", help="solutions/ → lessons/ with nbgrader (hidden tests and solutions removed)")
     release.add_argument("lesson", nargs="?")
@@ -73,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         names = [args.lesson] if args.lesson else lesson_names()
         for name in names:
             print(f"building {name} …", flush=True)
-            print(f"  wrote {write_solution(name, execute=not args.no_execute)}")
+            try:
+                written = write_solution(name, execute=not args.no_execute, cell_timeout=args.cell_timeout)
+            except TimeoutError as error:
+                print(f"  {name}: {error}".replace(" NN ", f" {name.split('_')[0]} "), file=sys.stderr)
+                return 1
+            print(f"  wrote {written}")
             for path in grading.release(name, paths=paths):
                 print(f"  released {path}")
     elif args.command == "release":

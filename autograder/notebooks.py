@@ -88,9 +88,16 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -
     from nbclient import NotebookClient
 
     env_fast = os.environ.pop("COURSE_FAST", None)  # stored outputs come from the full lesson
+    from nbclient.exceptions import CellTimeoutError
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                        resources={"metadata": {"path": str(cwd)}}).execute()
+    except CellTimeoutError:
+        ran = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count")]
+        where = f"code cell {ran[-1]} ({nb.cells[ran[-1]].source.splitlines()[0][:60]!r}) " if ran else "a cell "
+        raise TimeoutError(f"{where}ran longer than {timeout} s, so the build stopped and nothing was written. "
+                           "On a busy machine give it longer: `python -m autograder build NN --cell-timeout 3600`"
+                           ) from None
     finally:
         if env_fast is not None:
             os.environ["COURSE_FAST"] = env_fast
@@ -107,13 +114,16 @@ def lesson_path(name: str) -> Path:
     return LESSONS / name / f"{name}.ipynb"
 
 
-def write_solution(name: str, execute: bool = True) -> Path:
-    """Build, run and save ``solutions/<name>/<name>.ipynb``."""
+BUILD_CELL_TIMEOUT = 900  # seconds per cell; lesson 05 trains for minutes, longer on a busy machine
+
+
+def write_solution(name: str, execute: bool = True, cell_timeout: int = BUILD_CELL_TIMEOUT) -> Path:
+    """Build, run and save ``solutions/<name>/<name>.ipynb`` (each cell may run ``cell_timeout`` seconds)."""
     path = solution_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     nb = build_notebook(name)
     if execute:
-        execute_notebook(nb, path.parent)
+        execute_notebook(nb, path.parent, timeout=cell_timeout)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return path

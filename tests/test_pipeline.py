@@ -143,3 +143,15 @@ def test_feedback_hides_hidden_tests(graded, course_copy):
     html = (course_copy.feedback / "solution" / "01_tokenization" / "01_tokenization.html").read_text()
     assert "assert_own_work" not in html and "BEGIN HIDDEN TESTS" not in html
     assert "char_encode" in html  # the visible tests and the student's code are there
+
+
+def test_build_says_which_cell_ran_too_long_and_how_to_give_it_longer(tmp_path):
+    from autograder.notebooks import execute_notebook
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("import time; time.sleep(30)"),
+                                         nbformat.v4.new_code_cell("y = 2")])
+    with pytest.raises(TimeoutError) as error:
+        execute_notebook(nb, tmp_path, timeout=2)
+    message = str(error.value)
+    assert "code cell 1 ('import time" in message and "2 s" in message, message
+    assert "--cell-timeout" in message, message
