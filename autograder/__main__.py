@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"building {name} …", flush=True)
             try:
                 written = write_solution(name, execute=not args.no_execute, cell_timeout=args.cell_timeout)
+            except FileNotFoundError as error:
+                print(f"  {error}", file=sys.stderr)
+                return 2
             except TimeoutError as error:
                 print(f"  {name}: {error}".replace(" NN ", f" {name.split('_')[0]} "), file=sys.stderr)
                 return 1
