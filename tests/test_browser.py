@@ -9,7 +9,9 @@ clears the outputs, runs Run → Run All Cells, saves, and checks that
   * every widget output is a live ipywidgets view (not its text fallback), at least one per lesson,
     and each that has an input (text box, dropdown, slider…) redraws when the input changes;
   * nbgrader's Validate button is in the notebook toolbar.
-It also runs one solutions notebook and checks that no cell shows an error at all, and, as the
+It also runs one solutions notebook and checks that no cell shows an error at all, runs lesson 01
+with a common wrong answer and checks that its test cell shows the short message naming the mistake
+(no traceback), and, as the
 instructor, grades an open question of a graded lesson-01 submission in nbgrader's formgrader.
 A screenshot of each notebook goes to `screenshots/` (git-ignored), for a person to look at.
 
@@ -315,6 +317,37 @@ def test_the_checks_catch_a_broken_notebook(open_notebook, lab):
         check_widgets(notebook, saved, expect_inputs=True, timeout=3)
     assert "cell 0: typed into a textarea, but the widget's output did not change within 3 s" in str(failure.value)
     assert "cell 1 displayed 1 widget(s) but the page shows 0 live view(s)" in str(failure.value)
+
+
+# --- a student's wrong answer: the failed self-check as JupyterLab shows it ----------------------
+def test_a_failed_check_shows_a_short_message_not_a_traceback(open_notebook, lab):
+    """Lesson 01 with a common wrong `merge` (both overlapping pairs merged), run in the browser: the
+    test cell shows which case failed, expected and got, and names the mistake, in a few lines, with
+    no traceback into the course's internals. The screenshot is the picture of it."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests"))
+    from mistake_catalogue import CATALOGUE
+    wrong = next(e for e in CATALOGUE if e.test == "test-merge" and e.mistake == "overlapping pairs merged")
+    original = json.loads((ROOT / "lessons" / L01 / f"{L01}.ipynb").read_text())
+    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in original["cells"]]
+    answer, test = ids.index("merge"), ids.index("test-merge")
+    original["cells"][answer]["source"] = wrong.source.strip() + "\n"
+    original["cells"] = original["cells"][:test + 1]  # the lesson up to the check; the rest is not needed
+    (lab.root / "student").mkdir(exist_ok=True)
+    (lab.root / "student" / f"{L01}.ipynb").write_text(json.dumps(original))
+    notebook = open_notebook(f"student/{L01}.ipynb")
+    run_and_save(notebook, original)
+    shown = notebook.output_text(test)
+    assert "✗ merge: case 1 of 16" in shown, f"the failed case is not named; the cell shows:\n{shown}"
+    assert "Mistake — overlapping pairs merged" in shown, f"the mistake is not named; the cell shows:\n{shown}"
+    assert "expected:" in shown and "got:" in shown, f"no expected/got; the cell shows:\n{shown}"
+    for internal in ("Traceback", "_core.py", "course/checks", "File \"", "AssertionError"):
+        assert internal not in shown, f"the cell shows {internal!r}, a traceback into internals:\n{shown}"
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert len(lines) <= 15, f"the message is {len(lines)} lines long, not a short box:\n{shown}"
+    shot = SCREENSHOTS / "browser_failed_check_01_merge.png"
+    notebook.screenshot(shot, scroll_to=notebook.cells().nth(answer))
+    print(f"{notebook.path}: the failed check shows {len(lines)} lines, mistake named; screenshot {relative(shot)}")
 
 
 # --- the instructor: manual grading in nbgrader's formgrader -----------------------------------
