@@ -104,7 +104,7 @@ itos = {i: ch for ch, i in stoi.items()}      # id → string
 
 
 # %% [markdown]
-# ### Exercise 1 — character encode and decode (2 points)
+# ### Exercise 1 — character encode and decode (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `char_encode(text, stoi)`, returning the list of ids of the characters of `text`, and
 # `char_decode(ids, itos)`, returning the text those ids stand for. They must be exact inverses:
@@ -134,7 +134,7 @@ def char_decode(ids, itos):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-char-encode-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-char-encode-decode", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The self-checks run first: when your function is wrong they say how, and name the mistake.
 checks.check_char_encode(char_encode)
 checks.check_char_decode(char_decode)
@@ -175,6 +175,22 @@ for _bad in ["\x00", "ü", "日本", "🙂"]:
     else:
         raise AssertionError(f"hidden test: char_encode must raise ValueError for the unknown character {_bad[0]!r}")
 assert char_encode("", stoi) == [] and char_decode([], itos) == "", "hidden test: the empty text is encoded as []"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-char-encode-decode-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the results: char_encode gives a list of ints, one per character; char_decode a str.
+_encoded = char_encode("To be, or not", stoi)
+assert type(_encoded) is list and all(type(i) is int for i in _encoded), \
+    f"char_encode must return a list of ints, got {type(_encoded).__name__}"
+assert len(_encoded) == 13, f"char_encode('To be, or not') must give one id per character: 13, got {len(_encoded)}"
+_decoded = char_decode(_encoded, itos)
+assert type(_decoded) is str, f"char_decode must return a str, got {type(_decoded).__name__}"
+assert len(_decoded) == 13, f"char_decode of 13 ids must give 13 characters, got {len(_decoded)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(char_encode, "char_encode")
+assert_own_work(char_decode, "char_decode")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -220,7 +236,7 @@ print(f"{len(sample)} characters → {len(sample.encode('utf-8'))} bytes")
 
 
 # %% [markdown]
-# ### Exercise 2 — count adjacent pairs (2 points)
+# ### Exercise 2 — count adjacent pairs (2 points: one for a result of the right type and shape, one for the right values)
 #
 # `count_pairs(ids)` returns a `dict` mapping each adjacent pair `(ids[i], ids[i+1])` to the number of
 # times it occurs. For `[1, 2, 3, 1, 2]` that is `{(1, 2): 2, (2, 3): 1, (3, 1): 1}`. Return a plain
@@ -237,7 +253,7 @@ def count_pairs(ids):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-count-pairs", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-count-pairs", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 checks.check_count_pairs(count_pairs)  # names the mistake, if your answer has a common one
 result = count_pairs([1, 2, 3, 1, 2])
 assert type(result) is dict, f"count_pairs must return a plain dict, got {type(result).__name__}"
@@ -258,8 +274,22 @@ for _ in range(100):
         "hidden test: keys must be tuples (a, b) and counts ints"
 ### END HIDDEN TESTS
 
+
+# %% nbgrader={"grade_id": "test-count-pairs-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a plain dict from (a, b) tuples of ids to int counts.
+_counts = count_pairs([1, 2, 3, 1, 2])
+assert type(_counts) is dict, f"count_pairs must return a plain dict, got {type(_counts).__name__}"
+assert all(type(k) is tuple and len(k) == 2 and all(type(i) is int for i in k) for k in _counts), \
+    f"count_pairs' keys must be (a, b) tuples of two ids, got {list(_counts)[:3]}"
+assert all(type(v) is int for v in _counts.values()), \
+    f"count_pairs' values must be int counts, got {[type(v).__name__ for v in _counts.values()][:3]}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(count_pairs, "count_pairs")
+### END HIDDEN TESTS
+
 # %% [markdown]
-# ### Exercise 3 — apply one merge (2 points)
+# ### Exercise 3 — apply one merge (2 points: one for a result of the right type and shape, one for the right values)
 #
 # `merge(ids, pair, new_id)` returns a new list where every occurrence of `pair`, read left to right,
 # is replaced by `new_id`. Occurrences do not overlap: `merge([5, 5, 5], (5, 5), 9)` is `[9, 5]`.
@@ -281,7 +311,7 @@ def merge(ids, pair, new_id):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-merge", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-merge", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 checks.check_merge(merge)  # names the mistake, if your answer has a common one
 assert merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9], "merge([1, 2, 3, 1, 2], (1, 2), 9) should be [9, 3, 9]"
 assert merge([5, 5, 5], (5, 5), 9) == [9, 5], "merge([5, 5, 5], (5, 5), 9) should be [9, 5]: no overlaps"
@@ -302,6 +332,20 @@ for _ in range(100):
     assert type(_got) is list, f"hidden test: merge must return a list, got {type(_got).__name__}"
     assert _got == ref.merge(_ids, _pair, 99), f"hidden test: wrong result on a list of {len(_ids)} ids"
     assert _given == _ids, "hidden test: merge changed its input list"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-merge-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a new list of ints, no longer than the input and at least half as long.
+_ids = [1, 2, 3, 1, 2]
+_out = merge(_ids, (1, 2), 9)
+assert type(_out) is list and all(type(i) is int for i in _out), \
+    f"merge must return a list of ints, got {type(_out).__name__}"
+assert _out is not _ids, "merge must return a new list, not the list it was given"
+assert 3 <= len(_out) <= 5, f"merging pairs of a list of 5 ids leaves 3 to 5 ids, got {len(_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(merge, "merge")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -380,7 +424,7 @@ show_tokens(bpe, "To be, or not to be, that is the question.", "our BPE (vocab 1
 
 
 # %% [markdown]
-# ### Exercise 4 — tokenize one word with learned merges (2 points)
+# ### Exercise 4 — tokenize one word with learned merges (2 points: one for a result of the right type and shape, one for the right values)
 #
 # To encode, BPE replays its merges on each word. GPT-2's rule: among the adjacent pairs of the
 # word's current symbols, merge the pair that was **learned earliest** (lowest rank); repeat until
@@ -414,7 +458,7 @@ def bpe_word(symbols, ranks):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-bpe-word", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-bpe-word", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 checks.check_bpe_word(bpe_word)  # names the mistake, if your answer has a common one
 toy_ranks = {("h", "e"): 0, ("l", "l"): 1, ("he", "ll"): 2, ("Ġ", "he"): 3}
 assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"], "'hello' with the toy ranks gives ['hell', 'o']"
@@ -432,6 +476,19 @@ for _word in _rng.sample(_words, 300):
     _got = bpe_word(list(_symbols), _ranks)
     assert type(_got) is list and all(type(s) is str for s in _got), "hidden test: return a list of str"
     assert _got == ref.bpe_word(_symbols, _ranks), f"hidden test: wrong tokens for a word of {len(_symbols)} symbols"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-bpe-word-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a list of non-empty str symbols that together spell the word.
+_symbols = bpe_word(list("hello"), {("h", "e"): 0, ("l", "l"): 1})
+assert type(_symbols) is list and all(type(s) is str for s in _symbols), \
+    f"bpe_word must return a list of str, got {type(_symbols).__name__}"
+assert all(_symbols), "bpe_word must not return empty symbols"
+assert "".join(_symbols) == "hello", f"the symbols must spell the word: joined they give {''.join(_symbols)!r}, not 'hello'"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(bpe_word, "bpe_word")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -69,7 +69,7 @@ plot_causal_timeline(tokens)
 # columns `0 … t`, the **lower triangle** including the diagonal. Following PyTorch, `True` means
 # "may attend".
 #
-# ### Exercise 1 — the causal mask (2 points)
+# ### Exercise 1 — the causal mask (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `causal_mask(T)`, a `(T, T)` **boolean** tensor that is `True` where column `j ≤ row i`.
 # For `T = 3`:
@@ -88,7 +88,7 @@ def causal_mask(T):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-causal-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-causal-mask", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 checks.check_causal_mask(causal_mask)  # names the mistake, if your answer has a common one
 m = causal_mask(3)
 assert type(m) is torch.Tensor and m.dtype == torch.bool, f"causal_mask must return a boolean tensor, got {m!r}"
@@ -108,6 +108,19 @@ for _T in range(1, 25):
     assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T), \
         f"hidden test: causal_mask({_T}) must be a ({_T}, {_T}) boolean tensor"
     assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool()), f"hidden test: causal_mask({_T}) is wrong"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-causal-mask-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a (T, T) boolean tensor.
+for _T in (1, 5):
+    _m = causal_mask(_T)
+    assert type(_m) is torch.Tensor, f"causal_mask must return a torch.Tensor, got {type(_m).__name__}"
+    assert _m.dtype == torch.bool, f"causal_mask must be boolean (True = may attend), got {_m.dtype}"
+    assert _m.shape == (_T, _T), f"causal_mask({_T}) must have shape ({_T}, {_T}), got {tuple(_m.shape)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(causal_mask, "causal_mask")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -160,7 +173,7 @@ print("head 1: channels 3-5 of every position\n", heads[0, 1])
 
 
 # %% [markdown]
-# ### Exercise 2 — split and merge heads (2 points)
+# ### Exercise 2 — split and merge heads (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `split_heads(x, n_head)`: `(B, T, C)` → `(B, n_head, T, C // n_head)` as above, with `view`
 # and `transpose`, and its inverse `merge_heads(x)`: `(B, n_head, T, hs)` → `(B, T, n_head · hs)`.
@@ -185,7 +198,7 @@ def merge_heads(x):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-heads", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 2} tags=["raises-exception"]
+# %% nbgrader={"grade_id": "test-heads", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 checks.check_split_heads(split_heads)  # names the mistake, if your answer has a common one
 checks.check_merge_heads(merge_heads)
 x = (10 * torch.arange(4)[:, None] + torch.arange(6)).unsqueeze(0)  # the example above
@@ -217,6 +230,24 @@ for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8),
         f"hidden test: merge_heads of a {tuple(_h.shape)} tensor has the wrong type or shape"
     assert torch.equal(_m, ref.merge_heads(_h)), f"hidden test: merge_heads of a {tuple(_h.shape)} tensor is wrong"
     assert torch.equal(merge_heads(split_heads(_x.clone(), _nh)), _x), "hidden test: merge_heads(split_heads(x)) is not x"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-heads-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the results: (B, T, C) → (B, nh, T, hs) and back, in the input's dtype.
+_x = torch.zeros(2, 5, 12, dtype=torch.float64)
+_s = split_heads(_x, 3)
+assert type(_s) is torch.Tensor and _s.shape == (2, 3, 5, 4), \
+    f"split_heads of a (2, 5, 12) tensor into 3 heads must have shape (2, 3, 5, 4), got {tuple(getattr(_s, 'shape', ()))}"
+assert _s.dtype == torch.float64, f"split_heads must keep the dtype (float64), got {_s.dtype}"
+_m = merge_heads(torch.zeros(2, 3, 5, 4, dtype=torch.float64))
+assert type(_m) is torch.Tensor and _m.shape == (2, 5, 12), \
+    f"merge_heads of a (2, 3, 5, 4) tensor must have shape (2, 5, 12), got {tuple(getattr(_m, 'shape', ()))}"
+assert _m.dtype == torch.float64, f"merge_heads must keep the dtype (float64), got {_m.dtype}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(split_heads, "split_heads")
+assert_own_work(merge_heads, "merge_heads")
 ### END HIDDEN TESTS
 
 # %% [markdown]

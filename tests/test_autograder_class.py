@@ -224,7 +224,9 @@ def _real_cases(solutions):
                                                    "    sys.displayhook('2')\n    raise ValueError('no')"),
                                   "graded", solutions["max", L01] - 2, ""),
         ("steals-solution", L01): (_with(l01, merge=STEAL.replace("SOLUTION", repr(solutions["path", L01]))),
-                                   "graded", solutions["max", L01] - 2, "integrity warning: solution cell merge uses exec"),
+                                   # the sandbox hides the solution, so its fallback runs: a wrong merge
+                                   # whose result has the right form (1 of merge's 2 points)
+                                   "graded", solutions["max", L01] - 1, "integrity warning: solution cell merge uses exec"),
     }
 
 

@@ -3,7 +3,8 @@
 For each test cell: its lesson, its points, the answer cell it tests, and the checks it runs, as
 ``(module, check, name)``: ``checks.<check>(<name>)`` where ``<name>`` is what the answer cell defines.
 An exercise's points are split over several test cells where it has parts that can be right on their
-own: ``…-form`` cells (types and shapes, no self-check) beside the values, and lesson 03's dropout.
+own: ``…-form`` cells (types and shapes, no self-check) beside the values in every lesson, and
+lesson 03's dropout.
 ``course.checks.report`` and the mistake-catalogue tests use it to run an answer's checks by themselves.
 """
 from __future__ import annotations
@@ -25,11 +26,15 @@ def _e(lesson, test, answer, points, *checks):
 
 
 EXERCISES = [
-    _e("01_tokenization", "test-char-encode-decode", "char-encode-decode", 2,
+    _e("01_tokenization", "test-char-encode-decode", "char-encode-decode", 1,
        ("tokenization", "check_char_encode", "char_encode"), ("tokenization", "check_char_decode", "char_decode")),
-    _e("01_tokenization", "test-count-pairs", "count-pairs", 2, ("tokenization", "check_count_pairs", "count_pairs")),
-    _e("01_tokenization", "test-merge", "merge", 2, ("tokenization", "check_merge", "merge")),
-    _e("01_tokenization", "test-bpe-word", "bpe-word", 2, ("tokenization", "check_bpe_word", "bpe_word")),
+    _e("01_tokenization", "test-char-encode-decode-form", "char-encode-decode", 1),
+    _e("01_tokenization", "test-count-pairs", "count-pairs", 1, ("tokenization", "check_count_pairs", "count_pairs")),
+    _e("01_tokenization", "test-count-pairs-form", "count-pairs", 1),
+    _e("01_tokenization", "test-merge", "merge", 1, ("tokenization", "check_merge", "merge")),
+    _e("01_tokenization", "test-merge-form", "merge", 1),
+    _e("01_tokenization", "test-bpe-word", "bpe-word", 1, ("tokenization", "check_bpe_word", "bpe_word")),
+    _e("01_tokenization", "test-bpe-word-form", "bpe-word", 1),
     _e("02_cross_attention", "test-cross-attention", "cross-attention", 1,
        ("attention", "check_cross_attention", "cross_attention")),
     _e("02_cross_attention", "test-cross-attention-form", "cross-attention", 1),
@@ -38,9 +43,11 @@ EXERCISES = [
     _e("02_cross_attention", "test-sdpa-form", "sdpa", 1),
     _e("02_cross_attention", "test-padding-mask", "padding-mask", 1, ("attention", "check_padding_mask", "padding_mask")),
     _e("02_cross_attention", "test-padding-mask-form", "padding-mask", 1),
-    _e("03_self_attention", "test-causal-mask", "causal-mask", 2, ("attention", "check_causal_mask", "causal_mask")),
-    _e("03_self_attention", "test-heads", "heads", 2,
+    _e("03_self_attention", "test-causal-mask", "causal-mask", 1, ("attention", "check_causal_mask", "causal_mask")),
+    _e("03_self_attention", "test-causal-mask-form", "causal-mask", 1),
+    _e("03_self_attention", "test-heads", "heads", 1,
        ("attention", "check_split_heads", "split_heads"), ("attention", "check_merge_heads", "merge_heads")),
+    _e("03_self_attention", "test-heads-form", "heads", 1),
     _e("03_self_attention", "test-causal-self-attention", "causal-self-attention", 3,
        ("attention", "check_causal_self_attention", "CausalSelfAttention")),
     _e("03_self_attention", "test-attention-dropout", "causal-self-attention", 1,
