@@ -247,10 +247,10 @@ def _l01_cases(solution):
     return {
         "reference-import": (_with(solution, merge="from course.tokenization import merge"),
                              "graded", full - 2, "integrity warning: solution cell merge uses course.tokenization; "
-                                                 "0 points for test-merge: the answer delegates to the course's "
+                                                 "0 points for test-merge, test-merge-form: the answer delegates to the course's "
                                                  "reference"),
         "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
-                              "graded", full - 2, "0 points for test-count-pairs: the answer delegates"),
+                              "graded", full - 2, "0 points for test-count-pairs, test-count-pairs-form: the answer delegates"),
         "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, ""),
     }
 
