@@ -2,9 +2,10 @@
 
 A student on a class JupyterHub or on Colab installs the course with pip and opens a lesson copied
 into any folder. Here: build the wheel, install it in a fresh virtual environment outside the
-checkout, copy each released lesson alone into an empty folder and run it there (COURSE_FAST=1).
-The fresh environment sees this environment's packages through a ``.pth`` file, so nothing is
-downloaded; the course itself comes only from the wheel.
+checkout, copy each released lesson alone into an empty folder and run it there under nbval
+(COURSE_FAST=1), so its stored outputs are checked as well: this is the suite's one run of lessons/
+(tools/test.sh gives nbval solutions/ only). The fresh environment sees this environment's packages
+through a ``.pth`` file, so nothing is downloaded; the course itself comes only from the wheel.
 """
 import json
 import os
@@ -23,27 +24,13 @@ from autograder.notebooks import lesson_names, lesson_path
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_NAMES = lesson_names()
-KERNEL = "course-wheel"
 
-# Runs in the fresh environment, in the lesson's folder: execute the notebook as a student's "Run All"
-# would (cells tagged raises-exception may raise: they call the exercises' stubs), then report where
-# `course` came from, in the same kernel.
-RUNNER = '''
-import json, sys
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
-
-nb = nbformat.read(sys.argv[1], as_version=4)
-nb.cells.append(nbformat.v4.new_code_cell(
-    "import course, sys; print(__import__('json').dumps([course.__file__, sys.executable]))"))
-try:
-    NotebookClient(nb, kernel_name=sys.argv[2], timeout=600, allow_errors=False).execute()
-except CellExecutionError as error:
-    print(error)
-    sys.exit(1)
-print(nb.cells[-1].outputs[0]["text"].strip())
-'''
+# The last cell added to each lesson copy: the kernel must have imported `course` from the fresh
+# environment (an AssertionError fails nbval; the printed paths are for the failure message).
+WHERE_FROM = """import course, sys
+print(course.__file__, sys.executable)
+assert course.__file__.startswith(sys.prefix), f"course imported from {course.__file__}, not from {sys.prefix}"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +89,6 @@ def fresh_env(tmp_path_factory, wheel) -> tuple[Path, dict]:
             "JUPYTER_PATH": str(home / "share" / "jupyter")}
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--ignore-installed",
                     str(wheel)], check=True, env=env, cwd=home)
-    kernel = home / "share" / "jupyter" / "kernels" / KERNEL
-    kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "course from the wheel", "language": "python"}))
-    (home / "run_lesson.py").write_text(RUNNER)
     return python, env
 
 
@@ -128,13 +109,15 @@ def test_the_fresh_environment_imports_the_installed_course(fresh_env, tmp_path)
 
 @pytest.mark.parametrize("name", LESSON_NAMES)
 def test_a_released_lesson_runs_alone_in_any_folder(fresh_env, tmp_path, name):
+    """nbval in the fresh environment: every cell runs and its outputs match the stored ones."""
+    import nbformat
     python, env = fresh_env
-    notebook = tmp_path / f"{name}.ipynb"
-    shutil.copy2(lesson_path(name), notebook)
-    run = subprocess.run([python, python.parent.parent / "run_lesson.py", notebook.name, KERNEL],
+    nb = nbformat.read(lesson_path(name), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(WHERE_FROM, metadata={"tags": ["nbval-ignore-output"]}))
+    nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    shutil.copy2(ROOT / "tests" / "nbval_sanitize.cfg", tmp_path / "nbval_sanitize.cfg")
+    run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+                          "--nbval-sanitize-with", "nbval_sanitize.cfg", f"{name}.ipynb"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, f"{name} failed outside the checkout:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
-    course_file, executable = json.loads(run.stdout.strip().splitlines()[-1])
-    home = python.parent.parent
-    assert _inside(course_file, home), f"{name}'s kernel imported course from {course_file}, not the wheel"
-    assert Path(executable).parent == python.parent, executable
+    assert run.returncode == 0, f"{name} failed outside the checkout:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert " passed" in run.stdout and " failed" not in run.stdout, run.stdout[-2000:]

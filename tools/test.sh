@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The course's whole test suite: package and pipeline tests, then every notebook in solutions/ and
-# lessons/ under nbval. COURSE_FAST=1 shrinks the lessons' training runs (their outputs are tagged
-# nbval-ignore-output), so the suite fits in CI's time on a 2-core CPU.
+# The course's whole test suite: package and pipeline tests, then every notebook in solutions/ under
+# nbval. The released lessons/ run under nbval too, once, in tests/test_wheel.py: there each runs alone
+# in an empty folder with the course installed from its wheel. COURSE_FAST=1 shrinks the lessons'
+# training runs (their outputs are tagged nbval-ignore-output), so the suite fits in CI's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export COURSE_FAST=1
 # One torch thread per kernel: on a shared 2-core machine a busy neighbour made lesson 05's fast run
 # 15x slower with two threads (205 s) and hardly slower with one (23 s). The unit tests set one too.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec .venv/bin/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions lessons "$@"
+exec .venv/bin/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
