@@ -164,6 +164,28 @@ def lr_at(it: int, cfg: TrainConfig) -> float:
     return cfg.final_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.final_lr)
 
 
+def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, get_batch: Callable, max_iters: int,
+               grad_clip: float, lr_schedule: Callable[[int], float]) -> list[float]:
+    """The bare training loop that ``train`` wraps (lesson 04 asks for it as an exercise): for each
+    iteration set the learning rate ``lr_schedule(it)``, draw a batch, forward, zero the gradients,
+    backward, clip their norm to ``grad_clip``, step. Returns the training loss of every iteration.
+
+    No evaluation, timing, progress bar, mixed precision or distribution: ``train`` adds those.
+    """
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)      # this step's learning rate
+        x, y = get_batch("train")
+        _, loss = model(x, y)                  # forward
+        optimizer.zero_grad(set_to_none=True)  # drop the previous step's gradients
+        loss.backward()                        # a gradient for every parameter
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)  # rescale them if their norm > grad_clip
+        optimizer.step()                       # update the parameters
+        losses.append(loss.item())
+    return losses
+
+
 # ---------------------------------------------------------------------------------------------------
 # Optimizer
 

@@ -32,9 +32,13 @@
 # 3. cut one long text into training batches: inputs, and labels **shifted by one**;
 # 4. compute the cross-entropy of `(batch, time, classes)` scores, and see why it needs a reshape;
 # 5. generate text the cheap way: every new character costs one step, however long the text gets;
-# 6. train a character model on Shakespeare's plays in about two minutes on a laptop CPU, and watch
-#    its samples go from gibberish to words to something that looks like a play;
-# 7. find out what it cannot do, which is what lesson 05's GPT is for.
+# 6. write the training loop yourself (zero the gradients, forward, backward, clip, step) with a
+#    learning rate that warms up and then decays;
+# 7. train a character model on Shakespeare's plays (1,500 iterations: the lesson's longest cell,
+#    minutes on a laptop CPU), and watch its samples go from gibberish to words to something that
+#    looks like a play;
+# 8. see what `torch.multinomial` and the temperature do when the model samples a character;
+# 9. measure what it cannot do: how much of the past it uses, and whether it can copy.
 #
 # Exercises are marked **Exercise**. Write your code where it says `YOUR CODE HERE`, run the tests
 # below it, and read the self-check's message (`checks.check_…`) when something is off: it names the
@@ -56,9 +60,9 @@ from course.checks import lstm as checks
 from course.data import RandomWindows, load_corpus, train_val_split, windows_at
 from course.plots import plot_history
 from course.tokenization import CharTokenizer
-from course.train import train
+from course.train import TrainConfig, lr_at
 
-torch.set_num_threads(1)  # this lesson's models are small: one thread is fastest (section 7 says why)
+torch.set_num_threads(1)  # this lesson's models are small: one thread is fastest (section 8 says why)
 text = load_corpus("shakespeare")
 tokenizer = CharTokenizer.from_text(text)  # lesson 01: one id per character
 print(f"{len(text):,} characters of Shakespeare, {tokenizer.vocab_size} distinct:")
@@ -652,7 +656,7 @@ print(repr(tokenizer.decode(out[0])))
 # %% [markdown]
 # The course's `model.generate(idx, max_new_tokens, temperature=1.0, greedy=False, generator=None)`
 # is the same loop, with sampling as an option: instead of the most likely character it draws one
-# from the probabilities `softmax(logits / temperature)` (section 8). `ref.generate_text` wraps it for
+# from the probabilities `softmax(logits / temperature)` (section 9). `ref.generate_text` wraps it for
 # strings: it encodes the prompt, generates and decodes. Pass a seeded `torch.Generator` and the same
 # call writes the same text again:
 
@@ -674,61 +678,272 @@ except ValueError as error:
 # **How fast?** With the state carried, every new character costs one step of the LSTM, however
 # many came before: the time per character stays flat. Re-running the whole text for every new
 # character costs a step per character *so far*, so the time per character grows with the length
-# (and the total with its square). Timings depend on the machine; the shapes of the two curves do not.
+# (and the total with its square). Below, the time to produce one more character after a text of
+# `n` characters, both ways (the fastest of five tries). Timings depend on the machine; the shapes of
+# the two curves do not.
 
 # %% tags=["nbval-ignore-output"]
 @torch.no_grad()
-def seconds_per_char(n, carry_state):
-    idx = torch.tensor([tokenizer.encode(prompt)])
-    start = time.perf_counter()
-    if carry_state:
-        model.generate(idx, n, greedy=True)
-    else:  # the slow way: the whole text again for every new character
-        for _ in range(n):
-            logits, _ = model(idx)
-            idx = torch.cat([idx, logits[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
-    return (time.perf_counter() - start) / n
+def ms_for_next_char(n, carry_state, tries=5):
+    """Milliseconds to score character n + 1 after a text of n characters: the fastest of `tries`."""
+    text_ids = val_ids[:n][None]                               # (1, n): a text of n characters
+    _, state = model.forward_with_state(text_ids[:, :-1])      # the state after n - 1 of them (not timed)
+    times = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        if carry_state:
+            model.forward_with_state(text_ids[:, -1:], state)  # one step: the newest character and the state
+        else:
+            model.forward_with_state(text_ids)                 # the whole text again, from a zero state
+        times.append(time.perf_counter() - start)
+    return 1e3 * min(times)
 
 
 model.eval()
-lengths_fast, lengths_slow = [100, 250, 500, 1000, 2000], [25, 50, 100, 200]
-fast = [seconds_per_char(n, carry_state=True) for n in lengths_fast]
-slow = [seconds_per_char(n, carry_state=False) for n in lengths_slow]
+lengths = [25, 50, 100, 200, 400, 800]
+carried = [ms_for_next_char(n, carry_state=True) for n in lengths]
+rerun = [ms_for_next_char(n, carry_state=False) for n in lengths]
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(lengths_fast, [1e3 * s for s in fast], marker="o", label="state carried (model.generate)")
-ax.plot(lengths_slow, [1e3 * s for s in slow], marker="o", label="whole text re-run for each character")
-ax.set_xscale("log")
-ax.set_xlabel("characters generated")
-ax.set_ylabel("milliseconds per character")
+ax.plot(lengths, rerun, marker="o", color="C1", label="whole text re-run for each character")
+ax.plot(lengths, carried, marker="o", color="C0", label="state carried (model.generate)")
+ax.set_xlabel("characters so far")
+ax.set_ylabel("milliseconds for the next character")
 ax.set_title("Generation: one step per character")
+ax.set_ylim(bottom=0)
 ax.grid(alpha=0.3)
-ax.legend()
+ax.legend(loc="upper left")
 plt.show()
-for n, seconds in zip(lengths_fast, fast):
-    print(f"state carried, {n:>4} characters: {1e3 * seconds:6.3f} ms per character")
-for n, seconds in zip(lengths_slow, slow):
-    print(f"text re-run,   {n:>4} characters: {1e3 * seconds:6.3f} ms per character")
+for n, fast, slow in zip(lengths, carried, rerun):
+    print(f"after {n:>3} characters: state carried {fast:6.2f} ms, text re-run {slow:7.2f} ms")
 
 # %% [markdown]
-# ## 7. Training on Shakespeare
+# ## 7. The training loop
 #
-# `course.train.train(model, get_batch, cfg, callback)` is the training loop of lessons 04–06: AdamW,
-# a learning rate that warms up and then decays, gradient clipping (the norm of an LSTM's gradient can
-# jump when many steps multiply together), and every `eval_interval` iterations an estimate of the
-# train and validation losses. After each estimate it calls `callback(iteration, model, history)`;
-# ours prints a short sample, so you can watch the model learn.
+# Training repeats one small recipe thousands of times. In each **iteration** `it`:
 #
-# With the lesson's settings (`ref.LESSON_CONFIG`, `ref.LESSON_BATCH`, `ref.LESSON_TRAIN`: a 2-layer
-# LSTM of 256 units, batches of 32 windows of 64 characters, 1,500 iterations) this takes about two
-# minutes on a laptop's CPU. Under `COURSE_FAST=1` (tests and grading) it runs a twentieth of the
-# iterations: same code, worse text.
+# 1. set this iteration's **learning rate** (the schedule, below);
+# 2. draw a batch: `x, y = get_batch("train")`;
+# 3. **forward**: `_, loss = model(x, y)`;
+# 4. `optimizer.zero_grad()`: PyTorch *adds* each backward pass's gradients to those already stored
+#    in the parameters' `.grad`, so the previous iteration's must go first;
+# 5. **backward**: `loss.backward()` stores in every parameter's `.grad` the derivative of the loss;
+# 6. **clip**: when the norm of all the gradients together is larger than `grad_clip`, scale them all
+#    down to that norm (`torch.nn.utils.clip_grad_norm_`). The direction stays, only the length is
+#    capped, so one unlucky batch cannot throw the weights far away. An LSTM needs this: its gradients
+#    are products over many time steps, and can jump;
+# 7. `optimizer.step()`: move every parameter against its gradient, by an amount the learning rate
+#    sets.
+#
+# **The schedule.** The course's runs, like nanoGPT's, warm up and then decay. The optimizer, AdamW,
+# divides each gradient by a running estimate of its size, and its first estimates are poor: so the
+# rate starts small and rises in a straight line for `warmup_iters` iterations. Then it follows half a
+# cosine down to `min_lr` at `max_iters`: large steps while the loss falls fast, small ones at the end
+# to settle.
+#
+# ### Exercise 5 — the learning-rate schedule (2 points: one for a result of the right type, one for the right values)
+#
+# Write `lr_at_step(it, cfg)`. `cfg` is a `TrainConfig`, the course's training settings, of which you
+# need `cfg.learning_rate`, `cfg.min_lr`, `cfg.warmup_iters` and `cfg.max_iters`. Return a Python float:
+#
+# * while `it < warmup_iters`: `learning_rate * (it + 1) / (warmup_iters + 1)`;
+# * from `warmup_iters` to `max_iters`: with `progress = (it - warmup_iters) / (max_iters - warmup_iters)`,
+#   which goes from 0 to 1, `min_lr + 0.5 * (1 + cos(π · progress)) * (learning_rate - min_lr)`;
+# * after `max_iters`: `min_lr`.
+#
+# For `learning_rate = 1.0`, `min_lr = 0.1`, `warmup_iters = 4`, `max_iters = 14`: iterations 0 to 3
+# give 0.2, 0.4, 0.6 and 0.8; iteration 4 gives 1.0, iteration 9 (half-way down) 0.55, iteration 14
+# and later 0.1. (`math.cos`, `math.pi`.)
+
+# %% nbgrader={"grade_id": "lr-schedule", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
+def lr_at_step(it, cfg):
+    """The learning rate at iteration `it`: a linear warm-up, then a cosine from cfg.learning_rate to cfg.min_lr."""
+    ### BEGIN SOLUTION
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)  # 0 -> 1
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade_id": "test-lr-schedule", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_lr_schedule(lr_at_step)  # names the mistake, if your schedule has a common one
+example = TrainConfig(max_iters=14, learning_rate=1.0, min_lr=0.1, warmup_iters=4)
+for it, want in [(0, 0.2), (3, 0.8), (4, 1.0), (9, 0.55), (14, 0.1), (20, 0.1)]:
+    got = lr_at_step(it, example)
+    assert isinstance(got, float), f"iteration {it}: return a Python float, got {got!r}"
+    assert abs(got - want) < 1e-9, f"iteration {it} of the example above: expected {want}, got {got}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(lr_at_step, "lr_at_step")
+for _max, _lr, _min, _warm in [(1500, 3e-3, 3e-4, 50), (7, 1.0, 0.0, 1), (40, 0.5, 0.05, 0), (10, 1.0, 0.25, 9),
+                               (25, 2.0, 2.0, 5)]:
+    _cfg = TrainConfig(max_iters=_max, learning_rate=_lr, min_lr=_min, warmup_iters=_warm)
+    for _it in range(_max + 5):
+        _got, _want = lr_at_step(_it, _cfg), lr_at(_it, _cfg)
+        assert isinstance(_got, float), f"hidden test (max_iters={_max}, warmup_iters={_warm}): return a float at iteration {_it}"
+        assert abs(_got - _want) <= 1e-9 * max(1.0, abs(_want)), \
+            f"hidden test (max_iters={_max}, learning_rate={_lr}, min_lr={_min}, warmup_iters={_warm}): wrong rate at iteration {_it}"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-lr-schedule-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a finite Python float at every iteration (math.cos, not torch.cos).
+_cfg = TrainConfig(max_iters=10, learning_rate=0.5, min_lr=0.05, warmup_iters=3)
+for _it in (0, 2, 3, 7, 10, 12):
+    _value = lr_at_step(_it, _cfg)
+    assert isinstance(_value, float) and math.isfinite(_value), \
+        f"iteration {_it}: return a finite Python float (math.cos, not torch.cos), got {_value!r}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(lr_at_step, "lr_at_step")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 6 — the training loop (2 points: one for a result of the right type and length, one for the right values)
+#
+# Write `train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)`: train `model` in
+# place for `max_iters` iterations with the seven steps above, and return the list of its
+# `max_iters` training losses as Python floats (`loss.item()`).
+#
+# * `lr_schedule(it)` gives iteration `it`'s learning rate. An optimizer keeps the rate in each of its
+#   **parameter groups** (`optimizer.param_groups`, a list of dicts; the course's AdamW has two, for the
+#   parameters with and without weight decay): set `group["lr"]` in every one.
+# * `model(x, y)` returns `(logits, loss)`; `get_batch("train")` returns `(x, y)`.
+# * Clip with `torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)`.
+#
+# About ten lines. The self-check trains tiny models with your loop and with the course's
+# (`course.train.train_loop`), and compares the losses and the trained weights.
+
+# %% nbgrader={"grade_id": "train-loop", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    """Train `model` in place for `max_iters` iterations; return the list of the training losses (floats)."""
+    ### BEGIN SOLUTION
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade_id": "test-train-loop", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_train_loop(train_loop)  # names the mistake, if your loop has a common one
+torch.manual_seed(0)
+small = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=tokenizer.vocab_size, n_embd=16, hidden_size=32, n_layers=1))
+small_optimizer = torch.optim.AdamW(small.parameters(), lr=0.0)
+one_batch = RandomWindows(train_ids, 16, 8, seed=0).sample()  # the same batch at every iteration
+losses = train_loop(small, small_optimizer, lambda split: one_batch, 30, 1.0, lambda it: 0.01)
+assert type(losses) is list and len(losses) == 30, "return a list with one loss per iteration"
+assert all(type(value) is float for value in losses), "each loss is a Python float (loss.item())"
+assert small_optimizer.param_groups[0]["lr"] == 0.01, "set each parameter group's 'lr' to lr_schedule(it)"
+assert losses[-1] < losses[0] - 0.5, \
+    f"30 iterations on one batch must lower its loss a lot, it went from {losses[0]:.3f} to {losses[-1]:.3f}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(train_loop, "train_loop")
+from course.train import configure_optimizer as _configure
+from course.train import train_loop as _reference_loop
+
+
+def _run(_loop, _seed, _kind, _iters, _clip):
+    torch.manual_seed(_seed)
+    _model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=11, n_embd=5, hidden_size=7, n_layers=2))
+    _opt = (_configure(_model, 0.1, 5.0) if _kind == "adamw" else
+            torch.optim.SGD(_model.parameters(), lr=5.0, momentum=0.9))
+    _g = torch.Generator().manual_seed(_seed)
+    _data = torch.randint(0, 11, (200,), generator=_g)
+    _get = lambda _split: windows_at(_data, torch.randint(0, 190, (4,), generator=_g), 6)  # noqa: E731
+    _losses = _loop(_model, _opt, _get, _iters, _clip, lambda _it: 0.05 * (_it + 1) / 4 if _it < 3 else 0.05 / (_it - 1))
+    return _losses, torch.cat([_p.detach().reshape(-1) for _p in _model.parameters()])
+
+
+for _seed, _kind, _iters, _clip in [(0, "adamw", 8, 0.1), (1, "sgd", 6, 0.05), (2, "adamw", 1, 1.0), (3, "sgd", 12, 10.0),
+                                    (4, "adamw", 0, 1.0)]:
+    _case = f"{_kind}, {_iters} iterations, grad_clip {_clip}"
+    _got, _got_params = _run(train_loop, _seed, _kind, _iters, _clip)
+    _want, _want_params = _run(_reference_loop, _seed, _kind, _iters, _clip)
+    assert type(_got) is list and len(_got) == _iters and all(type(_v) is float for _v in _got), \
+        f"hidden test ({_case}): return a list of {_iters} Python floats"
+    assert torch.allclose(torch.tensor(_got), torch.tensor(_want), atol=1e-5), f"hidden test ({_case}): wrong losses"
+    assert torch.allclose(_got_params, _want_params, atol=1e-5), f"hidden test ({_case}): wrong weights after training"
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-train-loop-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a list of max_iters Python floats.
+_model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=5, n_embd=3, hidden_size=4, n_layers=1))
+_xy = (torch.tensor([[1, 2, 3]]), torch.tensor([[2, 3, 4]]))
+for _iters in (3, 1):
+    _out = train_loop(_model, torch.optim.SGD(_model.parameters(), lr=0.1), lambda split: _xy, _iters, 1.0, lambda it: 0.1)
+    assert type(_out) is list and len(_out) == _iters, f"return a list of max_iters = {_iters} losses, got {_out!r}"
+    assert all(type(_v) is float for _v in _out), \
+        f"each loss is a Python float (loss.item()), got {[type(_v).__name__ for _v in _out]}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(train_loop, "train_loop")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your schedule for the run of section 8 (1,500 iterations, 50 of warm-up), and your loop training a
+# small LSTM (64 units) for 100 iterations with AdamW and a schedule of its own:
+
+# %% tags=["raises-exception", "nbval-ignore-output"]
+run_lrs = [lr_at_step(it, ref.LESSON_TRAIN) for it in range(ref.LESSON_TRAIN.max_iters)]
+torch.manual_seed(0)
+small = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=tokenizer.vocab_size, n_embd=16, hidden_size=64, n_layers=1))
+small_cfg = TrainConfig(max_iters=100, learning_rate=1e-2, min_lr=1e-3, warmup_iters=10, grad_clip=1.0)
+small_batches = RandomWindows(train_ids, 64, 16, seed=5)
+small_losses = train_loop(small, torch.optim.AdamW(small.parameters()), lambda split: small_batches.sample(),
+                          small_cfg.max_iters, small_cfg.grad_clip, lambda it: lr_at_step(it, small_cfg))
+fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.2))
+ax_lr.plot(run_lrs)
+ax_lr.set_xlabel("iteration")
+ax_lr.set_ylabel("learning rate")
+ax_lr.set_title("lr_at_step for ref.LESSON_TRAIN")
+ax_loss.plot(small_losses)
+ax_loss.set_xlabel("iteration")
+ax_loss.set_ylabel("training loss")
+ax_loss.set_title("train_loop on a small LSTM")
+for ax in (ax_lr, ax_loss):
+    ax.grid(alpha=0.3)
+plt.show()
+print(f"learning rate: {run_lrs[0]:.2e} at iteration 0, {max(run_lrs):.2e} at iteration {run_lrs.index(max(run_lrs))}, "
+      f"{run_lrs[-1]:.2e} at iteration {len(run_lrs) - 1}")
+print(f"small LSTM: loss {small_losses[0]:.2f} at the first iteration, {small_losses[-1]:.2f} at the last")
+
+# %% [markdown]
+# ## 8. Training on Shakespeare
+#
+# `course.train.train(model, get_batch, cfg, callback)` is the loop of Exercise 6 with what a real run
+# needs around it: AdamW with weight decay on the weight matrices only, the schedule of Exercise 5
+# (`course.train.lr_at`), a progress bar, and every `eval_interval` iterations an estimate of the
+# train and validation losses (the mean loss of `eval_iters` batches of each, in eval mode, without
+# gradients). After each estimate it calls `callback(iteration, model, history)`; ours prints a short
+# sample, so you can watch the model learn. The `history` it returns holds the estimates, and the loss,
+# learning rate and gradient norm of every iteration.
+#
+# The lesson's settings are `ref.LESSON_CONFIG`, `ref.LESSON_BATCH` and `ref.LESSON_TRAIN`: a 2-layer
+# LSTM of 256 units, batches of 32 windows of 64 characters, 1,500 iterations. This is the longest
+# cell of the lesson, minutes on a laptop's CPU; it prints how long it took, here on the machine that
+# stored this notebook's outputs, which was shared with other jobs. Under `COURSE_FAST=1` (tests and
+# grading) it runs a twentieth of the iterations: same code, worse text.
 #
 # **One thread.** The first cell of this lesson called `torch.set_num_threads(1)`. An LSTM goes
 # through the 64 steps of a window one after the other, and each step is a few small matrix
 # products: too little work to share between cores. With several threads, each small operation waits
 # for all of them, and on a busy machine (a laptop running a browser, a shared server) a thread that
 # is not scheduled makes the others wait: training can be many times slower than on one thread. The
-# cell prints the CPU time too, which does not depend on what else the machine is doing.
+# cell prints the CPU time too, which depends much less than the wall-clock time on what else the
+# machine is doing.
 
 # %% tags=["nbval-ignore-output"]
 cfg = ref.LESSON_TRAIN.scaled()  # fewer iterations when COURSE_FAST=1
@@ -745,7 +960,7 @@ def show_sample(iteration, model, history):
 torch.manual_seed(0)
 model = ref.CharLSTM(config)
 cpu_start = time.process_time()
-history = train(model, get_batch, cfg, callback=show_sample)
+history = course.train.train(model, get_batch, cfg, callback=show_sample)
 print(f"{len(history.loss)} iterations in {history.seconds:.0f} s ({time.process_time() - cpu_start:.0f} s of CPU "
       f"time), evaluations and samples included; final validation loss {history.val_loss[-1]:.3f}")
 
@@ -756,10 +971,18 @@ print(f"{len(history.loss)} iterations in {history.seconds:.0f} s ({time.process
 #
 # The loss curves: both fall together, and the validation loss stays close to the training loss,
 # so the model is not memorising the training text. It could hardly: 1,500 batches of 2,048
-# characters are about 3 million characters, fewer than the 4.4 million of the training text.
+# characters are about 3 million characters, fewer than the 4.4 million of the training text. Below
+# them, `history.lr`: the learning rate of every iteration, the schedule of Exercise 5.
 
 # %% tags=["nbval-ignore-output"]
 plot_history(history)
+fig, ax = plt.subplots(figsize=(6.4, 2.2))
+ax.plot(history.lr)
+ax.set_xlabel("iteration")
+ax.set_ylabel("learning rate")
+ax.set_title("history.lr: warm-up, then cosine decay to min_lr")
+ax.grid(alpha=0.3)
+plt.show()
 
 # %% [markdown]
 # What does the final loss mean? A loss of `L` nats per character means the model is, on average, as
@@ -772,12 +995,71 @@ print(f"validation loss {final:.3f} nats per character = {final / math.log(2):.2
       f"perplexity e^{final:.3f} = {math.exp(final):.1f} (untrained: {config.vocab_size})")
 
 # %% [markdown]
-# ## 8. Temperature
+# ## 9. Sampling, and temperature
 #
-# Sampling draws the next character from `softmax(logits / temperature)`. A temperature below 1
-# sharpens the distribution (the likely characters get likelier), above 1 flattens it, and greedy
-# decoding is the limit of temperature → 0. Below, the same prompt and the same random seed at
-# several temperatures, and for each, the share of its words that occur somewhere in Shakespeare.
+# `model.generate` picks each character with `torch.multinomial(probs, 1)`: a random draw in which
+# character `c` comes out with probability `probs[c]`. Drawing many times from one distribution shows
+# what that means. After the prompt `"HAMLET.\nThe "`, a new word begins; here are the trained model's
+# probabilities for its first letter, and how often each letter came out in `N = 1,000` draws:
+
+# %% tags=["nbval-ignore-output"]
+sampling_prompt = "HAMLET.\nThe "
+with torch.no_grad():
+    model.eval()
+    logits, _ = model(torch.tensor([tokenizer.encode(sampling_prompt)]))
+next_logits = logits[0, -1]                    # (V,): the scores for the next character
+probs = F.softmax(next_logits, dim=-1)         # (V,): probabilities that sum to 1
+N = 1000
+draws = torch.multinomial(probs, N, replacement=True, generator=torch.Generator().manual_seed(0))  # (N,) ids
+counts = torch.bincount(draws, minlength=len(probs))  # (V,): how often each id came out
+top = probs.argsort(descending=True)[:10]      # the 10 most likely characters
+names = [repr(tokenizer.decode([i]))[1:-1] for i in top.tolist()]
+positions = torch.arange(len(top)).float()
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(positions - 0.2, (N * probs[top]).tolist(), width=0.4, label=f"expected count: N × p")
+ax.bar(positions + 0.2, counts[top].tolist(), width=0.4, label=f"counted in N = {N:,} draws")
+ax.set_xticks(positions.tolist(), names)
+ax.set_xlabel("next character")
+ax.set_ylabel("draws")
+ax.set_title(f"torch.multinomial after {sampling_prompt!r}")
+ax.legend()
+plt.show()
+for name, i in zip(names, top.tolist()):
+    print(f"{name!r:5} p = {probs[i]:.3f}   N × p = {N * probs[i]:5.1f}   drawn {counts[i]:3d} times")
+rest = torch.ones(len(probs), dtype=torch.bool)
+rest[top] = False
+print(f"the other {int(rest.sum())} characters together: p = {probs[rest].sum():.3f}, drawn {counts[rest].sum()} times")
+
+# %% [markdown]
+# Each count lands near `N × p`, off by a few draws to a dozen: random counts spread by about
+# `√(N × p)` around their expected value. Every draw is a throw of a loaded die, and over many throws
+# the loading shows. That is why a sampled text is different at every run (unless
+# the generator is seeded, as in this lesson), and why unlikely characters do come out now and then.
+#
+# **Temperature** reshapes the distribution before the draw: `softmax(logits / temperature)`. The same
+# scores at three temperatures:
+
+# %% tags=["nbval-ignore-output"]
+fig, axes = plt.subplots(1, 3, figsize=(11, 3), sharey=True)
+for ax, temperature in zip(axes, (0.5, 1.0, 1.5)):
+    p_t = F.softmax(next_logits / temperature, dim=-1)  # (V,)
+    ax.bar(names, p_t[top].tolist(), color="C2")
+    ax.set_title(f"temperature {temperature}")
+    ax.set_xlabel("next character")
+    print(f"temperature {temperature}: the most likely character {names[0]!r} gets p = {p_t[top[0]]:.3f}; "
+          f"the {len(probs) - len(top)} characters not shown get {1 - p_t[top].sum():.3f} together")
+axes[0].set_ylabel("probability")
+plt.show()
+
+# %% [markdown]
+# Divided by a temperature below 1, the scores spread further apart, and the softmax gives the likely
+# characters even more of the probability: at 0.5 the bars are taller on the left and shorter on the
+# right, `'s'` gets 0.27 instead of 0.12, and the 73 characters off the chart 0.17 instead of 0.38
+# together. Above 1 the scores move closer together and the bars level out: at 1.5 `'s'` drops to
+# 0.08 and the rare characters off the chart get half of the probability. Greedy decoding is the
+# limit of temperature → 0.
+# Below, the same prompt and the same random seed at several temperatures, and for each, the share
+# of its words that occur somewhere in Shakespeare.
 
 # %% tags=["nbval-ignore-output"]
 shakespeare_words = set(re.findall(r"[a-z]+", text.lower()))
@@ -803,47 +1085,49 @@ for label, kwargs in [("greedy", dict(greedy=True)), ("temperature 0.5", dict(te
 # more variety and more invented words; 1.5 gives weight to unlikely characters and the spelling
 # falls apart. Around 0.7–0.9 is the usual compromise for a small model.
 #
-# ## 9. What a character-level LSTM cannot do
+# ## 10. What a character-level LSTM cannot do
 #
 # The samples look like Shakespeare from a distance. Up close, no speech says anything, a character
 # who speaks is not one who was in the scene, and nothing said two lines earlier is remembered. Two
 # measurements show why.
 #
-# **How much of the past does the model use?** Run it over long stretches of validation text, carrying
-# the state all the way, and average the loss at each position. After one character the model knows
-# almost nothing; with every character read it predicts better, but only for a while:
+# **How much of the past does the model use?** Take 256 fixed places in the validation text. For each
+# length `k`, give the model exactly the `k` characters before each place, read from a fresh (zero)
+# state, and score its prediction of the character at the place. The 256 characters to predict are
+# the same for every `k`; only the context given changes:
 
 # %% tags=["nbval-ignore-output"]
-long_windows = RandomWindows(val_ids, 1024, 128, seed=3).sample()  # 128 stretches of 1,024 characters
+contexts = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256]
+places = torch.randint(max(contexts), len(val_ids), (256,), generator=torch.Generator().manual_seed(3))
+targets = val_ids[places]                                   # (256,): the characters to predict
+loss_with = []
 with torch.no_grad():
     model.eval()
-    logits, _ = model.forward_with_state(long_windows[0])  # the state carried through all 1,024 steps
-    loss_at = F.cross_entropy(logits.transpose(1, 2), long_windows[1], reduction="none").mean(dim=0)  # (T,)
-
-# average over groups of positions, wider further out, so the curve is not drowned in noise
-edges = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1025]
-centres = [math.sqrt(lo * (hi - 1)) for lo, hi in zip(edges, edges[1:])]
-means = [loss_at[lo - 1:hi - 1].mean().item() for lo, hi in zip(edges, edges[1:])]
+    for k in contexts:
+        before = torch.stack([val_ids[p - k:p] for p in places.tolist()])  # (256, k): the k characters before
+        logits, _ = model.forward_with_state(before)                       # a fresh state for every k
+        loss_with.append(F.cross_entropy(logits[:, -1], targets).item())   # the prediction after the k-th
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(centres, means, marker="o")
+ax.plot(contexts, loss_with, marker="o")
 ax.axvline(block_size, color="0.5", linestyle="--", label=f"length of the training windows ({block_size})")
 ax.set_xscale("log")
-ax.set_xlabel("characters read so far")
-ax.set_ylabel("mean loss at that position")
-ax.set_title("More context stops helping after about ten characters")
+ax.set_xlabel("characters of context given (k)")
+ax.set_ylabel("mean loss on the same 256 characters")
+ax.set_title("How much context the LSTM uses")
 ax.grid(alpha=0.3)
 ax.legend()
 plt.show()
-for first, last in [(1, 1), (2, 8), (9, 32), (33, 64), (65, 256), (257, 1024)]:
-    print(f"characters read {first:>3} to {last:>4}: mean loss {loss_at[first - 1:last].mean():.3f}")
+for k, loss in zip(contexts, loss_with):
+    print(f"context of {k:>3} characters: loss {loss:.3f}")
 
 # %% [markdown]
-# On average the loss stops falling after about ten characters, a word or two. Earlier text still
-# shapes a few predictions, but too little to show in the average: what was said a line ago hardly
-# matters to this model. Part of this is how it was trained (windows of 64 characters, so no gradient
-# ever asked it to remember further back), and part is the architecture: everything the model knows
-# about the past has to fit in its state (`h` and `c` of 2 layers: 1,024 numbers), and the state is
-# rewritten at every step.
+# The loss falls fast over the first few characters (2.44 with one, 1.48 with six: the rest of the
+# word), then slowly up to about two dozen (1.43), and not at all after that: from 24 characters to
+# 256 it stays at 1.43, and from 64 on the predictions are the same to the third decimal, whatever
+# the extra text. What was said a line ago does not matter to this model. Part of this is how it was
+# trained (windows of 64 characters from a zero state, so no gradient ever asked it to remember
+# further back), and part is the architecture: everything the model knows about the past has to fit
+# in its state (`h` and `c` of 2 layers: 1,024 numbers), and the state is rewritten at every step.
 #
 # **Can it look something up?** A language model that could look back would find a passage it has
 # already read much easier to predict the second time. Take passages of 100 characters from the
@@ -864,16 +1148,20 @@ for gap in [0, 200]:
     print(f"gap of {gap:>3} characters: loss on the first reading {first:.3f}, on the second {second:.3f}")
 
 # %% [markdown]
-# The second reading is no easier than the first, even right after it (the two losses differ by a few
-# hundredths, either way): the model cannot go back and copy, because the passage is gone; only its
-# blurred summary in `(h, c)` remains. People can: to continue a quotation, look at where it was. So
-# can attention, for anything within its context.
+# The second reading is no easier than the first; it is slightly harder (1.606 and 1.610, against
+# 1.570). The model cannot go back and copy, because the passage is gone: only its blurred summary in
+# `(h, c)` remains. People can: to continue a quotation, look at where it was.
 #
-# That is what **lesson 05** builds. A GPT drops the recurrent state and lets every position *attend*
-# to every earlier position directly (lesson 03's causal self-attention), so a name or a phrase
-# from far back is one step away rather than a fading memory. It also trains on all positions of a
-# window in parallel, where the LSTM must go through them one by one. The price: every new token looks
-# at all the tokens before it, so generation is no longer one fixed-cost step per character.
+# **Lesson 05** builds a model that has the means to. A GPT drops the recurrent state and lets every
+# position *attend* to every earlier position in its context (lesson 03's causal self-attention): the
+# last 64 characters in lesson 05, each one step away rather than a fading memory. It also trains on
+# all positions of a window in parallel, where the LSTM must go through them one by one. The price:
+# every new token looks at all the tokens before it, so generation is no longer one fixed-cost step
+# per character. Having the means is not the same as using them, though: a model learns to copy only
+# when its training rewards copying. Lesson 05's small GPT, trained for minutes on windows of 64
+# characters, has not learned to; run this experiment on it there and see. The ability shows up in
+# larger models trained on more text, where some attention heads learn to find an earlier occurrence
+# of the current token and predict what followed it ("induction heads", Olsson et al., 2022).
 #
 # ## Questions
 #

@@ -507,6 +507,161 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(nxt, state)
     return torch.cat(new, dim=1)
 '''),
+    W("test-lr-schedule", "no warm-up", '''
+def lr_at_step(it, cfg):
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * it / cfg.max_iters)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "warm-up starts at 0", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters
+    progress = min((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters), 1.0)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "decays to 0 instead of min_lr", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = min((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters), 1.0)
+    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-lr-schedule", "linear decay instead of cosine", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it >= cfg.max_iters:
+        return cfg.min_lr
+    frac = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate - frac * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "decay not shifted by the warm-up", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    cosine = 0.5 * (1 + math.cos(math.pi * it / cfg.max_iters))
+    return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "gradients never zeroed", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "step finds no gradients", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        optimizer.zero_grad()
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.step()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "step finds no gradients", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.zero_grad()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "gradients not clipped", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)  # too late: the step is done
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "clipped each value, not the norm", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate set for the first group only", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.param_groups[0]["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate never set", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "loss tensors instead of floats", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.detach())
+    return losses
+'''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
     W("test-get-batch", "labels not shifted", '''
 def get_batch(data, block_size, batch_size, generator):

@@ -1,5 +1,8 @@
 """Lesson 04 self-checks: the reference passes, each named mistake is recognised by its hint,
 and an unrelated wrong answer fails without a misleading hint."""
+import dataclasses
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -141,3 +144,97 @@ def test_unfinished_exercise_and_errors_are_reported():
         checks.check_shift_batch(lambda d, s, b: d[10 ** 6])
     with pytest.raises(CheckFailed, match="expected a torch.Tensor, got float"):
         checks.check_sequence_loss(lambda lo, t: 2.5)
+
+
+# --- lesson 04's training exercises: the schedule and the loop ----------------------------------
+
+def student_schedule(it, cfg):
+    warm, top, low = cfg.warmup_iters, cfg.learning_rate, cfg.min_lr
+    if it < warm:
+        return top * (it + 1) / (warm + 1)
+    t = min(1.0, (it - warm) / (cfg.max_iters - warm))
+    return low + (top - low) * (1 + math.cos(t * math.pi)) / 2
+
+
+def student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule, zero=True, clip=True):
+    out = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        if zero:
+            optimizer.zero_grad(set_to_none=False)
+        x, y = get_batch("train")
+        loss = model(x, y)[1]
+        loss.backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=grad_clip)
+        optimizer.step()
+        out.append(loss.item())
+    return out
+
+
+def test_training_exercises_pass_with_correct_solutions(capsys):
+    checks.check_lr_schedule(student_schedule)
+    checks.check_train_loop(student_loop)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+def test_the_schedule_check_compares_with_a_schedule_worked_by_hand():
+    # learning_rate 1.0, min_lr 0.1, warm-up 5 of 20 iterations (the check's first case), by hand:
+    # warm-up (it + 1) / 6; half-way down the cosine (it = 12.5, not an iteration) 0.55; the end 0.1
+    from course.train import TrainConfig, lr_at
+    cfg = TrainConfig(max_iters=20, learning_rate=1.0, min_lr=0.1, warmup_iters=5)
+    assert [round(lr_at(it, cfg), 6) for it in range(6)] == [0.166667, 0.333333, 0.5, 0.666667, 0.833333, 1.0]
+    assert lr_at(20, cfg) == pytest.approx(0.1) and lr_at(22, cfg) == pytest.approx(0.1)
+    assert (lr_at(12, cfg) + lr_at(13, cfg)) / 2 == pytest.approx(0.55, abs=0.01)
+
+
+TRAINING_MISTAKES = [
+    (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, warmup_iters=0)),
+     "starts at the full learning rate"),
+    (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, min_lr=0.0)),
+     "the cosine ends at 0"),
+    (checks.check_train_loop, lambda *a: student_loop(*a, zero=False), "call optimizer.zero_grad() every iteration"),
+    (checks.check_train_loop, lambda *a: student_loop(*a, clip=False), "not clipped before the step"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, hint", TRAINING_MISTAKES, ids=[m[2] for m in TRAINING_MISTAKES])
+def test_each_training_mistake_is_named(check, wrong, hint):
+    with pytest.raises(CheckFailed, match="Mistake — ") as info:
+        check(wrong)
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("check, wrong", [
+    (checks.check_lr_schedule, lambda it, cfg: cfg.learning_rate / 2),
+    (checks.check_train_loop, lambda model, optimizer, get_batch, n, clip, schedule: [1.0] * n),
+])
+def test_unrelated_training_answers_fail_without_a_hint(check, wrong):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake is None and "Mistake" not in str(info.value)
+
+
+def test_the_loop_check_leaves_the_reference_loop_equal_to_train():
+    # course.train.train_loop, the check's reference, is the loop inside course.train.train: with no
+    # evaluation in between (one evaluation at the start, on its own batches) both give the same losses
+    import torch.nn as nn
+    from course.train import TrainConfig, configure_optimizer, lr_at, train, train_loop
+
+    def setup():
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Embedding(7, 8), nn.Linear(8, 7))
+        model.forward = lambda x, y, m=model: (m[1](m[0](x)), F.cross_entropy(m[1](m[0](x)).reshape(-1, 7), y.reshape(-1)))
+        gen = torch.Generator().manual_seed(1)
+        return model, lambda split: (torch.randint(0, 7, (4, 5), generator=gen), torch.randint(0, 7, (4, 5), generator=gen))
+
+    cfg = TrainConfig(max_iters=12, learning_rate=0.05, min_lr=0.005, warmup_iters=3, weight_decay=0.1,
+                      eval_interval=100, eval_iters=1, progress=False)
+    model, get_batch = setup()
+    history = train(model, lambda split: get_batch("train") if split == "train" else get_batch("train"), cfg)
+    model2, get_batch2 = setup()
+    get_batch2("train"), get_batch2("train")  # the two batches train()'s first evaluation drew
+    losses = train_loop(model2, configure_optimizer(model2, cfg.weight_decay, cfg.learning_rate, (cfg.beta1, cfg.beta2)),
+                        get_batch2, cfg.max_iters, cfg.grad_clip, lambda it: lr_at(it, cfg))
+    assert losses == pytest.approx(history.loss[:cfg.max_iters], abs=1e-6)

@@ -5,12 +5,15 @@
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from course.checks._core import Mistake, check_gradient, run_check
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
+from course.train import TrainConfig, lr_at, train_loop
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -231,3 +234,172 @@ def check_sequence_loss(student_fn):
     ])
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# lr_at_step(it, cfg) -> float: linear warm-up, then cosine decay from learning_rate to min_lr
+
+def _schedule_cases():
+    return [(TrainConfig(max_iters=20, learning_rate=1.0, min_lr=0.1, warmup_iters=5),),
+            (TrainConfig(max_iters=12, learning_rate=0.5, min_lr=0.05, warmup_iters=3),),
+            (TrainConfig(max_iters=30, learning_rate=2.0, min_lr=0.5, warmup_iters=10),)]
+
+
+def _schedule(fn):
+    """The whole schedule as a list: position ``it`` is ``fn(it, cfg)``, two iterations past the end."""
+    return lambda cfg: [fn(it, cfg) for it in range(cfg.max_iters + 3)]
+
+
+def _cosine(cfg, progress, low=None):
+    low = cfg.min_lr if low is None else low
+    progress = min(max(progress, 0.0), 1.0)
+    return low + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - low)
+
+
+def _schedule_with(warmup="right", decay="cosine", low=None, offset=True):
+    def lr(it, cfg):
+        w, n = cfg.warmup_iters, cfg.max_iters
+        if warmup == "none":
+            return _cosine(cfg, it / n, low)
+        if it < w:
+            return cfg.learning_rate * ((it + 1) / (w + 1) if warmup == "right" else it / w)
+        progress = (it - w) / (n - w) if offset else it / n
+        if decay == "linear":
+            end = cfg.min_lr if low is None else low
+            return end + (1.0 - min(progress, 1.0)) * (cfg.learning_rate - end)
+        return _cosine(cfg, progress, low)
+    return lr
+
+
+def check_lr_schedule(student_fn):
+    """``student_fn(it, cfg)``: the learning rate at iteration ``it`` for a ``TrainConfig`` ``cfg``:
+    ``learning_rate * (it + 1) / (warmup_iters + 1)`` while ``it < warmup_iters``, then a cosine from
+    ``learning_rate`` down to ``min_lr`` at ``max_iters``, and ``min_lr`` after that. The check
+    compares the whole schedule: position ``it`` of the lists below is iteration ``it``."""
+    run_check("lr_at_step", _schedule(student_fn), _schedule(lr_at), _schedule_cases(), mistakes=[
+        Mistake("no warm-up", "the schedule starts at the full learning rate: for it < warmup_iters the rate "
+                "rises in a straight line, learning_rate * (it + 1) / (warmup_iters + 1), and the cosine "
+                "starts after the warm-up.", _schedule(_schedule_with(warmup="none"))),
+        Mistake("warm-up starts at 0", "the first step's rate is 0, a wasted step: warm up with "
+                "learning_rate * (it + 1) / (warmup_iters + 1), not it / warmup_iters.",
+                _schedule(_schedule_with(warmup="from 0"))),
+        Mistake("decays to 0 instead of min_lr", "the cosine ends at 0: it must end at cfg.min_lr, "
+                "min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr), and stay there.",
+                _schedule(_schedule_with(low=0.0))),
+        Mistake("linear decay instead of cosine", "the rate falls in a straight line: after the warm-up it "
+                "follows half a cosine, min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
+                _schedule(_schedule_with(decay="linear"))),
+        Mistake("decay not shifted by the warm-up", "the cosine's progress must start at 0 when the warm-up "
+                "ends: progress = (it - warmup_iters) / (max_iters - warmup_iters), not it / max_iters.",
+                _schedule(_schedule_with(offset=False))),
+    ])
+
+
+# ---------------------------------------------------------------------------------------------------
+# train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule) -> losses (list of floats)
+
+def _loop_cases():
+    # (seed, max_iters, grad_clip, optimizer): small enough to run in a blink, clipping always active
+    return [(0, 6, 0.05, "sgd"), (1, 5, 0.2, "sgd"), (2, 4, 0.05, "adamw")]
+
+
+def _loop_setup(seed, max_iters, grad_clip, kind):
+    """A tiny CharLSTM, its optimizer (created with a learning rate the schedule never gives), a
+    deterministic ``get_batch`` and a schedule with a warm-up: everything a loop touches, fresh."""
+    torch.manual_seed(seed)
+    model = CharLSTM(CharLSTMConfig(vocab_size=9, n_embd=4, hidden_size=8, n_layers=1))
+    if kind == "sgd":
+        optimizer = torch.optim.SGD(model.parameters(), lr=7.0, momentum=0.5)
+    else:  # two parameter groups, as course.train.configure_optimizer makes: every group needs its rate
+        matrices = [p for p in model.parameters() if p.dim() >= 2]
+        vectors = [p for p in model.parameters() if p.dim() < 2]
+        optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1},
+                                       {"params": vectors, "weight_decay": 0.0}], lr=7.0)
+    gen = torch.Generator().manual_seed(100 + seed)
+    data = torch.randint(0, 9, (64,), generator=gen)
+
+    def get_batch(split):
+        starts = torch.randint(0, len(data) - 6, (3,), generator=gen)
+        return windows_at(data, starts, 5)  # (3, 5) inputs and labels
+
+    def lr_schedule(it):
+        return 0.3 * (it + 1) / 3 if it < 2 else 0.3 / (1 + it)  # warm-up, then a decay
+    return model, optimizer, get_batch, max_iters, grad_clip, lr_schedule
+
+
+def _outcome(loop):
+    """What a loop leaves behind on a case: the losses it returns and the parameters it trained."""
+    def run(seed, max_iters, grad_clip, kind):
+        model, *rest = _loop_setup(seed, max_iters, grad_clip, kind)
+        losses = loop(model, *rest)
+        params = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+        return {"losses": losses, "parameters after training": params}
+    return run
+
+
+def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
+               as_tensor=False, groups="all"):
+    def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        losses = []
+        for it in range(max_iters):
+            if set_lr and not lr_late:
+                for group in optimizer.param_groups[:1] if groups == "first" else optimizer.param_groups:
+                    group["lr"] = lr_schedule(it)
+            x, y = get_batch("train")
+            _, loss = model(x, y)
+            if zero_grad == "before backward":
+                optimizer.zero_grad()
+            if step_first:
+                optimizer.step()
+                loss.backward()
+            else:
+                loss.backward()
+                if zero_grad == "after backward":
+                    optimizer.zero_grad()
+                if clip == "norm":
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                elif clip == "value":
+                    torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
+                optimizer.step()
+            if set_lr and lr_late:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_schedule(it)
+            losses.append(loss if as_tensor else loss.item())
+        return losses
+    return loop
+
+
+def check_train_loop(student_fn):
+    """``student_fn(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)`` trains ``model``
+    in place for ``max_iters`` iterations and returns the list of its training losses (Python floats).
+    Each iteration: set every parameter group's ``"lr"`` to ``lr_schedule(it)``, draw
+    ``get_batch("train")``, forward, ``optimizer.zero_grad()``, ``loss.backward()``, clip the gradient
+    norm to ``grad_clip``, ``optimizer.step()``. The check compares the losses and the trained
+    parameters with the reference loop's on tiny models (SGD and AdamW)."""
+    run_check("train_loop", _outcome(student_fn), _outcome(train_loop), _loop_cases(), mistakes=[
+        Mistake("gradients never zeroed", "each backward() adds to the gradients already there: call "
+                "optimizer.zero_grad() every iteration, before loss.backward().",
+                _outcome(_loop_with(zero_grad="never"))),
+        Mistake("step finds no gradients", "the parameters never changed: optimizer.step() ran when there "
+                "were no gradients, before loss.backward() or just after optimizer.zero_grad(). In each "
+                "iteration: zero_grad(), then backward(), clip, and step() last.",
+                _outcome(_loop_with(step_first=True))),
+        Mistake("gradients not clipped", "the gradient norm was not clipped before the step: call "
+                "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip) between loss.backward() "
+                "and optimizer.step().", _outcome(_loop_with(clip="none"))),
+        Mistake("clipped each value, not the norm", "clip_grad_value_ clips every entry on its own and "
+                "changes the gradient's direction: clip the norm of all gradients together with "
+                "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
+                _outcome(_loop_with(clip="value"))),
+        Mistake("learning rate never set", "the optimizer kept the learning rate it was created with: at "
+                "every iteration set group['lr'] = lr_schedule(it) for each group in optimizer.param_groups.",
+                _outcome(_loop_with(set_lr=False))),
+        Mistake("learning rate set for the first group only", "an optimizer can have several parameter "
+                "groups (course.train's AdamW has two: with and without weight decay): set the rate of each, "
+                "for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
+                _outcome(_loop_with(groups="first"))),
+        Mistake("learning rate set after the step", "each step used the previous iteration's rate: set "
+                "group['lr'] = lr_schedule(it) before optimizer.step().", _outcome(_loop_with(lr_late=True))),
+        Mistake("loss tensors instead of floats", "append loss.item(), a Python float: keeping the tensor "
+                "keeps its whole graph alive.", _outcome(_loop_with(as_tensor=True)), credit=0.5),
+    ])
