@@ -93,6 +93,8 @@ def make_api(paths: Paths | None = None, cell_timeout: int | None = None, sandbo
     overrides.CourseDirectory.autograded_directory = str(paths.autograded)
     overrides.CourseDirectory.feedback_directory = str(paths.feedback)
     overrides.CourseDirectory.db_url = paths.db_url
+    overrides.OnlyAnswers.source_directory = str(paths.source)
+    overrides.OnlyAnswers.release_directory = str(paths.release)
     if cell_timeout is not None:
         overrides.Execute.timeout = int(cell_timeout)
     if sandbox:

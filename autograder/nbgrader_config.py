@@ -30,6 +30,9 @@ c.Execute.kernel_name = "python3"
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "300"))
 c.Execute.interrupt_on_timeout = True
 
+c.OnlyAnswers.source_directory = str(ROOT / "solutions")
+c.OnlyAnswers.release_directory = str(ROOT / "lessons")
+
 # Autograde: nbgrader's pipeline, plus a cap on the size of every output (LimitOutput only counts
 # stream lines, and one line can be gigabytes).
 c.LimitOutput.max_lines = 1000
@@ -42,6 +45,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.OnlyAnswers",  # the released lesson with the student's answers, nothing else
     "autograder.preprocessors.TimedExecute",  # nbgrader's Execute, timed
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -12,18 +12,19 @@ runs:
 
 Problems that nbgrader repairs reliably are graded and noted: an edited test cell (nbgrader puts the
 released source back), a copied cell (nbgrader grades the first of the copies), a deleted solution or
-open-question cell. ``integrity_notes`` flags solution
-cells that touch the grading machinery (``course.grading``, ``builtins``, ...) for a person to read.
+open-question cell. ``refused_answers`` names the answers that grading will not run because they could
+reach the grading machinery (see ``autograder.answers``).
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from autograder.answers import Lesson, problems
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 FLAGS = ("grade", "solution", "locked")
@@ -53,6 +54,7 @@ class LessonSpec:
     test_sources: dict[str, str]  # grade id → its source in solutions/ (hidden tests included)
     max_score: float
     fingerprint: str  # changes when the graded cells (ids, points, sources) change
+    lesson: Lesson = Lesson(frozenset(), frozenset())  # the names the lesson's own cells define
 
     @classmethod
     def load(cls, source: Path, release: Path) -> "LessonSpec":
@@ -78,7 +80,7 @@ class LessonSpec:
                 if grade_id in locked:
                     locked[grade_id].add(cell.source)
         max_score = sum(c.points for c in cells.values() if c.grade)
-        return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16])
+        return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16], Lesson.from_notebook(nb))
 
     @property
     def test_ids(self) -> list[str]:
@@ -91,6 +93,7 @@ class Preflight:
     failure: str | None = None           # one of MALFORMED, TAMPERED, TEST_DELETED, or None
     problems: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)     # repaired or suspicious, still graded
+    refused: dict[str, list[str]] = field(default_factory=dict)  # answers not run (autograder.answers), why
 
     @property
     def detail(self) -> str:
@@ -186,52 +189,21 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
             result.notes.append(f"test cell restored: {grade_id}")  # nbgrader puts back source, type, points
     if result.problems:
         return Preflight(TEST_DELETED, [f"test cell deleted: {', '.join(result.problems)}"], result.notes)
-    result.notes += integrity_notes(nb, spec)
+    result.refused = refused_answers(nb, spec)
+    result.notes += [f"answer {i} not run, its tests score 0: it {'; it '.join(why)}" for i, why in result.refused.items()]
     return result
 
 
-# Names that an answer has no business touching: the grading helpers and the interpreter's internals.
-SUSPICIOUS_NAMES = {"assert_own_work", "builtins", "__builtins__", "setattr", "sys.modules", "importlib",
-                    "course.grading", "globals", "exec", "eval"}
-
-
-def integrity_notes(nb: nbformat.NotebookNode, spec: LessonSpec) -> list[str]:
-    """Notes on solution cells that reach into the grading machinery or rebind module attributes
-    at top level (``ref.merge = my_merge``). The hidden tests decide the score; these are for a
-    person to read."""
-    notes = []
+def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:
+    """The code answers that grading will not run (``autograder.answers``), by grade id, with why.
+    The first copy of a pasted cell is the answer, as in grading."""
+    refused, seen = {}, set()
     for cell in nb.cells:
         grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
-        if cell.cell_type != "code" or grade_id not in spec.cells or not spec.cells[grade_id].solution:
+        if cell.cell_type != "code" or grade_id not in spec.cells or not spec.cells[grade_id].solution or grade_id in seen:
             continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue  # the tests will fail on it; nothing to flag
-        found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES:
-                found.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                dotted = _dotted(node)
-                if dotted in SUSPICIOUS_NAMES or dotted.startswith("course.grading"):
-                    found.add(dotted)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                found.update(m for m in modules if m.split(".")[0] in ("course", "builtins", "importlib"))
-        for node in tree.body:  # top-level rebinding of another module's attribute
-            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            found.update(f"{_dotted(t)} =" for t in targets if isinstance(t, ast.Attribute))
-        if found:
-            notes.append(f"integrity warning: solution cell {grade_id} uses {', '.join(sorted(found))}")
-    return notes
-
-
-def _dotted(node: ast.AST) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
+        seen.add(grade_id)
+        reasons = problems(cell.source, spec.lesson)
+        if reasons:
+            refused[grade_id] = reasons
+    return refused

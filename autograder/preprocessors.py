@@ -28,10 +28,11 @@ caller's source, in an exception message) is replaced by a notice.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -91,9 +92,12 @@ class HideHiddenTestTracebacks(Preprocessor):
     enabled = Bool(True)
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader") or {}
-        if cell.cell_type == "code" and meta.get("grade") and HIDDEN_BEGIN in cell.source:
+        hidden = cell.cell_type == "code" and meta.get("grade") and HIDDEN_BEGIN in cell.source
+        if cell.cell_type == "code":
             for output in cell.get("outputs", []):
-                if output.output_type == "error":
+                if output.output_type == "error" and output.get("ename") == "AnswerRefused":
+                    output.traceback = [f"AnswerRefused: {output.evalue}"]  # the reason is the message
+                elif hidden and output.output_type == "error":
                     message = f"{output.ename}: {output.evalue}" if str(output.evalue).strip() else output.ename
                     if output.ename == "AssertionError" and not str(output.evalue).strip():
                         message += " (a test failed)"
@@ -185,3 +189,24 @@ class KeepFirstCopy(Preprocessor):
             seen.add(grade_id)
         return nb, resources
 
+
+class OnlyAnswers(Preprocessor):
+    """(autograde, first, before execution) Grade the released lesson with the student's answers in
+    it, and nothing else of the submission; an answer that could reach the grading machinery is
+    replaced by a cell that says why (``autograder.answers``)."""
+    enabled = Bool(True)
+    source_directory = Unicode("", help="the lessons' nbgrader sources (solutions/)").tag(config=True)
+    release_directory = Unicode("", help="the released lessons (lessons/)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from autograder.answers import Lesson, rebuild
+
+        name = resources["nbgrader"]["assignment"]
+        notebook = resources["nbgrader"]["notebook"]
+        release = nbformat.read(Path(self.release_directory) / name / f"{notebook}.ipynb", as_version=4)
+        source = nbformat.read(Path(self.source_directory) / name / f"{notebook}.ipynb", as_version=4)
+        graded, _ = rebuild(nb, release, Lesson.from_notebook(source))
+        nb.cells = graded.cells
+        return nb, resources

@@ -4,7 +4,8 @@
 (is it a notebook, are the test cells and their metadata intact) and then nbgrader's ``Validator``
 (the notebook is executed, as the autograder will, with ``COURSE_FAST=1``), and says what failed.
 
-Exit codes: 0 every visible test passes; 1 a test fails or a test cell was edited; 2 the notebook
+Exit codes: 0 every visible test passes; 1 a test fails, a test cell was edited, or an answer would not
+be run by the autograder (``autograder.answers``); 2 the notebook
 cannot be graded as it is (not a notebook, a test cell deleted, metadata changed, the kernel died, a
 cell ran past the time limit and ignored the interrupt).
 """
@@ -42,6 +43,10 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
             return UNGRADABLE
         for note in verdict.notes:
             say(f"note: {note}")
+        if verdict.refused:
+            say("validation failed: the autograder will not run the answers above (they reach outside plain "
+                "Python and torch); rewrite them and validate again")
+            return FAILED
     else:
         _, failed = read_submission(data)
         if failed:

@@ -102,38 +102,32 @@ TOKEN = "31337"  # marks the processes a vandal starts, to look for survivors
 
 
 def _vandal(paths):
-    """A correct `square` preceded by everything a cell could try against the grader and classmates."""
+    """A correct `square` that also tries, with what an answer may use (torch), to overwrite the
+    gradebook, the status file and a classmate's file, and to leave a process running."""
     victim = paths.submitted / "correct" / TINY / f"{TINY}.ipynb"
-    return f"""import os, signal, subprocess, sqlite3
-for path in [{str(paths.gradebook)!r}, {str(victim)!r}, {str(paths.status_file)!r}]:
+    return f"""import time
+import torch
+import torch.multiprocessing as mp
+for target in [{str(paths.gradebook)!r}, {str(victim)!r}, {str(paths.status_file)!r}]:
     try:
-        with open(path, "r+b") as f:
-            f.write(b"vandalised")
-    except OSError:
+        torch.save({{"vandalised": True}}, target)
+    except Exception:
         pass
-try:
-    db = sqlite3.connect({str(paths.gradebook)!r})
-    db.execute("UPDATE grade SET extra_credit = 100")
-    db.commit()
-except Exception:
-    pass
-for pid in os.listdir("/proc"):
-    if pid.isdigit() and int(pid) != os.getpid():
-        for fd in ("1", "0"):
-            try:
-                with open(f"/proc/{{pid}}/fd/{{fd}}", "w") as f:
-                    f.write('{{"success": false, "worker_error": "vandalised"}}\\n')
-            except OSError:
-                pass
-subprocess.Popen(["sleep", "{TOKEN}"], start_new_session=True)
-for pid in os.listdir("/proc"):
-    if pid.isdigit() and int(pid) not in (os.getpid(), 1):
-        try:
-            os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
+mp.get_context("fork").Process(target=time.sleep, args=({TOKEN},)).start()
 def square(x):
     return x * x"""
+
+
+# What an answer may not run (autograder/answers.py): each is refused, its exercise scores 0, the
+# detail says why.
+REFUSED = {
+    "os-exit": ("import os\nos._exit(1)", "it imports 'os'"),
+    "forges-displayhook": (FORGES_DISPLAYHOOK, "it uses `sys`"),
+    "input-transformer": ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n"
+                          "def square(x):\n    return 0", "it uses `get_ipython`"),
+    "patches-builtins": ("import builtins\nbuiltins.AssertionError = KeyboardInterrupt\ndef square(x):\n    return 0",
+                         "it imports 'builtins'"),
+}
 
 
 def _tiny_cases(solution, released, paths):
@@ -159,7 +153,6 @@ def _tiny_cases(solution, released, paths):
                              "graded", 1, f"test-square ran past {CELL_TIMEOUT} s and was interrupted"),
         "loop-at-top-level": (_with(solution, double="while True:\n    pass\ndef double(x):\n    return 2 * x"),
                               "graded", 2, f"double ran past {CELL_TIMEOUT} s and was interrupted"),
-        "os-exit": (_with(solution, square="import os\nos._exit(1)"), "failed: kernel died", "", "kernel died"),
         "catches-interrupt": (_with(solution, square=kbd_proof), "failed: timeout", "", "did not stop"),
         "deleted-test": (without("test-square"), "failed: test cell deleted", "", "test-square"),
         "edited-test": (_with(solution, square="def square(x):\n    return x * abs(x)", test_square="pass"),
@@ -172,19 +165,22 @@ def _tiny_cases(solution, released, paths):
         "huge-output": (_with(solution, double=huge), "graded", 3, ""),
         # stderr and warnings cost nothing; a displayed value is not partial credit
         "warns": (_with(solution, square=WARNS), "graded", 3, ""),
-        "forges-displayhook": (_with(solution, square=FORGES_DISPLAYHOOK), "graded", 1, ""),
         # a student's note that names nbgrader's markers is graded, and gets feedback
-        "mentions-markers": (_noted(solution, "I read that nbgrader uses ### BEGIN HIDDEN TESTS (no END)."),
+        "mentions-markers": (_with(solution, q1="I read that nbgrader uses ### BEGIN HIDDEN TESTS (no END)."),
                              "graded", 3, ""),
         # prints the history of the cells run so far (the test cells, hidden tests included)
-        "prints-history": (_noted(solution, "print(In)\nprint(_ih)", code=True), "graded", 3, ""),
+        "prints-history": (_with(solution, square="def square(x):\n    print(In)\n    return x * x"), "graded", 3, ""),
+        # cells a student added, and edits to the lesson's own cells, are not run
+        "added-cells": (_noted(_noted(solution, "get_ipython().input_transformers_post.append(lambda l: ['pass\\n'])",
+                                      code=True), "assert False, 'an added cell ran'", code=True), "graded", 3, ""),
         # attacks the gradebook, a classmate's file, the worker's pipe and every process it can see;
         # the sandbox lets none through, and its own answers are graded
-        "vandal": (_with(solution, square=_vandal(paths)), "graded", 3, ""),
+        "vandal": (_with(solution, square=_vandal(paths)), "graded", 1, "answer square not run"),
         # cells pasted twice (JupyterLab's copy keeps the nbgrader metadata): the first is graded
         "copied-cells": (_pasted(solution, "double", "test-square"), "graded", 3,
                          "copied cell: double appears more than once (the first is graded)"),
-    }
+    } | {name: (_with(solution, square=code), "graded", 1, f"answer square not run, its tests score 0: {why}")
+         for name, (code, why) in REFUSED.items()}
 
 
 ALWAYS_EQUAL = '''class _AlwaysEqual(list):
@@ -222,11 +218,19 @@ def _real_cases(solutions):
         ("noisy", L05): (_prefixed(l05, "bigram-forward", NOISY), "graded", solutions["max", L05], ""),
         ("forges-display", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"
                                                    "    sys.displayhook('2')\n    raise ValueError('no')"),
-                                  "graded", solutions["max", L01] - 2, ""),
+                                  "graded", solutions["max", L01] - 2, "answer merge not run"),
         ("steals-solution", L01): (_with(l01, merge=STEAL.replace("SOLUTION", repr(solutions["path", L01]))),
-                                   # the sandbox hides the solution, so its fallback runs: a wrong merge
-                                   # whose result has the right form (1 of merge's 2 points)
-                                   "graded", solutions["max", L01] - 1, "integrity warning: solution cell merge uses exec"),
+                                   "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0"),
+        # the issue's cheats that reach the reference or the tests' frames
+        ("stack-reader", L01): (_with(l01, merge="import inspect\ndef merge(ids, pair, new_id):\n    return "
+                                                 "inspect.stack()[1].frame.f_globals['ref'].merge(ids, pair, new_id)"),
+                                "graded", solutions["max", L01] - 2, "answer merge not run"),
+        ("default-argument", L01): (_with(l01, merge="def merge(ids, pair, new_id, _impl=ref.merge):\n"
+                                                     "    return _impl(ids, pair, new_id)"),
+                                    "graded", solutions["max", L01] - 2, "answer merge not run"),
+        ("patches-torch", L01): (_prefixed(l01, "merge", "torch.equal = lambda a, b: True\n"),
+                                 "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0: it "
+                                                                      "assigns to `torch.equal`"),
     }
 
 
@@ -246,11 +250,11 @@ def _l01_cases(solution):
     full = 8
     return {
         "reference-import": (_with(solution, merge="from course.tokenization import merge"),
-                             "graded", full - 2, "integrity warning: solution cell merge uses course.tokenization; "
-                                                 "0 points for test-merge, test-merge-form: the answer delegates to the course's "
-                                                 "reference"),
+                             "graded", full - 2, "answer merge not run, its tests score 0: it imports "
+                                                 "'course.tokenization'"),
         "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
-                              "graded", full - 2, "0 points for test-count-pairs, test-count-pairs-form: the answer delegates"),
+                              "graded", full - 2, "answer count-pairs not run, its tests score 0: it uses `ref`, "
+                                                  "the course's reference"),
         "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, ""),
     }
 
@@ -384,9 +388,12 @@ def test_feedback_explains_delegation_without_hidden_tests(course, graded):
     paths, _, _ = course
     written = grading.feedback(L01, "reference-import", paths=paths)
     text = html.unescape(re.sub(r"<[^>]+>", "", written[0].read_text()))
-    assert "DelegatesToReference: merge is the course's reference implementation" in text
-    for secret in ("BEGIN HIDDEN TESTS", "assert_own_work", "_rng", "Random(3)", "most recent call last", "Cell In["):
+    assert "AnswerRefused: the answer in cell 'merge' was not run: it imports 'course.tokenization'" in text
+    # (a later lesson cell that calls the missing `merge` shows its own traceback: no hidden test in it)
+    for secret in ("BEGIN HIDDEN TESTS", "assert_own_work", "_rng", "Random(3)", "_random.Random"):
         assert secret not in text, secret
+    test_cell = text[text.index("Grade cell: test-merge"):text.index("traceback hidden")]
+    assert "most recent call last" not in test_cell and "Cell In[" not in test_cell, test_cell
     assert "traceback hidden" in text
     assert "checks.check_merge(merge)" in text  # the visible tests are shown
 
@@ -417,6 +424,13 @@ def test_a_vandal_harms_no_one_and_leaves_nothing_running(course, graded):
                 survivors.append(process.pid)
         except psutil.Error:
             continue
+    ours = f"{os.getpid()}-"
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(MARK, "").startswith(ours) and process.pid != os.getpid():
+                survivors.append(process.pid)
+        except psutil.Error:
+            continue
     assert survivors == [], "a process started by a student's cell survived grading"
     with Gradebook(paths.db_url) as gradebook:
         assert all(g.extra_credit in (None, 0) for g in gradebook.find_submission(TINY, "vandal").notebooks[0].grades)
@@ -440,7 +454,7 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     # a student resubmits: the old score stops counting at once, and a failed regrade leaves none
     inbox = paths.root / "resubmit"
     (inbox / "correct").mkdir(parents=True)
-    (inbox / "correct" / f"{TINY}.ipynb").write_bytes(_bytes(cases[("os-exit", TINY)][0]))
+    (inbox / "correct" / f"{TINY}.ipynb").write_bytes(_bytes(cases[("catches-interrupt", TINY)][0]))
     grading.collect(inbox, paths=paths)
     row = next(r for r in grading.grades(paths, TINY, "correct"))
     assert (row["status"], row["score"]) == ("not graded", ""), row
@@ -451,7 +465,7 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     with Gradebook(paths.db_url) as gradebook:
         assert gradebook.find_comment("q1", TINY, TINY, "partly-wrong").manual_comment == "Well argued."
     row = next(r for r in grading.grades(paths, TINY, "correct"))
-    assert (row["status"], row["score"]) == ("failed: kernel died", ""), row
+    assert (row["status"], row["score"]) == ("failed: timeout", ""), row
     # the old score is in a backup, and the replaced submission too
     assert list(paths.backups.glob("gradebook-*-autograde.db"))
     assert list(paths.backups.glob(f"submitted-*/correct/{TINY}.ipynb"))
@@ -470,11 +484,10 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
 
 def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(course, graded):
     paths, cases, _ = course
-    slow = copy.deepcopy(cases[("correct", TINY)][0])
-    slow.cells += [nbformat.v4.new_code_cell("import time\ntime.sleep(1.5)") for _ in range(20)]
+    slow = _with(cases[("correct", TINY)][0], square="import time\ntime.sleep(30)\ndef square(x):\n    return x * x")
     (paths.submitted / "slow" / TINY).mkdir(parents=True)
     nbformat.write(slow, paths.submitted / "slow" / TINY / f"{TINY}.ipynb")
-    result = grading.autograde(TINY, "slow", paths=paths, cell_timeout=CELL_TIMEOUT, notebook_timeout=8)
+    result = grading.autograde(TINY, "slow", paths=paths, cell_timeout=60, notebook_timeout=8)
     row = result[("slow", TINY)]
     assert (row["status"], row["score"]) == ("failed: timeout", ""), row
     assert "8 s" in row["detail"]
@@ -494,7 +507,8 @@ def test_validate_exit_codes(course):
     paths, cases, _ = course
     folder = paths.root / "student"
     folder.mkdir()
-    for student, expected in [("correct", 0), ("unchanged", 1), ("deleted-test", 2), ("invalid-json", 2)]:
+    for student, expected in [("correct", 0), ("unchanged", 1), ("deleted-test", 2), ("invalid-json", 2),
+                              ("input-transformer", 1)]:
         path = folder / f"{TINY}.ipynb"
         path.write_bytes(_bytes(cases[(student, TINY)][0]))
         said = []
@@ -581,7 +595,7 @@ PREFLIGHT = {
     "two tests deleted": (lambda nb: [nb.cells.remove(_cell(nb, i)) for i in ("test-double", "test-square")],
                           "test cell deleted", "test-double, test-square"),
     "rebinds a builtin": (lambda nb: setattr(_cell(nb, "square"), "source", REBINDS_ABS), None,
-                          "integrity warning: solution cell square uses builtins, builtins.abs ="),
+                          "answer square not run, its tests score 0: it imports 'builtins'"),
 }
 
 

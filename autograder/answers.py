@@ -1,0 +1,212 @@
+"""What of a submission is graded: the lesson as released, with the student's answers in it.
+
+Hidden tests run in the student's kernel, after the student's code. Two rules keep that code from
+reaching them:
+
+1. **Only the answers run.** The notebook that is graded is rebuilt from the released lesson: every
+   cell comes from the release, except the answer cells (``solution`` cells, found by grade id; the
+   first copy when a cell was pasted twice), which come from the submission. Cells the student added
+   and edits to the lesson's own cells are not run, so a cell of its own cannot patch the
+   interpreter, the tests or the course package before the tests run.
+2. **An answer uses plain Python.** Each code answer is read (``ast``) before it runs, and an answer
+   that could reach the grading machinery is not run: it is replaced by a cell that raises
+   ``AnswerRefused`` naming why, and that exercise scores 0. Refused: imports outside ``ALLOWED_MODULES``;
+   the builtins that reach objects by name or run code (``exec``, ``eval``, ``getattr``, ``globals``,
+   ``open``, ...); dunder names and attributes (``__code__``, ``__globals__``, ``__builtins__``;
+   only ``__init__`` is allowed, for ``super().__init__()``); frame and code attributes (``f_back``,
+   ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
+   numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
+   ``torch.load``, ``torch.library``, global hooks, ...); ``global``/``nonlocal``; rebinding a name
+   the lesson defined (``torch = ...``, ``stoi = ...``); assigning an attribute of anything but
+   ``self`` (``torch.equal = ...``, through any alias); using the course's reference modules (``ref``,
+   ``checks``); and any use of ``sys`` but ``sys.stdout``/``sys.stderr``.
+
+A student's own helper functions and classes belong in the answer cell. The rules are for answers to
+the exercises of this course, which need none of what is refused; ``python -m autograder validate``
+says before hand-in when an answer would be refused.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import nbformat
+
+ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
+                   "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
+                   "enum", "abc", "time", "warnings", "sys", "__future__"}
+REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
+                 "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
+                 "memoryview"}
+SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
+# Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
+# module or operator behaves (hooks, operator libraries): no exercise needs them.
+REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
+                      "package", "multiprocessing", "distributed", "classes", "set_default_dtype",
+                      "set_default_device", "set_default_tensor_type", "use_deterministic_algorithms", "tofile",
+                      "fromfile", "savetxt", "loadtxt", "savez", "savez_compressed", "genfromtxt", "memmap",
+                      "set_printoptions"}
+FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
+REFUSED_MARK = "AnswerRefused"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What the rules need to know of a lesson: the names its own cells read before binding them
+    (what an answer must not rebind: ``text``, ``stoi``, ``torch``, ``len``...; a loop variable or a
+    name a cell sets for itself is free to reuse), and which names are the course's reference
+    modules (``import course.tokenization as ref``)."""
+    names: frozenset[str]
+    course_names: frozenset[str]
+
+    @classmethod
+    def from_notebook(cls, nb) -> "Lesson":
+        names, course, answers = set(), set(), set()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader") or {}
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            if meta.get("solution"):  # what the answers define is theirs to define
+                answers |= {name for node in tree.body for name in _bound_names(node)}
+                continue
+            names |= _free_names(tree)
+            for node in tree.body:
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    module = node.module if isinstance(node, ast.ImportFrom) else None
+                    for alias in node.names:
+                        full = f"{module}.{alias.name}" if module else alias.name
+                        if full.split(".")[0] in ("course", "autograder", "nbgrader"):
+                            course.add(alias.asname or alias.name.split(".")[0])
+        return cls(frozenset(names - answers), frozenset(course))
+
+
+def _free_names(tree: ast.Module) -> set[str]:
+    """Names a cell reads that it does not bind itself (by assignment, loop, import, def or class)."""
+    loaded, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name.split(".")[0]) for a in node.names}
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return loaded - bound
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"}
+    found = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            found.add(child.id)
+    return found
+
+
+def _root(node: ast.AST) -> ast.AST:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def problems(source: str, lesson: Lesson) -> list[str]:
+    """Why the answer ``source`` may not run (empty: it may), one sentence each."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []  # it fails by itself when run, with Python's own message
+    found: list[str] = []
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
+            if isinstance(node, ast.ImportFrom):
+                modules += [f"{node.module}.{a.name}" for a in node.names]
+            for module in modules:
+                if module.split(".")[0] not in ALLOWED_MODULES or getattr(node, "level", 0) \
+                        or any(part in REFUSED_ATTRIBUTES or part.startswith("_") and part != "__future__"
+                               for part in module.split(".")):
+                    found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
+        elif isinstance(node, ast.Name):
+            if _dunder(node.id):
+                found.append(f"uses `{node.id}`")
+            elif node.id in REFUSED_CALLS:
+                found.append(f"uses `{node.id}`")
+            elif node.id in lesson.course_names:
+                found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")
+            elif node.id == "sys":
+                parent = parents.get(node)
+                if not (isinstance(parent, ast.Attribute) and parent.attr in SYS_ALLOWED):
+                    found.append("uses `sys` (only sys.stdout and sys.stderr are allowed)")
+            elif isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in lesson.names and not _inside_function(node, parents):
+                found.append(f"rebinds `{node.id}`, a name the lesson defined")
+        elif isinstance(node, ast.Attribute):
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            if (_dunder(node.attr) and node.attr != "__init__") or node.attr.startswith(FRAME_PREFIXES) \
+                    or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
+                    or node.attr in REFUSED_ATTRIBUTES or (node.attr.startswith("register_") and not on_self):
+                found.append(f"uses the attribute `{node.attr}`")
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                root = _root(node)
+                if not (isinstance(root, ast.Name) and root.id == "self"):
+                    found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` only)")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name in lesson.course_names:
+                found.append(f"defines `{node.name}`, a name of the course's grading and reference code")
+            elif node.name in lesson.names and node.col_offset == 0 and parents.get(node) is tree:
+                found.append(f"redefines `{node.name}`, a name the lesson defined")
+            if isinstance(node, ast.ClassDef) and node.keywords:
+                found.append(f"class {node.name} uses a metaclass or class keywords")
+    return list(dict.fromkeys(found))
+
+
+def _inside_function(node: ast.AST, parents: dict) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return True
+    return False
+
+
+def refused_cell(grade_id: str, reasons: list[str]) -> str:
+    text = f"the answer in cell {grade_id!r} was not run: it " + "; it ".join(reasons)
+    return (f"class {REFUSED_MARK}(Exception):\n    pass\n\n"
+            f"raise {REFUSED_MARK}({text!r} + '. Answers may use plain Python, torch and the lesson\\'s names; "
+            f"see the README (Honest scores).')")
+
+
+def rebuild(submission, release, lesson: Lesson) -> tuple[nbformat.NotebookNode, dict[str, list[str]]]:
+    """The notebook to grade (see the module docstring), and the answers refused, by grade id."""
+    answers, refused = {}, {}
+    for cell in submission.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        grade_id = meta.get("grade_id")
+        if grade_id is not None and grade_id not in answers:
+            answers[grade_id] = cell
+    graded = nbformat.v4.new_notebook(metadata=submission.metadata)
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        grade_id = meta.get("grade_id")
+        chosen = answers.get(grade_id, cell) if grade_id is not None else cell
+        chosen = nbformat.from_dict(dict(chosen))
+        if meta.get("solution") and chosen.cell_type == "code":
+            reasons = problems(chosen.source, lesson)
+            if reasons:
+                refused[grade_id] = reasons
+                chosen.source = refused_cell(grade_id, reasons)
+        graded.cells.append(chosen)
+    return graded, refused

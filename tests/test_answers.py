@@ -1,0 +1,124 @@
+"""What of a submission is graded (autograder/answers.py): the released lesson with the student's
+answers in it, and only answers that cannot reach the grading machinery."""
+import copy
+
+import nbformat
+import pytest
+
+from autograder.answers import REFUSED_MARK, Lesson, problems, rebuild
+from autograder.notebooks import lesson_names, lesson_path, solution_path
+
+L01 = "01_tokenization"
+
+
+@pytest.fixture(scope="module")
+def lesson01():
+    return Lesson.from_notebook(nbformat.read(solution_path(L01), as_version=4))
+
+
+# Cheats seen in a hostile class, each written as a student would put it in the `merge` answer cell.
+CHEATS = {
+    "import built with chr": "def merge(ids, pair, new_id):\n    m = __import__(''.join(map(chr, [99, 111, 117, 114, 115, 101])))\n    return m.tokenization.merge(ids, pair, new_id)",
+    "default argument": "def merge(ids, pair, new_id, _impl=ref.merge):\n    return _impl(ids, pair, new_id)",
+    "update_wrapper": "import functools\ndef stub(ids, pair, new_id):\n    pass\nmerge = functools.update_wrapper(ref.merge, stub)",
+    "inspect the caller": "import inspect\ndef merge(ids, pair, new_id):\n    return inspect.stack()[1].frame.f_globals['ref'].merge(ids, pair, new_id)",
+    "sys._getframe": "import sys\ndef merge(ids, pair, new_id):\n    return sys._getframe(1).f_globals['ref'].merge(ids, pair, new_id)",
+    "frame from a traceback": "def merge(ids, pair, new_id):\n    try:\n        raise ValueError\n    except ValueError as e:\n        return e.__traceback__.tb_frame.f_back.f_globals['ref'].merge(ids, pair, new_id)",
+    "no-op assert_own_work": "import course.grading\ncourse.grading.assert_own_work = lambda *a: None\ndef merge(ids, pair, new_id):\n    return []",
+    "rebinds assert_own_work": "def assert_own_work(*args):\n    pass\ndef merge(ids, pair, new_id):\n    return []",
+    "patched torch.equal": "torch.equal = lambda a, b: True\ndef merge(ids, pair, new_id):\n    return []",
+    "importlib": "import importlib\nmerge = importlib.import_module('course.' + 'tokenization').merge",
+    "sys.modules": "import sys\nmerge = sys.modules['course.tokenization'].merge",
+    "getattr on builtins": "merge = getattr(__builtins__, 'ev' + 'al')('ref.merge')",
+    "copied __code__": "def merge(ids, pair, new_id):\n    pass\nmerge.__code__ = ref.merge.__code__",
+    "exec of the solution": "exec(open('../../solutions/01_tokenization/01_tokenization.ipynb').read())",
+    "input transformer": "get_ipython().input_transformers_post.append(lambda lines: lines)\ndef merge(ids, pair, new_id):\n    return []",
+    "displayhook": "import sys\ndef merge(ids, pair, new_id):\n    sys.displayhook('2.0')\n    raise ValueError",
+    "background process": "import subprocess\nsubprocess.Popen(['sleep', '100'])\ndef merge(ids, pair, new_id):\n    return []",
+    "rebinds the corpus": "text = 'aaaa'\ndef merge(ids, pair, new_id):\n    return []",
+    "global statement": "def merge(ids, pair, new_id):\n    global stoi\n    stoi = {}\n    return []",
+    "private torch": "def merge(ids, pair, new_id):\n    return torch._C._get_tracing_state()",
+    "vars of a module": "merge = vars(ref)['merge']",
+    "alias then patch": "import torch as t\nt.equal = lambda a, b: True\ndef merge(ids, pair, new_id):\n    return []",
+    "local alias then patch": "def merge(ids, pair, new_id):\n    t = torch.testing\n    t.assert_close = print\n    return []",
+    "global forward hook": "nn.modules.module.register_module_forward_hook(lambda m, i, o: o * 0)\ndef merge(ids, pair, new_id):\n    return []",
+    "pickle through torch.load": "def merge(ids, pair, new_id):\n    return torch.load('x.pt', weights_only=False)",
+    "operator library": "from torch import library\ndef merge(ids, pair, new_id):\n    return []",
+    "metaclass": "class Meta(type):\n    pass\nclass Merge(metaclass=Meta):\n    pass\ndef merge(ids, pair, new_id):\n    return []",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_cheats_are_refused_with_a_reason(lesson01, name):
+    found = problems(CHEATS[name], lesson01)
+    assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
+
+
+HONEST = {
+    "plain loop": "def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out",
+    "helpers and imports": "import collections, itertools, math\nfrom typing import List\n\ndef _pairs(ids):\n    return list(zip(ids, ids[1:]))\n\ndef merge(ids: List[int], pair, new_id):\n    return [new_id if p == pair else p[0] for p in _pairs(ids)]",
+    "a module class": "class Head(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.proj = nn.Linear(n, n)\n        self._cache = None\n    def forward(self, x):\n        return F.softmax(self.proj(x), dim=-1)",
+    "prints to stderr": "import sys, warnings\ndef merge(ids, pair, new_id):\n    print('merging', file=sys.stderr)\n    warnings.warn('slow')\n    return list(ids)",
+    "local names that shadow nothing": "def merge(ids, pair, new_id):\n    text = str(ids)\n    stoi = {}\n    return list(ids)",
+    "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_answers_run(lesson01, name):
+    assert problems(HONEST[name], lesson01) == []
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_every_reference_answer_runs(name):
+    nb = nbformat.read(solution_path(name), as_version=4)
+    lesson = Lesson.from_notebook(nb)
+    refused = {c.metadata["nbgrader"]["grade_id"]: problems(c.source, lesson) for c in nb.cells
+               if c.cell_type == "code" and (c.metadata.get("nbgrader") or {}).get("solution")}
+    assert {k: v for k, v in refused.items() if v} == {}
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
+
+
+def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    solution = nbformat.read(solution_path(L01), as_version=4)
+    submission = copy.deepcopy(release)
+    _cell(submission, "merge").source = _cell(solution, "merge").source
+    _cell(submission, "count-pairs").source = CHEATS["patched torch.equal"]
+    submission.cells.insert(0, nbformat.v4.new_code_cell("get_ipython().input_transformers_post.append(str)"))
+    plain = next(c for c in submission.cells if c.cell_type == "code" and "nbgrader" not in c.metadata)
+    plain.source = "import course.grading\ncourse.grading.assert_own_work = print"
+    pasted = copy.deepcopy(_cell(submission, "merge"))
+    pasted.source = "def merge(ids, pair, new_id):\n    return []"
+    submission.cells.append(pasted)  # a second copy: the first is the answer
+
+    graded, refused = rebuild(submission, release, lesson01)
+    assert [c.source for c in graded.cells if "nbgrader" not in c.metadata] == \
+           [c.source for c in release.cells if "nbgrader" not in c.metadata], "a lesson cell was not restored"
+    assert len(graded.cells) == len(release.cells)
+    assert _cell(graded, "merge").source == _cell(solution, "merge").source
+    assert list(refused) == ["count-pairs"]
+    assert REFUSED_MARK in _cell(graded, "count-pairs").source and "torch.equal" in _cell(graded, "count-pairs").source
+
+
+def test_no_wrong_answer_of_the_catalogue_is_refused():
+    """The project's catalogue of common wrong answers (tests/mistake_catalogue.py) is honest student
+    code: every one must run, and lose its points to the tests, not to a refusal."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from mistake_catalogue import CATALOGUE
+    from course.checks.exercises import BY_TEST
+    lessons = {}
+    refused = []
+    for entry in CATALOGUE:
+        name = BY_TEST[entry.test].lesson
+        if name not in lessons:
+            lessons[name] = Lesson.from_notebook(nbformat.read(solution_path(name), as_version=4))
+        found = problems(entry.source, lessons[name])
+        if found:
+            refused.append(f"{entry.test} / {entry.mistake}: {found}")
+    assert not refused, "honest wrong answers refused:\n" + "\n".join(refused)
