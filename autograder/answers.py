@@ -45,7 +45,10 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "package", "multiprocessing", "distributed", "classes", "set_default_dtype",
                       "set_default_device", "set_default_tensor_type", "use_deterministic_algorithms", "tofile",
                       "fromfile", "savetxt", "loadtxt", "savez", "savez_compressed", "genfromtxt", "memmap",
-                      "set_printoptions"}
+                      "set_printoptions",
+                      # reach objects or run code from a string: str.format's field lookup, evaluated
+                      # annotations, C pointers, compiled extensions
+                      "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
 REFUSED_MARK = "AnswerRefused"
 

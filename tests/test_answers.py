@@ -44,6 +44,9 @@ CHEATS = {
     "global forward hook": "nn.modules.module.register_module_forward_hook(lambda m, i, o: o * 0)\ndef merge(ids, pair, new_id):\n    return []",
     "pickle through torch.load": "def merge(ids, pair, new_id):\n    return torch.load('x.pt', weights_only=False)",
     "operator library": "from torch import library\ndef merge(ids, pair, new_id):\n    return []",
+    "string.Formatter field lookup": "import string\ndef merge(ids, pair, new_id):\n    return string.Formatter().get_field('0.__globals__[ref]', [merge], {})[0].merge(ids, pair, new_id)",
+    "evaluated annotation": "from typing import get_type_hints\ndef _h(x: 'ref.merge'):\n    pass\ndef merge(ids, pair, new_id):\n    return get_type_hints(_h)['x'](ids, pair, new_id)",
+    "numpy ctypes": "import numpy\ndef merge(ids, pair, new_id):\n    numpy.ctypeslib.as_array\n    return []",
     "metaclass": "class Meta(type):\n    pass\nclass Merge(metaclass=Meta):\n    pass\ndef merge(ids, pair, new_id):\n    return []",
 }
 
