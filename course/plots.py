@@ -77,6 +77,80 @@ def plot_losses_vs_time(histories: dict, ax=None, title: str | None = "validatio
     return _new_figure_done(fig, made)
 
 
+def plot_race(histories: dict, characters_per_iteration: dict, zoom=None, zoom_from: float = 0.5,
+              title: str | None = "validation loss against the training text read"):
+    """A race between models on equal terms: validation loss against the characters of training text
+    each has read (iterations × batch × window), from named ``History`` objects.
+
+    The left panel has every model on a logarithmic axis, so a model that trained on little text (a
+    bigram) still shows as a curve. With ``zoom`` (a list of labels) a right panel shows those models
+    from ``zoom_from`` of the way through on linear axes fitted to their losses, where a gap of a few
+    hundredths is visible. The legend sits below the panels, off the data. Returns the figure.
+
+        plot_race({"LSTM": h_lstm, "GPT": h_gpt}, {"LSTM": 32 * 64, "GPT": 32 * 64}, zoom=["LSTM", "GPT"])
+    """
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError("histories must be a non-empty dict mapping a label to a History, "
+                         "e.g. {'LSTM': history_lstm, 'GPT': history_gpt}")
+    missing = [label for label in histories if label not in characters_per_iteration]
+    if missing:
+        raise ValueError(f"characters_per_iteration has no entry for {missing}: give each model's "
+                         f"batch_size * block_size")
+    zoom = list(zoom or [])
+    unknown = [label for label in zoom if label not in histories]
+    if unknown:
+        raise ValueError(f"zoom names {unknown}, which are not in histories ({list(histories)})")
+    if not 0 <= zoom_from < 1:
+        raise ValueError(f"zoom_from must lie in [0, 1), got {zoom_from}")
+    curves = {}
+    for label, history in histories.items():
+        _check_history(history, f"histories[{label!r}]")
+        per_iter = characters_per_iteration[label]
+        if not per_iter > 0:
+            raise ValueError(f"characters_per_iteration[{label!r}] must be positive, got {per_iter!r}")
+        curves[label] = ([it * per_iter for it in history.iters], list(history.val_loss))
+
+    fig, axes = plt.subplots(1, 2 if zoom else 1, figsize=(11, 4.2) if zoom else (6.4, 4.2), squeeze=False)
+    axes = axes[0]
+    left = axes[0]
+    colours = {}
+    for label, (xs, ys) in curves.items():
+        # iteration 0 has read nothing: a log axis cannot show it, so the curve starts at the first evaluation
+        colours[label], = left.plot([x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0], marker="o", markersize=3,
+                  label=str(label))
+        colours[label] = colours[label].get_color()
+    left.set_xscale("log")
+    left.set_xlabel("characters of training text read (log scale)")
+    left.set_ylabel("validation loss (nats)")
+    left.set_title("every model" if zoom else (title or ""), fontsize=10)
+    left.grid(alpha=0.3, which="both")
+    if zoom:
+        right = axes[1]
+        end = max(curves[label][0][-1] for label in zoom)
+        shown = []
+        for label in zoom:
+            xs, ys = curves[label]
+            part = [(x, y) for x, y in zip(xs, ys) if x >= zoom_from * end]
+            shown += [y for _, y in part]
+            right.plot([x for x, _ in part], [y for _, y in part], marker="o", markersize=3,
+                       color=colours[label])  # the same colour as in the left panel
+            right.annotate(f"{part[-1][1]:.3f}", part[-1], textcoords="offset points", xytext=(4, 0),
+                           va="center", fontsize=9, color=colours[label])
+        low, high = min(shown), max(shown)
+        pad = 0.1 * (high - low) or 0.05
+        right.set_ylim(low - pad, high + pad)
+        right.set_xlim(zoom_from * end, end * 1.12)  # room for the final values' labels
+        right.set_xlabel("characters of training text read")
+        right.set_title(f"zoom: {' and '.join(map(str, zoom))}, from {zoom_from:.0%} of the run", fontsize=10)
+        right.grid(alpha=0.3)
+    if title and zoom:
+        fig.suptitle(title)
+    fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=len(curves), frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # keep the bottom strip for the legend
+    plt.close(fig)  # see _new_figure_done: shown once, as the cell's value
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------------
 # Attention (lessons 02-03). Weights are (T_q, T_k): one row per query, one column per key.
 

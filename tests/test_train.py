@@ -431,6 +431,49 @@ def test_plot_losses_vs_time():
     plt.close("all")
 
 
+def test_plot_race_puts_models_on_equal_terms_and_zooms_on_the_gap():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import same_color
+
+    from course.plots import plot_race
+    bigram = History(iters=[0, 100, 200], train_loss=[4.4, 2.6, 2.5], val_loss=[4.5, 2.6, 2.5], elapsed=[0, 1, 2])
+    lstm = History(iters=[0, 10, 20, 30, 40], train_loss=[4.4] * 5, val_loss=[4.4, 2.0, 1.70, 1.60, 1.52],
+                   elapsed=[0, 5, 10, 15, 20])
+    gpt = History(iters=[0, 10, 20, 30, 40], train_loss=[4.4] * 5, val_loss=[4.4, 2.1, 1.75, 1.62, 1.55],
+                  elapsed=[0, 3, 6, 9, 12])
+    fig = plot_race({"bigram": bigram, "LSTM": lstm, "GPT": gpt}, {"bigram": 8, "LSTM": 64, "GPT": 64},
+                    zoom=["LSTM", "GPT"], zoom_from=0.5)
+    left, right = fig.axes
+    lines = {line.get_label(): line for line in left.get_lines()}
+    assert left.get_xscale() == "log"
+    # x is characters read: iterations × characters per iteration, iteration 0 left out of the log axis
+    assert list(lines["bigram"].get_xdata()) == [800, 1600] and list(lines["bigram"].get_ydata()) == [2.6, 2.5]
+    assert list(lines["GPT"].get_xdata()) == [640, 1280, 1920, 2560]
+    # the zoom shows the last half of the LSTM and the GPT only, the y axis fitted to them
+    zoomed = right.get_lines()
+    assert len(zoomed) == 2
+    assert [list(z.get_xdata()) for z in zoomed] == [[1280, 1920, 2560]] * 2
+    assert [list(z.get_ydata()) for z in zoomed] == [[1.70, 1.60, 1.52], [1.75, 1.62, 1.55]]
+    low, high = right.get_ylim()
+    assert 1.45 < low < 1.52 and 1.75 < high < 1.85, (low, high)
+    assert [t.get_text() for t in right.texts] == ["1.520", "1.550"]  # the final losses, written at the end
+    # same colour for a model in both panels; the legend is the figure's, below the panels, not on an axes
+    assert same_color(zoomed[1].get_color(), lines["GPT"].get_color())
+    assert left.get_legend() is None and right.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["bigram", "LSTM", "GPT"]
+    assert fig.number not in plt.get_fignums()
+    assert len(plot_race({"GPT": gpt}, {"GPT": 64}).axes) == 1  # no zoom: one panel
+    with pytest.raises(ValueError, match="no entry for \\['GPT'\\]"):
+        plot_race({"GPT": gpt}, {})
+    with pytest.raises(ValueError, match="zoom names \\['LSTM'\\]"):
+        plot_race({"GPT": gpt}, {"GPT": 64}, zoom=["LSTM"])
+    with pytest.raises(ValueError, match="zoom_from"):
+        plot_race({"GPT": gpt}, {"GPT": 64}, zoom=["GPT"], zoom_from=1.0)
+    with pytest.raises(ValueError, match="no evaluations to plot"):
+        plot_race({"x": History()}, {"x": 64})
+    plt.close("all")
+
+
 def test_gpt_trains_and_round_trips_through_a_checkpoint(tmp_path):
     from course.gpt import GPT, GPTConfig
 
