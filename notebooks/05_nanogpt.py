@@ -116,78 +116,23 @@ for t in range(block_size):
 
 
 # %% [markdown]
-# ### Exercise 1 — a batch of random windows (2 points: one for a result of the right type and shape, one for the right values)
-#
-# Training uses many windows at once, a **batch**, taken at random places in the text. Write
-# `get_batch(data, block_size, batch_size, generator)`:
-#
-# * draw the `batch_size` starting offsets with
-#   `torch.randint(len(data) - block_size, (batch_size,), generator=generator)` (the generator makes
-#   the draw reproducible; the largest offset, `len(data) - block_size - 1`, still leaves room for
-#   the targets);
-# * for offset `i`, the input row is `data[i : i + block_size]` and the target row is
-#   `data[i + 1 : i + block_size + 1]`;
-# * return the tuple `(x, y)`, both of shape `(batch_size, block_size)`.
-#
-# For `data = torch.arange(100)`, an offset of 10 and `block_size = 4` give the row
-# `x = [10, 11, 12, 13]` and `y = [11, 12, 13, 14]`.
+# Training uses many windows at once, a **batch**, taken at random places in the text: lesson 04's
+# `shift_batch` built one from given offsets; here the offsets are drawn too. For offset `i` the input
+# row is `data[i : i + block_size]` and the target row `data[i + 1 : i + block_size + 1]`, so the
+# largest offset, `len(data) - block_size - 1`, still leaves room for the targets (the generator makes
+# the draw reproducible):
 
-# %% nbgrader={"grade_id": "get-batch", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
+# %%
 def get_batch(data, block_size, batch_size, generator):
     """A batch of random windows of `data` and their next-token targets: a tuple (x, y), each (batch_size, block_size)."""
-    ### BEGIN SOLUTION
-    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([data[i:i + block_size] for i in ix])
-    y = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)  # (B,) offsets
+    x = torch.stack([data[i:i + block_size] for i in ix])          # (B, block_size)
+    y = torch.stack([data[i + 1:i + block_size + 1] for i in ix])  # (B, block_size): x shifted by one
     return x, y
-    ### END SOLUTION
 
 
-# %% nbgrader={"grade_id": "test-get-batch", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
-checks.check_get_batch(get_batch)  # names the mistake, if your function has a common one
-batch = get_batch(train_data, 8, 4, torch.Generator().manual_seed(1337))
-assert type(batch) is tuple and len(batch) == 2, "get_batch must return the tuple (x, y)"
-assert batch[0].shape == (4, 8) and batch[1].shape == (4, 8) and batch[0].dtype == torch.long, "x and y are (4, 8) long tensors"
-assert torch.equal(batch[0][:, 1:], batch[1][:, :-1]), "y must be x shifted by one position"
 toy_x, toy_y = get_batch(torch.arange(100), 4, 3, torch.Generator().manual_seed(0))
-assert torch.equal(toy_y, toy_x + 1) and torch.equal(toy_x[:, 1:], toy_x[:, :-1] + 1), \
-    "on data 0, 1, 2, …: each row of x counts up by one, and y = x + 1"
-### BEGIN HIDDEN TESTS
-from course.grading import assert_own_work
-assert_own_work(get_batch, "get_batch")
-_g = torch.Generator().manual_seed(55)
-for _k in range(30):
-    _n = int(torch.randint(10, 300, (1,), generator=_g))
-    _bs = int(torch.randint(1, _n - 1, (1,), generator=_g))
-    _B = int(torch.randint(1, 9, (1,), generator=_g))
-    _case = f"{_n} tokens, block_size {_bs}, batch_size {_B}"
-    _d = torch.randint(0, vocab_size, (_n,), generator=_g)
-    _got = get_batch(_d.clone(), _bs, _B, torch.Generator().manual_seed(_k))
-    _want = RandomWindows(_d, _bs, _B, generator=torch.Generator().manual_seed(_k)).sample()
-    assert type(_got) is tuple and len(_got) == 2, f"hidden test ({_case}): return the tuple (x, y)"
-    for _name, _a, _b in zip("xy", _got, _want):
-        assert type(_a) is torch.Tensor and _a.dtype == torch.long and _a.shape == _b.shape, \
-            f"hidden test ({_case}): {_name} must be a {tuple(_b.shape)} long tensor"
-        assert torch.equal(_a, _b), f"hidden test ({_case}): wrong {_name} (offsets drawn as the exercise says?)"
-_edge = torch.arange(9)  # one possible window: offset 0
-_ex, _ey = get_batch(_edge, 8, 3, torch.Generator().manual_seed(1))
-assert torch.equal(_ex, _edge[:8].expand(3, 8)) and torch.equal(_ey, _edge[1:].expand(3, 8)), \
-    "hidden test: with 9 tokens and block_size 8 the only window starts at 0"
-### END HIDDEN TESTS
-
-
-# %% nbgrader={"grade_id": "test-get-batch-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
-# The form of the result: the tuple (x, y), two (batch_size, block_size) long tensors.
-for _form_block, _form_B in [(8, 4), (1, 1)]:
-    _form_out = get_batch(torch.arange(50), _form_block, _form_B, torch.Generator().manual_seed(0))
-    assert type(_form_out) is tuple and len(_form_out) == 2, f"return the tuple (x, y), got {type(_form_out).__name__}"
-    for _form_name, _form_t in zip("xy", _form_out):
-        assert type(_form_t) is torch.Tensor and _form_t.shape == (_form_B, _form_block) and _form_t.dtype == torch.long, \
-            f"{_form_name} must be a ({_form_B}, {_form_block}) long tensor, got {getattr(_form_t, 'shape', _form_t)}"
-### BEGIN HIDDEN TESTS
-from course.grading import assert_own_work
-assert_own_work(get_batch, "get_batch")
-### END HIDDEN TESTS
+print("x =", toy_x, "y =", toy_y, sep="\n")
 
 # %% [markdown]
 # The course's `RandomWindows` draws batches in exactly this way (from its own seeded generator). From
@@ -210,7 +155,7 @@ for row_x, row_y in zip(xb, yb):
 # next character, averaged over every position of the batch. Softmax turns a row of scores into
 # probabilities; `F.cross_entropy` applies it for us, so it takes the raw scores.
 #
-# ### Exercise 2 — the bigram forward pass and its loss (2 points: one for a result of the right type and shape, one for the right values)
+# ### Exercise 1 — the bigram forward pass and its loss (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `bigram_forward(table, idx, targets=None)`. `table` is `(V, V)`, `idx` and `targets` are
 # `(B, T)` token ids.
@@ -365,7 +310,7 @@ print(weights)
 
 
 # %% [markdown]
-# ### Exercise 3 — the causal average (2 points: one for a result of the right type and shape, one for the right values)
+# ### Exercise 2 — the causal average (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `causal_average(x)` for `x` of shape `(B, T, C)`: return `(B, T, C)` where position `t` holds
 # the mean of positions `0..t`. Use version 3: scores of zero, the future masked with `-inf` (the mask
@@ -569,7 +514,7 @@ print("dropout at evaluation: ", dropout.eval()(torch.ones(10)))
 
 
 # %% [markdown]
-# ### Exercise 4 — a transformer block's forward pass (2 points: one for a result of the right type and shape, one for the right values)
+# ### Exercise 3 — a transformer block's forward pass (2 points: one for a result of the right type and shape, one for the right values)
 #
 # Write `block_forward(x, ln_1, attn, ln_2, mlp)`: the forward pass of one pre-LayerNorm block, as
 # in GPT-2 and nanoGPT. The four modules are given (two `nn.LayerNorm`s, a `CausalSelfAttention`, an
@@ -679,6 +624,123 @@ def get_gpt_batch(split):
 
 
 # %% [markdown]
+# ### Exercise 4 — the GPT's forward pass (2 points: one for a result of the right type and shape, one for the right values)
+#
+# You have built every piece; now put the whole model together. Write `gpt_forward(model, idx)`: the
+# logits of a `course.gpt.GPT` for the token ids `idx` of shape `(B, T)`, computed from the model's
+# parts (the names are GPT-2's, as in the diagram above):
+#
+# * the token embeddings `model.transformer.wte(idx)`, `(B, T, C)`, plus the embeddings of the
+#   positions `pos = torch.arange(T)`, `model.transformer.wpe(pos)` of shape `(T, C)` (the sum
+#   broadcasts over the batch);
+# * `model.transformer.drop` on that sum (dropout: it does nothing at evaluation, but training uses it);
+# * every block of `model.transformer.h`, in order, each reading the previous one's output: `x = block(x)`;
+# * the final LayerNorm `model.transformer.ln_f`, then the head `model.lm_head`: logits `(B, T, V)`.
+#   (The head's weight is the token embedding's: weight tying.)
+#
+# Return the logits only, no loss. Don't call `model(idx)`: the point is to write what it does.
+
+# %% nbgrader={"grade_id": "gpt-forward", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
+def gpt_forward(model, idx):
+    """The logits (B, T, V) of the GPT `model` for token ids `idx` (B, T), from its embeddings, blocks and head."""
+    ### BEGIN SOLUTION
+    B, T = idx.shape
+    pos = torch.arange(T, device=idx.device)  # (T,)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))  # (B, T, C)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))  # (B, T, V)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade_id": "test-gpt-forward", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+checks.check_gpt_forward(gpt_forward)  # names the mistake, if your function has a common one
+torch.manual_seed(0)
+small_gpt = ref.GPT(ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.1))
+small_gpt.eval()
+with torch.no_grad():
+    small_logits = gpt_forward(small_gpt, xb)  # xb: the (4, 8) batch of section 1
+    assert type(small_logits) is torch.Tensor and small_logits.shape == (4, 8, vocab_size), \
+        f"the logits must be a (B, T, V) = (4, 8, {vocab_size}) tensor, got {getattr(small_logits, 'shape', small_logits)}"
+    assert torch.allclose(small_logits, small_gpt(xb)[0], atol=1e-5), \
+        "the logits differ from course.gpt.GPT's: token + position embeddings, the blocks in order, ln_f, lm_head"
+    assert torch.allclose(gpt_forward(small_gpt, xb[:, :3]), small_gpt(xb[:, :3])[0], atol=1e-5), \
+        "for a window of T = 3 < block_size, add the embeddings of positions 0, 1, 2"
+small_gpt.train()  # dropout on: your function must draw the same random masks as the model, in the same order
+torch.manual_seed(1)
+train_logits = gpt_forward(small_gpt, xb)
+torch.manual_seed(1)
+assert torch.allclose(train_logits, small_gpt(xb)[0], atol=1e-5), \
+    "in training mode the logits differ: apply model.transformer.drop once, to the sum of the embeddings, before the blocks"
+assert train_logits.requires_grad, "the logits must stay connected to the weights (no torch.no_grad(), .detach() or .item()), or training learns nothing"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(gpt_forward, "gpt_forward")
+for _k in range(8):
+    torch.manual_seed(800 + _k)
+    _nh = [1, 2, 4][_k % 3]
+    _cfg = ref.GPTConfig(vocab_size=13 + _k, block_size=10, n_layer=1 + _k % 3, n_head=_nh, n_embd=8 * _nh,
+                         bias=_k % 2 == 0, dropout=0.1)
+    _gpt = ref.GPT(_cfg)
+    with torch.no_grad():
+        for _p in _gpt.parameters():
+            _p.normal_(0, 0.4)
+    _idx = torch.randint(0, _cfg.vocab_size, (1 + _k % 3, 1 + _k), generator=torch.Generator().manual_seed(_k))
+    _case = f"{_cfg.n_layer} blocks of {_nh} heads, idx of shape {tuple(_idx.shape)}"
+    _gpt.eval()
+    with torch.no_grad():
+        _got = gpt_forward(_gpt, _idx.clone())
+        assert type(_got) is torch.Tensor and _got.dtype == torch.float32 and _got.shape == (*_idx.shape, _cfg.vocab_size), \
+            f"hidden test ({_case}): expected a float32 tensor of shape {(*_idx.shape, _cfg.vocab_size)}"
+        assert torch.allclose(_got, _gpt(_idx)[0], atol=1e-4, rtol=1e-4), f"hidden test ({_case}): wrong logits"
+    _gpt.train()
+    torch.manual_seed(_k)
+    _got = gpt_forward(_gpt, _idx.clone())
+    torch.manual_seed(_k)
+    _want = _gpt(_idx)[0]
+    assert torch.allclose(_got, _want, atol=1e-4, rtol=1e-4), f"hidden test ({_case}, training mode): wrong logits (dropout?)"
+    _grad, = torch.autograd.grad(_got.sum(), _gpt.transformer.wte.weight)
+    _want_grad, = torch.autograd.grad(_want.sum(), _gpt.transformer.wte.weight)
+    assert torch.allclose(_grad, _want_grad, atol=1e-4, rtol=1e-3), f"hidden test ({_case}): the gradient of the embeddings differs"
+
+
+def _no_call(*args, **kwargs):
+    raise AssertionError("hidden test: gpt_forward called the model itself (model(idx)); compute the forward "
+                         "pass from its parts")
+
+
+_gpt.eval()
+_gpt.forward = _no_call  # model(idx) and model.forward(idx) now raise
+with torch.no_grad():
+    gpt_forward(_gpt, _idx)
+### END HIDDEN TESTS
+
+
+# %% nbgrader={"grade_id": "test-gpt-forward-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
+# The form of the result: a float32 tensor of shape (B, T, V), the logits of every position.
+_form_gpt = ref.GPT(ref.GPTConfig(vocab_size=7, block_size=6, n_layer=1, n_head=2, n_embd=8)).eval()
+for _form_shape in [(2, 6), (1, 1)]:
+    with torch.no_grad():
+        _form_out = gpt_forward(_form_gpt, torch.zeros(_form_shape, dtype=torch.long))
+    assert type(_form_out) is torch.Tensor and _form_out.shape == (*_form_shape, 7) and _form_out.dtype == torch.float32, \
+        f"for idx of shape {_form_shape} return a float32 tensor of shape {(*_form_shape, 7)}, got {getattr(_form_out, 'shape', _form_out)}"
+### BEGIN HIDDEN TESTS
+from course.grading import assert_own_work
+assert_own_work(gpt_forward, "gpt_forward")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# With your function, the lesson's GPT (untrained, so the scores are near uniform) gives the same logits
+# as the course's (this cell uses your `gpt_forward`):
+
+# %% tags=["raises-exception"]
+with torch.no_grad():
+    mine = gpt_forward(model.eval(), xb)
+    print("your gpt_forward equals course.gpt.GPT:", torch.allclose(mine, model(xb)[0], atol=1e-5))
+model.train()
+
+
+# %% [markdown]
 # Training uses nanoGPT's recipe: AdamW with weight decay on the weight matrices, the learning rate
 # warmed up linearly and then decayed along a cosine, gradients clipped to norm 1. On processors that
 # compute in **bfloat16** natively (recent AMD and Intel server CPUs, for example), the matrix
@@ -724,7 +786,7 @@ print(f"\nValidation loss {gpt_history.val_loss[-1]:.3f} after {gpt_history.elap
       f"({gpt_history.seconds:.0f} s with the evaluations and samples), {gpt_history.precision}, "
       f"{torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''}.")
 print(f"At or below 1.55 from iteration {reached[0][0]:,} on, after {reached[0][1]:.0f} s of training." if reached
-      else "The validation loss did not reach 1.55 (under COURSE_FAST=1 the training is 20 times shorter).")
+      else "The validation loss did not reach 1.55 (under COURSE_FAST=1 the training is 40 times shorter).")
 plot_history(gpt_history, title=f"GPT: validation loss {gpt_history.val_loss[-1]:.3f}")
 
 # %% [markdown]
@@ -781,11 +843,11 @@ def get_lstm_batch(split):
     return lstm_batches[split].sample()
 
 
-def cpu_ms_per_step(net, get_batch, steps=20):
+def cpu_ms_per_step(net, draw, steps=20):
     """CPU milliseconds of one training step (forward, backward, AdamW update) of a copy of `net`."""
     net = copy.deepcopy(net).train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-4)
-    batches = [get_batch("train") for _ in range(steps + 2)]  # drawn beforehand: only the steps are timed
+    batches = [draw("train") for _ in range(steps + 2)]  # drawn beforehand: only the steps are timed
     for i, (x, y) in enumerate(batches):
         if i == 2:  # two steps to warm up, then the clock starts
             start = time.process_time()

@@ -663,33 +663,6 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     return losses
 '''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
-    W("test-get-batch", "labels not shifted", '''
-def get_batch(data, block_size, batch_size, generator):
-    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([data[i:i + block_size] for i in ix])
-    return x, x.clone()
-'''),
-    W("test-get-batch", "offsets from the wrong range", '''
-def get_batch(data, block_size, batch_size, generator):
-    ix = torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)
-    x = torch.stack([data[i:i + block_size] for i in ix])
-    y = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
-    return x, y
-'''),
-    W("test-get-batch", "y one token short", '''
-def get_batch(data, block_size, batch_size, generator):
-    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([data[i:i + block_size] for i in ix])
-    y = torch.stack([data[i + 1:i + block_size] for i in ix])
-    return x, y
-'''),
-    W("test-get-batch", "x and y swapped", '''
-def get_batch(data, block_size, batch_size, generator):
-    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    y = torch.stack([data[i:i + block_size] for i in ix])
-    x = torch.stack([data[i + 1:i + block_size + 1] for i in ix])
-    return x, y
-'''),
     W("test-bigram-forward", "softmax before cross-entropy", '''
 def bigram_forward(table, idx, targets=None):
     logits = table[idx]
@@ -777,6 +750,69 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     W("test-block-forward", "parallel sublayers", '''
 def block_forward(x, ln_1, attn, ln_2, mlp):
     return x + attn(ln_1(x)) + mlp(ln_2(x))
+'''),
+    W("test-gpt-forward", "no position embedding", '''
+def gpt_forward(model, idx):
+    x = model.transformer.drop(model.transformer.wte(idx))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "positions counted from 1", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    positions = torch.arange(1, T + 1)
+    x = model.transformer.wte(idx) + model.transformer.wpe(positions)
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "the whole position table added", '''
+def gpt_forward(model, idx):
+    x = model.transformer.wte(idx) + model.transformer.wpe.weight
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "final LayerNorm missing", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "blocks not chained", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    emb = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        out = block(emb)
+    return model.lm_head(model.transformer.ln_f(out))
+'''),
+    W("test-gpt-forward", "softmax applied", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    logits = model.lm_head(model.transformer.ln_f(x))
+    return F.softmax(logits, dim=-1)
+'''),
+    W("test-gpt-forward", "last position only", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))[:, -1, :]
+'''),
+    W("test-gpt-forward", "calls the model", '''
+def gpt_forward(model, idx):
+    logits, _ = model(idx)
+    return logits
 '''),
     # --- 06 fine-tuning --------------------------------------------------------------------------
     W("test-greedy-decode", "token never fed back", '''

@@ -17,16 +17,6 @@ torch.set_num_threads(1)
 
 # --- independent correct solutions, written as a student would -----------------------------------
 
-def student_get_batch(data, block_size, batch_size, generator, *, y_shift=1, high=0, y_len=None, swap=False):
-    ix = torch.randint(len(data) - block_size + high, (batch_size,), generator=generator)
-    xs, ys = [], []
-    for i in ix:
-        xs.append(data[i:i + block_size])
-        ys.append(data[i + y_shift:i + y_shift + (block_size if y_len is None else y_len)])
-    x, y = torch.stack(xs), torch.stack(ys)
-    return (y, x) if swap else (x, y)
-
-
 def student_bigram(table, idx, targets, *, softmax_first=False, columns=False, flat=False, permute=False,
                    total=False):
     logits = (table.t() if columns else table)[idx]
@@ -56,6 +46,27 @@ def student_average(x, *, upper=False, dim=-1, sums=False, no_mask=False, strict
 def student_block(x, ln_1, attn, ln_2, mlp):
     h = x + attn(ln_1(x))
     return h + mlp(ln_2(h))
+
+
+def student_gpt(model, idx, *, positions=True, start=0, whole_table=False, final_norm=True, chain=True, softmax=False,
+                last=False):
+    parts = model.transformer
+    T = idx.shape[1]
+    emb = parts.wte(idx)
+    if whole_table:
+        emb = emb + parts.wpe.weight  # (block_size, C): only fits when T == block_size
+    elif positions:
+        emb = emb + parts.wpe(torch.arange(start, start + T))
+    h = parts.drop(emb)
+    out = h
+    for block in parts.h:
+        out = block(out if chain else h)
+    if final_norm:
+        out = parts.ln_f(out)
+    logits = out @ parts.wte.weight.T  # the tied head, written out
+    if last:
+        logits = logits[:, -1]
+    return logits.softmax(-1) if softmax else logits
 
 
 # --- the references against independent computations ------------------------------------------------
@@ -117,12 +128,10 @@ def test_reference_errors():
 # --- references and correct solutions pass ----------------------------------------------------------
 
 def test_references_pass(capsys):
-    from course.data import RandomWindows
-    checks.check_get_batch(lambda d, b, n, g: tuple(RandomWindows(d, b, n, generator=g).sample()))
     checks.check_bigram_forward(bigram_forward)
     checks.check_causal_average(causal_average)
     checks.check_block_forward(lambda x, l1, a, l2, m: _course_block(l1, a, l2, m)(x))
-    assert capsys.readouterr().out.count("✓") == 4
+    assert capsys.readouterr().out.count("✓") == 3  # gpt_forward's reference is model(idx): the check refuses that
 
 
 def _course_block(ln_1, attn, ln_2, mlp):
@@ -132,10 +141,10 @@ def _course_block(ln_1, attn, ln_2, mlp):
 
 
 @pytest.mark.parametrize("check, solution", [
-    (checks.check_get_batch, student_get_batch),
     (checks.check_bigram_forward, student_bigram),
     (checks.check_causal_average, student_average),
     (checks.check_block_forward, student_block),
+    (checks.check_gpt_forward, student_gpt),
 ])
 def test_correct_solutions_pass(check, solution, capsys):
     check(solution)
@@ -150,10 +159,6 @@ def _post_norm(x, ln_1, attn, ln_2, mlp):
 
 
 MISTAKES = [
-    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, y_shift=0), "labels are not shifted"),
-    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, swap=True), "x and y are swapped"),
-    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, y_len=b - 1), "ends one token early"),
-    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, g, high=-1), "wrong range"),
     (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, softmax_first=True), "softmax was applied"),
     (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, permute=True), "wrong axes"),
     (checks.check_bigram_forward, lambda t, i, y: student_bigram(t, i, y, flat=True), "shape (B, T, V)"),
@@ -171,7 +176,14 @@ MISTAKES = [
      lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(l1(x) + a(l1(x))), "adds the NORMALISED x"),
     (checks.check_block_forward, lambda x, l1, a, l2, m: student_block(x, l2, a, l1, m), "swapped"),
     (checks.check_block_forward, lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(x)), "output of the attention"),
-    (checks.check_get_batch, lambda d, b, n, g: list(student_get_batch(d, b, n, g)), "not a list"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, positions=False), "position embeddings are missing"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, start=1), "positions start at 1"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, final_norm=False), "final LayerNorm is missing"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, chain=False), "previous block's output"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, softmax=True), "return the logits, the raw scores"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, last=True), "logits of EVERY position"),
+    (checks.check_gpt_forward, lambda m, i: m(i)[0], "don't call model(idx)"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, whole_table=True), "positions 0..T-1 only"),
     (checks.check_causal_average, lambda x: x.cumsum(1) / x.shape[1], "divided by the full length T"),
 ]
 
@@ -186,7 +198,7 @@ def test_each_mistake_is_named(check, wrong, hint):
 # --- other wrong answers fail, without a hint ----------------------------------------------------------
 
 OTHER_WRONG = [
-    (checks.check_get_batch, lambda d, b, n, g: student_get_batch(d, b, n, torch.Generator().manual_seed(99))),
+    (checks.check_gpt_forward, lambda m, i: 2 * student_gpt(m, i)),
     (checks.check_bigram_forward, lambda t, i, y: (t[i] * 2, None if y is None else F.cross_entropy(
         (t[i] * 2).flatten(0, 1), y.flatten()))),
     (checks.check_causal_average, lambda x: x.cumsum(1) / (x.shape[1] + 1)),

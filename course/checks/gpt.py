@@ -1,71 +1,23 @@
 """Self-checks for lesson 05 (from a bigram model to a GPT): ``from course.checks import gpt as checks``.
 
-    checks.check_get_batch(get_batch)
     checks.check_bigram_forward(bigram_forward)
     checks.check_causal_average(causal_average)
     checks.check_block_forward(block_forward)
+    checks.check_gpt_forward(gpt_forward)
 
 Each compares your function with the course's reference on random cases and, when your answer equals
 a common wrong version, says which mistake that is.
 """
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from course.checks._core import Mistake, check_gradient, run_check
-from course.data import RandomWindows
-from course.gpt import MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
-
-
-# ---------------------------------------------------------------------------------------------------
-# get_batch(data, block_size, batch_size, generator) -> (x, y)
-
-def _reference_get_batch(data, block_size, batch_size, generator):
-    return tuple(RandomWindows(data, block_size, batch_size, generator=generator).sample())
-
-
-def _batch_with(data, block_size, batch_size, generator, *, high_offset=0, x_shift=0, y_shift=1, y_len=None):
-    """Windows drawn as the exercise says, with knobs for the usual mistakes."""
-    starts = torch.randint(len(data) - block_size + high_offset, (batch_size,), generator=generator)
-    y_len = block_size if y_len is None else y_len
-    x = torch.stack([data[s + x_shift:s + x_shift + block_size] for s in starts.tolist()])
-    y = torch.stack([data[s + y_shift:s + y_shift + y_len] for s in starts.tolist()])
-    return x, y
-
-
-def _get_batch_cases():
-    gen = torch.Generator().manual_seed(5)
-    cases = []
-    for n, block_size, batch_size, seed in ((50, 8, 4, 0), (200, 16, 6, 1), (30, 3, 5, 2), (1000, 32, 3, 3)):
-        data = torch.randint(0, 65, (n,), generator=gen)
-        cases.append((data, block_size, batch_size, torch.Generator().manual_seed(seed)))
-    return cases
-
-
-def check_get_batch(student_fn):
-    """``student_fn(data, block_size, batch_size, generator)`` must draw ``batch_size`` start offsets with
-    ``torch.randint(len(data) - block_size, (batch_size,), generator=generator)`` and return the tuple
-    ``(x, y)``, both ``(batch_size, block_size)``: ``x[b] = data[i : i+block_size]`` and
-    ``y[b] = data[i+1 : i+block_size+1]`` for the ``b``-th offset ``i``."""
-    run_check("get_batch", student_fn, _reference_get_batch, _get_batch_cases(), mistakes=[
-        Mistake("labels not shifted", "the labels are not shifted: y must hold the NEXT token of each position, "
-                "y = data[i+1 : i+block_size+1], not the same window as x.",
-                lambda d, b, n, g: _batch_with(d, b, n, g, y_shift=0)),
-        Mistake("x and y swapped", "x and y are swapped: x = data[i : i+block_size] is the input, y = data[i+1 : i+block_size+1] "
-                "the targets.", lambda d, b, n, g: _batch_with(d, b, n, g, x_shift=1, y_shift=0)),
-        Mistake("y one token short", "the target window ends one token early: y = data[i+1 : i+block_size+1] has block_size tokens "
-                "(Python slices leave out their end).", lambda d, b, n, g: _batch_with(d, b, n, g, y_len=b - 1)),
-        Mistake("offsets from the wrong range", "the offsets come from the wrong range: draw them with torch.randint(len(data) - block_size, "
-                "(batch_size,), generator=generator), so the last window starts at len(data) - block_size - 1 "
-                "and its targets still fit.", lambda d, b, n, g: _batch_with(d, b, n, g, high_offset=-1)),
-        Mistake("list instead of tuple", "return the tuple (x, y), not a list.",
-                lambda d, b, n, g: list(_batch_with(d, b, n, g)), credit=0.5),
-        Mistake("(block_size, B) instead of (B, block_size)", "one ROW per window: torch.stack(windows) "
-                "gives (batch_size, block_size); don't transpose.",
-                lambda d, b, n, g: tuple(t.T for t in _batch_with(d, b, n, g))),
-    ])
+from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -220,3 +172,97 @@ def check_block_forward(student_fn):
         ])
     x, *modules = _block_cases()[1]
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# gpt_forward(model, idx) -> logits (B, T, V)
+
+def _reference_gpt_forward(model, idx):
+    return model(idx)[0]
+
+
+def _gpt_cases():
+    cases = []
+    for seed, (B, T, block_size, n_head, C, n_layer) in enumerate(((1, 5, 8, 2, 8, 1), (2, 8, 8, 2, 12, 2),
+                                                                  (3, 3, 6, 4, 16, 2))):
+        torch.manual_seed(700 + seed)
+        config = GPTConfig(vocab_size=11, block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=C,
+                           bias=seed % 2 == 0)
+        model = GPT(config).eval()
+        with torch.no_grad():  # larger than at initialisation, so that every piece moves the logits visibly
+            for p in model.parameters():
+                p.normal_(0, 0.5)
+        cases.append((model, torch.randint(0, 11, (B, T))))
+    return cases
+
+
+def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False):
+    t = model.transformer
+    T = idx.shape[1]
+    x = t.wte(idx)
+    if positions == "arange":
+        x = x + t.wpe(torch.arange(T))
+    elif positions == "from one":
+        x = x + t.wpe(torch.arange(1, T + 1))
+    x = t.drop(x)
+    h = x
+    for block in t.h:
+        h = block(h if chain else x)
+    logits = model.lm_head(t.ln_f(h) if final_norm else h)
+    if last_only:
+        logits = logits[:, -1, :]
+    return torch.softmax(logits, dim=-1) if softmax else logits
+
+
+def _calls_the_model(case):
+    """After a right answer: did it get there by calling the model itself?"""
+    model, idx = copy.deepcopy(case[0]), case[1].clone()
+    called = []
+
+    def forward(*args, **kwargs):
+        called.append(True)
+        return _reference_gpt_forward(case[0], idx), None
+
+    model.forward = forward  # an instance attribute: model(idx) now lands here
+    return model, idx, called
+
+
+def check_gpt_forward(student_fn):
+    """``student_fn(model, idx)``: the logits (B, T, V) of a ``course.gpt.GPT`` for ids ``idx`` (B, T), from the
+    model's parts: token + position embeddings (positions 0..T-1), dropout, every block in order, the final
+    LayerNorm and the tied head. It must not call ``model(idx)`` itself."""
+
+    def after(case):
+        model, idx, called = _calls_the_model(case)
+        student_fn(model, idx)
+        if called:
+            return ("the result is right, but your function called model(...) (the course's forward pass) "
+                    "instead of computing it from the model's parts",
+                    Mistake("calls the model", "write the forward pass yourself from model.transformer.wte, .wpe, "
+                            ".drop, .h, .ln_f and model.lm_head; don't call model(idx) or model.forward."))
+        return None
+
+    with torch.no_grad():
+        run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, mistakes=[
+            Mistake("no position embedding", "the position embeddings are missing: add model.transformer.wpe(torch.arange(T)) "
+                    "to the token embeddings, or the model cannot tell where in the window a character is.",
+                    lambda m, i: _gpt_with(m, i, positions="none")),
+            Mistake("the whole position table added", "add the embeddings of positions 0..T-1 only, "
+                    "model.transformer.wpe(torch.arange(T)) of shape (T, C), not the whole table wpe.weight of "
+                    "shape (block_size, C).", error="must match the size of tensor b"),
+            Mistake("positions counted from 1", "the positions start at 1: the first character of the window is "
+                    "position 0, so use torch.arange(T) (0 .. T-1).",
+                    lambda m, i: _gpt_with(m, i, positions="from one")),
+            Mistake("final LayerNorm missing", "the final LayerNorm is missing: apply model.transformer.ln_f to the "
+                    "output of the last block before model.lm_head.",
+                    lambda m, i: _gpt_with(m, i, final_norm=False)),
+            Mistake("blocks not chained", "each block must read the previous block's output (x = block(x)); here "
+                    "every block read the embeddings, so only the last one counts.",
+                    lambda m, i: _gpt_with(m, i, chain=False)),
+            Mistake("softmax applied", "return the logits, the raw scores: softmax turns them into probabilities, "
+                    "which the loss (F.cross_entropy) and generation compute themselves.",
+                    lambda m, i: _gpt_with(m, i, softmax=True)),
+            Mistake("last position only", "return the logits of EVERY position, shape (B, T, V): training predicts "
+                    "the next character at each position; only generation keeps the last one.",
+                    lambda m, i: _gpt_with(m, i, last_only=True)),
+        ])
