@@ -83,7 +83,10 @@ def build_notebook(name: str) -> nbformat.NotebookNode:
                                     metadata={"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
 
 
-def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -> None:
+BUILD_CELL_TIMEOUT = 900  # seconds per cell; lesson 05 trains for minutes, longer on a busy machine
+
+
+def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = BUILD_CELL_TIMEOUT) -> None:
     """Run every cell in order in a fresh kernel and store the outputs (in place)."""
     from nbclient import NotebookClient
 
@@ -112,9 +115,6 @@ def solution_path(name: str) -> Path:
 
 def lesson_path(name: str) -> Path:
     return LESSONS / name / f"{name}.ipynb"
-
-
-BUILD_CELL_TIMEOUT = 900  # seconds per cell; lesson 05 trains for minutes, longer on a busy machine
 
 
 def write_solution(name: str, execute: bool = True, cell_timeout: int = BUILD_CELL_TIMEOUT) -> Path:
