@@ -110,10 +110,7 @@ def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
 def test_no_wrong_answer_of_the_catalogue_is_refused():
     """The project's catalogue of common wrong answers (tests/mistake_catalogue.py) is honest student
     code: every one must run, and lose its points to the tests, not to a refusal."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).parent))
-    from mistake_catalogue import CATALOGUE
+    from mistake_catalogue import CATALOGUE  # tests/ is on the path, as for test_mistake_catalogue.py
     from course.checks.exercises import BY_TEST
     lessons = {}
     refused = []

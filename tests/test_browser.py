@@ -324,8 +324,6 @@ def test_a_failed_check_shows_a_short_message_not_a_traceback(open_notebook, lab
     """Lesson 01 with a common wrong `merge` (both overlapping pairs merged), run in the browser: the
     test cell shows which case failed, expected and got, and names the mistake, in a few lines, with
     no traceback into the course's internals. The screenshot is the picture of it."""
-    import sys
-    sys.path.insert(0, str(ROOT / "tests"))
     from mistake_catalogue import CATALOGUE
     wrong = next(e for e in CATALOGUE if e.test == "test-merge" and e.mistake == "overlapping pairs merged")
     original = json.loads((ROOT / "lessons" / L01 / f"{L01}.ipynb").read_text())
