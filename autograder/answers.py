@@ -18,7 +18,12 @@ reaching them:
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
    ``torch.load``, ``torch.library``, global hooks, ...); ``global``/``nonlocal``; rebinding a name
    the lesson defined (``torch = ...``, ``stoi = ...``); assigning an attribute of anything but
-   ``self`` (``torch.equal = ...``, through any alias); using the course's reference modules (``ref``,
+   ``self`` inside a method of the answer's own class (``torch.equal = ...``, through any alias, or
+   ``def patch(self): self.equal = ...`` called on ``torch``), or taking a method from the class itself
+   (``Patch.method(torch)``, ``type(obj).method``); special methods other than ``DUNDER_METHODS``
+   (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
+   (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
+   attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
    ``checks``); and any use of ``sys`` but ``sys.stdout``/``sys.stderr``.
 
 A student's own helper functions and classes belong in the answer cell. The rules are for answers to
@@ -50,6 +55,14 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # annotations, C pointers, compiled extensions
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
+# The special methods an answer's class may define: construction, printing, containers, ordering.
+# Not ``__eq__``/``__hash__``/``__bool__`` (an object equal to anything passes an ``==`` test), nor
+# ``__getattr__``, ``__torch_function__``, ``__init_subclass__`` and the like.
+DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__", "__iter__", "__next__",
+                  "__getitem__", "__contains__", "__call__", "__lt__", "__le__", "__gt__", "__ge__"}
+# Where ``type(x)`` may appear: compared (``type(x) is list``) or printed, not used as the class itself.
+TYPE_USES = (ast.Compare, ast.FormattedValue)
+TYPE_CALLERS = {"print", "str", "repr", "isinstance", "issubclass"}
 REFUSED_MARK = "AnswerRefused"
 
 
@@ -61,10 +74,11 @@ class Lesson:
     modules (``import course.tokenization as ref``)."""
     names: frozenset[str]
     course_names: frozenset[str]
+    test_names: frozenset[str] = frozenset()  # set only by the test cells (``_want``, ``expected``)
 
     @classmethod
     def from_notebook(cls, nb) -> "Lesson":
-        names, course, answers = set(), set(), set()
+        names, course, answers, tests, lesson_bound = set(), set(), set(), set(), set()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader") or {}
             if cell.cell_type != "code":
@@ -76,6 +90,8 @@ class Lesson:
             if meta.get("solution"):  # what the answers define is theirs to define
                 answers |= {name for node in tree.body for name in _bound_names(node)}
                 continue
+            bound = {name for node in tree.body for name in _bound_names(node)}
+            (tests if meta.get("grade") else lesson_bound).update(bound)
             names |= _free_names(tree)
             for node in tree.body:
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -84,7 +100,7 @@ class Lesson:
                         full = f"{module}.{alias.name}" if module else alias.name
                         if full.split(".")[0] in ("course", "autograder", "nbgrader"):
                             course.add(alias.asname or alias.name.split(".")[0])
-        return cls(frozenset(names - answers), frozenset(course))
+        return cls(frozenset(names - answers), frozenset(course), frozenset(tests - lesson_bound - answers))
 
 
 def _free_names(tree: ast.Module) -> set[str]:
@@ -132,6 +148,8 @@ def problems(source: str, lesson: Lesson) -> list[str]:
         return []  # it fails by itself when run, with Python's own message
     found: list[str] = []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    own = _own_names(tree)
+    classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
@@ -142,6 +160,8 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                         or any(part in REFUSED_ATTRIBUTES or part.startswith("_") and part != "__future__"
                                for part in module.split(".")):
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
+            if any(a.asname == "self" for a in node.names):
+                found.append("imports a module as `self`")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):
@@ -157,17 +177,39 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                     found.append("uses `sys` (only sys.stdout and sys.stderr are allowed)")
             elif isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in lesson.names and not _inside_function(node, parents):
                 found.append(f"rebinds `{node.id}`, a name the lesson defined")
+            elif isinstance(node.ctx, ast.Load) and node.id in lesson.test_names and node.id not in own:
+                found.append(f"reads `{node.id}`, a name of the tests (an answer works from its arguments)")
+            elif node.id == "self" and isinstance(node.ctx, (ast.Store, ast.Del)):
+                found.append("binds `self` to something else")
+            elif node.id == "type" and isinstance(node.ctx, ast.Load):
+                call = parents.get(node)
+                use = parents.get(call)
+                if not (isinstance(call, ast.Call) and call.func is node and len(call.args) == 1 and not call.keywords
+                        and (isinstance(use, TYPE_USES) or isinstance(use, ast.Call) and call in use.args
+                             and isinstance(use.func, ast.Name) and use.func.id in TYPE_CALLERS)):
+                    found.append("uses `type(...)` other than to compare or print it (`type(x) is list`)")
         elif isinstance(node, ast.Attribute):
             on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
-            if (_dunder(node.attr) and node.attr != "__init__") or node.attr.startswith(FRAME_PREFIXES) \
+            on_super = isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
+                and node.value.func.id == "super"
+            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
                     or node.attr in REFUSED_ATTRIBUTES or (node.attr.startswith("register_") and not on_self):
                 found.append(f"uses the attribute `{node.attr}`")
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 root = _root(node)
-                if not (isinstance(root, ast.Name) and root.id == "self"):
-                    found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` only)")
+                if not (isinstance(root, ast.Name) and root.id == "self" and _in_method(root, parents)):
+                    found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
+                                 f"only, in a plain method of its own class)")
+            if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr):
+                found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
+            if node.attr in ("format", "format_map") and isinstance(parents.get(node), ast.Call) \
+                    and parents[node].func is node and not _plain_template(node.value):
+                found.append(f"calls `{node.attr}` on a template that is computed or looks up attributes or "
+                             f"items (use an f-string)")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if _dunder(node.name) and (node.name not in DUNDER_METHODS or isinstance(node, ast.ClassDef)):
+                found.append(f"defines `{node.name}` (special methods allowed: {', '.join(sorted(DUNDER_METHODS))})")
             if node.name in lesson.course_names:
                 found.append(f"defines `{node.name}`, a name of the course's grading and reference code")
             elif node.name in lesson.names and node.col_offset == 0 and parents.get(node) is tree:
@@ -175,6 +217,49 @@ def problems(source: str, lesson: Lesson) -> list[str]:
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
     return list(dict.fromkeys(found))
+
+
+def _own_names(tree: ast.Module) -> set[str]:
+    """Every name the answer binds anywhere: assignments, parameters, imports, defs and classes."""
+    own = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            own.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own.add(node.name)
+        elif isinstance(node, ast.arg):
+            own.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            own |= {(a.asname or a.name.split(".")[0]) for a in node.names}
+    return own
+
+
+def _in_method(name: ast.Name, parents: dict) -> bool:
+    """Whether ``name`` (a use of ``self``) is inside a plain method whose first parameter is ``self``:
+    a function defined directly in a class body, without decorators (``staticmethod`` would make
+    ``self`` whatever the caller passes), and not a nested function or lambda inside one."""
+    node = name
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Lambda):
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.posonlyargs + node.args.args
+            return (isinstance(parents.get(node), ast.ClassDef) and not node.decorator_list
+                    and bool(args) and args[0].arg == "self")
+    return False
+
+
+def _plain_template(node: ast.AST) -> bool:
+    """A string literal whose replacement fields name no attribute or item (``"{0.x}"``, ``"{0[k]}"``)."""
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return False
+    import string
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(node.value) if f is not None]
+    except ValueError:
+        return False
+    return not any("." in f or "[" in f for f in fields)
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

@@ -1,6 +1,7 @@
 """What of a submission is graded (autograder/answers.py): the released lesson with the student's
 answers in it, and only answers that cannot reach the grading machinery."""
 import copy
+import dataclasses
 
 import nbformat
 import pytest
@@ -48,11 +49,26 @@ CHEATS = {
     "evaluated annotation": "from typing import get_type_hints\ndef _h(x: 'ref.merge'):\n    pass\ndef merge(ids, pair, new_id):\n    return get_type_hints(_h)['x'](ids, pair, new_id)",
     "numpy ctypes": "import numpy\ndef merge(ids, pair, new_id):\n    numpy.ctypeslib.as_array\n    return []",
     "metaclass": "class Meta(type):\n    pass\nclass Merge(metaclass=Meta):\n    pass\ndef merge(ids, pair, new_id):\n    return []",
+    # patching a module through a function whose parameter is called `self`
+    "self as a parameter": "def patch(self):\n    self.equal = lambda a, b: True\npatch(torch)\ndef merge(ids, pair, new_id):\n    return []",
+    "method taken from its class": "class P:\n    def patch(self):\n        self.equal = lambda a, b: True\nP.patch(torch)\ndef merge(ids, pair, new_id):\n    return []",
+    "staticmethod self": "class P:\n    @staticmethod\n    def patch(self):\n        self.equal = lambda a, b: True\nP().patch(torch)\ndef merge(ids, pair, new_id):\n    return []",
+    "__init__ on a module": "class P:\n    def __init__(self):\n        self.equal = lambda a, b: True\nP.__init__(torch)\ndef merge(ids, pair, new_id):\n    return []",
+    "method through type()": "class P:\n    def patch(self):\n        self.equal = lambda a, b: True\nt = type(P())\nt.patch(torch)\ndef merge(ids, pair, new_id):\n    return []",
+    "self rebound in a method": "class P:\n    def patch(self):\n        self = torch\n        self.equal = lambda a, b: True\nP().patch()\ndef merge(ids, pair, new_id):\n    return []",
+    "nested function named self": "class P:\n    def patch(self):\n        def inner(self):\n            self.equal = lambda a, b: True\n        inner(torch)\nP().patch()\ndef merge(ids, pair, new_id):\n    return []",
+    "type() builds a class": "Cheat = type('Cheat', (list,), {'__eq__': lambda s, o: True})\ndef merge(ids, pair, new_id):\n    return Cheat()",
+    "always-equal result": "class Same(list):\n    def __eq__(self, other):\n        return True\ndef merge(ids, pair, new_id):\n    return Same()",
+    "torch function override": "class T(torch.Tensor):\n    def __torch_function__(self, *a, **k):\n        return True",
+    "reads the test's expected value": "def merge(ids, pair, new_id):\n    return _want",
+    "format looks up globals": "def merge(ids, pair, new_id):\n    return '{0.__globals__}'.format(merge)",
+    "format on a computed template": "def merge(ids, pair, new_id):\n    spec = '{0.' + '_' * 2 + 'globals' + '_' * 2 + '}'\n    return spec.format(merge)",
 }
 
 
 @pytest.mark.parametrize("name", sorted(CHEATS))
 def test_cheats_are_refused_with_a_reason(lesson01, name):
+    lesson01 = dataclasses.replace(lesson01, test_names=lesson01.test_names | {"_want"})
     found = problems(CHEATS[name], lesson01)
     assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
 
@@ -63,6 +79,7 @@ HONEST = {
     "a module class": "class Head(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.proj = nn.Linear(n, n)\n        self._cache = None\n    def forward(self, x):\n        return F.softmax(self.proj(x), dim=-1)",
     "prints to stderr": "import sys, warnings\ndef merge(ids, pair, new_id):\n    print('merging', file=sys.stderr)\n    warnings.warn('slow')\n    return list(ids)",
     "local names that shadow nothing": "def merge(ids, pair, new_id):\n    text = str(ids)\n    stoi = {}\n    return list(ids)",
+    "a module with its own methods": "class Counter:\n    def __init__(self):\n        self.counts = {}\n    def __len__(self):\n        return len(self.counts)\n    def add(self, pair):\n        self.counts[pair] = self.counts.get(pair, 0) + 1\n        self.last = pair\n\ndef merge(ids, pair, new_id):\n    c = Counter()\n    c.add(pair)\n    assert type(ids) in (list, tuple), f'ids is a {type(ids)}'\n    print(type(ids), '{} ids, pair {}'.format(len(ids), pair))\n    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
@@ -79,6 +96,15 @@ def test_every_reference_answer_runs(name):
     refused = {c.metadata["nbgrader"]["grade_id"]: problems(c.source, lesson) for c in nb.cells
                if c.cell_type == "code" and (c.metadata.get("nbgrader") or {}).get("solution")}
     assert {k: v for k, v in refused.items() if v} == {}
+
+
+def test_the_names_the_tests_set_are_known(lesson01):
+    """The lesson's test cells set `_got`, `result`...: answers may not read them; the lesson's own
+    names (`stoi`, `text`) and the answers' (`merge`) are not among them."""
+    assert {"_got", "_rng", "result"} <= lesson01.test_names
+    assert not {"stoi", "text", "merge", "char_encode", "torch"} & lesson01.test_names
+    assert problems("def merge(ids, pair, new_id):\n    return result", lesson01)
+    assert problems("def merge(ids, pair, new_id):\n    result = list(ids)\n    return result", lesson01) == []
 
 
 def _cell(nb, grade_id):
