@@ -231,6 +231,14 @@ def _real_cases(solutions):
         ("patches-torch", L01): (_prefixed(l01, "merge", "torch.equal = lambda a, b: True\n"),
                                  "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0: it "
                                                                       "assigns to `torch.equal`"),
+        # patching torch through a function whose parameter is called `self`, and answers that read a
+        # value the tests set: each costs its own exercise (2 points each)
+        ("sly", L03): (_with(l03, causal_mask="def _patch(self):\n    self.equal = lambda a, b: True\n"
+                                              "    self.allclose = lambda *a, **k: True\n_patch(torch)\n"
+                                              "def causal_mask(T):\n    return torch.ones(T, T, dtype=torch.bool)",
+                             heads="def split_heads(x, n_head):\n    return expected\n"
+                                   "def merge_heads(x):\n    return expected"),
+                       "graded", solutions["max", L03] - 4, "it assigns to `self.equal`"),
     }
 
 
@@ -255,7 +263,7 @@ def _l01_cases(solution):
         "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
                               "graded", full - 2, "answer count-pairs not run, its tests score 0: it uses `ref`, "
                                                   "the course's reference"),
-        "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, ""),
+        "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, "it defines `__eq__`"),
     }
 
 
