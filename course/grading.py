@@ -7,6 +7,7 @@ a name bound to a course object, an import, or the string "course").
 """
 from __future__ import annotations
 
+import dis
 import inspect
 import types
 from typing import Any
@@ -35,10 +36,15 @@ def _code_objects(code: types.CodeType):
 def _problems_in_function(fn: types.FunctionType) -> list[str]:
     problems = []
     for code in _code_objects(fn.__code__):
-        for name in code.co_names:
+        # the global names it reads and the modules it imports; not attribute names, so that
+        # `model.train()` is not mistaken for the course's `train` imported into the notebook
+        for ins in dis.get_instructions(code):
+            if ins.opname not in ("LOAD_GLOBAL", "LOAD_NAME", "IMPORT_NAME") or not isinstance(ins.argval, str):
+                continue
+            name = ins.argval
             if name.split(".")[0] == "course":
                 problems.append("its code mentions the `course` package")
-            elif name in fn.__globals__ and _from_course(fn.__globals__[name]):
+            elif ins.opname != "IMPORT_NAME" and name in fn.__globals__ and _from_course(fn.__globals__[name]):
                 problems.append(f"it uses `{name}`, which comes from the course package")
         for const in code.co_consts:
             if isinstance(const, str) and (const == "course" or const.startswith("course.")):

@@ -67,3 +67,13 @@ def test_method_delegating_is_caught():
 def test_docstring_mentioning_course_is_not_a_delegation():
     ns = _module('def answer(x):\n    """Of course, this is my own course work."""\n    return x')
     assert_own_work(ns["answer"], "answer")
+
+
+def test_a_method_named_like_a_course_function_is_not_a_delegation():
+    """`model.train()` is the module's own method, not the course's `train` imported into the notebook."""
+    ns = _module("from course.checks import describe as train\nimport torch\n"
+                 "def answer(model, x):\n    model.train()\n    return model(x)")
+    assert_own_work(ns["answer"], "answer")
+    ns = _module("from course.checks import describe as train\ndef answer(model, x):\n    return train(x)")
+    with pytest.raises(DelegatesToReference, match="uses `train`"):
+        assert_own_work(ns["answer"], "answer")
