@@ -178,11 +178,28 @@ class NotebookPage:
             time.sleep(0.5)
 
     # --- menus --------------------------------------------------------------------------------
-    def menu(self, menu: str, command: str) -> None:
-        """Click a main-menu entry, as a student would: e.g. menu("Run", "runmenu:run-all")."""
-        self.page.locator(".lm-MenuBar-item", has=self.page.locator(
-            f".lm-MenuBar-itemLabel:text-is('{menu}')")).click()
-        self.page.locator(f".lm-Menu-item[data-command='{command}']").click()
+    def menu(self, menu: str, command: str, timeout: float = 60) -> None:
+        """Click a main-menu entry, as a student would: e.g. menu("Run", "runmenu:run-all").
+
+        JupyterLab draws a command greyed out (``lm-mod-disabled``) while it does not apply, e.g. "Run
+        All Cells" before the notebook has become the current widget, which on a busy machine can
+        lag behind the notebook's first paint; a click on it does nothing. So the menu is opened
+        until the entry shows enabled, then clicked."""
+        bar_item = self.page.locator(".lm-MenuBar-item", has=self.page.locator(
+            f".lm-MenuBar-itemLabel:text-is('{menu}')"))
+        entry = self.page.locator(f".lm-Menu-item[data-command='{command}']")
+        deadline = time.monotonic() + timeout
+        while True:
+            bar_item.click()
+            entry.wait_for(state="visible", timeout=timeout * 1000)
+            if "lm-mod-disabled" not in (entry.get_attribute("class") or ""):
+                entry.click()
+                return
+            self.page.keyboard.press("Escape")  # close the menu, let JupyterLab catch up, open it again
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.path}: {menu} → {command} stayed disabled for {timeout:.0f} s")
+            self.page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
+            time.sleep(1)
 
     # --- running ------------------------------------------------------------------------------
     def prompts(self) -> list[str]:
