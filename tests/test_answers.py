@@ -148,3 +148,41 @@ def test_no_wrong_answer_of_the_catalogue_is_refused():
         if found:
             refused.append(f"{entry.test} / {entry.mistake}: {found}")
     assert not refused, "honest wrong answers refused:\n" + "\n".join(refused)
+
+
+def _cell_function(source, name, namespace=None):
+    """Define `name` as a notebook cell would: module __main__, its source in linecache under the
+    cell's file name (what IPython does for every cell)."""
+    import linecache
+    filename = f"<cell {name} {abs(hash(source))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"__name__": "__main__", **(namespace or {})}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def test_the_self_check_says_when_the_autograder_would_refuse_the_answer():
+    """An answer the autograder would not run fails the visible check with the reason, before any case."""
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    honest = "def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out\n"
+    checks.check_merge(_cell_function(honest, "merge"))  # passes, refused by nothing
+    sly = "def patch(self):\n    self.sentinel_for_the_test = True\n\n" + honest.replace("return out", "return type(ids)(out)")
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_merge(_cell_function(sly, "merge"))
+    text = str(caught.value)
+    assert caught.value.mistake == "answer refused"
+    assert "will not run this answer" in text and "self.sentinel_for_the_test" in text and "type(...)" in text
+    import course.tokenization as ref
+    uses_ref = "def merge(ids, pair, new_id):\n    return ref.merge(ids, pair, new_id)\n"
+    with pytest.raises(CheckFailed, match="uses `ref`"):
+        checks.check_merge(_cell_function(uses_ref, "merge", {"ref": ref}))
+
+
+def test_the_self_check_reads_a_class_answer_too():
+    from course.checks import attention as checks
+    from course.checks._core import CheckFailed
+    source = ("import torch\nclass CausalSelfAttention(torch.nn.Module):\n    def __init__(self, config):\n"
+              "        super().__init__()\n        self.table = '{0.x}'.format(config)\n")
+    with pytest.raises(CheckFailed, match="will not run this answer"):
+        checks.check_causal_self_attention(_cell_function(source, "CausalSelfAttention"))

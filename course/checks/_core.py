@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import linecache
+import types
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -38,6 +40,41 @@ class CheckFailed(AssertionError):
             out += [f"  {piece}" for piece in _wrap(line, 76)]
         out.append(rule)
         return out
+
+
+def refusal(student: Any, name: str) -> CheckFailed | None:
+    """The failure to raise when the autograder would not run this answer at all, else None.
+
+    The autograder reads each answer cell before running it and refuses one that could reach the
+    grading machinery (``autograder.answers``: ``exec``, ``type(...)`` used as a class, assigning
+    ``torch.equal``, ...); its tests then score 0. So that an answer the check passes does not lose
+    its points that way, the check reads the same cell, the one where ``student`` was defined in the
+    notebook, with the same rules (all but the two that need the whole lesson: rebinding the lesson's
+    names and reading the tests' names). Functions defined elsewhere (a module, ``exec``) are not read.
+    """
+    if isinstance(student, type):
+        student = next((v for v in vars(student).values() if isinstance(v, types.FunctionType)), None)
+    code = getattr(student, "__code__", None)
+    if code is None or getattr(student, "__module__", None) != "__main__":
+        return None
+    source = "".join(linecache.getlines(code.co_filename))
+    if not source.strip():
+        return None
+    try:
+        from autograder.answers import Lesson, problems
+    except ImportError:  # the course without its autograder: nothing to match
+        return None
+    from course.grading import _from_course
+    names = student.__globals__
+    course_names = frozenset(k for k, v in names.items() if isinstance(v, (types.ModuleType, types.FunctionType, type))
+                             and _from_course(v))
+    reasons = problems(source, Lesson(frozenset(), course_names))
+    if not reasons:
+        return None
+    return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
+                       f"the cell " + "; it ".join(reasons) + ".\n"
+                       f"Rewrite it with plain Python, torch and the lesson's names (the README's "
+                       f"\"Only the answers run\" lists what is refused).", mistake="answer refused")
 
 
 def _wrap(line: str, width: int) -> list[str]:
@@ -264,9 +301,13 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     failure). On the first failing case raises ``CheckFailed`` saying which case, what was expected
     and what came back, and, when the student's output equals a known wrong version, which mistake.
     ``after(case)``, called once a case's output is right, may return ``(problem, mistake)`` for
-    what the output cannot show (how the function got there: which calls it made). The student's
-    function is only called: nothing here inspects it.
+    what the output cannot show (how the function got there: which calls it made). Besides calling
+    the student's function, the check reads only the notebook cell that defined it, with the
+    autograder's answer rules (``refusal``).
     """
+    refused = refusal(student, name.split(":")[0].split(" ")[0])
+    if refused is not None:
+        raise refused
     cases = list(cases)
     for number, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(tuple(case)))

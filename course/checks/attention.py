@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import CheckFailed, Mistake, describe, difference, failure, run_check, where_raised
+from course.checks._core import CheckFailed, Mistake, describe, difference, failure, refusal, run_check, where_raised
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -340,6 +340,9 @@ def check_causal_self_attention(student_cls) -> None:
     your module in eval mode must still give the reference's (dropout-free) output every time.
     ``check_attention_dropout`` checks the training mode.
     """
+    refused = refusal(student_cls, "causal_self_attention")
+    if refused is not None:
+        raise refused
     Config = ref.AttentionConfig
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
                Config(block_size=5, n_head=1, n_embd=6)]
@@ -400,6 +403,9 @@ def check_attention_dropout(student_cls) -> None:
     that of dropout applied where the exercise says, to the attention weights (after the softmax),
     then to the output of ``c_proj``, as ``nn.Dropout`` modules (or ``F.dropout(..., training=
     self.training)``) draw it."""
+    refused = refusal(student_cls, "attention_dropout")
+    if refused is not None:
+        raise refused
     with contextlib.redirect_stdout(io.StringIO()):
         check_causal_self_attention(student_cls)  # a mistake without dropout is named as such first
     config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8, dropout=0.5)
