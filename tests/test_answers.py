@@ -186,3 +186,19 @@ def test_the_self_check_reads_a_class_answer_too():
               "        super().__init__()\n        self.table = '{0.x}'.format(config)\n")
     with pytest.raises(CheckFailed, match="will not run this answer"):
         checks.check_causal_self_attention(_cell_function(source, "CausalSelfAttention"))
+
+
+def test_the_self_check_does_not_take_a_bound_course_function_for_the_course_module():
+    """Lesson 03 checks the class with the course's `causal_mask`, `split_heads` and `merge_heads`
+    bound in the notebook's globals (`checks.reference_helpers`): the solution's class calling them
+    is the student's own work, not a use of the course's reference, and passes its check."""
+    import torch
+    from course import attention as ref
+    from course.checks import attention as checks
+    nb = nbformat.read(solution_path("03_self_attention"), as_version=4)
+    [source] = [c.source for c in nb.cells if c.cell_type == "code" and "class CausalSelfAttention" in c.source]
+    names = {name: getattr(ref, name) for name in ("causal_mask", "split_heads", "merge_heads")}
+    names.update(torch=torch, nn=torch.nn, F=torch.nn.functional, math=__import__("math"))
+    student = _cell_function(source, "CausalSelfAttention", names)
+    checks.check_causal_self_attention(student)
+    checks.check_attention_dropout(student)
