@@ -174,6 +174,19 @@ def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:
         gradebook.db.commit()
 
 
+def zero_auto_scores(paths, lesson: str, student: str, cells) -> None:
+    """Score 0 for these test cells of a submission nbgrader has just graded (``autograder.recheck``)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(paths.db_url) as gradebook:
+        submission = gradebook.find_submission(lesson, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in cells:
+                    grade.auto_score = 0.0
+        gradebook.db.commit()
+
+
 def read_grades(paths, lesson: str, student: str) -> dict:
     """Score, and per-cell grades, of a submission nbgrader has just graded."""
     from nbgrader.api import Gradebook

@@ -211,10 +211,14 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
     if answer.get("delegating_cells"):
         notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
                      f"course's reference")
+    for cell, why in (answer.get("recheck_failed") or {}).items():
+        notes.append(f"0 points for {cell}: it passed in the notebook, but graded again with the answers "
+                     f"alone in another process it fails: {why}")
     return dict(state=GRADED, reason="", detail="; ".join(notes), score=answer.get("score"),
                 auto_scores={cell: grade["auto_score"] for cell, grade in (answer.get("cells") or {}).items()},
                 seconds=round(answer.get("seconds", 0), 3),
-                execute_seconds=round(answer.get("execute_seconds") or 0, 3))
+                execute_seconds=round(answer.get("execute_seconds") or 0, 3),
+                recheck_seconds=round(answer.get("recheck_seconds") or 0, 3))
 
 
 def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,

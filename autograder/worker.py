@@ -35,15 +35,29 @@ def cells_with_error(notebook: Path, ename: str) -> list[str]:
     return found
 
 
-def grade(api, paths, job: dict) -> dict:
-    from autograder.gradebook import (forget_submission, grading_environment, read_grades, read_manual_work,
-                                      restore_manual_work)
-    from autograder.preprocessors import TimedExecute
+def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
+    from autograder.gradebook import forget_submission, read_manual_work
+    from autograder.recheck import CALL_SECONDS, Host
 
     lesson, student = job["lesson"], job["student"]
     # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
     manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
     forget_submission(paths, lesson, student)
+    # the re-check's answer process imports torch while nbgrader runs the notebook
+    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS)
+    try:
+        return _grade(api, paths, job, manual, host, sandbox)
+    finally:
+        host.close()
+
+
+def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
+    from autograder.gradebook import (forget_submission, grading_environment, read_grades, restore_manual_work,
+                                      zero_auto_scores)
+    from autograder.preprocessors import TimedExecute
+    from autograder.recheck import recheck
+
+    lesson, student = job["lesson"], job["student"]
     TimedExecute.last_seconds = None
     start = time.perf_counter()
     with grading_environment():
@@ -60,6 +74,15 @@ def grade(api, paths, job: dict) -> dict:
         graded = paths.autograded / student / lesson / f"{lesson}.ipynb"
         answer["interrupted_cells"] = cells_with_error(graded, "CellTimeoutError")
         answer["delegating_cells"] = cells_with_error(graded, "DelegatesToReference")
+        # the value tests that passed in the student's kernel, graded again out of its reach
+        passed = [cell for cell, g in answer["cells"].items() if (g.get("auto_score") or 0) > 0]
+        tick = time.perf_counter()
+        answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host)
+        answer["recheck_seconds"] = time.perf_counter() - tick
+        if answer["recheck_failed"]:
+            zero_auto_scores(paths, lesson, student, answer["recheck_failed"])
+            answer.update(read_grades(paths, lesson, student))
+        answer["seconds"] = time.perf_counter() - start  # the whole grading, the re-check included
     else:  # nbgrader leaves a half-made submission (score 0) behind: drop it
         answer["full_log"] = "\n".join(log)
         forget_submission(paths, lesson, student)
@@ -80,7 +103,7 @@ def main(argv: list[str]) -> int:
     for line in sys.stdin:
         job = json.loads(line)
         try:
-            answer = grade(api, paths, job)
+            answer = grade(api, paths, job, sandbox=config.get("sandbox", False), cell_timeout=config.get("cell_timeout"))
         except Exception as error:  # report and carry on with the next job
             import traceback
             answer = dict(success=False, worker_error=f"{type(error).__name__}: {error}",

@@ -97,6 +97,7 @@ def main() -> None:
         entries = grading.StatusBook(paths.status_file).entries.values()
         in_worker = statistics.mean(e["seconds"] for e in entries if "seconds" in e)
         executing = statistics.mean(e["execute_seconds"] for e in entries if "execute_seconds" in e)
+        rechecking = statistics.mean(e.get("recheck_seconds", 0) for e in entries if "seconds" in e)
         exec_mean = statistics.mean(runs)
         per_notebook = total / args.n
         # between consecutive answers: the cost of one more notebook, worker start-up excluded
@@ -114,10 +115,11 @@ def main() -> None:
             ("seconds per notebook (batch / n)", f"{per_notebook:.2f} s"),
             ("  first answer (includes starting the workers)", f"{seconds[0] - start:.2f} s"),
             ("  steady state (between answers × workers)", f"{steady:.2f} s"),
-            ("  of it: nbgrader's autograde call, in the worker", f"{in_worker:.2f} s"),
+            ("  of it: grading in the worker (nbgrader's call and the re-check)", f"{in_worker:.2f} s"),
             ("  of it: executing the notebook (kernel start to shutdown)", f"{executing:.2f} s"),
+            ("  of it: the re-check out of the student's process (autograder.recheck)", f"{rechecking:.2f} s"),
             ("overhead per notebook beyond execution (steady − executing)", f"{steady - executing:.2f} s"),
-            ("  inside nbgrader's call (call − executing)", f"{in_worker - executing:.2f} s"),
+            ("  inside the worker (grading − executing)", f"{in_worker - executing:.2f} s"),
             ("overhead by subtraction (batch / n × workers − plain nbclient)",
              f"{per_notebook * args.workers - exec_mean:.2f} s"),
         ]

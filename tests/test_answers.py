@@ -202,3 +202,27 @@ def test_the_self_check_does_not_take_a_bound_course_function_for_the_course_mod
     student = _cell_function(source, "CausalSelfAttention", names)
     checks.check_causal_self_attention(student)
     checks.check_attention_dropout(student)
+
+
+MERGE_BODY = ("    out, i = [], 0\n    while i < len(ids):\n        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:\n"
+              "            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n"
+              "            i += 1\n    return out\n")
+
+
+def test_the_self_check_says_when_an_answer_reads_the_notebooks_data():
+    """The autograder grades each value test again with the answer cells alone (autograder.recheck):
+    an answer that reads a variable of the lesson passes in the notebook and scores 0 there, so the
+    visible check fails it first, naming the variable; the answer's own constants, modules and
+    functions are fine."""
+    import collections
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    lesson = {"sentence": "The chatbot replied.", "stoi": {"a": 1}, "collections": collections}
+    reads = "def merge(ids, pair, new_id):\n    assert sentence and stoi\n" + MERGE_BODY
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_merge(_cell_function(reads, "merge", lesson))
+    assert caught.value.mistake == "reads notebook data"
+    assert "`sentence`, `stoi`" in str(caught.value) and "Work from the arguments" in str(caught.value)
+    own = ("LIMIT = 10_000\n\ndef _pairs(ids):\n    return collections.Counter(zip(ids, ids[1:]))\n\n"
+           "def merge(ids, pair, new_id):\n    assert len(ids) < LIMIT and _pairs is not None\n" + MERGE_BODY)
+    checks.check_merge(_cell_function(own, "merge", lesson))  # its own constant, helper and a module

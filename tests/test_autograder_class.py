@@ -194,6 +194,12 @@ def merge(ids, pair, new_id):
 '''
 
 
+MERGE_BODY = ("    out, i = [], 0\n    while i < len(ids):\n"
+              "        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:\n"
+              "            out.append(new_id)\n            i += 2\n"
+              "        else:\n            out.append(ids[i])\n            i += 1\n"
+              "    return out\n")
+
 NOISY = "import sys, warnings\nprint('working on it', file=sys.stderr)\nwarnings.warn('a harmless UserWarning')\n"
 
 
@@ -231,6 +237,19 @@ def _real_cases(solutions):
         ("patches-torch", L01): (_prefixed(l01, "merge", "torch.equal = lambda a, b: True\n"),
                                  "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0: it "
                                                                       "assigns to `torch.equal`"),
+        # reads the lesson's data rather than its arguments: the self-check (and so the test cell)
+        # says so, since graded again with the answers alone it would fail; it costs the values point
+        ("reads-lesson-data", L01): (_with(l01, merge="def merge(ids, pair, new_id):\n"
+                                                      "    assert sentence, 'a leftover of trying the lesson'\n"
+                                                      + MERGE_BODY), "graded", solutions["max", L01] - 1, ""),
+        # right only inside a notebook's kernel (it looks at what sys.stdout is): graded again with the
+        # answers alone in another process (autograder.recheck) it is wrong, and its value test scores 0
+        ("kernel-only", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"
+                                                "    if 'ipykernel' not in str(type(sys.stdout)):\n"
+                                                "        return list(ids)\n" + MERGE_BODY),
+                               "graded", solutions["max", L01] - 1,
+                               "0 points for test-merge: it passed in the notebook, but graded again with the "
+                               "answers alone in another process it fails: merge: case 1 of 16"),
         # patching torch through a function whose parameter is called `self`, and answers that read a
         # value the tests set: each costs its own exercise (2 points each)
         ("sly", L03): (_with(l03, causal_mask="def _patch(self):\n    self.equal = lambda a, b: True\n"

@@ -79,6 +79,59 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
                        f"\"Only the answers run\" lists what is refused).", mistake="answer refused")
 
 
+def _code_objects(code: types.CodeType):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
+    """The failure to raise when the answer reads a variable of the notebook instead of its arguments.
+
+    The autograder grades each value test a second time with only the answer cells and the lesson's
+    imports in a process of their own (``autograder.recheck``), where the lesson's variables (``text``,
+    ``stoi``, ``sentence``...) do not exist. An answer whose function reads one passes here and scores
+    0 there, so the check says so first. Read: the global names the function's code loads whose value
+    in the notebook is data (not a module, function, class or other callable) and which the function's
+    own cell does not bind."""
+    import ast
+    import dis
+
+    functions = [v for v in vars(student).values() if isinstance(v, types.FunctionType)] \
+        if isinstance(student, type) else [student]
+    if not functions or not all(isinstance(f, types.FunctionType) and f.__module__ == "__main__" for f in functions):
+        return None
+    source = "".join(linecache.getlines(functions[0].__code__.co_filename))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if not source.strip():
+        return None
+    own = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            own.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            own |= {(a.asname or a.name.split(".")[0]) for a in node.names}
+    read = {instruction.argval for f in functions for code in _code_objects(f.__code__)
+            for instruction in dis.get_instructions(code) if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    names = functions[0].__globals__
+    data = sorted(n for n in read - own if n in names and not callable(names[n])
+                  and not isinstance(names[n], types.ModuleType))
+    if not data:
+        return None
+    listed = ", ".join(f"`{n}`" for n in data)
+    return CheckFailed(f"{name}: your function reads {listed}, defined elsewhere in the notebook, not passed in\n"
+                       f"The autograder grades each answer again with only the answer cells and the lesson's "
+                       f"imports, where {listed} do{'es' if len(data) == 1 else ''} not exist, and this test "
+                       f"would score 0 there. Work from the arguments, or define what you need in this cell.",
+                       mistake="reads notebook data")
+
+
 def _wrap(line: str, width: int) -> list[str]:
     import textwrap
     return textwrap.wrap(line, width, subsequent_indent="    ", break_long_words=False,
@@ -307,9 +360,10 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     the student's function, the check reads only the notebook cell that defined it, with the
     autograder's answer rules (``refusal``).
     """
-    refused = refusal(student, name.split(":")[0].split(" ")[0])
-    if refused is not None:
-        raise refused
+    for problem in (refusal, reads_notebook_data):
+        found = problem(student, name.split(":")[0].split(" ")[0])
+        if found is not None:
+            raise found
     cases = list(cases)
     for number, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(tuple(case)))

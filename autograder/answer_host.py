@@ -1,0 +1,168 @@
+"""The process that holds a student's answers while the autograder re-checks them (``autograder.recheck``).
+
+It runs alone (in the sandbox when grading is sandboxed), with the course package and torch, and
+nothing of the grader: it executes the answer cells given in a JSON file, one after the other as a
+notebook would (a cell that raises does not stop the next), and then answers calls on stdin/stdout.
+Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` bytes of a dict:
+
+* request ``{"op": "call", "name": str, "args": tuple, "kwargs": dict, "grad": [positions]}``: call
+  the answer's ``name``; the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
+  a ``grad`` request. Reply ``{"ok": True, "value": ..., "linked": [bool per output tensor]}`` or
+  ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call.
+* request ``{"op": "load", "cells": [str]}``: forget the answers and run these cells instead.
+* request ``{"op": "grad", "grad_outputs": [tensor or None]}``: the gradients of the last call's
+  linked outputs with respect to its ``grad`` arguments. Reply ``{"ok": True, "value": [tensor or None]}``.
+
+The grader reads replies as data only (``torch.load(weights_only=True)``): whatever this process
+does, only tensors, numbers, strings and plain containers come back. It is started with this file's
+path as the script and the answers file as its argument; stdout is moved to stderr at once, so what
+the answers print cannot corrupt the frames. Its first frame, ``{"ok": True, "value": "ready"}``, is
+written before any answer runs: a process that cannot send it failed to start (the grader's problem,
+not the student's).
+"""
+import io
+import json
+import os
+import struct
+import sys
+
+
+def _frames():
+    channel = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return sys.stdin.buffer, channel
+
+
+def _read(stream):
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack(">Q", head)
+    return stream.read(size)
+
+
+def _write(stream, message) -> None:
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(message, buffer)
+    data = buffer.getvalue()
+    stream.write(struct.pack(">Q", len(data)) + data)
+
+
+def _tensors(value, found):
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _tensors(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _tensors(item, found)
+    return found
+
+
+def _is_data(value) -> bool:
+    import torch
+
+    if value is None or type(value) in (bool, int, float, str) or type(value) is torch.Tensor:
+        return True
+    if type(value) in (list, tuple):
+        return all(_is_data(v) for v in value)
+    if type(value) is dict:
+        return all(_is_data(k) and _is_data(v) for k, v in value.items())
+    return False
+
+
+def _detached(value):
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if type(value) is list:  # only plain containers are rebuilt: a Counter goes back as a Counter
+        return [_detached(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_detached(v) for v in value)
+    if type(value) is dict:
+        return {k: _detached(v) for k, v in value.items()}
+    return value
+
+
+CELL_SECONDS = 20  # an answer cell only defines its functions; one running longer is interrupted
+
+
+class CellInterrupted(BaseException):
+    """Raised in an answer cell that runs past CELL_SECONDS (as the notebook's cell limit would)."""
+
+
+def _interrupt(signum, frame):
+    raise CellInterrupted(f"the cell ran past {CELL_SECONDS} s")
+
+
+def _run(cells):
+    import signal
+
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    signal.signal(signal.SIGALRM, _interrupt)
+    for number, source in enumerate(cells):
+        try:
+            signal.alarm(CELL_SECONDS)
+            exec(compile(source, f"<answer {number + 1}>", "exec"), namespace)
+        except BaseException as error:  # as in a notebook: the next cell still runs
+            print(f"answer cell {number + 1} raised {type(error).__name__}: {error}", file=sys.stderr)
+        finally:
+            signal.alarm(0)
+    return namespace
+
+
+def main(argv):
+    requests, replies = _frames()
+    import torch
+
+    _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
+    namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
+    last = None
+    while True:
+        frame = _read(requests)
+        if frame is None:
+            return 0
+        request = torch.load(io.BytesIO(frame), weights_only=False)
+        try:
+            if request["op"] == "call":
+                args = list(request["args"])
+                for position in request.get("grad", ()):
+                    args[position] = args[position].detach().requires_grad_()
+                fn = namespace.get(request["name"])
+                if fn is None:
+                    raise NameError(f"name {request['name']!r} is not defined")
+                value = fn(*args, **request.get("kwargs", {}))
+                outputs = _tensors(value, [])
+                linked = [bool(request.get("grad")) and t.requires_grad for t in outputs]
+                last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep])
+                # the arguments as the call left them: a function that changes its input is seen to
+                after = tuple(_detached(a) if _is_data(a) else None for a in args)
+                reply = {"ok": True, "value": _detached(value), "linked": linked, "args": after}
+            elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
+                namespace, last = _run(request["cells"]), None
+                reply = {"ok": True, "value": None}
+            elif request["op"] == "grad":
+                inputs, outputs = last
+                grads = [g for g, o in zip(request["grad_outputs"], outputs)]
+                got = torch.autograd.grad(outputs, inputs, grads, allow_unused=True)
+                reply = {"ok": True, "value": [None if g is None else g.detach() for g in got]}
+            else:
+                reply = {"ok": False, "error": "ValueError", "message": f"unknown op {request['op']!r}"}
+        except Exception as error:
+            reply = {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
+        try:
+            _write(replies, reply)
+        except Exception as error:  # a value torch cannot save: say so instead
+            _write(replies, {"ok": False, "error": "NotData",
+                             "message": f"the result could not be sent back as data: {error}"[:2000]})
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,354 @@
+"""The second grading of an answer, out of the student's reach: the checks run in the grader's process,
+the answers in another one, and only data crosses between them.
+
+nbgrader grades a notebook by running its test cells in the kernel that ran the answers, so a test
+there shares its interpreter with the student's code. After nbgrader, ``recheck`` grades each value
+test again this way:
+
+1. a fresh process (``autograder/answer_host.py``; in the sandbox when grading is sandboxed) runs
+   only the answer cells of the graded notebook, after the import statements of the lesson's own
+   cells — no other lesson cell, no test cell, no cell the student added. An answer works from its
+   arguments, its own cell and the lesson's imports;
+2. here, in the grader, ``course.checks`` runs the exercise's self-check — the same one the test cell
+   runs — on a stand-in for the student's function: calling it sends the arguments to the answer
+   process and brings the result back with ``torch.load(weights_only=True)``, which rebuilds tensors,
+   numbers, strings and plain containers and nothing else. The reference values, the comparison and
+   the verdict are computed in this process, which never ran a line of the student's code.
+   Gradients cross too: the stand-in's output is tied into autograd here, and its backward asks the
+   answer process for the gradient of its own output.
+
+A test cell that passed in the notebook but fails here scores 0, and ``status`` says why. The re-check
+can only take points away: it runs the checks of ``course.checks.exercises`` for the exercises listed in
+``RECHECKED``; the others (answers that take a model or module and are checked by how they use it)
+are graded by nbgrader alone, behind the answer rules (``autograder.answers``).
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import importlib
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+HOST = Path(__file__).resolve().parent / "answer_host.py"
+# The value tests whose checks only call the answer with data and look at what it returns (and at
+# its gradient). Each runs the exercise's self-check against the answer in another process.
+RECHECKED = frozenset({
+    "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
+    "test-cross-attention", "test-sdpa", "test-padding-mask",
+    "test-causal-mask", "test-heads",
+    "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule",
+    "test-bigram-forward", "test-causal-average", "test-block-forward",
+    "test-top-k", "test-top-p", "test-lm-loss", "test-collate",
+})
+# What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
+SAFE_TYPES = [collections.Counter, collections.OrderedDict]
+CALL_SECONDS = 120   # per call of the answer (the notebook's default cell limit)
+START_SECONDS = 120  # for the answer process to start (import torch) on a busy machine
+
+
+class RecheckUnavailable(RuntimeError):
+    """The answer process could not start: a fault of the grading machine, graded as a grading error."""
+
+
+class HostBroke(BaseException):
+    """The answer process died, stalled or answered something that is not a frame of data. (Not an
+    ``Exception``: the checks report what a student's function raised, and this is not that.)"""
+
+
+class Host:
+    """The answer process: started on the answer cells' sources, then called by name."""
+
+    def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS):
+        """Starts the process and returns at once; the first request waits until it is ready
+        (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
+        until a ``load``, so it can be started before they are known)."""
+        self.timeout, self.sandbox = timeout, sandbox
+        self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
+        self._start(cells)
+
+    def _start(self, cells: list[str]) -> None:
+        (self.folder / "answers.json").write_text(json.dumps(cells), encoding="utf-8")
+        shutil.copy(HOST, self.folder / "answer_host.py")
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
+        env.update(OMP_NUM_THREADS="1", COURSE_FAST="1", PYTHONDONTWRITEBYTECODE="1")
+        if self.sandbox:
+            from autograder import sandbox as box
+
+            private = self.folder / "private"
+            private.mkdir(exist_ok=True)
+            argv = box.bwrap_argv(box.require_cached(), self.folder, private)
+            argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json"]
+            env = box.sandbox_env(env)
+            cwd = None
+        else:
+            argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json")]
+            env.update(PYTHONPATH=str(HOST.parent.parent), HOME=str(self.folder))
+            cwd = self.folder
+        with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
+            self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                            env=env, cwd=cwd, start_new_session=True)
+        self.ready = False  # waited for at the first request: the process starts while the caller works
+
+    def _wait_ready(self) -> None:
+        try:  # before any answer runs, the process says it started; if not, the grader is at fault
+            ready = self._reply(START_SECONDS)
+            if ready.get("value") != "ready":
+                raise HostBroke("its first message was not 'ready'")
+        except HostBroke as broke:
+            self._stop()
+            said = (self.folder / "stderr.txt").read_bytes()[-600:].decode("utf-8", "replace").strip()
+            raise RecheckUnavailable(f"the re-check's answer process did not start ({broke}): {said}") from None
+        self.ready = True
+
+    def restart(self, cells: list[str]) -> None:
+        """A fresh answer process on ``cells`` (after one broke)."""
+        self._stop()
+        self._start(cells)
+        self._wait_ready()
+
+    def request(self, message: dict) -> dict:
+        if not self.ready:
+            self._wait_ready()
+        buffer = io.BytesIO()
+        torch.save(message, buffer)
+        data = buffer.getvalue()
+        try:
+            self.process.stdin.write(struct.pack(">Q", len(data)) + data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as error:
+            raise HostBroke(f"the answers' process ended ({error})") from None
+        return self._reply(self.timeout)
+
+    def _reply(self, timeout: float) -> dict:
+        (size,) = struct.unpack(">Q", self._read(8, timeout))
+        if size > 512 * 2**20:
+            raise HostBroke("the answers' process sent more than 512 MB")
+        try:
+            with torch.serialization.safe_globals(SAFE_TYPES):
+                reply = torch.load(io.BytesIO(self._read(size, timeout)), weights_only=True)
+        except Exception as error:
+            raise HostBroke(f"the answers' process sent back something that is not plain data ({error})") from None
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            raise HostBroke("the answers' process sent back something that is not a reply")
+        return reply
+
+    def _read(self, size: int, timeout: float) -> bytes:
+        import selectors
+
+        out = bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            while len(out) < size:
+                if not selector.select(timeout):
+                    self._stop()
+                    raise HostBroke(f"the answer ran past {timeout:.0f} s")
+                chunk = os.read(self.process.stdout.fileno(), size - len(out))
+                if not chunk:
+                    raise HostBroke("the answers' process ended")
+                out += chunk
+        return bytes(out)
+
+    def _stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, 9)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def close(self) -> None:
+        self._stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _tensors(value, found: list) -> list:
+    if isinstance(value, torch.Tensor):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _tensors(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _tensors(item, found)
+    return found
+
+
+def _replace(value, new: dict):
+    if isinstance(value, torch.Tensor):
+        return new.get(id(value), value)
+    if isinstance(value, list):
+        return [_replace(v, new) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_replace(v, new) for v in value)
+    if isinstance(value, dict):
+        return {k: _replace(v, new) for k, v in value.items()}
+    return value
+
+
+class _Link(torch.autograd.Function):
+    """Ties the answer's outputs (computed in the other process) to its inputs here; backward asks
+    the answer process for the gradients."""
+
+    @staticmethod
+    def forward(ctx, host, n_inputs, *tensors):
+        ctx.host, ctx.n_inputs = host, n_inputs
+        return tuple(t.clone() for t in tensors[n_inputs:])
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        reply = ctx.host.request({"op": "grad", "grad_outputs": list(grad_outputs)})
+        if not reply["ok"]:
+            raise RuntimeError(f"computing the gradient raised {reply['error']}: {reply['message']}")
+        grads = reply["value"]
+        if not isinstance(grads, list) or len(grads) != ctx.n_inputs or \
+                any(g is not None and not isinstance(g, torch.Tensor) for g in grads):
+            raise HostBroke("the answers' process sent back something that is not a gradient")
+        return (None, None, *grads, *[None] * (len(grad_outputs)))
+
+
+def _write_back(args: tuple, after) -> None:
+    """Change the caller's arguments as the answer changed its own copies (lists, dicts, tensors of the
+    same shape and dtype), so a check that the input is left alone still sees a change."""
+    if not isinstance(after, tuple) or len(after) != len(args):
+        return
+    for mine, theirs in zip(args, after):
+        if type(mine) is list and type(theirs) is list and mine != theirs:
+            mine[:] = theirs
+        elif type(mine) is dict and type(theirs) is dict and mine != theirs:
+            mine.clear()
+            mine.update(theirs)
+        elif isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor) and not mine.requires_grad \
+                and mine.shape == theirs.shape and mine.dtype == theirs.dtype and not torch.equal(mine, theirs):
+            mine.copy_(theirs)
+
+
+class StudentError(Exception):
+    """What the student's function raised, rebuilt here by name and message."""
+
+
+def _error_class(name: str) -> type:
+    """A stand-in exception class of the student's error's name (only builtin ones keep their type, so
+    a check that recognises ``IndexError`` still does)."""
+    import builtins
+
+    found = getattr(builtins, name, None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        return found
+    return type(name if name.isidentifier() else "Error", (StudentError,), {})
+
+
+class Remote:
+    """Stands in for the answer's function ``name``: calls cross to the answer process as data."""
+
+    def __init__(self, host: Host, name: str):
+        self.host, self.name, self.__name__ = host, name, name
+
+    def __call__(self, *args, **kwargs):
+        grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
+        plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+        reply = self.host.request({"op": "call", "name": self.name, "args": plain, "kwargs": kwargs, "grad": grad})
+        if not reply["ok"]:
+            raise _error_class(str(reply.get("error")))(str(reply.get("message")))
+        _write_back(args, reply.get("args"))
+        value = reply["value"]
+        outputs = _tensors(value, [])
+        linked = reply.get("linked") or []
+        if grad and len(linked) == len(outputs) and any(linked):
+            keep = [t for t, on in zip(outputs, linked) if on]
+            tied = _Link.apply(self.host, len(grad), *[args[i] for i in grad], *keep)
+            value = _replace(value, {id(t): new for t, new in zip(keep, tied)})
+        return value
+
+
+def _one_line(message: str, limit: int = 400) -> str:
+    line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def answer_cells(nb) -> list[str]:
+    """The sources of the notebook's answer cells (autograded code answers), in order."""
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"
+            and (cell.metadata.get("nbgrader") or {}).get("solution")
+            and not (cell.metadata.get("nbgrader") or {}).get("grade")]
+
+
+def lesson_imports(nb) -> str:
+    """The import statements of the lesson's own code cells (not answers, not tests) of modules an
+    answer may import itself: what an answer may use because the lesson imported it (``math``, ``F``,
+    ``re``...)."""
+    import ast
+
+    from autograder.answers import ALLOWED_MODULES
+
+    lines = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:  # only of the modules an answer may import itself
+            if isinstance(node, ast.Import):
+                names = [a for a in node.names if a.name.split(".")[0] in ALLOWED_MODULES]
+                if names:
+                    lines.append(ast.unparse(ast.Import(names=names)))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.split(".")[0] in ALLOWED_MODULES:
+                lines.append(ast.unparse(node))
+    return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None = None) -> dict[str, str]:
+    """Grade again, out of the answers' process, the ``tests`` of ``lesson`` that are ``RECHECKED``;
+    ``{test id: why it fails}`` for each that fails. ``notebook`` is the graded notebook (a path or
+    a notebook node). ``host``: an answer process to load the answers into (else one is started)."""
+    import nbformat
+
+    from course.checks._core import CheckFailed
+    from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
+
+    wanted = [BY_TEST[t] for t in tests if t in RECHECKED and t in BY_TEST and BY_TEST[t].checks
+              and BY_TEST[t].lesson == lesson]
+    if not wanted:
+        return {}
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    cells = [PRELUDES.get(lesson, PRELUDE), lesson_imports(nb), *answer_cells(nb)]
+    own = host is None
+    if own:
+        host = Host(cells, sandbox=sandbox)
+    failed = {}
+    try:
+        if not own:
+            try:
+                host.request({"op": "load", "cells": cells})
+            except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
+                return {exercise.test: str(broke) for exercise in wanted}
+        for exercise in wanted:
+            try:
+                for module, check, name in exercise.checks:
+                    fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        fn(Remote(host, name))
+            except CheckFailed as failure:
+                failed[exercise.test] = _one_line(str(failure))
+            except HostBroke as broke:
+                failed[exercise.test] = str(broke)
+                host.restart(cells)
+            except Exception as error:  # the check itself could not use what came back
+                failed[exercise.test] = _one_line(f"{type(error).__name__}: {error}")
+    finally:
+        if own:
+            host.close()
+    return failed

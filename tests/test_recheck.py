@@ -1,0 +1,186 @@
+"""The second grading out of the student's reach (``autograder.recheck``): the checks run here, the
+answers in another process, and only data comes back.
+
+The re-check must agree with the self-checks on honest answers (every lesson's solution passes, every
+wrong answer of the project's catalogue fails its own test and no other), and must not be fooled by
+what fools a test that shares the student's interpreter.
+"""
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.notebooks import lesson_names, solution_path
+from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
+from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
+from mistake_catalogue import CATALOGUE
+
+
+@pytest.fixture(scope="module")
+def host():
+    started = Host([PRELUDE], sandbox=False)
+    yield started
+    started.close()
+
+
+def _tests(lesson):
+    return sorted(t for t in RECHECKED if BY_TEST[t].lesson == lesson)
+
+
+def _with_answer(lesson, answer_id, source):
+    """The lesson's solution notebook with one answer cell replaced by ``source``."""
+    nb = nbformat.read(solution_path(lesson), as_version=4)
+    hits = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == answer_id]
+    assert len(hits) == 1, f"{lesson} has no single answer cell {answer_id}"
+    hits[0].source = source
+    return nb
+
+
+def test_every_value_test_with_a_check_is_rechecked_or_said_to_need_the_notebook():
+    """A value test is either re-checked, or takes a model or module (checked by how it uses it)."""
+    from course.checks.exercises import EXERCISES
+    with_checks = {e.test for e in EXERCISES if e.checks}
+    assert RECHECKED <= with_checks
+    assert with_checks - RECHECKED == {"test-causal-self-attention", "test-attention-dropout",
+                                       "test-generate-greedy", "test-train-loop", "test-gpt-forward",
+                                       "test-greedy-decode"}
+
+
+@pytest.mark.parametrize("lesson", lesson_names())
+def test_every_solution_passes_the_recheck(lesson, host):
+    assert _tests(lesson), f"{lesson} has no re-checked test"
+    assert recheck(solution_path(lesson), lesson, _tests(lesson), sandbox=False, host=host) == {}
+
+
+def test_every_wrong_answer_of_the_catalogue_fails_its_test_and_no_other(host):
+    rechecked = [e for e in CATALOGUE if e.test in RECHECKED]
+    assert len(rechecked) >= 60, len(rechecked)
+    wrong = []
+    for entry in rechecked:
+        exercise = BY_TEST[entry.test]
+        nb = _with_answer(exercise.lesson, exercise.answer, entry.source)
+        failed = recheck(nb, exercise.lesson, _tests(exercise.lesson), sandbox=False, host=host)
+        # an answer cell can hold two functions (char_encode and char_decode), graded by one test
+        others = {t for t in failed if BY_TEST[t].answer != exercise.answer}
+        if entry.test not in failed or others:
+            wrong.append(f"{entry.test} / {entry.mistake}: failed {sorted(failed)}")
+    assert not wrong, "the re-check disagrees with the self-checks:\n" + "\n".join(wrong)
+
+
+MERGE_WRONG = '''
+def merge(ids, pair, new_id):
+    return list(ids)
+'''
+
+CHEATS = {
+    # the comparisons the test would use, patched where the answer runs: the grader's are untouched
+    "patches torch and the checks": '''
+import torch
+import course.checks._core as core
+core.difference = lambda *a, **k: None
+torch.equal = lambda a, b: True
+torch.allclose = lambda *a, **k: True
+''' + MERGE_WRONG,
+    # an object that says it equals anything cannot cross: only data comes back
+    "returns an object equal to anything": '''
+class Anything(list):
+    def __eq__(self, other):
+        return True
+def merge(ids, pair, new_id):
+    return Anything()
+''',
+    # the caller's frame holds no expected value: the check runs in another process
+    "reads the expected value from the caller": '''
+import sys
+def merge(ids, pair, new_id):
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "expected" in frame.f_locals:
+            return frame.f_locals["expected"]
+        frame = frame.f_back
+    return []
+''',
+    # writing into the reply channel breaks the frames: that exercise fails, nothing is believed
+    "writes a forged reply": '''
+import os, struct
+def merge(ids, pair, new_id):
+    for fd in range(3, 12):
+        try:
+            os.write(fd, struct.pack(">Q", 4) + b"junk")
+        except OSError:
+            pass
+    return []
+''',
+    "ends its process": '''
+import os
+def merge(ids, pair, new_id):
+    os._exit(0)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_a_cheat_that_fools_a_shared_interpreter_fails_the_recheck(name, host):
+    nb = _with_answer("01_tokenization", "merge", CHEATS[name])
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-merge"}, failed  # and the other exercises keep their points
+
+
+def test_an_answer_that_never_returns_fails_after_the_time_limit():
+    nb = _with_answer("01_tokenization", "merge", "def merge(ids, pair, new_id):\n    while True:\n        pass\n")
+    started = Host([PRELUDE], sandbox=False, timeout=3)
+    try:
+        failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
+    finally:
+        started.close()
+    assert set(failed) == {"test-merge"} and "ran past 3 s" in failed["test-merge"], failed
+
+
+def test_an_answer_cell_that_loops_at_top_level_is_interrupted_and_its_function_still_graded():
+    source = "def merge(ids, pair, new_id):\n    return [new_id if False else i for i in ids]\nwhile True:\n    pass\n"
+    nb = _with_answer("01_tokenization", "merge", source)
+    import autograder.answer_host as host_module
+    assert host_module.CELL_SECONDS <= 30
+    failed = recheck(nb, "01_tokenization", ["test-merge"], sandbox=False)
+    assert set(failed) == {"test-merge"} and "ran past" not in failed["test-merge"], failed
+
+
+def test_only_the_answer_cells_run():
+    nb = nbformat.read(solution_path("01_tokenization"), as_version=4)
+    sources = answer_cells(nb)
+    graded = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("solution")
+              and not (c.metadata.get("nbgrader") or {}).get("grade") and c.cell_type == "code"]
+    assert sources == [c.source for c in graded] and len(sources) >= 4
+    assert not any("BEGIN HIDDEN TESTS" in s or "assert" in s.split("def")[0] for s in sources)
+
+
+def test_a_process_that_cannot_start_is_the_graders_fault(monkeypatch, tmp_path):
+    import autograder.recheck as rc
+    broken = tmp_path / "answer_host.py"
+    broken.write_text("raise SystemExit('no torch here')\n")
+    monkeypatch.setattr(rc, "HOST", broken)
+    started = Host([PRELUDES["01_tokenization"]], sandbox=False)  # returns at once; the first request waits
+    try:
+        with pytest.raises(RecheckUnavailable, match="did not start.*no torch here"):
+            started.request({"op": "load", "cells": []})
+    finally:
+        started.close()
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_the_answer_process_runs_in_the_sandbox():
+    project = Path(__file__).resolve().parent.parent
+    spy = f'''
+import os
+SEEN = (os.path.exists({str(project)!r}), os.getpid(), sorted(os.listdir("/submission")))
+def merge(ids, pair, new_id):
+    raise RuntimeError(repr(SEEN))
+'''
+    nb = _with_answer("01_tokenization", "merge", spy)
+    failed = recheck(nb, "01_tokenization", ["test-merge"], sandbox=True)
+    message = failed["test-merge"]
+    assert "RuntimeError: (False, " in message, message  # the project (solutions/, the gradebook) is not there
+    pid = int(message.split("(False, ")[1].split(",")[0])
+    assert pid < 10, message  # its own PID namespace
+    assert "'answer_host.py', 'answers.json'" in message, message
