@@ -33,6 +33,7 @@ says before hand-in when an answer would be refused.
 from __future__ import annotations
 
 import ast
+import string
 from dataclasses import dataclass
 
 import nbformat
@@ -254,7 +255,6 @@ def _plain_template(node: ast.AST) -> bool:
     """A string literal whose replacement fields name no attribute or item (``"{0.x}"``, ``"{0[k]}"``)."""
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return False
-    import string
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(node.value) if f is not None]
     except ValueError:

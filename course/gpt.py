@@ -296,8 +296,9 @@ class GPT(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Lesson 05 defaults: found with benchmarks/bench_gpt.py --preset lesson on a 2-core CPU (AMD EPYC,
-# bfloat16 native: precision "auto"), one thread, about 0.1 s per iteration: 3,500 iterations reach a
+# Lesson 05 defaults, measured on a 2-core CPU (AMD EPYC, bfloat16 native: precision "auto") with one
+# thread, about 0.1 s per iteration, by training with course.train.train on the lesson's data, windows
+# and seeds (benchmarks/bench_gpt.py --preset lesson runs this recipe): 3,500 iterations reach a
 # validation loss near 1.54 on the shipped corpus, at or below 1.55 from about iteration 3,000 (1.549).
 # Fewer iterations with the schedule fitted to them stop higher: 1,800 near 1.64 (at learning rates of
 # 0.003, 0.006 or 0.01, or 128-character windows), 3,000 at 1.549; 4,000 reach 1.526. In float32 about
