@@ -9,6 +9,13 @@ Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` byt
   the answer's ``name``; the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
   a ``grad`` request. Reply ``{"ok": True, "value": ..., "linked": [bool per output tensor]}`` or
   ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call.
+* requests ``{"op": "getattr", "object": n, "attr": str}`` and ``{"op": "repr", "object": n}``, and a
+  ``call`` with ``"object": n`` instead of ``"name"`` and ``"handles": True``: for a class answer.
+  What is not data stays here, in a table, and goes back as ``{"handle": n}``; the grader passes it
+  back as ``("__object__", n)``. Each call runs with the grader's grad mode (``"grad_enabled"``) and
+  RNG state (``"rng"``, returned as it is after the call), so seeded dropout draws the same numbers.
+* request ``{"op": "bind", "module": "course.attention", "names": [...]}``: the course's functions
+  in place of the answers' own (as lesson 03's test cells do with ``checks.reference_helpers``).
 * request ``{"op": "load", "cells": [str]}``: forget the answers and run these cells instead.
 * request ``{"op": "grad", "grad_outputs": [tensor or None]}``: the gradients of the last call's
   linked outputs with respect to its ``grad`` arguments. Reply ``{"ok": True, "value": [tensor or None]}``.
@@ -118,13 +125,61 @@ def _run(cells):
     return namespace
 
 
+def _resolve(value, objects):
+    """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects."""
+    if type(value) is tuple and len(value) == 2 and value[0] == "__object__":
+        return objects[value[1]]
+    if type(value) in (list, tuple):
+        return type(value)(_resolve(v, objects) for v in value)
+    if type(value) is dict:
+        return {k: _resolve(v, objects) for k, v in value.items()}
+    return value
+
+
+def _answer(value, objects, handles: bool) -> dict:
+    """The reply for a value: data goes back as it is; anything else, when ``handles``, stays here
+    and goes back as a number the grader can call, read and pass back."""
+    import torch
+
+    if not handles or _is_data(value) or type(value) in (torch.Size, torch.dtype):
+        return {"value": _detached(value)}
+    objects.append(value)
+    return {"handle": len(objects) - 1}
+
+
+def _call(request, namespace, objects):
+    """Run one call or attribute read the way the grader's process would: same grad mode, same RNG."""
+    import torch
+
+    if "rng" in request:
+        torch.set_rng_state(request["rng"])
+    with torch.set_grad_enabled(request.get("grad_enabled", True)):
+        if "object" in request:
+            target = objects[request["object"]]
+        else:
+            target = namespace.get(request["name"])
+            if target is None:
+                raise NameError(f"name {request['name']!r} is not defined")
+        if request["op"] == "getattr":
+            return getattr(target, request["attr"])
+        if request["op"] == "repr":
+            return repr(target)
+        args = _resolve(list(request["args"]), objects)
+        for position in request.get("grad", ()):
+            args[position] = args[position].detach().requires_grad_()
+        request["resolved"] = args
+        return target(*args, **_resolve(request.get("kwargs", {}), objects))
+
+
 def main(argv):
     requests, replies = _frames()
+    import importlib
+
     import torch
 
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
-    last = None
+    last, objects = None, []
     while True:
         frame = _read(requests)
         if frame is None:
@@ -132,21 +187,25 @@ def main(argv):
         request = torch.load(io.BytesIO(frame), weights_only=False)
         try:
             if request["op"] == "call":
-                args = list(request["args"])
-                for position in request.get("grad", ()):
-                    args[position] = args[position].detach().requires_grad_()
-                fn = namespace.get(request["name"])
-                if fn is None:
-                    raise NameError(f"name {request['name']!r} is not defined")
-                value = fn(*args, **request.get("kwargs", {}))
+                value = _call(request, namespace, objects)
+                args = request["resolved"]
                 outputs = _tensors(value, [])
                 linked = [bool(request.get("grad")) and t.requires_grad for t in outputs]
                 last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep])
                 # the arguments as the call left them: a function that changes its input is seen to
                 after = tuple(_detached(a) if _is_data(a) else None for a in args)
-                reply = {"ok": True, "value": _detached(value), "linked": linked, "args": after}
+                reply = {"ok": True, "linked": linked, "args": after,
+                         **_answer(value, objects, request.get("handles", False))}
+            elif request["op"] in ("getattr", "repr"):
+                reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
+            elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
+                module = importlib.import_module(request["module"])
+                if module.__name__.split(".")[0] != "course":
+                    raise ValueError("only the course's functions can be bound")
+                namespace.update({name: getattr(module, name) for name in request["names"]})
+                reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
-                namespace, last = _run(request["cells"]), None
+                namespace, last, objects = _run(request["cells"]), None, []
                 reply = {"ok": True, "value": None}
             elif request["op"] == "grad":
                 inputs, outputs = last
@@ -155,6 +214,8 @@ def main(argv):
                 reply = {"ok": True, "value": [None if g is None else g.detach() for g in got]}
             else:
                 reply = {"ok": False, "error": "ValueError", "message": f"unknown op {request['op']!r}"}
+            if "rng" in request:  # the grader's RNG goes on from where this call left it
+                reply["rng"] = torch.get_rng_state()
         except Exception as error:
             reply = {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
         try:

@@ -45,11 +45,13 @@ HOST = Path(__file__).resolve().parent / "answer_host.py"
 RECHECKED = frozenset({
     "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
     "test-cross-attention", "test-sdpa", "test-padding-mask",
-    "test-causal-mask", "test-heads",
+    "test-causal-mask", "test-heads", "test-causal-self-attention", "test-attention-dropout",
     "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule",
     "test-bigram-forward", "test-causal-average", "test-block-forward",
     "test-top-k", "test-top-p", "test-lm-loss", "test-collate",
 })
+# The class answers, and the course's functions their test cells bind in place of the student's.
+CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
 SAFE_TYPES = [collections.Counter, collections.OrderedDict]
 CALL_SECONDS = 120   # per call of the answer (the notebook's default cell limit)
@@ -247,27 +249,89 @@ def _error_class(name: str) -> type:
     return type(name if name.isidentifier() else "Error", (StudentError,), {})
 
 
-class Remote:
-    """Stands in for the answer's function ``name``: calls cross to the answer process as data."""
+def _encode(value):
+    """Arguments for the answer process: the stand-ins for its objects become their handles."""
+    if isinstance(value, RemoteObject):
+        return ("__object__", object.__getattribute__(value, "_oid"))
+    if type(value) in (list, tuple):
+        return type(value)(_encode(v) for v in value)
+    if type(value) is dict:
+        return {k: _encode(v) for k, v in value.items()}
+    return value
 
-    def __init__(self, host: Host, name: str):
-        self.host, self.name, self.__name__ = host, name, name
+
+def _request(host: Host, message: dict) -> dict:
+    """A request made with this process's grad mode and RNG state; the RNG goes on as the answer's
+    call left it (seeded dropout draws the same numbers as in the notebook)."""
+    message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state())
+    reply = host.request(message)
+    if not reply["ok"]:
+        raise _error_class(str(reply.get("error")))(str(reply.get("message")))
+    rng = reply.get("rng")
+    if isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and rng.shape == message["rng"].shape:
+        torch.set_rng_state(rng)
+    return reply
+
+
+def _value(host: Host, reply: dict):
+    if "handle" in reply:
+        if not isinstance(reply["handle"], int):
+            raise HostBroke("the answers' process sent back something that is not a handle")
+        return RemoteObject(host, reply["handle"])
+    return reply.get("value")
+
+
+class Remote:
+    """Stands in for the answer's function or class ``name``: calls cross to the answer process as
+    data. A class (``handles=True``) gives back a ``RemoteObject`` for what it builds."""
+
+    def __init__(self, host: Host, name: str, handles: bool = False):
+        self.host, self.name, self.__name__, self.handles = host, name, name, handles
 
     def __call__(self, *args, **kwargs):
-        grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
-        plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
-        reply = self.host.request({"op": "call", "name": self.name, "args": plain, "kwargs": kwargs, "grad": grad})
-        if not reply["ok"]:
-            raise _error_class(str(reply.get("error")))(str(reply.get("message")))
-        _write_back(args, reply.get("args"))
-        value = reply["value"]
-        outputs = _tensors(value, [])
-        linked = reply.get("linked") or []
-        if grad and len(linked) == len(outputs) and any(linked):
-            keep = [t for t, on in zip(outputs, linked) if on]
-            tied = _Link.apply(self.host, len(grad), *[args[i] for i in grad], *keep)
-            value = _replace(value, {id(t): new for t, new in zip(keep, tied)})
-        return value
+        return _call(self.host, {"name": self.name}, args, kwargs, self.handles)
+
+
+def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool):
+    grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
+    plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    reply = _request(host, {"op": "call", **target, "args": _encode(plain), "kwargs": _encode(kwargs),
+                            "grad": grad, "handles": handles})
+    _write_back(args, reply.get("args"))
+    value = _value(host, reply)
+    outputs = _tensors(value, [])
+    linked = reply.get("linked") or []
+    if grad and len(linked) == len(outputs) and any(linked):
+        keep = [t for t, on in zip(outputs, linked) if on]
+        tied = _Link.apply(host, len(grad), *[args[i] for i in grad], *keep)
+        value = _replace(value, {id(t): new for t, new in zip(keep, tied)})
+    return value
+
+
+class RemoteObject:
+    """Stands in for an object that lives in the answer process (a module the answer's class built,
+    its layers, their weights): reading an attribute, calling it and ``repr`` cross over; what comes
+    back is data or another stand-in. Nothing here compares equal to anything but itself."""
+
+    def __init__(self, host: Host, oid: int):
+        object.__setattr__(self, "_host", host)
+        object.__setattr__(self, "_oid", oid)
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        host = object.__getattribute__(self, "_host")
+        return _value(host, _request(host, {"op": "getattr", "object": object.__getattribute__(self, "_oid"),
+                                            "attr": attr}))
+
+    def __call__(self, *args, **kwargs):
+        return _call(object.__getattribute__(self, "_host"), {"object": object.__getattribute__(self, "_oid")},
+                     args, kwargs, True)
+
+    def __repr__(self) -> str:
+        host = object.__getattribute__(self, "_host")
+        text = _request(host, {"op": "repr", "object": object.__getattribute__(self, "_oid")}).get("value")
+        return text[:300] if isinstance(text, str) else "<an object of the answer>"
 
 
 def _one_line(message: str, limit: int = 400) -> str:
@@ -335,12 +399,16 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 host.request({"op": "load", "cells": cells})
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
-        for exercise in wanted:
+        # the class's tests last: they bind the course's helpers in place of the student's, as the test
+        # cells do (checks.reference_helpers), so a mistake there costs those exercises only
+        for exercise in sorted(wanted, key=lambda e: any(n in CLASSES for _, _, n in e.checks)):
             try:
                 for module, check, name in exercise.checks:
                     fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
+                    if name in CLASSES:
+                        host.request({"op": "bind", **CLASSES[name]})
                     with contextlib.redirect_stdout(io.StringIO()):
-                        fn(Remote(host, name))
+                        fn(Remote(host, name, handles=name in CLASSES))
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:

@@ -38,12 +38,11 @@ def _with_answer(lesson, answer_id, source):
 
 
 def test_every_value_test_with_a_check_is_rechecked_or_said_to_need_the_notebook():
-    """A value test is either re-checked, or takes a model or module (checked by how it uses it)."""
+    """A value test is either re-checked, or takes a model and is checked by how it calls it."""
     from course.checks.exercises import EXERCISES
     with_checks = {e.test for e in EXERCISES if e.checks}
     assert RECHECKED <= with_checks
-    assert with_checks - RECHECKED == {"test-causal-self-attention", "test-attention-dropout",
-                                       "test-generate-greedy", "test-train-loop", "test-gpt-forward",
+    assert with_checks - RECHECKED == {"test-generate-greedy", "test-train-loop", "test-gpt-forward",
                                        "test-greedy-decode"}
 
 
@@ -184,3 +183,25 @@ def merge(ids, pair, new_id):
     pid = int(message.split("(False, ")[1].split(",")[0])
     assert pid < 10, message  # its own PID namespace
     assert "'answer_host.py', 'answers.json'" in message, message
+
+
+def test_a_class_answer_is_rechecked_through_stand_ins_and_cannot_patch_the_grader(host):
+    """Lesson 03's class lives in the answer process; the check builds it, loads weights into its
+    layers, seeds dropout and calls it through stand-ins. A module that patches the checks where it
+    runs, and returns zeros, fails both of its tests and costs nothing else."""
+    cheat = '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+
+    def forward(self, x):
+        import course.checks._core as core
+        core.difference = lambda *a, **k: None
+        torch.testing.assert_close = lambda *a, **k: None
+        return torch.zeros_like(x)
+'''
+    nb = _with_answer("03_self_attention", "causal-self-attention", cheat)
+    failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False, host=host)
+    assert set(failed) == {"test-causal-self-attention", "test-attention-dropout"}, failed
