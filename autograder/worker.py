@@ -35,6 +35,25 @@ def cells_with_error(notebook: Path, ename: str) -> list[str]:
     return found
 
 
+RECHECK_NOTE = ("Graded again with your answers alone, in a process of their own (no other cell of the "
+                "notebook ran there), this test failed, so it scores 0:\n{why}\nAn answer must work from its "
+                "arguments, its own cell and the lesson's imports.\n")
+
+
+def note_recheck(notebook: Path, failed: dict) -> None:
+    """Add to each re-checked test cell that failed a line saying so (the feedback shows the graded
+    notebook: without it, the cell would show its self-check passing next to a score of 0)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        test = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if cell.cell_type == "code" and test in failed:
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                       text=RECHECK_NOTE.format(why=failed[test])))
+    nbformat.write(nb, notebook)
+
+
 def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
     from autograder.gradebook import forget_submission, read_manual_work
     from autograder.recheck import CALL_SECONDS, Host
@@ -82,6 +101,7 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
         if answer["recheck_failed"]:
             zero_auto_scores(paths, lesson, student, answer["recheck_failed"])
             answer.update(read_grades(paths, lesson, student))
+            note_recheck(graded, answer["recheck_failed"])  # so the student's feedback says why
         answer["seconds"] = time.perf_counter() - start  # the whole grading, the re-check included
     else:  # nbgrader leaves a half-made submission (score 0) behind: drop it
         answer["full_log"] = "\n".join(log)

@@ -425,6 +425,15 @@ def test_feedback_explains_delegation_without_hidden_tests(course, graded):
     assert "checks.check_merge(merge)" in text  # the visible tests are shown
 
 
+def test_feedback_says_when_the_recheck_failed_a_test_the_notebook_passed(course, graded):
+    paths, _, _ = course
+    written = grading.feedback(L01, "kernel-only", paths=paths)
+    text = html.unescape(re.sub(r"<[^>]+>", "", written[0].read_text()))
+    test_cell = text[text.index("Grade cell: test-merge"):]
+    assert "Graded again with your answers alone" in test_cell and "merge: case 1 of 16" in test_cell
+    assert "BEGIN HIDDEN TESTS" not in text
+
+
 def test_feedback_is_written_for_every_graded_student_without_hidden_test_text(course, graded):
     paths, cases, _ = course
     failures = []

@@ -172,14 +172,15 @@ def test_the_answer_process_runs_in_the_sandbox():
     project = Path(__file__).resolve().parent.parent
     spy = f'''
 import os
-SEEN = (os.path.exists({str(project)!r}), os.getpid(), sorted(os.listdir("/submission")))
+SEEN = (any(os.path.exists(p) for p in {[str(project / "solutions"), str(project / "autograder")]!r}),
+        os.getpid(), sorted(os.listdir("/submission")))
 def merge(ids, pair, new_id):
     raise RuntimeError(repr(SEEN))
 '''
     nb = _with_answer("01_tokenization", "merge", spy)
     failed = recheck(nb, "01_tokenization", ["test-merge"], sandbox=True)
     message = failed["test-merge"]
-    assert "RuntimeError: (False, " in message, message  # the project (solutions/, the gradebook) is not there
+    assert "RuntimeError: (False, " in message, message  # solutions/ and the gradebook are not there
     pid = int(message.split("(False, ")[1].split(",")[0])
     assert pid < 10, message  # its own PID namespace
     assert "'answer_host.py', 'answers.json'" in message, message

@@ -9,4 +9,4 @@ export COURSE_FAST=1
 # One torch thread per kernel: on a shared 2-core machine a busy neighbour made lesson 05's fast run
 # 15x slower with two threads (205 s) and hardly slower with one (23 s). The unit tests set one too.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec .venv/bin/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
+exec .venv/bin/python -m pytest --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
