@@ -263,12 +263,14 @@ def _encode(value):
 def _request(host: Host, message: dict) -> dict:
     """A request made with this process's grad mode and RNG state; the RNG goes on as the answer's
     call left it (seeded dropout draws the same numbers as in the notebook)."""
-    message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state())
+    if message["op"] == "call":  # reading an attribute draws nothing and builds no graph
+        message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state())
     reply = host.request(message)
     if not reply["ok"]:
         raise _error_class(str(reply.get("error")))(str(reply.get("message")))
     rng = reply.get("rng")
-    if isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and rng.shape == message["rng"].shape:
+    if isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and "rng" in message \
+            and rng.shape == message["rng"].shape:
         torch.set_rng_state(rng)
     return reply
 
