@@ -99,6 +99,7 @@ def _detached(value):
 
 
 CELL_SECONDS = 20  # an answer cell only defines its functions; one running longer is interrupted
+                  # (a second argument, after the answers file, changes it)
 
 
 class CellInterrupted(BaseException):
@@ -178,6 +179,9 @@ def main(argv):
     import torch
 
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
+    global CELL_SECONDS
+    if len(argv) > 2:
+        CELL_SECONDS = int(argv[2])
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects = None, []
     while True:

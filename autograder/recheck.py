@@ -70,11 +70,11 @@ class HostBroke(BaseException):
 class Host:
     """The answer process: started on the answer cells' sources, then called by name."""
 
-    def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS):
+    def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20):
         """Starts the process and returns at once; the first request waits until it is ready
         (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
         until a ``load``, so it can be started before they are known)."""
-        self.timeout, self.sandbox = timeout, sandbox
+        self.timeout, self.sandbox, self.cell_seconds = timeout, sandbox, cell_seconds
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
 
@@ -89,11 +89,12 @@ class Host:
             private = self.folder / "private"
             private.mkdir(exist_ok=True)
             argv = box.bwrap_argv(box.require_cached(), self.folder, private)
-            argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json"]
+            argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds)]
             env = box.sandbox_env(env)
             cwd = None
         else:
-            argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json")]
+            argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json"),
+                    str(self.cell_seconds)]
             env.update(PYTHONPATH=str(HOST.parent.parent), HOME=str(self.folder))
             cwd = self.folder
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below

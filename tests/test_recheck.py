@@ -140,8 +140,12 @@ def test_an_answer_cell_that_loops_at_top_level_is_interrupted_and_its_function_
     source = "def merge(ids, pair, new_id):\n    return [new_id if False else i for i in ids]\nwhile True:\n    pass\n"
     nb = _with_answer("01_tokenization", "merge", source)
     import autograder.answer_host as host_module
-    assert host_module.CELL_SECONDS <= 30
-    failed = recheck(nb, "01_tokenization", ["test-merge"], sandbox=False)
+    assert host_module.CELL_SECONDS <= 30  # the default, for grading
+    started = Host([PRELUDE], sandbox=False, cell_seconds=2)
+    try:
+        failed = recheck(nb, "01_tokenization", ["test-merge"], sandbox=False, host=started)
+    finally:
+        started.close()
     assert set(failed) == {"test-merge"} and "ran past" not in failed["test-merge"], failed
 
 
