@@ -25,7 +25,8 @@
 #
 # Real pretrained models (GPT-2, Llama, …) come from the Hugging Face hub, which needs the internet.
 # This course ships its own small pretrained model instead: a GPT from lesson 05 (`course.gpt.GPT`),
-# pretrained on a CPU on Shakespeare's 37 plays with the BPE tokenizer of lesson 01, and saved
+# pretrained on a CPU on Shakespeare's 37 plays and Milton's *Paradise Lost* with the BPE tokenizer of
+# lesson 01, and saved
 # in Hugging Face's format. So the code below is exactly the code you would write for GPT-2: online,
 # change one name (`MODEL = "gpt2"`) and the same cells run on the real thing (section 9 has a short
 # GPT-2 fine-tuning recipe).
@@ -86,7 +87,9 @@ folder = ref_ft.model_folder(MODEL)  # for a hub name: the folder of Hugging Fac
 print(sorted(p.name for p in folder.iterdir()))
 pretraining = ref_ft.pretraining_report(MODEL)  # tools/pretrain.py's record; None for a hub model
 if pretraining:
-    print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the plays: {pretraining['val_loss']:.3f}")
+    per_char = pretraining.get("val_loss_per_char")
+    print(f"pretrained for {pretraining['iters']:,} steps; held-out loss on the plays: {pretraining['val_loss']:.3f} "
+          f"nats per token" + (f", {per_char:.3f} per character" if per_char else ""))
 
 # %% [markdown]
 # The tokenizer is the byte-level BPE you built in lesson 01, trained on the plays (2,048 tokens, where
@@ -415,11 +418,12 @@ for text in explore_prompts:
           f"top-p 0.9 keeps {_kept_p:4} tokens, top-k 40 keeps 40")
 
 # %% [markdown]
-# Read the table above. After "What say you, my lord" and "I pray you, sir" a comma is likely, and
-# top-p 0.9 keeps only a dozen tokens or fewer: close to greedy decoding. After "To be, or not to" and
-# "O, " the favourite gets about 5 % and top-p keeps around 300 tokens, far more than top-k 40. This
-# small model has not learned Hamlet's line, so it hesitates there. That is what top-p is for: a cut
-# that adapts to how sure the model is, which a fixed k cannot.
+# Read the table above. After "What say you, my lord" the model is fairly sure of a question mark, and
+# after "I pray you, sir" of a comma: top-p 0.9 keeps four tokens or fewer, close to greedy decoding.
+# After "To be, or not to" its favourite is " be", Hamlet's word, but with only 7 %, and top-p keeps
+# about 200 tokens; after "O, " about 100: far more than top-k 40. This small model has half learned
+# the line and hesitates there. That is what top-p is for: a cut that adapts to how sure the model
+# is, which a fixed k cannot.
 #
 # Pick a prompt and move the sliders: the bars are the tokens that survive the filters, with the
 # probabilities they are sampled with (renormalised to add up to 1); below is a sample with the same
@@ -510,7 +514,7 @@ print(f"this line: {_out.loss:.2f} (perplexity {_out.loss.exp():.0f})")
 # ## 5. Fine-tuning data: the Sonnets as documents
 #
 # Our fine-tuning text is Shakespeare's 154 Sonnets, which the model has never seen (it was pretrained
-# on the plays only). Each sonnet becomes one **document**: a prefix that says what follows
+# on the plays and *Paradise Lost*). Each sonnet becomes one **document**: a prefix that says what follows
 # (`"SONNET\n\n"`), the poem, and the end-of-text token `<|endoftext|>`, which teaches the model where a
 # sonnet stops. We hold out the last 14 sonnets to measure how well each model predicts poems it was
 # not trained on.
@@ -716,13 +720,13 @@ plt.show()
 
 # %% [markdown]
 # The printed lines and the figure tell the story. The pretrained model starts far below chance and
-# fine-tuning lowers its held-out loss within a few dozen steps: it already knows English words,
-# spelling and verse, and only has to learn the sonnets' form and vocabulary. Then the two fine-tuning
-# curves part: the training loss keeps falling while the held-out loss goes flat. From there on the
+# fine-tuning lowers its held-out loss within ten steps: it already knows English words, spelling and
+# verse, and only has to learn the sonnets' form and vocabulary. Then the two fine-tuning curves part:
+# the training loss keeps falling while the held-out loss goes flat and creeps back up. From there on the
 # model is learning these 140 poems, not sonnets in general — **overfitting** — and early stopping
 # ends the run where the held-out loss stopped improving: the held-out loss at the end of all the
 # steps is no better than at the best evaluation. The model from scratch ends far behind and is still
-# improving when its steps run out: pretraining on the plays is worth more than all its sonnet
+# improving when its steps run out: pretraining is worth more than all its sonnet
 # training.
 #
 # The same prompt (the documents' prefix), before and after fine-tuning, sampled with temperature 0.8.
@@ -752,7 +756,7 @@ for name, text in [("before fine-tuning", sample_before), ("after fine-tuning", 
 # * **LoRA** (low-rank adaptation, Hu et al. 2021). Freeze everything, and next to a frozen weight
 #   matrix $W$ (`out × in`) learn a low-rank update: $W + \frac{\alpha}{r} B A$ with $A$ of shape
 #   `r × in` (random) and $B$ of shape `out × r` (zero, so training starts from the pretrained model).
-#   With `r = 8` and a `128 × 384` matrix that is `8 · (128 + 384) = 4,096` numbers instead of 49,152.
+#   With `r = 8` and a `192 × 576` matrix that is `8 · (192 + 576) = 6,144` numbers instead of 110,592.
 #   Here is the heart of `course.finetune.LoRALinear` (the package's version also takes GPT-2's
 #   transposed `Conv1D` layers and checks its arguments):
 #
@@ -797,9 +801,11 @@ for name, n, loss, seconds in rows:
 print(f"{'nothing (before)':16} {'':10} {'':6}  {before:13.3f}")
 
 # %% [markdown]
-# Read the table: training a small share of the weights gets most of the way (compare each held-out
-# loss with the model before fine-tuning and with fine-tuning all weights). With 140 poems and a small
-# model there is little to gain from updating everything. The training times (they vary with the
+# Read the table: training a small share of the weights does as well as training all of them, here
+# even a little better (compare each held-out loss with the model before fine-tuning and with
+# fine-tuning all weights). With 140 poems, updating all 3.1 million weights overfits within a few
+# steps (its best held-out loss came at step 10), while a frozen model with a small trainable part
+# moves less and more slowly, and early stopping catches it later and lower. The training times (they vary with the
 # machine's load) fall much less than the share of trained parameters: every step still runs the whole
 # model forward and, for LoRA, backward through all blocks. LoRA's real savings are in memory (no
 # gradients or optimizer state for the frozen weights) and storage (one small adapter per task), and
@@ -931,13 +937,14 @@ print(f"fine-tuned model: loss on the response only {response_loss:.3f}, on the 
 #   size and its held-out loss on the plays are printed in section 1; the same weights in lesson 05's
 #   `GPT` give the same logits.
 # * **Fine-tuning** (section 6): the held-out sonnet loss before fine-tuning, after it, and for the same
-#   architecture trained from scratch for the same steps. Pretraining on the plays is worth more than
+#   architecture trained from scratch for the same steps. Pretraining is worth more than
 #   all the sonnet training the scratch model got; the held-out curve shows where more steps stop
 #   helping.
 # * **Parameter-efficient fine-tuning** (section 7): the share of weights each method trains and the
 #   held-out loss it reaches.
 #
-# Things to try: fine-tune on Milton's *Paradise Lost* (`load_corpus("milton")`, split into passages);
+# Things to try: fine-tune on the last tenth of the plays, which pretraining held out
+# (`load_corpus("shakespeare")`, its last 10 %, split into scenes);
 # change LoRA's rank `r`; set `patience` to a large number and train for 300 steps to watch the
 # held-out loss rise again as the model memorises 140 poems; fine-tune on instruction examples
 # (the couplet task above, for the 140 training sonnets) and ask the model for a couplet.
