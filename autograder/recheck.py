@@ -39,6 +39,8 @@ from pathlib import Path
 
 import torch
 
+from autograder.answer_host import _tensors  # the same walk on both sides
+
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
 # its gradient). Each runs the exercise's self-check against the answer in another process.
@@ -172,18 +174,6 @@ class Host:
     def close(self) -> None:
         self._stop()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _tensors(value, found: list) -> list:
-    if isinstance(value, torch.Tensor):
-        found.append(value)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _tensors(item, found)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _tensors(item, found)
-    return found
 
 
 def _replace(value, new: dict):

@@ -79,13 +79,6 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
                        f"\"Only the answers run\" lists what is refused).", mistake="answer refused")
 
 
-def _code_objects(code: types.CodeType):
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _code_objects(const)
-
-
 def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     """The failure to raise when the answer reads a variable of the notebook instead of its arguments.
 
@@ -97,6 +90,8 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     own cell does not bind."""
     import ast
     import dis
+
+    from course.grading import _code_objects
 
     functions = [v for v in vars(student).values() if isinstance(v, types.FunctionType)] \
         if isinstance(student, type) else [student]
