@@ -19,8 +19,10 @@ test again this way:
 
 A test cell that passed in the notebook but fails here scores 0, and ``status`` says why. The re-check
 can only take points away: it runs the checks of ``course.checks.exercises`` for the exercises listed in
-``RECHECKED``; the others (answers that take a model or module and are checked by how they use it)
-are graded by nbgrader alone, behind the answer rules (``autograder.answers``).
+``RECHECKED``, and the visible code of the form tests (the type, shape and dtype of a result) here, on
+the same stand-ins. The rest (generate_greedy and greedy_decode, checked by watching how they call a
+model, the training loop, and the two form tests in ``FORMS_NOT_RECHECKED``) are graded by nbgrader
+alone, behind the answer rules (``autograder.answers``).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import importlib
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -43,15 +46,22 @@ from autograder.answer_host import _tensors  # the same walk on both sides
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
-# its gradient). Each runs the exercise's self-check against the answer in another process.
+# its gradient). Each runs the exercise's self-check against the answer in another process. Modules
+# cross as copies: gpt_forward's check asks whether the answer calls the model by giving it one whose
+# own forward raises, which works the same on a copy.
 RECHECKED = frozenset({
     "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
     "test-cross-attention", "test-sdpa", "test-padding-mask",
     "test-causal-mask", "test-heads", "test-causal-self-attention", "test-attention-dropout",
     "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule",
-    "test-bigram-forward", "test-causal-average", "test-block-forward",
+    "test-bigram-forward", "test-causal-average", "test-block-forward", "test-gpt-forward",
     "test-top-k", "test-top-p", "test-lm-loss", "test-collate",
 })
+# The form tests ("-form": the type, shape and dtype of the answer's result) run their visible code here,
+# in the grader, on the same stand-ins; all but these two: train_loop's test passes functions (they
+# cannot cross as data), and greedy_decode's a Hugging Face model (the answer process would import
+# transformers for it, 3-5 s a notebook).
+FORMS_NOT_RECHECKED = frozenset({"test-train-loop-form", "test-greedy-decode-form"})
 # The class answers, and the course's functions their test cells bind in place of the student's.
 CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
@@ -367,10 +377,59 @@ def lesson_imports(nb) -> str:
     return "\n".join(dict.fromkeys(lines)) + "\n"
 
 
-def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None = None) -> dict[str, str]:
-    """Grade again, out of the answers' process, the ``tests`` of ``lesson`` that are ``RECHECKED``;
-    ``{test id: why it fails}`` for each that fails. ``notebook`` is the graded notebook (a path or
-    a notebook node). ``host``: an answer process to load the answers into (else one is started)."""
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+
+
+def form_tests(source) -> dict[str, str]:
+    """``{test id: visible code}`` of the form tests of the instructor's notebook ``source``."""
+    return {meta["grade_id"]: _HIDDEN.sub("", cell.source) for cell in source.cells
+            if cell.cell_type == "code" and (meta := cell.metadata.get("nbgrader") or {}).get("grade")
+            and str(meta.get("grade_id", "")).endswith("-form") and meta["grade_id"] not in FORMS_NOT_RECHECKED}
+
+
+def _free_names(code: str) -> set[str]:
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+
+
+def form_namespace(source, codes: list[str]) -> dict:
+    """What the form tests' code reads besides the answers: the import statements of the instructor's
+    lesson (``source``, its plain cells) that bind a name the code uses, run here."""
+    import ast
+
+    used = set().union(*(_free_names(code) for code in codes)) if codes else set()
+    lines = []
+    for cell in source.cells:
+        if cell.cell_type != "code" or cell.metadata.get("nbgrader"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and \
+                    {(a.asname or a.name).split(".")[0] for a in node.names} & used:
+                lines.append(ast.unparse(node))
+    namespace = {"__name__": "__recheck__"}
+    exec("\n".join(dict.fromkeys(lines)), namespace)
+    return namespace
+
+
+def _answer_names(lesson: str, test: str) -> list[str]:
+    """The names the answer of ``test``'s exercise defines (from the exercise's value test)."""
+    from course.checks.exercises import BY_TEST, EXERCISES
+
+    exercise = BY_TEST[test].answer
+    return [name for e in EXERCISES if e.lesson == lesson and e.answer == exercise for _, _, name in e.checks]
+
+
+def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None = None,
+            source=None) -> dict[str, str]:
+    """Grade again, out of the answers' process, the ``tests`` of ``lesson`` that are ``RECHECKED``
+    and its form tests; ``{test id: why it fails}`` for each that fails. ``notebook`` is the graded
+    notebook and ``source`` the instructor's (paths or notebook nodes; ``source`` defaults to the
+    course's solution). ``host``: an answer process to load the answers into (else one is started)."""
     import nbformat
 
     from course.checks._core import CheckFailed
@@ -378,14 +437,20 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
 
     wanted = [BY_TEST[t] for t in tests if t in RECHECKED and t in BY_TEST and BY_TEST[t].checks
               and BY_TEST[t].lesson == lesson]
-    if not wanted:
+    if source is None:
+        from autograder.notebooks import solution_path
+        source = solution_path(lesson)
+    source = nbformat.read(source, as_version=4) if isinstance(source, (str, Path)) else source
+    forms = {t: code for t, code in form_tests(source).items() if t in tests and t in BY_TEST
+             and BY_TEST[t].lesson == lesson and _answer_names(lesson, t)}
+    if not wanted and not forms:
         return {}
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
     cells = [PRELUDES.get(lesson, PRELUDE), lesson_imports(nb), *answer_cells(nb)]
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox)
-    failed = {}
+    failed, broke_answers = {}, {}
     try:
         if not own:
             try:
@@ -405,10 +470,27 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
-                failed[exercise.test] = str(broke)
+                failed[exercise.test] = broke_answers[exercise.answer] = str(broke)
                 host.restart(cells)
             except Exception as error:  # the check itself could not use what came back
                 failed[exercise.test] = _one_line(f"{type(error).__name__}: {error}")
+        if forms:  # the form tests' own code, here, with the answers' names standing for the answers
+            shared = form_namespace(source, list(forms.values()))
+            for test, code in forms.items():
+                if BY_TEST[test].answer in broke_answers:  # it stalled or died once: not a second time
+                    failed[test] = broke_answers[BY_TEST[test].answer]
+                    continue
+                namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(code, f"<{test}>", "exec"), namespace)
+                except AssertionError as failure:
+                    failed[test] = _one_line(str(failure) or "an assertion of the form test failed")
+                except HostBroke as broke:
+                    failed[test] = str(broke)
+                    host.restart(cells)
+                except Exception as error:
+                    failed[test] = _one_line(f"{type(error).__name__}: {error}")
     finally:
         if own:
             host.close()

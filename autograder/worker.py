@@ -96,7 +96,8 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
         # the value tests that passed in the student's kernel, graded again out of its reach
         passed = [cell for cell, g in answer["cells"].items() if (g.get("auto_score") or 0) > 0]
         tick = time.perf_counter()
-        answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host)
+        answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host,
+                                           source=paths.source / lesson / f"{lesson}.ipynb")
         answer["recheck_seconds"] = time.perf_counter() - tick
         if answer["recheck_failed"]:
             zero_auto_scores(paths, lesson, student, answer["recheck_failed"])

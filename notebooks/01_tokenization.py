@@ -180,11 +180,12 @@ assert char_encode("", stoi) == [] and char_decode([], itos) == "", "hidden test
 
 # %% nbgrader={"grade_id": "test-char-encode-decode-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the results: char_encode gives a list of ints, one per character; char_decode a str.
-_encoded = char_encode("To be, or not", stoi)
+_stoi = {ch: i for i, ch in enumerate(sorted(set("To be, or not")))}
+_encoded = char_encode("To be, or not", _stoi)
 assert type(_encoded) is list and all(type(i) is int for i in _encoded), \
     f"char_encode must return a list of ints, got {type(_encoded).__name__}"
 assert len(_encoded) == 13, f"char_encode('To be, or not') must give one id per character: 13, got {len(_encoded)}"
-_decoded = char_decode(_encoded, itos)
+_decoded = char_decode(_encoded, {i: ch for ch, i in _stoi.items()})
 assert type(_decoded) is str, f"char_decode must return a str, got {type(_decoded).__name__}"
 assert len(_decoded) == 13, f"char_decode of 13 ids must give 13 characters, got {len(_decoded)}"
 ### BEGIN HIDDEN TESTS

@@ -238,10 +238,14 @@ def _real_cases(solutions):
                                  "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0: it "
                                                                       "assigns to `torch.equal`"),
         # reads the lesson's data rather than its arguments: the self-check (and so the test cell)
-        # says so, since graded again with the answers alone it would fail; it costs the values point
+        # says so, since graded again with the answers alone it would fail; that costs the values
+        # point in the notebook, and the form point when the form test runs again out of the kernel
         ("reads-lesson-data", L01): (_with(l01, merge="def merge(ids, pair, new_id):\n"
                                                       "    assert sentence, 'a leftover of trying the lesson'\n"
-                                                      + MERGE_BODY), "graded", solutions["max", L01] - 1, ""),
+                                                      + MERGE_BODY), "graded", solutions["max", L01] - 2,
+                                     "0 points for test-merge-form: it passed in the notebook, but graded again "
+                                     "with the answers alone in another process it fails: NameError: name "
+                                     "'sentence' is not defined"),
         # right only inside a notebook's kernel (it looks at what sys.stdout is): graded again with the
         # answers alone in another process (autograder.recheck) it is wrong, and its value test scores 0
         ("kernel-only", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"

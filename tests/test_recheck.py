@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.notebooks import lesson_names, solution_path
-from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
+from autograder.recheck import FORMS_NOT_RECHECKED, RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
 from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
 from mistake_catalogue import CATALOGUE
 
@@ -25,7 +25,9 @@ def host():
 
 
 def _tests(lesson):
-    return sorted(t for t in RECHECKED if BY_TEST[t].lesson == lesson)
+    """The lesson's re-checked value tests and its form tests."""
+    return sorted(t for t in BY_TEST if BY_TEST[t].lesson == lesson
+                  and (t in RECHECKED or (t.endswith("-form") and t not in FORMS_NOT_RECHECKED)))
 
 
 def _with_answer(lesson, answer_id, source):
@@ -42,8 +44,7 @@ def test_every_value_test_with_a_check_is_rechecked_or_said_to_need_the_notebook
     from course.checks.exercises import EXERCISES
     with_checks = {e.test for e in EXERCISES if e.checks}
     assert RECHECKED <= with_checks
-    assert with_checks - RECHECKED == {"test-generate-greedy", "test-train-loop", "test-gpt-forward",
-                                       "test-greedy-decode"}
+    assert with_checks - RECHECKED == {"test-generate-greedy", "test-train-loop", "test-greedy-decode"}
 
 
 @pytest.mark.parametrize("lesson", lesson_names())
@@ -123,7 +124,39 @@ def merge(ids, pair, new_id):
 def test_a_cheat_that_fools_a_shared_interpreter_fails_the_recheck(name, host):
     nb = _with_answer("01_tokenization", "merge", CHEATS[name])
     failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
-    assert set(failed) == {"test-merge"}, failed  # and the other exercises keep their points
+    assert "test-merge" in failed and set(failed) <= {"test-merge", "test-merge-form"}, failed  # nothing else
+
+
+def test_a_form_test_is_rechecked_with_its_own_message(host):
+    nb = _with_answer("01_tokenization", "merge", "def merge(ids, pair, new_id):\n    return tuple(ids)\n")
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-merge", "test-merge-form"}, failed
+    assert "merge must return a list of ints, got tuple" in failed["test-merge-form"], failed
+
+
+def test_an_answer_right_only_in_the_kernel_loses_its_form_point_too(host):
+    """Right in the notebook's kernel, a string outside it: both of the exercise's tests fail."""
+    kernel_only = ("import sys\ndef merge(ids, pair, new_id):\n    if 'ipykernel' not in sys.modules:\n"
+                   "        return 'no'\n    return list(ids)\n")
+    nb = _with_answer("01_tokenization", "merge", kernel_only)
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-merge", "test-merge-form"}, failed
+
+
+def test_every_form_test_but_the_listed_ones_is_rechecked():
+    from autograder.recheck import form_tests
+    forms = {t for lesson in lesson_names() for t in form_tests(nbformat.read(solution_path(lesson), as_version=4))}
+    every = {t for t in BY_TEST if t.endswith("-form")}
+    assert forms == every - FORMS_NOT_RECHECKED and len(forms) >= 20, sorted(every - forms)
+
+
+def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
+    """The check gives the answer a copy of the model whose own forward raises: that works in the
+    answer process too, where no spy of the grader's could see the call."""
+    nb = _with_answer("05_nanogpt", "gpt-forward", "def gpt_forward(model, idx):\n    return model(idx)[0]\n")
+    failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
+    assert set(failed) == {"test-gpt-forward"}, failed
+    assert "called model(...)" in failed["test-gpt-forward"], failed
 
 
 def test_an_answer_that_never_returns_fails_after_the_time_limit():
@@ -133,7 +166,9 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
         failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
     finally:
         started.close()
-    assert set(failed) == {"test-merge"} and "ran past 3 s" in failed["test-merge"], failed
+    # its form test fails for the same reason, without a second wait
+    assert set(failed) == {"test-merge", "test-merge-form"} and "ran past 3 s" in failed["test-merge"], failed
+    assert failed["test-merge-form"] == failed["test-merge"]
 
 
 def test_an_answer_cell_that_loops_at_top_level_is_interrupted_and_its_function_still_graded():
