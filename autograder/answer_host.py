@@ -22,7 +22,8 @@ Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` byt
 
 The grader reads replies as data only (``torch.load(weights_only=True)``): whatever this process
 does, only tensors, numbers, strings and plain containers come back. It is started with this file's
-path as the script and the answers file as its argument; stdout is moved to stderr at once, so what
+path as the script, the answers file, the answer cells' time limit and the modules to import first
+(comma-separated) as its arguments; stdout is moved to stderr at once, so what
 the answers print cannot corrupt the frames. Its first frame, ``{"ok": True, "value": "ready"}``, is
 written before any answer runs: a process that cannot send it failed to start (the grader's problem,
 not the student's).
@@ -182,6 +183,8 @@ def main(argv):
     global CELL_SECONDS
     if len(argv) > 2:
         CELL_SECONDS = int(argv[2])
+    for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
+        importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects = None, []
     while True:

@@ -20,9 +20,8 @@ test again this way:
 A test cell that passed in the notebook but fails here scores 0, and ``status`` says why. The re-check
 can only take points away: it runs the checks of ``course.checks.exercises`` for the exercises listed in
 ``RECHECKED``, and the visible code of the form tests (the type, shape and dtype of a result) here, on
-the same stand-ins. The rest (generate_greedy and greedy_decode, checked by watching how they call a
-model, the training loop, and the two form tests in ``FORMS_NOT_RECHECKED``) are graded by nbgrader
-alone, behind the answer rules (``autograder.answers``).
+the same stand-ins. The training loop's two tests (its arguments include functions) are graded by
+nbgrader alone, behind the answer rules (``autograder.answers``).
 """
 from __future__ import annotations
 
@@ -48,20 +47,25 @@ HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
 # its gradient). Each runs the exercise's self-check against the answer in another process. Modules
 # cross as copies: gpt_forward's check asks whether the answer calls the model by giving it one whose
-# own forward raises, which works the same on a copy.
+# own forward raises, which works the same on a copy. generate_greedy's check runs without watching
+# the model's calls (a copy's calls happen out of sight): the ids it returns are re-checked, how it
+# fed the model (the prefix once, half a point) is graded in the notebook only.
+CHECK_OPTIONS = {"check_generate_greedy": {"watch_calls": False}}
 RECHECKED = frozenset({
     "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
     "test-cross-attention", "test-sdpa", "test-padding-mask",
     "test-causal-mask", "test-heads", "test-causal-self-attention", "test-attention-dropout",
-    "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule",
+    "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule", "test-generate-greedy",
     "test-bigram-forward", "test-causal-average", "test-block-forward", "test-gpt-forward",
-    "test-top-k", "test-top-p", "test-lm-loss", "test-collate",
+    "test-top-k", "test-top-p", "test-lm-loss", "test-collate", "test-greedy-decode",
 })
+# Modules the answer process imports as soon as it has started, while nbgrader runs the notebook, for
+# the lessons whose checks send it models of theirs (a Hugging Face GPT-2: 2-4 s of import).
+PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",)}
 # The form tests ("-form": the type, shape and dtype of the answer's result) run their visible code here,
-# in the grader, on the same stand-ins; all but these two: train_loop's test passes functions (they
-# cannot cross as data), and greedy_decode's a Hugging Face model (the answer process would import
-# transformers for it, 3-5 s a notebook).
-FORMS_NOT_RECHECKED = frozenset({"test-train-loop-form", "test-greedy-decode-form"})
+# in the grader, on the same stand-ins; all but train_loop's, whose arguments are functions (they
+# cannot cross as data).
+FORMS_NOT_RECHECKED = frozenset({"test-train-loop-form"})
 # The class answers, and the course's functions their test cells bind in place of the student's.
 CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
@@ -82,11 +86,13 @@ class HostBroke(BaseException):
 class Host:
     """The answer process: started on the answer cells' sources, then called by name."""
 
-    def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20):
+    def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20,
+                 preload: tuple[str, ...] = ()):
         """Starts the process and returns at once; the first request waits until it is ready
         (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
-        until a ``load``, so it can be started before they are known)."""
-        self.timeout, self.sandbox, self.cell_seconds = timeout, sandbox, cell_seconds
+        until a ``load``, so it can be started before they are known). ``preload``: modules it imports
+        before anything else (``PRELOAD``)."""
+        self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
 
@@ -101,12 +107,13 @@ class Host:
             private = self.folder / "private"
             private.mkdir(exist_ok=True)
             argv = box.bwrap_argv(box.require_cached(), self.folder, private)
-            argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds)]
+            argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
+                     ",".join(self.preload)]
             env = box.sandbox_env(env)
             cwd = None
         else:
             argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json"),
-                    str(self.cell_seconds)]
+                    str(self.cell_seconds), ",".join(self.preload)]
             env.update(PYTHONPATH=str(HOST.parent.parent), HOME=str(self.folder))
             cwd = self.folder
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
@@ -466,7 +473,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                     if name in CLASSES:
                         host.request({"op": "bind", **CLASSES[name]})
                     with contextlib.redirect_stdout(io.StringIO()):
-                        fn(Remote(host, name, handles=name in CLASSES))
+                        fn(Remote(host, name, handles=name in CLASSES), **CHECK_OPTIONS.get(check, {}))
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:

@@ -56,14 +56,14 @@ def note_recheck(notebook: Path, failed: dict) -> None:
 
 def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
     from autograder.gradebook import forget_submission, read_manual_work
-    from autograder.recheck import CALL_SECONDS, Host
+    from autograder.recheck import CALL_SECONDS, PRELOAD, Host
 
     lesson, student = job["lesson"], job["student"]
     # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
     manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
     forget_submission(paths, lesson, student)
     # the re-check's answer process imports torch while nbgrader runs the notebook
-    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS)
+    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()))
     try:
         return _grade(api, paths, job, manual, host, sandbox)
     finally:

@@ -818,7 +818,9 @@ print(f"\nValidation loss {gpt_history.val_loss[-1]:.3f} after {gpt_history.elap
       f"({gpt_history.seconds:.0f} s with the evaluations and samples), {gpt_history.precision}, "
       f"{torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''}.")
 print(f"At or below 1.55 from iteration {reached[0][0]:,} on, after {reached[0][1]:.0f} s of training." if reached
-      else "The validation loss did not reach 1.55 (under COURSE_FAST=1 the training is 40 times shorter).")
+      else "The validation loss did not reach 1.55" + (
+          f" (under COURSE_FAST=1 the training is {ref.LESSON_TRAIN.max_iters // gpt_cfg.max_iters} times shorter)."
+          if gpt_cfg.max_iters < ref.LESSON_TRAIN.max_iters else "."))
 plot_history(gpt_history, title=f"GPT: validation loss {gpt_history.val_loss[-1]:.3f}")
 
 # %% [markdown]
