@@ -356,6 +356,21 @@ def answer_cells(nb) -> list[str]:
             and not (cell.metadata.get("nbgrader") or {}).get("grade")]
 
 
+def _import_nodes(nb, keep):
+    """The top-level import statements (``ast`` nodes) of the code cells whose nbgrader metadata
+    (``{}`` for a plain cell) ``keep`` accepts."""
+    import ast
+
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not keep(cell.metadata.get("nbgrader") or {}):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        yield from (node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
+
+
 def lesson_imports(nb) -> str:
     """The import statements of the lesson's own code cells (not answers, not tests) of modules an
     answer may import itself: what an answer may use because the lesson imported it (``math``, ``F``,
@@ -365,22 +380,13 @@ def lesson_imports(nb) -> str:
     from autograder.answers import ALLOWED_MODULES
 
     lines = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader") or {}
-        if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:  # only of the modules an answer may import itself
-            if isinstance(node, ast.Import):
-                names = [a for a in node.names if a.name.split(".")[0] in ALLOWED_MODULES]
-                if names:
-                    lines.append(ast.unparse(ast.Import(names=names)))
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                    and node.module.split(".")[0] in ALLOWED_MODULES:
-                lines.append(ast.unparse(node))
+    for node in _import_nodes(nb, lambda meta: not meta.get("solution") and not meta.get("grade")):
+        if isinstance(node, ast.Import):  # only of the modules an answer may import itself
+            names = [a for a in node.names if a.name.split(".")[0] in ALLOWED_MODULES]
+            if names:
+                lines.append(ast.unparse(ast.Import(names=names)))
+        elif node.level == 0 and node.module and node.module.split(".")[0] in ALLOWED_MODULES:
+            lines.append(ast.unparse(node))
     return "\n".join(dict.fromkeys(lines)) + "\n"
 
 
@@ -406,18 +412,8 @@ def form_namespace(source, codes: list[str]) -> dict:
     import ast
 
     used = set().union(*(_free_names(code) for code in codes)) if codes else set()
-    lines = []
-    for cell in source.cells:
-        if cell.cell_type != "code" or cell.metadata.get("nbgrader"):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and \
-                    {(a.asname or a.name).split(".")[0] for a in node.names} & used:
-                lines.append(ast.unparse(node))
+    lines = [ast.unparse(node) for node in _import_nodes(source, lambda meta: not meta)  # plain cells only
+             if {(a.asname or a.name).split(".")[0] for a in node.names} & used]
     namespace = {"__name__": "__recheck__"}
     exec("\n".join(dict.fromkeys(lines)), namespace)
     return namespace
