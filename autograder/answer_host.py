@@ -8,7 +8,11 @@ Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` byt
 * request ``{"op": "call", "name": str, "args": tuple, "kwargs": dict, "grad": [positions]}``: call
   the answer's ``name``; the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
   a ``grad`` request. Reply ``{"ok": True, "value": ..., "linked": [bool per output tensor]}`` or
-  ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call.
+  ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call
+  (data as it is, a module as ``{"__state__": [its state_dict's tensors]}``, anything else ``None``).
+  An argument ``("__callback__", n)`` is a function of the grader's: the answer gets a stand-in, and
+  calling it writes a frame ``{"ok": True, "callback": n, "args": [...], "kwargs": {...}}`` (data only)
+  and reads the grader's answer, ``{"ok": True, "value": ...}`` or an error, before the call goes on.
 * requests ``{"op": "getattr", "object": n, "attr": str}`` and ``{"op": "repr", "object": n}``, and a
   ``call`` with ``"object": n`` instead of ``"name"`` and ``"handles": True``: for a class answer.
   What is not data stays here, in a table, and goes back as ``{"handle": n}``; the grader passes it
@@ -127,15 +131,59 @@ def _run(cells):
     return namespace
 
 
-def _resolve(value, objects):
-    """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects."""
+def _resolve(value, objects, callback=None):
+    """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects, and its
+    functions (``("__callback__", n)``) by ``callback(n)``."""
     if type(value) is tuple and len(value) == 2 and value[0] == "__object__":
         return objects[value[1]]
+    if type(value) is tuple and len(value) == 2 and value[0] == "__callback__" and callback is not None:
+        return callback(value[1])
     if type(value) in (list, tuple):
-        return type(value)(_resolve(v, objects) for v in value)
+        return type(value)(_resolve(v, objects, callback) for v in value)
     if type(value) is dict:
-        return {k: _resolve(v, objects) for k, v in value.items()}
+        return {k: _resolve(v, objects, callback) for k, v in value.items()}
     return value
+
+
+class CallbackError(Exception):
+    """What one of the grader's functions raised when the answer called it (a builtin error keeps its type)."""
+
+
+def _callbacks(requests, replies):
+    """``callback(n)``: a function that stands in for the grader's function ``n`` (a batch source, a
+    schedule): calling it sends the arguments to the grader as data and returns its result."""
+    import builtins
+
+    def callback(number):
+        def call(*args, **kwargs):
+            if not (_is_data(list(args)) and _is_data(kwargs)):
+                raise TypeError("only tensors, numbers, strings and plain containers can be passed to this function")
+            _write(replies, {"ok": True, "callback": number, "args": _detached(list(args)), "kwargs": _detached(kwargs)})
+            import torch
+
+            frame = _read(requests)
+            if frame is None:
+                raise SystemExit(0)
+            reply = torch.load(io.BytesIO(frame), weights_only=False)  # from the grader
+            if reply.get("ok"):
+                return reply.get("value")
+            kind = getattr(builtins, str(reply.get("error")), None)
+            kind = kind if isinstance(kind, type) and issubclass(kind, Exception) else CallbackError
+            raise kind(reply.get("message"))
+        return call
+    return callback
+
+
+def _after(value):
+    """An argument as the call left it, for the grader: data as it is, a module as its state (the
+    tensors of its ``state_dict``, in order: a training loop trains its argument in place)."""
+    import torch
+
+    if _is_data(value):
+        return _detached(value)
+    if isinstance(value, torch.nn.Module):
+        return {"__state__": [t.detach().clone() for t in value.state_dict().values()]}
+    return None
 
 
 def _answer(value, objects, handles: bool) -> dict:
@@ -149,7 +197,7 @@ def _answer(value, objects, handles: bool) -> dict:
     return {"handle": len(objects) - 1}
 
 
-def _call(request, namespace, objects):
+def _call(request, namespace, objects, callback=None):
     """Run one call or attribute read the way the grader's process would: same grad mode, same RNG."""
     import torch
 
@@ -166,11 +214,11 @@ def _call(request, namespace, objects):
             return getattr(target, request["attr"])
         if request["op"] == "repr":
             return repr(target)
-        args = _resolve(list(request["args"]), objects)
+        args = _resolve(list(request["args"]), objects, callback)
         for position in request.get("grad", ()):
             args[position] = args[position].detach().requires_grad_()
         request["resolved"] = args
-        return target(*args, **_resolve(request.get("kwargs", {}), objects))
+        return target(*args, **_resolve(request.get("kwargs", {}), objects, callback))
 
 
 def main(argv):
@@ -186,7 +234,7 @@ def main(argv):
     for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
         importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
-    last, objects = None, []
+    last, objects, callback = None, [], _callbacks(requests, replies)
     while True:
         frame = _read(requests)
         if frame is None:
@@ -194,13 +242,13 @@ def main(argv):
         request = torch.load(io.BytesIO(frame), weights_only=False)
         try:
             if request["op"] == "call":
-                value = _call(request, namespace, objects)
+                value = _call(request, namespace, objects, callback)
                 args = request["resolved"]
                 outputs = _tensors(value, [])
                 linked = [bool(request.get("grad")) and t.requires_grad for t in outputs]
                 last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep])
                 # the arguments as the call left them: a function that changes its input is seen to
-                after = tuple(_detached(a) if _is_data(a) else None for a in args)
+                after = tuple(_after(a) for a in args)
                 reply = {"ok": True, "linked": linked, "args": after,
                          **_answer(value, objects, request.get("handles", False))}
             elif request["op"] in ("getattr", "repr"):

@@ -17,16 +17,21 @@ test again this way:
    Gradients cross too: the stand-in's output is tied into autograd here, and its backward asks the
    answer process for the gradient of its own output.
 
+   A function of the grader's passed as an argument (a batch source, a schedule) stays here: the
+   answer gets a stand-in that sends its arguments back as data, and this process runs it. A module
+   argument crosses as a copy and comes back as its weights, so a loop that trains it in place does
+   so here too.
+
 A test cell that passed in the notebook but fails here scores 0, and ``status`` says why. The re-check
 can only take points away: it runs the checks of ``course.checks.exercises`` for the exercises listed in
 ``RECHECKED``, and the visible code of the form tests (the type, shape and dtype of a result) here, on
-the same stand-ins. The training loop's two tests (its arguments include functions) are graded by
-nbgrader alone, behind the answer rules (``autograder.answers``).
+the same stand-ins.
 """
 from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -37,6 +42,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
+import types
 from pathlib import Path
 
 import torch
@@ -55,17 +62,16 @@ RECHECKED = frozenset({
     "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
     "test-cross-attention", "test-sdpa", "test-padding-mask",
     "test-causal-mask", "test-heads", "test-causal-self-attention", "test-attention-dropout",
-    "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule", "test-generate-greedy",
+    "test-lstm-cell", "test-shift-batch", "test-sequence-loss", "test-lr-schedule", "test-train-loop",
+    "test-generate-greedy",
     "test-bigram-forward", "test-causal-average", "test-block-forward", "test-gpt-forward",
     "test-top-k", "test-top-p", "test-lm-loss", "test-collate", "test-greedy-decode",
 })
 # Modules the answer process imports as soon as it has started, while nbgrader runs the notebook, for
 # the lessons whose checks send it models of theirs (a Hugging Face GPT-2: 2-4 s of import).
 PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",)}
-# The form tests ("-form": the type, shape and dtype of the answer's result) run their visible code here,
-# in the grader, on the same stand-ins; all but train_loop's, whose arguments are functions (they
-# cannot cross as data).
-FORMS_NOT_RECHECKED = frozenset({"test-train-loop-form"})
+# The form tests ("-form": the type, shape and dtype of the answer's result), all of them, run their
+# visible code here, in the grader, on the same stand-ins.
 # The class answers, and the course's functions their test cells bind in place of the student's.
 CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
@@ -138,9 +144,22 @@ class Host:
         self._start(cells)
         self._wait_ready()
 
-    def request(self, message: dict) -> dict:
+    def request(self, message: dict, callbacks: list | None = None) -> dict:
+        """Send ``message`` and return the reply. While it is on its way, the answer may call the
+        grader's functions ``callbacks`` (its arguments held ``("__callback__", n)`` for them): each
+        call runs here, on the data it sent, and its result goes back. The time limit holds for the
+        whole request, the callbacks included."""
         if not self.ready:
             self._wait_ready()
+        deadline = time.monotonic() + self.timeout
+        self._send(message)
+        while True:
+            reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=self.timeout)
+            if "callback" not in reply:
+                return reply
+            self._send(_run_callback(callbacks or [], reply))
+
+    def _send(self, message: dict) -> None:
         buffer = io.BytesIO()
         torch.save(message, buffer)
         data = buffer.getvalue()
@@ -149,31 +168,31 @@ class Host:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError) as error:
             raise HostBroke(f"the answers' process ended ({error})") from None
-        return self._reply(self.timeout)
 
-    def _reply(self, timeout: float) -> dict:
-        (size,) = struct.unpack(">Q", self._read(8, timeout))
+    def _reply(self, timeout: float, limit: float | None = None) -> dict:
+        """The next frame, within ``timeout`` seconds (``limit``: the whole limit, for the message)."""
+        (size,) = struct.unpack(">Q", self._read(8, timeout, limit or timeout))
         if size > 512 * 2**20:
             raise HostBroke("the answers' process sent more than 512 MB")
         try:
             with torch.serialization.safe_globals(SAFE_TYPES):
-                reply = torch.load(io.BytesIO(self._read(size, timeout)), weights_only=True)
+                reply = torch.load(io.BytesIO(self._read(size, timeout, limit or timeout)), weights_only=True)
         except Exception as error:
             raise HostBroke(f"the answers' process sent back something that is not plain data ({error})") from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
         return reply
 
-    def _read(self, size: int, timeout: float) -> bytes:
+    def _read(self, size: int, timeout: float, limit: float) -> bytes:
         import selectors
 
-        out = bytearray()
+        out, start = bytearray(), time.monotonic()
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stdout, selectors.EVENT_READ)
             while len(out) < size:
-                if not selector.select(timeout):
+                if not selector.select(max(timeout - (time.monotonic() - start), 0.0)):
                     self._stop()
-                    raise HostBroke(f"the answer ran past {timeout:.0f} s")
+                    raise HostBroke(f"the answer ran past {limit:.0f} s")
                 chunk = os.read(self.process.stdout.fileno(), size - len(out))
                 if not chunk:
                     raise HostBroke("the answers' process ended")
@@ -226,6 +245,18 @@ class _Link(torch.autograd.Function):
         return (None, None, *grads, *[None] * (len(grad_outputs)))
 
 
+def _run_callback(callbacks: list, request: dict) -> dict:
+    """The reply to the answer's call of the grader's function number ``request["callback"]``."""
+    number, args, kwargs = request.get("callback"), request.get("args"), request.get("kwargs")
+    if not (type(number) is int and 0 <= number < len(callbacks) and type(args) is list and type(kwargs) is dict
+            and all(type(k) is str for k in kwargs)):
+        return {"ok": False, "error": "RuntimeError", "message": "that function cannot be called now"}
+    try:
+        return {"ok": True, "value": callbacks[number](*args, **kwargs)}
+    except Exception as error:
+        return {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
+
+
 def _write_back(args: tuple, after) -> None:
     """Change the caller's arguments as the answer changed its own copies (lists, dicts, tensors of the
     same shape and dtype), so a check that the input is left alone still sees a change."""
@@ -240,6 +271,20 @@ def _write_back(args: tuple, after) -> None:
         elif isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor) and not mine.requires_grad \
                 and mine.shape == theirs.shape and mine.dtype == theirs.dtype and not torch.equal(mine, theirs):
             mine.copy_(theirs)
+        elif isinstance(mine, torch.nn.Module) and type(theirs) is dict and type(theirs.get("__state__")) is list:
+            _load_state(mine, theirs["__state__"])
+
+
+def _load_state(module: torch.nn.Module, state: list) -> None:
+    """Give ``module`` the weights its copy in the answer process ended with (a loop trains in place);
+    a state of another shape (the answer rebuilt the model) is left alone, so the module stays as it was."""
+    own = list(module.state_dict().values())
+    if len(own) != len(state) or any(not isinstance(t, torch.Tensor) or t.shape != o.shape or t.dtype != o.dtype
+                                     for o, t in zip(own, state)):
+        return
+    with torch.no_grad():
+        for o, t in zip(own, state):
+            o.copy_(t)
 
 
 class StudentError(Exception):
@@ -257,23 +302,30 @@ def _error_class(name: str) -> type:
     return type(name if name.isidentifier() else "Error", (StudentError,), {})
 
 
-def _encode(value):
-    """Arguments for the answer process: the stand-ins for its objects become their handles."""
+CALLBACK_TYPES = (types.FunctionType, types.MethodType, functools.partial)
+
+
+def _encode(value, callbacks: list):
+    """Arguments for the answer process: the stand-ins for its objects become their handles, and this
+    process's own functions (a batch source, a schedule: they cannot cross) numbers in ``callbacks``."""
     if isinstance(value, RemoteObject):
         return ("__object__", object.__getattribute__(value, "_oid"))
+    if isinstance(value, CALLBACK_TYPES):
+        callbacks.append(value)
+        return ("__callback__", len(callbacks) - 1)
     if type(value) in (list, tuple):
-        return type(value)(_encode(v) for v in value)
+        return type(value)(_encode(v, callbacks) for v in value)
     if type(value) is dict:
-        return {k: _encode(v) for k, v in value.items()}
+        return {k: _encode(v, callbacks) for k, v in value.items()}
     return value
 
 
-def _request(host: Host, message: dict) -> dict:
+def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
     """A request made with this process's grad mode and RNG state; the RNG goes on as the answer's
     call left it (seeded dropout draws the same numbers as in the notebook)."""
     if message["op"] == "call":  # reading an attribute draws nothing and builds no graph
         message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state())
-    reply = host.request(message)
+    reply = host.request(message, callbacks)
     if not reply["ok"]:
         raise _error_class(str(reply.get("error")))(str(reply.get("message")))
     rng = reply.get("rng")
@@ -305,8 +357,9 @@ class Remote:
 def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool):
     grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
     plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
-    reply = _request(host, {"op": "call", **target, "args": _encode(plain), "kwargs": _encode(kwargs),
-                            "grad": grad, "handles": handles})
+    callbacks = []
+    reply = _request(host, {"op": "call", **target, "args": _encode(plain, callbacks),
+                            "kwargs": _encode(kwargs, callbacks), "grad": grad, "handles": handles}, callbacks)
     _write_back(args, reply.get("args"))
     value = _value(host, reply)
     outputs = _tensors(value, [])
@@ -397,7 +450,7 @@ def form_tests(source) -> dict[str, str]:
     """``{test id: visible code}`` of the form tests of the instructor's notebook ``source``."""
     return {meta["grade_id"]: _HIDDEN.sub("", cell.source) for cell in source.cells
             if cell.cell_type == "code" and (meta := cell.metadata.get("nbgrader") or {}).get("grade")
-            and str(meta.get("grade_id", "")).endswith("-form") and meta["grade_id"] not in FORMS_NOT_RECHECKED}
+            and str(meta.get("grade_id", "")).endswith("-form")}
 
 
 def _free_names(code: str) -> set[str]:

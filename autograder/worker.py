@@ -10,9 +10,12 @@ Run by the pool as ``python -m autograder.worker CONFIG_JSON``.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -54,6 +57,13 @@ def note_recheck(notebook: Path, failed: dict) -> None:
     nbformat.write(nb, notebook)
 
 
+def preload(modules) -> None:
+    """Import ``modules`` (in a thread, while the notebook runs); a failure shows at the re-check."""
+    for module in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+
 def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
     from autograder.gradebook import forget_submission, read_manual_work
     from autograder.recheck import CALL_SECONDS, PRELOAD, Host
@@ -64,6 +74,9 @@ def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | No
     forget_submission(paths, lesson, student)
     # the re-check's answer process imports torch while nbgrader runs the notebook
     host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()))
+    # and so does this process, for its checks' own copies of those modules (lesson 06's reference
+    # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run)
+    threading.Thread(target=preload, args=(PRELOAD.get(lesson, ()),), daemon=True).start()
     try:
         return _grade(api, paths, job, manual, host, sandbox)
     finally:

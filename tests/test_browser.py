@@ -444,13 +444,18 @@ def test_a_manual_grade_from_the_formgrader_is_exported_and_survives_a_regrade(b
              (f"textarea[id='{question}-comment']", COMMENT, 2)]
     try:
         for field, value, k in steps:
-            frame.locator(field).fill(str(value))
-            frame.locator(field).press("Tab")
-            deadline = time.monotonic() + 60
-            while manual_grading(paths, question, student)[k] != value and time.monotonic() < deadline:
-                time.sleep(0.5)
+            # typed again if not saved within 15 s: a field filled before the page's script bound its
+            # change handler sends nothing (seen once on a busy machine, no request in 60 s)
+            for _ in range(4):
+                frame.locator(field).fill(str(value))
+                frame.locator(field).press("Tab")
+                deadline = time.monotonic() + 15
+                while manual_grading(paths, question, student)[k] != value and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                if manual_grading(paths, question, student)[k] == value:
+                    break
             assert manual_grading(paths, question, student)[k] == value, (
-                f"the formgrader did not save {field} = {value!r} within 60 s "
+                f"the formgrader did not save {field} = {value!r} typed 4 times, 15 s each "
                 f"(gradebook: {manual_grading(paths, question, student)}); server log:\n{formgrader_lab.log_tail()}")
     finally:
         SCREENSHOTS.mkdir(exist_ok=True)

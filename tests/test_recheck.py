@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.notebooks import lesson_names, solution_path
-from autograder.recheck import FORMS_NOT_RECHECKED, RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
+from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
 from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
 from mistake_catalogue import CATALOGUE
 
@@ -27,7 +27,7 @@ def host():
 def _tests(lesson):
     """The lesson's re-checked value tests and its form tests."""
     return sorted(t for t in BY_TEST if BY_TEST[t].lesson == lesson
-                  and (t in RECHECKED or (t.endswith("-form") and t not in FORMS_NOT_RECHECKED)))
+                  and (t in RECHECKED or t.endswith("-form")))
 
 
 def _with_answer(lesson, answer_id, source):
@@ -39,12 +39,10 @@ def _with_answer(lesson, answer_id, source):
     return nb
 
 
-def test_every_value_test_with_a_check_is_rechecked_or_said_to_need_the_notebook():
-    """A value test is either re-checked, or takes a model and is checked by how it calls it."""
+def test_every_value_test_with_a_check_is_rechecked():
     from course.checks.exercises import EXERCISES
     with_checks = {e.test for e in EXERCISES if e.checks}
-    assert RECHECKED <= with_checks
-    assert with_checks - RECHECKED == {"test-train-loop"}
+    assert RECHECKED == with_checks and len(RECHECKED) == 26
 
 
 @pytest.mark.parametrize("lesson", lesson_names())
@@ -151,11 +149,11 @@ def test_an_answer_right_only_in_the_kernel_loses_its_form_point_too(host):
     assert set(failed) == {"test-merge", "test-merge-form"}, failed
 
 
-def test_every_form_test_but_the_listed_ones_is_rechecked():
+def test_every_form_test_is_rechecked():
     from autograder.recheck import form_tests
     forms = {t for lesson in lesson_names() for t in form_tests(nbformat.read(solution_path(lesson), as_version=4))}
     every = {t for t in BY_TEST if t.endswith("-form")}
-    assert forms == every - FORMS_NOT_RECHECKED and len(forms) >= 20, sorted(every - forms)
+    assert forms == every and len(forms) >= 20, sorted(every - forms)
 
 
 GREEDY_IN_THE_KERNEL_ONLY = {
@@ -200,6 +198,60 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
     assert set(failed) == {"test-gpt-forward"}, failed
     assert "called model(...)" in failed["test-gpt-forward"], failed
+
+
+TRAIN_LOOP = """
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+TRAIN_LOOPS = {
+    # right only in the notebook's kernel; outside it, no step is taken
+    "right only in the kernel": ("import sys\n" + TRAIN_LOOP.replace(
+        "        optimizer.step()\n", "        if 'ipykernel' in sys.modules:\n            optimizer.step()\n"),
+        {"test-train-loop"}, "train_loop: case 1 of 3"),
+    # the grader's batch source gets only data: an object it would run is refused
+    "hands the batch source an object": (TRAIN_LOOP.replace('get_batch("train")', 'get_batch(object())'),
+                                         {"test-train-loop", "test-train-loop-form"}, "TypeError"),
+    # a batch source that raises (as the real one does for a split it lacks) raises in the answer too
+    "asks for a batch it cannot have": (TRAIN_LOOP.replace(
+        'x, y = get_batch("train")', 'x, y = get_batch("train")\n        try:\n            get_batch()\n'
+        '        except TypeError:\n            pass\n        else:\n            return []'), set(), ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_LOOPS))
+def test_a_training_loop_is_rechecked_with_the_graders_batches_and_schedule(name, host):
+    """The model and optimizer cross as copies, the batch source and the schedule stay in the grader
+    (the answer calls stand-ins for them), and the trained weights come back."""
+    source, expected, why = TRAIN_LOOPS[name]
+    failed = recheck(_with_answer("04_lstm", "train-loop", source), "04_lstm", _tests("04_lstm"), sandbox=False,
+                     host=host)
+    assert set(failed) == expected, failed
+    assert all(why in failed[t] for t in expected), failed
+
+
+def test_a_training_loop_that_calls_the_batch_source_forever_stops_at_the_time_limit():
+    """Each call of the grader's function answers at once: the time limit holds for the whole call."""
+    endless = TRAIN_LOOP.replace('x, y = get_batch("train")', 'while True:\n            get_batch("train")')
+    started = Host([PRELUDE], sandbox=False, timeout=3)
+    try:
+        failed = recheck(_with_answer("04_lstm", "train-loop", endless), "04_lstm", ["test-train-loop"],
+                         sandbox=False, host=started)
+    finally:
+        started.close()
+    assert set(failed) == {"test-train-loop"} and "ran past 3 s" in failed["test-train-loop"], failed
 
 
 def test_an_answer_that_never_returns_fails_after_the_time_limit():

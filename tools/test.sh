@@ -9,4 +9,7 @@ export COURSE_FAST=1
 # One torch thread per kernel: on a shared 2-core machine a busy neighbour made lesson 05's fast run
 # 15x slower with two threads (205 s) and hardly slower with one (23 s). The unit tests set one too.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec .venv/bin/python -m pytest --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
+# Two pytest workers, each test file (and each notebook) whole on one of them, so a file's fixtures are
+# built once: the long files (the browser, the class, the pipeline, the wheel) run two at a time.
+# `-n 0` after the command runs everything in one process.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
