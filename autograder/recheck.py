@@ -99,6 +99,7 @@ class Host:
         until a ``load``, so it can be started before they are known). ``preload``: modules it imports
         before anything else (``PRELOAD``)."""
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
+        self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
 
@@ -151,13 +152,19 @@ class Host:
         whole request, the callbacks included."""
         if not self.ready:
             self._wait_ready()
+        if self._waiting:  # a function of the grader's called the answer: one at a time
+            raise RuntimeError("the answer cannot be called from inside a function it was given")
         deadline = time.monotonic() + self.timeout
         self._send(message)
-        while True:
-            reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=self.timeout)
-            if "callback" not in reply:
-                return reply
-            self._send(_run_callback(callbacks or [], reply))
+        self._waiting = True
+        try:
+            while True:
+                reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=self.timeout)
+                if "callback" not in reply:
+                    return reply
+                self._send(_run_callback(callbacks or [], reply))
+        finally:
+            self._waiting = False
 
     def _send(self, message: dict) -> None:
         buffer = io.BytesIO()

@@ -200,21 +200,14 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     assert "called model(...)" in failed["test-gpt-forward"], failed
 
 
-TRAIN_LOOP = """
-def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
-    losses = []
-    for it in range(max_iters):
-        for group in optimizer.param_groups:
-            group["lr"] = lr_schedule(it)
-        x, y = get_batch("train")
-        _, loss = model(x, y)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-"""
+def _answer_source(lesson, answer_id):
+    """The solution's source of one answer cell."""
+    nb = nbformat.read(solution_path(lesson), as_version=4)
+    return next(c.source for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == answer_id)
+
+
+TRAIN_LOOP = _answer_source("04_lstm", "train-loop")
+assert 'x, y = get_batch("train")' in TRAIN_LOOP and "        optimizer.step()\n" in TRAIN_LOOP
 
 TRAIN_LOOPS = {
     # right only in the notebook's kernel; outside it, no step is taken
@@ -252,6 +245,21 @@ def test_a_training_loop_that_calls_the_batch_source_forever_stops_at_the_time_l
     finally:
         started.close()
     assert set(failed) == {"test-train-loop"} and "ran past 3 s" in failed["test-train-loop"], failed
+
+
+def test_a_function_of_the_graders_cannot_call_the_answer_back(host):
+    """While the answer waits for a function of the grader's, that function may not call the answer
+    (one conversation at a time on the pipe): the call fails with a clear error."""
+    import torch
+
+    from autograder.recheck import Remote
+    host.request({"op": "load", "cells": [PRELUDE, TRAIN_LOOP]})
+    model, calls = torch.nn.Linear(2, 2), []
+    loop = Remote(host, "train_loop")
+    with pytest.raises(RuntimeError, match="cannot be called from inside a function it was given"):
+        loop(model, torch.optim.SGD(model.parameters(), lr=0.1),
+             lambda split: calls.append(split) or loop(), 1, 1.0, lambda it: 0.1)
+    assert calls == ["train"]
 
 
 def test_an_answer_that_never_returns_fails_after_the_time_limit():
