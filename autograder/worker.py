@@ -67,20 +67,24 @@ def preload(modules) -> None:
 def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
     from autograder.gradebook import forget_submission, read_manual_work
     from autograder.recheck import CALL_SECONDS, PRELOAD, Host
+    from course.checks.exercises import BY_TEST
 
     lesson, student = job["lesson"], job["student"]
     # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
     manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
     forget_submission(paths, lesson, student)
-    # the re-check's answer process imports torch while nbgrader runs the notebook
-    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()))
+    # the re-check's answer process imports torch while nbgrader runs the notebook (for a lesson the
+    # re-check knows: an instructor's own lesson has no checks in course.checks.exercises)
+    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ())) \
+        if any(exercise.lesson == lesson for exercise in BY_TEST.values()) else None
     # and so does this process, for its checks' own copies of those modules (lesson 06's reference
     # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run)
     threading.Thread(target=preload, args=(PRELOAD.get(lesson, ()),), daemon=True).start()
     try:
         return _grade(api, paths, job, manual, host, sandbox)
     finally:
-        host.close()
+        if host is not None:
+            host.close()
 
 
 def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
