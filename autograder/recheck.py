@@ -68,8 +68,11 @@ RECHECKED = frozenset({
     "test-top-k", "test-top-p", "test-lm-loss", "test-collate", "test-greedy-decode",
 })
 # Modules the answer process imports as soon as it has started, while nbgrader runs the notebook, for
-# the lessons whose checks send it models of theirs (a Hugging Face GPT-2: 2-4 s of import).
-PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",)}
+# the lessons whose checks send it models of theirs (a Hugging Face GPT-2: 2-4 s of import); the
+# grading worker imports them too, for its own copies.
+PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",),
+           # the first optimizer torch builds imports torch._dynamo (1.4 s): train_loop's check builds six
+           "04_lstm": ("torch._dynamo",)}
 # The form tests ("-form": the type, shape and dtype of the answer's result), all of them, run their
 # visible code here, in the grader, on the same stand-ins.
 # The class answers, and the course's functions their test cells bind in place of the student's.
