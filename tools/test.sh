@@ -11,5 +11,6 @@ export COURSE_FAST=1
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # Two pytest workers, each test file (and each notebook) whole on one of them, so a file's fixtures are
 # built once: the long files (the browser, the class, the pipeline, the wheel) run two at a time.
-# `-n 0` after the command runs everything in one process.
-exec .venv/bin/python -m pytest -n 2 --dist loadfile --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
+# The longest files go first (tests/conftest.py), in that order (--no-loadscope-reorder), so the two
+# workers end together. `-n 0` after the command runs everything in one process.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
