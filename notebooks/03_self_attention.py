@@ -604,7 +604,7 @@ print("block 0 of 3:", model.transformer.h[0])
 # %% tags=["nbval-ignore-output"]
 torch.set_num_threads(1)
 train_config = TrainConfig(max_iters=600, learning_rate=3e-3, warmup_iters=50, eval_interval=50,
-                           eval_iters=4).scaled()  # COURSE_FAST=1 (autograder, CI): 30 steps
+                           eval_iters=4).scaled()  # COURSE_FAST=1 (autograder, CI): 20 steps
 cpu_start = time.process_time()
 history = train(model, get_batch, train_config)
 print(f"{len(history.loss)} steps in {history.seconds:.1f} s ({time.process_time() - cpu_start:.1f} s of CPU time)")

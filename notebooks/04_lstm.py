@@ -935,7 +935,7 @@ print(f"small LSTM: loss {small_losses[0]:.2f} at the first iteration, {small_lo
 # LSTM of 256 units, batches of 32 windows of 64 characters, 1,500 iterations. This is the longest
 # cell of the lesson, minutes on a laptop's CPU; it prints how long it took, here on the machine that
 # stored this notebook's outputs, which was shared with other jobs. Under `COURSE_FAST=1` (tests and
-# grading) it runs at most 40 iterations: same code, worse text.
+# grading) it runs at most 20 iterations: same code, worse text.
 #
 # **One thread.** The first cell of this lesson called `torch.set_num_threads(1)`. An LSTM goes
 # through the 64 steps of a window one after the other, and each step is a few small matrix

@@ -108,9 +108,9 @@ def test_fast_mode_and_scaled_iters(monkeypatch):
     assert not fast_mode() and scaled_iters(2000) == 2000
     monkeypatch.setenv("COURSE_FAST", "1")
     assert fast_mode()
-    assert [scaled_iters(n) for n in (2000, 600, 100, 3, 4000, 100_000)] == [40, 30, 5, 3, 40, 40]
+    assert [scaled_iters(n) for n in (2000, 600, 100, 3, 4000, 100_000)] == [20, 20, 5, 3, 20, 20]
     cfg = TrainConfig(max_iters=2000, warmup_iters=100, lr_decay_iters=2000, eval_interval=250, eval_iters=20).scaled()
-    assert (cfg.max_iters, cfg.warmup_iters, cfg.lr_decay_iters, cfg.eval_iters) == (40, 2, 40, 5)
+    assert (cfg.max_iters, cfg.warmup_iters, cfg.lr_decay_iters, cfg.eval_iters) == (20, 1, 20, 5)
     assert cfg.eval_interval <= 20
     monkeypatch.setenv("COURSE_FAST", "0")
     assert not fast_mode() and TrainConfig(max_iters=300).scaled().max_iters == 300
