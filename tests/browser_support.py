@@ -155,6 +155,7 @@ class NotebookPage:
     def __init__(self, page, server: LabServer, path: str):
         self.page, self.server, self.path = page, server, path
         self.console_errors: list[str] = []
+        self.reclicks = 0  # times Run All had to be clicked again because the first click started nothing
         page.on("console", lambda m: self.console_errors.append(m.text[:300]) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.console_errors.append(f"uncaught: {e}"[:300]))
 
@@ -169,13 +170,35 @@ class NotebookPage:
     def kernel_status(self) -> str | None:
         return self.page.locator(".jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
 
+    def server_kernel_state(self) -> str | None:
+        """The server's word on this notebook's kernel: its `execution_state`, or None without a session."""
+        try:
+            sessions = self.server.api("GET", "sessions")
+        except (urllib.error.URLError, OSError):
+            return None
+        states = [s["kernel"]["execution_state"] for s in sessions
+                  if s.get("path") == self.path and s.get("kernel")]
+        return states[0] if states else None
+
     def wait_for_kernel_idle(self, timeout: float) -> None:
+        """Until the page shows the kernel idle and the server has a session for this notebook whose kernel
+        is idle: the page's indicator alone can read idle before the kernel has started."""
         deadline = time.monotonic() + timeout
-        while self.kernel_status() != "idle":
+        while not (self.kernel_status() == "idle" and self.server_kernel_state() == "idle"):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.path}: the kernel was not idle after {timeout:.0f} s "
-                                   f"(status {self.kernel_status()!r}); server log:\n{self.server.log_tail()}")
+                raise TimeoutError(f"{self.path}: the kernel was not idle after {timeout:.0f} s ({self.state()}); "
+                                   f"server log:\n{self.server.log_tail()}")
             time.sleep(0.5)
+
+    def dialog_text(self) -> str | None:
+        """The text of an open JupyterLab dialog (e.g. "Select Kernel"), or None."""
+        dialogs = self.page.locator(".jp-Dialog")
+        return " ".join(dialogs.first.inner_text().split())[:400] if dialogs.count() else None
+
+    def state(self) -> str:
+        """What a person would look at when a run does not move: kernel status (page and server), dialog."""
+        return (f"kernel status on the page {self.kernel_status()!r}, on the server {self.server_kernel_state()!r}; "
+                f"dialog: {self.dialog_text() or 'none'}")
 
     # --- menus --------------------------------------------------------------------------------
     def menu(self, menu: str, command: str, timeout: float = 60) -> None:
@@ -207,14 +230,31 @@ class NotebookPage:
         running, '[ ]:' never run. (Text content: innerText is empty for cells scrolled out of view.)"""
         return [t.strip() for t in self.page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt").all_text_contents()]
 
-    def run_all(self, timeout: float) -> list[str]:
+    def run_all(self, timeout: float, start_timeout: float = 45) -> list[str]:
         """Clear all outputs, then Run → Run All Cells, and wait until the kernel has finished.
 
         Returns the final prompts. Execution stops early at an error in a cell not tagged
         `raises-exception` (JupyterLab's own behaviour); that is reported, not waited for.
+
+        A click can be lost on a busy machine (once in CI the page stayed at '[ ]' in every cell for
+        the whole timeout). So the run must show it started -- a cell queued or numbered, or the
+        kernel busy -- within `start_timeout`; if it did not and no dialog is open, Run All is
+        clicked once more, as a student would, and `reclicks` counts it. A dialog fails the test
+        with its text.
         """
         self.menu("Edit", "editmenu:clear-all")
-        self.menu("Run", "runmenu:run-all")
+        for attempt in (1, 2):
+            self.menu("Run", "runmenu:run-all")
+            if self._started(start_timeout):
+                break
+            dialog = self.dialog_text()
+            if dialog:
+                raise AssertionError(f"{self.path}: Run → Run All Cells opened a dialog instead of running: {dialog}")
+            if attempt == 2:
+                raise TimeoutError(f"{self.path}: Run → Run All Cells was clicked twice and no cell started within "
+                                   f"{start_timeout:.0f} s of either click ({self.state()}); server log:\n"
+                                   f"{self.server.log_tail()}")
+            self.reclicks += 1
         deadline, settled = time.monotonic() + timeout, 0
         while True:
             prompts, status = self.prompts(), self.kernel_status()
@@ -225,8 +265,18 @@ class NotebookPage:
             if settled >= 4:
                 return prompts
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.path}: still running after {timeout:.0f} s; prompts: {prompts}")
+                raise TimeoutError(f"{self.path}: still running after {timeout:.0f} s ({self.state()}); "
+                                   f"prompts: {prompts}; server log:\n{self.server.log_tail(1500)}")
             time.sleep(0.5)
+
+    def _started(self, timeout: float) -> bool:
+        """Whether the run shows it began (a cell queued or numbered, or the kernel busy) within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(p.strip("[]: ") for p in self.prompts()) or self.kernel_status() == "busy":
+                return True
+            time.sleep(0.3)
+        return False
 
     def save(self, timeout: float = 30) -> dict:
         """File → Save Notebook, then return the saved notebook (what the browser's model holds)."""

@@ -144,7 +144,8 @@ def run_and_save(notebook: NotebookPage, original: dict) -> dict:
     started = time.monotonic()
     notebook.run_all(timeout=RUN_TIMEOUT)
     saved = notebook.save()
-    print(f"{notebook.path}: Run All took {time.monotonic() - started:.1f} s")
+    again = f" (Run All clicked {notebook.reclicks + 1} times: a click started nothing)" if notebook.reclicks else ""
+    print(f"{notebook.path}: Run All took {time.monotonic() - started:.1f} s{again}")
     shown = notebook.cells().count()
     assert shown == len(original["cells"]) == len(saved["cells"]), (
         f"{notebook.path}: the page shows {shown} cells, the file on disk has {len(original['cells'])}, "
