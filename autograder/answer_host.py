@@ -13,6 +13,8 @@ Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` byt
   An argument ``("__callback__", n)`` is a function of the grader's: the answer gets a stand-in, and
   calling it writes a frame ``{"ok": True, "callback": n, "args": [...], "kwargs": {...}}`` (data only)
   and reads the grader's answer, ``{"ok": True, "value": ...}`` or an error, before the call goes on.
+  An argument ``("__served__", module, {name: n})`` is a module whose child ``name`` the grader kept:
+  the answer gets the module with a stand-in child that calls the grader's function ``n`` the same way.
 * requests ``{"op": "getattr", "object": n, "attr": str}`` and ``{"op": "repr", "object": n}``, and a
   ``call`` with ``"object": n`` instead of ``"name"`` and ``"handles": True``: for a class answer.
   What is not data stays here, in a table, and goes back as ``{"handle": n}``; the grader passes it
@@ -131,13 +133,30 @@ def _run(cells):
     return namespace
 
 
+def _stand_in(call):
+    """A module whose calls are ``call``'s: it takes the place of a submodule the grader keeps."""
+    import torch
+
+    class Served(torch.nn.Module):
+        def forward(self, *args, **kwargs):
+            return call(*args, **kwargs)
+
+    return Served()
+
+
 def _resolve(value, objects, callback=None):
-    """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects, and its
-    functions (``("__callback__", n)``) by ``callback(n)``."""
+    """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects, its
+    functions (``("__callback__", n)``) by ``callback(n)``, and the children it keeps of a module
+    (``("__served__", module, {name: n})``) by modules that call ``callback(n)``."""
     if type(value) is tuple and len(value) == 2 and value[0] == "__object__":
         return objects[value[1]]
     if type(value) is tuple and len(value) == 2 and value[0] == "__callback__" and callback is not None:
         return callback(value[1])
+    if type(value) is tuple and len(value) == 3 and value[0] == "__served__" and callback is not None:
+        module, served = value[1], value[2]
+        for name, number in served.items():
+            setattr(module, name, _stand_in(callback(number)))
+        return module
     if type(value) in (list, tuple):
         return type(value)(_resolve(v, objects, callback) for v in value)
     if type(value) is dict:

@@ -54,10 +54,11 @@ HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
 # its gradient). Each runs the exercise's self-check against the answer in another process. Modules
 # cross as copies: gpt_forward's check asks whether the answer calls the model by giving it one whose
-# own forward raises, which works the same on a copy. generate_greedy's check runs without watching
-# the model's calls (a copy's calls happen out of sight): the ids it returns are re-checked, how it
-# fed the model (the prefix once, half a point) is graded in the notebook only.
-CHECK_OPTIONS = {"check_generate_greedy": {"watch_calls": False}}
+# own forward raises, which works the same on a copy. A model's submodules named in SERVED stay here:
+# the copy gets a stand-in that calls the grader's, so a check's spy on them (a forward hook) sees
+# every call the answer makes through them, out of the answer's reach: generate_greedy's check sees
+# the LSTM read the prompt once, then one token a step.
+SERVED = {"generate_greedy": ("lstm",)}
 RECHECKED = frozenset({
     "test-char-encode-decode", "test-count-pairs", "test-merge", "test-bpe-word",
     "test-cross-attention", "test-sdpa", "test-padding-mask",
@@ -315,18 +316,39 @@ def _error_class(name: str) -> type:
 CALLBACK_TYPES = (types.FunctionType, types.MethodType, functools.partial)
 
 
-def _encode(value, callbacks: list):
+def _served(module: torch.nn.Module):
+    """The grader's submodule as a function of data: its result, detached (a served submodule answers
+    inference only: generation, not training)."""
+    def call(*args, **kwargs):
+        with torch.no_grad():
+            return module(*args, **kwargs)
+    return call
+
+
+def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
     """Arguments for the answer process: the stand-ins for its objects become their handles, and this
-    process's own functions (a batch source, a schedule: they cannot cross) numbers in ``callbacks``."""
+    process's own functions (a batch source, a schedule: they cannot cross) numbers in ``callbacks``.
+    A module with children named in ``serve`` crosses as a copy without them, ``("__served__", copy,
+    {name: callback number})``: the answer process puts stand-ins in their place that call these."""
     if isinstance(value, RemoteObject):
         return ("__object__", object.__getattribute__(value, "_oid"))
     if isinstance(value, CALLBACK_TYPES):
         callbacks.append(value)
         return ("__callback__", len(callbacks) - 1)
+    if serve and isinstance(value, torch.nn.Module) and all(n in value._modules for n in serve):
+        copy = object.__new__(type(value))
+        copy.__dict__.update(value.__dict__)  # shares the weights until it is saved; only the children differ
+        copy.__dict__["_modules"] = type(value._modules)(
+            (n, torch.nn.Identity() if n in serve else m) for n, m in value._modules.items())
+        numbers = {}
+        for name in serve:
+            callbacks.append(_served(value._modules[name]))
+            numbers[name] = len(callbacks) - 1
+        return ("__served__", copy, numbers)
     if type(value) in (list, tuple):
-        return type(value)(_encode(v, callbacks) for v in value)
+        return type(value)(_encode(v, callbacks, serve) for v in value)
     if type(value) is dict:
-        return {k: _encode(v, callbacks) for k, v in value.items()}
+        return {k: _encode(v, callbacks, serve) for k, v in value.items()}
     return value
 
 
@@ -357,19 +379,20 @@ class Remote:
     """Stands in for the answer's function or class ``name``: calls cross to the answer process as
     data. A class (``handles=True``) gives back a ``RemoteObject`` for what it builds."""
 
-    def __init__(self, host: Host, name: str, handles: bool = False):
-        self.host, self.name, self.__name__, self.handles = host, name, name, handles
+    def __init__(self, host: Host, name: str, handles: bool = False, serve: tuple[str, ...] = ()):
+        self.host, self.name, self.__name__, self.handles, self.serve = host, name, name, handles, serve
 
     def __call__(self, *args, **kwargs):
-        return _call(self.host, {"name": self.name}, args, kwargs, self.handles)
+        return _call(self.host, {"name": self.name}, args, kwargs, self.handles, self.serve)
 
 
-def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool):
+def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, serve: tuple[str, ...] = ()):
     grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
     plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
     callbacks = []
-    reply = _request(host, {"op": "call", **target, "args": _encode(plain, callbacks),
-                            "kwargs": _encode(kwargs, callbacks), "grad": grad, "handles": handles}, callbacks)
+    reply = _request(host, {"op": "call", **target, "args": _encode(plain, callbacks, serve),
+                            "kwargs": _encode(kwargs, callbacks, serve), "grad": grad, "handles": handles},
+                     callbacks)
     _write_back(args, reply.get("args"))
     value = _value(host, reply)
     outputs = _tensors(value, [])
@@ -532,7 +555,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                     if name in CLASSES:
                         host.request({"op": "bind", **CLASSES[name]})
                     with contextlib.redirect_stdout(io.StringIO()):
-                        fn(Remote(host, name, handles=name in CLASSES), **CHECK_OPTIONS.get(check, {}))
+                        fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:

@@ -51,11 +51,6 @@ def test_every_solution_passes_the_recheck(lesson, host):
     assert recheck(solution_path(lesson), lesson, _tests(lesson), sandbox=False, host=host) == {}
 
 
-# Mistakes seen only by watching how the answer calls a model, which the re-check (on a copy of the
-# model, in another process) does not do: their right ids pass it, and the notebook's half point stays.
-SEEN_IN_THE_NOTEBOOK_ONLY = {("test-generate-greedy", "re-reads the prefix")}
-
-
 def test_every_wrong_answer_of_the_catalogue_fails_its_test_and_no_other(host):
     rechecked = [e for e in CATALOGUE if e.test in RECHECKED]
     assert len(rechecked) >= 60, len(rechecked)
@@ -66,10 +61,7 @@ def test_every_wrong_answer_of_the_catalogue_fails_its_test_and_no_other(host):
         failed = recheck(nb, exercise.lesson, _tests(exercise.lesson), sandbox=False, host=host)
         # an answer cell can hold two functions (char_encode and char_decode), graded by one test
         others = {t for t in failed if BY_TEST[t].answer != exercise.answer}
-        if (entry.test, entry.mistake) in SEEN_IN_THE_NOTEBOOK_ONLY:
-            if failed:
-                wrong.append(f"{entry.test} / {entry.mistake}: should pass the re-check, failed {sorted(failed)}")
-        elif entry.test not in failed or others:
+        if entry.test not in failed or others:
             wrong.append(f"{entry.test} / {entry.mistake}: failed {sorted(failed)}")
     assert not wrong, "the re-check disagrees with the self-checks:\n" + "\n".join(wrong)
 
@@ -189,6 +181,66 @@ def test_a_decoder_right_only_in_the_kernel_fails_the_recheck(lesson, answer, te
     nb = _with_answer(lesson, answer, GREEDY_IN_THE_KERNEL_ONLY[lesson, answer, test])
     failed = recheck(nb, lesson, _tests(lesson), sandbox=False, host=host)
     assert set(failed) == {test}, failed  # the form (a long tensor that starts with the prompt) is right
+
+
+# Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
+# plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
+# model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the
+# answer's copy of the model calls it there, where the check's hook counts every call.
+REREADS = '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits, _ = {call}
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+'''
+GREEDY_HIDING_ITS_CALLS = {
+    "plain": "", "through model(idx)": "",
+    # hooks registered on any module are never called
+    "switches forward hooks off": '''
+import torch
+torch.nn.Module.register_forward_hook = lambda self, hook, *a, **k: torch.utils.hooks.RemovableHandle({})
+''',
+    # the hidden test's `all(k == 1 for k in lengths[1:])` runs in the notebook's namespace
+    "shadows all()": '''
+all = lambda iterable: True
+''',
+    # the class's method, not the instance's: the copy's own LSTM would run out of sight
+    "calls the class's method": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GREEDY_HIDING_ITS_CALLS))
+def test_a_decoder_that_rereads_the_prefix_fails_the_recheck_however_it_hides(name, host):
+    call = {"through model(idx)": "model(idx)",
+            "calls the class's method": "type(model).forward_with_state(model, idx)"}.get(
+        name, "model.forward_with_state(idx)")
+    source = GREEDY_HIDING_ITS_CALLS[name] + REREADS.replace("{call}", call)
+    nb = _with_answer("04_lstm", "generate-greedy", source)
+    # an answer that patches its process gets one of its own, as each submission does when graded
+    failed = recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False,
+                     host=None if GREEDY_HIDING_ITS_CALLS[name] else host)
+    assert set(failed) == {"test-generate-greedy"}, failed  # the form is right
+    why = failed["test-generate-greedy"]  # case 1: a prompt of 4, then the prefix again at each step
+    assert "lengths [4, 5, 6, 7," in why and "re-reads the prefix" in why, why
+
+
+def test_a_decoder_that_calls_the_class_method_and_feeds_one_token_a_step_passes_the_recheck(host):
+    """The class's method on the copy reaches the grader's LSTM too: the prompt once, then one token
+    a step, so nothing is held against it (the solution's own way is tested with every solution)."""
+    source = '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = type(model).forward_with_state(model, idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = type(model).forward_with_state(model, next_id, state)
+    return idx
+'''
+    nb = _with_answer("04_lstm", "generate-greedy", source)
+    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
 
 
 def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):

@@ -151,20 +151,17 @@ def _forbidden_generate(*args, **kwargs):
     raise ForbiddenCall("model.generate was called: write the loop yourself, with forward_with_state")
 
 
-def check_generate_greedy(student_fn, watch_calls: bool = True):
+def check_generate_greedy(student_fn):
     """``student_fn(model, idx, max_new_tokens)``: run the (B, T) prompt ``idx`` through
     ``model.forward_with_state`` once, then repeatedly append the most likely next token and feed only
     that token with the carried state. Must return the (B, T + max_new_tokens) ids. The check also
-    watches how the model is called: the prompt once, then one token per step, never the prefix again
-    (``watch_calls``: off where the model is a copy in another process, as in the autograder's
-    re-check, which sees only the ids), and never ``model.generate``."""
+    watches how the model is called (a hook on its LSTM): the prompt once, then one token per step,
+    never the prefix again, and never ``model.generate``."""
     lengths: list[int] = []
 
     def probed(model, idx, max_new_tokens):
         lengths.clear()
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
-        if not watch_calls:
-            return student_fn(model, idx, max_new_tokens)
         handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
         try:
             return student_fn(model, idx, max_new_tokens)
@@ -199,7 +196,7 @@ def check_generate_greedy(student_fn, watch_calls: bool = True):
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, idx.shape[1]:]),
         Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
                 "logits[:, -1].argmax(-1, keepdim=True), not a sample.", error="multinomial"),
-    ], after=calls if watch_calls else None)
+    ], after=calls)
 
 
 # ---------------------------------------------------------------------------------------------------
