@@ -24,7 +24,9 @@ reaching them:
    (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
    attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
-   ``checks``); and any use of ``sys`` but ``sys.stdout``/``sys.stderr``.
+   ``checks``); PyTorch's own version of an exercise (``SHORTCUTS``: ``F.scaled_dot_product_attention``,
+   ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``) and
+   ``from … import *``; and any use of ``sys`` but ``sys.stdout``/``sys.stderr``.
 
 A student's own helper functions and classes belong in the answer cell. The rules are for answers to
 the exercises of this course, which need none of what is refused; ``python -m autograder validate``
@@ -55,6 +57,14 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # reach objects or run code from a string: str.format's field lookup, evaluated
                       # annotations, C pointers, compiled extensions
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension"}
+# What does an exercise's work for it: PyTorch's own attention (lessons 02 and 03), LSTM cell and
+# layers (lesson 04), and the course model's copy as a Hugging Face model, whose forward pass is
+# lesson 05's exercise. Read as an attribute (``F.scaled_dot_product_attention``) or imported by
+# name; ``torch.lstm``-like functions only when read from ``torch``.
+SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention", "lstm_cell",
+             "LSTMCell", "LSTM", "GRU", "RNN", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
+             "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf"}
+TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
 # The special methods an answer's class may define: construction, printing, containers, ordering.
 # Not ``__eq__``/``__hash__``/``__bool__`` (an object equal to anything passes an ``==`` test), nor
@@ -163,6 +173,12 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
             if any(a.asname == "self" for a in node.names):
                 found.append("imports a module as `self`")
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == "*":
+                        found.append(f"imports * from {node.module!r} (import the names you use)")
+                    elif alias.name in SHORTCUTS:
+                        found.append(_shortcut(f"{node.module}.{alias.name}"))
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):
@@ -197,6 +213,9 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
                     or node.attr in REFUSED_ATTRIBUTES or (node.attr.startswith("register_") and not on_self):
                 found.append(f"uses the attribute `{node.attr}`")
+            if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and isinstance(node.value, ast.Name)
+                                          and node.value.id == "torch"):
+                found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 root = _root(node)
                 if not (isinstance(root, ast.Name) and root.id == "self" and _in_method(root, parents)):
@@ -218,6 +237,14 @@ def problems(source: str, lesson: Lesson) -> list[str]:
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
     return list(dict.fromkeys(found))
+
+
+def _shortcut(name: str) -> str:
+    if name.endswith(("to_hf", "from_hf")):
+        return (f"uses `{name}`, which hands the model to Hugging Face's code to run (compute the forward "
+                f"pass yourself, from the model's parts)")
+    return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write (write it with "
+            f"tensor operations: matrix products, softmax, sigmoid, tanh)")
 
 
 def _own_names(tree: ast.Module) -> set[str]:

@@ -73,6 +73,39 @@ def test_cheats_are_refused_with_a_reason(lesson01, name):
     assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
 
 
+# PyTorch's own version of an exercise, each as a student would write it in that exercise's cell: the
+# function is right, and none of it is the student's work.
+SHORTCUTS = {
+    "F.scaled_dot_product_attention (lesson 02)": "def scaled_dot_product_attention(q, k, v, mask=None):\n"
+        "    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)",
+    "imported by name": "from torch.nn.functional import scaled_dot_product_attention as sdpa\n"
+        "def cross_attention(X_q, X_kv, W_Q, W_K, W_V):\n    return sdpa(X_q @ W_Q, X_kv @ W_K, X_kv @ W_V)",
+    "star import": "from torch.nn.functional import *\n",
+    "is_causal inside the class (lesson 03)": "class CausalSelfAttention(nn.Module):\n    def forward(self, x):\n"
+        "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+        "        return self.c_proj(torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True))",
+    "nn.MultiheadAttention": "class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n"
+        "        super().__init__()\n        self.mha = nn.MultiheadAttention(config.n_embd, config.n_head)",
+    "torch.lstm_cell (lesson 04)": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    return torch.lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh)",
+    "nn.LSTMCell with the weights copied in": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    cell = nn.LSTMCell(x.shape[1], h.shape[1])\n    with torch.no_grad():\n"
+        "        cell.weight_ih.copy_(W_ih)\n        cell.weight_hh.copy_(W_hh)\n"
+        "        cell.bias_ih.copy_(b_ih)\n        cell.bias_hh.copy_(b_hh)\n    return cell(x, (h, c))",
+    "torch.lstm": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    out, hn, cn = torch.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, False, False, True)\n"
+        "    return hn[0], cn[0]",
+    "the model as Hugging Face's (lesson 05)": "def gpt_forward(model, idx):\n    return model.to_hf()(idx).logits",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHORTCUTS))
+def test_pytorchs_own_version_of_an_exercise_is_refused_by_name(lesson01, name):
+    found = problems(SHORTCUTS[name], lesson01)
+    assert found, f"{name}: not refused"
+    assert any(("PyTorch's own version" in p or "Hugging Face" in p or "imports * from" in p) for p in found), found
+
+
 HONEST = {
     "plain loop": "def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out",
     "helpers and imports": "import collections, itertools, math\nfrom typing import List\n\ndef _pairs(ids):\n    return list(zip(ids, ids[1:]))\n\ndef merge(ids: List[int], pair, new_id):\n    return [new_id if p == pair else p[0] for p in _pairs(ids)]",
@@ -80,6 +113,9 @@ HONEST = {
     "prints to stderr": "import sys, warnings\ndef merge(ids, pair, new_id):\n    print('merging', file=sys.stderr)\n    warnings.warn('slow')\n    return list(ids)",
     "local names that shadow nothing": "def merge(ids, pair, new_id):\n    text = str(ids)\n    stoi = {}\n    return list(ids)",
     "a module with its own methods": "class Counter:\n    def __init__(self):\n        self.counts = {}\n    def __len__(self):\n        return len(self.counts)\n    def add(self, pair):\n        self.counts[pair] = self.counts.get(pair, 0) + 1\n        self.last = pair\n\ndef merge(ids, pair, new_id):\n    c = Counter()\n    c.add(pair)\n    assert type(ids) in (list, tuple), f'ids is a {type(ids)}'\n    print(type(ids), '{} ids, pair {}'.format(len(ids), pair))\n    return list(ids)",
+    # the model's own LSTM, PyTorch's loss and masks: tools an exercise uses, not one it asks for
+    "tools of the lessons": "def generate_greedy(model, idx, max_new_tokens):\n    out, state = model.lstm(model.embed(idx))\n"
+        "    mask = torch.tril(torch.ones(3, 3))\n    return F.cross_entropy(out[0], idx[0]) + torch.softmax(mask, -1).sum()",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
@@ -177,6 +213,24 @@ def test_the_self_check_says_when_the_autograder_would_refuse_the_answer():
     uses_ref = "def merge(ids, pair, new_id):\n    return ref.merge(ids, pair, new_id)\n"
     with pytest.raises(CheckFailed, match="uses `ref`"):
         checks.check_merge(_cell_function(uses_ref, "merge", {"ref": ref}))
+
+
+def test_the_self_check_names_pytorchs_own_version_of_the_exercise():
+    """A right answer that calls F.scaled_dot_product_attention (or torch.lstm_cell) fails the visible
+    check with the reason, as the autograder would refuse it."""
+    import torch
+    import torch.nn.functional as F
+
+    from course.checks import attention, lstm
+    from course.checks._core import CheckFailed
+    for check, source, name, shortcut in [
+            (attention.check_scaled_dot_product_attention, SHORTCUTS["F.scaled_dot_product_attention (lesson 02)"],
+             "scaled_dot_product_attention", "F.scaled_dot_product_attention"),
+            (lstm.check_lstm_cell, SHORTCUTS["torch.lstm_cell (lesson 04)"], "lstm_cell", "torch.lstm_cell")]:
+        with pytest.raises(CheckFailed) as caught:
+            check(_cell_function(source + "\n", name, {"F": F, "torch": torch}))
+        assert caught.value.mistake == "answer refused", caught.value
+        assert f"uses `{shortcut}`, PyTorch's own version" in str(caught.value), str(caught.value)
 
 
 def test_the_self_check_reads_a_class_answer_too():
