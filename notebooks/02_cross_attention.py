@@ -321,8 +321,9 @@ for d_k, u, s in zip(sizes[::2], largest_unscaled[::2], largest_scaled[::2]):
 #
 # Write `scaled_dot_product_attention(q, k, v, mask=None)`, returning `softmax(q kᵀ/√d + mask) v`
 # of shape `(…, T_q, d_v)`, where `d = q.shape[-1]`. It must equal
-# `torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)`. (You may assume
-# every query can see at least one key.)
+# `torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)`, but without calling it:
+# write it with a matrix product and a softmax (the autograder does not run an answer that calls
+# PyTorch's own attention, and its tests score 0). (You may assume every query can see at least one key.)
 
 # %% nbgrader={"grade_id": "sdpa", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def scaled_dot_product_attention(q, k, v, mask=None):

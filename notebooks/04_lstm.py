@@ -130,7 +130,9 @@ for name, p in cell.named_parameters():
 # * with a row vector per example, "`W x`" is `x @ W_ih.T`, of shape `(B, 4H)`.
 #
 # For the same weights, your function must agree with `nn.LSTMCell`:
-# `cell(x, (h, c))` returns `(h_new, c_new)` too.
+# `cell(x, (h, c))` returns `(h_new, c_new)` too. Compute it from the equations, without calling
+# `nn.LSTMCell`, `nn.LSTM` or `torch.lstm_cell` (the autograder does not run an answer that does, and
+# its tests score 0).
 
 # %% nbgrader={"grade_id": "lstm-cell", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
