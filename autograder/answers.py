@@ -38,8 +38,6 @@ import ast
 import string
 from dataclasses import dataclass
 
-import nbformat
-
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
                    "enum", "abc", "time", "warnings", "sys", "__future__"}
@@ -304,8 +302,13 @@ def refused_cell(grade_id: str, reasons: list[str]) -> str:
             f"see the README (Honest scores).')")
 
 
-def rebuild(submission, release, lesson: Lesson) -> tuple[nbformat.NotebookNode, dict[str, list[str]]]:
+def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode", dict[str, list[str]]]:
     """The notebook to grade (see the module docstring), and the answers refused, by grade id."""
+    # imported here, not above: the self-checks import this module in every lesson's kernel for
+    # `problems`, and nbformat brings jsonschema, whose import takes a second (rfc3987-syntax builds
+    # its grammars)
+    import nbformat
+
     answers, refused = {}, {}
     for cell in submission.cells:
         meta = cell.metadata.get("nbgrader") or {}
