@@ -240,6 +240,20 @@ def _call(request, namespace, objects, callback=None):
         return target(*args, **_resolve(request.get("kwargs", {}), objects, callback))
 
 
+# Starting or signalling a process: an answer that did so could run the course's reference in a fresh
+# interpreter (``python -c "from course... import ..."``) and hand back its output. No exercise needs
+# it. The autograder's rules refuse ``subprocess`` and ``os`` in an answer's source; this refuses them
+# here, whatever way an answer found to reach them.
+PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                  "os.forkpty", "pty.spawn", "os.kill", "os.killpg", "os.startfile")
+
+
+def _no_processes(event, args):
+    if event in PROCESS_EVENTS:
+        raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
+                              f"in the function itself")
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -252,6 +266,7 @@ def main(argv):
         CELL_SECONDS = int(argv[2])
     for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
         importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
+    sys.addaudithook(_no_processes)  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:

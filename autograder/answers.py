@@ -26,7 +26,9 @@ reaching them:
    attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
    ``checks``); PyTorch's own version of an exercise (``SHORTCUTS``: ``F.scaled_dot_product_attention``,
    ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``) and
-   ``from … import *``; and any use of ``sys`` but ``sys.stdout``/``sys.stderr``.
+   ``from … import *``; any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
+   name; and a module held as an attribute of an allowed one (``warnings.sys``, ``torch.os``:
+   ``REACHED_MODULES``).
 
 A student's own helper functions and classes belong in the answer cell. The rules are for answers to
 the exercises of this course, which need none of what is refused; ``python -m autograder validate``
@@ -44,6 +46,7 @@ ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "h
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
                  "memoryview"}
+REGEX_MODULES = {"re", "regex"}  # whose `compile` is allowed (a pattern), unlike torch's
 SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
@@ -55,6 +58,27 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # reach objects or run code from a string: str.format's field lookup, evaluated
                       # annotations, C pointers, compiled extensions
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension"}
+# Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
+# builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
+# import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
+# attribute by any of these names is refused (on anything but ``self``, and unless it is called at once,
+# as the tensor method ``x.dist(y)`` is), as is importing one by name
+# (``from torch import sys``). The names are those a crawl of the allowed modules finds, torch and numpy
+# included (``tests/test_answers.py`` crawls them again and fails when a new one appears), and the
+# import and process machinery that the crawl might find in another version.
+REACHED_MODULES = {
+    "argparse", "ast", "base64", "bltns", "builtins", "code", "codecs", "codeop", "concurrent", "contextlib",
+    "contextvars", "copyreg", "ctypes", "datetime", "difflib", "dis", "errno", "faulthandler", "fnmatch", "gc",
+    "glob", "gzip", "hashlib", "imp", "importlib", "inspect", "io", "json", "keyword", "linecache", "locale",
+    "logging", "marshal", "mmap", "mp", "multiprocessing", "numbers", "operator", "os", "pathlib", "pickle",
+    "pickletools", "pkgutil", "platform", "posix", "pprint", "pty", "python_multiprocessing", "queue",
+    "reducer", "reduction", "resource", "runpy", "selectors", "shelve", "shutil", "signal", "site",
+    "socket", "sqlite3", "struct", "subprocess", "sys", "sysconfig", "tarfile", "tempfile", "textwrap",
+    "threading", "timeit", "tokenize", "traceback", "types", "typing_extensions", "unittest", "uuid",
+    "weakref", "zipfile", "zipimport", "atexit",
+    # torch's and numpy's own modules that run code from a string or a command line, or are refused
+    # under another name (``torch.distributed`` as ``dist``, ``torch.fx.traceback`` as ``fx_traceback``)
+    "benchmark", "collect_env", "f2py", "dist", "fx_traceback"}
 # What does an exercise's work for it: PyTorch's own attention (lessons 02 and 03), LSTM cell and
 # layers (lesson 04), and the course model's copy as a Hugging Face model, whose forward pass is
 # lesson 05's exercise. Read as an attribute (``F.scaled_dot_product_attention``) or imported by
@@ -159,18 +183,23 @@ def problems(source: str, lesson: Lesson) -> list[str]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    regexes = _regex_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
             if isinstance(node, ast.ImportFrom):
                 modules += [f"{node.module}.{a.name}" for a in node.names]
             for module in modules:
-                if module.split(".")[0] not in ALLOWED_MODULES or getattr(node, "level", 0) \
-                        or any(part in REFUSED_ATTRIBUTES or part.startswith("_") and part != "__future__"
-                               for part in module.split(".")):
+                root, *parts = module.split(".")
+                if root not in ALLOWED_MODULES or getattr(node, "level", 0) \
+                        or any((part in REFUSED_ATTRIBUTES and not (root in REGEX_MODULES and part == "compile"))
+                               or part in REACHED_MODULES or part.startswith("_") for part in parts) \
+                        or root == "sys" and parts and parts[0] not in SYS_ALLOWED:
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
             if any(a.asname == "self" for a in node.names):
                 found.append("imports a module as `self`")
+            if isinstance(node, ast.Import) and any(a.name == "sys" and a.asname not in (None, "sys") for a in node.names):
+                found.append("imports `sys` under another name (use sys.stdout or sys.stderr as they are)")
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name == "*":
@@ -209,8 +238,14 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                 and node.value.func.id == "super"
             if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
-                    or node.attr in REFUSED_ATTRIBUTES or (node.attr.startswith("register_") and not on_self):
+                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
+                                                                  and node.value.id in regexes)) \
+                    or (node.attr.startswith("register_") and not on_self):
                 found.append(f"uses the attribute `{node.attr}`")
+            elif node.attr in REACHED_MODULES and not on_self and not (
+                    isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
+                found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
+                             f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))})")
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and isinstance(node.value, ast.Name)
                                           and node.value.id == "torch"):
                 found.append(_shortcut(ast.unparse(node)))
@@ -243,6 +278,30 @@ def _shortcut(name: str) -> str:
                 f"pass yourself, from the model's parts)")
     return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write (write it with "
             f"tensor operations: matrix products, softmax, sigmoid, tanh)")
+
+
+def _regex_names(tree: ast.Module) -> set[str]:
+    """The names that are the ``re`` or ``regex`` module in this answer (``re.compile`` is a regular
+    expression, not ``torch.compile``): imported as such, or the lesson's own ``re`` when the answer
+    binds that name to nothing else."""
+    imported, other = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                (imported if a.name in REGEX_MODULES else other).add(a.asname or a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            other |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            other.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            other.add(node.rest)
+    return (imported | REGEX_MODULES) - other
 
 
 def _own_names(tree: ast.Module) -> set[str]:

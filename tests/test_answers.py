@@ -63,6 +63,22 @@ CHEATS = {
     "reads the test's expected value": "def merge(ids, pair, new_id):\n    return _want",
     "format looks up globals": "def merge(ids, pair, new_id):\n    return '{0.__globals__}'.format(merge)",
     "format on a computed template": "def merge(ids, pair, new_id):\n    spec = '{0.' + '_' * 2 + 'globals' + '_' * 2 + '}'\n    return spec.format(merge)",
+    # sys, the import machinery and the builtins as attributes of an allowed module: each reached the
+    # course's reference in the notebook and in the re-check alike, and scored full marks
+    "sys through another module": "import warnings\ndef merge(ids, pair, new_id):\n    name = ''.join(['cour', 'se.tokenization'])\n"
+        "    return warnings.sys.modules['importlib'].import_module(name).merge(ids, pair, new_id)",
+    "sys imported from another module": "from dataclasses import sys as s\nmerge = s.modules['course.tokenization'].merge",
+    "torch.compile named re": "def merge(ids, pair, new_id):\n    match torch:\n        case re:\n            return re.compile(list)(ids)",
+    "torch.compile named re in a function": "import re\ndef merge(ids, pair, new_id):\n    re = torch\n    return re.compile(list)(ids)",
+    "sys under another name": "import sys as s\nmerge = s.modules['course.tokenization'].merge",
+    "sys.modules imported by name": "from sys import modules\nmerge = modules['course.tokenization'].merge",
+    "the builtins under another name": "import enum\nmerge = enum.bltns.eval('ref.merge')",
+    "a module through torch": "def merge(ids, pair, new_id):\n    m = torch.importlib.import_module('course.tokenization')\n    return m.merge(ids, pair, new_id)",
+    "a timer that runs a string": "def merge(ids, pair, new_id):\n    out = []\n    torch.utils.benchmark.Timer('out.append(m(ids, pair, new_id))', "
+        "setup='from course.tokenization import merge as m', globals=dict(out=out, ids=ids, pair=pair, new_id=new_id)).timeit(1)\n"
+        "    return out[0]",
+    "a command line through collect_env": "from torch.utils import collect_env\ndef merge(ids, pair, new_id):\n"
+        "    return eval(collect_env.run('python -c \"print(1)\"')[1])",
 }
 
 
@@ -71,6 +87,48 @@ def test_cheats_are_refused_with_a_reason(lesson01, name):
     lesson01 = dataclasses.replace(lesson01, test_names=lesson01.test_names | {"_want"})
     found = problems(CHEATS[name], lesson01)
     assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
+
+
+def _reachable_modules():
+    """Every module an answer can name as an attribute chain from a module it may import, as
+    ``{attribute name: [where]}`` for those outside the allowed modules (``warnings.sys``, ``torch.os``)
+    or refused in them (``torch.distributed``, also held as ``dist``); chains stop at names the rules
+    refuse (``torch.fx``, private ones). The modules the lessons load
+    (the course, Hugging Face's GPT-2) are imported first, since they add submodules to torch's."""
+    import importlib
+    import types
+
+    from autograder.answers import ALLOWED_MODULES, REACHED_MODULES, REFUSED_ATTRIBUTES, SHORTCUTS
+    for name in ("course.checks", "course.finetune", "course.train", "course.widgets", "course.plots",
+                 "transformers.models.gpt2.modeling_gpt2", "torch.utils.data", "torch.optim"):
+        importlib.import_module(name)
+    allowed = ALLOWED_MODULES - {"sys", "__future__"}
+    stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS
+    queue = [(importlib.import_module(name), name) for name in sorted(allowed)
+             if importlib.util.find_spec(name) is not None]
+    seen, found = set(), {}
+    while queue:
+        module, where = queue.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        for attr, value in list(vars(module).items()):
+            if attr.startswith("_") or not isinstance(value, types.ModuleType):
+                continue
+            root, *parts = value.__name__.split(".")
+            if root not in allowed or any(p in REFUSED_ATTRIBUTES for p in parts):  # torch.distributed as `dist`
+                found.setdefault(attr, []).append(f"{where}.{attr}")
+            elif attr not in stop:
+                queue.append((value, f"{where}.{attr}"))
+    return found, len(seen)
+
+
+def test_no_module_outside_the_allowed_ones_is_reachable_as_an_attribute(lesson01):
+    found, crawled = _reachable_modules()
+    assert crawled > 100 and {"sys", "os", "builtins", "importlib", "inspect"} <= set(found), (crawled, sorted(found))
+    open_doors = {attr: where[:3] for attr, where in found.items()
+                  if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
+    assert not open_doors, f"add these to answers.REACHED_MODULES: {open_doors}"
 
 
 # PyTorch's own version of an exercise, each as a student would write it in that exercise's cell: the
@@ -116,6 +174,10 @@ HONEST = {
     # the model's own LSTM, PyTorch's loss and masks: tools an exercise uses, not one it asks for
     "tools of the lessons": "def generate_greedy(model, idx, max_new_tokens):\n    out, state = model.lstm(model.embed(idx))\n"
         "    mask = torch.tril(torch.ones(3, 3))\n    return F.cross_entropy(out[0], idx[0]) + torch.softmax(mask, -1).sum()",
+    "a regular expression compiled": "import re\nimport regex as rx\nWORD = re.compile(r'\\w+')\nLETTERS = rx.compile(r'\\p{L}+')\n"
+        "def merge(ids, pair, new_id):\n    assert WORD.findall('a b') == ['a', 'b'] and LETTERS.match('ab')\n    return list(ids)",
+    "tensor methods named like a module": "def merge(ids, pair, new_id):\n    t = torch.tensor([1.0, 2.0])\n"
+        "    assert t.dist(t) == 0 and torch.dist(t, t) == 0\n    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 

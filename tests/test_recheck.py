@@ -71,6 +71,15 @@ def merge(ids, pair, new_id):
     return list(ids)
 '''
 
+PROCESS_CHEAT = '''
+import json, subprocess, sys
+def merge(ids, pair, new_id):
+    code = "import json, sys; from course.tokenization import merge; print(json.dumps(merge(*json.loads(sys.argv[1]))))"
+    run = subprocess.run([sys.executable, "-c", code, json.dumps([list(ids), list(pair), new_id])],
+                         capture_output=True, text=True)
+    return json.loads(run.stdout)
+'''
+
 CHEATS = {
     # the comparisons the test would use, patched where the answer runs: the grader's are untouched
     "patches torch and the checks": '''
@@ -115,6 +124,8 @@ import os
 def merge(ids, pair, new_id):
     os._exit(0)
 ''',
+    # the reference, run in a fresh interpreter of its own: its output is right
+    "runs the reference in a process of its own": PROCESS_CHEAT,
 }
 
 
@@ -123,6 +134,14 @@ def test_a_cheat_that_fools_a_shared_interpreter_fails_the_recheck(name, host):
     nb = _with_answer("01_tokenization", "merge", CHEATS[name])
     failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
     assert "test-merge" in failed and set(failed) <= {"test-merge", "test-merge-form"}, failed  # nothing else
+
+
+def test_an_answer_may_not_start_a_process_in_the_recheck(host):
+    """The autograder's rules refuse `subprocess` in an answer's source; the answers' process refuses to
+    start one too (an audit hook), however an answer reached it. Without that, this answer passes."""
+    nb = _with_answer("01_tokenization", "merge", PROCESS_CHEAT)
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert "may not start or signal a process (subprocess.Popen)" in failed.get("test-merge", ""), failed
 
 
 def test_a_form_test_is_rechecked_with_its_own_message(host):
