@@ -37,6 +37,7 @@ says before hand-in when an answer would be refused.
 from __future__ import annotations
 
 import ast
+import re
 import string
 from dataclasses import dataclass
 
@@ -46,6 +47,10 @@ ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "h
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
                  "memoryview"}
+# The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
+# far, the hidden tests of earlier test cells included; ``Out``, ``_``, ``_7``: their results). Printed
+# as they are, the feedback removes the lines of hidden tests; printed backwards, it could not.
+IPYTHON_HISTORY = re.compile(r"In|Out|_ih|_oh|_dh|_i{1,3}|_{1,3}|_i?\d+|_exit_code")
 REGEX_MODULES = {"re", "regex"}  # whose `compile` is allowed (a pattern), unlike torch's
 SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
@@ -53,11 +58,15 @@ SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
                       "package", "multiprocessing", "distributed", "classes", "set_default_dtype",
                       "set_default_device", "set_default_tensor_type", "use_deterministic_algorithms", "tofile",
-                      "fromfile", "savetxt", "loadtxt", "savez", "savez_compressed", "genfromtxt", "memmap",
+                      "fromfile", "from_file", "fromregex", "DataSource", "open_memmap", "savetxt", "loadtxt",
+                      "savez", "savez_compressed", "genfromtxt", "memmap",
                       "set_printoptions",
                       # reach objects or run code from a string: str.format's field lookup, evaluated
                       # annotations, C pointers, compiled extensions
-                      "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension"}
+                      "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension",
+                      # read a source file's line: the test that called the answer (warnings.warn's record
+                      # names the caller's file and line)
+                      "formatwarning", "showwarning", "getline", "getlines"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -198,7 +207,8 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
             if any(a.asname == "self" for a in node.names):
                 found.append("imports a module as `self`")
-            if isinstance(node, ast.Import) and any(a.name == "sys" and a.asname not in (None, "sys") for a in node.names):
+            if isinstance(node, ast.Import) and any(a.name == "sys" and a.asname not in (None, "sys")
+                                                    for a in node.names):
                 found.append("imports `sys` under another name (use sys.stdout or sys.stderr as they are)")
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
@@ -221,6 +231,9 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                     found.append("uses `sys` (only sys.stdout and sys.stderr are allowed)")
             elif isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in lesson.names and not _inside_function(node, parents):
                 found.append(f"rebinds `{node.id}`, a name the lesson defined")
+            elif isinstance(node.ctx, ast.Load) and IPYTHON_HISTORY.fullmatch(node.id) and node.id not in own:
+                found.append(f"reads `{node.id}`, IPython's record of the notebook's cells and results (an answer "
+                             f"works from its arguments)")
             elif isinstance(node.ctx, ast.Load) and node.id in lesson.test_names and node.id not in own:
                 found.append(f"reads `{node.id}`, a name of the tests (an answer works from its arguments)")
             elif node.id == "self" and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -238,8 +251,8 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                 and node.value.func.id == "super"
             if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
-                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
-                                                                  and node.value.id in regexes)) \
+                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and node.value.id in regexes
+                                                                  if isinstance(node.value, ast.Name) else False)) \
                     or (node.attr.startswith("register_") and not on_self):
                 found.append(f"uses the attribute `{node.attr}`")
             elif node.attr in REACHED_MODULES and not on_self and not (

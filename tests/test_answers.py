@@ -70,6 +70,14 @@ CHEATS = {
     "sys imported from another module": "from dataclasses import sys as s\nmerge = s.modules['course.tokenization'].merge",
     "torch.compile named re": "def merge(ids, pair, new_id):\n    match torch:\n        case re:\n            return re.compile(list)(ids)",
     "torch.compile named re in a function": "import re\ndef merge(ids, pair, new_id):\n    re = torch\n    return re.compile(list)(ids)",
+    # the hidden tests of earlier test cells, and the test's own line, printed so that the feedback's
+    # filter, which removes the lines of hidden tests, cannot recognise them
+    "IPython's In, backwards": "def merge(ids, pair, new_id):\n    print([cell[::-1] for cell in In])\n    return list(ids)",
+    "IPython's _ih": "def merge(ids, pair, new_id):\n    print(_ih[-2][::-1])\n    return list(ids)",
+    "a cell's source by number": "def merge(ids, pair, new_id):\n    print(_i12.upper())\n    return list(ids)",
+    "the caller's line through warnings": "import warnings\ndef merge(ids, pair, new_id):\n"
+        "    with warnings.catch_warnings(record=True) as w:\n        warnings.warn('x', stacklevel=2)\n"
+        "    print(warnings.formatwarning('', UserWarning, w[0].filename, w[0].lineno)[::-1])\n    return list(ids)",
     "sys under another name": "import sys as s\nmerge = s.modules['course.tokenization'].merge",
     "sys.modules imported by name": "from sys import modules\nmerge = modules['course.tokenization'].merge",
     "the builtins under another name": "import enum\nmerge = enum.bltns.eval('ref.merge')",
@@ -176,6 +184,10 @@ HONEST = {
         "    mask = torch.tril(torch.ones(3, 3))\n    return F.cross_entropy(out[0], idx[0]) + torch.softmax(mask, -1).sum()",
     "a regular expression compiled": "import re\nimport regex as rx\nWORD = re.compile(r'\\w+')\nLETTERS = rx.compile(r'\\p{L}+')\n"
         "def merge(ids, pair, new_id):\n    assert WORD.findall('a b') == ['a', 'b'] and LETTERS.match('ab')\n    return list(ids)",
+    "underscore names of its own": "def merge(ids, pair, new_id):\n    _, rest = ids[0], ids[1:]\n    _i1 = 0\n"
+        "    for _ in rest:\n        _i1 += 1\n    return [_] + list(rest) if _i1 >= 0 else []",
+    "warnings as warnings": "import warnings\ndef merge(ids, pair, new_id):\n    warnings.warn('slow', stacklevel=2)\n"
+        "    with warnings.catch_warnings():\n        warnings.simplefilter('ignore')\n    return list(ids)",
     "tensor methods named like a module": "def merge(ids, pair, new_id):\n    t = torch.tensor([1.0, 2.0])\n"
         "    assert t.dist(t) == 0 and torch.dist(t, t) == 0\n    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",

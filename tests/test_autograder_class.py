@@ -287,6 +287,16 @@ def _l01_cases(solution):
                               "graded", full - 2, "answer count-pairs not run, its tests score 0: it uses `ref`, "
                                                   "the course's reference"),
         "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, "it defines `__eq__`"),
+        # sys reached as an attribute of an allowed module, then the reference by a computed name
+        "module-reacher": (_with(solution, merge="import warnings\ndef merge(ids, pair, new_id):\n"
+                                                 "    name = ''.join(['cour', 'se.tokenization'])\n"
+                                                 "    return warnings.sys.modules[name].merge(ids, pair, new_id)"),
+                           "graded", full - 2, "answer merge not run, its tests score 0: it uses the attribute "
+                                               "`sys`, a module of its own"),
+        # the earlier cells' sources, hidden tests included, printed backwards past the feedback's filter
+        "history-printer": (_with(solution, merge="def merge(ids, pair, new_id):\n    print([c[::-1] for c in In])\n"
+                                                  + MERGE_BODY),
+                            "graded", full - 2, "answer merge not run, its tests score 0: it reads `In`"),
     }
 
 
