@@ -61,6 +61,8 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "fromfile", "from_file", "fromregex", "DataSource", "open_memmap", "savetxt", "loadtxt",
                       "savez", "savez_compressed", "genfromtxt", "memmap",
                       "set_printoptions",
+                      # take more cores than the grader gives a notebook, from the notebook graded beside it
+                      "set_num_threads", "set_num_interop_threads",
                       # reach objects or run code from a string: str.format's field lookup, evaluated
                       # annotations, C pointers, compiled extensions
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension",

@@ -221,6 +221,23 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
                 recheck_seconds=round(answer.get("recheck_seconds") or 0, 3))
 
 
+ALONE_NOTE = "graded again alone, with no other notebook beside it: it ran out of time beside another"
+
+
+def _ran_out_of_time(answer: dict, cell_timeout: int) -> bool:
+    """Whether a limit of time decided any of ``answer``: the notebook's, a cell's (interrupted, or one
+    that did not stop), or a call's in the re-check. With ``--workers N`` such a notebook is graded again
+    alone at the end of the batch, and only that result counts: a notebook beside it that takes more
+    than its share of the cores (threads, processes) cannot cost it points."""
+    if answer.get("timed_out") or answer.get("interrupted_cells"):
+        return True
+    if any("ran past" in str(why) for why in (answer.get("recheck_failed") or {}).values()):
+        return True
+    if answer.get("success") or answer.get("worker_died") or answer.get("worker_error"):
+        return False
+    return _failure_from_log(answer.get("full_log") or answer.get("log") or "", cell_timeout)[0] == TIMEOUT
+
+
 def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,
               workers: int = 1, cell_timeout: int = CELL_TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
               on_result: Callable[[dict], None] | None = None, sandbox: bool = True) -> dict[tuple[str, str], dict]:
@@ -292,7 +309,13 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
             return
         if answer.get("timed_out") or answer.get("worker_died"):
             _forget(paths, name, who)  # the killed worker may have left a half-made submission
-        decide(who, name, dict(base, **_outcome(answer, cell_timeout, cell_notes)))
+        if workers > 1 and not job.get("retried") and _ran_out_of_time(answer, cell_timeout):
+            retry.append(dict(job, retried=True, alone=True))  # graded again when nothing runs beside it
+            return
+        outcome = _outcome(answer, cell_timeout, cell_notes)
+        if job.get("alone"):
+            outcome["detail"] = "; ".join(filter(None, [outcome.get("detail"), ALONE_NOTE]))
+        decide(who, name, dict(base, **outcome))
 
     run_jobs(to_grade, config, workers, notebook_timeout, on_answer, paths.logs)
     if retry:

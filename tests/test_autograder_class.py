@@ -168,8 +168,11 @@ def _tiny_cases(solution, released, paths):
         # a student's note that names nbgrader's markers is graded, and gets feedback
         "mentions-markers": (_with(solution, q1="I read that nbgrader uses ### BEGIN HIDDEN TESTS (no END)."),
                              "graded", 3, ""),
-        # prints the history of the cells run so far (the test cells, hidden tests included)
-        "prints-history": (_with(solution, square="def square(x):\n    print(In)\n    return x * x"), "graded", 3, ""),
+        # quotes the line that called it (a hidden test's): a warning shows its caller's source line
+        # (reading IPython's history, `In`, is refused: "history-printer" of lesson 01)
+        "quotes-its-caller": (_with(solution, square="import warnings\ndef square(x):\n"
+                                                     "    warnings.warn('squaring', stacklevel=2)\n    return x * x"),
+                              "graded", 3, ""),
         # cells a student added, and edits to the lesson's own cells, are not run
         "added-cells": (_noted(_noted(solution, "get_ipython().input_transformers_post.append(lambda l: ['pass\\n'])",
                                       code=True), "assert False, 'an added cell ran'", code=True), "graded", 3, ""),
@@ -459,8 +462,8 @@ def test_feedback_is_written_for_every_graded_student_without_hidden_test_text(c
         text = html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
         for secret in ("double(-3)", "square(-4)"):
             assert secret not in text, (path, secret)
-    history = (paths.feedback / "prints-history" / TINY / f"{TINY}.html").read_text()
-    assert "a line of the hidden tests was here" in html.unescape(history)
+    quoted = (paths.feedback / "quotes-its-caller" / TINY / f"{TINY}.html").read_text()
+    assert "a line of the hidden tests was here" in html.unescape(quoted)
 
 
 def test_a_vandal_harms_no_one_and_leaves_nothing_running(course, graded):
@@ -530,6 +533,16 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     shutil.copy(backup, paths.gradebook)  # holds 0.0, the score of the file handed in before
     row = next(r for r in grading.grades(paths, TINY, "unchanged"))
     assert (row["status"], row["score"]) == ("not graded", "") and "backup" in row["detail"], row
+
+
+def test_a_notebook_that_ran_out_of_time_beside_another_is_graded_again_alone(course, graded):
+    """With two workers, a notebook that a limit of time decided (a cell interrupted, a cell that did not
+    stop) is graded again alone at the end, and that result is the one kept; the others once."""
+    _, rows = graded
+    for student in ("loop-in-function", "loop-at-top-level", "catches-interrupt"):
+        assert rows[(student, TINY)]["detail"].endswith(grading.ALONE_NOTE), rows[(student, TINY)]
+    assert not [key for key, row in rows.items() if grading.ALONE_NOTE in row["detail"]
+                and key[0] not in ("loop-in-function", "loop-at-top-level", "catches-interrupt")], rows
 
 
 def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(course, graded):
