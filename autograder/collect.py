@@ -7,9 +7,11 @@ How an entry becomes (student, lesson), the rules the README states:
    wrapper and is dropped.
 2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
    both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
-3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), every run of
-   characters other than letters, digits and ``_.@+-`` turned into one ``_`` (``Ana Lima`` →
-   ``Ana_Lima``). Two folders that give the same id, ignoring case, are both refused.
+3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), a name with
+   letters that have no ASCII form written in punycode (``王伟`` → ``xn--cpqu10g``, ``Łukasz`` →
+   ``xn--ukasz-d7a``: each name its own id), every run of characters other than letters, digits and
+   ``_.@+-`` turned into one ``_`` (``Ana Lima`` → ``Ana_Lima``). Two folders that give the same id,
+   ignoring case, are both refused.
 4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
    browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
 5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?).
@@ -58,7 +60,9 @@ class Skipped:
 
 def student_id(folder: str) -> str:
     """A safe student id from a folder name (rule 3)."""
-    plain = unicodedata.normalize("NFKD", folder).encode("ascii", "ignore").decode()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", folder) if not unicodedata.combining(c))
+    if not plain.isascii():  # letters with no ASCII form: 王伟, Иван, Łukasz; punycode keeps them apart
+        plain = "xn--" + plain.encode("punycode").decode("ascii")
     return re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).strip("_.")[:100]
 
 

@@ -4,6 +4,7 @@ No kernel runs here: a course with two (empty) lessons is enough, since collect 
 """
 import csv
 import os
+import re
 import stat
 import zipfile
 
@@ -11,6 +12,7 @@ import nbformat
 import pytest
 
 from autograder import grading
+from autograder.collect import student_id
 
 A, B = "01_tokenization", "03_attention"
 
@@ -51,12 +53,20 @@ def test_lms_layouts_map_to_the_right_students(course, tmp_path):
         f"export/deep-student/{A}/{A}.ipynb": b"deep",             # a folder named like the lesson is not a student
         f"export/José García/{A} (1).ipynb": b"jose",              # accents, spaces, a copy suffix
         f"export/carol/03_Attention.IPYNB": b"carol-b",            # wrong case
+        f"export/王伟/{A}.ipynb": b"wang",                          # no ASCII form: each name its own id
+        f"export/李娜/{A}.ipynb": b"li",
+        f"export/Иван Петров/{A}.ipynb": b"ivan",
+        f"export/Олег Петров/{A}.ipynb": b"oleg",
         f"export/__MACOSX/alice/._{A}.ipynb": b"junk",             # macOS zip litter: ignored
     })
     collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    ids = {name: student_id(name) for name in ("王伟", "李娜", "Иван Петров", "Олег Петров")}
+    assert len(set(ids.values())) == 4 and all(re.fullmatch(r"xn--[A-Za-z0-9_.@+-]+", i) for i in ids.values()), ids
     assert sorted(collected) == sorted([("alice", A), ("bob", A), ("nest-a", A), ("nest-b", A),
-                                        ("deep-student", A), ("Jose_Garcia", A), ("carol", B)])
+                                        ("deep-student", A), ("Jose_Garcia", A), ("carol", B)]
+                                       + [(i, A) for i in ids.values()])
     got = _submitted(course)
+    assert got[f"{ids['王伟']}/{A}/{A}.ipynb"] == b"wang" and got[f"{ids['Олег Петров']}/{A}/{A}.ipynb"] == b"oleg"
     assert got[f"nest-a/{A}/{A}.ipynb"] == b"nest-a" and got[f"nest-b/{A}/{A}.ipynb"] == b"nest-b"
     assert got[f"deep-student/{A}/{A}.ipynb"] == b"deep" and got[f"Jose_Garcia/{A}/{A}.ipynb"] == b"jose"
     assert got[f"carol/{B}/{B}.ipynb"] == b"carol-b"
