@@ -55,12 +55,19 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+    "autograder.preprocessors.SanitizeStudentHTML",  # nothing a browser would run (see below)
 ]
 
 # Released lessons: solutions become stubs, hidden tests go, outputs are cleared.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearOutput.enabled = True
+
+# A student's markdown and outputs are shown as HTML: in feedback, and in the formgrader, which runs in
+# JupyterLab's own origin, where a script (a <script>, an onerror="...", a JavaScript output) could
+# call the server's API with the instructor's session, to change grades or run code. SanitizeStudentHTML
+# (above) escapes them in the autograded notebook; nbconvert's own sanitizer also runs where it applies.
+c.HTMLExporter.sanitize_html = True
 
 # Feedback must never show hidden tests, nor their tracebacks (which quote the failing lines).
 c.GenerateFeedback.preprocessors = [

@@ -24,6 +24,13 @@ on any cell that mentions its markers without being a test cell, so a student's 
 "BEGIN HIDDEN TESTS" would crash feedback. Outside test cells the markers are defused (a no-break
 space), and any output line that quotes a line of the hidden tests (printed from ``In``, from the
 caller's source, in an exception message) is replaced by a notice.
+
+``SanitizeStudentHTML`` (autograde, last): the autograded notebook is what the formgrader shows the
+instructor, inside JupyterLab's own origin, and what feedback is made from. A student's markdown answer
+(``<img onerror=...>``, ``<script>``), a raw cell, or an output (HTML, JavaScript, SVG) would run there
+with the instructor's session, and could call the server's API to change grades. nbconvert's
+``SanitizeHTML`` escapes the HTML of answer cells and raw cells, cleans HTML outputs and drops
+JavaScript and SVG ones; the lesson's own prose, from the release, is left as written.
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ import time
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
@@ -210,3 +218,12 @@ class OnlyAnswers(Preprocessor):
         graded, _ = rebuild(nb, release, Lesson.from_notebook(source))
         nb.cells = graded.cells
         return nb, resources
+
+
+class SanitizeStudentHTML(SanitizeHTML):
+    enabled = Bool(True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "markdown" and not (cell.metadata.get("nbgrader") or {}).get("solution"):
+            return cell, resources  # the lesson's own prose: the release's cell, not the student's
+        return super().preprocess_cell(cell, resources, cell_index)

@@ -168,6 +168,12 @@ def _tiny_cases(solution, released, paths):
         # a student's note that names nbgrader's markers is graded, and gets feedback
         "mentions-markers": (_with(solution, q1="I read that nbgrader uses ### BEGIN HIDDEN TESTS (no END)."),
                              "graded", 3, ""),
+        # HTML that runs a script where it is shown raw (the formgrader, in JupyterLab's origin; feedback):
+        # in its open answer, and displayed by its answer cell
+        "scripts-in-answers": (_with(solution, q1=XSS_MARKDOWN, square="def square(x):\n    return x * x\n"
+                                                                        "class Shown:\n    def _repr_html_(self):\n"
+                                                                        f"        return {XSS_OUTPUT!r}\nShown()"),
+                               "graded", 3, ""),
         # quotes the line that called it (a hidden test's): a warning shows its caller's source line
         # (reading IPython's history, `In`, is refused: "history-printer" of lesson 01)
         "quotes-its-caller": (_with(solution, square="import warnings\ndef square(x):\n"
@@ -196,6 +202,9 @@ def merge(ids, pair, new_id):
     return _AlwaysEqual()
 '''
 
+
+XSS_MARKDOWN = 'My answer. <img src="x" onerror="document.title = 1"><script>document.title = 2</script>'
+XSS_OUTPUT = '<b>shown</b><script>document.title = 3</script><img src="y" onerror="document.title = 4">'
 
 MERGE_BODY = ("    out, i = [], 0\n    while i < len(ids):\n"
               "        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:\n"
@@ -464,6 +473,14 @@ def test_feedback_is_written_for_every_graded_student_without_hidden_test_text(c
             assert secret not in text, (path, secret)
     quoted = (paths.feedback / "quotes-its-caller" / TINY / f"{TINY}.html").read_text()
     assert "a line of the hidden tests was here" in html.unescape(quoted)
+    # the student's HTML is shown as text, in feedback and in the autograded notebook the formgrader shows
+    feedback_html = (paths.feedback / "scripts-in-answers" / TINY / f"{TINY}.html").read_text()
+    autograded = nbformat.read(paths.autograded / "scripts-in-answers" / TINY / f"{TINY}.ipynb", as_version=4)
+    shown_there = "\n".join([c.source for c in autograded.cells if c.cell_type != "code"]  # code is shown as text
+                            + [str(o.get("data", "")) for c in autograded.cells for o in c.get("outputs", [])])
+    for raw in (feedback_html, shown_there):
+        assert "My answer." in raw and "shown" in raw, raw[-3000:]
+        assert not re.search(r"<script>document|<img[^>]*onerror", raw), re.findall(r".{80}onerror.{40}|.{80}<script>.{40}", raw)
 
 
 def test_a_vandal_harms_no_one_and_leaves_nothing_running(course, graded):

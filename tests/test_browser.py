@@ -384,6 +384,10 @@ def manual_grading(paths, question: str, student: str):
         return grade.manual_score, grade.extra_credit, comment.manual_comment
 
 
+XSS = ('\n\n<img src="no-such-image" onerror="document.body.dataset.xss = \'ran\'">'
+       '<script>document.body.dataset.xss = "ran"</script>')
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """A throw-away course with lesson 01 released, one submission (the solution) collected and graded."""
@@ -392,7 +396,12 @@ def graded_class(tmp_path_factory):
     grading.release(L01, paths=paths)
     inbox = tmp_path_factory.mktemp("inbox")
     (inbox / "ada").mkdir()
-    shutil.copy2(ROOT / "solutions" / L01 / f"{L01}.ipynb", inbox / "ada" / f"{L01}.ipynb")
+    # the solution, its open question answered with HTML that runs a script where it is rendered raw
+    nb = json.loads((ROOT / "solutions" / L01 / f"{L01}.ipynb").read_text())
+    question = open_question(nb)
+    cell = next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == question)
+    cell["source"] = cell["source"] + [XSS]
+    (inbox / "ada" / f"{L01}.ipynb").write_text(json.dumps(nb))
     grading.collect(inbox, L01, paths=paths)
     results = grading.autograde(L01, paths=paths)
     assert [r["success"] for r in results.values()] == [True], results
@@ -401,14 +410,17 @@ def graded_class(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def formgrader_lab(tmp_path_factory, chromium, graded_class):
-    """JupyterLab on the graded course, its nbgrader configuration the autograder's own (same gradebook)."""
+    """JupyterLab on the graded course, its nbgrader configuration the autograder's own
+    (``autograder/nbgrader_config.py``, as when JupyterLab starts in ``autograder/``), with the
+    throw-away course's folders and gradebook."""
     paths, state = graded_class, tmp_path_factory.mktemp("formgrader-state")
     coursedir = grading.make_api(paths).coursedir
     settings = ["course_id", "root", "source_directory", "release_directory", "submitted_directory",
                 "autograded_directory", "feedback_directory", "db_url"]
     (state / "config").mkdir()
-    (state / "config" / "nbgrader_config.py").write_text("c = get_config()\n" + "".join(
-        f"c.CourseDirectory.{name} = {getattr(coursedir, name)!r}\n" for name in settings))
+    (state / "config" / "nbgrader_config.py").write_text(
+        f"c = get_config()\nload_subconfig({str(ROOT / 'autograder' / 'nbgrader_config.py')!r})\n" + "".join(
+            f"c.CourseDirectory.{name} = {getattr(coursedir, name)!r}\n" for name in settings))
     server = LabServer(paths.root, state)
     try:
         server.start()
@@ -458,11 +470,15 @@ def test_a_manual_grade_from_the_formgrader_is_exported_and_survives_a_regrade(b
             assert manual_grading(paths, question, student)[k] == value, (
                 f"the formgrader did not save {field} = {value!r} typed 4 times, 15 s each "
                 f"(gradebook: {manual_grading(paths, question, student)}); server log:\n{formgrader_lab.log_tail()}")
+        xss_ran = frame.locator("body[data-xss]").count() > 0
     finally:
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "browser_formgrader.png"))
         page.close()
     assert manual_grading(paths, question, student) == wanted
+    # the student's HTML was shown as text, its script never ran in the instructor's JupyterLab (where it
+    # could have called the server's API to change grades)
+    assert not xss_ran, "a script in the student's markdown answer ran in the formgrader"
 
     after = exported(paths, student, L01)
     assert float(after["score"]) == pytest.approx(float(before["score"]) + EXTRA_CREDIT), (before, after)
