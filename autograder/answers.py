@@ -389,7 +389,9 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
         grade_id = meta.get("grade_id")
         if grade_id is not None and grade_id not in answers:
             answers[grade_id] = cell
-    graded = nbformat.v4.new_notebook(metadata=submission.metadata)
+    # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
+    # a title) outside the answer cells reaches the autograded notebook and the pages made from it
+    graded = nbformat.v4.new_notebook(metadata=release.metadata)
     for cell in release.cells:
         meta = cell.metadata.get("nbgrader") or {}
         grade_id = meta.get("grade_id")

@@ -30,7 +30,8 @@ instructor, inside JupyterLab's own origin, and what feedback is made from. A st
 (``<img onerror=...>``, ``<script>``), a raw cell, or an output (HTML, JavaScript, SVG) would run there
 with the instructor's session, and could call the server's API to change grades. nbconvert's
 ``SanitizeHTML`` escapes the HTML of answer cells and raw cells, cleans HTML outputs and drops
-JavaScript and SVG ones; the lesson's own prose, from the release, is left as written.
+JavaScript, SVG and widget outputs and the saved widget state; the lesson's own prose, from the release,
+is left as written.
 """
 from __future__ import annotations
 
@@ -222,6 +223,11 @@ class OnlyAnswers(Preprocessor):
 
 class SanitizeStudentHTML(SanitizeHTML):
     enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        # the widgets' saved state: rendered by JavaScript in the page (and widgets do nothing there)
+        nb.metadata.pop("widgets", None)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "markdown" and not (cell.metadata.get("nbgrader") or {}).get("solution"):

@@ -234,8 +234,12 @@ def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
     pasted = copy.deepcopy(_cell(submission, "merge"))
     pasted.source = "def merge(ids, pair, new_id):\n    return []"
     submission.cells.append(pasted)  # a second copy: the first is the answer
+    # notebook metadata that pages made from the graded notebook would render
+    submission.metadata["title"] = "</title><script>alert(1)</script>"
+    submission.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
 
     graded, refused = rebuild(submission, release, lesson01)
+    assert graded.metadata == release.metadata
     assert [c.source for c in graded.cells if "nbgrader" not in c.metadata] == \
            [c.source for c in release.cells if "nbgrader" not in c.metadata], "a lesson cell was not restored"
     assert len(graded.cells) == len(release.cells)
