@@ -299,28 +299,14 @@ def _regex_names(tree: ast.Module) -> set[str]:
     """The names that are the ``re`` or ``regex`` module in this answer (``re.compile`` is a regular
     expression, not ``torch.compile``): imported as such, or the lesson's own ``re`` when the answer
     binds that name to nothing else."""
-    imported, other = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                (imported if a.name in REGEX_MODULES else other).add(a.asname or a.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            other |= {a.asname or a.name for a in node.names}
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            other.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            other.add(node.name)
-        elif isinstance(node, ast.arg):
-            other.add(node.arg)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name:
-            other.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            other.add(node.rest)
-    return (imported | REGEX_MODULES) - other
+    imported = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for a in node.names if a.name in REGEX_MODULES}
+    return (imported | REGEX_MODULES) - _own_names(tree, but_imports_of=REGEX_MODULES)
 
 
-def _own_names(tree: ast.Module) -> set[str]:
-    """Every name the answer binds anywhere: assignments, parameters, imports, defs and classes."""
+def _own_names(tree: ast.Module, but_imports_of: set[str] = frozenset()) -> set[str]:
+    """Every name the answer binds anywhere: assignments, parameters, imports (but ``import m`` of the
+    modules ``but_imports_of``), defs and classes, ``except … as`` and ``match`` captures."""
     own = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -330,7 +316,12 @@ def _own_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.arg):
             own.add(node.arg)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            own |= {(a.asname or a.name.split(".")[0]) for a in node.names}
+            own |= {(a.asname or a.name.split(".")[0]) for a in node.names
+                    if not (isinstance(node, ast.Import) and a.name in but_imports_of)}
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name:
+            own.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            own.add(node.rest)
     return own
 
 
