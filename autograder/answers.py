@@ -66,6 +66,8 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # reach objects or run code from a string: str.format's field lookup, evaluated
                       # annotations, C pointers, compiled extensions
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension",
+                      # build and import C code (numpy.testing.extbuild), unpickle for show
+                      "extbuild", "build_and_import_extension", "compile_extension_module", "show_pickle",
                       # read a source file's line: the test that called the answer (warnings.warn's record
                       # names the caller's file and line)
                       "formatwarning", "showwarning", "getline", "getlines"}

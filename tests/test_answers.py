@@ -79,6 +79,7 @@ CHEATS = {
         "    with warnings.catch_warnings(record=True) as w:\n        warnings.warn('x', stacklevel=2)\n"
         "    print(warnings.formatwarning('', UserWarning, w[0].filename, w[0].lineno)[::-1])\n    return list(ids)",
     "more threads than its share": "torch.set_num_threads(64)\ndef merge(ids, pair, new_id):\n    return list(ids)",
+    "C code built and imported": "import numpy as np\nm = np.testing.extbuild.build_and_import_extension('m', [])",
     "sys under another name": "import sys as s\nmerge = s.modules['course.tokenization'].merge",
     "sys.modules imported by name": "from sys import modules\nmerge = modules['course.tokenization'].merge",
     "the builtins under another name": "import enum\nmerge = enum.bltns.eval('ref.merge')",
