@@ -217,7 +217,7 @@ class OnlyAnswers(Preprocessor):
         release = nbformat.read(Path(self.release_directory) / name / f"{notebook}.ipynb", as_version=4)
         source = nbformat.read(Path(self.source_directory) / name / f"{notebook}.ipynb", as_version=4)
         graded, _ = rebuild(nb, release, Lesson.from_notebook(source))
-        nb.cells = graded.cells
+        nb.cells, nb.metadata = graded.cells, graded.metadata
         return nb, resources
 
 

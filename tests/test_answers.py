@@ -249,6 +249,20 @@ def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
     assert REFUSED_MARK in _cell(graded, "count-pairs").source and "torch.equal" in _cell(graded, "count-pairs").source
 
 
+def test_the_autograder_grades_the_release_with_its_metadata():
+    """nbgrader's autograde step (``OnlyAnswers``) keeps none of the submission's notebook metadata:
+    a title or widget state of the student's would reach the formgrader's and feedback's pages."""
+    from autograder.notebooks import ROOT
+    from autograder.preprocessors import OnlyAnswers
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    submission = copy.deepcopy(release)
+    submission.metadata["title"] = "</title><script>alert(1)</script>"
+    submission.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    step = OnlyAnswers(source_directory=str(ROOT / "solutions"), release_directory=str(ROOT / "lessons"))
+    graded, _ = step.preprocess(submission, {"nbgrader": {"assignment": L01, "notebook": L01}})
+    assert graded.metadata == release.metadata and len(graded.cells) == len(release.cells)
+
+
 def test_no_wrong_answer_of_the_catalogue_is_refused():
     """The project's catalogue of common wrong answers (tests/mistake_catalogue.py) is honest student
     code: every one must run, and lose its points to the tests, not to a refusal."""
