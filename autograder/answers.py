@@ -255,8 +255,8 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                 and node.value.func.id == "super"
             if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
-                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and node.value.id in regexes
-                                                                  if isinstance(node.value, ast.Name) else False)) \
+                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
+                                                                  and node.value.id in regexes)) \
                     or (node.attr.startswith("register_") and not on_self):
                 found.append(f"uses the attribute `{node.attr}`")
             elif node.attr in REACHED_MODULES and not on_self and not (
