@@ -183,7 +183,7 @@ def _callbacks(requests, replies):
             frame = _read(requests)
             if frame is None:
                 raise SystemExit(0)
-            reply = torch.load(io.BytesIO(frame), weights_only=False)  # from the grader
+            reply = _load(frame)  # from the grader
             if reply.get("ok"):
                 return reply.get("value")
             kind = getattr(builtins, str(reply.get("error")), None)
@@ -246,12 +246,74 @@ def _call(request, namespace, objects, callback=None):
 # here, whatever way an answer found to reach them.
 PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                   "os.forkpty", "pty.spawn", "os.kill", "os.killpg", "os.startfile")
+# Data that becomes code: a string compiled and run (an annotation that ``typing`` evaluates, a string
+# given to ``exec``), a pickle that names a function (read by numpy's ``.npy`` reader from an object of
+# the answer's), a code object built by hand. Through any of them an answer would get the course's
+# reference (or anything else) without naming it in its source, where the rules look. So, once the
+# answers run, code is compiled and run only for an import (a library may make code as it loads:
+# mpmath does) and by what makes it from names it has checked (dataclasses, namedtuple; ``typing`` may
+# compile a forward reference but not run it); unpickling is for this process's own reading of the
+# grader's frames; and the course's package, the autograder and nbgrader are imported only for the
+# grader (a model class it sends, a ``bind``).
+COURSE_PACKAGES = ("course", "autograder", "nbgrader")
+CODE_EVENTS = ("compile", "exec", "code.__new__")
+IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 
 
-def _no_processes(event, args):
-    if event in PROCESS_EVENTS:
-        raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
-                              f"in the function itself")
+def _code_makers():
+    import collections
+    import dataclasses
+    import typing
+
+    return {"exec": {dataclasses.__file__, collections.__file__}, "code.__new__": set(),
+            "compile": {dataclasses.__file__, collections.__file__, typing.__file__}}
+
+
+def _under_way(codes=(), files=()) -> bool:
+    """Whether a frame above the audit hook runs one of ``codes`` or is in one of ``files``."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in codes or frame.f_code.co_filename in files:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _guard(makers):
+    def guard(event, args):
+        if event in PROCESS_EVENTS:
+            raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
+                                  f"in the function itself")
+        if event in CODE_EVENTS:
+            caller = sys._getframe(1).f_code
+            if not (caller is _run.__code__ or caller.co_filename in makers[event] or _under_way(files=IMPORTING)):
+                raise PermissionError(f"an answer may not turn data into code ({event} in "
+                                      f"{caller.co_filename}); write the code in the answer itself")
+        elif event == "pickle.find_class" and not _under_way(codes=(_load.__code__,)):
+            raise PermissionError(f"an answer may not unpickle objects ({args[0]}.{args[1]}); use tensors "
+                                  f"and plain Python values")
+        elif event == "import" and str(args[0]).split(".")[0] in COURSE_PACKAGES \
+                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+            raise PermissionError(f"an answer may not import {args[0]} (the course's own code); write the "
+                                  f"code yourself")
+    return guard
+
+
+def _load(frame):
+    """A frame of the grader's, read as the objects it holds (a model it sends is rebuilt here)."""
+    import torch
+
+    return torch.load(io.BytesIO(frame), weights_only=False)
+
+
+def _bind(name):
+    """The course module ``name``, for a ``bind`` request (the course's functions in place of the answers')."""
+    import importlib
+
+    module = importlib.import_module(name)
+    if module.__name__.split(".")[0] != "course":
+        raise ValueError("only the course's functions can be bound")
+    return module
 
 
 def main(argv):
@@ -266,14 +328,14 @@ def main(argv):
         CELL_SECONDS = int(argv[2])
     for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
         importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
-    sys.addaudithook(_no_processes)  # for good: an audit hook cannot be removed
+    sys.addaudithook(_guard(_code_makers()))  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:
         frame = _read(requests)
         if frame is None:
             return 0
-        request = torch.load(io.BytesIO(frame), weights_only=False)
+        request = _load(frame)
         try:
             if request["op"] == "call":
                 value = _call(request, namespace, objects, callback)
@@ -288,9 +350,7 @@ def main(argv):
             elif request["op"] in ("getattr", "repr"):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
-                module = importlib.import_module(request["module"])
-                if module.__name__.split(".")[0] != "course":
-                    raise ValueError("only the course's functions can be bound")
+                module = _bind(request["module"])
                 namespace.update({name: getattr(module, name) for name in request["names"]})
                 reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)

@@ -26,7 +26,8 @@ reaching them:
    attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
    ``checks``); PyTorch's own version of an exercise (``SHORTCUTS``: ``F.scaled_dot_product_attention``,
    ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``) and
-   ``from … import *``; any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
+   ``from … import *``; what turns data into code: a string annotation that breaks these rules (typing
+   evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``; any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
    name; and a module held as an attribute of an allowed one (``warnings.sys``, ``torch.os``:
    ``REACHED_MODULES``).
 
@@ -68,6 +69,9 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "Formatter", "get_type_hints", "ForwardRef", "ctypeslib", "cpp_extension",
                       # build and import C code (numpy.testing.extbuild), unpickle for show
                       "extbuild", "build_and_import_extension", "compile_extension_module", "show_pickle",
+                      # unpickle from an object of the answer's (numpy's .npy reader, torch's data decoders),
+                      # evaluate a function's string annotations (``register`` calls get_type_hints)
+                      "read_array", "basichandlers", "singledispatch", "singledispatchmethod",
                       # read a source file's line: the test that called the answer (warnings.warn's record
                       # names the caller's file and line)
                       "formatwarning", "showwarning", "getline", "getlines"}
@@ -197,7 +201,11 @@ def problems(source: str, lesson: Lesson) -> list[str]:
     own = _own_names(tree)
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     regexes = _regex_names(tree)
+    for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
+        found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
     for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+            found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
             if isinstance(node, ast.ImportFrom):
@@ -287,6 +295,15 @@ def problems(source: str, lesson: Lesson) -> list[str]:
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
     return list(dict.fromkeys(found))
+
+
+def _annotation_strings(tree: ast.Module) -> list[str]:
+    """The strings inside the answer's annotations (``x: "Tensor"``, ``-> Optional["Node"]``): Python
+    keeps them as text, and ``typing.get_type_hints`` runs them as code."""
+    annotations = [node.annotation for node in ast.walk(tree) if isinstance(node, (ast.arg, ast.AnnAssign))]
+    annotations += [node.returns for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return [node.value for annotation in annotations if annotation is not None for node in ast.walk(annotation)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
 def _shortcut(name: str) -> str:

@@ -89,6 +89,15 @@ CHEATS = {
         "    return out[0]",
     "a command line through collect_env": "from torch.utils import collect_env\ndef merge(ids, pair, new_id):\n"
         "    return eval(collect_env.run('python -c \"print(1)\"')[1])",
+    # data that becomes code: a string annotation that typing evaluates, a pickle read from an object
+    "an annotation run as code": "import functools\nSTASH = []\n@functools.singledispatch\ndef g(x):\n    return x\n"
+        "@g.register\ndef _(x: \"[STASH.append(vars(ref)['merge']), int][1]\"):\n    return x\nmerge = lambda *a: STASH[0](*a)",
+    "a string inside an annotation": "import typing\ndef merge(ids: typing.List['__import__(\"course\")'], pair, new_id):\n    return list(ids)",
+    "singledispatch imported": "from functools import singledispatch\n@singledispatch\ndef g(x):\n    return x",
+    "a pickle read by numpy": "import numpy as np\nclass R:\n    def read(self, n=-1):\n        return b''\n"
+        "impl = np.lib.format.read_array(R(), allow_pickle=True)",
+    "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
+        "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
 }
 
 
@@ -192,6 +201,11 @@ HONEST = {
         "    with warnings.catch_warnings():\n        warnings.simplefilter('ignore')\n    return list(ids)",
     "tensor methods named like a module": "def merge(ids, pair, new_id):\n    t = torch.tensor([1.0, 2.0])\n"
         "    assert t.dist(t) == 0 and torch.dist(t, t) == 0\n    return list(ids)",
+    # annotations as text, a dataclass and a named tuple: code that Python makes for them is not the answer's
+    "annotations, dataclasses, named tuples": "import dataclasses, collections, typing\n@dataclasses.dataclass\nclass Pair:\n"
+        "    a: int\n    b: 'int' = 0\nPoint = collections.namedtuple('Point', 'x y')\n"
+        "def merge(ids: 'list[int]', pair: typing.Tuple[int, int], new_id: int) -> 'the merged list':\n"
+        "    assert Pair(1).b == 0 and Point(1, 2).y == 2\n    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 

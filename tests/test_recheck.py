@@ -144,6 +144,89 @@ def test_an_answer_may_not_start_a_process_in_the_recheck(host):
     assert "may not start or signal a process (subprocess.Popen)" in failed.get("test-merge", ""), failed
 
 
+# Data that becomes code where the answers run: none of these names the course in its code, and each
+# hands back the reference's own result. The answers' process refuses to compile or run code, to
+# unpickle a class or a function, and to import the course's package once the answers run.
+DATA_AS_CODE = {
+    # a string annotation, evaluated by typing.get_type_hints when singledispatch registers the function
+    "an annotation evaluated": '''
+import functools
+STASH = []
+@functools.singledispatch
+def _dispatch(x):
+    return x
+@_dispatch.register
+def _one(x: "[STASH.append(__import__('course.tokenization', fromlist=['merge']).merge), int][1]"):
+    return x
+def merge(ids, pair, new_id):
+    return STASH[0](ids, pair, new_id)
+''',
+    # a pickle that names the reference, read by numpy's .npy reader from an object of the answer's
+    "a pickle unpickled": r'''import numpy as np
+class _Reader:
+    def __init__(self, data):
+        self.data, self.at = data, 0
+    def read(self, n=-1):
+        n = len(self.data) - self.at if n is None or n < 0 else n
+        out = self.data[self.at:self.at + n]
+        self.at += n
+        return out
+    def readline(self):
+        end = self.data.find(b"\n", self.at)
+        return self.read((end + 1 if end >= 0 else len(self.data)) - self.at)
+_head = b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+_head = _head + b" " * (63 - len(_head)) + b"\n"
+_blob = b"\x93NUMPY\x01\x00" + bytes([len(_head), 0]) + _head + b"ccourse.tokenization\nmerge\n."
+_impl = [np.lib.format.read_array(_Reader(_blob), allow_pickle=True)]
+def merge(ids, pair, new_id):
+    return _impl[0](ids, pair, new_id)
+''',
+    # the reference's source, run as code
+    "a string run": '''
+STASH = {}
+exec("from course.tokenization import merge as found", STASH)
+def merge(ids, pair, new_id):
+    return STASH["found"](ids, pair, new_id)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATA_AS_CODE))
+def test_data_cannot_become_code_in_the_answers_process(name, host):
+    """The rules refuse these answers (tests/test_answers.py); this is the second layer, for a way the
+    rules miss: each would get the reference's merge and pass without it."""
+    nb = _with_answer("01_tokenization", "merge", DATA_AS_CODE[name])
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert "test-merge" in failed, failed
+    assert set(failed) <= {"test-merge", "test-merge-form"}, failed  # nothing else
+
+
+def test_code_that_python_makes_for_an_answer_still_runs_in_the_answers_process(host):
+    """A dataclass, a named tuple and annotations as text: Python compiles code for the first two, and
+    typing for a string inside a subscript; the guard against data that becomes code lets them be."""
+    honest = '''
+import collections, dataclasses, typing
+@dataclasses.dataclass
+class _Pair:
+    left: int
+    right: "int" = 0
+_Span = collections.namedtuple("_Span", "start end")
+def merge(ids: "list[int]", pair: typing.Tuple["int", int], new_id: int) -> typing.List["int"]:
+    target, out, i = _Pair(*pair), [], 0
+    while i < len(ids):
+        span = _Span(i, i + 2)
+        if i + 1 < len(ids) and (ids[span.start], ids[span.start + 1]) == (target.left, target.right):
+            out.append(new_id)
+            i = span.end
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''
+    nb = _with_answer("01_tokenization", "merge", honest)
+    assert recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host) == {}
+
+
 def test_a_form_test_is_rechecked_with_its_own_message(host):
     nb = _with_answer("01_tokenization", "merge", "def merge(ids, pair, new_id):\n    return tuple(ids)\n")
     failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
