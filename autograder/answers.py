@@ -13,7 +13,8 @@ reaching them:
    ``AnswerRefused`` naming why, and that exercise scores 0. Refused: imports outside ``ALLOWED_MODULES``;
    the builtins that reach objects by name or run code (``exec``, ``eval``, ``getattr``, ``globals``,
    ``open``, ...); dunder names and attributes (``__code__``, ``__globals__``, ``__builtins__``;
-   only ``__init__`` is allowed, for ``super().__init__()``); frame and code attributes (``f_back``,
+   only ``__init__`` is allowed, for ``super().__init__()``), also as a class pattern's keywords
+   (``case object(__class__=c)``), which read attributes too; frame and code attributes (``f_back``,
    ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
    ``torch.load``, ``torch.library``, global hooks, ...); ``global``/``nonlocal``; rebinding a name
@@ -228,6 +229,13 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                         found.append(f"imports * from {node.module!r} (import the names you use)")
                     elif alias.name in SHORTCUTS:
                         found.append(_shortcut(f"{node.module}.{alias.name}"))
+        elif isinstance(node, ast.MatchClass):
+            # ``case object(__class__=cls)`` reads the attribute ``__class__`` of the subject: its
+            # names are attributes, under the rules of attributes
+            for attr in node.kwd_attrs:
+                if _dunder(attr) or attr.startswith(FRAME_PREFIXES) or attr.startswith("_") \
+                        or attr in REFUSED_ATTRIBUTES or attr in REACHED_MODULES or attr.startswith("register_"):
+                    found.append(f"matches the attribute `{attr}` in `case {ast.unparse(node)}`")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):

@@ -96,6 +96,12 @@ CHEATS = {
     "singledispatch imported": "from functools import singledispatch\n@singledispatch\ndef g(x):\n    return x",
     "a pickle read by numpy": "import numpy as np\nclass R:\n    def read(self, n=-1):\n        return b''\n"
         "impl = np.lib.format.read_array(R(), allow_pickle=True)",
+    # a class pattern reads attributes by name: the model's class (for its own generate), a function's globals
+    "the class through a match": "def generate_greedy(model, idx, max_new_tokens):\n    match model:\n"
+        "        case object(__class__=cls):\n            return cls.generate(model, idx, max_new_tokens, greedy=True)",
+    "globals through a match": "import random\nmatch random.shuffle:\n    case object(__globals__=g):\n"
+        "        merge = g['__builtins__']['__import__']('course.tokenization').tokenization.merge",
+    "a private attribute through a match": "def f(model):\n    match model:\n        case object(_modules=m):\n            return m",
     "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
         "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
 }
@@ -206,6 +212,11 @@ HONEST = {
         "    a: int\n    b: 'int' = 0\nPoint = collections.namedtuple('Point', 'x y')\n"
         "def merge(ids: 'list[int]', pair: typing.Tuple[int, int], new_id: int) -> 'the merged list':\n"
         "    assert Pair(1).b == 0 and Point(1, 2).y == 2\n    return list(ids)",
+    "a match statement": "def merge(ids, pair, new_id):\n    out, rest = [], list(ids)\n    while rest:\n        match rest:\n"
+        "            case [a, b, *tail] if (a, b) == pair:\n                out.append(new_id)\n                rest = tail\n"
+        "            case [a, *tail]:\n                out.append(a)\n                rest = tail\n"
+        "    match pair:\n        case tuple(real=r) if False:\n            pass\n        case complex(real=0.0):\n            pass\n"
+        "    return out",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
