@@ -28,7 +28,10 @@ reaching them:
    ``checks``); PyTorch's own version of an exercise (``SHORTCUTS``: ``F.scaled_dot_product_attention``,
    ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``) and
    ``from … import *``; what turns data into code: a string annotation that breaks these rules (typing
-   evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``; any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
+   evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``;
+   copying attributes named by strings (``update_wrapper``, ``wraps`` given what to copy, a string that
+   names a special attribute); reading a name that neither an answer cell nor the lesson binds (one put
+   into the answer's globals behind the rules' back); any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
    name; and a module held as an attribute of an allowed one (``warnings.sys``, ``torch.os``:
    ``REACHED_MODULES``).
 
@@ -39,6 +42,7 @@ says before hand-in when an answer would be refused.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import string
 from dataclasses import dataclass
@@ -73,6 +77,9 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # unpickle from an object of the answer's (numpy's .npy reader, torch's data decoders),
                       # evaluate a function's string annotations (``register`` calls get_type_hints)
                       "read_array", "basichandlers", "singledispatch", "singledispatchmethod",
+                      # copy attributes named by strings from one object to another: a module's globals
+                      # into the answer's (``updated=("__globals__",)``); ``wraps(f)`` alone is allowed
+                      "update_wrapper",
                       # read a source file's line: the test that called the answer (warnings.warn's record
                       # names the caller's file and line)
                       "formatwarning", "showwarning", "getline", "getlines"}
@@ -115,6 +122,7 @@ DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__",
 TYPE_USES = (ast.Compare, ast.FormattedValue)
 TYPE_CALLERS = {"print", "str", "repr", "isinstance", "issubclass"}
 REFUSED_MARK = "AnswerRefused"
+BUILTIN_NAMES = frozenset(dir(builtins)) | {"display"}  # and IPython's display(), which a notebook has
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,8 @@ class Lesson:
     names: frozenset[str]
     course_names: frozenset[str]
     test_names: frozenset[str] = frozenset()  # set only by the test cells (``_want``, ``expected``)
+    # every name the lesson's own cells and its answer cells bind (None: not known, as in a self-check)
+    defined: frozenset[str] | None = None
 
     @classmethod
     def from_notebook(cls, nb) -> "Lesson":
@@ -151,7 +161,8 @@ class Lesson:
                         full = f"{module}.{alias.name}" if module else alias.name
                         if full.split(".")[0] in ("course", "autograder", "nbgrader"):
                             course.add(alias.asname or alias.name.split(".")[0])
-        return cls(frozenset(names - answers), frozenset(course), frozenset(tests - lesson_bound - answers))
+        return cls(frozenset(names - answers), frozenset(course), frozenset(tests - lesson_bound - answers),
+                   frozenset(lesson_bound | answers))
 
 
 def _free_names(tree: ast.Module) -> set[str]:
@@ -191,8 +202,9 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
 
-def problems(source: str, lesson: Lesson) -> list[str]:
-    """Why the answer ``source`` may not run (empty: it may), one sentence each."""
+def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset()) -> list[str]:
+    """Why the answer ``source`` may not run (empty: it may), one sentence each. ``answers``: the names
+    that the submission's answer cells bind (one answer may use another's helper)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -202,11 +214,20 @@ def problems(source: str, lesson: Lesson) -> list[str]:
     own = _own_names(tree)
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     regexes = _regex_names(tree)
+    annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)}
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
         found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) \
+                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "wraps" \
+                and (len(node.args) > 1 or node.keywords):
+            found.append("calls `wraps` with the attributes to copy (use `functools.wraps(f)` as it is)")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
+                and node.value.isidentifier():
+            found.append(f"holds the string {node.value!r}, the name of a special attribute (answers may not "
+                         f"reach attributes by name)")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
             if isinstance(node, ast.ImportFrom):
@@ -256,6 +277,13 @@ def problems(source: str, lesson: Lesson) -> list[str]:
                              f"works from its arguments)")
             elif isinstance(node.ctx, ast.Load) and node.id in lesson.test_names and node.id not in own:
                 found.append(f"reads `{node.id}`, a name of the tests (an answer works from its arguments)")
+            elif isinstance(node.ctx, ast.Load) and lesson.defined is not None and node.id not in own \
+                    and node.id not in answers and node.id not in lesson.defined and node.id not in BUILTIN_NAMES \
+                    and node not in annotated:  # (``from __future__ import annotations``: never looked up)
+                # a name from nowhere: put in the answer's globals behind the rules' back
+                # (``functools.update_wrapper(f, collections.namedtuple, (), ("__globals__",))`` adds ``_sys``)
+                found.append(f"reads `{node.id}`, which neither an answer cell nor the lesson defines "
+                             f"(define it in the answer cell)")
             elif node.id == "self" and isinstance(node.ctx, (ast.Store, ast.Del)):
                 found.append("binds `self` to something else")
             elif node.id == "type" and isinstance(node.ctx, ast.Load):
@@ -308,10 +336,25 @@ def problems(source: str, lesson: Lesson) -> list[str]:
 def _annotation_strings(tree: ast.Module) -> list[str]:
     """The strings inside the answer's annotations (``x: "Tensor"``, ``-> Optional["Node"]``): Python
     keeps them as text, and ``typing.get_type_hints`` runs them as code."""
-    annotations = [node.annotation for node in ast.walk(tree) if isinstance(node, (ast.arg, ast.AnnAssign))]
-    annotations += [node.returns for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return [node.value for annotation in annotations if annotation is not None for node in ast.walk(annotation)
+    return [node.value for annotation in _annotations(tree) for node in ast.walk(annotation)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def _annotations(tree: ast.Module) -> list[ast.expr]:
+    found = [node.annotation for node in ast.walk(tree) if isinstance(node, (ast.arg, ast.AnnAssign))]
+    found += [node.returns for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return [annotation for annotation in found if annotation is not None]
+
+
+def answer_names(sources) -> frozenset[str]:
+    """Every name the answer cells ``sources`` bind (those that parse)."""
+    found = set()
+    for source in sources:
+        try:
+            found |= _own_names(ast.parse(source))
+        except SyntaxError:
+            continue
+    return frozenset(found)
 
 
 def _shortcut(name: str) -> str:
@@ -407,6 +450,9 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
         grade_id = meta.get("grade_id")
         if grade_id is not None and grade_id not in answers:
             answers[grade_id] = cell
+    solutions = {(c.metadata.get("nbgrader") or {}).get("grade_id") for c in release.cells
+                 if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
+    bound = answer_names([answers[g].source for g in solutions if g in answers and answers[g].cell_type == "code"])
     # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
     # a title) outside the answer cells reaches the autograded notebook and the pages made from it
     graded = nbformat.v4.new_notebook(metadata=release.metadata)
@@ -416,7 +462,7 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
         chosen = answers.get(grade_id, cell) if grade_id is not None else cell
         chosen = nbformat.from_dict(dict(chosen))
         if meta.get("solution") and chosen.cell_type == "code":
-            reasons = problems(chosen.source, lesson)
+            reasons = problems(chosen.source, lesson, bound)
             if reasons:
                 refused[grade_id] = reasons
                 chosen.source = refused_cell(grade_id, reasons)

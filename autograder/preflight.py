@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.answers import Lesson, problems
+from autograder.answers import Lesson, answer_names, problems
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 FLAGS = ("grade", "solution", "locked")
@@ -197,13 +197,17 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
 def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:
     """The code answers that grading will not run (``autograder.answers``), by grade id, with why.
     The first copy of a pasted cell is the answer, as in grading."""
-    refused, seen = {}, set()
+    answers, seen = [], set()
     for cell in nb.cells:
         grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
         if cell.cell_type != "code" or grade_id not in spec.cells or not spec.cells[grade_id].solution or grade_id in seen:
             continue
         seen.add(grade_id)
-        reasons = problems(cell.source, spec.lesson)
+        answers.append((grade_id, cell.source))
+    bound = answer_names([source for _, source in answers])
+    refused = {}
+    for grade_id, source in answers:
+        reasons = problems(source, spec.lesson, bound)
         if reasons:
             refused[grade_id] = reasons
     return refused

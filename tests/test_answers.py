@@ -102,6 +102,18 @@ CHEATS = {
     "globals through a match": "import random\nmatch random.shuffle:\n    case object(__globals__=g):\n"
         "        merge = g['__builtins__']['__import__']('course.tokenization').tokenization.merge",
     "a private attribute through a match": "def f(model):\n    match model:\n        case object(_modules=m):\n            return m",
+    # attributes copied by name: collections' globals (its `_sys`) into the answer's, with a name of
+    # its own to receive it, or a special attribute named in a string
+    "globals copied by update_wrapper": "import functools, collections\n_sys = None\ndef _carrier():\n    pass\n"
+        "functools.update_wrapper(_carrier, collections.namedtuple, (), ('__glo' + 'bals__',))\n"
+        "def generate_greedy(model, idx, max_new_tokens):\n"
+        "    return _sys.modules['course.lstm'].CharLSTM.generate(model, idx, max_new_tokens, greedy=True)",
+    "globals copied by wraps": "import functools, collections\n_sys = None\n"
+        "@functools.wraps(collections.namedtuple, assigned=(), updated=('__glo' + 'bals__',))\ndef _carrier():\n    pass",
+    "a name from nowhere": "def generate_greedy(model, idx, max_new_tokens):\n"
+        "    return _sys.modules['course.lstm'].CharLSTM.generate(model, idx, max_new_tokens, greedy=True)",
+    "a special attribute's name": "import dataclasses\nAlways = dataclasses.make_dataclass('Always', [], "
+        "namespace={'__eq__': lambda self, other: True})",
     "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
         "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
 }
@@ -223,7 +235,18 @@ HONEST = {
 
 @pytest.mark.parametrize("name", sorted(HONEST))
 def test_honest_answers_run(lesson01, name):
-    assert problems(HONEST[name], lesson01) == []
+    # some are written for the lessons that import torch.nn as nn and its functional as F
+    lesson = dataclasses.replace(lesson01, defined=lesson01.defined | {"nn", "F"})
+    assert problems(HONEST[name], lesson) == []
+
+
+def test_an_answer_may_use_a_helper_of_another_answer_cell(lesson01):
+    uses = "def merge(ids, pair, new_id):\n    return _merged(ids, pair, new_id)"
+    assert any("`_merged`, which neither an answer cell nor the lesson defines" in p for p in problems(uses, lesson01))
+    assert problems(uses, lesson01, answers=frozenset({"_merged"})) == []
+    # a name in an annotation is never looked up under `from __future__ import annotations`
+    annotated = "from __future__ import annotations\ndef merge(ids: Sequence[int], pair, new_id) -> List[int]:\n    return list(ids)"
+    assert problems(annotated, lesson01) == []
 
 
 @pytest.mark.parametrize("name", lesson_names())
