@@ -31,7 +31,8 @@ reaching them:
    evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``;
    copying attributes named by strings (``update_wrapper``, ``wraps`` given what to copy, a string that
    names a special attribute); reading a name that neither an answer cell nor the lesson binds (one put
-   into the answer's globals behind the rules' back); any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
+   into the answer's globals behind the rules' back); a cell that is not plain Python (IPython's ``%``
+   magics and ``!`` commands run in the kernel but cannot be read here); any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
    name; and a module held as an attribute of an allowed one (``warnings.sys``, ``torch.os``:
    ``REACHED_MODULES``).
 
@@ -207,8 +208,11 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     that the submission's answer cells bind (one answer may use another's helper)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return []  # it fails by itself when run, with Python's own message
+    except SyntaxError as error:
+        # not "it fails by itself": IPython runs `%` magics and `!` commands, which these rules cannot
+        # read (`%history -f h` then `!rev h` would print the earlier hidden tests past the feedback's filter)
+        return [f"is not plain Python ({error.msg}, line {error.lineno}): an answer may not hold IPython's "
+                f"`%` magics or `!` commands, and must parse"]
     found: list[str] = []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)
@@ -337,7 +341,16 @@ def _annotation_strings(tree: ast.Module) -> list[str]:
     """The strings inside the answer's annotations (``x: "Tensor"``, ``-> Optional["Node"]``): Python
     keeps them as text, and ``typing.get_type_hints`` runs them as code."""
     return [node.value for annotation in _annotations(tree) for node in ast.walk(annotation)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _parses(node.value)]
+
+
+def _parses(text: str) -> bool:
+    """Whether ``text`` is Python (an annotation that is not, ``"the merged list"``, can never run)."""
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _annotations(tree: ast.Module) -> list[ast.expr]:

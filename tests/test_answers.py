@@ -114,6 +114,9 @@ CHEATS = {
         "    return _sys.modules['course.lstm'].CharLSTM.generate(model, idx, max_new_tokens, greedy=True)",
     "a special attribute's name": "import dataclasses\nAlways = dataclasses.make_dataclass('Always', [], "
         "namespace={'__eq__': lambda self, other: True})",
+    # IPython's magics and shell commands, which the rules cannot read: the history (hidden tests) reversed
+    "magics and shell commands": "%history -f /tmp/h\n!rev /tmp/h\ndef merge(ids, pair, new_id):\n    return list(ids)",
+    "a cell magic": "%%bash\nrev /tmp/h",
     "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
         "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
 }
