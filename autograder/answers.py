@@ -218,7 +218,11 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     own = _own_names(tree)
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     regexes = _regex_names(tree)
-    annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)}
+    # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
+    # it runs when the function is defined, and its names are read like any other)
+    lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
+               for n in tree.body)
+    annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)} if lazy else set()
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
         found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
     for node in ast.walk(tree):
@@ -283,7 +287,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 found.append(f"reads `{node.id}`, a name of the tests (an answer works from its arguments)")
             elif isinstance(node.ctx, ast.Load) and lesson.defined is not None and node.id not in own \
                     and node.id not in answers and node.id not in lesson.defined and node.id not in BUILTIN_NAMES \
-                    and node not in annotated:  # (``from __future__ import annotations``: never looked up)
+                    and node not in annotated:
                 # a name from nowhere: put in the answer's globals behind the rules' back
                 # (``functools.update_wrapper(f, collections.namedtuple, (), ("__globals__",))`` adds ``_sys``)
                 found.append(f"reads `{node.id}`, which neither an answer cell nor the lesson defines "
