@@ -539,7 +539,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox)
-    failed, broke_answers = {}, {}
+    failed, broke_answers, bound = {}, {}, False
     try:
         if not own:
             try:
@@ -554,6 +554,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                     fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
                     if name in CLASSES:
                         host.request({"op": "bind", **CLASSES[name]})
+                        bound = True
                     with contextlib.redirect_stdout(io.StringIO()):
                         fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
             except CheckFailed as failure:
@@ -564,6 +565,8 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
             except Exception as error:  # the check itself could not use what came back
                 failed[exercise.test] = _one_line(f"{type(error).__name__}: {error}")
         if forms:  # the form tests' own code, here, with the answers' names standing for the answers
+            if bound:  # the student's own functions again, not the course's bound in their place
+                host.request({"op": "load", "cells": cells})
             shared = form_namespace(source, list(forms.values()))
             for test, code in forms.items():
                 if BY_TEST[test].answer in broke_answers:  # it stalled or died once: not a second time

@@ -243,6 +243,18 @@ def test_an_answer_right_only_in_the_kernel_loses_its_form_point_too(host):
     assert set(failed) == {"test-merge", "test-merge-form"}, failed
 
 
+def test_a_form_test_after_a_class_check_grades_the_students_function(host):
+    """Lesson 03's class checks bind the course's causal_mask in place of the student's (so one mistake
+    costs one exercise); the form tests that follow must see the student's own again. A causal_mask
+    right only in the kernel kept its form point while they saw the course's."""
+    kernel_only = ("import sys\ndef causal_mask(T):\n    if 'ipykernel' not in sys.modules:\n"
+                   "        return 'no'\n    return torch.ones(T, T, dtype=torch.bool).tril()\n")
+    nb = _with_answer("03_self_attention", "causal-mask", kernel_only)
+    failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False, host=host)
+    assert {"test-causal-mask", "test-causal-mask-form"} <= set(failed), failed
+    assert "causal_mask must return a torch.Tensor, got str" in failed["test-causal-mask-form"], failed
+
+
 def test_every_form_test_is_rechecked():
     from autograder.recheck import form_tests
     forms = {t for lesson in lesson_names() for t in form_tests(nbformat.read(solution_path(lesson), as_version=4))}
