@@ -10,7 +10,8 @@ How an entry becomes (student, lesson), the rules the README states:
 3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), a name with
    letters that have no ASCII form written in punycode (``王伟`` → ``xn--cpqu10g``, ``Łukasz`` →
    ``xn--ukasz-d7a``: each name its own id), every run of characters other than letters, digits and
-   ``_.@+-`` turned into one ``_`` (``Ana Lima`` → ``Ana_Lima``). Two folders that give the same id,
+   ``_.@+-`` turned into one ``_`` (``Ana Lima`` → ``Ana_Lima``), and no ``_.+-@`` at the start (a
+   spreadsheet would read ``+1+2`` or ``-bob`` as a formula). Two folders that give the same id,
    ignoring case, are both refused.
 4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
    browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
@@ -63,7 +64,8 @@ def student_id(folder: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFKD", folder) if not unicodedata.combining(c))
     if not plain.isascii():  # letters with no ASCII form: 王伟, Иван, Łukasz; punycode keeps them apart
         plain = "xn--" + plain.encode("punycode").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).strip("_.")[:100]
+    # not starting with + - @ (nor =, already gone): a spreadsheet reads such a cell as a formula
+    return re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).lstrip("_.+-@").rstrip("_.")[:100]
 
 
 def lesson_of(filename: str, lessons: set[str]) -> str | None:

@@ -422,8 +422,17 @@ def export(out: Path, paths: Paths | None = None) -> Path:
     with open(out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _as_text(v) for k, v in row.items()} for row in rows)
     return out
+
+
+def _as_text(value):
+    """A cell a spreadsheet shows as text: one that would start a formula (``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return; a zip entry named ``=IMPORTXML(…)`` would send the sheet's cells away)
+    gets a leading ``'``, as OWASP advises. Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def feedback(lesson: str | None = None, student: str | None = None, paths: Paths | None = None,

