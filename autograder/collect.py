@@ -59,6 +59,19 @@ class Skipped:
     reason: str
 
 
+# control characters, format characters (bidirectional overrides, zero-width), surrogates, private use,
+# line and paragraph separators: what a terminal or a spreadsheet acts on instead of showing
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def shown(text: str) -> str:
+    """``text`` with every character of ``HIDDEN_CATEGORIES`` written as an escape (``\\x1b``,
+    ``\\u202e``): a name a student chose, printed to the instructor's terminal, could otherwise erase
+    the line above and print a forged one, or reorder its own line."""
+    return "".join(c if unicodedata.category(c) not in HIDDEN_CATEGORIES else
+                   (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
+
+
 def student_id(folder: str) -> str:
     """A safe student id from a folder name (rule 3)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", folder) if not unicodedata.combining(c))
@@ -205,7 +218,7 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         collected.append((who, name))
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why) for e, who, name, why in refused]
     for s in skipped:
-        say(f"{s.entry}: {s.reason}")
+        say(shown(f"{s.entry}: {s.reason}"))
     _record(record, str(source.resolve()), skipped, collected)
     return collected
 

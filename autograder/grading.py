@@ -271,7 +271,7 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
 
         book.put(who, name, **entry)
         with Gradebook(paths.db_url) as gradebook:
-            row = _row(paths, specs[name], who, name, book, gradebook)
+            row = _shown(_row(paths, specs[name], who, name, book, gradebook))
         row["success"] = row["status"] in (GRADED, MANUAL)
         row["error"] = entry.get("log") if not row["success"] else None
         results[(who, name)] = row
@@ -395,7 +395,15 @@ def grades(paths: Paths | None = None, lesson: str | None = None, student: str |
             for who in students:
                 rows.append(_row(paths, specs[name], who, name, book, gradebook))
     rows += _not_collected(paths, lesson, student, specs)
-    return rows
+    return [_shown(row) for row in rows]
+
+
+def _shown(row: dict) -> dict:
+    """The row with its text as a terminal and a spreadsheet should show it (``collect.shown``): a detail
+    quotes what a student's code raised and a zip entry's name."""
+    from autograder.collect import shown
+
+    return {k: shown(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _not_collected(paths: Paths, lesson: str | None, student: str | None, specs: dict[str, LessonSpec]) -> list[dict]:

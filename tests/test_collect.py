@@ -152,3 +152,19 @@ def test_no_cell_of_the_exported_csv_starts_a_spreadsheet_formula(course, tmp_pa
     starting = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert not starting, starting
     assert student_id("-bob") == "bob" and student_id("@@x") == "x" and student_id("a-b+c@d") == "a-b+c@d"
+
+
+def test_status_and_the_csv_show_control_characters_as_escapes(course, tmp_path):
+    """A zip entry's name (and what a student's code raised) reaches `status` and the CSV: an escape
+    sequence there could erase the line above in the instructor's terminal and print a forged one,
+    and a right-to-left override could reorder the line. They are shown as escapes."""
+    forged = "\x1b[1A\x1b[2Kalice/01_tokenization graded 8.0/8\u202e"
+    inbox = _zip(tmp_path / "class.zip", {f"{forged}.ipynb": b"no student folder", f"alice/{A}.ipynb": b"ok"})
+    said = []
+    grading.collect(inbox, paths=course, on_skip=said.append)
+    assert len(said) == 1 and "\x1b" not in said[0] and "\\x1b[1A" in said[0], said
+    details = [r["detail"] for r in grading.grades(course) if r["status"] == "not collected"]
+    assert len(details) == 1 and "\\x1b[1A\\x1b[2K" in details[0] and "\\u202e" in details[0], details
+    assert not any(ch in details[0] for ch in "\x1b\u202e")
+    with open(grading.export(tmp_path / "grades.csv", paths=course), newline="") as f:
+        assert "\x1b" not in f.read()
