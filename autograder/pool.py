@@ -30,6 +30,7 @@ import psutil
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_LIMIT = 180.0  # seconds for a worker to import nbgrader and open the gradebook
 MARK = "AUTOGRADER_WORKER"
+KILL_SECONDS = 60.0  # to see every process of a killed worker gone
 
 
 def marked_processes(mark: str) -> list[psutil.Process]:
@@ -125,14 +126,19 @@ class Worker:
 
     def kill(self) -> None:
         """Kill the worker, its kernel and anything they started (the worker first, so it starts
-        nothing new). Safe after the worker has exited: its pid is only used while not reaped."""
+        nothing new). Safe after the worker has exited: its pid is only used while not reaped.
+        Until none is left: one look at the process table can miss a process that was starting or
+        whose environment could not be read at that moment, and a killed one can outlive the wait on
+        a busy machine (seen once: a sandboxed kernel still there after its worker was killed)."""
         if self.process.returncode is None:
             try:
                 self.process.kill()
             except OSError:
                 pass
         self.process.wait()
-        kill_all(marked_processes(self.mark))
+        deadline = time.monotonic() + KILL_SECONDS
+        while (left := marked_processes(self.mark)) and time.monotonic() < deadline:
+            kill_all(left)
         self._log.close()
 
 
