@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from autograder import grading
-from autograder.notebooks import BUILD_CELL_TIMEOUT, lesson_names, sources_match, write_solution
+from autograder.notebooks import (BUILD_CELL_TIMEOUT, ROOT, lesson_names, sources_match, write_lesson_names,
+                                  write_solution)
 
 
 def full_lesson_name(name: str) -> str:
@@ -87,9 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  wrote {written}")
             for path in grading.release(name, paths=paths):
                 print(f"  released {path}")
+            if paths.root == ROOT:  # the course's own lessons: the self-checks' copy of their names
+                print(f"  wrote {write_lesson_names([name])}")
     elif args.command == "release":
         for path in grading.release(args.lesson, paths=paths):
             print(f"released {path}")
+        if paths.root == ROOT:
+            print(f"wrote {write_lesson_names([args.lesson] if args.lesson else lesson_names())}")
     elif args.command == "collect":
         for student, lesson in grading.collect(args.source, args.lesson, paths=paths):
             print(f"collected {student}/{lesson}")

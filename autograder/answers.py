@@ -193,6 +193,16 @@ def _bound_names(node: ast.stmt) -> set[str]:
     return found
 
 
+def top_level_names(source: str) -> set[str]:
+    """The names a cell binds for the cells after it (its defs, classes, imports and assignments);
+    empty when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {name for node in tree.body for name in _bound_names(node)}
+
+
 def _root(node: ast.AST) -> ast.AST:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value

@@ -140,3 +140,35 @@ def sources_match(name: str) -> list[str]:
         if b.source != s.source or b.cell_type != s.cell_type or b.metadata != s.metadata:
             problems.append(f"{name}: cell {i} differs")
     return problems
+
+
+# The names the kernel's self-checks need to read an answer as the autograder will (course/checks/_core.py,
+# ``refusal``): a student's kernel has neither the instructor's notebook nor the release, so each lesson's
+# names travel with the package, written by `build` and `release` (tests/test_pipeline.py checks they are
+# in step with solutions/ and lessons/).
+LESSON_NAMES_FILE = ROOT / "course" / "checks" / "lesson_names.json"
+
+
+def lesson_names_record(name: str) -> dict[str, list[str]]:
+    """What the autograder's rules know of lesson ``name`` (``answers.Lesson``, from solutions/, as the
+    grader reads it) but the tests' names, and ``answers``: the names the released answer cells bind
+    (the exercises' functions and classes), by which a kernel tells an answer cell from another cell."""
+    from autograder.answers import Lesson, top_level_names
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(name), as_version=4))
+    release = nbformat.read(lesson_path(name), as_version=4)
+    stubs = set().union(*(top_level_names(c.source) for c in release.cells if c.cell_type == "code"
+                          and (c.metadata.get("nbgrader") or {}).get("solution")))
+    return {"names": sorted(lesson.names), "course_names": sorted(lesson.course_names),
+            "defined": sorted(lesson.defined), "answers": sorted(stubs)}
+
+
+def write_lesson_names(names: list[str]) -> Path:
+    """Update ``course/checks/lesson_names.json`` for the lessons ``names`` (the others are kept)."""
+    import json
+
+    records = json.loads(LESSON_NAMES_FILE.read_text()) if LESSON_NAMES_FILE.is_file() else {}
+    records |= {name: lesson_names_record(name) for name in names}
+    records = {name: records[name] for name in sorted(records) if name in lesson_names()}
+    LESSON_NAMES_FILE.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+    return LESSON_NAMES_FILE

@@ -425,3 +425,59 @@ def test_the_self_check_says_when_an_answer_reads_the_notebooks_data():
     own = ("LIMIT = 10_000\n\ndef _pairs(ids):\n    return collections.Counter(zip(ids, ids[1:]))\n\n"
            "def merge(ids, pair, new_id):\n    assert len(ids) < LIMIT and _pairs is not None\n" + MERGE_BODY)
     checks.check_merge(_cell_function(own, "merge", lesson))  # its own constant, helper and a module
+
+
+COUNT_PAIRS = ("def count_pairs(ids):\n    counts = {}\n    for pair in zip(ids, ids[1:]):\n"
+               "        counts[pair] = counts.get(pair, 0) + 1\n    return counts\n")
+# `merge` reading a helper, in three places a student puts one: a cell of their own, another exercise's
+# answer cell, and the answer cell itself. Only the first is refused: the autograder runs the answer cells alone.
+HELPER = "def {name}(ids, i):\n    return (ids[i], ids[i + 1])\n"
+MERGE_WITH = ("def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n"
+              "        if i + 1 < len(ids) and {name}(ids, i) == pair:\n            out.append(new_id)\n"
+              "            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out\n")
+HELPER_PLACES = {  # where the helper is defined: (the added cell, count-pairs' answer, merge's answer)
+    "in a cell of the student's own": (HELPER.format(name="pair_at"), COUNT_PAIRS, MERGE_WITH.format(name="pair_at")),
+    "in another answer cell": ("", COUNT_PAIRS + "\n" + HELPER.format(name="pair_here"), MERGE_WITH.format(name="pair_here")),
+    "in its own answer cell": ("", COUNT_PAIRS, HELPER.format(name="pair_in") + "\n" + MERGE_WITH.format(name="pair_in")),
+}
+
+
+def test_the_kernels_self_check_refuses_what_the_autograder_refuses_where_a_helper_lives():
+    """In a real kernel, `checks.check_merge` gives the autograder's verdict on each placement of a
+    helper: the grader rebuilds the lesson from its answer cells, so a helper in a cell the student
+    added does not exist there and the answer is refused; the check must say so, in the same words,
+    and pass the other two. The kernel runs the lesson's import cell, the cells of each placement in
+    order, then the check."""
+    from nbclient import NotebookClient
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(L01), as_version=4))
+    imports = next(c.source for c in release.cells if c.cell_type == "code" and "import course" in c.source)
+    cells, expected = [nbformat.v4.new_code_cell(imports)], {}
+    for place, (added, count_pairs, merge) in HELPER_PLACES.items():
+        submission = copy.deepcopy(release)
+        _answer(submission, "count-pairs").source = count_pairs
+        _answer(submission, "merge").source = merge
+        at = submission.cells.index(_answer(submission, "merge"))
+        if added:
+            submission.cells.insert(at, nbformat.v4.new_code_cell(added))
+        _, refused = rebuild(submission, release, lesson)
+        expected[place] = refused.get("merge", [])
+        cells += [nbformat.v4.new_code_cell(s) for s in (added, count_pairs, merge) if s]
+        cells.append(nbformat.v4.new_code_cell("checks.check_merge(merge)", metadata={"place": place}))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    assert expected["in a cell of the student's own"] and not expected["in another answer cell"] \
+        and not expected["in its own answer cell"], expected
+    for cell in (c for c in nb.cells if "place" in c.metadata):
+        place = cell.metadata["place"]
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if not expected[place]:
+            assert not errors, f"{place}: the check failed an answer the autograder runs: {errors}"
+            continue
+        assert errors and errors[0].ename == "CheckFailed", f"{place}: the check passed a refused answer"
+        assert all(reason in errors[0].evalue for reason in expected[place]), (place, errors[0].evalue, expected[place])
+
+
+def _answer(nb, grade_id):
+    return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)

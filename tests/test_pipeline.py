@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from autograder import grading
-from autograder.notebooks import LESSONS, ROOT, lesson_names, lesson_path, solution_path, sources_match
+from autograder.notebooks import (LESSON_NAMES_FILE, LESSONS, ROOT, lesson_names, lesson_names_record, lesson_path,
+                                  solution_path, sources_match)
 
 LESSON_NAMES = lesson_names()
 
@@ -36,6 +37,15 @@ def test_the_cli_takes_a_lesson_by_its_number():
 @pytest.mark.parametrize("name", LESSON_NAMES)
 def test_solutions_are_built_from_the_sources(name):
     assert sources_match(name) == []
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_the_self_checks_know_the_lessons_names_as_the_autograder_does(name):
+    """The kernel's self-checks read an answer with the autograder's rules and the lesson's names
+    (course/checks/lesson_names.json, which ships in the package): they must be this lesson's."""
+    shipped = json.loads(LESSON_NAMES_FILE.read_text()).get(name)
+    assert shipped == lesson_names_record(name), (
+        f"course/checks/lesson_names.json is out of step with {name}: run `python -m autograder release {name[:2]}`")
 
 
 @pytest.mark.parametrize("name", LESSON_NAMES)

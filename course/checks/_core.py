@@ -47,10 +47,14 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
 
     The autograder reads each answer cell before running it and refuses one that could reach the
     grading machinery (``autograder.answers``: ``exec``, ``type(...)`` used as a class, assigning
-    ``torch.equal``, ...); its tests then score 0. So that an answer the check passes does not lose
-    its points that way, the check reads the same cell, the one where ``student`` was defined in the
-    notebook, with the same rules (all but the two that need the whole lesson: rebinding the lesson's
-    names and reading the tests' names). Functions defined elsewhere (a module, ``exec``) are not read.
+    ``torch.equal``, reading a name that only a cell other than the answer cells defines, ...); its
+    tests then score 0. So that an answer the check passes does not lose its points that way, the
+    check reads the same cell, the one where ``student`` was defined in the notebook, with the same
+    rules and the lesson's names as the autograder knows them (``lesson_names.json``, written when
+    the lessons are built), but the tests' names. Which other cells are answer cells it learns from
+    the kernel's history (IPython's ``In``): those that define an exercise's function or class.
+    Outside IPython it cannot tell, and leaves that rule out. Functions defined elsewhere (a module,
+    ``exec``) are not read.
     """
     if isinstance(student, type):
         student = next((v for v in vars(student).values() if isinstance(v, types.FunctionType)), None)
@@ -61,7 +65,7 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
     if not source.strip():
         return None
     try:
-        from autograder.answers import Lesson, problems
+        from autograder.answers import Lesson, answer_names, problems, top_level_names
     except ImportError:  # the course without its autograder: nothing to match
         return None
     names = student.__globals__
@@ -70,13 +74,49 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
     # ``causal_mask`` in place of the student's while it checks the class that calls it)
     course_names = frozenset(k for k, v in names.items() if isinstance(v, types.ModuleType)
                              and v.__name__.split(".")[0] in ("course", "autograder", "nbgrader"))
-    reasons = problems(source, Lesson(frozenset(), course_names))
+    record = _lesson_record(name, getattr(student, "__qualname__", "").split(".")[0])
+    history = _kernel_history()
+    if record is None:
+        lesson, bound = Lesson(frozenset(), course_names), frozenset()
+    else:
+        exercises = set(record["answers"])
+        answer_cells = [cell for cell in history if top_level_names(cell) & exercises]
+        lesson = Lesson(frozenset(record["names"]), course_names | frozenset(record["course_names"]),
+                        defined=frozenset(record["defined"]) if history else None)
+        bound = answer_names(answer_cells + [source])
+    reasons = problems(source, lesson, bound)
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
                        f"the cell " + "; it ".join(reasons) + ".\n"
                        f"Rewrite it with plain Python, torch and the lesson's names (the README's "
                        f"\"Only the answers run\" lists what is refused).", mistake="answer refused")
+
+
+@functools.lru_cache(maxsize=1)
+def _lesson_records() -> dict[str, dict[str, list[str]]]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).with_name("lesson_names.json")
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _lesson_record(*names: str) -> dict[str, list[str]] | None:
+    """The lesson whose answer cells define one of ``names`` (the exercise's function or class)."""
+    return next((record for name in names for record in _lesson_records().values()
+                 if name in record["answers"]), None)
+
+
+def _kernel_history() -> list[str]:
+    """The source of every cell this IPython kernel ran, oldest first (empty outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    manager = getattr(shell, "history_manager", None)
+    return [cell for cell in getattr(manager, "input_hist_parsed", []) if cell] if manager else []
 
 
 def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
