@@ -26,7 +26,8 @@ reaching them:
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
    attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
    ``checks``); PyTorch's own version of an exercise (``SHORTCUTS``: ``F.scaled_dot_product_attention``,
-   ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``) and
+   ``nn.LSTMCell``, ``torch.lstm_cell``, ``nn.MultiheadAttention``, the model's ``to_hf()``, Hugging
+   Face's ``generate_batch``) and
    ``from … import *``; what turns data into code: a string annotation that breaks these rules (typing
    evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``;
    copying attributes named by strings (``update_wrapper``, ``wraps`` given what to copy, a string that
@@ -111,7 +112,11 @@ REACHED_MODULES = {
 # name; ``torch.lstm``-like functions only when read from ``torch``.
 SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention", "lstm_cell",
              "LSTMCell", "LSTM", "GRU", "RNN", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
-             "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf"}
+             "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf",
+             # Hugging Face's decoding loops beside ``generate`` (lesson 06's greedy_decode): continuous
+             # batching decodes greedily as generate does
+             "generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
+HF_DECODERS = {"generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
 # The special methods an answer's class may define: construction, printing, containers, ordering.
@@ -385,6 +390,9 @@ def answer_names(sources) -> frozenset[str]:
 
 
 def _shortcut(name: str) -> str:
+    if name.split(".")[-1] in HF_DECODERS:
+        return (f"uses `{name}`, Hugging Face's own decoding loop (write the loop yourself: the model's "
+                f"logits at the last position, the next token, append, repeat)")
     if name.endswith(("to_hf", "from_hf")):
         return (f"uses `{name}`, which hands the model to Hugging Face's code to run (compute the forward "
                 f"pass yourself, from the model's parts)")

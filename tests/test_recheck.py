@@ -297,6 +297,19 @@ def test_a_decoder_right_only_in_the_kernel_fails_the_recheck(lesson, answer, te
     assert set(failed) == {test}, failed  # the form (a long tensor that starts with the prompt) is right
 
 
+def test_hugging_faces_other_decoding_loops_fail_the_recheck(host):
+    """greedy_decode through `model.generate_batch` (continuous batching, beside `generate`) passed the
+    self-check and the re-check: full marks. The rules refuse it by name (tests/test_answers.py); here,
+    past the rules, the checks' model has none of GenerationMixin's public methods, and the feedback
+    says which was called, without a frame of the grader's."""
+    from test_answers import GENERATE_BATCH
+    failed = recheck(_with_answer("06_finetuning", "greedy-decode", GENERATE_BATCH), "06_finetuning",
+                     _tests("06_finetuning"), sandbox=False, host=host)
+    assert set(failed) == {"test-greedy-decode"}, failed
+    assert "model.generate_batch was called" in failed["test-greedy-decode"], failed
+    assert " line " not in failed["test-greedy-decode"], failed  # no frame of the grader's own code
+
+
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
 # plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
 # model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the

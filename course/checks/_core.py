@@ -247,13 +247,16 @@ def recognise_error(mistakes: Sequence[Mistake], error: BaseException) -> Mistak
 
 
 def where_raised(error: BaseException) -> str:
-    """`` (line N: source)`` of the innermost frame outside the course package and the libraries:
-    where in the student's own code the error happened, when it did."""
+    """`` (line N: source)`` of the innermost frame outside the course package, the autograder and
+    the libraries: where in the student's own code the error happened, when it did. (In the
+    autograder's re-check the student's code runs in another process: the error is raised again in
+    the grader, so no frame is the student's and nothing is said.)"""
     import os
     import sys
     import traceback
-    library = tuple(os.path.realpath(p) for p in
-                    (os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix))
+    package = os.path.dirname(os.path.dirname(__file__))
+    library = tuple(os.path.realpath(p) + os.sep for p in
+                    (package, os.path.join(os.path.dirname(package), "autograder"), sys.prefix, sys.base_prefix))
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not os.path.realpath(f.filename).startswith(library)]
     if not frames:

@@ -6,6 +6,8 @@ The sampling filters (temperature, top-k, top-p) have their checks in ``course.c
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -90,8 +92,15 @@ class ForbiddenCall(Exception):
     """Raised by the model a check hands to ``greedy_decode`` when its ``generate`` is called."""
 
 
-def _forbidden_generate(*args, **kwargs):
-    raise ForbiddenCall("model.generate was called: write the decoding loop yourself")
+def _forbidden(name, *args, **kwargs):
+    raise ForbiddenCall(f"model.{name} was called: write the decoding loop yourself")
+
+
+def _hf_decoders() -> list[str]:
+    """Every public method of Hugging Face's GenerationMixin (``generate``, ``generate_batch``, the
+    continuous-batching manager...): each can do greedy_decode's work, so the check's model has none."""
+    from transformers.generation.utils import GenerationMixin
+    return sorted(n for n in dir(GenerationMixin) if not n.startswith("_") and callable(getattr(GenerationMixin, n)))
 
 
 def _greedy_cases():
@@ -107,7 +116,8 @@ def check_greedy_decode(fn) -> None:
     """Check ``fn(model, input_ids, max_new_tokens)``: the prompt followed by ``max_new_tokens`` tokens,
     each the argmax of the model's logits at the last position."""
     def probed(model, input_ids, max_new_tokens):
-        model.generate = _forbidden_generate  # the check's own copy of its model
+        for name in _hf_decoders():  # the check's own copy of its model
+            setattr(model, name, functools.partial(_forbidden, name))
         return fn(model, input_ids, max_new_tokens)
 
     run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
