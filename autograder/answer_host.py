@@ -316,6 +316,20 @@ def _bind(name):
     return module
 
 
+# PyTorch's recurrent layers and cells as plain functions (``torch.lstm``, ``torch.lstm_cell``...): lesson
+# 04's exercises, done. The rules refuse them by name; here they refuse whatever reaches them (``t = torch``
+# then ``t.lstm``). The models the grader sends use nn.LSTM, which calls them through torch._VF, untouched.
+RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
+             "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell")
+
+
+def _refused(name):
+    def call(*args, **kwargs):
+        raise PermissionError(f"torch.{name} is PyTorch's own version of what the exercise asks you to write: "
+                              f"write it with tensor operations (matrix products, sigmoid, tanh)")
+    return call
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -328,6 +342,9 @@ def main(argv):
         CELL_SECONDS = int(argv[2])
     for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
         importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
+    for name in RECURRENT:
+        if hasattr(torch, name):
+            setattr(torch, name, _refused(name))
     sys.addaudithook(_guard(_code_makers()))  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)

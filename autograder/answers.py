@@ -115,9 +115,13 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
              "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf",
              # Hugging Face's decoding loops beside ``generate`` (lesson 06's greedy_decode): continuous
              # batching decodes greedily as generate does
-             "generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
+             "generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens",
+             # PyTorch's other attention functions (flex_attention runs eagerly on a CPU: lesson 02's
+             # exercises, done)
+             "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention"}
 HF_DECODERS = {"generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
-TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell"}
+TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
+                   "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
 # The special methods an answer's class may define: construction, printing, containers, ordering.
 # Not ``__eq__``/``__hash__``/``__bool__`` (an object equal to anything passes an ``==`` test), nor
@@ -231,6 +235,10 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     found: list[str] = []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)
+    # names that may hold a module: what the cell imports (``import torch as T``) or binds at its top
+    # level (``T = torch``), and the lesson's own
+    module_names = {name for node in tree.body for name in _bound_names(node)} | {"torch"} | set(lesson.defined or ())
+    parameters = {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     regexes = _regex_names(tree)
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
@@ -271,7 +279,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 for alias in node.names:
                     if alias.name == "*":
                         found.append(f"imports * from {node.module!r} (import the names you use)")
-                    elif alias.name in SHORTCUTS:
+                    elif alias.name in SHORTCUTS or (alias.name in TORCH_SHORTCUTS
+                                                     and (node.module or "").split(".")[0] == "torch"):
                         found.append(_shortcut(f"{node.module}.{alias.name}"))
         elif isinstance(node, ast.MatchClass):
             # ``case object(__class__=cls)`` reads the attribute ``__class__`` of the subject: its
@@ -330,8 +339,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
                 found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
                              f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))})")
-            if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and isinstance(node.value, ast.Name)
-                                          and node.value.id == "torch"):
+            if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
                 found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 root = _root(node)
@@ -387,6 +395,16 @@ def answer_names(sources) -> frozenset[str]:
         except SyntaxError:
             continue
     return frozenset(found)
+
+
+def _may_be_torch(value: ast.AST, modules: set[str], parameters: set[str]) -> bool:
+    """Whether ``value.lstm`` may be ``torch.lstm``: ``value`` is not a name of the function's own (a
+    parameter such as ``model``, whose ``model.lstm`` is the lesson's LSTM layer, or ``self``) nor an
+    attribute of one, but a module name, an alias, or any other expression (``[torch][0]``)."""
+    root = _root(value) if isinstance(value, ast.Attribute) else value
+    if not isinstance(root, ast.Name) or root.id == "torch":
+        return True
+    return root.id in modules and root.id not in parameters and root.id != "self"
 
 
 def _shortcut(name: str) -> str:

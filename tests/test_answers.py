@@ -202,6 +202,19 @@ SHORTCUTS = {
     "the model as Hugging Face's (lesson 05)": "def gpt_forward(model, idx):\n    return model.to_hf()(idx).logits",
     # decodes as model.generate does, through continuous batching: it scored full marks (2026-12-01)
     "Hugging Face's generate_batch (lesson 06)": GENERATE_BATCH,
+    # torch.lstm under another name, and PyTorch's flex attention: each passed the rules (2026-12-01)
+    "torch.lstm imported by name": "from torch import lstm as L\n"
+        "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    out, hn, cn = L(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, False, False, True)\n"
+        "    return hn[0], cn[0]",
+    "torch.lstm through an alias of torch": "import torch as T\n"
+        "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    out, hn, cn = T.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, False, False, True)\n"
+        "    return hn[0], cn[0]",
+    "torch.lstm through an expression": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+        "    return [torch][0].lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh)",
+    "flex_attention (lesson 02)": "from torch.nn.attention.flex_attention import flex_attention\n"
+        "def scaled_dot_product_attention(q, k, v, mask=None):\n    return flex_attention(q, k, v)",
 }
 
 

@@ -310,6 +310,18 @@ def test_hugging_faces_other_decoding_loops_fail_the_recheck(host):
     assert " line " not in failed["test-greedy-decode"], failed  # no frame of the grader's own code
 
 
+def test_pytorchs_lstm_under_a_local_name_fails_the_recheck(host):
+    """`t = torch` inside the function, then `t.lstm(...)`: the rules cannot follow the name, and it
+    scored full marks. The answers' process has no `torch.lstm` (nor the other recurrent functions);
+    the lesson's own models, which call them through torch._VF, still run there."""
+    source = ("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    t = torch\n"
+              "    out, hn, cn = t.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, "
+              "False, False, True)\n    return hn[0], cn[0]\n")
+    failed = recheck(_with_answer("04_lstm", "lstm-cell", source), "04_lstm", _tests("04_lstm"), sandbox=False, host=host)
+    assert set(failed) == {"test-lstm-cell", "test-lstm-cell-form"}, failed
+    assert "torch.lstm is PyTorch's own version" in failed["test-lstm-cell-form"], failed
+
+
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
 # plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
 # model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the
