@@ -289,6 +289,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 if _dunder(attr) or attr.startswith(FRAME_PREFIXES) or attr.startswith("_") \
                         or attr in REFUSED_ATTRIBUTES or attr in REACHED_MODULES or attr.startswith("register_"):
                     found.append(f"matches the attribute `{attr}` in `case {ast.unparse(node)}`")
+                elif attr in SHORTCUTS or attr in TORCH_SHORTCUTS:
+                    found.append(_shortcut(attr))
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):

@@ -213,6 +213,8 @@ SHORTCUTS = {
         "    return hn[0], cn[0]",
     "torch.lstm through an expression": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
         "    return [torch][0].lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh)",
+    "matched out of a module": "def scaled_dot_product_attention(q, k, v, mask=None):\n    match F:\n"
+        "        case object(scaled_dot_product_attention=f):\n            return f(q, k, v, attn_mask=mask)",
     "flex_attention (lesson 02)": "from torch.nn.attention.flex_attention import flex_attention\n"
         "def scaled_dot_product_attention(q, k, v, mask=None):\n    return flex_attention(q, k, v)",
 }
