@@ -58,12 +58,15 @@ class LabServer:
     setup changes nothing, and JupyterLab's news pop-up is switched off.
     """
 
-    def __init__(self, root: Path, state: Path, extra_env: dict[str, str] | None = None):
-        self.root, self.state = root, state
+    def __init__(self, root: Path, state: Path, python: Path | str = sys.executable,
+                 env: dict[str, str] | None = None):
+        """`python` runs the server, and its kernels too (jupyter_client starts a kernel spec's
+        `python` with the server's interpreter); `env` is their environment, this process's if None."""
+        self.root, self.state, self.python = root, state, python
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.log_path = state / "jupyter-lab.log"
         self.process: subprocess.Popen | None = None
-        self.extra_env = extra_env or {}
+        self.env = os.environ if env is None else env
 
     def url(self, path: str = "") -> str:
         sep = "&" if "?" in path else "?"
@@ -77,14 +80,16 @@ class LabServer:
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
         (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-        env = dict(os.environ, **self.extra_env,
+        env = dict(self.env,
                    JUPYTER_CONFIG_DIR=str(self.state / "config"),
                    JUPYTER_RUNTIME_DIR=str(self.state / "runtime"),
                    JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(self.state / "workspaces"),
                    IPYTHONDIR=str(self.state / "ipython"))
         env.pop("MPLBACKEND", None)  # a student's kernel draws inline; a CI's Agg would hide figures
-        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        # `-m jupyterlab`, not `-m jupyter lab`: `jupyter` would start the `jupyter-lab` script it finds on
+        # PATH, whose #! line names the environment it was installed in, not `python`.
+        command = [str(self.python), "-m", "jupyterlab", "--no-browser",
                    "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                    "--ServerApp.allow_root=True",  # CI runs as root

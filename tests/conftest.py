@@ -4,11 +4,14 @@
 # the workers first, so that the short files fill in at the end and the two workers finish together.
 # pytest-xdist's own order (files with more tests first) left the wheel's 160 s running alone at the
 # end: 13 min 5 s of wall time for 12 min 14 s of work per worker; in this order, 12 min 15 s.
+# tests/test_wheel.py (158 s) has since left the list: tests/test_browser.py runs the released lessons
+# from the wheel, and test_wheel.py runs them only when the browser test cannot. Both files in one
+# process, 2026-12-01, load 2 to 5 from another job: 424 s before (test_wheel.py 130 s of it), 310 s
+# and 344 s after (test_wheel.py 3 to 8 s, test_browser.py 305 to 336 s).
 LONGEST_FIRST = [
     "tests/test_autograder_class.py",  # 343 s: a class of submissions, graded and regraded
-    "tests/test_browser.py",           # 333 s: every lesson in JupyterLab, and the formgrader
+    "tests/test_browser.py",           # 333 s: every lesson in JupyterLab from the wheel, and the formgrader
     "tests/test_pipeline.py",          # 280 s: every solution and unchanged lesson autograded
-    "tests/test_wheel.py",             # 158 s: every released lesson from the installed wheel
     "tests/test_recheck.py",           # 134 s
 ]
 

@@ -1,8 +1,12 @@
 """The course as a student sees it: JupyterLab in a real (headless) Chromium.
 
-nbval checks what the kernel returns; this checks what the page shows. For each released lesson
-(`lessons/NN_x/NN_x.ipynb`) it opens JupyterLab on a throw-away copy of `lessons/` and `solutions/`,
-clears the outputs, runs Run → Run All Cells, saves, and checks that
+nbval checks what the kernel returns; this checks what the page shows. JupyterLab and its kernels run
+from a fresh virtual environment with the course installed from its wheel alone, as on a class
+JupyterHub (tests/wheel_support.py, as in tests/test_wheel.py); a first test checks that the kernel
+runs that environment's python and imports the wheel's `course`, not the checkout's. For each
+released lesson (`lessons/NN_x/NN_x.ipynb`) it opens JupyterLab on a throw-away copy of `lessons/`
+and `solutions/` outside the checkout, clears the outputs, runs Run → Run All Cells, saves, and
+checks that
   * every code cell ran, top to bottom, in one kernel;
   * no cell shows an error except those tagged `raises-exception` (the student's unfinished code);
   * at least one matplotlib figure is drawn as an image the browser could decode;
@@ -21,7 +25,9 @@ Lessons run with COURSE_FAST=1, as in the rest of the test suite.
 """
 import csv
 import json
+import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +37,7 @@ from autograder import grading
 
 from browser_support import (CONTROLS, LabServer, NotebookPage, change_control, find_chromium, launch_chromium,
                              widget_snapshot)
+from wheel_support import build_wheel, inside, make_fresh_env
 
 pytestmark = pytest.mark.browser
 
@@ -70,12 +77,31 @@ def playwright():
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, chromium):
-    """JupyterLab serving a copy of lessons/ and solutions/, so the test never writes the repo's notebooks."""
+def fresh_env(tmp_path_factory) -> tuple[Path, dict]:
+    """The course's wheel installed alone in a new virtual environment; returns (python, env)."""
+    wheel = build_wheel(tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheel"))
+    return make_fresh_env(tmp_path_factory.mktemp("venv"), wheel)
+
+
+def lab_env(env: dict) -> dict:
+    """The fresh environment's variables, for a JupyterLab run by its python. JupyterLab, nbgrader and
+    ipywidgets reach it through its .pth file, but their front-end extensions (the Validate button,
+    live widgets), kernel spec and server extension settings (nbgrader's handlers) are in this
+    environment's share/jupyter and etc/jupyter, where the fresh python does not look: added after its own."""
+    shared = os.path.join(sys.prefix, "share", "jupyter")
+    return env | {"JUPYTER_PATH": os.pathsep.join([env["JUPYTER_PATH"], shared]),
+                  "JUPYTER_CONFIG_PATH": os.path.join(sys.prefix, "etc", "jupyter")}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium, fresh_env):
+    """JupyterLab from the fresh environment, serving a copy of lessons/ and solutions/, so the test
+    never writes the repo's notebooks."""
     root, state = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-state")
     for folder in ("lessons", "solutions"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    server = LabServer(root, state, extra_env={"COURSE_FAST": "1"})
+    python, env = fresh_env
+    server = LabServer(root, state, python=python, env=lab_env(env))
     try:
         server.start()
         yield server
@@ -236,6 +262,32 @@ def screenshot_name(path: str) -> Path:
 def test_there_is_a_lesson_and_a_solution_to_open():
     assert LESSONS, "no lessons/NN_name/NN_name.ipynb found: build lesson 01 first"
     assert SOLUTIONS, "no solutions/NN_name/NN_name.ipynb found: build lesson 01 first"
+
+
+WHERE_FROM = "import course, json, sys\nprint(json.dumps({'python': sys.executable, 'course': course.__file__}))"
+
+
+def test_the_kernel_runs_the_fresh_environment_and_the_wheels_course(open_notebook, lab, fresh_env):
+    """A notebook with the lessons' kernel spec, run in the lab: its kernel is the fresh environment's
+    python (jupyter_client starts a kernel spec's `python` with the server's own), and imports `course` from the
+    wheel installed there, not from the checkout. Every lesson below runs on this kernel."""
+    python, _ = fresh_env
+    kernelspec = json.loads(LESSONS[0].read_text())["metadata"]["kernelspec"]
+    names = {p.stem: json.loads(p.read_text())["metadata"]["kernelspec"]["name"] for p in LESSONS + SOLUTIONS}
+    assert set(names.values()) == {kernelspec["name"]}, f"the notebooks ask for different kernels: {names}"
+    original = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": WHERE_FROM}],
+                "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}
+    (lab.root / "selftest").mkdir(exist_ok=True)
+    (lab.root / "selftest" / "where_from.ipynb").write_text(json.dumps(original))
+    notebook = open_notebook("selftest/where_from.ipynb")
+    saved = run_and_save(notebook, original)
+    assert not errors_by_cell(saved), describe_errors(notebook, errors_by_cell(saved))
+    outputs = saved["cells"][0]["outputs"]
+    found = json.loads("".join(text for o in outputs if o.get("name") == "stdout" for text in o["text"]))
+    assert Path(found["python"]) == python, f"the kernel runs {found['python']}, not the fresh environment's {python}"
+    assert inside(found["course"], python.parent.parent) and not inside(found["course"], ROOT), (
+        f"the kernel imported course from {found['course']}, not from the wheel installed in {python.parent.parent}")
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)

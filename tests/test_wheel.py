@@ -1,20 +1,22 @@
 """The course anywhere: no clone, just the package and a lesson notebook.
 
 A student on a class JupyterHub or on Colab installs the course with pip and opens a lesson copied
-into any folder. Here: build the wheel, install it in a fresh virtual environment outside the
-checkout, copy each released lesson alone into an empty folder and run it there under nbval
-(COURSE_FAST=1), so its stored outputs are checked as well: this is the suite's one run of lessons/
-(tools/test.sh gives nbval solutions/ only). The fresh environment sees this environment's packages
-through a ``.pth`` file, so nothing is downloaded; the course itself comes only from the wheel.
+into any folder. Here: build the wheel, check what it ships and requires, and install it in a fresh
+virtual environment outside the checkout (tests/wheel_support.py), whose python must import the
+wheel's `course`, not the checkout's.
+
+tests/test_browser.py runs every released lesson in JupyterLab from that fresh environment (a wheel
+built the same way). Only when it cannot run a lesson (Chromium or Playwright missing, or its test
+not selected, e.g. with `-m "not browser"`) does this file run the lesson itself: copied alone into an
+empty folder, under nbval in the fresh environment (COURSE_FAST=1). lessons/ hold no stored outputs,
+so nbval compares none: it checks that every cell runs and that no cell raises except those tagged
+`raises-exception`; a last cell checks that the kernel imported `course` from the fresh environment.
 """
+import importlib.util
 import json
-import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tomllib
-import venv
 import zipfile
 from pathlib import Path
 
@@ -22,7 +24,9 @@ import pytest
 
 from autograder.notebooks import lesson_names, lesson_path
 
-ROOT = Path(__file__).resolve().parent.parent
+from browser_support import find_chromium
+from wheel_support import ROOT, build_wheel, inside, make_fresh_env
+
 LESSON_NAMES = lesson_names()
 
 # The last cell added to each lesson copy: the kernel must have imported `course` from the fresh
@@ -35,17 +39,7 @@ assert course.__file__.startswith(sys.prefix), f"course imported from {course.__
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """``pip wheel`` of a copy of the checkout (building writes build/ and *.egg-info beside the source)."""
-    src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, src / name)
-    for package in ("course", "autograder"):
-        shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True)
-    (built,) = out.glob("course-*.whl")
-    return built
+    return build_wheel(tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheel"))
 
 
 def _package_data() -> set[str]:
@@ -74,26 +68,7 @@ def test_the_wheel_requires_what_pyproject_says_and_no_test_tooling(wheel):
 
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory, wheel) -> tuple[Path, dict]:
-    """A new virtual environment outside the checkout with the wheel installed; returns (python, env)."""
-    home = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=False).create(home)
-    python = home / "bin" / "python"
-    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                        text=True).strip())
-    shared = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    # Plain paths, appended after the fresh site-packages: the wheel's `course` is found first, and
-    # this environment's .pth files (among them the editable install of the checkout) are not run.
-    (site / "shared-environment.pth").write_text("\n".join(sorted(shared)) + "\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env |= {"COURSE_FAST": "1", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "JUPYTER_PATH": str(home / "share" / "jupyter")}
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--ignore-installed",
-                    str(wheel)], check=True, env=env, cwd=home)
-    return python, env
-
-
-def _inside(path: str, folder: Path) -> bool:
-    return Path(path).resolve().is_relative_to(folder.resolve())
+    return make_fresh_env(tmp_path_factory.mktemp("venv"), wheel)
 
 
 def test_the_fresh_environment_imports_the_installed_course(fresh_env, tmp_path):
@@ -103,13 +78,26 @@ def test_the_fresh_environment_imports_the_installed_course(fresh_env, tmp_path)
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     course_file, autograder_file = json.loads(out.stdout)
     home = python.parent.parent
-    assert _inside(course_file, home) and _inside(autograder_file, home), (course_file, autograder_file)
-    assert not _inside(course_file, ROOT)
+    assert inside(course_file, home) and inside(autograder_file, home), (course_file, autograder_file)
+    assert not inside(course_file, ROOT)
+
+
+def browser_runs(request, name: str) -> bool:
+    """Whether tests/test_browser.py runs this lesson in this session: its test is selected (not
+    deselected by `-m "not browser"` or `-k`, its file not left out) and Chromium and Playwright are here."""
+    test = f"test_browser.py::test_lesson_runs_and_renders_in_jupyterlab[{name}]"
+    selected = any(item.nodeid.endswith(test) for item in request.session.items)
+    return selected and find_chromium() is not None and importlib.util.find_spec("playwright.sync_api") is not None
 
 
 @pytest.mark.parametrize("name", LESSON_NAMES)
-def test_a_released_lesson_runs_alone_in_any_folder(fresh_env, tmp_path, name):
-    """nbval in the fresh environment: every cell runs and its outputs match the stored ones."""
+def test_a_released_lesson_runs_alone_in_any_folder(request, fresh_env, tmp_path, name):
+    """nbval in the fresh environment, when the browser test does not run this lesson: every cell runs,
+    no cell raises except those tagged `raises-exception` (lessons/ store no outputs to compare), and
+    the kernel imported `course` from the fresh environment."""
+    if browser_runs(request, name):
+        pytest.skip("tests/test_browser.py runs every released lesson from a wheel built the same way, in "
+                    "a fresh environment (its kernel checked to import that wheel's course)")
     import nbformat
     python, env = fresh_env
     nb = nbformat.read(lesson_path(name), as_version=4)
