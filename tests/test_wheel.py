@@ -43,8 +43,10 @@ def wheel(tmp_path_factory) -> Path:
 
 
 def _package_data() -> set[str]:
-    """The checkout's data files that the lessons read: corpora and the pretrained model."""
+    """The checkout's data files that the lessons read: corpora, the pretrained model, and the lessons'
+    names for the self-checks (course/checks/lesson_names.json)."""
     files = [p for folder in ("data", "models") for p in (ROOT / "course" / folder).rglob("*") if p.is_file()]
+    files += list((ROOT / "course" / "checks").glob("*.json"))
     return {p.relative_to(ROOT).as_posix() for p in files if "__pycache__" not in p.parts}
 
 
@@ -52,6 +54,7 @@ def test_the_wheel_ships_the_data_and_the_model(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = _package_data()
     assert any(n.endswith(".safetensors") for n in expected), "course/models holds no weights?"
+    assert "course/checks/lesson_names.json" in expected, "course/checks/lesson_names.json is missing"
     assert not expected - names, f"files the lessons read but the wheel leaves out: {sorted(expected - names)}"
 
 
