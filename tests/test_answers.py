@@ -212,7 +212,8 @@ SHORTCUTS = {
         "    out, hn, cn = T.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, False, False, True)\n"
         "    return hn[0], cn[0]",
     "torch.lstm through an expression": "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
-        "    return [torch][0].lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh)",
+        "    out, hn, cn = [torch][0].lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, False, False, True)\n"
+        "    return hn[0], cn[0]",
     "matched out of a module": "def scaled_dot_product_attention(q, k, v, mask=None):\n    match F:\n"
         "        case object(scaled_dot_product_attention=f):\n            return f(q, k, v, attn_mask=mask)",
     "flex_attention (lesson 02)": "from torch.nn.attention.flex_attention import flex_attention\n"
