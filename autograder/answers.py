@@ -110,16 +110,15 @@ REACHED_MODULES = {
 # layers (lesson 04), and the course model's copy as a Hugging Face model, whose forward pass is
 # lesson 05's exercise. Read as an attribute (``F.scaled_dot_product_attention``) or imported by
 # name; ``torch.lstm``-like functions only when read from ``torch``.
+# Hugging Face's decoding loops beside ``generate`` (lesson 06's greedy_decode): continuous batching
+# decodes greedily as generate does
+HF_DECODERS = {"generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
 SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention", "lstm_cell",
              "LSTMCell", "LSTM", "GRU", "RNN", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
              "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf",
-             # Hugging Face's decoding loops beside ``generate`` (lesson 06's greedy_decode): continuous
-             # batching decodes greedily as generate does
-             "generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens",
              # PyTorch's other attention functions (flex_attention runs eagerly on a CPU: lesson 02's
              # exercises, done)
-             "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention"}
-HF_DECODERS = {"generate_batch", "init_continuous_batching", "continuous_batching_context_manager", "heal_tokens"}
+             "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention"} | HF_DECODERS
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
                    "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
