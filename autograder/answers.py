@@ -118,7 +118,11 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
              "TransformerDecoder", "TransformerDecoderLayer", "to_hf", "from_hf",
              # PyTorch's other attention functions (flex_attention runs eagerly on a CPU: lesson 02's
              # exercises, done)
-             "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention"} | HF_DECODERS
+             "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention",
+             # torch's other recurrent layers: oneDNN's LSTM layer (one step of it is lesson 04's cell,
+             # done) and the quantized and ROCm ones; tests/test_answers.py crawls torch for more
+             "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward", "quantized_lstm", "quantized_gru", "miopen_rnn"
+             } | HF_DECODERS
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
                    "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")

@@ -2,6 +2,7 @@
 answers in it, and only answers that cannot reach the grading machinery."""
 import copy
 import dataclasses
+import re
 
 import nbformat
 import pytest
@@ -179,6 +180,11 @@ GENERATE_BATCH = """def greedy_decode(model, input_ids, max_new_tokens):
     rows = [out[k].generated_tokens for k in sorted(out, key=lambda k: int(k.split("_")[-1]))]
     return torch.cat([input_ids, torch.tensor(rows)], dim=1)
 """
+MKLDNN_LSTM = """def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    out = torch.mkldnn_rnn_layer(x[None], W_ih, W_hh, b_ih, b_hh, h[None], c[None], False, [], 2, h.shape[1], 1,
+                                 True, False, False, torch.is_grad_enabled())
+    return out[1][0], out[2][0]
+"""
 SHORTCUTS = {
     "F.scaled_dot_product_attention (lesson 02)": "def scaled_dot_product_attention(q, k, v, mask=None):\n"
         "    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)",
@@ -218,7 +224,45 @@ SHORTCUTS = {
         "        case object(scaled_dot_product_attention=f):\n            return f(q, k, v, attn_mask=mask)",
     "flex_attention (lesson 02)": "from torch.nn.attention.flex_attention import flex_attention\n"
         "def scaled_dot_product_attention(q, k, v, mask=None):\n    return flex_attention(q, k, v)",
+    # oneDNN's LSTM layer, one step long: it passed the rules and the re-check, full marks (2026-12-01)
+    "torch.mkldnn_rnn_layer (lesson 04)": MKLDNN_LSTM,
 }
+
+
+# Public names of torch's recurrent and attention machinery that do none of an exercise's work: a cell
+# or layer of another kind (a GRU or a plain RNN is no LSTM), a base class without a forward, the
+# modules that hold the refused classes (their classes are refused by name), and switches of SDPA's
+# kernels (SDPA itself is refused).
+NOT_AN_EXERCISE = {"GRUCell", "RNNCell", "RNNBase", "RNNCellBase", "rnn", "transformer", "attention",
+                   "activate_flash_attention_impl", "can_use_efficient_attention", "can_use_flash_attention",
+                   "current_flash_attention_impl", "is_flash_attention_available", "list_flash_attention_impls",
+                   "register_flash_attention_impl", "restore_flash_attention_impl"}
+
+
+def test_every_public_recurrent_or_attention_function_of_torch_is_a_shortcut_or_harmless():
+    """torch.mkldnn_rnn_layer computes lesson 04's cell and was missing from the list: crawl torch's
+    namespaces for every public name of that kind, so that the next torch's new ones are noticed."""
+    import importlib
+
+    import torch
+    from autograder.answers import SHORTCUTS as REFUSED, TORCH_SHORTCUTS
+    kind = re.compile(r"lstm|gru|rnn|attention|attn|transformer|mha", re.IGNORECASE)
+    places = ["torch", "torch.nn", "torch.nn.functional", "torch.nn.modules", "torch.nn.modules.rnn",
+              "torch.nn.modules.activation", "torch.nn.modules.transformer", "torch.nn.attention",
+              "torch.nn.attention.bias", "torch.nn.attention.flex_attention", "torch.nn.utils.rnn",
+              "torch.ao.nn.quantizable", "torch.ao.nn.quantized", "torch.ao.nn.quantized.dynamic"]
+    found = {}
+    for place in places:
+        for name in dir(importlib.import_module(place)):
+            if not name.startswith("_") and kind.search(name):
+                found.setdefault(name, place)
+    for name in dir(torch.ops.aten):
+        if not name.startswith("_") and kind.search(name):
+            found.setdefault(name, "torch.ops.aten")
+    assert {"lstm", "mkldnn_rnn_layer", "scaled_dot_product_attention", "LSTM"} <= set(found), sorted(found)
+    unlisted = {name: place for name, place in found.items()
+                if name not in REFUSED | TORCH_SHORTCUTS | NOT_AN_EXERCISE}
+    assert not unlisted, f"add to answers.SHORTCUTS (or, if harmless, to NOT_AN_EXERCISE here): {unlisted}"
 
 
 @pytest.mark.parametrize("name", sorted(SHORTCUTS))

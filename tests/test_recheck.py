@@ -312,16 +312,25 @@ def test_hugging_faces_other_decoding_loops_fail_the_recheck(host):
     assert " line " not in failed["test-greedy-decode"], failed  # no frame of the grader's own code
 
 
-def test_pytorchs_lstm_under_a_local_name_fails_the_recheck(host):
+PYTORCHS_LSTM = {
+    "torch.lstm": "    out, hn, cn = t.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, "
+                  "False, False, True)\n    return hn[0], cn[0]\n",
+    # oneDNN's LSTM layer, one step long: full marks too (2026-12-01)
+    "torch.mkldnn_rnn_layer": "    out = t.mkldnn_rnn_layer(x[None], W_ih, W_hh, b_ih, b_hh, h[None], c[None], False, [], 2, "
+                              "h.shape[1], 1, True, False, False, torch.is_grad_enabled())\n"
+                              "    return out[1][0], out[2][0]\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYTORCHS_LSTM))
+def test_pytorchs_lstm_under_a_local_name_fails_the_recheck(host, name):
     """`t = torch` inside the function, then `t.lstm(...)`: the rules cannot follow the name, and it
     scored full marks. The answers' process has no `torch.lstm` (nor the other recurrent functions);
     the lesson's own models, which call them through torch._VF, still run there."""
-    source = ("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    t = torch\n"
-              "    out, hn, cn = t.lstm(x[:, None], (h[None], c[None]), (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0, "
-              "False, False, True)\n    return hn[0], cn[0]\n")
+    source = "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    t = torch\n" + PYTORCHS_LSTM[name]
     failed = recheck(_with_answer("04_lstm", "lstm-cell", source), "04_lstm", _tests("04_lstm"), sandbox=False, host=host)
     assert set(failed) == {"test-lstm-cell", "test-lstm-cell-form"}, failed
-    assert "torch.lstm is PyTorch's own version" in failed["test-lstm-cell-form"], failed
+    assert f"{name} is PyTorch's own version" in failed["test-lstm-cell-form"], failed
 
 
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
