@@ -84,7 +84,19 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "update_wrapper",
                       # read a source file's line: the test that called the answer (warnings.warn's record
                       # names the caller's file and line)
-                      "formatwarning", "showwarning", "getline", "getlines"}
+                      "formatwarning", "showwarning", "getline", "getlines",
+                      # read any attribute by a computed name (a dunder too, so __globals__ and the builtins):
+                      # operator's, held by torch.autograd.profiler_util, and torch's dotted-name getattr.
+                      # Found by a red team on 2026-12-01: they reached F.scaled_dot_product_attention, the
+                      # course's reference and IPython's history, past every rule above
+                      "attrgetter", "methodcaller", "getattr_from_fqn",
+                      # what other modules' names torch and numpy hold (tests/test_answers.py crawls for
+                      # them by where they come from): importlib's finder, inspect's readers of a function,
+                      # ctypes' pointers, the types that make functions and code
+                      "find_spec", "signature", "getfullargspec", "byref", "pointer", "cast", "c_void_p",
+                      "c_double", "c_uint32", "FunctionType", "CodeType", "MethodType", "IOBase", "BufferedIOBase",
+                      # torch's data pipes, whose FileOpener reads any file the kernel can see
+                      "datapipes"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -301,7 +313,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 found.append(f"uses `{node.id}`")
             elif node.id in REFUSED_CALLS:
                 found.append(f"uses `{node.id}`")
-            elif node.id in lesson.course_names:
+            elif node.id in lesson.course_names and not _local(node, parents):
                 found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")
             elif node.id == "sys":
                 parent = parents.get(node)
@@ -478,6 +490,60 @@ def _plain_template(node: ast.AST) -> bool:
     except ValueError:
         return False
     return not any("." in f or "[" in f for f in fields)
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _local(name: ast.Name, parents: dict) -> bool:
+    """Whether ``name`` is a local variable of a function around it (a parameter, or a name the function
+    binds: ``lr_at = ...`` in an answer is the answer's own, not the course's ``lr_at``). A function's
+    defaults, decorators and annotations, and a comprehension's first iterable, are read outside it."""
+    below, child, node = None, name, parents.get(name)
+    while node is not None:
+        if isinstance(node, SCOPES) and _in_scope(below, child, node) and name.id in _scope_names(node):
+            return True
+        below, child, node = child, node, parents.get(node)
+    return False
+
+
+def _in_scope(below: ast.AST | None, child: ast.AST, scope: ast.AST) -> bool:
+    """Whether ``child`` of ``scope`` (reached from ``below``) is evaluated in ``scope``."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return child in scope.body
+    if isinstance(scope, ast.Lambda):
+        return child is scope.body
+    return not (child is scope.generators[0] and below is child.iter)  # the first `in ...` is outside
+
+
+def _scope_names(scope: ast.AST) -> set[str]:
+    """The names ``scope`` binds itself: parameters, assignment and loop targets, imports, nested
+    definitions, ``except ... as``, ``case ... as`` (not what its nested functions bind)."""
+    if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+    args = scope.args
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
+    body = scope.body if isinstance(scope.body, list) else [scope.body]
+    queue = list(body)
+    while queue:
+        node = queue.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue  # their bodies are scopes of their own
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        queue.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

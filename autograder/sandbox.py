@@ -5,7 +5,7 @@ autograde configuration, see ``gradebook.make_api``) starts that kernel inside `
 it:
 
 * a file system of its own: a *copy* of the notebook's folder as ``/submission`` (writable, thrown
-  away), Python and its packages read-only, the ``course`` package read-only under ``/course``, a few
+  away) without its notebooks (the one graded holds the hidden tests), Python and its packages read-only, the ``course`` package read-only under ``/course``, a few
   files of ``/etc`` (fonts, time zone, users) and an empty ``/tmp``. Not visible: the gradebook,
   ``status.json``, ``solutions/``, ``lessons/``, other students' submissions, ``autograded/``,
   ``feedback/``, the home folder, the repository;
@@ -136,8 +136,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         cwd = Path(kw.get("cwd") or os.getcwd())
         work = self._private / "submission"
-        # A copy: the kernel may scribble on it; the grader's own files there are never touched.
-        shutil.copytree(cwd, work, symlinks=True, ignore=shutil.ignore_patterns(".*"))
+        # A copy: the kernel may scribble on it; the grader's own files there are never touched. Without
+        # the notebooks: nbgrader runs the notebook in the folder where it wrote it with the hidden tests
+        # of every cell put back, which a cell could read and print into its feedback (a red team did,
+        # with torch's FileOpener, 2026-12-01). No lesson reads a notebook.
+        shutil.copytree(cwd, work, symlinks=True, ignore=shutil.ignore_patterns(".*", "*.ipynb"))
         kw["cwd"] = str(self._private)
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         argv = bwrap_argv(require_cached(), work, self._private, self.limits)

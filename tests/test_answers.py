@@ -172,6 +172,72 @@ def test_no_module_outside_the_allowed_ones_is_reachable_as_an_attribute(lesson0
     assert not open_doors, f"add these to answers.REACHED_MODULES: {open_doors}"
 
 
+# Where a function or class comes from, for the crawl below: modules whose callables reach objects,
+# files, code or memory (an attribute by a computed name, a function's frame or signature, a pointer).
+DANGEROUS_ORIGINS = {"operator", "_operator", "inspect", "importlib", "ctypes", "_ctypes", "types", "io", "_io", "os",
+                     "posix", "posixpath", "pickle", "_pickle", "marshal", "gc", "runpy", "code", "codeop", "sys",
+                     "subprocess", "linecache", "traceback", "pkgutil", "zipimport", "_imp", "_frozen_importlib",
+                     "_frozen_importlib_external", "builtins", "shutil", "pathlib", "tempfile", "glob", "socket",
+                     "signal", "copyreg", "ast", "dis", "pydoc", "site"}
+# Of those, what torch and numpy hold that does nothing of the kind: builtin types under another name,
+# weak references, locks, a thread's id, operator.mul.
+HARMLESS = {"DataPipeGraph", "DynamicClassAttribute", "GenericAlias", "RLock", "ReferenceType", "WeakKeyDictionary",
+            "WeakRef", "WeakValueDictionary", "ref", "get_ident", "mul"}
+
+
+def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01):
+    """torch.autograd.profiler_util holds operator.attrgetter, which read any attribute by a computed name,
+    dunders included: through it a red team reached F.scaled_dot_product_attention, the builtins and the
+    course's reference (2026-12-01). Crawl the allowed modules, as for modules above, for the functions
+    and classes that come from a dangerous module, and require that the rules refuse each one's name."""
+    import importlib
+    import types
+
+    from autograder.answers import ALLOWED_MODULES, REACHED_MODULES, REFUSED_ATTRIBUTES, REFUSED_CALLS, SHORTCUTS
+    for name in ("course.checks", "course.finetune", "course.train", "course.widgets", "course.plots",
+                 "transformers.models.gpt2.modeling_gpt2", "torch.utils.data", "torch.optim"):
+        importlib.import_module(name)
+    allowed = ALLOWED_MODULES - {"sys", "__future__"}
+    stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS | REFUSED_CALLS
+    makers = {types.FunctionType, types.CodeType, types.MethodType, types.CellType, types.FrameType}
+    queue = [(importlib.import_module(name), name) for name in sorted(allowed)
+             if importlib.util.find_spec(name) is not None]
+    seen, found = set(), {}
+    while queue:
+        module, where = queue.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        for attr, value in list(vars(module).items()):
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, types.ModuleType):
+                if attr not in stop and value.__name__.split(".")[0] in allowed:
+                    queue.append((value, f"{where}.{attr}"))
+                continue
+            origin = getattr(value, "__module__", None) if callable(value) else None
+            if not isinstance(origin, str) or origin.split(".")[0] not in DANGEROUS_ORIGINS or attr in HARMLESS:
+                continue
+            if origin == "builtins" and isinstance(value, type) and value not in makers:
+                continue  # int, str, an exception: plain builtin types
+            found.setdefault(attr, f"{where}.{attr}")
+    assert "attrgetter" in found and crawled_enough(seen), sorted(found)
+    open_doors = {attr: where for attr, where in found.items() if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
+    assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (or, if harmless, to HARMLESS here): {open_doors}"
+
+
+def crawled_enough(seen) -> bool:
+    return len(seen) > 100
+
+
+@pytest.mark.parametrize("gadget", ["from torch.autograd.profiler_util import attrgetter\ndef f(m):\n    return attrgetter('x')(m)\n",
+                                    "def f(m):\n    return torch.autograd.profiler_util.attrgetter('x')(m)\n",
+                                    "def f(m):\n    return torch.ao.quantization.utils.getattr_from_fqn(m, 'x')\n",
+                                    "def f(p):\n    return torch.utils.data.datapipes.iter.FileOpener([p])\n"])
+def test_a_gadget_that_reads_attributes_or_files_by_a_string_is_refused(lesson01, gadget):
+    assert problems(gadget, lesson01), gadget
+
+
 # PyTorch's own version of an exercise, each as a student would write it in that exercise's cell: the
 # function is right, and none of it is the student's work.
 GENERATE_BATCH = """def greedy_decode(model, input_ids, max_new_tokens):
@@ -549,3 +615,33 @@ def test_the_kernels_self_check_refuses_what_the_autograder_refuses_where_a_help
 
 def _answer(nb, grade_id):
     return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
+
+
+LR_BODY = ("    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
+           "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
+           "    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n")
+# A local variable may have the name of one of the course's functions: it is the answer's own. A red
+# team's honest schedule with `lr_at = ...` inside lost the exercise as "uses `lr_at`, the course's
+# reference" (2026-12-01). Read from outside the function, the name is still the course's.
+COURSE_NAMES_IN_ANSWERS = {
+    "a local variable": (LR_BODY + "    lr_at = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * "
+                         "(cfg.learning_rate - cfg.min_lr)\n    return lr_at\n", True),
+    "a loop variable": (LR_BODY + "    for train in [0.5 * (1 + math.cos(math.pi * progress))]:\n"
+                        "        return cfg.min_lr + train * (cfg.learning_rate - cfg.min_lr)\n", True),
+    "a comprehension's variable": (LR_BODY + "    return [cfg.min_lr + lr_at * (cfg.learning_rate - cfg.min_lr) "
+                                   "for lr_at in [0.5 * (1 + math.cos(math.pi * progress))]][0]\n", True),
+    "a parameter's name in a helper": ("    def helper(lr_at):\n        return lr_at\n    return helper(float(it))\n", True),
+    "the course's, read as a default value": ("    return f(it, cfg)\n", False),
+    "the course's, in a comprehension's first iterable": ("    return [lr_at(it, cfg) for lr_at in [lr_at]][0]\n", False),
+    "the course's, read by a nested function": ("    def helper():\n        return lr_at(it, cfg)\n    return helper()\n", False),
+    "the course's, read before a local of that name is bound": ("    x = lr_at(it, cfg)\n    lr_at = 0\n    return x\n", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_NAMES_IN_ANSWERS))
+def test_a_local_variable_named_like_the_courses_function_is_the_answers_own(name):
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    body, allowed = COURSE_NAMES_IN_ANSWERS[name]
+    signature = "def lr_at_step(it, cfg, f=lr_at):\n" if "default" in name else "def lr_at_step(it, cfg):\n"
+    found = [p for p in problems(signature + body, lesson) if "the course's reference" in p]
+    assert (not found) == allowed, found

@@ -57,7 +57,8 @@ def test_a_sandboxed_kernel_sees_only_a_copy_of_its_folder(tmp_path):
     folder = tmp_path / "submission"
     folder.mkdir()
     original = folder / "lesson.ipynb"
-    original.write_text("the student's file")
+    original.write_text("the student's file, with the hidden tests nbgrader put back")
+    (folder / "data.txt").write_text("a file the lesson might read")
     secret = tmp_path / "gradebook.db"
     secret.write_text("scores")
     code = f"SECRET, ORIGINAL, GRADER = {str(secret)!r}, {str(original)!r}, {psutil.Process().pid}\n" + PROBE
@@ -66,12 +67,13 @@ def test_a_sandboxed_kernel_sees_only_a_copy_of_its_folder(tmp_path):
     NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
                    resources={"metadata": {"path": str(folder)}}).execute()
     seen = json.loads(nb.cells[0].outputs[0]["text"])
-    assert seen["cwd"] == "/submission" and seen["files"] == ["lesson.ipynb"], seen
+    # the notebook nbgrader runs is not there: it holds the hidden tests (FileOpener read them, 2026-12-01)
+    assert seen["cwd"] == "/submission" and seen["files"] == ["data.txt"], seen
     assert not seen["secret"] and not seen["original"] and not seen["etc_shadow"], seen
     assert not seen["course_writable"] and seen["course"] == "/course/course/__init__.py", seen
     assert not seen["network"] and not seen["grader_visible"], seen
     assert len(seen["pids"]) < 10, f"the kernel sees other processes: {seen['pids']}"
-    assert original.read_text() == "the student's file", "the kernel wrote to the grader's copy"
+    assert original.read_text().startswith("the student's file"), "the kernel wrote to the grader's copy"
     time.sleep(0.5)
     survivors = [p.pid for p in psutil.process_iter() if "4242" in " ".join(_cmdline(p))]
     assert survivors == [], "a process started in the sandbox outlived its kernel"
