@@ -814,6 +814,14 @@ def gpt_forward(model, idx):
     logits, _ = model(idx)
     return logits
 '''),
+    # the check's model raises in model(idx): catching that kept the point until 2026-12-01 (a red team's)
+    W("test-gpt-forward", "calls the model", '''
+def gpt_forward(model, idx):
+    try:
+        return model(idx)[0]
+    except Exception:
+        return None
+'''),
     # --- 06 fine-tuning --------------------------------------------------------------------------
     W("test-greedy-decode", "token never fed back", '''
 def greedy_decode(model, input_ids, max_new_tokens):
