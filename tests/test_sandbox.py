@@ -1,5 +1,6 @@
 """The sandbox a student's kernel runs in (autograder/sandbox.py): what it sees, what it cannot do."""
 import json
+import os
 import time
 
 import nbformat
@@ -41,7 +42,7 @@ except OSError:
     seen["grader_visible"] = False
 with open(os.path.basename(ORIGINAL), "w") as f:
     f.write("scribbled")
-subprocess.Popen(["sleep", "4242"], start_new_session=True)
+subprocess.Popen(["sleep", MARK], start_new_session=True)
 print(json.dumps(seen))
 '''
 
@@ -61,7 +62,9 @@ def test_a_sandboxed_kernel_sees_only_a_copy_of_its_folder(tmp_path):
     (folder / "data.txt").write_text("a file the lesson might read")
     secret = tmp_path / "gradebook.db"
     secret.write_text("scores")
-    code = f"SECRET, ORIGINAL, GRADER = {str(secret)!r}, {str(original)!r}, {psutil.Process().pid}\n" + PROBE
+    # a sleep of its own length: another run of this test on the machine (a second checkout) has another
+    mark = f"4242.{os.getpid()}{time.monotonic_ns() % 10**6}"
+    code = f"SECRET, ORIGINAL, GRADER, MARK = {str(secret)!r}, {str(original)!r}, {psutil.Process().pid}, {mark!r}\n" + PROBE
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
@@ -75,7 +78,7 @@ def test_a_sandboxed_kernel_sees_only_a_copy_of_its_folder(tmp_path):
     assert len(seen["pids"]) < 10, f"the kernel sees other processes: {seen['pids']}"
     assert original.read_text().startswith("the student's file"), "the kernel wrote to the grader's copy"
     time.sleep(0.5)
-    survivors = [p.pid for p in psutil.process_iter() if "4242" in " ".join(_cmdline(p))]
+    survivors = [p.pid for p in psutil.process_iter() if mark in " ".join(_cmdline(p))]
     assert survivors == [], "a process started in the sandbox outlived its kernel"
 
 
