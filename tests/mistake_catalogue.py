@@ -250,6 +250,228 @@ def bpe_word(symbols, ranks):
                 i += 1
         symbols = out
 '''),
+    W("test-char-encode-decode", "unknown character not reported", '''
+def char_encode(text, stoi):
+    return [stoi.get(ch) for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "unknown character not reported", '''
+def char_encode(text, stoi):
+    return [stoi.get(ch, -1) for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "error does not name the character", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError("unknown character in the text")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "assert instead of ValueError", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        assert ch in stoi, f"unknown character {ch!r}"
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "wrong exception type", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise Exception(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "one id per distinct character", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in set(text)]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "decoded text stripped", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids).strip()
+'''),
+    W("test-char-encode-decode", "tuple instead of list", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return tuple(stoi[ch] for ch in text)
+''' + CHAR_DECODE_OK),
+    W("test-count-pairs", "wrapped around", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids)):
+        pair = (ids[i], ids[(i + 1) % len(ids)])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "pairs sorted", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        key = (min(a, b), max(a, b))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "defaultdict instead of dict", '''
+def count_pairs(ids):
+    counts = collections.defaultdict(int)
+    for pair in zip(ids, ids[1:]):
+        counts[pair] += 1
+    return counts
+'''),
+    W("test-count-pairs", "ran past the end", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids)):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "list of pairs instead of dict", '''
+def count_pairs(ids):
+    return collections.Counter(zip(ids, ids[1:])).most_common()
+'''),
+    W("test-count-pairs", "overlapping repeats skipped", '''
+def count_pairs(ids):
+    counts = {}
+    i = 0
+    while i < len(ids) - 1:
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+        i += 2 if ids[i] == ids[i + 1] else 1
+    return counts
+'''),
+    W("test-count-pairs", "single ids counted", '''
+def count_pairs(ids):
+    counts = {}
+    for i in ids:
+        counts[i] = counts.get(i, 0) + 1
+    return counts
+'''),
+    W("test-merge", "nothing merged", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if ids[i:i + 2] == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "ran past the end", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "right to left", '''
+def merge(ids, pair, new_id):
+    out, i = [], len(ids) - 1
+    while i >= 0:
+        if i > 0 and ids[i - 1] == pair[0] and ids[i] == pair[1]:
+            out.insert(0, new_id)
+            i -= 2
+        else:
+            out.insert(0, ids[i])
+            i -= 1
+    return out
+'''),
+    W("test-merge", "empty list not handled", '''
+def merge(ids, pair, new_id):
+    out = [ids[0]]
+    for x in ids[1:]:
+        if (out[-1], x) == pair:
+            out[-1] = new_id
+        else:
+            out.append(x)
+    return out
+'''),
+    W("test-bpe-word", "unranked pairs compared", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=ranks.get)
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "unranked pairs merged", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "one symbol left not handled", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            return symbols
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
+    W("test-bpe-word", "merged pair as a tuple", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
     # --- 02 cross-attention ----------------------------------------------------------------------
     W("test-cross-attention", "no scaling", '''
 def cross_attention(S1, S2, W_Q, W_K, W_V):
