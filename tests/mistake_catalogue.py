@@ -553,6 +553,116 @@ def padding_mask(lengths, T):
         mask[b, :n] = 1
     return mask
 '''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(S1.shape[1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[0]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "keys not transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "scaled after the softmax", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    weights = torch.softmax(Q @ K.T, dim=-1) / math.sqrt(K.shape[1])
+    return weights @ V
+'''),
+    W("test-cross-attention", "values from the wrong sentence", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S2 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask == 0, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "boolean mask added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "batch dimensions not handled", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.T / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=1) @ v
+'''),
+    W("test-sdpa", "scaled by the wrong size", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "scaled by the wrong size", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(v.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "changes its input", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    q /= math.sqrt(q.shape[-1])
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-padding-mask", "lengths not unsqueezed", '''
+def padding_mask(lengths, T):
+    return torch.arange(T) < lengths
+'''),
+    W("test-padding-mask", "width from the lengths, not T", '''
+def padding_mask(lengths, T):
+    return torch.arange(int(lengths.max()))[None, :] < lengths[:, None]
+'''),
+    W("test-padding-mask", "one real token short", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths):
+        mask[b, :n - 1] = True
+    return mask
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return (torch.arange(T)[None, :] < lengths[:, None]).int()
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return torch.tensor([[1 if t < n else 0 for t in range(T)] for n in lengths])
+'''),
+    W("test-padding-mask", "one real token short", '''
+def padding_mask(lengths, T):
+    return torch.arange(1, T + 1)[None, :] < lengths[:, None]
+'''),
     # --- 03 self-attention -----------------------------------------------------------------------
     W("test-causal-mask", "upper triangle", '''
 def causal_mask(T):
@@ -610,6 +720,79 @@ def merge_heads(x):
     W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="k, q, v")),
     W("test-causal-self-attention", "mask not cropped to T",
       _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
+    W("test-causal-mask", "one step of the future", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T), diagonal=1).bool()
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.uint8))
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.int))
+'''),
+    W("test-causal-mask", "additive mask", '''
+def causal_mask(T):
+    return torch.zeros(T, T).masked_fill(torch.triu(torch.ones(T, T), 1) == 1, -1e9)
+'''),
+    W("test-causal-mask", "upper triangle", '''
+def causal_mask(T):
+    mask = torch.zeros(T, T, dtype=torch.bool)
+    for i in range(T):
+        for j in range(T):
+            mask[i, j] = j >= i
+    return mask
+'''),
+    W("test-heads", "n_head and head size swapped", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, C // n_head, n_head).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-heads", "heads interleaved", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, C // n_head, n_head).permute(0, 3, 1, 2)
+''' + MERGE_OK),
+    W("test-heads", "wrong dimensions transposed", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 3)
+''' + MERGE_OK),
+    W("test-heads", "heads joined along the positions", SPLIT_OK + '''
+def merge_heads(x):
+    return torch.cat([x[:, h] for h in range(x.shape[1])], dim=1)
+'''),
+    W("test-heads", "heads interleaved", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.permute(0, 2, 3, 1).reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "heads before the batch", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(0, 2)
+''' + MERGE_OK),
+    W("test-causal-self-attention", "mask inverted",
+      _attention(mask="scores.masked_fill(self.mask[:T, :T], float('-inf'))")),
+    W("test-causal-self-attention", "softmax over the wrong dimension",
+      _attention(weights="self.attn_dropout(torch.softmax(scores, dim=-2))")),
+    W("test-causal-self-attention", "keys and values swapped",
+      _attention(scores="q @ v.transpose(-2, -1) / math.sqrt(k.shape[-1])", merge="merge_heads(weights @ k)")),
+    W("test-causal-self-attention", "split into pieces of the wrong size", _attention(qkv="q, k, v").replace(
+        "self.c_attn(x).split(C, dim=2)", "self.c_attn(x).split(self.n_head, dim=2)")),
+    W("test-causal-self-attention", "mask after softmax",
+      _attention(mask="scores",
+                 weights="self.attn_dropout(torch.softmax(scores, dim=-1).masked_fill(~self.mask[:T, :T], 0.0))")),
+    W("test-causal-self-attention", "scaled by the sequence length",
+      _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(T)")),
+    W("test-causal-self-attention", "no output projection", _attention(out="self.resid_dropout(y)")),
+    W("test-attention-dropout", "dropout before the projection", _attention(out="self.c_proj(self.resid_dropout(y))")),
+    W("test-attention-dropout", "dropout before the projection",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="self.attn_dropout(merge_heads(weights @ v))",
+                 out="self.c_proj(y)")),
+    W("test-attention-dropout", "dropout on the values",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="merge_heads(weights @ self.attn_dropout(v))")),
     # --- 04 LSTM ---------------------------------------------------------------------------------
     W("test-lstm-cell", "gate order", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
