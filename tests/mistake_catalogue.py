@@ -1067,6 +1067,330 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.detach())
     return losses
 '''),
+    W("test-lstm-cell", "biases missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "one bias missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T + b_ih
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "(c, h) instead of (h, c)", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return c_new, h_new
+'''),
+    W("test-lstm-cell", "h from the old c", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    h_new = torch.sigmoid(o) * torch.tanh(c)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "weights not transposed", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih + b_ih + h @ W_hh + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "input gate replaced by 1 - f", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    f = torch.sigmoid(f)
+    c_new = f * c + (1 - f) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "gates split along the batch", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-shift-batch", "windows one token short", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size - 1] for s in starts])
+    y = torch.stack([data[s + 1:s + block_size] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "concatenated instead of stacked", '''
+def shift_batch(data, starts, block_size):
+    x = torch.cat([data[s:s + block_size] for s in starts])
+    y = torch.cat([data[s + 1:s + block_size + 1] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "labels rolled", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    return x, torch.roll(x, -1, dims=1)
+'''),
+    W("test-shift-batch", "sliced with the whole starts tensor", '''
+def shift_batch(data, starts, block_size):
+    return data[starts:starts + block_size], data[starts + 1:starts + block_size + 1]
+'''),
+    W("test-shift-batch", "rows not stacked", '''
+def shift_batch(data, starts, block_size):
+    x = [data[s:s + block_size] for s in starts]
+    y = [data[s + 1:s + block_size + 1] for s in starts]
+    return x, y
+'''),
+    W("test-sequence-loss", "classes on the wrong axis", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits, targets)
+'''),
+    W("test-sequence-loss", "log-softmax over the wrong dimension", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    logp = F.log_softmax(logits, dim=1)
+    return F.nll_loss(logp.reshape(B * T, V), targets.reshape(B * T))
+'''),
+    W("test-sequence-loss", "one loss per position", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T), reduction="none")
+'''),
+    W("test-sequence-loss", "cut off from the graph", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.detach().view(B * T, V), targets.view(B * T))
+'''),
+    W("test-sequence-loss", "divided by T again", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T)) / T
+'''),
+    W("test-sequence-loss", "nll_loss on logits", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.nll_loss(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-generate-greedy", "argmax without keepdim", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "state not updated", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, _ = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "prompt read in two calls", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        _, state = model.forward_with_state(idx[:, :-1])
+        nxt = idx[:, -1:]
+        for _ in range(max_new_tokens):
+            logits, state = model.forward_with_state(nxt, state)
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "one token too few", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, nxt], dim=1)
+        for _ in range(max_new_tokens - 2):
+            logits, state = model.forward_with_state(nxt, state)
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "appended along the batch", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt])
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-lr-schedule", "warm-up reaches the peak one step early", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "no floor after max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine without the 0.5", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine without π", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "tensor instead of float", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = torch.tensor((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))
+    return cfg.min_lr + 0.5 * (1 + torch.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "progress divided by max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / cfg.max_iters
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "warm-up from min_lr", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "learning rate one iteration ahead", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it + 1)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate set after the step", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "gradients not clipped", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "loss not unpacked", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "one batch for every iteration", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    x, y = get_batch("train")
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "param_groups indexed like a dict", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.param_groups["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate never set", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.lr = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
     W("test-bigram-forward", "softmax before cross-entropy", '''
 def bigram_forward(table, idx, targets=None):
