@@ -1543,6 +1543,187 @@ def gpt_forward(model, idx):
     logits, _ = model(idx)
     return logits
 '''),
+    W("test-bigram-forward", "targets=None not handled", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+'''),
+    W("test-bigram-forward", "logits alone without targets", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "(loss, logits) instead of (logits, loss)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T)), logits
+'''),
+    W("test-bigram-forward", "nll_loss on logits", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.nll_loss(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "column instead of row", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[:, idx].permute(1, 2, 0)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
+'''),
+    W("test-bigram-forward", "loss as a Python float", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T)).item()
+'''),
+    W("test-causal-average", "divided along the wrong axis", '''
+def causal_average(x):
+    T = x.shape[1]
+    return x.cumsum(dim=1) / torch.arange(1, T + 1)
+'''),
+    W("test-causal-average", "counts start at 0", '''
+def causal_average(x):
+    T = x.shape[1]
+    return x.cumsum(dim=1) / torch.arange(T).view(1, T, 1)
+'''),
+    W("test-causal-average", "stacked along the wrong dimension", '''
+def causal_average(x):
+    B, T, C = x.shape
+    return torch.stack([x[:, :t + 1].mean(dim=1) for t in range(T)])
+'''),
+    W("test-causal-average", "float64 result", '''
+def causal_average(x):
+    T = x.shape[1]
+    wei = torch.tril(torch.ones(T, T, dtype=torch.float64))
+    wei = wei / wei.sum(1, keepdim=True)
+    return wei @ x.double()
+'''),
+    W("test-causal-average", "normalised over the wrong dimension", '''
+def causal_average(x):
+    T = x.shape[1]
+    scores = torch.zeros(T, T).masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+    return F.softmax(scores, dim=0) @ x
+'''),
+    W("test-causal-average", "x overwritten in place", '''
+def causal_average(x):
+    T = x.shape[1]
+    for t in range(T):
+        x[:, t] = x[:, :t + 1].mean(dim=1)
+    return x
+'''),
+    W("test-causal-average", "mask hides the past", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    scores = torch.zeros(T, T).masked_fill(tril == 1, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+'''),
+    W("test-causal-average", "diagonal missing", '''
+def causal_average(x):
+    out = torch.zeros_like(x)
+    for t in range(x.shape[1]):
+        out[:, t] = x[:, :t].mean(dim=1)
+    return out
+'''),
+    W("test-block-forward", "changes its input", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x += attn(ln_1(x))
+    x += mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "one LayerNorm used twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_1(x))
+    return x
+'''),
+    W("test-block-forward", "LayerNorm after the sublayer", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + ln_1(attn(x))
+    x = x + ln_2(mlp(x))
+    return x
+'''),
+    W("test-block-forward", "LayerNorms missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(x)
+    x = x + mlp(x)
+    return x
+'''),
+    W("test-block-forward", "MLP before attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + mlp(ln_2(x))
+    x = x + attn(ln_1(x))
+    return x
+'''),
+    W("test-gpt-forward", "dropout missing", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "dropout in the wrong place", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx)) + model.transformer.drop(model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "cut off from the graph", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    with torch.no_grad():
+        x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+        for block in model.transformer.h:
+            x = block(x)
+        return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "token ids as positions", '''
+def gpt_forward(model, idx):
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(idx))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "the whole position table added", '''
+def gpt_forward(model, idx):
+    pos = torch.arange(model.config.block_size)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "final LayerNorm after every block", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = model.transformer.ln_f(block(x))
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "blocks not chained", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    x = model.transformer.h[-1](x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
     # --- 06 fine-tuning --------------------------------------------------------------------------
     W("test-greedy-decode", "token never fed back", '''
 def greedy_decode(model, input_ids, max_new_tokens):
