@@ -1391,6 +1391,17 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-generate-greedy", "sampled instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = F.softmax(logits[:, -1, :], dim=-1)
+            nxt = torch.multinomial(probs, 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
     W("test-bigram-forward", "softmax before cross-entropy", '''
 def bigram_forward(table, idx, targets=None):
@@ -1918,6 +1929,229 @@ def collate(docs, pad_id):
     input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
     attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
     labels = torch.tensor([d[1:] + [-100] * (T - len(d) + 1) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-greedy-decode", "argmax without keepdim", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "(1, B) instead of (B, 1)", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, nxt.unsqueeze(0)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "one token too few", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens - 1):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "sampled instead of argmax", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(model(ids).logits[:, -1, :], dim=-1)
+            ids = torch.cat([ids, torch.multinomial(probs, 1)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "first sequence only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids[0].tolist()
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            ids.append(int(model(torch.tensor([ids])).logits[0, -1].argmax()))
+    return torch.tensor([ids])
+'''),
+    W("test-top-k", "threshold not kept per row", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k).values[-1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "threshold not kept per row", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "k larger than the vocabulary", '''
+def top_k_filter(logits, k):
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "removed set to -1e9", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, -1e9)
+'''),
+    W("test-top-k", "dtype changed", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    out = torch.full(logits.shape, float("-inf"))
+    keep = logits >= kth
+    out[keep] = logits[keep].float()
+    return out
+'''),
+    W("test-top-k", "kept k + 1", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    values, _ = torch.sort(logits, dim=-1, descending=True)
+    kth = values[..., min(k, logits.size(-1) - 1)].unsqueeze(-1)
+    return torch.where(logits < kth, torch.full_like(logits, float("-inf")), logits)
+'''),
+    W("test-top-p", "mask left in sorted order", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) - sorted_probs >= p
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "gather instead of scatter", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove = remove_sorted.gather(-1, order)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "crossing token dropped", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) > p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "sorted logits returned", '''
+def top_p_filter(logits, p):
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    probs = sorted_logits.softmax(-1)
+    remove = probs.cumsum(-1) - probs >= p
+    return sorted_logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "one token too many", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    remove_sorted = torch.zeros_like(before, dtype=torch.bool)
+    remove_sorted[..., 1:] = before[..., :-1] >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "removed set to 0", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, 0.0)
+'''),
+    W("test-lm-loss", "view on a slice", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1, :].view(-1, V), labels[:, 1:].view(-1))
+'''),
+    W("test-lm-loss", "labels not shifted", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, :-1].reshape(-1))
+'''),
+    W("test-lm-loss", "padding counted in the mean", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    losses = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="none")
+    return losses.sum() / losses.numel()
+'''),
+    W("test-lm-loss", "softmax before cross-entropy", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    probs = F.softmax(logits, dim=-1)
+    V = probs.size(-1)
+    return F.cross_entropy(probs[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+'''),
+    W("test-lm-loss", "classes on the wrong axis", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    return F.cross_entropy(logits[:, :-1], labels[:, 1:])
+'''),
+    W("test-lm-loss", "cut off from the graph", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.tensor(F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)).item())
+'''),
+    W("test-collate", "padded with 0, not pad_id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [0] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "float attention mask", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(len(d) for d in docs)
+    input_ids = torch.full((B, T), pad_id)
+    attention_mask = torch.zeros(B, T)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "labels share input_ids' memory", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(len(d) for d in docs)
+    input_ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros(B, T, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids
+    labels[attention_mask == 0] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "(T, B) instead of (B, T)", '''
+def collate(docs, pad_id):
+    seqs = [torch.tensor(d) for d in docs]
+    input_ids = torch.nn.utils.rnn.pad_sequence(seqs, padding_value=pad_id)
+    attention_mask = torch.nn.utils.rnn.pad_sequence([torch.ones(len(d), dtype=torch.long) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+'''),
+    W("test-collate", "labels from the pad id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = input_ids.masked_fill(input_ids == pad_id, -100)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
 ]

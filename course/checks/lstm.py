@@ -165,6 +165,17 @@ def _generate_last_token_twice(model, idx, n):
     return idx
 
 
+def _generate_sampled(model, idx, n):
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # the seed the check sets before calling the answer
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = torch.multinomial(torch.softmax(logits[:, -1], dim=-1), 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
 def _generate_stale_state(model, idx, n):
     with torch.no_grad():
         logits, state = model.forward_with_state(idx)
@@ -204,7 +215,9 @@ def check_generate_greedy(student_fn):
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
         handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
         try:
-            return student_fn(model, idx, max_new_tokens)
+            with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
+                torch.manual_seed(0)
+                return student_fn(model, idx, max_new_tokens)
         finally:
             handle.remove()
 
@@ -243,6 +256,9 @@ def check_generate_greedy(student_fn):
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, idx.shape[1]:]),
         Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
                 "logits[:, -1].argmax(-1, keepdim=True), not a sample.", error="multinomial"),
+        Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
+                "logits[:, -1].argmax(-1, keepdim=True), not a sample (torch.multinomial): sampling gives "
+                "another text at every run.", _generate_sampled),
         Mistake("state not updated", "each step must continue from the state the previous call returned: "
                 "logits, state = model.forward_with_state(next_id, state); you kept passing the prompt's state.",
                 _generate_stale_state),
