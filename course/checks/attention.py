@@ -10,6 +10,7 @@ import io
 import math
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
@@ -367,6 +368,41 @@ def _build(student_cls, config):
     return module
 
 
+def _check_parameters(student_cls):
+    """The module's parameters are the reference's, with and without biases (the hidden tests build it with
+    config.bias False too, and compare the parameter names). In the autograder's re-check the module lives
+    in another process: there its layers' biases are read, and its parameters not listed."""
+    for bias in (True, False):
+        config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, bias=bias)
+        module = _build(student_cls, config) if bias else _build_plain(student_cls, config)
+        where = f"CausalSelfAttention: the parameters with config.bias={bias}"
+        if not bias:
+            kept = [name for name in ("c_attn", "c_proj") if getattr(getattr(module, name, None), "bias", None) is not None]
+            if kept:
+                raise failure(where, f"config.bias is False, but {' and '.join(kept)} still "
+                              f"ha{'s' if len(kept) == 1 else 've'} a bias", Mistake(
+                                  "bias not from config", "pass bias=config.bias to both layers: nn.Linear(C, 3 * C, "
+                                  "bias=config.bias) and nn.Linear(C, C, bias=config.bias); nn.Linear adds a bias "
+                                  "by default."))
+        if not isinstance(module, nn.Module):
+            continue
+        names = sorted(name for name, _ in module.named_parameters())
+        want = sorted(name for name, _ in ref.CausalSelfAttention(config).named_parameters())
+        if names != want:
+            raise failure(where, f"expected the parameters {want}, got {names}", Mistake(
+                "extra parameters", "the module's only parameters are c_attn's and c_proj's: register the causal "
+                "mask with self.register_buffer('mask', ...), not as an nn.Parameter (which training would "
+                "change)."))
+
+
+def _build_plain(student_cls, config):
+    try:
+        return student_cls(config)
+    except Exception as error:
+        raise failure(f"CausalSelfAttention: building the module with config.bias={config.bias}",
+                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}") from None
+
+
 @contextlib.contextmanager
 def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "merge_heads")):
     """Bind the course's ``causal_mask``, ``split_heads`` and ``merge_heads`` in ``namespace`` (a
@@ -434,6 +470,7 @@ def check_causal_self_attention(student_cls) -> None:
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
                Config(block_size=5, n_head=1, n_embd=6)]
     _build(student_cls, configs[0])  # clear message early if the class cannot be used at all
+    _check_parameters(student_cls)
     g = torch.Generator().manual_seed(6)
     cases = [(c, seed, _rand(g, 2, T, c.n_embd)) for seed, (c, T) in
              enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4), (configs[2], 1)])]

@@ -138,7 +138,8 @@ def _case_model(seed: int, vocab_size: int, n_layers: int) -> CharLSTM:
 def _generate_cases():
     gen = torch.Generator().manual_seed(40)
     cases = []
-    for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10))):
+    for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10),
+                                                     (10, 2, 2, 3, 0))):  # no new token: the hidden tests ask too
         cases.append((_case_model(seed, vocab, layers), torch.randint(0, vocab, (B, T), generator=gen), n))
     return cases
 
@@ -224,6 +225,10 @@ def check_generate_greedy(student_fn):
     def calls(case):
         _, idx, n = case
         T = idx.shape[1]
+        if not lengths:
+            return ("the model was never called",
+                    Mistake("prompt not read", "run forward_with_state on the whole prompt first, even when "
+                            "max_new_tokens is 0: read the prompt once, then one token per step."))
         if T > 1 and lengths[:1] == [T - 1] and all(k == 1 for k in lengths[1:]):
             return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
                     f"expected the prompt once ({T}), then 1 per step",
@@ -265,6 +270,9 @@ def check_generate_greedy(student_fn):
         Mistake("argmax without keepdim", "argmax(-1) of (B, V) logits is (B,); keep a (B, 1) column with "
                 "argmax(dim=-1, keepdim=True), so that torch.cat([idx, next_id], dim=1) and the next "
                 "forward_with_state get a (B, 1) tensor.", error="same number of dimensions"),
+        Mistake("first token outside the loop", "with the first new token appended before the loop, "
+                "max_new_tokens=0 still adds one: append every new token inside the loop, "
+                "for _ in range(max_new_tokens).", lambda model, idx, n: _reference_generate(model, idx, max(n, 1))),
         Mistake("one token too few", "return exactly max_new_tokens new tokens: the prompt's logits give the "
                 "first one, then one per step.", lambda model, idx, n: _reference_generate(model, idx, n - 1)),
         Mistake("appended along the batch", "append each new token as a new COLUMN: torch.cat([idx, next_id], "
