@@ -663,6 +663,22 @@ def padding_mask(lengths, T):
 def padding_mask(lengths, T):
     return torch.arange(1, T + 1)[None, :] < lengths[:, None]
 '''),
+    W("test-cross-attention", "float32 result", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    S1, S2 = S1.float(), S2.float()
+    Q, K, V = S2 @ W_Q.float(), S1 @ W_K.float(), S1 @ W_V.float()
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "float32 result", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = torch.matmul(q, k.transpose(-2, -1)) / torch.sqrt(torch.tensor(q.shape[-1], dtype=torch.float32))
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return (torch.softmax(scores, dim=-1) @ v).float()
+'''),
     # --- 03 self-attention -----------------------------------------------------------------------
     W("test-causal-mask", "upper triangle", '''
 def causal_mask(T):
@@ -704,6 +720,11 @@ def merge_heads(x):
     B, nh, T, hs = x.shape
     return x.transpose(1, 2).view(B, T, nh * hs)
 '''),
+    W("test-heads", "float32 result", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.float().view(B, T, n_head, C // n_head).transpose(1, 2)
+''' + MERGE_OK),
     W("test-causal-self-attention", "scaled by √n_embd",
       _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(C)")),
     W("test-causal-self-attention", "no causal mask", _attention(mask="scores")),

@@ -39,6 +39,10 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep",
     return weights @ v
 
 
+_FLOAT32_HINT = ("the inputs are float64 and so must be the result (the hidden tests use float64 too): don't "
+                 "convert with .float() or build a tensor of a fixed dtype on the way; compute with the inputs' dtype.")
+
+
 def _rand(generator, *shape, scale=1.0):
     return torch.randn(*shape, generator=generator) * scale
 
@@ -71,6 +75,7 @@ def check_cross_attention(student_fn) -> None:
     for n1, n2, d_in, d_k, d_v in [(5, 3, 4, 6, 2), (7, 4, 3, 5, 5), (4, 6, 8, 4, 3)]:
         cases.append((_rand(g, n1, d_in), _rand(g, n2, d_in), _rand(g, d_in, d_k, scale=0.8),
                       _rand(g, d_in, d_k, scale=0.8), _rand(g, d_in, d_v)))
+    cases.append(tuple(t.double() for t in cases[-1]))  # float64 in, float64 out
     mistakes = [
         Mistake("no scaling", "the scores are not divided by √d_k (d_k = W_K.shape[1]) before the softmax.",
                 lambda *a: _cross(*a, scale=1.0)),
@@ -92,6 +97,7 @@ def check_cross_attention(student_fn) -> None:
         Mistake("keys not transposed", "the scores are Q @ K.T, (n2, d_k) @ (d_k, n1) = (n2, n1): K must be "
                 "transposed.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K) / math.sqrt(W_K.shape[1]), dim=-1) @ (S1 @ W_V)),
+        Mistake("float32 result", _FLOAT32_HINT, lambda *a: ref.cross_attention(*a).float()),
         Mistake("values from the wrong sentence", "the values come from S1, like the keys (V = S1 @ W_V): each "
                 "query mixes the values of the tokens it attends to.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ (S2 @ W_V)),
@@ -116,6 +122,7 @@ def _sdpa_cases():
     additive = _rand(g, 6, 6).masked_fill(~(torch.rand(6, 6, generator=g) < 0.6), float("-inf"))
     additive[:, 0] = 0.5
     cases.append((q, k, v, additive))
+    cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
     return cases
 
 
@@ -151,6 +158,8 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("float mask not added", "a float mask is added to the scores (scores + mask); ~mask only works on "
                 "a boolean mask. Test mask.dtype == torch.bool: masked_fill(~mask, float('-inf')) for a boolean "
                 "mask, scores + mask for a float one.", error="only implemented on integer and Boolean"),
+        Mistake("float32 result", _FLOAT32_HINT,
+                lambda q, k, v, m=None: ref.scaled_dot_product_attention(q, k, v, m).float()),
         Mistake("boolean mask added", "a boolean mask was added to the scores (True counts as 1): hide the "
                 "positions where it is False instead, scores.masked_fill(~mask, float('-inf')); only a float "
                 "mask is added.", lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="added")),
@@ -234,6 +243,7 @@ def check_split_heads(student_fn) -> None:
     """``student_fn(x, n_head)``: ``(B, T, C)`` → ``(B, n_head, T, C // n_head)``."""
     g = torch.Generator().manual_seed(4)
     cases = [(_rand(g, B, T, C), nh) for B, T, C, nh in [(2, 3, 8, 2), (1, 5, 12, 3), (3, 4, 16, 4)]]
+    cases.append((_rand(g, 2, 5, 12).double(), 2))  # float64 in, float64 out
 
     def direct(x, nh):
         B, T, C = x.shape
@@ -260,6 +270,7 @@ def check_split_heads(student_fn) -> None:
         Mistake("heads before the batch", "the heads came first: view as (B, T, n_head, hs), then "
                 "transpose(1, 2) (dimensions 1 and 2, not 0 and 2).",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(0, 2)),
+        Mistake("float32 result", _FLOAT32_HINT, lambda x, nh: ref.split_heads(x, nh).float()),
         Mistake("n_head and head size swapped", "the view's last two sizes are swapped: (B, T, n_head, C // n_head), "
                 "n_head first, then the head size, and transpose(1, 2) gives (B, n_head, T, hs).",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], x.shape[2] // nh, nh).transpose(1, 2)),
