@@ -977,6 +977,16 @@ def lr_at_step(it, cfg):
     cosine = 0.5 * (1 + math.cos(math.pi * it / cfg.max_iters))
     return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-lr-schedule", "no warm-up steps not handled", '''
+def lr_at_step(it, cfg):
+    warm = min(it / cfg.warmup_iters, 1.0)
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
     W("test-train-loop", "gradients never zeroed", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     losses = []

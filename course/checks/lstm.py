@@ -342,7 +342,8 @@ def check_sequence_loss(student_fn):
 def _schedule_cases():
     return [(TrainConfig(max_iters=20, learning_rate=1.0, min_lr=0.1, warmup_iters=5),),
             (TrainConfig(max_iters=12, learning_rate=0.5, min_lr=0.05, warmup_iters=3),),
-            (TrainConfig(max_iters=30, learning_rate=2.0, min_lr=0.5, warmup_iters=10),)]
+            (TrainConfig(max_iters=30, learning_rate=2.0, min_lr=0.5, warmup_iters=10),),
+            (TrainConfig(max_iters=8, learning_rate=1.0, min_lr=0.0, warmup_iters=0),)]  # no warm-up (hidden tests too)
 
 
 def _schedule(fn):
@@ -431,6 +432,9 @@ def check_lr_schedule(student_fn):
         Mistake("progress divided by max_iters", "the decay lasts max_iters - warmup_iters steps: progress = "
                 "(it - warmup_iters) / (max_iters - warmup_iters), which reaches 1 at max_iters.",
                 _schedule(_schedule_with(span="max_iters"))),
+        Mistake("no warm-up steps not handled", "warmup_iters may be 0 (no warm-up): divide by warmup_iters only "
+                "inside `if it < cfg.warmup_iters:` (where it is at least 1), or by warmup_iters + 1.",
+                error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
         Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
                 "tensor), or .item() on a tensor.", error="TensorLearningRate"),
     ])
