@@ -1414,20 +1414,6 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
-    W("test-train-loop", "learning rate never set", '''
-def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
-    losses = []
-    for it in range(max_iters):
-        optimizer.lr = lr_schedule(it)
-        x, y = get_batch("train")
-        _, loss = model(x, y)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-'''),
     W("test-generate-greedy", "sampled instead of argmax", '''
 def generate_greedy(model, idx, max_new_tokens):
     with torch.no_grad():
