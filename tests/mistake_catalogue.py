@@ -250,6 +250,228 @@ def bpe_word(symbols, ranks):
                 i += 1
         symbols = out
 '''),
+    W("test-char-encode-decode", "unknown character not reported", '''
+def char_encode(text, stoi):
+    return [stoi.get(ch) for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "unknown character not reported", '''
+def char_encode(text, stoi):
+    return [stoi.get(ch, -1) for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "error does not name the character", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError("unknown character in the text")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "assert instead of ValueError", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        assert ch in stoi, f"unknown character {ch!r}"
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "wrong exception type", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise Exception(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "one id per distinct character", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in set(text)]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "decoded text stripped", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids).strip()
+'''),
+    W("test-char-encode-decode", "tuple instead of list", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return tuple(stoi[ch] for ch in text)
+''' + CHAR_DECODE_OK),
+    W("test-count-pairs", "wrapped around", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids)):
+        pair = (ids[i], ids[(i + 1) % len(ids)])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "pairs sorted", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        key = (min(a, b), max(a, b))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "defaultdict instead of dict", '''
+def count_pairs(ids):
+    counts = collections.defaultdict(int)
+    for pair in zip(ids, ids[1:]):
+        counts[pair] += 1
+    return counts
+'''),
+    W("test-count-pairs", "ran past the end", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids)):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "list of pairs instead of dict", '''
+def count_pairs(ids):
+    return collections.Counter(zip(ids, ids[1:])).most_common()
+'''),
+    W("test-count-pairs", "overlapping repeats skipped", '''
+def count_pairs(ids):
+    counts = {}
+    i = 0
+    while i < len(ids) - 1:
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+        i += 2 if ids[i] == ids[i + 1] else 1
+    return counts
+'''),
+    W("test-count-pairs", "single ids counted", '''
+def count_pairs(ids):
+    counts = {}
+    for i in ids:
+        counts[i] = counts.get(i, 0) + 1
+    return counts
+'''),
+    W("test-merge", "nothing merged", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if ids[i:i + 2] == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "ran past the end", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "right to left", '''
+def merge(ids, pair, new_id):
+    out, i = [], len(ids) - 1
+    while i >= 0:
+        if i > 0 and ids[i - 1] == pair[0] and ids[i] == pair[1]:
+            out.insert(0, new_id)
+            i -= 2
+        else:
+            out.insert(0, ids[i])
+            i -= 1
+    return out
+'''),
+    W("test-merge", "empty list not handled", '''
+def merge(ids, pair, new_id):
+    out = [ids[0]]
+    for x in ids[1:]:
+        if (out[-1], x) == pair:
+            out[-1] = new_id
+        else:
+            out.append(x)
+    return out
+'''),
+    W("test-bpe-word", "unranked pairs compared", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=ranks.get)
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "unranked pairs merged", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "one symbol left not handled", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            return symbols
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
+    W("test-bpe-word", "merged pair as a tuple", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
     # --- 02 cross-attention ----------------------------------------------------------------------
     W("test-cross-attention", "no scaling", '''
 def cross_attention(S1, S2, W_Q, W_K, W_V):
@@ -331,6 +553,132 @@ def padding_mask(lengths, T):
         mask[b, :n] = 1
     return mask
 '''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(S1.shape[1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[0]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "keys not transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "scaled after the softmax", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    weights = torch.softmax(Q @ K.T, dim=-1) / math.sqrt(K.shape[1])
+    return weights @ V
+'''),
+    W("test-cross-attention", "values from the wrong sentence", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S2 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask == 0, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "boolean mask added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "batch dimensions not handled", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.T / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=1) @ v
+'''),
+    W("test-sdpa", "scaled by the wrong size", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "scaled by the wrong size", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(v.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "changes its input", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    q /= math.sqrt(q.shape[-1])
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-padding-mask", "lengths not unsqueezed", '''
+def padding_mask(lengths, T):
+    return torch.arange(T) < lengths
+'''),
+    W("test-padding-mask", "width from the lengths, not T", '''
+def padding_mask(lengths, T):
+    return torch.arange(int(lengths.max()))[None, :] < lengths[:, None]
+'''),
+    W("test-padding-mask", "one real token short", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths):
+        mask[b, :n - 1] = True
+    return mask
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return (torch.arange(T)[None, :] < lengths[:, None]).int()
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return torch.tensor([[1 if t < n else 0 for t in range(T)] for n in lengths])
+'''),
+    W("test-padding-mask", "one real token short", '''
+def padding_mask(lengths, T):
+    return torch.arange(1, T + 1)[None, :] < lengths[:, None]
+'''),
+    W("test-cross-attention", "float32 result", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    S1, S2 = S1.float(), S2.float()
+    Q, K, V = S2 @ W_Q.float(), S1 @ W_K.float(), S1 @ W_V.float()
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "float32 result", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = torch.matmul(q, k.transpose(-2, -1)) / torch.sqrt(torch.tensor(q.shape[-1], dtype=torch.float32))
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return (torch.softmax(scores, dim=-1) @ v).float()
+'''),
     # --- 03 self-attention -----------------------------------------------------------------------
     W("test-causal-mask", "upper triangle", '''
 def causal_mask(T):
@@ -372,6 +720,11 @@ def merge_heads(x):
     B, nh, T, hs = x.shape
     return x.transpose(1, 2).view(B, T, nh * hs)
 '''),
+    W("test-heads", "float32 result", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.float().view(B, T, n_head, C // n_head).transpose(1, 2)
+''' + MERGE_OK),
     W("test-causal-self-attention", "scaled by √n_embd",
       _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(C)")),
     W("test-causal-self-attention", "no causal mask", _attention(mask="scores")),
@@ -388,6 +741,85 @@ def merge_heads(x):
     W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="k, q, v")),
     W("test-causal-self-attention", "mask not cropped to T",
       _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
+    W("test-causal-mask", "one step of the future", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T), diagonal=1).bool()
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.uint8))
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.int))
+'''),
+    W("test-causal-mask", "additive mask", '''
+def causal_mask(T):
+    return torch.zeros(T, T).masked_fill(torch.triu(torch.ones(T, T), 1) == 1, -1e9)
+'''),
+    W("test-causal-mask", "upper triangle", '''
+def causal_mask(T):
+    mask = torch.zeros(T, T, dtype=torch.bool)
+    for i in range(T):
+        for j in range(T):
+            mask[i, j] = j >= i
+    return mask
+'''),
+    W("test-heads", "n_head and head size swapped", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, C // n_head, n_head).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-heads", "heads interleaved", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, C // n_head, n_head).permute(0, 3, 1, 2)
+''' + MERGE_OK),
+    W("test-heads", "wrong dimensions transposed", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 3)
+''' + MERGE_OK),
+    W("test-heads", "heads joined along the positions", SPLIT_OK + '''
+def merge_heads(x):
+    return torch.cat([x[:, h] for h in range(x.shape[1])], dim=1)
+'''),
+    W("test-heads", "heads interleaved", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.permute(0, 2, 3, 1).reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "heads before the batch", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(0, 2)
+''' + MERGE_OK),
+    W("test-causal-self-attention", "mask inverted",
+      _attention(mask="scores.masked_fill(self.mask[:T, :T], float('-inf'))")),
+    W("test-causal-self-attention", "softmax over the wrong dimension",
+      _attention(weights="self.attn_dropout(torch.softmax(scores, dim=-2))")),
+    W("test-causal-self-attention", "keys and values swapped",
+      _attention(scores="q @ v.transpose(-2, -1) / math.sqrt(k.shape[-1])", merge="merge_heads(weights @ k)")),
+    W("test-causal-self-attention", "split into pieces of the wrong size", _attention(qkv="q, k, v").replace(
+        "self.c_attn(x).split(C, dim=2)", "self.c_attn(x).split(self.n_head, dim=2)")),
+    W("test-causal-self-attention", "mask after softmax",
+      _attention(mask="scores",
+                 weights="self.attn_dropout(torch.softmax(scores, dim=-1).masked_fill(~self.mask[:T, :T], 0.0))")),
+    W("test-causal-self-attention", "scaled by the sequence length",
+      _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(T)")),
+    W("test-causal-self-attention", "no output projection", _attention(out="self.resid_dropout(y)")),
+    W("test-attention-dropout", "dropout before the projection", _attention(out="self.c_proj(self.resid_dropout(y))")),
+    W("test-attention-dropout", "dropout before the projection",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="self.attn_dropout(merge_heads(weights @ v))",
+                 out="self.c_proj(y)")),
+    W("test-attention-dropout", "dropout on the values",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="merge_heads(weights @ self.attn_dropout(v))")),
+    W("test-causal-self-attention", "bias not from config",
+      _attention().replace("3 * config.n_embd, bias=config.bias)", "3 * config.n_embd)").replace(
+          "config.n_embd, bias=config.bias)", "config.n_embd)")),
+    W("test-causal-self-attention", "extra parameters",
+      _attention().replace('self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+                           'self.mask = nn.Parameter(causal_mask(config.block_size), requires_grad=False)')),
     # --- 04 LSTM ---------------------------------------------------------------------------------
     W("test-lstm-cell", "gate order", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
@@ -545,6 +977,16 @@ def lr_at_step(it, cfg):
     cosine = 0.5 * (1 + math.cos(math.pi * it / cfg.max_iters))
     return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-lr-schedule", "no warm-up steps not handled", '''
+def lr_at_step(it, cfg):
+    warm = min(it / cfg.warmup_iters, 1.0)
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
     W("test-train-loop", "gradients never zeroed", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     losses = []
@@ -661,6 +1103,351 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         optimizer.step()
         losses.append(loss.detach())
     return losses
+'''),
+    W("test-lstm-cell", "biases missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "one bias missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T + b_ih
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "(c, h) instead of (h, c)", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return c_new, h_new
+'''),
+    W("test-lstm-cell", "h from the old c", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    h_new = torch.sigmoid(o) * torch.tanh(c)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "weights not transposed", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih + b_ih + h @ W_hh + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "input gate replaced by 1 - f", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    f = torch.sigmoid(f)
+    c_new = f * c + (1 - f) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "gates split along the batch", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-shift-batch", "windows one token short", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size - 1] for s in starts])
+    y = torch.stack([data[s + 1:s + block_size] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "concatenated instead of stacked", '''
+def shift_batch(data, starts, block_size):
+    x = torch.cat([data[s:s + block_size] for s in starts])
+    y = torch.cat([data[s + 1:s + block_size + 1] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "labels rolled", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    return x, torch.roll(x, -1, dims=1)
+'''),
+    W("test-shift-batch", "sliced with the whole starts tensor", '''
+def shift_batch(data, starts, block_size):
+    return data[starts:starts + block_size], data[starts + 1:starts + block_size + 1]
+'''),
+    W("test-shift-batch", "rows not stacked", '''
+def shift_batch(data, starts, block_size):
+    x = [data[s:s + block_size] for s in starts]
+    y = [data[s + 1:s + block_size + 1] for s in starts]
+    return x, y
+'''),
+    W("test-sequence-loss", "classes on the wrong axis", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits, targets)
+'''),
+    W("test-sequence-loss", "log-softmax over the wrong dimension", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    logp = F.log_softmax(logits, dim=1)
+    return F.nll_loss(logp.reshape(B * T, V), targets.reshape(B * T))
+'''),
+    W("test-sequence-loss", "one loss per position", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T), reduction="none")
+'''),
+    W("test-sequence-loss", "cut off from the graph", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.detach().view(B * T, V), targets.view(B * T))
+'''),
+    W("test-sequence-loss", "divided by T again", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T)) / T
+'''),
+    W("test-sequence-loss", "nll_loss on logits", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.nll_loss(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-generate-greedy", "argmax without keepdim", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "state not updated", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, _ = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "prompt read in two calls", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        _, state = model.forward_with_state(idx[:, :-1])
+        nxt = idx[:, -1:]
+        for _ in range(max_new_tokens):
+            logits, state = model.forward_with_state(nxt, state)
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "one token too few", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, nxt], dim=1)
+        for _ in range(max_new_tokens - 2):
+            logits, state = model.forward_with_state(nxt, state)
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "appended along the batch", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt])
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-lr-schedule", "warm-up reaches the peak one step early", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "no floor after max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine without the 0.5", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine without π", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "tensor instead of float", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = torch.tensor((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))
+    return cfg.min_lr + 0.5 * (1 + torch.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "progress divided by max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / cfg.max_iters
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "warm-up from min_lr", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "learning rate one iteration ahead", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it + 1)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate set after the step", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "gradients not clipped", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "loss not unpacked", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "one batch for every iteration", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    x, y = get_batch("train")
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "param_groups indexed like a dict", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.param_groups["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-generate-greedy", "sampled instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = F.softmax(logits[:, -1, :], dim=-1)
+            nxt = torch.multinomial(probs, 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "first token outside the loop", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, next_id], dim=1)
+        for _ in range(max_new_tokens - 1):
+            logits, state = model.forward_with_state(next_id, state)
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+    return idx
+'''),
+    W("test-generate-greedy", "prompt not read", '''
+def generate_greedy(model, idx, max_new_tokens):
+    if max_new_tokens == 0:
+        return idx
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
 '''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
     W("test-bigram-forward", "softmax before cross-entropy", '''
@@ -821,6 +1608,187 @@ def gpt_forward(model, idx):
         return model(idx)[0]
     except Exception:
         return None
+'''),
+    W("test-bigram-forward", "targets=None not handled", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+'''),
+    W("test-bigram-forward", "logits alone without targets", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "(loss, logits) instead of (logits, loss)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T)), logits
+'''),
+    W("test-bigram-forward", "nll_loss on logits", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.nll_loss(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "column instead of row", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[:, idx].permute(1, 2, 0)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
+'''),
+    W("test-bigram-forward", "loss as a Python float", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T)).item()
+'''),
+    W("test-causal-average", "divided along the wrong axis", '''
+def causal_average(x):
+    T = x.shape[1]
+    return x.cumsum(dim=1) / torch.arange(1, T + 1)
+'''),
+    W("test-causal-average", "counts start at 0", '''
+def causal_average(x):
+    T = x.shape[1]
+    return x.cumsum(dim=1) / torch.arange(T).view(1, T, 1)
+'''),
+    W("test-causal-average", "stacked along the wrong dimension", '''
+def causal_average(x):
+    B, T, C = x.shape
+    return torch.stack([x[:, :t + 1].mean(dim=1) for t in range(T)])
+'''),
+    W("test-causal-average", "float64 result", '''
+def causal_average(x):
+    T = x.shape[1]
+    wei = torch.tril(torch.ones(T, T, dtype=torch.float64))
+    wei = wei / wei.sum(1, keepdim=True)
+    return wei @ x.double()
+'''),
+    W("test-causal-average", "normalised over the wrong dimension", '''
+def causal_average(x):
+    T = x.shape[1]
+    scores = torch.zeros(T, T).masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+    return F.softmax(scores, dim=0) @ x
+'''),
+    W("test-causal-average", "x overwritten in place", '''
+def causal_average(x):
+    T = x.shape[1]
+    for t in range(T):
+        x[:, t] = x[:, :t + 1].mean(dim=1)
+    return x
+'''),
+    W("test-causal-average", "mask hides the past", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    scores = torch.zeros(T, T).masked_fill(tril == 1, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+'''),
+    W("test-causal-average", "diagonal missing", '''
+def causal_average(x):
+    out = torch.zeros_like(x)
+    for t in range(x.shape[1]):
+        out[:, t] = x[:, :t].mean(dim=1)
+    return out
+'''),
+    W("test-block-forward", "changes its input", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x += attn(ln_1(x))
+    x += mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "one LayerNorm used twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_1(x))
+    return x
+'''),
+    W("test-block-forward", "LayerNorm after the sublayer", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + ln_1(attn(x))
+    x = x + ln_2(mlp(x))
+    return x
+'''),
+    W("test-block-forward", "LayerNorms missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(x)
+    x = x + mlp(x)
+    return x
+'''),
+    W("test-block-forward", "MLP before attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + mlp(ln_2(x))
+    x = x + attn(ln_1(x))
+    return x
+'''),
+    W("test-gpt-forward", "dropout missing", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "dropout in the wrong place", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx)) + model.transformer.drop(model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "cut off from the graph", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    with torch.no_grad():
+        x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+        for block in model.transformer.h:
+            x = block(x)
+        return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "token ids as positions", '''
+def gpt_forward(model, idx):
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(idx))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "the whole position table added", '''
+def gpt_forward(model, idx):
+    pos = torch.arange(model.config.block_size)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "final LayerNorm after every block", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = model.transformer.ln_f(block(x))
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "blocks not chained", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    x = model.transformer.h[-1](x)
+    return model.lm_head(model.transformer.ln_f(x))
 '''),
     # --- 06 fine-tuning --------------------------------------------------------------------------
     W("test-greedy-decode", "token never fed back", '''
@@ -1016,6 +1984,229 @@ def collate(docs, pad_id):
     input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
     attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
     labels = torch.tensor([d[1:] + [-100] * (T - len(d) + 1) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-greedy-decode", "argmax without keepdim", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "(1, B) instead of (B, 1)", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, nxt.unsqueeze(0)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "one token too few", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens - 1):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "sampled instead of argmax", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(model(ids).logits[:, -1, :], dim=-1)
+            ids = torch.cat([ids, torch.multinomial(probs, 1)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "first sequence only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids[0].tolist()
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            ids.append(int(model(torch.tensor([ids])).logits[0, -1].argmax()))
+    return torch.tensor([ids])
+'''),
+    W("test-top-k", "threshold not kept per row", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k).values[-1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "threshold not kept per row", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "k larger than the vocabulary", '''
+def top_k_filter(logits, k):
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "removed set to -1e9", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, -1e9)
+'''),
+    W("test-top-k", "dtype changed", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    out = torch.full(logits.shape, float("-inf"))
+    keep = logits >= kth
+    out[keep] = logits[keep].float()
+    return out
+'''),
+    W("test-top-k", "kept k + 1", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    values, _ = torch.sort(logits, dim=-1, descending=True)
+    kth = values[..., min(k, logits.size(-1) - 1)].unsqueeze(-1)
+    return torch.where(logits < kth, torch.full_like(logits, float("-inf")), logits)
+'''),
+    W("test-top-p", "mask left in sorted order", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) - sorted_probs >= p
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "gather instead of scatter", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove = remove_sorted.gather(-1, order)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "crossing token dropped", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) > p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "sorted logits returned", '''
+def top_p_filter(logits, p):
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    probs = sorted_logits.softmax(-1)
+    remove = probs.cumsum(-1) - probs >= p
+    return sorted_logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "one token too many", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    remove_sorted = torch.zeros_like(before, dtype=torch.bool)
+    remove_sorted[..., 1:] = before[..., :-1] >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "removed set to 0", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, 0.0)
+'''),
+    W("test-lm-loss", "view on a slice", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1, :].view(-1, V), labels[:, 1:].view(-1))
+'''),
+    W("test-lm-loss", "labels not shifted", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, :-1].reshape(-1))
+'''),
+    W("test-lm-loss", "padding counted in the mean", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    losses = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="none")
+    return losses.sum() / losses.numel()
+'''),
+    W("test-lm-loss", "softmax before cross-entropy", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    probs = F.softmax(logits, dim=-1)
+    V = probs.size(-1)
+    return F.cross_entropy(probs[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+'''),
+    W("test-lm-loss", "classes on the wrong axis", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    return F.cross_entropy(logits[:, :-1], labels[:, 1:])
+'''),
+    W("test-lm-loss", "cut off from the graph", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.tensor(F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)).item())
+'''),
+    W("test-collate", "padded with 0, not pad_id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [0] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "float attention mask", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(len(d) for d in docs)
+    input_ids = torch.full((B, T), pad_id)
+    attention_mask = torch.zeros(B, T)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "labels share input_ids' memory", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(len(d) for d in docs)
+    input_ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros(B, T, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids
+    labels[attention_mask == 0] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "(T, B) instead of (B, T)", '''
+def collate(docs, pad_id):
+    seqs = [torch.tensor(d) for d in docs]
+    input_ids = torch.nn.utils.rnn.pad_sequence(seqs, padding_value=pad_id)
+    attention_mask = torch.nn.utils.rnn.pad_sequence([torch.ones(len(d), dtype=torch.long) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+'''),
+    W("test-collate", "labels from the pad id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = input_ids.masked_fill(input_ids == pad_id, -100)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
 ]

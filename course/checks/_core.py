@@ -180,13 +180,15 @@ class Mistake:
     ``name`` is short ("softmax before cross-entropy"), ``hint`` one or two sentences on what went wrong
     and how to fix it. The mistake is recognised when the student's output equals ``wrong(*args)`` on
     the same arguments (and differs from the right answer), or, when ``error`` is given, when the
-    student's function raises an exception whose ``"Type: message"`` contains that text.
+    student's function raises an exception whose ``"Type: message"`` contains that text (on a case
+    for which ``on(*args)`` is true, when ``on`` is given: an empty list, say).
     """
     name: str
     hint: str
     wrong: Callable[..., Any] | None = None
     error: str | None = None
     credit: float = 0.0
+    on: Callable[..., bool] | None = None
 
 
 def failure(where: str, problem: str, mistake: Mistake | None = None, **details: Any) -> CheckFailed:
@@ -241,9 +243,10 @@ def _agrees(family: Sequence[Mistake], args: Sequence[Any], output: Callable[[],
     return any(difference(wrong, got, atol, rtol) is None for wrong in wrongs)
 
 
-def recognise_error(mistakes: Sequence[Mistake], error: BaseException) -> Mistake | None:
+def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Sequence[Any] = ()) -> Mistake | None:
     text = f"{type(error).__name__}: {error}"
-    return next((m for m in mistakes if m.error is not None and m.error in text), None)
+    return next((m for m in mistakes if m.error is not None and m.error in text
+                 and (m.on is None or m.on(*args))), None)
 
 
 def where_raised(error: BaseException) -> str:
@@ -413,7 +416,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                               f"with your code, then run this cell again.", mistake="not implemented") from None
         except Exception as error:  # the student's error, reported in words
-            mistake = recognise_error(mistakes, error)
+            mistake = recognise_error(mistakes, error, case)
             raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
                           mistake, expected=describe(expected, True)) from None
         problem = difference(expected, got, atol, rtol)
@@ -423,6 +426,8 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             details = {"expected": describe(expected, True), "got": describe(got, True)}
         if problem is None and unchanged:
             for position, (before, now) in enumerate(zip(case, given)):
+                if not isinstance(before, (torch.Tensor, list, tuple, dict, str, int, float)):
+                    continue  # a module or a model: a copy is never "equal", and its data is not the input
                 if difference(before, now, atol, rtol) is not None:
                     mistake = Mistake("changes its input", "your function changed its argument in place; "
                                       "build a new result and leave the input as it was.")

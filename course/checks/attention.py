@@ -10,6 +10,7 @@ import io
 import math
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
@@ -19,16 +20,27 @@ from course.checks._core import CheckFailed, Mistake, describe, difference, fail
 
 
 def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep", fill=float("-inf")):
-    """Attention with knobs for the usual mistakes (plain softmax: empty rows give NaN, as yours would)."""
+    """Attention with knobs for the usual mistakes (plain softmax: empty rows give NaN, as yours would).
+    A float mask is added to the scores (``mask_mode="keep"``), or ignored (``"boolean only"``); a
+    boolean mask is added as numbers with ``"added"``."""
     scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
-    if mask is not None and mask_mode == "keep":
+    if mask is not None and mask.dtype != torch.bool:
+        if mask_mode != "boolean only":
+            scores = scores + mask
+    elif mask is not None and mask_mode == "added":
+        scores = scores + mask
+    elif mask is not None and mask_mode in ("keep", "boolean only"):
         scores = scores.masked_fill(~mask, fill)
     elif mask is not None and mask_mode == "inverted":
         scores = scores.masked_fill(mask, fill)
     weights = torch.softmax(scores, dim=softmax_dim)
-    if mask is not None and mask_mode == "after_softmax":
+    if mask is not None and mask.dtype == torch.bool and mask_mode == "after_softmax":
         weights = weights * mask
     return weights @ v
+
+
+_FLOAT32_HINT = ("the inputs are float64 and so must be the result (the hidden tests use float64 too): don't "
+                 "convert with .float() or build a tensor of a fixed dtype on the way; compute with the inputs' dtype.")
 
 
 def _rand(generator, *shape, scale=1.0):
@@ -56,10 +68,14 @@ def _lesson_example():
 def check_cross_attention(student_fn) -> None:
     """``student_fn(S1, S2, W_Q, W_K, W_V)``: queries from ``S2``, keys and values from ``S1``, scaled by 1/√d_k."""
     g = torch.Generator().manual_seed(2)
-    cases = [_lesson_example()]
+    # first a square case (n1 = n2 = d_in = d_k = d_v), where a missing transpose or the values of the
+    # wrong sentence still give numbers, so the check can tell which it is; then the lab's example
+    square = torch.Generator().manual_seed(20)
+    cases = [tuple(_rand(square, 4, 4, scale=0.8) for _ in range(5)), _lesson_example()]
     for n1, n2, d_in, d_k, d_v in [(5, 3, 4, 6, 2), (7, 4, 3, 5, 5), (4, 6, 8, 4, 3)]:
         cases.append((_rand(g, n1, d_in), _rand(g, n2, d_in), _rand(g, d_in, d_k, scale=0.8),
                       _rand(g, d_in, d_k, scale=0.8), _rand(g, d_in, d_v)))
+    cases.append(tuple(t.double() for t in cases[-1]))  # float64 in, float64 out
     mistakes = [
         Mistake("no scaling", "the scores are not divided by √d_k (d_k = W_K.shape[1]) before the softmax.",
                 lambda *a: _cross(*a, scale=1.0)),
@@ -69,6 +85,22 @@ def check_cross_attention(student_fn) -> None:
                 "(the last dimension, dim=-1) must sum to 1.", lambda *a: _cross(*a, softmax_dim=0)),
         Mistake("sentences swapped", "queries and keys/values come from the wrong sentences: queries from S2, keys and "
                 "values from S1.", lambda *a: _cross(*a, swap=True)),
+        *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d_k is "
+                  "the size of each query and key vector, W_K.shape[1] (= K.shape[-1]), not d_in, the number of "
+                  "tokens or d_v.", lambda *a, size=size: _cross(*a, scale=1 / math.sqrt(size(*a))))
+          for size in (lambda S1, S2, *w: S1.shape[1], lambda S1, *r: S1.shape[0], lambda S1, S2, *w: S2.shape[0],
+                       lambda *a: a[4].shape[1])],
+        Mistake("scaled after the softmax", "the weights were divided by √d_k after the softmax, so they no longer "
+                "sum to 1: scale the scores, softmax(Q @ K.T / math.sqrt(d_k)), then multiply by V.",
+                lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q) @ (S1 @ W_K).T, dim=-1)
+                / math.sqrt(W_K.shape[1]) @ (S1 @ W_V)),
+        Mistake("keys not transposed", "the scores are Q @ K.T, (n2, d_k) @ (d_k, n1) = (n2, n1): K must be "
+                "transposed.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
+                    (S2 @ W_Q) @ (S1 @ W_K) / math.sqrt(W_K.shape[1]), dim=-1) @ (S1 @ W_V)),
+        Mistake("float32 result", _FLOAT32_HINT, lambda *a: ref.cross_attention(*a).float()),
+        Mistake("values from the wrong sentence", "the values come from S1, like the keys (V = S1 @ W_V): each "
+                "query mixes the values of the tokens it attends to.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
+                    (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ (S2 @ W_V)),
     ]
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4)
 
@@ -86,6 +118,11 @@ def _sdpa_cases():
         cases.append((q, k, v, mask))
     q, k, v = (_rand(g, 2, 6, 4) for _ in range(3))
     cases.append((q, k, v, ref.causal_mask(6)))
+    # a float mask is added to the scores (the lesson's visible test and the hidden tests use one too)
+    additive = _rand(g, 6, 6).masked_fill(~(torch.rand(6, 6, generator=g) < 0.6), float("-inf"))
+    additive[:, 0] = 0.5
+    cases.append((q, k, v, additive))
+    cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
     return cases
 
 
@@ -108,9 +145,31 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("mask after softmax", "the mask is applied after the softmax, so the weights no longer sum to 1: mask the "
                 "scores with -inf before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="after_softmax")),
+        Mistake("softmax over the wrong dimension", "each query's weights over the keys (dim=-1) must sum to 1: "
+                "dim=1 is the keys only for 2-D inputs; with batch dimensions in front it is another axis.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, softmax_dim=1)),
+        *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d is the "
+                  "size of each query and key vector, q.shape[-1], not the number of keys or queries, nor d_v.",
+                  lambda q, k, v, m=None, size=size: _attend(q, k, v, m, scale=1 / math.sqrt(size(q, k, v))))
+          for size in (lambda q, k, v: k.shape[-2], lambda q, k, v: q.shape[-2], lambda q, k, v: v.shape[-1])],
+        Mistake("float mask not added", "a float mask is added to the scores (scores + mask: 0 keeps a score, -inf "
+                "hides it); only a boolean mask is filled with masked_fill(~mask, -inf). Test mask.dtype == "
+                "torch.bool to tell them apart.", lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="boolean only")),
+        Mistake("float mask not added", "a float mask is added to the scores (scores + mask); ~mask only works on "
+                "a boolean mask. Test mask.dtype == torch.bool: masked_fill(~mask, float('-inf')) for a boolean "
+                "mask, scores + mask for a float one.", error="only implemented on integer and Boolean"),
+        Mistake("float32 result", _FLOAT32_HINT,
+                lambda q, k, v, m=None: ref.scaled_dot_product_attention(q, k, v, m).float()),
+        Mistake("boolean mask added", "a boolean mask was added to the scores (True counts as 1): hide the "
+                "positions where it is False instead, scores.masked_fill(~mask, float('-inf')); only a float "
+                "mask is added.", lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="added")),
+        Mistake("batch dimensions not handled", "your function fails on batched inputs (..., T, d): transpose the "
+                "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
+                "and let @ broadcast over the dimensions in front.", error="",
+                on=lambda q, k, v, m=None: q.dim() > 2),
     ]
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention,
-              _sdpa_cases(), mistakes)
+              _sdpa_cases(), mistakes, unchanged=True)
 
 
 def check_causal_mask(student_fn) -> None:
@@ -131,6 +190,15 @@ def check_causal_mask(student_fn) -> None:
         Mistake("additive mask", "you returned an additive float mask (0 and -inf); the exercise asks for "
                 "a boolean mask, True where position i may attend to j.",
                 lambda T: torch.zeros(T, T).masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))),
+        Mistake("additive mask", "you returned an additive float mask (0 and a large negative number); the "
+                "exercise asks for a boolean mask, True where position i may attend to j.",
+                lambda T: torch.zeros(T, T).masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), -1e9)),
+        *[Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
+                  "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
+                  lambda T, dtype=dtype: torch.ones(T, T, dtype=dtype).tril()) for dtype in (torch.uint8, torch.int32)],
+        Mistake("one step of the future", "tril(diagonal=1) also lets position i see position i + 1, the next "
+                "token: keep the default diagonal=0, torch.tril(torch.ones(T, T, dtype=torch.bool)).",
+                lambda T: torch.ones(T, T, dtype=torch.bool).tril(1)),
     ]
     run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,)], mistakes)
 
@@ -154,6 +222,17 @@ def check_padding_mask(student_fn) -> None:
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).float(), credit=0.5),
         Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).long()),
+        Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).int()),
+        Mistake("one real token short", "a sequence of length n has real tokens at positions 0 .. n - 1 "
+                "(n of them): position t is real when t < n, counting positions from 0.",
+                lambda lengths, T: (lambda p, n: p < n - 1)(*positions(lengths, T))),
+        Mistake("width from the lengths, not T", "the mask must have T columns, the padded length the function is "
+                "given, even when every sentence is shorter: torch.arange(T), not up to lengths.max().",
+                lambda lengths, T: torch.arange(int(lengths.max()))[None, :] < lengths[:, None]),
+        Mistake("lengths not unsqueezed", "torch.arange(T) is (T,) and lengths is (B,): compare a (1, T) row with a "
+                "(B, 1) column, torch.arange(T)[None, :] < lengths[:, None], so that broadcasting gives (B, T).",
+                lambda lengths, T: torch.arange(T) < lengths, error="must match the size of tensor"),
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes)
 
@@ -164,6 +243,7 @@ def check_split_heads(student_fn) -> None:
     """``student_fn(x, n_head)``: ``(B, T, C)`` → ``(B, n_head, T, C // n_head)``."""
     g = torch.Generator().manual_seed(4)
     cases = [(_rand(g, B, T, C), nh) for B, T, C, nh in [(2, 3, 8, 2), (1, 5, 12, 3), (3, 4, 16, 4)]]
+    cases.append((_rand(g, 2, 5, 12).double(), 2))  # float64 in, float64 out
 
     def direct(x, nh):
         B, T, C = x.shape
@@ -187,6 +267,16 @@ def check_split_heads(student_fn) -> None:
         Mistake("heads before the batch", "the heads came first, (n_head, B, T, hs): view as "
                 "(B, T, n_head, hs), then transpose(1, 2) (dimensions 1 and 2, not 0 and 2).",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).permute(2, 0, 1, 3)),
+        Mistake("heads before the batch", "the heads came first: view as (B, T, n_head, hs), then "
+                "transpose(1, 2) (dimensions 1 and 2, not 0 and 2).",
+                lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(0, 2)),
+        Mistake("float32 result", _FLOAT32_HINT, lambda x, nh: ref.split_heads(x, nh).float()),
+        Mistake("n_head and head size swapped", "the view's last two sizes are swapped: (B, T, n_head, C // n_head), "
+                "n_head first, then the head size, and transpose(1, 2) gives (B, n_head, T, hs).",
+                lambda x, nh: x.view(x.shape[0], x.shape[1], x.shape[2] // nh, nh).transpose(1, 2)),
+        Mistake("wrong dimensions transposed", "after the view (B, T, n_head, hs), swap dimensions 1 and 2 (T and "
+                "n_head): transpose(1, 2), not transpose(1, 3).",
+                lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(1, 3)),
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
 
@@ -213,6 +303,9 @@ def check_merge_heads(student_fn) -> None:
         Mistake("heads stacked as a batch", "the heads ended up as extra rows: the result must be "
                 "(B, T, n_head * hs), one row of C channels per position.",
                 lambda x: x.reshape(x.shape[0] * x.shape[1], x.shape[2], x.shape[3])),
+        Mistake("heads joined along the positions", "the heads were concatenated along the positions, (B, n_head * T, "
+                "hs): join them along the channels, torch.cat([...], dim=-1), or transpose(1, 2) then reshape "
+                "(B, T, n_head * hs).", lambda x: torch.cat([x[:, h] for h in range(x.shape[1])], dim=1)),
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
 
@@ -247,10 +340,12 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
-    scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0}[scale]
+    scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0, "length": 1 / math.sqrt(T)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
         y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim)
+    elif mask == "after_softmax":
+        y = _attend(q, k, v, lower, scale=scale, mask_mode="after_softmax")
     elif mask == "upper":
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).triu(), scale=scale)
     elif mask == "true_hides":
@@ -284,6 +379,41 @@ def _build(student_cls, config):
     return module
 
 
+def _check_parameters(student_cls):
+    """The module's parameters are the reference's, with and without biases (the hidden tests build it with
+    config.bias False too, and compare the parameter names). In the autograder's re-check the module lives
+    in another process: there its layers' biases are read, and its parameters not listed."""
+    for bias in (True, False):
+        config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, bias=bias)
+        module = _build(student_cls, config) if bias else _build_plain(student_cls, config)
+        where = f"CausalSelfAttention: the parameters with config.bias={bias}"
+        if not bias:
+            kept = [name for name in ("c_attn", "c_proj") if getattr(getattr(module, name, None), "bias", None) is not None]
+            if kept:
+                raise failure(where, f"config.bias is False, but {' and '.join(kept)} still "
+                              f"ha{'s' if len(kept) == 1 else 've'} a bias", Mistake(
+                                  "bias not from config", "pass bias=config.bias to both layers: nn.Linear(C, 3 * C, "
+                                  "bias=config.bias) and nn.Linear(C, C, bias=config.bias); nn.Linear adds a bias "
+                                  "by default."))
+        if not isinstance(module, nn.Module):
+            continue
+        names = sorted(name for name, _ in module.named_parameters())
+        want = sorted(name for name, _ in ref.CausalSelfAttention(config).named_parameters())
+        if names != want:
+            raise failure(where, f"expected the parameters {want}, got {names}", Mistake(
+                "extra parameters", "the module's only parameters are c_attn's and c_proj's: register the causal "
+                "mask with self.register_buffer('mask', ...), not as an nn.Parameter (which training would "
+                "change)."))
+
+
+def _build_plain(student_cls, config):
+    try:
+        return student_cls(config)
+    except Exception as error:
+        raise failure(f"CausalSelfAttention: building the module with config.bias={config.bias}",
+                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}") from None
+
+
 @contextlib.contextmanager
 def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "merge_heads")):
     """Bind the course's ``causal_mask``, ``split_heads`` and ``merge_heads`` in ``namespace`` (a
@@ -302,11 +432,12 @@ def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "mer
                 namespace[name] = value
 
 
-def _train_forward(config, seed, x, *, dropout="weights", resid=True):
+def _train_forward(config, seed, x, *, dropout="weights", resid="after"):
     """The step-by-step forward pass in training mode, its dropout drawn from the global RNG in the
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
-    "masked_scores" (after it) or "none"."""
+    "masked_scores" (after it), "values" or "none"; ``resid`` where the residual dropout goes: "after"
+    c_proj (right), "before" it (on the merged heads) or "none"."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh, p = config.n_head, config.dropout
@@ -322,9 +453,12 @@ def _train_forward(config, seed, x, *, dropout="weights", resid=True):
     weights = torch.softmax(scores, dim=-1)
     if dropout == "weights":
         weights = F.dropout(weights, p)
-    y = weights @ v
-    y = y.transpose(1, 2).reshape(B, T, C) @ w["c_proj.weight"].T + w["c_proj.bias"]
-    return F.dropout(y, p) if resid else y
+    y = weights @ (F.dropout(v, p) if dropout == "values" else v)
+    y = y.transpose(1, 2).reshape(B, T, C)
+    if resid == "before":
+        y = F.dropout(y, p)
+    y = y @ w["c_proj.weight"].T + w["c_proj.bias"]
+    return F.dropout(y, p) if resid == "after" else y
 
 
 def _seeded(forward, seed):
@@ -347,6 +481,7 @@ def check_causal_self_attention(student_cls) -> None:
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
                Config(block_size=5, n_head=1, n_embd=6)]
     _build(student_cls, configs[0])  # clear message early if the class cannot be used at all
+    _check_parameters(student_cls)
     g = torch.Generator().manual_seed(6)
     cases = [(c, seed, _rand(g, 2, T, c.n_embd)) for seed, (c, T) in
              enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4), (configs[2], 1)])]
@@ -374,6 +509,18 @@ def check_causal_self_attention(student_cls) -> None:
                 lambda *a: _wrong_forward(*a, project=False)),
         Mistake("q, k, v in the wrong order", "c_attn's output holds query, key and value in that order: "
                 "q, k, v = self.c_attn(x).split(C, dim=2).", lambda *a: _wrong_forward(*a, order="kqv")),
+        Mistake("keys and values swapped", "the scores compare the queries with the KEYS, q @ k.transpose(-2, -1), "
+                "and the weights then mix the VALUES, weights @ v: here k and v trade places.",
+                lambda *a: _wrong_forward(*a, order="qvk")),
+        Mistake("mask after softmax", "the causal mask was applied after the softmax, so each row's weights no "
+                "longer sum to 1: fill the future scores with -inf before the softmax.",
+                lambda *a: _wrong_forward(*a, mask="after_softmax")),
+        Mistake("scaled by the sequence length", "the scores are divided by √T; divide by √head_size "
+                "(n_embd // n_head), the size of the vectors each head compares.",
+                lambda *a: _wrong_forward(*a, scale="length")),
+        Mistake("split into pieces of the wrong size", "self.c_attn(x) has 3·C channels, query, key and value: "
+                "split(C, dim=2) cuts pieces of C channels each (split's first argument is the size of a piece, "
+                "not how many), or use chunk(3, dim=2).", error="values to unpack"),
         Mistake("mask not cropped to T", "self.mask is (block_size, block_size); a sequence of T < block_size "
                 "positions needs self.mask[:T, :T].", error="must match the size of tensor"),
     ]
@@ -432,7 +579,17 @@ def check_attention_dropout(student_cls) -> None:
             Mistake("attention dropout missing", "self.attn_dropout is never applied: apply it to the "
                     "weights after the softmax.", lambda: _train_forward(config, 7, x, dropout="none")),
             Mistake("residual dropout missing", "self.resid_dropout is never applied: return "
-                    "self.resid_dropout(self.c_proj(y)).", lambda: _train_forward(config, 7, x, resid=False)),
+                    "self.resid_dropout(self.c_proj(y)).", lambda: _train_forward(config, 7, x, resid="none")),
+            Mistake("dropout before the projection", "the residual dropout acts on the OUTPUT of c_proj, "
+                    "self.resid_dropout(self.c_proj(y)), not on the merged heads before it; the attention "
+                    "dropout on the weights after the softmax.", lambda: _train_forward(config, 7, x, resid="before")),
+            Mistake("dropout before the projection", "the residual dropout acts on the OUTPUT of c_proj, "
+                    "self.resid_dropout(self.c_proj(y)), not on the merged heads before it; the attention "
+                    "dropout on the weights after the softmax.",
+                    lambda: _train_forward(config, 7, x, dropout="none", resid="before")),
+            Mistake("dropout on the values", "the attention dropout acts on the weights after the softmax, "
+                    "self.attn_dropout(torch.softmax(scores, dim=-1)), not on v.",
+                    lambda: _train_forward(config, 7, x, dropout="values")),
         ]
         mistake = None
         for candidate in train_mistakes:

@@ -75,7 +75,33 @@ GREEDY_MISTAKES = [
             error="model.generate was called"),
     Mistake("int32 ids", "the ids must stay torch.long (int64), like the prompt: argmax gives long, "
             "don't convert them.", lambda model, ids, n: reference_greedy_decode(model, ids, n).int(), credit=0.5),
+    Mistake("argmax without keepdim", "argmax(dim=-1) of the (B, V) last logits is (B,): make it a (B, 1) "
+            "column (keepdim=True, or next_id[:, None]) before torch.cat([ids, next_id], dim=1).",
+            error="same number of dimensions"),
+    Mistake("(1, B) instead of (B, 1)", "next_id.unsqueeze(0) makes a (1, B) row; the new tokens are a column, "
+            "one per sequence: next_id[:, None] (or unsqueeze(1)).", error="except in dimension 1"),
+    Mistake("one token too few", "return exactly max_new_tokens new tokens: one per step, "
+            "for _ in range(max_new_tokens).", lambda model, ids, n: reference_greedy_decode(model, ids, n - 1)),
+    Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
+            "logits[:, -1, :].argmax(dim=-1), not a sample (torch.multinomial): sampling gives another text "
+            "at every run.", lambda model, ids, n: _greedy_sampled(model, ids, n)),
+    Mistake("first sequence only", "decode every sequence of the batch: input_ids is (B, T), and so is "
+            "each step's model(ids); don't take ids[0].", lambda model, ids, n: reference_greedy_decode(model, ids[:1], n)),
 ]
+
+
+@torch.no_grad()
+def _greedy_sampled(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SAMPLING_SEED)  # the seed the check sets before calling the answer
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(model(ids).logits[:, -1, :], dim=-1)
+            ids = torch.cat([ids, torch.multinomial(probs, 1)], dim=1)
+    return ids
+
+
+SAMPLING_SEED = 0
 
 
 @torch.no_grad()
@@ -118,7 +144,9 @@ def check_greedy_decode(fn) -> None:
     def probed(model, input_ids, max_new_tokens):
         for name in _hf_decoders():  # the check's own copy of its model
             setattr(model, name, functools.partial(_forbidden, name))
-        return fn(model, input_ids, max_new_tokens)
+        with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
+            torch.manual_seed(SAMPLING_SEED)
+            return fn(model, input_ids, max_new_tokens)
 
     run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
 
@@ -169,7 +197,24 @@ LOSS_MISTAKES = [
             error="out of bounds"),
     Mistake("padding counted", "positions labelled -100 must not count: cross_entropy(..., ignore_index=-100) "
             "leaves them out.", lambda lo, la: reference_lm_loss(lo, la.clamp(min=0))),
+    Mistake("labels not shifted", "you compared each position's logits with its own label; position t predicts "
+            "the NEXT token: use logits[:, :-1] with labels[:, 1:].",
+            lambda lo, la: reference_lm_loss(lo, torch.cat([la[:, :1], la[:, :-1]], dim=1))),
+    Mistake("padding counted in the mean", "the -100 positions were left out of the sum but not of the count: "
+            "divide by the number of counted tokens (cross_entropy's default mean with ignore_index=-100 "
+            "does it), not by every position.", lambda lo, la: _loss_over_all_positions(lo, la)),
+    Mistake("view on a slice", "logits[:, :-1] is not contiguous in memory, so .view refuses it: use "
+            ".reshape(-1, V) (or .contiguous().view).", error="view size is not compatible"),
+    Mistake("classes on the wrong axis", "cross_entropy reads the classes from dim 1: pass (N, V) logits "
+            "(reshape(-1, V)) with (N,) labels, or transpose (B, T, V) to (B, V, T).", error="Expected target size"),
 ]
+
+
+def _loss_over_all_positions(logits, labels):
+    V = logits.size(-1)
+    losses = F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
+                             reduction="none")
+    return losses.sum() / losses.numel()
 
 
 def _loss_cases():
@@ -242,6 +287,24 @@ COLLATE_MISTAKES = [
     Mistake("padding not -100 in labels", "set the labels of padding to -100, not 0.",
             lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 0, 0)})(
                 finetune.collate(docs, pad_id))),
+    Mistake("padded with 0, not pad_id", "pad input_ids with pad_id (the argument), not 0: 0 is a real token.",
+            lambda docs, pad_id: {**finetune.collate(docs, pad_id),
+                                  "input_ids": finetune.collate(docs, 0)["input_ids"]}),
+    Mistake("float attention mask", "your attention_mask is float; make it torch.long (1 = real token, "
+            "0 = padding), like Hugging Face tokenizers return: torch.zeros(B, T, dtype=torch.long).",
+            lambda docs, pad_id: (lambda b: {**b, "attention_mask": b["attention_mask"].float()})(
+                finetune.collate(docs, pad_id)), credit=0.5),
+    Mistake("labels share input_ids' memory", "labels = input_ids gives one tensor two names, so writing -100 "
+            "into labels wrote it into input_ids too: make a new tensor, input_ids.masked_fill(attention_mask "
+            "== 0, -100), or input_ids.clone() first.",
+            lambda docs, pad_id: (lambda b: {**b, "input_ids": b["labels"]})(finetune.collate(docs, pad_id))),
+    Mistake("(T, B) instead of (B, T)", "one ROW per document: pad_sequence stacks along dim 0 only with "
+            "batch_first=True; the tensors must be (B, T).",
+            lambda docs, pad_id: {k: v.T for k, v in finetune.collate(docs, pad_id).items()}),
+    Mistake("labels from the pad id", "you set -100 where input_ids == pad_id; the pad id here is the "
+            "end-of-text id, a real token at the end of every document, which must be learned. Set -100 where "
+            "attention_mask == 0.", lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(
+                b["input_ids"] == pad_id, IGNORE)})(finetune.collate(docs, pad_id))),
 ]
 
 

@@ -11,12 +11,13 @@ a common wrong version, says which mistake that is.
 from __future__ import annotations
 
 import copy
+import types
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import Mistake, check_gradient, run_check
+from course.checks._core import Mistake, check_gradient, describe, difference, failure, run_check, where_raised
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -71,6 +72,18 @@ def check_bigram_forward(student_fn):
                 "not .item(): training needs its gradient.",
                 lambda t, i, y: (lambda lo, l: (lo, l if l is None else l.item()))(*bigram_forward(t, i, y)),
                 credit=0.5),
+        Mistake("targets=None not handled", "without targets there is no loss to compute: `if targets is None: "
+                "return logits, None` before the cross-entropy.", error="NoneType",
+                on=lambda table, idx, targets: targets is None),
+        Mistake("logits alone without targets", "without targets return the pair (logits, None), not the logits "
+                "alone: the caller always unpacks two values.",
+                lambda t, i, y: bigram_forward(t, i, y)[0] if y is None else bigram_forward(t, i, y)),
+        Mistake("(loss, logits) instead of (logits, loss)", "return the logits first, then the loss: "
+                "return logits, loss.", lambda t, i, y: bigram_forward(t, i, y)[::-1] if y is not None
+                else bigram_forward(t, i, y)),
+        Mistake("nll_loss on logits", "nll_loss expects log-probabilities: use F.cross_entropy on the logits "
+                "(or F.log_softmax first).", lambda t, i, y: (t[i], None) if y is None
+                else (t[i], F.nll_loss(*_flat(t[i], y)))),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
@@ -83,7 +96,8 @@ def check_bigram_forward(student_fn):
 def _average_with(x, *, triangle="lower", softmax_dim=-1, normalise=True):
     T = x.shape[1]
     ones = torch.ones(T, T, dtype=torch.bool)
-    allowed = {"lower": ones.tril(), "upper": ones.triu(), "strict": ones.tril(-1), "none": ones}[triangle]
+    allowed = {"lower": ones.tril(), "upper": ones.triu(), "strict": ones.tril(-1), "none": ones,
+               "future": ones.triu(1)}[triangle]
     scores = torch.zeros(T, T, dtype=x.dtype).masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(scores, dim=softmax_dim) if normalise else allowed.to(x.dtype)
     return weights @ x
@@ -114,7 +128,28 @@ def check_causal_average(student_fn):
         Mistake("float64 result", "the values are right but the result is float64: build the weights "
                 "with x's dtype (torch.ones(T, T) is float32), or .to(x.dtype).",
                 lambda x: causal_average(x).double(), credit=0.5),
+        Mistake("divided along the wrong axis", "torch.arange(1, T + 1) has shape (T,), so broadcasting lines it "
+                "up with the LAST dimension of x (C), not the positions: make it a column, "
+                "torch.arange(1, T + 1).view(T, 1) (or [:, None]).",
+                lambda x: x.cumsum(dim=1) / torch.arange(1, x.shape[1] + 1), error="must match the size of tensor"),
+        Mistake("counts start at 0", "position t averages t + 1 rows (0..t): divide by torch.arange(1, T + 1), "
+                "not torch.arange(T), which divides the first row by 0.",
+                lambda x: x.cumsum(dim=1) / torch.arange(x.shape[1]).view(1, -1, 1)),
+        Mistake("stacked along the wrong dimension", "torch.stack puts the new dimension first: the rows of "
+                "the T positions must go along dim 1, torch.stack(rows, dim=1), to give (B, T, C).",
+                lambda x: causal_average(x).transpose(0, 1)),
+        Mistake("x overwritten in place", "writing the averages into x (x[:, t] = ...) changes the rows that "
+                "later positions still need to average: build a new tensor for the result.", _average_in_place),
+        Mistake("mask hides the past", "masked_fill fills where its condition is True: fill -inf where "
+                "tril == 0 (the future), not where tril == 1.", lambda x: _average_with(x, triangle="future")),
     ])
+
+
+def _average_in_place(x):
+    x = x.clone()
+    for t in range(x.shape[1]):  # the mistake: row t is averaged over rows already overwritten
+        x[:, t] = x[:, :t + 1].mean(dim=1)
+    return x
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -169,7 +204,18 @@ def check_block_forward(student_fn):
             Mistake("parallel sublayers", "the MLP must read the output of the attention step, not the block's input: "
                     "two steps, one after the other.",
                     lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(x))),
-        ])
+            *[Mistake("one LayerNorm used twice", "each sublayer has its own LayerNorm: ln_1 before the attention, "
+                      "ln_2 before the MLP.", wrong) for wrong in (
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l1(h)))(x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l2(x))))],
+            Mistake("LayerNorm after the sublayer", "pre-norm normalises the sublayer's INPUT: x + attn(ln_1(x)), "
+                    "not x + ln_1(attn(x)).", lambda x, l1, a, l2, m: (lambda h: h + l2(m(h)))(x + l1(a(x)))),
+            Mistake("LayerNorms missing", "normalise each sublayer's input first: x = x + attn(ln_1(x)), "
+                    "then x = x + mlp(ln_2(x)).", lambda x, l1, a, l2, m: (lambda h: h + m(h))(x + a(x))),
+            Mistake("MLP before attention", "the attention comes first (communicate), then the MLP (compute): "
+                    "x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)).",
+                    lambda x, l1, a, l2, m: (lambda h: h + a(l1(h)))(x + m(l2(x)))),
+        ], unchanged=True)
     x, *modules = _block_cases()[1]
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)
 
@@ -196,7 +242,8 @@ def _gpt_cases():
     return cases
 
 
-def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False):
+def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False,
+              dropout=True, norm_each=False):
     t = model.transformer
     T = idx.shape[1]
     x = t.wte(idx)
@@ -204,11 +251,14 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x + t.wpe(torch.arange(T))
     elif positions == "from one":
         x = x + t.wpe(torch.arange(1, T + 1))
-    x = t.drop(x)
+    elif positions == "ids":
+        x = x + t.wpe(idx)
+    x = t.drop(x) if dropout else x
     h = x
     for block in t.h:
         h = block(h if chain else x)
-    logits = model.lm_head(t.ln_f(h) if final_norm else h)
+        h = t.ln_f(h) if norm_each else h
+    logits = model.lm_head(t.ln_f(h) if final_norm and not norm_each else h)
     if last_only:
         logits = logits[:, -1, :]
     return torch.softmax(logits, dim=-1) if softmax else logits
@@ -281,4 +331,62 @@ def check_gpt_forward(student_fn):
             Mistake("last position only", "return the logits of EVERY position, shape (B, T, V): training predicts "
                     "the next character at each position; only generation keeps the last one.",
                     lambda m, i: _gpt_with(m, i, last_only=True)),
+            Mistake("token ids as positions", "the positions are 0..T-1, torch.arange(T), whatever the tokens: "
+                    "wpe(idx) looks up the token ids in the position table (which has only block_size rows).",
+                    lambda m, i: _gpt_with(m, i, positions="ids"), error="index out of range"),
+            Mistake("final LayerNorm after every block", "ln_f is applied once, after the last block; each block "
+                    "normalises its own inputs already.", lambda m, i: _gpt_with(m, i, norm_each=True)),
         ])
+    _check_gpt_training(student_fn)
+
+
+def _check_gpt_training(student_fn):
+    """In training mode, under a fixed seed, the logits must be the model's own: dropout drawn once, on the sum
+    of the embeddings, then each block's; and they must stay connected to the weights (the lesson's test and
+    the hidden tests check both, which the eval-mode cases above cannot see). The gradient is checked where
+    the function is the student's own (in the notebook), not in the autograder's re-check, where it runs
+    in another process and only data comes back."""
+    model, idx = _gpt_cases()[1]
+    model = copy.deepcopy(model)
+    model.config.dropout = 0.3
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.3
+    model.train()
+    where = "gpt_forward: in training mode (model.train(), dropout 0.3), under torch.manual_seed(0)"
+
+    def seeded(fn):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return fn()
+
+    expected = seeded(lambda: _reference_gpt_forward(model, idx))
+    try:
+        got = seeded(lambda: student_fn(model, idx.clone()))
+    except Exception as error:
+        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}") from None
+    problem = difference(expected.detach(), got.detach() if isinstance(got, torch.Tensor) else got, 1e-5, 1e-4)
+    if problem is not None:
+        missing = seeded(lambda: _gpt_with(model, idx, dropout=False))
+        mistake = (Mistake("dropout missing", "apply model.transformer.drop to the sum of the token and position "
+                           "embeddings, before the blocks: it does nothing in eval mode, but training uses it.")
+                   if difference(missing.detach(), got.detach()) is None else
+                   Mistake("dropout in the wrong place", "the logits are right in eval mode but not in training "
+                           "mode: apply model.transformer.drop once, to the SUM of the token and position "
+                           "embeddings, before the first block (not to each embedding, not elsewhere)."))
+        raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
+    if not isinstance(student_fn, types.FunctionType):
+        return  # the autograder's re-check: the answer runs in another process, its graph stays there
+    if not got.requires_grad:
+        raise failure(where, "the logits do not depend on the model's weights through autograd",
+                      Mistake("cut off from the graph", "the logits are right but autograd cannot reach the "
+                              "weights through them: don't use torch.no_grad(), .detach() or .item() inside "
+                              "gpt_forward; the caller decides when to turn gradients off."))
+    weight = model.transformer.wte.weight
+    want, = torch.autograd.grad(expected.sum(), weight)
+    have, = torch.autograd.grad(got.sum(), weight, allow_unused=True)
+    if have is None or difference(want, have, 1e-4, 1e-3) is not None:
+        raise failure(where, "the gradient of the token embeddings differs from the model's",
+                      Mistake("cut off from the graph", "part of the computation is cut off from autograd (a "
+                              ".detach(), .data or torch.no_grad() on the way): keep every step a tensor "
+                              "operation on the model's outputs."))

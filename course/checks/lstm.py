@@ -19,13 +19,17 @@ from course.train import TrainConfig, lr_at, train_loop
 # ---------------------------------------------------------------------------------------------------
 # lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)
 
-def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True):
+def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
+               h_from_old_c=False, swap_outputs=False):
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
-        gates = dict(zip(order, (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)))
+        pre = x @ W_ih.T + h @ W_hh.T
+        pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
+        gates = dict(zip(order, pre.chunk(4, dim=-1)))
         i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), torch.sigmoid(gates["o"])
-        c_new = (f * c if keep_old else c) + i * g_act(gates["g"])
-        return o * h_from_c(c_new), c_new
+        c_new = (f * c if keep_old else c) + (1 - f if coupled else i) * g_act(gates["g"])
+        h_new = o * h_from_c(c if h_from_old_c else c_new)
+        return (c_new, h_new) if swap_outputs else (h_new, c_new)
     return cell
 
 
@@ -49,6 +53,20 @@ def check_lstm_cell(student_fn):
                 _cell_with("ifgo", h_from_c=lambda c: c)),
         Mistake("forget gate unused", "the old cell state must be scaled by the forget gate: c = f * c + i * g.",
                 _cell_with("ifgo", keep_old=False)),
+        Mistake("biases missing", "both biases are added to the gates: x @ W_ih.T + b_ih + h @ W_hh.T + b_hh.",
+                _cell_with("ifgo", biases="none")),
+        *[Mistake("one bias missing", "nn.LSTMCell has two biases and adds both: x @ W_ih.T + b_ih + h @ W_hh.T + b_hh.",
+                  _cell_with("ifgo", biases=kept)) for kept in ("ih", "hh")],
+        Mistake("(c, h) instead of (h, c)", "return the new hidden state first, as nn.LSTMCell does: "
+                "return h_new, c_new.", _cell_with("ifgo", swap_outputs=True)),
+        Mistake("h from the old c", "the new h uses the NEW cell state: compute c_new = f * c + i * g first, "
+                "then h_new = o * tanh(c_new).", _cell_with("ifgo", h_from_old_c=True)),
+        Mistake("input gate replaced by 1 - f", "the LSTM has its own input gate: c = f * c + i * g, with "
+                "i = sigmoid(the first quarter of the gates), not (1 - f) * g.", _cell_with("ifgo", coupled=True)),
+        Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
+                "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
+        Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
+                "(or dim=-1); chunk's default, dim=0, splits the batch.", error="values to unpack"),
     ])
 
 
@@ -89,6 +107,19 @@ def check_shift_batch(student_fn):
         Mistake("y one token too long", "y = data[s+1 : s+block_size+1] has block_size tokens, like x.",
                 lambda d, s, b: (_windows(d, s, b, 0, 1)[0],
                                  torch.stack([d[i + 1:i + b + 2] for i in s.tolist()]))),
+        Mistake("windows one token short", "a slice's end is excluded: data[s : s+block_size] has block_size "
+                "tokens, and y = data[s+1 : s+block_size+1].", lambda d, s, b: _windows(d, s, b - 1, 0, 1)),
+        Mistake("concatenated instead of stacked", "torch.cat joins the windows end to end into one long row; "
+                "torch.stack(rows) makes a (B, block_size) tensor, one row per window.",
+                lambda d, s, b: tuple(t.reshape(-1) for t in _windows(d, s, b, 0, 1))),
+        Mistake("labels rolled", "torch.roll wraps x's first token round to the end of y; the last label is the "
+                "token AFTER the window, data[s + block_size]: y = data[s+1 : s+block_size+1].",
+                lambda d, s, b: (lambda x: (x, torch.roll(x, -1, dims=1)))(_windows(d, s, b, 0, 1)[0])),
+        Mistake("rows not stacked", "you returned lists of rows; torch.stack(rows) makes each of x and y one "
+                "(B, block_size) tensor.", lambda d, s, b: tuple(list(t) for t in _windows(d, s, b, 0, 1))),
+        Mistake("sliced with the whole starts tensor", "a slice takes one start: data[s : s + block_size] for each "
+                "s in starts.tolist(), then torch.stack the rows (or index with starts[:, None] + "
+                "torch.arange(block_size)).", error="can be converted to an index"),
     ])
 
 
@@ -107,7 +138,8 @@ def _case_model(seed: int, vocab_size: int, n_layers: int) -> CharLSTM:
 def _generate_cases():
     gen = torch.Generator().manual_seed(40)
     cases = []
-    for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10))):
+    for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10),
+                                                     (10, 2, 2, 3, 0))):  # no new token: the hidden tests ask too
         cases.append((_case_model(seed, vocab, layers), torch.randint(0, vocab, (B, T), generator=gen), n))
     return cases
 
@@ -131,6 +163,26 @@ def _generate_last_token_twice(model, idx, n):
         for _ in range(n):  # feeds idx[:, -1:] before choosing, so the prompt's last token is read twice
             logits, state = model.forward_with_state(idx[:, -1:], state)
             idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+
+
+def _generate_sampled(model, idx, n):
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # the seed the check sets before calling the answer
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = torch.multinomial(torch.softmax(logits[:, -1], dim=-1), 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_stale_state(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+            logits, _ = model.forward_with_state(idx[:, -1:], state)  # the prompt's state, every step
     return idx
 
 
@@ -164,13 +216,26 @@ def check_generate_greedy(student_fn):
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
         handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
         try:
-            return student_fn(model, idx, max_new_tokens)
+            with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
+                torch.manual_seed(0)
+                return student_fn(model, idx, max_new_tokens)
         finally:
             handle.remove()
 
     def calls(case):
         _, idx, n = case
         T = idx.shape[1]
+        if not lengths:
+            return ("the model was never called",
+                    Mistake("prompt not read", "run forward_with_state on the whole prompt first, even when "
+                            "max_new_tokens is 0: read the prompt once, then one token per step."))
+        if T > 1 and lengths[:1] == [T - 1] and all(k == 1 for k in lengths[1:]):
+            return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
+                    f"expected the prompt once ({T}), then 1 per step",
+                    Mistake("prompt read in two calls", "the text is right, but read the whole prompt in one "
+                            "call, forward_with_state(idx): its last logits already predict the first new "
+                            "token. Feeding the prompt's last token on its own is one call too many, and "
+                            "idx[:, :-1] is empty for a one-token prompt."))
         if lengths[:1] != [T] or any(k != 1 for k in lengths[1:]):
             return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
                     f"expected the prompt once ({T}), then 1 per step",
@@ -196,7 +261,34 @@ def check_generate_greedy(student_fn):
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, idx.shape[1]:]),
         Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
                 "logits[:, -1].argmax(-1, keepdim=True), not a sample.", error="multinomial"),
+        Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
+                "logits[:, -1].argmax(-1, keepdim=True), not a sample (torch.multinomial): sampling gives "
+                "another text at every run.", _generate_sampled),
+        Mistake("state not updated", "each step must continue from the state the previous call returned: "
+                "logits, state = model.forward_with_state(next_id, state); you kept passing the prompt's state.",
+                _generate_stale_state),
+        Mistake("argmax without keepdim", "argmax(-1) of (B, V) logits is (B,); keep a (B, 1) column with "
+                "argmax(dim=-1, keepdim=True), so that torch.cat([idx, next_id], dim=1) and the next "
+                "forward_with_state get a (B, 1) tensor.", error="same number of dimensions"),
+        Mistake("first token outside the loop", "with the first new token appended before the loop, "
+                "max_new_tokens=0 still adds one: append every new token inside the loop, "
+                "for _ in range(max_new_tokens).", lambda model, idx, n: _reference_generate(model, idx, max(n, 1))),
+        Mistake("one token too few", "return exactly max_new_tokens new tokens: the prompt's logits give the "
+                "first one, then one per step.", lambda model, idx, n: _reference_generate(model, idx, n - 1)),
+        Mistake("appended along the batch", "append each new token as a new COLUMN: torch.cat([idx, next_id], "
+                "dim=1); dim=0 adds rows, as if it were another sequence.",
+                _generate_appended_rows, error="except in dimension 0"),
     ], after=calls)
+
+
+def _generate_appended_rows(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, nxt])  # the mistake: along the batch
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -231,6 +323,14 @@ def check_sequence_loss(student_fn):
         Mistake("classes on the wrong axis", "F.cross_entropy reads the classes from dim 1: pass (B*T, V) "
                 "logits, or transpose (B, T, V) to (B, V, T), not (B, T, V) as it is.",
                 error="Expected target size"),
+        Mistake("log-softmax over the wrong dimension", "the log-softmax ran over dim 1, the positions of "
+                "(B, T, V) logits: normalise over the vocabulary, dim=-1 (or let F.cross_entropy do it).",
+                lambda lo, t: F.nll_loss(*flat(F.log_softmax(lo, dim=1), t))),
+        Mistake("one loss per position", "reduction='none' gives one loss per position: return their mean, a "
+                "scalar (F.cross_entropy's default reduction).",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="none")),
+        Mistake("divided by T again", "F.cross_entropy already averages over all B*T positions: don't divide "
+                "by T (or B) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[1]),
     ])
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
@@ -242,7 +342,8 @@ def check_sequence_loss(student_fn):
 def _schedule_cases():
     return [(TrainConfig(max_iters=20, learning_rate=1.0, min_lr=0.1, warmup_iters=5),),
             (TrainConfig(max_iters=12, learning_rate=0.5, min_lr=0.05, warmup_iters=3),),
-            (TrainConfig(max_iters=30, learning_rate=2.0, min_lr=0.5, warmup_iters=10),)]
+            (TrainConfig(max_iters=30, learning_rate=2.0, min_lr=0.5, warmup_iters=10),),
+            (TrainConfig(max_iters=8, learning_rate=1.0, min_lr=0.0, warmup_iters=0),)]  # no warm-up (hidden tests too)
 
 
 def _schedule(fn):
@@ -256,14 +357,27 @@ def _cosine(cfg, progress, low=None):
     return low + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - low)
 
 
-def _schedule_with(warmup="right", decay="cosine", low=None, offset=True):
+def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=True, span="right"):
     def lr(it, cfg):
         w, n = cfg.warmup_iters, cfg.max_iters
         if warmup == "none":
             return _cosine(cfg, it / n, low)
         if it < w:
-            return cfg.learning_rate * ((it + 1) / (w + 1) if warmup == "right" else it / w)
-        progress = (it - w) / (n - w) if offset else it / n
+            if warmup == "from min_lr":
+                return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (it + 1) / (w + 1)
+            return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w}[warmup]
+        if span != "right" and it > n:
+            return cfg.min_lr
+        progress = (it - w) / ((n - w) if span == "right" else n) if offset else it / n
+        if not floor and progress > 1:  # the cosine carries on past max_iters and climbs back
+            end = cfg.min_lr if low is None else low
+            return end + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - end)
+        if decay in ("no half", "no pi"):
+            progress = min(max(progress, 0.0), 1.0) if decay == "no half" else progress
+            wave = 1.0 + math.cos(math.pi * progress) if decay == "no half" else 0.5 * (1.0 + math.cos(progress))
+            if decay == "no pi" and it > n:
+                return cfg.min_lr
+            return cfg.min_lr + wave * (cfg.learning_rate - cfg.min_lr)
         if decay == "linear":
             end = cfg.min_lr if low is None else low
             return end + (1.0 - min(progress, 1.0)) * (cfg.learning_rate - end)
@@ -271,12 +385,22 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True):
     return lr
 
 
+class TensorLearningRate(TypeError):
+    """Raised by the check when ``lr_at_step`` returns a tensor instead of a float."""
+
+
 def check_lr_schedule(student_fn):
     """``student_fn(it, cfg)``: the learning rate at iteration ``it`` for a ``TrainConfig`` ``cfg``:
     ``learning_rate * (it + 1) / (warmup_iters + 1)`` while ``it < warmup_iters``, then a cosine from
     ``learning_rate`` down to ``min_lr`` at ``max_iters``, and ``min_lr`` after that. The check
     compares the whole schedule: position ``it`` of the lists below is iteration ``it``."""
-    run_check("lr_at_step", _schedule(student_fn), _schedule(lr_at), _schedule_cases(), mistakes=[
+    def typed(it, cfg):
+        rate = student_fn(it, cfg)
+        if isinstance(rate, torch.Tensor):
+            raise TensorLearningRate(f"iteration {it} gave {rate!r}, a tensor")
+        return rate
+
+    run_check("lr_at_step", _schedule(typed), _schedule(lr_at), _schedule_cases(), mistakes=[
         Mistake("no warm-up", "the schedule starts at the full learning rate: for it < warmup_iters the rate "
                 "rises in a straight line, learning_rate * (it + 1) / (warmup_iters + 1), and the cosine "
                 "starts after the warm-up.", _schedule(_schedule_with(warmup="none"))),
@@ -292,6 +416,27 @@ def check_lr_schedule(student_fn):
         Mistake("decay not shifted by the warm-up", "the cosine's progress must start at 0 when the warm-up "
                 "ends: progress = (it - warmup_iters) / (max_iters - warmup_iters), not it / max_iters.",
                 _schedule(_schedule_with(offset=False))),
+        Mistake("warm-up reaches the peak one step early", "the warm-up divides by warmup_iters + 1: "
+                "learning_rate * (it + 1) / (warmup_iters + 1), so it is still below the peak at the last warm-up "
+                "step and reaches learning_rate at it = warmup_iters.", _schedule(_schedule_with(warmup="early"))),
+        Mistake("warm-up from min_lr", "the warm-up rises from 0, not from min_lr: learning_rate * (it + 1) / "
+                "(warmup_iters + 1).", _schedule(_schedule_with(warmup="from min_lr"))),
+        Mistake("no floor after max_iters", "after max_iters the rate stays at min_lr: without `if it > "
+                "max_iters: return min_lr` (or clamping progress to 1), the cosine climbs back up.",
+                _schedule(_schedule_with(floor=False))),
+        Mistake("cosine without the 0.5", "the cosine factor is 0.5 * (1 + cos(pi * progress)), from 1 down to 0; "
+                "without the 0.5 it starts at 2 and the rate at twice learning_rate.",
+                _schedule(_schedule_with(decay="no half"))),
+        Mistake("cosine without π", "the angle is pi * progress, from 0 to pi, so that the cosine goes from 1 to "
+                "-1: math.cos(math.pi * progress).", _schedule(_schedule_with(decay="no pi"))),
+        Mistake("progress divided by max_iters", "the decay lasts max_iters - warmup_iters steps: progress = "
+                "(it - warmup_iters) / (max_iters - warmup_iters), which reaches 1 at max_iters.",
+                _schedule(_schedule_with(span="max_iters"))),
+        Mistake("no warm-up steps not handled", "warmup_iters may be 0 (no warm-up): divide by warmup_iters only "
+                "inside `if it < cfg.warmup_iters:` (where it is at least 1), or by warmup_iters + 1.",
+                error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
+        Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
+                "tensor), or .item() on a tensor.", error="TensorLearningRate"),
     ])
 
 
@@ -338,14 +483,15 @@ def _outcome(loop):
 
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
-               as_tensor=False, groups="all"):
+               as_tensor=False, groups="all", lr_ahead=False, one_batch=False):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
+        first = get_batch("train") if one_batch and max_iters else None
         for it in range(max_iters):
             if set_lr and not lr_late:
                 for group in optimizer.param_groups[:1] if groups == "first" else optimizer.param_groups:
-                    group["lr"] = lr_schedule(it)
-            x, y = get_batch("train")
+                    group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
+            x, y = first if one_batch else get_batch("train")
             _, loss = model(x, y)
             if zero_grad == "before backward":
                 optimizer.zero_grad()
@@ -402,4 +548,14 @@ def check_train_loop(student_fn):
                 "group['lr'] = lr_schedule(it) before optimizer.step().", _outcome(_loop_with(lr_late=True))),
         Mistake("loss tensors instead of floats", "append loss.item(), a Python float: keeping the tensor "
                 "keeps its whole graph alive.", _outcome(_loop_with(as_tensor=True)), credit=0.5),
+        Mistake("learning rate one iteration ahead", "iteration it uses lr_schedule(it), counting from 0: "
+                "for it in range(max_iters), group['lr'] = lr_schedule(it), not it + 1.",
+                _outcome(_loop_with(lr_ahead=True))),
+        Mistake("one batch for every iteration", "draw a new batch at every iteration: x, y = "
+                "get_batch('train') inside the loop, not once before it.", _outcome(_loop_with(one_batch=True))),
+        Mistake("loss not unpacked", "model(x, y) returns the pair (logits, loss): _, loss = model(x, y).",
+                error="'tuple' object has no attribute"),
+        Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
+                "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
+                error="list indices must be integers"),
     ])

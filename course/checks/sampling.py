@@ -123,6 +123,19 @@ TOP_K_MISTAKES = [
     Mistake("removed set to 0", _ZERO_LOGITS_HINT, _top_k_zero_logits),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs_renormalised),
+    Mistake("k larger than the vocabulary", "torch.topk fails when k is larger than the vocabulary: clamp it "
+            "first, k = min(k, logits.size(-1)) (then everything is kept).", error="out of range",
+            on=lambda logits, k: k > logits.size(-1)),
+    Mistake("threshold not kept per row", "the threshold must be each row's own k-th largest logit, with a "
+            "dimension kept to broadcast against the row: torch.topk(logits, k).values[..., -1:] (values[-1] "
+            "takes the last ROW, values[..., -1] drops the dimension).", error="must match the size",
+            on=lambda logits, k: logits.dim() > 1),
+    Mistake("removed set to -1e9", "use float('-inf'): -1e9 is a finite logit, and Hugging Face's filter (and "
+            "the tests) set the removed logits to -inf.", lambda logits, k: sampling.top_k_filter(logits, k).masked_fill(
+                torch.isneginf(sampling.top_k_filter(logits, k)), -1e9)),
+    Mistake("dtype changed", "the result must keep the logits' dtype (float64 logits give float64): build it "
+            "from the logits, logits.masked_fill(...) or torch.full_like(logits, ...), not torch.full(shape, ...).",
+            lambda logits, k: sampling.top_k_filter(logits, k).float()),
 ]
 
 
@@ -229,6 +242,39 @@ SEED_TOP_P_HINT = (
 _WRONG_DIM_HINT = ("you took the softmax over the wrong dimension (dim=0, across the batch): for batched "
                    "logits of shape (..., vocab_size) every row is its own distribution, so use dim=-1.")
 
+def _top_p_unsorted_mask(logits, p):
+    # The nucleus found in sorted order, applied to the logits in vocabulary order without undoing the sort.
+    sorted_probs, _ = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    return logits.masked_fill(sorted_probs.cumsum(dim=-1) - sorted_probs >= p, NEG_INF)
+
+
+def _top_p_gathered(logits, p):
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    return logits.masked_fill(remove_sorted.gather(-1, sorted_ids), NEG_INF)
+
+
+def _top_p_sorted_logits(logits, p):
+    sorted_logits, _ = torch.sort(logits, dim=-1, descending=True)
+    probs = torch.softmax(sorted_logits, dim=-1)
+    return sorted_logits.masked_fill(probs.cumsum(dim=-1) - probs >= p, NEG_INF)
+
+
+def _top_p_crossing_dropped_first_kept(logits, p):
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) > p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+def _top_p_one_more(logits, p):
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = torch.zeros_like(before, dtype=torch.bool)
+    remove_sorted[..., 1:] = before[..., :-1] >= p  # the mistake: shifted twice
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
 TOP_P_MISTAKES = [
     Mistake("no token kept", "you forgot to keep at least one token: when the most likely token alone holds more than p, "
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
@@ -245,6 +291,18 @@ TOP_P_MISTAKES = [
     Mistake("removed set to 0", _ZERO_LOGITS_HINT, _top_p_zero_logits),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_p_zero_probs),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_p_zero_probs_renormalised),
+    Mistake("crossing token dropped", SEED_TOP_P_HINT, _top_p_crossing_dropped_first_kept),
+    Mistake("mask left in sorted order", "the mask was computed in sorted order and applied to the logits in "
+            "vocabulary order: map it back first, remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted).",
+            _top_p_unsorted_mask),
+    Mistake("gather instead of scatter", "gather(-1, sorted_ids) reads the sorted mask in the wrong order; "
+            "scatter puts each entry back at its token's id: remove_sorted.scatter(-1, sorted_ids, remove_sorted).",
+            _top_p_gathered),
+    Mistake("sorted logits returned", "return the logits in vocabulary order (token i stays at position i), "
+            "with the removed ones set to -inf: undo the sort with scatter.", _top_p_sorted_logits),
+    Mistake("one token too many", "you kept one token after the one that crosses p: keep a token while the "
+            "probability of the tokens BEFORE it is below p, remove = cumsum - prob >= p, shifted only once.",
+            _top_p_one_more),
 ]
 
 

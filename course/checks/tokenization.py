@@ -57,6 +57,11 @@ def check_char_encode(char_encode) -> None:
         Mistake("one id per distinct character", "you returned one id per distinct character (a set loses "
                 "repeats and order): return one id for every character of the text, in order.",
                 lambda text, stoi: [stoi[c] for c in dict.fromkeys(text)]),
+        Mistake("one id per distinct character", "you returned one id per distinct character (a set loses "
+                "repeats and order): return one id for every character of the text, in order.",
+                lambda text, stoi: [stoi[c] for c in set(text)]),
+        Mistake("tuple instead of list", "return a list of ids ([stoi[c] for c in text]), not a tuple.",
+                lambda text, stoi: tuple(stoi[c] for c in text)),
         Mistake("ids as strings", "your ids are strings; stoi maps a character to an int: return stoi[c], "
                 "not str(stoi[c]).", lambda text, stoi: [str(stoi[c]) for c in text]),
     ]
@@ -77,8 +82,16 @@ def check_char_encode(char_encode) -> None:
             "yours: check `if ch not in stoi` and raise ValueError(f\"character {ch!r} is not in the "
             "vocabulary\")."), expected="ValueError naming 'Z'") from None
     except Exception as error:
+        if isinstance(error, AssertionError):
+            mistake = Mistake("assert instead of ValueError", "assert is for checking your own code (python -O "
+                              "even removes it); a character outside the vocabulary is a bad input: "
+                              "`if ch not in stoi: raise ValueError(f\"character {ch!r} is not in the vocabulary\")`.")
+        else:
+            mistake = Mistake("wrong exception type", f"an unknown character must raise ValueError (a bad "
+                              f"value), not {type(error).__name__}: raise ValueError(f\"character {{ch!r}} is "
+                              f"not in the vocabulary\").")
         raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
-                      expected="ValueError naming 'Z'") from None
+                      mistake, expected="ValueError naming 'Z'") from None
     else:
         skipped = difference([0, 1, 2, 0], got) is None
         raise failure(where, f"your function returned {describe(got)}", Mistake(
@@ -101,6 +114,9 @@ def check_char_decode(char_decode) -> None:
                 "in itos.", lambda ids, itos: "".join(str(i) for i in ids)),
         Mistake("reversed", "the text came out backwards: decode the ids in order.",
                 lambda ids, itos: "".join(itos[i] for i in reversed(ids))),
+        Mistake("decoded text stripped", "spaces and newlines at the ends were stripped: they are characters "
+                "of the text too; return ''.join(...) as it is, without .strip().",
+                lambda ids, itos: "".join(itos[i] for i in ids).strip()),
     ]
     run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
 
@@ -139,8 +155,29 @@ def check_count_pairs(count_pairs) -> None:
                 lambda ids: dict(collections.Counter(zip(ids, ids[1:] + ids[:1])))),
         Mistake("pairs sorted", "(a, b) and (b, a) are different pairs: keep each pair in the order "
                 "it appears.", lambda ids: dict(collections.Counter(tuple(sorted(p)) for p in zip(ids, ids[1:])))),
+        Mistake("list of pairs instead of dict", "you returned the (pair, count) items as a list, most "
+                "frequent first (most_common or sorted); return the dict itself, {(a, b): count}: "
+                "max(counts, key=counts.get) finds the most frequent pair later.",
+                lambda ids: collections.Counter(zip(ids, ids[1:])).most_common()),
+        Mistake("overlapping repeats skipped", "after a repeated pair such as (5, 5) you jumped two positions: "
+                "counting is not merging, every adjacent pair counts, overlapping ones too ([5, 5, 5] has "
+                "(5, 5) twice).", _count_skipping_repeats),
+        Mistake("ran past the end", "the last pair starts at position len(ids) - 2, so ids[i + 1] does not "
+                "exist for i = len(ids) - 1: loop over range(len(ids) - 1), or zip(ids, ids[1:]).",
+                error="IndexError", on=lambda ids: len(ids) > 1),
+        Mistake("empty list not handled", "a list of 0 or 1 ids has no pairs: return {} (zip(ids, ids[1:]) "
+                "is empty then), without reading ids[0].", error="", on=lambda ids: len(ids) < 2),
     ]
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
+
+
+def _count_skipping_repeats(ids):
+    counts, i = {}, 0
+    while i < len(ids) - 1:
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+        i += 2 if ids[i] == ids[i + 1] else 1  # the mistake: an overlapping repeat is not counted
+    return counts
 
 
 def _count_every_second(ids):
@@ -204,6 +241,7 @@ def check_merge(merge) -> None:
     for ids in _id_lists(12, seed=3):
         i = rng.randrange(len(ids) - 1)
         cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
+    cases += [([], (1, 2), 7), ([4], (4, 4), 7)]  # the edge cases the hidden tests meet too
     mistakes = [
         Mistake("last element dropped", "the last element was dropped: when the final element is not part of a merged pair it must "
                 "still be copied (loop while i < len(ids), and check i + 1 < len(ids) before looking at ids[i + 1]).",
@@ -218,6 +256,14 @@ def check_merge(merge) -> None:
                 _merge_without_skip),
         Mistake("first occurrence only", "only the first occurrence was merged; replace every occurrence of the pair.",
                 _merge_first_only),
+        Mistake("nothing merged", "no pair was merged although the pair occurs. If you compare a slice with the "
+                "pair, ids[i:i + 2] is a list and pair a tuple, and [1, 2] == (1, 2) is False in Python: compare "
+                "(ids[i], ids[i + 1]) == tuple(pair).", lambda ids, pair, new_id: list(ids)),
+        Mistake("ran past the end", "at the last position there is no ids[i + 1]: check i + 1 < len(ids) "
+                "before reading it, and copy the last element as it is.", error="IndexError",
+                on=lambda ids, pair, new_id: len(ids) > 0),
+        Mistake("empty list not handled", "merge([], pair, new_id) must return [] (there is nothing to merge): "
+                "don't start from ids[0]; loop while i < len(ids).", error="", on=lambda ids, pair, new_id: not ids),
     ]
     run_check("merge", merge, ref.merge, cases, mistakes, unchanged=True)
 
@@ -264,6 +310,24 @@ def _bpe_one_step(symbols, ranks):
     return ref.merge(list(symbols), best, best[0] + best[1])
 
 
+def _bpe_unranked_merged(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:  # the mistake: no stop when the best pair has no rank
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+    return symbols
+
+
+def _bpe_tuple_symbols(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        symbols = ref.merge(symbols, best, best)  # the mistake: the pair itself, not the joined string
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -285,6 +349,17 @@ def check_bpe_word(bpe_word) -> None:
                 _bpe_first_found),
         Mistake("one merge only", "only one merge was applied; repeat until no neighbouring pair has a rank.",
                 _bpe_one_step),
+        Mistake("unranked pairs merged", "pairs that are not in ranks were merged too: stop as soon as no "
+                "adjacent pair is in ranks (the best rank is float('inf')), or the word becomes one symbol.",
+                _bpe_unranked_merged),
+        Mistake("merged pair as a tuple", "the merged symbol is the string best[0] + best[1] ('Ġ' + 'a' = 'Ġa'), "
+                "not the pair (a, b) itself.", _bpe_tuple_symbols),
+        Mistake("unranked pairs compared", "ranks.get(pair) is None for a pair GPT-2 never learned, and None "
+                "cannot be compared with a rank: use ranks.get(pair, float('inf')), or keep only the pairs "
+                "that are in ranks.", error="NoneType"),
+        Mistake("one symbol left not handled", "when a word is (or becomes) a single symbol it has no pairs, "
+                "and min() of nothing fails: stop while fewer than two symbols are left "
+                "(while len(symbols) > 1), or when no pair is in ranks.", error="min()"),
         Mistake("space marker lost", "the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
                 "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
                 _bpe_unmapped_space),
