@@ -333,6 +333,60 @@ def test_pytorchs_lstm_under_a_local_name_fails_the_recheck(host, name):
     assert f"{name} is PyTorch's own version" in failed["test-lstm-cell-form"], failed
 
 
+# PyTorch's own module for an exercise, found without its name (in a table of torch's quantization) and
+# run with the exercise's weights through torch.func.functional_call: past the rules, it scored full
+# marks (2026-12-01): lesson 04's lstm_cell 12/12, lesson 03's CausalSelfAttention its 3-point test.
+PYTORCHS_MODULES = {
+    "nn.LSTMCell": ("04_lstm", "lstm-cell", {"test-lstm-cell", "test-lstm-cell-form"}, '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    Cell = [k for k in torch.quantization.DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS if str(k).endswith("LSTMCell'>")][0]
+    params = {"weight_ih": W_ih, "weight_hh": W_hh, "bias_ih": b_ih, "bias_hh": b_hh}
+    return torch.func.functional_call(Cell(x.shape[1], h.shape[1]), params, (x, (h, c)))
+'''),
+    # what nn.LSTMCell calls, under a name the rules cannot read
+    "torch._VF.lstm_cell": ("04_lstm", "lstm-cell", {"test-lstm-cell", "test-lstm-cell-form"}, '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    return getattr(torch._VF, "lstm" + "_cell")(x, (h, c), W_ih, W_hh, b_ih, b_hh)
+'''),
+    "nn.MultiheadAttention": ("03_self_attention", "causal-self-attention",
+                              {"test-causal-self-attention", "test-attention-dropout"}, '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        table = torch.ao.quantization.get_default_custom_config_dict()["float_to_observed_custom_module_class"]
+        Attention = [k for k in table if str(k).endswith("MultiheadAttention'>")][0]
+        # in a list, so that it adds no parameters of its own: the weights are c_attn's and c_proj's
+        self.attn = [Attention(config.n_embd, config.n_head, dropout=config.dropout, bias=config.bias,
+                               batch_first=True)]
+
+    def forward(self, x):
+        B, T, C = x.shape
+        params = {"in_proj_weight": self.c_attn.weight, "out_proj.weight": self.c_proj.weight}
+        if self.c_attn.bias is not None:
+            params["in_proj_bias"], params["out_proj.bias"] = self.c_attn.bias, self.c_proj.bias
+        self.attn[0].train(self.training)
+        future = ~torch.ones(T, T, dtype=torch.bool).tril()
+        y, _ = torch.func.functional_call(self.attn[0], params, (x, x, x), {"attn_mask": future})
+        return self.resid_dropout(y)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYTORCHS_MODULES))
+def test_pytorchs_own_module_reached_without_its_name_fails_the_recheck(host, name):
+    """In lessons 02-04 the answers' process refuses to run PyTorch's own version of the lesson's
+    exercises (the modules' forward, the functions), however an answer reached them; the feedback names
+    it. (The lesson's own models still run there: every solution passes, lesson 04's train_loop trains a
+    CharLSTM with nn.LSTM there, and lessons 05 and 06 run attention.)"""
+    lesson, answer, expected, source = PYTORCHS_MODULES[name]
+    failed = recheck(_with_answer(lesson, answer, source), lesson, _tests(lesson), sandbox=False, host=host)
+    assert set(failed) == expected, failed
+    assert any(f"{name} is PyTorch's" in why for why in failed.values()), failed
+
+
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
 # plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
 # model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the
