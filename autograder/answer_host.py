@@ -257,7 +257,11 @@ PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
 # mpmath does) and by what makes it from names it has checked (dataclasses, namedtuple; ``typing`` may
 # compile a forward reference but not run it); unpickling is for this process's own reading of the
 # grader's frames; and the course's package, the autograder and nbgrader are imported only for the
-# grader (a model class it sends, a ``bind``).
+# grader (a model class it sends, a ``bind``). Nor is the course's code read as a file: an answer that
+# reached Python's builtins loaded course/tokenization.py by its path (importlib.util's
+# spec_from_file_location, then exec_module: no import names ``course``, and the compiling and running
+# happen in importlib's frames), so opening a file in the course's package, and compiling or running
+# code that comes from one, are refused but for the grader (``_load``, ``_bind``).
 COURSE_PACKAGES = ("course", "autograder", "nbgrader")
 CODE_EVENTS = ("compile", "exec", "code.__new__")
 IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
@@ -282,11 +286,52 @@ def _under_way(codes=(), files=()) -> bool:
     return False
 
 
-def _guard(makers):
+def _course_folder():
+    """The course package's folder, resolved (``/course/course`` in the sandbox, the repository's
+    ``course/`` outside it), as an import of ``course`` would find it; None where there is none."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("course")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def _inside(path, folder, above=False) -> bool:
+    """Whether the file ``path`` (a name; a descriptor is not) is ``folder`` or lies in it, links resolved;
+    with ``above``, or is a folder that holds it (``os.open`` of one, then of ``course/...`` relative
+    to it with ``dir_fd``, would be an open event of a path that says nothing)."""
+    if folder is None or isinstance(path, int):
+        return False
+    try:
+        where = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    if where == folder or where.startswith(folder + os.sep):
+        return True
+    return above and (folder.startswith(where.rstrip(os.sep) + os.sep) and os.path.isdir(where))
+
+
+def _code_file(event, args):
+    """The file the code of a CODE_EVENTS event says it comes from."""
+    if event == "exec":
+        return getattr(args[0], "co_filename", None) if args else None
+    return args[1] if len(args) > 1 else None  # compile(source, filename), code.__new__(code, filename, ...)
+
+
+def _guard(makers, course=None):
     def guard(event, args):
         if event in PROCESS_EVENTS:
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
                                   f"in the function itself")
+        if event == "open" and args and _inside(args[0], course, above=True) \
+                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+            raise PermissionError(f"an answer may not read the course's own files ({os.fsdecode(args[0])}); write "
+                                  f"the code yourself")
+        if event in CODE_EVENTS and _inside(_code_file(event, args), course) \
+                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+            raise PermissionError(f"an answer may not run the course's own code ({event} of "
+                                  f"{_code_file(event, args)}); write the code yourself")
         if event in CODE_EVENTS:
             caller = sys._getframe(1).f_code
             if not (caller is _run.__code__ or caller.co_filename in makers[event] or _under_way(files=IMPORTING)):
@@ -493,7 +538,7 @@ def main(argv):
             setattr(torch, name, _refused(name))
     _refuse_shortcuts()
     _serve(argv[4] if len(argv) > 4 else "")
-    sys.addaudithook(_guard(_code_makers()))  # for good: an audit hook cannot be removed
+    sys.addaudithook(_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:

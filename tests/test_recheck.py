@@ -200,6 +200,53 @@ def test_data_cannot_become_code_in_the_answers_process(name, host):
     assert "test-merge" in failed, failed
     assert set(failed) <= {"test-merge", "test-merge-form"}, failed  # nothing else
 
+# The course's file itself, loaded by its path from an answer that reached Python's builtins (through
+# `attrgetter` and a dunder name the rules never see as a name): no import names `course`, and importlib
+# compiles and runs it in its own frames. Past the rules, bpe_word scored full marks (2026-12-01).
+_BUILTINS = '''import random
+from torch.autograd.profiler_util import attrgetter
+_builtin = attrgetter("_" + "_globals_" + "_")(random.shuffle)["_" + "_builtins_" + "_"]
+_load = _builtin["_" + "_import_" + "_"]
+_util, _os, _paths = _load("importlib.util").util, _load("os"), _load("sys").path
+_ROOT = [str(r) for r in ["/course"] + _paths if _os.path.exists(str(r) + "/course/tokenization.py")][0]
+'''
+COURSE_FILES = {
+    "spec_from_file_location": _BUILTINS + '''
+def bpe_word(symbols, ranks):
+    spec = _util.spec_from_file_location("tok", _ROOT + "/course/tokenization.py")
+    module = _util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.bpe_word(symbols, ranks)
+''',
+    # a descriptor of the folder above the course's, then a name relative to it: the open event says
+    # only "course/tokenization.py", and a loader of the answer's hands importlib the text
+    "os.open with dir_fd": _BUILTINS + '''
+class _Text(_load("importlib.abc").abc.SourceLoader):
+    def __init__(self, data):
+        self.data = data
+    def get_filename(self, name):
+        return "tok.py"
+    def get_data(self, path):
+        return self.data
+def bpe_word(symbols, ranks):
+    fd = _os.open("course/tokenization.py", _os.O_RDONLY, dir_fd=_os.open(_ROOT, _os.O_RDONLY))
+    spec = _util.spec_from_loader("tok", _Text(_os.read(fd, 10 ** 7)))
+    module = _util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.bpe_word(symbols, ranks)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_FILES))
+def test_an_answer_cannot_read_the_courses_files_in_the_answers_process(name, host):
+    """Once the answers run, a file in the course's package (or a folder that holds it) is not opened,
+    and code from one is not compiled or run, but for the grader's own imports (a model it sends)."""
+    failed = recheck(_with_answer("01_tokenization", "bpe-word", COURSE_FILES[name]), "01_tokenization",
+                     _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-bpe-word", "test-bpe-word-form"}, failed
+    assert "may not read the course's own files" in failed["test-bpe-word-form"], failed
+
 
 def test_code_that_python_makes_for_an_answer_still_runs_in_the_answers_process(host):
     """A dataclass, a named tuple and annotations as text: Python compiles code for the first two, and
