@@ -22,14 +22,16 @@ Each message is a frame: 8 bytes of length (big-endian), then ``torch.save`` byt
   RNG state (``"rng"``, returned as it is after the call), so seeded dropout draws the same numbers.
 * request ``{"op": "bind", "module": "course.attention", "names": [...]}``: the course's functions
   in place of the answers' own (as lesson 03's test cells do with ``checks.reference_helpers``).
-* request ``{"op": "load", "cells": [str]}``: forget the answers and run these cells instead.
+* request ``{"op": "load", "cells": [str], "lesson": str}``: forget the answers and run these cells
+  instead (the answers of ``lesson``, when it is given: see SHORTCUT_KINDS).
 * request ``{"op": "grad", "grad_outputs": [tensor or None]}``: the gradients of the last call's
   linked outputs with respect to its ``grad`` arguments. Reply ``{"ok": True, "value": [tensor or None]}``.
 
 The grader reads replies as data only (``torch.load(weights_only=True)``): whatever this process
 does, only tensors, numbers, strings and plain containers come back. It is started with this file's
-path as the script, the answers file, the answer cells' time limit and the modules to import first
-(comma-separated) as its arguments; stdout is moved to stderr at once, so what
+path as the script, the answers file, the answer cells' time limit, the modules to import first
+(comma-separated) and the lesson (``04_lstm``: PyTorch's own versions of its exercises refuse to run
+here, ``SHORTCUT_KINDS``) as its arguments; stdout is moved to stderr at once, so what
 the answers print cannot corrupt the frames. Its first frame, ``{"ok": True, "value": "ready"}``, is
 written before any answer runs: a process that cannot send it failed to start (the grader's problem,
 not the student's).
@@ -37,6 +39,7 @@ not the student's).
 import io
 import json
 import os
+import re
 import struct
 import sys
 
@@ -254,7 +257,11 @@ PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
 # mpmath does) and by what makes it from names it has checked (dataclasses, namedtuple; ``typing`` may
 # compile a forward reference but not run it); unpickling is for this process's own reading of the
 # grader's frames; and the course's package, the autograder and nbgrader are imported only for the
-# grader (a model class it sends, a ``bind``).
+# grader (a model class it sends, a ``bind``). Nor is the course's code read as a file: an answer that
+# reached Python's builtins loaded course/tokenization.py by its path (importlib.util's
+# spec_from_file_location, then exec_module: no import names ``course``, and the compiling and running
+# happen in importlib's frames), so opening a file in the course's package, and compiling or running
+# code that comes from one, are refused but for the grader (``_load``, ``_bind``).
 COURSE_PACKAGES = ("course", "autograder", "nbgrader")
 CODE_EVENTS = ("compile", "exec", "code.__new__")
 IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
@@ -279,11 +286,52 @@ def _under_way(codes=(), files=()) -> bool:
     return False
 
 
-def _guard(makers):
+def _course_folder():
+    """The course package's folder, resolved (``/course/course`` in the sandbox, the repository's
+    ``course/`` outside it), as an import of ``course`` would find it; None where there is none."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("course")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def _inside(path, folder, above=False) -> bool:
+    """Whether the file ``path`` (a name; a descriptor is not) is ``folder`` or lies in it, links resolved;
+    with ``above``, or is a folder that holds it (``os.open`` of one, then of ``course/...`` relative
+    to it with ``dir_fd``, would be an open event of a path that says nothing)."""
+    if folder is None or isinstance(path, int):
+        return False
+    try:
+        where = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    if where == folder or where.startswith(folder + os.sep):
+        return True
+    return above and (folder.startswith(where.rstrip(os.sep) + os.sep) and os.path.isdir(where))
+
+
+def _code_file(event, args):
+    """The file the code of a CODE_EVENTS event says it comes from."""
+    if event == "exec":
+        return getattr(args[0], "co_filename", None) if args else None
+    return args[1] if len(args) > 1 else None  # compile(source, filename), code.__new__(code, filename, ...)
+
+
+def _guard(makers, course=None):
     def guard(event, args):
         if event in PROCESS_EVENTS:
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
                                   f"in the function itself")
+        if event == "open" and args and _inside(args[0], course, above=True) \
+                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+            raise PermissionError(f"an answer may not read the course's own files ({os.fsdecode(args[0])}); write "
+                                  f"the code yourself")
+        if event in CODE_EVENTS and _inside(_code_file(event, args), course) \
+                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+            raise PermissionError(f"an answer may not run the course's own code ({event} of "
+                                  f"{_code_file(event, args)}); write the code yourself")
         if event in CODE_EVENTS:
             caller = sys._getframe(1).f_code
             if not (caller is _run.__code__ or caller.co_filename in makers[event] or _under_way(files=IMPORTING)):
@@ -318,17 +366,159 @@ def _bind(name):
 
 # PyTorch's recurrent layers and cells as plain functions (``torch.lstm``, ``torch.lstm_cell``...): lesson
 # 04's exercises, done. The rules refuse them by name; here they refuse whatever reaches them (``t = torch``
-# then ``t.lstm``). The models the grader sends use nn.LSTM, which calls them through torch._VF, untouched.
+# then ``t.lstm``), in every lesson. The models the grader sends use nn.LSTM, which calls torch._VF
+# (see SHORTCUT_KINDS for what lesson 04 refuses there).
 RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
              "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell",
              "mkldnn_rnn_layer", "quantized_lstm", "quantized_gru", "miopen_rnn")
+HINTS = {"recurrent": "matrix products, sigmoid, tanh", "attention": "matrix products, softmax, a mask"}
+
+
+def _refusal(name, kind="recurrent"):
+    return PermissionError(f"{name} is PyTorch's own version of what the exercise asks you to write: "
+                           f"write it with tensor operations ({HINTS[kind]})")
 
 
 def _refused(name):
     def call(*args, **kwargs):
-        raise PermissionError(f"torch.{name} is PyTorch's own version of what the exercise asks you to write: "
-                              f"write it with tensor operations (matrix products, sigmoid, tanh)")
+        raise _refusal(f"torch.{name}")
     return call
+
+
+# PyTorch's own versions of a lesson's exercises, whatever way an answer reached them: the rules refuse
+# them by name, but a class can be found without its name (nn.LSTMCell among the keys of
+# torch.quantization.DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS, nn.MultiheadAttention in a table of
+# torch.ao.quantization's) and run with the exercise's weights through torch.func.functional_call. So,
+# while a lesson's answers are graded, its kind's modules refuse to run (their ``forward``), and so do
+# its kind's functions. Only for lessons 02-04: lesson 05's GPT and lesson 06's GPT-2, which the checks
+# send here, run attention themselves. A module the grader sent with the request under way (lesson 04's
+# train_loop trains a CharLSTM, whose nn.LSTM runs here) still runs, and torch._VF.lstm with it.
+SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent"}
+REFUSING = set()  # the kinds refused now (the lesson of the answers loaded)
+SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
+INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
+VF_RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell")
+
+
+def _serve(lesson) -> None:
+    """Refuse, from now on, PyTorch's own versions of ``lesson``'s exercises (none for an unknown lesson)."""
+    REFUSING.clear()
+    if lesson in SHORTCUT_KINDS:
+        REFUSING.add(SHORTCUT_KINDS[lesson])
+
+
+def _sent(value, found):
+    """The modules in a request's arguments (the grader's), and all their submodules, by id."""
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        found.update((id(m), m) for m in value.modules())
+    elif type(value) in (list, tuple):
+        for item in value:
+            _sent(item, found)
+    elif type(value) is dict:
+        for item in value.values():
+            _sent(item, found)
+    return found
+
+
+def _refusing_function(name, kind, original):
+    def call(*args, **kwargs):
+        if kind in REFUSING:
+            raise _refusal(name, kind)
+        return original(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name.split(".")[-1]
+    return call
+
+
+def _refusing_vf(name, original):
+    """torch._VF's recurrent function: refused in lesson 04 but inside the forward of a module the grader sent."""
+    def call(*args, **kwargs):
+        if "recurrent" in REFUSING and not INSIDE[0]:
+            raise _refusal(f"torch._VF.{name}")
+        return original(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _refusing_method(label, kind, original):
+    def method(self, *args, **kwargs):
+        if SENT.get(id(self)) is self:  # the grader's own module, in the request that sent it
+            INSIDE[0] += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                INSIDE[0] -= 1
+        if kind in REFUSING:
+            raise _refusal(label, kind)
+        return original(self, *args, **kwargs)
+    method.__name__, method.__qualname__ = original.__name__, original.__qualname__
+    return method
+
+
+def _shortcut_classes():
+    """``{class: (label, kind)}``: PyTorch's recurrent and attention modules (and their subclasses)."""
+    import importlib
+
+    import torch
+
+    found = {}
+    places = [("nn", "torch.nn"), ("torch.ao.nn.quantizable", "torch.ao.nn.quantizable.modules.rnn"),
+              ("torch.ao.nn.quantizable", "torch.ao.nn.quantizable.modules.activation"),
+              ("torch.ao.nn.quantized", "torch.ao.nn.quantized.modules.rnn"),
+              ("torch.ao.nn.quantized", "torch.ao.nn.quantized.modules.activation"),
+              ("torch.ao.nn.quantized.dynamic", "torch.ao.nn.quantized.dynamic.modules.rnn"),
+              ("torch.ao.nn.quantized.reference", "torch.ao.nn.quantized.reference.modules.rnn")]
+    recurrent, attention = re.compile(r"lstm|gru|rnn", re.I), re.compile(r"attention|transformer", re.I)
+    for label, place in places:
+        module = importlib.import_module(place)
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, torch.nn.Module):
+                kind = "recurrent" if recurrent.search(name) else "attention" if attention.search(name) else None
+                if kind:
+                    found.setdefault(value, (f"{label}.{name}" if name[0] != "_" else value.__qualname__, kind))
+    for cls, (label, kind) in list(found.items()):  # and what derives from them
+        stack = list(cls.__subclasses__())
+        while stack:
+            sub = stack.pop()
+            found.setdefault(sub, (f"{sub.__module__}.{sub.__qualname__}", kind))
+            stack.extend(sub.__subclasses__())
+    return found
+
+
+def _refuse_shortcuts() -> None:
+    """Put the refusing stand-ins of SHORTCUT_KINDS in place (they refuse only while REFUSING says so)."""
+    import importlib
+
+    import torch
+
+    for cls, (label, kind) in _shortcut_classes().items():
+        for name, value in list(vars(cls).items()):  # forward and what computes beside it (_forward_impl)
+            if re.fullmatch(r"_?forward\w*|_\w+_block", name) and callable(value):
+                setattr(cls, name, _refusing_method(label, kind, value))
+    functions = [("torch.nn.functional", name, f"F.{name}")
+                 for name in ("scaled_dot_product_attention", "multi_head_attention_forward")]
+    functions += [("torch._C._nn", "scaled_dot_product_attention", "F.scaled_dot_product_attention")]
+    functions += [("torch", name, f"torch.{name}") for name in dir(torch)
+                  if re.search(r"attention|multi_head|transformer", name) and callable(getattr(torch, name))]
+    functions += [("torch.nn.attention.flex_attention", "flex_attention", "flex_attention")]
+    functions += [("torch.nn.attention.varlen", name, name) for name in ("varlen_attn", "varlen_attn_out")]
+    modules = {}
+    for place in dict.fromkeys(place for place, _, _ in functions):  # all imported before any is replaced
+        try:
+            modules[place] = importlib.import_module(place)
+        except ImportError:
+            continue
+    for place, name, label in functions:
+        if callable(getattr(modules.get(place), name, None)):
+            setattr(modules[place], name, _refusing_function(label, "attention", getattr(modules[place], name)))
+    # flex_attention's operator (torch._higher_order_ops' flex_attention) stays the object other modules
+    # register by identity (torch.utils.flop_counter); its class's __call__ refuses
+    hop = getattr(modules.get("torch.nn.attention.flex_attention"), "flex_attention_hop", None)
+    if hop is not None and "__call__" in vars(type(hop)):
+        type(hop).__call__ = _refusing_method("flex_attention", "attention", vars(type(hop))["__call__"])
+    for name in VF_RECURRENT:
+        setattr(torch._VF, name, _refusing_vf(name, getattr(torch._VF, name)))
 
 
 def main(argv):
@@ -346,7 +536,9 @@ def main(argv):
     for name in RECURRENT:
         if hasattr(torch, name):
             setattr(torch, name, _refused(name))
-    sys.addaudithook(_guard(_code_makers()))  # for good: an audit hook cannot be removed
+    _refuse_shortcuts()
+    _serve(argv[4] if len(argv) > 4 else "")
+    sys.addaudithook(_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:
@@ -354,6 +546,8 @@ def main(argv):
         if frame is None:
             return 0
         request = _load(frame)
+        SENT.clear()
+        SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))
         try:
             if request["op"] == "call":
                 value = _call(request, namespace, objects, callback)
@@ -372,6 +566,8 @@ def main(argv):
                 namespace.update({name: getattr(module, name) for name in request["names"]})
                 reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
+                if "lesson" in request:
+                    _serve(request["lesson"])
                 namespace, last, objects = _run(request["cells"]), None, []
                 reply = {"ok": True, "value": None}
             elif request["op"] == "grad":
@@ -385,6 +581,8 @@ def main(argv):
                 reply["rng"] = torch.get_rng_state()
         except Exception as error:
             reply = {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
+        finally:
+            SENT.clear()  # trusted for that request only: an answer that kept one cannot use it later
         try:
             _write(replies, reply)
         except Exception as error:  # a value torch cannot save: say so instead

@@ -97,12 +97,14 @@ class Host:
     """The answer process: started on the answer cells' sources, then called by name."""
 
     def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20,
-                 preload: tuple[str, ...] = ()):
+                 preload: tuple[str, ...] = (), lesson: str = ""):
         """Starts the process and returns at once; the first request waits until it is ready
         (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
         until a ``load``, so it can be started before they are known). ``preload``: modules it imports
-        before anything else (``PRELOAD``)."""
+        before anything else (``PRELOAD``). ``lesson``: whose answers it holds (a ``load`` may say
+        another): PyTorch's own versions of that lesson's exercises refuse to run there."""
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
+        self.lesson = lesson
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
@@ -119,12 +121,12 @@ class Host:
             private.mkdir(exist_ok=True)
             argv = box.bwrap_argv(box.require_cached(), self.folder, private)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
-                     ",".join(self.preload)]
+                     ",".join(self.preload), self.lesson]
             env = box.sandbox_env(env)
             cwd = None
         else:
             argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json"),
-                    str(self.cell_seconds), ",".join(self.preload)]
+                    str(self.cell_seconds), ",".join(self.preload), self.lesson]
             env.update(PYTHONPATH=str(HOST.parent.parent), HOME=str(self.folder))
             cwd = self.folder
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
@@ -538,12 +540,13 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     cells = [PRELUDES.get(lesson, PRELUDE), lesson_imports(nb), *answer_cells(nb)]
     own = host is None
     if own:
-        host = Host(cells, sandbox=sandbox)
+        host = Host(cells, sandbox=sandbox, lesson=lesson)
     failed, broke_answers, bound = {}, {}, False
     try:
         if not own:
+            host.lesson = lesson  # for a restart too
             try:
-                host.request({"op": "load", "cells": cells})
+                host.request({"op": "load", "cells": cells, "lesson": lesson})
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
         # the class's tests last: they bind the course's helpers in place of the student's, as the test
@@ -566,7 +569,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 failed[exercise.test] = _one_line(f"{type(error).__name__}: {error}")
         if forms:  # the form tests' own code, here, with the answers' names standing for the answers
             if bound:  # the student's own functions again, not the course's bound in their place
-                host.request({"op": "load", "cells": cells})
+                host.request({"op": "load", "cells": cells, "lesson": lesson})
             shared = form_namespace(source, list(forms.values()))
             for test, code in forms.items():
                 if BY_TEST[test].answer in broke_answers:  # it stalled or died once: not a second time

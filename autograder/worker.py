@@ -75,7 +75,8 @@ def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | No
     forget_submission(paths, lesson, student)
     # the re-check's answer process imports torch while nbgrader runs the notebook (for a lesson the
     # re-check knows: an instructor's own lesson has no checks in course.checks.exercises)
-    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ())) \
+    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()),
+                lesson=lesson) \
         if any(exercise.lesson == lesson for exercise in BY_TEST.values()) else None
     # and so does this process, for its checks' own copies of those modules (lesson 06's reference
     # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run)

@@ -226,6 +226,53 @@ def test_data_cannot_become_code_in_the_answers_process(name, host):
     assert "test-merge" in failed, failed
     assert set(failed) <= {"test-merge", "test-merge-form"}, failed  # nothing else
 
+# The course's file itself, loaded by its path from an answer that reached Python's builtins (through
+# `attrgetter` and a dunder name the rules never see as a name): no import names `course`, and importlib
+# compiles and runs it in its own frames. Past the rules, bpe_word scored full marks (2026-12-01).
+_BUILTINS = '''import random
+from torch.autograd.profiler_util import attrgetter
+_builtin = attrgetter("_" + "_globals_" + "_")(random.shuffle)["_" + "_builtins_" + "_"]
+_load = _builtin["_" + "_import_" + "_"]
+_util, _os, _paths = _load("importlib.util").util, _load("os"), _load("sys").path
+_ROOT = [str(r) for r in ["/course"] + _paths if _os.path.exists(str(r) + "/course/tokenization.py")][0]
+'''
+COURSE_FILES = {
+    "spec_from_file_location": _BUILTINS + '''
+def bpe_word(symbols, ranks):
+    spec = _util.spec_from_file_location("tok", _ROOT + "/course/tokenization.py")
+    module = _util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.bpe_word(symbols, ranks)
+''',
+    # a descriptor of the folder above the course's, then a name relative to it: the open event says
+    # only "course/tokenization.py", and a loader of the answer's hands importlib the text
+    "os.open with dir_fd": _BUILTINS + '''
+class _Text(_load("importlib.abc").abc.SourceLoader):
+    def __init__(self, data):
+        self.data = data
+    def get_filename(self, name):
+        return "tok.py"
+    def get_data(self, path):
+        return self.data
+def bpe_word(symbols, ranks):
+    fd = _os.open("course/tokenization.py", _os.O_RDONLY, dir_fd=_os.open(_ROOT, _os.O_RDONLY))
+    spec = _util.spec_from_loader("tok", _Text(_os.read(fd, 10 ** 7)))
+    module = _util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.bpe_word(symbols, ranks)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_FILES))
+def test_an_answer_cannot_read_the_courses_files_in_the_answers_process(name, host):
+    """Once the answers run, a file in the course's package (or a folder that holds it) is not opened,
+    and code from one is not compiled or run, but for the grader's own imports (a model it sends)."""
+    failed = recheck(_with_answer("01_tokenization", "bpe-word", COURSE_FILES[name]), "01_tokenization",
+                     _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-bpe-word", "test-bpe-word-form"}, failed
+    assert "may not read the course's own files" in failed["test-bpe-word-form"], failed
+
 
 def test_code_that_python_makes_for_an_answer_still_runs_in_the_answers_process(host):
     """A dataclass, a named tuple and annotations as text: Python compiles code for the first two, and
@@ -357,6 +404,60 @@ def test_pytorchs_lstm_under_a_local_name_fails_the_recheck(host, name):
     failed = recheck(_with_answer("04_lstm", "lstm-cell", source), "04_lstm", _tests("04_lstm"), sandbox=False, host=host)
     assert set(failed) == {"test-lstm-cell", "test-lstm-cell-form"}, failed
     assert f"{name} is PyTorch's own version" in failed["test-lstm-cell-form"], failed
+
+
+# PyTorch's own module for an exercise, found without its name (in a table of torch's quantization) and
+# run with the exercise's weights through torch.func.functional_call: past the rules, it scored full
+# marks (2026-12-01): lesson 04's lstm_cell 12/12, lesson 03's CausalSelfAttention its 3-point test.
+PYTORCHS_MODULES = {
+    "nn.LSTMCell": ("04_lstm", "lstm-cell", {"test-lstm-cell", "test-lstm-cell-form"}, '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    Cell = [k for k in torch.quantization.DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS if str(k).endswith("LSTMCell'>")][0]
+    params = {"weight_ih": W_ih, "weight_hh": W_hh, "bias_ih": b_ih, "bias_hh": b_hh}
+    return torch.func.functional_call(Cell(x.shape[1], h.shape[1]), params, (x, (h, c)))
+'''),
+    # what nn.LSTMCell calls, under a name the rules cannot read
+    "torch._VF.lstm_cell": ("04_lstm", "lstm-cell", {"test-lstm-cell", "test-lstm-cell-form"}, '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    return getattr(torch._VF, "lstm" + "_cell")(x, (h, c), W_ih, W_hh, b_ih, b_hh)
+'''),
+    "nn.MultiheadAttention": ("03_self_attention", "causal-self-attention",
+                              {"test-causal-self-attention", "test-attention-dropout"}, '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        table = torch.ao.quantization.get_default_custom_config_dict()["float_to_observed_custom_module_class"]
+        Attention = [k for k in table if str(k).endswith("MultiheadAttention'>")][0]
+        # in a list, so that it adds no parameters of its own: the weights are c_attn's and c_proj's
+        self.attn = [Attention(config.n_embd, config.n_head, dropout=config.dropout, bias=config.bias,
+                               batch_first=True)]
+
+    def forward(self, x):
+        B, T, C = x.shape
+        params = {"in_proj_weight": self.c_attn.weight, "out_proj.weight": self.c_proj.weight}
+        if self.c_attn.bias is not None:
+            params["in_proj_bias"], params["out_proj.bias"] = self.c_attn.bias, self.c_proj.bias
+        self.attn[0].train(self.training)
+        future = ~torch.ones(T, T, dtype=torch.bool).tril()
+        y, _ = torch.func.functional_call(self.attn[0], params, (x, x, x), {"attn_mask": future})
+        return self.resid_dropout(y)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYTORCHS_MODULES))
+def test_pytorchs_own_module_reached_without_its_name_fails_the_recheck(host, name):
+    """In lessons 02-04 the answers' process refuses to run PyTorch's own version of the lesson's
+    exercises (the modules' forward, the functions), however an answer reached them; the feedback names
+    it. (The lesson's own models still run there: every solution passes, lesson 04's train_loop trains a
+    CharLSTM with nn.LSTM there, and lessons 05 and 06 run attention.)"""
+    lesson, answer, expected, source = PYTORCHS_MODULES[name]
+    failed = recheck(_with_answer(lesson, answer, source), lesson, _tests(lesson), sandbox=False, host=host)
+    assert set(failed) == expected, failed
+    assert any(f"{name} is PyTorch's" in why for why in failed.values()), failed
 
 
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
