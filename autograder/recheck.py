@@ -117,9 +117,8 @@ class Host:
         if self.sandbox:
             from autograder import sandbox as box
 
-            private = self.folder / "private"
-            private.mkdir(exist_ok=True)
-            argv = box.bwrap_argv(box.require_cached(), self.folder, private)
+            # no folder of sockets: it talks through its standard streams; what it writes stays in memory
+            argv = box.bwrap_argv(box.require_cached(), self.folder, None)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson]
             env = box.sandbox_env(env)

@@ -23,6 +23,7 @@ namespaces, unless ``--no-sandbox`` says this machine is trusted.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -47,6 +48,10 @@ class Limits:
     processes: int = 256            # per user; not enforced for root (the PID namespace still contains them)
     file_bytes: int = 512 * 2**20   # largest file a cell may write
     open_files: int = 1024
+    # what it may write in all: /tmp and /submission are file systems in memory of this size each (the
+    # grader's disk and memory are its neighbours' too), and the folder of its sockets, on the grader's
+    # disk, is watched (``FolderWatch``)
+    written_bytes: int = 512 * 2**20
 
 
 def bwrap_path() -> str | None:
@@ -59,9 +64,12 @@ def require() -> str:
     if path is None:
         raise SystemExit(MISSING.format(why="no `bwrap` on PATH"))
     probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-                            "true"], capture_output=True, text=True, timeout=30)
+                            "--size", str(2**20), "--tmpfs", "/tmp", "true"], capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
-        raise SystemExit(MISSING.format(why=(probe.stderr.strip() or f"exit status {probe.returncode}")[:300]))
+        why = (probe.stderr.strip() or f"exit status {probe.returncode}")[:300]
+        if "--size" in why:
+            why += " (bubblewrap 0.8 or later sizes its file systems in memory)"
+        raise SystemExit(MISSING.format(why=why))
     return path
 
 
@@ -73,12 +81,14 @@ def _python_dirs() -> list[Path]:
     return found
 
 
-def bwrap_argv(bwrap: str, work: Path, private: Path, limits: Limits = Limits()) -> list[str]:
-    """The ``bwrap … --`` prefix for a command that runs in ``work`` (bound as /submission) and
-    talks through the Unix sockets and connection file in ``private`` (bound at its own path)."""
+def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Limits()) -> list[str]:
+    """The ``bwrap … --`` prefix for a command that runs in /submission, a file system in memory that
+    holds ``work``'s files read-only, and talks through the Unix sockets and connection file in
+    ``private`` (bound at its own path; None: no such folder)."""
     # No --new-session: the grader interrupts a cell with SIGINT to the kernel's process group.
+    size = str(limits.written_bytes)
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home"]
+            "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(system):
             argv += ["--symlink", os.readlink(system), system]
@@ -90,9 +100,63 @@ def bwrap_argv(bwrap: str, work: Path, private: Path, limits: Limits = Limits())
     for folder in _python_dirs():
         if not str(folder).startswith(("/usr/", "/bin", "/lib")):
             argv += ["--ro-bind", os.path.realpath(folder), str(folder)]
-    argv += ["--ro-bind", str(COURSE_PACKAGE), "/course/course",
-             "--bind", str(work), "/submission", "--bind", str(private), str(private), "--chdir", "/submission"]
-    return argv + ["--"] + _limit_prefix(limits)
+    argv += ["--ro-bind", str(COURSE_PACKAGE), "/course/course", "--size", size, "--tmpfs", "/submission"]
+    for entry in sorted(os.listdir(work)):  # read-only: what a cell writes stays in memory, within the size
+        argv += ["--ro-bind", str(Path(work) / entry), f"/submission/{entry}"]
+    if private is not None:
+        argv += ["--bind", str(private), str(private)]
+    return argv + ["--chdir", "/submission", "--"] + _limit_prefix(limits)
+
+
+class FolderWatch:
+    """Kills a process when the files in ``folder`` grow past ``limit`` bytes: the folder of a kernel's
+    sockets is on the grader's disk, and writable (the kernel makes its sockets there), so a cell could
+    otherwise fill the disk that the grader and the notebooks graded beside it write to."""
+
+    def __init__(self, folder: Path, limit: int, pid: int, every: float = 0.2):
+        import threading
+
+        self.folder, self.limit, self.pid, self.every, self.tripped = folder, limit, pid, every, False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _size(self) -> int:
+        total = 0
+        for root, _, files in os.walk(self.folder):
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    pass
+        return total
+
+    def _run(self) -> None:
+        import signal
+
+        while not self._stop.wait(self.every):
+            if self._size() > self.limit:
+                self.tripped = True
+                try:
+                    os.killpg(self.pid, signal.SIGKILL)  # bwrap and all it started (--die-with-parent)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.kill(self.pid, signal.SIGKILL)
+                self._remove_files()
+                return
+
+    def _remove_files(self) -> None:
+        for root, _, files in os.walk(self.folder):
+            for name in files:
+                with_path = os.path.join(root, name)
+                if not name.startswith("socket") and name != "kernel.json":
+                    try:
+                        os.unlink(with_path)
+                    except OSError:
+                        pass
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _limit_prefix(limits: Limits) -> list[str]:
@@ -135,7 +199,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         cwd = Path(kw.get("cwd") or os.getcwd())
-        work = self._private / "submission"
+        # not inside the private folder: that one is writable from the sandbox, at its own path
+        self._work = Path(tempfile.mkdtemp(prefix="autograder-submission-"))
+        work = self._work / "submission"
         # A copy: the kernel may scribble on it; the grader's own files there are never touched. Without
         # the notebooks: nbgrader runs the notebook in the folder where it wrote it with the hidden tests
         # of every cell put back, which a cell could read and print into its feedback (a red team did,
@@ -144,7 +210,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["cwd"] = str(self._private)
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         argv = bwrap_argv(require_cached(), work, self._private, self.limits)
-        return await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
+        connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            self._watch = FolderWatch(self._private, self.limits.written_bytes, process.pid)
+        return connection
 
     async def _async_interrupt_kernel(self) -> None:
         # A SIGINT to the process group would end bwrap itself (it does not pass signals on):
@@ -157,9 +227,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        private = getattr(self, "_private", None)
-        if private is not None and not restart:
-            shutil.rmtree(private, ignore_errors=True)
+        if getattr(self, "_watch", None) is not None and not restart:
+            self._watch.stop()
+        for folder in (getattr(self, "_private", None), getattr(self, "_work", None)):
+            if folder is not None and not restart:
+                shutil.rmtree(folder, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
 

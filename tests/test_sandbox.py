@@ -95,3 +95,76 @@ def test_grading_fails_closed_without_bwrap(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match=r"bubblewrap.*--no-sandbox"):
         grading.autograde(paths=grading.Paths(root=tmp_path, work=tmp_path / "work", release=tmp_path / "lessons"))
     assert not (tmp_path / "work").exists(), "something was touched before the refusal"
+
+
+FILLER = r'''
+import os, sys
+def fill(folder, name, limit=64):
+    """Write 1 MB files into folder until it fails or `limit` MB are written; how many were written."""
+    written = 0
+    try:
+        for i in range(limit):
+            with open(os.path.join(folder, f"{name}{i}"), "wb") as f:
+                f.write(b"x" * 2**20)
+            written += 1
+    except OSError as error:
+        return written, type(error).__name__
+    return written, None
+print(fill("/tmp", "t"), fill("/submission", "s"))
+'''
+# the folder of the kernel's sockets, on the grader's disk: sys.argv holds its connection file's path
+FILL_SOCKETS = FILLER + r'''
+print(fill(os.path.dirname(sys.argv[sys.argv.index("-f") + 1]), "p"), flush=True)
+import time
+time.sleep(5)
+print("still alive")
+'''
+
+
+class _SmallLimits(sandbox.SandboxedKernelManager):
+    limits = sandbox.Limits(written_bytes=8 * 2**20)
+
+
+def _run_sandboxed(tmp_path, code):
+    from nbclient import NotebookClient
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    client = NotebookClient(nb, kernel_manager_class=_SmallLimits, timeout=60, allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    try:
+        client.execute()
+    except Exception as error:  # the kernel died
+        return nb, error
+    return nb, None
+
+
+@needs_bwrap
+def test_a_kernel_cannot_fill_memory_or_disk_with_files(tmp_path):
+    """/tmp and /submission are file systems in memory of a fixed size (a cell could otherwise take the
+    grader's memory or disk, which the notebooks graded beside it need): past it, writing fails."""
+    nb, died = _run_sandboxed(tmp_path, FILLER)
+    assert died is None, died
+    text = nb.cells[0].outputs[0]["text"]
+    assert text.startswith("(") and text.count("OSError") == 2, text
+    tmp, sub = eval(text.replace(") (", "), ("))  # noqa: S307 (our own probe's two tuples)
+    assert tmp[0] <= 8 and sub[0] <= 8, text
+
+
+@needs_bwrap
+def test_a_kernel_that_fills_its_sockets_folder_is_killed(tmp_path, monkeypatch):
+    """The folder of its sockets is writable (the kernel makes them) and on the grader's disk: a watch
+    kills the kernel once the files there pass the limit, and removes them."""
+    watches = []
+    real = sandbox.FolderWatch.__init__
+
+    def spy(self, *args, **kw):
+        watches.append(self)
+        real(self, *args, **kw)
+    monkeypatch.setattr(sandbox.FolderWatch, "__init__", spy)
+    nb, died = _run_sandboxed(tmp_path, FILL_SOCKETS)
+    outputs = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert died is not None and "still alive" not in outputs, (died, outputs)
+    assert len(watches) == 1 and watches[0].tripped, "the kernel died of something else"
