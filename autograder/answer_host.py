@@ -521,6 +521,36 @@ def _refuse_shortcuts() -> None:
         setattr(torch._VF, name, _refusing_vf(name, getattr(torch._VF, name)))
 
 
+# The decoding loops and forward passes that exercises ask for, as the course's models and Hugging
+# Face's have them. The checks hand an answer models whose own ``generate`` (or every public method of
+# Hugging Face's GenerationMixin) raises, on the object; a red team called the class's instead
+# (``CharLSTM.generate(model, ...)``, the class reached through the object, 2026-12-01). The rules keep a
+# model's class out of an answer's reach; here the classes' methods raise too, in case something reaches it.
+DECODERS = {"course.lstm": {"CharLSTM": ("generate",)}, "course.gpt": {"GPT": ("generate", "to_hf")}}
+DECODERS_DONE = set()
+
+
+def _decoder_refusal(label):
+    def method(*args, **kwargs):
+        raise PermissionError(f"{label} was called: write the loop (or the forward pass) yourself")
+    return method
+
+
+def _refuse_decoders() -> None:
+    for module, classes in DECODERS.items():
+        if module in sys.modules and module not in DECODERS_DONE:
+            DECODERS_DONE.add(module)
+            for cls, names in classes.items():
+                for name in names:
+                    setattr(getattr(sys.modules[module], cls), name, _decoder_refusal(f"model.{name}"))
+    generation = sys.modules.get("transformers.generation.utils")
+    if generation is not None and "transformers" not in DECODERS_DONE:
+        DECODERS_DONE.add("transformers")
+        mixin = generation.GenerationMixin
+        for name in [n for n in dir(mixin) if not n.startswith("_") and callable(getattr(mixin, n))]:
+            setattr(mixin, name, _decoder_refusal(f"model.{name}"))
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -533,6 +563,7 @@ def main(argv):
         CELL_SECONDS = int(argv[2])
     for module in (argv[3].split(",") if len(argv) > 3 and argv[3] else ()):
         importlib.import_module(module)  # what the grader will send (a model class), before any answer runs
+    _refuse_decoders()
     for name in RECURRENT:
         if hasattr(torch, name):
             setattr(torch, name, _refused(name))
@@ -546,6 +577,7 @@ def main(argv):
         if frame is None:
             return 0
         request = _load(frame)
+        _refuse_decoders()  # the classes of a model the grader sent are imported as it is read
         SENT.clear()
         SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))
         try:

@@ -460,6 +460,35 @@ def test_pytorchs_own_module_reached_without_its_name_fails_the_recheck(host, na
     assert any(f"{name} is PyTorch's" in why for why in failed.values()), failed
 
 
+# The decoding loop an exercise asks for, as the model's class has it, called on the check's model (whose
+# own `generate` raises on the object): with the class reached through `operator.attrgetter`, which the
+# rules now refuse, both scored full marks (a red team's, 2026-12-01). The answers' process makes the
+# classes' methods raise too.
+CLASS_DECODERS = {
+    "CharLSTM.generate (lesson 04)": ("04_lstm", "generate-greedy", "test-generate-greedy", '''
+from torch.autograd.profiler_util import attrgetter
+def generate_greedy(model, idx, max_new_tokens):
+    return attrgetter("_" + "_class_" + "_")(model).generate(model, idx, max_new_tokens, greedy=True)
+'''),
+    "Hugging Face's generate (lesson 06)": ("06_finetuning", "greedy-decode", "test-greedy-decode", '''
+from torch.autograd.profiler_util import attrgetter
+def greedy_decode(model, input_ids, max_new_tokens):
+    own = attrgetter("_" + "_dict_" + "_")(model)
+    for name in [k for k, v in own.items() if "_forbidden" in str(v)]:
+        own.pop(name)
+    return model.generate(input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False,
+                          max_new_tokens=max_new_tokens, eos_token_id=-1, pad_token_id=0)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_DECODERS))
+def test_a_models_class_decoding_loop_fails_the_recheck(host, name):
+    lesson, answer, test, source = CLASS_DECODERS[name]
+    failed = recheck(_with_answer(lesson, answer, source), lesson, [test], sandbox=False, host=host)
+    assert set(failed) == {test} and "model.generate was called" in failed[test], failed
+
+
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
 # plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
 # model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the
