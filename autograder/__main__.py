@@ -52,14 +52,14 @@ def main(argv: list[str] | None = None) -> int:
 
     feedback = sub.add_parser("feedback", help="HTML feedback for graded submissions (hidden tests left out)")
     feedback.add_argument("--lesson")
-    feedback.add_argument("--student")
+    feedback.add_argument("--student", action="append", help="one student (repeat for several; default: all)")
 
     export = sub.add_parser("export", help="write the grades as CSV")
     export.add_argument("--out", type=Path, help="default: grades.csv in the work folder")
 
     status = sub.add_parser("status", help="per student and lesson: graded, needs manual grading, failed (why), missing")
     status.add_argument("--lesson")
-    status.add_argument("--student")
+    status.add_argument("--student", action="append", help="one student (repeat for several; default: all)")
 
     validate = sub.add_parser("validate", help="(students) run a notebook's tests; exit 0 pass, 1 fail, 2 ungradable")
     validate.add_argument("notebook", type=Path)
@@ -109,18 +109,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(results) - failed} graded, {failed} failed (see `python -m autograder status`)")
         return 1 if failed else 0
     elif args.command == "feedback":
-        failures = []
-        written = grading.feedback(args.lesson, args.student, paths=paths,
-                                   on_failure=lambda message: (failures.append(message), print(message)))
+        failures, written = [], []
+        for student in args.student or [None]:  # each --student given, or everyone
+            written += grading.feedback(args.lesson, student, paths=paths,
+                                        on_failure=lambda message: (failures.append(message), print(message)))
         print(f"{len(written)} feedback files written under {paths.feedback}"
               + (f"; {len(failures)} could not be written (above)" if failures else ""))
         return 1 if failures else 0
     elif args.command == "export":
         print(f"wrote {grading.export(args.out or paths.work / 'grades.csv', paths=paths)}")
     elif args.command == "status":
-        rows = grading.grades(paths, lesson=args.lesson, student=args.student)
+        rows = [row for student in args.student or [None]
+                for row in grading.grades(paths, lesson=args.lesson, student=student)]
         if not rows:
-            which = " and ".join(f"{k} {v}" for k, v in (("lesson", args.lesson), ("student", args.student)) if v)
+            students = ", ".join(args.student or [])
+            which = " and ".join(f"{k} {v}" for k, v in (("lesson", args.lesson), ("student", students)) if v)
             print(f"no submissions{' for ' + which if which else ''} in {paths.work}: "
                   "`collect` the students' notebooks first")
             return 0

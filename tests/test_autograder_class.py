@@ -606,6 +606,10 @@ def test_cli_status_and_exit_code(course, graded, capsys):
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:-1]}
     assert "failed: test cell deleted" in lines["deleted-test"] and "test-square" in lines["deleted-test"]
     assert "1.0/3.0" in lines["edited-test"] and "test cell restored" in lines["edited-test"]
+    # --student repeats, as for autograde (the last one alone counted: a red team's note, 2026-12-01)
+    assert main(course_args + ["status", "--lesson", TINY, "--student", "deleted-test", "--student", "edited-test"]) == 0
+    shown = {line.split()[0] for line in capsys.readouterr().out.splitlines()[1:-1]}
+    assert shown == {"deleted-test", "edited-test"}, shown
     assert main(course_args + ["export", "--out", str(paths.root / "out.csv")]) == 0
     with open(paths.root / "out.csv") as f:
         assert next(csv.reader(f)) == ["student", "lesson", "score", "max_score", "status", "detail"]
