@@ -130,12 +130,13 @@ def test_cheats_are_refused_with_a_reason(lesson01, name):
     assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
 
 
-def _reachable_modules():
-    """Every module an answer can name as an attribute chain from a module it may import, as
-    ``{attribute name: [where]}`` for those outside the allowed modules (``warnings.sys``, ``torch.os``)
-    or refused in them (``torch.distributed``, also held as ``dist``); chains stop at names the rules
-    refuse (``torch.fx``, private ones). The modules the lessons load
-    (the course, Hugging Face's GPT-2) are imported first, since they add submodules to torch's."""
+def _crawl():
+    """``(attribute, value, where)`` for every public attribute of every module an answer can name as an
+    attribute chain from a module it may import, and how many modules that is. Chains stop at names the
+    rules refuse (``torch.fx``, private ones) and at modules outside the allowed ones or refused in them
+    (``warnings.sys``, ``torch.distributed`` also held as ``dist``), which are yielded but not entered.
+    The modules the lessons load (the course, Hugging Face's GPT-2) are imported first, since they add
+    submodules to torch's."""
     import importlib
     import types
 
@@ -147,21 +148,38 @@ def _reachable_modules():
     stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS
     queue = [(importlib.import_module(name), name) for name in sorted(allowed)
              if importlib.util.find_spec(name) is not None]
-    seen, found = set(), {}
+    seen, found = set(), []
     while queue:
         module, where = queue.pop()
         if id(module) in seen:
             continue
         seen.add(id(module))
         for attr, value in list(vars(module).items()):
-            if attr.startswith("_") or not isinstance(value, types.ModuleType):
+            if attr.startswith("_"):
                 continue
-            root, *parts = value.__name__.split(".")
-            if root not in allowed or any(p in REFUSED_ATTRIBUTES for p in parts):  # torch.distributed as `dist`
-                found.setdefault(attr, []).append(f"{where}.{attr}")
-            elif attr not in stop:
-                queue.append((value, f"{where}.{attr}"))
+            found.append((attr, value, f"{where}.{attr}"))
+            if isinstance(value, types.ModuleType) and attr not in stop:
+                root, *parts = value.__name__.split(".")
+                if root in allowed and not any(p in REFUSED_ATTRIBUTES for p in parts):
+                    queue.append((value, f"{where}.{attr}"))
     return found, len(seen)
+
+
+def _reachable_modules():
+    """``{attribute name: [where]}`` of the modules the crawl reaches that are outside the allowed
+    modules or refused in them (``warnings.sys``, ``torch.os``, ``torch.distributed`` as ``dist``)."""
+    import types
+
+    from autograder.answers import ALLOWED_MODULES, REFUSED_ATTRIBUTES
+    allowed = ALLOWED_MODULES - {"sys", "__future__"}
+    attributes, crawled = _crawl()
+    found = {}
+    for attr, value, where in attributes:
+        if isinstance(value, types.ModuleType):
+            root, *parts = value.__name__.split(".")
+            if root not in allowed or any(p in REFUSED_ATTRIBUTES for p in parts):
+                found.setdefault(attr, []).append(where)
+    return found, crawled
 
 
 def test_no_module_outside_the_allowed_ones_is_reachable_as_an_attribute(lesson01):
@@ -190,44 +208,21 @@ def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01
     dunders included: through it a red team reached F.scaled_dot_product_attention, the builtins and the
     course's reference (2026-12-01). Crawl the allowed modules, as for modules above, for the functions
     and classes that come from a dangerous module, and require that the rules refuse each one's name."""
-    import importlib
     import types
 
-    from autograder.answers import ALLOWED_MODULES, REACHED_MODULES, REFUSED_ATTRIBUTES, REFUSED_CALLS, SHORTCUTS
-    for name in ("course.checks", "course.finetune", "course.train", "course.widgets", "course.plots",
-                 "transformers.models.gpt2.modeling_gpt2", "torch.utils.data", "torch.optim"):
-        importlib.import_module(name)
-    allowed = ALLOWED_MODULES - {"sys", "__future__"}
-    stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS | REFUSED_CALLS
     makers = {types.FunctionType, types.CodeType, types.MethodType, types.CellType, types.FrameType}
-    queue = [(importlib.import_module(name), name) for name in sorted(allowed)
-             if importlib.util.find_spec(name) is not None]
-    seen, found = set(), {}
-    while queue:
-        module, where = queue.pop()
-        if id(module) in seen:
+    attributes, crawled = _crawl()
+    found = {}
+    for attr, value, where in attributes:
+        origin = getattr(value, "__module__", None) if callable(value) and not isinstance(value, types.ModuleType) else None
+        if not isinstance(origin, str) or origin.split(".")[0] not in DANGEROUS_ORIGINS or attr in HARMLESS:
             continue
-        seen.add(id(module))
-        for attr, value in list(vars(module).items()):
-            if attr.startswith("_"):
-                continue
-            if isinstance(value, types.ModuleType):
-                if attr not in stop and value.__name__.split(".")[0] in allowed:
-                    queue.append((value, f"{where}.{attr}"))
-                continue
-            origin = getattr(value, "__module__", None) if callable(value) else None
-            if not isinstance(origin, str) or origin.split(".")[0] not in DANGEROUS_ORIGINS or attr in HARMLESS:
-                continue
-            if origin == "builtins" and isinstance(value, type) and value not in makers:
-                continue  # int, str, an exception: plain builtin types
-            found.setdefault(attr, f"{where}.{attr}")
-    assert "attrgetter" in found and crawled_enough(seen), sorted(found)
+        if origin == "builtins" and isinstance(value, type) and value not in makers:
+            continue  # int, str, an exception: plain builtin types
+        found.setdefault(attr, where)
+    assert "attrgetter" in found and crawled > 100, sorted(found)
     open_doors = {attr: where for attr, where in found.items() if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
     assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (or, if harmless, to HARMLESS here): {open_doors}"
-
-
-def crawled_enough(seen) -> bool:
-    return len(seen) > 100
 
 
 @pytest.mark.parametrize("gadget", ["from torch.autograd.profiler_util import attrgetter\ndef f(m):\n    return attrgetter('x')(m)\n",
