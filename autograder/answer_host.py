@@ -277,13 +277,35 @@ def _code_makers():
 
 
 def _under_way(codes=(), files=()) -> bool:
-    """Whether a frame above the audit hook runs one of ``codes`` or is in one of ``files``."""
+    """Whether a frame above the audit hook runs one of ``codes``, called by this process's own loop
+    (``_host_callers``: an answer that reached this module's ``_bind`` through ``sys.modules["__main__"]``
+    and called it is not the grader binding a module, 2026-12-01), or is in one of ``files``."""
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code in codes or frame.f_code.co_filename in files:
+        if frame.f_code in codes and _by_host(frame) or frame.f_code.co_filename in files:
             return True
         frame = frame.f_back
     return False
+
+
+def _host_callers() -> set:
+    """The code of this process's own loop: ``main``, and the stand-in that reads a grader's reply."""
+    import types
+
+    found = {main.__code__}
+    queue = [_callbacks.__code__]
+    while queue:
+        code = queue.pop()
+        found.add(code)
+        queue += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return found - {_callbacks.__code__}
+
+
+HOST_CALLERS = set()  # filled by main, before any answer runs
+
+
+def _by_host(frame) -> bool:
+    return frame.f_back is not None and frame.f_back.f_code in HOST_CALLERS
 
 
 def _course_folder():
@@ -333,8 +355,10 @@ def _guard(makers, course=None):
             raise PermissionError(f"an answer may not run the course's own code ({event} of "
                                   f"{_code_file(event, args)}); write the code yourself")
         if event in CODE_EVENTS:
-            caller = sys._getframe(1).f_code
-            if not (caller is _run.__code__ or caller.co_filename in makers[event] or _under_way(files=IMPORTING)):
+            frame = sys._getframe(1)
+            caller = frame.f_code
+            if not ((caller is _run.__code__ and _by_host(frame)) or caller.co_filename in makers[event]
+                    or _under_way(files=IMPORTING)):
                 raise PermissionError(f"an answer may not turn data into code ({event} in "
                                       f"{caller.co_filename}); write the code in the answer itself")
         elif event == "pickle.find_class" and not _under_way(codes=(_load.__code__,)):
@@ -351,6 +375,8 @@ def _load(frame):
     """A frame of the grader's, read as the objects it holds (a model it sends is rebuilt here)."""
     import torch
 
+    if HOST_CALLERS and not _by_host(sys._getframe(0)):
+        raise PermissionError("an answer may not unpickle objects; use tensors and plain Python values")
     return torch.load(io.BytesIO(frame), weights_only=False)
 
 
@@ -358,6 +384,8 @@ def _bind(name):
     """The course module ``name``, for a ``bind`` request (the course's functions in place of the answers')."""
     import importlib
 
+    if HOST_CALLERS and not _by_host(sys._getframe(0)):  # an answer that reached it: not the grader's request
+        raise PermissionError("an answer may not load the course's modules; write the code yourself")
     module = importlib.import_module(name)
     if module.__name__.split(".")[0] != "course":
         raise ValueError("only the course's functions can be bound")
@@ -569,6 +597,7 @@ def main(argv):
             setattr(torch, name, _refused(name))
     _refuse_shortcuts()
     _serve(argv[4] if len(argv) > 4 else "")
+    HOST_CALLERS.update(_host_callers())
     sys.addaudithook(_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
     namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
     last, objects, callback = None, [], _callbacks(requests, replies)

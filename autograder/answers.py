@@ -30,7 +30,7 @@ reaching them:
    Face's ``generate_batch``) and
    ``from … import *``; what turns data into code: a string annotation that breaks these rules (typing
    evaluates it), ``singledispatch`` (whose ``register`` does), ``allow_pickle`` and numpy's ``read_array``;
-   copying attributes named by strings (``update_wrapper``, ``wraps`` given what to copy, a string that
+   copying attributes from one object onto another (``update_wrapper``, ``wraps``, a string that
    names a special attribute); reading a name that neither an answer cell nor the lesson binds (one put
    into the answer's globals behind the rules' back); a cell that is not plain Python (IPython's ``%``
    magics and ``!`` commands run in the kernel but cannot be read here); any use of ``sys`` but ``sys.stdout``/``sys.stderr``, and ``sys`` under another
@@ -80,8 +80,11 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # evaluate a function's string annotations (``register`` calls get_type_hints)
                       "read_array", "basichandlers", "singledispatch", "singledispatchmethod",
                       # copy attributes named by strings from one object to another: a module's globals
-                      # into the answer's (``updated=("__globals__",)``); ``wraps(f)`` alone is allowed
+                      # into the answer's (``updated=("__globals__",)``)
                       "update_wrapper",
+                      # and ``wraps(f)`` copies ``f.__dict__`` onto the wrapper: given a module, its globals
+                      # (a red team's ``wraps(dataclasses)(box)`` then ``box.sys``, 2026-12-01)
+                      "wraps",
                       # read a source file's line: the test that called the answer (warnings.warn's record
                       # names the caller's file and line)
                       "formatwarning", "showwarning", "getline", "getlines",
@@ -145,6 +148,8 @@ DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__",
                   "__getitem__", "__contains__", "__call__", "__lt__", "__le__", "__gt__", "__ge__"}
 # Where ``type(x)`` may appear: compared (``type(x) is list``) or printed, not used as the class itself.
 TYPE_USES = (ast.Compare, ast.FormattedValue)
+# The special attributes an answer may read: a name, a string (``type(x).__name__`` in an error message)
+NAME_DUNDERS = {"__name__", "__qualname__"}
 TYPE_CALLERS = {"print", "str", "repr", "isinstance", "issubclass"}
 REFUSED_MARK = "AnswerRefused"
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"display"}  # and IPython's display(), which a notebook has
@@ -255,6 +260,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     module_names = {name for node in tree.body for name in _bound_names(node)} | {"torch"} | set(lesson.defined or ())
     parameters = {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    class_attributes = _class_attributes(tree)
     regexes = _regex_names(tree)
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
     # it runs when the function is defined, and its names are read like any other)
@@ -266,10 +272,6 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
-        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) \
-                and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "wraps" \
-                and (len(node.args) > 1 or node.keywords):
-            found.append("calls `wraps` with the attributes to copy (use `functools.wraps(f)` as it is)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
                 and node.value.isidentifier():
             found.append(f"holds the string {node.value!r}, the name of a special attribute (answers may not "
@@ -340,13 +342,17 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 use = parents.get(call)
                 if not (isinstance(call, ast.Call) and call.func is node and len(call.args) == 1 and not call.keywords
                         and (isinstance(use, TYPE_USES) or isinstance(use, ast.Call) and call in use.args
-                             and isinstance(use.func, ast.Name) and use.func.id in TYPE_CALLERS)):
+                             and isinstance(use.func, ast.Name) and use.func.id in TYPE_CALLERS
+                             or isinstance(use, ast.Attribute) and use.attr in NAME_DUNDERS)):
                     found.append("uses `type(...)` other than to compare or print it (`type(x) is list`)")
         elif isinstance(node, ast.Attribute):
-            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            # ``self`` of a plain method of the answer's own class: an instance of it (a plain function's
+            # parameter named ``self`` is whatever the caller passes: ``f(dataclasses)`` then ``self.sys``)
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
             on_super = isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
                 and node.value.func.id == "super"
-            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)) or node.attr.startswith(FRAME_PREFIXES) \
+            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)
+                    and not (node.attr in NAME_DUNDERS and isinstance(node.ctx, ast.Load))) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)) \
@@ -363,7 +369,10 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 if not (isinstance(root, ast.Name) and root.id == "self" and _in_method(root, parents)):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class)")
-            if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr):
+            if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
+                    and node.attr not in class_attributes.get(node.value.id, set()):
+                # a method taking an instance, read from the class (a class constant, an enum member, a
+                # classmethod or staticmethod are fine: ``State.SCAN``, ``Word.from_symbols(...)``)
                 found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
             if node.attr in ("format", "format_map") and isinstance(parents.get(node), ast.Call) \
                     and parents[node].func is node and not _plain_template(node.value):
@@ -465,10 +474,23 @@ def _own_names(tree: ast.Module, but_imports_of: set[str] = frozenset()) -> set[
     return own
 
 
+# Decorators after which a method's ``self`` is still an instance of its class (``staticmethod``, or a
+# decorator of the answer's own, would make it whatever the caller passes).
+INSTANCE_DECORATORS = {"property", "cached_property", "functools.cached_property", "torch.no_grad()",
+                       "torch.inference_mode()", "torch.enable_grad()", "functools.cache", "cache",
+                       "functools.lru_cache", "lru_cache", "functools.lru_cache()", "lru_cache()",
+                       "abstractmethod", "abc.abstractmethod"}
+
+
+def _instance_decorators(decorators: list[ast.expr]) -> bool:
+    return all(ast.unparse(d) in INSTANCE_DECORATORS or ast.unparse(d).endswith((".setter", ".getter", ".deleter"))
+               for d in decorators)
+
+
 def _in_method(name: ast.Name, parents: dict) -> bool:
-    """Whether ``name`` (a use of ``self``) is inside a plain method whose first parameter is ``self``:
-    a function defined directly in a class body, without decorators (``staticmethod`` would make
-    ``self`` whatever the caller passes), and not a nested function or lambda inside one."""
+    """Whether ``name`` (a use of ``self``) is inside a method whose first parameter is ``self``: a
+    function defined directly in a class body, plain or with decorators that keep ``self`` an instance
+    (``property``, ``torch.no_grad()``; not ``staticmethod``), and not a nested function or lambda."""
     node = name
     while node in parents:
         node = parents[node]
@@ -476,9 +498,32 @@ def _in_method(name: ast.Name, parents: dict) -> bool:
             return False
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args.posonlyargs + node.args.args
-            return (isinstance(parents.get(node), ast.ClassDef) and not node.decorator_list
+            return (isinstance(parents.get(node), ast.ClassDef) and _instance_decorators(node.decorator_list)
                     and bool(args) and args[0].arg == "self")
     return False
+
+
+def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
+    """Per class of the answer, what may be read from the class itself: the names its body assigns
+    (constants, enum members) and its class and static methods. Not a method that takes an instance,
+    nor anything inherited: ``Class.method(obj)`` would pass anything as ``self``."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            names = found.setdefault(node.name, set())
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if any(ast.unparse(d) in ("staticmethod", "classmethod") for d in item.decorator_list):
+                        names.add(item.name)
+                elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+                    # but not another name for a method (``alias = method``)
+                    methods = {f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                    if item.value is not None and any(isinstance(n, ast.Name) and n.id in methods
+                                                      for n in ast.walk(item.value)):
+                        continue
+                    targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                    names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return found
 
 
 def _plain_template(node: ast.AST) -> bool:

@@ -640,3 +640,65 @@ def test_a_local_variable_named_like_the_courses_function_is_the_answers_own(nam
     signature = "def lr_at_step(it, cfg, f=lr_at):\n" if "default" in name else "def lr_at_step(it, cfg):\n"
     found = [p for p in problems(signature + body, lesson) if "the course's reference" in p]
     assert (not found) == allowed, found
+
+
+# A second red team (2026-12-01): `functools.wraps(module)(obj)` copies the module's globals onto an
+# object, and `self.sys` in a plain function whose parameter is called `self` read them: the course's
+# reference, through `sys.modules`, scored full marks, and IPython's `In` leaked the hidden tests.
+WRAPS_CHAIN = '''
+import functools
+import dataclasses
+class Box:
+    pass
+def modules_of(self):
+    return self.sys.modules
+def bpe_word(symbols, ranks):
+    box = Box()
+    functools.wraps(dataclasses)(box)
+    return modules_of(box)["importlib"].import_module("course.tokenization").bpe_word(symbols, ranks)
+'''
+SELF_TRICKS = {
+    "the red team's chain": WRAPS_CHAIN,
+    "wraps alone": "import functools\ndef f(box, m):\n    return functools.wraps(m)(box)\n",
+    "wraps imported by name": "from functools import wraps\ndef f(box, m):\n    return wraps(m)(box)\n",
+    "a plain function's parameter named self": "def f(self):\n    return self.sys\n",
+    "a private name through a plain function's self": "def f(self):\n    return self._bind\n",
+    "a static method's self": "class A:\n    @staticmethod\n    def f(self):\n        return self.sys\n",
+    "a method taken from the class": "class A:\n    def f(self):\n        return self.sys\n"
+                                      "def g(m):\n    return A.f(m)\n",
+    "a method under another name in the class": "class A:\n    def f(self):\n        return self.sys\n"
+                                                "    alias = f\ndef g(m):\n    return A.alias(m)\n",
+    "a method of its own decorator's": "def plain(f):\n    return staticmethod(f)\nclass A:\n    @plain\n"
+                                      "    def f(self):\n        return self.sys\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SELF_TRICKS))
+def test_self_is_an_instance_of_the_answers_own_class_or_nothing(lesson01, name):
+    assert problems(SELF_TRICKS[name], lesson01), name
+
+
+# Honest code the rules refused (the second red team's): an answer's enum, class constant, class method
+# or static method read from its class, and a type's name in an error message.
+HONEST_CLASSES = {
+    "an enum's members": "import enum\nclass State(enum.Enum):\n    SCAN = 1\n    SKIP = 2\n"
+                         "def f(x):\n    return State.SCAN if x else State.SKIP\n",
+    "a class constant": "class Config:\n    MAX = 3\ndef f(x):\n    return min(x, Config.MAX)\n",
+    "a class method": "class Word:\n    def __init__(self, symbols):\n        self.symbols = symbols\n"
+                      "    @classmethod\n    def from_symbols(cls, symbols):\n        return cls(list(symbols))\n"
+                      "def f(s):\n    return Word.from_symbols(s).symbols\n",
+    "a static method": "class Config:\n    @staticmethod\n    def pairs(ids):\n        return list(zip(ids, ids[1:]))\n"
+                       "def f(ids):\n    return Config.pairs(ids)\n",
+    "a type's name in an error": "def f(ids):\n    if not isinstance(ids, list):\n"
+                                 "        raise TypeError(f'ids must be a list, got {type(ids).__name__}')\n    return ids\n",
+    "a property over a private attribute": "class Counter:\n    def __init__(self):\n        self._n = 0\n"
+                                           "    @property\n    def n(self):\n        return self._n\n"
+                                           "    @n.setter\n    def n(self, value):\n        self._n = value\n",
+    "a method under torch.no_grad()": "import torch\nclass M:\n    def __init__(self):\n        self._w = 1\n"
+                                      "    @torch.no_grad()\n    def f(self, x):\n        return x * self._w\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HONEST_CLASSES))
+def test_honest_classes_and_names_pass_the_rules(lesson01, name):
+    assert problems(HONEST_CLASSES[name], lesson01) == [], name

@@ -489,6 +489,32 @@ def test_a_models_class_decoding_loop_fails_the_recheck(host, name):
     assert set(failed) == {test} and "model.generate was called" in failed[test], failed
 
 
+# The answers' process's own loader of course modules (``_bind``, for lesson 03's helpers), reached from
+# an answer through ``sys.modules["__main__"]`` (a second red team's, with globals copied by
+# ``functools.wraps``, which the rules now refuse): the audit hook trusted any frame of it. Only the
+# process's own loop may call it now.
+BIND_FROM_AN_ANSWER = '''
+import functools, dataclasses
+class Box:
+    pass
+def get(self, name):
+    return self.sys.modules[name]
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    box = Box()
+    functools.wraps(dataclasses)(box)
+    main = Box()
+    functools.wraps(get(box, "_" + "_main_" + "_"))(main)
+    reference = main._bind("cour" + "se.lstm")
+    return get(box, "builtins").getattr(reference, "lstm" + "_cell")(x, h, c, W_ih, W_hh, b_ih, b_hh)
+'''
+
+
+def test_an_answer_cannot_use_the_answer_process_own_loader(host):
+    failed = recheck(_with_answer("04_lstm", "lstm-cell", BIND_FROM_AN_ANSWER), "04_lstm", ["test-lstm-cell"],
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-lstm-cell"}, failed  # (the reason is cut from the message; without the fix: {})
+
+
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in
 # plain ways and in ways that would hide it from a spy in their own interpreter (a forward hook on the
 # model's LSTM, and the test's `all`). The re-check keeps the LSTM in the grader's process: the
