@@ -99,7 +99,9 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "find_spec", "signature", "getfullargspec", "byref", "pointer", "cast", "c_void_p",
                       "c_double", "c_uint32", "FunctionType", "CodeType", "MethodType", "IOBase", "BufferedIOBase",
                       # torch's data pipes, whose FileOpener reads any file the kernel can see
-                      "datapipes"}
+                      "datapipes",
+                      # a property's functions, called with any object as ``self`` (``C.p.fset(torch, f)``)
+                      "fget", "fset", "fdel"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -148,6 +150,8 @@ DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__",
                   "__getitem__", "__contains__", "__call__", "__lt__", "__le__", "__gt__", "__ge__"}
 # Where ``type(x)`` may appear: compared (``type(x) is list``) or printed, not used as the class itself.
 TYPE_USES = (ast.Compare, ast.FormattedValue)
+# nn.Module's methods that register a part of the module on ``self`` (``register_`` is otherwise refused)
+SELF_REGISTERS = {"register_buffer", "register_parameter", "register_module"}
 # The special attributes an answer may read: a name, a string (``type(x).__name__`` in an error message)
 NAME_DUNDERS = {"__name__", "__qualname__"}
 TYPE_CALLERS = {"print", "str", "repr", "isinstance", "issubclass"}
@@ -270,6 +274,9 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
         found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
     for node in ast.walk(tree):
+        if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name == "self" \
+                or isinstance(node, ast.MatchMapping) and node.rest == "self":
+            found.append("binds `self` to something else")  # ``case self:``, as an assignment would
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
@@ -346,22 +353,30 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                              or isinstance(use, ast.Attribute) and use.attr in NAME_DUNDERS)):
                     found.append("uses `type(...)` other than to compare or print it (`type(x) is list`)")
         elif isinstance(node, ast.Attribute):
-            # ``self`` of a plain method of the answer's own class: an instance of it (a plain function's
-            # parameter named ``self`` is whatever the caller passes: ``f(dataclasses)`` then ``self.sys``)
-            on_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
+            # ``self`` gets no other rules than any object: the rules cannot know what it is (a red team made
+            # it ``dataclasses``, then read ``self.sys``, by a dozen ways: a plain function's parameter, the
+            # class under another name, a decorator, ``case self:``, 2026-12-01). Only nn.Module's own
+            # registering methods are allowed on it (``register_`` is otherwise refused: global hooks).
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
             on_super = isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
                 and node.value.func.id == "super"
-            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super)
+            class_name = node.attr == "__class__" and isinstance(parents.get(node), ast.Attribute) \
+                and parents[node].attr in NAME_DUNDERS  # ``self.__class__.__name__`` in a __repr__: a string
+            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super) and not class_name
                     and not (node.attr in NAME_DUNDERS and isinstance(node.ctx, ast.Load))) or node.attr.startswith(FRAME_PREFIXES) \
-                    or (node.attr.startswith("_") and not _dunder(node.attr) and not on_self) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)) \
-                    or (node.attr.startswith("register_") and not on_self):
+                    or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
                 found.append(f"uses the attribute `{node.attr}`")
-            elif node.attr in REACHED_MODULES and not on_self and not (
+            elif node.attr.startswith("_") and not _dunder(node.attr):
+                found.append(f"uses the attribute `{node.attr}` (a name that starts with `_` is private to the "
+                             f"object that has it, and refused on any object, `self` too: call your own "
+                             f"`{node.attr.lstrip('_') or 'x'}`)")
+            elif node.attr in REACHED_MODULES and not (
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
-                found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
-                             f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))})")
+                found.append(f"uses the attribute `{node.attr}`, the name of a module (answers may use only "
+                             f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))}"
+                             + ("; give your own attribute another name)" if on_self else ")"))
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
                 found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -374,8 +389,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 # a method taking an instance, read from the class (a class constant, an enum member, a
                 # classmethod or staticmethod are fine: ``State.SCAN``, ``Word.from_symbols(...)``)
                 found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
-            if node.attr in ("format", "format_map") and isinstance(parents.get(node), ast.Call) \
-                    and parents[node].func is node and not _plain_template(node.value):
+            # read at all, not only called (``show = "{0.sys}".format`` then ``show(dataclasses)``)
+            if node.attr in ("format", "format_map") and not _plain_template(node.value):
                 found.append(f"calls `{node.attr}` on a template that is computed or looks up attributes or "
                              f"items (use an f-string)")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -523,6 +538,12 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                         continue
                     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
                     names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    bases = {node.name: [b.id for b in node.bases if isinstance(b, ast.Name)]
+             for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    for _ in range(len(bases)):  # and what they inherit from the answer's other classes (``Sub.SKIP``)
+        for name, parents in bases.items():
+            for parent in parents:
+                found[name] |= found.get(parent, set())
     return found
 
 

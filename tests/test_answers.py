@@ -336,7 +336,7 @@ def test_pytorchs_own_version_of_an_exercise_is_refused_by_name(lesson01, name):
 HONEST = {
     "plain loop": "def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out",
     "helpers and imports": "import collections, itertools, math\nfrom typing import List\n\ndef _pairs(ids):\n    return list(zip(ids, ids[1:]))\n\ndef merge(ids: List[int], pair, new_id):\n    return [new_id if p == pair else p[0] for p in _pairs(ids)]",
-    "a module class": "class Head(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.proj = nn.Linear(n, n)\n        self._cache = None\n    def forward(self, x):\n        return F.softmax(self.proj(x), dim=-1)",
+    "a module class": "class Head(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.proj = nn.Linear(n, n)\n        self.cache = None\n    def forward(self, x):\n        return F.softmax(self.proj(x), dim=-1)",
     "prints to stderr": "import sys, warnings\ndef merge(ids, pair, new_id):\n    print('merging', file=sys.stderr)\n    warnings.warn('slow')\n    return list(ids)",
     "local names that shadow nothing": "def merge(ids, pair, new_id):\n    text = str(ids)\n    stoi = {}\n    return list(ids)",
     "a module with its own methods": "class Counter:\n    def __init__(self):\n        self.counts = {}\n    def __len__(self):\n        return len(self.counts)\n    def add(self, pair):\n        self.counts[pair] = self.counts.get(pair, 0) + 1\n        self.last = pair\n\ndef merge(ids, pair, new_id):\n    c = Counter()\n    c.add(pair)\n    assert type(ids) in (list, tuple), f'ids is a {type(ids)}'\n    print(type(ids), '{} ids, pair {}'.format(len(ids), pair))\n    return list(ids)",
@@ -670,6 +670,24 @@ SELF_TRICKS = {
                                                 "    alias = f\ndef g(m):\n    return A.alias(m)\n",
     "a method of its own decorator's": "def plain(f):\n    return staticmethod(f)\nclass A:\n    @plain\n"
                                       "    def f(self):\n        return self.sys\n",
+    # a third red team's: the class under another name, a decorator named like a safe one, `case self:`,
+    # a stored `.format` (each made `self` any object, or read any attribute as text)
+    "the class under another name": "class Peek:\n    def modules(self):\n        return self.sys.modules\n"
+                                    "Alias = Peek\ndef f(m):\n    return Alias.modules(m)\n",
+    "a decorator named like a property's setter": "class Tool:\n    setter = staticmethod\nclass Peek:\n"
+                                                  "    @Tool.setter\n    def modules(self):\n        return self.sys.modules\n"
+                                                  "def f(m):\n    return Peek().modules(m)\n",
+    "a decorator named like functools.cache": "cache = staticmethod\nclass Peek:\n    @cache\n"
+                                              "    def modules(self):\n        return self._bind\n",
+    "self rebound by a match": "class Peek:\n    def get(self, other):\n        match other:\n"
+                               "            case self:\n                return self.sys\n",
+    "a stored format": "def f(m):\n    show = '{0.sys.modules}'.format\n    return show(m)\n",
+    "a format mapped": "def f(ms):\n    return list(map('{0.In}'.format, ms))\n",
+    "a property's setter called on torch": "import torch\nclass Patch:\n    @property\n    def equal(self):\n"
+                                            "        return None\n    @equal.setter\n    def equal(self, value):\n"
+                                            "        self.allclose = value\ndef f():\n    for C in (Patch,):\n"
+                                            "        C.equal.fset(torch, lambda *a, **k: True)\n",
+    "a private attribute of self": "class A:\n    def f(self):\n        return self._bind\n",
 }
 
 
@@ -691,11 +709,15 @@ HONEST_CLASSES = {
                        "def f(ids):\n    return Config.pairs(ids)\n",
     "a type's name in an error": "def f(ids):\n    if not isinstance(ids, list):\n"
                                  "        raise TypeError(f'ids must be a list, got {type(ids).__name__}')\n    return ids\n",
-    "a property over a private attribute": "class Counter:\n    def __init__(self):\n        self._n = 0\n"
-                                           "    @property\n    def n(self):\n        return self._n\n"
-                                           "    @n.setter\n    def n(self, value):\n        self._n = value\n",
-    "a method under torch.no_grad()": "import torch\nclass M:\n    def __init__(self):\n        self._w = 1\n"
-                                      "    @torch.no_grad()\n    def f(self, x):\n        return x * self._w\n",
+    "a property over another attribute": "class Counter:\n    def __init__(self):\n        self.count = 0\n"
+                                           "    @property\n    def n(self):\n        return self.count\n"
+                                           "    @n.setter\n    def n(self, value):\n        self.count = value\n",
+    "its class's name in a repr": "class Pair:\n    def __init__(self, a):\n        self.a = a\n"
+                                  "    def __repr__(self):\n        return f'{self.__class__.__name__}({self.a})'\n",
+    "a constant inherited from the answer's own class": "class Base:\n    SKIP = 1\nclass Sub(Base):\n    pass\n"
+                                                          "def f():\n    return Sub.SKIP\n",
+    "a method under torch.no_grad()": "import torch\nclass M:\n    def __init__(self):\n        self.w = 1\n"
+                                      "    @torch.no_grad()\n    def f(self, x):\n        return x * self.w\n",
 }
 
 
