@@ -374,7 +374,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                              f"`{node.attr.lstrip('_') or 'x'}`)")
             elif node.attr in REACHED_MODULES and not (
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
-                found.append(f"uses the attribute `{node.attr}`, the name of a module (answers may use only "
+                found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
                              f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))}"
                              + ("; give your own attribute another name)" if on_self else ")"))
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
