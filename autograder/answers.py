@@ -468,25 +468,28 @@ def _regex_names(tree: ast.Module) -> set[str]:
     return (imported | REGEX_MODULES) - _own_names(tree, but_imports_of=REGEX_MODULES)
 
 
+def _binds(node: ast.AST, but_imports_of: set[str] = frozenset()) -> set[str]:
+    """The names ``node`` itself binds: an assignment's target, a parameter, an import (but ``import m``
+    of the modules ``but_imports_of``), a def or class, ``except … as`` and ``match`` captures."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return {node.id}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.arg):
+        return {node.arg}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name.split(".")[0]) for a in node.names
+                if not (isinstance(node, ast.Import) and a.name in but_imports_of)}
+    if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name:
+        return {node.name}
+    if isinstance(node, ast.MatchMapping) and node.rest:
+        return {node.rest}
+    return set()
+
+
 def _own_names(tree: ast.Module, but_imports_of: set[str] = frozenset()) -> set[str]:
-    """Every name the answer binds anywhere: assignments, parameters, imports (but ``import m`` of the
-    modules ``but_imports_of``), defs and classes, ``except … as`` and ``match`` captures."""
-    own = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            own.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            own.add(node.name)
-        elif isinstance(node, ast.arg):
-            own.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            own |= {(a.asname or a.name.split(".")[0]) for a in node.names
-                    if not (isinstance(node, ast.Import) and a.name in but_imports_of)}
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name:
-            own.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            own.add(node.rest)
-    return own
+    """Every name the answer binds anywhere."""
+    return {name for node in ast.walk(tree) for name in _binds(node, but_imports_of)}
 
 
 # Decorators after which a method's ``self`` is still an instance of its class (``staticmethod``, or a
@@ -589,26 +592,13 @@ def _scope_names(scope: ast.AST) -> set[str]:
         return {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
     args = scope.args
     names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
-    body = scope.body if isinstance(scope.body, list) else [scope.body]
-    queue = list(body)
+    queue = list(scope.body) if isinstance(scope.body, list) else [scope.body]
     while queue:
         node = queue.pop()
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            continue  # their bodies are scopes of their own
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        queue.extend(ast.iter_child_nodes(node))
+        names |= _binds(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+                                 ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            queue.extend(ast.iter_child_nodes(node))  # not into the scopes of their own
     return names
 
 
