@@ -33,8 +33,9 @@ path as the script, the answers file, the answer cells' time limit, the modules 
 (comma-separated) and the lesson (``04_lstm``: PyTorch's own versions of its exercises refuse to run
 here, ``SHORTCUT_KINDS``) as its arguments; stdout is moved to stderr at once, so what
 the answers print cannot corrupt the frames. Its first frame, ``{"ok": True, "value": "ready"}``, is
-written before any answer runs: a process that cannot send it failed to start (the grader's problem,
-not the student's).
+written once the grader's own setup is done and before any answer runs: a process that cannot send
+it failed to start (the grader's problem, not the student's). Its second, ``{"ok": True, "value":
+"loaded"}``, follows once the answer cells have run, so that no call's time limit pays for them.
 """
 import io
 import json
@@ -585,7 +586,6 @@ def main(argv):
 
     import torch
 
-    _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     global CELL_SECONDS
     if len(argv) > 2:
         CELL_SECONDS = int(argv[2])
@@ -599,7 +599,10 @@ def main(argv):
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     sys.addaudithook(_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
-    namespace = _run(json.loads(open(argv[1], encoding="utf-8").read()))
+    cells = json.loads(open(argv[1], encoding="utf-8").read())
+    _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
+    namespace = _run(cells)
+    _write(replies, {"ok": True, "value": "loaded"})  # each cell had CELL_SECONDS; a call's limit starts now
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:
         frame = _read(requests)

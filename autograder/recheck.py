@@ -110,6 +110,7 @@ class Host:
         self._start(cells)
 
     def _start(self, cells: list[str]) -> None:
+        self.cells = cells
         (self.folder / "answers.json").write_text(json.dumps(cells), encoding="utf-8")
         shutil.copy(HOST, self.folder / "answer_host.py")
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
@@ -142,29 +143,40 @@ class Host:
             self._stop()
             said = (self.folder / "stderr.txt").read_bytes()[-600:].decode("utf-8", "replace").strip()
             raise RecheckUnavailable(f"the re-check's answer process did not start ({broke}): {said}") from None
+        # then it runs the answer cells it was started on (each within cell_seconds), which no call's
+        # limit pays for: on a busy machine a restart's imports alone can take longer than a call may
+        loaded = self._reply(self._load_seconds(self.cells))
+        if loaded.get("value") != "loaded":
+            self._stop()
+            raise HostBroke("the answers' process sent something else than 'loaded'")
         self.ready = True
 
+    def _load_seconds(self, cells: list[str]) -> float:
+        """How long running ``cells`` may take: each has ``cell_seconds`` before it is interrupted."""
+        return START_SECONDS + self.cell_seconds * len(cells)
+
     def restart(self, cells: list[str]) -> None:
-        """A fresh answer process on ``cells`` (after one broke)."""
+        """A fresh answer process on ``cells`` (after one broke). The next request waits for it: a
+        process that broke while running the cells breaks that request (``HostBroke``)."""
         self._stop()
         self._start(cells)
-        self._wait_ready()
 
     def request(self, message: dict, callbacks: list | None = None) -> dict:
         """Send ``message`` and return the reply. While it is on its way, the answer may call the
         grader's functions ``callbacks`` (its arguments held ``("__callback__", n)`` for them): each
         call runs here, on the data it sent, and its result goes back. The time limit holds for the
-        whole request, the callbacks included."""
+        whole request, the callbacks included; a ``load`` has the cells' own limits instead."""
         if not self.ready:
             self._wait_ready()
         if self._waiting:  # a function of the grader's called the answer: one at a time
             raise RuntimeError("the answer cannot be called from inside a function it was given")
-        deadline = time.monotonic() + self.timeout
+        limit = self._load_seconds(message["cells"]) if message.get("op") == "load" else self.timeout
+        deadline = time.monotonic() + limit
         self._send(message)
         self._waiting = True
         try:
             while True:
-                reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=self.timeout)
+                reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=limit)
                 if "callback" not in reply:
                     return reply
                 self._send(_run_callback(callbacks or [], reply))

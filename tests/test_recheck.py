@@ -658,6 +658,21 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
     assert failed["test-merge-form"] == failed["test-merge"]
 
 
+def test_running_the_answer_cells_is_not_charged_to_a_call_after_a_restart():
+    # the answer cells take 4 s to run (as a busy machine's imports can), a call may take 3 s: the
+    # load and each restart run them outside any call's limit, so only the answer that loops fails
+    nb = _with_answer("01_tokenization", "merge", "def merge(ids, pair, new_id):\n    while True:\n        pass\n")
+    slow = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs"]
+    assert len(slow) == 1
+    slow[0].source = "import time\ntime.sleep(4)\n" + slow[0].source
+    started = Host([PRELUDE], sandbox=False, timeout=3)
+    try:
+        failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
+    finally:
+        started.close()
+    assert set(failed) == {"test-merge", "test-merge-form"}, failed
+
+
 def test_an_answer_cell_that_loops_at_top_level_is_interrupted_and_its_function_still_graded():
     source = "def merge(ids, pair, new_id):\n    return [new_id if False else i for i in ids]\nwhile True:\n    pass\n"
     nb = _with_answer("01_tokenization", "merge", source)
