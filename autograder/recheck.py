@@ -119,7 +119,8 @@ class Host:
             from autograder import sandbox as box
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
-            argv = box.bwrap_argv(box.require_cached(), self.folder, None)
+            self.cap = box.ProcessCap(box.Limits().processes)
+            argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson]
             env = box.sandbox_env(env)
@@ -227,6 +228,8 @@ class Host:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, 9)
         self.process.wait()
+        if getattr(self, "cap", None) is not None:
+            self.cap.close()
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError):
                 stream.close()

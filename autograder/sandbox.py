@@ -16,7 +16,9 @@ it:
   first process takes the others down);
 * no capabilities, even when the grader runs as root;
 * limits (``setrlimit`` before the kernel starts): address space, processes, size of a written file,
-  open files.
+  open files. Linux does not hold root to the limit on processes, so the sandbox also starts in a
+  cgroup of its own whose ``pids.max`` is that limit (``ProcessCap``): a fork bomb then fails to fork
+  instead of filling the machine, whoever the grader runs as.
 
 ``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
 namespaces, unless ``--no-sandbox`` says this machine is trusted.
@@ -45,7 +47,7 @@ MISSING = ("the autograder runs student code inside bubblewrap (`bwrap`), which 
 @dataclass(frozen=True)
 class Limits:
     memory_bytes: int = 8 * 2**30   # address space of the kernel and each process it starts
-    processes: int = 256            # per user; not enforced for root (the PID namespace still contains them)
+    processes: int = 256            # processes and threads: a cgroup's pids.max (root too), and RLIMIT_NPROC
     file_bytes: int = 512 * 2**20   # largest file a cell may write
     open_files: int = 1024
     # what it may write in all: /tmp and /submission are file systems in memory of this size each (the
@@ -81,13 +83,89 @@ def _python_dirs() -> list[Path]:
     return found
 
 
-def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Limits()) -> list[str]:
+def _pids_root() -> Path | None:
+    """The folder of this process's own cgroup in the ``pids`` hierarchy (cgroup v1, or v2 with the
+    controller enabled for its children); None where there is none."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "pids" in controllers.split(","):  # v1: its own hierarchy
+            folder = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
+            return folder if folder.is_dir() else None
+    for line in lines:
+        if line.startswith("0::"):  # v2: one hierarchy, children get the controllers in subtree_control
+            folder = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
+            try:
+                enabled = (folder / "cgroup.subtree_control").read_text().split()
+            except OSError:
+                return None
+            return folder if "pids" in enabled else None
+    return None
+
+
+class ProcessCap:
+    """A cgroup of its own for one sandbox, holding it to ``limit`` processes and threads: the kernel
+    refuses a fork past it, for root as well (``RLIMIT_NPROC`` does not hold root). ``prefix()`` goes in
+    front of the sandbox's command and moves it into the cgroup before it starts; ``close()`` kills
+    whatever is left there and removes the cgroup. Where this machine lets the grader make no cgroup
+    (not root, no delegation), ``path`` is None and only ``RLIMIT_NPROC`` applies."""
+
+    def __init__(self, limit: int):
+        self.path: Path | None = None
+        root = _pids_root()
+        if root is None:
+            return
+        try:
+            path = Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=root))  # a cgroup is a folder made there
+        except OSError:
+            return
+        try:
+            (path / "pids.max").write_text(str(limit))
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+            return
+        self.path = path
+
+    def prefix(self) -> list[str]:
+        if self.path is None:
+            return []
+        # the shell's pid becomes bwrap's by exec: bwrap and all it starts are counted there
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs")]
+
+    def close(self) -> None:
+        if self.path is None:
+            return
+        import signal
+        import time
+
+        for _ in range(50):  # what the PID namespace did not take down (it does: this is a second belt)
+            try:
+                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+            except OSError:
+                break
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+        self.path = None
+
+
+def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Limits(),
+               cap: ProcessCap | None = None) -> list[str]:
     """The ``bwrap … --`` prefix for a command that runs in /submission, a file system in memory that
     holds ``work``'s files read-only, and talks through the Unix sockets and connection file in
-    ``private`` (bound at its own path; None: no such folder)."""
+    ``private`` (bound at its own path; None: no such folder). ``cap``: the cgroup it starts in."""
     # No --new-session: the grader interrupts a cell with SIGINT to the kernel's process group.
     size = str(limits.written_bytes)
-    argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+    argv = (cap.prefix() if cap is not None else []) + [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
             "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(system):
@@ -209,7 +287,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         shutil.copytree(cwd, work, symlinks=True, ignore=shutil.ignore_patterns(".*", "*.ipynb"))
         kw["cwd"] = str(self._private)
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
-        argv = bwrap_argv(require_cached(), work, self._private, self.limits)
+        if getattr(self, "_cap", None) is not None:  # a restart's: the kernel it held is gone
+            self._cap.close()
+        self._cap = ProcessCap(self.limits.processes)
+        argv = bwrap_argv(require_cached(), work, self._private, self.limits, self._cap)
         connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
         process = getattr(self.provisioner, "process", None)
         if process is not None:
@@ -229,6 +310,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if getattr(self, "_watch", None) is not None and not restart:
             self._watch.stop()
+        if getattr(self, "_cap", None) is not None and not restart:
+            self._cap.close()
         for folder in (getattr(self, "_private", None), getattr(self, "_work", None)):
             if folder is not None and not restart:
                 shutil.rmtree(folder, ignore_errors=True)

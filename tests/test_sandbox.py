@@ -168,3 +168,67 @@ def test_a_kernel_that_fills_its_sockets_folder_is_killed(tmp_path, monkeypatch)
     outputs = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert died is not None and "still alive" not in outputs, (died, outputs)
     assert len(watches) == 1 and watches[0].tripped, "the kernel died of something else"
+
+
+FORK_BOMB = r'''
+import os, time
+made, error = 0, None
+try:
+    for _ in range(400):
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        made += 1
+except OSError as failed:
+    error = type(failed).__name__
+print(made, error)
+'''
+
+
+class _FewProcesses(sandbox.SandboxedKernelManager):
+    limits = sandbox.Limits(processes=64)
+
+
+def _cgroups():
+    root = sandbox._pids_root()
+    return set() if root is None else {p.name for p in root.glob("course-sandbox-*")}
+
+
+@needs_bwrap
+def test_a_fork_bomb_stops_at_the_limit_on_processes_even_for_root(tmp_path):
+    """RLIMIT_NPROC does not hold root: the sandbox starts in a pids cgroup of its own, so the fork
+    fails past the limit (the kernel's own threads count too), and nothing it forked outlives it."""
+    from nbclient import NotebookClient
+
+    if sandbox.ProcessCap(1).path is None and os.geteuid() == 0:
+        pytest.skip("this machine lets the grader make no pids cgroup: as root, processes are not limited")
+    before = _cgroups()
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORK_BOMB)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    NotebookClient(nb, kernel_manager_class=_FewProcesses, timeout=60,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    made, error = nb.cells[0].outputs[0]["text"].split()
+    assert 0 < int(made) < 64 and error == "BlockingIOError", (made, error)
+    assert _cgroups() == before, "the sandbox's cgroup was left behind"
+
+
+@needs_bwrap
+def test_the_answer_process_starts_in_a_cgroup_of_its_own_and_leaves_none():
+    from autograder.recheck import Host
+
+    cap = sandbox.ProcessCap(1)
+    if cap.path is None:
+        pytest.skip("this machine lets the grader make no pids cgroup")
+    cap.close()
+    host = Host([], sandbox=True)
+    try:
+        host.request({"op": "load", "cells": []})
+        assert host.cap.path is not None and (host.cap.path / "pids.max").read_text().strip() == \
+            str(sandbox.Limits().processes)
+        assert host.process.pid in [int(p) for p in (host.cap.path / "cgroup.procs").read_text().split()]
+        path = host.cap.path
+    finally:
+        host.close()
+    assert not path.exists()
