@@ -138,8 +138,9 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
              "flex_attention", "flex_attention_hop", "varlen_attn", "varlen_attn_out", "PagedAttention",
              # torch's other recurrent layers: oneDNN's LSTM layer (one step of it is lesson 04's cell,
              # done) and the quantized and ROCm ones; tests/test_answers.py crawls torch for more
-             "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward", "quantized_lstm", "quantized_gru", "miopen_rnn"
-             } | HF_DECODERS
+             "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward", "quantized_lstm", "quantized_gru", "miopen_rnn",
+             # PyTorch's learning-rate schedules: warm-up and cosine decay are lesson 04's exercise
+             "lr_scheduler"} | HF_DECODERS
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
                    "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
@@ -294,6 +295,9 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                                or part in REACHED_MODULES or part.startswith("_") for part in parts) \
                         or root == "sys" and parts and parts[0] not in SYS_ALLOWED:
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
+                elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
+                    found.append(_shortcut(module))
+                    break  # (``from torch.optim.lr_scheduler import X`` names it once)
             if any(a.asname == "self" for a in node.names):
                 found.append("imports a module as `self`")
             if isinstance(node, ast.Import) and any(a.name == "sys" and a.asname not in (None, "sys")
@@ -452,6 +456,10 @@ def _shortcut(name: str) -> str:
     if name.split(".")[-1] in HF_DECODERS:
         return (f"uses `{name}`, Hugging Face's own decoding loop (write the loop yourself: the model's "
                 f"logits at the last position, the next token, append, repeat)")
+    if "lr_scheduler" in name.split("."):
+        return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write, a learning-rate "
+                f"schedule (write it yourself: a linear warm-up, then a cosine from the top rate down to the "
+                f"floor, with math.cos)")
     if name.endswith(("to_hf", "from_hf")):
         return (f"uses `{name}`, which hands the model to Hugging Face's code to run (compute the forward "
                 f"pass yourself, from the model's parts)")

@@ -287,6 +287,15 @@ SHORTCUTS = {
         "def scaled_dot_product_attention(q, k, v, mask=None):\n    return flex_attention(q, k, v)",
     # oneDNN's LSTM layer, one step long: it passed the rules and the re-check, full marks (2026-12-01)
     "torch.mkldnn_rnn_layer (lesson 04)": MKLDNN_LSTM,
+    # PyTorch's cosine schedule in place of lesson 04's: each spelling passed the rules (2026-12-01)
+    "torch.optim.lr_scheduler (lesson 04)": "def lr_at_step(it, cfg):\n"
+        "    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.learning_rate)\n"
+        "    s = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.max_iters, eta_min=cfg.min_lr)\n"
+        "    return s.get_last_lr()[0]",
+    "lr_scheduler imported as a module": "import torch.optim.lr_scheduler as S\n"
+        "def lr_at_step(it, cfg):\n    return S.CosineAnnealingLR",
+    "a schedule imported by name": "from torch.optim.lr_scheduler import CosineAnnealingLR\n",
+    "lr_scheduler imported by name": "from torch.optim import lr_scheduler\n",
 }
 
 
