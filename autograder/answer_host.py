@@ -548,6 +548,32 @@ def _refuse_shortcuts() -> None:
         type(hop).__call__ = _refusing_method("flex_attention", "attention", vars(type(hop))["__call__"])
     for name in VF_RECURRENT:
         setattr(torch._VF, name, _refusing_vf(name, getattr(torch._VF, name)))
+    # the same kernels as torch.ops.aten has them (the rules refuse `ops`; this holds should an answer
+    # get past them). torch._C._VariableFunctions cannot be changed: the rules keep `_C` out of reach
+    aten = torch.ops.aten  # (its dir() lists only the operators looked up so far: the dispatcher has all)
+    for name in sorted({op[6:].split(".")[0] for op in torch._C._dispatch_get_all_op_names() if op.startswith("aten::")}):
+        kind = "recurrent" if re.search(r"lstm|gru|rnn", name) else \
+            "attention" if re.search(r"attention|attn|multi_head|transformer", name) else None
+        if kind is not None and not name.startswith("__"):
+            setattr(aten, name, _RefusingOp(f"torch.ops.aten.{name}", kind, getattr(aten, name)))
+
+
+class _RefusingOp:
+    """An operator of torch.ops.aten that refuses, while its kind is refused, to run or to hand out its
+    overloads (``torch.ops.aten.lstm_cell.default``)."""
+
+    def __init__(self, label, kind, original):
+        self._label, self._kind, self._original = label, kind, original
+
+    def __call__(self, *args, **kwargs):
+        if self._kind in REFUSING:
+            raise _refusal(self._label, self._kind)
+        return self._original(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if self._kind in REFUSING:
+            raise _refusal(self._label, self._kind)
+        return getattr(self._original, name)
 
 
 # The decoding loops and forward passes that exercises ask for, as the course's models and Hugging

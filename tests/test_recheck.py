@@ -421,6 +421,15 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return getattr(torch._VF, "lstm" + "_cell")(x, (h, c), W_ih, W_hh, b_ih, b_hh)
 '''),
+    # the same kernels as torch.ops.aten has them (the rules refuse `ops`, should an answer get past them)
+    "torch.ops.aten.lstm_cell": ("04_lstm", "lstm-cell", {"test-lstm-cell", "test-lstm-cell-form"}, '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    return getattr(torch.ops.aten, "lstm" + "_cell").default(x, [h, c], W_ih, W_hh, b_ih, b_hh)
+'''),
+    "torch.ops.aten.scaled_dot_product_attention": ("02_cross_attention", "sdpa", {"test-sdpa", "test-sdpa-form"}, '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    return getattr(torch.ops.aten, "scaled_dot_product" + "_attention")(q, k, v, attn_mask=mask)
+'''),
     "nn.MultiheadAttention": ("03_self_attention", "causal-self-attention",
                               {"test-causal-self-attention", "test-attention-dropout"}, '''
 class CausalSelfAttention(nn.Module):
