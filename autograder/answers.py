@@ -65,7 +65,7 @@ SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
                       "package", "multiprocessing", "distributed", "classes", "set_default_dtype",
-                      "set_default_device", "set_default_tensor_type", "use_deterministic_algorithms", "tofile",
+                      "set_default_device", "set_default_tensor_type", "use_deterministic_algorithms", "tofile", "dump",
                       "fromfile", "from_file", "fromregex", "DataSource", "open_memmap", "savetxt", "loadtxt",
                       "savez", "savez_compressed", "genfromtxt", "memmap",
                       "set_printoptions",

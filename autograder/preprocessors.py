@@ -1,7 +1,12 @@
 """Preprocessors that nbgrader runs for the autograder (named in ``nbgrader_config.py``).
 
 ``TimedExecute`` is nbgrader's ``Execute`` (same configuration) that keeps how long the notebook took
-to run, so the autograder can report its own overhead apart from the students' code.
+to run, so the autograder can report its own overhead apart from the students' code. Its kernel runs
+``HIDE_HIDDEN_TESTS`` first: a cell that holds hidden tests keeps its lines out of ``linecache``, where
+every stack that Python prints or formats finds a frame's source line (a traceback, a warning's
+``stacklevel``, logging's ``stack_info``, ``Logger.findCaller``). An answer called by a hidden test then
+finds the test's file and line number, never its text: a red team read the calling line from
+``findCaller``'s stack text and printed it backwards, past the feedback's filter (2026-12-01).
 
 ``LimitOutputSize`` (autograde, after nbgrader's ``LimitOutput``): nbgrader caps the number of stream
 lines, but one line can be a gigabyte, and rich outputs are not capped at all. Every text output is cut
@@ -41,7 +46,7 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -58,8 +63,29 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+# Run by the kernel before the notebook (``IPKernelApp.exec_lines``, no history): IPython puts each cell's
+# source in linecache under the cell's file name; for a cell with hidden tests, blank lines instead.
+HIDE_HIDDEN_TESTS = """
+def _hide_hidden_tests():
+    import linecache
+    from IPython.core.compilerop import CachingCompiler
+    cache = CachingCompiler.cache
+    def hiding(self, transformed_code, number=0, raw_code=None):
+        name = cache(self, transformed_code, number, raw_code)
+        if "BEGIN HIDDEN TESTS" in transformed_code + (raw_code or "") and name in linecache.cache:
+            size, _, lines, _ = linecache.cache[name]
+            linecache.cache[name] = (size, None, ["\\n"] * len(lines), name)
+        return name
+    hiding.__name__, hiding.__qualname__ = cache.__name__, cache.__qualname__
+    CachingCompiler.cache = hiding
+_hide_hidden_tests()
+del _hide_hidden_tests
+"""
+
+
 class TimedExecute(Execute):
     last_seconds: float | None = None  # the latest run in this process, kernel start to shutdown
+    extra_arguments = List(Unicode(), default_value=[f"--IPKernelApp.exec_lines={HIDE_HIDDEN_TESTS}"]).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         start = time.perf_counter()

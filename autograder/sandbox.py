@@ -16,9 +16,10 @@ it:
   first process takes the others down);
 * no capabilities, even when the grader runs as root;
 * limits (``setrlimit`` before the kernel starts): address space, processes, size of a written file,
-  open files. Linux does not hold root to the limit on processes, so the sandbox also starts in a
-  cgroup of its own whose ``pids.max`` is that limit (``ProcessCap``): a fork bomb then fails to fork
-  instead of filling the machine, whoever the grader runs as.
+  open files. Linux does not hold root to the limit on processes, and the address space is counted per
+  process, so the sandbox also starts in cgroups of its own (``ProcessCap``): ``pids.max`` (a fork
+  bomb fails to fork instead of filling the machine, whoever the grader runs as) and a limit on the
+  memory of all its processes and in-memory files together.
 
 ``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
 namespaces, unless ``--no-sandbox`` says this machine is trusted.
@@ -48,6 +49,7 @@ MISSING = ("the autograder runs student code inside bubblewrap (`bwrap`), which 
 class Limits:
     memory_bytes: int = 8 * 2**30   # address space of the kernel and each process it starts
     processes: int = 256            # processes and threads: a cgroup's pids.max (root too), and RLIMIT_NPROC
+    memory_total_bytes: int = 6 * 2**30  # all its processes and its files in memory together (a cgroup's)
     file_bytes: int = 512 * 2**20   # largest file a cell may write
     open_files: int = 1024
     # what it may write in all: /tmp and /submission are file systems in memory of this size each (the
@@ -83,8 +85,8 @@ def _python_dirs() -> list[Path]:
     return found
 
 
-def _pids_root() -> Path | None:
-    """The folder of this process's own cgroup in the ``pids`` hierarchy (cgroup v1, or v2 with the
+def _cgroup_root(controller: str) -> Path | None:
+    """The folder of this process's own cgroup in ``controller``'s hierarchy (cgroup v1, or v2 with the
     controller enabled for its children); None where there is none."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
@@ -92,8 +94,8 @@ def _pids_root() -> Path | None:
         return None
     for line in lines:
         _, controllers, path = line.split(":", 2)
-        if "pids" in controllers.split(","):  # v1: its own hierarchy
-            folder = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
+        if controller in controllers.split(","):  # v1: a hierarchy of its own
+            folder = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
             return folder if folder.is_dir() else None
     for line in lines:
         if line.startswith("0::"):  # v2: one hierarchy, children get the controllers in subtree_control
@@ -102,60 +104,89 @@ def _pids_root() -> Path | None:
                 enabled = (folder / "cgroup.subtree_control").read_text().split()
             except OSError:
                 return None
-            return folder if "pids" in enabled else None
+            return folder if controller in enabled else None
     return None
 
 
-class ProcessCap:
-    """A cgroup of its own for one sandbox, holding it to ``limit`` processes and threads: the kernel
-    refuses a fork past it, for root as well (``RLIMIT_NPROC`` does not hold root). ``prefix()`` goes in
-    front of the sandbox's command and moves it into the cgroup before it starts; ``close()`` kills
-    whatever is left there and removes the cgroup. Where this machine lets the grader make no cgroup
-    (not root, no delegation), ``path`` is None and only ``RLIMIT_NPROC`` applies."""
+def _pids_root() -> Path | None:
+    return _cgroup_root("pids")
 
-    def __init__(self, limit: int):
-        self.path: Path | None = None
-        root = _pids_root()
-        if root is None:
-            return
-        try:
-            path = Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=root))  # a cgroup is a folder made there
-        except OSError:
-            return
-        try:
-            (path / "pids.max").write_text(str(limit))
-        except OSError:
-            with contextlib.suppress(OSError):
-                path.rmdir()
-            return
-        self.path = path
+
+class ProcessCap:
+    """Cgroups of its own for one sandbox: ``pids.max`` holds it to ``limits.processes`` processes and
+    threads (the kernel refuses a fork past it, for root too: ``RLIMIT_NPROC`` does not hold root), and
+    the memory controller to ``limits.memory_total_bytes`` for all its processes together, the files
+    they keep in memory included (``/tmp``, ``/submission`` and bwrap's own ``/dev``, a file system in
+    memory as large as half the machine's: a red team filled ``/dev/shm`` past every other limit, and
+    forked workers that each stayed under the limit per process, 2026-12-01). Past it, the kernel
+    OOM-kills within the sandbox only. ``prefix()`` goes in front of the sandbox's command and moves it
+    into the cgroups before it starts; ``close()`` kills what is left there and removes them. Where this
+    machine lets the grader make none (not root, no delegation), ``path`` is None and only the limits
+    per process apply."""
+
+    def __init__(self, limits: "Limits"):
+        self.folders: dict[str, Path] = {}
+        settings = {"pids": [("pids.max", limits.processes)],
+                    "memory": [("memory.limit_in_bytes", limits.memory_total_bytes),  # v1
+                               ("memory.memsw.limit_in_bytes", limits.memory_total_bytes),  # v1, and no swap
+                               ("memory.max", limits.memory_total_bytes), ("memory.swap.max", 0)]}  # v2
+        for controller, values in settings.items():
+            root = _cgroup_root(controller)
+            if root is None:
+                continue
+            folder = next((f for f in self.folders.values() if f.parent == root), None)  # v2: one folder
+            try:
+                folder = folder or Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=root))
+            except OSError:
+                continue
+            wrote = False
+            for name, value in values:
+                if (folder / name).exists():
+                    try:
+                        (folder / name).write_text(str(value))
+                        wrote = True
+                    except OSError:
+                        pass
+            if wrote:
+                self.folders[controller] = folder
+            elif folder not in self.folders.values():
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+    @property
+    def path(self) -> Path | None:
+        """The pids cgroup's folder (None: processes are not capped for root)."""
+        return self.folders.get("pids")
 
     def prefix(self) -> list[str]:
-        if self.path is None:
+        if not self.folders:
             return []
+        import shlex
+
         # the shell's pid becomes bwrap's by exec: bwrap and all it starts are counted there
-        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs")]
+        moves = " && ".join(f"echo $$ > {shlex.quote(str(folder / 'cgroup.procs'))}"
+                            for folder in dict.fromkeys(self.folders.values()))
+        return ["/bin/sh", "-c", moves + ' && exec "$@"', "sh"]
 
     def close(self) -> None:
-        if self.path is None:
-            return
         import signal
         import time
 
-        for _ in range(50):  # what the PID namespace did not take down (it does: this is a second belt)
-            try:
-                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
-            except OSError:
-                break
-            if not pids:
-                break
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
-        self.path = None
+        for folder in dict.fromkeys(self.folders.values()):
+            for _ in range(50):  # what the PID namespace did not take down (it does: a second belt)
+                try:
+                    pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                time.sleep(0.02)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.folders = {}
 
 
 def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Limits(),
@@ -289,7 +320,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         if getattr(self, "_cap", None) is not None:  # a restart's: the kernel it held is gone
             self._cap.close()
-        self._cap = ProcessCap(self.limits.processes)
+        self._cap = ProcessCap(self.limits)
         argv = bwrap_argv(require_cached(), work, self._private, self.limits, self._cap)
         connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
         process = getattr(self.provisioner, "process", None)

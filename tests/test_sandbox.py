@@ -189,6 +189,14 @@ class _FewProcesses(sandbox.SandboxedKernelManager):
     limits = sandbox.Limits(processes=64)
 
 
+def _can_cap(controller):
+    cap = sandbox.ProcessCap(sandbox.Limits())
+    try:
+        return controller in cap.folders
+    finally:
+        cap.close()
+
+
 def _cgroups():
     root = sandbox._pids_root()
     return set() if root is None else {p.name for p in root.glob("course-sandbox-*")}
@@ -200,7 +208,7 @@ def test_a_fork_bomb_stops_at_the_limit_on_processes_even_for_root(tmp_path):
     fails past the limit (the kernel's own threads count too), and nothing it forked outlives it."""
     from nbclient import NotebookClient
 
-    if sandbox.ProcessCap(1).path is None and os.geteuid() == 0:
+    if not _can_cap("pids") and os.geteuid() == 0:
         pytest.skip("this machine lets the grader make no pids cgroup: as root, processes are not limited")
     before = _cgroups()
     folder = tmp_path / "submission"
@@ -218,10 +226,8 @@ def test_a_fork_bomb_stops_at_the_limit_on_processes_even_for_root(tmp_path):
 def test_the_answer_process_starts_in_a_cgroup_of_its_own_and_leaves_none():
     from autograder.recheck import Host
 
-    cap = sandbox.ProcessCap(1)
-    if cap.path is None:
+    if not _can_cap("pids"):
         pytest.skip("this machine lets the grader make no pids cgroup")
-    cap.close()
     host = Host([], sandbox=True)
     try:
         host.request({"op": "load", "cells": []})
@@ -232,3 +238,85 @@ def test_the_answer_process_starts_in_a_cgroup_of_its_own_and_leaves_none():
     finally:
         host.close()
     assert not path.exists()
+
+
+LINE_PROBE = r"""
+import linecache, warnings
+import torch
+def probe():
+    # what an answer called by a test cell can learn of the calling line: a stack as text, a warning's line
+    stack = torch.autograd.graph.log.findCaller(True, 1)[3]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warnings.warn("w", stacklevel=2)
+    return stack + linecache.getline(seen[0].filename, seen[0].lineno)
+"""
+
+
+@pytest.mark.parametrize("sandboxed", [False, pytest.param(True, marks=needs_bwrap)])
+def test_an_answer_cannot_read_the_source_of_the_hidden_test_that_calls_it(tmp_path, sandboxed):
+    """The grading kernel keeps a cell with hidden tests out of linecache: a stack formatted by logging's
+    findCaller (a red team printed it backwards, past the feedback's filter, 2026-12-01) or a warning's
+    line shows the hidden test's line number, not its text; a visible test's text still shows."""
+    from autograder.preprocessors import TimedExecute
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    cells = [LINE_PROBE,
+             "### BEGIN HIDDEN TESTS\nleaked = probe()  # SECRET-0xC0FFEE\n### END HIDDEN TESTS",
+             "shown = probe()  # VISIBLE-0xBEEF",
+             "print('SECRET-0x' + 'C0FFEE' in leaked, 'VISIBLE-0x' + 'BEEF' in shown)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    execute = TimedExecute(timeout=120)
+    if sandboxed:
+        execute.kernel_manager_class = sandbox.SandboxedKernelManager
+    execute.preprocess(nb, {"metadata": {"path": str(folder)}})
+    assert nb.cells[3].outputs[0]["text"].strip() == "False True", nb.cells[3].outputs
+
+
+SHM_FILLER = r"""
+import os
+written = 0
+try:
+    for i in range(400):
+        with open(f"/dev/shm/fill{i}", "wb") as f:
+            f.write(b"x" * 2**20)
+        written += 1
+except OSError as error:
+    print("stopped:", type(error).__name__)
+print("written MB:", written)
+"""
+
+
+class _LittleMemory(sandbox.SandboxedKernelManager):
+    limits = sandbox.Limits(memory_total_bytes=256 * 2**20)
+
+
+@needs_bwrap
+def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(tmp_path):
+    """bwrap's /dev is a file system in memory as large as half the machine's, which no limit on a
+    process counts (a red team wrote 1.2 GB to /dev/shm past the 512 MB limit on writes, 2026-12-01):
+    the sandbox's memory cgroup does, for all its processes together. Past it the write fails or the
+    kernel is killed; either way the memory is not held."""
+    from nbclient import NotebookClient
+
+    if not _can_cap("memory"):
+        pytest.skip("this machine lets the grader make no memory cgroup")
+    before = _cgroups()
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SHM_FILLER)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    client = NotebookClient(nb, kernel_manager_class=_LittleMemory, timeout=60, allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    from nbclient.exceptions import DeadKernelError
+
+    try:
+        client.execute()
+    except DeadKernelError:  # the kernel was killed: what it wrote went with it
+        pass
+    else:
+        text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+        assert int(text.split("written MB:")[1]) < 256, text
+    assert _cgroups() == before, "the sandbox's cgroup was left behind"
