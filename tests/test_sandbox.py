@@ -197,9 +197,24 @@ def _can_cap(controller):
         cap.close()
 
 
-def _cgroups():
-    root = sandbox._pids_root()
-    return set() if root is None else {p.name for p in root.glob("course-sandbox-*")}
+class _Caps:
+    """The cgroup folders of the sandboxes that a kernel manager class started (others' run beside them)."""
+
+    def __init__(self, manager_class):
+        self.folders = []
+        launch = manager_class._async_launch_kernel
+        seen = self
+
+        async def recording(manager, *args, **kwargs):
+            connection = await launch(manager, *args, **kwargs)
+            seen.folders += list(manager._cap.folders.values())
+            return connection
+
+        self.manager = type("Recorded" + manager_class.__name__, (manager_class,), {"_async_launch_kernel": recording})
+
+    def left(self):
+        assert self.folders, "no cgroup was made"
+        return [str(f) for f in self.folders if f.exists()]
 
 
 @needs_bwrap
@@ -210,16 +225,16 @@ def test_a_fork_bomb_stops_at_the_limit_on_processes_even_for_root(tmp_path):
 
     if not _can_cap("pids") and os.geteuid() == 0:
         pytest.skip("this machine lets the grader make no pids cgroup: as root, processes are not limited")
-    before = _cgroups()
+    caps = _Caps(_FewProcesses)
     folder = tmp_path / "submission"
     folder.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORK_BOMB)], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    NotebookClient(nb, kernel_manager_class=_FewProcesses, timeout=60,
+    NotebookClient(nb, kernel_manager_class=caps.manager, timeout=60,
                    resources={"metadata": {"path": str(folder)}}).execute()
     made, error = nb.cells[0].outputs[0]["text"].split()
     assert 0 < int(made) < 64 and error == "BlockingIOError", (made, error)
-    assert _cgroups() == before, "the sandbox's cgroup was left behind"
+    assert caps.left() == [], "the sandbox's cgroups were left behind"
 
 
 @needs_bwrap
@@ -303,12 +318,12 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
 
     if not _can_cap("memory"):
         pytest.skip("this machine lets the grader make no memory cgroup")
-    before = _cgroups()
+    caps = _Caps(_LittleMemory)
     folder = tmp_path / "submission"
     folder.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SHM_FILLER)], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    client = NotebookClient(nb, kernel_manager_class=_LittleMemory, timeout=60, allow_errors=True,
+    client = NotebookClient(nb, kernel_manager_class=caps.manager, timeout=60, allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     from nbclient.exceptions import DeadKernelError
 
@@ -319,4 +334,4 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
     else:
         text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
         assert int(text.split("written MB:")[1]) < 256, text
-    assert _cgroups() == before, "the sandbox's cgroup was left behind"
+    assert caps.left() == [], "the sandbox's cgroups were left behind"
