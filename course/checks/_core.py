@@ -440,10 +440,33 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         if problem is None:
             continue
         others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
-        mistake = recognise(mistakes, case, expected, got, atol, rtol, others)
+        mistake = recognise(mistakes, case, expected, got, atol, rtol, others) or _shape_of_return(expected, got, atol, rtol)
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
+
+
+def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:
+    """The mistake in how the answer hands its result back, when that is what is wrong: nothing
+    returned, or the right tensor returned together with other values."""
+    if got is None and expected is not None:
+        return Mistake("nothing returned", "your function returned None: it never returns its result. "
+                       "End it with `return <result>` (an in-place method such as "
+                       "list.append, dict.update or a tensor's add_ returns None too, so don't return "
+                       "what it gives).")
+    if isinstance(expected, tuple) and isinstance(got, torch.Tensor) and any(
+            isinstance(e, torch.Tensor) and difference(e, got, atol, rtol) is None for e in expected):
+        return Mistake(f"one value instead of {len(expected)}", f"the tensor you returned is right, but the "
+                       f"exercise returns a tuple of {len(expected)} values: return all of them, in the "
+                       f"order it gives.")
+    if isinstance(expected, torch.Tensor) and isinstance(got, (tuple, list)) and len(got) > 1:
+        for position, value in enumerate(got):
+            if isinstance(value, torch.Tensor) and difference(expected, value, atol, rtol) is None:
+                which = ("first", "second", "third")[position] if position < 3 else f"number {position + 1}"
+                return Mistake("extra values returned", f"you returned {len(got)} values and the {which} "
+                               f"is the right result: return that tensor alone (the exercise asks for "
+                               f"one tensor, not a tuple with the attention weights or other values).")
+    return None
 
 
 def check_gradient(name: str, student: Callable[..., Any], reference: Callable[..., Any], args: Sequence[Any],

@@ -19,7 +19,8 @@ from course.checks._core import CheckFailed, Mistake, describe, difference, fail
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
 
-def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep", fill=float("-inf")):
+def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep", fill=float("-inf"),
+            weights_only=False):
     """Attention with knobs for the usual mistakes (plain softmax: empty rows give NaN, as yours would).
     A float mask is added to the scores (``mask_mode="keep"``), or ignored (``"boolean only"``); a
     boolean mask is added as numbers with ``"added"``."""
@@ -36,7 +37,7 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep",
     weights = torch.softmax(scores, dim=softmax_dim)
     if mask is not None and mask.dtype == torch.bool and mask_mode == "after_softmax":
         weights = weights * mask
-    return weights @ v
+    return weights if weights_only else weights @ v
 
 
 _FLOAT32_HINT = ("the inputs are float64 and so must be the result (the hidden tests use float64 too): don't "
@@ -98,6 +99,9 @@ def check_cross_attention(student_fn) -> None:
                 "transposed.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K) / math.sqrt(W_K.shape[1]), dim=-1) @ (S1 @ W_V)),
         Mistake("float32 result", _FLOAT32_HINT, lambda *a: ref.cross_attention(*a).float()),
+        Mistake("attention weights returned", "you returned the attention weights softmax(Q @ K.T / √d_k), "
+                "(n2, n1): the result is those weights applied to the values, weights @ V, (n2, d_v).",
+                lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1)),
         Mistake("values from the wrong sentence", "the values come from S1, like the keys (V = S1 @ W_V): each "
                 "query mixes the values of the tokens it attends to.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ (S2 @ W_V)),
@@ -163,6 +167,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("boolean mask added", "a boolean mask was added to the scores (True counts as 1): hide the "
                 "positions where it is False instead, scores.masked_fill(~mask, float('-inf')); only a float "
                 "mask is added.", lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="added")),
+        Mistake("attention weights returned", "you returned the attention weights, softmax(scores), (..., T_q, "
+                "T_k): the result is those weights applied to the values, weights @ v, (..., T_q, d_v).",
+                lambda q, k, v, m=None: _attend(q, k, v, m, weights_only=True)),
         Mistake("batch dimensions not handled", "your function fails on batched inputs (..., T, d): transpose the "
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
                 "and let @ broadcast over the dimensions in front.", error="",
@@ -297,6 +304,8 @@ def check_merge_heads(student_fn) -> None:
     mistakes = [
         Mistake("merged without transpose", "heads merged without transposing back: x.transpose(1, 2) to (B, T, n_head, hs) "
                 "first, then reshape to (B, T, C).", no_transpose),
+        Mistake("heads not merged", "you transposed back to (B, T, n_head, hs) but did not join the heads: "
+                "reshape to (B, T, n_head * hs) as well.", lambda x: x.transpose(1, 2)),
         Mistake("heads interleaved", "channels merged as (hs, n_head): each head's hs channels must stay together.", interleaved),
         Mistake("view after transpose", "after transpose(1, 2) the tensor is not contiguous, so .view "
                 "refuses it: use .reshape(B, T, C) (or .contiguous().view).", error="view size is not compatible"),
@@ -333,17 +342,18 @@ def _reference_forward(config, seed, x):
 
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
-                   softmax_dim=-1, order="qkv"):
+                   softmax_dim=-1, order="qkv", fill=float("-inf")):
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = config.n_head
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
-    scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0, "length": 1 / math.sqrt(T)}[scale]
+    scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0, "length": 1 / math.sqrt(T),
+             "heads": 1 / math.sqrt(nh)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
-        y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim)
+        y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill)
     elif mask == "after_softmax":
         y = _attend(q, k, v, lower, scale=scale, mask_mode="after_softmax")
     elif mask == "upper":
@@ -515,6 +525,11 @@ def check_causal_self_attention(student_cls) -> None:
         Mistake("mask after softmax", "the causal mask was applied after the softmax, so each row's weights no "
                 "longer sum to 1: fill the future scores with -inf before the softmax.",
                 lambda *a: _wrong_forward(*a, mask="after_softmax")),
+        Mistake("masked with 0", "the future scores are set to 0 instead of -inf: exp(0) = 1, so each "
+                "position still gives the future weight. Fill them with float('-inf').",
+                lambda *a: _wrong_forward(*a, fill=0.0)),
+        Mistake("scaled by √n_head", "the scores are divided by √n_head; divide by √head_size (n_embd // n_head), "
+                "the size of the vectors each head compares.", lambda *a: _wrong_forward(*a, scale="heads")),
         Mistake("scaled by the sequence length", "the scores are divided by √T; divide by √head_size "
                 "(n_embd // n_head), the size of the vectors each head compares.",
                 lambda *a: _wrong_forward(*a, scale="length")),

@@ -85,6 +85,9 @@ GREEDY_MISTAKES = [
     Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
             "logits[:, -1, :].argmax(dim=-1), not a sample (torch.multinomial): sampling gives another text "
             "at every run.", lambda model, ids, n: _greedy_sampled(model, ids, n)),
+    Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
+            "index into all B * V of them, not a token id: take argmax(dim=-1), one id per sequence.",
+            error="index out of range", on=lambda model, ids, n: ids.shape[0] > 1),
     Mistake("first sequence only", "decode every sequence of the batch: input_ids is (B, T), and so is "
             "each step's model(ids); don't take ids[0].", lambda model, ids, n: reference_greedy_decode(model, ids[:1], n)),
 ]
@@ -203,6 +206,9 @@ LOSS_MISTAKES = [
     Mistake("padding counted in the mean", "the -100 positions were left out of the sum but not of the count: "
             "divide by the number of counted tokens (cross_entropy's default mean with ignore_index=-100 "
             "does it), not by every position.", lambda lo, la: _loss_over_all_positions(lo, la)),
+    Mistake("logits and labels both cut at the start", "logits[:, 1:] with labels[:, 1:] pairs each position "
+            "with its own label again: drop the LAST position's logits and the FIRST label, logits[:, :-1] "
+            "with labels[:, 1:].", lambda lo, la: reference_lm_loss(torch.cat([lo[:, 1:], lo[:, :1]], dim=1), la)),
     Mistake("view on a slice", "logits[:, :-1] is not contiguous in memory, so .view refuses it: use "
             ".reshape(-1, V) (or .contiguous().view).", error="view size is not compatible"),
     Mistake("classes on the wrong axis", "cross_entropy reads the classes from dim 1: pass (N, V) logits "
@@ -301,6 +307,9 @@ COLLATE_MISTAKES = [
     Mistake("(T, B) instead of (B, T)", "one ROW per document: pad_sequence stacks along dim 0 only with "
             "batch_first=True; the tensors must be (B, T).",
             lambda docs, pad_id: {k: v.T for k, v in finetune.collate(docs, pad_id).items()}),
+    Mistake("tuple instead of dict", "return a dict with the keys 'input_ids', 'attention_mask' and 'labels' "
+            "(a Hugging Face model is called as model(**batch)), not a tuple of the three tensors.",
+            lambda docs, pad_id: tuple(finetune.collate(docs, pad_id).values())),
     Mistake("labels from the pad id", "you set -100 where input_ids == pad_id; the pad id here is the "
             "end-of-text id, a real token at the end of every document, which must be learned. Set -100 where "
             "attention_mask == 0.", lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(

@@ -81,6 +81,9 @@ def check_bigram_forward(student_fn):
         Mistake("(loss, logits) instead of (logits, loss)", "return the logits first, then the loss: "
                 "return logits, loss.", lambda t, i, y: bigram_forward(t, i, y)[::-1] if y is not None
                 else bigram_forward(t, i, y)),
+        Mistake("classes on the wrong axis", "F.cross_entropy reads the classes from dim 1: flatten the "
+                "(B, T, V) logits to (B*T, V) and the targets to (B*T,) first, logits.view(B*T, V), "
+                "targets.view(B*T).", error="Expected target size"),
         Mistake("nll_loss on logits", "nll_loss expects log-probabilities: use F.cross_entropy on the logits "
                 "(or F.log_softmax first).", lambda t, i, y: (t[i], None) if y is None
                 else (t[i], F.nll_loss(*_flat(t[i], y)))),
@@ -243,7 +246,7 @@ def _gpt_cases():
 
 
 def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False,
-              dropout=True, norm_each=False):
+              dropout=True, norm_each=False, extra_residual=False):
     t = model.transformer
     T = idx.shape[1]
     x = t.wte(idx)
@@ -256,7 +259,7 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
     x = t.drop(x) if dropout else x
     h = x
     for block in t.h:
-        h = block(h if chain else x)
+        h = h + block(h) if extra_residual else block(h if chain else x)
         h = t.ln_f(h) if norm_each else h
     logits = model.lm_head(t.ln_f(h) if final_norm and not norm_each else h)
     if last_only:
@@ -334,6 +337,12 @@ def check_gpt_forward(student_fn):
             Mistake("token ids as positions", "the positions are 0..T-1, torch.arange(T), whatever the tokens: "
                     "wpe(idx) looks up the token ids in the position table (which has only block_size rows).",
                     lambda m, i: _gpt_with(m, i, positions="ids"), error="index out of range"),
+            Mistake("residual added around the block", "each block adds its own residual connections "
+                    "inside (x + attn(...), x + mlp(...)) and returns the new x: chain them with x = block(x), "
+                    "not x = x + block(x), which counts x twice.", lambda m, i: _gpt_with(m, i, extra_residual=True)),
+            Mistake("final LayerNorm after the head", "ln_f normalises the C channels of the last block's output: "
+                    "apply it before the head, model.lm_head(model.transformer.ln_f(x)), not to the (B, T, V) "
+                    "logits.", error="normalized_shape"),
             Mistake("final LayerNorm after every block", "ln_f is applied once, after the last block; each block "
                     "normalises its own inputs already.", lambda m, i: _gpt_with(m, i, norm_each=True)),
         ])

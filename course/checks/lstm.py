@@ -20,13 +20,13 @@ from course.train import TrainConfig, lr_at, train_loop
 # lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)
 
 def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
-               h_from_old_c=False, swap_outputs=False):
+               h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid):
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
         pre = x @ W_ih.T + h @ W_hh.T
         pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
-        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), torch.sigmoid(gates["o"])
+        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), o_act(gates["o"])
         c_new = (f * c if keep_old else c) + (1 - f if coupled else i) * g_act(gates["g"])
         h_new = o * h_from_c(c if h_from_old_c else c_new)
         return (c_new, h_new) if swap_outputs else (h_new, c_new)
@@ -49,6 +49,8 @@ def check_lstm_cell(student_fn):
                 "candidate, output — not (i, f, o, g).", _cell_with("ifog")),
         Mistake("sigmoid on the candidate", "the candidate g goes through tanh (values in -1..1), not sigmoid.",
                 _cell_with("ifgo", g_act=torch.sigmoid)),
+        Mistake("tanh on the output gate", "the output gate o is a gate like i and f: sigmoid (values in 0..1); "
+                "only the candidate g goes through tanh.", _cell_with("ifgo", o_act=torch.tanh)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
                 _cell_with("ifgo", h_from_c=lambda c: c)),
         Mistake("forget gate unused", "the old cell state must be scaled by the forget gate: c = f * c + i * g.",
@@ -270,6 +272,9 @@ def check_generate_greedy(student_fn):
         Mistake("argmax without keepdim", "argmax(-1) of (B, V) logits is (B,); keep a (B, 1) column with "
                 "argmax(dim=-1, keepdim=True), so that torch.cat([idx, next_id], dim=1) and the next "
                 "forward_with_state get a (B, 1) tensor.", error="same number of dimensions"),
+        Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
+                "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
+                "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
         Mistake("first token outside the loop", "with the first new token appended before the loop, "
                 "max_new_tokens=0 still adds one: append every new token inside the loop, "
                 "for _ in range(max_new_tokens).", lambda model, idx, n: _reference_generate(model, idx, max(n, 1))),
@@ -329,6 +334,11 @@ def check_sequence_loss(student_fn):
         Mistake("one loss per position", "reduction='none' gives one loss per position: return their mean, a "
                 "scalar (F.cross_entropy's default reduction).",
                 lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="none")),
+        Mistake("summed over the positions", "you summed the losses over the T positions of each sequence and "
+                "averaged over the batch only: take the mean over all B*T positions, F.cross_entropy's default.",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="sum") / lo.shape[0]),
+        Mistake("divided by B again", "F.cross_entropy already averages over all B*T positions: don't divide "
+                "by B (or T) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[0]),
         Mistake("divided by T again", "F.cross_entropy already averages over all B*T positions: don't divide "
                 "by T (or B) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[1]),
     ])
@@ -378,6 +388,8 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
             if decay == "no pi" and it > n:
                 return cfg.min_lr
             return cfg.min_lr + wave * (cfg.learning_rate - cfg.min_lr)
+        if decay == "upside down" and it <= n:
+            return cfg.min_lr + 0.5 * (1.0 - math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
         if decay == "linear":
             end = cfg.min_lr if low is None else low
             return end + (1.0 - min(progress, 1.0)) * (cfg.learning_rate - end)
@@ -427,6 +439,9 @@ def check_lr_schedule(student_fn):
         Mistake("cosine without the 0.5", "the cosine factor is 0.5 * (1 + cos(pi * progress)), from 1 down to 0; "
                 "without the 0.5 it starts at 2 and the rate at twice learning_rate.",
                 _schedule(_schedule_with(decay="no half"))),
+        Mistake("cosine upside down", "the rate rises after the warm-up: the factor is 0.5 * (1 + cos(pi * "
+                "progress)), from 1 down to 0; with 1 - cos it goes from 0 up to 1.",
+                _schedule(_schedule_with(decay="upside down"))),
         Mistake("cosine without π", "the angle is pi * progress, from 0 to pi, so that the cosine goes from 1 to "
                 "-1: math.cos(math.pi * progress).", _schedule(_schedule_with(decay="no pi"))),
         Mistake("progress divided by max_iters", "the decay lasts max_iters - warmup_iters steps: progress = "
@@ -464,6 +479,8 @@ def _loop_setup(seed, max_iters, grad_clip, kind):
     data = torch.randint(0, 9, (64,), generator=gen)
 
     def get_batch(split):
+        if split != "train":  # the check's data has one split: a loop that trains on another is wrong
+            raise ValueError(f"get_batch({split!r}): this loop must train on the split 'train'")
         starts = torch.randint(0, len(data) - 6, (3,), generator=gen)
         return windows_at(data, starts, 5)  # (3, 5) inputs and labels
 
@@ -555,6 +572,12 @@ def check_train_loop(student_fn):
                 "get_batch('train') inside the loop, not once before it.", _outcome(_loop_with(one_batch=True))),
         Mistake("loss not unpacked", "model(x, y) returns the pair (logits, loss): _, loss = model(x, y).",
                 error="'tuple' object has no attribute"),
+        Mistake("batches from the wrong split", "a training loop trains on the training data: x, y = "
+                "get_batch('train'); the validation split is only for measuring.",
+                error="this loop must train on the split 'train'"),
+        Mistake("forward pass under no_grad", "the loss was computed inside torch.no_grad(), so it has no graph "
+                "and backward() fails: run the forward pass normally; no_grad is only for evaluation.",
+                error="does not require grad"),
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),

@@ -95,6 +95,10 @@ def _top_k_zero_probs(logits, k):
     return torch.softmax(logits, dim=-1).masked_fill(_remove_below_kth(logits, k), 0.0)
 
 
+def _top_k_softmax_after(logits, k):
+    return torch.softmax(sampling.top_k_filter(logits, k), dim=-1)
+
+
 def _top_k_zero_probs_renormalised(logits, k):
     probs = _top_k_zero_probs(logits, k)
     return probs / probs.sum(dim=-1, keepdim=True)
@@ -123,6 +127,11 @@ TOP_K_MISTAKES = [
     Mistake("removed set to 0", _ZERO_LOGITS_HINT, _top_k_zero_logits),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs_renormalised),
+    Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_softmax_after),
+    Mistake("top-k over the batch", "torch.topk works along the last dimension by default: dim=0 picks the "
+            "k largest of each COLUMN, across the sequences of the batch. Take each row's own k largest, "
+            "torch.topk(logits, k, dim=-1).", error="out of range",
+            on=lambda logits, k: logits.dim() > 1 and k <= logits.size(-1)),
     Mistake("k larger than the vocabulary", "torch.topk fails when k is larger than the vocabulary: clamp it "
             "first, k = min(k, logits.size(-1)) (then everything is kept).", error="out of range",
             on=lambda logits, k: k > logits.size(-1)),
@@ -182,6 +191,14 @@ def _top_p_sorted_cumulative(logits, p):
     cumulative = torch.softmax(logits, dim=-1).cumsum(dim=-1)
     sorted_cumulative, sorted_ids = torch.sort(cumulative, dim=-1, descending=True)
     return _scatter_remove(logits, sorted_cumulative > p, sorted_ids)
+
+
+def _top_p_logit_cumsum(logits, p):
+    # The cumulative sum of the sorted LOGITS compared with p, the shift and first-token rule as in the reference.
+    sorted_logits, sorted_ids = torch.sort(logits, dim=-1, descending=True)
+    remove_sorted = sorted_logits.cumsum(dim=-1) - sorted_logits >= p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
 
 
 def _top_p_none_kept(logits, p):
@@ -280,6 +297,8 @@ TOP_P_MISTAKES = [
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
             "likely token (remove_sorted[..., 0] = False for a descending sort).", _top_p_none_kept),
     Mistake("crossing token dropped", SEED_TOP_P_HINT, _seed_top_p),
+    Mistake("cumulative sum of the logits", "p is a probability: add up the PROBABILITIES, softmax(logits) sorted "
+            "in descending order, not the logits (which can be negative and do not sum to 1).", _top_p_logit_cumsum),
     Mistake("never sorted", "you sorted cumulative probabilities instead of probabilities: cumsum over the unsorted "
             "probabilities follows vocabulary order, so you kept the first tokens of the vocabulary, not "
             "the most likely ones. Sort the probabilities from largest to smallest first, then cumsum "

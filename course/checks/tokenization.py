@@ -144,6 +144,9 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("last pair missing", "the pairs are (ids[i], ids[i + 1]) for i from 0 to len(ids) - 2 "
                 "inclusive, i.e. range(len(ids) - 1), or zip(ids, ids[1:]).",
                 lambda ids: ref.count_pairs(ids[:-1])),
+        Mistake("first pair missing", "the pair (ids[0], ids[1]) was not counted: the pairs start at "
+                "position 0, so loop over range(len(ids) - 1) (or zip(ids, ids[1:])), not from 1.",
+                lambda ids: ref.count_pairs(ids[1:])),
         Mistake("every second position", "count every adjacent pair, overlapping ones too: [5, 5, 5] has "
                 "the pair (5, 5) twice.", _count_every_second),
         Mistake("presence instead of counts", "every pair got the count 1: count how many times each pair "
@@ -328,6 +331,26 @@ def _bpe_tuple_symbols(symbols, ranks):
         symbols = ref.merge(symbols, best, best)  # the mistake: the pair itself, not the joined string
 
 
+def _bpe_alphabetical(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked)  # the mistake: the pairs are compared, not their ranks
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
+def _bpe_most_frequent(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        counts = collections.Counter(p for p in zip(symbols, symbols[1:]) if p in ranks)
+        if not counts:
+            return symbols
+        best = max(counts, key=counts.get)  # the mistake: frequency (training's rule), not rank
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -335,9 +358,10 @@ def _bpe_unmapped_space(symbols, ranks):
 def check_bpe_word(bpe_word) -> None:
     """``bpe_word(symbols, ranks) -> list[str]``, on words of GPT-2 with GPT-2's own ranks."""
     words = [w for sentence in SENTENCES for w in ref.pretokenize(sentence) if len(w.encode()) > 2]
-    # Two small cases first, on which each mistake below gives a different answer, then GPT-2's words.
+    # Small cases first, on which the mistakes below give different answers (on the second, each one
+    # gives an answer of its own), then GPT-2's words.
     cases = [(list("aacaa"), {("a", "c"): 0, ("a", "a"): 1, ("c", "a"): 2}),
-             (["Ġ", "a", "b"], {("Ġ", "a"): 0, ("Ġa", "b"): 1}),
+             (["Ġ", "b", "c", "a", "b", "c", "c"], {("Ġ", "b"): 0, ("a", "b"): 1, ("b", "c"): 2, ("c", "c"): 3, ("c", "a"): 4}),
              (["a", "a", "a"], {("a", "a"): 0})]
     cases += [(ref.word_to_symbols(w), _ranks_for(ref.word_to_symbols(w))) for w in words]
     mistakes = [
@@ -354,6 +378,14 @@ def check_bpe_word(bpe_word) -> None:
                 _bpe_unranked_merged),
         Mistake("merged pair as a tuple", "the merged symbol is the string best[0] + best[1] ('Ġ' + 'a' = 'Ġa'), "
                 "not the pair (a, b) itself.", _bpe_tuple_symbols),
+        Mistake("pairs compared, not their ranks", "min() of the pairs themselves picks the alphabetically "
+                "first pair; pick the pair with the lowest RANK: min(pairs, key=lambda pair: ranks.get(pair, "
+                "float('inf'))).", _bpe_alphabetical),
+        Mistake("most frequent pair first", "the most frequent pair was merged first, as in training; when "
+                "encoding, merge the pair with the lowest rank (the merge learned earliest), however often it "
+                "occurs in the word.", _bpe_most_frequent),
+        Mistake("one string instead of a list", "you joined the symbols into one string; return the list of "
+                "symbols (the tokens), e.g. ['Ġdraw', 'ing'].", lambda symbols, ranks: "".join(ref.bpe_word(symbols, ranks))),
         Mistake("unranked pairs compared", "ranks.get(pair) is None for a pair GPT-2 never learned, and None "
                 "cannot be compared with a rank: use ranks.get(pair, float('inf')), or keep only the pairs "
                 "that are in ranks.", error="NoneType"),
