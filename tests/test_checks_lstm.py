@@ -179,6 +179,35 @@ def test_training_exercises_pass_with_correct_solutions(capsys):
     assert capsys.readouterr().out.count("✓") == 2
 
 
+def test_a_loop_that_also_measures_on_the_validation_split_passes(capsys):
+    """Training on 'val' is a named mistake; measuring on it, beside training on 'train', is not."""
+    def measuring_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        losses = student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)
+        with torch.no_grad():
+            model(*get_batch("val"))
+        return losses
+
+    def interleaved(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        out = []
+        for it in range(max_iters):
+            for g in optimizer.param_groups:
+                g["lr"] = lr_schedule(it)
+            with torch.no_grad():
+                model(*get_batch("val"))  # a validation loss at every step, before the training batch
+            x, y = get_batch("train")
+            loss = model(x, y)[1]
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            out.append(loss.item())
+        return out
+
+    checks.check_train_loop(measuring_loop)
+    checks.check_train_loop(interleaved)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
 def test_the_schedule_check_compares_with_a_schedule_worked_by_hand():
     # learning_rate 1.0, min_lr 0.1, warm-up 5 of 20 iterations (the check's first case), by hand:
     # warm-up (it + 1) / 6; half-way down the cosine (it = 12.5, not an iteration) 0.55; the end 0.1

@@ -477,12 +477,15 @@ def _loop_setup(seed, max_iters, grad_clip, kind):
                                        {"params": vectors, "weight_decay": 0.0}], lr=7.0)
     gen = torch.Generator().manual_seed(100 + seed)
     data = torch.randint(0, 9, (64,), generator=gen)
+    # another split, drawn with a generator of its own: a loop that also measures on it (honest) trains
+    # exactly as the reference does; one that trains on it does not
+    other_gen = torch.Generator().manual_seed(200 + seed)
+    other = torch.randint(0, 9, (64,), generator=other_gen)
 
     def get_batch(split):
-        if split != "train":  # the check's data has one split: a loop that trains on another is wrong
-            raise ValueError(f"get_batch({split!r}): this loop must train on the split 'train'")
-        starts = torch.randint(0, len(data) - 6, (3,), generator=gen)
-        return windows_at(data, starts, 5)  # (3, 5) inputs and labels
+        source, draw = (data, gen) if split == "train" else (other, other_gen)
+        starts = torch.randint(0, len(source) - 6, (3,), generator=draw)
+        return windows_at(source, starts, 5)  # (3, 5) inputs and labels
 
     def lr_schedule(it):
         return 0.3 * (it + 1) / 3 if it < 2 else 0.3 / (1 + it)  # warm-up, then a decay
@@ -500,15 +503,15 @@ def _outcome(loop):
 
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
-               as_tensor=False, groups="all", lr_ahead=False, one_batch=False):
+               as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train"):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
-        first = get_batch("train") if one_batch and max_iters else None
+        first = get_batch(split) if one_batch and max_iters else None
         for it in range(max_iters):
             if set_lr and not lr_late:
                 for group in optimizer.param_groups[:1] if groups == "first" else optimizer.param_groups:
                     group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
-            x, y = first if one_batch else get_batch("train")
+            x, y = first if one_batch else get_batch(split)
             _, loss = model(x, y)
             if zero_grad == "before backward":
                 optimizer.zero_grad()
@@ -574,7 +577,7 @@ def check_train_loop(student_fn):
                 error="'tuple' object has no attribute"),
         Mistake("batches from the wrong split", "a training loop trains on the training data: x, y = "
                 "get_batch('train'); the validation split is only for measuring.",
-                error="this loop must train on the split 'train'"),
+                _outcome(_loop_with(split="val"))),
         Mistake("forward pass under no_grad", "the loss was computed inside torch.no_grad(), so it has no graph "
                 "and backward() fails: run the forward pass normally; no_grad is only for evaluation.",
                 error="does not require grad"),
