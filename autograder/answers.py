@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
-                   "enum", "abc", "time", "warnings", "sys", "__future__"}
+                   "enum", "abc", "time", "warnings", "sys", "operator", "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
                  "memoryview"}
@@ -101,7 +101,10 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # torch's data pipes, whose FileOpener reads any file the kernel can see
                       "datapipes",
                       # a property's functions, called with any object as ``self`` (``C.p.fset(torch, f)``)
-                      "fget", "fset", "fdel"}
+                      "fget", "fset", "fdel",
+                      # what an annotation holds, as objects: annotations may name the course's classes
+                      # (``cfg: TrainConfig``), which nothing else reads back
+                      "get_type_hints"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -272,6 +275,9 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
                for n in tree.body)
     annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)} if lazy else set()
+    typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
+    guard = _main_guard(tree)
+    instance_attributes = _own_instance_attributes(tree, class_attributes)
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
         found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
     for node in ast.walk(tree):
@@ -281,7 +287,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
-                and node.value.isidentifier():
+                and node.value.isidentifier() and node not in guard:
             found.append(f"holds the string {node.value!r}, the name of a special attribute (answers may not "
                          f"reach attributes by name)")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -322,11 +328,13 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):
-            if _dunder(node.id):
+            if _dunder(node.id) and node not in guard and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
                 found.append(f"uses `{node.id}`")
-            elif node.id in REFUSED_CALLS:
+            elif node.id in REFUSED_CALLS and not (_literal_getattr(parents.get(node), classes)
+                                                    and parents[node].func is node):
                 found.append(f"uses `{node.id}`")
-            elif node.id in lesson.course_names and not _local(node, parents):
+            elif node.id in lesson.course_names and not _local(node, parents) \
+                    and not (node in typed and node.id.endswith("Config")):
                 found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")
             elif node.id == "sys":
                 parent = parents.get(node)
@@ -366,12 +374,20 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 and node.value.func.id == "super"
             class_name = node.attr == "__class__" and isinstance(parents.get(node), ast.Attribute) \
                 and parents[node].attr in NAME_DUNDERS  # ``self.__class__.__name__`` in a __repr__: a string
-            if (_dunder(node.attr) and not (node.attr == "__init__" and on_super) and not class_name
+            # ``nn.Module.__init__(self)``, as ``super().__init__()``: a base's __init__ called on self
+            base_init = node.attr == "__init__" and isinstance(parents.get(node), ast.Call) \
+                and parents[node].func is node and parents[node].args \
+                and isinstance(parents[node].args[0], ast.Name) and parents[node].args[0].id == "self" \
+                and _in_method(parents[node].args[0], parents)
+            if (_dunder(node.attr) and not (node.attr == "__init__" and (on_super or base_init)) and not class_name
                     and not (node.attr in NAME_DUNDERS and isinstance(node.ctx, ast.Load))) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
                 found.append(f"uses the attribute `{node.attr}`")
+            elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
+                    _enclosing_class(node, parents), set()) and not _dunder(node.attr):
+                pass  # the answer's own attribute of its own instance (``self._attend``, ``self.queue``)
             elif node.attr.startswith("_") and not _dunder(node.attr):
                 found.append(f"uses the attribute `{node.attr}` (a name that starts with `_` is private to the "
                              f"object that has it, and refused on any object, `self` too: call your own "
@@ -380,7 +396,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
                 found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
                              f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))}"
-                             + ("; give your own attribute another name)" if on_self else ")"))
+                             + ("; give your own attribute another name)" if on_self or any(
+                                 node.attr in names for names in instance_attributes.values()) else ")"))
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
                 found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -556,6 +573,81 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
             for parent in parents:
                 found[name] |= found.get(parent, set())
     return found
+
+
+def _main_guard(tree: ast.Module) -> set[ast.AST]:
+    """The nodes of ``__name__ == "__main__"`` comparisons (a script's guard around its own tries: it is
+    False in a notebook's kernel, and reads nothing but a string)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            sides = [node.left, node.comparators[0]]
+            if any(isinstance(n, ast.Name) and n.id == "__name__" and isinstance(n.ctx, ast.Load) for n in sides) \
+                    and any(isinstance(n, ast.Constant) and n.value == "__main__" for n in sides):
+                found.update(sides)
+    return found
+
+
+ANNOTATION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp,
+                    ast.BitOr, ast.Load)
+
+
+def _names_in_plain_annotations(tree: ast.Module) -> set[ast.AST]:
+    """The names in annotations made of names, dotted names, subscripts and ``|`` only (``cfg:
+    TrainConfig``, ``-> list[str] | None``): evaluated, such an annotation only reads them. Of the course's
+    names, only its configuration classes may stand there (``problems``): an annotation can be read back
+    as an object (``get_type_hints`` is refused, but ``functools.singledispatch`` registers a function
+    under its parameter's annotation, and a dataclass field keeps its type), and a configuration is the
+    one course object that does no exercise's work."""
+    found = set()
+    for annotation in _annotations(tree):
+        nodes = list(ast.walk(annotation))
+        if all(isinstance(n, ANNOTATION_NODES) for n in nodes):
+            found.update(n for n in nodes if isinstance(n, ast.Name))
+    return found
+
+
+def _plain_attribute(name: str) -> bool:
+    """Whether ``x.<name>`` would pass the rules on any object (no private, special, refused or module name)."""
+    return (name.isidentifier() and not name.startswith("_") and not name.startswith(FRAME_PREFIXES)
+            and name not in REFUSED_ATTRIBUTES and name not in REACHED_MODULES and name not in SHORTCUTS
+            and name not in TORCH_SHORTCUTS and not name.startswith("register_") and name not in ("format", "format_map"))
+
+
+def _literal_getattr(call: ast.AST, classes: set[str]) -> bool:
+    """``getattr(obj, "name")``, ``getattr(obj, "name", default)`` or ``hasattr(obj, "name")`` with a
+    name that ``obj.name`` could read (not on one of the answer's classes: ``Class.method`` is refused)."""
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in ("getattr", "hasattr")
+            and not call.keywords and len(call.args) in ((2, 3) if call.func.id == "getattr" else (2,))
+            and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str)
+            and _plain_attribute(call.args[1].value)
+            and not (isinstance(call.args[0], ast.Name) and call.args[0].id in classes)
+            and not any(isinstance(a, ast.Starred) for a in call.args))
+
+
+def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[str]]) -> dict[ast.AST, set[str]]:
+    """Per class of the answer (its node): the attributes its own code gives an instance: the names its
+    body defines (methods, constants; inherited from its other classes too) and those its methods assign
+    on ``self``. ``self._attend(...)`` or ``self.queue`` read one of these: the answer's own."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            names = set(class_attributes.get(node.name, set()))
+            names |= {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for item in ast.walk(node):
+                if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store) \
+                        and isinstance(item.value, ast.Name) and item.value.id == "self":
+                    names.add(item.attr)
+            found[node] = names
+    return found
+
+
+def _enclosing_class(node: ast.AST, parents: dict) -> ast.ClassDef | None:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.ClassDef):
+            return node
+    return None
 
 
 def _plain_template(node: ast.AST) -> bool:

@@ -2,6 +2,7 @@
 answers in it, and only answers that cannot reach the grading machinery."""
 import copy
 import dataclasses
+import operator
 import re
 
 import nbformat
@@ -201,6 +202,9 @@ DANGEROUS_ORIGINS = {"operator", "_operator", "inspect", "importlib", "ctypes", 
 # weak references, locks, a thread's id, operator.mul.
 HARMLESS = {"DataPipeGraph", "DynamicClassAttribute", "GenericAlias", "RLock", "ReferenceType", "WeakKeyDictionary",
             "WeakRef", "WeakValueDictionary", "ref", "get_ident", "mul"}
+# operator is an allowed module (``key=itemgetter(1)``): its functions are Python's operators as functions
+# (``getitem(x, k)`` is ``x[k]``, ``call(f)`` is ``f()``), but for the two that read attributes by a string
+HARMLESS |= {name for name in dir(operator) if not name.startswith("_")} - {"attrgetter", "methodcaller"}
 
 
 def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01):
@@ -727,9 +731,63 @@ HONEST_CLASSES = {
                                                           "def f():\n    return Sub.SKIP\n",
     "a method under torch.no_grad()": "import torch\nclass M:\n    def __init__(self):\n        self.w = 1\n"
                                       "    @torch.no_grad()\n    def f(self, x):\n        return x * self.w\n",
+    # a fourth red team's (2026-12-01): each cost an honest student points
+    "a script's main guard": "def count_pairs(ids):\n    return {}\nif __name__ == '__main__':\n    print(count_pairs([1, 2]))\n",
+    "a private helper method of its own": "class Attention:\n    def _attend(self, q, k):\n        return q @ k\n"
+                                          "    def forward(self, q, k):\n        return self._attend(q, k)\n",
+    "a private attribute it set itself": "class Table:\n    def __init__(self):\n        self._rows = []\n"
+                                         "    def add(self, row):\n        self._rows.append(row)\n        return len(self._rows)\n",
+    "an attribute named like a module, on self": "class Output:\n    def __init__(self):\n        self.queue = []\n"
+                                                 "    def push(self, v):\n        self.queue.append(v)\n        return self.queue\n",
+    "operator.itemgetter as a sort key": "from operator import itemgetter\nimport operator\n"
+                                         "def f(pairs):\n    return min(pairs, key=itemgetter(1)), operator.add(1, 2)\n",
+    "the lesson's config class as a type hint": "def lr_at_step(it: int, cfg: TrainConfig) -> float:\n    return cfg.min_lr\n",
+    "a type hint under lazy annotations": "from __future__ import annotations\n"
+                                          "def lr_at_step(it: int, cfg: TrainConfig) -> float:\n    return cfg.min_lr\n",
+    "getattr of a plain name, with a default": "def f(model):\n    return getattr(model, 'training', False), hasattr(model, 'eval')\n",
+    "a throwaway __ in unpacking": "def f(x):\n    B, __, T, __ = x.shape\n    return B * T\n",
+    "a base class's __init__ called on self": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
+                                              "        torch.nn.Module.__init__(self)\n        self.w = 1\n",
 }
 
 
 @pytest.mark.parametrize("name", sorted(HONEST_CLASSES))
 def test_honest_classes_and_names_pass_the_rules(lesson01, name):
-    assert problems(HONEST_CLASSES[name], lesson01) == [], name
+    # (lesson 04's config class, imported from the course)
+    lesson = dataclasses.replace(lesson01, course_names=lesson01.course_names | {"TrainConfig"},
+                                 defined=lesson01.defined | {"TrainConfig"})
+    assert problems(HONEST_CLASSES[name], lesson) == [], name
+
+
+# What those allowances must not let through: the same shapes, reaching what the rules keep out of reach
+NOT_LET_THROUGH = {
+    "__name__ read otherwise": "def f():\n    return __name__\n",
+    "a comparison with another dunder string": "def f(x):\n    return x == '__globals__'\n",
+    "a private attribute self never set": "class A:\n    def f(self):\n        return self._bind\n",
+    "a private attribute of another object": "class A:\n    def __init__(self):\n        self._x = 1\n"
+                                             "def f(m):\n    return m._x\n",
+    "a module's name set on self, read on another object": "class A:\n    def __init__(self):\n        self.sys = 0\n"
+                                                           "def f(m):\n    return m.sys\n",
+    "self's own name in a plain function": "class A:\n    def __init__(self):\n        self._bind = 0\n"
+                                           "def f(self):\n    return self._bind\n",
+    "a course function called in an annotation": "def f(x: ref.bpe_word(['a'], {})) -> None:\n    return x\n",
+    "a course function as a type hint, read back": "import typing\ndef f(x: ref.bpe_word):\n    return x\n"
+                                                   "def g():\n    return typing.get_type_hints(f)['x']\n",
+    "a course class as a type hint, read back by singledispatch": "import functools\n@functools.singledispatch\n"
+        "def g(x):\n    return x\n@g.register\ndef _(x: ref.CharLSTM):\n    return x\n"
+        "def f():\n    return [k for k in g.registry if k is not object][0]\n",
+    "getattr of a private name": "def f(m):\n    return getattr(m, '_bind', None)\n",
+    "getattr of a module's name": "def f(m):\n    return getattr(m, 'sys')\n",
+    "getattr of a computed name": "def f(m, n):\n    return getattr(m, n)\n",
+    "getattr of a method on the class": "class A:\n    def g(self):\n        return 1\ndef f(m):\n    return getattr(A, 'g')(m)\n",
+    "getattr of format": "def f(t):\n    return getattr(t, 'format')\n",
+    "operator.attrgetter": "import operator\ndef f(m):\n    return operator.attrgetter('sys')(m)\n",
+    "methodcaller imported by name": "from operator import methodcaller\n",
+    "a course class's __init__ on self": "class A:\n    def __init__(self):\n        ref.Tokenizer.__init__(self)\n",
+    "__init__ of something on another object": "def f(a, b):\n    return a.__init__(b)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_LET_THROUGH))
+def test_the_allowances_for_honest_code_let_nothing_else_through(lesson01, name):
+    assert problems(NOT_LET_THROUGH[name], lesson01), name
