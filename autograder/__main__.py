@@ -38,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
                                              "(entries not taken are listed, and shown by status)")
     collect.add_argument("source", type=Path)
     collect.add_argument("--lesson")
+    wrapping = collect.add_mutually_exclusive_group()
+    wrapping.add_argument("--wrapper", dest="wrapper", action="store_const", const=True, default=None,
+                          help="the source's one top folder wraps the students' folders: drop it")
+    wrapping.add_argument("--no-wrapper", dest="wrapper", action="store_const", const=False,
+                          help="the source's one top folder is a student's (a late hand-in of one student)")
 
     autograde = sub.add_parser("autograde", help="grade submitted notebooks (all, or one lesson/student)")
     autograde.add_argument("--lesson")
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if paths.root == ROOT:
             print(f"wrote {write_lesson_names([args.lesson] if args.lesson else lesson_names())}")
     elif args.command == "collect":
-        for student, lesson in grading.collect(args.source, args.lesson, paths=paths):
+        for student, lesson in grading.collect(args.source, args.lesson, paths=paths, wrapper=args.wrapper):
             print(f"collected {student}/{lesson}")
     elif args.command == "autograde":
         results = grading.autograde(args.lesson, args.student, paths=paths, workers=args.workers,

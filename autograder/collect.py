@@ -4,7 +4,9 @@ How an entry becomes (student, lesson), the rules the README states:
 
 1. Paths are read relative to the folder or the zip's root. If *every* notebook lies under one same
    top folder and at least two levels below it (``submissions/alice/L.ipynb``), that top folder is a
-   wrapper and is dropped.
+   wrapper and is dropped, and collect says so; but not when the top folder is the name of a student
+   already collected (``alice/attempt 1/L.ipynb`` is alice's late hand-in, and ``bob/alice/L.ipynb`` is
+   bob's, never alice's). ``--wrapper`` and ``--no-wrapper`` decide it instead.
 2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
    both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
 3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), a name with
@@ -17,7 +19,8 @@ How an entry becomes (student, lesson), the rules the README states:
    browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
 5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?).
 6. Never followed or taken: symbolic links (in a folder or stored in a zip), zip entries with an
-   absolute path or ``..``, entries over 50 MB unpacked.
+   absolute path or ``..``, entries over 50 MB unpacked, zip entries that cannot be read (a bad
+   checksum, encrypted, an unknown compression): each is listed, the others are taken.
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``
 (per source, replaced when the same source is collected again), and shown by ``status`` and the CSV
@@ -34,6 +37,7 @@ import sys
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -104,7 +108,12 @@ def _read_zip(source: Path) -> list[Entry]:
             elif info.file_size > MAX_MEMBER:
                 entries.append(Entry(name, None, f"{info.file_size:,} bytes unpacked (limit {MAX_MEMBER:,})"))
             else:
-                entries.append(Entry("/".join(parts), archive.read(info)))
+                try:
+                    entries.append(Entry("/".join(parts), archive.read(info)))
+                except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
+                        zlib.error) as error:  # one damaged entry: the others are still taken
+                    entries.append(Entry("/".join(parts), None, f"could not be read from the zip "
+                                                                f"({type(error).__name__}: {error}): hand it in again"))
     return entries
 
 
@@ -140,19 +149,33 @@ def _is_junk(path: str) -> bool:
     return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db")
 
 
-def plan(entries: list[Entry], lessons: set[str], only: str | None = None
+def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: bool | None = None) -> str | None:
+    """The top folder that rule 1 drops (None: none). ``known``: the ids of students already collected,
+    lower case; ``wrapper``: True or False to decide it instead of the rule."""
+    notebooks = [e.path.split("/") for e in entries if not _is_junk(e.path) and e.path.lower().endswith(".ipynb")]
+    tops = {p[0] for p in notebooks}
+    if wrapper is False or len(tops) != 1:
+        return None
+    (top,) = tops
+    if wrapper is True:
+        return top if all(len(p) >= 2 for p in notebooks) else None
+    if all(len(p) >= 3 for p in notebooks) and student_id(top).lower() not in known:
+        return top
+    return None
+
+
+def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None
          ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]]]:
-    """Which entries are taken as (student, lesson), and which are not (entry, student, lesson, why)."""
+    """Which entries are taken as (student, lesson), and which are not (entry, student, lesson, why).
+    ``strip_top``: the wrapper folder to drop (``wrapper_of``)."""
     entries = [e for e in entries if not _is_junk(e.path)]
-    notebooks = [e.path.split("/") for e in entries if e.path.lower().endswith(".ipynb")]
-    strip = 0
-    if notebooks and all(len(p) >= 3 for p in notebooks) and len({p[0] for p in notebooks}) == 1:
-        strip = 1  # rule 1: one wrapper folder around every student's folder
+    strip = 1 if strip_top is not None else 0  # rule 1: one wrapper folder around every student's folder
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
     folders: dict[str, set[str]] = {}  # student id (lower case) → the folder names that gave it
     for entry in entries:
-        parts = entry.path.split("/")[strip:]
+        parts = entry.path.split("/")
+        parts = parts[strip:] if strip and parts[0] == strip_top else parts
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
         name = lesson_of(parts[-1], lessons) if parts else None
@@ -188,11 +211,14 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None
 
 def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, record: Path,
             only: str | None = None, on_skip: Callable[[str], None] | None = None,
-            on_replace: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
+            on_replace: Callable[[str, str], None] | None = None, wrapper: bool | None = None,
+            on_note: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
     """Copy the hand-ins in ``source`` into ``submitted/<student>/<lesson>/<lesson>.ipynb`` (see the
     module docstring). Returns the (student, lesson) pairs taken. ``on_replace(student, lesson)`` is
-    called before a different earlier submission is replaced (kept in ``backups/``)."""
+    called before a different earlier submission is replaced (kept in ``backups/``). ``wrapper``:
+    whether the one top folder is a wrapper (None: rule 1 decides); ``on_note``: told what it decided."""
     say = on_skip or (lambda message: print(f"not collected: {message}", file=sys.stderr))
+    note = on_note or (lambda message: print(message, file=sys.stderr))
     source = Path(source)
     if source.is_file() and zipfile.is_zipfile(source):
         entries = _read_zip(source)
@@ -200,7 +226,12 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         entries = _read_folder(source)
     else:
         raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
-    chosen, refused = plan(entries, lessons, only)
+    known = {p.name.lower() for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else set()
+    top = wrapper_of(entries, known, wrapper)
+    if top is not None and wrapper is None:
+        note(shown(f"the folder {top!r} holds every notebook, each in a folder of its own: read as a wrapper "
+                   f"around the students' folders (if {top!r} is one student, collect again with --no-wrapper)"))
+    chosen, refused = plan(entries, lessons, only, top)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     collected = []
     for (who, name), entry in sorted(chosen.items()):

@@ -112,27 +112,33 @@ def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]
 # Collect
 
 def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
-            on_skip: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
+            on_skip: Callable[[str], None] | None = None, wrapper: bool | None = None,
+            on_note: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
     """Copy a class's hand-ins (a folder or a .zip) into ``submitted/<student>/<lesson>/<lesson>.ipynb``;
     how folders map to students, and what is refused, is in ``autograder/collect.py``. The source
     files are only read. A submission that replaces a different earlier one is kept in
     ``backups/submitted-<time>/`` and its old grading leaves the gradebook (after a backup of it):
     ``status`` says "not graded" until ``autograde`` runs again. Entries not taken are listed by
-    ``status`` and the CSV as "not collected"."""
+    ``status`` and the CSV as "not collected". ``wrapper``: whether the source's one top folder is a
+    wrapper around the students' folders (None: the rule decides, and ``on_note`` is told)."""
     from autograder.collect import collect as collect_entries
 
     paths = paths or Paths()
     _lessons(lesson, paths)  # refuses an unknown lesson
     backed_up = []
 
+    note = on_note or (lambda message: print(message, file=sys.stderr))
+
     def replaced(student: str, name: str) -> None:
+        note(f"{student}/{name}: this hand-in replaces a different one collected before (kept in "
+             f"{paths.backups.name}/), and its grading is forgotten until autograde runs again")
         if not backed_up:
             backed_up.append(backup_gradebook(paths, "collect"))
         if paths.gradebook.is_file():
             forget_submission(paths, name, student)
 
     return collect_entries(source, set(lessons(paths)), paths.submitted, paths.backups, paths.collect_record,
-                           only=lesson, on_skip=on_skip, on_replace=replaced)
+                           only=lesson, on_skip=on_skip, on_replace=replaced, wrapper=wrapper, on_note=on_note)
 
 
 def submitted_students(lesson: str, paths: Paths | None = None) -> list[str]:

@@ -168,3 +168,49 @@ def test_status_and_the_csv_show_control_characters_as_escapes(course, tmp_path)
     assert not any(ch in details[0] for ch in "\x1b\u202e")
     with open(grading.export(tmp_path / "grades.csv", paths=course), newline="") as f:
         assert "\x1b" not in f.read()
+
+
+def test_a_damaged_zip_entry_is_listed_and_the_others_are_taken(course, tmp_path):
+    """One entry with a bad checksum (a truncated or garbled download) made the whole collect fail, so
+    that nobody was collected (a red team's, 2026-12-01)."""
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"alice-a" * 50, f"bob/{A}.ipynb": b"bob-a" * 50})
+    data = bytearray(inbox.read_bytes())
+    at = data.index(b"bob-a")  # bob's stored bytes (no compression): one flipped
+    data[at] ^= 0xFF
+    inbox.write_bytes(bytes(data))
+    collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    assert collected == [("alice", A)]
+    (why,) = [d for s, lesson, d in _not_collected(course) if s == "bob" and lesson == A]
+    assert "could not be read from the zip" in why and "hand it in again" in why, why
+
+
+def test_a_late_hand_in_of_one_known_student_is_not_read_as_a_wrapper(course, tmp_path):
+    """alice/attempt 1/L.ipynb and alice/attempt 2/L.ipynb: every notebook under one folder, two levels
+    down, is the wrapper rule's shape; but alice is a student already collected, so it is hers (two
+    notebooks for one lesson: neither taken, said why), not the students 'attempt_1' and 'attempt_2'.
+    And bob's late zip of bob/alice/L.ipynb is bob's: it replaced alice's hand-in (a red team's, 2026-12-01)."""
+    grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"alice", f"bob/{A}.ipynb": b"bob"}),
+                    paths=course, on_skip=lambda m: None)
+    late = _zip(tmp_path / "late.zip", {f"alice/attempt 1/{A}.ipynb": b"a1", f"alice/attempt 2/{A}.ipynb": b"a2"})
+    assert grading.collect(late, paths=course, on_skip=lambda m: None) == []
+    assert any(s == "alice" and "2 notebooks" in d for s, _, d in _not_collected(course))
+    notes = []
+    bob_late = _zip(tmp_path / "bob_late.zip", {f"bob/alice/{A}.ipynb": b"bob again"})
+    assert grading.collect(bob_late, paths=course, on_skip=lambda m: None, on_note=notes.append) == [("bob", A)]
+    got = _submitted(course)
+    assert got[f"alice/{A}/{A}.ipynb"] == b"alice" and got[f"bob/{A}/{A}.ipynb"] == b"bob again"
+    assert any("bob/" in n and "replaces a different one" in n for n in notes), notes
+    assert not (course.submitted / "attempt_1").exists()
+
+
+def test_the_wrapper_rule_says_what_it_did_and_can_be_decided_by_hand(course, tmp_path):
+    one = _zip(tmp_path / "one.zip", {f"alice/attempt 1/{A}.ipynb": b"a1", f"alice/attempt 2/{B}.ipynb": b"a2"})
+    notes = []
+    assert sorted(grading.collect(one, paths=course, on_skip=lambda m: None, on_note=notes.append)) == \
+        [("attempt_1", A), ("attempt_2", B)]
+    assert any("'alice'" in n and "--no-wrapper" in n for n in notes), notes
+    other = grading.Paths(root=course.root, work=tmp_path / "other", release=course.release)
+    assert sorted(grading.collect(one, paths=other, on_skip=lambda m: None, wrapper=False)) == [("alice", A), ("alice", B)]
+    # and a wrapper around students already known, dropped when asked
+    again = _zip(tmp_path / "again.zip", {f"alice/bob/{A}.ipynb": b"b"})
+    assert grading.collect(again, paths=other, on_skip=lambda m: None, wrapper=True) == [("bob", A)]
