@@ -113,3 +113,34 @@ def test_a_detached_result_is_named_and_a_connected_one_passes():
     with pytest.raises(CheckFailed) as info:
         check_gradient("loss", lambda x: (x ** 3).sum(), loss, (x,), wrt=0)
     assert info.value.mistake is None and "the gradient differs" in str(info.value)
+
+
+def test_an_answer_that_never_returns_is_named_an_endless_loop(monkeypatch):
+    """merge without `i += 1` in its else branch never returns: the check cell spun with no word. Past the
+    limit per case, it fails naming the mistake (not in the grader's own process, which has its own)."""
+    import sys
+    import time
+
+    from course.checks import _core, tokenization
+
+    monkeypatch.setattr(_core, "STUDENT_SECONDS", 1)
+    monkeypatch.delitem(sys.modules, "autograder.recheck", raising=False)
+
+    def merge(ids, pair, new_id):
+        out, i = [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])  # forgot i += 1
+        return out
+
+    import signal
+    handler = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    with pytest.raises(_core.CheckFailed) as info:
+        tokenization.check_merge(merge)
+    assert info.value.mistake == "endless loop" and "did not return within 1 s" in str(info.value), str(info.value)
+    assert time.monotonic() - start < 30
+    assert signal.getsignal(signal.SIGALRM) is handler and signal.alarm(0) == 0  # nothing left behind

@@ -6,9 +6,13 @@ so that every check in the course speaks the same way.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import linecache
+import signal
+import sys
+import threading
 import types
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
@@ -382,6 +386,48 @@ def _show_args(args: Sequence[Any]) -> str:
     return ", ".join(describe(a) for a in args)
 
 
+# A case is small: an answer that has not returned after this long is stuck (a loop whose index never
+# moves on). Without a limit the check cell would only spin, saying nothing.
+STUDENT_SECONDS = 60
+
+
+class _StillRunning(BaseException):
+    """The alarm of ``_time_limit`` (a BaseException: an answer's ``except Exception`` cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int):
+    """Raise ``_StillRunning`` in the block after ``seconds`` (SIGALRM), where that is safe: the main
+    thread, no other alarm set, and not in the grader's process (``autograder.recheck`` loaded: there
+    the answer runs in a process of its own, with a limit of its own, and an alarm in the middle of
+    that exchange would break it)."""
+    if (not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread()
+            or "autograder.recheck" in sys.modules):
+        yield
+        return
+    pending = signal.alarm(0)
+    if pending:  # someone else's alarm: leave it be
+        signal.alarm(pending)
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _StillRunning()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+ENDLESS = Mistake("endless loop", "your function never returned on this small case: a loop that never "
+                  "ends. Check that each pass moves on in every branch (`i += 1` in the else branch too, "
+                  "`i += 2` after a merge) and that the loop's condition can become false.")
+
+
 def _call(student: Callable[..., Any], args: Sequence[Any]) -> Any:
     return student(*copy.deepcopy(tuple(args)))
 
@@ -411,7 +457,10 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
         given = copy.deepcopy(tuple(case))
         try:
-            got = student(*given)
+            with _time_limit(STUDENT_SECONDS):
+                got = student(*given)
+        except _StillRunning:
+            raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
         except NotImplementedError:
             raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                               f"with your code, then run this cell again.", mistake="not implemented") from None
