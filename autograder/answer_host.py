@@ -37,6 +37,7 @@ written once the grader's own setup is done and before any answer runs: a proces
 it failed to start (the grader's problem, not the student's). Its second, ``{"ok": True, "value":
 "loaded"}``, follows once the answer cells have run, so that no call's time limit pays for them.
 """
+import __future__
 import io
 import json
 import os
@@ -121,6 +122,9 @@ def _interrupt(signum, frame):
     raise CellInterrupted(f"the cell ran past {CELL_SECONDS} s")
 
 
+ANNOTATIONS_AS_TEXT = __future__.annotations.compiler_flag
+
+
 def _run(cells):
     import signal
 
@@ -129,7 +133,10 @@ def _run(cells):
     for number, source in enumerate(cells):
         try:
             signal.alarm(CELL_SECONDS)
-            exec(compile(source, f"<answer {number + 1}>", "exec"), namespace)
+            # annotations kept as text, never evaluated: a type hint may name a class the lesson imports
+            # from the course (``cfg: TrainConfig``), which this process does not have
+            exec(compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
+                 namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
             print(f"answer cell {number + 1} raised {type(error).__name__}: {error}", file=sys.stderr)
         finally:

@@ -667,6 +667,20 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
     assert failed["test-merge-form"] == failed["test-merge"]
 
 
+def test_a_type_hint_naming_a_course_class_does_not_break_the_answer_in_the_recheck(host):
+    """`cfg: TrainConfig` is allowed (the lesson imports it from the course), but this process has no
+    TrainConfig: evaluated there, the def raised NameError and the honest answer lost its points (a red
+    team's, 2026-12-01). Its annotations stay text."""
+    source = ("def lr_at_step(it: int, cfg: TrainConfig) -> float:\n"
+              "    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
+              "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
+              "    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
+              "    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)\n")
+    failed = recheck(_with_answer("04_lstm", "lr-schedule", source), "04_lstm",
+                     ["test-lr-schedule", "test-lr-schedule-form"], sandbox=False, host=host)
+    assert failed == {}, failed
+
+
 def test_running_the_answer_cells_is_not_charged_to_a_call_after_a_restart():
     # the answer cells take 4 s to run (as a busy machine's imports can), a call may take 3 s: the
     # load and each restart run them outside any call's limit, so only the answer that loops fails
