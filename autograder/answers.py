@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
-                   "enum", "abc", "time", "warnings", "sys", "operator", "__future__"}
+                   "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
                  "memoryview"}
@@ -104,7 +104,9 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "fget", "fset", "fdel",
                       # what an annotation holds, as objects: annotations may name the course's classes
                       # (``cfg: TrainConfig``), which nothing else reads back
-                      "get_type_hints"}
+                      "get_type_hints",
+                      # tqdm's command line (it copies files where told) and its extras (chat clients, pools)
+                      "cli", "contrib"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -122,7 +124,7 @@ REACHED_MODULES = {
     "reducer", "reduction", "resource", "runpy", "selectors", "shelve", "shutil", "signal", "site",
     "socket", "sqlite3", "struct", "subprocess", "sys", "sysconfig", "tarfile", "tempfile", "textwrap",
     "threading", "timeit", "tokenize", "traceback", "types", "typing_extensions", "unittest", "uuid",
-    "weakref", "zipfile", "zipimport", "atexit",
+    "weakref", "zipfile", "zipimport", "atexit", "asyncio",
     # torch's and numpy's own modules that run code from a string or a command line, or are refused
     # under another name (``torch.distributed`` as ``dist``, ``torch.fx.traceback`` as ``fx_traceback``)
     "benchmark", "collect_env", "f2py", "dist", "fx_traceback"}

@@ -205,6 +205,9 @@ HARMLESS = {"DataPipeGraph", "DynamicClassAttribute", "GenericAlias", "RLock", "
 # operator is an allowed module (``key=itemgetter(1)``): its functions are Python's operators as functions
 # (``getitem(x, k)`` is ``x[k]``, ``call(f)`` is ``f()``), but for the two that read attributes by a string
 HARMLESS |= {name for name in dir(operator) if not name.startswith("_")} - {"attrgetter", "methodcaller"}
+# and tqdm (a progress bar in a training loop) holds a package's version and its error, and ast's
+# literal_eval, which reads a literal and nothing else
+HARMLESS |= {"version", "PackageNotFoundError", "literal_eval"}
 
 
 def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01):
@@ -746,6 +749,8 @@ HONEST_CLASSES = {
                                           "def lr_at_step(it: int, cfg: TrainConfig) -> float:\n    return cfg.min_lr\n",
     "getattr of a plain name, with a default": "def f(model):\n    return getattr(model, 'training', False), hasattr(model, 'eval')\n",
     "a throwaway __ in unpacking": "def f(x):\n    B, __, T, __ = x.shape\n    return B * T\n",
+    "a tqdm progress bar": "from tqdm.auto import tqdm\nimport tqdm as progress\ndef f(n):\n"
+                           "    for i in tqdm(range(n), desc='training'):\n        pass\n    return list(progress.trange(2))\n",
     "a base class's __init__ called on self": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
                                               "        torch.nn.Module.__init__(self)\n        self.w = 1\n",
 }
@@ -781,6 +786,8 @@ NOT_LET_THROUGH = {
     "getattr of a computed name": "def f(m, n):\n    return getattr(m, n)\n",
     "getattr of a method on the class": "class A:\n    def g(self):\n        return 1\ndef f(m):\n    return getattr(A, 'g')(m)\n",
     "getattr of format": "def f(t):\n    return getattr(t, 'format')\n",
+    "tqdm's command line": "from tqdm.cli import main\n",
+    "tqdm's extras": "import tqdm.contrib.concurrent\n",
     "operator.attrgetter": "import operator\ndef f(m):\n    return operator.attrgetter('sys')(m)\n",
     "methodcaller imported by name": "from operator import methodcaller\n",
     "a course class's __init__ on self": "class A:\n    def __init__(self):\n        ref.Tokenizer.__init__(self)\n",

@@ -681,6 +681,23 @@ def test_a_type_hint_naming_a_course_class_does_not_break_the_answer_in_the_rech
     assert failed == {}, failed
 
 
+def test_a_training_loop_with_a_tqdm_progress_bar_passes_the_recheck(host):
+    """tqdm is allowed in answers (a progress bar, as the course's own loop has): it must import and run
+    in the answers' process too, under its audit hook."""
+    source = ("from tqdm.auto import tqdm\n"
+              "def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+              "    losses = []\n"
+              "    for it in tqdm(range(max_iters), desc='training'):\n"
+              "        for group in optimizer.param_groups:\n            group['lr'] = lr_schedule(it)\n"
+              "        x, y = get_batch('train')\n        _, loss = model(x, y)\n"
+              "        optimizer.zero_grad()\n        loss.backward()\n"
+              "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
+              "        optimizer.step()\n        losses.append(loss.item())\n    return losses\n")
+    failed = recheck(_with_answer("04_lstm", "train-loop", source), "04_lstm",
+                     ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host)
+    assert failed == {}, failed
+
+
 def test_running_the_answer_cells_is_not_charged_to_a_call_after_a_restart():
     # the answer cells take 4 s to run (as a busy machine's imports can), a call may take 3 s: the
     # load and each restart run them outside any call's limit, so only the answer that loops fails
