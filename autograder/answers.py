@@ -61,6 +61,7 @@ REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "
 IPYTHON_HISTORY = re.compile(r"In|Out|_ih|_oh|_dh|_i{1,3}|_{1,3}|_i?\d+|_exit_code")
 REGEX_MODULES = {"re", "regex"}  # whose `compile` is allowed (a pattern), unlike torch's
 SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
+STREAM_METHODS = {"write", "flush", "writelines"}
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
@@ -106,7 +107,16 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # (``cfg: TrainConfig``), which nothing else reads back
                       "get_type_hints",
                       # tqdm's command line (it copies files where told) and its extras (chat clients, pools)
-                      "cli", "contrib"}
+                      "cli", "contrib",
+                      # the running kernel, reached from an object the notebook gives (sys.stdout.session.parent
+                      # .kernel.get_parent() is the request of the cell running now: a hidden test's source, a red
+                      # team's, 2026-12-01; a notebook progress bar's widget has a comm, which has the kernel)
+                      "session", "kernel", "shell", "comm", "comms", "comm_manager", "get_parent", "parent_header",
+                      "user_ns", "user_global_ns", "history_manager", "input_hist_raw", "input_hist_parsed",
+                      "container", "iopub_socket", "pub_thread", "display_pub", "display_formatter", "displayhook",
+                      # writes an enum's members into the module its class names (in the re-check's process,
+                      # that process's own)
+                      "global_enum"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
@@ -280,12 +290,23 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
     instance_attributes = _own_instance_attributes(tree, class_attributes)
-    for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules
-        found += [f"{reason} (in the annotation {text!r})" for reason in problems(text, lesson)]
+    for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules, as an annotation
+        as_annotation = f"def _annotated_(x: {text}):\n    pass"
+        source_of = as_annotation if _parses(as_annotation) and "\n" not in text else text
+        found += [f"{reason} (in the annotation {text!r})" for reason in problems(source_of, lesson)]
     for node in ast.walk(tree):
         if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name == "self" \
                 or isinstance(node, ast.MatchMapping) and node.rest == "self":
             found.append("binds `self` to something else")  # ``case self:``, as an assignment would
+        bound = (node.name if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) else
+                 node.rest if isinstance(node, ast.MatchMapping) else
+                 node.asname if isinstance(node, ast.alias) else node.arg if isinstance(node, ast.arg) else None)
+        if bound and _dunder(bound) and set(bound) != {"_"}:
+            # ``case __builtins__:``, ``import x as __builtins__``: the notebook's builtins replaced (a red
+            # team's answer took every later cell's imports, the hidden tests' too, 2026-12-01)
+            found.append(f"binds `{bound}`")
+        elif bound and bound in lesson.names and not isinstance(node, ast.arg) and not _inside_function(node, parents):
+            found.append(f"rebinds `{bound}`, a name the lesson defined")
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
@@ -342,6 +363,11 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in SYS_ALLOWED):
                     found.append("uses `sys` (only sys.stdout and sys.stderr are allowed)")
+                elif isinstance(parents.get(parent), ast.Attribute) and parent.attr in ("stdout", "stderr") \
+                        and parents[parent].attr not in STREAM_METHODS:
+                    # the notebook's streams are the kernel's objects: write to them, nothing else
+                    found.append(f"uses `sys.{parent.attr}.{parents[parent].attr}` (write to the stream: "
+                                 f"{', '.join(sorted(STREAM_METHODS))}, or print(..., file=sys.{parent.attr}))")
             elif isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in lesson.names and not _inside_function(node, parents):
                 found.append(f"rebinds `{node.id}`, a name the lesson defined")
             elif isinstance(node.ctx, ast.Load) and IPYTHON_HISTORY.fullmatch(node.id) and node.id not in own:
@@ -527,24 +553,70 @@ INSTANCE_DECORATORS = {"property", "cached_property", "functools.cached_property
                        "abstractmethod", "abc.abstractmethod"}
 
 
-def _instance_decorators(decorators: list[ast.expr]) -> bool:
-    return all(ast.unparse(d) in INSTANCE_DECORATORS or ast.unparse(d).endswith((".setter", ".getter", ".deleter"))
-               for d in decorators)
+# Where a decorator's bare name may come from: an import of it under its own name, from this module
+TRUSTED_IMPORTS = {"functools": {"cache", "lru_cache", "cached_property"}, "abc": {"abstractmethod"}}
+TRUSTED_MODULES = {"functools", "abc", "torch"}
+
+
+def _rebound(tree: ast.Module) -> set[str]:
+    """The names the answer binds other than by importing a trusted decorator or module under its own
+    name: ``cache = staticmethod``, ``from functools import partial as cache``, ``property = ...``,
+    ``import torch as functools``. A decorator whose name is one of these is the answer's, not Python's."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.asname or a.name.split(".")[0] for a in node.names
+                      if not (a.asname in (None, a.name) and a.name in TRUSTED_MODULES)}
+        elif isinstance(node, ast.ImportFrom):
+            found |= {a.asname or a.name for a in node.names
+                      if not (a.asname in (None, a.name) and a.name in TRUSTED_IMPORTS.get(node.module or "", ()))}
+        else:
+            found |= _binds(node)
+    return found
+
+
+def _instance_decorators(decorators: list[ast.expr], cls: ast.ClassDef | None = None,
+                         rebound: set[str] = frozenset()) -> bool:
+    """Whether a method with these decorators still gets an instance as ``self``: each is one of
+    INSTANCE_DECORATORS whose name the answer never binds itself (``cache = staticmethod`` then
+    ``@cache`` made ``self`` anything, 2026-12-01, twice), or a property's ``@n.setter`` where ``n`` is
+    a ``@property`` of the same class and nothing else in its body."""
+    for d in decorators:
+        if isinstance(d, ast.Attribute) and d.attr in ("setter", "getter", "deleter") and isinstance(d.value, ast.Name):
+            same = [] if cls is None else [item for item in cls.body if d.value.id in _binds(item)]
+            if not same or "property" in rebound or not all(
+                    isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for item in same) or not any(
+                    any(ast.unparse(x) == "property" for x in item.decorator_list) for item in same):
+                return False
+            continue
+        root = _root(d.func if isinstance(d, ast.Call) else d)
+        if ast.unparse(d) not in INSTANCE_DECORATORS or not isinstance(root, ast.Name) or root.id in rebound:
+            return False
+    return True
 
 
 def _in_method(name: ast.Name, parents: dict) -> bool:
     """Whether ``name`` (a use of ``self``) is inside a method whose first parameter is ``self``: a
     function defined directly in a class body, plain or with decorators that keep ``self`` an instance
-    (``property``, ``torch.no_grad()``; not ``staticmethod``), and not a nested function or lambda."""
+    (``property``, ``torch.no_grad()``; not ``staticmethod``, nor a decorator the answer made). Inside it,
+    a lambda or nested function without a ``self`` of its own reads the method's (``key=lambda p:
+    self._ranks[p]``)."""
     node = name
     while node in parents:
         node = parents[node]
-        if isinstance(node, ast.Lambda):
-            return False
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            args = node.args.posonlyargs + node.args.args
-            return (isinstance(parents.get(node), ast.ClassDef) and _instance_decorators(node.decorator_list)
-                    and bool(args) and args[0].arg == "self")
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            extra = [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+            if isinstance(node, ast.Lambda) or not isinstance(parents.get(node), ast.ClassDef):
+                if any(a.arg == "self" for a in args + extra):
+                    return False  # a self of its own: whatever its caller passes
+                continue
+            tree = node
+            while tree in parents:
+                tree = parents[tree]
+            return (_instance_decorators(node.decorator_list, parents[node], _rebound(tree))
+                    and bool(node.args.posonlyargs + node.args.args)
+                    and (node.args.posonlyargs + node.args.args)[0].arg == "self")
     return False
 
 
@@ -641,6 +713,12 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
                         and isinstance(item.value, ast.Name) and item.value.id == "self":
                     names.add(item.attr)
             found[node] = names
+    by_name = {node.name: node for node in found}
+    for _ in range(len(found)):  # and what its own base classes give (``self._adjacent`` of a base)
+        for node in found:
+            for base in node.bases:
+                if isinstance(base, ast.Name) and base.id in by_name:
+                    found[node] |= found[by_name[base.id]]
     return found
 
 

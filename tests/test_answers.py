@@ -704,6 +704,18 @@ SELF_TRICKS = {
                                             "        self.allclose = value\ndef f():\n    for C in (Patch,):\n"
                                             "        C.equal.fset(torch, lambda *a, **k: True)\n",
     "a private attribute of self": "class A:\n    def f(self):\n        return self._bind\n",
+    # a fifth red team's: a decorator of the answer's own, and an attribute it set on self, so that
+    # self.sys read the module's when self was the module (8/8 with the course's bpe_word, 2026-12-01)
+    "a decorator it made, with an attribute it set": "cache = staticmethod\nclass Peek:\n    @cache\n"
+        "    def modules(self):\n        self.sys = None\n        return self.sys.modules\n",
+    "functools.partial imported as cache": "from functools import partial as cache\nclass Peek:\n    @cache\n"
+        "    def modules(self):\n        self._x = 1\n        return self._x\n",
+    "property rebound in the class": "class Peek:\n    property = staticmethod\n    @property\n"
+        "    def modules(self):\n        self.sys = None\n        return self.sys.modules\n",
+    "a setter of something that is not its property": "class Tool:\n    setter = staticmethod\nclass Peek:\n"
+        "    n = Tool\n    @n.setter\n    def modules(self):\n        self.sys = None\n        return self.sys\n",
+    "a nested function with a self of its own": "class A:\n    def __init__(self):\n        self._x = 1\n"
+        "    def f(self):\n        def g(self):\n            return self._x\n        return g\n",
 }
 
 
@@ -751,6 +763,14 @@ HONEST_CLASSES = {
     "a throwaway __ in unpacking": "def f(x):\n    B, __, T, __ = x.shape\n    return B * T\n",
     "a tqdm progress bar": "from tqdm.auto import tqdm\nimport tqdm as progress\ndef f(n):\n"
                            "    for i in tqdm(range(n), desc='training'):\n        pass\n    return list(progress.trange(2))\n",
+    # the fifth red team's: honest answers still refused
+    "a key function reading the method's self": "class Ranker:\n    def __init__(self, ranks):\n        self._ranks = ranks\n"
+        "    def best(self, pairs):\n        return min(pairs, key=lambda p: self._ranks.get(p, 1e9))\n",
+    "a private helper of its own base class": "class Base:\n    def _adjacent(self, ids):\n        return zip(ids, ids[1:])\n"
+        "class Counter(Base):\n    def count(self, ids):\n        return len(list(self._adjacent(ids)))\n",
+    "a quoted configuration class as a type hint": "def lr_at_step(it: int, cfg: 'TrainConfig') -> float:\n    return cfg.min_lr\n",
+    "writing to the streams": "import sys\ndef f(x):\n    sys.stdout.write('x')\n    sys.stderr.flush()\n"
+        "    print(x, file=sys.stderr)\n    return x\n",
     "a base class's __init__ called on self": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
                                               "        torch.nn.Module.__init__(self)\n        self.w = 1\n",
 }
@@ -786,6 +806,15 @@ NOT_LET_THROUGH = {
     "getattr of a computed name": "def f(m, n):\n    return getattr(m, n)\n",
     "getattr of a method on the class": "class A:\n    def g(self):\n        return 1\ndef f(m):\n    return getattr(A, 'g')(m)\n",
     "getattr of format": "def f(t):\n    return getattr(t, 'format')\n",
+    "the notebook's builtins, captured by a match": "def f(x):\n    return x\nmatch {}:\n    case __builtins__:\n        pass\n",
+    "the notebook's builtins, imported": "from math import pi as __builtins__\n",
+    "the notebook's builtins, caught": "try:\n    pass\nexcept Exception as __builtins__:\n    pass\n",
+    "a lesson's name rebound by a match": "match 1:\n    case text:\n        pass\n",
+    "the kernel, from the streams": "import sys\ndef f():\n    return sys.stdout.session.parent.kernel.get_parent()\n",
+    "the kernel, from the streams by getattr": "import sys\ndef f():\n    return getattr(sys.stdout, 'session', None)\n",
+    "the kernel, from a stream kept in a name": "import sys\ndef f():\n    out = sys.stdout\n    return out.session\n",
+    "the kernel, from a progress bar's widget": "from tqdm.auto import tqdm\ndef f():\n    return tqdm(range(2)).container.comm.kernel\n",
+    "an enum's members written into __main__": "import enum\n@enum.global_enum\nclass E(enum.Enum):\n    A = 1\n",
     "tqdm's command line": "from tqdm.cli import main\n",
     "tqdm's extras": "import tqdm.contrib.concurrent\n",
     "operator.attrgetter": "import operator\ndef f(m):\n    return operator.attrgetter('sys')(m)\n",
