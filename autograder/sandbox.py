@@ -231,11 +231,14 @@ class FolderWatch:
         self._thread.start()
 
     def _size(self) -> int:
+        """What the files there hold, however deep: each is read relative to its folder's descriptor
+        (``os.fwalk``), so a path past the system's limit on a path's length is counted too (by its
+        whole path, ``lstat`` fails on it, and such files went uncounted)."""
         total = 0
-        for root, _, files in os.walk(self.folder):
+        for _, _, files, folder in os.fwalk(self.folder, follow_symlinks=False):
             for name in files:
                 try:
-                    total += os.lstat(os.path.join(root, name)).st_size
+                    total += os.stat(name, dir_fd=folder, follow_symlinks=False).st_size
                 except OSError:
                     pass
         return total

@@ -335,3 +335,27 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
         text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
         assert int(text.split("written MB:")[1]) < 256, text
     assert caps.left() == [], "the sandbox's cgroups were left behind"
+
+
+def test_the_folder_watch_counts_files_deeper_than_the_limit_on_a_path(tmp_path):
+    """A file whose whole path is longer than the system allows could not be looked at by that path,
+    and went uncounted; the watch reads each folder by its descriptor."""
+    deep = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(40):  # 40 folders of 200 characters: a path of 8,000 characters, past PATH_MAX
+            os.mkdir("d" * 200, dir_fd=deep)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=deep)
+            os.close(deep)
+            deep = inner
+        fd = os.open("big", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=deep)
+        os.write(fd, b"x" * 3_000_000)
+        os.close(fd)
+    finally:
+        os.close(deep)
+    watch = sandbox.FolderWatch(tmp_path, 2_000_000, pid=2**22 + 12345, every=3600)
+    try:
+        assert watch._size() >= 3_000_000
+    finally:
+        watch.stop()
+    import shutil
+    shutil.rmtree(tmp_path, ignore_errors=True)
