@@ -667,34 +667,37 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
     assert failed["test-merge-form"] == failed["test-merge"]
 
 
-def test_a_type_hint_naming_a_course_class_does_not_break_the_answer_in_the_recheck(host):
-    """`cfg: TrainConfig` is allowed (the lesson imports it from the course), but this process has no
-    TrainConfig: evaluated there, the def raised NameError and the honest answer lost its points (a red
-    team's, 2026-12-01). Its annotations stay text."""
-    source = ("def lr_at_step(it: int, cfg: TrainConfig) -> float:\n"
-              "    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
-              "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
-              "    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
-              "    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)\n")
-    failed = recheck(_with_answer("04_lstm", "lr-schedule", source), "04_lstm",
-                     ["test-lr-schedule", "test-lr-schedule-form"], sandbox=False, host=host)
-    assert failed == {}, failed
+# Honest answers in a style the rules allow, which must also run in the answers' process
+HONEST_STYLES = {
+    # `cfg: TrainConfig` is allowed (the lesson imports it from the course), but this process has no
+    # TrainConfig: evaluated there, the def raised NameError and the answer lost its points (a red
+    # team's, 2026-12-01). Its annotations stay text.
+    "a configuration class as a type hint": ("lr-schedule", "test-lr-schedule", (
+        "def lr_at_step(it: int, cfg: TrainConfig) -> float:\n"
+        "    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
+        "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
+        "    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
+        "    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)\n")),
+    # tqdm is allowed (a progress bar, as the course's own loop has): it imports and runs there too,
+    # under that process's audit hook
+    "a tqdm progress bar": ("train-loop", "test-train-loop", (
+        "from tqdm.auto import tqdm\n"
+        "def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+        "    losses = []\n"
+        "    for it in tqdm(range(max_iters), desc='training'):\n"
+        "        for group in optimizer.param_groups:\n            group['lr'] = lr_schedule(it)\n"
+        "        x, y = get_batch('train')\n        _, loss = model(x, y)\n"
+        "        optimizer.zero_grad()\n        loss.backward()\n"
+        "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
+        "        optimizer.step()\n        losses.append(loss.item())\n    return losses\n")),
+}
 
 
-def test_a_training_loop_with_a_tqdm_progress_bar_passes_the_recheck(host):
-    """tqdm is allowed in answers (a progress bar, as the course's own loop has): it must import and run
-    in the answers' process too, under its audit hook."""
-    source = ("from tqdm.auto import tqdm\n"
-              "def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
-              "    losses = []\n"
-              "    for it in tqdm(range(max_iters), desc='training'):\n"
-              "        for group in optimizer.param_groups:\n            group['lr'] = lr_schedule(it)\n"
-              "        x, y = get_batch('train')\n        _, loss = model(x, y)\n"
-              "        optimizer.zero_grad()\n        loss.backward()\n"
-              "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
-              "        optimizer.step()\n        losses.append(loss.item())\n    return losses\n")
-    failed = recheck(_with_answer("04_lstm", "train-loop", source), "04_lstm",
-                     ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host)
+@pytest.mark.parametrize("name", sorted(HONEST_STYLES))
+def test_an_honest_answer_in_an_allowed_style_passes_the_recheck(host, name):
+    answer, test, source = HONEST_STYLES[name]
+    failed = recheck(_with_answer("04_lstm", answer, source), "04_lstm", [test, f"{test}-form"],
+                     sandbox=False, host=host)
     assert failed == {}, failed
 
 

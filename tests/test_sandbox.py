@@ -125,14 +125,15 @@ class _SmallLimits(sandbox.SandboxedKernelManager):
     limits = sandbox.Limits(written_bytes=8 * 2**20)
 
 
-def _run_sandboxed(tmp_path, code):
+def _run_sandboxed(tmp_path, code, manager=_SmallLimits):
+    """Run ``code`` as one cell in a kernel of ``manager``: the notebook, and the error if the kernel died."""
     from nbclient import NotebookClient
 
     folder = tmp_path / "submission"
     folder.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    client = NotebookClient(nb, kernel_manager_class=_SmallLimits, timeout=60, allow_errors=True,
+    client = NotebookClient(nb, kernel_manager_class=manager, timeout=60, allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     try:
         client.execute()
@@ -221,17 +222,11 @@ class _Caps:
 def test_a_fork_bomb_stops_at_the_limit_on_processes_even_for_root(tmp_path):
     """RLIMIT_NPROC does not hold root: the sandbox starts in a pids cgroup of its own, so the fork
     fails past the limit (the kernel's own threads count too), and nothing it forked outlives it."""
-    from nbclient import NotebookClient
-
     if not _can_cap("pids") and os.geteuid() == 0:
         pytest.skip("this machine lets the grader make no pids cgroup: as root, processes are not limited")
     caps = _Caps(_FewProcesses)
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORK_BOMB)], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    NotebookClient(nb, kernel_manager_class=caps.manager, timeout=60,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    nb, died = _run_sandboxed(tmp_path, FORK_BOMB, caps.manager)
+    assert died is None, died
     made, error = nb.cells[0].outputs[0]["text"].split()
     assert 0 < int(made) < 64 and error == "BlockingIOError", (made, error)
     assert caps.left() == [], "the sandbox's cgroups were left behind"
@@ -314,24 +309,11 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
     process counts (a red team wrote 1.2 GB to /dev/shm past the 512 MB limit on writes, 2026-12-01):
     the sandbox's memory cgroup does, for all its processes together. Past it the write fails or the
     kernel is killed; either way the memory is not held."""
-    from nbclient import NotebookClient
-
     if not _can_cap("memory"):
         pytest.skip("this machine lets the grader make no memory cgroup")
     caps = _Caps(_LittleMemory)
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SHM_FILLER)], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    client = NotebookClient(nb, kernel_manager_class=caps.manager, timeout=60, allow_errors=True,
-                            resources={"metadata": {"path": str(folder)}})
-    from nbclient.exceptions import DeadKernelError
-
-    try:
-        client.execute()
-    except DeadKernelError:  # the kernel was killed: what it wrote went with it
-        pass
-    else:
+    nb, died = _run_sandboxed(tmp_path, SHM_FILLER, caps.manager)
+    if died is None:  # else the kernel was killed: what it wrote went with it
         text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
         assert int(text.split("written MB:")[1]) < 256, text
     assert caps.left() == [], "the sandbox's cgroups were left behind"
