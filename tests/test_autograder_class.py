@@ -122,7 +122,7 @@ def square(x):
 # detail says why.
 REFUSED = {
     "os-exit": ("import os\nos._exit(1)", "it imports 'os'"),
-    "forges-displayhook": (FORGES_DISPLAYHOOK, "it uses `sys`"),
+    "forges-displayhook": (FORGES_DISPLAYHOOK, "it uses the attribute `displayhook`; it uses `sys`"),
     "input-transformer": ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n"
                           "def square(x):\n    return 0", "it uses `get_ipython`"),
     "patches-builtins": ("import builtins\nbuiltins.AssertionError = KeyboardInterrupt\ndef square(x):\n    return 0",
