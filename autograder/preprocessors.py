@@ -70,11 +70,15 @@ def _hide_hidden_tests():
     import linecache
     from IPython.core.compilerop import CachingCompiler
     cache = CachingCompiler.cache
-    def hiding(self, transformed_code, number=0, raw_code=None):
-        name = cache(self, transformed_code, number, raw_code)
-        if "BEGIN HIDDEN TESTS" in transformed_code + (raw_code or "") and name in linecache.cache:
-            size, _, lines, _ = linecache.cache[name]
-            linecache.cache[name] = (size, None, ["\\n"] * len(lines), name)
+    def hiding(self, *args, **kwargs):  # whatever IPython's signature: it must never break a cell
+        name = cache(self, *args, **kwargs)
+        try:
+            text = " ".join(str(a) for a in list(args) + list(kwargs.values()))
+            if "BEGIN HIDDEN TESTS" in text and name in linecache.cache:
+                size, _, lines, _ = linecache.cache[name]
+                linecache.cache[name] = (size, None, ["\\n"] * len(lines), name)
+        except Exception:
+            pass
         return name
     hiding.__name__, hiding.__qualname__ = cache.__name__, cache.__qualname__
     CachingCompiler.cache = hiding
