@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import string
 from dataclasses import dataclass
@@ -558,7 +559,8 @@ TRUSTED_IMPORTS = {"functools": {"cache", "lru_cache", "cached_property"}, "abc"
 TRUSTED_MODULES = {"functools", "abc", "torch"}
 
 
-def _rebound(tree: ast.Module) -> set[str]:
+@functools.lru_cache(maxsize=16)  # asked once per use of ``self``: the answer's tree is walked once
+def _rebound(tree: ast.Module) -> frozenset[str]:
     """The names the answer binds other than by importing a trusted decorator or module under its own
     name: ``cache = staticmethod``, ``from functools import partial as cache``, ``property = ...``,
     ``import torch as functools``. A decorator whose name is one of these is the answer's, not Python's."""
@@ -572,7 +574,7 @@ def _rebound(tree: ast.Module) -> set[str]:
                       if not (a.asname in (None, a.name) and a.name in TRUSTED_IMPORTS.get(node.module or "", ()))}
         else:
             found |= _binds(node)
-    return found
+    return frozenset(found)
 
 
 def _instance_decorators(decorators: list[ast.expr], cls: ast.ClassDef | None = None,

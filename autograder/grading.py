@@ -138,7 +138,7 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
             forget_submission(paths, name, student)
 
     return collect_entries(source, set(lessons(paths)), paths.submitted, paths.backups, paths.collect_record,
-                           only=lesson, on_skip=on_skip, on_replace=replaced, wrapper=wrapper, on_note=on_note)
+                           only=lesson, on_skip=on_skip, on_replace=replaced, wrapper=wrapper, on_note=note)
 
 
 def submitted_students(lesson: str, paths: Paths | None = None) -> list[str]:

@@ -108,10 +108,6 @@ def _cgroup_root(controller: str) -> Path | None:
     return None
 
 
-def _pids_root() -> Path | None:
-    return _cgroup_root("pids")
-
-
 class ProcessCap:
     """Cgroups of its own for one sandbox: ``pids.max`` holds it to ``limits.processes`` processes and
     threads (the kernel refuses a fork past it, for root too: ``RLIMIT_NPROC`` does not hold root), and
