@@ -218,8 +218,12 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
         notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
                      f"course's reference")
     for cell, why in (answer.get("recheck_failed") or {}).items():
-        notes.append(f"0 points for {cell}: it passed in the notebook, but graded again with the answers "
-                     f"alone in another process it fails: {why}")
+        if why.startswith(HIDDEN_FAILURE):
+            notes.append(f"0 points for {cell}: its hidden tests, run with the answers alone in another process, "
+                         f"fail: {why}")
+        else:
+            notes.append(f"0 points for {cell}: it passed in the notebook, but graded again with the answers "
+                         f"alone in another process it fails: {why}")
     return dict(state=GRADED, reason="", detail="; ".join(notes), score=answer.get("score"),
                 auto_scores={cell: grade["auto_score"] for cell, grade in (answer.get("cells") or {}).items()},
                 seconds=round(answer.get("seconds", 0), 3),
@@ -227,6 +231,7 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
                 recheck_seconds=round(answer.get("recheck_seconds") or 0, 3))
 
 
+HIDDEN_FAILURE = "hidden test"  # how the re-check's message for a failed hidden test starts (recheck._failure)
 ALONE_NOTE = "graded again alone, with no other notebook beside it: it ran out of time beside another"
 
 

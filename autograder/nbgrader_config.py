@@ -46,6 +46,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.OnlyAnswers",  # the released lesson with the student's answers, nothing else
+    "autograder.preprocessors.WithoutHiddenTests",  # the grader runs them itself (autograder/recheck.py)
     "autograder.preprocessors.TimedExecute",  # nbgrader's Execute, timed
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -130,8 +130,7 @@ class LimitOutputSize(Preprocessor):
 class HideHiddenTestTracebacks(Preprocessor):
     enabled = Bool(True)
     def preprocess_cell(self, cell, resources, index):
-        meta = cell.metadata.get("nbgrader") or {}
-        hidden = cell.cell_type == "code" and meta.get("grade") and HIDDEN_BEGIN in cell.source
+        hidden = _is_test(cell)  # its hidden tests, or the checks' internals a traceback would show
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if output.output_type == "error" and output.get("ename") == "AnswerRefused":
@@ -140,7 +139,7 @@ class HideHiddenTestTracebacks(Preprocessor):
                     message = f"{output.ename}: {output.evalue}" if str(output.evalue).strip() else output.ename
                     if output.ename == "AssertionError" and not str(output.evalue).strip():
                         message += " (a test failed)"
-                    output.traceback = [message, "(traceback hidden: this cell contains hidden tests)"]
+                    output.traceback = [message, "(traceback hidden by the autograder: run the cell in your notebook to see it)"]
         return cell, resources
 
 
@@ -248,6 +247,26 @@ class OnlyAnswers(Preprocessor):
         source = nbformat.read(Path(self.source_directory) / name / f"{notebook}.ipynb", as_version=4)
         graded, _ = rebuild(nb, release, Lesson.from_notebook(source))
         nb.cells, nb.metadata = graded.cells, graded.metadata
+        return nb, resources
+
+
+class WithoutHiddenTests(Preprocessor):
+    """(autograde, after ``OnlyAnswers``, before execution) Take the hidden tests out of the test cells
+    whose hidden tests the grader runs itself (``autograder.recheck.HIDDEN_HERE``, every test of the
+    course's lessons): the student's kernel never holds a line of them, so no answer can read, patch or
+    wrap them, nor print them into the feedback. A lesson the re-check does not know (an instructor's
+    own) keeps nbgrader's way: its hidden tests run in the kernel."""
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        from autograder.recheck import HIDDEN_HERE, without_hidden_tests
+        from course.checks.exercises import BY_TEST
+
+        lesson = resources["nbgrader"]["assignment"]
+        for cell in nb.cells:
+            test = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            if _is_test(cell) and test in HIDDEN_HERE and test in BY_TEST and BY_TEST[test].lesson == lesson:
+                cell.source = without_hidden_tests(cell.source)
         return nb, resources
 
 

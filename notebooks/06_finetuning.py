@@ -184,20 +184,15 @@ assert type(_mine) is torch.Tensor and _mine.dtype == torch.long and _mine.shape
     f"expected a (1, {_prompt.shape[1] + 20}) long tensor"
 _hf = model.generate(_prompt, attention_mask=torch.ones_like(_prompt), max_new_tokens=20, do_sample=False)
 assert torch.equal(_mine, _hf), "greedy_decode must equal model.generate(do_sample=False)"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(greedy_decode, "greedy_decode")
-
-
-def _forbidden(*args, **kwargs):
-    raise AssertionError("greedy_decode must not call model.generate: write the loop yourself")
-
-
+### BEGIN HIDDEN TESTS
+import functools as _functools
 for _seed in (11, 12, 13):
     _m = checks.tiny_gpt2(_seed)
     _x = torch.randint(40, (2, 3), generator=torch.Generator().manual_seed(_seed))
     _want = _m.generate(_x, attention_mask=torch.ones_like(_x), max_new_tokens=7, do_sample=False, pad_token_id=0)
-    _m.generate = _forbidden
+    _m.generate = _functools.partial(checks._forbidden, "generate")  # raises: write the loop yourself
     _got = greedy_decode(_m, _x, 7)
     assert type(_got) is torch.Tensor and _got.dtype == torch.long and _got.shape == (2, 10), \
         f"hidden test (a random GPT-2, seed {_seed}): expected a (2, 10) long tensor"
@@ -213,10 +208,8 @@ _form_out = greedy_decode(_form_m, _form_x.clone(), 4)
 assert type(_form_out) is torch.Tensor and _form_out.dtype == torch.long, f"return a long tensor, got {_form_out!r}"
 assert _form_out.shape == (2, 7), f"for a (2, 3) prompt and 4 new tokens expected shape (2, 7), got {tuple(_form_out.shape)}"
 assert torch.equal(_form_out[:, :3], _form_x), "the output starts with the prompt"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(greedy_decode, "greedy_decode")
-### END HIDDEN TESTS
 
 # %% tags=["nbval-ignore-output", "raises-exception"]
 print(tokenizer.decode(greedy_decode(model, _prompt, 60)[0]))
@@ -269,10 +262,10 @@ _out = top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 2)
 assert torch.equal(_out, torch.tensor([float("-inf"), 3.0, float("-inf"), 3.0])), f"top_k_filter([1, 3, 2, 3], 2) gives {_out}"
 assert torch.equal(top_k_filter(torch.tensor([1.0, 3.0, 2.0, 3.0]), 3), torch.tensor([float("-inf"), 3.0, 2.0, 3.0])), \
     "top_k_filter([1, 3, 2, 3], 3) must keep 3, 2 and 3"
-### BEGIN HIDDEN TESTS
-from transformers import TopKLogitsWarper as _TopK
 from course.grading import assert_own_work
 assert_own_work(top_k_filter, "top_k_filter")
+### BEGIN HIDDEN TESTS
+from transformers import TopKLogitsWarper as _TopK
 for _seed in range(20):
     _g = torch.Generator().manual_seed(_seed)
     _x = torch.randint(-3, 4, (4, 30), generator=_g).float()  # many ties
@@ -291,10 +284,8 @@ for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float6
     _form_out = top_k_filter(torch.randn(*_form_shape, dtype=_form_dtype), 2)
     assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
         f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(top_k_filter, "top_k_filter")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 3** (2 points: one for a result of the right type and shape, one for the right values.) Write `top_p_filter(logits, p)` with `0 < p ≤ 1`: in every row, sort the probabilities
@@ -330,10 +321,10 @@ _x = torch.tensor([0.5, 0.3, 0.2]).log()
 assert torch.isneginf(top_p_filter(_x, 0.6)).tolist() == [False, False, True], \
     "probabilities [0.5, 0.3, 0.2] with p = 0.6 keep the first two (0.3 crosses 0.6 and is kept)"
 assert torch.equal(top_p_filter(_x, 1.0), _x), "p = 1.0 keeps everything"
-### BEGIN HIDDEN TESTS
-from transformers import TopPLogitsWarper as _TopP
 from course.grading import assert_own_work
 assert_own_work(top_p_filter, "top_p_filter")
+### BEGIN HIDDEN TESTS
+from transformers import TopPLogitsWarper as _TopP
 for _seed in range(30):
     _g = torch.Generator().manual_seed(_seed)
     _x = torch.randn(3, 25, generator=_g) * float(torch.rand(1, generator=_g) * 4 + 0.1)
@@ -371,10 +362,8 @@ for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float6
     _form_out = top_p_filter(torch.randn(*_form_shape, dtype=_form_dtype), 0.5)
     assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
         f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(top_p_filter, "top_p_filter")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Sampling is then one line, `torch.multinomial(softmax(filtered), 1)`, and generation is the greedy
@@ -467,9 +456,9 @@ checks.check_lm_loss(lm_loss)  # names the mistake, if your function has a commo
 _mine = lm_loss(_out.logits, _ids)
 assert type(_mine) is torch.Tensor and _mine.dim() == 0, "return a scalar tensor"
 assert torch.allclose(_mine, _out.loss, atol=1e-5), f"lm_loss gives {_mine.item():.4f}, the model's own loss is {_out.loss.item():.4f}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lm_loss, "lm_loss")
+### BEGIN HIDDEN TESTS
 for _seed in range(10):
     _g = torch.Generator().manual_seed(_seed)
     _logits = torch.randn(3, 9, 17, generator=_g)
@@ -494,10 +483,8 @@ assert torch.allclose(lm_loss(_o.logits, _x), _o.loss, atol=1e-5), "hidden test:
 _form_out = lm_loss(torch.randn(2, 5, 7), torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, -100, -100]]))
 assert type(_form_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_form_out).__name__}"
 assert _form_out.dim() == 0 and _form_out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_form_out.shape)}, {_form_out.dtype}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(lm_loss, "lm_loss")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # A loss of $L$ nats means the model gave the right next token probability $e^{-L}$ on (geometric)
@@ -573,9 +560,9 @@ assert _b["input_ids"].tolist() == [[5, 6, 9], [7, 9, 9]], f"input_ids is {_b['i
 assert _b["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]], f"attention_mask is {_b['attention_mask'].tolist()}"
 assert _b["labels"].tolist() == [[5, 6, 9], [7, 9, -100]], f"labels is {_b['labels'].tolist()}"
 assert all(v.dtype == torch.long for v in _b.values()), "every value is a torch.long tensor"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(collate, "collate")
+### BEGIN HIDDEN TESTS
 for _seed in range(10):
     _g = torch.Generator().manual_seed(_seed)
     _docs = [torch.randint(20, (int(torch.randint(1, 12, (1,), generator=_g)),), generator=_g).tolist() + [20]
@@ -598,10 +585,8 @@ assert type(_form_out) is dict and sorted(_form_out) == ["attention_mask", "inpu
 for _form_key, _form_t in _form_out.items():
     assert type(_form_t) is torch.Tensor and _form_t.shape == (3, 3) and _form_t.dtype == torch.long, \
         f"{_form_key} must be a (3, 3) long tensor for 3 documents of at most 3 tokens, got {getattr(_form_t, 'shape', _form_t)}"
-### BEGIN HIDDEN TESTS
 from course.grading import assert_own_work
 assert_own_work(collate, "collate")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Padding now changes nothing: each document's loss is the same alone or padded in a batch, and the

@@ -93,6 +93,30 @@ def _buggy_merge(notebook_path, target):
     nbformat.write(nb, target)
 
 
+# A merge written to pass what a student can see (the lesson's asserts, the self-check, whose lists
+# hold at most 16 ids) and nothing more: the hidden tests, which the student's kernel never receives,
+# give it lists of up to 40.
+TUNED_MERGE = """def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < min(len(ids), 16):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out + list(ids[i:])
+"""
+
+
+def _with_merge(notebook_path, target, source):
+    nb = nbformat.read(notebook_path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "merge":
+            cell.source = source
+    nbformat.write(nb, target)
+
+
 @pytest.fixture(scope="module")
 def graded(course_copy, tmp_path_factory):
     """Three students for every lesson: the solution, the unchanged lesson, and (lesson 01) a bug,
@@ -106,6 +130,8 @@ def graded(course_copy, tmp_path_factory):
     if "01_tokenization" in LESSON_NAMES:
         (inbox / "buggy").mkdir()
         _buggy_merge(solution_path("01_tokenization"), inbox / "buggy" / "01_tokenization.ipynb")
+        (inbox / "tuned").mkdir()
+        _with_merge(solution_path("01_tokenization"), inbox / "tuned" / "01_tokenization.ipynb", TUNED_MERGE)
     before = {p: p.read_bytes() for p in inbox.rglob("*.ipynb")}
     grading.collect(inbox, paths=course_copy)
     assert not course_copy.gradebook.exists() or not grading._holds_grades(course_copy)
@@ -146,13 +172,47 @@ def test_buggy_submission_gets_partial_marks(graded):
     assert float(row["score"]) == float(row["max_score"]) - 1, row
 
 
+def _hidden_lines(name):
+    from autograder.preprocessors import hidden_lines
+    released = "\n".join(c.source for c in nbformat.read(lesson_path(name), as_version=4).cells)
+    found = {line for line in hidden_lines(nbformat.read(solution_path(name), as_version=4)) if line not in released}
+    assert len(found) > 10, f"{name}: its hidden tests were not found"
+    return found
+
+
 def test_feedback_hides_hidden_tests(graded, course_copy):
     if "01_tokenization" not in LESSON_NAMES:
         pytest.skip("lesson 01 is not built")
     grading.feedback("01_tokenization", "solution", paths=course_copy)
     html = (course_copy.feedback / "solution" / "01_tokenization" / "01_tokenization.html").read_text()
-    assert "assert_own_work" not in html and "BEGIN HIDDEN TESTS" not in html
+    import html as html_module
+    text = html_module.unescape(html)
+    assert "BEGIN HIDDEN TESTS" not in text
+    assert not [line for line in _hidden_lines("01_tokenization") if line in text]
     assert "char_encode" in html  # the visible tests and the student's code are there
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_the_students_kernel_never_gets_the_hidden_tests(graded, course_copy, name):
+    """The notebook that nbgrader ran (the autograded one) holds none of the lesson's hidden tests: the
+    grader ran them, with the answers in another process (autograder/recheck.py)."""
+    ran = nbformat.read(course_copy.autograded / "solution" / name / f"{name}.ipynb", as_version=4)
+    sources = "\n".join(cell.source for cell in ran.cells)
+    assert "BEGIN HIDDEN TESTS" not in sources
+    assert not [line for line in _hidden_lines(name) if line in sources]
+
+
+def test_an_answer_tuned_to_what_the_student_sees_fails_the_hidden_tests(graded, course_copy):
+    if "01_tokenization" not in LESSON_NAMES:
+        pytest.skip("lesson 01 is not built")
+    _, rows = graded
+    row = rows[("tuned", "01_tokenization")]
+    assert float(row["score"]) == float(row["max_score"]) - 1, row  # merge's values point, nothing else
+    assert "0 points for test-merge: its hidden tests, run with the answers alone in another process, fail: " \
+           "hidden test: wrong result on a list of" in row["detail"], row
+    grading.feedback("01_tokenization", "tuned", paths=course_copy)
+    html = (course_copy.feedback / "tuned" / "01_tokenization" / "01_tokenization.html").read_text()
+    assert "hidden tests, run with your answers in a process of their own, failed" in html
 
 
 def test_build_says_which_cell_ran_too_long_and_how_to_give_it_longer(tmp_path):

@@ -8,12 +8,13 @@ what fools a test that shares the student's interpreter.
 import collections
 import os
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.notebooks import lesson_names, solution_path
+from autograder.notebooks import lesson_names, lesson_path, solution_path
 from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
 from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
 from mistake_catalogue import CATALOGUE
@@ -53,11 +54,89 @@ def test_every_solution_passes_the_recheck(lesson, host):
     assert recheck(solution_path(lesson), lesson, _tests(lesson), sandbox=False, host=host) == {}
 
 
-# Wrong answers the re-check cannot see, which nbgrader's run of the test cell grades (its visible and
-# hidden tests): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
+# Wrong answers the re-check cannot see, which nbgrader's run of the test cell grades (its visible code,
+# in the student's kernel; its hidden tests run only here): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
 # answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
 # lists the module's parameters, which a module in the other process cannot hand over (a generator).
 NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph"), ("test-causal-self-attention", "extra parameters")}
+
+
+def test_the_hidden_tests_run_here_and_never_in_the_students_kernel():
+    """Every hidden test of the course's lessons is run by the re-check, and taken out of the notebook
+    that nbgrader runs in the student's kernel; an instructor's own lesson keeps nbgrader's way."""
+    from autograder.preprocessors import HIDDEN_BEGIN, WithoutHiddenTests, hidden_lines
+    from autograder.recheck import HIDDEN_HERE, hidden_tests
+
+    for lesson in lesson_names():
+        source = nbformat.read(solution_path(lesson), as_version=4)
+        assert hidden_tests(source) and set(hidden_tests(source)) <= HIDDEN_HERE, lesson
+        released = "\n".join(c.source for c in nbformat.read(lesson_path(lesson), as_version=4).cells)
+        secret = {line for line in hidden_lines(source) if line not in released}  # not also a visible line
+        assert len(secret) > 10, lesson
+        ran, _ = WithoutHiddenTests().preprocess(nbformat.from_dict(source), {"nbgrader": {"assignment": lesson}})
+        text = "\n".join(cell.source for cell in ran.cells)
+        assert HIDDEN_BEGIN not in text and not [line for line in secret if line in text], lesson
+        # the visible tests are all still there
+        visible = [c.source.split(HIDDEN_BEGIN)[0].strip() for c in source.cells if HIDDEN_BEGIN in c.source]
+        assert all(v in text for v in visible), lesson
+        mine, _ = WithoutHiddenTests().preprocess(nbformat.from_dict(source), {"nbgrader": {"assignment": "my_lesson"}})
+        assert [c.source for c in mine.cells] == [c.source for c in source.cells]
+
+
+# A merge written to pass what a student can see: the lesson's asserts and the self-check, whose lists
+# hold at most 16 ids. The hidden tests give it lists of up to 40.
+TUNED_MERGE = """def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < min(len(ids), 16):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out + list(ids[i:])
+"""
+
+
+def test_an_answer_tuned_to_the_visible_cases_fails_the_hidden_tests_here(host):
+    nb = _with_answer("01_tokenization", "merge", TUNED_MERGE)
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-merge"}, failed
+    assert failed["test-merge"].startswith("hidden test: wrong result on a list of"), failed
+
+
+def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(host):
+    raising = TUNED_MERGE.replace("    out, i = [], 0\n",
+                                  "    if len(ids) > 16:\n        raise IndexError('too long for me')\n    out, i = [], 0\n")
+    failed = recheck(_with_answer("01_tokenization", "merge", raising), "01_tokenization", _tests("01_tokenization"),
+                     sandbox=False, host=host)
+    assert failed == {"test-merge": "hidden test: the answer raised IndexError: too long for me"}, failed
+
+
+def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
+    """CausalSelfAttention's hidden tests ask whether a gradient reaches every weight of the student's
+    module, which lives in the answers' process: a module that cuts one off fails there."""
+    detached = ("class CausalSelfAttention(nn.Module):\n"
+                "    def __init__(self, config):\n"
+                "        super().__init__()\n"
+                "        self.n_head = config.n_head\n"
+                "        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)\n"
+                "        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)\n"
+                "        self.attn_dropout = nn.Dropout(config.dropout)\n"
+                "        self.resid_dropout = nn.Dropout(config.dropout)\n"
+                "        self.register_buffer('mask', causal_mask(config.block_size), persistent=False)\n"
+                "    def forward(self, x):\n"
+                "        B, T, C = x.shape\n"
+                "        q, k, v = F.linear(x, self.c_attn.weight.detach(), self.c_attn.bias).split(C, dim=2)\n"
+                "        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))\n"
+                "        att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n"
+                "        att = att.masked_fill(~self.mask[:T, :T], float('-inf')).softmax(dim=-1)\n"
+                "        y = merge_heads(self.attn_dropout(att) @ v)\n"
+                "        return self.resid_dropout(self.c_proj(y))\n")
+    nb = _with_answer("03_self_attention", "causal-self-attention", detached)
+    failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False, host=host)
+    assert set(failed) == {"test-causal-self-attention"}, failed
+    assert failed["test-causal-self-attention"] == "hidden test: no gradient reaches c_attn.weight", failed
 
 
 # The re-check grades a wrong answer the way it grades every other: the catalogue's first entries of each
@@ -631,7 +710,7 @@ def test_a_training_loop_is_rechecked_with_the_graders_batches_and_schedule(name
 def test_a_training_loop_that_calls_the_batch_source_forever_stops_at_the_time_limit():
     """Each call of the grader's function answers at once: the time limit holds for the whole call."""
     endless = TRAIN_LOOP.replace('x, y = get_batch("train")', 'while True:\n            get_batch("train")')
-    started = Host([PRELUDE], sandbox=False, timeout=3)
+    started = Host([PRELUDE], sandbox=False, timeout=3, exercise_seconds=120)  # a call's limit only
     try:
         failed = recheck(_with_answer("04_lstm", "train-loop", endless), "04_lstm", ["test-train-loop"],
                          sandbox=False, host=started)
@@ -657,7 +736,7 @@ def test_a_function_of_the_graders_cannot_call_the_answer_back(host):
 
 def test_an_answer_that_never_returns_fails_after_the_time_limit():
     nb = _with_answer("01_tokenization", "merge", "def merge(ids, pair, new_id):\n    while True:\n        pass\n")
-    started = Host([PRELUDE], sandbox=False, timeout=3)
+    started = Host([PRELUDE], sandbox=False, timeout=3, exercise_seconds=120)  # a call's limit only
     try:
         failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
     finally:
@@ -665,6 +744,22 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
     # its form test fails for the same reason, without a second wait
     assert set(failed) == {"test-merge", "test-merge-form"} and "ran past 3 s" in failed["test-merge"], failed
     assert failed["test-merge-form"] == failed["test-merge"]
+
+
+def test_an_exercise_has_one_test_cells_time_however_many_calls_it_takes():
+    """Each call within its limit, all of them past it: an answer that takes 0.5 s a call would make the
+    hidden tests' hundreds of calls last minutes (a second a call, hours) without a limit for them all."""
+    slow = "import time\n" + TUNED_MERGE.replace("    out, i = [], 0\n", "    time.sleep(0.5)\n    out, i = [], 0\n")
+    started = Host([PRELUDE], sandbox=False, timeout=30, exercise_seconds=3)
+    try:
+        begun = time.monotonic()
+        failed = recheck(_with_answer("01_tokenization", "merge", slow), "01_tokenization", _tests("01_tokenization"),
+                         sandbox=False, host=started)
+        took = time.monotonic() - begun
+    finally:
+        started.close()
+    assert set(failed) == {"test-merge", "test-merge-form"} and "ran past 3 s" in failed["test-merge"], failed
+    assert took < 25, took  # 3 s for the exercise, the restart, and the form test's answer at once
 
 
 # Honest answers in a style the rules allow, which must also run in the answers' process
@@ -708,7 +803,7 @@ def test_running_the_answer_cells_is_not_charged_to_a_call_after_a_restart():
     slow = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs"]
     assert len(slow) == 1
     slow[0].source = "import time\ntime.sleep(4)\n" + slow[0].source
-    started = Host([PRELUDE], sandbox=False, timeout=3)
+    started = Host([PRELUDE], sandbox=False, timeout=3, exercise_seconds=120)  # a call's limit only
     try:
         failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
     finally:

@@ -279,10 +279,21 @@ def _gpt2_merges() -> tuple[tuple[str, str], ...]:
     return tuple(merges)
 
 
+@functools.lru_cache(maxsize=None)
+def _gpt2_pairs_by_text() -> dict[str, list[tuple[int, tuple[str, str]]]]:
+    by_text = collections.defaultdict(list)
+    for rank, pair in enumerate(_gpt2_merges()):
+        by_text[pair[0] + pair[1]].append((rank, pair))
+    return dict(by_text)
+
+
 def _ranks_for(symbols: list[str]) -> dict[tuple[str, str], int]:
-    # GPT-2's ranks that could apply to this word (the whole table is 50,000 entries: too big to show).
+    # GPT-2's ranks that could apply to this word, in rank order: the pairs whose two symbols together
+    # are a piece of it (the whole table is 50,000 entries: too big to show).
     word = "".join(symbols)
-    return {pair: rank for rank, pair in enumerate(_gpt2_merges()) if pair[0] + pair[1] in word}
+    pieces = {word[i:j] for i in range(len(word)) for j in range(i + 2, len(word) + 1)}
+    by_text = _gpt2_pairs_by_text()
+    return {pair: rank for rank, pair in sorted(found for piece in pieces for found in by_text.get(piece, ()))}
 
 
 def _bpe_highest_rank(symbols, ranks):
