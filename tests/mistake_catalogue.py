@@ -2245,3 +2245,19 @@ CATALOGUE += [
     W('test-lm-loss', 'logits and labels both cut at the start', '\ndef lm_loss(logits, labels):\n    V = logits.size(-1)\n    return torch.nn.functional.cross_entropy(logits[:, 1:, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)\n'),
     W('test-collate', 'tuple instead of dict', '\ndef collate(docs, pad_id):\n    T = max(len(d) for d in docs)\n    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)\n    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)\n    for i, d in enumerate(docs):\n        input_ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)\n        attention_mask[i, :len(d)] = 1\n    labels = input_ids.masked_fill(attention_mask == 0, -100)\n    return input_ids, attention_mask, labels\n'),
 ]
+
+
+# Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
+# asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which
+# only the grader runs, give it lists of up to 40 (tests/test_recheck.py, tests/test_pipeline.py).
+TUNED_MERGE = """def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < min(len(ids), 16):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out + list(ids[i:])
+"""

@@ -9,6 +9,7 @@ import shutil
 
 import nbformat
 import pytest
+from mistake_catalogue import TUNED_MERGE
 
 from autograder import grading
 from autograder.notebooks import (LESSON_NAMES_FILE, LESSONS, ROOT, lesson_names, lesson_names_record, lesson_path,
@@ -91,22 +92,6 @@ def _buggy_merge(notebook_path, target):
             cell.source = re.sub(r"i \+= 2", "i += 1", cell.source)
             assert "i += 1" in cell.source
     nbformat.write(nb, target)
-
-
-# A merge written to pass what a student can see (the lesson's asserts, the self-check, whose lists
-# hold at most 16 ids) and nothing more: the hidden tests, which the student's kernel never receives,
-# give it lists of up to 40.
-TUNED_MERGE = """def merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < min(len(ids), 16):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out + list(ids[i:])
-"""
 
 
 def _with_merge(notebook_path, target, source):
