@@ -54,8 +54,8 @@ ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "h
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
                    "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
-                 "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "dir",
-                 "memoryview"}
+                 "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
+# (``dir()`` is allowed: it gives names, and reading an attribute by a computed name is refused)
 # The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
 # far, the hidden tests of earlier test cells included; ``Out``, ``_``, ``_7``: their results). Printed
 # as they are, the feedback removes the lines of hidden tests; printed backwards, it could not.

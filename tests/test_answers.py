@@ -377,6 +377,9 @@ HONEST = {
         "            case [a, *tail]:\n                out.append(a)\n                rest = tail\n"
         "    match pair:\n        case tuple(real=r) if False:\n            pass\n        case complex(real=0.0):\n            pass\n"
         "    return out",
+    # names only: what they name is read by `x.name` or a literal getattr (a computed one is refused)
+    "names listed by dir": "def merge(ids, pair, new_id):\n    assert 'append' in dir(ids) and 'ids' in dir()\n"
+        "    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
