@@ -1,7 +1,8 @@
 """What of a submission is graded: the lesson as released, with the student's answers in it.
 
-Hidden tests run in the student's kernel, after the student's code. Two rules keep that code from
-reaching them:
+Test cells run in the student's kernel, after the student's code (their visible code; for the
+course's lessons the grader runs the hidden tests itself, ``autograder.recheck``). Two rules keep that
+code from reaching them:
 
 1. **Only the answers run.** The notebook that is graded is rebuilt from the released lesson: every
    cell comes from the release, except the answer cells (``solution`` cells, found by grade id; the

@@ -2,7 +2,8 @@
 
 ``TimedExecute`` is nbgrader's ``Execute`` (same configuration) that keeps how long the notebook took
 to run, so the autograder can report its own overhead apart from the students' code. Its kernel runs
-``HIDE_HIDDEN_TESTS`` first: a cell that holds hidden tests keeps its lines out of ``linecache``, where
+``HIDE_HIDDEN_TESTS`` first (it matters for a lesson of the instructor's own: the course's lessons have
+no hidden tests in the kernel): a cell that holds hidden tests keeps its lines out of ``linecache``, where
 every stack that Python prints or formats finds a frame's source line (a traceback, a warning's
 ``stacklevel``, logging's ``stack_info``, ``Logger.findCaller``). An answer called by a hidden test then
 finds the test's file and line number, never its text: a red team read the calling line from
@@ -15,8 +16,12 @@ gradebook and the feedback stay small whatever a student prints.
 
 ``HideHiddenTestTracebacks`` (feedback, before ``ClearHiddenTests``): nbgrader removes the hidden
 tests' source from the feedback but keeps their tracebacks, and an IPython traceback quotes the
-failing lines. In a test cell that contains hidden tests, each error is reduced to its name and
+failing lines (and the self-checks' own). In a test cell, each error is reduced to its name and
 message (``DelegatesToReference: merge delegates to ...``): the student learns why, not how.
+
+``WithoutHiddenTests`` (autograde, after ``OnlyAnswers``, before execution): the course's lessons'
+hidden tests are taken out of the notebook the student's kernel runs; the grader runs them
+(``autograder.recheck``).
 
 ``ScoreFromErrorsOnly`` (autograde, after execution, before ``SaveAutoGrades``): nbgrader gives a test
 cell 0 when it printed anything to stderr, and reads a number it displayed as partial credit. Here a
@@ -130,16 +135,17 @@ class LimitOutputSize(Preprocessor):
 class HideHiddenTestTracebacks(Preprocessor):
     enabled = Bool(True)
     def preprocess_cell(self, cell, resources, index):
-        hidden = _is_test(cell)  # its hidden tests, or the checks' internals a traceback would show
+        test = _is_test(cell)  # its hidden tests, or the checks' internals, which a traceback would show
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if output.output_type == "error" and output.get("ename") == "AnswerRefused":
                     output.traceback = [f"AnswerRefused: {output.evalue}"]  # the reason is the message
-                elif hidden and output.output_type == "error":
+                elif test and output.output_type == "error":
                     message = f"{output.ename}: {output.evalue}" if str(output.evalue).strip() else output.ename
                     if output.ename == "AssertionError" and not str(output.evalue).strip():
                         message += " (a test failed)"
-                    output.traceback = [message, "(traceback hidden by the autograder: run the cell in your notebook to see it)"]
+                    output.traceback = [message, "(traceback hidden by the autograder: run the cell in your "
+                                                 "notebook to see it)"]
         return cell, resources
 
 

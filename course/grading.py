@@ -1,4 +1,4 @@
-"""Integrity checks that the lessons' hidden tests run on a student's answer.
+"""Integrity checks that the lessons' test cells run on a student's answer.
 
 The course ships its reference implementations, so an answer could simply call them. Such an answer
 teaches nothing and must not score: ``assert_own_work`` fails when a student's function (or class) is
