@@ -572,8 +572,9 @@ def hidden_tests(source) -> dict[str, str]:
         hidden = "".join(_HIDDEN_BODY.findall(cell.source))
         if not hidden.strip():
             continue
-        definitions = [ast.get_source_segment(visible, node) for visible in [without_hidden_tests(cell.source)]
-                       for node in ast.parse(visible).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+        visible = without_hidden_tests(cell.source)
+        definitions = [ast.get_source_segment(visible, node) for node in ast.parse(visible).body
+                       if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
         found[meta["grade_id"]] = "\n\n".join([*definitions, hidden])
     return found
 
