@@ -164,7 +164,9 @@ def warmup(max_iters: int) -> int:
 
 def run_nanogpt(folder: Path, text: Path, max_iters: int) -> dict:
     """nanoGPT's documented CPU run in a fresh process; its ms/iteration and final validation loss."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # nanoGPT with PyTorch's own threading: not the settings that `import course` put in this process's
+    # environment (a user's own settings stay)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and k not in course.threads.ADDED}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "nanogpt"
         shutil.copytree(folder, work, ignore=shutil.ignore_patterns("out*", "*.bin", "*.pkl"))

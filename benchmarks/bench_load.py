@@ -14,7 +14,7 @@ so that both see the same machine, and prints the median time and the slowdown.
 
 Choices: ``course`` (what ``import course`` sets up: see ``course/threads.py``), ``torch-default``
 (PyTorch's own choice: as many threads as cores, OpenMP's default wait policy), ``2-passive`` (two
-threads that sleep instead of spinning) and ``1-thread``. The neighbours are ``while True: pass``
+threads that sleep at once instead of spinning: the course's setting before 2026-12-02) and ``1-thread``. The neighbours are ``while True: pass``
 loops with a hard time limit, so nothing outlives the benchmark even if it is killed.
 """
 from __future__ import annotations
@@ -73,14 +73,16 @@ step()  # warm-up
 start = time.perf_counter()
 for _ in range(steps):
     step()
-print((time.perf_counter() - start) / steps, torch.get_num_threads(), os.environ.get("OMP_WAIT_POLICY", "-"))
+policy = os.environ.get("OMP_WAIT_POLICY", "-") + ("+spin" + os.environ["GOMP_SPINCOUNT"] if "GOMP_SPINCOUNT" in os.environ else "")
+print((time.perf_counter() - start) / steps, torch.get_num_threads(), policy)
 '''
 
 
 def run_workload(workload: str, choice: str, steps: int, timeout: float) -> tuple[float, str]:
     """Seconds per step (or for a whole lesson) of one fresh process, and its 'threads/policy'."""
     extra, threads = CHOICES[choice]
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "COURSE_THREADS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "COURSE_THREADS")}
     env.update(extra)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     if workload.startswith("lesson:"):

@@ -8,17 +8,26 @@ neighbour holds one core, the threads on the others spin for a thread that is no
 model's training step, made of hundreds of short parallel regions, gets many times slower
 (``benchmarks/bench_load.py`` prints the table). Two settings fix it where it lives:
 
-- ``OMP_WAIT_POLICY=PASSIVE``: a thread that waits sleeps at once instead of spinning. OpenMP reads it
-  once, when PyTorch is loaded, so ``import course`` must come before ``import torch`` for it to
-  apply (the lessons' first cell does that); in a process that already imported torch it is too late
-  and ``configure`` only sets the thread count. (Child processes inherit it.)
+- ``OMP_WAIT_POLICY=PASSIVE`` with ``GOMP_SPINCOUNT=1000``: a thread that waits spins for about 10 µs
+  (GNU OpenMP's estimate: 100,000 spins a millisecond), then sleeps, where PyTorch's default spins
+  about 3 ms. On a quiet machine the partner thread nearly always arrives within those 10 µs, so a
+  small model's step runs as fast as with spinning; a thread that sleeps at once (the spin count 0
+  of plain ``PASSIVE``) pays for a wake-up at every parallel region, and made lesson 05's GPT step
+  1.5 times slower on two quiet cores (48 against 32 ms). Beside busy neighbours the short spin
+  wastes at most 10 µs a region. ``benchmarks/bench_load.py`` compares the choices. OpenMP reads
+  these once, when PyTorch is loaded, so ``import course`` must come before ``import torch`` for
+  them to apply (the lessons' first cell does that); in a process that already imported torch it is
+  too late and ``configure`` only sets the thread count. (Child processes inherit them.) On Linux,
+  PyTorch's wheels use GNU OpenMP; other OpenMP runtimes ignore ``GOMP_SPINCOUNT`` and just sleep.
 - the thread count follows the cores this process may really use: its CPU affinity and its cgroup's
   CPU quota (a container limited to 2 CPUs gets 2 threads, not one per core of the host).
 
 ``import course`` calls ``configure()`` once. Override it with the environment variable
 ``COURSE_THREADS``: a number (that many threads), or ``torch`` (leave PyTorch's defaults alone, as
-``benchmarks/bench_load.py`` does to compare). An ``OMP_NUM_THREADS`` or ``OMP_WAIT_POLICY`` that is
-already set is respected.
+``benchmarks/bench_load.py`` does to compare). An ``OMP_NUM_THREADS``, ``OMP_WAIT_POLICY`` or
+``GOMP_SPINCOUNT`` that is already set is respected: with an ``OMP_WAIT_POLICY`` of the user's own,
+the course sets no spin count either. ``ADDED`` holds what ``configure`` put into the environment, so
+a benchmark can start another program (nanoGPT) with PyTorch's own defaults.
 """
 from __future__ import annotations
 
@@ -26,6 +35,10 @@ import math
 import os
 import sys
 from pathlib import Path
+
+
+SPIN_COUNT = "1000"  # GNU OpenMP's spins before a waiting thread sleeps: about 10 µs
+ADDED: dict[str, str] = {}  # the environment variables configure() set
 
 
 def available_cores() -> int:
@@ -77,8 +90,11 @@ def configure() -> int | None:
         return None
     threads = choose_threads()
     if "torch" not in sys.modules:
-        # Read by OpenMP when torch loads: sleep instead of spinning while waiting for other threads.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # Read by OpenMP when torch loads: spin briefly, then sleep, while waiting for other threads.
+        if "OMP_WAIT_POLICY" not in os.environ:
+            ADDED["OMP_WAIT_POLICY"] = os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+            if "GOMP_SPINCOUNT" not in os.environ:
+                ADDED["GOMP_SPINCOUNT"] = os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
     if threads is not None:
         import torch
 

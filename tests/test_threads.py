@@ -17,12 +17,14 @@ import json, os, sys
 {before}
 import course, torch
 print(json.dumps({{"policy": os.environ.get("OMP_WAIT_POLICY"), "threads": torch.get_num_threads(),
-                  "cores": course.threads.available_cores()}}))
+                  "cores": course.threads.available_cores(), "spin": os.environ.get("GOMP_SPINCOUNT"),
+                  "added": course.threads.ADDED}}))
 """
 
 
 def probe(env_extra=None, before="", cpus=None):
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "COURSE_THREADS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "COURSE_THREADS")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(env_extra or {})
     code = PROBE.format(before=before)
@@ -33,9 +35,10 @@ def probe(env_extra=None, before="", cpus=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_import_course_first_makes_waits_passive_and_uses_the_available_cores():
+def test_import_course_first_makes_waits_short_and_uses_the_available_cores():
     got = probe()
-    assert got["policy"] == "PASSIVE"
+    assert (got["policy"], got["spin"]) == ("PASSIVE", "1000")  # spin about 10 µs, then sleep
+    assert got["added"] == {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"}
     assert got["threads"] == got["cores"] == threads.available_cores()
 
 
@@ -43,21 +46,28 @@ def test_import_course_first_makes_waits_passive_and_uses_the_available_cores():
                     reason="needs Linux and 2 CPUs")
 def test_a_process_pinned_to_one_cpu_gets_one_thread():
     got = probe(cpus=[sorted(os.sched_getaffinity(0))[0]])
-    assert got == {"policy": "PASSIVE", "threads": 1, "cores": 1}
+    assert (got["policy"], got["threads"], got["cores"]) == ("PASSIVE", 1, 1)
 
 
 def test_torch_imported_first_still_gets_the_thread_count_but_not_the_policy():
     got = probe(before="import torch; torch.set_num_threads(7)")
-    assert got["policy"] is None  # too late for OpenMP: the lessons import course first
+    assert got["policy"] is got["spin"] is None  # too late for OpenMP: the lessons import course first
+    assert got["added"] == {}
     assert got["threads"] == got["cores"]
 
 
 def test_user_settings_are_respected():
     assert probe({"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"})["threads"] == 1
-    assert probe({"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"})["policy"] == "ACTIVE"
+    active = probe({"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"})
+    assert (active["policy"], active["spin"], active["added"]) == ("ACTIVE", None, {})
+    # a policy of the user's own gets no spin count from the course; a spin count of theirs stays
+    assert probe({"OMP_WAIT_POLICY": "PASSIVE"})["spin"] is None
+    spin = probe({"GOMP_SPINCOUNT": "20"})
+    assert (spin["policy"], spin["spin"], spin["added"]) == ("PASSIVE", "20", {"OMP_WAIT_POLICY": "PASSIVE"})
     assert probe({"COURSE_THREADS": "3"})["threads"] == 3
     untouched = probe({"COURSE_THREADS": "torch"}, before="import torch; torch.set_num_threads(5)")
-    assert untouched == {"policy": None, "threads": 5, "cores": threads.available_cores()}
+    assert untouched == {"policy": None, "threads": 5, "cores": threads.available_cores(), "spin": None,
+                         "added": {}}
 
 
 @pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
