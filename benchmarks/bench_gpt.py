@@ -18,7 +18,9 @@ time, and generation tokens/s with and without the KV cache at 100 and 500 new t
 ours in float32 on nanoGPT's very batches (``--batches nanogpt``), and ours at the course's default
 precision. It prints ms/iteration (training steps only: nanoGPT's iterations that ran an evaluation are
 left out), training tokens/s and the final validation loss (20 batches, as nanoGPT's flags say) of
-each, and the ratio to nanoGPT. Without DIR or Tiny Shakespeare it says so and stops.
+each, and the ratio to nanoGPT. nanoGPT runs with PyTorch's own threading, as it would on its own:
+its process does not get the settings that ``import course`` put in this one's environment
+(``course.threads.ADDED``). Without DIR or Tiny Shakespeare it says so and stops.
 
 Tiny Shakespeare is not part of the course: pass its path (``--text``). Without one, the ``nanogpt``
 preset looks for ``../shared/data/tinyshakespeare.txt`` next to the repository and says so if it is
