@@ -14,8 +14,9 @@ so that both see the same machine, and prints the median time and the slowdown.
 
 Choices: ``course`` (what ``import course`` sets up: see ``course/threads.py``), ``torch-default``
 (PyTorch's own choice: as many threads as cores, OpenMP's default wait policy), ``2-passive`` (two
-threads that sleep at once instead of spinning: the course's setting before 2026-12-02) and ``1-thread``. The neighbours are ``while True: pass``
-loops with a hard time limit, so nothing outlives the benchmark even if it is killed.
+threads that sleep at once instead of spinning: the course's setting before 2026-12-02) and
+``1-thread``. The neighbours are ``while True: pass`` loops with a hard time limit, so nothing outlives
+the benchmark even if it is killed.
 """
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ step()  # warm-up
 start = time.perf_counter()
 for _ in range(steps):
     step()
-policy = os.environ.get("OMP_WAIT_POLICY", "-") + ("+spin" + os.environ["GOMP_SPINCOUNT"] if "GOMP_SPINCOUNT" in os.environ else "")
+spin = os.environ.get("GOMP_SPINCOUNT")
+policy = os.environ.get("OMP_WAIT_POLICY", "-") + (f"+spin{spin}" if spin else "")
 print((time.perf_counter() - start) / steps, torch.get_num_threads(), policy)
 '''
 

@@ -14,7 +14,8 @@ model's training step, made of hundreds of short parallel regions, gets many tim
   small model's step runs as fast as with spinning; a thread that sleeps at once (the spin count 0
   of plain ``PASSIVE``) pays for a wake-up at every parallel region, and made lesson 05's GPT step
   1.5 times slower on two quiet cores (48 against 32 ms). Beside busy neighbours the short spin
-  wastes at most 10 µs a region. ``benchmarks/bench_load.py`` compares the choices. OpenMP reads
+  wastes up to 10 µs a region: that step took 79 ms against 61 ms beside two busy loops, where
+  PyTorch's default collapses. ``benchmarks/bench_load.py`` compares the choices. OpenMP reads
   these once, when PyTorch is loaded, so ``import course`` must come before ``import torch`` for
   them to apply (the lessons' first cell does that); in a process that already imported torch it is
   too late and ``configure`` only sets the thread count. (Child processes inherit them.) On Linux,

@@ -352,9 +352,9 @@ def check_gpt_forward(student_fn):
 def _check_gpt_training(student_fn):
     """In training mode, under a fixed seed, the logits must be the model's own: dropout drawn once, on the sum
     of the embeddings, then each block's; and they must stay connected to the weights (the lesson's test
-    checks both, and the hidden tests the first, which the eval-mode cases above cannot see). The gradient is checked where
-    the function is the student's own (in the notebook), not in the autograder's re-check, where it runs
-    in another process and only data comes back."""
+    checks both, and the hidden tests the first, which the eval-mode cases above cannot see). The gradient
+    is checked where the function is the student's own (in the notebook), not in the autograder's
+    re-check, where it runs in another process and only data comes back."""
     model, idx = _gpt_cases()[1]
     model = copy.deepcopy(model)
     model.config.dropout = 0.3
