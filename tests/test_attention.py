@@ -243,6 +243,50 @@ def test_kv_cache_equals_full_forward(use_sdpa, chunks):
     assert past[0].shape == (2, 4, 8, 4) and past[1].shape == (2, 4, 8, 4)
 
 
+def _sdpa_float64(m, x, past=None):
+    """What the module should compute, by PyTorch's fused attention in float64 on its own weights."""
+    w, b = m.c_attn.weight.double(), m.c_attn.bias.double()
+    q, k, v = (split_heads(t, m.n_head) for t in F.linear(x.double(), w, b).split(m.n_embd, dim=2))
+    T = x.shape[1]
+    if past is not None:
+        k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+    keep = causal_mask(k.shape[2])[-T:]
+    y = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+    return F.linear(merge_heads(y), m.c_proj.weight.double(), m.c_proj.bias.double()), (k, v)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bfloat16_path_on_cpu_equals_pytorch_attention(seed):
+    # in bfloat16 on a CPU the module takes a path of its own (one batched product that adds the mask);
+    # it must give PyTorch's causal attention, with and without keys and values from the past, and
+    # gradients that agree with the step-by-step path's
+    m = _module(seed, block_size=12)
+    x = torch.randn(3, 9, 16, generator=torch.Generator().manual_seed(seed))
+    want, past = _sdpa_float64(m, x)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        got = m(x)
+        y, cache = m(x[:, :6], use_cache=True)
+        step, _ = m(x[:, 6:], past_kv=cache, use_cache=True)
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got.double(), want, atol=0.05, rtol=0.02)  # bfloat16 keeps ~3 digits
+    torch.testing.assert_close(step.double(), want[:, 6:], atol=0.05, rtol=0.02)
+    # the future is masked exactly: a new last position changes nothing before it
+    x2 = x.clone()
+    x2[:, -1] = 100.0
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.equal(m(x2)[:, :-1], got[:, :-1])
+    grads = []
+    for use_sdpa in (True, False):
+        m.zero_grad()
+        m.use_sdpa = use_sdpa
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = m(x)
+        out.float().square().sum().backward()
+        grads.append([p.grad.clone() for p in m.parameters()])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, atol=0.05 * b.abs().max().item(), rtol=0.05)
+
+
 def test_dropout_only_in_training():
     m = _module(3, dropout=0.5)
     x = torch.randn(2, 5, 16)
