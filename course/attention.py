@@ -169,8 +169,9 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
 class AttentionConfig:
     """What a ``CausalSelfAttention`` needs. ``course.gpt.GPTConfig`` extends it with the model's sizes.
 
-    ``use_sdpa`` picks PyTorch's fused ``scaled_dot_product_attention`` (fast) over the readable path
-    written out step by step; both give the same results.
+    ``use_sdpa`` picks PyTorch's fused ``scaled_dot_product_attention`` (fast; in bfloat16 on a CPU, where
+    that kernel is slow, one batched product that adds the mask) over the readable path written out
+    step by step; both give the same results.
     """
     block_size: int = 1024  # the longest sequence the model accepts
     n_head: int = 12
