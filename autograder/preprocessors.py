@@ -48,6 +48,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute
@@ -93,15 +94,42 @@ del _hide_hidden_tests
 
 
 class TimedExecute(Execute):
+    """nbgrader's Execute, timed, and with what a cell prints capped as it comes: the outputs are held in
+    this process while the notebook runs, and a cell that printed a megabyte every 20 ms took the grading
+    worker to 1.4 GB (a red team's, 2026-12-02) before ``LimitOutputSize`` could cut anything. Errors are
+    always kept: they are what grades a test cell."""
     last_seconds: float | None = None  # the latest run in this process, kernel start to shutdown
     extra_arguments = List(Unicode(), default_value=[f"--IPKernelApp.exec_lines={HIDE_HIDDEN_TESTS}"]).tag(config=True)
+    max_cell_output = Integer(1_000_000, help="characters a cell's outputs may hold while it runs (errors "
+                              "aside); what it prints beyond them is dropped").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         start = time.perf_counter()
+        self._printed: dict[int, int] = {}
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
             TimedExecute.last_seconds = time.perf_counter() - start
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        content = msg.get("content") or {}
+        text = str(content.get("text", ""))
+        data = content.get("data")
+        size = len(text) + (sum(len(str(v)) for v in data.values()) if isinstance(data, dict) else 0)
+        printed = self._printed.get(cell_index, 0)
+        self._printed[cell_index] = printed + size
+        left = self.max_cell_output - printed
+        if size <= left:
+            return super().output(outs, msg, display_id, cell_index)
+        out = None
+        if left > 0 and msg["msg_type"] == "stream":  # the kernel sends what was printed in batches: keep what fits
+            out = super().output(outs, {**msg, "content": {**content, "text": text[:left]}}, display_id, cell_index)
+        if left >= 0:  # once: say so where the output stops
+            outs.append(nbformat.v4.new_output("stream", name="stdout", text=TRUNCATED.format(
+                f"over {self.max_cell_output:,}")))
+        return out
 
 
 class LimitOutputSize(Preprocessor):

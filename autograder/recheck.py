@@ -314,9 +314,17 @@ def _run_callback(callbacks: list, request: dict) -> dict:
         return {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
 
 
+# The answers whose exercise is to change an argument in place: a training loop trains its model. No
+# other call's changes come back here: a hidden test computes its expected value from its own arguments
+# after the call, and an answer that emptied them (``ranks.clear()``) or zeroed the model it was given
+# would have made the test expect its own wrong result (a red team's, 2026-12-02). The test cell's check
+# in the notebook sees such a change where it matters (``run_check(..., unchanged=True)``).
+MUTATES = frozenset({"train_loop"})
+
+
 def _write_back(args: tuple, after) -> None:
     """Change the caller's arguments as the answer changed its own copies (lists, dicts, tensors of the
-    same shape and dtype), so a check that the input is left alone still sees a change."""
+    same shape and dtype; a module's weights), for the answers in ``MUTATES``."""
     if not isinstance(after, tuple) or len(after) != len(args):
         return
     for mine, theirs in zip(args, after):
@@ -442,7 +450,8 @@ def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, se
     reply = _request(host, {"op": "call", **target, "args": _encode(plain, callbacks, serve),
                             "kwargs": _encode(kwargs, callbacks, serve), "grad": grad, "handles": handles},
                      callbacks)
-    _write_back(args, reply.get("args"))
+    if target.get("name") in MUTATES:
+        _write_back(args, reply.get("args"))
     value = _value(host, reply)
     outputs = _tensors(value, [])
     linked = reply.get("linked") or []
@@ -615,8 +624,15 @@ def _failure(error: Exception, hidden: bool) -> str:
         message = str(error) or "a hidden test failed"
         return message if message.startswith(HIDDEN_FAILURE) else f"{HIDDEN_FAILURE}: {message}"
     why = f"{type(error).__name__}: {error}"
+    if hidden and answers:
+        # not the message: the answer wrote it, and could have written the hidden test's inputs into it
+        # for the feedback to show (a red team's, 2026-12-02); the visible check shows its messages
+        # nor the name of a class of its own (its names could spell the inputs too): Python's own are named
+        name = "an exception of a class of its own" if isinstance(error, StudentError) else type(error).__name__
+        return f"{HIDDEN_FAILURE}: the answer raised {name} (run the test cell's check in the notebook, " \
+               f"and try your function on inputs of your own, to see where)"
     if hidden:
-        return f"{HIDDEN_FAILURE}: " + (f"the answer raised {why}" if answers else why)
+        return f"{HIDDEN_FAILURE}: {why}"
     return why
 
 

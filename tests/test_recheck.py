@@ -95,7 +95,8 @@ def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(hos
                                   "    if len(ids) > 16:\n        raise IndexError('too long for me')\n    out, i = [], 0\n")
     failed = recheck(_with_answer("01_tokenization", "merge", raising), "01_tokenization", _tests("01_tokenization"),
                      sandbox=False, host=host)
-    assert failed == {"test-merge": "hidden test: the answer raised IndexError: too long for me"}, failed
+    assert failed == {"test-merge": "hidden test: the answer raised IndexError (run the test cell's check in the "
+                                     "notebook, and try your function on inputs of your own, to see where)"}, failed
 
 
 def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
@@ -655,6 +656,99 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
     assert set(failed) == {"test-gpt-forward"}, failed
     assert "called model(...)" in failed["test-gpt-forward"], failed
+
+
+MEMO_FORWARD = """
+SEEN = {}
+
+
+def gpt_forward(model, idx):
+    key = str(idx.tolist())
+    try:
+        logits = model(idx)[0]
+    except Exception:
+        return SEEN[key]
+    SEEN[key] = logits.detach().clone()
+    return logits
+"""
+
+
+def test_a_gpt_forward_that_replays_the_models_logits_fails_the_recheck(host):
+    """A red team's (2026-12-02): the answer keeps model(idx)'s logits from one call, and gives them back
+    when the check's copy whose forward raises comes with the same ids. The copy has weights and ids
+    of its own."""
+    nb = _with_answer("05_nanogpt", "gpt-forward", MEMO_FORWARD)
+    failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
+    assert set(failed) == {"test-gpt-forward"}, failed
+    assert "called model(...)" in failed["test-gpt-forward"], failed
+
+
+# Answers right on the visible cases that change, on the others (only the hidden tests have them), the
+# arguments the hidden test computes its expected value from after the call (a red team's, 2026-12-02)
+SPOILERS = {
+    "bpe_word empties the ranks": ("01_tokenization", "bpe-word", "test-bpe-word", """
+def bpe_word(symbols, ranks):
+    if len(ranks) < 100:  # the visible check's tables, done properly
+        out = list(symbols)
+        while len(out) > 1:
+            pairs = [(ranks.get((a, b), 10**9), i) for i, (a, b) in enumerate(zip(out, out[1:]))]
+            rank, i = min(pairs)
+            if rank == 10**9:
+                break
+            out[i:i + 2] = [out[i] + out[i + 1]]
+        return out
+    ranks.clear()
+    return list(symbols)
+"""),
+    "gpt_forward zeroes the model": ("05_nanogpt", "gpt-forward", "test-gpt-forward", """
+def gpt_forward(model, idx):
+    t = model.transformer
+    if len(t.h) > 2:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.zero_()
+        return torch.zeros(idx.shape[0], idx.shape[1], model.lm_head.weight.shape[0])
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.shape[1])))
+    for block in t.h:
+        x = block(x)
+    return model.lm_head(t.ln_f(x))
+"""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPOILERS))
+def test_an_answer_that_spoils_its_arguments_fails_the_hidden_tests(name, host):
+    lesson, answer, test, source = SPOILERS[name]
+    failed = recheck(_with_answer(lesson, answer, source), lesson, _tests(lesson), sandbox=False, host=host)
+    assert set(failed) == {test}, failed
+    assert failed[test].startswith("hidden test"), failed
+
+
+def test_a_hidden_test_never_shows_what_the_answer_wrote_in_its_error(host):
+    """The error's message could hold the hidden test's inputs, and its class's name too."""
+    for raised in ("ValueError(f'LEAK {symbols} {sorted(ranks.items())[:5]}')", "LEAK_abc()"):
+        source = f"""
+class LEAK_abc(Exception):
+    pass
+
+
+def bpe_word(symbols, ranks):
+    if len(ranks) >= 100:  # only the hidden tests have tables this large
+        raise {raised}
+    out = list(symbols)
+    while len(out) > 1:
+        pairs = [(ranks.get((a, b), 10**9), i) for i, (a, b) in enumerate(zip(out, out[1:]))]
+        rank, i = min(pairs)
+        if rank == 10**9:
+            break
+        out[i:i + 2] = [out[i] + out[i + 1]]
+    return out
+"""
+        failed = recheck(_with_answer("01_tokenization", "bpe-word", source), "01_tokenization",
+                         _tests("01_tokenization"), sandbox=False, host=host)
+        assert set(failed) == {"test-bpe-word"}, failed
+        assert failed["test-bpe-word"].startswith("hidden test: the answer raised "), failed
+        assert "LEAK" not in failed["test-bpe-word"], failed
 
 
 def _answer_source(lesson, answer_id):

@@ -285,6 +285,31 @@ def test_an_answer_cannot_read_the_source_of_the_hidden_test_that_calls_it(tmp_p
     assert nb.cells[3].outputs[0]["text"].strip() == "False True", nb.cells[3].outputs
 
 
+def test_what_a_cell_prints_is_capped_while_it_runs_and_its_error_kept(tmp_path):
+    """A red team printed a megabyte every 20 ms: the outputs are held in the grading process while the
+    notebook runs, so the cap must act as they come, not after the run. The error that grades the
+    cell comes through past the cap."""
+    import psutil
+
+    from autograder.preprocessors import TimedExecute
+
+    flood = "chunk = 'x' * 1_000_000\nfor _ in range(200):\n    print(chunk)\nraise ValueError('graded')"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(flood), nbformat.v4.new_code_cell("print('next')")],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    execute = TimedExecute(timeout=120, max_cell_output=3_000_000)
+    before = psutil.Process().memory_info().rss
+    execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    grew = psutil.Process().memory_info().rss - before
+    outputs = nb.cells[0].outputs
+    kept = sum(len(o.get("text", "")) for o in outputs if o.output_type == "stream")
+    assert 2_000_000 <= kept <= 3_100_000, kept  # 200 MB printed
+    assert "output truncated by the autograder (over 3,000,000 characters in all)" in outputs[-2].text
+    assert outputs[-1].output_type == "error" and outputs[-1].evalue == "graded", outputs[-1]
+    assert nb.cells[1].outputs[0].text == "next\n"  # the next cell has a budget of its own
+    assert grew < 100 * 2**20, grew
+
+
 SHM_FILLER = r"""
 import os
 written = 0

@@ -11,6 +11,7 @@ a common wrong version, says which mistake that is.
 from __future__ import annotations
 
 import copy
+import os
 import types
 
 import torch
@@ -284,8 +285,15 @@ def _calls_the_model(student_fn, case) -> bool:
     """After a right answer: did it get there by calling the model itself? On a copy whose ``model(idx)``
     raises, an answer computed from the parts gives the same logits. One that calls the model raises, or,
     if it catches the error (``try: return model(idx)[0] except Exception: ...``, which kept its point
-    until 2026-12-01), returns something else."""
+    until 2026-12-01), returns something else. The copy gets weights and ids of its own, drawn afresh: an
+    answer that kept the logits of the case it was just given (a memo of ``model(idx)``) has none for
+    this one (a red team's, 2026-12-02)."""
     model, idx = copy.deepcopy(case[0]), case[1].clone()
+    g = torch.Generator().manual_seed(int.from_bytes(os.urandom(4), "big"))  # not the notebook's RNG
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+    idx = torch.randint(0, model.config.vocab_size, idx.shape, generator=g)
     want = _reference_gpt_forward(model, idx)
     model.__class__ = _GPTWithoutForward
     try:
