@@ -13,15 +13,18 @@ code from reaching them:
    that could reach the grading machinery is not run: it is replaced by a cell that raises
    ``AnswerRefused`` naming why, and that exercise scores 0. Refused: imports outside ``ALLOWED_MODULES``;
    the builtins that reach objects by name or run code (``exec``, ``eval``, ``getattr``, ``globals``,
-   ``open``, ...); dunder names and attributes (``__code__``, ``__globals__``, ``__builtins__``;
+   ``open``, ...; but ``getattr``/``setattr`` of ``self`` by a name that can spell nothing refused,
+   ``setattr(self, f"layer{i}", ...)``); dunder names and attributes (``__code__``, ``__globals__``, ``__builtins__``;
    only ``__init__`` is allowed, for ``super().__init__()``), also as a class pattern's keywords
    (``case object(__class__=c)``), which read attributes too; frame and code attributes (``f_back``,
    ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
    ``torch.load``, ``torch.library``, global hooks, ...); ``global``/``nonlocal``; rebinding a name
-   the lesson defined (``torch = ...``, ``stoi = ...``); assigning an attribute of anything but
+   the lesson defined (``torch = ...``, ``stoi = ...``; but by the lesson's own import, ``import
+   torch.nn.functional as F``); assigning an attribute of anything but
    ``self`` inside a method of the answer's own class (``torch.equal = ...``, through any alias, or
-   ``def patch(self): self.equal = ...`` called on ``torch``), or taking a method from the class itself
+   ``def patch(self): self.equal = ...`` called on ``torch``; of ``self.x`` only where torch.nn's classes
+   alone make ``x``, and of an instance the function made of the answer's own class), or taking a method from the class itself
    (``Patch.method(torch)``, ``type(obj).method``); special methods other than ``DUNDER_METHODS``
    (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
@@ -188,10 +191,15 @@ class Lesson:
     test_names: frozenset[str] = frozenset()  # set only by the test cells (``_want``, ``expected``)
     # every name the lesson's own cells and its answer cells bind (None: not known, as in a self-check)
     defined: frozenset[str] | None = None
+    # ``"F=torch.nn.functional"``: names the lesson's own cells bind only by importing that module.
+    # An answer may import it again under the same name (``import torch.nn.functional as F``, as
+    # nanoGPT does): it rebinds the name to the object it already holds
+    imports: frozenset[str] = frozenset()
 
     @classmethod
     def from_notebook(cls, nb) -> "Lesson":
         names, course, answers, tests, lesson_bound = set(), set(), set(), set(), set()
+        imported, assigned = set(), set()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader") or {}
             if cell.cell_type != "code":
@@ -205,6 +213,11 @@ class Lesson:
                 continue
             bound = {name for node in tree.body for name in _bound_names(node)}
             (tests if meta.get("grade") else lesson_bound).update(bound)
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and node in tree.body:
+                    imported |= {f"{a.asname or a.name.split('.')[0]}={_imported_module(node, a)}" for a in node.names}
+                else:
+                    assigned |= _binds(node)
             names |= _free_names(tree)
             for node in tree.body:
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -213,8 +226,20 @@ class Lesson:
                         full = f"{module}.{alias.name}" if module else alias.name
                         if full.split(".")[0] in ("course", "autograder", "nbgrader"):
                             course.add(alias.asname or alias.name.split(".")[0])
+        # (a name also bound otherwise, or to two modules, is not the module's alone)
+        once = {i for i in imported if i.split("=")[0] not in assigned | answers
+                and sum(j.split("=")[0] == i.split("=")[0] for j in imported) == 1}
         return cls(frozenset(names - answers), frozenset(course), frozenset(tests - lesson_bound - answers),
-                   frozenset(lesson_bound | answers))
+                   frozenset(lesson_bound | answers), frozenset(once))
+
+
+def _imported_module(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    """What ``alias`` of an import binds, by its dotted name: ``torch.nn.functional`` for ``import
+    torch.nn.functional as F`` and ``from torch.nn import functional as F``, ``torch`` for ``import
+    torch.nn``; relative imports get a leading dot and match nothing of a lesson's."""
+    if isinstance(node, ast.Import):
+        return alias.name if alias.asname else alias.name.split(".")[0]
+    return "." * node.level + f"{node.module or ''}.{alias.name}"
 
 
 def _free_names(tree: ast.Module) -> set[str]:
@@ -264,9 +289,12 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
 
-def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset()) -> list[str]:
+def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
+             others: frozenset[str] | None = None) -> list[str]:
     """Why the answer ``source`` may not run (empty: it may), one sentence each. ``answers``: the names
-    that the submission's answer cells bind (one answer may use another's helper)."""
+    that the submission's answer cells bind (one answer may use another's helper); ``others``: those
+    that its other answer cells bind (None: not known), which could rebind a class of this answer's
+    after it ran (``_answer_class``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -307,7 +335,9 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
             # ``case __builtins__:``, ``import x as __builtins__``: the notebook's builtins replaced (a red
             # team's answer took every later cell's imports, the hidden tests' too, 2026-12-01)
             found.append(f"binds `{bound}`")
-        elif bound and bound in lesson.names and not isinstance(node, ast.arg) and not _inside_function(node, parents):
+        elif bound and bound in lesson.names and not isinstance(node, ast.arg) and not _inside_function(node, parents) \
+                and not (isinstance(node, ast.alias) and isinstance(parents.get(node), (ast.Import, ast.ImportFrom))
+                         and f"{bound}={_imported_module(parents[node], node)}" in lesson.imports):
             found.append(f"rebinds `{bound}`, a name the lesson defined")
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
@@ -355,7 +385,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
         elif isinstance(node, ast.Name):
             if _dunder(node.id) and node not in guard and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
                 found.append(f"uses `{node.id}`")
-            elif node.id in REFUSED_CALLS and not (_literal_getattr(parents.get(node), classes)
+            elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
+                                                     or _own_attribute_by_name(parents.get(node), parents))
                                                     and parents[node].func is node):
                 found.append(f"uses `{node.id}`")
             elif node.id in lesson.course_names and not _local(node, parents) \
@@ -418,9 +449,18 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
                     _enclosing_class(node, parents), set()) and not _dunder(node.attr):
                 pass  # the answer's own attribute of its own instance (``self._attend``, ``self.queue``)
+            elif isinstance(node.value, ast.Name) and not on_self and not _dunder(node.attr) \
+                    and (node.attr.startswith("_") or node.attr in REACHED_MODULES) \
+                    and node.attr in instance_attributes.get(_own_instance(node.value, parents, tree, lesson, others)
+                                                             or _guarded_instance(node.value, parents, tree, lesson, others), ()):
+                # the same, of an instance the function made itself (``out = Output()``, ``out.queue``),
+                # or that its method checked (``if not isinstance(other, Node): return NotImplemented``)
+                pass
             elif node.attr.startswith("_") and not _dunder(node.attr):
                 found.append(f"uses the attribute `{node.attr}` (a name that starts with `_` is private to the "
-                             f"object that has it, and refused on any object, `self` too: call your own "
+                             f"object that has it, and refused on any object but an instance of the answer's own "
+                             f"class that set it: `self`, one the function made, or `other` after `if not "
+                             f"isinstance(other, YourClass): return NotImplemented`; or call your own "
                              f"`{node.attr.lstrip('_') or 'x'}`)")
             elif node.attr in REACHED_MODULES and not (
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
@@ -431,10 +471,19 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset())
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
                 found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
-                root = _root(node)
-                if not (isinstance(root, ast.Name) and root.id == "self" and _in_method(root, parents)):
+                # ``self.x = ...``, or ``self.c_proj.SCALE = 1`` on a layer that only torch.nn's classes
+                # build (not ``self.t = torch`` then ``self.t.equal = ...``, which patched torch: a red
+                # team of honest answers, 2026-12-02)
+                of_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
+                layer = isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
+                    and node.value.value.id == "self" and _in_method(node.value.value, parents) \
+                    and _built_by_torch_nn(node.value.attr, tree, lesson, others)
+                made = isinstance(node.value, ast.Name) and not _dunder(node.attr) \
+                    and _own_instance(node.value, parents, tree, lesson, others) is not None
+                if not (of_self or layer or made):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
-                                 f"only, in a plain method of its own class)")
+                                 f"only, in a plain method of its own class, or of an instance of its class that "
+                                 f"the function made itself)")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()):
                 # a method taking an instance, read from the class (a class constant, an enum member, a
@@ -702,6 +751,97 @@ def _literal_getattr(call: ast.AST, classes: set[str]) -> bool:
             and not any(isinstance(a, ast.Starred) for a in call.args))
 
 
+# Names that ``x.<name>`` refuses on any object, or begins with (``register_``, ``f_``...): what a
+# computed name on ``self`` must not be able to spell (see ``_safe_prefix``)
+def _refused_names() -> set[str]:
+    return (REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS | TORCH_SHORTCUTS | {"format", "format_map", "register_"}
+            | set(FRAME_PREFIXES))
+
+
+def _safe_prefix(prefix: str) -> bool:
+    """Whether every name that starts with ``prefix`` would pass as ``self.<name>``: it is a plain
+    name's start (``layer`` of ``f"layer{i}"``), and no refused name or prefix begins as it does (not
+    ``s``, which could spell ``sys``)."""
+    return (prefix.isidentifier() and not prefix.startswith("_")
+            and not any(name.startswith(prefix) or prefix.startswith(name) for name in _refused_names()))
+
+
+def _name_prefix(node: ast.AST) -> str | None:
+    """The text a string expression surely begins with: a literal's whole text, an f-string's first
+    literal part (``f"layer{i}"``), ``"layer" + str(i)``'s left side; None when it begins computed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        return node.values[0].value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _name_prefix(node.left)
+    return None
+
+
+def _own_attribute_by_name(call: ast.AST, parents: dict) -> bool:
+    """``setattr(self, f"layer{i}", nn.Linear(...))``, ``getattr(self, f"layer{i}")``, ``hasattr``: an
+    attribute of the answer's own instance (``self`` in its own plain method, as ``self.x = ...``
+    needs), by a name that surely begins as a plain name that no refused name begins with: whatever
+    the rest, ``self.<name>`` would pass the rules. (A name that begins computed could spell
+    ``__class__`` or a module's name.)"""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and not call.keywords
+            and not any(isinstance(a, ast.Starred) for a in call.args)):
+        return False
+    arity = {"setattr": (3,), "getattr": (2, 3), "hasattr": (2,)}.get(call.func.id, ())
+    if len(call.args) not in arity or not (isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
+                                           and _in_method(call.args[0], parents)):
+        return False
+    name = call.args[1]
+    if isinstance(name, ast.Name):  # ``for name in ("c_attn", "c_proj"): setattr(self, name, ...)``
+        values = _literal_loop_values(name, parents)
+        return values is not None and all(_plain_attribute(v) for v in values)
+    prefix = _name_prefix(name)
+    if isinstance(name, ast.Constant):
+        return prefix is not None and _plain_attribute(prefix)
+    if prefix is not None and _safe_prefix(prefix):
+        return True
+    # setattr only: a name that surely ends in a literal not ending with ``_`` (``f"{kind}_dropout"``)
+    # is no special attribute; set on the answer's own instance, it changes nothing of anyone else's
+    suffix = name.values[-1] if isinstance(name, ast.JoinedStr) and name.values else \
+        name.right if isinstance(name, ast.BinOp) and isinstance(name.op, ast.Add) else None
+    return (call.func.id == "setattr" and isinstance(suffix, ast.Constant) and isinstance(suffix.value, str)
+            and suffix.value != "" and not suffix.value.endswith("_"))
+
+
+def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
+    """The strings a loop variable of the enclosing function takes, when a ``for`` over a literal tuple
+    or list of strings (or of tuples, unpacked: ``for name, size in (("c_attn", 3), ("c_proj", 1))``) is
+    all that binds it there; else None."""
+    scope = parents.get(name)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        scope = parents.get(scope)
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = scope.args
+    if name.id in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a}:
+        return None
+    values = []
+    for node in ast.walk(scope):
+        if node is not name and name.id in _binds(node):
+            loop = parents.get(node)
+            if isinstance(loop, ast.Tuple):  # a name in an unpacked target
+                where, loop = loop.elts.index(node), parents.get(loop)
+            else:
+                where = None
+            if not (isinstance(loop, ast.For) and (node is loop.target or parents.get(node) is loop.target)
+                    and isinstance(loop.iter, (ast.Tuple, ast.List))):
+                return None
+            for item in loop.iter.elts:
+                if where is not None:
+                    if not (isinstance(item, ast.Tuple) and len(item.elts) == len(loop.target.elts)):
+                        return None
+                    item = item.elts[where]
+                if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                    return None
+                values.append(item.value)
+    return values or None
+
+
 def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[str]]) -> dict[ast.AST, set[str]]:
     """Per class of the answer (its node): the attributes its own code gives an instance: the names its
     body defines (methods, constants; inherited from its other classes too) and those its methods assign
@@ -723,6 +863,132 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
                 if isinstance(base, ast.Name) and base.id in by_name:
                     found[node] |= found[by_name[base.id]]
     return found
+
+
+def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None,
+                  before: int | None = None) -> ast.ClassDef | None:
+    """The answer's own top-level class ``name``, when ``name(...)`` can make nothing but an instance
+    of it: the answer binds ``name`` once (the class), no other answer cell (``others`` known) nor the
+    lesson binds it (neither could rebind it after this cell ran); its bases are ``object`` or such
+    classes defined before it, and its decorators are ``dataclass`` or ``functools.total_ordering``
+    imported earlier in the cell (which return the class)."""
+    if others is None or name in others or name in lesson.names | lesson.test_names | lesson.course_names \
+            or name in (lesson.defined or ()) or sum(name in _binds(n) for n in ast.walk(tree)) != 1:
+        return None
+    found = [(i, n) for i, n in enumerate(tree.body) if isinstance(n, ast.ClassDef) and n.name == name]
+    if not found or (before is not None and found[0][0] >= before) or found[0][1].keywords:
+        return None
+    at, cls = found[0]
+    for base in cls.bases:
+        if not (isinstance(base, ast.Name) and (base.id == "object" and "object" not in others | (lesson.defined or set()) and not any(
+                "object" in _binds(n) for n in ast.walk(tree)) or _answer_class(base.id, tree, lesson, others, at))):
+            return None
+    for decorator in cls.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        text, root = ast.unparse(target), _root(target)
+        module = {"dataclass": "dataclasses", "dataclasses.dataclass": "dataclasses",
+                  "total_ordering": "functools", "functools.total_ordering": "functools"}.get(text)
+        imports = [(i, n) for i, n in enumerate(tree.body) if isinstance(n, (ast.Import, ast.ImportFrom))
+                   and any((a.asname or a.name) == root.id and a.name == text.split(".")[0] for a in n.names)
+                   and (isinstance(n, ast.Import) or n.module == module and not n.level)]
+        if module is None or not imports or imports[0][0] >= at \
+                or sum(root.id in _binds(n) for n in ast.walk(tree)) != 1:
+            return None
+    return cls
+
+
+def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,
+                  others: frozenset[str] | None) -> ast.ClassDef | None:
+    """The answer's class of which ``name`` surely holds an instance: a local variable of a function
+    (not a parameter) that nothing but ``name = Cls(...)`` binds there, ``Cls`` an ``_answer_class``."""
+    below, child, scope = None, name, parents.get(name)
+    while scope is not None and not (isinstance(scope, SCOPES) and _in_scope(below, child, scope)
+                                     and name.id in _scope_names(scope)):
+        below, child, scope = child, scope, parents.get(scope)
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = scope.args
+    if name.id in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a}:
+        return None
+    made = set()
+    for node in ast.walk(scope):
+        if node is not name and name.id in _binds(node):
+            assign = parents.get(node)
+            if not (isinstance(node, ast.Name) and isinstance(assign, ast.Assign) and assign.targets == [node]
+                    and isinstance(assign.value, ast.Call) and isinstance(assign.value.func, ast.Name)):
+                return None
+            made.add(assign.value.func.id)
+    return _answer_class(made.pop(), tree, lesson, others) if len(made) == 1 else None
+
+
+def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,
+                      others: frozenset[str] | None) -> ast.ClassDef | None:
+    """The answer's class of which ``name`` surely holds an instance: a parameter of a method of that
+    class, rebound nowhere in it, used after a first-level ``if not isinstance(other, Cls): return ...``
+    (or ``raise``) in the method's body, ``Cls`` an ``_answer_class`` and ``isinstance`` Python's own.
+    (Without the check, ``Node() < torch`` makes ``other`` torch, and ``other._C`` torch._C.)"""
+    method = parents.get(name)
+    while method is not None and not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        method = parents.get(method)
+    if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not isinstance(parents.get(method), ast.ClassDef) \
+            or others is None or "isinstance" in others | (lesson.defined or set()) \
+            or any("isinstance" in _binds(n) for n in ast.walk(tree)):
+        return None
+    args = method.args
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a]
+    if name.id not in params[1:] or params.count(name.id) != 1 \
+            or any(name.id in _binds(n) for n in ast.walk(method) if not isinstance(n, ast.arguments | ast.arg)):
+        return None
+    statement = name
+    while parents.get(statement) is not method:
+        statement = parents[statement]
+    if statement not in method.body:
+        return None  # (a default or a decorator, read before the method runs)
+    for guard in method.body[:method.body.index(statement)]:
+        test = guard.test if isinstance(guard, ast.If) else None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call) \
+                and isinstance(test.operand.func, ast.Name) and test.operand.func.id == "isinstance" \
+                and not test.operand.keywords and len(test.operand.args) == 2 \
+                and isinstance(test.operand.args[0], ast.Name) and test.operand.args[0].id == name.id \
+                and isinstance(test.operand.args[1], ast.Name) and not guard.orelse \
+                and len(guard.body) == 1 and isinstance(guard.body[0], (ast.Return, ast.Raise)):
+            cls = _answer_class(test.operand.args[1].id, tree, lesson, others)
+            if cls is not None and cls is parents[method]:
+                return cls
+    return None
+
+
+def _built_by_torch_nn(attr: str, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None) -> bool:
+    """Whether ``self.<attr>`` can only hold what one of torch.nn's classes builds (``self.c_proj =
+    nn.Linear(...)``): every ``self.<attr> = ...`` of the answer is ``nn.X(...)`` or ``torch.nn.X(...)``,
+    there is at least one, nothing else can set it (``setattr``, a class attribute or dataclass field of
+    that name), and ``nn``/``torch`` are torch's (imported so by the lesson alone, or by this cell where
+    no other answer cell binds the name)."""
+    stores = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == attr
+              and not isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) and n.value.id == "self"]
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    if not stores or any(isinstance(n, ast.Name) and n.id == "setattr" for n in ast.walk(tree)) \
+            or any(attr in names for names in _class_attributes(tree).values()):
+        return False
+    for store in stores:
+        assign = parents.get(store)
+        if not (isinstance(assign, ast.Assign) and assign.targets == [store] and isinstance(assign.value, ast.Call)):
+            return False
+        maker = ast.unparse(assign.value.func).split(".")
+        if not (maker[:-1] in (["nn"], ["torch", "nn"]) and maker[-1][:1].isupper() and maker[-1].isidentifier()):
+            return False
+        module = {"nn": "torch.nn", "torch": "torch"}[maker[0]]
+        bound = [n for n in ast.walk(tree) if maker[0] in _binds(n)]
+        by_import = all(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+            (a.asname or a.name.split(".")[0]) == maker[0] and _imported_module(n, a) == module for a in n.names)
+            for n in bound)
+        # no other answer cell can rebind it: the lesson reads it (rebinding it is refused), or the
+        # other cells are known not to bind it
+        unshared = maker[0] in lesson.names or others is not None and maker[0] not in others
+        if not (by_import and unshared and (f"{maker[0]}={module}" in lesson.imports
+                                            or bound and maker[0] not in (lesson.defined or ()))):
+            return False
+    return True
 
 
 def _enclosing_class(node: ast.AST, parents: dict) -> ast.ClassDef | None:
@@ -825,7 +1091,9 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
         chosen = answers.get(grade_id, cell) if grade_id is not None else cell
         chosen = nbformat.from_dict(dict(chosen))
         if meta.get("solution") and chosen.cell_type == "code":
-            reasons = problems(chosen.source, lesson, bound)
+            others = answer_names([answers[g].source for g in solutions if g != grade_id and g in answers
+                                   and answers[g].cell_type == "code"])
+            reasons = problems(chosen.source, lesson, bound, others)
             if reasons:
                 refused[grade_id] = reasons
                 chosen.source = refused_cell(grade_id, reasons)

@@ -207,7 +207,8 @@ def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, li
     bound = answer_names([source for _, source in answers])
     refused = {}
     for grade_id, source in answers:
-        reasons = problems(source, spec.lesson, bound)
+        others = answer_names([other for g, other in answers if g != grade_id])
+        reasons = problems(source, spec.lesson, bound, others)
         if reasons:
             refused[grade_id] = reasons
     return refused

@@ -830,3 +830,193 @@ NOT_LET_THROUGH = {
 @pytest.mark.parametrize("name", sorted(NOT_LET_THROUGH))
 def test_the_allowances_for_honest_code_let_nothing_else_through(lesson01, name):
     assert problems(NOT_LET_THROUGH[name], lesson01), name
+
+
+# A sixth red team's, of honest answers (2026-12-02): each cost a student an exercise. Written for the
+# lesson named, with the other answer cells known to bind nothing of theirs (``others``), as in grading.
+NODE = ("class Node:\n    def __init__(self, rank, pos):\n        self._rank = rank\n        self._pos = pos\n"
+        "        self.queue = []\n")
+CSA = ("class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
+       "        self.n_head = config.n_head\n")
+HONEST_ANSWERS = {
+    "nanoGPT's import of F, as the lesson's": ("02_cross_attention", "import torch.nn.functional as F\n"
+                                               "def f(x):\n    return F.softmax(x, dim=-1)\n"),
+    "F and nn imported from torch.nn, as the lesson's": ("03_self_attention", "import torch.nn as nn\n"
+                                                         "from torch.nn import functional as F\n"),
+    "the lesson's regex as re": ("01_tokenization", "import regex as re\n"),
+    "setattr and getattr of its own layers by literal names": ("03_self_attention", CSA
+        + "        for name, size in (('c_attn', 3), ('c_proj', 1)):\n"
+          "            setattr(self, name, nn.Linear(4, 4 * size))\n"
+          "        setattr(self, 'attn_dropout', nn.Dropout(0.1))\n"
+          "    def forward(self, x):\n        return getattr(self, 'c_proj')(self.c_attn(x))\n"),
+    "setattr and getattr of numbered layers": ("03_self_attention", CSA
+        + "        for i in range(2):\n            setattr(self, f'drop{i}', nn.Dropout(0.1))\n"
+          "            setattr(self, 'layer_' + str(i), nn.Linear(4, 4))\n"
+          "    def forward(self, x):\n        return getattr(self, f'layer_{1}')(getattr(self, f'drop{0}')(x))\n"),
+    "setattr of a name that ends as a plain name": ("03_self_attention", CSA
+        + "        for kind in ('attn', 'resid'):\n            setattr(self, f'{kind}_dropout', nn.Dropout(0.1))\n"),
+    "build-nanogpt's flag on its own layer": ("03_self_attention", CSA
+        + "        self.c_proj = nn.Linear(4, 4)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n"),
+    "a private attribute of an instance it made": ("01_tokenization", NODE
+        + "def merge(ids, pair, new_id):\n    out = Node(0, 0)\n    out.queue.extend(ids)\n    out.note = 'x'\n"
+          "    return out.queue if out._rank == 0 else []\n"),
+    "a private attribute of a dataclass it made": ("01_tokenization", "from dataclasses import dataclass, field\n"
+        "@dataclass(order=True)\nclass Item:\n    _rank: float\n    pair: tuple = field(compare=False)\n"
+        "def f(p):\n    item = Item(1.0, p)\n    return item._rank\n"),
+    "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
+        + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
+          "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HONEST_ANSWERS))
+def test_honest_answers_of_the_sixth_red_team_pass(name):
+    lesson_name, source = HONEST_ANSWERS[name]
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(lesson_name), as_version=4))
+    assert problems(source, lesson, others=frozenset()) == [], name
+
+
+# What those allowances must not let through: (lesson, source, the names the other answer cells bind)
+BOX = "class Box:\n    def __init__(self):\n        self._C = 0\n        self.sys = 0\n"
+LAYER = "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+NOT_LET_THROUGH_EITHER = {
+    "F imported as another module": ("02_cross_attention", "import torch.nn as F\n", frozenset()),
+    "F imported as torch": ("02_cross_attention", "import torch as F\n", frozenset()),
+    "nn imported as its functional": ("03_self_attention", "import torch.nn.functional as nn\n", frozenset()),
+    "the lesson's re imported as torch": ("01_tokenization", "import torch as re\n", frozenset()),
+    # setattr and getattr by name
+    "setattr on torch": ("01_tokenization", "setattr(torch, 'equal', lambda a, b: True)\n", frozenset()),
+    "setattr on a plain function's self": ("01_tokenization", "def f(self):\n    setattr(self, 'equal', print)\n"
+                                           "f(torch)\n", frozenset()),
+    "setattr in a static method": ("01_tokenization", "class P:\n    @staticmethod\n    def f(self):\n"
+                                   "        setattr(self, 'equal', print)\nP.f(torch)\n", frozenset()),
+    "setattr of __class__": ("01_tokenization", "class P:\n    def f(self, c):\n        setattr(self, '__class__', c)\n",
+                             frozenset()),
+    "setattr of a name that may end as a dunder": ("01_tokenization", "class P:\n    def f(self, c, n):\n"
+                                                   "        setattr(self, f'__{n}__', c)\n", frozenset()),
+    "setattr of a computed name": ("01_tokenization", "class P:\n    def f(self, c, n):\n        setattr(self, n, c)\n",
+                                   frozenset()),
+    "getattr of a name that may begin as sys": ("01_tokenization", "class P:\n    def f(self, n):\n"
+                                                "        return getattr(self, f'sy{n}')\n", frozenset()),
+    "getattr of a name that may begin private": ("01_tokenization", "class P:\n    def f(self, n):\n"
+                                                 "        return getattr(self, f'{n}_dropout')\n", frozenset()),
+    "getattr of register_ and a name": ("01_tokenization", "class P:\n    def f(self, n):\n"
+                                        "        return getattr(self, 'register_' + n)\n", frozenset()),
+    "getattr by name on a plain function's self": ("01_tokenization", "def f(self, n):\n"
+                                                   "    return getattr(self, f'layer{n}')\n", frozenset()),
+    "a loop variable that is also a parameter": ("01_tokenization", "class P:\n    def f(self, name):\n"
+        "        for name in ('a',):\n            pass\n        return getattr(self, name)\n", frozenset()),
+    "a loop variable rebound in the loop": ("01_tokenization", "class P:\n    def f(self, n):\n"
+        "        for name in ('a',):\n            name = n\n            setattr(self, name, 1)\n", frozenset()),
+    "a loop over computed names": ("01_tokenization", "class P:\n    def f(self, ns):\n        for name in ns:\n"
+                                   "            setattr(self, name, 1)\n", frozenset()),
+    "a loop over a module's name": ("01_tokenization", "class P:\n    def f(self):\n        for name in ('sys',):\n"
+                                    "            return getattr(self, name)\n", frozenset()),
+    # attributes of attributes of self: torch kept on self, then patched (let through before 2026-12-02)
+    "torch kept on self, then patched": ("01_tokenization", "class P:\n    def __init__(self):\n        self.t = torch\n"
+                                         "        self.t.equal = lambda a, b: True\nP()\n", frozenset()),
+    "torch.testing kept in a list on self, then patched": ("01_tokenization", "class P:\n    def __init__(self):\n"
+        "        self.t = [torch.testing]\n        self.t[0].assert_close = print\nP()\n", frozenset()),
+    "torch kept on a layer, then patched": ("03_self_attention", LAYER + "        self.lin = nn.Linear(1, 1)\n"
+        "        self.lin.x = torch\n        self.lin.x.equal = print\n", frozenset()),
+    "a layer's name set by setattr too": ("03_self_attention", LAYER + "        setattr(self, 'lin', nn.Linear(1, 1))\n"
+        "        self.lin = nn.Linear(1, 1)\n        self.lin.equal = print\n", frozenset()),
+    "a layer's name as a class attribute": ("03_self_attention", "class P(nn.Module):\n    lin = torch\n"
+        "    def __init__(self):\n        super().__init__()\n        self.lin = nn.Linear(1, 1)\n"
+        "    def patch(self):\n        self.lin.equal = print\n", frozenset()),
+    "a layer's name set to torch by a subclass": ("03_self_attention", LAYER + "        self.lin = nn.Linear(1, 1)\n"
+        "    def patch(self):\n        self.lin.equal = print\nclass Q(P):\n    def __init__(self):\n        self.lin = torch\n",
+        frozenset()),
+    "a layer made by a maker of its own": ("03_self_attention", "class N:\n    @staticmethod\n    def Linear(*a):\n"
+        "        return torch\nnn2 = N\nclass P:\n    def __init__(self):\n        self.lin = nn2.Linear(1, 1)\n"
+        "        self.lin.equal = print\n", frozenset()),
+    "a layer made by nn of another cell": ("01_tokenization", "class P:\n    def __init__(self):\n"
+        "        self.lin = nn.Linear(1, 1)\n        self.lin.equal = print\n", frozenset({"nn"})),
+    "a layer made by torch of another cell": ("01_tokenization", "class P:\n    def __init__(self):\n"
+        "        self.lin = torch.nn.Linear(1, 1)\n        self.lin.equal = print\n", frozenset({"torch"})),
+    "a layer made by nn, the other cells unknown": ("01_tokenization", "from torch import nn\nclass P:\n"
+        "    def __init__(self):\n        self.lin = nn.Linear(1, 1)\n        self.lin.equal = print\n", None),
+    # instances the answer made: the class must be its own, made by nothing else
+    "its class rebound by another cell": ("01_tokenization", BOX + "def f():\n    b = Box()\n    return b._C, b.sys\n",
+                                          frozenset({"Box"})),
+    "the other cells unknown": ("01_tokenization", BOX + "def f():\n    b = Box()\n    return b._C\n", None),
+    "its class rebound in the cell": ("01_tokenization", BOX + "Box = lambda: torch\ndef f():\n    b = Box()\n"
+                                      "    return b._C\n", frozenset()),
+    "its class a parameter": ("01_tokenization", BOX + "def f(Box):\n    b = Box()\n    return b._C\n", frozenset()),
+    "the instance a parameter": ("01_tokenization", BOX + "def f(b):\n    b = Box()\n    return b._C\n", frozenset()),
+    "the instance rebound": ("01_tokenization", BOX + "def f(x):\n    b = Box()\n    b = x\n    return b._C\n",
+                             frozenset()),
+    "the instance from a function": ("01_tokenization", BOX + "def ident(x):\n    return x\ndef f():\n"
+                                     "    b = ident(torch)\n    return b._C\n", frozenset()),
+    "the instance from a loop": ("01_tokenization", BOX + "def f():\n    b = Box()\n    for b in [torch]:\n"
+                                 "        return b._C\n", frozenset()),
+    "the instance annotated": ("01_tokenization", BOX + "def f():\n    b: Box = torch\n    return b._C\n", frozenset()),
+    "the instance a global": ("01_tokenization", BOX + "b = Box()\ndef f():\n    return b._C\n", frozenset()),
+    "the instance in a comprehension": ("01_tokenization", BOX + "def f():\n    return [b._C for b in [torch]]\n",
+                                        frozenset()),
+    "its class with a library base": ("01_tokenization", "import enum\nclass Box(enum.Enum):\n    A = 1\n"
+        "    def f(self):\n        self._C = 1\ndef f():\n    b = Box(1)\n    return b._C\n", frozenset()),
+    "its class under a decorator of its own": ("01_tokenization", "def deco(c):\n    return lambda: torch\n@deco\n" + BOX
+                                               + "def f():\n    b = Box()\n    return b._C\n", frozenset()),
+    "its class under dataclass, rebound": ("01_tokenization", "from dataclasses import dataclass\n"
+        "dataclass = lambda c: (lambda: torch)\n@dataclass\n" + BOX + "def f():\n    b = Box()\n    return b._C\n",
+        frozenset()),
+    "its class under dataclass, imported after": ("01_tokenization", "@dataclass\n" + BOX
+        + "from dataclasses import dataclass\ndef f():\n    b = Box()\n    return b._C\n", frozenset()),
+    "its class with a base of another cell": ("01_tokenization", "class Box(Base):\n    def __init__(self):\n"
+        "        self._C = 0\ndef f():\n    b = Box()\n    return b._C\n", frozenset({"Base"})),
+    "a private attribute its class never sets": ("01_tokenization", BOX + "def f():\n    b = Box()\n"
+                                                 "    return b._modules\n", frozenset()),
+    "an attribute of its attribute assigned": ("01_tokenization", BOX + "def f():\n    b = Box()\n    b.t = torch\n"
+                                               "    b.t.equal = print\n", frozenset()),
+    # `Box() < torch` makes `other` torch: a method's other object only after an isinstance check
+    "__lt__ on another's private attribute, unchecked": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
+                                                         "        return other._C\n", frozenset()),
+    "checked after the use": ("01_tokenization", BOX + "    def __lt__(self, other):\n        x = other._C\n"
+        "        if not isinstance(other, Box):\n            return NotImplemented\n        return x\n", frozenset()),
+    "a check that does not return": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Box):\n            pass\n        return other._C\n", frozenset()),
+    "a check against another class": ("01_tokenization", "class Other:\n    pass\n" + BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Other):\n            return NotImplemented\n        return other._C\n", frozenset()),
+    "the checked object rebound": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Box):\n            return NotImplemented\n        other = torch\n"
+        "        return other._C\n", frozenset()),
+    "isinstance rebound": ("01_tokenization", "isinstance = lambda a, b: True\n" + BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Box):\n            return NotImplemented\n        return other._C\n", frozenset()),
+    "isinstance rebound by another cell": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Box):\n            return NotImplemented\n        return other._C\n",
+        frozenset({"isinstance"})),
+    "the checked class rebound by another cell": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
+        "        if not isinstance(other, Box):\n            return NotImplemented\n        return other._C\n",
+        frozenset({"Box"})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_LET_THROUGH_EITHER))
+def test_the_sixth_red_teams_allowances_let_nothing_else_through(name):
+    lesson_name, source, others = NOT_LET_THROUGH_EITHER[name]
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(lesson_name), as_version=4))
+    answers = frozenset({"Base", "nn"}) if others else frozenset()  # (another cell's names are known names)
+    assert problems(source, lesson, answers | (others or frozenset()), others), name
+
+
+def test_a_class_another_answer_cell_rebinds_is_not_trusted_to_make_its_instances():
+    """Grading tells each answer what the other answer cells bind: ``b = Box()`` then ``b._C`` holds
+    only while no other cell makes ``Box`` something else (``Box = lambda: torch``, whose ``_C``...)."""
+    solution = nbformat.read(solution_path(L01), as_version=4)
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    lesson = Lesson.from_notebook(solution)
+
+    def submitted(bpe_word=None):
+        nb = copy.deepcopy(solution)
+        for cell in nb.cells:
+            grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            if grade_id == "merge":
+                cell.source = BOX + "def merge(ids, pair, new_id):\n    b = Box()\n    return list(ids) if b._C == 0 else []\n"
+            elif grade_id == "bpe-word" and bpe_word is not None:
+                cell.source = bpe_word
+        return nb
+
+    assert rebuild(submitted(), release, lesson)[1] == {}
+    rebinds = "Box = lambda: torch\ndef bpe_word(symbols, ranks):\n    return list(symbols)\n"
+    assert set(rebuild(submitted(rebinds), release, lesson)[1]) == {"merge"}

@@ -80,15 +80,20 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
                              and v.__name__.split(".")[0] in ("course", "autograder", "nbgrader"))
     record = _lesson_record(name, getattr(student, "__qualname__", "").split(".")[0])
     history = _kernel_history()
+    others = None  # the names the other answer cells bind (None: not known)
     if record is None:
         lesson, bound = Lesson(frozenset(), course_names), frozenset()
     else:
         exercises = set(record["answers"])
         answer_cells = [cell for cell in history if top_level_names(cell) & exercises]
         lesson = Lesson(frozenset(record["names"]), course_names | frozenset(record["course_names"]),
-                        defined=frozenset(record["defined"]) if history else None)
+                        defined=frozenset(record["defined"]) if history else None,
+                        imports=frozenset(record.get("imports", ())))
         bound = answer_names(answer_cells + [source])
-    reasons = problems(source, lesson, bound)
+        if history:  # (a cell that answers this exercise too is an earlier run of this one)
+            mine = top_level_names(source) & exercises
+            others = answer_names([cell for cell in answer_cells if not top_level_names(cell) & mine])
+    reasons = problems(source, lesson, bound, others)
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
