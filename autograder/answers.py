@@ -383,7 +383,12 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
         elif isinstance(node, ast.Name):
-            if _dunder(node.id) and node not in guard and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
+            # (``__slots__ = ("i",)`` in a class's body names its instances' attributes: a store, read by nothing)
+            slots = node.id == "__slots__" and isinstance(node.ctx, ast.Store) \
+                and isinstance(parents.get(node), (ast.Assign, ast.AnnAssign)) \
+                and isinstance(parents.get(parents[node]), ast.ClassDef)
+            if _dunder(node.id) and node not in guard and not slots \
+                    and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
                 found.append(f"uses `{node.id}`")
             elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
                                                      or _own_attribute_by_name(parents.get(node), parents))

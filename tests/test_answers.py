@@ -863,6 +863,8 @@ HONEST_ANSWERS = {
     "a private attribute of a dataclass it made": ("01_tokenization", "from dataclasses import dataclass, field\n"
         "@dataclass(order=True)\nclass Item:\n    _rank: float\n    pair: tuple = field(compare=False)\n"
         "def f(p):\n    item = Item(1.0, p)\n    return item._rank\n"),
+    "a class's __slots__": ("01_tokenization", "class Cursor:\n    __slots__ = ('i', 'out')\n"
+                            "    def __init__(self):\n        self.i = 0\n        self.out = []\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
         + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
           "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
@@ -969,6 +971,11 @@ NOT_LET_THROUGH_EITHER = {
                                                  "    return b._modules\n", frozenset()),
     "an attribute of its attribute assigned": ("01_tokenization", BOX + "def f():\n    b = Box()\n    b.t = torch\n"
                                                "    b.t.equal = print\n", frozenset()),
+    "__slots__ outside a class's body": ("01_tokenization", "__slots__ = 1\ndef f():\n    __slots__ = 2\n", frozenset()),
+    "__slots__ read": ("01_tokenization", "class A:\n    __slots__ = ('i',)\n    x = __slots__\n", frozenset()),
+    "__slots__ read on the class": ("01_tokenization", "class A:\n    __slots__ = ('i',)\ndef f():\n    return A.__slots__\n",
+                                    frozenset()),
+    "__slots__ a loop's target": ("01_tokenization", "class A:\n    for __slots__ in [torch]:\n        pass\n", frozenset()),
     # `Box() < torch` makes `other` torch: a method's other object only after an isinstance check
     "__lt__ on another's private attribute, unchecked": ("01_tokenization", BOX + "    def __lt__(self, other):\n"
                                                          "        return other._C\n", frozenset()),
