@@ -647,7 +647,15 @@ def _instance_decorators(decorators: list[ast.expr], cls: ast.ClassDef | None = 
                 return False
             continue
         root = _root(d.func if isinstance(d, ast.Call) else d)
-        if ast.unparse(d) not in INSTANCE_DECORATORS or not isinstance(root, ast.Name) or root.id in rebound:
+        text = ast.unparse(d)
+        # ``lru_cache(maxsize=None)``, ``lru_cache(128, typed=True)``: sizes and flags as literals (a callable
+        # there is the function it caches: ``lru_cache(staticmethod)`` would make ``self`` anything)
+        if isinstance(d, ast.Call) and ast.unparse(d.func) in ("lru_cache", "functools.lru_cache") \
+                and all(isinstance(a, ast.Constant) and (a.value is None or type(a.value) in (int, bool))
+                        for a in d.args + [k.value for k in d.keywords]) \
+                and all(k.arg in ("maxsize", "typed") for k in d.keywords) and len(d.args) <= 2:
+            text = f"{ast.unparse(d.func)}()"
+        if text not in INSTANCE_DECORATORS or not isinstance(root, ast.Name) or root.id in rebound:
             return False
     return True
 

@@ -863,6 +863,9 @@ HONEST_ANSWERS = {
     "a private attribute of a dataclass it made": ("01_tokenization", "from dataclasses import dataclass, field\n"
         "@dataclass(order=True)\nclass Item:\n    _rank: float\n    pair: tuple = field(compare=False)\n"
         "def f(p):\n    item = Item(1.0, p)\n    return item._rank\n"),
+    "a method cached by lru_cache(maxsize=None)": ("01_tokenization", "import functools\nclass Ranker:\n"
+        "    def __init__(self, ranks):\n        self._ranks = ranks\n    @functools.lru_cache(maxsize=None)\n"
+        "    def rank(self, pair):\n        return self._ranks.get(pair, float('inf'))\n"),
     "a class's __slots__": ("01_tokenization", "class Cursor:\n    __slots__ = ('i', 'out')\n"
                             "    def __init__(self):\n        self.i = 0\n        self.out = []\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
@@ -971,6 +974,14 @@ NOT_LET_THROUGH_EITHER = {
                                                  "    return b._modules\n", frozenset()),
     "an attribute of its attribute assigned": ("01_tokenization", BOX + "def f():\n    b = Box()\n    b.t = torch\n"
                                                "    b.t.equal = print\n", frozenset()),
+    # lru_cache's arguments: a callable there is what it caches (``lru_cache(staticmethod)`` makes self anything)
+    **{f"lru_cache({args})": ("01_tokenization", f"import functools\nA, K = [staticmethod], dict(maxsize=staticmethod)\n"
+                              f"class P:\n    @functools.lru_cache({args})\n    def f(self):\n        return self._x\n"
+                              f"    def g(self):\n        self._x = 1\n", frozenset())
+       for args in ("staticmethod", "maxsize=staticmethod", "*A", "**K", "None, staticmethod")},
+    "lru_cache(maxsize=None) rebound": ("01_tokenization", "lru_cache = lambda *a, **k: staticmethod\nclass P:\n"
+        "    @lru_cache(maxsize=None)\n    def f(self):\n        return self._x\n    def g(self):\n        self._x = 1\n",
+        frozenset()),
     "__slots__ outside a class's body": ("01_tokenization", "__slots__ = 1\ndef f():\n    __slots__ = 2\n", frozenset()),
     "__slots__ read": ("01_tokenization", "class A:\n    __slots__ = ('i',)\n    x = __slots__\n", frozenset()),
     "__slots__ read on the class": ("01_tokenization", "class A:\n    __slots__ = ('i',)\ndef f():\n    return A.__slots__\n",
