@@ -23,8 +23,8 @@ code from reaching them:
    the lesson defined (``torch = ...``, ``stoi = ...``; but by the lesson's own import, ``import
    torch.nn.functional as F``); assigning an attribute of anything but
    ``self`` inside a method of the answer's own class (``torch.equal = ...``, through any alias, or
-   ``def patch(self): self.equal = ...`` called on ``torch``; of ``self.x`` only where torch.nn's classes
-   alone make ``x``, and of an instance the function made of the answer's own class), or taking a method from the class itself
+   ``def patch(self): self.equal = ...`` called on ``torch``; not of ``self.x`` either, and of an
+   instance of the answer's own class that the function made), or taking a method from the class itself
    (``Patch.method(torch)``, ``type(obj).method``); special methods other than ``DUNDER_METHODS``
    (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
@@ -476,16 +476,14 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
                 found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
-                # ``self.x = ...``, or ``self.c_proj.SCALE = 1`` on a layer that only torch.nn's classes
-                # build (not ``self.t = torch`` then ``self.t.equal = ...``, which patched torch: a red
-                # team of honest answers, 2026-12-02)
+                # ``self.x = ...``, not ``self.x.y = ...``: ``self.t = torch`` then ``self.t.equal = ...``
+                # patched torch (a red team of honest answers, 2026-12-02). Not even where ``self.c_proj =
+                # nn.Linear(...)`` alone sets it: a subclass in another answer cell can make ``c_proj`` a
+                # property that returns torch.
                 of_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
-                layer = isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
-                    and node.value.value.id == "self" and _in_method(node.value.value, parents) \
-                    and _built_by_torch_nn(node.value.attr, tree, lesson, others)
                 made = isinstance(node.value, ast.Name) and not _dunder(node.attr) \
                     and _own_instance(node.value, parents, tree, lesson, others) is not None
-                if not (of_self or layer or made):
+                if not (of_self or made):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself)")
@@ -969,39 +967,6 @@ def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: L
             if cls is not None and cls is parents[method]:
                 return cls
     return None
-
-
-def _built_by_torch_nn(attr: str, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None) -> bool:
-    """Whether ``self.<attr>`` can only hold what one of torch.nn's classes builds (``self.c_proj =
-    nn.Linear(...)``): every ``self.<attr> = ...`` of the answer is ``nn.X(...)`` or ``torch.nn.X(...)``,
-    there is at least one, nothing else can set it (``setattr``, a class attribute or dataclass field of
-    that name), and ``nn``/``torch`` are torch's (imported so by the lesson alone, or by this cell where
-    no other answer cell binds the name)."""
-    stores = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == attr
-              and not isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) and n.value.id == "self"]
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    if not stores or any(isinstance(n, ast.Name) and n.id == "setattr" for n in ast.walk(tree)) \
-            or any(attr in names for names in _class_attributes(tree).values()):
-        return False
-    for store in stores:
-        assign = parents.get(store)
-        if not (isinstance(assign, ast.Assign) and assign.targets == [store] and isinstance(assign.value, ast.Call)):
-            return False
-        maker = ast.unparse(assign.value.func).split(".")
-        if not (maker[:-1] in (["nn"], ["torch", "nn"]) and maker[-1][:1].isupper() and maker[-1].isidentifier()):
-            return False
-        module = {"nn": "torch.nn", "torch": "torch"}[maker[0]]
-        bound = [n for n in ast.walk(tree) if maker[0] in _binds(n)]
-        by_import = all(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
-            (a.asname or a.name.split(".")[0]) == maker[0] and _imported_module(n, a) == module for a in n.names)
-            for n in bound)
-        # no other answer cell can rebind it: the lesson reads it (rebinding it is refused), or the
-        # other cells are known not to bind it
-        unshared = maker[0] in lesson.names or others is not None and maker[0] not in others
-        if not (by_import and unshared and (f"{maker[0]}={module}" in lesson.imports
-                                            or bound and maker[0] not in (lesson.defined or ()))):
-            return False
-    return True
 
 
 def _enclosing_class(node: ast.AST, parents: dict) -> ast.ClassDef | None:

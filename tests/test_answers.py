@@ -855,8 +855,6 @@ HONEST_ANSWERS = {
           "    def forward(self, x):\n        return getattr(self, f'layer_{1}')(getattr(self, f'drop{0}')(x))\n"),
     "setattr of a name that ends as a plain name": ("03_self_attention", CSA
         + "        for kind in ('attn', 'resid'):\n            setattr(self, f'{kind}_dropout', nn.Dropout(0.1))\n"),
-    "build-nanogpt's flag on its own layer": ("03_self_attention", CSA
-        + "        self.c_proj = nn.Linear(4, 4)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n"),
     "a private attribute of an instance it made": ("01_tokenization", NODE
         + "def merge(ids, pair, new_id):\n    out = Node(0, 0)\n    out.queue.extend(ids)\n    out.note = 'x'\n"
           "    return out.queue if out._rank == 0 else []\n"),
@@ -924,6 +922,10 @@ NOT_LET_THROUGH_EITHER = {
         "        self.t = [torch.testing]\n        self.t[0].assert_close = print\nP()\n", frozenset()),
     "torch kept on a layer, then patched": ("03_self_attention", LAYER + "        self.lin = nn.Linear(1, 1)\n"
         "        self.lin.x = torch\n        self.lin.x.equal = print\n", frozenset()),
+    # (build-nanogpt's `self.c_proj.NANOGPT_SCALE_INIT = 1` is refused too: another answer cell's subclass
+    # can make `c_proj` a property that returns torch)
+    "torch as a subclass's property, under a layer's name": ("03_self_attention", LAYER
+        + "        self.c_proj = nn.Linear(1, 1)\n        self.c_proj.equal = print\n", frozenset({"Q"})),
     "a layer's name set by setattr too": ("03_self_attention", LAYER + "        setattr(self, 'lin', nn.Linear(1, 1))\n"
         "        self.lin = nn.Linear(1, 1)\n        self.lin.equal = print\n", frozenset()),
     "a layer's name as a class attribute": ("03_self_attention", "class P(nn.Module):\n    lin = torch\n"
