@@ -312,6 +312,13 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     class_attributes = _class_attributes(tree)
     regexes = _regex_names(tree)
+    # the names that are ``typing`` (whose ``cast`` returns its value, unlike ctypes'): imported as such by
+    # this answer alone, bound to nothing else here or in another answer cell
+    typings = {a.asname or a.name for node in tree.body if isinstance(node, ast.Import) for a in node.names
+               if a.name == "typing"}
+    typings = {t for t in typings if others is not None and t not in others
+               and (t not in (lesson.defined or ()) or f"{t}=typing" in lesson.imports)
+               and sum(t in _binds(n) for n in ast.walk(tree)) == 1}
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
     # it runs when the function is defined, and its names are read like any other)
     lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
@@ -352,7 +359,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
             for module in modules:
                 root, *parts = module.split(".")
                 if root not in ALLOWED_MODULES or getattr(node, "level", 0) \
-                        or any((part in REFUSED_ATTRIBUTES and not (root in REGEX_MODULES and part == "compile"))
+                        or any((part in REFUSED_ATTRIBUTES and not (root in REGEX_MODULES and part == "compile")
+                                and not (root == "typing" and parts == ["cast"]))
                                or part in REACHED_MODULES or part.startswith("_") for part in parts) \
                         or root == "sys" and parts and parts[0] not in SYS_ALLOWED:
                     found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
@@ -448,7 +456,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
             if (_dunder(node.attr) and not (node.attr == "__init__" and (on_super or base_init)) and not class_name
                     and not (node.attr in NAME_DUNDERS and isinstance(node.ctx, ast.Load))) or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
-                                                                  and node.value.id in regexes)) \
+                                                                  and node.value.id in regexes)
+                        and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
                 found.append(f"uses the attribute `{node.attr}`")
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(

@@ -864,6 +864,8 @@ HONEST_ANSWERS = {
     "a method cached by lru_cache(maxsize=None)": ("01_tokenization", "import functools\nclass Ranker:\n"
         "    def __init__(self, ranks):\n        self._ranks = ranks\n    @functools.lru_cache(maxsize=None)\n"
         "    def rank(self, pair):\n        return self._ranks.get(pair, float('inf'))\n"),
+    "typing.cast": ("02_cross_attention", "import typing\nfrom typing import cast\n"
+                    "def f(x):\n    return typing.cast(torch.Tensor, cast(torch.Tensor, x))\n"),
     "a class's __slots__": ("01_tokenization", "class Cursor:\n    __slots__ = ('i', 'out')\n"
                             "    def __init__(self):\n        self.i = 0\n        self.out = []\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
@@ -984,6 +986,19 @@ NOT_LET_THROUGH_EITHER = {
     "lru_cache(maxsize=None) rebound": ("01_tokenization", "lru_cache = lambda *a, **k: staticmethod\nclass P:\n"
         "    @lru_cache(maxsize=None)\n    def f(self):\n        return self._x\n    def g(self):\n        self._x = 1\n",
         frozenset()),
+    # ctypes' cast (a pointer to any address) is refused; typing's, which returns its value, is not
+    "cast from numpy's ctypes": ("01_tokenization", "import numpy as np\ndef f(x):\n"
+                                 "    return np.ctypeslib.ctypes.cast(x, None)\n", frozenset()),
+    "cast of typing rebound": ("01_tokenization", "import typing\ntyping = torch\ndef f(x):\n    return typing.cast(x)\n",
+                               frozenset()),
+    "cast of typing rebound by another cell": ("01_tokenization", "import typing\ndef f(x):\n"
+                                               "    return typing.cast(int, x)\n", frozenset({"typing"})),
+    "cast of typing, the other cells unknown": ("01_tokenization", "import typing\ndef f(x):\n"
+                                                "    return typing.cast(int, x)\n", None),
+    "cast of a parameter named typing": ("01_tokenization", "import typing\ndef f(typing, x):\n"
+                                         "    return typing.cast(int, x)\n", frozenset()),
+    "cast imported from elsewhere": ("01_tokenization", "from torch import cast\n", frozenset()),
+    "cast of anything": ("01_tokenization", "def f(m):\n    return m.cast\n", frozenset()),
     "__slots__ outside a class's body": ("01_tokenization", "__slots__ = 1\ndef f():\n    __slots__ = 2\n", frozenset()),
     "__slots__ read": ("01_tokenization", "class A:\n    __slots__ = ('i',)\n    x = __slots__\n", frozenset()),
     "__slots__ read on the class": ("01_tokenization", "class A:\n    __slots__ = ('i',)\ndef f():\n    return A.__slots__\n",
