@@ -121,7 +121,12 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "container", "iopub_socket", "pub_thread", "display_pub", "display_formatter", "displayhook",
                       # writes an enum's members into the module its class names (in the re-check's process,
                       # that process's own)
-                      "global_enum"}
+                      "global_enum",
+                      # a profile's trace is written to any path it is given (``torch.profiler.profile()``,
+                      # then ``export_chrome_trace("../../submitted/bob/L.ipynb")``: a red team's, without the
+                      # sandbox, 2026-12-02), and TensorBoard's writer writes where it is told
+                      "profiler", "profiler_legacy", "profiler_util", "export_chrome_trace", "export_stacks",
+                      "export_memory_timeline", "tensorboard"}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an
