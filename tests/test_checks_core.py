@@ -144,3 +144,16 @@ def test_an_answer_that_never_returns_is_named_an_endless_loop(monkeypatch):
     assert info.value.mistake == "endless loop" and "did not return within 1 s" in str(info.value), str(info.value)
     assert time.monotonic() - start < 30
     assert signal.getsignal(signal.SIGALRM) is handler and signal.alarm(0) == 0  # nothing left behind
+
+
+def test_a_nan_float_is_far_from_every_number_but_a_nan():
+    # a red team's (2026-12-02): abs(nan - x) > tol is False, so a NaN loss passed the check that the
+    # hidden tests (abs(...) <= tol) then failed
+    from course.checks._core import difference
+    assert difference(1.5, float("nan")) is not None
+    assert difference([1.5, 2.0], [1.5, float("nan")]) is not None
+    assert difference(float("nan"), 1.5) is not None
+    assert difference(float("nan"), float("nan")) is None
+    assert difference(float("inf"), float("inf")) is None
+    assert difference(float("inf"), 1e300) is not None
+    assert difference(1.5, 1.5 + 1e-7) is None

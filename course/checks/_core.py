@@ -10,6 +10,7 @@ import contextlib
 import copy
 import functools
 import linecache
+import math
 import signal
 import sys
 import threading
@@ -358,7 +359,9 @@ def difference(expected: Any, got: Any, atol: float = 1e-5, rtol: float = 1e-4) 
                 return f"at key {k!r}: {d}"
         return None
     if isinstance(expected, float):
-        if abs(got - expected) > atol + rtol * abs(expected):
+        # (written so that a NaN is far from everything but a NaN: ``abs(nan - x) > tol`` is False)
+        same = got == expected or (math.isnan(got) and math.isnan(expected))
+        if not same and (math.isinf(expected) or not abs(got - expected) <= atol + rtol * abs(expected)):
             return f"expected {expected!r}, got {got!r}"
         return None
     if not _plain_equal(expected, got):
