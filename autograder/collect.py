@@ -24,7 +24,9 @@ How an entry becomes (student, lesson), the rules the README states:
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``
 (per source, replaced when the same source is collected again), and shown by ``status`` and the CSV
-as ``not collected``.
+as ``not collected``. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
+for its own collect (counted in a note; their rows from an earlier collect stay), and entries that
+name no lesson are listed.
 """
 from __future__ import annotations
 
@@ -165,10 +167,12 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
 
 
 def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None
-         ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]]]:
-    """Which entries are taken as (student, lesson), and which are not (entry, student, lesson, why).
+         ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, int]]:
+    """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and how
+    many notebooks of each other lesson were left for that lesson's collect (``only`` given).
     ``strip_top``: the wrapper folder to drop (``wrapper_of``)."""
     entries = [e for e in entries if not _is_junk(e.path)]
+    others: dict[str, int] = {}
     strip = 1 if strip_top is not None else 0  # rule 1: one wrapper folder around every student's folder
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
@@ -179,8 +183,9 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
         name = lesson_of(parts[-1], lessons) if parts else None
-        if only is not None and name != only and not entry.problem:
-            continue  # another lesson's file, or not a notebook: for another collect
+        if only is not None and name is not None and name != only:
+            others[name] = others.get(name, 0) + 1  # another lesson's: left for that lesson's collect
+            continue
         if entry.problem:
             refused.append((entry, who, name or "", entry.problem))
         elif not parts[-1].lower().endswith(".ipynb"):
@@ -206,7 +211,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             chosen[(who, name)] = found[0]
             continue
         refused += [(e, who, name, why) for e in found]
-    return chosen, refused
+    return chosen, refused, others
 
 
 def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, record: Path,
@@ -231,7 +236,10 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     if top is not None and wrapper is None:
         note(shown(f"the folder {top!r} holds every notebook, each in a folder of its own: read as a wrapper "
                    f"around the students' folders (if {top!r} is one student, collect again with --no-wrapper)"))
-    chosen, refused = plan(entries, lessons, only, top)
+    chosen, refused, others = plan(entries, lessons, only, top)
+    if others:
+        note(f"other lessons, left for their own collect (neither collected nor listed now): "
+             + ", ".join(f"{n} notebook{'s' * (n > 1)} of {name}" for name, n in sorted(others.items())))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     collected = []
     for (who, name), entry in sorted(chosen.items()):
@@ -250,14 +258,17 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why) for e, who, name, why in refused]
     for s in skipped:
         say(shown(f"{s.entry}: {s.reason}"))
-    _record(record, str(source.resolve()), skipped, collected)
+    _record(record, str(source.resolve()), skipped, collected, only)
     return collected
 
 
-def _record(record: Path, source: str, skipped: list[Skipped], collected: list[tuple[str, str]]) -> None:
-    """Keep what this source did not give, replacing what an earlier collect of it said; a pair taken
-    now from any source is no longer listed as missing from another."""
-    rows = [r for r in read_skipped(record) if r["source"] != source]
+def _record(record: Path, source: str, skipped: list[Skipped], collected: list[tuple[str, str]],
+            only: str | None = None) -> None:
+    """Keep what this source did not give, replacing what an earlier collect of it said about the
+    lessons this collect looked at (``only``, and the entries that name no lesson; every lesson when
+    ``only`` is None); a pair taken now from any source is no longer listed as missing from another."""
+    rows = [r for r in read_skipped(record)
+            if r["source"] != source or (only is not None and r["lesson"] not in (only, ""))]
     taken = set(collected)
     rows = [r for r in rows if (r["student"], r["lesson"]) not in taken]
     rows += [asdict(s) for s in skipped]

@@ -214,3 +214,26 @@ def test_the_wrapper_rule_says_what_it_did_and_can_be_decided_by_hand(course, tm
     # and a wrapper around students already known, dropped when asked
     again = _zip(tmp_path / "again.zip", {f"alice/bob/{A}.ipynb": b"b"})
     assert grading.collect(again, paths=other, on_skip=lambda m: None, wrapper=True) == [("bob", A)]
+
+
+def test_collecting_one_lesson_lists_what_names_no_lesson_and_keeps_the_other_lessons_rows(course, tmp_path):
+    """collect --lesson L dropped, without a word, the notebooks that name no lesson, and erased what an
+    earlier collect of the same zip listed for the other lessons (a red team's, 2026-12-02)."""
+    inbox = _zip(tmp_path / "class.zip", {
+        f"alice/{A}.ipynb": b"a", f"alice/old/{A}.ipynb": b"a-old",      # two for A: neither taken
+        f"bob/{B}.ipynb": b"b", f"bob/old/{B}.ipynb": b"b-old",          # two for B: neither taken
+        "carol/01_tokenisation.ipynb": b"misspelled",                    # names no lesson
+        "smith_john_12345_01_tokenization.ipynb": b"flat",               # an LMS's flat name
+    })
+    grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    before = _not_collected(course)
+    assert {(s, lesson) for s, lesson, _ in before} == {("alice", A), ("bob", B), ("carol", "?"), ("?", "?")}
+    notes = []
+    assert grading.collect(inbox, lesson=A, paths=course, on_skip=lambda m: None, on_note=notes.append) == []
+    assert _not_collected(course) == before  # bob's rows (lesson B) kept; carol's still listed
+    assert any(f"2 notebooks of {B}" in n for n in notes), notes  # B's left for its own collect, and said
+    # lesson by lesson: collecting B does not erase what collecting A listed
+    fresh = grading.Paths(root=course.root, work=tmp_path / "other", release=course.release)
+    grading.collect(inbox, lesson=A, paths=fresh, on_skip=lambda m: None, on_note=lambda m: None)
+    grading.collect(inbox, lesson=B, paths=fresh, on_skip=lambda m: None, on_note=lambda m: None)
+    assert _not_collected(fresh) == before
