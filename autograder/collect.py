@@ -22,9 +22,10 @@ How an entry becomes (student, lesson), the rules the README states:
    absolute path or ``..``, entries over 50 MB unpacked, zip entries that cannot be read (a bad
    checksum, encrypted, an unknown compression): each is listed, the others are taken.
 
-Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``
-(per source, replaced when the same source is collected again), and shown by ``status`` and the CSV
-as ``not collected``. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
+Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
+shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
+collected, or a later collect of the same source reads the same entry again (then it is taken, or
+listed anew): a new download saved at the same path lists what it holds, and leaves the rest. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
 for its own collect (counted in a note; their rows from an earlier collect stay), and entries that
 name no lesson are listed.
 """
@@ -167,12 +168,12 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
 
 
 def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None
-         ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, int]]:
-    """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and how
-    many notebooks of each other lesson were left for that lesson's collect (``only`` given).
+         ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, list[str]]]:
+    """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and the
+    notebooks of each other lesson, left for that lesson's collect (``only`` given).
     ``strip_top``: the wrapper folder to drop (``wrapper_of``)."""
     entries = [e for e in entries if not _is_junk(e.path)]
-    others: dict[str, int] = {}
+    others: dict[str, list[str]] = {}
     strip = 1 if strip_top is not None else 0  # rule 1: one wrapper folder around every student's folder
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
@@ -184,7 +185,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         who = student_id(raw) if raw else ""
         name = lesson_of(parts[-1], lessons) if parts else None
         if only is not None and name is not None and name != only:
-            others[name] = others.get(name, 0) + 1  # another lesson's: left for that lesson's collect
+            others.setdefault(name, []).append(entry.path)  # another lesson's: left for its own collect
             continue
         if entry.problem:
             refused.append((entry, who, name or "", entry.problem))
@@ -239,7 +240,7 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     chosen, refused, others = plan(entries, lessons, only, top)
     if others:
         note(f"other lessons, left for their own collect (neither collected nor listed now): "
-             + ", ".join(f"{n} notebook{'s' * (n > 1)} of {name}" for name, n in sorted(others.items())))
+             + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     collected = []
     for (who, name), entry in sorted(chosen.items()):
@@ -258,17 +259,19 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why) for e, who, name, why in refused]
     for s in skipped:
         say(shown(f"{s.entry}: {s.reason}"))
-    _record(record, str(source.resolve()), skipped, collected, only)
+    left = {path for paths in others.values() for path in paths}
+    seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
+    _record(record, str(source.resolve()), seen, skipped, collected)
     return collected
 
 
-def _record(record: Path, source: str, skipped: list[Skipped], collected: list[tuple[str, str]],
-            only: str | None = None) -> None:
-    """Keep what this source did not give, replacing what an earlier collect of it said about the
-    lessons this collect looked at (``only``, and the entries that name no lesson; every lesson when
-    ``only`` is None); a pair taken now from any source is no longer listed as missing from another."""
-    rows = [r for r in read_skipped(record)
-            if r["source"] != source or (only is not None and r["lesson"] not in (only, ""))]
+def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],
+            collected: list[tuple[str, str]]) -> None:
+    """Keep what this collect did not take. A row goes only when its entry is decided again (the same
+    entry of the same source, in ``seen``: taken, or listed anew with its reason now) or when its
+    student's lesson is taken now, from any source. A new download saved at the same path is not the
+    whole class: the rows of the entries it does not hold stay."""
+    rows = [r for r in read_skipped(record) if r["source"] != source or r["entry"] not in seen]
     taken = set(collected)
     rows = [r for r in rows if (r["student"], r["lesson"]) not in taken]
     rows += [asdict(s) for s in skipped]

@@ -101,10 +101,11 @@ def test_every_entry_not_taken_is_listed_in_status_and_the_csv(course, tmp_path)
     with open(out) as f:
         rows = [r for r in csv.DictReader(f) if r["status"] == "not collected"]
     assert len(rows) == 10 and all(r["detail"] and r["score"] == "" for r in rows)
-    # collecting the fixed zip again replaces what that source said
+    # the fixed zip, saved under the same name: erin is collected, so her rows go; the entries it does
+    # not hold again stay listed (a new download of the same path is not the whole class)
     _zip(inbox, {f"alice/{A}.ipynb": b"ok", f"erin/{A}.ipynb": b"one"})
     grading.collect(inbox, paths=course, on_skip=said.append)
-    assert _not_collected(course) == set()
+    assert _not_collected(course) == {row for row in listed if row[0] != "erin"}
 
 
 def test_a_folder_source_never_follows_links(course, tmp_path):
@@ -237,3 +238,20 @@ def test_collecting_one_lesson_lists_what_names_no_lesson_and_keeps_the_other_le
     grading.collect(inbox, lesson=A, paths=fresh, on_skip=lambda m: None, on_note=lambda m: None)
     grading.collect(inbox, lesson=B, paths=fresh, on_skip=lambda m: None, on_note=lambda m: None)
     assert _not_collected(fresh) == before
+
+
+def test_a_new_download_at_the_same_path_keeps_the_rows_of_the_entries_it_does_not_hold(course, tmp_path):
+    """An LMS's "new submissions only" download saved under the same name erased the rows of the
+    earlier one: bob, never collected, vanished from status (a red team's, 2026-12-02)."""
+    inbox = _zip(tmp_path / "lesson.zip", {f"alice/{A}.ipynb": b"a", f"bob/{A}.ipynb": b"b1",
+                                           f"bob/{A} (1).ipynb": b"b2", "dave/notes.txt": b"x"})
+    grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    listed = _not_collected(course)
+    assert {s for s, _, _ in listed} == {"bob", "dave"}
+    _zip(inbox, {f"carol/{A}.ipynb": b"c"})  # the next download: only what is new since
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == [("carol", A)]
+    assert _not_collected(course) == listed
+    # bob's one notebook, now alone: taken, and his rows go; dave's notes, seen again, listed again
+    _zip(inbox, {"dave/notes.txt": b"x", f"bob/{A} (1).ipynb": b"b2"})
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == [("bob", A)]
+    assert {(s, d.split(":")[0]) for s, _, d in _not_collected(course)} == {("dave", "dave/notes.txt in lesson.zip")}
