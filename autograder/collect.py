@@ -24,7 +24,7 @@ How an entry becomes (student, lesson), the rules the README states:
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
 shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
-collected, or a later collect of the same source reads the same entry again (then it is taken, or
+collected from a folder of the same name, or a later collect of the same source reads the same entry again (then it is taken, or
 listed anew): a new download saved at the same path lists what it holds, and leaves the rest. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
 for its own collect (counted in a note; their rows from an earlier collect stay), and entries that
 name no lesson are listed.
@@ -64,6 +64,7 @@ class Skipped:
     student: str
     lesson: str
     reason: str
+    folder: str = ""  # the student's folder as named in the source (two names can give one id)
 
 
 # control characters, format characters (bidirectional overrides, zero-width), surrogates, private use,
@@ -167,6 +168,18 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
     return None
 
 
+def _student_parts(path: str, strip_top: str | None) -> list[str]:
+    """The parts of an entry's path from the student's folder down (rule 1: the wrapper dropped)."""
+    parts = path.split("/")
+    return parts[1:] if strip_top is not None and parts[0] == strip_top and len(parts) > 1 else parts
+
+
+def _folder(path: str, strip_top: str | None) -> str:
+    """The student's folder as named in the source ("" when the entry lies in none)."""
+    parts = _student_parts(path, strip_top)
+    return unicodedata.normalize("NFC", parts[0]) if len(parts) >= 2 else ""
+
+
 def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None
          ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, list[str]]]:
     """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and the
@@ -174,13 +187,11 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     ``strip_top``: the wrapper folder to drop (``wrapper_of``)."""
     entries = [e for e in entries if not _is_junk(e.path)]
     others: dict[str, list[str]] = {}
-    strip = 1 if strip_top is not None else 0  # rule 1: one wrapper folder around every student's folder
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
     folders: dict[str, set[str]] = {}  # student id (lower case) → the folder names that gave it
     for entry in entries:
-        parts = entry.path.split("/")
-        parts = parts[strip:] if strip and parts[0] == strip_top else parts
+        parts = _student_parts(entry.path, strip_top)
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
         name = lesson_of(parts[-1], lessons) if parts else None
@@ -256,24 +267,29 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(entry.data)
         collected.append((who, name))
-    skipped = [Skipped(str(source.resolve()), e.path, who, name, why) for e, who, name, why in refused]
+    skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
+               for e, who, name, why in refused]
     for s in skipped:
         say(shown(f"{s.entry}: {s.reason}"))
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
-    _record(record, str(source.resolve()), seen, skipped, collected)
+    taken = {(who, name, _folder(entry.path, top)) for (who, name), entry in chosen.items()}
+    _record(record, str(source.resolve()), seen, skipped, taken)
     return collected
 
 
 def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],
-            collected: list[tuple[str, str]]) -> None:
+            taken: set[tuple[str, str, str]]) -> None:
     """Keep what this collect did not take. A row goes only when its entry is decided again (the same
     entry of the same source, in ``seen``: taken, or listed anew with its reason now) or when its
-    student's lesson is taken now, from any source. A new download saved at the same path is not the
-    whole class: the rows of the entries it does not hold stay."""
+    student's lesson is taken now (``taken``: student, lesson, folder), from any source, from the same
+    folder name: 'Jose Garcia' taken does not answer for 'José García', refused as giving the same id.
+    A new download saved at the same path is not the whole class: the rows of the entries it does not
+    hold stay."""
     rows = [r for r in read_skipped(record) if r["source"] != source or r["entry"] not in seen]
-    taken = set(collected)
-    rows = [r for r in rows if (r["student"], r["lesson"]) not in taken]
+    rows = [r for r in rows if not any(
+        (who, name) == (r["student"], r["lesson"]) and r.get("folder", "") in ("", folder)  # "": an older record
+        for who, name, folder in taken)]
     rows += [asdict(s) for s in skipped]
     record.parent.mkdir(parents=True, exist_ok=True)
     tmp = record.with_suffix(".tmp")

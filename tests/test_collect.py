@@ -255,3 +255,15 @@ def test_a_new_download_at_the_same_path_keeps_the_rows_of_the_entries_it_does_n
     _zip(inbox, {"dave/notes.txt": b"x", f"bob/{A} (1).ipynb": b"b2"})
     assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == [("bob", A)]
     assert {(s, d.split(":")[0]) for s, _, d in _not_collected(course)} == {("dave", "dave/notes.txt in lesson.zip")}
+
+
+def test_collecting_one_of_two_folders_with_one_id_keeps_the_other_listed(course, tmp_path):
+    """'José García' and 'Jose Garcia' give one id: both refused. A late zip of 'Jose Garcia' alone
+    erased the row of 'José García', whose hand-in was then nowhere (a red team's, 2026-12-02)."""
+    grading.collect(_zip(tmp_path / "class.zip", {f"José García/{A}.ipynb": b"accent", f"Jose Garcia/{A}.ipynb": b"plain",
+                                                  f"bob/{A}.ipynb": b"b"}), paths=course, on_skip=lambda m: None)
+    assert len(_not_collected(course)) == 2
+    late = _zip(tmp_path / "late.zip", {f"Jose Garcia/{A}.ipynb": b"plain"})
+    assert grading.collect(late, paths=course, on_skip=lambda m: None) == [("Jose_Garcia", A)]
+    (row,) = _not_collected(course)
+    assert row[0] == "Jose_Garcia" and row[2].startswith(f"José García/{A}.ipynb in class.zip"), row
