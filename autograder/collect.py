@@ -6,7 +6,8 @@ How an entry becomes (student, lesson), the rules the README states:
    top folder and at least two levels below it (``submissions/alice/L.ipynb``), that top folder is a
    wrapper and is dropped, and collect says so; but not when the top folder is the name of a student
    already collected (``alice/attempt 1/L.ipynb`` is alice's late hand-in, and ``bob/alice/L.ipynb`` is
-   bob's, never alice's). ``--wrapper`` and ``--no-wrapper`` decide it instead.
+   bob's, never alice's). ``--wrapper`` and ``--no-wrapper`` decide it instead. Entries refused anyway
+   (rule 6) do not count, and a Windows zip's ``\\`` reads as ``/`` in every name.
 2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
    both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
 3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), a name with
@@ -101,11 +102,13 @@ def _read_zip(source: Path) -> list[Entry]:
     entries = []
     with zipfile.ZipFile(source) as archive:
         for info in archive.infolist():
-            name = info.filename
+            # a Windows tool's backslashes made '/' for every entry, refused or not: the wrapper rule
+            # and the student of a refused entry read its path as they read the others'
+            name = info.filename.replace("\\", "/")
             if info.is_dir():
                 continue
-            parts = PurePosixPath(name.replace("\\", "/")).parts
-            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
                 entries.append(Entry(name, None, "unsafe path (absolute, or with '..'): refused"))
             elif stat.S_ISLNK(info.external_attr >> 16):
                 entries.append(Entry(name, None, "a symbolic link: not followed"))
@@ -156,7 +159,10 @@ def _is_junk(path: str) -> bool:
 def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: bool | None = None) -> str | None:
     """The top folder that rule 1 drops (None: none). ``known``: the ids of students already collected,
     lower case; ``wrapper``: True or False to decide it instead of the rule."""
-    notebooks = [e.path.split("/") for e in entries if not _is_junk(e.path) and e.path.lower().endswith(".ipynb")]
+    # an entry refused already (unsafe, a link, too big) is no evidence of the layout: one '../L.ipynb'
+    # must not make the whole class one student
+    notebooks = [e.path.split("/") for e in entries
+                 if not e.problem and not _is_junk(e.path) and e.path.lower().endswith(".ipynb")]
     tops = {p[0] for p in notebooks}
     if wrapper is False or len(tops) != 1:
         return None

@@ -267,3 +267,20 @@ def test_collecting_one_of_two_folders_with_one_id_keeps_the_other_listed(course
     assert grading.collect(late, paths=course, on_skip=lambda m: None) == [("Jose_Garcia", A)]
     (row,) = _not_collected(course)
     assert row[0] == "Jose_Garcia" and row[2].startswith(f"José García/{A}.ipynb in class.zip"), row
+
+
+def test_entries_refused_early_do_not_decide_the_wrapper(course, tmp_path):
+    """An unsafe entry, a link or an oversized notebook outside the one top folder made it no wrapper:
+    the whole class was filed as one student 'Lesson_01'; a Windows zip's backslash names were only
+    made '/' for the entries read, so its refused entry lay outside the wrapper (a red team's, 2026-12-02)."""
+    one = _zip(tmp_path / "one.zip", {f"Lesson 01/alice/{A}.ipynb": b"a", f"Lesson 01/bob/{B}.ipynb": b"b",
+                                      f"../{A}.ipynb": b"x"}, links=[(f"elsewhere/mallory/{A}.ipynb", "/etc/passwd")])
+    assert sorted(grading.collect(one, paths=course, on_skip=lambda m: None, on_note=lambda m: None)) == \
+        [("alice", A), ("bob", B)]
+    win = _zip(tmp_path / "win.zip", {f"export\\alice\\{A}.ipynb": b"a", f"export\\bob\\{A}.ipynb": b"b"},
+               links=[(f"export\\carol\\{A}.ipynb", "/etc/passwd")])
+    other = grading.Paths(root=course.root, work=tmp_path / "other", release=course.release)
+    assert sorted(grading.collect(win, paths=other, on_skip=lambda m: None, on_note=lambda m: None)) == \
+        [("alice", A), ("bob", A)]
+    assert {(s, d.split(":")[0]) for s, _, d in _not_collected(other)} == {("carol", f"export/carol/{A}.ipynb in win.zip")}
+    assert sorted(p.name for p in other.submitted.iterdir()) == ["alice", "bob"]
