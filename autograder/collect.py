@@ -164,11 +164,11 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
     notebooks = [e.path.split("/") for e in entries
                  if not e.problem and not _is_junk(e.path) and e.path.lower().endswith(".ipynb")]
     tops = {p[0] for p in notebooks}
-    if wrapper is False or len(tops) != 1:
+    if wrapper is False or (wrapper is None and len(tops) != 1):
         return None
-    (top,) = tops
     if wrapper is True:
-        return top if all(len(p) >= 2 for p in notebooks) else None
+        return _asked_wrapper(notebooks)
+    (top,) = tops
     if all(len(p) >= 3 for p in notebooks) and student_id(top).lower() not in known:
         return top
     return None
@@ -184,6 +184,24 @@ def _folder(path: str, strip_top: str | None) -> str:
     """The student's folder as named in the source ("" when the entry lies in none)."""
     parts = _student_parts(path, strip_top)
     return unicodedata.normalize("NFC", parts[0]) if len(parts) >= 2 else ""
+
+
+def _asked_wrapper(notebooks: list[list[str]]) -> str | None:
+    """The top folder ``--wrapper`` names; refused, saying why, where it cannot be one (a notebook
+    outside it, or in it with no student's folder between): ignoring the flag files the class as one
+    student named like the wrapper."""
+    if not notebooks:
+        return None
+    tops = sorted({p[0] for p in notebooks if len(p) >= 2})
+    top = max(tops, key=lambda t: sum(p[0] == t for p in notebooks)) if tops else None
+    astray = ["/".join(p) for p in notebooks if p[0] != top or len(p) < 3]
+    if astray:
+        raise SystemExit(shown(
+            f"--wrapper: the notebooks do not all lie in one top folder, each in a student's folder below "
+            f"it{f' ({top!r} holds most)' if top else ''}: {', '.join(map(repr, astray[:5]))}"
+            f"{f' and {len(astray) - 5} more' if len(astray) > 5 else ''} do not; nothing collected. "
+            f"Remove what does not belong, or collect without --wrapper"))
+    return top
 
 
 def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None

@@ -284,3 +284,17 @@ def test_entries_refused_early_do_not_decide_the_wrapper(course, tmp_path):
         [("alice", A), ("bob", A)]
     assert {(s, d.split(":")[0]) for s, _, d in _not_collected(other)} == {("carol", f"export/carol/{A}.ipynb in win.zip")}
     assert sorted(p.name for p in other.submitted.iterdir()) == ["alice", "bob"]
+
+
+def test_the_wrapper_flag_is_refused_where_it_cannot_apply(course, tmp_path):
+    """--wrapper was ignored without a word when one notebook lay outside the top folder: the class was
+    filed under a student 'export' (a red team's, 2026-12-02). It is refused, saying why, and nothing
+    is collected."""
+    stray = _zip(tmp_path / "class.zip", {f"export/alice/{A}.ipynb": b"a", f"export/bob/{B}.ipynb": b"b",
+                                          f"{A}.ipynb": b"the instructor's own copy"})
+    with pytest.raises(SystemExit, match=r"--wrapper.*'01_tokenization.ipynb'"):
+        grading.collect(stray, paths=course, on_skip=lambda m: None, wrapper=True)
+    flat = _zip(tmp_path / "flat.zip", {f"export/{A}.ipynb": b"a", f"export/alice/{B}.ipynb": b"b"})
+    with pytest.raises(SystemExit, match=r"--wrapper.*'export/01_tokenization.ipynb'"):
+        grading.collect(flat, paths=course, on_skip=lambda m: None, wrapper=True)
+    assert not course.submitted.exists() and _not_collected(course) == set()
