@@ -15,7 +15,8 @@ How an entry becomes (student, lesson), the rules the README states:
    ``xn--ukasz-d7a``: each name its own id), every run of characters other than letters, digits and
    ``_.@+-`` turned into one ``_`` (``Ana Lima`` → ``Ana_Lima``), and no ``_.+-@`` at the start (a
    spreadsheet would read ``+1+2`` or ``-bob`` as a formula). Two folders that give the same id,
-   ignoring case, are both refused.
+   ignoring case, are both refused; an id that differs only in case from a student already collected
+   (``Alice`` in a later download, after ``alice``) is that student's, and collect says so.
 4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
    browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
 5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?).
@@ -204,11 +205,15 @@ def _asked_wrapper(notebooks: list[list[str]]) -> str | None:
     return top
 
 
-def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None
+def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None,
+         known: dict[str, str] | None = None
          ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, list[str]]]:
     """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and the
     notebooks of each other lesson, left for that lesson's collect (``only`` given).
-    ``strip_top``: the wrapper folder to drop (``wrapper_of``)."""
+    ``strip_top``: the wrapper folder to drop (``wrapper_of``); ``known``: the students already
+    collected, lower-case id → id: an id that differs only in case is that student (``Alice`` is
+    ``alice``, as within one source), never a second one."""
+    known = known or {}
     entries = [e for e in entries if not _is_junk(e.path)]
     others: dict[str, list[str]] = {}
     taken: dict[tuple[str, str], list[Entry]] = {}
@@ -218,6 +223,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         parts = _student_parts(entry.path, strip_top)
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
+        who = known.get(who.lower(), who)
         name = lesson_of(parts[-1], lessons) if parts else None
         if only is not None and name is not None and name != only:
             others.setdefault(name, []).append(entry.path)  # another lesson's: left for its own collect
@@ -267,12 +273,16 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         entries = _read_folder(source)
     else:
         raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
-    known = {p.name.lower() for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else set()
-    top = wrapper_of(entries, known, wrapper)
+    known = {p.name.lower(): p.name for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else {}
+    top = wrapper_of(entries, set(known), wrapper)
     if top is not None and wrapper is None:
         note(shown(f"the folder {top!r} holds every notebook, each in a folder of its own: read as a wrapper "
                    f"around the students' folders (if {top!r} is one student, collect again with --no-wrapper)"))
-    chosen, refused, others = plan(entries, lessons, only, top)
+    chosen, refused, others = plan(entries, lessons, only, top, known)
+    for (who, name), entry in sorted(chosen.items()):
+        if student_id(_folder(entry.path, top)) != who:
+            note(shown(f"{entry.path}: filed under {who!r}, the student already collected whose id differs "
+                       f"only in case"))
     if others:
         note(f"other lessons, left for their own collect (neither collected nor listed now): "
              + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))

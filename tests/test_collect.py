@@ -298,3 +298,16 @@ def test_the_wrapper_flag_is_refused_where_it_cannot_apply(course, tmp_path):
     with pytest.raises(SystemExit, match=r"--wrapper.*'export/01_tokenization.ipynb'"):
         grading.collect(flat, paths=course, on_skip=lambda m: None, wrapper=True)
     assert not course.submitted.exists() and _not_collected(course) == set()
+
+
+def test_a_later_folder_whose_id_differs_only_in_case_is_the_same_student(course, tmp_path):
+    """'alice' from one download and 'Alice' from the next were two students, both graded and exported;
+    one zip with both refuses them as one id (a red team's, 2026-12-02)."""
+    grading.collect(_zip(tmp_path / "first.zip", {f"alice/{A}.ipynb": b"v1"}), paths=course, on_skip=lambda m: None)
+    notes = []
+    second = _zip(tmp_path / "second.zip", {f"Alice/{A}.ipynb": b"v2", f"Alice/{B}.ipynb": b"b"})
+    assert sorted(grading.collect(second, paths=course, on_skip=lambda m: None, on_note=notes.append)) == \
+        [("alice", A), ("alice", B)]
+    assert [p.name for p in course.submitted.iterdir()] == ["alice"]
+    assert _submitted(course)[f"alice/{A}/{A}.ipynb"] == b"v2"
+    assert any("Alice/" in n and "'alice'" in n for n in notes), notes
