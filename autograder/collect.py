@@ -10,9 +10,10 @@ How an entry becomes (student, lesson), the rules the README states:
    (rule 6) do not count, and a Windows zip's ``\\`` reads as ``/`` in every name.
 2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
    both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
-3. The student id is that folder's name made safe: accents dropped (``José`` → ``Jose``), a name with
-   letters that have no ASCII form written in punycode (``王伟`` → ``xn--cpqu10g``, ``Łukasz`` →
-   ``xn--ukasz-d7a``: each name its own id), every run of characters other than letters, digits and
+3. The student id is that folder's name made safe: accents dropped where that leaves ASCII (``José`` →
+   ``Jose``), a name with letters that have no ASCII form written in punycode as written, marks kept
+   (``王伟`` → ``xn--cpqu10g``, ``Łukasz`` → ``xn--ukasz-d7a``, ``Йован`` is not ``Иован``: each name its
+   own id), cut at 100 characters with a short hash of the whole, every run of characters other than letters, digits and
    ``_.@+-`` turned into one ``_`` (``Ana Lima`` → ``Ana_Lima``), and no ``_.+-@`` at the start (a
    spreadsheet would read ``+1+2`` or ``-bob`` as a formula). Two folders that give the same id,
    ignoring case, are both refused; an id that differs only in case from a student already collected
@@ -33,6 +34,7 @@ name no lesson are listed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -84,11 +86,17 @@ def shown(text: str) -> str:
 
 def student_id(folder: str) -> str:
     """A safe student id from a folder name (rule 3)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", folder) if not unicodedata.combining(c))
-    if not plain.isascii():  # letters with no ASCII form: 王伟, Иван, Łukasz; punycode keeps them apart
-        plain = "xn--" + plain.encode("punycode").decode("ascii")
+    name = unicodedata.normalize("NFC", folder)  # one name, however its accents were encoded
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    if not plain.isascii():
+        # letters with no ASCII form: 王伟, Иван, Łukasz. Punycode of the name as written, its marks kept:
+        # dropping them would make Йован and Иован, ばるか and はるか one student
+        plain = "xn--" + name.encode("punycode").decode("ascii")
     # not starting with + - @ (nor =, already gone): a spreadsheet reads such a cell as a formula
-    return re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).lstrip("_.+-@").rstrip("_.")[:100]
+    ident = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).lstrip("_.+-@").rstrip("_.")
+    if len(ident) > 100:  # cut, with a hash of the whole: two long names that differ late stay two ids
+        ident = ident[:91].rstrip("_.") + "-" + hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return ident
 
 
 def lesson_of(filename: str, lessons: set[str]) -> str | None:

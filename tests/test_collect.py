@@ -311,3 +311,17 @@ def test_a_later_folder_whose_id_differs_only_in_case_is_the_same_student(course
     assert [p.name for p in course.submitted.iterdir()] == ["alice"]
     assert _submitted(course)[f"alice/{A}/{A}.ipynb"] == b"v2"
     assert any("Alice/" in n and "'alice'" in n for n in notes), notes
+
+
+def test_distinct_names_give_distinct_ids(course):
+    """Combining marks were dropped before punycode, so Йован and Иован, ばるか and はるか shared an id
+    (the second hand-in replaced the first); and ids cut at 100 characters could meet (a red team's,
+    2026-12-02). Accents are dropped only where that leaves plain ASCII."""
+    pairs = [("Йован", "Иован"), ("ばるか", "はるか"), ("ป่า", "ปา"), ("अमित्", "अमित"), ("Łukasz Wójcik", "Łukasz Wojcik"),
+             ("a" * 120 + "x", "a" * 120 + "y")]
+    for one, other in pairs:
+        assert student_id(one) != student_id(other), (one, other)
+        assert len(student_id(one)) <= 100 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@+-]*", student_id(one))
+    assert student_id("José García") == "Jose_Garcia" and student_id("Łukasz") == "xn--ukasz-d7a"
+    assert student_id("王伟") == "xn--cpqu10g" and student_id("b" * 100) == "b" * 100
+    assert student_id("Jose\u0301") == student_id("Jos\u00e9") == "Jose"  # one name, however it is encoded
