@@ -20,7 +20,8 @@ How an entry becomes (student, lesson), the rules the README states:
    (``Alice`` in a later download, after ``alice``) is that student's, and collect says so.
 4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
    browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
-5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?).
+5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?), also
+   when one of them is refused by rule 6 (a final version too big beside an old draft).
 6. Never followed or taken: symbolic links (in a folder or stored in a zip), zip entries with an
    absolute path or ``..``, entries over 50 MB unpacked, zip entries that cannot be read (a bad
    checksum, encrypted, an unknown compression): each is listed, the others are taken.
@@ -227,6 +228,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
     folders: dict[str, set[str]] = {}  # student id (lower case) → the folder names that gave it
+    early: dict[tuple[str, str], list[Entry]] = {}  # refused while read (too big, a link): still hand-ins
     for entry in entries:
         parts = _student_parts(entry.path, strip_top)
         raw = parts[0] if len(parts) >= 2 else ""
@@ -238,6 +240,8 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             continue
         if entry.problem:
             refused.append((entry, who, name or "", entry.problem))
+            if who and name:  # still one of the student's notebooks for the lesson (rule 5)
+                early.setdefault((who, name), []).append(entry)
         elif not parts[-1].lower().endswith(".ipynb"):
             refused.append((entry, who, "", "not a notebook (.ipynb)"))
         elif not raw:
@@ -255,8 +259,10 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         if len(folders[who.lower()]) > 1:
             why = (f"the folders {', '.join(sorted(map(repr, folders[who.lower()])))} all give the student id "
                    f"{who!r}: rename one")
-        elif len(found) > 1:
-            why = f"{len(found)} notebooks for {name} from {who}: {', '.join(e.path for e in found)}; keep one"
+        elif len(found) + len(early.get((who, name), [])) > 1:
+            # a refused final version beside a draft: the draft is not the hand-in either
+            every = early.get((who, name), []) + found
+            why = f"{len(every)} notebooks for {name} from {who}: {', '.join(e.path for e in every)}; keep one"
         else:
             chosen[(who, name)] = found[0]
             continue

@@ -325,3 +325,17 @@ def test_distinct_names_give_distinct_ids(course):
     assert student_id("José García") == "Jose_Garcia" and student_id("Łukasz") == "xn--ukasz-d7a"
     assert student_id("王伟") == "xn--cpqu10g" and student_id("b" * 100) == "b" * 100
     assert student_id("Jose\u0301") == student_id("Jos\u00e9") == "Jose"  # one name, however it is encoded
+
+
+def test_a_refused_notebook_still_counts_as_one_of_two_for_its_lesson(course, tmp_path, monkeypatch):
+    """alice's final notebook, too big, was refused first; her old draft, then alone, was taken as her
+    hand-in (a red team's, 2026-12-02). Two notebooks for one lesson: neither is taken."""
+    from autograder import collect
+    monkeypatch.setattr(collect, "MAX_MEMBER", 100)
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"final" * 100, f"alice/draft/{A}.ipynb": b"draft",
+                                          f"bob/draft/{A}.ipynb": b"bob-draft"},
+                 links=[(f"bob/{A}.ipynb", "/etc/passwd")])
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == []
+    details = {d.split(" in class.zip: ")[0]: d for _, _, d in _not_collected(course)}
+    assert "2 notebooks" in details[f"alice/draft/{A}.ipynb"] and "bytes unpacked" in details[f"alice/{A}.ipynb"]
+    assert "2 notebooks" in details[f"bob/draft/{A}.ipynb"] and "symbolic link" in details[f"bob/{A}.ipynb"]
