@@ -300,14 +300,15 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     if others:
         note(f"other lessons, left for their own collect (neither collected nor listed now): "
              + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept_in: list[Path] = []  # this collect's backup folder, made at the first replacement
     collected = []
     for (who, name), entry in sorted(chosen.items()):
         target = submitted / who / name / f"{name}.ipynb"
         if target.is_symlink():
             target.unlink()
         if target.is_file() and target.read_bytes() != entry.data:
-            keep = backups / f"submitted-{stamp}" / who / f"{name}.ipynb"
+            kept_in = kept_in or [_backup_folder(backups)]
+            keep = kept_in[0] / who / f"{name}.ipynb"
             keep.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(target, keep)
             if on_replace:
@@ -324,6 +325,21 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     taken = {(who, name, _folder(entry.path, top)) for (who, name), entry in chosen.items()}
     _record(record, str(source.resolve()), seen, skipped, taken)
     return collected
+
+
+def _backup_folder(backups: Path) -> Path:
+    """A new folder for one collect's replaced hand-ins: two collects within one second (a script, the
+    API) must not write the same backup, or the older kept version is lost."""
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 10**9:09d}"
+    for n in range(1000):
+        folder = backups / f"submitted-{stamp}{f'-{n}' if n else ''}"
+        try:
+            folder.mkdir()  # fails if it exists: never shared
+            return folder
+        except FileExistsError:
+            continue
+    raise SystemExit(f"could not make a new backup folder in {backups}")
 
 
 def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],

@@ -339,3 +339,15 @@ def test_a_refused_notebook_still_counts_as_one_of_two_for_its_lesson(course, tm
     details = {d.split(" in class.zip: ")[0]: d for _, _, d in _not_collected(course)}
     assert "2 notebooks" in details[f"alice/draft/{A}.ipynb"] and "bytes unpacked" in details[f"alice/{A}.ipynb"]
     assert "2 notebooks" in details[f"bob/draft/{A}.ipynb"] and "symbolic link" in details[f"bob/{A}.ipynb"]
+
+
+def test_backups_of_replaced_hand_ins_never_overwrite_each_other(course, tmp_path, monkeypatch):
+    """backups/submitted-<second>/: two replacements within one second (a script looping over zips, the
+    API) wrote the same backup, and the older kept version was lost (a red team's, 2026-12-02)."""
+    import time
+    monkeypatch.setattr(time, "strftime", lambda fmt, *args: "20261202-120000")  # every collect in one second
+    for version in (b"v1", b"v2", b"v3"):
+        grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": version}), paths=course,
+                        on_skip=lambda m: None, on_note=lambda m: None)
+    kept = sorted(p.read_bytes() for p in course.backups.rglob(f"{A}.ipynb"))
+    assert kept == [b"v1", b"v2"], kept
