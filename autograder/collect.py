@@ -24,7 +24,8 @@ How an entry becomes (student, lesson), the rules the README states:
    when one of them is refused by rule 6 (a final version too big beside an old draft).
 6. Never followed or taken: symbolic links (in a folder or stored in a zip), zip entries with an
    absolute path or ``..``, entries over 50 MB unpacked, zip entries that cannot be read (a bad
-   checksum, encrypted, an unknown compression): each is listed, the others are taken.
+   checksum, encrypted, an unknown compression, a name marked UTF-8 that is not, a newer zip version):
+   each is listed, the others are taken. A zip whose directory cannot be read stops with one line.
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
 shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
@@ -41,7 +42,9 @@ import os
 import re
 import shutil
 import stat
+import struct
 import sys
+import tempfile
 import time
 import unicodedata
 import zipfile
@@ -108,29 +111,108 @@ def lesson_of(filename: str, lessons: set[str]) -> str | None:
     return next((name for name in lessons if name.lower() == stem.lower()), None)
 
 
+UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, UnicodeDecodeError, OSError,
+                  EOFError, ValueError, struct.error)
+
+
+def _open_zip(source: Path, scratch: Path) -> tuple[zipfile.ZipFile, dict[int, str]]:
+    """The zip opened, and what is wrong with which entry (by its place in the zip's directory). Python
+    refuses a whole zip for one entry flagged UTF-8 whose name is not, or one that asks for a newer zip
+    version: those are opened from a copy (in ``scratch``) with that entry marked, and listed. A zip
+    that cannot be read at all is one line, no traceback."""
+    try:
+        return zipfile.ZipFile(source), {}
+    except (UnicodeDecodeError, NotImplementedError):
+        pass
+    except UNREADABLE_ZIP as error:
+        raise SystemExit(_unreadable(source, error))
+    try:
+        copy, problems = _readable_copy(source, scratch)
+        return zipfile.ZipFile(copy), problems
+    except UNREADABLE_ZIP as error:
+        raise SystemExit(_unreadable(source, error))
+
+
+def _unreadable(source: Path, error: Exception) -> str:
+    return shown(f"{source}: cannot be read as a zip ({type(error).__name__}: {error}); download it again, "
+                 f"or unpack it with another tool and collect the folder")
+
+
+def _readable_copy(source: Path, scratch: Path) -> tuple[Path, dict[int, str]]:
+    """A copy of the zip whose directory Python reads: a name flagged UTF-8 that is not (an old Windows
+    tool's Latin-1) loses the flag, an entry that asks for a newer zip version asks for 2.0; both are
+    returned as problems, so they are listed and never unpacked."""
+    copy = scratch / "readable.zip"
+    shutil.copyfile(source, copy)
+    problems = {}
+    with open(copy, "r+b") as f:
+        end = zipfile._EndRecData(f)
+        if not end:
+            raise zipfile.BadZipFile("no end of central directory")
+        size, offset = end[zipfile._ECD_SIZE], end[zipfile._ECD_OFFSET]
+        start = end[zipfile._ECD_LOCATION] - size  # where the directory lies (data may be prepended)
+        if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+            start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+        at, index = start, 0
+        while at < start + size:
+            f.seek(at)
+            head = struct.unpack(zipfile.structCentralDir, f.read(zipfile.sizeCentralDir))
+            if head[0] != zipfile.stringCentralDir:
+                raise zipfile.BadZipFile("damaged central directory")
+            flags, version, name = head[5], head[3], f.read(head[12])
+            if flags & 0x800 and not _is_utf8(name):
+                problems[index] = "its name is not valid UTF-8, although the zip says so: rename it, zip again"
+                f.seek(at + 8)
+                f.write(struct.pack("<H", flags & ~0x800))
+            if version > zipfile.MAX_EXTRACT_VERSION:
+                problems[index] = (f"needs zip version {version / 10:.1f} to unpack, newer than this tool "
+                                   f"reads: unpack it with another tool and collect the folder")
+                f.seek(at + 6)
+                f.write(bytes([20]))
+            at += zipfile.sizeCentralDir + head[12] + head[13] + head[14]
+            index += 1
+    return copy, problems
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def _read_zip(source: Path) -> list[Entry]:
+    with tempfile.TemporaryDirectory() as scratch:
+        archive, problems = _open_zip(source, Path(scratch))
+        with archive:
+            return _zip_entries(archive, problems)
+
+
+def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Entry]:
     entries = []
-    with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
-            # a Windows tool's backslashes made '/' for every entry, refused or not: the wrapper rule
-            # and the student of a refused entry read its path as they read the others'
-            name = info.filename.replace("\\", "/")
-            if info.is_dir():
-                continue
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                entries.append(Entry(name, None, "unsafe path (absolute, or with '..'): refused"))
-            elif stat.S_ISLNK(info.external_attr >> 16):
-                entries.append(Entry(name, None, "a symbolic link: not followed"))
-            elif info.file_size > MAX_MEMBER:
-                entries.append(Entry(name, None, f"{info.file_size:,} bytes unpacked (limit {MAX_MEMBER:,})"))
-            else:
-                try:
-                    entries.append(Entry("/".join(parts), archive.read(info)))
-                except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
-                        zlib.error) as error:  # one damaged entry: the others are still taken
-                    entries.append(Entry("/".join(parts), None, f"could not be read from the zip "
-                                                                f"({type(error).__name__}: {error}): hand it in again"))
+    for index, info in enumerate(archive.infolist()):
+        # a Windows tool's backslashes made '/' for every entry, refused or not: the wrapper rule
+        # and the student of a refused entry read its path as they read the others'
+        name = info.filename.replace("\\", "/")
+        if info.is_dir():
+            continue
+        parts = PurePosixPath(name).parts
+        if index in problems:
+            entries.append(Entry(name, None, problems[index]))
+        elif name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+            entries.append(Entry(name, None, "unsafe path (absolute, or with '..'): refused"))
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            entries.append(Entry(name, None, "a symbolic link: not followed"))
+        elif info.file_size > MAX_MEMBER:
+            entries.append(Entry(name, None, f"{info.file_size:,} bytes unpacked (limit {MAX_MEMBER:,})"))
+        else:
+            try:
+                entries.append(Entry("/".join(parts), archive.read(info)))
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
+                    zlib.error) as error:  # one damaged entry: the others are still taken
+                entries.append(Entry("/".join(parts), None, f"could not be read from the zip "
+                                                            f"({type(error).__name__}: {error}): hand it in again"))
     return entries
 
 

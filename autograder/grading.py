@@ -435,8 +435,10 @@ def _not_collected(paths: Paths, lesson: str | None, student: str | None, specs:
 def export(out: Path, paths: Paths | None = None) -> Path:
     """Write the grades as CSV: student, lesson, score, max_score, status, detail. ``score`` is empty
     unless the status is "graded" or "needs manual grading"."""
-    rows = grades(paths)
     out = Path(out)
+    if out.is_dir():
+        raise SystemExit(f"{out} is a folder: give the CSV file's name (e.g. {out / 'grades.csv'})")
+    rows = grades(paths)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)

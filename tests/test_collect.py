@@ -6,6 +6,7 @@ import csv
 import os
 import re
 import stat
+import struct
 import zipfile
 
 import nbformat
@@ -351,3 +352,40 @@ def test_backups_of_replaced_hand_ins_never_overwrite_each_other(course, tmp_pat
                         on_skip=lambda m: None, on_note=lambda m: None)
     kept = sorted(p.read_bytes() for p in course.backups.rglob(f"{A}.ipynb"))
     assert kept == [b"v1", b"v2"], kept
+
+
+def _patch_last_central_header(path, patch):
+    data = bytearray(path.read_bytes())
+    patch(data, data.rindex(b"PK\x01\x02"))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_entry_python_cannot_read_is_listed_and_an_unreadable_zip_is_one_line(course, tmp_path):
+    """An entry flagged UTF-8 whose name is not, or one that asks for a newer zip version, made Python
+    refuse the whole zip: a traceback, nobody collected. A damaged central directory, and export to a
+    folder, gave tracebacks too (a red team's, 2026-12-02)."""
+    def bad_name(data, at):
+        struct.pack_into("<H", data, at + 8, struct.unpack_from("<H", data, at + 8)[0] | 0x800)
+        data[data.index(b"JosX", at) + 3] = 0xE9  # 'Jos\xe9': Latin-1, not UTF-8
+    flag = _patch_last_central_header(_zip(tmp_path / "flag.zip", {f"alice/{A}.ipynb": b"a", f"JosX/{A}.ipynb": b"j"}),
+                                      bad_name)
+    assert grading.collect(flag, paths=course, on_skip=lambda m: None) == [("alice", A)]
+    (why,) = [d for _, _, d in _not_collected(course)]
+    assert "not valid UTF-8" in why, why
+
+    def newer(data, at):
+        data[at + 6] = 64
+    ver = _patch_last_central_header(_zip(tmp_path / "ver.zip", {f"carol/{A}.ipynb": b"c", f"bob/{A}.ipynb": b"b"}), newer)
+    assert grading.collect(ver, paths=course, on_skip=lambda m: None) == [("carol", A)]
+    assert any(d.startswith(f"bob/{A}.ipynb in ver.zip") and "zip version 6.4" in d for _, _, d in _not_collected(course))
+
+    def damaged(data, at):
+        data[at:at + 4] = b"XXXX"
+    cd = _patch_last_central_header(_zip(tmp_path / "cd.zip", {f"dave/{A}.ipynb": b"d", f"erin/{A}.ipynb": b"e"}), damaged)
+    with pytest.raises(SystemExit, match=r"cd.zip.*cannot be read as a zip.*collect the folder") as raised:
+        grading.collect(cd, paths=course, on_skip=lambda m: None)
+    assert "\n" not in str(raised.value)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(SystemExit, match="is a folder"):
+        grading.export(tmp_path / "out", paths=course)
