@@ -26,6 +26,8 @@ How an entry becomes (student, lesson), the rules the README states:
    absolute path or ``..``, entries over 50 MB unpacked, zip entries that cannot be read (a bad
    checksum, encrypted, an unknown compression, a name marked UTF-8 that is not, a newer zip version):
    each is listed, the others are taken. A zip whose directory cannot be read stops with one line.
+   Only the notebooks taken are read, one at a time, each written before the next is read: a class
+   zip's videos and datasets are never unpacked.
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
 shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
@@ -36,6 +38,7 @@ name no lesson are listed.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -60,9 +63,12 @@ COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$", re.IGNORECASE)
 
 @dataclass
 class Entry:
-    path: str            # as found in the source (relative)
-    data: bytes | None   # None: not readable as a plain file (link, too big, ...)
-    problem: str = ""    # why it cannot be taken, decided while reading
+    path: str                                  # as found in the source (relative)
+    read: Callable[[], bytes] | None = None    # its bytes, read only when it is taken (one at a time)
+    problem: str = ""                          # why it cannot be taken, decided while listing
+
+
+READ_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, zlib.error, ValueError)
 
 
 @dataclass
@@ -182,11 +188,11 @@ def _is_utf8(data: bytes) -> bool:
         return False
 
 
-def _read_zip(source: Path) -> list[Entry]:
-    with tempfile.TemporaryDirectory() as scratch:
-        archive, problems = _open_zip(source, Path(scratch))
-        with archive:
-            return _zip_entries(archive, problems)
+def _list_zip(source: Path, stack: contextlib.ExitStack) -> list[Entry]:
+    """The zip's entries, read from it while ``stack`` stays open."""
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    archive, problems = _open_zip(source, scratch)
+    return _zip_entries(stack.enter_context(archive), problems)
 
 
 def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Entry]:
@@ -207,16 +213,12 @@ def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Ent
         elif info.file_size > MAX_MEMBER:
             entries.append(Entry(name, None, f"{info.file_size:,} bytes unpacked (limit {MAX_MEMBER:,})"))
         else:
-            try:
-                entries.append(Entry("/".join(parts), archive.read(info)))
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
-                    zlib.error) as error:  # one damaged entry: the others are still taken
-                entries.append(Entry("/".join(parts), None, f"could not be read from the zip "
-                                                            f"({type(error).__name__}: {error}): hand it in again"))
+            # read when taken, not now: a class zip's videos and datasets never sit in memory together
+            entries.append(Entry("/".join(parts), lambda info=info: archive.read(info)))
     return entries
 
 
-def _read_folder(source: Path) -> list[Entry]:
+def _list_folder(source: Path) -> list[Entry]:
     entries = []
     for folder, dirs, files in os.walk(source, followlinks=False):
         here = Path(folder)
@@ -236,11 +238,18 @@ def _read_folder(source: Path) -> list[Entry]:
             elif info.st_size > MAX_MEMBER:
                 entries.append(Entry(rel, None, f"{info.st_size:,} bytes (limit {MAX_MEMBER:,})"))
             else:
-                # opened without following a link swapped in since lstat
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-                with os.fdopen(fd, "rb") as f:
-                    entries.append(Entry(rel, f.read()))
+                entries.append(Entry(rel, lambda path=path: _read_file(path)))
     return entries
+
+
+def _read_file(path: Path) -> bytes:
+    # opened without following a link swapped in since it was listed; no more than the limit read
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(MAX_MEMBER + 1)
+    if len(data) > MAX_MEMBER:
+        raise ValueError(f"over {MAX_MEMBER:,} bytes now")
+    return data
 
 
 def _is_junk(path: str) -> bool:
@@ -363,12 +372,19 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     say = on_skip or (lambda message: print(f"not collected: {message}", file=sys.stderr))
     note = on_note or (lambda message: print(message, file=sys.stderr))
     source = Path(source)
-    if source.is_file() and zipfile.is_zipfile(source):
-        entries = _read_zip(source)
-    elif source.is_dir():
-        entries = _read_folder(source)
-    else:
-        raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
+    with contextlib.ExitStack() as stack:
+        if source.is_file() and zipfile.is_zipfile(source):
+            entries = _list_zip(source, stack)
+        elif source.is_dir():
+            entries = _list_folder(source)
+        else:
+            raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
+        return _collect(source, entries, lessons, submitted, backups, record, only, say, on_replace, wrapper, note)
+
+
+def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: Path, backups: Path, record: Path,
+             only: str | None, say: Callable[[str], None], on_replace: Callable[[str, str], None] | None,
+             wrapper: bool | None, note: Callable[[str], None]) -> list[tuple[str, str]]:
     known = {p.name.lower(): p.name for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else {}
     top = wrapper_of(entries, set(known), wrapper)
     if top is not None and wrapper is None:
@@ -383,12 +399,19 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         note(f"other lessons, left for their own collect (neither collected nor listed now): "
              + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))
     kept_in: list[Path] = []  # this collect's backup folder, made at the first replacement
-    collected = []
+    collected, taken = [], set()
     for (who, name), entry in sorted(chosen.items()):
+        try:
+            data = entry.read()  # one entry in memory at a time
+        except READ_ERRORS as error:  # one damaged entry: the others are still taken
+            where = " from the zip" if source.is_file() else ""
+            refused.append((entry, who, name, f"could not be read{where} ({type(error).__name__}: {error}): "
+                                              f"hand it in again"))
+            continue
         target = submitted / who / name / f"{name}.ipynb"
         if target.is_symlink():
             target.unlink()
-        if target.is_file() and target.read_bytes() != entry.data:
+        if target.is_file() and target.read_bytes() != data:
             kept_in = kept_in or [_backup_folder(backups)]
             keep = kept_in[0] / who / f"{name}.ipynb"
             keep.parent.mkdir(parents=True, exist_ok=True)
@@ -396,15 +419,15 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
             if on_replace:
                 on_replace(who, name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(entry.data)
+        target.write_bytes(data)
         collected.append((who, name))
+        taken.add((who, name, _folder(entry.path, top)))
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
                for e, who, name, why in refused]
     for s in skipped:
         say(shown(f"{s.entry}: {s.reason}"))
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
-    taken = {(who, name, _folder(entry.path, top)) for (who, name), entry in chosen.items()}
     _record(record, str(source.resolve()), seen, skipped, taken)
     return collected
 

@@ -389,3 +389,21 @@ def test_a_zip_entry_python_cannot_read_is_listed_and_an_unreadable_zip_is_one_l
     (tmp_path / "out").mkdir()
     with pytest.raises(SystemExit, match="is a folder"):
         grading.export(tmp_path / "out", paths=course)
+
+
+def test_entries_are_read_one_at_a_time_and_only_when_taken(course, tmp_path, monkeypatch):
+    """Every entry under 50 MB, notebook or not, any lesson, was held in memory at once: a 1 MB zip of
+    deflated zeros took 1 GB (a red team's, 2026-12-02). Only the notebooks taken are read, each
+    written before the next is read."""
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"a", f"bob/{A}.ipynb": b"b", f"alice/{B}.ipynb": b"ab",
+                                          "mallory/video.mp4": b"\0" * 1000, "mallory/data.ipynb": b"x"})
+    reads = []
+    real = zipfile.ZipFile.read
+
+    def read(archive, member, *args):
+        reads.append((getattr(member, "filename", member), sorted(_submitted(course))))
+        return real(archive, member, *args)
+    monkeypatch.setattr(zipfile.ZipFile, "read", read)
+    assert grading.collect(inbox, lesson=A, paths=course, on_skip=lambda m: None, on_note=lambda m: None) == \
+        [("alice", A), ("bob", A)]
+    assert reads == [(f"alice/{A}.ipynb", []), (f"bob/{A}.ipynb", [f"alice/{A}/{A}.ipynb"])], reads
