@@ -220,7 +220,16 @@ def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Ent
 
 def _list_folder(source: Path) -> list[Entry]:
     entries = []
-    for folder, dirs, files in os.walk(source, followlinks=False):
+
+    def unreadable(error: OSError) -> None:  # os.walk would skip it without a word
+        if Path(error.filename) == source:
+            raise SystemExit(shown(f"{source}: cannot be read ({type(error).__name__}: {error.strerror})"))
+        rel = Path(error.filename).relative_to(source).as_posix()
+        # listed as '<folder>/', so that a student's own folder is that student's row
+        entries.append(Entry(rel + "/", None, f"a folder that could not be read ({type(error).__name__}: "
+                                              f"{error.strerror}): nothing in it was collected"))
+
+    for folder, dirs, files in os.walk(source, onerror=unreadable, followlinks=False):
         here = Path(folder)
         for name in sorted(dirs):
             if (here / name).is_symlink():

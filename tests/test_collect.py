@@ -407,3 +407,21 @@ def test_entries_are_read_one_at_a_time_and_only_when_taken(course, tmp_path, mo
     assert grading.collect(inbox, lesson=A, paths=course, on_skip=lambda m: None, on_note=lambda m: None) == \
         [("alice", A), ("bob", A)]
     assert reads == [(f"alice/{A}.ipynb", []), (f"bob/{A}.ipynb", [f"alice/{A}/{A}.ipynb"])], reads
+
+
+def test_an_unreadable_folder_in_a_folder_source_is_listed(course, tmp_path, monkeypatch):
+    """os.walk skipped a student's folder it could not read without a word: bob was neither collected
+    nor listed (a red team's, 2026-12-02). Simulated: the tests may run as root, who reads everything."""
+    for who in ("alice", "bob"):
+        (tmp_path / "in" / who).mkdir(parents=True)
+        (tmp_path / "in" / who / f"{A}.ipynb").write_bytes(who.encode())
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).rstrip("/").endswith("/bob"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert grading.collect(tmp_path / "in", paths=course, on_skip=lambda m: None) == [("alice", A)]
+    (row,) = _not_collected(course)
+    assert row[0] == "bob" and "could not be read" in row[2] and "PermissionError" in row[2], row
