@@ -373,10 +373,12 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
 def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, record: Path,
             only: str | None = None, on_skip: Callable[[str], None] | None = None,
             on_replace: Callable[[str, str], None] | None = None, wrapper: bool | None = None,
-            on_note: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
+            on_note: Callable[[str], None] | None = None,
+            on_new: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
     """Copy the hand-ins in ``source`` into ``submitted/<student>/<lesson>/<lesson>.ipynb`` (see the
     module docstring). Returns the (student, lesson) pairs taken. ``on_replace(student, lesson)`` is
-    called before a different earlier submission is replaced (kept in ``backups/``). ``wrapper``:
+    called before a different earlier submission is replaced (kept in ``backups/``), ``on_new`` before
+    one is written where there was none. ``wrapper``:
     whether the one top folder is a wrapper (None: rule 1 decides); ``on_note``: told what it decided."""
     say = on_skip or (lambda message: print(f"not collected: {message}", file=sys.stderr))
     note = on_note or (lambda message: print(message, file=sys.stderr))
@@ -388,12 +390,14 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
             entries = _list_folder(source)
         else:
             raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
-        return _collect(source, entries, lessons, submitted, backups, record, only, say, on_replace, wrapper, note)
+        return _collect(source, entries, lessons, submitted, backups, record, only, say, on_replace, wrapper, note,
+                        on_new or (lambda who, name: None))
 
 
 def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: Path, backups: Path, record: Path,
              only: str | None, say: Callable[[str], None], on_replace: Callable[[str, str], None] | None,
-             wrapper: bool | None, note: Callable[[str], None]) -> list[tuple[str, str]]:
+             wrapper: bool | None, note: Callable[[str], None],
+             on_new: Callable[[str, str], None]) -> list[tuple[str, str]]:
     known = {p.name.lower(): p.name for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else {}
     top = wrapper_of(entries, set(known), wrapper)
     if top is not None and wrapper is None:
@@ -427,6 +431,8 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
             shutil.copy2(target, keep)
             if on_replace:
                 on_replace(who, name)
+        elif not target.is_file():
+            on_new(who, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         collected.append((who, name))

@@ -75,6 +75,18 @@ def _holds_grades(paths: Paths) -> bool:
             return False
 
 
+def _graded_pairs(paths: Paths) -> set[tuple[str, str]]:
+    """(student, lesson) of every submission the gradebook holds (one query: collect asks it once)."""
+    if not paths.gradebook.is_file():
+        return set()
+    with contextlib.closing(sqlite3.connect(paths.gradebook)) as db:
+        try:
+            return set(db.execute("SELECT submitted_assignment.student_id, assignment.name FROM submitted_assignment "
+                                  "JOIN assignment ON assignment.id = submitted_assignment.assignment_id"))
+        except sqlite3.OperationalError:  # no such table: a gradebook nbgrader has not set up
+            return set()
+
+
 def backup_gradebook(paths: Paths, why: str) -> Path | None:
     """A consistent copy of the gradebook in ``backups/gradebook-<time>-<why>.db``; None when there is
     nothing to lose (no gradebook, or one without submissions). SQLite's backup API copies safely even
@@ -129,16 +141,31 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
 
     note = on_note or (lambda message: print(message, file=sys.stderr))
 
-    def replaced(student: str, name: str) -> None:
-        note(f"{student}/{name}: this hand-in replaces a different one collected before (kept in "
-             f"{paths.backups.name}/), and its grading is forgotten until autograde runs again")
+    def forget(student: str, name: str) -> None:
         if not backed_up:
             backed_up.append(backup_gradebook(paths, "collect"))
         if paths.gradebook.is_file():
             forget_submission(paths, name, student)
 
+    def replaced(student: str, name: str) -> None:
+        note(f"{student}/{name}: this hand-in replaces a different one collected before (kept in "
+             f"{paths.backups.name}/), and its grading is forgotten until autograde runs again")
+        forget(student, name)
+
+    graded: list[set] = []  # the gradebook's submissions, read at the first new hand-in
+
+    def arrived(student: str, name: str) -> None:
+        """A hand-in where there was none: a grading the gradebook still holds for that pair (its folder
+        deleted by hand) is of another file, and would show in the formgrader and nbgrader's export."""
+        graded[:] = graded or [_graded_pairs(paths)]
+        if (student, name) in graded[0]:
+            note(f"{student}/{name}: the gradebook held a grading of an earlier file, not here any more: "
+                 f"forgotten until autograde runs again")
+            forget(student, name)
+
     return collect_entries(source, set(lessons(paths)), paths.submitted, paths.backups, paths.collect_record,
-                           only=lesson, on_skip=on_skip, on_replace=replaced, wrapper=wrapper, on_note=note)
+                           only=lesson, on_skip=on_skip, on_replace=replaced, wrapper=wrapper, on_note=note,
+                           on_new=arrived)
 
 
 def submitted_students(lesson: str, paths: Paths | None = None) -> list[str]:
