@@ -19,7 +19,8 @@ How an entry becomes (student, lesson), the rules the README states:
    ignoring case, are both refused; an id that differs only in case from a student already collected
    (``Alice`` in a later download, after ``alice``) is that student's, and collect says so.
 4. The lesson is the file's name without ``.ipynb``, matched ignoring case and a copy suffix that
-   browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``).
+   browsers and LMSs add (``01_Tokenization (1).ipynb`` → ``01_tokenization``), and Jupyter's and
+   Colab's copy names (``01_tokenization-Copy1.ipynb``, ``Copy of 01_tokenization.ipynb``).
 5. One student with two notebooks for one lesson: neither is taken (which one is the hand-in?), also
    when one of them is refused by rule 6 (a final version too big beside an old draft).
 6. Never followed or taken: symbolic links (in a folder or stored in a zip), zip entries with an
@@ -58,7 +59,9 @@ from typing import Callable
 
 MAX_MEMBER = 50 * 2**20
 NOT_COLLECTED = "not collected"
-COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$", re.IGNORECASE)
+# what browsers, LMSs, Jupyter ("File > Make a copy": L-Copy1) and Colab ("Copy of L") add to a name
+COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$|-copy\d+$", re.IGNORECASE)
+COPY_PREFIX = re.compile(r"^(copy of\s+)+", re.IGNORECASE)
 
 
 @dataclass
@@ -113,7 +116,7 @@ def lesson_of(filename: str, lessons: set[str]) -> str | None:
     stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else None
     if stem is None:
         return None
-    stem = COPY_SUFFIX.sub("", stem).strip()
+    stem = COPY_PREFIX.sub("", COPY_SUFFIX.sub("", stem).strip()).strip()
     return next((name for name in lessons if name.lower() == stem.lower()), None)
 
 

@@ -449,3 +449,10 @@ def test_a_hand_in_where_there_was_none_forgets_the_gradebooks_old_grading(cours
         assert gradebook.find_submission(A, "bob")  # not collected now: untouched
     assert any("alice/" in n and "earlier file" in n for n in notes), notes
     assert list(course.backups.glob("gradebook-*-collect.db"))
+
+
+def test_jupyter_and_colab_copy_names_are_the_lesson(course, tmp_path):
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}-Copy1.ipynb": b"a", f"bob/Copy of {A}.ipynb": b"b",
+                                          f"carol/Copy of {B} (2).ipynb": b"c", f"dave/{A} (1).ipynb": b"d"})
+    assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == \
+        [("alice", A), ("bob", A), ("carol", B), ("dave", A)]
