@@ -312,7 +312,8 @@ def _asked_wrapper(notebooks: list[list[str]]) -> str | None:
         raise SystemExit(shown(
             f"--wrapper: the notebooks do not all lie in one top folder, each in a student's folder below "
             f"it{f' ({top!r} holds most)' if top else ''}: {', '.join(map(repr, astray[:5]))}"
-            f"{f' and {len(astray) - 5} more' if len(astray) > 5 else ''} do not; nothing collected. "
+            f"{f' and {len(astray) - 5} more' if len(astray) > 5 else ''} "
+            f"{'does' if len(astray) == 1 else 'do'} not; nothing collected. "
             f"Remove what does not belong, or collect without --wrapper"))
     return top
 
