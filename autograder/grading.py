@@ -130,9 +130,11 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
     how folders map to students, and what is refused, is in ``autograder/collect.py``. The source
     files are only read. A submission that replaces a different earlier one is kept in
     ``backups/submitted-<time>/`` and its old grading leaves the gradebook (after a backup of it):
-    ``status`` says "not graded" until ``autograde`` runs again. Entries not taken are listed by
-    ``status`` and the CSV as "not collected". ``wrapper``: whether the source's one top folder is a
-    wrapper around the students' folders (None: the rule decides, and ``on_note`` is told)."""
+    ``status`` says "not graded" until ``autograde`` runs again; so does a grading the gradebook
+    still holds for a hand-in written where there was none (its folder deleted by hand). Entries not
+    taken are listed by ``status`` and the CSV as "not collected". ``wrapper``: whether the source's
+    one top folder is a wrapper around the students' folders (None: the rule decides, and
+    ``on_note`` is told)."""
     from autograder.collect import collect as collect_entries
 
     paths = paths or Paths()
