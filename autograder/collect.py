@@ -32,8 +32,9 @@ How an entry becomes (student, lesson), the rules the README states:
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
 shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
-collected from a folder of the same name, or a later collect of the same source reads the same entry again (then it is taken, or
-listed anew): a new download saved at the same path lists what it holds, and leaves the rest. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
+collected from a folder of the same name, or a later collect of the same source reads the same entry
+again (then it is taken, or listed anew): a new download saved at the same path lists what it holds,
+and leaves the rest. With ``--lesson L`` only L's notebooks are looked at: another lesson's are left
 for its own collect (counted in a note; their rows from an earlier collect stay), and entries that
 name no lesson are listed.
 """
