@@ -139,7 +139,7 @@ def _open_zip(source: Path, scratch: Path) -> tuple[zipfile.ZipFile, dict[int, s
     try:
         copy, problems = _readable_copy(source, scratch)
         return zipfile.ZipFile(copy), problems
-    except UNREADABLE_ZIP as error:
+    except (*UNREADABLE_ZIP, AttributeError, IndexError) as error:  # (and zipfile's private helpers changed)
         raise SystemExit(_unreadable(source, error))
 
 
