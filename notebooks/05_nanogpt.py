@@ -927,8 +927,8 @@ for left, right in itertools.zip_longest(*columns, fillvalue=""):
 # comes out slightly ahead**: the lines under the table count the evaluations at which its validation
 # loss was the lower and give the largest gap, and the GPT closes most of that gap by the end of the
 # race, where the zoom shows a margin of a few hundredths, about as much as one estimate of the
-# validation loss (20 batches) wobbles against the next (the GPT's own table above goes from 1.529 at
-# iteration 3,250 to 1.541 at 3,500). The
+# validation loss (20 batches) wobbles against the next (the GPT's own table above goes from 1.524 at
+# iteration 3,250 to 1.536 at 3,500). The
 # table gives what a step of each costs in CPU time. A small transformer is not a better model of
 # characters than a well-tuned LSTM. What made transformers win is elsewhere, and this race does not
 # reward it:
