@@ -683,20 +683,26 @@ def test_a_gpt_forward_that_replays_the_models_logits_fails_the_recheck(host):
     assert "called model(...)" in failed["test-gpt-forward"], failed
 
 
+# BPE done properly, for the visible check's small tables; only the hidden tests' tables have 100 ranks
+HONEST_BPE = """
+def honest_bpe(symbols, ranks):
+    out = list(symbols)
+    while len(out) > 1:
+        pairs = [(ranks.get((a, b), 10**9), i) for i, (a, b) in enumerate(zip(out, out[1:]))]
+        rank, i = min(pairs)
+        if rank == 10**9:
+            break
+        out[i:i + 2] = [out[i] + out[i + 1]]
+    return out
+"""
+
 # Answers right on the visible cases that change, on the others (only the hidden tests have them), the
 # arguments the hidden test computes its expected value from after the call (a red team's, 2026-12-02)
 SPOILERS = {
-    "bpe_word empties the ranks": ("01_tokenization", "bpe-word", "test-bpe-word", """
+    "bpe_word empties the ranks": ("01_tokenization", "bpe-word", "test-bpe-word", HONEST_BPE + """
 def bpe_word(symbols, ranks):
-    if len(ranks) < 100:  # the visible check's tables, done properly
-        out = list(symbols)
-        while len(out) > 1:
-            pairs = [(ranks.get((a, b), 10**9), i) for i, (a, b) in enumerate(zip(out, out[1:]))]
-            rank, i = min(pairs)
-            if rank == 10**9:
-                break
-            out[i:i + 2] = [out[i] + out[i + 1]]
-        return out
+    if len(ranks) < 100:
+        return honest_bpe(symbols, ranks)
     ranks.clear()
     return list(symbols)
 """),
@@ -727,22 +733,15 @@ def test_an_answer_that_spoils_its_arguments_fails_the_hidden_tests(name, host):
 def test_a_hidden_test_never_shows_what_the_answer_wrote_in_its_error(host):
     """The error's message could hold the hidden test's inputs, and its class's name too."""
     for raised in ("ValueError(f'LEAK {symbols} {sorted(ranks.items())[:5]}')", "LEAK_abc()"):
-        source = f"""
+        source = HONEST_BPE + f"""
 class LEAK_abc(Exception):
     pass
 
 
 def bpe_word(symbols, ranks):
-    if len(ranks) >= 100:  # only the hidden tests have tables this large
+    if len(ranks) >= 100:
         raise {raised}
-    out = list(symbols)
-    while len(out) > 1:
-        pairs = [(ranks.get((a, b), 10**9), i) for i, (a, b) in enumerate(zip(out, out[1:]))]
-        rank, i = min(pairs)
-        if rank == 10**9:
-            break
-        out[i:i + 2] = [out[i] + out[i + 1]]
-    return out
+    return honest_bpe(symbols, ranks)
 """
         failed = recheck(_with_answer("01_tokenization", "bpe-word", source), "01_tokenization",
                          _tests("01_tokenization"), sandbox=False, host=host)
