@@ -418,7 +418,17 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
              + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))
     kept_in: list[Path] = []  # this collect's backup folder, made at the first replacement
     collected, taken = [], set()
+    # (a student's folder deleted by hand: its id is free again)
+    origins = {who: folder for who, folder in _read_origins(record).items() if (submitted / who).is_dir()}
     for (who, name), entry in sorted(chosen.items()):
+        folder = _folder(entry.path, top)
+        before = origins.get(who)
+        if before is not None and _same_name(before) != _same_name(folder):
+            # 'José García' after 'Jose Garcia': one id, but maybe two students. Never filed over the other
+            refused.append((entry, who, name, f"the folder {folder!r} gives the id {who!r} of the folder "
+                                              f"{before!r} collected before: if they are two students, rename "
+                                              f"this folder and collect again; if one, rename it {before!r}"))
+            continue
         try:
             data = entry.read()  # one entry in memory at a time
         except READ_ERRORS as error:  # one damaged entry: the others are still taken
@@ -441,7 +451,8 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         collected.append((who, name))
-        taken.add((who, name, _folder(entry.path, top)))
+        taken.add((who, name, folder))
+        origins.setdefault(who, folder)
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
                for e, who, name, why in refused]
     for s in skipped:
@@ -449,7 +460,31 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
     _record(record, str(source.resolve()), seen, skipped, taken)
+    _write_json(_origins_path(record), origins)
     return collected
+
+
+def _origins_path(record: Path) -> Path:
+    return record.with_name("students.json")  # beside collect.json: student id → its folder's name
+
+
+def _read_origins(record: Path) -> dict[str, str]:
+    """The folder name each student id was first collected from (ids collected before this record
+    existed have none: the next collect writes it)."""
+    path = _origins_path(record)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _same_name(folder: str) -> str:
+    """One form of a folder name, whatever its case or its accents' encoding: 'Alice' is 'alice'."""
+    return unicodedata.normalize("NFC", folder).casefold()
+
+
+def _write_json(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _backup_folder(backups: Path) -> Path:
@@ -480,10 +515,7 @@ def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],
         (who, name) == (r["student"], r["lesson"]) and r.get("folder", "") in ("", folder)  # "": an older record
         for who, name, folder in taken)]
     rows += [asdict(s) for s in skipped]
-    record.parent.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    os.replace(tmp, record)
+    _write_json(record, rows)
 
 
 def read_skipped(record: Path) -> list[dict]:

@@ -456,3 +456,23 @@ def test_jupyter_and_colab_copy_names_are_the_lesson(course, tmp_path):
                                           f"carol/Copy of {B} (2).ipynb": b"c", f"dave/{A} (1).ipynb": b"d"})
     assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == \
         [("alice", A), ("bob", A), ("carol", B), ("dave", A)]
+
+
+def test_a_later_folder_that_gives_a_collected_students_id_is_not_filed_over_them(course, tmp_path):
+    """'Jose Garcia' collected, then 'José García' alone in a later zip: one id, maybe two students.
+    It replaced Jose's hand-in with only a note (a red team's, 2026-12-02); it is refused and listed,
+    saying what to rename. The same folder again, or in another case, is still that student's."""
+    say = []
+    grading.collect(_zip(tmp_path / "first.zip", {f"Jose Garcia/{A}.ipynb": b"jose's"}), paths=course,
+                    on_skip=say.append)
+    assert grading.collect(_zip(tmp_path / "late.zip", {f"José García/{A}.ipynb": b"jose-accent", f"José García/{B}.ipynb": b"b"}),
+                           paths=course, on_skip=say.append) == []
+    assert _submitted(course) == {f"Jose_Garcia/{A}/{A}.ipynb": b"jose's"}
+    rows = _not_collected(course)
+    assert {lesson for _, lesson, _ in rows} == {A, B}
+    assert all("'José García' gives the id 'Jose_Garcia' of the folder 'Jose Garcia' collected before" in d
+               for _, _, d in rows), rows
+    assert any("José García" in line for line in say)
+    again = _zip(tmp_path / "again.zip", {f"jose garcia/{A}.ipynb": b"jose's v2"})
+    assert grading.collect(again, paths=course, on_skip=say.append, on_note=lambda m: None) == [("Jose_Garcia", A)]
+    assert _submitted(course)[f"Jose_Garcia/{A}/{A}.ipynb"] == b"jose's v2"
