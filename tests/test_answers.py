@@ -39,6 +39,7 @@ CHEATS = {
     "displayhook": "import sys\ndef merge(ids, pair, new_id):\n    sys.displayhook('2.0')\n    raise ValueError",
     "background process": "import subprocess\nsubprocess.Popen(['sleep', '100'])\ndef merge(ids, pair, new_id):\n    return []",
     "profiler writes a file": "import torch\nwith torch.profiler.profile() as p:\n    pass\np.export_chrome_trace('../../submitted/bob/01_tokenization/01_tokenization.ipynb')\ndef merge(ids, pair, new_id):\n    return []",
+    "a frame from __exit__'s traceback": "class Grab:\n    def __enter__(self):\n        return self\n    def __exit__(self, kind, error, trace):\n        self.found = trace.tb_frame.f_back.f_globals\n        return True\ndef merge(ids, pair, new_id):\n    return []",
     "profiler imported by name": "from torch import profiler\ndef merge(ids, pair, new_id):\n    return []",
     "autograd's profiler": "import torch\nprof = torch.autograd.profiler.profile()\ndef merge(ids, pair, new_id):\n    return []",
     "rebinds the corpus": "text = 'aaaa'\ndef merge(ids, pair, new_id):\n    return []",
@@ -733,6 +734,14 @@ def test_self_is_an_instance_of_the_answers_own_class_or_nothing(lesson01, name)
 # Honest code the rules refused (the second red team's): an answer's enum, class constant, class method
 # or static method read from its class, and a type's name in an error message.
 HONEST_CLASSES = {
+    "a writable container": "class Table:\n    def __init__(self):\n        self.rows = {}\n"
+                            "    def __setitem__(self, k, v):\n        self.rows[k] = v\n"
+                            "    def __delitem__(self, k):\n        del self.rows[k]\n"
+                            "def f(ids):\n    t = Table()\n    t[0] = ids\n    del t[0]\n    return len(t.rows)\n",
+    "a timer as a with block": "import time\nclass Timer:\n    def __enter__(self):\n        self.start = time.perf_counter()\n"
+                               "        return self\n    def __exit__(self, kind, error, trace):\n"
+                               "        self.seconds = time.perf_counter() - self.start\n"
+                               "def f(ids):\n    with Timer() as t:\n        out = list(ids)\n    return out\n",
     "an enum's members": "import enum\nclass State(enum.Enum):\n    SCAN = 1\n    SKIP = 2\n"
                          "def f(x):\n    return State.SCAN if x else State.SKIP\n",
     "a class constant": "class Config:\n    MAX = 3\ndef f(x):\n    return min(x, Config.MAX)\n",
