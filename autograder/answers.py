@@ -183,6 +183,9 @@ TYPE_USES = (ast.Compare, ast.FormattedValue)
 SELF_REGISTERS = {"register_buffer", "register_parameter", "register_module"}
 # The special attributes an answer may read: a name, a string (``type(x).__name__`` in an error message)
 NAME_DUNDERS = {"__name__", "__qualname__"}
+# ... and a container's own methods, read to pass them on (``map(itos.__getitem__, ids)``): each does what
+# ``x[k]``, ``k in x`` and ``len(x)`` already may
+CONTAINER_DUNDERS = {"__getitem__", "__contains__", "__len__"}
 TYPE_CALLERS = {"print", "str", "repr", "isinstance", "issubclass"}
 REFUSED_MARK = "AnswerRefused"
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"display"}  # and IPython's display(), which a notebook has
@@ -462,7 +465,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
                 and isinstance(parents[node].args[0], ast.Name) and parents[node].args[0].id == "self" \
                 and _in_method(parents[node].args[0], parents)
             if (_dunder(node.attr) and not (node.attr == "__init__" and (on_super or base_init)) and not class_name
-                    and not (node.attr in NAME_DUNDERS and isinstance(node.ctx, ast.Load))) or node.attr.startswith(FRAME_PREFIXES) \
+                    and not (node.attr in NAME_DUNDERS | CONTAINER_DUNDERS and isinstance(node.ctx, ast.Load))) \
+                    or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \

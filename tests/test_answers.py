@@ -40,6 +40,7 @@ CHEATS = {
     "background process": "import subprocess\nsubprocess.Popen(['sleep', '100'])\ndef merge(ids, pair, new_id):\n    return []",
     "profiler writes a file": "import torch\nwith torch.profiler.profile() as p:\n    pass\np.export_chrome_trace('../../submitted/bob/01_tokenization/01_tokenization.ipynb')\ndef merge(ids, pair, new_id):\n    return []",
     "a frame from __exit__'s traceback": "class Grab:\n    def __enter__(self):\n        return self\n    def __exit__(self, kind, error, trace):\n        self.found = trace.tb_frame.f_back.f_globals\n        return True\ndef merge(ids, pair, new_id):\n    return []",
+    "a container method stored over": "class Box:\n    pass\nBox.__getitem__ = print\ndef merge(ids, pair, new_id):\n    return []",
     "profiler imported by name": "from torch import profiler\ndef merge(ids, pair, new_id):\n    return []",
     "autograd's profiler": "import torch\nprof = torch.autograd.profiler.profile()\ndef merge(ids, pair, new_id):\n    return []",
     "rebinds the corpus": "text = 'aaaa'\ndef merge(ids, pair, new_id):\n    return []",
@@ -734,6 +735,7 @@ def test_self_is_an_instance_of_the_answers_own_class_or_nothing(lesson01, name)
 # Honest code the rules refused (the second red team's): an answer's enum, class constant, class method
 # or static method read from its class, and a type's name in an error message.
 HONEST_CLASSES = {
+    "a dict's own lookup passed on": "def f(ids, itos):\n    return ''.join(map(itos.__getitem__, ids))\n",
     "a writable container": "class Table:\n    def __init__(self):\n        self.rows = {}\n"
                             "    def __setitem__(self, k, v):\n        self.rows[k] = v\n"
                             "    def __delitem__(self, k):\n        del self.rows[k]\n"
