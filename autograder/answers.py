@@ -15,7 +15,7 @@ code from reaching them:
    the builtins that reach objects by name or run code (``exec``, ``eval``, ``getattr``, ``globals``,
    ``open``, ...; but ``getattr``/``setattr`` of ``self`` by a name that can spell nothing refused,
    ``setattr(self, f"layer{i}", ...)``); dunder names and attributes (``__code__``, ``__globals__``, ``__builtins__``;
-   only ``__init__`` is allowed, for ``super().__init__()``), also as a class pattern's keywords
+   only ``__init__`` is allowed, for ``super().__init__()``, and reading ``__name__`` or a container's ``__getitem__``), also as a class pattern's keywords
    (``case object(__class__=c)``), which read attributes too; frame and code attributes (``f_back``,
    ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
