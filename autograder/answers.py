@@ -850,7 +850,7 @@ def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     args = scope.args
-    if name.id in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a}:
+    if name.id in set(_parameters(args)):
         return None
     values = []
     for node in ast.walk(scope):
@@ -940,7 +940,7 @@ def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesso
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     args = scope.args
-    if name.id in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a}:
+    if name.id in set(_parameters(args)):
         return None
     made = set()
     for node in ast.walk(scope):
@@ -967,7 +967,7 @@ def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: L
             or any("isinstance" in _binds(n) for n in ast.walk(tree)):
         return None
     args = method.args
-    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a]
+    params = _parameters(args)
     if name.id not in params[1:] or params.count(name.id) != 1 \
             or any(name.id in _binds(n) for n in ast.walk(method) if not isinstance(n, ast.arguments | ast.arg)):
         return None
@@ -1033,13 +1033,18 @@ def _in_scope(below: ast.AST | None, child: ast.AST, scope: ast.AST) -> bool:
     return not (child is scope.generators[0] and below is child.iter)  # the first `in ...` is outside
 
 
+def _parameters(args: ast.arguments) -> list[str]:
+    """The names of a function's parameters, in order: positional, keyword-only, ``*args``, ``**kwargs``."""
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None]
+
+
 def _scope_names(scope: ast.AST) -> set[str]:
     """The names ``scope`` binds itself: parameters, assignment and loop targets, imports, nested
     definitions, ``except ... as``, ``case ... as`` (not what its nested functions bind)."""
     if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
         return {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
     args = scope.args
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
+    names = set(_parameters(args))
     queue = list(scope.body) if isinstance(scope.body, list) else [scope.body]
     while queue:
         node = queue.pop()
