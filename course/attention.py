@@ -3,7 +3,8 @@
 In order: ``cross_attention`` (the classic lab exercise: queries from one sentence, keys and values
 from another), ``scaled_dot_product_attention`` (the core formula for tensors), ``causal_mask``,
 ``padding_mask``,
-``split_heads`` / ``merge_heads``, and ``CausalSelfAttention``, the module ``course.gpt`` stacks.
+``split_heads`` / ``merge_heads``, and ``CausalSelfAttention``, the module ``course.gpt`` stacks, with
+``KVCache``, the buffers ``GPT.generate`` keeps its keys and values in.
 ``attention_on`` measures what a trained model's heads look at (lesson 03).
 
 Conventions: a sequence is a matrix with one row per token, ``(T, d)`` or batched ``(..., T, d)``.
@@ -192,12 +193,52 @@ class AttentionConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
 
+class KVCache:
+    """One layer's keys and values during generation, in buffers of ``capacity`` positions filled in place.
+
+    ``append(k, v)`` writes the new positions after the old ones and returns views of all of them,
+    ``(B, nh, length, hs)`` each. A tuple cache grows with ``torch.cat``, which copies every earlier
+    position at every step: at 500 tokens that copying was most of generation's time. Here a step
+    copies only its new positions. The buffers are reused, so a cache belongs to one sequence of
+    steps: to branch two continuations from one prefix, use the tuple ``past_kv`` instead.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.length = 0
+        self.k: torch.Tensor | None = None  # (B, nh, capacity, hs), allocated by the first append
+        self.v: torch.Tensor | None = None
+
+    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        B, nh, T, hs = k.shape
+        if self.k is None:
+            self.k = k.new_empty(B, nh, self.capacity, hs)
+            self.v = v.new_empty(B, nh, self.capacity, v.shape[-1])
+        if self.k.shape[:2] != (B, nh) or self.k.dtype != k.dtype:
+            raise ValueError(f"this KVCache holds a batch of shape {_shape(self.k)[:2]} in {self.k.dtype}; "
+                             f"the new keys are {_shape(k)[:2]} in {k.dtype}: use one cache per sequence")
+        if self.length + T > self.capacity:
+            raise ValueError(f"{self.length + T} positions do not fit a KVCache of {self.capacity}")
+        self.k[:, :, self.length:self.length + T] = k
+        self.v[:, :, self.length:self.length + T] = v
+        self.length += T
+        return self.k[:, :, :self.length], self.v[:, :, :self.length]  # (B, nh, length, hs)
+
+
+def past_length(past_kv) -> int:
+    """How many positions a layer's past holds: a ``KVCache``, a ``(k, v)`` tuple, or None."""
+    if past_kv is None:
+        return 0
+    return past_kv.length if isinstance(past_kv, KVCache) else past_kv[0].shape[-2]
+
+
 class CausalSelfAttention(nn.Module):
     """Multi-head masked self-attention, as in GPT-2: every position attends to itself and the past.
 
     ``forward(x)`` maps ``(B, T, C)`` to ``(B, T, C)``. For generation, ``forward(x, past_kv, use_cache=True)``
     also takes the keys and values of earlier positions, ``(k, v)`` each ``(B, nh, T_past, hs)``, and
     returns ``(y, present_kv)`` with the new positions appended, so each step only computes its new token.
+    ``past_kv`` may also be a ``KVCache``, which is extended in place and returned as ``present_kv``.
 
     Set ``store_attention = True`` to keep the last attention weights in ``last_attention``
     ``(B, nh, T_q, T_k)`` (this takes the readable path); ``use_sdpa`` switches between the paths.
@@ -224,20 +265,25 @@ class CausalSelfAttention(nn.Module):
         # not saved in the state dict: it is the same for every model with this block_size
         self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
 
-    def forward(self, x: torch.Tensor, past_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+    def forward(self, x: torch.Tensor, past_kv: tuple[torch.Tensor, torch.Tensor] | KVCache | None = None,
                 use_cache: bool = False):
         if x.dim() != 3 or x.shape[-1] != self.n_embd:
             raise ValueError(f"x has shape {_shape(x)}; expected (B, T, n_embd={self.n_embd})")
         B, T, C = x.shape
-        T_past = 0 if past_kv is None else past_kv[0].shape[-2]
+        T_past = past_length(past_kv)
         if T_past + T > self.block_size:
             raise ValueError(f"sequence of {T_past + T} positions is longer than block_size="
                              f"{self.block_size}: crop it to the last {self.block_size} positions")
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)  # 3 × (B, T, C)
         q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))  # (B, nh, T, hs)
-        if past_kv is not None:
+        present = (k, v)
+        if isinstance(past_kv, KVCache):
+            k, v = past_kv.append(k, v)  # (B, nh, T_past + T, hs), views of its buffers
+            present = past_kv
+        elif past_kv is not None:
             k = torch.cat([past_kv[0], k], dim=-2)  # (B, nh, T_past + T, hs)
             v = torch.cat([past_kv[1], v], dim=-2)
+            present = (k, v)
         # new position i (absolute T_past + i) may see keys 0..T_past + i: rows of the full causal mask
         mask = self.mask[T_past:T_past + T, :T_past + T]  # (T, T_past + T)
 
@@ -268,7 +314,7 @@ class CausalSelfAttention(nn.Module):
             y = att @ v  # (B, nh, T, hs)
 
         y = self.resid_dropout(self.c_proj(merge_heads(y)))  # (B, T, C)
-        return (y, (k, v)) if use_cache else y
+        return (y, present) if use_cache else y
 
 
 def attention_on(attentions, targets) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.attention import AttentionConfig, CausalSelfAttention
+from course.attention import AttentionConfig, CausalSelfAttention, KVCache, past_length
 from course.sampling import next_token
 from course.train import TrainConfig
 
@@ -149,7 +149,7 @@ class GPT(nn.Module):
         if past_kv is not None and len(past_kv) != self.config.n_layer:
             raise ValueError(f"past_kv has {len(past_kv)} entries but the model has {self.config.n_layer} "
                              f"layers: pass the present_kv that forward(..., use_cache=True) returned")
-        T_past = 0 if past_kv is None else past_kv[0][0].shape[-2]
+        T_past = 0 if past_kv is None else past_length(past_kv[0])
         if T_past + T > self.config.block_size:
             raise ValueError(f"sequence of {T_past + T} tokens is longer than block_size="
                              f"{self.config.block_size}: crop it to the last {self.config.block_size}")
@@ -209,6 +209,8 @@ class GPT(nn.Module):
         self.eval()
         warned = False
         past_kv = None
+        # our attention keeps the cache in buffers filled in place; another module gets (k, v) tuples
+        in_place = all(isinstance(block.attn, CausalSelfAttention) for block in self.transformer.h)
         try:
             for _ in range(max_new_tokens):
                 if idx.shape[1] > block_size and not warned:
@@ -218,7 +220,8 @@ class GPT(nn.Module):
                 if use_cache and past_kv is not None and idx.shape[1] <= block_size:
                     logits, _, past_kv = self(idx[:, -1:], past_kv=past_kv, use_cache=True)
                 elif use_cache and idx.shape[1] <= block_size:  # first step: the whole prompt
-                    logits, _, past_kv = self(idx, use_cache=True)
+                    first = [KVCache(block_size) for _ in self.transformer.h] if in_place else None
+                    logits, _, past_kv = self(idx, past_kv=first, use_cache=True)
                 else:  # no cache, or cropping: run on the (last block_size tokens of the) sequence
                     logits, _ = self(idx[:, -block_size:])
                 nxt = next_token(logits[:, -1, :], temperature=temperature, top_k=top_k, top_p=top_p,

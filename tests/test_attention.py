@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.attention import (AttentionConfig, CausalSelfAttention, attention_on, causal_mask, cross_attention,
+from course.attention import (AttentionConfig, CausalSelfAttention, KVCache, attention_on, causal_mask, cross_attention,
                               merge_heads, scaled_dot_product_attention, split_heads)
 
 torch.set_num_threads(1)
@@ -226,21 +226,44 @@ def test_store_attention_keeps_causal_weights():
     assert (w[..., future] == 0).all() and (w[..., ~future] > 0).all()
 
 
+@pytest.mark.parametrize("in_place", [False, True])
 @pytest.mark.parametrize("use_sdpa", [True, False])
 @pytest.mark.parametrize("chunks", [[5, 1, 1, 1], [1] * 8, [3, 3, 2]])
-def test_kv_cache_equals_full_forward(use_sdpa, chunks):
+def test_kv_cache_equals_full_forward(use_sdpa, chunks, in_place):
     m = _module(2, block_size=8)
     m.use_sdpa = use_sdpa
     x = torch.randn(2, 8, 16)
     with torch.no_grad():
         full = m(x)
-        outs, past, start = [], None, 0
+        outs, past, start = [], KVCache(8) if in_place else None, 0
         for n in chunks:
             y, past = m(x[:, start:start + n], past_kv=past, use_cache=True)
             outs.append(y)
             start += n
+            if in_place:  # the same buffers, extended
+                assert isinstance(past, KVCache) and past.length == start
+                pointer = past.k.data_ptr() if start == chunks[0] else pointer
+                assert past.k.data_ptr() == pointer
     torch.testing.assert_close(torch.cat(outs, dim=1), full)
-    assert past[0].shape == (2, 4, 8, 4) and past[1].shape == (2, 4, 8, 4)
+    k, v = (past.k, past.v) if in_place else past
+    assert k.shape == (2, 4, 8, 4) and v.shape == (2, 4, 8, 4)
+    # what the cache holds is the keys and values of every position, in order
+    _, (k_full, v_full) = m(x, use_cache=True)
+    torch.testing.assert_close(k, k_full)
+    torch.testing.assert_close(v, v_full)
+
+
+def test_kv_cache_errors_say_what_does_not_fit():
+    m = _module(0, block_size=8)
+    cache = KVCache(8)
+    with torch.no_grad():
+        m(torch.randn(2, 6, 16), past_kv=cache, use_cache=True)
+        with pytest.raises(ValueError, match="sequence of 9 positions is longer than block_size=8"):
+            m(torch.randn(2, 3, 16), past_kv=cache, use_cache=True)
+        with pytest.raises(ValueError, match=r"batch of shape \(2, 4\).*\(3, 4\).*one cache per sequence"):
+            cache.append(torch.randn(3, 4, 1, 4), torch.randn(3, 4, 1, 4))
+        with pytest.raises(ValueError, match="9 positions do not fit a KVCache of 8"):
+            KVCache(8).append(torch.randn(1, 4, 9, 4), torch.randn(1, 4, 9, 4))
 
 
 def _sdpa_float64(m, x, past=None):
@@ -267,9 +290,13 @@ def test_bfloat16_path_on_cpu_equals_pytorch_attention(seed):
         got = m(x)
         y, cache = m(x[:, :6], use_cache=True)
         step, _ = m(x[:, 6:], past_kv=cache, use_cache=True)
+        in_place = KVCache(12)  # generate's cache: keys and values are views of bigger buffers
+        m(x[:, :6], past_kv=in_place, use_cache=True)
+        step_in_place, _ = m(x[:, 6:], past_kv=in_place, use_cache=True)
     assert got.dtype == torch.bfloat16
     torch.testing.assert_close(got.double(), want, atol=0.05, rtol=0.02)  # bfloat16 keeps ~3 digits
     torch.testing.assert_close(step.double(), want[:, 6:], atol=0.05, rtol=0.02)
+    torch.testing.assert_close(step_in_place.double(), want[:, 6:], atol=0.05, rtol=0.02)
     # the future is masked exactly: a new last position changes nothing before it
     x2 = x.clone()
     x2[:, -1] = 100.0

@@ -210,6 +210,29 @@ def test_kv_cache_generation_equals_recomputation(seed, sampling):
     torch.testing.assert_close(with_cache, without, rtol=0, atol=0)
 
 
+class _TuplesOnly(torch.nn.Module):
+    """An attention of one's own (lesson 03 builds a GPT from the student's class): it knows only the
+    ``(k, v)`` tuple cache, so ``generate`` must not hand it the course's in-place ``KVCache``."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.inner = CausalSelfAttention(config)
+
+    def forward(self, x, past_kv=None, use_cache=False):
+        assert past_kv is None or isinstance(past_kv, tuple), type(past_kv)
+        return self.inner(x, past_kv=past_kv, use_cache=use_cache)
+
+
+def test_generation_with_an_attention_of_ones_own_uses_tuples():
+    ours = _gpt(5)
+    torch.manual_seed(0)
+    theirs = GPT(GPTConfig(**TINY), attention=_TuplesOnly)
+    theirs.load_state_dict({k.replace(".attn.", ".attn.inner."): v for k, v in ours.state_dict().items()})
+    idx = torch.randint(0, TINY["vocab_size"], (2, 4))
+    torch.testing.assert_close(theirs.generate(idx, 15, greedy=True), ours.generate(idx, 15, greedy=True),
+                               rtol=0, atol=0)
+
+
 def test_greedy_generation_equals_argmax_loop():
     model = _gpt(4)
     idx = torch.randint(0, TINY["vocab_size"], (2, 3))
