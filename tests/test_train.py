@@ -528,3 +528,76 @@ def test_bfloat16_training_learns_and_runs_forward_in_bfloat16():
     assert history.val_loss[0] > 1.4 and history.val_loss[-1] < 0.3
     plain = train(tiny_model(), tiny_task(), quiet(max_iters=2))
     assert plain.precision == "float32"
+
+
+# --- float32 linear layers on oneDNN --------------------------------------------------------------
+
+needs_onednn = pytest.mark.skipif(not __import__("course.train").train.onednn_available(),
+                                  reason="this PyTorch has no oneDNN linear for dense tensors (not x86)")
+
+
+@needs_onednn
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("bias", [True, False])
+def test_onednn_linear_equals_linear_in_float64(seed, bias):
+    from course.train import OneDNNLinear
+    g = torch.Generator().manual_seed(seed)
+    batch, rows, n_in, n_out = (int(n) for n in torch.randint(2, 70, (4,), generator=g))
+    x = torch.randn(rows, batch, n_in, generator=g).transpose(0, 1)  # (B, T, in), not contiguous
+    w, b = torch.randn(n_out, n_in, generator=g), torch.randn(n_out, generator=g) if bias else None
+    up = torch.randn(batch, rows, n_out, generator=g)  # the gradient that flows back
+    leaves = [t.clone().requires_grad_() for t in (x, w, b) if t is not None]
+    ours = OneDNNLinear.apply(*leaves, None) if not bias else OneDNNLinear.apply(*leaves)
+    (ours * up).sum().backward()
+    exact = [t.double().requires_grad_() for t in (x, w, b) if t is not None]
+    want = torch.nn.functional.linear(*exact)
+    (want * up.double()).sum().backward()
+    torch.testing.assert_close(ours.double(), want, rtol=1e-5, atol=1e-4)
+    for name, got, ref in zip(("x", "weight", "bias"), leaves, exact):
+        torch.testing.assert_close(got.grad.double(), ref.grad, rtol=1e-5, atol=1e-4, msg=name)
+
+
+@needs_onednn
+def test_onednn_mode_takes_only_large_float32_products_that_need_a_gradient():
+    from course.train import LINEAR_MIN_MACS, OneDNNLinears
+    big, small = nn.Linear(128, 512), nn.Linear(8, 8)
+    x = torch.randn(2, 64, 128, requires_grad=True)  # 128 x 128 x 512 multiply-adds
+    assert x.numel() * 512 >= LINEAR_MIN_MACS > 8 * 8 * 8
+    with OneDNNLinears():
+        assert type(big(x).grad_fn).__name__ == "OneDNNLinearBackward"
+        assert type(small(torch.randn(8, 8)).grad_fn).__name__ != "OneDNNLinearBackward"
+        with torch.no_grad():
+            inference = big(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert big(x).dtype == torch.bfloat16  # autocast's own path, untouched
+        assert type(big.double()(x.double()).grad_fn).__name__ != "OneDNNLinearBackward"
+    assert inference.grad_fn is None
+    assert type(big.float()(x).grad_fn).__name__ != "OneDNNLinearBackward"  # outside the mode: PyTorch's own
+
+
+@needs_onednn
+def test_float32_training_runs_on_onednn_and_follows_pytorch_linear(monkeypatch):
+    import course.train as course_train
+    from course.gpt import GPT, GPTConfig
+    calls, original = [], course_train.OneDNNLinear
+
+    class Counted(original):
+        @staticmethod
+        def forward(ctx, x, weight, bias):
+            calls.append(tuple(x.shape))
+            return original.forward(ctx, x, weight, bias)
+
+    config = GPTConfig(vocab_size=5, block_size=8, n_layer=1, n_head=2, n_embd=64, gelu_approximate="none")
+    histories = []
+    for onednn in (True, False):
+        monkeypatch.setattr(course_train, "OneDNNLinear", Counted)
+        if not onednn:
+            monkeypatch.setattr(course_train, "onednn_available", lambda: False)
+        torch.manual_seed(0)
+        histories.append(train(GPT(config), tiny_task(batch_size=64), quiet(max_iters=12, precision="float32")))
+        assert bool(calls) == onednn
+        calls.clear()
+    ours, plain = histories
+    assert ours.precision == plain.precision == "float32"
+    torch.testing.assert_close(ours.loss, plain.loss, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(ours.val_loss, plain.val_loss, rtol=1e-4, atol=1e-5)
