@@ -19,7 +19,8 @@ code from reaching them:
    (``case object(__class__=c)``), which read attributes too; frame and code attributes (``f_back``,
    ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
-   ``torch.load``, ``torch.library``, global hooks, ...); ``global``/``nonlocal``; rebinding a name
+   ``torch.load``, ``torch.library``, global hooks, ...); ``global`` (``nonlocal`` is allowed: it can
+   only rebind a variable of the answer's own enclosing function); rebinding a name
    the lesson defined (``torch = ...``, ``stoi = ...``; but by the lesson's own import, ``import
    torch.nn.functional as F``); assigning an attribute of anything but
    ``self`` inside a method of the answer's own class (``torch.equal = ...``, through any alias, or
@@ -59,6 +60,13 @@ ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "h
                    "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
+CALL_HINTS = {  # what an honest answer reaches for instead
+    "vars": " (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))",
+    "getattr": " (read the attribute by its name, obj.name)",
+    "setattr": " (assign it by its name, self.name = ...; or keep the parts in a dict or nn.ModuleList)",
+    "open": " (the exercise's data comes in its arguments: no answer needs a file)",
+    "input": " (an answer is called with its arguments: it cannot ask for input)",
+}
 # (``dir()`` is allowed: it gives names, and reading an attribute by a computed name is refused)
 # The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
 # far, the hidden tests of earlier test cells included; ``Out``, ``_``, ``_7``: their results). Printed
@@ -399,8 +407,8 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
                     found.append(f"matches the attribute `{attr}` in `case {ast.unparse(node)}`")
                 elif attr in SHORTCUTS or attr in TORCH_SHORTCUTS:
                     found.append(_shortcut(attr))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            found.append(f"declares `{type(node).__name__.lower()} {', '.join(node.names)}`")
+        elif isinstance(node, ast.Global):  # (``nonlocal`` can only reach a function's own local: allowed)
+            found.append(f"declares `global {', '.join(node.names)}` (return the value instead)")
         elif isinstance(node, ast.Name):
             # (``__slots__ = ("i",)`` in a class's body names its instances' attributes: a store, read by nothing)
             slots = node.id == "__slots__" and isinstance(node.ctx, ast.Store) \
@@ -412,7 +420,7 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
             elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
                                                      or _own_attribute_by_name(parents.get(node), parents))
                                                     and parents[node].func is node):
-                found.append(f"uses `{node.id}`")
+                found.append(f"uses `{node.id}`" + CALL_HINTS.get(node.id, ""))
             elif node.id in lesson.course_names and not _local(node, parents) \
                     and not (node in typed and node.id.endswith("Config")):
                 found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")

@@ -385,6 +385,9 @@ HONEST = {
     # names only: what they name is read by `x.name` or a literal getattr (a computed one is refused)
     "names listed by dir": "def merge(ids, pair, new_id):\n    assert 'append' in dir(ids) and 'ids' in dir()\n"
         "    return list(ids)",
+    # a closure's counter: nonlocal rebinds only the enclosing function's own variable
+    "a nonlocal counter": "def merge(ids, pair, new_id):\n    out, merged = [], 0\n    def put(x):\n        nonlocal merged\n"
+        "        merged += x == new_id\n        out.append(x)\n    for x in ids:\n        put(x)\n    return out",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
@@ -1069,3 +1072,10 @@ def test_a_class_another_answer_cell_rebinds_is_not_trusted_to_make_its_instance
     assert rebuild(submitted(), release, lesson)[1] == {}
     rebinds = "Box = lambda: torch\ndef bpe_word(symbols, ranks):\n    return list(symbols)\n"
     assert set(rebuild(submitted(rebinds), release, lesson)[1]) == {"merge"}
+
+
+def test_a_refused_builtin_says_what_to_use_instead(lesson01):
+    found = problems("def merge(ids, pair, new_id):\n    return list(vars(pair))", lesson01)
+    assert found == ["uses `vars` (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))"]
+    assert problems("import dataclasses\ndef merge(ids, pair, new_id):\n    return list(dataclasses.asdict(pair))",
+                    lesson01) == []
