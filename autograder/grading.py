@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from autograder.gradebook import HERE, Paths, forget_submission, grading_environment, make_api  # noqa: F401
+from autograder.gradebook import (HERE, ManualRecord, Paths, forget_submission, grading_environment,  # noqa: F401
+                                  make_api)
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
 from autograder.records import StatusBook, file_digest
@@ -147,7 +148,20 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
         if not backed_up:
             backed_up.append(backup_gradebook(paths, "collect"))
         if paths.gradebook.is_file():
+            keep_manual_work(student, name)
             forget_submission(paths, name, student)
+
+    def keep_manual_work(student: str, name: str) -> None:
+        """A person's grading of the file being replaced, kept for when that very file comes back."""
+        from autograder.gradebook import ManualRecord, read_manual_work
+
+        graded = StatusBook(paths.status_file).get(student, name) or {}
+        manual = read_manual_work(paths, name, student)
+        if manual and graded.get("submission") and graded.get("tests"):
+            ManualRecord(paths.manual_record).put(student, name, graded["submission"], graded["tests"], manual)
+            note(f"{student}/{name}: the manual grading of the replaced file ({len(manual)} "
+                 f"entr{'y' if len(manual) == 1 else 'ies'}: scores, extra credit, comments) is kept, and comes "
+                 f"back if that very file is collected and graded again")
 
     def replaced(student: str, name: str) -> None:
         note(f"{student}/{name}: this hand-in replaces a different one collected before (kept in "
@@ -319,6 +333,7 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
             on_result(row)
 
     to_grade, notes = [], {}
+    manual_record = ManualRecord(paths.manual_record)
     for who, name in jobs:
         path = paths.submitted / who / name / f"{name}.ipynb"
         data = path.read_bytes()
@@ -331,7 +346,9 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
         notes[(who, name)] = (base, preflight.notes)
         before = book.get(who, name) or {}
         same_file = (before.get("submission"), before.get("tests")) == (base["submission"], base["tests"])
-        to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file))
+        # a person's grading of this very file, kept when another hand-in replaced it for a while
+        returned = manual_record.get(who, name, base["submission"], base["tests"])
+        to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file, manual_work=returned))
 
     config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release), cell_timeout=cell_timeout,
                   sandbox=sandbox)
@@ -352,6 +369,8 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
         if workers > 1 and not job.get("retried") and _ran_out_of_time(answer, cell_timeout):
             retry.append(dict(job, retried=True, alone=True))  # graded again when nothing runs beside it
             return
+        if job.get("manual_work") and answer.get("kept_manual_work"):  # put back: the record's copy is spent
+            manual_record.remove(who, name, base["submission"], base["tests"])
         outcome = _outcome(answer, cell_timeout, cell_notes)
         if job.get("alone"):
             outcome["detail"] = "; ".join(filter(None, [outcome.get("detail"), ALONE_NOTE]))

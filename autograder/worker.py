@@ -78,6 +78,7 @@ def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | No
     lesson, student = job["lesson"], job["student"]
     # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
     manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
+    manual = manual or job.get("manual_work") or {}  # or the grading of this file kept when it was replaced
     forget_submission(paths, lesson, student)
     # the re-check's answer process imports torch while nbgrader runs the notebook (for a lesson the
     # re-check knows: an instructor's own lesson has no checks in course.checks.exercises)

@@ -555,6 +555,47 @@ def test_regrading_is_idempotent_and_a_failure_replaces_an_old_score(course, gra
     assert (row["status"], row["score"]) == ("not graded", "") and "backup" in row["detail"], row
 
 
+def test_a_persons_grading_comes_back_with_the_very_file_it_was_given_to(course, graded):
+    """Graded by a person, replaced by a second version, then the first handed in again: the first's
+    extra credit and comment come back with it, once (a person who then removes them is obeyed)."""
+    from nbgrader.api import Gradebook
+    paths, cases, _ = course
+    _, rows = graded
+    first, second = (paths.root / f"return-{v}" / "returns" for v in ("v1", "v2"))
+    for folder, case in ((first, "partly-wrong"), (second, "correct")):
+        folder.mkdir(parents=True)
+        (folder / f"{TINY}.ipynb").write_bytes(_bytes(cases[(case, TINY)][0]))
+
+    def score():
+        return next(r for r in grading.grades(paths, TINY, "returns"))["score"]
+
+    grading.collect(first.parent, paths=paths)
+    grading.autograde(TINY, "returns", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert score() == 1.0
+    with Gradebook(paths.db_url) as gradebook:
+        gradebook.find_grade("q1", TINY, TINY, "returns").extra_credit = 1
+        gradebook.find_comment("q1", TINY, TINY, "returns").manual_comment = "Well argued."
+        gradebook.db.commit()
+    assert grading.grades(paths, TINY, "returns")[0]["score"] == 2.0
+    notes = []
+    grading.collect(second.parent, paths=paths, on_note=notes.append)
+    assert any("manual grading of the replaced file" in n for n in notes), notes
+    grading.autograde(TINY, "returns", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert score() == float(rows[("correct", TINY)]["score"])  # the correct second version, no extra credit of its own
+    with Gradebook(paths.db_url) as gradebook:
+        assert all(not g.extra_credit for g in gradebook.find_submission(TINY, "returns").notebooks[0].grades)
+    grading.collect(first.parent, paths=paths)  # "grade my first version after all"
+    grading.autograde(TINY, "returns", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert score() == 2.0  # 1 point and the extra credit
+    with Gradebook(paths.db_url) as gradebook:
+        assert gradebook.find_grade("q1", TINY, TINY, "returns").extra_credit == 1
+        assert gradebook.find_comment("q1", TINY, TINY, "returns").manual_comment == "Well argued."
+        gradebook.find_grade("q1", TINY, TINY, "returns").extra_credit = 0  # a person takes it back
+        gradebook.db.commit()
+    grading.autograde(TINY, "returns", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert score() == 1.0
+
+
 def test_a_notebook_that_ran_out_of_time_beside_another_is_graded_again_alone(course, graded):
     """With two workers, a notebook that a limit of time decided (a cell interrupted, a cell that did not
     stop) is graded again alone at the end, and that result is the one kept; the others once."""
