@@ -186,7 +186,8 @@ class GPT(nn.Module):
 
         Sampling is ``course.sampling.next_token`` (temperature, top-k, top-p, or ``greedy``; pass a
         seeded ``torch.Generator`` for reproducible samples). With ``use_cache`` the prompt is
-        processed once and each step feeds only the new token, reusing earlier keys and values.
+        processed once and each step feeds only the new token, reusing earlier keys and values (kept
+        in ``KVCache`` buffers that each step extends in place).
 
         The model sees at most ``block_size`` tokens. If the prompt plus the new tokens would be
         longer, ``crop=False`` (default) raises ``ValueError``; ``crop=True`` keeps only the last
