@@ -58,6 +58,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+from autograder.records import write_json
+
 MAX_MEMBER = 50 * 2**20
 NOT_COLLECTED = "not collected"
 # what browsers, LMSs, Jupyter ("File > Make a copy": L-Copy1) and Colab ("Copy of L") add to a name
@@ -460,7 +462,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
     _record(record, str(source.resolve()), seen, skipped, taken)
-    _write_json(_origins_path(record), origins)
+    write_json(_origins_path(record), origins)
     return collected
 
 
@@ -478,13 +480,6 @@ def _read_origins(record: Path) -> dict[str, str]:
 def _same_name(folder: str) -> str:
     """One form of a folder name, whatever its case or its accents' encoding: 'Alice' is 'alice'."""
     return unicodedata.normalize("NFC", folder).casefold()
-
-
-def _write_json(path: Path, value) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _backup_folder(backups: Path) -> Path:
@@ -515,7 +510,7 @@ def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],
         (who, name) == (r["student"], r["lesson"]) and r.get("folder", "") in ("", folder)  # "": an older record
         for who, name, folder in taken)]
     rows += [asdict(s) for s in skipped]
-    _write_json(record, rows)
+    write_json(record, rows)
 
 
 def read_skipped(record: Path) -> list[dict]:

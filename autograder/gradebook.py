@@ -6,11 +6,9 @@ process), so that neither imports the other.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,38 +160,6 @@ def read_manual_work(paths, lesson: str, student: str) -> dict:
             if notebook.flagged:
                 saved[f"flag:{notebook.name}"] = True
         return saved
-
-
-class ManualRecord:
-    """A person's grading of files that a later hand-in replaced, by (student, lesson, file, tests):
-    when that very file is collected and graded again, ``autograde`` puts the grading back. One JSON
-    file, ``Paths.manual_record``; an entry leaves it when it has been put back."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.entries: dict[str, dict] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-    @staticmethod
-    def key(student: str, lesson: str, submission: str, tests: str) -> str:
-        return f"{student}/{lesson}/{submission}/{tests}"
-
-    def get(self, student: str, lesson: str, submission: str, tests: str) -> dict | None:
-        return self.entries.get(self.key(student, lesson, submission, tests))
-
-    def put(self, student: str, lesson: str, submission: str, tests: str, manual: dict) -> None:
-        self.entries[self.key(student, lesson, submission, tests)] = manual
-        self._save()
-
-    def remove(self, student: str, lesson: str, submission: str, tests: str) -> None:
-        if self.entries.pop(self.key(student, lesson, submission, tests), None) is not None:
-            self._save()
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".manual-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(self.entries, f, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
 
 
 def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:

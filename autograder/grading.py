@@ -29,11 +29,10 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from autograder.gradebook import (HERE, ManualRecord, Paths, forget_submission, grading_environment,  # noqa: F401
-                                  make_api)
+from autograder.gradebook import HERE, Paths, forget_submission, grading_environment, make_api  # noqa: F401
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
-from autograder.records import StatusBook, file_digest
+from autograder.records import ManualRecord, StatusBook, file_digest
 
 _grading_environment = grading_environment  # the old name
 
@@ -153,7 +152,7 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
 
     def keep_manual_work(student: str, name: str) -> None:
         """A person's grading of the file being replaced, kept for when that very file comes back."""
-        from autograder.gradebook import ManualRecord, read_manual_work
+        from autograder.gradebook import read_manual_work
 
         graded = StatusBook(paths.status_file).get(student, name) or {}
         manual = read_manual_work(paths, name, student)

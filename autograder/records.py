@@ -21,6 +21,15 @@ from pathlib import Path
 SCHEMA = 1
 
 
+def write_json(path: Path, value, sort_keys: bool = False) -> None:
+    """Write ``value`` as JSON, replacing ``path`` at once: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=1, sort_keys=sort_keys)
+    os.replace(tmp, path)
+
+
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -50,12 +59,35 @@ class StatusBook:
         return entry
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"schema": SCHEMA, "entries": self.entries}, indent=1, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".status-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, self.path)
+        write_json(self.path, {"schema": SCHEMA, "entries": self.entries}, sort_keys=True)
 
     def students(self) -> set[str]:
         return {e["student"] for e in self.entries.values()}
+
+
+class ManualRecord:
+    """A person's grading of files that a later hand-in replaced, by (student, lesson, file, tests):
+    when that very file is collected and graded again, ``autograde`` puts the grading back. One JSON
+    file, ``Paths.manual_record``; an entry leaves it when it has been put back."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    @staticmethod
+    def key(student: str, lesson: str, submission: str, tests: str) -> str:
+        return f"{student}/{lesson}/{submission}/{tests}"
+
+    def get(self, student: str, lesson: str, submission: str, tests: str) -> dict | None:
+        return self.entries.get(self.key(student, lesson, submission, tests))
+
+    def put(self, student: str, lesson: str, submission: str, tests: str, manual: dict) -> None:
+        self.entries[self.key(student, lesson, submission, tests)] = manual
+        self._save()
+
+    def remove(self, student: str, lesson: str, submission: str, tests: str) -> None:
+        if self.entries.pop(self.key(student, lesson, submission, tests), None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        write_json(self.path, self.entries, sort_keys=True)
