@@ -296,8 +296,8 @@ def main(argv=None):
     print(f"| final train loss ({args.final_eval_iters:>3} batches)            | {precise['train']:>12.4f} |")
     print(f"| final val loss ({args.final_eval_iters:>3} batches)              | {precise['val']:>12.4f} |")
     print()
-    print("validation loss at each evaluation:",
-          ", ".join(f"{it}: {v:.3f}" for it, v in zip(history.iters, history.val_loss)))
+    print("validation loss at each evaluation (iteration: loss, wall-clock seconds since train() began):",
+          ", ".join(f"{it}: {v:.3f} ({w:.0f} s)" for it, v, w in zip(history.iters, history.val_loss, history.wall)))
     print(f"load average after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     sample = model.generate(torch.tensor([tok.encode("\n")]), min(200, config.block_size - 1),

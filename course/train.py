@@ -396,12 +396,14 @@ def estimate_loss(model: nn.Module, get_batch: Callable, eval_iters: int,
 @dataclass
 class History:
     """What ``train`` measured. Evaluation points: ``iters``, ``train_loss``, ``val_loss``, ``elapsed``
-    (seconds of training so far, evaluation and callbacks not counted); every iteration: ``loss``,
+    (seconds of training so far, evaluation and callbacks not counted), ``wall`` (wall-clock seconds
+    since ``train`` began, the earlier evaluations and callbacks counted); every iteration: ``loss``,
     ``lr``, ``grad_norm`` (before clipping)."""
     iters: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     elapsed: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
@@ -443,11 +445,13 @@ def train(model: nn.Module, get_batch: Callable, cfg: TrainConfig,
                                else _float32_context(device))
 
     def evaluate(it: int):
+        wall_seconds = time.perf_counter() - start  # when the model reached `it`, before this evaluation
         losses = estimate_loss(model, get_batch, cfg.eval_iters, precision=history.precision)
         history.iters.append(it)
         history.train_loss.append(losses["train"])
         history.val_loss.append(losses["val"])
         history.elapsed.append(train_seconds)
+        history.wall.append(wall_seconds)
         if rank == 0 and callback is not None:
             callback(it, model, history)
 

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import matplotlib
@@ -184,6 +185,17 @@ def test_loss_decreases_on_a_tiny_task():
     assert history.lr[:3] == pytest.approx([lr_at(i, quiet(max_iters=150)) for i in range(3)])
     assert history.elapsed == sorted(history.elapsed) and history.seconds >= history.elapsed[-1]
     assert "150 iterations" in repr(history)
+
+
+def test_wall_time_counts_the_evaluations_and_callbacks_that_training_time_leaves_out():
+    def slow_callback(it, model, history):
+        time.sleep(0.2)
+
+    history = train(tiny_model(), tiny_task(), quiet(max_iters=6, eval_interval=2), callback=slow_callback)
+    assert history.iters == [0, 2, 4, 6] and len(history.wall) == len(history.elapsed) == 4
+    assert history.wall == sorted(history.wall) and history.seconds >= history.wall[-1]
+    for k, (wall, trained) in enumerate(zip(history.wall, history.elapsed)):
+        assert wall - trained >= 0.2 * k - 1e-3, (k, wall, trained)  # the k callbacks before it are counted
 
 
 def test_gradient_clipping_is_applied():
