@@ -940,25 +940,51 @@ def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
 def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,
                   others: frozenset[str] | None) -> ast.ClassDef | None:
     """The answer's class of which ``name`` surely holds an instance: a local variable of a function
-    (not a parameter) that nothing but ``name = Cls(...)`` binds there, ``Cls`` an ``_answer_class``."""
+    (not a parameter, nor one declared ``nonlocal`` or ``global``) that nothing binds there but
+    ``name = Cls(...)`` (also ``a = b = Cls(...)``, ``name: Cls = Cls(...)``) or, in the function itself,
+    ``name = other``, ``other`` such a variable too (a linked list's ``tail = node``); one class
+    ``Cls`` for all, an ``_answer_class``."""
     below, child, scope = None, name, parents.get(name)
     while scope is not None and not (isinstance(scope, SCOPES) and _in_scope(below, child, scope)
                                      and name.id in _scope_names(scope)):
         below, child, scope = child, scope, parents.get(scope)
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    args = scope.args
-    if name.id in set(_parameters(args)):
-        return None
-    made = set()
-    for node in ast.walk(scope):
-        if node is not name and name.id in _binds(node):
+    local = _scope_names(scope) - set(_parameters(scope.args)) - {
+        n for node in ast.walk(scope) if isinstance(node, (ast.Nonlocal, ast.Global)) for n in node.names}
+    made: set[str] = set()
+    todo, seen = [name.id], set()
+    while todo:  # every variable whose value can flow into ``name``, and what makes it
+        ident = todo.pop()
+        if ident in seen:
+            continue
+        seen.add(ident)
+        if ident not in local:
+            return None
+        for node in ast.walk(scope):
+            if node is name or ident not in _binds(node):
+                continue
             assign = parents.get(node)
-            if not (isinstance(node, ast.Name) and isinstance(assign, ast.Assign) and assign.targets == [node]
-                    and isinstance(assign.value, ast.Call) and isinstance(assign.value.func, ast.Name)):
+            if not isinstance(node, ast.Name) or not (
+                    isinstance(assign, ast.Assign) and node in assign.targets
+                    and all(isinstance(t, ast.Name) for t in assign.targets)
+                    or isinstance(assign, ast.AnnAssign) and assign.target is node and assign.value is not None):
                 return None
-            made.add(assign.value.func.id)
+            if isinstance(assign.value, ast.Call) and isinstance(assign.value.func, ast.Name):
+                made.add(assign.value.func.id)
+            elif isinstance(assign.value, ast.Name) and _enclosing_function(assign, parents) is scope:
+                todo.append(assign.value.id)
+            else:
+                return None
     return _answer_class(made.pop(), tree, lesson, others) if len(made) == 1 else None
+
+
+def _enclosing_function(node: ast.AST, parents: dict) -> ast.AST | None:
+    """The innermost function, lambda, class or comprehension around ``node``."""
+    node = parents.get(node)
+    while node is not None and not isinstance(node, SCOPES + (ast.Lambda, ast.ClassDef)):
+        node = parents.get(node)
+    return node
 
 
 def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,

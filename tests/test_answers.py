@@ -885,6 +885,14 @@ HONEST_ANSWERS = {
                     "def f(x):\n    return typing.cast(torch.Tensor, cast(torch.Tensor, x))\n"),
     "a class's __slots__": ("01_tokenization", "class Cursor:\n    __slots__ = ('i', 'out')\n"
                             "    def __init__(self):\n        self.i = 0\n        self.out = []\n"),
+    "a linked list's tail.next = node": ("01_tokenization", NODE
+        + "def merge(ids, pair, new_id):\n    head = tail = Node(0, 0)\n    for i, x in enumerate(ids):\n"
+          "        node = Node(x, i)\n        node.value = x\n        tail.next = node\n        tail = node\n"
+          "    tail.next = None\n    out, cur = [], head.next\n    while cur is not None:\n        out.append(cur.value)\n"
+          "        cur = cur.next\n    return out\n"),
+    "an annotated instance's attribute set": ("01_tokenization", NODE
+        + "def merge(ids, pair, new_id):\n    first: Node = Node(0, 0)\n    first.queue = list(ids)\n"
+          "    return first.queue\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
         + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
           "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
@@ -993,6 +1001,24 @@ NOT_LET_THROUGH_EITHER = {
         "        self._C = 0\ndef f():\n    b = Box()\n    return b._C\n", frozenset({"Base"})),
     "a private attribute its class never sets": ("01_tokenization", BOX + "def f():\n    b = Box()\n"
                                                  "    return b._modules\n", frozenset()),
+    # ``tail = node``: a variable takes only instances made in the function, or such variables of it
+    "a variable given a parameter": ("01_tokenization", BOX + "def f(x):\n    b = Box()\n    c = b\n    c = x\n"
+                                     "    c.equal = print\n", frozenset()),
+    "a variable given a global": ("01_tokenization", BOX + "t = torch\ndef f():\n    c = t\n    c.equal = print\n",
+                                  frozenset()),
+    "a variable given a name a nested function binds": ("01_tokenization", BOX + "node = torch\ndef f():\n"
+        "    def g():\n        node = Box()\n        return node\n    c = node\n    c.equal = print\n", frozenset()),
+    "a variable given in a nested function": ("01_tokenization", BOX + "def f():\n    c = Box()\n    def g(x):\n"
+        "        nonlocal c\n        c = x\n    g(torch)\n    c.equal = print\n", frozenset()),
+    "an instance rebound through nonlocal by another function": ("01_tokenization", BOX + "def f():\n    c = None\n"
+        "    def g():\n        nonlocal c\n        c = torch\n    def h():\n        nonlocal c\n        c = Box()\n"
+        "        g()\n        c.equal = print\n    h()\n", frozenset()),
+    "an instance that is global in the function": ("01_tokenization", BOX + "def f():\n    global c\n    c = Box()\n"
+        "    c.equal = print\n", frozenset()),
+    "an instance of two classes": ("01_tokenization", BOX + "class Two:\n    pass\ndef f(k):\n    a = Box()\n"
+        "    b = Two()\n    c = a\n    c = b\n    return c._C\n", frozenset()),
+    "a chain with a tuple target": ("01_tokenization", BOX + "def f():\n    a = b = Box()\n    a, b = torch, torch\n"
+        "    a.equal = print\n", frozenset()),
     "an attribute of its attribute assigned": ("01_tokenization", BOX + "def f():\n    b = Box()\n    b.t = torch\n"
                                                "    b.t.equal = print\n", frozenset()),
     # lru_cache's arguments: a callable there is what it caches (``lru_cache(staticmethod)`` makes self anything)
