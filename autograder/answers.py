@@ -25,7 +25,8 @@ code from reaching them:
    torch.nn.functional as F``); assigning an attribute of anything but
    ``self`` inside a method of the answer's own class (``torch.equal = ...``, through any alias, or
    ``def patch(self): self.equal = ...`` called on ``torch``; not of ``self.x`` either, and of an
-   instance of the answer's own class that the function made), or taking a method from the class itself
+   instance of the answer's own class that the function made, also through its own variables:
+   ``tail.next = node``), or taking a method from the class itself
    (``Patch.method(torch)``, ``type(obj).method``); special methods other than ``DUNDER_METHODS``
    (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
@@ -858,8 +859,9 @@ def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     args = scope.args
-    if name.id in set(_parameters(args)):
-        return None
+    if name.id in set(_parameters(args)) or any(isinstance(node, (ast.Nonlocal, ast.Global)) and name.id in node.names
+                                                for node in ast.walk(scope)):
+        return None  # (a variable of an enclosing function: what binds it there is not read here)
     values = []
     for node in ast.walk(scope):
         if node is not name and name.id in _binds(node):

@@ -938,6 +938,10 @@ NOT_LET_THROUGH_EITHER = {
         "        for name in ('a',):\n            pass\n        return getattr(self, name)\n", frozenset()),
     "a loop variable rebound in the loop": ("01_tokenization", "class P:\n    def f(self, n):\n"
         "        for name in ('a',):\n            name = n\n            setattr(self, name, 1)\n", frozenset()),
+    "a loop variable of an enclosing function, rebound there": ("01_tokenization", "def outer(n):\n    name = None\n"
+        "    def h():\n        nonlocal name\n        name = n\n    class P:\n        def f(self):\n"
+        "            nonlocal name\n            for name in ('a',):\n                h()\n"
+        "                setattr(self, name, 1)\n    return P\n", frozenset()),
     "a loop over computed names": ("01_tokenization", "class P:\n    def f(self, ns):\n        for name in ns:\n"
                                    "            setattr(self, name, 1)\n", frozenset()),
     "a loop over a module's name": ("01_tokenization", "class P:\n    def f(self):\n        for name in ('sys',):\n"
