@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import functools
 import re
 import string
@@ -316,7 +317,19 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
     that its other answer cells bind (None: not known), which could rebind a class of this answer's
     after it ran (``_answer_class``)."""
     try:
+        return _problems(source, lesson, answers, others)
+    except (RecursionError, MemoryError):  # `1+1+...` 3,000 times: too deep for Python's own parser
+        return ["is nested too deeply to be read (an expression thousands of terms long, or brackets "
+                "inside brackets thousands deep): write it with a loop"]
+
+
+def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: frozenset[str] | None) -> list[str]:
+    if not isinstance(source, str):
+        return ["is not text"]
+    try:
         tree = ast.parse(source)
+    except ValueError as error:  # a NUL character
+        return [f"cannot be read as Python ({error})"]
     except SyntaxError as error:
         # not "it fails by itself": IPython runs `%` magics and `!` commands, which these rules cannot
         # read (`%history -f h` then `!rev h` would print the earlier hidden tests past the feedback's filter)
@@ -565,8 +578,8 @@ def answer_names(sources) -> frozenset[str]:
     found = set()
     for source in sources:
         try:
-            found |= _own_names(ast.parse(source))
-        except SyntaxError:
+            found |= _own_names(ast.parse(source if isinstance(source, str) else ""))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # (each refused by `problems`)
             continue
     return frozenset(found)
 
@@ -1121,18 +1134,25 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
             answers[grade_id] = cell
     solutions = {(c.metadata.get("nbgrader") or {}).get("grade_id") for c in release.cells
                  if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
-    bound = answer_names([answers[g].source for g in solutions if g in answers and answers[g].cell_type == "code"])
+    # (by the release's cell type: an answer turned markdown in the submission still runs as code)
+    bound = answer_names([answers[g].source for g in solutions if g in answers])
     # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
     # a title) outside the answer cells reaches the autograded notebook and the pages made from it
     graded = nbformat.v4.new_notebook(metadata=release.metadata)
     for cell in release.cells:
         meta = cell.metadata.get("nbgrader") or {}
         grade_id = meta.get("grade_id")
-        chosen = answers.get(grade_id, cell) if grade_id is not None else cell
-        chosen = nbformat.from_dict(dict(chosen))
+        # the release's cell, metadata and tags included (a test cell tagged skip-execution, a markdown
+        # answer marked a task, so that its HTML went unsanitized: a red team, 2026-12-02); of an answer
+        # cell, the student's source (and a markdown answer's pasted images) in it
+        chosen = nbformat.from_dict(copy.deepcopy(dict(cell)))
+        student = answers.get(grade_id) if meta.get("solution") else None
+        if student is not None:
+            chosen.source = student.source if isinstance(student.get("source"), str) else ""
+            if chosen.cell_type == "markdown" and student.cell_type == "markdown" and student.get("attachments"):
+                chosen.attachments = copy.deepcopy(student.attachments)
         if meta.get("solution") and chosen.cell_type == "code":
-            others = answer_names([answers[g].source for g in solutions if g != grade_id and g in answers
-                                   and answers[g].cell_type == "code"])
+            others = answer_names([answers[g].source for g in solutions if g != grade_id and g in answers])
             reasons = problems(chosen.source, lesson, bound, others)
             if reasons:
                 refused[grade_id] = reasons

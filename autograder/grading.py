@@ -337,7 +337,11 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
         path = paths.submitted / who / name / f"{name}.ipynb"
         data = path.read_bytes()
         base = dict(submission=file_digest(path), tests=specs[name].fingerprint)
-        preflight: Preflight = check_submission(data, specs[name])
+        try:
+            preflight: Preflight = check_submission(data, specs[name])
+        except Exception as error:  # one notebook that trips the reader must not stop the class's batch
+            preflight = Preflight(failure=MALFORMED, problems=[
+                f"the notebook could not be read ({type(error).__name__}): hand in the notebook as Jupyter saved it"])
         if preflight.failure:
             _forget(paths, name, who)
             decide(who, name, dict(base, state=FAILED, reason=preflight.failure, detail=preflight.detail))

@@ -133,6 +133,9 @@ def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Prefligh
         return None, _fail(MALFORMED, f"the file is not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
         return None, _fail(MALFORMED, f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+    except RecursionError:  # `[[[[...]]]]` 200,000 deep: Python's JSON reader gives up
+        return None, _fail(MALFORMED, "the JSON is nested too deeply to read (no notebook is): hand in the "
+                                      "notebook as Jupyter saved it")
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, _fail(MALFORMED, "the JSON is not a notebook (no list of cells)")
     try:

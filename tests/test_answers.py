@@ -456,6 +456,43 @@ def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
     assert REFUSED_MARK in _cell(graded, "count-pairs").source and "torch.equal" in _cell(graded, "count-pairs").source
 
 
+def test_every_graded_cell_keeps_the_releases_metadata_and_only_an_answer_the_students_source():
+    # A red team (2026-12-02): a test cell tagged skip-execution did not run and nbgrader gave it its
+    # points; a markdown answer marked a task, not a solution, went unsanitized into the formgrader, where
+    # its <script> rewrote the class's grades; an answer turned markdown in the submission hid what it
+    # binds from the rules' view of the other answers.
+    lesson02 = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
+    submission = copy.deepcopy(release)
+    test = _cell(submission, "test-cross-attention")
+    test.metadata["tags"] = ["skip-execution"]
+    test.source = "pass"
+    question = _cell(submission, "q1-self-vs-cross")
+    question.metadata.nbgrader.update(solution=False, task=True)
+    question.source = "<script>fetch('/formgrader/api/...')</script>"
+    answer = _cell(submission, "cross-attention")
+    answer.cell_type = "markdown"  # (nbformat drops a markdown cell's outputs and execution count)
+    del answer["outputs"], answer["execution_count"]
+    answer.source = "torch.equal = lambda a, b: True"
+
+    graded, refused = rebuild(submission, release, lesson02)
+    for grade_id in ("test-cross-attention", "q1-self-vs-cross", "cross-attention"):
+        assert _cell(graded, grade_id).metadata == _cell(release, grade_id).metadata, grade_id
+        assert _cell(graded, grade_id).cell_type == _cell(release, grade_id).cell_type, grade_id
+    assert _cell(graded, "test-cross-attention").source == _cell(release, "test-cross-attention").source
+    assert _cell(graded, "q1-self-vs-cross").source == question.source  # the answer, marked a solution
+    assert "cross-attention" in refused and "torch.equal" in _cell(graded, "cross-attention").source
+
+
+def test_an_answer_too_deep_for_pythons_parser_is_refused_with_a_reason(lesson01):
+    deep = "def merge(ids, pair, new_id):\n    return " + "1+" * 3000 + "1\n"
+    reasons = problems(deep, lesson01)
+    assert len(reasons) == 1 and "nested too deeply" in reasons[0] and "loop" in reasons[0]
+    assert problems("x = 1\0", lesson01) and problems(None, lesson01) == ["is not text"]
+    from autograder.answers import answer_names
+    assert answer_names([deep, "def f():\n    pass\n"]) == {"f"}
+
+
 def test_the_autograder_grades_the_release_with_its_metadata():
     """nbgrader's autograde step (``OnlyAnswers``) keeps none of the submission's notebook metadata:
     a title or widget state of the student's would reach the formgrader's and feedback's pages."""

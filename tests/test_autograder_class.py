@@ -742,6 +742,7 @@ def test_preflight(tiny_spec, name):
     (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
      "not a valid notebook"),
     (b"", "invalid JSON"),
+    (b'{"cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply"),  # stopped the batch
 ])
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     verdict = check_submission(data, tiny_spec[0])
