@@ -370,10 +370,20 @@ def _error_class(name: str) -> type:
 CALLBACK_TYPES = (types.FunctionType, types.MethodType, functools.partial)
 
 
+# The most numbers one call of a served submodule may be given. It runs here, outside the sandbox's
+# limits: a red team's one call with a (3,200,000, 1, n_embd) input took the grading worker to 2.3 GB
+# (2026-12-02). An honest generation gives it one prompt, then one token a step.
+SERVED_MAX_NUMBERS = 2**20
+
+
 def _served(module: torch.nn.Module):
     """The grader's submodule as a function of data: its result, detached (a served submodule answers
     inference only: generation, not training)."""
     def call(*args, **kwargs):
+        given = sum(t.numel() for t in _tensors([list(args), kwargs], []))
+        if given > SERVED_MAX_NUMBERS:
+            raise ValueError(f"the model was given {given:,} numbers in one call, more than the "
+                             f"{SERVED_MAX_NUMBERS:,} a generation needs: feed it the prompt once, then one token a step")
         with torch.no_grad():
             return module(*args, **kwargs)
     return call

@@ -649,6 +649,24 @@ def generate_greedy(model, idx, max_new_tokens):
     assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
 
 
+def test_one_huge_call_of_the_served_lstm_is_refused_before_it_runs_in_the_grader():
+    """The served LSTM runs in the grading worker, outside the sandbox's memory limit: a red team's one
+    call with a (3,200,000, 1, n_embd) input took the worker to 2.3 GB (2026-12-02). (That answer lost
+    its point to the check's spy too, but only after the call had run.)"""
+    from autograder.recheck import SERVED_MAX_NUMBERS, _served
+    lstm = torch.nn.LSTM(4, 8, batch_first=True)
+    calls = []
+    lstm.register_forward_hook(lambda module, args, out: calls.append(args[0].shape))
+    serve = _served(lstm)
+    out, _ = serve(torch.zeros(3, 5, 4))  # a prompt
+    assert out.shape == (3, 5, 8) and not out.requires_grad and calls == [(3, 5, 4)]
+    with pytest.raises(ValueError, match=r"given 1,048,580 numbers in one call.*one token a step"):
+        serve(torch.zeros(SERVED_MAX_NUMBERS // 4 + 1, 1, 4))
+    with pytest.raises(ValueError, match="numbers in one call"):  # counted across the arguments
+        serve(torch.zeros(1, 1, 4), (torch.zeros(1, SERVED_MAX_NUMBERS, 8), torch.zeros(1, 1, 8)))
+    assert calls == [(3, 5, 4)]  # neither ran
+
+
 def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     """The check gives the answer a copy of the model whose own forward raises: that works in the
     answer process too, where no spy of the grader's could see the call."""
