@@ -107,11 +107,13 @@ def student_id(folder: str) -> str:
     if not plain.isascii():
         # letters with no ASCII form: 王伟, Иван, Łukasz. Punycode of the name as written, its marks kept:
         # dropping them would make Йован and Иован, ばるか and はるか one student
-        plain = "xn--" + name.encode("punycode").decode("ascii")
+        # case folded first: ids are compared ignoring case, and the case of Ł or И lives inside the
+        # punycode (`Paweł Król` and `PAWEŁ KRÓL` were two students; a red team's, 2026-12-02)
+        plain = "xn--" + name.casefold().encode("punycode").decode("ascii")
     # not starting with + - @ (nor =, already gone): a spreadsheet reads such a cell as a formula
     ident = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).lstrip("_.+-@").rstrip("_.")
     if len(ident) > 100:  # cut, with a hash of the whole: two long names that differ late stay two ids
-        ident = ident[:91].rstrip("_.") + "-" + hashlib.sha256(ident.encode()).hexdigest()[:8]
+        ident = ident[:91].rstrip("_.") + "-" + hashlib.sha256(ident.lower().encode()).hexdigest()[:8]  # (case too)
     return ident
 
 
@@ -359,7 +361,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             refused.append((entry, who, "", f"no lesson named {Path(parts[-1]).stem!r} "
                                             f"(lessons: {', '.join(sorted(lessons))})"))
         else:
-            folders.setdefault(who.lower(), set()).add(raw)
+            folders.setdefault(who.lower(), set()).add(unicodedata.normalize("NFC", raw))  # (José, however encoded)
             taken.setdefault((who, name), []).append(entry)
     chosen = {}
     for (who, name), found in taken.items():

@@ -202,6 +202,7 @@ def read_grades(paths, lesson: str, student: str) -> dict:
             for grade in notebook.grades:
                 cells[grade.name] = dict(auto_score=grade.auto_score, manual_score=grade.manual_score,
                                          max_score=grade.max_score, needs_manual=grade.needs_manual_grade)
-        return dict(score=submission.score, max_score=submission.max_score, cells=cells)
+        # the submission's row id, new at each grading: a gradebook restored from a backup holds another
+        return dict(score=submission.score, max_score=submission.max_score, cells=cells, gradebook_id=submission.id)
 
 

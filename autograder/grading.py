@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from autograder.gradebook import HERE, Paths, forget_submission, grading_environment, make_api  # noqa: F401
+from autograder.gradebook import (HERE, Paths, forget_submission, grading_environment, make_api,  # noqa: F401
+                                  read_manual_work)
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
 from autograder.records import ManualRecord, StatusBook, file_digest
@@ -227,6 +228,49 @@ def _forget(paths: Paths, lesson: str, student: str) -> None:
     forget_submission(paths, lesson, student)
 
 
+def _gradebook_ids(paths: Paths, lessons: set[str]) -> dict[tuple[str, str], str]:
+    """(student, lesson) → the row id of the submission the gradebook holds (see ``read_grades``)."""
+    from nbgrader.api import Gradebook
+
+    if not paths.gradebook.is_file():
+        return {}
+    with Gradebook(paths.db_url) as gradebook:
+        return {(s.student.id, name): s.id for name in lessons for s in _submissions(gradebook, name)}
+
+
+def _submissions(gradebook, lesson: str) -> list:
+    """The gradebook's submissions of ``lesson``: none for a lesson it does not hold (never released)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        return list(gradebook.assignment_submissions(lesson))
+    except MissingEntry:
+        return []
+
+
+def _forget_deleted(paths: Paths, lessons: set[str], wanted: set[str] | None) -> None:
+    """Take out of the gradebook the scores of hand-ins whose folder was deleted (the README's way to
+    free an id): status showed "missing" while the gradebook went on holding the score (a red team's,
+    2026-12-02). A person's grading of that file is kept in the record, for if it comes back."""
+    from nbgrader.api import Gradebook
+
+    if not paths.gradebook.is_file():
+        return
+    with Gradebook(paths.db_url) as gradebook:
+        gone = [(name, s.student.id) for name in lessons for s in _submissions(gradebook, name)
+                if (wanted is None or s.student.id in wanted)
+                and not (paths.submitted / s.student.id / name / f"{name}.ipynb").is_file()]
+    if gone:
+        backup_gradebook(paths, "autograde")
+    book = StatusBook(paths.status_file)
+    for name, student in gone:
+        graded = book.get(student, name) or {}
+        manual = read_manual_work(paths, name, student)
+        if manual and graded.get("submission") and graded.get("tests"):
+            ManualRecord(paths.manual_record).put(student, name, graded["submission"], graded["tests"], manual)
+        forget_submission(paths, name, student)
+
+
 def _failure_from_log(log: str, cell_timeout: int) -> tuple[str, str]:
     if "DeadKernelError" in log or "Kernel died" in log:
         return KERNEL_DIED, "the Python kernel died while running the notebook (os._exit, a crash, or out of memory)"
@@ -268,6 +312,7 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
                          f"alone in another process it fails: {why}")
     return dict(state=GRADED, reason="", detail="; ".join(notes), score=answer.get("score"),
                 auto_scores={cell: grade["auto_score"] for cell, grade in (answer.get("cells") or {}).items()},
+                gradebook_id=answer.get("gradebook_id"),
                 seconds=round(answer.get("seconds", 0), 3),
                 execute_seconds=round(answer.get("execute_seconds") or 0, 3),
                 recheck_seconds=round(answer.get("recheck_seconds") or 0, 3))
@@ -312,6 +357,7 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
     for name in specs:
         students = [s for s in submitted_students(name, paths) if wanted is None or s in wanted]
         jobs += [(who, name) for who in students]
+    _forget_deleted(paths, set(specs), wanted)
     if not jobs:
         return {}
     _check_released(paths, {name: specs[name] for name in {name for _, name in jobs}})
@@ -333,6 +379,7 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
 
     to_grade, notes = [], {}
     manual_record = ManualRecord(paths.manual_record)
+    held_ids = _gradebook_ids(paths, set(specs))
     for who, name in jobs:
         path = paths.submitted / who / name / f"{name}.ipynb"
         data = path.read_bytes()
@@ -348,7 +395,14 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
             continue
         notes[(who, name)] = (base, preflight.notes)
         before = book.get(who, name) or {}
-        same_file = (before.get("submission"), before.get("tests")) == (base["submission"], base["tests"])
+        same_file = (before.get("submission"), before.get("tests")) == (base["submission"], base["tests"]) \
+            and before.get("gradebook_id") in (None, held_ids.get((who, name)))  # (not a restored backup's)
+        if same_file:  # a person's grading of this file, held in the record until its regrade succeeds:
+            # the worker takes it out of the gradebook first, and a regrade that failed (a time limit, a
+            # dead worker) lost it (a red team's, 2026-12-02)
+            held = read_manual_work(paths, name, who)
+            if held:
+                manual_record.put(who, name, base["submission"], base["tests"], held)
         # a person's grading of this very file, kept when another hand-in replaced it for a while
         returned = manual_record.get(who, name, base["submission"], base["tests"])
         to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file, manual_work=returned))
@@ -428,7 +482,9 @@ def _row(paths: Paths, spec: LessonSpec, student: str, lesson: str, book: Status
                     detail="the gradebook has no score for it (restored from a backup?): run autograde")
     recorded = entry.get("auto_scores")
     held = {g.name: g.auto_score for nb in submission.notebooks for g in nb.grades}
-    if recorded is not None and held != recorded:
+    if recorded is not None and held != recorded or entry.get("gradebook_id") not in (None, submission.id):
+        # (the row id too: another file's grading, restored, can have the same automatic scores and keep
+        # a person's extra credit for that other file; a red team's, 2026-12-02)
         return dict(row, status=NOT_GRADED,
                     detail="the gradebook's scores are not those recorded when this file was graded "
                            "(a backup restored?): run autograde")

@@ -315,4 +315,36 @@ class SanitizeStudentHTML(SanitizeHTML):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "markdown" and not (cell.metadata.get("nbgrader") or {}).get("solution"):
             return cell, resources  # the lesson's own prose: the release's cell, not the student's
+        if cell.cell_type == "markdown":
+            cell.source = safe_markdown(cell.source)
+            return cell, resources
         return super().preprocess_cell(cell, resources, cell_index)
+
+
+# What a student's markdown answer may become in the formgrader's and the feedback's pages: its HTML
+# escaped (SanitizeHTML) was not enough, since markdown makes links of its own, and
+# `[notes](javascript:...)` was a live link there (a red team's, 2026-12-02).
+ANSWER_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5",
+               "h6", "hr", "i", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
+               "thead", "tr", "ul"}  # (no img: an image's address is fetched when the page opens)
+ANSWER_ATTRIBUTES = {"a": ["href", "title"], "div": ["class"], "span": ["class"]}  # (the class: code's colours)
+ANSWER_PROTOCOLS = {"http", "https", "mailto"}
+
+
+def safe_markdown(source: str) -> str:
+    """A student's markdown as the HTML it renders to, with only plain tags and links of plain schemes:
+    what a page renders from it has no script, no handler and no ``javascript:``/``data:`` link. The
+    formulas stay text for MathJax; the page's markdown renderer passes the HTML through."""
+    import html as html_text
+
+    import bleach
+    from nbconvert.filters.markdown import markdown2html
+
+    try:
+        rendered = markdown2html(source)
+    except Exception:  # (an image pasted into the cell, which this renderer cannot embed): the text as it is
+        return "\n<pre>" + html_text.escape(source) + "</pre>\n"
+    html = bleach.clean(rendered, tags=ANSWER_TAGS, attributes=ANSWER_ATTRIBUTES, protocols=ANSWER_PROTOCOLS,
+                        strip=False)
+    # (a blank line around it: the page's markdown renderer takes the whole as one HTML block)
+    return "\n" + html.strip() + "\n"

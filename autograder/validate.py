@@ -54,8 +54,17 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
             return UNGRADABLE
         say(f"note: {name!r} is not a lesson of this course; running its tests without comparing it to a lesson")
 
+    from autograder.preprocessors import ScoreFromErrorsOnly
+
+    class ScoredAsGraded(Validator):
+        """nbgrader's Validator, with test cells scored as ``autograde`` scores them: by their errors
+        only (a warning, or a print to stderr, in a correct answer failed its test here, not there)."""
+        def _preprocess(self, nb):
+            nb, _ = ScoreFromErrorsOnly().preprocess(super()._preprocess(nb), {})
+            return nb
+
     api = grading.make_api(paths, cell_timeout=cell_timeout)  # the autograder's configuration
-    validator = Validator(config=api.config)
+    validator = ScoredAsGraded(config=api.config)
     say(f"running {notebook} (this takes as long as the notebook does) …")
     try:
         with grading.grading_environment():

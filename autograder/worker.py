@@ -135,7 +135,29 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
     return answer
 
 
+def _end_with_the_grader(grader: int) -> None:
+    """Kill this worker, and everything it started, once the grader that started it is gone. After a
+    ``kill -9`` of ``autograde``, an orphaned worker went on grading for a minute and wrote a score into
+    the gradebook that status did not show (a red team's, 2026-12-02)."""
+    import signal
+
+    import psutil
+
+    def watch() -> None:
+        while os.getppid() == grader:
+            time.sleep(0.5)
+        for child in psutil.Process().children(recursive=True):  # the kernel, bwrap (and, unsandboxed, more)
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-the-grader").start()
+
+
 def main(argv: list[str]) -> int:
+    _end_with_the_grader(os.getppid())
     config = json.loads(argv[0])
     answers = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the answers

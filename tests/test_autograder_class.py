@@ -11,8 +11,12 @@ import csv
 import hashlib
 import html
 import os
+import json
 import re
 import shutil
+import subprocess
+import sys
+import textwrap
 import zipfile
 
 import nbformat
@@ -20,7 +24,7 @@ import psutil
 import pytest
 
 from autograder import grading
-from autograder.notebooks import read_cells, solution_path
+from autograder.notebooks import ROOT as REPO, read_cells, solution_path
 from autograder.pool import MARK
 from autograder.preflight import check_submission
 from autograder.validate import validate
@@ -204,7 +208,8 @@ def merge(ids, pair, new_id):
 '''
 
 
-XSS_MARKDOWN = 'My answer. <img src="x" onerror="document.title = 1"><script>document.title = 2</script>'
+XSS_MARKDOWN = ('My answer. <img src="x" onerror="document.title = 1"><script>document.title = 2</script> '
+                '[my notes](javascript:document.title=5) [more](&#106;avascript:document.title=6)')
 XSS_OUTPUT = '<b>shown</b><script>document.title = 3</script><img src="y" onerror="document.title = 4">'
 
 MERGE_BODY = ("    out, i = [], 0\n    while i < len(ids):\n"
@@ -484,6 +489,11 @@ def test_feedback_is_written_for_every_graded_student_without_hidden_test_text(c
     for raw in (feedback_html, shown_there):
         assert "My answer." in raw and "shown" in raw, raw[-3000:]
         assert not re.search(r"<script>document|<img[^>]*onerror", raw), re.findall(r".{80}onerror.{40}|.{80}<script>.{40}", raw)
+    # markdown's own links too: a javascript: link was live in the feedback (a red team's, 2026-12-02)
+    from nbconvert.filters.markdown import markdown2html
+    pages = feedback_html + markdown2html(shown_there)
+    assert "my notes" in pages and not re.search(r"(?i)href=[\"']?\s*(javascript|&#)", pages), \
+        re.findall(r".{60}href.{60}", pages)
 
 
 def test_a_vandal_harms_no_one_and_leaves_nothing_running(course, graded):
@@ -596,6 +606,72 @@ def test_a_persons_grading_comes_back_with_the_very_file_it_was_given_to(course,
     assert score() == 1.0
 
 
+def test_a_persons_grading_survives_a_regrade_of_the_same_file_that_failed(course, graded):
+    """The worker takes a person's grading out of the gradebook before it regrades; a regrade that then
+    failed (here, its time limit) lost the extra credit for good (a red team's, 2026-12-02)."""
+    from nbgrader.api import Gradebook
+    paths, cases, _ = course
+    folder = paths.root / "retry-inbox" / "retries"
+    folder.mkdir(parents=True)
+    (folder / f"{TINY}.ipynb").write_bytes(_bytes(cases[("partly-wrong", TINY)][0]))
+    grading.collect(folder.parent, paths=paths)
+    grading.autograde(TINY, "retries", paths=paths, cell_timeout=CELL_TIMEOUT)
+    with Gradebook(paths.db_url) as gradebook:
+        gradebook.find_grade("q1", TINY, TINY, "retries").extra_credit = 1
+        gradebook.db.commit()
+    assert grading.grades(paths, TINY, "retries")[0]["score"] == 2.0
+    failed = grading.autograde(TINY, "retries", paths=paths, cell_timeout=CELL_TIMEOUT, notebook_timeout=0.5)
+    assert failed[("retries", TINY)]["status"] == "failed: timeout", failed
+    grading.autograde(TINY, "retries", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert grading.grades(paths, TINY, "retries")[0]["score"] == 2.0  # 1 point and the extra credit, back
+
+
+def test_a_restored_backup_brings_no_extra_credit_to_another_file(course, graded):
+    """File A graded with extra credit, then file B (the same automatic scores) graded; restoring the
+    backup made before B put A's extra credit on B, in status and for good at the next autograde (a red
+    team's, 2026-12-02). The gradebook's row id, recorded at grading, tells the two gradings apart."""
+    from nbgrader.api import Gradebook
+    paths, cases, _ = course
+    first, second = (paths.root / f"restore-{v}" / "restores" for v in ("a", "b"))
+    notebook = cases[("partly-wrong", TINY)][0]
+    for folder, mark in ((first, "a"), (second, "b")):
+        folder.mkdir(parents=True)
+        other = copy.deepcopy(notebook)
+        other.metadata["version"] = mark  # another file, the same answers
+        (folder / f"{TINY}.ipynb").write_bytes(_bytes(other))
+    grading.collect(first.parent, paths=paths)
+    grading.autograde(TINY, "restores", paths=paths, cell_timeout=CELL_TIMEOUT)
+    with Gradebook(paths.db_url) as gradebook:
+        gradebook.find_grade("q1", TINY, TINY, "restores").extra_credit = 1
+        gradebook.db.commit()
+    backup = grading.backup_gradebook(paths, "test")
+    grading.collect(second.parent, paths=paths)
+    grading.autograde(TINY, "restores", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert grading.grades(paths, TINY, "restores")[0]["score"] == 1.0
+    shutil.copyfile(backup, paths.gradebook)  # the README's restore
+    row = grading.grades(paths, TINY, "restores")[0]
+    assert (row["status"], row["score"]) == ("not graded", ""), row
+    grading.autograde(TINY, "restores", paths=paths, cell_timeout=CELL_TIMEOUT)
+    assert grading.grades(paths, TINY, "restores")[0]["score"] == 1.0  # B's own, no extra credit of A's
+
+
+def test_a_deleted_hand_in_leaves_the_gradebook_at_the_next_autograde(course, graded):
+    """Deleting submitted/<id> (the README's way to free an id) left the score in the gradebook while
+    status said "missing" (a red team's, 2026-12-02)."""
+    from nbgrader.api import Gradebook, MissingEntry
+    paths, cases, _ = course
+    folder = paths.root / "deleted-inbox" / "leaves"
+    folder.mkdir(parents=True)
+    (folder / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    grading.collect(folder.parent, paths=paths)
+    grading.autograde(TINY, "leaves", paths=paths, cell_timeout=CELL_TIMEOUT)
+    shutil.rmtree(paths.submitted / "leaves")
+    assert grading.grades(paths, TINY, "leaves")[0]["status"] == "missing"
+    assert grading.autograde(TINY, "leaves", paths=paths, cell_timeout=CELL_TIMEOUT) == {}  # nothing to grade
+    with Gradebook(paths.db_url) as gradebook, pytest.raises(MissingEntry):
+        gradebook.find_submission(TINY, "leaves")
+
+
 def test_a_notebook_that_ran_out_of_time_beside_another_is_graded_again_alone(course, graded):
     """With two workers, a notebook that a limit of time decided (a cell interrupted, a cell that did not
     stop) is graded again alone at the end, and that result is the one kept; the others once."""
@@ -627,12 +703,39 @@ def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(c
     assert survivors == [], f"a kernel survived its worker: {survivors}"
 
 
+def test_a_worker_ends_with_the_grader_that_started_it(course, tmp_path):
+    """``kill -9`` of autograde: its worker, orphaned, went on grading and wrote a score that status did
+    not show (a red team's, 2026-12-02). The worker now watches for it and ends, with what it started."""
+    paths, _, _ = course
+    config = json.dumps(dict(root=str(paths.root), work=str(paths.work), release=str(paths.release),
+                             cell_timeout=CELL_TIMEOUT, sandbox=False))
+    grader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import subprocess, sys, time
+        worker = subprocess.Popen([sys.executable, "-m", "autograder.worker", {config!r}],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        print(worker.pid, worker.stdout.readline().decode().strip(), flush=True)  # ready
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True, cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))))
+    try:
+        pid, ready = grader.stdout.readline().split(maxsplit=1)
+        assert '"ready"' in ready, ready
+        worker = psutil.Process(int(pid))
+        grader.kill()
+        grader.wait()
+        gone, alive = psutil.wait_procs([worker], timeout=30)
+        assert not alive, "the worker outlived its grader by 30 s"
+    finally:
+        grader.kill()
+
+
 def test_validate_exit_codes(course):
     paths, cases, _ = course
     folder = paths.root / "student"
     folder.mkdir()
+    # ("warns": a correct answer that prints to stderr and warns, graded full marks, failed here before)
     for student, expected in [("correct", 0), ("unchanged", 1), ("deleted-test", 2), ("invalid-json", 2),
-                              ("input-transformer", 1)]:
+                              ("input-transformer", 1), ("warns", 0)]:
         path = folder / f"{TINY}.ipynb"
         path.write_bytes(_bytes(cases[(student, TINY)][0]))
         said = []
