@@ -63,11 +63,25 @@ def _read(stream):
     return stream.read(size)
 
 
+def _without_numpy_scalars(value):
+    """``value`` with numpy's scalars as ``("__numpy__", dtype, number)``, which the grader turns back
+    into them (``recheck._numpy_scalars``): its loader takes plain data only, and refused them with
+    a page of text where the notebook's check had taken an ``np.float64`` for the float it is."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic) and value.dtype.kind in "biufc":
+        return ("__numpy__", value.dtype.str, value.item())
+    if type(value) in (list, tuple):
+        return type(value)(_without_numpy_scalars(v) for v in value)
+    if type(value) is dict:
+        return {k: _without_numpy_scalars(v) for k, v in value.items()}
+    return value
+
+
 def _write(stream, message) -> None:
     import torch
 
     buffer = io.BytesIO()
-    torch.save(message, buffer)
+    torch.save(_without_numpy_scalars(message), buffer)
     data = buffer.getvalue()
     stream.write(struct.pack(">Q", len(data)) + data)
 

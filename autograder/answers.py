@@ -295,7 +295,7 @@ def top_level_names(source: str) -> set[str]:
     empty when it does not parse."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     return {name for node in tree.body for name in _bound_names(node)}
 
@@ -562,7 +562,7 @@ def _parses(text: str) -> bool:
     """Whether ``text`` is Python (an annotation that is not, ``"the merged list"``, can never run)."""
     try:
         ast.parse(text)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # (too deep: `problems` refuses the whole answer)
         return False
     return True
 

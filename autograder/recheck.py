@@ -232,11 +232,12 @@ class Host:
         try:
             with torch.serialization.safe_globals(SAFE_TYPES):
                 reply = torch.load(io.BytesIO(self._read(size, timeout, limit or timeout)), weights_only=True)
-        except Exception as error:
-            raise HostBroke(f"the answers' process sent back something that is not plain data ({error})") from None
+        except Exception as error:  # (torch's message is a page long: its first line says what it met)
+            first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+            raise HostBroke(f"the answers' process sent back something that is not plain data ({first})") from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
-        return reply
+        return _numpy_scalars(reply)
 
     def _read(self, size: int, timeout: float, limit: float) -> bytes:
         import select
@@ -432,6 +433,23 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
             rng = torch.frombuffer(bytearray(message["rng"]), dtype=torch.uint8)
         torch.set_rng_state(rng)
     return reply
+
+
+def _numpy_scalars(value):
+    """The answer's numpy scalars back (``answer_host._without_numpy_scalars``): numbers and booleans."""
+    if type(value) is tuple and len(value) == 3 and value[0] == "__numpy__" and type(value[1]) is str \
+            and type(value[2]) in (bool, int, float, complex):
+        import numpy
+        try:
+            dtype = numpy.dtype(value[1])
+        except TypeError:
+            return value
+        return dtype.type(value[2]) if dtype.kind in "biufc" else value
+    if type(value) in (list, tuple):
+        return type(value)(_numpy_scalars(v) for v in value)
+    if type(value) is dict:
+        return {k: _numpy_scalars(v) for k, v in value.items()}
+    return value
 
 
 def _value(host: Host, reply: dict):

@@ -1031,7 +1031,7 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
-    W("test-train-loop", "gradients not clipped", '''
+    W("test-train-loop", "gradients not clipped to grad_clip", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     losses = []
     for it in range(max_iters):
@@ -1043,6 +1043,21 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         loss.backward()
         optimizer.step()
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)  # too late: the step is done
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "gradients not clipped to grad_clip", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # nanoGPT's number, not the argument
+        optimizer.step()
         losses.append(loss.item())
     return losses
 '''),
@@ -1355,7 +1370,7 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
-    W("test-train-loop", "gradients not clipped", '''
+    W("test-train-loop", "gradients not clipped to grad_clip", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     losses = []
     for it in range(max_iters):

@@ -553,6 +553,33 @@ def test_the_self_check_says_when_the_autograder_would_refuse_the_answer():
         checks.check_merge(_cell_function(uses_ref, "merge", {"ref": ref}))
 
 
+def test_the_self_check_reads_the_answer_behind_a_decorator_and_behind_its_own_wrappers():
+    """A red team of honest answers (2026-12-02): under `@torch.no_grad()` the check read torch's own
+    source file for the answer, and told a correct answer it would score 0; the checks of lr_at_step,
+    train_loop, generate_greedy and greedy_decode wrap the answer, and so never read it at all (an
+    answer the autograder refuses, or one that reads a notebook variable, passed there)."""
+    import math
+
+    import torch
+
+    from course.checks import lstm
+    from course.checks._core import CheckFailed
+    from course.train import TrainConfig  # noqa: F401  (the lesson's name, given to the cell)
+    schedule = ("def lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n"
+                "        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
+                "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
+                "    ratio = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
+                "    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.learning_rate - cfg.min_lr)\n")
+    lstm.check_lr_schedule(_cell_function("@torch.no_grad()\n" + schedule, "lr_at_step", {"torch": torch, "math": math}))
+    for refused in ("import pprint\n", "torch.equal = lambda a, b: True\n"):
+        with pytest.raises(CheckFailed) as caught:
+            lstm.check_lr_schedule(_cell_function(refused + schedule, "lr_at_step", {"torch": torch, "math": math}))
+        assert caught.value.mistake == "answer refused", str(caught.value)
+    reads = schedule.replace("cfg.min_lr + 0.5", "floor + 0.5").replace("return cfg.min_lr\n", "return floor\n")
+    with pytest.raises(CheckFailed, match="floor"):
+        lstm.check_lr_schedule(_cell_function(reads, "lr_at_step", {"torch": torch, "math": math, "floor": 3e-4}))
+
+
 def test_the_self_check_names_pytorchs_own_version_of_the_exercise():
     """A right answer that calls F.scaled_dot_product_attention (or torch.lstm_cell) fails the visible
     check with the reason, as the autograder would refuse it."""

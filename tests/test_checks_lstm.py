@@ -166,8 +166,8 @@ def student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule,
         x, y = get_batch("train")
         loss = model(x, y)[1]
         loss.backward()
-        if clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=grad_clip)
+        if clip:  # (a number: clipped to it instead of grad_clip)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=grad_clip if clip is True else clip)
         optimizer.step()
         out.append(loss.item())
     return out
@@ -224,7 +224,8 @@ TRAINING_MISTAKES = [
     (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, min_lr=0.0)),
      "the cosine ends at 0"),
     (checks.check_train_loop, lambda *a: student_loop(*a, zero=False), "call optimizer.zero_grad() every iteration"),
-    (checks.check_train_loop, lambda *a: student_loop(*a, clip=False), "not clipped before the step"),
+    (checks.check_train_loop, lambda *a: student_loop(*a, clip=False), "not clipped to grad_clip before the step"),
+    (checks.check_train_loop, lambda *a: student_loop(*a, clip=1.0), "to a number of your own, such as 1.0"),
 ]
 
 

@@ -667,6 +667,38 @@ def test_one_huge_call_of_the_served_lstm_is_refused_before_it_runs_in_the_grade
     assert calls == [(3, 5, 4)]  # neither ran
 
 
+def test_numpy_scalars_come_back_as_numpy_scalars(host):
+    """The grader's loader takes plain data only: an answer's numpy scalar came back as a page of torch's
+    "Weights only load failed" in status and feedback, and an `np.float64` learning rate, which is a
+    float and passes the notebook's form test, lost its form point there (a red team's, 2026-12-02)."""
+    import numpy as np
+    schedule = _with_answer("04_lstm", "lr-schedule", '''import numpy as np
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return np.float64(cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1))
+    if it > cfg.max_iters:
+        return np.float64(cfg.min_lr)
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + np.cos(np.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+''')
+    assert recheck(schedule, "04_lstm", ["test-lr-schedule", "test-lr-schedule-form"], sandbox=False, host=host) == {}
+    ints = _with_answer("01_tokenization", "char-encode-decode", '''import numpy as np
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} is not in the vocabulary")
+    return [np.int64(stoi[ch]) for ch in text]
+def char_decode(ids, itos):
+    return "".join(itos[int(i)] for i in ids)
+''')
+    failed = recheck(ints, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-char-encode-decode", "test-char-encode-decode-form"}, failed
+    assert all("Weights only" not in why and len(why) < 600 for why in failed.values()), failed
+    assert "int64" in failed["test-char-encode-decode-form"], failed
+    assert isinstance(np.float64(1.0), float) and not isinstance(np.int64(1), int)  # (why the two differ)
+
+
 def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     """The check gives the answer a copy of the model whose own forward raises: that works in the
     answer process too, where no spy of the grader's could see the call."""

@@ -47,6 +47,18 @@ class CheckFailed(AssertionError):
         return out
 
 
+def answer_of(student: Any) -> Any:
+    """The student's own function behind the wrappers around it: ``functools.wraps``'s ``__wrapped__``,
+    which decorators such as ``@torch.no_grad()`` set, and which the checks' own wrappers set (the
+    check of ``generate_greedy`` watches the model through one). Without it the rules read torch's
+    source file, or nothing, for the answer's cell."""
+    import inspect
+    try:
+        return inspect.unwrap(student)
+    except ValueError:  # a cycle of __wrapped__
+        return student
+
+
 def refusal(student: Any, name: str) -> CheckFailed | None:
     """The failure to raise when the autograder would not run this answer at all, else None.
 
@@ -61,6 +73,7 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
     Outside IPython it cannot tell, and leaves that rule out. Functions defined elsewhere (a module,
     ``exec``) are not read.
     """
+    student = answer_of(student)
     if isinstance(student, type):
         student = next((v for v in vars(student).values() if isinstance(v, types.FunctionType)), None)
     code = getattr(student, "__code__", None)
@@ -143,6 +156,7 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
 
     from course.grading import _code_objects
 
+    student = answer_of(student)
     functions = [v for v in vars(student).values() if isinstance(v, types.FunctionType)] \
         if isinstance(student, type) else [student]
     if not functions or not all(isinstance(f, types.FunctionType) and f.__module__ == "__main__" for f in functions):

@@ -150,6 +150,7 @@ def check_greedy_decode(fn) -> None:
         with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
             torch.manual_seed(SAMPLING_SEED)
             return fn(model, input_ids, max_new_tokens)
+    probed.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
 
     run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
 

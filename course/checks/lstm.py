@@ -223,6 +223,7 @@ def check_generate_greedy(student_fn):
                 return student_fn(model, idx, max_new_tokens)
         finally:
             handle.remove()
+    probed.__wrapped__ = student_fn  # (the rules read student_fn's cell: course.checks._core.answer_of)
 
     def calls(case):
         _, idx, n = case
@@ -358,7 +359,10 @@ def _schedule_cases():
 
 def _schedule(fn):
     """The whole schedule as a list: position ``it`` is ``fn(it, cfg)``, two iterations past the end."""
-    return lambda cfg: [fn(it, cfg) for it in range(cfg.max_iters + 3)]
+    def schedule(cfg):
+        return [fn(it, cfg) for it in range(cfg.max_iters + 3)]
+    schedule.__wrapped__ = fn
+    return schedule
 
 
 def _cosine(cfg, progress, low=None):
@@ -411,6 +415,7 @@ def check_lr_schedule(student_fn):
         if isinstance(rate, torch.Tensor):
             raise TensorLearningRate(f"iteration {it} gave {rate!r}, a tensor")
         return rate
+    typed.__wrapped__ = student_fn
 
     run_check("lr_at_step", _schedule(typed), _schedule(lr_at), _schedule_cases(), mistakes=[
         Mistake("no warm-up", "the schedule starts at the full learning rate: for it < warmup_iters the rate "
@@ -499,6 +504,7 @@ def _outcome(loop):
         losses = loop(model, *rest)
         params = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
         return {"losses": losses, "parameters after training": params}
+    run.__wrapped__ = loop
     return run
 
 
@@ -550,9 +556,11 @@ def check_train_loop(student_fn):
                 "were no gradients, before loss.backward() or just after optimizer.zero_grad(). In each "
                 "iteration: zero_grad(), then backward(), clip, and step() last.",
                 _outcome(_loop_with(step_first=True))),
-        Mistake("gradients not clipped", "the gradient norm was not clipped before the step: call "
-                "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip) between loss.backward() "
-                "and optimizer.step().", _outcome(_loop_with(clip="none"))),
+        Mistake("gradients not clipped to grad_clip", "the gradient norm was not clipped to grad_clip before "
+                "the step (not at all, or to a number of your own, such as 1.0, which these small gradients "
+                "never reach): call torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip), with the "
+                "grad_clip argument, between loss.backward() and optimizer.step().",
+                _outcome(_loop_with(clip="none"))),
         Mistake("clipped each value, not the norm", "clip_grad_value_ clips every entry on its own and "
                 "changes the gradient's direction: clip the norm of all gradients together with "
                 "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",

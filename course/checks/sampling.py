@@ -165,7 +165,7 @@ def _top_k_cases():
 
 def check_top_k(fn) -> None:
     """Check ``fn(logits, k)``: logits with all but the k largest of each row set to -inf (ties kept)."""
-    run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES)
+    run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES, unchanged=True)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -356,4 +356,5 @@ def check_top_p(fn) -> None:
     The nucleus is the smallest set of most likely tokens whose probabilities add up to at least p,
     including the token that crosses p; p = 1.0 keeps everything.
     """
-    run_check("top_p", fn, lambda logits, p: sampling.top_p_filter(logits, p), _top_p_cases(), TOP_P_MISTAKES)
+    run_check("top_p", fn, lambda logits, p: sampling.top_p_filter(logits, p), _top_p_cases(), TOP_P_MISTAKES,
+              unchanged=True)
