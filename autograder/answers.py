@@ -1119,8 +1119,10 @@ def refused_cell(grade_id: str, reasons: list[str]) -> str:
             f"see the README (Honest scores).')")
 
 
-def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode", dict[str, list[str]]]:
-    """The notebook to grade (see the module docstring), and the answers refused, by grade id."""
+def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat.NotebookNode", dict[str, list[str]]]:
+    """The notebook to grade (see the module docstring), and the answers refused, by grade id.
+    ``source``: the lesson's nbgrader source (solutions/), whose test cells hold their hidden tests (the
+    release's do not): a graded cell that is not an answer gets its source from there."""
     # imported here, not above: the self-checks import this module in every lesson's kernel for
     # `problems`, and nbformat brings jsonschema, whose import takes a second (rfc3987-syntax builds
     # its grammars)
@@ -1139,6 +1141,9 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
     # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
     # a title) outside the answer cells reaches the autograded notebook and the pages made from it
     graded = nbformat.v4.new_notebook(metadata=release.metadata)
+    instructor = {} if source is None else {
+        (c.metadata.get("nbgrader") or {}).get("grade_id"): c.source for c in source.cells
+        if (c.metadata.get("nbgrader") or {}).get("grade_id") and not (c.metadata.get("nbgrader") or {}).get("solution")}
     for cell in release.cells:
         meta = cell.metadata.get("nbgrader") or {}
         grade_id = meta.get("grade_id")
@@ -1146,6 +1151,8 @@ def rebuild(submission, release, lesson: Lesson) -> tuple["nbformat.NotebookNode
         # answer marked a task, so that its HTML went unsanitized: a red team, 2026-12-02); of an answer
         # cell, the student's source (and a markdown answer's pasted images) in it
         chosen = nbformat.from_dict(copy.deepcopy(dict(cell)))
+        if grade_id in instructor:  # a test cell, its hidden tests in it (for nbgrader to run, or to take out)
+            chosen.source = instructor[grade_id]
         student = answers.get(grade_id) if meta.get("solution") else None
         if student is not None:
             chosen.source = student.source if isinstance(student.get("source"), str) else ""

@@ -279,7 +279,7 @@ class OnlyAnswers(Preprocessor):
         notebook = resources["nbgrader"]["notebook"]
         release = nbformat.read(Path(self.release_directory) / name / f"{notebook}.ipynb", as_version=4)
         source = nbformat.read(Path(self.source_directory) / name / f"{notebook}.ipynb", as_version=4)
-        graded, _ = rebuild(nb, release, Lesson.from_notebook(source))
+        graded, _ = rebuild(nb, release, Lesson.from_notebook(source), source)
         nb.cells, nb.metadata = graded.cells, graded.metadata
         return nb, resources
 

@@ -349,7 +349,9 @@ for _starts, _block in [(torch.tensor([0, 5, 2]), 4), (torch.tensor([7]), 1)]:
     assert type(_out) is tuple and len(_out) == 2, f"return the tuple (x, y), got {type(_out).__name__}"
     for _name, _t in zip("xy", _out):
         assert type(_t) is torch.Tensor and _t.shape == (len(_starts), _block) and _t.dtype == torch.long, \
-            f"{_name} must be a ({len(_starts)}, {_block}) long tensor, got {getattr(_t, 'shape', _t)}"
+            f"{_name} must be a ({len(_starts)}, {_block}) long tensor, got " + (
+                f"a {str(_t.dtype).replace('torch.', '')} tensor of shape {tuple(_t.shape)}"
+                if isinstance(_t, torch.Tensor) else f"a {type(_t).__name__}")
 from course.grading import assert_own_work
 assert_own_work(shift_batch, "shift_batch")
 

@@ -584,7 +584,9 @@ assert type(_form_out) is dict and sorted(_form_out) == ["attention_mask", "inpu
     f"return a dict with input_ids, attention_mask and labels, got {_form_out!r}"[:300]
 for _form_key, _form_t in _form_out.items():
     assert type(_form_t) is torch.Tensor and _form_t.shape == (3, 3) and _form_t.dtype == torch.long, \
-        f"{_form_key} must be a (3, 3) long tensor for 3 documents of at most 3 tokens, got {getattr(_form_t, 'shape', _form_t)}"
+        f"{_form_key} must be a (3, 3) long tensor for 3 documents of at most 3 tokens, got " + (
+            f"a {str(_form_t.dtype).replace('torch.', '')} tensor of shape {tuple(_form_t.shape)}"
+            if isinstance(_form_t, torch.Tensor) else f"a {type(_form_t).__name__}")
 from course.grading import assert_own_work
 assert_own_work(collate, "collate")
 

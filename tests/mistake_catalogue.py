@@ -741,6 +741,8 @@ def split_heads(x, n_head):
     W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="k, q, v")),
     W("test-causal-self-attention", "mask not cropped to T",
       _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
+    W("test-causal-self-attention", "mask not cropped to T",  # n_embd wide, not block_size (a red team's)
+      _attention(mask="scores.masked_fill(~causal_mask(self.n_embd)[:T, :T], float('-inf'))")),
     W("test-causal-mask", "one step of the future", '''
 def causal_mask(T):
     return torch.tril(torch.ones(T, T), diagonal=1).bool()

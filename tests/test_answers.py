@@ -475,11 +475,14 @@ def test_every_graded_cell_keeps_the_releases_metadata_and_only_an_answer_the_st
     del answer["outputs"], answer["execution_count"]
     answer.source = "torch.equal = lambda a, b: True"
 
-    graded, refused = rebuild(submission, release, lesson02)
+    source = nbformat.read(solution_path("02_cross_attention"), as_version=4)
+    graded, refused = rebuild(submission, release, lesson02, source)
     for grade_id in ("test-cross-attention", "q1-self-vs-cross", "cross-attention"):
         assert _cell(graded, grade_id).metadata == _cell(release, grade_id).metadata, grade_id
         assert _cell(graded, grade_id).cell_type == _cell(release, grade_id).cell_type, grade_id
-    assert _cell(graded, "test-cross-attention").source == _cell(release, "test-cross-attention").source
+    # the test cell as the instructor wrote it, hidden tests in (the release's has none)
+    assert _cell(graded, "test-cross-attention").source == _cell(source, "test-cross-attention").source
+    assert "BEGIN HIDDEN TESTS" in _cell(graded, "test-cross-attention").source
     assert _cell(graded, "q1-self-vs-cross").source == question.source  # the answer, marked a solution
     assert "cross-attention" in refused and "torch.equal" in _cell(graded, "cross-attention").source
 
@@ -571,7 +574,7 @@ def test_the_self_check_reads_the_answer_behind_a_decorator_and_behind_its_own_w
                 "    ratio = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
                 "    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.learning_rate - cfg.min_lr)\n")
     lstm.check_lr_schedule(_cell_function("@torch.no_grad()\n" + schedule, "lr_at_step", {"torch": torch, "math": math}))
-    for refused in ("import pprint\n", "torch.equal = lambda a, b: True\n"):
+    for refused in ("import pprint\n", "equal = getattr(torch, 'eq' + 'ual')\n"):  # (refused, and harmless here)
         with pytest.raises(CheckFailed) as caught:
             lstm.check_lr_schedule(_cell_function(refused + schedule, "lr_at_step", {"torch": torch, "math": math}))
         assert caught.value.mistake == "answer refused", str(caught.value)

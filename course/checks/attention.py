@@ -488,13 +488,15 @@ def check_causal_self_attention(student_cls) -> None:
     if refused is not None:
         raise refused
     Config = ref.AttentionConfig
+    # (the last: block_size > n_embd, where a mask made n_embd wide is too small)
     configs = [Config(block_size=6, n_head=2, n_embd=8), Config(block_size=8, n_head=4, n_embd=16),
-               Config(block_size=5, n_head=1, n_embd=6)]
+               Config(block_size=5, n_head=1, n_embd=6), Config(block_size=9, n_head=2, n_embd=4)]
     _build(student_cls, configs[0])  # clear message early if the class cannot be used at all
     _check_parameters(student_cls)
     g = torch.Generator().manual_seed(6)
     cases = [(c, seed, _rand(g, 2, T, c.n_embd)) for seed, (c, T) in
-             enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4), (configs[2], 1)])]
+             enumerate([(configs[0], 6), (configs[1], 5), (configs[1], 8), (configs[2], 4), (configs[2], 1),
+                        (configs[3], 9)])]
 
     def student_forward(config, seed, x):
         with torch.no_grad():
@@ -537,8 +539,9 @@ def check_causal_self_attention(student_cls) -> None:
         Mistake("split into pieces of the wrong size", "self.c_attn(x) has 3·C channels, query, key and value: "
                 "split(C, dim=2) cuts pieces of C channels each (split's first argument is the size of a piece, "
                 "not how many), or use chunk(3, dim=2).", error="values to unpack"),
-        Mistake("mask not cropped to T", "self.mask is (block_size, block_size); a sequence of T < block_size "
-                "positions needs self.mask[:T, :T].", error="must match the size of tensor"),
+        Mistake("mask not cropped to T", "self.mask is (block_size, block_size), made from config.block_size "
+                "(not n_embd); a sequence of T < block_size positions needs self.mask[:T, :T].",
+                error="must match the size of tensor"),
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
