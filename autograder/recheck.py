@@ -295,7 +295,9 @@ class _Link(torch.autograd.Function):
     def backward(ctx, *grad_outputs):
         reply = ctx.host.request({"op": "grad", "grad_outputs": list(grad_outputs)})
         if not reply["ok"]:
-            raise RuntimeError(f"computing the gradient raised {reply['error']}: {reply['message']}")
+            # (the check says "computing the gradient raised RuntimeError: ..." itself: not twice)
+            raise RuntimeError(reply["message"] if reply["error"] == "RuntimeError"
+                               else f"{reply['error']}: {reply['message']}")
         grads = reply["value"]
         if not isinstance(grads, list) or len(grads) != ctx.n_inputs or \
                 any(g is not None and not isinstance(g, torch.Tensor) for g in grads):
