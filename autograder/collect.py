@@ -100,8 +100,9 @@ def shown(text: str) -> str:
                    (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
 
 
-def student_id(folder: str) -> str:
-    """A safe student id from a folder name (rule 3)."""
+def student_id(folder: str, fold_case: bool = True) -> str:
+    """A safe student id from a folder name (rule 3). ``fold_case=False``: the id as made before
+    2026-12-02, the case of a non-Latin name kept (to find a student collected then)."""
     name = unicodedata.normalize("NFC", folder)  # one name, however its accents were encoded
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     if not plain.isascii():
@@ -109,11 +110,11 @@ def student_id(folder: str) -> str:
         # dropping them would make Йован and Иован, ばるか and はるか one student
         # case folded first: ids are compared ignoring case, and the case of Ł or И lives inside the
         # punycode (`Paweł Król` and `PAWEŁ KRÓL` were two students; a red team's, 2026-12-02)
-        plain = "xn--" + name.casefold().encode("punycode").decode("ascii")
+        plain = "xn--" + (name.casefold() if fold_case else name).encode("punycode").decode("ascii")
     # not starting with + - @ (nor =, already gone): a spreadsheet reads such a cell as a formula
     ident = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", plain).lstrip("_.+-@").rstrip("_.")
     if len(ident) > 100:  # cut, with a hash of the whole: two long names that differ late stay two ids
-        ident = ident[:91].rstrip("_.") + "-" + hashlib.sha256(ident.lower().encode()).hexdigest()[:8]  # (case too)
+        ident = ident[:91].rstrip("_.") + "-" + hashlib.sha256((ident.lower() if fold_case else ident).encode()).hexdigest()[:8]
     return ident
 
 
@@ -287,7 +288,8 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
     if wrapper is True:
         return _asked_wrapper(notebooks)
     (top,) = tops
-    if all(len(p) >= 3 for p in notebooks) and student_id(top).lower() not in known:
+    if all(len(p) >= 3 for p in notebooks) and student_id(top).lower() not in known \
+            and student_id(top, fold_case=False).lower() not in known:
         return top
     return None
 
@@ -342,7 +344,8 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         parts = _student_parts(entry.path, strip_top)
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
-        who = known.get(who.lower(), who)
+        # (a student collected before ids folded case keeps the folder they were filed under)
+        who = known.get(who.lower()) or known.get(student_id(raw, fold_case=False).lower(), who) if raw else who
         name = lesson_of(parts[-1], lessons) if parts else None
         if only is not None and name is not None and name != only:
             others.setdefault(name, []).append(entry.path)  # another lesson's: left for its own collect
@@ -416,7 +419,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     for (who, name), entry in sorted(chosen.items()):
         if student_id(_folder(entry.path, top)) != who:
             note(shown(f"{entry.path}: filed under {who!r}, the student already collected whose id differs "
-                       f"only in case"))
+                       f"only in case (or was made before ids folded case)"))
     if others:
         note(f"other lessons, left for their own collect (neither collected nor listed now): "
              + ", ".join(f"{len(n)} notebook{'s' * (len(n) > 1)} of {name}" for name, n in sorted(others.items())))

@@ -606,16 +606,21 @@ def test_a_persons_grading_comes_back_with_the_very_file_it_was_given_to(course,
     assert score() == 1.0
 
 
+def _hand_in_and_grade(paths, student, notebook):
+    """``student`` hands in ``notebook`` of the tiny lesson: collected from a folder of their own, graded."""
+    folder = paths.root / f"{student}-inbox" / student
+    folder.mkdir(parents=True)
+    (folder / f"{TINY}.ipynb").write_bytes(_bytes(notebook))
+    grading.collect(folder.parent, paths=paths)
+    grading.autograde(TINY, student, paths=paths, cell_timeout=CELL_TIMEOUT)
+
+
 def test_a_persons_grading_survives_a_regrade_of_the_same_file_that_failed(course, graded):
     """The worker takes a person's grading out of the gradebook before it regrades; a regrade that then
     failed (here, its time limit) lost the extra credit for good (a red team's, 2026-12-02)."""
     from nbgrader.api import Gradebook
     paths, cases, _ = course
-    folder = paths.root / "retry-inbox" / "retries"
-    folder.mkdir(parents=True)
-    (folder / f"{TINY}.ipynb").write_bytes(_bytes(cases[("partly-wrong", TINY)][0]))
-    grading.collect(folder.parent, paths=paths)
-    grading.autograde(TINY, "retries", paths=paths, cell_timeout=CELL_TIMEOUT)
+    _hand_in_and_grade(paths, "retries", cases[("partly-wrong", TINY)][0])
     with Gradebook(paths.db_url) as gradebook:
         gradebook.find_grade("q1", TINY, TINY, "retries").extra_credit = 1
         gradebook.db.commit()
@@ -660,11 +665,7 @@ def test_a_deleted_hand_in_leaves_the_gradebook_at_the_next_autograde(course, gr
     status said "missing" (a red team's, 2026-12-02)."""
     from nbgrader.api import Gradebook, MissingEntry
     paths, cases, _ = course
-    folder = paths.root / "deleted-inbox" / "leaves"
-    folder.mkdir(parents=True)
-    (folder / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
-    grading.collect(folder.parent, paths=paths)
-    grading.autograde(TINY, "leaves", paths=paths, cell_timeout=CELL_TIMEOUT)
+    _hand_in_and_grade(paths, "leaves", cases[("correct", TINY)][0])
     shutil.rmtree(paths.submitted / "leaves")
     assert grading.grades(paths, TINY, "leaves")[0]["status"] == "missing"
     assert grading.autograde(TINY, "leaves", paths=paths, cell_timeout=CELL_TIMEOUT) == {}  # nothing to grade

@@ -348,6 +348,16 @@ def test_a_name_in_capitals_gives_the_same_id_ignoring_case(course, tmp_path):
     assert sorted(collected) == [("Jose", A), ("Jose", B)], (collected, said)
 
 
+def test_a_student_collected_under_an_id_made_before_ids_folded_case_stays_there(course, tmp_path):
+    (course.submitted / "xn--ukasz-d7a" / A).mkdir(parents=True)  # Łukasz, as collected before 2026-12-02
+    (course.submitted / "xn--ukasz-d7a" / A / f"{A}.ipynb").write_bytes(b"v1")
+    said = []
+    collected = grading.collect(_zip(tmp_path / "again.zip", {f"Łukasz/{A}.ipynb": b"v2"}), paths=course,
+                                on_note=said.append, on_skip=said.append)
+    assert collected == [("xn--ukasz-d7a", A)], (collected, said)
+    assert sorted(p.name for p in course.submitted.iterdir()) == ["xn--ukasz-d7a"]
+
+
 def test_a_refused_notebook_still_counts_as_one_of_two_for_its_lesson(course, tmp_path, monkeypatch):
     """alice's final notebook, too big, was refused first; her old draft, then alone, was taken as her
     hand-in (a red team's, 2026-12-02). Two notebooks for one lesson: neither is taken."""
