@@ -153,14 +153,10 @@ def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
 
     def keep_manual_work(student: str, name: str) -> None:
         """A person's grading of the file being replaced, kept for when that very file comes back."""
-        from autograder.gradebook import read_manual_work
-
-        graded = StatusBook(paths.status_file).get(student, name) or {}
-        manual = read_manual_work(paths, name, student)
-        if manual and graded.get("submission") and graded.get("tests"):
-            ManualRecord(paths.manual_record).put(student, name, graded["submission"], graded["tests"], manual)
-            note(f"{student}/{name}: the manual grading of the replaced file ({len(manual)} "
-                 f"entr{'y' if len(manual) == 1 else 'ies'}: scores, extra credit, comments) is kept, and comes "
+        kept = _keep_manual_work(paths, student, name)
+        if kept:
+            note(f"{student}/{name}: the manual grading of the replaced file ({kept} "
+                 f"entr{'y' if kept == 1 else 'ies'}: scores, extra credit, comments) is kept, and comes "
                  f"back if that very file is collected and graded again")
 
     def replaced(student: str, name: str) -> None:
@@ -262,13 +258,20 @@ def _forget_deleted(paths: Paths, lessons: set[str], wanted: set[str] | None) ->
                 and not (paths.submitted / s.student.id / name / f"{name}.ipynb").is_file()]
     if gone:
         backup_gradebook(paths, "autograde")
-    book = StatusBook(paths.status_file)
     for name, student in gone:
-        graded = book.get(student, name) or {}
-        manual = read_manual_work(paths, name, student)
-        if manual and graded.get("submission") and graded.get("tests"):
-            ManualRecord(paths.manual_record).put(student, name, graded["submission"], graded["tests"], manual)
+        _keep_manual_work(paths, student, name)
         forget_submission(paths, name, student)
+
+
+def _keep_manual_work(paths: Paths, student: str, lesson: str) -> int:
+    """Put a person's grading of the file last graded (status.json's) in the record (manual.json), by
+    that file's and its tests' hashes, before its gradebook entry goes; how many entries were kept."""
+    graded = StatusBook(paths.status_file).get(student, lesson) or {}
+    manual = read_manual_work(paths, lesson, student)
+    if not (manual and graded.get("submission") and graded.get("tests")):
+        return 0
+    ManualRecord(paths.manual_record).put(student, lesson, graded["submission"], graded["tests"], manual)
+    return len(manual)
 
 
 def _failure_from_log(log: str, cell_timeout: int) -> tuple[str, str]:
