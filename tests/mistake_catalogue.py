@@ -1846,6 +1846,17 @@ def greedy_decode(model, input_ids, max_new_tokens):
             new.append(nxt)
     return torch.cat(new, dim=1)
 '''),
+    W("test-greedy-decode", "stopped at <|endoftext|>", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+            if (nxt == 50256).all():  # the end of the text
+                break
+    return ids
+'''),
     W("test-top-k", "kept k + 1", '''
 def top_k_filter(logits, k):
     values, _ = torch.sort(logits, dim=-1, descending=True)

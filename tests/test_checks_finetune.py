@@ -99,6 +99,47 @@ def test_greedy_mistakes_named(student, wrong):
     assert hint(checks.GREEDY_MISTAKES, wrong) in failure(checks.check_greedy_decode, student)
 
 
+def test_the_check_has_a_text_that_goes_on_past_end_of_text():
+    """Hugging Face's generate stops at the model's eos_token_id; the exercise asks for max_new_tokens
+    tokens: one case of the check passes through GPT-2's <|endoftext|> (50256) with tokens before and after."""
+    model, prompt = checks.gpt2_through_eos(5)
+    ids = checks.reference_greedy_decode(model, prompt, 8)[0, 3:].tolist()
+    at = ids.index(50256)
+    assert 0 < at < len(ids) - 1 and ids[at + 1] != 50256, ids
+    hf = model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=8, do_sample=False)
+    assert hf[0, 3:].tolist() == ids[:at + 1]  # generate ends where the text did
+
+
+@torch.no_grad()
+def greedy_breaks_at_50256(model, ids, n):
+    for _ in range(n):
+        nxt = model(ids).logits[:, -1].argmax(-1, keepdim=True)
+        ids = torch.cat([ids, nxt], dim=1)
+        if nxt[0, 0].item() == 50256:
+            break
+    return ids
+
+
+EOS_ID = 50256  # the lesson's tokenizer.eos_token_id
+
+
+@torch.no_grad()
+def greedy_stops_before_eos(model, ids, n):
+    for _ in range(n):
+        nxt = model(ids).logits[:, -1].argmax(-1)
+        if (nxt == EOS_ID).all():
+            break
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+@pytest.mark.parametrize("student", [greedy_breaks_at_50256, greedy_stops_before_eos])
+def test_greedy_that_stops_at_end_of_text_is_named(student):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_greedy_decode(student)
+    assert info.value.mistake == "stopped at <|endoftext|>", info.value
+
+
 def test_greedy_that_calls_generate_is_named():
     def greedy_with_generate(model, ids, n):
         return model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,

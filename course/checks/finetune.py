@@ -132,12 +132,56 @@ def _hf_decoders() -> list[str]:
     return sorted(n for n in dir(GenerationMixin) if not n.startswith("_") and callable(getattr(GenerationMixin, n)))
 
 
+EOS = 50256  # GPT-2's <|endoftext|>, the lesson's tokenizer.eos_token_id
+
+
+def gpt2_through_eos(seed: int, max_new_tokens: int = 8):
+    """``(model, prompt)``: a small random GPT-2 with GPT-2's vocabulary whose greedy continuation of
+    ``prompt`` (1, 3) passes through <|endoftext|> (id 50256, its config's ``eos_token_id``) and goes on.
+
+    A random model's greedy path, then the embedding rows (tied to the output layer) of one of its
+    tokens and of 50256 swapped: the same computation with the two ids' names exchanged."""
+    model = tiny_gpt2(seed, vocab_size=EOS + 1)
+    prompt = torch.randint(40, (1, 3), generator=torch.Generator().manual_seed(200 + seed))
+    path = reference_greedy_decode(model, prompt, max_new_tokens)[0, 3:].tolist()
+    # a token first met in the middle of the path, not in the prompt: tokens come before it and after
+    at = next(i for i in range(2, max_new_tokens - 2) if path[i] not in prompt[0].tolist() + path[:i])
+    wte = model.transformer.wte.weight
+    assert model.lm_head.weight is wte  # tied: swapping a row swaps the token's input and its logit
+    with torch.no_grad():
+        wte[[path[at], EOS]] = wte[[EOS, path[at]]].clone()
+    model.config.eos_token_id = model.generation_config.eos_token_id = EOS
+    return model, prompt
+
+
+@torch.no_grad()
+def _greedy_stops_at_eos(model, input_ids, max_new_tokens, keep_eos=True):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, -1, :].argmax(dim=-1)
+        if not keep_eos and (nxt == EOS).all():
+            break
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+        if (nxt == EOS).all():
+            break
+    return ids
+
+
+_STOPPED = ("stopped at <|endoftext|>", "greedy_decode appends exactly max_new_tokens tokens, even past the "
+            "end-of-text token (id 50256, tokenizer.eos_token_id): don't break out of the loop when it comes.")
+GREEDY_MISTAKES += [  # two versions: the loop ends after appending it, or before
+    Mistake(*_STOPPED, _greedy_stops_at_eos),
+    Mistake(*_STOPPED, lambda model, ids, n: _greedy_stops_at_eos(model, ids, n, keep_eos=False)),
+]
+
+
 def _greedy_cases():
     # seeds whose greedy text is not one token repeated, so each mistake gives its own output
     cases = []
     for seed, (B, T, n) in zip([1, 2, 4, 7], [(1, 4, 6), (2, 3, 8), (1, 1, 8), (3, 2, 10)]):
         g = torch.Generator().manual_seed(100 + seed)
         cases.append((tiny_gpt2(seed), torch.randint(40, (B, T), generator=g), n))
+    cases.append((*gpt2_through_eos(5), 8))  # a text that goes on past <|endoftext|>
     return cases
 
 
