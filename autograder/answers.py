@@ -59,7 +59,8 @@ from dataclasses import dataclass
 
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
-                   "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "__future__"}
+                   "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "pprint", "io", "types",
+                   "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
 CALL_HINTS = {  # what an honest answer reaches for instead
@@ -75,7 +76,12 @@ CALL_HINTS = {  # what an honest answer reaches for instead
 # as they are, the feedback removes the lines of hidden tests; printed backwards, it could not.
 IPYTHON_HISTORY = re.compile(r"In|Out|_ih|_oh|_dh|_i{1,3}|_{1,3}|_i?\d+|_exit_code")
 REGEX_MODULES = {"re", "regex"}  # whose `compile` is allowed (a pattern), unlike torch's
-SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info"}
+SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info", "setrecursionlimit", "getrecursionlimit"}
+# Modules of which an answer may use a few harmless names only (``io.open`` reads files, ``types``
+# builds functions from code): ``import io`` for ``io.StringIO``, ``from types import SimpleNamespace``.
+LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"}}
+# The public methods of named tuples, whose names start with ``_`` so as not to clash with fields.
+NAMEDTUPLE_METHODS = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
 STREAM_METHODS = {"write", "flush", "writelines"}
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
@@ -352,6 +358,13 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     typings = {t for t in typings if others is not None and t not in others
                and (t not in (lesson.defined or ()) or f"{t}=typing" in lesson.imports)
                and sum(t in _binds(n) for n in ast.walk(tree)) == 1}
+    # ``io`` and ``types`` are the modules (limited to a few names) unless this answer binds the name to
+    # something else (a variable called ``types``)
+    # the answer's NamedTuple classes (``typing`` refuses a class that redefines their methods)
+    named_tuples = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                    and any(ast.unparse(b).split(".")[-1] == "NamedTuple" for b in n.bases)}
+    limited_imports = {m for m in LIMITED_MODULES
+                       if not any(m in _binds(n) for n in ast.walk(tree) if not isinstance(n, (ast.Import, ast.ImportFrom)))}
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
     # it runs when the function is defined, and its names are read like any other)
     lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
@@ -394,9 +407,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 if root not in ALLOWED_MODULES or getattr(node, "level", 0) \
                         or any((part in REFUSED_ATTRIBUTES and not (root in REGEX_MODULES and part == "compile")
                                 and not (root == "typing" and parts == ["cast"]))
-                               or part in REACHED_MODULES or part.startswith("_") for part in parts) \
-                        or root == "sys" and parts and parts[0] not in SYS_ALLOWED:
-                    found.append(f"imports {module!r} (answers may import only {', '.join(sorted(ALLOWED_MODULES - {'__future__'}))})")
+                               or part in REACHED_MODULES and (root, part) != ("pprint", "pprint")  # (a function)
+                               or part.startswith("_") for part in parts) \
+                        or root == "sys" and parts and parts[0] not in SYS_ALLOWED \
+                        or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root]:
+                    found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})")
                 elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
                     found.append(_shortcut(module))
                     break  # (``from torch.optim.lr_scheduler import X`` names it once)
@@ -405,6 +420,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             if isinstance(node, ast.Import) and any(a.name == "sys" and a.asname not in (None, "sys")
                                                     for a in node.names):
                 found.append("imports `sys` under another name (use sys.stdout or sys.stderr as they are)")
+            for alias in node.names if isinstance(node, ast.Import) else ():
+                if alias.name in LIMITED_MODULES and alias.asname not in (None, alias.name):
+                    found.append(f"imports `{alias.name}` under another name (use "
+                                 f"{', '.join(f'{alias.name}.{n}' for n in sorted(LIMITED_MODULES[alias.name]))})")
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name == "*":
@@ -438,6 +457,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             elif node.id in lesson.course_names and not _local(node, parents) \
                     and not (node in typed and node.id.endswith("Config")):
                 found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")
+            elif node.id in LIMITED_MODULES and node.id in limited_imports:
+                parent = parents.get(node)
+                if not (isinstance(parent, ast.Attribute) and parent.attr in LIMITED_MODULES[node.id]):
+                    found.append(f"uses `{node.id}` (only {', '.join(f'{node.id}.{n}' for n in sorted(LIMITED_MODULES[node.id]))}"
+                                 f" {'is' if len(LIMITED_MODULES[node.id]) == 1 else 'are'} allowed)")
             elif node.id == "sys":
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in SYS_ALLOWED):
@@ -504,7 +528,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # the same, of an instance the function made itself (``out = Output()``, ``out.queue``),
                 # or that its method checked (``if not isinstance(other, Node): return NotImplemented``)
                 pass
-            elif node.attr.startswith("_") and not _dunder(node.attr):
+            elif node.attr.startswith("_") and not _dunder(node.attr) and node.attr not in NAMEDTUPLE_METHODS:
                 found.append(f"uses the attribute `{node.attr}` (a name that starts with `_` is private to the "
                              f"object that has it, and refused on any object but an instance of the answer's own "
                              f"class that set it: `self`, one the function made, or `other` after `if not "
@@ -513,7 +537,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             elif node.attr in REACHED_MODULES and not (
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
                 found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
-                             f"the modules they import: {', '.join(sorted(ALLOWED_MODULES - {'__future__', 'sys'}))}"
+                             f"the modules they import: {_modules_allowed({'__future__', 'sys'})}"
                              + ("; give your own attribute another name)" if on_self or any(
                                  node.attr in names for names in instance_attributes.values()) else ")"))
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
@@ -531,7 +555,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself)")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
-                    and node.attr not in class_attributes.get(node.value.id, set()):
+                    and node.attr not in class_attributes.get(node.value.id, set()) \
+                    and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):
                 # a method taking an instance, read from the class (a class constant, an enum member, a
                 # classmethod or staticmethod are fine: ``State.SCAN``, ``Word.from_symbols(...)``)
                 found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
@@ -541,7 +566,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                              f"items (use an f-string)")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if _dunder(node.name) and (node.name not in DUNDER_METHODS or isinstance(node, ast.ClassDef)):
-                found.append(f"defines `{node.name}` (special methods allowed: {', '.join(sorted(DUNDER_METHODS))})")
+                found.append(f"defines `{node.name}` (special methods allowed: {', '.join(sorted(DUNDER_METHODS))}"
+                             + ("; for == between your objects, make the class a @dataclass, which writes "
+                                "__eq__ from its fields, or compare the fields themselves)"
+                                if node.name in ("__eq__", "__ne__", "__hash__") else ")"))
             if node.name in lesson.course_names:
                 found.append(f"defines `{node.name}`, a name of the course's grading and reference code")
             elif node.name in lesson.names and node.col_offset == 0 and parents.get(node) is tree:
@@ -616,6 +644,12 @@ def _regex_names(tree: ast.Module) -> set[str]:
     imported = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for a in node.names if a.name in REGEX_MODULES}
     return (imported | REGEX_MODULES) - _own_names(tree, but_imports_of=REGEX_MODULES)
+
+
+def _modules_allowed(but: set[str]) -> str:
+    """The allowed modules, for a message: ``io (StringIO, BytesIO only)`` for the limited ones."""
+    return ", ".join(f"{m} ({', '.join(sorted(LIMITED_MODULES[m]))} only)" if m in LIMITED_MODULES else m
+                     for m in sorted(ALLOWED_MODULES - but))
 
 
 def _binds(node: ast.AST, but_imports_of: set[str] = frozenset()) -> set[str]:

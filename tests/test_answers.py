@@ -124,6 +124,16 @@ CHEATS = {
     # IPython's magics and shell commands, which the rules cannot read: the history (hidden tests) reversed
     "magics and shell commands": "%history -f /tmp/h\n!rev /tmp/h\ndef merge(ids, pair, new_id):\n    return list(ids)",
     "a cell magic": "%%bash\nrev /tmp/h",
+    # io, types and pprint are allowed for a few harmless names only
+    "a file opened through io": "import io\ndef merge(ids, pair, new_id):\n    return io.open('/etc/passwd').read()",
+    "io's open imported": "from io import open as o\ndef merge(ids, pair, new_id):\n    return o('x').read()",
+    "io under another name": "import io as stream\ndef merge(ids, pair, new_id):\n    return stream.FileIO('x').read()",
+    "io passed on whole": "import io\ndef merge(ids, pair, new_id, m=io):\n    return m.open('x').read()",
+    "a function made from code by types": "import types\ndef merge(ids, pair, new_id):\n"
+        "    return types.FunctionType(merge.__code__, {})(ids, pair, new_id)",
+    "types' FunctionType imported": "from types import FunctionType\ndef merge(ids, pair, new_id):\n    return FunctionType",
+    "sys beyond the recursion limit": "import sys\nsys.setrecursionlimit(10_000)\ndef merge(ids, pair, new_id):\n"
+        "    return sys.modules",
     "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
         "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
 }
@@ -146,11 +156,11 @@ def _crawl():
     import importlib
     import types
 
-    from autograder.answers import ALLOWED_MODULES, REACHED_MODULES, REFUSED_ATTRIBUTES, SHORTCUTS
+    from autograder.answers import ALLOWED_MODULES, LIMITED_MODULES, REACHED_MODULES, REFUSED_ATTRIBUTES, SHORTCUTS
     for name in ("course.checks", "course.finetune", "course.train", "course.widgets", "course.plots",
                  "transformers.models.gpt2.modeling_gpt2", "torch.utils.data", "torch.optim"):
         importlib.import_module(name)
-    allowed = ALLOWED_MODULES - {"sys", "__future__"}
+    allowed = ALLOWED_MODULES - {"sys", "__future__"} - set(LIMITED_MODULES)  # (io, types: a few names each)
     stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS
     queue = [(importlib.import_module(name), name) for name in sorted(allowed)
              if importlib.util.find_spec(name) is not None]
@@ -176,8 +186,8 @@ def _reachable_modules():
     modules or refused in them (``warnings.sys``, ``torch.os``, ``torch.distributed`` as ``dist``)."""
     import types
 
-    from autograder.answers import ALLOWED_MODULES, REFUSED_ATTRIBUTES
-    allowed = ALLOWED_MODULES - {"sys", "__future__"}
+    from autograder.answers import ALLOWED_MODULES, LIMITED_MODULES, REFUSED_ATTRIBUTES
+    allowed = ALLOWED_MODULES - {"sys", "__future__"} - set(LIMITED_MODULES)
     attributes, crawled = _crawl()
     found = {}
     for attr, value, where in attributes:
@@ -235,6 +245,22 @@ def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01
     assert "attrgetter" in found and crawled > 100, sorted(found)
     open_doors = {attr: where for attr, where in found.items() if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
     assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (or, if harmless, to HARMLESS here): {open_doors}"
+
+
+def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
+    """io and types are allowed for in-memory text and a namespace; everything else in them (io.open,
+    types.FunctionType) is refused by name, and they are not crawled above as allowed modules."""
+    import io
+    import types
+
+    from autograder.answers import LIMITED_MODULES
+    modules = {"io": io, "types": types}
+    for module, names in LIMITED_MODULES.items():
+        for name in names:
+            value = getattr(modules[module], name)
+            assert isinstance(value, type) and value.__module__.split(".")[0] in ("_io", "io", "types"), value
+            assert not issubclass(value, (types.FunctionType, types.CodeType, io.FileIO)), value
+    assert set(LIMITED_MODULES["io"]) == {"StringIO", "BytesIO"}
 
 
 @pytest.mark.parametrize("gadget", ["from torch.autograd.profiler_util import attrgetter\ndef f(m):\n    return attrgetter('x')(m)\n",
@@ -388,6 +414,20 @@ HONEST = {
     # a closure's counter: nonlocal rebinds only the enclosing function's own variable
     "a nonlocal counter": "def merge(ids, pair, new_id):\n    out, merged = [], 0\n    def put(x):\n        nonlocal merged\n"
         "        merged += x == new_id\n        out.append(x)\n    for x in ids:\n        put(x)\n    return out",
+    # a red team's honest class (2026-12-02): in-memory text, debug printing, a namespace, a deep recursion
+    "io.StringIO, pprint, SimpleNamespace": "import io, pprint\nfrom types import SimpleNamespace\nimport types\n"
+        "def char_decode(ids, itos):\n    out = io.StringIO()\n    for i in ids:\n        out.write(itos[i])\n"
+        "    pprint.pprint({'n': len(ids)})\n    batch = types.SimpleNamespace(text=out.getvalue())\n"
+        "    return SimpleNamespace(t=batch.text).t",
+    "a variable called types": "def merge(ids, pair, new_id):\n    types = sorted({type(i).__name__ for i in ids})\n"
+        "    io = len(types)\n    return list(ids) if io >= 0 else []",
+    "a recursion limit raised": "import sys\nsys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))\n"
+        "def merge(ids, pair, new_id):\n    if len(ids) < 2:\n        return list(ids)\n"
+        "    if (ids[0], ids[1]) == tuple(pair):\n        return [new_id] + merge(ids[2:], pair, new_id)\n"
+        "    return [ids[0]] + merge(ids[1:], pair, new_id)",
+    "a named tuple's own methods": "from typing import NamedTuple\nclass Sym(NamedTuple):\n    text: str\n    rank: int = 0\n"
+        "def merge(ids, pair, new_id):\n    s = Sym('a')._replace(rank=1)\n    assert s._asdict()['rank'] == 1 and Sym._fields == ('text', 'rank')\n"
+        "    assert Sym._make(['b', 2]).rank == 2\n    return list(ids)",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
@@ -574,7 +614,7 @@ def test_the_self_check_reads_the_answer_behind_a_decorator_and_behind_its_own_w
                 "    ratio = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
                 "    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.learning_rate - cfg.min_lr)\n")
     lstm.check_lr_schedule(_cell_function("@torch.no_grad()\n" + schedule, "lr_at_step", {"torch": torch, "math": math}))
-    for refused in ("import pprint\n", "equal = getattr(torch, 'eq' + 'ual')\n"):  # (refused, and harmless here)
+    for refused in ("import shelve\n", "equal = getattr(torch, 'eq' + 'ual')\n"):  # (refused, and harmless here)
         with pytest.raises(CheckFailed) as caught:
             lstm.check_lr_schedule(_cell_function(refused + schedule, "lr_at_step", {"torch": torch, "math": math}))
         assert caught.value.mistake == "answer refused", str(caught.value)
