@@ -2237,6 +2237,329 @@ def collate(docs, pad_id):
     labels = input_ids.masked_fill(input_ids == pad_id, -100)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    # the checks' second round for lesson 06: dropout, keys, rounding at p = 1.0 and more
+    W("test-greedy-decode", "dropout on while decoding", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.train()
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "second-to-last position's logits", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            nxt = logits[:, -2, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "appended to the prompt each step", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([input_ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "one token too many", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    T = input_ids.shape[1]
+    with torch.no_grad():
+        while ids.shape[1] <= T + max_new_tokens:
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "max_new_tokens read as the total length", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        while ids.shape[1] < max_new_tokens:
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "list instead of a tensor", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids.tolist()
+'''),
+    W("test-top-k", "topk's output returned", '''
+def top_k_filter(logits, k):
+    values, indices = torch.topk(logits, min(k, logits.size(-1)))
+    return values
+'''),
+    W("test-top-k", "kthvalue counts from the smallest", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.kthvalue(logits, k, dim=-1, keepdim=True).values
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "one threshold for the whole batch", '''
+def top_k_filter(logits, k):
+    flat = logits.flatten()
+    kth = torch.topk(flat, min(k, flat.numel())).values[-1]
+    return torch.where(logits >= kth, logits, torch.tensor(float("-inf")))
+'''),
+    W("test-top-k", "mask inverted", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    keep = logits >= kth
+    return logits.masked_fill(keep, float("-inf"))
+'''),
+    W("test-top-k", "probabilities instead of logits", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    probs = torch.softmax(logits, dim=-1)
+    probs[logits < kth] = float("-inf")
+    return probs
+'''),
+    W("test-top-k", "log-probabilities instead of logits", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    filtered = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.log_softmax(filtered, dim=-1)
+'''),
+    W("test-top-k", "removed set to a large negative number", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, -1e10)
+'''),
+    W("test-top-k", "temperature applied", '''
+def top_k_filter(logits, k, temperature=0.7):
+    logits = logits / temperature
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "assumed 2-D logits", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[:, -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-p", "p = 1.0 rounded", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs
+    keep_sorted = before < p
+    keep_sorted[..., 0] = True
+    keep = keep_sorted.scatter(-1, order, keep_sorted)
+    return torch.where(keep, logits, torch.full_like(logits, float("-inf")))
+'''),
+    W("test-top-p", "each token's own probability", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    return logits.masked_fill(probs < 1 - p, float("-inf"))
+'''),
+    W("test-top-p", "mask inverted", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    keep_sorted = sorted_probs.cumsum(-1) - sorted_probs < p
+    keep = keep_sorted.scatter(-1, order, keep_sorted)
+    return logits.masked_fill(keep, float("-inf"))
+'''),
+    W("test-top-p", "shifted along the batch", '''
+def top_p_filter(logits, p):
+    sorted_logits, order = torch.sort(logits, descending=True)
+    cumulative = torch.cumsum(torch.softmax(sorted_logits, dim=-1), dim=-1)
+    remove = cumulative > p
+    remove[1:] = remove[:-1].clone()
+    remove[0] = False
+    remove = remove.scatter(-1, order, remove)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "cumsum over the batch", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    cumulative = torch.cumsum(sorted_probs, dim=0)
+    remove = cumulative > p
+    remove[..., 1:] = remove[..., :-1].clone()
+    remove[..., 0] = False
+    remove = remove.scatter(-1, order, remove)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "probabilities instead of logits", '''
+def top_p_filter(logits, p):
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    remove = (sorted_probs.cumsum(-1) - sorted_probs) >= p
+    remove[..., 0] = False
+    remove = remove.scatter(-1, order, remove)
+    return probs.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "log-probabilities instead of logits", '''
+def top_p_filter(logits, p):
+    logp = torch.log_softmax(logits, dim=-1)
+    sorted_logp, order = torch.sort(logp, dim=-1, descending=True)
+    probs = sorted_logp.exp()
+    remove = probs.cumsum(-1) - probs >= p
+    remove[..., 0] = False
+    remove = remove.scatter(-1, order, remove)
+    return logp.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "temperature applied", '''
+def top_p_filter(logits, p):
+    logits = logits / 0.8
+    if p >= 1.0:
+        return logits
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove[..., 0] = False
+    return logits.masked_fill(remove.scatter(-1, order, remove), float("-inf"))
+'''),
+    W("test-top-p", "removed set to a large negative number", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove[..., 0] = False
+    return logits.masked_fill(remove.scatter(-1, order, remove), torch.finfo(logits.dtype).min)
+'''),
+    W("test-top-p", "assumed 2-D logits", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    cumulative = sorted_probs.cumsum(-1)
+    remove = cumulative > p
+    remove[:, 1:] = remove[:, :-1].clone()
+    remove[:, 0] = False
+    return logits.masked_fill(remove.scatter(-1, order, remove), float("-inf"))
+'''),
+    W("test-top-p", "removed set to 0", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_probs, order = torch.sort(logits.softmax(-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) - sorted_probs >= p
+    remove[..., 0] = False
+    out = logits.clone()
+    out[remove.scatter(-1, order, remove)] = 0.0
+    return out
+'''),
+    W("test-lm-loss", "loss.item() returned", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+    return loss.item()
+'''),
+    W("test-lm-loss", "nll_loss on raw logits", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.nll_loss(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+'''),
+    W("test-lm-loss", "labels rolled", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    targets = torch.roll(labels, shifts=-1, dims=1)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+'''),
+    W("test-lm-loss", "divided by the batch size", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    B, T, V = logits.shape
+    total = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="sum")
+    return total / B
+'''),
+    W("test-lm-loss", "counted the unshifted labels", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    mask = labels != -100
+    losses = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="none")
+    return losses.sum() / mask.sum()
+'''),
+    W("test-collate", "not torch.long", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.int32)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "rows reordered", '''
+def collate(docs, pad_id):
+    docs = sorted(docs, key=len, reverse=True)
+    T = len(docs[0])
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+'''),
+    W("test-collate", "wrong key names", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    targets = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "targets": targets}
+'''),
+    W("test-collate", "padded to a fixed length", '''
+def collate(docs, pad_id, max_len=128):
+    input_ids = torch.full((len(docs), max_len), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), max_len), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padding attended", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.ones_like(input_ids)
+    labels = torch.tensor([d + [-100] * (T - len(d)) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "label mask inverted", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = torch.where(attention_mask == 1, torch.tensor(-100), input_ids)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "labels share input_ids' memory", '''
+def collate(docs, pad_id):
+    rows = [torch.tensor(d) for d in docs]
+    input_ids = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=-100)
+    attention_mask = (input_ids != -100).long()
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": input_ids.clone()}
+'''),
 ]
 
 # --- a second round: answers the checks missed, named wrongly or answered without a name ----------------

@@ -215,3 +215,98 @@ def collate_bool(docs, pad_id):
 ])
 def test_collate_mistakes_named(student, wrong):
     assert hint(checks.COLLATE_MISTAKES, wrong) in failure(checks.check_collate, student)
+
+
+# --- the second round: mistakes named by their own check ----------------------------------------------
+
+def greedy_in_train_mode(model, ids, n):
+    model.train()  # left over from fine-tuning: dropout stays on
+    with torch.no_grad():
+        for _ in range(n):
+            ids = torch.cat([ids, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def greedy_second_to_last(model, ids, n):
+    for _ in range(n):
+        ids = torch.cat([ids, model(ids).logits[:, -2].argmax(-1, keepdim=True)], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def greedy_until_total_length(model, ids, n):
+    while ids.shape[1] < n:
+        ids = torch.cat([ids, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ids
+
+
+@pytest.mark.parametrize("student, name", [
+    (greedy_in_train_mode, "dropout on while decoding"),
+    (greedy_second_to_last, "second-to-last position's logits"),
+    (greedy_until_total_length, "max_new_tokens read as the total length"),
+])
+def test_greedy_second_round_named(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_greedy_decode(student)
+    assert info.value.mistake == name, info.value
+
+
+def loss_item(logits, labels):
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten()).item()
+
+
+def loss_rolled(logits, labels):
+    return F.cross_entropy(logits.flatten(0, 1), labels.roll(-1, 1).flatten())
+
+
+def loss_nll(logits, labels):
+    return F.nll_loss(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten())
+
+
+@pytest.mark.parametrize("student, name", [
+    (loss_item, "loss.item() returned"),
+    (loss_rolled, "labels rolled"),
+    (loss_nll, "nll_loss on raw logits"),
+])
+def test_loss_second_round_named(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lm_loss(student)
+    assert info.value.mistake == name, info.value
+
+
+def collate_with_lengths(docs, pad_id=9, T=None, mask_dtype=torch.long, key="attention_mask"):
+    T = T or max(map(len, docs))
+    ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs], dtype=mask_dtype)
+    return {"input_ids": ids, key: mask, "labels": ids.masked_fill(mask == 0, -100)}
+
+
+@pytest.mark.parametrize("student, name", [
+    (lambda docs, pad_id: collate_with_lengths(sorted(docs, key=len), pad_id), "rows reordered"),
+    (lambda docs, pad_id: collate_with_lengths(docs, pad_id, T=512), "padded to a fixed length"),
+    (lambda docs, pad_id: collate_with_lengths(docs, pad_id, mask_dtype=torch.int32), "not torch.long"),
+    (lambda docs, pad_id: collate_with_lengths(docs, pad_id, key="attn_mask"), "wrong key names"),
+])
+def test_collate_second_round_named(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_collate(student)
+    assert info.value.mistake == name, info.value
+
+
+@pytest.mark.parametrize("cases, reference, mistakes", [
+    (checks._loss_cases, checks.reference_lm_loss, checks.LOSS_MISTAKES),
+    (checks._collate_cases, checks.reference_collate, checks.COLLATE_MISTAKES),
+])
+def test_every_mistake_is_wrong_on_some_case(cases, reference, mistakes):
+    from course.checks._core import difference
+    for mistake in mistakes:
+        if mistake.wrong is None:
+            continue
+        outputs = []
+        for case in cases():
+            try:
+                outputs.append(difference(reference(*case), mistake.wrong(*case)))
+            except Exception:
+                continue
+        assert any(d is not None for d in outputs), mistake.hint

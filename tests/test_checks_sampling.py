@@ -53,6 +53,8 @@ def student_top_p(logits, p):  # the usual descending recipe, with the shift
 
 
 def student_top_p_subtracting(logits, p):  # "the mass before me is already >= p"
+    if p >= 1.0:  # without this, float32 sums reaching 1.0 early drop tokens (and the hidden test fails it)
+        return logits.clone()
     probs = torch.softmax(logits, dim=-1)
     sorted_probs, sorted_ids = probs.sort(dim=-1, descending=True)
     before = sorted_probs.cumsum(-1) - sorted_probs
@@ -269,3 +271,60 @@ def test_every_mistake_is_wrong_on_some_case(cases, reference, mistakes):
                 continue
             wrong_somewhere |= difference(reference(*case), wrong) is not None
         assert wrong_somewhere, mistake.hint
+
+
+# ---------------------------------------------------------------------------------------------------
+# p = 1.0 in float32: a cumulative sum reaches 1.0 before the least likely tokens
+
+
+def top_p_without_a_case_for_one(logits, p):  # the exercise's recipe to the letter
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, ids = probs.sort(dim=-1, descending=True)
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    keep = before < p
+    keep[..., 0] = True
+    return logits.masked_fill(~keep.scatter(-1, ids, keep), -INF)
+
+
+def test_the_last_top_p_case_rounds_to_one_early():
+    logits, p = checks._top_p_cases()[-1]
+    assert p == 1.0 and logits.dtype == torch.float32
+    sorted_probs = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True).values
+    assert ((sorted_probs.cumsum(-1) - sorted_probs)[:, 1:] == 1.0).all()  # every token after the first
+    assert torch.equal(student_top_p(logits, p), logits)  # cumsum > p, shifted: nothing is above 1.0
+
+
+def test_top_p_without_a_case_for_p_one_is_named():
+    message = failure(checks.check_top_p, top_p_without_a_case_for_one)
+    assert "case 8 of 8" in message and "Mistake — p = 1.0 rounded" in message
+
+
+@pytest.mark.parametrize("name, student", [
+    ("removed set to 0", lambda logits, p: torch.where(torch.isneginf(top_p_without_a_case_for_one(logits, p)),
+                                                       torch.zeros_like(logits), logits)),
+    ("removed set to 0", lambda logits, p: torch.where(torch.isneginf(student_top_p_subtracting(logits, p)),
+                                                       torch.zeros_like(logits), logits)),
+    ("probabilities instead of logits", lambda logits, p: torch.softmax(logits, -1).masked_fill(
+        torch.isneginf(top_p_without_a_case_for_one(logits, p)), -INF)),
+    ("temperature applied", lambda logits, p: student_top_p_subtracting(logits / 0.7, p)),
+    ("log-probabilities instead of logits", lambda logits, p: torch.log_softmax(student_top_p(logits, p), -1)),
+])
+def test_top_p_mistakes_named_with_or_without_a_case_for_p_one(name, student):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_p(student)
+    assert info.value.mistake == name, info.value
+
+
+@pytest.mark.parametrize("name, student", [
+    ("topk's output returned", lambda logits, k: torch.topk(logits, min(k, logits.size(-1))).values),
+    ("kthvalue counts from the smallest", lambda logits, k: logits.masked_fill(
+        logits < logits.kthvalue(min(k, logits.size(-1)), dim=-1, keepdim=True).values, -INF)),
+    ("removed set to a large negative number", lambda logits, k: torch.where(
+        torch.isneginf(student_top_k(logits, k)), torch.full_like(logits, -1e4), logits)),
+    ("assumed 2-D logits", lambda logits, k: logits.masked_fill(
+        logits < torch.topk(logits, min(k, logits.size(-1)), dim=1).values[:, -1:], -INF)),
+])
+def test_top_k_second_round_named(name, student):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_k(student)
+    assert info.value.mistake == name, info.value

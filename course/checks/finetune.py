@@ -175,6 +175,63 @@ GREEDY_MISTAKES += [  # two versions: the loop ends after appending it, or befor
 ]
 
 
+def _greedy_in_train_mode(model, input_ids, max_new_tokens):
+    # model.train() switches GPT-2's dropout on; the check seeds torch's generator before calling the
+    # answer, so the dropped activations are the ones the answer's calls of model(ids) would draw
+    model.train()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SAMPLING_SEED)
+        return reference_greedy_decode(model, input_ids, max_new_tokens)
+
+
+@torch.no_grad()
+def _greedy_second_to_last(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        position = -2 if ids.shape[1] > 1 else -1
+        ids = torch.cat([ids, model(ids).logits[:, position, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def _greedy_appended_to_prompt(model, input_ids, max_new_tokens, run_on_ids):
+    # ids = torch.cat([input_ids, next_id], dim=1): each step starts again from the prompt
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids if run_on_ids else input_ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        ids = torch.cat([input_ids, nxt], dim=1)
+    return ids
+
+
+_TRAIN_MODE = ("dropout on while decoding", "your function put the model in training mode (model.train()), "
+               "so dropout zeroes random activations at every step and the text changes from run to run: "
+               "decode in eval mode (model.eval(), and no model.train() in greedy_decode).")
+_PROMPT_ONLY = ("appended to the prompt each step", "each step appended the new token to input_ids, the "
+                "prompt, so only one new token is left at the end: keep a growing sequence, "
+                "ids = torch.cat([ids, next_id], dim=1), and run the model on ids.")
+GREEDY_MISTAKES += [
+    Mistake(*_TRAIN_MODE, _greedy_in_train_mode),
+    Mistake("second-to-last position's logits", "you picked the next token from logits[:, -2] (the "
+            "prediction for the token already there); the prediction for the next token is at the last "
+            "position, logits[:, -1, :].", _greedy_second_to_last),
+    Mistake("second-to-last position's logits", "you picked the next token from logits[:, -2] (the "
+            "prediction for the token already there); the prediction for the next token is at the last "
+            "position, logits[:, -1, :].", error="index -2 is out of bounds"),
+    Mistake(*_PROMPT_ONLY, lambda model, ids, n: _greedy_appended_to_prompt(model, ids, n, run_on_ids=False)),
+    Mistake(*_PROMPT_ONLY, lambda model, ids, n: _greedy_appended_to_prompt(model, ids, n, run_on_ids=True)),
+    Mistake("one token too many", "return exactly max_new_tokens new tokens: one per step, "
+            "for _ in range(max_new_tokens), not range(max_new_tokens + 1) (or, with a while loop, "
+            "while ids.shape[1] < T + max_new_tokens, not <=).", lambda model, ids, n: reference_greedy_decode(model, ids, n + 1)),
+    Mistake("max_new_tokens read as the total length", "max_new_tokens counts the NEW tokens only: append "
+            "max_new_tokens tokens after the T of the prompt (the result is (B, T + max_new_tokens)), "
+            "not tokens until the sequence is max_new_tokens long.",
+            lambda model, ids, n: reference_greedy_decode(model, ids, max(n - ids.shape[1], 0))),
+    Mistake("list instead of a tensor", "return the ids as a (B, T + max_new_tokens) torch.long tensor "
+            "(torch.cat keeps them one), not a Python list.",
+            lambda model, ids, n: reference_greedy_decode(model, ids, n).tolist()),
+]
+
+
 def _greedy_cases():
     # seeds whose greedy text is not one token repeated, so each mistake gives its own output
     cases = []
@@ -268,6 +325,46 @@ def _loss_over_all_positions(logits, labels):
     return losses.sum() / losses.numel()
 
 
+def _loss_summed_over(logits, labels, count):
+    V = logits.size(-1)
+    total = F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
+                            reduction="sum")
+    return total / count
+
+
+def _loss_rolled(logits, labels, across_rows):
+    # labels.roll(-1): label t + 1 at position t, but the first label wraps around to the last position
+    V = logits.size(-1)
+    rolled = labels.reshape(-1).roll(-1) if across_rows else labels.roll(-1, dims=1)
+    return F.cross_entropy(logits.reshape(-1, V), rolled.reshape(-1), ignore_index=IGNORE)
+
+
+def _loss_nll_of_logits(logits, labels):
+    V = logits.size(-1)
+    return F.nll_loss(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE)
+
+
+_ROLLED = ("labels rolled", "labels.roll(-1) wraps the first label around to the last position, so the last "
+           "position is scored against the sequence's first token: drop the last position instead, "
+           "logits[:, :-1] with labels[:, 1:].")
+LOSS_MISTAKES += [
+    Mistake("loss.item() returned", "return the loss tensor itself: .item() (or float(...)) makes it a Python "
+            "number, and loss.backward() cannot go through a number.",
+            lambda lo, la: reference_lm_loss(lo, la).item()),
+    Mistake("nll_loss on raw logits", "F.nll_loss expects log-probabilities: give it "
+            "logits.log_softmax(dim=-1), or use F.cross_entropy, which takes the raw logits.", _loss_nll_of_logits),
+    Mistake(*_ROLLED, lambda lo, la: _loss_rolled(lo, la, across_rows=False)),
+    Mistake(*_ROLLED, lambda lo, la: _loss_rolled(lo, la, across_rows=True)),
+    Mistake("divided by the batch size", "you summed the token losses and divided by the number of sequences; "
+            "take the mean over the counted tokens (cross_entropy's default reduction with ignore_index=-100).",
+            lambda lo, la: _loss_summed_over(lo, la, lo.size(0))),
+    Mistake("counted the unshifted labels", "you divided by the number of labels that are not -100 before the "
+            "shift, which counts each row's first token, never a target: count the targets, "
+            "(labels[:, 1:] != -100).sum(), or let cross_entropy take the mean.",
+            lambda lo, la: _loss_summed_over(lo, la, (la != IGNORE).sum())),
+]
+
+
 def _loss_cases():
     cases = []
     for seed, (B, T, V, pads) in enumerate([(2, 6, 11, (0, 2)), (3, 5, 7, (1, 0, 3)), (1, 8, 13, (0,)),
@@ -345,9 +442,10 @@ COLLATE_MISTAKES = [
             "0 = padding), like Hugging Face tokenizers return: torch.zeros(B, T, dtype=torch.long).",
             lambda docs, pad_id: (lambda b: {**b, "attention_mask": b["attention_mask"].float()})(
                 finetune.collate(docs, pad_id)), credit=0.5),
-    Mistake("labels share input_ids' memory", "labels = input_ids gives one tensor two names, so writing -100 "
-            "into labels wrote it into input_ids too: make a new tensor, input_ids.masked_fill(attention_mask "
-            "== 0, -100), or input_ids.clone() first.",
+    Mistake("labels share input_ids' memory", "your input_ids hold -100 on the padding. labels = input_ids "
+            "gives one tensor two names, so writing -100 into labels wrote it into input_ids too: make a new "
+            "tensor, input_ids.masked_fill(attention_mask == 0, -100), or input_ids.clone() first (and pad "
+            "input_ids with pad_id, only the labels with -100).",
             lambda docs, pad_id: (lambda b: {**b, "input_ids": b["labels"]})(finetune.collate(docs, pad_id))),
     Mistake("(T, B) instead of (B, T)", "one ROW per document: pad_sequence stacks along dim 0 only with "
             "batch_first=True; the tensors must be (B, T).",
@@ -367,6 +465,67 @@ def _collate_labels_shifted(docs, pad_id):
     labels = torch.full_like(batch["labels"], IGNORE)
     labels[:, :-1] = batch["labels"][:, 1:]
     return {**batch, "labels": labels}
+
+
+def _collate_with_dtypes(docs, pad_id, ids_dtype, mask_dtype):
+    batch = finetune.collate(docs, pad_id)
+    return {"input_ids": batch["input_ids"].to(ids_dtype), "attention_mask": batch["attention_mask"].to(mask_dtype),
+            "labels": batch["labels"].to(ids_dtype)}
+
+
+def _collate_sorted(docs, pad_id, longest_first):
+    return finetune.collate(sorted(docs, key=len, reverse=longest_first), pad_id)
+
+
+def _collate_renamed(docs, pad_id, old, new):
+    return {(new if key == old else key): value for key, value in finetune.collate(docs, pad_id).items()}
+
+
+def _collate_fixed_length(docs, pad_id, T):
+    batch = finetune.collate([list(d) + [pad_id] * (T - len(d)) for d in docs], pad_id)
+    real = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    return {"input_ids": batch["input_ids"], "attention_mask": real, "labels": batch["input_ids"].masked_fill(real == 0, IGNORE)}
+
+
+def _collate_all_attended(docs, pad_id, labels_from_mask):
+    batch = finetune.collate(docs, pad_id)
+    mask = torch.ones_like(batch["attention_mask"])
+    return {"input_ids": batch["input_ids"], "attention_mask": mask,
+            "labels": batch["input_ids"].clone() if labels_from_mask else batch["labels"]}
+
+
+_NOT_LONG = ("not torch.long", "an integer tensor of yours is not torch.long (int64) but torch.int32 "
+             "(torch.IntTensor) or a small integer type: make input_ids, attention_mask and labels "
+             "torch.long, as Hugging Face tokenizers return them (dtype=torch.long).")
+_REORDERED = ("rows reordered", "keep the documents in the order given: row i of every tensor is docs[i]. "
+              "Don't sort them by length (that belongs to the sampler, and it would pair each document with "
+              "another one's place in the batch).")
+_KEYS = ("wrong key names", "the dict's keys must be exactly 'input_ids', 'attention_mask' and 'labels': "
+         "a Hugging Face model is called as model(**batch) and takes its arguments by those names.")
+_FIXED = ("padded to a fixed length", "pad to the longest document of the batch, T = max(len(d) for d in "
+          "docs), not to a fixed length: the tensors are (B, T) for that T.")
+_ALL_ATTENDED = ("padding attended", "attention_mask must be 0 on the padding (1 on each document's real "
+                 "tokens, 0 after them): build it from each document's length, not as all ones or from the "
+                 "ids' values.")
+COLLATE_MISTAKES += [
+    Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.int32), credit=0.5),
+    Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.uint8), credit=0.5),
+    Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.int32), credit=0.5),
+    Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.long), credit=0.5),
+    Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=True)),
+    Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=False)),
+    *[Mistake(*_KEYS, lambda docs, pad_id, old=old, new=new: _collate_renamed(docs, pad_id, old, new))
+      for old, new in [("attention_mask", "mask"), ("attention_mask", "attn_mask"), ("labels", "targets"),
+                       ("labels", "label"), ("input_ids", "ids")]],
+    *[Mistake(*_FIXED, lambda docs, pad_id, T=T: _collate_fixed_length(docs, pad_id, T))
+      for T in (16, 32, 64, 128, 256, 512, 1024)],
+    Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=True)),
+    Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=False)),
+    Mistake("label mask inverted", "you set -100 on the real tokens and kept the padding: -100 goes where "
+            "attention_mask == 0, labels = input_ids.masked_fill(attention_mask == 0, -100).",
+            lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 1, IGNORE)})(
+                finetune.collate(docs, pad_id))),
+]
 
 
 def _collate_cases():

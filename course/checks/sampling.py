@@ -148,6 +148,112 @@ TOP_K_MISTAKES = [
 ]
 
 
+def _top_k_returned_topk(logits, k, part):
+    return getattr(torch.topk(logits, min(k, logits.size(-1)), dim=-1), part)
+
+
+def _top_k_kthvalue(logits, k):
+    # torch.kthvalue counts from the smallest: the k-th smallest as the threshold
+    kth = torch.kthvalue(logits, min(k, logits.size(-1)), dim=-1, keepdim=True).values
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
+def _top_k_whole_batch(logits, k):
+    flat = logits.reshape(-1)
+    kth = torch.topk(flat, min(k, flat.numel())).values[-1]
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
+def _top_k_inverted(logits, k):
+    kth = torch.topk(logits, min(k, logits.size(-1)), dim=-1).values[..., -1:]
+    return logits.masked_fill(logits >= kth, NEG_INF)
+
+
+def _removed_mask(filtered, logits):
+    return torch.isneginf(filtered) & ~torch.isneginf(logits)
+
+
+def _probs_with_inf(filter_, logits, arg):
+    return torch.softmax(logits, dim=-1).masked_fill(_removed_mask(filter_(logits, arg), logits), NEG_INF)
+
+
+def _log_probs_masked(filter_, logits, arg):
+    return torch.log_softmax(logits, dim=-1).masked_fill(_removed_mask(filter_(logits, arg), logits), NEG_INF)
+
+
+def _log_probs_of_filtered(filter_, logits, arg):
+    return torch.log_softmax(filter_(logits, arg), dim=-1)
+
+
+def _large_negative(filter_, logits, arg, value):
+    filtered = filter_(logits, arg)
+    fill = torch.finfo(logits.dtype).min if value == "finfo" else value
+    return filtered.masked_fill(_removed_mask(filtered, logits), fill)
+
+
+# The values students put in place of -inf (-1e9 has a name of its own for top-k), and the temperatures
+# of the lesson's sampling cells, which some fold into a filter.
+LARGE_NEGATIVES = (-1e4, -1e5, -1e8, -1e10, -1e12, -1e20, -1e30, -3.4028234663852886e38, "finfo")
+TEMPERATURES = (0.5, 0.7, 0.8, 1.5, 2.0)
+
+_PROBS_INF_HINT = ("you returned probabilities (softmax of the logits) with the removed ones set to -inf: "
+                   "return the logits themselves, unchanged where kept, logits.masked_fill(remove, "
+                   "float('-inf')); softmax comes later, when sampling.")
+_LOG_PROBS_HINT = ("you returned log-probabilities (log_softmax), not the logits: return the logits "
+                   "themselves, unchanged where kept and -inf where removed, logits.masked_fill(remove, "
+                   "float('-inf')).")
+_LARGE_NEGATIVE_HINT = ("use float('-inf') for the removed logits: a large negative number is a finite "
+                        "logit, and Hugging Face's filter (and the tests) set them to -inf.")
+_TEMPERATURE_HINT = ("the filter changed the kept logits: it divided them by a temperature. Return the "
+                     "logits unchanged where kept (-inf where removed); temperature is a step of its own "
+                     "(temperature_scale), applied before the filters.")
+_TWO_D_HINT = ("the logits may be 1-D (vocab_size,) or batched (..., vocab_size): work along the last "
+               "dimension, dim=-1, and index it with ..., e.g. values[..., -1:], not [:, -1] or dim=1.")
+
+
+def _sampling_mistakes(*filters):
+    """The mistakes top-k and top-p share: what is returned in place of the filtered logits. ``filters``:
+    the right filter, and for top-p also one that a mistake may be built on (see ``_top_p_before_below_p``)."""
+    return [
+        *[mistake for filter_ in filters for mistake in _returned_in_place_of_logits(filter_)],
+        Mistake("assumed 2-D logits", _TWO_D_HINT, error="too many indices for tensor of dimension 1"),
+        Mistake("assumed 2-D logits", _TWO_D_HINT, error="[-1, 0], but got 1)", on=lambda logits, a: logits.dim() == 1),
+    ]
+
+
+def _returned_in_place_of_logits(filter_):
+    return [
+        Mistake("probabilities instead of logits", _PROBS_INF_HINT, lambda logits, a: _probs_with_inf(filter_, logits, a)),
+        Mistake("log-probabilities instead of logits", _LOG_PROBS_HINT,
+                lambda logits, a: _log_probs_masked(filter_, logits, a)),
+        Mistake("log-probabilities instead of logits", _LOG_PROBS_HINT,
+                lambda logits, a: _log_probs_of_filtered(filter_, logits, a)),
+        *[Mistake("removed set to a large negative number", _LARGE_NEGATIVE_HINT,
+                  lambda logits, a, v=v: _large_negative(filter_, logits, a, v)) for v in LARGE_NEGATIVES],
+        *[Mistake("temperature applied", _TEMPERATURE_HINT, lambda logits, a, t=t: filter_(logits / t, a))
+          for t in TEMPERATURES],
+    ]
+
+
+_TOPK_OUTPUT = ("topk's output returned", "you returned what torch.topk gives (the k largest values, or their "
+                "ids), not the filtered logits: return a tensor of the logits' shape, every logit below the "
+                "k-th largest set to -inf, logits.masked_fill(logits < kth, float('-inf')).")
+TOP_K_MISTAKES += [
+    Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "values")),
+    Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "indices")),
+    Mistake("kthvalue counts from the smallest", "torch.kthvalue(logits, k) is the k-th SMALLEST logit, so "
+            "you kept all but k - 1 tokens: the k-th largest is torch.topk(logits, k).values[..., -1:] (or "
+            "torch.kthvalue(logits, V - k + 1)).", _top_k_kthvalue),
+    Mistake("one threshold for the whole batch", "you took the k largest logits of the whole batch at once "
+            "(flattened): each row is its own distribution, so take each row's k-th largest, "
+            "torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_whole_batch),
+    Mistake("mask inverted", "you removed the k largest logits and kept the rest: masked_fill(mask, -inf) "
+            "sets -inf where mask is True, so the mask marks the tokens to REMOVE, logits < kth.",
+            _top_k_inverted),
+    *_sampling_mistakes(sampling.top_k_filter),
+]
+
+
 def _top_k_cases():
     # Random cases first (no ties); then ties with the k-th largest, one tie of exactly two tokens per
     # case, so that a "keep exactly k" answer is recognised whichever of the two it kept.
@@ -247,7 +353,10 @@ def _top_p_zero_probs(logits, p):
 
 
 def _top_p_zero_probs_renormalised(logits, p):
-    probs = _top_p_zero_probs(logits, p)
+    return _renormalised(_top_p_zero_probs(logits, p))
+
+
+def _renormalised(probs):
     return probs / probs.sum(dim=-1, keepdim=True)
 
 
@@ -325,6 +434,110 @@ TOP_P_MISTAKES = [
 ]
 
 
+def _top_p_before_below_p(logits, p):
+    # The exercise's recipe to the letter, with no case for p = 1.0: in float32 the probabilities of the
+    # more likely tokens can already add up to 1.0, and then `before < 1.0` drops the tokens after them.
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+def _top_p_min_p(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    return logits.masked_fill(probs < (1 - p) * probs.max(dim=-1, keepdim=True).values, NEG_INF)
+
+
+def _top_p_own_probability(logits, p):
+    return logits.masked_fill(torch.softmax(logits, dim=-1) < 1 - p, NEG_INF)
+
+
+def _top_p_inverted(logits, p):
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    return _scatter_remove(logits, sorted_probs.cumsum(dim=-1) - sorted_probs < p, sorted_ids)
+
+
+def _top_p_shifted_rows(logits, p, shifted):
+    # remove[1:] and remove[0] where remove[..., 1:] and remove[..., 0] were meant: rows, on batched logits
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    if shifted:
+        remove_sorted = sorted_probs.cumsum(dim=-1) > p
+        remove_sorted[1:] = remove_sorted[:-1].clone()
+    else:
+        remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    remove_sorted[0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+def _top_p_cumsum_dim0(logits, p, shifted):
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    cumulative = sorted_probs.cumsum(dim=0)
+    if shifted:
+        remove_sorted = cumulative > p
+        remove_sorted[..., 1:] = remove_sorted[..., :-1].clone()
+    else:
+        remove_sorted = cumulative - sorted_probs >= p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+_P_ONE_HINT = ("p = 1.0 must keep every token, but in float32 the probabilities before the least likely "
+               "tokens already add up to 1.0, so `before < p` removed them: return logits.clone() when "
+               "p >= 1.0, before the cumulative sum.")
+_OWN_PROBABILITY_HINT = ("top-p does not compare each token's own probability with a threshold: sort the "
+                         "probabilities from largest to smallest, add them up (cumsum), and keep tokens "
+                         "until the total reaches p.")
+_ROWS_SHIFTED_HINT = ("remove[1:] and remove[0] index the first dimension, the ROWS of batched logits: shift "
+                      "and fix along the vocabulary, remove[..., 1:] = remove[..., :-1].clone() and "
+                      "remove[..., 0] = False.")
+_CUMSUM_DIM0_HINT = ("cumsum(dim=0) adds up down the batch, across sequences: add the sorted probabilities "
+                     "along the vocabulary, sorted_probs.cumsum(dim=-1).")
+TOP_P_MISTAKES += [
+    Mistake("p = 1.0 rounded", _P_ONE_HINT, _top_p_before_below_p),
+    Mistake("each token's own probability", _OWN_PROBABILITY_HINT, _top_p_min_p),
+    Mistake("each token's own probability", _OWN_PROBABILITY_HINT, _top_p_own_probability),
+    Mistake("mask inverted", "you removed the nucleus and kept the rest: masked_fill(mask, -inf) sets -inf "
+            "where mask is True, so the mask marks the tokens to REMOVE (those whose more likely tokens "
+            "already hold p), not those to keep.", _top_p_inverted),
+    Mistake("shifted along the batch", _ROWS_SHIFTED_HINT, lambda logits, p: _top_p_shifted_rows(logits, p, True)),
+    Mistake("shifted along the batch", _ROWS_SHIFTED_HINT, lambda logits, p: _top_p_shifted_rows(logits, p, False)),
+    Mistake("cumsum over the batch", _CUMSUM_DIM0_HINT, lambda logits, p: _top_p_cumsum_dim0(logits, p, True)),
+    Mistake("cumsum over the batch", _CUMSUM_DIM0_HINT, lambda logits, p: _top_p_cumsum_dim0(logits, p, False)),
+    *[Mistake("removed set to -1e9", "use float('-inf'): -1e9 is a finite logit, and Hugging Face's filter (and "
+              "the tests) set the removed logits to -inf.", lambda logits, p, f=f: _large_negative(f, logits, p, -1e9))
+      for f in (sampling.top_p_filter, _top_p_before_below_p)],
+    # the mistakes built on the right nucleus, in an answer without a case for p = 1.0
+    Mistake("removed set to 0", _ZERO_LOGITS_HINT, lambda logits, p: logits.masked_fill(
+        _removed_mask(_top_p_before_below_p(logits, p), logits), 0.0)),
+    Mistake("probabilities instead of logits", _PROBS_HINT, lambda logits, p: torch.softmax(logits, dim=-1).masked_fill(
+        _removed_mask(_top_p_before_below_p(logits, p), logits), 0.0)),
+    Mistake("probabilities instead of logits", _PROBS_HINT, lambda logits, p: _renormalised(torch.softmax(
+        logits, dim=-1).masked_fill(_removed_mask(_top_p_before_below_p(logits, p), logits), 0.0))),
+    *_sampling_mistakes(sampling.top_p_filter, _top_p_before_below_p),
+]
+
+
+def _kept_whole_at_p_one(wrong):
+    def guarded(logits, p):
+        return logits.clone() if p >= 1.0 else wrong(logits, p)
+    return guarded
+
+
+# Each mistake again in an answer that first returns the logits as they are for p >= 1.0, as the lesson's
+# solution does: in float32 the two differ on the last case (where a cumulative sum reaches 1.0 early).
+TOP_P_MISTAKES += [Mistake(m.name, m.hint, _kept_whole_at_p_one(m.wrong), credit=m.credit)
+                   for m in list(TOP_P_MISTAKES) if m.wrong is not None and m.name != "p = 1.0 rounded"]
+
+
+def _p_one_rounds(seed: int) -> torch.Tensor:
+    """(2, 9) logits for p = 1.0: in each row one token holds all but ~1e-13 of the probability, so in
+    float32 its probability alone is 1.0 and a cumulative sum reaches 1.0 before the other tokens."""
+    logits = _randn(2, 9, seed=seed) - 30.0
+    logits[0, 4] = 0.0
+    logits[1, 1] = 2.0
+    return logits
+
+
 def _flat_enough(logits: torch.Tensor, p: float) -> torch.Tensor:
     # Shrink the logits until no token alone holds p: then forgetting to keep one token changes
     # nothing, and these early cases name the other mistakes.
@@ -347,6 +560,7 @@ def _top_p_cases():
         (peaked, 0.3),
         (_randn(3, 7, seed=26), 1.0),
         (_flat_enough(_randn(3, 16, seed=27, dtype=torch.float64), 0.85), 0.85),
+        (_p_one_rounds(28), 1.0),  # p = 1.0 keeps everything, even where the float32 sum reaches 1 early
     ]
 
 
