@@ -74,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-sources", help="fail if solutions/ is out of step with notebooks/")
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except grading.CourseBusy as busy:
+        print(busy, file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     if getattr(args, "lesson", None):
         args.lesson = full_lesson_name(args.lesson)
     course = args.course.resolve()

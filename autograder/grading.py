@@ -46,6 +46,76 @@ TIMEOUT, KERNEL_DIED, GRADING_ERROR = "timeout", "kernel died", "grading error"
 CSV_FIELDS = ["student", "lesson", "score", "max_score", "status", "detail"]
 
 
+# ---------------------------------------------------------------------------------------------------
+# One command at a time
+
+LOCK_NAME = "busy.lock"
+
+
+class CourseBusy(RuntimeError):
+    """Another autograder command is changing the same course (its work folder)."""
+
+
+_HELD: dict[Path, int] = {}  # the work folders this process holds, and how deep
+
+
+@contextlib.contextmanager
+def one_at_a_time(paths: Paths, command: str):
+    """Hold the course's lock (``flock`` on ``<work>/busy.lock``) while ``command`` changes it. A
+    `collect` run while `autograde` graded would replace a file under a running worker and forget a
+    grading the worker then writes back; two `autograde`s would grade the same notebooks into one
+    gradebook. The second command stops at once and names the first; the lock goes with the process
+    that held it, however it ends (nothing stale to delete by hand)."""
+    import fcntl
+    import os
+
+    key = paths.work.resolve()
+    if _HELD.get(key):  # (a command that runs another inside it)
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    paths.work.mkdir(parents=True, exist_ok=True)
+    with open(paths.work / LOCK_NAME, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another autograder command"
+            raise CourseBusy(f"{holder} is working on this course ({paths.work}): wait until it has ended, "
+                             f"then run `{command}` again") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"`{command}` (process {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')})")
+        lock.flush()
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            del _HELD[key]
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _exclusive(command: str):
+    """Run the decorated command (which takes ``paths=``) under ``one_at_a_time``."""
+    import functools
+    import inspect
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            paths = signature.bind(*args, **kwargs).arguments.get("paths") or Paths()
+            with one_at_a_time(paths, command):
+                return fn(*args, **kwargs)
+        return run
+    return decorate
+
+
 def lessons(paths: Paths | None = None) -> list[str]:
     """The lessons of the course at ``paths``: ``solutions/<name>/<name>.ipynb`` exists."""
     paths = paths or Paths()
@@ -103,6 +173,7 @@ def backup_gradebook(paths: Paths, why: str) -> Path | None:
     return target
 
 
+@_exclusive("release")
 def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]:
     """Regenerate ``lessons/<lesson>/`` from ``solutions/<lesson>/`` (all lessons by default)."""
     paths = paths or Paths()
@@ -124,6 +195,7 @@ def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]
 # ---------------------------------------------------------------------------------------------------
 # Collect
 
+@_exclusive("collect")
 def collect(source: Path, lesson: str | None = None, paths: Paths | None = None,
             on_skip: Callable[[str], None] | None = None, wrapper: bool | None = None,
             on_note: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
@@ -339,6 +411,7 @@ def _ran_out_of_time(answer: dict, cell_timeout: int) -> bool:
     return _failure_from_log(answer.get("full_log") or answer.get("log") or "", cell_timeout)[0] == TIMEOUT
 
 
+@_exclusive("autograde")
 def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,
               workers: int = 1, cell_timeout: int = CELL_TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
               on_result: Callable[[dict], None] | None = None, sandbox: bool = True) -> dict[tuple[str, str], dict]:
@@ -566,6 +639,7 @@ def _as_text(value):
     return value
 
 
+@_exclusive("feedback")
 def feedback(lesson: str | None = None, student: str | None = None, paths: Paths | None = None,
              on_failure: Callable[[str], None] | None = None) -> list[Path]:
     """HTML feedback for graded submissions (hidden tests and their tracebacks left out), one student

@@ -15,6 +15,7 @@ with its outputs, as nbval will compare them.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -147,6 +148,13 @@ def sources_match(name: str) -> list[str]:
 # names travel with the package, written by `build` and `release` (tests/test_pipeline.py checks they are
 # in step with solutions/ and lessons/).
 LESSON_NAMES_FILE = ROOT / "course" / "checks" / "lesson_names.json"
+
+
+def course_lesson(name: str) -> bool:
+    """Whether ``name`` is one of the course's lessons (whose exercises ``autograder.recheck`` grades),
+    as ``LESSON_NAMES_FILE`` records them: read without importing ``course.checks``, which imports
+    torch (1.5 s that grading an instructor's own lesson does not need)."""
+    return LESSON_NAMES_FILE.is_file() and name in json.loads(LESSON_NAMES_FILE.read_text())
 
 
 def lesson_names_record(name: str) -> dict[str, list[str]]:

@@ -293,10 +293,14 @@ class WithoutHiddenTests(Preprocessor):
     enabled = Bool(True)
 
     def preprocess(self, nb, resources):
+        from autograder.notebooks import course_lesson
+
+        lesson = resources["nbgrader"]["assignment"]
+        if not course_lesson(lesson):
+            return nb, resources
         from autograder.recheck import HIDDEN_HERE, without_hidden_tests
         from course.checks.exercises import BY_TEST
 
-        lesson = resources["nbgrader"]["assignment"]
         for cell in nb.cells:
             test = (cell.metadata.get("nbgrader") or {}).get("grade_id")
             if _is_test(cell) and test in HIDDEN_HERE and test in BY_TEST and BY_TEST[test].lesson == lesson:

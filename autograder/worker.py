@@ -72,34 +72,33 @@ def preload(modules) -> None:
 
 def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | None = None) -> dict:
     from autograder.gradebook import forget_submission, read_manual_work
-    from autograder.recheck import CALL_SECONDS, PRELOAD, Host
-    from course.checks.exercises import BY_TEST
+    from autograder.notebooks import course_lesson
 
     lesson, student = job["lesson"], job["student"]
     # A person's grading of this very file (the parent checked it is unchanged) survives the regrade.
     manual = read_manual_work(paths, lesson, student) if job.get("keep_manual_work") else {}
     manual = manual or job.get("manual_work") or {}  # or the grading of this file kept when it was replaced
     forget_submission(paths, lesson, student)
-    # the re-check's answer process imports torch while nbgrader runs the notebook (for a lesson the
-    # re-check knows: an instructor's own lesson has no checks in course.checks.exercises)
+    if not course_lesson(lesson):  # an instructor's own lesson: no re-check, and no torch to import for it
+        return _grade(api, paths, job, manual, None, sandbox)
+    from autograder.recheck import CALL_SECONDS, PRELOAD, Host
+
+    # the re-check's answer process imports torch while nbgrader runs the notebook
     host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()),
-                lesson=lesson) \
-        if any(exercise.lesson == lesson for exercise in BY_TEST.values()) else None
+                lesson=lesson)
     # and so does this process, for its checks' own copies of those modules (lesson 06's reference
     # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run)
     threading.Thread(target=preload, args=(PRELOAD.get(lesson, ()),), daemon=True).start()
     try:
         return _grade(api, paths, job, manual, host, sandbox)
     finally:
-        if host is not None:
-            host.close()
+        host.close()
 
 
 def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
     from autograder.gradebook import (forget_submission, grading_environment, read_grades, restore_manual_work,
                                       zero_auto_scores)
     from autograder.preprocessors import TimedExecute
-    from autograder.recheck import recheck
 
     lesson, student = job["lesson"], job["student"]
     TimedExecute.last_seconds = None
@@ -121,8 +120,12 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
         # the value tests that passed in the student's kernel, graded again out of its reach
         passed = [cell for cell, g in answer["cells"].items() if (g.get("auto_score") or 0) > 0]
         tick = time.perf_counter()
-        answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host,
-                                           source=paths.source / lesson / f"{lesson}.ipynb")
+        if host is None:
+            answer["recheck_failed"] = {}
+        else:
+            from autograder.recheck import recheck
+            answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host,
+                                               source=paths.source / lesson / f"{lesson}.ipynb")
         answer["recheck_seconds"] = time.perf_counter() - tick
         if answer["recheck_failed"]:
             zero_auto_scores(paths, lesson, student, answer["recheck_failed"])

@@ -506,3 +506,33 @@ def test_a_later_folder_that_gives_a_collected_students_id_is_not_filed_over_the
     again = _zip(tmp_path / "again.zip", {f"jose garcia/{A}.ipynb": b"jose's v2"})
     assert grading.collect(again, paths=course, on_skip=say.append, on_note=lambda m: None) == [("Jose_Garcia", A)]
     assert _submitted(course)[f"Jose_Garcia/{A}/{A}.ipynb"] == b"jose's v2"
+
+
+def test_a_command_changing_the_course_waits_for_no_other_and_names_the_one_that_runs(course, tmp_path):
+    """collect while autograde graded (or two autogrades at once) could replace a file under a running
+    worker: each command that changes a course holds its lock, and a second one stops at once, saying
+    which command holds it; the lock goes with the process, however it ends."""
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "inbox" / "ada"
+    inbox.mkdir(parents=True)
+    (inbox / f"{A}.ipynb").write_bytes(nbformat.writes(nbformat.v4.new_notebook()).encode())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom autograder import grading\n"
+         "p = grading.Paths(root=Path(sys.argv[1]), work=Path(sys.argv[1]) / 'autograder', release=Path(sys.argv[1]) / 'lessons')\n"
+         "with grading.one_at_a_time(p, 'autograde'):\n    print('held', flush=True)\n    time.sleep(600)\n",
+         str(course.root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(grading.CourseBusy, match=rf"`autograde` \(process {holder.pid}, started .*\) is working on this course"):
+            grading.collect(inbox.parent, paths=course)
+        assert not course.submitted.exists()  # nothing was touched
+        from autograder.__main__ import main
+        assert main(["--course", str(course.root), "collect", str(inbox.parent)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    assert grading.collect(inbox.parent, paths=course) == [("ada", A)]  # killed: the lock went with it
+    with grading.one_at_a_time(course, "autograde"):  # a command inside another, in one process
+        assert grading.collect(inbox.parent, paths=course) == [("ada", A)]
