@@ -153,12 +153,18 @@ def _other_shape(expected, got, same):
 def _length_off(d, dims, n, m, side):
     axis = f"dimension {d}" if dims > 1 else "the sequence"
     if m < n:
-        return Mistake(f"{n - m} too few along {axis}", f"you returned {m} entries along {axis}, expected {n}; "
-                       f"the ones you have are right, the {'last' if side == 'end' else 'first'} {n - m} are "
-                       f"missing: check the loop's range or the slice (an off-by-one, an early break).")
-    return Mistake(f"{m - n} too many along {axis}", f"you returned {m} entries along {axis}, expected {n}; "
-                   f"the {'first' if side == 'end' else 'last'} {n} are right and {m - n} extra at the "
-                   f"{side}: check the loop's range or the slice (an off-by-one).")
+        return Mistake(f"{n - m} too few along {axis}", f"you returned {_entries(m)} along {axis}, expected {n}; "
+                       f"the ones you have are right, the {'last' if side == 'end' else 'first'} {n - m} "
+                       f"{'are' if n - m > 1 else 'is'} missing: check the loop's range or the slice (an "
+                       f"off-by-one, an early break{', a slice that drops the start' if side == 'start' else ''}).")
+    return Mistake(f"{m - n} too many along {axis}", f"you returned {_entries(m)} along {axis}, expected {n}; "
+                   f"the {'first' if side == 'end' else 'last'} {n} are right and {m - n} "
+                   f"{'are' if m - n > 1 else 'is'} extra at the {side}: check the loop's range or the slice "
+                   f"(an off-by-one{', or something added before the first' if side == 'start' else ''}).")
+
+
+def _entries(m: int) -> str:
+    return f"{m} entr{'y' if m == 1 else 'ies'}"
 
 
 def _same_shape(expected, got, args, same):
@@ -185,7 +191,7 @@ def _shifted(expected, got, same):
     for d in range(expected.dim()):
         n = expected.size(d)
         for k in (1, 2, -1, -2):
-            if n - abs(k) < 2:
+            if n - abs(k) < 3:  # (two or three rows reordered look shifted; a shift needs some length)
                 continue
             a, b = (got.narrow(d, k, n - k), expected.narrow(d, 0, n - k)) if k > 0 else \
                 (got.narrow(d, 0, n + k), expected.narrow(d, -k, n + k))
@@ -262,6 +268,9 @@ def _sequence_relation(expected, got, args, same):
         return None
     if len(got) == len(expected):
         if len(expected) > 1 and same(expected, type(expected)(reversed(got))):
+            if isinstance(expected, tuple):  # the values a function returns
+                return Mistake("values in the wrong order", f"your {len(got)} values are right but in reverse "
+                               f"order: return them in the order the exercise gives.")
             return Mistake("reversed", "your result has the right elements in reverse order: check the "
                            "loop's direction, or a reverse()/[::-1] you don't need.")
         if _same_elements(expected, got) and not same(expected, got):
@@ -272,14 +281,18 @@ def _sequence_relation(expected, got, args, same):
     n, m = len(expected), len(got)
     if m < n and (same(type(expected)(expected[:m]), got) or same(type(expected)(expected[n - m:]), got)):
         side = "last" if same(type(expected)(expected[:m]), got) else "first"
-        return Mistake(f"{n - m} too few", f"you returned {m} elements, expected {n}: the ones you have are "
-                       f"right and the {side} {n - m} are missing (a loop that stops early, range(len - 1), "
-                       f"a slice that cuts the end).")
+        return Mistake(f"{n - m} too few", f"you returned {_elements(m)}, expected {n}: the ones you have are "
+                       f"right and the {side} {n - m} {'are' if n - m > 1 else 'is'} missing (a loop that stops "
+                       f"early, range(len - 1), a slice that cuts the {'end' if side == 'last' else 'start'}).")
     if m > n and (same(expected, type(expected)(got[:n])) or same(expected, type(expected)(got[m - n:]))):
         side = "end" if same(expected, type(expected)(got[:n])) else "start"
-        return Mistake(f"{m - n} too many", f"you returned {m} elements, expected {n}: {m - n} extra at the "
-                       f"{side}, the rest right (a loop that runs once too often, or a leftover added at the end).")
+        return Mistake(f"{m - n} too many", f"you returned {_elements(m)}, expected {n}: {m - n} extra at the "
+                       f"{side}, the rest right ({'a loop that runs once too often, or a leftover added at the end' if side == 'end' else 'something added, or not skipped, before the first right one'}).")
     return None
+
+
+def _elements(m: int) -> str:
+    return f"{m} element{'' if m == 1 else 's'}"
 
 
 def _same_elements(expected, got) -> bool:
