@@ -472,6 +472,296 @@ def bpe_word(symbols, ranks):
                 i += 1
         symbols = out
 '''),
+    # a third round (2026-12): the red team's wrong answers the checks did not name, and their kin
+    W("test-char-encode-decode", "own ids instead of stoi's", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    chars = sorted(set(text))
+    lookup = {ch: i for i, ch in enumerate(chars)}
+    return [lookup[ch] for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "own ids instead of stoi's", '''
+def char_encode(text, stoi):
+    vocab = list(stoi.keys())
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(vocab.index(ch))
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "case changed", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text.lower():
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "last character dropped", '''
+def char_encode(text, stoi):
+    ids = []
+    for i in range(len(text) - 1):
+        if text[i] not in stoi:
+            raise ValueError(f"unknown character {text[i]!r}")
+        ids.append(stoi[text[i]])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "newlines dropped", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    text = "".join(itos[i] for i in ids)
+    return "".join(text.splitlines())
+'''),
+    W("test-char-encode-decode", "whitespace dropped", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join("".join([itos[i] for i in ids]).split())
+'''),
+    W("test-char-encode-decode", "chr instead of itos", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(chr(i) for i in ids)
+'''),
+    W("test-char-encode-decode", "one character per distinct id", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in set(ids))
+'''),
+    W("test-count-pairs", "pairs two apart", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 2):
+        pair = (ids[i], ids[i + 2])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "pairs reversed", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids[1:], ids):
+        counts[(a, b)] = counts.get((a, b), 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "ids sorted first", '''
+def count_pairs(ids):
+    ids = sorted(ids)
+    return dict(collections.Counter(zip(ids, ids[1:])))
+'''),
+    W("test-count-pairs", "pairs that never occur included", '''
+def count_pairs(ids):
+    counts = {}
+    for a in set(ids):
+        for b in set(ids):
+            counts[(a, b)] = 0
+    for i in range(len(ids) - 1):
+        counts[(ids[i], ids[i + 1])] += 1
+    return counts
+'''),
+    W("test-count-pairs", "string keys instead of tuples", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        key = str(a) + " " + str(b)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "float counts", '''
+def count_pairs(ids):
+    counts = collections.defaultdict(float)
+    for pair in zip(ids, ids[1:]):
+        counts[pair] += 1
+    return dict(counts)
+'''),
+    W("test-count-pairs", "first occurrence not counted", '''
+def count_pairs(ids):
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        if pair in counts:
+            counts[pair] += 1
+        else:
+            counts[pair] = 0
+    return counts
+'''),
+    W("test-count-pairs", "last id counted alone", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids)):
+        pair = tuple(ids[i:i + 2])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "frequencies instead of counts", '''
+def count_pairs(ids):
+    counts = collections.Counter(zip(ids, ids[1:]))
+    total = sum(counts.values())
+    return {pair: n / total for pair, n in counts.items()}
+'''),
+    W("test-count-pairs", "list as a key", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = ids[i:i + 2]
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-merge", "one id of the pair compared", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if ids[i] == pair[0] and i < len(ids) - 1:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "pair read backwards", '''
+def merge(ids, pair, new_id):
+    a, b = pair
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == b and ids[i + 1] == a:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "an id of the pair kept", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(ids[i])
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "last element copied after a merge", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    if ids:
+        out.append(ids[-1])
+    return out
+'''),
+    W("test-merge", "generator instead of list", '''
+def merge(ids, pair, new_id):
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            yield new_id
+            i += 2
+        else:
+            yield ids[i]
+            i += 1
+'''),
+    W("test-bpe-word", "scan stopped at an unranked pair", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        best, best_rank = None, None
+        for i in range(len(symbols) - 1):
+            pair = (symbols[i], symbols[i + 1])
+            if pair not in ranks:
+                break
+            if best is None or ranks[pair] < best_rank:
+                best, best_rank = pair, ranks[pair]
+        if best is None:
+            return symbols
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
+    W("test-bpe-word", "last pair never considered", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        pairs = [(symbols[i], symbols[i + 1]) for i in range(len(symbols) - 2)]
+        ranked = [p for p in pairs if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=lambda p: ranks[p])
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+'''),
+    W("test-bpe-word", "merged symbols joined with a space", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(" ".join(best))
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "tuple instead of list", '''
+def bpe_word(symbols, ranks):
+    symbols = tuple(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = tuple(out)
+    return symbols
+'''),
+    W("test-bpe-word", "unranked pair looked up with ranks[...]", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks[p])
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
     # --- 02 cross-attention ----------------------------------------------------------------------
     W("test-cross-attention", "no scaling", '''
 def cross_attention(S1, S2, W_Q, W_K, W_V):
@@ -1465,6 +1755,276 @@ def generate_greedy(model, idx, max_new_tokens):
             idx = torch.cat([idx, next_id], dim=1)
             logits, state = model.forward_with_state(next_id, state)
     return idx
+'''),
+    # a third round (2026-12): the red team's wrong answers the checks did not name, and their kin
+    W("test-lstm-cell", "relu on the candidate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * F.relu(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "sigmoid of c instead of tanh", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.sigmoid(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "input gate unused", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = h.shape[1]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    f = torch.sigmoid(gates[:, H:2 * H])
+    g = torch.tanh(gates[:, 2 * H:3 * H])
+    o = torch.sigmoid(gates[:, 3 * H:])
+    c_new = f * c + g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "forget gate applied to h", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)
+    c_next = f.sigmoid() * h + i.sigmoid() * g.tanh()
+    h_next = o.sigmoid() * c_next.tanh()
+    return h_next, c_next
+'''),
+    W("test-lstm-cell", "old c returned", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h = o * torch.tanh(c_new)
+    return h, c
+'''),
+    W("test-lstm-cell", "gate order", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, g, f, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-shift-batch", "windows one token too long", '''
+def shift_batch(data, starts, block_size):
+    chunks = torch.stack([data[s:s + block_size + 2] for s in starts.tolist()])
+    return chunks[:, :-1], chunks[:, 1:]
+'''),
+    W("test-shift-batch", "row numbers instead of starts", '''
+def shift_batch(data, starts, block_size):
+    xs, ys = [], []
+    for i in range(len(starts)):
+        xs.append(data[i:i + block_size])
+        ys.append(data[i + 1:i + block_size + 1])
+    return torch.stack(xs), torch.stack(ys)
+'''),
+    W("test-shift-batch", "float tensors instead of ids", '''
+def shift_batch(data, starts, block_size):
+    x = torch.zeros(len(starts), block_size)
+    y = torch.zeros(len(starts), block_size)
+    for row, s in enumerate(starts.tolist()):
+        x[row] = data[s:s + block_size]
+        y[row] = data[s + 1:s + block_size + 1]
+    return x, y
+'''),
+    W("test-shift-batch", "labels shifted by two", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 2:s + block_size + 2] for s in starts.tolist()])
+    return x, y
+'''),
+    W("test-shift-batch", "windows start one late", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 2:s + 2 + block_size] for s in starts.tolist()])
+    return x, y
+'''),
+    W("test-sequence-loss", "label smoothing", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T), label_smoothing=0.1)
+'''),
+    W("test-sequence-loss", "last position only", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits[:, -1, :], targets[:, -1])
+'''),
+    W("test-sequence-loss", "a position left out", '''
+def sequence_loss(logits, targets):
+    V = logits.shape[-1]
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, :-1].reshape(-1))
+'''),
+    W("test-sequence-loss", "targets shifted again", '''
+def sequence_loss(logits, targets):
+    V = logits.shape[-1]
+    logits = logits[:, :-1, :].reshape(-1, V)
+    targets = targets[:, 1:].reshape(-1)
+    return F.cross_entropy(logits, targets)
+'''),
+    W("test-sequence-loss", "loss in float64", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B * T, V).to(torch.float64), targets.reshape(B * T))
+'''),
+    W("test-sequence-loss", "ignore_index copied in", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T), ignore_index=0)
+'''),
+    W("test-sequence-loss", "logits and targets reshaped differently", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B, T * V), targets.reshape(B * T))
+'''),
+    W("test-generate-greedy", "prompt's state dropped", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, _ = model.forward_with_state(idx)
+        state = None
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "argmin instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = torch.argmin(logits[:, -1, :], dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens + 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "re-reads the prefix", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(idx, state)
+    return idx
+'''),
+    W("test-generate-greedy", "new tokens only", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx[:, -max_new_tokens:]
+'''),
+    W("test-generate-greedy", "new id not a (B, 1) column", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1).unsqueeze(0)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-lr-schedule", "decay length off by one", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    decay_steps = cfg.max_iters - cfg.warmup_iters + 1
+    progress = min((it - cfg.warmup_iters) / decay_steps, 1.0)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine in degrees", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it >= cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (1 + math.cos(progress * 180)) / 2
+'''),
+    W("test-lr-schedule", "cosine scaled by learning_rate", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-lr-schedule", "progress by integer division", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) // (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "lr_decay_iters used (None here)", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.lr_decay_iters:
+        return cfg.min_lr
+    ratio = (it - cfg.warmup_iters) / (cfg.lr_decay_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "learning rate set once", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    for group in optimizer.param_groups:
+        group["lr"] = lr_schedule(0)
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "loss measured after the step", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        with torch.no_grad():
+            _, new_loss = model(x, y)
+        losses.append(new_loss.item())
+    return losses
+'''),
+    W("test-train-loop", "targets not passed to the model", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        logits, loss = model(x)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
 '''),
     # --- 05 nanoGPT ------------------------------------------------------------------------------
     W("test-bigram-forward", "softmax before cross-entropy", '''

@@ -268,3 +268,79 @@ def test_the_loop_check_leaves_the_reference_loop_equal_to_train():
     losses = train_loop(model2, configure_optimizer(model2, cfg.weight_decay, cfg.learning_rate, (cfg.beta1, cfg.beta2)),
                         get_batch2, cfg.max_iters, cfg.grad_clip, lambda it: lr_at(it, cfg))
     assert losses == pytest.approx(history.loss[:cfg.max_iters], abs=1e-6)
+
+
+# --- a third round: the red team's wrong answers and their kin, each named ----------------------
+
+def _schedule_with_numpy(it, cfg):
+    import numpy as np
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    t = min(1.0, (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))
+    return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (1 + np.cos(np.pi * t)) / 2
+
+
+def _schedule_to_lr_decay_iters(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    t = min(1.0, (it - cfg.warmup_iters) / (cfg.lr_decay_iters - cfg.warmup_iters))
+    return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (1 + math.cos(math.pi * t)) / 2
+
+
+def _cell_with_input_gate_unused(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c2 = torch.sigmoid(f) * c + torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c2), c2
+
+
+def _loop_measuring_after_the_step(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        optimizer.zero_grad()
+        model(x, y)[1].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        with torch.no_grad():
+            losses.append(model(x, y)[1].item())
+    return losses
+
+
+THIRD_ROUND = [
+    (checks.check_lstm_cell, lambda *a: student_cell(*a, g_act=torch.relu), "relu on the candidate"),
+    (checks.check_lstm_cell, lambda *a: student_cell(*a, order="fiog"), "gate order"),
+    (checks.check_lstm_cell, _cell_with_input_gate_unused, "input gate unused"),
+    (checks.check_lstm_cell, lambda x, h, c, *w: (student_cell(x, h, c, *w)[0], c), "old c returned"),
+    (checks.check_shift_batch, lambda d, s, b: student_shift(d, s, b, shift=2), "labels shifted by two"),
+    (checks.check_shift_batch, lambda d, s, b: tuple(t.float() for t in student_shift(d, s, b)), "float tensors instead of ids"),
+    (checks.check_shift_batch, lambda d, s, b: student_shift(d, torch.arange(len(s)), b), "row numbers instead of starts"),
+    (checks.check_sequence_loss, lambda lo, t: student_loss(lo[:, 1:].contiguous(), t[:, 1:].contiguous()),
+     "a position left out"),
+    (checks.check_sequence_loss, lambda lo, t: student_loss(lo[:, :-1].contiguous(), t[:, 1:].contiguous()),
+     "targets shifted again"),
+    (checks.check_sequence_loss, lambda lo, t: student_loss(lo.double(), t), "loss in float64"),
+    (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n + 1)), "one token too many"),
+    (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n)[:, -n:]), "new tokens only"),
+    (checks.check_lr_schedule, _schedule_with_numpy, "numpy float instead of float"),
+    (checks.check_lr_schedule, _schedule_to_lr_decay_iters, "lr_decay_iters used (None here)"),
+    (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.max_iters + 1)),
+     "decay length off by one"),
+    (checks.check_train_loop, _loop_measuring_after_the_step, "loss measured after the step"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, mistake", THIRD_ROUND, ids=[f"{m[0].__name__}:{m[2]}" for m in THIRD_ROUND])
+def test_third_round_mistakes_are_named(check, wrong, mistake):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def test_a_schedule_that_reads_lr_decay_iters_correctly_passes(capsys):
+    # lr_decay_iters is None in the course: reading it with a fallback to max_iters is right
+    def schedule(it, cfg):
+        return student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.lr_decay_iters or cfg.max_iters))
+    checks.check_lr_schedule(schedule)
+    assert "✓ lr_at_step" in capsys.readouterr().out

@@ -297,3 +297,79 @@ def test_tokens_to_text_strict_decoding_fails():
     def student(tokens):
         return bytes(BYTE_DECODER[c] for c in "".join(tokens)).decode("utf-8")
     fails_with(checks.check_tokens_to_text, student, "UnicodeDecodeError")
+
+
+# -- a third round: the red team's wrong answers and their kin, each named ------------------------
+
+def _strict_encode(text, stoi):
+    for c in text:
+        if c not in stoi:
+            raise ValueError(f"unknown character {c!r}")
+    return [stoi[c] for c in text]
+
+
+def _encode_as_numpy(text, stoi):
+    import numpy as np
+    return list(np.array(_strict_encode(text, stoi)))
+
+
+def _encode_as_tensor(text, stoi):
+    import torch
+    return torch.tensor(_strict_encode(text, stoi))
+
+
+def _merge_generator(ids, pair, new_id):
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            yield new_id
+            i += 2
+        else:
+            yield ids[i]
+            i += 1
+
+
+def _bpe_with_lookup(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks[p])
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+    return symbols
+
+
+THIRD_ROUND = [
+    (checks.check_char_encode, lambda text, stoi: _strict_encode(text.lower(), stoi), "case changed"),
+    (checks.check_char_encode, lambda text, stoi: [sorted(stoi).index(c) for c in text], "own ids instead of stoi's"),
+    (checks.check_char_encode, _encode_as_numpy, "numpy integers instead of ints"),
+    (checks.check_char_encode, _encode_as_tensor, "tensor instead of list"),
+    (checks.check_char_decode, lambda ids, itos: "".join(itos[i] for i in ids if itos[i] != "\n"), "newlines dropped"),
+    (checks.check_char_decode, lambda ids, itos: "".join(chr(i) for i in ids), "chr instead of itos"),
+    (checks.check_count_pairs, lambda ids: dict(collections.Counter(zip(ids, ids[2:]))), "pairs two apart"),
+    (checks.check_count_pairs, lambda ids: {f"{a},{b}": n for (a, b), n in ref.count_pairs(ids).items()},
+     "string keys instead of tuples"),
+    (checks.check_count_pairs, lambda ids: dict(collections.Counter((b, a) for a, b in zip(ids, ids[1:]))), "pairs reversed"),
+    (checks.check_count_pairs, lambda ids: dict(collections.Counter([tuple(ids[i:i + 2]) for i in range(len(ids))])),
+     "last id counted alone"),
+    (checks.check_count_pairs, lambda ids: {(a, b): 1.0 * n for (a, b), n in ref.count_pairs(ids).items()}, "float counts"),
+    (checks.check_merge, lambda ids, pair, new_id: ref.merge(ids, (pair[1], pair[0]), new_id), "pair read backwards"),
+    (checks.check_merge, _merge_generator, "generator instead of list"),
+    (checks.check_merge, lambda ids, pair, new_id: map(int, ref.merge(ids, pair, new_id)), "generator instead of list"),
+    (checks.check_bpe_word, _bpe_with_lookup, "unranked pair looked up with ranks[...]"),
+    (checks.check_bpe_word, lambda symbols, ranks: tuple(ref.bpe_word(symbols, ranks)), "tuple instead of list"),
+]
+
+
+@pytest.mark.parametrize("check, student, mistake", THIRD_ROUND, ids=[f"{m[0].__name__}:{m[2]}" for m in THIRD_ROUND])
+def test_third_round_mistakes_are_named(check, student, mistake):
+    with pytest.raises(CheckFailed) as info:
+        check(student)
+    assert info.value.mistake == mistake, str(info.value)
+    assert f"Mistake — {mistake}: " in str(info.value)
+
+
+def test_char_encode_that_keeps_the_case_passes_the_cased_case(capsys):
+    # the case added for "case changed": both cases of each letter are in the vocabulary
+    text, stoi = checks._cased_case()
+    assert text != text.lower() and all(c in stoi for c in text.lower() + text.upper())
+    checks.check_char_encode(_strict_encode)
+    assert "✓ char_encode: all 13 cases" in capsys.readouterr().out

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -20,17 +21,24 @@ from course.train import TrainConfig, lr_at, train_loop
 # lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)
 
 def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
-               h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid):
+               h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid, input_gate=True, forget_h=False,
+               old_c_out=False):
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
         pre = x @ W_ih.T + h @ W_hh.T
         pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
         i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), o_act(gates["o"])
-        c_new = (f * c if keep_old else c) + (1 - f if coupled else i) * g_act(gates["g"])
+        kept = f * (h if forget_h else c) if keep_old else c
+        c_new = kept + (1 - f if coupled else i if input_gate else 1.0) * g_act(gates["g"])
         h_new = o * h_from_c(c if h_from_old_c else c_new)
-        return (c_new, h_new) if swap_outputs else (h_new, c_new)
+        c_out = c if old_c_out else c_new
+        return (c_out, h_new) if swap_outputs else (h_new, c_out)
     return cell
+
+
+# every order of the four gates but PyTorch's (i, f, g, o)
+_GATE_ORDERS = ["".join(order) for order in itertools.permutations("ifgo") if "".join(order) != "ifgo"]
 
 
 def _cell_cases():
@@ -45,10 +53,20 @@ def _cell_cases():
 def check_lstm_cell(student_fn):
     """``student_fn(x, h, c, W_ih, W_hh, b_ih, b_hh)`` must return ``(h, c)`` as ``nn.LSTMCell`` does."""
     run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=[
-        Mistake("gate order", "the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, forget, "
-                "candidate, output — not (i, f, o, g).", _cell_with("ifog")),
+        *[Mistake("gate order", f"the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, "
+                  f"forget, candidate, output — not ({', '.join(order)}).", _cell_with(order)) for order in _GATE_ORDERS],
         Mistake("sigmoid on the candidate", "the candidate g goes through tanh (values in -1..1), not sigmoid.",
                 _cell_with("ifgo", g_act=torch.sigmoid)),
+        Mistake("relu on the candidate", "the candidate g goes through tanh (values in -1..1), not relu: "
+                "c = f * c + i * torch.tanh(g).", _cell_with("ifgo", g_act=torch.relu)),
+        Mistake("sigmoid of c instead of tanh", "the new h is o * tanh(c_new): the cell state goes through tanh, "
+                "not sigmoid.", _cell_with("ifgo", h_from_c=torch.sigmoid)),
+        Mistake("input gate unused", "the candidate must be scaled by the input gate: c = f * c + i * g, with "
+                "i = sigmoid(the first quarter of the gates).", _cell_with("ifgo", input_gate=False)),
+        Mistake("forget gate applied to h", "the forget gate scales the old CELL state: c = f * c + i * g, "
+                "not f * h.", _cell_with("ifgo", forget_h=True)),
+        Mistake("old c returned", "return the NEW cell state with the new h: return h_new, c_new, not the c "
+                "that came in.", _cell_with("ifgo", old_c_out=True)),
         Mistake("tanh on the output gate", "the output gate o is a gate like i and f: sigmoid (values in 0..1); "
                 "only the candidate g goes through tanh.", _cell_with("ifgo", o_act=torch.tanh)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
@@ -119,6 +137,24 @@ def check_shift_batch(student_fn):
                 lambda d, s, b: (lambda x: (x, torch.roll(x, -1, dims=1)))(_windows(d, s, b, 0, 1)[0])),
         Mistake("rows not stacked", "you returned lists of rows; torch.stack(rows) makes each of x and y one "
                 "(B, block_size) tensor.", lambda d, s, b: tuple(list(t) for t in _windows(d, s, b, 0, 1))),
+        Mistake("windows one token too long", "data[s : s+block_size] already has block_size tokens (a slice's "
+                "end is excluded): x = data[s : s+block_size], y = data[s+1 : s+block_size+1], without another + 1.",
+                lambda d, s, b: _windows(d, s, b + 1, 0, 1)),
+        Mistake("x one token too long", "x = data[s : s+block_size] has block_size tokens, like y: don't add 1 "
+                "to its end.", lambda d, s, b: (_windows(d, s, b + 1, 0, 1)[0], _windows(d, s, b, 0, 1)[1])),
+        Mistake("row numbers instead of starts", "each window starts at s = starts[i], not at i: for s in "
+                "starts.tolist(): data[s : s+block_size].",
+                lambda d, s, b: _windows(d, torch.arange(len(s)), b, 0, 1)),
+        Mistake("float tensors instead of ids", "token ids stay integers (torch.long, as data is): drop .float() "
+                "(or torch.FloatTensor); embeddings and cross-entropy need long ids.",
+                lambda d, s, b: tuple(t.float() for t in _windows(d, s, b, 0, 1))),
+        Mistake("float tensors instead of ids", "token ids stay integers (torch.long, as data is): drop .double(); "
+                "embeddings and cross-entropy need long ids.",
+                lambda d, s, b: tuple(t.double() for t in _windows(d, s, b, 0, 1))),
+        Mistake("labels shifted by two", "y is shifted by ONE token: y = data[s+1 : s+block_size+1], the token "
+                "right after each of x's.", lambda d, s, b: _windows(d, s, b, 0, 2)),
+        Mistake("windows start one late", "x starts AT s: x = data[s : s+block_size], y = data[s+1 : s+block_size+1]; "
+                "don't add 1 to both.", lambda d, s, b: _windows(d, s, b, 1, 2)),
         Mistake("sliced with the whole starts tensor", "a slice takes one start: data[s : s + block_size] for each "
                 "s in starts.tolist(), then torch.stack the rows (or index with starts[:, None] + "
                 "torch.arange(block_size)).", error="can be converted to an index"),
@@ -284,7 +320,40 @@ def check_generate_greedy(student_fn):
         Mistake("appended along the batch", "append each new token as a new COLUMN: torch.cat([idx, next_id], "
                 "dim=1); dim=0 adds rows, as if it were another sequence.",
                 _generate_appended_rows, error="except in dimension 0"),
+        Mistake("prompt's state dropped", "keep the state that reading the prompt returns, logits, state = "
+                "model.forward_with_state(idx), and pass it with the first new token: starting from None forgets "
+                "the prompt.", _generate_prompt_state_dropped),
+        Mistake("argmin instead of argmax", "greedy decoding takes the MOST likely token: "
+                "logits[:, -1].argmax(-1, keepdim=True), not argmin.", _generate_argmin),
+        Mistake("one token too many", "return exactly max_new_tokens new tokens: for _ in range(max_new_tokens), "
+                "not max_new_tokens + 1.", lambda model, idx, n: _reference_generate(model, idx, n + 1)),
+        Mistake("new tokens only", "return the prompt followed by the new tokens, shape (B, T + max_new_tokens).",
+                lambda model, idx, n: _reference_generate(model, idx, n)[:, -n:]),
+        Mistake("new id not a (B, 1) column", "the ids you append must be one column of B rows: "
+                "logits[:, -1, :].argmax(dim=-1, keepdim=True), of shape (B, 1), not a row "
+                "(unsqueeze(0), or an argmax over dim 0).", error="except in dimension 1", on=lambda model, idx, n: idx.shape[0] > 1),
     ], after=calls)
+
+
+def _generate_prompt_state_dropped(model, idx, n):
+    with torch.no_grad():
+        logits, _ = model.forward_with_state(idx)
+        state = None  # the mistake: the first new token starts from no state at all
+        for _ in range(n):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_argmin(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1].argmin(-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
 
 
 def _generate_appended_rows(model, idx, n):
@@ -342,6 +411,26 @@ def check_sequence_loss(student_fn):
                 "by B (or T) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[0]),
         Mistake("divided by T again", "F.cross_entropy already averages over all B*T positions: don't divide "
                 "by T (or B) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[1]),
+        Mistake("label smoothing", "plain cross-entropy has no label smoothing: drop label_smoothing=..., "
+                "F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), label_smoothing=0.1)),
+        Mistake("last position only", "every position has a target: average the loss over all B*T positions "
+                "(reshape to (B*T, V) and (B*T,)), not only logits[:, -1].",
+                lambda lo, t: F.cross_entropy(lo[:, -1], t[:, -1])),
+        *[Mistake("a position left out", "all T positions have a target: don't slice off the first or the last "
+                  "one (logits[:, 1:] or logits[:, :-1]); average over all B*T positions.",
+                  lambda lo, t, keep=keep: sequence_loss(lo[:, keep], t[:, keep]))
+          for keep in (slice(1, None), slice(None, -1))],
+        Mistake("targets shifted again", "shift_batch already made targets[:, t] the token after position t: "
+                "pair logits[:, t] with targets[:, t], without shifting again (logits[:, :-1] with targets[:, 1:]).",
+                lambda lo, t: sequence_loss(lo[:, :-1], t[:, 1:])),
+        Mistake("loss in float64", "don't convert to float64 (.double()): the loss has the logits' dtype, float32.",
+                lambda lo, t: F.cross_entropy(*flat(lo.double(), t)), credit=0.5),
+        Mistake("ignore_index copied in", "every target counts here (id 0 is a real character): drop ignore_index=0.",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), ignore_index=0)),
+        Mistake("logits and targets reshaped differently", "F.cross_entropy got a different number of score rows "
+                "and targets: reshape the (B, T, V) logits to (B*T, V), logits.reshape(-1, V), and the targets to "
+                "(B*T,), targets.reshape(-1).", error="Expected input batch_size"),
     ])
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
@@ -401,8 +490,47 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
     return lr
 
 
+def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end=">", numpy=False):
+    """A schedule with the warm-up right and one mistake in the cosine: its ``angle`` per unit of progress
+    (180: degrees), ``extra`` steps added to the decay's length, the cosine scaled by learning_rate alone
+    (``span="learning_rate"``), progress by integer division, or computed with numpy. ``end`` is how the
+    answer keeps min_lr after max_iters: ``">"``/``">="`` (an if before the cosine) or ``"clamp"``
+    (progress clamped to 1)."""
+    def lr(it, cfg):
+        w, n, top, low = cfg.warmup_iters, cfg.max_iters, cfg.learning_rate, cfg.min_lr
+        if it < w:
+            return top * (it + 1) / (w + 1)
+        if (end == ">" and it > n) or (end == ">=" and it >= n):
+            return low
+        progress = (it - w) // (n - w + extra) if integer else (it - w) / (n - w + extra)
+        if end == "clamp":
+            progress = min(progress, 1.0)
+        if numpy:
+            import numpy as np
+            cosine = np.cos(np.pi * progress)
+        else:
+            cosine = math.cos(angle * progress)
+        return low + 0.5 * (1 + cosine) * ((top - low) if span == "range" else top)
+    return lr
+
+
+_ENDS = (">", ">=", "clamp")
+
+
 class TensorLearningRate(TypeError):
     """Raised by the check when ``lr_at_step`` returns a tensor instead of a float."""
+
+
+class DecayItersIsNone(TypeError):
+    """Raised by the check when ``lr_at_step`` computes with ``cfg.lr_decay_iters``, None in the course."""
+
+
+def _reads_attribute(fn, name: str) -> bool:
+    """Whether ``fn``'s code (its nested functions too) reads an attribute or global called ``name``."""
+    from course.checks._core import answer_of
+    from course.grading import _code_objects
+    code = getattr(answer_of(fn), "__code__", None)
+    return code is not None and any(name in c.co_names for c in _code_objects(code))
 
 
 def check_lr_schedule(student_fn):
@@ -411,7 +539,12 @@ def check_lr_schedule(student_fn):
     ``learning_rate`` down to ``min_lr`` at ``max_iters``, and ``min_lr`` after that. The check
     compares the whole schedule: position ``it`` of the lists below is iteration ``it``."""
     def typed(it, cfg):
-        rate = student_fn(it, cfg)
+        try:
+            rate = student_fn(it, cfg)
+        except TypeError as error:
+            if "NoneType" in str(error) and cfg.lr_decay_iters is None and _reads_attribute(student_fn, "lr_decay_iters"):
+                raise DecayItersIsNone(f"{error} (cfg.lr_decay_iters is None)") from None
+            raise
         if isinstance(rate, torch.Tensor):
             raise TensorLearningRate(f"iteration {it} gave {rate!r}, a tensor")
         return rate
@@ -457,6 +590,24 @@ def check_lr_schedule(student_fn):
                 error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
         Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
                 "tensor), or .item() on a tensor.", error="TensorLearningRate"),
+        *[Mistake("numpy float instead of float", "np.cos gives a numpy float64: use math.cos and math.pi, so that "
+                  "the rate is a Python float.", _schedule(_schedule_variant(numpy=True, end=end)), credit=0.5)
+          for end in _ENDS],
+        *[Mistake("decay length off by one", "progress = (it - warmup_iters) / (max_iters - warmup_iters), which "
+                  "reaches 1 exactly at max_iters: don't add or subtract 1 in the denominator.",
+                  _schedule(_schedule_variant(extra=extra, end=end))) for extra in (1, -1) for end in _ENDS],
+        *[Mistake("cosine in degrees", "math.cos takes radians: the angle is math.pi * progress, not 180 * progress.",
+                  _schedule(_schedule_variant(angle=180, end=end))) for end in _ENDS],
+        *[Mistake("cosine scaled by learning_rate", "the cosine spans learning_rate - min_lr: min_lr + 0.5 * (1 + "
+                  "cos(pi * progress)) * (learning_rate - min_lr); times learning_rate alone it starts at "
+                  "learning_rate + min_lr.", _schedule(_schedule_variant(span="learning_rate", end=end)))
+          for end in _ENDS],
+        *[Mistake("progress by integer division", "// rounds the progress down to 0 until max_iters, so the rate "
+                  "jumps from learning_rate to min_lr: divide with /.", _schedule(_schedule_variant(integer=True, end=end)))
+          for end in _ENDS],
+        Mistake("lr_decay_iters used (None here)", "this course's cosine ends at cfg.max_iters (cfg.lr_decay_iters "
+                "is None, nanoGPT's option): progress = (it - warmup_iters) / (max_iters - warmup_iters), and "
+                "min_lr after max_iters.", error="DecayItersIsNone"),
     ])
 
 
@@ -509,9 +660,13 @@ def _outcome(loop):
 
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
-               as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train"):
+               as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
+               loss_after_step=False):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
+        if lr_once:
+            for group in optimizer.param_groups:
+                group["lr"] = lr_schedule(0)
         first = get_batch(split) if one_batch and max_iters else None
         for it in range(max_iters):
             if set_lr and not lr_late:
@@ -536,6 +691,9 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
             if set_lr and lr_late:
                 for group in optimizer.param_groups:
                     group["lr"] = lr_schedule(it)
+            if loss_after_step:
+                with torch.no_grad():
+                    _, loss = model(x, y)  # the mistake: the loss of the updated model, a second forward pass
             losses.append(loss if as_tensor else loss.item())
         return losses
     return loop
@@ -589,6 +747,14 @@ def check_train_loop(student_fn):
         Mistake("forward pass under no_grad", "the loss was computed inside torch.no_grad(), so it has no graph "
                 "and backward() fails: run the forward pass normally; no_grad is only for evaluation.",
                 error="does not require grad"),
+        Mistake("learning rate set once", "the schedule changes at every iteration: set group['lr'] = "
+                "lr_schedule(it) for each group INSIDE the loop, before optimizer.step(), not once before it.",
+                _outcome(_loop_with(set_lr=False, lr_once=True))),
+        Mistake("loss measured after the step", "log the loss the step was computed from, loss.item() of the "
+                "forward pass before backward(): a second forward pass after optimizer.step() measures the "
+                "updated model, and costs a pass.", _outcome(_loop_with(loss_after_step=True))),
+        Mistake("targets not passed to the model", "model(x) without the labels returns no loss (None): "
+                "_, loss = model(x, y).", error="'NoneType' object has no attribute 'backward'"),
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
+import itertools
 import random
+
+import torch
 
 from course import tokenization as ref
 from course.checks._core import Mistake, describe, difference, failure, run_check, where_raised
@@ -38,6 +42,27 @@ def _char_cases(count: int = 12, seed: int = 0):
     return cases
 
 
+def _cased_case():
+    # both cases of each letter in the vocabulary: a text whose case was changed is still encodable
+    rng = random.Random(7)
+    chars = list("aAbBdDsS ,.\n")
+    stoi = dict(zip(chars, rng.sample(range(len(chars) + 5), len(chars))))
+    return ("Bad dAds,\nsad Abs.", stoi)
+
+
+def _own_ids(order):
+    """char_encode numbering the characters itself, in ``order(text, stoi)``, instead of using stoi's ids."""
+    def encode(text, stoi):
+        vocab = {c: i for i, c in enumerate(order(text, stoi))}
+        return [vocab[c] for c in text]
+    return encode
+
+
+def _numpy_ints(text, stoi):
+    import numpy as np
+    return list(np.array([stoi[c] for c in text], dtype=np.int64))
+
+
 class _UnknownCharacter(Exception):
     pass
 
@@ -47,6 +72,9 @@ def check_char_encode(char_encode) -> None:
     whose message names it (the course's policy: not a bare ``KeyError``, not skipped, not None)."""
     name = "char_encode"
     cases = _char_cases()
+    cases.insert(1, _cased_case())
+    own_ids = ("own ids instead of stoi's", "you numbered the characters yourself (enumerate over sorted(set(text)), "
+               "or over stoi's keys); the ids are given: look each character up in stoi, stoi[c].")
     mistakes = [
         Mistake("code points instead of ids", "you returned Unicode code points (ord). Look each character "
                 "up in stoi instead: stoi[c].", lambda text, stoi: [ord(c) for c in text]),
@@ -64,6 +92,22 @@ def check_char_encode(char_encode) -> None:
                 lambda text, stoi: tuple(stoi[c] for c in text)),
         Mistake("ids as strings", "your ids are strings; stoi maps a character to an int: return stoi[c], "
                 "not str(stoi[c]).", lambda text, stoi: [str(stoi[c]) for c in text]),
+        Mistake(*own_ids, _own_ids(lambda text, stoi: sorted(set(text)))),
+        Mistake(*own_ids, _own_ids(lambda text, stoi: dict.fromkeys(text))),
+        Mistake(*own_ids, _own_ids(lambda text, stoi: sorted(stoi))),
+        Mistake(*own_ids, _own_ids(lambda text, stoi: list(stoi))),
+        *[Mistake("case changed", "'A' and 'a' are different characters with ids of their own: encode the text "
+                  "as it is, without .lower() or .upper().", lambda text, stoi, how=how: [stoi[c] for c in how(text)])
+          for how in (str.lower, str.upper)],
+        Mistake("last character dropped", "the last character has an id too: loop over every character, "
+                "for c in text (range(len(text)), not range(len(text) - 1)).",
+                lambda text, stoi: [stoi[c] for c in text[:-1]]),
+        Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
+                "torch.tensor(...) of it.", lambda text, stoi: torch.tensor([stoi[c] for c in text])),
+        Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
+                "torch.tensor(...) of it.", lambda text, stoi: torch.tensor([stoi[c] for c in text], dtype=torch.long)),
+        Mistake("numpy integers instead of ints", "list(np.array(...)) holds numpy int64 values, not Python ints: "
+                "return [stoi[c] for c in text] (or call .tolist() on the array).", _numpy_ints, credit=0.5),
     ]
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
     stoi = {"a": 0, "b": 1, "c": 2}
@@ -117,6 +161,19 @@ def check_char_decode(char_decode) -> None:
         Mistake("decoded text stripped", "spaces and newlines at the ends were stripped: they are characters "
                 "of the text too; return ''.join(...) as it is, without .strip().",
                 lambda ids, itos: "".join(itos[i] for i in ids).strip()),
+        Mistake("newlines dropped", "the newlines were removed (splitlines() or replace('\\n', '')): a newline "
+                "is a character of the text too; return ''.join(itos[i] for i in ids) as it is.",
+                lambda ids, itos: "".join(itos[i] for i in ids).replace("\n", "")),
+        Mistake("whitespace dropped", "the spaces and newlines were removed (split() and join): they are "
+                "characters of the text too; return ''.join(itos[i] for i in ids) as it is.",
+                lambda ids, itos: "".join("".join(itos[i] for i in ids).split())),
+        Mistake("chr instead of itos", "chr(i) gives the character with Unicode code point i, but these ids are "
+                "the vocabulary's own: look each id up in itos, itos[i].", lambda ids, itos: "".join(map(chr, ids))),
+        Mistake("one character per distinct id", "you decoded each distinct id once (a set loses repeats and "
+                "order): decode every id of the list, in order.", lambda ids, itos: "".join(itos[i] for i in set(ids))),
+        Mistake("one character per distinct id", "you decoded each distinct id once (a set loses repeats and "
+                "order): decode every id of the list, in order.",
+                lambda ids, itos: "".join(itos[i] for i in dict.fromkeys(ids))),
     ]
     run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
 
@@ -168,8 +225,41 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("ran past the end", "the last pair starts at position len(ids) - 2, so ids[i + 1] does not "
                 "exist for i = len(ids) - 1: loop over range(len(ids) - 1), or zip(ids, ids[1:]).",
                 error="IndexError", on=lambda ids: len(ids) > 1),
-        Mistake("empty list not handled", "a list of 0 or 1 ids has no pairs: return {} (zip(ids, ids[1:]) "
-                "is empty then), without reading ids[0].", error="", on=lambda ids: len(ids) < 2),
+        Mistake("pairs two apart", "a pair is two NEIGHBOURS, (ids[i], ids[i + 1]): zip(ids, ids[1:]), not "
+                "zip(ids, ids[2:]).", lambda ids: dict(collections.Counter(zip(ids, ids[2:])))),
+        Mistake("pairs reversed", "each key is (first, second) in the order the ids come: (ids[i], ids[i + 1]), "
+                "not (ids[i + 1], ids[i]).", lambda ids: dict(collections.Counter(zip(ids[1:], ids)))),
+        Mistake("ids sorted first", "sorting the ids loses their order, and the pairs are neighbours in the "
+                "sequence as given: count zip(ids, ids[1:]) without sorting.",
+                lambda ids: ref.count_pairs(sorted(ids))),
+        Mistake("pairs that never occur included", "only the pairs that occur belong in the dict: don't fill "
+                "in every possible pair with 0 first; counts.get(pair, 0) + 1 adds a pair when it is first seen.",
+                lambda ids: {**{(a, b): 0 for a in set(ids) for b in set(ids)}, **ref.count_pairs(ids)}),
+        Mistake("pairs that never occur included", "only the pairs that occur belong in the dict: don't fill "
+                "in every possible pair with 0 first; counts.get(pair, 0) + 1 adds a pair when it is first seen.",
+                lambda ids: {**{(a, b): 0 for a in range(max(ids) + 1) for b in range(max(ids) + 1)},
+                             **ref.count_pairs(ids)}),
+        *[Mistake("string keys instead of tuples", "the keys must be the pairs themselves, tuples (a, b), as "
+                  "merge and max(counts, key=counts.get) use them: counts[(a, b)], not a string made from them.",
+                  lambda ids, key=key: dict(collections.Counter(key(a, b) for a, b in zip(ids, ids[1:]))))
+          for key in (lambda a, b: f"{a},{b}", lambda a, b: f"{a}, {b}", lambda a, b: f"{a} {b}",
+                      lambda a, b: str((a, b)), lambda a, b: f"{a}{b}", lambda a, b: f"{a}-{b}")],
+        Mistake("float counts", "the counts are floats (2.0): start each count at the int 0, "
+                "counts.get(pair, 0) + 1, not 0.0.", lambda ids: {p: float(n) for p, n in ref.count_pairs(ids).items()}),
+        Mistake("first occurrence not counted", "each count is one short: a pair seen for the first time has "
+                "been seen once, so start it at 1 (counts[pair] = counts.get(pair, 0) + 1), not at 0.",
+                lambda ids: {p: n - 1 for p, n in ref.count_pairs(ids).items()}),
+        Mistake("last id counted alone", "tuple(ids[i:i + 2]) at the last position is a pair of one id, "
+                "(ids[-1],): loop over range(len(ids) - 1), or zip(ids, ids[1:]).",
+                lambda ids: {**ref.count_pairs(ids), **({(ids[-1],): 1} if ids else {})}),
+        Mistake("frequencies instead of counts", "you divided the counts by the number of pairs (or of ids): "
+                "count_pairs gives how many times each pair occurs, an int.",
+                lambda ids: {p: n / (len(ids) - 1) for p, n in ref.count_pairs(ids).items()}),
+        Mistake("frequencies instead of counts", "you divided the counts by the number of pairs (or of ids): "
+                "count_pairs gives how many times each pair occurs, an int.",
+                lambda ids: {p: n / len(ids) for p, n in ref.count_pairs(ids).items()}),
+        Mistake("list as a key", "a list cannot be a dict key: use the tuple (ids[i], ids[i + 1]) (or "
+                "tuple(ids[i:i + 2])) as the pair.", error="unhashable type: 'list'"),
     ]
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
 
@@ -237,8 +327,64 @@ def _merge_first_only(ids, pair, new_id):
     return list(ids)
 
 
+def _merge_one_id_compared(which, guarded):
+    """merge matching a pair on one of its ids only (``which``: 0 the first, 1 the second); ``guarded``:
+    with the check i + 1 < len(ids) (without it, the last id can match and be replaced alone)."""
+    def wrong(ids, pair, new_id):
+        merged, i = [], 0
+        while i < len(ids):
+            if (i + 1 < len(ids) or not guarded) and i + which < len(ids) and ids[i + which] == pair[which]:
+                merged.append(new_id)
+                i += 2
+            else:
+                merged.append(ids[i])
+                i += 1
+        return merged
+    return wrong
+
+
+def _merge_keeping(kept):
+    """merge appending new_id together with one id of the pair (``kept``: 0 the first, 1 the second)."""
+    def wrong(ids, pair, new_id):
+        merged, i = [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+                merged += [ids[i], new_id] if kept == 0 else [new_id, ids[i + 1]]
+                i += 2
+            else:
+                merged.append(ids[i])
+                i += 1
+        return merged
+    return wrong
+
+
+def _merge_last_always_copied(ids, pair, new_id):
+    merged, i = [], 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(ids[i])
+            i += 1
+    merged.append(ids[-1])  # the mistake: copied even when the last pair was merged
+    return merged
+
+
+class GeneratorReturned(TypeError):
+    """Raised by the check of ``merge`` when the answer returns a generator (or another iterator) instead
+    of a list."""
+
+
 def check_merge(merge) -> None:
     """``merge(ids, pair, new_id) -> list[int]``."""
+    def listed(ids, pair, new_id):
+        merged = merge(ids, pair, new_id)
+        if inspect.isgenerator(merged) or isinstance(merged, (map, filter, zip)):
+            raise GeneratorReturned(f"merge returned a {type(merged).__name__}, not a list")
+        return merged
+    listed.__wrapped__ = merge  # (the rules read merge's cell: course.checks._core.answer_of)
+
     cases = [([5, 5, 5], (5, 5), 9), ([1, 2, 3, 1, 2], (1, 2), 7), ([3, 1, 2], (1, 2), 7), ([1, 2], (2, 1), 7)]
     rng = random.Random(3)
     for ids in _id_lists(12, seed=3):
@@ -267,8 +413,21 @@ def check_merge(merge) -> None:
                 on=lambda ids, pair, new_id: len(ids) > 0),
         Mistake("empty list not handled", "merge([], pair, new_id) must return [] (there is nothing to merge): "
                 "don't start from ids[0]; loop while i < len(ids).", error="", on=lambda ids, pair, new_id: not ids),
+        *[Mistake("one id of the pair compared", "a pair matches only when BOTH ids match: compare "
+                  "(ids[i], ids[i + 1]) == tuple(pair), not only ids[i] == pair[0] (or ids[i + 1] == pair[1]).",
+                  _merge_one_id_compared(which, guarded)) for which in (0, 1) for guarded in (True, False)],
+        Mistake("pair read backwards", "the pair is (ids[i], ids[i + 1]), in that order: compare "
+                "(ids[i], ids[i + 1]) == tuple(pair), not (ids[i + 1], ids[i]).",
+                lambda ids, pair, new_id: ref.merge(ids, tuple(pair)[::-1], new_id)),
+        *[Mistake("an id of the pair kept", "a merged pair becomes ONE id: append new_id alone and skip both ids "
+                  "(i += 2); don't also append ids[i] or ids[i + 1].", _merge_keeping(kept)) for kept in (0, 1)],
+        Mistake("last element copied after a merge", "after the loop you appended ids[-1] even when the last two "
+                "ids had just been merged into new_id: copy the last element only when the loop stopped on it "
+                "(if i == len(ids) - 1), or loop while i < len(ids).", _merge_last_always_copied),
+        Mistake("generator instead of list", "your function yields the ids (a generator) or returns an iterator "
+                "such as map(...): collect them in a list and return it.", error="GeneratorReturned"),
     ]
-    run_check("merge", merge, ref.merge, cases, mistakes, unchanged=True)
+    run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True)
 
 
 # -- BPE on one word --------------------------------------------------------------------------
@@ -362,6 +521,47 @@ def _bpe_most_frequent(symbols, ranks):
         symbols = ref.merge(symbols, best, best[0] + best[1])
 
 
+def _bpe_until_unranked(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        # the mistake: the scan stops (break) at the first pair that has no rank
+        ranked = list(itertools.takewhile(lambda p: p in ranks, zip(symbols, symbols[1:])))
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
+def _bpe_last_pair_left_out(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:-1]) if p in ranks]  # the mistake: not the last pair
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+
+
+def _bpe_last_pair_left_out_one_at_a_time(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        found = [(ranks[p], i) for i, p in enumerate(zip(symbols, symbols[1:-1])) if p in ranks]
+        if not found:
+            return symbols
+        _, i = min(found)  # merges that one occurrence, the leftmost of the lowest rank
+        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]
+
+
+def _bpe_joined_with_space(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        symbols = ref.merge(symbols, best, best[0] + " " + best[1])  # the mistake: a space between
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -406,6 +606,21 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("space marker lost", "the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
                 "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
                 _bpe_unmapped_space),
+        Mistake("scan stopped at an unranked pair", "the scan stopped (break) at the first pair that has no "
+                "rank, so the pairs after it were never considered: skip such a pair (continue), and merge the "
+                "lowest-ranked pair anywhere in the word.", _bpe_until_unranked),
+        *[Mistake("last pair never considered", "the last pair was never considered: the pairs are "
+                  "(symbols[i], symbols[i + 1]) for i in range(len(symbols) - 1), or zip(symbols, symbols[1:]), "
+                  "not range(len(symbols) - 2).", wrong)
+          for wrong in (_bpe_last_pair_left_out, _bpe_last_pair_left_out_one_at_a_time)],
+        Mistake("merged symbols joined with a space", "the merged symbol is the two strings with nothing between "
+                "them, best[0] + best[1] ('Ġ' + 'a' = 'Ġa'); with a space GPT-2's ranks never find it again.",
+                _bpe_joined_with_space),
+        Mistake("tuple instead of list", "return the symbols as a list (list(symbols)), not a tuple.",
+                lambda symbols, ranks: tuple(ref.bpe_word(symbols, ranks))),
+        Mistake("unranked pair looked up with ranks[...]", "ranks[pair] raises KeyError for a pair GPT-2 never "
+                "learned: use ranks.get(pair, float('inf')), or keep only the pairs that are in ranks.",
+                error="KeyError: ("),
     ]
     run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes, unchanged=True)
 
