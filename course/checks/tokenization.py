@@ -455,24 +455,31 @@ def _ranks_for(symbols: list[str]) -> dict[tuple[str, str], int]:
     return {pair: rank for rank, pair in sorted(found for piece in pieces for found in by_text.get(piece, ()))}
 
 
-def _bpe_highest_rank(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
-        if not ranked:
-            return symbols
-        best = max(ranked, key=ranks.get)
-        symbols = ref.merge(symbols, best, best[0] + best[1])
+def _bpe_loop(choose=lambda ranked, ranks: min(ranked, key=ranks.get), pairs=lambda s, ranks: zip(s, s[1:]),
+              joined=lambda best: best[0] + best[1]):
+    """A wrong version of bpe_word that is the right loop but for one of its parts: which of the ranked
+    ``pairs`` it merges (``choose``), which pairs it looks at, and what a merged pair becomes (``joined``)."""
+    def wrong(symbols, ranks):
+        symbols = list(symbols)
+        while True:
+            ranked = [p for p in pairs(symbols, ranks) if p in ranks]
+            if not ranked:
+                return symbols
+            best = choose(ranked, ranks)
+            symbols = ref.merge(symbols, best, joined(best))
+    return wrong
 
 
-def _bpe_first_found(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
-        if not ranked:
-            return symbols
-        best = ranked[0]
-        symbols = ref.merge(symbols, best, best[0] + best[1])
+_bpe_highest_rank = _bpe_loop(choose=lambda ranked, ranks: max(ranked, key=ranks.get))
+_bpe_first_found = _bpe_loop(choose=lambda ranked, ranks: ranked[0])
+_bpe_tuple_symbols = _bpe_loop(joined=lambda best: best)  # the pair itself, not the joined string
+_bpe_alphabetical = _bpe_loop(choose=lambda ranked, ranks: min(ranked))  # the pairs compared, not their ranks
+# frequency (training's rule), not rank
+_bpe_most_frequent = _bpe_loop(choose=lambda ranked, ranks: max(collections.Counter(ranked).items(), key=lambda kv: kv[1])[0])
+# the scan stops (break) at the first pair that has no rank
+_bpe_until_unranked = _bpe_loop(pairs=lambda s, ranks: itertools.takewhile(lambda p: p in ranks, zip(s, s[1:])))
+_bpe_last_pair_left_out = _bpe_loop(pairs=lambda s, ranks: zip(s, s[1:-1]))  # not the last pair
+_bpe_joined_with_space = _bpe_loop(joined=lambda best: best[0] + " " + best[1])  # a space between
 
 
 def _bpe_one_step(symbols, ranks):
@@ -491,57 +498,6 @@ def _bpe_unranked_merged(symbols, ranks):
     return symbols
 
 
-def _bpe_tuple_symbols(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
-        if not ranked:
-            return symbols
-        best = min(ranked, key=ranks.get)
-        symbols = ref.merge(symbols, best, best)  # the mistake: the pair itself, not the joined string
-
-
-def _bpe_alphabetical(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
-        if not ranked:
-            return symbols
-        best = min(ranked)  # the mistake: the pairs are compared, not their ranks
-        symbols = ref.merge(symbols, best, best[0] + best[1])
-
-
-def _bpe_most_frequent(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        counts = collections.Counter(p for p in zip(symbols, symbols[1:]) if p in ranks)
-        if not counts:
-            return symbols
-        best = max(counts, key=counts.get)  # the mistake: frequency (training's rule), not rank
-        symbols = ref.merge(symbols, best, best[0] + best[1])
-
-
-def _bpe_until_unranked(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        # the mistake: the scan stops (break) at the first pair that has no rank
-        ranked = list(itertools.takewhile(lambda p: p in ranks, zip(symbols, symbols[1:])))
-        if not ranked:
-            return symbols
-        best = min(ranked, key=ranks.get)
-        symbols = ref.merge(symbols, best, best[0] + best[1])
-
-
-def _bpe_last_pair_left_out(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:-1]) if p in ranks]  # the mistake: not the last pair
-        if not ranked:
-            return symbols
-        best = min(ranked, key=ranks.get)
-        symbols = ref.merge(symbols, best, best[0] + best[1])
-
-
 def _bpe_last_pair_left_out_one_at_a_time(symbols, ranks):
     symbols = list(symbols)
     while True:
@@ -550,16 +506,6 @@ def _bpe_last_pair_left_out_one_at_a_time(symbols, ranks):
             return symbols
         _, i = min(found)  # merges that one occurrence, the leftmost of the lowest rank
         symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]
-
-
-def _bpe_joined_with_space(symbols, ranks):
-    symbols = list(symbols)
-    while True:
-        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
-        if not ranked:
-            return symbols
-        best = min(ranked, key=ranks.get)
-        symbols = ref.merge(symbols, best, best[0] + " " + best[1])  # the mistake: a space between
 
 
 def _bpe_unmapped_space(symbols, ranks):
