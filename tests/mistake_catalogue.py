@@ -969,6 +969,169 @@ def scaled_dot_product_attention(q, k, v, mask=None):
             scores = scores + mask
     return (torch.softmax(scores, dim=-1) @ v).float()
 '''),
+    W("test-cross-attention", "softmax over the whole matrix", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[-1])
+    e = torch.exp(scores)
+    return (e / e.sum()) @ V
+'''),
+    W("test-cross-attention", "row sums without keepdim", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    e = torch.exp(Q @ K.T / math.sqrt(K.shape[-1]))
+    weights = e / e.sum(dim=-1)
+    return weights @ V
+'''),
+    W("test-cross-attention", "log_softmax instead of softmax", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return F.log_softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "weight matrices transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q.T
+    K = S1 @ W_K.T
+    V = S1 @ W_V.T
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "float64 result", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = (S2 @ W_Q).double(), (S1 @ W_K).double(), (S1 @ W_V).double()
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "multiplied by √d_k", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    d_k = K.shape[1]
+    return torch.softmax(Q @ K.T * math.sqrt(d_k), dim=-1) @ V
+'''),
+    W("test-cross-attention", "wrong weight matrix", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_Q
+    V = S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-cross-attention", "wrong weight matrix", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_K
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1) @ V
+'''),
+    W("test-sdpa", "float mask read as a boolean", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype != torch.bool:
+            mask = mask == 0
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "float mask read as a boolean", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.is_floating_point():
+            mask = torch.isfinite(mask)
+        scores = scores.masked_fill(mask == False, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "only float32 masks added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.float32:
+            scores = scores + mask
+        else:
+            scores = scores.masked_fill(~mask.bool(), float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "only float32 masks added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None and mask.dtype == torch.bool:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    elif mask is not None and mask.dtype == torch.float:
+        scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "mask unsqueezed", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        mask = mask.unsqueeze(0)
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "dimensions counted from the front", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(1, 2) / math.sqrt(q.size(-1))
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "torch.bmm on other shapes", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = torch.bmm(q, k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.bmm(torch.softmax(scores, dim=-1), v)
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = torch.where(mask, scores, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "mask scaled with the scores", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    scores = scores / math.sqrt(q.shape[-1])
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-padding-mask", "padding on the left", '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] >= (T - lengths)[:, None]
+'''),
+    W("test-padding-mask", "padding on the left", '''
+def padding_mask(lengths, T):
+    mask = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)
+    return mask.flip(-1)
+'''),
+    W("test-padding-mask", "extra dimension", '''
+def padding_mask(lengths, T):
+    mask = torch.arange(T)[None, :] < lengths[:, None]
+    return mask[:, None, :]
+'''),
+    W("test-padding-mask", "numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return (torch.arange(T)[None, :] < lengths[:, None]).byte()
+'''),
+    W("test-cross-attention", "result transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    weights = torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1)
+    return V.T @ weights.T
+'''),
+    W("test-sdpa", "dimensions counted from the front", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    B, T, d = q.shape
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
     # --- 03 self-attention -----------------------------------------------------------------------
     W("test-causal-mask", "upper triangle", '''
 def causal_mask(T):
@@ -1112,6 +1275,62 @@ def split_heads(x, n_head):
     W("test-causal-self-attention", "extra parameters",
       _attention().replace('self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
                            'self.mask = nn.Parameter(causal_mask(config.block_size), requires_grad=False)')),
+    W("test-causal-mask", "size hard-coded", '''
+def causal_mask(T):
+    full = torch.tril(torch.ones(8, 8, dtype=torch.bool))
+    return full[:T, :T]
+'''),
+    W("test-causal-mask", "size hard-coded", '''
+def causal_mask(T):
+    block_size = 16
+    return torch.tril(torch.ones(block_size, block_size)).bool()[:T, :T]
+'''),
+    W("test-causal-mask", "extra dimensions", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T)
+'''),
+    W("test-causal-mask", "mask flipped", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool)).flip(0)
+'''),
+    W("test-causal-mask", "numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.float64))
+'''),
+    W("test-heads", "transposed before the view", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.transpose(1, 2).reshape(B, n_head, T, C // n_head)
+''' + MERGE_OK),
+    W("test-heads", "head size as a float", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    hs = C / n_head
+    return x.view(B, T, n_head, hs).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-heads", "heads summed", SPLIT_OK + '''
+def merge_heads(x):
+    return x.sum(dim=1)
+'''),
+    W("test-heads", "dimensions read in the wrong order", SPLIT_OK + '''
+def merge_heads(x):
+    B, T, nh, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "wrong dimensions transposed", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 3).reshape(B, T, nh * hs)
+'''),
+    W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="v, k, q")),
+    W("test-causal-self-attention", "heads never split", _attention(merge="weights @ v").replace(
+        "        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)\n", "")),
+    W("test-attention-dropout", "attention dropout after the values",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="merge_heads(self.attn_dropout(weights @ v))")),
+    W("test-attention-dropout", "dropout rate not from config", _attention().replace(
+        "nn.Dropout(config.dropout)", "nn.Dropout(0.1)")),
+    W("test-attention-dropout", "dropout never applied",
+      _attention(weights="torch.softmax(scores, dim=-1)", out="self.c_proj(y)")),
     # --- 04 LSTM ---------------------------------------------------------------------------------
     W("test-lstm-cell", "gate order", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
@@ -2366,6 +2585,190 @@ def gpt_forward(model, idx):
     x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
     x = model.transformer.h[-1](x)
     return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-bigram-forward", "targets tested for truth", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if not targets:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "loss against the inputs", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), idx.view(B * T))
+'''),
+    W("test-bigram-forward", "probabilities returned", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits.softmax(-1), None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits.softmax(-1), loss
+'''),
+    W("test-bigram-forward", "targets not flattened", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets)
+'''),
+    W("test-bigram-forward", "targets shifted again", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    V = logits.shape[-1]
+    return logits, F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
+'''),
+    W("test-bigram-forward", "nll_loss on probabilities", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    probs = F.softmax(logits, dim=-1)
+    return logits, F.nll_loss(probs.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "loss not averaged", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T), reduction="none")
+'''),
+    W("test-causal-average", "softmax of the 0/1 mask", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    return F.softmax(tril, dim=-1) @ x
+'''),
+    W("test-causal-average", "running maximum", '''
+def causal_average(x):
+    return x.cummax(dim=1).values
+'''),
+    W("test-causal-average", "running sum along the wrong dimension", '''
+def causal_average(x):
+    B, T, C = x.shape
+    return x.cumsum(dim=-1) / torch.arange(1, T + 1).view(1, T, 1)
+'''),
+    W("test-causal-average", "row sums without keepdim", '''
+def causal_average(x):
+    T = x.shape[1]
+    wei = torch.tril(torch.ones(T, T))
+    wei = wei / wei.sum(1)
+    return wei @ x
+'''),
+    W("test-block-forward", "in-place residual", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x.clone()
+    x += attn(ln_1(x))
+    x += mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "MLP reads the attention output alone", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    a = attn(ln_1(x))
+    x = x + a
+    return x + mlp(ln_2(a))
+'''),
+    W("test-block-forward", "a sublayer used twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    return x + attn(ln_2(x))
+'''),
+    W("test-block-forward", "residual of the normalised x", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x)
+    x = x + attn(x)
+    x = x + mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "attention output not kept", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    out = x + mlp(ln_2(h))
+    return out
+'''),
+    W("test-gpt-forward", "positions from the batch dimension", '''
+def gpt_forward(model, idx):
+    pos = torch.arange(idx.size(0))
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos)[:, None, :])
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "positions from the batch dimension", '''
+def gpt_forward(model, idx):
+    T, B = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "embeddings scaled by √C", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    tok = model.transformer.wte(idx)
+    x = model.transformer.drop(tok * math.sqrt(tok.shape[-1]) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "only the first block", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    x = model.transformer.h[0](x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "blocks in reverse order", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in reversed(model.transformer.h):
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "log_softmax applied", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return F.log_softmax(model.lm_head(model.transformer.ln_f(x)), dim=-1)
+'''),
+    W("test-bigram-forward", "flattened logits returned", '''
+def bigram_forward(table, idx, targets=None):
+    B, T = idx.shape
+    logits = table[idx].view(B * T, -1)
+    if targets is None:
+        return logits, None
+    return logits, F.cross_entropy(logits, targets.view(B * T))
+'''),
+    W("test-bigram-forward", "table called like a module", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table(idx)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-gpt-forward", "last position only", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    x = model.transformer.ln_f(x)
+    return model.lm_head(x[:, [-1], :])
 '''),
     # --- 06 fine-tuning --------------------------------------------------------------------------
     W("test-greedy-decode", "token never fed back", '''

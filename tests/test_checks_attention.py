@@ -283,3 +283,147 @@ def test_padding_mask_independent_version_passes():
 def test_padding_mask_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         checks.check_padding_mask(wrong)
+
+
+# --- more of the students' mistakes, each named (written as a student would, not from the check's list) --
+
+def _cross_parts(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return Q @ K.T / math.sqrt(K.shape[1]), V
+
+
+def _float64_only_added(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores + mask if mask.dtype == torch.float32 else scores.masked_fill(~mask.bool(), -math.inf)
+    return scores.softmax(-1) @ v
+
+
+def _bool_from_float(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        keep = mask if mask.dtype == torch.bool else mask == 0
+        scores = scores.masked_fill(keep == False, -math.inf)  # noqa: E712
+    return scores.softmax(-1) @ v
+
+
+def _mask_scaled(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -math.inf) if mask.dtype == torch.bool else scores + mask
+    return (scores / math.sqrt(q.shape[-1])).softmax(-1) @ v
+
+
+def _hard_coded(T, size=16):
+    return torch.tril(torch.ones(size, size)).bool()[:T, :T]
+
+
+MORE_MISTAKES = [
+    (checks.check_cross_attention, lambda *a: (lambda s, V: (s.exp() / s.exp().sum()) @ V)(*_cross_parts(*a)),
+     "softmax over the whole matrix"),
+    (checks.check_cross_attention, lambda *a: (lambda s, V: (s.exp() / s.exp().sum(1)) @ V)(*_cross_parts(*a)),
+     "row sums without keepdim"),
+    (checks.check_cross_attention, lambda *a: (lambda s, V: s.log_softmax(1) @ V)(*_cross_parts(*a)),
+     "log_softmax instead of softmax"),
+    (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: _cross(S1, S2, W_Q.t(), W_K.t(), W_V.t()),
+     "weight matrices transposed"),
+    (checks.check_cross_attention, lambda *a: _cross(*a).to(torch.float64), "float64 result"),
+    (checks.check_cross_attention, lambda *a: (lambda s, V: (s * a[3].shape[1]).softmax(-1) @ V)(*_cross_parts(*a)),
+     "multiplied by √d_k"),
+    (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: _cross(S1, S2, W_Q, W_Q, W_V), "wrong weight matrix"),
+    (checks.check_cross_attention, lambda *a: (lambda s, V: V.T @ s.softmax(-1).T)(*_cross_parts(*a)),
+     "result transposed"),
+    (checks.check_scaled_dot_product_attention, _float64_only_added, "only float32 masks added"),
+    (checks.check_scaled_dot_product_attention, _bool_from_float, "float mask read as a boolean"),
+    (checks.check_scaled_dot_product_attention, _mask_scaled, "mask scaled with the scores"),
+    (checks.check_scaled_dot_product_attention,
+     lambda q, k, v, m=None: _sdpa(q, k, v, None if m is None else m[None]), "mask unsqueezed"),
+    (checks.check_scaled_dot_product_attention,
+     lambda q, k, v, m=None: _sdpa(q, k.permute(0, 2, 1), v, m), "dimensions counted from the front"),
+    (checks.check_scaled_dot_product_attention,
+     lambda q, k, v, m=None: torch.bmm(torch.bmm(q, k.mT).softmax(-1), v), "torch.bmm on other shapes"),
+    (checks.check_causal_mask, _hard_coded, "size hard-coded"),
+    (checks.check_causal_mask, lambda T: _hard_coded(T, 8), "size hard-coded"),
+    (checks.check_causal_mask, lambda T: torch.tril(torch.ones(T, T)).bool()[None], "extra dimensions"),
+    (checks.check_causal_mask, lambda T: torch.tril(torch.ones(T, T)).bool().flip(1), "mask flipped"),
+    (checks.check_padding_mask, lambda lengths, T: torch.arange(T) >= T - lengths.unsqueeze(1), "padding on the left"),
+    (checks.check_padding_mask, lambda lengths, T: (torch.arange(T) < lengths.unsqueeze(1)).unsqueeze(1),
+     "extra dimension"),
+    (checks.check_split_heads, lambda x, nh: x.permute(0, 2, 1).contiguous().view(x.shape[0], nh, x.shape[1], -1),
+     "transposed before the view"),
+    (checks.check_split_heads, lambda x, nh: x.view(*x.shape[:2], nh, x.shape[2] / nh).transpose(1, 2),
+     "head size as a float"),
+    (checks.check_merge_heads, lambda x: x.mean(1), "heads summed"),
+    (checks.check_merge_heads, lambda x: x.transpose(1, 2).flatten(2).view(x.shape[0], x.shape[1], -1),
+     "dimensions read in the wrong order"),
+    (checks.check_merge_heads, lambda x: x.transpose(2, 3).reshape(x.shape[0], x.shape[2], -1),
+     "wrong dimensions transposed"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", MORE_MISTAKES, ids=[f"{m[2]}-{i}" for i, m in enumerate(MORE_MISTAKES)])
+def test_more_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+
+
+def test_a_mask_hard_coded_to_a_block_size_fails():
+    # the hidden tests ask for masks up to T = 24; the check's longest is 40
+    for size in (8, 16, 32):
+        with pytest.raises(CheckFailed, match="size hard-coded"):
+            checks.check_causal_mask(lambda T, size=size: _hard_coded(T, size))
+
+
+def test_a_causal_mask_written_with_loops_passes():
+    def loops(T):
+        mask = torch.zeros(T, T, dtype=torch.bool)
+        for i in range(T):
+            for j in range(i + 1):
+                mask[i, j] = True
+        return mask
+    checks.check_causal_mask(loops)
+
+
+class InlineHeads(StudentAttention):
+    """Heads split inline with view, never transposed to (B, n_head, T, hs): the mask then fails to broadcast."""
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head) for t in self.c_attn(x).split(C, dim=2))
+        att = (q @ k.transpose(-2, -1) / math.sqrt(C // self.n_head)).masked_fill(self.bias[:T, :T] == 0, -math.inf)
+        return self.c_proj((att.softmax(-1) @ v).reshape(B, T, C))
+
+
+def test_heads_never_transposed_are_not_called_an_uncropped_mask():
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(InlineHeads)
+    assert info.value.mistake is None, str(info.value)
+
+
+@pytest.mark.parametrize("attributes, name", [
+    (dict(p_fixed=0.1), "dropout rate not from config"),
+    (dict(p_fixed=0.3), "dropout rate not from config"),
+    (dict(dropout_on="none", resid_dropout=False), "dropout never applied"),
+    (dict(dropout_on="output"), "attention dropout after the values"),
+])
+def test_more_dropout_mistakes_are_named(attributes, name):
+    class Wrong(_student(**{k: v for k, v in attributes.items() if k != "p_fixed"})):
+        def __init__(self, config):
+            super().__init__(config)
+            if "p_fixed" in attributes:
+                self.drop.p = self.out_drop.p = attributes["p_fixed"]
+
+        def forward(self, x):
+            if self.dropout_on != "output":
+                return super().forward(x)
+            B, T, C = x.shape
+            q, k, v = (t.view(B, T, self.n_head, -1).transpose(1, 2) for t in self.c_attn(x).split(C, dim=2))
+            att = (q @ k.transpose(-2, -1) / math.sqrt(C // self.n_head)).masked_fill(self.bias[:T, :T] == 0, -math.inf)
+            y = self.drop(att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
+            return self.out_drop(self.c_proj(y))
+
+    checks.check_causal_self_attention(Wrong)  # right in eval mode: only the dropout check fails it
+    with pytest.raises(CheckFailed) as info:
+        checks.check_attention_dropout(Wrong)
+    assert info.value.mistake == name, str(info.value)

@@ -49,17 +49,21 @@ def student_block(x, ln_1, attn, ln_2, mlp):
 
 
 def student_gpt(model, idx, *, positions=True, start=0, whole_table=False, final_norm=True, chain=True, softmax=False,
-                last=False):
+                last=False, scale=False, order=None, batch_positions=False):
     parts = model.transformer
     T = idx.shape[1]
     emb = parts.wte(idx)
+    if scale:  # the original Transformer's tokens × √d_model
+        emb = emb * emb.shape[-1] ** 0.5
     if whole_table:
         emb = emb + parts.wpe.weight  # (block_size, C): only fits when T == block_size
+    elif batch_positions:  # one position per sequence: (B, 1, C)
+        emb = emb + parts.wpe(torch.arange(idx.shape[0])).unsqueeze(1)
     elif positions:
         emb = emb + parts.wpe(torch.arange(start, start + T))
     h = parts.drop(emb)
     out = h
-    for block in parts.h:
+    for block in (parts.h if order is None else order(list(parts.h))):
         out = block(out if chain else h)
     if final_norm:
         out = parts.ln_f(out)
@@ -185,6 +189,33 @@ MISTAKES = [
     (checks.check_gpt_forward, lambda m, i: m(i)[0], "don't call model(idx)"),
     (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, whole_table=True), "positions 0..T-1 only"),
     (checks.check_causal_average, lambda x: x.cumsum(1) / x.shape[1], "divided by the full length T"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.cross_entropy(
+        t[i].flatten(0, 1), i.flatten())), "not with idx"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i].softmax(-1), None if y is None else F.cross_entropy(
+        t[i].flatten(0, 1), y.flatten())), "return the raw scores"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if not y else 0.0), "`if targets is None:`"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.cross_entropy(
+        t[i][:, :-1].flatten(0, 1), y[:, 1:].flatten())), "without shifting"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.cross_entropy(
+        t[i].flatten(0, 1), y)), "flatten both"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.nll_loss(
+        t[i].flatten(0, 1).softmax(1), y.flatten())), "LOG-probabilities"),
+    (checks.check_causal_average, lambda x: F.softmax(torch.ones(x.shape[1], x.shape[1]).tril(), dim=1) @ x,
+     "exp(0) = 1"),
+    (checks.check_causal_average, lambda x: torch.cummax(x, 1)[0], "running MEAN"),
+    (checks.check_causal_average, lambda x: x.cumsum(2) / torch.arange(1, x.shape[1] + 1)[:, None], "dim 1 of x"),
+    (checks.check_causal_average, lambda x: (lambda w: w / w.sum(-1) @ x)(torch.ones(x.shape[1], x.shape[1]).tril()),
+     "keepdim=True"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(a(l1(x)))), "not mlp(ln_2(attn"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: student_block(x, l1, a, l2, lambda h: a(h)),
+     "each sublayer runs once"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x)))), "not x + mlp(ln_2(h))"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x) + a(l1(x))),
+     "adds the NORMALISED x"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, scale=True), "as they are"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, order=lambda h: h[::-1]), "without reversed()"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, order=lambda h: h[:1]), "run every block"),
+    (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, batch_positions=True), "idx.shape[0] is the batch size"),
 ]
 
 
@@ -223,3 +254,15 @@ def test_errors_are_reported_in_words():
         checks.check_block_forward(broken)
     with pytest.raises(CheckFailed, match="not implemented yet"):
         checks.check_causal_average(lambda x: (_ for _ in ()).throw(NotImplementedError()))
+
+
+def test_an_in_place_residual_is_named_by_its_gradient():
+    def in_place(x, ln_1, attn, ln_2, mlp):
+        x = x.clone()  # the input stays as it was: only the gradient shows the mistake
+        x += attn(ln_1(x))
+        x += mlp(ln_2(x))
+        return x
+
+    with pytest.raises(CheckFailed, match="Mistake — in-place residual") as info:
+        checks.check_block_forward(in_place)
+    assert info.value.mistake == "in-place residual" and "the gradient" in str(info.value)

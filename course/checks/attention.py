@@ -56,6 +56,15 @@ def _cross(S1, S2, W_Q, W_K, W_V, swap=False, **knobs):
     return _attend(S2 @ W_Q, S1 @ W_K, S1 @ W_V, **knobs)
 
 
+def _cross_scores(S1, S2, W_Q, W_K, W_V):
+    """The scaled scores (n2, n1), as the exercise computes them."""
+    return (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1])
+
+
+def _cross_values(S1, S2, W_Q, W_K, W_V):
+    return S1 @ W_V
+
+
 def _lesson_example():
     # GPT-2 ids of "I travelled to Lisbon in July to attend an NLP summer school" and "I like traveling"
     s1 = [40, 21650, 284, 41898, 287, 2901, 284, 5262, 281, 399, 19930, 3931, 1524]
@@ -105,6 +114,37 @@ def check_cross_attention(student_fn) -> None:
         Mistake("values from the wrong sentence", "the values come from S1, like the keys (V = S1 @ W_V): each "
                 "query mixes the values of the tokens it attends to.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ (S2 @ W_V)),
+        *[Mistake("softmax over the whole matrix", "the exponentials were divided by the sum of the WHOLE score "
+                  "matrix, so the weights of all queries together sum to 1: normalise each query's row on its own, "
+                  "torch.softmax(scores, dim=-1) (or e / e.sum(dim=-1, keepdim=True)).", wrong) for wrong in (
+                      lambda *a: (lambda e: e / e.sum())(torch.exp(_cross_scores(*a))) @ _cross_values(*a),
+                      lambda *a: (lambda s: torch.softmax(s.flatten(), 0).view_as(s))(_cross_scores(*a))
+                      @ _cross_values(*a))],
+        Mistake("row sums without keepdim", "e.sum(dim=-1) has shape (n2,), which broadcasting lines up with the "
+                "COLUMNS of the (n2, n1) scores: keep the dimension, e.sum(dim=-1, keepdim=True), or use "
+                "torch.softmax(scores, dim=-1).",
+                lambda *a: (lambda e: e / e.sum(dim=-1))(torch.exp(_cross_scores(*a))) @ _cross_values(*a)),
+        Mistake("log_softmax instead of softmax", "log_softmax gives log-probabilities (negative numbers), not "
+                "weights that sum to 1: use torch.softmax(scores, dim=-1) before multiplying by V.",
+                lambda *a: F.log_softmax(_cross_scores(*a), dim=-1) @ _cross_values(*a)),
+        Mistake("weight matrices transposed", "W_Q, W_K (d_in, d_k) and W_V (d_in, d_v) multiply the sentences "
+                "as they are: Q = S2 @ W_Q, K = S1 @ W_K, V = S1 @ W_V (x @ W.T is for nn.Linear's weights, "
+                "stored (out, in)).", lambda S1, S2, W_Q, W_K, W_V: ref.cross_attention(S1, S2, W_Q.T, W_K.T, W_V.T)),
+        Mistake("float64 result", "the inputs are float32 and so must be the result: don't convert with "
+                ".double() on the way; compute with the inputs' dtype.",
+                lambda *a: ref.cross_attention(*a).double()),
+        Mistake("multiplied by √d_k", "the scores were multiplied by √d_k: divide them, "
+                "Q @ K.T / math.sqrt(d_k), so that they stay small as d_k grows.",
+                lambda *a: _cross(*a, scale=math.sqrt(a[3].shape[1]))),
+        Mistake("result transposed", "the result is (n2, d_v), one row per query (per token of S2): "
+                "weights @ V, not its transpose (V.T @ weights.T).", lambda *a: ref.cross_attention(*a).T),
+        *[Mistake("wrong weight matrix", "each projection has its own matrix: Q = S2 @ W_Q, K = S1 @ W_K, "
+                  "V = S1 @ W_V; here one of them was made with another's.",
+                  lambda S1, S2, W_Q, W_K, W_V, pick=pick: _attend(*pick(S1, S2, W_Q, W_K, W_V)))
+          for pick in (lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_Q, S1 @ W_V),
+                       lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_K, S1 @ W_K, S1 @ W_V),
+                       lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_K),
+                       lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_Q))],
     ]
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4)
 
@@ -127,6 +167,7 @@ def _sdpa_cases():
     additive[:, 0] = 0.5
     cases.append((q, k, v, additive))
     cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
+    cases.append((q.double(), k.double(), v.double(), additive.double()))  # a float64 mask is added too
     return cases
 
 
@@ -162,6 +203,10 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("float mask not added", "a float mask is added to the scores (scores + mask); ~mask only works on "
                 "a boolean mask. Test mask.dtype == torch.bool: masked_fill(~mask, float('-inf')) for a boolean "
                 "mask, scores + mask for a float one.", error="only implemented on integer and Boolean"),
+        Mistake("float mask not added", "torch.where needs a boolean condition: a float mask is added to the "
+                "scores (scores + mask). Test mask.dtype == torch.bool: torch.where(mask, scores, float('-inf')) "
+                "for a boolean mask, scores + mask for a float one.",
+                error="where expected condition to be a boolean tensor"),
         Mistake("float32 result", _FLOAT32_HINT,
                 lambda q, k, v, m=None: ref.scaled_dot_product_attention(q, k, v, m).float()),
         Mistake("boolean mask added", "a boolean mask was added to the scores (True counts as 1): hide the "
@@ -174,6 +219,35 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
                 "and let @ broadcast over the dimensions in front.", error="",
                 on=lambda q, k, v, m=None: q.dim() > 2),
+        *[Mistake("float mask read as a boolean", "a float mask is added to the scores as it is (scores + mask): "
+                  "turning it into a boolean keeps only where it is 0 (or finite) and drops its values. Test "
+                  "mask.dtype == torch.bool: masked_fill(~mask, float('-inf')) for a boolean mask, scores + mask "
+                  "for a float one.", lambda q, k, v, m=None, keep=keep: _attend(
+                      q, k, v, m if m is None or m.dtype == torch.bool else keep(m)))
+          for keep in (lambda m: m == 0, lambda m: m != float("-inf"))],
+        *[Mistake("only float32 masks added", "a float64 mask is additive too: test mask.dtype == torch.bool (fill "
+                  "a boolean mask, add any other), not mask.dtype == torch.float32.",
+                  lambda q, k, v, m=None, other=other: _attend(
+                      q, k, v, m if m is None or m.dtype in (torch.bool, torch.float32) else other(m)))
+          for other in (lambda m: m.bool(), lambda m: None)],
+        *[Mistake("mask unsqueezed", "the mask already broadcasts against the scores (..., T_q, T_k): use it as it "
+                  "is; the dimension you added in front ends up in the result when q, k and v are 2-D.",
+                  lambda q, k, v, m=None, extra=extra: ref.scaled_dot_product_attention(
+                      q, k, v, None if m is None else extra(m)))
+          for extra in (lambda m: m[None], lambda m: m[None, None])],
+        *[Mistake("dimensions counted from the front", "q, k and v may be 2-D, (T, d), or have several batch "
+                  "dimensions: don't unpack them or number their dimensions from the front (B, T, d = q.shape, "
+                  "k.transpose(1, 2), k.permute(0, 2, 1), softmax(dim=2)); count from the end: k.transpose(-2, -1), "
+                  "q.shape[-1], softmax(dim=-1).", error=text, on=lambda q, k, v, m=None: q.dim() == 2)
+          for text in ("Dimension out of range", "tuple index out of range", "not enough values to unpack",
+                       "does not match the length of the desired ordering")],
+        Mistake("torch.bmm on other shapes", "torch.bmm only multiplies 3-D batches: use @ (torch.matmul), which "
+                "takes (T, d) matrices and any number of batch dimensions.", error="must be a 3D tensor",
+                on=lambda q, k, v, m=None: q.dim() != 3),
+        Mistake("mask scaled with the scores", "the float mask was divided by √d together with the scores: "
+                "scale first, q @ k.transpose(-2, -1) / math.sqrt(d), then add the mask as it is.",
+                lambda q, k, v, m=None: _attend(q, k, v, None if m is None else m / math.sqrt(q.shape[-1]))
+                if m is not None and m.dtype != torch.bool else _attend(q, k, v, m)),
     ]
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention,
               _sdpa_cases(), mistakes, unchanged=True)
@@ -206,8 +280,24 @@ def check_causal_mask(student_fn) -> None:
         Mistake("one step of the future", "tril(diagonal=1) also lets position i see position i + 1, the next "
                 "token: keep the default diagonal=0, torch.tril(torch.ones(T, T, dtype=torch.bool)).",
                 lambda T: torch.ones(T, T, dtype=torch.bool).tril(1)),
+        Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
+                "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
+                lambda T: torch.ones(T, T, dtype=torch.float64).tril()),
+        *[Mistake("size hard-coded", "the mask's size must come from T, torch.ones(T, T, dtype=torch.bool).tril(), "
+                  "not from a fixed size such as a block size (cut down or not): it must work for any T.",
+                  wrong) for size in (8, 16, 32) for wrong in (
+                      lambda T, size=size: torch.ones(size, size, dtype=torch.bool).tril()[:T, :T],
+                      lambda T, size=size: torch.ones(size, size, dtype=torch.bool).tril())],
+        *[Mistake("extra dimensions", "return the (T, T) mask itself: the batch and head dimensions are added where "
+                  "it is used (broadcasting, or mask[None, None] there).",
+                  lambda T, shape=shape: torch.ones(T, T, dtype=torch.bool).tril().view(*shape, T, T))
+          for shape in ((1, 1), (1,))],
+        *[Mistake("mask flipped", "the mask's rows or columns are in reverse order: row i must allow columns "
+                  "0..i, the lower triangle as torch.tril(torch.ones(T, T, dtype=torch.bool)) gives it, unflipped.",
+                  lambda T, dim=dim: torch.ones(T, T, dtype=torch.bool).tril().flip(dim)) for dim in (0, 1)],
     ]
-    run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,)], mistakes)
+    # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T)
+    run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,), (40,)], mistakes)
 
 
 def check_padding_mask(student_fn) -> None:
@@ -240,6 +330,15 @@ def check_padding_mask(student_fn) -> None:
         Mistake("lengths not unsqueezed", "torch.arange(T) is (T,) and lengths is (B,): compare a (1, T) row with a "
                 "(B, 1) column, torch.arange(T)[None, :] < lengths[:, None], so that broadcasting gives (B, T).",
                 lambda lengths, T: torch.arange(T) < lengths, error="must match the size of tensor"),
+        Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
+                lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).to(torch.uint8)),
+        Mistake("padding on the left", "the padding comes AFTER the real tokens: position t of sequence b is real "
+                "when t < lengths[b], torch.arange(T)[None, :] < lengths[:, None] (not t >= T - lengths[b], "
+                "and no flip).", lambda lengths, T: (lambda p, n: p >= T - n)(*positions(lengths, T))),
+        *[Mistake("extra dimension", "return the (B, T) mask itself, one row per sequence: the dimension for "
+                  "broadcasting against the scores is added where the mask is used (mask[:, None, :]).",
+                  lambda lengths, T, index=index: ((lambda p, n: p < n)(*positions(lengths, T)))[index])
+          for index in ((slice(None), None, slice(None)), (slice(None), None, None, slice(None)))],
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
 
@@ -284,6 +383,11 @@ def check_split_heads(student_fn) -> None:
         Mistake("wrong dimensions transposed", "after the view (B, T, n_head, hs), swap dimensions 1 and 2 (T and "
                 "n_head): transpose(1, 2), not transpose(1, 3).",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(1, 3)),
+        Mistake("transposed before the view", "split the channels first, x.view(B, T, n_head, C // n_head), then "
+                "transpose(1, 2): transposing (B, T, C) to (B, C, T) first makes the reshape cut across the "
+                "positions.", lambda x, nh: x.transpose(1, 2).reshape(x.shape[0], nh, x.shape[1], x.shape[2] // nh)),
+        *[Mistake("head size as a float", "C / n_head is a float, and view and reshape take whole numbers: use "
+                  "integer division, C // n_head.", error=text) for text in ("but got float", "element of type float")],
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
 
@@ -315,6 +419,17 @@ def check_merge_heads(student_fn) -> None:
         Mistake("heads joined along the positions", "the heads were concatenated along the positions, (B, n_head * T, "
                 "hs): join them along the channels, torch.cat([...], dim=-1), or transpose(1, 2) then reshape "
                 "(B, T, n_head * hs).", lambda x: torch.cat([x[:, h] for h in range(x.shape[1])], dim=1)),
+        *[Mistake("heads summed", "merging puts the heads' channels side by side, (B, T, n_head * hs): "
+                  "x.transpose(1, 2).reshape(B, T, n_head * hs); adding (or averaging) the heads keeps only hs "
+                  "channels.", lambda x, reduce=reduce: reduce(x, 1)) for reduce in (torch.sum, torch.mean)],
+        *[Mistake("dimensions read in the wrong order", "merge_heads gets (B, n_head, T, hs), the heads BEFORE the "
+                  "positions: B, nh, T, hs = x.shape, then x.transpose(1, 2).reshape(B, T, nh * hs).",
+                  lambda x, turn=turn: turn(x).reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]))
+          for turn in (lambda x: x.transpose(1, 2), lambda x: x)],
+        *[Mistake("wrong dimensions transposed", "swap dimensions 1 and 2, the heads and the positions: "
+                  "x.transpose(1, 2) gives (B, T, n_head, hs), then reshape to (B, T, n_head * hs).",
+                  lambda x, dims=dims: x.transpose(*dims).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]))
+          for dims in ((1, 3), (2, 3))],
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
 
@@ -342,15 +457,17 @@ def _reference_forward(config, seed, x):
 
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
-                   softmax_dim=-1, order="qkv", fill=float("-inf")):
+                   softmax_dim=-1, order="qkv", fill=float("-inf"), split=True):
+    """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
+    C channels), the scale still chosen from ``config.n_head``."""
     w = _weights(config, seed)
     B, T, C = x.shape
-    nh = config.n_head
+    nh = config.n_head if split else 1
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
-    scale = {"head": 1 / math.sqrt(C // nh), "model": 1 / math.sqrt(C), "none": 1.0, "length": 1 / math.sqrt(T),
-             "heads": 1 / math.sqrt(nh)}[scale]
+    scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
+             "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
         y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill)
@@ -442,15 +559,17 @@ def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "mer
                 namespace[name] = value
 
 
-def _train_forward(config, seed, x, *, dropout="weights", resid="after"):
+def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None):
     """The step-by-step forward pass in training mode, its dropout drawn from the global RNG in the
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
-    "masked_scores" (after it), "values" or "none"; ``resid`` where the residual dropout goes: "after"
-    c_proj (right), "before" it (on the merged heads) or "none"."""
+    "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
+    (after they merge) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
+    "before" it (on the merged heads) or "none". ``p``: a rate of the student's own instead of the
+    config's."""
     w = _weights(config, seed)
     B, T, C = x.shape
-    nh, p = config.n_head, config.dropout
+    nh, p = config.n_head, config.dropout if p is None else p
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
     future = torch.ones(T, T, dtype=torch.bool).triu(1)
@@ -464,7 +583,11 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after"):
     if dropout == "weights":
         weights = F.dropout(weights, p)
     y = weights @ (F.dropout(v, p) if dropout == "values" else v)
+    if dropout == "output":
+        y = F.dropout(y, p)
     y = y.transpose(1, 2).reshape(B, T, C)
+    if dropout == "merged":
+        y = F.dropout(y, p)
     if resid == "before":
         y = F.dropout(y, p)
     y = y @ w["c_proj.weight"].T + w["c_proj.bias"]
@@ -541,7 +664,17 @@ def check_causal_self_attention(student_cls) -> None:
                 "not how many), or use chunk(3, dim=2).", error="values to unpack"),
         Mistake("mask not cropped to T", "self.mask is (block_size, block_size), made from config.block_size "
                 "(not n_embd); a sequence of T < block_size positions needs self.mask[:T, :T].",
-                error="must match the size of tensor"),
+                error="must match the size of tensor",
+                # (where T is block_size and at most n_embd, a mask of either size fits: the error is another's,
+                # such as heads never transposed to (B, n_head, T, hs))
+                on=lambda config, seed, x: x.shape[1] < config.block_size or x.shape[1] > config.n_embd),
+        *[Mistake("q, k, v in the wrong order", "c_attn's output holds query, key and value in that order: "
+                  "q, k, v = self.c_attn(x).split(C, dim=2).", lambda *a, order=order: _wrong_forward(*a, order=order))
+          for order in ("kvq", "vqk", "vkq")],
+        *[Mistake("heads never split", "q, k and v were used whole, as one head of C channels: split each into "
+                  "heads, split_heads(q, self.n_head) (B, n_head, T, hs), so that every head attends on its own, "
+                  "and join them with merge_heads after.", lambda *a, scale=scale: _wrong_forward(
+                      *a, split=False, scale=scale)) for scale in ("model", "head")],
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
@@ -562,6 +695,19 @@ def check_causal_self_attention(student_cls) -> None:
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
     print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode).")
+
+
+def _fixed_rate(module, config):
+    """The mistake of a dropout layer built with a rate other than ``config.dropout``, when the module has one
+    (not known in the autograder's re-check, where the module lives in another process)."""
+    if not isinstance(module, nn.Module):
+        return None
+    rates = sorted({m.p for m in module.modules() if isinstance(m, nn.Dropout) and m.p != config.dropout})
+    if not rates:
+        return None
+    return Mistake("dropout rate not from config", f"your nn.Dropout has p={rates[0]}, but config.dropout is "
+                   f"{config.dropout} here: build it with the config's rate, nn.Dropout(config.dropout), not a "
+                   f"fixed number.")
 
 
 def check_attention_dropout(student_cls) -> None:
@@ -609,6 +755,17 @@ def check_attention_dropout(student_cls) -> None:
             Mistake("dropout on the values", "the attention dropout acts on the weights after the softmax, "
                     "self.attn_dropout(torch.softmax(scores, dim=-1)), not on v.",
                     lambda: _train_forward(config, 7, x, dropout="values")),
+            *[Mistake("attention dropout after the values", "the attention dropout acts on the weights, before "
+                      "they mix the values: self.attn_dropout(torch.softmax(scores, dim=-1)) @ v, not on "
+                      "weights @ v.", lambda where=where: _train_forward(config, 7, x, dropout=where))
+              for where in ("output", "merged")],
+            *[Mistake("dropout rate not from config", "build the dropout with the config's rate, "
+                      "nn.Dropout(config.dropout) (or F.dropout(..., config.dropout, self.training)), not a fixed "
+                      "number: here config.dropout is 0.5.", lambda rate=rate: _train_forward(config, 7, x, p=rate))
+              for rate in (0.1, 0.2)],
+            Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
+                    "after the softmax, self.resid_dropout on the output of c_proj.",
+                    lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
         ]
         mistake = None
         for candidate in train_mistakes:
@@ -619,5 +776,6 @@ def check_attention_dropout(student_cls) -> None:
             if difference(wrong, got) is None:
                 mistake = candidate
                 break
+        mistake = mistake or _fixed_rate(module, config)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")

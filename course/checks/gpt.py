@@ -11,6 +11,7 @@ a common wrong version, says which mistake that is.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import types
 
@@ -18,7 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import Mistake, check_gradient, describe, difference, failure, run_check, where_raised
+from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, run_check,
+                                 where_raised)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -53,6 +55,16 @@ def _bigram_with(table, idx, targets, *, softmax_first=False, transposed=False, 
     return (_flat(logits, targets)[0] if flat_logits else logits), loss
 
 
+def _shifted_loss(logits, labels, cut):
+    """The mean cross-entropy of the logits of positions 0..T-2 against the labels of 1..T-1 (``cut=1``),
+    or of positions 1..T-1 against 0..T-2 (``cut=-1``); ``cut=0``: no shift."""
+    if cut == 1:
+        logits, labels = logits[:, :-1], labels[:, 1:]
+    elif cut == -1:
+        logits, labels = logits[:, 1:], labels[:, :-1]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+
+
 def check_bigram_forward(student_fn):
     """``student_fn(table, idx, targets)``: ``logits = table[idx]`` of shape (B, T, V) and the mean
     cross-entropy against ``targets`` (B, T); returns ``(logits, loss)``, ``(logits, None)`` when
@@ -65,6 +77,9 @@ def check_bigram_forward(student_fn):
                 lambda t, i, y: _bigram_with(t, i, y, time_major=True)),
         Mistake("flattened logits returned", "return the logits with shape (B, T, V); flatten them to (B*T, V) only for the loss.",
                 lambda t, i, y: _bigram_with(t, i, y, flat_logits=True)),
+        Mistake("flattened logits returned", "return the logits with shape (B, T, V); flatten them to (B*T, V) only for the loss.",
+                lambda t, i, y: (t[i].reshape(-1, t.shape[1]), None) if y is None
+                else _bigram_with(t, i, y, flat_logits=True)),
         Mistake("column instead of row", "the scores of the token after token i are ROW i of the table (table[idx]), not column i.",
                 lambda t, i, y: _bigram_with(t, i, y, transposed=True)),
         Mistake("sum instead of mean", "the losses were summed: take the mean over all B*T positions.",
@@ -88,6 +103,33 @@ def check_bigram_forward(student_fn):
         Mistake("nll_loss on logits", "nll_loss expects log-probabilities: use F.cross_entropy on the logits "
                 "(or F.log_softmax first).", lambda t, i, y: (t[i], None) if y is None
                 else (t[i], F.nll_loss(*_flat(t[i], y)))),
+        Mistake("nll_loss on probabilities", "nll_loss expects LOG-probabilities: softmax gives probabilities; use "
+                "F.cross_entropy on the logits (or F.log_softmax, not F.softmax, before nll_loss).",
+                lambda t, i, y: (t[i], None) if y is None else (t[i], F.nll_loss(*_flat(F.softmax(t[i], dim=-1), y)))),
+        Mistake("targets tested for truth", "`if not targets` (or `if targets`) asks a whole tensor for one "
+                "True/False: test `if targets is None:`.", error="Boolean value of Tensor",
+                on=lambda table, idx, targets: targets is not None),
+        *[Mistake("loss against the inputs", "the loss compares each position's logits with targets, the tokens "
+                  "that come NEXT: F.cross_entropy(logits.view(B*T, V), targets.view(B*T)), not with idx "
+                  "(shifted or not).",
+                  lambda t, i, y, cut=cut: (t[i], None if y is None else _shifted_loss(t[i], i, cut)))
+          for cut in (0, 1)],
+        *[Mistake("probabilities returned", "return the raw scores, logits = table[idx], and give F.cross_entropy "
+                  "the raw scores too: softmax is for sampling, and cross_entropy applies log-softmax itself.",
+                  lambda t, i, y, loss_of=loss_of: (F.softmax(t[i], dim=-1), None if y is None
+                                                    else F.cross_entropy(*_flat(loss_of(t[i]), y))))
+          for loss_of in (lambda logits: logits, lambda logits: F.softmax(logits, dim=-1))],
+        Mistake("targets not flattened", "F.cross_entropy needs as many targets as rows of scores: flatten both, "
+                "logits.view(B*T, V) and targets.view(B*T).", error="to match target batch_size"),
+        *[Mistake("targets shifted again", "targets are already the next tokens (targets[b, t] follows idx[b, t]): "
+                  "compare every position's logits with targets as they are, without shifting either by one.",
+                  lambda t, i, y, cut=cut: (t[i], None if y is None else _shifted_loss(t[i], y, cut)))
+          for cut in (1, -1)],
+        Mistake("table called like a module", "table is a tensor, not an nn.Embedding: index it, logits = "
+                "table[idx], to pick row idx[b, t] for every position.", error="'Tensor' object is not callable"),
+        Mistake("loss not averaged", "reduction='none' gives one loss per position: the loss is one number, the "
+                "mean over all B*T positions (F.cross_entropy's default).",
+                lambda t, i, y: _bigram_with(t, i, y, reduction="none")),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
@@ -146,6 +188,20 @@ def check_causal_average(student_fn):
                 "later positions still need to average: build a new tensor for the result.", _average_in_place),
         Mistake("mask hides the past", "masked_fill fills where its condition is True: fill -inf where "
                 "tril == 0 (the future), not where tril == 1.", lambda x: _average_with(x, triangle="future")),
+        Mistake("softmax of the 0/1 mask", "softmax of ones and zeros still gives the zeros weight (exp(0) = 1): "
+                "set the future to -inf before the softmax, masked_fill(tril == 0, float('-inf')), or divide the "
+                "0/1 mask by its row sums.",
+                lambda x: F.softmax(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril(), dim=-1) @ x),
+        Mistake("running maximum", "cummax keeps the largest value so far: the exercise wants the running MEAN, "
+                "x.cumsum(dim=1) divided by the number of positions so far, t + 1.",
+                lambda x: x.cummax(dim=1).values),
+        *[Mistake("running sum along the wrong dimension", "the positions are dim 1 of x (B, T, C): "
+                  "x.cumsum(dim=1), then divide by the counts 1..T along that same dimension.",
+                  lambda x, dim=dim: x.cumsum(dim=dim) / torch.arange(1, x.shape[1] + 1, dtype=x.dtype).view(1, -1, 1))
+          for dim in (0, 2)],
+        Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
+                "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
+                lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
     ])
 
 
@@ -219,9 +275,33 @@ def check_block_forward(student_fn):
             Mistake("MLP before attention", "the attention comes first (communicate), then the MLP (compute): "
                     "x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)).",
                     lambda x, l1, a, l2, m: (lambda h: h + a(l1(h)))(x + m(l2(x)))),
+            Mistake("MLP reads the attention output alone", "the MLP reads the whole stream after the attention "
+                    "step: h = x + attn(ln_1(x)), then h + mlp(ln_2(h)), not mlp(ln_2(attn(ln_1(x)))).",
+                    lambda x, l1, a, l2, m: (lambda h: x + h + m(l2(h)))(a(l1(x)))),
+            *[Mistake("a sublayer used twice", "each sublayer runs once, the attention first, then the MLP: "
+                      "x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)).", wrong) for wrong in (
+                          lambda x, l1, a, l2, m: (lambda h: h + a(l2(h)))(x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: h + a(l1(h)))(x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + m(l1(x))))],
+            *[Mistake("residual of the normalised x", "the residual adds the NORMALISED x: add the sublayer's output "
+                      "to x itself, x = x + attn(ln_1(x)), so the stream is never normalised in place.", wrong)
+              for wrong in (lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x) + a(l1(x))),
+                            lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(x + a(l1(x))))],
+            Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
+                    "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
+                    lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
         ], unchanged=True)
     x, *modules = _block_cases()[1]
-    check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)
+    try:
+        check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)
+    except CheckFailed as error:
+        if "modified by an inplace operation" not in str(error):
+            raise
+        where, problem = str(error).split("\n  ", 1)
+        raise failure(where, problem, Mistake(
+            "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
+            "for the backward pass (a LayerNorm read it): write x = x + attn(ln_1(x)) and x = x + mlp(ln_2(x)), "
+            "which make new tensors.")) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -247,7 +327,9 @@ def _gpt_cases():
 
 
 def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False,
-              dropout=True, norm_each=False, extra_residual=False):
+              dropout=True, norm_each=False, extra_residual=False, blocks=None, log_softmax=False):
+    """The forward pass with one mistake; ``blocks`` picks which blocks run, in which order (all, in
+    order, by default)."""
     t = model.transformer
     T = idx.shape[1]
     x = t.wte(idx)
@@ -257,14 +339,24 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x + t.wpe(torch.arange(1, T + 1))
     elif positions == "ids":
         x = x + t.wpe(idx)
+    elif positions == "batch":  # one position per sequence, the same at every step
+        x = x + t.wpe(torch.arange(idx.shape[0]))[:, None, :]
+    elif positions == "batch rows":  # (B, C), broadcast against the positions
+        x = x + t.wpe(torch.arange(idx.shape[0]))
+    elif positions == "scaled tokens":
+        x = x * math.sqrt(x.shape[-1]) + t.wpe(torch.arange(T))
+    elif positions == "scaled sum":
+        x = (x + t.wpe(torch.arange(T))) * math.sqrt(x.shape[-1])
     x = t.drop(x) if dropout else x
     h = x
-    for block in t.h:
+    for block in (t.h if blocks is None else blocks(list(t.h))):
         h = h + block(h) if extra_residual else block(h if chain else x)
         h = t.ln_f(h) if norm_each else h
     logits = model.lm_head(t.ln_f(h) if final_norm and not norm_each else h)
     if last_only:
-        logits = logits[:, -1, :]
+        logits = logits[:, [-1], :] if last_only == "kept" else logits[:, -1, :]
+    if log_softmax:
+        return torch.log_softmax(logits, dim=-1)
     return torch.softmax(logits, dim=-1) if softmax else logits
 
 
@@ -342,6 +434,9 @@ def check_gpt_forward(student_fn):
             Mistake("last position only", "return the logits of EVERY position, shape (B, T, V): training predicts "
                     "the next character at each position; only generation keeps the last one.",
                     lambda m, i: _gpt_with(m, i, last_only=True)),
+            Mistake("last position only", "return the logits of EVERY position, shape (B, T, V): training predicts "
+                    "the next character at each position; only generation keeps the last one (x[:, [-1], :]).",
+                    lambda m, i: _gpt_with(m, i, last_only="kept")),
             Mistake("token ids as positions", "the positions are 0..T-1, torch.arange(T), whatever the tokens: "
                     "wpe(idx) looks up the token ids in the position table (which has only block_size rows).",
                     lambda m, i: _gpt_with(m, i, positions="ids"), error="index out of range"),
@@ -353,6 +448,22 @@ def check_gpt_forward(student_fn):
                     "logits.", error="normalized_shape"),
             Mistake("final LayerNorm after every block", "ln_f is applied once, after the last block; each block "
                     "normalises its own inputs already.", lambda m, i: _gpt_with(m, i, norm_each=True)),
+            *[Mistake("positions from the batch dimension", "the positions run along dim 1 of idx (B, T): "
+                      "T = idx.shape[1] (B, T = idx.shape), torch.arange(T); idx.shape[0] is the batch size.",
+                      lambda m, i, where=where: _gpt_with(m, i, positions=where)) for where in ("batch", "batch rows")],
+            *[Mistake("embeddings scaled by √C", "GPT adds the token and position embeddings as they are: the "
+                      "original Transformer's × √d_model is not part of GPT-2.",
+                      lambda m, i, where=where: _gpt_with(m, i, positions=where))
+              for where in ("scaled tokens", "scaled sum")],
+            Mistake("only the first block", "run every block of model.transformer.h, in order: "
+                    "for block in model.transformer.h: x = block(x).",
+                    lambda m, i: _gpt_with(m, i, blocks=lambda h: h[:1])),
+            Mistake("blocks in reverse order", "the blocks run in the order of model.transformer.h, the first "
+                    "first: for block in model.transformer.h: x = block(x), without reversed().",
+                    lambda m, i: _gpt_with(m, i, blocks=lambda h: h[::-1])),
+            Mistake("log_softmax applied", "return the logits, the raw scores: log_softmax turns them into "
+                    "log-probabilities, which the loss (F.cross_entropy) computes itself.",
+                    lambda m, i: _gpt_with(m, i, log_softmax=True)),
         ])
     _check_gpt_training(student_fn)
 
