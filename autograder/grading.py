@@ -411,7 +411,6 @@ def _ran_out_of_time(answer: dict, cell_timeout: int) -> bool:
     return _failure_from_log(answer.get("full_log") or answer.get("log") or "", cell_timeout)[0] == TIMEOUT
 
 
-@_exclusive("autograde")
 def autograde(lesson: str | None = None, student: str | Iterable[str] | None = None, paths: Paths | None = None,
               workers: int = 1, cell_timeout: int = CELL_TIMEOUT, notebook_timeout: float = NOTEBOOK_TIMEOUT,
               on_result: Callable[[dict], None] | None = None, sandbox: bool = True) -> dict[tuple[str, str], dict]:
@@ -420,12 +419,18 @@ def autograde(lesson: str | None = None, student: str | Iterable[str] | None = N
     shows for it, plus ``success`` (a score was recorded). ``on_result`` gets each row as it is decided.
     ``sandbox``: run the students' kernels under bubblewrap (refuses to start when it is missing);
     False only on a machine that holds nothing of value."""
-    from autograder.pool import run_jobs
-
     if sandbox:
         from autograder.sandbox import require
-        require()  # fail closed before anything is touched
+        require()  # fail closed before anything is touched (the lock's file included)
     paths = paths or Paths()
+    with one_at_a_time(paths, "autograde"):
+        return _autograde(lesson, student, paths, workers, cell_timeout, notebook_timeout, on_result, sandbox)
+
+
+def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, notebook_timeout: float,
+               on_result, sandbox: bool) -> dict[tuple[str, str], dict]:
+    from autograder.pool import run_jobs
+
     book = StatusBook(paths.status_file)
     specs = {name: _spec(paths, name) for name in _lessons(lesson, paths)}
     wanted = {student} if isinstance(student, str) else set(student) if student is not None else None

@@ -11,6 +11,7 @@ Run by the pool as ``python -m autograder.worker CONFIG_JSON``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -87,11 +88,14 @@ def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | No
     host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()),
                 lesson=lesson)
     # and so does this process, for its checks' own copies of those modules (lesson 06's reference
-    # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run)
-    threading.Thread(target=preload, args=(PRELOAD.get(lesson, ()),), daemon=True).start()
+    # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run),
+    # while the kernel runs the notebook (``TimedExecute.beside``)
+    from autograder.preprocessors import TimedExecute
+    TimedExecute.beside = functools.partial(preload, PRELOAD.get(lesson, ()))
     try:
         return _grade(api, paths, job, manual, host, sandbox)
     finally:
+        TimedExecute.beside = None
         host.close()
 
 
