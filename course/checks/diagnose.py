@@ -337,13 +337,10 @@ def _truthy(value) -> bool:
 
 
 def _number_relation(expected, got, args, same):
-    if type(expected) not in (int, float) or type(got) not in (int, float) or expected == 0:
-        return None
-    scale = got / expected
-    if abs(scale - 1) > 1e-3 and same(expected, type(expected)(got / scale)) and scale != 0:
-        if abs(scale + 1) < 1e-6:
-            return Mistake("sign flipped", "your value is the expected one with its sign flipped: a minus "
-                           "sign is missing or extra.")
+    if type(expected) in (int, float) and type(got) in (int, float) and expected != 0 \
+            and abs(got / expected + 1) < 1e-6:
+        return Mistake("sign flipped", "your value is the expected one with its sign flipped: a minus "
+                       "sign is missing or extra.")
     return None
 
 
