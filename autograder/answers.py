@@ -57,6 +57,8 @@ import re
 import string
 from dataclasses import dataclass
 
+from autograder import copies
+
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
                    "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "pprint", "io", "types",
@@ -222,13 +224,18 @@ class Lesson:
     # An answer may import it again under the same name (``import torch.nn.functional as F``, as
     # nanoGPT does): it rebinds the name to the object it already holds
     imports: frozenset[str] = frozenset()
+    # the phrases of the course's comments and docstrings that the lesson itself holds (``autograder.copies``)
+    phrases: frozenset[str] = frozenset()
 
     @classmethod
     def from_notebook(cls, nb) -> "Lesson":
         names, course, answers, tests, lesson_bound = set(), set(), set(), set(), set()
         imported, assigned = set(), set()
+        texts = []  # the lesson's text, its outputs' included: what a student may quote
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader") or {}
+            texts.append(cell.source)
+            texts += [_output_text(output) for output in cell.get("outputs", ())]
             if cell.cell_type != "code":
                 continue
             try:
@@ -257,7 +264,13 @@ class Lesson:
         once = {i for i in imported if i.split("=")[0] not in assigned | answers
                 and sum(j.split("=")[0] == i.split("=")[0] for j in imported) == 1}
         return cls(frozenset(names - answers), frozenset(course), frozenset(tests - lesson_bound - answers),
-                   frozenset(lesson_bound | answers), frozenset(once))
+                   frozenset(lesson_bound | answers), frozenset(once), copies.lesson_phrases(texts))
+
+
+def _output_text(output) -> str:
+    """The text an output shows: a stream's, or a result's plain text."""
+    text = output.get("text") if output.get("output_type") == "stream" else (output.get("data") or {}).get("text/plain")
+    return "".join(text) if isinstance(text, list) else text if isinstance(text, str) else ""
 
 
 def _imported_module(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
@@ -576,6 +589,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"redefines `{node.name}`, a name the lesson defined")
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
+    pasted = copies.copied(source, lesson.phrases)
+    if pasted:
+        found.append(pasted)
     return list(dict.fromkeys(found))
 
 

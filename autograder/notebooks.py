@@ -168,7 +168,8 @@ def lesson_names_record(name: str) -> dict[str, list[str]]:
     stubs = set().union(*(top_level_names(c.source) for c in release.cells if c.cell_type == "code"
                           and (c.metadata.get("nbgrader") or {}).get("solution")))
     return {"names": sorted(lesson.names), "course_names": sorted(lesson.course_names),
-            "defined": sorted(lesson.defined), "imports": sorted(lesson.imports), "answers": sorted(stubs)}
+            "defined": sorted(lesson.defined), "imports": sorted(lesson.imports), "answers": sorted(stubs),
+            "phrases": sorted(lesson.phrases)}
 
 
 def write_lesson_names(names: list[str]) -> Path:

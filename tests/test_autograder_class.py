@@ -311,11 +311,23 @@ def _l01_cases(solution):
                                                  "    return warnings.sys.modules[name].merge(ids, pair, new_id)"),
                            "graded", full - 2, "answer merge not run, its tests score 0: it uses the attribute "
                                                "`sys`, a module of its own"),
+        # the reference's source pasted (`ref.bpe_word??` shows it), with its docstring: not the student's
+        # work, whatever it calls (here the student's own merge)
+        "copies-reference": (_with(solution, bpe_word=_reference_source("bpe_word")), "graded", full - 2,
+                             "answer bpe-word not run, its tests score 0: it is copied from the course's own "
+                             "reference implementation"),
         # the earlier cells' sources, hidden tests included, printed backwards past the feedback's filter
         "history-printer": (_with(solution, merge="def merge(ids, pair, new_id):\n    print([c[::-1] for c in In])\n"
                                                   + MERGE_BODY),
                             "graded", full - 2, "answer merge not run, its tests score 0: it reads `In`"),
     }
+
+
+def _reference_source(name):
+    import inspect
+
+    import course.tokenization
+    return inspect.getsource(getattr(course.tokenization, name))
 
 
 def _pasted(nb, *grade_ids):

@@ -102,7 +102,7 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
         answer_cells = [cell for cell in history if top_level_names(cell) & exercises]
         lesson = Lesson(frozenset(record["names"]), course_names | frozenset(record["course_names"]),
                         defined=frozenset(record["defined"]) if history else None,
-                        imports=frozenset(record.get("imports", ())))
+                        imports=frozenset(record.get("imports", ())), phrases=frozenset(record.get("phrases", ())))
         bound = answer_names(answer_cells + [source])
         if history:  # (a cell that answers this exercise too is an earlier run of this one)
             mine = top_level_names(source) & exercises
