@@ -131,6 +131,16 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "get_type_hints",
                       # tqdm's command line (it copies files where told) and its extras (chat clients, pools)
                       "cli", "contrib",
+                      # what reads or writes an attribute by a name it is given (``getattr(obj, name)``) and
+                      # lets the result out: tqdm's wrappers (``ObjectWrapper(f).wrapper_getattr("__glob" "als__")``
+                      # gave a red team the builtins, then the course's reference, 2026-12-02), torch's
+                      # parametrizations, numpy's docstring writer (which imports a module by its name) and the
+                      # allocators that load a shared library; tests/test_answers.py crawls the allowed modules
+                      # for such functions
+                      "wrapattr", "wrapper_getattr", "wrapper_setattr", "ObjectWrapper", "CallbackIOWrapper",
+                      "SimpleTextIOWrapper", "DisableOnWriteError", "parametrize", "parametrizations",
+                      "register_parametrization", "remove_parametrizations", "add_newdoc", "CUDAPluggableAllocator",
+                      "XPUPluggableAllocator", "save_on_cpu",
                       # the running kernel, reached from an object the notebook gives (sys.stdout.session.parent
                       # .kernel.get_parent() is the request of the cell running now: a hidden test's source, a red
                       # team's, 2026-12-01; a notebook progress bar's widget has a comm, which has the kernel)

@@ -1,7 +1,9 @@
 """What of a submission is graded (autograder/answers.py): the released lesson with the student's
 answers in it, and only answers that cannot reach the grading machinery."""
+import ast
 import copy
 import dataclasses
+import functools
 import operator
 import re
 
@@ -146,6 +148,7 @@ def test_cheats_are_refused_with_a_reason(lesson01, name):
     assert found and all(isinstance(p, str) and len(p) > 5 for p in found), found
 
 
+@functools.lru_cache(maxsize=1)
 def _crawl():
     """``(attribute, value, where)`` for every public attribute of every module an answer can name as an
     attribute chain from a module it may import, and how many modules that is. Chains stop at names the
@@ -247,6 +250,81 @@ def test_no_function_of_a_dangerous_module_is_reachable_as_an_attribute(lesson01
     assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (or, if harmless, to HARMLESS here): {open_doors}"
 
 
+# The special methods that run for attribute syntax (``obj.name``, ``obj.name = v``), whose name the
+# answer writes and the rules read; others run with names the answer computes (``obj[key]``, ``C(name)``).
+SYNTAX_ONLY = {"__getattr__", "__getattribute__", "__setattr__", "__delattr__"}
+# What takes an attribute's name as data: Python's builtins, and operator's and Module's own versions.
+BY_NAME = {"getattr", "setattr", "delattr", "attrgetter", "methodcaller", "__getattribute__", "__getattr__",
+           "__setattr__", "__delattr__"}
+
+
+def _functions_of(value):
+    """The Python functions a crawled value holds: itself, or a class's methods and properties (its bases'
+    too, but not builtins')."""
+    import types
+
+    if isinstance(value, (types.FunctionType, types.MethodType)):
+        yield getattr(value, "__func__", value)
+    elif isinstance(value, type):
+        for klass in value.__mro__:
+            if klass.__module__ == "builtins":
+                continue
+            for member in vars(klass).values():
+                member = getattr(member, "__func__", member)
+                parts = (member.fget, member.fset, member.fdel) if isinstance(member, property) else (member,)
+                yield from (f for f in parts if isinstance(f, types.FunctionType))
+
+
+def _takes_a_name(function) -> bool:
+    """Whether ``function`` reads, writes or deletes an attribute whose name is one of its parameters."""
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return False
+    definition = tree.body[0]
+    if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    arguments = definition.args
+    parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+    for node in ast.walk(definition):
+        if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Name) \
+                and node.args[1].id in parameters:
+            called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            if called in BY_NAME:
+                return True
+    return False
+
+
+def test_no_function_of_an_allowed_module_reads_an_attribute_by_a_name_it_is_given(lesson01):
+    """tqdm's ``ObjectWrapper(obj).wrapper_getattr(name)`` is ``getattr(obj, name)``: with a name built at
+    run time (``"_" * 2 + "globals" + "_" * 2``) a red team read a function's globals, then the builtins,
+    ``sys.modules`` and the course's reference, past every rule (2026-12-02). Crawl the allowed modules
+    for the functions and methods that call ``getattr``/``setattr``/``delattr`` (or operator's, or a
+    class's own ``__getattr__``) with one of their parameters as the name, and require that the rules
+    refuse each one's name, or its class's. The special methods of attribute syntax (``SYNTAX_ONLY``) are
+    left out: their name is written in the answer, where the rules read it; a constructor or
+    ``__getitem__`` is not. (It sees a name passed as it was given, not one the function builds from it.)"""
+    attributes, crawled = _crawl()
+    found, read = {}, set()
+    for attr, value, where in attributes:
+        for function in _functions_of(value):
+            if function.__code__ in read or function.__name__ in SYNTAX_ONLY:
+                continue
+            read.add(function.__code__)
+            if _takes_a_name(function):
+                # (a special method runs by syntax, `C(...)`, `obj[key]`: the door is the class's name)
+                special = function.__name__.startswith("__") and function.__name__.endswith("__")
+                method = function.__name__ if isinstance(value, type) and not special else None
+                found.setdefault(f"{function.__module__}.{function.__qualname__}", (attr, method, where))
+    assert "tqdm.utils.ObjectWrapper.wrapper_getattr" in found and len(read) > 3000, (len(read), sorted(found))
+    refused = lambda name: name is not None and bool(problems(f"def f(m):\n    return m.{name}\n", lesson01))  # noqa: E731
+    open_doors = {name: where for name, (attr, method, where) in found.items() if not (refused(attr) or refused(method))}
+    assert not open_doors, f"add these names to answers.REFUSED_ATTRIBUTES: {open_doors}"
+
+
 def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
     """io and types are allowed for in-memory text and a namespace; everything else in them (io.open,
     types.FunctionType) is refused by name, and they are not crawled above as allowed modules."""
@@ -266,7 +344,11 @@ def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
 @pytest.mark.parametrize("gadget", ["from torch.autograd.profiler_util import attrgetter\ndef f(m):\n    return attrgetter('x')(m)\n",
                                     "def f(m):\n    return torch.autograd.profiler_util.attrgetter('x')(m)\n",
                                     "def f(m):\n    return torch.ao.quantization.utils.getattr_from_fqn(m, 'x')\n",
-                                    "def f(p):\n    return torch.utils.data.datapipes.iter.FileOpener([p])\n"])
+                                    "def f(p):\n    return torch.utils.data.datapipes.iter.FileOpener([p])\n",
+                                    # a red team's, 2026-12-02: tqdm's wrapper is getattr by a name
+                                    "from tqdm.utils import ObjectWrapper\ndef f(m):\n    return ObjectWrapper(m).wrapper_getattr('_' * 2 + 'globals' + '_' * 2)\n",
+                                    "import tqdm\ndef f(m, n):\n    return tqdm.std.CallbackIOWrapper(print, m, n)\n",
+                                    "from tqdm import tqdm\ndef f(m, n):\n    return tqdm.wrapattr(m, n)\n"])
 def test_a_gadget_that_reads_attributes_or_files_by_a_string_is_refused(lesson01, gadget):
     assert problems(gadget, lesson01), gadget
 
