@@ -227,7 +227,7 @@ class Host:
     def _reply(self, timeout: float, limit: float | None = None) -> dict:
         """The next frame, within ``timeout`` seconds (``limit``: the whole limit, for the message)."""
         (size,) = struct.unpack(">Q", self._read(8, timeout, limit or timeout))
-        if size > 512 * 2**20:
+        if size > FRAME_BYTES:
             raise HostBroke("the answers' process sent more than 512 MB")
         try:
             with torch.serialization.safe_globals(SAFE_TYPES):
@@ -237,6 +237,11 @@ class Host:
             raise HostBroke(f"the answers' process sent back something that is not plain data ({first})") from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
+        if _unfolded_bytes(reply) > FRAME_BYTES:
+            # a view whose elements overlap (``expand``: stride 0) is small to send and huge once a check
+            # copies it, here, outside the sandbox (a red team's 100 kB reply took 2 GB, 2026-12-02); the
+            # answers' process sends copies, so such a view means it was tampered with
+            raise HostBroke("the answers' process sent tensors of more than 512 MB once laid out")
         return _numpy_scalars(reply)
 
     def _read(self, size: int, timeout: float, limit: float) -> bytes:
@@ -435,6 +440,24 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
             rng = torch.frombuffer(bytearray(message["rng"]), dtype=torch.uint8)
         torch.set_rng_state(rng)
     return reply
+
+
+FRAME_BYTES = 512 * 2**20  # the most a reply may hold, as sent and as its tensors are laid out
+
+
+def _unfolded_bytes(value, seen=None) -> int:
+    """The bytes of every tensor in ``value`` (a reply: plain containers), each as if laid out in full."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if type(value) in (list, tuple):
+        return sum(_unfolded_bytes(v, seen) for v in value)
+    if type(value) is dict:
+        return sum(_unfolded_bytes(v, seen) for v in value.values())
+    return 0
 
 
 def _numpy_scalars(value):

@@ -164,6 +164,13 @@ def _crawl():
                  "transformers.models.gpt2.modeling_gpt2", "torch.utils.data", "torch.optim"):
         importlib.import_module(name)
     allowed = ALLOWED_MODULES - {"sys", "__future__"} - set(LIMITED_MODULES)  # (io, types: a few names each)
+    # the submodules a package loads only when an answer first names them (numpy's ``__getattr__``:
+    # ``numpy.testing.measure`` ran a string as code, a red team's, 2026-12-02)
+    for name in sorted(allowed):
+        module = importlib.import_module(name) if importlib.util.find_spec(name) else None
+        for lazy in sorted(getattr(module, "__numpy_submodules__", ())):
+            if lazy not in REFUSED_ATTRIBUTES:
+                getattr(module, lazy, None)
     stop = REFUSED_ATTRIBUTES | REACHED_MODULES | SHORTCUTS
     queue = [(importlib.import_module(name), name) for name in sorted(allowed)
              if importlib.util.find_spec(name) is not None]
@@ -275,8 +282,15 @@ def _functions_of(value):
                 yield from (f for f in parts if isinstance(f, types.FunctionType))
 
 
+# What runs code, or imports a module, given as data: Python's builtins (called by their own names: a
+# pattern's ``re.compile`` is data), and importlib's and runpy's functions.
+RUNS_CODE = {"exec", "eval", "compile", "__import__"}
+RUNS_MODULE = {"import_module", "run_path", "run_module", "exec_module"}
+
+
 def _takes_a_name(function) -> bool:
-    """Whether ``function`` reads, writes or deletes an attribute whose name is one of its parameters."""
+    """Whether ``function`` reads, writes or deletes an attribute whose name is one of its parameters, or
+    runs as code (or imports as a module) one of its parameters."""
     import inspect
     import textwrap
 
@@ -290,11 +304,13 @@ def _takes_a_name(function) -> bool:
     arguments = definition.args
     parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
     for node in ast.walk(definition):
-        if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Name) \
-                and node.args[1].id in parameters:
-            called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-            if called in BY_NAME:
-                return True
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        given = [isinstance(a, ast.Name) and a.id in parameters for a in node.args]
+        runs = called in RUNS_CODE and isinstance(node.func, ast.Name) or called in RUNS_MODULE
+        if called in BY_NAME and given[1:2] == [True] or runs and given[:1] == [True]:
+            return True
     return False
 
 

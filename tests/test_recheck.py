@@ -6,6 +6,7 @@ wrong answer of the project's catalogue fails its own test and no other), and mu
 what fools a test that shares the student's interpreter.
 """
 import collections
+import io
 import os
 import shutil
 import time
@@ -1038,3 +1039,38 @@ class CausalSelfAttention(nn.Module):
     nb = _with_answer("03_self_attention", "causal-self-attention", cheat)
     failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False, host=host)
     assert set(failed) == {"test-causal-self-attention", "test-attention-dropout"}, failed
+
+
+def test_a_reply_whose_tensors_are_huge_once_laid_out_is_refused_before_a_check_copies_them():
+    """A red team (2026-12-02) sent, from an answers' process it had disarmed, a 100 kB view that
+    ``expand`` made (25,000 x 20,000, stride 0): a check's message flattened it into 2 GB in the grader's
+    worker, outside the sandbox. The answers' process sends copies, so no honest reply holds such a
+    view; the grader measures every reply's tensors as laid out, and refuses past 512 MB."""
+    import struct
+
+    import torch
+
+    from autograder.recheck import FRAME_BYTES, HostBroke, _unfolded_bytes
+
+    def reply_of(value):
+        frame = io.BytesIO()
+        torch.save({"ok": True, "value": value}, frame)
+        data = frame.getvalue()
+        stream = io.BytesIO(struct.pack(">Q", len(data)) + data)
+        host = object.__new__(Host)
+        host._read = lambda size, timeout, limit: stream.read(size)
+        return host._reply(1.0)
+
+    small = torch.arange(25_000.0)
+    view = small[:, None].expand(25_000, 20_000)  # (25000, 20000), 100 kB of storage
+    assert len(_saved(view)) < 200_000 and _unfolded_bytes(view) > FRAME_BYTES
+    with pytest.raises(HostBroke, match="512 MB once laid out"):
+        reply_of((view, small))
+    assert torch.equal(reply_of((small, small))["value"][0], small)  # the same tensor twice, laid out once each
+
+
+def _saved(value):
+    import torch
+    frame = io.BytesIO()
+    torch.save(value, frame)
+    return frame.getvalue()
