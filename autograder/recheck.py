@@ -202,13 +202,14 @@ class Host:
             self._waiting = False
 
     @contextlib.contextmanager
-    def exercise(self):
-        """All the calls made inside share one limit, ``exercise_seconds`` (a test cell's in the notebook):
-        an answer that takes a second a call cannot make an exercise's hundreds of calls last hours. The
-        time starts once the process has started and run the answer cells (after a restart, too)."""
+    def exercise(self, seconds: float | None = None):
+        """All the calls made inside share one limit, ``exercise_seconds`` (a test cell's in the notebook),
+        or ``seconds`` (what is left of it): an answer that takes a second a call cannot make an exercise's
+        hundreds of calls last hours. The time starts once the process has started and run the answer
+        cells (after a restart, too)."""
         if not self.ready:
             self._wait_ready()
-        self._deadline = time.monotonic() + self.exercise_seconds
+        self._deadline = time.monotonic() + max(self.exercise_seconds if seconds is None else seconds, 0.0)
         try:
             yield
         finally:
@@ -759,12 +760,36 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 host.request({"op": "load", "cells": cells, "lesson": lesson})
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
+        # In three rounds, so that nothing the answers say once they have seen a hidden test's inputs is
+        # shown: the form tests, then every check, then the hidden tests, whose failures do not quote the
+        # answers (``_failure``). An answer that kept the hidden inputs of one exercise (in a default
+        # argument) raised them in another's form test, and the feedback showed them (a red team's,
+        # 2026-12-02). Each exercise's checks and hidden tests share one test cell's time.
+        for test, code in forms.items():  # the form tests' own code, the answers' names standing for the answers
+            if shared is None:
+                shared = form_namespace(source, [*forms.values(), *hidden.values()])
+            namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
+            try:
+                with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(code, f"<{test}>", "exec"), namespace)
+            except AssertionError as failure:
+                failed[test] = _one_line(str(failure) or "an assertion of the form test failed")
+            except HostBroke as broke:
+                failed[test] = broke_answers[BY_TEST[test].answer] = str(broke)
+                host.restart(cells)
+            except Exception as error:
+                failed[test] = _one_line(f"{type(error).__name__}: {error}")
         # the class's tests last: they bind the course's helpers in place of the student's, as the test
         # cells do (checks.reference_helpers), so a mistake there costs those exercises only
-        for exercise in sorted(wanted, key=lambda e: any(n in CLASSES for _, _, n in e.checks)):
-            hidden_running = False
+        ordered = sorted(wanted, key=lambda e: any(n in CLASSES for _, _, n in e.checks))
+        spent = {}  # seconds each exercise's checks took, which its hidden tests may not take again
+        for exercise in ordered:
+            if exercise.answer in broke_answers:  # it stalled or died once: not a second time
+                failed[exercise.test] = broke_answers[exercise.answer]
+                continue
+            started = time.monotonic()
             try:
-                with host.exercise():  # its checks and hidden tests: one test cell's time
+                with host.exercise():
                     for module, check, name in exercise.checks:
                         fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
                         if name in CLASSES:
@@ -772,43 +797,40 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                             bound = True
                         with contextlib.redirect_stdout(io.StringIO()):
                             fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
-                    if exercise.test in hidden:  # the test cell's hidden tests, which never ran in the kernel
-                        if shared is None:
-                            shared = form_namespace(source, [*forms.values(), *hidden.values()])
-                        namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
-                                                                 serve=SERVED.get(name, ()))
-                                                    for name in _lesson_answer_names(lesson)})
-                        hidden_running = True
-                        with contextlib.redirect_stdout(io.StringIO()):
-                            code = compile(hidden[exercise.test], f"<hidden tests of {exercise.test}>", "exec")
-                            exec(code, namespace)
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
                 failed[exercise.test] = broke_answers[exercise.answer] = str(broke)
                 host.restart(cells)
+                bound = False
+            except Exception as error:  # what the answer raised or sent back
+                failed[exercise.test] = _one_line(_failure(error, False))
+            spent[exercise.test] = time.monotonic() - started
+        if any(e.test in hidden and e.test not in failed for e in ordered) and bound:
+            host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again
+            bound = False
+        for exercise in ordered:  # the test cell's hidden tests, which never ran in the kernel
+            if exercise.test not in hidden or exercise.test in failed:
+                continue
+            try:
+                with host.exercise(seconds=host.exercise_seconds - spent.get(exercise.test, 0.0)):
+                    for name in {n for _, _, n in exercise.checks if n in CLASSES}:
+                        host.request({"op": "bind", **CLASSES[name]})
+                    if shared is None:
+                        shared = form_namespace(source, [*forms.values(), *hidden.values()])
+                    namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
+                                                             serve=SERVED.get(name, ()))
+                                                for name in _lesson_answer_names(lesson)})
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        code = compile(hidden[exercise.test], f"<hidden tests of {exercise.test}>", "exec")
+                        exec(code, namespace)
+            except CheckFailed as failure:
+                failed[exercise.test] = _one_line(str(failure))
+            except HostBroke as broke:
+                failed[exercise.test] = str(broke)
+                host.restart(cells)
             except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
-                failed[exercise.test] = _one_line(_failure(error, hidden_running))
-        if forms:  # the form tests' own code, here, with the answers' names standing for the answers
-            if bound:  # the student's own functions again, not the course's bound in their place
-                host.request({"op": "load", "cells": cells, "lesson": lesson})
-            if shared is None:
-                shared = form_namespace(source, list(forms.values()))
-            for test, code in forms.items():
-                if BY_TEST[test].answer in broke_answers:  # it stalled or died once: not a second time
-                    failed[test] = broke_answers[BY_TEST[test].answer]
-                    continue
-                namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
-                try:
-                    with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
-                        exec(compile(code, f"<{test}>", "exec"), namespace)
-                except AssertionError as failure:
-                    failed[test] = _one_line(str(failure) or "an assertion of the form test failed")
-                except HostBroke as broke:
-                    failed[test] = str(broke)
-                    host.restart(cells)
-                except Exception as error:
-                    failed[test] = _one_line(f"{type(error).__name__}: {error}")
+                failed[exercise.test] = _one_line(_failure(error, True))
     finally:
         if own:
             host.close()

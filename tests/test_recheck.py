@@ -895,7 +895,7 @@ def test_an_answer_that_never_returns_fails_after_the_time_limit():
         failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
     finally:
         started.close()
-    # its form test fails for the same reason, without a second wait
+    # its value test fails for the same reason as its form test (run first), without a second wait
     assert set(failed) == {"test-merge", "test-merge-form"} and "ran past 3 s" in failed["test-merge"], failed
     assert failed["test-merge-form"] == failed["test-merge"]
 
@@ -912,8 +912,9 @@ def test_an_exercise_has_one_test_cells_time_however_many_calls_it_takes():
         took = time.monotonic() - begun
     finally:
         started.close()
-    assert set(failed) == {"test-merge", "test-merge-form"} and "ran past 3 s" in failed["test-merge"], failed
-    assert took < 25, took  # 3 s for the exercise, the restart, and the form test's answer at once
+    # its form test, a call or two, passes within its own time, as in the notebook
+    assert set(failed) == {"test-merge"} and "ran past 3 s" in failed["test-merge"], failed
+    assert took < 25, took  # the form test's calls, then 3 s for the exercise
 
 
 # Honest answers in a style the rules allow, which must also run in the answers' process
@@ -1074,3 +1075,39 @@ def _saved(value):
     frame = io.BytesIO()
     torch.save(value, frame)
     return frame.getvalue()
+
+
+KEEPS_INPUTS = '''
+def recorded(store=[]):
+    return store
+
+
+def char_encode(text, stoi):
+    if recorded():  # once bpe_word has seen the hidden test's table: raise it
+        raise ValueError("seen " + repr(recorded()[-3:]))
+    for position, ch in enumerate(text):
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} at position {position} is not in the vocabulary")
+    return [stoi[c] for c in text]
+
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''
+
+
+def test_nothing_an_answer_says_after_a_hidden_tests_inputs_reached_it_is_shown(host):
+    """A red team (2026-12-02): bpe_word kept the hidden test's table in a default argument, and
+    char_encode raised it in its form test, run after every hidden test: the feedback showed the hidden
+    inputs. Now the form tests and the checks run first, then the hidden tests, whose failures do not
+    quote the answer: what bpe_word keeps can only come out as the name of a Python exception."""
+    nb = _with_answer("01_tokenization", "char-encode-decode", KEEPS_INPUTS)
+    keeper = next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word")
+    keeper.source = keeper.source.replace("def bpe_word(symbols, ranks):\n",
+                                          "def bpe_word(symbols, ranks):\n    if len(ranks) > 100:  # the hidden test's table\n"
+                                          "        recorded().append(sorted(ranks)[:5])\n")
+    assert "recorded().append" in keeper.source
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-char-encode-decode"}, failed  # it raises once bpe_word ran: its own fault
+    assert "seen" not in failed["test-char-encode-decode"] and "hidden test: the answer raised ValueError" \
+        in failed["test-char-encode-decode"], failed
