@@ -145,6 +145,13 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # installed an input transformer in a red team's kernel, 2026-12-02), and unittest's
                       # test case, which reads its own attribute by a name it is given
                       "measure", "runstring", "TestCase",
+                      # what makes a class from a dictionary, whose keys may be computed: a special method the
+                      # rules would refuse in a class body (``make_dataclass(namespace={"_" * 2 + "reduce_ex" ...})``:
+                      # ``copy.copy`` then set and read any attribute of any object, a red team's, 2026-12-02),
+                      # the metaclasses (called with a name, bases and a namespace), copy's table of reducers, and
+                      # torch's module class (a module's class set to a subclass of it read any attribute)
+                      "make_dataclass", "ABCMeta", "EnumMeta", "EnumType", "NamedTupleMeta", "FunctionMeta",
+                      "dispatch_table", "PropModule",
                       # the running kernel, reached from an object the notebook gives (sys.stdout.session.parent
                       # .kernel.get_parent() is the request of the cell running now: a hidden test's source, a red
                       # team's, 2026-12-01; a notebook progress bar's widget has a comm, which has the kernel)
@@ -603,10 +610,42 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"redefines `{node.name}`, a name the lesson defined")
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
+    found += _enum_classes_made(tree)
     pasted = copies.copied(source, lesson.phrases)
     if pasted:
         found.append(pasted)
     return list(dict.fromkeys(found))
+
+
+ENUM_CLASSES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"}
+ENUM_KEYWORDS = {"names", "module", "qualname", "type", "start", "boundary"}
+
+
+def _enum_classes_made(tree: ast.Module) -> list[str]:
+    """Calls of an enum class with a name and members (``Enum("E", {...})``): its functional form makes a
+    class whose members come from a dictionary, and a member with a special method's name (computed,
+    ``"_" * 2 + "reduce_ex" + "_" * 2``) becomes that special method. A member is looked up with one
+    argument (``State(1)``)."""
+    enums = set(ENUM_CLASSES)
+    for _ in range(2):  # the answer's own names for an enum class: imported as, assigned, or subclassed
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "enum":
+                enums |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases):
+                enums.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
+                    and _mentions(node.value, enums):
+                enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                          for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
+            f"may name special methods: write the enum as a class)"
+            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions(node.func, enums)
+            and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))]
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names or isinstance(n, ast.Attribute) and n.attr in names
+               for n in ast.walk(node))
 
 
 def _annotation_strings(tree: ast.Module) -> list[str]:

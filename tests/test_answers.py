@@ -341,6 +341,44 @@ def test_no_function_of_an_allowed_module_reads_an_attribute_by_a_name_it_is_giv
     assert not open_doors, f"add these names to answers.REFUSED_ATTRIBUTES: {open_doors}"
 
 
+def test_no_class_of_an_allowed_module_makes_classes_from_a_dictionary(lesson01):
+    """A metaclass called with a name, bases and a namespace makes a class whose special methods come
+    from a dictionary, with computed keys (``"_" * 2 + "reduce_ex" + "_" * 2``), where the rules read
+    class bodies only: a red team's ``make_dataclass(namespace=...)`` gave ``copy.copy`` a reducer that
+    set and read any attribute of any object, and then the course's reference (2026-12-02). Every
+    metaclass the allowed modules hold must be refused by name (``type`` is refused with three
+    arguments)."""
+    import abc
+    import enum
+
+    attributes, crawled = _crawl()
+    metaclasses = {attr: where for attr, value, where in attributes
+                   if isinstance(value, type) and issubclass(value, type) and value is not type}
+    assert {"ABCMeta", "EnumType"} <= set(metaclasses) and crawled > 100, sorted(metaclasses)
+    assert issubclass(enum.EnumType, type) and issubclass(abc.ABCMeta, type)
+    open_doors = {attr: where for attr, where in metaclasses.items()
+                  if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
+    assert not open_doors, f"add these names to answers.REFUSED_ATTRIBUTES: {open_doors}"
+
+
+# A red team's (2026-12-02): ways to give an answer's class a special method without writing it in a class body
+CLASS_FROM_A_DICT = {
+    "make_dataclass": "import dataclasses\ndef f(g):\n    return dataclasses.make_dataclass('S', [], namespace={'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
+    "enum's functional form": "import enum\ndef f(g):\n    return enum.Enum('S', {'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
+    "an empty enum of the answer's": "from enum import Enum as E\nclass Empty(E):\n    pass\n"
+                                     "def f(g):\n    return Empty('S', {'_' * 2 + 'eq' + '_' * 2: g})\n",
+    "an enum class under another name": "import enum\nB = enum.IntEnum\ndef f(g):\n    return B('S', names={'a': 1})\n",
+    "a metaclass": "import abc\ndef f(g):\n    return abc.ABCMeta('S', (), {'_' * 2 + 'eq' + '_' * 2: g})\n",
+    "copy's reducers": "import copy\ndef f(g):\n    copy.dispatch_table[int] = g\n",
+    "torch's module class": "import torch\ndef f(g):\n    return torch.backends.PropModule\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_FROM_A_DICT))
+def test_a_class_made_from_a_dictionary_is_refused(lesson01, name):
+    assert problems(CLASS_FROM_A_DICT[name], lesson01), name
+
+
 def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
     """io and types are allowed for in-memory text and a namespace; everything else in them (io.open,
     types.FunctionType) is refused by name, and they are not crawled above as allowed modules."""
