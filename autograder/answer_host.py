@@ -414,6 +414,32 @@ def _guard(makers, course=None):
     return guard
 
 
+def _sealed_guard(makers, course):
+    """``_guard``'s hook, made in a world of its own that nothing an answer reaches can change: its
+    functions rebuilt on a private copy of this module's globals and of the builtins, the code objects it
+    trusts and ``HOST_CALLERS`` frozen, and ``os``/``sys`` replaced by the few functions it calls. Two red
+    teams (2026-12-02) reached this module's globals (as ``sys.modules["__main__"]``) once a gadget had given
+    them the builtins, and switched the hook off by rebinding ``_inside`` and ``COURSE_PACKAGES``. The hook
+    function itself is held only by the interpreter's list of audit hooks."""
+    import builtins
+    import types
+
+    frozen = types.SimpleNamespace
+    private = dict(globals())
+    private["__builtins__"] = dict(vars(builtins))
+    private["HOST_CALLERS"] = frozenset(HOST_CALLERS)
+    private["os"] = frozen(path=frozen(realpath=os.path.realpath, isdir=os.path.isdir), fsdecode=os.fsdecode,
+                           fspath=os.fspath, sep=os.sep)
+    private["sys"] = frozen(_getframe=sys._getframe)
+    for name in ("_load", "_bind", "_run"):  # compared by their code, which an answer could swap on the function
+        private[name] = frozen(__code__=globals()[name].__code__)
+    for name in ("_inside", "_under_way", "_by_host", "_code_file", "_guard"):
+        function = globals()[name]
+        private[name] = types.FunctionType(function.__code__, private, function.__name__, function.__defaults__,
+                                           function.__closure__)
+    return private["_guard"](makers, course)
+
+
 def _load(frame):
     """A frame of the grader's, read as the objects it holds (a model it sends is rebuilt here)."""
     import pickle
@@ -666,7 +692,7 @@ def main(argv):
     _refuse_shortcuts()
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
-    sys.addaudithook(_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
+    sys.addaudithook(_sealed_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
     cells = json.loads(open(argv[1], encoding="utf-8").read())
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     namespace = _run(cells)

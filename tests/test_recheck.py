@@ -1111,3 +1111,33 @@ def test_nothing_an_answer_says_after_a_hidden_tests_inputs_reached_it_is_shown(
     assert set(failed) == {"test-char-encode-decode"}, failed  # it raises once bpe_word ran: its own fault
     assert "seen" not in failed["test-char-encode-decode"] and "hidden test: the answer raised ValueError" \
         in failed["test-char-encode-decode"], failed
+
+
+# An answer that has Python's builtins (as two red teams' gadgets gave them, 2026-12-02; here the answer's
+# process runs it as it is, without the rules) rewrites what the answers' process's audit hook reads.
+DISARMS_THE_HOOK = '''
+import sys
+host = sys.modules["__main__"].__dict__
+host["_inside"] = lambda *args, **kwargs: False
+host["COURSE_PACKAGES"] = ()
+host["_under_way"] = lambda *args, **kwargs: True
+
+
+def merge(ids, pair, new_id):
+    import course.tokenization
+    return course.tokenization.merge(ids, pair, new_id)
+'''
+
+
+def test_an_answer_that_rewrites_the_answer_processs_globals_still_cannot_import_the_course():
+    """The audit hook lives in a world of its own (``answer_host._sealed_guard``): rebinding the names it
+    once read from the process's ``__main__`` changes nothing it does. (A fresh process, as the grader
+    starts for each notebook: one that already holds the module, as this file's shared one may, imports
+    it without an import.)"""
+    fresh = Host([PRELUDE], sandbox=False)
+    try:
+        failed = recheck(_with_answer("01_tokenization", "merge", DISARMS_THE_HOOK), "01_tokenization",
+                         _tests("01_tokenization"), sandbox=False, host=fresh)
+    finally:
+        fresh.close()
+    assert "test-merge" in failed and "may not import course.tokenization" in failed["test-merge"], failed
