@@ -138,6 +138,16 @@ CHEATS = {
         "    return sys.modules",
     "allow_pickle anywhere": "import numpy as np\nx = np.asarray([1], dtype=object)\ndef merge(ids, pair, new_id, **k):\n"
         "    return list(ids)\nmerge([], (1, 2), 3, allow_pickle=True)",
+    # a red team's (2026-12-02): a special method without a class body (make_dataclass's namespace, an enum's
+    # functional form, a metaclass), then copy.copy set and read any attribute through it
+    "make_dataclass": "import dataclasses\ndef f(g):\n    return dataclasses.make_dataclass('S', [], namespace={'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
+    "enum's functional form": "import enum\ndef f(g):\n    return enum.Enum('S', {'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
+    "an empty enum of the answer's": "from enum import Enum as E\nclass Empty(E):\n    pass\n"
+                                     "def f(g):\n    return Empty('S', {'_' * 2 + 'eq' + '_' * 2: g})\n",
+    "an enum class under another name": "import enum\nB = enum.IntEnum\ndef f(g):\n    return B('S', names={'a': 1})\n",
+    "a metaclass": "import abc\ndef f(g):\n    return abc.ABCMeta('S', (), {'_' * 2 + 'eq' + '_' * 2: g})\n",
+    "copy's reducers": "import copy\ndef f(g):\n    copy.dispatch_table[int] = g\n",
+    "torch's module class": "import torch\ndef f(g):\n    return torch.backends.PropModule\n",
 }
 
 
@@ -359,24 +369,6 @@ def test_no_class_of_an_allowed_module_makes_classes_from_a_dictionary(lesson01)
     open_doors = {attr: where for attr, where in metaclasses.items()
                   if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
     assert not open_doors, f"add these names to answers.REFUSED_ATTRIBUTES: {open_doors}"
-
-
-# A red team's (2026-12-02): ways to give an answer's class a special method without writing it in a class body
-CLASS_FROM_A_DICT = {
-    "make_dataclass": "import dataclasses\ndef f(g):\n    return dataclasses.make_dataclass('S', [], namespace={'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
-    "enum's functional form": "import enum\ndef f(g):\n    return enum.Enum('S', {'_' * 2 + 'reduce_ex' + '_' * 2: g})\n",
-    "an empty enum of the answer's": "from enum import Enum as E\nclass Empty(E):\n    pass\n"
-                                     "def f(g):\n    return Empty('S', {'_' * 2 + 'eq' + '_' * 2: g})\n",
-    "an enum class under another name": "import enum\nB = enum.IntEnum\ndef f(g):\n    return B('S', names={'a': 1})\n",
-    "a metaclass": "import abc\ndef f(g):\n    return abc.ABCMeta('S', (), {'_' * 2 + 'eq' + '_' * 2: g})\n",
-    "copy's reducers": "import copy\ndef f(g):\n    copy.dispatch_table[int] = g\n",
-    "torch's module class": "import torch\ndef f(g):\n    return torch.backends.PropModule\n",
-}
-
-
-@pytest.mark.parametrize("name", sorted(CLASS_FROM_A_DICT))
-def test_a_class_made_from_a_dictionary_is_refused(lesson01, name):
-    assert problems(CLASS_FROM_A_DICT[name], lesson01), name
 
 
 def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
