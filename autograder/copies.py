@@ -116,12 +116,11 @@ def lesson_phrases(texts) -> frozenset[str]:
 def copied(source: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """Why ``source`` is a copy of the course's reference (a reason in the answer rules' words), or None.
     ``allowed``: phrases the lesson itself holds."""
-    reference = course_phrases()
-    matched = sorted(p for p in phrases(source) if p in reference and p not in allowed)
+    reference, written = course_phrases(), phrases(source)
+    matched = sorted(p for p in written if p in reference and p not in allowed)
     if sum(len(words(p)) for p in matched) < MIN_WORDS:
         return None
     files = sorted({reference[p] for p in matched})
-    written = phrases(source)
     quoted = ", ".join(f'"{written[p]}"' for p in matched[:2]) + (", ..." if len(matched) > 2 else "")
     return (f"is copied from the course's own reference implementation: it holds {len(matched)} "
             f"line{'s' * (len(matched) > 1)} of the comments and docstrings of {' and '.join(files)} word "

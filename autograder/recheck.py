@@ -765,9 +765,9 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
         # answers (``_failure``). An answer that kept the hidden inputs of one exercise (in a default
         # argument) raised them in another's form test, and the feedback showed them (a red team's,
         # 2026-12-02). Each exercise's checks and hidden tests share one test cell's time.
+        if forms or hidden:  # what the form tests' and hidden tests' code reads besides the answers
+            shared = form_namespace(source, [*forms.values(), *hidden.values()])
         for test, code in forms.items():  # the form tests' own code, the answers' names standing for the answers
-            if shared is None:
-                shared = form_namespace(source, [*forms.values(), *hidden.values()])
             namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
             try:
                 with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
@@ -816,8 +816,6 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 with host.exercise(seconds=host.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
                         host.request({"op": "bind", **CLASSES[name]})
-                    if shared is None:
-                        shared = form_namespace(source, [*forms.values(), *hidden.values()])
                     namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
                                                              serve=SERVED.get(name, ()))
                                                 for name in _lesson_answer_names(lesson)})

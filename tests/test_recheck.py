@@ -1064,17 +1064,12 @@ def test_a_reply_whose_tensors_are_huge_once_laid_out_is_refused_before_a_check_
 
     small = torch.arange(25_000.0)
     view = small[:, None].expand(25_000, 20_000)  # (25000, 20000), 100 kB of storage
-    assert len(_saved(view)) < 200_000 and _unfolded_bytes(view) > FRAME_BYTES
+    sent = io.BytesIO()
+    torch.save(view, sent)
+    assert len(sent.getvalue()) < 200_000 and _unfolded_bytes(view) > FRAME_BYTES
     with pytest.raises(HostBroke, match="512 MB once laid out"):
         reply_of((view, small))
     assert torch.equal(reply_of((small, small))["value"][0], small)  # the same tensor twice, laid out once each
-
-
-def _saved(value):
-    import torch
-    frame = io.BytesIO()
-    torch.save(value, frame)
-    return frame.getvalue()
 
 
 KEEPS_INPUTS = '''
