@@ -160,6 +160,48 @@ def _run(cells):
     return namespace
 
 
+# The special methods through which a class decides what reading or writing an attribute of its instances
+# does. A library class that defines one may forward them to another object: typing's ``_GenericAlias``
+# reads its ``__origin__``'s attributes, so a red team's subclass of it, wrapping ``torch``, read ``self.sys``
+# (which the rules allow on ``self``) and called the course's reference from ``sys.modules`` (2026-12-02).
+# An answer's class may inherit them from ``object``, nn.Module (its parameters and submodules) and
+# exceptions only; the rules refuse an answer's own definitions of them.
+ATTRIBUTE_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
+
+
+def _checked_classes(build_class):
+    """``builtins.__build_class__`` that refuses, for a class statement of an answer's (its code's file is
+    ``<answer N>``), a base whose class chain holds a library class with its own ``ATTRIBUTE_HOOKS``."""
+    import types
+    import weakref
+
+    getframe, resolve, own = sys._getframe, types.resolve_bases, weakref.WeakSet()
+    trusted = {object, BaseException}
+
+    def checked(func, name, *bases, **keywords):
+        if not getframe(1).f_code.co_filename.startswith("<answer "):
+            return build_class(func, name, *bases, **keywords)
+        if not trusted - {object, BaseException}:
+            torch = sys.modules.get("torch")
+            if torch is not None:
+                trusted.add(torch.nn.Module)
+        for base in resolve(bases):
+            for ancestor in getattr(base, "__mro__", ()):
+                if ancestor in trusted or ancestor in own:
+                    continue
+                hooks = [h for h in ATTRIBUTE_HOOKS  # (a builtin type's slot is Python's own lookup: dict, int)
+                         if h in vars(ancestor) and not isinstance(vars(ancestor)[h], types.WrapperDescriptorType)]
+                if hooks:
+                    raise TypeError(f"class {name} may not inherit from {ancestor.__module__}.{ancestor.__qualname__}, "
+                                    f"which decides itself what its attributes are ({hooks[0]}): base your class on "
+                                    f"object, nn.Module or a plain container")
+        made = build_class(func, name, *bases, **keywords)
+        if isinstance(made, type):
+            own.add(made)
+        return made
+    return checked
+
+
 def _stand_in(call):
     """A module whose calls are ``call``'s: it takes the place of a submodule the grader keeps."""
     import torch
@@ -672,6 +714,17 @@ def _refuse_decoders() -> None:
         mixin = generation.GenerationMixin
         for name in [n for n in dir(mixin) if not n.startswith("_") and callable(getattr(mixin, n))]:
             setattr(mixin, name, _decoder_refusal(f"model.{name}"))
+    # and Hugging Face's language-model loss, lesson 06's lm_loss done: a red team's greedy_decode kept
+    # the model's ``loss_function`` (in a default argument) and lm_loss called it (2026-12-02)
+    modeling = sys.modules.get("transformers.modeling_utils")
+    if modeling is not None and "transformers.loss" not in DECODERS_DONE:
+        DECODERS_DONE.add("transformers.loss")
+        modeling.PreTrainedModel.loss_function = property(_loss_refusal)
+
+
+def _loss_refusal(model):
+    raise PermissionError("model.loss_function was read: it is Hugging Face's own version of lm_loss; shift the "
+                          "logits and the labels and compute the cross-entropy yourself")
 
 
 def main(argv):
@@ -692,6 +745,8 @@ def main(argv):
     _refuse_shortcuts()
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
+    import builtins
+    builtins.__build_class__ = _checked_classes(builtins.__build_class__)
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
     cells = json.loads(open(argv[1], encoding="utf-8").read())
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run

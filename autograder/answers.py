@@ -204,7 +204,9 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
              # done) and the quantized and ROCm ones; tests/test_answers.py crawls torch for more
              "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward", "quantized_lstm", "quantized_gru", "miopen_rnn",
              # PyTorch's learning-rate schedules: warm-up and cosine decay are lesson 04's exercise
-             "lr_scheduler"} | HF_DECODERS
+             "lr_scheduler",
+             # Hugging Face's language-model loss (a model's ``loss_function``): lesson 06's lm_loss, done
+             "loss_function", "ForCausalLMLoss", "LOSS_MAPPING"} | HF_DECODERS
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
                    "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
@@ -216,8 +218,12 @@ FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
 DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__", "__iter__", "__next__",
                   "__getitem__", "__setitem__", "__delitem__", "__contains__", "__call__", "__lt__", "__le__",
                   "__gt__", "__ge__", "__enter__", "__exit__"}
-# Where ``type(x)`` may appear: compared (``type(x) is list``) or printed, not used as the class itself.
-TYPE_USES = (ast.Compare, ast.FormattedValue)
+# ``type(x)`` may appear compared (``type(x) is list``, ``type(x) in (int, float)``) or printed, not used as
+# the class itself. Compared by identity or equality only, and ``in`` a tuple, list or set written out:
+# ``type(x) in box`` and ``type(x) < box`` hand the class to ``box``'s own ``__contains__``/``__gt__``, and a
+# red team took ``typing._GenericAlias`` that way, subclassed it and read ``sys`` through its instances'
+# attribute forwarding (2026-12-02).
+TYPE_TESTS = (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)
 # nn.Module's methods that register a part of the module on ``self`` (``register_`` is otherwise refused)
 SELF_REGISTERS = {"register_buffer", "register_parameter", "register_module"}
 # The special attributes an answer may read: a name, a string (``type(x).__name__`` in an error message)
@@ -525,10 +531,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 call = parents.get(node)
                 use = parents.get(call)
                 if not (isinstance(call, ast.Call) and call.func is node and len(call.args) == 1 and not call.keywords
-                        and (isinstance(use, TYPE_USES) or isinstance(use, ast.Call) and call in use.args
+                        and (isinstance(use, ast.FormattedValue) or isinstance(use, ast.Compare) and _plain_type_test(use, call)
+                             or isinstance(use, ast.Call) and call in use.args
                              and isinstance(use.func, ast.Name) and use.func.id in TYPE_CALLERS
                              or isinstance(use, ast.Attribute) and use.attr in NAME_DUNDERS)):
-                    found.append("uses `type(...)` other than to compare or print it (`type(x) is list`)")
+                    found.append("uses `type(...)` other than to compare or print it (`type(x) is list`, "
+                                 "`type(x) in (int, float)`)")
         elif isinstance(node, ast.Attribute):
             # ``self`` gets no other rules than any object: the rules cannot know what it is (a red team made
             # it ``dataclasses``, then read ``self.sys``, by a dozen ways: a plain function's parameter, the
@@ -621,6 +629,22 @@ ENUM_CLASSES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"}
 ENUM_KEYWORDS = {"names", "module", "qualname", "type", "start", "boundary"}
 
 
+def _plain_type_test(compare: ast.Compare, call: ast.Call) -> bool:
+    """Whether ``compare`` only tests ``call`` (a ``type(x)``) by identity or equality, or for membership of
+    a tuple, list or set written out: nothing of the answer's is given the class it returns."""
+    operands = [compare.left, *compare.comparators]
+    for number, op in enumerate(compare.ops):
+        left, right = operands[number], operands[number + 1]
+        if call not in (left, right):
+            continue
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if left is not call or not isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+                return False
+        elif not isinstance(op, TYPE_TESTS):
+            return False
+    return True
+
+
 def _enum_classes_made(tree: ast.Module) -> list[str]:
     """Calls of an enum class with a name and members (``Enum("E", {...})``): its functional form makes a
     class whose members come from a dictionary, and a member with a special method's name (computed,
@@ -699,6 +723,9 @@ def _shortcut(name: str) -> str:
         return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write, a learning-rate "
                 f"schedule (write it yourself: a linear warm-up, then a cosine from the top rate down to the "
                 f"floor, with math.cos)")
+    if name.split(".")[-1] in ("loss_function", "ForCausalLMLoss", "LOSS_MAPPING"):
+        return (f"uses `{name}`, Hugging Face's own version of the language-model loss (shift the logits and "
+                f"the labels, then compute the cross-entropy yourself)")
     if name.endswith(("to_hf", "from_hf")):
         return (f"uses `{name}`, which hands the model to Hugging Face's code to run (compute the forward "
                 f"pass yourself, from the model's parts)")

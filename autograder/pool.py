@@ -17,8 +17,10 @@ import json
 import os
 import queue
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -31,6 +33,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_LIMIT = 180.0  # seconds for a worker to import nbgrader and open the gradebook
 MARK = "AUTOGRADER_WORKER"
 KILL_SECONDS = 60.0  # to see every process of a killed worker gone
+SCRATCH_PREFIX = "autograder-worker-"  # its folder of temporary files (``TMPDIR``), removed with it
 
 
 def marked_processes(mark: str) -> list[psutil.Process]:
@@ -59,10 +62,14 @@ class Worker:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
         self.mark = f"{os.getpid()}-{uuid.uuid4().hex}"
+        # its temporary files in a folder of its own, removed with it: a worker killed mid-job left the
+        # answers' process's folder behind, with up to 512 MB of what the answers printed (a red team's,
+        # 2026-12-02)
+        self.scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{self.mark}-")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.worker", json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=dict(env, **{MARK: self.mark}),
-            cwd=str(PACKAGE_ROOT))
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            env=dict(env, **{MARK: self.mark, "TMPDIR": self.scratch}), cwd=str(PACKAGE_ROOT))
         self._buffer = b""
         ready = self.read(time.monotonic() + STARTUP_LIMIT)
         if not isinstance(ready, dict) or "ready" not in ready:
@@ -139,6 +146,7 @@ class Worker:
         deadline = time.monotonic() + KILL_SECONDS
         while (left := marked_processes(self.mark)) and time.monotonic() < deadline:
             kill_all(left)
+        shutil.rmtree(self.scratch, ignore_errors=True)
         self._log.close()
 
 

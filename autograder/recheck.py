@@ -128,7 +128,8 @@ class Host:
         self.cells = cells
         (self.folder / "answers.json").write_text(json.dumps(cells), encoding="utf-8")
         shutil.copy(HOST, self.folder / "answer_host.py")
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
+        # (and the grading worker's mark, so that killing the worker kills this process too, unsandboxed)
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "AUTOGRADER_WORKER")}
         env.update(OMP_NUM_THREADS="1", COURSE_FAST="1", PYTHONDONTWRITEBYTECODE="1")
         if self.sandbox:
             from autograder import sandbox as box
@@ -302,8 +303,12 @@ class _Link(torch.autograd.Function):
         reply = ctx.host.request({"op": "grad", "grad_outputs": list(grad_outputs)})
         if not reply["ok"]:
             # (the check says "computing the gradient raised RuntimeError: ..." itself: not twice)
-            raise RuntimeError(reply["message"] if reply["error"] == "RuntimeError"
-                               else f"{reply['error']}: {reply['message']}")
+            error = RuntimeError(reply["message"] if reply["error"] == "RuntimeError"
+                                 else f"{reply['error']}: {reply['message']}")
+            # the answer's own words, which a hidden test's failure must not quote: an answer's backward
+            # raised the hidden test's inputs, and the feedback showed them (a red team's, 2026-12-02)
+            error.from_answers = True
+            raise error
         grads = reply["value"]
         if not isinstance(grads, list) or len(grads) != ctx.n_inputs or \
                 any(g is not None and not isinstance(g, torch.Tensor) for g in grads):
@@ -807,7 +812,11 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 failed[exercise.test] = _one_line(_failure(error, False))
             spent[exercise.test] = time.monotonic() - started
         if any(e.test in hidden and e.test not in failed for e in ordered) and bound:
-            host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again
+            try:
+                host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again
+            except HostBroke as broke:  # the answer cells broke it, run a second time: no hidden test can run
+                failed.update({e.test: str(broke) for e in ordered if e.test in hidden and e.test not in failed})
+                host.restart(cells)
             bound = False
         for exercise in ordered:  # the test cell's hidden tests, which never ran in the kernel
             if exercise.test not in hidden or exercise.test in failed:
@@ -829,6 +838,8 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 host.restart(cells)
             except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
                 failed[exercise.test] = _one_line(_failure(error, True))
+    except HostBroke as broke:  # anywhere else (a restart that cannot run the cells): a failure, not the grader's
+        failed.update({t: str(broke) for t in [*forms, *(e.test for e in wanted)] if t not in failed})
     finally:
         if own:
             host.close()

@@ -148,6 +148,14 @@ CHEATS = {
     "a metaclass": "import abc\ndef f(g):\n    return abc.ABCMeta('S', (), {'_' * 2 + 'eq' + '_' * 2: g})\n",
     "copy's reducers": "import copy\ndef f(g):\n    copy.dispatch_table[int] = g\n",
     "torch's module class": "import torch\ndef f(g):\n    return torch.backends.PropModule\n",
+    # a red team's (2026-12-02): type(...) handed to a container's own __contains__ (or an ordering method)
+    # gave them typing._GenericAlias, whose subclass's instances forward `self.sys` to the module they wrap
+    "type() caught by __contains__": "import typing\nclass Catch:\n    def __init__(self):\n        self.got = []\n"
+                                     "    def __contains__(self, item):\n        self.got.append(item)\n        return False\n"
+                                     "c = Catch()\ntype(typing.List[int]) in c\n",
+    "type() caught by __gt__": "import typing\nclass Catch:\n    def __gt__(self, other):\n        self.got = other\n"
+                               "        return False\nc = Catch()\ntype(typing.List[int]) < c\n",
+    "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 
 
@@ -435,6 +443,9 @@ SHORTCUTS = {
     "the model as Hugging Face's (lesson 05)": "def gpt_forward(model, idx):\n    return model.to_hf()(idx).logits",
     # decodes as model.generate does, through continuous batching: it scored full marks (2026-12-01)
     "Hugging Face's generate_batch (lesson 06)": GENERATE_BATCH,
+    # a red team's (2026-12-02): greedy_decode kept the model's loss, and lm_loss called it (10/10)
+    "Hugging Face's loss_function (lesson 06)": "def greedy_decode(model, input_ids, max_new_tokens, _kept=[]):\n"
+        "    _kept.append(model.loss_function)\n    return input_ids\n",
     # torch.lstm under another name, and PyTorch's flex attention: each passed the rules (2026-12-01)
     "torch.lstm imported by name": "from torch import lstm as L\n"
         "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"

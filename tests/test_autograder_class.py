@@ -16,8 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import zipfile
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -25,7 +27,7 @@ import pytest
 
 from autograder import grading
 from autograder.notebooks import ROOT as REPO, read_cells, solution_path
-from autograder.pool import MARK
+from autograder.pool import MARK, SCRATCH_PREFIX
 from autograder.preflight import check_submission
 from autograder.validate import validate
 
@@ -714,6 +716,8 @@ def test_a_notebook_past_its_wall_clock_limit_is_stopped_and_its_kernel_killed(c
         except psutil.Error:
             continue
     assert survivors == [], f"a kernel survived its worker: {survivors}"
+    left = list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{ours}*"))
+    assert left == [], f"a killed worker's temporary files were left behind: {left}"
 
 
 def test_a_worker_ends_with_the_grader_that_started_it(course, tmp_path):

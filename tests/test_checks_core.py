@@ -157,3 +157,38 @@ def test_a_nan_float_is_far_from_every_number_but_a_nan():
     assert difference(float("inf"), float("inf")) is None
     assert difference(float("inf"), 1e300) is not None
     assert difference(1.5, 1.5 + 1e-7) is None
+
+
+def _forgot_the_import(x):
+    return math.sqrt(x)  # noqa: F821 (a student's missing import)
+
+
+def _typo(x):
+    total = x
+    return totl  # noqa: F821
+
+
+def _unset(x):
+    for _ in range(x):
+        last = x
+    return last
+
+
+@pytest.mark.parametrize("fn, name, words", [
+    (_forgot_the_import, "name not defined", "add `import math` at the top of the answer cell"),
+    (_typo, "name not defined", "reads `totl`, which nothing defines where it runs: check its spelling"),
+    (_unset, "variable read before it is set", "give it a value before the loop"),
+])
+def test_a_name_that_is_not_defined_is_named_with_its_fix(fn, name, words):
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", fn, lambda x: x, [(4,), (0,)])
+    text = str(caught.value)
+    assert caught.value.mistake == name and words in text, text
+
+
+def test_an_error_of_another_kind_is_not_taken_for_a_missing_name():
+    def indexes(x):
+        return [][x]
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", indexes, lambda x: float(x), [(4,)])
+    assert caught.value.mistake is None and "IndexError" in str(caught.value), str(caught.value)

@@ -43,6 +43,27 @@ def _with_answer(lesson, answer_id, source):
     return nb
 
 
+def _answer_source(lesson, answer_id):
+    nb = nbformat.read(solution_path(lesson), as_version=4)
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == answer_id]
+    return cell.source
+
+
+def test_the_answers_process_carries_its_grading_workers_mark(monkeypatch):
+    """Unsandboxed, the answers' process is in a session of its own: the pool kills a worker's processes by
+    the mark in their environment, and this one lacked it, so it outlived a killed worker (a red team's,
+    2026-12-02). Sandboxed, bwrap dies with its parent and the cgroup with the process."""
+    import psutil
+    from autograder.pool import MARK
+
+    monkeypatch.setenv(MARK, "test-mark")
+    started = Host([], sandbox=False)
+    try:
+        assert psutil.Process(started.process.pid).environ().get(MARK) == "test-mark"
+    finally:
+        started.close()
+
+
 def test_every_value_test_with_a_check_is_rechecked():
     from course.checks.exercises import EXERCISES
     with_checks = {e.test for e in EXERCISES if e.checks}
@@ -98,6 +119,36 @@ def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(hos
                      sandbox=False, host=host)
     assert failed == {"test-merge": "hidden test: the answer raised IndexError (run the test cell's check in the "
                                      "notebook, and try your function on inputs of your own, to see where)"}, failed
+
+
+# A red team's (2026-12-02): the error an answer raises while a hidden test asks for its gradient went
+# back as the grader's own RuntimeError, whose message the feedback quoted, hidden inputs and all.
+LEAKS_IN_BACKWARD = '''
+class _Loss(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, logits, targets):
+        ctx.save_for_backward(logits, targets)
+        return F.cross_entropy(logits.transpose(1, 2), targets)
+    @staticmethod
+    def backward(ctx, grad):
+        logits, targets = ctx.saved_tensors
+        if tuple(logits.shape) == (8, 64, 30):
+            raise ValueError(f"SECRET {tuple(logits.shape)} {targets[0, :4].tolist()}")
+        with torch.enable_grad():
+            again = logits.detach().requires_grad_()
+            loss = F.cross_entropy(again.transpose(1, 2), targets)
+            return torch.autograd.grad(loss, again, grad)[0], None
+def sequence_loss(logits, targets):
+    return _Loss.apply(logits, targets)
+'''
+
+
+def test_what_an_answer_raises_in_a_hidden_tests_backward_is_not_quoted(host):
+    failed = recheck(_with_answer("04_lstm", "sequence-loss", LEAKS_IN_BACKWARD), "04_lstm", ["test-sequence-loss"],
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-sequence-loss"}, failed
+    assert "SECRET" not in failed["test-sequence-loss"] and "64" not in failed["test-sequence-loss"], failed
+    assert failed["test-sequence-loss"].startswith("hidden test: the answer raised RuntimeError"), failed
 
 
 def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
@@ -608,6 +659,136 @@ def test_an_answer_cannot_use_the_answer_process_own_loader(host):
     failed = recheck(_with_answer("04_lstm", "lstm-cell", BIND_FROM_AN_ANSWER), "04_lstm", ["test-lstm-cell"],
                      sandbox=False, host=host)
     assert set(failed) == {"test-lstm-cell"}, failed  # (the reason is cut from the message; without the fix: {})
+
+
+HONEST_BASES = '''
+import collections, dataclasses, enum, typing
+class Net(nn.Module):
+    pass
+class Wide(nn.Linear):
+    pass
+class Ids(list):
+    pass
+class Counts(collections.Counter):
+    pass
+class Table(collections.OrderedDict):
+    pass
+class Colour(enum.IntEnum):
+    RED = 1
+class Pair(typing.NamedTuple):
+    a: int
+    b: int
+class Bad(ValueError):
+    pass
+@dataclasses.dataclass
+class Config:
+    n: int = 1
+class Box(typing.Generic[typing.TypeVar("T")]):
+    pass
+def made():
+    class Local(dict):
+        pass
+    return len([Net(), Wide(2, 2), Ids(), Counts(), Table(), Colour.RED, Pair(1, 2), Local()])
+'''
+
+
+# A red team's (2026-12-02), past the rules (which now refuse handing `type(...)` to a class's own
+# `__contains__`): a subclass of typing's _GenericAlias wrapping `torch` forwards `self.sys` to `torch.sys`,
+# and so reached the course's CausalSelfAttention, which lesson 03's class check had loaded: full marks.
+# The answers' process refuses a class of an answer's based on a library class that forwards attributes.
+ALIAS_CSA = '''
+import typing
+class Catch:
+    def __init__(self):
+        self.got = []
+    def __contains__(self, item):
+        self.got.append(item)
+        return False
+catch = Catch()
+type(typing.List[int]) in catch
+class Alias(catch.got[0], _root=True):
+    def reference(self):
+        return self.sys.modules["course.attention"].CausalSelfAttention
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.block_size = config.block_size
+        self.dropout = config.dropout
+        self.use_sdpa = False
+        self.store_attention = False
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+    def forward(self, x):
+        return Alias(torch, (), name="alias").reference().forward(self, x)
+'''
+
+
+def test_an_answers_class_cannot_inherit_a_library_classs_attribute_forwarding(host):
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", ALIAS_CSA), "03_self_attention",
+                     _tests("03_self_attention"), sandbox=False, host=host)
+    assert {"test-causal-self-attention", "test-attention-dropout"} <= set(failed), failed  # without the fix: {}
+    assert "may not inherit from typing._BaseGenericAlias" in (host.folder / "stderr.txt").read_text(), \
+        "the answer cell's error names the class it may not inherit from"
+
+
+def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
+    host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
+    reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
+    assert reply == {"ok": True, "value": 8, "linked": [], "args": ()}, reply
+
+
+# A red team's (2026-12-02): answer cells that end their process when run a second time (the re-check runs
+# them again before the hidden tests, after a class check bound the course's helpers) took the grading
+# worker down with them: "failed: grading error" instead of a score. (Past the rules: ``os`` is refused.)
+SECOND_RUN_ENDS = '''
+import builtins, os
+if hasattr(builtins, "ran_once"):
+    os._exit(3)
+builtins.ran_once = True
+'''
+
+
+def test_answers_that_break_their_process_on_a_second_run_fail_their_hidden_tests_only():
+    nb = _with_answer("03_self_attention", "causal-mask", SECOND_RUN_ENDS + _answer_source("03_self_attention",
+                                                                                            "causal-mask"))
+    failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False)
+    hidden = {t for t in failed if "the answers' process ended" in failed[t]}
+    assert hidden and set(failed) == hidden, failed  # the checks passed; the hidden tests could not run
+    assert "test-causal-mask-form" not in failed, failed
+
+
+# A red team's (2026-12-02): greedy_decode, handed Hugging Face's GPT-2, kept its `loss_function` (Hugging
+# Face's own shifted cross-entropy) and lm_loss called it: 10/10. The rules refuse the name; past them, the
+# answers' process refuses to hand it over.
+KEPT_LOSS = {
+    "greedy-decode": '''
+KEPT = []
+def greedy_decode(model, input_ids, max_new_tokens):
+    KEPT.append(model.loss_function)
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            ids = torch.cat([ids, model(ids).logits[:, -1, :].argmax(dim=-1)[:, None]], dim=1)
+    return ids
+''',
+    "lm-loss": '''
+def lm_loss(logits, labels):
+    return KEPT[0](logits, labels, vocab_size=logits.shape[-1])
+'''}
+
+
+def test_an_answer_cannot_use_hugging_faces_own_loss(host):
+    nb = _with_answer("06_finetuning", "greedy-decode", KEPT_LOSS["greedy-decode"])
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "lm-loss"]
+    cell.source = KEPT_LOSS["lm-loss"]
+    failed = recheck(nb, "06_finetuning", ["test-greedy-decode", "test-lm-loss"], sandbox=False, host=host)
+    assert "model.loss_function was read" in failed.get("test-greedy-decode", ""), failed
+    assert "test-lm-loss" in failed, failed
 
 
 # Answers that re-read the whole prefix at every step (right ids, the point lost in the notebook), in

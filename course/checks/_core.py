@@ -268,9 +268,41 @@ def _agrees(family: Sequence[Mistake], args: Sequence[Any], output: Callable[[],
 
 
 def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Sequence[Any] = ()) -> Mistake | None:
+    """The mistake of ``mistakes`` that ``error`` shows (see ``Mistake``), else, for a name that is not
+    defined, ``missing_name``'s."""
     text = f"{type(error).__name__}: {error}"
     return next((m for m in mistakes if m.error is not None and m.error in text
-                 and (m.on is None or m.on(*args))), None)
+                 and (m.on is None or m.on(*args))), None) or missing_name(error)
+
+
+# What a name the lessons use comes from, for a student whose answer reads it without it
+USUAL_IMPORTS = {"math": "import math", "torch": "import torch", "nn": "from torch import nn",
+                 "F": "import torch.nn.functional as F", "np": "import numpy as np", "random": "import random",
+                 "re": "import re", "collections": "import collections", "Counter": "from collections import Counter",
+                 "defaultdict": "from collections import defaultdict", "dataclass": "from dataclasses import dataclass"}
+
+
+def missing_name(error: BaseException) -> Mistake | None:
+    """The mistake behind a ``NameError`` (a name nothing defines where the function runs, often a
+    typo or a missing import) or an ``UnboundLocalError`` (a variable read before it is set); else None."""
+    import re
+
+    if isinstance(error, UnboundLocalError) or "referenced before assignment" in str(error) \
+            or "where it is not associated with a value" in str(error):
+        return Mistake("variable read before it is set",
+                       "your function reads one of its variables on a path where nothing has been assigned to "
+                       "it yet (an assignment inside an `if` or a loop that did not run, or a name assigned "
+                       "later in the function): give it a value before the loop or the `if`.")
+    if not isinstance(error, NameError):
+        return None
+    found = re.search(r"name '(\w+)' is not defined", str(error))
+    if found is None:
+        return None
+    name = found.group(1)
+    fix = (f"add `{USUAL_IMPORTS[name]}` at the top of the answer cell" if name in USUAL_IMPORTS else
+           "check its spelling against where it is defined, and define or import it in the answer cell itself "
+           "(a helper defined in another cell counts only once that cell has run)")
+    return Mistake("name not defined", f"your function reads `{name}`, which nothing defines where it runs: {fix}.")
 
 
 def where_raised(error: BaseException) -> str:

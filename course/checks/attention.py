@@ -14,7 +14,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import CheckFailed, Mistake, describe, difference, failure, refusal, run_check, where_raised
+from course.checks._core import (CheckFailed, Mistake, describe, difference, failure, missing_name, refusal,
+                                 run_check, where_raised)
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -491,7 +492,8 @@ def _build(student_cls, config):
                           "with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:
         raise failure("CausalSelfAttention: building the module with CausalSelfAttention(config)",
-                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}") from None
+                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
+                      missing_name(error)) from None
     C = config.n_embd
     for name, (n_in, n_out) in {"c_attn": (C, 3 * C), "c_proj": (C, C)}.items():
         layer = getattr(module, name, None)
@@ -538,7 +540,8 @@ def _build_plain(student_cls, config):
         return student_cls(config)
     except Exception as error:
         raise failure(f"CausalSelfAttention: building the module with config.bias={config.bias}",
-                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}") from None
+                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
+                      missing_name(error)) from None
 
 
 @contextlib.contextmanager
@@ -730,7 +733,8 @@ def check_attention_dropout(student_cls) -> None:
     try:
         got = _seeded(lambda: module(x.clone()), 0)
     except Exception as error:
-        raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}") from None
+        raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}",
+                      missing_name(error)) from None
     problem = difference(expected, got)
     if problem is not None:
         train_mistakes = [

@@ -19,8 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, run_check,
-                                 where_raised)
+from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, missing_name,
+                                 run_check, where_raised)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -492,7 +492,8 @@ def _check_gpt_training(student_fn):
     try:
         got = seeded(lambda: student_fn(model, idx.clone()))
     except Exception as error:
-        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}") from None
+        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+                      missing_name(error)) from None
     problem = difference(expected.detach(), got.detach() if isinstance(got, torch.Tensor) else got, 1e-5, 1e-4)
     if problem is not None:
         missing = seeded(lambda: _gpt_with(model, idx, dropout=False))
