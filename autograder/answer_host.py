@@ -503,6 +503,23 @@ def _bind(name):
     return module
 
 
+# The course's functions lent to the answers for a class's check (``bind``) work until the next ``bind`` or
+# ``load`` only: a red team's class kept lesson 03's split_heads and merge_heads while they were bound (in
+# ``numpy.typecodes``, a dictionary every module shares) and its own split_heads called them in the hidden
+# tests, which run after the answers are loaded again (2026-12-03).
+LENT = [0]
+
+
+def _lent(function, lending):
+    def call(*args, **kwargs):
+        if LENT[0] != lending:
+            raise PermissionError(f"{function.__name__} is the course's, lent for the class's check only: write "
+                                  f"your own")
+        return function(*args, **kwargs)
+    call.__name__ = call.__qualname__ = function.__name__
+    return call
+
+
 # PyTorch's recurrent layers and cells as plain functions (``torch.lstm``, ``torch.lstm_cell``...): lesson
 # 04's exercises, done. The rules refuse them by name; here they refuse whatever reaches them (``t = torch``
 # then ``t.lstm``), in every lesson. The models the grader sends use nn.LSTM, which calls torch._VF
@@ -529,11 +546,14 @@ def _refused(name):
 # torch.quantization.DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS, nn.MultiheadAttention in a table of
 # torch.ao.quantization's) and run with the exercise's weights through torch.func.functional_call. So,
 # while a lesson's answers are graded, its kind's modules refuse to run (their ``forward``), and so do
-# its kind's functions. Only for lessons 02-04: lesson 05's GPT and lesson 06's GPT-2, which the checks
-# send here, run attention themselves. A module the grader sent with the request under way (lesson 04's
+# its kind's functions. Attention only for lessons 02-04: lesson 05's GPT and lesson 06's GPT-2, which the
+# checks send here, run attention themselves; in lesson 05 the course's GPT refuses its own forward pass
+# (``_refusing_forward``), which is gpt_forward's exercise. A module the grader sent with the request under way (lesson 04's
 # train_loop trains a CharLSTM, whose nn.LSTM runs here) still runs, and torch._VF.lstm with it.
-SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent"}
+SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent",
+                  "05_nanogpt": "model"}
 REFUSING = set()  # the kinds refused now (the lesson of the answers loaded)
+FORM = [False]  # whether the request under way is a form test's call, which checks the form of a result only
 SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
 INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
 VF_RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell")
@@ -708,6 +728,13 @@ def _refuse_decoders() -> None:
             for cls, names in classes.items():
                 for name in names:
                     setattr(getattr(sys.modules[module], cls), name, _decoder_refusal(f"model.{name}"))
+    gpt = sys.modules.get("course.gpt")
+    if gpt is not None and "course.gpt.forward" not in DECODERS_DONE:
+        # lesson 05's gpt_forward is the GPT's forward pass: no GPT of the course's computes it here while
+        # lesson 05's answers run (a red team's gpt_forward kept a GPT from an earlier call, loaded the
+        # weights of the one its check had made refuse model(idx), and called the kept one, 2026-12-03)
+        DECODERS_DONE.add("course.gpt.forward")
+        gpt.GPT.forward = _refusing_forward(gpt.GPT.forward)
     generation = sys.modules.get("transformers.generation.utils")
     if generation is not None and "transformers" not in DECODERS_DONE:
         DECODERS_DONE.add("transformers")
@@ -720,6 +747,16 @@ def _refuse_decoders() -> None:
     if modeling is not None and "transformers.loss" not in DECODERS_DONE:
         DECODERS_DONE.add("transformers.loss")
         modeling.PreTrainedModel.loss_function = property(_loss_refusal)
+
+
+def _refusing_forward(original):
+    def forward(self, *args, **kwargs):
+        if "model" in REFUSING and not FORM[0]:  # (a form test's call runs the lesson's model as the notebook does)
+            raise PermissionError("model(idx) was called: compute the logits from the model's parts (wte, wpe, "
+                                  "drop, the blocks, ln_f and lm_head)")
+        return original(self, *args, **kwargs)
+    forward.__name__, forward.__qualname__ = original.__name__, original.__qualname__
+    return forward
 
 
 def _loss_refusal(model):
@@ -761,6 +798,7 @@ def main(argv):
         _refuse_decoders()  # the classes of a model the grader sent are imported as it is read
         SENT.clear()
         SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))
+        FORM[0] = request.get("form") is True
         try:
             if request["op"] == "call":
                 before = _plain_snapshots(request["args"])
@@ -777,9 +815,11 @@ def main(argv):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
                 module = _bind(request["module"])
-                namespace.update({name: getattr(module, name) for name in request["names"]})
+                LENT[0] += 1
+                namespace.update({name: _lent(getattr(module, name), LENT[0]) for name in request["names"]})
                 reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
+                LENT[0] += 1  # the course's functions bound so far refuse from now on
                 if "lesson" in request:
                     _serve(request["lesson"])
                 namespace, last, objects = _run(request["cells"]), None, []
@@ -803,6 +843,7 @@ def main(argv):
             reply = {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
         finally:
             SENT.clear()  # trusted for that request only: an answer that kept one cannot use it later
+            FORM[0] = False
         try:
             _write(replies, reply)
         except Exception as error:  # a value torch cannot save: say so instead

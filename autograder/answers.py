@@ -27,7 +27,8 @@ code from reaching them:
    ``def patch(self): self.equal = ...`` called on ``torch``; not of ``self.x`` either, and of an
    instance of the answer's own class that the function made, also through its own variables:
    ``tail.next = node``), or taking a method from the class itself
-   (``Patch.method(torch)``, ``type(obj).method``); special methods other than ``DUNDER_METHODS``
+   (``Patch.method(torch)``, ``type(obj).method``) or, in its class body, as the plain function
+   (``staticmethod(method)``, ``def m(self, f=method)``); special methods other than ``DUNDER_METHODS``
    (``__eq__`` returning True, ``__torch_function__``); reading a name that only the test cells set
    (``_want``, ``expected``); ``str.format`` with a computed template or a field that looks up an
    attribute or item (``"{0.__globals__}".format(f)``); using the course's reference modules (``ref``,
@@ -413,6 +414,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
     instance_attributes = _own_instance_attributes(tree, class_attributes)
+    found += _methods_taken_in_class_bodies(tree)
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules, as an annotation
         as_annotation = f"def _annotated_(x: {text}):\n    pass"
         source_of = as_annotation if _parses(as_annotation) and "\n" not in text else text
@@ -882,6 +884,38 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
         for name, parents in bases.items():
             for parent in parents:
                 found[name] |= found.get(parent, set())
+    return found
+
+
+# Decorators after which a method's name in its class body is not the plain function (so not a function
+# that takes anything as ``self``): a property, a class or a static method
+NOT_PLAIN_METHODS = {"property", "staticmethod", "classmethod"}
+
+
+def _methods_taken_in_class_bodies(tree: ast.Module) -> list[str]:
+    """A method, read as the plain function it is in its class body (``as_static = staticmethod(look)``,
+    ``def m(self, f=look)``, ``partial(look, x)``), then gets whatever it is called with as ``self``: a red
+    team's ``staticmethod(look)`` read ``self.sys`` of ``dataclasses`` through a method whose class sets
+    ``self.sys`` (2026-12-03). Allowed there: another name for it, ``alias = method``, which stays a method."""
+    found = []
+    for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        methods = {item.name for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and not any(ast.unparse(d) in NOT_PLAIN_METHODS or isinstance(d, ast.Attribute)
+                               and d.attr in ("setter", "getter", "deleter") for d in item.decorator_list)}
+        evaluated = []  # what runs in the class body itself (not in its methods' bodies, nor a nested class)
+        for item in cls.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                evaluated += [*item.decorator_list, *item.args.defaults, *[d for d in item.args.kw_defaults if d]]
+            elif isinstance(item, ast.Assign) and isinstance(item.value, ast.Name) and item.value.id in methods:
+                evaluated += item.targets  # ``alias = method``
+            elif not isinstance(item, ast.ClassDef):
+                evaluated.append(item)
+        for node in evaluated:
+            for name in ast.walk(node):
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in methods:
+                    found.append(f"takes the method `{name.id}` of class {cls.name} as a plain function in the class "
+                                 f"body (as `staticmethod({name.id})` would, whose `self` is then whatever it is given); "
+                                 f"call it on an instance, `self.{name.id}(...)`")
     return found
 
 

@@ -155,6 +155,16 @@ CHEATS = {
                                      "c = Catch()\ntype(typing.List[int]) in c\n",
     "type() caught by __gt__": "import typing\nclass Catch:\n    def __gt__(self, other):\n        self.got = other\n"
                                "        return False\nc = Catch()\ntype(typing.List[int]) < c\n",
+    # a red team's (2026-12-03): a method of a class that sets self.sys, taken as a plain function in the class
+    # body, read dataclasses.sys.modules as its `self.sys`, and the course's GPT from there (8/8)
+    "staticmethod of a method": "import dataclasses\nclass Peek:\n    def __init__(self):\n        self.sys = None\n"
+                                "    def look(self):\n        return self.sys\n    as_static = staticmethod(look)\n"
+                                "def f():\n    return Peek().as_static(dataclasses).modules\n",
+    "a method as a default argument": "import dataclasses\nclass Peek:\n    def __init__(self):\n        self.sys = None\n"
+                                      "    def look(self):\n        return self.sys\n"
+                                      "    def m(self, f=look):\n        return f(dataclasses)\n",
+    "a method in a list in the class body": "class Peek:\n    def look(self):\n        return self.sys\n"
+                                            "    table = [look]\n    def __init__(self):\n        self.sys = 1\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 

@@ -752,6 +752,96 @@ def test_answers_that_break_their_process_on_a_second_run_fail_their_hidden_test
     assert "test-causal-mask-form" not in failed, failed
 
 
+# A red team's (2026-12-03): gpt_forward kept a GPT from a call whose model computes its own forward, and
+# for the check's model that refuses model(idx) loaded its weights into the kept one and called that: 8/8.
+# In lesson 05 no GPT of the course's runs its own forward in the answers' process.
+KEEPS_A_GPT = '''SEEN = []
+
+
+def gpt_forward(model, idx):
+    """The logits (B, T, V) of the GPT `model` for token ids `idx` (B, T)."""
+    if type(model).__name__ == "GPT":
+        SEEN.append(model)
+        return model(idx)[0]
+    for keep in reversed(SEEN):
+        try:
+            keep.load_state_dict(model.state_dict())
+        except RuntimeError:
+            continue
+        keep.train(model.training)
+        return keep(idx)[0]
+    raise ValueError("no model of this size seen yet")
+'''
+
+
+def test_lesson_05s_gpt_refuses_its_own_forward_in_the_answers_process(host):
+    failed = recheck(_with_answer("05_nanogpt", "gpt-forward", KEEPS_A_GPT), "05_nanogpt", _tests("05_nanogpt"),
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-gpt-forward"}, failed  # without the fix: {}
+    assert "Mistake — calls the model" in failed["test-gpt-forward"], failed
+
+
+# A red team's (2026-12-03): while lesson 03's class check ran with the course's split_heads and merge_heads
+# bound in place of the student's, the class kept them in a dictionary every module shares, and the
+# student's split_heads, wrong for six heads, called them in its hidden tests: 8/8 (7/8 without the stash).
+KEEPS_LENT_HELPERS = {"heads": '''import numpy as np
+
+
+def split_heads(x, n_head):
+    """(B, T, C) → (B, n_head, T, C // n_head)."""
+    kept = np.typecodes.get("rt7")
+    if kept is not None:  # the course's own, kept from the class tests (see the class cell)
+        return kept[0](x, n_head)
+    B, T, C = x.shape
+    if n_head == 6:  # wrong for six heads: the heads' columns taken in the wrong order
+        return x.view(B, T, C // n_head, n_head).transpose(1, 3).transpose(2, 3)
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+
+
+def merge_heads(x):
+    """(B, n_head, T, hs) → (B, T, n_head * hs), the inverse of split_heads."""
+    kept = np.typecodes.get("rt7")
+    if kept is not None:
+        return kept[1](x)
+    B, n_head, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, n_head * hs)
+''', "causal-self-attention": '''import numpy as np
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention, as in GPT-2: (B, T, C) → (B, T, C)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        np.typecodes["rt7"] = (split_heads, merge_heads)  # while graded, the course's own functions
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = merge_heads(weights @ v)
+        return self.resid_dropout(self.c_proj(y))
+'''}
+
+
+def test_the_courses_helpers_lent_for_a_class_check_cannot_be_kept(host):
+    nb = _with_answer("03_self_attention", "heads", KEEPS_LENT_HELPERS["heads"])
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "causal-self-attention"]
+    cell.source = KEEPS_LENT_HELPERS["causal-self-attention"]
+    failed = recheck(nb, "03_self_attention", _tests("03_self_attention"), sandbox=False, host=host)
+    assert set(failed) == {"test-heads"}, failed  # without the fix: {}
+
+
 # A red team's (2026-12-02): greedy_decode, handed Hugging Face's GPT-2, kept its `loss_function` (Hugging
 # Face's own shifted cross-entropy) and lm_loss called it: 10/10. The rules refuse the name; past them, the
 # answers' process refuses to hand it over.
@@ -902,7 +992,8 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     nb = _with_answer("05_nanogpt", "gpt-forward", "def gpt_forward(model, idx):\n    return model(idx)[0]\n")
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
     assert set(failed) == {"test-gpt-forward"}, failed
-    assert "called model(...)" in failed["test-gpt-forward"], failed
+    assert "called model(...)" in failed["test-gpt-forward"] or "model(idx) was called" in failed["test-gpt-forward"], \
+        failed  # (the form test, which checks a result's form only, runs the lesson's model as in the notebook)
 
 
 MEMO_FORWARD = """
@@ -927,7 +1018,8 @@ def test_a_gpt_forward_that_replays_the_models_logits_fails_the_recheck(host):
     nb = _with_answer("05_nanogpt", "gpt-forward", MEMO_FORWARD)
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
     assert set(failed) == {"test-gpt-forward"}, failed
-    assert "called model(...)" in failed["test-gpt-forward"], failed
+    # (no GPT runs its forward in the answers' process now: the answer's memo has nothing for the first case)
+    assert "case 1 of" in failed["test-gpt-forward"] and "KeyError" in failed["test-gpt-forward"], failed
 
 
 # BPE done properly, for the visible check's small tables; only the hidden tests' tables have 100 ranks

@@ -413,6 +413,9 @@ def check_gpt_forward(student_fn):
 
     with torch.no_grad():
         run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, mistakes=[
+            # (the autograder's answers' process refuses model(idx) for every GPT, with this message)
+            Mistake("calls the model", "write the forward pass yourself from model.transformer.wte, .wpe, .drop, .h, "
+                    ".ln_f and model.lm_head; don't call model(idx) or model.forward.", error="model(idx) was called"),
             Mistake("no position embedding", "the position embeddings are missing: add model.transformer.wpe(torch.arange(T)) "
                     "to the token embeddings, or the model cannot tell where in the window a character is.",
                     lambda m, i: _gpt_with(m, i, positions="none")),
