@@ -278,7 +278,8 @@ def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Seq
 # What a name the lessons use comes from, for a student whose answer reads it without it
 USUAL_IMPORTS = {"math": "import math", "torch": "import torch", "nn": "from torch import nn",
                  "F": "import torch.nn.functional as F", "np": "import numpy as np", "random": "import random",
-                 "re": "import re", "collections": "import collections", "Counter": "from collections import Counter",
+                 "re": "import re", "sys": "import sys", "collections": "import collections",
+                 "Counter": "from collections import Counter",
                  "defaultdict": "from collections import defaultdict", "dataclass": "from dataclasses import dataclass"}
 
 
