@@ -618,8 +618,8 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
     assert torch.equal(_got, _want), f"hidden test ({_case}): wrong ids"
     # the prompt is read once, then one id per step: never the prefix again
     assert _lengths[0] == _T and all(_k == 1 for _k in _lengths[1:]), \
-        f"hidden test ({_case}): read the prompt once, then one id per step (the model read lengths {_lengths[:6]})"
-    assert len(_lengths) - 1 in (max(_n - 1, 0), _n), f"hidden test ({_case}): {len(_lengths) - 1} one-step calls for {_n} new ids"
+        f"hidden test ({_case}): read the prompt once, then one id per step"
+    assert len(_lengths) - 1 in (max(_n - 1, 0), _n), f"hidden test ({_case}): not one one-step call per new id"
 ### END HIDDEN TESTS
 
 
