@@ -40,6 +40,7 @@ it failed to start (the grader's problem, not the student's). Its second, ``{"ok
 "loaded"}``, follows once the answer cells have run, so that no call's time limit pays for them.
 """
 import __future__
+import ast
 import io
 import json
 import os
@@ -141,17 +142,110 @@ def _interrupt(signum, frame):
 ANNOTATIONS_AS_TEXT = __future__.annotations.compiler_flag
 
 
+SITE = "__answer_class_site__"  # a class attribute of each class an answer defines: where its statement is
+MODULE_NAMES = set()  # the last part of each module's name, filled when first needed
+
+
+def _own_self(obj, site, attribute):
+    """``obj``, a method's ``self``, when it is an instance of the method's class (the class whose statement
+    is at ``site``, by its type's class chain, which no ``__instancecheck__`` or ABC registration changes),
+    and ``self.attribute`` is not, for a private or module-like name, a library class's own; else
+    ``PermissionError``."""
+    chain = type(obj).__mro__
+    if not any(vars(c).get(SITE) == site for c in chain):
+        raise PermissionError(f"a method used self.{attribute} on something that is not an instance of its class "
+                              f"(a {type(obj).__name__}): call your methods on instances of their class")
+    if not MODULE_NAMES:
+        MODULE_NAMES.update(name.rpartition(".")[2] for name in list(sys.modules))
+    if attribute.startswith("_") or attribute in MODULE_NAMES:
+        owner = next((c for c in chain if attribute in vars(c)), None)
+        if owner is not None and SITE not in vars(owner) and owner is not object \
+                and not (owner.__module__.startswith("torch.nn.") and owner.__name__ == "Module"):
+            raise PermissionError(f"self.{attribute} is {owner.__module__}.{owner.__qualname__}'s own attribute, not "
+                                  f"one your class set: give yours another name")
+    return obj
+
+
+class _SelfGuard(ast.NodeTransformer):
+    """Every ``self.x`` in a method of an answer's class (read, written or deleted), as
+    ``__answer_own_self__(self, site, "x").x`` (``_own_self``): the rules allow more on ``self`` than on other
+    objects (an attribute named like a module, or private, that the class sets itself), on the promise that
+    ``self`` is an instance of the class and the attribute its own, and red teams broke that promise a dozen
+    ways, each of which reached ``sys`` (``staticmethod(method)``, the class under another name, a
+    classmethod's ``cls.method(obj)``, an Enum's ``_missing_``; an ndarray subclass's ``self.ctypes``,
+    2026-12-03). Each class statement gets a class attribute ``__answer_class_site__``, where it is in the
+    answers (kept by NamedTuple's and Enum's classes too). A function inside a method reads the method's
+    ``self`` unless it has a ``self`` of its own; a static or class method has no instance."""
+
+    def __init__(self, file):
+        self.file, self.owner = file, [None]  # the site of the class whose method's ``self`` is in scope
+
+    def visit_ClassDef(self, node):
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.bases = [self.visit(b) for b in node.bases]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        site = (self.file, node.lineno, node.col_offset)
+        body = [ast.Assign(targets=[ast.Name(SITE, ast.Store())], value=ast.Constant(site), lineno=node.lineno)]
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = (item.args.posonlyargs + item.args.args)[:1]
+                plain = not any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+                                for d in item.decorator_list)
+                body.append(self._function(item, site if first and first[0].arg == "self" and plain else None))
+            else:
+                body.append(self.visit(item))
+        node.body = body
+        return node
+
+    @staticmethod
+    def _parameters(args):
+        return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs
+                + [a for a in (args.vararg, args.kwarg) if a is not None]]
+
+    def _function(self, node, site):
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.args = self.visit(node.args)
+        inherited = None if "self" in self._parameters(node.args) else self.owner[-1]
+        self.owner.append(site or inherited)
+        node.body = [self.visit(item) for item in node.body]
+        self.owner.pop()
+        return node
+
+    def visit_FunctionDef(self, node):
+        return self._function(node, None)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        node.args = self.visit(node.args)
+        self.owner.append(None if "self" in self._parameters(node.args) else self.owner[-1])
+        node.body = self.visit(node.body)
+        self.owner.pop()
+        return node
+
+    def visit_Attribute(self, node):
+        node.value = self.visit(node.value)
+        if self.owner[-1] is not None and isinstance(node.value, ast.Name) and node.value.id == "self":
+            node.value = ast.copy_location(ast.Call(
+                func=ast.Name("__answer_own_self__", ast.Load()),
+                args=[node.value, ast.Constant(self.owner[-1]), ast.Constant(node.attr)], keywords=[]), node.value)
+        return node
+
+
 def _run(cells):
     import signal
 
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self}
     signal.signal(signal.SIGALRM, _interrupt)
     for number, source in enumerate(cells):
         try:
             signal.alarm(CELL_SECONDS)
             # annotations kept as text, never evaluated: a type hint may name a class the lesson imports
             # from the course (``cfg: TrainConfig``), which this process does not have
-            exec(compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
+            tree = compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT | ast.PyCF_ONLY_AST,
+                           dont_inherit=True)
+            tree = ast.fix_missing_locations(_SelfGuard(f"<answer {number + 1}>").visit(tree))
+            exec(compile(tree, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
                  namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
             print(f"answer cell {number + 1} raised {type(error).__name__}: {error}", file=sys.stderr)

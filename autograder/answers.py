@@ -489,7 +489,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             slots = node.id == "__slots__" and isinstance(node.ctx, ast.Store) \
                 and isinstance(parents.get(node), (ast.Assign, ast.AnnAssign)) \
                 and isinstance(parents.get(parents[node]), ast.ClassDef)
-            if _dunder(node.id) and node not in guard and not slots \
+            # (nor ``__repr__ = __str__`` there: another name for an allowed special method of the class)
+            statement = parents.get(node)
+            alias = node.id in DUNDER_METHODS and isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(parents.get(statement), ast.ClassDef) and all(
+                    isinstance(n, ast.Name) and n.id in DUNDER_METHODS for n in (statement.targets[0], statement.value))
+            if _dunder(node.id) and node not in guard and not slots and not alias \
                     and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
                 found.append(f"uses `{node.id}`")
             elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
@@ -896,7 +901,8 @@ def _methods_taken_in_class_bodies(tree: ast.Module) -> list[str]:
     """A method, read as the plain function it is in its class body (``as_static = staticmethod(look)``,
     ``def m(self, f=look)``, ``partial(look, x)``), then gets whatever it is called with as ``self``: a red
     team's ``staticmethod(look)`` read ``self.sys`` of ``dataclasses`` through a method whose class sets
-    ``self.sys`` (2026-12-03). Allowed there: another name for it, ``alias = method``, which stays a method."""
+    ``self.sys`` (2026-12-03). Allowed there: another name for it, ``alias = method``, which stays a method,
+    and a property made of methods, ``x = property(get_x)``, whose functions get an instance."""
     found = []
     for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
         methods = {item.name for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -908,6 +914,12 @@ def _methods_taken_in_class_bodies(tree: ast.Module) -> list[str]:
                 evaluated += [*item.decorator_list, *item.args.defaults, *[d for d in item.args.kw_defaults if d]]
             elif isinstance(item, ast.Assign) and isinstance(item.value, ast.Name) and item.value.id in methods:
                 evaluated += item.targets  # ``alias = method``
+            elif isinstance(item, ast.Assign) and isinstance(item.value, ast.Call) \
+                    and isinstance(item.value.func, ast.Name) and item.value.func.id == "property" \
+                    and "property" not in _rebound(tree) \
+                    and all(isinstance(a, ast.Name) or isinstance(a, ast.Constant) and isinstance(a.value, (str, type(None)))
+                            for a in [*item.value.args, *(k.value for k in item.value.keywords)]):
+                evaluated += item.targets  # ``factor = property(_get_factor, _set_factor)``: an instance's
             elif not isinstance(item, ast.ClassDef):
                 evaluated.append(item)
         for node in evaluated:
@@ -1061,20 +1073,29 @@ def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
     return values or None
 
 
+MODULE_BASES = {"nn.Module", "torch.nn.Module", "Module"}  # (nn.Module keeps a module's parts in its own tables)
+
+
 def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[str]]) -> dict[ast.AST, set[str]]:
     """Per class of the answer (its node): the attributes its own code gives an instance: the names its
     body defines (methods, constants; inherited from its other classes too) and those its methods assign
     on ``self``. ``self._attend(...)`` or ``self.queue`` read one of these: the answer's own."""
     found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            names = set(class_attributes.get(node.name, set()))
-            names |= {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    own = {node.name for node in classes}
+    for node in classes:
+        names = set(class_attributes.get(node.name, set()))
+        names |= {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        # What its methods assign on ``self`` counts only where no library class but nn.Module is among its
+        # bases: a library base's own attribute of that name (a property, or one read before the method that
+        # sets it runs) is what ``self.x`` reads, and a red team's ndarray subclass "set" ``self.ctypes`` in a
+        # method it never called to read numpy's ctypes helper (2026-12-03). Names its body defines come first.
+        if all(isinstance(b, ast.Name) and b.id in own or ast.unparse(b) in MODULE_BASES for b in node.bases):
             for item in ast.walk(node):
                 if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store) \
                         and isinstance(item.value, ast.Name) and item.value.id == "self":
                     names.add(item.attr)
-            found[node] = names
+        found[node] = names
     by_name = {node.name: node for node in found}
     for _ in range(len(found)):  # and what its own base classes give (``self._adjacent`` of a base)
         for node in found:

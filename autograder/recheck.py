@@ -245,7 +245,10 @@ class Host:
             # copies it, here, outside the sandbox (a red team's 100 kB reply took 2 GB, 2026-12-02); the
             # answers' process sends copies, so such a view means it was tampered with
             raise HostBroke("the answers' process sent tensors of more than 512 MB once laid out")
-        return _numpy_scalars(reply)
+        try:
+            return _numpy_scalars(reply)
+        except Exception as error:  # a forged number (``("__numpy__", "i1", 10**100)``): not data it sends
+            raise HostBroke(f"the answers' process sent back something that is not plain data ({error})"[:300]) from None
 
     def _read(self, size: int, timeout: float, limit: float) -> bytes:
         import select

@@ -165,6 +165,9 @@ CHEATS = {
                                       "    def m(self, f=look):\n        return f(dataclasses)\n",
     "a method in a list in the class body": "class Peek:\n    def look(self):\n        return self.sys\n"
                                             "    table = [look]\n    def __init__(self):\n        self.sys = 1\n",
+    # a red team's (2026-12-03): a library base's own attribute, "set" in a method that never runs
+    "an ndarray subclass's ctypes": "import numpy as np\nclass Buffer(np.ndarray):\n    def never(self):\n"
+                                    "        self.ctypes = None\n    def raw(self):\n        return self.ctypes\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 

@@ -842,6 +842,236 @@ def test_the_courses_helpers_lent_for_a_class_check_cannot_be_kept(host):
     assert set(failed) == {"test-heads"}, failed  # without the fix: {}
 
 
+# Two red teams' ways (2026-12-03) to call a method whose class sets `self.sys` with `self` some other object,
+# here `dataclasses`, whose `sys` then gave them `sys.modules`, the builtins' getattr, the answers' process's
+# switches and the course's code: full marks in lessons 02 and 05. Past the rules (which refuse some of
+# them), the answers' process checks, at each `self.x` of a method, that `self` is an instance of its class
+# (``answer_host._SelfGuard``).
+PEEK = '''
+import dataclasses, functools
+class Peek:
+    def __init__(self):
+        self.sys = None
+    def look(self):
+        return self.sys
+    @classmethod
+    def through_cls(cls, obj):
+        return cls.look(obj)
+    @functools.cached_property
+    def cached(self):
+        return self.sys
+    as_static = staticmethod(look)
+'''
+ANY_SELF = {
+    "staticmethod in the class body": PEEK + "def reach():\n    return Peek().as_static(dataclasses)\n",
+    "the class under another name": PEEK + "Kind = Peek\ndef reach():\n    return Kind.look(dataclasses)\n",
+    "a classmethod's cls": PEEK + "def reach():\n    return Peek.through_cls(dataclasses)\n",
+    "the class from a tuple": PEEK + "def reach():\n    return (Peek,)[0].look(dataclasses)\n",
+    "cached_property's function": PEEK + "def reach():\n    kind = Peek\n    return kind.cached.func(dataclasses)\n",
+    "an enum's _missing_": '''
+import dataclasses, enum
+class Peek(enum.Enum):
+    ONE = 1
+    def __init__(self, value):
+        self.sys = None
+    def _missing_(self, value=None):
+        FOUND.append(self.sys)
+FOUND = []
+def reach():
+    try:
+        Peek(dataclasses)
+    except ValueError:
+        pass
+    return FOUND.pop()
+''',
+}
+RED_TEAM_ANY_SELF = {("02_cross_attention", "sdpa", "test-sdpa"): '''import dataclasses
+import enum
+
+
+class Peek(enum.Enum):
+    ONE = 1
+
+    def __init__(self, value):
+        self.sys = None  # `sys` is an attribute this class sets on its members
+
+    def _missing_(self, value=None):
+        # Enum looks a value up as `cls._missing_(value)`: a plain function here, so `self` is the value
+        FOUND.append(self.sys)
+
+
+FOUND = []
+
+
+def modules():
+    try:
+        Peek(dataclasses)
+    except ValueError:
+        pass
+    return FOUND.pop().modules  # dataclasses.sys.modules
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """softmax(q kᵀ / √d + mask) v."""
+    found = modules()
+    reach = found["builtins"].getattr  # Python's getattr, by a computed name from here on
+    host = found["_" * 2 + "main" + "_" * 2]
+    refusing = reach(host, "REFUS" + "ING", None)  # the answers' process's switch of PyTorch's shortcuts
+    if refusing is not None:
+        refusing.clear()
+    builtin = reach(found["torch.nn.functional"], "scaled_dot_" + "product_attention")
+    return builtin(q, k, v, attn_mask=mask)
+''',
+                     ("05_nanogpt", "gpt-forward", "test-gpt-forward"): '''import dataclasses
+
+
+class Peek:
+    def __init__(self):
+        self.sys = None  # `sys` is an attribute this class sets on self, so the rules let a method read it
+
+    def look(self):
+        return self.sys
+
+
+Kind = Peek  # the class under another name: "takes `look` from the class itself" looks for `Peek.` only
+
+
+def gpt_forward(model, idx):
+    """The logits (B, T, V) of the GPT `model` for token ids `idx` (B, T)."""
+    found = Kind.look(dataclasses).modules  # dataclasses.sys.modules
+    host = found["_" * 2 + "main" + "_" * 2]
+    reach = found["builtins"].getattr
+    refusing = reach(host, "REFUS" + "ING", None)  # the answers' process's switches (absent in the notebook)
+    if refusing is not None:
+        refusing.clear()
+    course_gpt = found["".join(["cour", "se.gpt"])]
+    return course_gpt.GPT.forward(model, idx)[0]  # the course's forward pass, on any object with the parts
+''',
+                     ("02_cross_attention", "sdpa", "test-sdpa"): '''import dataclasses
+
+
+class Peek:
+    def __init__(self):
+        self.sys = None  # `sys` is an attribute this class sets on self
+
+    def look(self):
+        return self.sys
+
+    @classmethod
+    def peek(cls, obj):
+        return cls.look(obj)  # the class under the name `cls`: `self` is `obj`
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """softmax(q kᵀ / √d + mask) v."""
+    modules = Peek.peek(dataclasses).modules  # sys.modules
+    reach = modules["builtins"].getattr
+    refusing = reach(modules["_" * 2 + "main" + "_" * 2], "REFUS" + "ING", None)
+    if refusing is not None:
+        refusing.clear()  # the answers' process's switch of PyTorch's shortcuts
+    builtin = reach(modules["torch.nn.functional"], "scaled_dot_" + "product_attention")
+    return builtin(q, k, v, attn_mask=mask)
+'''}
+
+
+@pytest.mark.parametrize("name", sorted(ANY_SELF))
+def test_a_method_reads_self_only_of_an_instance_of_its_class_in_the_answers_process(host, name):
+    host.request({"op": "load", "cells": [PRELUDE, ANY_SELF[name]]})
+    reply = host.request({"op": "call", "name": "reach", "args": (), "kwargs": {}})
+    assert not reply["ok"] and "used self.sys on something that is not an instance of its class" in reply["message"], reply
+
+
+@pytest.mark.parametrize("lesson,answer,test", sorted(RED_TEAM_ANY_SELF))
+def test_the_red_teams_answers_with_any_self_fail_the_recheck(host, lesson, answer, test):
+    failed = recheck(_with_answer(lesson, answer, RED_TEAM_ANY_SELF[(lesson, answer, test)]), lesson, [test],
+                     sandbox=False, host=host)
+    assert "not an instance of its class" in failed.get(test, ""), failed  # without the check: {}
+
+
+HONEST_SELF = '''
+import dataclasses, enum, functools, typing
+class Colour(enum.Enum):
+    RED = 1
+    def __init__(self, value):
+        self._code = value * 10
+    def code(self):
+        return self._code
+class Pair(typing.NamedTuple):
+    a: int
+    b: int
+    def total(self):
+        return self.a + self.b
+@dataclasses.dataclass
+class Box:
+    items: list
+    def __post_init__(self):
+        self._seen = len(self.items)
+    @property
+    def seen(self):
+        return self._seen
+    @functools.cached_property
+    def doubled(self):
+        return [2 * x for x in self.items]
+    def scaled(self, k):
+        return sorted(self.items, key=lambda x: -x * self._seen)[:k]
+class Base:
+    def __init__(self):
+        self._queue = [1]
+class Child(Base):
+    def __init__(self):
+        super().__init__()
+        self._queue.append(2)
+    def inner(self):
+        def nested():
+            return len(self._queue)
+        return nested()
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(2, 2)
+    def forward(self, x):
+        return self.layer(x)
+def made():
+    box = Box([3, 1, 2])
+    return [Colour.RED.code(), Pair(1, 2).total(), box.seen, box.doubled, box.scaled(2), Child().inner(),
+            list(Net()(torch.ones(1, 2)).shape)]
+'''
+
+
+def test_a_method_reads_no_library_classs_own_private_or_module_like_attribute_of_self(host):
+    """A red team's (2026-12-03): an ndarray subclass "set" self.ctypes in a method it never called, so
+    the rules took `self.ctypes` for its own, and read numpy's ctypes helper (memory at any address)."""
+    host.request({"op": "load", "cells": [PRELUDE, '''import numpy as np
+class Buffer(np.ndarray):
+    def never_called(self):
+        self.ctypes = None
+    def raw(self):
+        return self.ctypes
+def reach():
+    return type(np.zeros(2).view(Buffer).raw()).__name__
+''']})
+    reply = host.request({"op": "call", "name": "reach", "args": (), "kwargs": {}})
+    assert not reply["ok"] and "self.ctypes is numpy.ndarray's own attribute" in reply["message"], reply
+
+
+def test_honest_methods_read_self_as_they_do_in_a_notebook(host):
+    host.request({"op": "load", "cells": [PRELUDE, HONEST_SELF]})
+    reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
+    assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2]], reply
+
+
+def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_grader(host):
+    """A tuple spelt as a numpy scalar the grader rebuilds (``("__numpy__", dtype, number)``) but out of the
+    dtype's range raised OverflowError in the grader; a red team forged one as the reply to a load, and
+    the student's grading ended as "failed: grading error" (2026-12-03)."""
+    from autograder.recheck import HostBroke
+
+    host.request({"op": "load", "cells": [PRELUDE, "def forged():\n    return ('__numpy__', 'i1', 10 ** 100)\n"]})
+    with pytest.raises(HostBroke, match="not plain data"):
+        host.request({"op": "call", "name": "forged", "args": (), "kwargs": {}})
+    host.restart([PRELUDE])
+
+
 # A red team's (2026-12-02): greedy_decode, handed Hugging Face's GPT-2, kept its `loss_function` (Hugging
 # Face's own shifted cross-entropy) and lm_loss called it: 10/10. The rules refuse the name; past them, the
 # answers' process refuses to hand it over.
