@@ -159,7 +159,9 @@ def _own_self(obj, site, attribute):
         MODULE_NAMES.update(name.rpartition(".")[2] for name in list(sys.modules))
     if attribute.startswith("_") or attribute in MODULE_NAMES:
         owner = next((c for c in chain if attribute in vars(c)), None)
-        if owner is not None and SITE not in vars(owner) and owner is not object \
+        # (a class a library made for the answer, ``namedtuple("P", "x y")`` as a base, is the answer's: its
+        # ``__module__`` is the answer's; nn.Module keeps a module's parts)
+        if owner is not None and SITE not in vars(owner) and owner is not object and owner.__module__ != "__main__" \
                 and not (owner.__module__.startswith("torch.nn.") and owner.__name__ == "Module"):
             raise PermissionError(f"self.{attribute} is {owner.__module__}.{owner.__qualname__}'s own attribute, not "
                                   f"one your class set: give yours another name")

@@ -885,7 +885,7 @@ def reach():
     return FOUND.pop()
 ''',
 }
-RED_TEAM_ANY_SELF = {("02_cross_attention", "sdpa", "test-sdpa"): '''import dataclasses
+RED_TEAM_ANY_SELF = {("02_cross_attention", "sdpa", "test-sdpa", "an enum's _missing_"): '''import dataclasses
 import enum
 
 
@@ -922,7 +922,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     builtin = reach(found["torch.nn.functional"], "scaled_dot_" + "product_attention")
     return builtin(q, k, v, attn_mask=mask)
 ''',
-                     ("05_nanogpt", "gpt-forward", "test-gpt-forward"): '''import dataclasses
+                     ("05_nanogpt", "gpt-forward", "test-gpt-forward", "the class under another name"): '''import dataclasses
 
 
 class Peek:
@@ -947,7 +947,7 @@ def gpt_forward(model, idx):
     course_gpt = found["".join(["cour", "se.gpt"])]
     return course_gpt.GPT.forward(model, idx)[0]  # the course's forward pass, on any object with the parts
 ''',
-                     ("02_cross_attention", "sdpa", "test-sdpa"): '''import dataclasses
+                     ("02_cross_attention", "sdpa", "test-sdpa", "a classmethod's cls"): '''import dataclasses
 
 
 class Peek:
@@ -981,15 +981,15 @@ def test_a_method_reads_self_only_of_an_instance_of_its_class_in_the_answers_pro
     assert not reply["ok"] and "used self.sys on something that is not an instance of its class" in reply["message"], reply
 
 
-@pytest.mark.parametrize("lesson,answer,test", sorted(RED_TEAM_ANY_SELF))
-def test_the_red_teams_answers_with_any_self_fail_the_recheck(host, lesson, answer, test):
-    failed = recheck(_with_answer(lesson, answer, RED_TEAM_ANY_SELF[(lesson, answer, test)]), lesson, [test],
+@pytest.mark.parametrize("lesson,answer,test,way", sorted(RED_TEAM_ANY_SELF))
+def test_the_red_teams_answers_with_any_self_fail_the_recheck(host, lesson, answer, test, way):
+    failed = recheck(_with_answer(lesson, answer, RED_TEAM_ANY_SELF[(lesson, answer, test, way)]), lesson, [test],
                      sandbox=False, host=host)
     assert "not an instance of its class" in failed.get(test, ""), failed  # without the check: {}
 
 
 HONEST_SELF = '''
-import dataclasses, enum, functools, typing
+import collections, dataclasses, enum, functools, typing
 class Colour(enum.Enum):
     RED = 1
     def __init__(self, value):
@@ -1025,6 +1025,9 @@ class Child(Base):
         def nested():
             return len(self._queue)
         return nested()
+class Point(collections.namedtuple("Point", "x y")):
+    def as_dict(self):
+        return self._asdict()
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
@@ -1034,7 +1037,7 @@ class Net(nn.Module):
 def made():
     box = Box([3, 1, 2])
     return [Colour.RED.code(), Pair(1, 2).total(), box.seen, box.doubled, box.scaled(2), Child().inner(),
-            list(Net()(torch.ones(1, 2)).shape)]
+            list(Net()(torch.ones(1, 2)).shape), Point(1, 2).as_dict()]
 '''
 
 
@@ -1057,7 +1060,7 @@ def reach():
 def test_honest_methods_read_self_as_they_do_in_a_notebook(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_SELF]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
-    assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2]], reply
+    assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2], {"x": 1, "y": 2}], reply
 
 
 def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_grader(host):
