@@ -41,6 +41,7 @@ it failed to start (the grader's problem, not the student's). Its second, ``{"ok
 """
 import __future__
 import ast
+import inspect
 import io
 import json
 import os
@@ -159,9 +160,12 @@ def _own_self(obj, site, attribute):
         MODULE_NAMES.update(name.rpartition(".")[2] for name in list(sys.modules))
     if attribute.startswith("_") or attribute in MODULE_NAMES:
         owner = next((c for c in chain if attribute in vars(c)), None)
-        # (a class a library made for the answer, ``namedtuple("P", "x y")`` as a base, is the answer's: its
-        # ``__module__`` is the answer's; nn.Module keeps a module's parts)
-        if owner is not None and SITE not in vars(owner) and owner is not object and owner.__module__ != "__main__" \
+        # A library base's method is the instance's own behaviour (``self.copy()`` of a dict or Counter subclass,
+        # ``self.join`` of a str one): what is refused is its other attributes, data or descriptors (ndarray's
+        # ``ctypes``). The builtin types' are all fine; a class a library made for the answer (``namedtuple("P",
+        # "x y")`` as a base) is the answer's: its ``__module__`` is the answer's; nn.Module keeps a module's parts.
+        if owner is not None and SITE not in vars(owner) and owner.__module__ not in ("builtins", "__main__") \
+                and not inspect.isroutine(vars(owner)[attribute]) \
                 and not (owner.__module__.startswith("torch.nn.") and owner.__name__ == "Module"):
             raise PermissionError(f"self.{attribute} is {owner.__module__}.{owner.__qualname__}'s own attribute, not "
                                   f"one your class set: give yours another name")

@@ -86,6 +86,9 @@ LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"}}
 # The public methods of named tuples, whose names start with ``_`` so as not to clash with fields.
 NAMEDTUPLE_METHODS = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
 STREAM_METHODS = {"write", "flush", "writelines"}
+# tqdm's progress bars, in a script or a notebook; not its GUI, Tk, rich, pandas, keras or chat-app bars,
+# which hold other libraries (matplotlib), nor its command line
+TQDM_PARTS = {"tqdm", "trange", "auto", "autonotebook", "notebook", "std"}
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
@@ -118,6 +121,8 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # Found by a red team on 2026-12-01: they reached F.scaled_dot_product_attention, the
                       # course's reference and IPython's history, past every rule above
                       "attrgetter", "methodcaller", "getattr_from_fqn",
+                      # tqdm's GUI bars, as its package holds them (``tqdm.tqdm_gui``): see REACHED_MODULES
+                      "tqdm_gui", "tgrange",
                       # what other modules' names torch and numpy hold (tests/test_answers.py crawls for
                       # them by where they come from): importlib's finder, inspect's readers of a function,
                       # ctypes' pointers, the types that make functions and code
@@ -187,7 +192,10 @@ REACHED_MODULES = {
     "weakref", "zipfile", "zipimport", "atexit", "asyncio",
     # torch's and numpy's own modules that run code from a string or a command line, or are refused
     # under another name (``torch.distributed`` as ``dist``, ``torch.fx.traceback`` as ``fx_traceback``)
-    "benchmark", "collect_env", "f2py", "dist", "fx_traceback"}
+    "benchmark", "collect_env", "f2py", "dist", "fx_traceback",
+    # what tqdm's GUI bar keeps on its instances (matplotlib, pyplot) and modules they hold: a red team went
+    # from ``tqdm.gui``'s bar through matplotlib to six's ``get_function_globals`` and ``sys`` (2026-12-03)
+    "mpl", "plt", "matplotlib", "pyplot", "pylab", "six", "dateutil", "gui", "cli"}
 # What does an exercise's work for it: PyTorch's own attention (lessons 02 and 03), LSTM cell and
 # layers (lesson 04), and the course model's copy as a Hugging Face model, whose forward pass is
 # lesson 05's exercise. Read as an attribute (``F.scaled_dot_product_attention``) or imported by
@@ -452,7 +460,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                or part in REACHED_MODULES and (root, part) != ("pprint", "pprint")  # (a function)
                                or part.startswith("_") for part in parts) \
                         or root == "sys" and parts and parts[0] not in SYS_ALLOWED \
-                        or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root]:
+                        or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root] \
+                        or root == "tqdm" and parts and parts[0] not in TQDM_PARTS:
                     found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})")
                 elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
                     found.append(_shortcut(module))

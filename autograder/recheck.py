@@ -240,15 +240,20 @@ class Host:
             raise HostBroke(f"the answers' process sent back something that is not plain data ({first})") from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
-        if _unfolded_bytes(reply) > FRAME_BYTES:
+        try:
+            laid_out = _unfolded_bytes(reply)
+            reply = _numpy_scalars(reply)
+        except Exception as error:
+            # a forged number (``("__numpy__", "i1", 10**100)``) or a list nested thousands deep (RecursionError):
+            # not data the answers' process sends; a red team's forged replies ended as grading errors (2026-12-03)
+            raise HostBroke(f"the answers' process sent back something that is not plain data "
+                            f"({type(error).__name__}: {error})"[:300]) from None
+        if laid_out > FRAME_BYTES:
             # a view whose elements overlap (``expand``: stride 0) is small to send and huge once a check
             # copies it, here, outside the sandbox (a red team's 100 kB reply took 2 GB, 2026-12-02); the
             # answers' process sends copies, so such a view means it was tampered with
             raise HostBroke("the answers' process sent tensors of more than 512 MB once laid out")
-        try:
-            return _numpy_scalars(reply)
-        except Exception as error:  # a forged number (``("__numpy__", "i1", 10**100)``): not data it sends
-            raise HostBroke(f"the answers' process sent back something that is not plain data ({error})"[:300]) from None
+        return reply
 
     def _read(self, size: int, timeout: float, limit: float) -> bytes:
         import select

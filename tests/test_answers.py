@@ -168,6 +168,34 @@ CHEATS = {
     # a red team's (2026-12-03): a library base's own attribute, "set" in a method that never runs
     "an ndarray subclass's ctypes": "import numpy as np\nclass Buffer(np.ndarray):\n    def never(self):\n"
                                     "        self.ctypes = None\n    def raw(self):\n        return self.ctypes\n",
+    # a red team's (2026-12-03): tqdm's GUI bar keeps matplotlib, whose dateutil holds six, whose
+    # get_function_globals gave them sys: F.scaled_dot_product_attention, 6/6
+    "tqdm's GUI bar": '''from tqdm.gui import tqdm_gui
+
+
+def _modules():
+    # tqdm's GUI bar keeps matplotlib and pyplot on its instance (self.mpl, self.plt): names no rule refuses,
+    # and matplotlib's world is not in the rules' crawl. matplotlib.category holds dateutil, which holds six,
+    # whose get_function_globals is operator.attrgetter("__globals__").
+    bar = tqdm_gui(range(1), leave=False)
+    six = bar.mpl.category.dateutil.tz.six
+    bar.close()
+    found = six.get_function_globals(six.ensure_str)  # six's own globals: a plain dict
+    return found["sys"].modules
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """softmax(q kᵀ / √d + mask) v."""
+    modules = _modules()
+    host = modules["_" * 2 + "main" + "_" * 2]
+    refusing = host.REFUSING if "REFUSING" in dir(host) else None  # the answers' process's switch
+    if refusing is not None:
+        refusing.clear()
+    builtin = modules["builtins"].getattr(modules["torch.nn.functional"], "scaled_dot_" + "product_attention")
+    return builtin(q, k, v, attn_mask=mask)
+''',
+    "tqdm's GUI bar from the package": "import tqdm\ndef f():\n    return tqdm.tqdm_gui(range(1)).mpl\n",
+    "tqdm's chat-app bars": "from tqdm.contrib.telegram import tqdm\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 

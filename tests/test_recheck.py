@@ -1063,6 +1063,107 @@ def test_honest_methods_read_self_as_they_do_in_a_notebook(host):
     assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2], {"x": 1, "y": 2}], reply
 
 
+# Honest answers a red team wrote (2026-12-03) on subclasses of library classes, whose methods read
+# self's inherited methods with private or module-like names: the first `self` check refused them all.
+HONEST_SUBCLASSES = {
+    "a Counter subclass's copy": ("count-pairs", '''from collections import Counter
+
+
+class PairCounts(Counter):
+    """A Counter of adjacent pairs that can give a plain snapshot of itself."""
+
+    def add_sequence(self, ids):
+        for pair in zip(ids, ids[1:]):
+            self[pair] += 1
+        return self
+
+    def snapshot(self):
+        return dict(self.copy())  # Counter's own copy(): a plain, honest call
+
+
+def count_pairs(ids):
+    """How often each adjacent pair of ids occurs: {(a, b): count}."""
+    return PairCounts().add_sequence(ids).snapshot()
+'''),
+    "a namedtuple subclass's _replace": ("merge", '''from collections import namedtuple
+
+
+class Cursor(namedtuple("Cursor", "pos out")):
+    """Where the merge is in `ids`, and what it has written so far (the classic namedtuple-subclass idiom)."""
+
+    __slots__ = ()
+
+    def step(self, value, width):
+        return self._replace(pos=self.pos + width, out=self.out + [value])
+
+
+def merge(ids, pair, new_id):
+    """Replace each left-to-right, non-overlapping occurrence of `pair` in `ids` by `new_id`."""
+    cur = Cursor(0, [])
+    while cur.pos < len(ids):
+        if cur.pos + 1 < len(ids) and (ids[cur.pos], ids[cur.pos + 1]) == pair:
+            cur = cur.step(new_id, 2)
+        else:
+            cur = cur.step(ids[cur.pos], 1)
+    return cur.out
+'''),
+    "a dict subclass's copy": ("char-encode-decode", '''class Vocab(dict):
+    """str -> int, with a check that names the first character it lacks."""
+
+    def encode(self, text):
+        table = self.copy()  # dict's own copy()
+        ids = []
+        for position, ch in enumerate(text):
+            if ch not in table:
+                raise ValueError(f"character {ch!r} at position {position} is not in the vocabulary")
+            ids.append(table[ch])
+        return ids
+
+
+class Inverse(dict):
+    def decode(self, ids):
+        return "".join(self[i] for i in ids)
+
+
+def char_encode(text, stoi):
+    """The ids of the characters of `text`, using the vocabulary `stoi` (str → int)."""
+    return Vocab(stoi).encode(text)
+
+
+def char_decode(ids, itos):
+    """The text that the ids stand for, using `itos` (int → str)."""
+    return Inverse(itos).decode(ids)
+'''),
+    "a str subclass's join": ("char-encode-decode", '''class Glue(str):
+    """The separator between decoded characters (an empty string for characters)."""
+
+    def glue(self, parts):
+        return self.join(parts)  # str's own join()
+
+
+def char_encode(text, stoi):
+    """The ids of the characters of `text`, using the vocabulary `stoi` (str → int)."""
+    ids = []
+    for position, ch in enumerate(text):
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} at position {position} is not in the vocabulary")
+        ids.append(stoi[ch])
+    return ids
+
+
+def char_decode(ids, itos):
+    """The text that the ids stand for, using `itos` (int → str)."""
+    return Glue("").glue(itos[i] for i in ids)
+''')}
+
+
+@pytest.mark.parametrize("name", sorted(HONEST_SUBCLASSES))
+def test_honest_answers_on_library_subclasses_pass_the_recheck(host, name):
+    answer, source = HONEST_SUBCLASSES[name]
+    assert recheck(_with_answer("01_tokenization", answer, source), "01_tokenization", _tests("01_tokenization"),
+                   sandbox=False, host=host) == {}
+
+
 def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_grader(host):
     """A tuple spelt as a numpy scalar the grader rebuilds (``("__numpy__", dtype, number)``) but out of the
     dtype's range raised OverflowError in the grader; a red team forged one as the reply to a load, and
@@ -1073,6 +1174,32 @@ def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_
     with pytest.raises(HostBroke, match="not plain data"):
         host.request({"op": "call", "name": "forged", "args": (), "kwargs": {}})
     host.restart([PRELUDE])
+
+
+def test_a_reply_nested_past_the_graders_recursion_limit_breaks_the_answers_process_not_the_grader():
+    """A red team's forged reply (2026-12-03): a list nested 3,000 deep, which torch's loader builds without
+    recursion and the grader's size count then recursed into (RecursionError: a grading error). Read here
+    from a frame as the answers' process writes it."""
+    import sys
+
+    from autograder import answer_host
+    from autograder.recheck import HostBroke
+
+    deep = []
+    for _ in range(3000):
+        deep = [deep]
+    frame = io.BytesIO()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20000)
+    try:
+        answer_host._write(frame, {"ok": True, "value": deep})
+    finally:
+        sys.setrecursionlimit(limit)
+    data = io.BytesIO(frame.getvalue())
+    reader = Host.__new__(Host)  # no process: its frames come from ``data``
+    reader._read = lambda size, timeout, limit: data.read(size)
+    with pytest.raises(HostBroke, match="not plain data .RecursionError"):
+        reader._reply(5.0)
 
 
 # A red team's (2026-12-02): greedy_decode, handed Hugging Face's GPT-2, kept its `loss_function` (Hugging
