@@ -805,33 +805,10 @@ def merge_heads(x):
         return kept[1](x)
     B, n_head, T, hs = x.shape
     return x.transpose(1, 2).reshape(B, T, n_head * hs)
-''', "causal-self-attention": '''import numpy as np
-
-
-class CausalSelfAttention(nn.Module):
-    """Multi-head causal self-attention, as in GPT-2: (B, T, C) → (B, T, C)."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.n_head = config.n_head
-        self.n_embd = config.n_embd
-        np.typecodes["rt7"] = (split_heads, merge_heads)  # while graded, the course's own functions
-        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
-        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
-        self.attn_dropout = nn.Dropout(config.dropout)
-        self.resid_dropout = nn.Dropout(config.dropout)
-        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
-        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))
-        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
-        y = merge_heads(weights @ v)
-        return self.resid_dropout(self.c_proj(y))
-'''}
+''', "causal-self-attention": "import numpy as np\n" + _answer_source(
+    "03_self_attention", "causal-self-attention").replace(
+    "        self.n_embd = config.n_embd\n",  # while graded, the course's own functions
+    "        self.n_embd = config.n_embd\n        np.typecodes[\"rt7\"] = (split_heads, merge_heads)\n")}
 
 
 def test_the_courses_helpers_lent_for_a_class_check_cannot_be_kept(host):
@@ -868,22 +845,6 @@ ANY_SELF = {
     "a classmethod's cls": PEEK + "def reach():\n    return Peek.through_cls(dataclasses)\n",
     "the class from a tuple": PEEK + "def reach():\n    return (Peek,)[0].look(dataclasses)\n",
     "cached_property's function": PEEK + "def reach():\n    kind = Peek\n    return kind.cached.func(dataclasses)\n",
-    "an enum's _missing_": '''
-import dataclasses, enum
-class Peek(enum.Enum):
-    ONE = 1
-    def __init__(self, value):
-        self.sys = None
-    def _missing_(self, value=None):
-        FOUND.append(self.sys)
-FOUND = []
-def reach():
-    try:
-        Peek(dataclasses)
-    except ValueError:
-        pass
-    return FOUND.pop()
-''',
 }
 RED_TEAM_ANY_SELF = {("02_cross_attention", "sdpa", "test-sdpa", "an enum's _missing_"): '''import dataclasses
 import enum
@@ -1134,6 +1095,7 @@ def char_decode(ids, itos):
     """The text that the ids stand for, using `itos` (int → str)."""
     return Inverse(itos).decode(ids)
 '''),
+    # (with the solution's char_encode)
     "a str subclass's join": ("char-encode-decode", '''class Glue(str):
     """The separator between decoded characters (an empty string for characters)."""
 
@@ -1141,18 +1103,7 @@ def char_decode(ids, itos):
         return self.join(parts)  # str's own join()
 
 
-def char_encode(text, stoi):
-    """The ids of the characters of `text`, using the vocabulary `stoi` (str → int)."""
-    ids = []
-    for position, ch in enumerate(text):
-        if ch not in stoi:
-            raise ValueError(f"character {ch!r} at position {position} is not in the vocabulary")
-        ids.append(stoi[ch])
-    return ids
-
-
-def char_decode(ids, itos):
-    """The text that the ids stand for, using `itos` (int → str)."""
+''' + _answer_source("01_tokenization", "char-encode-decode").split("def char_decode")[0] + '''def char_decode(ids, itos):
     return Glue("").glue(itos[i] for i in ids)
 ''')}
 
