@@ -195,7 +195,9 @@ REACHED_MODULES = {
     "benchmark", "collect_env", "f2py", "dist", "fx_traceback",
     # what tqdm's GUI bar keeps on its instances (matplotlib, pyplot) and modules they hold: a red team went
     # from ``tqdm.gui``'s bar through matplotlib to six's ``get_function_globals`` and ``sys`` (2026-12-03)
-    "mpl", "plt", "matplotlib", "pyplot", "pylab", "six", "dateutil", "gui", "cli"}
+    "mpl", "plt", "matplotlib", "pyplot", "pylab", "six", "dateutil", "gui", "cli",
+    # and tqdm.tk's tkinter, whose Tcl interpreter starts processes past Python's audit hooks (a red team's)
+    "tkinter"}
 # What does an exercise's work for it: PyTorch's own attention (lessons 02 and 03), LSTM cell and
 # layers (lesson 04), and the course model's copy as a Hugging Face model, whose forward pass is
 # lesson 05's exercise. Read as an attribute (``F.scaled_dot_product_attention``) or imported by

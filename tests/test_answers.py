@@ -196,6 +196,9 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 ''',
     "tqdm's GUI bar from the package": "import tqdm\ndef f():\n    return tqdm.tqdm_gui(range(1)).mpl\n",
     "tqdm's chat-app bars": "from tqdm.contrib.telegram import tqdm\n",
+    # a red team's (2026-12-03): Tcl's exec, from tqdm.tk's tkinter, ran the course's merge in a new Python
+    "tqdm's tkinter": "from tqdm.tk import tkinter\ndef f():\n    return tkinter.Tcl().call('exec', 'true')\n",
+    "tkinter from tqdm.tk": "import tqdm.tk\ndef f():\n    return tqdm.tk.tkinter\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 
