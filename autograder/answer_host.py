@@ -164,12 +164,24 @@ def _own_self(obj, site, attribute):
         # ``self.join`` of a str one): what is refused is its other attributes, data or descriptors (ndarray's
         # ``ctypes``). The builtin types' are all fine; a class a library made for the answer (``namedtuple("P",
         # "x y")`` as a base) is the answer's: its ``__module__`` is the answer's; nn.Module keeps a module's parts.
-        if owner is not None and SITE not in vars(owner) and owner.__module__ not in ("builtins", "__main__") \
-                and not inspect.isroutine(vars(owner)[attribute]) \
-                and not (owner.__module__.startswith("torch.nn.") and owner.__name__ == "Module"):
+        if owner is not None and _library(owner) and not inspect.isroutine(vars(owner)[attribute]):
             raise PermissionError(f"self.{attribute} is {owner.__module__}.{owner.__qualname__}'s own attribute, not "
                                   f"one your class set: give yours another name")
+        # and not one a library base put on the instance itself (a red team's class mixed in
+        # warnings.catch_warnings, whose __init__ sets self._module, and read it through its own method)
+        library = next((c for c in chain if _library(c)), None)
+        if owner is None and library is not None:
+            raise PermissionError(f"self.{attribute} may be {library.__module__}.{library.__qualname__}'s, a base of "
+                                  f"{type(obj).__name__}: give your attribute a name of its own, without a leading _")
     return obj
+
+
+def _library(cls) -> bool:
+    """Whether ``cls`` is a library's class whose attributes an answer's ``self`` may not take for its own: not
+    the answer's (its statement's site, or a class a library made for it, ``namedtuple("P", "x y")``, whose
+    ``__module__`` is the answer's), not a builtin type, not nn.Module (which keeps a module's parts)."""
+    return SITE not in vars(cls) and cls.__module__ not in ("builtins", "__main__") \
+        and not (cls.__module__.startswith("torch.nn.") and cls.__name__ == "Module")
 
 
 class _SelfGuard(ast.NodeTransformer):
@@ -191,8 +203,10 @@ class _SelfGuard(ast.NodeTransformer):
         node.bases = [self.visit(b) for b in node.bases]
         node.keywords = [self.visit(k) for k in node.keywords]
         site = (self.file, node.lineno, node.col_offset)
-        body = [ast.Assign(targets=[ast.Name(SITE, ast.Store())], value=ast.Constant(site), lineno=node.lineno)]
-        for item in node.body:
+        marker = ast.Assign(targets=[ast.Name(SITE, ast.Store())], value=ast.Constant(site), lineno=node.lineno)
+        docstring = node.body[:1] if ast.get_docstring(node, clean=False) is not None else []
+        body = [*docstring, marker]  # (after the docstring, which stays the class's ``__doc__``)
+        for item in node.body[len(docstring):]:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = (item.args.posonlyargs + item.args.args)[:1]
                 plain = not any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
@@ -864,6 +878,44 @@ def _loss_refusal(model):
                           "logits and the labels and compute the cross-entropy yourself")
 
 
+# ``execve`` and ``execveat`` per machine, and the kernel's name for the machine (``AUDIT_ARCH_*``)
+EXEC_CALLS = {"x86_64": (0xC000003E, (59, 322)), "aarch64": (0xC00000B7, (221, 281))}
+
+
+def _no_new_programs() -> bool:
+    """Forbid this process and its children to start a program (``execve``), with a seccomp filter: an
+    audit hook sees Python's ways to start one, not a library's own (a red team's Tcl interpreter, from
+    tkinter, ran ``exec python`` and the course's merge in it, 2026-12-03). Threads and forks still work;
+    the process never needs a new program once it runs. False where the kernel or machine has no seccomp."""
+    import ctypes
+    import platform
+    import struct as packing
+
+    if platform.system() != "Linux" or platform.machine() not in EXEC_CALLS:
+        return False
+    arch, calls = EXEC_CALLS[platform.machine()]
+    ld_w_abs, jeq_k, ret_k = 0x20, 0x15, 0x06
+    allow, refuse = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    program = [(ld_w_abs, 0, 0, 4),  # seccomp_data.arch
+               (jeq_k, 1, 0, arch), (ret_k, 0, 0, allow),  # another machine's calls: not these numbers
+               (ld_w_abs, 0, 0, 0)]  # seccomp_data.nr
+    for number, call in enumerate(calls):
+        program += [(jeq_k, len(calls) - number, 0, call)]
+    program += [(ret_k, 0, 0, allow), (ret_k, 0, 0, refuse)]
+    code = b"".join(packing.pack("HBBI", *instruction) for instruction in program)
+    buffer = ctypes.create_string_buffer(code)
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        return False
+    filter_program = Program(len(program), ctypes.cast(buffer, ctypes.c_void_p))
+    return libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(filter_program), 0, 0) == 0
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -882,6 +934,8 @@ def main(argv):
     _refuse_shortcuts()
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
+    if not _no_new_programs():
+        print("answer process: no seccomp filter here; programs are refused by the audit hook only", file=sys.stderr)
     import builtins
     builtins.__build_class__ = _checked_classes(builtins.__build_class__)
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed

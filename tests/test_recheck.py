@@ -946,7 +946,10 @@ def test_a_method_reads_self_only_of_an_instance_of_its_class_in_the_answers_pro
 def test_the_red_teams_answers_with_any_self_fail_the_recheck(host, lesson, answer, test, way):
     failed = recheck(_with_answer(lesson, answer, RED_TEAM_ANY_SELF[(lesson, answer, test, way)]), lesson, [test],
                      sandbox=False, host=host)
-    assert "not an instance of its class" in failed.get(test, ""), failed  # without the check: {}
+    # (the enum's own __init__ is refused first: its self.sys may be a library base's, enum.Enum's; the class
+    # statement fails, and so the answer is not defined)
+    expected = "is not defined" if way == "an enum's _missing_" else "not an instance of its class"
+    assert expected in failed.get(test, ""), failed  # without the check: {}
 
 
 HONEST_SELF = '''
@@ -954,9 +957,9 @@ import collections, dataclasses, enum, functools, typing
 class Colour(enum.Enum):
     RED = 1
     def __init__(self, value):
-        self._code = value * 10
+        self.tens = value * 10
     def code(self):
-        return self._code
+        return self.tens
 class Pair(typing.NamedTuple):
     a: int
     b: int
@@ -979,6 +982,7 @@ class Base:
     def __init__(self):
         self._queue = [1]
 class Child(Base):
+    """A child."""
     def __init__(self):
         super().__init__()
         self._queue.append(2)
@@ -998,7 +1002,7 @@ class Net(nn.Module):
 def made():
     box = Box([3, 1, 2])
     return [Colour.RED.code(), Pair(1, 2).total(), box.seen, box.doubled, box.scaled(2), Child().inner(),
-            list(Net()(torch.ones(1, 2)).shape), Point(1, 2).as_dict()]
+            list(Net()(torch.ones(1, 2)).shape), Point(1, 2).as_dict(), Child.__doc__]
 '''
 
 
@@ -1018,10 +1022,28 @@ def reach():
     assert not reply["ok"] and "self.ctypes is numpy.ndarray's own attribute" in reply["message"], reply
 
 
+def test_a_method_reads_no_private_attribute_a_library_base_put_on_the_instance(host):
+    """A red team's (2026-12-03): a class of the answer's "set" self._module in a method it never called, and a
+    subclass mixed in warnings.catch_warnings, whose __init__ sets self._module to the warnings module."""
+    host.request({"op": "load", "cells": [PRELUDE, '''import warnings
+class Own:
+    def forget(self):
+        self._module = None
+    def look(self):
+        return self._module
+class Both(Own, warnings.catch_warnings):
+    pass
+def peek():
+    return Both().look().__name__
+''']})
+    reply = host.request({"op": "call", "name": "peek", "args": (), "kwargs": {}})
+    assert not reply["ok"] and "self._module may be warnings.catch_warnings's" in reply["message"], reply
+
+
 def test_honest_methods_read_self_as_they_do_in_a_notebook(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_SELF]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
-    assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2], {"x": 1, "y": 2}], reply
+    assert reply["ok"] and reply["value"] == [10, 3, 3, [6, 2, 4], [3, 2], 2, [1, 2], {"x": 1, "y": 2}, "A child."], reply
 
 
 # Honest answers a red team wrote (2026-12-03) on subclasses of library classes, whose methods read
@@ -1113,6 +1135,20 @@ def test_honest_answers_on_library_subclasses_pass_the_recheck(host, name):
     answer, source = HONEST_SUBCLASSES[name]
     assert recheck(_with_answer("01_tokenization", answer, source), "01_tokenization", _tests("01_tokenization"),
                    sandbox=False, host=host) == {}
+
+
+def test_the_answers_process_cannot_start_a_program_however_it_asks():
+    """A red team's (2026-12-03): Tcl's ``exec``, from tkinter's interpreter, starts a program natively, where
+    no audit hook sees it, and a new Python ran the course's merge. A seccomp filter refuses ``execve`` in the
+    answers' process and its children (the same call here, without it, prints "hello")."""
+    cell = ("import _tkinter\ndef run():\n    tcl = _tkinter.create(None, 'python', 'Tk', False, 1, False, False, None)\n"
+            "    return tcl.call('exec', '/bin/echo', 'hello')\n")
+    started = Host([PRELUDE, cell], sandbox=False)
+    try:
+        reply = started.request({"op": "call", "name": "run", "args": (), "kwargs": {}})
+    finally:
+        started.close()
+    assert not reply["ok"] and "couldn't execute" in reply["message"], reply
 
 
 def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_grader(host):
