@@ -564,6 +564,12 @@ def test_pytorchs_own_version_of_an_exercise_is_refused_by_name(lesson01, name):
 
 
 HONEST = {
+    # a red team's (2026-12-03): a property made of methods, and another name for a special method, in a class body
+    "a property made of methods": "class Scale:\n    def __init__(self, k):\n        self.k = k\n    def _get(self):\n"
+                                  "        return self.k\n    factor = property(_get)\n"
+                                  "def merge(ids, pair, new_id):\n    return [i * Scale(1).factor for i in ids]",
+    "__repr__ = __str__": "class Ids(list):\n    def __str__(self):\n        return ' '.join(map(str, self))\n"
+                          "    __repr__ = __str__\ndef merge(ids, pair, new_id):\n    return list(Ids(ids))",
     "plain loop": "def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n        else:\n            out.append(ids[i])\n            i += 1\n    return out",
     "helpers and imports": "import collections, itertools, math\nfrom typing import List\n\ndef _pairs(ids):\n    return list(zip(ids, ids[1:]))\n\ndef merge(ids: List[int], pair, new_id):\n    return [new_id if p == pair else p[0] for p in _pairs(ids)]",
     "a module class": "class Head(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.proj = nn.Linear(n, n)\n        self.cache = None\n    def forward(self, x):\n        return F.softmax(self.proj(x), dim=-1)",
