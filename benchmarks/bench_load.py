@@ -12,11 +12,14 @@ so that both see the same machine, and prints the median time and the slowdown.
     python benchmarks/bench_load.py --workload generate --rounds 5
     python benchmarks/bench_load.py --workload lesson:05     # a whole lesson (minutes), COURSE_FAST unset
 
-Choices: ``course`` (what ``import course`` sets up: see ``course/threads.py``), ``torch-default``
-(PyTorch's own choice: as many threads as cores, OpenMP's default wait policy), ``2-passive`` (two
-threads that sleep at once instead of spinning: the course's setting before 2026-12-02) and
-``1-thread``. The neighbours are ``while True: pass`` loops with a hard time limit, so nothing outlives
-the benchmark even if it is killed.
+Choices: ``course`` (what ``import course`` sets up, and the training loop's ``FreeCores``, which gives
+up threads while neighbours hold cores: see ``course/threads.py``), ``torch-default`` (PyTorch's own
+choice: as many threads as cores, OpenMP's default wait policy), ``2-passive`` (two threads that sleep
+at once instead of spinning: the course's setting before 2026-12-02), ``1-thread``, and ``spin:N`` (a
+thread per core, always, each spinning N times before it sleeps: ``spin:1000`` was the course's setting
+from 2026-12-02 to 2026-12-03). The training step runs at lesson 05's precision (``--precision``). The
+neighbours are ``while True: pass`` loops with a hard time limit, so nothing outlives the benchmark even
+if it is killed.
 """
 from __future__ import annotations
 
@@ -62,35 +65,48 @@ if kind == "generate":
     def step():
         model.generate(torch.zeros(1, 1, dtype=torch.long), 100)
 else:
-    from course.train import _float32_context, configure_optimizer
+    from course.train import _float32_context, autocast, configure_optimizer, resolve_precision
     opt = configure_optimizer(model, 0.1, 1e-3, (0.9, 0.99))
     x = torch.randint(65, (B, T)); y = torch.randint(65, (B, T))
-    def step():
-        with _float32_context("cpu"):  # as course.train.train's float32 steps: larger linears on oneDNN
+    precision = resolve_precision(sys.argv[4], "cpu")
+    def step():  # as course.train.train's steps
+        with autocast(precision, "cpu") if precision == "bfloat16" else _float32_context("cpu"):
             _, loss = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 step()  # warm-up
+follow = course.threads.FreeCores()  # as course.train.train and the generate methods follow the free cores
 start = time.perf_counter()
 for _ in range(steps):
     step()
+    follow.step()
 spin = os.environ.get("GOMP_SPINCOUNT")
 policy = os.environ.get("OMP_WAIT_POLICY", "-") + (f"+spin{spin}" if spin else "")
 print((time.perf_counter() - start) / steps, torch.get_num_threads(), policy)
 '''
 
 
-def run_workload(workload: str, choice: str, steps: int, timeout: float) -> tuple[float, str]:
+def choice_settings(choice: str) -> tuple[dict, int | None]:
+    """A choice's environment and thread count: one of CHOICES, or ``spin:N`` (a thread per core, always,
+    ``OMP_WAIT_POLICY=PASSIVE`` with ``GOMP_SPINCOUNT=N``)."""
+    if choice.startswith("spin:") and choice[5:].isdigit():
+        return {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": choice[5:], "COURSE_THREADS": str(os.cpu_count())}, None
+    if choice not in CHOICES:
+        raise SystemExit(f"unknown choice {choice!r}: one of {', '.join(CHOICES)}, or spin:N (N a whole number)")
+    return CHOICES[choice]
+
+
+def run_workload(workload: str, choice: str, steps: int, timeout: float, precision: str = "auto") -> tuple[float, str]:
     """Seconds per step (or for a whole lesson) of one fresh process, and its 'threads/policy'."""
-    extra, threads = CHOICES[choice]
+    extra, threads = choice_settings(choice)
     env = {k: v for k, v in os.environ.items()
            if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "COURSE_THREADS")}
     env.update(extra)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     if workload.startswith("lesson:"):
         return run_lesson(workload.split(":", 1)[1], env, threads, timeout), "-"
-    out = subprocess.run([sys.executable, "-c", WORKLOAD, workload, str(threads), str(steps)], env=env,
+    out = subprocess.run([sys.executable, "-c", WORKLOAD, workload, str(threads), str(steps), precision], env=env,
                          capture_output=True, text=True, timeout=timeout, check=True).stdout.split()
     return float(out[0]), f"{out[1]}/{out[2]}"
 
@@ -140,12 +156,18 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workload", default="gpt", help="gpt (training step), lstm (training step), generate "
                    "(100 tokens with the KV cache) or lesson:NN (a whole lesson)")
-    p.add_argument("--choices", nargs="+", default=list(CHOICES), choices=list(CHOICES))
+    p.add_argument("--choices", nargs="+", default=list(CHOICES),
+                   help=f"threading choices: {', '.join(CHOICES)} (default all), or spin:N (the course's "
+                        f"threads, passive wait after N spins)")
+    p.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                   help="training steps' precision (default auto, as lesson 05: bfloat16 where native)")
     p.add_argument("--neighbours", type=int, nargs="+", default=[2], help="busy processes beside it (default 2)")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting (median)")
     p.add_argument("--steps", type=int, default=30, help="steps timed per run (after one warm-up)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds before a run is abandoned")
     args = p.parse_args(argv)
+    for choice in args.choices:
+        choice_settings(choice)
 
     print(f"workload {args.workload}, {os.cpu_count()} CPUs, {args.rounds} alternating rounds, medians; "
           f"load average before: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -158,9 +180,9 @@ def main(argv=None):
             for choice in args.choices:  # A B A B: every choice sees the same machine
                 if n:
                     with Neighbours(n, args.timeout + 60):
-                        seconds, shown[choice] = run_workload(args.workload, choice, args.steps, args.timeout)
+                        seconds, shown[choice] = run_workload(args.workload, choice, args.steps, args.timeout, args.precision)
                 else:
-                    seconds, shown[choice] = run_workload(args.workload, choice, args.steps, args.timeout)
+                    seconds, shown[choice] = run_workload(args.workload, choice, args.steps, args.timeout, args.precision)
                 times[choice, n].append(seconds)
                 loads[n].append(os.getloadavg()[0])
     unit = "s" if args.workload.startswith("lesson:") else "ms"

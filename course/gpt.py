@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from course.attention import AttentionConfig, CausalSelfAttention, KVCache, past_length
 from course.sampling import next_token
+from course.threads import FreeCores
 from course.train import TrainConfig
 
 
@@ -212,8 +213,10 @@ class GPT(nn.Module):
         past_kv = None
         # our attention keeps the cache in buffers filled in place; another module gets (k, v) tuples
         in_place = all(isinstance(block.attn, CausalSelfAttention) for block in self.transformer.h)
+        cores = FreeCores()  # fewer threads while neighbours hold cores (course/threads.py)
         try:
             for _ in range(max_new_tokens):
+                cores.step()
                 if idx.shape[1] > block_size and not warned:
                     warnings.warn(f"the sequence is longer than block_size={block_size}: from now on the "
                                   f"model only sees the last {block_size} tokens", stacklevel=3)
@@ -229,6 +232,7 @@ class GPT(nn.Module):
                                  greedy=greedy, generator=generator)  # (B,)
                 idx = torch.cat([idx, nxt.view(-1, 1).to(idx.dtype)], dim=1)
         finally:
+            cores.close()
             self.train(was_training)
         return idx
 

@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from course.threads import FreeCores
 from course.train import TrainConfig
 
 
@@ -187,14 +188,17 @@ class CharLSTM(nn.Module):
         was_training = self.training
         self.eval()  # no dropout while generating
         pieces = [idx]
+        cores = FreeCores()  # fewer threads while neighbours hold cores (course/threads.py)
         try:
             logits, state = self.forward_with_state(idx)  # read the whole prompt once
             for step in range(max_new_tokens):
+                cores.step()
                 next_id = _pick(logits[:, -1, :], temperature, greedy, generator)  # (B, 1)
                 pieces.append(next_id)
                 if step + 1 < max_new_tokens:
                     logits, state = self.forward_with_state(next_id, state)  # one step: (B, 1) in
         finally:
+            cores.close()
             self.train(was_training)
         out = torch.cat(pieces, dim=1)  # (B, T + max_new_tokens)
         return out[0] if unbatched else out

@@ -6,20 +6,23 @@ sleeps. On a quiet laptop that is fastest. On a machine whose cores are shared (
 laptop with a browser busy, a container given 2 CPUs of a 64-core server) it collapses: when a
 neighbour holds one core, the threads on the others spin for a thread that is not running, and a small
 model's training step, made of hundreds of short parallel regions, gets many times slower
-(``benchmarks/bench_load.py`` prints the table). Two settings fix it where it lives:
+(``benchmarks/bench_load.py`` prints the table). Three things fix it where it lives:
 
-- ``OMP_WAIT_POLICY=PASSIVE`` with ``GOMP_SPINCOUNT=1000``: a thread that waits spins for about 10 µs
-  (GNU OpenMP's estimate: 100,000 spins a millisecond), then sleeps, where PyTorch's default spins
-  about 3 ms. On a quiet machine the partner thread nearly always arrives within those 10 µs, so a
-  small model's step runs as fast as with spinning; a thread that sleeps at once (the spin count 0
-  of plain ``PASSIVE``) pays for a wake-up at every parallel region, and made lesson 05's GPT step
-  1.5 times slower on two quiet cores (48 against 32 ms). Beside busy neighbours the short spin
-  wastes up to 10 µs a region: that step took 79 ms against 61 ms beside two busy loops, where
-  PyTorch's default collapses. ``benchmarks/bench_load.py`` compares the choices. OpenMP reads
-  these once, when PyTorch is loaded, so ``import course`` must come before ``import torch`` for
-  them to apply (the lessons' first cell does that); in a process that already imported torch it is
-  too late and ``configure`` only sets the thread count. (Child processes inherit them.) On Linux,
-  PyTorch's wheels use GNU OpenMP; other OpenMP runtimes ignore ``GOMP_SPINCOUNT`` and just sleep.
+- ``OMP_WAIT_POLICY=PASSIVE`` with ``GOMP_SPINCOUNT=10000``: a thread that waits spins about 100 µs
+  (GNU OpenMP's estimate: 100,000 spins a millisecond; the real time depends on the CPU), then sleeps,
+  where PyTorch's default spins about 3 ms. On a quiet machine the partner thread nearly always arrives
+  within the spin, so a small model's step runs as fast as with PyTorch's default; a thread that sleeps
+  sooner pays for a wake-up at every parallel region, dear in a virtual machine: on a 2-core Xeon VM
+  (2026-12-03) nanoGPT's bfloat16 step took 38 ms after 1,000 spins (the course's setting until then),
+  22 ms after 3,000 and 19 ms after 10,000 or with PyTorch's default. OpenMP reads these once, when
+  PyTorch is loaded, so ``import course`` must come before ``import torch`` for them to apply (the
+  lessons' first cell does that); in a process that already imported torch it is too late and
+  ``configure`` only sets the thread count. (Child processes inherit them.) On Linux, PyTorch's wheels
+  use GNU OpenMP; other OpenMP runtimes ignore ``GOMP_SPINCOUNT`` and just sleep.
+- beside busy neighbours, long loops give up threads: ``FreeCores`` (in ``course.train.train`` and the
+  models' ``generate``) reads every half second how much CPU the rest of the machine took, and keeps
+  the thread count at the cores left free, so two threads do not wait for each other while a
+  neighbour holds one of two cores.
 - the thread count follows the cores this process may really use: its CPU affinity and its cgroup's
   CPU quota (a container limited to 2 CPUs gets 2 threads, not one per core of the host).
 
@@ -35,11 +38,13 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from pathlib import Path
 
 
-SPIN_COUNT = "1000"  # GNU OpenMP's spins before a waiting thread sleeps: about 10 µs
+SPIN_COUNT = "10000"  # GNU OpenMP's spins before a waiting thread sleeps: about 100 µs by its estimate
 ADDED: dict[str, str] = {}  # the environment variables configure() set
+_CHOSEN: dict[str, int | None] = {}  # the thread count configure() set (None: the user's or PyTorch's)
 
 
 def available_cores() -> int:
@@ -88,8 +93,10 @@ def choose_threads() -> int | None:
 def configure() -> int | None:
     """Apply the course's threading policy (see the module doc); return the thread count set, if any."""
     if os.environ.get("COURSE_THREADS", "").strip().lower() == "torch":
+        _CHOSEN["threads"] = None
         return None
     threads = choose_threads()
+    _CHOSEN["threads"] = threads if not os.environ.get("COURSE_THREADS", "").strip() else None
     if "torch" not in sys.modules:
         # Read by OpenMP when torch loads: spin briefly, then sleep, while waiting for other threads.
         if "OMP_WAIT_POLICY" not in os.environ:
@@ -101,3 +108,70 @@ def configure() -> int | None:
 
         torch.set_num_threads(threads)
     return threads
+
+
+# ---------------------------------------------------------------------------------------------------
+# Following the free cores while a long loop runs
+
+def _machine_busy_seconds() -> tuple[float, float] | None:
+    """(busy, all) CPU seconds of the whole machine since boot, from ``/proc/stat``: busy counts what every
+    process ran and the hypervisor's steal (time a neighbour of the virtual machine held its CPUs)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+class FreeCores:
+    """Keeps PyTorch's thread count at the cores that other processes leave free, for a long loop.
+
+    Call ``step()`` once per iteration (``course.train.train`` and ``GPT.generate`` do). About every
+    ``interval`` seconds it reads how much CPU time the rest of the machine took (``/proc/stat`` less
+    this process's own), and sets ``torch.set_num_threads`` to the cores left free: all of them (as
+    ``configure`` chose) on a quiet machine, fewer beside busy neighbours, at least one. Two threads
+    that wait for each other while a neighbour holds one of two cores run slower than one thread
+    (``benchmarks/bench_load.py``). It does nothing where the user chose the thread count
+    (``OMP_NUM_THREADS``, ``COURSE_THREADS``), or where ``/proc/stat`` cannot be read.
+    """
+
+    def __init__(self, interval: float = 0.5):
+        import torch
+
+        self.torch = torch
+        self.interval = interval
+        self.most = torch.get_num_threads()
+        self.active = (_CHOSEN.get("threads") is not None and self.most > 1
+                       and _machine_busy_seconds() is not None)
+        self.others = 0.0  # cores the rest of the machine used, smoothed over the last readings
+        self._mark()
+
+    def _mark(self):
+        self.wall = time.monotonic()
+        self.own = time.process_time()
+        self.machine = _machine_busy_seconds()
+
+    def step(self) -> None:
+        if not self.active or time.monotonic() - self.wall < self.interval:
+            return
+        wall, own, machine = self.wall, self.own, self.machine
+        self._mark()
+        if machine is None or self.machine is None:
+            return
+        elapsed = self.wall - wall
+        others = max(0.0, (self.machine[0] - machine[0]) - (self.own - own)) / elapsed
+        self.others = 0.5 * self.others + 0.5 * others
+        threads = max(1, min(self.most, round(available_cores() - self.others)))
+        if threads != self.torch.get_num_threads():
+            self.torch.set_num_threads(threads)
+
+    def close(self) -> None:
+        """Give back the thread count the loop started with."""
+        if self.active and self.torch.get_num_threads() != self.most:
+            self.torch.set_num_threads(self.most)

@@ -18,9 +18,9 @@ the global batch step for step (up to float rounding).
 Precision: ``TrainConfig.precision="bfloat16"`` runs the forward passes under ``torch.autocast`` in
 bfloat16 (the weights and the optimizer stay float32); ``"auto"`` does so only where the processor
 computes bfloat16 natively (CPUs with AVX512-BF16 or AMX, GPUs with bf16), where its matrix products
-are several times faster, and stays in float32 elsewhere. In float32 on an x86 CPU, the training steps'
-larger linear layers run on oneDNN rather than PyTorch's BLAS (``OneDNNLinear``): the same float32
-products, about twice as fast on CPUs that MKL does not tune for.
+are several times faster, and stays in float32 elsewhere. In float32 on an x86 CPU that is not Intel's,
+the training steps' larger linear layers run on oneDNN rather than PyTorch's BLAS (``OneDNNLinear``): the
+same float32 products, about twice as fast on CPUs that MKL does not tune for (on Intel's, slower).
 
 Checkpoints are safetensors files: ``save_checkpoint`` / ``load_checkpoint``.
 """
@@ -40,6 +40,8 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
+
+from course.threads import FreeCores
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -107,7 +109,9 @@ def autocast(precision: str, device):
 # (768 x 128) @ (128 x 512), where oneDNN, which the same wheels ship (and use for bfloat16), runs
 # 420-460 GFLOP/s. So the training loop sends float32 linear layers to oneDNN: the forward product and
 # both of the backward's. oneDNN costs ~10 us more per call, so products under LINEAR_MIN_MACS
-# multiply-adds stay with MKL.
+# multiply-adds stay with MKL. On Intel's CPUs MKL runs its tuned kernels, and there the detour is a
+# loss: on a 2-core Xeon with AVX-512 (2026-12-03) nanoGPT's float32 step took 32.7 ms through oneDNN
+# against 26.7 ms on MKL. So only a CPU that is not Intel's takes it (``prefer_onednn``).
 
 LINEAR_MIN_MACS = 2 ** 21  # oneDNN from about 32 x 128 x 384 multiply-adds (equal time there)
 
@@ -116,6 +120,27 @@ def onednn_available() -> bool:
     """Whether this PyTorch has oneDNN's linear for dense tensors (x86 builds; not macOS's arm64)."""
     return (platform.machine().lower() in ("x86_64", "amd64") and torch.backends.mkldnn.is_available()
             and hasattr(torch.ops.mkldnn, "_linear_pointwise"))
+
+
+def cpu_vendor(cpuinfo: str | None = None) -> str:
+    """The x86 CPU's vendor id from ``/proc/cpuinfo`` (``GenuineIntel``, ``AuthenticAMD``); "" if unknown."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                cpuinfo = f.read(65536)
+        except OSError:
+            return ""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "vendor_id":
+            return value.strip()
+    return ""
+
+
+def prefer_onednn() -> bool:
+    """Whether float32 training sends its larger linear layers to oneDNN: where it has them, and the CPU is
+    not Intel's (MKL picks its tuned kernels for Intel only; an unknown vendor stays with PyTorch's own)."""
+    return onednn_available() and cpu_vendor() not in ("", "GenuineIntel")
 
 
 def _onednn_linear(x2d, weight, bias=None):
@@ -170,8 +195,8 @@ class OneDNNLinears(torch.overrides.TorchFunctionMode):
 
 
 def _float32_context(device):
-    """The training steps' context in float32: oneDNN linears on an x86 CPU, else nothing."""
-    return OneDNNLinears() if torch.device(device).type == "cpu" and onednn_available() else nullcontext()
+    """The training steps' context in float32: oneDNN linears on an x86 CPU that is not Intel's, else nothing."""
+    return OneDNNLinears() if torch.device(device).type == "cpu" and prefer_onednn() else nullcontext()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -486,6 +511,7 @@ def train(model: nn.Module, get_batch: Callable, cfg: TrainConfig,
     bar = tqdm(total=cfg.max_iters, disable=not cfg.progress or rank != 0, desc="training")
     shown = {"loss": "-"}  # what the bar shows: the latest training loss and validation estimate
     model.train()
+    cores = FreeCores()  # fewer threads while neighbours hold cores (course/threads.py)
     it = 0
     while True:
         if it % cfg.eval_interval == 0 or it == cfg.max_iters:
@@ -518,6 +544,7 @@ def train(model: nn.Module, get_batch: Callable, cfg: TrainConfig,
         history.lr.append(lr)
         history.grad_norm.append(norm.item())
         it += 1
+        cores.step()
         bar.update(1)
         if it % 10 == 0:
             shown["loss"] = f"{history.loss[-1]:.3f}"
@@ -526,6 +553,7 @@ def train(model: nn.Module, get_batch: Callable, cfg: TrainConfig,
             evaluate(it)
             break
     bar.close()
+    cores.close()
     history.seconds = time.perf_counter() - start
     _IN_FLIGHT["calls"] -= 1
     return history

@@ -37,8 +37,8 @@ def probe(env_extra=None, before="", cpus=None):
 
 def test_import_course_first_makes_waits_short_and_uses_the_available_cores():
     got = probe()
-    assert (got["policy"], got["spin"]) == ("PASSIVE", "1000")  # spin about 10 µs, then sleep
-    assert got["added"] == {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"}
+    assert (got["policy"], got["spin"]) == ("PASSIVE", "10000")  # spin about 100 µs, then sleep
+    assert got["added"] == {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "10000"}
     assert got["threads"] == got["cores"] == threads.available_cores()
 
 
@@ -82,3 +82,73 @@ def test_cgroup_quota_caps_the_cores(monkeypatch, tmp_path):
     assert threads.available_cores() == min(2, len(os.sched_getaffinity(0)))
     monkeypatch.setattr(threads, "_cgroup_quota", lambda: 0.2)
     assert threads.available_cores() == 1
+
+
+class _Clock:
+    """A fake machine for FreeCores: wall time, this process's CPU time and the machine's busy time."""
+
+    def __init__(self):
+        self.wall = self.own = self.busy = 0.0
+
+    def run(self, seconds, own_cores, other_cores):
+        self.wall += seconds
+        self.own += seconds * own_cores
+        self.busy += seconds * (own_cores + other_cores)
+
+
+@pytest.fixture
+def fake_machine(monkeypatch):
+    import torch
+    clock = _Clock()
+    monkeypatch.setattr(threads.time, "monotonic", lambda: clock.wall)
+    monkeypatch.setattr(threads.time, "process_time", lambda: clock.own)
+    monkeypatch.setattr(threads, "_machine_busy_seconds", lambda: (clock.busy, 2 * clock.wall))
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setitem(threads._CHOSEN, "threads", 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield clock
+    torch.set_num_threads(before)
+
+
+def test_free_cores_gives_up_a_thread_beside_busy_neighbours_and_takes_it_back(fake_machine):
+    import torch
+    cores = threads.FreeCores(interval=0.5)
+    assert cores.active
+    seen = []
+    for own, others in [(1.9, 0.0)] * 4 + [(1.0, 1.9)] * 4 + [(1.0, 0.0)] * 4:
+        fake_machine.run(0.6, own, others)
+        cores.step()
+        seen.append(torch.get_num_threads())
+    assert seen[:4] == [2, 2, 2, 2]  # quiet: both cores
+    assert seen[5:8] == [1, 1, 1]  # two busy neighbours (1.9 cores of 2): one thread
+    assert seen[-2:] == [2, 2]  # they left: both again
+    fake_machine.run(0.6, 1.0, 1.9)
+    cores.step(), cores.step()
+    cores.close()
+    assert torch.get_num_threads() == 2  # what the loop started with
+
+
+def test_free_cores_reads_the_machine_only_every_interval(fake_machine):
+    import torch
+    cores = threads.FreeCores(interval=0.5)
+    fake_machine.run(0.1, 1.0, 2.0)
+    cores.step()
+    assert torch.get_num_threads() == 2  # 0.1 s is too soon to judge
+
+
+def test_free_cores_leaves_a_thread_count_the_user_chose_alone(fake_machine, monkeypatch):
+    import torch
+    monkeypatch.setitem(threads._CHOSEN, "threads", None)  # OMP_NUM_THREADS or COURSE_THREADS was set
+    cores = threads.FreeCores(interval=0.5)
+    fake_machine.run(1.0, 1.0, 2.0)
+    cores.step()
+    assert not cores.active and torch.get_num_threads() == 2
+
+
+def test_the_machine_busy_reading_is_plausible():
+    reading = threads._machine_busy_seconds()
+    if reading is None:
+        pytest.skip("no /proc/stat here")
+    busy, total = reading
+    assert 0 < busy <= total

@@ -638,8 +638,7 @@ def test_float32_training_runs_on_onednn_and_follows_pytorch_linear(monkeypatch)
     histories = []
     for onednn in (True, False):
         monkeypatch.setattr(course_train, "OneDNNLinear", Counted)
-        if not onednn:
-            monkeypatch.setattr(course_train, "onednn_available", lambda: False)
+        monkeypatch.setattr(course_train, "prefer_onednn", lambda: onednn)
         torch.manual_seed(0)
         histories.append(train(GPT(config), tiny_task(batch_size=64), quiet(max_iters=12, precision="float32")))
         assert bool(calls) == onednn
@@ -648,3 +647,19 @@ def test_float32_training_runs_on_onednn_and_follows_pytorch_linear(monkeypatch)
     assert ours.precision == plain.precision == "float32"
     torch.testing.assert_close(ours.loss, plain.loss, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(ours.val_loss, plain.val_loss, rtol=1e-4, atol=1e-5)
+
+
+def test_onednn_only_where_mkl_is_not_tuned(monkeypatch):
+    import course.train as course_train
+    amd = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n"
+    intel = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R)\n"
+    assert course_train.cpu_vendor(amd) == "AuthenticAMD" and course_train.cpu_vendor(intel) == "GenuineIntel"
+    assert course_train.cpu_vendor("processor\t: 0\nBogoMIPS\t: 50.00\n") == ""  # an arm64 machine's
+    monkeypatch.setattr(course_train, "onednn_available", lambda: True)
+    for vendor, wanted in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
+        monkeypatch.setattr(course_train, "cpu_vendor", lambda: vendor)
+        assert course_train.prefer_onednn() is wanted, vendor
+        assert isinstance(course_train._float32_context("cpu"), course_train.OneDNNLinears) is wanted, vendor
+    monkeypatch.setattr(course_train, "onednn_available", lambda: False)
+    monkeypatch.setattr(course_train, "cpu_vendor", lambda: "AuthenticAMD")
+    assert not course_train.prefer_onednn()
