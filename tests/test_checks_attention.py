@@ -427,3 +427,27 @@ def test_more_dropout_mistakes_are_named(attributes, name):
     with pytest.raises(CheckFailed) as info:
         checks.check_attention_dropout(Wrong)
     assert info.value.mistake == name, str(info.value)
+
+
+class HeadByHead(StudentAttention):
+    """Right multi-head attention written as a loop over the heads, each head's weights dropped on their own."""
+
+    def forward(self, x):
+        B, T, C = x.shape
+        hs = C // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        heads = []
+        for h in range(self.n_head):
+            part = slice(h * hs, (h + 1) * hs)
+            att = q[:, :, part] @ k[:, :, part].transpose(1, 2) / math.sqrt(hs)  # (B, T, T)
+            att = att.masked_fill(self.bias[:T, :T] == 0, -math.inf).softmax(-1)
+            heads.append(self.drop(att) @ v[:, :, part])  # (B, T, hs)
+        return self.out_drop(self.c_proj(torch.cat(heads, dim=-1)))
+
+
+def test_dropout_drawn_head_by_head_is_named_and_costs_only_the_dropout_check():
+    checks.check_causal_self_attention(HeadByHead)  # right in eval mode
+    with pytest.raises(CheckFailed) as info:
+        checks.check_attention_dropout(HeadByHead)
+    assert info.value.mistake == "dropout drawn head by head", str(info.value)
+    assert "apply self.attn_dropout once" in str(info.value)

@@ -567,7 +567,7 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None)
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
-    (after they merge) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
+    (after they merge), "per_head" (on the weights, one head at a time) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
     "before" it (on the merged heads) or "none". ``p``: a rate of the student's own instead of the
     config's."""
     w = _weights(config, seed)
@@ -585,6 +585,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None)
     weights = torch.softmax(scores, dim=-1)
     if dropout == "weights":
         weights = F.dropout(weights, p)
+    if dropout == "per_head":  # right in distribution, but the masks drawn one head at a time
+        weights = torch.stack([F.dropout(weights[:, h], p) for h in range(nh)], dim=1)
     y = weights @ (F.dropout(v, p) if dropout == "values" else v)
     if dropout == "output":
         y = F.dropout(y, p)
@@ -767,6 +769,11 @@ def check_attention_dropout(student_cls) -> None:
                       "nn.Dropout(config.dropout) (or F.dropout(..., config.dropout, self.training)), not a fixed "
                       "number: here config.dropout is 0.5.", lambda rate=rate: _train_forward(config, 7, x, p=rate))
               for rate in (0.1, 0.2)],
+            Mistake("dropout drawn head by head", "your dropout is in the right place, but a loop over the heads "
+                    "draws its random masks in another order than the exercise's one call, so the seeded output "
+                    "differs: compute all heads at once, q, k, v as (B, n_head, T, head_size), and apply "
+                    "self.attn_dropout once to the (B, n_head, T, T) weights.",
+                    lambda: _train_forward(config, 7, x, dropout="per_head")),
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
