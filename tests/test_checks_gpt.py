@@ -266,3 +266,13 @@ def test_an_in_place_residual_is_named_by_its_gradient():
     with pytest.raises(CheckFailed, match="Mistake — in-place residual") as info:
         checks.check_block_forward(in_place)
     assert info.value.mistake == "in-place residual" and "the gradient" in str(info.value)
+
+
+def test_a_forward_that_switches_the_model_to_eval_mode_is_named():
+    def switches(model, idx):
+        model.eval()  # a student's way to "make it deterministic"
+        return student_gpt(model, idx)
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_gpt_forward(switches)
+    assert info.value.mistake == "changes the model's mode", str(info.value)

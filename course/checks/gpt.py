@@ -499,9 +499,16 @@ def _check_gpt_training(student_fn):
                       missing_name(error)) from None
     problem = difference(expected.detach(), got.detach() if isinstance(got, torch.Tensor) else got, 1e-5, 1e-4)
     if problem is not None:
+        switched = not model.training  # the answer called model.eval() (seen where it runs in this process)
+        model.train()
         missing = seeded(lambda: _gpt_with(model, idx, dropout=False))
-        mistake = (Mistake("dropout missing", "apply model.transformer.drop to the sum of the token and position "
-                           "embeddings, before the blocks: it does nothing in eval mode, but training uses it.")
+        mistake = (Mistake("changes the model's mode", "your function switches the model to eval mode "
+                           "(model.eval()), which turns dropout off, and leaves the caller's model that way: "
+                           "don't call model.eval() or model.train() in gpt_forward; the caller chooses the mode.")
+                   if switched else
+                   Mistake("dropout missing", "apply model.transformer.drop to the sum of the token and position "
+                           "embeddings, before the blocks: it does nothing in eval mode, but training uses it "
+                           "(and don't call model.eval() in gpt_forward: the caller chooses the mode).")
                    if difference(missing.detach(), got.detach()) is None else
                    Mistake("dropout in the wrong place", "the logits are right in eval mode but not in training "
                            "mode: apply model.transformer.drop once, to the SUM of the token and position "
