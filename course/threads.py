@@ -20,9 +20,9 @@ model's training step, made of hundreds of short parallel regions, gets many tim
   ``configure`` only sets the thread count. (Child processes inherit them.) On Linux, PyTorch's wheels
   use GNU OpenMP; other OpenMP runtimes ignore ``GOMP_SPINCOUNT`` and just sleep.
 - beside busy neighbours, long loops give up threads: ``FreeCores`` (in ``course.train.train`` and the
-  models' ``generate``) reads every half second how much CPU the rest of the machine took, and keeps
-  the thread count at the cores left free, so two threads do not wait for each other while a
-  neighbour holds one of two cores.
+  models' ``generate``) reads every half second how much of this process's CPUs the rest of the
+  machine took, and keeps the thread count at the cores left free, so two threads do not wait for each
+  other while a neighbour holds one of two cores (not in a container held to a CPU quota).
 - the thread count follows the cores this process may really use: its CPU affinity and its cgroup's
   CPU quota (a container limited to 2 CPUs gets 2 threads, not one per core of the host).
 
@@ -114,19 +114,25 @@ def configure() -> int | None:
 # Following the free cores while a long loop runs
 
 def _machine_busy_seconds() -> tuple[float, float] | None:
-    """(busy, all) CPU seconds of the whole machine since boot, from ``/proc/stat``: busy counts what every
-    process ran and the hypervisor's steal (time a neighbour of the virtual machine held its CPUs)."""
+    """(busy, all) CPU seconds since boot of the CPUs this process may run on, from ``/proc/stat``'s
+    ``cpuN`` lines: busy counts what every process ran there and the hypervisor's steal (time a neighbour
+    of the virtual machine held the CPU). None where that cannot be read."""
     try:
+        mine = {f"cpu{n}" for n in os.sched_getaffinity(0)}
         with open("/proc/stat", encoding="ascii") as f:
-            fields = f.readline().split()
-    except OSError:
+            lines = [line.split() for line in f if line.startswith("cpu")]
+    except (AttributeError, OSError):
         return None
-    if not fields or fields[0] != "cpu":
+    busy = total = 0
+    for fields in lines:
+        if fields[0] in mine:
+            ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
+            busy += sum(ticks) - ticks[3] - ticks[4]
+            total += sum(ticks)
+    if not total:
         return None
-    ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
-    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+    hz = os.sysconf("SC_CLK_TCK")
+    return busy / hz, total / hz
 
 
 class FreeCores:
@@ -138,7 +144,8 @@ class FreeCores:
     ``configure`` chose) on a quiet machine, fewer beside busy neighbours, at least one. Two threads
     that wait for each other while a neighbour holds one of two cores run slower than one thread
     (``benchmarks/bench_load.py``). It does nothing where the user chose the thread count
-    (``OMP_NUM_THREADS``, ``COURSE_THREADS``), or where ``/proc/stat`` cannot be read.
+    (``OMP_NUM_THREADS``, ``COURSE_THREADS``), where ``/proc/stat`` cannot be read, or in a container
+    held to a CPU quota (its cores are a share of a bigger machine's, whose load says nothing of it).
     """
 
     def __init__(self, interval: float = 0.5):
@@ -147,7 +154,7 @@ class FreeCores:
         self.torch = torch
         self.interval = interval
         self.most = torch.get_num_threads()
-        self.active = (_CHOSEN.get("threads") is not None and self.most > 1
+        self.active = (_CHOSEN.get("threads") is not None and self.most > 1 and _cgroup_quota() is None
                        and _machine_busy_seconds() is not None)
         self.others = 0.0  # cores the rest of the machine used, smoothed over the last readings
         self._mark()

@@ -104,6 +104,7 @@ def fake_machine(monkeypatch):
     monkeypatch.setattr(threads.time, "process_time", lambda: clock.own)
     monkeypatch.setattr(threads, "_machine_busy_seconds", lambda: (clock.busy, 2 * clock.wall))
     monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: None)
     monkeypatch.setitem(threads._CHOSEN, "threads", 2)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
@@ -152,3 +153,8 @@ def test_the_machine_busy_reading_is_plausible():
         pytest.skip("no /proc/stat here")
     busy, total = reading
     assert 0 < busy <= total
+
+
+def test_free_cores_stays_out_of_a_container_held_to_a_cpu_quota(fake_machine, monkeypatch):
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: 2.0)  # 2 CPUs of a bigger machine's
+    assert not threads.FreeCores().active
