@@ -328,3 +328,23 @@ def test_top_k_second_round_named(name, student):
     with pytest.raises(CheckFailed) as info:
         checks.check_top_k(student)
     assert info.value.mistake == name, info.value
+
+
+def _top_p_ties_widened(logits, p):
+    """Right top-p, then every token as likely as the least likely kept one put back (ties kept whole)."""
+    kept = ~torch.isneginf(sampling.top_p_filter(logits, p))
+    probs = logits.softmax(-1)
+    floor = probs.masked_fill(~kept, float("inf")).min(-1, keepdim=True).values
+    return logits.masked_fill(probs < floor - 1e-7, float("-inf"))
+
+
+def test_top_p_keeping_every_tied_token_is_named_as_the_hidden_tests_fail_it():
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_p(_top_p_ties_widened)
+    assert info.value.mistake == "every tied token kept", str(info.value)
+
+
+def test_top_p_ties_check_agrees_with_hugging_face():
+    from transformers import TopPLogitsWarper
+    # Hugging Face's nucleus passes the tie cases, whichever of the tied tokens it keeps
+    checks._check_top_p_ties(lambda x, p: TopPLogitsWarper(p)(None, x.clone()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from course import sampling
-from course.checks._core import Mistake, run_check
+from course.checks._core import Mistake, describe, failure, missing_name, run_check, where_raised
 
 NEG_INF = float("-inf")
 
@@ -571,4 +571,47 @@ def check_top_p(fn) -> None:
     including the token that crosses p; p = 1.0 keeps everything.
     """
     run_check("top_p", fn, lambda logits, p: sampling.top_p_filter(logits, p), _top_p_cases(), TOP_P_MISTAKES,
-              unchanged=True)
+              unchanged=True, quiet=True)
+    _check_top_p_ties(fn)
+    print(f"✓ top_p: all {len(_top_p_cases())} cases match the reference.")  # the tie cases included
+
+
+TIES_KEPT_WHOLE = Mistake(
+    "every tied token kept", "tokens tied at the edge of the nucleus are kept only as far as they are needed "
+    "to reach p (which of the tied ones is arbitrary): the nucleus is the SMALLEST set of most likely tokens "
+    "holding at least p. Keep the tokens whose more likely tokens, in your sorted order, hold less than p, "
+    "and don't add back every token tied with a kept one.")
+
+
+def _check_top_p_ties(fn) -> None:
+    """With ties at the top, which of the tied tokens crosses p is arbitrary, so the nucleus is checked by
+    its properties (as the hidden tests do): at least one token, the most likely ones, holding at least p,
+    and the smallest such set."""
+    logits = torch.tensor([[1.0, 1.0, 1.0, 1.0, 0.0, 0.0, -1.0, -1.0],   # four tied at 0.2 each
+                           [0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0]])    # two tied at 0.36 each
+    for p in (0.1, 0.3, 0.5):
+        where = f"top_p: logits with tied most likely tokens, {describe(logits, True)}, p={p}"
+        try:
+            got = fn(logits.clone(), p)
+        except Exception as error:
+            raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+                          missing_name(error)) from None
+        if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
+            raise failure(where, f"expected a tensor of shape {tuple(logits.shape)}, got {describe(got)}")
+        for row, (given, out) in enumerate(zip(logits, got)):
+            probs, kept = given.softmax(-1), ~torch.isneginf(out)
+            problem, mistake = None, None
+            if not kept.any():
+                problem = "every token was removed"
+            elif not torch.equal(out[kept], given[kept]):
+                problem = "a kept logit changed"
+            elif not kept.all() and probs[kept].min() < probs[~kept].max() - 1e-7:
+                problem = "a less likely token was kept while a more likely one was removed"
+            elif probs[kept].sum() < p - 1e-6:
+                problem = f"the kept tokens hold {float(probs[kept].sum()):.2f} of the probability, less than p"
+            elif probs[kept].sum() - probs[kept].min() >= p + 1e-6:
+                problem = (f"{int(kept.sum())} tokens kept, but fewer of them hold p: the nucleus is the smallest "
+                           f"such set")
+                mistake = TIES_KEPT_WHOLE
+            if problem is not None:
+                raise failure(where, f"row {row}: {problem}", mistake, got=describe(out, True))
