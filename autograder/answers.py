@@ -1106,6 +1106,13 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
                 if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store) \
                         and isinstance(item.value, ast.Name) and item.value.id == "self":
                     names.add(item.attr)
+                # nn.Module's registering methods set one too, by a written-out name
+                # (``self.register_buffer("_mask", ...)``, then ``self._mask``)
+                elif isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) \
+                        and item.func.attr in SELF_REGISTERS and isinstance(item.func.value, ast.Name) \
+                        and item.func.value.id == "self" and item.args and isinstance(item.args[0], ast.Constant) \
+                        and isinstance(item.args[0].value, str) and item.args[0].value.isidentifier():
+                    names.add(item.args[0].value)
         found[node] = names
     by_name = {node.name: node for node in found}
     for _ in range(len(found)):  # and what its own base classes give (``self._adjacent`` of a base)

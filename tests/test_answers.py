@@ -1189,6 +1189,10 @@ HONEST_ANSWERS = {
     "an annotated instance's attribute set": ("01_tokenization", NODE
         + "def merge(ids, pair, new_id):\n    first: Node = Node(0, 0)\n    first.queue = list(ids)\n"
           "    return first.queue\n"),
+    "a private buffer registered by its written-out name, then read": ("03_self_attention", CSA
+        + "        self.register_buffer('_mask', torch.ones(4, 4).tril().bool(), persistent=False)\n"
+          "        self.register_parameter('_gain', nn.Parameter(torch.ones(4)))\n"
+          "    def forward(self, x):\n        return x.masked_fill(~self._mask, 0.0) * self._gain\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
         + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
           "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
@@ -1206,6 +1210,12 @@ def test_honest_answers_of_the_sixth_red_team_pass(name):
 BOX = "class Box:\n    def __init__(self):\n        self._C = 0\n        self.sys = 0\n"
 LAYER = "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
 NOT_LET_THROUGH_EITHER = {
+    "a private name registered by a computed name, then read": ("03_self_attention", CSA
+        + "        name = '_' + 'buf'\n        self.register_buffer(name, torch.ones(1))\n"
+          "    def forward(self, x):\n        return x * self._buf\n", frozenset()),
+    "a registered private name read on a library class's subclass": ("03_self_attention",
+        "import collections\nclass C(collections.OrderedDict):\n    def f(self):\n"
+        "        self.register_buffer('_root', 1)\n        return self._root\n", frozenset()),
     "F imported as another module": ("02_cross_attention", "import torch.nn as F\n", frozenset()),
     "F imported as torch": ("02_cross_attention", "import torch as F\n", frozenset()),
     "nn imported as its functional": ("03_self_attention", "import torch.nn.functional as nn\n", frozenset()),
