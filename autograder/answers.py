@@ -73,6 +73,20 @@ CALL_HINTS = {  # what an honest answer reaches for instead
     "open": " (the exercise's data comes in its arguments: no answer needs a file)",
     "input": " (an answer is called with its arguments: it cannot ask for input)",
 }
+# Why a refused attribute an honest notebook often holds is refused, and what to do instead
+SETTING = (": it changes a setting of the whole process, which the tests share; put the line in a cell "
+           "of your own (only answer cells are graded), or leave it out")
+ATTRIBUTE_HINTS = {
+    "set_printoptions": SETTING, "set_default_dtype": SETTING, "set_default_device": SETTING,
+    "use_deterministic_algorithms": SETTING,
+    "set_num_threads": ": the grader gives each notebook its share of the cores; leave the threads as they are",
+    "wraps": (": functools.wraps copies one object's attributes onto another, which reaches what the rules "
+              "refuse; write the wrapper without it"),
+    "update_wrapper": (": it copies one object's attributes onto another, which reaches what the rules refuse; "
+                       "write the wrapper without it"),
+    "save": ": an answer returns its result; no exercise writes files",
+    "load": ": an answer works from its arguments; no exercise reads files",
+}
 # (``dir()`` is allowed: it gives names, and reading an attribute by a computed name is refused)
 # The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
 # far, the hidden tests of earlier test cells included; ``Out``, ``_``, ``_7``: their results). Printed
@@ -577,7 +591,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
-                found.append(f"uses the attribute `{node.attr}`")
+                found.append(f"uses the attribute `{node.attr}`" + ATTRIBUTE_HINTS.get(node.attr, ""))
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
                     _enclosing_class(node, parents), set()) and not _dunder(node.attr):
                 pass  # the answer's own attribute of its own instance (``self._attend``, ``self.queue``)

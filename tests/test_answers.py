@@ -1415,3 +1415,12 @@ def test_a_refused_builtin_says_what_to_use_instead(lesson01):
     assert found == ["uses `vars` (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))"]
     assert problems("import dataclasses\ndef merge(ids, pair, new_id):\n    return list(dataclasses.asdict(pair))",
                     lesson01) == []
+
+
+def test_a_refused_setting_says_why_and_what_to_do():
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    found = problems("torch.set_printoptions(precision=3)\ndef f(x):\n    return x\n", lesson)
+    assert any("set_printoptions" in p and "a cell of your own" in p for p in found), found
+    found = problems("import functools\ndef timed(fn):\n    @functools.wraps(fn)\n    def inner(*a):\n"
+                     "        return fn(*a)\n    return inner\n", lesson)
+    assert any("`wraps`" in p and "write the wrapper without it" in p for p in found), found
