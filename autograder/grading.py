@@ -375,6 +375,8 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
     notes = list(notes)
     for cell in answer.get("interrupted_cells", []):
         notes.append(f"{cell} ran past {cell_timeout} s and was interrupted")
+    for cell in answer.get("too_large_cells", []):
+        notes.append(f"{cell} sent a message (an output, an error) over the autograder's size limit: dropped")
     if answer.get("delegating_cells"):
         notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
                      f"course's reference")

@@ -45,14 +45,17 @@ is left as written.
 """
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
 import nbformat
+import zmq
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
@@ -61,6 +64,7 @@ HIDDEN_END = "### END HIDDEN TESTS"
 MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION")
 QUOTED = "[a line of the hidden tests was here: removed by the autograder]"
 TRUNCATED = "\n... output truncated by the autograder ({} characters in all) ..."
+TOO_LARGE = "\n... a message of this cell over {:,} bytes (an output, an error) was dropped by the autograder ...\n"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -111,9 +115,18 @@ class TimedExecute(Execute):
     max_cell_output = Integer(1_000_000, help="characters a cell's outputs may hold while it runs (errors "
                               "aside); what it prints beyond them is dropped").tag(config=True)
 
+    max_message_bytes = Integer(16_000_000, help="largest message part the kernel may send (an output, an "
+                                "error, a reply); zmq drops a larger one before this process reads it").tag(config=True)
+    # What this process did to the latest notebook's cells (grade id, or "cell N"): the cells it interrupted
+    # at the time limit, and those a message of which it dropped for its size. Read by the worker: the
+    # notebook's outputs are the student's code's to forge (an error named ``CellTimeoutError``).
+    interrupted: list[str] = []
+    too_large: list[str] = []
+
     def preprocess(self, nb, resources=None, km=None):
         start = time.perf_counter()
         self._printed: dict[int, int] = {}
+        TimedExecute.interrupted, TimedExecute.too_large = [], []
         helper = threading.Thread(target=TimedExecute.beside, daemon=True) if TimedExecute.beside else None
         if helper is not None:
             helper.start()
@@ -121,8 +134,83 @@ class TimedExecute(Execute):
             return super().preprocess(nb, resources, km=km)
         finally:
             TimedExecute.last_seconds = time.perf_counter() - start
+            self._monitors = []  # (closed with the client's context, when nbclient stopped its channels)
             if helper is not None:
                 helper.join()
+
+    # A message over ``max_message_bytes`` (``raise ValueError("x" * 200_000_000)``: ~7.5 bytes of this
+    # process per character once decoded, a red team's, 2026-12-03) is refused by zmq as it arrives, and zmq
+    # then closes that connection for good. The monitors see it: the socket connects again, and the cell
+    # ends now (its reply may be the message lost) with an error saying why, not at the time limit.
+    async def async_start_new_kernel_client(self):
+        make = self.km.client
+
+        def client(**kwargs):
+            kc = make(**kwargs)
+            kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)  # for the sockets it makes next
+            return kc
+
+        self.km.client = client
+        self._cell_dropped, self._cell = False, None
+        kc = await super().async_start_new_kernel_client()
+        self._monitors = []
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            watched = channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            self._monitors.append((channel.socket, zmq.Socket.shadow(watched.underlying), watched))
+        receive = kc.shell_channel.get_msg
+
+        async def get_msg(timeout=None):  # in steps of a second, so that a dropped reply is seen
+            end = None if timeout is None else time.monotonic() + timeout
+            while True:
+                step = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
+                try:
+                    msg = await receive(timeout=step)
+                except queue.Empty:
+                    if self._dropped() or (end is not None and time.monotonic() >= end):
+                        raise
+                    continue
+                self._dropped()
+                return msg
+
+        kc.shell_channel.get_msg = get_msg
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # (nbconvert calls the sync names)
+
+    def _dropped(self) -> bool:
+        """Whether a message of the running cell was dropped for its size; reconnects what it closed."""
+        for socket, monitor, _ in getattr(self, "_monitors", []):
+            if monitor.poll(0):
+                monitor.recv_multipart()
+                url = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+                socket.disconnect(url)
+                socket.connect(url)
+                self._cell_dropped = True
+                self.raise_on_iopub_timeout = False  # its "idle" may be lost too: the cell ends all the same
+        return self._cell_dropped
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self._cell_dropped = False
+        self.raise_on_iopub_timeout = True
+        self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if self._dropped():
+            TimedExecute.too_large.append(self._cell)
+        if self._dropped() and not any(o.get("ename") == "OutputTooLarge" for o in cell.outputs):
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=TOO_LARGE.format(
+                self.max_message_bytes)))
+        return cell
+
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        if self._dropped():  # no reply is coming: it was the message dropped
+            return {"content": {"status": "error", "ename": "OutputTooLarge", "evalue": TOO_LARGE.format(
+                self.max_message_bytes).strip(" .\n"), "traceback": ["OutputTooLarge: the cell's error or output "
+                                                                      "was too large to read"]}}
+        if cell is not None:
+            TimedExecute.interrupted.append(self._cell)
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "error":

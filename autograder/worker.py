@@ -23,20 +23,20 @@ from pathlib import Path
 LOG_TAIL_LINES = 40
 
 
-def cells_with_error(notebook: Path, ename: str) -> list[str]:
-    """Cells of an autograded notebook (grade id, or "cell N") whose output has an ``ename`` error:
-    ``CellTimeoutError`` (ran past the per-cell limit, interrupted), ``DelegatesToReference``."""
+def delegating_cells(notebook: Path) -> list[str]:
+    """Test cells of an autograded notebook (grade id) that call ``assert_own_work`` and raised a
+    ``DelegatesToReference``. The cell's source is the release's (``OnlyAnswers``); the error's name is the
+    kernel's word, which an answer could forge, but only the test cells that make the check can say so."""
     import nbformat
+
+    from autograder.preprocessors import _is_test
 
     if not notebook.is_file():
         return []
     nb = nbformat.read(notebook, as_version=4)
-    found = []
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(o.output_type == "error" and o.get("ename") == ename
-                                            for o in cell.outputs):
-            found.append((cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index + 1}")
-    return found
+    return [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+            if _is_test(cell) and "assert_own_work(" in cell.source
+            and any(o.output_type == "error" and o.get("ename") == "DelegatesToReference" for o in cell.outputs)]
 
 
 RECHECK_NOTE = ("Graded again with your answers alone, in a process of their own (no other cell of the "
@@ -105,7 +105,7 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
     from autograder.preprocessors import TimedExecute
 
     lesson, student = job["lesson"], job["student"]
-    TimedExecute.last_seconds = None
+    TimedExecute.last_seconds, TimedExecute.interrupted, TimedExecute.too_large = None, [], []
     start = time.perf_counter()
     with grading_environment():
         result = api.autograde(lesson, student, force=True, create=True)
@@ -119,8 +119,10 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
             answer["kept_manual_work"] = len(manual)
         answer.update(read_grades(paths, lesson, student))
         graded = paths.autograded / student / lesson / f"{lesson}.ipynb"
-        answer["interrupted_cells"] = cells_with_error(graded, "CellTimeoutError")
-        answer["delegating_cells"] = cells_with_error(graded, "DelegatesToReference")
+        # what the grader itself did (a student's error named ``CellTimeoutError`` is no interruption)
+        answer["interrupted_cells"] = list(TimedExecute.interrupted)
+        answer["too_large_cells"] = list(TimedExecute.too_large)
+        answer["delegating_cells"] = delegating_cells(graded)
         # the value tests that passed in the student's kernel, graded again out of its reach
         passed = [cell for cell, g in answer["cells"].items() if (g.get("auto_score") or 0) > 0]
         tick = time.perf_counter()

@@ -77,3 +77,27 @@ def test_a_method_named_like_a_course_function_is_not_a_delegation():
     ns = _module("from course.checks import describe as train\ndef answer(model, x):\n    return train(x)")
     with pytest.raises(DelegatesToReference, match="uses `train`"):
         assert_own_work(ns["answer"], "answer")
+
+
+def test_only_a_test_cell_that_makes_the_check_reports_a_delegating_answer(tmp_path):
+    """A red team raised its own class named ``DelegatesToReference`` in an answer cell, and the status said
+    the answer delegated to the course's reference: only a test cell that calls ``assert_own_work`` (its
+    source is the release's) can say so."""
+    import nbformat
+
+    from autograder.worker import delegating_cells
+
+    def cell(source, grade_id=None, test=False):
+        meta = {"nbgrader": {"grade": test, "solution": not test, "grade_id": grade_id, "points": 1,
+                             "locked": test}} if grade_id else {}
+        error = nbformat.v4.new_output("error", ename="DelegatesToReference", evalue="x", traceback=[])
+        return nbformat.v4.new_code_cell(source, metadata=meta, outputs=[error])
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("class DelegatesToReference(Exception): ...\nraise DelegatesToReference()", "answer"),
+        cell("assert f(1) == 2", "plain-test", test=True),
+        cell("from course.grading import assert_own_work\nassert_own_work(f, 'f')", "own-work-test", test=True),
+        cell("raise DelegatesToReference()")])
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nb, path)
+    assert delegating_cells(path) == ["own-work-test"]

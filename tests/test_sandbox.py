@@ -297,7 +297,8 @@ def test_what_a_cell_prints_is_capped_while_it_runs_and_its_error_kept(tmp_path)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(flood), nbformat.v4.new_code_cell("print('next')")],
                                   metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
-    execute = TimedExecute(timeout=120, max_cell_output=3_000_000)
+    # (its batches of print are tens of MB: a limit on messages above them, so that the cap is what acts)
+    execute = TimedExecute(timeout=120, max_cell_output=3_000_000, max_message_bytes=2**30)
     before = psutil.Process().memory_info().rss
     execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     grew = psutil.Process().memory_info().rss - before
@@ -308,6 +309,45 @@ def test_what_a_cell_prints_is_capped_while_it_runs_and_its_error_kept(tmp_path)
     assert outputs[-1].output_type == "error" and outputs[-1].evalue == "graded", outputs[-1]
     assert nb.cells[1].outputs[0].text == "next\n"  # the next cell has a budget of its own
     assert grew < 100 * 2**20, grew
+
+
+def _run_cells(tmp_path, cells, **settings):
+    from autograder.preprocessors import TimedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    TimedExecute(**settings).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    return nb, TimedExecute
+
+
+def test_a_message_too_large_is_dropped_before_it_is_read_and_its_cell_says_so(tmp_path):
+    """A red team raised ``ValueError("x" * 200_000_000)``: the error came through whole and took the grading
+    worker to 1.7 GB. A message over ``max_message_bytes`` is refused by zmq as it arrives; the cell ends at
+    once (not at the time limit) with an error that says so, and the next cells run as before."""
+    cells = ["raise ValueError('x' * 3_000_000)", "print('after the error')",
+             "print('y' * 3_000_000)", "print('after the print')", "raise ValueError('small')"]
+    start = time.monotonic()
+    nb, execute = _run_cells(tmp_path, cells, timeout=60, max_message_bytes=1_000_000)
+    assert time.monotonic() - start < 30
+    error = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert [o.ename for o in error] == ["OutputTooLarge"], nb.cells[0].outputs
+    assert "over 1,000,000 bytes" in error[0].evalue
+    assert nb.cells[1].outputs[0].text == "after the error\n"
+    assert "over 1,000,000 bytes" in nb.cells[2].outputs[-1].text
+    assert not any("y" * 1000 in o.get("text", "") for o in nb.cells[2].outputs)
+    assert nb.cells[3].outputs[0].text == "after the print\n"
+    assert nb.cells[4].outputs[-1].evalue == "small"
+    assert execute.too_large == ["cell 1", "cell 3"] and execute.interrupted == []
+
+
+def test_the_cells_interrupted_are_those_the_grader_interrupted_not_an_error_named_so(tmp_path):
+    """A student's own ``CellTimeoutError`` read as a time-out (a red team's, 2026-12-03): the grader keeps
+    the cells it interrupted itself."""
+    cells = ["class CellTimeoutError(Exception):\n    pass\nraise CellTimeoutError('fake')", "import time\ntime.sleep(30)",
+             "print('next')"]
+    nb, execute = _run_cells(tmp_path, cells, timeout=2)
+    assert execute.interrupted == ["cell 2"] and execute.too_large == []
+    assert nb.cells[2].outputs[0].text == "next\n"
 
 
 SHM_FILLER = r"""
