@@ -151,7 +151,7 @@ class TimedExecute(Execute):
             return kc
 
         self.km.client = client
-        self._cell_dropped, self._cell = False, None
+        self._cell_dropped, self._cell, self._raise_on_iopub = False, None, self.raise_on_iopub_timeout
         kc = await super().async_start_new_kernel_client()
         self._monitors = []
         for channel in (kc.shell_channel, kc.iopub_channel):
@@ -191,7 +191,7 @@ class TimedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._cell_dropped = False
-        self.raise_on_iopub_timeout = True
+        self.raise_on_iopub_timeout = self._raise_on_iopub
         self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         if self._dropped():

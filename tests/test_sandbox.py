@@ -340,6 +340,13 @@ def test_a_message_too_large_is_dropped_before_it_is_read_and_its_cell_says_so(t
     assert execute.too_large == ["cell 1", "cell 3"] and execute.interrupted == []
 
 
+def test_status_names_a_cell_whose_message_was_dropped_and_grades_it_once():
+    answer = {"success": True, "score": 0.0, "cells": {}, "too_large_cells": ["double"], "interrupted_cells": []}
+    assert "double sent a message (an output, an error) over the autograder's size limit" in \
+        grading._outcome(answer, 120, [])["detail"]
+    assert not grading._ran_out_of_time(answer, 120)  # (no "graded again alone")
+
+
 def test_the_cells_interrupted_are_those_the_grader_interrupted_not_an_error_named_so(tmp_path):
     """A student's own ``CellTimeoutError`` read as a time-out (a red team's, 2026-12-03): the grader keeps
     the cells it interrupted itself."""
