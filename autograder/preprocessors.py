@@ -179,7 +179,9 @@ class TimedExecute(Execute):
 
     def _dropped(self) -> bool:
         """Whether a message of the running cell was dropped for its size; reconnects what it closed."""
-        for socket, monitor, _ in getattr(self, "_monitors", []):
+        for socket, monitor, watched in getattr(self, "_monitors", []):
+            if watched.closed or socket.closed:  # (the client's context is gone: the shadow's socket with it)
+                continue
             if monitor.poll(0):
                 monitor.recv_multipart()
                 url = socket.getsockopt_string(zmq.LAST_ENDPOINT)
