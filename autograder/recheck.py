@@ -241,6 +241,13 @@ class Host:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
         try:
+            distinct, unfolded = _nodes(reply, {})
+            if unfolded - distinct > UNFOLDED_EXTRA:
+                # a tuple nested 24 deep, the same one twice at each level: torch's loader rebuilds the shared
+                # parts once (1.4 kB sent), and a check's message wrote out 2^24 of them in the grader, outside
+                # the sandbox (a red team's, 1.5 GB and a minute, 2026-12-03); the answers' process sends copies
+                raise HostBroke(f"the answers' process sent back data that repeats its own parts "
+                                f"({unfolded:.3g} values once written out, from {distinct:,})")
             laid_out = _unfolded_bytes(reply)
             reply = _numpy_scalars(reply)
         except Exception as error:
@@ -459,6 +466,38 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
 
 
 FRAME_BYTES = 512 * 2**20  # the most a reply may hold, as sent and as its tensors are laid out
+
+
+# The most values a reply may unfold into beyond those it was sent with: a container sent once but reached
+# twice (the same key tuple in the result and in the arguments it changed) counts once as sent, and twice
+# written out; a leaf (a number, a string, a tensor) counts each time, as each time costs bytes to send.
+UNFOLDED_EXTRA = 2**20
+
+
+def _nodes(value, sizes: dict) -> tuple[int, int]:
+    """Of ``value`` (a reply, as the loader rebuilds it): how many objects it holds, and how many it
+    unfolds into, each counted once a way it is reached; every container the loader admits is walked,
+    dict keys too. ``sizes``: the unfolded size of each object met so far, by id (so the walk takes one
+    step an object, however often it is reached)."""
+    if id(value) in sizes:
+        return 0, sizes[id(value)]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        parts = list(value)
+    elif isinstance(value, dict):
+        parts = [*value.keys(), *value.values()]
+    elif isinstance(value, torch.Tensor):
+        parts = list(getattr(value, "__dict__", {}).values())  # (a tensor rebuilt with attributes)
+    else:
+        parts = []
+    if not parts:  # a leaf (a number, a string, an empty list): each time it is sent, it is paid for in bytes
+        return 1, 1
+    sizes[id(value)] = 0  # (a container that holds itself adds nothing more)
+    distinct, unfolded = 1, 1
+    for part in parts:
+        d, u = _nodes(part, sizes)
+        distinct, unfolded = distinct + d, unfolded + u
+    sizes[id(value)] = unfolded
+    return distinct, unfolded
 
 
 def _unfolded_bytes(value, seen=None) -> int:

@@ -192,3 +192,26 @@ def test_an_error_of_another_kind_is_not_taken_for_a_missing_name():
     with pytest.raises(CheckFailed) as caught:
         run_check("f", indexes, lambda x: float(x), [(4,)])
     assert caught.value.mistake is None and "IndexError" in str(caught.value), str(caught.value)
+
+
+def test_describe_writes_out_a_value_that_shares_its_parts_within_bounds():
+    """A red team's answer (2026-12-03) returned a dict whose key was a tuple nested 24 deep, the same
+    tuple twice at each level (an OrderedDict's value, too): sent once, its repr is 2^24 values, and the
+    self-check's message took the grader a minute and 1.5 GB. ``describe`` writes out a few levels only."""
+    import collections
+    import time
+
+    from course.checks._core import describe
+
+    key = 0
+    for _ in range(22):  # (2^22 values to hash, to make the dict: the answer's cost, 0.1 s)
+        key = (key, key)
+    nested = []
+    for _ in range(40):
+        nested = [nested, nested]
+    start = time.perf_counter()
+    texts = [describe({key: 0}), describe(collections.OrderedDict(bomb=nested)), describe([nested]), describe(key)]
+    assert time.perf_counter() - start < 1.0
+    assert all(len(text) < 400 for text in texts), texts
+    assert describe({(1, 2): 3}) == "dict of 1 entries: {(1, 2): 3}"
+    assert describe(collections.Counter({"a": 2})) == "Counter of 1 entries: {'a': 2}"

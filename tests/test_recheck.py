@@ -1682,6 +1682,41 @@ def test_a_reply_whose_tensors_are_huge_once_laid_out_is_refused_before_a_check_
     assert torch.equal(reply_of((small, small))["value"][0], small)  # the same tensor twice, laid out once each
 
 
+def test_a_reply_that_repeats_its_own_parts_is_refused_before_a_check_writes_it_out():
+    """A red team's reply (2026-12-03): a dict whose key is a tuple nested 24 deep, the same tuple twice at
+    each level (or an OrderedDict whose value is such a list). ``torch.save`` sends each part once (1.4 kB),
+    the loader rebuilds them shared, and the self-check's message wrote out 2^24 values in the grader (a
+    minute, 1.5 GB; each level doubles it). The answers' process sends copies of its containers, so the
+    grader refuses a reply that unfolds into far more than it holds; an honest one with a part twice passes."""
+    import struct
+
+    import torch
+
+    from autograder.recheck import HostBroke
+
+    def reply_of(value):
+        frame = io.BytesIO()
+        torch.save({"ok": True, "value": value}, frame)
+        data = frame.getvalue()
+        assert len(data) < 10_000 or not isinstance(value, dict)
+        stream = io.BytesIO(struct.pack(">Q", len(data)) + data)
+        host = object.__new__(Host)
+        host._read = lambda size, timeout, limit: stream.read(size)
+        return host._reply(1.0)
+
+    key, nested = 0, []
+    for _ in range(22):
+        key, nested = (key, key), [nested, nested]
+    for bomb in ({key: 0}, collections.OrderedDict(bomb=nested), collections.Counter({key: 1}), [{0: nested}]):
+        start = time.perf_counter()
+        with pytest.raises(HostBroke, match="repeats its own parts"):
+            reply_of(bomb)
+        assert time.perf_counter() - start < 5.0
+    row = [0] * 100
+    assert reply_of([row] * 100)["value"] == [[0] * 100] * 100  # a part twice, as an honest answer may share it
+    assert reply_of(list(range(200)) * 10_000)["value"][-1] == 199  # 2 million numbers, not shared: as sent
+
+
 KEEPS_INPUTS = '''
 def recorded(store=[]):
     return store
