@@ -79,6 +79,22 @@ def _without_numpy_scalars(value):
     return value
 
 
+def _builtin_base(error: BaseException) -> str:
+    """The name of the nearest of Python's own exception classes that ``error``'s class derives from (an
+    answer's ``class UnknownCharacter(ValueError)``: ``"ValueError"``), which the grader's stand-in derives
+    from too, so that ``except ValueError`` catches it there as in the notebook."""
+    import builtins
+
+    try:
+        for cls in type(error).__mro__:
+            name = cls.__name__
+            if type(name) is str and getattr(builtins, name, None) is cls:
+                return name
+    except Exception:  # (a class that lies about its bases)
+        pass
+    return "Exception"
+
+
 def _write(stream, message) -> None:
     import torch
 
@@ -994,7 +1010,8 @@ def main(argv):
                 if state.numpy().tobytes() != request["rng"]:  # (5 kB: much of a small call's time)
                     reply["rng"] = state
         except Exception as error:
-            reply = {"ok": False, "error": type(error).__name__, "message": str(error)[:2000]}
+            reply = {"ok": False, "error": type(error).__name__, "base": _builtin_base(error),
+                     "message": str(error)[:2000]}
         finally:
             SENT.clear()  # trusted for that request only: an answer that kept one cannot use it later
             FORM[0] = False

@@ -386,15 +386,24 @@ class StudentError(Exception):
     """What the student's function raised, rebuilt here by name and message."""
 
 
-def _error_class(name: str) -> type:
+def _error_class(name: str, base: str = "Exception") -> type:
     """A stand-in exception class of the student's error's name (only builtin ones keep their type, so
-    a check that recognises ``IndexError`` still does)."""
+    a check that recognises ``IndexError`` still does). A class of the answer's own derives from the
+    builtin ``base`` its class derived from (``class UnknownCharacter(ValueError)``: a check that expects
+    ``ValueError`` catches it, as in the notebook); ``base`` must name one of Python's own exceptions."""
     import builtins
 
     found = getattr(builtins, name, None)
     if isinstance(found, type) and issubclass(found, Exception):
         return found
-    return type(name if name.isidentifier() else "Error", (StudentError,), {})
+    parent = getattr(builtins, base, None) if isinstance(base, str) else None
+    bases = (StudentError,)
+    if isinstance(parent, type) and issubclass(parent, Exception) and parent is not Exception:
+        bases = (StudentError, parent)
+    try:
+        return type(name if name.isidentifier() else "Error", bases, {})
+    except TypeError:  # (a base whose layout cannot be mixed in)
+        return type(name if name.isidentifier() else "Error", (StudentError,), {})
 
 
 CALLBACK_TYPES = (types.FunctionType, types.MethodType, functools.partial)
@@ -454,7 +463,11 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
                        form=host.form)
     reply = host.request(message, callbacks)
     if not reply["ok"]:
-        error = _error_class(str(reply.get("error")))(str(reply.get("message")))
+        name, message = str(reply.get("error")), str(reply.get("message"))
+        try:
+            error = _error_class(name, str(reply.get("base", "Exception")))(message)
+        except Exception:  # (a class that takes other arguments than a message: UnicodeDecodeError)
+            error = type(name if name.isidentifier() else "Error", (StudentError,), {})(message)
         error.from_answers = True  # raised over there (by the answer, or by what it called)
         raise error
     if "rng" in message:

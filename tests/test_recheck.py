@@ -1717,6 +1717,41 @@ def test_a_reply_that_repeats_its_own_parts_is_refused_before_a_check_writes_it_
     assert reply_of(list(range(200)) * 10_000)["value"][-1] == 199  # 2 million numbers, not shared: as sent
 
 
+OWN_VALUE_ERROR = '''
+class UnknownCharacter(ValueError):
+    def __init__(self, ch, pos):
+        super().__init__(f"unknown character {ch!r} at {pos}")
+
+def char_encode(text, stoi):
+    ids = []
+    for pos, ch in enumerate(text):
+        if ch not in stoi:
+            raise UnknownCharacter(ch, pos)
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''
+
+
+def test_an_exception_class_of_the_answers_own_is_caught_as_its_builtin_base(host):
+    """An honest answer raised ``class UnknownCharacter(ValueError)`` for an unknown character: the notebook's
+    check passed, and the re-check's stand-in, rebuilt by name only, failed it as "wrong exception type"
+    (2026-12-03). The answers' process sends the nearest of Python's own classes among its bases too, by
+    name; the grader derives its stand-in from that builtin only, never from a class of its own."""
+    from autograder.recheck import HostBroke, StudentError, _error_class
+
+    nb = _with_answer("01_tokenization", "char-encode-decode", OWN_VALUE_ERROR)
+    failed = recheck(nb, "01_tokenization", ["test-char-encode-decode"], sandbox=False, host=host)
+    assert not failed, failed
+    own = _error_class("UnknownCharacter", "ValueError")
+    assert issubclass(own, ValueError) and issubclass(own, StudentError) and own.__name__ == "UnknownCharacter"
+    for base in ("HostBroke", "StudentError", "BaseException", "KeyboardInterrupt", "__class__", "open"):
+        made = _error_class("Mine", base)
+        assert made.__bases__ == (StudentError,) and not issubclass(made, HostBroke), base
+
+
 KEEPS_INPUTS = '''
 def recorded(store=[]):
     return store
