@@ -8,6 +8,8 @@ a name bound to a course object, an import, or the string "course").
 from __future__ import annotations
 
 import dis
+import functools
+import gc
 import inspect
 import types
 from typing import Any
@@ -59,8 +61,26 @@ def _problems_in_function(fn: types.FunctionType) -> list[str]:
     return problems
 
 
+_LRU_CACHE = type(functools.lru_cache(maxsize=None)(lambda: None))  # functools.cache and lru_cache's wrapper
+
+
+def _cached_function(answer: Any, name: str) -> Any:
+    """The function an ``lru_cache`` wrapper calls: the one the wrapper holds itself, not its
+    ``__wrapped__`` (an attribute anyone may set), and only where both agree."""
+    held = [r for r in gc.get_referents(answer) if type(r) not in (dict, object) and not isinstance(r, type)]
+    wrapped = getattr(answer, "__wrapped__", None)
+    if len(held) != 1 or held[0] is not wrapped:
+        raise DelegatesToReference(
+            f"{name} is an lru_cache whose function cannot be checked: put @functools.lru_cache "
+            f"(or @functools.cache) right above the def of your own function.")
+    return wrapped
+
+
 def assert_own_work(answer: Any, name: str) -> None:
-    """Raise ``DelegatesToReference`` if ``answer`` (a function or class) delegates to ``course``."""
+    """Raise ``DelegatesToReference`` if ``answer`` (a function or class) delegates to ``course``. A function
+    under ``@functools.lru_cache`` or ``@functools.cache`` is checked as the function it caches."""
+    if type(answer) is _LRU_CACHE and not _from_course(answer):
+        answer = _cached_function(answer, name)
     if _from_course(answer):
         raise DelegatesToReference(
             f"{name} is the course's reference implementation ({answer.__module__}), not your own code. "

@@ -101,3 +101,29 @@ def test_only_a_test_cell_that_makes_the_check_reports_a_delegating_answer(tmp_p
     path = tmp_path / "graded.ipynb"
     nbformat.write(nb, path)
     assert delegating_cells(path) == ["own-work-test"]
+
+
+def test_an_lru_cache_of_the_students_own_function_is_its_own_work():
+    """An honest answer put ``@functools.lru_cache(maxsize=None)`` (or ``@functools.cache``) on its
+    ``causal_mask``: ``assert_own_work`` refused the wrapper, and the status said the answer delegates to the
+    course's reference (2026-12-03). The function the wrapper holds is checked instead; a wrapper around
+    the reference, or one whose ``__wrapped__`` was rebound to an honest function, is still refused."""
+    import course.attention as reference
+
+    def causal_mask(T):
+        return torch.tril(torch.ones(T, T, dtype=torch.bool))
+
+    assert_own_work(functools.lru_cache(maxsize=None)(causal_mask), "causal_mask")
+    assert_own_work(functools.cache(causal_mask), "causal_mask")
+    with pytest.raises(DelegatesToReference, match="course's reference"):
+        assert_own_work(functools.lru_cache(reference.causal_mask), "causal_mask")
+    disguised = functools.lru_cache(reference.causal_mask)
+    disguised.__module__, disguised.__wrapped__ = "__main__", causal_mask
+    with pytest.raises(DelegatesToReference, match="cannot be checked"):
+        assert_own_work(disguised, "causal_mask")
+
+    def calls_it(T):
+        return reference.causal_mask(T)
+
+    with pytest.raises(DelegatesToReference, match="delegates"):
+        assert_own_work(functools.cache(calls_it), "causal_mask")

@@ -1752,6 +1752,23 @@ def test_an_exception_class_of_the_answers_own_is_caught_as_its_builtin_base(hos
         assert made.__bases__ == (StudentError,) and not issubclass(made, HostBroke), base
 
 
+CACHED_MASK = '''
+import functools
+
+@functools.lru_cache(maxsize=None)
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool))
+'''
+
+
+def test_an_answer_under_lru_cache_is_graded_again_as_in_the_notebook(host):
+    """An honest ``causal_mask`` under ``@functools.lru_cache`` (2026-12-03): the answers' process runs it,
+    and the re-check passes it as the notebook's check does."""
+    nb = _with_answer("03_self_attention", "causal-mask", CACHED_MASK)
+    failed = recheck(nb, "03_self_attention", ["test-causal-mask", "test-causal-mask-form"], sandbox=False, host=host)
+    assert not failed, failed
+
+
 KEEPS_INPUTS = '''
 def recorded(store=[]):
     return store
