@@ -41,6 +41,7 @@ it failed to start (the grader's problem, not the student's). Its second, ``{"ok
 """
 import __future__
 import ast
+import collections
 import inspect
 import io
 import json
@@ -93,6 +94,27 @@ def _builtin_base(error: BaseException) -> str:
     except Exception:  # (a class that lies about its bases)
         pass
     return "Exception"
+
+
+def _not_data(reply: dict, error: Exception) -> str:
+    """What a student reads when the reply holds an object the grader cannot receive: its class (a
+    namedtuple's ``Pair``, made in the answer cell), not the pickler's words."""
+    import torch
+
+    plain = (list, tuple, dict, set, frozenset, collections.OrderedDict, collections.Counter)
+    leaves = (str, bytes, int, float, complex, bool, type(None), torch.Tensor, torch.Size, torch.dtype)
+    stack, steps = [reply.get("value"), reply.get("args")], 0
+    while stack and steps < 100_000:
+        value, steps = stack.pop(), steps + 1
+        kind = type(value)
+        if kind in plain:
+            stack.extend([*value.keys(), *value.values()] if isinstance(value, dict) else value)
+        elif kind not in leaves and not isinstance(value, torch.Tensor):
+            made = " (a class made in your answer cell)" if getattr(kind, "__module__", "") == "__main__" else ""
+            return (f"your function returned a {getattr(kind, '__name__', 'value')}{made} in its result, which the "
+                    f"grader cannot receive: return plain Python values (tuples, lists, dicts, numbers, strings, "
+                    f"tensors)")
+    return f"the result could not be sent back as data: {error}"
 
 
 def _write(stream, message) -> None:
@@ -1017,9 +1039,8 @@ def main(argv):
             FORM[0] = False
         try:
             _write(replies, reply)
-        except Exception as error:  # a value torch cannot save: say so instead
-            _write(replies, {"ok": False, "error": "NotData",
-                             "message": f"the result could not be sent back as data: {error}"[:2000]})
+        except Exception as error:  # a value torch cannot save: say so instead, naming what it met
+            _write(replies, {"ok": False, "error": "NotData", "message": _not_data(reply, error)[:2000]})
 
 
 if __name__ == "__main__":

@@ -283,7 +283,9 @@ for _ in range(60):
 _counts = count_pairs([1, 2, 3, 1, 2])
 assert type(_counts) is dict, f"count_pairs must return a plain dict, got {type(_counts).__name__}"
 assert all(type(k) is tuple and len(k) == 2 and all(type(i) is int for i in k) for k in _counts), \
-    f"count_pairs' keys must be (a, b) tuples of two ids, got {list(_counts)[:3]}"
+    f"count_pairs' keys must be plain (a, b) tuples of two ids, got {list(_counts)[:3]}" + next(
+        (f": keys are {type(k).__name__}, a tuple subclass: return plain tuples (a, b)" for k in _counts
+         if isinstance(k, tuple) and type(k) is not tuple), "")
 assert all(type(v) is int for v in _counts.values()), \
     f"count_pairs' values must be int counts, got {[type(v).__name__ for v in _counts.values()][:3]}"
 from course.grading import assert_own_work

@@ -373,3 +373,19 @@ def test_char_encode_that_keeps_the_case_passes_the_cased_case(capsys):
     assert text != text.lower() and all(c in stoi for c in text.lower() + text.upper())
     checks.check_char_encode(_strict_encode)
     assert "✓ char_encode: all 13 cases" in capsys.readouterr().out
+
+
+def test_count_pairs_keyed_by_a_namedtuple_is_named_in_the_notebook():
+    """An answer's ``count_pairs`` keyed its counts by a namedtuple's ``Pair(a, b)``, equal to ``(a, b)`` and
+    of the same hash: the value check passed, and the re-check, which receives plain values only, failed it
+    (2026-12-03). The check now says so in the notebook: results are plain Python values."""
+    Pair = collections.namedtuple("Pair", ["a", "b"])
+
+    def count_pairs(ids):
+        counts = {}
+        for a, b in zip(ids, ids[1:]):
+            counts[Pair(a, b)] = counts.get(Pair(a, b), 0) + 1
+        return counts
+
+    with pytest.raises(CheckFailed, match="keys are Pair, a tuple subclass: return plain tuples as keys"):
+        checks.check_count_pairs(count_pairs)

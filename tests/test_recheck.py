@@ -1769,6 +1769,30 @@ def test_an_answer_under_lru_cache_is_graded_again_as_in_the_notebook(host):
     assert not failed, failed
 
 
+NAMED_PAIRS = '''
+from collections import namedtuple
+
+Pair = namedtuple("Pair", ["a", "b"])
+
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        counts[Pair(a, b)] = counts.get(Pair(a, b), 0) + 1
+    return counts
+'''
+
+
+def test_a_result_the_grader_cannot_receive_is_named_as_returned_not_raised(host):
+    """An answer's ``count_pairs`` keyed its counts by a namedtuple's ``Pair(a, b)`` (2026-12-03): the
+    re-check said "your function raised NotData: Can't pickle <class '__main__.Pair'>", though the function
+    raised nothing. The rule is plain Python values: the message says what it returned, and the fix."""
+    nb = _with_answer("01_tokenization", "count-pairs", NAMED_PAIRS)
+    failed = recheck(nb, "01_tokenization", ["test-count-pairs", "test-count-pairs-form"], sandbox=False, host=host)
+    message = failed["test-count-pairs"]
+    assert "your function returned a Pair (a class made in your answer cell)" in message, message
+    assert "return plain Python values" in message and "raised" not in message and "pickle" not in message, message
+
+
 KEEPS_INPUTS = '''
 def recorded(store=[]):
     return store

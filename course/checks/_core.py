@@ -349,6 +349,15 @@ class _ShortRepr(reprlib.Repr):
 _short_repr = _ShortRepr().repr
 
 
+def raised(error: BaseException) -> str:
+    """What the student's function did, for a failure's message: "your function raised ValueError: …";
+    but where the grader's stand-in could not receive its result (``NotData``, from the answers' process
+    in the re-check), the answers' process says what it returned."""
+    if type(error).__name__ == "NotData" and getattr(error, "from_answers", False):
+        return str(error)
+    return f"your function raised {type(error).__name__}: {error}{where_raised(error)}"
+
+
 def describe(x: Any, values: bool = False) -> str:
     """A short description of a value: type, and for tensors shape and dtype (and, with ``values``,
     the first few entries)."""
@@ -420,10 +429,16 @@ def difference(expected: Any, got: Any, atol: float = 1e-5, rtol: float = 1e-4) 
         if missing or extra:
             parts = []
             if missing:
-                parts.append(f"missing keys {missing[:5]}")
+                parts.append(f"missing keys {_short_repr(missing[:5])}")
             if extra:
-                parts.append(f"unexpected keys {extra[:5]}")
+                parts.append(f"unexpected keys {_short_repr(extra[:5])}")
             return ", ".join(parts)
+        keys = {k: k for k in expected}
+        odd = [k for k in got if type(k) is not type(keys[k]) and not (_is_int(k) and _is_int(keys[k]))]
+        if odd:  # (a namedtuple's ``Pair(a, b)`` is equal to ``(a, b)``, but the grader cannot receive it)
+            own, kind = type(odd[0]).__name__, type(keys[odd[0]]).__name__
+            what = f"{own}, a {kind} subclass" if isinstance(odd[0], type(keys[odd[0]])) else own
+            return f"keys are {what}: return plain {kind}s as keys, like {_short_repr(keys[odd[0]])}"
         for k in expected:
             d = difference(expected[k], got[k], atol, rtol)
             if d is not None:
@@ -545,7 +560,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
                               f"with your code, then run this cell again.", mistake="not implemented") from None
         except Exception as error:  # the student's error, reported in words
             mistake = recognise_error(mistakes, error, case)
-            raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+            raise failure(where, raised(error),
                           mistake, expected=describe(expected, True)) from None
         problem = difference(expected, got, atol, rtol)
         if problem is not None and problem.startswith("expected "):

@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, missing_name,
-                                 run_check, where_raised)
+                                 raised, run_check)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -495,7 +495,7 @@ def _check_gpt_training(student_fn):
     try:
         got = seeded(lambda: student_fn(model, idx.clone()))
     except Exception as error:
-        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+        raise failure(where, raised(error),
                       missing_name(error)) from None
     problem = difference(expected.detach(), got.detach() if isinstance(got, torch.Tensor) else got, 1e-5, 1e-4)
     if problem is not None:

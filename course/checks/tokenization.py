@@ -14,7 +14,7 @@ import random
 import torch
 
 from course import tokenization as ref
-from course.checks._core import Mistake, describe, difference, failure, run_check, where_raised
+from course.checks._core import Mistake, describe, difference, failure, raised, run_check
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALPHABET = LETTERS + " \n.,;:!?'-0123456789éßΩ😀"
@@ -134,7 +134,7 @@ def check_char_encode(char_encode) -> None:
             mistake = Mistake("wrong exception type", f"an unknown character must raise ValueError (a bad "
                               f"value), not {type(error).__name__}: raise ValueError(f\"character {{ch!r}} is "
                               f"not in the vocabulary\").")
-        raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+        raise failure(where, raised(error),
                       mistake, expected="ValueError naming 'Z'") from None
     else:
         skipped = difference([0, 1, 2, 0], got) is None
