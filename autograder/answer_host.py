@@ -290,9 +290,16 @@ class _SelfGuard(ast.NodeTransformer):
         return node
 
 
+# The answer cells that raised as they ran, ``[cell index, class name, message]``: sent with "loaded" and a
+# load's reply, so that the feedback says why the answer's names are missing (a default value that read a
+# variable of the lesson's: ``def collate(docs, pad_id=pad_id)``).
+CELL_ERRORS = []
+
+
 def _run(cells):
     import signal
 
+    CELL_ERRORS.clear()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self}
     signal.signal(signal.SIGALRM, _interrupt)
     for number, source in enumerate(cells):
@@ -307,6 +314,10 @@ def _run(cells):
                  namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
             print(f"answer cell {number + 1} raised {type(error).__name__}: {error}", file=sys.stderr)
+            try:
+                CELL_ERRORS.append([number, str(type(error).__name__)[:80], str(error)[:300]])
+            except BaseException:  # (an error whose message cannot be written)
+                CELL_ERRORS.append([number, "Exception", ""])
         finally:
             signal.alarm(0)
     return namespace
@@ -980,7 +991,8 @@ def main(argv):
     cells = json.loads(open(argv[1], encoding="utf-8").read())
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     namespace = _run(cells)
-    _write(replies, {"ok": True, "value": "loaded"})  # each cell had CELL_SECONDS; a call's limit starts now
+    # each cell had CELL_SECONDS; a call's limit starts now
+    _write(replies, {"ok": True, "value": "loaded", "cell_errors": list(CELL_ERRORS)})
     last, objects, callback = None, [], _callbacks(requests, replies)
     while True:
         frame = _read(requests)
@@ -1015,7 +1027,7 @@ def main(argv):
                 if "lesson" in request:
                     _serve(request["lesson"])
                 namespace, last, objects = _run(request["cells"]), None, []
-                reply = {"ok": True, "value": None}
+                reply = {"ok": True, "value": None, "cell_errors": list(CELL_ERRORS)}
             elif request["op"] == "grad":
                 inputs, outputs = last
                 grads = [g for g, o in zip(request["grad_outputs"], outputs)]

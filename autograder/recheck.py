@@ -36,6 +36,7 @@ of a result) here, on the same stand-ins.
 """
 from __future__ import annotations
 
+import ast
 import collections
 import contextlib
 import functools
@@ -127,6 +128,7 @@ class Host:
 
     def _start(self, cells: list[str]) -> None:
         self.cells = cells
+        self.cell_errors = []  # the cells that raised as they ran: ``[(index, class name, message)]``
         (self.folder / "answers.json").write_text(json.dumps(cells), encoding="utf-8")
         shutil.copy(HOST, self.folder / "answer_host.py")
         # (and the grading worker's mark, so that killing the worker kills this process too, unsandboxed)
@@ -167,6 +169,7 @@ class Host:
         if loaded.get("value") != "loaded":
             self._stop()
             raise HostBroke("the answers' process sent something else than 'loaded'")
+        self.cell_errors = _cell_errors(loaded)
         self.ready = True
 
     def _load_seconds(self, cells: list[str]) -> float:
@@ -291,6 +294,42 @@ class Host:
     def close(self) -> None:
         self._stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cell_errors(reply: dict) -> list[tuple[int, str, str]]:
+    """The answer cells that raised as the answers' process ran them, as its reply to a load says."""
+    errors = reply.get("cell_errors")
+    if not isinstance(errors, list):
+        return []
+    return [(e[0], e[1][:80], e[2][:300]) for e in errors[:50] if isinstance(e, list) and len(e) == 3
+            and type(e[0]) is int and type(e[1]) is str and type(e[2]) is str]
+
+
+def _defined_names(source: str) -> set[str]:
+    """The names a cell's top level defines (``def``, ``class``, an assignment)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(re.findall(r"^(?:def|class)\s+(\w+)", source, re.M))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def _cell_failure(cells: list[str], errors: list[tuple[int, str, str]], names: list[str]) -> str | None:
+    """What to say first when the answer cell that defines one of ``names`` raised as it ran."""
+    for index, kind, message in errors:
+        if 0 <= index < len(cells) and _defined_names(cells[index]) & set(names):
+            line = " ".join(message.split())[:200]
+            return (f"running your answer cell raised {kind}: {line} — an answer may use only its arguments, "
+                    f"its own cell and the lesson's imports (a default value, a decorator and the cell's top "
+                    f"level run when the cell does)")
+    return None
 
 
 def _replace(value, new: dict):
@@ -819,14 +858,17 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
-    failed, broke_answers, bound, shared = {}, {}, False, None
+    failed, broke_answers, bound, shared, cell_errors = {}, {}, False, None, []
     try:
         if not own:
             host.lesson = lesson  # for a restart too
             try:
-                host.request({"op": "load", "cells": cells, "lesson": lesson})
+                host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
+        elif not host.ready:
+            host._wait_ready()  # (it runs the cells: what they raised is known before any test)
+        cell_errors = list(host.cell_errors)  # as they first ran, before any test's inputs reached them
         # In three rounds, so that nothing the answers say once they have seen a hidden test's inputs is
         # shown: the form tests, then every check, then the hidden tests, whose failures do not quote the
         # answers (``_failure``). An answer that kept the hidden inputs of one exercise (in a default
@@ -908,4 +950,9 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     finally:
         if own:
             host.close()
+    for test in failed:  # the answer's name is missing because its cell raised as it ran: say the cell's error
+        names = _answer_names(lesson, test)
+        said = _cell_failure(cells, cell_errors, names)
+        if said is not None and any(f"name '{name}' is not defined" in failed[test] for name in names):
+            failed[test] = said
     return failed

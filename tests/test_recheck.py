@@ -1793,6 +1793,28 @@ def test_a_result_the_grader_cannot_receive_is_named_as_returned_not_raised(host
     assert "return plain Python values" in message and "raised" not in message and "pickle" not in message, message
 
 
+LESSON_DEFAULT = '''
+def char_encode(text, stoi=stoi):
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''
+
+
+def test_an_answer_cell_that_raises_as_it_runs_is_named_with_its_error(host):
+    """An answer's default value read a variable of the lesson's (``def collate(docs, pad_id=pad_id)``): the
+    notebook passed it, and the re-check said only "name 'collate' is not defined", because the cell's def
+    itself failed in the answers' process (2026-12-03). The feedback names the cell's error and the rule."""
+    nb = _with_answer("01_tokenization", "char-encode-decode", LESSON_DEFAULT)
+    failed = recheck(nb, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
+                     sandbox=False, host=host)
+    for test in ("test-char-encode-decode", "test-char-encode-decode-form"):
+        assert failed[test].startswith("running your answer cell raised NameError: name 'stoi' is not defined — "
+                                       "an answer may use only its arguments, its own cell and the lesson's imports"), failed
+        assert "'char_encode' is not defined" not in failed[test], failed
+
+
 KEEPS_INPUTS = '''
 def recorded(store=[]):
     return store
