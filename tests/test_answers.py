@@ -1424,3 +1424,18 @@ def test_a_refused_setting_says_why_and_what_to_do():
     found = problems("import functools\ndef timed(fn):\n    @functools.wraps(fn)\n    def inner(*a):\n"
                      "        return fn(*a)\n    return inner\n", lesson)
     assert any("`wraps`" in p and "write the wrapper without it" in p for p in found), found
+
+
+def test_the_self_check_says_when_an_answer_cell_reads_the_notebooks_data_as_it_runs():
+    """``def collate(docs, pad_id=pad_id)`` read a variable of the lesson's in a default value: the rules and
+    the self-check passed it, and the re-check, where the def itself fails, scored it 0 with "name 'collate'
+    is not defined" (2026-12-03). The self-check names the variable first; the cell's own constant is fine."""
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    lesson = {"new_token": 99, "sentence": "The chatbot replied."}
+    reads = "def merge(ids, pair, new_id=new_token):\n" + MERGE_BODY
+    with pytest.raises(CheckFailed, match="your cell reads `new_token` as it runs .in a default value") as caught:
+        checks.check_merge(_cell_function(reads, "merge", lesson))
+    assert caught.value.mistake == "reads notebook data"
+    own = "NEW = 99\n\ndef merge(ids, pair, new_id=NEW):\n" + MERGE_BODY + "\nprint(merge([1, 2], (1, 2), new_token))\n"
+    checks.check_merge(_cell_function(own, "merge", lesson))  # (a try-out after the def runs once it is defined)

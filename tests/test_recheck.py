@@ -1810,8 +1810,8 @@ def test_an_answer_cell_that_raises_as_it_runs_is_named_with_its_error(host):
     failed = recheck(nb, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
                      sandbox=False, host=host)
     for test in ("test-char-encode-decode", "test-char-encode-decode-form"):
-        assert failed[test].startswith("running your answer cell raised NameError: name 'stoi' is not defined — "
-                                       "an answer may use only its arguments, its own cell and the lesson's imports"), failed
+        assert failed[test].startswith("running your answer cell raised NameError: name 'stoi' is not defined — an "
+                                       "answer may use only its arguments, its own cell and the lesson's imports"), failed
         assert "'char_encode' is not defined" not in failed[test], failed
 
 

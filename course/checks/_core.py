@@ -144,6 +144,38 @@ def _kernel_history() -> list[str]:
     return [cell for cell in getattr(manager, "input_hist_parsed", []) if cell] if manager else []
 
 
+def _read_as_the_cell_runs(tree, defined: str) -> set[str]:
+    """The names a cell reads as it runs, until it has defined ``defined`` (what runs after cannot keep it
+    from being defined: a try-out ``print(merge(ids, ...))``): its top level, its classes' bodies, and its
+    functions' default values and decorators, not what they read when called (annotations stay text in the
+    re-check)."""
+    import ast
+
+    found = set()
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for part in [*getattr(node, "decorator_list", []), *node.args.defaults, *node.args.kw_defaults]:
+                if part is not None:
+                    visit(part)
+            return
+        if isinstance(node, (ast.AnnAssign, ast.arg)):  # (the annotation is not run)
+            for part in (getattr(node, "value", None), getattr(node, "target", None)):
+                if part is not None:
+                    visit(part)
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in tree.body:
+        visit(statement)
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and statement.name == defined:
+            break
+    return found
+
+
 def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     """The failure to raise when the answer reads a variable of the notebook instead of its arguments.
 
@@ -181,8 +213,19 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     read = {instruction.argval for f in functions for code in _code_objects(f.__code__)
             for instruction in dis.get_instructions(code) if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     names = functions[0].__globals__
-    data = sorted(n for n in read - own if n in names and not callable(names[n])
-                  and not isinstance(names[n], types.ModuleType))
+
+    def is_data(n):
+        return n in names and not callable(names[n]) and not isinstance(names[n], types.ModuleType)
+
+    early = sorted(n for n in _read_as_the_cell_runs(tree, getattr(student, '__name__', '')) - own if is_data(n))
+    if early:  # (a default value: ``def collate(docs, pad_id=pad_id)``; the def itself fails in the re-check)
+        listed = ", ".join(f"`{n}`" for n in early)
+        return CheckFailed(f"{name}: your cell reads {listed} as it runs (in a default value, a decorator or at its "
+                           f"top level), defined elsewhere in the notebook\nThe autograder runs the answer cells "
+                           f"alone, where {listed} do{'es' if len(early) == 1 else ''} not exist: there this cell "
+                           f"fails, {name} is not defined, and this test would score 0. Write the value itself, "
+                           f"or pass it in as an argument.", mistake="reads notebook data")
+    data = sorted(n for n in read - own if is_data(n))
     if not data:
         return None
     listed = ", ".join(f"`{n}`" for n in data)
