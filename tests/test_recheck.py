@@ -947,8 +947,9 @@ def test_the_red_teams_answers_with_any_self_fail_the_recheck(host, lesson, answ
     failed = recheck(_with_answer(lesson, answer, RED_TEAM_ANY_SELF[(lesson, answer, test, way)]), lesson, [test],
                      sandbox=False, host=host)
     # (the enum's own __init__ is refused first: its self.sys may be a library base's, enum.Enum's; the class
-    # statement fails, and so the answer is not defined)
-    expected = "is not defined" if way == "an enum's _missing_" else "not an instance of its class"
+    # statement fails as the answer cell runs, and the feedback says so)
+    expected = ("running your answer cell raised PermissionError: self.sys may be enum.Enum's"
+                if way == "an enum's _missing_" else "not an instance of its class")
     assert expected in failed.get(test, ""), failed  # without the check: {}
 
 
