@@ -76,11 +76,13 @@ else:
         loss.backward()
         opt.step()
 step()  # warm-up
-follow = course.threads.FreeCores()  # as course.train.train and the generate methods follow the free cores
+# as course.train.train follows the free cores (generate follows them itself)
+follow = course.threads.FreeCores() if kind != "generate" else None
 start = time.perf_counter()
 for _ in range(steps):
     step()
-    follow.step()
+    if follow is not None:
+        follow.step()
 spin = os.environ.get("GOMP_SPINCOUNT")
 policy = os.environ.get("OMP_WAIT_POLICY", "-") + (f"+spin{spin}" if spin else "")
 print((time.perf_counter() - start) / steps, torch.get_num_threads(), policy)

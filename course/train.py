@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import inspect
 import json
 import math
@@ -122,14 +123,20 @@ def onednn_available() -> bool:
             and hasattr(torch.ops.mkldnn, "_linear_pointwise"))
 
 
+@functools.cache
+def _cpuinfo() -> str:
+    """The start of ``/proc/cpuinfo``, read once (every float32 training step asks for the vendor)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return f.read(65536)
+    except OSError:
+        return ""
+
+
 def cpu_vendor(cpuinfo: str | None = None) -> str:
     """The x86 CPU's vendor id from ``/proc/cpuinfo`` (``GenuineIntel``, ``AuthenticAMD``); "" if unknown."""
     if cpuinfo is None:
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-                cpuinfo = f.read(65536)
-        except OSError:
-            return ""
+        cpuinfo = _cpuinfo()
     for line in cpuinfo.splitlines():
         key, _, value = line.partition(":")
         if key.strip() == "vendor_id":
