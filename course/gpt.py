@@ -213,8 +213,10 @@ class GPT(nn.Module):
         past_kv = None
         # our attention keeps the cache in buffers filled in place; another module gets (k, v) tuples
         in_place = all(isinstance(block.attn, CausalSelfAttention) for block in self.transformer.h)
-        cores = FreeCores()  # fewer threads while neighbours hold cores (course/threads.py)
-        try:
+        C = self.config.n_embd  # a cached step's multiply-adds: 12 C² a layer per token (4 attention, 8 MLP)
+        cached = use_cache and T + max_new_tokens <= block_size  # (cropping runs whole windows)
+        cores = FreeCores(work=idx.shape[0] * self.config.n_layer * 12 * C * C if cached else None)
+        try:  # one thread for small steps, fewer while neighbours hold cores (course/threads.py)
             for _ in range(max_new_tokens):
                 cores.step()
                 if idx.shape[1] > block_size and not warned:

@@ -188,7 +188,9 @@ class CharLSTM(nn.Module):
         was_training = self.training
         self.eval()  # no dropout while generating
         pieces = [idx]
-        cores = FreeCores()  # fewer threads while neighbours hold cores (course/threads.py)
+        H, E, L, V = (self.config.hidden_size, self.config.n_embd, self.config.n_layers, self.config.vocab_size)
+        work = idx.shape[0] * (4 * H * (E + H + (L - 1) * 2 * H) + H * V)  # a step's multiply-adds: gates, head
+        cores = FreeCores(work=work)  # one thread for small steps, fewer beside busy neighbours (course/threads.py)
         try:
             logits, state = self.forward_with_state(idx)  # read the whole prompt once
             for step in range(max_new_tokens):

@@ -19,7 +19,8 @@ model's training step, made of hundreds of short parallel regions, gets many tim
   lessons' first cell does that); in a process that already imported torch it is too late and
   ``configure`` only sets the thread count. (Child processes inherit them.) On Linux, PyTorch's wheels
   use GNU OpenMP; other OpenMP runtimes ignore ``GOMP_SPINCOUNT`` and just sleep.
-- beside busy neighbours, long loops give up threads: ``FreeCores`` (in ``course.train.train`` and the
+- a loop of small steps (generating a token with a small model) runs on one thread, and beside busy
+  neighbours, long loops give up threads: ``FreeCores`` (in ``course.train.train`` and the
   models' ``generate``) reads every half second how much of this process's CPUs the rest of the
   machine took, and keeps the thread count at the cores left free, so two threads do not wait for each
   other while a neighbour holds one of two cores (not in a container held to a CPU quota).
@@ -42,6 +43,12 @@ import time
 from pathlib import Path
 
 
+# A loop whose steps are smaller than this (multiply-adds a step) runs on one thread: generating a token
+# with lesson 05's GPT (4 layers of 128, one sequence: 0.8 M) is no faster on two threads of a quiet
+# 2-core Xeon VM (0.74 ms a token on one, 0.79 on two; a batch of 8, 6.3 M: 1.11 and 1.07 ms), and beside
+# two busy loops one thread generated 100 tokens in 143 ms where two took 424 ms; a 6-layer, 384-wide
+# model (10.6 M) was already 1.4 times faster on two (2026-12-03, ``benchmarks/bench_load.py``)
+ONE_THREAD_WORK = 8_000_000
 SPIN_COUNT = "10000"  # GNU OpenMP's spins before a waiting thread sleeps: about 100 µs by its estimate
 ADDED: dict[str, str] = {}  # the environment variables configure() set
 _CHOSEN: dict[str, int | None] = {}  # the thread count configure() set (None: the user's or PyTorch's)
@@ -148,15 +155,21 @@ class FreeCores:
     held to a CPU quota (its cores are a share of a bigger machine's, whose load says nothing of it).
     """
 
-    def __init__(self, interval: float = 0.5):
+    def __init__(self, interval: float = 0.5, work: float | None = None):
+        """``work``: multiply-adds in one step of the loop, if known; a loop of steps smaller than
+        ``ONE_THREAD_WORK`` runs on one thread throughout (a second one cannot pay for its waits)."""
         import torch
 
         self.torch = torch
         self.interval = interval
         self.most = torch.get_num_threads()
-        self.active = (_CHOSEN.get("threads") is not None and self.most > 1 and _cgroup_quota() is None
+        ours = _CHOSEN.get("threads") is not None and self.most > 1  # the course chose it, not the user
+        self.small = ours and work is not None and work < ONE_THREAD_WORK
+        self.active = (ours and not self.small and _cgroup_quota() is None
                        and _machine_busy_seconds() is not None)
         self.others = 0.0  # cores the rest of the machine used, smoothed over the last readings
+        if self.small:
+            torch.set_num_threads(1)
         self._mark()
 
     def _mark(self):
@@ -180,5 +193,5 @@ class FreeCores:
 
     def close(self) -> None:
         """Give back the thread count the loop started with."""
-        if self.active and self.torch.get_num_threads() != self.most:
+        if (self.active or self.small) and self.torch.get_num_threads() != self.most:
             self.torch.set_num_threads(self.most)

@@ -158,3 +158,41 @@ def test_the_machine_busy_reading_is_plausible():
 def test_free_cores_stays_out_of_a_container_held_to_a_cpu_quota(fake_machine, monkeypatch):
     monkeypatch.setattr(threads, "_cgroup_quota", lambda: 2.0)  # 2 CPUs of a bigger machine's
     assert not threads.FreeCores().active
+
+
+def test_free_cores_runs_a_loop_of_small_steps_on_one_thread_and_gives_the_threads_back(fake_machine):
+    import torch
+    cores = threads.FreeCores(work=threads.ONE_THREAD_WORK // 10)  # a token of a small model
+    assert cores.small and not cores.active and torch.get_num_threads() == 1
+    fake_machine.run(1.0, 1.0, 0.0)
+    cores.step()
+    assert torch.get_num_threads() == 1  # a quiet machine does not bring the second thread back
+    cores.close()
+    assert torch.get_num_threads() == 2
+    big = threads.FreeCores(work=threads.ONE_THREAD_WORK * 10)
+    assert not big.small and big.active and torch.get_num_threads() == 2
+    big.close()
+
+
+def test_free_cores_leaves_small_steps_at_the_users_thread_count(fake_machine, monkeypatch):
+    import torch
+    monkeypatch.setitem(threads._CHOSEN, "threads", None)  # OMP_NUM_THREADS or COURSE_THREADS was set
+    cores = threads.FreeCores(work=1)
+    assert not cores.small and torch.get_num_threads() == 2
+    cores.close()
+    assert torch.get_num_threads() == 2
+
+
+def test_generate_of_a_small_gpt_and_lstm_runs_on_one_thread(fake_machine, monkeypatch):
+    import torch
+    from course.gpt import GPT, GPTConfig
+    from course.lstm import CharLSTM, CharLSTMConfig
+    seen = []
+    real = threads.FreeCores.step
+    monkeypatch.setattr(threads.FreeCores, "step", lambda self: (seen.append(torch.get_num_threads()), real(self)))
+    gpt = GPT(GPTConfig(vocab_size=65, block_size=32, n_layer=2, n_head=2, n_embd=32))
+    gpt.generate(torch.zeros(1, 1, dtype=torch.long), 3, greedy=True)
+    lstm = CharLSTM(CharLSTMConfig(vocab_size=65, n_embd=16, hidden_size=32, n_layers=1))
+    lstm.generate(torch.zeros(1, 1, dtype=torch.long), 3, greedy=True)
+    assert seen == [1] * 6
+    assert torch.get_num_threads() == 2  # given back
