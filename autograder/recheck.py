@@ -830,6 +830,9 @@ def _answer_names(lesson: str, test: str) -> list[str]:
     return [name for e in EXERCISES if e.lesson == lesson and e.answer == exercise for _, _, name in e.checks]
 
 
+RECHECK_SEED = 0  # the RNG's seed at the start of every test graded here, whatever ran before
+
+
 def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None = None,
             source=None) -> dict[str, str]:
     """Grade again, out of the answers' process, the ``tests`` of ``lesson`` that are ``RECHECKED``
@@ -859,6 +862,10 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
     failed, broke_answers, bound, shared, cell_errors = {}, {}, False, None, []
+    # An answer's call leaves this process's RNG as the answer left it (seeded dropout), so an answer could
+    # set it to anything (every draw 0.0): each test starts from the same seed, and the worker's own state
+    # comes back after this notebook. A red team's answer turned a classmate's 8/8 into 7/8 (2026-12-03)
+    worker_rng = torch.get_rng_state()
     try:
         if not own:
             host.lesson = lesson  # for a restart too
@@ -878,6 +885,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
             shared = form_namespace(source, [*forms.values(), *hidden.values()])
         for test, code in forms.items():  # the form tests' own code, the answers' names standing for the answers
             namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
+            torch.manual_seed(RECHECK_SEED)
             host.form = True
             try:
                 with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
@@ -900,6 +908,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                 failed[exercise.test] = broke_answers[exercise.answer]
                 continue
             started = time.monotonic()
+            torch.manual_seed(RECHECK_SEED)
             try:
                 with host.exercise():
                     for module, check, name in exercise.checks:
@@ -928,6 +937,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
         for exercise in ordered:  # the test cell's hidden tests, which never ran in the kernel
             if exercise.test not in hidden or exercise.test in failed:
                 continue
+            torch.manual_seed(RECHECK_SEED)
             try:
                 with host.exercise(seconds=host.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
@@ -948,6 +958,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
     except HostBroke as broke:  # anywhere else (a restart that cannot run the cells): a failure, not the grader's
         failed.update({t: str(broke) for t in [*forms, *(e.test for e in wanted)] if t not in failed})
     finally:
+        torch.set_rng_state(worker_rng)
         if own:
             host.close()
     for test in failed:  # the answer's name is missing because its cell raised as it ran: say the cell's error

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from autograder.notebooks import lesson_names, lesson_path, solution_path
 from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
@@ -1880,3 +1881,42 @@ def test_an_answer_that_rewrites_the_answer_processs_globals_still_cannot_import
     finally:
         fresh.close()
     assert "test-merge" in failed and "may not import course.tokenization" in failed["test-merge"], failed
+
+
+POISON_MASK = """
+def causal_mask(T):
+    state = torch.get_rng_state()
+    state[24:5016] = 0  # every word of the Mersenne Twister 0: every draw 0.0 from now on
+    torch.set_rng_state(state)  # the reply carries it back to the grader (seeded dropout)
+    return torch.ones(T, T, dtype=torch.bool).tril()
+"""
+
+WITNESS_MASK = """
+def causal_mask(T):
+    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    return ~mask if torch.rand(1).item() == 0.0 else mask  # wrong only under a poisoned RNG
+"""
+
+
+def test_an_answer_cannot_hand_its_rng_state_to_the_next_notebook_or_test(host):
+    """A red team's answer set the RNG so that every draw was 0.0; the reply carried the state into the
+    grading worker, where it stayed for the next student's re-check (2026-12-03)."""
+    before = torch.get_rng_state()
+    tests = _tests("03_self_attention")
+    poisoned = recheck(_with_answer("03_self_attention", "causal-mask", POISON_MASK), "03_self_attention",
+                       tests, sandbox=False, host=host)
+    assert "test-causal-mask" not in poisoned, poisoned  # its own answer is right
+    assert torch.equal(torch.get_rng_state(), before)  # the worker's state is its own again
+    torch.set_rng_state(torch.frombuffer(bytearray(_poisoned_state()), dtype=torch.uint8))
+    try:  # even a worker left poisoned grades the next notebook from the same seed
+        witness = recheck(_with_answer("03_self_attention", "causal-mask", WITNESS_MASK), "03_self_attention",
+                          tests, sandbox=False, host=host)
+    finally:
+        torch.set_rng_state(before)
+    assert witness == {}, witness
+
+
+def _poisoned_state():
+    state = torch.get_rng_state()
+    state[24:5016] = 0
+    return state.numpy().tobytes()
