@@ -219,6 +219,7 @@ for _k in range(20):
 
 # %% nbgrader={"grade_id": "test-bigram-forward-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: (logits (B, T, V) float32, a scalar loss), or (logits, None) without targets.
+checks.check_bigram_forward_form(bigram_forward)  # says what is wrong with the form, if anything
 _form_table = torch.randn(5, 5)
 _form_idx = torch.randint(0, 5, (3, 4))
 _form_out = bigram_forward(_form_table, _form_idx, torch.randint(0, 5, (3, 4)))

@@ -276,3 +276,50 @@ def test_a_forward_that_switches_the_model_to_eval_mode_is_named():
     with pytest.raises(CheckFailed) as info:
         checks.check_gpt_forward(switches)
     assert info.value.mistake == "changes the model's mode", str(info.value)
+
+
+# --- F.embedding's arguments swapped (hon10's w13, 2026-12-03): torch refuses the call ---------------
+
+def bigram_embedding_swapped(table, idx, targets=None):
+    logits = F.embedding(table, idx)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+
+
+@pytest.mark.parametrize("check", [checks.check_bigram_forward, checks.check_bigram_forward_form])
+def test_embedding_arguments_swapped_are_named_by_both_tests(check):
+    with pytest.raises(CheckFailed) as info:
+        check(bigram_embedding_swapped)
+    assert info.value.mistake == "arguments of F.embedding swapped", info.value
+    assert "F.embedding(idx, table) — indices first, then the weight" in str(info.value)
+    assert "your function raised RuntimeError" in str(info.value)
+
+
+@pytest.mark.parametrize("check", [checks.check_bigram_forward, checks.check_bigram_forward_form])
+def test_another_error_is_not_named_as_swapped_embedding_arguments(check):
+    def wrong_width(table, idx, targets=None):
+        return F.embedding(idx, table[:, :2].T), None  # F.embedding's order, another error: no name
+
+    def float_ids(table, idx, targets=None):
+        return table[idx.float()], None  # float indices, but not F.embedding's
+
+    for wrong in (wrong_width, float_ids):
+        with pytest.raises(CheckFailed) as info:
+            check(wrong)
+        assert info.value.mistake != "arguments of F.embedding swapped", info.value
+
+
+def test_bigram_form_check_passes_correct_answers_and_says_nothing(capsys):
+    checks.check_bigram_forward_form(bigram_forward)
+    checks.check_bigram_forward_form(lambda t, i, y=None: student_bigram(t, i, y))
+    assert capsys.readouterr().out == ""
+
+
+def test_bigram_form_check_keeps_the_form_tests_messages():
+    with pytest.raises(CheckFailed, match="return the tuple"):
+        checks.check_bigram_forward_form(lambda t, i, y=None: t[i])
+    with pytest.raises(CheckFailed, match="without targets return"):
+        checks.check_bigram_forward_form(lambda t, i, y=None: (t[i], F.cross_entropy(t[i].flatten(0, 1), (
+            y if y is not None else i).flatten())))

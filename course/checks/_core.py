@@ -250,7 +250,10 @@ class Mistake:
     and how to fix it. The mistake is recognised when the student's output equals ``wrong(*args)`` on
     the same arguments (and differs from the right answer), or, when ``error`` is given, when the
     student's function raises an exception whose ``"Type: message"`` contains that text (on a case
-    for which ``on(*args)`` is true, when ``on`` is given: an empty list, say).
+    for which ``on(*args)`` is true, when ``on`` is given: an empty list, say). With ``same_error``, it
+    is recognised when the student's function raises and ``wrong(*args)`` raises the very same error
+    (type and message) on the same case: a mistake that a library refuses before there is any output,
+    such as F.embedding's arguments swapped.
     """
     name: str
     hint: str
@@ -258,6 +261,7 @@ class Mistake:
     error: str | None = None
     credit: float = 0.0
     on: Callable[..., bool] | None = None
+    same_error: bool = False
 
 
 def failure(where: str, problem: str, mistake: Mistake | None = None, **details: Any) -> CheckFailed:
@@ -316,8 +320,20 @@ def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Seq
     """The mistake of ``mistakes`` that ``error`` shows (see ``Mistake``), else, for a name that is not
     defined, ``missing_name``'s."""
     text = f"{type(error).__name__}: {error}"
-    return next((m for m in mistakes if m.error is not None and m.error in text
+    return next((m for m in mistakes if (m.error is not None and m.error in text
+                                         or m.same_error and _raises_alike(m.wrong, args, error))
                  and (m.on is None or m.on(*args))), None) or missing_name(error)
+
+
+def _raises_alike(wrong: Callable[..., Any] | None, args: Sequence[Any], error: BaseException) -> bool:
+    """Whether ``wrong(*args)`` raises an error of ``error``'s type with its very message."""
+    if wrong is None:
+        return False
+    try:
+        wrong(*copy.deepcopy(tuple(args)))
+    except Exception as own:
+        return type(own) is type(error) and str(own) == str(error)
+    return False
 
 
 # What a name the lessons use comes from, for a student whose answer reads it without it
@@ -632,6 +648,23 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
+
+
+def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mistakes: Sequence[Mistake] = ()) -> Any:
+    """``student(*args)`` for a form test (``…-form`` cells: the type, shape and dtype of a result), its
+    result; when the call raises, a ``CheckFailed`` that says so, where in the student's code, and which
+    mistake of ``mistakes`` the error shows, as ``run_check`` does, not the library's bare traceback."""
+    where = f"{name}: the form test's call, arguments ({_show_args(args)})"
+    try:
+        with _time_limit(STUDENT_SECONDS):
+            return student(*copy.deepcopy(tuple(args)))
+    except _StillRunning:
+        raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
+    except NotImplementedError:
+        raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
+                          f"with your code, then run this cell again.", mistake="not implemented") from None
+    except Exception as error:  # the student's error, reported in words
+        raise failure(where, raised(error), recognise_error(mistakes, error, args)) from None
 
 
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:

@@ -3,8 +3,9 @@
 For each test cell: its lesson, its points, the answer cell it tests, and the checks it runs, as
 ``(module, check, name)``: ``checks.<check>(<name>)`` where ``<name>`` is what the answer cell defines.
 An exercise's points are split over several test cells where it has parts that can be right on their
-own: ``…-form`` cells (types and shapes, no self-check) beside the values in every lesson, and
-lesson 03's dropout.
+own: ``…-form`` cells (types and shapes) beside the values in every lesson, and lesson 03's dropout.
+A few form cells run a check of their own first (``FORM_CHECKS``), which says in words what their
+call raised or what is wrong with the form; the re-check runs those cells' code as it stands.
 ``course.checks.report`` and the mistake-catalogue tests use it to run an answer's checks by themselves.
 """
 from __future__ import annotations
@@ -86,6 +87,13 @@ EXERCISES = [
 
 BY_TEST = {e.test: e for e in EXERCISES}
 
+# The form cells that run a check before their asserts, as ``Exercise.checks``: for the catalogue of wrong
+# answers and the report, which run an answer's checks by themselves. (Not in ``Exercise.checks``, which
+# are the value tests' self-checks that ``autograder.recheck`` runs on their own.)
+FORM_CHECKS = {
+    "test-bigram-forward-form": (("gpt", "check_bigram_forward_form", "bigram_forward"),),
+}
+
 # What an answer cell may use without importing it: the names its lesson's first cell imports.
 PRELUDE = """\
 import collections
@@ -106,7 +114,7 @@ def run_checks(exercise: Exercise, namespace: dict) -> None:
 
     from course.checks.attention import reference_helpers
 
-    for module, check, name in exercise.checks:
+    for module, check, name in exercise.checks or FORM_CHECKS.get(exercise.test, ()):
         fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
         guard = reference_helpers(namespace) if name == "CausalSelfAttention" else contextlib.nullcontext()
         with guard:

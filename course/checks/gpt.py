@@ -1,6 +1,7 @@
 """Self-checks for lesson 05 (from a bigram model to a GPT): ``from course.checks import gpt as checks``.
 
     checks.check_bigram_forward(bigram_forward)
+    checks.check_bigram_forward_form(bigram_forward)
     checks.check_causal_average(causal_average)
     checks.check_block_forward(block_forward)
     checks.check_gpt_forward(gpt_forward)
@@ -19,8 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, missing_name,
-                                 raised, run_check)
+from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, form_call,
+                                 missing_name, raised, run_check)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -63,6 +64,14 @@ def _shifted_loss(logits, labels, cut):
     elif cut == -1:
         logits, labels = logits[:, 1:], labels[:, :-1]
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+
+
+# F.embedding(table, idx) fails before it returns anything: torch reads the float table as the indices.
+# Named when the answer raises exactly what that call raises on the same case.
+EMBEDDING_SWAPPED = Mistake("arguments of F.embedding swapped", "F.embedding(idx, table) — indices first, then "
+                            "the weight; F.embedding(table, idx) reads the float table as the ids (or index the "
+                            "table: logits = table[idx]).", lambda t, i, y=None: (F.embedding(t, i), None),
+                            same_error=True)
 
 
 def check_bigram_forward(student_fn):
@@ -130,10 +139,31 @@ def check_bigram_forward(student_fn):
         Mistake("loss not averaged", "reduction='none' gives one loss per position: the loss is one number, the "
                 "mean over all B*T positions (F.cross_entropy's default).",
                 lambda t, i, y: _bigram_with(t, i, y, reduction="none")),
+        EMBEDDING_SWAPPED,
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
                    pick=lambda out: out[1])
+
+
+def check_bigram_forward_form(student_fn):
+    """The form test's calls, with and without targets, in words: what they raised (where, and which
+    mistake), or what is wrong with the form of the result ((logits (B, T, V), a scalar loss tensor), or
+    (logits, None)). Only what the form test grades; the values are the value test's."""
+    gen = torch.Generator().manual_seed(5)  # (not torch's global generator: the lesson's cells use that)
+    table, idx = torch.randn(5, 5, generator=gen), torch.randint(0, 5, (3, 4), generator=gen)
+    targets = torch.randint(0, 5, (3, 4), generator=gen)
+    where = "bigram_forward: the form of the result, for a (5, 5) table and (3, 4) ids"
+    out = form_call("bigram_forward", student_fn, (table, idx, targets), [EMBEDDING_SWAPPED])
+    if type(out) is not tuple or len(out) != 2:
+        raise failure(where, f"return the tuple (logits, loss), got {describe(out)}")
+    if type(out[0]) is not torch.Tensor or out[0].shape != (3, 4, 5):
+        raise failure(where, f"the logits must be a (B, T, V) = (3, 4, 5) tensor, got {describe(out[0])}")
+    if type(out[1]) is not torch.Tensor or out[1].dim() != 0:
+        raise failure(where, f"the loss must be a scalar tensor, got {describe(out[1])}")
+    out = form_call("bigram_forward", student_fn, (table, idx), [EMBEDDING_SWAPPED])
+    if type(out) is not tuple or len(out) < 2 or out[1] is not None:
+        raise failure(where, f"without targets return (logits, None), got {describe(out)}")
 
 
 # ---------------------------------------------------------------------------------------------------
