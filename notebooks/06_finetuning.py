@@ -202,6 +202,7 @@ for _seed in (11, 12, 13):
 
 # %% nbgrader={"grade_id": "test-greedy-decode-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a (B, T + max_new_tokens) long tensor that starts with the prompt.
+checks.check_greedy_decode_form(greedy_decode)  # says what is wrong with the form, if anything
 _form_m = checks.tiny_gpt2(3)
 _form_x = torch.tensor([[1, 2, 3], [4, 5, 6]])
 _form_out = greedy_decode(_form_m, _form_x.clone(), 4)

@@ -78,6 +78,16 @@ def bigram_forward(table, idx, targets=None):
     B, T, V = logits.shape
     return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
 '''
+GREEDY_FLOAT_IDS = '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1).float()
+            ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+'''
+
 
 CATALOGUE = [
     # --- 01 tokenization -------------------------------------------------------------------------
@@ -3270,6 +3280,9 @@ def greedy_decode(model, input_ids, max_new_tokens):
             ids = torch.cat([ids, nxt], dim=1)
     return ids.tolist()
 '''),
+    # the model's embedding refuses the float ids fed back: both tests name it from the error
+    W("test-greedy-decode", "float token ids", GREEDY_FLOAT_IDS),
+    W("test-greedy-decode-form", "float token ids", GREEDY_FLOAT_IDS),
     W("test-top-k", "topk's output returned", '''
 def top_k_filter(logits, k):
     values, indices = torch.topk(logits, min(k, logits.size(-1)))

@@ -310,3 +310,40 @@ def test_every_mistake_is_wrong_on_some_case(cases, reference, mistakes):
             except Exception:
                 continue
         assert any(d is not None for d in outputs), mistake.hint
+
+
+# --- float ids fed back to the model (hon10's w16, 2026-12-03): its embedding refuses them -------------
+
+@torch.no_grad()
+def greedy_float_ids(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, -1, :].argmax(dim=-1).float()
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+@pytest.mark.parametrize("check", [checks.check_greedy_decode, checks.check_greedy_decode_form])
+def test_float_ids_fed_back_are_named_by_both_tests(check):
+    with pytest.raises(CheckFailed) as info:
+        check(greedy_float_ids)
+    text = str(info.value)
+    assert info.value.mistake == "float token ids", text
+    assert "your function raised RuntimeError" in text
+    assert "(in greedy_float_ids, line" in text  # where, in the answer's own code
+    assert "token ids must stay integers (torch.long): argmax gives long ids; don't convert them with .float()" in text
+
+
+def test_greedy_form_check_passes_correct_answers_and_says_nothing(capsys):
+    checks.check_greedy_decode_form(checks.reference_greedy_decode)
+    checks.check_greedy_decode_form(greedy_first_position)  # wrong values, right form: the value test's
+    assert capsys.readouterr().out == ""
+
+
+def test_greedy_form_check_keeps_the_form_tests_messages():
+    with pytest.raises(CheckFailed, match="return a torch.long tensor of ids, got list"):
+        checks.check_greedy_decode_form(lambda m, ids, n: checks.reference_greedy_decode(m, ids, n).tolist())
+    with pytest.raises(CheckFailed, match=r"expected shape \(2, 7\)"):
+        checks.check_greedy_decode_form(greedy_new_only)
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        checks.check_greedy_decode_form(lambda m, ids, n: (_ for _ in ()).throw(NotImplementedError()))

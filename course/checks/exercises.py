@@ -92,6 +92,7 @@ BY_TEST = {e.test: e for e in EXERCISES}
 # are the value tests' self-checks that ``autograder.recheck`` runs on their own.)
 FORM_CHECKS = {
     "test-bigram-forward-form": (("gpt", "check_bigram_forward_form", "bigram_forward"),),
+    "test-greedy-decode-form": (("finetune", "check_greedy_decode_form", "greedy_decode"),),
 }
 
 # What an answer cell may use without importing it: the names its lesson's first cell imports.

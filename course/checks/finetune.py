@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from course import finetune
-from course.checks._core import Mistake, check_gradient, run_check
+from course.checks._core import Mistake, check_gradient, describe, failure, form_call, run_check
 
 IGNORE = finetune.IGNORE_INDEX
 
@@ -229,6 +229,11 @@ GREEDY_MISTAKES += [
     Mistake("list instead of a tensor", "return the ids as a (B, T + max_new_tokens) torch.long tensor "
             "(torch.cat keeps them one), not a Python list.",
             lambda model, ids, n: reference_greedy_decode(model, ids, n).tolist()),
+    # the model's only ids are the ones the answer feeds it (GPT-2 makes its position ids itself): its
+    # embedding refusing them means the answer fed it floats
+    Mistake("float token ids", "token ids must stay integers (torch.long): argmax gives long ids; don't "
+            "convert them with .float() (and append argmax's indices, not max's values) before feeding "
+            "them back to the model.", error="'indices' to have one of the following scalar types: Long"),
 ]
 
 
@@ -254,6 +259,23 @@ def check_greedy_decode(fn) -> None:
     probed.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
 
     run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
+
+
+def check_greedy_decode_form(fn) -> None:
+    """The form test's call, ``fn(tiny_gpt2(3), [[1, 2, 3], [4, 5, 6]], 4)``, in words: what it raised
+    (where, and which mistake), or what is wrong with the form of its result (a (2, 7) torch.long tensor
+    that starts with the prompt). Only what the form test grades; the values are the value test's."""
+    prompt = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    out = form_call("greedy_decode", fn, (tiny_gpt2(3), prompt, 4), GREEDY_MISTAKES)
+    where = "greedy_decode: the form of the result, for a (2, 3) prompt and 4 new tokens"
+    if type(out) is not torch.Tensor or out.dtype != torch.long:
+        mistake = next((m for m in GREEDY_MISTAKES if m.name == "int32 ids"), None) \
+            if isinstance(out, torch.Tensor) and out.dtype == torch.int32 else None
+        raise failure(where, f"return a torch.long tensor of ids, got {describe(out)}", mistake)
+    if out.shape != (2, 7):
+        raise failure(where, f"expected shape (2, 7): the prompt's 3 tokens and 4 new ones, got {tuple(out.shape)}")
+    if not torch.equal(out[:, :3], prompt):
+        raise failure(where, "the output must start with the prompt (input_ids), then the new tokens")
 
 
 # ---------------------------------------------------------------------------------------------------
