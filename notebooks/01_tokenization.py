@@ -280,6 +280,7 @@ for _ in range(60):
 
 # %% nbgrader={"grade_id": "test-count-pairs-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a plain dict from (a, b) tuples of ids to int counts.
+checks.check_count_pairs_form(count_pairs)  # says what is wrong with the form, if anything
 _counts = count_pairs([1, 2, 3, 1, 2])
 assert type(_counts) is dict, f"count_pairs must return a plain dict, got {type(_counts).__name__}"
 assert all(type(k) is tuple and len(k) == 2 and all(type(i) is int for i in k) for k in _counts), \

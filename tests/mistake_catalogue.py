@@ -70,6 +70,15 @@ class CausalSelfAttention(nn.Module):
 '''
 
 # Answers that the value test and the form test both name (the form tests' own checks: FORM_CHECKS)
+COUNT_PAIRS_NUMPY = '''
+import numpy as np
+
+def count_pairs(ids):
+    arr = np.array(ids)
+    pairs = np.stack([arr[:-1], arr[1:]], axis=1)
+    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+    return {tuple(p): c for p, c in zip(uniq, counts)}
+'''
 BIGRAM_EMBEDDING_SWAPPED = '''
 def bigram_forward(table, idx, targets=None):
     logits = F.embedding(table, idx)
@@ -623,6 +632,9 @@ def count_pairs(ids):
         counts[pair] = counts.get(pair, 0) + 1
     return counts
 '''),
+    # numpy's values in the dict (np.unique): the value test names the count, the form test the key's ints
+    W("test-count-pairs", "not a plain number (at key (1, 2))", COUNT_PAIRS_NUMPY),
+    W("test-count-pairs-form", "numpy ints", COUNT_PAIRS_NUMPY),
     W("test-merge", "one id of the pair compared", '''
 def merge(ids, pair, new_id):
     out, i = [], 0

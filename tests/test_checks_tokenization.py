@@ -389,3 +389,66 @@ def test_count_pairs_keyed_by_a_namedtuple_is_named_in_the_notebook():
 
     with pytest.raises(CheckFailed, match="keys are Pair, a tuple subclass: return plain tuples as keys"):
         checks.check_count_pairs(count_pairs)
+
+
+# -- the form test's own check: what is wrong with the form, in words (hon10's w0, 2026-12-03) -----
+
+def test_count_pairs_form_passes_the_reference_and_says_nothing(capsys):
+    checks.check_count_pairs_form(ref.count_pairs)
+    checks.check_count_pairs_form(lambda ids: dict(collections.Counter(zip(ids, ids[1:]))))
+    assert capsys.readouterr().out == ""
+
+
+def test_count_pairs_form_names_numpy_ints_inside_the_keys_and_the_counts():
+    """np.unique gives numpy.int64 ids and counts: the keys are tuples of two ids, but not of Python ints.
+    The form test said "keys must be (a, b) tuples of two ids, got [(np.int64(1), np.int64(2)), …]"."""
+    import numpy as np
+
+    def count_pairs(ids):
+        arr = np.array(ids)
+        uniq, counts = np.unique(np.stack([arr[:-1], arr[1:]], axis=1), axis=0, return_counts=True)
+        return {tuple(p): c for p, c in zip(uniq, counts)}
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_count_pairs_form(count_pairs)
+    assert info.value.mistake == "numpy ints"
+    assert "keys must be (a, b) tuples of Python ints; got numpy.int64 inside the tuples" in str(info.value)
+    assert "numpy.int64 counts" in str(info.value) and "convert with int(...)" in str(info.value)
+    assert "np.int64(1)" not in str(info.value)  # the types, not a dump of the values
+
+
+def test_count_pairs_form_names_numpy_counts_alone():
+    import numpy as np
+
+    def count_pairs(ids):
+        return {pair: np.int64(n) for pair, n in collections.Counter(zip(ids, ids[1:])).items()}
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_count_pairs_form(count_pairs)
+    assert info.value.mistake == "numpy ints"
+    assert "counts must be Python ints; got numpy.int64" in str(info.value)
+
+
+def test_count_pairs_form_says_what_the_call_raised_and_where():
+    def count_pairs(ids):
+        counts = {}
+        for i in range(len(ids)):
+            counts[(ids[i], ids[i + 1])] = counts.get((ids[i], ids[i + 1]), 0) + 1
+        return counts
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_count_pairs_form(count_pairs)
+    assert "your function raised IndexError" in str(info.value)
+    assert "(in count_pairs, line" in str(info.value)
+
+
+def test_count_pairs_form_keeps_the_messages_of_the_form_test():
+    Pair = collections.namedtuple("Pair", ["a", "b"])
+    fails_with(checks.check_count_pairs_form, lambda ids: collections.Counter(zip(ids, ids[1:])),
+               "count_pairs must return a plain dict, got Counter")
+    fails_with(checks.check_count_pairs_form, lambda ids: {Pair(a, b): 1 for a, b in zip(ids, ids[1:])},
+               "keys are Pair, a tuple subclass: return plain tuples (a, b)")
+    fails_with(checks.check_count_pairs_form, lambda ids: {f"{a},{b}": 1 for a, b in zip(ids, ids[1:])},
+               "keys must be (a, b) tuples of two ids")
+    fails_with(checks.check_count_pairs_form, lambda ids: {(a, b): 1.0 for a, b in zip(ids, ids[1:])},
+               "counts must be Python ints; got float")

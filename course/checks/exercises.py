@@ -91,6 +91,7 @@ BY_TEST = {e.test: e for e in EXERCISES}
 # answers and the report, which run an answer's checks by themselves. (Not in ``Exercise.checks``, which
 # are the value tests' self-checks that ``autograder.recheck`` runs on their own.)
 FORM_CHECKS = {
+    "test-count-pairs-form": (("tokenization", "check_count_pairs_form", "count_pairs"),),
     "test-bigram-forward-form": (("gpt", "check_bigram_forward_form", "bigram_forward"),),
     "test-greedy-decode-form": (("finetune", "check_greedy_decode_form", "greedy_decode"),),
 }

@@ -14,7 +14,8 @@ import random
 import torch
 
 from course import tokenization as ref
-from course.checks._core import Mistake, describe, difference, failure, raised, run_check
+from course.checks._core import Mistake, describe, difference, failure, form_call, raised, run_check
+from course.checks.diagnose import _kind
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALPHABET = LETTERS + " \n.,;:!?'-0123456789éßΩ😀"
@@ -262,6 +263,42 @@ def check_count_pairs(count_pairs) -> None:
                 "tuple(ids[i:i + 2])) as the pair.", error="unhashable type: 'list'"),
     ]
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
+
+
+def check_count_pairs_form(count_pairs) -> None:
+    """The form test's call, ``count_pairs([1, 2, 3, 1, 2])``, in words: what it raised, or what is wrong
+    with the form of its result (a plain dict from (a, b) tuples of Python ints to int counts). Only
+    what the form test grades; the values are the value test's."""
+    counts = form_call("count_pairs", count_pairs, ([1, 2, 3, 1, 2],))
+    where = "count_pairs: the form of the result, for count_pairs([1, 2, 3, 1, 2])"
+    if type(counts) is not dict:
+        raise failure(where, f"count_pairs must return a plain dict, got {describe(counts)}")
+    keys, values = list(counts), list(counts.values())
+    odd = next((k for k in keys if isinstance(k, tuple) and type(k) is not tuple), None)
+    if odd is not None:
+        raise failure(where, f"keys are {type(odd).__name__}, a tuple subclass: return plain tuples (a, b)")
+    if not all(type(k) is tuple and len(k) == 2 for k in keys):
+        raise failure(where, f"count_pairs' keys must be (a, b) tuples of two ids, got {describe(keys[:3])}")
+    inside = next((i for k in keys for i in k if type(i) is not int), None)
+    count = next((v for v in values if type(v) is not int), None)
+    if inside is None and count is None:
+        return
+    numpy = [x for x in (inside, count) if _numpy_int(x)]
+    if inside is not None:
+        problem = f"keys must be (a, b) tuples of Python ints; got {_kind(inside)} inside the tuples"
+        if count is not None:
+            problem += f", and {_kind(count)} counts"
+    else:
+        problem = f"counts must be Python ints; got {_kind(count)}"
+    mistake = Mistake("numpy ints", "convert with int(...), {(int(a), int(b)): int(n)}, or call .tolist() on the "
+                      "numpy arrays first: numpy.int64 is not a Python int, and the grader receives plain "
+                      "Python values only.") \
+        if numpy and all(x is None or _numpy_int(x) for x in (inside, count)) else None
+    raise failure(where, problem, mistake)
+
+
+def _numpy_int(x) -> bool:
+    return type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind in "iu"
 
 
 def _count_skipping_repeats(ids):
