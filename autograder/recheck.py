@@ -238,9 +238,9 @@ class Host:
         try:
             with torch.serialization.safe_globals(SAFE_TYPES):
                 reply = torch.load(io.BytesIO(self._read(size, timeout, limit or timeout)), weights_only=True)
-        except Exception as error:  # (torch's message is a page long: its first line says what it met)
-            first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
-            raise HostBroke(f"the answers' process sent back something that is not plain data ({first})") from None
+        except Exception as error:  # torch's message is a page long, with terminal colours: say what it met
+            raise HostBroke(f"the answers' process sent back something that is not plain data "
+                            f"({_load_error(error)})") from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
         try:
@@ -565,6 +565,17 @@ def _unfolded_bytes(value, seen=None) -> int:
     if type(value) is dict:
         return sum(_unfolded_bytes(v, seen) for v in value.values())
     return 0
+
+
+def _load_error(error: Exception) -> str:
+    """What torch's loader refused, in a line: the class it met ("numpy._core.multiarray.scalar", a numpy
+    scalar the answers' process did not turn into a number), else the first line of its message, without
+    the terminal's colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    met = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    if met:
+        return f"an object of {met.group(1)}"
+    return text.splitlines()[0][:300] if text else type(error).__name__
 
 
 def _numpy_scalars(value):

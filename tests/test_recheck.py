@@ -1920,3 +1920,17 @@ def _poisoned_state():
     state = torch.get_rng_state()
     state[24:5016] = 0
     return state.numpy().tobytes()
+
+
+def test_a_reply_torch_will_not_load_is_named_by_what_it_met_without_terminal_colours():
+    import numpy as np
+
+    from autograder.recheck import _load_error
+    buffer = io.BytesIO()
+    torch.save({"ok": True, "value": {(np.int64(1), np.int64(2)): 3}}, buffer)
+    buffer.seek(0)
+    with pytest.raises(Exception) as refused:
+        torch.load(buffer, weights_only=True)
+    said = _load_error(refused.value)
+    assert said == "an object of numpy._core.multiarray.scalar", said
+    assert _load_error(ValueError("\x1b[1mbold\x1b[0m first line\nsecond")) == "bold first line"
