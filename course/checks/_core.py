@@ -609,18 +609,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         expected = reference(*copy.deepcopy(tuple(case)))
         where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
         given = copy.deepcopy(tuple(case))
-        try:
-            with _time_limit(STUDENT_SECONDS):
-                got = student(*given)
-        except _StillRunning:
-            raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
-        except NotImplementedError:
-            raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
-                              f"with your code, then run this cell again.", mistake="not implemented") from None
-        except Exception as error:  # the student's error, reported in words
-            mistake = recognise_error(mistakes, error, case)
-            raise failure(where, raised(error),
-                          mistake, expected=describe(expected, True)) from None
+        got = _call_student(name, where, student, given, case, mistakes, expected=describe(expected, True))
         problem = difference(expected, got, atol, rtol)
         if problem is not None and problem.startswith("expected "):
             details = {}  # the whole value has the wrong type: the problem line already says both
@@ -655,16 +644,23 @@ def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mista
     result; when the call raises, a ``CheckFailed`` that says so, where in the student's code, and which
     mistake of ``mistakes`` the error shows, as ``run_check`` does, not the library's bare traceback."""
     where = f"{name}: the form test's call, arguments ({_show_args(args)})"
+    return _call_student(name, where, student, copy.deepcopy(tuple(args)), args, mistakes)
+
+
+def _call_student(name: str, where: str, student: Callable[..., Any], given: tuple, case: Sequence[Any],
+                  mistakes: Sequence[Mistake], **details: Any) -> Any:
+    """``student(*given)`` within ``STUDENT_SECONDS``; what it raised, as a ``CheckFailed`` in words (at
+    ``where``, with the mistake of ``mistakes`` the error shows on ``case``), not a traceback."""
     try:
         with _time_limit(STUDENT_SECONDS):
-            return student(*copy.deepcopy(tuple(args)))
+            return student(*given)
     except _StillRunning:
         raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
     except NotImplementedError:
         raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                           f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
-        raise failure(where, raised(error), recognise_error(mistakes, error, args)) from None
+        raise failure(where, raised(error), recognise_error(mistakes, error, case), **details) from None
 
 
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:
