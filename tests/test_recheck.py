@@ -60,6 +60,7 @@ def test_the_answers_process_carries_its_grading_workers_mark(monkeypatch):
     monkeypatch.setenv(MARK, "test-mark")
     started = Host([], sandbox=False)
     try:
+        started._wait_ready()  # (read at once, /proc/PID/environ was empty while the process exec'd: CI, 2026-12-03)
         assert psutil.Process(started.process.pid).environ().get(MARK) == "test-mark"
     finally:
         started.close()
