@@ -184,12 +184,12 @@ assert char_encode("", _stoi) == [] and char_decode([], _itos) == "", "hidden te
 # %% nbgrader={"grade_id": "test-char-encode-decode-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the results: char_encode gives a list of ints, one per character; char_decode a str.
 _stoi = {ch: i for i, ch in enumerate(sorted(set("To be, or not")))}
-_encoded = char_encode("To be, or not", _stoi)
+_encoded = checks.form_call("char_encode", char_encode, ("To be, or not", _stoi))
 assert type(_encoded) is list and all(type(i) is int for i in _encoded), \
     f"char_encode must return a list of ints, got a {type(_encoded).__name__}" + (
         f" of {', '.join(sorted({type(i).__name__ for i in _encoded}))}" if type(_encoded) in (list, tuple) else "")
 assert len(_encoded) == 13, f"char_encode('To be, or not') must give one id per character: 13, got {len(_encoded)}"
-_decoded = char_decode(_encoded, {i: ch for ch, i in _stoi.items()})
+_decoded = checks.form_call("char_decode", char_decode, (_encoded, {i: ch for ch, i in _stoi.items()}))
 assert type(_decoded) is str, f"char_decode must return a str, got {type(_decoded).__name__}"
 assert len(_decoded) == 13, f"char_decode of 13 ids must give 13 characters, got {len(_decoded)}"
 from course.grading import assert_own_work
@@ -342,7 +342,7 @@ for _ in range(100):
 # %% nbgrader={"grade_id": "test-merge-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a new list of ints, no longer than the input and at least half as long.
 _ids = [1, 2, 3, 1, 2]
-_out = merge(_ids, (1, 2), 9)
+_out = checks.form_call("merge", merge, (_ids, (1, 2), 9), copy_args=False)
 assert type(_out) is list and all(type(i) is int for i in _out), \
     f"merge must return a list of ints, got a {type(_out).__name__}" + (
         f" of {', '.join(sorted({type(i).__name__ for i in _out}))}" if type(_out) in (list, tuple) else "")
@@ -486,9 +486,9 @@ for _word in _rng.sample(_words, 150):
 
 # %% nbgrader={"grade_id": "test-bpe-word-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a list of non-empty str symbols that together spell the word.
-_symbols = bpe_word(list("hello"), {("h", "e"): 0, ("l", "l"): 1})
+_symbols = checks.form_call("bpe_word", bpe_word, (list("hello"), {("h", "e"): 0, ("l", "l"): 1}))
 assert type(_symbols) is list and all(type(s) is str for s in _symbols), \
-    f"bpe_word must return a list of str, got {type(_symbols).__name__}"
+    f"bpe_word must return a list of str, got {checks.describe(_symbols)}"
 assert all(_symbols), "bpe_word must not return empty symbols"
 assert "".join(_symbols) == "hello", f"the symbols must spell the word: joined they give {''.join(_symbols)!r}, not 'hello'"
 from course.grading import assert_own_work

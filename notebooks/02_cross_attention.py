@@ -210,8 +210,9 @@ for _n1, _n2, _d_in, _d_k, _d_v in [(1, 1, 1, 1, 1), (7, 3, 5, 4, 2), (3, 8, 2, 
 # The form of the result: a tensor (n2, d_v), in the inputs' dtype.
 _g = torch.Generator().manual_seed(3)
 for _dtype in (torch.float32, torch.float64):
-    _out = cross_attention(torch.randn(5, 4, generator=_g, dtype=_dtype), torch.randn(3, 4, generator=_g, dtype=_dtype),
-                           *(torch.randn(4, _d, generator=_g, dtype=_dtype) for _d in (6, 6, 2)))
+    _out = checks.form_call("cross_attention", cross_attention, (
+        torch.randn(5, 4, generator=_g, dtype=_dtype), torch.randn(3, 4, generator=_g, dtype=_dtype),
+        *(torch.randn(4, _d, generator=_g, dtype=_dtype) for _d in (6, 6, 2))))
     assert type(_out) is torch.Tensor, f"cross_attention must return a torch.Tensor, got {type(_out).__name__}"
     assert _out.shape == (3, 2), f"for n2 = 3 queries and d_v = 2, expected shape (3, 2), got {tuple(_out.shape)}"
     assert _out.dtype == _dtype, f"for {_dtype} inputs the result must be {_dtype}, got {_out.dtype}"
@@ -391,7 +392,7 @@ _g = torch.Generator().manual_seed(4)
 for _batch, _dtype in [((), torch.float32), ((3,), torch.float64), ((2, 2), torch.float32)]:
     _q, _k, _v = (torch.randn(*_batch, _T, _d, generator=_g, dtype=_dtype) for _T, _d in ((4, 8), (6, 8), (6, 3)))
     for _mask in (None, torch.ones(4, 6, dtype=torch.bool)):
-        _out = scaled_dot_product_attention(_q, _k, _v, _mask)
+        _out = checks.form_call("scaled_dot_product_attention", scaled_dot_product_attention, (_q, _k, _v, _mask))
         assert type(_out) is torch.Tensor, f"return a torch.Tensor, got {type(_out).__name__}"
         assert _out.shape == (*_batch, 4, 3), \
             f"for q {tuple(_q.shape)} and v {tuple(_v.shape)} expected shape {(*_batch, 4, 3)}, got {tuple(_out.shape)}"
@@ -452,7 +453,7 @@ for _ in range(30):
 # %% nbgrader={"grade_id": "test-padding-mask-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a (B, T) boolean tensor.
 for _lengths, _T in [(torch.tensor([3, 1]), 4), (torch.tensor([5]), 5), (torch.tensor([0, 2, 1]), 3)]:
-    _m = padding_mask(_lengths, _T)
+    _m = checks.form_call("padding_mask", padding_mask, (_lengths, _T))
     assert type(_m) is torch.Tensor, f"return a torch.Tensor, got {type(_m).__name__}"
     assert _m.shape == (len(_lengths), _T), \
         f"for {len(_lengths)} lengths and T = {_T} expected shape ({len(_lengths)}, {_T}), got {tuple(_m.shape)}"

@@ -114,7 +114,7 @@ for _T in range(1, 25):
 # %% nbgrader={"grade_id": "test-causal-mask-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a (T, T) boolean tensor.
 for _T in (1, 5):
-    _m = causal_mask(_T)
+    _m = checks.form_call("causal_mask", causal_mask, (_T,))
     assert type(_m) is torch.Tensor, f"causal_mask must return a torch.Tensor, got {type(_m).__name__}"
     assert _m.dtype == torch.bool, f"causal_mask must be boolean (True = may attend), got {_m.dtype}"
     assert _m.shape == (_T, _T), f"causal_mask({_T}) must have shape ({_T}, {_T}), got {tuple(_m.shape)}"
@@ -234,13 +234,13 @@ for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8),
 # %% nbgrader={"grade_id": "test-heads-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the results: (B, T, C) → (B, nh, T, hs) and back, in the input's dtype.
 _x = torch.zeros(2, 5, 12, dtype=torch.float64)
-_s = split_heads(_x, 3)
+_s = checks.form_call("split_heads", split_heads, (_x, 3))
 assert type(_s) is torch.Tensor and _s.shape == (2, 3, 5, 4), \
-    f"split_heads of a (2, 5, 12) tensor into 3 heads must have shape (2, 3, 5, 4), got {tuple(getattr(_s, 'shape', ()))}"
+    f"split_heads of a (2, 5, 12) tensor into 3 heads must have shape (2, 3, 5, 4), got {checks.describe(_s)}"
 assert _s.dtype == torch.float64, f"split_heads must keep the dtype (float64), got {_s.dtype}"
-_m = merge_heads(torch.zeros(2, 3, 5, 4, dtype=torch.float64))
+_m = checks.form_call("merge_heads", merge_heads, (torch.zeros(2, 3, 5, 4, dtype=torch.float64),))
 assert type(_m) is torch.Tensor and _m.shape == (2, 5, 12), \
-    f"merge_heads of a (2, 3, 5, 4) tensor must have shape (2, 5, 12), got {tuple(getattr(_m, 'shape', ()))}"
+    f"merge_heads of a (2, 3, 5, 4) tensor must have shape (2, 5, 12), got {checks.describe(_m)}"
 assert _m.dtype == torch.float64, f"merge_heads must keep the dtype (float64), got {_m.dtype}"
 from course.grading import assert_own_work
 assert_own_work(split_heads, "split_heads")

@@ -196,12 +196,12 @@ assert torch.allclose(torch.stack(_outs, dim=1), _want_out, atol=1e-5) and torch
 # The form of the result: the tuple (h_new, c_new), each (B, H), in the inputs' dtype.
 for _B, _I, _H in [(1, 3, 4), (5, 2, 3)]:
     _W = nn.LSTMCell(_I, _H)
-    _out = lstm_cell(torch.randn(_B, _I), torch.randn(_B, _H), torch.randn(_B, _H),
-                     _W.weight_ih, _W.weight_hh, _W.bias_ih, _W.bias_hh)
-    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (h_new, c_new), got {type(_out).__name__}"
+    _out = checks.form_call("lstm_cell", lstm_cell, (torch.randn(_B, _I), torch.randn(_B, _H), torch.randn(_B, _H),
+                                                     _W.weight_ih, _W.weight_hh, _W.bias_ih, _W.bias_hh))
+    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (h_new, c_new), got {checks.describe(_out)}"
     for _name, _t in zip(("h_new", "c_new"), _out):
         assert type(_t) is torch.Tensor and _t.shape == (_B, _H) and _t.dtype == torch.float32, \
-            f"{_name} must be a ({_B}, {_H}) float32 tensor for B = {_B}, H = {_H}, got {getattr(_t, 'shape', _t)}"
+            f"{_name} must be a ({_B}, {_H}) float32 tensor for B = {_B}, H = {_H}, got {checks.describe(_t)}"
 from course.grading import assert_own_work
 assert_own_work(lstm_cell, "lstm_cell")
 
@@ -345,8 +345,8 @@ for _block, _B in [(1, 1), (5, 3), (64, 32), (17, 8)]:
 # %% nbgrader={"grade_id": "test-shift-batch-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: the tuple (x, y), two (B, block_size) long tensors.
 for _starts, _block in [(torch.tensor([0, 5, 2]), 4), (torch.tensor([7]), 1)]:
-    _out = shift_batch(torch.arange(20), _starts, _block)
-    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (x, y), got {type(_out).__name__}"
+    _out = checks.form_call("shift_batch", shift_batch, (torch.arange(20), _starts, _block))
+    assert type(_out) is tuple and len(_out) == 2, f"return the tuple (x, y), got {checks.describe(_out)}"
     for _name, _t in zip("xy", _out):
         assert type(_t) is torch.Tensor and _t.shape == (len(_starts), _block) and _t.dtype == torch.long, \
             f"{_name} must be a ({len(_starts)}, {_block}) long tensor, got " + (
@@ -514,7 +514,7 @@ for _B, _T, _V in [(1, 1, 2), (2, 7, 7), (4, 16, 83), (3, 5, 4), (8, 64, 30)]:
 # %% nbgrader={"grade_id": "test-sequence-loss-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a scalar tensor (shape ()), float32.
 for _B, _T, _V in [(2, 3, 5), (1, 1, 2)]:
-    _out = sequence_loss(torch.randn(_B, _T, _V), torch.randint(0, _V, (_B, _T)))
+    _out = checks.form_call("sequence_loss", sequence_loss, (torch.randn(_B, _T, _V), torch.randint(0, _V, (_B, _T))))
     assert type(_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_out).__name__}"
     assert _out.shape == () and _out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_out.shape)}, {_out.dtype}"
 from course.grading import assert_own_work
@@ -627,8 +627,8 @@ for _seed, (_V, _layers, _B, _T, _n) in enumerate([(10, 1, 1, 1, 15), (13, 2, 3,
 # The form of the result: a (B, T + max_new_tokens) long tensor that starts with the prompt.
 _model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=7, n_embd=4, hidden_size=8, n_layers=1)).eval()
 _prompt = torch.tensor([[1, 2], [3, 4], [5, 6]])
-_out = generate_greedy(_model, _prompt.clone(), 4)
-assert type(_out) is torch.Tensor and _out.dtype == torch.long, f"return a long tensor, got {_out!r}"
+_out = checks.form_call("generate_greedy", generate_greedy, (_model, _prompt.clone(), 4))
+assert type(_out) is torch.Tensor and _out.dtype == torch.long, f"return a long tensor, got {checks.describe(_out)}"
 assert _out.shape == (3, 6), f"for a (3, 2) prompt and 4 new ids expected shape (3, 6), got {tuple(_out.shape)}"
 assert torch.equal(_out[:, :2], _prompt), "the output starts with the prompt"
 from course.grading import assert_own_work
@@ -787,9 +787,9 @@ for _max, _lr, _min, _warm in [(1500, 3e-3, 3e-4, 50), (7, 1.0, 0.0, 1), (40, 0.
 # The form of the result: a finite Python float at every iteration (math.cos, not torch.cos).
 _cfg = TrainConfig(max_iters=10, learning_rate=0.5, min_lr=0.05, warmup_iters=3)
 for _it in (0, 2, 3, 7, 10, 12):
-    _value = lr_at_step(_it, _cfg)
+    _value = checks.form_call("lr_at_step", lr_at_step, (_it, _cfg))
     assert isinstance(_value, float) and math.isfinite(_value), \
-        f"iteration {_it}: return a finite Python float (math.cos, not torch.cos), got {_value!r}"
+        f"iteration {_it}: return a finite Python float (math.cos, not torch.cos), got {checks.describe(_value)}"
 from course.grading import assert_own_work
 assert_own_work(lr_at_step, "lr_at_step")
 
@@ -876,8 +876,9 @@ for _seed, _kind, _iters, _clip in [(0, "adamw", 8, 0.1), (1, "sgd", 6, 0.05), (
 _model = ref.CharLSTM(ref.CharLSTMConfig(vocab_size=5, n_embd=3, hidden_size=4, n_layers=1))
 _xy = (torch.tensor([[1, 2, 3]]), torch.tensor([[2, 3, 4]]))
 for _iters in (3, 1):
-    _out = train_loop(_model, torch.optim.SGD(_model.parameters(), lr=0.1), lambda split: _xy, _iters, 1.0, lambda it: 0.1)
-    assert type(_out) is list and len(_out) == _iters, f"return a list of max_iters = {_iters} losses, got {_out!r}"
+    _out = checks.form_call("train_loop", train_loop, (_model, torch.optim.SGD(_model.parameters(), lr=0.1),
+                                                       lambda split: _xy, _iters, 1.0, lambda it: 0.1))
+    assert type(_out) is list and len(_out) == _iters, f"return a list of max_iters = {_iters} losses, got {checks.describe(_out)}"
     assert all(type(_v) is float for _v in _out), \
         f"each loss is a Python float (loss.item()), got {[type(_v).__name__ for _v in _out]}"
 from course.grading import assert_own_work

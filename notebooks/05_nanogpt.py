@@ -222,11 +222,11 @@ for _k in range(20):
 checks.check_bigram_forward_form(bigram_forward)  # says what is wrong with the form, if anything
 _form_table = torch.randn(5, 5)
 _form_idx = torch.randint(0, 5, (3, 4))
-_form_out = bigram_forward(_form_table, _form_idx, torch.randint(0, 5, (3, 4)))
-assert type(_form_out) is tuple and len(_form_out) == 2, f"return the tuple (logits, loss), got {type(_form_out).__name__}"
-assert type(_form_out[0]) is torch.Tensor and _form_out[0].shape == (3, 4, 5), f"the logits must be (B, T, V) = (3, 4, 5), got {getattr(_form_out[0], 'shape', _form_out[0])}"
-assert type(_form_out[1]) is torch.Tensor and _form_out[1].dim() == 0, f"the loss must be a scalar tensor, got {_form_out[1]!r}"
-_form_out = bigram_forward(_form_table, _form_idx)
+_form_out = checks.form_call("bigram_forward", bigram_forward, (_form_table, _form_idx, torch.randint(0, 5, (3, 4))))
+assert type(_form_out) is tuple and len(_form_out) == 2, f"return the tuple (logits, loss), got {checks.describe(_form_out)}"
+assert type(_form_out[0]) is torch.Tensor and _form_out[0].shape == (3, 4, 5), f"the logits must be (B, T, V) = (3, 4, 5), got {checks.describe(_form_out[0])}"
+assert type(_form_out[1]) is torch.Tensor and _form_out[1].dim() == 0, f"the loss must be a scalar tensor, got {checks.describe(_form_out[1])}"
+_form_out = checks.form_call("bigram_forward", bigram_forward, (_form_table, _form_idx))
 assert type(_form_out) is tuple and _form_out[1] is None, "without targets return (logits, None)"
 from course.grading import assert_own_work
 assert_own_work(bigram_forward, "bigram_forward")
@@ -351,9 +351,9 @@ for _k in range(20):
 # %% nbgrader={"grade_id": "test-causal-average-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a float32 tensor of x's shape (B, T, C).
 for _form_shape in [(2, 5, 3), (1, 1, 4)]:
-    _form_out = causal_average(torch.randn(*_form_shape))
+    _form_out = checks.form_call("causal_average", causal_average, (torch.randn(*_form_shape),))
     assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == torch.float32, \
-        f"for x of shape {_form_shape} return a float32 tensor of that shape, got {getattr(_form_out, 'shape', _form_out)}"
+        f"for x of shape {_form_shape} return a float32 tensor of that shape, got {checks.describe(_form_out)}"
 from course.grading import assert_own_work
 assert_own_work(causal_average, "causal_average")
 
@@ -573,9 +573,10 @@ assert _x.grad is not None and torch.allclose(_x.grad, torch.autograd.grad(_bloc
 _form_cfg = ref.GPTConfig(vocab_size=5, block_size=8, n_layer=1, n_head=2, n_embd=8)
 _form_block = ref.Block(_form_cfg).eval()
 with torch.no_grad():
-    _form_out = block_forward(torch.randn(3, 6, 8), _form_block.ln_1, _form_block.attn, _form_block.ln_2, _form_block.mlp)
+    _form_out = checks.form_call("block_forward", block_forward, (torch.randn(3, 6, 8), _form_block.ln_1, _form_block.attn,
+                                                                  _form_block.ln_2, _form_block.mlp))
 assert type(_form_out) is torch.Tensor and _form_out.shape == (3, 6, 8) and _form_out.dtype == torch.float32, \
-    f"for x of shape (3, 6, 8) return a float32 tensor of that shape, got {getattr(_form_out, 'shape', _form_out)}"
+    f"for x of shape (3, 6, 8) return a float32 tensor of that shape, got {checks.describe(_form_out)}"
 from course.grading import assert_own_work
 assert_own_work(block_forward, "block_forward")
 
@@ -703,9 +704,9 @@ for _k in range(8):
 _form_gpt = ref.GPT(ref.GPTConfig(vocab_size=7, block_size=6, n_layer=1, n_head=2, n_embd=8)).eval()
 for _form_shape in [(2, 6), (1, 1)]:
     with torch.no_grad():
-        _form_out = gpt_forward(_form_gpt, torch.zeros(_form_shape, dtype=torch.long))
+        _form_out = checks.form_call("gpt_forward", gpt_forward, (_form_gpt, torch.zeros(_form_shape, dtype=torch.long)))
     assert type(_form_out) is torch.Tensor and _form_out.shape == (*_form_shape, 7) and _form_out.dtype == torch.float32, \
-        f"for idx of shape {_form_shape} return a float32 tensor of shape {(*_form_shape, 7)}, got {getattr(_form_out, 'shape', _form_out)}"
+        f"for idx of shape {_form_shape} return a float32 tensor of shape {(*_form_shape, 7)}, got {checks.describe(_form_out)}"
 from course.grading import assert_own_work
 assert_own_work(gpt_forward, "gpt_forward")
 

@@ -205,8 +205,8 @@ for _seed in (11, 12, 13):
 checks.check_greedy_decode_form(greedy_decode)  # says what is wrong with the form, if anything
 _form_m = checks.tiny_gpt2(3)
 _form_x = torch.tensor([[1, 2, 3], [4, 5, 6]])
-_form_out = greedy_decode(_form_m, _form_x.clone(), 4)
-assert type(_form_out) is torch.Tensor and _form_out.dtype == torch.long, f"return a long tensor, got {_form_out!r}"
+_form_out = checks.form_call("greedy_decode", greedy_decode, (_form_m, _form_x.clone(), 4))
+assert type(_form_out) is torch.Tensor and _form_out.dtype == torch.long, f"return a long tensor, got {checks.describe(_form_out)}"
 assert _form_out.shape == (2, 7), f"for a (2, 3) prompt and 4 new tokens expected shape (2, 7), got {tuple(_form_out.shape)}"
 assert torch.equal(_form_out[:, :3], _form_x), "the output starts with the prompt"
 from course.grading import assert_own_work
@@ -282,9 +282,9 @@ for _seed in range(20):
 # %% nbgrader={"grade_id": "test-top-k-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a tensor of the logits' shape and dtype.
 for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float64)]:
-    _form_out = top_k_filter(torch.randn(*_form_shape, dtype=_form_dtype), 2)
+    _form_out = checks.form_call("top_k_filter", top_k_filter, (torch.randn(*_form_shape, dtype=_form_dtype), 2))
     assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
-        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
+        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {checks.describe(_form_out)}"
 from course.grading import assert_own_work
 assert_own_work(top_k_filter, "top_k_filter")
 
@@ -360,9 +360,9 @@ for _seed in range(30):
 # %% nbgrader={"grade_id": "test-top-p-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a tensor of the logits' shape and dtype.
 for _form_shape, _form_dtype in [((7,), torch.float32), ((2, 3, 5), torch.float64)]:
-    _form_out = top_p_filter(torch.randn(*_form_shape, dtype=_form_dtype), 0.5)
+    _form_out = checks.form_call("top_p_filter", top_p_filter, (torch.randn(*_form_shape, dtype=_form_dtype), 0.5))
     assert type(_form_out) is torch.Tensor and _form_out.shape == _form_shape and _form_out.dtype == _form_dtype, \
-        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {getattr(_form_out, 'shape', _form_out)}"
+        f"for {_form_dtype} logits of shape {_form_shape} return a tensor of that shape and dtype, got {checks.describe(_form_out)}"
 from course.grading import assert_own_work
 assert_own_work(top_p_filter, "top_p_filter")
 
@@ -481,7 +481,7 @@ assert torch.allclose(lm_loss(_o.logits, _x), _o.loss, atol=1e-5), "hidden test:
 
 # %% nbgrader={"grade_id": "test-lm-loss-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a float32 scalar tensor.
-_form_out = lm_loss(torch.randn(2, 5, 7), torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, -100, -100]]))
+_form_out = checks.form_call("lm_loss", lm_loss, (torch.randn(2, 5, 7), torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, -100, -100]])))
 assert type(_form_out) is torch.Tensor, f"return a torch.Tensor (not .item()), got {type(_form_out).__name__}"
 assert _form_out.dim() == 0 and _form_out.dtype == torch.float32, f"return a float32 scalar, got shape {tuple(_form_out.shape)}, {_form_out.dtype}"
 from course.grading import assert_own_work
@@ -580,9 +580,9 @@ for _seed in range(10):
 
 # %% nbgrader={"grade_id": "test-collate-form", "schema_version": 3, "task": false, "grade": true, "solution": false, "locked": true, "points": 1} tags=["raises-exception"]
 # The form of the result: a dict of three (B, T) long tensors, T the longest document.
-_form_out = collate([[1, 2, 3], [4], [5, 6]], 0)
+_form_out = checks.form_call("collate", collate, ([[1, 2, 3], [4], [5, 6]], 0))
 assert type(_form_out) is dict and sorted(_form_out) == ["attention_mask", "input_ids", "labels"], \
-    f"return a dict with input_ids, attention_mask and labels, got {_form_out!r}"[:300]
+    f"return a dict with input_ids, attention_mask and labels, got {checks.describe(_form_out)}"
 for _form_key, _form_t in _form_out.items():
     assert type(_form_t) is torch.Tensor and _form_t.shape == (3, 3) and _form_t.dtype == torch.long, \
         f"{_form_key} must be a (3, 3) long tensor for 3 documents of at most 3 tokens, got " + (

@@ -1935,3 +1935,59 @@ def test_a_reply_torch_will_not_load_is_named_by_what_it_met_without_terminal_co
     said = _load_error(refused.value)
     assert said == "an object of numpy._core.multiarray.scalar", said
     assert _load_error(ValueError("\x1b[1mbold\x1b[0m first line\nsecond")) == "bold first line"
+
+
+def _form_cells():
+    from autograder.recheck import form_tests
+    for lesson in lesson_names():
+        source = nbformat.read(solution_path(lesson), as_version=4)
+        for test, code in form_tests(source).items():
+            yield lesson, source, test, code
+
+
+@pytest.mark.parametrize("lesson, source, test, code", list(_form_cells()), ids=lambda v: v if isinstance(v, str)
+                         and v.startswith("test-") else "")
+def test_a_form_cell_says_in_words_what_a_raising_answer_raised(lesson, source, test, code):
+    """Every form cell calls the answer through ``checks.form_call``: when the answer raises, the student
+    sees which function raised what, in a short box, not a traceback through the lesson's helpers or
+    torch; the value test's message already named the mistake (2026-12-03: lesson 04's
+    ``generate_greedy`` form cell showed a bare IndexError)."""
+    from autograder.recheck import _answer_names, form_namespace
+    from course.checks import CheckFailed
+
+    namespace = form_namespace(source, [code])
+    names = _answer_names(lesson, test)
+    assert names, test
+
+    def broken(*args, **kwargs):
+        raise IndexError("index 7 is out of bounds for dimension 0 with size 3")
+
+    namespace.update({name: broken for name in names})
+    with pytest.raises(CheckFailed) as caught:
+        exec(code, namespace)
+    message = str(caught.value)
+    assert any(message.startswith(f"{name}:") for name in names), message
+    assert "IndexError" in message and "index 7 is out of bounds" in message, message
+
+
+def test_merges_form_cell_still_sees_an_answer_that_returns_the_list_it_was_given():
+    """``merge``'s form test asks for a new list; its call hands the answer the test's own list (not a
+    copy, as the other form calls do), so in the notebook an answer that edits its argument and returns
+    it still fails. (The re-check grades only what passed in the notebook.)"""
+    from autograder.recheck import form_namespace, form_tests
+
+    source = nbformat.read(solution_path("01_tokenization"), as_version=4)
+    code = form_tests(source)["test-merge-form"]
+    namespace = form_namespace(source, [code])
+
+    def merge(ids, pair, new_id):
+        i = 0
+        while i < len(ids) - 1:
+            if (ids[i], ids[i + 1]) == pair:
+                ids[i:i + 2] = [new_id]
+            i += 1
+        return ids
+
+    namespace["merge"] = merge
+    with pytest.raises(AssertionError, match="merge must return a new list"):
+        exec(code, namespace)

@@ -639,12 +639,17 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
 
 
-def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mistakes: Sequence[Mistake] = ()) -> Any:
+def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mistakes: Sequence[Mistake] = (),
+              copy_args: bool = True) -> Any:
     """``student(*args)`` for a form test (``…-form`` cells: the type, shape and dtype of a result), its
     result; when the call raises, a ``CheckFailed`` that says so, where in the student's code, and which
-    mistake of ``mistakes`` the error shows, as ``run_check`` does, not the library's bare traceback."""
+    mistake of ``mistakes`` the error shows, as ``run_check`` does, not the library's bare traceback.
+    Every form cell calls the answer through it. The student gets copies of ``args`` unless
+    ``copy_args`` is False (for a test of what the answer does to its own arguments: ``merge``'s
+    form test checks that it returns a new list, not the one it was given)."""
     where = f"{name}: the form test's call, arguments ({_show_args(args)})"
-    return _call_student(name, where, student, copy.deepcopy(tuple(args)), args, mistakes)
+    given = copy.deepcopy(tuple(args)) if copy_args else tuple(args)
+    return _call_student(name, where, student, given, args, mistakes)
 
 
 def _call_student(name: str, where: str, student: Callable[..., Any], given: tuple, case: Sequence[Any],

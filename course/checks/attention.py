@@ -14,8 +14,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import (CheckFailed, Mistake, describe, difference, failure, missing_name, refusal,
-                                 run_check, where_raised)
+from course.checks._core import (CheckFailed, Mistake, describe, difference, failure, form_call,  # noqa: F401
+                                 missing_name, refusal, run_check, where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
