@@ -342,6 +342,8 @@ def test_top_p_keeping_every_tied_token_is_named_as_the_hidden_tests_fail_it():
     with pytest.raises(CheckFailed) as info:
         checks.check_top_p(_top_p_ties_widened)
     assert info.value.mistake == "every tied token kept", str(info.value)
+    # the case is a (2, 8) batch and the message shows one row of the result: it says which
+    assert "got:      row 0 of your result, tensor of shape (8,)" in str(info.value), str(info.value)
 
 
 def test_top_p_ties_check_agrees_with_hugging_face():

@@ -614,4 +614,4 @@ def _check_top_p_ties(fn) -> None:
                            f"such set")
                 mistake = TIES_KEPT_WHOLE
             if problem is not None:
-                raise failure(where, f"row {row}: {problem}", mistake, got=describe(out, True))
+                raise failure(where, f"row {row}: {problem}", mistake, got=f"row {row} of your result, {describe(out, True)}")
