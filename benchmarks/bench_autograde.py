@@ -27,7 +27,8 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import grading  # noqa: E402
-from autograder.notebooks import solution_path  # noqa: E402
+from autograder.__main__ import full_lesson_name  # noqa: E402
+from autograder.notebooks import lesson_names, solution_path  # noqa: E402
 
 
 def answered(released, solution, student: int):
@@ -59,12 +60,15 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lesson", default="01_tokenization")
+    parser.add_argument("--lesson", default="01_tokenization", help="a lesson, in full or by its number (05)")
     parser.add_argument("--n", type=int, default=100, help="submissions (default 100)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--exec-runs", type=int, default=5, help="plain nbclient runs, half before, half after")
     parser.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap, to see what it costs")
     args = parser.parse_args()
+    args.lesson = full_lesson_name(args.lesson)
+    if args.lesson not in lesson_names():
+        parser.error(f"no lesson {args.lesson!r}: the lessons are {', '.join(lesson_names())}")
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
