@@ -336,6 +336,11 @@ for _ in range(100):
     assert type(_got) is list, f"hidden test: merge must return a list, got {type(_got).__name__}"
     assert _got == ref.merge(_ids, _pair, 99), f"hidden test: wrong result on a list of {len(_ids)} ids"
     assert _given == _ids, "hidden test: merge changed its input list"
+for _ in range(50):  # ids of more than one digit, as a tokenizer's are
+    _ids = [_rng.choice((1, 2, 11, 12, 21, 112, 256)) for _ in range(_rng.randrange(0, 30))]
+    _pair = (_rng.choice((1, 2, 11, 12, 21)), _rng.choice((1, 2, 11, 12, 21)))
+    _got = merge(list(_ids), _pair, 300)
+    assert _got == ref.merge(_ids, _pair, 300), f"hidden test: wrong result on a list of {len(_ids)} ids of up to 3 digits"
 ### END HIDDEN TESTS
 
 

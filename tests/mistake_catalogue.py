@@ -698,6 +698,50 @@ def merge(ids, pair, new_id):
             yield ids[i]
             i += 1
 '''),
+    W("test-merge", "merged as text", '''
+def merge(ids, pair, new_id):
+    # write the ids out, swap the pair's text for the new id, read them back
+    text = " ".join(str(i) for i in ids)
+    text = text.replace(str(pair[0]) + " " + str(pair[1]), str(new_id))
+    return [int(piece) for piece in text.split()]
+'''),
+    W("test-bpe-word", "best pair of the whole table", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    best = min(ranks, key=lambda p: ranks[p])  # the merge learned first
+    while best in list(zip(symbols, symbols[1:])):
+        merged, i = [], 0
+        while i < len(symbols):
+            if symbols[i:i + 2] == list(best):
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            break
+        best = min(ranked, key=lambda p: ranks[p])
+    return symbols
+'''),
+    W("test-bpe-word", "stopped at a merge the word lacks", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    for pair in sorted(ranks, key=lambda p: ranks[p]):
+        if pair not in zip(symbols, symbols[1:]):
+            break  # the next merge does not apply to this word
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+                out.append(pair[0] + pair[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
     W("test-bpe-word", "scan stopped at an unranked pair", '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)

@@ -364,6 +364,19 @@ def _merge_first_only(ids, pair, new_id):
     return list(ids)
 
 
+def _merge_as_text(separator, padded):
+    """merge done on the ids written out as text, ``" ".join(...)``, with the pair's text replaced: the
+    pair "1 2" also matches inside "11 2" or "1 21" (``padded``: the text starts and ends with the
+    separator, which still leaves the inner matches)."""
+    def wrong(ids, pair, new_id):
+        text = separator.join(str(i) for i in ids)
+        if padded:
+            text = separator + text + separator
+        text = text.replace(f"{pair[0]}{separator}{pair[1]}", str(new_id))
+        return [int(t) for t in text.split(separator) if t]
+    return wrong
+
+
 def _merge_one_id_compared(which, guarded):
     """merge matching a pair on one of its ids only (``which``: 0 the first, 1 the second); ``guarded``:
     with the check i + 1 < len(ids) (without it, the last id can match and be replaced alone)."""
@@ -428,6 +441,9 @@ def check_merge(merge) -> None:
         i = rng.randrange(len(ids) - 1)
         cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
     cases += [([], (1, 2), 7), ([4], (4, 4), 7)]  # the edge cases the hidden tests meet too
+    # ids of more than one digit, as a tokenizer's are (256 and up): a merge done on the ids written out
+    # as text also matches the pair inside longer numbers ("11 2" holds "1 2"), which one-digit ids hide
+    cases += [([11, 2, 1, 21, 1, 2, 12], (1, 2), 300), ([1, 2, 112, 1, 2], (1, 2), 256)]
     mistakes = [
         Mistake("last element dropped", "the last element was dropped: when the final element is not part of a merged pair it must "
                 "still be copied (loop while i < len(ids), and check i + 1 < len(ids) before looking at ids[i + 1]).",
@@ -463,6 +479,10 @@ def check_merge(merge) -> None:
                 "(if i == len(ids) - 1), or loop while i < len(ids).", _merge_last_always_copied),
         Mistake("generator instead of list", "your function yields the ids (a generator) or returns an iterator "
                 "such as map(...): collect them in a list and return it.", error="GeneratorReturned"),
+        *[Mistake("merged as text", "replacing the pair's text in the ids written out as a string also matches "
+                  "inside longer numbers: the pair (1, 2) is found in '11 2' and '1 21'. A tokenizer's ids run past "
+                  "256, so compare the ids themselves: (ids[i], ids[i + 1]) == tuple(pair).",
+                  _merge_as_text(separator, padded)) for separator in (" ", ",", ", ") for padded in (True, False)],
     ]
     run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True)
 
@@ -527,6 +547,31 @@ def _bpe_one_step(symbols, ranks):
     return ref.merge(list(symbols), best, best[0] + best[1])
 
 
+def _bpe_table_best(symbols, ranks):
+    """bpe_word that takes the best pair of the whole ranks table, not of the word's own pairs, and stops
+    when that pair is not in the word (then goes on with the word's best)."""
+    symbols = list(symbols)
+    best = min(ranks, key=ranks.get) if ranks else None
+    while len(symbols) > 1 and best in set(zip(symbols, symbols[1:])):
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            break
+        best = min(ranked, key=ranks.get)
+    return symbols
+
+
+def _bpe_table_order_stopped(symbols, ranks):
+    """bpe_word that goes through the ranks table in order, merging each pair, and stops at the first one
+    the word does not have (the table's later merges may still apply)."""
+    symbols = list(symbols)
+    for pair in sorted(ranks, key=ranks.get):
+        if pair not in set(zip(symbols, symbols[1:])):
+            break
+        symbols = ref.merge(symbols, pair, pair[0] + pair[1])
+    return symbols
+
+
 def _bpe_unranked_merged(symbols, ranks):
     symbols = list(symbols)
     while len(symbols) > 1:  # the mistake: no stop when the best pair has no rank
@@ -558,6 +603,10 @@ def check_bpe_word(bpe_word) -> None:
              (["Ġ", "b", "c", "a", "b", "c", "c"], {("Ġ", "b"): 0, ("a", "b"): 1, ("b", "c"): 2, ("c", "c"): 3, ("c", "a"): 4}),
              (["a", "a", "a"], {("a", "a"): 0})]
     cases += [(ref.word_to_symbols(w), _ranks_for(ref.word_to_symbols(w))) for w in words]
+    # a table with pairs the word does not have, the best of them first, as GPT-2's 50,000 merges are
+    # for any one word: the best pair is the best of the word's own neighbouring pairs
+    cases += [(list("hello"), {("x", "y"): 0, ("h", "e"): 1, ("l", "l"): 2, ("he", "ll"): 3}),
+              (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("Ġth", "e"): 3})]
     mistakes = [
         Mistake("highest rank first", "the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
                 "(the merge learned earliest): min(..., key=lambda pair: ranks.get(pair, float('inf'))).",
@@ -601,6 +650,14 @@ def check_bpe_word(bpe_word) -> None:
                 _bpe_joined_with_space),
         Mistake("tuple instead of list", "return the symbols as a list (list(symbols)), not a tuple.",
                 lambda symbols, ranks: tuple(ref.bpe_word(symbols, ranks))),
+        Mistake("best pair of the whole table", "you took the best pair of the whole ranks table, which is "
+                "usually not in the word (GPT-2 has 50,000 merges): take the best of the word's OWN neighbouring "
+                "pairs, min(zip(symbols, symbols[1:]), key=lambda pair: ranks.get(pair, float('inf'))), and stop "
+                "when none of them has a rank.", _bpe_table_best),
+        Mistake("stopped at a merge the word lacks", "you went through the ranks table in order and stopped at "
+                "the first merge the word does not have, but later merges may still apply to it: skip that one "
+                "(continue), or, simpler, merge the best of the word's own neighbouring pairs until none has a rank.",
+                _bpe_table_order_stopped),
         Mistake("unranked pair looked up with ranks[...]", "ranks[pair] raises KeyError for a pair GPT-2 never "
                 "learned: use ranks.get(pair, float('inf')), or keep only the pairs that are in ranks.",
                 error="KeyError: ("),
