@@ -3642,6 +3642,57 @@ CATALOGUE += [
 ]
 
 
+# --- a third round (2026-12-03): answers whose values are right but that change their inputs in place, or
+# cannot be trained through (a helper's catalogue of wrong answers found the checks passed them)
+CATALOGUE += [
+    W("test-causal-self-attention", "changed in place", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q *= (C // self.n_head) ** -0.5  # scale the queries once, here
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = (q @ k.transpose(-2, -1)).masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(att.softmax(dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-lstm-cell", "changes its input", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c.mul_(torch.sigmoid(f)).add_(torch.sigmoid(i) * torch.tanh(g))  # update the cell state
+    return torch.sigmoid(o) * torch.tanh(c), c
+'''),
+    W("test-causal-average", "cut off from the graph", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros(B, T, C)
+    for t in range(T):
+        out[:, t] = x[:, :t + 1].mean(dim=1).detach()
+    return out
+'''),
+    W("test-collate", "changes its input", '''
+def collate(docs, pad_id):
+    longest = max(len(d) for d in docs)
+    mask = [[1] * len(d) + [0] * (longest - len(d)) for d in docs]
+    for d in docs:
+        d.extend([pad_id] * (longest - len(d)))
+    input_ids = torch.tensor(docs)
+    attention_mask = torch.tensor(mask)
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+]
+
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
 # asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which
 # only the grader runs, give it lists of up to 40 (tests/test_recheck.py, tests/test_pipeline.py).

@@ -691,13 +691,19 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
     return None
 
 
+IN_PLACE = Mistake("changed in place", "an in-place operation (x *= s, x += y, x[...] = v, a method ending in _ "
+                   "such as masked_fill_) changed a tensor that autograd still needs for the backward pass, so "
+                   "the function cannot be trained: write it out of place, x = x * s, x = x.masked_fill(...).")
+
+
 def check_gradient(name: str, student: Callable[..., Any], reference: Callable[..., Any], args: Sequence[Any],
                    wrt: int, pick: Callable[[Any], Any] = lambda out: out, atol: float = 1e-5,
-                   rtol: float = 1e-4) -> None:
+                   rtol: float = 1e-4, in_place: Mistake = IN_PLACE) -> None:
     """The student's result must stay connected to argument ``wrt`` (a float tensor) and give the
     reference's gradient: a loss cut off from the graph (``.item()``, ``.detach()``, ``torch.no_grad()``,
     a new tensor built from its values) cannot train anything. ``pick`` selects the scalar, or the
-    tensor to sum, from the result."""
+    tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses an in-place
+    change."""
     where = f"{name}: the gradient, arguments ({_show_args(args)})"
     grads = []
     for fn in (reference, student):
@@ -709,7 +715,8 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
             grad, = torch.autograd.grad(out, given[wrt], allow_unused=True)
         except RuntimeError as error:
             if "does not require grad" not in str(error):
-                raise failure(where, f"computing the gradient raised RuntimeError: {error}") from None
+                raise failure(where, f"computing the gradient raised RuntimeError: {error}",
+                              in_place if "inplace" in str(error) else None) from None
             grad = "detached"
         grads.append(grad)
     expected, got = grads

@@ -14,8 +14,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import (CheckFailed, Mistake, describe, difference, failure, form_call,  # noqa: F401
-                                 missing_name, refusal, run_check, where_raised)  # (form_call: the form cells')
+from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
+                                 form_call, missing_name, refusal, run_check, where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -605,11 +605,12 @@ def _seeded(forward, seed):
         return forward()
 
 
-def check_causal_self_attention(student_cls) -> None:
+def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
     """``student_cls(config)`` with ``c_attn`` and ``c_proj`` like ``course.attention.CausalSelfAttention``.
 
     Both modules get the same weights and run in eval mode on random inputs; then, with dropout 0.5,
-    your module in eval mode must still give the reference's (dropout-free) output every time.
+    your module in eval mode must still give the reference's (dropout-free) output every time; and
+    (``gradient``) the gradient with respect to the input must be the reference's.
     ``check_attention_dropout`` checks the training mode.
     """
     refused = refusal(student_cls, "causal_self_attention")
@@ -699,7 +700,17 @@ def check_causal_self_attention(student_cls) -> None:
                               "off), or pass training=self.training to F.dropout.")
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
-    print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode).")
+    # a model trains through the module: autograd must reach the input and give the reference's gradient
+    # (an in-place change of a tensor it still needs, such as q *= scale on c_attn's split, raises there)
+    if not gradient:
+        return
+    config = configs[1]
+    module = _load(_build(student_cls, config), config, 3)
+    check_gradient("CausalSelfAttention", lambda x: module(x),
+                   lambda x: _load(ref.CausalSelfAttention(config), config, 3)(x), (_rand(g, 2, 5, 16),), wrt=0)
+
+    print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode), "
+          f"and so does the gradient.")
 
 
 def _fixed_rate(module, config):
@@ -724,7 +735,8 @@ def check_attention_dropout(student_cls) -> None:
     if refused is not None:
         raise refused
     with contextlib.redirect_stdout(io.StringIO()):
-        check_causal_self_attention(student_cls)  # a mistake without dropout is named as such first
+        # a mistake without dropout is named as such first (not the gradient: the dropout's point is its own)
+        check_causal_self_attention(student_cls, gradient=False)
     config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8, dropout=0.5)
     x = _rand(torch.Generator().manual_seed(8), 2, 8, 8)
     module = _load(_build(student_cls, config), config, 7)

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure, form_call,
+from course.checks._core import (Mistake, check_gradient, describe, difference, failure, form_call,
                                  missing_name, raised, run_check)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
@@ -233,6 +233,8 @@ def check_causal_average(student_fn):
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
     ])
+    # the attention it leads to trains through it: autograd must reach x
+    check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)
 
 
 def _average_in_place(x):
@@ -322,16 +324,10 @@ def check_block_forward(student_fn):
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
         ], unchanged=True)
     x, *modules = _block_cases()[1]
-    try:
-        check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0)
-    except CheckFailed as error:
-        if "modified by an inplace operation" not in str(error):
-            raise
-        where, problem = str(error).split("\n  ", 1)
-        raise failure(where, problem, Mistake(
-            "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
-            "for the backward pass (a LayerNorm read it): write x = x + attn(ln_1(x)) and x = x + mlp(ln_2(x)), "
-            "which make new tensors.")) from None
+    check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0, in_place=Mistake(
+        "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
+        "for the backward pass (a LayerNorm read it): write x = x + attn(ln_1(x)) and x = x + mlp(ln_2(x)), "
+        "which make new tensors."))
 
 
 # ---------------------------------------------------------------------------------------------------

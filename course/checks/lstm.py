@@ -87,7 +87,7 @@ def check_lstm_cell(student_fn):
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
                 "(or dim=-1); chunk's default, dim=0, splits the batch.", error="values to unpack"),
-    ])
+    ], unchanged=True)  # (c updated in place would change the caller's state, which the unrolled loop still holds)
 
 
 # ---------------------------------------------------------------------------------------------------
