@@ -102,7 +102,15 @@ class RecheckUnavailable(RuntimeError):
 
 class HostBroke(BaseException):
     """The answer process died, stalled or answered something that is not a frame of data. (Not an
-    ``Exception``: the checks report what a student's function raised, and this is not that.)"""
+    ``Exception``: the checks report what a student's function raised, and this is not that.)
+    ``plain``: the message without anything the answers' process chose (what it sent, counts of it),
+    which is what a hidden test's failure says: an answer that has seen the hidden test's inputs could
+    spell them in what it sends (a red team's forged numpy dtype "M8[D/12717221]", whose digits numpy's
+    error repeated, 2026-12-03)."""
+
+    def __init__(self, message: str, plain: str | None = None):
+        super().__init__(message)
+        self.plain = plain if plain is not None else message
 
 
 class Host:
@@ -228,7 +236,7 @@ class Host:
             self.process.stdin.write(struct.pack(">Q", len(data)) + data)
             self.process.stdin.flush()
         except (BrokenPipeError, OSError) as error:
-            raise HostBroke(f"the answers' process ended ({error})") from None
+            raise HostBroke(f"the answers' process ended ({error})", "the answers' process ended") from None
 
     def _reply(self, timeout: float, limit: float | None = None) -> dict:
         """The next frame, within ``timeout`` seconds (``limit``: the whole limit, for the message)."""
@@ -240,7 +248,7 @@ class Host:
                 reply = torch.load(io.BytesIO(self._read(size, timeout, limit or timeout)), weights_only=True)
         except Exception as error:  # torch's message is a page long, with terminal colours: say what it met
             raise HostBroke(f"the answers' process sent back something that is not plain data "
-                            f"({_load_error(error)})") from None
+                            f"({_load_error(error)})", NOT_DATA) from None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise HostBroke("the answers' process sent back something that is not a reply")
         try:
@@ -250,14 +258,15 @@ class Host:
                 # parts once (1.4 kB sent), and a check's message wrote out 2^24 of them in the grader, outside
                 # the sandbox (a red team's, 1.5 GB and a minute, 2026-12-03); the answers' process sends copies
                 raise HostBroke(f"the answers' process sent back data that repeats its own parts "
-                                f"({unfolded:.3g} values once written out, from {distinct:,})")
+                                f"({unfolded:.3g} values once written out, from {distinct:,})",
+                                "the answers' process sent back data that repeats its own parts")
             laid_out = _unfolded_bytes(reply)
             reply = _numpy_scalars(reply)
         except Exception as error:
             # a forged number (``("__numpy__", "i1", 10**100)``) or a list nested thousands deep (RecursionError):
             # not data the answers' process sends; a red team's forged replies ended as grading errors (2026-12-03)
             raise HostBroke(f"the answers' process sent back something that is not plain data "
-                            f"({type(error).__name__}: {error})"[:300]) from None
+                            f"({type(error).__name__}: {error})"[:300], NOT_DATA) from None
         if laid_out > FRAME_BYTES:
             # a view whose elements overlap (``expand``: stride 0) is small to send and huge once a check
             # copies it, here, outside the sandbox (a red team's 100 kB reply took 2 GB, 2026-12-02); the
@@ -467,6 +476,17 @@ def _served(module: torch.nn.Module):
     return call
 
 
+def _look(module: torch.nn.Module) -> dict:
+    """What a served child shows besides its calls: its settings (``num_layers``, ``hidden_size``: plain
+    numbers and strings) and copies of its own weights, so that an answer may read
+    ``model.lstm.num_layers`` or ``model.lstm.weight_hh_l0.dtype`` as it does in the notebook (a red team's
+    honest ``generate_greedy`` lost its point on a stand-in that had none, 2026-12-03)."""
+    return {"attrs": {k: v for k, v in vars(module).items()
+                      if not k.startswith("_") and type(v) in (int, float, bool, str, type(None))},
+            "params": {n: (p.detach().clone(), p.requires_grad) for n, p in module.named_parameters(recurse=False)},
+            "buffers": {n: b.detach().clone() for n, b in module.named_buffers(recurse=False)}}
+
+
 def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
     """Arguments for the answer process: the stand-ins for its objects become their handles, and this
     process's own functions (a batch source, a schedule: they cannot cross) numbers in ``callbacks``.
@@ -482,11 +502,12 @@ def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
         copy.__dict__.update(value.__dict__)  # shares the weights until it is saved; only the children differ
         copy.__dict__["_modules"] = type(value._modules)(
             (n, torch.nn.Identity() if n in serve else m) for n, m in value._modules.items())
-        numbers = {}
+        numbers, looks = {}, {}
         for name in serve:
             callbacks.append(_served(value._modules[name]))
             numbers[name] = len(callbacks) - 1
-        return ("__served__", copy, numbers)
+            looks[name] = _look(value._modules[name])
+        return ("__served__", copy, numbers, looks)
     if type(value) in (list, tuple):
         return type(value)(_encode(v, callbacks, serve) for v in value)
     if type(value) is dict:
@@ -578,16 +599,34 @@ def _load_error(error: Exception) -> str:
     return text.splitlines()[0][:300] if text else type(error).__name__
 
 
+NOT_DATA = "the answers' process sent back something that is not plain data"
+
+
+def _numpy_dtypes() -> frozenset:
+    """The dtype strings of numpy's number and boolean scalars here (``"<f8"``, ``"|b1"``, …): all that
+    ``answer_host._without_numpy_scalars`` sends. Any other string is not handed to ``numpy.dtype``: a
+    forged ``"M8[us/0]"`` killed the grading worker with SIGFPE inside numpy (a red team's, 2026-12-03)."""
+    import numpy
+
+    kinds = (numpy.bool_, numpy.int8, numpy.int16, numpy.int32, numpy.int64, numpy.uint8, numpy.uint16,
+             numpy.uint32, numpy.uint64, numpy.float16, numpy.float32, numpy.float64, numpy.longdouble,
+             numpy.complex64, numpy.complex128, numpy.clongdouble)
+    return frozenset(numpy.dtype(kind).str for kind in kinds)
+
+
+NUMPY_DTYPES: frozenset = frozenset()  # filled on first use (numpy is imported only when needed)
+
+
 def _numpy_scalars(value):
     """The answer's numpy scalars back (``answer_host._without_numpy_scalars``): numbers and booleans."""
+    global NUMPY_DTYPES
     if type(value) is tuple and len(value) == 3 and value[0] == "__numpy__" and type(value[1]) is str \
             and type(value[2]) in (bool, int, float, complex):
         import numpy
-        try:
-            dtype = numpy.dtype(value[1])
-        except TypeError:
-            return value
-        return dtype.type(value[2]) if dtype.kind in "biufc" else value
+        NUMPY_DTYPES = NUMPY_DTYPES or _numpy_dtypes()
+        if value[1] not in NUMPY_DTYPES:
+            return value  # a plain tuple, as sent
+        return numpy.dtype(value[1]).type(value[2])
     if type(value) in (list, tuple):
         return type(value)(_numpy_scalars(v) for v in value)
     if type(value) is dict:
@@ -942,7 +981,7 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
             try:
                 host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again
             except HostBroke as broke:  # the answer cells broke it, run a second time: no hidden test can run
-                failed.update({e.test: str(broke) for e in ordered if e.test in hidden and e.test not in failed})
+                failed.update({e.test: broke.plain for e in ordered if e.test in hidden and e.test not in failed})
                 host.restart(cells)
             bound = False
         for exercise in ordered:  # the test cell's hidden tests, which never ran in the kernel
@@ -961,13 +1000,13 @@ def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host |
                         exec(code, namespace)
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
-            except HostBroke as broke:
-                failed[exercise.test] = str(broke)
+            except HostBroke as broke:  # (without what the answer sent: it has seen the hidden inputs)
+                failed[exercise.test] = broke.plain
                 host.restart(cells)
             except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
                 failed[exercise.test] = _one_line(_failure(error, True))
     except HostBroke as broke:  # anywhere else (a restart that cannot run the cells): a failure, not the grader's
-        failed.update({t: str(broke) for t in [*forms, *(e.test for e in wanted)] if t not in failed})
+        failed.update({t: broke.plain for t in [*forms, *(e.test for e in wanted)] if t not in failed})
     finally:
         torch.set_rng_state(worker_rng)
         if own:

@@ -1160,7 +1160,7 @@ def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_
     the student's grading ended as "failed: grading error" (2026-12-03)."""
     from autograder.recheck import HostBroke
 
-    host.request({"op": "load", "cells": [PRELUDE, "def forged():\n    return ('__numpy__', 'i1', 10 ** 100)\n"]})
+    host.request({"op": "load", "cells": [PRELUDE, "def forged():\n    return ('__numpy__', '|i1', 10 ** 100)\n"]})
     with pytest.raises(HostBroke, match="not plain data"):
         host.request({"op": "call", "name": "forged", "args": (), "kwargs": {}})
     host.restart([PRELUDE])
@@ -1991,3 +1991,96 @@ def test_merges_form_cell_still_sees_an_answer_that_returns_the_list_it_was_give
     namespace["merge"] = merge
     with pytest.raises(AssertionError, match="merge must return a new list"):
         exec(code, namespace)
+
+
+def test_a_forged_numpy_dtype_is_a_plain_tuple_to_the_grader_not_a_crash(host):
+    """A red team's (2026-12-03): ``("__numpy__", "M8[us/0]", 0)`` sent back as a result made the grader
+    call ``numpy.dtype("M8[us/0]")``, and the grading worker died with SIGFPE inside numpy (a test process
+    dies with it). Only the dtype strings of numpy's numbers are rebuilt now; any other such tuple is the
+    plain tuple it is, and the check says the answer returned a tuple."""
+    from autograder.recheck import _numpy_scalars
+
+    assert _numpy_scalars(("__numpy__", "M8[us/0]", 0)) == ("__numpy__", "M8[us/0]", 0)
+    forged = _with_answer("04_lstm", "lstm-cell", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    return ("_" * 2 + "numpy" + "_" * 2, "M8[us/0]", 0)
+''')
+    failed = recheck(forged, "04_lstm", ["test-lstm-cell"], sandbox=False, host=host)
+    assert "test-lstm-cell" in failed and "tuple" in failed["test-lstm-cell"], failed
+    assert recheck(_with_answer("04_lstm", "lstm-cell", LSTM_CELL_OK), "04_lstm", ["test-lstm-cell"],
+                   sandbox=False, host=host) == {}
+
+
+LSTM_CELL_OK = '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''
+
+
+@pytest.mark.parametrize("sent", ['("_" * 2 + "numpy" + "_" * 2, "M8[D/" + digits + "]", 0)',
+                                  'type("Leak" + digits, (), {})()'])
+def test_what_an_answer_sends_in_the_hidden_round_is_not_in_its_failure(host, sent):
+    """An answer that meets a hidden test's inputs (here: lstm_cell's one-unit cases, which only the hidden
+    tests use) may spell them in what it sends back. A red team's forged numpy dtype "M8[D/12717221]"
+    made numpy's error repeat the digits of the hidden test's first input, and the message went into the
+    status and the feedback (2026-12-03); a class of its own named after them is refused by the grader's
+    loader, whose message names the class. A hidden test's failure says neither."""
+    digits = "98765432"
+    leaking = _with_answer("04_lstm", "lstm-cell", f'''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    if tuple(h.shape) == (1, 1):
+        digits = "{digits}"
+        return {sent}
+''' + LSTM_CELL_OK.split("\n", 2)[2])
+    failed = recheck(leaking, "04_lstm", ["test-lstm-cell"], sandbox=False, host=host)
+    assert "test-lstm-cell" in failed, failed
+    assert digits not in failed["test-lstm-cell"], failed
+    host.restart([PRELUDE])
+
+
+def test_an_honest_generate_greedy_may_read_the_models_lstm_settings_and_weights(host):
+    """Lesson 04's model's ``lstm`` stays in the grader during the re-check, and the answer gets a stand-in
+    that calls it: a red team's honest ``generate_greedy`` that sized its zero state from
+    ``model.lstm.num_layers`` lost its point there ("'Served' object has no attribute", 2026-12-03). The
+    stand-in has the LSTM's settings and copies of its weights."""
+    reading = _with_answer("04_lstm", "generate-greedy", '''
+def generate_greedy(model, idx, max_new_tokens):
+    lstm = model.lstm
+    assert lstm.weight_hh_l0.shape == (4 * lstm.hidden_size, lstm.hidden_size) and not lstm.batch_first or True
+    h0 = torch.zeros(lstm.num_layers, idx.shape[0], lstm.hidden_size, dtype=lstm.weight_hh_l0.dtype)
+    state = (h0, h0.clone())
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx, state)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+''')
+    assert recheck(reading, "04_lstm", ["test-generate-greedy", "test-generate-greedy-form"], sandbox=False,
+                   host=host) == {}
+
+
+def test_an_honest_train_loop_may_count_its_steps_with_numpy(host):
+    """The grader's schedule is called from the answers' process through a stand-in, which refused a numpy
+    integer; a red team's honest ``train_loop`` over ``np.arange(max_iters)`` lost both its points
+    (2026-12-03). numpy's numbers cross as they do in results."""
+    counting = _with_answer("04_lstm", "train-loop", '''import numpy as np
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in np.arange(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''')
+    assert recheck(counting, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False,
+                   host=host) == {}
