@@ -3692,6 +3692,100 @@ def collate(docs, pad_id):
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
 ]
+CATALOGUE += [
+    W("test-merge", "the pair appended instead of new_id", '''
+def merge(ids, pair, new_id):
+    merged = []
+    skip = False
+    for i, current in enumerate(ids):
+        if skip:
+            skip = False
+            continue
+        if i + 1 < len(ids) and (current, ids[i + 1]) == tuple(pair):
+            merged.append(pair)  # the two ids become one token
+            skip = True
+        else:
+            merged.append(current)
+    return merged
+'''),
+    W("test-sdpa", "mask used as an index", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores[~mask] = float("-inf")
+        else:
+            scores = scores + mask
+    return scores.softmax(dim=-1) @ v
+'''),
+    W("test-sdpa", "if mask: on a tensor", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    if mask:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return scores.softmax(dim=-1) @ v
+'''),
+    W("test-sdpa", "mask=None not handled", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    if mask.dtype == torch.bool:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    else:
+        scores = scores + mask
+    return scores.softmax(dim=-1) @ v
+'''),
+    W("test-cross-attention", "d_k ** 1 / 2 is not √d_k", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    queries, keys, values = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    d_k = keys.shape[1]
+    weights = torch.softmax(queries @ keys.T / d_k ** 1 / 2, dim=1)
+    return weights @ values
+'''),
+    W("test-cross-attention", "softmax not used", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    queries, keys, values = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    scores = queries @ keys.T / math.sqrt(keys.shape[1])
+    torch.softmax(scores, dim=-1)
+    return scores @ values
+'''),
+    W("test-causal-self-attention", "scaled by the head size, not its root", _attention(
+        scores="q @ k.transpose(-2, -1) / k.shape[-1]")),
+    W("test-lstm-cell", "W_ih and W_hh swapped", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    z = h @ W_ih.T + x @ W_hh.T + b_ih + b_hh
+    i, f, g, o = z.chunk(4, dim=-1)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+'''),
+    W("test-sequence-loss", "sign lost", '''
+def sequence_loss(logits, targets):
+    logp = F.log_softmax(logits, dim=-1)
+    return logp.gather(2, targets.unsqueeze(2)).mean()
+'''),
+    W("test-sequence-loss", "perplexity instead of the loss", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return torch.exp(F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)))
+'''),
+    W("test-generate-greedy", "a dimension too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1].argmax(dim=-1, keepdim=True).unsqueeze(1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-greedy-decode", "a dimension too many", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            best = model(input_ids).logits[:, -1, :].argmax(-1, keepdim=True)
+            input_ids = torch.cat((input_ids, best[:, None]), dim=1)
+    return input_ids
+'''),
+]
 
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
 # asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which

@@ -94,6 +94,12 @@ def check_cross_attention(student_fn) -> None:
                 lambda *a: _cross(*a, scale=1 / a[3].shape[1])),
         Mistake("softmax over the wrong dimension", "each query's weights over the keys "
                 "(the last dimension, dim=-1) must sum to 1.", lambda *a: _cross(*a, softmax_dim=0)),
+        *[Mistake("d_k ** 1 / 2 is not √d_k", "** binds tighter than /, so d_k ** 1 / 2 is d_k / 2 (and "
+                  "x / d_k ** 1 / 2 is x / d_k / 2), not the square root: write math.sqrt(d_k), or d_k ** 0.5.",
+                  lambda *a, f=f: _cross(*a, scale=f / a[3].shape[1])) for f in (2.0, 0.5)],
+        Mistake("softmax not used", "the weights must be the softmax of the scaled scores, and it is the weights "
+                "that mix the values: weights = torch.softmax(scores, dim=-1); return weights @ V (a softmax whose "
+                "result is not assigned changes nothing).", lambda *a: _cross_scores(*a) @ _cross_values(*a)),
         Mistake("sentences swapped", "queries and keys/values come from the wrong sentences: queries from S2, keys and "
                 "values from S1.", lambda *a: _cross(*a, swap=True)),
         *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d_k is "
@@ -216,6 +222,14 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("attention weights returned", "you returned the attention weights, softmax(scores), (..., T_q, "
                 "T_k): the result is those weights applied to the values, weights @ v, (..., T_q, d_v).",
                 lambda q, k, v, m=None: _attend(q, k, v, m, weights_only=True)),
+        Mistake("if mask: on a tensor", "`if mask:` asks a tensor of many values for one truth value, which it "
+                "has not: test whether a mask was given, `if mask is not None:`.", error="Boolean value of Tensor"),
+        Mistake("mask=None not handled", "mask is optional: without one (mask=None) there is nothing to hide, so "
+                "apply it only `if mask is not None:`.", error="NoneType",
+                on=lambda q, k, v, m=None: m is None),
+        Mistake("mask used as an index", "scores[~mask] = float('-inf') needs a mask of the scores' full shape, "
+                "and a (T_q, T_k) mask does not broadcast over the batch dimensions in front: use "
+                "scores.masked_fill(~mask, float('-inf')), which does.", error="The shape of the mask"),
         Mistake("batch dimensions not handled", "your function fails on batched inputs (..., T, d): transpose the "
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
                 "and let @ broadcast over the dimensions in front.", error="",
@@ -468,7 +482,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
-             "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head)}[scale]
+             "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head),
+             "head_size": 1 / (C // config.n_head)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
         y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill)
@@ -660,6 +675,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("masked with 0", "the future scores are set to 0 instead of -inf: exp(0) = 1, so each "
                 "position still gives the future weight. Fill them with float('-inf').",
                 lambda *a: _wrong_forward(*a, fill=0.0)),
+        Mistake("scaled by the head size, not its root", "the scores are divided by head_size; divide by its "
+                "square root, math.sqrt(head_size) (or multiply by head_size ** -0.5).",
+                lambda *a: _wrong_forward(*a, scale="head_size")),
         Mistake("scaled by √n_head", "the scores are divided by √n_head; divide by √head_size (n_embd // n_head), "
                 "the size of the vectors each head compares.", lambda *a: _wrong_forward(*a, scale="heads")),
         Mistake("scaled by the sequence length", "the scores are divided by √T; divide by √head_size "

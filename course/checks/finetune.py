@@ -77,7 +77,10 @@ GREEDY_MISTAKES = [
             "don't convert them.", lambda model, ids, n: reference_greedy_decode(model, ids, n).int(), credit=0.5),
     Mistake("argmax without keepdim", "argmax(dim=-1) of the (B, V) last logits is (B,): make it a (B, 1) "
             "column (keepdim=True, or next_id[:, None]) before torch.cat([ids, next_id], dim=1).",
-            error="same number of dimensions"),
+            error="same number of dimensions: got 2 and 1"),
+    Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; adding a "
+            "dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do one or the other.",
+            error="same number of dimensions: got 2 and 3"),
     Mistake("(1, B) instead of (B, 1)", "next_id.unsqueeze(0) makes a (1, B) row; the new tokens are a column, "
             "one per sequence: next_id[:, None] (or unsqueeze(1)).", error="except in dimension 1"),
     Mistake("one token too few", "return exactly max_new_tokens new tokens: one per step, "

@@ -41,6 +41,17 @@ def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True,
 _GATE_ORDERS = ["".join(order) for order in itertools.permutations("ifgo") if "".join(order) != "ifgo"]
 
 
+def _cell_weights_swapped(h_first):
+    """lstm_cell with the input's weights applied to h and the hidden state's to x (``h_first``: the
+    product with h written first, so that a size mismatch raises there, as the student's did)."""
+    def wrong(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        gates = (h @ W_ih.T + b_ih + x @ W_hh.T + b_hh) if h_first else (x @ W_hh.T + b_hh + h @ W_ih.T + b_ih)
+        i, f, g, o = gates.chunk(4, dim=1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    return wrong
+
+
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
@@ -83,6 +94,9 @@ def check_lstm_cell(student_fn):
                 "then h_new = o * tanh(c_new).", _cell_with("ifgo", h_from_old_c=True)),
         Mistake("input gate replaced by 1 - f", "the LSTM has its own input gate: c = f * c + i * g, with "
                 "i = sigmoid(the first quarter of the gates), not (1 - f) * g.", _cell_with("ifgo", coupled=True)),
+        *[Mistake("W_ih and W_hh swapped", "W_ih multiplies the input and W_hh the hidden state: "
+                  "x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, not h @ W_ih.T + x @ W_hh.T.",
+                  _cell_weights_swapped(h_first), same_error=True) for h_first in (True, False)],
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
@@ -308,7 +322,10 @@ def check_generate_greedy(student_fn):
                 _generate_stale_state),
         Mistake("argmax without keepdim", "argmax(-1) of (B, V) logits is (B,); keep a (B, 1) column with "
                 "argmax(dim=-1, keepdim=True), so that torch.cat([idx, next_id], dim=1) and the next "
-                "forward_with_state get a (B, 1) tensor.", error="same number of dimensions"),
+                "forward_with_state get a (B, 1) tensor.", error="same number of dimensions: got 2 and 1"),
+        Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; adding a "
+                "dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do one or the other.",
+                error="same number of dimensions: got 2 and 3"),
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
@@ -382,6 +399,12 @@ def check_sequence_loss(student_fn):
         return logits.reshape(B * T, V), targets.reshape(B * T)
 
     run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), mistakes=[
+        Mistake("sign lost", "the loss is the NEGATIVE mean log-probability of the targets (a positive number, "
+                "ln V for uniform scores): -log_softmax(...).gather(...).mean(), or F.cross_entropy, which "
+                "includes the minus.", lambda lo, t: -sequence_loss(lo, t)),
+        Mistake("perplexity instead of the loss", "you returned exp(loss), the perplexity; return the mean "
+                "cross-entropy itself (training takes its gradient; the lesson computes exp(loss) later).",
+                lambda lo, t: sequence_loss(lo, t).exp()),
         Mistake("softmax before cross-entropy", "softmax was applied before cross-entropy: F.cross_entropy / nn.CrossEntropyLoss take raw "
                 "logits and apply log-softmax themselves.",
                 lambda lo, t: F.cross_entropy(*flat(F.softmax(lo, dim=-1), t))),

@@ -479,6 +479,9 @@ def check_merge(merge) -> None:
                 "(if i == len(ids) - 1), or loop while i < len(ids).", _merge_last_always_copied),
         Mistake("generator instead of list", "your function yields the ids (a generator) or returns an iterator "
                 "such as map(...): collect them in a list and return it.", error="GeneratorReturned"),
+        Mistake("the pair appended instead of new_id", "where the pair occurs, append the new id that stands "
+                "for it, out.append(new_id), not the pair (a, b) itself: the result is a list of ints.",
+                lambda ids, pair, new_id: ref.merge(ids, pair, tuple(pair))),
         *[Mistake("merged as text", "replacing the pair's text in the ids written out as a string also matches "
                   "inside longer numbers: the pair (1, 2) is found in '11 2' and '1 21'. A tokenizer's ids run past "
                   "256, so compare the ids themselves: (ids[i], ids[i + 1]) == tuple(pair).",
