@@ -99,6 +99,57 @@ del _hide_hidden_tests
 """
 
 
+# Run by the kernel before the notebook too: every message it sends has its text cut to ``{limit}``
+# characters (what is printed, an error's message and traceback, a display's text), so that an honest
+# notebook never sends one over ``max_message_bytes``. Those zmq drops, and libzmq then closes the
+# connection; if the grader is reading a message of that connection in that moment, libzmq aborts the
+# whole grading process ("Assertion failed: !_more (src/fq.cpp:80)": a test's print of 3 MB, beside
+# busy neighbours, 2026-12-03). A cell that undoes this and sends more still meets the drop.
+CAP_MESSAGES = """
+def _cap_messages(limit):
+    from IPython import get_ipython
+    session = get_ipython().kernel.session
+    send = session.send
+    def cut(value, keep):
+        if isinstance(value, str) and len(value) > keep:
+            return value[:keep] + "\\n... the kernel cut this to %%d of its %%d characters (the autograder's limit) ...\\n" %% (keep, len(value))
+        return value
+    def size(value):
+        if isinstance(value, str):
+            return len(value)
+        if isinstance(value, (list, tuple)):
+            return sum(size(v) for v in value)
+        if isinstance(value, dict):
+            return sum(size(v) for v in value.values())
+        return 0
+    def capped(content):
+        if not isinstance(content, dict) or size(content) <= limit:
+            return content
+        content = dict(content)
+        for key in ("text", "evalue"):
+            content[key] = cut(content.get(key), limit // 4)
+        if isinstance(content.get("traceback"), list):
+            lines = content["traceback"]
+            content["traceback"] = [cut(str(line), limit // (4 * len(lines))) for line in lines]
+        if isinstance(content.get("data"), dict):
+            data = content["data"]
+            content["data"] = {mime: cut(value, limit // (4 * len(data))) for mime, value in data.items()}
+        return content
+    def capped_send(stream, msg_or_type, content=None, *args, **kwargs):
+        try:
+            if isinstance(msg_or_type, dict) and "content" in msg_or_type:
+                msg_or_type = dict(msg_or_type, content=capped(msg_or_type["content"]))
+            else:
+                content = capped(content)
+        except Exception:
+            pass
+        return send(stream, msg_or_type, content, *args, **kwargs)
+    session.send = capped_send
+_cap_messages(%d)
+del _cap_messages
+"""
+
+
 class TimedExecute(Execute):
     """nbgrader's Execute, timed, and with what a cell prints capped as it comes: the outputs are held in
     this process while the notebook runs, and a cell that printed a megabyte every 20 ms took the grading
@@ -125,6 +176,10 @@ class TimedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         start = time.perf_counter()
+        if not any("_cap_messages" in argument for argument in self.extra_arguments):
+            # characters, of which JSON may double some (a quote, a backslash): half the bytes zmq allows
+            self.extra_arguments = [*self.extra_arguments,
+                                    f"--IPKernelApp.exec_lines={CAP_MESSAGES % (self.max_message_bytes // 2)}"]
         self._printed: dict[int, int] = {}
         TimedExecute.interrupted, TimedExecute.too_large = [], []
         helper = threading.Thread(target=TimedExecute.beside, daemon=True) if TimedExecute.beside else None

@@ -264,8 +264,10 @@ def _real_cases(solutions):
                                                       "    assert sentence, 'a leftover of trying the lesson'\n"
                                                       + MERGE_BODY), "graded", solutions["max", L01] - 2,
                                      "0 points for test-merge-form: it passed in the notebook, but graded again "
-                                     "with the answers alone in another process it fails: NameError: name "
-                                     "'sentence' is not defined"),
+                                     "with the answers alone in another process it fails: merge: the form test's "
+                                     "call, arguments (list of length 5: [1, 2, 3, 1, 2], tuple of length 2: (1, 2), "
+                                     "int 9); your function raised NameError: name 'sentence' is not defined; "
+                                     "Mistake — name not defined"),
         # right only inside a notebook's kernel (it looks at what sys.stdout is): graded again with the
         # answers alone in another process (autograder.recheck) it is wrong, and its value test scores 0
         ("kernel-only", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"

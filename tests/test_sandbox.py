@@ -320,24 +320,30 @@ def _run_cells(tmp_path, cells, **settings):
     return nb, TimedExecute
 
 
-def test_a_message_too_large_is_dropped_before_it_is_read_and_its_cell_says_so(tmp_path):
+def test_a_message_too_large_is_cut_by_the_kernel_and_its_cell_says_so(tmp_path):
     """A red team raised ``ValueError("x" * 200_000_000)``: the error came through whole and took the grading
-    worker to 1.7 GB. A message over ``max_message_bytes`` is refused by zmq as it arrives; the cell ends at
-    once (not at the time limit) with an error that says so, and the next cells run as before."""
+    worker to 1.7 GB. The kernel cuts the text of every message it sends to half of ``max_message_bytes``
+    (a quarter of that for each field); the cell shows where it was cut, and the next cells run as before.
+    (Until 2026-12-03 zmq dropped such a message as it arrived and closed the connection, and a grader
+    reading another message of it in that moment died in libzmq: "Assertion failed: !_more
+    (src/fq.cpp:80)", two runs of this test in twelve beside a busy neighbour. The drop stays, for a cell
+    that undoes the kernel's cut.)"""
     cells = ["raise ValueError('x' * 3_000_000)", "print('after the error')",
              "print('y' * 3_000_000)", "print('after the print')", "raise ValueError('small')"]
     start = time.monotonic()
     nb, execute = _run_cells(tmp_path, cells, timeout=60, max_message_bytes=1_000_000)
     assert time.monotonic() - start < 30
     error = [o for o in nb.cells[0].outputs if o.output_type == "error"]
-    assert [o.ename for o in error] == ["OutputTooLarge"], nb.cells[0].outputs
-    assert "over 1,000,000 bytes" in error[0].evalue
+    assert [o.ename for o in error] == ["ValueError"], nb.cells[0].outputs
+    assert error[0].evalue.startswith("x" * 1000) and len(error[0].evalue) < 130_000, len(error[0].evalue)
+    assert "the kernel cut this to 125000 of its 3000000 characters" in error[0].evalue
     assert nb.cells[1].outputs[0].text == "after the error\n"
-    assert "over 1,000,000 bytes" in nb.cells[2].outputs[-1].text
-    assert not any("y" * 1000 in o.get("text", "") for o in nb.cells[2].outputs)
+    printed = "".join(o.get("text", "") for o in nb.cells[2].outputs)
+    assert printed.startswith("y" * 1000) and "the kernel cut this to 125000 of its" in printed, printed[-300:]
+    assert len(printed) < 130_000, len(printed)
     assert nb.cells[3].outputs[0].text == "after the print\n"
     assert nb.cells[4].outputs[-1].evalue == "small"
-    assert execute.too_large == ["cell 1", "cell 3"] and execute.interrupted == []
+    assert execute.too_large == [] and execute.interrupted == []
 
 
 def test_status_names_a_cell_whose_message_was_dropped_and_grades_it_once():
