@@ -13,5 +13,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # Two pytest workers, each test file (and each notebook) whole on one of them, so a file's fixtures are
 # built once: the long files (the browser, the class, the pipeline) run two at a time.
 # The longest files go first (tests/conftest.py), in that order (--no-loadscope-reorder), so the two
-# workers end together. `-n 0` after the command runs everything in one process.
-exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
+# workers end together. `-n 0` after the command runs everything in one process. A worker that dies
+# ends the run with its error (--max-worker-restart=0): a replaced worker once left the run waiting for
+# ever, its two workers idle (xdist 3.8, --dist loadfile, 2026-12-03).
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --max-worker-restart=0 --durations=15 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions "$@"
