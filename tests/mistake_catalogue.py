@@ -3786,6 +3786,69 @@ def greedy_decode(model, input_ids, max_new_tokens):
     return input_ids
 '''),
 ]
+CATALOGUE += [
+    W("test-char-encode-decode", "id 0 skipped", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids if i)  # 0 is padding
+'''),
+    W("test-count-pairs", "every count one too high", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        counts[(a, b)] = counts.get((a, b), 1) + 1
+    return counts
+'''),
+    W("test-count-pairs", "return inside the loop", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0) + 1
+        return counts
+    return counts
+'''),
+    W("test-top-k", "k clamped by the wrong size", '''
+def top_k_filter(logits, k):
+    k = min(k, len(logits))
+    threshold = logits.topk(k, dim=-1).values[..., -1, None]
+    return logits.masked_fill(logits < threshold, float("-inf"))
+'''),
+    W("test-generate-greedy", ".max() gives values and indices", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].max(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-greedy-decode", ".max() gives values and indices", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            step = model(input_ids).logits[:, -1, :].max(-1, keepdim=True)
+            input_ids = torch.cat([input_ids, step], dim=-1)
+    return input_ids
+'''),
+    W("test-bigram-forward", "index_select with a 2-D index", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table.index_select(0, idx)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-gpt-forward", "positions not integers", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    positions = torch.arange(T, dtype=torch.float32)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(positions))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+]
 
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
 # asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which

@@ -61,6 +61,9 @@ def _greedy_never_fed_back(model, input_ids, max_new_tokens):
 
 
 GREEDY_MISTAKES = [
+    Mistake(".max() gives values and indices", "x.max(dim=-1) returns the pair (values, indices): the token ids are "
+            "its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
+            error="return_types.max"),
     Mistake("first position's logits", "you picked the next token from the logits of the first position (logits[:, 0]); the "
             "prediction for the next token is at the last position, logits[:, -1, :].", _greedy_first_position),
     Mistake("new tokens only", "you returned only the new tokens; return the prompt followed by the new tokens, as "

@@ -79,6 +79,8 @@ def check_bigram_forward(student_fn):
     cross-entropy against ``targets`` (B, T); returns ``(logits, loss)``, ``(logits, None)`` when
     ``targets`` is None."""
     run_check("bigram_forward", student_fn, bigram_forward, _bigram_cases(), mistakes=[
+        Mistake("index_select with a 2-D index", "index_select takes a 1-D index, and idx is (B, T): index the "
+                "table directly, table[idx], which gives (B, T, V).", error="Index is supposed to be a vector"),
         Mistake("softmax before cross-entropy", "softmax was applied before cross-entropy: F.cross_entropy takes raw logits and applies "
                 "log-softmax itself.", lambda t, i, y: _bigram_with(t, i, y, softmax_first=True)),
         Mistake("(T, B) instead of (B, T)", "the logits were reshaped along the wrong axes, so each row of scores meets another "
@@ -442,6 +444,9 @@ def check_gpt_forward(student_fn):
             # (the autograder's answers' process refuses model(idx) for every GPT, with this message)
             Mistake("calls the model", "write the forward pass yourself from model.transformer.wte, .wpe, .drop, .h, "
                     ".ln_f and model.lm_head; don't call model(idx) or model.forward.", error="model(idx) was called"),
+            Mistake("positions not integers", "an embedding is indexed by integer ids: the positions are "
+                    "torch.arange(T) (long), not floats (dtype=torch.float, torch.linspace).",
+                    error="argument #1 'indices'"),
             Mistake("no position embedding", "the position embeddings are missing: add model.transformer.wpe(torch.arange(T)) "
                     "to the token embeddings, or the model cannot tell where in the window a character is.",
                     lambda m, i: _gpt_with(m, i, positions="none")),

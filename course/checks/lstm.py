@@ -326,6 +326,9 @@ def check_generate_greedy(student_fn):
         Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; adding a "
                 "dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do one or the other.",
                 error="same number of dimensions: got 2 and 3"),
+        Mistake(".max() gives values and indices", "x.max(dim=-1) returns the pair (values, indices): the ids "
+                "are its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
+                error="return_types.max"),
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),

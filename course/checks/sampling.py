@@ -115,6 +115,9 @@ _EXACTLY_K_HINT = ("you kept exactly k tokens, breaking a tie with the k-th larg
                    "dropping one of them by position is arbitrary.")
 
 TOP_K_MISTAKES = [
+    Mistake("k clamped by the wrong size", "min(k, logits.size(0)) compares k with the first dimension (the batch "
+            "for a (B, V) batch): the vocabulary is the LAST dimension, min(k, logits.size(-1)).",
+            lambda logits, k: sampling.top_k_filter(logits, min(k, logits.size(0)))),
     Mistake("kept k + 1", "you kept k + 1 tokens (an off-by-one in the threshold): the threshold is the k-th largest "
             "logit, torch.topk(logits, k).values[..., -1:], i.e. index k - 1.", _top_k_plus_one),
     Mistake("kept k - 1", "you kept only k - 1 tokens (an off-by-one in the threshold): keep every logit >= the k-th "

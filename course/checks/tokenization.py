@@ -151,6 +151,9 @@ def check_char_decode(char_decode) -> None:
     """``char_decode(ids, itos) -> str``."""
     cases = [(ref.char_encode(text, stoi), {i: c for c, i in stoi.items()}) for text, stoi in _char_cases(seed=1)]
     mistakes = [
+        Mistake("id 0 skipped", "0 is an id like any other (here the vocabulary's first character), not "
+                "padding: `if i` or `if i != 0` drops it; decode every id.",
+                lambda ids, itos: "".join(itos[i] for i in ids if i)),
         Mistake("joined with spaces", "join the characters with nothing in between: ''.join(...).",
                 lambda ids, itos: " ".join(itos[i] for i in ids)),
         Mistake("list instead of string", "you returned a list of characters; join them into one string "
@@ -261,6 +264,11 @@ def check_count_pairs(count_pairs) -> None:
                 lambda ids: {p: n / len(ids) for p, n in ref.count_pairs(ids).items()}),
         Mistake("list as a key", "a list cannot be a dict key: use the tuple (ids[i], ids[i + 1]) (or "
                 "tuple(ids[i:i + 2])) as the pair.", error="unhashable type: 'list'"),
+        Mistake("every count one too high", "a pair seen for the first time counts 1: counts.get(pair, 0) + 1, "
+                "not counts.get(pair, 1) + 1.", lambda ids: {p: n + 1 for p, n in ref.count_pairs(ids).items()}),
+        Mistake("return inside the loop", "the function returned after the first pair: the `return` belongs "
+                "after the loop, not inside it (check its indentation).",
+                lambda ids: {(ids[0], ids[1]): 1} if len(ids) > 1 else {}),
     ]
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
 
