@@ -3645,26 +3645,8 @@ CATALOGUE += [
 # --- a third round (2026-12-03): answers whose values are right but that change their inputs in place, or
 # cannot be trained through (a helper's catalogue of wrong answers found the checks passed them)
 CATALOGUE += [
-    W("test-causal-self-attention", "changed in place", '''
-class CausalSelfAttention(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        self.n_head = config.n_head
-        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
-        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
-        self.attn_dropout = nn.Dropout(config.dropout)
-        self.resid_dropout = nn.Dropout(config.dropout)
-        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q *= (C // self.n_head) ** -0.5  # scale the queries once, here
-        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
-        att = (q @ k.transpose(-2, -1)).masked_fill(~self.mask[:T, :T], float("-inf"))
-        att = self.attn_dropout(att.softmax(dim=-1))
-        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
-'''),
+    W("test-causal-self-attention", "changed in place", _attention(
+        scores="q.mul_(k.shape[-1] ** -0.5) @ k.transpose(-2, -1)  # scale the queries in place")),
     W("test-lstm-cell", "changes its input", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh

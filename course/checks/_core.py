@@ -691,6 +691,14 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
     return None
 
 
+# Two mistakes of a greedy loop, lesson 04's and lesson 06's alike
+DIMENSION_TOO_MANY = Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; "
+                             "adding a dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do "
+                             "one or the other.", error="same number of dimensions: got 2 and 3")
+MAX_PAIR = Mistake(".max() gives values and indices", "x.max(dim=-1) returns the pair (values, indices): the ids "
+                   "are its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
+                   error="return_types.max")
+
 IN_PLACE = Mistake("changed in place", "an in-place operation (x *= s, x += y, x[...] = v, a method ending in _ "
                    "such as masked_fill_) changed a tensor that autograd still needs for the backward pass, so "
                    "the function cannot be trained: write it out of place, x = x * s, x = x.masked_fill(...).")

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from course import finetune
-from course.checks._core import Mistake, check_gradient, describe, failure, form_call, run_check
+from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, check_gradient, describe, failure,
+                                 form_call, run_check)
 
 IGNORE = finetune.IGNORE_INDEX
 
@@ -61,9 +62,7 @@ def _greedy_never_fed_back(model, input_ids, max_new_tokens):
 
 
 GREEDY_MISTAKES = [
-    Mistake(".max() gives values and indices", "x.max(dim=-1) returns the pair (values, indices): the token ids are "
-            "its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
-            error="return_types.max"),
+    MAX_PAIR,
     Mistake("first position's logits", "you picked the next token from the logits of the first position (logits[:, 0]); the "
             "prediction for the next token is at the last position, logits[:, -1, :].", _greedy_first_position),
     Mistake("new tokens only", "you returned only the new tokens; return the prompt followed by the new tokens, as "
@@ -81,9 +80,7 @@ GREEDY_MISTAKES = [
     Mistake("argmax without keepdim", "argmax(dim=-1) of the (B, V) last logits is (B,): make it a (B, 1) "
             "column (keepdim=True, or next_id[:, None]) before torch.cat([ids, next_id], dim=1).",
             error="same number of dimensions: got 2 and 1"),
-    Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; adding a "
-            "dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do one or the other.",
-            error="same number of dimensions: got 2 and 3"),
+    DIMENSION_TOO_MANY,
     Mistake("(1, B) instead of (B, 1)", "next_id.unsqueeze(0) makes a (1, B) row; the new tokens are a column, "
             "one per sequence: next_id[:, None] (or unsqueeze(1)).", error="except in dimension 1"),
     Mistake("one token too few", "return exactly max_new_tokens new tokens: one per step, "

@@ -11,7 +11,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from course.checks._core import Mistake, check_gradient, describe, form_call, run_check  # noqa: F401 (the form cells')
+from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, check_gradient, describe,  # noqa: F401
+                                 form_call, run_check)  # (describe, form_call: the form cells')
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
 from course.train import TrainConfig, lr_at, train_loop
@@ -323,12 +324,8 @@ def check_generate_greedy(student_fn):
         Mistake("argmax without keepdim", "argmax(-1) of (B, V) logits is (B,); keep a (B, 1) column with "
                 "argmax(dim=-1, keepdim=True), so that torch.cat([idx, next_id], dim=1) and the next "
                 "forward_with_state get a (B, 1) tensor.", error="same number of dimensions: got 2 and 1"),
-        Mistake("a dimension too many", "argmax(dim=-1, keepdim=True) is already the (B, 1) column; adding a "
-                "dimension to it as well (next_id[:, None], unsqueeze) makes it (B, 1, 1): do one or the other.",
-                error="same number of dimensions: got 2 and 3"),
-        Mistake(".max() gives values and indices", "x.max(dim=-1) returns the pair (values, indices): the ids "
-                "are its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
-                error="return_types.max"),
+        DIMENSION_TOO_MANY,
+        MAX_PAIR,
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
