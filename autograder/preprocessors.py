@@ -177,9 +177,10 @@ class TimedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         start = time.perf_counter()
         if not any("_cap_messages" in argument for argument in self.extra_arguments):
-            # characters, of which JSON may double some (a quote, a backslash): half the bytes zmq allows
+            # characters, which JSON and UTF-8 may write in up to 6 bytes each (an emoji 4, "\\u0000" 6): an
+            # eighth of the bytes zmq allows
             self.extra_arguments = [*self.extra_arguments,
-                                    f"--IPKernelApp.exec_lines={CAP_MESSAGES % (self.max_message_bytes // 2)}"]
+                                    f"--IPKernelApp.exec_lines={CAP_MESSAGES % (self.max_message_bytes // 8)}"]
         self._printed: dict[int, int] = {}
         TimedExecute.interrupted, TimedExecute.too_large = [], []
         helper = threading.Thread(target=TimedExecute.beside, daemon=True) if TimedExecute.beside else None
