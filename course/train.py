@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import functools
+import gc
 import inspect
 import json
 import math
@@ -335,6 +336,10 @@ def _world() -> tuple[int, int]:
         return 0, 1
     import torch.distributed as dist
     if not dist.is_initialized():
+        # DDP imports torch.distributed.nn.functional, whose functions take the WORLD group as a default
+        # argument. Imported after the group exists, ten defaults would hold it for ever: its gloo
+        # threads would outlive destroy_process_group (see _leave_group). Imported first, they hold None.
+        import torch.distributed.nn.functional  # noqa: F401
         dist.init_process_group("gloo")
         atexit.register(_leave_group)  # the group train joined, it leaves
     return dist.get_rank(), dist.get_world_size()
@@ -347,11 +352,14 @@ _IN_FLIGHT = {"calls": 0}
 
 def _leave_group() -> None:
     """At the script's exit, leave the process group that ``train`` joined (unless the script did):
-    wait for the other processes (a barrier), then destroy the group. A process that exits still in
-    the group, or leaves it while a peer is still working, can be aborted by C++ ("terminate called
-    without an active exception", SIGABRT; measured at load 1-6: 1 run of 30 without the teardown, 1
-    of 40 with the destroy but no barrier, none of 40 with both), and torchrun then stops the others.
-    After a failed ``train`` there is no barrier: a peer may be waiting in a collective of the loop."""
+    wait for the other processes (a barrier), destroy the group, and collect the DDP wrapper that still
+    holds it, so that gloo's worker threads are joined while Python is whole. A gloo thread still
+    running at the interpreter's exit can drop the last reference to a finished all-reduce and its
+    tensors; freeing a tensor takes the GIL, a thread that asks for it during finalization is ended,
+    and C++ aborts the process ("terminate called without an active exception", SIGABRT; seen in 1
+    of 18 runs beside two busy loops, core dump in ProcessGroupGloo::AsyncWork::~AsyncWork). torchrun
+    then stops the other processes. After a failed ``train`` there is no barrier: a peer may be
+    waiting in a collective of the loop."""
     import torch.distributed as dist
     if not dist.is_initialized():
         return
@@ -360,6 +368,7 @@ def _leave_group() -> None:
             dist.barrier()
     finally:
         dist.destroy_process_group()
+        gc.collect()  # a DDP wrapper left in a reference cycle holds the group, and with it gloo's threads
 
 
 def _local_rows(x: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
