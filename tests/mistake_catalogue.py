@@ -3832,6 +3832,98 @@ def gpt_forward(model, idx):
 '''),
 ]
 
+# Mistakes of a helper's set of 65 wrong answers (session of 2026-12-03) that the self-checks did not name yet
+CATALOGUE += [
+    W("test-char-encode-decode", "UTF-8 bytes instead of characters", '''
+def char_encode(text, stoi):
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} is not in the vocabulary")
+        out.append(stoi[ch])
+    return out
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "UTF-8 bytes instead of characters", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [b for b in text.encode()]
+''' + CHAR_DECODE_OK),
+    W("test-causal-mask", "a different result on every call", '''
+def causal_mask(T):
+    mask = torch.empty(T, T, dtype=torch.bool)
+    return torch.tril(mask)
+'''),
+    W("test-shift-batch", "a different result on every call", '''
+def shift_batch(data, starts, block_size):
+    ix = torch.randint(len(data) - block_size, (len(starts),))
+    x = torch.stack([data[i:i + block_size] for i in ix])
+    y = torch.stack([data[i + 1:i + 1 + block_size] for i in ix])
+    return x, y
+'''),
+    W("test-causal-self-attention", "q, k, v split along the positions", _attention(qkv="q, k, v").replace(
+        "self.c_attn(x).split(C, dim=2)", "self.c_attn(x).chunk(3, dim=1)")),
+    W("test-lstm-cell", "forget-gate bias added", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    z = x @ W_ih.T + h @ W_hh.T + b_ih + b_hh
+    H = h.shape[1]
+    i = torch.sigmoid(z[:, :H])
+    f = torch.sigmoid(z[:, H:2 * H] + 1)  # remember more at the start
+    g = torch.tanh(z[:, 2 * H:3 * H])
+    o = torch.sigmoid(z[:, 3 * H:])
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+'''),
+    W("test-generate-greedy", "last row of the batch instead of the last position", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            last = logits[-1]
+            next_id = torch.argmax(last, dim=-1, keepdim=True)
+            idx = torch.cat((idx, next_id), dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "the largest score instead of its index", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            best = torch.max(logits[:, -1, :], dim=-1, keepdim=True)[0].long()
+            idx = torch.cat((idx, best), dim=1)
+            logits, state = model.forward_with_state(best, state)
+    return idx
+'''),
+    W("test-lr-schedule", "cosine without (1 + cos) / 2", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = min((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters), 1.0)
+    return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * math.cos(math.pi * progress)
+'''),
+    W("test-lr-schedule", "progress without parentheses", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it >= cfg.max_iters:
+        return cfg.min_lr
+    t = (it - cfg.warmup_iters) / cfg.max_iters - cfg.warmup_iters
+    return cfg.min_lr + 0.5 * (cfg.learning_rate - cfg.min_lr) * (1 + math.cos(math.pi * t))
+'''),
+    W("test-bigram-forward", "one_hot without num_classes", '''
+def bigram_forward(table, idx, targets=None):
+    x = F.one_hot(idx).float()      # (B, T, V)
+    logits = x @ table              # (B, T, V)
+    if targets is None:
+        return logits, None
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    return logits, loss
+'''),
+]
+
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
 # asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which
 # only the grader runs, give it lists of up to 40 (tests/test_recheck.py, tests/test_pipeline.py).

@@ -316,13 +316,32 @@ def _agrees(family: Sequence[Mistake], args: Sequence[Any], output: Callable[[],
     return any(difference(wrong, got, atol, rtol) is None for wrong in wrongs)
 
 
-def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Sequence[Any] = ()) -> Mistake | None:
+def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Sequence[Any] = (),
+                    others: Sequence[tuple[Sequence[Any], Callable[[], Any]]] = ()) -> Mistake | None:
     """The mistake of ``mistakes`` that ``error`` shows (see ``Mistake``), else, for a name that is not
-    defined, ``missing_name``'s."""
+    defined, ``missing_name``'s. A ``same_error`` mistake must also behave as the student's function does
+    on the ``others`` (``(args, call)`` pairs, as for ``recognise``): one message can come from two
+    mistakes on one case, rarely on all of them."""
     text = f"{type(error).__name__}: {error}"
     return next((m for m in mistakes if (m.error is not None and m.error in text
-                                         or m.same_error and _raises_alike(m.wrong, args, error))
+                                         or m.same_error and _raises_alike(m.wrong, args, error)
+                                         and all(_behaves_alike(m.wrong, *other) for other in others))
                  and (m.on is None or m.on(*args))), None) or missing_name(error)
+
+
+def _behaves_alike(wrong: Callable[..., Any], args: Sequence[Any], call: Callable[[], Any]) -> bool:
+    """Whether ``wrong(*args)`` and the student's ``call()`` raise alike or return equal values."""
+    try:
+        with _time_limit(STUDENT_SECONDS):
+            got = call()
+    except _StillRunning:
+        return False
+    except Exception as error:
+        return _raises_alike(wrong, args, error)
+    try:
+        return difference(wrong(*copy.deepcopy(tuple(args))), got) is None
+    except Exception:
+        return False
 
 
 def _raises_alike(wrong: Callable[..., Any] | None, args: Sequence[Any], error: BaseException) -> bool:
@@ -609,7 +628,8 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         expected = reference(*copy.deepcopy(tuple(case)))
         where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
         given = copy.deepcopy(tuple(case))
-        got = _call_student(name, where, student, given, case, mistakes, expected=describe(expected, True))
+        others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
+        got = _call_student(name, where, student, given, case, mistakes, others, expected=describe(expected, True))
         problem = difference(expected, got, atol, rtol)
         if problem is not None and problem.startswith("expected "):
             details = {}  # the whole value has the wrong type: the problem line already says both
@@ -630,10 +650,10 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
                 raise failure(where, *found)
         if problem is None:
             continue
-        others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
         from course.checks.diagnose import diagnose  # (it builds on this module)
         mistake = recognise(mistakes, case, expected, got, atol, rtol, others) \
-            or _shape_of_return(expected, got, atol, rtol) or diagnose(expected, got, case, atol, rtol)
+            or _shape_of_return(expected, got, atol, rtol) \
+            or _not_repeatable(student, reference, case, got, atol, rtol) or diagnose(expected, got, case, atol, rtol)
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
@@ -653,9 +673,10 @@ def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mista
 
 
 def _call_student(name: str, where: str, student: Callable[..., Any], given: tuple, case: Sequence[Any],
-                  mistakes: Sequence[Mistake], **details: Any) -> Any:
+                  mistakes: Sequence[Mistake], others: Sequence[tuple[Sequence[Any], Callable[[], Any]]] = (),
+                  **details: Any) -> Any:
     """``student(*given)`` within ``STUDENT_SECONDS``; what it raised, as a ``CheckFailed`` in words (at
-    ``where``, with the mistake of ``mistakes`` the error shows on ``case``), not a traceback."""
+    ``where``, with the mistake of ``mistakes`` the error shows on ``case`` and ``others``), not a traceback."""
     try:
         with _time_limit(STUDENT_SECONDS):
             return student(*given)
@@ -665,7 +686,30 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                           f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
-        raise failure(where, raised(error), recognise_error(mistakes, error, case), **details) from None
+        raise failure(where, raised(error), recognise_error(mistakes, error, case, others), **details) from None
+
+
+NOT_REPEATABLE = Mistake("a different result on every call", "called again with the same arguments, your function "
+                        "returned something else, and the reference does not: a result must depend on the arguments "
+                        "alone. Look for random numbers drawn inside the function (torch.randint, torch.rand, "
+                        "random.…) where the exercise hands you the values to use, or for torch.empty, whose "
+                        "memory holds whatever was there before: start from torch.zeros or torch.ones.")
+
+
+def _not_repeatable(student: Callable[..., Any], reference: Callable[..., Any], case: Sequence[Any], got: Any,
+                    atol: float, rtol: float) -> Mistake | None:
+    """``NOT_REPEATABLE`` when a second call of the student's function on the same case gives another
+    result while two calls of the reference agree (a reference that samples says nothing here)."""
+    try:
+        with _time_limit(STUDENT_SECONDS):
+            again = _call(student, case)
+        if difference(got, again, atol, rtol) is None:
+            return None
+        if difference(_call(reference, case), _call(reference, case), atol, rtol) is not None:
+            return None
+    except (Exception, _StillRunning):  # a second call that fails, or runs too long, says nothing certain
+        return None
+    return NOT_REPEATABLE
 
 
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:

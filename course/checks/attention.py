@@ -499,6 +499,20 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     return y @ w["c_proj.weight"].T + w["c_proj.bias"] if project else y
 
 
+def _split_along_positions(config, seed, x):
+    """The forward pass with q, k and v cut from c_attn's output along the positions (chunk(3, dim=1)):
+    it raises where the scores meet the (T, T) mask, as the student's version of it does."""
+    w = _weights(config, seed)
+    B, T, C = x.shape
+    nh = config.n_head
+    qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
+    q, k, v = (t.view(B, t.shape[1], nh, t.shape[2] // nh).transpose(1, 2) for t in qkv.chunk(3, dim=1))
+    scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+    mask = torch.ones(config.block_size, config.block_size, dtype=torch.bool).tril()
+    weights = torch.softmax(scores.masked_fill(~mask[:T, :T], float("-inf")), dim=-1)
+    return (weights @ v).transpose(1, 2).reshape(B, T, C) @ w["c_proj.weight"].T + w["c_proj.bias"]
+
+
 def _build(student_cls, config):
     try:
         module = student_cls(config)
@@ -695,6 +709,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         *[Mistake("q, k, v in the wrong order", "c_attn's output holds query, key and value in that order: "
                   "q, k, v = self.c_attn(x).split(C, dim=2).", lambda *a, order=order: _wrong_forward(*a, order=order))
           for order in ("kvq", "vqk", "vkq")],
+        Mistake("q, k, v split along the positions", "c_attn(x) is (B, T, 3·C): query, key and value lie side by "
+                "side along the channels, the last dimension. Split there, q, k, v = self.c_attn(x).split(C, dim=2) "
+                "(or chunk(3, dim=-1)); along dim=1 each piece holds a third of the positions instead.",
+                _split_along_positions, same_error=True),
         *[Mistake("heads never split", "q, k and v were used whole, as one head of C channels: split each into "
                   "heads, split_heads(q, self.n_head) (B, n_head, T, hs), so that every head attends on its own, "
                   "and join them with merge_heads after.", lambda *a, scale=scale: _wrong_forward(

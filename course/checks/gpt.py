@@ -142,10 +142,18 @@ def check_bigram_forward(student_fn):
                 "mean over all B*T positions (F.cross_entropy's default).",
                 lambda t, i, y: _bigram_with(t, i, y, reduction="none")),
         EMBEDDING_SWAPPED,
+        Mistake("one_hot without num_classes", "F.one_hot(idx) is only as wide as the largest id in idx plus one, "
+                "and a batch need not hold the last token of the vocabulary: F.one_hot(idx, num_classes=V), or "
+                "simply logits = table[idx].", lambda t, i, y: _bigram_one_hot(t, i, y), same_error=True),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
                    pick=lambda out: out[1])
+
+
+def _bigram_one_hot(table, idx, targets):
+    logits = F.one_hot(idx).float() @ table  # the mistake: as many columns as the largest id present, plus one
+    return logits, None if targets is None else F.cross_entropy(*_flat(logits, targets))
 
 
 def check_bigram_forward_form(student_fn):

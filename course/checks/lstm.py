@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -23,13 +24,13 @@ from course.train import TrainConfig, lr_at, train_loop
 
 def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
                h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid, input_gate=True, forget_h=False,
-               old_c_out=False):
+               old_c_out=False, forget_bias=0.0):
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
         pre = x @ W_ih.T + h @ W_hh.T
         pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
-        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"]), o_act(gates["o"])
+        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"] + forget_bias), o_act(gates["o"])
         kept = f * (h if forget_h else c) if keep_old else c
         c_new = kept + (1 - f if coupled else i if input_gate else 1.0) * g_act(gates["g"])
         h_new = o * h_from_c(c if h_from_old_c else c_new)
@@ -98,6 +99,10 @@ def check_lstm_cell(student_fn):
         *[Mistake("W_ih and W_hh swapped", "W_ih multiplies the input and W_hh the hidden state: "
                   "x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, not h @ W_ih.T + x @ W_hh.T.",
                   _cell_weights_swapped(h_first), same_error=True) for h_first in (True, False)],
+        Mistake("forget-gate bias added", "nn.LSTMCell adds no constant to the forget gate: f = sigmoid(the "
+                "second quarter of the gates), whose biases are b_ih and b_hh alone. A +1 on f is an "
+                "initialisation trick (Jozefowicz et al., 2015) that some libraries bake into b_hh instead.",
+                _cell_with("ifgo", forget_bias=1.0)),
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
@@ -326,6 +331,13 @@ def check_generate_greedy(student_fn):
                 "forward_with_state get a (B, 1) tensor.", error="same number of dimensions: got 2 and 1"),
         DIMENSION_TOO_MANY,
         MAX_PAIR,
+        Mistake("last row of the batch instead of the last position", "logits is (B, T, V): logits[-1] is the "
+                "last SEQUENCE of the batch, all its positions. The scores for the next token are the last "
+                "position of every sequence, logits[:, -1, :].", _generate_last_row, same_error=True),
+        *[Mistake("the largest score instead of its index", "x.max(dim=-1, keepdim=True)[0] is the largest SCORE; the "
+                  "token id is where it lies, [1] (.indices), or x.argmax(dim=-1, keepdim=True).",
+                  functools.partial(_generate_max_values, as_ids=as_ids), same_error=not as_ids)
+          for as_ids in (True, False)],
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
@@ -358,6 +370,28 @@ def _generate_prompt_state_dropped(model, idx, n):
         state = None  # the mistake: the first new token starts from no state at all
         for _ in range(n):
             nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_last_row(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[-1].argmax(-1, keepdim=True)  # the mistake: (T, 1), the last sequence's positions
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_max_values(model, idx, n, as_ids):
+    """Greedy decoding that appends the largest score itself (made an id with .long() when ``as_ids``)."""
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1, :].max(dim=-1, keepdim=True)[0]
+            nxt = nxt.long() if as_ids else nxt
             idx = torch.cat([idx, nxt], dim=1)
             logits, state = model.forward_with_state(nxt, state)
     return idx
@@ -513,10 +547,13 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
     return lr
 
 
-def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end=">", numpy=False):
+def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end=">", numpy=False, half=True,
+                      parentheses=True):
     """A schedule with the warm-up right and one mistake in the cosine: its ``angle`` per unit of progress
     (180: degrees), ``extra`` steps added to the decay's length, the cosine scaled by learning_rate alone
-    (``span="learning_rate"``), progress by integer division, or computed with numpy. ``end`` is how the
+    (``span="learning_rate"``), progress by integer division, or computed with numpy, the factor cos alone
+    instead of (1 + cos) / 2 (``half=False``), or progress written ``(it - w) / n - w`` (``parentheses=False``).
+    ``end`` is how the
     answer keeps min_lr after max_iters: ``">"``/``">="`` (an if before the cosine) or ``"clamp"``
     (progress clamped to 1)."""
     def lr(it, cfg):
@@ -526,6 +563,8 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
         if (end == ">" and it > n) or (end == ">=" and it >= n):
             return low
         progress = (it - w) // (n - w + extra) if integer else (it - w) / (n - w + extra)
+        if not parentheses:
+            progress = (it - w) / n - w
         if end == "clamp":
             progress = min(progress, 1.0)
         if numpy:
@@ -533,7 +572,8 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
             cosine = np.cos(np.pi * progress)
         else:
             cosine = math.cos(angle * progress)
-        return low + 0.5 * (1 + cosine) * ((top - low) if span == "range" else top)
+        factor = 0.5 * (1 + cosine) if half else cosine
+        return low + factor * ((top - low) if span == "range" else top)
     return lr
 
 
@@ -619,6 +659,13 @@ def check_lr_schedule(student_fn):
         *[Mistake("decay length off by one", "progress = (it - warmup_iters) / (max_iters - warmup_iters), which "
                   "reaches 1 exactly at max_iters: don't add or subtract 1 in the denominator.",
                   _schedule(_schedule_variant(extra=extra, end=end))) for extra in (1, -1) for end in _ENDS],
+        *[Mistake("cosine without (1 + cos) / 2", "the factor 0.5 * (1 + cos(pi * progress)) goes from 1 down to 0; "
+                  "cos(pi * progress) alone goes from 1 down to -1, so the rate ends below min_lr (at 2 * min_lr - "
+                  "learning_rate): min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
+                  _schedule(_schedule_variant(half=False, end=end))) for end in _ENDS],
+        *[Mistake("progress without parentheses", "(it - warmup_iters) / max_iters - warmup_iters divides first and "
+                  "subtracts warmup_iters after: write progress = (it - warmup_iters) / (max_iters - warmup_iters).",
+                  _schedule(_schedule_variant(parentheses=False, end=end))) for end in _ENDS],
         *[Mistake("cosine in degrees", "math.cos takes radians: the angle is math.pi * progress, not 180 * progress.",
                   _schedule(_schedule_variant(angle=180, end=end))) for end in _ENDS],
         *[Mistake("cosine scaled by learning_rate", "the cosine spans learning_rate - min_lr: min_lr + 0.5 * (1 + "

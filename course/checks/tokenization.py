@@ -68,6 +68,11 @@ class _UnknownCharacter(Exception):
     pass
 
 
+_UTF8_BYTES = ("UTF-8 bytes instead of characters", "text.encode(\"utf-8\") gives bytes, and a character outside "
+               "ASCII takes two to four of them ('é' is 195 169): the vocabulary holds characters, so walk over "
+               "the str itself, [stoi[c] for c in text].")
+
+
 def check_char_encode(char_encode) -> None:
     """``char_encode(text, stoi) -> list[int]``; a character not in ``stoi`` raises a ``ValueError``
     whose message names it (the course's policy: not a bare ``KeyError``, not skipped, not None)."""
@@ -109,6 +114,10 @@ def check_char_encode(char_encode) -> None:
                 "torch.tensor(...) of it.", lambda text, stoi: torch.tensor([stoi[c] for c in text], dtype=torch.long)),
         Mistake("numpy integers instead of ints", "list(np.array(...)) holds numpy int64 values, not Python ints: "
                 "return [stoi[c] for c in text] (or call .tolist() on the array).", _numpy_ints, credit=0.5),
+        Mistake(*_UTF8_BYTES, lambda text, stoi: list(text.encode("utf-8"))),
+        # (every case before the first that is not ASCII passed: an error only there is the bytes' doing)
+        Mistake(*_UTF8_BYTES, error="", on=lambda text, stoi: not text.isascii()
+                and any(chr(b) not in stoi for b in text.encode("utf-8"))),
     ]
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
     stoi = {"a": 0, "b": 1, "c": 2}
