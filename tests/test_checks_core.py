@@ -215,3 +215,47 @@ def test_describe_writes_out_a_value_that_shares_its_parts_within_bounds():
     assert all(len(text) < 400 for text in texts), texts
     assert describe({(1, 2): 3}) == "dict of 1 entries: {(1, 2): 3}"
     assert describe(collections.Counter({"a": 2})) == "Counter of 1 entries: {'a': 2}"
+
+
+# --- a result that changes between calls, and a same-error mistake on every case -------------------
+
+def _noisy(xs):  # the student's: draws its own numbers where the exercise hands them over
+    return [2 * x + int(torch.randint(1, 1000, ())) for x in xs]
+
+
+def test_a_function_that_returns_another_result_when_called_again_is_told_so():
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", _noisy, double, CASES)
+    assert info.value.mistake == "a different result on every call", str(info.value)
+
+
+def test_nothing_is_said_about_repeating_when_the_reference_itself_samples():
+    def sampled(xs):  # a reference that samples: two of its calls differ too
+        return [2 * x + int(torch.randint(0, 2, ())) * 1000 for x in xs]
+    torch.manual_seed(0)
+    with pytest.raises(CheckFailed) as info:
+        run_check("sampled", lambda xs: [x + int(torch.randint(0, 2, ())) * 1000 for x in xs], sampled, CASES)
+    assert info.value.mistake != "a different result on every call"
+
+
+def test_a_repeatable_wrong_function_is_not_called_unrepeatable():
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", lambda xs: [3 * x for x in xs], double, CASES)
+    assert info.value.mistake != "a different result on every call"
+
+
+def _first(xs):
+    return xs[0] * 2
+
+
+def test_a_same_error_mistake_is_named_only_when_it_behaves_alike_on_every_case():
+    cases = [([],), ([1, 2],), ([3],)]
+    empty = Mistake("empty list not handled", "return 0 for an empty list.", lambda xs: xs[0] * 2, same_error=True)
+    # the same IndexError on the empty list, and the same values on the others: named
+    with pytest.raises(CheckFailed) as info:
+        run_check("first", lambda xs: xs[0] * 2, lambda xs: 2 * xs[0] if xs else 0, cases, [empty])
+    assert info.value.mistake == "empty list not handled"
+    # the same IndexError on the empty list, other values elsewhere: another mistake, not named
+    with pytest.raises(CheckFailed) as info:
+        run_check("first", lambda xs: xs[0] * 3, lambda xs: 2 * xs[0] if xs else 0, cases, [empty])
+    assert info.value.mistake != "empty list not handled", str(info.value)
