@@ -3913,6 +3913,26 @@ def lr_at_step(it, cfg):
     t = (it - cfg.warmup_iters) / cfg.max_iters - cfg.warmup_iters
     return cfg.min_lr + 0.5 * (cfg.learning_rate - cfg.min_lr) * (1 + math.cos(math.pi * t))
 '''),
+    W("test-greedy-decode", "last row of the batch instead of the last position", '''
+@torch.no_grad()
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for step in range(max_new_tokens):
+        out = model(ids)
+        next_token = out.logits[-1].argmax(-1).unsqueeze(1)
+        ids = torch.cat([ids, next_token], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "the largest score instead of its index", '''
+@torch.no_grad()
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for step in range(max_new_tokens):
+        scores = model(ids).logits[:, -1, :]
+        best, _ = scores.max(dim=-1)
+        ids = torch.cat([ids, best.unsqueeze(1).to(torch.long)], dim=1)
+    return ids
+'''),
     W("test-bigram-forward", "one_hot without num_classes", '''
 def bigram_forward(table, idx, targets=None):
     x = F.one_hot(idx).float()      # (B, T, V)

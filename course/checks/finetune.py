@@ -61,8 +61,32 @@ def _greedy_never_fed_back(model, input_ids, max_new_tokens):
     return torch.cat([input_ids, nxt[:, None].expand(-1, max_new_tokens)], dim=1)
 
 
+@torch.no_grad()
+def _greedy_last_row(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[-1].argmax(dim=-1)  # the mistake: (T,), the last sequence's positions
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def _greedy_max_values(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, -1, :].max(dim=-1)[0]  # the mistake: the largest scores, not where they lie
+        ids = torch.cat([ids, nxt.long()[:, None]], dim=1)
+    return ids
+
+
 GREEDY_MISTAKES = [
     MAX_PAIR,
+    Mistake("last row of the batch instead of the last position", "logits is (B, T, V): logits[-1] is the last "
+            "SEQUENCE of the batch, all its positions. The scores for the next token are the last position of "
+            "every sequence, logits[:, -1, :].", _greedy_last_row, same_error=True),
+    # (only as ids: float scores fed back raise what float ids do, "float token ids" below)
+    Mistake("the largest score instead of its index", "x.max(dim=-1)[0] is the largest SCORE; the token id is "
+            "where it lies, [1] (.indices), or x.argmax(dim=-1).", _greedy_max_values),
     Mistake("first position's logits", "you picked the next token from the logits of the first position (logits[:, 0]); the "
             "prediction for the next token is at the last position, logits[:, -1, :].", _greedy_first_position),
     Mistake("new tokens only", "you returned only the new tokens; return the prompt followed by the new tokens, as "

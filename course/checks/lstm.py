@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
@@ -334,10 +333,9 @@ def check_generate_greedy(student_fn):
         Mistake("last row of the batch instead of the last position", "logits is (B, T, V): logits[-1] is the "
                 "last SEQUENCE of the batch, all its positions. The scores for the next token are the last "
                 "position of every sequence, logits[:, -1, :].", _generate_last_row, same_error=True),
-        *[Mistake("the largest score instead of its index", "x.max(dim=-1, keepdim=True)[0] is the largest SCORE; the "
-                  "token id is where it lies, [1] (.indices), or x.argmax(dim=-1, keepdim=True).",
-                  functools.partial(_generate_max_values, as_ids=as_ids), same_error=not as_ids)
-          for as_ids in (True, False)],
+        # (only as ids: float scores fed back raise what any float ids do)
+        Mistake("the largest score instead of its index", "x.max(dim=-1, keepdim=True)[0] is the largest SCORE; the "
+                "token id is where it lies, [1] (.indices), or x.argmax(dim=-1, keepdim=True).", _generate_max_values),
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
@@ -385,13 +383,12 @@ def _generate_last_row(model, idx, n):
     return idx
 
 
-def _generate_max_values(model, idx, n, as_ids):
-    """Greedy decoding that appends the largest score itself (made an id with .long() when ``as_ids``)."""
+def _generate_max_values(model, idx, n):
+    """Greedy decoding that appends the largest score itself, made an id with .long()."""
     with torch.no_grad():
         logits, state = model.forward_with_state(idx)
         for _ in range(n):
-            nxt = logits[:, -1, :].max(dim=-1, keepdim=True)[0]
-            nxt = nxt.long() if as_ids else nxt
+            nxt = logits[:, -1, :].max(dim=-1, keepdim=True)[0].long()
             idx = torch.cat([idx, nxt], dim=1)
             logits, state = model.forward_with_state(nxt, state)
     return idx
