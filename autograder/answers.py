@@ -235,14 +235,15 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
                    "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell", "quantized_rnn_relu_cell"}
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "co_", "cr_", "ag_")
-# The special methods an answer's class may define: construction, printing, containers (writable too),
+# The special methods an answer's class may define: construction, printing, containers (writable too, and a
+# dict's default for a missing key, ``__missing__``, a counting idiom of the textbooks),
 # ordering, and a ``with`` block of its own (a timer). Only the answer's own code calls them: nothing of
 # the grader's writes into, or enters, an object of the answer's (what an answer returns crosses as data).
 # Not ``__eq__``/``__hash__``/``__bool__`` (an object equal to anything passes an ``==`` test), nor
 # ``__getattr__``, ``__torch_function__``, ``__init_subclass__`` and the like.
 DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__", "__iter__", "__next__",
                   "__getitem__", "__setitem__", "__delitem__", "__contains__", "__call__", "__lt__", "__le__",
-                  "__gt__", "__ge__", "__enter__", "__exit__"}
+                  "__gt__", "__ge__", "__enter__", "__exit__", "__missing__"}
 # ``type(x)`` may appear compared (``type(x) is list``, ``type(x) in (int, float)``) or printed, not used as
 # the class itself. Compared by identity or equality only, and ``in`` a tuple, list or set written out:
 # ``type(x) in box`` and ``type(x) < box`` hand the class to ``box``'s own ``__contains__``/``__gt__``, and a

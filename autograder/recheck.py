@@ -861,7 +861,11 @@ def _failure(error: Exception, hidden: bool) -> str:
         return f"{HIDDEN_FAILURE}: the answer raised {name} (run the test cell's check in the notebook, " \
                f"and try your function on inputs of your own, to see where)"
     if hidden:
-        return f"{HIDDEN_FAILURE}: {why}"
+        # nor the grader's own errors word for word: a comparison that broadcasts (or runs out of memory)
+        # quotes the sizes of the answer's tensors, and the answer chose them after it had seen the hidden
+        # inputs (a red team read a hidden input out of "tensor a (148828)", 2026-12-03)
+        return f"{HIDDEN_FAILURE}: {type(error).__name__} while comparing your result with the expected one " \
+               f"(run the test cell's check in the notebook, and try your function on inputs of your own, to see where)"
     return why
 
 
@@ -883,12 +887,59 @@ def _answer_names(lesson: str, test: str) -> list[str]:
 RECHECK_SEED = 0  # the RNG's seed at the start of every test graded here, whatever ran before
 
 
+# The most memory the grader's own work on one notebook may add to what its process holds. What the answers
+# send is checked one reply at a time (``FRAME_BYTES``, ``UNFOLDED_EXTRA``), but a test that compares two
+# replies can broadcast them to the product of their sizes: (N, 1) against (1, N) asked for 11 bytes x N²
+# (a red team's, 2026-12-03: 1.9 GB from two 48 kB replies; N = 45,000 would fill a 24 GB machine).
+GRADER_EXTRA_BYTES = 4 << 30
+
+
+def _data_bytes() -> int:
+    """The private writable memory this process has mapped (``VmData``: what ``RLIMIT_DATA`` limits)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmData in /proc/self/status")
+
+
+@contextlib.contextmanager
+def memory_cap(extra: int = GRADER_EXTRA_BYTES):
+    """While the block runs, ``RLIMIT_DATA``'s soft limit is what this process holds now plus ``extra``:
+    an allocation past it fails (torch's allocator raises a ``RuntimeError``, Python a ``MemoryError``),
+    and the test that made it fails, instead of the machine running out of memory. (Without
+    ``/proc``, or with a tighter limit already set, the block runs as it is.)"""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = _data_bytes() + extra
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None = None,
             source=None) -> dict[str, str]:
     """Grade again, out of the answers' process, the ``tests`` of ``lesson`` that are ``RECHECKED``
     and its form tests; ``{test id: why it fails}`` for each that fails. ``notebook`` is the graded
     notebook and ``source`` the instructor's (paths or notebook nodes; ``source`` defaults to the
-    course's solution). ``host``: an answer process to load the answers into (else one is started)."""
+    course's solution). ``host``: an answer process to load the answers into (else one is started).
+    The grader's memory is capped meanwhile (``memory_cap``)."""
+    with memory_cap():
+        return _recheck(notebook, lesson, tests, sandbox, host, source)
+
+
+def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host | None, source) -> dict[str, str]:
     import nbformat
 
     from course.checks._core import CheckFailed

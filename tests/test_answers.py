@@ -1039,6 +1039,11 @@ HONEST_CLASSES = {
                             "    def __setitem__(self, k, v):\n        self.rows[k] = v\n"
                             "    def __delitem__(self, k):\n        del self.rows[k]\n"
                             "def f(ids):\n    t = Table()\n    t[0] = ids\n    del t[0]\n    return len(t.rows)\n",
+    # a thirteenth red team's (2026-12-03): counting with a dict's default, then a plain dict returned
+    "a dict subclass with __missing__": "class PairCounts(dict):\n    def __missing__(self, key):\n        return 0\n"
+                                        "def count_pairs(ids):\n    counts = PairCounts()\n"
+                                        "    for pair in zip(ids, ids[1:]):\n        counts[pair] += 1\n"
+                                        "    return dict(counts)\n",
     "a timer as a with block": "import time\nclass Timer:\n    def __enter__(self):\n        self.start = time.perf_counter()\n"
                                "        return self\n    def __exit__(self, kind, error, trace):\n"
                                "        self.seconds = time.perf_counter() - self.start\n"

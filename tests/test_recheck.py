@@ -8,6 +8,7 @@ what fools a test that shares the student's interpreter.
 import collections
 import io
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -151,6 +152,64 @@ def test_what_an_answer_raises_in_a_hidden_tests_backward_is_not_quoted(host):
     assert set(failed) == {"test-sequence-loss"}, failed
     assert "SECRET" not in failed["test-sequence-loss"] and "64" not in failed["test-sequence-loss"], failed
     assert failed["test-sequence-loss"].startswith("hidden test: the answer raised RuntimeError"), failed
+
+
+# A thirteenth red team's (2026-12-03): an honest class, except where only a hidden test calls it. There it
+# sends back shapes of its own choosing, which the hidden test's torch.allclose broadcasts in the grader.
+_CSA_HONEST_FORWARD = """
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~self.mask[:T, :T], float("-inf"))
+        return self.resid_dropout(self.c_proj(merge_heads(self.attn_dropout(torch.softmax(scores, dim=-1)) @ v)))
+"""
+_CSA_INIT = """class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head, self.p = config.n_head, config.dropout
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+        self.seen = None
+
+    def forward(self, x):
+        B, T, C = x.shape
+        before, self.seen = self.seen, x.detach().clone()
+"""
+# two calls on one input in training mode (the hidden dropout test's): (N, 1), then (1, N): N² to compare
+BROADCAST_BOMB = _CSA_INIT + """        if self.training and self.p == 0.1 and self.n_head == 4:
+            again = before is not None and before.shape == x.shape and torch.equal(before, x)
+            return torch.zeros(1, 40000) if again else torch.ones(40000, 1)
+""" + _CSA_HONEST_FORWARD
+# the hidden causality probe (an input equal to the last but for its last position): a size that spells
+# the hidden input, for the broadcasting error to quote
+SIZE_SPELLS_THE_INPUT = _CSA_INIT + """        if (before is not None and not self.training and T > 1 and before.shape == x.shape
+                and torch.equal(before[:, :-1], x[:, :-1]) and not torch.equal(before, x)):
+            return torch.zeros(1, round(abs(before[0, 0, 0].item()) * 1e6) + 3, 1)
+""" + _CSA_HONEST_FORWARD
+
+
+def test_two_replies_that_broadcast_cannot_take_the_graders_memory(host):
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", BROADCAST_BOMB), "03_self_attention",
+                     ["test-causal-self-attention", "test-attention-dropout"], sandbox=False, host=host)
+    assert set(failed) == {"test-attention-dropout"}, failed
+    # 40,000² comparisons would take 6.4 GB at least: the grader's cap (4 GB more) refuses them at once
+    assert failed["test-attention-dropout"].startswith("hidden test: RuntimeError while comparing"), failed
+    assert "40000" not in failed["test-attention-dropout"], failed
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 2 << 20, "the grader's memory grew by 2 GB"
+    assert resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.RLIM_INFINITY  # the cap ends with the re-check
+
+
+def test_a_hidden_tests_own_error_does_not_quote_what_the_answer_chose(host):
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", SIZE_SPELLS_THE_INPUT),
+                     "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    assert set(failed) == {"test-causal-self-attention"}, failed
+    message = failed["test-causal-self-attention"]
+    assert message.startswith("hidden test: RuntimeError while comparing"), message
+    assert not re.search(r"\d{4,}", message), message  # no size of the answer's, nor anything else it chose
 
 
 def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
