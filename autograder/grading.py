@@ -349,6 +349,9 @@ def _keep_manual_work(paths: Paths, student: str, lesson: str) -> int:
 def _failure_from_log(log: str, cell_timeout: int) -> tuple[str, str]:
     if "DeadKernelError" in log or "Kernel died" in log:
         return KERNEL_DIED, "the Python kernel died while running the notebook (os._exit, a crash, or out of memory)"
+    if "Timeout waiting for IOPub output" in log:  # the cell ended; what it printed was still arriving
+        return TIMEOUT, ("a cell's output was still arriving long after the cell ended (it printed a great "
+                         "deal): print less, e.g. not inside a loop")
     if "CellTimeoutError" in log or "UnresponsiveKernelError" in log or "Timeout waiting for" in log:
         return TIMEOUT, f"a cell ran past {cell_timeout} s and did not stop when interrupted"
     if "nbgrader metadata may be corrupted" in log:  # what nbgrader's own checks found and ours did not

@@ -168,6 +168,10 @@ class TimedExecute(Execute):
 
     max_message_bytes = Integer(16_000_000, help="largest message part the kernel may send (an output, an "
                                 "error, a reply); zmq drops a larger one before this process reads it").tag(config=True)
+    # nbgrader fails the notebook when a cell's last outputs arrive more than this after its reply (nbclient's
+    # default, 4 s): a cell that printed 100 MB at load 6 took longer, once in three gradings (a red team's,
+    # 2026-12-03), and the student got "failed: timeout" for a notebook that had run to the end.
+    iopub_timeout = Integer(60, help="seconds a cell's remaining outputs may take to arrive after its reply").tag(config=True)
     # What this process did to the latest notebook's cells (grade id, or "cell N"): the cells it interrupted
     # at the time limit, and those a message of which it dropped for its size. Read by the worker: the
     # notebook's outputs are the student's code's to forge (an error named ``CellTimeoutError``).

@@ -72,8 +72,12 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
     except DeadKernelError:
         say("the Python kernel died while running the notebook (os._exit, a crash, or out of memory)")
         return UNGRADABLE
-    except CellTimeoutError:
-        say(f"a cell ran longer than {cell_timeout} s and did not stop when interrupted")
+    except CellTimeoutError as error:
+        if "Timeout waiting for IOPub output" in str(error):  # the cell ended; what it printed was still arriving
+            say("a cell's output was still arriving long after the cell ended (it printed a great deal): "
+                "print less, e.g. not inside a loop")
+        else:
+            say(f"a cell ran longer than {cell_timeout} s and did not stop when interrupted")
         return UNGRADABLE
     for cell in results.get("type_changed", []):
         say(f"a cell changed type from {cell['old_type']} to {cell['new_type']}:\n{_indent(cell['source'])}")
