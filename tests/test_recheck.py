@@ -212,6 +212,36 @@ def test_a_hidden_tests_own_error_does_not_quote_what_the_answer_chose(host):
     assert not re.search(r"\d{4,}", message), message  # no size of the answer's, nor anything else it chose
 
 
+# A helper's (2026-12-03): an honest loop that also measures the other split now and then lost its point in the
+# hidden test, whose get_batch drew both splits from one generator (the self-check gives each its own).
+MEASURES_THE_OTHER_SPLIT = """
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        if it % 2 == 0:
+            model.eval()
+            with torch.no_grad():
+                model(*get_batch("val"))
+            model.train()
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def test_an_honest_train_loop_that_also_measures_the_other_split_keeps_its_points(host):
+    failed = recheck(_with_answer("04_lstm", "train-loop", MEASURES_THE_OTHER_SPLIT), "04_lstm",
+                     ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host)
+    assert failed == {}, failed
+
+
 def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
     """CausalSelfAttention's hidden tests ask whether a gradient reaches every weight of the student's
     module, which lives in the answers' process: a module that cuts one off fails there."""
