@@ -3933,6 +3933,36 @@ def greedy_decode(model, input_ids, max_new_tokens):
         ids = torch.cat([ids, best.unsqueeze(1).to(torch.long)], dim=1)
     return ids
 '''),
+    W("test-greedy-decode", "changes its input", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(input_ids).logits[:, -1].argmax(-1, keepdim=True)
+            input_ids.set_(torch.cat((input_ids, nxt), 1))
+    return input_ids
+'''),
+    W("test-greedy-decode", "the model's mode changed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.eval()
+    out = input_ids.clone()
+    with torch.no_grad():
+        for i in range(max_new_tokens):
+            logits = model(out).logits
+            out = torch.cat([out, logits[:, -1, :].argmax(-1).unsqueeze(-1)], dim=-1)
+    model.train()  # back to training
+    return out
+'''),
+    W("test-gpt-forward", "dropout on in eval mode", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T))
+    x = F.dropout(tok + pos, p=model.transformer.drop.p)
+    for block in model.transformer.h:
+        x = block(x)
+    x = model.transformer.ln_f(x)
+    return model.lm_head(x)
+'''),
     W("test-bigram-forward", "one_hot without num_classes", '''
 def bigram_forward(table, idx, targets=None):
     x = F.one_hot(idx).float()      # (B, T, V)

@@ -607,7 +607,8 @@ def _call(student: Callable[..., Any], args: Sequence[Any]) -> Any:
 def run_check(name: str, student: Callable[..., Any], reference: Callable[..., Any],
               cases: Iterable[Sequence[Any]], mistakes: Sequence[Mistake] = (),
               atol: float = 1e-5, rtol: float = 1e-4, quiet: bool = False, unchanged: bool = False,
-              after: Callable[[Sequence[Any]], tuple[str, Mistake | None] | None] | None = None) -> None:
+              after: Callable[[Sequence[Any]], tuple[str, Mistake | None] | None] | None = None,
+              unrepeatable: Mistake | None = None) -> None:
     """Compare ``student(*case)`` with ``reference(*case)`` on every case.
 
     Each function gets its own deep copy of the arguments, so a student function that changes its
@@ -615,7 +616,9 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     failure). On the first failing case raises ``CheckFailed`` saying which case, what was expected
     and what came back, and, when the student's output equals a known wrong version, which mistake.
     ``after(case)``, called once a case's output is right, may return ``(problem, mistake)`` for
-    what the output cannot show (how the function got there: which calls it made). Besides calling
+    what the output cannot show (how the function got there: which calls it made). A wrong result that
+    a second call on the same case does not repeat is named ``unrepeatable`` (``NOT_REPEATABLE`` when
+    None: what randomness in the function usually comes from, for this exercise). Besides calling
     the student's function, the check reads only the notebook cell that defined it, with the
     autograder's answer rules (``refusal``).
     """
@@ -653,7 +656,8 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         from course.checks.diagnose import diagnose  # (it builds on this module)
         mistake = recognise(mistakes, case, expected, got, atol, rtol, others) \
             or _shape_of_return(expected, got, atol, rtol) \
-            or _not_repeatable(student, reference, case, got, atol, rtol) or diagnose(expected, got, case, atol, rtol)
+            or _not_repeatable(student, reference, case, got, atol, rtol, unrepeatable) \
+            or diagnose(expected, got, case, atol, rtol)
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
@@ -697,19 +701,41 @@ NOT_REPEATABLE = Mistake("a different result on every call", "called again with 
 
 
 def _not_repeatable(student: Callable[..., Any], reference: Callable[..., Any], case: Sequence[Any], got: Any,
-                    atol: float, rtol: float) -> Mistake | None:
-    """``NOT_REPEATABLE`` when a second call of the student's function on the same case gives another
-    result while two calls of the reference agree (a reference that samples says nothing here)."""
+                    atol: float, rtol: float, mistake: Mistake | None = None) -> Mistake | None:
+    """``mistake`` (``NOT_REPEATABLE`` by default) when a second call of the student's function on the same
+    case gives another result while two calls of the reference agree (a reference that samples says
+    nothing here)."""
     try:
-        with _time_limit(STUDENT_SECONDS):
-            again = _call(student, case)
-        if difference(got, again, atol, rtol) is None:
+        for _ in range(3):  # (memory left uninitialised can hold the same bytes twice: three tries)
+            filled = list(_filled_like(got))  # memory that torch.empty may hand out next, written with ones
+            del filled
+            with _time_limit(STUDENT_SECONDS):
+                again = _call(student, case)
+            if difference(got, again, atol, rtol) is not None:
+                break
+        else:
             return None
         if difference(_call(reference, case), _call(reference, case), atol, rtol) is not None:
             return None
     except (Exception, _StillRunning):  # a second call that fails, or runs too long, says nothing certain
         return None
-    return NOT_REPEATABLE
+    return mistake or NOT_REPEATABLE
+
+
+def _filled_like(value: Any, limit: int = 1 << 24):
+    """Tensors of ``value``'s tensors' shapes and dtypes, filled with ones, eight of each (up to ``limit``
+    elements in all): freed together, they leave memory that an allocation of their size soon after is
+    likely to get, which a function reading ``torch.empty`` uninitialised then shows."""
+    stack = [value]
+    while stack and limit > 0:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor) and item.layout == torch.strided:
+            limit -= item.numel()
+            yield from (torch.ones(item.shape, dtype=item.dtype) for _ in range(8))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item[:64])
+        elif isinstance(item, dict):
+            stack.extend(list(item.values())[:64])
 
 
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:

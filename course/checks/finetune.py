@@ -277,15 +277,34 @@ def _greedy_cases():
 def check_greedy_decode(fn) -> None:
     """Check ``fn(model, input_ids, max_new_tokens)``: the prompt followed by ``max_new_tokens`` tokens,
     each the argmax of the model's logits at the last position."""
+    modes = []  # (before, after) the call: model.training, for each call
+
     def probed(model, input_ids, max_new_tokens):
         for name in _hf_decoders():  # the check's own copy of its model
             setattr(model, name, functools.partial(_forbidden, name))
         with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
             torch.manual_seed(SAMPLING_SEED)
-            return fn(model, input_ids, max_new_tokens)
+            before = model.training
+            try:
+                return fn(model, input_ids, max_new_tokens)
+            finally:
+                modes.append((before, model.training))
     probed.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
 
-    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES)
+    def after(case):  # the caller's model goes back in the mode it came in (the test cell's generate uses it)
+        before, now = modes[-1]
+        if before != now:
+            return (f"the ids are right, but the model came in {'training' if before else 'eval'} mode and went back "
+                    f"in {'training' if now else 'eval'} mode", Mistake(
+                        "the model's mode changed", "leave the caller's model as it came: model.train() at the end "
+                        "switches dropout on for whoever uses it next. Don't change the mode at all (the course's "
+                        "models come in eval mode), or put back what it was: was = model.training, then "
+                        "model.train(was)."))
+        return None
+
+    # (unchanged: input_ids grown in place, with set_ or cat into it, changes the caller's prompt)
+    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES, unchanged=True,
+              after=after)
 
 
 def check_greedy_decode_form(fn) -> None:

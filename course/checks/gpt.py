@@ -352,8 +352,9 @@ def _gpt_cases():
     for seed, (B, T, block_size, n_head, C, n_layer) in enumerate(((1, 5, 8, 2, 8, 1), (2, 8, 8, 2, 12, 2),
                                                                   (3, 3, 6, 4, 16, 2))):
         torch.manual_seed(700 + seed)
+        # (the last with dropout, as the hidden tests' models have: in eval mode it must do nothing)
         config = GPTConfig(vocab_size=11, block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=C,
-                           bias=seed % 2 == 0)
+                           bias=seed % 2 == 0, dropout=0.1 if seed == 2 else 0.0)
         model = GPT(config).eval()
         with torch.no_grad():  # larger than at initialisation, so that every piece moves the logits visibly
             for p in model.parameters():
@@ -447,8 +448,12 @@ def check_gpt_forward(student_fn):
                             ".drop, .h, .ln_f and model.lm_head; don't call model(idx) or model.forward."))
         return None
 
+    dropout_on = Mistake("dropout on in eval mode", "F.dropout(x, p) drops values whatever the model's mode: its "
+                         "training argument defaults to True. Use the model's own module, model.transformer.drop(x), "
+                         "which model.eval() switches off (or pass training=model.training).")
     with torch.no_grad():
-        run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, mistakes=[
+        run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, unrepeatable=dropout_on,
+                  mistakes=[
             # (the autograder's answers' process refuses model(idx) for every GPT, with this message)
             Mistake("calls the model", "write the forward pass yourself from model.transformer.wte, .wpe, .drop, .h, "
                     ".ln_f and model.lm_head; don't call model(idx) or model.forward.", error="model(idx) was called"),
