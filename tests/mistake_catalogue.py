@@ -3963,6 +3963,13 @@ def gpt_forward(model, idx):
     x = model.transformer.ln_f(x)
     return model.lm_head(x)
 '''),
+    W("test-padding-mask", "an empty sequence keeps position 0", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths):
+        mask[b, :max(int(n), 1)] = True  # at least the first token
+    return mask
+'''),
     W("test-bigram-forward", "one_hot without num_classes", '''
 def bigram_forward(table, idx, targets=None):
     x = F.one_hot(idx).float()      # (B, T, V)

@@ -247,6 +247,15 @@ def test_an_honest_train_loop_that_also_measures_the_other_split_keeps_its_point
     assert failed == {}, failed
 
 
+def test_a_hidden_tests_message_names_the_case_without_its_inputs(host):
+    # a red team read padding_mask's hidden lengths out of the hidden test's own message (2026-12-03)
+    wrong_for_five = ("def padding_mask(lengths, T):\n    mask = torch.arange(T)[None, :] < lengths[:, None]\n"
+                      "    return ~mask if len(lengths) == 5 else mask\n")
+    failed = recheck(_with_answer("02_cross_attention", "padding-mask", wrong_for_five), "02_cross_attention",
+                     ["test-padding-mask"], sandbox=False, host=host)
+    assert re.fullmatch(r"hidden test \(B=5, T=\d+(, a row of length 0)?\): wrong mask", failed["test-padding-mask"]), failed
+
+
 def test_a_hidden_test_reads_gradients_of_the_answers_own_weights(host):
     """CausalSelfAttention's hidden tests ask whether a gradient reaches every weight of the student's
     module, which lives in the answers' process: a module that cuts one off fails there."""

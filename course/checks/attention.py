@@ -315,9 +315,17 @@ def check_causal_mask(student_fn) -> None:
     run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,), (40,)], mistakes)
 
 
+def _rows_sliced_short(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        mask[b, :n - 1] = True
+    return mask
+
+
 def check_padding_mask(student_fn) -> None:
     """``student_fn(lengths, T)``: a ``(B, T)`` boolean mask, True at positions ``< lengths[b]`` (real tokens)."""
-    cases = [(torch.tensor([3, 1, 5]), 5), (torch.tensor([2]), 4), (torch.tensor([4, 4, 2, 1]), 4),
+    # (a row of length 0, all padding, as the hidden tests have too)
+    cases = [(torch.tensor([3, 1, 5]), 5), (torch.tensor([2]), 4), (torch.tensor([4, 0, 2, 1]), 4),
              (torch.tensor([6, 2]), 7)]
 
     def positions(lengths, T):
@@ -336,9 +344,14 @@ def check_padding_mask(student_fn) -> None:
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).long()),
         Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).int()),
-        Mistake("one real token short", "a sequence of length n has real tokens at positions 0 .. n - 1 "
-                "(n of them): position t is real when t < n, counting positions from 0.",
-                lambda lengths, T: (lambda p, n: p < n - 1)(*positions(lengths, T))),
+        Mistake("an empty sequence keeps position 0", "a sequence of length 0 is all padding: its row must be all "
+                "False. Position t is real exactly when t < length, position 0 included: "
+                "torch.arange(T)[None, :] < lengths[:, None], with nothing set to True by hand.",
+                lambda lengths, T: (lambda p, n: (p < n) | (p == 0))(*positions(lengths, T))),
+        *[Mistake("one real token short", "a sequence of length n has real tokens at positions 0 .. n - 1 "
+                  "(n of them): position t is real when t < n, counting positions from 0.", wrong) for wrong in (
+                      lambda lengths, T: (lambda p, n: p < n - 1)(*positions(lengths, T)),
+                      _rows_sliced_short)],  # (mask[b, :n - 1], where n = 0 slices to the last column)
         Mistake("width from the lengths, not T", "the mask must have T columns, the padded length the function is "
                 "given, even when every sentence is shorter: torch.arange(T), not up to lengths.max().",
                 lambda lengths, T: torch.arange(int(lengths.max()))[None, :] < lengths[:, None]),
