@@ -3064,7 +3064,7 @@ def greedy_decode(model, input_ids, max_new_tokens):
             ids = torch.cat([ids, nxt], dim=1)
     return ids
 '''),
-    W("test-greedy-decode", "(1, B) instead of (B, 1)", '''
+    W("test-greedy-decode", "new ids not a (B, 1) column", '''
 def greedy_decode(model, input_ids, max_new_tokens):
     ids = input_ids
     with torch.no_grad():
@@ -3969,6 +3969,35 @@ def padding_mask(lengths, T):
     for b, n in enumerate(lengths):
         mask[b, :max(int(n), 1)] = True  # at least the first token
     return mask
+'''),
+    W("test-greedy-decode", "new ids not a (B, 1) column", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    out = input_ids
+    for _ in range(max_new_tokens):
+        with torch.no_grad():
+            best = model(out).logits[:, -1, :].argmax().item()
+        out = torch.cat([out, torch.tensor([[best]])], dim=1)
+    return out
+'''),
+    W("test-causal-mask", "a row, not a (T, T) grid", '''
+def causal_mask(T):
+    pos = torch.arange(T)
+    return pos.unsqueeze(0) >= pos
+'''),
+    W("test-collate", "padded to the first document's length", '''
+def collate(docs, pad_id):
+    longest = len(docs[0])
+    input_ids, attention_mask = [], []
+    for doc in docs:
+        doc = list(doc)[:longest]
+        pad = longest - len(doc)
+        input_ids.append(doc + [pad_id] * pad)
+        attention_mask.append([1] * len(doc) + [0] * pad)
+    input_ids = torch.tensor(input_ids)
+    attention_mask = torch.tensor(attention_mask)
+    labels = input_ids.clone()
+    labels[attention_mask == 0] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
     W("test-bigram-forward", "one_hot without num_classes", '''
 def bigram_forward(table, idx, targets=None):

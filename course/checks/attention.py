@@ -292,6 +292,10 @@ def check_causal_mask(student_fn) -> None:
         *[Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
                   "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
                   lambda T, dtype=dtype: torch.ones(T, T, dtype=dtype).tril()) for dtype in (torch.uint8, torch.int32)],
+        Mistake("a row, not a (T, T) grid", "a mask compares every query position i with every key position j: "
+                "a column against a row, torch.arange(T)[:, None] >= torch.arange(T)[None, :], gives (T, T). With "
+                "[None, :] on one side only, both sides hold the same positions, and broadcasting gives one row.",
+                lambda T: torch.arange(T)[None, :] <= torch.arange(T)),
         Mistake("one step of the future", "tril(diagonal=1) also lets position i see position i + 1, the next "
                 "token: keep the default diagonal=0, torch.tril(torch.ones(T, T, dtype=torch.bool)).",
                 lambda T: torch.ones(T, T, dtype=torch.bool).tril(1)),

@@ -105,8 +105,11 @@ GREEDY_MISTAKES = [
             "column (keepdim=True, or next_id[:, None]) before torch.cat([ids, next_id], dim=1).",
             error="same number of dimensions: got 2 and 1"),
     DIMENSION_TOO_MANY,
-    Mistake("(1, B) instead of (B, 1)", "next_id.unsqueeze(0) makes a (1, B) row; the new tokens are a column, "
-            "one per sequence: next_id[:, None] (or unsqueeze(1)).", error="except in dimension 1"),
+    # (the same error from a (1, B) row and from one id for the whole batch, .item(): the hint names both)
+    Mistake("new ids not a (B, 1) column", "the new tokens are a column, one id per sequence: "
+            "logits[:, -1, :].argmax(dim=-1) then next_id[:, None] (or unsqueeze(1)). next_id.unsqueeze(0) makes a "
+            "(1, B) row, and .item() (or argmax() without dim=) gives one id for the whole batch.",
+            error="except in dimension 1"),
     Mistake("one token too few", "return exactly max_new_tokens new tokens: one per step, "
             "for _ in range(max_new_tokens).", lambda model, ids, n: reference_greedy_decode(model, ids, n - 1)),
     Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
@@ -461,6 +464,18 @@ def reference_collate(docs, pad_id):
     return finetune.collate(docs, pad_id)
 
 
+def _collate_width_of_first(docs, pad_id):
+    """collate with T = len(docs[0]): longer documents cut to it, shorter ones padded to it."""
+    T = len(docs[0])
+    ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for row, doc in enumerate(docs):
+        doc = list(doc[:T])
+        ids[row, :len(doc)] = torch.tensor(doc, dtype=torch.long)
+        mask[row, :len(doc)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, IGNORE)}
+
+
 def _collate_mask_from_pad_id(docs, pad_id):
     batch = finetune.collate(docs, pad_id)
     mask = (batch["input_ids"] != pad_id).long()
@@ -582,6 +597,9 @@ COLLATE_MISTAKES += [
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.long), credit=0.5),
     Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=True)),
     Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=False)),
+    Mistake("padded to the first document's length", "the batch is as wide as its LONGEST document, T = max(len(d) "
+            "for d in docs): the first is not always the longest, and a document longer than T was cut.",
+            lambda docs, pad_id: _collate_width_of_first(docs, pad_id)),
     *[Mistake(*_KEYS, lambda docs, pad_id, old=old, new=new: _collate_renamed(docs, pad_id, old, new))
       for old, new in [("attention_mask", "mask"), ("attention_mask", "attn_mask"), ("labels", "targets"),
                        ("labels", "label"), ("input_ids", "ids")]],
