@@ -3979,6 +3979,59 @@ def greedy_decode(model, input_ids, max_new_tokens):
         out = torch.cat([out, torch.tensor([[best]])], dim=1)
     return out
 '''),
+    W("test-gpt-forward", "last block skipped", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for n in range(len(model.transformer.h) - 1):
+        x = model.transformer.h[n](x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-gpt-forward", "head missing", '''
+def gpt_forward(model, idx):
+    t = model.transformer
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.size(1))))
+    for block in t.h:
+        x = block(x)
+    return t.ln_f(x)  # (B, T, C)
+'''),
+    W("test-gpt-forward", "final LayerNorm before the blocks", '''
+def gpt_forward(model, idx):
+    t = model.transformer
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.size(1))))
+    x = t.ln_f(x)
+    for block in t.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "positions as a column", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    pos = torch.arange(T).unsqueeze(1)
+    x = model.transformer.wte(idx) + model.transformer.wpe(pos)
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-block-forward", "ln_2 missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(x)
+    return x
+'''),
+    W("test-block-forward", "post-norm MLP", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    return ln_2(h + mlp(h))
+'''),
+    W("test-block-forward", "residual branches scaled", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    scale = 1 / math.sqrt(2)  # GPT-2 scales the residual path
+    x = x + scale * attn(ln_1(x))
+    x = x + scale * mlp(ln_2(x))
+    return x
+'''),
     W("test-causal-mask", "a row, not a (T, T) grid", '''
 def causal_mask(T):
     pos = torch.arange(T)

@@ -329,6 +329,14 @@ def check_block_forward(student_fn):
                       "to x itself, x = x + attn(ln_1(x)), so the stream is never normalised in place.", wrong)
               for wrong in (lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x) + a(l1(x))),
                             lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(x + a(l1(x))))],
+            Mistake("ln_2 missing", "the MLP reads the normalised stream too: x = x + mlp(ln_2(x)), as the attention "
+                    "reads ln_1(x).", lambda x, l1, a, l2, m: (lambda h: h + m(h))(x + a(l1(x)))),
+            Mistake("post-norm MLP", "both sublayers are pre-norm in GPT-2: x = x + mlp(ln_2(x)), as for the "
+                    "attention, not ln_2(x + mlp(x)).", lambda x, l1, a, l2, m: (lambda h: l2(h + m(h)))(x + a(l1(x)))),
+            *[Mistake("residual branches scaled", "the block adds each sublayer's output as it is: x = x + attn(ln_1(x)). "
+                      "GPT-2's 1/√(2·n_layer) scales the initial weights of c_proj, not the forward pass.",
+                      lambda x, l1, a, l2, m, k=k: (lambda h: h + k * m(l2(h)))(x + k * a(l1(x))))
+              for k in (1 / math.sqrt(2), 1 / math.sqrt(4))],
             Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
                     "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
@@ -364,7 +372,7 @@ def _gpt_cases():
 
 
 def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False,
-              dropout=True, norm_each=False, extra_residual=False, blocks=None, log_softmax=False):
+              dropout=True, norm_each=False, extra_residual=False, blocks=None, log_softmax=False, head=True):
     """The forward pass with one mistake; ``blocks`` picks which blocks run, in which order (all, in
     order, by default)."""
     t = model.transformer
@@ -384,12 +392,17 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x * math.sqrt(x.shape[-1]) + t.wpe(torch.arange(T))
     elif positions == "scaled sum":
         x = (x + t.wpe(torch.arange(T))) * math.sqrt(x.shape[-1])
+    elif positions == "column":  # (T, 1, C): broadcast against (B, T, C)
+        x = x + t.wpe(torch.arange(T)[:, None])
     x = t.drop(x) if dropout else x
+    if final_norm == "first":  # ln_f on the embeddings, before the blocks, and not after
+        x, final_norm = t.ln_f(x), False
     h = x
     for block in (t.h if blocks is None else blocks(list(t.h))):
         h = h + block(h) if extra_residual else block(h if chain else x)
         h = t.ln_f(h) if norm_each else h
-    logits = model.lm_head(t.ln_f(h) if final_norm and not norm_each else h)
+    h = t.ln_f(h) if final_norm and not norm_each else h
+    logits = model.lm_head(h) if head else h
     if last_only:
         logits = logits[:, [-1], :] if last_only == "kept" else logits[:, -1, :]
     if log_softmax:
@@ -505,6 +518,17 @@ def check_gpt_forward(student_fn):
             Mistake("only the first block", "run every block of model.transformer.h, in order: "
                     "for block in model.transformer.h: x = block(x).",
                     lambda m, i: _gpt_with(m, i, blocks=lambda h: h[:1])),
+            Mistake("last block skipped", "run every block of model.transformer.h: for block in model.transformer.h "
+                    "(range(len(h) - 1) stops one block short).", lambda m, i: _gpt_with(m, i, blocks=lambda h: h[:-1])),
+            Mistake("head missing", "the last step turns the C channels into V scores: return "
+                    "model.lm_head(model.transformer.ln_f(x)), not the hidden states (B, T, C).",
+                    lambda m, i: _gpt_with(m, i, head=False)),
+            Mistake("final LayerNorm before the blocks", "ln_f normalises the LAST block's output, just before the "
+                    "head: x = block(x) for every block, then model.lm_head(model.transformer.ln_f(x)).",
+                    lambda m, i: _gpt_with(m, i, final_norm="first")),
+            Mistake("positions as a column", "model.transformer.wpe(torch.arange(T)) is (T, C) and broadcasts over the "
+                    "batch as it is; torch.arange(T).unsqueeze(1) makes it (T, 1, C), which broadcasts against the "
+                    "batch instead.", lambda m, i: _gpt_with(m, i, positions="column")),
             Mistake("blocks in reverse order", "the blocks run in the order of model.transformer.h, the first "
                     "first: for block in model.transformer.h: x = block(x), without reversed().",
                     lambda m, i: _gpt_with(m, i, blocks=lambda h: h[::-1])),
