@@ -4032,6 +4032,38 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + scale * mlp(ln_2(x))
     return x
 '''),
+    W("test-bigram-forward", "label smoothing", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(-1, V), targets.view(-1), label_smoothing=0.1)  # less overconfident
+    return logits, loss
+'''),
+    W("test-bigram-forward", "loss of the last position only", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    loss = None if targets is None else F.cross_entropy(logits[:, -1, :], targets[:, -1])
+    return logits, loss
+'''),
+    W("test-bigram-forward", "sum divided by B", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B = idx.shape[0]
+    total = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum")
+    return logits, total / B
+'''),
+    W("test-bigram-forward", "logits shifted", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    logits = logits - logits.amax(dim=-1, keepdim=True)  # for numerical stability
+    if targets is None:
+        return logits, None
+    return logits, F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+'''),
     W("test-causal-mask", "a row, not a (T, T) grid", '''
 def causal_mask(T):
     pos = torch.arange(T)

@@ -44,11 +44,20 @@ def _flat(logits, targets):
 
 
 def _bigram_with(table, idx, targets, *, softmax_first=False, transposed=False, flat_logits=False,
-                 time_major=False, reduction="mean"):
+                 time_major=False, reduction="mean", smoothing=0.0, last_only=False, per_sequence=False,
+                 shifted=False):
     logits = (table.T if transposed else table)[idx]
+    if shifted:  # each row's largest score subtracted from the logits returned
+        logits = logits - logits.max(dim=-1, keepdim=True).values
     if targets is None:
         return logits, None
     scores = F.softmax(logits, dim=-1) if softmax_first else logits
+    if last_only:  # the loss of the last position alone
+        return logits, F.cross_entropy(scores[:, -1, :], targets[:, -1])
+    if per_sequence:  # summed, then divided by B alone
+        return logits, F.cross_entropy(*_flat(scores, targets), reduction="sum") / idx.shape[0]
+    if smoothing:
+        return logits, F.cross_entropy(*_flat(scores, targets), label_smoothing=smoothing)
     if time_major:  # (T, B, V) flattened against (B, T) targets: rows and targets no longer line up
         loss = F.cross_entropy(scores.transpose(0, 1).reshape(-1, scores.shape[-1]), targets.reshape(-1))
     else:
@@ -142,6 +151,17 @@ def check_bigram_forward(student_fn):
                 "mean over all B*T positions (F.cross_entropy's default).",
                 lambda t, i, y: _bigram_with(t, i, y, reduction="none")),
         EMBEDDING_SWAPPED,
+        Mistake("label smoothing", "the loss is plain cross-entropy: F.cross_entropy(logits, targets) without "
+                "label_smoothing, which a training recipe may add but the bigram's loss does not have.",
+                lambda t, i, y: _bigram_with(t, i, y, smoothing=0.1)),
+        Mistake("loss of the last position only", "every position predicts its next token, and the loss is the mean "
+                "over all B*T of them: flatten logits to (B*T, V) and targets to (B*T,), not [:, -1].",
+                lambda t, i, y: _bigram_with(t, i, y, last_only=True)),
+        Mistake("sum divided by B", "the mean is over all B*T positions: F.cross_entropy's default reduction, not "
+                "the sum divided by the batch size alone.", lambda t, i, y: _bigram_with(t, i, y, per_sequence=True)),
+        Mistake("logits shifted", "return the scores as they are, logits = table[idx]: F.cross_entropy is stable by "
+                "itself, and the logits you return are used elsewhere (to sample) as they are.",
+                lambda t, i, y: _bigram_with(t, i, y, shifted=True)),
         Mistake("one_hot without num_classes", "F.one_hot(idx) is only as wide as the largest id in idx plus one, "
                 "and a batch need not hold the last token of the vocabulary: F.one_hot(idx, num_classes=V), or "
                 "simply logits = table[idx].", lambda t, i, y: _bigram_one_hot(t, i, y), same_error=True),
