@@ -4064,6 +4064,63 @@ def bigram_forward(table, idx, targets=None):
         return logits, None
     return logits, F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 '''),
+    W("test-char-encode-decode", "ids shifted by one", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join([itos[n - 1] for n in ids])  # ids start at 1
+'''),
+    W("test-shift-batch", "rows reordered", '''
+def shift_batch(data, starts, block_size):
+    xs, ys = [], []
+    for s in sorted(starts.tolist()):
+        xs.append(data[s:s + block_size])
+        ys.append(data[s + 1:s + 1 + block_size])
+    return torch.stack(xs), torch.stack(ys)
+'''),
+    W("test-top-k", "the first k of the vocabulary", '''
+def top_k_filter(logits, k):
+    out = logits.clone()
+    out[..., k:] = float("-inf")  # keep the top k
+    return out
+'''),
+    W("test-lm-loss", "label smoothing", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    logits = logits[:, :-1, :]
+    labels = labels[:, 1:]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
+                           label_smoothing=0.1)
+'''),
+    W("test-lm-loss", "shifted along the batch", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.shape[-1]
+    return F.cross_entropy(logits[:-1].reshape(-1, V), labels[1:].reshape(-1), ignore_index=-100)
+'''),
+    W("test-lm-loss", "mask from the pad id", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    logp = F.log_softmax(logits[:, :-1], dim=-1)
+    target = labels[:, 1:]
+    mask = (target != 0).float()
+    nll = -logp.gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return (nll * mask).sum() / mask.sum()
+'''),
+    W("test-collate", "last real token hidden", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros(len(docs), T, dtype=torch.long)
+    labels = torch.full((len(docs), T), -100, dtype=torch.long)
+    for i, d in enumerate(docs):
+        n = len(d)
+        input_ids[i, :n] = torch.tensor(d)
+        attention_mask[i, :n] = 1
+        labels[i, :n - 1] = torch.tensor(d[:-1])  # nothing to predict after the last token
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
     W("test-causal-mask", "a row, not a (T, T) grid", '''
 def causal_mask(T):
     pos = torch.arange(T)

@@ -418,7 +418,33 @@ def _loss_nll_of_logits(logits, labels):
 _ROLLED = ("labels rolled", "labels.roll(-1) wraps the first label around to the last position, so the last "
            "position is scored against the sequence's first token: drop the last position instead, "
            "logits[:, :-1] with labels[:, 1:].")
+def _loss_smoothed(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
+                           label_smoothing=0.1)
+
+
+def _loss_shifted_along_batch(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:-1].reshape(-1, V), labels[1:].reshape(-1), ignore_index=IGNORE)
+
+
+def _loss_mask_from_zero(logits, labels):
+    """A mask from labels != 0 (a pad id of 0), the -100 labels clamped to 0 to index the log-probabilities."""
+    V = logits.size(-1)
+    shifted, targets = logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1)
+    keep = (targets != 0).float()
+    picked = F.log_softmax(shifted, dim=-1).gather(1, targets.clamp(min=0)[:, None])[:, 0]
+    return -(picked * keep).sum() / keep.sum()
+
+
 LOSS_MISTAKES += [
+    Mistake("label smoothing", "the loss is plain cross-entropy, as Hugging Face's: without label_smoothing, which a "
+            "training recipe may add but the language-model loss does not have.", _loss_smoothed),
+    Mistake("shifted along the batch", "the shift is along the positions, dim 1: logits[:, :-1] and labels[:, 1:]; "
+            "logits[:-1] and labels[1:] drop a whole sequence instead.", _loss_shifted_along_batch),
+    Mistake("mask from the pad id", "the positions to skip are those labelled -100 (ignore_index=-100, or labels != "
+            "-100): id 0 is a real token.", _loss_mask_from_zero),
     Mistake("loss.item() returned", "return the loss tensor itself: .item() (or float(...)) makes it a Python "
             "number, and loss.backward() cannot go through a number.",
             lambda lo, la: reference_lm_loss(lo, la).item()),
@@ -590,7 +616,20 @@ _FIXED = ("padded to a fixed length", "pad to the longest document of the batch,
 _ALL_ATTENDED = ("padding attended", "attention_mask must be 0 on the padding (1 on each document's real "
                  "tokens, 0 after them): build it from each document's length, not as all ones or from the "
                  "ids' values.")
+def _collate_last_real_hidden(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    labels = batch["labels"].clone()
+    for row, doc in enumerate(docs):
+        if len(doc):
+            labels[row, len(doc) - 1] = IGNORE  # the mistake: "nothing to predict after it"
+    batch["labels"] = labels
+    return batch
+
+
 COLLATE_MISTAKES += [
+    Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
+            "shift itself (position t predicts token t + 1), so -100 goes on the padding only.",
+            _collate_last_real_hidden),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.int32), credit=0.5),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.uint8), credit=0.5),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.int32), credit=0.5),

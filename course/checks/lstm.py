@@ -134,6 +134,8 @@ def check_shift_batch(student_fn):
     run_check("shift_batch", student_fn, windows_at, _shift_cases(), mistakes=[
         Mistake("labels not shifted", "the labels are not shifted: y must be the token after each x, y = data[s+1 : s+1+block_size].",
                 lambda d, s, b: _windows(d, s, b, 0, 0)),
+        Mistake("rows reordered", "row i of x and y starts at starts[i], in the order given: loop over starts as it "
+                "is, not sorted(starts).", lambda d, s, b: windows_at(d, torch.sort(s).values, b)),
         Mistake("x and y swapped", "x and y are swapped: x is the input data[s : s+block_size], y the next tokens.",
                 lambda d, s, b: _windows(d, s, b, 1, 0)),
         Mistake("shifted the wrong way", "the labels are shifted the wrong way: y is the NEXT token, data[s+1 : …], not the previous.",

@@ -241,7 +241,16 @@ def _returned_in_place_of_logits(filter_):
 _TOPK_OUTPUT = ("topk's output returned", "you returned what torch.topk gives (the k largest values, or their "
                 "ids), not the filtered logits: return a tensor of the logits' shape, every logit below the "
                 "k-th largest set to -inf, logits.masked_fill(logits < kth, float('-inf')).")
+def _top_k_first_of_vocabulary(logits, k):
+    out = logits.clone()
+    out[..., k:] = float("-inf")  # the mistake: the first k ids, not the k largest
+    return out
+
+
 TOP_K_MISTAKES += [
+    Mistake("the first k of the vocabulary", "keep the k LARGEST logits, wherever they are: their threshold is "
+            "torch.topk(logits, k).values[..., -1:], and every logit below it goes; logits[..., k:] is the ids after "
+            "the first k.", _top_k_first_of_vocabulary),
     Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "values")),
     Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "indices")),
     Mistake("kthvalue counts from the smallest", "torch.kthvalue(logits, k) is the k-th SMALLEST logit, so "

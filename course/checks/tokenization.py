@@ -163,6 +163,10 @@ def check_char_decode(char_decode) -> None:
         Mistake("id 0 skipped", "0 is an id like any other (here the vocabulary's first character), not "
                 "padding: `if i` or `if i != 0` drops it; decode every id.",
                 lambda ids, itos: "".join(itos[i] for i in ids if i)),
+        Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
+                "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids), same_error=True),
+        Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
+                "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids)),
         Mistake("joined with spaces", "join the characters with nothing in between: ''.join(...).",
                 lambda ids, itos: " ".join(itos[i] for i in ids)),
         Mistake("list instead of string", "you returned a list of characters; join them into one string "
