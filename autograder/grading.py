@@ -349,7 +349,8 @@ def _keep_manual_work(paths: Paths, student: str, lesson: str) -> int:
 def _failure_from_log(log: str, cell_timeout: int) -> tuple[str, str]:
     if "DeadKernelError" in log or "Kernel died" in log:
         return KERNEL_DIED, "the Python kernel died while running the notebook (os._exit, a crash, or out of memory)"
-    if "Timeout waiting for IOPub output" in log:  # the cell ended; what it printed was still arriving
+    from autograder.preprocessors import OUTPUT_STILL_ARRIVING
+    if OUTPUT_STILL_ARRIVING in log:  # the cell had ended; what it printed was still arriving
         return TIMEOUT, ("a cell's output was still arriving long after the cell ended (it printed a great "
                          "deal): print less, e.g. not inside a loop")
     if "CellTimeoutError" in log or "UnresponsiveKernelError" in log or "Timeout waiting for" in log:

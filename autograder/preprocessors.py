@@ -55,6 +55,7 @@ import nbformat
 import zmq
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
+from nbclient.exceptions import CellTimeoutError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
@@ -150,6 +151,9 @@ del _cap_messages
 """
 
 
+OUTPUT_STILL_ARRIVING = "OutputStillArriving"  # in the log when a cell's output outlasted iopub_timeout
+
+
 class TimedExecute(Execute):
     """nbgrader's Execute, timed, and with what a cell prints capped as it comes: the outputs are held in
     this process while the notebook runs, and a cell that printed a megabyte every 20 ms took the grading
@@ -212,6 +216,7 @@ class TimedExecute(Execute):
 
         self.km.client = client
         self._cell_dropped, self._cell, self._raise_on_iopub = False, None, self.raise_on_iopub_timeout
+        self._iopub = self.iopub_timeout
         kc = await super().async_start_new_kernel_client()
         self._monitors = []
         for channel in (kc.shell_channel, kc.iopub_channel):
@@ -253,9 +258,15 @@ class TimedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._cell_dropped = False
-        self.raise_on_iopub_timeout = self._raise_on_iopub
+        self.raise_on_iopub_timeout, self.iopub_timeout = self._raise_on_iopub, self._iopub
         self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"
-        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except CellTimeoutError as error:  # nbclient's words are the same for both: say which it was
+            if "Timeout waiting for IOPub output" in str(error) and self._cell not in TimedExecute.interrupted:
+                raise CellTimeoutError(f"{OUTPUT_STILL_ARRIVING}: {self._cell} had ended, but its output was still "
+                                       f"arriving {self.iopub_timeout} s later") from None
+            raise
         if self._dropped():
             TimedExecute.too_large.append(self._cell)
         if self._dropped() and not any(o.get("ename") == "OutputTooLarge" for o in cell.outputs):
@@ -272,6 +283,7 @@ class TimedExecute(Execute):
                                                                       "was too large to read"]}}
         if cell is not None:
             TimedExecute.interrupted.append(self._cell)
+            self.iopub_timeout = min(self.iopub_timeout, 4)  # interrupted: a cell that goes on is ended soon
         return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
