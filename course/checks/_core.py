@@ -722,15 +722,17 @@ def _not_repeatable(student: Callable[..., Any], reference: Callable[..., Any], 
     return mistake or NOT_REPEATABLE
 
 
-def _filled_like(value: Any, limit: int = 1 << 24):
+def _filled_like(value: Any, limit: int = 1 << 20):
     """Tensors of ``value``'s tensors' shapes and dtypes, filled with ones, eight of each (up to ``limit``
     elements in all): freed together, they leave memory that an allocation of their size soon after is
     likely to get, which a function reading ``torch.empty`` uninitialised then shows."""
     stack = [value]
-    while stack and limit > 0:
+    while stack:
         item = stack.pop()
         if isinstance(item, torch.Tensor) and item.layout == torch.strided:
-            limit -= item.numel()
+            limit -= 8 * item.numel()
+            if limit < 0:
+                return
             yield from (torch.ones(item.shape, dtype=item.dtype) for _ in range(8))
         elif isinstance(item, (list, tuple)):
             stack.extend(item[:64])
