@@ -42,13 +42,23 @@ def reference_greedy_decode(model, input_ids, max_new_tokens):
     return ids
 
 
-@torch.no_grad()
-def _greedy_first_position(model, input_ids, max_new_tokens):
-    ids = input_ids
-    for _ in range(max_new_tokens):
-        nxt = model(ids).logits[:, 0, :].argmax(dim=-1)
-        ids = torch.cat([ids, nxt[:, None]], dim=1)
-    return ids
+def _greedy_choosing(choose):
+    """Greedy decoding with one mistake, in how the next ids come from the logits: ``choose(logits)``, a
+    (B,) tensor (the reference's is ``logits[:, -1, :].argmax(dim=-1)``)."""
+    @torch.no_grad()
+    def decode(model, input_ids, max_new_tokens):
+        ids = input_ids
+        for _ in range(max_new_tokens):
+            ids = torch.cat([ids, choose(model(ids).logits)[:, None]], dim=1)
+        return ids
+    return decode
+
+
+_greedy_first_position = _greedy_choosing(lambda logits: logits[:, 0, :].argmax(dim=-1))
+# (T,): the last sequence's positions
+_greedy_last_row = _greedy_choosing(lambda logits: logits[-1].argmax(dim=-1))
+# the largest scores, not where they lie
+_greedy_max_values = _greedy_choosing(lambda logits: logits[:, -1, :].max(dim=-1)[0].long())
 
 
 def _greedy_new_only(model, input_ids, max_new_tokens):
@@ -59,24 +69,6 @@ def _greedy_new_only(model, input_ids, max_new_tokens):
 def _greedy_never_fed_back(model, input_ids, max_new_tokens):
     nxt = model(input_ids).logits[:, -1, :].argmax(dim=-1)  # (B,)
     return torch.cat([input_ids, nxt[:, None].expand(-1, max_new_tokens)], dim=1)
-
-
-@torch.no_grad()
-def _greedy_last_row(model, input_ids, max_new_tokens):
-    ids = input_ids
-    for _ in range(max_new_tokens):
-        nxt = model(ids).logits[-1].argmax(dim=-1)  # the mistake: (T,), the last sequence's positions
-        ids = torch.cat([ids, nxt[:, None]], dim=1)
-    return ids
-
-
-@torch.no_grad()
-def _greedy_max_values(model, input_ids, max_new_tokens):
-    ids = input_ids
-    for _ in range(max_new_tokens):
-        nxt = model(ids).logits[:, -1, :].max(dim=-1)[0]  # the mistake: the largest scores, not where they lie
-        ids = torch.cat([ids, nxt.long()[:, None]], dim=1)
-    return ids
 
 
 GREEDY_MISTAKES = [

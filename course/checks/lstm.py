@@ -375,35 +375,25 @@ def _generate_prompt_state_dropped(model, idx, n):
     return idx
 
 
-def _generate_last_row(model, idx, n):
-    with torch.no_grad():
-        logits, state = model.forward_with_state(idx)
-        for _ in range(n):
-            nxt = logits[-1].argmax(-1, keepdim=True)  # the mistake: (T, 1), the last sequence's positions
-            idx = torch.cat([idx, nxt], dim=1)
-            logits, state = model.forward_with_state(nxt, state)
-    return idx
+def _generate_choosing(choose):
+    """Greedy decoding with one mistake, in how the next ids come from the logits: ``choose(logits)``
+    (the reference's is ``logits[:, -1].argmax(-1, keepdim=True)``)."""
+    def generate(model, idx, n):
+        with torch.no_grad():
+            logits, state = model.forward_with_state(idx)
+            for _ in range(n):
+                nxt = choose(logits)
+                idx = torch.cat([idx, nxt], dim=1)
+                logits, state = model.forward_with_state(nxt, state)
+        return idx
+    return generate
 
 
-def _generate_max_values(model, idx, n):
-    """Greedy decoding that appends the largest score itself, made an id with .long()."""
-    with torch.no_grad():
-        logits, state = model.forward_with_state(idx)
-        for _ in range(n):
-            nxt = logits[:, -1, :].max(dim=-1, keepdim=True)[0].long()
-            idx = torch.cat([idx, nxt], dim=1)
-            logits, state = model.forward_with_state(nxt, state)
-    return idx
-
-
-def _generate_argmin(model, idx, n):
-    with torch.no_grad():
-        logits, state = model.forward_with_state(idx)
-        for _ in range(n):
-            nxt = logits[:, -1].argmin(-1, keepdim=True)
-            idx = torch.cat([idx, nxt], dim=1)
-            logits, state = model.forward_with_state(nxt, state)
-    return idx
+# (T, 1): the last sequence's positions
+_generate_last_row = _generate_choosing(lambda logits: logits[-1].argmax(-1, keepdim=True))
+# the largest score itself, made an id with .long()
+_generate_max_values = _generate_choosing(lambda logits: logits[:, -1, :].max(dim=-1, keepdim=True)[0].long())
+_generate_argmin = _generate_choosing(lambda logits: logits[:, -1].argmin(-1, keepdim=True))
 
 
 def _generate_appended_rows(model, idx, n):
