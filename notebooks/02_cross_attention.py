@@ -381,7 +381,10 @@ for _batch, _T_q, _T_k, _d, _d_v in [((), 1, 1, 1, 1), ((), 4, 9, 3, 5), ((3,), 
                 f"hidden test ({_case}): wrong values"
 # broadcasting batch dimensions: one key/value sequence for many queries
 _q, _k, _v = torch.randn(4, 3, 5, generator=_g), torch.randn(1, 6, 5, generator=_g), torch.randn(1, 6, 2, generator=_g)
-assert torch.allclose(scaled_dot_product_attention(_q, _k, _v), F.scaled_dot_product_attention(_q, _k, _v), atol=1e-5), \
+_got = scaled_dot_product_attention(_q, _k, _v)
+assert type(_got) is torch.Tensor and _got.shape == (4, 3, 2), \
+    "hidden test: keys and values with batch size 1 must broadcast against 4 query sequences (a (4, 3, 2) result)"
+assert torch.allclose(_got, F.scaled_dot_product_attention(_q, _k, _v), atol=1e-5), \
     "hidden test: keys and values with batch size 1 must broadcast against 4 query sequences"
 ### END HIDDEN TESTS
 

@@ -420,6 +420,8 @@ with checks.reference_helpers(globals()):
             _a, _b = _mine(_x), _mine(_x)
             torch.manual_seed(5)
             _want = _theirs(_x)
+        assert all(type(_t) is torch.Tensor and _t.shape == _x.shape for _t in (_a, _b)), \
+            f"hidden test (dropout={_p_drop}, n_head={_nh}): in training mode the output must be a tensor of the input's shape"
         assert not torch.allclose(_a, _b), "hidden test: with dropout > 0, two calls in training mode must differ"
         assert torch.allclose(_a, _want, atol=1e-5), \
             f"hidden test (dropout={_p_drop}, n_head={_nh}): in training mode the dropout does not act on the " \

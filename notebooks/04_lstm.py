@@ -185,7 +185,11 @@ with torch.no_grad():
     _h, _c = torch.zeros(2, 5), torch.zeros(2, 5)
     _outs = []
     for _t in range(9):
-        _h, _c = lstm_cell(_xs[:, _t], _h, _c, _lstm.weight_ih_l0, _lstm.weight_hh_l0, _lstm.bias_ih_l0, _lstm.bias_hh_l0)
+        _step = lstm_cell(_xs[:, _t], _h, _c, _lstm.weight_ih_l0, _lstm.weight_hh_l0, _lstm.bias_ih_l0, _lstm.bias_hh_l0)
+        assert type(_step) is tuple and len(_step) == 2 and all(
+            type(_s) is torch.Tensor and _s.shape == (2, 5) for _s in _step), \
+            "hidden test: unrolled over 9 steps, each step must return the tuple (h, c) of (2, 5) tensors"
+        _h, _c = _step
         _outs.append(_h)
 assert torch.allclose(torch.stack(_outs, dim=1), _want_out, atol=1e-5) and torch.allclose(_c, _want_cn[0], atol=1e-5), \
     "hidden test: unrolled over 9 steps, the cell must give nn.LSTM's outputs and final c"

@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from autograder.notebooks import lesson_names, lesson_path, solution_path
-from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, recheck
+from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, memory_cap, recheck
 from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
 from mistake_catalogue import CATALOGUE, TUNED_MERGE
 
@@ -201,11 +201,23 @@ def test_two_replies_that_broadcast_cannot_take_the_graders_memory(host):
     failed = recheck(_with_answer("03_self_attention", "causal-self-attention", BROADCAST_BOMB), "03_self_attention",
                      ["test-causal-self-attention", "test-attention-dropout"], sandbox=False, host=host)
     assert set(failed) == {"test-attention-dropout"}, failed
-    # 40,000² comparisons would take 6.4 GB at least: the grader's cap (4 GB more) refuses them at once
-    assert failed["test-attention-dropout"].startswith("hidden test: RuntimeError while comparing"), failed
-    assert "40000" not in failed["test-attention-dropout"], failed
+    # the hidden test checks both replies' shapes before it compares them
+    assert failed["test-attention-dropout"] == ("hidden test (dropout=0.1, n_head=4): in training mode the output "
+                                                "must be a tensor of the input's shape"), failed
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 2 << 20, "the grader's memory grew by 2 GB"
     assert resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.RLIM_INFINITY  # the cap ends with the re-check
+
+
+def test_the_graders_memory_cap_refuses_a_broadcast_that_would_fill_the_machine():
+    # what a hidden test that compared two such replies unchecked would do in the grader: 40,000² floats, 6.4 GB
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB
+    with memory_cap():
+        with pytest.raises((RuntimeError, MemoryError)):
+            torch.ones(40000, 1) + torch.zeros(1, 40000)
+        assert resource.getrlimit(resource.RLIMIT_DATA)[0] != resource.RLIM_INFINITY
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 2 << 20, "the grader's memory grew by 2 GB"
+    assert resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.RLIM_INFINITY  # lifted when the block ends
 
 
 def test_a_hidden_tests_own_error_does_not_quote_what_the_answer_chose(host):
