@@ -4166,3 +4166,63 @@ TUNED_MERGE = """def merge(ids, pair, new_id):
             i += 1
     return out + list(ids[i:])
 """
+
+# Mistakes of a helper's set of 71 wrong answers (session of 2026-12-03) that the self-checks did not name yet,
+# each written here in another student's words
+CATALOGUE += [
+    W("test-count-pairs", "counted in the text", '''
+def count_pairs(ids):
+    s = ",".join(map(str, ids))
+    return {(a, b): s.count(f"{a},{b}") for a, b in set(zip(ids, ids[1:]))}
+'''),
+    W("test-bpe-word", "stopped at two symbols", '''
+def bpe_word(symbols, ranks):
+    word = list(symbols)
+    while len(word) >= 3:
+        candidates = [(ranks[p], p) for p in zip(word, word[1:]) if p in ranks]
+        if not candidates:
+            break
+        _, (a, b) = min(candidates)
+        merged, i = [], 0
+        while i < len(word):
+            if i < len(word) - 1 and word[i] == a and word[i + 1] == b:
+                merged.append(a + b)
+                i += 2
+            else:
+                merged.append(word[i])
+                i += 1
+        word = merged
+    return word
+'''),
+    W("test-causal-self-attention", "q, k, v interleaved per head", _attention().replace(
+        """        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+""", """        hs = C // self.n_head
+        q, k, v = self.c_attn(x).view(B, T, self.n_head, 3 * hs).transpose(1, 2).split(hs, dim=-1)
+""")),
+    W("test-lstm-cell", "hidden size from the batch", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    n = len(h)
+    z = torch.addmm(b_ih + b_hh, x, W_ih.t()) + h @ W_hh.t()
+    i, f = torch.sigmoid(z[:, :n]), torch.sigmoid(z[:, n:2 * n])
+    g, o = torch.tanh(z[:, 2 * n:3 * n]), torch.sigmoid(z[:, 3 * n:4 * n])
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+'''),
+    W("test-causal-average", "T from the wrong dimension", '''
+def causal_average(x):
+    T = x.size(0)
+    wei = torch.tril(torch.ones(T, T))
+    wei = wei / wei.sum(dim=1, keepdim=True)
+    return wei @ x
+'''),
+    W("test-greedy-decode", "context cropped", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    out = input_ids.clone()
+    for _ in range(max_new_tokens):
+        with torch.no_grad():
+            logits = model(input_ids=out[:, -4:]).logits
+        out = torch.cat((out, logits[:, -1].argmax(-1, keepdim=True)), dim=-1)
+    return out
+'''),
+]

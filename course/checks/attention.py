@@ -489,14 +489,17 @@ def _reference_forward(config, seed, x):
 
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
-                   softmax_dim=-1, order="qkv", fill=float("-inf"), split=True):
+                   softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
-    C channels), the scale still chosen from ``config.n_head``."""
+    C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
+    (B, T, n_head, 3, hs), q, k and v interleaved inside each head."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = config.n_head if split else 1
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
+    if per_head:
+        parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
     q, k, v = parts["q"], parts["k"], parts["v"]
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
              "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head),
@@ -730,6 +733,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "side along the channels, the last dimension. Split there, q, k, v = self.c_attn(x).split(C, dim=2) "
                 "(or chunk(3, dim=-1)); along dim=1 each piece holds a third of the positions instead.",
                 _split_along_positions, same_error=True),
+        Mistake("q, k, v interleaved per head", "c_attn(x) holds all of q, then all of k, then all of v, each "
+                "n_embd wide: q, k, v = self.c_attn(x).split(C, dim=2) (or view(B, T, 3, n_head, hs)), then "
+                "split each into heads. view(B, T, n_head, 3, hs) cuts every head's slice into three, mixing "
+                "q, k and v.", lambda *a: _wrong_forward(*a, per_head=True)),
         *[Mistake("heads never split", "q, k and v were used whole, as one head of C channels: split each into "
                   "heads, split_heads(q, self.n_head) (B, n_head, T, hs), so that every head attends on its own, "
                   "and join them with merge_heads after.", lambda *a, scale=scale: _wrong_forward(

@@ -61,6 +61,17 @@ _greedy_last_row = _greedy_choosing(lambda logits: logits[-1].argmax(dim=-1))
 _greedy_max_values = _greedy_choosing(lambda logits: logits[:, -1, :].max(dim=-1)[0].long())
 
 
+def _greedy_cropped(keep):
+    """Greedy decoding that runs the model on the last ``keep`` ids only."""
+    @torch.no_grad()
+    def decode(model, input_ids, max_new_tokens):
+        ids = input_ids
+        for _ in range(max_new_tokens):
+            ids = torch.cat([ids, model(ids[:, -keep:]).logits[:, -1, :].argmax(dim=-1)[:, None]], dim=1)
+        return ids
+    return decode
+
+
 def _greedy_new_only(model, input_ids, max_new_tokens):
     return reference_greedy_decode(model, input_ids, max_new_tokens)[:, input_ids.shape[1]:]
 
@@ -232,6 +243,10 @@ _PROMPT_ONLY = ("appended to the prompt each step", "each step appended the new 
                 "prompt, so only one new token is left at the end: keep a growing sequence, "
                 "ids = torch.cat([ids, next_id], dim=1), and run the model on ids.")
 GREEDY_MISTAKES += [
+    *[Mistake("context cropped", "the model saw only the last few ids (ids[:, -k:]); it predicts from the whole "
+              "sequence so far: call model(ids). Cropping is needed only past the model's longest context, "
+              "model.config.n_positions (1,024 for GPT-2), far more than here.", _greedy_cropped(keep))
+      for keep in (1, 2, 3, 4, 5, 6, 8, 10, 16)],
     Mistake(*_TRAIN_MODE, _greedy_in_train_mode),
     Mistake("second-to-last position's logits", "you picked the next token from logits[:, -2] (the "
             "prediction for the token already there); the prediction for the next token is at the last "

@@ -214,6 +214,15 @@ def _average_cases():
     return [(torch.randn(B, T, C, generator=gen),) for B, T, C in ((1, 4, 2), (2, 6, 3), (3, 8, 5), (2, 1, 4))]
 
 
+def _average_length_from(dim):
+    """causal_average with T read from the wrong dimension of x: (T, T) weights that do not fit x."""
+    def wrong(x):
+        T = x.shape[dim]
+        scores = torch.zeros(T, T).masked_fill(torch.ones(T, T).tril() == 0, float("-inf"))
+        return F.softmax(scores, dim=-1) @ x
+    return wrong
+
+
 def check_causal_average(student_fn):
     """``student_fn(x)`` with ``x`` of shape (B, T, C) returns (B, T, C): row ``t`` of each sequence is the
     mean of rows ``0..t`` (itself and the past, never the future)."""
@@ -259,6 +268,9 @@ def check_causal_average(student_fn):
                   "x.cumsum(dim=1), then divide by the counts 1..T along that same dimension.",
                   lambda x, dim=dim: x.cumsum(dim=dim) / torch.arange(1, x.shape[1] + 1, dtype=x.dtype).view(1, -1, 1))
           for dim in (0, 2)],
+        *[Mistake("T from the wrong dimension", f"x is (B, T, C), so the number of positions is x.shape[1] "
+                  f"(B, T, C = x.shape); x.shape[{dim}] is {what}, and (T, T) weights must match the positions.",
+                  _average_length_from(dim), same_error=True) for dim, what in ((0, "the batch size"), (2, "the channels"))],
         Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),

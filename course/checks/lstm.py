@@ -53,6 +53,18 @@ def _cell_weights_swapped(h_first):
     return wrong
 
 
+def _cell_hidden_size_from(dim):
+    """lstm_cell with the hidden size read from the wrong dimension of h (``dim`` 0: the batch), so the gates
+    are cut into slices of that width."""
+    def wrong(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        H = h.shape[dim]
+        gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    return wrong
+
+
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
@@ -102,6 +114,9 @@ def check_lstm_cell(student_fn):
                 "second quarter of the gates), whose biases are b_ih and b_hh alone. A +1 on f is an "
                 "initialisation trick (Jozefowicz et al., 2015) that some libraries bake into b_hh instead.",
                 _cell_with("ifgo", forget_bias=1.0)),
+        Mistake("hidden size from the batch", "h is (B, H): the hidden size is h.shape[1] (or W_hh.shape[1]); "
+                "h.shape[0] is the batch size, so the four gates were cut at the wrong places. chunk(4, dim=1) "
+                "cuts them without a size.", _cell_hidden_size_from(0), same_error=True),
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "

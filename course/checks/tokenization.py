@@ -202,6 +202,14 @@ def _id_lists(count: int, seed: int):
     return [[rng.randint(0, 4) for _ in range(rng.randint(3, 16))] for _ in range(count)]
 
 
+def _count_in_text(sep):
+    """count_pairs counting each pair's spelling in the ids joined by ``sep`` (str.count: no overlaps)."""
+    def wrong(ids):
+        text = sep.join(str(i) for i in ids)
+        return {(a, b): text.count(f"{a}{sep}{b}") for a, b in zip(ids, ids[1:])}
+    return wrong
+
+
 def check_count_pairs(count_pairs) -> None:
     """``count_pairs(ids) -> dict[tuple[int, int], int]``: a plain ``dict`` (the course's policy: a
     ``Counter`` or ``defaultdict`` is turned into one with ``dict(...)`` before it is returned)."""
@@ -261,6 +269,11 @@ def check_count_pairs(count_pairs) -> None:
                   lambda ids, key=key: dict(collections.Counter(key(a, b) for a, b in zip(ids, ids[1:]))))
           for key in (lambda a, b: f"{a},{b}", lambda a, b: f"{a}, {b}", lambda a, b: f"{a} {b}",
                       lambda a, b: str((a, b)), lambda a, b: f"{a}{b}", lambda a, b: f"{a}-{b}")],
+        *[Mistake("counted in the text", "you counted each pair's spelling in the ids joined into a string: "
+                  "str.count skips overlapping repeats ('5 5 5' holds '5 5' once) and also finds '1 2' inside "
+                  "'11 2'. Count the neighbouring pairs themselves: for a, b in zip(ids, ids[1:]): "
+                  "counts[(a, b)] = counts.get((a, b), 0) + 1.", _count_in_text(sep))
+          for sep in (" ", ",", ", ", "-", "")],
         Mistake("float counts", "the counts are floats (2.0): start each count at the int 0, "
                 "counts.get(pair, 0) + 1, not 0.0.", lambda ids: {p: float(n) for p, n in ref.count_pairs(ids).items()}),
         Mistake("first occurrence not counted", "each count is one short: a pair seen for the first time has "
@@ -614,6 +627,16 @@ def _bpe_last_pair_left_out_one_at_a_time(symbols, ranks):
         symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]
 
 
+def _bpe_stops_at_two(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 2:  # the mistake: a word of two symbols may still merge into one
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+    return symbols
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -669,6 +692,9 @@ def check_bpe_word(bpe_word) -> None:
                   "(symbols[i], symbols[i + 1]) for i in range(len(symbols) - 1), or zip(symbols, symbols[1:]), "
                   "not range(len(symbols) - 2).", wrong)
           for wrong in (_bpe_last_pair_left_out, _bpe_last_pair_left_out_one_at_a_time)],
+        Mistake("stopped at two symbols", "the loop stopped while two symbols were left, but those two may "
+                "still merge into one ('Ġthe' is one token): loop while len(symbols) > 1 (a single symbol has "
+                "no pairs left), and stop early only when no pair has a rank.", _bpe_stops_at_two),
         Mistake("merged symbols joined with a space", "the merged symbol is the two strings with nothing between "
                 "them, best[0] + best[1] ('Ġ' + 'a' = 'Ġa'); with a space GPT-2's ranks never find it again.",
                 _bpe_joined_with_space),
