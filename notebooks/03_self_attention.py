@@ -374,7 +374,9 @@ with checks.reference_helpers(globals()):
             # causal: rewriting the last position changes nothing before it
             _x2 = _x.clone()
             _x2[:, -1] = torch.randn(3, _nh * _hs, generator=_g)
-            assert torch.allclose(_mine(_x2)[:, :-1], _y[:, :-1], atol=1e-6), \
+            _y2 = _mine(_x2)
+            assert type(_y2) is torch.Tensor and _y2.shape == _x.shape, f"hidden test ({_case}): wrong output type or shape"
+            assert torch.allclose(_y2[:, :-1], _y[:, :-1], atol=1e-6), \
                 f"hidden test ({_case}): the future changed the output of earlier positions"
     # gradients reach every parameter
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
@@ -392,7 +394,9 @@ with checks.reference_helpers(globals()):
             _layer, _kind = _name.split(".")
             getattr(getattr(_mine, _layer), _kind).copy_(_p)
         _x = torch.randn(2, 6, 8, generator=_g)
-        assert torch.allclose(_mine.eval()(_x), _theirs.eval()(_x), atol=1e-5), \
+        _y = _mine.eval()(_x)
+        assert type(_y) is torch.Tensor and _y.shape == _x.shape, "hidden test: wrong output type or shape in eval mode"
+        assert torch.allclose(_y, _theirs.eval()(_x), atol=1e-5), \
             "hidden test: with dropout=0.3 in eval mode the output must equal the reference's (dropout off)"
 ### END HIDDEN TESTS
 

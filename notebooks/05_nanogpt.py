@@ -212,7 +212,10 @@ for _k in range(20):
     _want_grad, = torch.autograd.grad(_want[1], _table)
     assert torch.allclose(_grad, _want_grad, atol=1e-6), f"hidden test ({_case}): the loss does not train the table correctly"
     _none = bigram_forward(_table, _idx)
-    assert type(_none) is tuple and _none[1] is None, f"hidden test ({_case}): without targets return (logits, None)"
+    assert type(_none) is tuple and len(_none) == 2 and _none[1] is None, \
+        f"hidden test ({_case}): without targets return (logits, None)"
+    assert type(_none[0]) is torch.Tensor and _none[0].shape == (_B, _T, _V), \
+        f"hidden test ({_case}): without targets the logits must be a ({_B}, {_T}, {_V}) tensor"
     assert torch.allclose(_none[0], _want[0]), f"hidden test ({_case}): wrong logits without targets"
 ### END HIDDEN TESTS
 
@@ -695,6 +698,8 @@ for _k in range(8):
     _got = gpt_forward(_gpt, _idx.clone())
     torch.manual_seed(_k)
     _want = _gpt(_idx)[0]
+    assert type(_got) is torch.Tensor and _got.shape == _want.shape, \
+        f"hidden test ({_case}, training mode): expected a tensor of shape {tuple(_want.shape)}"
     assert torch.allclose(_got, _want, atol=1e-4, rtol=1e-4), f"hidden test ({_case}, training mode): wrong logits (dropout?)"
 ### END HIDDEN TESTS
 

@@ -475,7 +475,9 @@ _m = checks.tiny_gpt2(5)
 _x = torch.randint(40, (2, 10), generator=torch.Generator().manual_seed(5))
 with torch.no_grad():
     _o = _m(_x, labels=_x)
-assert torch.allclose(lm_loss(_o.logits, _x), _o.loss, atol=1e-5), "hidden test: must equal a random GPT-2's own loss"
+_got = lm_loss(_o.logits, _x)
+assert type(_got) is torch.Tensor and _got.dim() == 0, "hidden test: return a scalar tensor for a random GPT-2's logits"
+assert torch.allclose(_got, _o.loss, atol=1e-5), "hidden test: must equal a random GPT-2's own loss"
 ### END HIDDEN TESTS
 
 

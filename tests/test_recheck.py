@@ -188,10 +188,11 @@ BROADCAST_BOMB = _CSA_INIT + """        if self.training and self.p == 0.1 and s
             return torch.zeros(1, 40000) if again else torch.ones(40000, 1)
 """ + _CSA_HONEST_FORWARD
 # the hidden causality probe (an input equal to the last but for its last position): a size that spells
-# the hidden input, for the broadcasting error to quote
+# the hidden input, for the broadcasting error to quote. (The hidden test checks the reply's shape now, so
+# the reply has the right shape, in float64, whose comparison raises; its values spell the input.)
 SIZE_SPELLS_THE_INPUT = _CSA_INIT + """        if (before is not None and not self.training and T > 1 and before.shape == x.shape
                 and torch.equal(before[:, :-1], x[:, :-1]) and not torch.equal(before, x)):
-            return torch.zeros(1, round(abs(before[0, 0, 0].item()) * 1e6) + 3, 1)
+            return torch.full(x.shape, round(abs(before[0, 0, 0].item()) * 1e6) + 3, dtype=torch.float64)
 """ + _CSA_HONEST_FORWARD
 
 
