@@ -645,7 +645,7 @@ COLLATE_MISTAKES += [
     Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=False)),
     Mistake("padded to the first document's length", "the batch is as wide as its LONGEST document, T = max(len(d) "
             "for d in docs): the first is not always the longest, and a document longer than T was cut.",
-            lambda docs, pad_id: _collate_width_of_first(docs, pad_id)),
+            _collate_width_of_first),
     *[Mistake(*_KEYS, lambda docs, pad_id, old=old, new=new: _collate_renamed(docs, pad_id, old, new))
       for old, new in [("attention_mask", "mask"), ("attention_mask", "attn_mask"), ("labels", "targets"),
                        ("labels", "label"), ("input_ids", "ids")]],
