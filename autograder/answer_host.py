@@ -52,10 +52,57 @@ import struct
 import sys
 
 
+OUTPUT_BYTES = 1_000_000  # of what the answers print, what this process writes to its stderr file
+
+
+class _Capped(io.TextIOBase):
+    """This process's ``sys.stdout`` and ``sys.stderr``: what the answers print goes to the stderr file
+    (the grader reads its end only when the process fails to start) until ``OUTPUT_BYTES`` are written,
+    then nowhere; a write never fails. The file grew to the sandbox's 512 MB limit under an answer that
+    printed a gigabyte, and every later write there raised, an honest exercise's one print included:
+    a red team's answer cost its whole lesson (2026-12-04). In the notebook such printing only gets cut."""
+
+    def __init__(self, fd: int, limit: int):
+        super().__init__()
+        self._fd, self._left = fd, limit
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "backslashreplace"
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if self._left > 0:
+            data = text.encode("utf-8", "backslashreplace")[:self._left]
+            self._left -= len(data)
+            if self._left <= 0:
+                data += b"\n... the rest of what the answers printed is not kept ...\n"
+            try:
+                while data:
+                    data = data[os.write(self._fd, data):]
+            except OSError:
+                self._left = 0
+        return len(text)
+
+
 def _frames():
     channel = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
-    sys.stdout = sys.stderr
+    sys.stdout = sys.stderr = _Capped(2, OUTPUT_BYTES)
     return sys.stdin.buffer, channel
 
 
@@ -375,8 +422,15 @@ def _stand_in(call, look=None):
         def forward(self, *args, **kwargs):
             return call(*args, **kwargs)
 
-    served = Served()
+        def flatten_parameters(self):
+            """``nn.LSTM``'s: it packs the weights for cuDNN, a no-op on a CPU; the grader's own LSTM runs
+            the calls (an honest ``generate_greedy`` that called it lost its point, a red team's, 2026-12-04)."""
+
     look = look or {}
+    name = look.get("class")
+    if type(name) is str and name.isidentifier():  # "'LSTM' object has no attribute …", as in the notebook
+        Served.__name__ = Served.__qualname__ = name
+    served = Served()
     for name, value in look.get("attrs", {}).items():
         if name == "training":
             served.train(bool(value))

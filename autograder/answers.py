@@ -625,7 +625,14 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 of_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
                 made = isinstance(node.value, ast.Name) and not _dunder(node.attr) \
                     and _own_instance(node.value, parents, tree, lesson, others) is not None
-                if not (of_self or made):
+                # ``p.grad = None`` on a name of the function's own (a loop over ``model.parameters()``):
+                # PyTorch's own advice for zeroing gradients, which the rule cost both of a red team's honest
+                # train_loop's points (2026-12-04); None in ``.grad`` takes nothing away but that gradient
+                cleared = node.attr == "grad" and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Store) \
+                    and node.value.id not in module_names and node.value.id not in classes \
+                    and isinstance(parents.get(node), ast.Assign) and isinstance(parents[node].value, ast.Constant) \
+                    and parents[node].value.value is None
+                if not (of_self or made or cleared):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself)")

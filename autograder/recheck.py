@@ -481,7 +481,8 @@ def _look(module: torch.nn.Module) -> dict:
     numbers and strings) and copies of its own weights, so that an answer may read
     ``model.lstm.num_layers`` or ``model.lstm.weight_hh_l0.dtype`` as it does in the notebook (a red team's
     honest ``generate_greedy`` lost its point on a stand-in that had none, 2026-12-03)."""
-    return {"attrs": {k: v for k, v in vars(module).items()
+    return {"class": type(module).__name__,  # (its errors name the class, as the notebook's would)
+            "attrs": {k: v for k, v in vars(module).items()
                       if not k.startswith("_") and type(v) in (int, float, bool, str, type(None))},
             "params": {n: (p.detach().clone(), p.requires_grad) for n, p in module.named_parameters(recurse=False)},
             "buffers": {n: b.detach().clone() for n, b in module.named_buffers(recurse=False)}}

@@ -245,7 +245,8 @@ for tau in (0.5, 1.0, 2.0):
 # the same shape in which, in every row, the logits smaller than the row's k-th largest are `-inf`
 # (`torch.topk` gives the k-th largest). Example: `top_k_filter(torch.tensor([1., 3., 2., 3.]), 2)` is
 # `[-inf, 3., -inf, 3.]`; with `k=3`, `[-inf, 3., 2., 3.]`. A `k` larger than the vocabulary keeps
-# everything. It must equal Hugging Face's `TopKLogitsWarper`.
+# everything. Leave `logits` as it is (the caller may use it again): return a new tensor. It must equal
+# Hugging Face's `TopKLogitsWarper`.
 
 # %% nbgrader={"grade_id": "top-k", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def top_k_filter(logits, k):
@@ -292,8 +293,9 @@ assert_own_work(top_k_filter, "top_k_filter")
 # **Exercise 3** (2 points: one for a result of the right type and shape, one for the right values.) Write `top_p_filter(logits, p)` with `0 < p ≤ 1`: in every row, sort the probabilities
 # `softmax(logits)` from largest to smallest; keep a token while the probabilities of the tokens *before*
 # it in that order add up to less than `p` (so the token that crosses `p` is kept, and the most likely
-# token always is); set the others' logits to `-inf`. With `p = 1.0` everything is kept. Example: the
-# probabilities `[0.5, 0.3, 0.2]` with `p = 0.6` keep the first two.
+# token always is); set the others' logits to `-inf`, in a new tensor (leave `logits` as it is). With
+# `p = 1.0` everything is kept. Example: the probabilities `[0.5, 0.3, 0.2]` with `p = 0.6` keep the
+# first two.
 #
 # The seed version of this course got it wrong twice: it sorted the *cumulative* probabilities (which
 # follow vocabulary order, not likelihood) and it dropped the token that crosses the threshold. The

@@ -2038,18 +2038,6 @@ def generate_greedy(model, idx, max_new_tokens):
             idx = torch.cat([idx, next_id], dim=1)
     return idx
 '''),
-    W("test-generate-greedy", "prompt not read", '''
-def generate_greedy(model, idx, max_new_tokens):
-    if max_new_tokens == 0:
-        return idx
-    with torch.no_grad():
-        logits, state = model.forward_with_state(idx)
-        for _ in range(max_new_tokens):
-            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
-            idx = torch.cat([idx, next_id], dim=1)
-            logits, state = model.forward_with_state(next_id, state)
-    return idx
-'''),
     # a third round (2026-12): the red team's wrong answers the checks did not name, and their kin
     W("test-lstm-cell", "relu on the candidate", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):

@@ -2200,3 +2200,84 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
 ''')
     assert recheck(counting, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False,
                    host=host) == {}
+
+
+# --- red team 14 (2026-12-04): honest answers the re-check failed -----------------------------------------
+
+def test_what_the_answers_print_is_cut_to_a_megabyte_and_costs_no_test():
+    """The answers' process wrote what they printed to a file on the grader's disk, which the sandbox
+    limits to 512 MB: an answer that printed a gigabyte made every later write there raise, and its whole
+    lesson scored 0, an honest exercise's single print included. What they print is now cut, as the
+    notebook cuts it."""
+    from autograder.answer_host import OUTPUT_BYTES
+
+    loud = _answer_source("05_nanogpt", "causal-average") + (
+        "\nimport sys\nsys.stderr.write('x' * 3_000_000)\nprint('y' * 3_000_000)\n")
+    nb = _with_answer("05_nanogpt", "causal-average", loud)
+    [block] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "block-forward"]
+    block.source = block.source.replace("def block_forward(", "print('block_forward is defined')\n\ndef block_forward(", 1)
+    own = Host([PRELUDE], sandbox=False)
+    try:
+        assert recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=own) == {}
+        written = (own.folder / "stderr.txt").stat().st_size
+        assert OUTPUT_BYTES <= written <= OUTPUT_BYTES + 200, written  # 6 MB printed, without the cut
+    finally:
+        own.close()
+
+
+def test_a_write_of_the_answers_process_never_raises_and_stops_at_its_limit():
+    from autograder.answer_host import _Capped
+
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    broken = _Capped(read_end, 100)  # writing into a pipe's read end fails (EBADF), as a full disk would
+    assert broken.write("x" * 50) == 50 and broken.write("y") == 1
+    os.close(read_end)
+    read_end, write_end = os.pipe()
+    kept = _Capped(write_end, 10)
+    print("abcdefghijklmnop", file=kept)
+    print("more", file=kept)
+    os.close(write_end)
+    got = os.read(read_end, 1000)
+    os.close(read_end)
+    assert got.startswith(b"abcdefghij\n... the rest") and b"more" not in got, got
+
+
+def test_train_loop_may_call_its_batch_source_and_schedule_by_keyword(host):
+    """The hidden test's own batch source and schedule named their parameters ``_split`` and ``_it``, so an
+    answer that called ``get_batch(split="train")`` passed the notebook and failed the hidden test."""
+    source = _answer_source("04_lstm", "train-loop")
+    by_keyword = source.replace('get_batch("train")', 'get_batch(split="train")').replace(
+        "lr_schedule(it)", "lr_schedule(it=it)")
+    assert by_keyword.count("split=") == 1 and by_keyword.count("it=it") == 1
+    nb = _with_answer("04_lstm", "train-loop", by_keyword)
+    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
+
+
+def test_generate_greedy_may_flatten_the_lstms_parameters_and_an_error_names_the_lstm(host):
+    """The model's LSTM stays in the grader (``recheck.SERVED``); the answer's copy has a stand-in, which
+    lacked ``flatten_parameters`` (a no-op on a CPU) and whose errors named its own class, ``Served``."""
+    source = _answer_source("04_lstm", "generate-greedy")
+    flattening = source.replace("    with torch.no_grad():\n", "    model.lstm.flatten_parameters()\n"
+                                "    with torch.no_grad():\n", 1)
+    assert flattening != source
+    nb = _with_answer("04_lstm", "generate-greedy", flattening)
+    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
+    misnamed = source.replace("    with torch.no_grad():\n", "    model.lstm.no_such_method()\n"
+                              "    with torch.no_grad():\n", 1)
+    failed = recheck(_with_answer("04_lstm", "generate-greedy", misnamed), "04_lstm", _tests("04_lstm"),
+                     sandbox=False, host=host)
+    why = failed.get("test-generate-greedy", "")
+    assert "'LSTM' object has no attribute 'no_such_method'" in why and "Served" not in why, failed
+
+
+def test_generate_greedy_need_not_call_the_model_for_no_new_token(host):
+    """For ``max_new_tokens == 0`` the prompt alone is the answer: an answer that returns it at once, or that
+    reads the prompt in its first step, calls the model not at all. The check and the hidden test held
+    that against it (a red team's, 2026-12-04)."""
+    source = _answer_source("04_lstm", "generate-greedy")
+    early = source.replace("    with torch.no_grad():\n", "    if max_new_tokens == 0:\n        return idx\n"
+                           "    with torch.no_grad():\n", 1)
+    assert early != source
+    nb = _with_answer("04_lstm", "generate-greedy", early)
+    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}

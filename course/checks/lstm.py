@@ -300,10 +300,11 @@ def check_generate_greedy(student_fn):
     def calls(case):
         _, idx, n = case
         T = idx.shape[1]
-        if not lengths:
-            return ("the model was never called",
-                    Mistake("prompt not read", "run forward_with_state on the whole prompt first, even when "
-                            "max_new_tokens is 0: read the prompt once, then one token per step."))
+        if not lengths:  # (for no new token the prompt alone is the answer: no call is needed)
+            return None if n == 0 else (
+                "the model was never called",
+                Mistake("prompt not read", "run forward_with_state on the whole prompt first: read the prompt "
+                        "once, then one token per step."))
         if T > 1 and lengths[:1] == [T - 1] and all(k == 1 for k in lengths[1:]):
             return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
                     f"expected the prompt once ({T}), then 1 per step",
