@@ -629,7 +629,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # PyTorch's own advice for zeroing gradients, which the rule cost both of a red team's honest
                 # train_loop's points (2026-12-04); None in ``.grad`` takes nothing away but that gradient
                 cleared = node.attr == "grad" and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Store) \
-                    and node.value.id not in module_names and node.value.id not in classes \
+                    and node.value.id not in classes and _set_in_function(node.value, parents) \
                     and isinstance(parents.get(node), ast.Assign) and isinstance(parents[node].value, ast.Constant) \
                     and parents[node].value.value is None
                 if not (of_self or made or cleared):
@@ -683,6 +683,22 @@ def _plain_type_test(compare: ast.Compare, call: ast.Call) -> bool:
         elif not isinstance(op, TYPE_TESTS):
             return False
     return True
+
+
+def _set_in_function(name: ast.Name, parents: dict) -> bool:
+    """Whether ``name`` is a variable its enclosing function sets itself (a loop's or an assignment's
+    target), not one of its parameters, which a caller could fill with a module, nor a name of the cell."""
+    function = parents.get(name)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        function = parents.get(function)
+    if function is None:
+        return False
+    arguments = function.args
+    if name.id in {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                    arguments.vararg, arguments.kwarg] if a is not None}:
+        return False
+    return any(isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Store)
+               for node in ast.walk(function))
 
 
 def _enum_classes_made(tree: ast.Module) -> list[str]:

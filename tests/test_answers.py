@@ -203,6 +203,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "a gradient forged": "def step(model):\n    for p in model.parameters():\n        p.grad = torch.zeros_like(p)\n",
     "grad of a module's name": "torch.grad = None\n",
     "grad of a top-level name": "T = torch.Tensor\ndef f():\n    T.grad = None\n",
+    "grad of a parameter": "def z(m):\n    m.grad = None\nz(torch.Tensor)\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
 }
 
@@ -633,6 +634,13 @@ def test_honest_answers_run(lesson01, name):
     # some are written for the lessons that import torch.nn as nn and its functional as F
     lesson = dataclasses.replace(lesson01, defined=lesson01.defined | {"nn", "F"})
     assert problems(HONEST[name], lesson) == []
+
+
+def test_a_loop_variable_named_like_a_lesson_variable_may_have_its_gradient_cleared(lesson01):
+    """Lesson 04 binds ``p`` itself (``for p in tiny.parameters()``): a red team's honest ``train_loop`` with
+    ``for p in model.parameters(): p.grad = None`` was refused for the lesson's name (2026-12-04)."""
+    lesson = dataclasses.replace(lesson01, defined=lesson01.defined | {"nn", "F", "p"})
+    assert problems(HONEST["gradients set to None"], lesson) == []
 
 
 def test_an_answer_may_use_a_helper_of_another_answer_cell(lesson01):
