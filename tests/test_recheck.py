@@ -2254,18 +2254,20 @@ def test_train_loop_may_call_its_batch_source_and_schedule_by_keyword(host):
     assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
 
 
+def _greedy_opening_with(lines: str):
+    """Lesson 04's solution notebook whose generate_greedy runs ``lines`` first."""
+    source = _answer_source("04_lstm", "generate-greedy")
+    opened = source.replace("    with torch.no_grad():\n", lines + "    with torch.no_grad():\n", 1)
+    assert opened != source
+    return _with_answer("04_lstm", "generate-greedy", opened)
+
+
 def test_generate_greedy_may_flatten_the_lstms_parameters_and_an_error_names_the_lstm(host):
     """The model's LSTM stays in the grader (``recheck.SERVED``); the answer's copy has a stand-in, which
     lacked ``flatten_parameters`` (a no-op on a CPU) and whose errors named its own class, ``Served``."""
-    source = _answer_source("04_lstm", "generate-greedy")
-    flattening = source.replace("    with torch.no_grad():\n", "    model.lstm.flatten_parameters()\n"
-                                "    with torch.no_grad():\n", 1)
-    assert flattening != source
-    nb = _with_answer("04_lstm", "generate-greedy", flattening)
-    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
-    misnamed = source.replace("    with torch.no_grad():\n", "    model.lstm.no_such_method()\n"
-                              "    with torch.no_grad():\n", 1)
-    failed = recheck(_with_answer("04_lstm", "generate-greedy", misnamed), "04_lstm", _tests("04_lstm"),
+    assert recheck(_greedy_opening_with("    model.lstm.flatten_parameters()\n"), "04_lstm", _tests("04_lstm"),
+                   sandbox=False, host=host) == {}
+    failed = recheck(_greedy_opening_with("    model.lstm.no_such_method()\n"), "04_lstm", _tests("04_lstm"),
                      sandbox=False, host=host)
     why = failed.get("test-generate-greedy", "")
     assert "'LSTM' object has no attribute 'no_such_method'" in why and "Served" not in why, failed
@@ -2275,9 +2277,5 @@ def test_generate_greedy_need_not_call_the_model_for_no_new_token(host):
     """For ``max_new_tokens == 0`` the prompt alone is the answer: an answer that returns it at once, or that
     reads the prompt in its first step, calls the model not at all. The check and the hidden test held
     that against it (a red team's, 2026-12-04)."""
-    source = _answer_source("04_lstm", "generate-greedy")
-    early = source.replace("    with torch.no_grad():\n", "    if max_new_tokens == 0:\n        return idx\n"
-                           "    with torch.no_grad():\n", 1)
-    assert early != source
-    nb = _with_answer("04_lstm", "generate-greedy", early)
+    nb = _greedy_opening_with("    if max_new_tokens == 0:\n        return idx\n")
     assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
