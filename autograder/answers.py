@@ -688,14 +688,8 @@ def _plain_type_test(compare: ast.Compare, call: ast.Call) -> bool:
 def _set_in_function(name: ast.Name, parents: dict) -> bool:
     """Whether ``name`` is a variable its enclosing function sets itself (a loop's or an assignment's
     target), not one of its parameters, which a caller could fill with a module, nor a name of the cell."""
-    function = parents.get(name)
-    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        function = parents.get(function)
-    if function is None:
-        return False
-    arguments = function.args
-    if name.id in {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                    arguments.vararg, arguments.kwarg] if a is not None}:
+    function = _enclosing_function(name, parents)  # (an assignment's scope: a function, a class or none)
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or name.id in _parameters(function.args):
         return False
     return any(isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Store)
                for node in ast.walk(function))
