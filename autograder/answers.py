@@ -6,7 +6,8 @@ code from reaching them:
 
 1. **Only the answers run.** The notebook that is graded is rebuilt from the released lesson: every
    cell comes from the release, except the answer cells (``solution`` cells, found by grade id; the
-   first copy when a cell was pasted twice), which come from the submission. Cells the student added
+   first copy when a cell was pasted twice, joined with its parts when it was split:
+   ``answer_cells_by_id``), which come from the submission. Cells the student added
    and edits to the lesson's own cells are not run, so a cell of its own cannot patch the
    interpreter, the tests or the course package before the tests run.
 2. **An answer uses plain Python.** Each code answer is read (``ast``) before it runs, and an answer
@@ -1354,6 +1355,59 @@ def refused_cell(grade_id: str, reasons: list[str]) -> str:
             f"see the README (Honest scores).')")
 
 
+def join_split_answers(cells) -> tuple[list, list[str]]:
+    """The cells with the consecutive parts of each split answer cell joined into one, and the grade ids
+    so joined. JupyterLab's *Split Cell* gives every part the whole cell's metadata, so the parts of a
+    split answer (``solution``) come one after another with one grade id: they are one answer, graded as
+    the student ran them (a red team split a correct answer and lost the second half's points,
+    2026-12-04). A copy elsewhere (pasted below, another cell between) is not joined. A joined cell is a
+    new one; the cells given are not changed."""
+    import nbformat
+
+    out, joined = [], {}
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        last = out[-1] if out else None
+        last_meta = (last.metadata.get("nbgrader") or {}) if last is not None else {}
+        if meta.get("solution") and last_meta.get("solution") and meta.get("grade_id") is not None \
+                and last_meta.get("grade_id") == meta.get("grade_id") and last.cell_type == cell.cell_type \
+                and isinstance(last.get("source"), str) and isinstance(cell.get("source"), str):
+            merged = nbformat.from_dict(copy.deepcopy(dict(last)))
+            merged.source = merged.source.rstrip("\n") + "\n\n" + cell.source
+            if cell.get("attachments"):  # a markdown answer's pasted images, from every part
+                merged.attachments = {**(merged.get("attachments") or {}), **copy.deepcopy(cell.attachments)}
+            out[-1] = merged
+            joined[meta["grade_id"]] = None
+        else:
+            out.append(cell)
+    return out, list(joined)
+
+
+def answer_cells_by_id(cells) -> dict:
+    """Each grade id's cell in a submission: the first that carries it, a split answer's parts joined
+    (``join_split_answers``); a later copy is not graded, the first place is the answer."""
+    found = {}
+    for cell in join_split_answers(cells)[0]:
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if grade_id is not None and grade_id not in found:
+            found[grade_id] = cell
+    return found
+
+
+def split_and_copied(cells) -> tuple[list[str], list[str]]:
+    """The grade ids of the answer cells a submission holds split in consecutive parts (graded whole),
+    and those of the cells it holds again elsewhere (copies, not graded), each once, in order."""
+    merged, split = join_split_answers(cells)
+    seen, copied = set(), {}
+    for cell in merged:
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if grade_id in seen:
+            copied[grade_id] = None
+        elif grade_id is not None:
+            seen.add(grade_id)
+    return split, list(copied)
+
+
 def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat.NotebookNode", dict[str, list[str]]]:
     """The notebook to grade (see the module docstring), and the answers refused, by grade id.
     ``source``: the lesson's nbgrader source (solutions/), whose test cells hold their hidden tests (the
@@ -1363,12 +1417,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
     # its grammars)
     import nbformat
 
-    answers, refused = {}, {}
-    for cell in submission.cells:
-        meta = cell.metadata.get("nbgrader") or {}
-        grade_id = meta.get("grade_id")
-        if grade_id is not None and grade_id not in answers:
-            answers[grade_id] = cell
+    answers, refused = answer_cells_by_id(submission.cells), {}
     solutions = {(c.metadata.get("nbgrader") or {}).get("grade_id") for c in release.cells
                  if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
     # (by the release's cell type: an answer turned markdown in the submission still runs as code)

@@ -11,7 +11,7 @@ runs:
 * ``test cell deleted``: a cell worth points is gone (nbgrader would give 0 without a word).
 
 Problems that nbgrader repairs reliably are graded and noted: an edited test cell (nbgrader puts the
-released source back), a copied cell (nbgrader grades the first of the copies), a deleted solution or
+released source back), a copied cell (the first of the copies is graded; the consecutive parts of a split answer cell, as one), a deleted solution or
 open-question cell. ``refused_answers`` names the answers that grading will not run because they could
 reach the grading machinery (see ``autograder.answers``).
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.answers import Lesson, answer_names, problems
+from autograder.answers import Lesson, answer_cells_by_id, answer_names, problems, split_and_copied
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 FLAGS = ("grade", "solution", "locked")
@@ -153,7 +153,6 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     if failed:
         return failed
     seen: dict[str, nbformat.NotebookNode] = {}
-    copies: list[str] = []
     for cell in nb.cells:
         if "nbgrader" in cell.metadata:
             problem = _metadata_problem(cell.metadata["nbgrader"])
@@ -168,13 +167,14 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
             absent = [i for i in spec.cells if i not in present]
             hint = f" (the lesson's {', '.join(map(repr, absent))} is missing)" if absent else ""
             return _fail(TAMPERED, f"unknown grade id {grade_id!r}{hint}")
-        if grade_id in seen:  # a copied cell: nbgrader keeps the first and clears the copy's metadata
-            copies.append(grade_id)
+        if grade_id in seen:  # a copy, or a part of a split cell (split_and_copied, below)
             continue
         seen[grade_id] = cell
 
     result = Preflight()
-    result.notes += [f"copied cell: {i} appears more than once (the first is graded)" for i in dict.fromkeys(copies)]
+    split, copied = split_and_copied(nb.cells)
+    result.notes += [f"answer in parts: {i} is in consecutive cells (graded as one cell, in order)" for i in split]
+    result.notes += [f"copied cell: {i} appears more than once (the first is graded)" for i in copied]
     for grade_id, expected in spec.cells.items():
         cell = seen.get(grade_id)
         if cell is None:
@@ -199,14 +199,9 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
 
 def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:
     """The code answers that grading will not run (``autograder.answers``), by grade id, with why.
-    The first copy of a pasted cell is the answer, as in grading."""
-    answers, seen = [], set()
-    for cell in nb.cells:
-        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
-        if cell.cell_type != "code" or grade_id not in spec.cells or not spec.cells[grade_id].solution or grade_id in seen:
-            continue
-        seen.add(grade_id)
-        answers.append((grade_id, cell.source))
+    The first copy of a pasted cell is the answer (its parts joined, if it was split), as in grading."""
+    answers = [(grade_id, cell.source) for grade_id, cell in answer_cells_by_id(nb.cells).items()
+               if cell.cell_type == "code" and grade_id in spec.cells and spec.cells[grade_id].solution]
     bound = answer_names([source for _, source in answers])
     refused = {}
     for grade_id, source in answers:

@@ -418,14 +418,18 @@ class ProtectStudentText(Preprocessor):
 
 
 class KeepFirstCopy(Preprocessor):
-    """nbgrader's ``DeduplicateIds`` for autograding: of the cells that carry one grade id (a student
-    copied a cell), the first keeps its nbgrader metadata and the others lose it, so they run as
-    ordinary cells. nbgrader's own keeps the *last* copy and leaves the others an empty metadata
-    dict, which its next check rejects as "an old version of the nbgrader metadata format", failing
-    the whole notebook."""
+    """nbgrader's ``DeduplicateIds`` for autograding: the consecutive parts of a split answer cell are
+    joined into one (``autograder.answers.join_split_answers``); then, of the cells that carry one
+    grade id (a student copied a cell), the first keeps its nbgrader metadata and the others lose it,
+    so they run as ordinary cells. nbgrader's own keeps the *last* copy and leaves the others an empty
+    metadata dict, which its next check rejects as "an old version of the nbgrader metadata format",
+    failing the whole notebook."""
     enabled = Bool(True)
 
     def preprocess(self, nb, resources):
+        from autograder.answers import join_split_answers
+
+        nb.cells, _ = join_split_answers(nb.cells)
         seen = set()
         for cell in nb.cells:
             grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")

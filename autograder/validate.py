@@ -54,12 +54,15 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
             return UNGRADABLE
         say(f"note: {name!r} is not a lesson of this course; running its tests without comparing it to a lesson")
 
-    from autograder.preprocessors import ScoreFromErrorsOnly
+    from autograder.preprocessors import KeepFirstCopy, ScoreFromErrorsOnly
 
     class ScoredAsGraded(Validator):
         """nbgrader's Validator, with test cells scored as ``autograde`` scores them: by their errors
         only (a warning, or a print to stderr, in a correct answer failed its test here, not there)."""
         def _preprocess(self, nb):
+            # a copied or split cell as autograde takes it (nbgrader's own check fails the notebook on
+            # a grade id that appears twice: a red team's validate ended in a traceback, 2026-12-04)
+            nb, _ = KeepFirstCopy().preprocess(nb, {})
             nb, _ = ScoreFromErrorsOnly().preprocess(super()._preprocess(nb), {})
             return nb
 

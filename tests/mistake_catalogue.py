@@ -4213,4 +4213,112 @@ def greedy_decode(model, input_ids, max_new_tokens):
         out = torch.cat((out, logits[:, -1].argmax(-1, keepdim=True)), dim=-1)
     return out
 '''),
+    # 2026-12-04: a probe's new wrong answers (numpy and generators returned, inputs changed in place,
+    # gradients cut, merged ids, rounding, dtypes and devices), each named since
+    W("test-count-pairs", "ids limited to 0–255", '''
+def count_pairs(ids):
+    table = [[0] * 256 for _ in range(256)]
+    for a, b in zip(ids, ids[1:]):
+        table[a][b] += 1
+    return {(a, b): table[a][b] for a in range(256) for b in range(256) if table[a][b] > 0}
+'''),
+    W("test-count-pairs", "changes its input", '''
+def count_pairs(ids):
+    counts = {}
+    while len(ids) > 1:
+        first = ids.pop(0)
+        pair = (first, ids[0])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-cross-attention", "changes its input", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    W_Q /= math.sqrt(W_K.shape[1])
+    scores = (S2 @ W_Q) @ (S1 @ W_K).T
+    return torch.softmax(scores, dim=-1) @ (S1 @ W_V)
+'''),
+    W("test-cross-attention", "cut off from the graph", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    with torch.no_grad():
+        Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+        weights = torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1)
+    return weights @ V
+'''),
+    W("test-sdpa", "cut off from the graph", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return (torch.softmax(scores, dim=-1) @ v).detach()
+'''),
+    W("test-heads", "cut off from the graph", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.detach().view(B, T, n_head, C // n_head).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-lstm-cell", "cut off from the graph", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c.detach() + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-sequence-loss", "changes its input", '''
+def sequence_loss(logits, targets):
+    with torch.no_grad():
+        logits -= logits.max(dim=-1, keepdim=True).values  # for stability
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-lm-loss", "changes its input in place", '''
+def lm_loss(logits, labels):
+    logits -= logits.max(dim=-1, keepdim=True).values.detach()
+    V = logits.shape[-1]
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+'''),
+    W("test-lr-schedule", "rate rounded", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        rate = cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    elif it > cfg.max_iters:
+        rate = cfg.min_lr
+    else:
+        progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+        rate = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+    return round(rate, 6)
+'''),
+    W("test-causal-mask", "numpy array instead of tensor", '''
+import numpy as np
+
+def causal_mask(T):
+    return np.tril(np.ones((T, T), dtype=bool))
+'''),
+    W("test-padding-mask", "numpy array instead of tensor", '''
+import numpy as np
+
+def padding_mask(lengths, T):
+    return np.arange(T)[None, :] < lengths.numpy()[:, None]
+'''),
+    W("test-char-encode-decode", "a generator returned", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return (itos[i] for i in ids)
+'''),
+    W("test-causal-average", "dtypes mixed", '''
+import numpy as np
+
+def causal_average(x):
+    T = x.shape[1]
+    w = torch.from_numpy(np.tril(np.ones((T, T))))
+    w = w / w.sum(dim=1, keepdim=True)
+    return w @ x
+'''),
+    W("test-gpt-forward", "device hard-coded", '''
+def gpt_forward(model, idx):
+    T = idx.shape[1]
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T, device="cuda"))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
 ]

@@ -192,9 +192,15 @@ def _tiny_cases(solution, released, paths):
         # attacks the gradebook, a classmate's file, the worker's pipe and every process it can see;
         # the sandbox lets none through, and its own answers are graded
         "vandal": (_with(solution, square=_vandal(paths)), "graded", 1, "answer square not run"),
-        # cells pasted twice (JupyterLab's copy keeps the nbgrader metadata): the first is graded
-        "copied-cells": (_pasted(solution, "double", "test-square"), "graded", 3,
+        # cells pasted twice (JupyterLab's copy keeps the nbgrader metadata): the first is graded; a copy
+        # pasted below a test cell, here a wrong one, does not count
+        "copied-cells": (_pasted_after(_pasted(solution, "test-square"), "double", "test-square",
+                                       "def double(x):\n    return 0"), "graded", 3,
                          "copied cell: double appears more than once (the first is graded)"),
+        # an answer cell split in two (JupyterLab's Split Cell gives both parts its metadata): graded whole
+        "split-cell": (_split(solution, "square", "def _times(a, b):\n    return a * b",
+                              "def square(x):\n    return _times(x, x)"), "graded", 3,
+                       "answer in parts: square is in consecutive cells (graded as one cell, in order)"),
     } | {name: (_with(solution, square=code), "graded", 1, f"answer square not run, its tests score 0: {why}")
          for name, (code, why) in REFUSED.items()}
 
@@ -340,6 +346,25 @@ def _pasted(nb, *grade_ids):
         cell = copy.deepcopy(_cell(nb, grade_id))
         cell.id = f"pasted-{number}"
         nb.cells.insert(nb.cells.index(_cell(nb, grade_id)) + 1, cell)
+    return nb
+
+
+def _pasted_after(nb, grade_id, after, source):
+    """A copy of cell ``grade_id`` with ``source``, pasted below the cell ``after``."""
+    nb = copy.deepcopy(nb)
+    cell = copy.deepcopy(_cell(nb, grade_id))
+    cell.id, cell.source = "pasted-below", source
+    nb.cells.insert(nb.cells.index(_cell(nb, after)) + 1, cell)
+    return nb
+
+
+def _split(nb, grade_id, first, second):
+    """The answer cell ``grade_id`` split in two as JupyterLab's Split Cell does: both parts keep its metadata."""
+    nb = copy.deepcopy(nb)
+    cell = _cell(nb, grade_id)
+    part = copy.deepcopy(cell)
+    cell.source, part.id, part.source = first, "split-part", second
+    nb.cells.insert(nb.cells.index(cell) + 1, part)
     return nb
 
 
@@ -753,8 +778,10 @@ def test_validate_exit_codes(course):
     folder = paths.root / "student"
     folder.mkdir()
     # ("warns": a correct answer that prints to stderr and warns, graded full marks, failed here before)
+    # ("copied-cells", "split-cell": a grade id twice, which nbgrader's own check fails with a traceback;
+    # validated as autograde grades them, a red team's, 2026-12-04)
     for student, expected in [("correct", 0), ("unchanged", 1), ("deleted-test", 2), ("invalid-json", 2),
-                              ("input-transformer", 1), ("warns", 0)]:
+                              ("input-transformer", 1), ("warns", 0), ("copied-cells", 0), ("split-cell", 0)]:
         path = folder / f"{TINY}.ipynb"
         path.write_bytes(_bytes(cases[(student, TINY)][0]))
         said = []
@@ -830,8 +857,12 @@ REBINDS_ABS = "import builtins\nbuiltins.abs = lambda x: x\ndef square(x):\n    
 PREFLIGHT = {
     # name: (change to a correct submission, failure or None, words in the detail)
     "untouched": (lambda nb: None, None, ""),
-    "copied solution cell": (lambda nb: nb.cells.insert(3, _copy_of(_cell(nb, "double"))), None,
+    "copied solution cell": (lambda nb: nb.cells.insert(nb.cells.index(_cell(nb, "test-double")) + 1,
+                                                        _copy_of(_cell(nb, "double"))), None,
                              "copied cell: double appears more than once"),
+    "split solution cell": (lambda nb: nb.cells.insert(nb.cells.index(_cell(nb, "double")) + 1,
+                                                       _copy_of(_cell(nb, "double"))), None,
+                            "answer in parts: double is in consecutive cells"),
     "points raised": (lambda nb: _cell(nb, "test-square").metadata.nbgrader.__setitem__("points", 100), None,
                       "test cell restored: test-square"),
     "answer deleted": (lambda nb: nb.cells.remove(_cell(nb, "q1")), None, "answer cell deleted: q1"),

@@ -323,7 +323,7 @@ THIRD_ROUND = [
     (checks.check_sequence_loss, lambda lo, t: student_loss(lo.double(), t), "loss in float64"),
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n + 1)), "one token too many"),
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n)[:, -n:]), "new tokens only"),
-    (checks.check_lr_schedule, _schedule_with_numpy, "numpy float instead of float"),
+    (checks.check_lr_schedule, lambda it, cfg: round(student_schedule(it, cfg), 6), "rate rounded"),
     (checks.check_lr_schedule, _schedule_to_lr_decay_iters, "lr_decay_iters used (None here)"),
     (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.max_iters + 1)),
      "decay length off by one"),
@@ -343,4 +343,10 @@ def test_a_schedule_that_reads_lr_decay_iters_correctly_passes(capsys):
     def schedule(it, cfg):
         return student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.lr_decay_iters or cfg.max_iters))
     checks.check_lr_schedule(schedule)
+    assert "✓ lr_at_step" in capsys.readouterr().out
+
+
+def test_a_schedule_computed_with_numpy_passes(capsys):
+    # np.cos gives numpy's float64, a float subclass with the exact value: the tests take it, so the check does
+    checks.check_lr_schedule(_schedule_with_numpy)
     assert "✓ lr_at_step" in capsys.readouterr().out

@@ -365,7 +365,8 @@ USUAL_IMPORTS = {"math": "import math", "torch": "import torch", "nn": "from tor
 
 def missing_name(error: BaseException) -> Mistake | None:
     """The mistake behind a ``NameError`` (a name nothing defines where the function runs, often a
-    typo or a missing import) or an ``UnboundLocalError`` (a variable read before it is set); else None."""
+    typo or a missing import), an ``UnboundLocalError`` (a variable read before it is set), tensors of
+    two dtypes in one operation, or a device hard-coded to 'cuda'; else None."""
     import re
 
     if isinstance(error, UnboundLocalError) or "referenced before assignment" in str(error) \
@@ -374,9 +375,20 @@ def missing_name(error: BaseException) -> Mistake | None:
                        "your function reads one of its variables on a path where nothing has been assigned to "
                        "it yet (an assignment inside an `if` or a loop that did not run, or a name assigned "
                        "later in the function): give it a value before the loop or the `if`.")
+    text = str(error)
+    floats = r"(?:c10::)?(?:Double|Float|Half|BFloat16|double|float|half)\b"
+    if isinstance(error, RuntimeError) and re.search(rf"{floats},? (?:but found |!= |and ){floats}", text):
+        return Mistake("dtypes mixed", "two tensors of different dtypes met in one operation, usually a float64 one "
+                       "(numpy's default: np.ones, np.tril, torch.from_numpy of them, torch.tensor of Python "
+                       "floats with dtype=torch.float64) and the float32 input: build your tensors with torch, "
+                       "in the input's dtype (torch.ones(..., dtype=x.dtype), or .to(x.dtype)).")
+    if "CUDA" in text and ("not compiled" in text or "no NVIDIA driver" in text or "not available" in text):
+        return Mistake("device hard-coded", "your function puts a tensor on 'cuda', which this machine does not "
+                       "have: make new tensors on the input's device, torch.arange(T, device=idx.device), "
+                       "never a fixed 'cuda'.")
     if not isinstance(error, NameError):
         return None
-    found = re.search(r"name '(\w+)' is not defined", str(error))
+    found = re.search(r"name '(\w+)' is not defined", text)
     if found is None:
         return None
     name = found.group(1)
@@ -488,7 +500,11 @@ def difference(expected: Any, got: Any, atol: float = 1e-5, rtol: float = 1e-4) 
             same = (got == expected) | (got.isnan() & expected.isnan())
             diff = torch.nan_to_num(diff.masked_fill(same, 0.0), nan=float("inf"))
             worst = divmod_index(int(diff.argmax()), tuple(expected.shape))
-            return (f"values differ: max abs difference {diff.max().item():.3g} at index {worst} "
+            largest = diff.max().item()
+            if largest > 1e300:  # an infinity (or NaN) on one side only: no "difference" worth a number
+                return (f"values differ at index {worst}: expected {expected[worst].item():.6g}, got "
+                        f"{got[worst].item():.6g}")
+            return (f"values differ: max abs difference {largest:.3g} at index {worst} "
                     f"(expected {expected[worst].item():.6g}, got {got[worst].item():.6g})")
         return None
     if type(got) is not type(expected) and not (_is_int(expected) and _is_int(got)):
@@ -705,6 +721,8 @@ def _not_repeatable(student: Callable[..., Any], reference: Callable[..., Any], 
     """``mistake`` (``NOT_REPEATABLE`` by default) when a second call of the student's function on the same
     case gives another result while two calls of the reference agree (a reference that samples says
     nothing here)."""
+    if difference(got, got, atol, rtol) is not None:
+        return None  # a value that differs from itself (a numpy array, a generator) says nothing here
     try:
         for _ in range(3):  # (memory left uninitialised can hold the same bytes twice: three tries)
             filled = list(_filled_like(got))  # memory that torch.empty may hand out next, written with ones
@@ -748,6 +766,15 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
                        "End it with `return <result>` (an in-place method such as "
                        "list.append, dict.update or a tensor's add_ returns None too, so don't return "
                        "what it gives).")
+    if isinstance(expected, torch.Tensor) and type(got).__module__ == "numpy" and type(got).__name__ == "ndarray":
+        return Mistake("numpy array instead of tensor", "your function returned a numpy array: return a torch "
+                       "tensor, computed with torch's own operations (torch.tril, torch.arange, @) or turned back "
+                       "with torch.from_numpy(...) (numpy works in float64 where torch uses float32: keep the "
+                       "inputs' dtype).")
+    if isinstance(got, types.GeneratorType):
+        return Mistake("a generator returned", f"(... for ... in ...) in round brackets is a generator, made "
+                       f"lazily and used up once, not a {type(expected).__name__}: build the result with "
+                       f"[... for ... in ...], or \"\".join(...) for a string.")
     if isinstance(expected, tuple) and isinstance(got, torch.Tensor) and any(
             isinstance(e, torch.Tensor) and difference(e, got, atol, rtol) is None for e in expected):
         return Mistake(f"one value instead of {len(expected)}", f"the tensor you returned is right, but the "
@@ -771,6 +798,9 @@ MAX_PAIR = Mistake(".max() gives values and indices", "x.max(dim=-1) returns the
                    "are its .indices (keepdim=True keeps the column), or use x.argmax(dim=-1, keepdim=True).",
                    error="return_types.max")
 
+INPUT_IN_PLACE = Mistake("changes its input in place", "x -= ..., x += ..., x[...] = v or a method ending in _ "
+                         "(sub_, masked_fill_) on an ARGUMENT changes the caller's tensor, and autograd refuses it on "
+                         "one that needs a gradient: compute a new tensor, x = x - ..., and leave the argument as it was.")
 IN_PLACE = Mistake("changed in place", "an in-place operation (x *= s, x += y, x[...] = v, a method ending in _ "
                    "such as masked_fill_) changed a tensor that autograd still needs for the backward pass, so "
                    "the function cannot be trained: write it out of place, x = x * s, x = x.masked_fill(...).")
@@ -796,7 +826,8 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
         except RuntimeError as error:
             if "does not require grad" not in str(error):
                 raise failure(where, f"computing the gradient raised RuntimeError: {error}",
-                              in_place if "inplace" in str(error) else None) from None
+                              INPUT_IN_PLACE if "leaf Variable" in str(error) and "in-place" in str(error)
+                              else in_place if "inplace" in str(error) else None) from None
             grad = "detached"
         grads.append(grad)
     expected, got = grads

@@ -153,7 +153,9 @@ def check_cross_attention(student_fn) -> None:
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_K),
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_Q))],
     ]
-    run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4)
+    run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
+    for wrt in range(5):  # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
+        check_gradient("cross_attention", student_fn, ref.cross_attention, cases[-1], wrt=wrt, atol=1e-4, rtol=1e-4)
 
 
 # --- scaled dot-product attention ----------------------------------------------------------------
@@ -264,8 +266,12 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 lambda q, k, v, m=None: _attend(q, k, v, None if m is None else m / math.sqrt(q.shape[-1]))
                 if m is not None and m.dtype != torch.bool else _attend(q, k, v, m)),
     ]
-    run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention,
-              _sdpa_cases(), mistakes, unchanged=True)
+    cases = _sdpa_cases()
+    run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases, mistakes,
+              unchanged=True)
+    for wrt in range(3):  # q, k and v each get their gradient (no torch.no_grad(), .detach() on the way)
+        check_gradient("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention,
+                       cases[-1], wrt=wrt)
 
 
 def check_causal_mask(student_fn) -> None:
@@ -422,6 +428,7 @@ def check_split_heads(student_fn) -> None:
                   "integer division, C // n_head.", error=text) for text in ("but got float", "element of type float")],
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
+    check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
 
 
 def check_merge_heads(student_fn) -> None:
@@ -464,6 +471,7 @@ def check_merge_heads(student_fn) -> None:
           for dims in ((1, 3), (2, 3))],
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
+    check_gradient("merge_heads", student_fn, ref.merge_heads, cases[0], wrt=0)  # the model trains through it
 
 
 # --- CausalSelfAttention -------------------------------------------------------------------------

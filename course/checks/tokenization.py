@@ -216,7 +216,11 @@ def check_count_pairs(count_pairs) -> None:
     # The first case tells the mistakes below apart; then the edge cases, then random lists.
     cases = [([1, 2, 1, 2, 1, 2, 3],), ([5, 5, 5],), ([],), ([7],), ([3, 1, 3, 1],)]
     cases += [(ids,) for ids in _id_lists(12, seed=2)]
+    cases += [([256, 300, 256, 300, 1000, 3],)]  # merged tokens have ids from 256 up
     mistakes = [
+        Mistake("ids limited to 0–255", "after a merge the ids are 256 and up (the new tokens): count into a dict "
+                "keyed by the pair, not a fixed 256 × 256 table or list.", error="IndexError",
+                on=lambda ids: max(ids, default=0) >= 256),
         Mistake("Counter instead of dict", "the counts are right, but you returned a collections.Counter; "
                 "the exercise asks for a plain dict: return dict(counts).",
                 lambda ids: collections.Counter(ref.count_pairs(ids)), credit=0.5),
@@ -296,7 +300,7 @@ def check_count_pairs(count_pairs) -> None:
                 "after the loop, not inside it (check its indentation).",
                 lambda ids: {(ids[0], ids[1]): 1} if len(ids) > 1 else {}),
     ]
-    run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes)
+    run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
 
 
 def check_count_pairs_form(count_pairs) -> None:
