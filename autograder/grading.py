@@ -403,6 +403,26 @@ HIDDEN_FAILURE = "hidden test"  # how the re-check's message for a failed hidden
 ALONE_NOTE = "graded again alone, with no other notebook beside it: it ran out of time beside another"
 
 
+class Overlaps:
+    """Which jobs of a batch ran while another was running: only such a job can have lost time to a
+    neighbour, and only it is graded again alone when a limit of time decided part of it (a notebook
+    that ran out of time with nothing beside it, at the end of a batch, did so by itself: grading it
+    again would only add its time once more; a red team's slow answers each did, 2026-12-04)."""
+
+    def __init__(self):
+        self.running, self.shared = set(), set()
+
+    def started(self, key) -> None:
+        if self.running:
+            self.shared |= self.running | {key}
+        self.running.add(key)
+
+    def ended(self, key) -> bool:
+        """Whether ``key``, now done, ran beside another job at any moment."""
+        self.running.discard(key)
+        return key in self.shared
+
+
 def _ran_out_of_time(answer: dict, cell_timeout: int) -> bool:
     """Whether a limit of time decided any of ``answer``: the notebook's, a cell's (interrupted, or one
     that did not stop), or a call's in the re-check. With ``--workers N`` such a notebook is graded again
@@ -497,20 +517,23 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
     config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release), cell_timeout=cell_timeout,
                   sandbox=sandbox)
     retry = []
+    overlaps = Overlaps()
 
     def on_answer(answer: dict) -> None:
         job = answer["job"]
         who, name = job["student"], job["lesson"]
         base, cell_notes = notes[(who, name)]
         if answer.get("started"):
+            overlaps.started((who, name))
             book.put(who, name, **base, state="grading", reason="", detail="")
             return
+        beside_another = overlaps.ended((who, name))
         if "database is locked" in (answer.get("full_log") or "") and not job.get("retried"):
             retry.append(dict(job, retried=True))
             return
         if answer.get("timed_out") or answer.get("worker_died"):
             _forget(paths, name, who)  # the killed worker may have left a half-made submission
-        if workers > 1 and not job.get("retried") and _ran_out_of_time(answer, cell_timeout):
+        if workers > 1 and not job.get("retried") and beside_another and _ran_out_of_time(answer, cell_timeout):
             retry.append(dict(job, retried=True, alone=True))  # graded again when nothing runs beside it
             return
         if job.get("manual_work") and answer.get("kept_manual_work"):  # put back: the record's copy is spent

@@ -927,3 +927,20 @@ def test_output_still_arriving_after_a_cell_is_not_called_a_cell_that_ran_too_lo
         assert status == grading.TIMEOUT and "ran past 120 s" in detail, detail
     from autograder.preprocessors import TimedExecute
     assert TimedExecute().iopub_timeout >= 60  # not nbclient's 4 s, which a busy machine's backlog outlasts
+
+
+def test_only_a_job_that_ran_beside_another_is_graded_again_alone():
+    # a notebook that ran out of time with nothing beside it (the batch's last, or --workers 2 with one
+    # job left) did so by itself: grading it again alone would only spend its time once more
+    overlaps = grading.Overlaps()
+    overlaps.started("a")
+    overlaps.started("b")           # b starts while a runs: both shared the machine
+    assert overlaps.ended("a")
+    overlaps.started("c")           # c starts while b still runs
+    assert overlaps.ended("b")
+    assert overlaps.ended("c")
+    overlaps.started("d")           # d runs alone, start to end
+    assert not overlaps.ended("d")
+    overlaps.started("e")
+    overlaps.started("f")           # f starts before e ends: e shared the machine for a while
+    assert overlaps.ended("e") and overlaps.ended("f")
