@@ -58,7 +58,7 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbclient.exceptions import CellTimeoutError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Any, Bool, Integer, List, Unicode
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -487,8 +487,27 @@ class WithoutHiddenTests(Preprocessor):
         return nb, resources
 
 
+# What an HTML output may keep in those pages: plain tags (the lessons' token rows, tables), a few
+# attributes, and inline styles of colour, box and text only. No script, handler or link other than
+# http(s)/mailto passes (bleach), and no style that places a box over the page (position, transforms, sizes):
+# an output may colour its own text, not cover a score or a test. The default of nbconvert's sanitizer
+# escaped every <div> and <span>, so each lesson's own token rows read as a wall of tags in every
+# student's feedback (a red team's, 2026-12-04).
+OUTPUT_TAGS = sorted({"a", "abbr", "b", "br", "code", "div", "em", "i", "li", "ol", "p", "pre",
+                                          "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
+                                          "thead", "tr", "ul"})
+OUTPUT_ATTRIBUTES = {"*": ["title", "style"], "a": ["href", "title"], "div": ["class", "style", "title"],
+                     "span": ["class", "style", "title"]}
+OUTPUT_STYLES = ["background-color", "border", "border-radius", "color", "display", "font-family",
+                 "font-size", "font-style", "font-weight", "line-height", "margin", "padding", "text-align",
+                 "vertical-align", "white-space"]
+
+
 class SanitizeStudentHTML(SanitizeHTML):
     enabled = Bool(True)
+    tags = List(Unicode(), default_value=OUTPUT_TAGS).tag(config=True)
+    attributes = Any(default_value=OUTPUT_ATTRIBUTES).tag(config=True)
+    styles = List(Unicode(), default_value=OUTPUT_STYLES).tag(config=True)
 
     def preprocess(self, nb, resources):
         # the widgets' saved state: rendered by JavaScript in the page (and widgets do nothing there)

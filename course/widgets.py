@@ -25,7 +25,7 @@ def tokens_html(tokens: Sequence[str], ids: Sequence[int]) -> str:
     for n, (token, token_id) in enumerate(zip(tokens, ids)):
         boxes.append(
             f'<span style="display:inline-block;margin:1px;padding:1px 3px;border-radius:3px;'
-            f'background:{PALETTE[n % len(PALETTE)]};color:#222;font-family:monospace;text-align:center">'
+            f'background-color:{PALETTE[n % len(PALETTE)]};color:#222;font-family:monospace;text-align:center">'
             f'{html.escape(_visible(token))}<br><small style="color:#666">{token_id}</small></span>')
     return f'<div style="line-height:2.2">{"".join(boxes)}</div>'
 

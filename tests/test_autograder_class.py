@@ -944,3 +944,19 @@ def test_only_a_job_that_ran_beside_another_is_graded_again_alone():
     overlaps.started("e")
     overlaps.started("f")           # f starts before e ends: e shared the machine for a while
     assert overlaps.ended("e") and overlaps.ended("f")
+
+
+def test_feedback_keeps_the_lessons_styled_html_and_nothing_that_runs_or_covers_the_page():
+    from autograder.preprocessors import SanitizeStudentHTML
+    from course.widgets import tokens_html
+
+    clean = SanitizeStudentHTML().sanitize_html_tags
+    row = tokens_html(["Hel", "lo"], [1, 2])
+    assert "&lt;" not in clean(row) and clean(row).count("<span") == 2 and "background-color:#" in clean(row)
+    for bad, gone in [('<div style="position:fixed;top:0;width:100%">9/9</div>', "position"),
+                      ('<span style="background:url(http://x/y.png)">a</span>', "url("),
+                      ('<span onclick="alert(1)" style="color:red">c</span>', "onclick"),
+                      ('<a href="javascript:alert(1)">l</a>', "javascript"),
+                      ('<img src=x onerror=alert(1)>', "<img"), ('<script>alert(1)</script>', "<script"),
+                      ('<style>body{display:none}</style>', "<style")]:
+        assert gone not in clean(bad), (bad, clean(bad))
