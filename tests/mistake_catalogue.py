@@ -4321,4 +4321,20 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x))
 '''),
+    W("test-shift-batch", "results share memory", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
+    y = x
+    y[:, :-1] = x[:, 1:].clone()
+    y[:, -1] = data[starts + block_size]
+    return x, y
+'''),
+    W("test-block-forward", "dropout of your own", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + F.dropout(attn(ln_1(x)), 0.1)
+    x = x + F.dropout(mlp(ln_2(x)), 0.1)
+    return x
+'''),
+    W("test-causal-self-attention", "scaled by √block_size",
+      _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(self.mask.shape[-1])")),
 ]

@@ -775,6 +775,16 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
         return Mistake("a generator returned", f"(... for ... in ...) in round brackets is a generator, made "
                        f"lazily and used up once, not a {type(expected).__name__}: build the result with "
                        f"[... for ... in ...], or \"\".join(...) for a string.")
+    if isinstance(expected, tuple) and isinstance(got, tuple) and len(got) == len(expected) > 1:
+        tensors = [g for g in got if isinstance(g, torch.Tensor) and g.layout == torch.strided and g.numel()]
+        # the very same memory, element for element (y = x, or x.view(...)): two windows of one tensor
+        # (chunk[:, :-1], chunk[:, 1:]) start apart and are a sound way to build them
+        same = [(a, b) for i, a in enumerate(tensors) for b in tensors[i + 1:]
+                if a.data_ptr() == b.data_ptr() and a.shape == b.shape and a.stride() == b.stride()]
+        if same:
+            return Mistake("results share memory", "two of the tensors you returned are one tensor (y = x makes y "
+                           "another name for x, not a copy), so writing into one changed the other too: build "
+                           "each from the data on its own, or start from x.clone().")
     if isinstance(expected, tuple) and isinstance(got, torch.Tensor) and any(
             isinstance(e, torch.Tensor) and difference(e, got, atol, rtol) is None for e in expected):
         return Mistake(f"one value instead of {len(expected)}", f"the tensor you returned is right, but the "

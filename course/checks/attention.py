@@ -510,7 +510,7 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
     q, k, v = parts["q"], parts["k"], parts["v"]
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
-             "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head),
+             "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head), "block": 1 / math.sqrt(config.block_size),
              "head_size": 1 / (C // config.n_head)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
@@ -725,6 +725,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("scaled by the sequence length", "the scores are divided by √T; divide by √head_size "
                 "(n_embd // n_head), the size of the vectors each head compares.",
                 lambda *a: _wrong_forward(*a, scale="length")),
+        Mistake("scaled by √block_size", "the scores are divided by the square root of block_size (the mask's "
+                "size); divide by √head_size, q.size(-1) = n_embd // n_head, the size of the vectors each head "
+                "compares.", lambda *a: _wrong_forward(*a, scale="block")),
         Mistake("split into pieces of the wrong size", "self.c_attn(x) has 3·C channels, query, key and value: "
                 "split(C, dim=2) cuts pieces of C channels each (split's first argument is the size of a piece, "
                 "not how many), or use chunk(3, dim=2).", error="values to unpack"),

@@ -320,8 +320,12 @@ def _post_norm(x, ln_1, attn, ln_2, mlp):
 def check_block_forward(student_fn):
     """``student_fn(x, ln_1, attn, ln_2, mlp)``: a pre-LayerNorm transformer block,
     ``x = x + attn(ln_1(x))`` then ``x = x + mlp(ln_2(x))``; returns the new ``x`` (B, T, C)."""
+    own_dropout = Mistake("dropout of your own", "F.dropout(x, p) drops values whatever the mode (its training "
+                          "argument defaults to True), so the block gave another result on every call: the "
+                          "sublayers attn and mlp already apply the model's dropout, which model.eval() switches "
+                          "off; add none of your own.")
     with torch.no_grad():
-        run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), mistakes=[
+        run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), unrepeatable=own_dropout, mistakes=[
             Mistake("post-norm", "this is the post-norm block of the original Transformer, ln(x + attn(x)); GPT-2 normalises "
                     "BEFORE each sublayer and adds to the raw x: x = x + attn(ln_1(x)).", _post_norm),
             Mistake("attention residual missing", "the residual connection around the attention is missing: x = x + attn(ln_1(x)), "
