@@ -11,8 +11,8 @@ runs:
 * ``test cell deleted``: a cell worth points is gone (nbgrader would give 0 without a word).
 
 Problems that nbgrader repairs reliably are graded and noted: an edited test cell (nbgrader puts the
-released source back), a copied cell (the first of the copies is graded; the consecutive parts of a split answer cell, as one), a deleted solution or
-open-question cell. ``refused_answers`` names the answers that grading will not run because they could
+released source back), a copied cell (the first of the copies is graded; the consecutive parts of a
+split answer cell, as one), a deleted solution or open-question cell. ``refused_answers`` names the answers that grading will not run because they could
 reach the grading machinery (see ``autograder.answers``).
 """
 from __future__ import annotations

@@ -493,11 +493,9 @@ class WithoutHiddenTests(Preprocessor):
 # an output may colour its own text, not cover a score or a test. The default of nbconvert's sanitizer
 # escaped every <div> and <span>, so each lesson's own token rows read as a wall of tags in every
 # student's feedback (a red team's, 2026-12-04).
-OUTPUT_TAGS = sorted({"a", "abbr", "b", "br", "code", "div", "em", "i", "li", "ol", "p", "pre",
-                                          "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
-                                          "thead", "tr", "ul"})
-OUTPUT_ATTRIBUTES = {"*": ["title", "style"], "a": ["href", "title"], "div": ["class", "style", "title"],
-                     "span": ["class", "style", "title"]}
+OUTPUT_TAGS = sorted({"a", "abbr", "b", "br", "code", "div", "em", "i", "li", "ol", "p", "pre", "small", "span",
+                      "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"})
+OUTPUT_ATTRIBUTES = {"*": ["title", "style"], "a": ["href"], "div": ["class"], "span": ["class"]}
 OUTPUT_STYLES = ["background-color", "border", "border-radius", "color", "display", "font-family",
                  "font-size", "font-style", "font-weight", "line-height", "margin", "padding", "text-align",
                  "vertical-align", "white-space"]
