@@ -4337,4 +4337,20 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
 '''),
     W("test-causal-self-attention", "scaled by √block_size",
       _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(self.mask.shape[-1])")),
+    W("test-train-loop", "parameters used up", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    params = model.parameters()
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
 ]

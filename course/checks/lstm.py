@@ -762,7 +762,7 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                 loss.backward()
                 if zero_grad == "after backward":
                     optimizer.zero_grad()
-                if clip == "norm":
+                if clip == "norm" or (clip == "first only" and it == 0):
                     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
                 elif clip == "value":
                     torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
@@ -798,6 +798,10 @@ def check_train_loop(student_fn):
                 "never reach): call torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip), with the "
                 "grad_clip argument, between loss.backward() and optimizer.step().",
                 _outcome(_loop_with(clip="none"))),
+        Mistake("parameters used up", "model.parameters() is a generator: made once before the loop, it is used "
+                "up by the first clip_grad_norm_, and every later clip sees no parameters and clips nothing. "
+                "Call clip_grad_norm_(model.parameters(), grad_clip) with a fresh model.parameters() each time, "
+                "or keep params = list(model.parameters()).", _outcome(_loop_with(clip="first only"))),
         Mistake("clipped each value, not the norm", "clip_grad_value_ clips every entry on its own and "
                 "changes the gradient's direction: clip the norm of all gradients together with "
                 "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
