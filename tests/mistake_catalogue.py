@@ -4353,4 +4353,10 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-sequence-loss", "log of softmax", '''
+def sequence_loss(logits, targets):
+    probs = torch.softmax(logits, dim=-1)
+    picked = probs.gather(2, targets.unsqueeze(2)).squeeze(2)
+    return -torch.log(picked).mean()
+'''),
 ]

@@ -431,8 +431,12 @@ def _generate_appended_rows(model, idx, n):
 
 def _loss_cases():
     gen = torch.Generator().manual_seed(44)
-    return [(3 * torch.randn(B, T, V, generator=gen), torch.randint(0, V, (B, T), generator=gen))
-            for B, T, V in ((2, 5, 7), (3, 4, 11), (4, 6, 5))]
+    cases = [(3 * torch.randn(B, T, V, generator=gen), torch.randint(0, V, (B, T), generator=gen))
+             for B, T, V in ((2, 5, 7), (3, 4, 11), (4, 6, 5))]
+    # a confident model's scores (a trained one's reach such gaps): the softmax of a far-behind target is
+    # 0 in float32, and a loss taken as log(softmax(...)) is inf where log_softmax stays finite
+    cases.append((100 * torch.randn(2, 8, 9, generator=gen), torch.randint(0, 9, (2, 8), generator=gen)))
+    return cases
 
 
 def check_sequence_loss(student_fn):
@@ -442,6 +446,10 @@ def check_sequence_loss(student_fn):
         return logits.reshape(B * T, V), targets.reshape(B * T)
 
     run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), unchanged=True, mistakes=[
+        Mistake("log of softmax", "log(softmax(x)) underflows: a target whose probability rounds to 0 gives "
+                "log(0) = -inf and an infinite loss, where the exact value is finite. Use F.log_softmax (or "
+                "F.cross_entropy), which subtracts the largest score first.",
+                lambda lo, t: -torch.log(torch.softmax(lo, dim=-1)).gather(-1, t.unsqueeze(-1)).mean()),
         Mistake("sign lost", "the loss is the NEGATIVE mean log-probability of the targets (a positive number, "
                 "ln V for uniform scores): -log_softmax(...).gather(...).mean(), or F.cross_entropy, which "
                 "includes the minus.", lambda lo, t: -sequence_loss(lo, t)),
