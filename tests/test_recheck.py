@@ -1431,10 +1431,10 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + np.cos(np.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 ''')
-    # as in the notebook: the form test passes (an np.float64 is a float), the value test names the type
+    # as in the notebook: an np.float64 is a float with the exact value, and both tests take it (the value
+    # test's self-check failed it as "numpy float" until 2026-12-04, while the hidden tests accepted it)
     failed = recheck(schedule, "04_lstm", ["test-lr-schedule", "test-lr-schedule-form"], sandbox=False, host=host)
-    assert set(failed) == {"test-lr-schedule"}, failed
-    assert "expected float 0.16666666666666666, got float64" in failed["test-lr-schedule"], failed
+    assert failed == {}, failed
     ints = _with_answer("01_tokenization", "char-encode-decode", '''import numpy as np
 def char_encode(text, stoi):
     for ch in text:
