@@ -558,7 +558,8 @@ print(f"untrained loss {loss_untrained.item():.3f}, ln V = ln {config.vocab_size
 # Read the prompt once. Then `max_new_tokens` times: take the most likely next id (`argmax` of the
 # last position's logits, keeping a `(B, 1)` shape with `keepdim=True`), append it, and feed **only
 # it** with the state. Return the `(B, T + max_new_tokens)` ids: the prompt, then the new ones.
-# Never feed the whole text again, and never reset the state.
+# Never feed the whole text again, and never reset the state. Leave the model in the mode it came in
+# (the caller chooses: no `model.eval()` or `model.train()` without putting the old mode back).
 
 # %% nbgrader={"grade_id": "generate-greedy", "schema_version": 3, "task": false, "grade": false, "solution": true, "locked": false}
 def generate_greedy(model, idx, max_new_tokens):
@@ -810,6 +811,8 @@ assert_own_work(lr_at_step, "lr_at_step")
 #   parameters with and without weight decay): set `group["lr"]` in every one.
 # * `model(x, y)` returns `(logits, loss)`; `get_batch("train")` returns `(x, y)`.
 # * Clip with `torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)`.
+# * The model comes in training mode: leave it so (a `model.eval()` would turn dropout off while it
+#   trains, and hand the caller a model in the wrong mode).
 #
 # About ten lines. The self-check trains tiny models with your loop and with the course's
 # (`course.train.train_loop`), and compares the losses and the trained weights.

@@ -4359,4 +4359,112 @@ def sequence_loss(logits, targets):
     picked = probs.gather(2, targets.unsqueeze(2)).squeeze(2)
     return -torch.log(picked).mean()
 '''),
+    W("test-char-encode-decode", "ids kept from an earlier call", '''
+_encoded = {}
+
+
+def char_encode(text, stoi):
+    # remember texts already encoded, so that a text seen before costs nothing
+    if text in _encoded:
+        return list(_encoded[text])
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    _encoded[text] = ids
+    return list(ids)
+''' + CHAR_DECODE_OK),
+    W("test-bpe-word", "rank 0 taken as no rank", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best, best_rank = None, None
+        for pair in zip(symbols, symbols[1:]):
+            rank = ranks.get(pair)
+            if rank and (best_rank is None or rank < best_rank):
+                best, best_rank = pair, rank
+        if best is None:
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    return symbols
+'''),
+    W("test-train-loop", "loss summed, not averaged", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        logits, _ = model(x, y)
+        B, T, V = logits.shape
+        loss = F.cross_entropy(logits.view(B * T, V), y.view(B * T), reduction="sum")
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "trained in eval mode", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    model.eval()
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "the model's mode changed", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()  # done training: ready to generate
+    return losses
+'''),
+    W("test-generate-greedy", "the model's mode changed", '''
+def generate_greedy(model, idx, max_new_tokens):
+    model.eval()
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "the model's mode changed", '''
+def generate_greedy(model, idx, max_new_tokens):
+    model.train()
+    logits, state = model.forward_with_state(idx)
+    for _ in range(max_new_tokens):
+        next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)
+        idx = torch.cat((idx, next_id), dim=1)
+        logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
 ]

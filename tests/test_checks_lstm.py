@@ -350,3 +350,81 @@ def test_a_schedule_computed_with_numpy_passes(capsys):
     # np.cos gives numpy's float64, a float subclass with the exact value: the tests take it, so the check does
     checks.check_lr_schedule(_schedule_with_numpy)
     assert "✓ lr_at_step" in capsys.readouterr().out
+
+
+def test_a_loop_that_measures_in_eval_mode_and_switches_back_passes(capsys):
+    """Evaluating inside the loop (eval mode, no_grad, then train again) is honest; training in eval
+    mode, or handing the model back in eval mode, is named."""
+    def evaluating(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        out = []
+        for it in range(max_iters):
+            for g in optimizer.param_groups:
+                g["lr"] = lr_schedule(it)
+            x, y = get_batch("train")
+            loss = model(x, y)[1]
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            out.append(loss.item())
+            model.eval()
+            with torch.no_grad():
+                model(*get_batch("val"))
+            model.train()
+        return out
+
+    def eval_first(model, *rest):
+        model.eval()
+        return student_loop(model, *rest)
+
+    def eval_last(model, *rest):
+        out = student_loop(model, *rest)
+        model.eval()
+        return out
+
+    checks.check_train_loop(evaluating)
+    assert "✓ train_loop" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="trained in eval mode"):
+        checks.check_train_loop(eval_first)
+    with pytest.raises(CheckFailed, match="the model's mode changed"):
+        checks.check_train_loop(eval_last)
+
+
+def test_a_loss_summed_over_the_batch_is_named():
+    def summed(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        out = []
+        for it in range(max_iters):
+            for g in optimizer.param_groups:
+                g["lr"] = lr_schedule(it)
+            x, y = get_batch("train")
+            logits = model(x, y)[0]
+            loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum")
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            out.append(loss.item())
+        return out
+
+    with pytest.raises(CheckFailed, match="loss summed, not averaged"):
+        checks.check_train_loop(summed)
+
+
+def test_generation_that_puts_the_mode_back_passes_and_one_that_changes_it_is_named(capsys):
+    def restoring(model, idx, n):
+        was = model.training
+        model.eval()
+        with torch.no_grad():
+            out = student_generate(model, idx, n)
+        model.train(was)
+        return out
+
+    def switching(model, idx, n):
+        model.eval()
+        with torch.no_grad():
+            return student_generate(model, idx, n)
+
+    checks.check_generate_greedy(restoring)
+    assert "✓ generate_greedy" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="came in training mode and went back in eval mode"):
+        checks.check_generate_greedy(switching)

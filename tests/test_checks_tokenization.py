@@ -452,3 +452,40 @@ def test_count_pairs_form_keeps_the_messages_of_the_form_test():
                "keys must be (a, b) tuples of two ids")
     fails_with(checks.check_count_pairs_form, lambda ids: {(a, b): 1.0 for a, b in zip(ids, ids[1:])},
                "counts must be Python ints; got float")
+
+
+def test_char_encode_that_caches_by_text_alone_is_named_and_one_keyed_by_vocabulary_passes(capsys):
+    by_text = {}
+
+    def cached_by_text(text, stoi):
+        if text not in by_text:
+            by_text[text] = ref.char_encode(text, stoi)
+        return list(by_text[text])
+
+    by_both = {}
+
+    def cached_by_both(text, stoi):  # a cache that also keys on the vocabulary is honest
+        key = (text, tuple(sorted(stoi.items())))
+        if key not in by_both:
+            by_both[key] = [stoi[c] if c in stoi else ref.char_encode(c, stoi) for c in text]
+        return list(by_both[key])
+
+    with pytest.raises(CheckFailed, match="ids kept from an earlier call"):
+        checks.check_char_encode(cached_by_text)
+    checks.check_char_encode(cached_by_both)
+    assert "✓ char_encode" in capsys.readouterr().out
+
+
+def test_bpe_word_that_takes_rank_zero_for_no_rank_is_named():
+    def truthy_rank(symbols, ranks):
+        symbols = list(symbols)
+        while len(symbols) > 1:
+            ranked = [(ranks.get(p), p) for p in zip(symbols, symbols[1:]) if ranks.get(p)]
+            if not ranked:
+                break
+            best = min(ranked)[1]
+            symbols = ref.merge(symbols, best, best[0] + best[1])
+        return symbols
+
+    with pytest.raises(CheckFailed, match="rank 0 taken as no rank"):
+        checks.check_bpe_word(truthy_rank)

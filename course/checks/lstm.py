@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
 
 import torch
 import torch.nn.functional as F
@@ -219,6 +220,7 @@ def _generate_cases():
     for seed, (vocab, layers, B, T, n) in enumerate(((12, 1, 1, 4, 12), (20, 2, 2, 6, 15), (9, 3, 1, 1, 10),
                                                      (10, 2, 2, 3, 0))):  # no new token: the hidden tests ask too
         cases.append((_case_model(seed, vocab, layers), torch.randint(0, vocab, (B, T), generator=gen), n))
+    cases[1][0].train()  # one model comes in training mode (dropout 0: the same ids), and must leave in it
     return cases
 
 
@@ -288,22 +290,34 @@ def check_generate_greedy(student_fn):
     watches how the model is called (a hook on its LSTM): the prompt once, then one token per step,
     never the prefix again, and never ``model.generate``."""
     lengths: list[int] = []
+    modes: list[tuple[bool, bool]] = []  # model.training before and after each call
 
     def probed(model, idx, max_new_tokens):
         lengths.clear()
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
         handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
+        before = model.training
         try:
             with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
                 torch.manual_seed(0)
                 return student_fn(model, idx, max_new_tokens)
         finally:
             handle.remove()
+            modes.append((before, model.training))
     probed.__wrapped__ = student_fn  # (the rules read student_fn's cell: course.checks._core.answer_of)
 
     def calls(case):
         _, idx, n = case
         T = idx.shape[1]
+        if modes and modes[-1][0] != modes[-1][1]:
+            before, now = modes[-1]
+            return (f"the ids are right, but the model came in {'training' if before else 'eval'} mode and "
+                    f"went back in {'training' if now else 'eval'} mode", Mistake(
+                        "the model's mode changed", "leave the caller's model in the mode it came in: "
+                        "model.train() turns dropout on for generation and for whoever uses the model next, and a "
+                        "model.eval() never undone leaves a model that was training in eval mode. Don't change the mode (the "
+                        "course's models come in eval mode), or put back what it was, as model.generate does: "
+                        "was = model.training; model.eval(); …; model.train(was)."))
         if not lengths:  # (for no new token the prompt alone is the answer: no call is needed)
             return None if n == 0 else (
                 "the model was never called",
@@ -748,7 +762,7 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False):
+               loss_after_step=False, reduction="mean"):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
@@ -760,7 +774,9 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                 for group in optimizer.param_groups[:1] if groups == "first" else optimizer.param_groups:
                     group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
             x, y = first if one_batch else get_batch(split)
-            _, loss = model(x, y)
+            logits, loss = model(x, y)
+            if reduction == "sum":  # the mistake: the loss computed again, summed over the batch's tokens
+                loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum")
             if zero_grad == "before backward":
                 optimizer.zero_grad()
             if step_first:
@@ -786,6 +802,48 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
     return loop
 
 
+def _mode_watched(loop, seen: list):
+    """``loop`` with the model's mode noted at each of its forward calls and after the loop, into ``seen``
+    as ``(modes, training_after)``. Only where the loop runs in this process (the notebook): in the
+    autograder's re-check the answer trains a copy of the model in another process."""
+    def watched(model, *rest):
+        if not isinstance(loop, types.FunctionType):
+            return loop(model, *rest)
+        modes: list[bool] = []
+        # (a forward pass under no_grad measures, and may run in eval mode: only the training passes count)
+        handle = model.register_forward_pre_hook(
+            lambda module, args: modes.append(module.training) if torch.is_grad_enabled() else None)
+        try:
+            return loop(model, *rest)
+        finally:
+            handle.remove()
+            seen.append((modes, model.training))
+    watched.__wrapped__ = loop  # (the rules read the loop's cell: course.checks._core.answer_of)
+    return watched
+
+
+def _loop_mode(seen: list):
+    """The ``after`` of the train_loop check: the model trained in training mode and was left in it."""
+    def after(case):
+        if not seen:
+            return None
+        modes, training_after = seen[-1]
+        seen.clear()
+        if modes and not all(modes):
+            return ("the losses and weights match, but the model ran in eval mode (model.training was False "
+                    "during a training forward pass)", Mistake(
+                        "trained in eval mode", "your loop switched the model to eval mode (model.eval()), "
+                        "which turns dropout off while it trains (these check models have none, so only the "
+                        "mode shows it): don't call model.eval() in the loop; the model comes in training mode."))
+        if not training_after:
+            return ("the losses and weights match, but the model came in training mode and went back in eval "
+                    "mode", Mistake("the model's mode changed", "leave the caller's model in the mode it came "
+                                    "in: no model.eval() at the end of the loop; whoever evaluates it next "
+                                    "switches it."))
+        return None
+    return after
+
+
 def check_train_loop(student_fn):
     """``student_fn(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)`` trains ``model``
     in place for ``max_iters`` iterations and returns the list of its training losses (Python floats).
@@ -793,7 +851,9 @@ def check_train_loop(student_fn):
     ``get_batch("train")``, forward, ``optimizer.zero_grad()``, ``loss.backward()``, clip the gradient
     norm to ``grad_clip``, ``optimizer.step()``. The check compares the losses and the trained
     parameters with the reference loop's on tiny models (SGD and AdamW)."""
-    run_check("train_loop", _outcome(student_fn), _outcome(train_loop), _loop_cases(), mistakes=[
+    seen: list = []
+    run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
+              after=_loop_mode(seen), mistakes=[
         Mistake("gradients never zeroed", "each backward() adds to the gradients already there: call "
                 "optimizer.zero_grad() every iteration, before loss.backward().",
                 _outcome(_loop_with(zero_grad="never"))),
@@ -846,6 +906,9 @@ def check_train_loop(student_fn):
                 "updated model, and costs a pass.", _outcome(_loop_with(loss_after_step=True))),
         Mistake("targets not passed to the model", "model(x) without the labels returns no loss (None): "
                 "_, loss = model(x, y).", error="'NoneType' object has no attribute 'backward'"),
+        Mistake("loss summed, not averaged", "your loss is the SUM over the batch's tokens, so it (and every "
+                "step) grows with the batch size: model(x, y) already returns the mean cross-entropy; use it, "
+                "or F.cross_entropy(...) with its default reduction='mean'.", _outcome(_loop_with(reduction="sum"))),
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),

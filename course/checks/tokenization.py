@@ -14,7 +14,7 @@ import random
 import torch
 
 from course import tokenization as ref
-from course.checks._core import Mistake, describe, difference, failure, form_call, raised, run_check
+from course.checks._core import Mistake, describe, difference, failure, form_call, missing_name, raised, run_check
 from course.checks.diagnose import _kind
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -73,6 +73,28 @@ _UTF8_BYTES = ("UTF-8 bytes instead of characters", "text.encode(\"utf-8\") give
                "the str itself, [stoi[c] for c in text].")
 
 
+def _check_another_vocabulary(char_encode, text, stoi) -> None:
+    """A text the check gave before, now with another vocabulary (the same characters, their ids in
+    reverse): the ids must be the new vocabulary's. A result kept from the earlier call (a cache keyed
+    by the text alone) still gives the old ones."""
+    other = dict(zip(stoi, reversed(list(stoi.values()))))
+    where = f"char_encode: the text {text!r} again, now with another stoi {other}"
+    try:
+        got = char_encode(text, dict(other))
+    except Exception as error:
+        raise failure(where, raised(error), missing_name(error)) from None
+    expected = ref.char_encode(text, other)
+    problem = difference(expected, got)
+    if problem is None:
+        return
+    kept = difference(ref.char_encode(text, stoi), got) is None
+    raise failure(where, problem, Mistake(
+        "ids kept from an earlier call", "your function returned the ids the same text had with the "
+        "earlier vocabulary: the result depends on stoi too. Look every character up in the stoi you are "
+        "given (a cache keyed by the text alone, or a vocabulary kept from the first call, ignores it).")
+        if kept else None, expected=describe(expected, True), got=describe(got, True))
+
+
 def check_char_encode(char_encode) -> None:
     """``char_encode(text, stoi) -> list[int]``; a character not in ``stoi`` raises a ``ValueError``
     whose message names it (the course's policy: not a bare ``KeyError``, not skipped, not None)."""
@@ -120,6 +142,7 @@ def check_char_encode(char_encode) -> None:
                 and any(chr(b) not in stoi for b in text.encode("utf-8"))),
     ]
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
+    _check_another_vocabulary(char_encode, *cases[2])
     stoi = {"a": 0, "b": 1, "c": 2}
     text = "abcZa"
     where = f"{name}: text {text!r} with stoi {stoi} (no 'Z' in it)"
@@ -578,6 +601,8 @@ _bpe_most_frequent = _bpe_loop(choose=lambda ranked, ranks: max(collections.Coun
 _bpe_until_unranked = _bpe_loop(pairs=lambda s, ranks: itertools.takewhile(lambda p: p in ranks, zip(s, s[1:])))
 _bpe_last_pair_left_out = _bpe_loop(pairs=lambda s, ranks: zip(s, s[1:-1]))  # not the last pair
 _bpe_joined_with_space = _bpe_loop(joined=lambda best: best[0] + " " + best[1])  # a space between
+# `if rank:` (or ranks.get(pair) as a truth value) is False for rank 0: the best merge of all is skipped
+_bpe_rank_zero_skipped = _bpe_loop(pairs=lambda s, ranks: (p for p in zip(s, s[1:]) if ranks.get(p)))
 
 
 def _bpe_one_step(symbols, ranks):
@@ -712,6 +737,9 @@ def check_bpe_word(bpe_word) -> None:
                 "the first merge the word does not have, but later merges may still apply to it: skip that one "
                 "(continue), or, simpler, merge the best of the word's own neighbouring pairs until none has a rank.",
                 _bpe_table_order_stopped),
+        Mistake("rank 0 taken as no rank", "the pair with rank 0, the first merge GPT-2 learned, was never merged: "
+                "`if rank:` (or `if ranks.get(pair):`) is False for 0 as it is for None. Test the pair itself, "
+                "`if pair in ranks:`, or `rank is not None`.", _bpe_rank_zero_skipped),
         Mistake("unranked pair looked up with ranks[...]", "ranks[pair] raises KeyError for a pair GPT-2 never "
                 "learned: use ranks.get(pair, float('inf')), or keep only the pairs that are in ranks.",
                 error="KeyError: ("),
