@@ -112,7 +112,20 @@ def test_a_detached_result_is_named_and_a_connected_one_passes():
     assert info.value.mistake == "cut off from the graph"
     with pytest.raises(CheckFailed) as info:
         check_gradient("loss", lambda x: (x ** 3).sum(), loss, (x,), wrt=0)
-    assert info.value.mistake is None and "the gradient differs" in str(info.value)
+    assert info.value.mistake is None and "the gradient with respect to argument 1 differs" in str(info.value)
+
+
+def test_several_inputs_are_checked_in_one_pass_and_the_one_cut_off_is_named():
+    def weighted(x, w, b):
+        return (x @ w + b).sum()
+    args = (torch.randn(3, 4), torch.randn(4, 2), torch.randn(2))
+    check_gradient("weighted", weighted, weighted, args, wrt=range(3))
+    with pytest.raises(CheckFailed) as info:
+        check_gradient("weighted", lambda x, w, b: (x @ w + b.detach()).sum(), weighted, args, wrt=range(3))
+    assert info.value.mistake == "cut off from the graph" and "argument 3" in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        check_gradient("weighted", lambda x, w, b: (x @ (2 * w) + b).sum(), weighted, args, wrt=range(3))
+    assert info.value.mistake is None and "argument 1 differs" in str(info.value)
 
 
 def test_an_answer_that_never_returns_is_named_an_endless_loop(monkeypatch):

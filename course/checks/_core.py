@@ -817,36 +817,39 @@ IN_PLACE = Mistake("changed in place", "an in-place operation (x *= s, x += y, x
 
 
 def check_gradient(name: str, student: Callable[..., Any], reference: Callable[..., Any], args: Sequence[Any],
-                   wrt: int, pick: Callable[[Any], Any] = lambda out: out, atol: float = 1e-5,
+                   wrt: int | Sequence[int], pick: Callable[[Any], Any] = lambda out: out, atol: float = 1e-5,
                    rtol: float = 1e-4, in_place: Mistake = IN_PLACE) -> None:
-    """The student's result must stay connected to argument ``wrt`` (a float tensor) and give the
-    reference's gradient: a loss cut off from the graph (``.item()``, ``.detach()``, ``torch.no_grad()``,
-    a new tensor built from its values) cannot train anything. ``pick`` selects the scalar, or the
-    tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses an in-place
-    change."""
+    """The student's result must stay connected to argument ``wrt`` (a float tensor; or to each of
+    several, given as a sequence of positions: one call and one backward pass for all of them) and give
+    the reference's gradient: a loss cut off from the graph (``.item()``, ``.detach()``,
+    ``torch.no_grad()``, a new tensor built from its values) cannot train anything. ``pick`` selects the
+    scalar, or the tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses
+    an in-place change."""
     where = f"{name}: the gradient, arguments ({_show_args(args)})"
+    positions = [wrt] if isinstance(wrt, int) else list(wrt)
     grads = []
     for fn in (reference, student):
         given = list(copy.deepcopy(tuple(args)))
-        given[wrt] = given[wrt].detach().clone().requires_grad_()
+        for i in positions:
+            given[i] = given[i].detach().clone().requires_grad_()
         try:
             out = pick(fn(*given))
             out = out if out.dim() == 0 else out.sum()
-            grad, = torch.autograd.grad(out, given[wrt], allow_unused=True)
+            found = list(torch.autograd.grad(out, [given[i] for i in positions], allow_unused=True))
         except RuntimeError as error:
             if "does not require grad" not in str(error):
                 raise failure(where, f"computing the gradient raised RuntimeError: {error}",
                               INPUT_IN_PLACE if "leaf Variable" in str(error) and "in-place" in str(error)
                               else in_place if "inplace" in str(error) else None) from None
-            grad = "detached"
-        grads.append(grad)
-    expected, got = grads
-    if isinstance(got, str) or got is None:
-        raise failure(where, f"your result does not depend on argument {wrt + 1} through autograd",
-                      Mistake("cut off from the graph", "the value is right but autograd cannot reach the "
-                              "input through it: don't use torch.no_grad(), .detach(), .item() or "
-                              "torch.tensor(...) on the way; keep it a tensor computed from the input.",
-                              credit=0.5))
-    problem = difference(expected, got, atol, rtol)
-    if problem is not None:
-        raise failure(where, f"the gradient differs: {problem}")
+            found = [None] * len(positions)
+        grads.append(found)
+    for i, expected, got in zip(positions, *grads):
+        if got is None:
+            raise failure(where, f"your result does not depend on argument {i + 1} through autograd",
+                          Mistake("cut off from the graph", "the value is right but autograd cannot reach the "
+                                  "input through it: don't use torch.no_grad(), .detach(), .item() or "
+                                  "torch.tensor(...) on the way; keep it a tensor computed from the input.",
+                                  credit=0.5))
+        problem = difference(expected, got, atol, rtol)
+        if problem is not None:
+            raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}")

@@ -154,8 +154,8 @@ def check_cross_attention(student_fn) -> None:
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_Q))],
     ]
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
-    for wrt in range(5):  # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
-        check_gradient("cross_attention", student_fn, ref.cross_attention, cases[-1], wrt=wrt, atol=1e-4, rtol=1e-4)
+    # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
+    check_gradient("cross_attention", student_fn, ref.cross_attention, cases[-1], wrt=range(5), atol=1e-4, rtol=1e-4)
 
 
 # --- scaled dot-product attention ----------------------------------------------------------------
@@ -269,9 +269,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
     cases = _sdpa_cases()
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases, mistakes,
               unchanged=True)
-    for wrt in range(3):  # q, k and v each get their gradient (no torch.no_grad(), .detach() on the way)
-        check_gradient("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention,
-                       cases[-1], wrt=wrt)
+    # q, k and v each get their gradient (no torch.no_grad(), .detach() on the way)
+    check_gradient("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases[-1],
+                   wrt=range(3))
 
 
 def check_causal_mask(student_fn) -> None:
