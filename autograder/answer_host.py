@@ -786,7 +786,6 @@ def _refused(name):
 SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent",
                   "05_nanogpt": "model"}
 REFUSING = set()  # the kinds refused now (the lesson of the answers loaded)
-FORM = [False]  # whether the request under way is a form test's call, which checks the form of a result only
 SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
 INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
 VF_RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell")
@@ -984,7 +983,9 @@ def _refuse_decoders() -> None:
 
 def _refusing_forward(original):
     def forward(self, *args, **kwargs):
-        if "model" in REFUSING and not FORM[0]:  # (a form test's call runs the lesson's model as the notebook does)
+        # (a form test's call too: a gpt_forward that returns model(idx)[0] earned the form point, a red
+        # team's, 2026-12-04; calling the reference costs the whole exercise)
+        if "model" in REFUSING:
             raise PermissionError("model(idx) was called: compute the logits from the model's parts (wte, wpe, "
                                   "drop, the blocks, ln_f and lm_head)")
         return original(self, *args, **kwargs)
@@ -1072,7 +1073,6 @@ def main(argv):
         _refuse_decoders()  # the classes of a model the grader sent are imported as it is read
         SENT.clear()
         SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))
-        FORM[0] = request.get("form") is True
         try:
             if request["op"] == "call":
                 before = _plain_snapshots(request["args"])
@@ -1118,7 +1118,6 @@ def main(argv):
                      "message": str(error)[:2000]}
         finally:
             SENT.clear()  # trusted for that request only: an answer that kept one cannot use it later
-            FORM[0] = False
         try:
             _write(replies, reply)
         except Exception as error:  # a value torch cannot save: say so instead, naming what it met

@@ -389,6 +389,10 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
     that the submission's answer cells bind (one answer may use another's helper); ``others``: those
     that its other answer cells bind (None: not known), which could rebind a class of this answer's
     after it ran (``_answer_class``)."""
+    if isinstance(source, str) and len(source) > MAX_ANSWER_CHARS:
+        return [f"is {len(source):,} characters long, more than the {MAX_ANSWER_CHARS:,} an answer cell may hold "
+                f"(the lesson's answers are a few dozen lines): keep your answer, and move long experiments out "
+                f"of the answer cell"]
     try:
         return _problems(source, lesson, answers, others)
     except (RecursionError, MemoryError):  # `1+1+...` 3,000 times: too deep for Python's own parser
@@ -530,7 +534,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"uses `{node.id}`" + CALL_HINTS.get(node.id, ""))
             elif node.id in lesson.course_names and not _local(node, parents) \
                     and not (node in typed and node.id.endswith("Config")):
-                found.append(f"uses `{node.id}`, the course's reference (write the code yourself)")
+                found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
+                             f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
+                             f"without it)" if node in typed else
+                             f"uses `{node.id}`, the course's reference (write the code yourself)")
             elif node.id in LIMITED_MODULES and node.id in limited_imports:
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in LIMITED_MODULES[node.id]):
@@ -745,10 +752,18 @@ def _annotations(tree: ast.Module) -> list[ast.expr]:
     return [annotation for annotation in found if annotation is not None]
 
 
+# The longest answer cell the rules read. An honest one is a few kilobytes; reading is linear in the cell's
+# size, but each cell is read several times before grading, in the batch's own process (a red team's cell of
+# 32,000 classes, 3.8 MB, held every classmate's grading for minutes: 2026-12-04).
+MAX_ANSWER_CHARS = 100_000
+
+
 def answer_names(sources) -> frozenset[str]:
-    """Every name the answer cells ``sources`` bind (those that parse)."""
+    """Every name the answer cells ``sources`` bind (those that parse, and are not refused as too long)."""
     found = set()
     for source in sources:
+        if isinstance(source, str) and len(source) > MAX_ANSWER_CHARS:
+            continue
         try:
             found |= _own_names(ast.parse(source if isinstance(source, str) else ""))
         except (SyntaxError, ValueError, RecursionError, MemoryError):  # (each refused by `problems`)
@@ -927,13 +942,24 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                         continue
                     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
                     names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    bases = {node.name: [b.id for b in node.bases if isinstance(b, ast.Name)]
-             for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    for _ in range(len(bases)):  # and what they inherit from the answer's other classes (``Sub.SKIP``)
-        for name, parents in bases.items():
+    classes = _in_source_order(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
+    bases = [(node.name, [b.id for b in node.bases if isinstance(b, ast.Name)]) for node in classes]
+    for _ in range(INHERITANCE_PASSES):  # and what they inherit from the answer's other classes (``Sub.SKIP``)
+        for name, parents in bases:
             for parent in parents:
                 found[name] |= found.get(parent, set())
     return found
+
+
+# A base class comes before its subclasses in the source (it must exist when the class statement runs),
+# so one pass in source order passes every inherited name down; a second covers a base bound again later.
+# Not one pass per class: a red team's answer cell of 32,000 small classes held the batch's preflight for
+# 329 s before any notebook was graded (2026-12-04).
+INHERITANCE_PASSES = 2
+
+
+def _in_source_order(nodes) -> list:
+    return sorted(nodes, key=lambda node: (node.lineno, node.col_offset))
 
 
 # Decorators after which a method's name in its class body is not the plain function (so not a function
@@ -1148,8 +1174,8 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
                     names.add(item.args[0].value)
         found[node] = names
     by_name = {node.name: node for node in found}
-    for _ in range(len(found)):  # and what its own base classes give (``self._adjacent`` of a base)
-        for node in found:
+    for _ in range(INHERITANCE_PASSES):  # and what its own base classes give (``self._adjacent`` of a base)
+        for node in _in_source_order(found):
             for base in node.bases:
                 if isinstance(base, ast.Name) and base.id in by_name:
                     found[node] |= found[by_name[base.id]]

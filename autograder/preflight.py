@@ -138,6 +138,11 @@ def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Prefligh
                                       "notebook as Jupyter saved it")
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, _fail(MALFORMED, "the JSON is not a notebook (no list of cells)")
+    try:  # a lone surrogate, written as the escape "\ud800", reads as JSON but no file can hold it again
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        return None, _fail(MALFORMED, f"the text holds {error.object[error.start:error.end]!r}, half of a character "
+                                      f"pair that no UTF-8 file can hold: delete it and save the notebook again")
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)

@@ -128,7 +128,6 @@ class Host:
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
         self.exercise_seconds = timeout if exercise_seconds is None else exercise_seconds
         self.lesson = lesson
-        self.form = False  # a form test's calls under way (``answer_host``: the lesson's model runs as in the notebook)
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self._deadline = None  # the end of the current exercise's time (``exercise``)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
@@ -520,8 +519,7 @@ def _request(host: Host, message: dict, callbacks: list | None = None) -> dict:
     """A request made with this process's grad mode and RNG state; the RNG goes on as the answer's
     call left it (seeded dropout draws the same numbers as in the notebook)."""
     if message["op"] == "call":  # reading an attribute draws nothing and builds no graph
-        message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state().numpy().tobytes(),
-                       form=host.form)
+        message.update(grad_enabled=torch.is_grad_enabled(), rng=torch.get_rng_state().numpy().tobytes())
     reply = host.request(message, callbacks)
     if not reply["ok"]:
         name, message = str(reply.get("error")), str(reply.get("message"))
@@ -988,7 +986,6 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         for test, code in forms.items():  # the form tests' own code, the answers' names standing for the answers
             namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
             torch.manual_seed(RECHECK_SEED)
-            host.form = True
             try:
                 with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
                     exec(compile(code, f"<{test}>", "exec"), namespace)
@@ -999,8 +996,6 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 host.restart(cells)
             except Exception as error:
                 failed[test] = _one_line(f"{type(error).__name__}: {error}")
-            finally:
-                host.form = False
         # the class's tests last: they bind the course's helpers in place of the student's, as the test
         # cells do (checks.reference_helpers), so a mistake there costs those exercises only
         ordered = sorted(wanted, key=lambda e: any(n in CLASSES for _, _, n in e.checks))

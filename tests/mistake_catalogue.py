@@ -4270,7 +4270,7 @@ def sequence_loss(logits, targets):
     B, T, V = logits.shape
     return F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
 '''),
-    W("test-lm-loss", "changes its input in place", '''
+    W("test-lm-loss", "changes its input", '''
 def lm_loss(logits, labels):
     logits -= logits.max(dim=-1, keepdim=True).values.detach()
     V = logits.shape[-1]
@@ -4466,5 +4466,144 @@ def generate_greedy(model, idx, max_new_tokens):
         idx = torch.cat((idx, next_id), dim=1)
         logits, state = model.forward_with_state(next_id, state)
     return idx
+'''),
+    W('test-greedy-decode', 'the model frozen', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.requires_grad_(False)
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W('test-greedy-decode', 'autograd left switched off', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    torch.set_grad_enabled(False)
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W('test-generate-greedy', 'autograd left switched off', '''
+def generate_greedy(model, idx, max_new_tokens):
+    torch.set_grad_enabled(False)
+    logits, state = model.forward_with_state(idx)
+    for _ in range(max_new_tokens):
+        nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, nxt], dim=1)
+        logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W('test-lm-loss', 'log of softmax', '''
+def lm_loss(logits, labels):
+    probs = torch.softmax(logits[:, :-1], dim=-1)
+    tgt = labels[:, 1:]
+    keep = tgt != -100
+    picked = probs.gather(-1, tgt.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return -(torch.log(picked) * keep).sum() / keep.sum()
+'''),
+    W('test-top-p', 'softmax overflows', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    e = logits.exp()
+    probs = e / e.sum(-1, keepdim=True)
+    sp, order = torch.sort(probs, dim=-1, descending=True)
+    remove_sorted = (sp.cumsum(-1) - sp) >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W('test-top-k', 'the input returned', '''
+def top_k_filter(logits, k):
+    if k >= logits.size(-1):
+        return logits
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W('test-top-p', 'the input returned', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits
+    probs = logits.softmax(dim=-1)
+    sp, order = torch.sort(probs, dim=-1, descending=True)
+    remove_sorted = (sp.cumsum(-1) - sp) >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W('test-char-encode-decode', 'text stripped', '''
+def char_encode(text, stoi):
+    text = text.strip()
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-char-encode-decode', 'id 0 taken as unknown', '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        i = stoi.get(ch)
+        if not i:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(i)
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-attention-dropout', 'the same dropout mask every call', '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        torch.manual_seed(0)
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(weights @ v)))
+'''),
+    W('test-char-encode-decode', 'results kept from an earlier call', '''
+def char_encode(text, stoi, ids=[]):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-merge', 'results kept from an earlier call', '''
+def merge(ids, pair, new_id, out=[]):
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W('test-count-pairs', 'results kept from an earlier call', '''
+def count_pairs(ids, counts={}):
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
 '''),
 ]

@@ -1459,3 +1459,25 @@ def test_the_self_check_says_when_an_answer_cell_reads_the_notebooks_data_as_it_
     assert caught.value.mistake == "reads notebook data"
     own = "NEW = 99\n\ndef merge(ids, pair, new_id=NEW):\n" + MERGE_BODY + "\nprint(merge([1, 2], (1, 2), new_token))\n"
     checks.check_merge(_cell_function(own, "merge", lesson))  # (a try-out after the def runs once it is defined)
+
+
+def test_an_answer_cell_too_long_to_read_is_refused_at_once(lesson01):
+    """A red team's cell of 32,000 small classes (3.8 MB) held the batch's preflight for 329 s before any
+    notebook was graded (2026-12-04): past MAX_ANSWER_CHARS the rules do not read a cell, and its names
+    are none of the answers'."""
+    from autograder.answers import MAX_ANSWER_CHARS, answer_names
+
+    classes = "".join(f"class C{i}:\n    def __init__(self):\n        self.a{i} = {i}\n" for i in range(4_000))
+    assert len(classes) > MAX_ANSWER_CHARS
+    found = problems(classes, lesson01)
+    assert len(found) == 1 and "characters long" in found[0], found
+    assert "C1" not in answer_names([classes]) and "ok" in answer_names(["def ok():\n    return 1\n"])
+    # and one of its classes' inheritance read in one pass: a chain of classes, each its base's attributes
+    chain = "class B0:\n    K0 = 0\n" + "".join(f"class B{i}(B{i - 1}):\n    K{i} = {i}\n" for i in range(1, 300))
+    assert problems(chain + "def f():\n    return B299.K0 + B299.K150\n", lesson01) == []
+
+
+def test_a_type_hint_naming_the_course_is_refused_with_a_hint_to_leave_it_out():
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    found = problems("def generate_greedy(model: ref.CharLSTM, idx, n):\n    return idx\n", lesson04)
+    assert any("in a type hint" in p and "leave this one out" in p for p in found), found

@@ -896,6 +896,9 @@ def test_preflight(tiny_spec, name):
      "not a valid notebook"),
     (b"", "invalid JSON"),
     (b'{"cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply"),  # stopped the batch
+    # a lone surrogate, escaped: valid JSON and UTF-8, but nbgrader could not write the graded copy, and
+    # the student's score became "grading error" (a red team's, 2026-12-04)
+    (b'{"cells": [], "metadata": {"note": "\\ud800"}, "nbformat": 4, "nbformat_minor": 5}', "half of a character pair"),
 ])
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     verdict = check_submission(data, tiny_spec[0])

@@ -895,7 +895,7 @@ def gpt_forward(model, idx):
 def test_lesson_05s_gpt_refuses_its_own_forward_in_the_answers_process(host):
     failed = recheck(_with_answer("05_nanogpt", "gpt-forward", KEEPS_A_GPT), "05_nanogpt", _tests("05_nanogpt"),
                      sandbox=False, host=host)
-    assert set(failed) == {"test-gpt-forward"}, failed  # without the fix: {}
+    assert set(failed) == {"test-gpt-forward", "test-gpt-forward-form"}, failed  # without the fix: {}
     assert "Mistake — calls the model" in failed["test-gpt-forward"], failed
 
 
@@ -1457,9 +1457,12 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     answer process too, where no spy of the grader's could see the call."""
     nb = _with_answer("05_nanogpt", "gpt-forward", "def gpt_forward(model, idx):\n    return model(idx)[0]\n")
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
-    assert set(failed) == {"test-gpt-forward"}, failed
+    assert set(failed) == {"test-gpt-forward", "test-gpt-forward-form"}, failed
     assert "called model(...)" in failed["test-gpt-forward"] or "model(idx) was called" in failed["test-gpt-forward"], \
-        failed  # (the form test, which checks a result's form only, runs the lesson's model as in the notebook)
+        failed
+    # the form test's call too: calling the reference costs the whole exercise (a red team's kept the form
+    # point, 2026-12-04)
+    assert "model(idx) was called" in failed["test-gpt-forward-form"], failed
 
 
 MEMO_FORWARD = """
@@ -1483,7 +1486,7 @@ def test_a_gpt_forward_that_replays_the_models_logits_fails_the_recheck(host):
     of its own."""
     nb = _with_answer("05_nanogpt", "gpt-forward", MEMO_FORWARD)
     failed = recheck(nb, "05_nanogpt", _tests("05_nanogpt"), sandbox=False, host=host)
-    assert set(failed) == {"test-gpt-forward"}, failed
+    assert set(failed) == {"test-gpt-forward", "test-gpt-forward-form"}, failed  # (the form test's call too)
     # (no GPT runs its forward in the answers' process now: the answer's memo has nothing for the first case)
     assert "case 1 of" in failed["test-gpt-forward"] and "KeyError" in failed["test-gpt-forward"], failed
 

@@ -624,7 +624,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
               cases: Iterable[Sequence[Any]], mistakes: Sequence[Mistake] = (),
               atol: float = 1e-5, rtol: float = 1e-4, quiet: bool = False, unchanged: bool = False,
               after: Callable[[Sequence[Any]], tuple[str, Mistake | None] | None] | None = None,
-              unrepeatable: Mistake | None = None) -> None:
+              unrepeatable: Mistake | None = None, fresh: bool = False) -> None:
     """Compare ``student(*case)`` with ``reference(*case)`` on every case.
 
     Each function gets its own deep copy of the arguments, so a student function that changes its
@@ -638,6 +638,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     the student's function, the check reads only the notebook cell that defined it, with the
     autograder's answer rules (``refusal``).
     """
+    _grad_back_on(name)
     for problem in (refusal, reads_notebook_data):
         found = problem(student, name.split(":")[0].split(" ")[0])
         if found is not None:
@@ -648,7 +649,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
         given = copy.deepcopy(tuple(case))
         others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
-        got = _call_student(name, where, student, given, case, mistakes, others, expected=describe(expected, True))
+        got = _own_copy(_call_student(name, where, student, given, case, mistakes, others, expected=describe(expected, True)))
         problem = difference(expected, got, atol, rtol)
         if problem is not None and problem.startswith("expected "):
             details = {}  # the whole value has the wrong type: the problem line already says both
@@ -663,6 +664,12 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
                                       "build a new result and leave the input as it was.")
                     raise failure(where, f"argument {position + 1} was changed: it is now {describe(now)}",
                                   mistake)
+        if problem is None and fresh and isinstance(got, torch.Tensor) and got.numel():
+            for position, arg in enumerate(given):
+                if isinstance(arg, torch.Tensor) and arg.numel() \
+                        and arg.untyped_storage().data_ptr() == got.untyped_storage().data_ptr():
+                    raise failure(where, f"your result is argument {position + 1} itself (or a view of it), "
+                                  f"not a new tensor", INPUT_RETURNED)
         if problem is None and after is not None:
             found = after(case)
             if found is not None:
@@ -671,6 +678,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             continue
         from course.checks.diagnose import diagnose  # (it builds on this module)
         mistake = recognise(mistakes, case, expected, got, atol, rtol, others) \
+            or _kept_from_earlier(student, case, got, atol, rtol) \
             or _shape_of_return(expected, got, atol, rtol) \
             or _not_repeatable(student, reference, case, got, atol, rtol, unrepeatable) \
             or diagnose(expected, got, case, atol, rtol)
@@ -697,9 +705,12 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
                   **details: Any) -> Any:
     """``student(*given)`` within ``STUDENT_SECONDS``; what it raised, as a ``CheckFailed`` in words (at
     ``where``, with the mistake of ``mistakes`` the error shows on ``case`` and ``others``), not a traceback."""
+    grad_before = torch.is_grad_enabled()
+    trainable = [_trainable(arg) for arg in given]
+    left_off = False
     try:
         with _time_limit(STUDENT_SECONDS):
-            return student(*given)
+            result = student(*given)
     except _StillRunning:
         raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
     except NotImplementedError:
@@ -707,6 +718,94 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
                           f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
         raise failure(where, raised(error), recognise_error(mistakes, error, case, others), **details) from None
+    finally:
+        if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
+            torch.set_grad_enabled(True)
+            left_off = True
+    if left_off:
+        raise failure(where, "autograd was switched off when your function returned, for every cell after it",
+                      GRAD_LEFT_OFF)
+    for position, (before, arg) in enumerate(zip(trainable, given)):
+        if before is not None and _trainable(arg) != before:
+            raise failure(where, f"argument {position + 1}, a model, has fewer trainable parameters after the call "
+                          f"({sum(_trainable(arg))} of {len(before)} require grad, {sum(before)} before)", MODEL_FROZEN)
+    return result
+
+
+def _trainable(value: Any) -> tuple[bool, ...] | None:
+    """Which of a model's parameters require grad (None for anything that is not a module)."""
+    if isinstance(value, torch.nn.Module):
+        return tuple(p.requires_grad for p in value.parameters())
+    return None
+
+
+INPUT_RETURNED = Mistake(
+    "the input returned", "where nothing needs to change you returned the caller's tensor itself (return logits): "
+    "a caller that then changes the result in place (out /= temperature, another filter applied in place) "
+    "changes its own logits too. Return a new tensor: logits.clone().")
+GRAD_LEFT_OFF = Mistake(
+    "autograd left switched off", "torch.set_grad_enabled(False) (or torch.no_grad() called without `with`) "
+    "stays in force after your function returns, and every later cell that trains fails far from here: "
+    "write `with torch.no_grad():` around the loop, which switches autograd back on when the block ends.")
+MODEL_FROZEN = Mistake(
+    "the model frozen", "model.requires_grad_(False) (or p.requires_grad = False) changes the caller's model "
+    "for good: training it later changes nothing. To compute without gradients, write `with torch.no_grad():` "
+    "and leave the model's parameters as they came.")
+
+
+def _grad_back_on(name: str) -> None:
+    """Autograd switched off in this kernel by an earlier cell: the check switches it back on, and says so,
+    rather than blame this exercise's answer for it."""
+    if not torch.is_grad_enabled():
+        torch.set_grad_enabled(True)
+        print(f"note ({name}): autograd was switched off in this kernel by an earlier cell "
+              f"(torch.set_grad_enabled(False)); the check switched it back on.")
+
+
+def _own_copy(value: Any) -> Any:
+    """A result as it was when the call returned: a list the function keeps (a mutable default) and
+    changes at its next call must not change what the failure shows, or what it is compared with."""
+    if isinstance(value, (list, dict, set)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:
+            return value
+    return value
+
+
+KEPT_FROM_EARLIER = Mistake(
+    "results kept from an earlier call", "your result holds what earlier calls left behind: a default value "
+    "such as `ids=[]` or `counts={}` is created ONCE, when the function is defined, and every call adds to the same "
+    "one (so does a list or dict kept outside the function). Create it inside the function (`ids = []`), or "
+    "write `def f(..., ids=None)` and `if ids is None: ids = []`.")
+
+
+def _kept_from_earlier(student: Callable[..., Any], case: Sequence[Any], got: Any, atol: float,
+                       rtol: float) -> Mistake | None:
+    """``KEPT_FROM_EARLIER`` when the student's function has a mutable default argument, or when calling it
+    again on the same case gives a result that holds this one and more (a list that starts with it and goes
+    on, a dict with all its keys and more): state kept between calls, not randomness."""
+    function = answer_of(student)
+    defaults = [*(getattr(function, "__defaults__", None) or ()),
+                *(getattr(function, "__kwdefaults__", None) or {}).values()]
+    mutable = any(type(d) in (list, dict, set, bytearray) or isinstance(d, collections.Counter) for d in defaults)
+    if not isinstance(got, (list, dict)) and not mutable:
+        return None
+    try:
+        with _time_limit(STUDENT_SECONDS):
+            again = _call(student, case)
+    except (Exception, _StillRunning):
+        return None
+    if difference(got, again, atol, rtol) is None:
+        return None
+    if mutable:
+        return KEPT_FROM_EARLIER
+    if isinstance(got, list) and isinstance(again, list) and len(again) > len(got) \
+            and difference(got, again[:len(got)], atol, rtol) is None:
+        return KEPT_FROM_EARLIER
+    if isinstance(got, dict) and isinstance(again, dict) and len(again) >= len(got) and set(got) <= set(again):
+        return KEPT_FROM_EARLIER
+    return None
 
 
 NOT_REPEATABLE = Mistake("a different result on every call", "called again with the same arguments, your function "
@@ -825,6 +924,7 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
     ``torch.no_grad()``, a new tensor built from its values) cannot train anything. ``pick`` selects the
     scalar, or the tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses
     an in-place change."""
+    _grad_back_on(name)
     where = f"{name}: the gradient, arguments ({_show_args(args)})"
     positions = [wrt] if isinstance(wrt, int) else list(wrt)
     grads = []

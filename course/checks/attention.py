@@ -872,4 +872,12 @@ def check_attention_dropout(student_cls) -> None:
                 break
         mistake = mistake or _fixed_rate(module, config)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
+    # two calls in a row draw two masks: the same output twice means forward re-seeds the generator
+    first, second = _seeded(lambda: (module(x.clone()), module(x.clone())), 0)
+    if difference(first, second) is None:
+        raise failure(where + ", called twice", "the two calls gave the same output: the same dropout masks both times",
+                      Mistake("the same dropout mask every call", "something in forward seeds the random generator "
+                              "(torch.manual_seed), so every call drops the same entries and dropout stops "
+                              "regularising (it also resets the caller's random numbers): remove it; the caller "
+                              "sets the seed once."))
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")

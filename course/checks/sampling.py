@@ -283,7 +283,7 @@ def _top_k_cases():
 
 def check_top_k(fn) -> None:
     """Check ``fn(logits, k)``: logits with all but the k largest of each row set to -inf (ties kept)."""
-    run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES, unchanged=True)
+    run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES, unchanged=True, fresh=True)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -301,6 +301,18 @@ def _seed_top_p(logits, p):
     sorted_probs, sorted_ids = torch.sort(probs, dim=-1, descending=True)
     cumulative = sorted_probs.cumsum(dim=-1)
     return _scatter_remove(logits, cumulative > p, sorted_ids)  # no shift: the crossing token goes too
+
+
+def _top_p_hand_softmax(logits, p):
+    # the reference's rule on probabilities from exp(logits) / sum, without the largest score subtracted
+    if p >= 1.0:
+        return logits.clone()
+    e = logits.exp()
+    probs = e / e.sum(dim=-1, keepdim=True)
+    sorted_probs, sorted_ids = torch.sort(probs, dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
 
 
 def _top_p_sorted_cumulative(logits, p):
@@ -418,6 +430,9 @@ TOP_P_MISTAKES = [
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
             "likely token (remove_sorted[..., 0] = False for a descending sort).", _top_p_none_kept),
     Mistake("crossing token dropped", SEED_TOP_P_HINT, _seed_top_p),
+    Mistake("softmax overflows", "exp() of a score above about 88.7 is inf in float32, and inf / inf is NaN, so no "
+            "comparison with p holds and nothing is removed: use torch.softmax (it subtracts the row's largest "
+            "score first, which changes no probability).", _top_p_hand_softmax),
     Mistake("cumulative sum of the logits", "p is a probability: add up the PROBABILITIES, softmax(logits) sorted "
             "in descending order, not the logits (which can be negative and do not sum to 1).", _top_p_logit_cumsum),
     Mistake("never sorted", "you sorted cumulative probabilities instead of probabilities: cumsum over the unsorted "
@@ -564,6 +579,7 @@ def _top_p_cases():
     peaked = _randn(4, 10, seed=25)
     peaked[0, 3] += 6.0
     peaked[2, 7] += 4.0
+    peaked += 95.0  # large scores (a low temperature makes them): exp() overflows float32 past about 88.7
     return [
         (_flat_enough(_randn(10, seed=21), 0.9), 0.9),
         (_flat_enough(_randn(8, seed=22, scale=2.0), 0.6), 0.6),
@@ -583,7 +599,7 @@ def check_top_p(fn) -> None:
     including the token that crosses p; p = 1.0 keeps everything.
     """
     run_check("top_p", fn, lambda logits, p: sampling.top_p_filter(logits, p), _top_p_cases(), TOP_P_MISTAKES,
-              unchanged=True, quiet=True)
+              unchanged=True, quiet=True, fresh=True)
     _check_top_p_ties(fn)
     print(f"✓ top_p: all {len(_top_p_cases())} cases match the reference.")  # the tie cases included
 

@@ -48,7 +48,7 @@ def _cased_case():
     rng = random.Random(7)
     chars = list("aAbBdDsS ,.\n")
     stoi = dict(zip(chars, rng.sample(range(len(chars) + 5), len(chars))))
-    return ("Bad dAds,\nsad Abs.", stoi)
+    return (" Bad dAds,\nsad Abs.\n", stoi)  # (with a space first and a newline last: they are characters too)
 
 
 def _own_ids(order):
@@ -137,6 +137,13 @@ def check_char_encode(char_encode) -> None:
         Mistake("numpy integers instead of ints", "list(np.array(...)) holds numpy int64 values, not Python ints: "
                 "return [stoi[c] for c in text] (or call .tolist() on the array).", _numpy_ints, credit=0.5),
         Mistake(*_UTF8_BYTES, lambda text, stoi: list(text.encode("utf-8"))),
+        Mistake("text stripped", "the spaces and newlines at the start and end of the text are characters too, "
+                "with ids of their own: encode the text as it is, without .strip().",
+                lambda text, stoi: [stoi[c] for c in text.strip()]),
+        # (a character whose id is 0 reported as unknown: every case before the first with an id 0 passed)
+        Mistake("id 0 taken as unknown", "a character whose id is 0 is in the vocabulary, but `if not stoi.get(ch)` "
+                "is True for 0 as for None: test `if ch not in stoi:`.", error="",
+                on=lambda text, stoi: any(stoi[c] == 0 for c in text if c in stoi)),
         # (every case before the first that is not ASCII passed: an error only there is the bytes' doing)
         Mistake(*_UTF8_BYTES, error="", on=lambda text, stoi: not text.isascii()
                 and any(chr(b) not in stoi for b in text.encode("utf-8"))),
