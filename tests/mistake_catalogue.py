@@ -4606,4 +4606,16 @@ def count_pairs(ids, counts={}):
         counts[pair] = counts.get(pair, 0) + 1
     return counts
 '''),
+    W('test-merge', 'ids compared with `is`', '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] is pair[0] and ids[i + 1] is pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
 ]

@@ -425,6 +425,18 @@ def _merge_without_skip(ids, pair, new_id):
     return merged
 
 
+def _merge_compared_with_is(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] is pair[0] and ids[i + 1] is pair[1]:  # the mistake: `is`, not ==
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
 def _merge_first_only(ids, pair, new_id):
     for i in range(len(ids) - 1):
         if (ids[i], ids[i + 1]) == tuple(pair):
@@ -512,7 +524,14 @@ def check_merge(merge) -> None:
     # ids of more than one digit, as a tokenizer's are (256 and up): a merge done on the ids written out
     # as text also matches the pair inside longer numbers ("11 2" holds "1 2"), which one-digit ids hide
     cases += [([11, 2, 1, 21, 1, 2, 12], (1, 2), 300), ([1, 2, 112, 1, 2], (1, 2), 256)]
+    # ids of 257 and up made as a tokenizer makes them, each its own int object: equal, but not the same
+    # object (Python keeps one object per int only from -5 to 256), so `is` tells them apart where == does not
+    big = lambda n: int(str(n))  # noqa: E731
+    cases.append(([big(300), big(301), 7, big(300), big(301), big(300)], (big(300), big(301)), big(400)))
     mistakes = [
+        Mistake("ids compared with `is`", "`is` asks whether two names hold the very same object, not equal "
+                "values: Python happens to keep one object per small int (up to 256), so it works there, and "
+                "fails for a tokenizer's new ids (300 is not another 300). Compare with ==.", _merge_compared_with_is),
         Mistake("last element dropped", "the last element was dropped: when the final element is not part of a merged pair it must "
                 "still be copied (loop while i < len(ids), and check i + 1 < len(ids) before looking at ids[i + 1]).",
                 _merge_dropping_last),
