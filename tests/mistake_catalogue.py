@@ -4618,4 +4618,24 @@ def merge(ids, pair, new_id):
             i += 1
     return out
 '''),
+    W('test-sdpa', 'float mask subtracted', '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores.masked_fill_(~mask, float("-inf"))
+        else:
+            scores = scores - mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W('test-generate-greedy', "first position's logits", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, 0, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
 ]

@@ -428,3 +428,23 @@ def test_generation_that_puts_the_mode_back_passes_and_one_that_changes_it_is_na
     assert "✓ generate_greedy" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="came in training mode and went back in eval mode"):
         checks.check_generate_greedy(switching)
+
+
+def test_autograd_left_off_by_an_earlier_cell_is_switched_back_on_not_blamed_on_the_loop(capsys):
+    torch.set_grad_enabled(False)
+    try:
+        checks.check_train_loop(student_loop)
+    finally:
+        torch.set_grad_enabled(True)
+    out = capsys.readouterr().out
+    assert "autograd was switched off in this kernel by an earlier cell" in out and "✓ train_loop" in out
+
+
+def test_a_generation_that_leaves_autograd_off_is_named_and_autograd_is_back_on():
+    def leaking(model, idx, n):
+        torch.set_grad_enabled(False)
+        return student_generate(model, idx, n)
+
+    with pytest.raises(CheckFailed, match="autograd left switched off"):
+        checks.check_generate_greedy(leaking)
+    assert torch.is_grad_enabled()

@@ -638,7 +638,6 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     the student's function, the check reads only the notebook cell that defined it, with the
     autograder's answer rules (``refusal``).
     """
-    _grad_back_on(name)
     for problem in (refusal, reads_notebook_data):
         found = problem(student, name.split(":")[0].split(" ")[0])
         if found is not None:
@@ -755,7 +754,8 @@ MODEL_FROZEN = Mistake(
 
 def _grad_back_on(name: str) -> None:
     """Autograd switched off in this kernel by an earlier cell: the check switches it back on, and says so,
-    rather than blame this exercise's answer for it."""
+    rather than blame this exercise's answer for it. Called where a check needs gradients (a gradient check,
+    a training loop), never inside a check's own ``torch.no_grad()``."""
     if not torch.is_grad_enabled():
         torch.set_grad_enabled(True)
         print(f"note ({name}): autograd was switched off in this kernel by an earlier cell "

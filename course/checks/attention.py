@@ -27,11 +27,13 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep",
     boolean mask is added as numbers with ``"added"``."""
     scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
     if mask is not None and mask.dtype != torch.bool:
-        if mask_mode != "boolean only":
+        if mask_mode == "subtracted":
+            scores = scores - mask
+        elif mask_mode != "boolean only":
             scores = scores + mask
     elif mask is not None and mask_mode == "added":
         scores = scores + mask
-    elif mask is not None and mask_mode in ("keep", "boolean only"):
+    elif mask is not None and mask_mode in ("keep", "boolean only", "subtracted"):
         scores = scores.masked_fill(~mask, fill)
     elif mask is not None and mask_mode == "inverted":
         scores = scores.masked_fill(mask, fill)
@@ -174,6 +176,7 @@ def _sdpa_cases():
     # a float mask is added to the scores (the lesson's visible test and the hidden tests use one too)
     additive = _rand(g, 6, 6).masked_fill(~(torch.rand(6, 6, generator=g) < 0.6), float("-inf"))
     additive[:, 0] = 0.5
+    additive[-1] = additive[-1].nan_to_num(neginf=-2.0)  # one row of finite values only: a mask subtracted gives no NaN there
     cases.append((q, k, v, additive))
     cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
     cases.append((q.double(), k.double(), v.double(), additive.double()))  # a float64 mask is added too
@@ -236,6 +239,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
                 "and let @ broadcast over the dimensions in front.", error="",
                 on=lambda q, k, v, m=None: q.dim() > 2),
+        Mistake("float mask subtracted", "a float mask is ADDED to the scores, scores + mask: its -inf entries "
+                "make a score -inf (weight 0); subtracted, -(-inf) is +inf and the softmax gives NaN.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="subtracted")),
         *[Mistake("float mask read as a boolean", "a float mask is added to the scores as it is (scores + mask): "
                   "turning it into a boolean keeps only where it is 0 (or finite) and drops its values. Test "
                   "mask.dtype == torch.bool: masked_fill(~mask, float('-inf')) for a boolean mask, scores + mask "

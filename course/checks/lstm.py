@@ -12,7 +12,7 @@ import types
 import torch
 import torch.nn.functional as F
 
-from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, check_gradient, describe,  # noqa: F401
+from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, _grad_back_on, check_gradient, describe,  # noqa: F401
                                  form_call, run_check)  # (describe, form_call: the form cells')
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
@@ -220,6 +220,9 @@ def _generate_cases():
                                                      (10, 2, 2, 3, 0))):  # no new token: the hidden tests ask too
         cases.append((_case_model(seed, vocab, layers), torch.randint(0, vocab, (B, T), generator=gen), n))
     cases[1][0].train()  # one model comes in training mode (dropout 0: the same ids), and must leave in it
+    # a model whose text does not settle into one repeated id, where what the first prompt token predicts,
+    # what the last one alone predicts and what the whole prompt predicts all differ
+    cases.append((_case_model(8, 15, 1), torch.randint(0, 15, (2, 5), generator=torch.Generator().manual_seed(8)), 8))
     return cases
 
 
@@ -346,6 +349,9 @@ def check_generate_greedy(student_fn):
         Mistake("last token fed twice", "the prompt's last token is fed twice: after reading the prompt, "
                 "its logits already predict the first new token; feed each new token once, after choosing it.",
                 _generate_last_token_twice),
+        Mistake("first position's logits", "the next id comes from the scores at the LAST position, "
+                "logits[:, -1, :]: logits[:, 0, :] after reading the prompt predicts its second token.",
+                _generate_first_position),
         Mistake("prompt not read", "run forward_with_state on the whole prompt first, then continue from "
                 "its state.", _generate_prompt_skipped),
         Mistake("calls model.generate", "generate_greedy must write the loop itself: read the prompt with "
@@ -395,6 +401,16 @@ def check_generate_greedy(student_fn):
                 "logits[:, -1, :].argmax(dim=-1, keepdim=True), of shape (B, 1), not a row "
                 "(unsqueeze(0), or an argmax over dim 0).", error="except in dimension 1", on=lambda model, idx, n: idx.shape[0] > 1),
     ], after=calls)
+
+
+def _generate_first_position(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, 0, :].argmax(-1, keepdim=True)  # the mistake: the first position's scores
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
 
 
 def _generate_prompt_state_dropped(model, idx, n):
@@ -850,6 +866,7 @@ def check_train_loop(student_fn):
     ``get_batch("train")``, forward, ``optimizer.zero_grad()``, ``loss.backward()``, clip the gradient
     norm to ``grad_clip``, ``optimizer.step()``. The check compares the losses and the trained
     parameters with the reference loop's on tiny models (SGD and AdamW)."""
+    _grad_back_on("train_loop")
     seen: list = []
     run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
               after=_loop_mode(seen), mistakes=[
