@@ -4638,4 +4638,43 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(nxt, state)
     return idx
 '''),
+    W('test-collate', 'attention mask inverted', '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    pad = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)
+        pad[i, len(d):] = 1
+    return {"input_ids": ids, "attention_mask": pad, "labels": ids.masked_fill(pad == 1, -100)}
+'''),
+    W('test-train-loop', 'learning rate set for the last group only', '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.param_groups[-1]["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W('test-train-loop', 'schedule not called', '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
 ]

@@ -665,6 +665,14 @@ COLLATE_MISTAKES += [
       for T in (16, 32, 64, 128, 256, 512, 1024)],
     Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=True)),
     Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=False)),
+    Mistake("attention mask inverted", "attention_mask is 1 on the document's real tokens and 0 on the padding "
+            "(1 = attend): you marked the padding instead.",
+            lambda docs, pad_id: (lambda b: {**b, "attention_mask": 1 - b["attention_mask"]})(finetune.collate(docs, pad_id))),
+    Mistake("attention mask inverted", "attention_mask is 1 on the document's real tokens and 0 on the padding "
+            "(1 = attend): you marked the padding instead, and then took the labels of the padding.",
+            lambda docs, pad_id: (lambda b: {**b, "attention_mask": 1 - b["attention_mask"],
+                                             "labels": b["input_ids"].masked_fill(b["attention_mask"] == 0, IGNORE)})(
+                finetune.collate(docs, pad_id))),
     Mistake("label mask inverted", "you set -100 on the real tokens and kept the padding: -100 goes where "
             "attention_mask == 0, labels = input_ids.masked_fill(attention_mask == 0, -100).",
             lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 1, IGNORE)})(

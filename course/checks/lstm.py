@@ -786,7 +786,8 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
         first = get_batch(split) if one_batch and max_iters else None
         for it in range(max_iters):
             if set_lr and not lr_late:
-                for group in optimizer.param_groups[:1] if groups == "first" else optimizer.param_groups:
+                for group in optimizer.param_groups[:1] if groups == "first" else \
+                        optimizer.param_groups[-1:] if groups == "last" else optimizer.param_groups:
                     group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
             x, y = first if one_batch else get_batch(split)
             logits, loss = model(x, y)
@@ -897,6 +898,12 @@ def check_train_loop(student_fn):
                 "groups (course.train's AdamW has two: with and without weight decay): set the rate of each, "
                 "for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 _outcome(_loop_with(groups="first"))),
+        Mistake("learning rate set for the last group only", "an optimizer can have several parameter groups "
+                "(course.train's AdamW has two: with and without weight decay), and optimizer.param_groups[-1] is "
+                "only the last: set the rate of each, for group in optimizer.param_groups: group['lr'] = "
+                "lr_schedule(it).", _outcome(_loop_with(groups="last"))),
+        Mistake("schedule not called", "group['lr'] must be a number, this iteration's rate: call the schedule, "
+                "lr_schedule(it), rather than store the function itself.", error="'function'"),
         Mistake("learning rate set after the step", "each step used the previous iteration's rate: set "
                 "group['lr'] = lr_schedule(it) before optimizer.step().", _outcome(_loop_with(lr_late=True))),
         Mistake("loss tensors instead of floats", "append loss.item(), a Python float: keeping the tensor "
