@@ -752,7 +752,7 @@ MODEL_FROZEN = Mistake(
     "and leave the model's parameters as they came.")
 
 
-def _grad_back_on(name: str) -> None:
+def grad_back_on(name: str) -> None:
     """Autograd switched off in this kernel by an earlier cell: the check switches it back on, and says so,
     rather than blame this exercise's answer for it. Called where a check needs gradients (a gradient check,
     a training loop), never inside a check's own ``torch.no_grad()``."""
@@ -924,7 +924,7 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
     ``torch.no_grad()``, a new tensor built from its values) cannot train anything. ``pick`` selects the
     scalar, or the tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses
     an in-place change."""
-    _grad_back_on(name)
+    grad_back_on(name)
     where = f"{name}: the gradient, arguments ({_show_args(args)})"
     positions = [wrt] if isinstance(wrt, int) else list(wrt)
     grads = []

@@ -12,7 +12,7 @@ import types
 import torch
 import torch.nn.functional as F
 
-from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, _grad_back_on, check_gradient, describe,  # noqa: F401
+from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, grad_back_on, check_gradient, describe,  # noqa: F401
                                  form_call, run_check)  # (describe, form_call: the form cells')
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
@@ -867,7 +867,7 @@ def check_train_loop(student_fn):
     ``get_batch("train")``, forward, ``optimizer.zero_grad()``, ``loss.backward()``, clip the gradient
     norm to ``grad_clip``, ``optimizer.step()``. The check compares the losses and the trained
     parameters with the reference loop's on tiny models (SGD and AdamW)."""
-    _grad_back_on("train_loop")
+    grad_back_on("train_loop")
     seen: list = []
     run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
               after=_loop_mode(seen), mistakes=[
