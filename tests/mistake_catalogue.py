@@ -4678,3 +4678,99 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     return losses
 '''),
 ]
+
+# 2026-12-04 afternoon: a falling or integer warm-up, bpe merged from the right, a block cut off but for the
+# residual, token 0 ignored, F taken by a variable, causal_average by //, dropout twice, interleaved gates
+_LR_TAIL = '''
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''
+CATALOGUE += [
+    W("test-lr-schedule", "warm-up falls", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (cfg.warmup_iters - it) / (cfg.warmup_iters + 1)''' + _LR_TAIL),
+    W("test-lr-schedule", "warm-up falls", '''
+def lr_at_step(it, cfg):
+    w = cfg.warmup_iters
+    if it < w:
+        return cfg.learning_rate * (1 - it / w)''' + _LR_TAIL.replace("cfg.warmup_iters", "w")),
+    W("test-lr-schedule", "integer division", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * ((it + 1) // (cfg.warmup_iters + 1))''' + _LR_TAIL),
+    W("test-bpe-word", "merged from the right", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        positions = {}
+        for i in range(len(symbols) - 1):
+            pair = (symbols[i], symbols[i + 1])
+            if pair in ranks:
+                positions[pair] = i
+        if not positions:
+            break
+        best = min(positions, key=lambda p: ranks[p])
+        i = positions[best]
+        symbols[i:i + 2] = [best[0] + best[1]]
+    return symbols
+'''),
+    W("test-bpe-word", "merged from the right", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        i = len(symbols) - 2
+        while i >= 0:
+            if (symbols[i], symbols[i + 1]) == best:
+                symbols[i:i + 2] = [best[0] + best[1]]
+            i -= 1
+    return symbols
+'''),
+    W("test-block-forward", "cut off from the graph", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    out = x.clone()
+    with torch.no_grad():
+        out += attn(ln_1(out))
+        out += mlp(ln_2(out))
+    return out
+'''),
+    W("test-lm-loss", "token 0 ignored", '''
+def lm_loss(logits, labels):
+    labels = labels.clone()
+    labels[labels == -100] = 0
+    shift_logits = logits[:, :-1, :].reshape(-1, logits.shape[-1])
+    shift_labels = labels[:, 1:].reshape(-1)
+    return torch.nn.functional.cross_entropy(shift_logits, shift_labels, ignore_index=0)
+'''),
+    W("test-sequence-loss", "a name taken by a variable", '''
+def sequence_loss(logits, targets):
+    B, T, F = logits.shape
+    return F.cross_entropy(logits.view(B * T, F), targets.view(B * T))
+'''),
+    W("test-causal-average", "integer division", '''
+def causal_average(x):
+    B, T, C = x.shape
+    weights = torch.tril(torch.ones(T, T))
+    weights = weights // weights.sum(dim=1, keepdim=True)
+    return weights @ x
+'''),
+    W("test-attention-dropout", "attention dropout applied twice",
+      _attention(merge="self.attn_dropout(merge_heads(weights @ v))")),
+    W("test-lstm-cell", "gates interleaved", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    B, H = h.shape
+    gates = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).reshape(B, H, 4)
+    i = torch.sigmoid(gates[..., 0])
+    f = torch.sigmoid(gates[..., 1])
+    g = torch.tanh(gates[..., 2])
+    o = torch.sigmoid(gates[..., 3])
+    c_next = f * c + i * g
+    return o * torch.tanh(c_next), c_next
+'''),
+]

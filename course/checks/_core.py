@@ -716,7 +716,8 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                           f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
-        raise failure(where, raised(error), recognise_error(mistakes, error, case, others), **details) from None
+        raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error),
+                      **details) from None
     finally:
         if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
             torch.set_grad_enabled(True)
@@ -729,6 +730,26 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
             raise failure(where, f"argument {position + 1}, a model, has fewer trainable parameters after the call "
                           f"({sum(_trainable(arg))} of {len(before)} require grad, {sum(before)} before)", MODEL_FROZEN)
     return result
+
+
+def _shadowed(error: BaseException) -> Mistake | None:
+    """A module's name taken by a variable (``B, T, F = logits.shape`` then ``F.cross_entropy``): the
+    AttributeError names a plain value's type and an attribute that F, torch or math have."""
+    import math
+    import re
+    import torch.nn.functional as functional
+    found = re.fullmatch(r"'(int|float|str|bool|tuple|list|dict|NoneType|Tensor|Size)' object has no attribute "
+                         r"'(\w+)'", str(error)) if type(error) is AttributeError else None
+    if found is None:
+        return None
+    kind, attribute = found.groups()
+    module = next((name for name, m in (("F", functional), ("torch", torch), ("math", math))
+                   if hasattr(m, attribute)), None)
+    if module is None:
+        return None
+    return Mistake("a name taken by a variable", f"`{module}.{attribute}` found {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not the module: a "
+                   f"variable of yours is called {module} (for example `B, T, {module} = x.shape`), and it hides "
+                   f"the module inside your function. Give the variable another name (V, C).")
 
 
 def _trainable(value: Any) -> tuple[bool, ...] | None:
@@ -951,5 +972,11 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
                                   "torch.tensor(...) on the way; keep it a tensor computed from the input.",
                                   credit=0.5))
         problem = difference(expected, got, atol, rtol)
+        if problem is not None and bool((got == 1).all()):  # only an identity term (a residual x + ...) is left
+            raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}",
+                          Mistake("cut off from the graph", "the value is right, but autograd reaches the input "
+                                  "only through the plain `x + ...` (a gradient of exactly 1 everywhere): the rest "
+                                  "was computed under torch.no_grad(), detached, or written in with an in-place "
+                                  "add_ there. Compute it normally, x = x + sublayer(...).", credit=0.5))
         if problem is not None:
             raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}")

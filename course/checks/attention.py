@@ -632,29 +632,30 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None)
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
     (after they merge), "per_head" (on the weights, one head at a time) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
     "before" it (on the merged heads) or "none". ``p``: a rate of the student's own instead of the
-    config's."""
+    config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh, p = config.n_head, config.dropout if p is None else p
+    places = dropout if isinstance(dropout, tuple) else (dropout,)
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
     future = torch.ones(T, T, dtype=torch.bool).triu(1)
     scores = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
-    if dropout == "scores":
+    if "scores" in places:
         scores = F.dropout(scores, p)
     scores = scores.masked_fill(future, float("-inf"))
-    if dropout == "masked_scores":
+    if "masked_scores" in places:
         scores = F.dropout(scores, p)
     weights = torch.softmax(scores, dim=-1)
-    if dropout == "weights":
+    if "weights" in places:
         weights = F.dropout(weights, p)
-    if dropout == "per_head":  # right in distribution, but the masks drawn one head at a time
+    if "per_head" in places:  # right in distribution, but the masks drawn one head at a time
         weights = torch.stack([F.dropout(weights[:, h], p) for h in range(nh)], dim=1)
-    y = weights @ (F.dropout(v, p) if dropout == "values" else v)
-    if dropout == "output":
+    y = weights @ (F.dropout(v, p) if "values" in places else v)
+    if "output" in places:
         y = F.dropout(y, p)
     y = y.transpose(1, 2).reshape(B, T, C)
-    if dropout == "merged":
+    if "merged" in places:
         y = F.dropout(y, p)
     if resid == "before":
         y = F.dropout(y, p)
@@ -863,6 +864,11 @@ def check_attention_dropout(student_cls) -> None:
                     "differs: compute all heads at once, q, k, v as (B, n_head, T, head_size), and apply "
                     "self.attn_dropout once to the (B, n_head, T, T) weights.",
                     lambda: _train_forward(config, 7, x, dropout="per_head")),
+            *[Mistake("attention dropout applied twice", "self.attn_dropout goes on the weights once, "
+                      "self.attn_dropout(torch.softmax(scores, dim=-1)), and nowhere else: a second dropout on "
+                      "weights @ v drops (and rescales) the output again. After c_proj comes self.resid_dropout only.",
+                      lambda where=where: _train_forward(config, 7, x, dropout=("weights", where)))
+              for where in ("output", "merged")],
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),

@@ -453,7 +453,17 @@ def _loss_log_of_softmax(logits, labels):
     return -(torch.log(picked) * counted).sum() / counted.sum()
 
 
+def _loss_token_zero_ignored(logits, labels):
+    """-100 turned into 0 and ignore_index=0: the real tokens with id 0 are left out as well."""
+    V = logits.shape[-1]
+    labels = labels.masked_fill(labels == IGNORE, 0)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=0)
+
+
 LOSS_MISTAKES += [
+    Mistake("token 0 ignored", "ignore_index=0 leaves out every label 0, and 0 is a real token id as well as "
+            "the value you wrote over -100: keep the labels as they are and ignore -100 (F.cross_entropy's "
+            "default ignore_index).", _loss_token_zero_ignored),
     Mistake("log of softmax", "log(softmax(x)) underflows: a label whose probability rounds to 0 gives log(0) = -inf "
             "and an infinite (or NaN) loss, where the exact value is finite. Use F.log_softmax (or F.cross_entropy "
             "with ignore_index=-100), which subtracts the largest score first.", _loss_log_of_softmax),

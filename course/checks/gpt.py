@@ -271,6 +271,9 @@ def check_causal_average(student_fn):
         *[Mistake("T from the wrong dimension", f"x is (B, T, C), so the number of positions is x.shape[1] "
                   f"(B, T, C = x.shape); x.shape[{dim}] is {what}, and (T, T) weights must match the positions.",
                   _average_length_from(dim), same_error=True) for dim, what in ((0, "the batch size"), (2, "the channels"))],
+        Mistake("integer division", "// rounds every weight below 1 down to 0 (1 // 3 is 0): divide with /, "
+                "tril / tril.sum(1, keepdim=True).",
+                lambda x: (lambda m: m // m.sum(1, keepdim=True))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
         Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),

@@ -66,6 +66,15 @@ def _cell_hidden_size_from(dim):
     return wrong
 
 
+def _cell_gates_interleaved(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell that reads the gates as (B, H, 4) and takes them along the last dimension: every fourth
+    column, not four blocks of H."""
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh  # (B, 4H)
+    i, f, g, o = gates.view(h.shape[0], h.shape[1], 4).unbind(-1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
@@ -80,6 +89,9 @@ def check_lstm_cell(student_fn):
     run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=[
         *[Mistake("gate order", f"the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, "
                   f"forget, candidate, output — not ({', '.join(order)}).", _cell_with(order)) for order in _GATE_ORDERS],
+        Mistake("gates interleaved", "the four gates are four BLOCKS of H columns, (i, f, g, o) one after "
+                "another: gates.chunk(4, dim=1). view(B, H, 4) takes every fourth column instead, mixing them.",
+                _cell_gates_interleaved),
         Mistake("sigmoid on the candidate", "the candidate g goes through tanh (values in -1..1), not sigmoid.",
                 _cell_with("ifgo", g_act=torch.sigmoid)),
         Mistake("relu on the candidate", "the candidate g goes through tanh (values in -1..1), not relu: "
@@ -399,7 +411,8 @@ def check_generate_greedy(student_fn):
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, -n:]),
         Mistake("new id not a (B, 1) column", "the ids you append must be one column of B rows: "
                 "logits[:, -1, :].argmax(dim=-1, keepdim=True), of shape (B, 1), not a row "
-                "(unsqueeze(0), or an argmax over dim 0).", error="except in dimension 1", on=lambda model, idx, n: idx.shape[0] > 1),
+                "(unsqueeze(0), or an argmax over dim 0), and not .item() or argmax() without dim=, which give "
+                "one id for the whole batch.", error="except in dimension 1", on=lambda model, idx, n: idx.shape[0] > 1),
     ], after=calls)
 
 
@@ -571,7 +584,10 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
         if it < w:
             if warmup == "from min_lr":
                 return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (it + 1) / (w + 1)
-            return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w}[warmup]
+            if warmup == "integer":  # // rounds every fraction below 1 down to 0
+                return cfg.learning_rate * ((it + 1) // (w + 1))
+            return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w,
+                                        "falls": (w - it) / (w + 1), "falls from 1": (w - it) / w}[warmup]
         if span != "right" and it > n:
             return cfg.min_lr
         progress = (it - w) / ((n - w) if span == "right" else n) if offset else it / n
@@ -678,6 +694,12 @@ def check_lr_schedule(student_fn):
         Mistake("warm-up reaches the peak one step early", "the warm-up divides by warmup_iters + 1: "
                 "learning_rate * (it + 1) / (warmup_iters + 1), so it is still below the peak at the last warm-up "
                 "step and reaches learning_rate at it = warmup_iters.", _schedule(_schedule_with(warmup="early"))),
+        *[Mistake("warm-up falls", "the warm-up must RISE from a small rate to learning_rate: "
+                  "learning_rate * (it + 1) / (warmup_iters + 1), which grows with it (yours shrinks: it counts "
+                  "down, warmup_iters - it).", _schedule(_schedule_with(warmup=kind))) for kind in ("falls", "falls from 1")],
+        Mistake("integer division", "(it + 1) // (warmup_iters + 1) rounds every warm-up fraction down to 0: "
+                "divide with /, learning_rate * (it + 1) / (warmup_iters + 1).",
+                _schedule(_schedule_with(warmup="integer"))),
         Mistake("warm-up from min_lr", "the warm-up rises from 0, not from min_lr: learning_rate * (it + 1) / "
                 "(warmup_iters + 1).", _schedule(_schedule_with(warmup="from min_lr"))),
         Mistake("no floor after max_iters", "after max_iters the rate stays at min_lr: without `if it > "

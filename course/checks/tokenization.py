@@ -692,6 +692,22 @@ def _bpe_stops_at_two(symbols, ranks):
     return symbols
 
 
+def _bpe_from_the_right(symbols, ranks, one_at_a_time=False):
+    """bpe_word that merges the best pair's occurrences from the right end: all of them in one pass
+    (a right-to-left scan), or the last one each time round (``one_at_a_time``)."""
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        if one_at_a_time:
+            i = max(i for i, p in enumerate(zip(symbols, symbols[1:])) if p == best)
+            symbols = symbols[:i] + [best[0] + best[1]] + symbols[i + 2:]
+        else:
+            symbols = ref.merge(symbols[::-1], (best[1], best[0]), best[0] + best[1])[::-1]
+    return symbols
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -737,6 +753,10 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("one symbol left not handled", "when a word is (or becomes) a single symbol it has no pairs, "
                 "and min() of nothing fails: stop while fewer than two symbols are left "
                 "(while len(symbols) > 1), or when no pair is in ranks.", error="min()"),
+        *[Mistake("merged from the right", "the best pair's occurrences were merged starting from the right "
+                  "(['a', 'a', 'a'] gave ['a', 'aa']): merge them left to right, as merge() does (['aa', 'a']); "
+                  "a loop that keeps the LAST index where the pair occurs, or scans backwards, does it the other way.",
+                  lambda symbols, ranks, one=one: _bpe_from_the_right(symbols, ranks, one)) for one in (False, True)],
         Mistake("space marker lost", "the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
                 "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
                 _bpe_unmapped_space),
