@@ -400,6 +400,40 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
                 "inside brackets thousands deep): write it with a loop"]
 
 
+def _ipython_changes(source: str) -> str | None:
+    """Why IPython would run ``source`` otherwise than it reads, or None. A Jupyter kernel passes every cell
+    through IPython's input transforms before Python sees it, and these rules read the Python: a line that
+    starts with ``>>>`` outside a docstring turns on IPython's doctest-prompt stripping, after which an
+    indented ``... %system(...)`` in a function never called is a shell command at the top of the cell (a
+    red team's, 2026-12-04). An answer runs only where both read it alike."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # no IPython, so no kernel to run the cell differently
+        return None
+    try:
+        view = TransformerManager().transform_cell(source)
+    except Exception as error:  # what IPython cannot read, a kernel cannot run either
+        return f"cannot be read by IPython ({type(error).__name__}): write it as plain Python"
+    # (IPython drops blank lines before the first, and a line's trailing spaces change nothing)
+    source_lines, view_lines = _code_lines(source), _code_lines(view)
+    if source_lines == view_lines:
+        return None
+    line = next((number for number, (a, b) in enumerate(zip(source_lines, view_lines), 1) if a != b), None)
+    return (f"is not run by Jupyter as it reads{f' (line {line} on)' if line else ''}: IPython rewrites the cell "
+            f"before Python sees it (a line that starts with `>>>` or `...`, as in a doctest example outside a "
+            f"docstring, makes it strip such prompts from the lines after). Put examples in a docstring or a "
+            f"comment")
+
+
+def _code_lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: frozenset[str] | None) -> list[str]:
     if not isinstance(source, str):
         return ["is not text"]
@@ -412,6 +446,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         # read (`%history -f h` then `!rev h` would print the earlier hidden tests past the feedback's filter)
         return [f"is not plain Python ({error.msg}, line {error.lineno}): an answer may not hold IPython's "
                 f"`%` magics or `!` commands, and must parse"]
+    changed = _ipython_changes(source)
+    if changed:
+        return [changed]
     found: list[str] = []
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)

@@ -17,7 +17,6 @@ import json
 import os
 import queue
 import select
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -146,7 +145,9 @@ class Worker:
         deadline = time.monotonic() + KILL_SECONDS
         while (left := marked_processes(self.mark)) and time.monotonic() < deadline:
             kill_all(left)
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        from autograder.sandbox import remove_cgroups, remove_tree
+        remove_cgroups(self.mark)  # the sandboxes' cgroups, which a worker killed had no time to remove
+        remove_tree(self.scratch)  # (never raises: what a kernel left there may be thousands of folders deep)
         self._log.close()
 
 
@@ -188,11 +189,13 @@ def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: f
                     worker = None
                 answers.put(answer)
         finally:
-            if worker is not None:
-                worker.close()
-                with lock:
-                    live.discard(worker)
-            answers.put(None)
+            try:
+                if worker is not None:
+                    worker.close()
+                    with lock:
+                        live.discard(worker)
+            finally:  # whatever the cleanup met, the batch hears that this slot is done (or it waits for good)
+                answers.put(None)
 
     threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, workers))]
     for thread in threads:

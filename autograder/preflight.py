@@ -136,6 +136,11 @@ def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Prefligh
     except RecursionError:  # `[[[[...]]]]` 200,000 deep: Python's JSON reader gives up
         return None, _fail(MALFORMED, "the JSON is nested too deeply to read (no notebook is): hand in the "
                                       "notebook as Jupyter saved it")
+    if isinstance(raw, dict) and isinstance(raw.get("nbformat"), int) and raw["nbformat"] < 4:
+        # (not upgraded here: what is graded is the file as handed in, and Jupyter upgrades it on opening)
+        return None, _fail(MALFORMED, f"the notebook is in the old format {raw['nbformat']} (an old Jupyter or "
+                                      f"another tool wrote it): open it in JupyterLab, save it (which writes "
+                                      f"format 4) and hand it in again")
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, _fail(MALFORMED, "the JSON is not a notebook (no list of cells)")
     try:  # a lone surrogate, written as the escape "\ud800", reads as JSON but no file can hold it again

@@ -300,8 +300,9 @@ class Host:
                 stream.close()
 
     def close(self) -> None:
+        from autograder.sandbox import remove_tree
         self._stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_tree(self.folder)
 
 
 def _cell_errors(reply: dict) -> list[tuple[int, str, str]]:

@@ -108,6 +108,45 @@ def _cgroup_root(controller: str) -> Path | None:
     return None
 
 
+CGROUP_PREFIX = "course-sandbox-"
+
+
+def cgroup_prefix(mark: str | None = None) -> str:
+    """The start of the name of a sandbox's cgroups: with the grading worker's mark (``autograder.pool``),
+    so that the pool removes those of a worker it killed, which had no time to remove them (a red team
+    counted two left behind by every notebook stopped at its time limit, 2026-12-04)."""
+    mark = os.environ.get("AUTOGRADER_WORKER", "") if mark is None else mark
+    return f"{CGROUP_PREFIX}{mark}-" if mark else CGROUP_PREFIX
+
+
+def remove_cgroups(mark: str) -> None:
+    """Kill what is left in the cgroups made by the worker marked ``mark`` and remove them; never raises."""
+    import signal
+
+    if not mark:
+        return
+    roots = {root for root in (_cgroup_root("pids"), _cgroup_root("memory")) if root is not None}
+    for root in roots:
+        try:
+            folders = [f for f in root.iterdir() if f.name.startswith(cgroup_prefix(mark)) and f.is_dir()]
+        except OSError:
+            continue
+        for folder in folders:
+            with contextlib.suppress(OSError, ValueError):
+                for pid in (folder / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+            for _ in range(50):  # a killed process leaves its cgroup a moment later
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    import time
+                    time.sleep(0.02)
+
+
 class ProcessCap:
     """Cgroups of its own for one sandbox: ``pids.max`` holds it to ``limits.processes`` processes and
     threads (the kernel refuses a fork past it, for root too: ``RLIMIT_NPROC`` does not hold root), and
@@ -132,7 +171,7 @@ class ProcessCap:
                 continue
             folder = next((f for f in self.folders.values() if f.parent == root), None)  # v2: one folder
             try:
-                folder = folder or Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=root))
+                folder = folder or Path(tempfile.mkdtemp(prefix=cgroup_prefix(), dir=root))
             except OSError:
                 continue
             wrote = False
@@ -213,6 +252,51 @@ def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Li
     return argv + ["--chdir", "/submission", "--"] + _limit_prefix(limits)
 
 
+def remove_tree(folder) -> None:
+    """Remove ``folder`` and everything in it; never raises. What a sandbox wrote there may be a chain of
+    thousands of nested folders, past Python's recursion limit (``shutil.rmtree`` raised RecursionError
+    on 1,200 levels, which ``ignore_errors`` does not cover, and a grader's cleanup that raised left
+    ``autograde`` waiting for good: a red team's, 2026-12-04), or past the system's limit on a path's
+    length: GNU ``rm -rf`` walks any depth, and does not follow links."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except (Exception, RecursionError):
+        pass
+    if os.path.lexists(folder):
+        with contextlib.suppress(Exception):
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", os.fspath(folder)], check=False,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=600)
+
+
+WATCH_DEPTH = 16         # folders within folders a kernel's socket folder may hold (it needs none)
+WATCH_ENTRIES = 10_000   # files and folders it may hold (a kernel makes a handful)
+ENTRY_BYTES = 4096       # what one entry costs the disk at least (a folder's block, an inode), counted as such
+
+
+def _entries(top: str):
+    """``(folder_fd_path, name, is_folder)`` for every entry under ``top``, walked with a list, not by
+    recursion, to at most ``WATCH_DEPTH`` levels; None in place of an entry past that depth."""
+    stack = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        is_folder = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_folder = False
+                    yield folder, entry, is_folder
+                    if is_folder:
+                        if depth + 1 >= WATCH_DEPTH:
+                            yield None
+                            return
+                        stack.append((entry.path, depth + 1))
+        except OSError:
+            continue
+
+
 class FolderWatch:
     """Kills a process when the files in ``folder`` grow past ``limit`` bytes: the folder of a kernel's
     sockets is on the grader's disk, and writable (the kernel makes its sockets there), so a cell could
@@ -227,14 +311,24 @@ class FolderWatch:
         self._thread.start()
 
     def _size(self) -> int:
-        """What the files there hold, however deep: each is read relative to its folder's descriptor
-        (``os.fwalk``), so a path past the system's limit on a path's length is counted too (by its
-        whole path, ``lstat`` fails on it, and such files went uncounted)."""
-        total = 0
-        for _, _, files, folder in os.fwalk(self.folder, follow_symlinks=False):
-            for name in files:
+        """What the folder costs the disk: its files' sizes, and at least a block for each entry (empty
+        folders and files fill a disk's inodes too). Folders nested deeper than ``WATCH_DEPTH``, or more
+        than ``WATCH_ENTRIES`` entries, count as past any limit: a kernel makes a few sockets there, and
+        a chain of folders deep enough to defeat a walk (or a path's length) is an attack. The walk keeps
+        a list, not a recursion (``os.fwalk`` raised RecursionError on 1,200 nested folders, and this
+        thread died with it: a red team's, 2026-12-04)."""
+        total, count = 0, 0
+        for item in _entries(os.fspath(self.folder)):
+            if item is None:
+                return sys.maxsize
+            _, entry, is_folder = item
+            count += 1
+            if count > WATCH_ENTRIES:
+                return sys.maxsize
+            total += ENTRY_BYTES
+            if not is_folder:
                 try:
-                    total += os.stat(name, dir_fd=folder, follow_symlinks=False).st_size
+                    total += entry.stat(follow_symlinks=False).st_size
                 except OSError:
                     pass
         return total
@@ -243,7 +337,11 @@ class FolderWatch:
         import signal
 
         while not self._stop.wait(self.every):
-            if self._size() > self.limit:
+            try:
+                size = self._size()
+            except Exception:  # whatever the folder holds, the watch goes on, and what it cannot read trips it
+                size = sys.maxsize
+            if size > self.limit:
                 self.tripped = True
                 try:
                     os.killpg(self.pid, signal.SIGKILL)  # bwrap and all it started (--die-with-parent)
@@ -254,14 +352,21 @@ class FolderWatch:
                 return
 
     def _remove_files(self) -> None:
-        for root, _, files in os.walk(self.folder):
-            for name in files:
-                with_path = os.path.join(root, name)
-                if not name.startswith("socket") and name != "kernel.json":
-                    try:
-                        os.unlink(with_path)
-                    except OSError:
-                        pass
+        """Frees the disk at once (the folder itself goes with the kernel's cleanup): the top folder's
+        files but its sockets and kernel.json, and every folder it holds."""
+        try:
+            with os.scandir(self.folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    remove_tree(entry.path)
+                elif not entry.name.startswith("socket") and entry.name != "kernel.json":
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
     def stop(self) -> None:
         self._stop.set()
@@ -344,7 +449,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._cap.close()
         for folder in (getattr(self, "_private", None), getattr(self, "_work", None)):
             if folder is not None and not restart:
-                shutil.rmtree(folder, ignore_errors=True)
+                remove_tree(folder)
 
     cleanup_resources = _async_cleanup_resources
 

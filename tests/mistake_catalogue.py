@@ -4774,3 +4774,21 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return o * torch.tanh(c_next), c_next
 '''),
 ]
+
+# wa17: torch.sqrt of an int, a mask changed by forward (inverted in
+# place, or cropped into self.mask), a mask taken as 2-D, -100 only at the end, a mask cut from one made
+# once, Windows line ends
+CATALOGUE += [
+    W("test-cross-attention", "torch.sqrt of a number", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    scores = Q @ K.T / torch.sqrt(K.shape[-1])
+    return torch.softmax(scores, dim=-1) @ V
+'''),
+    W("test-causal-self-attention", "mask changed by forward", '\nclass CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n        self.n_head = config.n_head\n        self.n_embd = config.n_embd\n        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)\n        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)\n        self.attn_dropout = nn.Dropout(config.dropout)\n        self.resid_dropout = nn.Dropout(config.dropout)\n        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)\n\n    def forward(self, x):\n        B, T, C = x.shape\n        q, k, v = self.c_attn(x).split(C, dim=2)\n        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))\n        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n        hide = self.mask[:T, :T].logical_not_()\n        scores = scores.masked_fill(hide, float("-inf"))\n        weights = self.attn_dropout(torch.softmax(scores, dim=-1))\n        return self.resid_dropout(self.c_proj(merge_heads(weights @ v)))\n'),
+    W("test-causal-self-attention", "mask changed by forward", '\nclass CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n        self.n_head = config.n_head\n        self.n_embd = config.n_embd\n        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)\n        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)\n        self.attn_dropout = nn.Dropout(config.dropout)\n        self.resid_dropout = nn.Dropout(config.dropout)\n        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)\n\n    def forward(self, x):\n        B, T, C = x.shape\n        self.mask = self.mask[:T, :T]\n        q, k, v = self.c_attn(x).split(C, dim=2)\n        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))\n        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n        scores = scores.masked_fill(~self.mask, float("-inf"))\n        weights = self.attn_dropout(torch.softmax(scores, dim=-1))\n        return self.resid_dropout(self.c_proj(merge_heads(weights @ v)))\n'),
+    W("test-sdpa", "mask taken as 2-D", '\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n    if mask is not None:\n        T_q, T_k = mask.shape\n        for i in range(T_q):\n            for j in range(T_k):\n                if mask.dtype == torch.bool:\n                    if not mask[i, j]:\n                        scores[..., i, j] = float("-inf")\n                else:\n                    scores[..., i, j] += mask[i, j]\n    return torch.softmax(scores, dim=-1) @ v\n'),
+    W("test-lm-loss", "-100 only expected at the end", '\ndef lm_loss(logits, labels):\n    total, count = 0.0, 0\n    for b in range(labels.shape[0]):\n        n = int((labels[b] != -100).sum())\n        if n < 2:\n            continue\n        lp = torch.log_softmax(logits[b, : n - 1], dim=-1)\n        tgt = labels[b, 1:n]\n        total = total - lp.gather(-1, tgt[:, None]).sum()\n        count += n - 1\n    return total / count\n'),
+    W("test-causal-mask", "size hard-coded", '\n_BIG = torch.ones(64, 64, dtype=torch.bool).tril()\n\ndef causal_mask(T):\n    return _BIG[:T, :T]\n'),
+    W("test-char-encode-decode", "line ends changed", '\ndef char_encode(text, stoi):\n    text = text.replace("\\r\\n", "\\n")\n    ids = []\n    for ch in text:\n        if ch not in stoi:\n            raise ValueError(f"{ch!r} is not in the vocabulary")\n        ids.append(stoi[ch])\n    return ids\n\ndef char_decode(ids, itos):\n    return "".join(itos[i] for i in ids)\n'),
+]

@@ -1481,3 +1481,35 @@ def test_a_type_hint_naming_the_course_is_refused_with_a_hint_to_leave_it_out():
     lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
     found = problems("def generate_greedy(model: ref.CharLSTM, idx, n):\n    return idx\n", lesson04)
     assert any("in a type hint" in p and "leave this one out" in p for p in found), found
+
+
+# a line starting with `>>>` outside a docstring turns on IPython's doctest-prompt stripping, which the
+# kernel applies before Python sees the cell: an indented `... %system(...)` in a function never called
+# became a shell command at the cell's top, while these rules read an unreachable `Ellipsis % system(...)`
+# (a red team's, 2026-12-04)
+PROMPT_CELL = '''
+doc = """
+>>> bpe_word(["a", "b"], {})
+"""
+
+
+def system(command):
+    return command
+
+
+def never():
+    return 0
+    ... %system ("sh" "-c" "echo ran")
+'''
+
+
+def test_a_cell_that_ipython_would_rewrite_is_refused(lesson01):
+    from IPython.core.inputtransformer2 import TransformerManager
+    assert "get_ipython" in TransformerManager().transform_cell(PROMPT_CELL)  # what the kernel would run
+    found = problems(PROMPT_CELL, lesson01)
+    assert found and "IPython rewrites the cell" in found[0], found
+
+
+def test_a_doctest_in_a_docstring_and_blank_lines_around_a_cell_are_fine(lesson01):
+    cell = '\n  \ndef double(x):\n    """Twice x.\n\n    >>> double(2)\n    4\n    """\n    return 2 * x\n\n\n'
+    assert problems(cell, lesson01) == []

@@ -899,6 +899,8 @@ def test_preflight(tiny_spec, name):
     # a lone surrogate, escaped: valid JSON and UTF-8, but nbgrader could not write the graded copy, and
     # the student's score became "grading error" (a red team's, 2026-12-04)
     (b'{"cells": [], "metadata": {"note": "\\ud800"}, "nbformat": 4, "nbformat_minor": 5}', "half of a character pair"),
+    # a notebook in format 3 (worksheets, no cells) is a notebook, in a format to save again (a red team's, 2026-12-04)
+    (b'{"worksheets": [{"cells": []}], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}', "old format 3"),
 ])
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     verdict = check_submission(data, tiny_spec[0])

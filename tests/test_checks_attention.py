@@ -451,3 +451,25 @@ def test_dropout_drawn_head_by_head_is_named_and_costs_only_the_dropout_check():
         checks.check_attention_dropout(HeadByHead)
     assert info.value.mistake == "dropout drawn head by head", str(info.value)
     assert "apply self.attn_dropout once" in str(info.value)
+
+
+def test_a_default_dtype_left_changed_is_named_and_put_back(capsys):
+    # torch.set_default_dtype(torch.float64) inside an answer got ✓, and the kernel stayed float64: the same
+    # cell's next assert, and the same check on a corrected answer, then failed inside the course's own code
+    # with "Float did not match Double" (a probe's, 2026-12-04)
+    def cross_attention(S1, S2, W_Q, W_K, W_V):
+        torch.set_default_dtype(torch.float64)
+        Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+        return torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V
+    try:
+        with pytest.raises(CheckFailed) as info:
+            checks.check_cross_attention(cross_attention)
+        assert info.value.mistake == "default dtype changed", info.value
+        assert torch.get_default_dtype() == torch.float32
+        torch.set_default_dtype(torch.float64)  # as a cell of the student's own may leave it
+        checks.check_cross_attention(lambda S1, S2, W_Q, W_K, W_V: ref.cross_attention(S1, S2, W_Q, W_K, W_V))
+        out = capsys.readouterr().out
+        assert "the default dtype was float64" in out and "✓ cross_attention" in out, out
+        assert torch.get_default_dtype() == torch.float32
+    finally:
+        torch.set_default_dtype(torch.float32)

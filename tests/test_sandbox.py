@@ -1,6 +1,7 @@
 """The sandbox a student's kernel runs in (autograder/sandbox.py): what it sees, what it cannot do."""
 import json
 import os
+import subprocess
 import time
 
 import nbformat
@@ -420,3 +421,67 @@ def test_the_folder_watch_counts_files_deeper_than_the_limit_on_a_path(tmp_path)
         watch.stop()
     import shutil
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _folder_chain(top, levels):
+    """``levels`` folders, each in the last: past Python's recursion limit, and past PATH_MAX."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("a", dir_fd=fd)
+            inner = os.open("a", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+
+
+def test_a_chain_of_folders_trips_the_disk_watch_and_is_removed(tmp_path):
+    # 1,200 nested folders made the watch's walk raise RecursionError and its thread die, and the cleanups
+    # raise, which left `autograde` waiting for good (a red team's, 2026-12-04)
+    top = tmp_path / "kernel"
+    top.mkdir()
+    _folder_chain(top, 3000)
+    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    watch = sandbox.FolderWatch(top, 512 * 2**20, sleeper.pid, every=0.05)
+    try:
+        assert sleeper.wait(timeout=30) == -9 and watch.tripped
+    finally:
+        watch.stop()
+        if sleeper.poll() is None:
+            sleeper.kill()
+    sandbox.remove_tree(top)
+    assert not os.path.lexists(top)
+    sandbox.remove_tree(top)  # nothing there: no error either
+
+
+def test_empty_folders_and_files_count_against_the_disk_watch(tmp_path):
+    for i in range(50):
+        (tmp_path / f"d{i}").mkdir()
+    watch = sandbox.FolderWatch(tmp_path, 2_000_000, pid=2**22 + 12345, every=3600)
+    try:
+        assert watch._size() == 50 * sandbox.ENTRY_BYTES
+    finally:
+        watch.stop()
+
+
+def test_the_pool_removes_the_cgroups_of_a_worker_it_killed(monkeypatch):
+    # a worker killed at the notebook's time limit never ran ProcessCap.close(): every such notebook left two
+    # empty cgroups behind (a red team's, 2026-12-04); its sandboxes' cgroups carry its mark, and the pool
+    # removes them with it
+    mark = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    monkeypatch.setenv("AUTOGRADER_WORKER", mark)
+    cap = sandbox.ProcessCap(sandbox.Limits())
+    if not cap.folders:
+        pytest.skip("this machine lets the grader make no cgroups (not root, no delegation)")
+    assert all(f.name.startswith(f"course-sandbox-{mark}-") for f in cap.folders.values())
+    sleeper = subprocess.Popen([*cap.prefix(), "sleep", "60"])
+    try:
+        time.sleep(0.3)
+        sandbox.remove_cgroups(mark)  # what Worker.kill does, the worker gone
+        assert sleeper.wait(timeout=10) == -9
+        assert not any(f.exists() for f in cap.folders.values())
+    finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
+        cap.close()

@@ -642,6 +642,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         found = problem(student, name.split(":")[0].split(" ")[0])
         if found is not None:
             raise found
+    default_dtype_back(name.split(":")[0])
     cases = list(cases)
     for number, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(tuple(case)))
@@ -705,6 +706,7 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
     """``student(*given)`` within ``STUDENT_SECONDS``; what it raised, as a ``CheckFailed`` in words (at
     ``where``, with the mistake of ``mistakes`` the error shows on ``case`` and ``others``), not a traceback."""
     grad_before = torch.is_grad_enabled()
+    dtype_before = torch.get_default_dtype()
     trainable = [_trainable(arg) for arg in given]
     left_off = False
     try:
@@ -716,12 +718,18 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                           f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
-        raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error),
-                      **details) from None
+        raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error)
+                      or _torch_on_a_number(error), **details) from None
     finally:
         if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
             torch.set_grad_enabled(True)
             left_off = True
+        dtype_after = torch.get_default_dtype()
+        if dtype_after != dtype_before:
+            torch.set_default_dtype(dtype_before)
+    if dtype_after != dtype_before:
+        raise failure(where, f"the default dtype was {str(dtype_after).replace('torch.', '')} when your function "
+                      f"returned, for every cell after it", DEFAULT_DTYPE_CHANGED)
     if left_off:
         raise failure(where, "autograd was switched off when your function returned, for every cell after it",
                       GRAD_LEFT_OFF)
@@ -752,6 +760,21 @@ def _shadowed(error: BaseException) -> Mistake | None:
                    f"the module inside your function. Give the variable another name (V, C).")
 
 
+def _torch_on_a_number(error: BaseException) -> Mistake | None:
+    """``torch.sqrt(d_k)`` on a Python number: torch's functions take tensors (``math.sqrt`` takes numbers)."""
+    import math
+    import re
+    found = re.match(r"(\w+)\(\): argument '\w+' \(position 1\) must be Tensor, not (int|float)$", str(error)) \
+        if type(error) is TypeError else None
+    if found is None:
+        return None
+    function, kind = found.groups()
+    instead = f"math.{function}(...)" if hasattr(math, function) else "a tensor (torch.tensor(x)) or Python's own arithmetic"
+    return Mistake(f"torch.{function} of a number", f"torch.{function} takes a tensor, and this {kind} is a plain "
+                   f"Python number (a size such as K.shape[-1] is an int): use {instead}"
+                   f"{', or d_k ** 0.5' if function == 'sqrt' else ''}.")
+
+
 def _trainable(value: Any) -> tuple[bool, ...] | None:
     """Which of a model's parameters require grad (None for anything that is not a module)."""
     if isinstance(value, torch.nn.Module):
@@ -771,6 +794,36 @@ MODEL_FROZEN = Mistake(
     "the model frozen", "model.requires_grad_(False) (or p.requires_grad = False) changes the caller's model "
     "for good: training it later changes nothing. To compute without gradients, write `with torch.no_grad():` "
     "and leave the model's parameters as they came.")
+
+
+DEFAULT_DTYPE_CHANGED = Mistake(
+    "default dtype changed", "torch.set_default_dtype(...) stays in force after your function returns: every "
+    "later cell then makes float64 tensors, which the course's float32 models and tensors refuse to mix with "
+    "(\"expected ... Float but found Double\"). Take the line out; to compute in float64, call .double() on "
+    "your own tensors.")
+
+
+def default_dtype_back(name: str) -> None:
+    """An earlier cell left the default dtype at something other than float32: the check puts it back, and
+    says so, rather than fail inside the course's reference with a dtype error."""
+    if torch.get_default_dtype() != torch.float32:
+        was = str(torch.get_default_dtype()).replace("torch.", "")
+        torch.set_default_dtype(torch.float32)
+        print(f"note ({name}): the default dtype was {was} in this kernel (an earlier cell called "
+              f"torch.set_default_dtype); the check set it back to float32.")
+
+
+def guard_checks(namespace: dict) -> None:
+    """Wraps each ``check_*`` function of a checks module (``guard_checks(globals())`` at its end) so that
+    it starts from float32 as the default dtype, whatever an earlier cell left (``default_dtype_back``):
+    its cases are built before the student's function runs."""
+    for name, check in list(namespace.items()):
+        if name.startswith("check_") and callable(check) and getattr(check, "__module__", None) == namespace["__name__"]:
+            @functools.wraps(check)
+            def guarded(*args, _check=check, _name=name, **kwargs):
+                default_dtype_back(_name.removeprefix("check_"))
+                return _check(*args, **kwargs)
+            namespace[name] = guarded
 
 
 def grad_back_on(name: str) -> None:

@@ -173,6 +173,9 @@ def _sdpa_cases():
         cases.append((q, k, v, mask))
     q, k, v = (_rand(g, 2, 6, 4) for _ in range(3))
     cases.append((q, k, v, ref.causal_mask(6)))
+    # a padding mask, (B, 1, T_k): the lesson's own, which broadcasts over the queries (not 2-D)
+    padding = torch.arange(6) < torch.tensor([4, 6])[:, None]  # (B, T_k): the first 4 and 6 keys are real
+    cases.append((q, k, v, padding[:, None, :]))
     # a float mask is added to the scores (the lesson's visible test and the hidden tests use one too)
     additive = _rand(g, 6, 6).masked_fill(~(torch.rand(6, 6, generator=g) < 0.6), float("-inf"))
     additive[:, 0] = 0.5
@@ -186,6 +189,11 @@ def _sdpa_cases():
 def check_scaled_dot_product_attention(student_fn) -> None:
     """``student_fn(q, k, v, mask=None)`` for ``(..., T, d)`` tensors; ``mask`` is boolean, True = may attend."""
     mistakes = [
+        Mistake("mask taken as 2-D", "a mask broadcasts to (..., T_q, T_k): lesson 02's padding mask is "
+                "(B, 1, T_k), one row per sequence for all its queries. Use scores.masked_fill(~mask, "
+                "float('-inf')) (or scores + mask), which broadcasts, not the mask's shape unpacked or a loop "
+                "over its rows and columns.", error="too many values to unpack",
+                on=lambda q, k, v, m=None: m is not None and m.dim() > 2),
         Mistake("no scaling", "the scores are not divided by √d (d = q.shape[-1]) before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, scale=1.0)),
         Mistake("divided by d", "the scores are divided by d instead of √d.",
@@ -315,8 +323,8 @@ def check_causal_mask(student_fn) -> None:
                 "boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().",
                 lambda T: torch.ones(T, T, dtype=torch.float64).tril()),
         *[Mistake("size hard-coded", "the mask's size must come from T, torch.ones(T, T, dtype=torch.bool).tril(), "
-                  "not from a fixed size such as a block size (cut down or not): it must work for any T.",
-                  wrong) for size in (8, 16, 32) for wrong in (
+                  "not from a fixed size such as a block size (cut down or not, made once or at every call): it "
+                  "must work for any T.", wrong) for size in (8, 16, 32, 64, 128, 256, 512, 1024) for wrong in (
                       lambda T, size=size: torch.ones(size, size, dtype=torch.bool).tril()[:T, :T],
                       lambda T, size=size: torch.ones(size, size, dtype=torch.bool).tril())],
         *[Mistake("extra dimensions", "return the (T, T) mask itself: the batch and head dimensions are added where "
@@ -327,8 +335,9 @@ def check_causal_mask(student_fn) -> None:
                   "0..i, the lower triangle as torch.tril(torch.ones(T, T, dtype=torch.bool)) gives it, unflipped.",
                   lambda T, dim=dim: torch.ones(T, T, dtype=torch.bool).tril().flip(dim)) for dim in (0, 1)],
     ]
-    # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T)
-    run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,), (40,)], mistakes)
+    # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
+    # mask made once at 64 or GPT-2's 1,024)
+    run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,), (1025,)], mistakes)
 
 
 def _rows_sliced_short(lengths, T):
@@ -778,6 +787,8 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                               "off), or pass training=self.training to F.dropout.")
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
+    _check_called_again(student_cls, configs[1], g)
+
     # a model trains through the module: autograd must reach the input and give the reference's gradient
     # (an in-place change of a tensor it still needs, such as q *= scale on c_attn's split, raises there)
     if not gradient:
@@ -789,6 +800,62 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
 
     print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode), "
           f"and so does the gradient.")
+
+
+MASK_CHANGED = Mistake(
+    "mask changed by forward", "forward changed a tensor the module keeps (its mask), which every later call "
+    "reads: self.mask[:T, :T].logical_not_() (or any method ending in _) inverts the buffer itself, and "
+    "self.mask = self.mask[:T, :T] replaces it with a smaller one. Leave self.mask as __init__ made it: crop "
+    "into a local name, and use ~, which makes a new tensor (hide = ~self.mask[:T, :T]).")
+
+
+def _kept_tensors(module) -> dict[str, torch.Tensor]:
+    """The tensors a module keeps besides its parameters: its buffers and plain tensor attributes (copies).
+    Empty where the module lives in another process (the autograder's re-check): the outputs still tell."""
+    if not isinstance(module, nn.Module):
+        return {}
+    kept = {name: value for name, value in module.named_buffers()}
+    kept.update({name: value for name, value in vars(module).items() if isinstance(value, torch.Tensor)})
+    # a mask by its dtype or its name (nanoGPT calls it bias): not a tensor a module may rightly keep
+    # changing, such as the last attention weights kept for a plot
+    return {name: value.detach().clone() for name, value in kept.items()
+            if value.dtype == torch.bool or any(word in name.lower() for word in ("mask", "bias", "tril"))}
+
+
+def _changed_tensor(before: dict[str, torch.Tensor], module) -> str | None:
+    now = _kept_tensors(module)
+    for name, value in before.items():
+        if name not in now or now[name].shape != value.shape or not torch.equal(now[name], value):
+            return name
+    return None
+
+
+def _check_called_again(student_cls, config, g) -> None:
+    """One module called on a short sequence, then a whole block, then the short one again, as generation
+    calls it: each output must be the reference's, and whatever the module keeps (its mask) as it was."""
+    module = _load(_build(student_cls, config), config, 5)
+    before = _kept_tensors(module)
+    for call, T in enumerate((3, config.block_size, 3), 1):
+        x = _rand(g, 2, T, config.n_embd)
+        where = (f"CausalSelfAttention: one module called three times, on T = 3, {config.block_size} and 3 "
+                 f"(call {call}, T = {T})")
+        expected = _reference_forward(config, 5, x)
+        try:
+            with torch.no_grad():
+                got = module(x.clone())
+        except Exception as error:
+            changed = _changed_tensor(before, module)
+            raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}"
+                          + (f"; self.{changed} is not what __init__ made" if changed else ""),
+                          MASK_CHANGED if changed else missing_name(error)) from None
+        changed = _changed_tensor(before, module)
+        if changed is not None:
+            raise failure(where, f"after this call self.{changed} is not what __init__ made", MASK_CHANGED)
+        problem = difference(expected, got)
+        if problem is not None:
+            raise failure(where, problem + (" (the first call was right)" if call > 1 else ""),
+                          MASK_CHANGED if call > 1 else None, expected=describe(expected, True),
+                          got=describe(got, True))
 
 
 def _fixed_rate(module, config):
@@ -893,3 +960,8 @@ def check_attention_dropout(student_cls) -> None:
                               "regularising (it also resets the caller's random numbers): remove it; the caller "
                               "sets the seed once."))
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left

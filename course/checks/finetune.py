@@ -364,6 +364,23 @@ def _loss_mean_of_rows(logits, labels):
     return torch.stack(rows).mean()
 
 
+def _loss_from_row_lengths(logits, labels, gather=True):
+    """lm_loss that takes each row's first n labels as its real ones, n the count of labels that are not
+    -100: right for padding at the end only."""
+    total, count = 0.0, 0
+    for b in range(labels.shape[0]):
+        n = int((labels[b] != IGNORE).sum())
+        if n < 2:
+            continue
+        if gather:
+            log_probs = torch.log_softmax(logits[b, :n - 1], dim=-1)
+            total = total - log_probs.gather(-1, labels[b, 1:n, None]).sum()
+        else:
+            total = total + F.cross_entropy(logits[b, :n - 1], labels[b, 1:n], reduction="sum")
+        count += n - 1
+    return total / count
+
+
 LOSS_MISTAKES = [
     Mistake("labels not shifted", "you compared each position's logits with its own label; position t predicts the NEXT token: "
             "use logits[:, :-1] with labels[:, 1:].", _loss_unshifted),
@@ -375,6 +392,11 @@ LOSS_MISTAKES = [
             "first.", _loss_mean_of_rows),
     Mistake("softmax before cross-entropy", "cross_entropy takes raw logits and applies log-softmax itself: "
             "don't softmax them first.", lambda lo, la: reference_lm_loss(lo.softmax(-1), la)),
+    *[Mistake("-100 only expected at the end", "a row's real tokens are not always its first ones: -100 marks "
+              "every position that must not count, the padding at the end and, in instruction tuning, the prompt "
+              "at the start (course.finetune.mask_prompts). Leave them out by their value, "
+              "F.cross_entropy(..., ignore_index=-100), not by a row's length.",
+              functools.partial(_loss_from_row_lengths, gather=gather), same_error=True) for gather in (True, False)],
     Mistake("padding counted", "positions labelled -100 must not count: cross_entropy(..., ignore_index=-100) "
             "leaves them out (indexing with -100 fails, and replacing it with a real id counts the padding).",
             error="out of bounds"),
@@ -501,6 +523,8 @@ def _loss_cases():
         for row, n in enumerate(pads):  # right padding
             if n:
                 labels[row, -n:] = IGNORE
+        if seed == 2:  # a prompt masked as course.finetune.mask_prompts masks it: -100 at the start too
+            labels[0, :3] = IGNORE
         cases.append((logits, labels))
     return cases
 
@@ -704,3 +728,8 @@ def check_collate(fn) -> None:
     """Check ``fn(docs, pad_id)``: right-padded ``input_ids``, a long ``attention_mask`` from the lengths,
     and ``labels`` equal to ``input_ids`` with -100 on padding."""
     run_check("collate", fn, reference_collate, _collate_cases(), COLLATE_MISTAKES, unchanged=True)
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left

@@ -636,3 +636,8 @@ def _check_gpt_training(student_fn):
                       Mistake("cut off from the graph", "part of the computation is cut off from autograd (a "
                               ".detach(), .data or torch.no_grad() on the way): keep every step a tensor "
                               "operation on the model's outputs."))
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left

@@ -958,3 +958,8 @@ def check_train_loop(student_fn):
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),
     ])
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left

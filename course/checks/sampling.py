@@ -643,3 +643,8 @@ def _check_top_p_ties(fn) -> None:
                 mistake = TIES_KEPT_WHOLE
             if problem is not None:
                 raise failure(where, f"row {row}: {problem}", mistake, got=f"row {row} of your result, {describe(out, True)}")
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left

@@ -46,9 +46,10 @@ def _char_cases(count: int = 12, seed: int = 0):
 def _cased_case():
     # both cases of each letter in the vocabulary: a text whose case was changed is still encodable
     rng = random.Random(7)
-    chars = list("aAbBdDsS ,.\n")
+    chars = list("aAbBdDsS ,.\n\r")
     stoi = dict(zip(chars, rng.sample(range(len(chars) + 5), len(chars))))
-    return (" Bad dAds,\nsad Abs.\n", stoi)  # (with a space first and a newline last: they are characters too)
+    # (with a space first and a newline last, and a Windows line end, "\r\n": they are characters too)
+    return (" Bad dAds,\r\nsad Abs.\n", stoi)
 
 
 def _own_ids(order):
@@ -108,8 +109,9 @@ def check_char_encode(char_encode) -> None:
                 "up in stoi instead: stoi[c].", lambda text, stoi: [ord(c) for c in text]),
         Mistake("characters instead of ids", "you returned the characters themselves; return their ids, "
                 "stoi[c].", lambda text, stoi: list(text)),
-        Mistake("whitespace skipped", "spaces and newlines are characters too and need their ids.",
-                lambda text, stoi: [stoi[c] for c in text if not c.isspace()]),
+        *[Mistake("whitespace skipped", "spaces and newlines are characters too and need their ids.",
+                  lambda text, stoi, skipped=skipped: [stoi[c] for c in text if not skipped(c)])
+          for skipped in (str.isspace, lambda c: c in " \n", lambda c: c in " \n\t")],
         Mistake("one id per distinct character", "you returned one id per distinct character (a set loses "
                 "repeats and order): return one id for every character of the text, in order.",
                 lambda text, stoi: [stoi[c] for c in dict.fromkeys(text)]),
@@ -140,6 +142,10 @@ def check_char_encode(char_encode) -> None:
         Mistake("text stripped", "the spaces and newlines at the start and end of the text are characters too, "
                 "with ids of their own: encode the text as it is, without .strip().",
                 lambda text, stoi: [stoi[c] for c in text.strip()]),
+        *[Mistake("line ends changed", "\\r is a character too, with an id of its own: a text with Windows "
+                  "line ends (\"\\r\\n\") must come back as it was, so encode it as it is, without replacing "
+                  "or splitting its line ends.", lambda text, stoi, new=new: [stoi[c] for c in text.replace("\r\n", new)])
+          for new in ("\n", "")],
         # (a character whose id is 0 reported as unknown: every case before the first with an id 0 passed)
         Mistake("id 0 taken as unknown", "a character whose id is 0 is in the vocabulary, but `if not stoi.get(ch)` "
                 "is True for 0 as for None: test `if ch not in stoi:`.", error="",
@@ -814,3 +820,8 @@ def check_tokens_to_text(tokens_to_text) -> None:
                 lambda tokens: "".join(tokens).replace("Ġ", " ").replace("Ċ", "\n")),
     ]
     run_check("tokens_to_text", tokens_to_text, ref.tokens_to_text, cases, mistakes)
+
+
+from course.checks._core import guard_checks  # noqa: E402
+
+guard_checks(globals())  # each check starts from float32, whatever an earlier cell left
