@@ -3332,7 +3332,7 @@ def top_k_filter(logits, k):
     values, indices = torch.topk(logits, min(k, logits.size(-1)))
     return values
 '''),
-    W("test-top-k", "kthvalue counts from the smallest", '''
+    W("test-top-k", "k-th smallest as the threshold", '''
 def top_k_filter(logits, k):
     k = min(k, logits.size(-1))
     kth = torch.kthvalue(logits, k, dim=-1, keepdim=True).values
@@ -4791,4 +4791,17 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     W("test-lm-loss", "-100 only expected at the end", '\ndef lm_loss(logits, labels):\n    total, count = 0.0, 0\n    for b in range(labels.shape[0]):\n        n = int((labels[b] != -100).sum())\n        if n < 2:\n            continue\n        lp = torch.log_softmax(logits[b, : n - 1], dim=-1)\n        tgt = labels[b, 1:n]\n        total = total - lp.gather(-1, tgt[:, None]).sum()\n        count += n - 1\n    return total / count\n'),
     W("test-causal-mask", "size hard-coded", '\n_BIG = torch.ones(64, 64, dtype=torch.bool).tril()\n\ndef causal_mask(T):\n    return _BIG[:T, :T]\n'),
     W("test-char-encode-decode", "line ends changed", '\ndef char_encode(text, stoi):\n    text = text.replace("\\r\\n", "\\n")\n    ids = []\n    for ch in text:\n        if ch not in stoi:\n            raise ValueError(f"{ch!r} is not in the vocabulary")\n        ids.append(stoi[ch])\n    return ids\n\ndef char_decode(ids, itos):\n    return "".join(itos[i] for i in ids)\n'),
+]
+
+# wa17, names: gates split(4), top-k down the columns, an ascending sort, range(1, max_iters), a loss
+# summed over the batch, decode stopping at id 0, min_lr left out, the MLP left out
+CATALOGUE += [
+    W("test-lstm-cell", "split into pieces of the wrong size", '\ndef lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n    i, f, g, o = gates.split(4, dim=1)\n    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n    h_new = torch.sigmoid(o) * torch.tanh(c_new)\n    return h_new, c_new\n'),
+    W("test-top-k", "top-k over the batch", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(0))\n    kth = torch.topk(logits, k, dim=0).values[-1:]\n    return logits.masked_fill(logits < kth, float("-inf"))\n'),
+    W("test-top-k", "k-th smallest as the threshold", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(-1))\n    vals, _ = torch.sort(logits, dim=-1)\n    kth = vals[..., k - 1].unsqueeze(-1)\n    return logits.masked_fill(logits < kth, float("-inf"))\n'),
+    W("test-train-loop", "one iteration short", '\ndef train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n    losses = []\n    for it in range(1, max_iters):\n        lr = lr_schedule(it)\n        for group in optimizer.param_groups:\n            group["lr"] = lr\n        xb, yb = get_batch("train")\n        logits, loss = model(xb, yb)\n        optimizer.zero_grad(set_to_none=True)\n        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n        optimizer.step()\n        losses.append(float(loss))\n    return losses\n'),
+    W("test-sequence-loss", "summed over the batch", '\ndef sequence_loss(logits, targets):\n    B, T, V = logits.shape\n    per_token = F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T), reduction="none")\n    return per_token.view(B, T).mean(dim=1).sum()\n'),
+    W("test-char-encode-decode", "id 0 taken as the end", '\ndef char_encode(text, stoi):\n    for ch in text:\n        if ch not in stoi:\n            raise ValueError(f"unknown character {ch!r}")\n    return [stoi[ch] for ch in text]\n\ndef char_decode(ids, itos):\n    chars = []\n    for i in ids:\n        if i == 0:\n            break\n        chars.append(itos[i])\n    return "".join(chars)\n'),
+    W("test-lr-schedule", "min_lr left out", '\ndef lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n    if it > cfg.max_iters:\n        return cfg.min_lr\n    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate\n'),
+    W("test-block-forward", "MLP missing", '\ndef block_forward(x, ln_1, attn, ln_2, mlp):\n    x = x + attn(ln_1(x))\n    return x\n    x = x + mlp(ln_2(x))\n'),
 ]

@@ -317,7 +317,7 @@ def test_top_p_mistakes_named_with_or_without_a_case_for_p_one(name, student):
 
 @pytest.mark.parametrize("name, student", [
     ("topk's output returned", lambda logits, k: torch.topk(logits, min(k, logits.size(-1))).values),
-    ("kthvalue counts from the smallest", lambda logits, k: logits.masked_fill(
+    ("k-th smallest as the threshold", lambda logits, k: logits.masked_fill(
         logits < logits.kthvalue(min(k, logits.size(-1)), dim=-1, keepdim=True).values, -INF)),
     ("removed set to a large negative number", lambda logits, k: torch.where(
         torch.isneginf(student_top_k(logits, k)), torch.full_like(logits, -1e4), logits)),

@@ -337,6 +337,10 @@ def check_block_forward(student_fn):
             Mistake("MLP residual missing", "the residual connection around the MLP is missing: x = x + mlp(ln_2(x)), "
                     "not x = mlp(ln_2(x)).",
                     lambda x, l1, a, l2, m: (lambda h: m(l2(h)))(x + a(l1(x)))),
+            Mistake("MLP missing", "a block has two sublayers: after x = x + attn(ln_1(x)) comes x = x + mlp(ln_2(x)) "
+                    "(a return before it leaves the MLP out).", lambda x, l1, a, l2, m: x + a(l1(x))),
+            Mistake("attention missing", "a block has two sublayers: x = x + attn(ln_1(x)) first, then "
+                    "x = x + mlp(ln_2(x)).", lambda x, l1, a, l2, m: x + m(l2(x))),
             Mistake("residual of the normalised x", "the residual adds the NORMALISED x: add the sublayer's output to x itself, "
                     "x = x + attn(ln_1(x)), so the stream is never normalised in place.",
                     lambda x, l1, a, l2, m: (lambda h: l2(h) + m(l2(h)))(l1(x) + a(l1(x)))),

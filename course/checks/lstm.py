@@ -75,6 +75,13 @@ def _cell_gates_interleaved(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _cell_split_by_four(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with gates.split(4, dim=1): pieces of 4 columns, as many as 4H / 4."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).split(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
@@ -132,6 +139,9 @@ def check_lstm_cell(student_fn):
                 "cuts them without a size.", _cell_hidden_size_from(0), same_error=True),
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
+        Mistake("split into pieces of the wrong size", "split's first argument is the size of each piece, not "
+                "how many: gates.split(4, dim=1) cuts pieces of 4 columns. Use gates.chunk(4, dim=1) (four pieces), "
+                "or gates.split(H, dim=1).", _cell_split_by_four, same_error=True),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
                 "(or dim=-1); chunk's default, dim=0, splits the batch.", error="values to unpack"),
     ], unchanged=True)  # (c updated in place would change the caller's state, which the unrolled loop still holds)
@@ -523,6 +533,10 @@ def check_sequence_loss(student_fn):
         Mistake("summed over the positions", "you summed the losses over the T positions of each sequence and "
                 "averaged over the batch only: take the mean over all B*T positions, F.cross_entropy's default.",
                 lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="sum") / lo.shape[0]),
+        Mistake("summed over the batch", "you averaged each sequence's losses over its positions and then "
+                "summed the B sequences: take the mean over all B*T positions, F.cross_entropy's default (a sum "
+                "grows with the batch size, and so would the gradient).",
+                lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="none").view(lo.shape[0], -1).mean(1).sum()),
         Mistake("divided by B again", "F.cross_entropy already averages over all B*T positions: don't divide "
                 "by B (or T) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[0]),
         Mistake("divided by T again", "F.cross_entropy already averages over all B*T positions: don't divide "
@@ -638,6 +652,20 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
 _ENDS = (">", ">=", "clamp")
 
 
+def _cosine_without_min_lr(end):
+    """A schedule whose cosine runs from learning_rate down to 0, min_lr left out of it (``end``: how it
+    keeps min_lr after max_iters, as in ``_schedule_variant``)."""
+    def lr(it, cfg):
+        w, n = cfg.warmup_iters, cfg.max_iters
+        if it < w:
+            return cfg.learning_rate * (it + 1) / (w + 1)
+        if (end == ">" and it > n) or (end == ">=" and it >= n):
+            return cfg.min_lr
+        progress = min((it - w) / (n - w), 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress)) * cfg.learning_rate
+    return lr
+
+
 class TensorLearningRate(TypeError):
     """Raised by the check when ``lr_at_step`` returns a tensor instead of a float."""
 
@@ -685,6 +713,9 @@ def check_lr_schedule(student_fn):
         Mistake("decays to 0 instead of min_lr", "the cosine ends at 0: it must end at cfg.min_lr, "
                 "min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr), and stay there.",
                 _schedule(_schedule_with(low=0.0))),
+        *[Mistake("min_lr left out", "the cosine must run from learning_rate down to min_lr, not to 0: "
+                  "min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr) (the difference is small at "
+                  "first, and grows to min_lr at the end).", _schedule(_cosine_without_min_lr(end))) for end in (">", ">=")],
         Mistake("linear decay instead of cosine", "the rate falls in a straight line: after the warm-up it "
                 "follows half a cosine, min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
                 _schedule(_schedule_with(decay="linear"))),
@@ -799,14 +830,14 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False, reduction="mean"):
+               loss_after_step=False, reduction="mean", start=0):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
             for group in optimizer.param_groups:
                 group["lr"] = lr_schedule(0)
         first = get_batch(split) if one_batch and max_iters else None
-        for it in range(max_iters):
+        for it in range(start, max_iters):
             if set_lr and not lr_late:
                 for group in optimizer.param_groups[:1] if groups == "first" else \
                         optimizer.param_groups[-1:] if groups == "last" else optimizer.param_groups:
@@ -930,6 +961,9 @@ def check_train_loop(student_fn):
                 "group['lr'] = lr_schedule(it) before optimizer.step().", _outcome(_loop_with(lr_late=True))),
         Mistake("loss tensors instead of floats", "append loss.item(), a Python float: keeping the tensor "
                 "keeps its whole graph alive.", _outcome(_loop_with(as_tensor=True)), credit=0.5),
+        Mistake("one iteration short", "range(1, max_iters) runs max_iters - 1 steps, and the schedule starts "
+                "at it = 1: count from 0, for it in range(max_iters), and call lr_schedule(it).",
+                _outcome(_loop_with(start=1))),
         Mistake("learning rate one iteration ahead", "iteration it uses lr_schedule(it), counting from 0: "
                 "for it in range(max_iters), group['lr'] = lr_schedule(it), not it + 1.",
                 _outcome(_loop_with(lr_ahead=True))),

@@ -104,6 +104,12 @@ def _top_k_zero_probs_renormalised(logits, k):
     return probs / probs.sum(dim=-1, keepdim=True)
 
 
+def _top_k_down_the_columns(logits, k):
+    """top-k with the k-th largest of each COLUMN as the threshold (topk along dim 0, across the batch)."""
+    kth = torch.topk(logits, min(k, logits.size(0)), dim=0).values[-1:]
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
 _ZERO_LOGITS_HINT = ("you set the removed logits to 0 instead of -inf: a logit of 0 still gets probability "
                      "exp(0) / Z > 0 after softmax. Use float('-inf').")
 _PROBS_HINT = ("you returned probabilities with the removed tokens set to 0. The filter should return "
@@ -135,6 +141,9 @@ TOP_K_MISTAKES = [
             "k largest of each COLUMN, across the sequences of the batch. Take each row's own k largest, "
             "torch.topk(logits, k, dim=-1).", error="out of range",
             on=lambda logits, k: logits.dim() > 1 and k <= logits.size(-1)),
+    Mistake("top-k over the batch", "torch.topk(logits, k, dim=0) takes the k largest of each COLUMN, across "
+            "the sequences of the batch: take each row's own k largest, torch.topk(logits, k, dim=-1).",
+            _top_k_down_the_columns),
     Mistake("k larger than the vocabulary", "torch.topk fails when k is larger than the vocabulary: clamp it "
             "first, k = min(k, logits.size(-1)) (then everything is kept).", error="out of range",
             on=lambda logits, k: k > logits.size(-1)),
@@ -253,8 +262,9 @@ TOP_K_MISTAKES += [
             "the first k.", _top_k_first_of_vocabulary),
     Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "values")),
     Mistake(*_TOPK_OUTPUT, lambda logits, k: _top_k_returned_topk(logits, k, "indices")),
-    Mistake("kthvalue counts from the smallest", "torch.kthvalue(logits, k) is the k-th SMALLEST logit, so "
-            "you kept all but k - 1 tokens: the k-th largest is torch.topk(logits, k).values[..., -1:] (or "
+    Mistake("k-th smallest as the threshold", "your threshold is the k-th SMALLEST logit (torch.kthvalue counts "
+            "from the smallest, and torch.sort sorts in ascending order), so you kept all but k - 1 tokens: the "
+            "k-th largest is torch.topk(logits, k).values[..., -1:], or sort with descending=True (or "
             "torch.kthvalue(logits, V - k + 1)).", _top_k_kthvalue),
     Mistake("one threshold for the whole batch", "you took the k largest logits of the whole batch at once "
             "(flattened): each row is its own distribution, so take each row's k-th largest, "

@@ -199,6 +199,9 @@ def check_char_decode(char_decode) -> None:
         Mistake("id 0 skipped", "0 is an id like any other (here the vocabulary's first character), not "
                 "padding: `if i` or `if i != 0` drops it; decode every id.",
                 lambda ids, itos: "".join(itos[i] for i in ids if i)),
+        Mistake("id 0 taken as the end", "0 is an id like any other (here the vocabulary's first character), not "
+                "an end-of-text mark: `if i == 0: break` stops at it; decode every id.",
+                lambda ids, itos: "".join(itos[i] for i in (ids[:ids.index(0)] if 0 in ids else ids))),
         Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
                 "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids), same_error=True),
         Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
