@@ -194,6 +194,9 @@ def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: f
                     worker.close()
                     with lock:
                         live.discard(worker)
+            except Exception as error:  # said, and the batch goes on: the notebook's result is already in
+                print(f"autograde: a grading worker's cleanup failed ({type(error).__name__}: {error})",
+                      file=sys.stderr)
             finally:  # whatever the cleanup met, the batch hears that this slot is done (or it waits for good)
                 answers.put(None)
 

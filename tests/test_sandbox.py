@@ -485,3 +485,32 @@ def test_the_pool_removes_the_cgroups_of_a_worker_it_killed(monkeypatch):
         if sleeper.poll() is None:
             sleeper.kill()
         cap.close()
+
+
+def test_a_cleanup_that_raises_does_not_leave_the_batch_waiting(monkeypatch, tmp_path):
+    # a worker's cleanup raised RecursionError (a kernel's chain of folders in its scratch), the slot's thread
+    # died before it said it was done, and `autograde` waited for good, holding the lock (a red team's, 2026-12-04)
+    import threading
+
+    from autograder import pool
+
+    class Breaks:
+        def __init__(self, config, env, log_path):
+            pass
+
+        alive = True
+
+        def run(self, job, limit):
+            return dict(success=True, job=job)
+
+        def close(self):
+            raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(pool, "Worker", Breaks)
+    answers = []
+    batch = threading.Thread(target=pool.run_jobs, daemon=True,
+                             args=([{"n": 1}, {"n": 2}, {"n": 3}], {}, 2, 60, answers.append, tmp_path))
+    batch.start()
+    batch.join(timeout=30)
+    assert not batch.is_alive(), "run_jobs is still waiting"
+    assert sorted(a["job"]["n"] for a in answers if not a.get("started")) == [1, 2, 3]

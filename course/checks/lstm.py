@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import types
@@ -666,6 +667,10 @@ def _cosine_without_min_lr(end):
     return lr
 
 
+class ConfigChanged(ValueError):
+    """Raised by the check when ``lr_at_step`` writes into the config it is given."""
+
+
 class TensorLearningRate(TypeError):
     """Raised by the check when ``lr_at_step`` returns a tensor instead of a float."""
 
@@ -688,12 +693,17 @@ def check_lr_schedule(student_fn):
     ``learning_rate`` down to ``min_lr`` at ``max_iters``, and ``min_lr`` after that. The check
     compares the whole schedule: position ``it`` of the lists below is iteration ``it``."""
     def typed(it, cfg):
+        before = dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else None
         try:
             rate = student_fn(it, cfg)
         except TypeError as error:
             if "NoneType" in str(error) and cfg.lr_decay_iters is None and _reads_attribute(student_fn, "lr_decay_iters"):
                 raise DecayItersIsNone(f"{error} (cfg.lr_decay_iters is None)") from None
             raise
+        if before is not None and dataclasses.asdict(cfg) != before:
+            changed = next(k for k, v in dataclasses.asdict(cfg).items() if before[k] != v)
+            raise ConfigChanged(f"iteration {it} changed cfg.{changed} from {before[changed]!r} to "
+                                f"{getattr(cfg, changed)!r}")
         if isinstance(rate, torch.Tensor):
             raise TensorLearningRate(f"iteration {it} gave {rate!r}, a tensor")
         if isinstance(rate, float) and type(rate) is not float:
@@ -752,6 +762,9 @@ def check_lr_schedule(student_fn):
                 error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
         Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
                 "tensor), or .item() on a tensor.", error="TensorLearningRate"),
+        Mistake("cfg changed", "your function writes into cfg (cfg.learning_rate = ...), so every later call, "
+                "and the training loop, sees another configuration: compute the rate in a variable of your own "
+                "and return it, leaving cfg as it came.", error="ConfigChanged"),
         *[Mistake("rate rounded", f"your rates are the schedule's rounded to {digits} decimals: return the value "
                   f"as computed, without round(): a rate is not shown to anyone, and the optimizer takes it exactly.",
                   _schedule(lambda it, cfg, digits=digits: round(lr_at(it, cfg), digits))) for digits in range(2, 10)],
