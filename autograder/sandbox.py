@@ -260,7 +260,7 @@ def remove_tree(folder) -> None:
     length: GNU ``rm -rf`` walks any depth, and does not follow links."""
     try:
         shutil.rmtree(folder, ignore_errors=True)
-    except (Exception, RecursionError):
+    except Exception:  # RecursionError above all
         pass
     if os.path.lexists(folder):
         with contextlib.suppress(Exception):
@@ -275,8 +275,11 @@ ENTRY_BYTES = 4096       # what one entry costs the disk at least (a folder's bl
 
 
 def _entries(top: str):
-    """``(folder_fd_path, name, is_folder)`` for every entry under ``top``, walked with a list, not by
-    recursion, to at most ``WATCH_DEPTH`` levels; None in place of an entry past that depth."""
+    """``(folder, entry, is_folder)`` for every entry under ``top`` (``entry`` an ``os.DirEntry``), walked with
+    a list, not by recursion; None, and no more, at a folder past ``WATCH_DEPTH`` levels or one whose path
+    is too long to read (``ENAMETOOLONG``: what is in it could not be counted)."""
+    import errno
+
     stack = [(top, 0)]
     while stack:
         folder, depth = stack.pop()
@@ -293,8 +296,11 @@ def _entries(top: str):
                             yield None
                             return
                         stack.append((entry.path, depth + 1))
-        except OSError:
-            continue
+        except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:
+                yield None
+                return
+            continue  # (gone meanwhile: the kernel removes its own files)
 
 
 class FolderWatch:
@@ -317,6 +323,8 @@ class FolderWatch:
         a chain of folders deep enough to defeat a walk (or a path's length) is an attack. The walk keeps
         a list, not a recursion (``os.fwalk`` raised RecursionError on 1,200 nested folders, and this
         thread died with it: a red team's, 2026-12-04)."""
+        import errno
+
         total, count = 0, 0
         for item in _entries(os.fspath(self.folder)):
             if item is None:
@@ -329,8 +337,9 @@ class FolderWatch:
             if not is_folder:
                 try:
                     total += entry.stat(follow_symlinks=False).st_size
-                except OSError:
-                    pass
+                except OSError as error:
+                    if error.errno == errno.ENAMETOOLONG:  # a file that cannot be measured counts as too big
+                        return sys.maxsize
         return total
 
     def _run(self) -> None:
