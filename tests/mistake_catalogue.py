@@ -4805,8 +4805,3 @@ CATALOGUE += [
     W("test-lr-schedule", "min_lr left out", '\ndef lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n    if it > cfg.max_iters:\n        return cfg.min_lr\n    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate\n'),
     W("test-block-forward", "MLP missing", '\ndef block_forward(x, ln_1, attn, ln_2, mlp):\n    x = x + attn(ln_1(x))\n    return x\n    x = x + mlp(ln_2(x))\n'),
 ]
-
-# wa17: the schedule writes its rate back into cfg
-CATALOGUE += [
-    W("test-lr-schedule", "cfg changed", '\ndef lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n    if it > cfg.max_iters:\n        return cfg.min_lr\n    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n    cfg.learning_rate = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)\n    return cfg.learning_rate\n'),
-]

@@ -448,3 +448,19 @@ def test_a_generation_that_leaves_autograd_off_is_named_and_autograd_is_back_on(
     with pytest.raises(CheckFailed, match="autograd left switched off"):
         checks.check_generate_greedy(leaking)
     assert torch.is_grad_enabled()
+
+
+def test_a_schedule_that_writes_into_cfg_is_named():
+    # it wrote its rate back into cfg.learning_rate, so every later call saw another peak rate: a bare value dump
+    # (a probe's, 2026-12-04; the grader's rules refuse the assignment, the self-check names it)
+    def lr_at_step(it, cfg):
+        if it < cfg.warmup_iters:
+            return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+        if it > cfg.max_iters:
+            return cfg.min_lr
+        progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+        cfg.learning_rate = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+        return cfg.learning_rate
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lr_schedule(lr_at_step)
+    assert info.value.mistake == "cfg changed", info.value
