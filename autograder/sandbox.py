@@ -119,10 +119,31 @@ def cgroup_prefix(mark: str | None = None) -> str:
     return f"{CGROUP_PREFIX}{mark}-" if mark else CGROUP_PREFIX
 
 
+def _empty_and_remove(folder: Path) -> None:
+    """Kill what is in the cgroup ``folder`` until nothing is, and remove it (a killed process leaves its
+    cgroup a moment later); never raises."""
+    import signal
+    import time
+
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            pids = []
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
 def remove_cgroups(mark: str) -> None:
     """Kill what is left in the cgroups made by the worker marked ``mark`` and remove them; never raises."""
-    import signal
-
     if not mark:
         return
     roots = {root for root in (_cgroup_root("pids"), _cgroup_root("memory")) if root is not None}
@@ -132,19 +153,7 @@ def remove_cgroups(mark: str) -> None:
         except OSError:
             continue
         for folder in folders:
-            with contextlib.suppress(OSError, ValueError):
-                for pid in (folder / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(OSError):
-                        os.kill(int(pid), signal.SIGKILL)
-            for _ in range(50):  # a killed process leaves its cgroup a moment later
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    import time
-                    time.sleep(0.02)
+            _empty_and_remove(folder)
 
 
 class ProcessCap:
@@ -204,23 +213,8 @@ class ProcessCap:
         return ["/bin/sh", "-c", moves + ' && exec "$@"', "sh"]
 
     def close(self) -> None:
-        import signal
-        import time
-
-        for folder in dict.fromkeys(self.folders.values()):
-            for _ in range(50):  # what the PID namespace did not take down (it does: a second belt)
-                try:
-                    pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
-                except OSError:
-                    break
-                if not pids:
-                    break
-                for pid in pids:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
-                time.sleep(0.02)
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        for folder in dict.fromkeys(self.folders.values()):  # what the PID namespace did not take down
+            _empty_and_remove(folder)
         self.folders = {}
 
 

@@ -642,7 +642,6 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         found = problem(student, name.split(":")[0].split(" ")[0])
         if found is not None:
             raise found
-    default_dtype_back(name.split(":")[0])
     cases = list(cases)
     for number, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(tuple(case)))
@@ -743,7 +742,6 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
 def _shadowed(error: BaseException) -> Mistake | None:
     """A module's name taken by a variable (``B, T, F = logits.shape`` then ``F.cross_entropy``): the
     AttributeError names a plain value's type and an attribute that F, torch or math have."""
-    import math
     import re
     import torch.nn.functional as functional
     found = re.fullmatch(r"'(int|float|str|bool|tuple|list|dict|NoneType|Tensor|Size)' object has no attribute "
@@ -762,7 +760,6 @@ def _shadowed(error: BaseException) -> Mistake | None:
 
 def _torch_on_a_number(error: BaseException) -> Mistake | None:
     """``torch.sqrt(d_k)`` on a Python number: torch's functions take tensors (``math.sqrt`` takes numbers)."""
-    import math
     import re
     found = re.match(r"(\w+)\(\): argument '\w+' \(position 1\) must be Tensor, not (int|float)$", str(error)) \
         if type(error) is TypeError else None
