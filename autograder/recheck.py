@@ -44,6 +44,7 @@ import importlib
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import struct
@@ -228,9 +229,9 @@ class Host:
             self._deadline = None
 
     def _send(self, message: dict) -> None:
-        import pickle
-
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # the answers' process trusts it
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)  # the answers' process trusts it
+        data = buffer.getvalue()
         try:
             self.process.stdin.write(struct.pack(">Q", len(data)) + data)
             self.process.stdin.flush()
@@ -303,6 +304,25 @@ class Host:
         from autograder.sandbox import remove_tree
         self._stop()
         remove_tree(self.folder)
+
+
+# The dtypes numpy holds too: a plain tensor of one of them crosses as a numpy array (``_Pickler``).
+NUMPY_TENSOR_DTYPES = frozenset({torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                                 torch.float16, torch.float32, torch.float64, torch.complex64, torch.complex128})
+
+
+class _Pickler(pickle.Pickler):
+    """The requests' pickler. A plain tensor (laid out in one block, no gradient, no attributes) crosses as
+    the numpy array it views, rebuilt by ``torch.tensor`` into a tensor of its own: pickle's own way saves
+    and loads each tensor's storage with ``torch.save`` and ``torch.load``, a third of lesson 04's re-check
+    (340 calls, 226 of the grader's functions called back, 2026-12-04). Anything else pickles as before."""
+
+    def reducer_override(self, obj):
+        if (type(obj) is torch.Tensor and obj.dtype in NUMPY_TENSOR_DTYPES and obj.layout is torch.strided
+                and obj.device.type == "cpu" and not obj.requires_grad and obj.is_contiguous()
+                and not obj.is_conj() and not obj.is_neg() and not obj.__dict__):
+            return torch.tensor, (obj.numpy(),)
+        return NotImplemented
 
 
 def _cell_errors(reply: dict) -> list[tuple[int, str, str]]:
