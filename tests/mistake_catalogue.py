@@ -4805,3 +4805,47 @@ CATALOGUE += [
     W("test-lr-schedule", "min_lr left out", '\ndef lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n    if it > cfg.max_iters:\n        return cfg.min_lr\n    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate\n'),
     W("test-block-forward", "MLP missing", '\ndef block_forward(x, ln_1, attn, ln_2, mlp):\n    x = x + attn(ln_1(x))\n    return x\n    x = x + mlp(ln_2(x))\n'),
 ]
+
+# wa17, names: a softmax written by hand (over dim 0, and without the largest score taken off), a padding
+# mask filled from the end, a block with one branch detached, a cache fed the whole sequence again
+CATALOGUE += [
+    W("test-cross-attention", "softmax over the wrong dimension", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    e = torch.exp(Q @ K.T / math.sqrt(K.shape[1]))
+    return (e / e.sum(0)) @ V
+'''),
+    W("test-cross-attention", "softmax by hand overflows", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    e = torch.exp(Q @ K.T / math.sqrt(K.shape[1]))
+    return e / e.sum(dim=-1, keepdim=True) @ V
+'''),
+    W("test-padding-mask", "padding on the left", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        mask[b, -n:] = True
+    return mask
+'''),
+    W("test-block-forward", "cut off from the graph", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x)).detach()
+    return x + mlp(ln_2(x))
+'''),
+    W("test-block-forward", "cut off from the graph", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    return x + mlp(ln_2(x).detach())
+'''),
+    W("test-greedy-decode", "whole sequence fed with the cache", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids, past = input_ids, None
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            out = model(ids, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+            ids = torch.cat([ids, out.logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ids
+'''),
+]

@@ -988,16 +988,25 @@ IN_PLACE = Mistake("changed in place", "an in-place operation (x *= s, x += y, x
 
 def check_gradient(name: str, student: Callable[..., Any], reference: Callable[..., Any], args: Sequence[Any],
                    wrt: int | Sequence[int], pick: Callable[[Any], Any] = lambda out: out, atol: float = 1e-5,
-                   rtol: float = 1e-4, in_place: Mistake = IN_PLACE) -> None:
+                   rtol: float = 1e-4, in_place: Mistake = IN_PLACE, mistakes: Sequence[Mistake] = ()) -> None:
     """The student's result must stay connected to argument ``wrt`` (a float tensor; or to each of
     several, given as a sequence of positions: one call and one backward pass for all of them) and give
     the reference's gradient: a loss cut off from the graph (``.item()``, ``.detach()``,
     ``torch.no_grad()``, a new tensor built from its values) cannot train anything. ``pick`` selects the
     scalar, or the tensor to sum, from the result. ``in_place``: the mistake named when autograd refuses
-    an in-place change."""
+    an in-place change. ``mistakes``: wrong versions (a part detached) named when their gradient is the
+    student's."""
     grad_back_on(name)
     where = f"{name}: the gradient, arguments ({_show_args(args)})"
     positions = [wrt] if isinstance(wrt, int) else list(wrt)
+    def gradients(fn):
+        given = list(copy.deepcopy(tuple(args)))
+        for i in positions:
+            given[i] = given[i].detach().clone().requires_grad_()
+        out = pick(fn(*given))
+        out = out if out.dim() == 0 else out.sum()
+        return torch.autograd.grad(out, [given[i] for i in positions], allow_unused=True)
+
     grads = []
     for fn in (reference, student):
         given = list(copy.deepcopy(tuple(args)))
@@ -1029,4 +1038,13 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
                                   "was computed under torch.no_grad(), detached, or written in with an in-place "
                                   "add_ there. Compute it normally, x = x + sublayer(...).", credit=0.5))
         if problem is not None:
-            raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}")
+            named = None
+            for mistake in mistakes:
+                try:
+                    wrong = gradients(mistake.wrong)[positions.index(i)]
+                except Exception:
+                    continue
+                if wrong is not None and difference(wrong, got, atol, rtol) is None:
+                    named = mistake
+                    break
+            raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}", named)

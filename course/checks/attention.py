@@ -53,6 +53,12 @@ def _rand(generator, *shape, scale=1.0):
 
 # --- cross-attention (lesson 02) -----------------------------------------------------------------
 
+def _hand_softmax(scores, dim):
+    """exp over a sum, as written by hand without taking the largest score off first (inf / inf is NaN)."""
+    e = torch.exp(scores)
+    return e / e.sum(dim=dim, keepdim=True)
+
+
 def _cross(S1, S2, W_Q, W_K, W_V, swap=False, **knobs):
     if swap:
         S1, S2 = S2, S1
@@ -94,8 +100,15 @@ def check_cross_attention(student_fn) -> None:
                 lambda *a: _cross(*a, scale=1.0)),
         Mistake("divided by d_k", "the scores are divided by d_k instead of √d_k.",
                 lambda *a: _cross(*a, scale=1 / a[3].shape[1])),
-        Mistake("softmax over the wrong dimension", "each query's weights over the keys "
-                "(the last dimension, dim=-1) must sum to 1.", lambda *a: _cross(*a, softmax_dim=0)),
+        *[Mistake("softmax over the wrong dimension", "each query's weights over the keys "
+                  "(the last dimension, dim=-1) must sum to 1.", wrong) for wrong in (
+                      lambda *a: _cross(*a, softmax_dim=0),
+                      lambda *a: _hand_softmax(_cross_scores(*a), 0) @ _cross_values(*a))],
+        Mistake("softmax by hand overflows", "torch.exp of a large score is inf (float32 ends near e^88, and the "
+                "lesson's sentences give scores near 1e8), and inf / inf is NaN: subtract each row's largest score "
+                "before exp, e = torch.exp(scores - scores.max(dim=-1, keepdim=True).values), or use "
+                "torch.softmax(scores, dim=-1), which does.",
+                lambda *a: _hand_softmax(_cross_scores(*a), -1) @ _cross_values(*a)),
         *[Mistake("d_k ** 1 / 2 is not √d_k", "** binds tighter than /, so d_k ** 1 / 2 is d_k / 2 (and "
                   "x / d_k ** 1 / 2 is x / d_k / 2), not the square root: write math.sqrt(d_k), or d_k ** 0.5.",
                   lambda *a, f=f: _cross(*a, scale=f / a[3].shape[1])) for f in (2.0, 0.5)],
@@ -347,6 +360,13 @@ def _rows_sliced_short(lengths, T):
     return mask
 
 
+def _rows_from_the_end(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        mask[b, -n:] = True  # (and -0: is the whole row)
+    return mask
+
+
 def check_padding_mask(student_fn) -> None:
     """``student_fn(lengths, T)``: a ``(B, T)`` boolean mask, True at positions ``< lengths[b]`` (real tokens)."""
     # (a row of length 0, all padding, as the hidden tests have too)
@@ -385,9 +405,10 @@ def check_padding_mask(student_fn) -> None:
                 lambda lengths, T: torch.arange(T) < lengths, error="must match the size of tensor"),
         Mistake("numbers instead of booleans", "return a boolean mask (dtype torch.bool, e.g. from a comparison), not 0/1 numbers.",
                 lambda lengths, T: (lambda p, n: p < n)(*positions(lengths, T)).to(torch.uint8)),
-        Mistake("padding on the left", "the padding comes AFTER the real tokens: position t of sequence b is real "
-                "when t < lengths[b], torch.arange(T)[None, :] < lengths[:, None] (not t >= T - lengths[b], "
-                "and no flip).", lambda lengths, T: (lambda p, n: p >= T - n)(*positions(lengths, T))),
+        *[Mistake("padding on the left", "the padding comes AFTER the real tokens: position t of sequence b is real "
+                  "when t < lengths[b], torch.arange(T)[None, :] < lengths[:, None] (not t >= T - lengths[b], no "
+                  "flip, and not mask[b, -n:], which for n = 0 is the whole row).", wrong) for wrong in (
+                      lambda lengths, T: (lambda p, n: p >= T - n)(*positions(lengths, T)), _rows_from_the_end)],
         *[Mistake("extra dimension", "return the (B, T) mask itself, one row per sequence: the dimension for "
                   "broadcasting against the scores is added where the mask is used (mask[:, None, :]).",
                   lambda lengths, T, index=index: ((lambda p, n: p < n)(*positions(lengths, T)))[index])

@@ -239,6 +239,18 @@ def _greedy_appended_to_prompt(model, input_ids, max_new_tokens, run_on_ids):
 _TRAIN_MODE = ("dropout on while decoding", "your function put the model in training mode (model.train()), "
                "so dropout zeroes random activations at every step and the text changes from run to run: "
                "decode in eval mode (model.eval(), and no model.train() in greedy_decode).")
+
+
+@torch.no_grad()
+def _greedy_cache_and_whole_sequence(model, input_ids, max_new_tokens):
+    ids, past = input_ids, None
+    for _ in range(max_new_tokens):
+        out = model(ids, past_key_values=past, use_cache=True)
+        past = out.past_key_values
+        ids = torch.cat([ids, out.logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+
+
 _PROMPT_ONLY = ("appended to the prompt each step", "each step appended the new token to input_ids, the "
                 "prompt, so only one new token is left at the end: keep a growing sequence, "
                 "ids = torch.cat([ids, next_id], dim=1), and run the model on ids.")
@@ -271,7 +283,15 @@ GREEDY_MISTAKES += [
     Mistake("float token ids", "token ids must stay integers (torch.long): argmax gives long ids; don't "
             "convert them with .float() (and append argmax's indices, not max's values) before feeding "
             "them back to the model.", error="'indices' to have one of the following scalar types: Long"),
+    # a cache holds the keys and values of every id it has seen: fed the whole sequence again, the model
+    # reads the prompt twice, at positions past its own, until they run past the last position (IndexError)
+    Mistake("whole sequence fed with the cache", "past_key_values already holds every id read so far: with "
+            "it, feed only the new id, model(next_id, past_key_values=past); fed the whole sequence again, "
+            "the model reads it twice, at positions that run past its last (an IndexError from its "
+            "position embedding). Without a cache, feed model(ids) and no past_key_values.",
+            _greedy_cache_and_whole_sequence, same_error=True),
 ]
+
 
 
 def _greedy_cases():
