@@ -4849,3 +4849,16 @@ def greedy_decode(model, input_ids, max_new_tokens):
     return ids
 '''),
 ]
+
+# wa18, names: id 0 hidden by an attention mask of ids != 0 in greedy decoding
+CATALOGUE += [
+    W("test-greedy-decode", "token 0 hidden", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids, attention_mask=(ids != 0).long()).logits
+            ids = torch.cat([ids, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+'''),
+]

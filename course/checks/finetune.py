@@ -251,6 +251,15 @@ def _greedy_cache_and_whole_sequence(model, input_ids, max_new_tokens):
     return ids
 
 
+@torch.no_grad()
+def _greedy_zero_hidden(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        logits = model(ids, attention_mask=(ids != 0).long()).logits
+        ids = torch.cat([ids, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+
+
 _PROMPT_ONLY = ("appended to the prompt each step", "each step appended the new token to input_ids, the "
                 "prompt, so only one new token is left at the end: keep a growing sequence, "
                 "ids = torch.cat([ids, next_id], dim=1), and run the model on ids.")
@@ -290,6 +299,9 @@ GREEDY_MISTAKES += [
             "the model reads it twice, at positions that run past its last (an IndexError from its "
             "position embedding). Without a cache, feed model(ids) and no past_key_values.",
             _greedy_cache_and_whole_sequence, same_error=True),
+    Mistake("token 0 hidden", "id 0 is a real token here (GPT-2 has no padding id: '!' is 0), and an attention "
+            "mask of ids != 0 hides it from the model: call model(ids) without an attention mask (or with "
+            "torch.ones_like(ids)); a mask is for padding that the caller marks.", _greedy_zero_hidden),
 ]
 
 
@@ -300,6 +312,7 @@ def _greedy_cases():
     for seed, (B, T, n) in zip([1, 2, 4, 7], [(1, 4, 6), (2, 3, 8), (1, 1, 8), (3, 2, 10)]):
         g = torch.Generator().manual_seed(100 + seed)
         cases.append((tiny_gpt2(seed), torch.randint(40, (B, T), generator=g), n))
+    cases[0][1][0, 1] = 0  # id 0 is a token like any other (GPT-2 has no padding id): an answer must not hide it
     cases.append((*gpt2_through_eos(5), 8))  # a text that goes on past <|endoftext|>
     return cases
 
