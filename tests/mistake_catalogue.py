@@ -4850,7 +4850,8 @@ def greedy_decode(model, input_ids, max_new_tokens):
 '''),
 ]
 
-# wa18, names: id 0 hidden by an attention mask of ids != 0 in greedy decoding
+# wa18, names: id 0 hidden by an attention mask of ids != 0 in greedy decoding; a float mask given a batch
+# dimension, met with queries that have none
 CATALOGUE += [
     W("test-greedy-decode", "token 0 hidden", '''
 def greedy_decode(model, input_ids, max_new_tokens):
@@ -4860,5 +4861,15 @@ def greedy_decode(model, input_ids, max_new_tokens):
             logits = model(ids, attention_mask=(ids != 0).long()).logits
             ids = torch.cat([ids, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
     return ids
+'''),
+    W("test-sdpa", "extra or missing dimensions of size 1", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask.unsqueeze(0)
+    return torch.softmax(scores, dim=-1) @ v
 '''),
 ]

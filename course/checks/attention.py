@@ -195,7 +195,8 @@ def _sdpa_cases():
     additive[-1] = additive[-1].nan_to_num(neginf=-2.0)  # one row of finite values only: a mask subtracted gives no NaN there
     cases.append((q, k, v, additive))
     cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
-    cases.append((q.double(), k.double(), v.double(), additive.double()))  # a float64 mask is added too
+    # a float64 mask is added too, here to queries without a batch dimension: the mask is used as it is
+    cases.append((q[0].double(), k[0].double(), v[0].double(), additive.double()))
     return cases
 
 
