@@ -88,3 +88,27 @@ def test_each_wrong_answer_loses_points_is_named_and_costs_nothing_else(lesson):
         if graded.collateral:
             problems.append(f"{entry.test} / {entry.mistake}: another exercise lost points in its submission")
     assert not problems, "\n".join(problems)
+
+
+def test_the_report_refuses_what_the_notebook_refuses():
+    """The report runs a cell as the notebook does (in ``__main__``, its source readable), so an answer
+    the autograder would not run is reported as refused, as the student is told, not as passing."""
+    from mistake_catalogue import Wrong
+    scheduler = Wrong("test-train-loop", "answer refused", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda it: lr_schedule(it) / lr_schedule(0))
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    return losses
+''')
+    outcome = run_entry(scheduler)
+    assert outcome.failed and outcome.named == "answer refused", outcome.shown
+    assert "will not run this answer" in outcome.shown

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import linecache
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +49,14 @@ def run_entry(entry) -> Outcome:
     import contextlib
     import io
 
-    namespace: dict = {"__name__": "__answer__"}
+    # as a notebook runs the cell: in ``__main__``, its source where ``linecache`` finds it, so that
+    # the checks read it with the autograder's rules (``_core.refusal``) and refuse what it refuses
+    namespace: dict = {"__name__": "__main__"}
     exercise = BY_TEST[entry.test]
     exec(compile(PRELUDES.get(exercise.lesson, PRELUDE), "<prelude>", "exec"), namespace)
-    exec(compile(entry.source, f"<answer {entry.test}>", "exec"), namespace)
+    cell = f"<answer {entry.test} {zlib.crc32(entry.source.encode()):08x}>"
+    linecache.cache[cell] = (len(entry.source), None, entry.source.splitlines(True), cell)
+    exec(compile(entry.source, cell, "exec"), namespace)
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
