@@ -4002,6 +4002,23 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x))
 '''),
+    W("test-gpt-forward", "the ModuleList called", '''
+def gpt_forward(model, idx):
+    T = idx.size(1)
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T))
+    h = model.transformer.h(model.transformer.drop(tok + pos))
+    return model.lm_head(model.transformer.ln_f(h))
+'''),
+    W("test-gpt-forward", "an embedding of a number", '''
+def gpt_forward(model, idx):
+    T = idx.shape[-1]
+    x = model.transformer.wte(idx) + model.transformer.wpe(T)
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
     W("test-block-forward", "ln_2 missing", '''
 def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + attn(ln_1(x))
@@ -4861,6 +4878,15 @@ def greedy_decode(model, input_ids, max_new_tokens):
             logits = model(ids, attention_mask=(ids != 0).long()).logits
             ids = torch.cat([ids, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
     return ids
+'''),
+    W("test-sdpa", "float64 turned into float32", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    d = q.size(-1)
+    att = (q @ k.transpose(-2, -1)) / d ** 0.5
+    if mask is not None:
+        att = att.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else att + mask
+    att = F.softmax(att, dim=-1, dtype=torch.float32)  # softmax in full precision
+    return att @ v
 '''),
     W("test-sdpa", "extra or missing dimensions of size 1", '''
 def scaled_dot_product_attention(q, k, v, mask=None):

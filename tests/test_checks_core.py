@@ -77,6 +77,14 @@ def test_unfinished_work_is_not_implemented_not_a_mistake():
     assert info.value.mistake == "not implemented" and "not implemented yet" in str(info.value)
 
 
+def test_a_librarys_not_implemented_error_is_not_the_template():
+    # an nn.ModuleList has no forward: calling it raises NotImplementedError with a message, from torch's code
+    blocks = torch.nn.ModuleList([torch.nn.Identity()])
+    with pytest.raises(CheckFailed) as info:
+        run_check("blocks", lambda x: blocks(x), lambda x: x, [(torch.ones(2),)])
+    assert info.value.mistake == "ModuleList called" and "not implemented yet" not in str(info.value)
+
+
 def test_changing_the_input_fails_only_when_asked():
     def in_place(xs):
         xs[:] = [2 * x for x in xs]

@@ -12,6 +12,7 @@ import copy
 import functools
 import linecache
 import math
+import os
 import reprlib
 import signal
 import sys
@@ -713,12 +714,12 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
             result = student(*given)
     except _StillRunning:
         raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
-    except NotImplementedError:
-        raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
-                          f"with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:  # the student's error, reported in words
+        if unfilled(error):
+            raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
+                              f"with your code, then run this cell again.", mistake="not implemented") from None
         raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error)
-                      or _torch_on_a_number(error), **details) from None
+                      or _torch_on_a_number(error) or _module_list_called(error), **details) from None
     finally:
         if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
             torch.set_grad_enabled(True)
@@ -737,6 +738,30 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
             raise failure(where, f"argument {position + 1}, a model, has fewer trainable parameters after the call "
                           f"({sum(_trainable(arg))} of {len(before)} require grad, {sum(before)} before)", MODEL_FROZEN)
     return result
+
+
+def unfilled(error: BaseException) -> bool:
+    """Whether ``error`` is the template's own ``raise NotImplementedError()`` (no message), not one that a
+    library raised inside the answer: calling an ``nn.ModuleList`` (it has no forward) raises a
+    NotImplementedError with a message, from torch's own code."""
+    if type(error) is not NotImplementedError or str(error):
+        return False
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is None or not os.path.abspath(frame.tb_frame.f_code.co_filename).startswith(
+        os.path.dirname(os.path.abspath(torch.__file__)) + os.sep)
+
+
+def _module_list_called(error: BaseException) -> Mistake | None:
+    """An ``nn.ModuleList`` (or ``ModuleDict``) called like a module: it holds modules and has no forward."""
+    import re
+    found = re.fullmatch(r'Module \[(ModuleList|ModuleDict)\] is missing the required "forward" function', str(error)) \
+        if type(error) is NotImplementedError else None
+    if found is None:
+        return None
+    return Mistake(f"{found.group(1)} called", f"a {found.group(1)} is a container of modules, not a module to call: "
+                   f"call each module in turn, for block in blocks: x = block(x).")
 
 
 def _shadowed(error: BaseException) -> Mistake | None:
@@ -759,13 +784,20 @@ def _shadowed(error: BaseException) -> Mistake | None:
 
 
 def _torch_on_a_number(error: BaseException) -> Mistake | None:
-    """``torch.sqrt(d_k)`` on a Python number: torch's functions take tensors (``math.sqrt`` takes numbers)."""
+    """``torch.sqrt(d_k)`` on a Python number: torch's functions take tensors (``math.sqrt`` takes numbers); an
+    embedding of a number (``wpe(T)``), whose ids are a tensor such as ``torch.arange(T)``."""
     import re
-    found = re.match(r"(\w+)\(\): argument '\w+' \(position 1\) must be Tensor, not (int|float)$", str(error)) \
+    found = re.match(r"(\w+)\(\): argument '(\w+)' \(position (\d)\) must be Tensor, not (int|float)$", str(error)) \
         if type(error) is TypeError else None
     if found is None:
         return None
-    function, kind = found.groups()
+    function, argument, position, kind = found.groups()
+    if function == "embedding" and argument == "indices":  # wpe(T), F.embedding(T, table): a size, not ids
+        return Mistake("an embedding of a number", f"an embedding looks up a tensor of ids, and this {kind} is a "
+                       f"plain Python number (a size such as T): for the positions 0..T-1, pass torch.arange(T), "
+                       f"as in wpe(torch.arange(T)).")
+    if position != "1":
+        return None
     instead = f"math.{function}(...)" if hasattr(math, function) else "a tensor (torch.tensor(x)) or Python's own arithmetic"
     return Mistake(f"torch.{function} of a number", f"torch.{function} takes a tensor, and this {kind} is a plain "
                    f"Python number (a size such as K.shape[-1] is an int): use {instead}"

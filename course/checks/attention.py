@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from course import attention as ref
 from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
-                                 form_call, missing_name, refusal, run_check, where_raised)  # (form_call: the form cells')
+                                 form_call, missing_name, refusal, run_check, unfilled, where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -257,10 +257,15 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("mask used as an index", "scores[~mask] = float('-inf') needs a mask of the scores' full shape, "
                 "and a (T_q, T_k) mask does not broadcast over the batch dimensions in front: use "
                 "scores.masked_fill(~mask, float('-inf')), which does.", error="The shape of the mask"),
+        Mistake("float64 turned into float32", "the inputs are float64, and softmax(..., dtype=torch.float32) (or "
+                ".float()) made the weights float32, which then meet the float64 v: keep the inputs' dtype, "
+                "torch.softmax(scores, dim=-1), which computes in the scores' own dtype.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, weights_only=True).float() @ v, same_error=True),
+        # (any error on batched float32 inputs; the float64 cases come after float32 ones of the same shapes)
         Mistake("batch dimensions not handled", "your function fails on batched inputs (..., T, d): transpose the "
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
                 "and let @ broadcast over the dimensions in front.", error="",
-                on=lambda q, k, v, m=None: q.dim() > 2),
+                on=lambda q, k, v, m=None: q.dim() > 2 and q.dtype == torch.float32),
         Mistake("float mask subtracted", "a float mask is ADDED to the scores, scores + mask: its -inf entries "
                 "make a score -inf (weight 0); subtracted, -(-inf) is +inf and the softmax gives NaN.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="subtracted")),
@@ -581,10 +586,10 @@ def _split_along_positions(config, seed, x):
 def _build(student_cls, config):
     try:
         module = student_cls(config)
-    except NotImplementedError:
-        raise CheckFailed("CausalSelfAttention: not implemented yet\n  replace `raise NotImplementedError()` "
-                          "with your code, then run this cell again.", mistake="not implemented") from None
     except Exception as error:
+        if unfilled(error):
+            raise CheckFailed("CausalSelfAttention: not implemented yet\n  replace `raise NotImplementedError()` "
+                              "with your code, then run this cell again.", mistake="not implemented") from None
         raise failure("CausalSelfAttention: building the module with CausalSelfAttention(config)",
                       f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
                       missing_name(error)) from None

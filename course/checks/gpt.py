@@ -595,6 +595,9 @@ def check_gpt_forward(student_fn):
             Mistake("log_softmax applied", "return the logits, the raw scores: log_softmax turns them into "
                     "log-probabilities, which the loss (F.cross_entropy) computes itself.",
                     lambda m, i: _gpt_with(m, i, log_softmax=True)),
+            Mistake("the ModuleList called", "model.transformer.h is a ModuleList, a list of blocks, not a module to "
+                    "call (it has no forward): run the blocks in turn, for block in model.transformer.h: x = block(x).",
+                    lambda m, i: m.transformer.h(m.transformer.wte(i)), same_error=True),
         ])
     _check_gpt_training(student_fn)
 
