@@ -4155,6 +4155,15 @@ def bigram_forward(table, idx, targets=None):
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
     return logits, loss
 '''),
+    W("test-bigram-forward", "targets as an index on the last dimension", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    probs = torch.softmax(logits, dim=-1)
+    loss = -torch.log(probs[:, :, targets]).mean()
+    return logits, loss
+'''),
 ]
 
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
@@ -4815,6 +4824,14 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
 CATALOGUE += [
     W("test-lstm-cell", "split into pieces of the wrong size", '\ndef lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n    i, f, g, o = gates.split(4, dim=1)\n    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n    h_new = torch.sigmoid(o) * torch.tanh(c_new)\n    return h_new, c_new\n'),
     W("test-top-k", "top-k over the batch", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(0))\n    kth = torch.topk(logits, k, dim=0).values[-1:]\n    return logits.masked_fill(logits < kth, float("-inf"))\n'),
+    W("test-top-k", "indices as the threshold", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.shape[-1])
+    _, top = torch.topk(logits, k)
+    out = logits.clone()
+    out[logits < top[..., [-1]]] = float("-inf")
+    return out
+'''),
     W("test-top-k", "k-th smallest as the threshold", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(-1))\n    vals, _ = torch.sort(logits, dim=-1)\n    kth = vals[..., k - 1].unsqueeze(-1)\n    return logits.masked_fill(logits < kth, float("-inf"))\n'),
     W("test-train-loop", "one iteration short", '\ndef train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n    losses = []\n    for it in range(1, max_iters):\n        lr = lr_schedule(it)\n        for group in optimizer.param_groups:\n            group["lr"] = lr\n        xb, yb = get_batch("train")\n        logits, loss = model(xb, yb)\n        optimizer.zero_grad(set_to_none=True)\n        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n        optimizer.step()\n        losses.append(float(loss))\n    return losses\n'),
     W("test-sequence-loss", "summed over the batch", '\ndef sequence_loss(logits, targets):\n    B, T, V = logits.shape\n    per_token = F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T), reduction="none")\n    return per_token.view(B, T).mean(dim=1).sum()\n'),

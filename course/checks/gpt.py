@@ -165,6 +165,11 @@ def check_bigram_forward(student_fn):
         Mistake("one_hot without num_classes", "F.one_hot(idx) is only as wide as the largest id in idx plus one, "
                 "and a batch need not hold the last token of the vocabulary: F.one_hot(idx, num_classes=V), or "
                 "simply logits = table[idx].", lambda t, i, y: _bigram_one_hot(t, i, y), same_error=True),
+        Mistake("targets as an index on the last dimension", "log_probs[..., targets] picks every target for "
+                "every position, a (B, T, B, T) block, not each position's own: take "
+                "log_probs.gather(-1, targets.unsqueeze(-1)), or F.cross_entropy(logits.view(B*T, V), "
+                "targets.view(B*T)).", lambda t, i, y: (t[i], None if y is None else
+                                                         -F.log_softmax(t[i], dim=-1)[..., y].mean())),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,

@@ -176,6 +176,12 @@ def _top_k_whole_batch(logits, k):
     return logits.masked_fill(logits < kth, NEG_INF)
 
 
+def _top_k_indices_as_threshold(logits, k):
+    # torch.topk(...)[1] is the indices: the k-th largest logit's id taken for its value
+    kth = torch.topk(logits, min(k, logits.size(-1)), dim=-1)[1][..., -1:]
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
 def _top_k_inverted(logits, k):
     kth = torch.topk(logits, min(k, logits.size(-1)), dim=-1).values[..., -1:]
     return logits.masked_fill(logits >= kth, NEG_INF)
@@ -272,6 +278,9 @@ TOP_K_MISTAKES += [
     Mistake("mask inverted", "you removed the k largest logits and kept the rest: masked_fill(mask, -inf) "
             "sets -inf where mask is True, so the mask marks the tokens to REMOVE, logits < kth.",
             _top_k_inverted),
+    Mistake("indices as the threshold", "torch.topk returns (values, indices), and [1] is the indices: your "
+            "threshold was the k-th largest logit's id, not its value. Take torch.topk(logits, k).values[..., -1:] "
+            "(or [0][..., -1:]).", _top_k_indices_as_threshold),
     *_sampling_mistakes(sampling.top_k_filter),
 ]
 
