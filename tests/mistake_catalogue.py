@@ -3585,7 +3585,7 @@ def collate(docs, pad_id):
     labels = torch.where(attention_mask == 1, torch.tensor(-100), input_ids)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
-    W("test-collate", "labels share input_ids' memory", '''
+    W("test-collate", "input_ids padded with -100", '''
 def collate(docs, pad_id):
     rows = [torch.tensor(d) for d in docs]
     input_ids = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=-100)
@@ -4130,6 +4130,28 @@ def collate(docs, pad_id):
 def causal_mask(T):
     pos = torch.arange(T)
     return pos.unsqueeze(0) >= pos
+'''),
+    W("test-collate", "ragged lists made a tensor", '''
+def collate(docs, pad_id):
+    input_ids = torch.tensor(docs, dtype=torch.long)
+    T = input_ids.shape[1]
+    attention_mask = torch.ones_like(input_ids)
+    for i, d in enumerate(docs):
+        attention_mask[i, len(d):] = 0
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "input_ids padded with -100", '''
+def collate(docs, pad_id):
+    B = len(docs)
+    T = max(map(len, docs))
+    input_ids = torch.full((B, T), -100)
+    attention_mask = torch.zeros((B, T), dtype=torch.long)
+    for b, doc in enumerate(docs):
+        input_ids[b, :len(doc)] = torch.tensor(doc)
+        attention_mask[b, :len(doc)] = 1
+    labels = input_ids.clone()
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
     W("test-collate", "padded to the first document's length", '''
 def collate(docs, pad_id):
@@ -4773,6 +4795,16 @@ def lm_loss(logits, labels):
     shift_logits = logits[:, :-1, :].reshape(-1, logits.shape[-1])
     shift_labels = labels[:, 1:].reshape(-1)
     return torch.nn.functional.cross_entropy(shift_logits, shift_labels, ignore_index=0)
+'''),
+    W("test-lm-loss", "shifted after flattening", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    B, T, V = logits.shape
+    logits = logits.view(B * T, V)
+    labels = labels.view(B * T)
+    return F.cross_entropy(logits[:-1], labels[1:])
 '''),
     W("test-sequence-loss", "a name taken by a variable", '''
 def sequence_loss(logits, targets):

@@ -254,7 +254,9 @@ class Mistake:
     for which ``on(*args)`` is true, when ``on`` is given: an empty list, say). With ``same_error``, it
     is recognised when the student's function raises and ``wrong(*args)`` raises the very same error
     (type and message) on the same case: a mistake that a library refuses before there is any output,
-    such as F.embedding's arguments swapped.
+    such as F.embedding's arguments swapped. With ``shows``, a wrong version's match counts only when
+    ``shows(output)`` is true of the student's output too: what the values cannot tell apart (two
+    tensors of a result that share their memory, or not).
     """
     name: str
     hint: str
@@ -263,6 +265,7 @@ class Mistake:
     credit: float = 0.0
     on: Callable[..., bool] | None = None
     same_error: bool = False
+    shows: Callable[[Any], bool] | None = None
 
 
 def failure(where: str, problem: str, mistake: Mistake | None = None, **details: Any) -> CheckFailed:
@@ -286,7 +289,7 @@ def recognise(mistakes: Sequence[Mistake], args: Sequence[Any], expected: Any, g
     pairs, the output computed on demand. A wrong version that only happens to agree on one case is
     not named: a wrong hint is worse than none."""
     for mistake in mistakes:
-        if mistake.wrong is None:
+        if mistake.wrong is None or mistake.shows is not None and not _shows(mistake, got):
             continue
         try:
             wrong = mistake.wrong(*copy.deepcopy(tuple(args)))
@@ -298,6 +301,13 @@ def recognise(mistakes: Sequence[Mistake], args: Sequence[Any], expected: Any, g
                 and all(_agrees(family, other, output, atol, rtol) for other, output in others):
             return mistake
     return None
+
+
+def _shows(mistake: Mistake, got: Any) -> bool:
+    try:
+        return bool(mistake.shows(got))
+    except Exception:
+        return False
 
 
 def _agrees(family: Sequence[Mistake], args: Sequence[Any], output: Callable[[], Any], atol: float,

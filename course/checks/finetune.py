@@ -451,6 +451,11 @@ LOSS_MISTAKES = [
 ]
 
 
+def _loss_flattened_then_shifted(logits, labels):
+    flat_logits, flat_labels = logits.reshape(-1, logits.size(-1)), labels.reshape(-1)
+    return F.cross_entropy(flat_logits[:-1], flat_labels[1:], ignore_index=IGNORE)
+
+
 def _loss_over_all_positions(logits, labels):
     V = logits.size(-1)
     losses = F.cross_entropy(logits[:, :-1, :].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
@@ -533,6 +538,9 @@ LOSS_MISTAKES += [
             lambda lo, la: reference_lm_loss(lo, la).item()),
     Mistake("nll_loss on raw logits", "F.nll_loss expects log-probabilities: give it "
             "logits.log_softmax(dim=-1), or use F.cross_entropy, which takes the raw logits.", _loss_nll_of_logits),
+    Mistake("shifted after flattening", "flattened first, the rows run into each other: the last position "
+            "of each sequence was paired with the first label of the next one. Shift each row, logits[:, :-1] "
+            "with labels[:, 1:], then flatten (reshape(-1, V) and reshape(-1)).", _loss_flattened_then_shifted),
     Mistake(*_ROLLED, lambda lo, la: _loss_rolled(lo, la, across_rows=False)),
     Mistake(*_ROLLED, lambda lo, la: _loss_rolled(lo, la, across_rows=True)),
     Mistake("divided by the batch size", "you summed the token losses and divided by the number of sequences; "
@@ -641,6 +649,11 @@ COLLATE_MISTAKES = [
             "gives one tensor two names, so writing -100 into labels wrote it into input_ids too: make a new "
             "tensor, input_ids.masked_fill(attention_mask == 0, -100), or input_ids.clone() first (and pad "
             "input_ids with pad_id, only the labels with -100).",
+            lambda docs, pad_id: (lambda b: {**b, "input_ids": b["labels"]})(finetune.collate(docs, pad_id)),
+            shows=lambda got: _labels_share_memory(got)),
+    Mistake("input_ids padded with -100", "-100 is the labels' mark for positions the loss skips, not a token: "
+            "pad input_ids with pad_id, torch.full((B, T), pad_id), and put -100 in the labels only, "
+            "labels = input_ids.masked_fill(attention_mask == 0, -100).",
             lambda docs, pad_id: (lambda b: {**b, "input_ids": b["labels"]})(finetune.collate(docs, pad_id))),
     Mistake("(T, B) instead of (B, T)", "one ROW per document: pad_sequence stacks along dim 0 only with "
             "batch_first=True; the tensors must be (B, T).",
@@ -653,6 +666,13 @@ COLLATE_MISTAKES = [
             "attention_mask == 0.", lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(
                 b["input_ids"] == pad_id, IGNORE)})(finetune.collate(docs, pad_id))),
 ]
+
+
+def _labels_share_memory(batch):
+    """Whether a batch's labels are input_ids itself or a view of it (labels = input_ids, then -100 written)."""
+    ids, labels = batch.get("input_ids"), batch.get("labels")
+    return isinstance(ids, torch.Tensor) and isinstance(labels, torch.Tensor) and ids.numel() > 0 \
+        and ids.untyped_storage().data_ptr() == labels.untyped_storage().data_ptr()
 
 
 def _collate_labels_shifted(docs, pad_id):
@@ -702,6 +722,11 @@ _FIXED = ("padded to a fixed length", "pad to the longest document of the batch,
 _ALL_ATTENDED = ("padding attended", "attention_mask must be 0 on the padding (1 on each document's real "
                  "tokens, 0 after them): build it from each document's length, not as all ones or from the "
                  "ids' values.")
+def _collate_ragged_tensor(docs, pad_id):
+    torch.tensor(docs, dtype=torch.long)  # the mistake: the documents as they are, before any padding
+    return finetune.collate(docs, pad_id)
+
+
 def _collate_last_real_hidden(docs, pad_id):
     batch = finetune.collate(docs, pad_id)
     labels = batch["labels"].clone()
@@ -740,6 +765,9 @@ COLLATE_MISTAKES += [
             lambda docs, pad_id: (lambda b: {**b, "attention_mask": 1 - b["attention_mask"],
                                              "labels": b["input_ids"].masked_fill(b["attention_mask"] == 0, IGNORE)})(
                 finetune.collate(docs, pad_id))),
+    Mistake("ragged lists made a tensor", "torch.tensor needs rows of one length, and the documents differ in "
+            "length: pad each one to the longest first, doc + [pad_id] * (T - len(doc)) with T = max(len(d) for "
+            "d in docs), then make the tensor.", _collate_ragged_tensor, same_error=True),
     Mistake("label mask inverted", "you set -100 on the real tokens and kept the padding: -100 goes where "
             "attention_mask == 0, labels = input_ids.masked_fill(attention_mask == 0, -100).",
             lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 1, IGNORE)})(
