@@ -4919,6 +4919,16 @@ def greedy_decode(model, input_ids, max_new_tokens):
 # wa18, names: id 0 hidden by an attention mask of ids != 0 in greedy decoding; a float mask given a batch
 # dimension, met with queries that have none
 CATALOGUE += [
+    W("test-greedy-decode", "the model's mode changed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.eval()  # no dropout while generating
+    seq = input_ids
+    for step in range(max_new_tokens):
+        with torch.no_grad():
+            logits = model(seq).logits
+        seq = torch.cat((seq, logits[:, -1].argmax(-1)[:, None]), dim=1)
+    return seq
+'''),
     W("test-greedy-decode", "token 0 hidden", '''
 def greedy_decode(model, input_ids, max_new_tokens):
     ids = input_ids

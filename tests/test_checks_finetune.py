@@ -57,6 +57,29 @@ def test_independent_answers_pass():
     checks.check_collate(collate_with_pad_sequence)
 
 
+def test_greedy_that_switches_to_eval_and_puts_the_mode_back_passes():
+    # one case's model comes in training mode (dropout 0): an answer that puts the old mode back passes,
+    # one that leaves the model in eval mode is named
+    def greedy_restoring(model, ids, n):
+        was = model.training
+        model.eval()
+        with torch.no_grad():
+            for _ in range(n):
+                ids = torch.cat([ids, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+        model.train(was)
+        return ids
+
+    @torch.no_grad
+    def greedy_bare_decorator(model, ids, n):
+        for _ in range(n):
+            ids = torch.cat([ids, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+        return ids
+
+    checks.check_greedy_decode(greedy_restoring)
+    checks.check_greedy_decode(greedy_bare_decorator)
+    assert any(model.training for model, *_ in checks._greedy_cases())
+
+
 def test_not_implemented_is_reported():
     def todo(*args):
         raise NotImplementedError()

@@ -22,14 +22,17 @@ IGNORE = finetune.IGNORE_INDEX
 # Greedy decoding: fn(model, input_ids (B, T), max_new_tokens) -> (B, T + max_new_tokens) long
 
 
-def tiny_gpt2(seed: int, vocab_size: int = 40, n_positions: int = 32):
-    """A small random ``GPT2LMHeadModel`` in eval mode whose next-token logits are far from ties."""
+def tiny_gpt2(seed: int, vocab_size: int = 40, n_positions: int = 32, training: bool = False):
+    """A small random ``GPT2LMHeadModel`` in eval mode whose next-token logits are far from ties; with
+    ``training``, the same weights in training mode with every dropout probability 0, so that its
+    logits are eval mode's (a function that switches the mode and leaves it so can be seen)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(seed)
+    dropout = {name: 0.0 for name in ("resid_pdrop", "embd_pdrop", "attn_pdrop")} if training else {}
     config = GPT2Config(vocab_size=vocab_size, n_positions=n_positions, n_embd=16, n_layer=2, n_head=2,
-                        initializer_range=0.5, bos_token_id=None, eos_token_id=None, pad_token_id=None)
-    return GPT2LMHeadModel(config).eval()
+                        initializer_range=0.5, bos_token_id=None, eos_token_id=None, pad_token_id=None, **dropout)
+    return GPT2LMHeadModel(config).train(training)
 
 
 @torch.no_grad()
@@ -311,7 +314,8 @@ def _greedy_cases():
     cases = []
     for seed, (B, T, n) in zip([1, 2, 4, 7], [(1, 4, 6), (2, 3, 8), (1, 1, 8), (3, 2, 10)]):
         g = torch.Generator().manual_seed(100 + seed)
-        cases.append((tiny_gpt2(seed), torch.randint(40, (B, T), generator=g), n))
+        # the second model comes in training mode (dropout 0: the same logits), as a caller's may
+        cases.append((tiny_gpt2(seed, training=seed == 2), torch.randint(40, (B, T), generator=g), n))
     cases[0][1][0, 1] = 0  # id 0 is a token like any other (GPT-2 has no padding id): an answer must not hide it
     cases.append((*gpt2_through_eos(5), 8))  # a text that goes on past <|endoftext|>
     return cases
@@ -339,10 +343,11 @@ def check_greedy_decode(fn) -> None:
         if before != now:
             return (f"the ids are right, but the model came in {'training' if before else 'eval'} mode and went back "
                     f"in {'training' if now else 'eval'} mode", Mistake(
-                        "the model's mode changed", "leave the caller's model as it came: model.train() at the end "
-                        "switches dropout on for whoever uses it next. Don't change the mode at all (the course's "
-                        "models come in eval mode), or put back what it was: was = model.training, then "
-                        "model.train(was)."))
+                        "the model's mode changed", "leave the caller's model as it came: " + (
+                            "model.train() at the end switches dropout on for whoever uses it next. " if now else
+                            "model.eval() left as it is switches dropout off for a caller that was training. ")
+                        + "Don't change the mode at all (the caller chooses it), or put back what it was: "
+                        "was = model.training, then model.train(was)."))
         return None
 
     # (unchanged: input_ids grown in place, with set_ or cat into it, changes the caller's prompt)
