@@ -618,6 +618,23 @@ def count_pairs(ids):
         counts[pair] = counts.get(pair, 0) + 1
     return counts
 '''),
+    W("test-char-encode-decode", "text normalised", '''
+import unicodedata
+
+def char_encode(text, stoi):
+    text = unicodedata.normalize("NFKC", text)  # so accents are always written the same way
+    missing = [ch for ch in text if ch not in stoi]
+    if missing:
+        raise ValueError(f"{missing[0]!r} is not in the vocabulary")
+    return [stoi[ch] for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-count-pairs", "new key in a plain dict", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        counts[(ids[i], ids[i + 1])] += 1
+    return counts
+'''),
     W("test-count-pairs", "frequencies instead of counts", '''
 def count_pairs(ids):
     counts = collections.Counter(zip(ids, ids[1:]))
@@ -836,6 +853,31 @@ def bpe_word(symbols, ranks):
                 i += 1
         symbols = out
     return symbols
+'''),
+    W("test-bpe-word", "results kept from an earlier call", '''
+seen = {}
+
+def bpe_word(symbols, ranks):
+    word = tuple(symbols)
+    if word in seen:  # a word already split: no need to merge it again
+        return list(seen[word])
+    symbols = list(symbols)
+    while True:
+        candidates = [(ranks[p], p) for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not candidates:
+            break
+        _, (a, b) = min(candidates)
+        merged, i = [], 0
+        while i < len(symbols):
+            if symbols[i] == a and i + 1 < len(symbols) and symbols[i + 1] == b:
+                merged.append(a + b)
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    seen[word] = symbols
+    return list(symbols)
 '''),
     # --- 02 cross-attention ----------------------------------------------------------------------
     W("test-cross-attention", "no scaling", '''

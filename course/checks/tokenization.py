@@ -10,6 +10,7 @@ import functools
 import inspect
 import itertools
 import random
+import unicodedata
 
 import torch
 
@@ -102,6 +103,10 @@ def check_char_encode(char_encode) -> None:
     name = "char_encode"
     cases = _char_cases()
     cases.insert(1, _cased_case())
+    # an accent written as two characters, 'e' and U+0301 (the combining acute accent), beside the text's
+    # one-character 'é': each has its own id, and a text normalised (NFC, NFD) before encoding changes them
+    text, stoi = cases[-1]
+    cases[-1] = (text + "e\u0301", {**stoi, "\u0301": len(stoi) + 10})
     own_ids = ("own ids instead of stoi's", "you numbered the characters yourself (enumerate over sorted(set(text)), "
                "or over stoi's keys); the ids are given: look each character up in stoi, stoi[c].")
     mistakes = [
@@ -146,6 +151,11 @@ def check_char_encode(char_encode) -> None:
                   "line ends (\"\\r\\n\") must come back as it was, so encode it as it is, without replacing "
                   "or splitting its line ends.", lambda text, stoi, new=new: [stoi[c] for c in text.replace("\r\n", new)])
           for new in ("\n", "")],
+        *[Mistake("text normalised", "the ids are for the characters as given: 'e' followed by a combining accent "
+                  "(U+0301) is two characters with two ids, and unicodedata.normalize makes them one 'é' (or splits "
+                  "an 'é' in two). Encode the text as it is, without normalising it.",
+                  lambda text, stoi, form=form: [stoi[c] for c in unicodedata.normalize(form, text)])
+          for form in ("NFC", "NFKC", "NFD", "NFKD")],
         # (a character whose id is 0 reported as unknown: every case before the first with an id 0 passed)
         Mistake("id 0 taken as unknown", "a character whose id is 0 is in the vocabulary, but `if not stoi.get(ch)` "
                 "is True for 0 as for None: test `if ch not in stoi:`.", error="",
@@ -338,6 +348,9 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("return inside the loop", "the function returned after the first pair: the `return` belongs "
                 "after the loop, not inside it (check its indentation).",
                 lambda ids: {(ids[0], ids[1]): 1} if len(ids) > 1 else {}),
+        Mistake("new key in a plain dict", "counts[pair] += 1 reads the pair's count first, and a plain dict has "
+                "no count for a pair it has not seen yet (KeyError): write counts[pair] = counts.get(pair, 0) + 1, "
+                "or count with collections.Counter and return dict(...) of it.", _count_plain_dict, same_error=True),
     ]
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
 
@@ -384,6 +397,13 @@ def _count_skipping_repeats(ids):
         pair = (ids[i], ids[i + 1])
         counts[pair] = counts.get(pair, 0) + 1
         i += 2 if ids[i] == ids[i + 1] else 1  # the mistake: an overlapping repeat is not counted
+    return counts
+
+
+def _count_plain_dict(ids):
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] += 1  # the mistake: a pair seen for the first time has no count to add to
     return counts
 
 
@@ -733,7 +753,12 @@ def check_bpe_word(bpe_word) -> None:
     # a table with pairs the word does not have, the best of them first, as GPT-2's 50,000 merges are
     # for any one word: the best pair is the best of the word's own neighbouring pairs
     cases += [(list("hello"), {("x", "y"): 0, ("h", "e"): 1, ("l", "l"): 2, ("he", "ll"): 3}),
-              (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("Ġth", "e"): 3})]
+              # (' the' again, a GPT-2 word above, now with a table under which it stays two tokens: a
+              # result kept from the earlier call, a cache keyed by the word alone, gives GPT-2's 'Ġthe')
+              (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("h", "e"): 3})]
+    first_seen = {}  # each word's first case: what a cache keyed by the word alone hands back after it
+    for symbols, ranks in cases:
+        first_seen.setdefault("".join(symbols), ranks)
     mistakes = [
         Mistake("highest rank first", "the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
                 "(the merge learned earliest): min(..., key=lambda pair: ranks.get(pair, float('inf'))).",
@@ -798,6 +823,10 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("unranked pair looked up with ranks[...]", "ranks[pair] raises KeyError for a pair GPT-2 never "
                 "learned: use ranks.get(pair, float('inf')), or keep only the pairs that are in ranks.",
                 error="KeyError: ("),
+        Mistake("results kept from an earlier call", "your function returned what this word gave at an earlier "
+                "call, with other ranks: the merges depend on ranks too. Compute each word afresh, or key a cache "
+                "by the word and the ranks, not by the word alone.",
+                lambda symbols, ranks: ref.bpe_word(symbols, first_seen["".join(symbols)])),
     ]
     run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes, unchanged=True)
 
