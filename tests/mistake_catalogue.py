@@ -1854,6 +1854,28 @@ def sequence_loss(logits, targets):
     B, T, V = logits.shape
     return F.nll_loss(logits.view(B * T, V), targets.view(B * T))
 '''),
+    W("test-sequence-loss", "nn.CrossEntropyLoss given the data", '''
+def sequence_loss(logits, targets):
+    V = logits.size(-1)
+    loss = nn.CrossEntropyLoss(logits.reshape(-1, V), targets.reshape(-1))
+    return loss
+'''),
+    W("test-sequence-loss", "gather's index without its last dimension", '''
+def sequence_loss(logits, targets):
+    log_probs = torch.log_softmax(logits, dim=2)
+    picked = torch.gather(log_probs, 2, targets)
+    return -picked.mean()
+'''),
+    W("test-generate-greedy", "state passed as targets", '''
+@torch.no_grad()
+def generate_greedy(model, idx, max_new_tokens):
+    out, state = model.forward_with_state(idx)
+    for step in range(max_new_tokens):
+        token = torch.argmax(out[:, -1, :], dim=-1).unsqueeze(1)
+        idx = torch.cat((idx, token), dim=1)
+        out, state = model(token, state)
+    return idx
+'''),
     W("test-generate-greedy", "argmax without keepdim", '''
 def generate_greedy(model, idx, max_new_tokens):
     with torch.no_grad():

@@ -420,6 +420,10 @@ def check_generate_greedy(student_fn):
                 "not max_new_tokens + 1.", lambda model, idx, n: _reference_generate(model, idx, n + 1)),
         Mistake("new tokens only", "return the prompt followed by the new tokens, shape (B, T + max_new_tokens).",
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, -n:]),
+        Mistake("state passed as targets", "model(next_id, state) hands the state to forward's second "
+                "argument, targets: forward(idx, targets) returns the logits and a loss, never a state. Carry "
+                "the state with the method that takes and returns it: logits, state = "
+                "model.forward_with_state(next_id, state).", _generate_state_as_targets, same_error=True),
         Mistake("new id not a (B, 1) column", "the ids you append must be one column of B rows: "
                 "logits[:, -1, :].argmax(dim=-1, keepdim=True), of shape (B, 1), not a row "
                 "(unsqueeze(0), or an argmax over dim 0), and not .item() or argmax() without dim=, which give "
@@ -445,6 +449,16 @@ def _generate_prompt_state_dropped(model, idx, n):
             nxt = logits[:, -1].argmax(-1, keepdim=True)
             idx = torch.cat([idx, nxt], dim=1)
             logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_state_as_targets(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model(nxt, state)  # the mistake: forward's second argument is targets
     return idx
 
 
@@ -562,6 +576,16 @@ def check_sequence_loss(student_fn):
         Mistake("logits and targets reshaped differently", "F.cross_entropy got a different number of score rows "
                 "and targets: reshape the (B, T, V) logits to (B*T, V), logits.reshape(-1, V), and the targets to "
                 "(B*T,), targets.reshape(-1).", error="Expected input batch_size"),
+        # (the class called with the data: its arguments are options, and the targets as size_average are
+        # tested for truth, "Boolean value of Tensor with more than one value is ambiguous")
+        Mistake("nn.CrossEntropyLoss given the data", "nn.CrossEntropyLoss is a class: what you pass when you "
+                "make it are options (weight, reduction...), not the data. Make the loss, then call it, "
+                "nn.CrossEntropyLoss()(logits, targets), or use F.cross_entropy(logits, targets).",
+                lambda lo, t: torch.nn.CrossEntropyLoss(*flat(lo, t)), same_error=True),
+        Mistake("gather's index without its last dimension", "gather needs an index with as many dimensions "
+                "as what it picks from: the targets as a column, targets.unsqueeze(-1) ((B, T, 1) for (B, T, V) "
+                "log-probabilities), then .squeeze(-1) the result; or use F.cross_entropy.",
+                lambda lo, t: -F.log_softmax(lo, dim=-1).gather(-1, t).mean(), same_error=True),
     ])
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
