@@ -1818,6 +1818,20 @@ def shift_batch(data, starts, block_size):
 def shift_batch(data, starts, block_size):
     return data[starts:starts + block_size], data[starts + 1:starts + block_size + 1]
 '''),
+    W("test-shift-batch", "torch.tensor of a list of tensors", '''
+def shift_batch(data, starts, block_size):
+    xs, ys = [], []
+    for s in starts.tolist():
+        xs.append(data[s:s + block_size])
+        ys.append(data[s + 1:s + 1 + block_size])
+    return torch.tensor(xs), torch.tensor(ys)
+'''),
+    W("test-shift-batch", "labels as ids plus one", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[i:i + block_size] for i in starts])
+    y = x + 1  # the targets: the next token
+    return x, y
+'''),
     W("test-shift-batch", "rows not stacked", '''
 def shift_batch(data, starts, block_size):
     x = [data[s:s + block_size] for s in starts]
@@ -1928,6 +1942,24 @@ def generate_greedy(model, idx, max_new_tokens):
             idx = torch.cat([idx, nxt])
             logits, state = model.forward_with_state(nxt, state)
     return idx
+'''),
+    W("test-lr-schedule", "progress clamped from below", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    decay_ratio = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    decay_ratio = max(1.0, decay_ratio)  # never past the end of the cosine
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return cfg.min_lr + coeff * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "a quarter of a cosine wave", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it >= cfg.max_iters:
+        return cfg.min_lr
+    t = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * math.cos(t * math.pi / 2)
 '''),
     W("test-lr-schedule", "warm-up reaches the peak one step early", '''
 def lr_at_step(it, cfg):

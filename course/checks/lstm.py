@@ -157,7 +157,9 @@ def check_lstm_cell(student_fn):
 def _shift_cases():
     gen = torch.Generator().manual_seed(4)
     cases = []
-    for n, block_size, batch in ((40, 5, 3), (60, 8, 4), (25, 3, 2)):
+    # (the last, one window: a slice with the whole starts tensor works there, torch.tensor of a list of rows
+    # still fails, so the two, which raise the same TypeError on the others, are told apart)
+    for n, block_size, batch in ((40, 5, 3), (60, 8, 4), (25, 3, 1)):
         data = torch.randint(0, 50, (n,), generator=gen)
         starts = torch.randint(1, n - block_size - 1, (batch,), generator=gen)
         cases.append((data, starts, block_size))
@@ -218,6 +220,12 @@ def check_shift_batch(student_fn):
                 "right after each of x's.", lambda d, s, b: _windows(d, s, b, 0, 2)),
         Mistake("windows start one late", "x starts AT s: x = data[s : s+block_size], y = data[s+1 : s+block_size+1]; "
                 "don't add 1 to both.", lambda d, s, b: _windows(d, s, b, 1, 2)),
+        Mistake("torch.tensor of a list of tensors", "torch.tensor([...]) builds a tensor from numbers and lists of "
+                "numbers, not from a list of tensors (each row is tried as one number): torch.stack(rows) makes the "
+                "(B, block_size) tensor.", lambda d, s, b: (torch.tensor([d[i:i + b] for i in s]),) * 2, same_error=True),
+        Mistake("labels as ids plus one", "x + 1 adds one to every id: the labels are the NEXT tokens of the data, "
+                "the window one step further along, y = data[s+1 : s+block_size+1] for each start s.",
+                lambda d, s, b: (lambda x: (x, x + 1))(_windows(d, s, b, 0, 1)[0])),
         Mistake("sliced with the whole starts tensor", "a slice takes one start: data[s : s + block_size] for each "
                 "s in starts.tolist(), then torch.stack the rows (or index with starts[:, None] + "
                 "torch.arange(block_size)).", error="can be converted to an index"),
@@ -656,7 +664,7 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
     instead of (1 + cos) / 2 (``half=False``), or progress written ``(it - w) / n - w`` (``parentheses=False``).
     ``end`` is how the
     answer keeps min_lr after max_iters: ``">"``/``">="`` (an if before the cosine) or ``"clamp"``
-    (progress clamped to 1)."""
+    (progress clamped to 1); ``"max"`` is that clamp written with max, so progress is never below 1."""
     def lr(it, cfg):
         w, n, top, low = cfg.warmup_iters, cfg.max_iters, cfg.learning_rate, cfg.min_lr
         if it < w:
@@ -668,6 +676,8 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
             progress = (it - w) / n - w
         if end == "clamp":
             progress = min(progress, 1.0)
+        if end == "max":  # clamped the wrong way: progress at least 1
+            progress = max(progress, 1.0)
         cosine = math.cos(angle * progress)
         factor = 0.5 * (1 + cosine) if half else cosine
         return low + factor * ((top - low) if span == "range" else top)
@@ -811,6 +821,13 @@ def check_lr_schedule(student_fn):
         *[Mistake("progress by integer division", "// rounds the progress down to 0 until max_iters, so the rate "
                   "jumps from learning_rate to min_lr: divide with /.", _schedule(_schedule_variant(integer=True, end=end)))
           for end in _ENDS],
+        Mistake("progress clamped from below", "max(progress, 1.0) makes the progress at least 1, so the rate "
+                "drops to min_lr as soon as the warm-up ends: cap it from above with min(progress, 1.0).",
+                _schedule(_schedule_variant(end="max"))),
+        *[Mistake("a quarter of a cosine wave", "cos(pi * progress / 2) falls from 1 to 0 along a quarter wave, "
+                  "slowly at first and steepest at the end; the schedule is half a wave lifted up, which flattens "
+                  "out at min_lr: min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
+                  _schedule(_schedule_variant(angle=math.pi / 2, half=False, end=end))) for end in _ENDS],
         Mistake("lr_decay_iters used (None here)", "this course's cosine ends at cfg.max_iters (cfg.lr_decay_iters "
                 "is None, nanoGPT's option): progress = (it - warmup_iters) / (max_iters - warmup_iters), and "
                 "min_lr after max_iters.", error="DecayItersIsNone"),
