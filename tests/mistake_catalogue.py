@@ -1784,6 +1784,16 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 '''),
+    W("test-lstm-cell", "weights not transposed", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    # as in the paper: W times the column vector
+    z = W_ih @ x.T + b_ih.unsqueeze(1) + W_hh @ h.T + b_hh.unsqueeze(1)
+    i, f, g, o = torch.chunk(z, 4, dim=0)
+    i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)
+    c_next = f * c + i * torch.tanh(g)
+    h_next = o * torch.tanh(c_next)
+    return h_next, c_next
+'''),
     W("test-lstm-cell", "input gate replaced by 1 - f", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
@@ -2021,6 +2031,20 @@ def lr_at_step(it, cfg):
         return cfg.min_lr
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "a new optimizer every iteration", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        xb, yb = get_batch("train")
+        logits, loss = model(xb, yb)
+        model.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt = torch.optim.Adam(model.parameters(), lr=lr_schedule(it))  # the rate changes every step
+        opt.step()
+        losses.append(loss.item())
+    return losses
 '''),
     W("test-train-loop", "learning rate one iteration ahead", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):

@@ -83,6 +83,20 @@ def _cell_split_by_four(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _cell_as_columns(chunk_dim):
+    """lstm_cell in the column-vector convention, W_ih @ x.T + W_hh @ h.T, never transposed back: the gates
+    are (4H, B), with the biases added as they are (``chunk_dim`` 1) or as columns (``chunk_dim`` 0), while c
+    and h have one row per example. A batch of one broadcasts to a result of the wrong shape; larger ones
+    raise."""
+    def wrong(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        gates = W_ih @ x.T + W_hh @ h.T
+        gates = gates + (b_ih + b_hh if chunk_dim == 1 else (b_ih + b_hh)[:, None])
+        i, f, g, o = gates.chunk(4, dim=chunk_dim)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    return wrong
+
+
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
@@ -138,6 +152,10 @@ def check_lstm_cell(student_fn):
         Mistake("hidden size from the batch", "h is (B, H): the hidden size is h.shape[1] (or W_hh.shape[1]); "
                 "h.shape[0] is the batch size, so the four gates were cut at the wrong places. chunk(4, dim=1) "
                 "cuts them without a size.", _cell_hidden_size_from(0), same_error=True),
+        *[Mistake("weights not transposed", "W_ih @ x.T gives the gates as columns, (4H, B), while the biases, c "
+                  "and h have one row per example: transpose the product back, or write it row-wise from the start, "
+                  "x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, (B, 4H).", _cell_as_columns(dim), same_error=True)
+          for dim in (1, 0)],
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
         Mistake("split into pieces of the wrong size", "split's first argument is the size of each piece, not "
@@ -884,7 +902,7 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False, reduction="mean", start=0):
+               loss_after_step=False, reduction="mean", start=0, fresh=None):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
@@ -892,7 +910,9 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                 group["lr"] = lr_schedule(0)
         first = get_batch(split) if one_batch and max_iters else None
         for it in range(start, max_iters):
-            if set_lr and not lr_late:
+            if fresh is not None:  # the mistake: a new optimizer of torch.optim's class ``fresh`` every iteration
+                optimizer = getattr(torch.optim, fresh)(model.parameters(), lr=lr_schedule(it))
+            if set_lr and not lr_late and fresh is None:
                 for group in optimizer.param_groups[:1] if groups == "first" else \
                         optimizer.param_groups[-1:] if groups == "last" else optimizer.param_groups:
                     group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
@@ -914,7 +934,7 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                 elif clip == "value":
                     torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
                 optimizer.step()
-            if set_lr and lr_late:
+            if set_lr and lr_late and fresh is None:
                 for group in optimizer.param_groups:
                     group["lr"] = lr_schedule(it)
             if loss_after_step:
@@ -1042,6 +1062,11 @@ def check_train_loop(student_fn):
         Mistake("loss summed, not averaged", "your loss is the SUM over the batch's tokens, so it (and every "
                 "step) grows with the batch size: model(x, y) already returns the mean cross-entropy; use it, "
                 "or F.cross_entropy(...) with its default reduction='mean'.", _outcome(_loop_with(reduction="sum"))),
+        *[Mistake("a new optimizer every iteration", "the optimizer you are given must take the steps: one made "
+                  "anew at every iteration starts from nothing each time (no SGD momentum, no Adam moments) and "
+                  "drops the caller's settings (parameter groups, weight decay). Set the rate on the given one: for "
+                  "group in optimizer.param_groups: group['lr'] = lr_schedule(it).", _outcome(_loop_with(fresh=kind)))
+          for kind in ("AdamW", "Adam", "SGD")],
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),
