@@ -1052,6 +1052,9 @@ def main(argv):
         if hasattr(torch, name):
             setattr(torch, name, _refused(name))
     _refuse_shortcuts()
+    # (the rules refuse sparse tensors; should one be made all the same, torch checks its indices, which it
+    # does not by default: an index past the end wrote outside the tensor)
+    torch.sparse.check_sparse_tensor_invariants.enable()
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     if not _no_new_programs():

@@ -20,7 +20,8 @@ code from reaching them:
    (``case object(__class__=c)``), which read attributes too; frame and code attributes (``f_back``,
    ``tb_frame``, ``gi_frame``, ``co_code``) and private ones (``torch._C``); the parts of torch and
    numpy that touch files, run pickles or change every tensor or module (``REFUSED_ATTRIBUTES``:
-   ``torch.load``, ``torch.library``, global hooks, ...); ``global`` (``nonlocal`` is allowed: it can
+   ``torch.load``, ``torch.library``, global hooks, ...) or reach raw memory (``RAW_MEMORY``: ``data_ptr``,
+   numpy's ``stride_tricks``, storages, sparse tensors); ``global`` (``nonlocal`` is allowed: it can
    only rebind a variable of the answer's own enclosing function); rebinding a name
    the lesson defined (``torch = ...``, ``stoi = ...``; but by the lesson's own import, ``import
    torch.nn.functional as F``); assigning an attribute of anything but
@@ -87,6 +88,11 @@ ATTRIBUTE_HINTS = {
                        "write the wrapper without it"),
     "save": ": an answer returns its result; no exercise writes files",
     "load": ": an answer works from its arguments; no exercise reads files",
+    **{name: (": it reaches raw memory (an address, a view or a tensor that no bounds check guards), which no "
+              "exercise needs; write it with ordinary tensor operations") for name in (
+        "stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", "storage", "nested")},
+    **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
+       for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
 }
 # (``dir()`` is allowed: it gives names, and reading an attribute by a computed name is refused)
 # The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
@@ -104,6 +110,17 @@ STREAM_METHODS = {"write", "flush", "writelines"}
 # tqdm's progress bars, in a script or a notebook; not its GUI, Tk, rich, pandas, keras or chat-app bars,
 # which hold other libraries (matplotlib), nor its command line
 TQDM_PARTS = {"tqdm", "trange", "auto", "autonotebook", "notebook", "std"}
+# What reaches raw memory (see REFUSED_ATTRIBUTES): tests/test_answers.py crawls torch for more such names
+RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", "storage",
+              "Storage", "TypedStorage", "UntypedStorage", "BFloat16Storage", "BoolStorage", "ByteStorage",
+              "CharStorage", "ComplexDoubleStorage", "ComplexFloatStorage", "DoubleStorage", "FloatStorage",
+              "HalfStorage", "IntStorage", "LongStorage", "QInt32Storage", "QInt8Storage", "QUInt2x4Storage",
+              "QUInt4x2Storage", "QUInt8Storage", "ShortStorage",
+              "sparse", "sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor", "sparse_bsr_tensor",
+              "sparse_bsc_tensor", "sparse_compressed_tensor", "to_sparse", "to_sparse_coo", "to_sparse_csr",
+              "to_sparse_csc", "to_sparse_bsr", "to_sparse_bsc", "sparse_mask", "sparse_resize_",
+              "sparse_resize_and_clear_", "resize_as_sparse_", "nested",
+              "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"}  # (layouts: torch.zeros(..., layout=))
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
@@ -186,7 +203,14 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # then ``export_chrome_trace("../../submitted/bob/L.ipynb")``: a red team's, without the
                       # sandbox, 2026-12-02), and TensorBoard's writer writes where it is told
                       "profiler", "profiler_legacy", "profiler_util", "export_chrome_trace", "export_stacks",
-                      "export_memory_timeline", "tensorboard"}
+                      "export_memory_timeline", "tensorboard",
+                      # raw memory: an address, and what reads or writes memory that no bounds check guards. numpy's
+                      # as_strided (in stride_tricks) makes a view it does not check, and with id() or data_ptr() an
+                      # answer read and wrote any address of its process: the course's modules there, and the
+                      # rules' own strings (a red team's, 2026-12-04). A storage resized under its tensor leaves the
+                      # tensor reading past it; a sparse or nested tensor is built without checking its indices or
+                      # offsets (torch warns: "Memory errors (e.g. SEGFAULT) will occur"). No exercise needs them.
+                      *RAW_MEMORY}
 # Modules an allowed module holds as attributes: ``dataclasses.sys``, ``torch.os``, ``enum.bltns`` (the
 # builtins), ``typing.types``... Through one of them an answer would reach ``sys.modules`` and the
 # import machinery, and so the course's reference, in the grader's re-check as in the notebook. So an

@@ -205,6 +205,19 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "grad of a top-level name": "T = torch.Tensor\ndef f():\n    T.grad = None\n",
     "grad of a parameter": "def z(m):\n    m.grad = None\nz(torch.Tensor)\n",
     "type() on the right of in": "class Catch(list):\n    pass\nc = Catch()\ntype(c) not in c\n",
+    # raw memory: with an address and an unchecked view an answer read and wrote its whole process (the
+    # course's modules there, and the rules' own strings: a red team's, 2026-12-04)
+    "numpy's as_strided": "import numpy as np\ndef f(t, at):\n    return np.lib.stride_tricks.as_strided(t.numpy(), (2,), (at,))\n",
+    "as_strided imported": "from numpy.lib.stride_tricks import as_strided\n",
+    "stride_tricks imported": "import numpy.lib.stride_tricks as st\n",
+    "a tensor's address": "def f(t):\n    return t.data_ptr()\n",
+    "a storage resized": "def f(t):\n    t.untyped_storage().resize_(0)\n    return t.fill_(1)\n",
+    "a typed storage": "def f(t):\n    return t.storage()\n",
+    "a storage made": "def f():\n    return torch.UntypedStorage(8)\n",
+    "a sparse tensor": "def f(i, v):\n    return torch.sparse_coo_tensor(i, v, (4,)).to_dense()\n",
+    "sparse made from dense": "def f(t):\n    return t.to_sparse().indices()\n",
+    "torch.sparse": "from torch import sparse\n",
+    "a nested tensor": "def f(v, o):\n    return torch.nested.nested_tensor_from_jagged(v, o)\n",
 }
 
 
@@ -1513,3 +1526,18 @@ def test_a_cell_that_ipython_would_rewrite_is_refused(lesson01):
 def test_a_doctest_in_a_docstring_and_blank_lines_around_a_cell_are_fine(lesson01):
     cell = '\n  \ndef double(x):\n    """Twice x.\n\n    >>> double(2)\n    4\n    """\n    return 2 * x\n\n\n'
     assert problems(cell, lesson01) == []
+
+
+def test_every_name_of_torch_that_makes_a_sparse_tensor_or_a_storage_is_refused(lesson01):
+    """Sparse tensors are built without checking their indices (torch warns of segfaults), and a storage
+    resized under its tensor leaves it reading and writing past its end: with either, an answer reaches
+    its process's memory. Every public name of torch and of a tensor that makes or changes one is refused,
+    as new ones come with new versions of torch."""
+    import torch
+
+    names = {n for n in dir(torch) + dir(torch.Tensor) if not n.startswith("_")
+             and ("sparse" in n.lower() or n.endswith("Storage") or "storage" == n.split("_")[-1])}
+    harmless = {"is_sparse", "is_sparse_csr", "is_storage", "sparse_dim", "storage_offset", "storage_type"}  # read a fact
+    assert "sparse_coo_tensor" in names and "untyped_storage" in names, sorted(names)
+    open_doors = sorted(n for n in names - harmless if not problems(f"def f(m):\n    return m.{n}\n", lesson01))
+    assert not open_doors, f"add these names to answers.RAW_MEMORY: {open_doors}"
