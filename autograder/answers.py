@@ -1451,7 +1451,7 @@ def join_split_answers(cells) -> tuple[list, list[str]]:
     new one; the cells given are not changed."""
     import nbformat
 
-    out, joined = [], {}
+    out, joined, runs = [], {}, []  # runs: each split answer joined, [merged cell, its source's pieces]
     for cell in cells:
         meta = cell.metadata.get("nbgrader") or {}
         last = out[-1] if out else None
@@ -1459,14 +1459,26 @@ def join_split_answers(cells) -> tuple[list, list[str]]:
         if meta.get("solution") and last_meta.get("solution") and meta.get("grade_id") is not None \
                 and last_meta.get("grade_id") == meta.get("grade_id") and last.cell_type == cell.cell_type \
                 and isinstance(last.get("source"), str) and isinstance(cell.get("source"), str):
-            merged = nbformat.from_dict(copy.deepcopy(dict(last)))
-            merged.source = merged.source.rstrip("\n") + "\n\n" + cell.source
+            # in time linear in the parts (a red team's 2,000 parts took 21 s when each join copied the
+            # whole cell so far, 2026-12-04): the first part copied once, each later part's source and
+            # attachments added to it
+            if not runs or runs[-1][0] is not last:
+                runs.append([nbformat.from_dict(copy.deepcopy(dict(last))), [last.source]])
+                out[-1] = runs[-1][0]
+            merged, pieces = runs[-1]
+            while pieces and not pieces[-1].rstrip("\n"):  # the source so far, less its final newlines
+                pieces.pop()
+            if pieces:
+                pieces[-1] = pieces[-1].rstrip("\n")
+            pieces += ["\n\n", cell.source]
             if cell.get("attachments"):  # a markdown answer's pasted images, from every part
-                merged.attachments = {**(merged.get("attachments") or {}), **copy.deepcopy(cell.attachments)}
-            out[-1] = merged
+                merged.attachments = merged.get("attachments") or {}
+                merged.attachments.update(copy.deepcopy(cell.attachments))
             joined[meta["grade_id"]] = None
         else:
             out.append(cell)
+    for merged, pieces in runs:
+        merged.source = "".join(pieces)
     return out, list(joined)
 
 
