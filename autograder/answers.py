@@ -1302,16 +1302,25 @@ def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesso
         for node in ast.walk(scope):
             if node is name or ident not in _binds(node):
                 continue
-            assign = parents.get(node)
-            if not isinstance(node, ast.Name) or not (
-                    isinstance(assign, ast.Assign) and node in assign.targets
-                    and all(isinstance(t, ast.Name) for t in assign.targets)
-                    or isinstance(assign, ast.AnnAssign) and assign.target is node and assign.value is not None):
+            assign, value = parents.get(node), None
+            if isinstance(assign, ast.Assign) and node in assign.targets and all(isinstance(t, ast.Name) for t in assign.targets) \
+                    or isinstance(assign, ast.AnnAssign) and assign.target is node:
+                value = assign.value
+            elif isinstance(assign, (ast.Tuple, ast.List)) and isinstance(parents.get(assign), ast.Assign):
+                # ``c, out = Cursor(ids), []``: one name of a tuple written out on both sides, each name its
+                # own value (a red team's honest answer lost its points without this, 2026-12-04)
+                statement = parents[assign]
+                if statement.targets == [assign] and isinstance(statement.value, (ast.Tuple, ast.List)) \
+                        and len(statement.value.elts) == len(assign.elts) and not any(
+                            isinstance(e, ast.Starred) for e in assign.elts + statement.value.elts):
+                    value = statement.value.elts[next(i for i, e in enumerate(assign.elts) if e is node)]
+                    assign = statement
+            if not isinstance(node, ast.Name) or value is None:
                 return None
-            if isinstance(assign.value, ast.Call) and isinstance(assign.value.func, ast.Name):
-                made.add(assign.value.func.id)
-            elif isinstance(assign.value, ast.Name) and _enclosing_function(assign, parents) is scope:
-                todo.append(assign.value.id)
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                made.add(value.func.id)
+            elif isinstance(value, ast.Name) and _enclosing_function(assign, parents) is scope:
+                todo.append(value.id)
             else:
                 return None
     return _answer_class(made.pop(), tree, lesson, others) if len(made) == 1 else None
@@ -1482,13 +1491,37 @@ def join_split_answers(cells) -> tuple[list, list[str]]:
     return out, list(joined)
 
 
+def as_jupyter_runs(source):
+    """An answer's source as Jupyter runs it, where the two differ by indentation alone: a cell whose
+    lines all start indented (pasted from inside a function or a class) runs in a notebook, since IPython
+    removes the leading blank lines and the indentation the lines share before Python reads the cell
+    (``leading_empty_lines``, ``leading_indent``); read as it is, it is an "unexpected indent", and a red
+    team's correct answer so indented scored 0 (2026-12-04). The blank lines are kept, so that line
+    numbers stay the student's. Any other source is returned as it is."""
+    import textwrap
+
+    if not isinstance(source, str):
+        return source
+    lines = source.splitlines(keepends=True)
+    blank = next((i for i, line in enumerate(lines) if line and not line.isspace()), len(lines))
+    if blank == len(lines) or not lines[blank][:1].isspace():
+        return source
+    return "\n" * blank + textwrap.dedent("".join(lines[blank:]))
+
+
 def answer_cells_by_id(cells) -> dict:
     """Each grade id's cell in a submission: the first that carries it, a split answer's parts joined
-    (``join_split_answers``); a later copy is not graded, the first place is the answer."""
+    (``join_split_answers``); a later copy is not graded, the first place is the answer. A code answer
+    indented as a whole comes dedented, as Jupyter runs it (``as_jupyter_runs``), in a copy."""
+    import nbformat
+
     found = {}
     for cell in join_split_answers(cells)[0]:
         grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
         if grade_id is not None and grade_id not in found:
+            if cell.cell_type == "code" and as_jupyter_runs(cell.get("source")) != cell.get("source"):
+                cell = nbformat.from_dict(copy.deepcopy(dict(cell)))
+                cell.source = as_jupyter_runs(cell.source)
             found[grade_id] = cell
     return found
 

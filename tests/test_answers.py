@@ -1185,6 +1185,10 @@ NODE = ("class Node:\n    def __init__(self, rank, pos):\n        self._rank = r
 CSA = ("class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
        "        self.n_head = config.n_head\n")
 HONEST_ANSWERS = {
+    # a nineteenth red team's (2026-12-04): an instance made in a tuple assignment
+    "an instance made beside another value": ("01_tokenization", "class Cursor:\n    def __init__(self, ids):\n"
+                                              "        self.ids = ids\n        self.i = 0\n"
+                                              "def f(ids):\n    c, out = Cursor(ids), []\n    c.i += 2\n    return out\n"),
     "nanoGPT's import of F, as the lesson's": ("02_cross_attention", "import torch.nn.functional as F\n"
                                                "def f(x):\n    return F.softmax(x, dim=-1)\n"),
     "F and nn imported from torch.nn, as the lesson's": ("03_self_attention", "import torch.nn as nn\n"
@@ -1243,6 +1247,12 @@ def test_honest_answers_of_the_sixth_red_team_pass(name):
 BOX = "class Box:\n    def __init__(self):\n        self._C = 0\n        self.sys = 0\n"
 LAYER = "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
 NOT_LET_THROUGH_EITHER = {
+    "a module beside an instance in a tuple assignment": ("01_tokenization", "class A:\n    pass\n"
+                                                          "def f():\n    a, t = A(), torch\n    t.equal = 0\n", frozenset()),
+    "a tuple assigned from a call, not written out": ("01_tokenization", "class A:\n    pass\n"
+                                                      "def f(g):\n    a, t = g()\n    t.equal = 0\n", frozenset()),
+    "names swapped in a tuple assignment": ("01_tokenization", "class A:\n    pass\n"
+                                            "def f():\n    a = A()\n    a, t = torch, a\n    a.equal = 0\n", frozenset()),
     "a private name registered by a computed name, then read": ("03_self_attention", CSA
         + "        name = '_' + 'buf'\n        self.register_buffer(name, torch.ones(1))\n"
           "    def forward(self, x):\n        return x * self._buf\n", frozenset()),
@@ -1569,3 +1579,30 @@ def test_a_split_answer_is_joined_as_the_student_ran_it_in_time_linear_in_its_pa
     size = sum(len(repr(cell)) for cell in cells)
     assert sum(copied) < 2 * size, f"{sum(copied):,} characters copied to join a notebook of {size:,}"
     assert cells[0].source == "first\n\n" and set(cells[0].attachments) == {"a.png"}
+
+
+def test_an_answer_indented_as_a_whole_is_graded_as_jupyter_runs_it():
+    """A cell pasted from inside a function or a class, every line indented, runs in Jupyter (IPython
+    removes the indentation its lines share): graded, it is the same answer, dedented, not "not plain
+    Python" (a red team's correct answer so indented scored 0, 2026-12-04). The line numbers stay."""
+    import textwrap
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from autograder.answers import answer_cells_by_id, as_jupyter_runs
+
+    assert as_jupyter_runs("\n    def f(x):\n        return x\n") == "\ndef f(x):\n    return x\n"
+    assert as_jupyter_runs("def f(x):\n    return x\n") == "def f(x):\n    return x\n"
+    indented = '\n  # a comment\n  def merge(ids, pair, new_id):\n      """\n      a docstring\n      """\n      return ids\n'
+    assert as_jupyter_runs(indented).lstrip("\n") == TransformerManager().transform_cell(indented)  # as the kernel runs it
+    solution = nbformat.read(solution_path(L01), as_version=4)
+    released = nbformat.read(lesson_path(L01), as_version=4)
+    submission = copy.deepcopy(released)
+    cell = next(c for c in submission.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge")
+    answer = next(c.source for c in solution.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge")
+    cell.source = textwrap.indent(re.sub(r" *### (BEGIN|END) SOLUTION\n?", "", answer), "    ")
+    graded, refused = rebuild(submission, released, Lesson.from_notebook(solution))
+    ran = next(c for c in graded.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge")
+    assert "merge" not in refused and ran.source.startswith("def merge"), (refused, ran.source[:80])
+    assert answer_cells_by_id(submission.cells)["merge"].source == ran.source
+    assert cell.source.startswith("    "), "the submission itself is not changed"
