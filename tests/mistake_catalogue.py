@@ -4246,6 +4246,15 @@ def collate(docs, pad_id):
         labels[i, :n - 1] = torch.tensor(d[:-1])  # nothing to predict after the last token
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    W("test-causal-mask", "the method itself returned", '''
+def causal_mask(T):
+    mask = torch.tril(torch.ones(T, T))
+    return mask.bool
+'''),
+    W("test-causal-mask", "the method itself returned", '''
+def causal_mask(T):
+    return torch.ones(T, T, dtype=torch.bool).tril
+'''),
     W("test-causal-mask", "a row, not a (T, T) grid", '''
 def causal_mask(T):
     pos = torch.arange(T)
@@ -4940,6 +4949,112 @@ def causal_average(x):
 '''),
     W("test-attention-dropout", "attention dropout applied twice",
       _attention(merge="self.attn_dropout(merge_heads(weights @ v))")),
+    W("test-attention-dropout", "dropout in place", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout, inplace=True)  # no extra copy of the weights
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.mask[:T, :T] == 0, float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-attention-dropout", "dropout in place", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.p = config.dropout
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.register_buffer("mask", causal_mask(config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = [split_heads(t, self.n_head) for t in self.c_attn(x).split(C, dim=2)]
+        w = q @ k.transpose(-2, -1) / math.sqrt(C // self.n_head)
+        w = torch.softmax(w.masked_fill(~self.mask[:T, :T], float("-inf")), dim=-1)
+        F.dropout(w, self.p, training=self.training, inplace=True)
+        y = self.c_proj(merge_heads(w @ v))
+        return F.dropout(y, self.p, training=self.training)
+'''),
+    W("test-attention-dropout", "residual dropout applied twice",
+      _attention(merge="self.resid_dropout(merge_heads(weights @ v))")),
+    W("test-attention-dropout", "dropout made inside forward", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.dropout = config.dropout
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.register_buffer("mask", causal_mask(config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))
+        drop = nn.Dropout(self.dropout)
+        weights = drop(torch.softmax(scores, dim=-1))
+        return drop(self.c_proj(merge_heads(weights @ v)))
+'''),
+    W("test-causal-self-attention", "dropouts in a plain list", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.dropouts = {"attn": nn.Dropout(config.dropout), "resid": nn.Dropout(config.dropout)}
+        self.register_buffer("mask", causal_mask(config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))
+        weights = self.dropouts["attn"](torch.softmax(scores, dim=-1))
+        return self.dropouts["resid"](self.c_proj(merge_heads(weights @ v)))
+'''),
+    W("test-causal-self-attention", "residual added inside the attention",
+      _attention(out="x + self.resid_dropout(self.c_proj(y))")),
+    W("test-causal-self-attention", "reshape without transpose", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        nh = self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q = q.reshape(B, nh, T, C // nh)
+        k = k.reshape(B, nh, T, C // nh)
+        v = v.reshape(B, nh, T, C // nh)
+        att = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(att.softmax(dim=-1))
+        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+'''),
     W("test-lstm-cell", "gates interleaved", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     B, H = h.shape

@@ -5,6 +5,7 @@ with ``course.attention`` on random cases and names the common mistake your outp
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import math
@@ -14,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course import attention as ref
-from course.checks._core import (CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
+from course.checks._core import (IN_PLACE, CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
                                  form_call, missing_name, refusal, run_check, unfilled, where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
@@ -356,7 +357,38 @@ def check_causal_mask(student_fn) -> None:
     ]
     # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
     # mask made once at 64 or GPT-2's 1,024)
-    run_check("causal_mask", student_fn, ref.causal_mask, [(5,), (1,), (2,), (8,), (1025,)], mistakes)
+    cases = [(5,), (1,), (2,), (8,), (1025,)]
+    try:
+        run_check("causal_mask", student_fn, ref.causal_mask, cases, mistakes)
+    except CheckFailed as error:
+        raise _method_returned(error, student_fn, cases[0]) or error from None
+
+
+METHOD_RETURNED = Mistake(
+    "the method itself returned", "a method named without its parentheses, such as .bool at the end of "
+    "torch.ones(T, T).tril().bool, is the method itself, not its result (a new one on every call): call it, "
+    ".bool().")
+
+
+def _method_returned(error: CheckFailed, student_fn, case) -> CheckFailed | None:
+    """``error`` named again as ``METHOD_RETURNED`` when the student's function returned a method (a tensor's
+    .bool, .tril without the call): a new bound method on every call, which the checks otherwise take for a
+    result that changes from call to call."""
+    if error.mistake not in (None, "a different result on every call"):
+        return None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            got = student_fn(*case)
+    except Exception:
+        return None
+    if isinstance(got, torch.Tensor) or not callable(got) or isinstance(got, type):
+        return None
+    found = getattr(got, "__name__", None)
+    hint = METHOD_RETURNED.hint if found in (None, "bool") else METHOD_RETURNED.hint.replace(
+        ".bool at the end of torch.ones(T, T).tril().bool", f".{found} at the end of a line").replace(
+        ".bool().", f".{found}().")
+    text = str(error).split("\n  Mistake — ")[0]
+    return CheckFailed(f"{text}\n  Mistake — {METHOD_RETURNED.name}: {hint}", mistake=METHOD_RETURNED.name)
 
 
 def _rows_sliced_short(lengths, T):
@@ -539,10 +571,12 @@ def _reference_forward(config, seed, x):
 
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
-                   softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False):
+                   softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
+                   residual=False):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
-    (B, T, n_head, 3, hs), q, k and v interleaved inside each head."""
+    (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
+    straight to (B, n_head, T, hs), no transpose; ``residual``: the input added to the output (x + ...)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = config.n_head if split else 1
@@ -550,6 +584,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
     if per_head:
         parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
+    if reshape:
+        parts = dict(zip(order, (t.reshape(B, nh, T, C // nh) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
              "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head), "block": 1 / math.sqrt(config.block_size),
@@ -566,7 +602,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     else:
         y = _attend(q, k, v, None, scale=scale)
     y = y.transpose(1, 2).reshape(B, T, C) if merge == "transpose" else y.reshape(B, T, C)
-    return y @ w["c_proj.weight"].T + w["c_proj.bias"] if project else y
+    y = y @ w["c_proj.weight"].T + w["c_proj.bias"] if project else y
+    return x + y if residual else y
 
 
 def _split_along_positions(config, seed, x):
@@ -795,6 +832,14 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                   "heads, split_heads(q, self.n_head) (B, n_head, T, hs), so that every head attends on its own, "
                   "and join them with merge_heads after.", lambda *a, scale=scale: _wrong_forward(
                       *a, split=False, scale=scale)) for scale in ("model", "head")],
+        *[Mistake("reshape without transpose", "the heads were made by reshaping q, k and v straight to (B, n_head, "
+                  "T, hs), which mixes the positions into the heads: view as (B, T, n_head, hs), then transpose(1, 2) "
+                  "(split_heads); and transpose back before joining the heads (merge_heads).",
+                  lambda *a, merge=merge: _wrong_forward(*a, reshape=True, merge=merge))
+          for merge in ("none", "transpose")],
+        Mistake("residual added inside the attention", "the residual x + ... belongs to the block (lesson 05's "
+                "x = x + attn(ln_1(x))): the attention returns self.resid_dropout(self.c_proj(y)) alone, "
+                "without adding its input.", lambda *a: _wrong_forward(*a, residual=True)),
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
@@ -810,8 +855,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
     if problem is not None:
         mistake = None
         if difference(got[0], got[1]) is not None:
-            mistake = Mistake("dropout on in eval mode", "use nn.Dropout modules (model.eval() turns them "
-                              "off), or pass training=self.training to F.dropout.")
+            mistake = _dropout_out_of_reach(student_cls, module) or Mistake(
+                "dropout on in eval mode", "use nn.Dropout modules (model.eval() turns them off), or pass "
+                "training=self.training to F.dropout.")
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
     _check_called_again(student_cls, configs[1], g)
@@ -854,6 +900,46 @@ def _changed_tensor(before: dict[str, torch.Tensor], module) -> str | None:
     for name, value in before.items():
         if name not in now or now[name].shape != value.shape or not torch.equal(now[name], value):
             return name
+    return None
+
+
+DROPOUTS_IN_A_LIST = Mistake(
+    "dropouts in a plain list", "a plain Python list (or tuple, or dict) hides the nn.Dropout modules in it from "
+    "your module: model.eval() never reaches them, so they stay on. Assign each to its own attribute, "
+    "self.attn_dropout = nn.Dropout(config.dropout) and self.resid_dropout = nn.Dropout(config.dropout) "
+    "(or keep them in an nn.ModuleList).")
+DROPOUT_MADE_IN_FORWARD = Mistake(
+    "dropout made inside forward", "an nn.Dropout made inside forward is a new module on every call, always in "
+    "training mode, which model.eval() never reaches: make each once in __init__, self.attn_dropout = "
+    "nn.Dropout(config.dropout), and call that one in forward.")
+
+
+def _dropout_out_of_reach(student_cls, module) -> Mistake | None:
+    """Why the module's dropout stays on in eval mode, when the reason is where its nn.Dropout modules live:
+    in a plain list (or dict) attribute, which nn.Module does not register, or made anew inside forward.
+    (Not known in the autograder's re-check, where the module lives in another process.)"""
+    import ast
+    import inspect
+    import textwrap
+
+    if not isinstance(module, nn.Module):
+        return None
+    for name, value in vars(module).items():
+        if name == "_modules":  # (nn.Module's own register of its submodules)
+            continue
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+        if any(isinstance(item, nn.Dropout) for item in items):
+            return DROPOUTS_IN_A_LIST
+    forward = getattr(student_cls, "forward", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (TypeError, OSError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called == "Dropout":
+                return DROPOUT_MADE_IN_FORWARD
     return None
 
 
@@ -976,6 +1062,9 @@ def check_attention_dropout(student_cls) -> None:
             if difference(wrong, got) is None:
                 mistake = candidate
                 break
+        if mistake is not None and mistake.name == "attention dropout applied twice" \
+                and _called_twice(module, x) == "resid_dropout":
+            mistake = RESID_TWICE  # (the same draws as the attention dropout twice: both are Dropout(0.5))
         mistake = mistake or _fixed_rate(module, config)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     # two calls in a row draw two masks: the same output twice means forward re-seeds the generator
@@ -986,7 +1075,59 @@ def check_attention_dropout(student_cls) -> None:
                               "(torch.manual_seed), so every call drops the same entries and dropout stops "
                               "regularising (it also resets the caller's random numbers): remove it; the caller "
                               "sets the seed once."))
+    _check_train_backward(module, x, where)
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")
+
+
+RESID_TWICE = Mistake(
+    "residual dropout applied twice", "self.resid_dropout goes on c_proj's output only, "
+    "self.resid_dropout(self.c_proj(y)): a second one on the merged heads before c_proj drops (and rescales) "
+    "them again. Between merge_heads and c_proj comes nothing.")
+
+
+def _called_twice(module, x) -> str | None:
+    """The name of the module's one dropout submodule that a training-mode forward calls more than once, if
+    there is exactly one (None in the autograder's re-check, where the module lives in another process)."""
+    if not isinstance(module, nn.Module):
+        return None
+    calls = collections.Counter()
+    hooks = [m.register_forward_hook(lambda m, i, o, name=name: calls.update([name]))
+             for name, m in module.named_modules() if isinstance(m, nn.Dropout)]
+    try:
+        _seeded(lambda: module(x.clone()), 0)
+    except Exception:
+        return None
+    finally:
+        for hook in hooks:
+            hook.remove()
+    twice = [name for name, count in calls.items() if count > 1]
+    return twice[0] if len(twice) == 1 else None
+
+
+DROPOUT_IN_PLACE = Mistake(
+    "dropout in place", "nn.Dropout(p, inplace=True) (or F.dropout(..., inplace=True)) on the attention weights "
+    "overwrites the softmax's output, which autograd needs for the backward pass, so the module cannot be "
+    "trained with dropout: build it as nn.Dropout(config.dropout), without inplace=True.")
+
+
+def _check_train_backward(module, x, where) -> None:
+    """The backward pass in training mode, with the dropout on: a dropout that writes in place over a
+    tensor autograd still needs (the softmax's output) gives the right values but cannot be trained.
+    (Every gradient check elsewhere runs with dropout 0, where dropout does nothing.)"""
+    if not isinstance(module, nn.Module):
+        return  # (the autograder's re-check: the module lives in another process)
+    given = x.clone().requires_grad_()
+    try:
+        with torch.random.fork_rng(devices=[]), torch.enable_grad():
+            torch.manual_seed(0)
+            module.train()
+            module(given).sum().backward()
+    except RuntimeError as error:
+        text = str(error)
+        inplace = "inplace" in text and ("Softmax" in text or any(
+            isinstance(m, nn.Dropout) and m.inplace for m in module.modules()))
+        raise failure(where + ", the backward pass", f"computing the gradient raised RuntimeError: {text}",
+                      DROPOUT_IN_PLACE if inplace else IN_PLACE if "inplace" in text else None) from None
 
 
 from course.checks._core import guard_checks  # noqa: E402
