@@ -3290,6 +3290,50 @@ def top_p_filter(logits, p):
     remove = remove_sorted.scatter(-1, order, remove_sorted)
     return logits.masked_fill(remove, 0.0)
 '''),
+    W("test-top-p", "one list of ids for every row", '''
+import torch.nn.functional as F
+
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_logits, sorted_indices = torch.sort(logits, descending=True)
+    probs = F.softmax(sorted_logits, dim=-1)
+    sorted_indices_to_remove = torch.cumsum(probs, dim=-1) - probs >= p
+    indices_to_remove = sorted_indices[sorted_indices_to_remove]
+    filtered = logits.clone()
+    filtered[..., indices_to_remove] = float("-inf")
+    return filtered
+'''),
+    W("test-top-p", "one list of ids for every row", '''
+import torch.nn.functional as F
+
+def top_p_filter(logits, p):
+    sorted_logits, sorted_indices = torch.sort(logits, descending=True)
+    cumulative_probs = torch.cumsum(F.softmax(sorted_logits, dim=-1), dim=-1)
+    sorted_indices_to_remove = cumulative_probs > p
+    sorted_indices_to_remove[..., 1:] = sorted_indices_to_remove[..., :-1].clone()
+    sorted_indices_to_remove[..., 0] = 0
+    logits = logits.clone()
+    logits[sorted_indices[sorted_indices_to_remove]] = float("-inf")
+    return logits
+'''),
+    W("test-top-p", "float mask", '''
+def top_p_filter(logits, p):
+    sorted_probs, idx = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    cum = sorted_probs.cumsum(dim=-1)
+    remove = torch.zeros_like(sorted_probs)
+    remove[..., 1:] = cum[..., :-1] >= p
+    remove = remove.scatter(-1, idx, remove)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "float mask", '''
+def top_p_filter(logits, p):
+    sorted_probs, order = torch.sort(logits.softmax(dim=-1), dim=-1, descending=True)
+    remove = sorted_probs.cumsum(dim=-1) > p
+    remove = torch.cat([torch.zeros(*remove.shape[:-1], 1), remove[..., :-1]], dim=-1)
+    remove = remove.scatter(-1, order, remove)
+    return torch.where(remove, torch.tensor(float("-inf")), logits)
+'''),
     W("test-lm-loss", "view on a slice", '''
 import torch.nn.functional as F
 
@@ -4296,6 +4340,29 @@ def collate(docs, pad_id):
     labels = input_ids.clone()
     labels[attention_mask == 0] = -100
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "the longest document, not its length", '''
+def collate(docs, pad_id):
+    longest = max(docs, key=len)
+    input_ids, attention_mask = [], []
+    for d in docs:
+        input_ids.append(d + [pad_id] * (longest - len(d)))
+        attention_mask.append([1] * len(d) + [0] * (longest - len(d)))
+    input_ids = torch.tensor(input_ids)
+    attention_mask = torch.tensor(attention_mask)
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "the longest document, not its length", '''
+def collate(docs, pad_id):
+    T = max(docs, key=len)
+    lengths = torch.tensor([len(d) for d in docs])
+    attention_mask = (torch.arange(T)[None, :] < lengths[:, None]).long()
+    input_ids = torch.full(attention_mask.shape, pad_id)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
 '''),
     W("test-bigram-forward", "one_hot without num_classes", '''
 def bigram_forward(table, idx, targets=None):

@@ -777,6 +777,13 @@ COLLATE_MISTAKES += [
             "attention_mask == 0, labels = input_ids.masked_fill(attention_mask == 0, -100).",
             lambda docs, pad_id: (lambda b: {**b, "labels": b["input_ids"].masked_fill(b["attention_mask"] == 1, IGNORE)})(
                 finetune.collate(docs, pad_id))),
+    # T = max(docs, key=len) (or max(docs)): a document, a list, where a length belongs, as torch and Python
+    # refuse it where T is used (a tensor's size, arange's end, T - len(d))
+    *[Mistake("the longest document, not its length", "max(docs, key=len) is the longest document itself, a list "
+              "of ids, not its length: T = max(len(d) for d in docs) (or len(max(docs, key=len))).", error=text)
+      for text in ('at pos 2 with error "type must be tuple of ints,but got list"',
+                   "argument 'end' (position 1) must be Number, not list",
+                   "unsupported operand type(s) for -: 'list' and 'int'")],
 ]
 
 

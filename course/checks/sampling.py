@@ -563,6 +563,40 @@ TOP_P_MISTAKES += [
 ]
 
 
+def _top_p_columns_of_every_row(logits, p, all_dims=True):
+    # The 1-D recipe (a well-known gist) on batched logits: sorted_ids[remove] is one flat list of ids,
+    # the union of every row's removed ids, and out[..., ids] = -inf removes all of them from every row
+    # (all_dims=False: out[ids], which indexes the rows with them instead)
+    sorted_logits, sorted_ids = torch.sort(logits, descending=True)
+    remove = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1) > p
+    remove[..., 1:] = remove[..., :-1].clone()
+    remove[..., 0] = False
+    out = logits.clone()
+    if all_dims:
+        out[..., sorted_ids[remove]] = NEG_INF
+    else:
+        out[sorted_ids[remove]] = NEG_INF
+    return out
+
+
+_COLUMNS_HINT = ("sorted_ids[remove] flattens every row's removed ids into one list: out[..., ids] = -inf then removes "
+                 "their union from every row (and out[ids] takes them for rows), a recipe right for one row of "
+                 "logits only. Map the mask back row by row, remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted), then "
+                 "logits.masked_fill(remove, float('-inf')).")
+_FLOAT_MASK_HINT = ("your mask became float: torch.zeros_like(sorted_probs[..., :1]) (or torch.zeros(...)) is a float "
+                    "zero, and joining booleans to it (torch.cat) or writing them into it makes the whole mask "
+                    "float, which masked_fill refuses. Start the shift from a boolean, torch.zeros_like(remove[..., :1]) "
+                    "(or dtype=torch.bool).")
+TOP_P_MISTAKES += [
+    Mistake("one list of ids for every row", _COLUMNS_HINT, _top_p_columns_of_every_row),
+    Mistake("one list of ids for every row", _COLUMNS_HINT,
+            lambda logits, p: _top_p_columns_of_every_row(logits, p, all_dims=False), same_error=True),
+    *[Mistake("float mask", _FLOAT_MASK_HINT, error=text)
+      for text in ("only supports boolean masks, but got mask with dtype float",
+                   "where expected condition to be a boolean tensor, but got a tensor with dtype Float")],
+]
+
+
 def _kept_whole_at_p_one(wrong):
     def guarded(logits, p):
         return logits.clone() if p >= 1.0 else wrong(logits, p)
@@ -572,7 +606,8 @@ def _kept_whole_at_p_one(wrong):
 # Each mistake again in an answer that first returns the logits as they are for p >= 1.0, as the lesson's
 # solution does: in float32 the two differ on the last case (where a cumulative sum reaches 1.0 early).
 TOP_P_MISTAKES += [Mistake(m.name, m.hint, _kept_whole_at_p_one(m.wrong), credit=m.credit)
-                   for m in list(TOP_P_MISTAKES) if m.wrong is not None and m.name != "p = 1.0 rounded"]
+                   for m in list(TOP_P_MISTAKES) if m.wrong is not None and m.name != "p = 1.0 rounded"
+                   and not m.same_error]  # (an error raised where p < 1 is raised alike with the guard)
 
 
 def _p_one_rounds(seed: int) -> torch.Tensor:
