@@ -1290,6 +1290,11 @@ def merge_heads(x):
     B, nh, T, hs = x.shape
     return x.transpose(1, 2).view(B, T, nh * hs)
 '''),
+    W("test-heads", "shape unpacked as (B, T, C)", SPLIT_OK + '''
+def merge_heads(x):
+    B, T, C = x.shape
+    return x.transpose(1, 2).contiguous().view(B, T, C)
+'''),
     W("test-heads", "float32 result", '''
 def split_heads(x, n_head):
     B, T, C = x.shape

@@ -543,6 +543,9 @@ def check_merge_heads(student_fn) -> None:
                   "x.transpose(1, 2) gives (B, T, n_head, hs), then reshape to (B, T, n_head * hs).",
                   lambda x, dims=dims: x.transpose(*dims).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]))
           for dims in ((1, 3), (2, 3))],
+        Mistake("shape unpacked as (B, T, C)", "merge_heads gets the 4-D (B, n_head, T, hs) that split_heads made, so "
+                "B, T, C = x.shape (split_heads's first line) has a value too many: B, nh, T, hs = x.shape, then "
+                "x.transpose(1, 2).reshape(B, T, nh * hs).", error="too many values to unpack (expected 3"),
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
     check_gradient("merge_heads", student_fn, ref.merge_heads, cases[0], wrt=0)  # the model trains through it
