@@ -2281,6 +2281,18 @@ def sequence_loss(logits, targets):
     B, T, V = logits.shape
     return F.cross_entropy(logits.reshape(B, T * V), targets.reshape(B * T))
 '''),
+    W("test-sequence-loss", "one_hot without num_classes", '''
+def sequence_loss(logits, targets):
+    log_probs = F.log_softmax(logits, dim=-1)
+    # pick each target's log-probability with a one-hot mask
+    return -(log_probs * F.one_hot(targets)).sum(dim=-1).mean()
+'''),
+    W("test-sequence-loss", "one_hot without num_classes", '''
+def sequence_loss(logits, targets):
+    onehot = F.one_hot(targets).float()
+    nll = -(onehot * torch.log_softmax(logits, -1)).sum(-1)
+    return nll.mean()
+'''),
     W("test-generate-greedy", "prompt's state dropped", '''
 def generate_greedy(model, idx, max_new_tokens):
     with torch.no_grad():
@@ -3846,6 +3858,31 @@ def merge(ids, pair, new_id):
         else:
             merged.append(current)
     return merged
+'''),
+    W("test-merge", "the id after a merge skipped", '''
+def merge(ids, pair, new_id):
+    out = ids.copy()
+    i = 0
+    while i < len(out) - 1:
+        if out[i] == pair[0] and out[i + 1] == pair[1]:
+            out[i:i + 2] = [new_id]
+            i += 2  # jump over the pair we just merged
+        else:
+            i += 1
+    return out
+'''),
+    W("test-merge", "the id after a merge skipped", '''
+def merge(ids, pair, new_id):
+    result = list(ids)
+    i = 0
+    while i + 1 < len(result):
+        if (result[i], result[i + 1]) == tuple(pair):
+            result[i] = new_id
+            del result[i + 1]
+            i += 2
+        else:
+            i += 1
+    return result
 '''),
     W("test-sdpa", "mask used as an index", '''
 def scaled_dot_product_attention(q, k, v, mask=None):

@@ -529,6 +529,10 @@ def _loss_cases():
     # a confident model's scores (a trained one's reach such gaps): the softmax of a far-behind target is
     # 0 in float32, and a loss taken as log(softmax(...)) is inf where log_softmax stays finite
     cases.append((100 * torch.randn(2, 8, 9, generator=gen), torch.randint(0, 9, (2, 8), generator=gen)))
+    # a batch need not hold the last class: the second case's targets miss V - 1, where F.one_hot(targets)
+    # without num_classes is narrower than the logits
+    logits, targets = cases[1]
+    cases[1] = (logits, targets.clamp(max=logits.shape[-1] - 2))
     return cases
 
 
@@ -608,6 +612,12 @@ def check_sequence_loss(student_fn):
                 "make it are options (weight, reduction...), not the data. Make the loss, then call it, "
                 "nn.CrossEntropyLoss()(logits, targets), or use F.cross_entropy(logits, targets).",
                 lambda lo, t: torch.nn.CrossEntropyLoss(*flat(lo, t)), same_error=True),
+        *[Mistake("one_hot without num_classes", "F.one_hot(targets) is only as wide as the largest target "
+                  "present plus one, and a batch need not hold the last class of the vocabulary: "
+                  "F.one_hot(targets, num_classes=V) (V = logits.shape[-1]), or simply F.cross_entropy.",
+                  wrong, same_error=True)
+          for wrong in (lambda lo, t: -(F.log_softmax(lo, dim=-1) * F.one_hot(t)).sum(-1).mean(),
+                        lambda lo, t: -(F.one_hot(t) * F.log_softmax(lo, dim=-1)).sum(-1).mean())],
         Mistake("gather's index without its last dimension", "gather needs an index with as many dimensions "
                 "as what it picks from: the targets as a column, targets.unsqueeze(-1) ((B, T, 1) for (B, T, V) "
                 "log-probabilities), then .squeeze(-1) the result; or use F.cross_entropy.",

@@ -454,6 +454,17 @@ def _merge_without_skip(ids, pair, new_id):
     return merged
 
 
+def _merge_in_copy_skipping(ids, pair, new_id):
+    out, i = list(ids), 0
+    while i < len(out) - 1:
+        if (out[i], out[i + 1]) == tuple(pair):
+            out[i:i + 2] = [new_id]
+            i += 2  # the mistake: the list is one shorter now, and the next id is already at i + 1
+        else:
+            i += 1
+    return out
+
+
 def _merge_compared_with_is(ids, pair, new_id):
     out, i = [], 0
     while i < len(ids):
@@ -544,11 +555,14 @@ def check_merge(merge) -> None:
         return merged
     listed.__wrapped__ = merge  # (the rules read merge's cell: course.checks._core.answer_of)
 
-    cases = [([5, 5, 5], (5, 5), 9), ([1, 2, 3, 1, 2], (1, 2), 7), ([3, 1, 2], (1, 2), 7), ([1, 2], (2, 1), 7)]
+    # the pair twice back to back ([1, 2, 1, 2], [5, 5, 5, 5]): a merge that moves on past the id after a
+    # merged pair (by 2 in a list that has just become one shorter) misses the second one
+    cases = [([5, 5, 5], (5, 5), 9), ([1, 2, 1, 2, 3, 1, 2], (1, 2), 7), ([3, 1, 2], (1, 2), 7), ([1, 2], (2, 1), 7)]
     rng = random.Random(3)
-    for ids in _id_lists(12, seed=3):
+    for ids in _id_lists(11, seed=3):
         i = rng.randrange(len(ids) - 1)
         cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
+    cases.append(([5, 5, 5, 5], (5, 5), 9))
     cases += [([], (1, 2), 7), ([4], (4, 4), 7)]  # the edge cases the hidden tests meet too
     # ids of more than one digit, as a tokenizer's are (256 and up): a merge done on the ids written out
     # as text also matches the pair inside longer numbers ("11 2" holds "1 2"), which one-digit ids hide
@@ -572,6 +586,9 @@ def check_merge(merge) -> None:
         Mistake("second element not skipped", "after merging a pair the loop did not skip its second element (it moved on by 1 instead "
                 "of 2), so that element appears again.",
                 _merge_without_skip),
+        Mistake("the id after a merge skipped", "after out[i:i + 2] = [new_id] the list is one shorter and the "
+                "next id is already at i + 1: move on by 1 there (by 2 only when you read ids and append to a new "
+                "list), or [1, 2, 1, 2] merges into [new, 1, 2] instead of [new, new].", _merge_in_copy_skipping),
         Mistake("first occurrence only", "only the first occurrence was merged; replace every occurrence of the pair.",
                 _merge_first_only),
         Mistake("nothing merged", "no pair was merged although the pair occurs. If you compare a slice with the "
