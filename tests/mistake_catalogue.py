@@ -4424,6 +4424,34 @@ def bigram_forward(table, idx, targets=None):
     loss = -torch.log(probs[:, :, targets]).mean()
     return logits, loss
 '''),
+    W("test-bigram-forward", "logits flattened to the wrong width", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T = idx.shape
+    loss = F.cross_entropy(logits.view(-1, T), targets.view(-1))
+    return logits, loss
+'''),
+    W("test-bigram-forward", "logits flattened to the wrong width", '''
+def bigram_forward(table, idx, targets=None):
+    B, T = idx.shape
+    logits = table[idx]
+    loss = None
+    if targets is not None:
+        loss = F.cross_entropy(logits.reshape(B * T, T), targets.reshape(B * T))
+    return logits, loss
+'''),
+    W("test-bigram-forward", "divided by B*T again", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    # average over every position in the batch
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T)) / (B * T)
+    return logits, loss
+'''),
 ]
 
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
@@ -4730,6 +4758,23 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         optimizer.step()
         losses.append(loss.item())
     model.eval()  # done training: ready to generate
+    return losses
+'''),
+    W("test-train-loop", "model.parameters not called", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    from torch.nn.utils import clip_grad_norm_
+    losses = []
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        for g in optimizer.param_groups:
+            g["lr"] = lr
+        xb, yb = get_batch("train")
+        logits, loss = model(xb, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        clip_grad_norm_(model.parameters, max_norm=grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
     return losses
 '''),
     W("test-generate-greedy", "the model's mode changed", '''

@@ -139,8 +139,19 @@ def check_bigram_forward(student_fn):
                   lambda t, i, y, loss_of=loss_of: (F.softmax(t[i], dim=-1), None if y is None
                                                     else F.cross_entropy(*_flat(loss_of(t[i]), y))))
           for loss_of in (lambda logits: logits, lambda logits: F.softmax(logits, dim=-1))],
+        # (T where V belongs: B*V rows of T scores against B*T targets; the same error as targets left
+        # unflattened, so the wrong versions come first)
+        *[Mistake("logits flattened to the wrong width", "each row of scores must hold the V scores of one "
+                  "position: logits.view(B*T, V), with V = logits.shape[-1] (the vocabulary size, not T), against "
+                  "targets.view(B*T).", lambda t, i, y, rows=rows: (t[i], None if y is None else F.cross_entropy(
+                      t[i].reshape(rows(*i.shape), i.shape[1]), y.reshape(-1))), same_error=True)
+          for rows in (lambda B, T: -1, lambda B, T: B * T)],
         Mistake("targets not flattened", "F.cross_entropy needs as many targets as rows of scores: flatten both, "
                 "logits.view(B*T, V) and targets.view(B*T).", error="to match target batch_size"),
+        Mistake("divided by B*T again", "F.cross_entropy already averages over the B*T positions: don't divide "
+                "its result by B * T (or B, or T) again.",
+                lambda t, i, y: (lambda lo, loss: (lo, loss if loss is None else loss / i.numel()))(
+                    *_bigram_with(t, i, y))),
         *[Mistake("targets shifted again", "targets are already the next tokens (targets[b, t] follows idx[b, t]): "
                   "compare every position's logits with targets as they are, without shifting either by one.",
                   lambda t, i, y, cut=cut: (t[i], None if y is None else _shifted_loss(t[i], y, cut)))

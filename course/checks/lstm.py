@@ -941,6 +941,8 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                     optimizer.zero_grad()
                 if clip == "norm" or (clip == "first only" and it == 0):
                     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                elif clip == "method":  # the mistake: the method itself, model.parameters, not called
+                    torch.nn.utils.clip_grad_norm_(model.parameters, grad_clip)
                 elif clip == "value":
                     torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
                 optimizer.step()
@@ -1024,6 +1026,9 @@ def check_train_loop(student_fn):
                 "up by the first clip_grad_norm_, and every later clip sees no parameters and clips nothing. "
                 "Call clip_grad_norm_(model.parameters(), grad_clip) with a fresh model.parameters() each time, "
                 "or keep params = list(model.parameters()).", _outcome(_loop_with(clip="first only"))),
+        Mistake("model.parameters not called", "model.parameters is a method: call it, "
+                "clip_grad_norm_(model.parameters(), grad_clip), so that the clip gets the parameters themselves.",
+                _outcome(_loop_with(clip="method")), same_error=True),
         Mistake("clipped each value, not the norm", "clip_grad_value_ clips every entry on its own and "
                 "changes the gradient's direction: clip the norm of all gradients together with "
                 "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
