@@ -4643,6 +4643,14 @@ def shift_batch(data, starts, block_size):
     y[:, -1] = data[starts + block_size]
     return x, y
 '''),
+    W("test-shift-batch", "last labels not made a column", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    # y is x moved one to the left, plus the token that follows each window
+    nxt = data[starts + block_size]
+    y = torch.cat((x[:, 1:], nxt), dim=1)
+    return x, y
+'''),
     W("test-block-forward", "dropout of your own", '''
 def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + F.dropout(attn(ln_1(x)), 0.1)
@@ -5032,6 +5040,11 @@ def lr_at_step(it, cfg):
 def lr_at_step(it, cfg):
     if it < cfg.warmup_iters:
         return cfg.learning_rate * ((it + 1) // (cfg.warmup_iters + 1))''' + _LR_TAIL),
+    W("test-lr-schedule", "warm-up numerator it, not it + 1", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        frac = it / (cfg.warmup_iters + 1)  # fraction of the warm-up done
+        return cfg.learning_rate * frac''' + _LR_TAIL),
     W("test-bpe-word", "merged from the right", '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)

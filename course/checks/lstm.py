@@ -244,6 +244,10 @@ def check_shift_batch(student_fn):
         Mistake("labels as ids plus one", "x + 1 adds one to every id: the labels are the NEXT tokens of the data, "
                 "the window one step further along, y = data[s+1 : s+block_size+1] for each start s.",
                 lambda d, s, b: (lambda x: (x, x + 1))(_windows(d, s, b, 0, 1)[0])),
+        Mistake("last labels not made a column", "data[starts + block_size] is 1-D, one id per row, (B,): make it a "
+                "column, data[starts + block_size][:, None] ((B, 1)), to join it to x[:, 1:] with torch.cat(..., dim=1).",
+                lambda d, s, b: (lambda x: (x, torch.cat([x[:, 1:], d[s + b]], dim=1)))(_windows(d, s, b, 0, 1)[0]),
+                same_error=True),
         Mistake("sliced with the whole starts tensor", "a slice takes one start: data[s : s + block_size] for each "
                 "s in starts.tolist(), then torch.stack the rows (or index with starts[:, None] + "
                 "torch.arange(block_size)).", error="can be converted to an index"),
@@ -662,6 +666,7 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
             if warmup == "integer":  # // rounds every fraction below 1 down to 0
                 return cfg.learning_rate * ((it + 1) // (w + 1))
             return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w,
+                                        "it, not it + 1": it / (w + 1),
                                         "falls": (w - it) / (w + 1), "falls from 1": (w - it) / w}[warmup]
         if span != "right" and it > n:
             return cfg.min_lr
@@ -794,6 +799,10 @@ def check_lr_schedule(student_fn):
         Mistake("decay not shifted by the warm-up", "the cosine's progress must start at 0 when the warm-up "
                 "ends: progress = (it - warmup_iters) / (max_iters - warmup_iters), not it / max_iters.",
                 _schedule(_schedule_with(offset=False))),
+        Mistake("warm-up numerator it, not it + 1", "the warm-up counts iteration it as step it + 1: "
+                "learning_rate * (it + 1) / (warmup_iters + 1), so iteration 0 already trains at a small rate "
+                "(yours gives it 0, a wasted step) and the last warm-up step comes just below learning_rate.",
+                _schedule(_schedule_with(warmup="it, not it + 1"))),
         Mistake("warm-up reaches the peak one step early", "the warm-up divides by warmup_iters + 1: "
                 "learning_rate * (it + 1) / (warmup_iters + 1), so it is still below the peak at the last warm-up "
                 "step and reaches learning_rate at it = warmup_iters.", _schedule(_schedule_with(warmup="early"))),
