@@ -4657,6 +4657,20 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + F.dropout(mlp(ln_2(x)), 0.1)
     return x
 '''),
+    W("test-block-forward", "a new LayerNorm instead of the given one", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    C = x.shape[-1]
+    norm = nn.LayerNorm(C)
+    x = x + attn(norm(x))
+    x = x + mlp(norm(x))
+    return x
+'''),
+    W("test-block-forward", "a new LayerNorm instead of the given one", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    out = h + mlp(F.layer_norm(h, (h.size(-1),)))
+    return out
+'''),
     W("test-causal-self-attention", "scaled by √block_size",
       _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(self.mask.shape[-1])")),
     W("test-train-loop", "parameters used up", '''

@@ -396,6 +396,14 @@ def check_block_forward(student_fn):
                       "GPT-2's 1/√(2·n_layer) scales the initial weights of c_proj, not the forward pass.",
                       lambda x, l1, a, l2, m, k=k: (lambda h: h + k * m(l2(h)))(x + k * a(l1(x))))
               for k in (1 / math.sqrt(2), 1 / math.sqrt(4))],
+            # (a new nn.LayerNorm(C) has weight 1 and bias 0: F.layer_norm without them)
+            *[Mistake("a new LayerNorm instead of the given one", "use the LayerNorms you are given, ln_1 before the "
+                      "attention and ln_2 before the MLP: a LayerNorm of your own (nn.LayerNorm(C) made in the function, or "
+                      "F.layer_norm without weight and bias) has weight 1 and bias 0, not the block's learned ones.",
+                      lambda x, l1, a, l2, m, new_1=new_1, new_2=new_2: (lambda h: h + m(
+                          F.layer_norm(h, h.shape[-1:]) if new_2 else l2(h)))(
+                          x + a(F.layer_norm(x, x.shape[-1:]) if new_1 else l1(x))))
+              for new_1, new_2 in ((True, True), (True, False), (False, True))],
             Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
                     "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
