@@ -5128,6 +5128,13 @@ def causal_average(x):
     weights = weights // weights.sum(dim=1, keepdim=True)
     return weights @ x
 '''),
+    W("test-causal-average", "torch.bmm with (T, T) weights", '''
+def causal_average(x):
+    B, T, C = x.shape
+    weights = torch.tril(torch.ones(T, T))
+    weights = weights / weights.sum(dim=1, keepdim=True)
+    return torch.bmm(weights, x)
+'''),
     W("test-attention-dropout", "attention dropout applied twice",
       _attention(merge="self.attn_dropout(merge_heads(weights @ v))")),
     W("test-attention-dropout", "dropout in place", '''

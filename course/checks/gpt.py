@@ -280,6 +280,9 @@ def check_causal_average(student_fn):
         Mistake("running maximum", "cummax keeps the largest value so far: the exercise wants the running MEAN, "
                 "x.cumsum(dim=1) divided by the number of positions so far, t + 1.",
                 lambda x: x.cummax(dim=1).values),
+        Mistake("torch.bmm with (T, T) weights", "torch.bmm multiplies two 3-D batches, and the weights are one "
+                "(T, T) matrix: weights @ x broadcasts it over the batch (or expand it to (B, T, T) first).",
+                lambda x: torch.bmm(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril(), x), same_error=True),
         *[Mistake("running sum along the wrong dimension", "the positions are dim 1 of x (B, T, C): "
                   "x.cumsum(dim=1), then divide by the counts 1..T along that same dimension.",
                   lambda x, dim=dim: x.cumsum(dim=dim) / torch.arange(1, x.shape[1] + 1, dtype=x.dtype).view(1, -1, 1))
