@@ -29,6 +29,9 @@ How an entry becomes (student, lesson), the rules the README states:
    each is listed, the others are taken. A zip whose directory cannot be read stops with one line.
    Only the notebooks taken are read, one at a time, each written before the next is read: a class
    zip's videos and datasets are never unpacked.
+7. Litter is ignored: ``__MACOSX/``, ``.DS_Store``, and Jupyter's checkpoint copy
+   (``.ipynb_checkpoints/L-checkpoint.ipynb``) when its student's ``L.ipynb`` is there too (alone, it
+   is listed: it may be the only copy of the work).
 
 Every file entry that is not taken is listed with its reason: printed, kept in ``collect.json``, and
 shown by ``status`` and the CSV as ``not collected``. A row stays until its student's lesson is
@@ -275,6 +278,16 @@ def _is_junk(path: str) -> bool:
     return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db")
 
 
+CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's autosaved copies: L-checkpoint.ipynb, beside L.ipynb
+
+
+def _checkpoint_lesson(parts: list[str], lessons: set[str]) -> str | None:
+    """The lesson of a Jupyter checkpoint copy (``.ipynb_checkpoints/L-checkpoint.ipynb``), else None."""
+    if CHECKPOINTS not in parts[:-1] or not parts[-1].lower().endswith("-checkpoint.ipynb"):
+        return None
+    return lesson_of(parts[-1][:-len("-checkpoint.ipynb")] + ".ipynb", lessons)
+
+
 def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: bool | None = None) -> str | None:
     """The top folder that rule 1 drops (None: none). ``known``: the ids of students already collected,
     lower case; ``wrapper``: True or False to decide it instead of the rule."""
@@ -334,7 +347,13 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     collected, lower-case id → id: an id that differs only in case is that student (``Alice`` is
     ``alice``, as within one source), never a second one."""
     known = known or {}
-    entries = [e for e in entries if not _is_junk(e.path)]
+    # a checkpoint copy beside its student's notebook for the lesson is Jupyter's litter, dropped; alone,
+    # it is listed (it may be the only copy of the work: the instructor decides)
+    parted = [(e, _student_parts(e.path, strip_top)) for e in entries if not _is_junk(e.path)]
+    handed = {(student_id(p[0]).lower(), lesson_of(p[-1], lessons))
+              for _, p in parted if len(p) >= 2 and CHECKPOINTS not in p}
+    entries = [e for e, p in parted if len(p) < 2 or _checkpoint_lesson(p, lessons) is None
+               or (student_id(p[0]).lower(), _checkpoint_lesson(p, lessons)) not in handed]
     others: dict[str, list[str]] = {}
     taken: dict[tuple[str, str], list[Entry]] = {}
     refused: list[tuple[Entry, str, str, str]] = []
@@ -360,6 +379,11 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             refused.append((entry, "", name or "", "no student folder above it (expected <student>/<lesson>.ipynb)"))
         elif not who:
             refused.append((entry, "", name or "", f"the folder name {raw!r} gives no usable student id"))
+        elif name is None and _checkpoint_lesson(parts, lessons):
+            refused.append((entry, who, _checkpoint_lesson(parts, lessons),
+                            f"Jupyter's autosaved checkpoint copy, and no {_checkpoint_lesson(parts, lessons)}.ipynb "
+                            f"beside it: the notebook itself was not handed in (if this copy is the work, "
+                            f"file it by hand as {_checkpoint_lesson(parts, lessons)}.ipynb)"))
         elif name is None:
             refused.append((entry, who, "", f"no lesson named {Path(parts[-1]).stem!r} "
                                             f"(lessons: {', '.join(sorted(lessons))})"))

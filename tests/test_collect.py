@@ -109,6 +109,25 @@ def test_every_entry_not_taken_is_listed_in_status_and_the_csv(course, tmp_path)
     assert _not_collected(course) == {row for row in listed if row[0] != "erin"}
 
 
+def test_jupyter_checkpoint_copies_are_litter_beside_the_notebook_and_listed_alone(course, tmp_path):
+    # a student zips their Jupyter folder: .ipynb_checkpoints/ holds an autosaved copy of each notebook
+    inbox = _zip(tmp_path / "class.zip", {
+        f"alice/{A}.ipynb": b"alice", f"alice/.ipynb_checkpoints/{A}-checkpoint.ipynb": b"alice-autosave",
+        f"bob/.ipynb_checkpoints/{A}-checkpoint.ipynb": b"bob's only copy",   # the notebook itself missing
+        f"carol/{B}.ipynb": b"carol", f"carol/.ipynb_checkpoints/{A}-checkpoint.ipynb": b"other lesson",
+    })
+    said = []
+    assert sorted(grading.collect(inbox, paths=course, on_skip=said.append)) == [("alice", A), ("carol", B)]
+    assert _submitted(course) == {f"alice/{A}/{A}.ipynb": b"alice", f"carol/{B}/{B}.ipynb": b"carol"}
+    listed = _not_collected(course)
+    assert {(who, lesson) for who, lesson, _ in listed} == {("bob", A), ("carol", A)}, listed
+    assert all("checkpoint copy" in detail and f"no {A}.ipynb beside it" in detail for _, _, detail in listed)
+    assert len(said) == 2  # alice's copy beside her notebook is not even mentioned
+    # bob hands in the notebook itself: his row goes
+    grading.collect(_zip(tmp_path / "late.zip", {f"bob/{A}.ipynb": b"bob"}), paths=course, on_skip=said.append)
+    assert {(who, lesson) for who, lesson, _ in _not_collected(course)} == {("carol", A)}
+
+
 def test_a_folder_source_never_follows_links(course, tmp_path):
     inbox = tmp_path / "inbox"
     (inbox / "alice").mkdir(parents=True)
