@@ -146,7 +146,7 @@ class Host:
             from autograder import sandbox as box
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
-            self.cap = box.ProcessCap(box.Limits())
+            self.cap = box.ProcessCap(box.Limits(cpus=1.0))  # its one thread (OMP_NUM_THREADS=1 above)
             argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson]

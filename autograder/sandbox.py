@@ -19,7 +19,9 @@ it:
   open files. Linux does not hold root to the limit on processes, and the address space is counted per
   process, so the sandbox also starts in cgroups of its own (``ProcessCap``): ``pids.max`` (a fork
   bomb fails to fork instead of filling the machine, whoever the grader runs as) and a limit on the
-  memory of all its processes and in-memory files together.
+  memory of all its processes and in-memory files together, and, when notebooks are graded side by
+  side (``--workers``), a CPU quota of its share of the cores: what it starts cannot take a core from
+  the notebook graded beside it.
 
 ``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
 namespaces, unless ``--no-sandbox`` says this machine is trusted.
@@ -32,7 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -56,6 +58,10 @@ class Limits:
     # grader's disk and memory are its neighbours' too), and the folder of its sockets, on the grader's
     # disk, is watched (``FolderWatch``)
     written_bytes: int = 512 * 2**20
+    # CPUs all its processes together may use (a cgroup's CPU quota; None: no cap): its share of the cores
+    # when notebooks are graded side by side. An answer's DataLoader with 4 spinning workers took a core
+    # from the notebook graded beside it (a red team's, 2026-12-04); under the cap they share its own.
+    cpus: float | None = None
 
 
 def bwrap_path() -> str | None:
@@ -156,10 +162,24 @@ def remove_cgroups(mark: str) -> None:
             _empty_and_remove(folder)
 
 
+CPU_PERIOD = 100_000  # µs: the quota is counted per tenth of a second
+
+
+def cpu_share(env: dict) -> float | None:
+    """The CPUs a kernel started with ``env`` may use: its ``OMP_NUM_THREADS`` (the pool's share of the
+    cores for each of its workers), or None (no cap) when that is unset or not below the cores there are."""
+    try:
+        threads = int(env.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return None
+    return float(threads) if 0 < threads < (os.cpu_count() or 1) else None
+
+
 class ProcessCap:
     """Cgroups of its own for one sandbox: ``pids.max`` holds it to ``limits.processes`` processes and
     threads (the kernel refuses a fork past it, for root too: ``RLIMIT_NPROC`` does not hold root), and
-    the memory controller to ``limits.memory_total_bytes`` for all its processes together, the files
+    the CPU controller to ``limits.cpus`` (when given), the memory controller to
+    ``limits.memory_total_bytes`` for all its processes together, the files
     they keep in memory included (``/tmp``, ``/submission`` and bwrap's own ``/dev``, a file system in
     memory as large as half the machine's: a red team filled ``/dev/shm`` past every other limit, and
     forked workers that each stayed under the limit per process, 2026-12-01). Past it, the kernel
@@ -174,6 +194,10 @@ class ProcessCap:
                     "memory": [("memory.limit_in_bytes", limits.memory_total_bytes),  # v1
                                ("memory.memsw.limit_in_bytes", limits.memory_total_bytes),  # v1, and no swap
                                ("memory.max", limits.memory_total_bytes), ("memory.swap.max", 0)]}  # v2
+        if limits.cpus is not None:
+            quota = max(1000, round(limits.cpus * CPU_PERIOD))
+            settings["cpu"] = [("cpu.cfs_period_us", CPU_PERIOD), ("cpu.cfs_quota_us", quota),  # v1
+                               ("cpu.max", f"{quota} {CPU_PERIOD}")]  # v2
         for controller, values in settings.items():
             root = _cgroup_root(controller)
             if root is None:
@@ -427,7 +451,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         if getattr(self, "_cap", None) is not None:  # a restart's: the kernel it held is gone
             self._cap.close()
-        self._cap = ProcessCap(self.limits)
+        self._cap = ProcessCap(replace(self.limits, cpus=self.limits.cpus or cpu_share(kw["env"])))
         argv = bwrap_argv(require_cached(), work, self._private, self.limits, self._cap)
         connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
         process = getattr(self.provisioner, "process", None)

@@ -1,4 +1,5 @@
 """The sandbox a student's kernel runs in (autograder/sandbox.py): what it sees, what it cannot do."""
+import asyncio
 import json
 import os
 import subprocess
@@ -192,7 +193,7 @@ class _FewProcesses(sandbox.SandboxedKernelManager):
 
 
 def _can_cap(controller):
-    cap = sandbox.ProcessCap(sandbox.Limits())
+    cap = sandbox.ProcessCap(sandbox.Limits(cpus=1.0))
     try:
         return controller in cap.folders
     finally:
@@ -207,9 +208,23 @@ class _Caps:
         launch = manager_class._async_launch_kernel
         seen = self
 
+        self.seen = {}  # the cpu cgroup's quota as written, and whether the kernel runs in it
+
         async def recording(manager, *args, **kwargs):
             connection = await launch(manager, *args, **kwargs)
             seen.folders += list(manager._cap.folders.values())
+            cpu = manager._cap.folders.get("cpu")
+            if cpu is not None:
+                for name in ("cpu.cfs_quota_us", "cpu.max"):
+                    if (cpu / name).exists():
+                        seen.seen[name] = (cpu / name).read_text().strip()
+                process = getattr(manager.provisioner, "process", None)
+                for _ in range(100):  # (its shell moves itself there, then becomes bwrap)
+                    seen.seen["kernel in it"] = process is not None and \
+                        str(process.pid) in (cpu / "cgroup.procs").read_text().split()
+                    if seen.seen["kernel in it"]:
+                        break
+                    await asyncio.sleep(0.1)
             return connection
 
         self.manager = type("Recorded" + manager_class.__name__, (manager_class,), {"_async_launch_kernel": recording})
@@ -363,6 +378,49 @@ def test_the_cells_interrupted_are_those_the_grader_interrupted_not_an_error_nam
     nb, execute = _run_cells(tmp_path, cells, timeout=2)
     assert execute.interrupted == ["cell 2"] and execute.too_large == []
     assert nb.cells[2].outputs[0].text == "next\n"
+
+
+SPINNERS = r"""
+import os, time
+start = time.monotonic()
+for _ in range(3):  # a DataLoader's workers, say: each spins a core if it can
+    if os.fork() == 0:
+        while time.monotonic() - start < 2:
+            sum(range(10_000))
+        os._exit(0)
+for _ in range(3):
+    os.wait()
+used = os.times()
+print("cpu per second of wall:", round((used.children_user + used.children_system) / (time.monotonic() - start), 2))
+"""
+
+
+class _OneCpu(sandbox.SandboxedKernelManager):
+    limits = sandbox.Limits(cpus=1.0)
+
+
+@needs_bwrap
+def test_what_a_kernel_starts_shares_its_quota_of_the_cores(tmp_path):
+    """Beside another notebook a kernel gets its share of the cores (a cgroup's CPU quota): three
+    processes spinning use no more than the one CPU it was given, not a core each."""
+    if not _can_cap("cpu") or (os.cpu_count() or 1) < 2:
+        pytest.skip("this machine lets the grader make no cpu cgroup, or has one core")
+    caps = _Caps(_OneCpu)
+    nb, died = _run_sandboxed(tmp_path, SPINNERS, caps.manager)
+    assert died is None, died
+    assert caps.seen["cpu.cfs_quota_us" if "cpu.cfs_quota_us" in caps.seen else "cpu.max"].split()[0] == "100000"
+    assert caps.seen["kernel in it"], "the kernel did not start in the cpu cgroup"
+    text = nb.cells[0].outputs[0]["text"]
+    # (a busy machine only lowers it; a quiet 2-core one gives about 1.9 without the quota)
+    assert float(text.split(":")[1]) <= 1.2, text
+    assert caps.left() == [], "the sandbox's cgroups were left behind"
+
+
+def test_the_cpu_share_is_the_pools_threads_per_worker(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert sandbox.cpu_share({"OMP_NUM_THREADS": "2"}) == 2.0   # 4 workers on 8 cores
+    assert sandbox.cpu_share({"OMP_NUM_THREADS": "8"}) is None  # all of them: nothing to cap
+    assert sandbox.cpu_share({}) is None and sandbox.cpu_share({"OMP_NUM_THREADS": "x"}) is None
 
 
 SHM_FILLER = r"""
