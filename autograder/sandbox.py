@@ -152,7 +152,7 @@ def remove_cgroups(mark: str) -> None:
     """Kill what is left in the cgroups made by the worker marked ``mark`` and remove them; never raises."""
     if not mark:
         return
-    roots = {root for root in (_cgroup_root("pids"), _cgroup_root("memory")) if root is not None}
+    roots = {root for root in map(_cgroup_root, ("pids", "memory", "cpu")) if root is not None}
     for root in roots:
         try:
             folders = [f for f in root.iterdir() if f.name.startswith(cgroup_prefix(mark)) and f.is_dir()]

@@ -529,7 +529,7 @@ def test_the_pool_removes_the_cgroups_of_a_worker_it_killed(monkeypatch):
     # removes them with it
     mark = f"test-{os.getpid()}-{time.monotonic_ns()}"
     monkeypatch.setenv("AUTOGRADER_WORKER", mark)
-    cap = sandbox.ProcessCap(sandbox.Limits())
+    cap = sandbox.ProcessCap(sandbox.Limits(cpus=1.0))  # pids, memory and cpu, where this machine allows
     if not cap.folders:
         pytest.skip("this machine lets the grader make no cgroups (not root, no delegation)")
     assert all(f.name.startswith(f"course-sandbox-{mark}-") for f in cap.folders.values())
