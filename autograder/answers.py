@@ -704,7 +704,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 if not (of_self or made or cleared):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
-                                 f"the function made itself)")
+                                 f"the function made itself and keeps in a variable; to change one taken from a "
+                                 f"list, a heap or another object, give its class a method that sets "
+                                 f"`self.{node.attr}`)")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()) \
                     and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):

@@ -1243,6 +1243,29 @@ def test_honest_answers_of_the_sixth_red_team_pass(name):
     assert problems(source, lesson, others=frozenset()) == [], name
 
 
+HEAP_NODE = ("import heapq\nclass Node:\n    def __init__(self, symbol):\n        self.symbol = symbol\n"
+             "        self.next = None\n")
+HEAP_MERGE = ("def bpe_word(symbols, ranks):\n    nodes = [Node(s) for s in symbols]\n"
+              "    for a, b in zip(nodes, nodes[1:]):\n        {link}\n"
+              "    heap = [(ranks[(a.symbol, b.symbol)], a) for a, b in zip(nodes, nodes[1:]) if (a.symbol, b.symbol) in ranks]\n"
+              "    heapq.heapify(heap)\n    while heap:\n        r, a = heapq.heappop(heap)\n        {merge}\n"
+              "    return [n.symbol for n in nodes]\n")
+
+
+def test_an_object_changed_through_a_heap_is_refused_with_the_way_that_passes():
+    """The rules know an instance of the answer's class only through a variable bound by ``Cls(...)``,
+    not through a list or a heap (a red team's honest heap BPE, 2026-12-04): the refusal says how to
+    write it so that it passes, a method of the class that sets ``self``'s attribute, and that passes."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("01_tokenization"), as_version=4))
+    direct = HEAP_NODE + HEAP_MERGE.format(link="a.next = b", merge="a.symbol = a.symbol + a.next.symbol")
+    refused = problems(direct, lesson, others=frozenset())
+    assert refused and all("give its class a method that sets `self." in p for p in refused), refused
+    methods = (HEAP_NODE + "    def link(self, other):\n        self.next = other\n"
+               "    def absorb(self, other):\n        self.symbol = self.symbol + other.symbol\n"
+               + HEAP_MERGE.format(link="a.link(b)", merge="a.absorb(a.next)"))
+    assert problems(methods, lesson, others=frozenset()) == []
+
+
 # What those allowances must not let through: (lesson, source, the names the other answer cells bind)
 BOX = "class Box:\n    def __init__(self):\n        self._C = 0\n        self.sys = 0\n"
 LAYER = "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
