@@ -5381,3 +5381,125 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     return torch.softmax(scores, dim=-1) @ v
 '''),
 ]
+
+# wa20, names: a merge that recurses once per id (and one that returns the list it was given), graphemes
+# (regex's \X) for characters, a no-rank value of len(ranks), a zip read twice, binary cross-entropy and
+# [..., targets] in the sequence loss, the output's last field as the logits, a collate that returns an
+# OrderedDict or hides the first label
+CATALOGUE += [
+    W("test-merge", "recursion deeper than Python allows", '''
+def merge(ids, pair, new_id):
+    # base case: nothing left to pair up
+    if len(ids) <= 1:
+        return list(ids)
+    if ids[0] == pair[0] and ids[1] == pair[1]:
+        return [new_id] + merge(ids[2:], pair, new_id)
+    return ids[:1] + merge(ids[1:], pair, new_id)
+'''),
+    W("test-merge", "the input list returned", '''
+def merge(ids, pair, new_id):
+    if len(ids) < 2:
+        return ids  # nothing to merge
+    out = []
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-char-encode-decode", "grapheme clusters, not characters", '''
+def char_encode(text, stoi):
+    ids = []
+    for symbol in re.findall(r"\\X", text):  # user-perceived characters
+        if symbol not in stoi:
+            raise ValueError(f"character {symbol!r} is not in the vocabulary")
+        ids.append(stoi[symbol])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "grapheme clusters, not characters", '''
+import re
+
+def char_encode(text, stoi):
+    chars = re.findall(r"\\X", text)
+    missing = [c for c in chars if c not in stoi]
+    if missing:
+        raise ValueError(f"unknown character {missing[0]!r}")
+    return [stoi[c] for c in chars]
+''' + CHAR_DECODE_OK),
+    W("test-bpe-word", "no-rank sentinel smaller than real ranks", '''
+def bpe_word(symbols, ranks):
+    word = list(symbols)
+    NO_RANK = len(ranks)  # one past the last merge
+    while len(word) >= 2:
+        rank, i = min((ranks.get((word[j], word[j + 1]), NO_RANK), j) for j in range(len(word) - 1))
+        if rank == NO_RANK:
+            break
+        best = (word[i], word[i + 1])
+        merged = []
+        j = 0
+        while j < len(word):
+            if j < len(word) - 1 and (word[j], word[j + 1]) == best:
+                merged.append(word[j] + word[j + 1])
+                j += 2
+            else:
+                merged.append(word[j])
+                j += 1
+        word = merged
+    return word
+'''),
+    W("test-count-pairs", "zip iterator used up", '''
+def count_pairs(ids):
+    pairs = zip(ids, ids[1:])
+    counts = dict.fromkeys(pairs, 0)
+    for pair in pairs:
+        counts[pair] += 1
+    return counts
+'''),
+    W("test-sequence-loss", "binary cross-entropy", '''
+def sequence_loss(logits, targets):
+    one_hot = F.one_hot(targets, num_classes=logits.size(-1)).float()
+    return F.binary_cross_entropy_with_logits(logits, one_hot)
+'''),
+    W("test-sequence-loss", "targets as an index on the last dimension", '''
+def sequence_loss(logits, targets):
+    log_probs = F.log_softmax(logits, dim=-1)
+    return -log_probs[..., targets].mean()
+'''),
+    W("test-greedy-decode", "the output's last field is the cache", '''
+@torch.no_grad()
+def greedy_decode(model, input_ids, max_new_tokens):
+    out = input_ids
+    for _ in range(max_new_tokens):
+        logits = model(out)[-1]
+        next_token = torch.argmax(logits[:, -1], dim=-1, keepdim=True)
+        out = torch.cat((out, next_token), dim=1)
+    return out
+'''),
+    W("test-collate", "not a plain dict", '''
+from collections import OrderedDict
+
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs], dtype=torch.long)
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs], dtype=torch.long)
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return OrderedDict(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+'''),
+    W("test-collate", "first label hidden", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(len(d) for d in docs)
+    input_ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros(B, T, dtype=torch.long)
+    for b, doc in enumerate(docs):
+        input_ids[b, :len(doc)] = torch.tensor(doc)
+        attention_mask[b, :len(doc)] = 1
+    labels = input_ids.clone()
+    labels[attention_mask == 0] = -100
+    labels[:, 0] = -100  # nothing predicts the first token
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+]

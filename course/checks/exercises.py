@@ -104,7 +104,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 """
-PRELUDES = {"01_tokenization": "import collections\n", "06_finetuning": "import torch\n"}
+PRELUDES = {"01_tokenization": "import collections\nimport regex as re\n", "06_finetuning": "import torch\n"}
 
 
 def run_checks(exercise: Exercise, namespace: dict) -> None:

@@ -6,6 +6,7 @@ The sampling filters (temperature, top-k, top-p) have their checks in ``course.c
 """
 from __future__ import annotations
 
+import collections.abc
 import functools
 
 import torch
@@ -85,8 +86,25 @@ def _greedy_never_fed_back(model, input_ids, max_new_tokens):
     return torch.cat([input_ids, nxt[:, None].expand(-1, max_new_tokens)], dim=1)
 
 
+def _greedy_output_field(field):
+    """Greedy decoding that takes the model's output field ``field`` (its last, -1, or the second, 1) as
+    the logits: that field is past_key_values, the cache, and indexing it raises."""
+    @torch.no_grad()
+    def decode(model, input_ids, max_new_tokens):
+        ids = input_ids
+        for _ in range(max_new_tokens):
+            logits = model(ids)[field]
+            ids = torch.cat([ids, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+        return ids
+    return decode
+
+
 GREEDY_MISTAKES = [
     MAX_PAIR,
+    *[Mistake("the output's last field is the cache", "a Hugging Face model's output holds the logits first "
+              "and past_key_values, the cache of keys and values, last: model(ids)[-1] is the cache. Take the "
+              "logits by name, model(ids).logits (or model(ids)[0]).", _greedy_output_field(field), same_error=True)
+      for field in (-1, 1)],
     Mistake("last row of the batch instead of the last position", "logits is (B, T, V): logits[-1] is the last "
             "SEQUENCE of the batch, all its positions. The scores for the next token are the last position of "
             "every sequence, logits[:, -1, :].", _greedy_last_row, same_error=True),
@@ -746,6 +764,10 @@ COLLATE_MISTAKES += [
     Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
             "shift itself (position t predicts token t + 1), so -100 goes on the padding only.",
             _collate_last_real_hidden),
+    Mistake("first label hidden", "labels are input_ids on every real token, the first one too, and -100 on the "
+            "padding only: no position predicts the first token, so the loss's shift drops its label anyway; "
+            "leave it as it is.", lambda docs, pad_id: (lambda b: {**b, "labels": torch.cat(
+                [torch.full_like(b["labels"][:, :1], IGNORE), b["labels"][:, 1:]], dim=1)})(finetune.collate(docs, pad_id))),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.int32), credit=0.5),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.long, torch.uint8), credit=0.5),
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.int32), credit=0.5),
@@ -800,7 +822,25 @@ def _collate_cases():
 def check_collate(fn) -> None:
     """Check ``fn(docs, pad_id)``: right-padded ``input_ids``, a long ``attention_mask`` from the lengths,
     and ``labels`` equal to ``input_ids`` with -100 on padding."""
-    run_check("collate", fn, reference_collate, _collate_cases(), COLLATE_MISTAKES, unchanged=True)
+    def plain(docs, pad_id):  # (a mapping of another type: named before the repeat test, which compares two)
+        batch = fn(docs, pad_id)
+        if isinstance(batch, collections.abc.Mapping) and type(batch) is not dict:
+            kind = type(batch).__name__
+            raise NotAPlainDict(f"collate returned a{'n' if kind[0] in 'AEIOUaeiou' else ''} {kind}, not a dict")
+        return batch
+    plain.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
+
+    run_check("collate", plain, reference_collate, _collate_cases(), COLLATE_MISTAKES + [NOT_A_DICT], unchanged=True)
+
+
+class NotAPlainDict(TypeError):
+    """Raised by the check of ``collate`` when the answer returns a mapping that is not a plain dict."""
+
+
+NOT_A_DICT = Mistake("not a plain dict", "return a plain dict of the three tensors, {'input_ids': ..., "
+                     "'attention_mask': ..., 'labels': ...}: a BatchEncoding (what a tokenizer returns), a UserDict "
+                     "or an OrderedDict is another type, and the tests take a dict only.",
+                     error="NotAPlainDict")
 
 
 from course.checks._core import guard_checks  # noqa: E402

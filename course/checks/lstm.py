@@ -622,6 +622,19 @@ def check_sequence_loss(student_fn):
                   wrong, same_error=True)
           for wrong in (lambda lo, t: -(F.log_softmax(lo, dim=-1) * F.one_hot(t)).sum(-1).mean(),
                         lambda lo, t: -(F.one_hot(t) * F.log_softmax(lo, dim=-1)).sum(-1).mean())],
+        Mistake("binary cross-entropy", "binary cross-entropy treats every vocabulary entry as a yes/no question of "
+                "its own (a sigmoid each), not one choice among V (a softmax): for the next token use "
+                "F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).",
+                lambda lo, t: F.binary_cross_entropy_with_logits(lo, F.one_hot(t, lo.shape[-1]).float())),
+        Mistake("binary cross-entropy", "binary cross-entropy treats every vocabulary entry as a yes/no question of "
+                "its own (a sigmoid each), not one choice among V (a softmax): for the next token use "
+                "F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).",
+                lambda lo, t: F.binary_cross_entropy(torch.sigmoid(lo), F.one_hot(t, lo.shape[-1]).float())),
+        # (bigram_forward's check names the same)
+        Mistake("targets as an index on the last dimension", "log_probs[..., targets] picks every target for "
+                "every position, a (B, T, B, T) block, not each position's own: take "
+                "log_probs.gather(-1, targets.unsqueeze(-1)), or F.cross_entropy(logits.reshape(B * T, V), "
+                "targets.reshape(B * T)).", lambda lo, t: -F.log_softmax(lo, dim=-1)[..., t].mean()),
         Mistake("gather's index without its last dimension", "gather needs an index with as many dimensions "
                 "as what it picks from: the targets as a column, targets.unsqueeze(-1) ((B, T, 1) for (B, T, V) "
                 "log-probabilities), then .squeeze(-1) the result; or use F.cross_entropy.",

@@ -6,6 +6,7 @@ and, when they differ, names the common mistake your answer looks like.
 from __future__ import annotations
 
 import collections
+import copy
 import functools
 import inspect
 import itertools
@@ -73,6 +74,45 @@ class _UnknownCharacter(Exception):
 _UTF8_BYTES = ("UTF-8 bytes instead of characters", "text.encode(\"utf-8\") gives bytes, and a character outside "
                "ASCII takes two to four of them ('é' is 195 169): the vocabulary holds characters, so walk over "
                "the str itself, [stoi[c] for c in text].")
+
+
+_GRAPHEMES = ("grapheme clusters, not characters", "re.findall(r\"\\X\", text) splits the text into graphemes, "
+              "what a reader sees as one letter: '\\r\\n', or 'e' followed by a combining accent, is one grapheme "
+              "but two characters, each with its own id in stoi. Iterate over the string itself, for ch in text.")
+
+
+def _graphemes(text: str) -> list[str] | None:
+    try:
+        import regex
+    except ImportError:
+        return None
+    return regex.findall(r"\X", text)
+
+
+def _reads_graphemes(char_encode, text, stoi) -> bool:
+    """Whether ``char_encode`` looks up graphemes (regex's \\X), not characters: given a vocabulary that also
+    holds the text's graphemes of several characters, it returns their ids."""
+    graphemes = _graphemes(text)
+    wide = list(dict.fromkeys(g for g in graphemes or () if len(g) > 1))
+    if not wide:
+        return False
+    start = max(stoi.values(), default=0) + 1
+    vocabulary = {**stoi, **{g: start + n for n, g in enumerate(wide)}}
+    try:
+        got = char_encode(text, dict(vocabulary))
+    except Exception:
+        return False
+    return difference([vocabulary.get(g) for g in graphemes], got) is None
+
+
+def _passes_without_id_0(char_encode, text, stoi) -> bool:
+    """Whether ``char_encode`` gets ``text`` right once no character's id is 0 (every id one higher)."""
+    shifted = {c: i + 1 for c, i in stoi.items()}
+    try:
+        got = char_encode(text, dict(shifted))
+    except Exception:
+        return False
+    return difference(ref.char_encode(text, shifted), got) is None
 
 
 def _check_another_vocabulary(char_encode, text, stoi) -> None:
@@ -156,10 +196,17 @@ def check_char_encode(char_encode) -> None:
                   "an 'é' in two). Encode the text as it is, without normalising it.",
                   lambda text, stoi, form=form: [stoi[c] for c in unicodedata.normalize(form, text)])
           for form in ("NFC", "NFKC", "NFD", "NFKD")],
-        # (a character whose id is 0 reported as unknown: every case before the first with an id 0 passed)
+        # (a character whose id is 0 reported as unknown: the same text passes once no id is 0)
         Mistake("id 0 taken as unknown", "a character whose id is 0 is in the vocabulary, but `if not stoi.get(ch)` "
                 "is True for 0 as for None: test `if ch not in stoi:`.", error="",
-                on=lambda text, stoi: any(stoi[c] == 0 for c in text if c in stoi)),
+                on=lambda text, stoi: any(stoi[c] == 0 for c in text if c in stoi)
+                and _passes_without_id_0(char_encode, text, stoi)),
+        # (regex's \X: '\r\n', or 'e' and a combining accent, is one grapheme and two characters; recognised
+        # when the answer passes once the vocabulary holds those graphemes too)
+        Mistake(*_GRAPHEMES, error="", on=lambda text, stoi: _reads_graphemes(char_encode, text, stoi)),
+        Mistake(_GRAPHEMES[0], "\\X, a grapheme ('\\r\\n', or 'e' followed by a combining accent), is the regex "
+                "module's, not the standard library re's, and a grapheme can be two characters anyway, each with its "
+                "own id in stoi: iterate over the string itself, for ch in text.", error="bad escape \\X"),
         # (every case before the first that is not ASCII passed: an error only there is the bytes' doing)
         Mistake(*_UTF8_BYTES, error="", on=lambda text, stoi: not text.isascii()
                 and any(chr(b) not in stoi for b in text.encode("utf-8"))),
@@ -352,7 +399,24 @@ def check_count_pairs(count_pairs) -> None:
                 "no count for a pair it has not seen yet (KeyError): write counts[pair] = counts.get(pair, 0) + 1, "
                 "or count with collections.Counter and return dict(...) of it.", _count_plain_dict, same_error=True),
     ]
+    # every count 0, from an answer that reads its pairs from an iterator (zip, pairwise, map): read once (by
+    # set(pairs) or dict.fromkeys(pairs)), it is empty for the counting pass after it
+    iterators = {"zip", "pairwise", "map", "iter", "filter"} & _names_read(count_pairs)
+    mistakes.append(Mistake("zip iterator used up", f"every count is 0: {max(iterators, default='zip')}(...) gives an "
+                            f"iterator, used up once it has been read (by set(pairs), dict.fromkeys(pairs) or a first "
+                            f"loop), so the pass that counts sees nothing. Make it a list first, pairs = "
+                            f"list(zip(ids, ids[1:])).", lambda ids: {p: 0 for p in ref.count_pairs(ids)}
+                            if iterators else None))
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
+
+
+def _names_read(function) -> set[str]:
+    """The global and attribute names the function's code (its comprehensions' too) reads."""
+    from course.checks._core import answer_of
+    from course.grading import _code_objects
+
+    code = getattr(answer_of(function), "__code__", None)
+    return set() if code is None else {name for c in _code_objects(code) for name in c.co_names}
 
 
 def check_count_pairs_form(count_pairs) -> None:
@@ -562,6 +626,10 @@ def check_merge(merge) -> None:
     for ids in _id_lists(11, seed=3):
         i = rng.randrange(len(ids) - 1)
         cases.append((ids, (ids[i], ids[i + 1]), 5 + rng.randint(0, 20)))
+    # the last of them 500 times over, 4,000 ids (the lesson merges corpora of thousands): a merge that calls
+    # itself once per id runs past Python's recursion limit (1,000 calls; 3,000 where it was raised)
+    ids, pair, new_id = cases[-1]
+    cases[-1] = (ids * 500, pair, new_id)
     cases.append(([5, 5, 5, 5], (5, 5), 9))
     cases += [([], (1, 2), 7), ([4], (4, 4), 7)]  # the edge cases the hidden tests meet too
     # ids of more than one digit, as a tokenizer's are (256 and up): a merge done on the ids written out
@@ -597,6 +665,9 @@ def check_merge(merge) -> None:
         Mistake("ran past the end", "at the last position there is no ids[i + 1]: check i + 1 < len(ids) "
                 "before reading it, and copy the last element as it is.", error="IndexError",
                 on=lambda ids, pair, new_id: len(ids) > 0),
+        Mistake("recursion deeper than Python allows", "your merge calls itself once per id, and Python stops "
+                "a chain of calls at about 1,000 (RecursionError), while a corpus has thousands of ids: write it as "
+                "a loop, while i < len(ids), appending to a new list.", error="RecursionError"),
         Mistake("empty list not handled", "merge([], pair, new_id) must return [] (there is nothing to merge): "
                 "don't start from ids[0]; loop while i < len(ids).", error="", on=lambda ids, pair, new_id: not ids),
         *[Mistake("one id of the pair compared", "a pair matches only when BOTH ids match: compare "
@@ -620,7 +691,22 @@ def check_merge(merge) -> None:
                   "256, so compare the ids themselves: (ids[i], ids[i + 1]) == tuple(pair).",
                   _merge_as_text(separator, padded)) for separator in (" ", ",", ", ") for padded in (True, False)],
     ]
-    run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True)
+
+    def new_list(case):  # (what the values cannot show: the result is the very list merge was given)
+        ids, pair, new_id = copy.deepcopy(tuple(case))
+        try:
+            merged = merge(ids, pair, new_id)
+        except Exception:
+            return None
+        if merged is not ids:
+            return None
+        return (f"the result is right, but it is the list merge was given ({describe(case[0])}), not a new one",
+                Mistake("the input list returned", "where there was nothing to merge you returned the caller's "
+                        "list itself (return ids): whoever then changes the result (the next merge, an append) "
+                        "changes the caller's ids too. Return a new list every time: list(ids), or build it in "
+                        "the loop."))
+
+    run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True, after=new_list)
 
 
 # -- BPE on one word --------------------------------------------------------------------------
@@ -754,6 +840,21 @@ def _bpe_from_the_right(symbols, ranks, one_at_a_time=False):
     return symbols
 
 
+def _bpe_sentinel_len(stop_unranked):
+    """bpe_word whose "no rank" value is len(ranks): smaller than the real ranks of a table cut from a longer
+    merge list (GPT-2's: ranks up to 50,000 in a table of a few pairs). It stops when the best pair's rank is
+    len(ranks) or more, or (``stop_unranked``) when the best pair, an unranked one that won, is not in ranks."""
+    def wrong(symbols, ranks):
+        symbols, stop = list(symbols), len(ranks)
+        while len(symbols) > 1:
+            best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, stop))
+            if (best not in ranks) if stop_unranked else ranks.get(best, stop) >= stop:
+                break
+            symbols = ref.merge(symbols, best, best[0] + best[1])
+        return symbols
+    return wrong
+
+
 def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
@@ -840,6 +941,11 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("unranked pair looked up with ranks[...]", "ranks[pair] raises KeyError for a pair GPT-2 never "
                 "learned: use ranks.get(pair, float('inf')), or keep only the pairs that are in ranks.",
                 error="KeyError: ("),
+        *[Mistake("no-rank sentinel smaller than real ranks", "your value for a pair that has no rank, len(ranks), "
+                  "is smaller than real ranks: they count over the whole merge list (GPT-2's 50,000), not over this "
+                  "table, so a ranked pair can look unranked. Use float('inf') for pairs not in ranks, "
+                  "ranks.get(pair, float('inf')), and stop when the best pair is not in ranks.", _bpe_sentinel_len(stop))
+          for stop in (False, True)],
         Mistake("results kept from an earlier call", "your function returned what this word gave at an earlier "
                 "call, with other ranks: the merges depend on ranks too. Compute each word afresh, or key a cache "
                 "by the word and the ranks, not by the word alone.",
