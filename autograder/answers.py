@@ -91,6 +91,9 @@ ATTRIBUTE_HINTS = {
     **{name: (": it reaches raw memory (an address, a view or a tensor that no bounds check guards), which no "
               "exercise needs; write it with ordinary tensor operations") for name in (
         "stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", "storage", "nested")},
+    **{name: (": numpy's constructor lays an array over any buffer, which reaches raw memory; make arrays with "
+              "np.array, np.zeros or np.asarray (np.ndarray itself is allowed in isinstance and annotations)")
+       for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
 }
@@ -120,7 +123,14 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               "sparse_bsc_tensor", "sparse_compressed_tensor", "to_sparse", "to_sparse_coo", "to_sparse_csr",
               "to_sparse_csc", "to_sparse_bsr", "to_sparse_bsc", "sparse_mask", "sparse_resize_",
               "sparse_resize_and_clear_", "resize_as_sparse_", "nested",
-              "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"}  # (layouts: torch.zeros(..., layout=))
+              "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc",  # (layouts: torch.zeros(..., layout=))
+              # numpy's constructors that lay an array over a buffer given to them: of dtype object, each 8 bytes
+              # of it read as the address of a Python object, so an int64 array of an address (from id())
+              # became any object of the process, and a forged bytearray all its memory (a red team's,
+              # 2026-12-04). np.ndarray stays allowed as a type (isinstance, annotations): ``ARRAY_TYPE``.
+              # (np.frombuffer refuses dtype object itself; tests/test_answers.py crawls numpy for others)
+              "ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib"}
+ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
@@ -403,6 +413,27 @@ def _root(node: ast.AST) -> ast.AST:
     return node
 
 
+def _type_position(node: ast.AST, parents: dict) -> bool:
+    """Whether ``node`` is used as a type only: the class argument of ``isinstance``/``issubclass`` (or an
+    item of a tuple written out there), or inside an annotation."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.Tuple) and node in parent.elts:
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("isinstance", "issubclass") \
+            and len(parent.args) == 2 and parent.args[1] is node and not parent.keywords:
+        return True
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.arg) and parent.annotation is child \
+                or isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and parent.returns is child \
+                or isinstance(parent, ast.AnnAssign) and parent.annotation is child:
+            return True
+        if isinstance(parent, ast.stmt):
+            return False
+        child, parent = parent, parents.get(parent)
+    return False
+
+
 def _dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
@@ -509,7 +540,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules, as an annotation
         as_annotation = f"def _annotated_(x: {text}):\n    pass"
         source_of = as_annotation if _parses(as_annotation) and "\n" not in text else text
-        found += [f"{reason} (in the annotation {text!r})" for reason in problems(source_of, lesson)]
+        # (read with the names the answers bind, this cell's imports among them: ``"np.ndarray | None"``)
+        found += [f"{reason} (in the annotation {text!r})"
+                  for reason in problems(source_of, lesson, answers | _own_names(tree), others)]
     for node in ast.walk(tree):
         if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name == "self" \
                 or isinstance(node, ast.MatchMapping) and node.rest == "self":
@@ -525,6 +558,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 and not (isinstance(node, ast.alias) and isinstance(parents.get(node), (ast.Import, ast.ImportFrom))
                          and f"{bound}={_imported_module(parents[node], node)}" in lesson.imports):
             found.append(f"rebinds `{bound}`, a name the lesson defined")
+        if isinstance(node, ast.keyword) and node.arg is not None and _dunder(node.arg):
+            # ``types.SimpleNamespace(__array_interface__={"data": (address, False), ...})``: numpy reads an
+            # array at any address from such an object (a red team's, 2026-12-04)
+            found.append(f"passes the keyword argument `{node.arg}=`, the name of a special attribute (an object "
+                         f"made with it would carry that attribute)")
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             found.append("passes `allow_pickle` (a pickle can run any code: use tensors and plain values)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _dunder(node.value) \
@@ -657,7 +695,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             if (_dunder(node.attr) and not (node.attr == "__init__" and (on_super or base_init)) and not class_name
                     and not (node.attr in NAME_DUNDERS | CONTAINER_DUNDERS and isinstance(node.ctx, ast.Load))) \
                     or node.attr.startswith(FRAME_PREFIXES) \
-                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == "compile" and isinstance(node.value, ast.Name)
+                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == ARRAY_TYPE and _type_position(node, parents))
+                        and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import operator
 import re
+import warnings
 
 import nbformat
 import pytest
@@ -218,6 +219,23 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "sparse made from dense": "def f(t):\n    return t.to_sparse().indices()\n",
     "torch.sparse": "from torch import sparse\n",
     "a nested tensor": "def f(v, o):\n    return torch.nested.nested_tensor_from_jagged(v, o)\n",
+    # numpy's arrays laid over a buffer: of dtype object, an int64 array of an address (id()) is any object
+    # of the process, and a forged bytearray is all its memory (a red team's, 2026-12-04)
+    "an object array over a buffer": "import numpy as np\ndef f(x):\n    a = np.array([id(x)], dtype=np.int64)\n"
+                                     "    return np.ndarray((1,), dtype=object, buffer=a)[0]\n",
+    "ndarray under another name": "import numpy as np\nA = np.ndarray\n",
+    "ndarray imported": "from numpy import ndarray\n",
+    "ndarray as a base class": "import numpy as np\nclass A(np.ndarray):\n    pass\n",
+    "ndarray as a default": "import numpy as np\ndef f(x, t=np.ndarray):\n    return t\n",
+    "ndarray called inside isinstance": "import numpy as np\ndef f(x):\n    return isinstance(x, np.ndarray(1))\n",
+    "a record array over a buffer": "import numpy as np\ndef f(b):\n    return np.recarray((1,), dtype=[('f', object)], buf=b)\n",
+    "records from bytes": "import numpy as np\ndef f(b):\n    return np.rec.fromstring(b, dtype=[('f', object)])\n",
+    "a character array over a buffer": "import numpy as np\ndef f(b):\n    return np.char.chararray((1,), buffer=b)\n",
+    "numpy.matlib's ndarray": "import numpy.matlib\n",
+    # an object carrying numpy's array interface: an array at any address
+    "__array_interface__ as a keyword": "import types\nimport numpy as np\ndef f(at):\n    return np.asarray(types.SimpleNamespace("
+                                        "__array_interface__={'data': (at, False), 'shape': (8,), 'typestr': '|u1', 'version': 3}))\n",
+    "a dunder keyword to a dict": "def f():\n    return dict(__array_interface__=1)\n",
 }
 
 
@@ -1230,6 +1248,10 @@ HONEST_ANSWERS = {
         + "        self.register_buffer('_mask', torch.ones(4, 4).tril().bool(), persistent=False)\n"
           "        self.register_parameter('_gain', nn.Parameter(torch.ones(4)))\n"
           "    def forward(self, x):\n        return x.masked_fill(~self._mask, 0.0) * self._gain\n"),
+    "np.ndarray as a type: isinstance and annotations, a string one too": ("02_cross_attention", "import numpy as np\n"
+        "def f(x: np.ndarray, y: 'np.ndarray | None' = None) -> list[np.ndarray]:\n    z: np.ndarray = np.asarray(x)\n"
+        "    if isinstance(z, np.ndarray) and isinstance(y, (np.ndarray, list)) and issubclass(type(z), np.ndarray):\n"
+        "        return [z]\n    return [np.zeros(3)]\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
         + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
           "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
@@ -1573,6 +1595,43 @@ def test_every_name_of_torch_that_makes_a_sparse_tensor_or_a_storage_is_refused(
     harmless = {"is_sparse", "is_sparse_csr", "is_storage", "sparse_dim", "storage_offset", "storage_type"}  # read a fact
     assert "sparse_coo_tensor" in names and "untyped_storage" in names, sorted(names)
     open_doors = sorted(n for n in names - harmless if not problems(f"def f(m):\n    return m.{n}\n", lesson01))
+    assert not open_doors, f"add these names to answers.RAW_MEMORY: {open_doors}"
+
+
+def test_every_numpy_constructor_that_takes_a_buffer_is_refused(lesson01):
+    """An array laid over a buffer given to it, of dtype object, reads each 8 bytes as the address of a Python
+    object: with id(), any object of the answers' process (a red team's, 2026-12-04). Every public callable of
+    numpy that takes a buffer is refused, but np.frombuffer, which refuses dtype object itself (checked here)."""
+    import importlib
+    import inspect
+    import re
+
+    import numpy as np
+
+    with pytest.raises(ValueError, match="OBJECT"):
+        np.frombuffer(np.zeros(1, dtype=np.int64), dtype=object)
+    with pytest.raises(ValueError, match="OBJECT"):
+        np.frombuffer(np.zeros(1, dtype=np.int64), dtype=[("f", object)])
+    takes_buffer = {}
+    for module_name in ("numpy", "numpy.lib", "numpy.char", "numpy.ma", "numpy.rec", "numpy.strings", "numpy.linalg",
+                        "numpy.fft", "numpy.random", "numpy.polynomial", "numpy.lib.recfunctions", "numpy.lib.npyio",
+                        "numpy.lib.array_utils", "numpy.matlib"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PendingDeprecationWarning)  # (numpy.matlib's)
+            module = importlib.import_module(module_name)
+        for name in dir(module):
+            item = getattr(module, name, None)
+            if name.startswith("_") or not callable(item):
+                continue
+            try:
+                parameters = set(inspect.signature(item).parameters)
+            except (TypeError, ValueError):  # (a C function: its docstring's first lines give its signature)
+                parameters = set(re.findall(r"\b(buffer|buf|datastring)\b", (item.__doc__ or "")[:400]))
+            if parameters & {"buffer", "buf", "datastring"}:
+                takes_buffer[f"{module_name}.{name}"] = name
+    assert "numpy.ndarray" in takes_buffer and "numpy.recarray" in takes_buffer, sorted(takes_buffer)
+    open_doors = sorted(path for path, name in takes_buffer.items() if name != "frombuffer" and not problems(
+        f"import {path.rsplit('.', 1)[0]}\ndef f(b):\n    return {path}((1,), buffer=b)\n", lesson01))
     assert not open_doors, f"add these names to answers.RAW_MEMORY: {open_doors}"
 
 
