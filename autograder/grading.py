@@ -379,6 +379,10 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
     notes = list(notes)
     for cell in answer.get("interrupted_cells", []):
         notes.append(f"{cell} ran past {cell_timeout} s and was interrupted")
+    for cell in answer.get("recheck_stopped", []):
+        notes.append(f"{cell} ran past its time limit when graded again with the answers alone in another process, "
+                     f"and was stopped there (what it had defined by then was graded): an answer cell only "
+                     f"defines its functions")
     for cell in answer.get("too_large_cells", []):
         notes.append(f"{cell} sent a message (an output, an error) over the autograder's size limit: dropped")
     if answer.get("delegating_cells"):

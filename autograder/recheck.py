@@ -129,6 +129,7 @@ class Host:
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
         self.exercise_seconds = timeout if exercise_seconds is None else exercise_seconds
         self.lesson = lesson
+        self.stopped_cells: list[str] = []  # the grade ids of the answer cells last stopped at their time limit
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self._deadline = None  # the end of the current exercise's time (``exercise``)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
@@ -744,7 +745,16 @@ def _one_line(message: str, limit: int = 600) -> str:
 
 def answer_cells(nb) -> list[str]:
     """The sources of the notebook's answer cells (autograded code answers), in order."""
-    return [cell.source for cell in nb.cells if cell.cell_type == "code"
+    return [cell.source for cell in _answer_cells(nb)]
+
+
+def answer_cell_ids(nb) -> list[str | None]:
+    """The grade ids of ``answer_cells(nb)``, in the same order."""
+    return [(cell.metadata.get("nbgrader") or {}).get("grade_id") for cell in _answer_cells(nb)]
+
+
+def _answer_cells(nb) -> list:
+    return [cell for cell in nb.cells if cell.cell_type == "code"
             and (cell.metadata.get("nbgrader") or {}).get("solution")
             and not (cell.metadata.get("nbgrader") or {}).get("grade")]
 
@@ -979,6 +989,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         return {}
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
     cells = [PRELUDES.get(lesson, PRELUDE), lesson_imports(nb), *answer_cells(nb)]
+    ids = [None, None, *answer_cell_ids(nb)]  # (each cell's grade id, for what the status says)
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
@@ -997,6 +1008,9 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         elif not host.ready:
             host._wait_ready()  # (it runs the cells: what they raised is known before any test)
         cell_errors = list(host.cell_errors)  # as they first ran, before any test's inputs reached them
+        # an answer cell stopped at its time limit here: the status says so (it ran in the notebook)
+        host.stopped_cells = [ids[i] for i, kind, _ in cell_errors if kind == "CellInterrupted"
+                              and 0 <= i < len(ids) and ids[i] is not None]
         # In three rounds, so that nothing the answers say once they have seen a hidden test's inputs is
         # shown: the form tests, then every check, then the hidden tests, whose failures do not quote the
         # answers (``_failure``). An answer that kept the hidden inputs of one exercise (in a default

@@ -130,8 +130,10 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
             answer["recheck_failed"] = {}
         else:
             from autograder.recheck import recheck
+            host.stopped_cells = []  # (set again if this notebook's answer cells are run)
             answer["recheck_failed"] = recheck(graded, lesson, passed, sandbox=sandbox, host=host,
                                                source=paths.source / lesson / f"{lesson}.ipynb")
+            answer["recheck_stopped"] = list(host.stopped_cells)
         answer["recheck_seconds"] = time.perf_counter() - tick
         if answer["recheck_failed"]:
             zero_auto_scores(paths, lesson, student, answer["recheck_failed"])

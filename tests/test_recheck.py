@@ -1711,6 +1711,44 @@ def test_an_answer_cell_that_loops_at_top_level_is_interrupted_and_its_function_
     assert set(failed) == {"test-merge"} and "ran past" not in failed["test-merge"], failed
 
 
+def test_answer_cells_that_spin_only_in_the_answers_process_share_one_time_budget_and_are_named():
+    """A cell that spins only where a lesson variable is missing (the answers' process) kept each answer
+    cell there for its whole limit, with full marks and no word (a red team's, 2026-12-04): the cells share
+    twice one cell's limit (each then gets MIN_CELL_SECONDS), and the host names the cells it stopped."""
+    import autograder.answer_host as host_module
+
+    nb = nbformat.read(solution_path("01_tokenization"), as_version=4)
+    spin = "\ntry:\n    stoi\nexcept NameError:\n    while True:\n        pass\n"
+    ids = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            cell.source += spin
+            ids.append(meta["grade_id"])
+    assert len(ids) >= 4
+    seconds = 8
+    started = Host([PRELUDE], sandbox=False, cell_seconds=seconds)
+    try:
+        begun = time.monotonic()
+        failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
+        took = time.monotonic() - begun
+        stopped = list(started.stopped_cells)
+    finally:
+        started.close()
+    assert failed == {}, failed  # what each cell defined before it spun is graded
+    assert stopped == ids, stopped
+    # (without the shared budget: seconds × cells, 40 s and more; with it, about 25 s)
+    assert took < 2 * seconds + host_module.MIN_CELL_SECONDS * (len(ids) - 2) + 10 < seconds * len(ids), (took, len(ids))
+
+
+def test_status_names_an_answer_cell_stopped_in_the_answers_process():
+    from autograder import grading
+
+    answer = {"success": True, "score": 6.0, "cells": {}, "recheck_stopped": ["sdpa"], "interrupted_cells": []}
+    assert "sdpa ran past its time limit when graded again with the answers alone" in \
+        grading._outcome(answer, 120, [])["detail"]
+
+
 def test_only_the_answer_cells_run():
     nb = nbformat.read(solution_path("01_tokenization"), as_version=4)
     sources = answer_cells(nb)
