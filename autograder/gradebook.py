@@ -99,6 +99,8 @@ def make_api(paths: Paths | None = None, cell_timeout: int | None = None, sandbo
     overrides.CourseDirectory.db_url = paths.db_url
     overrides.OnlyAnswers.source_directory = str(paths.source)
     overrides.OnlyAnswers.release_directory = str(paths.release)
+    overrides.RestoreMetadata.source_directory = str(paths.source)
+    overrides.RestoreMetadata.release_directory = str(paths.release)
     if cell_timeout is not None:
         overrides.Execute.timeout = int(cell_timeout)
     if sandbox:

@@ -32,6 +32,8 @@ c.Execute.interrupt_on_timeout = True
 
 c.OnlyAnswers.source_directory = str(ROOT / "solutions")
 c.OnlyAnswers.release_directory = str(ROOT / "lessons")
+c.RestoreMetadata.source_directory = str(ROOT / "solutions")
+c.RestoreMetadata.release_directory = str(ROOT / "lessons")
 
 # Autograde: nbgrader's pipeline, plus a cap on the size of every output (LimitOutput only counts
 # stream lines, and one line can be gigabytes).
@@ -39,6 +41,7 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
+    "autograder.preprocessors.RestoreMetadata",  # the lesson's nbgrader metadata on the lesson's cells
     "autograder.preprocessors.KeepFirstCopy",  # nbgrader's DeduplicateIds fails the notebook on a copied cell
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",

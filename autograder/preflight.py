@@ -3,20 +3,26 @@
 nbgrader alone gets several hostile or broken submissions wrong: a deleted test cell scores 0
 silently, mangled metadata or a renamed grade id fails the whole notebook with a traceback, invalid
 JSON gives an unreadable error. Here each of those becomes a named failure, decided before any code
-runs:
+runs, or is repaired (below):
 
 * ``malformed notebook``: not UTF-8 JSON, not a notebook nbformat can read, or too large;
-* ``metadata tampered``: nbgrader metadata that is not nbgrader's (wrong types, no grade id), an
-  unknown grade id (renamed), or a graded cell that is no longer graded;
+* ``too many cells``: far more cells than the lesson has (counted once the JSON is read, before anything heavier:
+  640,000 empty cells under the size limit cost 35 s of the batch here, and minutes in nbgrader);
+* ``metadata tampered``: nbgrader metadata that names none of the lesson's cells: not a dict, no
+  grade id, or an unknown grade id (renamed);
 * ``test cell deleted``: a cell worth points is gone (nbgrader would give 0 without a word).
 
-Problems that nbgrader repairs reliably are graded and noted: an edited test cell (nbgrader puts the
-released source back), a copied cell (the first of the copies is graded; the consecutive parts of a
-split answer cell, as one), a deleted solution or open-question cell. ``refused_answers`` names the answers that grading will not run because they could
+Problems that are repaired reliably are graded and noted: an edited test cell (nbgrader puts the
+released source back), the nbgrader metadata of one of the lesson's cells changed (any field: an answer
+marked graded with points, a test no longer graded, a mangled value; ``restore_metadata`` puts the
+release's back, here and in grading, ``autograder.preprocessors.RestoreMetadata``), a copied cell (the
+first of the copies is graded; the consecutive parts of a split answer cell, as one), a deleted solution
+or open-question cell. ``refused_answers`` names the answers that grading will not run because they could
 reach the grading machinery (see ``autograder.answers``).
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -27,9 +33,15 @@ import nbformat
 from autograder.answers import Lesson, answer_cells_by_id, answer_names, problems, split_and_copied
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
-FLAGS = ("grade", "solution", "locked")
+# a notebook may hold this many times its lesson's cells (notes and scratch cells a student added), and
+# never fewer than MIN_CELL_LIMIT; the lessons have 38 to 80 cells
+CELLS_PER_LESSON_CELL, MIN_CELL_LIMIT = 10, 2_000
+# nbgrader's cell metadata fields that decide how a cell is graded (restore_metadata compares them)
+FIELDS = ("grade", "solution", "points", "locked", "task", "schema_version")
+_UNSET = {"grade": False, "solution": False, "locked": False, "task": False, "points": 0}
 
 MALFORMED = "malformed notebook"
+TOO_MANY_CELLS = "too many cells"
 TAMPERED = "metadata tampered"
 TEST_DELETED = "test cell deleted"
 
@@ -55,6 +67,13 @@ class LessonSpec:
     max_score: float
     fingerprint: str  # changes when the graded cells (ids, points, sources) change
     lesson: Lesson = Lesson(frozenset(), frozenset())  # the names the lesson's own cells define
+    metadata: dict[str, dict] = field(default_factory=dict)  # grade id → its nbgrader metadata as released
+    lesson_cells: int = 0  # how many cells the released lesson has
+
+    @property
+    def max_cells(self) -> int:
+        """The most cells a submission of this lesson may have (``too many cells`` beyond)."""
+        return max(MIN_CELL_LIMIT, CELLS_PER_LESSON_CELL * self.lesson_cells)
 
     @classmethod
     def load(cls, source: Path, release: Path) -> "LessonSpec":
@@ -74,13 +93,18 @@ class LessonSpec:
             if grade_cell.locked:
                 locked[grade_cell.grade_id] = {cell.source}
                 tests[grade_cell.grade_id] = cell.source
+        metadata, lesson_cells = nbgrader_metadata(nb), len(nb.cells)
         if release.is_file():
-            for cell in nbformat.read(release, as_version=4).cells:
+            released = nbformat.read(release, as_version=4)
+            for cell in released.cells:
                 grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
                 if grade_id in locked:
                     locked[grade_id].add(cell.source)
+            metadata |= nbgrader_metadata(released)
+            lesson_cells = len(released.cells)
         max_score = sum(c.points for c in cells.values() if c.grade)
-        return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16], Lesson.from_notebook(nb))
+        return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16], Lesson.from_notebook(nb),
+                   metadata, lesson_cells)
 
     @property
     def test_ids(self) -> list[str]:
@@ -90,7 +114,7 @@ class LessonSpec:
 
 @dataclass
 class Preflight:
-    failure: str | None = None           # one of MALFORMED, TAMPERED, TEST_DELETED, or None
+    failure: str | None = None           # one of MALFORMED, TOO_MANY_CELLS, TAMPERED, TEST_DELETED, or None
     problems: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)     # repaired or suspicious, still graded
     refused: dict[str, list[str]] = field(default_factory=dict)  # answers not run (autograder.answers), why
@@ -104,26 +128,63 @@ def _fail(reason: str, *problems: str) -> Preflight:
     return Preflight(failure=reason, problems=list(problems))
 
 
-def _metadata_problem(meta) -> str | None:
-    """Why ``meta`` is not valid nbgrader (schema 3) cell metadata, or None."""
+def nbgrader_metadata(nb) -> dict[str, dict]:
+    """Each nbgrader cell's metadata in a lesson's notebook (source or release), by grade id."""
+    return {cell.metadata["nbgrader"]["grade_id"]: copy.deepcopy(dict(cell.metadata["nbgrader"]))
+            for cell in nb.cells if (cell.metadata.get("nbgrader") or {}).get("grade_id")}
+
+
+def _same(value, expected) -> bool:
+    return value == expected and isinstance(value, bool) == isinstance(expected, bool)
+
+
+def restore_metadata(cells, lesson: dict[str, dict]) -> dict[str, list[str]]:
+    """Give every cell whose grade id is one of the lesson's (``lesson``: ``nbgrader_metadata`` of its
+    release) the lesson's nbgrader metadata, in place; the cell's source and type stay as they are.
+    nbgrader repairs only some fields itself, and it fails the whole notebook on others (an answer
+    marked graded with points, as nbgrader's *Manually graded answer* writes it: "No such grade cell",
+    a grading error; a red team's, 2026-12-04). Returns the grade ids whose ``FIELDS`` differed, each
+    with the fields; a copy is restored like the first (the first is graded), and named once."""
+    changed: dict[str, list[str]] = {}
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(grade_id, str) or grade_id not in lesson:
+            continue
+        expected = lesson[grade_id]
+        fields = [f for f in FIELDS if not _same(meta.get(f, _UNSET.get(f)), expected.get(f, _UNSET.get(f)))]
+        if fields and grade_id not in changed:
+            changed[grade_id] = fields
+        if meta != expected:
+            cell.metadata["nbgrader"] = nbformat.from_dict(copy.deepcopy(expected))
+    return changed
+
+
+def _metadata_problem(meta, spec: LessonSpec, present: set) -> str | None:
+    """Why ``meta`` names none of the lesson's cells (``metadata tampered``), or None."""
     if not isinstance(meta, dict):
         return f"nbgrader metadata is a {type(meta).__name__}, not a dict"
     grade_id = meta.get("grade_id")
     if not isinstance(grade_id, str) or not grade_id:
         return "a cell's nbgrader metadata has no grade id"
-    if meta.get("schema_version") != 3:
-        return f"cell {grade_id!r}: schema_version is {meta.get('schema_version')!r}, not 3"
-    for flag in FLAGS:
-        if not isinstance(meta.get(flag, False), bool):
-            return f"cell {grade_id!r}: {flag!r} is {meta.get(flag)!r}, not true/false"
-    points = meta.get("points", 0)
-    if meta.get("grade") and (isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0):
-        return f"cell {grade_id!r}: points is {points!r}, not a number"
+    if grade_id not in spec.cells:
+        absent = [i for i in spec.cells if i not in present]
+        hint = f" (the lesson's {', '.join(map(repr, absent))} is missing)" if absent else ""
+        return f"unknown grade id {grade_id!r}{hint}"
     return None
 
 
-def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Preflight | None]:
-    """Parse a submission's bytes; a ``Preflight`` failure when it is not a readable notebook."""
+def too_many_cells(count: int, max_cells: int, lesson_cells: int) -> Preflight:
+    return _fail(TOO_MANY_CELLS, f"the notebook has {count:,} cells, the lesson {lesson_cells:,} (the limit is "
+                                 f"{max_cells:,}): hand in the lesson's notebook with your answers in "
+                                 f"it, without the cells added (start from a fresh copy of the lesson and paste "
+                                 f"your answers in)")
+
+
+def read_submission(data: bytes, max_cells: int | None = None,
+                    lesson_cells: int = 0) -> tuple[nbformat.NotebookNode | None, Preflight | None]:
+    """Parse a submission's bytes; a ``Preflight`` failure when it is not a readable notebook, or when it
+    has more than ``max_cells`` cells (counted before anything heavier than reading the JSON)."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         return None, _fail(MALFORMED, f"the file is {len(data) / 2**20:.0f} MB; the limit is "
                                       f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB (clear the outputs and resubmit)")
@@ -143,6 +204,8 @@ def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Prefligh
                                       f"format 4) and hand it in again")
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, _fail(MALFORMED, "the JSON is not a notebook (no list of cells)")
+    if max_cells is not None and len(raw["cells"]) > max_cells:
+        return None, too_many_cells(len(raw["cells"]), max_cells, lesson_cells)
     try:  # a lone surrogate, written as the escape "\ud800", reads as JSON but no file can hold it again
         json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as error:
@@ -159,27 +222,21 @@ def read_submission(data: bytes) -> tuple[nbformat.NotebookNode | None, Prefligh
 
 def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     """The verdict on a submission's bytes before grading (see the module docstring)."""
-    nb, failed = read_submission(data)
+    nb, failed = read_submission(data, spec.max_cells, spec.lesson_cells)
     if failed:
         return failed
+    graded = [cell for cell in nb.cells if "nbgrader" in cell.metadata]
+    present = {meta.get("grade_id") for meta in (c.metadata["nbgrader"] for c in graded)
+               if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)}
+    for cell in graded:
+        problem = _metadata_problem(cell.metadata["nbgrader"], spec, present)
+        if problem:
+            return _fail(TAMPERED, problem)
+    # each of the lesson's cells with the release's nbgrader metadata, as grading gives it (RestoreMetadata)
+    restored = restore_metadata(graded, spec.metadata)
     seen: dict[str, nbformat.NotebookNode] = {}
-    for cell in nb.cells:
-        if "nbgrader" in cell.metadata:
-            problem = _metadata_problem(cell.metadata["nbgrader"])
-            if problem:
-                return _fail(TAMPERED, problem)
-    present = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata}
-    for cell in nb.cells:
-        if "nbgrader" not in cell.metadata:
-            continue
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        if grade_id not in spec.cells:
-            absent = [i for i in spec.cells if i not in present]
-            hint = f" (the lesson's {', '.join(map(repr, absent))} is missing)" if absent else ""
-            return _fail(TAMPERED, f"unknown grade id {grade_id!r}{hint}")
-        if grade_id in seen:  # a copy, or a part of a split cell (split_and_copied, below)
-            continue
-        seen[grade_id] = cell
+    for cell in graded:
+        seen.setdefault(cell.metadata["nbgrader"]["grade_id"], cell)  # (a later copy: split_and_copied)
 
     result = Preflight()
     split, copied = split_and_copied(nb.cells)
@@ -193,13 +250,12 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
             else:
                 result.notes.append(f"{'answer' if expected.grade else 'solution'} cell deleted: {grade_id}")
             continue
-        meta = cell.metadata["nbgrader"]
-        if expected.grade and not meta.get("grade"):
-            return _fail(TAMPERED, f"cell {grade_id!r} is a graded cell in the lesson but not in the submission")
-        points = meta.get("points", 0) if expected.grade else 0
         if expected.locked and (cell.source not in spec.locked_sources[grade_id]
-                                or cell.cell_type != expected.cell_type or points != expected.points):
+                                or cell.cell_type != expected.cell_type or grade_id in restored):
             result.notes.append(f"test cell restored: {grade_id}")  # nbgrader puts back source, type, points
+        elif grade_id in restored:
+            result.notes.append(f"metadata restored: {grade_id} (nbgrader's {', '.join(restored[grade_id])} "
+                                f"put back as released)")
     if result.problems:
         return Preflight(TEST_DELETED, [f"test cell deleted: {', '.join(result.problems)}"], result.notes)
     result.refused = refused_answers(nb, spec)

@@ -417,6 +417,33 @@ class ProtectStudentText(Preprocessor):
         return nb, resources
 
 
+class RestoreMetadata(Preprocessor):
+    """(autograde, sanitizing, before ``KeepFirstCopy`` and nbgrader's ``OverwriteCells``) Every cell
+    whose grade id is one of the lesson's gets the lesson's nbgrader metadata as released, its source
+    kept (``autograder.preflight.restore_metadata``; preflight notes what it changed). nbgrader's own
+    repair covers a cell's type, ``locked`` and a test's points; an answer cell marked graded with
+    points (nbgrader's *Manually graded answer*, one click in its toolbar) failed the whole notebook
+    in ``OverwriteCells`` with "No such grade cell", as a grading error (a red team's, 2026-12-04)."""
+    enabled = Bool(True)
+    source_directory = Unicode("", help="the lessons' nbgrader sources (solutions/)").tag(config=True)
+    release_directory = Unicode("", help="the released lessons (lessons/)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from autograder.preflight import nbgrader_metadata, restore_metadata
+
+        name = resources["nbgrader"]["assignment"]
+        notebook = resources["nbgrader"]["notebook"]
+        lesson = {}
+        for folder in (self.source_directory, self.release_directory):  # the release's, where it has one
+            path = Path(folder) / name / f"{notebook}.ipynb"
+            if folder and path.is_file():
+                lesson |= nbgrader_metadata(nbformat.read(path, as_version=4))
+        restore_metadata(nb.cells, lesson)
+        return nb, resources
+
+
 class KeepFirstCopy(Preprocessor):
     """nbgrader's ``DeduplicateIds`` for autograding: the consecutive parts of a split answer cell are
     joined into one (``autograder.answers.join_split_answers``); then, of the cells that carry one

@@ -6,15 +6,16 @@
 
 Exit codes: 0 every visible test passes; 1 a test fails, a test cell was edited, or an answer would not
 be run by the autograder (``autograder.answers``); 2 the notebook
-cannot be graded as it is (not a notebook, a test cell deleted, metadata changed, the kernel died, a
-cell ran past the time limit and ignored the interrupt).
+cannot be graded as it is (not a notebook, far too many cells, a test cell deleted, nbgrader metadata
+naming none of the lesson's cells, the kernel died, a cell ran past the time limit and ignored the
+interrupt).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from autograder.preflight import read_submission, check_submission
+from autograder.preflight import check_submission, read_submission, restore_metadata
 
 PASSED, FAILED, UNGRADABLE = 0, 1, 2
 
@@ -35,8 +36,11 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
         say(f"cannot read {notebook}: {error.strerror}")
         return UNGRADABLE
     name = lesson or notebook.stem
+    lesson_metadata = {}  # the lesson's nbgrader metadata, put back on its cells as autograde does
     if name in grading.lessons(paths) and (paths.release / name / f"{name}.ipynb").is_file():
-        verdict = check_submission(data, grading._spec(paths, name))
+        spec = grading._spec(paths, name)
+        lesson_metadata = spec.metadata
+        verdict = check_submission(data, spec)
         if verdict.failure:
             say(f"{notebook}: cannot be graded: {verdict.failure}: {verdict.detail}")
             say(f"Fix it (or start again from a fresh copy of lessons/{name}/{name}.ipynb and paste your answers in).")
@@ -62,6 +66,7 @@ def validate(notebook: Path, lesson: str | None = None, paths=None, cell_timeout
         def _preprocess(self, nb):
             # a copied or split cell as autograde takes it (nbgrader's own check fails the notebook on
             # a grade id that appears twice: a red team's validate ended in a traceback, 2026-12-04)
+            restore_metadata(nb.cells, lesson_metadata)
             nb, _ = KeepFirstCopy().preprocess(nb, {})
             nb, _ = ScoreFromErrorsOnly().preprocess(super()._preprocess(nb), {})
             return nb

@@ -167,7 +167,19 @@ def _tiny_cases(solution, released, paths):
                              "failed: metadata tampered", "", "no grade id"),
         "renamed-grade-id": (metadata("test-square", lambda m: m["nbgrader"].__setitem__("grade_id", "mine")),
                              "failed: metadata tampered", "", "unknown grade id 'mine'"),
+        # an answer cell marked graded, with points: nbgrader's "Manually graded answer" (one click in its
+        # toolbar) failed the whole notebook in OverwriteCells, as a grading error (a red team's, 2026-12-04);
+        # the lesson's metadata is put back and the answer graded
+        "answer-marked-graded": (metadata("square", lambda m: m["nbgrader"].update(grade=True, points=100)),
+                                 "graded", 3, "metadata restored: square (nbgrader's grade, points put back"),
+        "answer-not-a-solution": (metadata("double", lambda m: m["nbgrader"].update(solution=False, locked=True)),
+                                  "graded", 3, "metadata restored: double (nbgrader's solution, locked put back"),
+        "test-not-graded": (metadata("test-square", lambda m: m["nbgrader"].update(grade=False, schema_version=2)),
+                            "graded", 3, "test cell restored: test-square"),
         "invalid-json": (nbformat.writes(solution)[:-40].encode(), "failed: malformed notebook", "", "invalid JSON"),
+        # 640,000 empty cells (43 MB, under the size limit) cost the batch 3.5 minutes (a red team's, 2026-12-04)
+        "many-cells": (_noted(solution, "x", count=2_500), "failed: too many cells", "",
+                       "cells, the lesson 8 (the limit is 2,000): hand in the lesson's notebook"),
         "huge-output": (_with(solution, double=huge), "graded", 3, ""),
         # stderr and warnings cost nothing; a displayed value is not partial credit
         "warns": (_with(solution, square=WARNS), "graded", 3, ""),
@@ -368,9 +380,10 @@ def _split(nb, grade_id, first, second):
     return nb
 
 
-def _noted(nb, text, code=False):
+def _noted(nb, text, code=False, count=1):
     nb = copy.deepcopy(nb)
-    nb.cells.append(nbformat.v4.new_code_cell(text) if code else nbformat.v4.new_markdown_cell(text))
+    for _ in range(count):
+        nb.cells.append(nbformat.v4.new_code_cell(text) if code else nbformat.v4.new_markdown_cell(text))
     return nb
 
 
@@ -867,12 +880,31 @@ PREFLIGHT = {
                       "test cell restored: test-square"),
     "answer deleted": (lambda nb: nb.cells.remove(_cell(nb, "q1")), None, "answer cell deleted: q1"),
     "solution deleted": (lambda nb: nb.cells.remove(_cell(nb, "square")), None, "solution cell deleted: square"),
+    # any nbgrader field of one of the lesson's cells is put back as released (nbgrader failed the whole
+    # notebook on some, as a grading error: a red team's, 2026-12-04)
     "test no longer graded": (lambda nb: _cell(nb, "test-double").metadata.nbgrader.__setitem__("grade", False),
-                              "metadata tampered", "'test-double' is a graded cell in the lesson"),
+                              None, "test cell restored: test-double"),
     "points not a number": (lambda nb: _cell(nb, "test-double").metadata.nbgrader.__setitem__("points", "1"),
-                            "metadata tampered", "points is '1'"),
+                            None, "test cell restored: test-double"),
+    "answer marked graded": (lambda nb: _cell(nb, "square").metadata.nbgrader.update(grade=True, points=100), None,
+                             "metadata restored: square (nbgrader's grade, points put back as released)"),
+    "manually graded answer": (lambda nb: _cell(nb, "double").metadata.nbgrader.update(grade=True, points=2), None,
+                               "metadata restored: double (nbgrader's grade, points put back as released)"),
+    "answer not a solution": (lambda nb: _cell(nb, "square").metadata.nbgrader.update(solution=False), None,
+                              "metadata restored: square (nbgrader's solution put back as released)"),
+    "open question locked": (lambda nb: _cell(nb, "q1").metadata.nbgrader.update(locked=True, task=True), None,
+                             "metadata restored: q1 (nbgrader's locked, task put back as released)"),
+    "mangled fields": (lambda nb: _cell(nb, "double").metadata.nbgrader.update(grade="yes", schema_version="3",
+                                                                               points=[1], extra=1), None,
+                       "metadata restored: double (nbgrader's grade, points, schema_version put back as released)"),
+    "a flag as a number": (lambda nb: _cell(nb, "test-square").metadata.nbgrader.__setitem__("grade", 1), None,
+                           "test cell restored: test-square"),
     "metadata not a dict": (lambda nb: _cell(nb, "double").metadata.__setitem__("nbgrader", [1]),
                             "metadata tampered", "is a list"),
+    "no grade id": (lambda nb: _cell(nb, "double").metadata.nbgrader.pop("grade_id"),
+                    "metadata tampered", "has no grade id"),
+    "grade id not a string": (lambda nb: _cell(nb, "double").metadata.nbgrader.__setitem__("grade_id", ["double"]),
+                              "metadata tampered", "has no grade id"),
     "two tests deleted": (lambda nb: [nb.cells.remove(_cell(nb, i)) for i in ("test-double", "test-square")],
                           "test cell deleted", "test-double, test-square"),
     "rebinds a builtin": (lambda nb: setattr(_cell(nb, "square"), "source", REBINDS_ABS), None,
@@ -887,6 +919,52 @@ def test_preflight(tiny_spec, name):
     verdict = check_submission(_edit(correct, change), spec)
     assert verdict.failure == failure, verdict
     assert (words in verdict.detail) if words else verdict.detail == "", verdict.detail
+
+
+def test_preflight_restores_the_lessons_metadata_and_keeps_the_students_answer(course, tiny_spec):
+    """What preflight checks is what grading grades: ``RestoreMetadata``, nbgrader's first step, puts the
+    release's nbgrader metadata on the lesson's cells, a copy's too, and leaves every source as it is."""
+    from autograder.preprocessors import RestoreMetadata
+
+    paths, _, _ = course
+    spec, correct = tiny_spec
+    nb = copy.deepcopy(correct)
+    _cell(nb, "square").metadata.nbgrader.update(grade=True, points=2)  # "Manually graded answer"
+    _cell(nb, "test-double").metadata.nbgrader.update(grade=False, solution=True, points=0, checksum="x")
+    nb.cells.append(_copy_of(_cell(nb, "square")))
+    sources = [c.source for c in nb.cells]
+    step = RestoreMetadata(source_directory=str(paths.source), release_directory=str(paths.release))
+    restored, _ = step.preprocess(copy.deepcopy(nb), {"nbgrader": {"assignment": TINY, "notebook": TINY}})
+    assert [c.source for c in restored.cells] == sources
+    for cell in restored.cells:
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if grade_id:
+            assert cell.metadata.nbgrader == spec.metadata[grade_id], grade_id
+    assert spec.metadata["square"]["grade"] is False and "checksum" in spec.metadata["test-double"]
+    verdict = check_submission(_bytes(nb), spec)
+    assert verdict.failure is None and verdict.notes == [
+        "copied cell: square appears more than once (the first is graded)", "test cell restored: test-double",
+        "metadata restored: square (nbgrader's grade, points put back as released)"], verdict.notes
+
+
+def test_a_notebook_with_far_more_cells_than_its_lesson_fails_at_once(tiny_spec):
+    """640,000 empty markdown cells (43 MB, under the size limit) took 35 s of preflight in the grader's
+    own process, and 3.5 minutes in all (a red team's, 2026-12-04): the cells are counted before
+    anything heavier than reading the JSON."""
+    spec, correct = tiny_spec
+    assert spec.lesson_cells == len(correct.cells) == 8 and spec.max_cells == 2_000
+    at_the_limit = _noted(correct, "x", count=spec.max_cells - len(correct.cells))
+    assert check_submission(_bytes(at_the_limit), spec).failure is None
+    over = _noted(correct, "x", count=spec.max_cells + 3_000)
+    verdict = check_submission(_bytes(over), spec)
+    assert verdict.failure == "too many cells", verdict
+    assert verdict.detail.startswith("the notebook has 5,008 cells, the lesson 8 (the limit is 2,000): hand "
+                                     "in the lesson's notebook"), verdict.detail
+    # a big lesson may have ten times its cells
+    big = copy.copy(spec)
+    big.lesson_cells = 300
+    assert big.max_cells == 3_000 and check_submission(_bytes(over), big).failure == "too many cells"
+    assert check_submission(_bytes(at_the_limit), big).failure is None
 
 
 @pytest.mark.parametrize("data, words", [
