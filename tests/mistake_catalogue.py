@@ -1235,6 +1235,14 @@ def padding_mask(lengths, T):
 def padding_mask(lengths, T):
     return (torch.arange(T)[None, :] < lengths[:, None]).byte()
 '''),
+    W("test-padding-mask", "one slice for every row's length", '''
+def padding_mask(lengths, T):
+    B = lengths.shape[0]
+    mask = torch.zeros((B, T), dtype=torch.bool)
+    for b in range(B):
+        mask[b, :lengths] = True   # keep the first `length` positions
+    return mask
+'''),
     W("test-cross-attention", "result transposed", '''
 def cross_attention(S1, S2, W_Q, W_K, W_V):
     Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
@@ -1453,6 +1461,18 @@ def merge_heads(x):
         "nn.Dropout(config.dropout)", "nn.Dropout(0.1)")),
     W("test-attention-dropout", "dropout never applied",
       _attention(weights="torch.softmax(scores, dim=-1)", out="self.c_proj(y)")),
+    W("test-causal-self-attention", "view after transpose",
+      _attention(merge="(weights @ v).transpose(1, 2).view(B, T, self.n_embd)")),
+    W("test-causal-self-attention", "dimensions counted from the front",
+      _attention(scores="torch.matmul(q, k.transpose(1, 2)) * (1.0 / math.sqrt(k.size(-1)))")),
+    W("test-attention-dropout", "the keep probability given as p", _attention().replace(
+        "nn.Dropout(config.dropout)", "nn.Dropout(p=1.0 - config.dropout)")),
+    W("test-attention-dropout", "dropout rescaled again",  # "so the expected value stays the same"
+      _attention(out="self.resid_dropout(self.c_proj(y)) * (1 - self.resid_dropout.p)")),
+    W("test-attention-dropout", "dropout rescaled again",  # only while training: eval mode is right
+      _attention(weights="self.attn_dropout(torch.softmax(scores, dim=-1))\n"
+                 "        if self.training:\n"
+                 "            weights = weights / (1 - self.attn_dropout.p)")),
     # --- 04 LSTM ---------------------------------------------------------------------------------
     W("test-lstm-cell", "gate order", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
@@ -2897,6 +2917,12 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     out = x + mlp(ln_2(h))
     return out
 '''),
+    W("test-block-forward", "attention computed twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    m = mlp(ln_2(h))
+    return x + attn(ln_1(x)) + m
+'''),
     W("test-gpt-forward", "positions from the batch dimension", '''
 def gpt_forward(model, idx):
     pos = torch.arange(idx.size(0))
@@ -2963,6 +2989,17 @@ def bigram_forward(table, idx, targets=None):
 '''),
     # torch refuses the call before there is any output: both tests name it from the error
     W("test-bigram-forward", "arguments of F.embedding swapped", BIGRAM_EMBEDDING_SWAPPED),
+    W("test-bigram-forward", "one_hot is int64", '''
+def bigram_forward(table, idx, targets=None):
+    V = table.shape[0]
+    onehot = F.one_hot(idx, num_classes=V)          # (B, T, V)
+    logits = torch.matmul(onehot, table)            # row idx of the table
+    if targets is None:
+        return logits, None
+    B, T, _ = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+'''),
     W("test-bigram-forward-form", "arguments of F.embedding swapped", BIGRAM_EMBEDDING_SWAPPED),
     W("test-gpt-forward", "last position only", '''
 def gpt_forward(model, idx):

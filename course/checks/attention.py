@@ -22,11 +22,12 @@ from course.checks._core import (IN_PLACE, CheckFailed, Mistake, check_gradient,
 
 
 def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep", fill=float("-inf"),
-            weights_only=False):
+            weights_only=False, keys=(-2, -1), rescale=1.0):
     """Attention with knobs for the usual mistakes (plain softmax: empty rows give NaN, as yours would).
     A float mask is added to the scores (``mask_mode="keep"``), or ignored (``"boolean only"``); a
-    boolean mask is added as numbers with ``"added"``."""
-    scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    boolean mask is added as numbers with ``"added"``. ``keys``: the dimensions of k transposed for the
+    scores; ``rescale``: a factor the weights are multiplied by after the softmax."""
+    scores = q @ k.transpose(*keys) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
     if mask is not None and mask.dtype != torch.bool:
         if mask_mode == "subtracted":
             scores = scores - mask
@@ -38,7 +39,7 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep",
         scores = scores.masked_fill(~mask, fill)
     elif mask is not None and mask_mode == "inverted":
         scores = scores.masked_fill(mask, fill)
-    weights = torch.softmax(scores, dim=softmax_dim)
+    weights = torch.softmax(scores, dim=softmax_dim) * rescale
     if mask is not None and mask.dtype == torch.bool and mask_mode == "after_softmax":
         weights = weights * mask
     return weights if weights_only else weights @ v
@@ -405,6 +406,12 @@ def _rows_from_the_end(lengths, T):
     return mask
 
 
+def _one_slice_for_all_rows(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    mask[:, :lengths] = True  # the mistake: a tensor of lengths as one slice's end (works for one row only)
+    return mask
+
+
 def check_padding_mask(student_fn) -> None:
     """``student_fn(lengths, T)``: a ``(B, T)`` boolean mask, True at positions ``< lengths[b]`` (real tokens)."""
     # (a row of length 0, all padding, as the hidden tests have too)
@@ -451,6 +458,10 @@ def check_padding_mask(student_fn) -> None:
                   "broadcasting against the scores is added where the mask is used (mask[:, None, :]).",
                   lambda lengths, T, index=index: ((lambda p, n: p < n)(*positions(lengths, T)))[index])
           for index in ((slice(None), None, slice(None)), (slice(None), None, None, slice(None)))],
+        Mistake("one slice for every row's length", "a slice has one end for all rows, and mask[:, :lengths] asks "
+                "for one per row, which torch refuses: compare the positions with the lengths instead, "
+                "torch.arange(T)[None, :] < lengths[:, None] (or set each row on its own, mask[b, :n]).",
+                _one_slice_for_all_rows, same_error=True),
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
 
@@ -575,11 +586,14 @@ def _reference_forward(config, seed, x):
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
                    softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
-                   residual=False):
+                   residual=False, keys=(-2, -1), rescale=(1.0, 1.0)):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
     (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
-    straight to (B, n_head, T, hs), no transpose; ``residual``: the input added to the output (x + ...)."""
+    straight to (B, n_head, T, hs), no transpose; ``residual``: the input added to the output (x + ...);
+    ``keys``: the dimensions of k transposed for the scores; ``merge="view"``: the heads merged with .view
+    after the transpose (which raises where the tensor is not contiguous); ``rescale``: factors the weights
+    and the output are multiplied by (dropout's own scaling undone by hand: (1 - p), which eval mode shows)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = config.n_head if split else 1
@@ -595,7 +609,7 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
              "head_size": 1 / (C // config.n_head)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
-        y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill)
+        y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill, keys=keys, rescale=rescale[0])
     elif mask == "after_softmax":
         y = _attend(q, k, v, lower, scale=scale, mask_mode="after_softmax")
     elif mask == "upper":
@@ -604,8 +618,10 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted")
     else:
         y = _attend(q, k, v, None, scale=scale)
-    y = y.transpose(1, 2).reshape(B, T, C) if merge == "transpose" else y.reshape(B, T, C)
+    y = y.transpose(1, 2).view(B, T, C) if merge == "view" else \
+        y.transpose(1, 2).reshape(B, T, C) if merge == "transpose" else y.reshape(B, T, C)
     y = y @ w["c_proj.weight"].T + w["c_proj.bias"] if project else y
+    y = y * rescale[1]
     return x + y if residual else y
 
 
@@ -701,14 +717,15 @@ def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "mer
                 namespace[name] = value
 
 
-def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None):
+def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None, rescale=(1.0, 1.0)):
     """The step-by-step forward pass in training mode, its dropout drawn from the global RNG in the
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
     (after they merge), "per_head" (on the weights, one head at a time) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
     "before" it (on the merged heads) or "none". ``p``: a rate of the student's own instead of the
-    config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice)."""
+    config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
+    ``rescale``: factors the dropped weights and the dropped output are multiplied by (by hand, again)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh, p = config.n_head, config.dropout if p is None else p
@@ -724,7 +741,7 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None)
         scores = F.dropout(scores, p)
     weights = torch.softmax(scores, dim=-1)
     if "weights" in places:
-        weights = F.dropout(weights, p)
+        weights = F.dropout(weights, p) * rescale[0]
     if "per_head" in places:  # right in distribution, but the masks drawn one head at a time
         weights = torch.stack([F.dropout(weights[:, h], p) for h in range(nh)], dim=1)
     y = weights @ (F.dropout(v, p) if "values" in places else v)
@@ -736,7 +753,7 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None)
     if resid == "before":
         y = F.dropout(y, p)
     y = y @ w["c_proj.weight"].T + w["c_proj.bias"]
-    return F.dropout(y, p) if resid == "after" else y
+    return F.dropout(y, p) * rescale[1] if resid == "after" else y
 
 
 def _seeded(forward, seed):
@@ -843,6 +860,12 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("residual added inside the attention", "the residual x + ... belongs to the block (lesson 05's "
                 "x = x + attn(ln_1(x))): the attention returns self.resid_dropout(self.c_proj(y)) alone, "
                 "without adding its input.", lambda *a: _wrong_forward(*a, residual=True)),
+        Mistake("view after transpose", "after transpose(1, 2) the tensor is not contiguous, so .view refuses it: "
+                "merge the heads with .reshape(B, T, C) (or .contiguous().view(B, T, C)).",
+                lambda *a: _wrong_forward(*a, merge="view"), same_error=True),
+        Mistake("dimensions counted from the front", "k is (B, n_head, T, head_size): the scores need its LAST two "
+                "dimensions swapped, q @ k.transpose(-2, -1); k.transpose(1, 2) swaps the heads and the positions "
+                "instead.", lambda *a: _wrong_forward(*a, keys=(1, 2)), same_error=True),
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
@@ -861,6 +884,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
             mistake = _dropout_out_of_reach(student_cls, module) or Mistake(
                 "dropout on in eval mode", "use nn.Dropout modules (model.eval() turns them off), or pass "
                 "training=self.training to F.dropout.")
+        else:  # the same output twice, but scaled by (1 - p) (or 1 / (1 - p)) where the dropout is
+            mistake = next((RESCALED for factors in _rescalings(config.dropout)
+                            if difference(_wrong_forward(config, 7, x, rescale=factors), got[0]) is None), None)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got[0], True))
 
     _check_called_again(student_cls, configs[1], g)
@@ -876,6 +902,18 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
 
     print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode), "
           f"and so does the gradient.")
+
+
+RESCALED = Mistake(
+    "dropout rescaled again", "nn.Dropout already scales the values it keeps by 1 / (1 - p) in training mode, "
+    "and does nothing in eval mode: use its output as it is, self.attn_dropout(weights), without multiplying "
+    "(or dividing) by (1 - p) yourself.")
+
+
+def _rescalings(p):
+    """(weights, output) factors of a dropout's scaling written out again by hand: (1 - p) or 1 / (1 - p), on
+    the attention weights, on the output, or on both."""
+    return [pair for f in (1 - p, 1 / (1 - p)) for pair in ((f, 1.0), (1.0, f), (f, f))]
 
 
 MASK_CHANGED = Mistake(
@@ -988,7 +1026,7 @@ def _fixed_rate(module, config):
 
 
 def check_attention_dropout(student_cls) -> None:
-    """``student_cls(config)`` in training mode with dropout 0.5, under a fixed seed: the output must be
+    """``student_cls(config)`` in training mode with dropout 0.4, under a fixed seed: the output must be
     that of dropout applied where the exercise says, to the attention weights (after the softmax),
     then to the output of ``c_proj``, as ``nn.Dropout`` modules (or ``F.dropout(..., training=
     self.training)``) draw it."""
@@ -998,11 +1036,12 @@ def check_attention_dropout(student_cls) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         # a mistake without dropout is named as such first (not the gradient: the dropout's point is its own)
         check_causal_self_attention(student_cls, gradient=False)
-    config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8, dropout=0.5)
+    # (not 0.5, where the keep probability 1 - p is p itself; nor a rate a student writes as a fixed number)
+    config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8, dropout=0.4)
     x = _rand(torch.Generator().manual_seed(8), 2, 8, 8)
     module = _load(_build(student_cls, config), config, 7)
-    where = ("CausalSelfAttention: with dropout=0.5, in training mode (model.train()), under "
-             "torch.manual_seed(0)")
+    where = (f"CausalSelfAttention: with dropout={config.dropout}, in training mode (model.train()), under "
+             f"torch.manual_seed(0)")
     expected = _seeded(lambda: _train_forward(config, 7, x), 0)
     module.train()
     try:
@@ -1038,10 +1077,16 @@ def check_attention_dropout(student_cls) -> None:
                       "they mix the values: self.attn_dropout(torch.softmax(scores, dim=-1)) @ v, not on "
                       "weights @ v.", lambda where=where: _train_forward(config, 7, x, dropout=where))
               for where in ("output", "merged")],
-            *[Mistake("dropout rate not from config", "build the dropout with the config's rate, "
-                      "nn.Dropout(config.dropout) (or F.dropout(..., config.dropout, self.training)), not a fixed "
-                      "number: here config.dropout is 0.5.", lambda rate=rate: _train_forward(config, 7, x, p=rate))
-              for rate in (0.1, 0.2)],
+            Mistake("the keep probability given as p", "nn.Dropout's p is the fraction of values ZEROED, not "
+                    "the fraction kept (TensorFlow's keep_prob): build it as nn.Dropout(config.dropout), not "
+                    "nn.Dropout(1 - config.dropout).", lambda: _train_forward(config, 7, x, p=1 - config.dropout)),
+            *[Mistake("dropout rate not from config", f"build the dropout with the config's rate, "
+                      f"nn.Dropout(config.dropout) (or F.dropout(..., config.dropout, self.training)), not a fixed "
+                      f"number: here config.dropout is {config.dropout}.",
+                      lambda rate=rate: _train_forward(config, 7, x, p=rate))
+              for rate in (0.1, 0.2, 0.3, 0.5)],
+            *[Mistake(RESCALED.name, RESCALED.hint, lambda factors=factors: _train_forward(config, 7, x, rescale=factors))
+              for factors in _rescalings(config.dropout)],
             Mistake("dropout drawn head by head", "your dropout is in the right place, but a loop over the heads "
                     "draws its random masks in another order than the exercise's one call, so the seeded output "
                     "differs: compute all heads at once, q, k, v as (B, n_head, T, head_size), and apply "
@@ -1067,7 +1112,7 @@ def check_attention_dropout(student_cls) -> None:
                 break
         if mistake is not None and mistake.name == "attention dropout applied twice" \
                 and _called_twice(module, x) == "resid_dropout":
-            mistake = RESID_TWICE  # (the same draws as the attention dropout twice: both are Dropout(0.5))
+            mistake = RESID_TWICE  # (the same draws as the attention dropout twice: both are Dropout(config.dropout))
         mistake = mistake or _fixed_rate(module, config)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     # two calls in a row draw two masks: the same output twice means forward re-seeds the generator

@@ -83,6 +83,13 @@ EMBEDDING_SWAPPED = Mistake("arguments of F.embedding swapped", "F.embedding(idx
                             same_error=True)
 
 
+# F.one_hot gives int64, and a matrix product of int64 with the float table fails before there is a result.
+ONE_HOT_INT64 = Mistake("one_hot is int64", "F.one_hot returns an int64 tensor, and @ refuses to multiply it with "
+                        "the float32 table: make it float first, F.one_hot(idx, V).float() @ table, or simply "
+                        "index the table, logits = table[idx].",
+                        lambda t, i, y=None: (F.one_hot(i, t.shape[0]) @ t, None), same_error=True)
+
+
 def check_bigram_forward(student_fn):
     """``student_fn(table, idx, targets)``: ``logits = table[idx]`` of shape (B, T, V) and the mean
     cross-entropy against ``targets`` (B, T); returns ``(logits, loss)``, ``(logits, None)`` when
@@ -181,6 +188,7 @@ def check_bigram_forward(student_fn):
                 "log_probs.gather(-1, targets.unsqueeze(-1)), or F.cross_entropy(logits.view(B*T, V), "
                 "targets.view(B*T)).", lambda t, i, y: (t[i], None if y is None else
                                                          -F.log_softmax(t[i], dim=-1)[..., y].mean())),
+        ONE_HOT_INT64,
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
@@ -200,14 +208,14 @@ def check_bigram_forward_form(student_fn):
     table, idx = torch.randn(5, 5, generator=gen), torch.randint(0, 5, (3, 4), generator=gen)
     targets = torch.randint(0, 5, (3, 4), generator=gen)
     where = "bigram_forward: the form of the result, for a (5, 5) table and (3, 4) ids"
-    out = form_call("bigram_forward", student_fn, (table, idx, targets), [EMBEDDING_SWAPPED])
+    out = form_call("bigram_forward", student_fn, (table, idx, targets), [EMBEDDING_SWAPPED, ONE_HOT_INT64])
     if type(out) is not tuple or len(out) != 2:
         raise failure(where, f"return the tuple (logits, loss), got {describe(out)}")
     if type(out[0]) is not torch.Tensor or out[0].shape != (3, 4, 5):
         raise failure(where, f"the logits must be a (B, T, V) = (3, 4, 5) tensor, got {describe(out[0])}")
     if type(out[1]) is not torch.Tensor or out[1].dim() != 0:
         raise failure(where, f"the loss must be a scalar tensor, got {describe(out[1])}")
-    out = form_call("bigram_forward", student_fn, (table, idx), [EMBEDDING_SWAPPED])
+    out = form_call("bigram_forward", student_fn, (table, idx), [EMBEDDING_SWAPPED, ONE_HOT_INT64])
     if type(out) is not tuple or len(out) < 2 or out[1] is not None:
         raise failure(where, f"without targets return (logits, None), got {describe(out)}")
 
@@ -319,10 +327,13 @@ def _reference_block_forward(x, ln_1, attn, ln_2, mlp):
 
 
 def _block_cases():
+    """Three blocks in eval mode, the last one's attention built with dropout (off in eval mode; the check
+    switches it on afterwards, ``_in_training_mode``)."""
     cases = []
     for seed, (B, T, C, nh) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (3, 5, 16, 4))):
         torch.manual_seed(500 + seed)
-        config = GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=nh, n_embd=C)
+        config = GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=nh, n_embd=C,
+                           dropout=0.2 if seed == 2 else 0.0)
         ln_1, ln_2 = nn.LayerNorm(C), nn.LayerNorm(C)
         attn, mlp = CausalSelfAttention(config), MLP(config)
         with torch.no_grad():  # larger than at initialisation, and two different norms, so each place matters
@@ -332,6 +343,46 @@ def _block_cases():
         modules = [m.eval() for m in (ln_1, attn, ln_2, mlp)]
         cases.append((torch.randn(B, T, C), *modules))
     return cases
+
+
+ATTENTION_TWICE = [
+    Mistake("attention computed twice", "attn(ln_1(x)) is written out twice, so the attention runs twice (twice "
+            "the work, and in training mode each run drops other weights, so the two results differ): keep it, "
+            "x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)) on that x.", wrong)
+    # (the two calls' dropout masks drawn in either order)
+    for wrong in (lambda x, l1, a, l2, m: x + a(l1(x)) + m(l2(x + a(l1(x)))),
+                  lambda x, l1, a, l2, m: (lambda h: x + a(l1(x)) + h)(m(l2(x + a(l1(x))))))]
+
+
+def _in_training_mode(student_fn):
+    """The ``after`` of ``check_block_forward``'s cases: a case whose attention has dropout runs again with the
+    attention in training mode, under ``torch.manual_seed(0)`` (the caller's random numbers left as they were),
+    for the student's block and the reference alike. Eval mode cannot tell one attention call from two; here
+    each call draws its own dropout mask, as it does while the model trains."""
+    def after(case):
+        attn = case[2]
+        if not any(isinstance(m, nn.Dropout) and m.p > 0 for m in attn.modules()):
+            return None
+
+        def run(fn):
+            args = copy.deepcopy(tuple(case))
+            args[2].train()
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                torch.manual_seed(0)
+                return fn(*args)
+
+        expected = run(_reference_block_forward)
+        try:
+            got = run(student_fn)
+        except Exception as error:
+            return (f"with the attention in training mode (its dropout on, under torch.manual_seed(0)), "
+                    f"{raised(error)}", missing_name(error))
+        problem = difference(expected, got)
+        if problem is None:
+            return None
+        named = next((m for m in ATTENTION_TWICE if difference(run(m.wrong), got) is None), None)
+        return f"with the attention in training mode (its dropout on, under torch.manual_seed(0)): {problem}", named
+    return after
 
 
 def _post_norm(x, ln_1, attn, ln_2, mlp):
@@ -410,7 +461,7 @@ def check_block_forward(student_fn):
             Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
                     "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
-        ], unchanged=True)
+        ], unchanged=True, after=_in_training_mode(student_fn))
     x, *modules = _block_cases()[1]
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0, in_place=Mistake(
         "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
