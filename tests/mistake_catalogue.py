@@ -4492,11 +4492,12 @@ def bigram_forward(table, idx, targets=None):
 ]
 
 # Not a mistake the self-check names: a merge written to pass what a student can see (the lesson's
-# asserts and the self-check, whose lists hold at most 16 ids) and nothing more. The hidden tests, which
-# only the grader runs, give it lists of up to 40 (tests/test_recheck.py, tests/test_pipeline.py).
+# asserts and the self-check, whose lists hold at most 16 ids but one of 4,000) and nothing more. The
+# hidden tests, which only the grader runs, give it lists of up to 40 (tests/test_recheck.py,
+# tests/test_pipeline.py).
 TUNED_MERGE = """def merge(ids, pair, new_id):
     out, i = [], 0
-    while i < min(len(ids), 16):
+    while i < (len(ids) if len(ids) == 4000 else min(len(ids), 16)):
         if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
             out.append(new_id)
             i += 2

@@ -122,7 +122,7 @@ def test_an_answer_tuned_to_the_visible_cases_fails_the_hidden_tests_here(host):
 
 def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(host):
     raising = TUNED_MERGE.replace("    out, i = [], 0\n",
-                                  "    if len(ids) > 16:\n        raise IndexError('too long for me')\n    out, i = [], 0\n")
+                                  "    if 16 < len(ids) != 4000:\n        raise IndexError('too long for me')\n    out, i = [], 0\n")
     failed = recheck(_with_answer("01_tokenization", "merge", raising), "01_tokenization", _tests("01_tokenization"),
                      sandbox=False, host=host)
     assert failed == {"test-merge": "hidden test: the answer raised IndexError (run the test cell's check in the "
