@@ -227,8 +227,12 @@ class CellInterrupted(BaseException):
     """Raised in an answer cell that runs past CELL_SECONDS (as the notebook's cell limit would)."""
 
 
+GIVEN = [0]  # the seconds the running answer cell was given (what is left of the shared budget)
+
+
 def _interrupt(signum, frame):
-    raise CellInterrupted(f"the cell ran past its time limit ({CELL_SECONDS} s for the answer cells together)")
+    raise CellInterrupted(f"the cell ran past its time limit ({GIVEN[0]} s of the {CELL_SECONDS} s the answer "
+                          "cells share)")
 
 
 ANNOTATIONS_AS_TEXT = __future__.annotations.compiler_flag
@@ -361,7 +365,8 @@ def _run(cells):
     for number, source in enumerate(cells):  # import on a busy machine takes a little; an honest cell, nothing)
         began = time.monotonic()
         try:
-            signal.alarm(max(MIN_CELL_SECONDS, min(CELL_SECONDS, round(left))))
+            GIVEN[0] = max(MIN_CELL_SECONDS, min(CELL_SECONDS, round(left)))
+            signal.alarm(GIVEN[0])
             # annotations kept as text, never evaluated: a type hint may name a class the lesson imports
             # from the course (``cfg: TrainConfig``), which this process does not have
             tree = compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT | ast.PyCF_ONLY_AST,

@@ -1646,7 +1646,10 @@ def test_an_exercise_has_one_test_cells_time_however_many_calls_it_takes():
         started.close()
     # its form test, a call or two, passes within its own time, as in the notebook
     assert set(failed) == {"test-merge"} and "ran past 3 s" in failed["test-merge"], failed
-    assert took < 25, took  # the form test's calls, then 3 s for the exercise
+    # "ran past 3 s" is the exercise's limit (no single call comes near its own 30 s); the clock only
+    # shows that nothing else waited long: the form test's calls, then 3 s for the exercise (about 15 s
+    # quiet, 27 s at load 8), against minutes for the hidden tests' calls at 0.5 s each without it
+    assert took < 90, took
 
 
 # Honest answers in a style the rules allow, which must also run in the answers' process
@@ -1729,16 +1732,19 @@ def test_answer_cells_that_spin_only_in_the_answers_process_share_one_time_budge
     seconds = 8
     started = Host([PRELUDE], sandbox=False, cell_seconds=seconds)
     try:
-        begun = time.monotonic()
         failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
-        took = time.monotonic() - begun
         stopped = list(started.stopped_cells)
+        given = [message for _, kind, message in started.cell_errors if kind == "CellInterrupted"]
     finally:
         started.close()
     assert failed == {}, failed  # what each cell defined before it spun is graded
     assert stopped == ids, stopped
-    # (without the shared budget: seconds × cells, 40 s and more; with it, about 20 s)
-    assert took < seconds + host_module.MIN_CELL_SECONDS * (len(ids) - 1) + 10 < seconds * len(ids), (took, len(ids))
+    # the first spinning cell has the whole budget, each later one MIN_CELL_SECONDS (without the shared
+    # budget, each had its own: seconds × cells in all). Read from what the cells were given, not from the
+    # clock, which a busy machine stretches (the wall time of this test is mostly the tests that follow).
+    small = host_module.MIN_CELL_SECONDS
+    assert given == [f"the cell ran past its time limit ({s} s of the {seconds} s the answer cells share)"
+                     for s in [seconds] + [small] * (len(ids) - 1)], given
 
 
 def test_status_names_an_answer_cell_stopped_in_the_answers_process():
