@@ -96,6 +96,9 @@ ATTRIBUTE_HINTS = {
        for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
+    "ParameterDict": (": its keys become attributes of the module, by any name (a special one too, which reaches "
+                      "raw memory); keep the parameters in an nn.ParameterList, or register each with "
+                      "self.register_parameter(\"name\", ...)"),
 }
 # (``dir()`` is allowed: it gives names, and reading an attribute by a computed name is refused)
 # The names IPython gives the notebook's history (``In``, ``_ih``, ``_i3``: the source of every cell run so
@@ -200,6 +203,11 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # torch's module class (a module's class set to a subclass of it read any attribute)
                       "make_dataclass", "ABCMeta", "EnumMeta", "EnumType", "NamedTupleMeta", "FunctionMeta",
                       "dispatch_table", "PropModule",
+                      # what sets an attribute named by a key it is given (a special one too, computed,
+                      # ``"_" * 2 + "array_interface" + "_" * 2``, which numpy reads as an array at any address:
+                      # rt21, 2026-12-04): a ParameterDict's ``__setitem__`` is ``setattr(self, key, value)``
+                      # (``add_module`` and nn.ModuleDict take modules only: see ``_mapping_modules``)
+                      "ParameterDict",
                       # the running kernel, reached from an object the notebook gives (sys.stdout.session.parent
                       # .kernel.get_parent() is the request of the cell running now: a hidden test's source, a red
                       # team's, 2026-12-01; a notebook progress bar's widget has a comm, which has the kernel)
@@ -769,10 +777,65 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             if isinstance(node, ast.ClassDef) and node.keywords:
                 found.append(f"class {node.name} uses a metaclass or class keywords")
     found += _enum_classes_made(tree)
+    found += _namespaces_made(tree, parents)
+    found += _mapping_modules(tree)
     pasted = copies.copied(source, lesson.phrases)
     if pasted:
         found.append(pasted)
     return list(dict.fromkeys(found))
+
+
+def _namespaces_made(tree: ast.Module, parents: dict) -> list[str]:
+    """``SimpleNamespace`` other than called by that name with written-out keywords: ``SimpleNamespace(**d)``
+    sets the attributes ``d`` names, a special one too, built at run time (``"_" * 2 + "array_interface" +
+    "_" * 2``), where the rules read keywords' names only; numpy reads an array at any address from such an
+    object (rt21, 2026-12-04). Under another name, as a base class or as a value, it could be called so out of
+    the rules' sight."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.alias) and node.name == "SimpleNamespace" and node.asname not in (None, node.name):
+            found.append("imports SimpleNamespace under another name (use it as SimpleNamespace)")
+            continue
+        if not (isinstance(node, ast.Name) and node.id == "SimpleNamespace" and isinstance(node.ctx, ast.Load)
+                or isinstance(node, ast.Attribute) and node.attr == "SimpleNamespace"):
+            continue
+        call = parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            found.append("uses SimpleNamespace other than by calling it (SimpleNamespace(x=..., y=...))")
+        elif any(k.arg is None for k in call.keywords):
+            found.append("calls SimpleNamespace with `**` (its attributes' names could be anything, a special "
+                         "attribute's too: write each keyword, SimpleNamespace(x=..., y=...), or use a dict)")
+    return found
+
+
+# The builtin mappings (numpy takes an object's ``__array_interface__`` only when it is a dict, or a subclass)
+MAPPING_BASES = {"dict", "OrderedDict", "defaultdict", "Counter", "ChainMap"}
+
+
+def _mapping_modules(tree: ast.Module) -> list[str]:
+    """Classes of the answer's that are both an nn.Module and a dict: nn.Module's ``__getattr__`` hands back a
+    child module by the name it was registered under (``nn.ModuleDict({name: child})``, a special name too), and
+    such a child is also the dict numpy reads as an array's address (rt21, 2026-12-04). No exercise needs one."""
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    kinds: dict[str, set[str]] = {}
+
+    def kind(name: str, seen=()) -> set[str]:
+        if name in kinds:
+            return kinds[name]
+        found = set()
+        for base in classes[name].bases:
+            last = ast.unparse(base).split(".")[-1]
+            if last in MAPPING_BASES:
+                found.add("mapping")
+            elif ast.unparse(base) in MODULE_BASES or last == "Module":
+                found.add("module")
+            elif last in classes and last not in seen:
+                found |= kind(last, (*seen, name))
+        kinds[name] = found
+        return found
+
+    return [f"class {name} is both an nn.Module and a dict (keep the dict in an attribute of the module)"
+            for name in classes if kind(name) == {"mapping", "module"}]
 
 
 ENUM_CLASSES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"}

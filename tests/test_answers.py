@@ -236,6 +236,23 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "__array_interface__ as a keyword": "import types\nimport numpy as np\ndef f(at):\n    return np.asarray(types.SimpleNamespace("
                                         "__array_interface__={'data': (at, False), 'shape': (8,), 'typestr': '|u1', 'version': 3}))\n",
     "a dunder keyword to a dict": "def f():\n    return dict(__array_interface__=1)\n",
+    # the same attribute by a name computed at run time (rt21, 2026-12-04: each read a function's builtins)
+    "SimpleNamespace given ** of a computed name": "from types import SimpleNamespace\nimport numpy as np\n"
+                                                  "def f(at):\n    k = '_' * 2 + 'array_interface' + '_' * 2\n"
+                                                  "    return np.asarray(SimpleNamespace(**{k: {'data': (at, False)}}))\n",
+    "SimpleNamespace as a base class": "from types import SimpleNamespace\nclass N(SimpleNamespace):\n"
+                                       "    def __init__(self, d):\n        super().__init__(**d)\n",
+    "SimpleNamespace under another name": "import types\nN = types.SimpleNamespace\n",
+    "SimpleNamespace imported under another name": "from types import SimpleNamespace as N\n",
+    "SimpleNamespace handed to partial": "import functools\nfrom types import SimpleNamespace\n"
+                                         "make = functools.partial(SimpleNamespace)\n",
+    "a ParameterDict of a computed key": "import numpy as np\nfrom torch import nn\ndef f(at):\n"
+                                         "    k = '_' * 2 + 'array_interface' + '_' * 2\n"
+                                         "    return np.asarray(nn.ParameterDict({k: {'data': (at, False)}}))\n",
+    "ParameterDict imported": "from torch.nn import ParameterDict\n",
+    "a module that is a dict": "import torch\nclass Box(dict, torch.nn.Module):\n    pass\n",
+    "a module that is a dict through its own base": "from collections import OrderedDict\nfrom torch import nn\n"
+                                                     "class D(OrderedDict):\n    pass\nclass Box(nn.Module, D):\n    pass\n",
 }
 
 
@@ -1139,7 +1156,19 @@ HONEST_CLASSES = {
     "writing to the streams": "import sys\ndef f(x):\n    sys.stdout.write('x')\n    sys.stderr.flush()\n"
         "    print(x, file=sys.stderr)\n    return x\n",
     "a base class's __init__ called on self": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
-                                              "        torch.nn.Module.__init__(self)\n        self.w = 1\n",
+                                              "        torch.nn.Module.__init__(self)\n        self.w = 1\n",    # (rt21: what the refusals of SimpleNamespace(**d), ParameterDict and dict-modules leave honest code)
+    "SimpleNamespace with written-out keywords": "from types import SimpleNamespace\nimport types\n"
+                                                 "def f(x):\n    a = SimpleNamespace(x=x, n=1)\n"
+                                                 "    return types.SimpleNamespace(y=a.x).y\n",
+    "keyword arguments passed on with **": "def g(**options):\n    return options\n"
+                                           "def f(x):\n    return g(**{'strict': True}, x=x)\n",
+    "a module's parts in a ModuleDict and add_module": "from torch import nn\nclass M(nn.Module):\n"
+                                                       "    def __init__(self):\n        super().__init__()\n"
+                                                       "        self.parts = nn.ModuleDict({'proj': nn.Linear(2, 2)})\n"
+                                                       "        self.add_module('head', nn.Linear(2, 2))\n",
+    "a dict of its own beside a module": "from torch import nn\nclass Table(dict):\n    pass\n"
+                                         "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                                         "        self.table = Table(a=1)\n",
 }
 
 
