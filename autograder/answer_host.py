@@ -424,6 +424,12 @@ def _checked_classes(build_class):
                                     f"which decides itself what its attributes are ({hooks[0]}): base your class on "
                                     f"object, nn.Module or a plain container")
         made = build_class(func, name, *bases, **keywords)
+        if isinstance(made, type) and issubclass(made, dict) and any(c in trusted for c in made.__mro__
+                                                                     if c not in (object, BaseException)):
+            # nn.Module's __getattr__ hands back a child by the name it was registered under, a special one too
+            # (``nn.ModuleDict({"_" * 2 + "array_interface" + "_" * 2: child})``): a child that is also a dict is
+            # read by numpy as an array at any address (rt21, 2026-12-04)
+            raise TypeError(f"class {name} may not be both an nn.Module and a dict: keep the dict in an attribute")
         if isinstance(made, type):
             own.add(made)
         return made
@@ -598,6 +604,9 @@ PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
 # happen in importlib's frames), so opening a file in the course's package, and compiling or running
 # code that comes from one, are refused but for the grader (``_load``, ``_bind``).
 COURSE_PACKAGES = ("course", "autograder", "nbgrader")
+# The garbage collector's lists of every object: an answer that reached the builtins past the rules found this
+# hook's own function there and emptied what it compares against (rt21, 2026-12-04). Nothing here needs them.
+GC_EVENTS = ("gc.get_objects", "gc.get_referrers", "gc.get_referents")
 CODE_EVENTS = ("compile", "exec", "code.__new__")
 IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 
@@ -681,6 +690,9 @@ def _guard(makers, course=None):
         if event in PROCESS_EVENTS:
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
                                   f"in the function itself")
+        if event in GC_EVENTS:
+            raise PermissionError(f"an answer may not list the process's objects ({event}); work from the "
+                                  f"function's arguments")
         if event == "open" and args and _inside(args[0], course, above=True) \
                 and not _under_way(codes=(_load.__code__, _bind.__code__)):
             raise PermissionError(f"an answer may not read the course's own files ({os.fsdecode(args[0])}); write "

@@ -844,6 +844,37 @@ def test_an_answers_class_cannot_inherit_a_library_classs_attribute_forwarding(h
         "the answer cell's error names the class it may not inherit from"
 
 
+# rt21 (2026-12-04): nn.Module's __getattr__ hands back a child by the name it was registered under, a special
+# name too (nn.ModuleDict takes any key); a child that is also a dict was read by numpy as an array interface,
+# an array at any address: the builtins of a function, then the course's reference. A class made in another
+# answer cell (out of the rules' sight of its bases) is refused where it is made.
+DICT_MODULE = '''
+class Table(dict):
+    pass
+def made():
+    class Box(Table, nn.Module):
+        pass
+    return 1
+'''
+
+
+def test_an_answers_class_may_not_be_both_a_module_and_a_dict(host):
+    host.request({"op": "load", "cells": [PRELUDE, DICT_MODULE]})
+    reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
+    assert reply["ok"] is False and reply["error"] == "TypeError", reply
+    assert "both an nn.Module and a dict" in reply["message"], reply
+
+
+def test_the_answers_process_does_not_list_its_objects(host):
+    """rt21 (2026-12-04): an answer that reached the builtins past the rules took ``gc`` and found the audit
+    hook's function among ``gc.get_objects()``; its globals and closure, emptied, let the course be imported."""
+    host.request({"op": "load", "cells": [PRELUDE, "import gc\ndef listed():\n    return len(gc.get_objects())\n"
+                                                     "def referents():\n    return len(gc.get_referents(listed))\n"]})
+    for name in ("listed", "referents"):
+        reply = host.request({"op": "call", "name": name, "args": (), "kwargs": {}})
+        assert reply["ok"] is False and reply["error"] == "PermissionError", reply
+
+
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
