@@ -1156,7 +1156,8 @@ HONEST_CLASSES = {
     "writing to the streams": "import sys\ndef f(x):\n    sys.stdout.write('x')\n    sys.stderr.flush()\n"
         "    print(x, file=sys.stderr)\n    return x\n",
     "a base class's __init__ called on self": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
-                                              "        torch.nn.Module.__init__(self)\n        self.w = 1\n",    # (rt21: what the refusals of SimpleNamespace(**d), ParameterDict and dict-modules leave honest code)
+                                              "        torch.nn.Module.__init__(self)\n        self.w = 1\n",
+    # (rt21: what the refusals of SimpleNamespace(**d), ParameterDict and dict-modules leave honest code)
     "SimpleNamespace with written-out keywords": "from types import SimpleNamespace\nimport types\n"
                                                  "def f(x):\n    a = SimpleNamespace(x=x, n=1)\n"
                                                  "    return types.SimpleNamespace(y=a.x).y\n",
