@@ -5540,4 +5540,39 @@ def collate(docs, pad_id):
     labels[:, 0] = -100  # nothing predicts the first token
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    # --- wa21: mistakes named since (a wrong answer for each new name) ---------------------------------
+    W('test-bpe-word', "merges in the table's listed order", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    for a, b in ranks:
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == a and symbols[i + 1] == b:
+                out.append(a + b)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W('test-bpe-word', 'merged pair joined backwards', '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [(ranks.get((a, b), float("inf")), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:]))]
+        rank, i = min(pairs)
+        if rank == float("inf"):
+            break
+        symbols[i:i + 2] = [symbols[i + 1] + symbols[i]]
+    return symbols
+'''),
+    W('test-count-pairs', 'pairs of equal ids left out', '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        if a != b:
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+    return counts
+'''),
 ]

@@ -344,6 +344,9 @@ def check_count_pairs(count_pairs) -> None:
                 "frequent first (most_common or sorted); return the dict itself, {(a, b): count}: "
                 "max(counts, key=counts.get) finds the most frequent pair later.",
                 lambda ids: collections.Counter(zip(ids, ids[1:])).most_common()),
+        Mistake("pairs of equal ids left out", "a pair of two equal ids, such as (5, 5), is a pair like any "
+                "other (BPE merges 'l' + 'l' and runs of spaces): count every adjacent pair, without an "
+                "`if a != b`.", lambda ids: dict(collections.Counter(p for p in zip(ids, ids[1:]) if p[0] != p[1]))),
         Mistake("overlapping repeats skipped", "after a repeated pair such as (5, 5) you jumped two positions: "
                 "counting is not merging, every adjacent pair counts, overlapping ones too ([5, 5, 5] has "
                 "(5, 5) twice).", _count_skipping_repeats),
@@ -796,6 +799,15 @@ def _bpe_table_order_stopped(symbols, ranks):
     return symbols
 
 
+def _bpe_dict_order(symbols, ranks):
+    """bpe_word that applies each merge of the table once, in the order the dict lists them (which is the
+    rank order for a table built from the merge list, but a rank is the pair's value)."""
+    symbols = list(symbols)
+    for pair in ranks:
+        symbols = ref.merge(symbols, pair, pair[0] + pair[1])
+    return symbols
+
+
 def _bpe_unranked_merged(symbols, ranks):
     symbols = list(symbols)
     while len(symbols) > 1:  # the mistake: no stop when the best pair has no rank
@@ -873,7 +885,10 @@ def check_bpe_word(bpe_word) -> None:
     cases += [(list("hello"), {("x", "y"): 0, ("h", "e"): 1, ("l", "l"): 2, ("he", "ll"): 3}),
               # (' the' again, a GPT-2 word above, now with a table under which it stays two tokens: a
               # result kept from the earlier call, a cache keyed by the word alone, gives GPT-2's 'Ġthe')
-              (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("h", "e"): 3})]
+              (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("h", "e"): 3}),
+              # a table whose dict lists its pairs out of rank order: the rank is the pair's value, not
+              # its place in the dict (applying the merges in the dict's order gives ['he', 'll', 'o'])
+              (list("hello"), {("l", "l"): 1, ("he", "ll"): 2, ("h", "e"): 0})]
     first_seen = {}  # each word's first case: what a cache keyed by the word alone hands back after it
     for symbols, ranks in cases:
         first_seen.setdefault("".join(symbols), ranks)
@@ -922,6 +937,9 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("stopped at two symbols", "the loop stopped while two symbols were left, but those two may "
                 "still merge into one ('Ġthe' is one token): loop while len(symbols) > 1 (a single symbol has "
                 "no pairs left), and stop early only when no pair has a rank.", _bpe_stops_at_two),
+        Mistake("merged pair joined backwards", "the merged symbol is the left symbol then the right one, "
+                "best[0] + best[1] ('Ġ' + 'the' = 'Ġthe'); joined the other way round it is a token GPT-2 "
+                "never learned, and no later merge finds it.", _bpe_loop(joined=lambda best: best[1] + best[0])),
         Mistake("merged symbols joined with a space", "the merged symbol is the two strings with nothing between "
                 "them, best[0] + best[1] ('Ġ' + 'a' = 'Ġa'); with a space GPT-2's ranks never find it again.",
                 _bpe_joined_with_space),
@@ -935,6 +953,10 @@ def check_bpe_word(bpe_word) -> None:
                 "the first merge the word does not have, but later merges may still apply to it: skip that one "
                 "(continue), or, simpler, merge the best of the word's own neighbouring pairs until none has a rank.",
                 _bpe_table_order_stopped),
+        Mistake("merges in the table's listed order", "you applied the merges in the order the ranks dict lists "
+                "them, but a pair's rank is its VALUE, ranks[pair], not its place in the dict: merge the word's "
+                "neighbouring pair with the lowest ranks.get(pair, float('inf')), repeatedly, until none has a rank.",
+                _bpe_dict_order),
         Mistake("rank 0 taken as no rank", "the pair with rank 0, the first merge GPT-2 learned, was never merged: "
                 "`if rank:` (or `if ranks.get(pair):`) is False for 0 as it is for None. Test the pair itself, "
                 "`if pair in ranks:`, or `rank is not None`.", _bpe_rank_zero_skipped),
