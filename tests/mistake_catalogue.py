@@ -5575,4 +5575,31 @@ def count_pairs(ids):
             counts[(a, b)] = counts.get((a, b), 0) + 1
     return counts
 '''),
+    W('test-cross-attention', 'largest score of the whole matrix subtracted', '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[1])
+    e = torch.exp(scores - scores.max())
+    return (e / e.sum(dim=1, keepdim=True)) @ V
+'''),
+    W('test-sdpa', "masked_fill's result not kept", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W('test-sdpa', 'float mask multiplied', '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores * mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
 ]

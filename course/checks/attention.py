@@ -117,6 +117,12 @@ def check_cross_attention(student_fn) -> None:
         Mistake("softmax not used", "the weights must be the softmax of the scaled scores, and it is the weights "
                 "that mix the values: weights = torch.softmax(scores, dim=-1); return weights @ V (a softmax whose "
                 "result is not assigned changes nothing).", lambda *a: _cross_scores(*a) @ _cross_values(*a)),
+        Mistake("largest score of the whole matrix subtracted", "exp(scores - scores.max()) takes off the largest "
+                "score of the WHOLE matrix: in a row whose scores are all far below it (the lesson's sentences give "
+                "scores near 1e8) every exp is 0, and 0 / 0 is NaN. Take off each row's own largest score, "
+                "scores.max(dim=-1, keepdim=True).values, or use torch.softmax(scores, dim=-1), which does.",
+                lambda *a: (lambda e: e / e.sum(dim=-1, keepdim=True))(
+                    torch.exp(_cross_scores(*a) - _cross_scores(*a).max())) @ _cross_values(*a)),
         Mistake("sentences swapped", "queries and keys/values come from the wrong sentences: queries from S2, keys and "
                 "values from S1.", lambda *a: _cross(*a, swap=True)),
         *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d_k is "
@@ -296,6 +302,15 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("torch.bmm on other shapes", "torch.bmm only multiplies 3-D batches: use @ (torch.matmul), which "
                 "takes (T, d) matrices and any number of batch dimensions.", error="must be a 3D tensor",
                 on=lambda q, k, v, m=None: q.dim() != 3),
+        Mistake("masked_fill's result not kept", "masked_fill returns a NEW tensor and leaves scores as they were, "
+                "so the boolean mask hid nothing: keep its result, scores = scores.masked_fill(~mask, "
+                "float('-inf')) (or fill in place with masked_fill_).",
+                lambda q, k, v, m=None: _attend(q, k, v, None if m is not None and m.dtype == torch.bool else m)),
+        Mistake("float mask multiplied", "a float mask is ADDED to the scores, scores + mask (0 keeps a score, "
+                "-inf hides it); multiplied, 0 wipes a score out and -inf times a score is ±inf, which the "
+                "softmax turns into NaN.", lambda q, k, v, m=None: torch.softmax(
+                    q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]) * m, dim=-1) @ v
+                if m is not None and m.dtype != torch.bool else _attend(q, k, v, m)),
         Mistake("mask scaled with the scores", "the float mask was divided by √d together with the scores: "
                 "scale first, q @ k.transpose(-2, -1) / math.sqrt(d), then add the mask as it is.",
                 lambda q, k, v, m=None: _attend(q, k, v, None if m is None else m / math.sqrt(q.shape[-1]))
