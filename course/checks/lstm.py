@@ -25,16 +25,17 @@ from course.train import TrainConfig, lr_at, train_loop
 
 def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
                h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid, input_gate=True, forget_h=False,
-               old_c_out=False, forget_bias=0.0):
+               old_c_out=False, forget_bias=0.0, i_act=torch.sigmoid, squash_after_o=False):
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
         pre = x @ W_ih.T + h @ W_hh.T
         pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
-        i, f, o = torch.sigmoid(gates["i"]), torch.sigmoid(gates["f"] + forget_bias), o_act(gates["o"])
+        i, f, o = i_act(gates["i"]), torch.sigmoid(gates["f"] + forget_bias), o_act(gates["o"])
         kept = f * (h if forget_h else c) if keep_old else c
         c_new = kept + (1 - f if coupled else i if input_gate else 1.0) * g_act(gates["g"])
-        h_new = o * h_from_c(c if h_from_old_c else c_new)
+        h_new = (h_from_c(o * c_new) if squash_after_o else
+                 o * h_from_c(c if h_from_old_c else c_new))
         c_out = c if old_c_out else c_new
         return (c_out, h_new) if swap_outputs else (h_new, c_out)
     return cell
@@ -128,6 +129,11 @@ def check_lstm_cell(student_fn):
                 "that came in.", _cell_with("ifgo", old_c_out=True)),
         Mistake("tanh on the output gate", "the output gate o is a gate like i and f: sigmoid (values in 0..1); "
                 "only the candidate g goes through tanh.", _cell_with("ifgo", o_act=torch.tanh)),
+        Mistake("tanh on the input gate", "the input gate i is a gate like f and o: sigmoid (values in 0..1), "
+                "which decides how much of the candidate gets in; only the candidate g goes through tanh: "
+                "c = f * c + sigmoid(i) * tanh(g).", _cell_with("ifgo", i_act=torch.tanh)),
+        Mistake("tanh of o * c", "the output gate scales the squashed cell state: h = o * tanh(c_new), with "
+                "the tanh of c_new alone, not tanh(o * c_new).", _cell_with("ifgo", squash_after_o=True)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
                 _cell_with("ifgo", h_from_c=lambda c: c)),
         Mistake("forget gate unused", "the old cell state must be scaled by the forget gate: c = f * c + i * g.",
@@ -676,6 +682,8 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
         if it < w:
             if warmup == "from min_lr":
                 return cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (it + 1) / (w + 1)
+            if warmup == "no parentheses":  # learning_rate * (it + 1) / warmup_iters + 1
+                return cfg.learning_rate * (it + 1) / w + 1
             if warmup == "integer":  # // rounds every fraction below 1 down to 0
                 return cfg.learning_rate * ((it + 1) // (w + 1))
             return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w,
@@ -703,7 +711,7 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
 
 
 def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end=">", half=True,
-                      parentheses=True):
+                      parentheses=True, start=0):
     """A schedule with the warm-up right and one mistake in the cosine: its ``angle`` per unit of progress
     (180: degrees), ``extra`` steps added to the decay's length, the cosine scaled by learning_rate alone
     (``span="learning_rate"``), progress by integer division, the factor cos alone
@@ -717,7 +725,7 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
             return top * (it + 1) / (w + 1)
         if (end == ">" and it > n) or (end == ">=" and it >= n):
             return low
-        progress = (it - w) // (n - w + extra) if integer else (it - w) / (n - w + extra)
+        progress = (it - w) // (n - w + extra) if integer else (it + start - w) / (n - w + extra)
         if not parentheses:
             progress = (it - w) / n - w
         if end == "clamp":
@@ -852,6 +860,14 @@ def check_lr_schedule(student_fn):
         *[Mistake("rate rounded", f"your rates are the schedule's rounded to {digits} decimals: return the value "
                   f"as computed, without round(): a rate is not shown to anyone, and the optimizer takes it exactly.",
                   _schedule(lambda it, cfg, digits=digits: round(lr_at(it, cfg), digits))) for digits in range(2, 10)],
+        Mistake("warm-up denominator without parentheses", "/ and * go left to right before +, so "
+                "learning_rate * (it + 1) / warmup_iters + 1 adds 1 to the rate: put the whole denominator in "
+                "parentheses, learning_rate * (it + 1) / (warmup_iters + 1).",
+                _schedule(_schedule_with(warmup="no parentheses"))),
+        *[Mistake("decay counted from it + 1", "the decay's progress is (it - warmup_iters) / (max_iters - "
+                  "warmup_iters): 0 at iteration warmup_iters, where the rate is learning_rate (the warm-up's "
+                  "it + 1 belongs to the warm-up only).", _schedule(_schedule_variant(start=1, end=end)))
+          for end in _ENDS],
         *[Mistake("decay length off by one", "progress = (it - warmup_iters) / (max_iters - warmup_iters), which "
                   "reaches 1 exactly at max_iters: don't add or subtract 1 in the denominator.",
                   _schedule(_schedule_variant(extra=extra, end=end))) for extra in (1, -1) for end in _ENDS],
@@ -967,6 +983,11 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                     torch.nn.utils.clip_grad_norm_(model.parameters, grad_clip)
                 elif clip == "value":
                     torch.nn.utils.clip_grad_value_(model.parameters(), grad_clip)
+                elif clip == "each parameter":  # the mistake: each tensor's own norm clipped on its own
+                    for p in model.parameters():
+                        torch.nn.utils.clip_grad_norm_(p, grad_clip)
+                elif clip == "first group":  # the mistake: only the first parameter group's norm clipped
+                    torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], grad_clip)
                 optimizer.step()
             if set_lr and lr_late and fresh is None:
                 for group in optimizer.param_groups:
@@ -1055,6 +1076,14 @@ def check_train_loop(student_fn):
                 "changes the gradient's direction: clip the norm of all gradients together with "
                 "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
                 _outcome(_loop_with(clip="value"))),
+        Mistake("clipped each parameter on its own", "clip_grad_norm_ called on each parameter clips each "
+                "tensor's own norm to grad_clip, so together they can still be far above it: clip the norm of ALL "
+                "the gradients together, once per iteration, torch.nn.utils.clip_grad_norm_(model.parameters(), "
+                "grad_clip).", _outcome(_loop_with(clip="each parameter"))),
+        Mistake("clipped the first group only", "optimizer.param_groups[0]['params'] holds only the first "
+                "group's parameters (the course's AdamW has two groups: with and without weight decay): clip "
+                "them all together, torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
+                _outcome(_loop_with(clip="first group"))),
         Mistake("learning rate never set", "the optimizer kept the learning rate it was created with: at "
                 "every iteration set group['lr'] = lr_schedule(it) for each group in optimizer.param_groups.",
                 _outcome(_loop_with(set_lr=False))),
