@@ -5667,4 +5667,10 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W('test-block-forward', 'output normalised again', '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return ln_2(x)
+'''),
 ]

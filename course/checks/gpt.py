@@ -407,6 +407,10 @@ def check_block_forward(student_fn):
             Mistake("MLP residual missing", "the residual connection around the MLP is missing: x = x + mlp(ln_2(x)), "
                     "not x = mlp(ln_2(x)).",
                     lambda x, l1, a, l2, m: (lambda h: m(l2(h)))(x + a(l1(x)))),
+            Mistake("output normalised again", "a block returns the residual stream itself, x after "
+                    "x = x + mlp(ln_2(x)): no LayerNorm on the way out (the next block normalises its own input, "
+                    "and the model's final ln_f comes after the last block).",
+                    lambda x, l1, a, l2, m: (lambda h: l2(h + m(l2(h))))(x + a(l1(x)))),
             Mistake("MLP missing", "a block has two sublayers: after x = x + attn(ln_1(x)) comes x = x + mlp(ln_2(x)) "
                     "(a return before it leaves the MLP out).", lambda x, l1, a, l2, m: x + a(l1(x))),
             Mistake("attention missing", "a block has two sublayers: x = x + attn(ln_1(x)) first, then "
