@@ -5673,4 +5673,12 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + mlp(ln_2(x))
     return ln_2(x)
 '''),
+    W('test-top-p', 'cumulative sum in vocabulary order', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(-1)
+    before = probs.cumsum(-1) - probs
+    return logits.masked_fill(before >= p, float("-inf"))
+'''),
 ]

@@ -458,6 +458,12 @@ TOP_P_MISTAKES = [
             "probabilities follows vocabulary order, so you kept the first tokens of the vocabulary, not "
             "the most likely ones. Sort the probabilities from largest to smallest first, then cumsum "
             "(and keep the token that crosses p).", _top_p_sorted_cumulative),
+    Mistake("cumulative sum in vocabulary order", "the cumulative sum ran over the probabilities in vocabulary "
+            "order, so you kept the first tokens of the vocabulary, not the most likely ones: sort the "
+            "probabilities from largest to smallest first (torch.sort(..., descending=True)), cumsum the sorted "
+            "ones, and scatter the mask back to the tokens' places.",
+            lambda logits, p: logits.masked_fill(
+                (lambda probs: probs.cumsum(-1) - probs >= p)(logits.softmax(-1)), float("-inf"))),
     Mistake("ascending sort", "you kept the least likely tokens: torch.sort sorts in ascending order by default. Sort with "
             "descending=True (most likely first) before taking the cumulative sum.", _top_p_ascending),
     Mistake("softmax over the batch", _WRONG_DIM_HINT, _top_p_softmax_dim0_probs),
