@@ -753,7 +753,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself and keeps in a variable; to change one taken from a "
                                  f"list, a heap or another object, give its class a method that sets "
-                                 f"`self.{node.attr}`)")
+                                 f"`self.{node.attr}`; a dict's entry, an optimizer's param group say, is set "
+                                 f"by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`)")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()) \
                     and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):

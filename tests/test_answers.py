@@ -1718,3 +1718,15 @@ def test_an_answer_indented_as_a_whole_is_graded_as_jupyter_runs_it():
     assert "merge" not in refused and ran.source.startswith("def merge"), (refused, ran.source[:80])
     assert answer_cells_by_id(submission.cells)["merge"].source == ran.source
     assert cell.source.startswith("    "), "the submission itself is not changed"
+
+
+def test_a_param_groups_learning_rate_set_as_an_attribute_is_refused_with_the_key_to_use():
+    """``group.lr = ...`` on an optimizer's param group, a dict (wa21, 2026-12-05): the refusal said only to give
+    the object's class a method, where the fix is ``group["lr"] = ...``; it says both, and the fix passes."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    loop = ("def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+            "    for it in range(max_iters):\n        for group in optimizer.param_groups:\n"
+            "            group{set} = lr_schedule(it)\n")
+    refused = problems(loop.format(set=".lr"), lesson, others=frozenset())
+    assert len(refused) == 1 and 'is set by its key: `group["lr"] = ...`' in refused[0], refused
+    assert problems(loop.format(set='["lr"]'), lesson, others=frozenset()) == []
