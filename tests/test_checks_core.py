@@ -95,6 +95,32 @@ def test_changing_the_input_fails_only_when_asked():
     assert info.value.mistake == "changes its input"
 
 
+def shift(x):
+    return x - x.max()
+
+
+def test_a_wrong_result_that_came_with_an_argument_changed_in_place_says_so_too():
+    """``table -= table.max()`` both shifts the result and changes the caller's tensor (wa21, 2026-12-05: the box
+    named only the shift); what the reference itself does to its own copy of the arguments is not mentioned."""
+    def shifted_in_place(x):
+        x -= x.max()
+        return x - 1
+    cases = [(torch.tensor([1.0, 3.0, 2.0]),)]
+    with pytest.raises(CheckFailed) as info:
+        run_check("shift", shifted_in_place, shift, cases)
+    assert "also:     your function changed argument 1 in place" in str(info.value), str(info.value)
+
+    def reference_in_place(x):
+        x -= x.max()
+        return x
+    with pytest.raises(CheckFailed) as info:
+        run_check("shift", shifted_in_place, reference_in_place, cases)
+    assert "also:" not in str(info.value) and "changed argument" not in str(info.value), str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        run_check("shift", lambda x: x - x.max() - 1, shift, cases)
+    assert "changed argument" not in str(info.value), str(info.value)
+
+
 def test_after_reports_what_the_output_cannot_show():
     calls = []
 

@@ -655,7 +655,8 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             raise found
     cases = list(cases)
     for number, case in enumerate(cases, 1):
-        expected = reference(*copy.deepcopy(tuple(case)))
+        referenced = copy.deepcopy(tuple(case))  # (what the reference does to its own copy is no mistake)
+        expected = reference(*referenced)
         where = f"{name}: case {number} of {len(cases)}, arguments ({_show_args(case)})"
         given = copy.deepcopy(tuple(case))
         others = [(other, functools.partial(_call, student, other)) for other in cases if other is not case]
@@ -692,9 +693,21 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             or _shape_of_return(expected, got, atol, rtol) \
             or _not_repeatable(student, reference, case, got, atol, rtol, unrepeatable) \
             or diagnose(expected, got, case, atol, rtol)
+        changed = _changed_in_place(referenced, given, atol, rtol)
+        if changed:  # (a wrong result that came with it: the same operation did both, table -= ... say)
+            details["also"] = (f"your function changed argument {changed[0] + 1} in place (x -= ..., x[...] = v, "
+                               f"a method ending in _): that changes the caller's tensor too; compute a new one")
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
+
+
+def _changed_in_place(referenced: Sequence[Any], given: Sequence[Any], atol: float, rtol: float) -> list[int]:
+    """The positions of the tensor arguments that the student's call changed and the reference's did not (each
+    had its own copy of the case: ``referenced`` the reference's, ``given`` the student's)."""
+    return [position for position, (before, now) in enumerate(zip(referenced, given))
+            if isinstance(before, torch.Tensor) and isinstance(now, torch.Tensor) and before.shape == now.shape
+            and difference(before, now, atol, rtol) is not None]
 
 
 def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mistakes: Sequence[Mistake] = (),
