@@ -208,6 +208,14 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       # rt21, 2026-12-04): a ParameterDict's ``__setitem__`` is ``setattr(self, key, value)``
                       # (``add_module`` and nn.ModuleDict take modules only: see ``_mapping_modules``)
                       "ParameterDict",
+                      # and what else reads, sets or deletes an attribute by a name made from what it is given
+                      # (``tests/test_answers.py``'s crawl follows names bound from a parameter: 2026-12-05):
+                      # fx's ``Node`` (its ``__setstate__`` sets any attribute it is handed; torch.ao holds it),
+                      # ``swap_tensors`` (two tensors' very objects traded), torch's config and accessor helpers,
+                      # ``replicate``, parametrizations' transfer, numpy's ``info`` (looks a name up), tqdm's
+                      # command line and typing's ``no_type_check``. No exercise needs any of them.
+                      "Node", "swap_tensors", "install_config_module", "NamedMemberAccessor", "replicate",
+                      "transfer_parametrizations_and_params", "info", "main", "no_type_check",
                       # the running kernel, reached from an object the notebook gives (sys.stdout.session.parent
                       # .kernel.get_parent() is the request of the cell running now: a hidden test's source, a red
                       # team's, 2026-12-01; a notebook progress bar's widget has a comm, which has the kernel)
