@@ -5681,4 +5681,13 @@ def top_p_filter(logits, p):
     before = probs.cumsum(-1) - probs
     return logits.masked_fill(before >= p, float("-inf"))
 '''),
+    W('test-causal-self-attention', 'masked with a small number',
+      _attention(mask="scores.masked_fill(~self.mask[:T, :T], -10.0)")),
+    W('test-causal-self-attention', 'masked with a small number',
+      _attention(mask="scores.masked_fill(self.mask[:T, :T] == 0, -1)")),
+    W('test-attention-dropout', 'residual dropout on the input',
+      _attention(qkv="x = self.resid_dropout(x)\n        q, k, v", out="self.c_proj(y)")),
+    W('test-attention-dropout', 'dropout on the queries and keys',
+      _attention(scores="self.attn_dropout(q) @ self.attn_dropout(k).transpose(-2, -1) / math.sqrt(k.shape[-1])",
+                 weights="torch.softmax(scores, dim=-1)")),
 ]

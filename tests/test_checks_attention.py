@@ -177,6 +177,7 @@ class StudentAttention(nn.Module):
     functional_dropout = False
     dropout_on = "weights"
     resid_dropout = True
+    fill = float("-inf")
 
     def __init__(self, config):
         super().__init__()
@@ -198,7 +199,7 @@ class StudentAttention(nn.Module):
             att = self.drop(att)
         tri = self.bias[:T, :T]
         if self.mask == "tril":
-            att = att.masked_fill(tri == 0, float("-inf"))
+            att = att.masked_fill(tri == 0, self.fill)
         elif self.mask == "triu":
             att = att.masked_fill(tri.T == 0, float("-inf"))
         elif self.mask == "true_hides":
@@ -242,6 +243,20 @@ def test_causal_self_attention_mistakes(attributes, hint):
     if check is checks.check_causal_self_attention:  # the dropout check names the same mistake first
         with pytest.raises(CheckFailed, match=hint):
             checks.check_attention_dropout(_student(**attributes))
+
+
+@pytest.mark.parametrize("fill", [-1e4, -1e9, torch.finfo(torch.float32).min])
+def test_a_large_finite_fill_passes(fill):
+    # (exp of a large negative score is 0 in float32, as exp(-inf) is: the same weights)
+    checks.check_causal_self_attention(_student(fill=fill))
+    checks.check_attention_dropout(_student(fill=fill))
+
+
+@pytest.mark.parametrize("fill", [-1.0, -5.0, -10.0])
+def test_a_small_fill_is_named(fill):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(_student(fill=fill))
+    assert info.value.mistake == "masked with a small number", str(info.value)
 
 
 def test_dropout_mistakes_cost_only_the_dropout_check(capsys):

@@ -737,18 +737,24 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
-    (after they merge), "per_head" (on the weights, one head at a time) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right),
-    "before" it (on the merged heads) or "none". ``p``: a rate of the student's own instead of the
+    (after they merge), "per_head" (on the weights, one head at a time), "qk" (on the queries and the keys, split
+    into heads) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right), "before" it (on the
+    merged heads), "input" (on x, before c_attn) or "none". ``p``: a rate of the student's own instead of the
     config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
     ``rescale``: factors the dropped weights and the dropped output are multiplied by (by hand, again)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh, p = config.n_head, config.dropout if p is None else p
     places = dropout if isinstance(dropout, tuple) else (dropout,)
+    if resid == "input":  # the residual dropout on the module's input, before c_attn (and none on the output)
+        x = F.dropout(x, p)
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
     future = torch.ones(T, T, dtype=torch.bool).triu(1)
     scores = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
+    if "qk" in places:  # (on the heads, (B, n_head, T, hs): the draws in split_heads' layout)
+        q, k = F.dropout(q, p), F.dropout(k, p)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
     if "scores" in places:
         scores = F.dropout(scores, p)
     scores = scores.masked_fill(future, float("-inf"))
@@ -881,6 +887,11 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("dimensions counted from the front", "k is (B, n_head, T, head_size): the scores need its LAST two "
                 "dimensions swapped, q @ k.transpose(-2, -1); k.transpose(1, 2) swaps the heads and the positions "
                 "instead.", lambda *a: _wrong_forward(*a, keys=(1, 2)), same_error=True),
+        # (a large finite fill, -1e4 or -1e9, gives the same weights as -inf here and passes: only a small one differs)
+        *[Mistake("masked with a small number", f"the future scores were filled with {fill:g}, which is not far "
+                  f"below the real scores: exp({fill:g}) is not 0, so each position still gives the future some "
+                  f"weight. Fill them with float('-inf') (so that the softmax gives them exactly 0).",
+                  lambda *a, fill=fill: _wrong_forward(*a, fill=fill)) for fill in (-1.0, -2.0, -3.0, -5.0, -10.0)],
     ]
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
@@ -1112,6 +1123,14 @@ def check_attention_dropout(student_cls) -> None:
                       "weights @ v drops (and rescales) the output again. After c_proj comes self.resid_dropout only.",
                       lambda where=where: _train_forward(config, 7, x, dropout=("weights", where)))
               for where in ("output", "merged")],
+            Mistake("residual dropout on the input", "self.resid_dropout acts on the attention's OUTPUT, "
+                    "return self.resid_dropout(self.c_proj(y)), not on its input x: the block adds that output to "
+                    "its residual stream, and the dropout there is what regularises it.",
+                    lambda: _train_forward(config, 7, x, resid="input")),
+            Mistake("dropout on the queries and keys", "the attention dropout acts on the attention WEIGHTS, "
+                    "after the softmax, weights = self.attn_dropout(torch.softmax(scores, dim=-1)), so that each "
+                    "position drops some of the positions it attends to; not on q and k before the scores.",
+                    lambda: _train_forward(config, 7, x, dropout="qk")),
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
