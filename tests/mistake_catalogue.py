@@ -5690,4 +5690,13 @@ def top_p_filter(logits, p):
     W('test-attention-dropout', 'dropout on the queries and keys',
       _attention(scores="self.attn_dropout(q) @ self.attn_dropout(k).transpose(-2, -1) / math.sqrt(k.shape[-1])",
                  weights="torch.softmax(scores, dim=-1)")),
+    W('test-lr-schedule', 'floor one step early', '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it >= cfg.max_iters - 1:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
 ]

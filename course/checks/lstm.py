@@ -718,12 +718,13 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
     instead of (1 + cos) / 2 (``half=False``), or progress written ``(it - w) / n - w`` (``parentheses=False``).
     ``end`` is how the
     answer keeps min_lr after max_iters: ``">"``/``">="`` (an if before the cosine) or ``"clamp"``
-    (progress clamped to 1); ``"max"`` is that clamp written with max, so progress is never below 1."""
+    (progress clamped to 1); ``"early"`` the if from max_iters - 1 on (one step early); ``"max"`` is that clamp
+    written with max, so progress is never below 1."""
     def lr(it, cfg):
         w, n, top, low = cfg.warmup_iters, cfg.max_iters, cfg.learning_rate, cfg.min_lr
         if it < w:
             return top * (it + 1) / (w + 1)
-        if (end == ">" and it > n) or (end == ">=" and it >= n):
+        if (end == ">" and it > n) or (end == ">=" and it >= n) or (end == "early" and it >= n - 1):
             return low
         progress = (it - w) // (n - w + extra) if integer else (it + start - w) / (n - w + extra)
         if not parentheses:
@@ -887,6 +888,10 @@ def check_lr_schedule(student_fn):
         *[Mistake("progress by integer division", "// rounds the progress down to 0 until max_iters, so the rate "
                   "jumps from learning_rate to min_lr: divide with /.", _schedule(_schedule_variant(integer=True, end=end)))
           for end in _ENDS],
+        Mistake("floor one step early", "the cosine itself reaches min_lr at it = max_iters; returning min_lr "
+                "from max_iters - 1 on (it >= max_iters - 1) cuts the last step of the decay short: the floor is "
+                "`if it > cfg.max_iters: return cfg.min_lr` (or it >= max_iters, where the cosine gives min_lr "
+                "anyway).", _schedule(_schedule_variant(end="early"))),
         Mistake("progress clamped from below", "max(progress, 1.0) makes the progress at least 1, so the rate "
                 "drops to min_lr as soon as the warm-up ends: cap it from above with min(progress, 1.0).",
                 _schedule(_schedule_variant(end="max"))),
