@@ -5699,4 +5699,41 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W('test-causal-average', 'weights on the wrong side', '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    weights = F.softmax(torch.zeros(T, T).masked_fill(tril == 0, float("-inf")), dim=-1)
+    return (x.transpose(1, 2) @ weights).transpose(1, 2)
+'''),
+    W('test-causal-average', 'counts one short', '''
+def causal_average(x):
+    T = x.shape[1]
+    return x.cumsum(dim=1) / torch.arange(T).clamp(min=1).view(1, T, 1)
+'''),
+    W('test-gpt-forward', 'positions in reverse order', '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(T - 1, -1, -1)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W('test-gpt-forward', 'embeddings multiplied', '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) * model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W('test-bigram-forward', 'squared error against one-hot targets', '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.mse_loss(logits.view(B * T, V), F.one_hot(targets.view(-1), V).float())
+'''),
 ]

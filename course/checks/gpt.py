@@ -189,6 +189,11 @@ def check_bigram_forward(student_fn):
                 "targets.view(B*T)).", lambda t, i, y: (t[i], None if y is None else
                                                          -F.log_softmax(t[i], dim=-1)[..., y].mean())),
         ONE_HOT_INT64,
+        Mistake("squared error against one-hot targets", "the loss is the cross-entropy of the next token, "
+                "F.cross_entropy(logits.view(B*T, V), targets.view(B*T)): the mean squared error between the raw "
+                "scores and one-hot rows pulls every score towards 0 or 1 instead of making the right token "
+                "likely under the softmax.", lambda t, i, y: (t[i], None if y is None else F.mse_loss(
+                    t[i].reshape(-1, t.shape[1]), F.one_hot(y.reshape(-1), t.shape[1]).to(t.dtype)))),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
@@ -301,6 +306,16 @@ def check_causal_average(student_fn):
         Mistake("integer division", "// rounds every weight below 1 down to 0 (1 // 3 is 0): divide with /, "
                 "tril / tril.sum(1, keepdim=True).",
                 lambda x: (lambda m: m // m.sum(1, keepdim=True))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
+        Mistake("weights on the wrong side", "the (T, T) weights mix the POSITIONS, so they multiply x from the "
+                "left, weights @ x: row t of the weights averages rows 0..t of x. x.transpose(1, 2) @ weights uses "
+                "the weights' COLUMNS instead, so position t mixes itself with the later positions.",
+                lambda x: (x.transpose(1, 2) @ F.softmax(torch.zeros(x.shape[1], x.shape[1], dtype=x.dtype).masked_fill(
+                    torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).tril().logical_not(), float("-inf")),
+                    dim=-1)).transpose(1, 2)),
+        Mistake("counts one short", "position t averages t + 1 rows (0..t): divide the running sum by "
+                "torch.arange(1, T + 1). torch.arange(T).clamp(min=1) puts right only the first row's count; "
+                "every later row t is divided by t, one too few.",
+                lambda x: x.cumsum(dim=1) / torch.arange(x.shape[1]).clamp(min=1).view(1, -1, 1)),
         Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
@@ -536,6 +551,10 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = (x + t.wpe(torch.arange(T))) * math.sqrt(x.shape[-1])
     elif positions == "column":  # (T, 1, C): broadcast against (B, T, C)
         x = x + t.wpe(torch.arange(T)[:, None])
+    elif positions == "reversed":  # T-1 .. 0: the last token at position 0
+        x = x + t.wpe(torch.arange(T - 1, -1, -1))
+    elif positions == "multiplied":
+        x = x * t.wpe(torch.arange(T))
     x = t.drop(x) if dropout else x
     if final_norm == "first":  # ln_f on the embeddings, before the blocks, and not after
         x, final_norm = t.ln_f(x), False
@@ -671,6 +690,13 @@ def check_gpt_forward(student_fn):
             Mistake("positions as a column", "model.transformer.wpe(torch.arange(T)) is (T, C) and broadcasts over the "
                     "batch as it is; torch.arange(T).unsqueeze(1) makes it (T, 1, C), which broadcasts against the "
                     "batch instead.", lambda m, i: _gpt_with(m, i, positions="column")),
+            Mistake("positions in reverse order", "the first token of the window is at position 0 and the last at "
+                    "T - 1: add model.transformer.wpe(torch.arange(T)); torch.arange(T - 1, -1, -1) (or .flip) "
+                    "gives the last token position 0.", lambda m, i: _gpt_with(m, i, positions="reversed")),
+            Mistake("embeddings multiplied", "the token and position embeddings are ADDED, wte(idx) + "
+                    "wpe(torch.arange(T)): each is a vector in the same space, and their sum carries both; "
+                    "multiplied element by element, a small entry of either wipes out the other.",
+                    lambda m, i: _gpt_with(m, i, positions="multiplied")),
             Mistake("blocks in reverse order", "the blocks run in the order of model.transformer.h, the first "
                     "first: for block in model.transformer.h: x = block(x), without reversed().",
                     lambda m, i: _gpt_with(m, i, blocks=lambda h: h[::-1])),
