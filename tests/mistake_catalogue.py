@@ -5711,6 +5711,27 @@ def causal_average(x):
     T = x.shape[1]
     return x.cumsum(dim=1) / torch.arange(T).clamp(min=1).view(1, T, 1)
 '''),
+    W('test-greedy-decode', 'sampled with a temperature', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(model(ids).logits[:, -1, :] / 0.7, dim=-1)
+            ids = torch.cat([ids, torch.multinomial(probs, 1)], dim=1)
+    return ids
+'''),
+    W('test-top-k', 'k clamped to V - 1', '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1) - 1)
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W('test-top-k', 'one threshold for the whole batch', '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k).values.min()
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
     W('test-gpt-forward', 'positions in reverse order', '''
 def gpt_forward(model, idx):
     B, T = idx.shape

@@ -139,6 +139,11 @@ GREEDY_MISTAKES = [
     Mistake("sampled instead of argmax", "greedy decoding takes the most likely token, "
             "logits[:, -1, :].argmax(dim=-1), not a sample (torch.multinomial): sampling gives another text "
             "at every run.", lambda model, ids, n: _greedy_sampled(model, ids, n)),
+    *[Mistake("sampled with a temperature", "greedy decoding takes the most likely token, "
+              "logits[:, -1, :].argmax(dim=-1): dividing by a temperature and sampling (torch.multinomial) is "
+              "the sampling of this lesson's section 3, which gives another text at every run (and a "
+              "temperature does not change which token is the most likely).", lambda model, ids, n, t=t: _greedy_sampled(model, ids, n, t))
+      for t in (0.5, 0.7, 0.8, 0.9, 1.2, 1.5, 2.0)],
     Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
             "index into all B * V of them, not a token id: take argmax(dim=-1), one id per sequence.",
             error="index out of range", on=lambda model, ids, n: ids.shape[0] > 1),
@@ -148,12 +153,13 @@ GREEDY_MISTAKES = [
 
 
 @torch.no_grad()
-def _greedy_sampled(model, input_ids, max_new_tokens):
+def _greedy_sampled(model, input_ids, max_new_tokens, temperature=1.0):
     ids = input_ids
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SAMPLING_SEED)  # the seed the check sets before calling the answer
         for _ in range(max_new_tokens):
-            probs = torch.softmax(model(ids).logits[:, -1, :], dim=-1)
+            logits = model(ids).logits[:, -1, :]
+            probs = torch.softmax(logits if temperature == 1.0 else logits / temperature, dim=-1)
             ids = torch.cat([ids, torch.multinomial(probs, 1)], dim=1)
     return ids
 

@@ -176,6 +176,11 @@ def _top_k_whole_batch(logits, k):
     return logits.masked_fill(logits < kth, NEG_INF)
 
 
+def _top_k_smallest_of_all_rows(logits, k):
+    kth = torch.topk(logits, min(k, logits.size(-1)), dim=-1).values.min()  # the mistake: one number for all rows
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
 def _top_k_indices_as_threshold(logits, k):
     # torch.topk(...)[1] is the indices: the k-th largest logit's id taken for its value
     kth = torch.topk(logits, min(k, logits.size(-1)), dim=-1)[1][..., -1:]
@@ -275,6 +280,13 @@ TOP_K_MISTAKES += [
     Mistake("one threshold for the whole batch", "you took the k largest logits of the whole batch at once "
             "(flattened): each row is its own distribution, so take each row's k-th largest, "
             "torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_whole_batch),
+    Mistake("one threshold for the whole batch", "torch.topk(logits, k).values.min() is the smallest of EVERY "
+            "row's k largest, one threshold for the whole batch, so the other rows keep more than k tokens: each "
+            "row is its own distribution, so keep each row's own k-th largest, torch.topk(logits, k, "
+            "dim=-1).values[..., -1:] (the dimension kept, to compare with its row).", _top_k_smallest_of_all_rows),
+    Mistake("k clamped to V - 1", "when k is at least the vocabulary size every token is kept: clamp k to "
+            "logits.size(-1), k = min(k, logits.size(-1)); min(k, V - 1) drops the least likely token then.",
+            lambda logits, k: sampling.top_k_filter(logits, min(k, logits.size(-1) - 1))),
     Mistake("mask inverted", "you removed the k largest logits and kept the rest: masked_fill(mask, -inf) "
             "sets -inf where mask is True, so the mask marks the tokens to REMOVE, logits < kth.",
             _top_k_inverted),
