@@ -5757,4 +5757,39 @@ def bigram_forward(table, idx, targets=None):
     B, T, V = logits.shape
     return logits, F.mse_loss(logits.view(B * T, V), F.one_hot(targets.view(-1), V).float())
 '''),
+    W('test-char-encode-decode', 'ids sorted', '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in sorted(ids))
+'''),
+    W('test-char-encode-decode', 'repeated characters collapsed', '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    out = ""
+    for i in ids:
+        if not out or out[-1] != itos[i]:
+            out += itos[i]
+    return out
+'''),
+    W('test-bpe-word', 'rank of the pair read backwards', '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [(ranks.get((b, a), float("inf")), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:]))]
+        rank, i = min(pairs)
+        if rank == float("inf"):
+            break
+        symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
+    return symbols
+'''),
 ]

@@ -287,6 +287,12 @@ def check_char_decode(char_decode) -> None:
         Mistake("one character per distinct id", "you decoded each distinct id once (a set loses repeats and "
                 "order): decode every id of the list, in order.",
                 lambda ids, itos: "".join(itos[i] for i in dict.fromkeys(ids))),
+        Mistake("ids sorted", "the ids are the text in order: decode them as they come, ''.join(itos[i] for i "
+                "in ids), without sorted(ids).", lambda ids, itos: "".join(itos[i] for i in sorted(ids))),
+        Mistake("repeated characters collapsed", "a character repeated in the text (as in 'hello') is one id per "
+                "occurrence: decode every id, ''.join(itos[i] for i in ids), without skipping an id equal to the "
+                "one before it.", lambda ids, itos: "".join(
+                    itos[i] for n, i in enumerate(ids) if n == 0 or itos[i] != itos[ids[n - 1]])),
     ]
     run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
 
@@ -752,6 +758,17 @@ def _bpe_loop(choose=lambda ranked, ranks: min(ranked, key=ranks.get), pairs=lam
     return wrong
 
 
+def _bpe_rank_reversed(symbols, ranks):
+    # each neighbouring pair (a, b) ranked by ranks[(b, a)], the leftmost best one merged as a + b
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        rank, i = min((ranks.get((b, a), float("inf")), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:])))
+        if rank == float("inf"):
+            return symbols
+        symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
+    return symbols
+
+
 _bpe_highest_rank = _bpe_loop(choose=lambda ranked, ranks: max(ranked, key=ranks.get))
 _bpe_first_found = _bpe_loop(choose=lambda ranked, ranks: ranked[0])
 _bpe_tuple_symbols = _bpe_loop(joined=lambda best: best)  # the pair itself, not the joined string
@@ -940,6 +957,9 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("merged pair joined backwards", "the merged symbol is the left symbol then the right one, "
                 "best[0] + best[1] ('Ġ' + 'the' = 'Ġthe'); joined the other way round it is a token GPT-2 "
                 "never learned, and no later merge finds it.", _bpe_loop(joined=lambda best: best[1] + best[0])),
+        Mistake("rank of the pair read backwards", "a pair's rank is ranks[(left, right)], the symbols in the "
+                "word's order: ranks.get((symbols[i], symbols[i + 1])), not ranks.get((b, a)), which ranks the "
+                "pair written the other way round (a merge GPT-2 may never have learned).", _bpe_rank_reversed),
         Mistake("merged symbols joined with a space", "the merged symbol is the two strings with nothing between "
                 "them, best[0] + best[1] ('Ġ' + 'a' = 'Ġa'); with a space GPT-2's ranks never find it again.",
                 _bpe_joined_with_space),
