@@ -5781,6 +5781,22 @@ def char_decode(ids, itos):
             out += itos[i]
     return out
 '''),
+    W('test-padding-mask', 'an empty sequence marked real', '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, L in enumerate(lengths.tolist()):
+        mask[b, :L - 1] = True
+        mask[b, L - 1] = True
+    return mask
+'''),
+    W('test-padding-mask', 'an empty sequence marked real', '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] <= (lengths[:, None] - 1).to(torch.uint8)
+'''),
+    W('test-padding-mask', 'the longest length for every row', '''
+def padding_mask(lengths, T):
+    return (torch.arange(T) < lengths.max()).expand(len(lengths), T)
+'''),
     W('test-bpe-word', 'rank of the pair read backwards', '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)

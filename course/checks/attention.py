@@ -477,6 +477,15 @@ def check_padding_mask(student_fn) -> None:
                 "for one per row, which torch refuses: compare the positions with the lengths instead, "
                 "torch.arange(T)[None, :] < lengths[:, None] (or set each row on its own, mask[b, :n]).",
                 _one_slice_for_all_rows, same_error=True),
+        Mistake("an empty sequence marked real", "a sequence of length 0 is all padding, its row all False, and "
+                "lengths - 1 is -1 there: as an index it counts from the end (mask[b, :n - 1] and mask[b, n - 1] "
+                "reach the last columns), and in uint8 it wraps around to 255. Compare without the - 1, "
+                "torch.arange(T)[None, :] < lengths[:, None].",
+                lambda lengths, T: (lambda p, n: (p < n) | (n == 0))(*positions(lengths, T))),
+        Mistake("the longest length for every row", "each row has its own length: compare the positions with "
+                "every row's own, torch.arange(T)[None, :] < lengths[:, None] (B, T), not with lengths.max(), "
+                "which marks every row as long as the longest.",
+                lambda lengths, T: (torch.arange(T) < lengths.max()).expand(len(lengths), T)),
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
 
