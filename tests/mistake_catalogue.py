@@ -5797,6 +5797,24 @@ def padding_mask(lengths, T):
 def padding_mask(lengths, T):
     return (torch.arange(T) < lengths.max()).expand(len(lengths), T)
 '''),
+    W('test-greedy-decode', 'attention mask of zeros', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids, attention_mask=torch.zeros_like(ids)).logits
+            ids = torch.cat([ids, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ids
+'''),
+    W('test-greedy-decode', 'logits averaged over the positions', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits.mean(dim=1)
+            ids = torch.cat([ids, logits.argmax(-1, keepdim=True)], dim=1)
+    return ids
+'''),
     W('test-bpe-word', 'rank of the pair read backwards', '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)
@@ -5807,5 +5825,15 @@ def bpe_word(symbols, ranks):
             break
         symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
     return symbols
+'''),
+    W('test-top-p', 'gather instead of scatter', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+    probs = sorted_logits.softmax(-1)
+    remove = (probs.cumsum(-1) - probs) >= p
+    filtered = sorted_logits.masked_fill(remove, float("-inf"))
+    return filtered.gather(-1, order)
 '''),
 ]

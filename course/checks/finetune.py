@@ -144,6 +144,13 @@ GREEDY_MISTAKES = [
               "the sampling of this lesson's section 3, which gives another text at every run (and a "
               "temperature does not change which token is the most likely).", lambda model, ids, n, t=t: _greedy_sampled(model, ids, n, t))
       for t in (0.5, 0.7, 0.8, 0.9, 1.2, 1.5, 2.0)],
+    Mistake("logits averaged over the positions", "the next token is predicted at the LAST position only: "
+            "logits[:, -1, :].argmax(dim=-1); logits.mean(dim=1) mixes in the predictions for the tokens already "
+            "there.", lambda model, ids, n: _greedy_with_logits(model, ids, n, lambda m, x: m(x).logits.mean(dim=1))),
+    Mistake("attention mask of zeros", "an attention_mask marks with 1 the tokens the model may read, and 0 the "
+            "padding: torch.zeros_like(ids) hides the whole prompt. Call model(ids) without one (or with "
+            "torch.ones_like(ids)).", lambda model, ids, n: _greedy_with_logits(
+                model, ids, n, lambda m, x: m(x, attention_mask=torch.zeros_like(x)).logits[:, -1, :])),
     Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
             "index into all B * V of them, not a token id: take argmax(dim=-1), one id per sequence.",
             error="index out of range", on=lambda model, ids, n: ids.shape[0] > 1),
@@ -165,6 +172,15 @@ def _greedy_sampled(model, input_ids, max_new_tokens, temperature=1.0):
 
 
 SAMPLING_SEED = 0
+
+
+@torch.no_grad()
+def _greedy_with_logits(model, input_ids, max_new_tokens, next_logits):
+    """Greedy decoding whose next token is the argmax of ``next_logits(model, ids)`` (B, V): one mistake there."""
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        ids = torch.cat([ids, next_logits(model, ids).argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
 
 
 @torch.no_grad()

@@ -435,6 +435,15 @@ def _top_p_gathered(logits, p):
     return logits.masked_fill(remove_sorted.gather(-1, sorted_ids), NEG_INF)
 
 
+def _top_p_sorted_logits_gathered(logits, p):
+    # the sorted logits filtered, then "unsorted" with gather by the sort's ids (which shuffles them again)
+    if p >= 1.0:
+        return logits.clone()
+    sorted_logits, sorted_ids = torch.sort(logits, dim=-1, descending=True)
+    probs = torch.softmax(sorted_logits, dim=-1)
+    return sorted_logits.masked_fill(probs.cumsum(dim=-1) - probs >= p, NEG_INF).gather(-1, sorted_ids)
+
+
 def _top_p_sorted_logits(logits, p):
     sorted_logits, _ = torch.sort(logits, dim=-1, descending=True)
     probs = torch.softmax(sorted_logits, dim=-1)
@@ -490,6 +499,10 @@ TOP_P_MISTAKES = [
     Mistake("gather instead of scatter", "gather(-1, sorted_ids) reads the sorted mask in the wrong order; "
             "scatter puts each entry back at its token's id: remove_sorted.scatter(-1, sorted_ids, remove_sorted).",
             _top_p_gathered),
+    Mistake("gather instead of scatter", "filtered.gather(-1, sorted_ids) does not undo the sort: it reads the "
+            "sorted logits at the positions sorted_ids names, another shuffle. Put each sorted entry back at its "
+            "token's id, filtered.scatter(-1, sorted_ids, filtered) (or gather with sorted_ids.argsort(-1)).",
+            _top_p_sorted_logits_gathered),
     Mistake("sorted logits returned", "return the logits in vocabulary order (token i stays at position i), "
             "with the removed ones set to -inf: undo the sort with scatter.", _top_p_sorted_logits),
     Mistake("one token too many", "you kept one token after the one that crosses p: keep a token while the "
