@@ -5836,4 +5836,25 @@ def top_p_filter(logits, p):
     filtered = sorted_logits.masked_fill(remove, float("-inf"))
     return filtered.gather(-1, order)
 '''),
+    W('test-sequence-loss', 'reshaped to (B, V, T) instead of transposed', '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B, V, T), targets)
+'''),
+    W('test-generate-greedy', 'hidden and cell state swapped', '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, (h, c) = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, (h, c) = model.forward_with_state(next_id, (c, h))
+    return idx
+'''),
+    W('test-shift-batch', 'last label from inside the window', '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    y = torch.cat([x[:, 1:], torch.stack([data[s + block_size - 1] for s in starts])[:, None]], dim=1)
+    return x, y
+'''),
 ]

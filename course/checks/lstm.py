@@ -221,6 +221,11 @@ def check_shift_batch(student_fn):
         Mistake("concatenated instead of stacked", "torch.cat joins the windows end to end into one long row; "
                 "torch.stack(rows) makes a (B, block_size) tensor, one row per window.",
                 lambda d, s, b: tuple(t.reshape(-1) for t in _windows(d, s, b, 0, 1))),
+        Mistake("last label from inside the window", "y's last token is the one AFTER the window, "
+                "data[s + block_size], not data[s + block_size - 1] (x's last token again): y = "
+                "data[s+1 : s+block_size+1].", lambda d, s, b: (lambda x: (x, torch.cat(
+                    [x[:, 1:], torch.stack([d[i + b - 1] for i in s.tolist()])[:, None]], dim=1)))(
+                        _windows(d, s, b, 0, 1)[0])),
         Mistake("labels rolled", "torch.roll wraps x's first token round to the end of y; the last label is the "
                 "token AFTER the window, data[s + block_size]: y = data[s+1 : s+block_size+1].",
                 lambda d, s, b: (lambda x: (x, torch.roll(x, -1, dims=1)))(_windows(d, s, b, 0, 1)[0])),
@@ -295,6 +300,15 @@ def _generate_reset_state(model, idx, n):
         for _ in range(n):
             idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
             logits, _ = model.forward_with_state(idx[:, -1:], None)  # the state is thrown away
+    return idx
+
+
+def _generate_state_swapped(model, idx, n):
+    with torch.no_grad():
+        logits, (h, c) = model.forward_with_state(idx)
+        for _ in range(n):
+            idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+            logits, (h, c) = model.forward_with_state(idx[:, -1:], (c, h))  # the mistake: (c, h) for (h, c)
     return idx
 
 
@@ -405,6 +419,10 @@ def check_generate_greedy(student_fn):
         Mistake("state reset", "the state is reset at every step: pass the state returned by the previous "
                 "call back into forward_with_state, or the model forgets everything but the last token.",
                 _generate_reset_state),
+        Mistake("hidden and cell state swapped", "the state goes back in the order it came out, (h, c), the "
+                "hidden state first (as nn.LSTM returns and takes it): pass the returned state on as it is, "
+                "logits, state = model.forward_with_state(next_id, state), without unpacking and reordering it.",
+                _generate_state_swapped),
         Mistake("last token fed twice", "the prompt's last token is fed twice: after reading the prompt, "
                 "its logits already predict the first new token; feed each new token once, after choosing it.",
                 _generate_last_token_twice),
@@ -579,6 +597,11 @@ def check_sequence_loss(student_fn):
         Mistake("classes on the wrong axis", "F.cross_entropy reads the classes from dim 1: pass (B*T, V) "
                 "logits, or transpose (B, T, V) to (B, V, T), not (B, T, V) as it is.",
                 error="Expected target size"),
+        Mistake("reshaped to (B, V, T) instead of transposed", "F.cross_entropy does take (B, V, T) logits, but "
+                "reshape keeps the numbers in their order and only cuts them anew, mixing positions and classes: "
+                "swap the axes with logits.transpose(1, 2) (or flatten, logits.reshape(B * T, V) against "
+                "targets.reshape(B * T)).",
+                lambda lo, t: F.cross_entropy(lo.reshape(lo.shape[0], lo.shape[2], lo.shape[1]), t)),
         Mistake("log-softmax over the wrong dimension", "the log-softmax ran over dim 1, the positions of "
                 "(B, T, V) logits: normalise over the vocabulary, dim=-1 (or let F.cross_entropy do it).",
                 lambda lo, t: F.nll_loss(*flat(F.log_softmax(lo, dim=1), t))),
