@@ -5857,4 +5857,15 @@ def shift_batch(data, starts, block_size):
     y = torch.cat([x[:, 1:], torch.stack([data[s + block_size - 1] for s in starts])[:, None]], dim=1)
     return x, y
 '''),
+    W('test-collate', 'last real token hidden', '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    rows = [d + [pad_id] * (T - len(d)) for d in docs]
+    mask = [[1] * len(d) + [0] * (T - len(d)) for d in docs]
+    input_ids = torch.tensor(rows)
+    attention_mask = torch.tensor(mask)
+    labels = torch.tensor([r[:len(d)] + [-100] * (T - len(d)) for r, d in zip(rows, docs)])
+    labels[:, -1] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
 ]

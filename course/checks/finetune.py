@@ -786,6 +786,12 @@ COLLATE_MISTAKES += [
     Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
             "shift itself (position t predicts token t + 1), so -100 goes on the padding only.",
             _collate_last_real_hidden),
+    Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
+            "shift itself (position t predicts token t + 1), so -100 goes on the padding only (labels[:, -1] = -100 "
+            "hides the last token of the longest documents).",
+            lambda docs, pad_id: (lambda b: {**b, "labels": torch.cat(
+                [b["labels"][:, :-1], torch.full_like(b["labels"][:, -1:], IGNORE)], dim=1)})(
+                    finetune.collate(docs, pad_id))),
     Mistake("first label hidden", "labels are input_ids on every real token, the first one too, and -100 on the "
             "padding only: no position predicts the first token, so the loss's shift drops its label anyway; "
             "leave it as it is.", lambda docs, pad_id: (lambda b: {**b, "labels": torch.cat(
