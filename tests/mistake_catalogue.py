@@ -5868,4 +5868,16 @@ def collate(docs, pad_id):
     labels[:, -1] = -100
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    W('test-merge', 'pair matched in either order', '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and {ids[i], ids[i + 1]} == set(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
 ]

@@ -516,6 +516,18 @@ def _merge_right_to_left(ids, pair, new_id):
     return ref.merge(ids[::-1], tuple(pair)[::-1], new_id)[::-1]
 
 
+def _merge_either_order(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and {ids[i], ids[i + 1]} == set(pair):  # the mistake: (b, a) matches (a, b) too
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
 def _merge_without_skip(ids, pair, new_id):
     merged, i = [], 0
     while i < len(ids):
@@ -699,6 +711,9 @@ def check_merge(merge) -> None:
                   "inside longer numbers: the pair (1, 2) is found in '11 2' and '1 21'. A tokenizer's ids run past "
                   "256, so compare the ids themselves: (ids[i], ids[i + 1]) == tuple(pair).",
                   _merge_as_text(separator, padded)) for separator in (" ", ",", ", ") for padded in (True, False)],
+        Mistake("pair matched in either order", "a pair is ordered: (1, 2) is id 1 followed by id 2, and 2 "
+                "followed by 1 is another pair, with its own merge (or none). Compare the tuple, "
+                "(ids[i], ids[i + 1]) == tuple(pair), not sets of the two ids.", _merge_either_order),
     ]
 
     def new_list(case):  # (what the values cannot show: the result is the very list merge was given)
