@@ -96,6 +96,8 @@ ATTRIBUTE_HINTS = {
        for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
+    "resize": (": numpy's ndarray.resize can free an array's memory under its views (raw memory); make a new "
+               "array (np.zeros, np.concatenate, np.reshape) instead"),
     "ParameterDict": (": its keys become attributes of the module, by any name (a special one too, which reaches "
                       "raw memory); keep the parameters in an nn.ParameterList, or register each with "
                       "self.register_parameter(\"name\", ...)"),
@@ -132,7 +134,13 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # became any object of the process, and a forged bytearray all its memory (a red team's,
               # 2026-12-04). np.ndarray stays allowed as a type (isinstance, annotations): ``ARRAY_TYPE``.
               # (np.frombuffer refuses dtype object itself; tests/test_answers.py crawls numpy for others)
-              "ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib"}
+              "ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib",
+              # an array's own resize(..., refcheck=False) moves its buffer and frees the old one under the
+              # views that still point into it: an object view of freed memory, filled again by an int64
+              # array of addresses, is any object of the process (rt22, 2026-12-05: the builtins, then the
+              # course's reference class in lesson 03). np.resize (a copy) goes with it: np.reshape, or a new
+              # array, does what an exercise needs
+              "resize"}
 ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

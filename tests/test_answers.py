@@ -223,6 +223,12 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     # of the process, and a forged bytearray is all its memory (a red team's, 2026-12-04)
     "an object array over a buffer": "import numpy as np\ndef f(x):\n    a = np.array([id(x)], dtype=np.int64)\n"
                                      "    return np.ndarray((1,), dtype=object, buffer=a)[0]\n",
+    # numpy's resize(refcheck=False) frees the buffer under a view: an object view of memory an int64 array
+    # then fills with addresses is any object (rt22, 2026-12-05: the builtins, then the course's reference)
+    "an array resized under its view": "import numpy as np\ndef f(x):\n    a = np.empty(200, dtype=object)\n"
+                                       "    v = a[:]\n    a.resize(12800, refcheck=False)\n    return v\n",
+    "resize with keywords unpacked": "def f(a):\n    a.resize(9, **{'refcheck': False})\n",
+    "resize as a value": "import numpy as np\nR = np.resize\n",
     "ndarray under another name": "import numpy as np\nA = np.ndarray\n",
     "ndarray imported": "from numpy import ndarray\n",
     "ndarray as a base class": "import numpy as np\nclass A(np.ndarray):\n    pass\n",
