@@ -1065,6 +1065,25 @@ def _no_new_programs() -> bool:
     return libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(filter_program), 0, 0) == 0
 
 
+def _asarray_copies_bytearrays() -> None:
+    """``torch.asarray`` (and ``torch.frombuffer``) share a bytearray's memory holding the object but not its
+    buffer export, so the bytearray may grow, move, and free that memory under the tensor: an object array
+    made there next had its slots written through the tensor, addresses that read back as any object of this
+    process (rt22, 2026-12-05). The rules refuse ``frombuffer``; ``asarray`` is ordinary, so here a bytearray
+    given to either is copied first (bytes cannot move). Nothing else changes."""
+    import torch
+
+    for name in ("asarray", "frombuffer"):
+        original = getattr(torch, name)
+
+        def copying(*args, _original=original, **kwargs):
+            args = tuple(bytes(a) if isinstance(a, bytearray) else a for a in args)
+            kwargs = {k: bytes(v) if isinstance(v, bytearray) else v for k, v in kwargs.items()}
+            return _original(*args, **kwargs)
+        copying.__name__ = copying.__qualname__ = name
+        setattr(torch, name, copying)
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -1084,6 +1103,7 @@ def main(argv):
     # (the rules refuse sparse tensors; should one be made all the same, torch checks its indices, which it
     # does not by default: an index past the end wrote outside the tensor)
     torch.sparse.check_sparse_tensor_invariants.enable()
+    _asarray_copies_bytearrays()
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     if not _no_new_programs():

@@ -96,6 +96,8 @@ ATTRIBUTE_HINTS = {
        for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
+    "frombuffer": (": torch.frombuffer shares a bytearray's memory without keeping it from moving (raw memory); "
+                   "make the tensor from a copy, torch.tensor(list(data))"),
     "resize": (": numpy's ndarray.resize can free an array's memory under its views (raw memory); make a new "
                "array (np.zeros, np.concatenate, np.reshape) instead"),
     "ParameterDict": (": its keys become attributes of the module, by any name (a special one too, which reaches "
@@ -140,7 +142,11 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # array of addresses, is any object of the process (rt22, 2026-12-05: the builtins, then the
               # course's reference class in lesson 03). np.resize (a copy) goes with it: np.reshape, or a new
               # array, does what an exercise needs
-              "resize"}
+              "resize",
+              # torch.frombuffer keeps a reference to a bytearray but not its buffer export: the bytearray, grown,
+              # moves and frees the memory under the tensor, which then writes addresses into the object array
+              # made there (rt22, 2026-12-05; np.frombuffer keeps the export, and goes with it: np.array(list(b)))
+              "frombuffer"}
 ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

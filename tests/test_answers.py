@@ -229,6 +229,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
                                        "    v = a[:]\n    a.resize(12800, refcheck=False)\n    return v\n",
     "resize with keywords unpacked": "def f(a):\n    a.resize(9, **{'refcheck': False})\n",
     "resize as a value": "import numpy as np\nR = np.resize\n",
+    # torch.frombuffer holds a bytearray but not its buffer export: grown, the bytearray frees the tensor's
+    # memory, where an object array is made next (rt22, 2026-12-05)
+    "torch.frombuffer of a bytearray": "import torch\ndef f():\n    b = bytearray(1600)\n"
+                                       "    t = torch.frombuffer(b, dtype=torch.int64)\n    b.extend(bytes(9999))\n    return t\n",
+    "frombuffer imported": "from torch import frombuffer\n",
     "ndarray under another name": "import numpy as np\nA = np.ndarray\n",
     "ndarray imported": "from numpy import ndarray\n",
     "ndarray as a base class": "import numpy as np\nclass A(np.ndarray):\n    pass\n",

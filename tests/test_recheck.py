@@ -875,6 +875,17 @@ def test_the_answers_process_does_not_list_its_objects(host):
         assert reply["ok"] is False and reply["error"] == "PermissionError", reply
 
 
+def test_the_answers_process_copies_a_bytearray_given_to_torch_asarray(host):
+    """rt22 (2026-12-05): ``torch.asarray`` and ``torch.frombuffer`` share a bytearray's memory without holding
+    its export, so the bytearray grew and freed the memory under the tensor, and an object array made there
+    had its slots written with addresses (any object of the process). There the tensor holds a copy."""
+    host.request({"op": "load", "cells": [PRELUDE, "def shared(name):\n    b = bytearray(16)\n"
+                                                     "    t = torch.asarray(b, dtype=torch.uint8)\n    b[0] = 7\n"
+                                                     "    b.extend(bytes(100000))\n    return int(t[0])\n"]})
+    reply = host.request({"op": "call", "name": "shared", "args": ("asarray",), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == 0, reply
+
+
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
