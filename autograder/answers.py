@@ -96,6 +96,8 @@ ATTRIBUTE_HINTS = {
        for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
+    **{name: (": an array shared with a tensor through DLPack stays pointed at memory the tensor may free (raw "
+              "memory); use t.numpy() or torch.from_numpy(a), or a copy") for name in ("from_dlpack", "to_dlpack", "dlpack")},
     "frombuffer": (": torch.frombuffer shares a bytearray's memory without keeping it from moving (raw memory); "
                    "make the tensor from a copy, torch.tensor(list(data))"),
     "resize": (": numpy's ndarray.resize can free an array's memory under its views (raw memory); make a new "
@@ -146,7 +148,10 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # torch.frombuffer keeps a reference to a bytearray but not its buffer export: the bytearray, grown,
               # moves and frees the memory under the tensor, which then writes addresses into the object array
               # made there (rt22, 2026-12-05; np.frombuffer keeps the export, and goes with it: np.array(list(b)))
-              "frombuffer"}
+              "frombuffer",
+              # numpy's view of a tensor through DLPack does not mark the tensor's storage as shared (``.numpy()``
+              # does): the tensor's resize_ frees the memory under the array (rt22, 2026-12-05)
+              "from_dlpack", "to_dlpack", "dlpack"}
 ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

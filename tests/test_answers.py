@@ -234,6 +234,10 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "torch.frombuffer of a bytearray": "import torch\ndef f():\n    b = bytearray(1600)\n"
                                        "    t = torch.frombuffer(b, dtype=torch.int64)\n    b.extend(bytes(9999))\n    return t\n",
     "frombuffer imported": "from torch import frombuffer\n",
+    # numpy's DLPack view of a tensor stays on the memory the tensor's resize_ frees (rt22, 2026-12-05)
+    "numpy's from_dlpack of a tensor": "import numpy as np\ndef f(t):\n    a = np.from_dlpack(t)\n"
+                                        "    t.resize_(10000)\n    return a\n",
+    "torch's dlpack module": "from torch.utils import dlpack\n",
     "ndarray under another name": "import numpy as np\nA = np.ndarray\n",
     "ndarray imported": "from numpy import ndarray\n",
     "ndarray as a base class": "import numpy as np\nclass A(np.ndarray):\n    pass\n",
