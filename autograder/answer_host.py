@@ -1070,15 +1070,16 @@ def _asarray_copies_bytearrays() -> None:
     buffer export, so the bytearray may grow, move, and free that memory under the tensor: an object array
     made there next had its slots written through the tensor, addresses that read back as any object of this
     process (rt22, 2026-12-05). The rules refuse ``frombuffer``; ``asarray`` is ordinary, so here a bytearray
-    given to either is copied first (bytes cannot move). Nothing else changes."""
+    or a memoryview given to either is copied first (bytes cannot move). Nothing else changes."""
     import torch
 
     for name in ("asarray", "frombuffer"):
         original = getattr(torch, name)
 
         def copying(*args, _original=original, **kwargs):
-            args = tuple(bytes(a) if isinstance(a, bytearray) else a for a in args)
-            kwargs = {k: bytes(v) if isinstance(v, bytearray) else v for k, v in kwargs.items()}
+            # (a memoryview too: io.BytesIO's getbuffer(), released once torch has read it, let the BytesIO grow)
+            args = tuple(bytes(a) if isinstance(a, (bytearray, memoryview)) else a for a in args)
+            kwargs = {k: bytes(v) if isinstance(v, (bytearray, memoryview)) else v for k, v in kwargs.items()}
             return _original(*args, **kwargs)
         copying.__name__ = copying.__qualname__ = name
         setattr(torch, name, copying)

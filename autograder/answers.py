@@ -98,6 +98,8 @@ ATTRIBUTE_HINTS = {
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
     **{name: (": an array shared with a tensor through DLPack stays pointed at memory the tensor may free (raw "
               "memory); use t.numpy() or torch.from_numpy(a), or a copy") for name in ("from_dlpack", "to_dlpack", "dlpack")},
+    "getbuffer": (": a BytesIO's buffer shared with a tensor or an array is memory the BytesIO may free (raw "
+                  "memory); read its bytes with getvalue()"),
     "frombuffer": (": torch.frombuffer shares a bytearray's memory without keeping it from moving (raw memory); "
                    "make the tensor from a copy, torch.tensor(list(data))"),
     "resize": (": numpy's ndarray.resize can free an array's memory under its views (raw memory); make a new "
@@ -151,7 +153,10 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               "frombuffer",
               # numpy's view of a tensor through DLPack does not mark the tensor's storage as shared (``.numpy()``
               # does): the tensor's resize_ frees the memory under the array (rt22, 2026-12-05)
-              "from_dlpack", "to_dlpack", "dlpack"}
+              "from_dlpack", "to_dlpack", "dlpack",
+              # io.BytesIO's view of its own memory: released once torch.asarray has read it, the BytesIO grows
+              # and frees that memory under the tensor (rt22, 2026-12-05)
+              "getbuffer"}
 ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

@@ -884,6 +884,12 @@ def test_the_answers_process_copies_a_bytearray_given_to_torch_asarray(host):
                                                      "    b.extend(bytes(100000))\n    return int(t[0])\n"]})
     reply = host.request({"op": "call", "name": "shared", "args": ("asarray",), "kwargs": {}})
     assert reply["ok"] is True and reply["value"] == 0, reply
+    # and a BytesIO's memoryview, released once torch has read it (the BytesIO could then grow)
+    host.request({"op": "load", "cells": [PRELUDE, "import io\ndef viewed():\n    b = io.BytesIO(bytes(16))\n"
+                                                     "    m = b.getbuffer()\n    t = torch.asarray(m, dtype=torch.uint8)\n"
+                                                     "    m[0] = 7\n    return int(t[0])\n"]})
+    reply = host.request({"op": "call", "name": "viewed", "args": (), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == 0, reply
 
 
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
