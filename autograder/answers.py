@@ -98,6 +98,8 @@ ATTRIBUTE_HINTS = {
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
     **{name: (": an array shared with a tensor through DLPack stays pointed at memory the tensor may free (raw "
               "memory); use t.numpy() or torch.from_numpy(a), or a copy") for name in ("from_dlpack", "to_dlpack", "dlpack")},
+    **{name: (": moving a tensor to shared memory frees the memory a numpy view of it still reads (raw memory); "
+              "no exercise shares memory between processes") for name in ("share_memory_", "share_memory")},
     "getbuffer": (": a BytesIO's buffer shared with a tensor or an array is memory the BytesIO may free (raw "
                   "memory); read its bytes with getvalue()"),
     "frombuffer": (": torch.frombuffer shares a bytearray's memory without keeping it from moving (raw memory); "
@@ -156,7 +158,10 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               "from_dlpack", "to_dlpack", "dlpack",
               # io.BytesIO's view of its own memory: released once torch.asarray has read it, the BytesIO grows
               # and frees that memory under the tensor (rt22, 2026-12-05)
-              "getbuffer"}
+              "getbuffer",
+              # a tensor (or a module's weights) moved to shared memory frees its old memory under the numpy array
+              # that .numpy() made of it (rt22, 2026-12-05: a lesson 03 class scored 8/8 with the reference's forward)
+              "share_memory_", "share_memory"}
 ARRAY_TYPE = "ndarray"
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

@@ -238,6 +238,9 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     "numpy's from_dlpack of a tensor": "import numpy as np\ndef f(t):\n    a = np.from_dlpack(t)\n"
                                         "    t.resize_(10000)\n    return a\n",
     "torch's dlpack module": "from torch.utils import dlpack\n",
+    # a tensor moved to shared memory leaves .numpy()'s array on freed memory (rt22, 2026-12-05)
+    "a tensor moved to shared memory": "def f(t):\n    a = t.numpy()\n    t.share_memory_()\n    return a\n",
+    "a module moved to shared memory": "def f(m):\n    m.share_memory()\n",
     "a BytesIO's buffer": "import io\ndef f():\n    return io.BytesIO(bytes(8)).getbuffer()\n",
     "ndarray under another name": "import numpy as np\nA = np.ndarray\n",
     "ndarray imported": "from numpy import ndarray\n",
