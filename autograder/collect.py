@@ -29,7 +29,7 @@ How an entry becomes (student, lesson), the rules the README states:
    each is listed, the others are taken. A zip whose directory cannot be read stops with one line.
    Only the notebooks taken are read, one at a time, each written before the next is read: a class
    zip's videos and datasets are never unpacked.
-7. Litter is ignored: ``__MACOSX/``, ``.DS_Store``, and Jupyter's checkpoint copy
+7. Litter is ignored: macOS's ``__MACOSX/…/._*`` files, ``.DS_Store``, and Jupyter's checkpoint copy
    (``.ipynb_checkpoints/L-checkpoint.ipynb``) when its student's ``L.ipynb`` is there too (alone, it
    is listed: it may be the only copy of the work).
 
@@ -214,6 +214,9 @@ def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Ent
         # and the student of a refused entry read its path as they read the others'
         name = info.filename.replace("\\", "/")
         if info.is_dir():
+            if info.file_size:  # (a name ending in '/' that holds data: a tool's oddity, or a hand-in hidden so)
+                entries.append(Entry(name, None, f"a folder's name ('{name}', ending in '/') that holds "
+                                                 f"{info.file_size:,} bytes: not taken"))
             continue
         parts = PurePosixPath(name).parts
         if index in problems:
@@ -274,8 +277,11 @@ def _read_file(path: Path) -> bytes:
 
 
 def _is_junk(path: str) -> bool:
+    """macOS's AppleDouble files (``__MACOSX/…/._L.ipynb``, a zip's copy of a file's Finder data, never its
+    contents) and folder litter. Anything else in a folder called ``__MACOSX`` is read like any entry: a
+    student's ``kim/__MACOSX/L.ipynb`` was dropped without a word (rt22, 2026-12-05)."""
     parts = path.split("/")
-    return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db")
+    return "__MACOSX" in parts and parts[-1].startswith("._") or parts[-1] in (".DS_Store", "Thumbs.db")
 
 
 CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's autosaved copies: L-checkpoint.ipynb, beside L.ipynb

@@ -74,6 +74,24 @@ def test_lms_layouts_map_to_the_right_students(course, tmp_path):
     assert _not_collected(course) == set()
 
 
+def test_only_macos_appledouble_files_are_litter_and_a_folder_entry_holding_data_is_listed(course, tmp_path):
+    """A notebook in a folder named __MACOSX was dropped without a word, and so was a zip entry named as a
+    folder that holds data (rt22, 2026-12-05): only macOS's ``._`` files there are litter."""
+    inbox = _zip(tmp_path / "class.zip", {
+        f"alice/{A}.ipynb": b"alice",
+        f"__MACOSX/alice/._{A}.ipynb": b"finder data",           # litter: not listed
+        f"kim/__MACOSX/{A}.ipynb": b"kim",                        # a student's notebook, however odd the folder
+        "lee/": b"hidden in a folder entry",
+    })
+    said = []
+    assert sorted(grading.collect(inbox, paths=course, on_skip=said.append)) == [("alice", A), ("kim", A)]
+    assert _submitted(course)[f"kim/{A}/{A}.ipynb"] == b"kim"
+    listed = _not_collected(course)
+    assert len(listed) == 1 and len(said) == 1, (listed, said)
+    (detail,) = [d for _, _, d in listed]
+    assert detail.startswith("lee/") and "ending in '/'" in detail and "24 bytes" in detail, detail
+
+
 def test_every_entry_not_taken_is_listed_in_status_and_the_csv(course, tmp_path):
     inbox = _zip(tmp_path / "class.zip", {
         f"alice/{A}.ipynb": b"ok",
