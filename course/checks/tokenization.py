@@ -516,16 +516,23 @@ def _merge_right_to_left(ids, pair, new_id):
     return ref.merge(ids[::-1], tuple(pair)[::-1], new_id)[::-1]
 
 
-def _merge_either_order(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and {ids[i], ids[i + 1]} == set(pair):  # the mistake: (b, a) matches (a, b) too
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+def _merge_matching(matches):
+    """A merge whose only mistake is how a neighbouring pair is matched: ``matches(a, b, pair)``."""
+    def merge(ids, pair, new_id):
+        out, i = [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and matches(ids[i], ids[i + 1], pair):
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
+    return merge
+
+
+# the mistake: (b, a) matches (a, b) too
+_merge_either_order = _merge_matching(lambda a, b, pair: {a, b} == set(pair))
 
 
 def _merge_without_skip(ids, pair, new_id):
@@ -550,16 +557,8 @@ def _merge_in_copy_skipping(ids, pair, new_id):
     return out
 
 
-def _merge_compared_with_is(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and ids[i] is pair[0] and ids[i + 1] is pair[1]:  # the mistake: `is`, not ==
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+# the mistake: `is`, not ==
+_merge_compared_with_is = _merge_matching(lambda a, b, pair: a is pair[0] and b is pair[1])
 
 
 def _merge_first_only(ids, pair, new_id):
