@@ -23,8 +23,9 @@ cheaper than ``torch.save``'s zip), ``torch.save``'s from here (read there as da
   What is not data stays here, in a table, and goes back as ``{"handle": n}``; the grader passes it
   back as ``("__object__", n)``. Each call runs with the grader's grad mode (``"grad_enabled"``) and
   RNG state (``"rng"``, returned as it is after the call), so seeded dropout draws the same numbers.
-* request ``{"op": "bind", "module": "course.attention", "names": [...]}``: the course's functions
-  in place of the answers' own (as lesson 03's test cells do with ``checks.reference_helpers``).
+* request ``{"op": "bind", "names": [...], "source": str}``: the course's functions in place of the
+  answers' own (as lesson 03's test cells do with ``checks.reference_helpers``), sent as their source by
+  the grader: this process has no course package to import them from (``recheck.COURSE_OBJECTS``).
 * request ``{"op": "load", "cells": [str], "lesson": str}``: forget the answers and run these cells
   instead (the answers of ``lesson``, when it is given: see SHORTCUT_KINDS).
 * request ``{"op": "grad", "grad_outputs": [tensor or None]}``: the gradients of the last call's
@@ -466,12 +467,33 @@ def _stand_in(call, look=None):
     return served
 
 
+CONFIG_CLASSES = {}  # (name, fields, frozen) -> the dataclass made here for the course's configurations of that name
+
+
+def _config(name, fields, frozen):
+    """A configuration of the course's (``("__config__", class name, {field: value}, frozen)``: an
+    ``AttentionConfig``) as a dataclass of the same name and fields made here, since this process may have no
+    course package to unpickle it from: ``config.n_embd``, its repr and ``dataclasses.replace`` work as in
+    the notebook."""
+    import dataclasses
+
+    key = (name, tuple(fields), bool(frozen))
+    if key not in CONFIG_CLASSES:
+        CONFIG_CLASSES[key] = dataclasses.make_dataclass(name if name.isidentifier() else "Config", list(fields),
+                                                         frozen=bool(frozen), kw_only=True)
+    return CONFIG_CLASSES[key](**fields)
+
+
 def _resolve(value, objects, callback=None):
     """The arguments with the grader's handles (``("__object__", n)``) replaced by the objects, its
-    functions (``("__callback__", n)``) by ``callback(n)``, and the children it keeps of a module
-    (``("__served__", module, {name: n})``) by modules that call ``callback(n)``."""
+    functions (``("__callback__", n)``) by ``callback(n)``, the children it keeps of a module
+    (``("__served__", module, {name: n})``) by modules that call ``callback(n)``, and its configurations
+    (``("__config__", ...)``) by dataclasses (``_config``)."""
     if type(value) is tuple and len(value) == 2 and value[0] == "__object__":
         return objects[value[1]]
+    if type(value) is tuple and len(value) == 4 and value[0] == "__config__" and type(value[1]) is str \
+            and type(value[2]) is dict and all(type(k) is str and k.isidentifier() for k in value[2]):
+        return _config(value[1], value[2], value[3])
     if type(value) is tuple and len(value) == 2 and value[0] == "__callback__" and callback is not None:
         return callback(value[1])
     if type(value) is tuple and len(value) == 4 and value[0] == "__served__" and callback is not None:
@@ -598,11 +620,11 @@ PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
 # mpmath does) and by what makes it from names it has checked (dataclasses, namedtuple; ``typing`` may
 # compile a forward reference but not run it); unpickling is for this process's own reading of the
 # grader's frames; and the course's package, the autograder and nbgrader are imported only for the
-# grader (a model class it sends, a ``bind``). Nor is the course's code read as a file: an answer that
+# grader (a model class it sends). Nor is the course's code read as a file: an answer that
 # reached Python's builtins loaded course/tokenization.py by its path (importlib.util's
 # spec_from_file_location, then exec_module: no import names ``course``, and the compiling and running
 # happen in importlib's frames), so opening a file in the course's package, and compiling or running
-# code that comes from one, are refused but for the grader (``_load``, ``_bind``).
+# code that comes from one, are refused but for the grader (``_load``).
 COURSE_PACKAGES = ("course", "autograder", "nbgrader")
 # The garbage collector's lists of every object: an answer that reached the builtins past the rules found this
 # hook's own function there and emptied what it compares against (rt21, 2026-12-04). Nothing here needs them.
@@ -694,17 +716,17 @@ def _guard(makers, course=None):
             raise PermissionError(f"an answer may not list the process's objects ({event}); work from the "
                                   f"function's arguments")
         if event == "open" and args and _inside(args[0], course, above=True) \
-                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+                and not _under_way(codes=(_load.__code__,)):
             raise PermissionError(f"an answer may not read the course's own files ({os.fsdecode(args[0])}); write "
                                   f"the code yourself")
         if event in CODE_EVENTS and _inside(_code_file(event, args), course) \
-                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+                and not _under_way(codes=(_load.__code__,)):
             raise PermissionError(f"an answer may not run the course's own code ({event} of "
                                   f"{_code_file(event, args)}); write the code yourself")
         if event in CODE_EVENTS:
             frame = sys._getframe(1)
             caller = frame.f_code
-            if not ((caller is _run.__code__ and _by_host(frame)) or caller.co_filename in makers[event]
+            if not ((caller in (_run.__code__, _bind.__code__) and _by_host(frame)) or caller.co_filename in makers[event]
                     or _under_way(files=IMPORTING)):
                 raise PermissionError(f"an answer may not turn data into code ({event} in "
                                       f"{caller.co_filename}); write the code in the answer itself")
@@ -712,7 +734,7 @@ def _guard(makers, course=None):
             raise PermissionError(f"an answer may not unpickle objects ({args[0]}.{args[1]}); use tensors "
                                   f"and plain Python values")
         elif event == "import" and str(args[0]).split(".")[0] in COURSE_PACKAGES \
-                and not _under_way(codes=(_load.__code__, _bind.__code__)):
+                and not _under_way(codes=(_load.__code__,)):
             raise PermissionError(f"an answer may not import {args[0]} (the course's own code); write the "
                                   f"code yourself")
     return guard
@@ -753,16 +775,19 @@ def _load(frame):
     return pickle.loads(frame)
 
 
-def _bind(name):
-    """The course module ``name``, for a ``bind`` request (the course's functions in place of the answers')."""
-    import importlib
+def _bind(source):
+    """The functions the grader sent as ``source`` (a ``bind`` request: the course's functions in place of
+    the answers'), defined in a namespace of their own that has ``torch``. The grader sends their text, not
+    the module's name: the answers' process of a lesson whose checks send no model of the course's has no
+    course package at all, so that no memory trick of an answer's can find the references there (rt22's
+    found ``sys.modules["course.attention"]``, 2026-12-05)."""
+    import torch
 
     if HOST_CALLERS and not _by_host(sys._getframe(0)):  # an answer that reached it: not the grader's request
-        raise PermissionError("an answer may not load the course's modules; write the code yourself")
-    module = importlib.import_module(name)
-    if module.__name__.split(".")[0] != "course":
-        raise ValueError("only the course's functions can be bound")
-    return module
+        raise PermissionError("an answer may not define the course's functions; write the code yourself")
+    namespace = {"__name__": "course's lent functions", "torch": torch}
+    exec(compile(source, "<the course's lent functions>", "exec", dont_inherit=True), namespace)
+    return namespace
 
 
 # The course's functions lent to the answers for a class's check (``bind``) work until the next ``bind`` or
@@ -1085,6 +1110,51 @@ def _asarray_copies_bytearrays() -> None:
         setattr(torch, name, copying)
 
 
+# numpy's C API table (``numpy._core._multiarray_umath._ARRAY_API``): the number of its function that gives a
+# dtype's table of C functions (``_PyDataType_GetArrFuncs``, numpy 2), and in that table (``PyArray_ArrFuncs``,
+# numpy/ndarraytypes.h) the places of the functions checked or cleared below, in pointers from its start.
+ARRFUNCS_API_NUMBER = 365
+ARRFUNCS = {"getitem": 21, "setitem": 22, "compare": 25, "argmax": 26, "scanfunc": 28, "sort": 33, "argsort": 36,
+            "argmin": 46}
+
+
+def _objects_unordered() -> bool:
+    """Make numpy refuse to order arrays of Python objects (``sort``, ``argsort``, ``partition``,
+    ``searchsorted``, ``argmax``, ``unique``...: "type does not have compare function"), by clearing the
+    object dtype's compare, argmax and argmin functions. Its sorts keep the elements' addresses across calls
+    of their ``__lt__``, which an answer's class may define: one that reassigned the array's slots freed
+    them, and the sort wrote freed objects back (rt23, 2026-12-05; rt22 had turned such memory into any
+    object). Numbers' arrays are not touched; no exercise orders objects in numpy. Nothing is written
+    unless the table looks as numpy 2's does (False then, and the process says so)."""
+    import ctypes
+
+    import numpy as np
+
+    size = ctypes.sizeof(ctypes.c_void_p)
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    try:
+        if int(np.__version__.split(".")[0]) != 2:
+            return False
+        api = get_pointer(np._core._multiarray_umath._ARRAY_API, None)
+        function = ctypes.c_void_p.from_address(api + ARRFUNCS_API_NUMBER * size).value
+        arrfuncs = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.py_object)(function)
+    except Exception:
+        return False
+
+    def slot(dtype, name):
+        return ctypes.c_void_p.from_address(arrfuncs(np.dtype(dtype)) + ARRFUNCS[name] * size)
+
+    # the object dtype has these functions but no scan or sort of its own; float64 has its own sort
+    if not all(slot(object, n).value for n in ("getitem", "setitem", "compare", "argmax", "argmin")) \
+            or slot(object, "scanfunc").value or slot(object, "sort").value or slot(object, "argsort").value \
+            or not slot(np.float64, "sort").value:
+        return False
+    for name in ("compare", "argmax", "argmin"):
+        slot(object, name).value = None
+    return True
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -1105,6 +1175,8 @@ def main(argv):
     # does not by default: an index past the end wrote outside the tensor)
     torch.sparse.check_sparse_tensor_invariants.enable()
     _asarray_copies_bytearrays()
+    if not _objects_unordered():
+        print("answer process: numpy's object arrays can still be sorted here (not numpy 2's layout)", file=sys.stderr)
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     if not _no_new_programs():
@@ -1141,9 +1213,9 @@ def main(argv):
             elif request["op"] in ("getattr", "repr"):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
-                module = _bind(request["module"])
+                module = _bind(request["source"])
                 LENT[0] += 1
-                namespace.update({name: _lent(getattr(module, name), LENT[0]) for name in request["names"]})
+                namespace.update({name: _lent(module[name], LENT[0]) for name in request["names"]})
                 reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
                 LENT[0] += 1  # the course's functions bound so far refuse from now on

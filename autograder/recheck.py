@@ -89,8 +89,15 @@ PRELOAD = {"06_finetuning": ("transformers.models.gpt2.modeling_gpt2",),
 HIDDEN_HERE = RECHECKED
 # The form tests ("-form": the type, shape and dtype of the answer's result), all of them, run their
 # visible code here, in the grader, on the same stand-ins.
-# The class answers, and the course's functions their test cells bind in place of the student's.
+# The class answers, and the course's functions their test cells bind in place of the student's (sent
+# to the answers' process as their source: ``bind_request``).
 CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
+# The lessons whose checks send the answers' process models of the course's (lesson 04's CharLSTM, 05's GPT
+# and its blocks, 06's checks' GPT-2): unpickling them imports the course's modules there, so its sandbox
+# has the course package, read-only. The others' answers' process has none on its file system, and nothing
+# of the course's in its memory but the source of CLASSES' functions once their check runs: an answer that
+# corrupts memory (rt22's freed buffers, 2026-12-05) finds no reference to call there, whatever it reaches.
+COURSE_OBJECTS = frozenset({"04_lstm", "05_nanogpt", "06_finetuning"})
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
 SAFE_TYPES = [collections.Counter, collections.OrderedDict]
 CALL_SECONDS = 120   # per call of the answer (the notebook's default cell limit)
@@ -129,6 +136,7 @@ class Host:
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
         self.exercise_seconds = timeout if exercise_seconds is None else exercise_seconds
         self.lesson = lesson
+        self.course = True  # whether its sandbox has the course package (set as it starts)
         self.stopped_cells: list[str] = []  # the grade ids of the answer cells last stopped at their time limit
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self._deadline = None  # the end of the current exercise's time (``exercise``)
@@ -148,7 +156,8 @@ class Host:
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
             self.cap = box.ProcessCap(box.Limits(cpus=1.0))  # its one thread (OMP_NUM_THREADS=1 above)
-            argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap)
+            self.course = self.lesson in COURSE_OBJECTS  # (the course package: see COURSE_OBJECTS)
+            argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap, course=self.course)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson]
             env = box.sandbox_env(env)
@@ -362,6 +371,38 @@ def _cell_failure(cells: list[str], errors: list[tuple[int, str, str]], names: l
     return None
 
 
+def bind_request(name: str) -> dict:
+    """The ``bind`` request for the class answer ``name``: its helpers' names and their source, with that of
+    the module's private functions they call (``_shape``, for an error's message), read here."""
+    import inspect
+    import types
+
+    module = importlib.import_module(CLASSES[name]["module"])
+    names, wanted = list(CLASSES[name]["names"]), list(CLASSES[name]["names"])
+    while wanted:
+        code = getattr(module, wanted.pop()).__code__
+        for used in code.co_names:
+            if used not in names and isinstance(getattr(module, used, None), types.FunctionType) \
+                    and getattr(module, used).__module__ == module.__name__:
+                names.append(used)
+                wanted.append(used)
+    source = "\n\n".join(inspect.getsource(getattr(module, n)) for n in reversed(names))
+    return {"op": "bind", "names": list(CLASSES[name]["names"]), "source": source}
+
+
+def _config(value):
+    """A configuration of the course's (a dataclass of ``course``'s: ``AttentionConfig``) as
+    ``("__config__", class name, {field: value}, frozen)``: the answers' process may have no course package
+    to unpickle it from (``COURSE_OBJECTS``), and makes a dataclass of that name and fields instead."""
+    import dataclasses
+
+    if isinstance(value, type) or not dataclasses.is_dataclass(value) \
+            or not type(value).__module__.startswith("course."):
+        return None
+    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return ("__config__", type(value).__name__, fields, type(value).__dataclass_params__.frozen)
+
+
 def _replace(value, new: dict):
     if isinstance(value, torch.Tensor):
         return new.get(id(value), value)
@@ -519,6 +560,9 @@ def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
     if isinstance(value, CALLBACK_TYPES):
         callbacks.append(value)
         return ("__callback__", len(callbacks) - 1)
+    config = _config(value)
+    if config is not None:
+        return config
     if serve and isinstance(value, torch.nn.Module) and all(n in value._modules for n in serve):
         copy = object.__new__(type(value))
         copy.__dict__.update(value.__dict__)  # shares the weights until it is saved; only the children differ
@@ -1002,7 +1046,11 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         if not own:
             host.lesson = lesson  # for a restart too
             try:
-                host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
+                if host.sandbox and host.course != (lesson in COURSE_OBJECTS):  # (a sandbox with(out) the course)
+                    host.restart(cells)
+                    host._wait_ready()
+                else:
+                    host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
         elif not host.ready:
@@ -1046,7 +1094,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                     for module, check, name in exercise.checks:
                         fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
                         if name in CLASSES:
-                            host.request({"op": "bind", **CLASSES[name]})
+                            host.request(bind_request(name))
                             bound = True
                         with contextlib.redirect_stdout(io.StringIO()):
                             fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
@@ -1073,7 +1121,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
             try:
                 with host.exercise(seconds=host.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
-                        host.request({"op": "bind", **CLASSES[name]})
+                        host.request(bind_request(name))
                     namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
                                                              serve=SERVED.get(name, ()))
                                                 for name in _lesson_answer_names(lesson)})

@@ -23,6 +23,10 @@ it:
   side (``--workers``), a CPU quota of its share of the cores: what it starts cannot take a core from
   the notebook graded beside it.
 
+The re-check's answers' process (``autograder.recheck``) runs in such a sandbox too, without the
+notebook's folder, and, in the lessons whose checks send it no model of the course's, without the course
+package (``recheck.COURSE_OBJECTS``).
+
 ``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
 namespaces, unless ``--no-sandbox`` says this machine is trusted.
 """
@@ -242,11 +246,24 @@ class ProcessCap:
         self.folders = {}
 
 
+def _installed_course() -> list[str]:
+    """The course package's folders inside the interpreter's own (a ``pip install .`` rather than ``-e``),
+    which the sandbox's read-only Python would show."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("course")
+    found = [os.path.realpath(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    inside = [os.path.realpath(p) for p in _python_dirs()]
+    return [p for p in found if any(p.startswith(d.rstrip(os.sep) + os.sep) for d in inside)]
+
+
 def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Limits(),
-               cap: ProcessCap | None = None) -> list[str]:
+               cap: ProcessCap | None = None, course: bool = True) -> list[str]:
     """The ``bwrap … --`` prefix for a command that runs in /submission, a file system in memory that
     holds ``work``'s files read-only, and talks through the Unix sockets and connection file in
-    ``private`` (bound at its own path; None: no such folder). ``cap``: the cgroup it starts in."""
+    ``private`` (bound at its own path; None: no such folder). ``cap``: the cgroup it starts in.
+    ``course``: whether the course package is there (read-only at /course/course); without it, not even a
+    copy installed among Python's packages is (an empty folder in its place)."""
     # No --new-session: the grader interrupts a cell with SIGINT to the kernel's process group.
     size = str(limits.written_bytes)
     argv = (cap.prefix() if cap is not None else []) + [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
@@ -262,7 +279,12 @@ def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Li
     for folder in _python_dirs():
         if not str(folder).startswith(("/usr/", "/bin", "/lib")):
             argv += ["--ro-bind", os.path.realpath(folder), str(folder)]
-    argv += ["--ro-bind", str(COURSE_PACKAGE), "/course/course", "--size", size, "--tmpfs", "/submission"]
+    if course:
+        argv += ["--ro-bind", str(COURSE_PACKAGE), "/course/course"]
+    else:
+        for folder in _installed_course():
+            argv += ["--tmpfs", folder]
+    argv += ["--size", size, "--tmpfs", "/submission"]
     for entry in sorted(os.listdir(work)):  # read-only: what a cell writes stays in memory, within the size
         argv += ["--ro-bind", str(Path(work) / entry), f"/submission/{entry}"]
     if private is not None:

@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from autograder.notebooks import lesson_names, lesson_path, solution_path
-from autograder.recheck import RECHECKED, Host, RecheckUnavailable, answer_cells, memory_cap, recheck
+from autograder.recheck import RECHECKED, Host, RecheckUnavailable, Remote, answer_cells, memory_cap, recheck
 from course.checks.exercises import BY_TEST, PRELUDE, PRELUDES
 from mistake_catalogue import CATALOGUE, TUNED_MERGE
 
@@ -2374,3 +2374,53 @@ def test_generate_greedy_need_not_call_the_model_for_no_new_token(host):
     that against it (a red team's, 2026-12-04)."""
     nb = _greedy_opening_with("    if max_new_tokens == 0:\n        return idx\n")
     assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
+
+
+# numpy's sorts of an array of objects keep the elements' addresses across calls of their ``__lt__``: an
+# answer's ``__lt__`` that reassigned the array's slots freed them, and the sort wrote freed objects back,
+# which crashed the answers' process (rt23, 2026-12-05; rt22 had turned such memory into any object). There,
+# numpy refuses to order objects at all; numbers sort as ever.
+OBJECT_ORDERING = '''
+import numpy as np
+def probe():
+    seen = []
+    for order in (lambda a: a.sort(), np.sort, np.argsort, lambda a: a.partition(1), lambda a: a.searchsorted(2),
+                  np.argmax, np.argmin, np.unique, lambda a: np.lexsort([a]), np.median):
+        try:
+            order(np.array([3, 1, 2], dtype=object))
+            seen.append("ordered")
+        except TypeError:
+            seen.append("refused")
+    return seen, np.sort(np.array([3.0, 1.0, 2.0])).tolist(), int(np.argmax(np.array([1, 5, 2])))
+'''
+FREEING_SORT = '''
+import numpy as np
+class K:
+    def __init__(self, v):
+        self.v = v
+    def __lt__(self, o):
+        if box[0] < 200:
+            box[0] += 1
+            for i in range(len(arr)):
+                arr[i] = K(len(arr) - i + 0.5)
+        return self.v < o.v
+box = [0]
+arr = np.array([K(i) for i in range(40)][::-1], dtype=object)
+def merge(ids, pair, new_id):
+    arr.sort()
+    return list(ids)
+'''
+
+
+def test_numpy_refuses_to_order_objects_in_the_answers_process():
+    started = Host([OBJECT_ORDERING], sandbox=False)
+    try:
+        assert Remote(started, "probe")() == (["refused"] * 10, [1.0, 2.0, 3.0], 1)
+    finally:
+        started.close()
+
+
+def test_a_sort_that_frees_the_arrays_objects_fails_its_own_exercise_without_crashing(host):
+    failed = recheck(_with_answer("01_tokenization", "merge", FREEING_SORT), "01_tokenization",
+                     ["test-merge", "test-count-pairs", "test-bpe-word"], sandbox=False, host=host)
+    assert set(failed) == {"test-merge"} and "type does not have compare function" in failed["test-merge"], failed

@@ -3,12 +3,14 @@ import asyncio
 import json
 import os
 import subprocess
+import sys
 import time
 
 import nbformat
 import psutil
 import pytest
 
+import course
 from autograder import grading, sandbox
 
 PROBE = r'''
@@ -572,3 +574,69 @@ def test_a_cleanup_that_raises_does_not_leave_the_batch_waiting(monkeypatch, tmp
     batch.join(timeout=30)
     assert not batch.is_alive(), "run_jobs is still waiting"
     assert sorted(a["job"]["n"] for a in answers if not a.get("started")) == [1, 2, 3]
+
+
+COURSE_PROBE = '''
+import os
+def probe():
+    return [os.path.exists(p) for p in ("/course/course", "/course/course/attention.py", "/course/course/checks")]
+'''
+
+
+@needs_bwrap
+@pytest.mark.parametrize("lesson", ["01_tokenization", "02_cross_attention", "03_self_attention", "04_lstm",
+                                    "05_nanogpt", "06_finetuning"])
+def test_the_answers_process_has_the_course_package_only_in_lessons_that_send_it_the_course_models(lesson):
+    """In lessons 01-03 no reference of the course's is on the answers' process's file system, so no trick
+    of an answer's (rt22's freed memory, which passed the audit hook) can load one; 04-06 send it models
+    of the course's classes, which it needs to unpickle."""
+    from autograder.recheck import COURSE_OBJECTS, Host, Remote
+
+    host = Host([COURSE_PROBE], sandbox=True, lesson=lesson)
+    try:
+        found = Remote(host, "probe")()
+    finally:
+        host.close()
+    assert found == [lesson in COURSE_OBJECTS] * 3, found
+    assert (lesson in COURSE_OBJECTS) == (lesson in ("04_lstm", "05_nanogpt", "06_finetuning"))
+
+
+@needs_bwrap
+def test_every_solution_passes_the_sandboxed_recheck_one_process_moving_between_lessons():
+    """The sandboxed answers' process, with and without the course package: the solutions get full marks in
+    each lesson, one process taken from lesson to lesson (it starts again where the course package must come
+    or go: 03's class check gets the course's helpers as their source, its configuration as a dataclass of
+    the answers' process's own)."""
+    from autograder.notebooks import solution_path
+    from autograder.recheck import Host, recheck
+    from course.checks.exercises import BY_TEST
+
+    host = Host([], sandbox=True, lesson="01_tokenization")
+    try:
+        for lesson in ["01_tokenization", "03_self_attention", "05_nanogpt", "02_cross_attention", "04_lstm",
+                       "06_finetuning"]:
+            tests = [t for t in BY_TEST if BY_TEST[t].lesson == lesson]
+            assert tests and recheck(solution_path(lesson), lesson, tests + [t + "-form" for t in tests],
+                                     sandbox=True, host=host) == {}, lesson
+            assert host.course == (lesson in ("04_lstm", "05_nanogpt", "06_finetuning"))
+    finally:
+        host.close()
+
+
+@needs_bwrap
+def test_a_course_package_installed_among_pythons_packages_is_hidden_too(monkeypatch, tmp_path):
+    """With ``pip install .`` (not ``-e``) the course's package lies among Python's, which every sandbox
+    shows read-only: where the course is left out, an empty folder takes its place."""
+    from pathlib import Path
+
+    root = str(Path(course.__file__).resolve().parent.parent)
+    dirs = sandbox._python_dirs()
+    monkeypatch.setattr(sandbox, "_python_dirs", lambda: dirs + [Path(root)])
+    assert sandbox._installed_course() == [os.path.realpath(os.path.dirname(course.__file__))]
+    script = f"import os; print(sorted(os.listdir({os.path.dirname(course.__file__)!r})))"
+    seen = {}
+    for with_course in (False, True):
+        argv = sandbox.bwrap_argv(sandbox.require_cached(), tmp_path, None, course=with_course)
+        seen[with_course] = subprocess.run(argv + [sys.executable, "-c", script], capture_output=True, text=True,
+                                           timeout=120).stdout.strip()
+    assert seen[False] == "[]" and "attention.py" in seen[True], seen
