@@ -35,7 +35,8 @@ The grader reads replies as data only (``torch.load(weights_only=True)``): whate
 does, only tensors, numbers, strings and plain containers come back. It is started with this file's
 path as the script, the answers file, the answer cells' time limit, the modules to import first
 (comma-separated) and the lesson (``04_lstm``: PyTorch's own versions of its exercises refuse to run
-here, ``SHORTCUT_KINDS``) as its arguments; stdout is moved to stderr at once, so what
+here, ``SHORTCUT_KINDS``) and ``course`` or ``none`` (whether the grader will send models of the course's
+classes, which loading needs the course's modules for) as its arguments; stdout is moved to stderr at once, so what
 the answers print cannot corrupt the frames. Its first frame, ``{"ok": True, "value": "ready"}``, is
 written once the grader's own setup is done and before any answer runs: a process that cannot send
 it failed to start (the grader's problem, not the student's). Its second, ``{"ok": True, "value":
@@ -707,7 +708,10 @@ def _code_file(event, args):
     return args[1] if len(args) > 1 else None  # compile(source, filename), code.__new__(code, filename, ...)
 
 
-def _guard(makers, course=None):
+def _guard(makers, course=None, load_course=True):
+    """The audit hook. ``course``: the course package's folder; ``load_course``: whether the grader's frames
+    may load its modules (to unpickle a model it sends): not in the answers' process of the exercises that
+    get none (``recheck.MODEL_TESTS``), where a model sent by mistake fails loudly instead."""
     def guard(event, args):
         if event in PROCESS_EVENTS:
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
@@ -716,11 +720,11 @@ def _guard(makers, course=None):
             raise PermissionError(f"an answer may not list the process's objects ({event}); work from the "
                                   f"function's arguments")
         if event == "open" and args and _inside(args[0], course, above=True) \
-                and not _under_way(codes=(_load.__code__,)):
+                and not (load_course and _under_way(codes=(_load.__code__,))):
             raise PermissionError(f"an answer may not read the course's own files ({os.fsdecode(args[0])}); write "
                                   f"the code yourself")
         if event in CODE_EVENTS and _inside(_code_file(event, args), course) \
-                and not _under_way(codes=(_load.__code__,)):
+                and not (load_course and _under_way(codes=(_load.__code__,))):
             raise PermissionError(f"an answer may not run the course's own code ({event} of "
                                   f"{_code_file(event, args)}); write the code yourself")
         if event in CODE_EVENTS:
@@ -734,13 +738,13 @@ def _guard(makers, course=None):
             raise PermissionError(f"an answer may not unpickle objects ({args[0]}.{args[1]}); use tensors "
                                   f"and plain Python values")
         elif event == "import" and str(args[0]).split(".")[0] in COURSE_PACKAGES \
-                and not _under_way(codes=(_load.__code__,)):
+                and not (load_course and _under_way(codes=(_load.__code__,))):
             raise PermissionError(f"an answer may not import {args[0]} (the course's own code); write the "
                                   f"code yourself")
     return guard
 
 
-def _sealed_guard(makers, course):
+def _sealed_guard(makers, course, load_course=True):
     """``_guard``'s hook, made in a world of its own that nothing an answer reaches can change: its
     functions rebuilt on a private copy of this module's globals and of the builtins, the code objects it
     trusts and ``HOST_CALLERS`` frozen, and ``os``/``sys`` replaced by the few functions it calls. Two red
@@ -763,7 +767,7 @@ def _sealed_guard(makers, course):
         function = globals()[name]
         private[name] = types.FunctionType(function.__code__, private, function.__name__, function.__defaults__,
                                            function.__closure__)
-    return private["_guard"](makers, course)
+    return private["_guard"](makers, course, load_course)
 
 
 def _load(frame):
@@ -1183,7 +1187,9 @@ def main(argv):
         print("answer process: no seccomp filter here; programs are refused by the audit hook only", file=sys.stderr)
     import builtins
     builtins.__build_class__ = _checked_classes(builtins.__build_class__)
-    sys.addaudithook(_sealed_guard(_code_makers(), _course_folder()))  # for good: an audit hook cannot be removed
+    load_course = len(argv) <= 5 or argv[5] != "none"  # (recheck.Host says; see MODEL_TESTS there)
+    # for good: an audit hook cannot be removed
+    sys.addaudithook(_sealed_guard(_code_makers(), _course_folder(), load_course))
     cells = json.loads(open(argv[1], encoding="utf-8").read())
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     namespace = _run(cells)
@@ -1194,7 +1200,13 @@ def main(argv):
         frame = _read(requests)
         if frame is None:
             return 0
-        request = _load(frame)
+        try:
+            request = _load(frame)
+        except Exception as error:  # (a model of the course's sent where it may not be loaded: the grader's slip)
+            _write(replies, {"ok": False, "error": "RuntimeError", "base": "RuntimeError",
+                             "message": f"the answers' process could not read the grader's request: "
+                                        f"{type(error).__name__}: {error}"[:2000]})
+            continue
         _refuse_decoders()  # the classes of a model the grader sent are imported as it is read
         SENT.clear()
         SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))

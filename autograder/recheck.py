@@ -92,12 +92,22 @@ HIDDEN_HERE = RECHECKED
 # The class answers, and the course's functions their test cells bind in place of the student's (sent
 # to the answers' process as their source: ``bind_request``).
 CLASSES = {"CausalSelfAttention": {"module": "course.attention", "names": ["causal_mask", "split_heads", "merge_heads"]}}
-# The lessons whose checks send the answers' process models of the course's (lesson 04's CharLSTM, 05's GPT
-# and its blocks, 06's checks' GPT-2): unpickling them imports the course's modules there, so its sandbox
-# has the course package, read-only. The others' answers' process has none on its file system, and nothing
-# of the course's in its memory but the source of CLASSES' functions once their check runs: an answer that
+# The exercises whose checks and tests send the answer models of the course's classes (lesson 04's CharLSTM,
+# 05's blocks and GPT, 06's checks' GPT-2), by lesson: unpickling them imports the course's modules (and
+# lesson 06's, transformers) into the answers' process. These exercises are re-checked in a second answers'
+# process of their own (``Host.companion``), whose sandbox has the course package, read-only. The answers'
+# process of every other exercise has none on its file system and refuses to import it, so nothing of the
+# course's is in its memory but the source of CLASSES' functions once their check runs: an answer that
 # corrupts memory (rt22's freed buffers, 2026-12-05) finds no reference to call there, whatever it reaches.
-COURSE_OBJECTS = frozenset({"04_lstm", "05_nanogpt", "06_finetuning"})
+MODEL_TESTS = {"04_lstm": frozenset({"test-generate-greedy", "test-train-loop"}),
+               "05_nanogpt": frozenset({"test-block-forward", "test-gpt-forward"}),
+               "06_finetuning": frozenset({"test-greedy-decode"})}
+COURSE_OBJECTS = frozenset(MODEL_TESTS)
+
+
+def _sends_models(lesson: str, test: str) -> bool:
+    """Whether ``test`` (a test's id, or its form test's) sends the answer models of the course's classes."""
+    return test.removesuffix("-form") in MODEL_TESTS.get(lesson, ())
 # What may come back besides tensors, numbers, strings, None and plain lists, tuples and dicts.
 SAFE_TYPES = [collections.Counter, collections.OrderedDict]
 CALL_SECONDS = 120   # per call of the answer (the notebook's default cell limit)
@@ -125,18 +135,21 @@ class Host:
     """The answer process: started on the answer cells' sources, then called by name."""
 
     def __init__(self, cells: list[str], sandbox: bool, timeout: float = CALL_SECONDS, cell_seconds: int = 20,
-                 preload: tuple[str, ...] = (), lesson: str = "", exercise_seconds: float | None = None):
+                 preload: tuple[str, ...] = (), lesson: str = "", exercise_seconds: float | None = None,
+                 course: bool = False):
         """Starts the process and returns at once; the first request waits until it is ready
         (``RecheckUnavailable`` if it never is). ``cells``: the answers it runs first (``[]``: none
         until a ``load``, so it can be started before they are known). ``preload``: modules it imports
         before anything else (``PRELOAD``). ``lesson``: whose answers it holds (a ``load`` may say
         another): PyTorch's own versions of that lesson's exercises refuse to run there. ``timeout``: the
         limit of a call; ``exercise_seconds`` (``timeout`` if not given): of all the calls an exercise's
-        checks and hidden tests make (``exercise``)."""
+        checks and hidden tests make (``exercise``). ``course``: whether it may load the course's modules, to
+        unpickle the models the grader sends (sandboxed, only then is the package there): the ``companion``'s."""
         self.timeout, self.sandbox, self.cell_seconds, self.preload = timeout, sandbox, cell_seconds, preload
         self.exercise_seconds = timeout if exercise_seconds is None else exercise_seconds
         self.lesson = lesson
-        self.course = True  # whether its sandbox has the course package (set as it starts)
+        self.course = course
+        self._companion = None  # the answers' process of the exercises that get the course's models
         self.stopped_cells: list[str] = []  # the grade ids of the answer cells last stopped at their time limit
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
         self._deadline = None  # the end of the current exercise's time (``exercise``)
@@ -156,15 +169,14 @@ class Host:
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
             self.cap = box.ProcessCap(box.Limits(cpus=1.0))  # its one thread (OMP_NUM_THREADS=1 above)
-            self.course = self.lesson in COURSE_OBJECTS  # (the course package: see COURSE_OBJECTS)
             argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap, course=self.course)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
-                     ",".join(self.preload), self.lesson]
+                     ",".join(self.preload), self.lesson, "course" if self.course else "none"]
             env = box.sandbox_env(env)
             cwd = None
         else:
             argv = [sys.executable, str(self.folder / "answer_host.py"), str(self.folder / "answers.json"),
-                    str(self.cell_seconds), ",".join(self.preload), self.lesson]
+                    str(self.cell_seconds), ",".join(self.preload), self.lesson, "course" if self.course else "none"]
             env.update(PYTHONPATH=str(HOST.parent.parent), HOME=str(self.folder))
             cwd = self.folder
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
@@ -310,8 +322,21 @@ class Host:
             with contextlib.suppress(OSError):
                 stream.close()
 
+    def companion(self, cells: list[str], preload: tuple[str, ...] | None = None) -> "Host":
+        """The answers' process, started on ``cells`` the first time, of the exercises that get models of the
+        course's classes (``MODEL_TESTS``): this one's settings, and the course package. ``preload``: modules
+        it imports first (``PRELOAD`` of the lesson by default)."""
+        if self._companion is None:
+            self._companion = Host(cells, self.sandbox, self.timeout, self.cell_seconds,
+                                   PRELOAD.get(self.lesson, ()) if preload is None else preload, self.lesson,
+                                   self.exercise_seconds, course=True)
+        return self._companion
+
     def close(self) -> None:
         from autograder.sandbox import remove_tree
+        if self._companion is not None:
+            self._companion.close()
+            self._companion = None
         self._stop()
         remove_tree(self.folder)
 
@@ -1037,6 +1062,12 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
+    host.lesson = lesson  # (for a restart too, and for the companion it starts)
+    started_models = host._companion is None
+    models = host.companion(cells) if lesson in COURSE_OBJECTS else None
+
+    def host_of(test: str) -> Host:  # the exercises that get the course's models, in the process that has it
+        return models if models is not None and _sends_models(lesson, test) else host
     failed, broke_answers, bound, shared, cell_errors = {}, {}, False, None, []
     # An answer's call leaves this process's RNG as the answer left it (seeded dropout), so an answer could
     # set it to anything (every draw 0.0): each test starts from the same seed, and the worker's own state
@@ -1044,17 +1075,18 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
     worker_rng = torch.get_rng_state()
     try:
         if not own:
-            host.lesson = lesson  # for a restart too
             try:
-                if host.sandbox and host.course != (lesson in COURSE_OBJECTS):  # (a sandbox with(out) the course)
-                    host.restart(cells)
-                    host._wait_ready()
-                else:
-                    host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
+                host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
             except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
                 return {exercise.test: str(broke) for exercise in wanted}
         elif not host.ready:
             host._wait_ready()  # (it runs the cells: what they raised is known before any test)
+        if models is not None and not started_models:  # (one started on these cells has them)
+            models.lesson = lesson
+            try:
+                models.request({"op": "load", "cells": cells, "lesson": lesson})
+            except HostBroke as broke:
+                failed.update({t: str(broke) for t in [*forms, *(e.test for e in wanted)] if _sends_models(lesson, t)})
         cell_errors = list(host.cell_errors)  # as they first ran, before any test's inputs reached them
         # an answer cell stopped at its time limit here: the status says so (it ran in the notebook)
         host.stopped_cells = [ids[i] for i, kind, _ in cell_errors if kind == "CellInterrupted"
@@ -1067,16 +1099,19 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         if forms or hidden:  # what the form tests' and hidden tests' code reads besides the answers
             shared = form_namespace(source, [*forms.values(), *hidden.values()])
         for test, code in forms.items():  # the form tests' own code, the answers' names standing for the answers
-            namespace = dict(shared, **{name: Remote(host, name) for name in _answer_names(lesson, test)})
+            if test in failed:
+                continue
+            on = host_of(test)
+            namespace = dict(shared, **{name: Remote(on, name) for name in _answer_names(lesson, test)})
             torch.manual_seed(RECHECK_SEED)
             try:
-                with host.exercise(), contextlib.redirect_stdout(io.StringIO()):
+                with on.exercise(), contextlib.redirect_stdout(io.StringIO()):
                     exec(compile(code, f"<{test}>", "exec"), namespace)
             except AssertionError as failure:
                 failed[test] = _one_line(str(failure) or "an assertion of the form test failed")
             except HostBroke as broke:
                 failed[test] = broke_answers[BY_TEST[test].answer] = str(broke)
-                host.restart(cells)
+                on.restart(cells)
             except Exception as error:
                 failed[test] = _one_line(f"{type(error).__name__}: {error}")
         # the class's tests last: they bind the course's helpers in place of the student's, as the test
@@ -1087,23 +1122,26 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
             if exercise.answer in broke_answers:  # it stalled or died once: not a second time
                 failed[exercise.test] = broke_answers[exercise.answer]
                 continue
+            if exercise.test in failed:  # (its process could not load the answers)
+                continue
+            on = host_of(exercise.test)
             started = time.monotonic()
             torch.manual_seed(RECHECK_SEED)
             try:
-                with host.exercise():
+                with on.exercise():
                     for module, check, name in exercise.checks:
                         fn = getattr(importlib.import_module(f"course.checks.{module}"), check)
                         if name in CLASSES:
-                            host.request(bind_request(name))
+                            on.request(bind_request(name))
                             bound = True
                         with contextlib.redirect_stdout(io.StringIO()):
-                            fn(Remote(host, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
+                            fn(Remote(on, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
                 failed[exercise.test] = broke_answers[exercise.answer] = str(broke)
-                host.restart(cells)
-                bound = False
+                on.restart(cells)
+                bound = bound and on is not host
             except Exception as error:  # what the answer raised or sent back
                 failed[exercise.test] = _one_line(_failure(error, False))
             spent[exercise.test] = time.monotonic() - started
@@ -1118,11 +1156,12 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
             if exercise.test not in hidden or exercise.test in failed:
                 continue
             torch.manual_seed(RECHECK_SEED)
+            on = host_of(exercise.test)
             try:
-                with host.exercise(seconds=host.exercise_seconds - spent.get(exercise.test, 0.0)):
+                with on.exercise(seconds=on.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
-                        host.request(bind_request(name))
-                    namespace = dict(shared, **{name: Remote(host, name, handles=name in CLASSES,
+                        on.request(bind_request(name))
+                    namespace = dict(shared, **{name: Remote(on, name, handles=name in CLASSES,
                                                              serve=SERVED.get(name, ()))
                                                 for name in _lesson_answer_names(lesson)})
                     with contextlib.redirect_stdout(io.StringIO()):
@@ -1132,7 +1171,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:  # (without what the answer sent: it has seen the hidden inputs)
                 failed[exercise.test] = broke.plain
-                host.restart(cells)
+                on.restart(cells)
             except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
                 failed[exercise.test] = _one_line(_failure(error, True))
     except HostBroke as broke:  # anywhere else (a restart that cannot run the cells): a failure, not the grader's

@@ -23,9 +23,9 @@ it:
   side (``--workers``), a CPU quota of its share of the cores: what it starts cannot take a core from
   the notebook graded beside it.
 
-The re-check's answers' process (``autograder.recheck``) runs in such a sandbox too, without the
-notebook's folder, and, in the lessons whose checks send it no model of the course's, without the course
-package (``recheck.COURSE_OBJECTS``).
+The re-check's answers' processes (``autograder.recheck``) run in such a sandbox too, without the
+notebook's folder, and without the course package but for the one of the exercises that get models of the
+course's classes (``recheck.MODEL_TESTS``).
 
 ``require()`` fails closed: grading refuses to start when ``bwrap`` is missing or cannot create its
 namespaces, unless ``--no-sandbox`` says this machine is trusted.

@@ -82,11 +82,13 @@ def grade(api, paths, job: dict, sandbox: bool = False, cell_timeout: float | No
     forget_submission(paths, lesson, student)
     if not course_lesson(lesson):  # an instructor's own lesson: no re-check, and no torch to import for it
         return _grade(api, paths, job, manual, None, sandbox)
-    from autograder.recheck import CALL_SECONDS, PRELOAD, Host
+    from autograder.recheck import CALL_SECONDS, COURSE_OBJECTS, PRELOAD, Host
 
-    # the re-check's answer process imports torch while nbgrader runs the notebook
-    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, preload=PRELOAD.get(lesson, ()),
-                lesson=lesson)
+    # the re-check's answer processes import torch while nbgrader runs the notebook (the one of the exercises
+    # that get the course's models, the modules those need too)
+    host = Host([], sandbox=sandbox, timeout=cell_timeout or CALL_SECONDS, lesson=lesson)
+    if lesson in COURSE_OBJECTS:
+        host.companion([], preload=PRELOAD.get(lesson, ()))
     # and so does this process, for its checks' own copies of those modules (lesson 06's reference
     # GPT-2: 3-5 s of import the first time, which the first notebook of a batch paid after its run),
     # while the kernel runs the notebook (``TimedExecute.beside``)

@@ -2424,3 +2424,22 @@ def test_a_sort_that_frees_the_arrays_objects_fails_its_own_exercise_without_cra
     failed = recheck(_with_answer("01_tokenization", "merge", FREEING_SORT), "01_tokenization",
                      ["test-merge", "test-count-pairs", "test-bpe-word"], sandbox=False, host=host)
     assert set(failed) == {"test-merge"} and "type does not have compare function" in failed["test-merge"], failed
+
+
+def test_the_answers_process_without_the_course_refuses_to_load_a_model_of_the_course():
+    """The answers' process of the exercises that get no model of the course's (all but ``MODEL_TESTS``)
+    refuses to import the course's modules even to unpickle what the grader sends, so a test that sent one there
+    by mistake fails loudly instead of loading the references; the companion loads it."""
+    from autograder.recheck import MODEL_TESTS
+    from course.lstm import CharLSTM, CharLSTMConfig
+
+    model = CharLSTM(CharLSTMConfig(vocab_size=5, n_embd=4, hidden_size=4, n_layers=1))
+    started = Host([PRELUDE, "def layers(model):\n    return model.config.n_layers\n"], sandbox=False,
+                   lesson="04_lstm")
+    try:
+        with pytest.raises(Exception, match="may not import course"):
+            Remote(started, "layers")(model)
+        assert Remote(started.companion(started.cells), "layers")(model) == 1
+    finally:
+        started.close()
+    assert "test-train-loop" in MODEL_TESTS["04_lstm"] and "test-lstm-cell" not in MODEL_TESTS["04_lstm"]

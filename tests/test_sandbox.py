@@ -586,26 +586,28 @@ def probe():
 @needs_bwrap
 @pytest.mark.parametrize("lesson", ["01_tokenization", "02_cross_attention", "03_self_attention", "04_lstm",
                                     "05_nanogpt", "06_finetuning"])
-def test_the_answers_process_has_the_course_package_only_in_lessons_that_send_it_the_course_models(lesson):
-    """In lessons 01-03 no reference of the course's is on the answers' process's file system, so no trick
-    of an answer's (rt22's freed memory, which passed the audit hook) can load one; 04-06 send it models
-    of the course's classes, which it needs to unpickle."""
-    from autograder.recheck import COURSE_OBJECTS, Host, Remote
+def test_only_the_answers_process_of_the_exercises_given_the_course_models_has_the_course_package(lesson):
+    """No reference of the course's is on the answers' process's file system, so no trick of an answer's
+    (rt22's freed memory, which passed the audit hook) can load one there; the exercises of lessons 04-06
+    that get models of the course's classes (``MODEL_TESTS``) are re-checked in a second process, which has
+    the package to unpickle them."""
+    from autograder.recheck import COURSE_OBJECTS, MODEL_TESTS, Host, Remote
 
     host = Host([COURSE_PROBE], sandbox=True, lesson=lesson)
     try:
-        found = Remote(host, "probe")()
+        assert Remote(host, "probe")() == [False] * 3
+        if lesson in COURSE_OBJECTS:
+            assert Remote(host.companion([COURSE_PROBE]), "probe")() == [True] * 3
     finally:
         host.close()
-    assert found == [lesson in COURSE_OBJECTS] * 3, found
-    assert (lesson in COURSE_OBJECTS) == (lesson in ("04_lstm", "05_nanogpt", "06_finetuning"))
+    assert sorted(COURSE_OBJECTS) == sorted(MODEL_TESTS) == ["04_lstm", "05_nanogpt", "06_finetuning"]
 
 
 @needs_bwrap
 def test_every_solution_passes_the_sandboxed_recheck_one_process_moving_between_lessons():
-    """The sandboxed answers' process, with and without the course package: the solutions get full marks in
-    each lesson, one process taken from lesson to lesson (it starts again where the course package must come
-    or go: 03's class check gets the course's helpers as their source, its configuration as a dataclass of
+    """The sandboxed answers' processes, without the course package and (for the exercises that get the
+    course's models) with it: the solutions get full marks in each lesson, the processes taken from lesson to
+    lesson (03's class check gets the course's helpers as their source, its configuration as a dataclass of
     the answers' process's own)."""
     from autograder.notebooks import solution_path
     from autograder.recheck import Host, recheck
@@ -618,7 +620,9 @@ def test_every_solution_passes_the_sandboxed_recheck_one_process_moving_between_
             tests = [t for t in BY_TEST if BY_TEST[t].lesson == lesson]
             assert tests and recheck(solution_path(lesson), lesson, tests + [t + "-form" for t in tests],
                                      sandbox=True, host=host) == {}, lesson
-            assert host.course == (lesson in ("04_lstm", "05_nanogpt", "06_finetuning"))
+            assert not host.course and (host._companion is not None) == (lesson != "01_tokenization" and
+                                                                          lesson != "03_self_attention")
+            assert host._companion is None or host._companion.course
     finally:
         host.close()
 
