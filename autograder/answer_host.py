@@ -1118,8 +1118,11 @@ def _asarray_copies_bytearrays() -> None:
 # dtype's table of C functions (``_PyDataType_GetArrFuncs``, numpy 2), and in that table (``PyArray_ArrFuncs``,
 # numpy/ndarraytypes.h) the places of the functions checked or cleared below, in pointers from its start.
 ARRFUNCS_API_NUMBER = 365
-ARRFUNCS = {"getitem": 21, "setitem": 22, "compare": 25, "argmax": 26, "scanfunc": 28, "sort": 33, "argsort": 36,
-            "argmin": 46}
+ARRFUNCS = {"getitem": 21, "setitem": 22, "compare": 25, "argmax": 26, "dotfunc": 27, "scanfunc": 28, "sort": 33,
+            "argsort": 36, "argmin": 46}
+# A ufunc (``PyUFuncObject``, numpy/ufuncobject.h; 64-bit): after the object's header (16 bytes) the ints nin, nout,
+# nargs, identity, the pointers functions, data, the ints ntypes, reserved1, the pointers name, types: in bytes.
+UFUNC_FIELDS = {"type": 8, "nin": 16, "nout": 20, "nargs": 24, "ntypes": 48, "name": 56, "types": 64}
 
 
 def _objects_unordered() -> bool:
@@ -1150,13 +1153,92 @@ def _objects_unordered() -> bool:
         return ctypes.c_void_p.from_address(arrfuncs(np.dtype(dtype)) + ARRFUNCS[name] * size)
 
     # the object dtype has these functions but no scan or sort of its own; float64 has its own sort
-    if not all(slot(object, n).value for n in ("getitem", "setitem", "compare", "argmax", "argmin")) \
+    if not all(slot(object, n).value for n in ("getitem", "setitem", "compare", "argmax", "argmin", "dotfunc")) \
             or slot(object, "scanfunc").value or slot(object, "sort").value or slot(object, "argsort").value \
             or not slot(np.float64, "sort").value:
         return False
-    for name in ("compare", "argmax", "argmin"):
+    # (dotfunc: np.dot, np.inner, np.correlate of objects hand the elements' borrowed addresses to ``*`` and
+    # ``+``; see _object_loops_refused: "dot not available for this type")
+    for name in ("compare", "argmax", "argmin", "dotfunc"):
         slot(object, name).value = None
     return True
+
+
+def _object_loops_refused() -> bool:
+    """Make numpy's ufuncs refuse arrays of Python objects (``+``, ``==``, ``<``, np.maximum, ``arr.max()``,
+    np.clip, np.logical_and, np.sign, np.gcd, np.matmul, np.vecdot...: "did not contain a loop with signature
+    matching types"), and np.vdot refuse them too. Their loops over objects hold the elements' addresses,
+    borrowed from the array, across calls of the elements' own Python methods (``__ge__``, ``__bool__``,
+    ``__index__``, ``__getattr__``, ``conjugate``, or an ``__add__``/``__lt__`` returning NotImplemented, after
+    which Python calls the other operand's reflected method with the same addresses): one that reassigned the
+    array's slots freed those elements, which the loop then used (np.minimum.reduce crashed the process, the
+    lead, 2026-12-05; /work/np24-data/repro/cases.py has 20 such loops, all crashing). Each ufunc's loops over
+    objects come last in its table of loops (``types``), which numpy searches up to ``ntypes`` every time a
+    loop is wanted; ``ntypes`` is cut to the loops before them. Numbers' loops are untouched. Comparing an
+    object array with ``==``/``!=`` now answers all unequal, as numpy does for dtypes it cannot compare, with
+    no Python code run. No exercise computes with object arrays. Nothing is written unless every ufunc's
+    fields read back as numpy 2's do (its type, nin, nout, nargs, ntypes, name and types): False then."""
+    import ctypes
+
+    import numpy as np
+    from numpy._core import umath
+
+    if ctypes.sizeof(ctypes.c_void_p) != 8 or int(np.__version__.split(".")[0]) != 2 or np.dtype(object).num != 17:
+        return False
+    ufuncs = {id(u): u for module in (np, umath) for u in vars(module).values() if isinstance(u, np.ufunc)}
+    cuts = []
+    try:
+        for address, ufunc in ufuncs.items():
+            def field(name, kind=ctypes.c_int, _address=address):
+                return kind.from_address(_address + UFUNC_FIELDS[name])
+
+            nargs, ntypes = ufunc.nargs, ufunc.ntypes
+            types, name = field("types", ctypes.c_void_p).value, field("name", ctypes.c_void_p).value
+            if type(ufunc) is not np.ufunc or field("type", ctypes.c_void_p).value != id(np.ufunc) \
+                    or [field(n).value for n in ("nin", "nout", "nargs", "ntypes")] != [ufunc.nin, ufunc.nout,
+                                                                                       nargs, ntypes] \
+                    or not name or ctypes.string_at(name) != ufunc.__name__.encode():
+                return False
+            if ntypes == 0:  # (numpy's string ufuncs: ArrayMethods of their own, no table, nothing over objects)
+                continue
+            if not types:
+                return False
+            numbers = ctypes.string_at(types, ntypes * nargs)
+            if numbers != bytes(np.dtype(c).num for loop in ufunc.types for c in loop.replace("->", "")):
+                return False
+            objects = [17 in numbers[i * nargs:(i + 1) * nargs] for i in range(ntypes)]
+            if True in objects:
+                first = objects.index(True)
+                if not all(objects[first:]):  # a loop of numbers after one of objects: not numpy 2.4's tables
+                    return False
+                cuts.append((field("ntypes"), first))
+    except Exception:
+        return False
+    if not cuts:
+        return False
+    for ntypes, first in cuts:
+        ntypes.value = first
+    _vdot_refuses_objects()
+    return True
+
+
+def _vdot_refuses_objects() -> None:
+    """np.vdot picks its loop over objects by the type's number, not from the dtype's table: it refuses object
+    arrays here in Python (each argument made an array once, then handed on as that array)."""
+    import numpy as np
+
+    original = np.vdot
+
+    def vdot(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.hasobject or b.dtype.hasobject:
+            raise TypeError("vdot of Python objects is not available here")
+        return original(a, b)
+    vdot.__name__ = vdot.__qualname__ = "vdot"
+    vdot.__doc__ = original.__doc__
+    for module in [m for n, m in sys.modules.items() if n == "numpy" or n.startswith("numpy.")]:
+        if getattr(module, "vdot", None) is original:
+            setattr(module, "vdot", vdot)
 
 
 def main(argv):
@@ -1181,6 +1263,9 @@ def main(argv):
     _asarray_copies_bytearrays()
     if not _objects_unordered():
         print("answer process: numpy's object arrays can still be sorted here (not numpy 2's layout)", file=sys.stderr)
+    if not _object_loops_refused():
+        print("answer process: numpy's ufuncs still loop over object arrays here (not numpy 2's layout)",
+              file=sys.stderr)
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     if not _no_new_programs():

@@ -2443,3 +2443,65 @@ def test_the_answers_process_without_the_course_refuses_to_load_a_model_of_the_c
     finally:
         started.close()
     assert "test-train-loop" in MODEL_TESTS["04_lstm"] and "test-lstm-cell" not in MODEL_TESTS["04_lstm"]
+
+
+# numpy's ufuncs loop over an array of objects with the elements' addresses borrowed from it, across calls of
+# the elements' Python methods (np.minimum/maximum/clip keep the winner of ``__ge__``, logical_and/or that of
+# ``__bool__``, np.sign compares twice, and ``+``, ``<``... hand both operands to Python's operator, which after
+# an ``__add__`` returning NotImplemented calls the other's ``__radd__`` with them): a method that reassigned the
+# array's slots freed them under the loop (np.minimum.reduce crashed the process, 2026-12-05; np24's 20 cases
+# all crashed). There, the ufuncs have no loop over objects, and np.dot and np.vdot refuse them; numbers as ever.
+OBJECT_LOOPS = '''
+import numpy as np
+def probe():
+    seen = []
+    for loop in (np.add, np.minimum.reduce, lambda a: a.max(), lambda a: np.maximum.accumulate(a), np.sign,
+                 lambda a: np.clip(a, 0, 2), lambda a: np.logical_and(a, a), lambda a: np.logical_or.reduce(a),
+                 lambda a: np.logical_xor(a, a), lambda a: a + a, lambda a: a < 2, lambda a: a == a, np.sum,
+                 lambda a: np.fmax(a, a), lambda a: np.gcd(a, a), lambda a: a @ a, lambda a: np.vecdot(a, a),
+                 np.dot, np.vdot, lambda a: np.maximum.at(a, [0], 5)):
+        try:
+            loop(np.array([3, 1, 2], dtype=object))
+            seen.append("ran")
+        except (TypeError, ValueError):
+            seen.append("refused")
+    x, i = np.array([3.0, -1.0, 2.0]), np.array([4, 9, 1])
+    return seen, (np.minimum(x, 0.5).tolist(), int(i.max()), float(x.min()), np.clip(x, 0, 2.5).tolist(),
+                  np.logical_and(x > 0, x < 3).tolist(), np.logical_or.reduce(x > 2).item(), np.sign(x).tolist(),
+                  int(np.gcd(i, 6)[0]), float(x @ x), float(np.dot(x, x)), float(np.vdot(x, x)), (x == 2).tolist())
+'''
+FREEING_MINIMUM = '''
+import numpy as np
+class K:
+    def __init__(self, v):
+        self.v = v
+    def __ge__(self, o):
+        if box[0] < 200:
+            box[0] += 1
+            for i in range(len(arr)):
+                arr[i] = K(len(arr) - i + 0.5)
+        return self.v >= o.v
+    def __le__(self, o):
+        return o.__ge__(self)
+box = [0]
+arr = np.array([K(i) for i in range(40)][::-1], dtype=object)
+def merge(ids, pair, new_id):
+    np.minimum.reduce(arr)
+    return list(ids)
+'''
+
+
+def test_numpy_refuses_to_loop_over_objects_in_the_answers_process():
+    started = Host([OBJECT_LOOPS], sandbox=False)
+    try:
+        assert Remote(started, "probe")() == (["refused"] * 20, (
+            [0.5, -1.0, 0.5], 9, -1.0, [2.5, 0.0, 2.0], [False, False, True], True, [1.0, -1.0, 1.0], 2, 14.0,
+            14.0, 14.0, [False, False, True]))
+    finally:
+        started.close()
+
+
+def test_a_minimum_that_frees_the_arrays_objects_fails_its_own_exercise_without_crashing(host):
+    failed = recheck(_with_answer("01_tokenization", "merge", FREEING_MINIMUM), "01_tokenization",
+                     ["test-merge", "test-count-pairs", "test-bpe-word"], sandbox=False, host=host)
+    assert set(failed) == {"test-merge"} and "did not contain a loop" in failed["test-merge"], failed
