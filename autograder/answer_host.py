@@ -1,7 +1,8 @@
 """The process that holds a student's answers while the autograder re-checks them (``autograder.recheck``).
 
-It runs alone (in the sandbox when grading is sandboxed), with the course package and torch, and
-nothing of the grader: it executes the answer cells given in a JSON file, one after the other as a
+It runs alone (in the sandbox when grading is sandboxed), with torch and nothing of the grader, and
+without the course package but in the second such process of the exercises that get models of the course's
+classes (``recheck.MODEL_TESTS``): it executes the answer cells given in a JSON file, one after the other as a
 notebook would (a cell that raises does not stop the next), and then answers calls on stdin/stdout.
 Each message is a frame: 8 bytes of length (big-endian), then the bytes of a dict: ``pickle``'s from
 the grader (read here in full: the grader is trusted, and plain pickle is a third of a small call's time

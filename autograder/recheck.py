@@ -8,7 +8,9 @@ test again this way, and runs its hidden tests, which never reach that kernel:
 1. a fresh process (``autograder/answer_host.py``; in the sandbox when grading is sandboxed) runs
    only the answer cells of the graded notebook, after the import statements of the lesson's own
    cells — no other lesson cell, no test cell, no cell the student added. An answer works from its
-   arguments, its own cell and the lesson's imports;
+   arguments, its own cell and the lesson's imports. That process has no course package, so that no
+   reference lies there for an answer to reach by any trick; the few exercises that get models of the
+   course's classes are re-checked in a second one that has it (``MODEL_TESTS``, ``Host.companion``);
 2. here, in the grader, ``course.checks`` runs the exercise's self-check — the same one the test cell
    runs — on a stand-in for the student's function: calling it sends the arguments to the answer
    process and brings the result back with ``torch.load(weights_only=True)``, which rebuilds tensors,
