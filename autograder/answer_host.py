@@ -1172,12 +1172,14 @@ def _object_loops_refused() -> bool:
     borrowed from the array, across calls of the elements' own Python methods (``__ge__``, ``__bool__``,
     ``__index__``, ``__getattr__``, ``conjugate``, or an ``__add__``/``__lt__`` returning NotImplemented, after
     which Python calls the other operand's reflected method with the same addresses): one that reassigned the
-    array's slots freed those elements, which the loop then used (np.minimum.reduce crashed the process, the
-    lead, 2026-12-05; /work/np24-data/repro/cases.py has 20 such loops, all crashing). Each ufunc's loops over
+    array's slots freed those elements, which the loop then used (np.minimum.reduce crashed the process,
+    2026-12-05, and a sweep of numpy 2.4.6's C source found 20 such loops, all crashing; the probe in
+    tests/test_recheck.py calls each). Each ufunc's loops over
     objects come last in its table of loops (``types``), which numpy searches up to ``ntypes`` every time a
     loop is wanted; ``ntypes`` is cut to the loops before them. Numbers' loops are untouched. Comparing an
-    object array with ``==``/``!=`` now answers all unequal, as numpy does for dtypes it cannot compare, with
-    no Python code run. No exercise computes with object arrays. Nothing is written unless every ufunc's
+    object array with ``==``/``!=`` (or a number array with None) now raises TypeError, or, where numpy had
+    already picked the object loop before the cut, answers all unequal; no Python code runs either way. No
+    exercise computes with object arrays. Nothing is written unless every ufunc's
     fields read back as numpy 2's do (its type, nin, nout, nargs, ntypes, name and types): False then."""
     import ctypes
 
