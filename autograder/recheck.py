@@ -219,6 +219,12 @@ class Host:
         grader's functions ``callbacks`` (its arguments held ``("__callback__", n)`` for them): each
         call runs here, on the data it sent, and its result goes back. The time limit holds for the
         whole request, the callbacks included; a ``load`` has the cells' own limits instead."""
+        self.send(message)
+        return self.answer(callbacks)
+
+    def send(self, message: dict) -> None:
+        """The first half of ``request``: send ``message``; ``answer`` waits for its reply (meanwhile the
+        grader may send another process its own request)."""
         if not self.ready:
             self._wait_ready()
         if self._waiting:  # a function of the grader's called the answer: one at a time
@@ -228,7 +234,11 @@ class Host:
         if self._deadline is not None and message.get("op") != "load" and self._deadline < deadline:
             deadline, limit = self._deadline, self.exercise_seconds  # the exercise's time, all calls together
         self._send(message)
-        self._waiting = True
+        self._waiting, self._sent = True, (deadline, limit)
+
+    def answer(self, callbacks: list | None = None) -> dict:
+        """The second half of ``request``: the reply to what ``send`` sent."""
+        deadline, limit = self._sent
         try:
             while True:
                 reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=limit)
@@ -267,9 +277,15 @@ class Host:
         (size,) = struct.unpack(">Q", self._read(8, timeout, limit or timeout))
         if size > FRAME_BYTES:
             raise HostBroke("the answers' process sent more than 512 MB")
+        data = memoryview(self._read(size, timeout, limit or timeout))
         try:
-            with torch.serialization.safe_globals(SAFE_TYPES):
-                reply = torch.load(io.BytesIO(self._read(size, timeout, limit or timeout)), weights_only=True)
+            if data[:1] == b"P":  # plain Python data, read without any class (``_read_plain``)
+                reply = _read_plain(data[1:])
+            elif data[:1] == b"T":
+                with torch.serialization.safe_globals(SAFE_TYPES):
+                    reply = torch.load(io.BytesIO(data[1:]), weights_only=True)
+            else:
+                raise pickle.UnpicklingError(f"a frame of unknown kind {bytes(data[:1])!r}")
         except Exception as error:  # torch's message is a page long, with terminal colours: say what it met
             raise HostBroke(f"the answers' process sent back something that is not plain data "
                             f"({_load_error(error)})", NOT_DATA) from None
@@ -577,11 +593,16 @@ def _look(module: torch.nn.Module) -> dict:
             "buffers": {n: b.detach().clone() for n, b in module.named_buffers(recurse=False)}}
 
 
+_AS_THEY_ARE = frozenset({int, float, bool, str, bytes, type(None), torch.Tensor})  # exactly these: sent as they are
+
+
 def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
     """Arguments for the answer process: the stand-ins for its objects become their handles, and this
     process's own functions (a batch source, a schedule: they cannot cross) numbers in ``callbacks``.
     A module with children named in ``serve`` crosses as a copy without them, ``("__served__", copy,
     {name: callback number})``: the answer process puts stand-ins in their place that call these."""
+    if type(value) in _AS_THEY_ARE:  # (most of what a check sends: lesson 01's lists of thousands of ids)
+        return value
     if isinstance(value, RemoteObject):
         return ("__object__", object.__getattribute__(value, "_oid"))
     if isinstance(value, CALLBACK_TYPES):
@@ -678,6 +699,38 @@ def _unfolded_bytes(value, seen=None) -> int:
     if type(value) is dict:
         return sum(_unfolded_bytes(v, seen) for v in value.values())
     return 0
+
+
+class _NoClasses(pickle.Unpickler):
+    """C's unpickler that builds no object of any class: only the containers and values pickle writes
+    without naming a class (Python's "Restricting Globals" with nothing allowed)."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"a plain reply named the class {str(module)[:80]}.{str(name)[:80]}")
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("a plain reply held a persistent id")
+
+
+def _read_plain(data) -> dict:
+    """A ``P`` frame's reply (``answer_host._plain``): a pickle of dicts, lists, tuples, strings, bytes,
+    numbers, booleans and None only, exactly those types (checked after: pickle's opcodes also make sets,
+    bytearrays, and buffers). Much faster than torch's loader, which is written in Python."""
+    from autograder.answer_host import PLAIN_CONTAINERS, PLAIN_LEAVES
+
+    reply = _NoClasses(io.BytesIO(data)).load()
+    stack, seen = [reply], set()
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind in PLAIN_LEAVES:
+            continue
+        if kind not in PLAIN_CONTAINERS:
+            raise pickle.UnpicklingError(f"a plain reply held a {kind.__name__}")
+        if id(value) not in seen:
+            seen.add(id(value))
+            stack.extend([*value.keys(), *value.values()] if kind is dict else value)
+    return reply
 
 
 def _load_error(error: Exception) -> str:
@@ -1076,19 +1129,30 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
     # comes back after this notebook. A red team's answer turned a classmate's 8/8 into 7/8 (2026-12-03)
     worker_rng = torch.get_rng_state()
     try:
-        if not own:
-            try:
-                host.cell_errors = _cell_errors(host.request({"op": "load", "cells": cells, "lesson": lesson}))
-            except HostBroke as broke:  # the answer cells themselves broke it: nothing can be re-checked
-                return {exercise.test: str(broke) for exercise in wanted}
-        elif not host.ready:
+        if own and not host.ready:
             host._wait_ready()  # (it runs the cells: what they raised is known before any test)
-        if models is not None and not started_models:  # (one started on these cells has them)
+        if models is not None:
             models.lesson = lesson
+        # the processes not started on these cells load them, side by side (the cells' imports take a while)
+        loading = [h for h, load in ((host, not own), (models, models is not None and not started_models)) if load]
+        broken = {}
+        for on in loading:
             try:
-                models.request({"op": "load", "cells": cells, "lesson": lesson})
+                on.send({"op": "load", "cells": cells, "lesson": lesson})
             except HostBroke as broke:
-                failed.update({t: str(broke) for t in [*forms, *(e.test for e in wanted)] if _sends_models(lesson, t)})
+                broken[on] = broke
+        for on in loading:  # (every reply read, so that none is taken later for another request's)
+            if on not in broken:
+                try:
+                    loaded = on.answer()
+                    on.cell_errors = _cell_errors(loaded)
+                except HostBroke as broke:
+                    broken[on] = broke
+        if host in broken:  # the answer cells themselves broke it: nothing can be re-checked
+            return {exercise.test: str(broken[host]) for exercise in wanted}
+        if models in broken:
+            failed.update({t: str(broken[models]) for t in [*forms, *(e.test for e in wanted)]
+                           if _sends_models(lesson, t)})
         cell_errors = list(host.cell_errors)  # as they first ran, before any test's inputs reached them
         # an answer cell stopped at its time limit here: the status says so (it ran in the notebook)
         host.stopped_cells = [ids[i] for i, kind, _ in cell_errors if kind == "CellInterrupted"

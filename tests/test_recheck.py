@@ -1871,20 +1871,10 @@ def test_a_reply_whose_tensors_are_huge_once_laid_out_is_refused_before_a_check_
     ``expand`` made (25,000 x 20,000, stride 0): a check's message flattened it into 2 GB in the grader's
     worker, outside the sandbox. The answers' process sends copies, so no honest reply holds such a
     view; the grader measures every reply's tensors as laid out, and refuses past 512 MB."""
-    import struct
-
-    import torch
-
     from autograder.recheck import FRAME_BYTES, HostBroke, _unfolded_bytes
 
     def reply_of(value):
-        frame = io.BytesIO()
-        torch.save({"ok": True, "value": value}, frame)
-        data = frame.getvalue()
-        stream = io.BytesIO(struct.pack(">Q", len(data)) + data)
-        host = object.__new__(Host)
-        host._read = lambda size, timeout, limit: stream.read(size)
-        return host._reply(1.0)
+        return _reply_of_frame(b"T", {"ok": True, "value": value})
 
     small = torch.arange(25_000.0)
     view = small[:, None].expand(25_000, 20_000)  # (25000, 20000), 100 kB of storage
@@ -1901,34 +1891,89 @@ def test_a_reply_that_repeats_its_own_parts_is_refused_before_a_check_writes_it_
     each level (or an OrderedDict whose value is such a list). ``torch.save`` sends each part once (1.4 kB),
     the loader rebuilds them shared, and the self-check's message wrote out 2^24 values in the grader (a
     minute, 1.5 GB; each level doubles it). The answers' process sends copies of its containers, so the
-    grader refuses a reply that unfolds into far more than it holds; an honest one with a part twice passes."""
-    import struct
-
-    import torch
-
+    grader refuses a reply that unfolds into far more than it holds; an honest one with a part twice passes
+    (both kinds of frame: ``torch.save``'s and a plain pickle's, whose memo shares parts the same way)."""
     from autograder.recheck import HostBroke
-
-    def reply_of(value):
-        frame = io.BytesIO()
-        torch.save({"ok": True, "value": value}, frame)
-        data = frame.getvalue()
-        assert len(data) < 10_000 or not isinstance(value, dict)
-        stream = io.BytesIO(struct.pack(">Q", len(data)) + data)
-        host = object.__new__(Host)
-        host._read = lambda size, timeout, limit: stream.read(size)
-        return host._reply(1.0)
 
     key, nested = 0, []
     for _ in range(22):
         key, nested = (key, key), [nested, nested]
-    for bomb in ({key: 0}, collections.OrderedDict(bomb=nested), collections.Counter({key: 1}), [{0: nested}]):
+    for kind, bomb in [("T", {key: 0}), ("T", collections.OrderedDict(bomb=nested)), ("T", collections.Counter({key: 1})),
+                       ("T", [{0: nested}]), ("P", {key: 0}), ("P", [{0: nested}])]:
         start = time.perf_counter()
         with pytest.raises(HostBroke, match="repeats its own parts"):
-            reply_of(bomb)
+            _reply_of_frame(kind.encode(), {"ok": True, "value": bomb})
         assert time.perf_counter() - start < 5.0
     row = [0] * 100
-    assert reply_of([row] * 100)["value"] == [[0] * 100] * 100  # a part twice, as an honest answer may share it
-    assert reply_of(list(range(200)) * 10_000)["value"][-1] == 199  # 2 million numbers, not shared: as sent
+    for kind in (b"T", b"P"):  # a part twice, as an honest answer may share it
+        assert _reply_of_frame(kind, {"ok": True, "value": [row] * 100})["value"] == [[0] * 100] * 100
+        many = {"ok": True, "value": list(range(200)) * 10_000}  # 2 million numbers, not shared: as sent
+        assert _reply_of_frame(kind, many)["value"][-1] == 199
+
+
+def _reply_of_frame(kind: bytes, message, raw: bytes | None = None) -> dict:
+    """What the grader makes of a frame of ``kind`` (``b"T"``: ``torch.save``'s, ``b"P"``: pickle's) holding
+    ``message``, or the bytes ``raw``, as a forged answers' process may write it whatever it holds."""
+    import pickle
+    import struct
+
+    import torch
+
+    if raw is None:
+        frame = io.BytesIO()
+        torch.save(message, frame) if kind == b"T" else pickle.dump(message, frame, protocol=5)
+        raw = kind + frame.getvalue()
+    stream = io.BytesIO(struct.pack(">Q", len(raw)) + raw)
+    host = object.__new__(Host)
+    host._read = lambda size, timeout, limit: stream.read(size)
+    return host._reply(1.0)
+
+
+class _Runs:
+    """Unpickled, runs ``touch``: what a forged plain frame may not do."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_reply_of_plain_data_crosses_as_a_pickle_that_names_no_class(tmp_path):
+    """A reply of Python's plain data crosses as a pickle read by C's unpickler with every class refused (a
+    third of a millisecond less a call than torch's loader); a reply with a tensor, a set or an object of a
+    class, as ``torch.save`` writes it. A forged plain frame that names a class runs nothing and is not
+    plain data; one that holds a set or a bytearray (pickle builds them without a class) is refused too."""
+    import pickle
+
+    from autograder import answer_host
+    from autograder.recheck import HostBroke
+
+    honest = {"ok": True, "value": [(1, 2.5, float("inf")), {3: b"\x00\xff", "k": None}, True, 2 ** 100, "é"]}
+    for message, kind in [(honest, b"P"), ({"ok": True, "value": torch.ones(2)}, b"T"),
+                          ({"ok": True, "value": {1, 2}}, b"T"),
+                          ({"ok": True, "value": collections.OrderedDict(a=1)}, b"T")]:
+        frame = io.BytesIO()
+        answer_host._write(frame, message)
+        assert frame.getvalue()[8:9] == kind, (message, frame.getvalue()[:12])
+        got = _reply_of_frame(None, None, raw=frame.getvalue()[8:])["value"]
+        assert type(got) is type(message["value"])
+        assert (torch.equal(got, message["value"]) if kind == b"T" and isinstance(got, torch.Tensor)
+                else got == message["value"])
+    assert _reply_of_frame(b"P", honest) == honest
+
+    ran = tmp_path / "ran"
+    for forged, said in [({"ok": True, "value": _Runs(ran)}, "named the class pathlib"),
+                         ({"ok": True, "value": {1, 2}}, "held a set"),
+                         ({"ok": True, "value": [bytearray(b"x")]}, "held a bytearray"),
+                         ({"ok": True, "value": frozenset()}, "held a frozenset")]:
+        with pytest.raises(HostBroke, match="not plain data") as refused:
+            _reply_of_frame(b"P", forged)
+        assert said in str(refused.value), refused.value
+    assert not ran.exists()
+    for raw in (b"X" + pickle.dumps(honest), b"", b"P" + b"\x80\x05junk"):
+        with pytest.raises(HostBroke, match="not plain data"):
+            _reply_of_frame(None, None, raw=raw)
 
 
 OWN_VALUE_ERROR = '''
