@@ -59,7 +59,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.answer_host import _tensors  # the same walk on both sides
+from autograder.answer_host import TENSOR_DTYPES, TENSOR_MARK, _tensors  # the same walk on both sides
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
@@ -713,9 +713,10 @@ class _NoClasses(pickle.Unpickler):
 
 
 def _read_plain(data) -> dict:
-    """A ``P`` frame's reply (``answer_host._plain``): a pickle of dicts, lists, tuples, strings, bytes,
+    """A ``P`` frame's reply (``answer_host._as_plain``): a pickle of dicts, lists, tuples, strings, bytes,
     numbers, booleans and None only, exactly those types (checked after: pickle's opcodes also make sets,
-    bytearrays, and buffers). Much faster than torch's loader, which is written in Python."""
+    bytearrays, and buffers); its tensors are tuples until ``_numpy_scalars``. Much faster than torch's
+    loader, which is written in Python."""
     from autograder.answer_host import PLAIN_CONTAINERS, PLAIN_LEAVES
 
     reply = _NoClasses(io.BytesIO(data)).load()
@@ -762,9 +763,12 @@ def _numpy_dtypes() -> frozenset:
 NUMPY_DTYPES: frozenset = frozenset()  # filled on first use (numpy is imported only when needed)
 
 
-def _numpy_scalars(value):
-    """The answer's numpy scalars back (``answer_host._without_numpy_scalars``): numbers and booleans."""
+def _numpy_scalars(value, made: dict | None = None):
+    """The answer's numpy scalars back (``answer_host._without_numpy_scalars``): numbers and booleans; and
+    its tensors (``answer_host.TENSOR_MARK``), each once (``made``: by the id of its tuple, with the bytes
+    they took, which may not pass 512 MB: a forged reply could name one 100 MB string many times)."""
     global NUMPY_DTYPES
+    made = {"bytes": 0} if made is None else made
     if type(value) is tuple and len(value) == 3 and value[0] == "__numpy__" and type(value[1]) is str \
             and type(value[2]) in (bool, int, float, complex):
         import numpy
@@ -772,11 +776,35 @@ def _numpy_scalars(value):
         if value[1] not in NUMPY_DTYPES:
             return value  # a plain tuple, as sent
         return numpy.dtype(value[1]).type(value[2])
+    if type(value) is tuple and len(value) == 4 and type(value[0]) is str and value[0] == TENSOR_MARK:
+        if id(value) not in made:
+            made[id(value)] = _tensor_of(value, made)
+        return made[id(value)]
     if type(value) in (list, tuple):
-        return type(value)(_numpy_scalars(v) for v in value)
+        return type(value)(_numpy_scalars(v, made) for v in value)
     if type(value) is dict:
-        return {k: _numpy_scalars(v) for k, v in value.items()}
+        return {_numpy_scalars(k, made): _numpy_scalars(v, made) for k, v in value.items()}
     return value
+
+
+def _tensor_of(mark: tuple, made: dict) -> torch.Tensor:
+    """The tensor of ``(TENSOR_MARK, dtype name, shape, bytes)``; ``ValueError`` if the tuple is not one the
+    answers' process writes (``answer_host._as_plain``)."""
+    _, dtype, shape, data = mark
+    if type(dtype) is not str or dtype not in TENSOR_DTYPES or type(shape) is not tuple or len(shape) > 64 \
+            or not all(type(n) is int and 0 <= n <= FRAME_BYTES for n in shape) or type(data) is not bytes:
+        raise ValueError("a tensor's description that the answers' process does not write")
+    dtype = getattr(torch, dtype)
+    numel = 1
+    for n in shape:
+        numel = min(numel * n, FRAME_BYTES + 1)
+    if numel * dtype.itemsize != len(data):
+        raise ValueError(f"a tensor of shape {shape} whose data holds {len(data)} bytes")
+    made["bytes"] += len(data)
+    if made["bytes"] > FRAME_BYTES:
+        raise ValueError("tensors of more than 512 MB")
+    flat = torch.frombuffer(bytearray(data), dtype=dtype) if data else torch.empty(0, dtype=dtype)
+    return flat.reshape(shape)
 
 
 def _value(host: Host, reply: dict):

@@ -1940,33 +1940,55 @@ class _Runs:
 
 
 def test_a_reply_of_plain_data_crosses_as_a_pickle_that_names_no_class(tmp_path):
-    """A reply of Python's plain data crosses as a pickle read by C's unpickler with every class refused (a
-    third of a millisecond less a call than torch's loader); a reply with a tensor, a set or an object of a
-    class, as ``torch.save`` writes it. A forged plain frame that names a class runs nothing and is not
-    plain data; one that holds a set or a bytearray (pickle builds them without a class) is refused too."""
+    """A reply of Python's plain data and tensors that own their storage crosses as a pickle read by C's
+    unpickler with every class refused, each tensor as a tuple of its dtype, shape and bytes (torch's loader
+    took a third of a millisecond a reply, two with a tensor); a reply with a view, a tensor with a
+    gradient, a set or an object of a class, as ``torch.save`` writes it. Either way the grader gets the
+    same values. A forged plain frame that names a class runs nothing and is not plain data; one that
+    holds a set or a bytearray (pickle builds them without a class), or a tensor's tuple that does not
+    describe one, is refused too."""
     import pickle
 
     from autograder import answer_host
     from autograder.recheck import HostBroke
 
     honest = {"ok": True, "value": [(1, 2.5, float("inf")), {3: b"\x00\xff", "k": None}, True, 2 ** 100, "é"]}
-    for message, kind in [(honest, b"P"), ({"ok": True, "value": torch.ones(2)}, b"T"),
-                          ({"ok": True, "value": {1, 2}}, b"T"),
-                          ({"ok": True, "value": collections.OrderedDict(a=1)}, b"T")]:
+    x = torch.arange(12.0).reshape(3, 4)
+    shared = torch.ones(2, dtype=torch.bfloat16)
+    for value, kind in [(honest["value"], b"P"), (x, b"P"), ((shared, [shared]), b"P"),
+                        ({"t": torch.tensor(True), "e": torch.zeros(0, 3, dtype=torch.int64)}, b"P"),
+                        (x[1:], b"T"), (x.t(), b"T"), ((x, x.view(-1)), b"T"), (x.clone().requires_grad_(), b"T"),
+                        ({1, 2}, b"T"), (collections.OrderedDict(a=1), b"T"), (torch.ones(2, dtype=torch.complex64), b"T")]:
         frame = io.BytesIO()
-        answer_host._write(frame, message)
-        assert frame.getvalue()[8:9] == kind, (message, frame.getvalue()[:12])
+        answer_host._write(frame, {"ok": True, "value": value})
+        assert frame.getvalue()[8:9] == kind, (value, frame.getvalue()[:12])
         got = _reply_of_frame(None, None, raw=frame.getvalue()[8:])["value"]
-        assert type(got) is type(message["value"])
-        assert (torch.equal(got, message["value"]) if kind == b"T" and isinstance(got, torch.Tensor)
-                else got == message["value"])
+        flat = lambda v: ([x for item in v.values() for x in flat(item)] if isinstance(v, dict)  # noqa: E731
+                          else [x for item in v for x in flat(item)] if isinstance(v, (list, tuple)) else [v])
+        assert type(got) is type(value) and len(flat(got)) == len(flat(value))
+        for mine, theirs in zip(flat(got), flat(value)):
+            if isinstance(theirs, torch.Tensor):
+                assert type(mine) is torch.Tensor and mine.dtype == theirs.dtype and mine.shape == theirs.shape
+                assert torch.equal(mine.detach(), theirs.detach()) and mine.requires_grad == theirs.requires_grad
+            else:
+                assert type(mine) is type(theirs) and mine == theirs
+    got = _reply_of_frame(None, None, raw=_frame_bytes((shared, [shared])))["value"]
+    assert got[0] is got[1][0], "the same tensor twice comes back as one tensor, as torch.save's would"
     assert _reply_of_frame(b"P", honest) == honest
 
     ran = tmp_path / "ran"
+    mark = answer_host.TENSOR_MARK
+    million = b"\x00" * 2 ** 20
     for forged, said in [({"ok": True, "value": _Runs(ran)}, "named the class pathlib"),
                          ({"ok": True, "value": {1, 2}}, "held a set"),
                          ({"ok": True, "value": [bytearray(b"x")]}, "held a bytearray"),
-                         ({"ok": True, "value": frozenset()}, "held a frozenset")]:
+                         ({"ok": True, "value": frozenset()}, "held a frozenset"),
+                         ({"ok": True, "value": (mark, "complex64", (1,), b"\x00" * 8)}, "does not write"),
+                         ({"ok": True, "value": (mark, "float32", (-1,), b"")}, "does not write"),
+                         ({"ok": True, "value": (mark, "float32", (3,), b"\x00" * 8)}, "whose data holds 8 bytes"),
+                         ({"ok": True, "value": (mark, "uint8", (2 ** 40, 0), b"")}, "does not write"),
+                         ({"ok": True, "value": [(mark, "uint8", (2 ** 20,), million) for _ in range(600)]},
+                          "more than 512 MB")]:
         with pytest.raises(HostBroke, match="not plain data") as refused:
             _reply_of_frame(b"P", forged)
         assert said in str(refused.value), refused.value
@@ -1974,6 +1996,15 @@ def test_a_reply_of_plain_data_crosses_as_a_pickle_that_names_no_class(tmp_path)
     for raw in (b"X" + pickle.dumps(honest), b"", b"P" + b"\x80\x05junk"):
         with pytest.raises(HostBroke, match="not plain data"):
             _reply_of_frame(None, None, raw=raw)
+
+
+def _frame_bytes(value) -> bytes:
+    """A frame's bytes after its length, as the answers' process writes a reply of ``value``."""
+    from autograder import answer_host
+
+    frame = io.BytesIO()
+    answer_host._write(frame, {"ok": True, "value": value})
+    return frame.getvalue()[8:]
 
 
 OWN_VALUE_ERROR = '''
