@@ -59,7 +59,8 @@ from pathlib import Path
 
 import torch
 
-from autograder.answer_host import TENSOR_DTYPES, TENSOR_MARK, _tensors  # the same walk on both sides
+from autograder.answer_host import (PLAIN_CONTAINERS, PLAIN_LEAVES, TENSOR_DTYPES, TENSOR_MARK,  # (as sent)
+                                   _tensors)  # the same walk on both sides
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 # The value tests whose checks only call the answer with data and look at what it returns (and at
@@ -593,7 +594,7 @@ def _look(module: torch.nn.Module) -> dict:
             "buffers": {n: b.detach().clone() for n, b in module.named_buffers(recurse=False)}}
 
 
-_AS_THEY_ARE = frozenset({int, float, bool, str, bytes, type(None), torch.Tensor})  # exactly these: sent as they are
+_AS_THEY_ARE = frozenset({*PLAIN_LEAVES, torch.Tensor})  # exactly these: sent as they are
 
 
 def _encode(value, callbacks: list, serve: tuple[str, ...] = ()):
@@ -717,8 +718,6 @@ def _read_plain(data) -> dict:
     numbers, booleans and None only, exactly those types (checked after: pickle's opcodes also make sets,
     bytearrays, and buffers); its tensors are tuples until ``_numpy_scalars``. Much faster than torch's
     loader, which is written in Python."""
-    from autograder.answer_host import PLAIN_CONTAINERS, PLAIN_LEAVES
-
     reply = _NoClasses(io.BytesIO(data)).load()
     stack, seen = [reply], set()
     while stack:
