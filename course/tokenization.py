@@ -17,6 +17,7 @@ tokenizer from the same files, offline, to check against.
 from __future__ import annotations
 
 import collections
+import heapq
 import importlib.util
 import json
 import re
@@ -322,12 +323,14 @@ def read_vocab_and_merges(vocab_path, merges_path) -> tuple[dict[str, int], list
     return encoder, merges
 
 
-def _merge_in_words(best, new_id, words, freqs, pair_counts, where) -> None:
+def _merge_in_words(best, new_id, words, freqs, pair_counts, where) -> set:
     """Merge ``best`` into ``new_id`` in the words that contain it, and update the pair counts.
 
     Only those words change, so only their pairs are recounted: their old pairs are subtracted and
-    their new pairs added (each weighted by how often the word occurs).
+    their new pairs added (each weighted by how often the word occurs). Returns the pairs whose
+    count changed.
     """
+    changed = set()
     for index in where.pop(best):
         old_pairs = count_pairs(words[index])
         words[index] = merge(words[index], best, new_id)
@@ -341,6 +344,9 @@ def _merge_in_words(best, new_id, words, freqs, pair_counts, where) -> None:
         for pair, n in new_pairs.items():
             pair_counts[pair] += n * freqs[index]
             where[pair].add(index)
+        changed.update(old_pairs)
+        changed.update(new_pairs)
+    return changed
 
 
 class BPETokenizer:
@@ -402,7 +408,10 @@ class BPETokenizer:
         Pairs are counted inside GPT-2's words (``pretokenize``), never across them.
 
         Pair counts are kept up to date instead of recounted: ``where[pair]`` holds the words that
-        contain ``pair``, and a merge recounts only those words.
+        contain ``pair``, and a merge recounts only those words. The most frequent pair comes from a
+        heap of ``(-count, pair)`` entries: a pair whose count changes is pushed again, and an entry
+        whose count is no longer the pair's is dropped when it reaches the top (lesson 01's 743 merges
+        on 300,000 characters: 0.5 s, against 1.55 s scanning every pair at each merge).
         """
         smallest = len(BYTE_TO_CHAR) + 1
         if vocab_size < smallest:
@@ -425,6 +434,8 @@ class BPETokenizer:
                 pair_counts[pair] += n * freqs[index]
                 where[pair].add(index)
 
+        heap = [(-n, pair) for pair, n in pair_counts.items()]  # the smallest is the pair to merge
+        heapq.heapify(heap)
         merges = []
         known = {token: i for i, token in enumerate(tokens)}
         bar = tqdm(total=vocab_size - smallest, desc="BPE merges", disable=not progress)
@@ -434,7 +445,9 @@ class BPETokenizer:
                               f"vocabulary has {len(tokens) + 1} tokens instead of {vocab_size}. "
                               f"Train on more text or ask for a smaller vocab_size.", stacklevel=2)
                 break
-            best = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
+            while pair_counts.get(heap[0][1]) != -heap[0][0]:  # an old count: the pair was pushed again
+                heapq.heappop(heap)
+            best = heapq.heappop(heap)[1]  # the most frequent pair; of those, the smallest ids
             new_token = tokens[best[0]] + tokens[best[1]]
             merges.append((tokens[best[0]], tokens[best[1]]))
             # Two different merges can spell the same string ('ab'+'c', 'a'+'bc'): they share its id.
@@ -444,7 +457,9 @@ class BPETokenizer:
                 tokens.append(new_token)
                 known[new_token] = new_id
                 bar.update(1)
-            _merge_in_words(best, new_id, words, freqs, pair_counts, where)
+            for pair in _merge_in_words(best, new_id, words, freqs, pair_counts, where):
+                if pair in pair_counts:
+                    heapq.heappush(heap, (-pair_counts[pair], pair))
         bar.close()
         encoder = {token: i for i, token in enumerate(tokens + [END_OF_TEXT])}
         return cls(encoder, merges)
