@@ -4,6 +4,7 @@ Everything runs in a temporary course folder; the repository's own gradebook and
 """
 import csv
 import json
+import os
 import re
 import shutil
 
@@ -210,3 +211,34 @@ def test_build_says_which_cell_ran_too_long_and_how_to_give_it_longer(tmp_path):
     message = str(error.value)
     assert "code cell 1 ('import time" in message and "2 s" in message, message
     assert "--cell-timeout" in message, message
+
+
+def test_the_graders_exporter_checks_the_notebook_once_after_its_preprocessors(monkeypatch):
+    """nbconvert checks the notebook against the schema after each preprocessor; the grader's (its
+    ``optimistic_validation``, nbgrader_config.py) once, after the last, and a notebook a preprocessor
+    left invalid still fails."""
+    from nbconvert.exporters import NotebookExporter
+    from nbconvert.preprocessors import Preprocessor
+    from traitlets.config.loader import PyFileConfigLoader
+
+    class Breaks(Preprocessor):
+        def preprocess(self, nb, resources):
+            nb.cells[0]["cell_type"] = "not a cell type"
+            return nb, resources
+
+    class Keeps(Preprocessor):
+        def preprocess(self, nb, resources):
+            return nb, resources
+
+    checked = []  # (nbconvert's checks pass relax_add_props; nbformat's own, on writing, do not)
+    real = nbformat.validate
+    monkeypatch.setattr(nbformat, "validate", lambda nb, **kw: (checked.append(kw.get("relax_add_props")), real(nb, **kw)))
+    config = PyFileConfigLoader("nbgrader_config.py", path=os.path.dirname(grading.__file__)).load_config()
+    exporter = NotebookExporter(config=config)
+    for _ in range(3):
+        exporter.register_preprocessor(Keeps(), enabled=True)
+    exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
+    assert checked.count(True) == 1, f"checked {checked.count(True)} times"
+    exporter.register_preprocessor(Breaks(), enabled=True)
+    with pytest.raises(nbformat.ValidationError):
+        exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
