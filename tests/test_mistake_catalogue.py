@@ -4,6 +4,7 @@ Every exercise has at least four common wrong answers; each one fails its self-c
 names exactly the mistake it is (never another one: a wrong hint is worse than none).
 """
 import collections
+import sys
 
 import pytest
 
@@ -29,14 +30,45 @@ def test_each_wrong_answer_is_named_by_its_self_check(entry):
     assert outcome.shown.startswith(f"Mistake — {entry.mistake}: ")
 
 
-def test_the_report_prints_one_row_per_wrong_answer(capsys):
+SMALL_CATALOGUE = """
+import importlib.util
+import sys
+from dataclasses import replace
+
+spec = importlib.util.spec_from_file_location("_whole_catalogue", {path!r})
+whole = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = whole
+spec.loader.exec_module(whole)
+first = {{}}  # each exercise's first wrong answer
+for entry in whole.CATALOGUE:
+    first.setdefault(entry.test, entry)
+chars = first["test-char-encode-decode"]
+CATALOGUE = list(first.values()) + [
+    replace(chars, mistake="a mistake it is not"),  # named, but not as this entry expects
+    replace(chars, mistake="right after all", source=whole.CHAR_DECODE_OK + whole.CHAR_ENCODE_OK),  # passes
+]
+"""
+
+
+def test_the_report_prints_one_row_per_wrong_answer(capsys, monkeypatch, tmp_path):
+    """``python -m course.checks.report`` on a catalogue of its own: each exercise's first wrong answer
+    (named: "yes"), one named otherwise than its entry expects ("NO") and one its check passes ("PASS");
+    the whole catalogue is checked entry by entry above."""
+    from mistake_catalogue import __file__ as whole
     from course.checks import report
-    assert report.main([]) == 0
+    path = tmp_path / "small_catalogue.py"
+    path.write_text(SMALL_CATALOGUE.format(path=whole))
+    monkeypatch.setitem(sys.modules, "mistake_catalogue", sys.modules["mistake_catalogue"])  # (put back after)
+    assert report.main([str(path)]) == 1  # not every one named as expected
     out = capsys.readouterr().out
-    rows = [line for line in out.splitlines() if line.startswith("test-")]
-    assert len(rows) == len(CATALOGUE)
-    assert all(" yes " in row for row in rows)
-    assert f"{len(CATALOGUE)} named as expected (100%)" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("test-")]
+    exercises = len({e.test for e in CATALOGUE})
+    assert len(rows) == exercises + 2, out
+    assert [row[0] for row in rows[:exercises]] == list({e.test: None for e in CATALOGUE})
+    verdicts = [next(word for word in row if word in ("yes", "NO", "PASS")) for row in rows]
+    assert verdicts == ["yes"] * exercises + ["NO", "PASS"], verdicts
+    assert f"{exercises + 2} wrong answers over {exercises} exercises: {exercises + 1} fail their self-check, " \
+           f"{exercises} named as expected" in out, out
 
 
 def test_the_exercise_table_matches_the_lessons():
