@@ -688,17 +688,21 @@ def _nodes(value, sizes: dict) -> tuple[int, int]:
 
 
 def _unfolded_bytes(value, seen=None) -> int:
-    """The bytes of every tensor in ``value`` (a reply: plain containers), each as if laid out in full."""
+    """The bytes of every tensor in ``value`` (a reply: what the loaders admit), each as if laid out in full:
+    in every container the loader rebuilds, a Counter, an OrderedDict or a set too, and a dict's keys as well
+    as its values. A Counter holding a stride-0 view that requires grad passed as 0 bytes, and the gradient
+    check's ``_Link`` cloned it into 2 GB in the grading worker (rt25, 2026-12-05; the answers' process
+    leaves a Counter's contents as they are, ``answer_host._detached``)."""
     seen = set() if seen is None else seen
     if id(value) in seen:
         return 0
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
         return value.numel() * value.element_size()
-    if type(value) in (list, tuple):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return sum(_unfolded_bytes(v, seen) for v in value)
-    if type(value) is dict:
-        return sum(_unfolded_bytes(v, seen) for v in value.values())
+    if isinstance(value, dict):
+        return sum(_unfolded_bytes(v, seen) for v in [*value.keys(), *value.values()])
     return 0
 
 

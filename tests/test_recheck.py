@@ -2572,3 +2572,26 @@ def test_a_numpy_loop_that_frees_the_arrays_objects_fails_its_own_exercise_witho
     failed = recheck(_with_answer("01_tokenization", "merge", source), "01_tokenization",
                      ["test-merge", "test-count-pairs", "test-bpe-word"], sandbox=False, host=host)
     assert set(failed) == {"test-merge"} and said in failed["test-merge"], failed
+
+
+def test_a_reply_whose_huge_view_hides_in_a_counter_an_ordered_dict_a_set_or_a_key_is_refused():
+    """rt25 (2026-12-05): the answers' process copies the tensors of plain lists, tuples and dicts, but sends a
+    Counter's (or an OrderedDict's, a set's, a dict key's) as they are, and the grader measured laid-out bytes
+    in exact lists, tuples and dict values only. A block_forward that, asked for a gradient in the re-check,
+    returned ``Counter({"x": torch.zeros(1, 1).expand(2**15, 2**14).requires_grad_()})`` (a few bytes sent)
+    had the gradient check's ``_Link`` clone 2 GB in the grading worker. Every container the loader admits,
+    and every key, now counts."""
+    import collections
+
+    from autograder.recheck import FRAME_BYTES, HostBroke, _unfolded_bytes
+
+    small = torch.arange(25_000.0)
+    view = small[:, None].expand(25_000, 20_000)  # 2 GB laid out, 100 kB of storage
+    hiding = [collections.Counter({"x": view}), collections.OrderedDict(x=view), {view},
+              {view: 1}, collections.OrderedDict(x=[collections.Counter({"y": (view,)})])]
+    for value in hiding:
+        assert _unfolded_bytes(value) > FRAME_BYTES, type(value).__name__
+        with pytest.raises(HostBroke, match="512 MB once laid out"):
+            _reply_of_frame(b"T", {"ok": True, "value": value})
+    honest = _reply_of_frame(b"T", {"ok": True, "value": collections.Counter({"x": small, "y": small})})
+    assert torch.equal(honest["value"]["x"], small)  # small tensors in a Counter still cross
