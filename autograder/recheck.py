@@ -283,6 +283,7 @@ class Host:
             if data[:1] == b"P":  # plain Python data, read without any class (``_read_plain``)
                 reply = _read_plain(data[1:])
             elif data[:1] == b"T":
+                _count_storages(data[1:])  # before torch's loader, a pure-Python one, rebuilds any of them
                 with torch.serialization.safe_globals(SAFE_TYPES):
                     reply = torch.load(io.BytesIO(data[1:]), weights_only=True)
             else:
@@ -723,7 +724,7 @@ def _read_plain(data) -> dict:
     bytearrays, and buffers); its tensors are tuples until ``_numpy_scalars``. Much faster than torch's
     loader, which is written in Python."""
     reply = _NoClasses(io.BytesIO(data)).load()
-    stack, seen = [reply], set()
+    stack, seen, tensors = [reply], set(), 0
     while stack:
         value = stack.pop()
         kind = type(value)
@@ -733,6 +734,10 @@ def _read_plain(data) -> dict:
             raise pickle.UnpicklingError(f"a plain reply held a {kind.__name__}")
         if id(value) not in seen:
             seen.add(id(value))
+            if kind is tuple and len(value) == 4 and value[0] == TENSOR_MARK:  # (counted before any walk of the
+                tensors += 1  # whole reply: rebuilt, a million of them took 28 s; ``REPLY_TENSORS``)
+                if tensors > REPLY_TENSORS:
+                    raise pickle.UnpicklingError(f"more than the {REPLY_TENSORS:,} tensors a reply may hold")
             stack.extend([*value.keys(), *value.values()] if kind is dict else value)
     return reply
 
@@ -766,6 +771,24 @@ def _numpy_dtypes() -> frozenset:
 NUMPY_DTYPES: frozenset = frozenset()  # filled on first use (numpy is imported only when needed)
 
 
+# The most tensors one reply may hold. Each costs the grader far more to rebuild than to send: a list of a
+# million empty tensors, a 21 MB plain frame, took the grader 28 s and 1.3 GB to read, and 200,000 of them in a
+# torch.save frame (39 MB) 23 s and 0.5 GB (rt25, 2026-12-05), all after the call's time limit, which holds for
+# the reading only, and outside the sandbox. An honest reply holds a few: a result, a model's state, a gradient.
+REPLY_TENSORS = 2**14
+
+
+def _count_storages(data) -> None:
+    """``ValueError`` if the ``torch.save`` archive ``data`` holds more than ``REPLY_TENSORS`` storages (each
+    tensor that owns its memory has one: a record under ``data/``), read from the zip's directory alone."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        stored = sum(1 for name in archive.namelist() if "/data/" in name)
+    if stored > REPLY_TENSORS:
+        raise ValueError(f"{stored:,} tensors, more than the {REPLY_TENSORS:,} a reply may hold")
+
+
 def _numpy_scalars(value, made: dict | None = None):
     """The answer's numpy scalars back (``answer_host._without_numpy_scalars``): numbers and booleans; and
     its tensors (``answer_host.TENSOR_MARK``), each once (``made``: by the id of its tuple, with the bytes
@@ -781,6 +804,9 @@ def _numpy_scalars(value, made: dict | None = None):
         return numpy.dtype(value[1]).type(value[2])
     if type(value) is tuple and len(value) == 4 and type(value[0]) is str and value[0] == TENSOR_MARK:
         if id(value) not in made:
+            made["tensors"] = made.get("tensors", 0) + 1
+            if made["tensors"] > REPLY_TENSORS:
+                raise ValueError(f"more than the {REPLY_TENSORS:,} tensors a reply may hold")
             made[id(value)] = _tensor_of(value, made)
         return made[id(value)]
     if type(value) in (list, tuple):
