@@ -2602,17 +2602,12 @@ def test_a_reply_of_very_many_tensors_is_refused_before_they_are_rebuilt():
     took 28 s and 1.3 GB rebuilding it; 200,000 in a torch.save frame (39 MB) took 23 s and 0.5 GB; both after
     the call's time limit, which covers only the reading, and outside the sandbox. A reply may hold
     REPLY_TENSORS tensors; the torch.save frame's are counted in its zip's directory, before torch's loader."""
-    import pickle
-
-    from autograder.answer_host import _as_plain
     from autograder.recheck import REPLY_TENSORS, HostBroke
 
     many = [torch.zeros(0) for _ in range(REPLY_TENSORS + 1)]
-    plain = b"P" + pickle.dumps(_as_plain({"ok": True, "value": many}, {}, set()), protocol=pickle.HIGHEST_PROTOCOL)
-    for kind, raw in ((b"P", plain), (b"T", None)):
+    for kind, raw in ((b"P", _frame_bytes(many)), (b"T", None)):
         with pytest.raises(HostBroke, match="not plain data"):
             _reply_of_frame(kind, {"ok": True, "value": many}, raw)
     few = many[:REPLY_TENSORS]
-    plain = b"P" + pickle.dumps(_as_plain({"ok": True, "value": few}, {}, set()), protocol=pickle.HIGHEST_PROTOCOL)
-    assert len(_reply_of_frame(b"P", None, plain)["value"]) == REPLY_TENSORS
+    assert len(_reply_of_frame(b"P", None, _frame_bytes(few))["value"]) == REPLY_TENSORS
     assert len(_reply_of_frame(b"T", {"ok": True, "value": few[:100]})["value"]) == 100
