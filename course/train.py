@@ -259,15 +259,19 @@ class TrainConfig:
         return self.max_iters if self.lr_decay_iters is None else self.lr_decay_iters
 
     def scaled(self) -> "TrainConfig":
-        """This config with its iteration counts shrunk by ``scaled_iters`` (unchanged unless fast mode)."""
+        """This config with its iteration counts shrunk by ``scaled_iters`` (unchanged unless fast mode).
+
+        Fast mode evaluates at the start and the end (or every ``eval_interval``, if that is sooner) on
+        at most 2 batches a split: its losses are only looked at to see that training runs, and a lesson's
+        evaluations had cost as much as its fast training (lessons 03-05: 2 s a run, 2026-12-05)."""
         if not fast_mode():
             return self
         max_iters = scaled_iters(self.max_iters)
         warmup = min(self.warmup_iters * max_iters // max(self.max_iters, 1), max_iters // 2)
         decay = None if self.lr_decay_iters is None else max(scaled_iters(self.lr_decay_iters), warmup + 1)
         return dataclasses.replace(self, max_iters=max_iters, warmup_iters=warmup, lr_decay_iters=decay,
-                                   eval_interval=max(1, min(self.eval_interval, max_iters // 2)),
-                                   eval_iters=min(self.eval_iters, 5))
+                                   eval_interval=max(1, min(self.eval_interval, max_iters)),
+                                   eval_iters=min(self.eval_iters, 2))
 
 
 def lr_at(it: int, cfg: TrainConfig) -> float:

@@ -194,7 +194,7 @@ def _tiny_cases(solution, released, paths):
                                "graded", 3, ""),
         # quotes the line that called it (a hidden test's): a warning shows its caller's source line, but
         # for a cell with hidden tests the grading kernel has none
-        # (reading IPython's history, `In`, is refused: "history-printer" of lesson 01)
+        # (reading IPython's history, `In`, is refused: "cheats-d" of lesson 01)
         "quotes-its-caller": (_with(solution, square="import warnings\ndef square(x):\n"
                                                      "    warnings.warn('squaring', stacklevel=2)\n    return x * x"),
                               "graded", 3, ""),
@@ -217,13 +217,13 @@ def _tiny_cases(solution, released, paths):
          for name, (code, why) in REFUSED.items()}
 
 
-ALWAYS_EQUAL = '''class _AlwaysEqual(list):
+ALWAYS_EQUAL_PAIRS = '''class _AlwaysEqual(dict):
     def __eq__(self, other):
         return True
     def __ne__(self, other):
         return False
 
-def merge(ids, pair, new_id):
+def count_pairs(ids):
     return _AlwaysEqual()
 '''
 
@@ -254,46 +254,80 @@ def _prefixed(nb, grade_id, code):
 
 def _real_cases(solutions):
     """Lessons 01, 03 and 05 as a class hands them in: noise on stderr costs nothing, a forged
-    display is no partial credit, reading the instructor's files finds nothing."""
+    display is no partial credit, reading the instructor's files finds nothing, the course's reference
+    reached any way is not the student's work.
+
+    Lesson 01's cheats come four to a notebook, one in each of its four exercises (a run of lesson 01
+    takes seconds; the suite ran it once per cheat): each must cost its own exercise and no other, and
+    the detail must name each."""
     l01, l03, l05 = (solutions[n] for n in REAL)  # what a good student hands in
+    full = solutions["max", L01]
     return {
-        ("noisy", L01): (_prefixed(l01, "merge", NOISY), "graded", solutions["max", L01], ""),
         ("noisy", L03): (_prefixed(l03, "causal-mask", NOISY), "graded", solutions["max", L03], ""),
         ("noisy", L05): (_prefixed(l05, "bigram-forward", NOISY), "graded", solutions["max", L05], ""),
-        ("forges-display", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"
-                                                   "    sys.displayhook('2')\n    raise ValueError('no')"),
-                                  "graded", solutions["max", L01] - 2, "answer merge not run"),
-        ("steals-solution", L01): (_with(l01, merge=STEAL.replace("SOLUTION", repr(solutions["path", L01]))),
-                                   "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0"),
-        # the issue's cheats that reach the reference or the tests' frames
-        ("stack-reader", L01): (_with(l01, merge="import inspect\ndef merge(ids, pair, new_id):\n    return "
-                                                 "inspect.stack()[1].frame.f_globals['ref'].merge(ids, pair, new_id)"),
-                                "graded", solutions["max", L01] - 2, "answer merge not run"),
-        ("default-argument", L01): (_with(l01, merge="def merge(ids, pair, new_id, _impl=ref.merge):\n"
-                                                     "    return _impl(ids, pair, new_id)"),
-                                    "graded", solutions["max", L01] - 2, "answer merge not run"),
-        ("patches-torch", L01): (_prefixed(l01, "merge", "torch.equal = lambda a, b: True\n"),
-                                 "graded", solutions["max", L01] - 2, "answer merge not run, its tests score 0: it "
-                                                                      "assigns to `torch.equal`"),
-        # reads the lesson's data rather than its arguments: the self-check (and so the test cell)
-        # says so, since graded again with the answers alone it would fail; that costs the values
-        # point in the notebook, and the form point when the form test runs again out of the kernel
-        ("reads-lesson-data", L01): (_with(l01, merge="def merge(ids, pair, new_id):\n"
-                                                      "    assert sentence, 'a leftover of trying the lesson'\n"
-                                                      + MERGE_BODY), "graded", solutions["max", L01] - 2,
-                                     "0 points for test-merge-form: it passed in the notebook, but graded again "
-                                     "with the answers alone in another process it fails: merge: the form test's "
-                                     "call, arguments (list of length 5: [1, 2, 3, 1, 2], tuple of length 2: (1, 2), "
-                                     "int 9); your function raised NameError: name 'sentence' is not defined; "
-                                     "Mistake — name not defined"),
+        # noise on stderr in one exercise (full marks for it); the course's reference reached three ways
+        # in the others: called through `ref`, imported, and its source pasted with its docstring
+        # (`ref.bpe_word??` shows it): not the student's work, whatever it calls
+        ("cheats-a", L01): (_with(_prefixed(l01, "char-encode-decode", NOISY),
+                                  count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)",
+                                  merge="from course.tokenization import merge",
+                                  bpe_word=_reference_source("bpe_word")),
+                            "graded", full - 6,
+                            ("answer count-pairs not run, its tests score 0: it uses `ref`, the course's reference",
+                             "answer merge not run, its tests score 0: it imports 'course.tokenization'",
+                             "answer bpe-word not run, its tests score 0: it is copied from the course's own "
+                             "reference implementation")),
+        # a forged display (no partial credit); the hidden test's `ref` read from the call stack; a merge
         # right only inside a notebook's kernel (it looks at what sys.stdout is): graded again with the
-        # answers alone in another process (autograder.recheck) it is wrong, and its value test scores 0
-        ("kernel-only", L01): (_with(l01, merge="import sys\ndef merge(ids, pair, new_id):\n"
-                                                "    if 'ipykernel' not in str(type(sys.stdout)):\n"
-                                                "        return list(ids)\n" + MERGE_BODY),
-                               "graded", solutions["max", L01] - 1,
-                               "0 points for test-merge: it passed in the notebook, but graded again with the "
-                               "answers alone in another process it fails: merge: case 1 of "),
+        # answers alone in another process (autograder.recheck) it is wrong, and its value test scores 0;
+        # the reference as a default argument
+        ("cheats-b", L01): (_with(l01, char_encode_decode="import sys\ndef char_encode(text, stoi):\n"
+                                                          "    sys.displayhook('2')\n    raise ValueError('no')\n"
+                                                          "def char_decode(ids, itos):\n    raise ValueError('no')",
+                                  count_pairs="import inspect\ndef count_pairs(ids):\n    return "
+                                              "inspect.stack()[1].frame.f_globals['ref'].count_pairs(ids)",
+                                  merge="import sys\ndef merge(ids, pair, new_id):\n"
+                                        "    if 'ipykernel' not in str(type(sys.stdout)):\n"
+                                        "        return list(ids)\n" + MERGE_BODY,
+                                  bpe_word="def bpe_word(symbols, ranks, _impl=ref.bpe_word):\n"
+                                           "    return _impl(symbols, ranks)"),
+                            "graded", full - 7,
+                            ("answer char-encode-decode not run, its tests score 0: it uses the attribute "
+                             "`displayhook`",
+                             "answer count-pairs not run, its tests score 0",
+                             "0 points for test-merge: it passed in the notebook, but graded again with the "
+                             "answers alone in another process it fails: merge: case 1 of ",
+                             "answer bpe-word not run, its tests score 0")),
+        # torch patched; a result equal to anything; a merge that reads the lesson's data rather than its
+        # arguments: the self-check (and so the test cell) says so, since graded again with the answers
+        # alone it would fail; that costs the values point in the notebook, and the form point when the
+        # form test runs again out of the kernel. Its bpe_word is right.
+        ("cheats-c", L01): (_with(_prefixed(l01, "char-encode-decode", "torch.equal = lambda a, b: True\n"),
+                                  count_pairs=ALWAYS_EQUAL_PAIRS,
+                                  merge="def merge(ids, pair, new_id):\n"
+                                        "    assert sentence, 'a leftover of trying the lesson'\n" + MERGE_BODY),
+                            "graded", full - 6,
+                            ("answer char-encode-decode not run, its tests score 0: it assigns to `torch.equal`",
+                             "answer count-pairs not run, its tests score 0: it defines `__eq__`",
+                             "0 points for test-merge-form: it passed in the notebook, but graded again with the "
+                             "answers alone in another process it fails: merge: the form test's call, arguments "
+                             "(list of length 5: [1, 2, 3, 1, 2], tuple of length 2: (1, 2), int 9); your function "
+                             "raised NameError: name 'sentence' is not defined; Mistake — name not defined")),
+        # sys reached as an attribute of an allowed module, then the reference by a computed name; the
+        # instructor's notebook read (its path is easy to guess) for its merge; the earlier cells' sources,
+        # hidden tests included, printed backwards past the feedback's filter. Its char_encode and
+        # char_decode are right.
+        ("cheats-d", L01): (_with(l01, count_pairs="import warnings\ndef count_pairs(ids):\n"
+                                                   "    name = ''.join(['cour', 'se.tokenization'])\n"
+                                                   "    return warnings.sys.modules[name].count_pairs(ids)",
+                                  merge=STEAL.replace("SOLUTION", repr(solutions["path", L01])),
+                                  bpe_word="def bpe_word(symbols, ranks):\n    print([c[::-1] for c in In])\n"
+                                           "    return list(symbols)\n"),
+                            "graded", full - 6,
+                            ("answer count-pairs not run, its tests score 0: it uses the attribute `sys`, a "
+                             "module of its own",
+                             "answer merge not run, its tests score 0",
+                             "answer bpe-word not run, its tests score 0: it reads `In`")),
         # patching torch through a function whose parameter is called `self`, and answers that read a
         # value the tests set: each costs its own exercise (2 points each)
         ("sly", L03): (_with(l03, causal_mask="def _patch(self):\n    self.equal = lambda a, b: True\n"
@@ -315,34 +349,6 @@ except OSError:
     def merge(ids, pair, new_id):
         return list(ids)
 """
-
-
-def _l01_cases(solution):
-    full = 8
-    return {
-        "reference-import": (_with(solution, merge="from course.tokenization import merge"),
-                             "graded", full - 2, "answer merge not run, its tests score 0: it imports "
-                                                 "'course.tokenization'"),
-        "reference-wrapper": (_with(solution, count_pairs="def count_pairs(ids):\n    return ref.count_pairs(ids)"),
-                              "graded", full - 2, "answer count-pairs not run, its tests score 0: it uses `ref`, "
-                                                  "the course's reference"),
-        "always-equal": (_with(solution, merge=ALWAYS_EQUAL), "graded", full - 2, "it defines `__eq__`"),
-        # sys reached as an attribute of an allowed module, then the reference by a computed name
-        "module-reacher": (_with(solution, merge="import warnings\ndef merge(ids, pair, new_id):\n"
-                                                 "    name = ''.join(['cour', 'se.tokenization'])\n"
-                                                 "    return warnings.sys.modules[name].merge(ids, pair, new_id)"),
-                           "graded", full - 2, "answer merge not run, its tests score 0: it uses the attribute "
-                                               "`sys`, a module of its own"),
-        # the reference's source pasted (`ref.bpe_word??` shows it), with its docstring: not the student's
-        # work, whatever it calls (here the student's own merge)
-        "copies-reference": (_with(solution, bpe_word=_reference_source("bpe_word")), "graded", full - 2,
-                             "answer bpe-word not run, its tests score 0: it is copied from the course's own "
-                             "reference implementation"),
-        # the earlier cells' sources, hidden tests included, printed backwards past the feedback's filter
-        "history-printer": (_with(solution, merge="def merge(ids, pair, new_id):\n    print([c[::-1] for c in In])\n"
-                                                  + MERGE_BODY),
-                            "graded", full - 2, "answer merge not run, its tests score 0: it reads `In`"),
-    }
 
 
 def _reference_source(name):
@@ -408,9 +414,6 @@ def course(tmp_path_factory):
     grading.release(paths=paths)
     released = nbformat.read(paths.release / TINY / f"{TINY}.ipynb", as_version=4)
     cases = {(s, TINY): c for s, c in _tiny_cases(_answered(released, tiny), released, paths).items()}
-    l01 = _answered(nbformat.read(paths.release / L01 / f"{L01}.ipynb", as_version=4),
-                    nbformat.read(solution_path(L01), as_version=4))
-    cases |= {(s, L01): c for s, c in _l01_cases(l01).items()}
     solutions = {name: _answered(nbformat.read(paths.release / name / f"{name}.ipynb", as_version=4),
                                  nbformat.read(solution_path(name), as_version=4)) for name in REAL}
     solutions |= {("max", name): grading._spec(paths, name).max_score for name in REAL}
@@ -461,7 +464,8 @@ def test_each_submission_gets_its_exact_status_and_score(course, graded):
     for key, (_, status, score, words) in cases.items():
         row = rows[key]
         got_score = float(row["score"]) if row["score"] else ""
-        if row["status"] != status or got_score != score or (words not in row["detail"] if words
+        words = (words,) if isinstance(words, str) else words  # each must be in the detail
+        if row["status"] != status or got_score != score or (any(w not in row["detail"] for w in words) if any(words)
                                                               else row["detail"] != ""):
             wrong.append(f"{key}: expected {status!r} {score!r} {words!r}, got {row['status']!r} "
                          f"{row['score']!r} {row['detail']!r}")
@@ -475,7 +479,7 @@ def test_failures_have_no_score_and_students_without_a_submission_are_missing(co
             assert row["score"] == "" and row["detail"], row
     # every student appears for both lessons; those who did not hand one in are "missing"
     assert rows[("correct", L01)]["status"] == "missing" and rows[("correct", L01)]["score"] == ""
-    assert rows[("always-equal", TINY)]["status"] == "missing"
+    assert rows[("cheats-a", TINY)]["status"] == "missing"
 
 
 def test_huge_output_is_capped(course, graded):
@@ -499,13 +503,14 @@ def test_gradebook_holds_no_score_for_failures(course, graded):
 
 def test_feedback_explains_delegation_without_hidden_tests(course, graded):
     paths, _, _ = course
-    written = grading.feedback(L01, "reference-import", paths=paths)
+    written = grading.feedback(L01, "cheats-a", paths=paths)
     text = html.unescape(re.sub(r"<[^>]+>", "", written[0].read_text()))
     assert "AnswerRefused: the answer in cell 'merge' was not run: it imports 'course.tokenization'" in text
     # (a later lesson cell that calls the missing `merge` shows its own traceback: no hidden test in it)
     for secret in ("BEGIN HIDDEN TESTS", "_rng", "Random(3)", "_random.Random"):  # (assert_own_work is visible)
         assert secret not in text, secret
-    test_cell = text[text.index("Grade cell: test-merge"):text.index("traceback hidden")]
+    start = text.index("Grade cell: test-merge")
+    test_cell = text[start:text.index("traceback hidden", start)]
     assert "most recent call last" not in test_cell and "Cell In[" not in test_cell, test_cell
     assert "traceback hidden" in text
     assert "checks.check_merge(merge)" in text  # the visible tests are shown
@@ -513,7 +518,7 @@ def test_feedback_explains_delegation_without_hidden_tests(course, graded):
 
 def test_feedback_says_when_the_recheck_failed_a_test_the_notebook_passed(course, graded):
     paths, _, _ = course
-    written = grading.feedback(L01, "kernel-only", paths=paths)
+    written = grading.feedback(L01, "cheats-b", paths=paths)
     text = html.unescape(re.sub(r"<[^>]+>", "", written[0].read_text()))
     test_cell = text[text.index("Grade cell: test-merge"):]
     assert "Graded again with your answers alone" in test_cell and "merge: case 1 of " in test_cell

@@ -111,8 +111,9 @@ def test_fast_mode_and_scaled_iters(monkeypatch):
     assert fast_mode()
     assert [scaled_iters(n) for n in (2000, 600, 100, 3, 4000, 100_000)] == [20, 20, 5, 3, 20, 20]
     cfg = TrainConfig(max_iters=2000, warmup_iters=100, lr_decay_iters=2000, eval_interval=250, eval_iters=20).scaled()
-    assert (cfg.max_iters, cfg.warmup_iters, cfg.lr_decay_iters, cfg.eval_iters) == (20, 1, 20, 5)
-    assert cfg.eval_interval <= 20
+    assert (cfg.max_iters, cfg.warmup_iters, cfg.lr_decay_iters, cfg.eval_iters) == (20, 1, 20, 2)
+    assert cfg.eval_interval == 20  # evaluated at the start and at the end only
+    assert TrainConfig(max_iters=600, eval_interval=10, eval_iters=1).scaled().eval_interval == 10
     monkeypatch.setenv("COURSE_FAST", "0")
     assert not fast_mode() and TrainConfig(max_iters=300).scaled().max_iters == 300
     monkeypatch.setenv("COURSE_FAST", "yes")
