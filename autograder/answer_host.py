@@ -55,6 +55,7 @@ import os
 import re
 import struct
 import sys
+import threading
 
 
 OUTPUT_BYTES = 1_000_000  # of what the answers print, what this process writes to its stderr file
@@ -907,7 +908,16 @@ def _refused(name):
 # train_loop trains a CharLSTM, whose nn.LSTM runs here) still runs, and torch._VF.lstm with it.
 SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent",
                   "05_nanogpt": "model"}
-REFUSING = set()  # the kinds refused now (the lesson of the answers loaded)
+class _Refusing(set):
+    """The kinds refused now; in a thread running the code of a module of torch's being imported, none
+    (``_TorchImports``)."""
+
+    def __contains__(self, kind):
+        return set.__contains__(self, kind) and not getattr(_IMPORTING, "depth", 0)
+
+
+_IMPORTING = threading.local()  # depth: how many of torch's modules this thread is importing
+REFUSING = _Refusing()  # the kinds refused now (the lesson of the answers loaded)
 SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
 INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
 VF_RECURRENT = ("lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell")
@@ -1015,7 +1025,6 @@ def _refuse_shortcuts() -> None:
     functions += [("torch", name, f"torch.{name}") for name in dir(torch)
                   if re.search(r"attention|multi_head|transformer", name) and callable(getattr(torch, name))]
     functions += [("torch.nn.attention.flex_attention", "flex_attention", "flex_attention")]
-    functions += [("torch.nn.attention.varlen", name, name) for name in ("varlen_attn", "varlen_attn_out")]
     modules = {}
     for place in dict.fromkeys(place for place, _, _ in functions):  # all imported before any is replaced
         try:
@@ -1025,6 +1034,19 @@ def _refuse_shortcuts() -> None:
     for place, name, label in functions:
         if callable(getattr(modules.get(place), name, None)):
             setattr(modules[place], name, _refusing_function(label, "attention", getattr(modules[place], name)))
+    # torch.nn.attention.varlen imports torch._dynamo: importing it here was half of this process's start
+    # (1.2 s of CPU for every answers' process a grading starts; its functions run only on a GPU's flash
+    # attention, whose aten operators are refused below). Its functions are replaced when it is imported.
+    def refuse_varlen(module):
+        for name in ("varlen_attn", "varlen_attn_out"):
+            if callable(getattr(module, name, None)):
+                setattr(module, name, _refusing_function(name, "attention", getattr(module, name)))
+
+    if "torch.nn.attention.varlen" in sys.modules:
+        refuse_varlen(sys.modules["torch.nn.attention.varlen"])
+    else:
+        _TorchImports.PATCHES["torch.nn.attention.varlen"] = refuse_varlen
+    _TorchImports.install()
     # flex_attention's operator (torch._higher_order_ops' flex_attention) stays the object other modules
     # register by identity (torch.utils.flop_counter); its class's __call__ refuses
     hop = getattr(modules.get("torch.nn.attention.flex_attention"), "flex_attention_hop", None)
@@ -1040,6 +1062,60 @@ def _refuse_shortcuts() -> None:
             "attention" if re.search(r"attention|attn|multi_head|transformer", name) else None
         if kind is not None and not name.startswith("__"):
             setattr(aten, name, _RefusingOp(f"torch.ops.aten.{name}", kind, getattr(aten, name)))
+
+
+class _TorchImports:
+    """The finder first on ``sys.meta_path``: a module of torch's imported after the start runs its own code
+    with no kind refused in its thread (``_Refusing``), then gets its patch (``PATCHES``), if it has one.
+
+    torch's modules read aten's operators as they load (torch._dynamo, which making an optimizer imports,
+    reads ``aten.rnn_relu.default`` and ``aten._scaled_dot_product_flash_attention.default``): with lesson
+    04's or 03's kind refused, that import failed. The start imported them before anything was refused, at
+    the cost of half of the start (torch.nn.attention.varlen, which imports torch._dynamo: 1.2 s of CPU for
+    every answers' process a grading starts)."""
+
+    PATCHES = {}  # module name -> function(module), run once the module's own code has run
+
+    @classmethod
+    def install(cls):
+        if not any(isinstance(finder, cls) for finder in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+    def find_spec(self, name, path, target=None):
+        if name != "torch" and not name.startswith("torch."):
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _TrustedLoader(spec.loader, self.PATCHES.pop(name, None))
+        return spec
+
+
+class _TrustedLoader:
+    """A torch module's own loader, whose ``exec_module`` runs with no kind refused in this thread."""
+
+    def __init__(self, loader, patch):
+        self._loader, self._patch = loader, patch
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        _IMPORTING.depth = getattr(_IMPORTING, "depth", 0) + 1
+        try:
+            self._loader.exec_module(module)
+        finally:
+            _IMPORTING.depth -= 1
+        if self._patch is not None:
+            self._patch(module)
+
+    def __getattr__(self, name):  # (get_code, get_source, is_package... as the module's own loader has them)
+        return getattr(self._loader, name)
 
 
 class _RefusingOp:

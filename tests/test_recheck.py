@@ -2611,3 +2611,55 @@ def test_a_reply_of_very_many_tensors_is_refused_before_they_are_rebuilt():
     few = many[:REPLY_TENSORS]
     assert len(_reply_of_frame(b"P", None, _frame_bytes(few))["value"]) == REPLY_TENSORS
     assert len(_reply_of_frame(b"T", {"ok": True, "value": few[:100]})["value"]) == 100
+
+
+def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and_get_their_stand_ins():
+    """torch.nn.attention.varlen imports torch._dynamo: importing it as the answers' process started was
+    half of that start (1.2 s of CPU, for every process a grading starts). It is imported when something
+    asks for it: making an optimizer imports torch._dynamo, whose modules read aten's attention and
+    recurrent operators as they load, which the refused kinds (lessons 02-04) must not stop; varlen's
+    functions then refuse, as everything refused did before."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        import autograder.answer_host as host
+        host._refuse_shortcuts()
+        print("imported at the start:", [m for m in ("torch.nn.attention.varlen", "torch._dynamo") if m in sys.modules])
+        host.REFUSING.update({"attention", "recurrent"})
+        import torch
+        import torch.nn.functional as F
+        model = torch.nn.Linear(4, 4)
+        torch.optim.AdamW(model.parameters(), lr=0.1).step()
+        print("an optimizer made and stepped; imported now:", "torch._dynamo" in sys.modules)
+        try:
+            from torch.nn.attention import varlen
+        except Exception as error:  # (torch 2.13: torch._dynamo will not list the stand-in of an aten operator)
+            print("varlen not imported:", type(error).__name__)
+            varlen = None
+        q = torch.randn(1, 2, 3, 4)
+        for name, call in [("varlen_attn", lambda: varlen.varlen_attn(q, q, q, None, None, 1, 1)),
+                           ("varlen_attn_out", lambda: varlen.varlen_attn_out(q, q, q, q, None, None, 1, 1)),
+                           ("sdpa", lambda: F.scaled_dot_product_attention(q, q, q)),
+                           ("lstm", lambda: torch.nn.LSTM(4, 4)(q[0]))]:
+            if varlen is None and name.startswith("varlen"):
+                continue
+            try:
+                call()
+                print(name, "ran")
+            except PermissionError as error:
+                print(name, "refused:", error)
+    """)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert lines[:2] == ["imported at the start: []", "an optimizer made and stepped; imported now: True"], lines
+    # varlen either does not import here, or its functions refuse: it never computes attention for an answer
+    own = "is PyTorch's own version of what the exercise asks you to write"
+    assert lines[2:-2] == ["varlen not imported: RuntimeError"] or [line.split(" ", 2)[:2] for line in lines[2:-2]] == [
+        ["varlen_attn", "refused:"], ["varlen_attn_out", "refused:"]] and all(own in line for line in lines[2:-2]), lines
+    assert lines[-2].startswith(f"sdpa refused: F.scaled_dot_product_attention {own}"), lines
+    assert lines[-1].startswith(f"lstm refused: nn.LSTM {own}"), lines
