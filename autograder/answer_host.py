@@ -909,11 +909,26 @@ def _refused(name):
 SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent",
                   "05_nanogpt": "model"}
 class _Refusing(set):
-    """The kinds refused now; in a thread running the code of a module of torch's being imported, none
-    (``_TorchImports``)."""
+    """The kinds refused now. While a thread runs the code of a module of torch's being imported
+    (``_TorchImports``), none for that code; an answer's code that runs inside the import all the same (a
+    generator's ``finally`` that the garbage collector ran there) is refused as anywhere else."""
 
     def __contains__(self, kind):
-        return set.__contains__(self, kind) and not getattr(_IMPORTING, "depth", 0)
+        if not set.__contains__(self, kind):
+            return False
+        return not getattr(_IMPORTING, "depth", 0) or _answer_inside_import(sys._getframe(1))
+
+
+def _answer_inside_import(frame) -> bool:
+    """Whether an answer's code is on the stack between ``frame`` and the innermost import of a module of
+    torch's (the code that asked for the import is outside it)."""
+    while frame is not None:
+        if frame.f_code is _TrustedLoader.exec_module.__code__:
+            return False
+        if frame.f_code.co_filename.startswith("<answer "):
+            return True
+        frame = frame.f_back
+    return True  # (no import of torch's on the stack after all: as anywhere else)
 
 
 _IMPORTING = threading.local()  # depth: how many of torch's modules this thread is importing

@@ -2651,6 +2651,26 @@ def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and
                 print(name, "ran")
             except PermissionError as error:
                 print(name, "refused:", error)
+        # inside an import of torch's, torch's own code runs unrefused, and an answer's code (as a generator's
+        # `finally` the garbage collector runs there would) is refused
+        import types
+        answer = {}
+        exec(compile("def finaliser(q):\\n    return torch.nn.LSTM(4, 4)(q)\\n", "<answer 1>", "exec"), {"torch": torch}, answer)
+
+        class Loader:
+            def __init__(self, code):
+                self.code = code
+
+            def exec_module(self, module):
+                self.code()
+
+        for name, code in [("torch's code inside an import", lambda: torch.nn.LSTM(4, 4)(q[0])),
+                           ("an answer's code inside an import", lambda: answer["finaliser"](q[0]))]:
+            try:
+                host._TrustedLoader(Loader(code), None).exec_module(types.ModuleType("torch.made_up"))
+                print(name, "ran")
+            except PermissionError as error:
+                print(name, "refused:", error)
     """)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), OMP_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
@@ -2659,7 +2679,9 @@ def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and
     assert lines[:2] == ["imported at the start: []", "an optimizer made and stepped; imported now: True"], lines
     # varlen either does not import here, or its functions refuse: it never computes attention for an answer
     own = "is PyTorch's own version of what the exercise asks you to write"
-    assert lines[2:-2] == ["varlen not imported: RuntimeError"] or [line.split(" ", 2)[:2] for line in lines[2:-2]] == [
-        ["varlen_attn", "refused:"], ["varlen_attn_out", "refused:"]] and all(own in line for line in lines[2:-2]), lines
-    assert lines[-2].startswith(f"sdpa refused: F.scaled_dot_product_attention {own}"), lines
-    assert lines[-1].startswith(f"lstm refused: nn.LSTM {own}"), lines
+    assert lines[2:-4] == ["varlen not imported: RuntimeError"] or [line.split(" ", 2)[:2] for line in lines[2:-4]] == [
+        ["varlen_attn", "refused:"], ["varlen_attn_out", "refused:"]] and all(own in line for line in lines[2:-4]), lines
+    assert lines[-4].startswith(f"sdpa refused: F.scaled_dot_product_attention {own}"), lines
+    assert lines[-3].startswith(f"lstm refused: nn.LSTM {own}"), lines
+    assert lines[-2] == "torch's code inside an import ran", lines
+    assert lines[-1].startswith(f"an answer's code inside an import refused: nn.LSTM {own}"), lines
