@@ -48,6 +48,7 @@ it failed to start (the grader's problem, not the student's). Its second, ``{"ok
 import __future__
 import ast
 import collections
+import gc
 import inspect
 import io
 import json
@@ -916,6 +917,8 @@ class _Refusing(set):
     def __contains__(self, kind):
         if not set.__contains__(self, kind):
             return False
+        if _collecting():  # what the collector runs (a finaliser) is refused, inside an import or not
+            return True
         return not getattr(_IMPORTING, "depth", 0) or _answer_inside_import(sys._getframe(1))
 
 
@@ -932,6 +935,20 @@ def _answer_inside_import(frame) -> bool:
 
 
 _IMPORTING = threading.local()  # depth: how many of torch's modules this thread is importing
+# The garbage collector runs finalisers in the thread whose allocation started it, in the middle of whatever
+# code that thread runs: of a module of torch's being imported, or of the forward of a module the grader
+# sent. A finaliser made only of C callables (``functools.partial(list.extend, map(model, [x]))``) leaves no
+# answer's frame on the stack for ``_answer_inside_import`` to find, so while a collection runs in a thread,
+# nothing is excepted from the refusals there (``gc.callbacks``, set as the process starts).
+_COLLECTION = threading.local()
+
+
+def _collector(phase, info) -> None:
+    _COLLECTION.on = phase == "start"
+
+
+def _collecting() -> bool:
+    return getattr(_COLLECTION, "on", False)
 REFUSING = _Refusing()  # the kinds refused now (the lesson of the answers loaded)
 SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
 INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
@@ -972,7 +989,7 @@ def _refusing_function(name, kind, original):
 def _refusing_vf(name, original):
     """torch._VF's recurrent function: refused in lesson 04 but inside the forward of a module the grader sent."""
     def call(*args, **kwargs):
-        if "recurrent" in REFUSING and not INSIDE[0]:
+        if "recurrent" in REFUSING and (not INSIDE[0] or _collecting()):
             raise _refusal(f"torch._VF.{name}")
         return original(*args, **kwargs)
     call.__name__ = call.__qualname__ = name
@@ -1062,6 +1079,8 @@ def _refuse_shortcuts() -> None:
     else:
         _TorchImports.PATCHES["torch.nn.attention.varlen"] = refuse_varlen
     _TorchImports.install()
+    if _collector not in gc.callbacks:
+        gc.callbacks.append(_collector)
     # flex_attention's operator (torch._higher_order_ops' flex_attention) stays the object other modules
     # register by identity (torch.utils.flop_counter); its class's __call__ refuses
     hop = getattr(modules.get("torch.nn.attention.flex_attention"), "flex_attention_hop", None)

@@ -2671,11 +2671,42 @@ def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and
                 print(name, "ran")
             except PermissionError as error:
                 print(name, "refused:", error)
+        # what the garbage collector runs there is refused too: a finaliser made of C callables leaves no
+        # answer's frame on the stack (inside an import; and inside the forward of a module the grader sent,
+        # where torch._VF's recurrent functions run)
+        import functools
+        import gc
+
+        class Cycle:
+            pass
+
+        def collected(call, args):
+            got = []
+            Cycle.__del__ = functools.partial(got.extend, map(call, *[[a] for a in args]))
+            cycle = Cycle()
+            cycle.me = cycle
+            del cycle
+            gc.collect()
+            return "ran" if got else "refused"
+
+        lstm, x, w = torch.nn.LSTM(4, 4), q[0, 0, :1], torch.randn(16, 4)
+        inside = {}
+        host._TrustedLoader(Loader(lambda: inside.update(finaliser=collected(lstm, [q[0]]))), None).exec_module(
+            types.ModuleType("torch.made_up"))
+        print("a finaliser inside an import", inside["finaliser"])
+        host.INSIDE[0] += 1  # (as in the forward of a module the grader sent)
+        torch._VF.lstm_cell(x, (x, x), w, w)
+        print("torch._VF.lstm_cell inside a sent forward ran; a finaliser there",
+              collected(torch._VF.lstm_cell, [x, (x, x), w, w]))
+        host.INSIDE[0] -= 1
     """)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), OMP_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr[-3000:]
     lines = out.stdout.splitlines()
+    assert lines[-2:] == ["a finaliser inside an import refused",
+                          "torch._VF.lstm_cell inside a sent forward ran; a finaliser there refused"], lines
+    lines = lines[:-2]
     assert lines[:2] == ["imported at the start: []", "an optimizer made and stepped; imported now: True"], lines
     # varlen either does not import here, or its functions refuse: it never computes attention for an answer
     own = "is PyTorch's own version of what the exercise asks you to write"
