@@ -79,6 +79,29 @@ def test_every_solution_passes_the_recheck(lesson, host):
     assert recheck(solution_path(lesson), lesson, _tests(lesson), sandbox=False, host=host) == {}
 
 
+def test_only_the_lessons_whose_recheck_takes_gradients_import_what_backward_needs():
+    """torch.autograd.backward given its gradients (the "grad" op) imports
+    torch.fx.experimental.symbolic_shapes at its first call (0.35 s of CPU): the answers' process imports it
+    before any answer runs for the lessons that take gradients (off a call's clock), and not for lesson 01,
+    whose re-check takes none (a third of the start of a class's most graded lesson)."""
+    from autograder.answer_host import GRADIENT_LESSONS
+
+    assert set(GRADIENT_LESSONS) | {"01_tokenization"} == set(lesson_names())
+    imported = "def imported():\n    import sys\n    return 'torch.fx.experimental.symbolic_shapes' in sys.modules\n"
+    started = Host([PRELUDE], sandbox=False)
+    try:  # lesson 01: its whole re-check, and nothing imported
+        assert recheck(solution_path("01_tokenization"), "01_tokenization", _tests("01_tokenization"), sandbox=False,
+                       host=started) == {}
+        started.request({"op": "load", "cells": [imported]})
+        assert Remote(started, "imported")() is False, \
+            "lesson 01's re-check took gradients: add it to answer_host.GRADIENT_LESSONS"
+        # lesson 04's answers loaded: imported before they run
+        started.request({"op": "load", "lesson": "04_lstm", "cells": [imported]})
+        assert Remote(started, "imported")() is True
+    finally:
+        started.close()
+
+
 # Wrong answers the re-check cannot see, which nbgrader's run of the test cell grades (its visible code,
 # in the student's kernel; its hidden tests run only here): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
 # answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
