@@ -949,6 +949,8 @@ def _collector(phase, info) -> None:
 
 def _collecting() -> bool:
     return getattr(_COLLECTION, "on", False)
+
+
 REFUSING = _Refusing()  # the kinds refused now (the lesson of the answers loaded)
 SENT = {}  # id -> module: the grader's modules in the request under way, and their submodules
 INSIDE = [0]  # how deep in the forward of one of SENT (where torch._VF's recurrent functions run)
