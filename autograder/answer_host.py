@@ -912,7 +912,8 @@ SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "atten
 class _Refusing(set):
     """The kinds refused now. While a thread runs the code of a module of torch's being imported
     (``_TorchImports``), none for that code; an answer's code that runs inside the import all the same (a
-    generator's ``finally`` that the garbage collector ran there) is refused as anywhere else."""
+    generator's ``finally`` that the garbage collector ran there) is refused as anywhere else, and so is
+    whatever runs while the collector does (``_collecting``)."""
 
     def __contains__(self, kind):
         if not set.__contains__(self, kind):
@@ -999,7 +1000,8 @@ def _refusing_function(name, kind, original):
 
 
 def _refusing_vf(name, original):
-    """torch._VF's recurrent function: refused in lesson 04 but inside the forward of a module the grader sent."""
+    """torch._VF's recurrent function: refused in lesson 04 but inside the forward of a module the grader sent
+    (and there too while the garbage collector runs)."""
     def call(*args, **kwargs):
         if "recurrent" in REFUSING and (not INSIDE[0] or _collecting()):
             raise _refusal(f"torch._VF.{name}")
