@@ -58,7 +58,7 @@ import course.lstm as lstm_ref
 from course.checks import gpt as checks
 from course.data import RandomWindows, load_corpus, train_val_split
 from course.plots import plot_history, plot_race
-from course.train import TrainConfig, autocast, resolve_precision, train
+from course.train import TrainConfig, autocast, resolve_precision, scaled_iters, train
 
 torch.set_printoptions(precision=4, sci_mode=False)
 text = load_corpus("shakespeare")
@@ -855,7 +855,7 @@ for use_cache in (False, True):
 race_iters = gpt_cfg.max_iters  # the GPT's iterations (fewer under COURSE_FAST=1)
 
 
-def cpu_ms_per_step(net, draw, steps=20):
+def cpu_ms_per_step(net, draw, steps=scaled_iters(20)):  # 20 steps (5 under COURSE_FAST=1)
     """CPU milliseconds of one training step (forward, backward, AdamW update) of a copy of `net`."""
     net = copy.deepcopy(net).train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-4)
