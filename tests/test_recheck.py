@@ -776,6 +776,36 @@ def test_a_models_class_decoding_loop_fails_the_recheck(host, name):
     assert set(failed) == {test} and "model.generate was called" in failed[test], failed
 
 
+# The course's own answer to an exercise graded in the companion (the answers' process that has the course
+# package), reached past the rules (here through ``sys.modules``, which the rules refuse; red teams have
+# found other ways to a module before): lesson 04's train_loop is course.train's, and lesson 05's
+# block_forward is the course's Block put around the parts its check sends. Both scored full marks in the
+# re-check until the companion refused them (2026-12-05).
+COURSE_CODE_IN_THE_COMPANION = {
+    "course.train.train_loop (lesson 04)": ("04_lstm", "train-loop", "test-train-loop", '''
+import sys
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    return sys.modules["course.train"].train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)
+''', "course.train.train_loop was called: write the training loop yourself"),
+    "the course's Block around the parts (lesson 05)": ("05_nanogpt", "block-forward", "test-block-forward", '''
+import sys
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    Block = sys.modules["course.gpt"].Block
+    block = Block.__new__(Block)
+    nn.Module.__init__(block)
+    block.ln_1, block.attn, block.ln_2, block.mlp = ln_1, attn, ln_2, mlp
+    return block(x)
+''', "the course's Block was run on a module the answer made or kept"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_CODE_IN_THE_COMPANION))
+def test_the_courses_own_answer_in_the_companion_fails_the_recheck(host, name):
+    lesson, answer, test, source, said = COURSE_CODE_IN_THE_COMPANION[name]
+    failed = recheck(_with_answer(lesson, answer, source), lesson, [test, f"{test}-form"], sandbox=False, host=host)
+    assert set(failed) == {test, f"{test}-form"} and all(said in why for why in failed.values()), failed
+
+
 # The answers' process's own loader of course modules (``_bind``, for lesson 03's helpers), reached from
 # an answer through ``sys.modules["__main__"]`` (a second red team's, with globals copied by
 # ``functools.wraps``, which the rules now refuse): the audit hook trusted any frame of it. Only the
