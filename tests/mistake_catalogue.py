@@ -5881,3 +5881,13 @@ def merge(ids, pair, new_id):
     return out
 '''),
 ]
+
+# wa23
+CATALOGUE += [
+    W('test-count-pairs', 'pairs seen once left out', '\ndef count_pairs(ids):\n    counts = collections.Counter(zip(ids, ids[1:]))\n    return {pair: n for pair, n in counts.items() if n > 1}\n'),
+    W('test-count-pairs', 'only the most common pairs', '\ndef count_pairs(ids):\n    return dict(collections.Counter(zip(ids, ids[1:])).most_common(5))\n'),
+    W('test-count-pairs', 'positions instead of counts', '\ndef count_pairs(ids):\n    counts = {}\n    for i in range(len(ids) - 1):\n        counts.setdefault((ids[i], ids[i + 1]), []).append(i)\n    return counts\n'),
+    W('test-count-pairs', 'repeated ids removed first', '\ndef count_pairs(ids):\n    ids = list(dict.fromkeys(ids))\n    return dict(collections.Counter(zip(ids, ids[1:])))\n'),
+    W('test-count-pairs', 'presence instead of counts', '\ndef count_pairs(ids):\n    counts = {}\n    for pair in zip(ids, ids[1:]):\n        counts[pair] = pair in counts or True\n    return counts\n'),
+    W('test-count-pairs', 'count of one id, not of the pair', '\ndef count_pairs(ids):\n    return {(a, b): ids.count(a) for a, b in zip(ids, ids[1:])}\n'),
+]

@@ -407,6 +407,28 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("new key in a plain dict", "counts[pair] += 1 reads the pair's count first, and a plain dict has "
                 "no count for a pair it has not seen yet (KeyError): write counts[pair] = counts.get(pair, 0) + 1, "
                 "or count with collections.Counter and return dict(...) of it.", _count_plain_dict, same_error=True),
+        Mistake("pairs seen once left out", "every pair that occurs belongs in the dict, also the pairs seen only "
+                "once (count 1): don't filter with `if count > 1`; the most frequent pair is chosen later, with "
+                "max(counts, key=counts.get).", lambda ids: {p: n for p, n in ref.count_pairs(ids).items() if n > 1}),
+        *[Mistake("only the most common pairs", "count_pairs returns EVERY pair that occurs with its count, not the "
+                  "few most frequent: return dict(counter), not dict(counter.most_common(k)).",
+                  lambda ids, k=k: dict(collections.Counter(zip(ids, ids[1:])).most_common(k))) for k in range(1, 11)],
+        Mistake("positions instead of counts", "each pair's value must be how many times it occurs, an int, not the "
+                "list of the positions where it occurs: counts[pair] = counts.get(pair, 0) + 1 (or len(...) of "
+                "your list).", lambda ids: {p: [i for i, q in enumerate(zip(ids, ids[1:])) if q == p]
+                                            for p in ref.count_pairs(ids)}),
+        *[Mistake("repeated ids removed first", "removing the repeated ids (set(ids), dict.fromkeys(ids)) changes "
+                  "the sequence and loses its pairs: count zip(ids, ids[1:]) on the ids as given.",
+                  lambda ids, unique=unique: ref.count_pairs(unique(ids)))
+          for unique in (lambda ids: list(dict.fromkeys(ids)), lambda ids: list(set(ids)))],
+        *[Mistake("count of one id, not of the pair", "each value must count the PAIR (a, b), how many times a is "
+                  "directly followed by b, not how often a (or b) occurs on its own (ids.count(a)): "
+                  "counts[(a, b)] = counts.get((a, b), 0) + 1 for a, b in zip(ids, ids[1:]).",
+                  lambda ids, which=which: {(a, b): ids.count((a, b)[which]) for a, b in zip(ids, ids[1:])})
+          for which in (0, 1)],
+        Mistake("presence instead of counts", "every pair got the value True: count how many times each pair "
+                "occurs (an int), not only whether it does.", lambda ids: {pair: True for pair in zip(ids, ids[1:])},
+                shows=lambda got: isinstance(got, dict) and any(v is True for v in got.values())),
     ]
     # every count 0, from an answer that reads its pairs from an iterator (zip, pairwise, map): read once (by
     # set(pairs) or dict.fromkeys(pairs)), it is empty for the counting pass after it
