@@ -534,6 +534,41 @@ def _merge_overlapping(ids, pair, new_id):
     return merged
 
 
+def _merge_both_replaced(ids, pair, new_id):
+    """merge writing new_id in the place of each of the pair's two ids (out += [new_id, new_id])."""
+    marker = object()
+    return [x for y in ref.merge(list(ids), tuple(pair), marker) for x in ((new_id, new_id) if y is marker else (y,))]
+
+
+def _merge_from_position_1(ids, pair, new_id):
+    """merge scanning i from 1 over (ids[i - 1], ids[i]), but copying ids[i] where there is no match:
+    ids[0] is lost unless it starts a merged pair, and so is the id after a pair merged at the end."""
+    merged, i = [], 1
+    while i < len(ids):
+        if (ids[i - 1], ids[i]) == tuple(pair):
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(ids[i])
+            i += 1
+    return merged
+
+
+def _bpe_merging_with(step):
+    """bpe_word's loop, right but for its merge step, ``step(symbols, pair, joined)`` (one of merge's
+    wrong versions)."""
+    def wrong(symbols, ranks):
+        symbols = list(symbols)
+        for _ in range(10_000):
+            ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+            if not ranked:
+                return symbols
+            best = min(ranked, key=ranks.get)
+            symbols = step(symbols, best, best[0] + best[1])
+        return symbols
+    return wrong
+
+
 def _merge_right_to_left(ids, pair, new_id):
     return ref.merge(ids[::-1], tuple(pair)[::-1], new_id)[::-1]
 
@@ -735,6 +770,16 @@ def check_merge(merge) -> None:
         Mistake("pair matched in either order", "a pair is ordered: (1, 2) is id 1 followed by id 2, and 2 "
                 "followed by 1 is another pair, with its own merge (or none). Compare the tuple, "
                 "(ids[i], ids[i + 1]) == tuple(pair), not sets of the two ids.", _merge_either_order),
+        Mistake("new_id wrapped in a list", "where the pair occurs, append the new id itself, out.append(new_id), "
+                "not a list holding it ([new_id]): the result is a flat list of ints.",
+                lambda ids, pair, new_id: ref.merge(ids, tuple(pair), [new_id])),
+        Mistake("new_id written for both ids of the pair", "a merged pair becomes ONE id, so the list gets "
+                "shorter: append new_id once (out.append(new_id)) and skip both ids of the pair (i += 2).",
+                _merge_both_replaced),
+        Mistake("pairs read from position 1", "reading (ids[i - 1], ids[i]) from i = 1 but copying ids[i] where "
+                "there is no match loses ids[0] (and the id after a pair merged at the end): loop from i = 0, "
+                "compare (ids[i], ids[i + 1]) while i + 1 < len(ids), and copy ids[i] when they don't match.",
+                _merge_from_position_1),
     ]
 
     def new_list(case):  # (what the values cannot show: the result is the very list merge was given)
@@ -1028,6 +1073,13 @@ def check_bpe_word(bpe_word) -> None:
                 "call, with other ranks: the merges depend on ranks too. Compute each word afresh, or key a cache "
                 "by the word and the ranks, not by the word alone.",
                 lambda symbols, ranks: ref.bpe_word(symbols, first_seen["".join(symbols)])),
+        Mistake("last symbol dropped", "after a merge step the last symbol was lost when it was not part of the "
+                "merged pair: copy it too (loop while i < len(symbols), and check i + 1 < len(symbols) before "
+                "reading symbols[i + 1]).", _bpe_merging_with(_merge_dropping_last)),
+        Mistake("overlapping occurrences merged", "each merge step replaces the best pair's occurrences from left "
+                "to right WITHOUT overlaps: once two symbols are merged, the second of them is used up, so "
+                "['a', 'a', 'a'] with ('a', 'a') gives ['aa', 'a'], not ['aa', 'aa'] (skip both symbols, i += 2).",
+                _bpe_merging_with(_merge_overlapping)),
     ]
     run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes, unchanged=True)
 
