@@ -210,6 +210,11 @@ def check_char_encode(char_encode) -> None:
         # (every case before the first that is not ASCII passed: an error only there is the bytes' doing)
         Mistake(*_UTF8_BYTES, error="", on=lambda text, stoi: not text.isascii()
                 and any(chr(b) not in stoi for b in text.encode("utf-8"))),
+        # (last: the more particular reasons for a ValueError on a known character come first)
+        Mistake("known character reported as unknown", "every character of this text is in stoi, yet your "
+                "function raised ValueError: test `if ch not in stoi` (its keys, the characters), not "
+                "`ch not in stoi.values()` (the ids) or another collection.", error="ValueError",
+                on=lambda text, stoi: all(c in stoi for c in text)),
     ]
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
     _check_another_vocabulary(char_encode, *cases[2])
@@ -293,6 +298,11 @@ def check_char_decode(char_decode) -> None:
                 "occurrence: decode every id, ''.join(itos[i] for i in ids), without skipping an id equal to the "
                 "one before it.", lambda ids, itos: "".join(
                     itos[i] for n, i in enumerate(ids) if n == 0 or itos[i] != itos[ids[n - 1]])),
+        Mistake("itos inverted", "itos already maps each id to its character: look the ids up as they are, "
+                "itos[i]. Inverting it ({ch: i for i, ch in itos.items()}) gives stoi back, where the ids are "
+                "not keys.", lambda ids, itos: "".join({c: i for i, c in itos.items()}[i] for i in ids), same_error=True),
+        Mistake("str() of a list", "str([...]) writes the list itself, brackets, quotes and commas: join the "
+                "characters instead, ''.join(itos[i] for i in ids).", lambda ids, itos: str([itos[i] for i in ids])),
     ]
     run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
 
