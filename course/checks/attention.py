@@ -714,6 +714,33 @@ def _check_parameters(student_cls):
                 "change)."))
 
 
+MASK_NOT_A_BUFFER = Mistake(
+    "mask not a buffer", "a tensor kept as a plain attribute (self.mask = causal_mask(...)) is not part of the "
+    "module: model.to('cuda') moves the parameters and buffers but leaves it on the CPU, and the masked_fill "
+    "then fails. Register it, as the statement says: self.register_buffer(\"mask\", "
+    "causal_mask(config.block_size), persistent=False).")
+MASK_SAVED = Mistake(
+    "mask saved with the weights", "register the mask with persistent=False, as the statement says: a persistent "
+    "buffer goes into state_dict(), so every checkpoint carries the (block_size, block_size) mask, and loading "
+    "weights that lack it (GPT-2's) with load_state_dict fails on a missing key. "
+    "self.register_buffer(\"mask\", causal_mask(config.block_size), persistent=False).")
+
+
+def _check_mask_kept(module, where: str) -> None:
+    """The mask is a buffer (it moves with the module) that stays out of the saved weights. A module
+    that builds its mask inside forward, and keeps none, is not refused here: its outputs tell."""
+    plain = [name for name, value in vars(module).items() if isinstance(value, torch.Tensor)
+             and (value.dtype == torch.bool or any(word in name.lower() for word in ("mask", "bias", "tril")))]
+    if plain:
+        raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute, not a registered buffer "
+                      f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
+    parameters = {name for name, _ in module.named_parameters()}
+    saved = [name for name in module.state_dict() if name not in parameters]
+    if saved:
+        raise failure(where, f"state_dict() holds {', '.join(saved)} besides the weights: a persistent buffer",
+                      MASK_SAVED)
+
+
 def _build_plain(student_cls, config):
     try:
         return student_cls(config)
@@ -935,6 +962,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
     check_gradient("CausalSelfAttention", lambda x: module(x),
                    lambda x: _load(ref.CausalSelfAttention(config), config, 3)(x), (_rand(g, 2, 5, 16),), wrt=0)
 
+    # last, once the values are right: where the module keeps its mask (the outputs cannot show it)
+    if isinstance(module, nn.Module):  # (not in the autograder's re-check, where it lives in another process)
+        _check_mask_kept(module, "CausalSelfAttention: the module's mask")
     print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode), "
           f"and so does the gradient.")
 
