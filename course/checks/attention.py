@@ -154,6 +154,20 @@ def check_cross_attention(student_fn) -> None:
                 "COLUMNS of the (n2, n1) scores: keep the dimension, e.sum(dim=-1, keepdim=True), or use "
                 "torch.softmax(scores, dim=-1).",
                 lambda *a: (lambda e: e / e.sum(dim=-1))(torch.exp(_cross_scores(*a))) @ _cross_values(*a)),
+        Mistake("row max without keepdim", "scores.max(dim=-1).values has shape (n2,), which broadcasting lines "
+                "up with the COLUMNS of the (n2, n1) scores, so each column loses another row's maximum (and the "
+                "shapes clash when n1 != n2): keep the dimension, scores.max(dim=-1, keepdim=True).values, or use "
+                "torch.softmax(scores, dim=-1), which does it for you.",
+                lambda *a: _hand_softmax(_cross_scores(*a) - _cross_scores(*a).max(dim=-1).values, -1)
+                @ _cross_values(*a)),
+        *[Mistake("weights not normalised", "torch.exp of the scores is not yet the weights: divide each row by "
+                  "its sum, e / e.sum(dim=-1, keepdim=True), so that every query's weights sum to 1 (or use "
+                  "torch.softmax(scores, dim=-1)).", lambda *a, shift=shift: torch.exp(
+                      _cross_scores(*a) - (_cross_scores(*a).max(dim=-1, keepdim=True).values if shift else 0))
+                  @ _cross_values(*a)) for shift in (True, False)],
+        Mistake("sigmoid instead of softmax", "a sigmoid squashes each score on its own, so a query's weights do "
+                "not sum to 1 and do not compete: use torch.softmax(scores, dim=-1), which normalises each row.",
+                lambda *a: torch.sigmoid(_cross_scores(*a)) @ _cross_values(*a)),
         Mistake("log_softmax instead of softmax", "log_softmax gives log-probabilities (negative numbers), not "
                 "weights that sum to 1: use torch.softmax(scores, dim=-1) before multiplying by V.",
                 lambda *a: F.log_softmax(_cross_scores(*a), dim=-1) @ _cross_values(*a)),
