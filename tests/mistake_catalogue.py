@@ -5920,3 +5920,10 @@ CATALOGUE += [
     W('test-cross-attention', 'weights not normalised', '\ndef cross_attention(S1, S2, W_Q, W_K, W_V):\n    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V\n    scores = Q @ K.T / math.sqrt(K.shape[1])\n    return torch.exp(scores - scores.max(dim=-1, keepdim=True).values) @ V\n'),
     W('test-cross-attention', 'sigmoid instead of softmax', '\ndef cross_attention(S1, S2, W_Q, W_K, W_V):\n    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V\n    return torch.sigmoid(Q @ K.T / math.sqrt(K.shape[1])) @ V\n'),
 ]
+
+# wa23
+CATALOGUE += [
+    W('test-sdpa', 'masked with +inf', '\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n    if mask is not None:\n        if mask.dtype == torch.bool:\n            scores = scores.masked_fill(~mask, float("inf"))\n        else:\n            scores = scores + mask\n    return torch.softmax(scores, dim=-1) @ v\n'),
+    W('test-padding-mask', 'one position short', '\ndef padding_mask(lengths, T):\n    return torch.arange(T - 1)[None, :] < lengths[:, None]\n'),
+    W('test-padding-mask', 'list of rows instead of a tensor', '\ndef padding_mask(lengths, T):\n    return [torch.arange(T) < n for n in lengths]\n'),
+]

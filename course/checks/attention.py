@@ -243,6 +243,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="inverted")),
         Mistake("masked with 0", "masked scores are set to 0 instead of -inf: exp(0) = 1, so hidden positions still get weight.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, fill=0.0)),
+        Mistake("masked with +inf", "the hidden scores were filled with float('inf'), PLUS infinity: the softmax of "
+                "a row holding +inf is NaN (inf - inf). Fill them with float('-inf'), minus infinity, so that "
+                "exp gives them exactly 0.", lambda q, k, v, m=None: _attend(q, k, v, m, fill=float("inf"))),
         Mistake("mask after softmax", "the mask is applied after the softmax, so the weights no longer sum to 1: mask the "
                 "scores with -inf before the softmax.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="after_softmax")),
@@ -474,6 +477,12 @@ def check_padding_mask(student_fn) -> None:
         Mistake("width from the lengths, not T", "the mask must have T columns, the padded length the function is "
                 "given, even when every sentence is shorter: torch.arange(T), not up to lengths.max().",
                 lambda lengths, T: torch.arange(int(lengths.max()))[None, :] < lengths[:, None]),
+        Mistake("one position short", "the mask needs T columns, positions 0 .. T - 1: torch.arange(T) gives "
+                "exactly those (it stops before T), so don't write torch.arange(T - 1).",
+                lambda lengths, T: torch.arange(T - 1)[None, :] < lengths[:, None]),
+        Mistake("list of rows instead of a tensor", "you returned a Python list of row tensors: return one (B, T) "
+                "boolean tensor, torch.arange(T)[None, :] < lengths[:, None] (or torch.stack(rows) of your rows).",
+                lambda lengths, T: list(ref.padding_mask(lengths, T))),
         Mistake("lengths not unsqueezed", "torch.arange(T) is (T,) and lengths is (B,): compare a (1, T) row with a "
                 "(B, 1) column, torch.arange(T)[None, :] < lengths[:, None], so that broadcasting gives (B, T).",
                 lambda lengths, T: torch.arange(T) < lengths, error="must match the size of tensor"),
