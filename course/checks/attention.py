@@ -633,27 +633,36 @@ def _reference_forward(config, seed, x):
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
                    softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
-                   residual=False, keys=(-2, -1), rescale=(1.0, 1.0)):
+                   residual=False, keys=(-2, -1), rescale=(1.0, 1.0), values="v", layout="blocks", heads=None):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
     (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
     straight to (B, n_head, T, hs), no transpose; ``residual``: the input added to the output (x + ...);
     ``keys``: the dimensions of k transposed for the scores; ``merge="view"``: the heads merged with .view
     after the transpose (which raises where the tensor is not contiguous); ``rescale``: factors the weights
-    and the output are multiplied by (dropout's own scaling undone by hand: (1 - p), which eval mode shows)."""
+    and the output are multiplied by (dropout's own scaling undone by hand: (1 - p), which eval mode shows);
+    ``values="x"``: the module's input, split into heads, in place of v; ``layout="channels"``: c_attn's
+    output read as (B, T, C, 3), q, k and v taking every third channel; ``heads``: a number of heads other
+    than config.n_head (the head size passed to split_heads); ``scale="after"``: the weights divided by
+    √head_size after the softmax instead of the scores before it."""
     w = _weights(config, seed)
     B, T, C = x.shape
-    nh = config.n_head if split else 1
+    nh = (config.n_head if heads is None else heads) if split else 1
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
-    parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))))
+    pieces = qkv.view(B, T, C, 3).unbind(-1) if layout == "channels" else qkv.split(C, dim=2)
+    parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in pieces)))
+    if values == "x":
+        parts["v"] = x.view(B, T, nh, C // nh).transpose(1, 2)
     if per_head:
         parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
     if reshape:
         parts = dict(zip(order, (t.reshape(B, nh, T, C // nh) for t in qkv.split(C, dim=2))))
     q, k, v = parts["q"], parts["k"], parts["v"]
+    if scale == "after":
+        rescale = (rescale[0] / math.sqrt(C // config.n_head), rescale[1])
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
              "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head), "block": 1 / math.sqrt(config.block_size),
-             "head_size": 1 / (C // config.n_head)}[scale]
+             "head_size": 1 / (C // config.n_head), "after": 1.0, "actual": 1 / math.sqrt(C // nh)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
         y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill, keys=keys, rescale=rescale[0])
@@ -947,6 +956,23 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "dimensions swapped, q @ k.transpose(-2, -1); k.transpose(1, 2) swaps the heads and the positions "
                 "instead.", lambda *a: _wrong_forward(*a, keys=(1, 2)), same_error=True),
         # (a large finite fill, -1e4 or -1e9, gives the same weights as -inf here and passes: only a small one differs)
+        Mistake("values not projected", "the weights must average the VALUES, v, the third part of "
+                "self.c_attn(x) split into heads: weights @ v, not weights @ (the input x split into heads).",
+                lambda *a: _wrong_forward(*a, values="x")),
+        Mistake("q, k, v interleaved per channel", "c_attn(x) holds all of q, then all of k, then all of v, each "
+                "n_embd wide: q, k, v = self.c_attn(x).split(C, dim=2). view(B, T, C, 3) (then unbind(-1)) "
+                "gives each of them every third channel instead, mixing q, k and v.",
+                lambda *a: _wrong_forward(*a, layout="channels")),
+        Mistake("scaled after the softmax", "the weights were divided by √head_size after the softmax, so they "
+                "no longer sum to 1: divide the SCORES, q @ k.transpose(-2, -1) / math.sqrt(head_size), then take "
+                "the softmax.", lambda *a: _wrong_forward(*a, scale="after")),
+        Mistake("head size given as n_head", "split_heads(x, n_head) takes the NUMBER of heads, self.n_head, not "
+                "the head size (C // n_head): with the head size you get C // hs heads of n_head channels each.",
+                lambda config, seed, x: _wrong_forward(config, seed, x, heads=config.n_embd // config.n_head,
+                                                       scale="actual")),
+        Mistake("head size given as n_head", "split_heads(x, n_head) takes the NUMBER of heads, self.n_head, not "
+                "the head size (C // n_head): with the head size you get C // hs heads of n_head channels each.",
+                lambda config, seed, x: _wrong_forward(config, seed, x, heads=config.n_embd // config.n_head)),
         *[Mistake("masked with a small number", f"the future scores were filled with {fill:g}, which is not far "
                   f"below the real scores: exp({fill:g}) is not 0, so each position still gives the future some "
                   f"weight. Fill them with float('-inf') (so that the softmax gives them exactly 0).",
