@@ -806,7 +806,7 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
     (after they merge), "per_head" (on the weights, one head at a time), "qk" (on the queries and the keys, split
-    into heads) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right), "before" it (on the
+    into heads), "discarded" (drawn on the weights, its result thrown away) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right), "before" it (on the
     merged heads), "input" (on x, before c_attn) or "none". ``p``: a rate of the student's own instead of the
     config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
     ``rescale``: factors the dropped weights and the dropped output are multiplied by (by hand, again)."""
@@ -831,6 +831,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     weights = torch.softmax(scores, dim=-1)
     if "weights" in places:
         weights = F.dropout(weights, p) * rescale[0]
+    if "discarded" in places:  # drawn (the random numbers are used up) but its result never assigned
+        F.dropout(weights, p)
     if "per_head" in places:  # right in distribution, but the masks drawn one head at a time
         weights = torch.stack([F.dropout(weights[:, h], p) for h in range(nh)], dim=1)
     y = weights @ (F.dropout(v, p) if "values" in places else v)
@@ -1219,6 +1221,16 @@ def check_attention_dropout(student_cls) -> None:
                     "after the softmax, weights = self.attn_dropout(torch.softmax(scores, dim=-1)), so that each "
                     "position drops some of the positions it attends to; not on q and k before the scores.",
                     lambda: _train_forward(config, 7, x, dropout="qk")),
+            *[Mistake("dropout on the scores and the weights", "self.attn_dropout goes on the weights only, once, "
+                      "after the softmax: weights = self.attn_dropout(torch.softmax(scores, dim=-1)). A dropout on "
+                      "the scores as well zeroes some of them (exp(0) is not 0: the dropped keys still get weight) "
+                      "and, after the mask, turns -inf into NaN (0 · -inf).",
+                      lambda where=where: _train_forward(config, 7, x, dropout=(where, "weights")))
+              for where in ("masked_scores", "scores")],
+            Mistake("dropout's result not kept", "self.attn_dropout(weights) returns a NEW tensor and leaves weights "
+                    "as they were: assign it, weights = self.attn_dropout(weights) (a call on a line of its own "
+                    "draws its random numbers and throws the result away).",
+                    lambda: _train_forward(config, 7, x, dropout="discarded")),
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
