@@ -5940,3 +5940,31 @@ CATALOGUE += [
     W('test-attention-dropout', 'dropout on the scores and the weights', '\nclass CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n        self.n_head = config.n_head\n        self.n_embd = config.n_embd\n        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)\n        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)\n        self.attn_dropout = nn.Dropout(config.dropout)\n        self.resid_dropout = nn.Dropout(config.dropout)\n        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)\n\n    def forward(self, x):\n        B, T, C = x.shape\n        q, k, v = self.c_attn(x).split(C, dim=2)\n        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)\n        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))\n        weights = self.attn_dropout(torch.softmax(self.attn_dropout(scores), dim=-1))\n        return self.resid_dropout(self.c_proj(merge_heads(weights @ v)))\n'),
     W('test-attention-dropout', "dropout's result not kept", '\nclass CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n        self.n_head = config.n_head\n        self.n_embd = config.n_embd\n        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)\n        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)\n        self.attn_dropout = nn.Dropout(config.dropout)\n        self.resid_dropout = nn.Dropout(config.dropout)\n        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)\n\n    def forward(self, x):\n        B, T, C = x.shape\n        q, k, v = self.c_attn(x).split(C, dim=2)\n        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)\n        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))\n        weights = torch.softmax(scores, dim=-1)\n        self.attn_dropout(weights)\n        return self.resid_dropout(self.c_proj(merge_heads(weights @ v)))\n'),
 ]
+
+# wa24
+CATALOGUE += [
+    W('test-top-p', 'compared with 1 - p', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = before >= 1 - p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W('test-top-p', 'token 0 always kept', '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = before >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    remove[..., 0] = False
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+]

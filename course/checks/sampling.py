@@ -465,6 +465,23 @@ def _top_p_one_more(logits, p):
     return _scatter_remove(logits, remove_sorted, sorted_ids)
 
 
+def _top_p_one_minus_p(logits, p):
+    # the descending sort compared with 1 - p, the threshold of the ascending recipe
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= 1 - p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+def _top_p_token_zero_kept(logits, p):
+    # "keep the first token" applied after the scatter: token 0 of the vocabulary, not the most likely one
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted)
+    remove[..., 0] = False
+    return logits.masked_fill(remove, NEG_INF)
+
+
 TOP_P_MISTAKES = [
     Mistake("no token kept", "you forgot to keep at least one token: when the most likely token alone holds more than p, "
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
@@ -508,6 +525,12 @@ TOP_P_MISTAKES = [
     Mistake("one token too many", "you kept one token after the one that crosses p: keep a token while the "
             "probability of the tokens BEFORE it is below p, remove = cumsum - prob >= p, shifted only once.",
             _top_p_one_more),
+    Mistake("compared with 1 - p", "with the probabilities sorted from largest to smallest, compare the probability "
+            "before each token with p itself: remove = cumsum - prob >= p. (1 - p belongs to an ascending sort, "
+            "where the cumulative sum counts the least likely tokens.)", _top_p_one_minus_p),
+    Mistake("token 0 always kept", "remove[..., 0] = False after the scatter keeps token 0 of the vocabulary, not "
+            "the most likely token: clear the first entry of the SORTED mask, remove_sorted[..., 0] = False, "
+            "before scattering it back.", _top_p_token_zero_kept),
 ]
 
 
