@@ -5967,4 +5967,56 @@ def top_p_filter(logits, p):
     remove[..., 0] = False
     return logits.masked_fill(remove, float("-inf"))
 '''),
+    W('test-lstm-cell', 'concatenated in different orders', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    W = torch.cat([W_ih, W_hh], dim=1)
+    gates = torch.cat([h, x], dim=1) @ W.T + b_ih + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W('test-lstm-cell', 'sigmoid on every gate', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = torch.sigmoid(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+    i, f, g, o = gates.chunk(4, dim=1)
+    g = torch.tanh(g)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W('test-lstm-cell', 'hidden size from the input', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = W_ih.shape[1]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i = torch.sigmoid(gates[:, 0:H])
+    f = torch.sigmoid(gates[:, H:2*H])
+    g = torch.tanh(gates[:, 2*H:3*H])
+    o = torch.sigmoid(gates[:, 3*H:4*H])
+    c_new = f * c + i * g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W('test-lstm-cell', 'output gate added', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) + torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W('test-lstm-cell', 'tanh on the candidate missing', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * g
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W('test-lstm-cell', 'sigmoid on the output gate missing', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
 ]

@@ -68,6 +68,32 @@ def _cell_hidden_size_from(dim):
     return wrong
 
 
+def _cell_hidden_size_from_input(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with the hidden size read from W_ih.shape[1], the INPUT size, so the gates are cut at the wrong
+    places (and c, h of the wrong width meet them)."""
+    H = W_ih.shape[1]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+def _cell_concatenated_mismatched(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with one product: torch.cat([h, x]) against torch.cat([W_ih, W_hh], dim=1), whose columns are
+    the input's first, so x meets W_hh's columns and h W_ih's (where the sizes fit)."""
+    gates = torch.cat([h, x], dim=1) @ torch.cat([W_ih, W_hh], dim=1).T + b_ih + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+def _cell_output_gate_added(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with h = o + tanh(c_new): the output gate added, not multiplied."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) + torch.tanh(c_new), c_new
+
+
 def _cell_gates_interleaved(x, h, c, W_ih, W_hh, b_ih, b_hh):
     """lstm_cell that reads the gates as (B, H, 4) and takes them along the last dimension: every fourth
     column, not four blocks of H."""
@@ -169,6 +195,21 @@ def check_lstm_cell(student_fn):
                 "or gates.split(H, dim=1).", _cell_split_by_four, same_error=True),
         Mistake("gates split along the batch", "the four gates lie along the 4H columns: chunk(4, dim=1) "
                 "(or dim=-1); chunk's default, dim=0, splits the batch.", error="values to unpack"),
+        Mistake("sigmoid on every gate", "you applied sigmoid to all four gates and then tanh to g: the candidate is "
+                "tanh of its own pre-activation, torch.tanh(g), not tanh(sigmoid(g)). Apply sigmoid to i, f and o only.",
+                _cell_with("ifgo", g_act=lambda z: torch.tanh(torch.sigmoid(z)))),
+        Mistake("tanh on the candidate missing", "the candidate g goes through tanh (values in -1..1) before the "
+                "input gate scales it: c = f * c + i * torch.tanh(g).", _cell_with("ifgo", g_act=lambda z: z)),
+        Mistake("sigmoid on the output gate missing", "the output gate is a gate like i and f: o = sigmoid(the last "
+                "quarter of the gates), in 0..1, then h = o * tanh(c_new).", _cell_with("ifgo", o_act=lambda z: z)),
+        Mistake("output gate added", "the output gate SCALES the squashed cell state: h = o * tanh(c_new), a product, "
+                "not o + tanh(c_new).", _cell_output_gate_added),
+        Mistake("hidden size from the input", "W_ih is (4H, I): W_ih.shape[1] is the input size I, not the hidden "
+                "size. H is h.shape[1] (or W_hh.shape[1]); chunk(4, dim=1) cuts the gates without a size.",
+                _cell_hidden_size_from_input, same_error=True),
+        Mistake("concatenated in different orders", "torch.cat([W_ih, W_hh], dim=1) has the input's columns first, "
+                "so the row must be torch.cat([x, h], dim=1), in the same order: with [h, x] the hidden state meets "
+                "the input's weights.", _cell_concatenated_mismatched, same_error=True),
     ], unchanged=True)  # (c updated in place would change the caller's state, which the unrolled loop still holds)
     # the unrolled loop trains through the cell: the input, both states and the weights get their gradients
     check_gradient("lstm_cell", student_fn, lstm_cell, _cell_cases()[0], wrt=range(7),
