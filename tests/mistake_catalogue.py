@@ -6019,4 +6019,25 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     h_new = o * torch.tanh(c_new)
     return h_new, c_new
 '''),
+    W('test-generate-greedy', 'new token prepended', '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([next_id, idx], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W('test-generate-greedy', 'the previous token fed', '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            last = idx[:, -1:]
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(last, state)
+    return idx
+'''),
 ]

@@ -523,6 +523,11 @@ def check_generate_greedy(student_fn):
                 "logits[:, -1, :].argmax(dim=-1, keepdim=True), of shape (B, 1), not a row "
                 "(unsqueeze(0), or an argmax over dim 0), and not .item() or argmax() without dim=, which give "
                 "one id for the whole batch.", error="except in dimension 1", on=lambda model, idx, n: idx.shape[0] > 1),
+        Mistake("new token prepended", "append each new token at the END of the text: torch.cat([idx, next_id], "
+                "dim=1); torch.cat([next_id, idx], dim=1) puts it in front of the prompt.", _generate_prepended),
+        Mistake("the previous token fed", "feed the token you just chose, next_id, with the state: the last token of "
+                "idx taken BEFORE appending it is the one the state has already read, so the model reads it twice "
+                "and never sees the new one.", _generate_previous_token_fed),
     ], after=calls)
 
 
@@ -533,6 +538,27 @@ def _generate_first_position(model, idx, n):
             nxt = logits[:, 0, :].argmax(-1, keepdim=True)  # the mistake: the first position's scores
             idx = torch.cat([idx, nxt], dim=1)
             logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_prepended(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            idx = torch.cat([nxt, idx], dim=1)  # the mistake: the new token goes in front of the text
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
+def _generate_previous_token_fed(model, idx, n):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            nxt = logits[:, -1].argmax(-1, keepdim=True)
+            last = idx[:, -1:]  # the mistake: taken before the new token is appended, so one step behind
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(last, state)
     return idx
 
 
