@@ -6040,4 +6040,45 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(last, state)
     return idx
 '''),
+    W('test-shift-batch', 'labels one token short', '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    y = torch.stack([data[s + 1:s + block_size] for s in starts])
+    return x, y
+'''),
+    W('test-shift-batch', 'windows start one early', '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s - 1:s + block_size - 1] for s in starts])
+    y = torch.stack([data[s:s + block_size] for s in starts])
+    return x, y
+'''),
+    W('test-sequence-loss', 'averaged over the vocabulary too', '''
+def sequence_loss(logits, targets):
+    logp = F.log_softmax(logits, dim=-1)
+    picked = logp.gather(-1, targets.unsqueeze(-1))
+    return -picked.sum() / logits.numel()
+'''),
+    W('test-sequence-loss', 'float targets', '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T).float())
+'''),
+    W('test-lr-schedule', '0 after max_iters', '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return 0.0
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W('test-lr-schedule', 'learning_rate after max_iters', '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.learning_rate
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
 ]

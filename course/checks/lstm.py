@@ -288,6 +288,11 @@ def check_shift_batch(student_fn):
                 lambda d, s, b: tuple(t.double() for t in _windows(d, s, b, 0, 1))),
         Mistake("labels shifted by two", "y is shifted by ONE token: y = data[s+1 : s+block_size+1], the token "
                 "right after each of x's.", lambda d, s, b: _windows(d, s, b, 0, 2)),
+        Mistake("windows start one early", "the window starts AT s, not at s - 1: x = data[s : s+block_size], "
+                "y = data[s+1 : s+block_size+1].", lambda d, s, b: _windows(d, s, b, -1, 0)),
+        Mistake("labels one token short", "a slice's end is excluded: y = data[s+1 : s+block_size+1] ends one "
+                "further than x's window, so it has block_size tokens too.",
+                lambda d, s, b: (_windows(d, s, b, 0, 1)[0], _windows(d, s, b - 1, 0, 1)[1])),
         Mistake("windows start one late", "x starts AT s: x = data[s : s+block_size], y = data[s+1 : s+block_size+1]; "
                 "don't add 1 to both.", lambda d, s, b: _windows(d, s, b, 1, 2)),
         Mistake("torch.tensor of a list of tensors", "torch.tensor([...]) builds a tensor from numbers and lists of "
@@ -684,6 +689,12 @@ def check_sequence_loss(student_fn):
                 lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="none").view(lo.shape[0], -1).mean(1).sum()),
         Mistake("divided by B again", "F.cross_entropy already averages over all B*T positions: don't divide "
                 "by B (or T) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[0]),
+        Mistake("float targets", "the targets are class ids: pass them as they come, torch.long (.reshape(-1), no "
+                ".float()); F.cross_entropy reads float targets as probabilities, one per class.",
+                error="expected target dtype to be Long"),
+        Mistake("averaged over the vocabulary too", "the mean is over the B*T positions, one log-probability each "
+                "(the target's): dividing the sum by logits.numel() divides by V once more. Use F.cross_entropy's "
+                "mean, or -logp.gather(...).mean().", lambda lo, t: sequence_loss(lo, t) / lo.shape[-1]),
         Mistake("divided by T again", "F.cross_entropy already averages over all B*T positions: don't divide "
                 "by T (or B) again.", lambda lo, t: sequence_loss(lo, t) / lo.shape[1]),
         Mistake("label smoothing", "plain cross-entropy has no label smoothing: drop label_smoothing=..., "
@@ -926,6 +937,10 @@ def check_lr_schedule(student_fn):
                 _schedule(_schedule_with(warmup="integer"))),
         Mistake("warm-up from min_lr", "the warm-up rises from 0, not from min_lr: learning_rate * (it + 1) / "
                 "(warmup_iters + 1).", _schedule(_schedule_with(warmup="from min_lr"))),
+        *[Mistake(f"{what} after max_iters", f"after max_iters the rate stays at min_lr, the end of the cosine: "
+                  f"if it > max_iters: return cfg.min_lr, not {what}.",
+                  _schedule(lambda it, cfg, end=end: end(cfg) if it > cfg.max_iters else lr_at(it, cfg)))
+          for what, end in (("0", lambda cfg: 0.0), ("learning_rate", lambda cfg: cfg.learning_rate))],
         Mistake("no floor after max_iters", "after max_iters the rate stays at min_lr: without `if it > "
                 "max_iters: return min_lr` (or clamping progress to 1), the cosine climbs back up.",
                 _schedule(_schedule_with(floor=False))),
