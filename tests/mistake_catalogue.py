@@ -6081,4 +6081,20 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W('test-causal-average', 'the next position included', '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T), diagonal=1)
+    scores = torch.zeros(T, T).masked_fill(tril == 0, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+'''),
+    W('test-gpt-forward', 'positions looked up in the token table', '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(T)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wte(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
 ]

@@ -232,7 +232,7 @@ def _average_with(x, *, triangle="lower", softmax_dim=-1, normalise=True):
     T = x.shape[1]
     ones = torch.ones(T, T, dtype=torch.bool)
     allowed = {"lower": ones.tril(), "upper": ones.triu(), "strict": ones.tril(-1), "none": ones,
-               "future": ones.triu(1)}[triangle]
+               "future": ones.triu(1), "next": ones.tril(1)}[triangle]
     scores = torch.zeros(T, T, dtype=x.dtype).masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(scores, dim=softmax_dim) if normalise else allowed.to(x.dtype)
     return weights @ x
@@ -264,6 +264,9 @@ def check_causal_average(student_fn):
                 "scores, or divide by the row sums).", lambda x: _average_with(x, normalise=False)),
         Mistake("no mask", "no mask: every position sees the whole sequence; mask the future with -inf before the "
                 "softmax.", lambda x: _average_with(x, triangle="none")),
+        Mistake("the next position included", "torch.tril(..., diagonal=1) also keeps the first diagonal above the main "
+                "one: row t then averages 0..t+1, one step of the future. Use torch.tril(torch.ones(T, T)), diagonal 0.",
+                lambda x: _average_with(x, triangle="next")),
         Mistake("diagonal missing", "position t must include itself: torch.tril keeps the diagonal (tril(-1) drops it, and the "
                 "first row then has nothing to average).", lambda x: _average_with(x, triangle="strict")),
         Mistake("divided by T", "every row was divided by the full length T; row t averages t + 1 "
@@ -555,6 +558,8 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x + t.wpe(torch.arange(T - 1, -1, -1))
     elif positions == "multiplied":
         x = x * t.wpe(torch.arange(T))
+    elif positions == "token table":  # the positions looked up in wte, the token embedding
+        x = x + t.wte(torch.arange(T))
     x = t.drop(x) if dropout else x
     if final_norm == "first":  # ln_f on the embeddings, before the blocks, and not after
         x, final_norm = t.ln_f(x), False
@@ -658,6 +663,9 @@ def check_gpt_forward(student_fn):
             Mistake("last position only", "return the logits of EVERY position, shape (B, T, V): training predicts "
                     "the next character at each position; only generation keeps the last one (x[:, [-1], :]).",
                     lambda m, i: _gpt_with(m, i, last_only="kept")),
+            Mistake("positions looked up in the token table", "the position embeddings are their own table, "
+                    "model.transformer.wpe(pos); wte(pos) adds the embeddings of the tokens whose ids are 0..T-1.",
+                    lambda m, i: _gpt_with(m, i, positions="token table")),
             Mistake("token ids as positions", "the positions are 0..T-1, torch.arange(T), whatever the tokens: "
                     "wpe(idx) looks up the token ids in the position table (which has only block_size rows).",
                     lambda m, i: _gpt_with(m, i, positions="ids"), error="index out of range"),
