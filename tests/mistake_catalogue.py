@@ -6097,4 +6097,42 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x))
 '''),
+    W('test-greedy-decode', 'appended along the batch', '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            next_id = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=0)
+    return ids
+'''),
+    W('test-lm-loss', 'logits flattened to the wrong width', '''
+def lm_loss(logits, labels):
+    T = logits.size(1)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, T), labels[:, 1:].reshape(-1))
+'''),
+    W('test-collate', 'the lexicographically largest document', '''
+def collate(docs, pad_id):
+    T = len(max(docs))
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W('test-collate', 'first padding position labelled', '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    labels = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+        labels[i, :len(d)] = torch.tensor(d)
+        labels[i, len(d) + 1:] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
 ]

@@ -307,6 +307,9 @@ _PROMPT_ONLY = ("appended to the prompt each step", "each step appended the new 
                 "prompt, so only one new token is left at the end: keep a growing sequence, "
                 "ids = torch.cat([ids, next_id], dim=1), and run the model on ids.")
 GREEDY_MISTAKES += [
+    Mistake("appended along the batch", "append each new token as a new COLUMN of ids: torch.cat([ids, next_id], "
+            "dim=1), with next_id of shape (B, 1); dim=0 adds it as a new row, as if it were another sequence.",
+            error="except in dimension 0"),
     *[Mistake("context cropped", "the model saw only the last few ids (ids[:, -k:]); it predicts from the whole "
               "sequence so far: call model(ids). Cropping is needed only past the model's longest context, "
               "model.config.n_positions (1,024 for GPT-2), far more than here.", _greedy_cropped(keep))
@@ -565,7 +568,15 @@ def _loss_token_zero_ignored(logits, labels):
     return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=0)
 
 
+def _loss_flattened_to_width_t(logits, labels):
+    T = logits.size(1)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, T), labels[:, 1:].reshape(-1))
+
+
 LOSS_MISTAKES += [
+    Mistake("logits flattened to the wrong width", "cross_entropy wants one row of V scores per position: flatten "
+            "the shifted logits with reshape(-1, V), V = logits.size(-1), the vocabulary, not T.",
+            _loss_flattened_to_width_t, same_error=True),
     Mistake("token 0 ignored", "ignore_index=0 leaves out every label 0, and 0 is a real token id as well as "
             "the value you wrote over -100: keep the labels as they are and ignore -100 (F.cross_entropy's "
             "default ignore_index).", _loss_token_zero_ignored),
@@ -782,6 +793,29 @@ def _collate_last_real_hidden(docs, pad_id):
     return batch
 
 
+def _collate_first_pad_labelled(docs, pad_id):
+    """collate whose labels become -100 one position after each document's end (len(d) + 1 on): the first padding
+    position keeps pad_id as a label."""
+    batch = finetune.collate(docs, pad_id)
+    labels = batch["labels"].clone()
+    for row, doc in enumerate(docs):
+        if len(doc) < labels.shape[1]:
+            labels[row, len(doc)] = pad_id
+    return {**batch, "labels": labels}
+
+
+def _collate_lexicographic_max(docs, pad_id):
+    """collate with T = len(max(docs)): max compares the lists element by element, so T is the length of the
+    lexicographically largest document, not of the longest; a longer one does not fit its row."""
+    T = len(max(docs))
+    ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for row, doc in enumerate(docs):
+        ids[row, :len(doc)] = torch.tensor(doc)
+        mask[row, :len(doc)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, IGNORE)}
+
+
 COLLATE_MISTAKES += [
     Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
             "shift itself (position t predicts token t + 1), so -100 goes on the padding only.",
@@ -802,6 +836,12 @@ COLLATE_MISTAKES += [
     Mistake(*_NOT_LONG, lambda docs, pad_id: _collate_with_dtypes(docs, pad_id, torch.int32, torch.long), credit=0.5),
     Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=True)),
     Mistake(*_REORDERED, lambda docs, pad_id: _collate_sorted(docs, pad_id, longest_first=False)),
+    Mistake("first padding position labelled", "-100 starts AT each document's end: labels[i, len(d):] = -100 "
+            "(or labels = input_ids.masked_fill(attention_mask == 0, -100)); from len(d) + 1 on, the first padding "
+            "token is still learned.", _collate_first_pad_labelled),
+    Mistake("the lexicographically largest document", "max(docs) compares the lists id by id, like words in a "
+            "dictionary, and gives the LARGEST list, not the longest: T = max(len(d) for d in docs) (or "
+            "len(max(docs, key=len))).", _collate_lexicographic_max, same_error=True),
     Mistake("padded to the first document's length", "the batch is as wide as its LONGEST document, T = max(len(d) "
             "for d in docs): the first is not always the longest, and a document longer than T was cut.",
             _collate_width_of_first),
