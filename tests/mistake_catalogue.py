@@ -6135,4 +6135,50 @@ def collate(docs, pad_id):
         labels[i, len(d) + 1:] = -100
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    W('test-train-loop', 'gradients zeroed every other iteration', '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        if it % 2 == 0:
+            optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W('test-train-loop', 'clipped to the learning rate', '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), lr)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W('test-train-loop', 'loss scaled by the learning rate', '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        (lr * loss).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
 ]

@@ -1060,7 +1060,7 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False, reduction="mean", start=0, fresh=None):
+               loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
@@ -1078,17 +1078,19 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
             logits, loss = model(x, y)
             if reduction == "sum":  # the mistake: the loss computed again, summed over the batch's tokens
                 loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum")
-            if zero_grad == "before backward":
+            if zero_grad == "before backward" or (zero_grad == "every other" and it % 2 == 0):
                 optimizer.zero_grad()
             if step_first:
                 optimizer.step()
                 loss.backward()
             else:
-                loss.backward()
+                (lr_schedule(it) * loss if scale_by_lr else loss).backward()  # (scaled: the rate as a loss factor)
                 if zero_grad == "after backward":
                     optimizer.zero_grad()
                 if clip == "norm" or (clip == "first only" and it == 0):
                     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                elif clip == "to the rate":  # the mistake: the learning rate given as the norm
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), lr_schedule(it))
                 elif clip == "method":  # the mistake: the method itself, model.parameters, not called
                     torch.nn.utils.clip_grad_norm_(model.parameters, grad_clip)
                 elif clip == "value":
@@ -1166,6 +1168,16 @@ def check_train_loop(student_fn):
         Mistake("gradients never zeroed", "each backward() adds to the gradients already there: call "
                 "optimizer.zero_grad() every iteration, before loss.backward().",
                 _outcome(_loop_with(zero_grad="never"))),
+        Mistake("gradients zeroed every other iteration", "each backward() adds to the gradients already there, "
+                "so a step without zero_grad() before it uses two batches' gradients: call optimizer.zero_grad() "
+                "in EVERY iteration, before loss.backward().", _outcome(_loop_with(zero_grad="every other"))),
+        Mistake("clipped to the learning rate", "the clip's max_norm is grad_clip, the argument for it, not the "
+                "learning rate: torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
+                _outcome(_loop_with(clip="to the rate"))),
+        Mistake("loss scaled by the learning rate", "the learning rate goes into the optimizer, not into the "
+                "loss: set group['lr'] = lr_schedule(it) in every optimizer.param_groups and call loss.backward() "
+                "on the loss itself (AdamW divides the gradients by their size, so a scaled loss barely changes "
+                "its steps).", _outcome(_loop_with(set_lr=False, scale_by_lr=True))),
         Mistake("step finds no gradients", "the parameters never changed: optimizer.step() ran when there "
                 "were no gradients, before loss.backward() or just after optimizer.zero_grad(). In each "
                 "iteration: zero_grad(), then backward(), clip, and step() last.",
