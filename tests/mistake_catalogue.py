@@ -6181,4 +6181,11 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W('test-top-k', 'only the k-th largest kept', '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    vals = torch.topk(logits, k, dim=-1).values
+    kth = vals[..., -1:]
+    return logits.masked_fill(logits != kth, float("-inf"))
+'''),
 ]

@@ -294,6 +294,10 @@ TOP_K_MISTAKES += [
             "threshold was the k-th largest logit's id, not its value. Take torch.topk(logits, k).values[..., -1:] "
             "(or [0][..., -1:]).", _top_k_indices_as_threshold),
     *_sampling_mistakes(sampling.top_k_filter),
+    Mistake("only the k-th largest kept", "keep every logit AT LEAST as large as the k-th largest: "
+            "logits.masked_fill(logits < kth, float('-inf')); logits != kth removes the larger ones too, leaving "
+            "only the ties with the k-th.", lambda logits, k: (lambda kth: logits.masked_fill(logits != kth, NEG_INF))(
+                torch.topk(logits, min(k, logits.size(-1)), dim=-1).values[..., -1:])),
 ]
 
 
