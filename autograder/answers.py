@@ -791,7 +791,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  f"the function made itself and keeps in a variable; to change one taken from a "
                                  f"list, a heap or another object, give its class a method that sets "
                                  f"`self.{node.attr}`; a dict's entry, an optimizer's param group say, is set "
-                                 f"by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`)")
+                                 f"by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`"
+                                 # (an optimizer has no learning rate of its own: each of its param groups has
+                                 # one, and `optimizer["lr"]` raises; wa24, 2026-12-05)
+                                 + (f"; an optimizer's learning rate is in each of its param groups: `for group "
+                                    f"in {ast.unparse(node.value)}.param_groups: group[\"lr\"] = ...`"
+                                    if node.attr == "lr" else "") + ")")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()) \
                     and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):

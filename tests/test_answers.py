@@ -1776,3 +1776,8 @@ def test_a_param_groups_learning_rate_set_as_an_attribute_is_refused_with_the_ke
     refused = problems(loop.format(set=".lr"), lesson, others=frozenset())
     assert len(refused) == 1 and 'is set by its key: `group["lr"] = ...`' in refused[0], refused
     assert problems(loop.format(set='["lr"]'), lesson, others=frozenset()) == []
+    # ``optimizer.lr = ...``: the optimizer's learning rate is in its param groups (``optimizer["lr"]`` raises)
+    refused = problems("def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+                       "    for it in range(max_iters):\n        optimizer.lr = lr_schedule(it)\n",
+                       lesson, others=frozenset())
+    assert len(refused) == 1 and ('`for group in optimizer.param_groups: group["lr"] = ...`' in refused[0]), refused
