@@ -6189,3 +6189,44 @@ def top_k_filter(logits, k):
     return logits.masked_fill(logits != kth, float("-inf"))
 '''),
 ]
+
+# wa25
+CATALOGUE += [
+    W('test-char-encode-decode', 'None for an empty input', '''
+def char_encode(text, stoi):
+    if not text:
+        return None
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-count-pairs', 'None for an empty input', '''
+def count_pairs(ids):
+    if len(ids) < 2:
+        return None
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W('test-merge', 'None for an empty input', '''
+def merge(ids, pair, new_id):
+    if not ids:
+        return None
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+]

@@ -62,6 +62,22 @@ def _own_ids(order):
     return encode
 
 
+def _none_when_short(reference, shortest: int):
+    """A wrong version of ``reference`` that returns None when its first argument has fewer than
+    ``shortest`` items (``if not text: return None``, ``if len(ids) < 2: return None``), else the right
+    result: an early return for an empty input that hands back nothing instead of an empty result."""
+    def wrong(first, *rest):
+        return None if len(first) < shortest else reference(first, *rest)
+    return wrong
+
+
+def _empty_gives_none(reference, empty: str, shortest: tuple[int, ...] = (1,)) -> list[Mistake]:
+    return [Mistake("None for an empty input", f"your function returned None for an empty (or very short) input, and the "
+                    f"right result otherwise: an input with nothing in it still has a result, {empty}. Drop "
+                    f"the early `return None` (the loop simply runs zero times), or return {empty} there.",
+                    _none_when_short(reference, n)) for n in shortest]
+
+
 def _numpy_ints(text, stoi):
     import numpy as np
     return list(np.array([stoi[c] for c in text], dtype=np.int64))
@@ -177,6 +193,7 @@ def check_char_encode(char_encode) -> None:
         Mistake("last character dropped", "the last character has an id too: loop over every character, "
                 "for c in text (range(len(text)), not range(len(text) - 1)).",
                 lambda text, stoi: [stoi[c] for c in text[:-1]]),
+        *_empty_gives_none(ref.char_encode, "an empty list []"),
         Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
                 "torch.tensor(...) of it.", lambda text, stoi: torch.tensor([stoi[c] for c in text])),
         Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
@@ -448,6 +465,7 @@ def check_count_pairs(count_pairs) -> None:
                             f"loop), so the pass that counts sees nothing. Make it a list first, pairs = "
                             f"list(zip(ids, ids[1:])).", lambda ids: {p: 0 for p in ref.count_pairs(ids)}
                             if iterators else None))
+    mistakes += _empty_gives_none(ref.count_pairs, "an empty dict {}", (1, 2))
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
 
 
@@ -806,6 +824,7 @@ def check_merge(merge) -> None:
                         "changes the caller's ids too. Return a new list every time: list(ids), or build it in "
                         "the loop."))
 
+    mistakes += _empty_gives_none(ref.merge, "an empty list []", (1,))
     run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True, after=new_list)
 
 
