@@ -6229,4 +6229,30 @@ def merge(ids, pair, new_id):
             i += 1
     return out
 '''),
+    W('test-char-encode-decode', 'only word characters kept', '''
+def char_encode(text, stoi):
+    chars = re.findall(r"\\w", text)
+    for ch in chars:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in chars]
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-char-encode-decode', 'last id not decoded', '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    out = ""
+    i = 0
+    while i < len(ids) - 1:
+        out += itos[ids[i]]
+        i += 1
+    return out
+'''),
 ]

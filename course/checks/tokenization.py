@@ -62,6 +62,15 @@ def _own_ids(order):
     return encode
 
 
+def _regex():
+    """The ``regex`` module the lesson imports as ``re`` (its \\w also takes combining marks), else ``re``."""
+    try:
+        import regex
+    except ImportError:  # pragma: no cover (a course dependency)
+        import re as regex
+    return regex
+
+
 def _none_when_short(reference, shortest: int):
     """A wrong version of ``reference`` that returns None when its first argument has fewer than
     ``shortest`` items (``if not text: return None``, ``if len(ids) < 2: return None``), else the right
@@ -194,6 +203,10 @@ def check_char_encode(char_encode) -> None:
                 "for c in text (range(len(text)), not range(len(text) - 1)).",
                 lambda text, stoi: [stoi[c] for c in text[:-1]]),
         *_empty_gives_none(ref.char_encode, "an empty list []"),
+        Mistake("only word characters kept", "re.findall(r'\\w', text) keeps letters, digits and '_' only: "
+                "spaces, punctuation and newlines are characters too, with ids of their own. Encode every "
+                "character of the text, for c in text.",
+                lambda text, stoi: [stoi[c] for c in _regex().findall(r"\w", text)]),
         Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
                 "torch.tensor(...) of it.", lambda text, stoi: torch.tensor([stoi[c] for c in text])),
         Mistake("tensor instead of list", "return a plain list of ints, [stoi[c] for c in text], not "
@@ -287,6 +300,9 @@ def check_char_decode(char_decode) -> None:
                 "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids)),
         Mistake("joined with spaces", "join the characters with nothing in between: ''.join(...).",
                 lambda ids, itos: " ".join(itos[i] for i in ids)),
+        Mistake("last id not decoded", "the last id was left out: decode every id, for i in ids (a while "
+                "loop runs while i < len(ids), not len(ids) - 1).",
+                lambda ids, itos: "".join(itos[i] for i in ids[:-1])),
         Mistake("list instead of string", "you returned a list of characters; join them into one string "
                 "with ''.join(...).", lambda ids, itos: [itos[i] for i in ids]),
         Mistake("string of the ids", "you turned the ids themselves into text (str(i)); look each id up "
