@@ -6255,4 +6255,29 @@ def char_decode(ids, itos):
         i += 1
     return out
 '''),
+    W('test-bpe-word', 'no rank given as 0', '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, 0))
+        if best not in ranks:
+            break
+        i = pairs.index(best)
+        symbols = symbols[:i] + [best[0] + best[1]] + symbols[i + 2:]
+    return symbols
+'''),
+    W('test-bpe-word', 'leftmost pair first', '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(symbols) - 1):
+            if (symbols[i], symbols[i + 1]) in ranks:
+                symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
+                changed = True
+                break
+    return symbols
+'''),
 ]

@@ -909,6 +909,29 @@ _bpe_joined_with_space = _bpe_loop(joined=lambda best: best[0] + " " + best[1]) 
 _bpe_rank_zero_skipped = _bpe_loop(pairs=lambda s, ranks: (p for p in zip(s, s[1:]) if ranks.get(p)))
 
 
+def _bpe_unranked_as_zero(symbols, ranks):
+    """bpe_word whose value for a pair with no rank is 0 (ranks.get(pair, 0)): such a pair ties with the
+    best real rank, so min() picks it whenever it comes first, and the loop stops there."""
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, 0))
+        if best not in ranks:
+            break
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+    return symbols
+
+
+def _bpe_leftmost_one_at_a_time(symbols, ranks):
+    """bpe_word that merges the leftmost pair that has a rank, that one occurrence only, each time round."""
+    symbols = list(symbols)
+    while True:
+        found = [i for i, p in enumerate(zip(symbols, symbols[1:])) if p in ranks]
+        if not found:
+            return symbols
+        i = found[0]
+        symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
+
+
 def _bpe_one_step(symbols, ranks):
     ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
     if not ranked:
@@ -1042,6 +1065,12 @@ def check_bpe_word(bpe_word) -> None:
         Mistake("leftmost pair first", "the first (leftmost) pair that has a rank was merged; merge the pair with the lowest rank, "
                 "wherever it is in the word.",
                 _bpe_first_found),
+        Mistake("leftmost pair first", "the first (leftmost) pair that has a rank was merged; merge the pair with the lowest rank, "
+                "wherever it is in the word.", _bpe_leftmost_one_at_a_time),
+        Mistake("no rank given as 0", "ranks.get(pair, 0) gives a pair that has no rank the value 0, as good as "
+                "the best merge of all: min() then picks such a pair and the loop stops. Use float('inf') for "
+                "the pairs not in ranks, ranks.get(pair, float('inf')), or keep only the pairs in ranks.",
+                _bpe_unranked_as_zero),
         Mistake("one merge only", "only one merge was applied; repeat until no neighbouring pair has a rank.",
                 _bpe_one_step),
         Mistake("unranked pairs merged", "pairs that are not in ranks were merged too: stop as soon as no "
