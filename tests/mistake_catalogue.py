@@ -6280,4 +6280,23 @@ def bpe_word(symbols, ranks):
                 break
     return symbols
 '''),
+    W('test-causal-mask', 'first row left out', '''
+def causal_mask(T):
+    m = torch.zeros(T, T, dtype=torch.bool)
+    i = 1
+    while i < T:
+        m[i, :i + 1] = True
+        i += 1
+    return m
+'''),
+    W('test-heads', 'batch dimension left out', '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(T, n_head, C // n_head).transpose(0, 1).unsqueeze(0)
+
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.squeeze(0).transpose(0, 1).reshape(1, T, nh * hs)
+'''),
 ]

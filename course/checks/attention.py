@@ -341,6 +341,18 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                    wrt=range(3))
 
 
+def _mask_without_row_0(T):
+    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    mask[0] = False
+    return mask
+
+
+def _split_one_sequence(x, nh):
+    """split_heads written for a batch of one: the batch dimension left out of the view."""
+    B, T, C = x.shape
+    return x.view(T, nh, C // nh).transpose(0, 1).unsqueeze(0)
+
+
 def check_causal_mask(student_fn) -> None:
     """``student_fn(T)``: a ``(T, T)`` boolean mask, True where position i may attend to position j (j ≤ i)."""
     mistakes = [
@@ -387,6 +399,9 @@ def check_causal_mask(student_fn) -> None:
         *[Mistake("mask flipped", "the mask's rows or columns are in reverse order: row i must allow columns "
                   "0..i, the lower triangle as torch.tril(torch.ones(T, T, dtype=torch.bool)) gives it, unflipped.",
                   lambda T, dim=dim: torch.ones(T, T, dtype=torch.bool).tril().flip(dim)) for dim in (0, 1)],
+        Mistake("first row left out", "row 0 is all False: the first position may attend to itself, so "
+                "mask[0, 0] is True. A loop over the rows must start at i = 0 (range(T), or i = 0 with "
+                "while i < T), or use torch.tril(torch.ones(T, T, dtype=torch.bool)).", _mask_without_row_0),
     ]
     # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
     # mask made once at 64 or GPT-2's 1,024)
@@ -558,6 +573,9 @@ def check_split_heads(student_fn) -> None:
                 "positions.", lambda x, nh: x.transpose(1, 2).reshape(x.shape[0], nh, x.shape[1], x.shape[2] // nh)),
         *[Mistake("head size as a float", "C / n_head is a float, and view and reshape take whole numbers: use "
                   "integer division, C // n_head.", error=text) for text in ("but got float", "element of type float")],
+        Mistake("batch dimension left out", "the view has no batch dimension, x.view(T, n_head, hs), which only "
+                "fits a batch of one sequence: keep B in it, x.view(B, T, n_head, C // n_head).transpose(1, 2).",
+                _split_one_sequence, same_error=True),
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
