@@ -6299,4 +6299,25 @@ def merge_heads(x):
     B, nh, T, hs = x.shape
     return x.squeeze(0).transpose(0, 1).reshape(1, T, nh * hs)
 '''),
+    W('test-causal-self-attention', 'mask inverted', '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        scores = scores.masked_fill(self.mask[:T, :T], float("-inf"))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        return self.resid_dropout(self.c_proj(torch.nan_to_num(merge_heads(weights @ v))))
+'''),
 ]

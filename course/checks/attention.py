@@ -690,6 +690,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).triu(), scale=scale)
     elif mask == "true_hides":
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted")
+    elif mask == "true_hides_zeroed":  # the NaN of the last row (all hidden) turned into 0 (nan_to_num)
+        y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted").nan_to_num()
     else:
         y = _attend(q, k, v, None, scale=scale)
     y = y.transpose(1, 2).view(B, T, C) if merge == "view" else \
@@ -900,6 +902,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "use the lower triangle (torch.tril).", lambda *a: _wrong_forward(*a, mask="upper")),
         Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
                 lambda *a: _wrong_forward(*a, mask="true_hides")),
+        Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is "
+                "False. (The NaN you may have turned into 0 came from it: the last position had every key hidden.)",
+                lambda *a: _wrong_forward(*a, mask="true_hides_zeroed")),
         Mistake("merged without transpose", "heads merged without transposing back: y.transpose(1, 2) to (B, T, n_head, hs) "
                 "before reshaping to (B, T, C).", lambda *a: _wrong_forward(*a, merge="none")),
         Mistake("no output projection", "the output projection c_proj is not applied to the merged heads.",
