@@ -6188,6 +6188,17 @@ def top_k_filter(logits, k):
     kth = vals[..., -1:]
     return logits.masked_fill(logits != kth, float("-inf"))
 '''),
+    # wa26
+    W("test-generate-greedy", "max_new_tokens read as the total length", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        while idx.shape[1] < max_new_tokens:
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
 ]
 
 # wa25

@@ -508,6 +508,10 @@ def check_generate_greedy(student_fn):
                 "for _ in range(max_new_tokens).", lambda model, idx, n: _reference_generate(model, idx, max(n, 1))),
         Mistake("one token too few", "return exactly max_new_tokens new tokens: the prompt's logits give the "
                 "first one, then one per step.", lambda model, idx, n: _reference_generate(model, idx, n - 1)),
+        Mistake("max_new_tokens read as the total length", "max_new_tokens counts the NEW ids only: append "
+                "max_new_tokens ids after the T of the prompt (the result is (B, T + max_new_tokens)), not ids "
+                "until the text is max_new_tokens long.",
+                lambda model, idx, n: _reference_generate(model, idx, max(n - idx.shape[1], 0))),
         Mistake("appended along the batch", "append each new token as a new COLUMN: torch.cat([idx, next_id], "
                 "dim=1); dim=0 adds rows, as if it were another sequence.",
                 _generate_appended_rows, error="except in dimension 0"),
