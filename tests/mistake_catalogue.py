@@ -6199,6 +6199,23 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(next_id, state)
     return idx
 '''),
+    W("test-train-loop", "one iteration too many", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    it = 0
+    while it <= max_iters:
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+        it += 1
+    return losses
+'''),
 ]
 
 # wa25

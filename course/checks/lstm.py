@@ -1064,14 +1064,14 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False):
+               loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False, extra=0):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
             for group in optimizer.param_groups:
                 group["lr"] = lr_schedule(0)
         first = get_batch(split) if one_batch and max_iters else None
-        for it in range(start, max_iters):
+        for it in range(start, max_iters + extra):  # (extra: the mistake of running past max_iters)
             if fresh is not None:  # the mistake: a new optimizer of torch.optim's class ``fresh`` every iteration
                 optimizer = getattr(torch.optim, fresh)(model.parameters(), lr=lr_schedule(it))
             if set_lr and not lr_late and fresh is None:
@@ -1230,6 +1230,9 @@ def check_train_loop(student_fn):
         Mistake("one iteration short", "range(1, max_iters) runs max_iters - 1 steps, and the schedule starts "
                 "at it = 1: count from 0, for it in range(max_iters), and call lr_schedule(it).",
                 _outcome(_loop_with(start=1))),
+        Mistake("one iteration too many", "range(max_iters + 1) (or a while loop with <=) runs one step "
+                "more than asked: for it in range(max_iters) runs iterations 0 .. max_iters - 1, one loss each.",
+                _outcome(_loop_with(extra=1))),
         Mistake("learning rate one iteration ahead", "iteration it uses lr_schedule(it), counting from 0: "
                 "for it in range(max_iters), group['lr'] = lr_schedule(it), not it + 1.",
                 _outcome(_loop_with(lr_ahead=True))),
