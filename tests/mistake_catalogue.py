@@ -6216,6 +6216,14 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         it += 1
     return losses
 '''),
+    W("test-bigram-forward", "extra or missing dimensions of size 1 (at position 0)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx].squeeze()
+    if targets is None:
+        return logits, None
+    V = table.shape[0]
+    return logits, F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+'''),
 ]
 
 # wa25

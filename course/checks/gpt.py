@@ -35,6 +35,10 @@ def _bigram_cases():
         table = 2 * torch.randn(V, V, generator=gen)
         cases.append((table, torch.randint(0, V, (B, T), generator=gen), torch.randint(0, V, (B, T), generator=gen)))
     cases.append((torch.randn(7, 7, generator=gen), torch.randint(0, 7, (2, 5), generator=gen), None))
+    # a batch of one sequence (the hidden tests have them): logits.squeeze() would drop its dimension
+    one = torch.Generator().manual_seed(61)
+    cases.append((torch.randn(6, 6, generator=one), torch.randint(0, 6, (1, 3), generator=one),
+                  torch.randint(0, 6, (1, 3), generator=one)))
     return cases
 
 
