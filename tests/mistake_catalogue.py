@@ -6224,6 +6224,16 @@ def bigram_forward(table, idx, targets=None):
     V = table.shape[0]
     return logits, F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
 '''),
+    W("test-gpt-forward", "seeds the random generator", '''
+def gpt_forward(model, idx):
+    torch.manual_seed(1337)  # reproducible
+    T = idx.shape[1]
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
 ]
 
 # wa25

@@ -735,11 +735,12 @@ def _check_gpt_training(student_fn):
         if isinstance(module, nn.Dropout):
             module.p = 0.3
     model.train()
-    where = "gpt_forward: in training mode (model.train(), dropout 0.3), under torch.manual_seed(0)"
+    # (not 0, 1 or 42: an answer that seeds torch itself with one of those would match by chance)
+    where = "gpt_forward: in training mode (model.train(), dropout 0.3), under torch.manual_seed(2718)"
 
-    def seeded(fn):
+    def seeded(fn, seed=2718):
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+            torch.manual_seed(seed)
             return fn()
 
     expected = seeded(lambda: _reference_gpt_forward(model, idx))
@@ -753,6 +754,14 @@ def _check_gpt_training(student_fn):
         switched = not model.training  # the answer called model.eval() (seen where it runs in this process)
         model.train()
         missing = seeded(lambda: _gpt_with(model, idx, dropout=False))
+        try:  # the same masks under another seed: the answer seeds torch's generator itself
+            again = seeded(lambda: student_fn(model, idx.clone()), seed=3141)
+            model.train()
+            reseeds = (isinstance(got, torch.Tensor) and isinstance(again, torch.Tensor)
+                       and difference(missing.detach(), got.detach()) is not None
+                       and difference(got.detach(), again.detach(), 0.0, 0.0) is None)
+        except Exception:
+            reseeds = False
         mistake = (Mistake("changes the model's mode", "your function switches the model to eval mode "
                            "(model.eval()), which turns dropout off, and leaves the caller's model that way: "
                            "don't call model.eval() or model.train() in gpt_forward; the caller chooses the mode.")
@@ -761,6 +770,11 @@ def _check_gpt_training(student_fn):
                            "embeddings, before the blocks: it does nothing in eval mode, but training uses it "
                            "(and don't call model.eval() in gpt_forward: the caller chooses the mode).")
                    if difference(missing.detach(), got.detach()) is None else
+                   Mistake("seeds the random generator", "your function sets torch's seed itself "
+                           "(torch.manual_seed), so every call draws the same dropout masks, whatever the caller "
+                           "seeded: training then drops the same units at every step. Leave the seed to the "
+                           "caller: no torch.manual_seed in gpt_forward.")
+                   if reseeds else
                    Mistake("dropout in the wrong place", "the logits are right in eval mode but not in training "
                            "mode: apply model.transformer.drop once, to the SUM of the token and position "
                            "embeddings, before the first block (not to each embedding, not elsewhere)."))
