@@ -6234,6 +6234,17 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x))
 '''),
+    W("test-greedy-decode", "first token outside the loop", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        while True:
+            next_id = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+            if ids.shape[1] - input_ids.shape[1] >= max_new_tokens:
+                break
+    return ids
+'''),
 ]
 
 # wa25

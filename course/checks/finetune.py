@@ -326,6 +326,10 @@ GREEDY_MISTAKES += [
     Mistake("one token too many", "return exactly max_new_tokens new tokens: one per step, "
             "for _ in range(max_new_tokens), not range(max_new_tokens + 1) (or, with a while loop, "
             "while ids.shape[1] < T + max_new_tokens, not <=).", lambda model, ids, n: reference_greedy_decode(model, ids, n + 1)),
+    Mistake("first token outside the loop", "with max_new_tokens=0 you still added a token (one appended "
+            "before the loop, or a while True loop that tests after appending): append every new token inside "
+            "for _ in range(max_new_tokens), so that 0 gives the prompt back.",
+            lambda model, ids, n: reference_greedy_decode(model, ids, max(n, 1))),
     Mistake("max_new_tokens read as the total length", "max_new_tokens counts the NEW tokens only: append "
             "max_new_tokens tokens after the T of the prompt (the result is (B, T + max_new_tokens)), "
             "not tokens until the sequence is max_new_tokens long.",
@@ -361,6 +365,8 @@ def _greedy_cases():
         cases.append((tiny_gpt2(seed, training=seed == 2), torch.randint(40, (B, T), generator=g), n))
     cases[0][1][0, 1] = 0  # id 0 is a token like any other (GPT-2 has no padding id): an answer must not hide it
     cases.append((*gpt2_through_eos(5), 8))  # a text that goes on past <|endoftext|>
+    # no new token at all: the prompt comes back as it is (a loop that appends before it tests adds one)
+    cases.append((tiny_gpt2(3), torch.randint(40, (2, 3), generator=torch.Generator().manual_seed(103)), 0))
     return cases
 
 
