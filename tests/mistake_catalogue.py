@@ -6245,6 +6245,14 @@ def greedy_decode(model, input_ids, max_new_tokens):
                 break
     return ids
 '''),
+    W("test-bigram-forward", "float targets", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T).float())
+'''),
 ]
 
 # wa25

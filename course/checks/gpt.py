@@ -128,6 +128,9 @@ def check_bigram_forward(student_fn):
         Mistake("(loss, logits) instead of (logits, loss)", "return the logits first, then the loss: "
                 "return logits, loss.", lambda t, i, y: bigram_forward(t, i, y)[::-1] if y is not None
                 else bigram_forward(t, i, y)),
+        Mistake("float targets", "the targets are class ids: pass them as they come, torch.long (.view(B*T), no "
+                ".float()); F.cross_entropy reads float targets as probabilities, one per class.",
+                error="expected target dtype to be Long"),
         Mistake("classes on the wrong axis", "F.cross_entropy reads the classes from dim 1: flatten the "
                 "(B, T, V) logits to (B*T, V) and the targets to (B*T,) first, logits.view(B*T, V), "
                 "targets.view(B*T).", error="Expected target size"),
