@@ -6253,6 +6253,14 @@ def bigram_forward(table, idx, targets=None):
     B, T, V = logits.shape
     return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T).float())
 '''),
+    W("test-lm-loss", "mask from the unshifted labels", '''
+def lm_loss(logits, labels):
+    V = logits.shape[-1]
+    per_token = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1),
+                                                  reduction="none")  # 0 where the label is -100
+    mask = (labels[:, :-1] != -100).float().reshape(-1)
+    return (per_token * mask).sum() / mask.sum()
+'''),
 ]
 
 # wa25

@@ -579,6 +579,17 @@ def _loss_flattened_to_width_t(logits, labels):
     return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, T), labels[:, 1:].reshape(-1))
 
 
+def _loss_unshifted_mask(logits, labels, clamp):
+    """The mistake: per-token losses of the shifted pairs, weighted by the mask of the UNshifted labels
+    (labels[:, :-1] != -100): the -100 targets clamped to id 0 (or dropped by ignore_index, a 0 loss)."""
+    V = logits.size(-1)
+    target = labels[:, 1:]
+    per_token = F.cross_entropy(logits[:, :-1].reshape(-1, V),
+                                (target.clamp(min=0) if clamp else target).reshape(-1), reduction="none")
+    keep = (labels[:, :-1] != IGNORE).reshape(-1).to(per_token.dtype)
+    return (per_token * keep).sum() / keep.sum()
+
+
 LOSS_MISTAKES += [
     Mistake("logits flattened to the wrong width", "cross_entropy wants one row of V scores per position: flatten "
             "the shifted logits with reshape(-1, V), V = logits.size(-1), the vocabulary, not T.",
@@ -612,6 +623,10 @@ LOSS_MISTAKES += [
             "shift, which counts each row's first token, never a target: count the targets, "
             "(labels[:, 1:] != -100).sum(), or let cross_entropy take the mean.",
             lambda lo, la: _loss_summed_over(lo, la, (la != IGNORE).sum())),
+    *[Mistake("mask from the unshifted labels", "your mask of the counted positions is labels[:, :-1] != -100, "
+              "the labels BEFORE the shift: position t's loss is against labels[:, t + 1], so the mask is "
+              "labels[:, 1:] != -100 (or let cross_entropy's ignore_index=-100 drop them).",
+              functools.partial(_loss_unshifted_mask, clamp=clamp)) for clamp in (True, False)],
 ]
 
 
