@@ -6261,6 +6261,15 @@ def lm_loss(logits, labels):
     mask = (labels[:, :-1] != -100).float().reshape(-1)
     return (per_token * mask).sum() / mask.sum()
 '''),
+    W("test-lr-schedule", "exponential decay instead of cosine", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate * (cfg.min_lr / cfg.learning_rate) ** progress
+'''),
 ]
 
 # wa25

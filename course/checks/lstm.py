@@ -811,6 +811,8 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
         if decay == "linear":
             end = cfg.min_lr if low is None else low
             return end + (1.0 - min(progress, 1.0)) * (cfg.learning_rate - end)
+        if decay == "exponential":  # learning_rate * (min_lr / learning_rate) ** progress: the same ends, no cosine
+            return cfg.learning_rate * (cfg.min_lr / cfg.learning_rate) ** min(progress, 1.0)
         return _cosine(cfg, progress, low)
     return lr
 
@@ -923,6 +925,11 @@ def check_lr_schedule(student_fn):
         Mistake("linear decay instead of cosine", "the rate falls in a straight line: after the warm-up it "
                 "follows half a cosine, min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
                 _schedule(_schedule_with(decay="linear"))),
+        Mistake("exponential decay instead of cosine", "the rate falls by the same factor each step, "
+                "learning_rate * (min_lr / learning_rate) ** progress: it starts at the same peak and ends at "
+                "min_lr, but after the warm-up it follows half a cosine, "
+                "min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
+                _schedule(_schedule_with(decay="exponential"))),
         Mistake("decay not shifted by the warm-up", "the cosine's progress must start at 0 when the warm-up "
                 "ends: progress = (it - warmup_iters) / (max_iters - warmup_iters), not it / max_iters.",
                 _schedule(_schedule_with(offset=False))),
