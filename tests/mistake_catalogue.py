@@ -6270,6 +6270,20 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.learning_rate * (cfg.min_lr / cfg.learning_rate) ** progress
 '''),
+    W("test-lstm-cell", "cut off from the graph", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = (torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)).detach()  # don't backprop through time
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-block-forward", "cut off from the graph", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x.detach() + attn(ln_1(x))
+    x = x.detach() + mlp(ln_2(x))
+    return x
+'''),
 ]
 
 # wa25

@@ -495,23 +495,30 @@ def check_block_forward(student_fn):
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0, in_place=Mistake(
         "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
         "for the backward pass (a LayerNorm read it): write x = x + attn(ln_1(x)) and x = x + mlp(ln_2(x)), "
-        "which make new tensors."), mistakes=[
+        "which make new tensors."), mistakes=[*[
             Mistake("cut off from the graph", f"the value is right, but the gradient does not flow back to x "
                     f"through the {part} branch: a .detach(), .data or torch.no_grad() on the way cuts it off, so "
                     "nothing before this block learns through it. Compute x = x + attn(ln_1(x)) and "
                     "x = x + mlp(ln_2(x)) as they are.", wrong)
             for part, wrong in (("attention", _block_detached(attn=True)), ("MLP", _block_detached(mlp=True)),
-                                ("attention", _block_detached(ln_1=True)), ("MLP", _block_detached(ln_2=True)))])
+                                ("attention", _block_detached(ln_1=True)), ("MLP", _block_detached(ln_2=True)))],
+            *[Mistake("cut off from the graph", "the value is right, but the gradient does not flow back to x along "
+                      "the residual stream: x.detach() + ... (or .data) cuts the skip connection, the path that "
+                      "carries the gradient straight through every block. Add the branch to x itself: "
+                      "x = x + attn(ln_1(x)), x = x + mlp(ln_2(x)).", wrong)
+              for wrong in (_block_detached(skip_1=True, skip_2=True), _block_detached(skip_1=True),
+                            _block_detached(skip_2=True))]])
 
 
-def _block_detached(attn=False, mlp=False, ln_1=False, ln_2=False):
-    """The block with one part's output detached: its value is right, no gradient flows through it."""
+def _block_detached(attn=False, mlp=False, ln_1=False, ln_2=False, skip_1=False, skip_2=False):
+    """The block with one part's output detached: its value is right, no gradient flows through it
+    (``skip_1``/``skip_2``: the residual stream itself, x.detach() + ..., in the first/second sum)."""
     def cut(t, on):
         return t.detach() if on else t
 
     def forward(x, ln_1_, attn_, ln_2_, mlp_):
-        x = x + cut(attn_(cut(ln_1_(x), ln_1)), attn)
-        return x + cut(mlp_(cut(ln_2_(x), ln_2)), mlp)
+        x = cut(x, skip_1) + cut(attn_(cut(ln_1_(x), ln_1)), attn)
+        return cut(x, skip_2) + cut(mlp_(cut(ln_2_(x), ln_2)), mlp)
     return forward
 
 

@@ -213,7 +213,23 @@ def check_lstm_cell(student_fn):
     ], unchanged=True)  # (c updated in place would change the caller's state, which the unrolled loop still holds)
     # the unrolled loop trains through the cell: the input, both states and the weights get their gradients
     check_gradient("lstm_cell", student_fn, lstm_cell, _cell_cases()[0], wrt=range(7),
-                   pick=lambda out: out[0].sum() + out[1].sum())
+                   pick=lambda out: out[0].sum() + out[1].sum(), mistakes=[
+                       Mistake("cut off from the graph", "the values are right, but no gradient flows back through "
+                               "the new cell state: a .detach() (or .data) on c_new cuts it off, and the cell state "
+                               "is the path that carries the gradient across many steps. Keep c_new in the graph; "
+                               "only a training loop that carries the state from one window to the next detaches "
+                               "it, outside the cell.", _cell_detached(before_h))
+                       for before_h in (True, False)])
+
+
+def _cell_detached(before_h):
+    """The cell with c_new detached: before h_new is computed from it (``before_h``) or only as returned."""
+    def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h_new = torch.sigmoid(o) * torch.tanh(c_new.detach() if before_h else c_new)
+        return h_new, c_new.detach()
+    return cell
 
 
 # ---------------------------------------------------------------------------------------------------
