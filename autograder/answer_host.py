@@ -1193,9 +1193,9 @@ DECODERS = {"course.lstm": {"CharLSTM": ("generate",)}, "course.gpt": {"GPT": ("
 DECODERS_DONE = set()
 
 
-def _decoder_refusal(label):
+def _decoder_refusal(label, what="write the loop (or the forward pass) yourself"):
     def method(*args, **kwargs):
-        raise PermissionError(f"{label} was called: write the loop (or the forward pass) yourself")
+        raise PermissionError(f"{label} was called: {what}")
     return method
 
 
@@ -1236,13 +1236,7 @@ def _refuse_decoders() -> None:
 # (2026-12-05). Here the course's training functions raise, and a module of the course's computes its forward
 # only as the grader sent it, in the request that sent it (``SENT``): a model the answer made or kept does not.
 COURSE_TRAINING = {"course.train": ("train_loop", "train")}
-
-
-def _course_refusal(label, what):
-    def refused(*args, **kwargs):
-        raise PermissionError(f"{label} was called: {what}")
-    refused.__name__ = refused.__qualname__ = label.split(".")[-1]
-    return refused
+COURSE_DONE = set()  # the course's modules seen (and changed) so far
 
 
 def _sent_only_forward(cls, original):
@@ -1267,14 +1261,11 @@ def _refuse_course_code() -> None:
         COURSE_DONE.add(name)
         for function in COURSE_TRAINING.get(name, ()):
             if hasattr(module, function):  # (replaced: nothing here keeps the course's own)
-                setattr(module, function, _course_refusal(f"{name}.{function}", "write the training loop yourself"))
+                setattr(module, function, _decoder_refusal(f"{name}.{function}", "write the training loop yourself"))
         for cls in list(vars(module).values()):
             if isinstance(cls, type) and issubclass(cls, torch.nn.Module) and cls.__module__ == name \
                     and "forward" in cls.__dict__:
                 cls.forward = _sent_only_forward(cls, cls.__dict__["forward"])
-
-
-COURSE_DONE = set()
 
 
 def _refusing_forward(original):
