@@ -64,10 +64,17 @@ FAST_MAX_ITERS = 20  # fast mode's ceiling: a lesson's longest run takes seconds
 FAST_MIN_ITERS = 5
 
 
-def scaled_iters(n: int) -> int:
-    """``n`` normally; in fast mode a twentieth of it, at least ``FAST_MIN_ITERS`` and at most
-    ``FAST_MAX_ITERS`` (and never more than ``n``)."""
-    return min(n, max(n // 20, FAST_MIN_ITERS), FAST_MAX_ITERS) if fast_mode() else n
+def scaled_iters(n: int, fast: int | None = None) -> int:
+    """``n`` normally; in fast mode ``fast`` if given, else a twentieth of ``n``, at least
+    ``FAST_MIN_ITERS`` and at most ``FAST_MAX_ITERS`` (and never more than ``n``). A lesson whose steps
+    take a second each (lesson 06's fine-tunings) asks for fewer with ``fast``."""
+    if not fast_mode():
+        return n
+    if fast is not None:
+        if fast < 1:
+            raise ValueError(f"scaled_iters: fast must be at least 1 iteration, got {fast}")
+        return min(n, fast)
+    return min(n, max(n // 20, FAST_MIN_ITERS), FAST_MAX_ITERS)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -106,10 +106,13 @@ def test_train_config_errors():
 # --- fast mode ---------------------------------------------------------------------------------------
 
 def test_fast_mode_and_scaled_iters(monkeypatch):
-    assert not fast_mode() and scaled_iters(2000) == 2000
+    assert not fast_mode() and scaled_iters(2000) == 2000 and scaled_iters(100, fast=2) == 100
     monkeypatch.setenv("COURSE_FAST", "1")
     assert fast_mode()
     assert [scaled_iters(n) for n in (2000, 600, 100, 3, 4000, 100_000)] == [20, 20, 5, 3, 20, 20]
+    assert (scaled_iters(100, fast=2), scaled_iters(1, fast=2), scaled_iters(2000, fast=50)) == (2, 1, 50)
+    with pytest.raises(ValueError, match="at least 1"):
+        scaled_iters(100, fast=0)
     cfg = TrainConfig(max_iters=2000, warmup_iters=100, lr_decay_iters=2000, eval_interval=250, eval_iters=20).scaled()
     assert (cfg.max_iters, cfg.warmup_iters, cfg.lr_decay_iters, cfg.eval_iters) == (20, 1, 20, 2)
     assert cfg.eval_interval == 20  # evaluated at the start and at the end only
