@@ -1946,7 +1946,7 @@ def test_a_reply_that_repeats_its_own_parts_is_refused_before_a_check_writes_it_
     minute, 1.5 GB; each level doubles it). The answers' process sends copies of its containers, so the
     grader refuses a reply that unfolds into far more than it holds; an honest one with a part twice passes
     (both kinds of frame: ``torch.save``'s and a plain pickle's, whose memo shares parts the same way)."""
-    from autograder.recheck import HostBroke
+    from autograder.recheck import UNFOLDED_EXTRA, HostBroke
 
     key, nested = 0, []
     for _ in range(22):
@@ -1960,7 +1960,8 @@ def test_a_reply_that_repeats_its_own_parts_is_refused_before_a_check_writes_it_
     row = [0] * 100
     for kind in (b"T", b"P"):  # a part twice, as an honest answer may share it
         assert _reply_of_frame(kind, {"ok": True, "value": [row] * 100})["value"] == [[0] * 100] * 100
-        many = {"ok": True, "value": list(range(200)) * 10_000}  # 2 million numbers, not shared: as sent
+        # more numbers than the limit on what a reply may add by sharing, none shared: as sent
+        many = {"ok": True, "value": list(range(200)) * (UNFOLDED_EXTRA // 200 + 1_000)}
         assert _reply_of_frame(kind, many)["value"][-1] == 199
 
 
