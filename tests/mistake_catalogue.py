@@ -1786,6 +1786,13 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 '''),
+    W("test-lstm-cell", "one bias added twice", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_ih
+    i, f, g, o = z.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+'''),
     W("test-lstm-cell", "(c, h) instead of (h, c)", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh

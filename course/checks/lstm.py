@@ -29,7 +29,8 @@ def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True,
     """A cell built from its parts; the reference when order='ifgo' and the defaults."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
         pre = x @ W_ih.T + h @ W_hh.T
-        pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0}[biases]
+        pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0, "ih twice": 2 * b_ih,
+                     "hh twice": 2 * b_hh}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
         i, f, o = i_act(gates["i"]), torch.sigmoid(gates["f"] + forget_bias), o_act(gates["o"])
         kept = f * (h if forget_h else c) if keep_old else c
@@ -168,6 +169,10 @@ def check_lstm_cell(student_fn):
                 _cell_with("ifgo", biases="none")),
         *[Mistake("one bias missing", "nn.LSTMCell has two biases and adds both: x @ W_ih.T + b_ih + h @ W_hh.T + b_hh.",
                   _cell_with("ifgo", biases=kept)) for kept in ("ih", "hh")],
+        *[Mistake("one bias added twice", f"{twice} is added to the gates twice and {never} never: the input's "
+                  "product gets b_ih and the hidden state's gets b_hh, each bias once.",
+                  _cell_with("ifgo", biases=f"{kind} twice"))
+          for kind, twice, never in (("ih", "b_ih", "b_hh"), ("hh", "b_hh", "b_ih"))],
         Mistake("(c, h) instead of (h, c)", "return the new hidden state first, as nn.LSTMCell does: "
                 "return h_new, c_new.", _cell_with("ifgo", swap_outputs=True)),
         Mistake("h from the old c", "the new h uses the NEW cell state: compute c_new = f * c + i * g first, "
