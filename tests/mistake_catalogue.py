@@ -2012,6 +2012,23 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-lr-schedule", "warm-up and decay one step early", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    ratio = (it + 1 - cfg.warmup_iters) / (cfg.max_iters + 1 - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "warm-up multiplied onto the cosine", '''
+def lr_at_step(it, cfg):
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    cos = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * it / cfg.max_iters)) * (cfg.learning_rate - cfg.min_lr)
+    warm = min(1.0, (it + 1) / (cfg.warmup_iters + 1))
+    return cos * warm
+'''),
     W("test-lr-schedule", "no floor after max_iters", '''
 def lr_at_step(it, cfg):
     if it < cfg.warmup_iters:

@@ -839,7 +839,7 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
 
 
 def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end=">", half=True,
-                      parentheses=True, start=0):
+                      parentheses=True, start=0, early=False):
     """A schedule with the warm-up right and one mistake in the cosine: its ``angle`` per unit of progress
     (180: degrees), ``extra`` steps added to the decay's length, the cosine scaled by learning_rate alone
     (``span="learning_rate"``), progress by integer division, the factor cos alone
@@ -847,11 +847,12 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
     ``end`` is how the
     answer keeps min_lr after max_iters: ``">"``/``">="`` (an if before the cosine) or ``"clamp"``
     (progress clamped to 1); ``"early"`` the if from max_iters - 1 on (one step early); ``"max"`` is that clamp
-    written with max, so progress is never below 1."""
+    written with max, so progress is never below 1. With ``early``, the warm-up divides by warmup_iters (its
+    peak one step early)."""
     def lr(it, cfg):
         w, n, top, low = cfg.warmup_iters, cfg.max_iters, cfg.learning_rate, cfg.min_lr
         if it < w:
-            return top * (it + 1) / (w + 1)
+            return top * (it + 1) / (w if early else w + 1)
         if (end == ">" and it > n) or (end == ">=" and it >= n) or (end == "early" and it >= n - 1):
             return low
         progress = (it - w) // (n - w + extra) if integer else (it + start - w) / (n - w + extra)
@@ -881,6 +882,19 @@ def _cosine_without_min_lr(end):
             return cfg.min_lr
         progress = min((it - w) / (n - w), 1.0)
         return 0.5 * (1.0 + math.cos(math.pi * progress)) * cfg.learning_rate
+    return lr
+
+
+def _warmup_on_top(floor):
+    """A schedule with one cosine over the whole run, progress it / max_iters, multiplied by the warm-up's
+    factor (it + 1) / (warmup_iters + 1) while it < warmup_iters; ``floor``: min_lr after max_iters (else the
+    cosine climbs back)."""
+    def lr(it, cfg):
+        if floor and it > cfg.max_iters:
+            return cfg.min_lr
+        progress = it / cfg.max_iters
+        rate = cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+        return rate * (it + 1) / (cfg.warmup_iters + 1) if it < cfg.warmup_iters else rate
     return lr
 
 
@@ -1036,6 +1050,15 @@ def check_lr_schedule(student_fn):
                   "slowly at first and steepest at the end; the schedule is half a wave lifted up, which flattens "
                   "out at min_lr: min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
                   _schedule(_schedule_variant(angle=math.pi / 2, half=False, end=end))) for end in _ENDS],
+        *[Mistake("warm-up and decay one step early", "your warm-up peaks at it = warmup_iters - 1 and the cosine "
+                  "starts from there, one step early: divide the warm-up by warmup_iters + 1, so that the peak, "
+                  "where the cosine's progress is 0, comes at it = warmup_iters.",
+                  _schedule(_schedule_variant(early=True, start=1, extra=extra, end=end)))
+          for extra in (1, 0) for end in _ENDS],
+        *[Mistake("warm-up multiplied onto the cosine", "the warm-up and the cosine take turns: the straight rise "
+                  "while it < warmup_iters, then the cosine, whose progress starts at 0 when the warm-up ends, "
+                  "(it - warmup_iters) / (max_iters - warmup_iters). Yours scales a cosine over the whole run by "
+                  "the warm-up's factor.", _schedule(_warmup_on_top(floor))) for floor in (True, False)],
         Mistake("lr_decay_iters used (None here)", "this course's cosine ends at cfg.max_iters (cfg.lr_decay_iters "
                 "is None, nanoGPT's option): progress = (it - warmup_iters) / (max_iters - warmup_iters), and "
                 "min_lr after max_iters.", error="DecayItersIsNone"),
