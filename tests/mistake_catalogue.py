@@ -2170,6 +2170,24 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-train-loop", "one step after the loop", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    total_loss = 0.0
+    optimizer.zero_grad(set_to_none=True)
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        xb, yb = get_batch("train")
+        _, loss = model(xb, yb)
+        total_loss = total_loss + loss
+        losses.append(loss.item())
+    total_loss.backward()  # one update for the whole run
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return losses
+'''),
     W("test-train-loop", "param_groups indexed like a dict", '''
 def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     losses = []

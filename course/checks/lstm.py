@@ -1167,6 +1167,26 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
     return loop
 
 
+def _loop_one_step(mean):
+    """The loop that adds up every iteration's loss (divided by max_iters: ``mean``) and calls backward(), the
+    clip and step() once, after the loop: one step for the whole run."""
+    def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        losses, total = [], 0.0
+        optimizer.zero_grad()
+        for it in range(max_iters):
+            for group in optimizer.param_groups:
+                group["lr"] = lr_schedule(it)
+            _, loss = model(*get_batch("train"))
+            total = total + loss
+            losses.append(loss.item())
+        if max_iters:
+            (total / max_iters if mean else total).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+        return losses
+    return loop
+
+
 def _mode_watched(loop, seen: list):
     """``loop`` with the model's mode noted at each of its forward calls and after the loop, into ``seen``
     as ``(modes, training_after)``. Only where the loop runs in this process (the notebook): in the
@@ -1313,6 +1333,10 @@ def check_train_loop(student_fn):
                   "drops the caller's settings (parameter groups, weight decay). Set the rate on the given one: for "
                   "group in optimizer.param_groups: group['lr'] = lr_schedule(it).", _outcome(_loop_with(fresh=kind)))
           for kind in ("AdamW", "Adam", "SGD")],
+        *[Mistake("one step after the loop", "your loop adds up the losses and calls backward() and step() once, "
+                  "after the loop, so the model takes a single step and every batch meets the untrained model: "
+                  "zero_grad(), backward(), clip and step() belong inside the loop, once per iteration.",
+                  _outcome(_loop_one_step(mean))) for mean in (False, True)],
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),
