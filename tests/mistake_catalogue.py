@@ -2603,6 +2603,17 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x))
 '''),
+    W("test-gpt-forward", "a new LayerNorm instead of ln_f", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T, device=idx.device))
+    x = model.transformer.drop(tok + pos)
+    for block in model.transformer.h:
+        x = block(x)
+    x = F.layer_norm(x, (x.size(-1),))  # normalise the channels before the head
+    return model.lm_head(x)
+'''),
     W("test-gpt-forward", "positions counted from 1", '''
 def gpt_forward(model, idx):
     B, T = idx.shape

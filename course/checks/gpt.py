@@ -581,7 +581,9 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
     for block in (t.h if blocks is None else blocks(list(t.h))):
         h = h + block(h) if extra_residual else block(h if chain else x)
         h = t.ln_f(h) if norm_each else h
-    h = t.ln_f(h) if final_norm and not norm_each else h
+    if final_norm == "new":  # a LayerNorm of one's own, weight 1 and bias 0, instead of ln_f
+        h = F.layer_norm(h, h.shape[-1:])
+    h = t.ln_f(h) if final_norm is True and not norm_each else h
     logits = model.lm_head(h) if head else h
     if last_only:
         logits = logits[:, [-1], :] if last_only == "kept" else logits[:, -1, :]
@@ -689,6 +691,11 @@ def check_gpt_forward(student_fn):
             Mistake("final LayerNorm after the head", "ln_f normalises the C channels of the last block's output: "
                     "apply it before the head, model.lm_head(model.transformer.ln_f(x)), not to the (B, T, V) "
                     "logits.", error="normalized_shape"),
+            # (a new nn.LayerNorm(C) has weight 1 and bias 0: F.layer_norm without them)
+            Mistake("a new LayerNorm instead of ln_f", "the final LayerNorm is the model's own, "
+                    "model.transformer.ln_f, with its learned weight and bias: F.layer_norm without them (or an "
+                    "nn.LayerNorm(C) made in the function) normalises with weight 1 and bias 0.",
+                    lambda m, i: _gpt_with(m, i, final_norm="new")),
             Mistake("final LayerNorm after every block", "ln_f is applied once, after the last block; each block "
                     "normalises its own inputs already.", lambda m, i: _gpt_with(m, i, norm_each=True)),
             *[Mistake("positions from the batch dimension", "the positions run along dim 1 of idx (B, T): "
