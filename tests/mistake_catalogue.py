@@ -2592,6 +2592,13 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + mlp(ln_1(x))
     return x
 '''),
+    W("test-block-forward", "ln_2 on the attention output", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    # attention, normalised, then the MLP
+    x = x + ln_2(attn(ln_1(x)))
+    x = x + mlp(x)
+    return x
+'''),
     W("test-block-forward", "parallel sublayers", '''
 def block_forward(x, ln_1, attn, ln_2, mlp):
     return x + attn(ln_1(x)) + mlp(ln_2(x))

@@ -487,6 +487,11 @@ def check_block_forward(student_fn):
                           F.layer_norm(h, h.shape[-1:]) if new_2 else l2(h)))(
                           x + a(F.layer_norm(x, x.shape[-1:]) if new_1 else l1(x))))
               for new_1, new_2 in ((True, True), (True, False), (False, True))],
+            *[Mistake("ln_2 on the attention output", "ln_2 belongs to the MLP sublayer: it normalises the MLP's "
+                      "INPUT, x = x + mlp(ln_2(x)); the attention's output is added to x as it is, not through ln_2.",
+                      wrong) for wrong in (
+                          lambda x, l1, a, l2, m: (lambda h: h + m(h))(x + l2(a(l1(x)))),
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + l2(a(l1(x)))))],
             Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
                     "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
