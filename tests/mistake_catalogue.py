@@ -3077,6 +3077,18 @@ def greedy_decode(model, input_ids, max_new_tokens):
         nxt = model(input_ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
     return torch.cat([input_ids] + [nxt] * max_new_tokens, dim=1)
 '''),
+    W("test-greedy-decode", "divided by temperature 0", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    temperature = 0.0  # greedy = no randomness
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits[:, -1, :] / temperature
+            probs = torch.softmax(logits, dim=-1)
+            nxt = torch.argmax(probs, dim=-1, keepdim=True)
+            ids = torch.cat((ids, nxt), dim=1)
+    return ids
+'''),
     W("test-greedy-decode", "first position's logits", '''
 def greedy_decode(model, input_ids, max_new_tokens):
     ids = input_ids

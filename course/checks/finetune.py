@@ -151,6 +151,13 @@ GREEDY_MISTAKES = [
             "padding: torch.zeros_like(ids) hides the whole prompt. Call model(ids) without one (or with "
             "torch.ones_like(ids)).", lambda model, ids, n: _greedy_with_logits(
                 model, ids, n, lambda m, x: m(x, attention_mask=torch.zeros_like(x)).logits[:, -1, :])),
+    # (logits / 0.0 is +inf where a score is positive: softmax gives NaN there and argmax the first of them)
+    *[Mistake("divided by temperature 0", "a temperature of 0 divides the scores by 0: they become +inf and -inf "
+              "(and NaN after softmax), so argmax finds the first positive score, not the largest. Greedy decoding "
+              "needs no temperature: take the argmax of the last position's logits as they are.",
+              lambda model, ids, n, soft=soft: _greedy_with_logits(model, ids, n, lambda m, x: (
+                  torch.softmax if soft else lambda z, dim: z)(m(x).logits[:, -1, :] / 0.0, dim=-1)))
+      for soft in (True, False)],
     Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
             "index into all B * V of them, not a token id: take argmax(dim=-1), one id per sequence.",
             error="index out of range", on=lambda model, ids, n: ids.shape[0] > 1),
