@@ -3216,6 +3216,15 @@ import torch.nn.functional as F
 def lm_loss(logits, labels):
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=-100)
 '''),
+    W("test-lm-loss", "positions selected before the shift", '''
+import torch.nn.functional as F
+
+
+def lm_loss(logits, labels):
+    mask = labels != -100          # only the real tokens
+    logits, labels = logits[mask], labels[mask]
+    return F.cross_entropy(logits[:-1], labels[1:])
+'''),
     W("test-lm-loss", "shifted the wrong way", '''
 import torch.nn.functional as F
 

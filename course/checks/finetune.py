@@ -597,6 +597,12 @@ def _loss_unshifted_mask(logits, labels, clamp):
     return (per_token * keep).sum() / keep.sum()
 
 
+def _loss_selected_then_shifted(logits, labels):
+    """The counted positions picked first (labels != -100, flattened across the rows), then shifted by one."""
+    keep = labels != IGNORE
+    return F.cross_entropy(logits[keep][:-1], labels[keep][1:])
+
+
 LOSS_MISTAKES += [
     Mistake("logits flattened to the wrong width", "cross_entropy wants one row of V scores per position: flatten "
             "the shifted logits with reshape(-1, V), V = logits.size(-1), the vocabulary, not T.",
@@ -634,6 +640,10 @@ LOSS_MISTAKES += [
               "the labels BEFORE the shift: position t's loss is against labels[:, t + 1], so the mask is "
               "labels[:, 1:] != -100 (or let cross_entropy's ignore_index=-100 drop them).",
               functools.partial(_loss_unshifted_mask, clamp=clamp)) for clamp in (True, False)],
+    Mistake("positions selected before the shift", "logits[labels != -100] picks the counted positions before "
+            "the shift and runs the rows together, so some positions meet a label that does not follow them (the "
+            "next row's first, or one across a masked gap): shift first, logits[:, :-1] against labels[:, 1:], "
+            "then leave the -100 targets out (ignore_index=-100).", _loss_selected_then_shifted),
 ]
 
 
