@@ -885,6 +885,13 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
     return torch.softmax(Q @ K.T, dim=-1) @ V
 '''),
+    W("test-cross-attention", "W_K on the left", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = W_K @ S1.T          # keys as columns, (d_k, n1)
+    V = S1 @ W_V
+    return torch.softmax(Q @ K / math.sqrt(K.shape[0]), dim=-1) @ V
+'''),
     W("test-cross-attention", "divided by d_k", '''
 def cross_attention(S1, S2, W_Q, W_K, W_V):
     Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V

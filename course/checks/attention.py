@@ -174,6 +174,13 @@ def check_cross_attention(student_fn) -> None:
         Mistake("weight matrices transposed", "W_Q, W_K (d_in, d_k) and W_V (d_in, d_v) multiply the sentences "
                 "as they are: Q = S2 @ W_Q, K = S1 @ W_K, V = S1 @ W_V (x @ W.T is for nn.Linear's weights, "
                 "stored (out, in)).", lambda S1, S2, W_Q, W_K, W_V: ref.cross_attention(S1, S2, W_Q.T, W_K.T, W_V.T)),
+        # (W_K @ S1.T runs only where d_k = d_in, the square first case; the keys as columns, (d_k, n1), so the
+        # scores are Q @ K, or Q @ K.T as usual)
+        *[Mistake("W_K on the left", "K = W_K @ S1.T multiplies by W_K untransposed (it runs here only because "
+                  "d_in = d_k; elsewhere the shapes clash): the keys are the rows of S1 @ W_K, one per token of S1, "
+                  "and the scores are Q @ K.T.", lambda S1, S2, W_Q, W_K, W_V, t=t: torch.softmax(
+                      (S2 @ W_Q) @ ((W_K @ S1.T).T if t else W_K @ S1.T) / math.sqrt(W_K.shape[1]), dim=-1) @ (S1 @ W_V))
+          for t in (False, True)],
         Mistake("float64 result", "the inputs are float32 and so must be the result: don't convert with "
                 ".double() on the way; compute with the inputs' dtype.",
                 lambda *a: ref.cross_attention(*a).double()),
