@@ -537,18 +537,42 @@ def _stand_in(call, look=None):
 CONFIG_CLASSES = {}  # (name, fields, frozen) -> the dataclass made here for the course's configurations of that name
 
 
-def _config(name, fields, frozen):
-    """A configuration of the course's (``("__config__", class name, {field: value}, frozen)``: an
-    ``AttentionConfig``) as a dataclass of the same name and fields made here, since this process may have no
-    course package to unpickle it from: ``config.n_embd``, its repr and ``dataclasses.replace`` work as in
-    the notebook."""
+def _config(name, fields, frozen, derived=None):
+    """A configuration of the course's (``("__config__", class name, {field: value}, frozen, {property:
+    value})``: an ``AttentionConfig``) as a dataclass of the same name and fields made here, since this process
+    may have no course package to unpickle it from: ``config.n_embd``, its repr and ``dataclasses.replace``
+    work as in the notebook. Its public properties (``TrainConfig.final_lr``) give the values the grader
+    computed, while the fields are those it sent (``_derived_property``)."""
     import dataclasses
 
-    key = (name, tuple(fields), bool(frozen))
+    derived = derived or {}
+    key = (name, tuple(fields), bool(frozen), tuple(sorted(derived)))
     if key not in CONFIG_CLASSES:
-        CONFIG_CLASSES[key] = dataclasses.make_dataclass(name if name.isidentifier() else "Config", list(fields),
-                                                         frozen=bool(frozen), kw_only=True)
-    return CONFIG_CLASSES[key](**fields)
+        CONFIG_CLASSES[key] = dataclasses.make_dataclass(
+            name if name.isidentifier() else "Config", list(fields), frozen=bool(frozen), kw_only=True,
+            namespace={p: _derived_property(p, tuple(fields)) for p in derived})
+    made = CONFIG_CLASSES[key](**fields)
+    DERIVED[id(made)] = (made, tuple(fields.values()), dict(derived))
+    return made
+
+
+# The configurations made from the grader's (``_config``), by id: (the object, its fields' values as sent, its
+# properties' values). Kept for the process's life: a test sends a handful.
+DERIVED = {}
+
+
+def _derived_property(name, fields):
+    """A property of a made configuration: the value the grader computed for it, as long as the fields are
+    the ones it was computed from. A configuration the answer made or changed has no value to give (the
+    code that computes it is the course's): it says to read the fields."""
+    def get(self):
+        made = DERIVED.get(id(self))
+        if made is not None and made[0] is self and tuple(getattr(self, f) for f in fields) == made[1]:
+            return made[2][name]
+        raise AttributeError(f"{type(self).__name__}.{name} is computed by the course's class, which is not "
+                             f"here for a configuration changed or made by your code: read its fields instead")
+    get.__name__ = get.__qualname__ = name
+    return property(get)
 
 
 def _resolve(value, objects, callback=None):
@@ -558,9 +582,12 @@ def _resolve(value, objects, callback=None):
     (``("__config__", ...)``) by dataclasses (``_config``)."""
     if type(value) is tuple and len(value) == 2 and value[0] == "__object__":
         return objects[value[1]]
-    if type(value) is tuple and len(value) == 4 and value[0] == "__config__" and type(value[1]) is str \
+    if type(value) is tuple and len(value) in (4, 5) and value[0] == "__config__" and type(value[1]) is str \
             and type(value[2]) is dict and all(type(k) is str and k.isidentifier() for k in value[2]):
-        return _config(value[1], value[2], value[3])
+        derived = value[4] if len(value) == 5 and type(value[4]) is dict else {}
+        return _config(value[1], value[2], value[3], {k: v for k, v in derived.items() if type(k) is str
+                                                      and k.isidentifier() and k not in value[2]
+                                                      and type(v) in (int, float, bool, str, type(None))})
     if type(value) is tuple and len(value) == 2 and value[0] == "__callback__" and callback is not None:
         return callback(value[1])
     if type(value) is tuple and len(value) == 4 and value[0] == "__served__" and callback is not None:

@@ -437,15 +437,34 @@ def bind_request(name: str) -> dict:
 
 def _config(value):
     """A configuration of the course's (a dataclass of ``course``'s: ``AttentionConfig``) as
-    ``("__config__", class name, {field: value}, frozen)``: the answers' process may have no course package
-    to unpickle it from (``COURSE_OBJECTS``), and makes a dataclass of that name and fields instead."""
+    ``("__config__", class name, {field: value}, frozen, {property: value})``: the answers' process may have no
+    course package to unpickle it from (``COURSE_OBJECTS``), and makes a dataclass of that name and fields
+    instead, whose properties give the values sent while its fields are the ones sent (``_derived``)."""
     import dataclasses
 
     if isinstance(value, type) or not dataclasses.is_dataclass(value) \
             or not type(value).__module__.startswith("course."):
         return None
     fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    return ("__config__", type(value).__name__, fields, type(value).__dataclass_params__.frozen)
+    return ("__config__", type(value).__name__, fields, type(value).__dataclass_params__.frozen, _derived(value))
+
+
+def _derived(value) -> dict:
+    """The values of a configuration's public properties (``TrainConfig.final_lr``, ``decay_iters``:
+    computed from its fields), as plain numbers and strings. The class made in the answers' process has
+    the fields only, so an honest ``lr_at_step`` that read ``cfg.final_lr`` passed in the notebook and lost
+    both its points there with an AttributeError (rt26, 2026-12-05); the values are sent, not the code."""
+    derived = {}
+    for klass in type(value).__mro__:
+        for name, attr in vars(klass).items():
+            if isinstance(attr, property) and not name.startswith("_") and name not in derived:
+                try:
+                    got = getattr(value, name)
+                except Exception:  # (a property that cannot be read on this one: left out, as if absent)
+                    continue
+                if type(got) in (int, float, bool, str, type(None)):
+                    derived[name] = got
+    return derived
 
 
 def _replace(value, new: dict):

@@ -1764,6 +1764,15 @@ HONEST_STYLES = {
         "    if it > cfg.max_iters:\n        return cfg.min_lr\n"
         "    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n"
         "    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)\n")),
+    # TrainConfig's public properties, `final_lr` and `decay_iters`, are what the course's own schedule
+    # reads; the configuration made in the answers' process had the fields only, and this answer passed in
+    # the notebook and lost both its points there with an AttributeError (rt26, 2026-12-05)
+    "a configuration's own properties": ("lr-schedule", "test-lr-schedule", (
+        "def lr_at_step(it, cfg):\n"
+        "    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n"
+        "    if it > cfg.decay_iters:\n        return cfg.final_lr\n"
+        "    progress = (it - cfg.warmup_iters) / (cfg.decay_iters - cfg.warmup_iters)\n"
+        "    return cfg.final_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.final_lr)\n")),
     # tqdm is allowed (a progress bar, as the course's own loop has): it imports and runs there too,
     # under that process's audit hook
     "a tqdm progress bar": ("train-loop", "test-train-loop", (
@@ -1785,6 +1794,30 @@ def test_an_honest_answer_in_an_allowed_style_passes_the_recheck(host, name):
     failed = recheck(_with_answer("04_lstm", answer, source), "04_lstm", [test, f"{test}-form"],
                      sandbox=False, host=host)
     assert failed == {}, failed
+
+
+def test_a_configuration_made_in_the_answers_process_gives_its_properties_only_for_the_fields_sent():
+    # the values of TrainConfig's properties cross with its fields; on a configuration the answer changed or
+    # made, where the grader computed nothing, a property says to read the fields (never a stale value)
+    import dataclasses
+
+    from autograder import answer_host
+    from autograder.recheck import _config as _config_of
+    from course.train import TrainConfig
+
+    sent = _config_of(TrainConfig(max_iters=30, learning_rate=1.0, warmup_iters=3))
+    assert sent[0] == "__config__" and sent[4]["final_lr"] == 0.1 and sent[4]["decay_iters"] == 30, sent
+    made = answer_host._resolve(sent, [])
+    assert type(made).__name__ == "TrainConfig" and made.min_lr is None
+    assert (made.final_lr, made.decay_iters) == (0.1, 30)
+    assert dataclasses.replace(made).max_iters == 30
+    with pytest.raises(AttributeError, match="read its fields"):
+        dataclasses.replace(made, learning_rate=2.0).final_lr
+    made.lr_decay_iters = 20
+    with pytest.raises(AttributeError, match="read its fields"):
+        made.decay_iters
+    # a frame of the older form (no properties) still makes the configuration
+    assert answer_host._resolve(sent[:4], []).max_iters == 30
 
 
 def test_running_the_answer_cells_is_not_charged_to_a_call_after_a_restart():
