@@ -552,13 +552,12 @@ def _config(name, fields, frozen, derived=None):
             name if name.isidentifier() else "Config", list(fields), frozen=bool(frozen), kw_only=True,
             namespace={p: _derived_property(p, tuple(fields)) for p in derived})
     made = CONFIG_CLASSES[key](**fields)
-    DERIVED[id(made)] = (made, tuple(fields.values()), dict(derived))
+    # (beside the fields, which repr, ==, asdict and replace read: a copy has the values, replace does not)
+    object.__setattr__(made, DERIVED, (tuple(fields.values()), dict(derived)))
     return made
 
 
-# The configurations made from the grader's (``_config``), by id: (the object, its fields' values as sent, its
-# properties' values). Kept for the process's life: a test sends a handful.
-DERIVED = {}
+DERIVED = "_derived_values"  # the attribute of a made configuration: its fields as sent, its properties' values
 
 
 def _derived_property(name, fields):
@@ -566,9 +565,9 @@ def _derived_property(name, fields):
     the ones it was computed from. A configuration the answer made or changed has no value to give (the
     code that computes it is the course's): it says to read the fields."""
     def get(self):
-        made = DERIVED.get(id(self))
-        if made is not None and made[0] is self and tuple(getattr(self, f) for f in fields) == made[1]:
-            return made[2][name]
+        sent = vars(self).get(DERIVED)
+        if sent is not None and tuple(getattr(self, f) for f in fields) == sent[0]:
+            return sent[1][name]
         raise AttributeError(f"{type(self).__name__}.{name} is computed by the course's class, which is not "
                              f"here for a configuration changed or made by your code: read its fields instead")
     get.__name__ = get.__qualname__ = name
