@@ -76,6 +76,34 @@ def _cached_function(answer: Any, name: str) -> Any:
     return wrapped
 
 
+def _own_callable_object(answer: Any) -> bool:
+    """Whether ``answer`` is a callable object of a class the notebook defined: every class of its chain but
+    ``object`` defined in the notebook (``__main__``; not the course's, not a library's: a ``functools.partial``
+    subclass holds any function), a ``__call__`` of its own, and no attribute that is the course's."""
+    kind = type(answer)
+    chain = kind.__mro__[:-1]
+    if isinstance(answer, type) or not chain or not callable(answer) or _from_course(kind):
+        return False
+    if any(c.__module__ != "__main__" or type(c) is not type for c in chain):
+        return False
+    if not any(isinstance(vars(c).get("__call__"), types.FunctionType) for c in chain):
+        return False
+    own = getattr(answer, "__dict__", None)
+    if not isinstance(own, dict):
+        return False
+    values, seen = list(own.values()), 0
+    while values:  # its attributes, and what their lists, tuples, sets and dicts hold (a few thousand at most)
+        value = values.pop()
+        seen += 1
+        if seen > 10_000 or _from_course(value) or isinstance(value, types.ModuleType):
+            return False
+        if type(value) in (list, tuple, set, frozenset):
+            values += list(value)
+        elif type(value) is dict:
+            values += list(value.keys()) + list(value.values())
+    return True
+
+
 def assert_own_work(answer: Any, name: str) -> None:
     """Raise ``DelegatesToReference`` if ``answer`` (a function or class) delegates to ``course``. A function
     under ``@functools.lru_cache`` or ``@functools.cache`` is checked as the function it caches."""
@@ -96,6 +124,11 @@ def assert_own_work(answer: Any, name: str) -> None:
                     f"write the class yourself (subclass torch.nn.Module, not the reference).")
         functions += [v for c in answer.__mro__ if c.__module__ == answer.__module__
                       for v in vars(c).values() if isinstance(v, types.FunctionType)]
+    elif _own_callable_object(answer):
+        # an object of a class of the notebook's own with a __call__ (`padding_mask = PaddingMask()`): its
+        # class is checked as a class answer is, every method (an honest one lost both points, rt26)
+        functions += [v for c in type(answer).__mro__[:-1] for v in vars(c).values()
+                      if isinstance(v, types.FunctionType)]
     else:
         raise DelegatesToReference(
             f"{name} should be a function (or class) defined with def/class in your notebook, got "

@@ -127,3 +127,52 @@ def test_an_lru_cache_of_the_students_own_function_is_its_own_work():
 
     with pytest.raises(DelegatesToReference, match="delegates"):
         assert_own_work(functools.cache(calls_it), "causal_mask")
+
+
+def test_a_callable_object_of_the_students_own_class_is_its_own_work():
+    """An honest ``padding_mask = PaddingMask()`` (a class of the notebook's with ``__call__``) was refused as
+    not a function, and the status said the answer delegates to the course's reference (rt26, 2026-12-05).
+    Its class's methods are checked as a class answer's are; an object of a library's class (a partial),
+    one whose method calls the reference, or one that holds the reference, is still refused."""
+    honest = _module(
+        "import torch\n"
+        "class PaddingMask:\n"
+        "    def __call__(self, lengths, T):\n"
+        "        return torch.arange(T)[None, :] < lengths[:, None]\n"
+        "padding_mask = PaddingMask()\n")
+    assert_own_work(honest["padding_mask"], "padding_mask")
+    calls = _module(
+        "import course.checks as ref\n"
+        "class Answer:\n"
+        "    def __call__(self, x):\n"
+        "        return ref.describe(x)\n"
+        "answer = Answer()\n")
+    with pytest.raises(DelegatesToReference, match="delegates"):
+        assert_own_work(calls["answer"], "answer")
+    holds = _module(
+        "import course.checks as ref\n"
+        "class Answer:\n"
+        "    def __init__(self, f):\n"
+        "        self.f = f\n"
+        "    def __call__(self, x):\n"
+        "        return self.f(x)\n"
+        "answer = Answer(ref.describe)\n")
+    with pytest.raises(DelegatesToReference, match="cannot be checked"):
+        assert_own_work(holds["answer"], "answer")
+    tucked = _module(
+        "import course.checks as ref\n"
+        "class Answer:\n"
+        "    def __init__(self, table):\n"
+        "        self.table = table\n"
+        "    def __call__(self, x):\n"
+        "        return self.table['f'][0](x)\n"
+        "answer = Answer({'f': [ref.describe]})\n")
+    with pytest.raises(DelegatesToReference, match="cannot be checked"):
+        assert_own_work(tucked["answer"], "answer")
+    wrapped = _module(
+        "import functools\nimport course.checks as ref\n"
+        "class Answer(functools.partial):\n"
+        "    pass\n"
+        "answer = Answer(ref.describe)\n")
+    with pytest.raises(DelegatesToReference, match="cannot be checked"):
+        assert_own_work(wrapped["answer"], "answer")
