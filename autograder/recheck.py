@@ -743,7 +743,7 @@ def _read_plain(data) -> dict:
     bytearrays, and buffers); its tensors are tuples until ``_numpy_scalars``. Much faster than torch's
     loader, which is written in Python."""
     reply = _NoClasses(io.BytesIO(data)).load()
-    stack, seen, tensors = [reply], set(), 0
+    stack, seen, tensors, values = [reply], set(), 0, 1
     while stack:
         value = stack.pop()
         kind = type(value)
@@ -757,6 +757,9 @@ def _read_plain(data) -> dict:
                 tensors += 1  # whole reply: rebuilt, a million of them took 28 s; ``REPLY_TENSORS``)
                 if tensors > REPLY_TENSORS:
                     raise pickle.UnpicklingError(f"more than the {REPLY_TENSORS:,} tensors a reply may hold")
+            values += 2 * len(value) if kind is dict else len(value)  # (before the walk takes them: ``REPLY_VALUES``)
+            if values > REPLY_VALUES:
+                raise pickle.UnpicklingError(f"more than the {REPLY_VALUES:,} values a reply may hold")
             stack.extend([*value.keys(), *value.values()] if kind is dict else value)
     return reply
 
@@ -795,17 +798,29 @@ NUMPY_DTYPES: frozenset = frozenset()  # filled on first use (numpy is imported 
 # torch.save frame (39 MB) 23 s and 0.5 GB (rt25, 2026-12-05), all after the call's time limit, which holds for
 # the reading only, and outside the sandbox. An honest reply holds a few: a result, a model's state, a gradient.
 REPLY_TENSORS = 2**14
+# The most values (numbers, strings, None, containers; a tensor is a few) a reply may hold, and the most bytes
+# of pickle a ``torch.save`` frame's structure may take (its tensors' bytes are records of their own). The
+# walks that check a reply (``_nodes``, ``_unfolded_bytes``, ``_numpy_scalars``) run in Python after the
+# call's time limit, outside the sandbox: a 9.6 MB plain frame of ten million None took the grader 21 s, and
+# torch's loader, in Python, 1.7 s for a 1 MB frame of a million; a 512 MB frame, many minutes (rt26,
+# 2026-12-05). An honest reply holds at most the corpus's million ids (lesson 01).
+REPLY_VALUES = 2**21
+TORCH_PICKLE_BYTES = 2**21
 
 
 def _count_storages(data) -> None:
     """``ValueError`` if the ``torch.save`` archive ``data`` holds more than ``REPLY_TENSORS`` storages (each
-    tensor that owns its memory has one: a record under ``data/``), read from the zip's directory alone."""
+    tensor that owns its memory has one: a record under ``data/``), or a pickle of more than
+    ``TORCH_PICKLE_BYTES``, read from the zip's directory alone."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         stored = sum(1 for name in archive.namelist() if "/data/" in name)
+        structure = sum(info.file_size for info in archive.infolist() if info.filename.endswith(".pkl"))
     if stored > REPLY_TENSORS:
         raise ValueError(f"{stored:,} tensors, more than the {REPLY_TENSORS:,} a reply may hold")
+    if structure > TORCH_PICKLE_BYTES:  # (torch's loader, in Python, takes about 2 s a megabyte of it)
+        raise ValueError(f"a structure of {structure:,} bytes, more than the {TORCH_PICKLE_BYTES:,} a reply's may take")
 
 
 def _numpy_scalars(value, made: dict | None = None):

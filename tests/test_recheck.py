@@ -2700,6 +2700,32 @@ def test_a_reply_of_very_many_tensors_is_refused_before_they_are_rebuilt():
     assert len(_reply_of_frame(b"T", {"ok": True, "value": few[:100]})["value"]) == 100
 
 
+def test_a_reply_of_very_many_plain_values_is_refused_before_it_is_walked():
+    """rt26 (2026-12-05): a 9.6 MB plain frame of ten million None took the grader 21 s in the walks that check a
+    reply, and torch's loader 1.7 s a megabyte of a torch.save frame's pickle (a set in the list forces that
+    frame): a 512 MB frame would have held the grading worker for many minutes, after the call's time limit
+    and outside the sandbox. A reply may hold REPLY_VALUES values, counted before the walks; a torch.save
+    frame's pickle may take TORCH_PICKLE_BYTES, read from its zip's directory before torch's loader."""
+    import time
+
+    from autograder.recheck import REPLY_VALUES, TORCH_PICKLE_BYTES, HostBroke
+
+    many = [None] * (REPLY_VALUES + 1)
+    begun = time.monotonic()
+    with pytest.raises(HostBroke, match="not plain data"):
+        _reply_of_frame(b"P", None, _frame_bytes(many))
+    with pytest.raises(HostBroke, match="not plain data"):
+        _reply_of_frame(b"T", {"ok": True, "value": [None] * TORCH_PICKLE_BYTES + [set()]})
+    assert time.monotonic() - begun < 30  # (refused as read: before, minutes)
+    # a dict's keys count too; the corpus's million ids, the most an honest reply holds, still come back
+    with pytest.raises(HostBroke, match="not plain data"):
+        _reply_of_frame(b"P", None, _frame_bytes({i: None for i in range(REPLY_VALUES // 2 + 1)}))
+    ids = list(range(1_200_000))
+    assert _reply_of_frame(b"P", None, _frame_bytes(ids))["value"] == ids
+    assert _reply_of_frame(b"T", {"ok": True, "value": collections.Counter({(i, i + 1): i for i in range(50_000)})}
+                           )["value"][(7, 8)] == 7
+
+
 def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and_get_their_stand_ins():
     """torch.nn.attention.varlen imports torch._dynamo: importing it as the answers' process started was
     half of that start (1.2 s of CPU, for every process a grading starts). It is imported when something
