@@ -803,8 +803,9 @@ REPLY_TENSORS = 2**14
 # walks that check a reply (``_nodes``, ``_unfolded_bytes``, ``_numpy_scalars``) run in Python after the
 # call's time limit, outside the sandbox: a 9.6 MB plain frame of ten million None took the grader 21 s, and
 # torch's loader, in Python, 1.7 s for a 1 MB frame of a million; a 512 MB frame, many minutes (rt26,
-# 2026-12-05). An honest reply holds at most the corpus's million ids (lesson 01).
-REPLY_VALUES = 2**21
+# 2026-12-05; an argument changed into 2,000,000 None and sent back: 14 s of a re-check). An honest reply holds
+# a few thousand values (lesson 01: the ids of a passage).
+REPLY_VALUES = 2**20
 TORCH_PICKLE_BYTES = 2**21
 
 
