@@ -553,7 +553,8 @@ def _config(name, fields, frozen, derived=None):
             namespace={p: _derived_property(p, tuple(fields)) for p in derived})
     made = CONFIG_CLASSES[key](**fields)
     # (beside the fields, which repr, ==, asdict and replace read: a copy has the values, replace does not)
-    object.__setattr__(made, DERIVED, (tuple(fields.values()), dict(derived)))
+    if derived:
+        object.__setattr__(made, DERIVED, (tuple(fields.values()), dict(derived)))
     return made
 
 
