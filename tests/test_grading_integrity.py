@@ -169,6 +169,18 @@ def test_a_callable_object_of_the_students_own_class_is_its_own_work():
         "answer = Answer({'f': [ref.describe]})\n")
     with pytest.raises(DelegatesToReference, match="cannot be checked"):
         assert_own_work(tucked["answer"], "answer")
+    as_class_attribute = _module(
+        "import course.checks as ref\n"
+        "class Answer:\n"
+        "    f = staticmethod(ref.describe)\n"
+        "    def __call__(self, x):\n"
+        "        return self.f(x)\n"
+        "answer = Answer()\n")
+    with pytest.raises(DelegatesToReference, match="cannot be checked"):
+        assert_own_work(as_class_attribute["answer"], "answer")
+    # (and a class answer holding it so, which was let through before)
+    with pytest.raises(DelegatesToReference, match="class attribute"):
+        assert_own_work(as_class_attribute["Answer"], "Answer")
     wrapped = _module(
         "import functools\nimport course.checks as ref\n"
         "class Answer(functools.partial):\n"
