@@ -92,15 +92,15 @@ def _own_callable_object(answer: Any) -> bool:
     return isinstance(own, dict) and not _holds_course([*own.values(), *(v for c in chain for v in vars(c).values())])
 
 
-def _holds_course(values: list) -> bool:
+def _holds_course(values: list, modules: bool = True) -> bool:
     """Whether ``values`` (an object's or a class's attributes), or what their lists, tuples, sets and dicts
     hold, include an object of the course's (``staticmethod(ref.describe)`` too: it carries the function's
-    module) or a module; more than 10,000 of them count as such."""
+    module) or, with ``modules``, a module; more than a million of them count as such."""
     values, seen = list(values), 0
     while values:
         value = values.pop()
         seen += 1
-        if seen > 10_000 or _from_course(value) or isinstance(value, types.ModuleType):
+        if seen > 1_000_000 or _from_course(value) or (modules and isinstance(value, types.ModuleType)):
             return True
         if type(value) in (list, tuple, set, frozenset):
             values += list(value)
@@ -128,9 +128,9 @@ def assert_own_work(answer: Any, name: str) -> None:
                     f"{name} inherits from the course's {base.__module__}.{base.__qualname__}; "
                     f"write the class yourself (subclass torch.nn.Module, not the reference).")
         own = [c for c in answer.__mro__ if c.__module__ == answer.__module__]
-        if _holds_course([v for c in own for v in vars(c).values()]):
+        if _holds_course([v for c in own for v in vars(c).values()], modules=False):
             raise DelegatesToReference(
-                f"{name} holds the course's reference (or a module) as a class attribute; write the code yourself.")
+                f"{name} holds the course's reference as a class attribute; write the code yourself.")
         functions += [v for c in own for v in vars(c).values() if isinstance(v, types.FunctionType)]
     elif _own_callable_object(answer):
         # an object of a class of the notebook's own with a __call__ (`padding_mask = PaddingMask()`): its
