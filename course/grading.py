@@ -89,7 +89,13 @@ def _own_callable_object(answer: Any) -> bool:
     if not any(isinstance(vars(c).get("__call__"), types.FunctionType) for c in chain):
         return False
     own = getattr(answer, "__dict__", None)
-    return isinstance(own, dict) and not _holds_course([*own.values(), *(v for c in chain for v in vars(c).values())])
+    return isinstance(own, dict) and not _holds_course([*own.values(), *_class_values(chain)])
+
+
+def _class_values(classes) -> list:
+    """The values the classes hold under their own names: not their special entries, whose
+    ``__annotations__`` may name a configuration class of the course's (``config: AttentionConfig``)."""
+    return [v for c in classes for k, v in vars(c).items() if not (k.startswith("__") and k.endswith("__"))]
 
 
 def _holds_course(values: list, modules: bool = True) -> bool:
@@ -128,7 +134,7 @@ def assert_own_work(answer: Any, name: str) -> None:
                     f"{name} inherits from the course's {base.__module__}.{base.__qualname__}; "
                     f"write the class yourself (subclass torch.nn.Module, not the reference).")
         own = [c for c in answer.__mro__ if c.__module__ == answer.__module__]
-        if _holds_course([v for c in own for v in vars(c).values()], modules=False):
+        if _holds_course(_class_values(own), modules=False):
             raise DelegatesToReference(
                 f"{name} holds the course's reference as a class attribute; write the code yourself.")
         functions += [v for c in own for v in vars(c).values() if isinstance(v, types.FunctionType)]

@@ -181,6 +181,16 @@ def test_a_callable_object_of_the_students_own_class_is_its_own_work():
     # (and a class answer holding it so, which was let through before)
     with pytest.raises(DelegatesToReference, match="class attribute"):
         assert_own_work(as_class_attribute["Answer"], "Answer")
+    # a class-level type hint may name a configuration class of the course's, as anywhere
+    hinted = _module(
+        "import torch\nfrom course.attention import AttentionConfig\n"
+        "class Masker:\n"
+        "    config: AttentionConfig\n"
+        "    def __call__(self, lengths, T):\n"
+        "        return torch.arange(T)[None, :] < lengths[:, None]\n"
+        "padding_mask = Masker()\n")
+    assert_own_work(hinted["padding_mask"], "padding_mask")
+    assert_own_work(hinted["Masker"], "Masker")
     wrapped = _module(
         "import functools\nimport course.checks as ref\n"
         "class Answer(functools.partial):\n"
