@@ -1003,8 +1003,15 @@ def _shortcut(name: str) -> str:
     if name.endswith(("to_hf", "from_hf")):
         return (f"uses `{name}`, which hands the model to Hugging Face's code to run (compute the forward "
                 f"pass yourself, from the model's parts)")
+    last = name.split(".")[-1].lower()
+    if any(word in last for word in ("lstm", "gru", "rnn")):
+        tools = "matrix products, sigmoid, tanh"
+    elif "attention" in last or "transformer" in last:
+        tools = "matrix products, softmax, a mask"
+    else:
+        tools = "matrix products and elementwise operations"
     return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write (write it with "
-            f"tensor operations: matrix products, softmax, sigmoid, tanh)")
+            f"tensor operations: {tools})")
 
 
 def _regex_names(tree: ast.Module) -> set[str]:

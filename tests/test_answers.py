@@ -662,6 +662,19 @@ def test_pytorchs_own_version_of_an_exercise_is_refused_by_name(lesson01, name):
     assert any(("PyTorch's own version" in p or "Hugging Face" in p or "imports * from" in p) for p in found), found
 
 
+
+@pytest.mark.parametrize("name, tools, not_these", [
+    ("F.scaled_dot_product_attention (lesson 02)", "softmax, a mask", "sigmoid"),
+    ("nn.MultiheadAttention", "softmax, a mask", "tanh"),
+    ("torch.lstm_cell (lesson 04)", "sigmoid, tanh", "softmax"),
+    ("nn.LSTMCell with the weights copied in", "sigmoid, tanh", "a mask"),
+])
+def test_the_refusal_of_pytorchs_own_version_names_the_tools_of_that_exercise(lesson01, name, tools, not_these):
+    """A red team's reading (2026-12-05): lesson 02's refusal of SDPA told the student to write it with
+    "sigmoid, tanh", lesson 04's tools."""
+    found = [p for p in problems(SHORTCUTS[name], lesson01) if "PyTorch's own version" in p]
+    assert found and all(tools in p and not_these not in p for p in found), found
+
 HONEST = {
     # a red team's (2026-12-03): a property made of methods, and another name for a special method, in a class body
     "a property made of methods": "class Scale:\n    def __init__(self, k):\n        self.k = k\n    def _get(self):\n"
