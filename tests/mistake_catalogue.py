@@ -6505,3 +6505,23 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(self.c_proj(torch.nan_to_num(merge_heads(weights @ v))))
 '''),
 ]
+
+# wa28
+CATALOGUE += [
+    W("test-causal-mask", "1 and -inf instead of booleans", '''
+def causal_mask(T):
+    m = torch.ones(T, T).tril()
+    m[m == 0] = float("-inf")
+    return m
+'''),
+    W("test-causal-mask", "only the diagonal", '''
+def causal_mask(T):
+    return torch.eye(T).bool()
+'''),
+    W("test-causal-mask", "nothing hidden", '''
+def causal_mask(T):
+    mask = torch.ones(T, T, dtype=torch.bool)
+    torch.tril(mask)
+    return mask
+'''),
+]

@@ -406,6 +406,18 @@ def check_causal_mask(student_fn) -> None:
         *[Mistake("mask flipped", "the mask's rows or columns are in reverse order: row i must allow columns "
                   "0..i, the lower triangle as torch.tril(torch.ones(T, T, dtype=torch.bool)) gives it, unflipped.",
                   lambda T, dim=dim: torch.ones(T, T, dtype=torch.bool).tril().flip(dim)) for dim in (0, 1)],
+        Mistake("1 and -inf instead of booleans", "your mask holds 1 where a position may attend and -inf where "
+                "it may not: a float mask is added to the scores, so its 1s would shift them, and the exercise "
+                "asks for booleans anyway: torch.ones(T, T, dtype=torch.bool).tril(), True where j <= i.",
+                lambda T: torch.ones(T, T).tril().masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1),
+                                                              float("-inf"))),
+        Mistake("only the diagonal", "torch.eye lets each position see itself only: position i may attend to "
+                "every position j <= i, the whole lower triangle, torch.ones(T, T, dtype=torch.bool).tril().",
+                lambda T: torch.eye(T, dtype=torch.bool)),
+        Mistake("nothing hidden", "every entry is True, so every position sees the future too. If you wrote "
+                "mask.tril() on a line of its own: tril returns a NEW tensor and leaves mask as it was; keep "
+                "it, mask = mask.tril() (or return torch.ones(T, T, dtype=torch.bool).tril()).",
+                lambda T: torch.ones(T, T, dtype=torch.bool)),
         Mistake("first row left out", "row 0 is all False: the first position may attend to itself, so "
                 "mask[0, 0] is True. A loop over the rows must start at i = 0 (range(T), or i = 0 with "
                 "while i < T), or use torch.tril(torch.ones(T, T, dtype=torch.bool)).", _mask_without_row_0),
