@@ -6524,4 +6524,14 @@ def causal_mask(T):
     torch.tril(mask)
     return mask
 '''),
+    W("test-padding-mask", "!= instead of <", '''
+def padding_mask(lengths, T):
+    pos = torch.arange(T).unsqueeze(0)
+    return pos != lengths.unsqueeze(1)
+'''),
+    W("test-padding-mask", "B columns instead of T", '''
+def padding_mask(lengths, T):
+    B = lengths.shape[0]
+    return torch.arange(B)[None, :] < lengths[:, None]
+'''),
 ]

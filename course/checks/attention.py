@@ -539,6 +539,13 @@ def check_padding_mask(student_fn) -> None:
                 "reach the last columns), and in uint8 it wraps around to 255. Compare without the - 1, "
                 "torch.arange(T)[None, :] < lengths[:, None].",
                 lambda lengths, T: (lambda p, n: (p < n) | (n == 0))(*positions(lengths, T))),
+        Mistake("!= instead of <", "position t != length is True at every position but the one AT the "
+                "length, padding included: a real token is one BEFORE the length, t < length, "
+                "torch.arange(T)[None, :] < lengths[:, None].",
+                lambda lengths, T: (lambda p, n: p != n)(*positions(lengths, T))),
+        Mistake("B columns instead of T", "the mask has one column per position, T of them, whatever the number "
+                "of sentences B = len(lengths): torch.arange(T), not torch.arange(len(lengths)).",
+                lambda lengths, T: torch.arange(len(lengths))[None, :] < lengths[:, None]),
         Mistake("the longest length for every row", "each row has its own length: compare the positions with "
                 "every row's own, torch.arange(T)[None, :] < lengths[:, None] (B, T), not with lengths.max(), "
                 "which marks every row as long as the longest.",
