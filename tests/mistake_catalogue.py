@@ -6534,4 +6534,21 @@ def padding_mask(lengths, T):
     B = lengths.shape[0]
     return torch.arange(B)[None, :] < lengths[:, None]
 '''),
+    W("test-shift-batch", "starts not made a column", '''
+def shift_batch(data, starts, block_size):
+    offsets = torch.arange(block_size)
+    return data[starts + offsets], data[starts + offsets + 1]
+'''),
+    W("test-shift-batch", "x and y stacked into one tensor", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
+    return torch.stack([x, y])
+'''),
+    W("test-shift-batch", "B positions instead of block_size", '''
+def shift_batch(data, starts, block_size):
+    B = len(starts)
+    idx = starts.unsqueeze(1) + torch.arange(B).unsqueeze(0)
+    return data[idx], data[idx + 1]
+'''),
 ]

@@ -329,6 +329,15 @@ def check_shift_batch(student_fn):
         Mistake("sliced with the whole starts tensor", "a slice takes one start: data[s : s + block_size] for each "
                 "s in starts.tolist(), then torch.stack the rows (or index with starts[:, None] + "
                 "torch.arange(block_size)).", error="can be converted to an index"),
+        Mistake("starts not made a column", "starts (B,) + torch.arange(block_size) (block_size,) lines the two up "
+                "along one dimension, which fails unless B == block_size: make starts a column, starts[:, None] + "
+                "torch.arange(block_size) ((B, 1) + (block_size,) = (B, block_size)), and index data with that.",
+                lambda d, s, b: (d[s + torch.arange(b)], d[s + torch.arange(b) + 1]), same_error=True),
+        Mistake("x and y stacked into one tensor", "torch.stack([x, y]) makes one (2, B, block_size) tensor: "
+                "return the tuple of the two, return x, y.", lambda d, s, b: torch.stack(windows_at(d, s, b))),
+        Mistake("B positions instead of block_size", "each window has block_size tokens, whatever the number of "
+                "windows B = len(starts): starts[:, None] + torch.arange(block_size), not torch.arange(len(starts)).",
+                lambda d, s, b: (lambda ix: (d[ix], d[ix + 1]))(s[:, None] + torch.arange(len(s)))),
     ])
 
 
