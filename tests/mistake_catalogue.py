@@ -6551,4 +6551,26 @@ def shift_batch(data, starts, block_size):
     idx = starts.unsqueeze(1) + torch.arange(B).unsqueeze(0)
     return data[idx], data[idx + 1]
 '''),
+    W("test-causal-average", "* instead of @", '''
+def causal_average(x):
+    B, T, C = x.shape
+    scores = torch.zeros(T, T).masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+    weights = F.softmax(scores, dim=-1)
+    return weights * x
+'''),
+    W("test-causal-average", "product in the wrong order", '''
+def causal_average(x):
+    T = x.size(1)
+    tril = torch.tril(torch.ones(T, T))
+    wei = torch.zeros(T, T).masked_fill(tril == 0, float("-inf")).softmax(dim=-1)
+    return x @ wei
+'''),
+    W("test-causal-average", "no mask", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    scores = torch.zeros(T, T)
+    scores.masked_fill(tril == 0, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+'''),
 ]

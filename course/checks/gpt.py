@@ -245,6 +245,13 @@ def _average_with(x, *, triangle="lower", softmax_dim=-1, normalise=True):
     return weights @ x
 
 
+def _average_weights(x):
+    """The (T, T) weights of the causal average of x (B, T, C): row t is 1 / (t + 1) on columns 0..t."""
+    T = x.shape[1]
+    scores = torch.zeros(T, T, dtype=x.dtype).masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+    return torch.softmax(scores, dim=-1)
+
+
 def _average_cases():
     gen = torch.Generator().manual_seed(7)
     return [(torch.randn(B, T, C, generator=gen),) for B, T, C in ((1, 4, 2), (2, 6, 3), (3, 8, 5), (2, 1, 4))]
@@ -270,7 +277,9 @@ def check_causal_average(student_fn):
         Mistake("sums instead of means", "these are sums, not means: normalise each row of the mask (softmax of the masked "
                 "scores, or divide by the row sums).", lambda x: _average_with(x, normalise=False)),
         Mistake("no mask", "no mask: every position sees the whole sequence; mask the future with -inf before the "
-                "softmax.", lambda x: _average_with(x, triangle="none")),
+                "softmax. (masked_fill returns a NEW tensor: on a line of its own it leaves scores as they were; "
+                "keep it, scores = scores.masked_fill(tril == 0, float('-inf')).)",
+                lambda x: _average_with(x, triangle="none")),
         Mistake("the next position included", "torch.tril(..., diagonal=1) also keeps the first diagonal above the main "
                 "one: row t then averages 0..t+1, one step of the future. Use torch.tril(torch.ones(T, T)), diagonal 0.",
                 lambda x: _average_with(x, triangle="next")),
@@ -282,6 +291,12 @@ def check_causal_average(student_fn):
         Mistake("float64 result", "the values are right but the result is float64: build the weights "
                 "with x's dtype (torch.ones(T, T) is float32), or .to(x.dtype).",
                 lambda x: causal_average(x).double(), credit=0.5),
+        Mistake("* instead of @", "* multiplies element by element, and broadcasting lines the (T, T) weights' "
+                "columns up with x's channels (C): averaging the positions is a matrix product, weights @ x.",
+                lambda x: _average_weights(x) * x, same_error=True),
+        Mistake("product in the wrong order", "x @ weights multiplies x's channels (B, T, C) by the (T, T) "
+                "weights, which only fits when C == T: the weights mix the POSITIONS, so they go on the left, "
+                "weights @ x.", lambda x: x @ _average_weights(x), same_error=True),
         Mistake("divided along the wrong axis", "torch.arange(1, T + 1) has shape (T,), so broadcasting lines it "
                 "up with the LAST dimension of x (C), not the positions: make it a column, "
                 "torch.arange(1, T + 1).view(T, 1) (or [:, None]).",
