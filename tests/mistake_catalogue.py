@@ -6573,4 +6573,21 @@ def causal_average(x):
     scores.masked_fill(tril == 0, float("-inf"))
     return F.softmax(scores, dim=-1) @ x
 '''),
+    W("test-attention-dropout", "weights renormalised after dropout",
+      _attention(weights="self.attn_dropout(torch.softmax(scores, dim=-1))\n"
+                 "        weights = weights / weights.sum(-1, keepdim=True)  # rows must sum to 1")),
+    W("test-attention-dropout", "weights renormalised after dropout",
+      _attention(weights="self.attn_dropout(torch.exp(scores))\n"
+                 "        weights = weights / weights.sum(dim=-1, keepdim=True)")),
+    W("test-attention-dropout", "dropout on the projections",
+      _attention(qkv="qkv = self.attn_dropout(self.c_attn(x))\n        q, k, v",
+                 weights="torch.softmax(scores, dim=-1)").replace("q, k, v = self.c_attn(x).split", "q, k, v = qkv.split")),
+    W("test-attention-dropout", "dropout made by hand",
+      _attention(weights="torch.softmax(scores, dim=-1)\n"
+                 "        if self.training:\n"
+                 "            keep = torch.bernoulli(torch.full_like(weights, 1 - self.attn_dropout.p))\n"
+                 "            weights = weights * keep / (1 - self.attn_dropout.p)")),
+    W("test-attention-dropout", "dropouts in each other's places",
+      _attention(weights="torch.softmax(scores, dim=-1)", merge="self.resid_dropout(merge_heads(weights @ v))",
+                 out="self.attn_dropout(self.c_proj(y))")),
 ]

@@ -842,7 +842,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     "masked_scores" (after it), "values", "output" (on weights @ v, before the heads merge), "merged"
     (after they merge), "per_head" (on the weights, one head at a time), "qk" (on the queries and the keys, split
     into heads), "discarded" (drawn on the weights, its result thrown away) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right), "before" it (on the
-    merged heads), "input" (on x, before c_attn) or "none". ``p``: a rate of the student's own instead of the
+    merged heads), "input" (on x, before c_attn) or "none"; "qkv" (on c_attn's output) and "renormalised" (after
+    "weights": the rows divided by their sums again) are places of the attention dropout too. ``p``: a rate of the student's own instead of the
     config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
     ``rescale``: factors the dropped weights and the dropped output are multiplied by (by hand, again)."""
     w = _weights(config, seed)
@@ -852,6 +853,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     if resid == "input":  # the residual dropout on the module's input, before c_attn (and none on the output)
         x = F.dropout(x, p)
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
+    if "qkv" in places:  # on c_attn's output, before q, k and v are split
+        qkv = F.dropout(qkv, p)
     q, k, v = (t.view(B, T, nh, C // nh).transpose(1, 2) for t in qkv.split(C, dim=2))
     future = torch.ones(T, T, dtype=torch.bool).triu(1)
     scores = q @ k.transpose(-2, -1) / math.sqrt(C // nh)
@@ -866,6 +869,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     weights = torch.softmax(scores, dim=-1)
     if "weights" in places:
         weights = F.dropout(weights, p) * rescale[0]
+    if "renormalised" in places:  # the dropped weights divided by their row sums again
+        weights = weights / weights.sum(dim=-1, keepdim=True)
     if "discarded" in places:  # drawn (the random numbers are used up) but its result never assigned
         F.dropout(weights, p)
     if "per_head" in places:  # right in distribution, but the masks drawn one head at a time
@@ -1269,6 +1274,16 @@ def check_attention_dropout(student_cls) -> None:
                     "as they were: assign it, weights = self.attn_dropout(weights) (a call on a line of its own "
                     "draws its random numbers and throws the result away).",
                     lambda: _train_forward(config, 7, x, dropout="discarded")),
+            Mistake("weights renormalised after dropout", "dropout zeroes some weights and scales the others by "
+                    "1 / (1 - p), so a row no longer sums to 1, and that is meant: dividing by the row sums again "
+                    "undoes the scaling (and a row whose weights were all dropped becomes 0 / 0 = NaN). Apply it "
+                    "once, after the normalisation, weights = self.attn_dropout(torch.softmax(scores, dim=-1)), "
+                    "not to the exponentials before they are divided by their sum.",
+                    lambda: _train_forward(config, 7, x, dropout=("weights", "renormalised"))),
+            Mistake("dropout on the projections", "self.attn_dropout acts on the attention WEIGHTS, after the "
+                    "softmax, weights = self.attn_dropout(torch.softmax(scores, dim=-1)), not on c_attn's output "
+                    "(the queries, keys and values) before the scores.",
+                    lambda: _train_forward(config, 7, x, dropout="qkv")),
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
@@ -1285,6 +1300,12 @@ def check_attention_dropout(student_cls) -> None:
         if mistake is not None and mistake.name == "attention dropout applied twice" \
                 and _called_twice(module, x) == "resid_dropout":
             mistake = RESID_TWICE  # (the same draws as the attention dropout twice: both are Dropout(config.dropout))
+        if mistake is not None and mistake.name == "attention dropout after the values" \
+                and _dropout_order(module, x) == ["resid_dropout", "attn_dropout"]:
+            mistake = DROPOUTS_SWAPPED
+        if mistake is None and "attn_dropout" not in (_dropout_order(module, x) or ["attn_dropout"]) \
+                and _draws_by_hand(student_cls):
+            mistake = DROPOUT_BY_HAND
         mistake = mistake or _fixed_rate(module, config)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     # two calls in a row draw two masks: the same output twice means forward re-seeds the generator
@@ -1297,6 +1318,47 @@ def check_attention_dropout(student_cls) -> None:
                               "sets the seed once."))
     _check_train_backward(module, x, where)
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")
+
+
+DROPOUTS_SWAPPED = Mistake(
+    "dropouts in each other's places", "your forward calls self.resid_dropout first, on the merged heads, and "
+    "self.attn_dropout after c_proj: the attention dropout goes on the weights after the softmax, "
+    "weights = self.attn_dropout(torch.softmax(scores, dim=-1)), the residual dropout on c_proj's output, "
+    "self.resid_dropout(self.c_proj(y)).")
+DROPOUT_BY_HAND = Mistake(
+    "dropout made by hand", "your forward never calls self.attn_dropout and draws its own random numbers "
+    "(torch.rand, torch.bernoulli): right or not on average, they are not the draws the tests compare with under "
+    "the same seed. Apply the module you made, weights = self.attn_dropout(torch.softmax(scores, dim=-1)) (or "
+    "F.dropout(weights, self.attn_dropout.p, self.training)).")
+
+
+def _dropout_order(module, x) -> list[str] | None:
+    """The names of the module's nn.Dropout submodules in the order a training-mode forward calls them (None in
+    the autograder's re-check, where the module lives in another process, or when the forward raises)."""
+    if not isinstance(module, nn.Module):
+        return None
+    calls = []
+    hooks = [m.register_forward_hook(lambda m, i, o, name=name: calls.append(name))
+             for name, m in module.named_modules() if isinstance(m, nn.Dropout)]
+    try:
+        _seeded(lambda: module(x.clone()), 0)
+    except Exception:
+        return None
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return calls
+
+
+def _draws_by_hand(student_cls) -> bool:
+    """Whether the class's forward draws random numbers of its own (torch.rand, rand_like, bernoulli)."""
+    import inspect
+
+    try:
+        source = inspect.getsource(student_cls.forward)
+    except (TypeError, OSError, AttributeError):
+        return False
+    return any(name in source for name in ("rand(", "rand_like(", "bernoulli"))
 
 
 RESID_TWICE = Mistake(
