@@ -6590,4 +6590,14 @@ def causal_average(x):
     W("test-attention-dropout", "dropouts in each other's places",
       _attention(weights="torch.softmax(scores, dim=-1)", merge="self.resid_dropout(merge_heads(weights @ v))",
                  out="self.attn_dropout(self.c_proj(y))")),
+    W("test-heads", "n_head and head size swapped", '''
+def split_heads(x, n_head):
+    heads = x.split(n_head, dim=-1)
+    return torch.stack(heads, dim=1)
+''' + MERGE_OK),
+    W("test-heads", "heads cut along the positions", '''
+def split_heads(x, n_head):
+    pieces = x.chunk(n_head, dim=1)
+    return torch.stack(pieces, dim=1)
+''' + MERGE_OK),
 ]

@@ -589,7 +589,10 @@ def check_split_heads(student_fn) -> None:
                 lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(0, 2)),
         Mistake("float32 result", _FLOAT32_HINT, lambda x, nh: ref.split_heads(x, nh).float()),
         Mistake("n_head and head size swapped", "the view's last two sizes are swapped: (B, T, n_head, C // n_head), "
-                "n_head first, then the head size, and transpose(1, 2) gives (B, n_head, T, hs).",
+                "n_head first, then the head size, and transpose(1, 2) gives (B, n_head, T, hs). (The same "
+                "comes from x.split(n_head, dim=-1): split's number is the size of each piece, so it cuts C // n_head "
+                "pieces of n_head channels; x.split(C // n_head, dim=-1), or x.chunk(n_head, dim=-1), cuts the "
+                "n_head heads.)",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], x.shape[2] // nh, nh).transpose(1, 2)),
         Mistake("wrong dimensions transposed", "after the view (B, T, n_head, hs), swap dimensions 1 and 2 (T and "
                 "n_head): transpose(1, 2), not transpose(1, 3).",
@@ -602,6 +605,10 @@ def check_split_heads(student_fn) -> None:
         Mistake("batch dimension left out", "the view has no batch dimension, x.view(T, n_head, hs), which only "
                 "fits a batch of one sequence: keep B in it, x.view(B, T, n_head, C // n_head).transpose(1, 2).",
                 _split_one_sequence, same_error=True),
+        Mistake("heads cut along the positions", "torch.chunk(x, n_head, dim=1) cuts the POSITIONS (dim 1 of "
+                "(B, T, C)) into pieces: a head gets a slice of the CHANNELS, the last dimension, for every position, "
+                "x.view(B, T, n_head, C // n_head).transpose(1, 2) (or torch.stack(x.chunk(n_head, dim=-1), dim=1)).",
+                lambda x, nh: torch.stack(torch.chunk(x, nh, dim=1), dim=1), same_error=True),
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
