@@ -6600,4 +6600,11 @@ def split_heads(x, n_head):
     pieces = x.chunk(n_head, dim=1)
     return torch.stack(pieces, dim=1)
 ''' + MERGE_OK),
+    # (a batch of one squeezed gives what 'starts not made a column' computes there: named for its shape, not that)
+    W("test-shift-batch", "extra or missing dimensions of size 1 (at position 0)", '''
+def shift_batch(data, starts, block_size):
+    xs = [data[s:s + block_size] for s in starts]
+    ys = [data[s + 1:s + 1 + block_size] for s in starts]
+    return torch.stack(xs).squeeze(), torch.stack(ys).squeeze()
+'''),
 ]

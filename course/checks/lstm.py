@@ -332,7 +332,8 @@ def check_shift_batch(student_fn):
         Mistake("starts not made a column", "starts (B,) + torch.arange(block_size) (block_size,) lines the two up "
                 "along one dimension, which fails unless B == block_size: make starts a column, starts[:, None] + "
                 "torch.arange(block_size) ((B, 1) + (block_size,) = (B, block_size)), and index data with that.",
-                lambda d, s, b: (d[s + torch.arange(b)], d[s + torch.arange(b) + 1]), same_error=True),
+                lambda d, s, b: (d[s + torch.arange(b)], d[s + torch.arange(b) + 1]), same_error=True,
+                shows=lambda got: False),  # (named by its error only: with one window its output is a squeezed one)
         Mistake("x and y stacked into one tensor", "torch.stack([x, y]) makes one (2, B, block_size) tensor: "
                 "return the tuple of the two, return x, y.", lambda d, s, b: torch.stack(windows_at(d, s, b))),
         Mistake("B positions instead of block_size", "each window has block_size tokens, whatever the number of "
