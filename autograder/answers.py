@@ -75,6 +75,9 @@ CALL_HINTS = {  # what an honest answer reaches for instead
     "open": " (the exercise's data comes in its arguments: no answer needs a file)",
     "input": " (an answer is called with its arguments: it cannot ask for input)",
 }
+# What is said of a special name (``__x__``) with no hint of its own: they reach Python's machinery
+DUNDER_HINT = (" (a name of the form __x__ is Python's machinery, which answers may not use: reach the same "
+               "through its public form, type(x) or len(x), or leave it out)")
 # Why a refused attribute an honest notebook often holds is refused, and what to do instead
 SETTING = (": it changes a setting of the whole process, which the tests share; put the line in a cell "
            "of your own (only answer cells are graded), or leave it out")
@@ -84,6 +87,11 @@ ATTRIBUTE_HINTS = {
     "set_num_threads": ": the grader gives each notebook its share of the cores; leave the threads as they are",
     "wraps": (": functools.wraps copies one object's attributes onto another, which reaches what the rules "
               "refuse; write the wrapper without it"),
+    "__dict__": ": read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg)",
+    "__dataclass_fields__": ": a dataclass's fields are listed by dataclasses.fields(cfg), or read as cfg.name",
+    "__class__": ": an object's class is type(obj) (type(obj).__name__ for its name)",
+    "attrgetter": (": operator.attrgetter reads attributes by a name held in a string, as getattr does; read "
+                   "them by their names, obj.name"),
     "update_wrapper": (": it copies one object's attributes onto another, which reaches what the rules refuse; "
                        "write the wrapper without it"),
     "save": ": an answer returns its result; no exercise writes files",
@@ -671,7 +679,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     isinstance(n, ast.Name) and n.id in DUNDER_METHODS for n in (statement.targets[0], statement.value))
             if _dunder(node.id) and node not in guard and not slots and not alias \
                     and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
-                found.append(f"uses `{node.id}`")
+                found.append(f"uses `{node.id}`" + DUNDER_HINT)
             elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
                                                      or _own_attribute_by_name(parents.get(node), parents))
                                                     and parents[node].func is node):
@@ -690,7 +698,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             elif node.id == "sys":
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in SYS_ALLOWED):
-                    found.append("uses `sys` (only sys.stdout and sys.stderr are allowed)")
+                    found.append(f"uses `sys` (only {', '.join(f'sys.{n}' for n in sorted(SYS_ALLOWED))} are allowed)")
                 elif isinstance(parents.get(parent), ast.Attribute) and parent.attr in ("stdout", "stderr") \
                         and parents[parent].attr not in STREAM_METHODS:
                     # the notebook's streams are the kernel's objects: write to them, nothing else
@@ -745,7 +753,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
-                found.append(f"uses the attribute `{node.attr}`" + ATTRIBUTE_HINTS.get(node.attr, ""))
+                found.append(f"uses the attribute `{node.attr}`"
+                             + ATTRIBUTE_HINTS.get(node.attr, DUNDER_HINT if _dunder(node.attr) else ""))
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
                     _enclosing_class(node, parents), set()) and not _dunder(node.attr):
                 pass  # the answer's own attribute of its own instance (``self._attend``, ``self.queue``)

@@ -750,6 +750,26 @@ def test_a_loop_variable_named_like_a_lesson_variable_may_have_its_gradient_clea
     assert problems(HONEST["gradients set to None"], lesson) == []
 
 
+# Refusals of special names and of sys that said too little (rt27, 2026-12-05): `cfg.__dict__` was
+# "uses the attribute `__dict__`" only, while `vars(cfg)` named dataclasses.asdict; `__all__` was "uses `__all__`";
+# `sys.version_info` was told that only sys.stdout and sys.stderr are allowed, though sys.maxsize is too
+SAYS_WHY = {
+    "def f(cfg):\n    return cfg.__dict__\n": "dataclasses.asdict(cfg)",
+    "def f(x):\n    return x.__class__\n": "type(obj)",
+    "def f(cfg):\n    return list(cfg.__dataclass_fields__)\n": "dataclasses.fields(cfg)",
+    "import operator\ndef f(cfg):\n    return operator.attrgetter('n_embd')(cfg)\n": "as getattr does",
+    "__all__ = ['f']\ndef f(x):\n    return x\n": "Python's machinery",
+    "def f(x):\n    return x.__doc__\n": "Python's machinery",
+    "import sys\ndef f(x):\n    return sys.version_info\n": "sys.maxsize",
+}
+
+
+@pytest.mark.parametrize("source", sorted(SAYS_WHY))
+def test_a_refused_special_name_says_why_and_what_to_use(lesson01, source):
+    found = problems(source, lesson01)
+    assert len(found) == 1 and SAYS_WHY[source] in found[0], found
+
+
 def test_an_answer_may_use_a_helper_of_another_answer_cell(lesson01):
     uses = "def merge(ids, pair, new_id):\n    return _merged(ids, pair, new_id)"
     assert any("`_merged`, which neither an answer cell nor the lesson defines" in p for p in problems(uses, lesson01))
