@@ -778,7 +778,16 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                              + ("; give your own attribute another name)" if on_self or any(
                                  node.attr in names for names in instance_attributes.values()) else ")"))
             if node.attr in SHORTCUTS or (node.attr in TORCH_SHORTCUTS and _may_be_torch(node.value, module_names, parameters)):
-                found.append(_shortcut(ast.unparse(node)))
+                target = parents.get(node) if isinstance(parents.get(node), ast.Tuple) else node
+                call = parents.get(target)
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+                        and call.func.id in ("isinstance", "issubclass") and target in call.args[1:]:
+                    # (an honest type test in generate_greedy was told to write the layer "with sigmoid, tanh")
+                    found.append(f"uses `{ast.unparse(node)}` in a type test: a name of PyTorch's own version of "
+                                 f"a course exercise is refused anywhere in an answer, and the grader's model "
+                                 f"may stand in for it; leave the test out")
+                else:
+                    found.append(_shortcut(ast.unparse(node)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 # ``self.x = ...``, not ``self.x.y = ...``: ``self.t = torch`` then ``self.t.equal = ...``
                 # patched torch (a red team of honest answers, 2026-12-02). Not even where ``self.c_proj =

@@ -764,10 +764,26 @@ SAYS_WHY = {
 }
 
 
+# and a type test against PyTorch's own layer, refused as any use of the name, was told to "write it with
+# tensor operations: matrix products, sigmoid, tanh" in lesson 04's generate_greedy, which asks for no layer
+SAYS_WHY["def generate_greedy(model, idx, max_new_tokens):\n    assert isinstance(model.lstm, (nn.LSTM, nn.GRU))\n"
+         "    return idx\n"] = "in a type test"
+SAYS_WHY["def generate_greedy(model, idx, max_new_tokens):\n    assert issubclass(type(model.lstm), nn.LSTM)\n"
+         "    return idx\n"] = "in a type test"
+
+
 @pytest.mark.parametrize("source", sorted(SAYS_WHY))
 def test_a_refused_special_name_says_why_and_what_to_use(lesson01, source):
-    found = problems(source, lesson01)
-    assert len(found) == 1 and SAYS_WHY[source] in found[0], found
+    found = problems(source, dataclasses.replace(lesson01, defined=lesson01.defined | {"nn"}))
+    assert found and all(SAYS_WHY[source] in p for p in found), found
+
+
+def test_the_layer_itself_is_still_refused_as_pytorchs_own_version(lesson01):
+    lesson = dataclasses.replace(lesson01, defined=lesson01.defined | {"nn"})
+    for source in ("def f(x):\n    return nn.LSTM(3, 3)(x)\n", "def f(x):\n    return isinstance(x, nn.LSTM(3, 3))\n",
+                   "def f(x):\n    layer = nn.LSTM\n    return isinstance(x, layer)\n"):
+        found = problems(source, lesson)
+        assert any("PyTorch's own version of what the exercise asks you to write" in p for p in found), found
 
 
 def test_an_answer_may_use_a_helper_of_another_answer_cell(lesson01):
