@@ -488,3 +488,23 @@ def test_a_default_dtype_left_changed_is_named_and_put_back(capsys):
         assert torch.get_default_dtype() == torch.float32
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def test_a_helper_called_with_an_argument_of_the_students_own_is_named():
+    """A red team's honest class (rt27, 2026-12-05) called its own causal_mask(T, dtype=torch.bool): graded
+    with the course's causal_mask(T) in its place, it failed saying only "unexpected keyword argument"."""
+    class OwnArgument(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.n_head = config.n_head
+            self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+            self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+            self.attn_dropout = nn.Dropout(config.dropout)
+            self.resid_dropout = nn.Dropout(config.dropout)
+            self.register_buffer("mask", causal_mask(config.block_size, dtype=torch.bool), persistent=False)
+
+    causal_mask = ref.causal_mask  # (what the grading binds in the notebook; the class reads it from here)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(OwnArgument)
+    assert info.value.mistake == checks.HELPER_CALLED_OTHERWISE.name, str(info.value)
+    assert "causal_mask(T).to(dtype)" in str(info.value), str(info.value)

@@ -748,6 +748,23 @@ def _split_along_positions(config, seed, x):
     return (weights @ v).transpose(1, 2).reshape(B, T, C) @ w["c_proj.weight"].T + w["c_proj.bias"]
 
 
+REFERENCE_HELPERS = ("causal_mask", "split_heads", "merge_heads")
+HELPER_CALLED_OTHERWISE = Mistake(
+    "the course's helper called with arguments of your own",
+    "this class is graded with the course's causal_mask(T), split_heads(x, n_head) and merge_heads(x) bound in "
+    "place of yours (so that a mistake in exercise 1 or 2 costs that exercise only): call them with the "
+    "exercise's arguments only, and do the rest in the class (causal_mask(T).to(dtype), not causal_mask(T, dtype)).")
+
+
+def _helper_or_missing(error: BaseException) -> Mistake | None:
+    """``HELPER_CALLED_OTHERWISE`` for a TypeError raised by a call of one of the course's helpers that the
+    class is graded with (a student's causal_mask(T, dtype=...) took an argument the course's does not: an
+    honest class failed saying only "unexpected keyword argument 'dtype'", rt27); else ``missing_name``."""
+    if isinstance(error, TypeError) and any(f"{name}()" in str(error) for name in REFERENCE_HELPERS):
+        return HELPER_CALLED_OTHERWISE
+    return missing_name(error)
+
+
 def _build(student_cls, config):
     try:
         module = student_cls(config)
@@ -757,7 +774,7 @@ def _build(student_cls, config):
                               "with your code, then run this cell again.", mistake="not implemented") from None
         raise failure("CausalSelfAttention: building the module with CausalSelfAttention(config)",
                       f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
-                      missing_name(error)) from None
+                      _helper_or_missing(error)) from None
     C = config.n_embd
     for name, (n_in, n_out) in {"c_attn": (C, 3 * C), "c_proj": (C, C)}.items():
         layer = getattr(module, name, None)
@@ -821,7 +838,7 @@ def _build_plain(student_cls, config):
     except Exception as error:
         raise failure(f"CausalSelfAttention: building the module with config.bias={config.bias}",
                       f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
-                      missing_name(error)) from None
+                      _helper_or_missing(error)) from None
 
 
 @contextlib.contextmanager
@@ -1167,7 +1184,7 @@ def _check_called_again(student_cls, config, g) -> None:
             changed = _changed_tensor(before, module)
             raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}"
                           + (f"; self.{changed} is not what __init__ made" if changed else ""),
-                          MASK_CHANGED if changed else missing_name(error)) from None
+                          MASK_CHANGED if changed else _helper_or_missing(error)) from None
         changed = _changed_tensor(before, module)
         if changed is not None:
             raise failure(where, f"after this call self.{changed} is not what __init__ made", MASK_CHANGED)
@@ -1214,7 +1231,7 @@ def check_attention_dropout(student_cls) -> None:
         got = _seeded(lambda: module(x.clone()), 0)
     except Exception as error:
         raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}",
-                      missing_name(error)) from None
+                      _helper_or_missing(error)) from None
     problem = difference(expected, got)
     if problem is not None:
         train_mistakes = [
