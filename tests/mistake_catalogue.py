@@ -6607,4 +6607,119 @@ def shift_batch(data, starts, block_size):
     ys = [data[s + 1:s + 1 + block_size] for s in starts]
     return torch.stack(xs).squeeze(), torch.stack(ys).squeeze()
 '''),
+    # --- wa29: wrong answers that the checks caught without naming them (lessons 01, 05, 06) ---------------
+    W("test-char-encode-decode", "an iterator returned", '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} is not in the vocabulary")
+    return map(stoi.get, text)
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "first id not decoded", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids[1:])
+'''),
+    W("test-char-encode-decode", "list instead of string", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    return tuple(itos[i] for i in ids)
+'''),
+    W("test-count-pairs", "empty list not handled", '''
+def count_pairs(ids):
+    counts = {}
+    prev = ids[0]
+    for x in ids[1:]:
+        counts[(prev, x)] = counts.get((prev, x), 0) + 1
+        prev = x
+    return counts
+'''),
+    W("test-count-pairs", "pairs sorted", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        key = frozenset((a, b))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+'''),
+    W("test-bpe-word", "merged in the joined string", '''
+def bpe_word(symbols, ranks):
+    word = " ".join(symbols)
+    while True:
+        parts = word.split(" ")
+        pairs = list(zip(parts, parts[1:]))
+        ranked = [p for p in pairs if p in ranks]
+        if not ranked:
+            return parts
+        a, b = min(ranked, key=ranks.get)
+        word = word.replace(f"{a} {b}", a + b)
+'''),
+    W("test-bpe-word", "no rank given as -1", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, -1))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1]); i += 2
+            else:
+                out.append(symbols[i]); i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "one symbol returned as a string", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    if len(symbols) == 1:
+        return symbols[0]
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1]); i += 2
+            else:
+                out.append(symbols[i]); i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "one symbol returned as a string", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [(ranks.get(p, float("inf")), p) for p in zip(symbols, symbols[1:])]
+        rank, best = min(pairs)
+        if rank == float("inf"):
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1]); i += 2
+            else:
+                out.append(symbols[i]); i += 1
+        symbols = out
+    return symbols[0] if len(symbols) == 1 else symbols
+'''),
+    W("test-bpe-word", "nothing returned", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    merged = False
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        merged = True
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(best[0] + best[1]); i += 2
+            else:
+                out.append(symbols[i]); i += 1
+        symbols = out
+    if merged:
+        return symbols
+'''),
 ]

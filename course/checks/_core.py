@@ -1000,6 +1000,11 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
         return Mistake("a generator returned", f"(... for ... in ...) in round brackets is a generator, made "
                        f"lazily and used up once, not a {type(expected).__name__}: build the result with "
                        f"[... for ... in ...], or \"\".join(...) for a string.")
+    if isinstance(got, (map, filter, zip, enumerate, reversed)) and not isinstance(expected, type(got)):
+        kind = type(got).__name__
+        return Mistake("an iterator returned", f"{kind}(...) gives an iterator, made lazily and used up once, "
+                       f"not a {type(expected).__name__}: build the result itself, list({kind}(...)) (or "
+                       f"[... for ... in ...]).")
     if isinstance(expected, tuple) and isinstance(got, tuple) and len(got) == len(expected) > 1:
         tensors = [g for g in got if isinstance(g, torch.Tensor) and g.layout == torch.strided and g.numel()]
         # the very same memory, element for element (y = x, or x.view(...)): two windows of one tensor

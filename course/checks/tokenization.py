@@ -305,6 +305,11 @@ def check_char_decode(char_decode) -> None:
                 lambda ids, itos: "".join(itos[i] for i in ids[:-1])),
         Mistake("list instead of string", "you returned a list of characters; join them into one string "
                 "with ''.join(...).", lambda ids, itos: [itos[i] for i in ids]),
+        Mistake("list instead of string", "you returned a tuple of characters; join them into one string "
+                "with ''.join(...).", lambda ids, itos: tuple(itos[i] for i in ids)),
+        Mistake("first id not decoded", "the first id was left out (ids[1:], or a loop from 1): it is a character of "
+                "the text like the others, not a start mark; decode every id, ''.join(itos[i] for i in ids).",
+                lambda ids, itos: "".join(itos[i] for i in ids[1:])),
         Mistake("string of the ids", "you turned the ids themselves into text (str(i)); look each id up "
                 "in itos.", lambda ids, itos: "".join(str(i) for i in ids)),
         Mistake("reversed", "the text came out backwards: decode the ids in order.",
@@ -389,6 +394,9 @@ def check_count_pairs(count_pairs) -> None:
                 lambda ids: dict(collections.Counter(zip(ids, ids[1:] + ids[:1])))),
         Mistake("pairs sorted", "(a, b) and (b, a) are different pairs: keep each pair in the order "
                 "it appears.", lambda ids: dict(collections.Counter(tuple(sorted(p)) for p in zip(ids, ids[1:])))),
+        Mistake("pairs sorted", "(a, b) and (b, a) are different pairs, and a set (or frozenset) forgets which "
+                "came first: key the counts by the tuple (a, b), in the order the ids appear.",
+                lambda ids: dict(collections.Counter(frozenset(p) for p in zip(ids, ids[1:])))),
         Mistake("list of pairs instead of dict", "you returned the (pair, count) items as a list, most "
                 "frequent first (most_common or sorted); return the dict itself, {(a, b): count}: "
                 "max(counts, key=counts.get) finds the most frequent pair later.",
@@ -402,6 +410,9 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("ran past the end", "the last pair starts at position len(ids) - 2, so ids[i + 1] does not "
                 "exist for i = len(ids) - 1: loop over range(len(ids) - 1), or zip(ids, ids[1:]).",
                 error="IndexError", on=lambda ids: len(ids) > 1),
+        Mistake("empty list not handled", "an empty list has no ids[0] to start from: it has no pairs, so return {} "
+                "for it (or loop over zip(ids, ids[1:]), which is simply empty then, instead of reading ids[0] first).",
+                error="IndexError", on=lambda ids: len(ids) == 0),
         Mistake("pairs two apart", "a pair is two NEIGHBOURS, (ids[i], ids[i + 1]): zip(ids, ids[1:]), not "
                 "zip(ids, ids[2:]).", lambda ids: dict(collections.Counter(zip(ids, ids[2:])))),
         Mistake("pairs reversed", "each key is (first, second) in the order the ids come: (ids[i], ids[i + 1]), "
@@ -921,6 +932,41 @@ def _bpe_unranked_as_zero(symbols, ranks):
     return symbols
 
 
+def _bpe_unranked_as_minus_one(symbols, ranks):
+    """bpe_word whose value for a pair with no rank is -1 (ranks.get(pair, -1), a "not found" mark): such a
+    pair beats every real rank, so min() picks it whenever the word has one, and the loop stops there."""
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, -1))
+        if best not in ranks:
+            break
+        symbols = ref.merge(symbols, best, best[0] + best[1])
+    return symbols
+
+
+def _bpe_replaced_in_text(symbols, ranks):
+    """bpe_word that keeps the word as one string of space-separated symbols and merges with str.replace:
+    "a b" is also found across a symbol's edge ('aa b' holds it), so a symbol is glued to a piece of its
+    neighbour."""
+    word = " ".join(symbols)
+    while True:
+        parts = word.split(" ")
+        ranked = [p for p in zip(parts, parts[1:]) if p in ranks]
+        if not ranked:
+            return parts
+        a, b = min(ranked, key=ranks.get)
+        word = word.replace(f"{a} {b}", a + b)
+
+
+def _bpe_one_symbol_as_str(given: bool):
+    """bpe_word that returns a single symbol as that str, not as a list of one: a word given as one symbol
+    (``given``: an early ``return symbols[0]``), or any word that ends as one."""
+    def wrong(symbols, ranks):
+        result = ref.bpe_word(symbols, ranks)
+        return result[0] if len(symbols if given else result) == 1 else result
+    return wrong
+
+
 def _bpe_leftmost_one_at_a_time(symbols, ranks):
     """bpe_word that merges the leftmost pair that has a rank, that one occurrence only, each time round."""
     symbols = list(symbols)
@@ -1054,7 +1100,11 @@ def check_bpe_word(bpe_word) -> None:
               (["Ġ", "t", "h", "e"], {("e", "r"): 0, ("t", "h"): 1, ("Ġ", "th"): 2, ("h", "e"): 3}),
               # a table whose dict lists its pairs out of rank order: the rank is the pair's value, not
               # its place in the dict (applying the merges in the dict's order gives ['he', 'll', 'o'])
-              (list("hello"), {("l", "l"): 1, ("he", "ll"): 2, ("h", "e"): 0})]
+              (list("hello"), {("l", "l"): 1, ("he", "ll"): 2, ("h", "e"): 0}),
+              # a word of one symbol (GPT-2's ',' or '.') and a word none of whose pairs has a rank: each
+              # stays as it is, a list all the same
+              ([","], {("Ġ", ","): 0, (",", "Ġ"): 1}),
+              (list("xyz"), {("h", "e"): 0, ("l", "l"): 1})]
     first_seen = {}  # each word's first case: what a cache keyed by the word alone hands back after it
     for symbols, ranks in cases:
         first_seen.setdefault("".join(symbols), ranks)
@@ -1071,6 +1121,17 @@ def check_bpe_word(bpe_word) -> None:
                 "the best merge of all: min() then picks such a pair and the loop stops. Use float('inf') for "
                 "the pairs not in ranks, ranks.get(pair, float('inf')), or keep only the pairs in ranks.",
                 _bpe_unranked_as_zero),
+        Mistake("no rank given as -1", "ranks.get(pair, -1) gives a pair that has no rank the value -1, better "
+                "than every real rank (they start at 0): min() then picks such a pair and the loop stops before "
+                "the word is done. Use float('inf') for the pairs not in ranks, ranks.get(pair, float('inf')), "
+                "or keep only the pairs in ranks.", _bpe_unranked_as_minus_one),
+        Mistake("merged in the joined string", "str.replace on the symbols joined with spaces also finds the pair "
+                "across a symbol's edge ('a c' is found inside 'aa c', where 'aa' is one symbol), so part of a "
+                "symbol is glued to its neighbour. Work on the list: walk it with an index and join symbols[i] + "
+                "symbols[i + 1] where (symbols[i], symbols[i + 1]) is the best pair.", _bpe_replaced_in_text),
+        *[Mistake("one symbol returned as a string", "a word that is (or ends as) a single symbol is still a list of "
+                "tokens: return [symbol], a list of one str, not the str itself.", _bpe_one_symbol_as_str(given))
+          for given in (True, False)],
         Mistake("one merge only", "only one merge was applied; repeat until no neighbouring pair has a rank.",
                 _bpe_one_step),
         Mistake("unranked pairs merged", "pairs that are not in ranks were merged too: stop as soon as no "
