@@ -6722,4 +6722,53 @@ def bpe_word(symbols, ranks):
     if merged:
         return symbols
 '''),
+    W("test-bigram-forward", "log-softmax over the wrong dimension", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    log_probs = logits - logits.logsumexp(dim=1, keepdim=True)
+    loss = -log_probs.gather(-1, targets.unsqueeze(-1)).mean()
+    return logits, loss
+'''),
+    W("test-bigram-forward", "targets as a column", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(-1, 1))
+    return logits, loss
+'''),
+    W("test-causal-average", "mean over the batch", '''
+def causal_average(x):
+    out = torch.zeros_like(x)
+    for t in range(x.shape[1]):
+        out[:, t] = x[:, :t + 1].mean(dim=0)
+    return out
+'''),
+    W("test-causal-average", "last position left out", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros(B, T, C)
+    for t in range(T - 1):
+        out[:, t] = x[:, :t + 1].mean(dim=1)
+    return out
+'''),
+    W("test-causal-average", "scores from x", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    scores = x @ x.transpose(-2, -1)
+    scores = scores.masked_fill(tril == 0, float("-inf"))
+    return F.softmax(scores, dim=-1) @ x
+'''),
+    W("test-block-forward", "changes the modules' mode", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    attn.eval()
+    mlp.eval()
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return x
+'''),
 ]

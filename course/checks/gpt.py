@@ -201,6 +201,14 @@ def check_bigram_forward(student_fn):
                 "scores and one-hot rows pulls every score towards 0 or 1 instead of making the right token "
                 "likely under the softmax.", lambda t, i, y: (t[i], None if y is None else F.mse_loss(
                     t[i].reshape(-1, t.shape[1]), F.one_hot(y.reshape(-1), t.shape[1]).to(t.dtype)))),
+        Mistake("log-softmax over the wrong dimension", "each position's V scores are normalised along the LAST "
+                "dimension of the (B, T, V) logits: logits.log_softmax(dim=-1) (or logsumexp(dim=-1)), not dim=1, "
+                "which runs along the positions. Simpler: F.cross_entropy(logits.view(B*T, V), targets.view(B*T)).",
+                lambda t, i, y: (t[i], None if y is None else -(t[i] - t[i].logsumexp(dim=1, keepdim=True)).gather(
+                    -1, y.unsqueeze(-1)).mean())),
+        Mistake("targets as a column", "F.cross_entropy takes the targets as one id per row of scores, shape "
+                "(B*T,): targets.view(B*T) (or .view(-1)), not a (B*T, 1) column.",
+                error="multi-target not supported"),
     ])
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
@@ -341,12 +349,37 @@ def check_causal_average(student_fn):
                 "torch.arange(1, T + 1). torch.arange(T).clamp(min=1) puts right only the first row's count; "
                 "every later row t is divided by t, one too few.",
                 lambda x: x.cumsum(dim=1) / torch.arange(x.shape[1]).clamp(min=1).view(1, -1, 1)),
+        Mistake("mean over the batch", "x[:, :t + 1] is (B, t + 1, C): its positions are dim 1, so the mean of "
+                "positions 0..t is x[:, :t + 1].mean(dim=1); mean(dim=0) averages over the sequences of the batch.",
+                _average_loop(mean_dim=0), same_error=True),
+        Mistake("mean over the batch", "x[:, :t + 1] is (B, t + 1, C): its positions are dim 1, so the mean of "
+                "positions 0..t is x[:, :t + 1].mean(dim=1); mean(dim=0) averages over the sequences of the batch.",
+                _average_loop(mean_dim=0)),
+        Mistake("scores from x", "the causal average gives every position 0..t the SAME weight: its scores are "
+                "zeros, torch.zeros(T, T), before the mask and the softmax. Scores from x @ x.transpose(-2, -1) "
+                "weigh the positions by their content: that is self-attention, the next section.",
+                lambda x: torch.softmax((x @ x.transpose(-2, -1)).masked_fill(
+                    torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).triu(1), float("-inf")), dim=-1) @ x),
+        Mistake("last position left out", "the loop stopped one position early, so the last position kept its "
+                "initial zeros: loop over every position, for t in range(T) (T = x.shape[1]), not range(T - 1).",
+                _average_loop(stop=-1)),
         Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
     ])
     # the attention it leads to trains through it: autograd must reach x
     check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)
+
+
+def _average_loop(mean_dim=1, stop=0):
+    """causal_average as a loop over the positions into a new tensor, but for the dimension of the mean or
+    where the loop stops (``stop=-1``: range(T - 1))."""
+    def wrong(x):
+        out = torch.zeros_like(x)
+        for t in range(x.shape[1] + stop):
+            out[:, t] = x[:, :t + 1].mean(dim=mean_dim)
+        return out
+    return wrong
 
 
 def _average_in_place(x):
@@ -394,6 +427,12 @@ ATTENTION_TWICE = [
                   lambda x, l1, a, l2, m: (lambda h: x + a(l1(x)) + h)(m(l2(x + a(l1(x))))))]
 
 
+MODE_CHANGED = Mistake("changes the modules' mode", "your function switches the attention to eval mode "
+                       "(attn.eval(), or .train(False)): that turns its dropout off while the model trains, and "
+                       "leaves it off for the caller. The caller chooses the mode, with model.train() or "
+                       "model.eval(); block_forward only calls the modules it is given.")
+
+
 def _in_training_mode(student_fn):
     """The ``after`` of ``check_block_forward``'s cases: a case whose attention has dropout runs again with the
     attention in training mode, under ``torch.manual_seed(0)`` (the caller's random numbers left as they were),
@@ -404,16 +443,19 @@ def _in_training_mode(student_fn):
         if not any(isinstance(m, nn.Dropout) and m.p > 0 for m in attn.modules()):
             return None
 
-        def run(fn):
+        def run(fn, modules=None):
             args = copy.deepcopy(tuple(case))
             args[2].train()
+            if modules is not None:
+                modules.extend(args[1:])
             with torch.random.fork_rng(devices=[]), torch.no_grad():
                 torch.manual_seed(0)
                 return fn(*args)
 
         expected = run(_reference_block_forward)
+        modules = []
         try:
-            got = run(student_fn)
+            got = run(student_fn, modules)
         except Exception as error:
             return (f"with the attention in training mode (its dropout on, under torch.manual_seed(0)), "
                     f"{raised(error)}", missing_name(error))
@@ -421,6 +463,8 @@ def _in_training_mode(student_fn):
         if problem is None:
             return None
         named = next((m for m in ATTENTION_TWICE if difference(run(m.wrong), got) is None), None)
+        if named is None and not modules[1].training:  # (the attention was handed over in training mode)
+            named = MODE_CHANGED
         return f"with the attention in training mode (its dropout on, under torch.manual_seed(0)): {problem}", named
     return after
 
