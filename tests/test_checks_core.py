@@ -306,3 +306,26 @@ def test_a_same_error_mistake_is_named_only_when_it_behaves_alike_on_every_case(
     with pytest.raises(CheckFailed) as info:
         run_check("first", lambda xs: xs[0] * 3, lambda xs: 2 * xs[0] if xs else 0, cases, [empty])
     assert info.value.mistake != "empty list not handled", str(info.value)
+
+
+def _compares_with_none(xs):
+    if (xs == None).all():  # noqa: E711 (a list compared with None is the bool False, which has no .all())
+        return []
+    return [2 * x for x in xs]
+
+
+def _torch_shadowed(xs):
+    torch = len(xs)
+    return torch.all(xs)
+
+
+def test_a_shadowed_module_is_named_only_where_the_line_reads_it():
+    # "'bool' object has no attribute 'all'" from (xs == None).all(): no torch.all in sight, no variable
+    # called torch to blame (wa29: greedy_decode's `(next_id == model.config.eos_token_id).all()` was told so)
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", _compares_with_none, double, CASES)
+    assert info.value.mistake is None, str(info.value)
+    assert "'bool' object has no attribute 'all'" in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        run_check("double", _torch_shadowed, double, CASES)
+    assert info.value.mistake == "a name taken by a variable", str(info.value)

@@ -787,6 +787,20 @@ def _module_list_called(error: BaseException) -> Mistake | None:
                    f"call each module in turn, for block in blocks: x = block(x).")
 
 
+def _line_reads(error: BaseException, name: str) -> bool:
+    """Whether a line of ``error``'s traceback reads ``name`` (``torch.all``); True when no line's source is
+    known: nothing says otherwise."""
+    import linecache
+    import re
+    lines = []
+    tb = error.__traceback__
+    while tb is not None:
+        lines.append(linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+    return not any(lines) or any(pattern.search(line) for line in lines)
+
+
 def _shadowed(error: BaseException) -> Mistake | None:
     """A module's name taken by a variable (``B, T, F = logits.shape`` then ``F.cross_entropy``): the
     AttributeError names a plain value's type and an attribute that F, torch or math have."""
@@ -799,7 +813,7 @@ def _shadowed(error: BaseException) -> Mistake | None:
     kind, attribute = found.groups()
     module = next((name for name, m in (("F", functional), ("torch", torch), ("math", math))
                    if hasattr(m, attribute)), None)
-    if module is None:
+    if module is None or not _line_reads(error, f"{module}.{attribute}"):
         return None
     return Mistake("a name taken by a variable", f"`{module}.{attribute}` found {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not the module: a "
                    f"variable of yours is called {module} (for example `B, T, {module} = x.shape`), and it hides "
