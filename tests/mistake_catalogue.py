@@ -6771,4 +6771,85 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + mlp(ln_2(x))
     return x
 '''),
+    W("test-collate", "attention mask one short", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d) - 1] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "attention mask one too long", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    lengths = torch.tensor([len(d) for d in docs])
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+    attention_mask = (torch.arange(T) <= lengths[:, None]).long()
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-lm-loss", "log-softmax over the wrong dimension", '''
+def lm_loss(logits, labels):
+    targets = labels[:, 1:]
+    counted = targets != -100
+    log_probs = logits[:, :-1].log_softmax(dim=1)
+    picked = log_probs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return -(picked * counted).sum() / counted.sum()
+'''),
+    W("test-lm-loss", "perplexity instead of loss", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+    return torch.exp(loss)
+'''),
+    W("test-top-p", "mask put back by indexing", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = before >= p
+    remove = torch.zeros_like(remove_sorted)
+    remove[..., order] = remove_sorted
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "assumed 1-D logits", '''
+def top_p_filter(logits, p):
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, descending=True)
+    out = logits.clone()
+    total = 0.0
+    for prob, i in zip(sorted_probs.tolist(), order.tolist()):
+        if total >= p:
+            out[i] = float("-inf")
+        total += prob
+    return out
+'''),
+    W("test-greedy-decode", "argmax over the positions", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            next_id = logits.argmax(dim=1)[:, -1]
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "stopped at <|endoftext|>", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            next_id = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+            if (next_id == model.config.eos_token_id).all():
+                break
+    return ids
+'''),
 ]

@@ -250,6 +250,14 @@ def _greedy_stops_at_eos(model, input_ids, max_new_tokens, keep_eos=True):
     return ids
 
 
+def _greedy_argmax_over_positions(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        nxt = model(ids).logits.argmax(dim=1)[:, -1]  # the mistake: the best POSITION for the last token id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
 _STOPPED = ("stopped at <|endoftext|>", "greedy_decode appends exactly max_new_tokens tokens, even past the "
             "end-of-text token (id 50256, tokenizer.eos_token_id): don't break out of the loop when it comes.")
 GREEDY_MISTAKES += [  # two versions: the loop ends after appending it, or before
@@ -406,9 +414,22 @@ def check_greedy_decode(fn) -> None:
                         "was = model.training, then model.train(was)."))
         return None
 
+    stopped = _stops_at_eos_id(fn)
     # (unchanged: input_ids grown in place, with set_ or cat into it, changes the caller's prompt)
-    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES, unchanged=True,
-              after=after)
+    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES + [
+        Mistake("argmax over the positions", "logits is (B, T, V): argmax(dim=1) runs along the T positions and "
+                "gives a position, not a token. Take the last position's scores first, then the best token of "
+                "each: logits[:, -1, :].argmax(dim=-1).", _greedy_argmax_over_positions),
+        stopped], unchanged=True, after=after)
+
+
+def _stops_at_eos_id(fn) -> Mistake:
+    """An answer that stops at model.config.eos_token_id: the check's small models have none (None), so
+    `next_id == model.config.eos_token_id` is the bool False and its .all() (or the `if`) fails for that reason,
+    not for one of the student's. Put last: named once no other mistake explains the error."""
+    from course.checks.tokenization import _names_read
+    reads_eos = "eos_token_id" in _names_read(fn)
+    return Mistake(*_STOPPED, error="", on=lambda *case: reads_eos)
 
 
 def check_greedy_decode_form(fn) -> None:
@@ -416,7 +437,7 @@ def check_greedy_decode_form(fn) -> None:
     (where, and which mistake), or what is wrong with the form of its result (a (2, 7) torch.long tensor
     that starts with the prompt). Only what the form test grades; the values are the value test's."""
     prompt = torch.tensor([[1, 2, 3], [4, 5, 6]])
-    out = form_call("greedy_decode", fn, (tiny_gpt2(3), prompt, 4), GREEDY_MISTAKES)
+    out = form_call("greedy_decode", fn, (tiny_gpt2(3), prompt, 4), GREEDY_MISTAKES + [_stops_at_eos_id(fn)])
     where = "greedy_decode: the form of the result, for a (2, 3) prompt and 4 new tokens"
     if type(out) is not torch.Tensor or out.dtype != torch.long:
         mistake = next((m for m in GREEDY_MISTAKES if m.name == "int32 ids"), None) \
@@ -597,6 +618,14 @@ def _loss_unshifted_mask(logits, labels, clamp):
     return (per_token * keep).sum() / keep.sum()
 
 
+def _loss_by_hand(logits, labels, dim=-1):
+    """The shifted loss written out: log_softmax over ``dim``, the labels' entries, the mean over the counted ones."""
+    target = labels[:, 1:]
+    keep = target != IGNORE
+    picked = logits[:, :-1].log_softmax(dim).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return -(picked * keep).sum() / keep.sum()
+
+
 def _loss_selected_then_shifted(logits, labels):
     """The counted positions picked first (labels != -100, flattened across the rows), then shifted by one."""
     keep = labels != IGNORE
@@ -640,6 +669,13 @@ LOSS_MISTAKES += [
               "the labels BEFORE the shift: position t's loss is against labels[:, t + 1], so the mask is "
               "labels[:, 1:] != -100 (or let cross_entropy's ignore_index=-100 drop them).",
               functools.partial(_loss_unshifted_mask, clamp=clamp)) for clamp in (True, False)],
+    Mistake("log-softmax over the wrong dimension", "each position's V scores are normalised along the LAST "
+            "dimension of the (B, T, V) logits: log_softmax(dim=-1), not dim=1, which runs along the positions. "
+            "Simpler: cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)).",
+            lambda logits, labels: _loss_by_hand(logits, labels, dim=1)),
+    Mistake("perplexity instead of loss", "exp() of the mean cross-entropy is the perplexity: return the loss "
+            "itself, the mean cross-entropy, as model(ids, labels=labels).loss does.",
+            lambda logits, labels: reference_lm_loss(logits, labels).exp()),
     Mistake("positions selected before the shift", "logits[labels != -100] picks the counted positions before "
             "the shift and runs the rows together, so some positions meet a label that does not follow them (the "
             "next row's first, or one across a masked gap): shift first, logits[:, :-1] against labels[:, 1:], "
@@ -842,6 +878,18 @@ def _collate_first_pad_labelled(docs, pad_id):
     return {**batch, "labels": labels}
 
 
+def _collate_mask_off_by_one(docs, pad_id, extra, labels_from_mask=True):
+    """collate whose attention_mask covers len(d) + extra positions of each document (extra = -1: [:len(d) - 1],
+    the last real token hidden; extra = 1: arange(T) <= length, the first padding position attended), its labels
+    -100 where that mask is 0 (``labels_from_mask``) or on the real padding."""
+    batch = finetune.collate(docs, pad_id)
+    T = batch["input_ids"].shape[1]
+    lengths = torch.tensor([len(d) for d in docs])
+    mask = (torch.arange(T) < (lengths + extra)[:, None]).long()
+    labels = batch["input_ids"].masked_fill(mask == 0, IGNORE) if labels_from_mask else batch["labels"]
+    return {**batch, "attention_mask": mask, "labels": labels}
+
+
 def _collate_lexicographic_max(docs, pad_id):
     """collate with T = len(max(docs)): max compares the lists element by element, so T is the length of the
     lexicographically largest document, not of the longest; a longer one does not fit its row."""
@@ -890,6 +938,12 @@ COLLATE_MISTAKES += [
       for T in (16, 32, 64, 128, 256, 512, 1024)],
     Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=True)),
     Mistake(*_ALL_ATTENDED, lambda docs, pad_id: _collate_all_attended(docs, pad_id, labels_from_mask=False)),
+    *[Mistake("attention mask one short", "attention_mask is 1 on EVERY real token of a document, the last one "
+              "(its end-of-text) too: mask[i, :len(d)] = 1, not [:len(d) - 1]; the model must read and learn it.",
+              lambda docs, pad_id, f=f: _collate_mask_off_by_one(docs, pad_id, -1, f)) for f in (True, False)],
+    *[Mistake("attention mask one too long", "attention_mask is 1 on a document's len(d) real tokens, positions "
+              "0..len(d) - 1: torch.arange(T) < length, not <= length, which also marks the first padding position.",
+              lambda docs, pad_id, f=f: _collate_mask_off_by_one(docs, pad_id, 1, f)) for f in (True, False)],
     Mistake("attention mask inverted", "attention_mask is 1 on the document's real tokens and 0 on the padding "
             "(1 = attend): you marked the padding instead.",
             lambda docs, pad_id: (lambda b: {**b, "attention_mask": 1 - b["attention_mask"]})(finetune.collate(docs, pad_id))),

@@ -486,6 +486,16 @@ def _top_p_token_zero_kept(logits, p):
     return logits.masked_fill(remove, NEG_INF)
 
 
+def _top_p_indexed_back(logits, p):
+    """top_p_filter that maps the mask back with remove[..., sorted_ids] = remove_sorted: right for 1-D
+    logits, but with a batch every row's ids index every row."""
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p
+    remove = torch.zeros_like(remove_sorted)
+    remove[..., sorted_ids] = remove_sorted
+    return logits.masked_fill(remove, NEG_INF)
+
+
 TOP_P_MISTAKES = [
     Mistake("no token kept", "you forgot to keep at least one token: when the most likely token alone holds more than p, "
             "your filter removes the whole row, and softmax of all -inf is NaN. Always keep the most "
@@ -524,6 +534,9 @@ TOP_P_MISTAKES = [
             "sorted logits at the positions sorted_ids names, another shuffle. Put each sorted entry back at its "
             "token's id, filtered.scatter(-1, sorted_ids, filtered) (or gather with sorted_ids.argsort(-1)).",
             _top_p_sorted_logits_gathered),
+    Mistake("mask put back by indexing", "remove[..., sorted_ids] = remove_sorted undoes the sort for ONE row "
+            "only: with a batch, sorted_ids is (B, V), and indexing with it uses every row's ids in every row. Put "
+            "each row's mask back with remove_sorted.scatter(-1, sorted_ids, remove_sorted).", _top_p_indexed_back),
     Mistake("sorted logits returned", "return the logits in vocabulary order (token i stays at position i), "
             "with the removed ones set to -inf: undo the sort with scatter.", _top_p_sorted_logits),
     Mistake("one token too many", "you kept one token after the one that crosses p: keep a token while the "
@@ -666,6 +679,15 @@ def _kept_whole_at_p_one(wrong):
 TOP_P_MISTAKES += [Mistake(m.name, m.hint, _kept_whole_at_p_one(m.wrong), credit=m.credit)
                    for m in list(TOP_P_MISTAKES) if m.wrong is not None and m.name != "p = 1.0 rounded"
                    and not m.same_error]  # (an error raised where p < 1 is raised alike with the guard)
+
+# last: an answer written for one row of logits (a Python loop over logits.tolist(), float(prob), a 1-D index)
+# that ran on the 1-D cases and fails on the first batch, for a reason no mistake above names
+TOP_P_MISTAKES.append(Mistake(
+    "assumed 1-D logits", "your function works on one row of logits, but the logits may have more dimensions, "
+    "(..., V): a batch of rows, each filtered on its own. Work along the last dimension with tensor operations: "
+    "torch.sort(probs, dim=-1, descending=True), cumsum(dim=-1), and the mask put back with "
+    "remove_sorted.scatter(-1, sorted_ids, remove_sorted); a loop over tolist() sees a row as a list.",
+    error="", on=lambda logits, p: logits.dim() > 1))
 
 
 def _p_one_rounds(seed: int) -> torch.Tensor:
