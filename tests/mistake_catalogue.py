@@ -6623,6 +6623,17 @@ def char_decode(ids, itos):
 def char_decode(ids, itos):
     return tuple(itos[i] for i in ids)
 '''),
+    # (before its own entry, this answer was told "ids shifted by one": the two agree on a text of one id)
+    W("test-char-encode-decode", "itos read by position", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    chars = sorted(itos.values())
+    return "".join(chars[i] for i in ids)
+'''),
+    W("test-char-encode-decode", "itos read by position", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    chars = list(itos.values())
+    return "".join([chars[i] for i in ids])
+'''),
     W("test-count-pairs", "empty list not handled", '''
 def count_pairs(ids):
     counts = {}

@@ -284,6 +284,13 @@ def check_char_encode(char_encode) -> None:
           f"a ValueError naming it.")
 
 
+def _by_position(ids, chars):
+    """char_decode reading chars[i] (a list made from itos's values) in place of itos[i]. Where the student's
+    version raises IndexError this one gives U+FFFF, so that an answer with a result there (itos[i - 1], which
+    agrees with it on a small case) is not taken for it."""
+    return "".join(chars[i] if i < len(chars) else "\uffff" for i in ids)
+
+
 def check_char_decode(char_decode) -> None:
     """``char_decode(ids, itos) -> str``."""
     cases = [(ref.char_encode(text, stoi), {i: c for c, i in stoi.items()}) for text, stoi in _char_cases(seed=1)]
@@ -294,6 +301,10 @@ def check_char_decode(char_decode) -> None:
         Mistake("id 0 taken as the end", "0 is an id like any other (here the vocabulary's first character), not "
                 "an end-of-text mark: `if i == 0: break` stops at it; decode every id.",
                 lambda ids, itos: "".join(itos[i] for i in (ids[:ids.index(0)] if 0 in ids else ids))),
+        *[Mistake("itos read by position", "itos is a dict from each id to its character, and the ids need not "
+                  "follow the order of its values (or of the sorted characters): look each id up as a key, itos[i], "
+                  "not list(itos.values())[i] or sorted(...)[i].", lambda ids, itos, order=order: _by_position(
+                      ids, order(itos.values()))) for order in (list, sorted)],
         Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
                 "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids), same_error=True),
         Mistake("ids shifted by one", "ids count from 0, as itos's keys do: look each id up as it is, itos[i], "
