@@ -6651,6 +6651,17 @@ def count_pairs(ids):
         counts[key] = counts.get(key, 0) + 1
     return counts
 '''),
+    # (was told "a different result on every call")
+    W("test-count-pairs", "tensors as dict keys", '''
+import torch
+
+def count_pairs(ids):
+    t = torch.tensor(ids)
+    counts = {}
+    for pair in zip(t, t[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
     W("test-bpe-word", "merged in the joined string", '''
 def bpe_word(symbols, ranks):
     word = " ".join(symbols)

@@ -1014,6 +1014,12 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
         return Mistake("a generator returned", f"(... for ... in ...) in round brackets is a generator, made "
                        f"lazily and used up once, not a {type(expected).__name__}: build the result with "
                        f"[... for ... in ...], or \"\".join(...) for a string.")
+    if isinstance(got, dict) and isinstance(expected, dict) and any(
+            isinstance(k, torch.Tensor) or isinstance(k, tuple) and any(isinstance(i, torch.Tensor) for i in k)
+            for k in got):
+        return Mistake("tensors as dict keys", "your keys hold tensors, and a tensor is hashed by its identity, not "
+                       "its value: two equal pairs of tensors are two different keys, each counted once. Use Python "
+                       "ints: walk over a list (ids.tolist()), or build the key as (int(a), int(b)).")
     if isinstance(got, (map, filter, zip, enumerate, reversed)) and not isinstance(expected, type(got)):
         kind = type(got).__name__
         return Mistake("an iterator returned", f"{kind}(...) gives an iterator, made lazily and used up once, "
