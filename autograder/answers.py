@@ -689,10 +689,6 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
-                             f"uses `{node.id}`, one of the course's configuration classes, outside a type hint "
-                             f"(the answer is given its configuration: read its fields, such as "
-                             f"cfg.learning_rate, and leave out isinstance checks or new configurations)"
-                             if node.id.endswith("Config") else
                              f"uses `{node.id}`, the course's reference (write the code yourself)")
             elif node.id in LIMITED_MODULES and node.id in limited_imports:
                 parent = parents.get(node)

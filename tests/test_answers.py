@@ -1676,16 +1676,6 @@ def test_a_type_hint_naming_the_course_is_refused_with_a_hint_to_leave_it_out():
     assert any("in a type hint" in p and "leave this one out" in p for p in found), found
 
 
-def test_a_configuration_class_named_outside_a_type_hint_is_told_to_read_the_fields_given():
-    """`isinstance(cfg, TrainConfig)` in an honest `lr_at_step` was refused as "the course's reference"
-    (rt26): the words now say what the name is and what to write instead."""
-    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
-    found = problems("def lr_at_step(it, cfg):\n    if not isinstance(cfg, TrainConfig):\n"
-                     "        raise TypeError('cfg')\n    return cfg.learning_rate\n", lesson04)
-    assert len(found) == 1 and "configuration classes" in found[0] and "read its fields" in found[0], found
-    assert "the course's reference" not in found[0], found
-
-
 # a line starting with `>>>` outside a docstring turns on IPython's doctest-prompt stripping, which the
 # kernel applies before Python sees the cell: an indented `... %system(...)` in a function never called
 # became a shell command at the cell's top, while these rules read an unreachable `Ellipsis % system(...)`
