@@ -387,7 +387,7 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
         notes.append(f"{cell} sent a message (an output, an error) over the autograder's size limit: dropped")
     if answer.get("delegating_cells"):
         notes.append(f"0 points for {', '.join(answer['delegating_cells'])}: the answer delegates to the "
-                     f"course's reference")
+                     f"course's reference, or is not a def or class of the notebook's own (the feedback says which)")
     for cell, why in (answer.get("recheck_failed") or {}).items():
         if why.startswith(HIDDEN_FAILURE):
             notes.append(f"0 points for {cell}: its hidden tests, run with the answers alone in another process, "

@@ -76,20 +76,37 @@ def _cached_function(answer: Any, name: str) -> Any:
     return wrapped
 
 
-def _own_callable_object(answer: Any) -> bool:
-    """Whether ``answer`` is a callable object of a class the notebook defined: every class of its chain but
-    ``object`` defined in the notebook (``__main__``; not the course's, not a library's: a ``functools.partial``
-    subclass holds any function), a ``__call__`` of its own, and no attribute that is the course's."""
+def _own_instance(answer: Any) -> bool:
+    """Whether ``answer`` is an object of a class the notebook defined: every class of its chain but ``object``
+    defined in the notebook (``__main__``; not the course's, not a library's: a ``functools.partial`` subclass
+    holds any function), and no attribute that is the course's."""
     kind = type(answer)
     chain = kind.__mro__[:-1]
-    if isinstance(answer, type) or not chain or not callable(answer) or _from_course(kind):
+    if isinstance(answer, type) or not chain or _from_course(kind):
         return False
     if any(c.__module__ != "__main__" or type(c) is not type for c in chain):
         return False
-    if not any(isinstance(vars(c).get("__call__"), types.FunctionType) for c in chain):
-        return False
     own = getattr(answer, "__dict__", None)
     return isinstance(own, dict) and not _holds_course([*own.values(), *_class_values(chain)])
+
+
+def _own_callable_object(answer: Any) -> bool:
+    """Whether ``answer`` is a callable object of a class the notebook defined (``_own_instance``) with a
+    ``__call__`` of its own."""
+    chain = type(answer).__mro__[:-1]
+    return (_own_instance(answer) and callable(answer)
+            and any(isinstance(vars(c).get("__call__"), types.FunctionType) for c in chain))
+
+
+def _own_bound_method(answer: Any) -> bool:
+    """Whether ``answer`` is a method of the notebook's own, bound to an object of its own class
+    (``char_encode = Codec().encode``) or to that class (a classmethod, ``bpe_word = BPE.apply``)."""
+    if type(answer) is not types.MethodType or type(answer.__func__) is not types.FunctionType:
+        return False
+    owner = answer.__self__
+    if answer.__func__.__module__ != "__main__":
+        return False
+    return owner.__module__ == "__main__" if isinstance(owner, type) else _own_instance(owner)
 
 
 def _class_values(classes) -> list:
@@ -143,11 +160,24 @@ def assert_own_work(answer: Any, name: str) -> None:
         # class is checked as a class answer is, every method (an honest one lost both points, rt26)
         functions += [v for c in type(answer).__mro__[:-1] for v in vars(c).values()
                       if isinstance(v, types.FunctionType)]
+    elif type(answer) is functools.partial:
+        # `char_decode = functools.partial(_decode, sep="")`: the function it calls is checked as the answer,
+        # and what it passes that function may not be the course's (an honest one lost both points, rt28)
+        if _holds_course([*answer.args, *answer.keywords.values()]):
+            raise DelegatesToReference(
+                f"{name} is a functools.partial that passes the course's reference (or a module) to its "
+                f"function; write the code yourself.")
+        return assert_own_work(answer.func, name)
+    elif _own_bound_method(answer):
+        # `char_encode = Codec().encode`: the method's object or class is checked as a class answer is (rt28)
+        owner = answer.__self__
+        assert_own_work(owner if isinstance(owner, type) else type(owner), name)
+        functions.append(answer.__func__)
     else:
         raise DelegatesToReference(
             f"{name} should be a function (or class) defined with def/class in your notebook, got "
-            f"{type(answer).__name__}. Wrappers such as functools.partial or lambdas bound to other "
-            f"functions cannot be checked.")
+            f"{type(answer).__name__}, which cannot be checked as your own code: define it with def (a "
+            f"functools.partial of your own function, or a method of your own class, is fine too).")
     problems = sorted({p for fn in functions for p in _problems_in_function(fn)})
     if problems:
         raise DelegatesToReference(

@@ -198,3 +198,49 @@ def test_a_callable_object_of_the_students_own_class_is_its_own_work():
         "answer = Answer(ref.describe)\n")
     with pytest.raises(DelegatesToReference, match="cannot be checked"):
         assert_own_work(wrapped["answer"], "answer")
+
+
+def test_a_partial_or_a_bound_method_of_the_students_own_code_is_its_own_work():
+    """An honest ``char_decode = functools.partial(_decode, sep="")`` lost both points of its exercise, and the
+    status said the answer delegates to the course's reference (rt28, 2026-12-05); so would ``char_encode =
+    Codec().encode`` and a classmethod ``bpe_word = BPE.apply``. The function a partial calls, and a bound
+    method's class, are checked as answers are; a partial of the reference, one that passes the reference to
+    its function, or a method of a library's class or one that reaches the reference, is still refused."""
+    honest = _module(
+        "import functools\n"
+        "def _decode(ids, itos, sep):\n"
+        "    return sep.join(itos[i] for i in ids)\n"
+        "char_decode = functools.partial(_decode, sep='')\n"
+        "class Codec:\n"
+        "    def __init__(self, n):\n"
+        "        self.n = n\n"
+        "    def encode(self, text):\n"
+        "        return [self.n for _ in text]\n"
+        "    @classmethod\n"
+        "    def apply(cls, text):\n"
+        "        return list(text)\n"
+        "char_encode = Codec(3).encode\n"
+        "bpe_word = Codec.apply\n")
+    for name in ("char_decode", "char_encode", "bpe_word"):
+        assert_own_work(honest[name], name)
+    cheats = {
+        "partial of the reference": "import functools, course.checks as ref\nanswer = functools.partial(ref.describe)",
+        "partial passing it": "import functools, course.checks as ref\ndef run(f, x):\n    return f(x)\n"
+                              "answer = functools.partial(run, ref.describe)",
+        "partial passing it by keyword": "import functools, course.checks as ref\ndef run(x, f=None):\n"
+                                         "    return f(x)\nanswer = functools.partial(run, f=ref.describe)",
+        "partial of a delegating function": "import functools, course.checks as ref\ndef f(x):\n"
+                                            "    return ref.describe(x)\nanswer = functools.partial(f)",
+        "method calling it": "import course.checks as ref\nclass C:\n    def m(self, x):\n"
+                             "        return ref.describe(x)\nanswer = C().m",
+        "method of an object holding it": "import course.checks as ref\nclass C:\n    def __init__(self):\n"
+                                          "        self.f = ref.describe\n    def m(self, x):\n"
+                                          "        return self.f(x)\nanswer = C().m",
+        "classmethod of a subclass of it": "from course.checks import Mistake\nclass C(Mistake):\n"
+                                           "    @classmethod\n    def m(cls, x):\n        return x\nanswer = C.m",
+        "a library's classmethod": "import collections\nanswer = collections.Counter.fromkeys",
+    }
+    for kind, source in cheats.items():
+        with pytest.raises(DelegatesToReference, match="answer"):
+            assert_own_work(_module(source)["answer"], "answer")
+            pytest.fail(kind)
