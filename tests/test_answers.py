@@ -1654,6 +1654,22 @@ def test_the_self_check_says_when_an_answer_cell_reads_the_notebooks_data_as_it_
     checks.check_merge(_cell_function(own, "merge", lesson))  # (a try-out after the def runs once it is defined)
 
 
+def test_a_scripts_guard_above_the_def_is_not_notebook_data():
+    """``if __name__ == "__main__":`` above the def of an honest ``causal_mask`` failed its self-check with "your
+    cell reads `__name__` as it runs ... where `__name__` does not exist" (rt28, 2026-12-05): the answers'
+    process runs the cells as ``__main__`` too. What the guard's body reads there is still named."""
+    import torch
+
+    from course.checks import attention as checks
+    from course.checks._core import CheckFailed
+    body = "def causal_mask(T):\n    return torch.ones(T, T, dtype=torch.bool).tril()\n"
+    guard = 'if __name__ == "__main__":\n    pass\n\n'
+    checks.check_causal_mask(_cell_function(guard + body, "causal_mask", {"torch": torch}))
+    reads = 'if __name__ == "__main__":\n    print(T_demo)\n\n'
+    with pytest.raises(CheckFailed, match="your cell reads `T_demo` as it runs"):
+        checks.check_causal_mask(_cell_function(reads + body, "causal_mask", {"torch": torch, "T_demo": 3}))
+
+
 def test_an_answer_cell_too_long_to_read_is_refused_at_once(lesson01):
     """A red team's cell of 32,000 small classes (3.8 MB) held the batch's preflight for 329 s before any
     notebook was graded (2026-12-04): past MAX_ANSWER_CHARS the rules do not read a cell, and its names
