@@ -1670,6 +1670,28 @@ def test_a_scripts_guard_above_the_def_is_not_notebook_data():
         checks.check_causal_mask(_cell_function(reads + body, "causal_mask", {"torch": torch, "T_demo": 3}))
 
 
+def test_a_constant_of_another_answer_cell_is_not_notebook_data(monkeypatch):
+    """``INF = float("inf")`` in the cell of an honest ``merge``, read by ``bpe_word`` in its own cell, failed
+    bpe_word's self-check: "`INF` ... where `INF` does not exist" (rt28, 2026-12-05); the answers' process runs
+    every answer cell, so it does. The kernel's history says which cells answer the lesson's exercises; a
+    variable that only a cell of the lesson's (or one the student added) binds is still named."""
+    from course.checks import _core
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    merge_cell = "INF = float('inf')\n\ndef merge(ids, pair, new_id):\n" + MERGE_BODY
+    bpe_cell = ("def bpe_word(symbols, ranks):\n    symbols = list(symbols)\n    while len(symbols) > 1:\n"
+                "        ranked = [(ranks.get(p, INF), i) for i, p in enumerate(zip(symbols, symbols[1:]))]\n"
+                "        rank, i = min(ranked)\n        if rank == INF:\n            break\n"
+                "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n"
+                "    return symbols\n")
+    lesson = {"INF": float("inf")}
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["text = 'x'", merge_cell, bpe_cell])
+    checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["INF = float('inf')", bpe_cell])
+    with pytest.raises(CheckFailed, match="reads `INF`"):
+        checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
+
+
 def test_an_answer_cell_too_long_to_read_is_refused_at_once(lesson01):
     """A red team's cell of 32,000 small classes (3.8 MB) held the batch's preflight for 329 s before any
     notebook was graded (2026-12-04): past MAX_ANSWER_CHARS the rules do not read a cell, and its names

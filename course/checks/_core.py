@@ -226,7 +226,7 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
                            f"alone, where {listed} do{'es' if len(early) == 1 else ''} not exist: there this cell "
                            f"fails, {name} is not defined, and this test would score 0. Write the value itself, "
                            f"or pass it in as an argument.", mistake="reads notebook data")
-    data = sorted(n for n in read - own if is_data(n))
+    data = sorted(n for n in read - own - _bound_by_answer_cells(student) if is_data(n))
     if not data:
         return None
     listed = ", ".join(f"`{n}`" for n in data)
@@ -235,6 +235,22 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
                        f"imports, where {listed} do{'es' if len(data) == 1 else ''} not exist, and this test "
                        f"would score 0 there. Work from the arguments, or define what you need in this cell.",
                        mistake="reads notebook data")
+
+
+def _bound_by_answer_cells(student: Any) -> set[str]:
+    """The names the lesson's answer cells bind at their top level, as the kernel ran them (IPython's history;
+    none outside IPython): the answers' process runs every answer cell, so a function may read a constant of
+    another answer cell's (``INF = float("inf")`` beside ``merge``, read by ``bpe_word``)."""
+    try:
+        from autograder.answers import top_level_names
+    except ImportError:
+        return set()
+    record = _lesson_record(getattr(student, "__name__", ""), getattr(student, "__qualname__", "").split(".")[0])
+    if record is None:
+        return set()
+    exercises = set(record["answers"])
+    cells = [top_level_names(cell) for cell in _kernel_history()]
+    return set().union(*(names for names in cells if names & exercises))
 
 
 def _wrap(line: str, width: int) -> list[str]:
