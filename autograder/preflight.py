@@ -30,7 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.answers import Lesson, answer_cells_by_id, answer_names, problems, split_and_copied
+from autograder.answers import (Lesson, answer_cells_by_id, answer_names, problems, split_and_copied,
+                               top_level_names)
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 # a notebook may hold this many times its lesson's cells (notes and scratch cells a student added), and
@@ -69,6 +70,8 @@ class LessonSpec:
     lesson: Lesson = Lesson(frozenset(), frozenset())  # the names the lesson's own cells define
     metadata: dict[str, dict] = field(default_factory=dict)  # grade id → its nbgrader metadata as released
     lesson_cells: int = 0  # how many cells the released lesson has
+    # grade id of a code answer → the functions and classes its cell defines (``char_encode``, ``char_decode``)
+    exercises: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def max_cells(self) -> int:
@@ -79,7 +82,7 @@ class LessonSpec:
     def load(cls, source: Path, release: Path) -> "LessonSpec":
         """``source``: solutions/<l>/<l>.ipynb; ``release``: lessons/<l>/<l>.ipynb."""
         nb = nbformat.read(source, as_version=4)
-        cells, digest, locked, tests = {}, hashlib.sha256(), {}, {}
+        cells, digest, locked, tests, exercises = {}, hashlib.sha256(), {}, {}, {}
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader")
             if not meta:
@@ -88,6 +91,8 @@ class LessonSpec:
                                    bool(meta.get("solution")), bool(meta.get("locked")),
                                    float(meta.get("points", 0) or 0))
             cells[grade_cell.grade_id] = grade_cell
+            if grade_cell.solution and cell.cell_type == "code":
+                exercises[grade_cell.grade_id] = _defined(cell.source)
             if grade_cell.grade or grade_cell.locked:
                 digest.update(json.dumps([grade_cell.grade_id, grade_cell.points, cell.source]).encode())
             if grade_cell.locked:
@@ -104,7 +109,7 @@ class LessonSpec:
             lesson_cells = len(released.cells)
         max_score = sum(c.points for c in cells.values() if c.grade)
         return cls(source.stem, cells, locked, tests, max_score, digest.hexdigest()[:16], Lesson.from_notebook(nb),
-                   metadata, lesson_cells)
+                   metadata, lesson_cells, exercises)
 
     @property
     def test_ids(self) -> list[str]:
@@ -258,9 +263,42 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
                                 f"put back as released)")
     if result.problems:
         return Preflight(TEST_DELETED, [f"test cell deleted: {', '.join(result.problems)}"], result.notes)
+    result.notes += answers_in_added_cells(nb, spec)
     result.refused = refused_answers(nb, spec)
     result.notes += [f"answer {i} not run, its tests score 0: it {'; it '.join(why)}" for i, why in result.refused.items()]
     return result
+
+
+def _defined(source: str) -> set[str]:
+    """The functions and classes a cell defines at its top level (none when it does not parse)."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def answers_in_added_cells(nb: nbformat.NotebookNode, spec: LessonSpec) -> list[str]:
+    """A note for each exercise whose answer cell does not define its function (or still raises
+    NotImplementedError) while a cell the student added does: that cell is not graded, and the test says only
+    "not implemented yet" (an honest answer written below the released cell lost its points without a word
+    in the status, rt28)."""
+    answers = answer_cells_by_id(nb.cells)
+    added = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader"):
+            added |= top_level_names(cell.source if isinstance(cell.get("source"), str) else "")
+    notes = []
+    for grade_id, names in spec.exercises.items():
+        cell = answers.get(grade_id)
+        source = cell.source if cell is not None and isinstance(cell.get("source"), str) else ""
+        missing = sorted(n for n in names & added
+                         if n not in _defined(source) or "NotImplementedError" in source)
+        if missing:
+            notes.append(f"answer outside its cell: {', '.join(missing)} defined in a cell the student added, "
+                         f"which is not graded (only the answer cell {grade_id} is: paste the code there)")
+    return notes
 
 
 def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:

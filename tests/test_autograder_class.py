@@ -1048,3 +1048,30 @@ def test_feedback_keeps_the_lessons_styled_html_and_nothing_that_runs_or_covers_
                       ('<img src=x onerror=alert(1)>', "<img"), ('<script>alert(1)</script>', "<script"),
                       ('<style>body{display:none}</style>', "<style")]:
         assert gone not in clean(bad), (bad, clean(bad))
+
+
+def test_an_answer_written_in_a_cell_the_student_added_is_named_in_the_detail():
+    """An honest ``count_pairs`` written in a new cell below the released one, left raising
+    NotImplementedError, scored 0 with no word in the status but the test's "not implemented yet" (rt28,
+    2026-12-05). Added cells are not graded, by design; the detail now says where the answer is and what to
+    do. A scratch copy beside a real answer, or a helper of another name, is not noted."""
+    from autograder.preflight import LessonSpec
+
+    lesson = "01_tokenization"
+    spec = LessonSpec.load(solution_path(lesson), REPO / "lessons" / lesson / f"{lesson}.ipynb")
+    released = nbformat.read(REPO / "lessons" / lesson / f"{lesson}.ipynb", as_version=4)
+    at = next(i for i, c in enumerate(released.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs")
+    honest = "def count_pairs(ids):\n    counts = {}\n    for p in zip(ids, ids[1:]):\n        counts[p] = counts.get(p, 0) + 1\n    return counts\n"
+
+    def notes(answer_cell, added):
+        nb = copy.deepcopy(released)
+        if answer_cell is not None:
+            nb.cells[at].source = answer_cell
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(added))
+        return [n for n in check_submission(_bytes(nb), spec).notes if n.startswith("answer outside")]
+
+    assert notes(None, honest) == ["answer outside its cell: count_pairs defined in a cell the student added, which "
+                                   "is not graded (only the answer cell count-pairs is: paste the code there)"]
+    assert notes("", honest) != []  # (the answer cell emptied)
+    assert notes(honest, honest) == []  # a scratch copy beside the answer
+    assert notes(None, "def my_helper(ids):\n    return ids\n") == []
