@@ -163,7 +163,10 @@ def assert_own_work(answer: Any, name: str) -> None:
     elif type(answer) is functools.partial:
         # `char_decode = functools.partial(_decode, sep="")`: the function it calls is checked as the answer,
         # and what it passes that function may not be the course's (an honest one lost both points, rt28)
-        if _holds_course([*answer.args, *answer.keywords.values()]):
+        given = [*answer.args, *answer.keywords.values()]
+        held = [v for g in given if not isinstance(g, (type, types.ModuleType))
+                and isinstance(getattr(g, "__dict__", None), dict) for v in vars(g).values()]
+        if _holds_course(given + held):
             raise DelegatesToReference(
                 f"{name} is a functools.partial that passes the course's reference (or a module) to its "
                 f"function; write the code yourself.")

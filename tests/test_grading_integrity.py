@@ -231,6 +231,10 @@ def test_a_partial_or_a_bound_method_of_the_students_own_code_is_its_own_work():
                                          "    return f(x)\nanswer = functools.partial(run, f=ref.describe)",
         "partial of a delegating function": "import functools, course.checks as ref\ndef f(x):\n"
                                             "    return ref.describe(x)\nanswer = functools.partial(f)",
+        "partial passing an object holding it": "import functools, course.checks as ref\nclass Box:\n"
+                                                "    def __init__(self):\n        self.f = ref.describe\n"
+                                                "def run(box, x):\n    return box.f(x)\n"
+                                                "answer = functools.partial(run, Box())",
         "method calling it": "import course.checks as ref\nclass C:\n    def m(self, x):\n"
                              "        return ref.describe(x)\nanswer = C().m",
         "method of an object holding it": "import course.checks as ref\nclass C:\n    def __init__(self):\n"
