@@ -1687,6 +1687,10 @@ def test_a_constant_of_another_answer_cell_is_not_notebook_data(monkeypatch):
     lesson = {"INF": float("inf")}
     monkeypatch.setattr(_core, "_kernel_history", lambda: ["text = 'x'", merge_cell, bpe_cell])
     checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
+    # and in the grading kernel, whose sandbox holds the course but not the autograder
+    import sys
+    monkeypatch.setitem(sys.modules, "autograder.answers", None)
+    checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
     monkeypatch.setattr(_core, "_kernel_history", lambda: ["INF = float('inf')", bpe_cell])
     with pytest.raises(CheckFailed, match="reads `INF`"):
         checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))

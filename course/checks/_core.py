@@ -241,16 +241,36 @@ def _bound_by_answer_cells(student: Any) -> set[str]:
     """The names the lesson's answer cells bind at their top level, as the kernel ran them (IPython's history;
     none outside IPython): the answers' process runs every answer cell, so a function may read a constant of
     another answer cell's (``INF = float("inf")`` beside ``merge``, read by ``bpe_word``)."""
-    try:
-        from autograder.answers import top_level_names
-    except ImportError:
-        return set()
     record = _lesson_record(getattr(student, "__name__", ""), getattr(student, "__qualname__", "").split(".")[0])
     if record is None:
         return set()
     exercises = set(record["answers"])
-    cells = [top_level_names(cell) for cell in _kernel_history()]
+    cells = [_top_level_bindings(cell) for cell in _kernel_history()]
     return set().union(*(names for names in cells if names & exercises))
+
+
+def _top_level_bindings(source: str) -> set[str]:
+    """The names a cell binds at its top level (assignments, loops, imports, defs and classes; not inside a
+    function or class), without the autograder, which the grading kernel's sandbox does not hold."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    found, todo = set(), list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        todo += list(ast.iter_child_nodes(node))
+    return found
 
 
 def _wrap(line: str, width: int) -> list[str]:
