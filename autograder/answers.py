@@ -58,7 +58,7 @@ import copy
 import functools
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autograder import copies
 
@@ -594,8 +594,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         as_annotation = f"def _annotated_(x: {text}):\n    pass"
         source_of = as_annotation if _parses(as_annotation) and "\n" not in text else text
         # (read with the names the answers bind, this cell's imports among them: ``"np.ndarray | None"``)
+        # (a name no cell defines is text here, as under ``from __future__ import annotations``: an honest
+        # ``config: "AttentionConfig"`` in lesson 03, which imports only ``ref``, was refused, rt28)
         found += [f"{reason} (in the annotation {text!r})"
-                  for reason in problems(source_of, lesson, answers | _own_names(tree), others)]
+                  for reason in problems(source_of, replace(lesson, defined=None), answers | _own_names(tree), others)]
     for node in ast.walk(tree):
         if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name == "self" \
                 or isinstance(node, ast.MatchMapping) and node.rest == "self":

@@ -1872,3 +1872,17 @@ def test_a_param_groups_learning_rate_set_as_an_attribute_is_refused_with_the_ke
                        "    for it in range(max_iters):\n        optimizer.lr = lr_schedule(it)\n",
                        lesson, others=frozenset())
     assert len(refused) == 1 and ('`for group in optimizer.param_groups: group["lr"] = ...`' in refused[0]), refused
+
+
+def test_a_string_annotation_may_name_a_class_no_cell_imports():
+    """``def __init__(self, config: "AttentionConfig")`` in lesson 03, which imports only ``ref``, was refused
+    as reading a name that no cell defines (rt28, 2026-12-05), while the same hint under ``from __future__
+    import annotations`` passed: both are text that nothing evaluates. What else the rules refuse in a string
+    annotation still is."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    hinted = 'def build(config: "AttentionConfig") -> "torch.Tensor":\n    return config\n'
+    assert problems(hinted, lesson03) == []
+    lazy = "from __future__ import annotations\n\ndef build(config: AttentionConfig):\n    return config\n"
+    assert problems(lazy, lesson03) == []
+    assert problems('def build(config: "__import__(\'os\')"):\n    return config\n', lesson03) != []
+    assert problems('def build(config: "ref.CausalSelfAttention"):\n    return config\n', lesson03) != []
