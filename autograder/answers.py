@@ -824,7 +824,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # classmethod or staticmethod are fine: ``State.SCAN``, ``Word.from_symbols(...)``)
                 found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
             # read at all, not only called (``show = "{0.sys}".format`` then ``show(dataclasses)``)
-            if node.attr in ("format", "format_map") and not _plain_template(node.value):
+            if node.attr in ("format", "format_map") and not _plain_template(node.value) \
+                    and not _constant_template(node.value, tree, lesson, others):
                 found.append(f"calls `{node.attr}` on a template that is computed or looks up attributes or "
                              f"items (use an f-string)")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -1562,6 +1563,31 @@ def _plain_template(node: ast.AST) -> bool:
     except ValueError:
         return False
     return not any("." in f or "[" in f for f in fields)
+
+
+def _constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None) -> bool:
+    """A name bound once, at the cell's top level, to a plain template (``MESSAGE = "{!r} is unknown"``), and
+    nowhere else: not again in the cell (in any scope), nor by another answer cell or the lesson (an honest
+    module-level message was refused as a computed template, rt28)."""
+    if not isinstance(node, ast.Name) or others is None or node.id in others \
+            or lesson.defined is None or node.id in lesson.defined or node.id in lesson.names:
+        return False
+    bindings = 0
+    for other in ast.walk(tree):
+        if isinstance(other, ast.Name) and not isinstance(other.ctx, ast.Load):
+            bindings += other.id == node.id
+        elif isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler,
+                                ast.MatchAs, ast.MatchStar)):
+            bindings += other.name == node.id
+        elif isinstance(other, ast.alias):
+            bindings += (other.asname or other.name.split(".")[0]) == node.id
+        elif isinstance(other, (ast.Global, ast.Nonlocal)):
+            bindings += node.id in other.names
+        elif isinstance(other, ast.MatchMapping):
+            bindings += other.rest == node.id
+    assignments = [s for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.id]
+    return bindings == 1 and len(assignments) == 1 and _plain_template(assignments[0].value)
 
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

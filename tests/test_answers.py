@@ -1886,3 +1886,26 @@ def test_a_string_annotation_may_name_a_class_no_cell_imports():
     assert problems(lazy, lesson03) == []
     assert problems('def build(config: "__import__(\'os\')"):\n    return config\n', lesson03) != []
     assert problems('def build(config: "ref.CausalSelfAttention"):\n    return config\n', lesson03) != []
+
+
+def test_a_message_template_kept_in_a_constant_of_the_cell_may_be_formatted(lesson01):
+    """``UNKNOWN = "character {!r} is not in the vocabulary"`` at the top of the cell, then
+    ``raise ValueError(UNKNOWN.format(ch))`` in char_encode, was refused as a computed template (rt28,
+    2026-12-05). A name bound once, at the top level, to a plain template is that template; one bound again
+    (anywhere in the cell, or by another answer cell), or to a template that looks up attributes, is not."""
+    body = ("def char_encode(text, stoi):\n    for ch in text:\n        if ch not in stoi:\n"
+            "            raise ValueError(UNKNOWN.format(ch))\n    return [stoi[ch] for ch in text]\n")
+    honest = 'UNKNOWN = "character {!r} is not in the vocabulary"\n\n' + body
+    assert problems(honest, lesson01, others=frozenset()) == []
+    refused = {
+        "looks up an attribute": 'UNKNOWN = "{0.__globals__}"\n\n' + body,
+        "bound again at the top": honest + 'UNKNOWN = "{0.x}"\n',
+        "bound again by a loop": honest + 'for UNKNOWN in ["{0.x}"]:\n    pass\n',
+        "bound again in a match": honest + 'match 1:\n    case _ as UNKNOWN:\n        pass\n',
+        "computed": 'UNKNOWN = "character " + "{!r}"\n\n' + body,
+        "bound by another answer cell": honest,
+    }
+    for kind, source in refused.items():
+        others = frozenset({"UNKNOWN"}) if kind == "bound by another answer cell" else frozenset()
+        found = problems(source, lesson01, others=others)
+        assert any("template" in p for p in found), (kind, found)
