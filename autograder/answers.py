@@ -1581,6 +1581,8 @@ def _constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, others: 
             bindings += other.name == node.id
         elif isinstance(other, ast.alias):
             bindings += (other.asname or other.name.split(".")[0]) == node.id
+        elif isinstance(other, ast.arg):  # a parameter of that name is another variable: any string
+            bindings += other.arg == node.id
         elif isinstance(other, (ast.Global, ast.Nonlocal)):
             bindings += node.id in other.names
         elif isinstance(other, ast.MatchMapping):

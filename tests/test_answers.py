@@ -1903,6 +1903,8 @@ def test_a_message_template_kept_in_a_constant_of_the_cell_may_be_formatted(less
         "bound again by a loop": honest + 'for UNKNOWN in ["{0.x}"]:\n    pass\n',
         "bound again in a match": honest + 'match 1:\n    case _ as UNKNOWN:\n        pass\n',
         "computed": 'UNKNOWN = "character " + "{!r}"\n\n' + body,
+        "a parameter of that name": honest + 'def show(x, UNKNOWN="{!r}"):\n    return UNKNOWN.format(x)\n',
+        "a lambda's parameter": honest + 'show = lambda x, UNKNOWN: UNKNOWN.format(x)\n',
         "bound by another answer cell": honest,
     }
     for kind, source in refused.items():
