@@ -612,7 +612,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         elif bound and bound in lesson.names and not isinstance(node, ast.arg) and not _inside_function(node, parents) \
                 and not (isinstance(node, ast.alias) and isinstance(parents.get(node), (ast.Import, ast.ImportFrom))
                          and f"{bound}={_imported_module(parents[node], node)}" in lesson.imports):
-            found.append(f"rebinds `{bound}`, a name the lesson defined")
+            found.append(f"rebinds `{bound}`, a name the lesson defined (a try-out at the cell's top level belongs in a cell of your own, which the autograder does not run; or give it a name of your own)")
         if isinstance(node, ast.keyword) and node.arg is not None and _dunder(node.arg):
             # ``types.SimpleNamespace(__array_interface__={"data": (address, False), ...})``: numpy reads an
             # array at any address from such an object (a red team's, 2026-12-04)
@@ -691,7 +691,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
-                             f"uses `{node.id}`, the course's reference (write the code yourself)")
+                             f"uses `{node.id}`, the course's reference (write the code yourself)"
+                             if _inside_function(node, parents) else
+                             f"uses `{node.id}`, the course's reference, at the cell's top level (write the code "
+                             f"yourself; a try-out that reads `{node.id}` belongs in a cell of your own, which the "
+                             f"autograder does not run)")
             elif node.id in LIMITED_MODULES and node.id in limited_imports:
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in LIMITED_MODULES[node.id]):
@@ -707,7 +711,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     found.append(f"uses `sys.{parent.attr}.{parents[parent].attr}` (write to the stream: "
                                  f"{', '.join(sorted(STREAM_METHODS))}, or print(..., file=sys.{parent.attr}))")
             elif isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in lesson.names and not _inside_function(node, parents):
-                found.append(f"rebinds `{node.id}`, a name the lesson defined")
+                found.append(f"rebinds `{node.id}`, a name the lesson defined (a try-out at the cell's top level belongs in a cell of your own, which the autograder does not run; or give it a name of your own)")
             elif isinstance(node.ctx, ast.Load) and IPYTHON_HISTORY.fullmatch(node.id) and node.id not in own:
                 found.append(f"reads `{node.id}`, IPython's record of the notebook's cells and results (an answer "
                              f"works from its arguments)")

@@ -1911,3 +1911,18 @@ def test_a_message_template_kept_in_a_constant_of_the_cell_may_be_formatted(less
         others = frozenset({"UNKNOWN"}) if kind == "bound by another answer cell" else frozenset()
         found = problems(source, lesson01, others=others)
         assert any("template" in p for p in found), (kind, found)
+
+
+def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
+    """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
+    ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
+    yourself)" (rt28, 2026-12-05): the class was the student's own. Still refused (a top-level line runs in the
+    answers' process); the reason now says where such a line belongs."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    cell = ("class CausalSelfAttention(nn.Module):\n    def forward(self, x):\n        return x\n\n"
+            "config = ref.AttentionConfig(block_size=8, n_head=2, n_embd=8)\nprint(CausalSelfAttention(config))\n")
+    found = problems(cell, lesson03)
+    assert any("`ref`" in p and "a cell of your own" in p for p in found), found
+    assert any("`config`" in p and "a cell of your own" in p for p in found), found
+    inside = "def f(x):\n    return ref.causal_mask(x)\n"
+    assert problems(inside, lesson03) == ["uses `ref`, the course's reference (write the code yourself)"]
