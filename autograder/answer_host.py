@@ -1017,6 +1017,33 @@ def _sent(value, found):
     return found
 
 
+def _copies_stay_sent() -> None:
+    """``copy.deepcopy`` that counts a copy of one of SENT, made in the request under way, as sent too (for
+    that request only: SENT is emptied after it). An honest ``generate_greedy`` that ran an eval-mode copy
+    (``copy.deepcopy(model).eval()``, so that the caller's model keeps its mode) was told that nn.LSTM is
+    PyTorch's own version of the exercise (rt29, 2026-12-05): the copy's LSTM was not the grader's. Only a copy
+    that deepcopy made itself, with a memo of its own (an answer's memo could map a sent module's id to a
+    module of its own), of the sent module's very class."""
+    import copy
+
+    import torch
+
+    original = copy.deepcopy
+
+    def deepcopy(x, memo=None, _nil=[]):  # noqa: B006  (copy.deepcopy's own signature)
+        if memo is not None or not SENT:
+            return original(x, memo)
+        memo = {}
+        made = original(x, memo)
+        for key, value in list(memo.items()):
+            sent = SENT.get(key)
+            if sent is not None and isinstance(value, torch.nn.Module) and type(value) is type(sent):
+                SENT[id(value)] = value
+        return made
+    deepcopy.__doc__ = original.__doc__
+    copy.deepcopy = deepcopy
+
+
 def _refusing_function(name, kind, original):
     def call(*args, **kwargs):
         if kind in REFUSING:
@@ -1519,6 +1546,7 @@ def main(argv):
     # does not by default: an index past the end wrote outside the tensor)
     torch.sparse.check_sparse_tensor_invariants.enable()
     _asarray_copies_bytearrays()
+    _copies_stay_sent()
     if not _objects_unordered():
         print("answer process: numpy's object arrays can still be sorted here (not numpy 2's layout)", file=sys.stderr)
     if not _object_loops_refused():

@@ -2830,3 +2830,20 @@ def test_torchs_modules_imported_after_the_start_load_with_the_kinds_refused_and
     assert lines[-3].startswith(f"lstm refused: nn.LSTM {own}"), lines
     assert lines[-2] == "torch's code inside an import ran", lines
     assert lines[-1].startswith(f"an answer's code inside an import refused: nn.LSTM {own}"), lines
+
+
+def test_generate_greedy_may_run_a_deep_copy_of_its_model(host):
+    """An honest ``generate_greedy`` that keeps the caller's model in its mode by running an eval-mode copy,
+    ``copy.deepcopy(model).eval()``, passed the notebook and lost its form point in the re-check, told that
+    nn.LSTM is PyTorch's own version of the exercise: the copy's LSTM was not the module the grader sent
+    (rt29, 2026-12-05). A copy that deepcopy makes of a sent module in the request under way is sent too."""
+    nb = _greedy_opening_with("    import copy\n    model = copy.deepcopy(model).eval()\n")
+    assert recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host) == {}
+
+
+def test_a_deep_copy_made_with_the_answers_own_memo_is_not_the_graders(host):
+    """The memo is the answer's to fill (``{id(model.lstm): an LSTM of its own}``), so a copy made with one
+    is the answer's module, refused as before."""
+    nb = _greedy_opening_with("    import copy\n    model = copy.deepcopy(model, {}).eval()\n")
+    failed = recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host)
+    assert "nn.LSTM is PyTorch's own version" in failed.get("test-generate-greedy-form", ""), failed
