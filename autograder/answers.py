@@ -691,6 +691,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
+                             f"uses `{node.id}` outside a type hint: a configuration class of the course's may be "
+                             f"named only in a type hint (cfg: {node.id}), for your answer is graded without the "
+                             f"course; the configuration you are given is always one, so leave out "
+                             f"isinstance(cfg, {node.id}) or a {node.id}(...) of your own, and read the fields "
+                             f"of the one you are given" if node.id.endswith("Config") and node.id[:1].isupper() else
                              f"uses `{node.id}`, the course's reference (write the code yourself)"
                              if _inside_function(node, parents) else
                              f"uses `{node.id}`, the course's reference, at the cell's top level (write the code "
