@@ -160,15 +160,18 @@ def course_lesson(name: str) -> bool:
 def lesson_names_record(name: str) -> dict[str, list[str]]:
     """What the autograder's rules know of lesson ``name`` (``answers.Lesson``, from solutions/, as the
     grader reads it) but the tests' names, and ``answers``: the names the released answer cells bind
-    (the exercises' functions and classes), by which a kernel tells an answer cell from another cell."""
+    (the exercises' functions and classes), by which a kernel tells an answer cell from another cell;
+    ``answer_cells``: those names cell by cell, in the notebook's order, the order in which the answers'
+    process runs the cells."""
     from autograder.answers import Lesson, top_level_names
 
     lesson = Lesson.from_notebook(nbformat.read(solution_path(name), as_version=4))
     release = nbformat.read(lesson_path(name), as_version=4)
-    stubs = set().union(*(top_level_names(c.source) for c in release.cells if c.cell_type == "code"
-                          and (c.metadata.get("nbgrader") or {}).get("solution")))
+    cells = [sorted(top_level_names(c.source)) for c in release.cells if c.cell_type == "code"
+             and (c.metadata.get("nbgrader") or {}).get("solution")]
     return {"names": sorted(lesson.names), "course_names": sorted(lesson.course_names),
-            "defined": sorted(lesson.defined), "imports": sorted(lesson.imports), "answers": sorted(stubs),
+            "defined": sorted(lesson.defined), "imports": sorted(lesson.imports),
+            "answers": sorted(set().union(*map(set, cells))), "answer_cells": [c for c in cells if c],
             "phrases": sorted(lesson.phrases)}
 
 

@@ -1696,6 +1696,35 @@ def test_a_constant_of_another_answer_cell_is_not_notebook_data(monkeypatch):
         checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
 
 
+def test_a_default_value_may_read_a_constant_of_an_earlier_answer_cell(monkeypatch):
+    """``def bpe_word(symbols, ranks, inf=INF)`` with ``INF`` in merge's cell was told "your cell reads `INF` as it
+    runs ... where `INF` does not exist" (rt28, 2026-12-05, left then): the answers' process runs the answer cells
+    in the notebook's order, merge's before bpe_word's, so it does exist there. A constant of a cell further
+    down (bpe_word's, read by merge's default) does not exist when merge's cell runs, and is still named, as is
+    one that only a cell of the lesson's binds."""
+    from course.checks import _core
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    merge_cell = "INF = float('inf')\n\ndef merge(ids, pair, new_id):\n" + MERGE_BODY
+    bpe_cell = ("def bpe_word(symbols, ranks, inf=INF):\n    symbols = list(symbols)\n    while len(symbols) > 1:\n"
+                "        ranked = [(ranks.get(p, inf), i) for i, p in enumerate(zip(symbols, symbols[1:]))]\n"
+                "        rank, i = min(ranked)\n        if rank == inf:\n            break\n"
+                "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n"
+                "    return symbols\n")
+    lesson = {"INF": float("inf")}
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["text = 'x'", merge_cell, bpe_cell])
+    checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["INF = float('inf')", bpe_cell])
+    with pytest.raises(CheckFailed, match="reads `INF`"):
+        checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
+    # the other way round: merge's default reads a constant of bpe_word's cell, which runs after merge's
+    late_merge = "def merge(ids, pair, new_id, none=NONE):\n" + MERGE_BODY
+    late_bpe = "NONE = None\n\n" + bpe_cell.replace("inf=INF", "inf=float('inf')")
+    monkeypatch.setattr(_core, "_kernel_history", lambda: [late_bpe, late_merge])
+    with pytest.raises(CheckFailed, match="reads `NONE` as it runs"):
+        checks.check_merge(_cell_function(late_merge, "merge", {"NONE": None}))
+
+
 def test_an_answer_cell_too_long_to_read_is_refused_at_once(lesson01):
     """A red team's cell of 32,000 small classes (3.8 MB) held the batch's preflight for 329 s before any
     notebook was graded (2026-12-04): past MAX_ANSWER_CHARS the rules do not read a cell, and its names

@@ -218,7 +218,8 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     def is_data(n):
         return n in names and not callable(names[n]) and not isinstance(names[n], types.ModuleType)
 
-    early = sorted(n for n in _read_as_the_cell_runs(tree, getattr(student, '__name__', '')) - own if is_data(n))
+    early = sorted(n for n in _read_as_the_cell_runs(tree, getattr(student, '__name__', '')) - own
+                   - _bound_by_answer_cells(student, before=True) if is_data(n))
     if early:  # (a default value: ``def collate(docs, pad_id=pad_id)``; the def itself fails in the re-check)
         listed = ", ".join(f"`{n}`" for n in early)
         return CheckFailed(f"{name}: your cell reads {listed} as it runs (in a default value, a decorator or at its "
@@ -237,16 +238,26 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
                        mistake="reads notebook data")
 
 
-def _bound_by_answer_cells(student: Any) -> set[str]:
+def _bound_by_answer_cells(student: Any, before: bool = False) -> set[str]:
     """The names the lesson's answer cells bind at their top level, as the kernel ran them (IPython's history;
     none outside IPython): the answers' process runs every answer cell, so a function may read a constant of
-    another answer cell's (``INF = float("inf")`` beside ``merge``, read by ``bpe_word``)."""
+    another answer cell's (``INF = float("inf")`` beside ``merge``, read by ``bpe_word``). With ``before``, only
+    the cells that come before the student's own in the lesson: the answers' process runs them in the notebook's
+    order, so a cell's top level, a default value (``def bpe_word(word, ranks, inf=INF)``) or a decorator may
+    read their names, but not those of a cell further down."""
     record = _lesson_record(getattr(student, "__name__", ""), getattr(student, "__qualname__", "").split(".")[0])
     if record is None:
         return set()
     exercises = set(record["answers"])
     cells = [_top_level_bindings(cell) for cell in _kernel_history()]
-    return set().union(*(names for names in cells if names & exercises))
+    cells = [names for names in cells if names & exercises]
+    if before:
+        place = {n: i for i, names in enumerate(record.get("answer_cells", ())) for n in names}
+        mine = place.get(getattr(student, "__name__", ""), place.get(getattr(student, "__qualname__", "")))
+        if mine is None:
+            return set()
+        cells = [names for names in cells if max(place.get(n, -1) for n in names) < mine]
+    return set().union(*cells)
 
 
 def _top_level_bindings(source: str) -> set[str]:
