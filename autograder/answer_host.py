@@ -440,6 +440,7 @@ def _run(cells):
             tree = compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT | ast.PyCF_ONLY_AST,
                            dont_inherit=True)
             tree = ast.fix_missing_locations(_SelfGuard(f"<answer {number + 1}>").visit(tree))
+            namespace.update({name: _config_type(name) for name in _config_names(tree) if name not in namespace})
             exec(compile(tree, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
                  namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
@@ -535,6 +536,35 @@ def _stand_in(call, look=None):
 
 
 CONFIG_CLASSES = {}  # (name, fields, frozen) -> the dataclass made here for the course's configurations of that name
+
+
+def _config_names(tree) -> set:
+    """The names of the course's configuration classes a cell reads (``TrainConfig``): the rules let an
+    answer name one in a type hint and as the class of ``isinstance`` only (``answers._isinstance_class``)."""
+    return {node.id for node in ast.walk(tree) if type(node) is ast.Name and type(node.ctx) is ast.Load
+            and node.id.endswith("Config") and node.id[:1].isupper()}
+
+
+class _ConfigType(type):
+    """The class of a stand-in for a configuration class of the course's (``TrainConfig``), which this process
+    may not have: ``isinstance(cfg, TrainConfig)`` is true of a configuration of that name that the grader sent
+    (or one made from it with ``dataclasses.replace``), and of the course's own class where the course is here."""
+
+    def __instancecheck__(cls, value):
+        kind = type(value)
+        return kind.__name__ == cls.__name__ and (kind in CONFIG_CLASSES.values()
+                                                  or str(kind.__module__).split(".")[0] == "course")
+
+    def __subclasscheck__(cls, kind):
+        return False
+
+    def __call__(cls, *args, **kwargs):
+        raise TypeError(f"{cls.__name__} is the course's class, which is not here where the answers are graded: "
+                        f"read the fields of the configuration you are given")
+
+
+def _config_type(name):
+    return _ConfigType(name, (), {"__module__": "course"})
 
 
 def _config(name, fields, frozen, derived=None):

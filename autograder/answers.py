@@ -687,15 +687,14 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                                     and parents[node].func is node):
                 found.append(f"uses `{node.id}`" + CALL_HINTS.get(node.id, ""))
             elif node.id in lesson.course_names and not _local(node, parents) \
-                    and not (node in typed and node.id.endswith("Config")):
+                    and not ((node in typed or _isinstance_class(node, parents)) and _config_class(node.id)):
                 found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
-                             f"uses `{node.id}` outside a type hint: a configuration class of the course's may be "
-                             f"named only in a type hint (cfg: {node.id}), for your answer is graded without the "
-                             f"course; the configuration you are given is always one, so leave out "
-                             f"isinstance(cfg, {node.id}) or a {node.id}(...) of your own, and read the fields "
-                             f"of the one you are given" if node.id.endswith("Config") and node.id[:1].isupper() else
+                             f"uses `{node.id}` outside a type hint and isinstance: a configuration class of the "
+                             f"course's may be named only there (cfg: {node.id}, isinstance(cfg, {node.id})), for "
+                             f"your answer is graded without the course; leave out a {node.id}(...) of your own, "
+                             f"and read the fields of the one you are given" if _config_class(node.id) else
                              f"uses `{node.id}`, the course's reference (write the code yourself)"
                              if _inside_function(node, parents) else
                              f"uses `{node.id}`, the course's reference, at the cell's top level (write the code "
@@ -1645,6 +1644,23 @@ def _scope_names(scope: ast.AST) -> set[str]:
                                  ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             queue.extend(ast.iter_child_nodes(node))  # not into the scopes of their own
     return names
+
+
+def _config_class(name: str) -> bool:
+    """Whether ``name``, one of the course's names, is a configuration class's (``TrainConfig``)."""
+    return name.endswith("Config") and name[:1].isupper()
+
+
+def _isinstance_class(node: ast.Name, parents: dict) -> bool:
+    """Whether ``node`` is the class ``isinstance`` tests against: ``isinstance(cfg, TrainConfig)``, also in a
+    tuple written out there. Of the course's names, a configuration class may stand there (and in a type
+    hint): the answers' process, which has no course, binds it to a class that tests whether a configuration
+    the grader sent is one of that name (``answer_host._config_type``)."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.Tuple) and isinstance(parent.ctx, ast.Load):
+        node, parent = parent, parents.get(parent)
+    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "isinstance" \
+        and len(parent.args) == 2 and parent.args[1] is node and not parent.keywords
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

@@ -28,6 +28,15 @@ def _from_course(obj: Any) -> bool:
     return module == "course" or module.startswith("course.")
 
 
+def _configuration_class(obj: Any) -> bool:
+    """Whether ``obj`` is one of the course's configuration classes (``TrainConfig``, a dataclass of settings):
+    an answer may test its argument against one, ``isinstance(cfg, TrainConfig)``; it computes nothing an
+    exercise asks for (the autograder's rules refuse any other use of it, ``autograder.answers``)."""
+    import dataclasses
+
+    return isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__name__.endswith("Config")
+
+
 def _code_objects(code: types.CodeType):
     yield code
     for const in code.co_consts:
@@ -46,7 +55,8 @@ def _problems_in_function(fn: types.FunctionType) -> list[str]:
             name = ins.argval
             if name.split(".")[0] == "course":
                 problems.append("its code mentions the `course` package")
-            elif ins.opname != "IMPORT_NAME" and name in fn.__globals__ and _from_course(fn.__globals__[name]):
+            elif ins.opname != "IMPORT_NAME" and name in fn.__globals__ and _from_course(fn.__globals__[name]) \
+                    and not _configuration_class(fn.__globals__[name]):
                 problems.append(f"it uses `{name}`, which comes from the course package")
         for const in code.co_consts:
             if isinstance(const, str) and (const == "course" or const.startswith("course.")):

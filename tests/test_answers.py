@@ -1959,19 +1959,26 @@ def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its
 
 # An honest lr_at_step that checked its argument, isinstance(cfg, TrainConfig), or made a TrainConfig of its own
 # for defaults, was refused as using "the course's reference (write the code yourself)": the configuration is
-# no reference of anything (rt29, 2026-12-05). Still refused (the answers are graded without the course), but
-# the refusal says that a configuration class may be named only in a type hint, and what to write instead.
+# no reference of anything (rt29, 2026-12-05). isinstance is allowed since stop 58 (the answers' process binds a
+# stand-in, ``test_isinstance_of_a_configuration_class_is_graded``); a TrainConfig(...) of the answer's own is
+# still refused (the answers are graded without the course), and the refusal says where the class may stand.
 @pytest.mark.parametrize("source", [
-    "def lr_at_step(it, cfg):\n    if not isinstance(cfg, TrainConfig):\n        raise TypeError('a TrainConfig')\n"
-    "    return cfg.min_lr\n",
     "def lr_at_step(it, cfg):\n    default = TrainConfig()\n    return default.learning_rate\n",
+    "def lr_at_step(it, cfg, kind=TrainConfig):\n    return cfg.min_lr\n",
+    "def lr_at_step(it, cfg):\n    if not isinstance(cfg, TrainConfig()):\n        raise TypeError('a TrainConfig')\n"
+    "    return cfg.min_lr\n",
 ])
 def test_a_configuration_class_outside_a_type_hint_is_refused_saying_where_it_may_stand(lesson01, source):
     lesson = dataclasses.replace(lesson01, course_names=lesson01.course_names | {"TrainConfig"},
                                  defined=lesson01.defined | {"TrainConfig"})
     found = problems(source, lesson)
-    assert found and all("named only in a type hint (cfg: TrainConfig)" in p and "the course's reference" not in p
-                         for p in found), found
+    assert found and all("may be named only there (cfg: TrainConfig, isinstance(cfg, TrainConfig))" in p
+                         and "the course's reference" not in p for p in found), found
+    for allowed in ("def lr_at_step(it, cfg):\n    if not isinstance(cfg, TrainConfig):\n"
+                    "        raise TypeError('a TrainConfig')\n    return cfg.min_lr\n",
+                    "def lr_at_step(it, cfg: TrainConfig):\n    assert isinstance(cfg, (TrainConfig, dict))\n"
+                    "    return cfg.min_lr\n"):
+        assert problems(allowed, lesson) == []
     # the course's functions keep their own refusal
     assert any("the course's reference (write the code yourself)" in p
                for p in problems("def lr_at_step(it, cfg):\n    return lr_at(it, cfg)\n",

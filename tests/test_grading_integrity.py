@@ -79,6 +79,23 @@ def test_a_method_named_like_a_course_function_is_not_a_delegation():
         assert_own_work(ns["answer"], "answer")
 
 
+def test_isinstance_of_a_configuration_class_is_not_a_delegation():
+    """``isinstance(cfg, TrainConfig)`` in an honest lr_at_step lost both its points in the real grader, "it uses
+    `TrainConfig`, which comes from the course package", once the rules allowed it (stop 58): a configuration
+    class computes nothing an exercise asks for. The course's functions beside it are still caught."""
+    honest = ("from course.train import TrainConfig, lr_at\n"
+              "def answer(it, cfg):\n    if not isinstance(cfg, TrainConfig):\n        raise TypeError('no')\n"
+              "    return cfg.learning_rate\n")
+    assert_own_work(_module(honest)["answer"], "answer")
+    ns = _module(honest.replace("return cfg.learning_rate", "return lr_at(it, cfg)"))
+    with pytest.raises(DelegatesToReference, match="uses `lr_at`"):
+        assert_own_work(ns["answer"], "answer")
+    ns = _module("from course.train import train as TrainConfig\ndef answer(model, cfg):\n"
+                 "    return TrainConfig(model, cfg)\n")
+    with pytest.raises(DelegatesToReference, match="uses `TrainConfig`"):
+        assert_own_work(ns["answer"], "answer")
+
+
 def test_only_a_test_cell_that_makes_the_check_reports_a_delegating_answer(tmp_path):
     """A red team raised its own class named ``DelegatesToReference`` in an answer cell, and the status said
     the answer delegated to the course's reference: only a test cell that calls ``assert_own_work`` (its
