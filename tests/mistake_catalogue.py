@@ -6875,3 +6875,60 @@ def greedy_decode(model, input_ids, max_new_tokens):
     return ids
 '''),
 ]
+
+# wa30: lessons 02-03, wrong answers whose checks gave only "values differ" or a shape before
+CATALOGUE += [
+    W("test-cross-attention", "values not projected", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K = S2 @ W_Q, S1 @ W_K
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ S1
+'''),
+    W("test-cross-attention", "residual added", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V + Q
+'''),
+    W("test-padding-mask", "> instead of <", '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] > lengths[:, None]
+'''),
+    W("test-padding-mask", "one length for every row", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    mask[:, :int(lengths.min())] = True
+    return mask
+'''),
+    W("test-padding-mask", "one length for every row", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    mask[:, :int(lengths[0])] = True
+    return mask
+'''),
+    W("test-padding-mask", "additive mask instead of booleans", '''
+def padding_mask(lengths, T):
+    keep = torch.arange(T)[None, :] < lengths[:, None]
+    return torch.zeros(keep.shape).masked_fill(~keep, float("-inf"))
+'''),
+    W("test-causal-mask", "size off by one", '''
+def causal_mask(T):
+    return torch.ones(T - 1, T - 1, dtype=torch.bool).tril()
+'''),
+    W("test-causal-mask", "size off by one", '''
+def causal_mask(T):
+    return torch.ones(T + 1, T + 1, dtype=torch.bool).tril()
+'''),
+    W("test-heads", "head size from T", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, T // n_head).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-heads", "list of heads instead of a tensor", '''
+def split_heads(x, n_head):
+    return list(x.chunk(n_head, dim=-1))
+''' + MERGE_OK),
+    W("test-heads", "heads stacked as a batch", SPLIT_OK + '''
+def merge_heads(x):
+    return torch.cat(x.unbind(1), dim=0)
+'''),
+    W("test-causal-self-attention", "queries used as values", _attention(merge="merge_heads(weights @ q)")),
+]

@@ -141,6 +141,13 @@ def check_cross_attention(student_fn) -> None:
         Mistake("attention weights returned", "you returned the attention weights softmax(Q @ K.T / √d_k), "
                 "(n2, n1): the result is those weights applied to the values, weights @ V, (n2, d_v).",
                 lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1)),
+        Mistake("values not projected", "the weights average the VALUES, V = S1 @ W_V: weights @ V, not weights "
+                "@ S1 (the tokens of S1 themselves, W_V left out).", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
+                    (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ S1),
+        *[Mistake("residual added", "cross_attention returns the attention's output alone, weights @ V: the "
+                  "residual (adding the queries or the input back) belongs to the layer that uses it, not here.",
+                  lambda S1, S2, W_Q, W_K, W_V, back=back: ref.cross_attention(S1, S2, W_Q, W_K, W_V)
+                  + back(S2, W_Q)) for back in (lambda S2, W_Q: S2 @ W_Q, lambda S2, W_Q: S2)],
         Mistake("values from the wrong sentence", "the values come from S1, like the keys (V = S1 @ W_V): each "
                 "query mixes the values of the tokens it attends to.", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ (S2 @ W_V)),
@@ -418,6 +425,10 @@ def check_causal_mask(student_fn) -> None:
                 "mask.tril() on a line of its own: tril returns a NEW tensor and leaves mask as it was; keep "
                 "it, mask = mask.tril() (or return torch.ones(T, T, dtype=torch.bool).tril()).",
                 lambda T: torch.ones(T, T, dtype=torch.bool)),
+        *[Mistake("size off by one", f"the mask has {what} rows and columns than T: causal_mask(T) is (T, T), "
+                  f"one row and one column per position, torch.ones(T, T, dtype=torch.bool).tril().",
+                  lambda T, d=d: torch.ones(T + d, T + d, dtype=torch.bool).tril()) for d, what in ((-1, "one fewer"),
+                                                                                                  (1, "one more"))],
         Mistake("first row left out", "row 0 is all False: the first position may attend to itself, so "
                 "mask[0, 0] is True. A loop over the rows must start at i = 0 (range(T), or i = 0 with "
                 "while i < T), or use torch.tril(torch.ones(T, T, dtype=torch.bool)).", _mask_without_row_0),
@@ -543,6 +554,20 @@ def check_padding_mask(student_fn) -> None:
                 "length, padding included: a real token is one BEFORE the length, t < length, "
                 "torch.arange(T)[None, :] < lengths[:, None].",
                 lambda lengths, T: (lambda p, n: p != n)(*positions(lengths, T))),
+        Mistake("> instead of <", "position t > length is True only AFTER the length: it marks the padding "
+                "(and misses the position AT the length): a real token is one BEFORE the length, t < length, "
+                "torch.arange(T)[None, :] < lengths[:, None].",
+                lambda lengths, T: (lambda p, n: p > n)(*positions(lengths, T))),
+        *[Mistake("one length for every row", "each row has its own length: compare the positions with every "
+                  "row's own, torch.arange(T)[None, :] < lengths[:, None] (B, T), not with one length (the "
+                  "shortest, lengths.min(), or the first, lengths[0]) for all rows.",
+                  lambda lengths, T, pick=pick: (torch.arange(T) < pick(lengths)).expand(len(lengths), T).clone())
+          for pick in (lambda n: n.min(), lambda n: n[0])],
+        *[Mistake("additive mask instead of booleans", "you returned a float mask to add to the scores (0 for a "
+                  "real token, -inf or a large negative number for padding); the exercise asks for a boolean "
+                  "mask, True at the real tokens: torch.arange(T)[None, :] < lengths[:, None].",
+                  lambda lengths, T, fill=fill: torch.zeros(len(lengths), T).masked_fill(
+                      ~ref.padding_mask(lengths, T), fill)) for fill in (float("-inf"), -1e9)],
         Mistake("B columns instead of T", "the mask has one column per position, T of them, whatever the number "
                 "of sentences B = len(lengths): torch.arange(T), not torch.arange(len(lengths)).",
                 lambda lengths, T: torch.arange(len(lengths))[None, :] < lengths[:, None]),
@@ -610,6 +635,19 @@ def check_split_heads(student_fn) -> None:
                 "x.view(B, T, n_head, C // n_head).transpose(1, 2) (or torch.stack(x.chunk(n_head, dim=-1), dim=1)).",
                 lambda x, nh: torch.stack(torch.chunk(x, nh, dim=1), dim=1), same_error=True),
     ]
+    mistakes += [
+        Mistake("head size from T", "the head size is C // n_head, the channels each head gets: C is the LAST "
+                "dimension of (B, T, C); T // n_head splits the positions' count instead, and the view cannot "
+                "hold the tensor.", lambda x, nh: x.view(x.shape[0], x.shape[1], nh, x.shape[1] // nh).transpose(1, 2),
+                same_error=True),
+        Mistake("list of heads instead of a tensor", "you returned the heads as a Python list (x.chunk or "
+                "x.split gives a tuple of pieces): return one (B, n_head, T, hs) tensor, torch.stack(pieces, "
+                "dim=1), or x.view(B, T, n_head, C // n_head).transpose(1, 2).",
+                lambda x, nh: list(x.chunk(nh, dim=-1))),
+        Mistake("list of heads instead of a tensor", "you returned the heads as a tuple (x.chunk or x.split "
+                "gives a tuple of pieces): return one (B, n_head, T, hs) tensor, torch.stack(pieces, dim=1), "
+                "or x.view(B, T, n_head, C // n_head).transpose(1, 2).", lambda x, nh: x.chunk(nh, dim=-1)),
+    ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
 
@@ -638,6 +676,9 @@ def check_merge_heads(student_fn) -> None:
         Mistake("heads stacked as a batch", "the heads ended up as extra rows: the result must be "
                 "(B, T, n_head * hs), one row of C channels per position.",
                 lambda x: x.reshape(x.shape[0] * x.shape[1], x.shape[2], x.shape[3])),
+        Mistake("heads stacked as a batch", "the heads were concatenated along the batch, torch.cat(heads, "
+                "dim=0), (n_head * B, T, hs): join them along the channels, torch.cat(x.unbind(1), dim=-1), or "
+                "x.transpose(1, 2).reshape(B, T, n_head * hs).", lambda x: torch.cat(x.unbind(1), dim=0)),
         Mistake("heads joined along the positions", "the heads were concatenated along the positions, (B, n_head * T, "
                 "hs): join them along the channels, torch.cat([...], dim=-1), or transpose(1, 2) then reshape "
                 "(B, T, n_head * hs).", lambda x: torch.cat([x[:, h] for h in range(x.shape[1])], dim=1)),
@@ -704,6 +745,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in pieces)))
     if values == "x":
         parts["v"] = x.view(B, T, nh, C // nh).transpose(1, 2)
+    if values == "q":
+        parts["v"] = parts["q"]
     if per_head:
         parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
     if reshape:
@@ -1028,6 +1071,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("values not projected", "the weights must average the VALUES, v, the third part of "
                 "self.c_attn(x) split into heads: weights @ v, not weights @ (the input x split into heads).",
                 lambda *a: _wrong_forward(*a, values="x")),
+        Mistake("queries used as values", "the weights must average the VALUES, v, the third part of "
+                "self.c_attn(x): weights @ v, not weights @ q (the queries only score the keys).",
+                lambda *a: _wrong_forward(*a, values="q")),
         Mistake("q, k, v interleaved per channel", "c_attn(x) holds all of q, then all of k, then all of v, each "
                 "n_embd wide: q, k, v = self.c_attn(x).split(C, dim=2). view(B, T, C, 3) (then unbind(-1)) "
                 "gives each of them every third channel instead, mixing q, k and v.",
