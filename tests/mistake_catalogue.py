@@ -6932,3 +6932,182 @@ def merge_heads(x):
 '''),
     W("test-causal-self-attention", "queries used as values", _attention(merge="merge_heads(weights @ q)")),
 ]
+
+# wa30: lesson 04, wrong answers whose checks gave only "values differ", a shape or the error before
+CATALOGUE += [
+    W("test-lstm-cell", "tanh on every gate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.tanh(i), torch.tanh(f), torch.tanh(g), torch.tanh(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "stacked into one tensor", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return torch.stack([h_new, c_new])
+'''),
+    W("test-lstm-cell", "forget gate added", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f + c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-shift-batch", "a dict instead of a tuple", '''
+def shift_batch(data, starts, block_size):
+    idx = starts[:, None] + torch.arange(block_size)
+    x = data[idx]
+    y = data[idx + 1]
+    return {'x': x, 'y': y}
+'''),
+    W("test-shift-batch", "starts read as window numbers", '''
+def shift_batch(data, starts, block_size):
+    win = data.unfold(0, block_size, block_size)
+    return win[starts], win[starts + 1]
+'''),
+    W("test-shift-batch", "starts read as window numbers", '''
+def shift_batch(data, starts, block_size):
+    idx = starts[:, None] * block_size + torch.arange(block_size)
+    x = data[idx]
+    y = data[idx + 1]
+    return x, y
+'''),
+    W("test-shift-batch", "labels from the next window", '''
+def shift_batch(data, starts, block_size):
+    idx = starts[:, None] + torch.arange(block_size)
+    x = data[idx]
+    y = data[idx + block_size]
+    return x, y
+'''),
+    W("test-sequence-loss", "gather along the wrong dimension", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    lp = torch.log_softmax(logits, dim=-1)
+    return -lp.gather(1, targets[..., None]).mean()
+'''),
+    W("test-sequence-loss", "nll_loss on probabilities", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.nll_loss(torch.softmax(logits, -1).reshape(-1, V), targets.reshape(-1))
+'''),
+    W("test-sequence-loss", "loss in bits", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1)) / math.log(2)
+'''),
+    W("test-sequence-loss", "log-softmax over the wrong dimension", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    lp = torch.log_softmax(logits, dim=0)
+    return F.nll_loss(lp.reshape(-1, V), targets.reshape(-1))
+'''),
+    W("test-generate-greedy", "a pair used as the logits", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "argmax over every position", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits.argmax(dim=-1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-lr-schedule", "(1 + cos) without parentheses", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * 1 + math.cos(math.pi * progress) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "no decay after the warm-up", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate
+'''),
+    W("test-lr-schedule", "decay starts one step late", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters - 1) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "warm-up towards min_lr", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.min_lr * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "get_batch called without the split", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch()
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "losses not returned", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+'''),
+    W("test-train-loop", "losses not returned", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+'''),
+]

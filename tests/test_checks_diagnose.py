@@ -49,6 +49,14 @@ def test_numpy_elements_and_numbers():
     assert named(0.75, np.cos(0.0) * 0.75) == "not a plain number"
 
 
+def test_a_pair_stacked_or_named_instead_of_a_tuple():
+    h, c = torch.tanh(Q[0]), Q[0] * 2
+    assert named((h, c), torch.stack([h, c])) == "stacked into one tensor"
+    assert named((h, c), {"h": h, "c": c}) == "a dict instead of a tuple"
+    assert named((h, c), torch.stack([c, h])) != "stacked into one tensor"  # (the values must be the right ones)
+    assert named((h, c), {"c": c, "h": h}) is None  # the values in another order: no name
+
+
 def test_a_generator_for_a_list():
     def merged(ids):
         yield from (i for i in ids)

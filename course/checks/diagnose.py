@@ -90,6 +90,16 @@ def _kind_of_value(expected, got, args, same):
             return Mistake(f"not a {type(expected).__name__}", f"the values are right but you returned a "
                            f"{type(got).__name__}, expected a {type(expected).__name__}: "
                            f"{'call .tolist() on it' if hasattr(got, 'tolist') else f'wrap it in {type(expected).__name__}(...)'}.")
+    if isinstance(expected, tuple) and isinstance(got, torch.Tensor) and got.dim() >= 1 \
+            and len(got) == len(expected) > 1 and all(isinstance(e, torch.Tensor) for e in expected):
+        if same(expected, tuple(got.unbind(0))):
+            return Mistake("stacked into one tensor", f"the values are right, but you stacked the {len(expected)} "
+                           f"results into one tensor: return them as a tuple, return a, b (not "
+                           f"torch.stack([a, b]) or torch.cat).")
+    if isinstance(expected, (list, tuple)) and isinstance(got, dict) and len(got) == len(expected):
+        if same(expected, type(expected)(got.values())):
+            return Mistake(f"a dict instead of a {type(expected).__name__}", f"the values are right, but return "
+                           f"them as a {type(expected).__name__}, in order (return a, b), not a dict of names.")
     if isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)) and type(got) is not type(expected):
         if same(expected, type(expected)(got)):
             return Mistake(f"a {type(got).__name__} instead of a {type(expected).__name__}", f"the values are "

@@ -95,6 +95,20 @@ def _cell_output_gate_added(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) + torch.tanh(c_new), c_new
 
 
+def _cell_tanh_gates(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with tanh on all four gates: i, f and o in -1..1 instead of sigmoid's 0..1."""
+    i, f, g, o = torch.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = f * c + i * g
+    return o * torch.tanh(c_new), c_new
+
+
+def _cell_forget_added(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with c_new = f + c + i * g: the forget gate added to the old cell state, not multiplied."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = torch.sigmoid(f) + c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_gates_interleaved(x, h, c, W_ih, W_hh, b_ih, b_hh):
     """lstm_cell that reads the gates as (B, H, 4) and takes them along the last dimension: every fourth
     column, not four blocks of H."""
@@ -207,6 +221,11 @@ def check_lstm_cell(student_fn):
                 "input gate scales it: c = f * c + i * torch.tanh(g).", _cell_with("ifgo", g_act=lambda z: z)),
         Mistake("sigmoid on the output gate missing", "the output gate is a gate like i and f: o = sigmoid(the last "
                 "quarter of the gates), in 0..1, then h = o * tanh(c_new).", _cell_with("ifgo", o_act=lambda z: z)),
+        Mistake("tanh on every gate", "the gates i, f and o go through sigmoid (values in 0..1: how much to let "
+                "in, keep, let out); only the candidate g goes through tanh: i, f, o = torch.sigmoid(...), "
+                "g = torch.tanh(...).", _cell_tanh_gates),
+        Mistake("forget gate added", "the forget gate SCALES the old cell state: c = f * c + i * g, a product, "
+                "not f + c + i * g.", _cell_forget_added),
         Mistake("output gate added", "the output gate SCALES the squashed cell state: h = o * tanh(c_new), a product, "
                 "not o + tanh(c_new).", _cell_output_gate_added),
         Mistake("hidden size from the input", "W_ih is (4H, I): W_ih.shape[1] is the input size I, not the hidden "
@@ -258,6 +277,13 @@ def _windows(data, starts, block_size, x_shift, y_shift):
     return torch.stack(rows_x), torch.stack(rows_y)
 
 
+def _grid_windows(data, starts, block_size, scale, y_shift):
+    """The windows by indexing with a (B, block_size) grid of positions, starts[:, None] * ``scale`` +
+    torch.arange(block_size), and the labels ``y_shift`` further on (an index past the end raises IndexError)."""
+    idx = starts[:, None] * scale + torch.arange(block_size)
+    return data[idx], data[idx + y_shift]
+
+
 def check_shift_batch(student_fn):
     """``student_fn(data, starts, block_size)`` must return ``(x, y)`` of shape (len(starts), block_size):
     ``x[i] = data[s : s+block_size]`` and ``y[i] = data[s+1 : s+block_size+1]`` for ``s = starts[i]``."""
@@ -296,6 +322,15 @@ def check_shift_batch(student_fn):
         Mistake("windows one token too long", "data[s : s+block_size] already has block_size tokens (a slice's "
                 "end is excluded): x = data[s : s+block_size], y = data[s+1 : s+block_size+1], without another + 1.",
                 lambda d, s, b: _windows(d, s, b + 1, 0, 1)),
+        *[Mistake("labels from the next window", "y is x shifted by ONE token, data[s+1 : s+block_size+1], not "
+                "the window after it, data[s+block_size : s+2*block_size].",
+                wrong, same_error=True) for wrong in (lambda d, s, b: _windows(d, s, b, 0, b),
+                                                      lambda d, s, b: _grid_windows(d, s, b, 1, b))],
+        *[Mistake("starts read as window numbers", "starts holds POSITIONS in data, where each window begins: "
+                  "x = data[s : s+block_size] for s in starts, not window number s of a grid of block_size "
+                  "(s * block_size, or data.unfold(0, block_size, block_size)[s]).", wrong, same_error=True)
+          for wrong in (lambda d, s, b: _windows(d, s * b, b, 0, 1), lambda d, s, b: _grid_windows(d, s, b, b, 1),
+                        lambda d, s, b: (d.unfold(0, b, b)[s], d.unfold(0, b, b)[s + 1]))],
         Mistake("x one token too long", "x = data[s : s+block_size] has block_size tokens, like y: don't add 1 "
                 "to its end.", lambda d, s, b: (_windows(d, s, b + 1, 0, 1)[0], _windows(d, s, b, 0, 1)[1])),
         Mistake("row numbers instead of starts", "each window starts at s = starts[i], not at i: for s in "
@@ -365,6 +400,17 @@ def _generate_cases():
     # what the last one alone predicts and what the whole prompt predicts all differ
     cases.append((_case_model(8, 15, 1), torch.randint(0, 15, (2, 5), generator=torch.Generator().manual_seed(8)), 8))
     return cases
+
+
+def _generate_every_position(model, idx, n):
+    """generate_greedy that appends logits.argmax(-1) of every position (after the prompt, all T of them at once)."""
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(n):
+            next_id = logits.argmax(dim=-1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
 
 
 def _reference_generate(model, idx, max_new_tokens):
@@ -549,6 +595,12 @@ def check_generate_greedy(student_fn):
         Mistake("prompt's state dropped", "keep the state that reading the prompt returns, logits, state = "
                 "model.forward_with_state(idx), and pass it with the first new token: starting from None forgets "
                 "the prompt.", _generate_prompt_state_dropped),
+        Mistake("a pair used as the logits", "model.forward_with_state(...) returns a PAIR, (logits, state) "
+                "(and model(...) returns (logits, loss)): unpack it, logits, state = model.forward_with_state(idx), "
+                "before taking logits[:, -1, :].", error="tuple indices must be integers or slices, not tuple"),
+        Mistake("argmax over every position", "logits.argmax(dim=-1) picks an id at EVERY position of the prompt, "
+                "(B, T): only the last position predicts the next token, logits[:, -1, :].argmax(dim=-1, "
+                "keepdim=True), a (B, 1) column.", _generate_every_position),
         Mistake("argmin instead of argmax", "greedy decoding takes the MOST likely token: "
                 "logits[:, -1].argmax(-1, keepdim=True), not argmin.", _generate_argmin),
         Mistake("one token too many", "return exactly max_new_tokens new tokens: for _ in range(max_new_tokens), "
@@ -712,6 +764,20 @@ def check_sequence_loss(student_fn):
         Mistake("log-softmax over the wrong dimension", "the log-softmax ran over dim 1, the positions of "
                 "(B, T, V) logits: normalise over the vocabulary, dim=-1 (or let F.cross_entropy do it).",
                 lambda lo, t: F.nll_loss(*flat(F.log_softmax(lo, dim=1), t))),
+        Mistake("log-softmax over the wrong dimension", "the log-softmax ran over dim 0, the batch of (B, T, V) "
+                "logits: normalise over the vocabulary, dim=-1 (or let F.cross_entropy do it).",
+                lambda lo, t: F.nll_loss(*flat(F.log_softmax(lo, dim=0), t))),
+        Mistake("nll_loss on probabilities", "nll_loss expects LOG-probabilities: on softmax's probabilities it "
+                "gives minus the mean probability of the targets, not the cross-entropy. Use F.log_softmax "
+                "before nll_loss, or F.cross_entropy on the logits.",
+                lambda lo, t: F.nll_loss(*flat(F.softmax(lo, dim=-1), t))),
+        Mistake("loss in bits", "the loss is in nats, the natural log that F.cross_entropy and log_softmax use "
+                "(ln V for uniform scores): don't divide by ln 2.",
+                lambda lo, t: sequence_loss(lo, t) / math.log(2)),
+        Mistake("gather along the wrong dimension", "the target's log-probability is picked along the "
+                "vocabulary, the LAST dimension of (B, T, V): log_probs.gather(-1, targets.unsqueeze(-1)), not "
+                "gather(1, ...), which picks along the positions.",
+                lambda lo, t: -F.log_softmax(lo, dim=-1).gather(1, t.unsqueeze(-1)).mean(), same_error=True),
         Mistake("one loss per position", "reduction='none' gives one loss per position: return their mean, a "
                 "scalar (F.cross_entropy's default reduction).",
                 lambda lo, t: F.cross_entropy(*flat(lo, t), reduction="none")),
@@ -881,6 +947,25 @@ def _schedule_variant(angle=math.pi, extra=0, span="range", integer=False, end="
 _ENDS = (">", ">=", "clamp")
 
 
+def _schedule_expression(mistake):
+    """The schedule with one mistake in how a part is written: ``"no parentheses"``, the cosine's factor
+    written 0.5 * 1 + cos(...); ``"constant"``, learning_rate kept from the warm-up to max_iters (no decay);
+    ``"warm-up to min_lr"``, the warm-up's line scaled by min_lr instead of learning_rate."""
+    def lr(it, cfg):
+        w, n, top, low = cfg.warmup_iters, cfg.max_iters, cfg.learning_rate, cfg.min_lr
+        if it < w:
+            return (low if mistake == "warm-up to min_lr" else top) * (it + 1) / (w + 1)
+        if it > n:
+            return low
+        progress = (it - w) / (n - w)
+        if mistake == "no parentheses":
+            return low + 0.5 * 1 + math.cos(math.pi * progress) * (top - low)
+        if mistake == "constant":
+            return top
+        return low + 0.5 * (1 + math.cos(math.pi * progress)) * (top - low)
+    return lr
+
+
 def _cosine_without_min_lr(end):
     """A schedule whose cosine runs from learning_rate down to 0, min_lr left out of it (``end``: how it
     keeps min_lr after max_iters, as in ``_schedule_variant``)."""
@@ -1026,6 +1111,20 @@ def check_lr_schedule(student_fn):
                 "learning_rate * (it + 1) / warmup_iters + 1 adds 1 to the rate: put the whole denominator in "
                 "parentheses, learning_rate * (it + 1) / (warmup_iters + 1).",
                 _schedule(_schedule_with(warmup="no parentheses"))),
+        *[Mistake("decay starts one step late", "the decay's progress is (it - warmup_iters) / (max_iters - "
+                  "warmup_iters): 0 at iteration warmup_iters, where the rate is the full learning_rate; subtracting "
+                  "another 1 starts the cosine one step late (and the rate at warmup_iters is not the peak).",
+                  _schedule(_schedule_variant(start=-1, end=end))) for end in _ENDS],
+        Mistake("(1 + cos) without parentheses", "* binds tighter than +, so min_lr + 0.5 * 1 + cos(...) * "
+                "(learning_rate - min_lr) is not half of (1 + cos): write min_lr + 0.5 * (1 + math.cos(math.pi * "
+                "progress)) * (learning_rate - min_lr).", _schedule(_schedule_expression("no parentheses"))),
+        Mistake("no decay after the warm-up", "after the warm-up the rate must fall along half a cosine from "
+                "learning_rate to min_lr at max_iters: min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - "
+                "min_lr), with progress = (it - warmup_iters) / (max_iters - warmup_iters).",
+                _schedule(_schedule_expression("constant"))),
+        Mistake("warm-up towards min_lr", "the warm-up rises to the PEAK, learning_rate: learning_rate * (it + 1) / "
+                "(warmup_iters + 1), not min_lr * ...; min_lr is where the cosine ends.",
+                _schedule(_schedule_expression("warm-up to min_lr"))),
         *[Mistake("decay counted from it + 1", "the decay's progress is (it - warmup_iters) / (max_iters - "
                   "warmup_iters): 0 at iteration warmup_iters, where the rate is learning_rate (the warm-up's "
                   "it + 1 belongs to the warm-up only).", _schedule(_schedule_variant(start=1, end=end)))
@@ -1177,6 +1276,13 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
     return loop
 
 
+def _returning(result):
+    """The right loop, but returning ``result(losses)`` instead of the list of losses."""
+    def loop(*args):
+        return result(train_loop(*args))
+    return loop
+
+
 def _loop_one_step(mean):
     """The loop that adds up every iteration's loss (divided by max_iters: ``mean``) and calls backward(), the
     clip and step() once, after the loop: one step for the whole run."""
@@ -1314,6 +1420,14 @@ def check_train_loop(student_fn):
         Mistake("one iteration too many", "range(max_iters + 1) (or a while loop with <=) runs one step "
                 "more than asked: for it in range(max_iters) runs iterations 0 .. max_iters - 1, one loss each.",
                 _outcome(_loop_with(extra=1))),
+        Mistake("get_batch called without the split", "get_batch takes the split to draw from: x, y = "
+                "get_batch('train') (the lesson's get_batch has no default).",
+                error="missing 1 required positional argument: 'split'"),
+        *[Mistake("losses not returned", f"return the list of the losses, one float per iteration (return losses "
+                  f"after the loop), not {what}.", _outcome(_returning(result))) for result, what in (
+                      (lambda losses: None, "nothing (a function without return gives None)"),
+                      (lambda losses: sum(losses) / len(losses) if losses else 0.0, "their mean"),
+                      (lambda losses: losses[-1] if losses else None, "the last loss alone"))],
         Mistake("learning rate one iteration ahead", "iteration it uses lr_schedule(it), counting from 0: "
                 "for it in range(max_iters), group['lr'] = lr_schedule(it), not it + 1.",
                 _outcome(_loop_with(lr_ahead=True))),
