@@ -7111,3 +7111,32 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
 '''),
 ]
+
+# wa30, second round: lessons 02-03
+CATALOGUE += [
+    W("test-cross-attention", "normalised without exp", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    s = Q @ K.T / math.sqrt(K.shape[-1])
+    return (s / s.sum(dim=-1, keepdim=True)) @ V
+'''),
+    W("test-padding-mask", "lengths sorted", '''
+def padding_mask(lengths, T):
+    lengths, _ = torch.sort(lengths, descending=True)
+    return torch.arange(T)[None, :] < lengths[:, None]
+'''),
+    W("test-padding-mask", "only the last real token marked", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        if n > 0:
+            mask[b, n - 1] = True
+    return mask
+'''),
+    W("test-heads", "n_head hard-coded", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, 2, C // 2).transpose(1, 2)
+''' + MERGE_OK),
+    W("test-causal-self-attention", "float mask inverted with ~", _attention().replace('causal_mask(config.block_size)', 'torch.tril(torch.ones(config.block_size, config.block_size))')),
+]

@@ -141,6 +141,10 @@ def check_cross_attention(student_fn) -> None:
         Mistake("attention weights returned", "you returned the attention weights softmax(Q @ K.T / √d_k), "
                 "(n2, n1): the result is those weights applied to the values, weights @ V, (n2, d_v).",
                 lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1)),
+        Mistake("normalised without exp", "the scores were divided by their row sums without torch.exp first: "
+                "scores can be negative, so those 'weights' are not probabilities (and a row summing to about 0 "
+                "blows up). Take the softmax, torch.softmax(scores, dim=-1), which exponentiates then normalises.",
+                lambda *a: (lambda s: s / s.sum(dim=-1, keepdim=True))(_cross_scores(*a)) @ _cross_values(*a)),
         Mistake("values not projected", "the weights average the VALUES, V = S1 @ W_V: weights @ V, not weights "
                 "@ S1 (the tokens of S1 themselves, W_V left out).", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ S1),
@@ -568,6 +572,13 @@ def check_padding_mask(student_fn) -> None:
                   "mask, True at the real tokens: torch.arange(T)[None, :] < lengths[:, None].",
                   lambda lengths, T, fill=fill: torch.zeros(len(lengths), T).masked_fill(
                       ~ref.padding_mask(lengths, T), fill)) for fill in (float("-inf"), -1e9)],
+        Mistake("lengths sorted", "row b of the mask belongs to sentence b, lengths[b], in the order given: "
+                "don't sort the lengths (pack_padded_sequence wants them sorted; a mask does not).",
+                lambda lengths, T: ref.padding_mask(torch.sort(lengths, descending=True).values, T)),
+        Mistake("only the last real token marked", "every real token is True, positions 0 .. length - 1, not "
+                "only the last one at length - 1: torch.arange(T)[None, :] < lengths[:, None] (or mask[b, :n] = "
+                "True, a slice, not mask[b, n - 1]).",
+                lambda lengths, T: torch.arange(T)[None, :] == lengths[:, None] - 1),
         Mistake("B columns instead of T", "the mask has one column per position, T of them, whatever the number "
                 "of sentences B = len(lengths): torch.arange(T), not torch.arange(len(lengths)).",
                 lambda lengths, T: torch.arange(len(lengths))[None, :] < lengths[:, None]),
@@ -640,6 +651,9 @@ def check_split_heads(student_fn) -> None:
                 "dimension of (B, T, C); T // n_head splits the positions' count instead, and the view cannot "
                 "hold the tensor.", lambda x, nh: x.view(x.shape[0], x.shape[1], nh, x.shape[1] // nh).transpose(1, 2),
                 same_error=True),
+        *[Mistake("n_head hard-coded", "the number of heads is the argument n_head, not a number of your own: "
+                  "x.view(B, T, n_head, C // n_head).transpose(1, 2) must work for any n_head.",
+                  lambda x, nh, fixed=fixed: ref.split_heads(x, fixed)) for fixed in (1, 2, 3, 4, 6, 8, 12)],
         Mistake("list of heads instead of a tensor", "you returned the heads as a Python list (x.chunk or "
                 "x.split gives a tuple of pieces): return one (B, n_head, T, hs) tensor, torch.stack(pieces, "
                 "dim=1), or x.view(B, T, n_head, C // n_head).transpose(1, 2).",
@@ -1015,6 +1029,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("mask after softmax", "the causal mask was applied after the softmax, so each row's weights no "
                 "longer sum to 1: fill the future scores with -inf before the softmax.",
                 lambda *a: _wrong_forward(*a, mask="after_softmax")),
+        Mistake("float mask inverted with ~", "~ inverts booleans only: a mask made with torch.tril(torch.ones(...)) "
+                "holds floats. Register the boolean causal_mask(config.block_size), as the statement says, or "
+                "hide where the float mask is 0, masked_fill(self.mask[:T, :T] == 0, float('-inf')).",
+                error="is only implemented on integer and Boolean-type tensors"),
         Mistake("masked with 0", "the future scores are set to 0 instead of -inf: exp(0) = 1, so each "
                 "position still gives the future weight. Fill them with float('-inf').",
                 lambda *a: _wrong_forward(*a, fill=0.0)),
