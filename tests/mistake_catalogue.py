@@ -7140,3 +7140,70 @@ def split_heads(x, n_head):
 ''' + MERGE_OK),
     W("test-causal-self-attention", "float mask inverted with ~", _attention().replace('causal_mask(config.block_size)', 'torch.tril(torch.ones(config.block_size, config.block_size))')),
 ]
+
+# wa30, second round: lesson 04
+CATALOGUE += [
+    W("test-lstm-cell", "hidden size from the gates' rows", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = W_hh.shape[0]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates[:, :H], gates[:, H:2*H], gates[:, 2*H:3*H], gates[:, 3*H:]
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "output gate unused", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "tanh on the candidate twice", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * torch.tanh(g)
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-shift-batch", "only the last window", '''
+def shift_batch(data, starts, block_size):
+    for s in starts.tolist():
+        x = data[s:s + block_size]
+        y = data[s + 1:s + block_size + 1]
+    return x, y
+'''),
+    W("test-train-loop", "inputs and labels swapped", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        y, x = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "loss divided before backward", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        (loss / max_iters).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+]

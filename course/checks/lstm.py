@@ -109,6 +109,15 @@ def _cell_forget_added(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _cell_hidden_size_from_rows(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell with H = W_hh.shape[0] (4H): the first slice takes all four gates and the others are empty."""
+    H = W_hh.shape[0]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_gates_interleaved(x, h, c, W_ih, W_hh, b_ih, b_hh):
     """lstm_cell that reads the gates as (B, H, 4) and takes them along the last dimension: every fourth
     column, not four blocks of H."""
@@ -224,6 +233,14 @@ def check_lstm_cell(student_fn):
         Mistake("tanh on every gate", "the gates i, f and o go through sigmoid (values in 0..1: how much to let "
                 "in, keep, let out); only the candidate g goes through tanh: i, f, o = torch.sigmoid(...), "
                 "g = torch.tanh(...).", _cell_tanh_gates),
+        Mistake("output gate unused", "the new h is the output gate times the squashed cell state: h = o * "
+                "tanh(c_new), with o = sigmoid(the last quarter of the gates), not tanh(c_new) alone.",
+                _cell_with("ifgo", o_act=lambda z: torch.ones_like(z))),
+        Mistake("tanh on the candidate twice", "g already went through tanh: c = f * c + i * g, not i * "
+                "torch.tanh(g) again.", _cell_with("ifgo", g_act=lambda z: torch.tanh(torch.tanh(z)))),
+        Mistake("hidden size from the gates' rows", "W_hh is (4H, H): W_hh.shape[0] is 4H, all four gates "
+                "together; the hidden size is W_hh.shape[1] (or h.shape[1]), and chunk(4, dim=1) cuts the gates "
+                "without a size.", _cell_hidden_size_from_rows, same_error=True),
         Mistake("forget gate added", "the forget gate SCALES the old cell state: c = f * c + i * g, a product, "
                 "not f + c + i * g.", _cell_forget_added),
         Mistake("output gate added", "the output gate SCALES the squashed cell state: h = o * tanh(c_new), a product, "
@@ -322,6 +339,10 @@ def check_shift_batch(student_fn):
         Mistake("windows one token too long", "data[s : s+block_size] already has block_size tokens (a slice's "
                 "end is excluded): x = data[s : s+block_size], y = data[s+1 : s+block_size+1], without another + 1.",
                 lambda d, s, b: _windows(d, s, b + 1, 0, 1)),
+        Mistake("only the last window", "each pass of the loop overwrote x and y, so only the last start's "
+                "window is left: collect one row per start and stack them, x = torch.stack([data[s:s+block_size] "
+                "for s in starts.tolist()]), (B, block_size).",
+                lambda d, s, b: tuple(t[-1] for t in _windows(d, s, b, 0, 1))),
         *[Mistake("labels from the next window", "y is x shifted by ONE token, data[s+1 : s+block_size+1], not "
                 "the window after it, data[s+block_size : s+2*block_size].",
                 wrong, same_error=True) for wrong in (lambda d, s, b: _windows(d, s, b, 0, b),
@@ -1224,7 +1245,8 @@ def _outcome(loop):
 
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
-               loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False, extra=0):
+               loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False, extra=0,
+               swap_batch=False, divide_loss=False):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
@@ -1239,6 +1261,8 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                         optimizer.param_groups[-1:] if groups == "last" else optimizer.param_groups:
                     group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
             x, y = first if one_batch else get_batch(split)
+            if swap_batch:  # the mistake: y, x = get_batch(...), the labels read as the inputs
+                x, y = y, x
             logits, loss = model(x, y)
             if reduction == "sum":  # the mistake: the loss computed again, summed over the batch's tokens
                 loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum")
@@ -1248,7 +1272,7 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                 optimizer.step()
                 loss.backward()
             else:
-                (lr_schedule(it) * loss if scale_by_lr else loss).backward()  # (scaled: the rate as a loss factor)
+                (lr_schedule(it) * loss if scale_by_lr else loss / max_iters if divide_loss else loss).backward()
                 if zero_grad == "after backward":
                     optimizer.zero_grad()
                 if clip == "norm" or (clip == "first only" and it == 0):
@@ -1420,6 +1444,11 @@ def check_train_loop(student_fn):
         Mistake("one iteration too many", "range(max_iters + 1) (or a while loop with <=) runs one step "
                 "more than asked: for it in range(max_iters) runs iterations 0 .. max_iters - 1, one loss each.",
                 _outcome(_loop_with(extra=1))),
+        Mistake("inputs and labels swapped", "get_batch returns (x, y), the inputs first and then the labels: "
+                "x, y = get_batch('train'), then model(x, y).", _outcome(_loop_with(swap_batch=True))),
+        Mistake("loss divided before backward", "backward() on loss / max_iters makes every gradient max_iters "
+                "times smaller: call loss.backward() on the loss itself (one batch, one step; dividing is for "
+                "gradient accumulation over several batches).", _outcome(_loop_with(divide_loss=True))),
         Mistake("get_batch called without the split", "get_batch takes the split to draw from: x, y = "
                 "get_batch('train') (the lesson's get_batch has no default).",
                 error="missing 1 required positional argument: 'split'"),
