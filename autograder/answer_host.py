@@ -1312,6 +1312,21 @@ def _refuse_decoders() -> None:
         modeling.PreTrainedModel.loss_function = property(_loss_refusal)
 
 
+def _outputs_recordable(modules) -> None:
+    """A Hugging Face model computes ``hidden_states`` and ``attentions`` (``model(ids, output_hidden_states=True)``)
+    with hooks chosen by its class in transformers' ``_CAN_RECORD_REGISTRY``, which a model's ``__init__`` fills.
+    The grader's models are unpickled here, never built, so their classes had no entry and ``hidden_states`` was
+    None: an honest greedy_decode that applied the model's head to the last hidden state passed the notebook and
+    lost both its points (rt31, 2026-12-06). The entries of the grader's models are made as ``__init__`` makes them."""
+    capturing = sys.modules.get("transformers.utils.output_capturing")
+    modeling = sys.modules.get("transformers.modeling_utils")
+    if capturing is None or modeling is None:
+        return
+    for module in modules:
+        if isinstance(module, modeling.PreTrainedModel):
+            capturing._CAN_RECORD_REGISTRY[module] = type(module)._can_record_outputs
+
+
 # The companion (the answers' process that has the course package: ``recheck.MODEL_TESTS``) holds the course's
 # modules that the grader's models need, and with them code that answers an exercise graded there: lesson
 # 04's train_loop is course.train's, and lesson 05's block_forward is the course's Block around the parts its
@@ -1611,6 +1626,7 @@ def main(argv):
         _refuse_decoders()  # the classes of a model the grader sent are imported as it is read
         SENT.clear()
         SENT.update(_sent([request.get("args"), request.get("kwargs")], {}))
+        _outputs_recordable(SENT.values())
         try:
             if request["op"] == "call":
                 before = _plain_snapshots(request["args"])

@@ -2857,3 +2857,26 @@ def test_a_deep_copy_made_with_the_answers_own_memo_is_not_the_graders(host):
     nb = _greedy_opening_with("    import copy\n    model = copy.deepcopy(model, {}).eval()\n")
     failed = recheck(nb, "04_lstm", _tests("04_lstm"), sandbox=False, host=host)
     assert "nn.LSTM is PyTorch's own version" in failed.get("test-generate-greedy-form", ""), failed
+
+
+GREEDY_THROUGH_HIDDEN_STATES = '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    head = model.get_output_embeddings()
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            last = model(ids, output_hidden_states=True).hidden_states[-1][:, -1]  # (B, C), after ln_f
+            ids = torch.cat([ids, head(last).argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+'''
+
+
+def test_a_hugging_face_model_sent_to_the_answers_gives_its_hidden_states(host):
+    """``model(ids, output_hidden_states=True).hidden_states`` was None in the answers' process: transformers
+    records it with hooks chosen by a table that the model's ``__init__`` fills for its class, and the grader's
+    model is unpickled there, never built. An honest greedy_decode that read the last hidden state and applied
+    the model's head passed the notebook and lost both its points to "TypeError: 'NoneType' object is not
+    subscriptable" (rt31, 2026-12-06)."""
+    nb = _with_answer("06_finetuning", "greedy-decode", GREEDY_THROUGH_HIDDEN_STATES)
+    assert recheck(nb, "06_finetuning", ["test-greedy-decode", "test-greedy-decode-form"], sandbox=False,
+                   host=host) == {}
