@@ -100,6 +100,15 @@ def _own_instance(answer: Any) -> bool:
     return isinstance(own, dict) and not _holds_course([*own.values(), *_class_values(chain)])
 
 
+def _object_of_own_class_on_a_library_base(answer: Any) -> bool:
+    """Whether ``answer`` is a callable object of a class the notebook defined on a library's base (an nn.Module
+    of its own), which ``_own_instance`` does not count as the notebook's own."""
+    kind = type(answer)
+    return (not isinstance(answer, type) and callable(answer) and kind.__module__ == "__main__"
+            and any(c.__module__ != "__main__" for c in kind.__mro__[:-1])
+            and not any(_from_course(c) for c in kind.__mro__))
+
+
 def _own_callable_object(answer: Any) -> bool:
     """Whether ``answer`` is a callable object of a class the notebook defined (``_own_instance``) with a
     ``__call__`` of its own."""
@@ -186,6 +195,15 @@ def assert_own_work(answer: Any, name: str) -> None:
         owner = answer.__self__
         assert_own_work(owner if isinstance(owner, type) else type(owner), name)
         functions.append(answer.__func__)
+    elif _object_of_own_class_on_a_library_base(answer):
+        # `causal_average = CausalAverage()`, an nn.Module of the student's: its library base runs code (hooks)
+        # that cannot be checked as theirs, but a def calling the module is checked as any function (rt31)
+        kind = type(answer)
+        library = next(c for c in kind.__mro__[:-1] if c.__module__ != "__main__")
+        raise DelegatesToReference(
+            f"{name} is an object of your class {kind.__name__}, whose base {library.__module__}."
+            f"{library.__qualname__} is a library's: such an object cannot be checked as your own code. Keep the "
+            f"class, and define {name} with def, calling it inside: def {name}(...): return {kind.__name__}()(...).")
     else:
         raise DelegatesToReference(
             f"{name} should be a function (or class) defined with def/class in your notebook, got "
