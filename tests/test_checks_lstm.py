@@ -464,3 +464,25 @@ def test_a_schedule_that_writes_into_cfg_is_named():
     with pytest.raises(CheckFailed) as info:
         checks.check_lr_schedule(lr_at_step)
     assert info.value.mistake == "cfg changed", info.value
+
+
+def _generate_through_lstm_forward(model, idx, max_new_tokens, keyword=False):
+    """Honest greedy generation that calls the LSTM's ``forward`` itself (for the prompt) and passes the
+    input by keyword (for the steps): the prompt once, then one token a step."""
+    with torch.no_grad():
+        out, state = model.lstm.forward(model.embedding(idx))
+        for _ in range(max_new_tokens):
+            nxt = model.head(out[:, -1]).argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            out, state = model.lstm(input=model.embedding(nxt), hx=state) if keyword else \
+                model.lstm(model.embedding(nxt), state)
+    return idx
+
+
+@pytest.mark.parametrize("keyword", [False, True])
+def test_generate_greedy_that_calls_the_lstms_forward_itself_passes(keyword):
+    """An honest generate_greedy that read the prompt with ``model.lstm.forward(...)`` was told it "re-reads
+    the prefix" (lengths [1, 1, 1, …], "expected the prompt once"): the check counted the LSTM's calls with a
+    forward hook, which a direct ``forward`` call skips, and a call with ``input=`` by keyword raised in the
+    hook (rt31, 2026-12-06). Every call of the LSTM's forward is counted, however it is made."""
+    checks.check_generate_greedy(lambda m, i, n: _generate_through_lstm_forward(m, i, n, keyword))

@@ -502,6 +502,18 @@ def _forbidden_generate(*args, **kwargs):
     raise ForbiddenCall("model.generate was called: write the loop yourself, with forward_with_state")
 
 
+def _counting_forward(forward, lengths: list[int]):
+    """The LSTM's ``forward``, noting the length of each sequence it reads: called as ``model.lstm(x)``, as
+    ``model.lstm.forward(x)`` (which a forward hook misses: an honest answer that read its prompt so was told it
+    "re-reads the prefix", rt31) or with the input by keyword (``input=x``, which a hook's ``args`` lacks)."""
+    def counted(*args, **kwargs):
+        given = args[0] if args else kwargs.get("input")
+        if isinstance(given, torch.Tensor) and given.dim() >= 2:  # (B, T, C), or one unbatched (T, C)
+            lengths.append(given.shape[-2])
+        return forward(*args, **kwargs)
+    return counted
+
+
 def check_generate_greedy(student_fn):
     """``student_fn(model, idx, max_new_tokens)``: run the (B, T) prompt ``idx`` through
     ``model.forward_with_state`` once, then repeatedly append the most likely next token and feed only
@@ -514,14 +526,14 @@ def check_generate_greedy(student_fn):
     def probed(model, idx, max_new_tokens):
         lengths.clear()
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
-        handle = model.lstm.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
+        model.lstm.forward = _counting_forward(model.lstm.forward, lengths)  # (the check's model, its own attribute)
         before = model.training
         try:
             with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
                 torch.manual_seed(0)
                 return student_fn(model, idx, max_new_tokens)
         finally:
-            handle.remove()
+            del model.lstm.forward
             modes.append((before, model.training))
     probed.__wrapped__ = student_fn  # (the rules read student_fn's cell: course.checks._core.answer_of)
 
