@@ -100,6 +100,34 @@ def _own_instance(answer: Any) -> bool:
     return isinstance(own, dict) and not _holds_course([*own.values(), *_class_values(chain)])
 
 
+def _own_module(answer: Any) -> list | None:
+    """The classes of the notebook's own whose methods run when ``answer`` is called, if ``answer`` is an
+    nn.Module object of a class the notebook defined (``causal_average = CausalAverage()``): every class of its
+    chain but nn.Module and ``object`` defined in the notebook, and of each of its submodules either that or
+    one of torch's own (``nn.Linear``); no hook registered on any of them; nothing of the course's among their
+    attributes (their parameters, buffers and submodules included). Else None."""
+    import torch.nn as nn
+
+    if isinstance(answer, type) or not isinstance(answer, nn.Module):
+        return None
+    found = []
+    for module in nn.Module.modules(answer):
+        chain = [c for c in type(module).__mro__ if c not in (nn.Module, object)]
+        own = all(c.__module__ == "__main__" and type(c) is type for c in chain)
+        if module is answer and not (chain and own):
+            return None
+        if not own and not all(c.__module__.split(".")[0] == "torch" and not _from_course(c) for c in chain):
+            return None
+        state = vars(module)
+        if any(k.endswith(("hooks", "hooks_with_kwargs", "hooks_always_called")) and v for k, v in state.items()):
+            return None
+        if _holds_course([*state.values(), *_class_values(chain)]):
+            return None
+        if own:
+            found += [c for c in chain if c not in found]
+    return found
+
+
 def _object_of_own_class_on_a_library_base(answer: Any) -> bool:
     """Whether ``answer`` is a callable object of a class the notebook defined on a library's base (an nn.Module
     of its own), which ``_own_instance`` does not count as the notebook's own."""
@@ -146,8 +174,8 @@ def _holds_course(values: list, modules: bool = True) -> bool:
             return True
         if type(value) in (list, tuple, set, frozenset):
             values += list(value)
-        elif type(value) is dict:
-            values += list(value.keys()) + list(value.values())
+        elif isinstance(value, dict):  # (an nn.Module's hooks are in OrderedDicts; read as plain dicts)
+            values += list(dict.keys(value)) + list(dict.values(value))
     return False
 
 
@@ -195,6 +223,10 @@ def assert_own_work(answer: Any, name: str) -> None:
         owner = answer.__self__
         assert_own_work(owner if isinstance(owner, type) else type(owner), name)
         functions.append(answer.__func__)
+    elif _own_module(answer):
+        # `causal_average = CausalAverage()`, an nn.Module of the student's with its forward: its classes are
+        # checked as a class answer is (rt31 found it refused, 2026-12-06)
+        functions += [v for c in _own_module(answer) for v in vars(c).values() if isinstance(v, types.FunctionType)]
     elif _object_of_own_class_on_a_library_base(answer):
         # `causal_average = CausalAverage()`, an nn.Module of the student's: its library base runs code (hooks)
         # that cannot be checked as theirs, but a def calling the module is checked as any function (rt31)

@@ -267,26 +267,31 @@ def test_a_partial_or_a_bound_method_of_the_students_own_code_is_its_own_work():
             pytest.fail(kind)
 
 
-def test_an_nn_module_object_of_the_students_own_class_is_told_what_to_write_instead():
+def test_an_nn_module_object_of_the_students_own_class_is_its_own_work():
     """An honest ``causal_average = CausalAverage()`` (an nn.Module of the notebook's with its own forward)
     was told it "should be a function (or class) defined with def/class", though it was one of the student's
-    classes (rt31, 2026-12-06). Its library base runs code that cannot be checked as the student's (its hooks),
-    so it stays refused; the message names the class and its library base and what to write instead, a def
-    calling the module, which passes."""
-    student = _module(
-        "import torch\n"
-        "class CausalAverage(torch.nn.Module):\n"
-        "    def forward(self, x):\n"
-        "        return x.cumsum(1) / torch.arange(1, x.shape[1] + 1).view(1, -1, 1)\n"
-        "causal_average = CausalAverage()\n"
-        "def as_function(x):\n"
-        "    return CausalAverage()(x)\n")
-    with pytest.raises(DelegatesToReference) as refused:
-        assert_own_work(student["causal_average"], "causal_average")
-    message = str(refused.value)
-    assert "your class CausalAverage" in message and "torch.nn.modules.module.Module" in message, message
-    assert "def causal_average(...): return CausalAverage()(...)" in message, message
-    assert_own_work(student["as_function"], "causal_average")
+    classes (rt31, 2026-12-06). Its classes are checked as a class answer's are; a hook registered on it, a
+    course object among its parts, a submodule of a library outside torch, or a method that uses the course
+    is still refused, with the message naming the class."""
+    honest = ("import torch\n"
+              "class CausalAverage(torch.nn.Module):\n"
+              "    def __init__(self):\n        super().__init__()\n        self.scale = torch.nn.Identity()\n"
+              "    def forward(self, x):\n"
+              "        return self.scale(x.cumsum(1) / torch.arange(1, x.shape[1] + 1).view(1, -1, 1))\n"
+              "causal_average = CausalAverage()\n")
+    assert_own_work(_module(honest)["causal_average"], "causal_average")
+    cheats = {
+        "a hook": honest + "import course.gpt as ref\ncausal_average.register_forward_hook(lambda m, i, o: ref.causal_average(*i))\n",
+        "a course part": honest + "import course.gpt as ref\ncausal_average.impl = ref.causal_average\n",
+        "a course submodule": honest + "import course.gpt as ref\n"
+                              "causal_average.block = ref.Block(ref.GPTConfig(n_embd=8, n_head=2, block_size=4))\n",
+        "a method using the course": honest.replace("import torch\n", "import torch\nimport course.gpt as ref\n")
+                                     .replace("return self.scale(", "return ref.causal_average(x) or self.scale("),
+    }
+    for kind, source in cheats.items():
+        with pytest.raises(DelegatesToReference, match="causal_average"):
+            assert_own_work(_module(source)["causal_average"], "causal_average")
+            pytest.fail(kind)
     # a library's own object (a partial) keeps the general message
     with pytest.raises(DelegatesToReference, match="should be a function"):
         assert_own_work(functools.partial(print), "answer")
