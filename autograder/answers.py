@@ -64,7 +64,7 @@ from autograder import copies
 
 ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "heapq", "bisect", "string",
                    "re", "regex", "typing", "dataclasses", "numpy", "torch", "unicodedata", "copy", "statistics",
-                   "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "pprint", "io", "types",
+                   "enum", "abc", "time", "warnings", "sys", "operator", "tqdm", "pprint", "io", "types", "contextlib",
                    "__future__"}
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
@@ -126,8 +126,10 @@ IPYTHON_HISTORY = re.compile(r"In|Out|_ih|_oh|_dh|_i{1,3}|_{1,3}|_i?\d+|_exit_co
 REGEX_MODULES = {"re", "regex"}  # whose `compile` is allowed (a pattern), unlike torch's
 SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info", "setrecursionlimit", "getrecursionlimit"}
 # Modules of which an answer may use a few harmless names only (``io.open`` reads files, ``types``
-# builds functions from code): ``import io`` for ``io.StringIO``, ``from types import SimpleNamespace``.
-LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"}}
+# builds functions from code): ``import io`` for ``io.StringIO``, ``from types import SimpleNamespace``;
+# ``contextlib.nullcontext()`` in place of ``torch.no_grad()`` when a flag says so (rt31, 2026-12-06).
+LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
+                   "contextlib": {"nullcontext", "suppress"}}
 # The public methods of named tuples, whose names start with ``_`` so as not to clash with fields.
 NAMEDTUPLE_METHODS = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
 STREAM_METHODS = {"write", "flush", "writelines"}

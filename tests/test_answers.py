@@ -529,13 +529,16 @@ def test_the_few_names_of_io_and_types_an_answer_may_use_hold_data_only():
     import types
 
     from autograder.answers import LIMITED_MODULES
-    modules = {"io": io, "types": types}
+    import contextlib
+    modules = {"io": io, "types": types, "contextlib": contextlib}
     for module, names in LIMITED_MODULES.items():
         for name in names:
             value = getattr(modules[module], name)
-            assert isinstance(value, type) and value.__module__.split(".")[0] in ("_io", "io", "types"), value
+            assert isinstance(value, type) and value.__module__.split(".")[0] in ("_io", "io", "types", "contextlib"), value
             assert not issubclass(value, (types.FunctionType, types.CodeType, io.FileIO)), value
     assert set(LIMITED_MODULES["io"]) == {"StringIO", "BytesIO"}
+    # contextlib holds modules (os, sys) and ways to run code at exit (ExitStack.callback): named only
+    assert set(LIMITED_MODULES["contextlib"]) == {"nullcontext", "suppress"}
 
 
 @pytest.mark.parametrize("gadget", ["from torch.autograd.profiler_util import attrgetter\ndef f(m):\n    return attrgetter('x')(m)\n",
@@ -732,6 +735,10 @@ HONEST = {
     # a red team's honest train_loop (2026-12-04): PyTorch's own advice for zeroing gradients
     "gradients set to None": "def step(model, opt, x, y):\n    for p in model.parameters():\n        p.grad = None\n"
         "    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    opt.step()\n    return loss.item()",
+    # rt31's honest train_loop (2026-12-06): a context that does nothing, where another run takes torch.no_grad()
+    "contextlib.nullcontext and suppress": "import contextlib\nfrom contextlib import nullcontext\n"
+        "def step(model, x, train=True):\n    ctx = contextlib.nullcontext() if train else torch.no_grad()\n"
+        "    with ctx, nullcontext(), contextlib.suppress(KeyError):\n        return model(x)\n",
     "a training step with clipping": "def step(model, opt, x, y):\n    opt.zero_grad(set_to_none=True)\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()\n    return loss.item()",
 }
 
@@ -755,6 +762,7 @@ def test_a_loop_variable_named_like_a_lesson_variable_may_have_its_gradient_clea
 # `sys.version_info` was told that only sys.stdout and sys.stderr are allowed, though sys.maxsize is too
 SAYS_WHY = {
     "def f(cfg):\n    return cfg.__dict__\n": "dataclasses.asdict(cfg)",
+    "import contextlib\ndef f(cfg):\n    return contextlib.ExitStack()\n": "contextlib.nullcontext, contextlib.suppress",
     "def f(x):\n    return x.__class__\n": "type(obj)",
     "def f(cfg):\n    return list(cfg.__dataclass_fields__)\n": "dataclasses.fields(cfg)",
     "import operator\ndef f(cfg):\n    return operator.attrgetter('n_embd')(cfg)\n": "as getattr does",

@@ -1783,6 +1783,18 @@ HONEST_STYLES = {
         "    if it > cfg.decay_iters:\n        return cfg.final_lr\n"
         "    progress = (it - cfg.warmup_iters) / (cfg.decay_iters - cfg.warmup_iters)\n"
         "    return cfg.final_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.final_lr)\n")),
+    # contextlib's nullcontext is allowed (rt31's honest train_loop, 2026-12-06): it imports and runs there too
+    "contextlib.nullcontext": ("train-loop", "test-train-loop", (
+        "import contextlib\n"
+        "def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+        "    losses = []\n"
+        "    for it in range(max_iters):\n"
+        "        for group in optimizer.param_groups:\n            group['lr'] = lr_schedule(it)\n"
+        "        x, y = get_batch('train')\n"
+        "        with contextlib.nullcontext():\n            _, loss = model(x, y)\n"
+        "        optimizer.zero_grad()\n        loss.backward()\n"
+        "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
+        "        optimizer.step()\n        losses.append(loss.item())\n    return losses\n")),
     # tqdm is allowed (a progress bar, as the course's own loop has): it imports and runs there too,
     # under that process's audit hook
     "a tqdm progress bar": ("train-loop", "test-train-loop", (
