@@ -757,7 +757,13 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 and parents[node].func is node and parents[node].args \
                 and isinstance(parents[node].args[0], ast.Name) and parents[node].args[0].id == "self" \
                 and _in_method(parents[node].args[0], parents)
+            # ``super().__repr__()`` in a ``__repr__``, ``super().__setitem__(k, v)`` in a dict subclass's: a
+            # special method of the base, one that an operator allowed on any object already reaches (repr(x),
+            # x[k] = v), gives nothing more (an honest dict subclass's __repr__ lost its points, rt30)
+            base_special = on_super and not node.value.args and not node.value.keywords \
+                and node.attr in DUNDER_METHODS - {"__init__", "__post_init__"}
             if (_dunder(node.attr) and not (node.attr == "__init__" and (on_super or base_init)) and not class_name
+                    and not base_special
                     and not (node.attr in NAME_DUNDERS | CONTAINER_DUNDERS and isinstance(node.ctx, ast.Load))) \
                     or node.attr.startswith(FRAME_PREFIXES) \
                     or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == ARRAY_TYPE and _type_position(node, parents))

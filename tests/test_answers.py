@@ -1950,6 +1950,21 @@ def test_a_message_template_kept_in_a_constant_of_the_cell_may_be_formatted(less
         assert any("template" in p for p in found), (kind, found)
 
 
+def test_a_special_method_of_the_base_is_called_through_super(lesson01):
+    """``return "Counts(" + super().__repr__() + ")"`` in an honest dict subclass's ``__repr__`` was refused as
+    "uses the attribute `__repr__`" (rt30, 2026-12-06). Through ``super()`` with no arguments, the special methods
+    an answer may define are the base's, each reached by an operator allowed on any object already (repr(x),
+    x[k] = v); ``super(...)`` with arguments, other special methods and ``__init__`` elsewhere stay refused."""
+    honest = ("class Counts(dict):\n    def __repr__(self):\n        return 'Counts(' + super().__repr__() + ')'\n\n"
+              "    def __setitem__(self, key, value):\n        super().__setitem__(key, value)\n\n"
+              "    def __str__(self):\n        return super().__str__()\n")
+    assert problems(honest, lesson01) == []
+    for refused in ("super(dict, self).__repr__()", "super().__reduce_ex__(2)", "super().__getattribute__('x')",
+                    "super().__post_init__()", "self.__repr__()", "dict.__repr__(self)"):
+        found = problems(honest.replace("super().__repr__()", refused), lesson01)
+        assert any("uses the attribute `__" in p for p in found), (refused, found)
+
+
 def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
     """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
     ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
