@@ -841,9 +841,14 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
             # read at all, not only called (``show = "{0.sys}".format`` then ``show(dataclasses)``)
             if node.attr in ("format", "format_map") and not _plain_template(node.value) \
-                    and not _constant_template(node.value, tree, lesson, others):
+                    and not _constant_template(node.value, tree, lesson, others) \
+                    and not _class_constant_template(node.value, tree, lesson, others):
                 found.append(f"calls `{node.attr}` on a template that is computed or looks up attributes or "
-                             f"items (use an f-string)")
+                             f"items (use an f-string)" + (
+                                 f"; a template kept in a constant of your class is read from the class by its "
+                                 f"name, `YourClass.{node.value.attr}.{node.attr}(...)`: `self.{node.value.attr}` "
+                                 f"may be another class's" if isinstance(node.value, ast.Attribute)
+                                 and isinstance(node.value.value, ast.Name) and node.value.value.id == "self" else ""))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if _dunder(node.name) and (node.name not in DUNDER_METHODS or isinstance(node, ast.ClassDef)):
                 found.append(f"defines `{node.name}` (special methods allowed: {', '.join(sorted(DUNDER_METHODS))}"
@@ -1585,27 +1590,60 @@ def _constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, others: 
     """A name bound once, at the cell's top level, to a plain template (``MESSAGE = "{!r} is unknown"``), and
     nowhere else: not again in the cell (in any scope), nor by another answer cell or the lesson (an honest
     module-level message was refused as a computed template, rt28)."""
-    if not isinstance(node, ast.Name) or others is None or node.id in others \
-            or lesson.defined is None or node.id in lesson.defined or node.id in lesson.names:
+    if not (isinstance(node, ast.Name) and _constant_template_name(node.id, tree, lesson, others, ast.Assign)):
         return False
+    assignments = [s for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.id]
+    return len(assignments) == 1 and _plain_template(assignments[0].value)
+
+
+def _constant_template_name(name: str, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None,
+                            kind: type) -> bool:
+    """Whether ``name`` is bound once in the cell, by a statement of ``kind`` at its top level (an assignment,
+    or a class), and by no other answer cell nor the lesson."""
+    if others is None or name in others or lesson.defined is None or name in lesson.defined \
+            or name in lesson.names or _bindings(name, tree) != 1:
+        return False
+    return any(isinstance(s, kind) and (s.name == name if isinstance(s, ast.ClassDef) else
+                                        any(isinstance(t, ast.Name) and t.id == name for t in s.targets))
+               for s in tree.body)
+
+
+def _bindings(name: str, tree: ast.Module) -> int:
+    """How many times the cell binds ``name``, in any scope (a class body's names too)."""
     bindings = 0
     for other in ast.walk(tree):
         if isinstance(other, ast.Name) and not isinstance(other.ctx, ast.Load):
-            bindings += other.id == node.id
+            bindings += other.id == name
         elif isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler,
                                 ast.MatchAs, ast.MatchStar)):
-            bindings += other.name == node.id
+            bindings += other.name == name
         elif isinstance(other, ast.alias):
-            bindings += (other.asname or other.name.split(".")[0]) == node.id
+            bindings += (other.asname or other.name.split(".")[0]) == name
         elif isinstance(other, ast.arg):  # a parameter of that name is another variable: any string
-            bindings += other.arg == node.id
+            bindings += other.arg == name
         elif isinstance(other, (ast.Global, ast.Nonlocal)):
-            bindings += node.id in other.names
+            bindings += name in other.names
         elif isinstance(other, ast.MatchMapping):
-            bindings += other.rest == node.id
-    assignments = [s for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.id]
-    return bindings == 1 and len(assignments) == 1 and _plain_template(assignments[0].value)
+            bindings += other.rest == name
+    return bindings
+
+
+def _class_constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None) -> bool:
+    """``Codec.UNKNOWN``, where ``Codec`` is a class of the cell's top level bound nowhere else (nor by another
+    answer cell or the lesson) whose body binds ``UNKNOWN`` once to a plain template, and nothing else in the
+    cell binds that name or sets that attribute (an honest class constant was refused as a computed template,
+    rt30). Not ``self.UNKNOWN``: a subclass in another answer cell may give it another template."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and _constant_template_name(node.value.id, tree, lesson, others, ast.ClassDef)):
+        return False
+    [cls] = [c for c in tree.body if isinstance(c, ast.ClassDef) and c.name == node.value.id]
+    assignments = [s for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.attr]
+    sets_attribute = any(isinstance(a, ast.Attribute) and a.attr == node.attr and not isinstance(a.ctx, ast.Load)
+                         for a in ast.walk(tree))
+    return (not sets_attribute and len(assignments) == 1 and _plain_template(assignments[0].value)
+            and _bindings(node.attr, tree) == 1)
 
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

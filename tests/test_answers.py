@@ -1950,6 +1950,37 @@ def test_a_message_template_kept_in_a_constant_of_the_cell_may_be_formatted(less
         assert any("template" in p for p in found), (kind, found)
 
 
+CODEC = ("class Codec:\n    UNKNOWN = \"character {!r} is not in the vocabulary\"\n\n"
+         "    def __init__(self, stoi):\n        self.stoi = stoi\n\n"
+         "    def encode(self, text):\n        for ch in text:\n            if ch not in self.stoi:\n"
+         "                raise ValueError(Codec.UNKNOWN.format(ch))\n        return [self.stoi[ch] for ch in text]\n\n\n"
+         "def char_encode(text, stoi):\n    return Codec(stoi).encode(text)\n")
+
+
+def test_a_message_template_kept_in_a_constant_of_the_answers_class_may_be_formatted(lesson01):
+    """``UNKNOWN = "character {!r} ..."`` in a class body, then ``Codec.UNKNOWN.format(ch)`` in its method, was
+    refused as a computed template (rt30, 2026-12-06). Read from the class by its name, bound once in its body to
+    a plain template, it is that template; ``self.UNKNOWN`` is not (a subclass in another answer cell may give it
+    any template), and the refusal says to read it from the class."""
+    assert problems(CODEC, lesson01, others=frozenset()) == []
+    refused = {
+        "looks up an attribute": (CODEC.replace('"character {!r}', '"{0.__globals__}'), frozenset()),
+        "the class bound by another answer cell": (CODEC, frozenset({"Codec"})),
+        "the class bound again": (CODEC + "\nclass Codec:\n    pass\n", frozenset()),
+        "the name bound again": (CODEC + "\nUNKNOWN = 3\n", frozenset()),
+        "the attribute set": (CODEC.replace("self.stoi = stoi", "self.stoi = stoi\n        self.UNKNOWN = stoi"),
+                              frozenset()),
+        "bound twice in the class": (CODEC.replace("    def __init__", "    UNKNOWN = '{0.x}'\n\n    def __init__"),
+                                     frozenset()),
+        "an annotated field": (CODEC.replace("    UNKNOWN = ", "    UNKNOWN: str = "), frozenset()),
+    }
+    for kind, (source, others) in refused.items():
+        found = problems(source, lesson01, others=others)
+        assert any("template" in p for p in found), (kind, found)
+    found = problems(CODEC.replace("Codec.UNKNOWN.format", "self.UNKNOWN.format"), lesson01, others=frozenset())
+    assert len(found) == 1 and "`YourClass.UNKNOWN.format(...)`" in found[0], found
+
+
 def test_a_special_method_of_the_base_is_called_through_super(lesson01):
     """``return "Counts(" + super().__repr__() + ")"`` in an honest dict subclass's ``__repr__`` was refused as
     "uses the attribute `__repr__`" (rt30, 2026-12-06). Through ``super()`` with no arguments, the special methods
