@@ -1630,14 +1630,16 @@ def _bindings(name: str, tree: ast.Module) -> int:
 
 
 def _class_constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None) -> bool:
-    """``Codec.UNKNOWN``, where ``Codec`` is a class of the cell's top level bound nowhere else (nor by another
-    answer cell or the lesson) whose body binds ``UNKNOWN`` once to a plain template, and nothing else in the
+    """``Codec.UNKNOWN``, where ``Codec`` is an undecorated class of the cell's top level bound nowhere else (nor
+    by another answer cell or the lesson) whose body binds ``UNKNOWN`` once to a plain template, and nothing else in the
     cell binds that name or sets that attribute (an honest class constant was refused as a computed template,
     rt30). Not ``self.UNKNOWN``: a subclass in another answer cell may give it another template."""
     if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
             and _constant_template_name(node.value.id, tree, lesson, others, ast.ClassDef)):
         return False
     [cls] = [c for c in tree.body if isinstance(c, ast.ClassDef) and c.name == node.value.id]
+    if cls.decorator_list:  # a decorator may give the name another class, with another template
+        return False
     assignments = [s for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                    and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.attr]
     sets_attribute = any(isinstance(a, ast.Attribute) and a.attr == node.attr and not isinstance(a.ctx, ast.Load)
