@@ -125,6 +125,25 @@ def test_sdpa_mistakes(wrong, hint):
         checks.check_scaled_dot_product_attention(wrong)
 
 
+def _sdpa_by_rows_of_q(q, k, v, mask=None):
+    """An answer that recurses over q's batch, taking k[i] and v[i]: right on every case of the same batch."""
+    if q.dim() == 2:
+        return _sdpa(q, k, v, mask)
+    if mask is not None:
+        mask = mask.expand(*q.shape[:-2], q.shape[-2], k.shape[-2])
+    return torch.stack([_sdpa_by_rows_of_q(q[i], k[i], v[i], None if mask is None else mask[i])
+                        for i in range(q.shape[0])])
+
+
+def test_sdpa_keys_of_batch_one_must_broadcast_against_the_queries():
+    """An honest-looking answer that looped over q's batch (k[i], v[i]) passed the self-check and the visible
+    test, then lost its point to the hidden tests' "keys and values with batch size 1 must broadcast against 4
+    query sequences" as "the answer raised IndexError", with no word of the case (rt30, 2026-12-06). The
+    self-check now has that case and names the mistake."""
+    with pytest.raises(CheckFailed, match="k and v may hold one sequence for many queries"):
+        checks.check_scaled_dot_product_attention(_sdpa_by_rows_of_q)
+
+
 def test_sdpa_plain_student_version_passes():
     checks.check_scaled_dot_product_attention(lambda q, k, v, m=None: _sdpa(q, k, v, m))
 

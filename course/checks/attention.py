@@ -234,6 +234,9 @@ def _sdpa_cases():
     additive[:, 0] = 0.5
     additive[-1] = additive[-1].nan_to_num(neginf=-2.0)  # one row of finite values only: a mask subtracted gives no NaN there
     cases.append((q, k, v, additive))
+    # one key/value sequence for many queries: k and v of batch size 1 broadcast against q's 4, as @ does (the
+    # hidden tests have this case; an answer that looped over q's batch, k[i], failed only there: rt30)
+    cases.append((_rand(g, 4, 3, 5), _rand(g, 1, 6, 5), _rand(g, 1, 6, 2)))
     cases.append((q.double(), k.double(), v.double(), ref.causal_mask(6)))  # float64 in, float64 out
     # a float64 mask is added too, here to queries without a batch dimension: the mask is used as it is
     cases.append((q[0].double(), k[0].double(), v[0].double(), additive.double()))
@@ -304,6 +307,11 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 ".float()) made the weights float32, which then meet the float64 v: keep the inputs' dtype, "
                 "torch.softmax(scores, dim=-1), which computes in the scores' own dtype.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, weights_only=True).float() @ v, same_error=True),
+        Mistake("keys' batch not broadcast", "k and v may hold one sequence for many queries: batch size 1 "
+                "against q's batch of 4, which broadcasts as in F.scaled_dot_product_attention. Let @ broadcast "
+                "the dimensions in front, q @ k.transpose(-2, -1) and weights @ v, rather than a loop over q's "
+                "batch that takes k[i] and v[i].", error="",
+                on=lambda q, k, v, m=None: k.shape[:-2] != q.shape[:-2]),
         # (any error on batched float32 inputs; the float64 cases come after float32 ones of the same shapes)
         Mistake("batch dimensions not handled", "your function fails on batched inputs (..., T, d): transpose the "
                 "last two dimensions only, k.transpose(-2, -1) (k.T reverses every dimension of a 3-D tensor), "
