@@ -630,8 +630,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
             if isinstance(node, ast.ImportFrom):
                 modules += [f"{node.module}.{a.name}" for a in node.names]
+            refused_roots = set()
             for module in modules:
                 root, *parts = module.split(".")
+                if root in refused_roots:
+                    continue  # ``from contextlib import suppress``: 'contextlib' named once, not again with each name
                 if root not in ALLOWED_MODULES or getattr(node, "level", 0) \
                         or any((part in REFUSED_ATTRIBUTES and not (root in REGEX_MODULES and part == "compile")
                                 and not (root == "typing" and parts == ["cast"]))
@@ -641,6 +644,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                         or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root] \
                         or root == "tqdm" and parts and parts[0] not in TQDM_PARTS:
                     found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})")
+                    if root not in ALLOWED_MODULES:
+                        refused_roots.add(root)
                 elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
                     found.append(_shortcut(module))
                     break  # (``from torch.optim.lr_scheduler import X`` names it once)

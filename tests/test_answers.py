@@ -2038,3 +2038,14 @@ def test_a_configuration_class_outside_a_type_hint_is_refused_saying_where_it_ma
     assert any("the course's reference (write the code yourself)" in p
                for p in problems("def lr_at_step(it, cfg):\n    return lr_at(it, cfg)\n",
                                  dataclasses.replace(lesson, course_names=lesson.course_names | {"lr_at"})))
+
+
+def test_a_module_refused_in_a_from_import_is_named_once(lesson01):
+    """``from contextlib import suppress`` was refused as "imports 'contextlib' (answers may import only ...);
+    imports 'contextlib.suppress' (answers may import only ...)", the list of modules twice (rt30, 2026-12-06).
+    The module is named once; a refused name of an allowed module is still named."""
+    found = problems("from contextlib import suppress, contextmanager\n", lesson01)
+    assert len(found) == 1 and found[0].startswith("imports 'contextlib' (answers may import only "), found
+    found = problems("from torch import _C, nn\n", lesson01)
+    assert len(found) == 1 and found[0].startswith("imports 'torch._C'"), found
+    assert len(problems("import os, subprocess\n", lesson01)) == 2
