@@ -694,14 +694,19 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                                     and parents[node].func is node):
                 found.append(f"uses `{node.id}`" + CALL_HINTS.get(node.id, ""))
             elif node.id in lesson.course_names and not _local(node, parents) \
-                    and not ((node in typed or _isinstance_class(node, parents)) and _config_class(node.id)):
+                    and not ((node in typed and _configuration(node, parents))
+                             or (_isinstance_class(node, parents) and _config_class(node.id))):
+                config = ast.unparse(_configuration(node, parents) or node)
+                kind = config.split(".")[-1]
                 found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
-                             f"uses `{node.id}` outside a type hint and isinstance: a configuration class of the "
-                             f"course's may be named only there (cfg: {node.id}, isinstance(cfg, {node.id})), for "
-                             f"your answer is graded without the course; leave out a {node.id}(...) of your own, "
-                             f"and read the fields of the one you are given" if _config_class(node.id) else
+                             f"uses `{config}` outside a type hint and isinstance: a configuration class of the "
+                             f"course's may be named only there (cfg: {config}, isinstance(cfg, {kind})), for "
+                             f"your answer is graded without the course; leave out a {config}(...) of your own, and read the fields of "
+                             f"the one you are given"
+                             if _configuration(node, parents) and (node.id.endswith("Config")
+                                                                   or _inside_function(node, parents)) else
                              f"uses `{node.id}`, the course's reference (write the code yourself)"
                              if _inside_function(node, parents) else
                              f"uses `{node.id}`, the course's reference, at the cell's top level (write the code "
@@ -1278,6 +1283,19 @@ def _main_guard(tree: ast.Module) -> set[ast.AST]:
 
 ANNOTATION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp,
                     ast.BitOr, ast.Load)
+
+
+def _configuration(name: ast.Name, parents: dict) -> ast.expr | None:
+    """The course's configuration class that ``name`` names: itself (``TrainConfig``), or, for the lesson's
+    module, its attribute (``ref.AttentionConfig``, as the lesson's own cells write it: an honest hint
+    ``config: "ref.AttentionConfig"`` was refused as naming something else than a configuration, rt30)."""
+    if name.id.endswith("Config") and name.id[:1].isupper():
+        return name
+    parent = parents.get(name)
+    if isinstance(parent, ast.Attribute) and parent.value is name and parent.attr.endswith("Config") \
+            and parent.attr[:1].isupper() and not isinstance(parents.get(parent), ast.Attribute):
+        return parent
+    return None
 
 
 def _names_in_plain_annotations(tree: ast.Module) -> set[ast.AST]:

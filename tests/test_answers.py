@@ -2049,3 +2049,19 @@ def test_a_module_refused_in_a_from_import_is_named_once(lesson01):
     found = problems("from torch import _C, nn\n", lesson01)
     assert len(found) == 1 and found[0].startswith("imports 'torch._C'"), found
     assert len(problems("import os, subprocess\n", lesson01)) == 2
+
+
+def test_a_hint_may_name_a_configuration_class_as_the_lesson_does_through_its_module():
+    """``def __init__(self, config: "ref.AttentionConfig")``, the class as lesson 03's own cells name it, was
+    refused as "uses `ref` in a type hint (a hint may name only the course's configuration classes ...)", which
+    it did (rt30, 2026-12-06). ``ref.<Name>Config`` in a hint is that configuration class; the module's other
+    names, an attribute of the class, and the class outside a hint stay refused, the last saying why."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    for hint in ("ref.AttentionConfig", '"ref.AttentionConfig"', '"Optional[ref.AttentionConfig]" = None'):
+        assert problems(f"def build(config: {hint}):\n    return config\n", lesson03) == [], hint
+    for hint in ("ref.CausalSelfAttention", "ref.causal_mask", "ref.AttentionConfig.mro", '"ref.merge_heads"'):
+        found = problems(f"def build(config: {hint}):\n    return config\n", lesson03)
+        assert any("uses `ref` in a type hint" in p for p in found), (hint, found)
+    found = problems("def build(config):\n    assert isinstance(config, ref.AttentionConfig)\n    return config\n",
+                     lesson03)
+    assert found and all("`ref.AttentionConfig` outside a type hint" in p for p in found), found
