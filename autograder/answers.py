@@ -823,7 +823,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # property that returns torch.
                 of_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
                 made = isinstance(node.value, ast.Name) and not _dunder(node.attr) \
-                    and _own_instance(node.value, parents, tree, lesson, others) is not None
+                    and (_own_instance(node.value, parents, tree, lesson, others) is not None
+                         or _own_namespace(node.value, parents, tree, lesson, others))
                 # ``p.grad = None`` on a name of the function's own (a loop over ``model.parameters()``):
                 # PyTorch's own advice for zeroing gradients, which the rule cost both of a red team's honest
                 # train_loop's points (2026-12-04); None in ``.grad`` takes nothing away but that gradient
@@ -1501,6 +1502,27 @@ def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesso
     ``name = Cls(...)`` (also ``a = b = Cls(...)``, ``name: Cls = Cls(...)``) or, in the function itself,
     ``name = other``, ``other`` such a variable too (a linked list's ``tail = node``); one class
     ``Cls`` for all, an ``_answer_class``."""
+    made = _makers(name, parents)
+    return _answer_class(made.pop(), tree, lesson, others) if made is not None and len(made) == 1 else None
+
+
+def _own_namespace(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,
+                   others: frozenset[str] | None) -> bool:
+    """Whether ``name`` surely holds a ``SimpleNamespace`` the function made (``state =
+    SimpleNamespace(ids=[], position=0)``, then ``state.position += 1``: an honest char_encode lost its
+    points, rt30), ``SimpleNamespace`` being the cell's import from ``types``, bound nowhere else."""
+    made = _makers(name, parents)
+    if made != {"SimpleNamespace"} or others is None or "SimpleNamespace" in others \
+            or "SimpleNamespace" in lesson.names | (lesson.defined or set()) \
+            or sum("SimpleNamespace" in _binds(n) for n in ast.walk(tree)) != 1:
+        return False
+    return any(isinstance(n, ast.ImportFrom) and n.module == "types" and not n.level
+               and any(a.name == "SimpleNamespace" and a.asname is None for a in n.names) for n in tree.body)
+
+
+def _makers(name: ast.Name, parents: dict) -> set[str] | None:
+    """The names called to make what the local variable ``name`` holds (``_own_instance``), or None where
+    something else may bind it."""
     below, child, scope = None, name, parents.get(name)
     while scope is not None and not (isinstance(scope, SCOPES) and _in_scope(below, child, scope)
                                      and name.id in _scope_names(scope)):
@@ -1542,7 +1564,7 @@ def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesso
                 todo.append(value.id)
             else:
                 return None
-    return _answer_class(made.pop(), tree, lesson, others) if len(made) == 1 else None
+    return made
 
 
 def _enclosing_function(node: ast.AST, parents: dict) -> ast.AST | None:

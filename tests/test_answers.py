@@ -2065,3 +2065,38 @@ def test_a_hint_may_name_a_configuration_class_as_the_lesson_does_through_its_mo
     found = problems("def build(config):\n    assert isinstance(config, ref.AttentionConfig)\n    return config\n",
                      lesson03)
     assert found and all("`ref.AttentionConfig` outside a type hint" in p for p in found), found
+
+
+NAMESPACE_ENCODE = '''from types import SimpleNamespace
+
+
+def char_encode(text, stoi):
+    state = SimpleNamespace(ids=[], position=0)
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"{ch!r} at {state.position} is not in the vocabulary")
+        state.ids.append(stoi[ch])
+        state.position += 1
+    return state.ids
+'''
+
+
+def test_a_namespace_the_function_made_may_have_its_attributes_set(lesson01):
+    """``state = SimpleNamespace(ids=[], position=0)`` then ``state.position += 1``, in an honest char_encode, was
+    refused as assigning an attribute of something else than ``self`` (rt30, 2026-12-06). A local variable that
+    holds only a SimpleNamespace the function made (imported from types, bound nowhere else) is the answer's own;
+    a parameter, a variable bound to something else too, SimpleNamespace rebound, and an attribute of one of its
+    attributes stay refused."""
+    assert problems(NAMESPACE_ENCODE, lesson01, others=frozenset()) == []
+    refused = {
+        "SimpleNamespace bound by another answer cell": (NAMESPACE_ENCODE, frozenset({"SimpleNamespace"})),
+        "bound to a parameter too": (NAMESPACE_ENCODE.replace(
+            "position=0)\n", "position=0)\n    if not text:\n        state = stoi\n"), frozenset()),
+        "a parameter": (NAMESPACE_ENCODE.replace("(text, stoi):", "(text, stoi, state=None):"), frozenset()),
+        "SimpleNamespace rebound": (NAMESPACE_ENCODE + "\nSimpleNamespace = dict\n", frozenset()),
+        "an attribute of its attribute": (NAMESPACE_ENCODE.replace("state.position += 1", "state.ids.x = 1"),
+                                          frozenset()),
+    }
+    for kind, (source, others) in refused.items():
+        found = problems(source, lesson01, others=others)
+        assert any(p.startswith("assigns to `state.") for p in found), (kind, found)
