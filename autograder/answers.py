@@ -1560,6 +1560,8 @@ def _makers(name: ast.Name, parents: dict) -> set[str] | None:
                 return None
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
                 made.add(value.func.id)
+            elif isinstance(value, ast.Constant) and value.value is None:
+                pass  # a linked list's ``head = tail = None`` before its first node: None has no attribute to set
             elif isinstance(value, ast.Name) and _enclosing_function(assign, parents) is scope:
                 todo.append(value.id)
             else:

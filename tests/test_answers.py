@@ -2100,3 +2100,43 @@ def test_a_namespace_the_function_made_may_have_its_attributes_set(lesson01):
     for kind, (source, others) in refused.items():
         found = problems(source, lesson01, others=others)
         assert any(p.startswith("assigns to `state.") for p in found), (kind, found)
+
+
+LINKED_MERGE = '''class Node:
+    def __init__(self, value):
+        self.value = value
+        self.next = None
+
+
+def merge(ids, pair, new_id):
+    head = tail = None
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            node = Node(new_id)
+            i += 2
+        else:
+            node = Node(ids[i])
+            i += 1
+        if tail is None:
+            head = tail = node
+        else:
+            tail.next = node
+            tail = node
+    out = []
+    while head is not None:
+        out.append(head.value)
+        head = head.next
+    return out
+'''
+
+
+def test_a_linked_list_that_starts_from_none_may_link_its_nodes(lesson01):
+    """An honest merge that built a linked list from ``head = tail = None`` was refused as assigning
+    ``tail.next`` (rt30, 2026-12-06): the rules followed ``tail`` to ``Node(...)`` only, and None stopped them.
+    None has no attribute to set; a variable also bound to anything else stays refused."""
+    assert problems(LINKED_MERGE, lesson01, others=frozenset()) == []
+    for other in ("ids", "pair[0]", "[]"):
+        found = problems(LINKED_MERGE.replace("head = tail = None", f"head = tail = {other}"), lesson01,
+                         others=frozenset())
+        assert any(p.startswith("assigns to `tail.next`") for p in found), (other, found)
