@@ -1503,7 +1503,33 @@ def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesso
     ``name = other``, ``other`` such a variable too (a linked list's ``tail = node``); one class
     ``Cls`` for all, an ``_answer_class``."""
     made = _makers(name, parents)
-    return _answer_class(made.pop(), tree, lesson, others) if made is not None and len(made) == 1 else None
+    if made is None or len(made) != 1:
+        return None
+    maker = made.pop()
+    if "." in maker:
+        owner, method = maker.split(".", 1)
+        cls = _answer_class(owner, tree, lesson, others)
+        return cls if cls is not None and _alternative_constructor(cls, method, tree, others) else None
+    return _answer_class(maker, tree, lesson, others)
+
+
+def _alternative_constructor(cls: ast.ClassDef, method: str, tree: ast.Module, others: frozenset[str]) -> bool:
+    """Whether ``method`` of ``cls`` is a classmethod whose every ``return`` is ``cls(...)``, ``cls`` its first
+    parameter and bound nowhere else in it (``classmethod`` the builtin): called on the class by its name, it makes an instance of that class
+    (``codec = Codec.from_table(stoi)``, then ``codec.table = ...``: an honest char_encode lost its points, rt30)."""
+    found = [f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == method]
+    if len(found) != 1 or [ast.unparse(d) for d in found[0].decorator_list] != ["classmethod"] \
+            or "classmethod" in others or any("classmethod" in _binds(n) for n in ast.walk(tree)):
+        return False
+    function = found[0]
+    params = function.args.posonlyargs + function.args.args
+    if not params:
+        return False
+    first = params[0].arg
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
+    return bool(returns) and sum(first in _binds(n) for n in ast.walk(function)) == 1 and all(
+        isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == first
+        for r in returns)
 
 
 def _own_namespace(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,
@@ -1560,6 +1586,9 @@ def _makers(name: ast.Name, parents: dict) -> set[str] | None:
                 return None
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
                 made.add(value.func.id)
+            elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and isinstance(value.func.value, ast.Name):  # ``Codec.from_table(stoi)`` (``_own_instance``)
+                made.add(f"{value.func.value.id}.{value.func.attr}")
             elif isinstance(value, ast.Constant) and value.value is None:
                 pass  # a linked list's ``head = tail = None`` before its first node: None has no attribute to set
             elif isinstance(value, ast.Name) and _enclosing_function(assign, parents) is scope:

@@ -2140,3 +2140,53 @@ def test_a_linked_list_that_starts_from_none_may_link_its_nodes(lesson01):
         found = problems(LINKED_MERGE.replace("head = tail = None", f"head = tail = {other}"), lesson01,
                          others=frozenset())
         assert any(p.startswith("assigns to `tail.next`") for p in found), (other, found)
+
+
+CLASSMETHOD_ENCODE = '''class Codec:
+    def __init__(self, table):
+        self._table = table
+
+    @classmethod
+    def from_table(cls, table):
+        return cls(table)
+
+    @property
+    def table(self):
+        return self._table
+
+    @table.setter
+    def table(self, value):
+        self._table = dict(value)
+
+    def encode(self, text):
+        return [self.table[ch] for ch in text]
+
+
+def char_encode(text, stoi):
+    codec = Codec.from_table(stoi)
+    codec.table = stoi
+    return codec.encode(text)
+'''
+
+
+def test_an_instance_made_by_the_classs_alternative_constructor_is_the_answers_own(lesson01):
+    """``codec = Codec.from_table(stoi)`` (a classmethod that returns ``cls(table)``) then ``codec.table = stoi``
+    (a property's setter), in an honest char_encode, was refused as assigning an attribute of something else than
+    ``self`` (rt30, 2026-12-06): only ``Codec(...)`` counted as making an instance. A classmethod whose every
+    return is ``cls(...)`` makes one too; one that may return anything else, a staticmethod, ``cls`` rebound,
+    ``classmethod`` rebound, or the class bound by another answer cell stay refused."""
+    assert problems(CLASSMETHOD_ENCODE, lesson01, others=frozenset()) == []
+    refused = {
+        "returns its argument": (CLASSMETHOD_ENCODE.replace("return cls(table)", "return table"), frozenset()),
+        "returns its argument at times": (CLASSMETHOD_ENCODE.replace(
+            "        return cls(table)", "        if table:\n            return cls(table)\n        return table"),
+            frozenset()),
+        "a staticmethod": (CLASSMETHOD_ENCODE.replace("@classmethod", "@staticmethod"), frozenset()),
+        "cls rebound": (CLASSMETHOD_ENCODE.replace("        return cls(table)", "        cls = dict\n        return cls(table)"),
+                        frozenset()),
+        "classmethod rebound by another cell": (CLASSMETHOD_ENCODE, frozenset({"classmethod"})),
+        "the class bound by another cell": (CLASSMETHOD_ENCODE, frozenset({"Codec"})),
+    }
+    for kind, (source, others) in refused.items():
+        found = problems(source, lesson01, others=others)
+        assert any(p.startswith("assigns to `codec.table`") for p in found), (kind, found)
