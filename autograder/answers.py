@@ -832,7 +832,17 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and node.value.id not in classes and _set_in_function(node.value, parents) \
                     and isinstance(parents.get(node), ast.Assign) and isinstance(parents[node].value, ast.Constant) \
                     and parents[node].value.value is None
-                if not (of_self or made or cleared):
+                held = isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
+                    and node.value.value.id == "self"
+                if held and not (of_self or made or cleared):
+                    # ``self.c_proj.NANOGPT_SCALE_INIT = 1``, as Karpathy's build-nanogpt writes it: the general
+                    # advice (a method of its class, a dict's key) fits nn.Linear not at all (rt30)
+                    found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
+                                 f"may set attributes of `self` itself, `self.{node.attr} = ...`, not of the objects "
+                                 f"it keeps: another answer cell's subclass could make `{ast.unparse(node.value)}` a "
+                                 f"property that returns torch itself); keep the value on `self` under a name of your own, "
+                                 f"or leave the line out if nothing reads it")
+                elif not (of_self or made or cleared):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself and keeps in a variable; to change one taken from a "

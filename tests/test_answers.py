@@ -2190,3 +2190,16 @@ def test_an_instance_made_by_the_classs_alternative_constructor_is_the_answers_o
     for kind, (source, others) in refused.items():
         found = problems(source, lesson01, others=others)
         assert any(p.startswith("assigns to `codec.table`") for p in found), (kind, found)
+
+
+def test_an_attribute_set_on_a_layer_of_self_is_refused_saying_what_to_write():
+    """build-nanogpt's ``self.c_proj.NANOGPT_SCALE_INIT = 1`` in an honest CausalSelfAttention is refused by design
+    (another answer cell's subclass could make ``c_proj`` a property that returns torch), but the refusal told the
+    student to give nn.Linear a method, or to write ``self.c_proj["NANOGPT_SCALE_INIT"] = ...`` (rt30,
+    2026-12-06). It now says that only ``self``'s own attributes may be set, and to keep the flag on ``self``."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    cell = ("class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
+            "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n")
+    found = problems(cell, lesson03, others=frozenset())
+    assert len(found) == 1 and "an attribute of what `self` holds" in found[0] \
+        and "keep the value on `self`" in found[0] and "[" not in found[0], found
