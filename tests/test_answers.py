@@ -2044,8 +2044,11 @@ def test_a_module_refused_in_a_from_import_is_named_once(lesson01):
     """``from contextlib import suppress`` was refused as "imports 'contextlib' (answers may import only ...);
     imports 'contextlib.suppress' (answers may import only ...)", the list of modules twice (rt30, 2026-12-06).
     The module is named once; a refused name of an allowed module is still named."""
-    found = problems("from contextlib import suppress, contextmanager\n", lesson01)
-    assert len(found) == 1 and found[0].startswith("imports 'contextlib' (answers may import only "), found
+    found = problems("from logging import getLogger, basicConfig\n", lesson01)
+    assert len(found) == 1 and found[0].startswith("imports 'logging' (answers may import only "), found
+    # (contextlib's nullcontext and suppress are allowed since; its other names are refused by name)
+    assert problems("from contextlib import suppress, nullcontext\n", lesson01) == []
+    assert problems("from contextlib import suppress, contextmanager\n", lesson01)
     found = problems("from torch import _C, nn\n", lesson01)
     assert len(found) == 1 and found[0].startswith("imports 'torch._C'"), found
     assert len(problems("import os, subprocess\n", lesson01)) == 2
