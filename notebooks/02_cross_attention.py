@@ -305,7 +305,8 @@ for d_k, u, s in zip(sizes[::2], largest_unscaled[::2], largest_scaled[::2]):
 #
 # Models run attention on many sequences (and, in lesson 03, many heads) at once, so the core
 # function takes tensors `q (…, T_q, d)`, `k (…, T_k, d)`, `v (…, T_k, d_v)` with any number of
-# leading batch dimensions; `@` and `transpose(-2, -1)` work on the last two.
+# leading batch dimensions, which broadcast as `@` does (keys and values of batch size 1 serve every query
+# sequence); `@` and `transpose(-2, -1)` work on the last two.
 #
 # A **mask** says which keys each query may look at. PyTorch's convention, which we follow:
 #
