@@ -339,6 +339,19 @@ def _own_self(obj, site, attribute):
     return obj
 
 
+def _own_part(obj, attribute):
+    """``obj``, what a method's ``self`` holds (``self.c_proj``), whose ``attribute`` the method sets
+    (``self.c_proj.NANOGPT_SCALE_INIT = 1``), when it is an nn.Module object (by its type's class chain); else
+    ``PermissionError``: a subclass in another answer cell could make ``c_proj`` a property that returns torch,
+    and the line would patch it (``torch.equal = ...``)."""
+    import torch
+
+    if isinstance(obj, type) or torch.nn.Module not in type(obj).__mro__:
+        raise PermissionError(f"a method set .{attribute} on a {type(obj).__name__} that self holds: an answer may set "
+                              f"attributes of self, and of the nn.Module objects self holds, only")
+    return obj
+
+
 def _library(cls) -> bool:
     """Whether ``cls`` is a library's class whose attributes an answer's ``self`` may not take for its own: not
     the answer's (its statement's site, or a class a library made for it, ``namedtuple("P", "x y")``, whose
@@ -407,7 +420,13 @@ class _SelfGuard(ast.NodeTransformer):
         return node
 
     def visit_Attribute(self, node):
+        held = self.owner[-1] is not None and not isinstance(node.ctx, ast.Load) \
+            and isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
+            and node.value.value.id == "self"
         node.value = self.visit(node.value)
+        if held:  # ``self.c_proj.NANOGPT_SCALE_INIT = 1``: only on an nn.Module object (``_own_part``)
+            node.value = ast.copy_location(ast.Call(func=ast.Name("__answer_own_part__", ast.Load()),
+                                                    args=[node.value, ast.Constant(node.attr)], keywords=[]), node.value)
         if self.owner[-1] is not None and isinstance(node.value, ast.Name) and node.value.id == "self":
             node.value = ast.copy_location(ast.Call(
                 func=ast.Name("__answer_own_self__", ast.Load()),
@@ -425,7 +444,8 @@ def _run(cells):
     import signal
 
     CELL_ERRORS.clear()
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
+                 "__answer_own_part__": _own_part}
     signal.signal(signal.SIGALRM, _interrupt)
     import time
 

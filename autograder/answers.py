@@ -834,15 +834,19 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and parents[node].value.value is None
                 held = isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
                     and node.value.value.id == "self"
-                if held and not (of_self or made or cleared):
-                    # ``self.c_proj.NANOGPT_SCALE_INIT = 1``, as Karpathy's build-nanogpt writes it: the general
-                    # advice (a method of its class, a dict's key) fits nn.Linear not at all (rt30)
+                # ``self.c_proj.NANOGPT_SCALE_INIT = 1``, as Karpathy's build-nanogpt writes it (rt30: 4 of 8
+                # points of an honest CausalSelfAttention): in a method, a public attribute of what ``self``
+                # holds, which the answers' process checks as it runs is an nn.Module object, never a module or
+                # a class (``answer_host._own_part``: ``self.t = torch`` then ``self.t.equal = ...`` fails there)
+                part = held and isinstance(node.ctx, ast.Store) and _in_method(node.value.value, parents) \
+                    and not node.attr.startswith("_") and node.attr not in REFUSED_ATTRIBUTES
+                if held and not (of_self or made or cleared or part):
                     found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
-                                 f"may set attributes of `self` itself, `self.{node.attr} = ...`, not of the objects "
-                                 f"it keeps: another answer cell's subclass could make `{ast.unparse(node.value)}` a "
-                                 f"property that returns torch itself); keep the value on `self` under a name of your own, "
-                                 f"or leave the line out if nothing reads it")
-                elif not (of_self or made or cleared):
+                                 f"may set attributes of `self` itself, `self.{node.attr} = ...`, and public ones of "
+                                 f"the modules `self` holds, in a method: another answer cell's subclass could make "
+                                 f"`{ast.unparse(node.value)}` a property that returns torch itself); keep the value "
+                                 f"on `self` under a name of your own, or leave the line out if nothing reads it")
+                elif not (of_self or made or cleared or part):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself and keeps in a variable; to change one taken from a "

@@ -1601,12 +1601,75 @@ NOT_LET_THROUGH_EITHER = {
 }
 
 
+# ``self.lin.equal = ...`` in a method is allowed by the rules since stop 58 (build-nanogpt's
+# ``self.c_proj.NANOGPT_SCALE_INIT = 1``): the answers' process refuses it as it runs unless ``self.lin`` is an
+# nn.Module object (``test_an_attribute_set_on_what_self_holds_runs_on_modules_only``)
+RUNTIME_GUARDED = {n: NOT_LET_THROUGH_EITHER.pop(n) for n in ['a layer made by a maker of its own', 'a layer made by nn of another cell', 'a layer made by nn, the other cells unknown', 'a layer made by torch of another cell', "a layer's name as a class attribute", "a layer's name set by setattr too", "a layer's name set to torch by a subclass", "torch as a subclass's property, under a layer's name", 'torch kept on self, then patched']}
+
+
 @pytest.mark.parametrize("name", sorted(NOT_LET_THROUGH_EITHER))
 def test_the_sixth_red_teams_allowances_let_nothing_else_through(name):
     lesson_name, source, others = NOT_LET_THROUGH_EITHER[name]
     lesson = Lesson.from_notebook(nbformat.read(solution_path(lesson_name), as_version=4))
     answers = frozenset({"Base", "nn"}) if others else frozenset()  # (another cell's names are known names)
     assert problems(source, lesson, answers | (others or frozenset()), others), name
+
+
+# Each patches torch through what self holds, if the answers' process lets it: torch itself, torch as a
+# subclass's property under a layer's name, a class attribute, a maker of the answer's own. The last line
+# calls the method that would patch.
+PATCHES_THROUGH_A_LAYER = {
+    "torch kept on self": "class P:\n    def __init__(self):\n        self.t = torch\n        self.t.equal = print\nP()\n",
+    "torch as a subclass's property": (
+        "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.c_proj = nn.Linear(1, 1)\n        self.c_proj.equal = print\n"
+        "class Q(P):\n    @property\n    def c_proj(self):\n        return torch\n"
+        "    @c_proj.setter\n    def c_proj(self, value):\n        pass\nQ()\n"),
+    "a class attribute": ("class P(nn.Module):\n    lin = torch\n    def patch(self):\n        self.lin.equal = print\n"
+                          "P().patch()\n"),
+    "a subclass's attribute": ("class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                               "        self.lin = nn.Linear(1, 1)\n    def patch(self):\n        self.lin.equal = print\n"
+                               "class Q(P):\n    def __init__(self):\n        self.lin = torch\nQ().patch()\n"),
+    "a maker of its own": ("class N:\n    @staticmethod\n    def Linear(*a):\n        return torch.nn\n"
+                           "class P:\n    def __init__(self):\n        self.lin = N.Linear(1, 1)\n"
+                           "        self.lin.Linear = print\nP()\n"),
+    "a class, not an object": ("class P:\n    def __init__(self):\n        self.lin = nn.Linear\n"
+                               "        self.lin.forward = print\nP()\n"),
+}
+
+
+def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
+    """The rules allow ``self.c_proj.NANOGPT_SCALE_INIT = 1`` in a method; the answers' process sets it only on an
+    nn.Module object, so none of these patches torch (each was refused by the rules before, 2026-12-02), while
+    the honest line runs. The sixth red team's cases (``RUNTIME_GUARDED``), which the rules refused, are these."""
+    import json
+    import subprocess
+    import sys
+
+    from course.checks.exercises import PRELUDE
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    honest = ("class CausalSelfAttention(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.c_proj = nn.Linear(2, 2)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n"
+              "flag = CausalSelfAttention().c_proj.NANOGPT_SCALE_INIT\n")
+    cells = {"honest": honest, **PATCHES_THROUGH_A_LAYER}
+    for name, cell in cells.items():
+        assert problems(cell, lesson03, frozenset({"P", "Q", "N", "CausalSelfAttention"}), frozenset()) == [], name
+    script = ("import json, sys, torch, torch.nn\nfrom autograder import answer_host\n"
+              "equal, linear = torch.equal, torch.nn.Linear\n"
+              "cells = json.loads(sys.argv[1])\nnamespace = answer_host._run([sys.argv[2], cells])\n"
+              "print(json.dumps({'errors': answer_host.CELL_ERRORS, 'flag': namespace.get('flag'),\n"
+              "                  'patched': torch.equal is not equal or torch.nn.Linear is not linear\n"
+              "                  or getattr(torch.nn.Linear, 'forward') is print}))\n")
+    for name, cell in cells.items():
+        run = subprocess.run([sys.executable, "-c", script, json.dumps(cell), PRELUDE], capture_output=True, text=True,
+                             timeout=120, cwd=str(solution_path("03_self_attention").parents[2]))
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert not result["patched"], (name, result)
+        if name == "honest":
+            assert result["errors"] == [] and result["flag"] == 1, result
+        else:
+            assert result["errors"] and result["errors"][0][1] == "PermissionError" \
+                and "an answer may set attributes of self" in result["errors"][0][2], (name, result)
 
 
 def test_a_class_another_answer_cell_rebinds_is_not_trusted_to_make_its_instances():
@@ -2195,14 +2258,20 @@ def test_an_instance_made_by_the_classs_alternative_constructor_is_the_answers_o
         assert any(p.startswith("assigns to `codec.table`") for p in found), (kind, found)
 
 
-def test_an_attribute_set_on_a_layer_of_self_is_refused_saying_what_to_write():
-    """build-nanogpt's ``self.c_proj.NANOGPT_SCALE_INIT = 1`` in an honest CausalSelfAttention is refused by design
-    (another answer cell's subclass could make ``c_proj`` a property that returns torch), but the refusal told the
-    student to give nn.Linear a method, or to write ``self.c_proj["NANOGPT_SCALE_INIT"] = ...`` (rt30,
-    2026-12-06). It now says that only ``self``'s own attributes may be set, and to keep the flag on ``self``."""
+def test_a_public_attribute_set_on_a_layer_of_self_in_a_method_is_allowed():
+    """build-nanogpt's ``self.c_proj.NANOGPT_SCALE_INIT = 1`` in an honest CausalSelfAttention lost 4 of 8 points
+    (rt30, 2026-12-06): the rules refused any attribute set on what ``self`` holds, since another answer cell's
+    subclass could make ``c_proj`` a property that returns torch. Now the rules allow a public one in a method,
+    and the answers' process checks as it runs that the object is an nn.Module
+    (``test_an_attribute_set_on_what_self_holds_runs_on_modules_only``). A private or refused name, or one
+    outside a method, is still refused, with the words that say what to write."""
     lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    cell = ("class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
-            "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n")
-    found = problems(cell, lesson03, others=frozenset())
-    assert len(found) == 1 and "an attribute of what `self` holds" in found[0] \
-        and "keep the value on `self`" in found[0] and "[" not in found[0], found
+    head = "class CausalSelfAttention(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n" \
+           "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n"
+    assert problems(head + "        self.c_proj.NANOGPT_SCALE_INIT = 1\n", lesson03, others=frozenset()) == []
+    found = problems(head + "        self.c_proj._scale = 1\n", lesson03, others=frozenset())
+    assert any("an attribute of what `self` holds" in p and "keep the value on `self`" in p and "[" not in p
+               for p in found), found
+    assert problems(head + "        self.c_proj.__class__ = nn.Linear\n", lesson03, others=frozenset())
+    outside = "def f(block):\n    block.c_proj.NANOGPT_SCALE_INIT = 1\n"
+    assert problems(outside, lesson03, others=frozenset())
