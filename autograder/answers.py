@@ -695,10 +695,15 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"uses `{node.id}`" + CALL_HINTS.get(node.id, ""))
             elif node.id in lesson.course_names and not _local(node, parents) \
                     and not ((node in typed and _configuration(node, parents))
-                             or (_isinstance_class(node, parents) and _config_class(node.id))):
+                             or (_isinstance_class(node, parents) and _config_class(node.id)
+                                 and _builtin_isinstance(tree, answers, others))):
                 config = ast.unparse(_configuration(node, parents) or node)
                 kind = config.split(".")[-1]
-                found.append(f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
+                own_isinstance = _isinstance_class(node, parents) and _config_class(node.id)
+                found.append(f"tests isinstance(..., {node.id}) with an `isinstance` of its own (a def, a "
+                             f"parameter or a variable of that name): leave Python's isinstance as it is"
+                             if own_isinstance else
+                             f"uses `{node.id}` in a type hint (a hint may name only the course's configuration "
                              f"classes, such as cfg: TrainConfig: leave this one out, the code runs the same "
                              f"without it)" if node in typed else
                              f"uses `{config}` outside a type hint and isinstance: a configuration class of the "
@@ -1799,6 +1804,14 @@ def _isinstance_class(node: ast.Name, parents: dict) -> bool:
         node, parent = parent, parents.get(parent)
     return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "isinstance" \
         and len(parent.args) == 2 and parent.args[1] is node and not parent.keywords
+
+
+def _builtin_isinstance(tree: ast.Module, answers: frozenset[str], others: frozenset[str] | None) -> bool:
+    """Whether ``isinstance`` in the cell is Python's: neither the cell (in any scope: a parameter, a local, a
+    def) nor another answer cell binds that name. ``def isinstance(a, b): return b`` made
+    ``isinstance(cfg, TrainConfig)`` hand the configuration class to the answer as a value (ch30, 2026-12-06)."""
+    return _bindings("isinstance", tree) == 0 and "isinstance" not in answers \
+        and (others is None or "isinstance" not in others)
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

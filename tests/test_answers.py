@@ -2103,6 +2103,29 @@ def test_a_configuration_class_outside_a_type_hint_is_refused_saying_where_it_ma
                                  dataclasses.replace(lesson, course_names=lesson.course_names | {"lr_at"})))
 
 
+@pytest.mark.parametrize("source, answers", [
+    ("def isinstance(a, b):\n    return b\ndef lr_at_step(it, cfg):\n    kind = isinstance(cfg, TrainConfig)\n"
+     "    return kind(learning_rate=1.0).learning_rate\n", {"isinstance", "lr_at_step"}),
+    ("def lr_at_step(it, cfg, isinstance=lambda a, b: b):\n    return isinstance(cfg, TrainConfig)\n", {"lr_at_step"}),
+    ("def lr_at_step(it, cfg):\n    isinstance = lambda a, b: b\n    return isinstance(cfg, TrainConfig)\n",
+     {"lr_at_step"}),
+    # (another answer cell's def isinstance(a, b): return b)
+    ("def lr_at_step(it, cfg):\n    return isinstance(cfg, TrainConfig)\n", {"lr_at_step", "isinstance"}),
+])
+def test_a_configuration_class_is_allowed_in_pythons_own_isinstance_only(lesson01, source, answers):
+    """``isinstance(cfg, TrainConfig)`` is allowed on the promise that isinstance is Python's, which only tests
+    its argument against the class: ``def isinstance(a, b): return b`` handed the course's configuration class to
+    the answer as a value (ch30, 2026-12-06: in the notebook the course's own, which it could call; in the
+    answers' process the stand-in). An isinstance that the cell or another answer cell binds is refused."""
+    lesson = dataclasses.replace(lesson01, course_names=lesson01.course_names | {"TrainConfig"},
+                                 defined=lesson01.defined | {"TrainConfig"})
+    found = problems(source, lesson, frozenset(answers), frozenset(answers) - {"lr_at_step"})
+    assert any("with an `isinstance` of its own" in p for p in found), found
+    honest = "def lr_at_step(it, cfg):\n    if not isinstance(cfg, TrainConfig):\n        raise TypeError(cfg)\n" \
+             "    return cfg.min_lr\n"
+    assert problems(honest, lesson, frozenset({"lr_at_step"}), frozenset()) == []
+
+
 def test_a_module_refused_in_a_from_import_is_named_once(lesson01):
     """``from contextlib import suppress`` was refused as "imports 'contextlib' (answers may import only ...);
     imports 'contextlib.suppress' (answers may import only ...)", the list of modules twice (rt30, 2026-12-06).
