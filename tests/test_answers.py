@@ -2275,10 +2275,37 @@ def test_an_instance_made_by_the_classs_alternative_constructor_is_the_answers_o
                         frozenset()),
         "classmethod rebound by another cell": (CLASSMETHOD_ENCODE, frozenset({"classmethod"})),
         "the class bound by another cell": (CLASSMETHOD_ENCODE, frozenset({"Codec"})),
+        # the classmethod's name bound again in the class's body, after the def (ch30, 2026-12-06)
+        "the name rebound in the class": (CLASSMETHOD_ENCODE.replace(
+            "    @property", "    from_table = staticmethod(lambda table: torch)\n\n    @property"), frozenset()),
+        "a loop variable of the class": (CLASSMETHOD_ENCODE.replace(
+            "    @property", "    for from_table in [staticmethod(lambda table: torch)]:\n        pass\n\n    @property"),
+            frozenset()),
     }
     for kind, (source, others) in refused.items():
         found = problems(source, lesson01, others=others)
         assert any(p.startswith("assigns to `codec.table`") for p in found), (kind, found)
+
+
+def test_a_classmethods_name_rebound_in_its_class_makes_nothing_the_answers_own(lesson01):
+    """``from_table = staticmethod(lambda table: torch)`` after the classmethod made ``Codec.from_table(stoi)``
+    torch itself, and the rules let the answer set its attributes as an instance of its own class's (ch30,
+    2026-12-06: ``codec.equal = print`` replaced torch.equal in a real answers' process). The rules refuse it;
+    run anyway, the cell does patch torch, which is why the rules must."""
+    import json
+    import subprocess
+    import sys
+
+    cell = CLASSMETHOD_ENCODE.replace("    @property", "    from_table = staticmethod(lambda table: torch)\n\n"
+                                      "    @property").replace("codec.table = stoi", "codec.equal = print") \
+        + "char_encode('', {})\n"
+    found = problems(cell, lesson01, others=frozenset())
+    assert any(p.startswith("assigns to `codec.equal`") for p in found), found
+    script = ("import json, sys, torch\nfrom autograder import answer_host\nequal = torch.equal\n"
+              "answer_host._run(['import torch', sys.argv[1]])\nprint(json.dumps(torch.equal is not equal))\n")
+    run = subprocess.run([sys.executable, "-c", script, cell], capture_output=True, text=True, timeout=120,
+                         cwd=str(solution_path(L01).parents[2]))
+    assert json.loads(run.stdout.strip().splitlines()[-1]) is True, run.stderr[-2000:]
 
 
 def test_a_public_attribute_set_on_a_layer_of_self_in_a_method_is_allowed():
