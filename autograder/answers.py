@@ -1539,7 +1539,8 @@ def _alternative_constructor(cls: ast.ClassDef, method: str, tree: ast.Module, o
     found = [f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == method]
     # and nothing else in the class's body binds that name (``make = staticmethod(lambda: torch)`` after the
     # def made ``Codec.make()`` torch itself, whose attributes the answer then set: ch30, 2026-12-06)
-    if len(found) != 1 or sum(method in _binds(n) for n in ast.walk(cls)) != 1 or [ast.unparse(d) for d in found[0].decorator_list] != ["classmethod"] \
+    if len(found) != 1 or sum(method in _binds(n) for n in ast.walk(cls)) != 1 \
+            or [ast.unparse(d) for d in found[0].decorator_list] != ["classmethod"] \
             or "classmethod" in others or any("classmethod" in _binds(n) for n in ast.walk(tree)):
         return False
     function = found[0]

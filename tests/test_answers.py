@@ -2279,7 +2279,8 @@ def test_an_instance_made_by_the_classs_alternative_constructor_is_the_answers_o
         "the name rebound in the class": (CLASSMETHOD_ENCODE.replace(
             "    @property", "    from_table = staticmethod(lambda table: torch)\n\n    @property"), frozenset()),
         "a loop variable of the class": (CLASSMETHOD_ENCODE.replace(
-            "    @property", "    for from_table in [staticmethod(lambda table: torch)]:\n        pass\n\n    @property"),
+            "    @property",
+            "    for from_table in [staticmethod(lambda table: torch)]:\n        pass\n\n    @property"),
             frozenset()),
     }
     for kind, (source, others) in refused.items():
