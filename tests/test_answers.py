@@ -1741,6 +1741,14 @@ def test_a_scripts_guard_above_the_def_is_not_notebook_data():
         checks.check_causal_mask(_cell_function(reads + body, "causal_mask", {"torch": torch, "T_demo": 3}))
 
 
+# An honest bpe_word that reads a constant for "no rank" (``{inf}``), with parameters ``{params}``
+BPE_READING_INF = ("def bpe_word({params}):\n    symbols = list(symbols)\n    while len(symbols) > 1:\n"
+                   "        ranked = [(ranks.get(p, {inf}), i) for i, p in enumerate(zip(symbols, symbols[1:]))]\n"
+                   "        rank, i = min(ranked)\n        if rank == {inf}:\n            break\n"
+                   "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n"
+                   "    return symbols\n")
+
+
 def test_a_constant_of_another_answer_cell_is_not_notebook_data(monkeypatch):
     """``INF = float("inf")`` in the cell of an honest ``merge``, read by ``bpe_word`` in its own cell, failed
     bpe_word's self-check: "`INF` ... where `INF` does not exist" (rt28, 2026-12-05); the answers' process runs
@@ -1750,11 +1758,7 @@ def test_a_constant_of_another_answer_cell_is_not_notebook_data(monkeypatch):
     from course.checks import tokenization as checks
     from course.checks._core import CheckFailed
     merge_cell = "INF = float('inf')\n\ndef merge(ids, pair, new_id):\n" + MERGE_BODY
-    bpe_cell = ("def bpe_word(symbols, ranks):\n    symbols = list(symbols)\n    while len(symbols) > 1:\n"
-                "        ranked = [(ranks.get(p, INF), i) for i, p in enumerate(zip(symbols, symbols[1:]))]\n"
-                "        rank, i = min(ranked)\n        if rank == INF:\n            break\n"
-                "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n"
-                "    return symbols\n")
+    bpe_cell = BPE_READING_INF.format(params="symbols, ranks", inf="INF")
     lesson = {"INF": float("inf")}
     monkeypatch.setattr(_core, "_kernel_history", lambda: ["text = 'x'", merge_cell, bpe_cell])
     checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
@@ -1777,11 +1781,7 @@ def test_a_default_value_may_read_a_constant_of_an_earlier_answer_cell(monkeypat
     from course.checks import tokenization as checks
     from course.checks._core import CheckFailed
     merge_cell = "INF = float('inf')\n\ndef merge(ids, pair, new_id):\n" + MERGE_BODY
-    bpe_cell = ("def bpe_word(symbols, ranks, inf=INF):\n    symbols = list(symbols)\n    while len(symbols) > 1:\n"
-                "        ranked = [(ranks.get(p, inf), i) for i, p in enumerate(zip(symbols, symbols[1:]))]\n"
-                "        rank, i = min(ranked)\n        if rank == inf:\n            break\n"
-                "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n"
-                "    return symbols\n")
+    bpe_cell = BPE_READING_INF.format(params="symbols, ranks, inf=INF", inf="inf")
     lesson = {"INF": float("inf")}
     monkeypatch.setattr(_core, "_kernel_history", lambda: ["text = 'x'", merge_cell, bpe_cell])
     checks.check_bpe_word(_cell_function(bpe_cell, "bpe_word", lesson))
