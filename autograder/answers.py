@@ -1309,11 +1309,11 @@ def _configuration(name: ast.Name, parents: dict) -> ast.expr | None:
     """The course's configuration class that ``name`` names: itself (``TrainConfig``), or, for the lesson's
     module, its attribute (``ref.AttentionConfig``, as the lesson's own cells write it: an honest hint
     ``config: "ref.AttentionConfig"`` was refused as naming something else than a configuration, rt30)."""
-    if name.id.endswith("Config") and name.id[:1].isupper():
+    if _config_class(name.id):
         return name
     parent = parents.get(name)
-    if isinstance(parent, ast.Attribute) and parent.value is name and parent.attr.endswith("Config") \
-            and parent.attr[:1].isupper() and not isinstance(parents.get(parent), ast.Attribute):
+    if isinstance(parent, ast.Attribute) and parent.value is name and _config_class(parent.attr) \
+            and not isinstance(parents.get(parent), ast.Attribute):
         return parent
     return None
 

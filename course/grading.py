@@ -223,10 +223,10 @@ def assert_own_work(answer: Any, name: str) -> None:
         owner = answer.__self__
         assert_own_work(owner if isinstance(owner, type) else type(owner), name)
         functions.append(answer.__func__)
-    elif _own_module(answer):
+    elif own_classes := _own_module(answer):
         # `causal_average = CausalAverage()`, an nn.Module of the student's with its forward: its classes are
         # checked as a class answer is (rt31 found it refused, 2026-12-06)
-        functions += [v for c in _own_module(answer) for v in vars(c).values() if isinstance(v, types.FunctionType)]
+        functions += [v for c in own_classes for v in vars(c).values() if isinstance(v, types.FunctionType)]
     elif _object_of_own_class_on_a_library_base(answer):
         # `causal_average = CausalAverage()`, an nn.Module of the student's: its library base runs code (hooks)
         # that cannot be checked as theirs, but a def calling the module is checked as any function (rt31)
