@@ -54,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import types
 from pathlib import Path
 
@@ -1089,9 +1090,135 @@ def form_namespace(source, codes: list[str]) -> dict:
     return namespace
 
 
-def _failure(error: Exception, hidden: bool) -> str:
+_CASE_VALUES = (str, int, float, bool, torch.dtype, torch.Size, torch.Tensor, tuple, list)  # (the grader's own)
+_CASE_NODES = (ast.JoinedStr, ast.FormattedValue, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Call)
+_CASE_CALLS = {"len": len, "tuple": tuple}
+
+
+def _bindings(tree: ast.AST) -> dict[str, list[tuple[int, ast.AST | None]]]:
+    """Each name the hidden tests bind: (line, the expression its value comes from) for every binding
+    (None where it is not an expression: an import, a def, an except's name)."""
+    found: dict[str, list] = collections.defaultdict(list)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+            pairs = [(t, node.value) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            pairs = [(node.target, node.iter)]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            pairs = [(node.optional_vars, node.context_expr)]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            pairs = [(ast.Name((a.asname or a.name).split(".")[0]), None) for a in node.names]
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.ExceptHandler)) and getattr(node, "name", None):
+            pairs = [(ast.Name(node.name), None)]
+        else:
+            continue
+        line = getattr(node, "lineno", None) or getattr(pairs[0][1], "lineno", 0)
+        for target, value in pairs:
+            for name in (n for n in ast.walk(target) if isinstance(n, ast.Name)):
+                found[name.id].append((line, value))
+    return found
+
+
+def _graders_names(bound: dict, answers: set[str]) -> set[str]:
+    """The names the hidden tests bind only from values the grader made: no answer's result, nor
+    anything made from one, reaches them."""
+    theirs = set(answers)
+    while True:
+        more = {name for name, where in bound.items() if name not in theirs and any(
+            value is None or {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} & theirs for _, value in where)}
+        if not more:
+            return set(bound) - theirs
+        theirs |= more
+
+
+def _next_assert(tree: ast.Module, line: int) -> tuple[ast.stmt, ast.Assert] | None:
+    """The innermost statement of the hidden tests on ``line``, and the assert that runs next from it: itself,
+    or the first after it in its block, or (out of a ``with``, ``if`` or ``try``, not a loop) in the block
+    around it. None where there is none."""
+    chain, body = [], tree.body
+    while body:
+        here = next((s for s in body if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+        if here is None:
+            break
+        chain.append((here, body[body.index(here) + 1:]))
+        blocks = [getattr(here, field, None) or [] for field in ("body", "orelse", "finalbody")]
+        body = next((b for b in blocks if b and b[0].lineno <= line <= (b[-1].end_lineno or b[-1].lineno)), None)
+    if not chain:
+        return None
+    statement = chain[-1][0]
+    for depth in range(len(chain) - 1, -1, -1):
+        here, rest = chain[depth]
+        check = next((s for s in ([here] if depth == len(chain) - 1 else []) + rest if isinstance(s, ast.Assert)), None)
+        if check is not None:
+            return statement, check
+        if depth and not isinstance(chain[depth - 1][0], (ast.With, ast.If, ast.Try)):
+            return None  # (after a loop's body comes its next round, not the next assert)
+    return None
+
+
+def _case_part(message: ast.expr) -> ast.expr | None:
+    """The ``hidden test (CASE): `` an assert's message starts with, as an expression of its own: the rest
+    of the message (which may read the answer's result) is not evaluated. None where it has none."""
+    if isinstance(message, ast.Constant):
+        return message if isinstance(message.value, str) else None
+    if not isinstance(message, ast.JoinedStr):
+        return None
+    for at, part in enumerate(message.values):
+        if isinstance(part, ast.Constant) and "): " in part.value:
+            head = ast.Constant(part.value[:part.value.index("): ") + 3])
+            return ast.JoinedStr([*message.values[:at], head])
+    return None
+
+
+def hidden_case(code: str, test: str, error: BaseException, namespace: dict, answers: set[str]) -> str | None:
+    """The case a hidden test was on when the answer raised, in the hidden test's own words: the CASE of
+    the ``hidden test (CASE): ...`` message of the assert on the line that raised, or else of the assert
+    that runs next (``_next_assert``). Had the answer returned a wrong value there instead, that assert would
+    have said the same: the message may read only names the grader bound, before that line, from values
+    that no answer's result reached (and of those, only their shapes, lengths and plain values). None
+    where there is no such message."""
+    filename = f"<hidden tests of {test}>"
+    lines = [line for frame, line in traceback.walk_tb(error.__traceback__) if frame.f_code.co_filename == filename]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    found = _next_assert(tree, lines[-1]) if lines else None
+    if found is None or found[1].msg is None:
+        return None
+    statement, check = found
+    said = _case_part(check.msg)
+    if said is None:
+        return None
+    parts = list(ast.walk(said))
+    if not all(isinstance(n, _CASE_NODES) for n in parts) \
+            or any(isinstance(n, ast.Attribute) and n.attr not in ("shape", "dtype", "ndim") for n in parts) \
+            or any(isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in _CASE_CALLS
+                                                    and not n.keywords) for n in parts):
+        return None  # a call, an index, another attribute: not evaluated here
+    bound = _bindings(tree)
+    names = {n.id for n in parts if isinstance(n, ast.Name)} - set(_CASE_CALLS)
+    if not names <= _graders_names(bound, answers) \
+            or any(line >= statement.lineno for name in names for line, _ in bound[name]):
+        return None  # the answer's, or bound on or after the line that raised (the last round's value)
+    values = {name: namespace.get(name) for name in names}
+    if not all(isinstance(v, _CASE_VALUES) for v in values.values()):
+        return None
+    try:
+        expression = ast.fix_missing_locations(ast.Expression(said))
+        message = eval(compile(expression, filename, "eval"), {"__builtins__": dict(_CASE_CALLS)}, values)
+    except Exception:
+        return None
+    head = "hidden test ("
+    if not isinstance(message, str) or not message.startswith(head) or "): " not in message:
+        return None
+    return message[len(head):message.index("): ")]
+
+
+def _failure(error: Exception, hidden: bool, case: str | None = None) -> str:
     """Why a test fails here, from what its check or hidden tests raised. A hidden test's message starts
-    with "hidden test" (its asserts say what failed; ``autograder.grading`` says where it ran)."""
+    with "hidden test" (its asserts say what failed; ``autograder.grading`` says where it ran); ``case``
+    is the hidden test's own words for the case it was on (``hidden_case``)."""
     from autograder.grading import HIDDEN_FAILURE
 
     answers = getattr(error, "from_answers", False)
@@ -1104,7 +1231,8 @@ def _failure(error: Exception, hidden: bool) -> str:
         # for the feedback to show (a red team's, 2026-12-02); the visible check shows its messages
         # nor the name of a class of its own (its names could spell the inputs too): Python's own are named
         name = "an exception of a class of its own" if isinstance(error, StudentError) else type(error).__name__
-        return f"{HIDDEN_FAILURE}: the answer raised {name} (run the test cell's check in the notebook, " \
+        where = f" ({case})" if case else ""
+        return f"{HIDDEN_FAILURE}{where}: the answer raised {name} (run the test cell's check in the notebook, " \
                f"and try your function on inputs of your own, to see where)"
     if hidden:
         # nor the grader's own errors word for word: a comparison that broadcasts (or runs out of memory)
@@ -1315,6 +1443,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 continue
             torch.manual_seed(RECHECK_SEED)
             on = host_of(exercise.test)
+            namespace = {}
             try:
                 with on.exercise(seconds=on.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
@@ -1331,7 +1460,9 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 failed[exercise.test] = broke.plain
                 on.restart(cells)
             except Exception as error:  # a hidden test's assert, or what the answer raised or sent back
-                failed[exercise.test] = _one_line(_failure(error, True))
+                case = hidden_case(hidden[exercise.test], exercise.test, error, namespace,
+                                   set(_lesson_answer_names(lesson))) if getattr(error, "from_answers", False) else None
+                failed[exercise.test] = _one_line(_failure(error, True, case))
     except HostBroke as broke:  # anywhere else (a restart that cannot run the cells): a failure, not the grader's
         failed.update({t: broke.plain for t in [*forms, *(e.test for e in wanted)] if t not in failed})
     finally:

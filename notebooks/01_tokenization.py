@@ -164,11 +164,11 @@ for _ in range(30):
     _piece = _text[_start:_start + _rng.randrange(0, 500)]
     _got = char_encode(_piece, _stoi)
     assert type(_got) is list and [type(i) for i in _got] == [int] * len(_piece), \
-        f"hidden test: char_encode must return a list of ints (a passage of {len(_piece)} characters)"
-    assert _got == [_stoi[c] for c in _piece], f"hidden test: wrong ids for a passage of {len(_piece)} characters"
+        f"hidden test (a passage of {len(_piece)} characters): char_encode must return a list of ints"
+    assert _got == [_stoi[c] for c in _piece], f"hidden test (a passage of {len(_piece)} characters): wrong ids"
     _back = char_decode(_got, _itos)
     assert type(_back) is str and _back == _piece, \
-        f"hidden test: char_decode did not give back a passage of {len(_piece)} characters"
+        f"hidden test (a passage of {len(_piece)} characters): char_decode did not give the passage back"
 for _bad in ["\x00", "ü", "日本", "🙂"]:
     try:
         char_encode("abc" + _bad, _stoi)
@@ -270,11 +270,11 @@ _rng = _random.Random(2)
 for _ in range(60):
     _ids = [_rng.randrange(6) for _ in range(_rng.randrange(0, 60))]
     _got = count_pairs(list(_ids))
-    assert type(_got) is dict, f"hidden test: count_pairs must return a plain dict, got {type(_got).__name__}"
+    assert type(_got) is dict, f"hidden test (a list of {len(_ids)} ids): count_pairs must return a plain dict, got {type(_got).__name__}"
     assert dict(_got) == dict(collections.Counter(zip(_ids, _ids[1:]))), \
-        f"hidden test: wrong counts for a list of {len(_ids)} ids"
+        f"hidden test (a list of {len(_ids)} ids): wrong counts"
     assert all(type(k) is tuple and type(v) is int for k, v in _got.items()), \
-        "hidden test: keys must be tuples (a, b) and counts ints"
+        f"hidden test (a list of {len(_ids)} ids): keys must be tuples (a, b) and counts ints"
 ### END HIDDEN TESTS
 
 
@@ -333,14 +333,14 @@ for _ in range(100):
     _pair = (_rng.randrange(4), _rng.randrange(4))
     _given = list(_ids)
     _got = merge(_given, _pair, 99)
-    assert type(_got) is list, f"hidden test: merge must return a list, got {type(_got).__name__}"
-    assert _got == ref.merge(_ids, _pair, 99), f"hidden test: wrong result on a list of {len(_ids)} ids"
-    assert _given == _ids, "hidden test: merge changed its input list"
+    assert type(_got) is list, f"hidden test (a list of {len(_ids)} ids): merge must return a list, got {type(_got).__name__}"
+    assert _got == ref.merge(_ids, _pair, 99), f"hidden test (a list of {len(_ids)} ids): wrong result"
+    assert _given == _ids, f"hidden test (a list of {len(_ids)} ids): merge changed its input list"
 for _ in range(50):  # ids of more than one digit, as a tokenizer's are
     _ids = [_rng.choice((1, 2, 11, 12, 21, 112, 256)) for _ in range(_rng.randrange(0, 30))]
     _pair = (_rng.choice((1, 2, 11, 12, 21)), _rng.choice((1, 2, 11, 12, 21)))
     _got = merge(list(_ids), _pair, 300)
-    assert _got == ref.merge(_ids, _pair, 300), f"hidden test: wrong result on a list of {len(_ids)} ids of up to 3 digits"
+    assert _got == ref.merge(_ids, _pair, 300), f"hidden test (a list of {len(_ids)} ids of up to 3 digits): wrong result"
 ### END HIDDEN TESTS
 
 
@@ -484,8 +484,8 @@ _words = ref.pretokenize(_text[200_000:260_000])
 for _word in _rng.sample(_words, 150):
     _symbols = [_byte_chars[b] for b in _word.encode("utf-8")]
     _got = bpe_word(list(_symbols), _ranks)
-    assert type(_got) is list and all(type(s) is str for s in _got), "hidden test: return a list of str"
-    assert _got == ref.bpe_word(_symbols, _ranks), f"hidden test: wrong tokens for a word of {len(_symbols)} symbols"
+    assert type(_got) is list and all(type(s) is str for s in _got), f"hidden test (a word of {len(_symbols)} symbols): return a list of str"
+    assert _got == ref.bpe_word(_symbols, _ranks), f"hidden test (a word of {len(_symbols)} symbols): wrong tokens"
 ### END HIDDEN TESTS
 
 

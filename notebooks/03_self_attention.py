@@ -106,8 +106,8 @@ assert_own_work(causal_mask, "causal_mask")
 for _T in range(1, 25):
     _m = causal_mask(_T)
     assert type(_m) is torch.Tensor and _m.dtype == torch.bool and _m.shape == (_T, _T), \
-        f"hidden test: causal_mask({_T}) must be a ({_T}, {_T}) boolean tensor"
-    assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool()), f"hidden test: causal_mask({_T}) is wrong"
+        f"hidden test (T={_T}): causal_mask({_T}) must be a ({_T}, {_T}) boolean tensor"
+    assert torch.equal(_m, torch.tril(torch.ones(_T, _T)).bool()), f"hidden test (T={_T}): causal_mask({_T}) is wrong"
 ### END HIDDEN TESTS
 
 
@@ -220,14 +220,14 @@ for _B, _T, _nh, _hs in [(1, 1, 1, 1), (3, 7, 4, 2), (2, 5, 1, 6), (1, 9, 6, 8),
     _x = torch.randn(_B, _T, _nh * _hs, generator=_g, dtype=torch.float64)
     _s = split_heads(_x.clone(), _nh)
     assert type(_s) is torch.Tensor and _s.dtype == torch.float64 and _s.shape == (_B, _nh, _T, _hs), \
-        f"hidden test: split_heads of a {tuple(_x.shape)} float64 tensor into {_nh} heads has the wrong type or shape"
-    assert torch.equal(_s, ref.split_heads(_x, _nh)), f"hidden test: split_heads of a {tuple(_x.shape)} tensor into {_nh} heads is wrong"
+        f"hidden test (x of shape {tuple(_x.shape)}, {_nh} heads): split_heads gives the wrong type, dtype or shape"
+    assert torch.equal(_s, ref.split_heads(_x, _nh)), f"hidden test (x of shape {tuple(_x.shape)}, {_nh} heads): split_heads is wrong"
     _h = torch.randn(_B, _nh, _T, _hs, generator=_g)
     _m = merge_heads(_h.clone())
     assert type(_m) is torch.Tensor and _m.shape == (_B, _T, _nh * _hs), \
-        f"hidden test: merge_heads of a {tuple(_h.shape)} tensor has the wrong type or shape"
-    assert torch.equal(_m, ref.merge_heads(_h)), f"hidden test: merge_heads of a {tuple(_h.shape)} tensor is wrong"
-    assert torch.equal(merge_heads(split_heads(_x.clone(), _nh)), _x), "hidden test: merge_heads(split_heads(x)) is not x"
+        f"hidden test (heads of shape {tuple(_h.shape)}): merge_heads gives the wrong type or shape"
+    assert torch.equal(_m, ref.merge_heads(_h)), f"hidden test (heads of shape {tuple(_h.shape)}): merge_heads is wrong"
+    assert torch.equal(merge_heads(split_heads(_x.clone(), _nh)), _x), f"hidden test (x of shape {tuple(_x.shape)}, {_nh} heads): merge_heads(split_heads(x)) is not x"
 ### END HIDDEN TESTS
 
 
@@ -426,7 +426,7 @@ with checks.reference_helpers(globals()):
             _want = _theirs(_x)
         assert all(type(_t) is torch.Tensor and _t.shape == _x.shape for _t in (_a, _b)), \
             f"hidden test (dropout={_p_drop}, n_head={_nh}): in training mode the output must be a tensor of the input's shape"
-        assert not torch.allclose(_a, _b), "hidden test: with dropout > 0, two calls in training mode must differ"
+        assert not torch.allclose(_a, _b), f"hidden test (dropout={_p_drop}, n_head={_nh}): two calls in training mode must differ"
         assert torch.allclose(_a, _want, atol=1e-5), \
             f"hidden test (dropout={_p_drop}, n_head={_nh}): in training mode the dropout does not act on the " \
             f"attention weights and then on c_proj's output"

@@ -195,7 +195,7 @@ def test_an_answer_tuned_to_what_the_student_sees_fails_the_hidden_tests(graded,
     row = rows[("tuned", "01_tokenization")]
     assert float(row["score"]) == float(row["max_score"]) - 1, row  # merge's values point, nothing else
     assert "0 points for test-merge: its hidden tests, run with the answers alone in another process, fail: " \
-           "hidden test: wrong result on a list of" in row["detail"], row
+           "hidden test (a list of " in row["detail"] and "ids): wrong result" in row["detail"], row
     grading.feedback("01_tokenization", "tuned", paths=course_copy)
     html = (course_copy.feedback / "tuned" / "01_tokenization" / "01_tokenization.html").read_text()
     assert "hidden tests, run with your answers in a process of their own, failed" in html

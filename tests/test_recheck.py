@@ -140,7 +140,7 @@ def test_an_answer_tuned_to_the_visible_cases_fails_the_hidden_tests_here(host):
     nb = _with_answer("01_tokenization", "merge", TUNED_MERGE)
     failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
     assert set(failed) == {"test-merge"}, failed
-    assert failed["test-merge"].startswith("hidden test: wrong result on a list of"), failed
+    assert failed["test-merge"].startswith("hidden test (a list of "), failed
 
 
 def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(host):
@@ -150,6 +150,59 @@ def test_an_error_the_answer_raises_in_a_hidden_test_is_named_as_the_answers(hos
                      sandbox=False, host=host)
     assert failed == {"test-merge": "hidden test: the answer raised IndexError (run the test cell's check in the "
                                      "notebook, and try your function on inputs of your own, to see where)"}, failed
+
+
+def test_a_hidden_test_names_the_case_its_answer_raised_on_in_its_own_words(host):
+    """rt30 (2026-12-06): an answer that raised in a hidden test lost its point to "the answer raised
+    IndexError", with no word of which case; the hidden test's next assert names it in the grader's words
+    (here lstm_cell raises on seven hidden units, which only the hidden tests use)."""
+    raising = LSTM_CELL_OK.replace("    i, f, g, o", "    if h.shape[1] == 7:\n        raise IndexError('seven')\n    i, f, g, o")
+    failed = recheck(_with_answer("04_lstm", "lstm-cell", raising), "04_lstm", ["test-lstm-cell"], sandbox=False,
+                     host=host)
+    assert failed == {"test-lstm-cell": "hidden test (B=4, I=2, H=7): the answer raised IndexError (run the test "
+                                        "cell's check in the notebook, and try your function on inputs of your "
+                                        "own, to see where)"}, failed
+
+
+def _case_of(code, answer=None):
+    """What ``hidden_case`` says of hidden tests ``code`` whose answer ``f`` raises when called with 3."""
+    from autograder.recheck import hidden_case
+
+    def f(n):
+        if n == 3:
+            raise IndexError("three")
+        return answer(n) if answer else n
+
+    namespace = {"f": f, "torch": torch}
+    with pytest.raises(IndexError) as raised:
+        exec(compile(code, "<hidden tests of test-x>", "exec"), namespace)
+    return hidden_case(code, "test-x", raised.value, namespace, {"f"})
+
+
+@pytest.mark.parametrize("code, case", [
+    # the assert that runs next, in the grader's words; shapes and lengths of the grader's values
+    ("for _n in (1, 2, 3):\n    _got = f(_n)\n    assert _got == _n, f'hidden test (n={_n}): wrong'\n", "n=3"),
+    ("for _n in (1, 2, 3):\n    assert f(_n) == _n, f'hidden test (n={_n}): wrong'\n", "n=3"),
+    ("_x = torch.zeros(2, 5)\nfor _n in (1, 3):\n    with torch.no_grad():\n        _got = f(_n)\n"
+     "    assert _got, f'hidden test (x {tuple(_x.shape)}, {len(\"abc\")}): wrong'\n", "x (2, 5), 3"),
+    ("_c = 'the third'\nif True:\n    _got = f(3)\nassert _got, f'hidden test ({_c}): wrong'\n", "the third"),
+    # only the case is evaluated, not the rest of the message (which may read the answer's result)
+    ("for _n in (1, 2, 3):\n    _got = f(_n)\n    assert _got, f'hidden test (n={_n}): got {type(_got).__name__}'\n",
+     "n=3"),
+    # none: no "(case)"; a name the answer's result reached; bound on or after the line that raised
+    ("for _n in (1, 2, 3):\n    assert f(_n) == _n, f'hidden test: wrong at {_n}'\n", None),
+    ("_got = 0\nfor _n in (1, 2, 3):\n    _k = _got\n    _got = f(_n)\n    assert _got, f'hidden test ({_k}): wrong'\n",
+     None),
+    ("for _n in (1, 2, 3):\n    _got = f(_n)\n    assert _got, f'hidden test ({_got}): wrong'\n", None),
+    ("_m = 0\nfor _n in (1, 2, 3):\n    _got = f(_n)\n    _m = _n\n    assert _got, f'hidden test ({_m}): wrong'\n",
+     None),
+    # none: a call or an attribute other than a shape's in the message; an assert only after the loop
+    ("for _n in (1, 2, 3):\n    assert f(_n) == _n, f'hidden test ({str(_n)}): wrong'\n", None),
+    ("_x = torch.zeros(2)\nfor _n in (1, 3):\n    assert f(_n), f'hidden test ({_x.sum()}): wrong'\n", None),
+    ("for _n in (1, 2, 3):\n    _got = f(_n)\nassert _got, f'hidden test ({_n}): wrong'\n", None),
+])
+def test_a_hidden_tests_case_comes_from_what_only_the_grader_made(code, case):
+    assert _case_of(code) == case
 
 
 # A red team's (2026-12-02): the error an answer raises while a hidden test asks for its gradient went
