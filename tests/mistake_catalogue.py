@@ -1388,6 +1388,11 @@ def split_heads(x, n_head):
 ''' + MERGE_OK),
     W("test-causal-self-attention", "mask inverted",
       _attention(mask="scores.masked_fill(self.mask[:T, :T], float('-inf'))")),
+    # wa30 (2026-12-06): named by its symptom, NaN, before
+    W("test-causal-self-attention", "diagonal hidden",
+      _attention(mask="scores.masked_fill(self.mask[:T, :T].T, float('-inf'))")),
+    W("test-causal-self-attention", "diagonal hidden",
+      _attention(mask="scores.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1), float('-inf'))")),
     W("test-causal-self-attention", "softmax over the wrong dimension",
       _attention(weights="self.attn_dropout(torch.softmax(scores, dim=-2))")),
     W("test-causal-self-attention", "keys and values swapped",

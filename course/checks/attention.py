@@ -788,6 +788,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).triu(), scale=scale)
     elif mask == "true_hides":
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted")
+    elif mask == "strictly_lower":  # masked_fill(mask.T, -inf): hides the diagonal too; the first row is NaN
+        y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).tril(diagonal=-1), scale=scale)
     elif mask == "true_hides_zeroed":  # the NaN of the last row (all hidden) turned into 0 (nan_to_num)
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted").nan_to_num()
     else:
@@ -1022,6 +1024,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "use the lower triangle (torch.tril).", lambda *a: _wrong_forward(*a, mask="upper")),
         Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
                 lambda *a: _wrong_forward(*a, mask="true_hides")),
+        Mistake("diagonal hidden", "each position must see itself too: the scores kept are the lower triangle WITH "
+                "the diagonal, masked_fill(~self.mask[:T, :T], float('-inf')). Here the diagonal was hidden as well "
+                "(a transposed mask, self.mask[:T, :T].T, filled where True, or torch.tril(..., diagonal=-1)), so "
+                "the first position saw nothing and its output is NaN.", lambda *a: _wrong_forward(*a, mask="strictly_lower")),
         Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is "
                 "False. (The NaN you may have turned into 0 came from it: the last position had every key hidden.)",
                 lambda *a: _wrong_forward(*a, mask="true_hides_zeroed")),
