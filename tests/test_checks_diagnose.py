@@ -57,6 +57,18 @@ def test_a_pair_stacked_or_named_instead_of_a_tuple():
     assert named((h, c), {"c": c, "h": h}) is None  # the values in another order: no name
 
 
+def test_a_dict_subclass_a_result_with_extras_and_numbers_as_strings():
+    import collections
+    counts = {(1, 2): 2, (2, 3): 1}
+    assert named(counts, collections.OrderedDict(counts)) == "OrderedDict instead of dict"
+    assert named(counts, (counts, 3)) == "extra values returned"
+    assert named(["a", "bc"], (["a", "bc"], 2)) == "extra values returned"
+    assert named(counts, ({(1, 2): 1}, 3)) is None  # (the dict in the tuple must be the right one)
+    assert named(counts, {(1, 2): "2", (2, 3): "1"}) == "a number written as a string (at key (1, 2))"
+    assert named([9, 5], ["9", 5]) == "a number written as a string (at position 0)"
+    assert named([9, 5], ["8", 5]) is None  # another number, written as a string: no name
+
+
 def test_a_generator_for_a_list():
     def merged(ids):
         yield from (i for i in ids)

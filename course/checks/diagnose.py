@@ -110,6 +110,27 @@ def _kind_of_value(expected, got, args, same):
             return Mistake("elements of the wrong type", f"the values are right but the elements are "
                            f"{_kind(odd[0])}, expected {_kind(expected[got.index(odd[0])])}: convert them "
                            f"(int(x), float(x), or .tolist() on a tensor or array gives plain Python numbers).")
+    if isinstance(expected, dict) and type(expected) is dict and isinstance(got, dict) and type(got) is not dict \
+            and same(expected, dict(got)):
+        return Mistake(f"{type(got).__name__} instead of dict", f"the entries are right, but you returned a "
+                       f"{_kind(got)}; the exercise asks for a plain dict: return dict(...) of it.")
+    if not isinstance(expected, tuple) and isinstance(got, tuple) and len(got) > 1 \
+            and not isinstance(expected, torch.Tensor):
+        for position, value in enumerate(got):
+            if type(value) is type(expected) and same(expected, value):
+                which = ORDINAL[position] if position < len(ORDINAL) else f"number {position + 1}"
+                return Mistake("extra values returned", f"you returned {len(got)} values and the {which} is the "
+                               f"right result: return it alone (the exercise asks for one {_kind(expected)}, "
+                               f"not a tuple with a count or other values).")
+    if type(expected) in (int, float) and isinstance(got, str):
+        try:
+            spelled = float(got) == expected
+        except ValueError:
+            spelled = False
+        if spelled:
+            return Mistake("a number written as a string", f"the value is right but it is the string {got!r}, "
+                           f"expected the {type(expected).__name__} {expected!r}: keep the number itself, "
+                           f"without str(...) or an f-string.")
     if isinstance(expected, (int, float)) and not isinstance(expected, bool) and type(got) is not type(expected):
         plain = _plain(got)
         if plain is not got and type(plain) in (int, float) and same(expected, type(expected)(plain)):

@@ -311,6 +311,13 @@ def check_char_decode(char_decode) -> None:
                 "not itos[i - 1].", lambda ids, itos: "".join(itos[i - 1] for i in ids)),
         Mistake("joined with spaces", "join the characters with nothing in between: ''.join(...).",
                 lambda ids, itos: " ".join(itos[i] for i in ids)),
+        *[Mistake("joined with a separator", f"the characters were joined with {sep!r} between them: the text's own "
+                  f"spaces and newlines are characters with ids of their own, so join with nothing in between: "
+                  f"''.join(itos[i] for i in ids).", lambda ids, itos, sep=sep: sep.join(itos[i] for i in ids))
+          for sep in ("\n", ",", ", ", "|")],
+        Mistake("ids looked up as strings", "itos's keys are the ids themselves, ints: look each id up as it is, "
+                "itos[i], not itos[str(i)] (string keys are what a vocabulary read back from JSON has).",
+                lambda ids, itos: "".join(itos[str(i)] for i in ids), same_error=True),
         Mistake("last id not decoded", "the last id was left out: decode every id, for i in ids (a while "
                 "loop runs while i < len(ids), not len(ids) - 1).",
                 lambda ids, itos: "".join(itos[i] for i in ids[:-1])),
@@ -388,6 +395,12 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("defaultdict instead of dict", "the counts are right, but you returned a defaultdict; the "
                 "exercise asks for a plain dict: return dict(counts).",
                 lambda ids: collections.defaultdict(int, ref.count_pairs(ids)), credit=0.5),
+        Mistake("triples instead of pairs", "zip(ids, ids[1:], ids[2:]) gives runs of THREE ids: a pair is two "
+                "neighbours, zip(ids, ids[1:]), and each key the tuple (a, b).",
+                lambda ids: dict(collections.Counter(zip(ids, ids[1:], ids[2:])))),
+        Mistake("nested dict", "you counted into a dict of dicts, counts[a][b]: the exercise asks for one flat "
+                "dict keyed by the pair itself, counts[(a, b)] (merge() and max(counts, key=counts.get) read it "
+                "that way).", _count_nested),
         Mistake("last pair missing", "the pairs are (ids[i], ids[i + 1]) for i from 0 to len(ids) - 2 "
                 "inclusive, i.e. range(len(ids) - 1), or zip(ids, ids[1:]).",
                 lambda ids: ref.count_pairs(ids[:-1])),
@@ -505,6 +518,14 @@ def check_count_pairs(count_pairs) -> None:
                             if iterators else None))
     mistakes += _empty_gives_none(ref.count_pairs, "an empty dict {}", (1, 2))
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
+
+
+def _count_nested(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        counts.setdefault(a, {})
+        counts[a][b] = counts[a].get(b, 0) + 1
+    return counts
 
 
 def _names_read(function) -> set[str]:
@@ -684,6 +705,14 @@ def _merge_in_copy_skipping(ids, pair, new_id):
 _merge_compared_with_is = _merge_matching(lambda a, b, pair: a is pair[0] and b is pair[1])
 
 
+def _merge_in_blocks(ids, pair, new_id):
+    out = []
+    for i in range(0, len(ids), 2):
+        block = list(ids[i:i + 2])
+        out.extend([new_id] if tuple(block) == tuple(pair) else block)
+    return out
+
+
 def _merge_first_only(ids, pair, new_id):
     for i in range(len(ids) - 1):
         if (ids[i], ids[i + 1]) == tuple(pair):
@@ -842,6 +871,12 @@ def check_merge(merge) -> None:
         Mistake("new_id written for both ids of the pair", "a merged pair becomes ONE id, so the list gets "
                 "shorter: append new_id once (out.append(new_id)) and skip both ids of the pair (i += 2).",
                 _merge_both_replaced),
+        Mistake("new_id added with +=", "out += new_id (like out.extend(new_id)) adds the ITEMS of an iterable, "
+                "and an int has none: append the id itself, out.append(new_id) (or out += [new_id]).",
+                error="'int' object is not iterable", on=lambda ids, pair, new_id: tuple(pair) in zip(ids, ids[1:])),
+        Mistake("pairs read two at a time", "stepping by 2 (range(0, len(ids), 2)) reads the ids in fixed blocks "
+                "(ids[0], ids[1]), (ids[2], ids[3]), ...: a pair that starts at an odd position is never seen. Walk "
+                "one id at a time and jump by 2 only after a merge.", _merge_in_blocks),
         Mistake("pairs read from position 1", "reading (ids[i - 1], ids[i]) from i = 1 but copying ids[i] where "
                 "there is no match loses ids[0] (and the id after a pair merged at the end): loop from i = 0, "
                 "compare (ids[i], ids[i + 1]) while i + 1 < len(ids), and copy ids[i] when they don't match.",
@@ -1094,6 +1129,25 @@ def _bpe_unmapped_space(symbols, ranks):
     return ref.bpe_word([" " if s == "Ġ" else s for s in symbols], ranks)
 
 
+def _bpe_first_symbol_compared(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = min(ranked, key=ranks.get)
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == best[0]:
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    return symbols
+
+
 def check_bpe_word(bpe_word) -> None:
     """``bpe_word(symbols, ranks) -> list[str]``, on words of GPT-2 with GPT-2's own ranks."""
     words = [w for sentence in SENTENCES for w in ref.pretokenize(sentence) if len(w.encode()) > 2]
@@ -1120,6 +1174,12 @@ def check_bpe_word(bpe_word) -> None:
     for symbols, ranks in cases:
         first_seen.setdefault("".join(symbols), ranks)
     mistakes = [
+        Mistake("pair looked up as a list", "a list cannot be a dict key (it can change), so ranks.get([a, b]) "
+                "raises TypeError: look the pair up as the tuple it is, ranks.get((a, b), float('inf')).",
+                error="unhashable type: 'list'"),
+        Mistake("one symbol of the pair compared", "a pair occurs where BOTH symbols match: compare "
+                "(symbols[i], symbols[i + 1]) == best, not only symbols[i] == best[0], or every symbol equal to "
+                "the pair's first is merged with whatever follows it.", _bpe_first_symbol_compared),
         Mistake("highest rank first", "the pair with the HIGHEST rank was merged first; merge the pair with the lowest rank "
                 "(the merge learned earliest): min(..., key=lambda pair: ranks.get(pair, float('inf'))).",
                 _bpe_highest_rank),
