@@ -162,6 +162,17 @@ def check_bigram_forward(student_fn):
           for rows in (lambda B, T: -1, lambda B, T: B * T)],
         Mistake("targets not flattened", "F.cross_entropy needs as many targets as rows of scores: flatten both, "
                 "logits.view(B*T, V) and targets.view(B*T).", error="to match target batch_size"),
+        Mistake("targets transposed", "targets.T (or transpose(0, 1)) is (T, B): flattened, its ids run position by "
+                "position across the batch, while the rows of logits.view(B*T, V) run sequence by sequence, so most "
+                "rows meet another position's target. Flatten both as they are: targets.view(B*T).",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y.T.reshape(y.shape))))),
+        Mistake("token 0 ignored", "ignore_index=0 leaves out every target 0, and 0 is a real character's id (the "
+                "vocabulary's first): every position counts here, so call F.cross_entropy without ignore_index.",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y), ignore_index=0))),
+        *[Mistake("divided by B*T again", "F.cross_entropy already averages over the B*T positions: don't divide "
+                  "its result by B * T (or B, or T) again.",
+                  lambda t, i, y, dim=dim: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y)) / i.shape[dim]))
+          for dim in (1, 0)],
         Mistake("divided by B*T again", "F.cross_entropy already averages over the B*T positions: don't divide "
                 "its result by B * T (or B, or T) again.",
                 lambda t, i, y: (lambda lo, loss: (lo, loss if loss is None else loss / i.numel()))(
@@ -278,6 +289,11 @@ def check_causal_average(student_fn):
     """``student_fn(x)`` with ``x`` of shape (B, T, C) returns (B, T, C): row ``t`` of each sequence is the
     mean of rows ``0..t`` (itself and the past, never the future)."""
     run_check("causal_average", student_fn, causal_average, _average_cases(), mistakes=[
+        Mistake("weights returned", "you returned the (T, T) weights; the result is those weights applied to x: "
+                "F.softmax(scores, dim=-1) @ x, (B, T, C).", _average_weights),
+        Mistake("integer scores", "torch.zeros(T, T, dtype=torch.long) (or a tril of ints) cannot hold -inf: make "
+                "the scores floats, torch.zeros(T, T), then masked_fill(tril == 0, float('-inf')).",
+                error="cannot be converted to type int64_t"),
         Mistake("includes the future", "this averages the FUTURE: keep the lower triangle (torch.tril), where row t allows "
                 "columns 0..t.", lambda x: _average_with(x, triangle="upper")),
         Mistake("normalised over the wrong dimension", "the weights were normalised over the wrong dimension: each ROW must sum to 1, "
@@ -513,6 +529,31 @@ def check_block_forward(student_fn):
                           lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l2(x))))],
             Mistake("LayerNorm after the sublayer", "pre-norm normalises the sublayer's INPUT: x + attn(ln_1(x)), "
                     "not x + ln_1(attn(x)).", lambda x, l1, a, l2, m: (lambda h: h + l2(m(h)))(x + l1(a(x)))),
+            *[Mistake("LayerNorm after the sublayer", "pre-norm normalises the sublayer's INPUT: x + attn(ln_1(x)) "
+                      "and x + mlp(ln_2(x)), not x + ln_1(attn(x)) or x + ln_2(mlp(x)).", wrong) for wrong in (
+                          lambda x, l1, a, l2, m: (lambda h: h + l2(m(h)))(x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + l1(a(x))))],
+            Mistake("ln_1 missing", "the attention reads the normalised stream, as the MLP does: "
+                    "x = x + attn(ln_1(x)), not x + attn(x).",
+                    lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(x))),
+            Mistake("residuals missing", "each sublayer ADDS its output to the stream: x = x + attn(ln_1(x)), then "
+                    "x = x + mlp(ln_2(x)); without the two residuals the block replaces x instead of refining it.",
+                    lambda x, l1, a, l2, m: m(l2(a(l1(x))))),
+            Mistake("residual subtracted", "the residual ADDS the sublayer's output: x = x + attn(ln_1(x)) and "
+                    "x = x + mlp(ln_2(x)), not x - ....", lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x - a(l1(x)))),
+            Mistake("residual subtracted", "the residual ADDS the sublayer's output: x = x + attn(ln_1(x)) and "
+                    "x = x + mlp(ln_2(x)), not x - ....", lambda x, l1, a, l2, m: (lambda h: h - m(l2(h)))(x + a(l1(x)))),
+            Mistake("attention output indexed with [0]", "attn(ln_1(x)) is the tensor itself, (B, T, C), not a "
+                    "tuple (Hugging Face's attention returns one; this one does not): [0] takes the FIRST SEQUENCE, "
+                    "(T, C), which broadcasting then adds to every sequence of the batch. Drop the [0].",
+                    lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l1(x))[0])),
+            Mistake("batch and time swapped", "the attention takes (B, T, C) as it is (batch first); transposed to "
+                    "(T, B, C), as nn.MultiheadAttention wants by default, it attends across the sequences of the "
+                    "batch instead of along each one: x = x + attn(ln_1(x)), no transpose.",
+                    lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l1(x).transpose(0, 1)).transpose(0, 1))),
+            Mistake("block applied twice", "block_forward is ONE block: each sublayer runs once, x = x + "
+                    "attn(ln_1(x)) then x = x + mlp(ln_2(x)); the model stacks blocks, and a loop here repeats this one.",
+                    lambda x, l1, a, l2, m: _reference_block_forward(_reference_block_forward(x, l1, a, l2, m), l1, a, l2, m)),
             Mistake("LayerNorms missing", "normalise each sublayer's input first: x = x + attn(ln_1(x)), "
                     "then x = x + mlp(ln_2(x)).", lambda x, l1, a, l2, m: (lambda h: h + m(h))(x + a(x))),
             Mistake("MLP before attention", "the attention comes first (communicate), then the MLP (compute): "
@@ -722,6 +763,9 @@ def check_gpt_forward(student_fn):
             Mistake("no position embedding", "the position embeddings are missing: add model.transformer.wpe(torch.arange(T)) "
                     "to the token embeddings, or the model cannot tell where in the window a character is.",
                     lambda m, i: _gpt_with(m, i, positions="none")),
+            Mistake("one position short", "torch.arange(T - 1) gives T - 1 positions, 0..T-2: torch.arange(T) already "
+                    "stops before T, so it gives the T positions 0..T-1, one per token.", lambda m, i: (
+                        m.transformer.wte(i) + m.transformer.wpe(torch.arange(i.shape[1] - 1))), same_error=True),
             Mistake("the whole position table added", "add the embeddings of positions 0..T-1 only, "
                     "model.transformer.wpe(torch.arange(T)) of shape (T, C), not the whole table wpe.weight of "
                     "shape (block_size, C).", error="must match the size of tensor b"),
@@ -772,6 +816,15 @@ def check_gpt_forward(student_fn):
             Mistake("only the first block", "run every block of model.transformer.h, in order: "
                     "for block in model.transformer.h: x = block(x).",
                     lambda m, i: _gpt_with(m, i, blocks=lambda h: h[:1])),
+            Mistake("number of blocks hard-coded", "the model has len(model.transformer.h) blocks, config.n_layer, "
+                    "not a number you write out (h[0], h[1]): loop over them, for block in model.transformer.h: "
+                    "x = block(x).", error="out of range", on=lambda m, i: len(m.transformer.h) < 4),
+            Mistake("final LayerNorm applied twice", "ln_f is applied once, after the last block: "
+                    "model.lm_head(model.transformer.ln_f(x)), not ln_f(ln_f(x)).",
+                    lambda m, i: m.lm_head(m.transformer.ln_f(_gpt_with(m, i, head=False)))),
+            Mistake("blocks' output not used", "block(x) returns the new stream and does not change x in place: "
+                    "keep it, x = block(x), or the head reads the embeddings as if there were no blocks.",
+                    lambda m, i: _gpt_with(m, i, blocks=lambda h: [])),
             Mistake("last block skipped", "run every block of model.transformer.h: for block in model.transformer.h "
                     "(range(len(h) - 1) stops one block short).", lambda m, i: _gpt_with(m, i, blocks=lambda h: h[:-1])),
             Mistake("head missing", "the last step turns the C channels into V scores: return "
