@@ -371,6 +371,34 @@ GREEDY_MISTAKES += [
 
 
 
+@torch.no_grad()
+def _greedy_one_pass(model, input_ids, max_new_tokens):
+    """The predictions of one forward pass over the prompt, its last max_new_tokens positions, as the new ids."""
+    preds = model(input_ids).logits.argmax(dim=-1)
+    return torch.cat([input_ids, preds[:, -max_new_tokens:]], dim=1)
+
+
+@torch.no_grad()
+def _greedy_prepended(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        ids = torch.cat([model(ids).logits[:, -1, :].argmax(dim=-1)[:, None], ids], dim=1)
+    return ids
+
+
+GREEDY_MISTAKES += [
+    Mistake("one forward pass, no loop", "the logits of one pass over the prompt predict the token after EACH "
+            "prompt position, not the tokens after the prompt: each new token depends on the one before it, so "
+            "loop max_new_tokens times, running the model on the sequence so far and appending its last "
+            "position's argmax.", _greedy_one_pass),
+    Mistake("new tokens prepended", "torch.cat([next_id, ids], dim=1) puts the new token BEFORE the prompt: "
+            "append it at the end, torch.cat([ids, next_id], dim=1), so the last position is always the newest "
+            "token.", _greedy_prepended),
+    Mistake("argmin instead of argmax", "greedy decoding takes the MOST likely token, the largest score: "
+            "logits[:, -1, :].argmax(dim=-1), not argmin.", _greedy_choosing(lambda logits: logits[:, -1, :].argmin(dim=-1))),
+]
+
+
 def _greedy_cases():
     # seeds whose greedy text is not one token repeated, so each mistake gives its own output
     cases = []
@@ -700,6 +728,37 @@ def _loss_cases():
     return cases
 
 
+def _loss_class_called(logits, labels):
+    V = logits.size(-1)
+    return torch.nn.CrossEntropyLoss(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+
+
+def _loss_shifted_by_two(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-2].reshape(-1, V), labels[:, 2:].reshape(-1))
+
+
+LOSS_MISTAKES += [
+    Mistake("loss class called with the tensors", "torch.nn.CrossEntropyLoss is a class: its arguments are "
+            "settings (weight, ignore_index, ...), not the tensors. Make the loss first and then call it, "
+            "torch.nn.CrossEntropyLoss()(logits, targets), or use the function "
+            "torch.nn.functional.cross_entropy(logits, targets).", _loss_class_called, same_error=True),
+    Mistake("targets as a column", "cross_entropy takes one target id per row of scores, shape (N,): "
+            "labels[:, 1:].reshape(-1), not reshape(-1, 1) (an (N, 1) column).",
+            error="0D or 1D target tensor expected"),
+    Mistake("float targets", "the labels are class ids and must stay torch.long: cross_entropy reads float "
+            "targets as probabilities. Pass labels[:, 1:].reshape(-1) as it is, without .float().",
+            error="target dtype to be Long"),
+    Mistake("logits transposed before flattening", "logits[:, :-1].transpose(0, 1) is (T - 1, B, V): flattened, "
+            "its rows run position by position across the batch, while labels[:, 1:].reshape(-1) runs sequence by "
+            "sequence, so most rows meet another position's label. Flatten both as they are, (B, T - 1, V) to "
+            "(-1, V).", lambda logits, labels: F.cross_entropy(
+                logits[:, :-1].transpose(0, 1).reshape(-1, logits.size(-1)), labels[:, 1:].reshape(-1))),
+    Mistake("shifted by two", "the logits at position t predict the NEXT token, t + 1: logits[:, :-1] with "
+            "labels[:, 1:], a shift of one, not two.", _loss_shifted_by_two),
+]
+
+
 def check_lm_loss(fn) -> None:
     """Check ``fn(logits, labels)``: the mean next-token cross-entropy, labels shifted by one, -100 ignored."""
     run_check("lm_loss", fn, reference_lm_loss, _loss_cases(), LOSS_MISTAKES, unchanged=True)
@@ -977,6 +1036,41 @@ def _collate_cases():
         ([[5, 6, 7]], 0),
         ([[2, 2, eot], [8, eot], [1, 3, 5, 7, eot], [4, 4, 4, 4, 4, eot]], eot),
     ]
+
+
+def _collate_mask_padded_with_pad_id(docs, pad_id, labels_from_mask):
+    batch = finetune.collate(docs, pad_id)
+    mask = batch["attention_mask"].masked_fill(batch["attention_mask"] == 0, pad_id)
+    labels = batch["input_ids"].masked_fill(mask == 0, IGNORE) if labels_from_mask else batch["labels"]
+    return {**batch, "attention_mask": mask, "labels": labels}
+
+
+def _collate_last_left_out(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    ids, mask = batch["input_ids"].clone(), batch["attention_mask"].clone()
+    ids[-1], mask[-1] = pad_id, 0
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, IGNORE)}
+
+
+def _collate_per_document(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    return [{key: value[row] for key, value in batch.items()} for row in range(len(docs))]
+
+
+COLLATE_MISTAKES += [
+    Mistake("long mask used as a condition", "torch.where wants a boolean condition, and attention_mask is 0/1 "
+            "longs: write torch.where(attention_mask == 1, input_ids, -100), or "
+            "input_ids.masked_fill(attention_mask == 0, -100).", error="where expected condition to be a boolean"),
+    *[Mistake("attention mask padded with pad_id", "attention_mask is 0 on the padding: pad_id belongs to input_ids "
+              "only. Start the mask from zeros, torch.zeros((B, T), dtype=torch.long), and set 1 on each document's "
+              "real tokens.", functools.partial(_collate_mask_padded_with_pad_id, labels_from_mask=from_mask))
+      for from_mask in (True, False)],
+    Mistake("last document left out", "every document gets a row: loop over all of docs (for i, d in "
+            "enumerate(docs)), not docs[:-1] or range(len(docs) - 1).", _collate_last_left_out),
+    Mistake("one dict per document", "collate returns ONE dict for the whole batch, each value a (B, T) tensor "
+            "with a row per document: {'input_ids': ..., 'attention_mask': ..., 'labels': ...}, not a list of "
+            "dicts.", _collate_per_document),
+]
 
 
 def check_collate(fn) -> None:

@@ -316,6 +316,26 @@ def _top_k_cases():
     ]
 
 
+def _top_k_argsort_as_ranks(logits, k):
+    return logits.masked_fill(logits.argsort(dim=-1, descending=True) >= k, NEG_INF)
+
+
+def _top_k_whole_batch_clamped(logits, k):
+    kth = torch.topk(logits.reshape(-1), min(k, logits.size(-1))).values[-1]
+    return logits.masked_fill(logits < kth, NEG_INF)
+
+
+TOP_K_MISTAKES += [
+    Mistake("argsort used as ranks", "logits.argsort(descending=True) lists the token ids from the most likely "
+            "down: entry j is the id of the j-th best token, not token j's rank, so argsort(...) < k picks tokens "
+            "by id. Compare with each row's k-th largest logit: logits < torch.topk(logits, k).values[..., -1:].",
+            _top_k_argsort_as_ranks),
+    Mistake("one threshold for the whole batch", "you took the k largest logits of the whole batch at once "
+            "(flattened): each row is its own distribution, so take each row's k-th largest, "
+            "torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_whole_batch_clamped),
+]
+
+
 def check_top_k(fn) -> None:
     """Check ``fn(logits, k)``: logits with all but the k largest of each row set to -inf (ties kept)."""
     run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES, unchanged=True, fresh=True)
@@ -724,6 +744,14 @@ def _top_p_cases():
         (_flat_enough(_randn(3, 16, seed=27, dtype=torch.float64), 0.85), 0.85),
         (_p_one_rounds(28), 1.0),  # p = 1.0 keeps everything, even where the float32 sum reaches 1 early
     ]
+
+
+TOP_P_MISTAKES += [
+    Mistake("shifted in place without clone()", "remove[..., 1:] = remove[..., :-1] reads and writes the same "
+            "memory at once, which PyTorch refuses: shift a copy, remove[..., 1:] = remove[..., :-1].clone(), or "
+            "compare the probability BEFORE each token, cumsum - sorted_probs >= p, which needs no shift.",
+            error="refer to a single memory location"),
+]
 
 
 def check_top_p(fn) -> None:
