@@ -763,15 +763,18 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             # class under another name, a decorator, ``case self:``, 2026-12-01). Only nn.Module's own
             # registering methods are allowed on it (``register_`` is otherwise refused: global hooks).
             on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            # (``super`` Python's own: ``def super(): return torch`` made ``super().__init__("x")`` rename
+            # torch, and ``return sys.stdout`` re-pointed the answers' process's output, ch32, 2026-12-06)
             on_super = isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
-                and node.value.func.id == "super"
+                and node.value.func.id == "super" and _builtin("super", tree, answers, others)
             class_name = node.attr == "__class__" and isinstance(parents.get(node), ast.Attribute) \
                 and parents[node].attr in NAME_DUNDERS  # ``self.__class__.__name__`` in a __repr__: a string
             # ``nn.Module.__init__(self)``, as ``super().__init__()``: a base's __init__ called on self
             base_init = node.attr == "__init__" and isinstance(parents.get(node), ast.Call) \
                 and parents[node].func is node and parents[node].args \
                 and isinstance(parents[node].args[0], ast.Name) and parents[node].args[0].id == "self" \
-                and _in_method(parents[node].args[0], parents)
+                and _in_method(parents[node].args[0], parents) \
+                and _written_base(node.value, _enclosing_class(node, parents), tree, lesson, answers, others)
             # ``super().__repr__()`` in a ``__repr__``, ``super().__setitem__(k, v)`` in a dict subclass's: a
             # special method of the base, one that an operator allowed on any object already reaches (repr(x),
             # x[k] = v), gives nothing more (an honest dict subclass's __repr__ lost its points, rt30)
@@ -786,7 +789,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
-                found.append(f"uses the attribute `{node.attr}`"
+                found.append(_special_on_a_base(node, parents, _builtin("super", tree, answers, others)) or f"uses the attribute `{node.attr}`"
                              + ATTRIBUTE_HINTS.get(node.attr, DUNDER_HINT if _dunder(node.attr) else ""))
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
                     _enclosing_class(node, parents), set()) and not _dunder(node.attr):
@@ -1815,6 +1818,49 @@ def _builtin_isinstance(tree: ast.Module, answers: frozenset[str], others: froze
     ``isinstance(cfg, TrainConfig)`` hand the configuration class to the answer as a value (ch30, 2026-12-06)."""
     return _bindings("isinstance", tree) == 0 and "isinstance" not in answers \
         and (others is None or "isinstance" not in others)
+
+
+def _builtin(name: str, tree: ast.Module, answers: frozenset[str], others: frozenset[str] | None) -> bool:
+    """Whether ``name`` in the cell is Python's own builtin: neither the cell (in any scope: a parameter, a local, a
+    def) nor another answer cell binds it. ``def super(): return torch`` made ``super().__init__("x")``, which the
+    rules allow as a base's ``__init__``, rename torch in the answers' process (ch32, 2026-12-06)."""
+    return _bindings(name, tree) == 0 and name not in answers and (others is None or name not in others)
+
+
+def _written_base(value: ast.expr, cls: ast.ClassDef | None, tree: ast.Module, lesson: Lesson,
+                  answers: frozenset[str], others: frozenset[str] | None) -> bool:
+    """Whether ``value`` (the ``X`` of ``X.__init__(self)`` in a method) is a base written in the class statement
+    (``torch.nn.Module`` of ``class M(torch.nn.Module)``) whose first name nothing rebinds: the lesson's import
+    (``nn``), or a name this cell binds only by a top-level import or class statement and no other answer cell
+    binds. ``torch.__init__(self)`` in a str subclass's method renamed torch in the answers' process, and
+    ``sys.stdout.__init__(self)`` would re-point its output (ch32, 2026-12-06)."""
+    root = _root(value)
+    if cls is None or not isinstance(root, ast.Name) or ast.unparse(value) not in {ast.unparse(b) for b in cls.bases}:
+        return False
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.ClassDef))]
+    if any(root.id in _binds(n) and n not in top for n in ast.walk(tree)) \
+            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in ast.walk(tree)):
+        return False
+    if root.id in BUILTIN_NAMES and not any(root.id in _binds(n) for n in top):  # ``dict.__init__(self)``
+        return _builtin(root.id, tree, answers, others)
+    return root.id in (lesson.defined or ()) or (others is not None and root.id not in others
+                                                 and any(root.id in _binds(n) for n in top))
+
+
+def _special_on_a_base(node: ast.Attribute, parents: dict, pythons_super: bool) -> str | None:
+    """What to say of a special method refused on ``super()`` or as ``X.__init__(self)``, where the answer
+    may call it but not as written (``super`` bound by the answer, ``X`` not a base of the class), or None."""
+    if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) and node.value.func.id == "super" \
+            and node.attr in DUNDER_METHODS and not pythons_super:
+        return (f"calls `super().{node.attr}`, but `super` there is not Python's: the answer (or another answer "
+                f"cell) binds the name `super`; leave Python's super as it is")
+    call = parents.get(node)
+    if node.attr == "__init__" and isinstance(call, ast.Call) and call.func is node and call.args \
+            and isinstance(call.args[0], ast.Name) and call.args[0].id == "self" and _in_method(call.args[0], parents):
+        return (f"calls `{ast.unparse(node)}(self, ...)`, which is not a base written in the class statement: "
+                f"initialise the base with super().__init__(...) (or `Base.__init__(self)`, `Base` as the class "
+                f"statement writes it and bound nowhere else)")
+    return None
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

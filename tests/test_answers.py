@@ -2060,6 +2060,57 @@ def test_a_special_method_of_the_base_is_called_through_super(lesson01):
         assert any("uses the attribute `__" in p for p in found), (refused, found)
 
 
+
+# ``X.__init__(...)`` on any object ``X``: each renamed torch in a real answers' process (ch32, 2026-12-06), and
+# ``sys.stdout`` as ``X`` re-pointed the process's output (``answer_host._Capped``) at any descriptor
+INIT_OF_ANYTHING = {
+    "super of the cell's own": "def super():\n    return torch\nclass S(str):\n    def m(self):\n"
+                               "        super().__init__('renamed')\nS().m()\n",
+    "super as a parameter": "class S(str):\n    def m(self, super=lambda: torch):\n        super().__init__('renamed')\n"
+                            "S().m()\n",
+    "a module that is no base": "class S(str):\n    def m(self):\n        torch.__init__(self)\nS('renamed').m()\n",
+    "a base rebound in the method": "class S(str):\n    def m(self, str=torch):\n        str.__init__(self)\n"
+                                    "S('renamed').m()\n",
+}
+
+
+def test_a_base_is_initialised_only_through_pythons_super_or_a_base_the_class_statement_names(lesson01):
+    """The rules allow ``super().__init__(...)`` and ``Base.__init__(self)`` in a method, a base's __init__ called
+    on self; but ``super`` may be the answer's own (``def super(): return torch``, a parameter, another answer cell's
+    def) and ``X`` any object (``torch.__init__(self)`` in a str subclass), and then the line calls ``X.__init__``
+    of that object: each renamed torch in a real answers' process (``_run``), and ``super()`` returning
+    ``sys.stdout`` re-pointed the process's output (ch32, 2026-12-06). Refused, saying what to write; honest ones
+    of each shape still run."""
+    import json
+    import subprocess
+    import sys
+
+    for name, cell in INIT_OF_ANYTHING.items():
+        found = problems(cell, lesson01, others=frozenset())
+        assert any("super().__init__" in p or "leave Python's super as it is" in p for p in found), (name, found)
+    found = problems("class D(dict):\n    def put(self, k, v):\n        super().__setitem__(k, v)\n", lesson01,
+                     answers=frozenset({"super"}), others=frozenset({"super"}))
+    assert any("binds the name `super`" in p for p in found), found
+    honest = {
+        "super()": "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n",
+        "a torch base written out": "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n"
+                                    "        torch.nn.Module.__init__(self)\n",
+        "the lesson's nn": "class M(nn.Module):\n    def __init__(self):\n        nn.Module.__init__(self)\n",
+        "a builtin base": "class D(dict):\n    def __init__(self, pairs):\n        dict.__init__(self, pairs)\n",
+        "a base of the cell's own": "class Base:\n    def __init__(self, n):\n        self.n = n\n"
+                                    "class Sub(Base):\n    def __init__(self):\n        Base.__init__(self, 1)\n",
+    }
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    for name, cell in honest.items():
+        assert problems(cell, lesson03, others=frozenset()) == [], name
+    assert problems(honest["a base of the cell's own"], lesson03, others=frozenset({"Base"}))  # (rebound there)
+    script = ("import json, sys, torch\nfrom autograder import answer_host\n"
+              "answer_host._run(['import torch', sys.argv[1]])\nprint(json.dumps(torch.__name__))\n")
+    for name, cell in INIT_OF_ANYTHING.items():
+        run = subprocess.run([sys.executable, "-c", script, cell], capture_output=True, text=True, timeout=120,
+                             cwd=str(solution_path(L01).parents[2]))
+        assert json.loads(run.stdout.strip().splitlines()[-1]) == "renamed", (name, run.stderr[-2000:])
+
 def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
     """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
     ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
