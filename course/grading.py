@@ -61,6 +61,10 @@ def _problems_in_function(fn: types.FunctionType) -> list[str]:
         for const in code.co_consts:
             if isinstance(const, str) and (const == "course" or const.startswith("course.")):
                 problems.append(f"it contains the string {const!r}")
+    # (``def forward(self, x, g=ref.causal_average)``: a default value is read by the body under a name of its own)
+    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
+    if _holds_course([d for d in defaults if not _configuration_class(d)], modules=False):
+        problems.append("a default value of its parameters is the course's")
     for cell in fn.__closure__ or ():
         try:
             value = cell.cell_contents
@@ -69,6 +73,29 @@ def _problems_in_function(fn: types.FunctionType) -> list[str]:
         if _from_course(value):
             problems.append("it closes over an object from the course package")
     return problems
+
+
+def _functions_held(values) -> list[types.FunctionType]:
+    """The functions among ``values`` (a class's or an object's attributes) that run when the answer runs: plain
+    ones, and those a staticmethod, classmethod, property or bound method holds (``__call__ =
+    staticmethod(lambda x: ...)``, ``self.forward = lambda x: ...`` on a module: ch32, 2026-12-06)."""
+    found, values, seen = [], list(values), 0
+    while values and seen < 100_000:
+        value = values.pop()
+        seen += 1
+        if type(value) in (list, tuple, set, frozenset):  # (``self.steps = [lambda x: ...]``)
+            values += list(value)
+            continue
+        if isinstance(value, dict):
+            values += list(dict.values(value))
+            continue
+        if isinstance(value, (staticmethod, classmethod, types.MethodType)):
+            value = value.__func__
+        elif isinstance(value, functools.cached_property):
+            value = value.func
+        parts = [value.fget, value.fset, value.fdel] if isinstance(value, property) else [value]
+        found += [part for part in parts if isinstance(part, types.FunctionType)]
+    return found
 
 
 _LRU_CACHE = type(functools.lru_cache(maxsize=None)(lambda: None))  # functools.cache and lru_cache's wrapper
@@ -126,6 +153,14 @@ def _own_module(answer: Any) -> list | None:
         if own:
             found += [c for c in chain if c not in found]
     return found
+
+
+def _module_state_functions(answer: Any) -> list[types.FunctionType]:
+    """The functions that the modules of ``answer`` (an ``_own_module``) hold in their own attributes
+    (``self.forward = lambda x: ...``, a torch layer's ``forward`` replaced by one)."""
+    import torch.nn as nn
+
+    return [f for module in nn.Module.modules(answer) for f in _functions_held(vars(module).values())]
 
 
 def _object_of_own_class_on_a_library_base(answer: Any) -> bool:
@@ -201,12 +236,12 @@ def assert_own_work(answer: Any, name: str) -> None:
         if _holds_course(_class_values(own), modules=False):
             raise DelegatesToReference(
                 f"{name} holds the course's reference as a class attribute; write the code yourself.")
-        functions += [v for c in own for v in vars(c).values() if isinstance(v, types.FunctionType)]
+        functions += _functions_held(v for c in own for v in vars(c).values())
     elif _own_callable_object(answer):
         # an object of a class of the notebook's own with a __call__ (`padding_mask = PaddingMask()`): its
         # class is checked as a class answer is, every method (an honest one lost both points, rt26)
-        functions += [v for c in type(answer).__mro__[:-1] for v in vars(c).values()
-                      if isinstance(v, types.FunctionType)]
+        functions += _functions_held([*(v for c in type(answer).__mro__[:-1] for v in vars(c).values()),
+                                      *vars(answer).values()])
     elif type(answer) is functools.partial:
         # `char_decode = functools.partial(_decode, sep="")`: the function it calls is checked as the answer,
         # and what it passes that function may not be the course's (an honest one lost both points, rt28)
@@ -223,10 +258,13 @@ def assert_own_work(answer: Any, name: str) -> None:
         owner = answer.__self__
         assert_own_work(owner if isinstance(owner, type) else type(owner), name)
         functions.append(answer.__func__)
+        if not isinstance(owner, type):  # (and what the object holds: ``self.step = lambda x: ...``)
+            functions += _functions_held(vars(owner).values())
     elif own_classes := _own_module(answer):
         # `causal_average = CausalAverage()`, an nn.Module of the student's with its forward: its classes are
         # checked as a class answer is (rt31 found it refused, 2026-12-06)
-        functions += [v for c in own_classes for v in vars(c).values() if isinstance(v, types.FunctionType)]
+        functions += _functions_held(v for c in own_classes for v in vars(c).values())
+        functions += _module_state_functions(answer)
     elif _object_of_own_class_on_a_library_base(answer):
         # `causal_average = CausalAverage()`, an nn.Module of the student's: its library base runs code (hooks)
         # that cannot be checked as theirs, but a def calling the module is checked as any function (rt31)

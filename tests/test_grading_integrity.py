@@ -295,3 +295,37 @@ def test_an_nn_module_object_of_the_students_own_class_is_its_own_work():
     # a library's own object (a partial) keeps the general message
     with pytest.raises(DelegatesToReference, match="should be a function"):
         assert_own_work(functools.partial(print), "answer")
+
+
+def test_a_function_an_answer_holds_elsewhere_than_in_its_classes_body_is_checked_too():
+    """``assert_own_work`` checked the plain functions of an answer's classes and nothing else they hold (ch32,
+    2026-12-06): the course's reference as a default value (``def forward(self, x, g=ref.causal_average)``), a
+    lambda held by a staticmethod or a property, or put on the object (``self.forward = lambda x: ...``, a
+    torch layer's forward replaced, a list of steps, an object's attribute read by its bound method) passed.
+    Each is refused now; honest ones of the same shapes pass."""
+    head = ("import torch\nimport course.gpt as ref\nfrom course.gpt import causal_average as avg\n"
+            "step = lambda x: ref.causal_average(x)\n")
+    module = "class M(torch.nn.Module):\n    def __init__(self, f=None):\n        super().__init__()\n"
+    cheats = {
+        "a default value": "def answer(x, g=avg):\n    return g(x)\n",
+        "a keyword-only default": "def answer(x, *, g=avg):\n    return g(x)\n",
+        "a method's default": module + "    def forward(self, x, g=avg):\n        return g(x)\nanswer = M()\n",
+        "a class's default": "class answer:\n    def run(self, x, g=avg):\n        return g(x)\n",
+        "a staticmethod": "class answer:\n    run = staticmethod(step)\n",
+        "a property": "class answer:\n    run = property(step)\n",
+        "the module's forward": module + "        self.forward = f\n    def forward(self, x):\n        return x\n"
+                                "answer = M(step)\n",
+        "a torch layer's forward": module + "        self.lin = torch.nn.Identity()\n        self.lin.forward = f\n"
+                                   "    def forward(self, x):\n        return self.lin(x)\nanswer = M(step)\n",
+        "a list of steps": module + "        self.steps = [f]\n    def forward(self, x):\n        return self.steps[0](x)\n"
+                           "answer = M(step)\n",
+        "an object's bound method": "class C:\n    def __init__(self, f):\n        self.f = f\n"
+                                    "    def run(self, x):\n        return self.f(x)\nanswer = C(step).run\n",
+    }
+    for kind, source in cheats.items():
+        with pytest.raises(DelegatesToReference, match="answer"):
+            assert_own_work(_module(head + source)["answer"], "answer")
+            pytest.fail(kind)
+    own = "import torch\nstep = lambda x: x.cumsum(1)\n"
+    for kind, source in cheats.items():
+        assert_own_work(_module(own + source.replace("avg", "abs"))["answer"], "answer")
