@@ -754,9 +754,15 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                         and (isinstance(use, ast.FormattedValue) or isinstance(use, ast.Compare) and _plain_type_test(use, call)
                              or isinstance(use, ast.Call) and call in use.args
                              and isinstance(use.func, ast.Name) and use.func.id in TYPE_CALLERS
+                             # (Python's own: ``def f(x, str=lambda c: c)`` made ``str(type(x))`` the class, ch32)
+                             and _builtin(use.func.id, tree, answers, others)
                              or isinstance(use, ast.Attribute) and use.attr in NAME_DUNDERS)):
                     found.append("uses `type(...)` other than to compare or print it (`type(x) is list`, "
-                                 "`type(x) in (int, float)`)")
+                                 "`type(x) in (int, float)`)" + (
+                                     f"; `{use.func.id}` there is not Python's: the answer (or another answer cell) "
+                                     f"binds that name, so leave Python's {use.func.id} as it is"
+                                     if isinstance(use, ast.Call) and isinstance(use.func, ast.Name)
+                                     and use.func.id in TYPE_CALLERS and call in use.args else ""))
         elif isinstance(node, ast.Attribute):
             # ``self`` gets no other rules than any object: the rules cannot know what it is (a red team made
             # it ``dataclasses``, then read ``self.sys``, by a dozen ways: a plain function's parameter, the

@@ -2111,6 +2111,25 @@ def test_a_base_is_initialised_only_through_pythons_super_or_a_base_the_class_st
                              cwd=str(solution_path(L01).parents[2]))
         assert json.loads(run.stdout.strip().splitlines()[-1]) == "renamed", (name, run.stderr[-2000:])
 
+
+def test_type_of_a_value_is_printed_only_by_pythons_own_print_str_or_repr(lesson01):
+    """``type(x)`` may be passed to ``print``, ``str``, ``repr``, ``isinstance`` and ``issubclass``, which give
+    nothing of the class back; but the answer may bind those names itself (``def f(x, str=lambda c: c)``, another
+    answer cell's ``def repr(c): return c``), and ``str(type(x))`` was then the class itself, which the rules keep
+    from answers: ``str(type(sys.stdout))(2, 10 ** 12)`` made a writer of the answers' process's own, past its cap
+    on output (ch32, 2026-12-06). Refused, saying to leave the name as Python's; honest printing still runs."""
+    refused = {
+        "a parameter": ("def f(x, str=lambda c: c):\n    return str(type(x))('m')\n", frozenset()),
+        "another cell's def": ("def f(x):\n    return repr(type(x))('m')\n", frozenset({"repr"})),
+        "a local": ("def f(x):\n    issubclass = lambda c, d: c\n    return issubclass(type(x), int)('m')\n",
+                    frozenset()),
+    }
+    for kind, (source, others) in refused.items():
+        found = problems(source, lesson01, answers=others, others=others)
+        assert any("there is not Python's" in p and "uses `type(...)`" in p for p in found), (kind, found)
+    honest = "def f(x):\n    print(type(x))\n    return str(type(x)) + repr(type(x))\n"
+    assert problems(honest, lesson01, others=frozenset()) == []
+
 def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
     """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
     ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
