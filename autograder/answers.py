@@ -592,6 +592,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     guard = _main_guard(tree)
     instance_attributes = _own_instance_attributes(tree, class_attributes)
     found += _methods_taken_in_class_bodies(tree)
+    found += _builtins_of_another_cell(tree, others)
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules, as an annotation
         as_annotation = f"def _annotated_(x: {text}):\n    pass"
         source_of = as_annotation if _parses(as_annotation) and "\n" not in text else text
@@ -1867,6 +1868,20 @@ def _special_on_a_base(node: ast.Attribute, parents: dict, pythons_super: bool) 
                 f"initialise the base with super().__init__(...) (or `Base.__init__(self)`, `Base` as the class "
                 f"statement writes it and bound nowhere else)")
     return None
+
+
+# Python's own names the rules trust a method's ``self`` to: a method under ``@property`` (or made by ``x =
+# property(get_x)``) gets an instance; ``_rebound`` sees the cell's own bindings of them, not another cell's
+DECORATOR_BUILTINS = ("property", "staticmethod", "classmethod")
+
+
+def _builtins_of_another_cell(tree: ast.Module, others: frozenset[str] | None) -> list[str]:
+    """Another answer cell's ``def property(f): return staticmethod(f)`` made this cell's ``@property`` a static
+    method, whose ``self`` is whatever it is given (the rules let the method read ``self.sys``, which its class
+    sets; the answers' process refused ``C().look(dataclasses)`` as it ran: ch32, 2026-12-06)."""
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [f"uses `{name}`, which another answer cell binds to something of its own: leave Python's {name} as it is"
+            for name in DECORATOR_BUILTINS if others is not None and name in others and name in used]
 
 
 def _inside_function(node: ast.AST, parents: dict) -> bool:

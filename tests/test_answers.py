@@ -2130,6 +2130,22 @@ def test_type_of_a_value_is_printed_only_by_pythons_own_print_str_or_repr(lesson
     honest = "def f(x):\n    print(type(x))\n    return str(type(x)) + repr(type(x))\n"
     assert problems(honest, lesson01, others=frozenset()) == []
 
+
+def test_a_property_is_pythons_own_where_another_answer_cell_binds_that_name(lesson01):
+    """The rules let a method under ``@property`` (or ``x = property(get_x)``) read ``self.sys`` that its class sets,
+    trusting ``property`` to hand it an instance; the cell's own ``def property`` was refused, another answer cell's
+    was not (``def property(f): return staticmethod(f)``; ch32, 2026-12-06: ``C().look(dataclasses)`` then read
+    ``dataclasses.sys``, which the answers' process refused as it ran). Refused, saying to leave it as Python's;
+    the same cell without another cell's ``property`` still runs."""
+    cell = ("class C:\n    def __init__(self):\n        self.sys = 1\n    @property\n    def look(self):\n"
+            "        return self.sys\n")
+    called = ("class C:\n    def __init__(self):\n        self.sys = 1\n    def get(self):\n        return self.sys\n"
+              "    look = property(get)\n")
+    for source in (cell, called):
+        assert problems(source, lesson01, answers=frozenset({"C"}), others=frozenset()) == []
+        found = problems(source, lesson01, answers=frozenset({"C", "property"}), others=frozenset({"property"}))
+        assert any("another answer cell binds" in p and "leave Python's property" in p for p in found), found
+
 def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
     """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
     ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
