@@ -590,7 +590,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)} if lazy else set()
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
-    instance_attributes = _own_instance_attributes(tree, class_attributes)
+    instance_attributes = _own_instance_attributes(tree, class_attributes, lesson)
     found += _methods_taken_in_class_bodies(tree)
     found += _builtins_of_another_cell(tree, others)
     for text in _annotation_strings(tree):  # code that typing would evaluate: the same rules, as an annotation
@@ -1456,7 +1456,30 @@ def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
 MODULE_BASES = {"nn.Module", "torch.nn.Module", "Module"}  # (nn.Module keeps a module's parts in its own tables)
 
 
-def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[str]]) -> dict[ast.AST, set[str]]:
+def _torch_module_base(base: ast.expr, cls: ast.ClassDef, tree: ast.Module, lesson: Lesson) -> bool:
+    """Whether the base ``base`` of ``cls`` is torch's nn.Module as written (``nn.Module``, ``torch.nn.Module``,
+    ``Module``): its first name is the lesson's import, or the cell's own import from torch before the class
+    statement, and bound nowhere else in the cell. ``from warnings import catch_warnings as Module`` made a class
+    ``C(Module)`` count what its methods set on self as its own, ``self._module`` too, which catch_warnings' own
+    ``__init__`` sets (the answers' process refused the read as it ran; ch32, 2026-12-06)."""
+    root = _root(base)
+    if ast.unparse(base) not in MODULE_BASES or not isinstance(root, ast.Name):
+        return False
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and root.id in _binds(n)]
+    if any(root.id in _binds(n) for n in ast.walk(tree) if n not in imports) \
+            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in ast.walk(tree)):
+        return False
+    if not imports:
+        return root.id in (lesson.defined or ()) and root.id != "Module"
+    from_torch = all(
+        all(a.name.split(".")[0] == "torch" for a in n.names if (a.asname or a.name.split(".")[0]) == root.id)
+        if isinstance(n, ast.Import) else (n.module or "").split(".")[0] == "torch" and not n.level
+        for n in imports)
+    return from_torch and all(n.lineno < cls.lineno for n in imports)
+
+
+def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[str]],
+                             lesson: Lesson | None = None) -> dict[ast.AST, set[str]]:
     """Per class of the answer (its node): the attributes its own code gives an instance: the names its
     body defines (methods, constants; inherited from its other classes too) and those its methods assign
     on ``self``. ``self._attend(...)`` or ``self.queue`` read one of these: the answer's own."""
@@ -1470,7 +1493,9 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
         # bases: a library base's own attribute of that name (a property, or one read before the method that
         # sets it runs) is what ``self.x`` reads, and a red team's ndarray subclass "set" ``self.ctypes`` in a
         # method it never called to read numpy's ctypes helper (2026-12-03). Names its body defines come first.
-        if all(isinstance(b, ast.Name) and b.id in own or ast.unparse(b) in MODULE_BASES for b in node.bases):
+        if all(isinstance(b, ast.Name) and b.id in own or (ast.unparse(b) in MODULE_BASES if lesson is None
+                                                            else _torch_module_base(b, node, tree, lesson))
+               for b in node.bases):
             for item in ast.walk(node):
                 if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store) \
                         and isinstance(item.value, ast.Name) and item.value.id == "self":

@@ -2146,6 +2146,27 @@ def test_a_property_is_pythons_own_where_another_answer_cell_binds_that_name(les
         found = problems(source, lesson01, answers=frozenset({"C", "property"}), others=frozenset({"property"}))
         assert any("another answer cell binds" in p and "leave Python's property" in p for p in found), found
 
+
+def test_a_class_on_nn_module_owns_what_it_sets_on_self_only_where_module_is_torchs(lesson01):
+    """What a method sets on ``self`` counts as the class's own only where its bases are the answer's classes or
+    torch's nn.Module, which the rules read as written (``nn.Module``, ``torch.nn.Module``, ``Module``):
+    ``from warnings import catch_warnings as Module`` then ``class C(Module)`` made ``self._module``, which
+    catch_warnings' own ``__init__`` sets, the answer's (the answers' process refused the read as it ran; ch32,
+    2026-12-06); so did another answer cell's ``Module``. The name is now torch's only as the lesson's import or
+    the cell's own import from torch before the class; honest ones of each spelling still run."""
+    body = ("class C(Module):\n    def never(self):\n        self._module = 1\n    def read(self):\n"
+            "        return self._module\n")
+    refused = {"an alias": ("from warnings import catch_warnings as Module\n" + body, frozenset()),
+               "another answer cell's": (body, frozenset({"Module"}))}
+    for kind, (source, others) in refused.items():
+        found = problems(source, lesson01, answers=others | {"C"}, others=others)
+        assert any(p.startswith("uses the attribute `_module`") for p in found), (kind, found)
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    for head, base in (("from torch.nn import Module\n", "Module"), ("import torch.nn as nn\n", "nn.Module"),
+                       ("from torch import nn\n", "nn.Module"), ("import torch\n", "torch.nn.Module"), ("", "nn.Module")):
+        source = head + body.replace("C(Module)", f"C({base})")
+        assert problems(source, lesson03, answers=frozenset({"C"}), others=frozenset()) == [], source
+
 def test_a_try_out_at_the_top_of_an_answer_cell_is_told_to_move_to_a_cell_of_its_own():
     """An honest CausalSelfAttention cell ending with a try-out, ``config = ref.AttentionConfig(...)`` and
     ``print(CausalSelfAttention(config))``, was refused as "uses `ref`, the course's reference (write the code
