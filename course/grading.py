@@ -80,14 +80,14 @@ def _functions_held(values) -> list[types.FunctionType]:
     ones, and those a staticmethod, classmethod, property or bound method holds (``__call__ =
     staticmethod(lambda x: ...)``, ``self.forward = lambda x: ...`` on a module: ch32, 2026-12-06)."""
     found, values, seen = [], list(values), 0
-    while values and seen < 100_000:
+    while values and seen < 1_000_000:  # (``_holds_course``, which walks the same values, refuses more)
         value = values.pop()
         seen += 1
         if type(value) in (list, tuple, set, frozenset):  # (``self.steps = [lambda x: ...]``)
             values += list(value)
             continue
         if isinstance(value, dict):
-            values += list(dict.values(value))
+            values += list(dict.keys(value)) + list(dict.values(value))
             continue
         if isinstance(value, (staticmethod, classmethod, types.MethodType)):
             value = value.__func__
