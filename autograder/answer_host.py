@@ -136,19 +136,23 @@ def _without_numpy_scalars(value):
 
 
 def _builtin_base(error: BaseException) -> str:
-    """The name of the nearest of Python's own exception classes that ``error``'s class derives from (an
-    answer's ``class UnknownCharacter(ValueError)``: ``"ValueError"``), which the grader's stand-in derives
-    from too, so that ``except ValueError`` catches it there as in the notebook."""
+    """The names of the nearest of Python's own exception classes that ``error``'s class derives from, joined
+    by commas (an answer's ``class UnknownCharacter(ValueError)``: ``"ValueError"``; ``class
+    UnknownCharacter(KeyError, ValueError)``: ``"KeyError,ValueError"``), which the grader's stand-in derives
+    from too, so that ``except ValueError`` catches it there as in the notebook. Only the nearest: a builtin
+    class that another one named derives from (``LookupError`` under ``KeyError``) is left out."""
     import builtins
 
+    found = []
     try:
         for cls in type(error).__mro__:
             name = cls.__name__
-            if type(name) is str and getattr(builtins, name, None) is cls:
-                return name
+            if (type(name) is str and getattr(builtins, name, None) is cls
+                    and not any(issubclass(getattr(builtins, f), cls) for f in found)):
+                found.append(name)
     except Exception:  # (a class that lies about its bases)
         pass
-    return "Exception"
+    return ",".join(found) or "Exception"
 
 
 def _not_data(reply: dict, error: Exception) -> str:

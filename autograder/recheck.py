@@ -564,21 +564,28 @@ class StudentError(Exception):
 def _error_class(name: str, base: str = "Exception") -> type:
     """A stand-in exception class of the student's error's name (only builtin ones keep their type, so
     a check that recognises ``IndexError`` still does). A class of the answer's own derives from the
-    builtin ``base`` its class derived from (``class UnknownCharacter(ValueError)``: a check that expects
-    ``ValueError`` catches it, as in the notebook); ``base`` must name one of Python's own exceptions."""
+    builtin classes ``base`` names, comma-separated, that its class derived from (``class
+    UnknownCharacter(ValueError)``: a check that expects ``ValueError`` catches it, as in the notebook; and
+    ``class UnknownCharacter(KeyError, ValueError)``, ``"KeyError,ValueError"``, is caught as either);
+    each must name one of Python's own exceptions, or it is left out."""
     import builtins
 
     found = getattr(builtins, name, None)
     if isinstance(found, type) and issubclass(found, Exception):
         return found
-    parent = getattr(builtins, base, None) if isinstance(base, str) else None
-    bases = (StudentError,)
-    if isinstance(parent, type) and issubclass(parent, Exception) and parent is not Exception:
-        bases = (StudentError, parent)
-    try:
-        return type(name if name.isidentifier() else "Error", bases, {})
-    except TypeError:  # (a base whose layout cannot be mixed in)
-        return type(name if name.isidentifier() else "Error", (StudentError,), {})
+    parents = []
+    for part in base.split(",") if isinstance(base, str) else ():
+        parent = getattr(builtins, part.strip(), None)
+        if (isinstance(parent, type) and issubclass(parent, Exception) and parent is not Exception
+                and parent not in parents):
+            parents.append(parent)
+    title = name if name.isidentifier() else "Error"
+    for bases in ((StudentError, *parents), (StudentError, *parents[:1]), (StudentError,)):
+        try:
+            return type(title, bases, {})
+        except TypeError:  # (bases whose layouts cannot be mixed, or whose order Python cannot linearise)
+            continue
+    return type(title, (StudentError,), {})
 
 
 CALLBACK_TYPES = (types.FunctionType, types.MethodType, functools.partial)

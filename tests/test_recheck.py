@@ -2205,6 +2205,45 @@ def test_an_exception_class_of_the_answers_own_is_caught_as_its_builtin_base(hos
         assert made.__bases__ == (StudentError,) and not issubclass(made, HostBroke), base
 
 
+
+TWO_BUILTIN_BASES = '''
+class UnknownCharacter(LookupError, ValueError):
+    pass
+
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise UnknownCharacter(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''
+
+
+def test_an_exception_class_with_two_builtin_bases_is_caught_as_either(host):
+    """An honest answer raised ``class UnknownCharacter(LookupError, ValueError)`` (a lookup that failed, and a
+    bad value): the notebook's check caught it as ValueError and passed, and the re-check's stand-in, derived
+    from LookupError alone (the nearest builtin base), escaped the hidden test's ``except ValueError``: 0 points
+    (rt32, 2026-12-06). The answers' process sends every nearest builtin base, and the stand-in derives from
+    each that names one of Python's own exceptions."""
+    from autograder.recheck import StudentError, _error_class
+
+    nb = _with_answer("01_tokenization", "char-encode-decode", TWO_BUILTIN_BASES)
+    failed = recheck(nb, "01_tokenization", ["test-char-encode-decode"], sandbox=False, host=host)
+    assert not failed, failed
+    own = _error_class("UnknownCharacter", "KeyError,ValueError")
+    assert issubclass(own, KeyError) and issubclass(own, ValueError) and issubclass(own, StudentError)
+    from autograder.answer_host import _builtin_base
+
+    assert _builtin_base(type("Own", (KeyError, ValueError), {})()) == "KeyError,ValueError"
+    assert _builtin_base(type("Own", (ValueError,), {})()) == "ValueError"
+    assert _error_class("Mine", "HostBroke,ValueError").__bases__ == (StudentError, ValueError)
+    assert _error_class("Mine", "LookupError,KeyError").__bases__ == (StudentError, LookupError)  # no order: first
+
+
 CACHED_MASK = '''
 import functools
 
