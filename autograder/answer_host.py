@@ -465,6 +465,8 @@ def _run(cells):
                            dont_inherit=True)
             tree = ast.fix_missing_locations(_SelfGuard(f"<answer {number + 1}>").visit(tree))
             namespace.update({name: _config_type(name) for name in _config_names(tree) if name not in namespace})
+            namespace.update({module: _config_module(names) for module, names in _config_modules(tree).items()
+                              if module not in namespace})
             exec(compile(tree, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
                  namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
@@ -567,6 +569,25 @@ def _config_names(tree) -> set:
     answer name one in a type hint and as the class of ``isinstance`` only (``answers._isinstance_class``)."""
     return {node.id for node in ast.walk(tree) if type(node) is ast.Name and type(node.ctx) is ast.Load
             and node.id.endswith("Config") and node.id[:1].isupper()}
+
+
+def _config_modules(tree) -> dict:
+    """The configuration classes a cell reads through the lesson's module, by module (``isinstance(config,
+    ref.AttentionConfig)``: ``{"ref": {"AttentionConfig"}}``); the rules let an answer name a course module
+    only so, in a type hint and as the class of ``isinstance``. The module is bound only where the answers
+    have nothing of that name, to a namespace that holds those stand-ins and nothing else."""
+    found = {}
+    for node in ast.walk(tree):
+        if type(node) is ast.Attribute and type(node.value) is ast.Name and type(node.ctx) is ast.Load \
+                and node.attr.endswith("Config") and node.attr[:1].isupper():
+            found.setdefault(node.value.id, set()).add(node.attr)
+    return found
+
+
+def _config_module(names):
+    import types
+
+    return types.SimpleNamespace(**{name: _config_type(name) for name in sorted(names)})
 
 
 class _ConfigType(type):

@@ -2258,9 +2258,29 @@ def test_a_hint_may_name_a_configuration_class_as_the_lesson_does_through_its_mo
     for hint in ("ref.CausalSelfAttention", "ref.causal_mask", "ref.AttentionConfig.mro", '"ref.merge_heads"'):
         found = problems(f"def build(config: {hint}):\n    return config\n", lesson03)
         assert any("uses `ref` in a type hint" in p for p in found), (hint, found)
-    found = problems("def build(config):\n    assert isinstance(config, ref.AttentionConfig)\n    return config\n",
-                     lesson03)
+    found = problems("def build(config):\n    return [ref.AttentionConfig, config]\n", lesson03)
     assert found and all("`ref.AttentionConfig` outside a type hint" in p for p in found), found
+    assert "isinstance(cfg, ref.AttentionConfig)" in found[0]  # the form this lesson can write, not a bare name
+
+
+def test_isinstance_may_name_a_configuration_class_through_the_lessons_module():
+    """``assert isinstance(config, ref.AttentionConfig)`` in an honest CausalSelfAttention was refused as "outside
+    a type hint and isinstance", and the refusal named ``isinstance(cfg, AttentionConfig)``, a name lesson 03
+    does not have (rt32, 2026-12-06). As the class of an isinstance, ``ref.<Name>Config`` is that configuration
+    class; the module's other names, the class as a value, and an isinstance of the answer's own stay refused."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    for test in ("isinstance(config, ref.AttentionConfig)", "isinstance(config, (ref.AttentionConfig, dict))",
+                 "not isinstance(config, ref.AttentionConfig)"):
+        assert problems(f"def build(config):\n    assert {test}\n    return config\n", lesson03) == [], test
+    for test, why in (("isinstance(config, ref.CausalSelfAttention)", "the course's reference"),
+                      ("isinstance(config, ref.AttentionConfig.mro)", "the course's reference"),
+                      ("isinstance(ref.AttentionConfig, ref.AttentionConfig)", "outside a type hint"),
+                      ("issubclass(config, ref.AttentionConfig)", "outside a type hint")):
+        found = problems(f"def build(config):\n    assert {test}\n    return config\n", lesson03)
+        assert found and all(why in p for p in found), (test, found)
+    found = problems("def isinstance(a, b):\n    return b\ndef build(config):\n"
+                     "    return isinstance(config, ref.AttentionConfig)\n", lesson03)
+    assert any("tests isinstance(..., ref.AttentionConfig) with an `isinstance` of its own" in p for p in found), found
 
 
 NAMESPACE_ENCODE = '''from types import SimpleNamespace

@@ -96,6 +96,23 @@ def test_isinstance_of_a_configuration_class_is_not_a_delegation():
         assert_own_work(ns["answer"], "answer")
 
 
+
+def test_isinstance_of_a_configuration_class_through_the_lessons_module_is_not_a_delegation():
+    """``isinstance(config, ref.AttentionConfig)``, as lesson 03's own cells name the class, in an honest
+    CausalSelfAttention: once the rules allowed it, "it uses `ref`, which comes from the course package" cost
+    the class its 4 points (rt32, 2026-12-06). The module read for a configuration class of its own is fine;
+    read for anything else of the course's, it is still caught."""
+    honest = ("import torch\nimport course.attention as ref\nclass Answer(torch.nn.Module):\n"
+              "    def __init__(self, config):\n        super().__init__()\n"
+              "        if not isinstance(config, ref.AttentionConfig):\n            raise TypeError('no')\n"
+              "        self.n_head = config.n_head\n")
+    assert_own_work(_module(honest)["Answer"], "Answer")
+    for reached in ("ref.causal_mask", "ref.CausalSelfAttention", "ref.AttentionConfig.mro"):
+        ns = _module(honest + f"    def forward(self, x):\n        return {reached}(x)\n")
+        with pytest.raises(DelegatesToReference, match="uses `ref`"):
+            assert_own_work(ns["Answer"], "Answer")
+
+
 def test_only_a_test_cell_that_makes_the_check_reports_a_delegating_answer(tmp_path):
     """A red team raised its own class named ``DelegatesToReference`` in an answer cell, and the status said
     the answer delegated to the course's reference: only a test cell that calls ``assert_own_work`` (its

@@ -1871,6 +1871,24 @@ def test_an_honest_answer_in_an_allowed_style_passes_the_recheck(host, name):
     assert failed == {}, failed
 
 
+
+def test_an_honest_attention_that_checks_its_configuration_through_the_lessons_module_passes_the_recheck(host):
+    """``assert isinstance(config, ref.AttentionConfig)``, the class as lesson 03's own cells name it, in an
+    honest CausalSelfAttention: refused by the rules, its 4 points lost (rt32, 2026-12-06). Allowed now, it
+    must also run where the answers are graded without the course: ``ref`` is bound there to a namespace of
+    configuration stand-ins, which tell the configuration the grader sent from anything else."""
+    source = _answer_source("03_self_attention", "causal-self-attention").replace(
+        "super().__init__()\n",
+        "super().__init__()\n"
+        "        if not isinstance(config, (ref.AttentionConfig, GPTConfig)) \\\n"
+        "                or isinstance(config.n_head, ref.AttentionConfig):\n"
+        "            raise TypeError(f'an AttentionConfig, not {config!r}')\n", 1)
+    assert "ref.AttentionConfig" in source
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source), "03_self_attention",
+                     ["test-causal-self-attention", "test-attention-dropout"], sandbox=False, host=host)
+    assert failed == {}, failed
+
+
 def test_a_configuration_made_in_the_answers_process_gives_its_properties_only_for_the_fields_sent():
     # the values of TrainConfig's properties cross with its fields; on a configuration the answer changed or
     # made, where the grader computed nothing, a property says to read the fields (never a stale value)
