@@ -94,6 +94,9 @@ ATTRIBUTE_HINTS = {
                    "them by their names, obj.name"),
     "update_wrapper": (": it copies one object's attributes onto another, which reaches what the rules refuse; "
                        "write the wrapper without it"),
+    **{name: (": torch.jit and torch.compile make code of their own from a function's source, which these rules "
+              "cannot read, and no exercise needs their speed; leave the decorator or the call out")
+       for name in ("jit", "compile")},
     "save": ": an answer returns its result; no exercise writes files",
     "load": ": an answer works from its arguments; no exercise reads files",
     **{name: (": it reaches raw memory (an address, a view or a tensor that no bounds check guards), which no "
@@ -893,7 +896,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 found.append(f"defines `{node.name}` (special methods allowed: {', '.join(sorted(DUNDER_METHODS))}"
                              + ("; for == between your objects, make the class a @dataclass, which writes "
                                 "__eq__ from its fields, or compare the fields themselves)"
-                                if node.name in ("__eq__", "__ne__", "__hash__") else ")"))
+                                if node.name in ("__eq__", "__ne__", "__hash__") else
+                                f"; give it a name of your own, def {node.name.strip('_') or 'method'}(self, ...), "
+                                f"and call it by that name)" if isinstance(node, ast.FunctionDef) else ")"))
             if node.name in lesson.course_names:
                 found.append(f"defines `{node.name}`, a name of the course's grading and reference code")
             elif node.name in lesson.names and node.col_offset == 0 and parents.get(node) is tree:

@@ -2453,3 +2453,16 @@ def test_a_public_attribute_set_on_a_layer_of_self_in_a_method_is_allowed():
     assert problems(head + "        self.c_proj.__class__ = nn.Linear\n", lesson03, others=frozenset())
     outside = "def f(block):\n    block.c_proj.NANOGPT_SCALE_INIT = 1\n"
     assert problems(outside, lesson03, others=frozenset())
+
+
+def test_refusals_of_a_compiler_and_of_a_special_method_say_what_to_write_instead(lesson01):
+    """``@torch.jit.script`` on a helper and ``torch.compile`` were refused as "uses the attribute `jit`", and a
+    class's ``def __add__`` with the list of allowed special methods only: neither said why or what to write
+    (rt32, 2026-12-06). Both stay refused, and now say so."""
+    for source in ("@torch.jit.script\ndef soft(s: torch.Tensor) -> torch.Tensor:\n    return s.softmax(-1)\n",
+                   "def merge(ids, pair, new_id):\n    return torch.compile(list)(ids)\n"):
+        found = problems(source, lesson01)
+        assert found and all("leave the decorator or the call out" in p for p in found), found
+    found = problems("class Tally:\n    def __add__(self, other):\n        return self\n", lesson01)
+    assert found and "def add(self, ...), and call it by that name" in found[0], found
+    assert problems("import re\nPATTERN = re.compile('a+')\n", lesson01) == []
