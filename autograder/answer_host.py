@@ -575,11 +575,14 @@ def _config_modules(tree) -> dict:
     """The configuration classes a cell reads through the lesson's module, by module (``isinstance(config,
     ref.AttentionConfig)``: ``{"ref": {"AttentionConfig"}}``); the rules let an answer name a course module
     only so, in a type hint and as the class of ``isinstance``. The module is bound only where the answers
-    have nothing of that name, to a namespace that holds those stand-ins and nothing else."""
+    have nothing of that name, to a namespace that holds those stand-ins and nothing else; never a builtin's
+    name (``len.TrainConfig`` would have made ``len`` a namespace)."""
+    import builtins
+
     found = {}
     for node in ast.walk(tree):
         if type(node) is ast.Attribute and type(node.value) is ast.Name and type(node.ctx) is ast.Load \
-                and node.attr.endswith("Config") and node.attr[:1].isupper():
+                and node.attr.endswith("Config") and node.attr[:1].isupper() and not hasattr(builtins, node.value.id):
             found.setdefault(node.value.id, set()).add(node.attr)
     return found
 

@@ -1889,6 +1889,22 @@ def test_an_honest_attention_that_checks_its_configuration_through_the_lessons_m
     assert failed == {}, failed
 
 
+
+def test_the_answers_process_binds_a_module_only_for_its_configuration_classes():
+    """``ref.AttentionConfig`` read in a cell binds ``ref`` there to stand-ins of those classes only; a builtin's
+    name (``len.TrainConfig``) and anything else read of a module stay as they are."""
+    import ast
+
+    from autograder import answer_host
+
+    found = answer_host._config_modules(ast.parse(
+        "isinstance(c, ref.AttentionConfig)\nisinstance(c, (ref.GPTConfig, len.TrainConfig))\nref.causal_mask\n"))
+    assert found == {"ref": {"AttentionConfig", "GPTConfig"}}, found
+    made = answer_host._config_module(found["ref"])
+    assert sorted(vars(made)) == ["AttentionConfig", "GPTConfig"]
+    with pytest.raises(TypeError, match="not here where the answers are graded"):
+        made.AttentionConfig(n_head=2)
+
 def test_a_configuration_made_in_the_answers_process_gives_its_properties_only_for_the_fields_sent():
     # the values of TrainConfig's properties cross with its fields; on a configuration the answer changed or
     # made, where the grader computed nothing, a property says to read the fields (never a stale value)
