@@ -2278,6 +2278,19 @@ def test_an_exception_class_with_two_builtin_bases_is_caught_as_either(host):
     assert _error_class("Mine", "LookupError,KeyError").__bases__ == (StudentError, LookupError)  # no order: first
 
 
+def test_an_exception_class_that_is_also_a_keyerror_names_the_character_as_in_the_notebook(host):
+    """``class UnknownCharacter(KeyError, ValueError)`` with the message ``f"unknown character {ch!r}"``: str()
+    of a KeyError quotes its message again, so for the hidden test's "\\x00" the text read
+    ``"unknown character '\\\\x00'"``, with neither the character nor its repr in it, in the notebook and
+    here alike: 7/8 for an honest answer (rt32, 2026-12-06). The hidden test also takes repr's spelling of the
+    character without its quotes."""
+    keyerror = TWO_BUILTIN_BASES.replace("(LookupError, ValueError)", "(KeyError, ValueError)")
+    assert "(KeyError, ValueError)" in keyerror
+    failed = recheck(_with_answer("01_tokenization", "char-encode-decode", keyerror), "01_tokenization",
+                     ["test-char-encode-decode"], sandbox=False, host=host)
+    assert not failed, failed
+
+
 CACHED_MASK = '''
 import functools
 
