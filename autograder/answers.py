@@ -712,7 +712,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                              f"uses `{config}` outside a type hint and isinstance: a configuration class of the "
                              f"course's may be named only there (cfg: {config}, isinstance(cfg, {config})), for "
                              f"your answer is graded without the course; leave out a {config}(...) of your own, and read the fields of "
-                             f"the one you are given"
+                             f"the one you are given" + ("" if _inside_function(node, parents) else
+                                                         f" (a try-out at the cell's top level that builds one "
+                                                         f"belongs in a cell of your own, which the autograder "
+                                                         f"does not run)")
                              if _configuration(node, parents) and (node.id.endswith("Config")
                                                                    or _inside_function(node, parents)) else
                              f"uses `{node.id}`, the course's reference (write the code yourself)"

@@ -2466,3 +2466,17 @@ def test_refusals_of_a_compiler_and_of_a_special_method_say_what_to_write_instea
     found = problems("class Tally:\n    def __add__(self, other):\n        return self\n", lesson01)
     assert found and "def add(self, ...), and call it by that name" in found[0], found
     assert problems("import re\nPATTERN = re.compile('a+')\n", lesson01) == []
+
+
+def test_a_configuration_built_for_a_try_out_at_the_cells_top_level_says_where_the_try_out_belongs():
+    """An honest ``lr_at_step`` followed, at its cell's top level, by a try-out
+    ``print([lr_at_step(i, TrainConfig(max_iters=10, ...)) for i in range(12)])`` is refused (a configuration
+    of the answer's own), and the message said only to leave the TrainConfig(...) out, not where the try-out
+    may go, as the message of a try-out reading ``ref`` does (rt33, 2026-12-06). Inside the function the
+    message stays as it was: there the configuration would be part of the answer."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    answer = "def lr_at_step(it, cfg):\n    return cfg.min_lr\n\n"
+    found = problems(answer + "print(lr_at_step(0, TrainConfig(max_iters=10, min_lr=0.1)))\n", lesson04)
+    assert found and all("outside a type hint" in p and "belongs in a cell of your own" in p for p in found), found
+    found = problems("def lr_at_step(it, cfg):\n    return TrainConfig(max_iters=10).min_lr\n", lesson04)
+    assert found and all("outside a type hint" in p and "cell of your own" not in p for p in found), found
