@@ -1016,10 +1016,54 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
                     and _mentions(node.value, enums):
                 enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                           for n in ast.walk(t) if isinstance(n, ast.Name)}
+    methods = _enum_methods(tree, enums)
     return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
             f"may name special methods: write the enum as a class)"
             for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions(node.func, enums)
+            and not _own_enum_method(node.func, methods)
             and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))]
+
+
+def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """For each enum class the answer defines: the names its body binds by ``def`` and by nothing else (not
+    also a member or an alias), methods of the answer's own whose code the rules read; and its members
+    bound to a literal (``WARMUP = "warmup"``), instances of the class."""
+    methods = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name in enums:
+            defined = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            bound, members = set(), set()
+            for n in node.body:
+                if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                    names = {t.id for target in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                             for t in ast.walk(target) if isinstance(t, ast.Name)}
+                    bound |= names
+                    if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                            and _literal(n.value):
+                        members |= names
+            methods[node.name] = (defined - bound, members - defined)
+    return methods
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _own_enum_method(func: ast.expr, methods: dict[str, set[str]]) -> bool:
+    """Whether ``func`` is ``Phase.of`` or ``Phase.WARMUP.of``: a method that the answer's enum class ``Phase``
+    defines, called with arguments of its own, not the class called with a name and members (an honest
+    ``Phase.of(it, cfg)`` classmethod was refused as the functional form, rt33, 2026-12-06)."""
+    if not isinstance(func, ast.Attribute):
+        return False
+    root = func.value
+    if isinstance(root, ast.Attribute) and isinstance(root.value, ast.Name) \
+            and root.attr in methods.get(root.value.id, (set(), set()))[1]:
+        root = root.value  # a member's method, Phase.WARMUP.of(...)
+    return isinstance(root, ast.Name) and func.attr in methods.get(root.id, (set(), set()))[0]
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:

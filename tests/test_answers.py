@@ -2480,3 +2480,66 @@ def test_a_configuration_built_for_a_try_out_at_the_cells_top_level_says_where_t
     assert found and all("outside a type hint" in p and "belongs in a cell of your own" in p for p in found), found
     found = problems("def lr_at_step(it, cfg):\n    return TrainConfig(max_iters=10).min_lr\n", lesson04)
     assert found and all("outside a type hint" in p and "cell of your own" not in p for p in found), found
+
+
+
+
+
+def test_torch_jit_and_torch_compile_are_refused_saying_to_leave_them_out(lesson01):
+    """An honest lstm_cell whose gate arithmetic was a ``@torch.jit.script`` helper was refused as "uses the
+    attribute `jit`", which says neither why nor what to write instead (rt33, 2026-12-06). They stay refused
+    (compiled code the rules cannot read), and the message says to leave them out."""
+    for source in ("@torch.jit.script\ndef step(g: torch.Tensor):\n    return g.sigmoid()\n",
+                   "def step(g):\n    return g.sigmoid()\n\nfast_step = torch.compile(step)\n"):
+        found = problems(source, lesson01)
+        assert found and all("leave the decorator or the call out" in p for p in found), found
+    assert problems("import re\n\nWORD = re.compile(r'\\\\w+')\n", lesson01) == []
+
+
+PHASE_SCHEDULE = '''import enum
+import math
+
+
+class Phase(enum.Enum):
+    WARMUP = "warmup"
+    DECAY = "decay"
+    FLOOR = "floor"
+
+    @classmethod
+    def of(cls, it, cfg):
+        if it < cfg.warmup_iters:
+            return cls.WARMUP
+        return cls.DECAY if it <= cfg.max_iters else cls.FLOOR
+
+    def starts(self, cfg, unit):
+        return {"warmup": 0, "decay": cfg.warmup_iters, "floor": cfg.max_iters}[self.value] * unit
+
+
+def lr_at_step(it, cfg):
+    phase = Phase.of(it, cfg)
+    if phase is Phase.WARMUP:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if phase is Phase.FLOOR:
+        return cfg.min_lr
+    progress = (it - Phase.DECAY.starts(cfg, 1)) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''
+
+
+def test_a_method_of_the_answers_own_enum_called_with_two_arguments_is_not_the_functional_form():
+    """``Phase.of(it, cfg)``, a classmethod of an honest ``lr_at_step``'s own enum, was refused as "calls
+    `Phase.of` with a name and members (an enum's functional form ...)", and so was a member's method with two
+    arguments, ``Phase.DECAY.starts(cfg, 1)`` (rt33, 2026-12-06). A method the enum's body defines, reached
+    from the class or from a member bound to a literal, is the answer's own code; the class called with a name
+    and members, or an attribute that is not such a method (a member whose value is an enum class, a method's
+    name bound again to one), stays refused."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    assert problems(PHASE_SCHEDULE, lesson04, frozenset({"lr_at_step"}), frozenset()) == []
+    head = "import enum\n\nclass P(enum.Enum):\n    A = 1\n"
+    for cheat in (head + "\nQ = P('Q', {'x': 1})\n",
+                  "import enum\n\nclass P(enum.Enum):\n    X = enum.Enum\n\n\ndef f():\n    return P.X.value('E', {'a': 1})\n",
+                  "import enum\n\nclass P(enum.Enum):\n    X = enum.Enum\n    def of(self, a, b):\n        return a\n\n\n"
+                  "def f():\n    return P.X.of('E', {'a': 1})\n",
+                  head + "    def of(cls, a, b):\n        return cls\n    of = enum.Enum\n\n\ndef f():\n    return P.of('E', {'a': 1})\n"):
+        found = problems(cheat, lesson04, frozenset({"f", "Q"}), frozenset())
+        assert any("functional form" in p for p in found), (cheat, found)
