@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import copy
 import functools
 import re
@@ -1006,6 +1007,13 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
     ``"_" * 2 + "reduce_ex" + "_" * 2``) becomes that special method. A member is looked up with one
     argument (``State(1)``)."""
     enums = set(ENUM_CLASSES)
+    for node in ast.walk(tree):  # first the classes, for their members (``Axis.TIME`` is not the class)
+        if isinstance(node, ast.ImportFrom) and node.module == "enum":
+            enums |= {a.asname or a.name for a in node.names}
+    for _ in range(2):
+        enums |= {node.name for node in ast.walk(tree)
+                  if isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases)}
+    methods = _enum_methods(tree, enums)
     for _ in range(2):  # the answer's own names for an enum class: imported as, assigned, or subclassed
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "enum":
@@ -1013,13 +1021,13 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
             elif isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases):
                 enums.add(node.name)
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
-                    and _mentions(node.value, enums):
+                    and _mentions_enum(node.value, enums, methods):
                 enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                           for n in ast.walk(t) if isinstance(n, ast.Name)}
     methods = _enum_methods(tree, enums)
     return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
             f"may name special methods: write the enum as a class)"
-            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions(node.func, enums)
+            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods)
             and not _own_enum_method(node.func, methods)
             and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))]
 
@@ -1029,8 +1037,10 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
     also a member or an alias), methods of the answer's own whose code the rules read; and its members
     bound to a literal (``WARMUP = "warmup"``), instances of the class."""
     methods = {}
+    bindings = collections.Counter(_bound_names(tree))
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name in enums:
+        # (a class whose name is bound again, ``P = Q``, may be another class: its members are not known)
+        if isinstance(node, ast.ClassDef) and node.name in enums and bindings[node.name] == 1:
             defined = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
             bound, members = set(), set()
             for n in node.body:
@@ -1043,6 +1053,42 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
                         members |= names
             methods[node.name] = (defined - bound, members - defined)
     return methods
+
+
+def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[str], set[str]]]) -> bool:
+    """``_mentions(node, enums)``, but for the members of the answer's enum classes bound to a literal
+    (``Axis.TIME``): a member is an instance, not the class, so ``T = x.shape[Axis.TIME]`` is a number, and
+    ``torch.arange(1, T + 1).view(1, T, 1)`` no call of an enum class (refused so, rt33, 2026-12-06)."""
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.attr in methods.get(node.value.id, (set(), set()))[1]:
+            continue
+        if isinstance(node, ast.Name) and node.id in enums or isinstance(node, ast.Attribute) and node.attr in enums:
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _bound_names(tree: ast.Module):
+    """Every name the answer binds, once for each binding: a def, a class, an assignment's or a loop's target,
+    an import, a parameter, an exception's or a pattern's name."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from ((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            yield node.arg
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            yield from node.names
 
 
 def _literal(node: ast.expr) -> bool:

@@ -2543,3 +2543,35 @@ def test_a_method_of_the_answers_own_enum_called_with_two_arguments_is_not_the_f
                   head + "    def of(cls, a, b):\n        return cls\n    of = enum.Enum\n\n\ndef f():\n    return P.of('E', {'a': 1})\n"):
         found = problems(cheat, lesson04, frozenset({"f", "Q"}), frozenset())
         assert any("functional form" in p for p in found), (cheat, found)
+
+
+AXIS_AVERAGE = '''import enum
+
+
+class Axis(enum.IntEnum):
+    BATCH = 0
+    TIME = 1
+    CHANNEL = 2
+
+
+def causal_average(x):
+    T = x.shape[Axis.TIME]
+    counts = torch.arange(1, T + 1, dtype=x.dtype).view(1, T, 1)
+    return x.cumsum(Axis.TIME) / counts
+'''
+
+
+def test_a_number_read_with_a_member_of_the_answers_own_enum_is_not_an_enum_class():
+    """``T = x.shape[Axis.TIME]`` in an honest causal_average made ``T`` an enum class for the rules, and then
+    ``torch.arange(1, T + 1, dtype=x.dtype).view(1, T, 1)`` was refused as "calls ... with a name and members
+    (an enum's functional form ...)" (rt33, 2026-12-06). A member bound to a literal is an instance, not the
+    class; the class itself, a member whose value is not a literal, and a member of a class whose name is bound
+    again (``P = Q``: another class, whose member may be an enum class's value) still make an enum name."""
+    lesson05 = Lesson.from_notebook(nbformat.read(solution_path("05_nanogpt"), as_version=4))
+    assert problems(AXIS_AVERAGE, lesson05, frozenset({"causal_average"}), frozenset()) == []
+    for cheat in ("import enum\n\nclass P(enum.Enum):\n    A = 1\n\nE = P\nE('X', {'a': 1})\n",
+                  "import enum\n\nclass Q(enum.Enum):\n    A = enum.Enum\n\nclass P(enum.Enum):\n    A = 1\n\nP = Q\n"
+                  "E = P.A.value\nE('X', {'a': 1})\n",
+                  "import enum\n\nclass P(enum.Enum):\n    A = enum.Enum\n\nE = P.A.value\nE('X', {'a': 1})\n"):
+        found = problems(cheat, lesson05, frozenset(), frozenset())
+        assert any("functional form" in p for p in found), (cheat, found)
