@@ -973,6 +973,8 @@ def _mapping_modules(tree: ast.Module) -> list[str]:
 
 ENUM_CLASSES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"}
 ENUM_KEYWORDS = {"names", "module", "qualname", "type", "start", "boundary"}
+# builtins that make a number, a string or a bool of whatever they are given, an enum class too
+COUNTING_BUILTINS = {"len", "isinstance", "issubclass", "str", "repr", "int", "float", "bool", "hash"}
 
 
 def _plain_type_test(compare: ast.Compare, call: ast.Call) -> bool:
@@ -1014,6 +1016,7 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
         enums |= {node.name for node in ast.walk(tree)
                   if isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases)}
     methods = _enum_methods(tree, enums)
+    shadowed = frozenset(COUNTING_BUILTINS & set(_bound_names(tree)))
     for _ in range(2):  # the answer's own names for an enum class: imported as, assigned, or subclassed
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "enum":
@@ -1021,13 +1024,18 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
             elif isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases):
                 enums.add(node.name)
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
-                    and _mentions_enum(node.value, enums, methods):
+                    and _mentions_enum(node.value, enums, methods, shadowed):
                 enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                           for n in ast.walk(t) if isinstance(n, ast.Name)}
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None
+                    and _mentions_enum(r.value, enums, methods, shadowed) for r in ast.walk(node)):
+                # (``def f(): return enum.Enum``, then ``f()("E", {...})``, passed: rt33, 2026-12-06)
+                enums.add(node.name)
     methods = _enum_methods(tree, enums)
     return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
             f"may name special methods: write the enum as a class)"
-            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods)
+            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
             and not _own_enum_method(node.func, methods)
             and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))]
 
@@ -1055,7 +1063,8 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
     return methods
 
 
-def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[str], set[str]]]) -> bool:
+def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[str], set[str]]],
+                   shadowed: frozenset = frozenset()) -> bool:
     """``_mentions(node, enums)``, but for the members of the answer's enum classes bound to a literal
     (``Axis.TIME``): a member is an instance, not the class, so ``T = x.shape[Axis.TIME]`` is a number, and
     ``torch.arange(1, T + 1).view(1, T, 1)`` no call of an enum class (refused so, rt33, 2026-12-06)."""
@@ -1065,6 +1074,12 @@ def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.attr in methods.get(node.value.id, (set(), set()))[1]:
             continue
+        if isinstance(node, ast.Subscript):  # (what an index picks is in the container, not the index)
+            todo.append(node.value)
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in COUNTING_BUILTINS \
+                and node.func.id not in shadowed:
+            continue  # len(Gate) is a number (unless the answer binds the name itself)
         if isinstance(node, ast.Name) and node.id in enums or isinstance(node, ast.Attribute) and node.attr in enums:
             return True
         todo.extend(ast.iter_child_nodes(node))

@@ -2575,3 +2575,41 @@ def test_a_number_read_with_a_member_of_the_answers_own_enum_is_not_an_enum_clas
                   "import enum\n\nclass P(enum.Enum):\n    A = enum.Enum\n\nE = P.A.value\nE('X', {'a': 1})\n"):
         found = problems(cheat, lesson05, frozenset(), frozenset())
         assert any("functional form" in p for p in found), (cheat, found)
+
+
+GATE_CELL = '''import enum
+
+
+class Gate(enum.IntEnum):
+    I = 0
+    F = 1
+    G = 2
+    O = 3
+
+
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    B, H = h.shape
+    parts = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).view(B, len(Gate), H)
+    i, f, g, o = parts.unbind(1)
+    c_new = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    h_new = o.sigmoid() * c_new.tanh()
+    return h_new.reshape(B, H), c_new.reshape(B, H)
+'''
+
+
+def test_a_count_of_an_enums_members_is_a_number_and_a_function_returning_an_enum_class_makes_one():
+    """``parts = pre.view(B, len(Gate), H)`` made every tensor computed from ``parts`` an enum class for the
+    rules, and an honest lstm_cell's ``h_new.reshape(B, H)`` was refused as the enum's functional form (rt33,
+    2026-12-06): ``len`` (and the other builtins that make a number, a string or a bool) gives no class, nor
+    does an index (``x.shape[...]``). The same red team found ``def f(): return enum.Enum`` then
+    ``f()("E", {...})`` passed the rules, while ``f = lambda: enum.Enum`` was refused: a function whose return
+    names an enum class now makes an enum name too, and ``len`` rebound by the answer counts for nothing."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    assert problems(GATE_CELL, lesson04, frozenset({"lstm_cell"}), frozenset()) == []
+    for cheat in ("import enum\n\ndef f():\n    return enum.Enum\n\nE = f()\nm = E('X', {'a': 1})\n",
+                  "import enum\n\ndef f():\n    return enum.Enum\n\nm = f()('X', {'a': 1})\n",
+                  "import enum\n\nclass H:\n    def k(self):\n        return enum.Enum\n\nm = H().k()('X', {'a': 1})\n",
+                  "import enum\n\nd = [enum.Enum]\nm = d[len(d) - 1]('X', {'a': 1})\n",
+                  "import enum\n\ndef f():\n    len = lambda c: c\n    E = len(enum.Enum)\n    return E('X', {'a': 1})\n"):
+        found = problems(cheat, lesson04, frozenset({"f", "m", "E", "H", "d"}), frozenset())
+        assert any("functional form" in p for p in found), (cheat, found)
