@@ -1016,7 +1016,7 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
         enums |= {node.name for node in ast.walk(tree)
                   if isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases)}
     methods = _enum_methods(tree, enums)
-    shadowed = frozenset(COUNTING_BUILTINS & set(_bound_names(tree)))
+    shadowed = frozenset(COUNTING_BUILTINS & set(_every_binding(tree)))
     for _ in range(2):  # the answer's own names for an enum class: imported as, assigned, or subclassed
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "enum":
@@ -1045,7 +1045,7 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
     also a member or an alias), methods of the answer's own whose code the rules read; and its members
     bound to a literal (``WARMUP = "warmup"``), instances of the class."""
     methods = {}
-    bindings = collections.Counter(_bound_names(tree))
+    bindings = collections.Counter(_every_binding(tree))
     for node in ast.walk(tree):
         # (a class whose name is bound again, ``P = Q``, may be another class: its members are not known)
         if isinstance(node, ast.ClassDef) and node.name in enums and bindings[node.name] == 1:
@@ -1086,7 +1086,7 @@ def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[
     return False
 
 
-def _bound_names(tree: ast.Module):
+def _every_binding(tree: ast.Module):
     """Every name the answer binds, once for each binding: a def, a class, an assignment's or a loop's target,
     an import, a parameter, an exception's or a pattern's name."""
     for node in ast.walk(tree):
