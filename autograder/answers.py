@@ -2135,6 +2135,31 @@ def split_and_copied(cells) -> tuple[list[str], list[str]]:
     return split, list(copied)
 
 
+NOWHERE = re.compile(r"reads `(\w+)`, which neither an answer cell nor the lesson defines \(define it in the answer cell\)")
+
+
+def added_cell_names(cells) -> set[str]:
+    """The names that the code cells a student added (no nbgrader metadata) bind at their top level."""
+    names = set()
+    for cell in cells:
+        if cell.get("cell_type") == "code" and not (cell.get("metadata") or {}).get("nbgrader"):
+            names |= top_level_names(cell.source if isinstance(cell.get("source"), str) else "")
+    return names
+
+
+def placed(reasons: list[str], added: set[str]) -> list[str]:
+    """``reasons``, a name read from nowhere that a cell the student added defines said as such: "define it
+    in the answer cell" left a student whose helper sat in a cell of their own above the answer wondering
+    (rt33, 2026-12-06)."""
+    def say(match):
+        name = match.group(1)
+        if name not in added:
+            return match.group(0)
+        return (f"reads `{name}`, which only a cell you added defines, and the autograder runs only the answer "
+                f"cells: move `{name}` into this answer cell")
+    return [NOWHERE.sub(say, reason) for reason in reasons]
+
+
 def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat.NotebookNode", dict[str, list[str]]]:
     """The notebook to grade (see the module docstring), and the answers refused, by grade id.
     ``source``: the lesson's nbgrader source (solutions/), whose test cells hold their hidden tests (the
@@ -2145,6 +2170,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
     import nbformat
 
     answers, refused = answer_cells_by_id(submission.cells), {}
+    added = added_cell_names(submission.cells)
     solutions = {(c.metadata.get("nbgrader") or {}).get("grade_id") for c in release.cells
                  if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
     # (by the release's cell type: an answer turned markdown in the submission still runs as code)
@@ -2171,7 +2197,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
                 chosen.attachments = copy.deepcopy(student.attachments)
         if meta.get("solution") and chosen.cell_type == "code":
             others = answer_names([answers[g].source for g in solutions if g != grade_id and g in answers])
-            reasons = problems(chosen.source, lesson, bound, others)
+            reasons = placed(problems(chosen.source, lesson, bound, others), added)
             if reasons:
                 refused[grade_id] = reasons
                 chosen.source = refused_cell(grade_id, reasons)

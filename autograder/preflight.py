@@ -30,8 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.answers import (Lesson, answer_cells_by_id, answer_names, problems, split_and_copied,
-                               top_level_names)
+from autograder.answers import (Lesson, added_cell_names, answer_cells_by_id, answer_names, placed, problems,
+                               split_and_copied, top_level_names)
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 # a notebook may hold this many times its lesson's cells (notes and scratch cells a student added), and
@@ -307,10 +307,11 @@ def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, li
     answers = [(grade_id, cell.source) for grade_id, cell in answer_cells_by_id(nb.cells).items()
                if cell.cell_type == "code" and grade_id in spec.cells and spec.cells[grade_id].solution]
     bound = answer_names([source for _, source in answers])
+    added = added_cell_names(nb.cells)
     refused = {}
     for grade_id, source in answers:
         others = answer_names([other for g, other in answers if g != grade_id])
-        reasons = problems(source, spec.lesson, bound, others)
+        reasons = placed(problems(source, spec.lesson, bound, others), added)
         if reasons:
             refused[grade_id] = reasons
     return refused

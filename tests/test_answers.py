@@ -2613,3 +2613,26 @@ def test_a_count_of_an_enums_members_is_a_number_and_a_function_returning_an_enu
                   "import enum\n\ndef f():\n    len = lambda c: c\n    E = len(enum.Enum)\n    return E('X', {'a': 1})\n"):
         found = problems(cheat, lesson04, frozenset({"f", "m", "E", "H", "d"}), frozenset())
         assert any("functional form" in p for p in found), (cheat, found)
+
+
+def test_a_helper_in_a_cell_the_student_added_is_named_as_such_where_the_answer_reads_it():
+    """An honest causal_average that called ``_tril_weights``, defined in a code cell the student added above
+    the answer cell, was refused as reading a name "which neither an answer cell nor the lesson defines (define
+    it in the answer cell)", which the student had done, to their eyes (rt33, 2026-12-06). It stays refused
+    (only answer cells run), and the message says the helper is in a cell of their own and to move it; a name
+    from nowhere keeps its message."""
+    from autograder.grading import Paths, _spec
+    from autograder.preflight import refused_answers
+    release = nbformat.read(lesson_path("05_nanogpt"), as_version=4)
+    submission = copy.deepcopy(release)
+    at = next(i for i, c in enumerate(submission.cells)
+              if (c.metadata.get("nbgrader") or {}).get("grade_id") == "causal-average")
+    submission.cells[at].source = "def causal_average(x):\n    return _tril_weights(x.shape[1]) @ x + _nowhere\n"
+    submission.cells.insert(at, nbformat.v4.new_code_cell(
+        "def _tril_weights(T):\n    w = torch.tril(torch.ones(T, T))\n    return w / w.sum(1, keepdim=True)\n"))
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("05_nanogpt"), as_version=4))
+    _, refused = rebuild(submission, release, lesson)
+    for reasons in (refused["causal-average"], refused_answers(submission, _spec(Paths(), "05_nanogpt"))["causal-average"]):
+        assert any("`_tril_weights`, which only a cell you added defines" in r and "move `_tril_weights` into" in r
+                   for r in reasons), reasons
+        assert any("`_nowhere`, which neither an answer cell nor the lesson defines" in r for r in reasons), reasons

@@ -86,7 +86,7 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
     if not source.strip():
         return None
     try:
-        from autograder.answers import Lesson, answer_names, problems, top_level_names
+        from autograder.answers import Lesson, answer_names, placed, problems, top_level_names
     except ImportError:  # the course without its autograder: nothing to match
         return None
     names = student.__globals__
@@ -110,7 +110,11 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
         if history:  # (a cell that answers this exercise too is an earlier run of this one)
             mine = top_level_names(source) & exercises
             others = answer_names([cell for cell in answer_cells if not top_level_names(cell) & mine])
-    reasons = problems(source, lesson, bound, others)
+    # (the names that cells other than the answer cells bind: a name read from nowhere that one of them
+    # binds is a helper in a cell the student added, and the message says so, as the autograder's does)
+    added = set().union(*(top_level_names(cell) for cell in history if cell not in answer_cells)) \
+        if history and record is not None else set()
+    reasons = placed(problems(source, lesson, bound, others), added)
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
