@@ -1032,6 +1032,11 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
                     and _mentions_enum(r.value, enums, methods, shadowed) for r in ast.walk(node)):
                 # (``def f(): return enum.Enum``, then ``f()("E", {...})``, passed: rt33, 2026-12-06)
                 enums.add(node.name)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and any(
+                        _mentions_enum(a, enums, methods, shadowed) for a in [*node.args, *node.keywords]):
+                # a container given an enum class holds it: ``lst.append(enum.Enum)``, then ``lst[0]("E", {...})``
+                enums.add(node.func.value.id)
     methods = _enum_methods(tree, enums)
     return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
             f"may name special methods: write the enum as a class)"

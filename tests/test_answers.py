@@ -2610,7 +2610,9 @@ def test_a_count_of_an_enums_members_is_a_number_and_a_function_returning_an_enu
                   "import enum\n\ndef f():\n    return enum.Enum\n\nm = f()('X', {'a': 1})\n",
                   "import enum\n\nclass H:\n    def k(self):\n        return enum.Enum\n\nm = H().k()('X', {'a': 1})\n",
                   "import enum\n\nd = [enum.Enum]\nm = d[len(d) - 1]('X', {'a': 1})\n",
-                  "import enum\n\ndef f():\n    len = lambda c: c\n    E = len(enum.Enum)\n    return E('X', {'a': 1})\n"):
+                  "import enum\n\ndef f():\n    len = lambda c: c\n    E = len(enum.Enum)\n    return E('X', {'a': 1})\n",
+                  "import enum\n\nlst = []\nlst.append(enum.Enum)\nm = lst[0]('X', {'a': 1})\n",
+                  "import enum\n\nbox = {}\nbox.setdefault('k', enum.Enum)\nm = box['k']('X', {'a': 1})\n"):
         found = problems(cheat, lesson04, frozenset({"f", "m", "E", "H", "d"}), frozenset())
         assert any("functional form" in p for p in found), (cheat, found)
 
