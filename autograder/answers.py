@@ -973,6 +973,8 @@ def _mapping_modules(tree: ast.Module) -> list[str]:
 
 ENUM_CLASSES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"}
 ENUM_KEYWORDS = {"names", "module", "qualname", "type", "start", "boundary"}
+# methods by which a container takes what it is given (``torch.tensor([g.value for g in Gate])`` is no such)
+FILLING = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "push", "put"}
 # builtins that make a number, a string or a bool of whatever they are given, an enum class too
 COUNTING_BUILTINS = {"len", "isinstance", "issubclass", "str", "repr", "int", "float", "bool", "hash"}
 
@@ -1032,7 +1034,7 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
                     and _mentions_enum(r.value, enums, methods, shadowed) for r in ast.walk(node)):
                 # (``def f(): return enum.Enum``, then ``f()("E", {...})``, passed: rt33, 2026-12-06)
                 enums.add(node.name)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in FILLING \
                     and isinstance(node.func.value, ast.Name) and any(
                         _mentions_enum(a, enums, methods, shadowed) for a in [*node.args, *node.keywords]):
                 # a container given an enum class holds it: ``lst.append(enum.Enum)``, then ``lst[0]("E", {...})``

@@ -2606,6 +2606,8 @@ def test_a_count_of_an_enums_members_is_a_number_and_a_function_returning_an_enu
     names an enum class now makes an enum name too, and ``len`` rebound by the answer counts for nothing."""
     lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
     assert problems(GATE_CELL, lesson04, frozenset({"lstm_cell"}), frozenset()) == []
+    honest = GATE_CELL + "\n\nORDER = torch.tensor([g.value for g in Gate])\nSHAPE = torch.zeros(2, 3)\n"
+    assert problems(honest, lesson04, frozenset({"lstm_cell", "ORDER", "SHAPE"}), frozenset()) == []
     for cheat in ("import enum\n\ndef f():\n    return enum.Enum\n\nE = f()\nm = E('X', {'a': 1})\n",
                   "import enum\n\ndef f():\n    return enum.Enum\n\nm = f()('X', {'a': 1})\n",
                   "import enum\n\nclass H:\n    def k(self):\n        return enum.Enum\n\nm = H().k()('X', {'a': 1})\n",
