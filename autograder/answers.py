@@ -1050,24 +1050,49 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
 def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str], set[str]]]:
     """For each enum class the answer defines: the names its body binds by ``def`` and by nothing else (not
     also a member or an alias), methods of the answer's own whose code the rules read; and its members
-    bound to a literal (``WARMUP = "warmup"``), instances of the class."""
+    bound to a literal (``WARMUP = "warmup"``), instances of the class. A name the body binds a second time
+    in any way (``for of in [staticmethod(enum.Enum)]``, ``from enum import Enum as WARMUP``, a ``with``'s
+    or a walrus's target), or a def under a decorator other than Python's classmethod or staticmethod
+    (``@wrap``, which may return anything), is neither: each made ``Phase.WARMUP.of("E", {...})`` an enum
+    built from a dict that the rules passed, whose special methods ran in a real answers' process (ch33)."""
     methods = {}
     bindings = collections.Counter(_every_binding(tree))
     for node in ast.walk(tree):
         # (a class whose name is bound again, ``P = Q``, may be another class: its members are not known)
         if isinstance(node, ast.ClassDef) and node.name in enums and bindings[node.name] == 1:
-            defined = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-            bound, members = set(), set()
-            for n in node.body:
-                if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                    names = {t.id for target in (n.targets if isinstance(n, ast.Assign) else [n.target])
-                             for t in ast.walk(target) if isinstance(t, ast.Name)}
-                    bound |= names
-                    if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
-                            and _literal(n.value):
-                        members |= names
-            methods[node.name] = (defined - bound, members - defined)
+            once = {name for name, count in collections.Counter(_class_scope_bindings(node)).items() if count == 1}
+            defined = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and all(isinstance(d, ast.Name) and d.id in ("classmethod", "staticmethod")
+                               and not bindings[d.id] for d in n.decorator_list)}
+            members = {n.targets[0].id for n in node.body if isinstance(n, ast.Assign) and len(n.targets) == 1
+                       and isinstance(n.targets[0], ast.Name) and _literal(n.value)}
+            methods[node.name] = (defined & once, members & once, set(_class_scope_bindings(node)))
     return methods
+
+
+def _class_scope_bindings(classdef: ast.ClassDef):
+    """Every name a class's body binds in the class's own scope, once for each binding (a def's or a nested
+    class's name, not what their bodies bind)."""
+    todo = list(classdef.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+            todo += [*node.decorator_list, *(node.bases if isinstance(node, ast.ClassDef) else [])]
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from ((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            yield from node.names
+        todo += list(ast.iter_child_nodes(node))
 
 
 def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[str], set[str]]],
@@ -1081,6 +1106,9 @@ def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.attr in methods.get(node.value.id, (set(), set()))[1]:
             continue
+        if isinstance(node, ast.Attribute) and _enum_member(node.value, methods) and not (
+                node.attr in ("value", "name") and node.attr not in methods[node.value.value.id][2]):
+            return True  # (a member's attribute is its class's: ``Phase.WARMUP.of``, ``of`` bound to enum.Enum)
         if isinstance(node, ast.Subscript):  # (what an index picks is in the container, not the index)
             todo.append(node.value)
             continue
@@ -1091,6 +1119,12 @@ def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _enum_member(node: ast.expr, methods: dict) -> bool:
+    """Whether ``node`` is ``Phase.WARMUP``, a member of the answer's own enum bound to a literal."""
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+        and node.attr in methods.get(node.value.id, (set(), set()))[1]
 
 
 def _every_binding(tree: ast.Module):

@@ -2545,6 +2545,36 @@ def test_a_method_of_the_answers_own_enum_called_with_two_arguments_is_not_the_f
         assert any("functional form" in p for p in found), (cheat, found)
 
 
+
+def test_a_name_an_enums_body_binds_twice_or_under_a_decorator_is_no_member_or_method_of_its_own():
+    """A member or a method's name that the enum's body binds again in another way (a loop's, a ``with``'s or
+    a walrus's target, an import), a def under a decorator of the answer's, or any attribute read from a member
+    (``Phase.WARMUP.of``, which is the class's) made ``Phase.WARMUP.of("E", {...})`` pass the rules: in a real
+    answers' process it built an enum from a dict whose ``__getattr__`` ran (ch33, 2026-12-06). The honest
+    schedule, with its classmethod and its member's method, is still allowed."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    assert problems(PHASE_SCHEDULE, lesson04, frozenset({"lr_at_step"}), frozenset()) == []
+    head = "import enum\n\nclass P(enum.Enum):\n    A = 1\n"
+    method = "    def of(self):\n        pass\n"
+    call = "\n\ndef f():\n    return P.A.of('E', {'a': 1})\n"
+    member = "\n\ndef f():\n    return P.A('E', {'a': 1})\n"
+    for cheat in (head + method + "    for of in [staticmethod(enum.Enum)]:\n        pass\n" + call,
+                  head + method + "    with contextlib.nullcontext(staticmethod(enum.Enum)) as of:\n        pass\n" + call,
+                  "def wrap(f):\n    return staticmethod(enum.Enum)\n\n" + head + "    @wrap\n" + method + call,
+                  head + "    @(lambda f: staticmethod(enum.Enum))\n" + method + call,
+                  head + "    for A in [enum.Enum]:\n        pass\n" + member,
+                  head + "    with contextlib.nullcontext(enum.Enum) as A:\n        pass\n" + member,
+                  head.replace("enum.Enum", "Enum") + "    for A in [enum.Enum]:\n        pass\n" + member
+                  .replace("def f", "Enum = object\n\n\ndef f"),
+                  head + "    for value in [property(lambda m: enum.Enum)]:\n        pass\n"
+                  + "\n\ndef f():\n    return P.A.value('E', {'a': 1})\n"):
+        found = problems(cheat, lesson04, frozenset({"f", "P", "wrap"}), frozenset())
+        assert any("functional form" in p for p in found), (cheat, found)
+    for honest in (head + "    @staticmethod\n    def of(a, b):\n        return a\n" + call,
+                   head + "\n\ndef f():\n    return P.A.value + len(P.A.name)\n"):
+        assert problems(honest, lesson04, frozenset({"f", "P"}), frozenset()) == [], honest
+
+
 AXIS_AVERAGE = '''import enum
 
 
