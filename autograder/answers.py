@@ -1029,6 +1029,15 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
                     and _mentions_enum(node.value, enums, methods, shadowed):
                 enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                           for n in ast.walk(t) if isinstance(n, ast.Name)}
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) \
+                    and _mentions_enum(node.iter, enums, methods, shadowed) \
+                    and not _bare_enum(node.iter, enums, methods, shadowed):
+                # (``for E in [enum.Enum]``, or a comprehension's, a with's target: ch33; ``for g in Gate`` gives
+                # members)
+                enums |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None \
+                    and _mentions_enum(node.context_expr, enums, methods, shadowed):
+                enums |= {n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)}
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                     isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None
                     and _mentions_enum(r.value, enums, methods, shadowed) for r in ast.walk(node)):
@@ -1044,7 +1053,89 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
             f"may name special methods: write the enum as a class)"
             for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
             and not _own_enum_method(node.func, methods)
-            and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))]
+            and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))] + [
+        f"binds `{name}` to an enum class for every answer cell (another cell could call it with a name and members, "
+        f"an enum's functional form, which this cell's rules cannot see): write the enum as a class with its "
+        f"members, and use that class" for name in sorted(_enum_names_of_the_module(tree, enums, methods, shadowed))] + [
+        f"passes the enum class `{ast.unparse(arg)}` to `{ast.unparse(node.func)}`, which could call it with a name and "
+        f"members (an enum's functional form, whose members may name special methods): write the enum as a class"
+        for node in ast.walk(tree) if isinstance(node, ast.Call) and not _iterates_or_counts(node.func, shadowed)
+        for arg in [*node.args, *(k.value for k in node.keywords)]
+        if _bare_enum(arg.value if isinstance(arg, ast.Starred) else arg, enums, methods, shadowed)] + [
+        f"calls `{ast.unparse(node.func)}` with arguments unpacked by *: give an enum's arguments one by one"
+        for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
+        and not _own_enum_method(node.func, methods) and any(isinstance(a, ast.Starred) for a in node.args)]
+
+
+# builtins that only iterate an enum class's members or count them (``list(Gate)``, ``len(Gate)``)
+ITERATING_BUILTINS = {"list", "tuple", "set", "frozenset", "sorted", "reversed", "iter", "enumerate", "zip"}
+
+
+def _iterates_or_counts(func: ast.expr, shadowed: frozenset) -> bool:
+    return isinstance(func, ast.Name) and func.id in (COUNTING_BUILTINS | ITERATING_BUILTINS) - shadowed
+
+
+def _bare_enum(node: ast.expr, enums: set[str], methods: dict, shadowed: frozenset) -> bool:
+    """Whether ``node`` is itself an enum name (``enum.Enum``, ``E``, ``getattr(enum, "Enum")``), not a value
+    that only contains or uses one: given to ``functools.partial``, ``map`` or ``operator.call`` it is called
+    with a name and members that the call's own arguments do not show (ch33)."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return (isinstance(node, (ast.Name, ast.Attribute)) or _getattr_of(node, enums)) \
+        and _mentions_enum(node, enums, methods, shadowed)
+
+
+def _enum_names_of_the_module(tree: ast.Module, enums: set[str], methods: dict, shadowed: frozenset) -> set[str]:
+    """The enum names (``_enum_classes_made``) that the cell leaves in the answers' shared namespace: bound by
+    a top-level statement, declared global, or not bound in the cell at all (a container of another cell's
+    that this one fills). Not Python's own names (``Enum``, which every cell refuses to call so), nor an enum
+    class statement with members, which no functional form can extend. ``from enum import Enum as E`` (or
+    ``E = enum.Enum``, or a member-less ``class Base(enum.Enum)``) in one cell, then ``E("X", {...})`` in
+    another, built an enum from a dict in a real answers' process: each cell passed the rules (ch33)."""
+    top = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            top.add(statement.name)
+            continue
+        top |= set(_every_binding(ast.Module(body=[statement], type_ignores=[])))
+    top |= {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
+    # (and a top-level class's attributes, which another cell reads as ``K.E``)
+    top |= {n for node in tree.body if isinstance(node, ast.ClassDef) for n in _class_scope_bindings(node)}
+    bound = set(_every_binding(tree))
+    with_members = {node.name for node in tree.body if isinstance(node, ast.ClassDef) and any(
+        isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and not t.id.startswith("_") for t in n.targets)
+        for n in node.body)}
+    # (a def that returns what a call gives, ``return Phase.of(it, cfg)``, returns a member, not the class)
+    members_only = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and not any(isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None
+                                and _mentions_enum(_without_calls(r.value, enums), enums, methods, shadowed)
+                                for r in ast.walk(node))}
+    # (``ORDER = torch.tensor([g.value for g in Gate])``: a value a call makes from the members)
+    made = collections.Counter(n.id for node in ast.walk(tree)
+                               if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None
+                               and not _mentions_enum(_without_calls(node.value, enums), enums, methods, shadowed)
+                               for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                               for n in ast.walk(t) if isinstance(n, ast.Name))
+    bindings = collections.Counter(_every_binding(tree))
+    members_only |= {name for name, count in made.items() if bindings[name] == count}
+    return {name for name in enums - ENUM_CLASSES - with_members - members_only if name in top or name not in bound}
+
+
+def _without_calls(node: ast.expr, enums: set[str]) -> ast.expr:
+    """``node`` with each call other than ``getattr(x, "Enum")`` left out (as a constant), and each
+    comprehension reduced to what it gives (``[g.value for g in Gate]``: ``g.value``)."""
+    class Strip(ast.NodeTransformer):
+        def visit_Call(self, call):
+            return call if _getattr_of(call, enums) else ast.Constant(None)
+
+        def visit_ListComp(self, comp):
+            return self.visit(comp.elt)
+
+        visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+        def visit_DictComp(self, comp):
+            return self.visit(ast.Tuple(elts=[comp.key, comp.value], ctx=ast.Load()))
+    return Strip().visit(copy.deepcopy(node))
 
 
 def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str], set[str]]]:
@@ -1111,11 +1202,14 @@ def _mentions_enum(node: ast.AST, enums: set[str], methods: dict[str, tuple[set[
             return True  # (a member's attribute is its class's: ``Phase.WARMUP.of``, ``of`` bound to enum.Enum)
         if isinstance(node, ast.Subscript):  # (what an index picks is in the container, not the index)
             todo.append(node.value)
+            if _bare_enum(node.slice, enums, methods, shadowed):  # (a container of the answer's may give it back)
+                return True
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in COUNTING_BUILTINS \
                 and node.func.id not in shadowed:
             continue  # len(Gate) is a number (unless the answer binds the name itself)
-        if isinstance(node, ast.Name) and node.id in enums or isinstance(node, ast.Attribute) and node.attr in enums:
+        if isinstance(node, ast.Name) and node.id in enums or isinstance(node, ast.Attribute) and node.attr in enums \
+                or _getattr_of(node, enums):
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False
@@ -1170,7 +1264,14 @@ def _own_enum_method(func: ast.expr, methods: dict[str, set[str]]) -> bool:
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names or isinstance(n, ast.Attribute) and n.attr in names
-               for n in ast.walk(node))
+               or _getattr_of(n, names) for n in ast.walk(node))
+
+
+def _getattr_of(node: ast.AST, names: set[str]) -> bool:
+    """Whether ``node`` is ``getattr(x, "Enum")``, an attribute of one of ``names`` read by a constant name
+    (``getattr(enum, "Enum")("E", {...})`` passed the enum rules, ch33)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+        and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value in names
 
 
 def _annotation_strings(tree: ast.Module) -> list[str]:

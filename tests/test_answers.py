@@ -2575,6 +2575,40 @@ def test_a_name_an_enums_body_binds_twice_or_under_a_decorator_is_no_member_or_m
         assert problems(honest, lesson04, frozenset({"f", "P"}), frozenset()) == [], honest
 
 
+
+def test_an_enum_class_reached_by_getattr_a_loop_a_partial_or_another_answer_cell_is_an_enum_name():
+    """Ways to call an enum class with a name and members that the rules passed (ch33, 2026-12-06):
+    ``getattr(enum, "Enum")(...)`` and ``from enum import Enum as E`` in one answer cell with ``E("X", {...})``
+    in another built, in a real answers' process, an enum from a dict whose ``__getattr__`` ran. The others: a
+    loop's, a comprehension's or a with's target, ``functools.partial``/``map`` given the class, ``*`` unpacking,
+    an index of the answer's own container, and a top-level class attribute or def that hands the class to
+    other cells. Honest enums (members, methods, iteration, counting) are still allowed."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    call = "('X', {'a': 1})"
+    for cheat in (f"import enum\n\ndef f():\n    return getattr(enum, 'Enum'){call}\n",
+                  f"import enum\n\ndef f():\n    for E in [enum.Enum]:\n        return E{call}\n",
+                  f"import enum\n\ndef f():\n    return [E{call} for E in [enum.Enum]]\n",
+                  f"import enum\nimport contextlib\n\ndef f():\n    with contextlib.nullcontext(enum.Enum) as E:\n"
+                  f"        return E{call}\n",
+                  "import enum\nimport functools\n\ndef f():\n    return functools.partial(enum.Enum, 'X')({'a': 1})\n",
+                  "import enum\n\ndef f():\n    return list(map(enum.Enum, ['X'], [{'a': 1}]))\n",
+                  "import enum\n\ndef f():\n    return enum.Enum(*['X', {'a': 1}])\n",
+                  f"import enum\n\nclass K:\n    def __getitem__(self, k):\n        return k\n\n\ndef f():\n"
+                  f"    return K()[enum.Enum]{call}\n"):
+        found = problems(cheat, lesson04, frozenset({"f", "K"}), frozenset())
+        assert any("functional form" in p or "unpacked" in p for p in found), (cheat, found)
+    for binder in ("from enum import Enum as E\n", "import enum\n\nE = enum.Enum\n",
+                   "import enum\n\nclass E(enum.Enum):\n    def f(self):\n        return 1\n",
+                   "import enum\n\nclass K:\n    E = enum.Enum\n", "import enum\n\ndef E():\n    return [enum.Enum]\n"):
+        found = problems(binder, lesson04, frozenset({"E", "K", "f"}), frozenset({"f"}))
+        assert any("for every answer cell" in p for p in found), (binder, found)
+    honest = ("import enum\n\nclass Gate(enum.IntEnum):\n    I = 0\n    F = 1\n\n\ndef f(x):\n"
+              "    return [g.value for g in Gate] + list(Gate) + [x[Gate.I], len(Gate), isinstance(x, Gate)]\n")
+    assert problems(honest, lesson04, frozenset({"f", "Gate"}), frozenset()) == []
+    assert problems(PHASE_SCHEDULE, lesson04, frozenset({"lr_at_step"}), frozenset()) == []
+    assert problems(GATE_CELL, lesson04, frozenset({"lstm_cell"}), frozenset()) == []
+
+
 AXIS_AVERAGE = '''import enum
 
 
