@@ -1102,9 +1102,16 @@ def _enum_names_of_the_module(tree: ast.Module, enums: set[str], methods: dict, 
     # (and a top-level class's attributes, which another cell reads as ``K.E``)
     top |= {n for node in tree.body if isinstance(node, ast.ClassDef) for n in _class_scope_bindings(node)}
     bound = set(_every_binding(tree))
-    with_members = {node.name for node in tree.body if isinstance(node, ast.ClassDef) and any(
-        isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and not t.id.startswith("_") for t in n.targets)
-        for n in node.body)}
+    # (a member the body binds once, with no ``_ignore_``: ``_ignore_ = ["A"]`` or ``del A`` leaves the
+    # class without members, which ``P("X", {...})`` extends, as a real answers' process did, ch33)
+    with_members = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            counts = collections.Counter(_class_scope_bindings(node))
+            if "_ignore_" not in counts and any(
+                    isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and not t.id.startswith("_")
+                                                      and counts[t.id] == 1 for t in n.targets) for n in node.body):
+                with_members.add(node.name)
     # (a def that returns what a call gives, ``return Phase.of(it, cfg)``, returns a member, not the class)
     members_only = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                     and not any(isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None

@@ -2599,7 +2599,9 @@ def test_an_enum_class_reached_by_getattr_a_loop_a_partial_or_another_answer_cel
         assert any("functional form" in p or "unpacked" in p for p in found), (cheat, found)
     for binder in ("from enum import Enum as E\n", "import enum\n\nE = enum.Enum\n",
                    "import enum\n\nclass E(enum.Enum):\n    def f(self):\n        return 1\n",
-                   "import enum\n\nclass K:\n    E = enum.Enum\n", "import enum\n\ndef E():\n    return [enum.Enum]\n"):
+                   "import enum\n\nclass K:\n    E = enum.Enum\n", "import enum\n\ndef E():\n    return [enum.Enum]\n",
+                   "import enum\n\nclass E(enum.Enum):\n    _ignore_ = ['A']\n    A = 1\n",
+                   "import enum\n\nclass E(enum.Enum):\n    A = 1\n    del A\n"):
         found = problems(binder, lesson04, frozenset({"E", "K", "f"}), frozenset({"f"}))
         assert any("for every answer cell" in p for p in found), (binder, found)
     honest = ("import enum\n\nclass Gate(enum.IntEnum):\n    I = 0\n    F = 1\n\n\ndef f(x):\n"
