@@ -1129,11 +1129,26 @@ def _enum_names_of_the_module(tree: ast.Module, enums: set[str], methods: dict, 
 
 
 def _without_calls(node: ast.expr, enums: set[str]) -> ast.expr:
-    """``node`` with each call other than ``getattr(x, "Enum")`` left out (as a constant), and each
-    comprehension reduced to what it gives (``[g.value for g in Gate]``: ``g.value``)."""
+    """``node`` with each call but ``getattr(x, "Enum")`` reduced to the arguments it is given (``Phase.of(it,
+    cfg)``: ``(it, cfg)``; a counting builtin's, ``len(Gate)``, and an enum class that an iterating one
+    iterates, ``list(Gate)``, left out), and each comprehension to what it gives (``[g.value for g in Gate]``:
+    ``g.value``), and arithmetic and comparisons left out. A call's arguments stay: ``enum.nonmember((enum.Enum,))`` as an enum's attribute, or
+    ``tuple([enum.Enum])``, handed the class to another answer cell (ch33)."""
     class Strip(ast.NodeTransformer):
         def visit_Call(self, call):
-            return call if _getattr_of(call, enums) else ast.Constant(None)
+            if _getattr_of(call, enums):
+                return call
+            if isinstance(call.func, ast.Name) and call.func.id in COUNTING_BUILTINS:
+                return ast.Constant(None)
+            given = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+            if isinstance(call.func, ast.Name) and call.func.id in ITERATING_BUILTINS:
+                given = [a for a in given if not (isinstance(a, (ast.Name, ast.Attribute)) and _mentions(a, enums))]
+            return self.visit(ast.Tuple(elts=[*given, *(k.value for k in call.keywords)], ctx=ast.Load()))
+
+        def visit_BinOp(self, node):  # (arithmetic and comparisons give numbers and bools, no class)
+            return ast.Constant(None)
+
+        visit_UnaryOp = visit_Compare = visit_BinOp
 
         def visit_ListComp(self, comp):
             return self.visit(comp.elt)

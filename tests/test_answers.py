@@ -2601,12 +2601,17 @@ def test_an_enum_class_reached_by_getattr_a_loop_a_partial_or_another_answer_cel
                    "import enum\n\nclass E(enum.Enum):\n    def f(self):\n        return 1\n",
                    "import enum\n\nclass K:\n    E = enum.Enum\n", "import enum\n\ndef E():\n    return [enum.Enum]\n",
                    "import enum\n\nclass E(enum.Enum):\n    _ignore_ = ['A']\n    A = 1\n",
-                   "import enum\n\nclass E(enum.Enum):\n    A = 1\n    del A\n"):
+                   "import enum\n\nclass E(enum.Enum):\n    A = 1\n    del A\n",
+                   "import enum\n\nclass P(enum.Enum):\n    A = 1\n    E = enum.nonmember((enum.Enum,))\n",
+                   "import enum\n\nE = tuple([enum.Enum])\n"):
         found = problems(binder, lesson04, frozenset({"E", "K", "f"}), frozenset({"f"}))
         assert any("for every answer cell" in p for p in found), (binder, found)
     honest = ("import enum\n\nclass Gate(enum.IntEnum):\n    I = 0\n    F = 1\n\n\ndef f(x):\n"
               "    return [g.value for g in Gate] + list(Gate) + [x[Gate.I], len(Gate), isinstance(x, Gate)]\n")
     assert problems(honest, lesson04, frozenset({"f", "Gate"}), frozenset()) == []
+    honest = ("import enum\n\nclass Gate(enum.IntEnum):\n    I = 0\n    F = 1\n\n\nN = len(Gate)\nNAMES = list(Gate)\n"
+              "ORDER = torch.tensor([g.value for g in Gate])\n")
+    assert problems(honest, lesson04, frozenset({"Gate", "N", "NAMES", "ORDER"}), frozenset()) == []
     assert problems(PHASE_SCHEDULE, lesson04, frozenset({"lr_at_step"}), frozenset()) == []
     assert problems(GATE_CELL, lesson04, frozenset({"lstm_cell"}), frozenset()) == []
 
