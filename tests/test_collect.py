@@ -8,6 +8,7 @@ import re
 import stat
 import struct
 import zipfile
+import zlib
 
 import nbformat
 import pytest
@@ -465,12 +466,12 @@ def test_entries_are_read_one_at_a_time_and_only_when_taken(course, tmp_path, mo
     inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"a", f"bob/{A}.ipynb": b"b", f"alice/{B}.ipynb": b"ab",
                                           "mallory/video.mp4": b"\0" * 1000, "mallory/data.ipynb": b"x"})
     reads = []
-    real = zipfile.ZipFile.read
+    real = zipfile.ZipFile.open  # (every read of an entry's data opens it)
 
-    def read(archive, member, *args):
+    def read(archive, member, *args, **kwargs):
         reads.append((getattr(member, "filename", member), sorted(_submitted(course))))
-        return real(archive, member, *args)
-    monkeypatch.setattr(zipfile.ZipFile, "read", read)
+        return real(archive, member, *args, **kwargs)
+    monkeypatch.setattr(zipfile.ZipFile, "open", read)
     assert grading.collect(inbox, lesson=A, paths=course, on_skip=lambda m: None, on_note=lambda m: None) == \
         [("alice", A), ("bob", A)]
     assert reads == [(f"alice/{A}.ipynb", []), (f"bob/{A}.ipynb", [f"alice/{A}/{A}.ipynb"])], reads
@@ -573,3 +574,36 @@ def test_a_command_changing_the_course_waits_for_no_other_and_names_the_one_that
     assert grading.collect(inbox.parent, paths=course) == [("ada", A)]  # killed: the lock went with it
     with grading.one_at_a_time(course, "autograde"):  # a command inside another, in one process
         assert grading.collect(inbox.parent, paths=course) == [("ada", A)]
+
+
+def _lying_zip(path, name, unpacked, says):
+    """A zip of one deflated entry of ``unpacked`` zero bytes whose headers say it holds ``says`` bytes."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = bytes(2**20)
+    data = b"".join(packer.compress(block) for _ in range(unpacked // len(block))) + packer.flush()
+    raw = name.encode()
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, 0, len(data), says, len(raw), 0) + raw
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, 0, len(data), says, len(raw),
+                          0, 0, 0, 0, 0, 0) + raw
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    path.write_bytes(local + data + central + end)
+    return path
+
+
+def test_a_zip_entry_that_unpacks_to_far_more_than_it_says_costs_no_memory(course, tmp_path):
+    """An entry whose headers say 1,000 bytes, and that unpacks to gigabytes of zeros (a 3 MB zip), took
+    collect to 2.1 GB of memory before its checksum failed: zipfile asks zlib for up to 2 GB at once and
+    only then cuts the data to the size stated (ch35, 2026-12-06). It is listed, and costs little."""
+    import tracemalloc
+
+    inbox = _lying_zip(tmp_path / "bomb.zip", f"mallory/{A}.ipynb", unpacked=128 * 2**20, says=1000)
+    tracemalloc.start()
+    try:
+        collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert collected == []
+    (why,) = [d for s, lesson, d in _not_collected(course) if s == "mallory" and lesson == A]
+    assert "could not be read from the zip" in why, why
+    assert peak < 32 * 2**20, f"collect held {peak / 2**20:.0f} MB for a 1,000-byte entry"
