@@ -566,6 +566,11 @@ ANSWER_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em",
                "thead", "tr", "ul"}  # (no img: an image's address is fetched when the page opens)
 ANSWER_ATTRIBUTES = {"a": ["href", "title"], "div": ["class"], "span": ["class"]}  # (the class: code's colours)
 ANSWER_PROTOCOLS = {"http", "https", "mailto"}
+# The most tags a markdown answer's HTML may hold and still be shown as HTML (an honest answer has a few
+# dozen): the HTML sanitizer's time grows with the square of how deeply tags nest, and a 200 kB answer of
+# `<div>` 40,000 times held its notebook's grading 95 s in the batch's own worker (a megabyte: past the
+# notebook's time limit, twice; ch35, 2026-12-06). Past it, the answer is shown as the text it is.
+MAX_ANSWER_TAGS = 2_000
 
 
 def safe_markdown(source: str) -> str:
@@ -580,6 +585,8 @@ def safe_markdown(source: str) -> str:
     try:
         rendered = markdown2html(source)
     except Exception:  # (an image pasted into the cell, which this renderer cannot embed): the text as it is
+        rendered = None
+    if rendered is None or rendered.count("<") > 2 * MAX_ANSWER_TAGS:  # (an opening and a closing tag each)
         return "\n<pre>" + html_text.escape(source) + "</pre>\n"
     html = bleach.clean(rendered, tags=ANSWER_TAGS, attributes=ANSWER_ATTRIBUTES, protocols=ANSWER_PROTOCOLS,
                         strip=False)

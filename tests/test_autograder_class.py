@@ -1075,3 +1075,20 @@ def test_an_answer_written_in_a_cell_the_student_added_is_named_in_the_detail():
     assert notes("", honest) != []  # (the answer cell emptied)
     assert notes(honest, honest) == []  # a scratch copy beside the answer
     assert notes(None, "def my_helper(ids):\n    return ids\n") == []
+
+
+def test_a_markdown_answer_of_deeply_nested_tags_is_shown_as_text_at_once():
+    """The HTML sanitizer's time grows with the square of how deeply tags nest: an open question answered
+    with `<div>` 40,000 times (200 kB) held its notebook's grading 95 s in the batch's worker, a megabyte
+    would pass the notebook's time limit twice (ch35, 2026-12-06). Past 2,000 tags the answer is its text;
+    an honest answer keeps its links and emphasis."""
+    import time
+
+    from autograder.preprocessors import safe_markdown
+
+    start = time.monotonic()
+    shown = safe_markdown("My answer: " + "<div>" * 40_000)
+    assert time.monotonic() - start < 10
+    assert "<div>" not in shown and shown.count("&lt;div&gt;") == 40_000
+    honest = safe_markdown("Bytes, since **every** text has them: see [the docs](https://docs.python.org).")
+    assert "<strong>every</strong>" in honest and '<a href="https://docs.python.org">the docs</a>' in honest, honest
