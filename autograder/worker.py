@@ -152,25 +152,51 @@ def _end_with_the_grader(grader: int) -> None:
     """Kill this worker, and everything it started, once the grader that started it is gone. After a
     ``kill -9`` of ``autograde``, an orphaned worker went on grading for a minute and wrote a score into
     the gradebook that status did not show (a red team's, 2026-12-02)."""
-    import signal
-
-    import psutil
-
     def watch() -> None:
         while os.getppid() == grader:
             time.sleep(0.5)
-        for child in psutil.Process().children(recursive=True):  # the kernel, bwrap (and, unsandboxed, more)
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
-        os.kill(os.getpid(), signal.SIGKILL)
+        _end_now()
 
     threading.Thread(target=watch, daemon=True, name="end-with-the-grader").start()
 
 
+def _end_now(*_) -> None:
+    """Clean up (``_clean_up``) and end this worker at once."""
+    import signal
+
+    _clean_up()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _clean_up() -> None:
+    """Kill everything this worker started, remove its folder of temporary files and its sandboxes'
+    cgroups. The grader does this for a worker it kills; but a grader killed with ``kill -9``, or a
+    ``SIGTERM`` to the whole process group (``timeout``, a job stopped by a scheduler), which ends the
+    grader and its workers at once, left each worker's folder in /tmp, with its kernel's connection file
+    and up to 512 MB of what the answers printed (ch35, 2026-12-06)."""
+    import psutil
+
+    from autograder.pool import MARK, SCRATCH_PREFIX
+    from autograder.sandbox import remove_cgroups, remove_tree
+
+    children = psutil.Process().children(recursive=True)  # the kernel, bwrap (and, unsandboxed, more)
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=10)
+    scratch = os.environ.get("TMPDIR", "")
+    if Path(scratch).name.startswith(SCRATCH_PREFIX) and os.environ.get(MARK, "") in scratch:
+        remove_tree(scratch)  # (never raises)
+    remove_cgroups(os.environ.get(MARK, ""))
+
+
 def main(argv: list[str]) -> int:
+    import signal
+
     _end_with_the_grader(os.getppid())
+    signal.signal(signal.SIGTERM, _end_now)
     config = json.loads(argv[0])
     answers = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the answers
@@ -191,6 +217,7 @@ def main(argv: list[str]) -> int:
                           full_log=traceback.format_exc(), log=traceback.format_exc()[-4000:])
         answer["job"] = job
         answers.write(json.dumps(answer, default=str) + "\n")
+    _clean_up()  # no more jobs: the grader is done, or gone (its end closed this worker's stdin)
     return 0
 
 

@@ -791,6 +791,45 @@ def test_a_worker_ends_with_the_grader_that_started_it(course, tmp_path):
         grader.kill()
 
 
+@pytest.mark.parametrize("how", ["kill -9 of the grader", "SIGTERM to the process group"])
+def test_a_worker_ended_with_its_grader_leaves_no_folder_behind(course, tmp_path, how):
+    """A grader killed with ``kill -9``, or a SIGTERM to its whole process group (``timeout``, a scheduler
+    stopping the job), left each worker's folder of temporary files in /tmp, with its kernel's connection
+    file and up to 512 MB of what the answers printed (ch35, 2026-12-06)."""
+    import signal
+
+    paths, _, _ = course
+    config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release),
+                  cell_timeout=CELL_TIMEOUT, sandbox=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    grader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, sys, time
+        from pathlib import Path
+        from autograder.pool import Worker
+        worker = Worker({config!r}, dict(os.environ), Path({str(tmp_path / "worker.log")!r}))
+        print(worker.process.pid, worker.scratch, flush=True)
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
+        env=dict(os.environ, TMPDIR=str(scratch),
+                 PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))))
+    try:
+        pid, folder = grader.stdout.readline().split(maxsplit=1)
+        folder = Path(folder.strip())
+        assert folder.is_dir() and folder.parent == scratch, folder
+        worker = psutil.Process(int(pid))
+        if how.startswith("kill -9"):
+            grader.kill()
+        else:
+            os.killpg(grader.pid, signal.SIGTERM)
+        grader.wait()
+        gone, alive = psutil.wait_procs([worker], timeout=30)
+        assert not alive, "the worker outlived its grader by 30 s"
+        assert list(scratch.iterdir()) == [], f"left behind: {list(scratch.iterdir())}"
+    finally:
+        grader.kill()
+
+
 def test_validate_exit_codes(course):
     paths, cases, _ = course
     folder = paths.root / "student"
