@@ -531,6 +531,86 @@ def _checked_classes(build_class):
     return checked
 
 
+def _library_hook(bases) -> str | None:
+    """The first of ``ATTRIBUTE_HOOKS`` that a class in the chain of one of ``bases`` defines itself, as
+    ``module.Class (hook)``; None where none does (a builtin type's slot is Python's own lookup: dict, int)."""
+    import types
+
+    for base in bases:
+        for ancestor in getattr(base, "__mro__", ()):
+            hooks = [h for h in ATTRIBUTE_HOOKS
+                     if h in vars(ancestor) and not isinstance(vars(ancestor)[h], types.WrapperDescriptorType)]
+            if hooks and ancestor not in (object, BaseException):
+                return f"{ancestor.__module__}.{ancestor.__qualname__} ({hooks[0]})"
+    return None
+
+
+def _enum_names(names) -> list:
+    """``names`` as ``EnumType._create_`` reads them (``"A B"``, ``["A", "B"]``, ``{"A": 1}``, ``[("A", 1)]``),
+    read once: a list of names, or of (name, value) pairs. Each name must be a ``str``."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    if isinstance(names, (tuple, list)) and names and isinstance(names[0], str):
+        given = list(names)
+        keys = given
+    else:
+        given = []
+        for item in list(names):  # (a mapping of the answer's own gives its keys and values once, here)
+            given.append((item, names[item]) if isinstance(item, str) else tuple(item))
+        keys = [pair[0] if len(pair) == 2 else None for pair in given]
+    if any(type(key) is not str for key in keys):
+        raise TypeError("an enum's functional form takes names that are strings: write the enum as a class")
+    return given
+
+
+def _checked_enums() -> None:
+    """Makes ``enum.EnumType._create_``, what an enum's functional form runs (``Enum("E", {...})``, also
+    reached through ``Enum._convert_``), refuse a member name that starts with ``_``: a key with a special
+    method's name (computed, ``"_" * 2 + "getattr" + "_" * 2``) becomes that method of the class made, which
+    a class statement of the answer's may not define, and ``_missing_`` or ``_generate_next_value_`` becomes
+    one of enum's hooks. It also refuses a mixed-in type (``type=``) that ``__build_class__`` would refuse as a
+    base (``_checked_classes``), and ``EnumType.__new__`` asked for a plain class (``_simple``) by anything but
+    enum's own code. The answer rules refuse the form where they can see it (``answers._enum_classes_made``);
+    they track names, and an enum class reached in a way they do not follow (a member-less base whose only
+    entry is ``A = enum.nonmember(1)``, left for another answer cell; a classmethod's ``cls(name, members)``)
+    built an enum from a dict whose ``__getattr__`` ran in a real answers' process (ch33, ch34)."""
+    import enum
+
+    metaclass = enum.EnumType
+    create = vars(metaclass)["_create_"]  # (a method of the metaclass: its first argument is the enum class)
+    new = vars(metaclass)["__new__"]
+    new = new.__func__ if isinstance(new, staticmethod) else new
+    enum_file = create.__code__.co_filename
+    getframe = sys._getframe
+
+    def checked_create(cls, class_name, names, **keywords):
+        given = _enum_names(names)
+        private = [n if type(n) is str else n[0] for n in given if (n if type(n) is str else n[0]).startswith("_")]
+        if private:
+            raise TypeError(f"an enum's functional form may not name a member {private[0]!r} (a name that starts "
+                            f"with _ is a special method's or enum's own): write the enum as a class")
+        hooked = _library_hook([keywords["type"]]) if keywords.get("type") is not None else None
+        if hooked:
+            raise TypeError(f"an enum may not mix in {hooked}, which decides itself what its attributes are: "
+                            f"write the enum as a class on a plain type")
+        if keywords.get("module") is None:  # (as enum's own does: the module that called the enum class)
+            try:
+                keywords["module"] = getframe(2).f_globals["__name__"]
+            except (AttributeError, ValueError, KeyError):
+                pass
+        return create(cls, class_name, given, **keywords)
+
+    def checked_new(metacls, cls, bases, classdict, *, boundary=None, _simple=False, **keywords):
+        if _simple and getframe(1).f_code.co_filename != enum_file:
+            raise TypeError("an enum class is made by a class statement: write the enum as a class")
+        return new(metacls, cls, bases, classdict, boundary=boundary, _simple=_simple, **keywords)
+
+    metaclass._create_ = checked_create
+    metaclass.__new__ = staticmethod(checked_new)
+
+
 def _stand_in(call, look=None):
     """A module whose calls are ``call``'s: it takes the place of a submodule the grader keeps, with its
     settings and copies of its weights (``look``: ``recheck._look``) to read."""
@@ -1651,6 +1731,7 @@ def main(argv):
         print("answer process: no seccomp filter here; programs are refused by the audit hook only", file=sys.stderr)
     import builtins
     builtins.__build_class__ = _checked_classes(builtins.__build_class__)
+    _checked_enums()
     load_course = len(argv) <= 5 or argv[5] != "none"  # (recheck.Host says; see MODEL_TESTS there)
     # for good: an audit hook cannot be removed
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder(), load_course))

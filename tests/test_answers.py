@@ -2711,3 +2711,64 @@ def test_a_helper_in_a_cell_the_student_added_is_named_as_such_where_the_answer_
         assert any("`_tril_weights`, which only a cell you added defines" in r and "move `_tril_weights` into" in r
                    for r in reasons), reasons
         assert any("`_nowhere`, which neither an answer cell nor the lesson defines" in r for r in reasons), reasons
+
+
+# An enum class reached where the rules' names do not follow it (ch34, 2026-12-06), each cell passing the rules:
+# a member-less enum whose only entry is not a member (``A = enum.nonmember(1)``, ``A = lambda self: 1``) left for
+# another answer cell, and a classmethod's ``cls(name, members)``. In a real answers' process each built an enum
+# from a dict whose ``__getattr__`` ran.
+ENUM_HOOK = "{'a': 1, '_' * 2 + 'getattr' + '_' * 2: lambda self, name: 'hooked ' + name}"
+ENUM_PAST_THE_NAMES = {
+    "a nonmember, then another cell": ["import enum\n\n\nclass P(enum.Enum):\n    A = enum.nonmember(1)\n",
+                                       f"def f():\n    return P('X', {ENUM_HOOK}).a.zzz\n"],
+    "a lambda, then another cell": ["import enum\n\n\nclass P(enum.Enum):\n    A = lambda self: 1\n",
+                                    f"def f():\n    return P('X', {ENUM_HOOK}).a.zzz\n"],
+    "a classmethod's cls": ["import enum\n\n\nclass P(enum.Enum):\n    A = lambda self: 1\n\n    @classmethod\n"
+                            "    def make(cls, name, members):\n        return cls(name, members)\n\n\n"
+                            f"def f():\n    return P.make('X', {ENUM_HOOK}).a.zzz\n"],
+}
+
+
+def _in_answers_process(cells: list[str]) -> dict:
+    """Runs ``cells`` in an answers' process as ``answer_host.main`` sets it up for classes and enums, and
+    calls their ``f``: what it returned or raised, and the cells' errors."""
+    import json
+    import subprocess
+    import sys
+
+    from course.checks.exercises import PRELUDE
+    script = ("import builtins, json, sys, torch\nfrom autograder import answer_host\n"
+              "builtins.__build_class__ = answer_host._checked_classes(builtins.__build_class__)\n"
+              "getattr(answer_host, '_checked_enums', lambda: None)()\n"  # (without it: 'hooked zzz')
+              "namespace = answer_host._run([sys.argv[1], *json.loads(sys.argv[2])])\n"
+              "try:\n    got = {'value': repr(namespace['f']())}\n"
+              "except Exception as error:\n    got = {'error': type(error).__name__, 'message': str(error)}\n"
+              "print(json.dumps({**got, 'cells': answer_host.CELL_ERRORS}))\n")
+    run = subprocess.run([sys.executable, "-c", script, PRELUDE, json.dumps(cells)], capture_output=True, text=True,
+                         timeout=120, cwd=str(solution_path(L01).parents[2]))
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_process():
+    """The answers' process refuses, wherever it is reached, an enum's functional form given a member name that
+    starts with ``_`` (a special method's, ``__getattr__``, or enum's own hooks): the cheats below passed the rules
+    and built an enum from a dict whose ``__getattr__`` ran. The functional form with plain names still runs,
+    and an honest enum class with its own ``__str__``."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    for name, cells in ENUM_PAST_THE_NAMES.items():
+        for number, cell in enumerate(cells):
+            later = {"f"} if number + 1 < len(cells) else set()
+            assert problems(cell, lesson04, frozenset({"P", "f"}), frozenset(later)) == [], (name, number)
+        got = _in_answers_process(cells)
+        assert got.get("error") == "TypeError" and "may not name a member '__getattr__'" in got["message"], (name, got)
+    honest = ("import enum\n\n\nclass Phase(enum.Enum):\n    A = 1\n\n    def __str__(self):\n        return 'a'\n\n\n"
+              "def f():\n    Color = enum.IntEnum('Color', {'RED': 3, 'GREEN': 4})\n"
+              "    return [str(Phase.A), list(enum.Enum('Shade', 'DARK LIGHT')), Color(4), Color.RED.__module__]\n")
+    got = _in_answers_process([honest])
+    assert got == {"value": "['a', [<Shade.DARK: 1>, <Shade.LIGHT: 2>], <Color.GREEN: 4>, '__main__']", "cells": []}, got
+    for cheat in ("import enum\nimport typing\n\n\ndef f():\n    return enum.Enum('X', {'a': 1}, type=typing._GenericAlias)\n",
+                  "import enum\n\n\ndef f():\n    return enum.Enum('X', {'a': 1, '_missing_': classmethod(len)})\n",
+                  "import enum\n\n\ndef f():\n    return enum.Enum('X', [('a', 1), ('_' * 2 + 'eq' + '_' * 2, len)])\n",
+                  "import enum\n\n\ndef f():\n    return type(enum.Enum)('X', (), {'a': 1}, _simple=True)\n"):
+        got = _in_answers_process([cheat])
+        assert got.get("error") == "TypeError" and "enum" in got["message"], (cheat, got)
