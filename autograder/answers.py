@@ -1009,7 +1009,10 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
     """Calls of an enum class with a name and members (``Enum("E", {...})``): its functional form makes a
     class whose members come from a dictionary, and a member with a special method's name (computed,
     ``"_" * 2 + "reduce_ex" + "_" * 2``) becomes that special method. A member is looked up with one
-    argument (``State(1)``)."""
+    argument (``State(1)``). These rules follow names within the cell: an enum class another answer cell binds
+    (``Kind = Phase``), or one reached where a name does not show it (a classmethod's ``cls(name, members)``),
+    is left to the answers' process, which refuses such a member name wherever the form is reached
+    (``answer_host._checked_enums``; ch34)."""
     enums = set(ENUM_CLASSES)
     for node in ast.walk(tree):  # first the classes, for their members (``Axis.TIME`` is not the class)
         if isinstance(node, ast.ImportFrom) and node.module == "enum":
@@ -1054,9 +1057,6 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
             for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
             and not _own_enum_method(node.func, methods)
             and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))] + [
-        f"binds `{name}` to an enum class for every answer cell (another cell could call it with a name and members, "
-        f"an enum's functional form, which this cell's rules cannot see): write the enum as a class with its "
-        f"members, and use that class" for name in sorted(_enum_names_of_the_module(tree, enums, methods, shadowed))] + [
         f"passes the enum class `{ast.unparse(arg)}` to `{ast.unparse(node.func)}`, which could call it with a name and "
         f"members (an enum's functional form, whose members may name special methods): write the enum as a class"
         for node in ast.walk(tree) if isinstance(node, ast.Call) and not _iterates_or_counts(node.func, shadowed)
@@ -1083,81 +1083,6 @@ def _bare_enum(node: ast.expr, enums: set[str], methods: dict, shadowed: frozens
         node = node.value
     return (isinstance(node, (ast.Name, ast.Attribute)) or _getattr_of(node, enums)) \
         and _mentions_enum(node, enums, methods, shadowed)
-
-
-def _enum_names_of_the_module(tree: ast.Module, enums: set[str], methods: dict, shadowed: frozenset) -> set[str]:
-    """The enum names (``_enum_classes_made``) that the cell leaves in the answers' shared namespace: bound by
-    a top-level statement, declared global, or not bound in the cell at all (a container of another cell's
-    that this one fills). Not Python's own names (``Enum``, which every cell refuses to call so), nor an enum
-    class statement with members, which no functional form can extend. ``from enum import Enum as E`` (or
-    ``E = enum.Enum``, or a member-less ``class Base(enum.Enum)``) in one cell, then ``E("X", {...})`` in
-    another, built an enum from a dict in a real answers' process: each cell passed the rules (ch33)."""
-    top = set()
-    for statement in tree.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            top.add(statement.name)
-            continue
-        top |= set(_every_binding(ast.Module(body=[statement], type_ignores=[])))
-    top |= {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
-    # (and a top-level class's attributes, which another cell reads as ``K.E``)
-    top |= {n for node in tree.body if isinstance(node, ast.ClassDef) for n in _class_scope_bindings(node)}
-    bound = set(_every_binding(tree))
-    # (a member the body binds once, with no ``_ignore_``: ``_ignore_ = ["A"]`` or ``del A`` leaves the
-    # class without members, which ``P("X", {...})`` extends, as a real answers' process did, ch33)
-    with_members = set()
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            counts = collections.Counter(_class_scope_bindings(node))
-            if "_ignore_" not in counts and any(
-                    isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and not t.id.startswith("_")
-                                                      and counts[t.id] == 1 for t in n.targets) for n in node.body):
-                with_members.add(node.name)
-    # (a def that returns what a call gives, ``return Phase.of(it, cfg)``, returns a member, not the class)
-    members_only = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    and not any(isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None
-                                and _mentions_enum(_without_calls(r.value, enums), enums, methods, shadowed)
-                                for r in ast.walk(node))}
-    # (``ORDER = torch.tensor([g.value for g in Gate])``: a value a call makes from the members)
-    made = collections.Counter(n.id for node in ast.walk(tree)
-                               if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None
-                               and not _mentions_enum(_without_calls(node.value, enums), enums, methods, shadowed)
-                               for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                               for n in ast.walk(t) if isinstance(n, ast.Name))
-    bindings = collections.Counter(_every_binding(tree))
-    members_only |= {name for name, count in made.items() if bindings[name] == count}
-    return {name for name in enums - ENUM_CLASSES - with_members - members_only if name in top or name not in bound}
-
-
-def _without_calls(node: ast.expr, enums: set[str]) -> ast.expr:
-    """``node`` with each call but ``getattr(x, "Enum")`` reduced to the arguments it is given (``Phase.of(it,
-    cfg)``: ``(it, cfg)``; a counting builtin's, ``len(Gate)``, and an enum class that an iterating one
-    iterates, ``list(Gate)``, left out), and each comprehension to what it gives (``[g.value for g in Gate]``:
-    ``g.value``), and arithmetic and comparisons left out. A call's arguments stay: ``enum.nonmember((enum.Enum,))`` as an enum's attribute, or
-    ``tuple([enum.Enum])``, handed the class to another answer cell (ch33)."""
-    class Strip(ast.NodeTransformer):
-        def visit_Call(self, call):
-            if _getattr_of(call, enums):
-                return call
-            if isinstance(call.func, ast.Name) and call.func.id in COUNTING_BUILTINS:
-                return ast.Constant(None)
-            given = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
-            if isinstance(call.func, ast.Name) and call.func.id in ITERATING_BUILTINS:
-                given = [a for a in given if not (isinstance(a, (ast.Name, ast.Attribute)) and _mentions(a, enums))]
-            return self.visit(ast.Tuple(elts=[*given, *(k.value for k in call.keywords)], ctx=ast.Load()))
-
-        def visit_BinOp(self, node):  # (arithmetic and comparisons give numbers and bools, no class)
-            return ast.Constant(None)
-
-        visit_UnaryOp = visit_Compare = visit_BinOp
-
-        def visit_ListComp(self, comp):
-            return self.visit(comp.elt)
-
-        visit_SetComp = visit_GeneratorExp = visit_ListComp
-
-        def visit_DictComp(self, comp):
-            return self.visit(ast.Tuple(elts=[comp.key, comp.value], ctx=ast.Load()))
-    return Strip().visit(copy.deepcopy(node))
 
 
 def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str], set[str]]]:

@@ -2597,15 +2597,6 @@ def test_an_enum_class_reached_by_getattr_a_loop_a_partial_or_another_answer_cel
                   f"    return K()[enum.Enum]{call}\n"):
         found = problems(cheat, lesson04, frozenset({"f", "K"}), frozenset())
         assert any("functional form" in p or "unpacked" in p for p in found), (cheat, found)
-    for binder in ("from enum import Enum as E\n", "import enum\n\nE = enum.Enum\n",
-                   "import enum\n\nclass E(enum.Enum):\n    def f(self):\n        return 1\n",
-                   "import enum\n\nclass K:\n    E = enum.Enum\n", "import enum\n\ndef E():\n    return [enum.Enum]\n",
-                   "import enum\n\nclass E(enum.Enum):\n    _ignore_ = ['A']\n    A = 1\n",
-                   "import enum\n\nclass E(enum.Enum):\n    A = 1\n    del A\n",
-                   "import enum\n\nclass P(enum.Enum):\n    A = 1\n    E = enum.nonmember((enum.Enum,))\n",
-                   "import enum\n\nE = tuple([enum.Enum])\n"):
-        found = problems(binder, lesson04, frozenset({"E", "K", "f"}), frozenset({"f"}))
-        assert any("for every answer cell" in p for p in found), (binder, found)
     honest = ("import enum\n\nclass Gate(enum.IntEnum):\n    I = 0\n    F = 1\n\n\ndef f(x):\n"
               "    return [g.value for g in Gate] + list(Gate) + [x[Gate.I], len(Gate), isinstance(x, Gate)]\n")
     assert problems(honest, lesson04, frozenset({"f", "Gate"}), frozenset()) == []
@@ -2726,12 +2717,22 @@ ENUM_PAST_THE_NAMES = {
     "a classmethod's cls": ["import enum\n\n\nclass P(enum.Enum):\n    A = lambda self: 1\n\n    @classmethod\n"
                             "    def make(cls, name, members):\n        return cls(name, members)\n\n\n"
                             f"def f():\n    return P.make('X', {ENUM_HOOK}).a.zzz\n"],
+    # (ch33's, which the rules refused in the first cell until the answers' process refused the form itself)
+    **{binder: [binder, f"def f():\n    return {call}('X', {ENUM_HOOK}).a.zzz\n"] for binder, call in (
+        ("from enum import Enum as E\n", "E"), ("import enum\n\nE = enum.Enum\n", "E"),
+        ("import enum\n\n\nclass E(enum.Enum):\n    def f(self):\n        return 1\n", "E"),
+        ("import enum\n\n\nclass E(enum.Enum):\n    _ignore_ = ['A']\n    A = 1\n", "E"),
+        ("import enum\n\n\nclass K:\n    E = enum.Enum\n", "K.E"),
+        ("import enum\n\n\ndef E():\n    return [enum.Enum]\n", "E()[0]"),
+        ("import enum\n\n\nclass P(enum.Enum):\n    A = 1\n    E = enum.nonmember((enum.Enum,))\n", "P.A.E[0]"),
+        ("import enum\n\nE = tuple([enum.Enum])\n", "E[0]"))},
 }
 
 
-def _in_answers_process(cells: list[str]) -> dict:
-    """Runs ``cells`` in an answers' process as ``answer_host.main`` sets it up for classes and enums, and
-    calls their ``f``: what it returned or raised, and the cells' errors."""
+def _in_answers_process(*runs: list[str]) -> list[dict]:
+    """Runs each of ``runs`` (answer cells) in a namespace of its own in one answers' process, set up as
+    ``answer_host.main`` sets it up for classes and enums, and calls their ``f``: what it returned or raised,
+    and the cells' errors, for each."""
     import json
     import subprocess
     import sys
@@ -2740,11 +2741,13 @@ def _in_answers_process(cells: list[str]) -> dict:
     script = ("import builtins, json, sys, torch\nfrom autograder import answer_host\n"
               "builtins.__build_class__ = answer_host._checked_classes(builtins.__build_class__)\n"
               "getattr(answer_host, '_checked_enums', lambda: None)()\n"  # (without it: 'hooked zzz')
-              "namespace = answer_host._run([sys.argv[1], *json.loads(sys.argv[2])])\n"
-              "try:\n    got = {'value': repr(namespace['f']())}\n"
-              "except Exception as error:\n    got = {'error': type(error).__name__, 'message': str(error)}\n"
-              "print(json.dumps({**got, 'cells': answer_host.CELL_ERRORS}))\n")
-    run = subprocess.run([sys.executable, "-c", script, PRELUDE, json.dumps(cells)], capture_output=True, text=True,
+              "found = []\nfor cells in json.loads(sys.argv[2]):\n"
+              "    namespace = answer_host._run([sys.argv[1], *cells])\n"
+              "    try:\n        got = {'value': repr(namespace['f']())}\n"
+              "    except Exception as error:\n        got = {'error': type(error).__name__, 'message': str(error)}\n"
+              "    found.append({**got, 'cells': list(answer_host.CELL_ERRORS)})\n"
+              "print(json.dumps(found))\n")
+    run = subprocess.run([sys.executable, "-c", script, PRELUDE, json.dumps(runs)], capture_output=True, text=True,
                          timeout=120, cwd=str(solution_path(L01).parents[2]))
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -2758,17 +2761,26 @@ def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_p
     for name, cells in ENUM_PAST_THE_NAMES.items():
         for number, cell in enumerate(cells):
             later = {"f"} if number + 1 < len(cells) else set()
-            assert problems(cell, lesson04, frozenset({"P", "f"}), frozenset(later)) == [], (name, number)
-        got = _in_answers_process(cells)
+            assert problems(cell, lesson04, frozenset({"P", "E", "K", "f"}), frozenset(later)) == [], (name, number)
+    for name, got in zip(ENUM_PAST_THE_NAMES, _in_answers_process(*ENUM_PAST_THE_NAMES.values())):
         assert got.get("error") == "TypeError" and "may not name a member '__getattr__'" in got["message"], (name, got)
     honest = ("import enum\n\n\nclass Phase(enum.Enum):\n    A = 1\n\n    def __str__(self):\n        return 'a'\n\n\n"
               "def f():\n    Color = enum.IntEnum('Color', {'RED': 3, 'GREEN': 4})\n"
               "    return [str(Phase.A), list(enum.Enum('Shade', 'DARK LIGHT')), Color(4), Color.RED.__module__]\n")
-    got = _in_answers_process([honest])
+    got, = _in_answers_process([honest])
     assert got == {"value": "['a', [<Shade.DARK: 1>, <Shade.LIGHT: 2>], <Color.GREEN: 4>, '__main__']", "cells": []}, got
-    for cheat in ("import enum\nimport typing\n\n\ndef f():\n    return enum.Enum('X', {'a': 1}, type=typing._GenericAlias)\n",
-                  "import enum\n\n\ndef f():\n    return enum.Enum('X', {'a': 1, '_missing_': classmethod(len)})\n",
-                  "import enum\n\n\ndef f():\n    return enum.Enum('X', [('a', 1), ('_' * 2 + 'eq' + '_' * 2, len)])\n",
-                  "import enum\n\n\ndef f():\n    return type(enum.Enum)('X', (), {'a': 1}, _simple=True)\n"):
-        got = _in_answers_process([cheat])
+    # (honest shapes the rules refused while they tracked enum names across answer cells: an alias left for
+    # another cell, and a base with methods and no members)
+    honest = ["import enum\n\n\nclass Described(enum.Enum):\n    def describe(self):\n        return self.name.lower()\n"
+              "\n\nclass Phase(Described):\n    WARMUP = 1\n    DECAY = 2\n\n\nKind = Phase\n",
+              "def f():\n    return [Kind.WARMUP.describe(), Kind(2).name, len(Kind)]\n"]
+    for number, cell in enumerate(honest):
+        later = {"f"} if number == 0 else set()
+        assert problems(cell, lesson04, frozenset({"Described", "Phase", "Kind", "f"}), frozenset(later)) == [], cell
+    assert _in_answers_process(honest) == [{"value": "['warmup', 'DECAY', 2]", "cells": []}]
+    cheats = ("import enum\nimport typing\n\n\ndef f():\n    return enum.Enum('X', {'a': 1}, type=typing._GenericAlias)\n",
+              "import enum\n\n\ndef f():\n    return enum.Enum('X', {'a': 1, '_missing_': classmethod(len)})\n",
+              "import enum\n\n\ndef f():\n    return enum.Enum('X', [('a', 1), ('_' * 2 + 'eq' + '_' * 2, len)])\n",
+              "import enum\n\n\ndef f():\n    return type(enum.Enum)('X', (), {'a': 1}, _simple=True)\n")
+    for cheat, got in zip(cheats, _in_answers_process(*([c] for c in cheats))):
         assert got.get("error") == "TypeError" and "enum" in got["message"], (cheat, got)
