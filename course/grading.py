@@ -56,7 +56,11 @@ def _configuration_of_module(value: Any, following: list) -> bool:
     return _configuration_class(vars(value).get(read.argval))
 
 
-def _problems_in_function(fn: types.FunctionType) -> list[str]:
+def _problems_in_function(fn: types.FunctionType, seen: set | None = None) -> list[str]:
+    seen = set() if seen is None else seen
+    seen.add(id(fn))
+    if _from_course(fn):  # (held where the walk for functions reaches it: a partial's, a default's)
+        return [f"it holds the course's {fn.__module__}.{fn.__qualname__}"]
     problems = []
     for code in _code_objects(fn.__code__):
         # the global names it reads and the modules it imports; not attribute names, so that
@@ -80,6 +84,11 @@ def _problems_in_function(fn: types.FunctionType) -> list[str]:
     defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
     if _holds_course([d for d in defaults if not _configuration_class(d)], modules=False):
         problems.append("a default value of its parameters is the course's")
+    # (and a function a default holds, run as the answer's: ``g=(lambda: ref.causal_mask,)``, a
+    # ``functools.partial(ref.causal_mask)``, passed: ch34, 2026-12-06)
+    for held in _functions_held(defaults):
+        if id(held) not in seen:
+            problems += _problems_in_function(held, seen)
     for cell in fn.__closure__ or ():
         try:
             value = cell.cell_contents
@@ -103,6 +112,9 @@ def _functions_held(values) -> list[types.FunctionType]:
             continue
         if isinstance(value, dict):
             values += list(dict.keys(value)) + list(dict.values(value))
+            continue
+        if type(value) is functools.partial:  # (what it calls, and what it passes that)
+            values += [value.func, *value.args, *value.keywords.values()]
             continue
         if isinstance(value, (staticmethod, classmethod, types.MethodType)):
             value = value.__func__

@@ -338,6 +338,15 @@ def test_a_function_an_answer_holds_elsewhere_than_in_its_classes_body_is_checke
                            "answer = M(step)\n",
         "an object's bound method": "class C:\n    def __init__(self, f):\n        self.f = f\n"
                                     "    def run(self, x):\n        return self.f(x)\nanswer = C(step).run\n",
+        # (ch34: a function a default value holds, or a functools.partial's)
+        "a lambda in a default's tuple": "def answer(x, g=(lambda: avg,)):\n    return g[0]()(x)\n",
+        "a default's lambda": "def answer(x, g=(step,)):\n    return g[0](x)\n",
+        "a lambda's default lambda": "answer = lambda x, g=lambda: avg: g()(x)\n",
+        "a partial default": "import functools\ndef answer(x, g=functools.partial(avg)):\n    return g(x)\n",
+        "a keyword-only partial of a partial": "import functools\n"
+                                               "def answer(x, *, g=functools.partial(functools.partial(avg))):\n"
+                                               "    return g(x)\n",
+        "a class's partial": "import functools\nclass answer:\n    run = functools.partial(avg)\n",
     }
     for kind, source in cheats.items():
         with pytest.raises(DelegatesToReference, match="answer"):
