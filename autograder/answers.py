@@ -1439,12 +1439,30 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
                     names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     classes = _in_source_order(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
+    functions = _autograd_function_names(tree)
+    for node in classes:  # ``Sigmoid.apply(z)``: how torch says to call an autograd Function of one's own
+        if any(ast.unparse(b) in functions for b in node.bases):
+            found[node.name].add("apply")
     bases = [(node.name, [b.id for b in node.bases if isinstance(b, ast.Name)]) for node in classes]
     for _ in range(INHERITANCE_PASSES):  # and what they inherit from the answer's other classes (``Sub.SKIP``)
         for name, parents in bases:
             for parent in parents:
                 found[name] |= found.get(parent, set())
     return found
+
+
+def _autograd_function_names(tree: ast.Module) -> set[str]:
+    """How the answer names ``torch.autograd.Function``: so, or as ``from torch.autograd import Function``
+    binds it (and nothing else binds that name). Its ``apply`` is a classmethod that runs the class's own
+    static ``forward`` and ``backward``, which the rules read like any other function of the answer."""
+    names, bound = {"torch.autograd.Function"}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "torch.autograd" and node.level == 0:
+            names |= {a.asname or a.name for a in node.names if a.name == "Function"}
+            bound += [a.asname or a.name for a in node.names if a.name != "Function"]
+        else:
+            bound += _binds(node)
+    return {name for name in names if "." in name or name not in bound}
 
 
 # A base class comes before its subclasses in the source (it must exist when the class statement runs),

@@ -1273,6 +1273,19 @@ HONEST_CLASSES = {
     "a dict of its own beside a module": "from torch import nn\nclass Table(dict):\n    pass\n"
                                          "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                                          "        self.table = Table(a=1)\n",
+    # rt35 (2026-12-06): an autograd Function of the student's own, called as torch says, `Sigmoid.apply(z)`,
+    # was refused as "takes `apply` from the class `Sigmoid` itself (call it on an instance)"
+    "an autograd Function of its own, by apply": "import torch\nclass Sigmoid(torch.autograd.Function):\n"
+                                                 "    @staticmethod\n    def forward(ctx, z):\n"
+                                                 "        s = torch.sigmoid(z)\n        ctx.save_for_backward(s)\n"
+                                                 "        return s\n    @staticmethod\n    def backward(ctx, g):\n"
+                                                 "        (s,) = ctx.saved_tensors\n        return g * s * (1 - s)\n"
+                                                 "def f(z):\n    return Sigmoid.apply(z)\n",
+    "an autograd Function imported by name, and its subclass": "from torch.autograd import Function\n"
+                                                               "class Square(Function):\n    @staticmethod\n"
+                                                               "    def forward(ctx, x):\n        return x * x\n"
+                                                               "class Square2(Square):\n    pass\n"
+                                                               "def f(x):\n    return Square.apply(x) + Square2.apply(x)\n",
 }
 
 
@@ -1286,6 +1299,12 @@ def test_honest_classes_and_names_pass_the_rules(lesson01, name):
 
 # What those allowances must not let through: the same shapes, reaching what the rules keep out of reach
 NOT_LET_THROUGH = {
+    # (rt35) `apply` is read from a class only when its base is torch's autograd Function itself
+    "apply of a class whose base only has torch's name": "from torch.autograd import Function\n"
+                                                         "Function = dict\nclass A(Function):\n    pass\n"
+                                                         "def f(x):\n    return A.apply(x)\n",
+    "apply of a plain class of its own": "class A:\n    def apply(self, x):\n        return x\n"
+                                         "def f(x):\n    return A.apply(x)\n",
     "__name__ read otherwise": "def f():\n    return __name__\n",
     "a comparison with another dunder string": "def f(x):\n    return x == '__globals__'\n",
     "a private attribute self never set": "class A:\n    def f(self):\n        return self._bind\n",
