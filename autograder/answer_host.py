@@ -1763,7 +1763,11 @@ def main(argv):
                 args = request["resolved"]
                 outputs = _tensors(value, [])
                 linked = [bool(request.get("grad")) and t.requires_grad for t in outputs]
-                last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep])
+                # (and the grader's modules of this call, which its backward may run again: a block_forward
+                # under torch.utils.checkpoint recomputes the MLP's forward there, and an honest one lost its
+                # point to "the course's MLP was run on a module the answer made or kept", rt35)
+                last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep],
+                        dict(SENT))
                 # the arguments as the call left them: a function that changes its input is seen to
                 after = tuple(None if _unchanged(a, snapshot) else _after(a) for a, snapshot in zip(args, before))
                 reply = {"ok": True, "linked": linked, "args": after,
@@ -1782,7 +1786,8 @@ def main(argv):
                 namespace, last, objects = _run(request["cells"]), None, []
                 reply = {"ok": True, "value": None, "cell_errors": list(CELL_ERRORS)}
             elif request["op"] == "grad":
-                inputs, outputs = last
+                inputs, outputs, sent = last
+                SENT.update(sent)  # the backward of that call: its modules as trusted as they were in it
                 grads = [g for g, o in zip(request["grad_outputs"], outputs)]
                 for tensor in inputs:
                     tensor.grad = None

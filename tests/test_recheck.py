@@ -3031,3 +3031,45 @@ def test_a_hugging_face_model_sent_to_the_answers_gives_its_hidden_states(host):
     nb = _with_answer("06_finetuning", "greedy-decode", GREEDY_THROUGH_HIDDEN_STATES)
     assert recheck(nb, "06_finetuning", ["test-greedy-decode", "test-greedy-decode-form"], sandbox=False,
                    host=host) == {}
+
+
+BLOCK_UNDER_CHECKPOINT = '''
+from torch.utils.checkpoint import checkpoint
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    return x + checkpoint(lambda h: mlp(ln_2(h)), x, use_reentrant=False)
+'''
+
+
+def test_a_block_under_gradient_checkpointing_may_run_its_modules_again_in_its_backward(host):
+    """``torch.utils.checkpoint`` runs the MLP's forward again in the backward pass, which the grader asks for in
+    a request of its own: an honest block_forward that saved memory so passed the notebook and lost its point to
+    "the course's MLP was run on a module the answer made or kept" (rt35, 2026-12-06). The backward of a call
+    trusts the modules that call was sent."""
+    nb = _with_answer("05_nanogpt", "block-forward", BLOCK_UNDER_CHECKPOINT)
+    assert recheck(nb, "05_nanogpt", ["test-block-forward", "test-block-forward-form"], sandbox=False, host=host) == {}
+
+
+MLP_OF_AN_EARLIER_CALL_IN_A_BACKWARD = '''
+KEPT = []
+class Again(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+    @staticmethod
+    def backward(ctx, g):
+        if len(KEPT) > 1:
+            KEPT[0](g)
+        return g
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    KEPT.append(mlp)
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return Again.apply(x)
+'''
+
+
+def test_a_module_of_an_earlier_call_still_refuses_to_run_in_a_later_calls_backward(host):
+    nb = _with_answer("05_nanogpt", "block-forward", MLP_OF_AN_EARLIER_CALL_IN_A_BACKWARD)
+    failed = recheck(nb, "05_nanogpt", ["test-block-forward"], sandbox=False, host=host)
+    assert "the course's MLP was run on a module the answer made or kept" in failed.get("test-block-forward", ""), failed
