@@ -1006,15 +1006,49 @@ def lesson_imports(nb) -> str:
 
     from autograder.answers import ALLOWED_MODULES
 
-    lines = []
+    lines, plots = [], []
     for node in _import_nodes(nb, lambda meta: not meta.get("solution") and not meta.get("grade")):
         if isinstance(node, ast.Import):  # only of the modules an answer may import itself
             names = [a for a in node.names if a.name.split(".")[0] in ALLOWED_MODULES]
             if names:
                 lines.append(ast.unparse(ast.Import(names=names)))
+            plots += [a.asname for a in node.names if a.name == "matplotlib.pyplot" and a.asname]
         elif node.level == 0 and node.module and node.module.split(".")[0] in ALLOWED_MODULES:
             lines.append(ast.unparse(node))
-    return "\n".join(dict.fromkeys(lines)) + "\n"
+    stand_ins = [NOTEBOOK_DISPLAY] + ([NO_PLOTS] + [f"{name} = _NoPlots()" for name in dict.fromkeys(plots)]
+                                      if plots else [])
+    return "\n".join([*dict.fromkeys(lines), *stand_ins]) + "\n"
+
+
+# What a notebook gives an answer beside the lesson's imports, which the answers' process has not: IPython's
+# ``display`` (the rules let an answer call it) shows its objects' text, and a lesson's ``plt``
+# (``import matplotlib.pyplot as plt``, for its own plots) draws nothing, for a plot is not graded. An honest
+# train_loop that plotted its losses with plt, and a bigram_forward that displayed itself, passed the
+# notebook and lost their points to "name 'plt' is not defined", told to import it in the answer cell,
+# where matplotlib is refused (rt35, 2026-12-06).
+NOTEBOOK_DISPLAY = '''
+def display(*objs, **kwargs):
+    for obj in objs:
+        print(repr(obj))
+'''
+NO_PLOTS = '''
+class _NoPlots:
+    """matplotlib.pyplot, a figure or an axis where the answers run: every call draws nothing."""
+    def __call__(self, *args, **kwargs):
+        return self
+    def __getattr__(self, name):
+        return self
+    def __getitem__(self, key):
+        return self
+    def __setitem__(self, key, value):
+        pass
+    def __iter__(self):
+        return iter((self, self))
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return False
+'''
 
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)

@@ -3073,3 +3073,36 @@ def test_a_module_of_an_earlier_call_still_refuses_to_run_in_a_later_calls_backw
     nb = _with_answer("05_nanogpt", "block-forward", MLP_OF_AN_EARLIER_CALL_IN_A_BACKWARD)
     failed = recheck(nb, "05_nanogpt", ["test-block-forward"], sandbox=False, host=host)
     assert "the course's MLP was run on a module the answer made or kept" in failed.get("test-block-forward", ""), failed
+
+
+TRAIN_LOOP_THAT_PLOTS = '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+    left.plot(losses)
+    right.set_yscale("log")
+    plt.rcParams["lines.linewidth"] = 1
+    plt.title(f"{len(losses)} steps")
+    plt.show()
+    display(f"{len(losses)} losses")
+    return losses
+'''
+
+
+def test_an_answer_may_plot_with_the_lessons_plt_and_call_display(host):
+    """The rules let an answer read the lesson's ``plt`` and IPython's ``display``, which the notebook has, but
+    the answers' process had neither: an honest train_loop that plotted its losses passed the notebook and lost
+    both its points to "name 'plt' is not defined", told to import it in the answer cell, where matplotlib is
+    refused (rt35, 2026-12-06). There ``plt`` draws nothing and ``display`` prints."""
+    nb = _with_answer("04_lstm", "train-loop", TRAIN_LOOP_THAT_PLOTS)
+    assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
