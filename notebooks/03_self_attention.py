@@ -378,9 +378,14 @@ with checks.reference_helpers(globals()):
             assert type(_y2) is torch.Tensor and _y2.shape == _x.shape, f"hidden test ({_case}): wrong output type or shape"
             assert torch.allclose(_y2[:, :-1], _y[:, :-1], atol=1e-6), \
                 f"hidden test ({_case}): the future changed the output of earlier positions"
-    # gradients reach every parameter
+    # gradients reach every parameter, from random weights of the test's (an initialisation of the student's
+    # own, a zeroed output projection as some GPTs have, would leave the earlier layers no gradient)
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
     _mine = CausalSelfAttention(_config)
+    with torch.no_grad():
+        for _name, _p in ref.CausalSelfAttention(_config).named_parameters():
+            _layer, _kind = _name.split(".")
+            getattr(getattr(_mine, _layer), _kind).copy_(torch.randn(_p.shape, generator=_g) * 0.5)
     _mine(torch.randn(2, 6, 8, generator=_g, requires_grad=True)).pow(2).sum().backward()
     for _name, _ in ref.CausalSelfAttention(_config).named_parameters():
         _layer, _kind = _name.split(".")

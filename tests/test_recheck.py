@@ -3106,3 +3106,43 @@ def test_an_answer_may_plot_with_the_lessons_plt_and_call_display(host):
     refused (rt35, 2026-12-06). There ``plt`` draws nothing and ``display`` prints."""
     nb = _with_answer("04_lstm", "train-loop", TRAIN_LOOP_THAT_PLOTS)
     assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
+
+
+# rt34's (2026-12-06): an honest class that zeroes its output projection at construction, as some GPTs do
+# (modded-nanogpt's c_proj), passed every visible check and lost all 3 points of test-causal-self-attention: the
+# hidden test's gradient check ran on the student's own initial weights, where a zero c_proj leaves c_attn no
+# gradient at all. The test now gives the module random weights of its own first, as its other checks do.
+ZERO_INIT_C_PROJ = """\
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        nn.init.zeros_(self.c_proj.weight)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = (split_heads(t, self.n_head) for t in self.c_attn(x).split(C, dim=2))
+        scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~self.mask[:T, :T], float("-inf"))
+        return self.resid_dropout(self.c_proj(merge_heads(self.attn_dropout(torch.softmax(scores, dim=-1)) @ v)))
+"""
+
+
+def test_an_honest_class_with_a_zeroed_output_projection_keeps_its_points(host):
+    from autograder.notebooks import build_notebook
+
+    lesson = "03_self_attention"
+    source = build_notebook(lesson)  # the hidden tests as notebooks/03_self_attention.py writes them
+    nb = _with_answer(lesson, "causal-self-attention", ZERO_INIT_C_PROJ)
+    assert recheck(nb, lesson, _tests(lesson), sandbox=False, host=host, source=source) == {}
+    # and the gradient check still fails a module that cuts a weight off
+    detached = ZERO_INIT_C_PROJ.replace("nn.init.zeros_(self.c_proj.weight)", "pass").replace(
+        "self.c_attn(x)", "F.linear(x, self.c_attn.weight.detach(), self.c_attn.bias)")
+    nb = _with_answer(lesson, "causal-self-attention", detached)
+    failed = recheck(nb, lesson, _tests(lesson), sandbox=False, host=host, source=source)
+    assert failed == {"test-causal-self-attention": "hidden test: no gradient reaches c_attn.weight"}, failed
