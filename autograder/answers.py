@@ -95,6 +95,9 @@ ATTRIBUTE_HINTS = {
                    "them by their names, obj.name"),
     "update_wrapper": (": it copies one object's attributes onto another, which reaches what the rules refuse; "
                        "write the wrapper without it"),
+    **{name: (": functools.singledispatch reads the type hints of what it registers, which can run code from a "
+              "string; choose by the argument's type yourself, `if isinstance(x, list): ...`")
+       for name in ("singledispatch", "singledispatchmethod")},
     **{name: (": torch.jit and torch.compile make code of their own from a function's source, which these rules "
               "cannot read, and no exercise needs their speed; leave the decorator or the call out")
        for name in ("jit", "compile")},
@@ -132,6 +135,19 @@ SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info", "setrecursionlimit",
 # Modules of which an answer may use a few harmless names only (``io.open`` reads files, ``types``
 # builds functions from code): ``import io`` for ``io.StringIO``, ``from types import SimpleNamespace``;
 # ``contextlib.nullcontext()`` in place of ``torch.no_grad()`` when a flag says so (rt31, 2026-12-06).
+# What an honest answer that imported a module the rules refuse writes instead (rt34, 2026-12-06: students'
+# copies through JSON, exact fractions, a context manager of their own, a plot or a display in the function)
+IMPORT_HINTS = {
+    "json": ": to copy a dict or a list, use copy.deepcopy(d) (or dict(d), list(x) for a shallow copy)",
+    "fractions": ": count with ints and divide once at the end, or use math.isclose for floats",
+    "decimal": ": count with ints and divide once at the end, or use math.isclose for floats",
+    "contextlib.contextmanager": (": write a class with __enter__ and __exit__ methods for your own `with` "
+                                  "block, or put the lines before and after the code in try/finally"),
+    "matplotlib": (": use the lesson's own `plt` (imported at its top; where the answers are graded it draws "
+                   "nothing), or plot in a cell of your own (only the answer cells are graded)"),
+    "IPython": (": call `display(...)` without importing it (the notebook has it), or display or time things in "
+                "a cell of your own (only the answer cells are graded)"),
+}
 LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
                    "contextlib": {"nullcontext", "suppress"}}
 # The public methods of named tuples, whose names start with ``_`` so as not to clash with fields.
@@ -539,6 +555,15 @@ def _ipython_changes(source: str) -> str | None:
             f"comment")
 
 
+def _ipython_line(source: str, number: int | None) -> bool:
+    """Whether line ``number`` of ``source`` reads as IPython's (a magic, a shell command, help with ``?``)
+    rather than a Python typo: then the refusal says where such lines go (rt34, 2026-12-06: `%%time` atop an
+    honest answer was told only that it "must parse")."""
+    lines = source.splitlines()
+    line = lines[number - 1].strip() if number and 0 < number <= len(lines) else ""
+    return line.startswith(("%", "!")) or line.endswith("?") or line.startswith("?")
+
+
 def _code_lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[0]:
@@ -559,7 +584,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         # not "it fails by itself": IPython runs `%` magics and `!` commands, which these rules cannot
         # read (`%history -f h` then `!rev h` would print the earlier hidden tests past the feedback's filter)
         return [f"is not plain Python ({error.msg}, line {error.lineno}): an answer may not hold IPython's "
-                f"`%` magics or `!` commands, and must parse"]
+                f"`%` magics or `!` commands, and must parse" + (
+                    f" (`%%time`, `%timeit`, `!ls` and `name?` belong in a cell of your own: only the answer "
+                    f"cells are graded)" if _ipython_line(source, error.lineno) else "")]
     changed = _ipython_changes(source)
     if changed:
         return [changed]
@@ -648,7 +675,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                         or root == "sys" and parts and parts[0] not in SYS_ALLOWED \
                         or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root] \
                         or root == "tqdm" and parts and parts[0] not in TQDM_PARTS:
-                    found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})")
+                    found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})"
+                                 + IMPORT_HINTS.get(root if root not in LIMITED_MODULES else module, ""))
                     if root not in ALLOWED_MODULES:
                         refused_roots.add(root)
                 elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
@@ -728,7 +756,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in LIMITED_MODULES[node.id]):
                     found.append(f"uses `{node.id}` (only {', '.join(f'{node.id}.{n}' for n in sorted(LIMITED_MODULES[node.id]))}"
-                                 f" {'is' if len(LIMITED_MODULES[node.id]) == 1 else 'are'} allowed)")
+                                 f" {'is' if len(LIMITED_MODULES[node.id]) == 1 else 'are'} allowed)"
+                                 + (IMPORT_HINTS.get(f"{node.id}.{parent.attr}", "")
+                                    if isinstance(parent, ast.Attribute) else ""))
             elif node.id == "sys":
                 parent = parents.get(node)
                 if not (isinstance(parent, ast.Attribute) and parent.attr in SYS_ALLOWED):
@@ -1448,13 +1478,19 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
         for name, parents in bases:
             for parent in parents:
                 found[name] |= found.get(parent, set())
+    for node in classes:  # but never a method a class writes itself, which would take anything as ``self``
+        found[node.name] -= {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                             and not any(ast.unparse(d) in ("staticmethod", "classmethod") for d in item.decorator_list)}
     return found
 
 
 def _autograd_function_names(tree: ast.Module) -> set[str]:
-    """How the answer names ``torch.autograd.Function``: so, or as ``from torch.autograd import Function``
-    binds it (and nothing else binds that name). Its ``apply`` is a classmethod that runs the class's own
-    static ``forward`` and ``backward``, which the rules read like any other function of the answer."""
+    """How the answer names ``torch.autograd.Function``: so (``torch`` not bound again), or as ``from
+    torch.autograd import Function`` binds it (and nothing else binds that name). Its ``apply`` is torch's
+    classmethod that runs the class's own static ``forward`` and ``backward``, which the rules read like any
+    other function of the answer, never a method with an instance of anything as ``self``: an honest
+    lstm_cell, sequence_loss and cross_attention with a hand-written backward were refused as taking a method
+    "from the class itself" (rt34, rt35, 2026-12-06)."""
     names, bound = {"torch.autograd.Function"}, []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "torch.autograd" and node.level == 0:
@@ -1462,7 +1498,8 @@ def _autograd_function_names(tree: ast.Module) -> set[str]:
             bound += [a.asname or a.name for a in node.names if a.name != "Function"]
         else:
             bound += _binds(node)
-    return {name for name in names if "." in name or name not in bound}
+    dotted_ok = "torch" not in _rebound(tree)
+    return {name for name in names if ("." in name and dotted_ok) or ("." not in name and name not in bound)}
 
 
 # A base class comes before its subclasses in the source (it must exist when the class statement runs),

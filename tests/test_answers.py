@@ -1720,6 +1720,65 @@ def test_a_refused_builtin_says_what_to_use_instead(lesson01):
                     lesson01) == []
 
 
+def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instead():
+    """rt34 (2026-12-06): honest answers that copied a dict through json, timed a cell with `%%time`, wrote a
+    `@contextlib.contextmanager` or plotted were refused with the list of allowed modules, or "must parse",
+    and no word of what to write instead."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("01_tokenization"), as_version=4))
+    body = "def f(x):\n    return x\n"
+    for source, said in [("import json\n" + body, "copy.deepcopy(d)"),
+                         ("from fractions import Fraction\n" + body, "count with ints"),
+                         ("import contextlib\n@contextlib.contextmanager\ndef g():\n    yield\n", "__enter__ and __exit__"),
+                         ("from contextlib import contextmanager\n" + body, "__enter__ and __exit__"),
+                         ("import matplotlib.pyplot as plt\n" + body, "use the lesson's own `plt`"),
+                         ("from IPython.display import display\n" + body, "without importing it"),
+                         ("%%time\n" + body, "`%%time`, `%timeit`, `!ls` and `name?` belong in a cell of your own"),
+                         (body + "!ls\n", "belong in a cell of your own"),
+                         (body + "f?\n", "belong in a cell of your own"),
+                         ("import functools\n@functools.singledispatch\n" + body, "isinstance(x, list)")]:
+        found = problems(source, lesson)
+        assert len(found) == 1 and said in found[0], (source, found)
+    assert "belong in a cell" not in problems(body + "x = (1 +\n", lesson)[0]  # a plain typo is told to parse
+
+
+AUTOGRAD_SOFTMAX = """\
+class MySoftmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, s):
+        y = torch.softmax(s, dim=-1)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - (g * y).sum(-1, keepdim=True))
+
+
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return MySoftmax.apply(Q @ K.T / math.sqrt(K.shape[-1])) @ V
+"""
+
+
+def test_a_custom_autograd_function_is_called_through_its_class():
+    """rt34 (2026-12-06): an honest cross_attention with a softmax of its own and a hand-written backward,
+    `MySoftmax.apply(scores)`, was refused as taking a method "from the class itself". `apply` is torch's
+    classmethod of torch.autograd.Function; a class that writes an `apply` of its own, or a subclass that does,
+    is still refused (its plain method would take anything as `self`)."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    assert problems(AUTOGRAD_SOFTMAX, lesson) == []
+    own = AUTOGRAD_SOFTMAX.replace("    @staticmethod\n    def backward",
+                                   "    def apply(self, s):\n        return s\n\n    @staticmethod\n    def backward")
+    assert any("takes `apply` from the class `MySoftmax`" in p for p in problems(own, lesson))
+    sub = AUTOGRAD_SOFTMAX.replace("\n\ndef cross_attention", "\n\nclass Mine(MySoftmax):\n    def apply(self, s):\n"
+                                   "        return s\n\n\ndef cross_attention").replace("MySoftmax.apply(", "Mine.apply(")
+    assert any("takes `apply` from the class `Mine`" in p for p in problems(sub, lesson))
+    other = AUTOGRAD_SOFTMAX.replace("torch.autograd.Function", "Base").replace(
+        "class MySoftmax", "class Base:\n    def apply(self, s):\n        return s\n\n\nclass MySoftmax")
+    assert any("takes `apply` from the class `MySoftmax`" in p for p in problems(other, lesson))
+
+
 def test_a_refused_setting_says_why_and_what_to_do():
     lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
     found = problems("torch.set_printoptions(precision=3)\ndef f(x):\n    return x\n", lesson)
