@@ -1779,6 +1779,45 @@ def test_a_custom_autograd_function_is_called_through_its_class():
     assert any("takes `apply` from the class `MySoftmax`" in p for p in problems(other, lesson))
 
 
+def test_the_self_check_says_when_an_answer_reads_what_only_the_notebook_imports():
+    """rt34 (2026-12-06): an honest count_pairs that closed the lesson's figures, plt.close("all"), passed every
+    check in the notebook and lost both its points in the re-check, where the answers ran with the lesson's
+    imports of the modules an answer may import only. The answers' process now has the lesson's `plt` and
+    IPython's `display` (rt35, test_recheck.py); the self-check names a read of anything else that only the
+    notebook has (IPython's Markdown, matplotlib under a name of a cell of one's own) and says to use it in a
+    cell of one's own; the answer's own imports and the lesson's allowed ones are fine."""
+    import collections
+    import types
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed, missing_name
+
+    def display(*objects):
+        return None
+    display.__module__ = "IPython.core.display_functions"
+    def Markdown(text):
+        return text
+    Markdown.__module__ = "IPython.core.display"
+    plt = types.ModuleType("matplotlib.pyplot")  # (a stand-in: what the lines below call does nothing)
+    plt.ion = plt.close = plt.plot = display
+    lesson = {"plt": plt, "pyplot": plt, "display": display, "Markdown": Markdown, "collections": collections}
+    for line in ['    plt.close("all")\n', "    display(len(ids))\n"]:  # what the answers' process has too
+        checks.check_merge(_cell_function("def merge(ids, pair, new_id):\n" + line + MERGE_BODY, "merge", lesson))
+    for line, name in [('    pyplot.close("all")\n', "pyplot"), ('    Markdown("x")\n', "Markdown")]:
+        reads = "def merge(ids, pair, new_id):\n" + line + MERGE_BODY
+        with pytest.raises(CheckFailed) as caught:
+            checks.check_merge(_cell_function(reads, "merge", lesson))
+        assert caught.value.mistake == "reads notebook data"
+        assert f"your cell reads `{name}`" in str(caught.value) and "a cell of your own" in str(caught.value)
+    before = 'pyplot.ion()\n\ndef merge(ids, pair, new_id):\n' + MERGE_BODY  # the cell's top level, before the def
+    with pytest.raises(CheckFailed, match="your cell reads `pyplot`"):
+        checks.check_merge(_cell_function(before, "merge", lesson))
+    fine = ("import collections\n\ndef merge(ids, pair, new_id):\n    assert collections.Counter(ids) is not None\n"
+            + MERGE_BODY + '\npyplot.plot([1, 2])\n')  # (a try-out after the def runs once merge is defined)
+    checks.check_merge(_cell_function(fine, "merge", lesson))
+    said = missing_name(NameError("name 'Markdown' is not defined")).hint  # the re-check's own words
+    assert "IPython" in said and "a cell of your own" in said and "import it" not in said
+
+
 def test_a_refused_setting_says_why_and_what_to_do():
     lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
     found = problems("torch.set_printoptions(precision=3)\ndef f(x):\n    return x\n", lesson)

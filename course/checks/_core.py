@@ -224,6 +224,15 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
 
     early = sorted(n for n in _read_as_the_cell_runs(tree, getattr(student, '__name__', '')) - own
                    - _bound_by_answer_cells(student, before=True) if is_data(n))
+    absent = _not_in_the_answers_process(names, read - own - _bound_by_answer_cells(student)
+                                         | _read_as_the_cell_runs(tree, getattr(student, '__name__', ''))
+                                         - own - _bound_by_answer_cells(student, before=True))
+    if absent:
+        listed = ", ".join(f"`{n}` ({what})" for n, what in absent)
+        return CheckFailed(f"{name}: your cell reads {listed}\nThe autograder grades each answer again with only "
+                           f"the answer cells and the lesson's imports of the modules an answer may import, "
+                           f"where {'it does' if len(absent) == 1 else 'they do'} not exist, and this test would "
+                           f"score 0 there. {NOT_IN_ANSWERS}", mistake="reads notebook data")
     if early:  # (a default value: ``def collate(docs, pad_id=pad_id)``; the def itself fails in the re-check)
         listed = ", ".join(f"`{n}`" for n in early)
         return CheckFailed(f"{name}: your cell reads {listed} as it runs (in a default value, a decorator or at its "
@@ -240,6 +249,48 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
                        f"imports, where {listed} do{'es' if len(data) == 1 else ''} not exist, and this test "
                        f"would score 0 there. Work from the arguments, or define what you need in this cell.",
                        mistake="reads notebook data")
+
+
+# What to do instead of plotting or displaying in an answer (rt34, 2026-12-06: an honest count_pairs that closed
+# the lesson's matplotlib figures, plt.close("all"), passed every check in the notebook and lost both its points
+# in the re-check, told to "define or import" plt, which the rules refuse)
+NOT_IN_ANSWERS = ("Plot, display or time things in a cell of your own (only the answer cells are graded), "
+                  "or leave the line out.")
+
+
+def _not_in_the_answers_process(names: dict, read: set[str]) -> list[tuple[str, str]]:
+    """The names of ``read`` that the notebook has and the autograder's answers' process does not: a module an
+    answer may not import (``plt``, matplotlib's, which the lesson imports for its plots), a function or class
+    of one (IPython's ``display``, which the kernel puts among the builtins), each with what it is. Empty when
+    the autograder's rules are not installed (a student's copy of the course: nothing to match)."""
+    import builtins
+
+    try:
+        from autograder.answers import ALLOWED_MODULES
+    except ImportError:
+        return []
+    found = []
+    for n in sorted(read):
+        value = names[n] if n in names else vars(builtins).get(n)
+        if isinstance(value, types.ModuleType):
+            where = value.__name__
+        elif callable(value) and _imported(value):
+            where = value.__module__
+        else:
+            continue
+        root = where.split(".")[0]
+        if root in ALLOWED_MODULES or root in ("builtins", "_sitebuiltins", "course", "autograder"):
+            continue  # (the course's own names are the rules' to refuse, with their own message)
+        if n in ANSWERS_PROCESS_GIVES and where.startswith(ANSWERS_PROCESS_GIVES[n]):
+            continue  # (stand-ins there: the lesson's plt draws nothing, display prints; rt35)
+        found.append((n, LESSON_ONLY_NAMES.get(n, f"from {where}")))
+    return found
+
+
+def _imported(value: Any) -> bool:
+    """A function or class that came from a module, not one a cell of the notebook defined."""
+    where = getattr(value, "__module__", None)
+    return isinstance(where, str) and where != "__main__"
 
 
 def _bound_by_answer_cells(student: Any, before: bool = False) -> set[str]:
@@ -425,6 +476,15 @@ USUAL_IMPORTS = {"math": "import math", "torch": "import torch", "nn": "from tor
                  "defaultdict": "from collections import defaultdict", "dataclass": "from dataclasses import dataclass"}
 
 
+# What the autograder's answers' process gives an answer in the notebook's place (``recheck.lesson_imports``):
+# the lesson's ``plt``, which draws nothing there, and IPython's ``display``, which prints (rt35, 2026-12-06)
+ANSWERS_PROCESS_GIVES = {"plt": "matplotlib", "display": "IPython"}
+
+# Names a notebook has that no answer may import (the re-check cannot read the notebook: it names them by name)
+LESSON_ONLY_NAMES = {"plt": "matplotlib's pyplot, which the lesson imports for its plots",
+                     "display": "IPython's display", "Markdown": "IPython's Markdown", "HTML": "IPython's HTML"}
+
+
 def missing_name(error: BaseException) -> Mistake | None:
     """The mistake behind a ``NameError`` (a name nothing defines where the function runs, often a
     typo or a missing import), an ``UnboundLocalError`` (a variable read before it is set), tensors of
@@ -454,6 +514,10 @@ def missing_name(error: BaseException) -> Mistake | None:
     if found is None:
         return None
     name = found.group(1)
+    if name in LESSON_ONLY_NAMES:
+        return Mistake("name not defined", f"your function reads `{name}` ({LESSON_ONLY_NAMES[name]}), which the "
+                       f"autograder does not give the answers: it grades them with only the answer cells and the "
+                       f"lesson's imports of the modules an answer may import. {NOT_IN_ANSWERS}")
     fix = (f"add `{USUAL_IMPORTS[name]}` at the top of the answer cell" if name in USUAL_IMPORTS else
            "check its spelling against where it is defined, and define or import it in the answer cell itself "
            "(a helper defined in another cell counts only once that cell has run)")
