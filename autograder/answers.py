@@ -908,7 +908,13 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  # one, and `optimizer["lr"]` raises; wa24, 2026-12-05)
                                  + (f"; an optimizer's learning rate is in each of its param groups: `for group "
                                     f"in {ast.unparse(node.value)}.param_groups: group[\"lr\"] = ...`"
-                                    if node.attr == "lr" else "") + ")")
+                                    if node.attr == "lr" else "")
+                                 # (rt34, 2026-12-06: a custom autograd function's ``ctx.dim = dim`` was told
+                                 # to write ``ctx["dim"]``, which a ctx does not have)
+                                 + (f"; a custom autograd function keeps tensors for its backward with "
+                                    f"`ctx.save_for_backward(...)` and reads them as `ctx.saved_tensors`; a "
+                                    f"setting such as a dim, write it again in backward"
+                                    if isinstance(node.value, ast.Name) and node.value.id == "ctx" else "") + ")")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()) \
                     and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):

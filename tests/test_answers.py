@@ -1774,6 +1774,8 @@ def test_a_custom_autograd_function_is_called_through_its_class():
     sub = AUTOGRAD_SOFTMAX.replace("\n\ndef cross_attention", "\n\nclass Mine(MySoftmax):\n    def apply(self, s):\n"
                                    "        return s\n\n\ndef cross_attention").replace("MySoftmax.apply(", "Mine.apply(")
     assert any("takes `apply` from the class `Mine`" in p for p in problems(sub, lesson))
+    keeps = AUTOGRAD_SOFTMAX.replace("ctx.save_for_backward(y)", "ctx.y = y")  # refused, and told what to write
+    assert any("`ctx.y`" in p and "ctx.save_for_backward(...)" in p for p in problems(keeps, lesson))
     other = AUTOGRAD_SOFTMAX.replace("torch.autograd.Function", "Base").replace(
         "class MySoftmax", "class Base:\n    def apply(self, s):\n        return s\n\n\nclass MySoftmax")
     assert any("takes `apply` from the class `MySoftmax`" in p for p in problems(other, lesson))
