@@ -2824,8 +2824,8 @@ def test_a_helper_in_a_cell_the_student_added_is_named_as_such_where_the_answer_
 
 
 # An enum class reached where the rules' names do not follow it (ch34, 2026-12-06), each cell passing the rules:
-# a member-less enum whose only entry is not a member (``A = enum.nonmember(1)``, ``A = lambda self: 1``) left for
-# another answer cell, and a classmethod's ``cls(name, members)``. In a real answers' process each built an enum
+# a member-less enum whose only entry is not a member (``A = enum.nonmember(1)``, ``A = lambda self: 1``, a Flag's
+# ``A = 0``) left for another answer cell, and a classmethod's ``cls(name, members)``. In a real answers' process each built an enum
 # from a dict whose ``__getattr__`` ran.
 ENUM_HOOK = "{'a': 1, '_' * 2 + 'getattr' + '_' * 2: lambda self, name: 'hooked ' + name}"
 ENUM_PAST_THE_NAMES = {
@@ -2833,6 +2833,9 @@ ENUM_PAST_THE_NAMES = {
                                        f"def f():\n    return P('X', {ENUM_HOOK}).a.zzz\n"],
     "a lambda, then another cell": ["import enum\n\n\nclass P(enum.Enum):\n    A = lambda self: 1\n",
                                     f"def f():\n    return P('X', {ENUM_HOOK}).a.zzz\n"],
+    "a Flag whose one entry is 0 (no member)": ["import enum\n\n\nclass P(enum.Flag):\n    A = 0\n",
+                                                "def f():\n    return P('X', {'a': 1, '_' * 2 + 'getattr' + '_' * 2: "
+                                                "lambda self, name: 0}).a.zzz\n"],
     "a classmethod's cls": ["import enum\n\n\nclass P(enum.Enum):\n    A = lambda self: 1\n\n    @classmethod\n"
                             "    def make(cls, name, members):\n        return cls(name, members)\n\n\n"
                             f"def f():\n    return P.make('X', {ENUM_HOOK}).a.zzz\n"],
