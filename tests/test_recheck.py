@@ -3146,3 +3146,40 @@ def test_an_honest_class_with_a_zeroed_output_projection_keeps_its_points(host):
     nb = _with_answer(lesson, "causal-self-attention", detached)
     failed = recheck(nb, lesson, _tests(lesson), sandbox=False, host=host, source=source)
     assert failed == {"test-causal-self-attention": "hidden test: no gradient reaches c_attn.weight"}, failed
+
+
+# ch34 (2026-12-06): an enum class the answer rules do not see as one (a classmethod's ``cls``, of an enum whose
+# one entry is no member) built an enum from a dict whose ``__getattr__`` gave the schedule its factor, in a real
+# answers' process; the process refuses the functional form's private member names itself now.
+ENUM_SCHEDULE = '''import enum
+import math
+
+
+class Unit(enum.Enum):
+    A = lambda self: 1
+
+    @classmethod
+    def make(cls, name, members):
+        return cls(name, members)
+
+
+def lr_at_step(it, cfg):
+    unit = Unit.make("X", {"a": 1, "_" * 2 + "getattr" + "_" * 2: lambda self, name: 1.0}).a.unit
+    if it < cfg.warmup_iters:
+        return unit * cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return unit * cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return unit * (cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr))
+'''
+
+
+def test_the_answers_process_refuses_an_enum_made_from_a_dict_with_a_special_method(host):
+    tests = ["test-lr-schedule", "test-lr-schedule-form"]
+    failed = recheck(_with_answer("04_lstm", "lr-schedule", ENUM_SCHEDULE), "04_lstm", tests, sandbox=False,
+                     host=host)
+    assert set(failed) == set(tests), failed  # without the guard: {} (the schedule is right)
+    assert "may not name a member '__getattr__'" in failed["test-lr-schedule-form"], failed
+    plain = ENUM_SCHEDULE.replace('"_" * 2 + "getattr" + "_" * 2: lambda self, name: 1.0', '"unit": 2').replace(
+        ".a.unit", ".a.value")  # (the same form with plain names: its first member's value, 1)
+    assert recheck(_with_answer("04_lstm", "lr-schedule", plain), "04_lstm", tests, sandbox=False, host=host) == {}
