@@ -555,7 +555,16 @@ class SanitizeStudentHTML(SanitizeHTML):
         if cell.cell_type == "markdown":
             cell.source = safe_markdown(cell.source)
             return cell, resources
-        return super().preprocess_cell(cell, resources, cell_index)
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        # a markdown output (an answer's class with `_repr_markdown_`) is markdown: the sanitizer above
+        # escapes its HTML, not its own syntax, and `![x](http://...)` made an image that the formgrader
+        # fetched as the page opened (ch35, 2026-12-06). It becomes what a markdown answer becomes.
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if "text/markdown" in data:
+                text = data["text/markdown"]
+                data["text/markdown"] = safe_markdown("".join(text) if isinstance(text, list) else str(text))
+        return cell, resources
 
 
 # What a student's markdown answer may become in the formgrader's and the feedback's pages: its HTML

@@ -1089,6 +1089,23 @@ def test_feedback_keeps_the_lessons_styled_html_and_nothing_that_runs_or_covers_
         assert gone not in clean(bad), (bad, clean(bad))
 
 
+def test_a_markdown_output_fetches_no_image_and_runs_no_link():
+    """An answer's class with `_repr_markdown_` displays markdown: the sanitizer escaped its HTML but kept
+    its own syntax, so `![x](http://...)` was an image the formgrader fetched as the page opened, which the
+    markdown answers and the HTML outputs have not (ch35, 2026-12-06). Emphasis and plain links stay."""
+    from autograder.preprocessors import SanitizeStudentHTML
+
+    cell = nbformat.v4.new_code_cell("Notes()")
+    cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
+        "text/plain": "Notes", "text/markdown": "**see** ![x](http://example.com/seen.png) [run](javascript:alert(1)) "
+                                                 "[docs](https://docs.python.org) <img src=y onerror=alert(2)>"})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb, _ = SanitizeStudentHTML().preprocess(nb, {})
+    shown = nb.cells[0].outputs[0]["data"]["text/markdown"]
+    assert "<img" not in shown and "](http" not in shown and "javascript:" not in shown.replace("&lt;", ""), shown
+    assert "<strong>see</strong>" in shown and '<a href="https://docs.python.org">docs</a>' in shown, shown
+
+
 def test_an_answer_written_in_a_cell_the_student_added_is_named_in_the_detail():
     """An honest ``count_pairs`` written in a new cell below the released one, left raising
     NotImplementedError, scored 0 with no word in the status but the test's "not implemented yet" (rt28,
