@@ -151,9 +151,32 @@ class Worker:
         self._log.close()
 
 
+def remove_stale_scratch() -> None:
+    """Remove the folders of temporary files of this user's workers whose ``autograde`` is gone (its pid,
+    in the folder's name, runs no more). A worker removes its own when it ends, and ``autograde`` does for a
+    worker it kills; but a ``kill -9`` of the whole process group (a scheduler's hard stop, the OOM killer
+    of a container) leaves them in /tmp, with what the answers printed (ch35, 2026-12-06)."""
+    from autograder.sandbox import remove_tree
+
+    top = Path(tempfile.gettempdir())
+    try:
+        folders = [f for f in top.iterdir() if f.name.startswith(SCRATCH_PREFIX)]
+    except OSError:
+        return
+    for folder in folders:
+        grader = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            mine = folder.lstat().st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink()
+        except OSError:
+            continue
+        if mine and grader.isdigit() and not psutil.pid_exists(int(grader)):
+            remove_tree(folder)
+
+
 def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: float,
              on_answer: Callable[[dict], None], log_dir: Path) -> None:
     """Grade ``jobs`` on ``workers`` workers; ``on_answer`` is called in this thread, one at a time."""
+    remove_stale_scratch()
     pending: queue.Queue = queue.Queue()
     for job in jobs:
         pending.put(job)

@@ -830,6 +830,43 @@ def test_a_worker_ended_with_its_grader_leaves_no_folder_behind(course, tmp_path
         grader.kill()
 
 
+def test_the_folders_of_workers_whose_grader_is_gone_are_removed_at_the_next_run(tmp_path, monkeypatch):
+    """A ``kill -9`` of autograde's whole process group leaves no process the time to clean up: each worker's
+    folder of temporary files stayed in /tmp, with what the answers printed (ch35, 2026-12-06). The next
+    run removes those of graders that are gone, and leaves those of a grader still running."""
+    import tempfile
+
+    from autograder import pool
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs (reused meanwhile is unlikely, and would only keep its folder)
+    stale = tmp_path / f"{SCRATCH_PREFIX}{gone.pid}-{'a' * 32}-x1"
+    (stale / "recheck-1").mkdir(parents=True)
+    (stale / "recheck-1" / "stdout.txt").write_text("what the answers printed")
+    running = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-{'b' * 32}-x2"
+    running.mkdir()
+    other = tmp_path / "autograder-kernel-x3"
+    other.mkdir()
+
+    class Idle:
+        def __init__(self, config, env, log_path):
+            pass
+
+        alive = True
+
+        def run(self, job, limit):
+            return dict(success=True, job=job)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(pool, "Worker", Idle)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pool.run_jobs([{"n": 1}], {}, 1, 60, lambda answer: None, tmp_path / "logs")
+    assert not stale.exists(), "the folder of a worker whose grader is gone is still there"
+    assert running.is_dir() and other.is_dir()
+
+
 def test_validate_exit_codes(course):
     paths, cases, _ = course
     folder = paths.root / "student"
