@@ -56,11 +56,20 @@ def kill_all(processes: list[psutil.Process]) -> None:
     psutil.wait_procs(processes, timeout=10)
 
 
+def new_mark(pid: int | None = None) -> str:
+    """A worker's mark: its grader's pid and 12 random hex digits. Short, since the folder of the worker's
+    temporary files is named after it, and the kernel's Unix sockets lie inside it: a socket's path may not
+    pass 107 characters, and with 32 digits a grader whose pid had 7 (Linux gives them past 999,999 where
+    ``kernel.pid_max`` is 4,194,304, systemd's default) failed every notebook: "File name too long" (ch35,
+    2026-12-06)."""
+    return f"{os.getpid() if pid is None else pid}-{uuid.uuid4().hex[:12]}"
+
+
 class Worker:
     def __init__(self, config: dict, env: dict, log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
-        self.mark = f"{os.getpid()}-{uuid.uuid4().hex}"
+        self.mark = new_mark()
         # its temporary files in a folder of its own, removed with it: a worker killed mid-job left the
         # answers' process's folder behind, with up to 512 MB of what the answers printed (a red team's,
         # 2026-12-02)

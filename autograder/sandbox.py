@@ -447,6 +447,9 @@ def sandbox_env(env: dict) -> dict:
                 MPLBACKEND="module://matplotlib_inline.backend_inline", PYDEVD_DISABLE_FILE_VALIDATION="1")
 
 
+SOCKET_PATH_BYTES = 107  # the most a Unix socket's path may hold on Linux (sun_path, less its NUL)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs under ``bwrap`` (see the module docstring)."""
 
@@ -454,6 +457,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         self._private = Path(tempfile.mkdtemp(prefix="autograder-kernel-"))
+        longest = str(self._private / "socket-99")
+        if len(longest.encode()) > SOCKET_PATH_BYTES:  # zmq's own words were "File name too long"
+            remove_tree(self._private)
+            raise RuntimeError(f"the kernel's sockets would lie at {longest}, longer than the {SOCKET_PATH_BYTES} "
+                               f"bytes a Unix socket's path may have: set TMPDIR to a shorter folder")
         self.transport = "ipc"
         self.ip = str(self._private / "socket")
         self.connection_file = str(self._private / "kernel.json")

@@ -867,6 +867,42 @@ def test_the_folders_of_workers_whose_grader_is_gone_are_removed_at_the_next_run
     assert running.is_dir() and other.is_dir()
 
 
+def test_a_kernel_starts_in_the_folder_of_a_worker_whose_grader_has_a_seven_digit_pid(tmp_path, monkeypatch):
+    """A worker's folder of temporary files is named after its mark, and its kernel's Unix sockets lie
+    inside it: with a grader's pid of 7 digits (past 999,999, where ``kernel.pid_max`` is 4,194,304,
+    systemd's default), their path passed the 107 bytes a socket's path may have, and every notebook failed
+    as a grading error, "File name too long" (ch35, 2026-12-06)."""
+    import tempfile
+
+    from nbclient import NotebookClient
+
+    from autograder import sandbox
+    from autograder.pool import new_mark
+
+    if sandbox.bwrap_path() is None:
+        pytest.skip("bubblewrap is not installed")
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{new_mark(4_194_303)}-", dir="/tmp")
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", scratch)
+        folder = tmp_path / "submission"
+        folder.mkdir()
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")], metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        assert nb.cells[0].outputs[0]["text"] == "42\n"
+        # a TMPDIR too long for any socket: a grading error that says what to do, not zmq's words
+        deep = Path(scratch) / ("d" * 100)
+        deep.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(deep))
+        with pytest.raises(RuntimeError, match="longer than the 107 bytes a Unix socket's path may have: set TMPDIR"):
+            NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
+                           resources={"metadata": {"path": str(folder)}}).execute()
+        assert list(deep.iterdir()) == []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def test_validate_exit_codes(course):
     paths, cases, _ = course
     folder = paths.root / "student"
