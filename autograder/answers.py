@@ -147,6 +147,8 @@ IMPORT_HINTS = {
                    "nothing), or plot in a cell of your own (only the answer cells are graded)"),
     "IPython": (": call `display(...)` without importing it (the notebook has it), or display or time things in "
                 "a cell of your own (only the answer cells are graded)"),
+    "einops": (": einops is not among the course's packages; write the reshape with torch, x.view(...) and "
+               ".transpose(...) or .permute(...)"),
 }
 LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
                    "contextlib": {"nullcontext", "suppress"}}
