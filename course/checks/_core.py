@@ -231,8 +231,9 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
         listed = ", ".join(f"`{n}` ({what})" for n, what in absent)
         return CheckFailed(f"{name}: your cell reads {listed}\nThe autograder grades each answer again with only "
                            f"the answer cells and the lesson's imports of the modules an answer may import, "
-                           f"where {'it does' if len(absent) == 1 else 'they do'} not exist, and this test would "
-                           f"score 0 there. {NOT_IN_ANSWERS}", mistake="reads notebook data")
+                           f"where {'it does' if len(absent) == 1 else 'they do'} not exist: a line that reads "
+                           f"{'it' if len(absent) == 1 else 'them'} fails there, and this test scores 0. "
+                           f"{NOT_IN_ANSWERS}", mistake="reads notebook data")
     if early:  # (a default value: ``def collate(docs, pad_id=pad_id)``; the def itself fails in the re-check)
         listed = ", ".join(f"`{n}`" for n in early)
         return CheckFailed(f"{name}: your cell reads {listed} as it runs (in a default value, a decorator or at its "
