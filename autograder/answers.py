@@ -147,6 +147,7 @@ IMPORT_HINTS = {
                    "nothing), or plot in a cell of your own (only the answer cells are graded)"),
     "IPython": (": call `display(...)` without importing it (the notebook has it), or display or time things in "
                 "a cell of your own (only the answer cells are graded)"),
+    "logging": ": print() or warnings.warn() say the same",
     "einops": (": einops is not among the course's packages; write the reshape with torch, x.view(...) and "
                ".transpose(...) or .permute(...)"),
 }
@@ -1478,8 +1479,13 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                     names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     classes = _in_source_order(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
     functions = _autograd_function_names(tree)
+    # (but not where a class of the answer's binds ``apply`` itself: ``Sigmoid.apply(torch)`` would pass torch
+    # as ``self`` to a method of its own)
+    own_apply = any("apply" in _binds(part) for node in classes for item in node.body
+                    for part in ([item] if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                                 else ast.walk(item)))
     for node in classes:  # ``Sigmoid.apply(z)``: how torch says to call an autograd Function of one's own
-        if any(ast.unparse(b) in functions for b in node.bases):
+        if not own_apply and any(ast.unparse(b) in functions for b in node.bases):
             found[node.name].add("apply")
     bases = [(node.name, [b.id for b in node.bases if isinstance(b, ast.Name)]) for node in classes]
     for _ in range(INHERITANCE_PASSES):  # and what they inherit from the answer's other classes (``Sub.SKIP``)

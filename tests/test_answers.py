@@ -1303,6 +1303,15 @@ NOT_LET_THROUGH = {
     "apply of a class whose base only has torch's name": "from torch.autograd import Function\n"
                                                          "Function = dict\nclass A(Function):\n    pass\n"
                                                          "def f(x):\n    return A.apply(x)\n",
+    "apply of its own on an autograd Function": "import torch\nclass A(torch.autograd.Function):\n"
+                                                "    def apply(self, x):\n        self.equal = x\n"
+                                                "def f():\n    return A.apply(torch)\n",
+    "apply of its own on a subclass": "import torch\nclass A(torch.autograd.Function):\n    pass\n"
+                                      "class B(A):\n    def apply(self, x):\n        self.equal = x\n"
+                                      "def f():\n    return B.apply(torch)\n",
+    "apply bound in the class body": "import torch\nclass A(torch.autograd.Function):\n"
+                                     "    def put(self, x):\n        self.equal = x\n    apply = put\n"
+                                     "def f():\n    return A.apply(torch)\n",
     "apply of a plain class of its own": "class A:\n    def apply(self, x):\n        return x\n"
                                          "def f(x):\n    return A.apply(x)\n",
     "__name__ read otherwise": "def f():\n    return __name__\n",
@@ -2907,3 +2916,17 @@ def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_p
               "import enum\n\n\ndef f():\n    return type(enum.Enum)('X', (), {'a': 1}, _simple=True)\n")
     for cheat, got in zip(cheats, _in_answers_process(*([c] for c in cheats))):
         assert got.get("error") == "TypeError" and "enum" in got["message"], (cheat, got)
+
+
+# rt35 (2026-12-06): an honest answer's import of a module not allowed was refused with the list of the
+# allowed modules alone; the refusal now says what to write instead
+@pytest.mark.parametrize("source, said", [
+    ("from IPython.display import display, Markdown\n", "without importing it"),
+    ("import matplotlib.pyplot as plt\n", "the lesson's own `plt`"),
+    ("import json\n", "copy.deepcopy(d)"),
+    ("from fractions import Fraction\n", "count with ints"),
+    ("import logging\n", "warnings.warn()"),
+])
+def test_a_refused_import_says_what_to_write_instead(lesson01, source, said):
+    found = problems(source, lesson01)
+    assert len(found) == 1 and found[0].startswith("imports ") and said in found[0], found
