@@ -3183,3 +3183,36 @@ def test_the_answers_process_refuses_an_enum_made_from_a_dict_with_a_special_met
     plain = ENUM_SCHEDULE.replace('"_" * 2 + "getattr" + "_" * 2: lambda self, name: 1.0', '"unit": 2').replace(
         ".a.unit", ".a.value")  # (the same form with plain names: its first member's value, 1)
     assert recheck(_with_answer("04_lstm", "lr-schedule", plain), "04_lstm", tests, sandbox=False, host=host) == {}
+
+
+SPLIT_FOR_THE_GATES = '''
+def _split(z, n):
+    return z.chunk(n, dim=-1)
+
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = _split(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, 4)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''
+SPLIT_FOR_THE_WINDOWS = '''
+def _split(seq, n):
+    return seq[:n], seq[1:n + 1]
+
+def shift_batch(data, starts, block_size):
+    xs, ys = zip(*(_split(data[s:s + block_size + 1], block_size) for s in starts.tolist()))
+    return torch.stack(xs), torch.stack(ys)
+'''
+
+
+def test_a_helper_that_a_later_answer_cell_defines_again_is_named_in_the_failure(host):
+    """Each test cell ran right after its answer in the notebook, so lstm_cell passed there with its own
+    ``_split``; graded as the notebook stands at its end, it calls shift_batch's ``_split``, and lost its points
+    to "ValueError: not enough values to unpack" with no word of why (rt35, 2026-12-06). The failure says."""
+    nb = _with_answer("04_lstm", "lstm-cell", SPLIT_FOR_THE_GATES)
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "shift-batch"]
+    cell.source = SPLIT_FOR_THE_WINDOWS
+    failed = recheck(nb, "04_lstm", ["test-lstm-cell", "test-lstm-cell-form", "test-shift-batch"], sandbox=False,
+                     host=host)
+    assert set(failed) == {"test-lstm-cell", "test-lstm-cell-form"}, failed
+    assert all("`_split` is defined again, differently, in the answer cell shift-batch" in why
+               for why in failed.values()), failed
