@@ -1025,7 +1025,11 @@ def lesson_imports(nb) -> str:
 # (``import matplotlib.pyplot as plt``, for its own plots) draws nothing, for a plot is not graded. An honest
 # train_loop that plotted its losses with plt, and a bigram_forward that displayed itself, passed the
 # notebook and lost their points to "name 'plt' is not defined", told to import it in the answer cell,
-# where matplotlib is refused (rt35, 2026-12-06).
+# where matplotlib is refused (rt35, 2026-12-06). No class may derive from ``_NoPlots``: it is made by an answer
+# cell as this process sees it (``answer_host._checked_classes`` trusts such a class), and its ``__getattr__``
+# would be the attribute hook the rules refuse. An answer that read ``_NoPlots`` before binding the name itself
+# (``class Evil(_NoPlots, dict)``, then ``_NoPlots = None``) passed the rules, and torch.as_tensor read its
+# instances as a CUDA array interface naming any address (refused only because this torch has no CUDA; ch36).
 NOTEBOOK_DISPLAY = '''
 def display(*objs, **kwargs):
     for obj in objs:
@@ -1048,6 +1052,9 @@ class _NoPlots:
         return self
     def __exit__(self, *exc):
         return False
+    def __init_subclass__(cls, **kwargs):
+        raise TypeError("a class may not be based on the lesson's plt, which draws nothing where the answers run: "
+                        "base your class on object, nn.Module or a plain container")
 '''
 
 

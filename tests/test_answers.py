@@ -2884,6 +2884,28 @@ def _in_answers_process(*runs: list[str]) -> list[dict]:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def test_no_class_of_an_answer_derives_from_the_lessons_plt_in_the_answers_process():
+    """The answers' process gives the lesson's ``plt`` as an object of its own class, ``_NoPlots``, whose
+    ``__getattr__`` answers every name. An answer that read ``_NoPlots`` before binding the name itself passed
+    the rules, and its subclass (a dict too) inherited that hook past ``__build_class__``'s check, which trusts the
+    classes made in answer cells (torch.as_tensor read its instances as a CUDA array interface at any address).
+    A class based on it is refused there; honest plotting with ``plt`` still runs."""
+    from autograder.recheck import lesson_imports
+    nb = nbformat.read(solution_path("04_lstm"), as_version=4)
+    lesson04 = Lesson.from_notebook(nb)
+    cheat = ("class Evil(_NoPlots, dict):\n    pass\n\n\n_NoPlots = None\n\n\n"
+             "def f():\n    e = Evil(data=(0, False), shape=(4,), typestr='|u1', version=3)\n"
+             "    return [e.anything is e, e.anything == {'data': (0, False), 'shape': (4,), 'typestr': '|u1', 'version': 3}]\n")
+    assert problems(cheat, lesson04, frozenset({"Evil", "_NoPlots", "f"}), frozenset()) == []
+    honest = ("def f():\n    plt.plot([1, 2])\n    fig, ax = plt.subplots()\n    ax.set_title('loss')\n    plt.show()\n"
+              "    display('shown')\n    return 1\n")
+    assert problems(honest, lesson04, frozenset({"f"}), frozenset()) == []
+    got, fine = _in_answers_process([lesson_imports(nb), cheat], [lesson_imports(nb), honest])
+    assert got.get("error") == "KeyError" and len(got["cells"]) == 1, got  # (before: [True, True])
+    assert got["cells"][0][1] == "TypeError" and "based on the lesson's plt" in got["cells"][0][2], got
+    assert fine == {"value": "1", "cells": []}, fine
+
+
 def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_process():
     """The answers' process refuses, wherever it is reached, an enum's functional form given a member name that
     starts with ``_`` (a special method's, ``__getattr__``, or enum's own hooks): the cheats below passed the rules
