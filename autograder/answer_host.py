@@ -575,13 +575,18 @@ def _checked_enums() -> None:
     enum's own code. The answer rules refuse the form where they can see it (``answers._enum_classes_made``);
     they track names, and an enum class reached in a way they do not follow (a member-less base whose only
     entry is ``A = enum.nonmember(1)``, left for another answer cell; a classmethod's ``cls(name, members)``)
-    built an enum from a dict whose ``__getattr__`` ran in a real answers' process (ch33, ch34)."""
+    built an enum from a dict whose ``__getattr__`` ran in a real answers' process (ch33, ch34).
+    ``EnumType._convert_`` does not run ``_create_`` (Python 3.11): it makes a class of every name of ``source``'s
+    namespace that ``filter`` keeps, dunders included, through ``_simple_enum``, and writes the members into the
+    module ``module`` names (``torch.equal`` became a member). It runs only as the stdlib runs it: at the top level
+    of the module it names, as that module is imported (signal, socket, ssl), never from an answer cell (ch36)."""
     import enum
 
     metaclass = enum.EnumType
     create = vars(metaclass)["_create_"]  # (a method of the metaclass: its first argument is the enum class)
     new = vars(metaclass)["__new__"]
     new = new.__func__ if isinstance(new, staticmethod) else new
+    convert = vars(metaclass)["_convert_"]  # (like _create_, a method of the metaclass)
     enum_file = create.__code__.co_filename
     getframe = sys._getframe
 
@@ -607,8 +612,18 @@ def _checked_enums() -> None:
             raise TypeError("an enum class is made by a class statement: write the enum as a class")
         return new(metacls, cls, bases, classdict, boundary=boundary, _simple=_simple, **keywords)
 
+    def checked_convert(cls, class_name, module, filter, source=None, **keywords):
+        caller = getframe(1)
+        if caller.f_code.co_name != "<module>" or caller.f_code.co_filename.startswith("<answer ") \
+                or caller.f_globals.get("__name__") != module:
+            raise TypeError("an enum's _convert_ is for a module's own constants, as it is imported (it makes an "
+                            "enum of any namespace and writes its members into the module it names): write the "
+                            "enum as a class")
+        return convert(cls, class_name, module, filter, source, **keywords)
+
     metaclass._create_ = checked_create
     metaclass.__new__ = staticmethod(checked_new)
+    metaclass._convert_ = checked_convert
 
 
 def _stand_in(call, look=None):

@@ -2884,6 +2884,31 @@ def _in_answers_process(*runs: list[str]) -> list[dict]:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def test_an_enums_convert_runs_only_at_the_top_of_the_module_it_names_in_the_answers_process():
+    """``EnumType._convert_`` (Python 3.11) makes an enum of every name of a namespace it is given, special
+    methods included, without ``_create_``, and writes the members into the module it names: from an answer, an
+    enum whose ``__getattr__`` ran, and ``torch.equal`` replaced by a member. The rules refuse ``_convert_`` by
+    name; the answers' process refuses it too, however reached. The stdlib's own calls, at the top of signal,
+    socket and ssl as each is imported, still run."""
+    import subprocess
+    import sys
+
+    hooked = "{'a': 1, '_' * 2 + 'getattr' + '_' * 2: lambda self, n: 'hooked ' + n}"
+    cheats = ("import enum\nimport types\n\n\ndef f():\n    E = enum.IntEnum._convert_('X', 'math', lambda n: True, "
+              f"source=types.SimpleNamespace(**{hooked}))\n    return E.a.zzz\n",
+              "import enum\nimport types\n\n\ndef f():\n    enum.IntEnum._convert_('X', 'torch', lambda n: n == 'equal', "
+              "source=types.SimpleNamespace(equal=1))\n    return torch.equal\n")
+    for cheat, got in zip(cheats, _in_answers_process(*([c] for c in cheats))):
+        # (before: 'hooked zzz', and <X.equal: 1>)
+        assert got.get("error") == "TypeError" and "_convert_" in got["message"], (cheat, got)
+    script = ("import importlib, signal, socket, ssl\nfrom autograder import answer_host\nanswer_host._checked_enums()\n"
+              "for module in (signal, socket, ssl):\n    importlib.reload(module)\n"
+              "print(signal.Signals.SIGINT.name, socket.AddressFamily.AF_INET.name, ssl.VerifyMode.CERT_NONE.name)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=str(solution_path(L01).parents[2]))
+    assert run.stdout.split() == ["SIGINT", "AF_INET", "CERT_NONE"], run.stderr[-2000:]
+
+
 def test_no_class_of_an_answer_derives_from_the_lessons_plt_in_the_answers_process():
     """The answers' process gives the lesson's ``plt`` as an object of its own class, ``_NoPlots``, whose
     ``__getattr__`` answers every name. An answer that read ``_NoPlots`` before binding the name itself passed
