@@ -2896,12 +2896,14 @@ def test_an_enums_convert_runs_only_at_the_top_of_the_module_it_names_in_the_ans
     hooked = "{'a': 1, '_' * 2 + 'getattr' + '_' * 2: lambda self, n: 'hooked ' + n}"
     cheats = ("import enum\nimport types\n\n\ndef f():\n    E = enum.IntEnum._convert_('X', 'math', lambda n: True, "
               f"source=types.SimpleNamespace(**{hooked}))\n    return E.a.zzz\n",
-              "import enum\nimport types\n\n\ndef f():\n    enum.IntEnum._convert_('X', 'torch', lambda n: n == 'equal', "
-              "source=types.SimpleNamespace(equal=1))\n    return torch.equal\n")
+              "import enum\nimport types\n\n\ndef f():\n"
+              "    enum.IntEnum._convert_('X', 'torch', lambda n: n == 'equal', source=types.SimpleNamespace(equal=1))\n"
+              "    return torch.equal\n")
     for cheat, got in zip(cheats, _in_answers_process(*([c] for c in cheats))):
         # (before: 'hooked zzz', and <X.equal: 1>)
         assert got.get("error") == "TypeError" and "_convert_" in got["message"], (cheat, got)
-    script = ("import importlib, signal, socket, ssl\nfrom autograder import answer_host\nanswer_host._checked_enums()\n"
+    script = ("import importlib, signal, socket, ssl\nfrom autograder import answer_host\n"
+              "answer_host._checked_enums()\n"
               "for module in (signal, socket, ssl):\n    importlib.reload(module)\n"
               "print(signal.Signals.SIGINT.name, socket.AddressFamily.AF_INET.name, ssl.VerifyMode.CERT_NONE.name)\n")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
@@ -2920,7 +2922,7 @@ def test_no_class_of_an_answer_derives_from_the_lessons_plt_in_the_answers_proce
     lesson04 = Lesson.from_notebook(nb)
     cheat = ("class Evil(_NoPlots, dict):\n    pass\n\n\n_NoPlots = None\n\n\n"
              "def f():\n    e = Evil(data=(0, False), shape=(4,), typestr='|u1', version=3)\n"
-             "    return [e.anything is e, e.anything == {'data': (0, False), 'shape': (4,), 'typestr': '|u1', 'version': 3}]\n")
+             "    return [e.anything is e, e.anything == dict(data=(0, False), shape=(4,), typestr='|u1', version=3)]\n")
     assert problems(cheat, lesson04, frozenset({"Evil", "_NoPlots", "f"}), frozenset()) == []
     honest = ("def f():\n    plt.plot([1, 2])\n    fig, ax = plt.subplots()\n    ax.set_title('loss')\n    plt.show()\n"
               "    display('shown')\n    return 1\n")
