@@ -51,7 +51,7 @@ def kill_all(processes: list[psutil.Process]) -> None:
     for process in processes:
         try:
             process.kill()
-        except psutil.NoSuchProcess:
+        except psutil.Error:  # gone, or not ours to kill
             pass
     psutil.wait_procs(processes, timeout=10)
 

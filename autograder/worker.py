@@ -176,16 +176,10 @@ def _clean_up() -> None:
     and up to 512 MB of what the answers printed (ch35, 2026-12-06)."""
     import psutil
 
-    from autograder.pool import MARK, SCRATCH_PREFIX
+    from autograder.pool import MARK, SCRATCH_PREFIX, kill_all
     from autograder.sandbox import remove_cgroups, remove_tree
 
-    children = psutil.Process().children(recursive=True)  # the kernel, bwrap (and, unsandboxed, more)
-    for child in children:
-        try:
-            child.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(children, timeout=10)
+    kill_all(psutil.Process().children(recursive=True))  # the kernel, bwrap (and, unsandboxed, more)
     scratch = os.environ.get("TMPDIR", "")
     if Path(scratch).name.startswith(SCRATCH_PREFIX) and os.environ.get(MARK, "") in scratch:
         remove_tree(scratch)  # (never raises)
