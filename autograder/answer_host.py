@@ -442,12 +442,19 @@ class _SelfGuard(ast.NodeTransformer):
 # load's reply, so that the feedback says why the answer's names are missing (a default value that read a
 # variable of the lesson's: ``def collate(docs, pad_id=pad_id)``).
 CELL_ERRORS = []
+# Each answer cell's own module namespace, in order. A cell runs in a copy of what the cells before it left, so
+# its functions read the names as they stood when the notebook ran the cell's test, right after it, not as a
+# later answer cell bound them again: an honest lstm_cell whose helper ``_split`` shift_batch's cell defined
+# again, differently, passed in the notebook and lost its points here (rt35, 2026-12-06). The last one is the
+# notebook as it stands at its end, where the tests find the answers.
+CELL_NAMESPACES = []
 
 
 def _run(cells):
     import signal
 
     CELL_ERRORS.clear()
+    CELL_NAMESPACES.clear()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
                  "__answer_own_part__": _own_part}
     signal.signal(signal.SIGALRM, _interrupt)
@@ -456,6 +463,8 @@ def _run(cells):
     left = CELL_SECONDS  # what the cells that ran longer than MIN_CELL_SECONDS have not used yet (a slow
     for number, source in enumerate(cells):  # import on a busy machine takes a little; an honest cell, nothing)
         began = time.monotonic()
+        namespace = dict(namespace)  # (the names as this cell found them; a mapping of str keys: no code runs)
+        CELL_NAMESPACES.append(namespace)
         try:
             GIVEN[0] = max(MIN_CELL_SECONDS, min(CELL_SECONDS, round(left)))
             signal.alarm(GIVEN[0])
@@ -480,6 +489,8 @@ def _run(cells):
             took = time.monotonic() - began
             if took > MIN_CELL_SECONDS:
                 left -= took
+    if not CELL_NAMESPACES:
+        CELL_NAMESPACES.append(namespace)
     return namespace
 
 
@@ -1792,7 +1803,9 @@ def main(argv):
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
                 module = _bind(request["source"])
                 LENT[0] += 1
-                namespace.update({name: _lent(module[name], LENT[0]) for name in request["names"]})
+                lent = {name: _lent(module[name], LENT[0]) for name in request["names"]}
+                for cell_namespace in CELL_NAMESPACES:  # (as the test cell bound them: for every cell's code)
+                    cell_namespace.update(lent)
                 reply = {"ok": True, "value": None}
             elif request["op"] == "load":  # other answers in a fresh namespace (the tests reuse one process)
                 LENT[0] += 1  # the course's functions bound so far refuse from now on

@@ -1522,46 +1522,5 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
         said = _cell_failure(cells, cell_errors, names)
         if said is not None and any(f"name '{name}' is not defined" in failed[test] for name in names):
             failed[test] = said
-    rebound = rebound_helpers(cells, ids)
-    for test in failed:  # a helper another answer cell defines again: the notebook's test ran before that cell
-        if test in BY_TEST and BY_TEST[test].answer in rebound:
-            failed[test] = f"{failed[test]} ({rebound[BY_TEST[test].answer]})"
     return failed
 
-
-def rebound_helpers(cells: list[str], ids: list[str | None]) -> dict[str, str]:
-    """By answer cell (grade id), what to say of the names it defines at its top level and reads that a
-    later answer cell binds again with other code. The notebook ran each test cell right after its answer,
-    before the later cell; the grader loads every answer cell first, as the notebook stands at its end,
-    where the answer calls the later one: an honest lstm_cell whose helper ``_split`` shift_batch's cell
-    defined again lost its points to "ValueError: not enough values to unpack", with no word of why (rt35)."""
-    import ast
-
-    cells_read = []
-    for source, cell_id in zip(cells, ids):
-        if cell_id is None:
-            continue
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        bound = {}
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound[node.name] = ast.dump(node)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                    if isinstance(target, ast.Name):
-                        bound[target.id] = ast.dump(node.value)
-        read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        cells_read.append((cell_id, bound, read))
-    said = {}
-    for k, (cell_id, bound, read) in enumerate(cells_read):
-        again = [(name, later) for later, later_bound, _ in cells_read[k + 1:]
-                 for name in sorted(read & bound.keys() & later_bound.keys()) if bound[name] != later_bound[name]]
-        if again:
-            name, later = again[0]
-            said[cell_id] = (f"`{name}` is defined again, differently, in the answer cell {later}: the notebook ran "
-                             f"this test before that cell, but graded as the notebook stands at its end, this "
-                             f"answer calls the later `{name}`; give each helper a name of its own")
-    return said
