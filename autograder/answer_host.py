@@ -11,7 +11,8 @@ and tensors as tuples (``_as_plain``), which the grader reads refusing every cla
 (read there as data only):
 
 * request ``{"op": "call", "name": str, "args": tuple, "kwargs": dict, "grad": [positions]}``: call
-  the answer's ``name``; the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
+  the answer's ``name`` (with ``"cell": n``, as answer cell ``n`` left it: the cells after a test cell had not
+  run when the notebook ran it); the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
   a ``grad`` request. Reply ``{"ok": True, "value": ..., "linked": [bool per output tensor]}`` or
   ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call
   (data as it is, a module as ``{"__state__": [its state_dict's tensors]}``, anything else ``None``).
@@ -356,6 +357,23 @@ def _own_part(obj, attribute):
     return obj
 
 
+def _own_ctx(ctx, site, attribute):
+    """``ctx``, the first parameter of a static ``forward``/``setup_context``/``backward`` of an autograd Function
+    of the answer's (the class whose statement is at ``site``), whose ``attribute`` the method sets (``ctx.dim =
+    dim``), when it is the context torch made for a call of that class (or of a subclass): a ``BackwardCFunction``
+    of the class's own backward type; else ``PermissionError``. ``MyFn.forward(torch, x)`` would set attributes
+    of whatever it is handed."""
+    import torch
+
+    kind = type(ctx)
+    made = kind.__dict__.get("_forward_cls") if torch.autograd.function.BackwardCFunction in kind.__mro__ else None
+    if not isinstance(made, type) or made.__dict__.get("_backward_cls") is not kind \
+            or not any(vars(c).get(SITE) == site for c in made.__mro__):
+        raise PermissionError(f"a static method set ctx.{attribute} on a {kind.__name__}, not the context PyTorch made "
+                              f"for a call of its Function: call the Function as `MyFunction.apply(...)`")
+    return ctx
+
+
 def _library(cls) -> bool:
     """Whether ``cls`` is a library's class whose attributes an answer's ``self`` may not take for its own: not
     the answer's (its statement's site, or a class a library made for it, ``namedtuple("P", "x y")``, whose
@@ -377,6 +395,7 @@ class _SelfGuard(ast.NodeTransformer):
 
     def __init__(self, file):
         self.file, self.owner = file, [None]  # the site of the class whose method's ``self`` is in scope
+        self.context = [None]  # (``ctx``'s name and the class's site, in a static forward/backward: ``_own_ctx``)
 
     def visit_ClassDef(self, node):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
@@ -386,14 +405,19 @@ class _SelfGuard(ast.NodeTransformer):
         marker = ast.Assign(targets=[ast.Name(SITE, ast.Store())], value=ast.Constant(site), lineno=node.lineno)
         docstring = node.body[:1] if ast.get_docstring(node, clean=False) is not None else []
         body = [*docstring, marker]  # (after the docstring, which stays the class's ``__doc__``)
+        self.context.append(None)
         for item in node.body[len(docstring):]:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = (item.args.posonlyargs + item.args.args)[:1]
                 plain = not any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
                                 for d in item.decorator_list)
+                static = [ast.unparse(d) for d in item.decorator_list] == ["staticmethod"]
+                self.context.append((first[0].arg, site) if first and static else None)
                 body.append(self._function(item, site if first and first[0].arg == "self" and plain else None))
+                self.context.pop()
             else:
                 body.append(self.visit(item))
+        self.context.pop()
         node.body = body
         return node
 
@@ -431,6 +455,12 @@ class _SelfGuard(ast.NodeTransformer):
         if held:  # ``self.c_proj.NANOGPT_SCALE_INIT = 1``: only on an nn.Module object (``_own_part``)
             node.value = ast.copy_location(ast.Call(func=ast.Name("__answer_own_part__", ast.Load()),
                                                     args=[node.value, ast.Constant(node.attr)], keywords=[]), node.value)
+        context = self.context[-1]
+        if context is not None and not isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
+                and node.value.id == context[0]:  # ``ctx.dim = dim``: only on the context of its own call
+            node.value = ast.copy_location(ast.Call(
+                func=ast.Name("__answer_own_ctx__", ast.Load()),
+                args=[node.value, ast.Constant(context[1]), ast.Constant(node.attr)], keywords=[]), node.value)
         if self.owner[-1] is not None and isinstance(node.value, ast.Name) and node.value.id == "self":
             node.value = ast.copy_location(ast.Call(
                 func=ast.Name("__answer_own_self__", ast.Load()),
@@ -456,7 +486,7 @@ def _run(cells):
     CELL_ERRORS.clear()
     CELL_NAMESPACES.clear()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
-                 "__answer_own_part__": _own_part}
+                 "__answer_own_part__": _own_part, "__answer_own_ctx__": _own_ctx}
     signal.signal(signal.SIGALRM, _interrupt)
     import time
 
@@ -870,6 +900,9 @@ def _call(request, namespace, objects, callback=None):
         if "object" in request:
             target = objects[request["object"]]
         else:
+            cell = request.get("cell")  # (the answers as the cells up to the test's place left them)
+            if type(cell) is int and 0 <= cell < len(CELL_NAMESPACES):
+                namespace = CELL_NAMESPACES[cell]
             target = namespace.get(request["name"])
             if target is None:
                 raise NameError(f"name {request['name']!r} is not defined")

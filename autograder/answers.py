@@ -894,13 +894,18 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # a class (``answer_host._own_part``: ``self.t = torch`` then ``self.t.equal = ...`` fails there)
                 part = held and isinstance(node.ctx, ast.Store) and _in_method(node.value.value, parents) \
                     and not node.attr.startswith("_") and node.attr not in REFUSED_ATTRIBUTES
+                # ``ctx.dim = dim`` in a static forward, setup_context or backward of an autograd Function of
+                # the answer's own, as PyTorch's tutorials keep a setting for the backward (rt34, 2026-12-06):
+                # the answers' process checks as it runs that ``ctx`` is a context torch made for that class's
+                # own call (``answer_host._own_ctx``), never an object a caller passed to ``forward`` directly
+                context = isinstance(node.ctx, ast.Store) and _autograd_context(node, parents, tree)
                 if held and not (of_self or made or cleared or part):
                     found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
                                  f"may set attributes of `self` itself, `self.{node.attr} = ...`, and public ones of "
                                  f"the modules `self` holds, in a method: another answer cell's subclass could make "
                                  f"`{ast.unparse(node.value)}` a property that returns torch itself); keep the value "
                                  f"on `self` under a name of your own, or leave the line out if nothing reads it")
-                elif not (of_self or made or cleared or part):
+                elif not (of_self or made or cleared or part or context):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
                                  f"the function made itself and keeps in a variable; to change one taken from a "
@@ -914,9 +919,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                     if node.attr == "lr" else "")
                                  # (rt34, 2026-12-06: a custom autograd function's ``ctx.dim = dim`` was told
                                  # to write ``ctx["dim"]``, which a ctx does not have)
-                                 + (f"; a custom autograd function keeps tensors for its backward with "
-                                    f"`ctx.save_for_backward(...)` and reads them as `ctx.saved_tensors`; a "
-                                    f"setting such as a dim, write it again in backward"
+                                 + (f"; a custom autograd function sets public attributes of `ctx` in its "
+                                    f"static `forward`, `setup_context` or `backward`, where `ctx` is their first "
+                                    f"parameter and the class's base is `torch.autograd.Function`"
                                     if isinstance(node.value, ast.Name) and node.value.id == "ctx" else "") + ")")
             if isinstance(node.value, ast.Name) and node.value.id in classes and not _dunder(node.attr) \
                     and node.attr not in class_attributes.get(node.value.id, set()) \
@@ -1498,6 +1503,26 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
     return found
 
 
+CONTEXT_METHODS = ("forward", "setup_context", "backward", "vjp", "jvp")
+
+
+def _autograd_context(node: ast.Attribute, parents: dict, tree: ast.Module) -> bool:
+    """Whether ``node`` (an attribute being set) is ``ctx.name``, a public name, where ``ctx`` is the first
+    parameter, never bound again, of the static ``forward``/``setup_context``/``backward`` directly around it,
+    in a class whose base is ``torch.autograd.Function`` (``_autograd_function_names``)."""
+    if not isinstance(node.value, ast.Name) or node.attr.startswith("_") or node.attr in REFUSED_ATTRIBUTES:
+        return False
+    function = _enclosing_function(node.value, parents)
+    owner = parents.get(function)
+    if not isinstance(function, ast.FunctionDef) or function.name not in CONTEXT_METHODS \
+            or not isinstance(owner, ast.ClassDef) or [ast.unparse(d) for d in function.decorator_list] != ["staticmethod"]:
+        return False
+    first = (function.args.posonlyargs + function.args.args)[:1]
+    functions = _autograd_function_names(tree)
+    return bool(first) and first[0].arg == node.value.id and any(ast.unparse(b) in functions for b in owner.bases) \
+        and not any(node.value.id in _binds(part) for item in function.body for part in ast.walk(item))
+
+
 def _autograd_function_names(tree: ast.Module) -> set[str]:
     """How the answer names ``torch.autograd.Function``: so (``torch`` not bound again), or as ``from
     torch.autograd import Function`` binds it (and nothing else binds that name). Its ``apply`` is torch's
@@ -1505,15 +1530,23 @@ def _autograd_function_names(tree: ast.Module) -> set[str]:
     other function of the answer, never a method with an instance of anything as ``self``: an honest
     lstm_cell, sequence_loss and cross_attention with a hand-written backward were refused as taking a method
     "from the class itself" (rt34, rt35, 2026-12-06)."""
-    names, bound = {"torch.autograd.Function"}, []
+    names, modules, bound = {"torch.autograd.Function"}, set(), []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "torch.autograd" and node.level == 0:
             names |= {a.asname or a.name for a in node.names if a.name == "Function"}
             bound += [a.asname or a.name for a in node.names if a.name != "Function"]
+        elif isinstance(node, ast.ImportFrom) and node.module == "torch" and node.level == 0:
+            # ``from torch import autograd`` then ``autograd.Function`` (ch37, 2026-12-06)
+            modules |= {a.asname or a.name for a in node.names if a.name == "autograd"}
+            bound += [a.asname or a.name for a in node.names if a.name != "autograd"]
+        elif isinstance(node, ast.Import) and any(a.name == "torch.autograd" and a.asname for a in node.names):
+            modules |= {a.asname for a in node.names if a.name == "torch.autograd" and a.asname}  # ``as ag``
+            bound += [a.asname or a.name.split(".")[0] for a in node.names if a.name != "torch.autograd"]
         else:
             bound += _binds(node)
     dotted_ok = "torch" not in _rebound(tree)
-    return {name for name in names if ("." in name and dotted_ok) or ("." not in name and name not in bound)}
+    return {name for name in names if ("." in name and dotted_ok) or ("." not in name and name not in bound)} | \
+        {f"{module}.Function" for module in modules if module not in bound}
 
 
 # A base class comes before its subclasses in the source (it must exist when the class statement runs),

@@ -891,11 +891,13 @@ class Remote:
     """Stands in for the answer's function or class ``name``: calls cross to the answer process as
     data. A class (``handles=True``) gives back a ``RemoteObject`` for what it builds."""
 
-    def __init__(self, host: Host, name: str, handles: bool = False, serve: tuple[str, ...] = ()):
+    def __init__(self, host: Host, name: str, handles: bool = False, serve: tuple[str, ...] = (),
+                 cell: int | None = None):
         self.host, self.name, self.__name__, self.handles, self.serve = host, name, name, handles, serve
+        self.target = {"name": name} if cell is None else {"name": name, "cell": cell}
 
     def __call__(self, *args, **kwargs):
-        return _call(self.host, {"name": self.name}, args, kwargs, self.handles, self.serve)
+        return _call(self.host, self.target, args, kwargs, self.handles, self.serve)
 
 
 def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, serve: tuple[str, ...] = ()):
@@ -975,6 +977,20 @@ def answer_cells(nb) -> list[str]:
 def answer_cell_ids(nb) -> list[str | None]:
     """The grade ids of ``answer_cells(nb)``, in the same order."""
     return [(cell.metadata.get("nbgrader") or {}).get("grade_id") for cell in _answer_cells(nb)]
+
+
+def test_cell_places(nb) -> dict[str, int]:
+    """By test cell (grade id), the index in ``[prelude, imports, *answer_cells(nb)]`` of the last cell the
+    notebook ran before it: its test sees the answers as that cell left them (answer_host's ``CELL_NAMESPACES``),
+    not as a later answer cell that defines a name again left them."""
+    places, seen = {}, 0
+    answers = {id(cell) for cell in _answer_cells(nb)}
+    for cell in nb.cells:
+        if id(cell) in answers:
+            seen += 1
+        elif cell.cell_type == "code" and (cell.metadata.get("nbgrader") or {}).get("grade"):
+            places.setdefault((cell.metadata.get("nbgrader") or {}).get("grade_id"), 1 + seen)
+    return places
 
 
 def _answer_cells(nb) -> list:
@@ -1382,6 +1398,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
     cells = [PRELUDES.get(lesson, PRELUDE), lesson_imports(nb), *answer_cells(nb)]
     ids = [None, None, *answer_cell_ids(nb)]  # (each cell's grade id, for what the status says)
+    places = test_cell_places(nb)  # (each test graded on the answers as the notebook ran it)
     own = host is None
     if own:
         host = Host(cells, sandbox=sandbox, lesson=lesson)
@@ -1436,7 +1453,8 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
             if test in failed:
                 continue
             on = host_of(test)
-            namespace = dict(shared, **{name: Remote(on, name) for name in _answer_names(lesson, test)})
+            namespace = dict(shared, **{name: Remote(on, name, cell=places.get(test))
+                                        for name in _answer_names(lesson, test)})
             torch.manual_seed(RECHECK_SEED)
             try:
                 with on.exercise(), contextlib.redirect_stdout(io.StringIO()):
@@ -1469,7 +1487,8 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                             on.request(bind_request(name))
                             bound = True
                         with contextlib.redirect_stdout(io.StringIO()):
-                            fn(Remote(on, name, handles=name in CLASSES, serve=SERVED.get(name, ())))
+                            fn(Remote(on, name, handles=name in CLASSES, serve=SERVED.get(name, ()),
+                                      cell=places.get(exercise.test)))
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
@@ -1497,7 +1516,8 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
                         on.request(bind_request(name))
                     namespace = dict(shared, **{name: Remote(on, name, handles=name in CLASSES,
-                                                             serve=SERVED.get(name, ()))
+                                                             serve=SERVED.get(name, ()),
+                                                             cell=places.get(exercise.test))
                                                 for name in _lesson_answer_names(lesson)})
                     with contextlib.redirect_stdout(io.StringIO()):
                         code = compile(hidden[exercise.test], f"<hidden tests of {exercise.test}>", "exec")

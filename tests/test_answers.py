@@ -1751,6 +1751,48 @@ def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instea
     assert "belong in a cell" not in problems(body + "x = (1 +\n", lesson)[0]  # a plain typo is told to parse
 
 
+def test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call():
+    """The rules allow ``ctx.dim = dim`` in an autograd Function's static forward; a static method takes anything
+    as ``ctx``: ``Softmax.forward(torch, s, dim)`` would set ``torch.dim``, and ``ctx.equal = ...`` patch torch.
+    The answers' process sets the attribute only on the context torch made for a call of that very class (or its
+    subclass); the honest call runs, forward and backward."""
+    import json
+    import subprocess
+    import sys
+
+    from course.checks.exercises import PRELUDE
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    patch = AUTOGRAD_DIM.replace("ctx.save_for_backward(y)", "ctx.equal = print\n        ctx.save_for_backward(y)")
+    other = ("class Other(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+             "        Softmax.forward(ctx, x, 0)\n        return x\n\n    @staticmethod\n    def backward(ctx, g):\n"
+             "        return g\n")
+    cells = {
+        "honest": [AUTOGRAD_DIM + "s = torch.randn(3, 4, requires_grad=True)\nSoftmax.apply(s, -1)[:, 0].sum().backward()\n"
+                   "flag = torch.allclose(s.grad, torch.func.grad(lambda t: torch.softmax(t, -1)[:, 0].sum())(s))\n"],
+        "setup_context": [AUTOGRAD_SETUP + "s = torch.randn(3, 4, requires_grad=True)\n"
+                          "Softmax.apply(s, -1)[:, 0].sum().backward()\nflag = bool(s.grad.abs().sum() > 0)\n"],
+        "torch as ctx": [patch + "Softmax.forward(torch, torch.randn(2, 2), 0)\n"],
+        "another Function's ctx": [AUTOGRAD_DIM, other + "Other.apply(torch.randn(2, 2, requires_grad=True))\n"],
+    }
+    for cell_list in cells.values():
+        for cell in cell_list:
+            assert problems(cell, lesson, frozenset({"Softmax", "Other"}), frozenset()) == [], cell
+    script = ("import json, sys, torch\nfrom autograder import answer_host\nequal = torch.equal\n"
+              "namespace = answer_host._run([sys.argv[2], *json.loads(sys.argv[1])])\n"
+              "print(json.dumps({'errors': answer_host.CELL_ERRORS, 'flag': namespace.get('flag'),\n"
+              "                  'patched': torch.equal is not equal or hasattr(torch, 'dim')}))\n")
+    for name, cell_list in cells.items():
+        run = subprocess.run([sys.executable, "-c", script, json.dumps(cell_list), PRELUDE], capture_output=True,
+                             text=True, timeout=120, cwd=str(solution_path("02_cross_attention").parents[2]))
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert not result["patched"], (name, result)
+        if name in ("honest", "setup_context"):
+            assert result["errors"] == [] and result["flag"] is True, (name, result)
+        else:
+            assert result["errors"] and result["errors"][-1][1] == "PermissionError" \
+                and "not the context PyTorch made" in result["errors"][-1][2], (name, result)
+
+
 AUTOGRAD_SOFTMAX = """\
 class MySoftmax(torch.autograd.Function):
     @staticmethod
@@ -1784,11 +1826,69 @@ def test_a_custom_autograd_function_is_called_through_its_class():
     sub = AUTOGRAD_SOFTMAX.replace("\n\ndef cross_attention", "\n\nclass Mine(MySoftmax):\n    def apply(self, s):\n"
                                    "        return s\n\n\ndef cross_attention").replace("MySoftmax.apply(", "Mine.apply(")
     assert any("takes `apply` from the class `Mine`" in p for p in problems(sub, lesson))
-    keeps = AUTOGRAD_SOFTMAX.replace("ctx.save_for_backward(y)", "ctx.y = y")  # refused, and told what to write
-    assert any("`ctx.y`" in p and "ctx.save_for_backward(...)" in p for p in problems(keeps, lesson))
     other = AUTOGRAD_SOFTMAX.replace("torch.autograd.Function", "Base").replace(
         "class MySoftmax", "class Base:\n    def apply(self, s):\n        return s\n\n\nclass MySoftmax")
     assert any("takes `apply` from the class `MySoftmax`" in p for p in problems(other, lesson))
+
+
+AUTOGRAD_DIM = """\
+class Softmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, s, dim):
+        y = torch.softmax(s, dim=dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
+
+
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return Softmax.apply(Q @ K.T / math.sqrt(K.shape[-1]), -1) @ V
+"""
+AUTOGRAD_SETUP = AUTOGRAD_DIM.replace(
+    "    def forward(ctx, s, dim):\n        y = torch.softmax(s, dim=dim)\n        ctx.save_for_backward(y)\n"
+    "        ctx.dim = dim\n        return y\n",
+    "    def forward(s, dim):\n        return torch.softmax(s, dim=dim)\n\n    @staticmethod\n"
+    "    def setup_context(ctx, inputs, output):\n        ctx.save_for_backward(output)\n        ctx.dim = inputs[1]\n")
+
+
+def test_a_custom_autograd_function_keeps_a_setting_on_its_ctx():
+    """rt34 (2026-12-06): `ctx.dim = dim` in a custom autograd Function's forward, as PyTorch's own tutorial keeps
+    a setting for the backward, was refused (told to write it again in backward). The rules allow a public
+    attribute of `ctx` in a static forward/setup_context/backward of a class whose base is torch's Function, where
+    `ctx` is the first parameter, never bound again; the answers' process checks as it runs that `ctx` is the
+    context torch made for that class's call (``test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call``)."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    assert problems(AUTOGRAD_DIM, lesson) == []
+    assert problems(AUTOGRAD_SETUP, lesson) == []
+    assert problems(AUTOGRAD_DIM.replace("torch.autograd.Function", "Function"), lesson) != []  # (no such import)
+    assert problems("from torch.autograd import Function\n" + AUTOGRAD_DIM.replace("torch.autograd.Function",
+                                                                                      "Function"), lesson) == []
+    for imported, base in [("from torch import autograd", "autograd"), ("import torch.autograd as ag", "ag"),
+                           ("from torch import autograd as ag", "ag")]:  # (ch37: refused as "takes `apply`")
+        source = imported + "\n" + AUTOGRAD_DIM.replace("torch.autograd.Function", base + ".Function")
+        assert problems(source, lesson) == [], imported
+        assert problems(source + base + " = torch\n", lesson) != [], imported  # (the module's name bound again)
+    refused = {
+        "a private attribute": AUTOGRAD_DIM.replace("ctx.dim = dim", "ctx._dim = dim"),
+        "a library attribute": AUTOGRAD_DIM.replace("ctx.dim = dim", "ctx.load = dim"),
+        "not a static method": AUTOGRAD_DIM.replace("    @staticmethod\n    def forward(ctx",
+                                                    "    def forward(ctx"),
+        "not torch's Function": AUTOGRAD_DIM.replace("(torch.autograd.Function)", "(object)"),
+        "another method's name": AUTOGRAD_DIM.replace("def forward(ctx", "def helper(ctx"),
+        "ctx bound again": AUTOGRAD_DIM.replace("ctx.dim = dim", "ctx = torch\n        ctx.dim = dim"),
+        "a second parameter": AUTOGRAD_DIM.replace("ctx.dim = dim", "s.dim = dim"),
+        "inside a nested function": AUTOGRAD_DIM.replace("ctx.dim = dim", "(lambda: None)()\n        def keep(ctx):\n"
+                                                         "            ctx.dim = dim\n        keep(ctx)"),
+        "torch rebound": "torch = torch\n" + AUTOGRAD_DIM,
+    }
+    for name, source in refused.items():
+        assert any("assigns to `" in p for p in problems(source, lesson)), name
 
 
 def test_the_self_check_says_when_an_answer_reads_what_only_the_notebook_imports():

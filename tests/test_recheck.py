@@ -3217,3 +3217,20 @@ def test_a_helper_that_a_later_answer_cell_defines_again_does_not_change_an_earl
     # the other way about, a wrong helper of the later cell's own is still graded as wrong there
     cell.source = SPLIT_FOR_THE_WINDOWS.replace("seq[1:n + 1]", "seq[:n]")
     assert set(recheck(nb, "04_lstm", tests, sandbox=False, host=host)) == {"test-shift-batch"}
+
+
+def test_an_answer_that_a_later_answer_cell_defines_again_is_graded_as_its_test_cell_saw_it(host):
+    """A student copied lstm_cell into the shift-batch cell to try a change and left it broken there: the
+    notebook ran lstm_cell's test before that cell and passed it, as nbgrader grades it; graded with the
+    answers as the notebook stands at its end, the broken copy took lstm_cell's points. Each test now finds
+    the answers as the cells before its test cell left them; a test cell moved to the end sees the copy."""
+    nb = _with_answer("04_lstm", "lstm-cell", SPLIT_FOR_THE_GATES)
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "shift-batch"]
+    broken = SPLIT_FOR_THE_GATES.replace("torch.sigmoid(f) * c", "torch.sigmoid(i) * c").replace("_split", "_cut")
+    cell.source = SPLIT_FOR_THE_WINDOWS + broken
+    tests = ["test-lstm-cell", "test-lstm-cell-form", "test-shift-batch"]
+    assert recheck(nb, "04_lstm", tests, sandbox=False, host=host) == {}
+    [test] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "test-lstm-cell"]
+    nb.cells.remove(test)
+    nb.cells.append(test)
+    assert set(recheck(nb, "04_lstm", tests, sandbox=False, host=host)) == {"test-lstm-cell"}
