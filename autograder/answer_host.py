@@ -531,6 +531,7 @@ def _run(cells):
 # An answer's class may inherit them from ``object``, nn.Module (its parameters and submodules) and
 # exceptions only; the rules refuse an answer's own definitions of them.
 ATTRIBUTE_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
+READING_HOOKS = ATTRIBUTE_HOOKS[:2]  # those that decide what reading an attribute gives
 
 
 def _checked_classes(build_class):
@@ -551,9 +552,14 @@ def _checked_classes(build_class):
                 trusted.add(torch.nn.Module)
         for base in resolve(bases):
             for ancestor in getattr(base, "__mro__", ()):
-                if ancestor in trusted or ancestor in own:
+                if ancestor in trusted:
                     continue
-                hooks = [h for h in ATTRIBUTE_HOOKS  # (a builtin type's slot is Python's own lookup: dict, int)
+                # A class made in an answer cell has no hook of its own (the rules refuse one), but a frozen
+                # dataclass's __setattr__; the lesson's plt stand-in (``_NoPlots``) is made as one, with
+                # ``__getattr__``: its own ``__init_subclass__`` refusal was skipped by a base before it whose
+                # ``__init_subclass__`` does not call super() (``class Evil(random.Random, _NoPlots)``, ch37)
+                names = READING_HOOKS if ancestor in own else ATTRIBUTE_HOOKS
+                hooks = [h for h in names  # (a builtin type's slot is Python's own lookup: dict, int)
                          if h in vars(ancestor) and not isinstance(vars(ancestor)[h], types.WrapperDescriptorType)]
                 if hooks:
                     raise TypeError(f"class {name} may not inherit from {ancestor.__module__}.{ancestor.__qualname__}, "

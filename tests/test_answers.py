@@ -3029,8 +3029,33 @@ def test_no_class_of_an_answer_derives_from_the_lessons_plt_in_the_answers_proce
     assert problems(honest, lesson04, frozenset({"f"}), frozenset()) == []
     got, fine = _in_answers_process([lesson_imports(nb), cheat], [lesson_imports(nb), honest])
     assert got.get("error") == "KeyError" and len(got["cells"]) == 1, got  # (before: [True, True])
-    assert got["cells"][0][1] == "TypeError" and "based on the lesson's plt" in got["cells"][0][2], got
+    assert got["cells"][0][1] == "TypeError" and "inherit from __main__._NoPlots" in got["cells"][0][2], got
     assert fine == {"value": "1", "cells": []}, fine
+
+
+def test_no_class_of_an_answer_inherits_the_plt_stand_ins_getattr_past_its_init_subclass():
+    """ch37: ``_NoPlots.__init_subclass__`` refused a subclass only when Python called it, and it calls the first
+    ``__init_subclass__`` after the new class in its chain: ``random.Random``'s, which does not call super(), came
+    first in ``class Evil(random.Random, _NoPlots)``, and Evil inherited ``__getattr__`` (``Evil().sys`` was the
+    object itself) past ``__build_class__``'s check, which trusted every class made in an answer cell. A class made
+    in an answer cell is trusted as a base now only without a ``__getattr__`` of its own; a subclass of the
+    answer's frozen dataclass (whose ``__setattr__`` dataclasses wrote) still runs."""
+    from autograder.recheck import lesson_imports
+    nb = nbformat.read(solution_path("04_lstm"), as_version=4)
+    lesson04 = Lesson.from_notebook(nb)
+    cheats = [f"import random\n\n\nclass Evil(random.{base}, _NoPlots):\n    pass\n\n\n_NoPlots = None\n\n\n"
+              "def f():\n    e = Evil()\n    return [e.anything is e, e.other is e]\n" for base in ("Random", "SystemRandom")]
+    for cheat in cheats:
+        assert problems(cheat, lesson04, frozenset({"Evil", "_NoPlots", "f"}), frozenset()) == [], cheat
+    honest = ("import dataclasses\nimport random\n\n\n@dataclasses.dataclass(frozen=True)\nclass Point:\n    x: int\n\n\n"
+              "@dataclasses.dataclass(frozen=True)\nclass Named(Point):\n    name: str\n\n\nclass Dice(random.Random):\n"
+              "    pass\n\n\ndef f():\n    return [Named(1, 'a').name, Dice(0).randint(1, 1)]\n")
+    assert problems(honest, lesson04, frozenset({"Point", "Named", "Dice", "f"}), frozenset()) == []
+    *got, fine = _in_answers_process(*([lesson_imports(nb), c] for c in cheats), [lesson_imports(nb), honest])
+    for cheat, result in zip(cheats, got):  # (before: [True, True])
+        assert result.get("error") == "KeyError" and len(result["cells"]) == 1, (cheat, result)
+        assert result["cells"][0][1] == "TypeError" and "inherit from __main__._NoPlots" in result["cells"][0][2], result
+    assert fine == {"value": "['a', 1]", "cells": []}, fine
 
 
 def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_process():
