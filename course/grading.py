@@ -77,6 +77,8 @@ def _problems_in_function(fn: types.FunctionType, seen: set | None = None) -> li
                     and not _configuration_class(fn.__globals__[name]) \
                     and not _configuration_of_module(fn.__globals__[name], following):
                 problems.append(f"it uses `{name}`, which comes from the course package")
+            elif ins.opname != "IMPORT_NAME" and name in fn.__globals__:
+                problems += _problems_in_global(name, fn.__globals__[name], seen)
         for const in code.co_consts:
             if isinstance(const, str) and (const == "course" or const.startswith("course.")):
                 problems.append(f"it contains the string {const!r}")
@@ -97,6 +99,29 @@ def _problems_in_function(fn: types.FunctionType, seen: set | None = None) -> li
         if _from_course(value):
             problems.append("it closes over an object from the course package")
     return problems
+
+
+def _problems_in_global(name: str, value: Any, seen: set) -> list[str]:
+    """What a class or a plain object of the notebook's own, read as the global ``name``, holds of the course's:
+    the reference in a class's list (``class Steps: run = [ref.causal_average]``, then ``Steps.run[0](x)``), an
+    object's attribute (``SimpleNamespace(k=ref.causal_average)``), or a function they hold that uses it. These
+    passed (ch34, ch37); the autograder's rules refuse them. Not a function of the notebook's (a lesson's own
+    helper may use the course), nor a library's object."""
+    if id(value) in seen or _from_course(value) or isinstance(value, (types.ModuleType, types.FunctionType)):
+        return []
+    if isinstance(value, type):
+        chain = [c for c in value.__mro__ if c.__module__ == "__main__"]
+        values = _class_values(chain)
+    elif type(value) is types.SimpleNamespace or type(value).__module__ == "__main__":
+        chain = [c for c in type(value).__mro__ if c.__module__ == "__main__"]
+        values = [*(vars(value).values() if isinstance(getattr(value, "__dict__", None), dict) else ()),
+                  *_class_values(chain)]
+    else:
+        return []
+    seen.add(id(value))
+    if _holds_course(values, modules=False):
+        return [f"it reads `{name}`, which holds the course's reference"]
+    return [p for held in _functions_held(values) if id(held) not in seen for p in _problems_in_function(held, seen)]
 
 
 def _functions_held(values) -> list[types.FunctionType]:

@@ -355,3 +355,31 @@ def test_a_function_an_answer_holds_elsewhere_than_in_its_classes_body_is_checke
     own = "import torch\nstep = lambda x: x.cumsum(1)\n"
     for kind, source in cheats.items():
         assert_own_work(_module(own + source.replace("avg", "abs"))["answer"], "answer")
+
+
+def test_a_class_or_object_of_the_notebooks_own_read_as_a_global_is_checked_too():
+    """ch34 left it, ch37 closed it: ``assert_own_work`` read the course's objects among the globals a function
+    reads, not what a class or an object of the notebook's own holds (the autograder's rules refuse each): a
+    class's list of steps, a SimpleNamespace's attribute, an object's, or a staticmethod's lambda that uses the
+    reference. Honest ones of the same shapes pass, and an nn.Module of the notebook's read as a global."""
+    head = ("import types\nimport torch\nimport course.gpt as ref\nfrom course.gpt import causal_average as avg\n")
+    cheats = {
+        "a class's list": "class Steps:\n    run = [avg]\ndef answer(x):\n    return Steps.run[0](x)\n",
+        "a SimpleNamespace": "box = types.SimpleNamespace(k=avg)\ndef answer(x):\n    return box.k(x)\n",
+        "an object's attribute": "class Box:\n    def __init__(self):\n        self.k = avg\nbox = Box()\n"
+                                 "def answer(x):\n    return box.k(x)\n",
+        "a class's lambda": "class Steps:\n    run = staticmethod(lambda x: ref.causal_average(x))\n"
+                            "def answer(x):\n    return Steps.run(x)\n",
+        "a tuple in a class": "class Steps:\n    run = ((avg,),)\ndef answer(x):\n    return Steps.run[0][0](x)\n",
+    }
+    for kind, source in cheats.items():
+        with pytest.raises(DelegatesToReference, match="answer"):
+            assert_own_work(_module(head + source)["answer"], "answer")
+            pytest.fail(kind)
+    for kind, source in cheats.items():
+        assert_own_work(_module(head + source.replace("ref.causal_average", "abs").replace("avg", "abs"))["answer"],
+                        "answer")
+    model = ("class M(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+             "        self.lin = torch.nn.Linear(2, 2)\n    def forward(self, x):\n        return self.lin(x)\n"
+             "model = M()\ndef answer(x):\n    return model(x)\n")
+    assert_own_work(_module(head + model)["answer"], "answer")
