@@ -1042,10 +1042,12 @@ def lesson_imports(nb) -> str:
 # train_loop that plotted its losses with plt, and a bigram_forward that displayed itself, passed the
 # notebook and lost their points to "name 'plt' is not defined", told to import it in the answer cell,
 # where matplotlib is refused (rt35, 2026-12-06). No class may derive from ``_NoPlots``: it is made by an answer
-# cell as this process sees it (``answer_host._checked_classes`` trusts such a class), and its ``__getattr__``
-# would be the attribute hook the rules refuse. An answer that read ``_NoPlots`` before binding the name itself
-# (``class Evil(_NoPlots, dict)``, then ``_NoPlots = None``) passed the rules, and torch.as_tensor read its
-# instances as a CUDA array interface naming any address (refused only because this torch has no CUDA; ch36).
+# cell as this process sees it, and its ``__getattr__`` would be the attribute hook the rules refuse. An answer
+# that read ``_NoPlots`` before binding the name itself (``class Evil(_NoPlots, dict)``, then ``_NoPlots = None``)
+# passed the rules, and torch.as_tensor read its instances as a CUDA array interface naming any address (refused
+# only because this torch has no CUDA; ch36). Its ``__init_subclass__`` says so where Python calls it, but a base
+# before it can skip it (``random.Random``'s calls no super(), ch37): ``answer_host._checked_classes`` refuses
+# such a base itself, since it trusts a class made in an answer cell only without a ``__getattr__`` of its own.
 NOTEBOOK_DISPLAY = '''
 def display(*objs, **kwargs):
     for obj in objs:
