@@ -560,11 +560,28 @@ class SanitizeStudentHTML(SanitizeHTML):
         # escapes its HTML, not its own syntax, and `![x](http://...)` made an image that the formgrader
         # fetched as the page opened (ch35, 2026-12-06). It becomes what a markdown answer becomes.
         for output in cell.get("outputs", []):
+            if "metadata" in output:
+                output["metadata"] = _plain_output_metadata(output["metadata"])
             data = output.get("data") or {}
             if "text/markdown" in data:
                 text = data["text/markdown"]
                 data["text/markdown"] = safe_markdown("".join(text) if isinstance(text, list) else str(text))
         return cell, resources
+
+
+def _plain_output_metadata(metadata) -> dict:
+    """An output's metadata as nbconvert's pages may read it: an image's numeric width and height, nothing
+    else. Its templates write ``width`` and ``height`` into the ``<img>`` tag without quotes, and take the
+    image's address from ``filenames``: an answer's ``display(..., raw=True, metadata=...)`` (or a
+    ``_repr_png_`` returning its metadata) made ``width="1 onerror=..."`` a script in the formgrader's page
+    and the feedback, and ``filenames`` a remote image fetched as the page opened (ch38, 2026-12-06)."""
+    kept = {}
+    for mime, value in (metadata or {}).items() if isinstance(metadata, dict) else ():
+        if mime.startswith("image/") and isinstance(value, dict):
+            sizes = {key: value[key] for key in ("width", "height") if type(value.get(key)) in (int, float)}
+            if sizes:
+                kept[mime] = sizes
+    return kept
 
 
 # What a student's markdown answer may become in the formgrader's and the feedback's pages: its HTML

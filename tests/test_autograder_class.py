@@ -1179,6 +1179,31 @@ def test_a_markdown_output_fetches_no_image_and_runs_no_link():
     assert "<strong>see</strong>" in shown and '<a href="https://docs.python.org">docs</a>' in shown, shown
 
 
+def test_an_output_s_metadata_puts_no_script_and_no_address_in_the_graders_page():
+    """nbconvert's templates, the formgrader's and the feedback's, write an image output's ``width`` and
+    ``height`` into its ``<img>`` tag without quotes, and take its address from ``filenames``: an answer's
+    ``display({...}, raw=True, metadata={"image/png": {"width": "1 onerror=..."}})`` ran a script as the
+    formgrader's page opened, and ``filenames`` made it fetch a remote image (ch38, 2026-12-06; the answer
+    rules allow ``display``). An honest image keeps its numeric size."""
+    from nbconvert import HTMLExporter
+
+    from autograder.preprocessors import SanitizeStudentHTML
+
+    cell = nbformat.v4.new_code_cell("show()")
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data=png, metadata={"image/png": {"width": "1 onerror=alert(1)"}}),
+        nbformat.v4.new_output("display_data", data=png, metadata={"height": "2 onload=alert(2)"}),
+        nbformat.v4.new_output("display_data", data=png, metadata={"filenames": {"image/png": "https://example.com/b.png"}}),
+        nbformat.v4.new_output("execute_result", execution_count=1, data={"image/jpeg": "/9j/", "text/plain": "j"},
+                               metadata={"image/jpeg": {"width": "5 src=https://example.com/j.png"}}),
+        nbformat.v4.new_output("display_data", data=png, metadata={"image/png": {"width": 320, "height": 240}})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb, _ = SanitizeStudentHTML().preprocess(nb, {})
+    page, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)  # the formgrader's template
+    assert "onerror" not in page and "onload=alert" not in page and "example.com" not in page, page
+    assert page.count("<img") == 5 and 'width="320"' in page and 'height="240"' in page, page
+
 def test_an_answer_written_in_a_cell_the_student_added_is_named_in_the_detail():
     """An honest ``count_pairs`` written in a new cell below the released one, left raising
     NotImplementedError, scored 0 with no word in the status but the test's "not implemented yet" (rt28,
