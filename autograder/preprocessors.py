@@ -151,6 +151,27 @@ del _cap_messages
 """
 
 
+MIN_OUTPUT_SIZE = 100  # characters each output counts against a cell's cap, however little it holds
+
+
+def _size(value) -> int:
+    """The characters of the strings in ``value`` (a message's text, data or metadata), and one for each
+    other item, walked without recursion (JSON nests as deep as its reader allows)."""
+    total, left = 0, [value]
+    while left:
+        item = left.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            left.extend(item.keys())
+            left.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            left.extend(item)
+        elif item is not None:
+            total += 1
+    return total
+
+
 OUTPUT_STILL_ARRIVING = "OutputStillArriving"  # in the log when a cell's output outlasted iopub_timeout
 
 
@@ -291,8 +312,10 @@ class TimedExecute(Execute):
             return super().output(outs, msg, display_id, cell_index)
         content = msg.get("content") or {}
         text = str(content.get("text", ""))
-        data = content.get("data")
-        size = len(text) + (sum(len(str(v)) for v in data.values()) if isinstance(data, dict) else 0)
+        # its metadata too, and each output at least MIN_OUTPUT_SIZE: an answer's display({...}, raw=True,
+        # metadata={"m": "x" * 1_900_000}) 300 times took the worker to 1.1 GB past the cap, which counted
+        # the text and data alone, and display({}, raw=True) in a loop kept 122,455 empty outputs (ch38)
+        size = max(_size(text) + _size(content.get("data")) + _size(content.get("metadata")), MIN_OUTPUT_SIZE)
         printed = self._printed.get(cell_index, 0)
         self._printed[cell_index] = printed + size
         left = self.max_cell_output - printed

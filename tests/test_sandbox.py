@@ -338,6 +338,29 @@ def _run_cells(tmp_path, cells, **settings):
     return nb, TimedExecute
 
 
+
+def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_path):
+    """The cap on what a cell prints counted an output's text and data, not its metadata, and nothing for
+    an empty output: an answer's ``display({"text/plain": ""}, raw=True, metadata={"m": "x" * 1_900_000})``
+    300 times took the grading worker to 1.1 GB (ch38, 2026-12-06; the answer rules allow ``display``),
+    and ``display({}, raw=True)`` in a loop kept 122,455 outputs in it. Both now meet the cap, and the
+    error that grades the cell still comes through."""
+    import psutil
+
+    cells = ["for _ in range(150):\n    display({'text/plain': ''}, raw=True, metadata={'m': 'x' * 1_000_000})\n"
+             "raise ValueError('graded')",
+             "for _ in range(20_000):\n    display({}, raw=True)",
+             "print('next')"]
+    before = psutil.Process().memory_info().rss
+    nb, _ = _run_cells(tmp_path, cells, timeout=120, max_cell_output=1_000_000)
+    grew = psutil.Process().memory_info().rss - before
+    outputs = nb.cells[0].outputs
+    assert sum(len(str(o.get("metadata", ""))) for o in outputs) <= 1_100_000
+    assert outputs[-1].output_type == "error" and outputs[-1].evalue == "graded", outputs[-1]
+    assert len(nb.cells[1].outputs) <= 10_001 and "output truncated" in nb.cells[1].outputs[-1].text
+    assert nb.cells[2].outputs[0].text == "next\n"
+    assert grew < 100 * 2**20, grew
+
 def test_a_message_too_large_is_cut_by_the_kernel_and_its_cell_says_so(tmp_path):
     """A red team raised ``ValueError("x" * 200_000_000)``: the error came through whole and took the grading
     worker to 1.7 GB. The kernel cuts the text of every message it sends to an eighth of ``max_message_bytes``
