@@ -278,7 +278,7 @@ class TimedExecute(Execute):
         return self._cell_dropped
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        self._cell_dropped = False
+        self._cell_dropped, self._cell_index = False, cell_index
         self.raise_on_iopub_timeout, self.iopub_timeout = self._raise_on_iopub, self._iopub
         self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"
         try:
@@ -306,6 +306,20 @@ class TimedExecute(Execute):
             TimedExecute.interrupted.append(self._cell)
             self.iopub_timeout = min(self.iopub_timeout, 4)  # interrupted: a cell that goes on is ended soon
         return await super()._async_handle_timeout(timeout, cell)
+
+    def _update_display_id(self, display_id, msg):
+        # An update of a display replaces its outputs' data and metadata in place, past ``output`` below: 200
+        # small displays each updated to 500,000 characters held 100 MB beside a cap of 3 MB (ch38). It
+        # counts against the running cell's cap as an output would, and past it is dropped.
+        if display_id in self._display_id_map:
+            content = msg.get("content") or {}
+            size = max(_size(content.get("data")) + _size(content.get("metadata")), MIN_OUTPUT_SIZE)
+            index = getattr(self, "_cell_index", None)
+            printed = self._printed.get(index, 0)
+            self._printed[index] = printed + size
+            if size > self.max_cell_output - printed:
+                return None
+        return super()._update_display_id(display_id, msg)
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "error":

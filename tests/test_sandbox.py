@@ -361,6 +361,27 @@ def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_pa
     assert nb.cells[2].outputs[0].text == "next\n"
     assert grew < 100 * 2**20, grew
 
+
+def test_an_update_of_a_display_meets_the_cap_as_an_output_does(tmp_path):
+    """An update of a display (``display(..., display_id=..., update=True)``) replaces its output's data
+    in place, which nbclient does past the cap on a cell's output: 200 small displays, each updated to a
+    megabyte of text, held 200 MB in the grading worker (ch38, 2026-12-06). Updates now meet the cap; one
+    that fits still shows."""
+    import psutil
+
+    cells = ["for i in range(200):\n    display({'text/plain': ''}, raw=True, display_id=f'd{i}')\n"
+             "for i in range(200):\n    display({'text/plain': str(i) * 1_000_000}, raw=True, display_id=f'd{i}', "
+             "update=True)",
+             "display({'text/plain': 'old'}, raw=True, display_id='shown')\n"
+             "display({'text/plain': 'new'}, raw=True, display_id='shown', update=True)\nNone"]
+    before = psutil.Process().memory_info().rss
+    nb, _ = _run_cells(tmp_path, cells, timeout=120, max_cell_output=3_000_000)
+    grew = psutil.Process().memory_info().rss - before
+    held = sum(len(str(o.get("data", ""))) for o in nb.cells[0].outputs)
+    assert held <= 3_100_000, held
+    assert [o["data"]["text/plain"] for o in nb.cells[1].outputs] == ["new"], nb.cells[1].outputs
+    assert grew < 100 * 2**20, grew
+
 def test_a_message_too_large_is_cut_by_the_kernel_and_its_cell_says_so(tmp_path):
     """A red team raised ``ValueError("x" * 200_000_000)``: the error came through whole and took the grading
     worker to 1.7 GB. The kernel cuts the text of every message it sends to an eighth of ``max_message_bytes``
