@@ -198,6 +198,11 @@ def read_submission(data: bytes, max_cells: int | None = None,
     except UnicodeDecodeError as error:
         return None, _fail(MALFORMED, f"the file is not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
+        if data.startswith(b"\xef\xbb\xbf"):  # (ch38: "Unexpected UTF-8 BOM" named no fix)
+            return None, _fail(MALFORMED, "the file starts with a byte-order mark (BOM), which a text editor added "
+                                          "and Jupyter does not write: save it again without one (in the editor's "
+                                          "encoding menu, 'UTF-8' rather than 'UTF-8 with BOM'), or hand in the "
+                                          "notebook as Jupyter saved it")
         return None, _fail(MALFORMED, f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except RecursionError:  # `[[[[...]]]]` 200,000 deep: Python's JSON reader gives up
         return None, _fail(MALFORMED, "the JSON is nested too deeply to read (no notebook is): hand in the "

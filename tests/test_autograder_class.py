@@ -1096,6 +1096,8 @@ def test_a_notebook_with_far_more_cells_than_its_lesson_fails_at_once(tiny_spec)
     (b'{"cells": [], "metadata": {"note": "\\ud800"}, "nbformat": 4, "nbformat_minor": 5}', "half of a character pair"),
     # a notebook in format 3 (worksheets, no cells) is a notebook, in a format to save again (a red team's, 2026-12-04)
     (b'{"worksheets": [{"cells": []}], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}', "old format 3"),
+    # a notebook a text editor saved with a byte-order mark: "Unexpected UTF-8 BOM" named no fix (ch38, 2026-12-06)
+    (b'\xef\xbb\xbf{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "without one"),
 ])
 def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     verdict = check_submission(data, tiny_spec[0])
