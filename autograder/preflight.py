@@ -173,10 +173,24 @@ def _metadata_problem(meta, spec: LessonSpec, present: set) -> str | None:
     if not isinstance(grade_id, str) or not grade_id:
         return "a cell's nbgrader metadata has no grade id"
     if grade_id not in spec.cells:
+        other = _other_lesson(present, spec)
+        if other is not None:  # (ch38: a lesson 04 notebook handed in as 06 was told only of an unknown grade id)
+            return (f"this is the notebook of lesson {other}, handed in as lesson {spec.name}: hand in lesson "
+                    f"{spec.name}'s notebook under this name (and lesson {other}'s under its own)")
         absent = [i for i in spec.cells if i not in present]
         hint = f" (the lesson's {', '.join(map(repr, absent))} is missing)" if absent else ""
         return f"unknown grade id {grade_id!r}{hint}"
     return None
+
+
+def _other_lesson(present: set, spec: LessonSpec) -> str | None:
+    """The other lesson whose test cells the notebook holds, when it holds none of ``spec``'s graded cells."""
+    from course.checks.exercises import BY_TEST
+
+    if present & spec.cells.keys():
+        return None
+    lessons = {BY_TEST[i].lesson for i in present if i in BY_TEST and BY_TEST[i].lesson != spec.name}
+    return lessons.pop() if len(lessons) == 1 else None
 
 
 def too_many_cells(count: int, max_cells: int, lesson_cells: int) -> Preflight:

@@ -1248,3 +1248,21 @@ def test_a_markdown_answer_of_deeply_nested_tags_is_shown_as_text_at_once():
     assert "<div>" not in shown and shown.count("&lt;div&gt;") == 40_000
     honest = safe_markdown("Bytes, since **every** text has them: see [the docs](https://docs.python.org).")
     assert "<strong>every</strong>" in honest and '<a href="https://docs.python.org">the docs</a>' in honest, honest
+
+
+def test_a_notebook_of_another_lesson_is_named_as_that_lesson():
+    """ch38 (2026-12-06): lesson 04's notebook handed in under lesson 06's name failed as "metadata tampered:
+    unknown grade id ...", which did not say what had happened. The failure names the lesson it is."""
+    from autograder.preflight import LessonSpec
+
+    spec = LessonSpec.load(solution_path("06_finetuning"), REPO / "lessons" / "06_finetuning" / "06_finetuning.ipynb")
+    data = (REPO / "lessons" / "04_lstm" / "04_lstm.ipynb").read_bytes()
+    verdict = check_submission(data, spec)
+    assert verdict.failure == "metadata tampered" and "this is the notebook of lesson 04_lstm, handed in as lesson " \
+        "06_finetuning" in verdict.detail, verdict
+    # a notebook that keeps one of the lesson's own cells is not another lesson's: the unknown id is named
+    nb = json.loads(data)
+    own = json.loads((REPO / "lessons" / "06_finetuning" / "06_finetuning.ipynb").read_bytes())
+    nb["cells"].append(next(c for c in own["cells"] if "nbgrader" in c["metadata"]))
+    verdict = check_submission(json.dumps(nb).encode(), spec)
+    assert verdict.failure == "metadata tampered" and "unknown grade id" in verdict.detail, verdict
