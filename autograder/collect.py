@@ -9,7 +9,9 @@ How an entry becomes (student, lesson), the rules the README states:
    bob's, never alice's). ``--wrapper`` and ``--no-wrapper`` decide it instead. Entries refused anyway
    (rule 6) do not count, and a Windows zip's ``\\`` reads as ``/`` in every name.
 2. The student is the first folder of what remains: ``alice/L.ipynb``, ``alice/any/folders/L.ipynb``
-   both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken.
+   both belong to ``alice``. A notebook with no folder above it belongs to nobody and is not taken, but
+   for Canvas's flat download, ``<name>_<user id>_<submission id>_L.ipynb`` (``<name>_LATE_...``, and
+   ``L-1.ipynb`` for a resubmission): the student ``<name>_<user id>``, the same for every lesson.
 3. The student id is that folder's name made safe: accents dropped where that leaves ASCII (``José`` →
    ``Jose``), a name with letters that have no ASCII form written in punycode as written, marks kept
    (``王伟`` → ``xn--cpqu10g``, ``Łukasz`` → ``xn--ukasz-d7a``, ``Йован`` is not ``Иован``: each name its
@@ -322,10 +324,22 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
     return None
 
 
+# Canvas's "Download Submissions": one flat zip, each file ``<name>_<user id>_<submission id>_<file>``
+# (``<name>_LATE_...`` when late; ``<name>`` is the student's sortable name in lower case, no spaces), and a
+# resubmitted file's name gets ``-1``, ``-2`` before its extension. Listed, never taken, until stop 61 (ch38).
+CANVAS = re.compile(r"(?P<name>[^_/]+?)(?:_late)?_(?P<user>\d+)_\d+_(?P<file>.+?)(?:-\d+)?(?P<ext>\.ipynb)",
+                    re.IGNORECASE)
+
+
 def _student_parts(path: str, strip_top: str | None) -> list[str]:
-    """The parts of an entry's path from the student's folder down (rule 1: the wrapper dropped)."""
+    """The parts of an entry's path from the student's folder down (rule 1: the wrapper dropped); a Canvas
+    file with no folder above it as ``<name>_<user id>/<file>`` (rule 2)."""
     parts = path.split("/")
-    return parts[1:] if strip_top is not None and parts[0] == strip_top and len(parts) > 1 else parts
+    parts = parts[1:] if strip_top is not None and parts[0] == strip_top and len(parts) > 1 else parts
+    canvas = CANVAS.fullmatch(parts[0]) if len(parts) == 1 else None
+    if canvas:
+        return [f"{canvas['name']}_{canvas['user']}", canvas["file"] + canvas["ext"]]
+    return parts
 
 
 def _folder(path: str, strip_top: str | None) -> str:

@@ -607,3 +607,27 @@ def test_a_zip_entry_that_unpacks_to_far_more_than_it_says_costs_no_memory(cours
     (why,) = [d for s, lesson, d in _not_collected(course) if s == "mallory" and lesson == A]
     assert "could not be read from the zip" in why, why
     assert peak < 32 * 2**20, f"collect held {peak / 2**20:.0f} MB for a 1,000-byte entry"
+
+
+def test_canvas_flat_download_files_each_notebook_under_its_student(course, tmp_path):
+    """Canvas's "Download Submissions" zip is flat: ``<name>_<user id>_<submission id>_<file>``, ``_LATE_`` after
+    the name when late, ``-1`` before the extension when resubmitted. Stop 60 listed each as "no student folder
+    above it" (ch38): an instructor's class was collected not at all. The student is ``<name>_<user id>`` (two
+    John Smiths are two students, one student the same for every lesson); anything else flat is still listed."""
+    inbox = _zip(tmp_path / "canvas.zip", {
+        f"smithjohn_12345_998877_{A}.ipynb": b"john-a",
+        f"smithjohn_67890_998878_{A}.ipynb": b"other-john-a",
+        f"doejane_LATE_23456_998879_{A}-1.ipynb": b"jane-a",
+        f"smithjohn_12345_998880_{B}.ipynb": b"john-b",
+        f"{A}.ipynb": b"nobody",                                   # flat, not Canvas's: nobody's
+        "smithjohn_12345_998881_notes.txt": b"text",               # Canvas's, not a notebook
+    })
+    collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    assert sorted(collected) == sorted([("smithjohn_12345", A), ("smithjohn_67890", A), ("doejane_23456", A),
+                                        ("smithjohn_12345", B)])
+    got = _submitted(course)
+    assert got[f"smithjohn_12345/{A}/{A}.ipynb"] == b"john-a" and got[f"smithjohn_67890/{A}/{A}.ipynb"] == b"other-john-a"
+    assert got[f"doejane_23456/{A}/{A}.ipynb"] == b"jane-a" and got[f"smithjohn_12345/{B}/{B}.ipynb"] == b"john-b"
+    listed = _not_collected(course)
+    assert any("no student folder above it" in detail for _, _, detail in listed), listed
+    assert any("not a notebook" in detail for _, _, detail in listed), listed
