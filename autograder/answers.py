@@ -59,6 +59,7 @@ import copy
 import functools
 import re
 import string
+import sys
 from dataclasses import dataclass, replace
 
 from autograder import copies
@@ -567,6 +568,37 @@ def _ipython_line(source: str, number: int | None) -> bool:
     return line.startswith(("%", "!")) or line.endswith("?") or line.startswith("?")
 
 
+# Python 3.12's syntax, which a notebook on Colab (Python 3.12) runs and Python 3.11 does not parse: a `type`
+# alias, a def or class with type parameters (PEP 695), and an f-string that reuses its quotes inside its
+# braces (PEP 701). An honest answer with one passed its checks there and was told here that it held "IPython's
+# `%` magics" (rt36, 2026-12-06)
+NEWER_SYNTAX = [
+    (re.compile(r"\s*type\s+[A-Za-z_]\w*\s*(\[[^\]]*\])?\s*="),
+     "`type Name = ...` is Python 3.12's type alias: write `Name = ...` (or leave the alias out)"),
+    (re.compile(r"\s*(async\s+)?(def|class)\s+[A-Za-z_]\w*\s*\["),
+     "`def f[T](...)` and `class C[T]:` are Python 3.12's type parameters: write `def f(...)`, and hints "
+     "with `typing.TypeVar` or without the parameter"),
+]
+FSTRING_312 = ("an f-string that uses its own quote inside its braces, `f\"{\"\".join(xs)}\"`, or a backslash there, "
+               "is Python 3.12's: use the other quote inside, `f\"{''.join(xs)}\"`, or compute the value on a line "
+               "before")
+
+
+def _newer_python(source: str, error: SyntaxError) -> str | None:
+    """What to write instead when ``source`` fails to parse here at a line of Python 3.12's syntax."""
+    if sys.version_info >= (3, 12):
+        return None
+    lines = source.splitlines()
+    line = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else ""
+    for pattern, hint in NEWER_SYNTAX:
+        if pattern.match(line):
+            return hint
+    if (error.msg or "").startswith("f-string") and (
+            "backslash" in error.msg or re.search(r"""[fF][rR]?(["']).*\{[^}]*\1[^}]*\1[^}]*\}""", line)):
+        return FSTRING_312
+    return None
+
+
 def _code_lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[0]:
@@ -586,6 +618,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     except SyntaxError as error:
         # not "it fails by itself": IPython runs `%` magics and `!` commands, which these rules cannot
         # read (`%history -f h` then `!rev h` would print the earlier hidden tests past the feedback's filter)
+        newer = _newer_python(source, error)
+        if newer:
+            return [f"is not Python {sys.version_info.major}.{sys.version_info.minor}, which the autograder "
+                    f"runs ({error.msg}, line {error.lineno}): {newer}"]
         return [f"is not plain Python ({error.msg}, line {error.lineno}): an answer may not hold IPython's "
                 f"`%` magics or `!` commands, and must parse" + (
                     f" (`%%time`, `%timeit`, `!ls` and `name?` belong in a cell of your own: only the answer "

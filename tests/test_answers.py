@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import operator
 import re
+import sys
 import warnings
 
 import nbformat
@@ -1791,6 +1792,28 @@ def test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call():
         else:
             assert result["errors"] and result["errors"][-1][1] == "PermissionError" \
                 and "not the context PyTorch made" in result["errors"][-1][2], (name, result)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 parses its own syntax")
+def test_python_312_syntax_is_named_as_such_not_as_an_ipython_magic():
+    """rt36 (2026-12-06): a student on Colab (Python 3.12, which pyproject allows) wrote a `type` alias, a generic
+    `def merge[T](...)` or an f-string reusing its quotes inside its braces; the notebook's checks passed there,
+    and the autograder (Python 3.11) refused the answer as holding "IPython's `%` magics or `!` commands"."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("01_tokenization"), as_version=4))
+    body = "def count_pairs(ids):\n    return {}\n"
+    for source, said in [("type Pair = tuple[int, int]\n" + body, "write `Name = ...`"),
+                         ("def merge[T](ids: list[T], pair, new_id: T) -> list[T]:\n    return list(ids)\n",
+                          "Python 3.12's type parameters"),
+                         ("class Box[T]:\n    pass\n" + body, "Python 3.12's type parameters"),
+                         ('def f(xs):\n    return f"{"".join(xs)}"\n', "use the other quote inside"),
+                         ("def f(xs):\n    return f'{'-'.join(xs)}'\n", "use the other quote inside"),
+                         ('def f(xs):\n    return f"{\'\\n\'.join(xs)}"\n', "a backslash there")]:
+        found = problems(source, lesson)
+        assert len(found) == 1 and "is not Python 3.11" in found[0] and said in found[0], (source, found)
+        assert "magics" not in found[0], found
+    for typo in ['def f(x):\n    return f"{x"\n', "x = (1 +\n", "type = 3 +\n"]:  # plain typos are told to parse
+        found = problems(typo, lesson)
+        assert len(found) == 1 and "must parse" in found[0] and "3.12" not in found[0], (typo, found)
 
 
 AUTOGRAD_SOFTMAX = """\
