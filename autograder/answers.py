@@ -151,6 +151,11 @@ IMPORT_HINTS = {
     "logging": ": print() or warnings.warn() say the same",
     "einops": (": einops is not among the course's packages; write the reshape with torch, x.view(...) and "
                ".transpose(...) or .permute(...)"),
+    # rt36 (2026-12-06): input validation and hints as students write them
+    "numbers": ": check with isinstance(T, int) (a numpy integer too: isinstance(T, (int, np.integer)))",
+    "typing_extensions": (": import the name from typing (Python 3.11's typing has Self, Literal, TypeAlias, "
+                          "assert_never), or leave the hint out"),
+    "textwrap": ": write the message with an f-string",
 }
 LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
                    "contextlib": {"nullcontext", "suppress"}}

@@ -1746,7 +1746,10 @@ def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instea
                          (body + "!ls\n", "belong in a cell of your own"),
                          (body + "f?\n", "belong in a cell of your own"),
                          ("import functools\n@functools.singledispatch\n" + body, "isinstance(x, list)"),
-                         ("from einops import rearrange\n" + body, "x.view(...)")]:
+                         ("from einops import rearrange\n" + body, "x.view(...)"),
+                         ("import numbers\n" + body, "isinstance(T, int)"),  # rt36: validation, type hints
+                         ("from typing_extensions import Self\n" + body, "import the name from typing"),
+                         ("import textwrap\n" + body, "with an f-string")]:
         found = problems(source, lesson)
         assert len(found) == 1 and said in found[0], (source, found)
     assert "belong in a cell" not in problems(body + "x = (1 +\n", lesson)[0]  # a plain typo is told to parse
