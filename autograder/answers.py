@@ -6,7 +6,7 @@ code from reaching them:
 
 1. **Only the answers run.** The notebook that is graded is rebuilt from the released lesson: every
    cell comes from the release, except the answer cells (``solution`` cells, found by grade id; the
-   first copy when a cell was pasted twice, joined with its parts when it was split:
+   first copy when a cell was pasted twice (or the last above its test cell), joined with its parts when it was split:
    ``answer_cells_by_id``), which come from the submission. Cells the student added
    and edits to the lesson's own cells are not run, so a cell of its own cannot patch the
    interpreter, the tests or the course package before the tests run.
@@ -2334,16 +2334,45 @@ def as_jupyter_runs(source):
     return "\n" * blank + textwrap.dedent("".join(lines[blank:]))
 
 
+def graded_copies(cells) -> dict[str, int]:
+    """Of each grade id that the cells (a split answer's parts joined, ``join_split_answers``) carry, the
+    position of the copy that is graded: the first, but of an answer cell held again above the first test
+    cell below it, the last such copy, which is the one the notebook's test ran after (rt36, 2026-12-06: an
+    honest student kept the released cell, wrote a note, and answered in a copy of the cell below it; the
+    test cell passed, and the stub above, graded as "the first", scored 0). A copy below that test cell
+    (a try-out pasted further down) is not graded."""
+    first, chosen = {}, {}
+    for index, cell in enumerate(cells):
+        meta = cell.metadata.get("nbgrader") or {}
+        grade_id = meta.get("grade_id")
+        if grade_id is None:
+            continue
+        if grade_id not in first:
+            first[grade_id] = chosen[grade_id] = index
+        elif cells[first[grade_id]].metadata["nbgrader"].get("solution") and meta.get("solution") \
+                and cell.cell_type == cells[first[grade_id]].cell_type \
+                and not any(_a_test_cell(c) for c in cells[first[grade_id] + 1:index]):
+            chosen[grade_id] = index
+    return chosen
+
+
+def _a_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader") or {}
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
 def answer_cells_by_id(cells) -> dict:
-    """Each grade id's cell in a submission: the first that carries it, a split answer's parts joined
-    (``join_split_answers``); a later copy is not graded, the first place is the answer. A code answer
+    """Each grade id's cell in a submission: the copy ``graded_copies`` picks (the first, unless the answer
+    is held again above its test cell), a split answer's parts joined (``join_split_answers``). A code answer
     indented as a whole comes dedented, as Jupyter runs it (``as_jupyter_runs``), in a copy."""
     import nbformat
 
     found = {}
-    for cell in join_split_answers(cells)[0]:
+    merged = join_split_answers(cells)[0]
+    chosen = graded_copies(merged)
+    for index, cell in enumerate(merged):
         grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
-        if grade_id is not None and grade_id not in found:
+        if grade_id is not None and chosen.get(grade_id) == index:
             if cell.cell_type == "code" and as_jupyter_runs(cell.get("source")) != cell.get("source"):
                 cell = nbformat.from_dict(copy.deepcopy(dict(cell)))
                 cell.source = as_jupyter_runs(cell.source)
@@ -2353,7 +2382,8 @@ def answer_cells_by_id(cells) -> dict:
 
 def split_and_copied(cells) -> tuple[list[str], list[str]]:
     """The grade ids of the answer cells a submission holds split in consecutive parts (graded whole),
-    and those of the cells it holds again elsewhere (copies, not graded), each once, in order."""
+    and those of the cells it holds again elsewhere (copies, one of them graded: ``graded_copies``), each
+    once, in order."""
     merged, split = join_split_answers(cells)
     seen, copied = set(), {}
     for cell in merged:
@@ -2363,6 +2393,15 @@ def split_and_copied(cells) -> tuple[list[str], list[str]]:
         elif grade_id is not None:
             seen.add(grade_id)
     return split, list(copied)
+
+
+def later_copy_graded(cells) -> set[str]:
+    """The grade ids whose graded copy (``graded_copies``) is not the first."""
+    merged = join_split_answers(cells)[0]
+    chosen, first = graded_copies(merged), {}
+    for index, cell in enumerate(merged):
+        first.setdefault((cell.metadata.get("nbgrader") or {}).get("grade_id"), index)
+    return {grade_id for grade_id, index in chosen.items() if first[grade_id] != index}
 
 
 NOWHERE = re.compile(r"reads `(\w+)`, which neither an answer cell nor the lesson defines \(define it in the answer cell\)")

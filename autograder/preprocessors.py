@@ -484,24 +484,22 @@ class RestoreMetadata(Preprocessor):
 class KeepFirstCopy(Preprocessor):
     """nbgrader's ``DeduplicateIds`` for autograding: the consecutive parts of a split answer cell are
     joined into one (``autograder.answers.join_split_answers``); then, of the cells that carry one
-    grade id (a student copied a cell), the first keeps its nbgrader metadata and the others lose it,
-    so they run as ordinary cells. nbgrader's own keeps the *last* copy and leaves the others an empty
+    grade id (a student copied a cell), the graded one (``autograder.answers.graded_copies``: the first, or
+    of an answer held again above its test cell the last copy there) keeps its nbgrader metadata and the
+    others lose it, so they run as ordinary cells. nbgrader's own keeps the *last* copy and leaves the others an empty
     metadata dict, which its next check rejects as "an old version of the nbgrader metadata format",
     failing the whole notebook."""
     enabled = Bool(True)
 
     def preprocess(self, nb, resources):
-        from autograder.answers import join_split_answers
+        from autograder.answers import graded_copies, join_split_answers
 
         nb.cells, _ = join_split_answers(nb.cells)
-        seen = set()
-        for cell in nb.cells:
+        chosen = graded_copies(nb.cells)  # the first copy, or an answer's copy above its test (rt36)
+        for index, cell in enumerate(nb.cells):
             grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
-            if grade_id is None:
-                continue
-            if grade_id in seen:
+            if grade_id is not None and chosen[grade_id] != index:
                 del cell.metadata["nbgrader"]
-            seen.add(grade_id)
         return nb, resources
 
 

@@ -852,6 +852,37 @@ def test_the_graded_notebook_is_the_release_with_the_answers(lesson01):
     assert REFUSED_MARK in _cell(graded, "count-pairs").source and "torch.equal" in _cell(graded, "count-pairs").source
 
 
+def test_an_answer_held_again_above_its_test_cell_is_graded_as_the_copy_the_test_ran_after(lesson01):
+    """rt36 (2026-12-06): an honest student kept the released `merge` cell, wrote a note below it, and
+    answered in a copy of the cell under the note; the notebook's test cell, below the copy, passed, and the
+    grader graded the first copy, the stub, as 0. The copy graded is now the last one above the test cell;
+    a copy below the test cell (a try-out pasted further down) is still not graded."""
+    from autograder.preprocessors import KeepFirstCopy
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    solution = nbformat.read(solution_path(L01), as_version=4)
+    answer = _cell(solution, "merge").source
+    submission = copy.deepcopy(release)
+    stub = _cell(submission, "merge")
+    mine = copy.deepcopy(stub)
+    mine.id, mine.source = "my-copy", answer
+    at = submission.cells.index(stub)
+    submission.cells[at + 1:at + 1] = [nbformat.v4.new_markdown_cell("My answer, in a copy of the cell:"), mine]
+    graded, refused = rebuild(submission, release, lesson01)
+    assert _cell(graded, "merge").source == answer and refused == {}
+    kept = KeepFirstCopy().preprocess(copy.deepcopy(submission), {})[0]
+    assert [c.source for c in kept.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge"] == [answer]
+    below = copy.deepcopy(stub)  # a copy pasted below the test cell: the one above it stays graded
+    below.id, below.source = "below", "def merge(ids, pair, new_id):\n    return []"
+    submission.cells.insert(submission.cells.index(_cell(submission, "test-merge")) + 1, below)
+    assert _cell(rebuild(submission, release, lesson01)[0], "merge").source == answer
+    answered_first = copy.deepcopy(release)  # the answer in the first copy and a stub below its test: the first
+    _cell(answered_first, "merge").source = answer
+    answered_first.cells.insert(answered_first.cells.index(_cell(answered_first, "test-merge")) + 1, copy.deepcopy(stub))
+    answered_first.cells[answered_first.cells.index(_cell(answered_first, "test-merge")) + 1].id = "stub-below"
+    assert _cell(rebuild(answered_first, release, lesson01)[0], "merge").source == answer
+
+
 def test_every_graded_cell_keeps_the_releases_metadata_and_only_an_answer_the_students_source():
     # A red team (2026-12-02): a test cell tagged skip-execution did not run and nbgrader gave it its
     # points; a markdown answer marked a task, not a solution, went unsanitized into the formgrader, where
