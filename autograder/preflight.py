@@ -325,7 +325,8 @@ def answers_in_added_cells(nb: nbformat.NotebookNode, spec: LessonSpec) -> list[
 
 def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:
     """The code answers that grading will not run (``autograder.answers``), by grade id, with why.
-    The first copy of a pasted cell is the answer (its parts joined, if it was split), as in grading."""
+    The graded copy of a pasted cell is the answer (``graded_copies``; its parts joined, if it was split), as in
+    grading."""
     answers = [(grade_id, cell.source) for grade_id, cell in answer_cells_by_id(nb.cells).items()
                if cell.cell_type == "code" and grade_id in spec.cells and spec.cells[grade_id].solution]
     bound = answer_names([source for _, source in answers])
