@@ -584,7 +584,7 @@ NEWER_SYNTAX = [
      "`def f[T](...)` and `class C[T]:` are Python 3.12's type parameters: write `def f(...)`, and hints "
      "with `typing.TypeVar` or without the parameter"),
 ]
-FSTRING_312 = ("an f-string that uses its own quote inside its braces, `f\"{\"\".join(xs)}\"`, or a backslash there, "
+FSTRING_312 = ("an f-string that uses its own quote inside its braces, `f\"{\"\".join(xs)}\"`, or a backslash or a comment there, "
                "is Python 3.12's: use the other quote inside, `f\"{''.join(xs)}\"`, or compute the value on a line "
                "before")
 
@@ -601,6 +601,57 @@ def _newer_python(source: str, error: SyntaxError) -> str | None:
     if (error.msg or "").startswith("f-string") and (
             "backslash" in error.msg or re.search(r"""[fF][rR]?(["']).*\{[^}]*\1[^}]*\1[^}]*\}""", line)):
         return FSTRING_312
+    # the other forms fail as a string or a continuation would: an f-string whose braces, closed on this line or
+    # the next, hold a quote, a backslash or a comment says it (not a plain unclosed brace, ``f"{x"``)
+    text = "\n".join(lines[error.lineno - 1:error.lineno + 1]) if error.lineno else ""
+    if re.search(r"""(?<![\w])(?:[fF][rR]?|[rR][fF])["'][^\n]*?\{[^}]*?["'\\#][^}]*\}""", text):
+        return ("if the line's f-string uses its own quote inside its braces, or a backslash or a comment there, "
+                "that is Python 3.12's: use the other quote inside, `f\"{''.join(xs)}\"`, or compute the value on a "
+                "line before")
+    return None
+
+
+OLDEST_PYTHON = (3, 11)  # the oldest Python the course runs on (pyproject's requires-python, environment.yml)
+
+
+def _newer_syntax(source: str) -> str | None:
+    """On Python 3.12 or later, what to write instead when ``source`` parses only there: the notebook's self-check
+    runs where the student works (Colab's Python is 3.12), and an answer that parses there and not on an
+    autograder of Python 3.11 lost its points with no word before hand-in (rt36, 2026-12-06). ``ast.parse``'s
+    ``feature_version`` reads a type alias and type parameters as newer; an f-string that reuses its quote, or
+    holds a backslash or a comment, inside its braces (PEP 701) is found among its tokens."""
+    import io
+    import tokenize
+
+    if sys.version_info < (3, 12):
+        return None  # (here such an answer does not parse: ``_newer_python``)
+    try:
+        ast.parse(source, feature_version=OLDEST_PYTHON)
+    except SyntaxError as error:
+        lines = source.splitlines()
+        line = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else ""
+        hint = next((hint for pattern, hint in NEWER_SYNTAX if pattern.match(line)), None)
+        return f"{error.msg}, line {error.lineno}" + (f": {hint}" if hint else "")
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    quotes = []  # the quote of each f-string open around the token
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            kind = tokenize.tok_name[token.type]
+            if kind in ("FSTRING_START", "STRING") and quotes:
+                quote = token.string.lstrip("fFrRbBuU")[:3]
+                quote = quote if quote in ('"""', "'''") else quote[:1]
+                if any(quote.startswith(q) for q in quotes) or (kind == "STRING" and "\\" in token.string):
+                    return f"line {token.start[0]}: {FSTRING_312}"
+            elif kind == "COMMENT" and quotes:
+                return f"line {token.start[0]}: {FSTRING_312}"
+            if kind == "FSTRING_START":
+                quote = token.string.lstrip("fFrRbBuU")
+                quotes.append(quote if quote in ('"""', "'''") else quote[:1])
+            elif kind == "FSTRING_END" and quotes:
+                quotes.pop()
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
     return None
 
 
@@ -631,6 +682,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 f"`%` magics or `!` commands, and must parse" + (
                     f" (`%%time`, `%timeit`, `!ls` and `name?` belong in a cell of your own: only the answer "
                     f"cells are graded)" if _ipython_line(source, error.lineno) else "")]
+    newer = _newer_syntax(source)
+    if newer:
+        return [f"is not Python {OLDEST_PYTHON[0]}.{OLDEST_PYTHON[1]}, the oldest Python the course and its "
+                f"autograder run on ({newer})"]
     changed = _ipython_changes(source)
     if changed:
         return [changed]

@@ -1841,7 +1841,7 @@ def test_python_312_syntax_is_named_as_such_not_as_an_ipython_magic():
                          ("class Box[T]:\n    pass\n" + body, "Python 3.12's type parameters"),
                          ('def f(xs):\n    return f"{"".join(xs)}"\n', "use the other quote inside"),
                          ("def f(xs):\n    return f'{'-'.join(xs)}'\n", "use the other quote inside"),
-                         ('def f(xs):\n    return f"{\'\\n\'.join(xs)}"\n', "a backslash there")]:
+                         ('def f(xs):\n    return f"{\'\\n\'.join(xs)}"\n', "a backslash or a comment there")]:
         found = problems(source, lesson)
         assert len(found) == 1 and "is not Python 3.11" in found[0] and said in found[0], (source, found)
         assert "magics" not in found[0], found
@@ -3161,3 +3161,60 @@ def test_an_enums_functional_form_refuses_a_private_member_name_in_the_answers_p
 def test_a_refused_import_says_what_to_write_instead(lesson01, source, said):
     found = problems(source, lesson01)
     assert len(found) == 1 and found[0].startswith("imports ") and said in found[0], found
+
+
+def _newer_pythons() -> list[str]:
+    """Python 3.12 and later interpreters on this machine (pyenv's, or on PATH), for the self-check's view."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+
+    found = {shutil.which(f"python3.{minor}") for minor in range(12, 16)}
+    found |= set(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[2-9]*/bin/python")))
+    runs = []
+    for python in sorted(p for p in found if p):  # (a pyenv shim of a version not chosen does not run)
+        try:
+            asked = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                                   capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if asked.returncode == 0 and asked.stdout.strip() == "True":
+            runs.append(python)
+    return runs
+
+
+def test_python_3_12_syntax_is_refused_where_the_notebook_runs_too():
+    """rt36 (2026-12-06): an answer in Python 3.12's syntax (Colab's Python) passed the notebook's self-check
+    there and lost its points on an autograder of Python 3.11, where it does not parse. The rules refuse it on
+    any Python, saying what to write instead; on 3.11 the parse fails (``_newer_python``), on 3.12 and later
+    ``_newer_syntax`` finds it. Run here by each newer interpreter found (skipped where there is none)."""
+    import json
+    import subprocess
+
+    pythons = _newer_pythons()
+    repo = solution_path("01_tokenization").parents[2]
+    if not pythons:
+        pytest.skip("no Python 3.12 or later on this machine")
+    newer = {"a type alias": "type Pair = tuple[int, int]\n",
+             "type parameters": "def first[T](xs: list[T]) -> T:\n    return xs[0]\n",
+             "its own quote": 'x = f"{"".join(["a", "b"])}"\n',
+             "a nested f-string in the same quote": "x = f'{f'{1}'}'\n",
+             "a backslash": 'x = f"{"\\n".join(["a"])}"\n',
+             "a comment": 'x = f"{1  # one\n}"\n'}
+    honest = {"the other quote": "x = f\"{''.join(['a', 'b'])}\"\n", "a triple-quoted one": 'x = f"""{"a"}"""\n',
+              "a format spec": 'x = f"{3.14159:.2f} {1!r:>10} {{braces}}"\n', "plain": "x = 1\n"}
+    script = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom autograder.answers import _newer_syntax\n"
+              "print(json.dumps({k: _newer_syntax(v) for k, v in json.loads(sys.argv[2]).items()}))\n")
+    for python in pythons:
+        run = subprocess.run([python, "-c", script, str(repo), json.dumps({**newer, **honest})], capture_output=True,
+                             text=True, timeout=120)
+        if run.returncode != 0 and "ModuleNotFoundError" in run.stderr:
+            continue  # (an interpreter without what autograder.answers imports)
+        said = json.loads(run.stdout)
+        for name in newer:
+            assert said[name] and "3.12" in said[name], (python, name, said[name])
+        assert all(said[name] is None for name in honest), (python, said)
+    for name, source in newer.items():  # and here, on the Python the suite runs on
+        lesson = Lesson(frozenset(), frozenset())
+        assert any("is not Python 3.11" in p for p in problems(source, lesson)), (name, problems(source, lesson))
