@@ -175,5 +175,16 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """``main``, and on Ctrl-C one line instead of a traceback (ch38): what was graded is kept, and ``status``
+    names the rest, which the next ``autograde`` grades."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was done is kept; `status` shows the rest (\"grading was interrupted\" or "
+              "\"never graded\"), which the next `autograde` grades", file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -1266,3 +1266,17 @@ def test_a_notebook_of_another_lesson_is_named_as_that_lesson():
     nb["cells"].append(next(c for c in own["cells"] if "nbgrader" in c["metadata"]))
     verdict = check_submission(json.dumps(nb).encode(), spec)
     assert verdict.failure == "metadata tampered" and "unknown grade id" in verdict.detail, verdict
+
+
+def test_ctrl_c_ends_a_command_with_one_line_not_a_traceback(monkeypatch, capsys):
+    """ch38 (2026-12-06): Ctrl-C halfway through `autograde` left status right and nothing running, but printed a
+    KeyboardInterrupt traceback. The command says in one line what is kept and what to run, and exits 130."""
+    import autograder.__main__ as cli
+
+    def interrupted(argv=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    assert cli.run(["autograde"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted: what was done is kept" in err and "Traceback" not in err, err
