@@ -655,6 +655,38 @@ def _newer_syntax(source: str) -> str | None:
     return None
 
 
+# What Python 3.12 and 3.13 added to modules an answer may import, which an autograder of Python 3.11 lacks:
+# an answer that used one passed on Colab (3.12) and failed there with a bare AttributeError (rt36, 2026-12-06)
+NEWER_LIBRARY = {
+    ("itertools", "batched"): ("3.12", "`[xs[i:i + n] for i in range(0, len(xs), n)]`"),
+    ("math", "sumprod"): ("3.12", "`sum(a * b for a, b in zip(xs, ys))`"),
+    ("typing", "override"): ("3.12", "leave the decorator out"),
+    ("math", "fma"): ("3.13", "`x * y + z`"),
+    ("copy", "replace"): ("3.13", "`dataclasses.replace(obj, ...)`"),
+}
+
+
+def _newer_library(tree: ast.AST) -> list[str]:
+    """A use of a name that ``NEWER_LIBRARY`` lists (``itertools.batched``, ``from math import sumprod``)."""
+    aliases = {}  # name bound by ``import m`` or ``import m as a`` → m
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update({a.asname or a.name: a.name for a in node.names})
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            used = [(node.module, a.name) for a in node.names if (node.module, a.name) in NEWER_LIBRARY]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            used = [(aliases[node.value.id], node.attr)] if (aliases.get(node.value.id), node.attr) in NEWER_LIBRARY else []
+        else:
+            continue
+        for module, name in used:
+            version, instead = NEWER_LIBRARY[(module, name)]
+            found.append(f"uses `{module}.{name}`, new in Python {version}, which an autograder of Python "
+                         f"{OLDEST_PYTHON[0]}.{OLDEST_PYTHON[1]} does not have: write {instead}")
+    return list(dict.fromkeys(found))
+
+
 def _code_lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[0]:
@@ -689,7 +721,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     changed = _ipython_changes(source)
     if changed:
         return [changed]
-    found: list[str] = []
+    found: list[str] = _newer_library(tree)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)
     # names that may hold a module: what the cell imports (``import torch as T``) or binds at its top

@@ -3218,3 +3218,16 @@ def test_python_3_12_syntax_is_refused_where_the_notebook_runs_too():
     for name, source in newer.items():  # and here, on the Python the suite runs on
         lesson = Lesson(frozenset(), frozenset())
         assert any("is not Python 3.11" in p for p in problems(source, lesson)), (name, problems(source, lesson))
+
+
+def test_a_name_newer_than_python_3_11_in_an_allowed_module_says_so():
+    """rt36 (2026-12-06): `itertools.batched` (Python 3.12, Colab's) passed the notebook and failed on the 3.11
+    autograder with a bare "module 'itertools' has no attribute 'batched'". The rules name it, and what to write."""
+    lesson = Lesson(frozenset(), frozenset())
+    for source in ["import itertools\ndef f(xs):\n    return list(itertools.batched(xs, 2))\n",
+                   "import itertools as it\ndef f(xs):\n    return list(it.batched(xs, 2))\n",
+                   "from itertools import batched\ndef f(xs):\n    return list(batched(xs, 2))\n"]:
+        found = problems(source, lesson)
+        assert any("`itertools.batched`, new in Python 3.12" in p and "range(0, len(xs), n)" in p for p in found), found
+    assert problems("import math\ndef f(a, b):\n    return math.sumprod(a, b)\n", lesson) != []
+    assert problems("import itertools\ndef f(xs):\n    return list(itertools.pairwise(xs))\n", lesson) == []
