@@ -1055,17 +1055,39 @@ def display(*objs, **kwargs):
 '''
 NO_PLOTS = '''
 class _NoPlots:
-    """matplotlib.pyplot, a figure or an axis where the answers run: every call draws nothing."""
+    """matplotlib.pyplot, a figure or an axis where the answers run: every call draws nothing. What an
+    answer unpacks comes in matplotlib's numbers: subplots' axes in their grid, plot's one line, hist's
+    three results; anything else in two (fig, ax = plt.subplots(), lo, hi = ax.get_ylim())."""
+    def __init__(self, shape=(2,)):
+        self._shape = tuple(shape)
+    def subplots(self, nrows=1, ncols=1, *args, squeeze=True, **kwargs):
+        grid = (nrows, ncols) if not squeeze else tuple(n for n in (nrows, ncols) if n != 1)
+        return _NoPlots(), (_NoPlots(grid) if grid else _NoPlots())
+    def plot(self, *args, **kwargs):
+        return [_NoPlots()]
+    def hist(self, *args, **kwargs):
+        return _NoPlots(), _NoPlots(), _NoPlots()
+    @property
+    def flat(self):
+        size = 1
+        for n in self._shape:
+            size *= n
+        return _NoPlots((size,))
+    def ravel(self, *args, **kwargs):
+        return self.flat
+    flatten = ravel
     def __call__(self, *args, **kwargs):
         return self
     def __getattr__(self, name):
         return self
     def __getitem__(self, key):
-        return self
+        return _NoPlots(self._shape[1:]) if isinstance(key, int) and len(self._shape) > 1 else _NoPlots()
     def __setitem__(self, key, value):
         pass
+    def __len__(self):
+        return self._shape[0]
     def __iter__(self):
-        return iter((self, self))
+        return iter([self[k] for k in range(self._shape[0])])
     def __enter__(self):
         return self
     def __exit__(self, *exc):

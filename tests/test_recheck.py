@@ -3108,6 +3108,35 @@ def test_an_answer_may_plot_with_the_lessons_plt_and_call_display(host):
     assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
 
 
+
+# rt37's (2026-12-06): the stand-in for plt unpacked into two, whatever the call: an honest train_loop that drew
+# three panels (``fig, (a, b, c) = plt.subplots(1, 3)``) and a generate_greedy that kept its line
+# (``line, = plt.plot(...)``) passed the notebook, where matplotlib gives 3 axes and 1 line, and lost both points
+# each to "not enough values to unpack (expected 3, got 2)" and "too many values to unpack (expected 1)".
+TRAIN_LOOP_THAT_DRAWS_PANELS = TRAIN_LOOP_THAT_PLOTS.replace(
+    "    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))\n", """\
+    fig, (left, right, rates) = plt.subplots(1, 3, figsize=(12, 3))
+    line, = rates.plot([lr_schedule(it) for it in range(max_iters)])
+    line.set_linestyle("--")
+    counts, bins, patches = right.hist(losses, bins=5)
+    _, grid = plt.subplots(2, 2)
+    (top_left, top_right), (bottom_left, bottom_right) = grid
+    assert len(grid) == 2 and len(grid[0]) == 2
+    first, second, third, fourth = grid.flat
+    for ax in grid.ravel():
+        ax.grid(True)
+    fig, axes = plt.subplots(3, 1, squeeze=False)
+    (only,), (_,), (_,) = axes
+    fig, ax = plt.subplots()
+    lo, hi = ax.get_ylim()
+""")
+
+
+def test_an_answer_may_unpack_the_lessons_plt_as_matplotlib_returns(host):
+    assert "rates.plot" in TRAIN_LOOP_THAT_DRAWS_PANELS
+    nb = _with_answer("04_lstm", "train-loop", TRAIN_LOOP_THAT_DRAWS_PANELS)
+    assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
+
 # rt34's (2026-12-06): an honest class that zeroes its output projection at construction, as some GPTs do
 # (modded-nanogpt's c_proj), passed every visible check and lost all 3 points of test-causal-self-attention: the
 # hidden test's gradient check ran on the student's own initial weights, where a zero c_proj leaves c_attn no
