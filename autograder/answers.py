@@ -975,6 +975,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # the same, of an instance the function made itself (``out = Output()``, ``out.queue``),
                 # or that its method checked (``if not isinstance(other, Node): return NotImplemented``)
                 pass
+            elif isinstance(node.ctx, ast.Load) and not _dunder(node.attr) and node.attr.startswith("_") \
+                    and _own_class_private(node, tree, lesson, others, class_attributes, instance_attributes):
+                pass  # ``Gates._split(z)``, ``Filter()._kth(x)``: a private name the answer's own class gives
             elif node.attr.startswith("_") and not _dunder(node.attr) and node.attr not in NAMEDTUPLE_METHODS:
                 found.append(f"uses the attribute `{node.attr}` (a name that starts with `_` is private to the "
                              f"object that has it, and refused on any object but an instance of the answer's own "
@@ -1976,6 +1979,22 @@ def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
                 or sum(root.id in _binds(n) for n in ast.walk(tree)) != 1:
             return None
     return cls
+
+
+def _own_class_private(node: ast.Attribute, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None,
+                       class_attributes: dict[str, set[str]], instance_attributes: dict[ast.AST, set[str]]) -> bool:
+    """Whether ``node`` reads a private name that the answer's own class gives: from the class by its name, a
+    constant, staticmethod or classmethod of its body (``Gates._split(z)``), as ``Gates.split(z)`` may; from an
+    instance made right there, a name it gives its instances (``Filter()._kth(x)``), as ``f = Filter()`` then
+    ``f._kth(x)`` may. An honest class with a private static helper lost its exercise (rt37, 2026-12-06)."""
+    value = node.value
+    if isinstance(value, ast.Name):
+        return node.attr in class_attributes.get(value.id, set()) \
+            and _answer_class(value.id, tree, lesson, others) is not None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        cls = _answer_class(value.func.id, tree, lesson, others)
+        return cls is not None and node.attr in instance_attributes.get(cls, set())
+    return False
 
 
 def _own_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: Lesson,

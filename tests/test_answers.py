@@ -1445,6 +1445,14 @@ HONEST_ANSWERS = {
         "def f(x: np.ndarray, y: 'np.ndarray | None' = None) -> list[np.ndarray]:\n    z: np.ndarray = np.asarray(x)\n"
         "    if isinstance(z, np.ndarray) and isinstance(y, (np.ndarray, list)) and issubclass(type(z), np.ndarray):\n"
         "        return [z]\n    return [np.zeros(3)]\n"),
+    # rt37's (2026-12-06): a private static helper read from the answer's own class, and a private method of an
+    # instance made right where it is used (each refused as "private to the object that has it")
+    "a private staticmethod read from its own class": ("06_finetuning", "class Cut:\n    @staticmethod\n"
+        "    def _kth(logits, k):\n        return logits.topk(k, -1).values[..., -1:]\n    _NEG = float('-inf')\n"
+        "def top_k_filter(logits, k):\n    return logits.masked_fill(logits < Cut._kth(logits, k), Cut._NEG)\n"),
+    "a private method of an instance made in place": ("06_finetuning", "class Cut:\n    def __init__(self, k):\n"
+        "        self._k = k\n    def _kth(self, logits):\n        return logits.topk(self._k, -1).values[..., -1:]\n"
+        "def top_k_filter(logits, k):\n    return logits.masked_fill(logits < Cut(k)._kth(logits), -1e9 + Cut(k)._k)\n"),
     "__lt__ on another's private attributes, after isinstance": ("01_tokenization", NODE
         + "    def __lt__(self, other):\n        if not isinstance(other, Node):\n            return NotImplemented\n"
           "        return (self._rank, self._pos) < (other._rank, other._pos)\n"),
@@ -1485,6 +1493,20 @@ def test_an_object_changed_through_a_heap_is_refused_with_the_way_that_passes():
 BOX = "class Box:\n    def __init__(self):\n        self._C = 0\n        self.sys = 0\n"
 LAYER = "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
 NOT_LET_THROUGH_EITHER = {
+    # (rt37) a private name is read from the answer's class only where its body binds it as a constant, static- or
+    # classmethod, and from an instance made in place only where the class gives it; never stored
+    "a private plain method read from the class": ("01_tokenization", "class A:\n    def _m(self, x):\n"
+                                                   "        self.equal = x\ndef f():\n    return A._m(torch, 0)\n", frozenset()),
+    "a private name of a class another cell binds": ("01_tokenization", "class A:\n    _t = 0\n"
+                                                     "def f():\n    return A._t\n", frozenset({"A"})),
+    "a private name of an instance of a library subclass": ("01_tokenization", "class A(dict):\n    pass\n"
+                                                            "def f():\n    return A()._data\n", frozenset()),
+    "a private name the class never gives, of an instance made in place": ("01_tokenization", "class A:\n    pass\n"
+                                                                           "def f():\n    return A()._C\n", frozenset()),
+    "a private name of what a function returns": ("01_tokenization", "def g():\n    return torch\n"
+                                                  "def f():\n    return g()._C\n", frozenset()),
+    "a private name set on the class": ("01_tokenization", "class A:\n    _t = 0\n"
+                                        "def f():\n    A._t = torch\n", frozenset()),
     "a module beside an instance in a tuple assignment": ("01_tokenization", "class A:\n    pass\n"
                                                           "def f():\n    a, t = A(), torch\n    t.equal = 0\n", frozenset()),
     "a tuple assigned from a call, not written out": ("01_tokenization", "class A:\n    pass\n"
