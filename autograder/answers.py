@@ -1451,8 +1451,9 @@ def _shortcut(name: str) -> str:
                 f"logits at the last position, the next token, append, repeat)")
     if "lr_scheduler" in name.split("."):
         return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write, a learning-rate "
-                f"schedule (write it yourself: a linear warm-up, then a cosine from the top rate down to the "
-                f"floor, with math.cos)")
+                f"schedule (write it yourself: in lr_at_step, a linear warm-up, then a cosine from the top rate "
+                f"down to the floor, with math.cos; in a training loop, set the rate of every parameter group at "
+                f"each iteration, `for group in optimizer.param_groups: group[\"lr\"] = lr_schedule(it)`)")
     if name.split(".")[-1] in ("loss_function", "ForCausalLMLoss", "LOSS_MAPPING"):
         return (f"uses `{name}`, Hugging Face's own version of the language-model loss (shift the logits and "
                 f"the labels, then compute the cross-entropy yourself)")

@@ -1783,6 +1783,18 @@ def test_a_refused_builtin_says_what_to_use_instead(lesson01):
                     lesson01) == []
 
 
+def test_a_scheduler_in_a_training_loop_is_refused_with_what_to_write_there():
+    """rt37 (2026-12-06): an honest train_loop that ran the given lr_schedule through LambdaLR was refused (PyTorch's
+    schedulers hold lesson 04's schedule exercise) and told to write "a linear warm-up, then a cosine", which is
+    not what a training loop writes: it sets each parameter group's rate to lr_schedule(it)."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    loop = ("def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n"
+            "    sched = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_schedule)\n    return []\n")
+    found = problems(loop, lesson, others=frozenset())
+    assert len(found) == 1 and "lr_scheduler" in found[0], found
+    assert 'for group in optimizer.param_groups: group["lr"] = lr_schedule(it)' in found[0], found
+
+
 def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instead():
     """rt34 (2026-12-06): honest answers that copied a dict through json, timed a cell with `%%time`, wrote a
     `@contextlib.contextmanager` or plotted were refused with the list of allowed modules, or "must parse",
