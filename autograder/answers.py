@@ -983,7 +983,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                              f"object that has it, and refused on any object but an instance of the answer's own "
                              f"class that set it: `self`, one the function made, or `other` after `if not "
                              f"isinstance(other, YourClass): return NotImplemented`; or call your own "
-                             f"`{node.attr.lstrip('_') or 'x'}`)")
+                             f"`{node.attr.lstrip('_') or 'x'}`)"
+                             + _private_of_another_cell(node, parents, tree, others, instance_attributes))
             elif node.attr in REACHED_MODULES and not (
                     isinstance(parents.get(node), ast.Call) and parents[node].func is node):  # x.dist(y): a method
                 found.append(f"uses the attribute `{node.attr}`, a module of its own (answers may use only "
@@ -2147,6 +2148,31 @@ def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: L
             if cls is not None and cls is parents[method]:
                 return cls
     return None
+
+
+def _private_of_another_cell(node: ast.Attribute, parents: dict, tree: ast.Module, others: frozenset[str] | None,
+                             instance_attributes: dict) -> str:
+    """Why a private name of what looks like the answer's own class was refused, where another answer cell is
+    the cause, or "". The rules read each answer cell alone: ``self._split`` where ``_split`` comes from a base
+    class that another answer cell defines (lesson 03's ``class CausalSelfAttention(MultiHead)``), and
+    ``Gates._split(z)`` where another answer cell binds ``Gates`` too, were told only that ``_split`` is private
+    to the object that has it, which the student's own ``self`` or class seemed to be (rt38, 2026-12-06)."""
+    cls = _enclosing_class(node, parents)
+    if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None \
+            and node.attr not in instance_attributes.get(cls, set()):
+        outside = [ast.unparse(b) for b in cls.bases if isinstance(b, ast.Name) and b.id not in {
+            n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)} and others is not None and b.id in others]
+        if outside:
+            return (f"; `{node.attr}` is not set by `{cls.name}` in this cell: each answer cell's rules read that "
+                    f"cell alone, so what `{outside[0]}`, a class of another answer cell, gives is not known here: "
+                    f"define `{outside[0]}` in this answer cell too, or give `{node.attr}` a name without the leading _")
+    value = node.value.func if isinstance(node.value, ast.Call) else node.value
+    if isinstance(value, ast.Name) and others is not None and value.id in others \
+            and any(isinstance(n, ast.ClassDef) and n.name == value.id for n in tree.body):
+        return (f"; `{value.id}` is this cell's own class, but another answer cell binds `{value.id}` too, and the "
+                f"private names of a class are allowed only where no other cell could make its name something else: "
+                f"give one of them another name")
+    return ""
 
 
 def _enclosing_class(node: ast.AST, parents: dict) -> ast.ClassDef | None:

@@ -3265,3 +3265,36 @@ def test_a_name_newer_than_python_3_11_in_an_allowed_module_says_so():
         assert any("`itertools.batched`, new in Python 3.12" in p and "range(0, len(xs), n)" in p for p in found), found
     assert problems("import math\ndef f(a, b):\n    return math.sumprod(a, b)\n", lesson) != []
     assert problems("import itertools\ndef f(xs):\n    return list(itertools.pairwise(xs))\n", lesson) == []
+
+
+
+def test_a_private_name_refused_because_of_another_answer_cell_says_so():
+    """Two honest answers, each passing its notebook's check, lost their exercise to "a name that starts with `_`
+    is private to the object that has it, and refused on any object but an instance of the answer's own class
+    that set it: `self`, …", which is what they used (rt38, 2026-12-06): lesson 03's ``class
+    CausalSelfAttention(MultiHead)`` calling ``self._split(t)``, a method of its base ``MultiHead`` defined in the
+    heads cell (the rules read each cell alone), and lesson 04's ``Gates._split(z)`` of the lstm_cell cell's own
+    class, where shift_batch's cell defines a ``Gates`` of its own too (a cell that binds the name again could
+    make it something else in the notebook's kernel). Both stay refused; the message now names the cause and
+    what to write."""
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    csa = ("class CausalSelfAttention(MultiHead):\n    def __init__(self, config):\n        super().__init__(config.n_head)\n"
+           "    def forward(self, x):\n        return self._merge(self._split(x))\n")
+    found = problems(csa, lesson03, frozenset({"MultiHead", "CausalSelfAttention"}), frozenset({"MultiHead"}))
+    assert len(found) == 2 and "`_merge` is not set by `CausalSelfAttention` in this cell" in found[0], found
+    assert "`_split` is not set by `CausalSelfAttention` in this cell" in found[1], found
+    assert "`MultiHead`, a class of another answer cell" in found[1] and "define `MultiHead` in this answer cell" in found[1], found
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    lstm = ("class Gates:\n    @staticmethod\n    def _split(z):\n        return z.chunk(4, dim=1)\n\n\n"
+            "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+            "    i, f, g, o = Gates._split(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)\n"
+            "    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+            "    return torch.sigmoid(o) * torch.tanh(c), c\n")
+    assert problems(lstm, lesson04, frozenset({"Gates", "lstm_cell"}), frozenset({"shift_batch"})) == []
+    (found,) = problems(lstm, lesson04, frozenset({"Gates", "lstm_cell", "shift_batch"}), frozenset({"Gates", "shift_batch"}))
+    assert "`Gates` is this cell's own class, but another answer cell binds `Gates` too" in found, found
+    assert "give one of them another name" in found, found
+    # a private name of something else keeps the plain message
+    (found,) = problems("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    return x._version, c\n", lesson04,
+                        frozenset({"lstm_cell"}), frozenset({"Gates"}))
+    assert found.endswith("or call your own `version`)"), found
