@@ -2172,6 +2172,9 @@ def _private_of_another_cell(node: ast.Attribute, parents: dict, tree: ast.Modul
         return (f"; `{value.id}` is this cell's own class, but another answer cell binds `{value.id}` too, and the "
                 f"private names of a class are allowed only where no other cell could make its name something else: "
                 f"give one of them another name")
+    if isinstance(value, ast.Name) and others is not None and value.id in others and value.id not in _own_names(tree):
+        return (f"; `{value.id}` comes from another answer cell, and each answer cell's rules read that cell alone: "
+                f"give `{node.attr}` a name without the leading _ there, or define what you need in this answer cell")
     return ""
 
 

@@ -3294,6 +3294,12 @@ def test_a_private_name_refused_because_of_another_answer_cell_says_so():
     (found,) = problems(lstm, lesson04, frozenset({"Gates", "lstm_cell", "shift_batch"}), frozenset({"Gates", "shift_batch"}))
     assert "`Gates` is this cell's own class, but another answer cell binds `Gates` too" in found, found
     assert "give one of them another name" in found, found
+    # lesson 06's top_p_filter reading TopK._mask / TopK(1)._drop of top_k_filter's cell's class
+    lesson06 = Lesson.from_notebook(nbformat.read(solution_path("06_finetuning"), as_version=4))
+    for call in ("TopK._mask(logits, logits < 0)", "TopK(1)._drop(logits, logits < 0)"):
+        (found,) = problems(f"def top_p_filter(logits, p):\n    return {call}\n", lesson06,
+                            frozenset({"TopK", "top_k_filter", "top_p_filter"}), frozenset({"TopK", "top_k_filter"}))
+        assert "`TopK` comes from another answer cell" in found and "a name without the leading _ there" in found, found
     # a private name of something else keeps the plain message
     (found,) = problems("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    return x._version, c\n", lesson04,
                         frozenset({"lstm_cell"}), frozenset({"Gates"}))
