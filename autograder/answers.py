@@ -730,6 +730,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     parameters = {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
     classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     class_attributes = _class_attributes(tree)
+    autograd = _autograd_classes(tree)  # (once per cell: a cell of a thousand ``ctx.k = 1`` lines took a minute)
     regexes = _regex_names(tree)
     # the names that are ``typing`` (whose ``cast`` returns its value, unlike ctypes'): imported as such by
     # this answer alone, bound to nothing else here or in another answer cell
@@ -1030,7 +1031,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # the answer's own, as PyTorch's tutorials keep a setting for the backward (rt34, 2026-12-06):
                 # the answers' process checks as it runs that ``ctx`` is a context torch made for that class's
                 # own call (``answer_host._own_ctx``), never an object a caller passed to ``forward`` directly
-                context = isinstance(node.ctx, ast.Store) and _autograd_context(node, parents, tree)
+                context = isinstance(node.ctx, ast.Store) and _autograd_context(node, parents, tree, autograd)
                 if held and not (of_self or made or cleared or part):
                     found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
                                  f"may set attributes of `self` itself, `self.{node.attr} = ...`, and public ones of "
@@ -1616,14 +1617,14 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
                     names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     classes = _in_source_order(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
-    functions = _autograd_function_names(tree)
+    autograd = _autograd_classes(tree)
     # (but not where a class of the answer's binds ``apply`` itself: ``Sigmoid.apply(torch)`` would pass torch
     # as ``self`` to a method of its own)
     own_apply = any("apply" in _binds(part) for node in classes for item in node.body
                     for part in ([item] if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                  else ast.walk(item)))
     for node in classes:  # ``Sigmoid.apply(z)``: how torch says to call an autograd Function of one's own
-        if not own_apply and any(ast.unparse(b) in functions for b in node.bases):
+        if not own_apply and id(node) in autograd:
             found[node.name].add("apply")
     bases = [(node.name, [b.id for b in node.bases if isinstance(b, ast.Name)]) for node in classes]
     for _ in range(INHERITANCE_PASSES):  # and what they inherit from the answer's other classes (``Sub.SKIP``)
@@ -1639,10 +1640,10 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
 CONTEXT_METHODS = ("forward", "setup_context", "backward", "vjp", "jvp")
 
 
-def _autograd_context(node: ast.Attribute, parents: dict, tree: ast.Module) -> bool:
+def _autograd_context(node: ast.Attribute, parents: dict, tree: ast.Module, autograd: set[int]) -> bool:
     """Whether ``node`` (an attribute being set) is ``ctx.name``, a public name, where ``ctx`` is the first
     parameter, never bound again, of the static ``forward``/``setup_context``/``backward`` directly around it,
-    in a class whose base is ``torch.autograd.Function`` (``_autograd_function_names``)."""
+    in a class whose base is ``torch.autograd.Function`` (``autograd``: ``_autograd_classes``)."""
     if not isinstance(node.value, ast.Name) or node.attr.startswith("_") or node.attr in REFUSED_ATTRIBUTES:
         return False
     function = _enclosing_function(node.value, parents)
@@ -1651,35 +1652,77 @@ def _autograd_context(node: ast.Attribute, parents: dict, tree: ast.Module) -> b
             or not isinstance(owner, ast.ClassDef) or [ast.unparse(d) for d in function.decorator_list] != ["staticmethod"]:
         return False
     first = (function.args.posonlyargs + function.args.args)[:1]
-    functions = _autograd_function_names(tree)
-    return bool(first) and first[0].arg == node.value.id and any(ast.unparse(b) in functions for b in owner.bases) \
+    return bool(first) and first[0].arg == node.value.id and id(owner) in autograd \
         and not any(node.value.id in _binds(part) for item in function.body for part in ast.walk(item))
 
 
-def _autograd_function_names(tree: ast.Module) -> set[str]:
+def _autograd_classes(tree: ast.Module) -> set[int]:
+    """The ids of the class statements whose base is ``torch.autograd.Function`` under a name of
+    ``_autograd_function_names`` that an import bound, before the class statement, in the very scope the class
+    statement runs in (the cell's top level, or the function around both) and directly in its body. An import
+    after the class, or in another scope, leaves the name as another answer cell or the lesson bound it when the
+    class statement runs (``class Q(ag.Function)`` then ``import torch.autograd as ag``: another cell's
+    ``ag.Function`` whose plain ``apply`` the rules took for torch's classmethod; ch39, 2026-12-06)."""
+    functions, scopes = _autograd_function_names(tree), _scopes(tree)
+    return {id(node) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and any(
+        line < node.lineno for b in node.bases
+        for place, line in functions.get(ast.unparse(b), {}).items() if place in (None, id(scopes[id(node)])))}
+
+
+def _scopes(tree: ast.Module) -> dict[int, ast.AST]:
+    """By id, the scope whose names each node below ``tree`` reads: the module, a function, a class body."""
+    found, todo = {}, [(tree, tree)]
+    while todo:
+        node, scope = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            found[id(child)] = scope
+            todo.append((child, child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                                            ast.ClassDef)) else scope))
+    return found
+
+
+def _autograd_function_names(tree: ast.Module) -> dict[str, dict[int | None, int]]:
     """How the answer names ``torch.autograd.Function``: so (``torch`` not bound again), or as ``from
     torch.autograd import Function`` binds it (and nothing else binds that name). Its ``apply`` is torch's
     classmethod that runs the class's own static ``forward`` and ``backward``, which the rules read like any
     other function of the answer, never a method with an instance of anything as ``self``: an honest
     lstm_cell, sequence_loss and cross_attention with a hand-written backward were refused as taking a method
-    "from the class itself" (rt34, rt35, 2026-12-06)."""
-    names, modules, bound = {"torch.autograd.Function"}, set(), []
+    "from the class itself" (rt34, rt35, 2026-12-06). For each name, the scopes (by id; None: any) whose body
+    binds it by an import statement of its own, and the first such line (``_autograd_classes``)."""
+    names, modules, bound = {"torch.autograd.Function": {None: 0}}, {}, []
+    scopes = _scopes(tree)
+    direct = {id(statement) for scope in ast.walk(tree)  # (not an import in an ``if`` or a ``try``: it may not run)
+              if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+              for statement in scope.body}
+
+    def place(node, found, name):
+        if id(node) in direct:
+            found.setdefault(name, {}).setdefault(id(scopes[id(node)]), node.lineno)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "torch.autograd" and node.level == 0:
-            names |= {a.asname or a.name for a in node.names if a.name == "Function"}
-            bound += [a.asname or a.name for a in node.names if a.name != "Function"]
+            for a in node.names:
+                if a.name == "Function":
+                    place(node, names, a.asname or a.name)
+                else:
+                    bound.append(a.asname or a.name)
         elif isinstance(node, ast.ImportFrom) and node.module == "torch" and node.level == 0:
-            # ``from torch import autograd`` then ``autograd.Function`` (ch37, 2026-12-06)
-            modules |= {a.asname or a.name for a in node.names if a.name == "autograd"}
-            bound += [a.asname or a.name for a in node.names if a.name != "autograd"]
+            for a in node.names:  # ``from torch import autograd`` then ``autograd.Function`` (ch37, 2026-12-06)
+                if a.name == "autograd":
+                    place(node, modules, a.asname or a.name)
+                else:
+                    bound.append(a.asname or a.name)
         elif isinstance(node, ast.Import) and any(a.name == "torch.autograd" and a.asname for a in node.names):
-            modules |= {a.asname for a in node.names if a.name == "torch.autograd" and a.asname}  # ``as ag``
-            bound += [a.asname or a.name.split(".")[0] for a in node.names if a.name != "torch.autograd"]
+            for a in node.names:  # ``import torch.autograd as ag``
+                if a.name == "torch.autograd" and a.asname:
+                    place(node, modules, a.asname)
+                else:
+                    bound.append(a.asname or a.name.split(".")[0])
         else:
             bound += _binds(node)
     dotted_ok = "torch" not in _rebound(tree)
-    return {name for name in names if ("." in name and dotted_ok) or ("." not in name and name not in bound)} | \
-        {f"{module}.Function" for module in modules if module not in bound}
+    return {name: where for name, where in names.items()
+            if ("." in name and dotted_ok) or ("." not in name and name not in bound)} | \
+        {f"{module}.Function": where for module, where in modules.items() if module not in bound}
 
 
 # A base class comes before its subclasses in the source (it must exist when the class statement runs),

@@ -1982,6 +1982,34 @@ def test_a_custom_autograd_function_keeps_a_setting_on_its_ctx():
         assert any("assigns to `" in p for p in problems(source, lesson)), name
 
 
+def test_torchs_function_is_the_base_only_where_the_cells_import_bound_its_name_before_the_class():
+    """ch39 (2026-12-06): the rules took `ag.Function` for torch's wherever the cell imported `torch.autograd as
+    ag`, even after the class statement or inside a function. The class statement then read `ag` as another
+    answer cell (or the lesson) left it: a class of the answer's own whose plain `apply` the rules took for torch's
+    classmethod (`Q.apply(torch)`), and whose forward's `ctx` could be anything (the answers' process still
+    refused both as they ran). The import counts at the cell's top level, on a line before the class."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    for imported, base in [("from torch import autograd", "autograd"), ("import torch.autograd as ag", "ag"),
+                           ("from torch.autograd import Function", "Function")]:
+        source = AUTOGRAD_DIM.replace("torch.autograd.Function", base + ".Function" if base != "Function" else base)
+        assert problems(imported + "\n" + source, lesson) == [], imported  # (before the class: torch's)
+        late = source.replace("\n\ndef cross_attention", "\n\n" + imported + "\n\n\ndef cross_attention")
+        nested = "def helper():\n    " + imported + "\n\n\n" + source
+        guarded = "if True:\n    " + imported + "\n\n\n" + source
+        for where, cell in [("after the class", late), ("in a function", nested), ("in an if", guarded)]:
+            found = problems(cell, lesson)
+            assert any("takes `apply` from the class `Softmax`" in p for p in found), (imported, where, found)
+            assert any("assigns to `ctx.dim`" in p for p in found), (imported, where, found)
+        # an honest class made inside the function that imports the name first, in its own body, still passes
+        body = "\n".join("    " + line if line else "" for line in source.split("\n\n\ndef cross_attention")[0].split("\n"))
+        inside = ("def cross_attention(S1, S2, W_Q, W_K, W_V):\n    " + imported + "\n\n" + body + "\n\n"
+                  "    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V\n"
+                  "    return Softmax.apply(Q @ K.T / math.sqrt(K.shape[-1]), -1) @ V\n")
+        assert problems(inside, lesson) == [], (imported, inside)
+        elsewhere = inside.replace("    " + imported + "\n", "    pass\n") + "\n\ndef helper():\n    " + imported + "\n"
+        assert any("takes `apply` from the class `Softmax`" in p for p in problems(elsewhere, lesson)), imported
+
+
 def test_the_self_check_says_when_an_answer_reads_what_only_the_notebook_imports():
     """rt34 (2026-12-06): an honest count_pairs that closed the lesson's figures, plt.close("all"), passed every
     check in the notebook and lost both its points in the re-check, where the answers ran with the lesson's
