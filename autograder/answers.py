@@ -1009,9 +1009,6 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # nn.Linear(...)`` alone sets it: a subclass in another answer cell can make ``c_proj`` a
                 # property that returns torch.
                 of_self = isinstance(node.value, ast.Name) and node.value.id == "self" and _in_method(node.value, parents)
-                made = isinstance(node.value, ast.Name) and not _dunder(node.attr) \
-                    and (_own_instance(node.value, parents, tree, lesson, others) is not None
-                         or _own_namespace(node.value, parents, tree, lesson, others))
                 # ``p.grad = None`` on a name of the function's own (a loop over ``model.parameters()``):
                 # PyTorch's own advice for zeroing gradients, which the rule cost both of a red team's honest
                 # train_loop's points (2026-12-04); None in ``.grad`` takes nothing away but that gradient
@@ -1032,6 +1029,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # the answers' process checks as it runs that ``ctx`` is a context torch made for that class's
                 # own call (``answer_host._own_ctx``), never an object a caller passed to ``forward`` directly
                 context = isinstance(node.ctx, ast.Store) and _autograd_context(node, parents, tree, autograd)
+                # (last, and only where nothing above allows it: it walks the function again, and a cell of
+                # 2,000 ``ctx.kN = 1`` lines held the rules 155 s; ch39)
+                made = not (of_self or cleared or part or context) and isinstance(node.value, ast.Name) \
+                    and not _dunder(node.attr) \
+                    and (_own_instance(node.value, parents, tree, lesson, others) is not None
+                         or _own_namespace(node.value, parents, tree, lesson, others))
                 if held and not (of_self or made or cleared or part):
                     found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
                                  f"may set attributes of `self` itself, `self.{node.attr} = ...`, and public ones of "
@@ -1653,7 +1656,16 @@ def _autograd_context(node: ast.Attribute, parents: dict, tree: ast.Module, auto
         return False
     first = (function.args.posonlyargs + function.args.args)[:1]
     return bool(first) and first[0].arg == node.value.id and id(owner) in autograd \
-        and not any(node.value.id in _binds(part) for item in function.body for part in ast.walk(item))
+        and node.value.id not in _bound_in_body(function)
+
+
+def _bound_in_body(function: ast.FunctionDef) -> frozenset[str]:
+    """The names ``function``'s body binds anywhere in it (kept on the node: asked once for each ``ctx.x = ...``)."""
+    known = getattr(function, "_bound_in_body", None)
+    if known is None:
+        known = function._bound_in_body = frozenset(
+            n for item in function.body for part in ast.walk(item) for n in _binds(part))
+    return known
 
 
 def _autograd_classes(tree: ast.Module) -> set[int]:
@@ -2105,6 +2117,17 @@ def _makers(name: ast.Name, parents: dict) -> set[str] | None:
         below, child, scope = child, scope, parents.get(scope)
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
+    # what a read of the name gives depends on its scope only: kept on the scope's node, since the rules ask
+    # once for every attribute a function sets (a cell of 1,000 ``b.kN = 1`` lines held them 42 s; ch39)
+    known = scope.__dict__.setdefault("_makers", {})
+    if isinstance(name.ctx, ast.Load):
+        if name.id not in known:
+            known[name.id] = _makers_in(name, scope, parents)
+        return None if known[name.id] is None else set(known[name.id])  # (a copy: callers pop from it)
+    return _makers_in(name, scope, parents)
+
+
+def _makers_in(name: ast.Name, scope: ast.AST, parents: dict) -> set[str] | None:
     local = _scope_names(scope) - set(_parameters(scope.args)) - {
         n for node in ast.walk(scope) if isinstance(node, (ast.Nonlocal, ast.Global)) for n in node.names}
     made: set[str] = set()
@@ -2334,18 +2357,22 @@ def _parameters(args: ast.arguments) -> list[str]:
 def _scope_names(scope: ast.AST) -> set[str]:
     """The names ``scope`` binds itself: parameters, assignment and loop targets, imports, nested
     definitions, ``except ... as``, ``case ... as`` (not what its nested functions bind)."""
+    known = getattr(scope, "_scope_names", None)  # (kept on the node: the rules ask once per store and read)
+    if known is not None:
+        return known
     if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        return {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
-    args = scope.args
-    names = set(_parameters(args))
-    queue = list(scope.body) if isinstance(scope.body, list) else [scope.body]
-    while queue:
-        node = queue.pop()
-        names |= _binds(node)
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
-                                 ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            queue.extend(ast.iter_child_nodes(node))  # not into the scopes of their own
-    return names
+        names = {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+    else:
+        names = set(_parameters(scope.args))
+        queue = list(scope.body) if isinstance(scope.body, list) else [scope.body]
+        while queue:
+            node = queue.pop()
+            names |= _binds(node)
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+                                     ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                queue.extend(ast.iter_child_nodes(node))  # not into the scopes of their own
+    scope._scope_names = frozenset(names)
+    return scope._scope_names
 
 
 def _config_class(name: str) -> bool:

@@ -3332,3 +3332,32 @@ def test_a_private_name_refused_because_of_another_answer_cell_says_so():
     (found,) = problems("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    return x._version, c\n", lesson04,
                         frozenset({"lstm_cell"}), frozenset({"Gates"}))
     assert found.endswith("or call your own `version`)"), found
+
+
+def test_the_rules_walk_a_function_once_for_its_many_attribute_stores(monkeypatch):
+    """ch39 (2026-12-06): the rules walked the whole function again for every `name.attr = ...` line (what made
+    `name`, what the scope binds) and every `ctx.x = ...` line: a cell of 2,000 `ctx.kN = 1` lines held one
+    notebook's preflight 155 s, 1,000 `b.kN = 1` lines 42 s, and a cell under the 100,000-character cap could hold
+    the batch for many minutes. What a scope binds and what made a local name are found once per scope (0.5 s and
+    0.3 s). Counted here, not timed: the walks do not grow with the number of lines."""
+    import autograder.answers as answers
+
+    calls = {"makers": 0}
+    real = answers._makers_in
+
+    def counted(*args):
+        calls["makers"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(answers, "_makers_in", counted)
+    lesson = Lesson(frozenset(), frozenset())
+    stores = "".join(f"    b.k{i} = 1\n" for i in range(300))
+    found = problems("class Box:\n    pass\n\ndef f(x):\n    b = Box()\n" + stores + "    return x\n", lesson)
+    assert found and calls["makers"] <= 3, calls  # (once for `b`, not once per line)
+    ctx = "".join(f"        ctx.k{i} = 1\n" for i in range(300))
+    source = ("import torch\nclass G(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n" + ctx
+              + "        return x\n\n    @staticmethod\n    def backward(ctx, g):\n        return g\n")
+    assert problems(source, lesson) == []
+    forward = answers.ast.parse(source).body[1].body[0]
+    assert answers._bound_in_body(forward) == frozenset()  # (attributes set on ctx bind no name)
+    assert answers._bound_in_body(forward) is answers._bound_in_body(forward)  # (kept on the node)
