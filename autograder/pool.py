@@ -160,6 +160,12 @@ class Worker:
         self._log.close()
 
 
+# A folder left this recently is not swept even where its grader's pid runs no more: the pid may be another PID
+# namespace's (a grader in a container sharing /tmp), or a test's stand-in for a seven-digit pid, whose kernel
+# a concurrent `autograde` swept from under it (the suite, 2026-12-06: "Kernel died before replying").
+STALE_AFTER_SECONDS = 600
+
+
 def remove_stale_scratch() -> None:
     """Remove the folders of temporary files of this user's workers whose ``autograde`` is gone (its pid,
     in the folder's name, runs no more). A worker removes its own when it ends, and ``autograde`` does for a
@@ -175,7 +181,9 @@ def remove_stale_scratch() -> None:
     for folder in folders:
         grader = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
         try:
-            mine = folder.lstat().st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink()
+            seen = folder.lstat()
+            mine = seen.st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink() \
+                and time.time() - seen.st_mtime > STALE_AFTER_SECONDS
         except OSError:
             continue
         if mine and grader.isdigit() and not psutil.pid_exists(int(grader)):

@@ -833,8 +833,10 @@ def test_a_worker_ended_with_its_grader_leaves_no_folder_behind(course, tmp_path
 def test_the_folders_of_workers_whose_grader_is_gone_are_removed_at_the_next_run(tmp_path, monkeypatch):
     """A ``kill -9`` of autograde's whole process group leaves no process the time to clean up: each worker's
     folder of temporary files stayed in /tmp, with what the answers printed (ch35, 2026-12-06). The next
-    run removes those of graders that are gone, and leaves those of a grader still running."""
+    run removes those of graders that are gone, and leaves those of a grader still running, and those left in the
+    last ten minutes (the pid may be another PID namespace's, or a test's stand-in)."""
     import tempfile
+    import time
 
     from autograder import pool
 
@@ -847,6 +849,12 @@ def test_the_folders_of_workers_whose_grader_is_gone_are_removed_at_the_next_run
     running.mkdir()
     other = tmp_path / "autograder-kernel-x3"
     other.mkdir()
+    recent = tmp_path / f"{SCRATCH_PREFIX}{gone.pid}-{'c' * 32}-x4"  # (gone too, but left a minute ago)
+    recent.mkdir()
+    old = time.time() - pool.STALE_AFTER_SECONDS - 60
+    for folder in (stale, running, other):
+        os.utime(folder, (old, old))
+    os.utime(recent, (time.time() - 60, time.time() - 60))
 
     class Idle:
         def __init__(self, config, env, log_path):
@@ -865,6 +873,7 @@ def test_the_folders_of_workers_whose_grader_is_gone_are_removed_at_the_next_run
     pool.run_jobs([{"n": 1}], {}, 1, 60, lambda answer: None, tmp_path / "logs")
     assert not stale.exists(), "the folder of a worker whose grader is gone is still there"
     assert running.is_dir() and other.is_dir()
+    assert recent.is_dir(), "a folder left a minute ago was swept (its pid may be another namespace's)"
 
 
 def test_a_kernel_starts_in_the_folder_of_a_worker_whose_grader_has_a_seven_digit_pid(tmp_path, monkeypatch):
