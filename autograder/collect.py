@@ -318,10 +318,16 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
     if wrapper is True:
         return _asked_wrapper(notebooks)
     (top,) = tops
-    if all(len(p) >= 3 for p in notebooks) and student_id(top).lower() not in known \
-            and student_id(top, fold_case=False).lower() not in known:
-        return top
+    if all(len(p) >= 3 or _canvas_in_folder(p) for p in notebooks):
+        if student_id(top).lower() not in known and student_id(top, fold_case=False).lower() not in known:
+            return top
     return None
+
+
+def _canvas_in_folder(parts: list[str]) -> bool:
+    """Whether a notebook is one of Canvas's flat download unpacked into a folder and zipped again
+    (``submissions/<name>_<user id>_<submission id>_L.ipynb``): that folder is a wrapper, not a student."""
+    return len(parts) == 2 and CANVAS.fullmatch(parts[1]) is not None
 
 
 # Canvas's "Download Submissions": one flat zip, each file ``<name>_<user id>_<submission id>_<file>``
@@ -356,7 +362,7 @@ def _asked_wrapper(notebooks: list[list[str]]) -> str | None:
         return None
     tops = sorted({p[0] for p in notebooks if len(p) >= 2})
     top = max(tops, key=lambda t: sum(p[0] == t for p in notebooks)) if tops else None
-    astray = ["/".join(p) for p in notebooks if p[0] != top or len(p) < 3]
+    astray = ["/".join(p) for p in notebooks if p[0] != top or (len(p) < 3 and not _canvas_in_folder(p))]
     if astray:
         raise SystemExit(shown(
             f"--wrapper: the notebooks do not all lie in one top folder, each in a student's folder below "

@@ -631,3 +631,21 @@ def test_canvas_flat_download_files_each_notebook_under_its_student(course, tmp_
     listed = _not_collected(course)
     assert any("no student folder above it" in detail for _, _, detail in listed), listed
     assert any("not a notebook" in detail for _, _, detail in listed), listed
+
+
+def test_canvas_download_unpacked_into_a_folder_and_zipped_again_is_still_filed_per_student(course, tmp_path):
+    """An instructor who unpacks Canvas's flat zip into ``submissions/`` and zips that folder: every notebook
+    was listed under one student, ``submissions``, as "no lesson named 'smithjohn_12345_998877_A'" (stop 61
+    left it). The folder is a wrapper: each notebook is filed under its Canvas student, as from the flat zip."""
+    inbox = _zip(tmp_path / "canvas.zip", {
+        f"submissions/smithjohn_12345_998877_{A}.ipynb": b"john-a",
+        f"submissions/doejane_LATE_23456_998879_{A}-1.ipynb": b"jane-a",
+        f"submissions/smithjohn_12345_998880_{B}.ipynb": b"john-b",
+    })
+    said = []
+    collected = grading.collect(inbox, paths=course, on_skip=said.append)
+    assert sorted(collected) == sorted([("smithjohn_12345", A), ("doejane_23456", A), ("smithjohn_12345", B)]), said
+    got = _submitted(course)
+    assert got[f"smithjohn_12345/{A}/{A}.ipynb"] == b"john-a" and got[f"doejane_23456/{A}/{A}.ipynb"] == b"jane-a"
+    assert got[f"smithjohn_12345/{B}/{B}.ipynb"] == b"john-b"
+    assert not any(s == "submissions" for s, _, _ in _not_collected(course))
