@@ -277,7 +277,7 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
             else:
                 result.notes.append(f"{'answer' if expected.grade else 'solution'} cell deleted: {grade_id}")
             continue
-        if expected.locked and (cell.source not in spec.locked_sources[grade_id]
+        if expected.locked and (_lines(cell.source) not in {_lines(s) for s in spec.locked_sources[grade_id]}
                                 or cell.cell_type != expected.cell_type or grade_id in restored):
             result.notes.append(f"test cell restored: {grade_id}")  # nbgrader puts back source, type, points
         elif grade_id in restored:
@@ -289,6 +289,12 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     result.refused = refused_answers(nb, spec)
     result.notes += [f"answer {i} not run, its tests score 0: it {'; it '.join(why)}" for i, why in result.refused.items()]
     return result
+
+
+def _lines(source: str) -> str:
+    """A cell's source with Windows' and old Macs' line ends read as ``\n``: a notebook saved through an
+    editor that wrote them (ch38) had every test cell noted "restored" for nothing but those."""
+    return source.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _defined(source: str) -> set[str]:

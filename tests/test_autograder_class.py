@@ -1047,6 +1047,25 @@ def test_preflight(tiny_spec, name):
     assert (words in verdict.detail) if words else verdict.detail == "", verdict.detail
 
 
+@pytest.mark.parametrize("end", ["\r\n", "\r"])
+def test_a_notebook_saved_with_other_line_ends_has_no_test_cell_noted_restored(course, end):
+    """An editor that wrote each line end as Windows' (or an old Mac's) had every test cell of a lesson
+    noted "test cell restored", which reads as tampering (ch38, stop 61). Python reads those line ends as
+    ``\\n``: such a cell is the released one, and only a real edit is noted."""
+    paths, _, _ = course
+    spec = grading._spec(paths, L01)
+    released = nbformat.read(paths.release / L01 / f"{L01}.ipynb", as_version=4)
+    tests = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("locked") and "\n" in c.source]
+    assert len(tests) >= 3, "lesson 01 has multi-line test cells"
+    verdict = check_submission(_edit(released, lambda nb: [setattr(c, "source", c.source.replace("\n", end))
+                                                            for c in nb.cells]), spec)
+    assert verdict.failure is None and not any("restored" in n for n in verdict.notes), verdict.notes
+    edited = tests[0].metadata.nbgrader.grade_id
+    verdict = check_submission(_edit(released, lambda nb: setattr(
+        _cell(nb, edited), "source", _cell(nb, edited).source.replace("\n", end) + f"{end}pass")), spec)
+    assert f"test cell restored: {edited}" in verdict.notes, verdict.notes
+
+
 def test_preflight_restores_the_lessons_metadata_and_keeps_the_students_answer(course, tiny_spec):
     """What preflight checks is what grading grades: ``RestoreMetadata``, nbgrader's first step, puts the
     release's nbgrader metadata on the lesson's cells, a copy's too, and leaves every source as it is."""
