@@ -1308,3 +1308,25 @@ def test_ctrl_c_ends_a_command_with_one_line_not_a_traceback(monkeypatch, capsys
     assert cli.run(["autograde"]) == 130
     err = capsys.readouterr().err
     assert "interrupted: what was done is kept" in err and "Traceback" not in err, err
+
+
+def test_nbformat_s_mending_of_cell_ids_says_nothing_in_the_graders_output():
+    """nbformat mends a repeated or a missing cell id and warns on stderr, naming no student: a line in the
+    middle of `autograde`'s output (ch38, stop 61). The grader's processes leave those warnings out; the
+    same script without importing the autograder shows them, so the check can fail."""
+    script = textwrap.dedent("""
+        import json, sys
+        if sys.argv[1] == "grader":
+            import autograder
+        import nbformat
+        cells = [{"cell_type": "code", "id": "a", "metadata": {}, "source": "1", "outputs": [],
+                  "execution_count": None}] * 2 + [{"cell_type": "markdown", "metadata": {}, "source": "x"}]
+        nb = nbformat.reads(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+                            as_version=4)
+        nbformat.validate(nb)
+        print(len({c.id for c in nb.cells}))
+    """)
+    said = {who: subprocess.run([sys.executable, "-W", "default", "-c", script, who], capture_output=True,
+                                text=True, cwd=REPO, timeout=60) for who in ("grader", "plain")}
+    assert said["grader"].stdout.strip() == "3" and said["grader"].stderr == "", said["grader"]
+    assert "Non-unique cell id" in said["plain"].stderr and "missing an id" in said["plain"].stderr
