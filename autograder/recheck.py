@@ -1056,8 +1056,9 @@ def display(*objs, **kwargs):
 NO_PLOTS = '''
 class _NoPlots:
     """matplotlib.pyplot, a figure or an axis where the answers run: every call draws nothing. What an
-    answer unpacks comes in matplotlib's numbers: subplots' axes in their grid, plot's one line, hist's
-    three results; anything else in two (fig, ax = plt.subplots(), lo, hi = ax.get_ylim())."""
+    answer unpacks comes in matplotlib's numbers: subplots' axes in their grid, plot's one line, hist's,
+    errorbar's and stem's three results, pie's two (three with autopct), a bar for each x of bar; anything
+    else in two (fig, ax = plt.subplots(), lo, hi = ax.get_ylim())."""
     def __init__(self, shape=(2,)):
         self._shape = tuple(shape)
     def subplots(self, nrows=1, ncols=1, *args, squeeze=True, **kwargs):
@@ -1067,6 +1068,17 @@ class _NoPlots:
         return [_NoPlots()]
     def hist(self, *args, **kwargs):
         return _NoPlots(), _NoPlots(), _NoPlots()
+    def errorbar(self, *args, **kwargs):
+        return _NoPlots((3,))
+    stem = errorbar
+    def pie(self, *args, autopct=None, **kwargs):
+        return _NoPlots((2,) if autopct is None else (3,))
+    def bar(self, x=(), *args, **kwargs):
+        try:
+            return _NoPlots((len(x),))
+        except TypeError:
+            return _NoPlots((1,))
+    barh = bar
     @property
     def flat(self):
         size = 1

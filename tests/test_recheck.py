@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import textwrap
 import time
 from pathlib import Path
 
@@ -3136,6 +3137,34 @@ def test_an_answer_may_unpack_the_lessons_plt_as_matplotlib_returns(host):
     assert "rates.plot" in TRAIN_LOOP_THAT_DRAWS_PANELS
     nb = _with_answer("04_lstm", "train-loop", TRAIN_LOOP_THAT_DRAWS_PANELS)
     assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
+
+
+# errorbar's, stem's and pie's results, bar's bars: stop 61 left them, the stand-in unpacked each into two
+MORE_DRAWING = """\
+line, caps, bars = right.errorbar(range(3), [1, 2, 3], yerr=[0.1, 0.1, 0.1])
+markers, stems, base = right.stem([1, 2, 3])
+wedges, texts = right.pie([1, 2])
+wedges, texts, numbers = right.pie([1, 2, 3], autopct="%1.0f%%")
+first, second, third = right.bar(["a", "b", "c"], [1, 2, 3])
+(only,) = right.barh([0], [1])
+right.bar_label(right.bar(range(4), [1, 2, 3, 4]))
+"""
+
+
+def test_an_answer_may_unpack_more_of_the_lessons_plt_as_matplotlib_returns(host):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    exec(MORE_DRAWING, {"right": right})  # matplotlib's own results unpack so
+    plt.close(fig)
+    opening = "    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))\n"
+    assert opening in TRAIN_LOOP_THAT_PLOTS
+    source = TRAIN_LOOP_THAT_PLOTS.replace(opening, opening + textwrap.indent(MORE_DRAWING, "    "))
+    nb = _with_answer("04_lstm", "train-loop", source)
+    assert recheck(nb, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False, host=host) == {}
+
 
 # rt34's (2026-12-06): an honest class that zeroes its output projection at construction, as some GPTs do
 # (modded-nanogpt's c_proj), passed every visible check and lost all 3 points of test-causal-self-attention: the
