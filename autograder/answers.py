@@ -522,6 +522,64 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
 
+def _matched_attribute_refused(attr: str) -> bool:
+    """Whether a class pattern may not read the attribute ``attr`` of its subject (``case object(_C=c)``)."""
+    return _dunder(attr) or attr.startswith(FRAME_PREFIXES) or attr.startswith("_") or attr in REFUSED_ATTRIBUTES \
+        or attr in REACHED_MODULES or attr.startswith("register_")
+
+
+# The classes whose pattern with one positional part matches the subject itself (``case int(n)``): no attribute read
+SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set", "str",
+                           "tuple"})
+DATACLASS_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass"})
+NAMED_TUPLE_BASES = frozenset({"NamedTuple", "typing.NamedTuple", "object"})
+
+
+def _match_fields(name: str, tree: ast.Module, seen: frozenset = frozenset()) -> set[str] | None:
+    """The names that ``__match_args__`` of the class ``name`` can hold, when this cell alone makes that class: a
+    class statement, bound nowhere else in the cell, plain or under ``@dataclass``, whose bases are such classes of
+    the cell, ``object`` or ``NamedTuple``: the names annotated in their bodies (a dataclass's or named tuple's
+    fields). None when the cell does not show them (a library's class, one of another cell, a decorator's)."""
+    made = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
+    if name in seen or len(made) != 1 or sum(name in _binds(n) for n in ast.walk(tree)) != 1:
+        return None
+    node = made[0]
+    if node.keywords or any(ast.unparse(d.func if isinstance(d, ast.Call) else d) not in DATACLASS_DECORATORS
+                            for d in node.decorator_list):
+        return None
+    fields = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+    for base in node.bases:
+        if ast.unparse(base) in NAMED_TUPLE_BASES:
+            continue
+        inherited = _match_fields(base.id, tree, seen | {name}) if isinstance(base, ast.Name) else None
+        if inherited is None:
+            return None
+        fields |= inherited
+    return fields
+
+
+def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str]) -> list[str]:
+    """``case C(a, b)`` reads the attributes that ``C.__match_args__`` names, ``a = subject.<first>``: a dataclass
+    field ``_module`` of a class of the answer's based on ``warnings.catch_warnings`` read the module that the
+    library's ``__init__`` had put there, which the answers' process refuses as ``self._module`` (ch40). Allowed
+    where the rules can read those names (a dataclass or named tuple of this cell) and would allow them as
+    keywords, and for the builtin types that match the subject itself (``case int(n)``)."""
+    if not node.patterns:
+        return []
+    if isinstance(node.cls, ast.Name) and node.cls.id in SELF_MATCHING and node.cls.id not in own \
+            and len(node.patterns) == 1:
+        return []
+    fields = _match_fields(node.cls.id, tree) if isinstance(node.cls, ast.Name) else None
+    if fields is not None and not any(_matched_attribute_refused(f) for f in fields):
+        return []
+    return [f"matches `case {ast.unparse(node)}` by position, which reads the attributes that "
+            f"`{ast.unparse(node.cls)}.__match_args__` names"
+            + (f", among them {', '.join(f'`{f}`' for f in sorted(fields) if _matched_attribute_refused(f))}"
+               if fields else "")
+            + ": name the attributes, `case Point(x=a, y=b)` (public names), or match a dataclass of this cell "
+              "whose fields are public names"]
+
+
 def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
              others: frozenset[str] | None = None) -> list[str]:
     """Why the answer ``source`` may not run (empty: it may), one sentence each. ``answers``: the names
@@ -834,11 +892,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
             # ``case object(__class__=cls)`` reads the attribute ``__class__`` of the subject: its
             # names are attributes, under the rules of attributes
             for attr in node.kwd_attrs:
-                if _dunder(attr) or attr.startswith(FRAME_PREFIXES) or attr.startswith("_") \
-                        or attr in REFUSED_ATTRIBUTES or attr in REACHED_MODULES or attr.startswith("register_"):
+                if _matched_attribute_refused(attr):
                     found.append(f"matches the attribute `{attr}` in `case {ast.unparse(node)}`")
                 elif attr in SHORTCUTS or attr in TORCH_SHORTCUTS:
                     found.append(_shortcut(attr))
+            found += _positional_match(node, tree, own)
         elif isinstance(node, ast.Global):  # (``nonlocal`` can only reach a function's own local: allowed)
             found.append(f"declares `global {', '.join(node.names)}` (return the value instead)")
         elif isinstance(node, ast.Name):

@@ -3361,3 +3361,51 @@ def test_the_rules_walk_a_function_once_for_its_many_attribute_stores(monkeypatc
     forward = answers.ast.parse(source).body[1].body[0]
     assert answers._bound_in_body(forward) == frozenset()  # (attributes set on ctx bind no name)
     assert answers._bound_in_body(forward) is answers._bound_in_body(forward)  # (kept on the node)
+
+
+# ``case C(a)`` reads the attribute that ``C.__match_args__`` names first: a dataclass's fields, which may be private
+# or named like a module, of a class that may have a library base (ch40: ``_module`` of warnings.catch_warnings).
+POSITIONAL_MATCHES = {
+    "a library base's private attribute": "import dataclasses\nimport warnings\n@dataclasses.dataclass(init=False)\n"
+        "class C(warnings.catch_warnings):\n    _module: object\ndef merge(ids, pair, new_id):\n    match C():\n"
+        "        case C(m):\n            return m\n    return list(ids)",
+    "a private field of a plain dataclass": "import dataclasses\n@dataclasses.dataclass\nclass C:\n    _x: object = 1\n"
+        "def merge(ids, pair, new_id):\n    match ids:\n        case C(m):\n            return m\n    return list(ids)",
+    "a field named like a module": "import typing\nclass C(typing.NamedTuple):\n    sys: object\n"
+        "def merge(ids, pair, new_id):\n    match ids:\n        case C(m):\n            return m\n    return list(ids)",
+    "a private field of a dataclass base": "from dataclasses import dataclass\n@dataclass\nclass B:\n    _x: int = 0\n"
+        "@dataclass\nclass C(B):\n    y: int = 0\ndef merge(ids, pair, new_id):\n    match ids:\n"
+        "        case C(a, b):\n            return a\n    return list(ids)",
+    "a library's class": "def merge(ids, pair, new_id):\n    match ids:\n        case torch.Size(m):\n"
+        "            return m\n    return list(ids)",
+    "a class under a decorator of its own": "import warnings\ndef wrap(c):\n    return warnings.catch_warnings\n"
+        "@wrap\nclass C:\n    x: int\ndef merge(ids, pair, new_id):\n    match ids:\n        case C(m):\n"
+        "            return m\n    return list(ids)",
+    "a class bound again": "import dataclasses\n@dataclasses.dataclass\nclass C:\n    x: int = 0\nC = torch.Size\n"
+        "def merge(ids, pair, new_id):\n    match ids:\n        case C(m):\n            return m\n    return list(ids)",
+    "int bound to a class of its own": "import dataclasses\n@dataclasses.dataclass\nclass P:\n    _x: int = 0\nint = P\n"
+        "def merge(ids, pair, new_id):\n    match ids:\n        case int(m):\n            return m\n    return list(ids)",
+}
+POSITIONAL_MATCHES_HONEST = {
+    "a dataclass of public fields": "import dataclasses\n@dataclasses.dataclass\nclass Pair:\n    a: int\n    b: int\n"
+        "def merge(ids, pair, new_id):\n    match Pair(*pair):\n        case Pair(a, b):\n            pass\n"
+        "    return list(ids)",
+    "a named tuple and its subclass": "from typing import NamedTuple\nclass Pair(NamedTuple):\n    a: int\n    b: int\n"
+        "class Named(Pair):\n    pass\ndef merge(ids, pair, new_id):\n    match Pair(*pair):\n"
+        "        case Named(a, b) | Pair(a, b):\n            pass\n    return list(ids)",
+    "builtins that match themselves": "def merge(ids, pair, new_id):\n    out = []\n    for x in ids:\n"
+        "        match x:\n            case int(n) | float(n):\n                out.append(n)\n            case str(s):\n"
+        "                out.append(s)\n    return out",
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIONAL_MATCHES))
+def test_a_class_pattern_by_position_reads_only_names_the_rules_can_see(lesson01, name):
+    found = problems(POSITIONAL_MATCHES[name], lesson01)
+    assert any("by position" in p and "__match_args__" in p for p in found), found
+
+
+@pytest.mark.parametrize("name", sorted(POSITIONAL_MATCHES_HONEST))
+def test_a_class_pattern_by_position_of_public_fields_is_allowed(lesson01, name):
+    assert problems(POSITIONAL_MATCHES_HONEST[name], lesson01) == []
+
