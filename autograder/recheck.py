@@ -698,8 +698,8 @@ def _nodes(value, sizes: dict) -> tuple[int, int]:
         return 0, sizes[id(value)]
     if isinstance(value, (list, tuple, set, frozenset)):
         parts = list(value)
-    elif isinstance(value, dict):
-        parts = [*value.keys(), *value.values()]
+    elif isinstance(value, dict):  # (dict's own methods: a rebuilt OrderedDict may carry attributes named keys, values)
+        parts = [*dict.keys(value), *dict.values(value)]
     elif isinstance(value, torch.Tensor):
         parts = list(getattr(value, "__dict__", {}).values())  # (a tensor rebuilt with attributes)
     else:
@@ -729,8 +729,8 @@ def _unfolded_bytes(value, seen=None) -> int:
         return value.numel() * value.element_size()
     if isinstance(value, (list, tuple, set, frozenset)):
         return sum(_unfolded_bytes(v, seen) for v in value)
-    if isinstance(value, dict):
-        return sum(_unfolded_bytes(v, seen) for v in [*value.keys(), *value.values()])
+    if isinstance(value, dict):  # (dict's own methods, as in ``_nodes``)
+        return sum(_unfolded_bytes(v, seen) for v in [*dict.keys(value), *dict.values(value)])
     return 0
 
 

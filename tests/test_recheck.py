@@ -2847,6 +2847,24 @@ def test_a_reply_whose_huge_view_hides_in_a_counter_an_ordered_dict_a_set_or_a_k
     assert torch.equal(honest["value"]["x"], small)  # small tensors in a Counter still cross
 
 
+
+def test_a_forged_reply_cannot_hide_a_huge_view_behind_an_ordered_dicts_own_keys_and_values():
+    """ch40: torch's loader rebuilds an OrderedDict with the attributes its pickle gives it (BUILD), and one
+    callable it admits, ``set``, named ``keys`` and ``values`` there, made ``od.values()`` empty: the walks that
+    measure a reply counted none of its tensors. The answers' process never sends such a thing (an answer may
+    not set attributes of an OrderedDict), but a reply is read as data that may be forged; the walks read a
+    dict's contents with dict's own methods."""
+    import collections
+
+    from autograder.recheck import FRAME_BYTES, HostBroke, _nodes, _unfolded_bytes
+
+    view = torch.arange(25_000.0)[:, None].expand(25_000, 20_000)  # 2 GB laid out, 100 kB of storage
+    forged = collections.OrderedDict(x=view)
+    forged.keys = forged.values = set  # (what the pickle's BUILD gives the OrderedDict the grader rebuilds)
+    assert _unfolded_bytes(forged) > FRAME_BYTES and _nodes(forged, {}) == (3, 3)  # the OrderedDict, its key, the view
+    with pytest.raises(HostBroke, match="512 MB once laid out"):
+        _reply_of_frame(b"T", {"ok": True, "value": forged})
+
 def test_a_reply_of_very_many_tensors_is_refused_before_they_are_rebuilt():
     """rt25 (2026-12-05): a list of a million distinct empty tensors is 21 MB as a plain frame, and the grader
     took 28 s and 1.3 GB rebuilding it; 200,000 in a torch.save frame (39 MB) took 23 s and 0.5 GB; both after
