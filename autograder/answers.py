@@ -535,13 +535,16 @@ DATACLASS_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass"})
 NAMED_TUPLE_BASES = frozenset({"NamedTuple", "typing.NamedTuple", "object"})
 
 
-def _match_fields(name: str, tree: ast.Module, seen: frozenset = frozenset()) -> set[str] | None:
+def _match_fields(name: str, tree: ast.Module, lesson: Lesson, others: frozenset[str] | None,
+                  seen: frozenset = frozenset()) -> set[str] | None:
     """The names that ``__match_args__`` of the class ``name`` can hold, when this cell alone makes that class: a
-    class statement, bound nowhere else in the cell, plain or under ``@dataclass``, whose bases are such classes of
-    the cell, ``object`` or ``NamedTuple``: the names annotated in their bodies (a dataclass's or named tuple's
-    fields). None when the cell does not show them (a library's class, one of another cell, a decorator's)."""
+    class statement, bound nowhere else in the cell nor by another answer cell (``others``, known) or the lesson,
+    plain or under ``@dataclass``, whose bases are such classes of the cell, ``object`` or ``NamedTuple``: the names
+    annotated in their bodies (a dataclass's or named tuple's fields). None when the cell does not show them (a
+    library's class, one of another cell, a decorator's)."""
     made = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
-    if name in seen or len(made) != 1 or sum(name in _binds(n) for n in ast.walk(tree)) != 1:
+    if name in seen or len(made) != 1 or sum(name in _binds(n) for n in ast.walk(tree)) != 1 or others is None \
+            or name in others or name in lesson.names | (lesson.defined or set()):
         return None
     node = made[0]
     if node.keywords or any(ast.unparse(d.func if isinstance(d, ast.Call) else d) not in DATACLASS_DECORATORS
@@ -549,16 +552,17 @@ def _match_fields(name: str, tree: ast.Module, seen: frozenset = frozenset()) ->
         return None
     fields = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
     for base in node.bases:
-        if ast.unparse(base) in NAMED_TUPLE_BASES:
+        if ast.unparse(base) in NAMED_TUPLE_BASES and ast.unparse(base).split(".")[0] not in others:
             continue
-        inherited = _match_fields(base.id, tree, seen | {name}) if isinstance(base, ast.Name) else None
+        inherited = _match_fields(base.id, tree, lesson, others, seen | {name}) if isinstance(base, ast.Name) else None
         if inherited is None:
             return None
         fields |= inherited
     return fields
 
 
-def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str]) -> list[str]:
+def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str], lesson: Lesson,
+                      others: frozenset[str] | None) -> list[str]:
     """``case C(a, b)`` reads the attributes that ``C.__match_args__`` names, ``a = subject.<first>``: a dataclass
     field ``_module`` of a class of the answer's based on ``warnings.catch_warnings`` read the module that the
     library's ``__init__`` had put there, which the answers' process refuses as ``self._module`` (ch40). Allowed
@@ -567,9 +571,9 @@ def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str]) -> 
     if not node.patterns:
         return []
     if isinstance(node.cls, ast.Name) and node.cls.id in SELF_MATCHING and node.cls.id not in own \
-            and len(node.patterns) == 1:
+            and others is not None and node.cls.id not in others | (lesson.defined or set()) and len(node.patterns) == 1:
         return []
-    fields = _match_fields(node.cls.id, tree) if isinstance(node.cls, ast.Name) else None
+    fields = _match_fields(node.cls.id, tree, lesson, others) if isinstance(node.cls, ast.Name) else None
     if fields is not None and not any(_matched_attribute_refused(f) for f in fields):
         return []
     return [f"matches `case {ast.unparse(node)}` by position, which reads the attributes that "
@@ -896,7 +900,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     found.append(f"matches the attribute `{attr}` in `case {ast.unparse(node)}`")
                 elif attr in SHORTCUTS or attr in TORCH_SHORTCUTS:
                     found.append(_shortcut(attr))
-            found += _positional_match(node, tree, own)
+            found += _positional_match(node, tree, own, lesson, others)
         elif isinstance(node, ast.Global):  # (``nonlocal`` can only reach a function's own local: allowed)
             found.append(f"declares `global {', '.join(node.names)}` (return the value instead)")
         elif isinstance(node, ast.Name):
