@@ -573,9 +573,33 @@ def _checked_classes(build_class):
             # read by numpy as an array at any address (rt21, 2026-12-04)
             raise TypeError(f"class {name} may not be both an nn.Module and a dict: keep the dict in an attribute")
         if isinstance(made, type):
+            _no_fields_over_a_library(made)
             own.add(made)
         return made
     return checked
+
+
+def _no_fields_over_a_library(made) -> None:
+    """``TypeError`` if ``made``, a class of an answer's, has a library class in its chain (``_library``) and a class
+    of the answers there annotates a private or module-like name: ``dataclasses.astuple``, ``asdict`` and ``replace``
+    and a dataclass's ``__match_args__`` read each field by its name, past ``_own_self``. A dataclass field
+    ``_baseclass`` of a class based on numpy's MaskedArray gave numpy's ndarray class (ch40, 2026-12-06; its
+    constructor lays an array over any buffer), and the field could come from a dataclass of another answer cell."""
+    chain = made.__mro__
+    library = next((c for c in chain if c not in (object, BaseException) and _library(c)), None)
+    if library is None:
+        return
+    if not MODULE_NAMES:
+        MODULE_NAMES.update(name.rpartition(".")[2] for name in list(sys.modules))
+    for cls in chain:
+        if SITE not in vars(cls):
+            continue
+        for field in vars(cls).get("__annotations__", {}):
+            if type(field) is not str or field.startswith("_") or field in MODULE_NAMES:
+                raise TypeError(f"class {made.__name__} is based on {library.__module__}.{library.__qualname__} and "
+                                f"annotates {field!r} (in {cls.__name__}), which a dataclass's functions would read "
+                                f"from the library's class: give the field a public name of its own, or base the "
+                                f"class on object")
 
 
 def _library_hook(bases) -> str | None:

@@ -109,7 +109,9 @@ ATTRIBUTE_HINTS = {
         "stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", "storage", "nested")},
     **{name: (": numpy's constructor lays an array over any buffer, which reaches raw memory; make arrays with "
               "np.array, np.zeros or np.asarray (np.ndarray itself is allowed in isinstance and annotations)")
-       for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib")},
+       for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib", "NDArray")},
+    **{name: (": it gives numpy's ndarray class, whose constructor lays an array over any buffer, which reaches raw "
+              "memory; make arrays with np.array, np.zeros or np.asarray") for name in ("baseclass", "mro")},
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
     **{name: (": an array shared with a tensor through DLPack stays pointed at memory the tensor may free (raw "
@@ -179,9 +181,14 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # numpy's constructors that lay an array over a buffer given to them: of dtype object, each 8 bytes
               # of it read as the address of a Python object, so an int64 array of an address (from id())
               # became any object of the process, and a forged bytearray all its memory (a red team's,
-              # 2026-12-04). np.ndarray stays allowed as a type (isinstance, annotations): ``ARRAY_TYPE``.
+              # 2026-12-04). np.ndarray stays allowed as a type (isinstance, annotations): ``ARRAY_TYPES``.
               # (np.frombuffer refuses dtype object itself; tests/test_answers.py crawls numpy for others)
               "ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib",
+              # and what gives the ndarray class under another name (ch40, 2026-12-06: each passed the rules, and
+              # ``nd((1,), dtype=object, buffer=bytearray(address))[0]`` was any object, ``sys`` three lines on):
+              # numpy.typing's alias NDArray (called, it makes an ndarray), a masked array's ``baseclass``, and
+              # a class's ``mro()`` (``np.matrix.mro()[1]``; the rules refuse ``__mro__``, ``__bases__``)
+              "NDArray", "baseclass", "mro",
               # an array's own resize(..., refcheck=False) moves its buffer and frees the old one under the
               # views that still point into it: an object view of freed memory, filled again by an int64
               # array of addresses, is any object of the process (rt22, 2026-12-05: the builtins, then the
@@ -201,7 +208,7 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # a tensor (or a module's weights) moved to shared memory frees its old memory under the numpy array
               # that .numpy() made of it (rt22, 2026-12-05: a lesson 03 class scored 8/8 with the reference's forward)
               "share_memory_", "share_memory"}
-ARRAY_TYPE = "ndarray"
+ARRAY_TYPES = frozenset({"ndarray", "NDArray"})  # (allowed as a type only: isinstance, annotations)
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.
 REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit", "fx", "compile", "export",
@@ -1021,7 +1028,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and not base_special
                     and not (node.attr in NAME_DUNDERS | CONTAINER_DUNDERS and isinstance(node.ctx, ast.Load))) \
                     or node.attr.startswith(FRAME_PREFIXES) \
-                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr == ARRAY_TYPE and _type_position(node, parents))
+                    or (node.attr in REFUSED_ATTRIBUTES and not (node.attr in ARRAY_TYPES and _type_position(node, parents))
                         and not (node.attr == "compile" and isinstance(node.value, ast.Name)
                                                                   and node.value.id in regexes)
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \

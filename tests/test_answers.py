@@ -2621,7 +2621,7 @@ def test_isinstance_may_name_a_configuration_class_through_the_lessons_module():
                  "not isinstance(config, ref.AttentionConfig)"):
         assert problems(f"def build(config):\n    assert {test}\n    return config\n", lesson03) == [], test
     for test, why in (("isinstance(config, ref.CausalSelfAttention)", "the course's reference"),
-                      ("isinstance(config, ref.AttentionConfig.mro)", "the course's reference"),
+                      ("isinstance(config, ref.AttentionConfig.replace)", "the course's reference"),  # (not .mro: refused itself, ch40)
                       ("isinstance(ref.AttentionConfig, ref.AttentionConfig)", "outside a type hint"),
                       ("issubclass(config, ref.AttentionConfig)", "outside a type hint")):
         found = problems(f"def build(config):\n    assert {test}\n    return config\n", lesson03)
@@ -3413,3 +3413,76 @@ def test_a_class_pattern_by_position_of_public_fields_is_allowed(lesson01, name)
     assert problems(POSITIONAL_MATCHES_HONEST[name], lesson01) != []
     assert problems(POSITIONAL_MATCHES_HONEST[name], lesson01, frozenset(), frozenset({"Pair", "int", "str"})) != []
 
+
+
+# numpy's ndarray class under other names: called with ``buffer=bytearray(address)`` and ``dtype=object``, its array
+# holds any object of the process (ch40, 2026-12-06: each passed the rules, and ``sys`` was reached three lines on).
+NDARRAY_BY_OTHER_NAMES = {
+    "a masked array's baseclass": "np.ma.masked_array([1]).baseclass",
+    "a subclass's mro": "np.matrix.mro()[1]",
+    "the masked array class's mro": "np.ma.MaskedArray.mro()[1]",
+    "numpy.typing's alias, called": "np.typing.NDArray",
+    "the alias's origin": "typing.get_origin(np.typing.NDArray)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NDARRAY_BY_OTHER_NAMES))
+def test_numpys_ndarray_class_under_another_name_is_refused(lesson01, name):
+    cheat = ("import typing\nimport numpy as np\n\n\ndef merge(ids, pair, new_id):\n"
+             f"    nd = {NDARRAY_BY_OTHER_NAMES[name]}\n    b = bytearray(id(ids).to_bytes(8, 'little'))\n"
+             "    return nd((1,), dtype=object, buffer=b)[0]\n")
+    found = problems(cheat, lesson01, frozenset({"merge"}), frozenset())
+    assert any("ndarray" in p and ("buffer" in p) for p in found), found
+
+
+def test_numpys_array_types_stay_allowed_as_types(lesson01):
+    honest = ("import numpy as np\nimport numpy.typing as npt\n\n\ndef merge(ids: npt.NDArray, pair, new_id) -> npt.NDArray:\n"
+              "    assert isinstance(ids, (np.ndarray, list))\n    return list(ids)\n")
+    assert problems(honest, lesson01, frozenset({"merge"}), frozenset()) == []
+
+
+def test_a_dataclass_field_of_a_class_over_a_library_class_is_refused_in_the_answers_process(lesson01):
+    """ch40: ``dataclasses.astuple`` (and ``asdict``, ``replace``, a dataclass's ``__match_args__``) reads each field by
+    its name: a field ``_baseclass`` of a dataclass based on numpy's MaskedArray, in its own cell or inherited from a
+    dataclass of another answer cell, read the ndarray class that MaskedArray keeps there, which the answers'
+    process refuses as ``self._baseclass`` in a method. Both passed the rules; the answers' process now refuses
+    such a class as it is made. A dataclass over a library class with public fields, and a private field of a
+    dataclass of the answer's own, still run."""
+    same = ("import dataclasses\nimport numpy as np\n\n\n@dataclasses.dataclass(init=False)\nclass M(np.ma.MaskedArray):\n"
+            "    _baseclass: object\n\n\ndef f():\n    return dataclasses.astuple(np.ma.masked_array([1.0]).view(M))[0]\n")
+    base = "import dataclasses\n\n\n@dataclasses.dataclass\nclass Base:\n    _baseclass: object = None\n"
+    over = ("import dataclasses\nimport numpy as np\n\n\nclass M(Base, np.ma.MaskedArray):\n    pass\n\n\n"
+            "def f():\n    return dataclasses.astuple(np.ma.masked_array([1.0]).view(M))[0]\n")
+    assert problems(same, lesson01, frozenset({"M", "f"}), frozenset()) == []
+    assert problems(base, lesson01, frozenset({"Base", "M", "f"}), frozenset({"M", "f"})) == []
+    assert problems(over, lesson01, frozenset({"Base", "M", "f"}), frozenset({"Base"})) == []
+    honest = ("import dataclasses\nimport random\n\n\n@dataclasses.dataclass\nclass Dice(random.Random):\n    sides: int = 6\n"
+              "\n\n@dataclasses.dataclass\nclass Own:\n    _cache: dict = None\n\n\n"
+              "def f():\n    return [Dice(4).sides, dataclasses.astuple(Own())]\n")
+    assert problems(honest, lesson01, frozenset({"Dice", "Own", "f"}), frozenset()) == []
+    first, second, fine = _in_answers_process([same], [base, over], [honest])
+    for result, where in ((first, "M"), (second, "Base")):  # (before: "<class 'numpy.ndarray'>")
+        assert result.get("error") == "KeyError" and result["cells"][-1][1] == "TypeError", result
+        assert "annotates '_baseclass'" in result["cells"][-1][2] and f"(in {where})" in result["cells"][-1][2], result
+    assert fine == {"value": "[4, (None,)]", "cells": []}, fine
+
+
+def test_no_attribute_of_the_allowed_modules_gives_numpys_ndarray_class_but_under_a_refused_name(lesson01):
+    """The crawl of the allowed modules above, for numpy's ndarray class and the aliases that make one when called
+    (``numpy.typing.NDArray``, ch40): each under a name the rules refuse outside a type hint or isinstance."""
+    import typing
+
+    import numpy as np
+
+    attributes, crawled = _crawl()
+    found = {}
+    for attr, value, where in attributes:
+        try:
+            origin = typing.get_origin(value)
+        except Exception:
+            origin = None
+        if value is np.ndarray or origin is np.ndarray:
+            found.setdefault(attr, where)
+    assert {"ndarray", "NDArray"} <= set(found) and crawled > 100, found
+    open_doors = {attr: where for attr, where in found.items() if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
+    assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (and ARRAY_TYPES, for a type): {open_doors}"
