@@ -975,12 +975,16 @@ IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_exte
 
 
 def _code_makers():
+    import ast
     import collections
     import dataclasses
     import typing
 
+    # (ast.parse compiles to a tree only, always: PyCF_ONLY_AST; a tree becomes code only by a compile of its
+    # own, which is refused. inspect.signature parses a builtin's text signature with it, which a dataclass
+    # of init=False does for its __doc__: ch40 found such an honest dataclass refused as it was made)
     return {"exec": {dataclasses.__file__, collections.__file__}, "code.__new__": set(),
-            "compile": {dataclasses.__file__, collections.__file__, typing.__file__}}
+            "compile": {dataclasses.__file__, collections.__file__, typing.__file__, ast.__file__}}
 
 
 def _under_way(codes=(), files=()) -> bool:

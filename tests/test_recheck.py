@@ -1425,6 +1425,24 @@ def test_the_answers_process_cannot_start_a_program_however_it_asks():
     assert not reply["ok"] and "couldn't execute" in reply["message"], reply
 
 
+def test_a_dataclass_of_init_false_is_made_in_the_answers_process_and_a_parsed_tree_still_not_run():
+    """``@dataclass(init=False)`` with a field of no default was refused as it was made, "an answer may not
+    turn data into code (compile in ast.py)" (ch40, 2026-12-06): the dataclass's ``__doc__`` comes from
+    ``inspect.signature``, which parses a text signature with ``ast.parse``. A tree is no code: an answer's
+    own compile of one stays refused."""
+    honest = ("import dataclasses\n\n@dataclasses.dataclass(init=False)\nclass Shape:\n    rows: int\n\n"
+              "def f():\n    shape = Shape()\n    shape.rows = 3\n    return shape.rows, Shape.__doc__\n")
+    cheat = ("import ast\n\ndef g():\n    return eval(compile(ast.parse('1 + 1', mode='eval'), '<tree>', 'eval'))\n")
+    started = Host([PRELUDE, honest, cheat], sandbox=False)
+    try:
+        made = started.request({"op": "call", "name": "f", "args": (), "kwargs": {}})
+        run = started.request({"op": "call", "name": "g", "args": (), "kwargs": {}})
+    finally:
+        started.close()
+    assert made["ok"], made
+    assert not run["ok"] and "turn data into code" in run["message"], run
+
+
 def test_a_reply_that_cannot_be_read_as_data_breaks_the_answers_process_not_the_grader(host):
     """A tuple spelt as a numpy scalar the grader rebuilds (``("__numpy__", dtype, number)``) but out of the
     dtype's range raised OverflowError in the grader; a red team forged one as the reply to a load, and
