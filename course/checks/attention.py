@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import io
 import math
 
@@ -373,6 +374,12 @@ def _mask_without_row_0(T):
     return mask
 
 
+def _mask_without_last_row(T):
+    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    mask[-1] = False
+    return mask
+
+
 def _split_one_sequence(x, nh):
     """split_heads written for a batch of one: the batch dimension left out of the view."""
     B, T, C = x.shape
@@ -444,6 +451,13 @@ def check_causal_mask(student_fn) -> None:
         Mistake("first row left out", "row 0 is all False: the first position may attend to itself, so "
                 "mask[0, 0] is True. A loop over the rows must start at i = 0 (range(T), or i = 0 with "
                 "while i < T), or use torch.tril(torch.ones(T, T, dtype=torch.bool)).", _mask_without_row_0),
+        Mistake("last row left out", "the last row is all False: the last position may attend to every position, "
+                "itself included. A loop over the rows must reach i = T - 1: range(T), not range(T - 1) (or use "
+                "torch.tril(torch.ones(T, T, dtype=torch.bool))).", _mask_without_last_row),
+        Mistake("nothing may attend", "every entry is False, so no position may attend to anything, not even "
+                "itself. tril keeps the lower triangle of the tensor it is given: of torch.zeros that is zeros "
+                "again. Start from ones: torch.ones(T, T, dtype=torch.bool).tril().",
+                lambda T: torch.zeros(T, T, dtype=torch.bool)),
     ]
     # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
     # mask made once at 64 or GPT-2's 1,024)
@@ -498,6 +512,12 @@ def _rows_from_the_end(lengths, T):
 def _one_slice_for_all_rows(lengths, T):
     mask = torch.zeros(len(lengths), T, dtype=torch.bool)
     mask[:, :lengths] = True  # the mistake: a tensor of lengths as one slice's end (works for one row only)
+    return mask
+
+
+def _last_row_left_out(lengths, T):
+    mask = ref.padding_mask(lengths, T)
+    mask[-1] = False
     return mask
 
 
@@ -594,6 +614,13 @@ def check_padding_mask(student_fn) -> None:
                 "every row's own, torch.arange(T)[None, :] < lengths[:, None] (B, T), not with lengths.max(), "
                 "which marks every row as long as the longest.",
                 lambda lengths, T: (torch.arange(T) < lengths.max()).expand(len(lengths), T)),
+        Mistake("last sentence left out", "the last row is all False, whatever its length: a loop over the "
+                "sentences must reach the last one, range(len(lengths)), not range(len(lengths) - 1) (or, without "
+                "a loop, torch.arange(T)[None, :] < lengths[:, None]).", _last_row_left_out),
+        Mistake("nothing marked", "every entry is False: the real tokens, positions 0 .. length - 1, must be True. "
+                "Starting from torch.zeros(B, T, dtype=torch.bool), set the real tokens to True, mask[b, :n] = True "
+                "(setting the padding to False changes nothing); or in one line, torch.arange(T)[None, :] < "
+                "lengths[:, None].", lambda lengths, T: torch.zeros(len(lengths), T, dtype=torch.bool)),
     ]
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
 
@@ -718,6 +745,17 @@ def check_merge_heads(student_fn) -> None:
         Mistake("shape unpacked as (B, T, C)", "merge_heads gets the 4-D (B, n_head, T, hs) that split_heads made, so "
                 "B, T, C = x.shape (split_heads's first line) has a value too many: B, nh, T, hs = x.shape, then "
                 "x.transpose(1, 2).reshape(B, T, nh * hs).", error="too many values to unpack (expected 3"),
+        Mistake("the batch taken for the heads", "list(x) (and a for loop over x) walks the FIRST dimension of "
+                "(B, n_head, T, hs), the batch, not the heads: the heads are dimension 1, torch.cat(x.unbind(1), "
+                "dim=-1), or x.transpose(1, 2).reshape(B, T, n_head * hs).", lambda x: torch.cat(list(x), dim=-1)),
+        Mistake("head size taken for C", "merge_heads gets (B, n_head, T, hs): its last size is ONE head's, hs, and "
+                "the merged result has n_head * hs channels: B, nh, T, hs = x.shape, then "
+                "x.transpose(1, 2).reshape(B, T, nh * hs), not reshape(B, T, x.shape[-1]).",
+                lambda x: x.transpose(1, 2).reshape(x.shape[0], x.shape[2], x.shape[3]), same_error=True),
+        Mistake("heads in reverse order", "the heads are side by side in reverse order: head 0's channels come "
+                "first, then head 1's: torch.cat([x[:, h] for h in range(n_head)], dim=-1), not reversed(...) or "
+                "a loop that counts down (or x.transpose(1, 2).reshape(B, T, n_head * hs)).",
+                lambda x: ref.merge_heads(x.flip(1))),
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
     check_gradient("merge_heads", student_fn, ref.merge_heads, cases[0], wrt=0)  # the model trains through it
@@ -829,7 +867,22 @@ def _helper_or_missing(error: BaseException) -> Mistake | None:
     honest class failed saying only "unexpected keyword argument 'dtype'", rt27); else ``missing_name``."""
     if isinstance(error, TypeError) and any(f"{name}()" in str(error) for name in REFERENCE_HELPERS):
         return HELPER_CALLED_OTHERWISE
-    return missing_name(error)
+    return _config_field_missing(error) or missing_name(error)
+
+
+def _config_field_missing(error: BaseException) -> Mistake | None:
+    """The mistake of reading a field the config does not have (GPT-2's Hugging Face names, attn_pdrop,
+    resid_pdrop, n_positions, or a name of the student's own)."""
+    import re
+
+    found = re.search(r"'(\w*Config)' object has no attribute '(\w+)'", str(error))
+    if not isinstance(error, AttributeError) or found is None:
+        return None
+    fields = ", ".join(f"config.{f.name}" for f in dataclasses.fields(ref.AttentionConfig) if f.name != "use_sdpa")
+    return Mistake("a config field that is not there", f"config has no field {found.group(2)}: it has {fields}. "
+                   "Both dropouts take the one rate config.dropout, nn.Dropout(config.dropout) (GPT-2's Hugging "
+                   "Face config calls them attn_pdrop and resid_pdrop, and the longest sequence n_positions; "
+                   "here it is config.block_size).")
 
 
 def _build(student_cls, config):
@@ -926,7 +979,7 @@ def reference_helpers(namespace: dict, names=("causal_mask", "split_heads", "mer
                 namespace[name] = value
 
 
-def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None, rescale=(1.0, 1.0)):
+def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None, rescale=(1.0, 1.0), p_weights=None):
     """The step-by-step forward pass in training mode, its dropout drawn from the global RNG in the
     order of the exercise: attention dropout on the weights, then residual dropout on the output.
     ``dropout`` says where the attention dropout goes: "weights" (right), "scores" (before the mask),
@@ -935,13 +988,17 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     into heads), "discarded" (drawn on the weights, its result thrown away) or "none"; ``resid`` where the residual dropout goes: "after" c_proj (right), "before" it (on the
     merged heads), "input" (on x, before c_attn) or "none"; "qkv" (on c_attn's output) and "renormalised" (after
     "weights": the rows divided by their sums again) are places of the attention dropout too. ``p``: a rate of the student's own instead of the
-    config's. ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
+    config's; ``p_weights``: one for the attention dropout on the weights only. "input" (on x, before c_attn) and
+    "projected" (on c_proj's output, before the residual dropout) are places of the attention dropout too.
+    ``dropout`` may be a tuple of places: the attention dropout applied at each (twice).
     ``rescale``: factors the dropped weights and the dropped output are multiplied by (by hand, again)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh, p = config.n_head, config.dropout if p is None else p
     places = dropout if isinstance(dropout, tuple) else (dropout,)
     if resid == "input":  # the residual dropout on the module's input, before c_attn (and none on the output)
+        x = F.dropout(x, p)
+    if "input" in places:  # the attention dropout on the module's input
         x = F.dropout(x, p)
     qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
     if "qkv" in places:  # on c_attn's output, before q, k and v are split
@@ -959,7 +1016,7 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
         scores = F.dropout(scores, p)
     weights = torch.softmax(scores, dim=-1)
     if "weights" in places:
-        weights = F.dropout(weights, p) * rescale[0]
+        weights = F.dropout(weights, p if p_weights is None else p_weights) * rescale[0]
     if "renormalised" in places:  # the dropped weights divided by their row sums again
         weights = weights / weights.sum(dim=-1, keepdim=True)
     if "discarded" in places:  # drawn (the random numbers are used up) but its result never assigned
@@ -975,6 +1032,8 @@ def _train_forward(config, seed, x, *, dropout="weights", resid="after", p=None,
     if resid == "before":
         y = F.dropout(y, p)
     y = y @ w["c_proj.weight"].T + w["c_proj.bias"]
+    if "projected" in places:
+        y = F.dropout(y, p)
     return F.dropout(y, p) * rescale[1] if resid == "after" else y
 
 
@@ -1389,6 +1448,22 @@ def check_attention_dropout(student_cls) -> None:
             Mistake("dropout never applied", "neither dropout is applied: self.attn_dropout goes on the weights "
                     "after the softmax, self.resid_dropout on the output of c_proj.",
                     lambda: _train_forward(config, 7, x, dropout="none", resid="none")),
+            Mistake("attention dropout on the output", "self.attn_dropout acts on the attention weights, "
+                    "weights = self.attn_dropout(torch.softmax(scores, dim=-1)), not on c_proj's output: there "
+                    "comes self.resid_dropout only, once, return self.resid_dropout(self.c_proj(y)).",
+                    lambda: _train_forward(config, 7, x, dropout="projected")),
+            Mistake("two dropouts on the output", "c_proj's output gets one dropout, self.resid_dropout(self.c_proj(y)); "
+                    "a second one there (self.attn_dropout, or self.resid_dropout again) drops and rescales it "
+                    "twice. self.attn_dropout goes on the attention weights only, once, after the softmax.",
+                    lambda: _train_forward(config, 7, x, dropout=("weights", "projected"))),
+            Mistake("attention dropout on the input", "self.attn_dropout acts on the attention weights, after the "
+                    "softmax, weights = self.attn_dropout(torch.softmax(scores, dim=-1)), not on the module's "
+                    "input x before c_attn (the block's own dropouts act on the residual stream, not this one).",
+                    lambda: _train_forward(config, 7, x, dropout="input")),
+            *[Mistake("dropout rate not from config", f"the dropout on the weights has a rate of your own: use "
+                      f"the config's, self.attn_dropout(weights), or F.dropout(weights, self.attn_dropout.p, "
+                      f"self.training), not a fixed number: here config.dropout is {config.dropout}.",
+                      lambda rate=rate: _train_forward(config, 7, x, p_weights=rate)) for rate in (0.1, 0.2, 0.3, 0.5)],
         ]
         mistake = None
         for candidate in train_mistakes:
@@ -1408,7 +1483,9 @@ def check_attention_dropout(student_cls) -> None:
         if mistake is None and "attn_dropout" not in (_dropout_order(module, x) or ["attn_dropout"]) \
                 and _draws_by_hand(student_cls):
             mistake = DROPOUT_BY_HAND
-        mistake = mistake or _fixed_rate(module, config)
+        if mistake is not None and mistake.name == "dropout rate not from config":
+            mistake = _fixed_rate(module, config) or mistake  # (the module's own rate, where it has one)
+        mistake = mistake or _fixed_rate(module, config) or (SEED_IN_FORWARD if _reseeds(module, x) else None)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     # two calls in a row draw two masks: the same output twice means forward re-seeds the generator
     first, second = _seeded(lambda: (module(x.clone()), module(x.clone())), 0)
@@ -1420,6 +1497,29 @@ def check_attention_dropout(student_cls) -> None:
                               "sets the seed once."))
     _check_train_backward(module, x, where)
     print("✓ CausalSelfAttention: in training mode, dropout acts on the attention weights and the output.")
+
+
+SEED_IN_FORWARD = Mistake(
+    "random seed set in forward", "your forward sets the random seed (torch.manual_seed) as it runs, so what it "
+    "draws after that is the same on every call, and the caller's random numbers are reset too: remove it from "
+    "the module; the caller sets the seed once, before the model runs.")
+
+
+def _reseeds(module, x) -> bool:
+    """Whether a training-mode forward sets the global seed: the generator's state after the call is the same
+    whatever it was before (False in the autograder's re-check, where the module lives in another process)."""
+    if not isinstance(module, nn.Module):
+        return False
+    states = []
+    for seed in (0, 1):
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(seed)
+            try:
+                module(x.clone())
+            except Exception:
+                return False
+            states.append(torch.get_rng_state())
+    return torch.equal(states[0], states[1])
 
 
 DROPOUTS_SWAPPED = Mistake(
