@@ -382,6 +382,10 @@ def check_causal_average(student_fn):
         Mistake("row sums without keepdim", "tril.sum(1) has shape (T,), which broadcasting lines up with the "
                 "COLUMNS: keep the dimension, tril.sum(1, keepdim=True), so that each row is divided by its own sum.",
                 lambda x: (lambda m: m / m.sum(1))(torch.ones(x.shape[1], x.shape[1], dtype=x.dtype).tril()) @ x),
+        Mistake("positions sliced on the batch dimension", "x[:t + 1] slices the FIRST dimension of (B, T, C), the "
+                "batch, not the positions: position t's past is x[:, :t + 1], and its mean x[:, :t + 1].mean(dim=1) "
+                "(or, as the exercise asks, F.softmax(scores, dim=-1) @ x).",
+                lambda x: torch.stack([x[:t + 1].mean(1) for t in range(x.shape[1])], dim=1)),
     ])
     # the attention it leads to trains through it: autograd must reach x
     check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)

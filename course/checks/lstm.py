@@ -395,6 +395,10 @@ def check_shift_batch(student_fn):
         Mistake("B positions instead of block_size", "each window has block_size tokens, whatever the number of "
                 "windows B = len(starts): starts[:, None] + torch.arange(block_size), not torch.arange(len(starts)).",
                 lambda d, s, b: (lambda ix: (d[ix], d[ix + 1]))(s[:, None] + torch.arange(len(s)))),
+        Mistake("one (x, y) pair per window", "you returned one stacked (x, y) pair per window, B tensors of shape "
+                "(2, block_size): return two tensors, x with the B windows' inputs and y with their labels, "
+                "x = torch.stack([...inputs...]), y = torch.stack([...labels...]); return x, y.",
+                lambda d, s, b: tuple(torch.stack(pair) for pair in zip(*windows_at(d, s, b)))),
     ])
 
 

@@ -325,6 +325,12 @@ def _top_k_whole_batch_clamped(logits, k):
     return logits.masked_fill(logits < kth, NEG_INF)
 
 
+def _top_k_first_row(logits, k):
+    rows = logits.reshape(-1, logits.size(-1))
+    kth = torch.topk(rows[0], min(k, logits.size(-1))).values[-1]
+    return logits.masked_fill(logits < kth, float("-inf"))
+
+
 TOP_K_MISTAKES += [
     Mistake("argsort used as ranks", "logits.argsort(descending=True) lists the token ids from the most likely "
             "down: entry j is the id of the j-th best token, not token j's rank, so argsort(...) < k picks tokens "
@@ -333,6 +339,12 @@ TOP_K_MISTAKES += [
     Mistake("one threshold for the whole batch", "you took the k largest logits of the whole batch at once "
             "(flattened): each row is its own distribution, so take each row's k-th largest, "
             "torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_whole_batch_clamped),
+    Mistake("+inf instead of -inf", "the removed logits are +inf, which softmax makes the MOST likely (or NaN): "
+            "remove a token with float('-inf'), logits.masked_fill(logits < kth, float('-inf')).",
+            lambda logits, k: sampling.top_k_filter(logits, k).nan_to_num(neginf=float("inf"), posinf=float("inf"))),
+    Mistake("the first row's threshold for every row", "you took the k-th largest of the FIRST row (logits[0], "
+            "or a reshape's row 0) and compared every row with it: each row is its own distribution, so keep "
+            "each row's own k-th largest, torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_first_row),
 ]
 
 

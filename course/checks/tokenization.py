@@ -881,6 +881,9 @@ def check_merge(merge) -> None:
                 "there is no match loses ids[0] (and the id after a pair merged at the end): loop from i = 0, "
                 "compare (ids[i], ids[i + 1]) while i + 1 < len(ids), and copy ids[i] when they don't match.",
                 _merge_from_position_1),
+        Mistake("the pair's ids added", "where the pair occurs, append the id the merge was given, new_id, not the "
+                "sum of the pair's ids: new_id is a new token of its own (256, 257, ...), and pair[0] + pair[1] is "
+                "some other token's id.", lambda ids, pair, new_id: ref.merge(ids, tuple(pair), pair[0] + pair[1])),
     ]
 
     def new_list(case):  # (what the values cannot show: the result is the very list merge was given)
