@@ -359,6 +359,15 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 "scale first, q @ k.transpose(-2, -1) / math.sqrt(d), then add the mask as it is.",
                 lambda q, k, v, m=None: _attend(q, k, v, None if m is None else m / math.sqrt(q.shape[-1]))
                 if m is not None and m.dtype != torch.bool else _attend(q, k, v, m)),
+        Mistake("d ** 1/2 is not √d", "d ** 1/2 is (d ** 1) / 2: ** binds tighter than /, so scores / d ** 1/2 "
+                "divides by d and then by 2. Divide by the square root, math.sqrt(d) or d ** 0.5 (with its "
+                "parentheses, d ** (1/2)).", lambda q, k, v, m=None: _attend(q, k, v, m, scale=1 / (2 * q.shape[-1]))),
+        Mistake("multiplied by √d", "the scores are multiplied by √d: DIVIDE them, q @ k.transpose(-2, -1) / "
+                "math.sqrt(d), which keeps their spread near 1 whatever d is.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, scale=math.sqrt(q.shape[-1]))),
+        Mistake("scaled after the softmax", "the √d belongs inside the softmax, softmax(q kᵀ / √d): divide the "
+                "scores before the softmax, not the weights or the output after it.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, scale=1.0) / math.sqrt(q.shape[-1])),
     ]
     cases = _sdpa_cases()
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases, mistakes,

@@ -756,6 +756,11 @@ LOSS_MISTAKES += [
                 logits[:, :-1].transpose(0, 1).reshape(-1, logits.size(-1)), labels[:, 1:].reshape(-1))),
     Mistake("shifted by two", "the logits at position t predict the NEXT token, t + 1: logits[:, :-1] with "
             "labels[:, 1:], a shift of one, not two.", _loss_shifted_by_two),
+    Mistake("the vocabulary cut instead of the last position", "logits is (B, T, V): logits[..., :-1] cuts the "
+            "last VOCABULARY entry, and the scores no longer fill rows of V. Drop the last POSITION, "
+            "logits[:, :-1, :] (the labels are (B, T), so labels[..., 1:] is right there).",
+            lambda logits, labels: F.cross_entropy(logits[..., :-1].reshape(-1, logits.size(-1)),
+                                                   labels[..., 1:].reshape(-1)), same_error=True),
 ]
 
 

@@ -657,7 +657,26 @@ def check_generate_greedy(student_fn):
         Mistake("the previous token fed", "feed the token you just chose, next_id, with the state: the last token of "
                 "idx taken BEFORE appending it is the one the state has already read, so the model reads it twice "
                 "and never sees the new one.", _generate_previous_token_fed),
+        Mistake("argmax over the positions", "logits is (B, len, V): argmax(dim=1) picks a POSITION for every "
+                "vocabulary entry. Take the last position's scores first, then the most likely id among them: "
+                "logits[:, -1, :].argmax(dim=-1, keepdim=True).",
+                _generate_choosing(lambda logits: logits.argmax(dim=1)[:, -1:])),
+        Mistake("last new id never written", "the last of the max_new_tokens slots kept the 0 it was made with: "
+                "the loop wrote one id too few into your preallocated tensor. Write one id per step for every "
+                "step, for i in range(max_new_tokens), out[:, T + i] = next_id[:, 0] (or append with torch.cat).",
+                lambda model, idx, n: _last_column_zeroed(_reference_generate(model, idx, n), n)),
+        Mistake("new id fed without its column", "forward_with_state reads (B, len) ids: feed the new id as a "
+                "(B, 1) column, next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True), as it is, not squeezed "
+                "to (B,) (or to a number for a batch of one).", error="idx must be a (B, T) tensor of token ids"),
     ], after=calls)
+
+
+def _last_column_zeroed(ids, n):
+    if n == 0:
+        return ids
+    ids = ids.clone()
+    ids[:, -1] = 0
+    return ids
 
 
 def _generate_first_position(model, idx, n):

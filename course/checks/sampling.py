@@ -758,11 +758,35 @@ def _top_p_cases():
     ]
 
 
+def _top_p_below_removed(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs <= p
+    remove_sorted[..., 0] = False
+    return _scatter_remove(logits, remove_sorted, sorted_ids)
+
+
+def _top_p_rolled(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    return _scatter_remove(logits, sorted_probs.cumsum(dim=-1).roll(1, dims=-1) >= p, sorted_ids)
+
+
 TOP_P_MISTAKES += [
     Mistake("shifted in place without clone()", "remove[..., 1:] = remove[..., :-1] reads and writes the same "
             "memory at once, which PyTorch refuses: shift a copy, remove[..., 1:] = remove[..., :-1].clone(), or "
             "compare the probability BEFORE each token, cumsum - sorted_probs >= p, which needs no shift.",
             error="refer to a single memory location"),
+    Mistake("mask inverted", "before <= p marks the tokens INSIDE the nucleus (their more likely tokens hold "
+            "less than p), and masked_fill(mask, -inf) removes what the mask marks: remove the others, "
+            "remove_sorted = before >= p (then keep the most likely token, remove_sorted[..., 0] = False).",
+            _top_p_below_removed),
+    Mistake("roll wraps the total round", "torch.roll moves the last cumulative sum, the whole row's total (1), "
+            "round to the first place, so the most likely token counts as already holding p and is removed: "
+            "shift without wrapping, before = cumsum - sorted_probs (or keep remove_sorted[..., 0] = False).",
+            _top_p_rolled),
 ]
 
 
