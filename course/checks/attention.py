@@ -208,6 +208,21 @@ def check_cross_attention(student_fn) -> None:
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_K, S1 @ W_K, S1 @ W_V),
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_K),
                        lambda S1, S2, W_Q, W_K, W_V: (S2 @ W_Q, S1 @ W_K, S1 @ W_Q))],
+        Mistake("causal mask in cross-attention", "cross-attention hides nothing: every token of S2 may attend "
+                "to every token of S1, the other sentence, which has no 'future' to hide (the causal mask is for "
+                "a sequence attending to itself). Leave the mask out: softmax(Q @ K.T / √d_k) @ V.",
+                lambda *a: _cross(*a, mask=torch.ones(a[1].shape[0], a[0].shape[0], dtype=torch.bool).tril())),
+        Mistake("weights transposed", "weights is (n2, n1), one row per query, over the keys: weights @ V. "
+                "weights.T @ V uses its columns, the queries, as if they were keys.",
+                lambda *a: _cross(*a, weights_only=True).T @ (a[0] @ a[4])),
+        Mistake("keys from the wrong sentence", "S2 attends to S1: the queries come from S2, and the keys and "
+                "the values both from S1, K = S1 @ W_K, V = S1 @ W_V (not K = S2 @ W_K, as in self-attention).",
+                lambda S1, S2, W_Q, W_K, W_V: _attend(S2 @ W_Q, S2 @ W_K, S1 @ W_V)),
+        Mistake("dimensions counted for a batch", "S1 and S2 are 2-D, (n, d_in): K.transpose(1, 2) asks for a "
+                "third dimension they don't have. Transpose the last two, K.T or K.transpose(-2, -1).",
+                error="Dimension out of range"),
+        Mistake("torch.bmm on 2-D matrices", "torch.bmm multiplies 3-D batches only, and these are (n, d) "
+                "matrices: use @ (torch.matmul), Q @ K.T.", error="must be a 3D tensor"),
     ]
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
     # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient

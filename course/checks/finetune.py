@@ -966,6 +966,29 @@ def _collate_lexicographic_max(docs, pad_id):
     return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, IGNORE)}
 
 
+def _collate_padded_short(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([list(d) + [pad_id] * (T - len(d) - 1) for d in docs])  # unequal rows raise
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d) - 1) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, -100)}
+
+
+COLLATE_MISTAKES += [
+    Mistake("labels made before the ids were filled", "every label is -100: labels were computed from input_ids "
+            "and attention_mask before the loop filled them in (masked_fill copies the values as they are then, "
+            "all padding): compute labels = input_ids.masked_fill(attention_mask == 0, -100) after the loop.",
+            lambda docs, pad_id: {**reference_collate(docs, pad_id),
+                                  "labels": torch.full_like(reference_collate(docs, pad_id)["labels"], -100)}),
+    Mistake("-1 instead of -100", "the padding's label is -100, the ignore_index that cross_entropy (and Hugging "
+            "Face's models) skip by default: -1 is counted as a class id, or refused.",
+            lambda docs, pad_id: (lambda b: {**b, "labels": b["labels"].masked_fill(b["labels"] == -100, -1)})(
+                reference_collate(docs, pad_id))),
+    Mistake("padding one short", "each row is padded up to T: d + [pad_id] * (T - len(d)), not T - len(d) - 1; "
+            "rows of different lengths cannot make one (B, T) tensor.", _collate_padded_short, same_error=True),
+]
+
+
 COLLATE_MISTAKES += [
     Mistake("last real token hidden", "labels are input_ids on every real token, the last one too: lm_loss does the "
             "shift itself (position t predicts token t + 1), so -100 goes on the padding only.",
@@ -1086,14 +1109,30 @@ def check_collate(fn) -> None:
         if isinstance(batch, collections.abc.Mapping) and type(batch) is not dict:
             kind = type(batch).__name__
             raise NotAPlainDict(f"collate returned a{'n' if kind[0] in 'AEIOUaeiou' else ''} {kind}, not a dict")
+        extra = sorted(map(str, set(batch) - set(COLLATE_KEYS))) if isinstance(batch, dict) else []
+        if extra and set(COLLATE_KEYS) <= set(batch):  # (the three keys there, and more: a wrong answer anyway)
+            raise ExtraKeys(f"collate returned the keys {extra} besides {list(COLLATE_KEYS)}")
         return batch
     plain.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
 
-    run_check("collate", plain, reference_collate, _collate_cases(), COLLATE_MISTAKES + [NOT_A_DICT], unchanged=True)
+    run_check("collate", plain, reference_collate, _collate_cases(), COLLATE_MISTAKES + [NOT_A_DICT, EXTRA_KEYS],
+              unchanged=True)
+
+
+COLLATE_KEYS = ("input_ids", "attention_mask", "labels")
 
 
 class NotAPlainDict(TypeError):
     """Raised by the check of ``collate`` when the answer returns a mapping that is not a plain dict."""
+
+
+class ExtraKeys(ValueError):
+    """Raised by the check of ``collate`` when the answer's dict holds keys besides the three."""
+
+
+EXTRA_KEYS = Mistake("keys of your own", "return a dict of exactly the three keys, input_ids, attention_mask and "
+                     "labels: a model called as model(**batch) takes every key as an argument, and refuses one it "
+                     "does not know (keep the lengths, or anything else, outside the batch).", error="ExtraKeys")
 
 
 NOT_A_DICT = Mistake("not a plain dict", "return a plain dict of the three tensors, {'input_ids': ..., "

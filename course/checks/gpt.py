@@ -599,6 +599,17 @@ def check_block_forward(student_fn):
             Mistake("attention output not kept", "the MLP step adds to the stream AFTER the attention: "
                     "h = x + attn(ln_1(x)), then return h + mlp(ln_2(h)), not x + mlp(ln_2(h)).",
                     lambda x, l1, a, l2, m: x + m(l2(x + a(l1(x))))),
+            Mistake("attn given two arguments", "attn(x) takes the normalised stream alone and makes its queries, "
+                    "keys and values from it itself: x = x + attn(ln_1(x)), not attn(h, h) as for a cross-attention.",
+                    lambda x, l1, a, l2, m: x + a(l1(x), l1(x)), same_error=True),
+            Mistake("residual concatenated", "a residual connection ADDS the sublayer's output to the stream, "
+                    "x = x + attn(ln_1(x)), which keeps C channels: torch.cat([x, ...], dim=-1) doubles them, and "
+                    "ln_2 (made for C) refuses the result.",
+                    lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(torch.cat([x, a(l1(x))], dim=-1)),
+                    same_error=True),
+            Mistake("residual averaged", "the residual ADDS the sublayer's output, x = x + attn(ln_1(x)): dividing "
+                    "by 2 shrinks the stream at every block (the LayerNorms before each sublayer already keep its "
+                    "inputs in scale).", lambda x, l1, a, l2, m: (lambda h: (h + m(l2(h))) / 2)((x + a(l1(x))) / 2)),
         ], unchanged=True, after=_in_training_mode(student_fn))
     x, *modules = _block_cases()[1]
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0, in_place=Mistake(

@@ -903,6 +903,25 @@ def check_sequence_loss(student_fn):
                 "as what it picks from: the targets as a column, targets.unsqueeze(-1) ((B, T, 1) for (B, T, V) "
                 "log-probabilities), then .squeeze(-1) the result; or use F.cross_entropy.",
                 lambda lo, t: -F.log_softmax(lo, dim=-1).gather(-1, t).mean(), same_error=True),
+        Mistake("logits flattened from dimension 1", "logits.flatten(1) joins T and V, (B, T * V): flatten the "
+                "batch and the positions instead, logits.flatten(0, 1) (B * T, V), with targets.flatten() (B * T,) "
+                "(or logits.reshape(-1, V) and targets.reshape(-1)).",
+                lambda lo, t: F.cross_entropy(lo.flatten(1), t), same_error=True),
+        Mistake("reshaped to (V, B * T) and transposed", "logits.reshape(V, -1) cuts the memory into rows of "
+                "B * T values, which are not the scores of one class: .T does not undo that. Reshape to the "
+                "shape you want directly, logits.reshape(-1, V) (B * T, V).",
+                lambda lo, t: F.cross_entropy(lo.reshape(lo.shape[-1], -1).T, t.reshape(-1))),
+        Mistake("one loss per sequence", "the loss is ONE number, the mean over all B * T positions: .mean(), not "
+                ".mean(dim=1), which leaves one loss per sequence (F.cross_entropy's default reduction does it).",
+                lambda lo, t: F.cross_entropy(lo.transpose(1, 2), t, reduction="none").mean(dim=1)),
+        Mistake("one-hot targets", "F.cross_entropy takes the target ids themselves, targets.reshape(-1) (long): "
+                "no F.one_hot. A one-hot target is read as class probabilities, which must be float (and the ids "
+                "are the simpler way to say the same).",
+                lambda lo, t: F.cross_entropy(lo.reshape(-1, lo.shape[-1]), F.one_hot(t.reshape(-1), lo.shape[-1])),
+                same_error=True),
+        Mistake("the first sequence only", "logits[0] and targets[0] are the first sequence of the batch: the "
+                "loss averages over all B sequences, F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).",
+                lambda lo, t: F.cross_entropy(lo[0], t[0])),
     ])
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
