@@ -1476,8 +1476,9 @@ def check_attention_dropout(student_cls) -> None:
                     "weights = self.attn_dropout(torch.softmax(scores, dim=-1)), not on c_proj's output: there "
                     "comes self.resid_dropout only, once, return self.resid_dropout(self.c_proj(y)).",
                     lambda: _train_forward(config, 7, x, dropout="projected")),
-            Mistake("two dropouts on the output", "c_proj's output gets one dropout, self.resid_dropout(self.c_proj(y)); "
-                    "a second one there (self.attn_dropout, or self.resid_dropout again) drops and rescales it "
+            Mistake("two dropouts on the output", "c_proj's output gets one dropout, "
+                    "self.resid_dropout(self.c_proj(y)); a second one there (self.attn_dropout, or "
+                    "self.resid_dropout again) drops and rescales it "
                     "twice. self.attn_dropout goes on the attention weights only, once, after the softmax.",
                     lambda: _train_forward(config, 7, x, dropout=("weights", "projected"))),
             Mistake("attention dropout on the input", "self.attn_dropout acts on the attention weights, after the "

@@ -920,7 +920,8 @@ def check_sequence_loss(student_fn):
                 lambda lo, t: F.cross_entropy(lo.reshape(-1, lo.shape[-1]), F.one_hot(t.reshape(-1), lo.shape[-1])),
                 same_error=True),
         Mistake("the first sequence only", "logits[0] and targets[0] are the first sequence of the batch: the "
-                "loss averages over all B sequences, F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).",
+                "loss averages over all B sequences, F.cross_entropy(logits.reshape(B * T, V), "
+                "targets.reshape(B * T)).",
                 lambda lo, t: F.cross_entropy(lo[0], t[0])),
     ])
     case = _loss_cases()[0]
