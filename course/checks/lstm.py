@@ -134,6 +134,14 @@ def _cell_split_by_four(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _cell_weights_stacked(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """lstm_cell on [x, h] with the weights stacked along their rows, torch.cat([W_ih, W_hh], dim=0)."""
+    gates = torch.cat([x, h], dim=1) @ torch.cat([W_ih, W_hh], dim=0).T + b_ih + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_as_columns(chunk_dim):
     """lstm_cell in the column-vector convention, W_ih @ x.T + W_hh @ h.T, never transposed back: the gates
     are (4H, B), with the biases added as they are (``chunk_dim`` 1) or as columns (``chunk_dim`` 0), while c
@@ -218,6 +226,10 @@ def check_lstm_cell(student_fn):
           for dim in (1, 0)],
         Mistake("weights not transposed", "W_ih is (4H, I) and W_hh is (4H, H): with one row per example, "
                 "x @ W_ih.T and h @ W_hh.T give the (B, 4H) gates.", error="shapes cannot be multiplied"),
+        Mistake("weights joined along the wrong dimension", "with [x, h] joined along the columns, (B, I + H), "
+                "the weights must be joined along THEIR columns too: torch.cat([W_ih, W_hh], dim=1) is (4H, I + H), "
+                "and its .T multiplies [x, h]. dim=0 stacks their rows, which needs I == H (or simply write "
+                "x @ W_ih.T + h @ W_hh.T).", _cell_weights_stacked, same_error=True),
         Mistake("split into pieces of the wrong size", "split's first argument is the size of each piece, not "
                 "how many: gates.split(4, dim=1) cuts pieces of 4 columns. Use gates.chunk(4, dim=1) (four pieces), "
                 "or gates.split(H, dim=1).", _cell_split_by_four, same_error=True),
@@ -1177,6 +1189,10 @@ def check_lr_schedule(student_fn):
                 error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
         Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
                 "tensor), or .item() on a tensor.", error="TensorLearningRate"),
+        Mistake("a config field that is not there", "TrainConfig has no field of that name: the schedule reads "
+                "cfg.learning_rate, cfg.min_lr, cfg.warmup_iters and cfg.max_iters, spelled as the exercise (and "
+                "the TrainConfig class) spells them, not lr, warmup or max_steps.",
+                error="'TrainConfig' object has no attribute"),
         Mistake("cfg changed", "your function writes into cfg (cfg.learning_rate = ...), so every later call, "
                 "and the training loop, sees another configuration: compute the rate in a variable of your own "
                 "and return it, leaving cfg as it came.", error="ConfigChanged"),
