@@ -382,6 +382,16 @@ def _library(cls) -> bool:
         and not (cls.__module__.startswith("torch.nn.") and cls.__name__ == "Module")
 
 
+def _held_by_self(value) -> bool:
+    """Whether ``value`` is what ``self`` holds, by attributes only: ``self.c_proj``, ``self.transformer.wte``
+    (as ``answers._held_by_self``; this process imports nothing of the autograder's)."""
+    if not isinstance(value, ast.Attribute):
+        return False
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id == "self"
+
+
 class _SelfGuard(ast.NodeTransformer):
     """Every ``self.x`` in a method of an answer's class (read, written or deleted), as
     ``__answer_own_self__(self, site, "x").x`` (``_own_self``): the rules allow more on ``self`` than on other
@@ -448,9 +458,7 @@ class _SelfGuard(ast.NodeTransformer):
         return node
 
     def visit_Attribute(self, node):
-        held = self.owner[-1] is not None and not isinstance(node.ctx, ast.Load) \
-            and isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
-            and node.value.value.id == "self"
+        held = self.owner[-1] is not None and not isinstance(node.ctx, ast.Load) and _held_by_self(node.value)
         node.value = self.visit(node.value)
         if held:  # ``self.c_proj.NANOGPT_SCALE_INIT = 1``: only on an nn.Module object (``_own_part``)
             node.value = ast.copy_location(ast.Call(func=ast.Name("__answer_own_part__", ast.Load()),

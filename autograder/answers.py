@@ -498,6 +498,16 @@ def top_level_names(source: str) -> set[str]:
     return {name for node in tree.body for name in _bound_names(node)}
 
 
+def _held_by_self(value: ast.AST) -> bool:
+    """Whether ``value`` is what a method's ``self`` holds, by attributes only: ``self.c_proj``, or deeper,
+    ``self.transformer.wte`` (not ``self`` itself, nor through an item or a call, ``self.h[0]``)."""
+    if not isinstance(value, ast.Attribute):
+        return False
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id == "self"
+
+
 def _root(node: ast.AST) -> ast.AST:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
@@ -1085,13 +1095,15 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and node.value.id not in classes and _set_in_function(node.value, parents) \
                     and isinstance(parents.get(node), ast.Assign) and isinstance(parents[node].value, ast.Constant) \
                     and parents[node].value.value is None
-                held = isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
-                    and node.value.value.id == "self"
+                held = _held_by_self(node.value)
                 # ``self.c_proj.NANOGPT_SCALE_INIT = 1``, as Karpathy's build-nanogpt writes it (rt30: 4 of 8
                 # points of an honest CausalSelfAttention): in a method, a public attribute of what ``self``
                 # holds, which the answers' process checks as it runs is an nn.Module object, never a module or
                 # a class (``answer_host._own_part``: ``self.t = torch`` then ``self.t.equal = ...`` fails there)
-                part = held and isinstance(node.ctx, ast.Store) and _in_method(node.value.value, parents) \
+                # (also deeper, ``self.transformer.wte.weight = self.lm_head.weight``, nanoGPT's weight tying
+                # (rt40): every attribute on the way is read under the rules of reads, and the object set on is
+                # checked as for one level)
+                part = held and isinstance(node.ctx, ast.Store) and _in_method(_root(node.value), parents) \
                     and not node.attr.startswith("_") and node.attr not in REFUSED_ATTRIBUTES
                 # ``ctx.dim = dim`` in a static forward, setup_context or backward of an autograd Function of
                 # the answer's own, as PyTorch's tutorials keep a setting for the backward (rt34, 2026-12-06):

@@ -1686,7 +1686,8 @@ NOT_LET_THROUGH_EITHER = {
 # ``self.lin.equal = ...`` in a method is allowed by the rules since stop 58 (build-nanogpt's
 # ``self.c_proj.NANOGPT_SCALE_INIT = 1``): the answers' process refuses it as it runs unless ``self.lin`` is an
 # nn.Module object (``test_an_attribute_set_on_what_self_holds_runs_on_modules_only``)
-RUNTIME_GUARDED = {n: NOT_LET_THROUGH_EITHER.pop(n) for n in ['a layer made by a maker of its own', 'a layer made by nn of another cell', 'a layer made by nn, the other cells unknown', 'a layer made by torch of another cell', "a layer's name as a class attribute", "a layer's name set by setattr too", "a layer's name set to torch by a subclass", "torch as a subclass's property, under a layer's name", 'torch kept on self, then patched']}
+RUNTIME_GUARDED = {n: NOT_LET_THROUGH_EITHER.pop(n) for n in ['a layer made by a maker of its own', 'a layer made by nn of another cell', 'a layer made by nn, the other cells unknown', 'a layer made by torch of another cell', "a layer's name as a class attribute", "a layer's name set by setattr too", "a layer's name set to torch by a subclass", "torch as a subclass's property, under a layer's name", 'torch kept on self, then patched',
+                                                          'torch kept on a layer, then patched']}  # (the last since rt40)
 
 
 @pytest.mark.parametrize("name", sorted(NOT_LET_THROUGH_EITHER))
@@ -1717,7 +1718,22 @@ PATCHES_THROUGH_A_LAYER = {
                            "        self.lin.Linear = print\nP()\n"),
     "a class, not an object": ("class P:\n    def __init__(self):\n        self.lin = nn.Linear\n"
                                "        self.lin.forward = print\nP()\n"),
+    # (rt40: the rules allow it deeper too, nanoGPT's ``self.transformer.wte.weight = self.lm_head.weight``)
+    "torch kept on a layer": ("class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                              "        self.lin = nn.Linear(1, 1)\n        self.lin.x = torch\n"
+                              "        self.lin.x.equal = print\nP()\n"),
+    "torch two levels down": ("class H(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                              "        self.inner = torch\n"
+                              "class P(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                              "        self.h = H()\n        self.h.inner.equal = print\nP()\n"),
 }
+
+# nanoGPT's weight tying, two levels below ``self`` (rt40): refused by the rules before, it runs and ties
+TIED = ("class G(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(5, 3)))\n"
+        "        self.lm_head = nn.Linear(3, 5, bias=False)\n"
+        "        self.transformer.wte.weight = self.lm_head.weight\n"
+        "g = G()\nflag = int(g.transformer.wte.weight is g.lm_head.weight)\n")
 
 
 def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
@@ -1733,9 +1749,9 @@ def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
     honest = ("class CausalSelfAttention(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
               "        self.c_proj = nn.Linear(2, 2)\n        self.c_proj.NANOGPT_SCALE_INIT = 1\n"
               "flag = CausalSelfAttention().c_proj.NANOGPT_SCALE_INIT\n")
-    cells = {"honest": honest, **PATCHES_THROUGH_A_LAYER}
+    cells = {"honest": honest, "honest, tied two levels down": TIED, **PATCHES_THROUGH_A_LAYER}
     for name, cell in cells.items():
-        assert problems(cell, lesson03, frozenset({"P", "Q", "N", "CausalSelfAttention"}), frozenset()) == [], name
+        assert problems(cell, lesson03, frozenset({"P", "Q", "N", "H", "G", "CausalSelfAttention"}), frozenset()) == [], name
     script = ("import json, sys, torch, torch.nn\nfrom autograder import answer_host\n"
               "equal, linear = torch.equal, torch.nn.Linear\n"
               "cells = json.loads(sys.argv[1])\nnamespace = answer_host._run([sys.argv[2], cells])\n"
@@ -1747,8 +1763,8 @@ def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
                              timeout=120, cwd=str(solution_path("03_self_attention").parents[2]))
         result = json.loads(run.stdout.strip().splitlines()[-1])
         assert not result["patched"], (name, result)
-        if name == "honest":
-            assert result["errors"] == [] and result["flag"] == 1, result
+        if name.startswith("honest"):
+            assert result["errors"] == [] and result["flag"] == 1, (name, result)
         else:
             assert result["errors"] and result["errors"][0][1] == "PermissionError" \
                 and "an answer may set attributes of self" in result["errors"][0][2], (name, result)
@@ -2801,6 +2817,27 @@ def test_a_public_attribute_set_on_a_layer_of_self_in_a_method_is_allowed():
     assert problems(head + "        self.c_proj.__class__ = nn.Linear\n", lesson03, others=frozenset())
     outside = "def f(block):\n    block.c_proj.NANOGPT_SCALE_INIT = 1\n"
     assert problems(outside, lesson03, others=frozenset())
+
+
+def test_nanogpts_weight_tying_two_levels_below_self_is_allowed():
+    """rt40 (2026-12-06): nanoGPT's model.py, copied into lesson 05's gpt-forward cell to try the answer on,
+    ties its weights with ``self.transformer.wte.weight = self.lm_head.weight``, and was refused (only one level
+    below ``self`` was allowed) and told to write ``self.transformer.wte["weight"] = ...``, which a module has not.
+    Deeper is allowed as one level is (the answers' process checks the object set on,
+    ``test_an_attribute_set_on_what_self_holds_runs_on_modules_only``); through an item, a private or a
+    refused name, or outside a method, it is still refused."""
+    lesson05 = Lesson.from_notebook(nbformat.read(solution_path("05_nanogpt"), as_version=4))
+    head = ("class MyGPT(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(5, 3)))\n"
+            "        self.lm_head = nn.Linear(3, 5, bias=False)\n")
+    assert problems(head + "        self.transformer.wte.weight = self.lm_head.weight\n", lesson05, others=frozenset()) == []
+    for line in ("        self.transformer.wte._weight = self.lm_head.weight\n",
+                 "        self.transformer.wte.__class__ = nn.Linear\n",
+                 "        self.transformer.sys.weight = 1\n",
+                 "        self.transformer['wte'].weight = self.lm_head.weight\n"):
+        assert problems(head + line, lesson05, others=frozenset()), line
+    assert problems("def tie(model):\n    model.transformer.wte.weight = model.lm_head.weight\n", lesson05,
+                    others=frozenset())
 
 
 def test_refusals_of_a_compiler_and_of_a_special_method_say_what_to_write_instead(lesson01):
