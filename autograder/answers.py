@@ -1081,7 +1081,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  f"a course exercise is refused anywhere in an answer, and the grader's model "
                                  f"may stand in for it; leave the test out")
                 else:
-                    found.append(_shortcut(ast.unparse(node)))
+                    found.append(_shortcut(ast.unparse(node), top_level=not _inside_function(node, parents)))
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 # ``self.x = ...``, not ``self.x.y = ...``: ``self.t = torch`` then ``self.t.equal = ...``
                 # patched torch (a red team of honest answers, 2026-12-02). Not even where ``self.c_proj =
@@ -1531,7 +1531,20 @@ def _may_be_torch(value: ast.AST, modules: set[str], parameters: set[str]) -> bo
     return root.id in modules and root.id not in parameters and root.id != "self"
 
 
-def _shortcut(name: str) -> str:
+def _shortcut(name: str, top_level: bool = False) -> str:
+    """Why ``name`` is refused, and what to write instead. ``top_level``: used at the cell's top level, outside
+    the answer's functions, as an answer's self-test that compares the function with ``nn.LSTM`` is (rt40: it was
+    told to write "it" with tensor operations, which its function already did)."""
+    if top_level:
+        last = name.split(".")[-1]
+        what = ("Hugging Face's own decoding loop" if last in HF_DECODERS else
+                "Hugging Face's own version of the language-model loss"
+                if last in ("loss_function", "ForCausalLMLoss", "LOSS_MAPPING") else
+                "which hands the model to Hugging Face's code to run" if name.endswith(("to_hf", "from_hf")) else
+                "PyTorch's own version of what the exercise asks you to write")
+        return (f"uses `{name}`, {what}, at the cell's top level: it is refused anywhere in an answer cell, in a "
+                f"try-out that compares your function with it too (such a try-out belongs in a cell of your own, "
+                f"which the autograder does not run)")
     if name.split(".")[-1] in HF_DECODERS:
         return (f"uses `{name}`, Hugging Face's own decoding loop (write the loop yourself: the model's "
                 f"logits at the last position, the next token, append, repeat)")

@@ -2840,6 +2840,22 @@ def test_nanogpts_weight_tying_two_levels_below_self_is_allowed():
                     others=frozenset())
 
 
+def test_pytorchs_own_version_in_a_top_level_try_out_says_where_it_belongs():
+    """rt40 (2026-12-06): an honest lstm_cell whose cell ends with a self-test against ``nn.LSTM`` (unrolled over a
+    few steps) or ``nn.LSTMCell`` was refused, by design, but told to "write it with tensor operations", which its
+    function already did. At the cell's top level the refusal now says that a try-out comparing with PyTorch's
+    own version belongs in a cell of the student's own; inside the function it still says what to write."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    cell = "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    return h, c\n\n"
+    for try_out in ("_lstm = nn.LSTM(3, 4, batch_first=True)\nprint(_lstm)\n", "_cell = nn.LSTMCell(3, 4)\n"):
+        (found,) = problems(cell + try_out, lesson04, others=frozenset())
+        assert "at the cell's top level" in found and "belongs in a cell of your own" in found, found
+        assert "write it with tensor operations" not in found, found
+    (found,) = problems("def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    return nn.LSTMCell(3, 4)(x, (h, c))\n",
+                        lesson04, others=frozenset())
+    assert "write it with tensor operations" in found and "top level" not in found, found
+
+
 def test_refusals_of_a_compiler_and_of_a_special_method_say_what_to_write_instead(lesson01):
     """``@torch.jit.script`` on a helper and ``torch.compile`` were refused as "uses the attribute `jit`", and a
     class's ``def __add__`` with the list of allowed special methods only: neither said why or what to write
