@@ -1134,6 +1134,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                  + (f"; an optimizer's learning rate is in each of its param groups: `for group "
                                     f"in {ast.unparse(node.value)}.param_groups: group[\"lr\"] = ...`"
                                     if node.attr == "lr" else "")
+                                 # (rt40, 2026-12-06: ``model.config.pad_token_id = ...`` in a greedy_decode was
+                                 # told to write ``model.config["pad_token_id"]``, which a config does not have)
+                                 + (f"; a setting of an object the function was given, a model's "
+                                    f"`{ast.unparse(node.value)}`, stays as it is: pass the value where it is used "
+                                    f"(`{node.attr}=...` as an argument), or leave the line out"
+                                    if isinstance(node.value, ast.Attribute) and node.value.attr == "config" else "")
                                  # (rt34, 2026-12-06: a custom autograd function's ``ctx.dim = dim`` was told
                                  # to write ``ctx["dim"]``, which a ctx does not have)
                                  + (f"; a custom autograd function sets public attributes of `ctx` in its "

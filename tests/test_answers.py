@@ -3539,3 +3539,17 @@ def test_no_attribute_of_the_allowed_modules_gives_numpys_ndarray_class_but_unde
     assert {"ndarray", "NDArray"} <= set(found) and crawled > 100, found
     open_doors = {attr: where for attr, where in found.items() if not problems(f"def f(m):\n    return m.{attr}\n", lesson01)}
     assert not open_doors, f"add these to answers.REFUSED_ATTRIBUTES (and ARRAY_TYPES, for a type): {open_doors}"
+
+
+def test_a_models_config_setting_in_an_answer_is_refused_with_what_to_write_instead():
+    """``model.config.pad_token_id = tokenizer.eos_token_id`` in an honest greedy_decode (rt40, 2026-12-06) was
+    refused and told to write ``model.config["pad_token_id"] = ...``, which a Hugging Face config does not
+    support. The refusal stays (a setting of an object the function was given); it says to pass the value
+    where it is used, or to leave the line out."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("06_finetuning"), as_version=4))
+    answer = ("def greedy_decode(model, input_ids, max_new_tokens):\n"
+              "    model.config.pad_token_id = 0\n"
+              "    return input_ids\n")
+    refused = problems(answer, lesson, others=frozenset())
+    assert len(refused) == 1 and "pass the value where it is used (`pad_token_id=...` as an argument)" in refused[0], \
+        refused
