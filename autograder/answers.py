@@ -2583,6 +2583,57 @@ def refused_cell(grade_id: str, reasons: list[str]) -> str:
 
 
 def join_split_answers(cells) -> tuple[list, list[str]]:
+    """The cells with the parts of each split answer cell joined into one (``_join_consecutive``, then
+    ``join_parts_apart``), and the grade ids so joined."""
+    out, joined = _join_consecutive(cells)
+    out, apart = join_parts_apart(out)
+    return out, joined + [grade_id for grade_id in apart if grade_id not in joined]
+
+
+def join_parts_apart(cells) -> tuple[list, list[str]]:
+    """The cells with the copies of an answer cell that lie above the first test cell below its first copy
+    joined into one, in order, where the last of them does not bind every name they bind together, and
+    the grade ids so joined. A student who split an answer (JupyterLab's *Split Cell*, both parts with the
+    cell's grade id) and wrote a note between the parts ran both before the test cell, which passed; the
+    last copy alone (``graded_copies``) lacked the first part's function, and scored 0 (rt39, 2026-12-06:
+    `char_encode` above a markdown note, `char_decode` below it). Joined, they are graded as the notebook
+    ran them. A last copy that binds every name, an answer written again in full below the released
+    stub (rt36), stays the copy graded, alone; so does any copy below a test cell. Every part is the
+    student's code and passes the same rules, joined or alone. The cells given are not changed."""
+    import nbformat
+
+    groups, closed = {}, set()  # grade id → the positions of its copies above the first test cell below it
+    for index, cell in enumerate(cells):
+        meta = cell.metadata.get("nbgrader") or {}
+        if _a_test_cell(cell):
+            closed |= set(groups)
+            continue
+        grade_id = meta.get("grade_id")
+        if grade_id is None or grade_id in closed:
+            continue
+        first = groups.setdefault(grade_id, [index])[0]
+        if index != first and meta.get("solution") and cells[first].metadata["nbgrader"].get("solution") \
+                and cell.cell_type == cells[first].cell_type == "code" \
+                and isinstance(cell.get("source"), str) and isinstance(cells[first].get("source"), str):
+            groups[grade_id].append(index)
+    merged, dropped, joined = {}, set(), []
+    for grade_id, places in groups.items():
+        if len(places) < 2:
+            continue
+        names = [top_level_names(cells[i].source) for i in places]
+        if not set().union(*names) - names[-1]:
+            continue
+        cell = nbformat.from_dict(copy.deepcopy(dict(cells[places[0]])))
+        cell.source = "\n\n".join(cells[i].source.rstrip("\n") for i in places)
+        merged[places[0]] = cell
+        dropped |= set(places[1:])
+        joined.append(grade_id)
+    if not joined:
+        return list(cells), []
+    return [merged.get(i, cell) for i, cell in enumerate(cells) if i not in dropped], joined
+
+
+def _join_consecutive(cells) -> tuple[list, list[str]]:
     """The cells with the consecutive parts of each split answer cell joined into one, and the grade ids
     so joined. JupyterLab's *Split Cell* gives every part the whole cell's metadata, so the parts of a
     split answer (``solution``) come one after another with one grade id: they are one answer, graded as
@@ -2699,6 +2750,12 @@ def split_and_copied(cells) -> tuple[list[str], list[str]]:
         elif grade_id is not None:
             seen.add(grade_id)
     return split, list(copied)
+
+
+def parts_apart(cells) -> list[str]:
+    """The grade ids of the answers a submission holds in parts with other cells between them, above the
+    test cell, graded joined (``join_parts_apart``)."""
+    return join_parts_apart(_join_consecutive(cells)[0])[1]
 
 
 def later_copy_graded(cells) -> set[str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.answers import (Lesson, added_cell_names, answer_cells_by_id, answer_names, later_copy_graded,
-                               placed, problems, split_and_copied, top_level_names)
+                               parts_apart, placed, problems, split_and_copied, top_level_names)
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 # a notebook may hold this many times its lesson's cells (notes and scratch cells a student added), and
@@ -264,7 +264,10 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
 
     result = Preflight()
     split, copied = split_and_copied(nb.cells)
-    result.notes += [f"answer in parts: {i} is in consecutive cells (graded as one cell, in order)" for i in split]
+    apart = parts_apart(nb.cells)
+    result.notes += [f"answer in parts: {i} is in " + (
+        "cells with other cells between them, above its test cell, none of them whole" if i in apart
+        else "consecutive cells") + " (graded as one cell, in order)" for i in split]
     later = later_copy_graded(nb.cells)
     result.notes += [f"copied cell: {i} appears more than once (" + (
         "the last copy above its test cell is graded, the one the notebook's test ran after" if i in later

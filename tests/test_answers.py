@@ -883,6 +883,59 @@ def test_an_answer_held_again_above_its_test_cell_is_graded_as_the_copy_the_test
     assert _cell(rebuild(answered_first, release, lesson01)[0], "merge").source == answer
 
 
+def test_an_answer_split_with_a_note_between_its_parts_is_graded_whole_as_the_notebook_ran_it(lesson01):
+    """rt39 (2026-12-06): a student split the char-encode-decode cell (JupyterLab's *Split Cell*: both parts
+    carry its grade id) and wrote a markdown note between `char_encode` and `char_decode`; both parts ran
+    before the test cell, which passed, and the grader graded the last part alone: `char_decode` only, 6/8.
+    The parts above the test cell are joined, in order, where the last alone lacks a name the others bind;
+    a last copy that binds them all (an answer written again below the stub) is still graded alone, and a
+    part below the test cell is not joined."""
+    import json
+
+    from autograder.grading import LessonSpec
+    from autograder.preflight import check_submission
+    from autograder.preprocessors import KeepFirstCopy
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    answer = re.sub(r" *### (BEGIN|END) SOLUTION\n", "", _cell(nbformat.read(solution_path(L01), as_version=4),
+                                                                "char-encode-decode").source)
+    encode, decode = answer.split("\n\n\ndef char_decode")
+    decode = "def char_decode" + decode
+    submission = copy.deepcopy(release)
+    first = _cell(submission, "char-encode-decode")
+    second = copy.deepcopy(first)
+    first.source, second.id, second.source = encode, "second-part", decode
+    at = submission.cells.index(first)
+    submission.cells[at + 1:at + 1] = [nbformat.v4.new_markdown_cell("Now the decoder:"), second]
+    graded, refused = rebuild(submission, release, lesson01)
+    ran = _cell(graded, "char-encode-decode").source
+    assert refused == {} and "def char_encode" in ran and "def char_decode" in ran, ran
+    assert ran.index("def char_encode") < ran.index("def char_decode")
+    kept = KeepFirstCopy().preprocess(copy.deepcopy(submission), {})[0]
+    assert [c.source for c in kept.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "char-encode-decode"] == [ran]
+    assert "Now the decoder:" in [c.source for c in kept.cells], "the note stays"
+    spec = LessonSpec.load(solution_path(L01), lesson_path(L01))
+    verdict = check_submission(json.dumps(submission).encode(), spec)
+    assert "answer in parts: char-encode-decode is in cells with other cells between them" in verdict.detail, verdict.detail
+    assert "copied cell" not in verdict.detail, verdict.detail
+    # the second part below the test cell: a try-out there is not graded, the first part alone is
+    below = copy.deepcopy(release)
+    top = _cell(below, "char-encode-decode")
+    top.source = encode
+    late = copy.deepcopy(top)
+    late.id, late.source = "late-part", decode
+    below.cells.insert(below.cells.index(_cell(below, "test-char-encode-decode")) + 1, late)
+    assert _cell(rebuild(below, release, lesson01)[0], "char-encode-decode").source == encode
+    # the stub kept and the whole answer written again below a note (rt36): the answer alone
+    again = copy.deepcopy(release)
+    stub = _cell(again, "char-encode-decode")
+    mine = copy.deepcopy(stub)
+    mine.id, mine.source = "mine", answer
+    again.cells.insert(again.cells.index(stub) + 1, mine)
+    again.cells.insert(again.cells.index(stub) + 1, nbformat.v4.new_markdown_cell("My answer:"))
+    assert _cell(rebuild(again, release, lesson01)[0], "char-encode-decode").source == answer
+
+
 def test_every_graded_cell_keeps_the_releases_metadata_and_only_an_answer_the_students_source():
     # A red team (2026-12-02): a test cell tagged skip-execution did not run and nbgrader gave it its
     # points; a markdown answer marked a task, not a solution, went unsanitized into the formgrader, where
