@@ -72,10 +72,17 @@ REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
 CALL_HINTS = {  # what an honest answer reaches for instead
     "vars": " (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))",
-    "getattr": " (read the attribute by its name, obj.name)",
+    "getattr": " (read the attribute by its name, obj.name; a dataclass's fields with their values: dataclasses.asdict(obj))",
     "setattr": " (assign it by its name, self.name = ...; or keep the parts in a dict or nn.ModuleList)",
     "open": " (the exercise's data comes in its arguments: no answer needs a file)",
     "input": " (an answer is called with its arguments: it cannot ask for input)",
+    # rt39 (2026-12-06): what students leave in while they work
+    "memoryview": (" (a view of raw memory, which the rules keep out; work on the bytes themselves: "
+                   "list(data), bytes(data), or slices of them)"),
+    "help": " (read the help in a cell of your own; only the answer cells are graded)",
+    "locals": " (print the variables by name, print(f\"{x=}\"))",
+    "globals": " (print the variables by name, print(f\"{x=}\"); an answer reads its inputs from its arguments)",
+    "breakpoint": " (debug in a cell of your own; an answer stopped at a breakpoint waits for ever in the grader)",
 }
 # What is said of a special name (``__x__``) with no hint of its own: they reach Python's machinery
 DUNDER_HINT = (" (a name of the form __x__ is Python's machinery, which answers may not use: reach the same "
@@ -158,6 +165,9 @@ IMPORT_HINTS = {
     "typing_extensions": (": import the name from typing (Python 3.11's typing has Self, Literal, TypeAlias, "
                           "assert_never), or leave the hint out"),
     "textwrap": ": write the message with an f-string",
+    # rt39 (2026-12-06): typed arrays and packed bytes, for ids in a tokenizer
+    "array": ": keep the ids in a list (or a torch.tensor / np.array of them, then .tolist())",
+    "struct": ": a list of ints is the ids; bytes(ids) and list(data) convert between bytes and ints",
 }
 LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
                    "contextlib": {"nullcontext", "suppress"}}
@@ -486,6 +496,16 @@ def _bound_names(node: ast.stmt) -> set[str]:
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
             found.add(child.id)
     return found
+
+
+# A layer's tensors and a tensor's own values, which students set by assignment (``lin.weight = nn.Parameter(W)``,
+# ``self.lin.weight.data = w``): refused on anything but ``self``; the message says to copy into them in place
+TENSOR_SLOTS = {"weight", "bias", "data"}
+
+
+def _tensor_target(node: ast.Attribute) -> str:
+    """What to copy into, for a refused ``x.weight = ...`` (``x.weight``) or ``x.weight.data = ...`` (``x.weight``)."""
+    return ast.unparse(node.value if node.attr == "data" else node)
 
 
 def top_level_names(source: str) -> set[str]:
@@ -1125,10 +1145,16 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 elif not (of_self or made or cleared or part or context):
                     found.append(f"assigns to `{ast.unparse(node)}` (an answer may assign attributes of `self` "
                                  f"only, in a plain method of its own class, or of an instance of its class that "
-                                 f"the function made itself and keeps in a variable; to change one taken from a "
-                                 f"list, a heap or another object, give its class a method that sets "
-                                 f"`self.{node.attr}`; a dict's entry, an optimizer's param group say, is set "
-                                 f"by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`"
+                                 f"the function made itself and keeps in a variable; "
+                                 # (rt39, 2026-12-06: ``lin.weight = nn.Parameter(W)`` and ``self.lin.weight.data
+                                 # = w`` were told to give the tensor's class a method, or to set a dict's key)
+                                 + (f"to set a layer's weights or a tensor's values, copy them in place: `with "
+                                    f"torch.no_grad(): {_tensor_target(node)}.copy_(...)`, or an `nn.init` "
+                                    f"function; or compute with the tensor itself, `x @ W` or `F.linear(x, W.T)`"
+                                    if node.attr in TENSOR_SLOTS else
+                                    f"to change one taken from a list, a heap or another object, give its class a "
+                                    f"method that sets `self.{node.attr}`; a dict's entry, an optimizer's param "
+                                    f"group say, is set by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`")
                                  # (an optimizer has no learning rate of its own: each of its param groups has
                                  # one, and `optimizer["lr"]` raises; wa24, 2026-12-05)
                                  + (f"; an optimizer's learning rate is in each of its param groups: `for group "

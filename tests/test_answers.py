@@ -1889,6 +1889,32 @@ def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instea
     assert "belong in a cell" not in problems(body + "x = (1 +\n", lesson)[0]  # a plain typo is told to parse
 
 
+def test_a_refused_call_or_assignment_of_an_honest_answer_says_what_to_write_instead():
+    """rt39 (2026-12-06): an answer that printed its pairs through `memoryview(b"abab")`, one that kept its ids in
+    an `array`, and layers given their weights by assignment (`lin.weight = nn.Parameter(W)`, `self.lin.weight.data
+    = w`) were refused with "uses `memoryview`", the list of allowed modules, or told to give the tensor's class a
+    method and to set `lin["weight"]`; each refusal stays, and now says what to write instead."""
+    lesson01 = Lesson.from_notebook(nbformat.read(solution_path(L01), as_version=4))
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    body = "def f(x):\n    return x\n"
+    for source, lesson, said in [
+            (body + "print(list(memoryview(b'abab')))\n", lesson01, "list(data), bytes(data)"),
+            (body + "help(f)\n", lesson01, "in a cell of your own"),
+            ("def f(x):\n    print(locals())\n    return x\n", lesson01, 'print(f"{x=}")'),
+            ("from array import array\n" + body, lesson01, "keep the ids in a list"),
+            ("import struct\n" + body, lesson01, "bytes(ids) and list(data)"),
+            ("def f(W):\n    lin = nn.Linear(2, 2, bias=False)\n    lin.weight = nn.Parameter(W)\n    return lin\n",
+             lesson03, "`with torch.no_grad(): lin.weight.copy_(...)`"),
+            ("class A(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n"
+             "        self.lin = nn.Linear(c, c, bias=False)\n        self.lin.weight.data = torch.eye(c)\n",
+             lesson03, "`with torch.no_grad(): self.lin.weight.copy_(...)`")]:
+        found = problems(source, lesson)
+        assert len(found) == 1 and said in found[0], (source, found)
+        assert '["weight"]' not in found[0] and '["data"]' not in found[0], found
+    # an optimizer's learning rate keeps its own hint
+    assert 'group["lr"]' in problems("def f(opt):\n    g = opt.param_groups[0]\n    g.lr = 0.1\n", lesson03)[0]
+
+
 def test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call():
     """The rules allow ``ctx.dim = dim`` in an autograd Function's static forward; a static method takes anything
     as ``ctx``: ``Softmax.forward(torch, s, dim)`` would set ``torch.dim``, and ``ctx.equal = ...`` patch torch.
