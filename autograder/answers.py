@@ -388,6 +388,11 @@ DUNDER_METHODS = {"__init__", "__post_init__", "__repr__", "__str__", "__len__",
 TYPE_TESTS = (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)
 # nn.Module's methods that register a part of the module on ``self`` (``register_`` is otherwise refused)
 SELF_REGISTERS = {"register_buffer", "register_parameter", "register_module"}
+# What is said of another ``register_...`` (rt39, 2026-12-06: a tensor's ``register_hook`` to look at a gradient
+# was refused as "uses the attribute `register_hook`", with no word of why)
+REGISTER_HINT = (": a hook runs code of yours inside torch's calls, the tests' too, and no exercise needs one; "
+                 "look at gradients or outputs in a cell of your own, and register only your own module's parts, "
+                 "in its method: self.register_buffer, self.register_parameter, self.register_module")
 # The special attributes an answer may read: a name, a string (``type(x).__name__`` in an error message)
 NAME_DUNDERS = {"__name__", "__qualname__"}
 # ... and a container's own methods, read to pass them on (``map(itos.__getitem__, ids)``): each does what
@@ -501,6 +506,16 @@ def _bound_names(node: ast.stmt) -> set[str]:
 # A layer's tensors and a tensor's own values, which students set by assignment (``lin.weight = nn.Parameter(W)``,
 # ``self.lin.weight.data = w``): refused on anything but ``self``; the message says to copy into them in place
 TENSOR_SLOTS = {"weight", "bias", "data"}
+
+
+def _module_root(node: ast.Attribute, tree: ast.AST) -> bool:
+    """Whether the attribute assigned hangs from a module the cell imports (``torch.backends.cudnn.x``)."""
+    root = _root(node)
+    if not isinstance(root, ast.Name):
+        return False
+    return any(isinstance(n, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == root.id
+                                                                    for a in n.names)
+               for n in ast.walk(tree)) or root.id in ("torch", "np", "numpy", "nn", "F", "math", "sys", "random")
 
 
 def _tensor_target(node: ast.Attribute) -> str:
@@ -1064,7 +1079,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                         and not (node.attr == "cast" and isinstance(node.value, ast.Name) and node.value.id in typings)) \
                     or (node.attr.startswith("register_") and not (on_self and node.attr in SELF_REGISTERS)):
                 found.append(_special_on_a_base(node, parents, _builtin("super", tree, answers, others)) or f"uses the attribute `{node.attr}`"
-                             + ATTRIBUTE_HINTS.get(node.attr, DUNDER_HINT if _dunder(node.attr) else ""))
+                             + ATTRIBUTE_HINTS.get(node.attr, DUNDER_HINT if _dunder(node.attr)
+                                                   else REGISTER_HINT if node.attr.startswith("register_") else ""))
             elif on_self and _in_method(node.value, parents) and node.attr in instance_attributes.get(
                     _enclosing_class(node, parents), set()) and not _dunder(node.attr):
                 pass  # the answer's own attribute of its own instance (``self._attend``, ``self.queue``)
@@ -1152,6 +1168,15 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                     f"torch.no_grad(): {_tensor_target(node)}.copy_(...)`, or an `nn.init` "
                                     f"function; or compute with the tensor itself, `x @ W` or `F.linear(x, W.T)`"
                                     if node.attr in TENSOR_SLOTS else
+                                    # (rt39: ``torch.backends.cudnn.deterministic = True`` at a cell's top was told
+                                    # to give cudnn's class a method, and ``cls.calls += 1`` to set cls["calls"])
+                                    f"`{ast.unparse(node.value)}` is a module, so the line changes a setting of the whole process, which "
+                                    f"the tests share; put it in a cell of your own (only answer cells are graded), "
+                                    f"or leave it out"
+                                    if _module_root(node, tree) else
+                                    f"a class's own state changes in a container it holds, `cls.counts[\"{node.attr}\"] "
+                                    f"+= 1`, or on an instance, `self.{node.attr}`"
+                                    if isinstance(node.value, ast.Name) and node.value.id == "cls" else
                                     f"to change one taken from a list, a heap or another object, give its class a "
                                     f"method that sets `self.{node.attr}`; a dict's entry, an optimizer's param "
                                     f"group say, is set by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`")

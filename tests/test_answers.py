@@ -1907,10 +1907,15 @@ def test_a_refused_call_or_assignment_of_an_honest_answer_says_what_to_write_ins
              lesson03, "`with torch.no_grad(): lin.weight.copy_(...)`"),
             ("class A(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n"
              "        self.lin = nn.Linear(c, c, bias=False)\n        self.lin.weight.data = torch.eye(c)\n",
-             lesson03, "`with torch.no_grad(): self.lin.weight.copy_(...)`")]:
+             lesson03, "`with torch.no_grad(): self.lin.weight.copy_(...)`"),
+            ("torch.backends.cudnn.deterministic = True\n" + body, lesson03, "put it in a cell of your own"),
+            ("def f(x):\n    y = x * 2\n    y.register_hook(lambda g: g)\n    return y\n", lesson03,
+             "look at gradients or outputs in a cell of your own"),
+            ("class C:\n    calls = 0\n\n    @classmethod\n    def bump(cls):\n        cls.calls += 1\n", lesson01,
+             'cls.counts["calls"] += 1')]:
         found = problems(source, lesson)
         assert len(found) == 1 and said in found[0], (source, found)
-        assert '["weight"]' not in found[0] and '["data"]' not in found[0], found
+        assert not re.search(r'\[\"(weight|data|deterministic)\"\]', found[0]), found
     # an optimizer's learning rate keeps its own hint
     assert 'group["lr"]' in problems("def f(opt):\n    g = opt.param_groups[0]\n    g.lr = 0.1\n", lesson03)[0]
 
