@@ -266,7 +266,7 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     split, copied = split_and_copied(nb.cells)
     apart = parts_apart(nb.cells)
     result.notes += [f"answer in parts: {i} is in " + (
-        "cells with other cells between them, above its test cell, none of them whole" if i in apart
+        "cells with other cells between them, above its test cell" if i in apart
         else "consecutive cells") + " (graded as one cell, in order)" for i in split]
     later = later_copy_graded(nb.cells)
     result.notes += [f"copied cell: {i} appears more than once (" + (
