@@ -87,6 +87,11 @@ CALL_HINTS = {  # what an honest answer reaches for instead
 # What is said of a special name (``__x__``) with no hint of its own: they reach Python's machinery
 DUNDER_HINT = (" (a name of the form __x__ is Python's machinery, which answers may not use: reach the same "
                "through its public form, type(x) or len(x), or leave it out)")
+# A module's own metadata, which a student who writes an answer cell as a module sets at its top (rt39, 2026-12-06)
+MODULE_DUNDERS = {"__all__", "__version__", "__author__", "__doc__", "__license__", "__email__"}
+MODULE_DUNDER_HINT = (" (a name of the form __x__ is Python's machinery, which answers may not use; a notebook's cell "
+                      "is no module that anything imports, so a module's __all__, __version__ or __author__ means "
+                      "nothing there: leave the line out, or write it as a comment)")
 # Why a refused attribute an honest notebook often holds is refused, and what to do instead
 SETTING = (": it changes a setting of the whole process, which the tests share; put the line in a cell "
            "of your own (only answer cells are graded), or leave it out")
@@ -967,7 +972,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     isinstance(n, ast.Name) and n.id in DUNDER_METHODS for n in (statement.targets[0], statement.value))
             if _dunder(node.id) and node not in guard and not slots and not alias \
                     and not (isinstance(node.ctx, ast.Store) and set(node.id) == {"_"}):
-                found.append(f"uses `{node.id}`" + DUNDER_HINT)
+                found.append(f"uses `{node.id}`" + (MODULE_DUNDER_HINT if node.id in MODULE_DUNDERS else DUNDER_HINT))
             elif node.id in REFUSED_CALLS and not ((_literal_getattr(parents.get(node), classes)
                                                      or _own_attribute_by_name(parents.get(node), parents))
                                                     and parents[node].func is node):
@@ -1041,7 +1046,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                              and _builtin(use.func.id, tree, answers, others)
                              or isinstance(use, ast.Attribute) and use.attr in NAME_DUNDERS)):
                     found.append("uses `type(...)` other than to compare or print it (`type(x) is list`, "
-                                 "`type(x) in (int, float)`)" + (
+                                 "`type(x) in (int, float)`; in an error message, its name, `type(x).__name__`, "
+                                 "or an f-string, f\"{type(x)}\")" + (
                                      f"; `{use.func.id}` there is not Python's: the answer (or another answer cell) "
                                      f"binds that name, so leave Python's {use.func.id} as it is"
                                      if isinstance(use, ast.Call) and isinstance(use.func, ast.Name)

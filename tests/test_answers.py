@@ -1912,7 +1912,10 @@ def test_a_refused_call_or_assignment_of_an_honest_answer_says_what_to_write_ins
             ("def f(x):\n    y = x * 2\n    y.register_hook(lambda g: g)\n    return y\n", lesson03,
              "look at gradients or outputs in a cell of your own"),
             ("class C:\n    calls = 0\n\n    @classmethod\n    def bump(cls):\n        cls.calls += 1\n", lesson01,
-             'cls.counts["calls"] += 1')]:
+             'cls.counts["calls"] += 1'),
+            ('__all__ = ["f"]\n' + body, lesson01, "leave the line out, or write it as a comment"),
+            ("def f(x):\n    if type(x) is not list:\n        raise TypeError(type(x))\n    return x\n", lesson01,
+             "in an error message, its name, `type(x).__name__`")]:
         found = problems(source, lesson)
         assert len(found) == 1 and said in found[0], (source, found)
         assert not re.search(r'\[\"(weight|data|deterministic)\"\]', found[0]), found
