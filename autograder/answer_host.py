@@ -488,6 +488,19 @@ CELL_ERRORS = []
 CELL_NAMESPACES = []
 
 
+def _lend_new_names(namespace):
+    """Give the earlier cells' namespaces the names this cell bound first, never one they hold. In the notebook
+    a function reads its globals when it is called: a module-like first cell's ``bpe`` that calls ``merge``,
+    answered two cells below, ran in bpe_word's test, after that cell; in a namespace of its own it found no
+    ``merge`` (rt39, 2026-12-06: a correct notebook lost bpe_word's points, told "a helper defined in another
+    cell counts only once that cell has run"). A name an earlier cell holds keeps its value (rt35's helper
+    defined again later); so the earlier cells read what the notebook's one namespace gave them."""
+    for earlier in CELL_NAMESPACES[:-1]:
+        for name, value in namespace.items():
+            if name not in earlier:
+                earlier[name] = value
+
+
 def _run(cells):
     import signal
 
@@ -527,6 +540,7 @@ def _run(cells):
             took = time.monotonic() - began
             if took > MIN_CELL_SECONDS:
                 left -= took
+            _lend_new_names(namespace)
     if not CELL_NAMESPACES:
         CELL_NAMESPACES.append(namespace)
     return namespace

@@ -3328,3 +3328,34 @@ def test_an_answer_that_a_later_answer_cell_defines_again_is_graded_as_its_test_
     nb.cells.remove(test)
     nb.cells.append(test)
     assert set(recheck(nb, "04_lstm", tests, sandbox=False, host=host)) == {"test-lstm-cell"}
+
+
+BPE_UP_FRONT = '''
+
+def bpe_loop(symbols, ranks):
+    """My BPE loop, written up front in my first cell: count_pairs and merge are answered below."""
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        counts = count_pairs(symbols)
+        best = min(counts, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        symbols = merge(symbols, best, best[0] + best[1])
+    return symbols
+'''
+
+
+def test_a_function_of_an_earlier_answer_cell_reads_a_name_a_later_answer_cell_binds_as_the_notebook_did(host):
+    """A student who wrote the lesson as a module put a BPE loop in the first answer cell, calling count_pairs
+    and merge, answered in the cells below, and bound `bpe_word = bpe_loop` in its own cell: in the notebook the
+    loop reads its globals when bpe_word's test calls it, after every cell above ran, and passed; graded, each
+    cell's names were a copy of those before it, the first cell's had no `merge`, and bpe_word lost both its
+    points to "a helper defined in another cell counts only once that cell has run" (rt39, 2026-12-06). A
+    later cell's new names are lent to the earlier cells; a name an earlier cell holds keeps its value
+    (rt35: test_a_helper_that_a_later_answer_cell_defines_again_does_not_change_an_earlier_answer)."""
+    nb = _with_answer("01_tokenization", "char-encode-decode",
+                      _answer_source("01_tokenization", "char-encode-decode") + BPE_UP_FRONT)
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word"]
+    cell.source = "bpe_word = bpe_loop  # written in my first answer cell\n"
+    tests = ["test-bpe-word", "test-bpe-word-form", "test-merge", "test-count-pairs"]
+    assert recheck(nb, "01_tokenization", tests, sandbox=False, host=host) == {}
