@@ -3359,3 +3359,25 @@ def test_a_function_of_an_earlier_answer_cell_reads_a_name_a_later_answer_cell_b
     cell.source = "bpe_word = bpe_loop  # written in my first answer cell\n"
     tests = ["test-bpe-word", "test-bpe-word-form", "test-merge", "test-count-pairs"]
     assert recheck(nb, "01_tokenization", tests, sandbox=False, host=host) == {}
+
+
+def test_a_function_of_an_earlier_answer_cell_reads_the_names_as_its_test_cell_found_them(host):
+    """The first answer cell keeps a draft ``merge`` that raises beside its BPE loop; the merge answer cell below
+    defines the real one, and bpe_word's test, further down, calls the loop: in the notebook the loop reads its
+    globals as they stand then, the real merge, and passed; graded, the first cell's names kept the draft and
+    bpe_word lost its points to "not implemented yet" (rt39, 2026-12-06, left). Before each test's calls every
+    cell's names are those its test cell found; a test above the real merge still sees the draft."""
+    draft = ('\n\ndef merge(ids, pair, new_id):\n    """Draft: answered below."""\n'
+             '    raise NotImplementedError("not implemented yet")\n')
+    nb = _with_answer("01_tokenization", "char-encode-decode",
+                      _answer_source("01_tokenization", "char-encode-decode") + BPE_UP_FRONT + draft)
+    [cell] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word"]
+    cell.source = "bpe_word = bpe_loop  # written in my first answer cell\n"
+    tests = ["test-bpe-word", "test-bpe-word-form", "test-merge", "test-count-pairs"]
+    assert recheck(nb, "01_tokenization", tests, sandbox=False, host=host) == {}
+    # bpe_word's test moved above the merge answer cell: there the loop called the draft, in the notebook too
+    [test] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "test-bpe-word"]
+    [merge] = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge"]
+    nb.cells.remove(test)
+    nb.cells.insert(nb.cells.index(merge), test)
+    assert "test-bpe-word" in recheck(nb, "01_tokenization", tests, sandbox=False, host=host)
