@@ -1709,6 +1709,36 @@ def _asarray_copies_bytearrays() -> None:
         setattr(torch, name, copying)
 
 
+
+def _numpy_views_keep_their_memory() -> None:
+    """``t.numpy()`` (and so ``np.asarray(t)``) gives an array over the tensor's memory whose base is an alias
+    of the tensor, the array's only hold on that memory. ``set_`` on that alias (``a.base``) and on the tensor
+    put other storage under both, and freed the memory under the array: an object array made there next had
+    its slots written through the array, addresses that read back as any object, ``sys`` some lines on (ch41,
+    2026-12-06). Here each such array holds the storage itself until it is collected (a view of it holds the
+    array), so whatever storage a tensor is given next (``set_``, ``torch.nn.utils.vector_to_parameters``, which
+    sets ``.data``), the memory stays. The rules cannot refuse ``set_``: an honest greedy decode grows its ids
+    with ``ids.set_(torch.cat(...))``. (Not held: memory a storage frees in place, ``share_memory_``, which the
+    rules refuse by name.)"""
+    import weakref
+
+    import torch
+
+    original = torch.Tensor.numpy
+
+    def numpy(self, *args, **kwargs):
+        array = original(self, *args, **kwargs)
+        weakref.finalize(array, _kept, self.untyped_storage())
+        return array
+    numpy.__name__ = numpy.__qualname__ = "numpy"
+    numpy.__doc__ = original.__doc__
+    torch.Tensor.numpy = numpy
+
+
+def _kept(storage) -> None:
+    """What ``_numpy_views_keep_their_memory`` calls as an array goes: nothing; the storage goes with the call."""
+
+
 # numpy's C API table (``numpy._core._multiarray_umath._ARRAY_API``): the number of its function that gives a
 # dtype's table of C functions (``_PyDataType_GetArrFuncs``, numpy 2), and in that table (``PyArray_ArrFuncs``,
 # numpy/ndarraytypes.h) the places of the functions checked or cleared below, in pointers from its start.
@@ -1858,6 +1888,7 @@ def main(argv):
     # does not by default: an index past the end wrote outside the tensor)
     torch.sparse.check_sparse_tensor_invariants.enable()
     _asarray_copies_bytearrays()
+    _numpy_views_keep_their_memory()
     _copies_stay_sent()
     if not _objects_unordered():
         print("answer process: numpy's object arrays can still be sorted here (not numpy 2's layout)", file=sys.stderr)

@@ -223,6 +223,9 @@ RAW_MEMORY = {"stride_tricks", "data_ptr", "const_data_ptr", "untyped_storage", 
               # a tensor (or a module's weights) moved to shared memory frees its old memory under the numpy array
               # that .numpy() made of it (rt22, 2026-12-05: a lesson 03 class scored 8/8 with the reference's forward)
               "share_memory_", "share_memory"}
+# (a tensor's ``set_`` stays allowed: an honest greedy decode grows its ids with ``ids.set_(torch.cat(...))``.
+# On ``.numpy()``'s base and the tensor it freed the memory under the array, ``sys`` some lines on: ch41,
+# 2026-12-06; the answers' process keeps that memory: answer_host._numpy_views_keep_their_memory)
 ARRAY_TYPES = frozenset({"ndarray", "NDArray"})  # (allowed as a type only: isinstance, annotations)
 # Parts of torch and numpy that read or write files, run pickled code, or change how every tensor,
 # module or operator behaves (hooks, operator libraries): no exercise needs them.

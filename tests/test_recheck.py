@@ -999,6 +999,30 @@ def test_the_answers_process_copies_a_bytearray_given_to_torch_asarray(host):
     assert reply["ok"] is True and reply["value"] == 0, reply
 
 
+
+def test_the_answers_process_keeps_the_memory_under_a_tensors_numpy_array(host):
+    """ch41 (2026-12-06): ``t.numpy()``'s array holds the tensor's memory through an alias of the tensor (its
+    ``base``); ``set_`` on that alias and on the tensor freed the memory under the array, and an object array
+    made there next had its slots written with addresses (``sys``, in a real answers' process). There the array
+    holds the memory itself. (The rules allow ``set_``: an honest greedy decode grows its ids with it.)"""
+    freed = ("def freed(name):\n    t = torch.full((512,), 7, dtype=torch.int64)\n    a = np.asarray(t)\n"
+             "    if name == 'set_':\n        a.base.set_(torch.zeros(0, dtype=torch.int64))\n"
+             "        t.set_(torch.zeros(0, dtype=torch.int64))\n"
+             "    else:  # (it sets .data of each tensor it is given)\n"
+             "        torch.nn.utils.vector_to_parameters(torch.zeros(1024, dtype=torch.int64), [a.base, t])\n"
+             "    kept = [torch.full((512,), 9, dtype=torch.int64) for _ in range(64)]\n"
+             "    return [int(a[0]), int(a[511]), len(kept)]\n")
+    host.request({"op": "load", "cells": [PRELUDE, "import numpy as np\n" + freed]})
+    for name in ("set_", "vector_to_parameters"):
+        reply = host.request({"op": "call", "name": "freed", "args": (name,), "kwargs": {}})
+        assert reply["ok"] is True and reply["value"] == [7, 7, 64], (name, reply)
+    # an honest use stays as it was: the array shares the tensor's memory while both live
+    shared = ("def shared():\n    t = torch.zeros(3)\n    a = t.numpy()\n    a[1] = 5.0\n"
+              "    return [float(v) for v in t] + [float(np.asarray(torch.ones(2)).sum())]\n")
+    host.request({"op": "load", "cells": [PRELUDE, "import numpy as np\n" + shared]})
+    reply = host.request({"op": "call", "name": "shared", "args": (), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == [0.0, 5.0, 0.0, 2.0], reply
+
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
