@@ -1718,8 +1718,8 @@ def _numpy_views_keep_their_memory() -> None:
     2026-12-06). Here each such array holds the storage itself until it is collected (a view of it holds the
     array), so whatever storage a tensor is given next (``set_``, ``torch.nn.utils.vector_to_parameters``, which
     sets ``.data``), the memory stays. The rules cannot refuse ``set_``: an honest greedy decode grows its ids
-    with ``ids.set_(torch.cat(...))``. (Not held: memory a storage frees in place, ``share_memory_``, which the
-    rules refuse by name.)"""
+    with ``ids.set_(torch.cat(...))``. (Memory a storage frees in place, ``share_memory_``, cannot be held that
+    way: it is refused.)"""
     import weakref
 
     import torch
@@ -1733,6 +1733,15 @@ def _numpy_views_keep_their_memory() -> None:
     numpy.__name__ = numpy.__qualname__ = "numpy"
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy
+    torch.Tensor.share_memory_ = _no_shared_memory  # (nn.Module.share_memory and the optimizers' call it)
+
+
+def _no_shared_memory(self, *args, **kwargs):
+    """``share_memory_`` moves a storage's memory in place and frees the old, under the arrays ``.numpy()`` made
+    of it (rt22, 2026-12-05): no storage held keeps that memory. The rules refuse it by name; here too."""
+    raise PermissionError("share_memory_ moves a tensor to memory shared between processes and frees its own, "
+                          "which an array made from it still reads (raw memory); no exercise shares memory "
+                          "between processes")
 
 
 def _kept(storage) -> None:

@@ -1016,6 +1016,15 @@ def test_the_answers_process_keeps_the_memory_under_a_tensors_numpy_array(host):
     for name in ("set_", "vector_to_parameters"):
         reply = host.request({"op": "call", "name": "freed", "args": (name,), "kwargs": {}})
         assert reply["ok"] is True and reply["value"] == [7, 7, 64], (name, reply)
+    # share_memory_ frees the memory in place (rt22's, refused by name by the rules): refused here too, also
+    # through nn.Module.share_memory
+    moved = ("def moved(name):\n    t = torch.full((512,), 7, dtype=torch.int64)\n    a = t.numpy()\n"
+             "    if name == 'tensor':\n        t.share_memory_()\n    else:\n        m = torch.nn.Module()\n"
+             "        m.register_buffer('b', t)\n        m.share_memory()\n    return int(a[0])\n")
+    host.request({"op": "load", "cells": [PRELUDE, moved]})
+    for name in ("tensor", "module"):
+        reply = host.request({"op": "call", "name": "moved", "args": (name,), "kwargs": {}})
+        assert reply["ok"] is False and reply["error"] == "PermissionError", (name, reply)
     # an honest use stays as it was: the array shares the tensor's memory while both live
     shared = ("def shared():\n    t = torch.zeros(3)\n    a = t.numpy()\n    a[1] = 5.0\n"
               "    return [float(v) for v in t] + [float(np.asarray(torch.ones(2)).sum())]\n")
