@@ -514,6 +514,7 @@ def _bound_names(node: ast.stmt) -> set[str]:
 # A layer's tensors and a tensor's own values, which students set by assignment (``lin.weight = nn.Parameter(W)``,
 # ``self.lin.weight.data = w``): refused on anything but ``self``; the message says to copy into them in place
 TENSOR_SLOTS = {"weight", "bias", "data"}
+TENSOR_ONLY_SLOTS = {"data", "grad"}
 
 
 def _module_root(node: ast.Attribute, tree: ast.AST) -> bool:
@@ -1148,8 +1149,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # (also deeper, ``self.transformer.wte.weight = self.lm_head.weight``, nanoGPT's weight tying
                 # (rt40): every attribute on the way is read under the rules of reads, and the object set on is
                 # checked as for one level)
+                # (a tensor's own ``data`` or ``grad``, ``self.lin.weight.data = w``, is set on a tensor, never on
+                # a module: refused, and told to copy in place, below)
                 part = held and isinstance(node.ctx, ast.Store) and _in_method(_root(node.value), parents) \
-                    and not node.attr.startswith("_") and node.attr not in REFUSED_ATTRIBUTES
+                    and not node.attr.startswith("_") and node.attr not in REFUSED_ATTRIBUTES \
+                    and node.attr not in TENSOR_ONLY_SLOTS
                 # ``ctx.dim = dim`` in a static forward, setup_context or backward of an autograd Function of
                 # the answer's own, as PyTorch's tutorials keep a setting for the backward (rt34, 2026-12-06):
                 # the answers' process checks as it runs that ``ctx`` is a context torch made for that class's
@@ -1161,7 +1165,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and not _dunder(node.attr) \
                     and (_own_instance(node.value, parents, tree, lesson, others) is not None
                          or _own_namespace(node.value, parents, tree, lesson, others))
-                if held and not (of_self or made or cleared or part):
+                if held and not (of_self or made or cleared or part) and node.attr not in TENSOR_ONLY_SLOTS:
                     found.append(f"assigns to `{ast.unparse(node)}`, an attribute of what `self` holds (an answer "
                                  f"may set attributes of `self` itself, `self.{node.attr} = ...`, and public ones of "
                                  f"the modules `self` holds, in a method: another answer cell's subclass could make "
@@ -1177,6 +1181,9 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                     f"torch.no_grad(): {_tensor_target(node)}.copy_(...)`, or an `nn.init` "
                                     f"function; or compute with the tensor itself, `x @ W` or `F.linear(x, W.T)`"
                                     if node.attr in TENSOR_SLOTS else
+                                    f"to clear gradients, call `zero_grad(set_to_none=True)` on the module or the "
+                                    f"optimizer, or write `for p in model.parameters(): p.grad = None`"
+                                    if node.attr == "grad" else
                                     # (rt39: ``torch.backends.cudnn.deterministic = True`` at a cell's top was told
                                     # to give cudnn's class a method, and ``cls.calls += 1`` to set cls["calls"])
                                     f"`{ast.unparse(node.value)}` is a module, so the line changes a setting of the whole process, which "

@@ -3640,3 +3640,19 @@ def test_a_models_config_setting_in_an_answer_is_refused_with_what_to_write_inst
     refused = problems(answer, lesson, others=frozenset())
     assert len(refused) == 1 and "pass the value where it is used (`pad_token_id=...` as an argument)" in refused[0], \
         refused
+
+
+def test_a_tensors_data_or_grad_set_two_attributes_below_self_is_refused_with_what_to_write():
+    """rt40's allowance of attributes set two or more levels below ``self`` (nanoGPT's weight tying) took in
+    ``self.lin.weight.data = w`` and ``self.lin.weight.grad = None``, set on a tensor, which the answers' process
+    then refused as it ran with no word of what to write; rt39's hint (copy in place) had said it. Both are
+    refused by the rules again, each saying what to write; the weight tying stays allowed."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("05_nanogpt"), as_version=4))
+    head = "class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.lin = nn.Linear(2, 2)\n"
+    data = problems(head + "        self.lin.weight.data = torch.eye(2)\n", lesson, others=frozenset())
+    assert len(data) == 1 and "with torch.no_grad(): self.lin.weight.copy_(...)" in data[0], data
+    grad = problems(head + "    def clear(self):\n        self.lin.weight.grad = None\n", lesson, others=frozenset())
+    assert len(grad) == 1 and "zero_grad(set_to_none=True)" in grad[0] and '["grad"]' not in grad[0], grad
+    tied = head + "        self.head = nn.Linear(2, 2)\n        self.lin.inner = nn.Linear(2, 2)\n" \
+                  "        self.lin.inner.weight = self.head.weight\n"
+    assert problems(tied, lesson, others=frozenset()) == []
