@@ -344,6 +344,24 @@ def _own_self(obj, site, attribute):
     return obj
 
 
+class _AnswersSuper(super):
+    """The answers' ``super`` (their cells' globals hold it, so it is what the name means in their code): Python's
+    own, save that what it reads must start after a class of the answers' own (its statement's site,
+    ``SITE``). ``super(torch.Tensor, t).numpy()`` skipped this process's ``Tensor.numpy`` for torch's own, in
+    an immutable C base: the array it gave did not hold the tensor's memory, and ``set_`` freed it under the
+    array, ``sys`` some lines on (ch42, 2026-12-06; ch41's gadget). ``super()`` in a method, and
+    ``super(MyClass, self)``, start after the answer's class, as before. No ``__init__`` here: Python's finds
+    the zero-argument form's class and instance in the frame that calls it, which must stay the answer's."""
+
+    def __getattribute__(self, name):
+        start = vars(super)["__thisclass__"].__get__(self)
+        if not (isinstance(start, type) and vars(start).get(SITE) is not None):
+            raise PermissionError(f"super({getattr(start, '__name__', '?')}, ...) names a library's class, which "
+                                  f"skips what the grader put in its place: call super() with no arguments in a "
+                                  f"method of your class, or super(YourClass, self)")
+        return super().__getattribute__(name)
+
+
 def _own_part(obj, attribute):
     """``obj``, what a method's ``self`` holds (``self.c_proj``), whose ``attribute`` the method sets
     (``self.c_proj.NANOGPT_SCALE_INIT = 1``), when it is an nn.Module object (by its type's class chain); else
@@ -528,7 +546,7 @@ def _run(cells):
     CELL_AS_LEFT.clear()
     AS_OF[0] = None
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
-                 "__answer_own_part__": _own_part, "__answer_own_ctx__": _own_ctx}
+                 "__answer_own_part__": _own_part, "__answer_own_ctx__": _own_ctx, "super": _AnswersSuper}
     signal.signal(signal.SIGALRM, _interrupt)
     import time
 

@@ -1032,6 +1032,38 @@ def test_the_answers_process_keeps_the_memory_under_a_tensors_numpy_array(host):
     reply = host.request({"op": "call", "name": "shared", "args": (), "kwargs": {}})
     assert reply["ok"] is True and reply["value"] == [0.0, 5.0, 0.0, 2.0], reply
 
+def test_the_answers_super_starts_after_a_class_of_their_own(host):
+    """ch42 (2026-12-06): ``super(torch.Tensor, t).numpy()`` skipped the answers' process's ``Tensor.numpy`` for
+    torch's own, in an immutable C base (``torch._C.TensorBase``): the array did not hold the tensor's memory, and
+    ch41's ``set_`` gadget freed it under the array (``sys``, in a real sandboxed answers' process, past the
+    rules). Through the name ``super`` called as written, kept under another name, or handed to ``map``."""
+    skipped = ("def skipped(how):\n    t = torch.full((512,), 7, dtype=torch.int64)\n"
+               "    if how == 'call':\n        a = super(torch.Tensor, t).numpy()\n"
+               "    elif how == 'alias':\n        s = super\n        a = s(torch.Tensor, t).numpy()\n"
+               "    else:\n        a = list(map(super, [torch.Tensor], [t]))[0].numpy()\n"
+               "    a.base.set_(torch.zeros(0, dtype=torch.int64))\n    t.set_(torch.zeros(0, dtype=torch.int64))\n"
+               "    kept = [torch.full((512,), 9, dtype=torch.int64) for _ in range(64)]\n"
+               "    return [int(a[0]), int(a[511]), len(kept)]\n")
+    host.request({"op": "load", "cells": [PRELUDE, skipped]})
+    for how in ("call", "alias", "map"):
+        reply = host.request({"op": "call", "name": "skipped", "args": (how,), "kwargs": {}})
+        assert reply["ok"] is False and reply["error"] == "PermissionError", (how, reply)
+    # honest shapes: super() and super(MyClass, self) in a module's, an exception's, a dataclass's and a nested
+    # class's methods, and in a subclass's of a class of the answer's
+    honest = ("import dataclasses\n\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n"
+              "        super(Net, self).__init__()\n        self.w = torch.nn.Linear(2, 3)\n\n\n"
+              "class Wider(Net):\n    def __init__(self):\n        super().__init__()\n        self.v = 1\n\n"
+              "    def forward(self, x):\n        return self.w(x)\n\n\n"
+              "class Oops(ValueError):\n    def __init__(self, n):\n        super().__init__(f'bad {n}')\n\n\n"
+              "@dataclasses.dataclass\nclass Base:\n    n: int = 1\n\n\n@dataclasses.dataclass\nclass Cfg(Base):\n"
+              "    m: int = 2\n\n    def __post_init__(self):\n        self.m = self.m + self.n\n\n\n"
+              "def made():\n    class Inner(dict):\n        def get2(self, k):\n            return super().get(k, 0)\n\n"
+              "    return [tuple(Wider()(torch.zeros(1, 2)).shape), str(Oops(4)), Cfg().m, Inner(a=5).get2('a')]\n")
+    host.request({"op": "load", "cells": [PRELUDE, honest]})
+    reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == [(1, 3), "bad 4", 3, 5], reply
+
+
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
