@@ -350,7 +350,9 @@ class _AnswersSuper(super):
     ``SITE``). ``super(torch.Tensor, t).numpy()`` skipped this process's ``Tensor.numpy`` for torch's own, in
     an immutable C base: the array it gave did not hold the tensor's memory, and ``set_`` freed it under the
     array, ``sys`` some lines on (ch42, 2026-12-06; ch41's gadget). ``super()`` in a method, and
-    ``super(MyClass, self)``, start after the answer's class, as before. No ``__init__`` here: Python's finds
+    ``super(MyClass, self)``, start after the answer's class, as before. (That base's ``numpy`` is now this
+    process's too, ``_tensor_method``; this closes the route past whatever else is put in a library class's
+    place.) No ``__init__`` here: Python's finds
     the zero-argument form's class and instance in the frame that calls it, which must stay the answer's."""
 
     def __getattribute__(self, name):
@@ -1750,8 +1752,29 @@ def _numpy_views_keep_their_memory() -> None:
         return array
     numpy.__name__ = numpy.__qualname__ = "numpy"
     numpy.__doc__ = original.__doc__
-    torch.Tensor.numpy = numpy
-    torch.Tensor.share_memory_ = _no_shared_memory  # (nn.Module.share_memory and the optimizers' call it)
+    _tensor_method("numpy", numpy)
+    _tensor_method("share_memory_", _no_shared_memory)  # (nn.Module.share_memory and the optimizers' call it)
+
+
+def _tensor_method(name, replacement) -> None:
+    """Put ``replacement`` in place of the tensor method ``name`` on ``torch.Tensor`` and on every class that holds
+    the same method: torch's C base (``super(torch.Tensor, t).numpy()``) and its 38 legacy tensor types, each an
+    immutable class with a copy of the tensor's methods (``torch.LongTensor.numpy(t)`` is torch's own numpy for any
+    tensor, float too). Both skipped ``Tensor.numpy`` as set here, and ch41's ``set_`` gadget freed the memory
+    under the array: ``sys`` in a real sandboxed answers' process, past the rules (ch42, 2026-12-06). Immutable
+    classes refuse ``setattr``: their attribute dict is changed in place, and Python told (``PyType_Modified``)
+    to forget what it looked up there."""
+    import ctypes
+    import gc
+
+    import torch
+
+    original = getattr(torch.Tensor, name)
+    setattr(torch.Tensor, name, replacement)
+    for cls in [torch._C.TensorBase, *sorted(torch._tensor_classes, key=str)]:
+        if vars(cls).get(name) is original:
+            gc.get_referents(vars(cls))[0][name] = replacement  # (the dict behind the class's mapping proxy)
+            ctypes.pythonapi.PyType_Modified(ctypes.py_object(cls))
 
 
 def _no_shared_memory(self, *args, **kwargs):

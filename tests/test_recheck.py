@@ -1032,6 +1032,29 @@ def test_the_answers_process_keeps_the_memory_under_a_tensors_numpy_array(host):
     reply = host.request({"op": "call", "name": "shared", "args": (), "kwargs": {}})
     assert reply["ok"] is True and reply["value"] == [0.0, 5.0, 0.0, 2.0], reply
 
+def test_torchs_legacy_tensor_types_give_the_answers_process_numpy_too(host):
+    """ch42 (2026-12-06): torch's 38 legacy tensor types (``torch.LongTensor``, ``torch.cuda.FloatTensor``...) are
+    immutable classes, each with a copy of the tensor's methods, and ``torch.LongTensor.numpy(t)`` was torch's own
+    numpy for any tensor: the array did not hold the tensor's memory, and ch41's ``set_`` gadget freed it under
+    the array (``sys``, in a real sandboxed answers' process, past the rules). So was torch's C base's, reached
+    by ``super(torch.Tensor, t)``. Every class that holds the method gets the answers' process's own."""
+    freed = ("def freed(kind):\n    t = torch.full((512,), 7, dtype=torch.int64)\n"
+             "    a = {'long': torch.LongTensor, 'float': torch.FloatTensor, 'cuda': torch.cuda.LongTensor}[kind].numpy(t)\n"
+             "    a.base.set_(torch.zeros(0, dtype=torch.int64))\n    t.set_(torch.zeros(0, dtype=torch.int64))\n"
+             "    kept = [torch.full((512,), 9, dtype=torch.int64) for _ in range(64)]\n"
+             "    return [int(a[0]), int(a[511]), len(kept)]\n")
+    host.request({"op": "load", "cells": [PRELUDE, freed]})
+    for kind in ("long", "float", "cuda"):
+        reply = host.request({"op": "call", "name": "freed", "args": (kind,), "kwargs": {}})
+        assert reply["ok"] is True and reply["value"] == [7, 7, 64], (kind, reply)
+    # the legacy types as honest code uses them: a constructor, a type test, a conversion
+    honest = ("def legacy():\n    t = torch.LongTensor([1, 2])\n"
+              "    return [t.tolist(), isinstance(t, torch.LongTensor), str(t.type(torch.FloatTensor).dtype)]\n")
+    host.request({"op": "load", "cells": [PRELUDE, honest]})
+    reply = host.request({"op": "call", "name": "legacy", "args": (), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == [[1, 2], True, "torch.float32"], reply
+
+
 def test_the_answers_super_starts_after_a_class_of_their_own(host):
     """ch42 (2026-12-06): ``super(torch.Tensor, t).numpy()`` skipped the answers' process's ``Tensor.numpy`` for
     torch's own, in an immutable C base (``torch._C.TensorBase``): the array did not hold the tensor's memory, and
