@@ -660,11 +660,23 @@ def _no_fields_over_a_library(made) -> None:
         if SITE not in vars(cls):
             continue
         for field in vars(cls).get("__annotations__", {}):
+            if type(field) is str and not field.startswith("_") and field in MODULE_NAMES:
+                # (rt41: a Dataset dataclass's field ``data`` was told to take "a public name", which it had;
+                # the feedback shows the first 200 characters, so the why comes first)
+                raise TypeError(f"class {made.__name__} is based on {library.__module__}.{library.__qualname__} and "
+                                f"annotates {field!r} (in {cls.__name__}), also a module's name "
+                                f"({_module_named(field)}): give the field another name (`tokens`, say); a "
+                                f"dataclass's functions would read it from the library's class")
             if type(field) is not str or field.startswith("_") or field in MODULE_NAMES:
                 raise TypeError(f"class {made.__name__} is based on {library.__module__}.{library.__qualname__} and "
                                 f"annotates {field!r} (in {cls.__name__}), which a dataclass's functions would read "
                                 f"from the library's class: give the field a public name of its own, or base the "
                                 f"class on object")
+
+
+def _module_named(last: str) -> str:
+    """A loaded module whose name ends in ``last`` (``torch.utils.data`` for ``data``)."""
+    return min((name for name in list(sys.modules) if name.rpartition(".")[2] == last), key=len, default=last)
 
 
 def _library_hook(bases) -> str | None:

@@ -122,8 +122,13 @@ ATTRIBUTE_HINTS = {
     **{name: (": numpy's constructor lays an array over any buffer, which reaches raw memory; make arrays with "
               "np.array, np.zeros or np.asarray (np.ndarray itself is allowed in isinstance and annotations)")
        for name in ("ndarray", "recarray", "chararray", "rec", "records", "recfunctions", "matlib", "NDArray")},
-    **{name: (": it gives numpy's ndarray class, whose constructor lays an array over any buffer, which reaches raw "
-              "memory; make arrays with np.array, np.zeros or np.asarray") for name in ("baseclass", "mro")},
+    "baseclass": (": it gives numpy's ndarray class, whose constructor lays an array over any buffer, which reaches "
+                  "raw memory; make arrays with np.array, np.zeros or np.asarray"),
+    # (rt41: an honest ``assert nn.Module in CausalSelfAttention.mro()`` was told about numpy's arrays only, and
+    # to call mro on an instance, which has none)
+    "mro": (": a class's mro() lists its bases, numpy's ndarray class too (np.matrix.mro()), whose constructor lays "
+            "an array over any buffer, which reaches raw memory; to test a class, write issubclass(C, nn.Module), "
+            "or isinstance(x, nn.Module) for an object"),
     **{name: ": sparse tensors skip their bounds checks, and no exercise needs one; use a dense tensor"
        for name in ("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "to_sparse")},
     **{name: (": an array shared with a tensor through DLPack stays pointed at memory the tensor may free (raw "
@@ -152,6 +157,8 @@ SYS_ALLOWED = {"stdout", "stderr", "maxsize", "float_info", "setrecursionlimit",
 # ``contextlib.nullcontext()`` in place of ``torch.no_grad()`` when a flag says so (rt31, 2026-12-06).
 # What an honest answer that imported a module the rules refuse writes instead (rt34, 2026-12-06: students'
 # copies through JSON, exact fractions, a context manager of their own, a plot or a display in the function)
+NDARRAY_IMPORT_HINT = ("; numpy.typing's NDArray is numpy's array class under another name, so its name may not be "
+                       "bound: in a type hint write np.ndarray, or npt.NDArray[...] after `import numpy.typing as npt`")
 IMPORT_HINTS = {
     "json": ": to copy a dict or a list, use copy.deepcopy(d) (or dict(d), list(x) for a shallow copy)",
     "fractions": ": count with ints and divide once at the end, or use math.isclose for floats",
@@ -525,6 +532,11 @@ def _module_root(node: ast.Attribute, tree: ast.AST) -> bool:
     return any(isinstance(n, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == root.id
                                                                     for a in n.names)
                for n in ast.walk(tree)) or root.id in ("torch", "np", "numpy", "nn", "F", "math", "sys", "random")
+
+
+def _class_names(tree: ast.AST) -> set[str]:
+    """The classes the cell defines (``class Stats: ...``)."""
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
 
 
 def _tensor_target(node: ast.Attribute) -> str:
@@ -931,7 +943,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                         or root in LIMITED_MODULES and parts and parts[0] not in LIMITED_MODULES[root] \
                         or root == "tqdm" and parts and parts[0] not in TQDM_PARTS:
                     found.append(f"imports {module!r} (answers may import only {_modules_allowed({'__future__'})})"
-                                 + IMPORT_HINTS.get(root if root not in LIMITED_MODULES else module, ""))
+                                 + IMPORT_HINTS.get(root if root not in LIMITED_MODULES else module, "")
+                                 # (rt41: ``from numpy.typing import NDArray`` for a type hint was told only
+                                 # that numpy may be imported)
+                                 + (NDARRAY_IMPORT_HINT if module == "numpy.typing.NDArray" else ""))
                     if root not in ALLOWED_MODULES:
                         refused_roots.add(root)
                 elif any(part in SHORTCUTS for part in parts):  # ``import torch.optim.lr_scheduler as S``
@@ -1193,6 +1208,12 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                                     f"a class's own state changes in a container it holds, `cls.counts[\"{node.attr}\"] "
                                     f"+= 1`, or on an instance, `self.{node.attr}`"
                                     if isinstance(node.value, ast.Name) and node.value.id == "cls" else
+                                    # (rt41: a counter kept on the answer's own class, ``Stats.decodes += 1`` in a
+                                    # function, was told to set Stats["decodes"], which a class does not have)
+                                    f"a class's own state changes in a container it holds, "
+                                    f"`{node.value.id}.counts[\"{node.attr}\"] += 1`, or in a dict of the cell's, "
+                                    f"`COUNTS[\"{node.attr}\"] += 1`"
+                                    if isinstance(node.value, ast.Name) and node.value.id in _class_names(tree) else
                                     f"to change one taken from a list, a heap or another object, give its class a "
                                     f"method that sets `self.{node.attr}`; a dict's entry, an optimizer's param "
                                     f"group say, is set by its key: `{ast.unparse(node.value)}[\"{node.attr}\"] = ...`")
@@ -1218,7 +1239,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and not (node.value.id in named_tuples and node.attr in NAMEDTUPLE_METHODS):
                 # a method taking an instance, read from the class (a class constant, an enum member, a
                 # classmethod or staticmethod are fine: ``State.SCAN``, ``Word.from_symbols(...)``)
-                found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
+                if node.attr != "mro":  # (refused by name, with its own hint: an instance has no mro)
+                    found.append(f"takes `{node.attr}` from the class `{node.value.id}` itself (call it on an instance)")
             # read at all, not only called (``show = "{0.sys}".format`` then ``show(dataclasses)``)
             if node.attr in ("format", "format_map") and not _plain_template(node.value) \
                     and not _constant_template(node.value, tree, lesson, others) \
