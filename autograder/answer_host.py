@@ -976,13 +976,30 @@ def _unchanged(value, snapshot) -> bool:
 
 def _after(value):
     """An argument as the call left it, for the grader: data as it is, a module as its state (the
-    tensors of its ``state_dict``, in order: a training loop trains its argument in place)."""
+    tensors of its ``state_dict``, in order: a training loop trains its argument in place) and its
+    modules' modes (``training``, in ``modules()``'s order)."""
     import torch
 
     if _is_data(value):
         return _detached(value)
-    if isinstance(value, torch.nn.Module):
-        return {"__state__": [t.detach().clone() for t in value.state_dict().values()]}
+    if isinstance(value, torch.nn.Module):  # (and the modes its modules were left in: model.eval() shows)
+        return {"__state__": [t.detach().clone() for t in value.state_dict().values()],
+                "__modes__": [bool(m.training) for m in value.modules()]}
+    return None
+
+
+def _returned(value, args) -> int | None:
+    """The position of the argument the call returned as its result (the very list or dict, or a tensor
+    over the same memory: the argument itself or a view of it), or None: the grader gets a copy of both, so
+    only here can it be seen that a filter handed back the caller's logits."""
+    import torch
+
+    for position, arg in enumerate(args):
+        if type(value) in (list, dict) and value is arg:
+            return position
+        if type(value) is torch.Tensor and type(arg) is torch.Tensor and value.numel() and arg.numel() \
+                and value.untyped_storage().data_ptr() == arg.untyped_storage().data_ptr():
+            return position
     return None
 
 
@@ -2002,7 +2019,7 @@ def main(argv):
                         dict(SENT))
                 # the arguments as the call left them: a function that changes its input is seen to
                 after = tuple(None if _unchanged(a, snapshot) else _after(a) for a, snapshot in zip(args, before))
-                reply = {"ok": True, "linked": linked, "args": after,
+                reply = {"ok": True, "linked": linked, "args": after, "returned": _returned(value, args),
                          **_answer(value, objects, request.get("handles", False))}
             elif request["op"] in ("getattr", "repr"):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}

@@ -525,6 +525,70 @@ def _run_callback(callbacks: list, request: dict) -> dict:
 # would have made the test expect its own wrong result (a red team's, 2026-12-02). The test cell's check
 # in the notebook sees such a change where it matters (``run_check(..., unchanged=True)``).
 MUTATES = frozenset({"train_loop"})
+# The answers whose visible check fails a call that changes its arguments (``run_check(..., unchanged=True)``):
+# here the change does not come back either, so the re-check fails the call itself, in its own exercise's checks
+# and hidden tests (``Remote.unchanged``). Before, an answer that did ``logits[...] = -inf`` on its input kept
+# its point while its test cell said "changes its input" (the lead's, 2026-12-06).
+UNCHANGED = frozenset({"count_pairs", "merge", "bpe_word", "cross_attention", "scaled_dot_product_attention",
+                       "padding_mask", "lstm_cell", "sequence_loss", "block_forward", "greedy_decode",
+                       "top_k_filter", "top_p_filter", "lm_loss", "collate"})
+
+
+# The answers whose visible check fails a result that is an argument itself (``run_check(..., fresh=True)``, and
+# merge's "the input list returned"): the grader gets a copy of the result, never the argument, so the
+# answers' process says which argument the result was (``answer_host._returned``). Before, a top_k_filter that
+# returned its logits where k >= V kept its point (the mistake catalogue's, 2026-12-06).
+FRESH = frozenset({"merge", "top_k_filter", "top_p_filter"})
+
+
+class CallersData(AssertionError):
+    """An answer in ``UNCHANGED`` changed an argument it was given, or one in ``FRESH`` returned one: the
+    test fails with these words (a hidden test's failure shows them too: they name the argument, not its
+    values)."""
+    said_by_grader = True  # (``course.checks._core.raised`` shows the words as they are)
+
+
+def _changed(sent, after) -> bool:
+    """Whether an argument came back changed: a tensor's values (beyond the checks' tolerance), a plain
+    list's or dict's contents. ``after`` is what the answers' process sent back for it (None: left as it was)."""
+    if after is None:
+        return False
+    if isinstance(sent, torch.Tensor):
+        if not isinstance(after, torch.Tensor) or after.shape != sent.shape or after.dtype != sent.dtype:
+            return True
+        if sent.is_floating_point() or sent.is_complex():
+            return not torch.allclose(after, sent, rtol=1e-4, atol=1e-4, equal_nan=True)
+        return not torch.equal(after, sent)
+    if type(sent) in (list, dict):
+        try:
+            return bool(after != sent)
+        except Exception:  # (a comparison of tensors inside: unequal as data)
+            return True
+    return False
+
+
+def _check_fresh(name: str, sent: tuple, returned) -> None:
+    """Raise ``CallersData`` when the answer's result was its argument ``returned`` (a position), itself."""
+    if type(returned) is not int or not 0 <= returned < len(sent):
+        return
+    what = "list" if isinstance(sent[returned], list) else "dict" if isinstance(sent[returned], dict) else "tensor"
+    raise CallersData(
+        f"{name} returned its argument {returned + 1} itself{' (or a view of it)' if what == 'tensor' else ''}, "
+        f"not a new {what}: whoever then "
+        f"changes the result (in place, or the next step) changes the caller's data too. Return a new {what} "
+        f"every time, also where nothing needs to change ({'list(ids)' if what == 'list' else 'logits.clone()'}).")
+
+
+def _check_unchanged(name: str, sent: tuple, after) -> None:
+    """Raise ``CallersData`` for the first argument of ``sent`` that the answer's call changed."""
+    if not isinstance(after, tuple) or len(after) != len(sent):
+        return
+    for position, (mine, theirs) in enumerate(zip(sent, after)):
+        if _changed(mine, theirs):
+            raise CallersData(
+                f"{name} changed its argument {position + 1} in place (x -= ..., x[...] = v, a method ending in _, "
+                f"list.append or .pop): that changes the caller's data too. Build a new result and leave the "
+                f"input as it was (the test cell's check says the same in the notebook).")
 
 
 def _write_back(args: tuple, after) -> None:
@@ -543,6 +607,20 @@ def _write_back(args: tuple, after) -> None:
             mine.copy_(theirs)
         elif isinstance(mine, torch.nn.Module) and type(theirs) is dict and type(theirs.get("__state__")) is list:
             _load_state(mine, theirs["__state__"])
+
+
+def _set_modes(args: tuple, after) -> None:
+    """Leave the modules among ``args`` in the modes (``training``) their copies in the answers' process were
+    left in, where the copy has the same modules: a check that sees whether the answer put the caller's model
+    back in its mode (greedy_decode's, generate_greedy's) sees it here as in the notebook."""
+    if not isinstance(after, tuple) or len(after) != len(args):
+        return
+    for mine, theirs in zip(args, after):
+        if isinstance(mine, torch.nn.Module) and type(theirs) is dict and type(theirs.get("__modes__")) is list:
+            modules, modes = list(mine.modules()), theirs["__modes__"]
+            if len(modules) == len(modes) and all(type(m) is bool for m in modes):
+                for module, mode in zip(modules, modes):
+                    module.training = mode
 
 
 def _load_state(module: torch.nn.Module, state: list) -> None:
@@ -892,15 +970,20 @@ class Remote:
     data. A class (``handles=True``) gives back a ``RemoteObject`` for what it builds."""
 
     def __init__(self, host: Host, name: str, handles: bool = False, serve: tuple[str, ...] = (),
-                 cell: int | None = None):
+                 cell: int | None = None, unchanged: bool = False, modes: bool = False, fresh: bool = False):
         self.host, self.name, self.__name__, self.handles, self.serve = host, name, name, handles, serve
         self.target = {"name": name} if cell is None else {"name": name, "cell": cell}
+        self.unchanged = unchanged  # (a call that changes its arguments fails: ``UNCHANGED``)
+        self.modes = modes  # (the modules it is given are left in the modes the answer left them in)
+        self.fresh = fresh  # (a call that returns an argument itself fails: ``FRESH``)
 
     def __call__(self, *args, **kwargs):
-        return _call(self.host, self.target, args, kwargs, self.handles, self.serve)
+        return _call(self.host, self.target, args, kwargs, self.handles, self.serve, self.unchanged, self.modes,
+                     self.fresh)
 
 
-def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, serve: tuple[str, ...] = ()):
+def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, serve: tuple[str, ...] = (),
+          unchanged: bool = False, modes: bool = False, fresh: bool = False):
     grad = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
     plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
     callbacks = []
@@ -909,6 +992,12 @@ def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, se
                      callbacks)
     if target.get("name") in MUTATES:
         _write_back(args, reply.get("args"))
+    elif unchanged and reply.get("ok"):
+        _check_unchanged(target.get("name", "the answer"), plain, reply.get("args"))
+    if modes and reply.get("ok"):
+        _set_modes(args, reply.get("args"))
+    if fresh and reply.get("ok"):
+        _check_fresh(target.get("name", "the answer"), plain, reply.get("returned"))
     value = _value(host, reply)
     outputs = _tensors(value, [])
     linked = reply.get("linked") or []
@@ -1524,7 +1613,8 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                             bound = True
                         with contextlib.redirect_stdout(io.StringIO()):
                             fn(Remote(on, name, handles=name in CLASSES, serve=SERVED.get(name, ()),
-                                      cell=places.get(exercise.test)))
+                                      cell=places.get(exercise.test), unchanged=name in UNCHANGED,
+                                      fresh=name in FRESH, modes=True))  # (the check's own models: modes come back)
             except CheckFailed as failure:
                 failed[exercise.test] = _one_line(str(failure))
             except HostBroke as broke:
@@ -1551,9 +1641,12 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 with on.exercise(seconds=on.exercise_seconds - spent.get(exercise.test, 0.0)):
                     for name in {n for _, _, n in exercise.checks if n in CLASSES}:
                         on.request(bind_request(name))
-                    namespace = dict(shared, **{name: Remote(on, name, handles=name in CLASSES,
+                    its_own = {n for _, _, n in exercise.checks}  # (another exercise's answer called here:
+                    namespace = dict(shared, **{name: Remote(on, name, handles=name in CLASSES,  # not its mistake)
                                                              serve=SERVED.get(name, ()),
-                                                             cell=places.get(exercise.test))
+                                                             cell=places.get(exercise.test),
+                                                             unchanged=name in UNCHANGED and name in its_own,
+                                                             fresh=name in FRESH and name in its_own)
                                                 for name in _lesson_answer_names(lesson)})
                     with contextlib.redirect_stdout(io.StringIO()):
                         code = compile(hidden[exercise.test], f"<hidden tests of {exercise.test}>", "exec")

@@ -6,6 +6,7 @@ wrong answer of the project's catalogue fails its own test and no other), and mu
 what fools a test that shares the student's interpreter.
 """
 import collections
+import importlib
 import io
 import os
 import re
@@ -107,12 +108,7 @@ def test_only_the_lessons_whose_recheck_takes_gradients_import_what_backward_nee
 # in the student's kernel; its hidden tests run only here): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
 # answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
 # lists the module's parameters, which a module in the other process cannot hand over (a generator).
-NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph"), ("test-causal-self-attention", "extra parameters"),
-                   # what an answer does to its own arguments, and to its model's mode, happens in the answers'
-                   # process, on copies the grader never sees again: the test cell's check in the kernel fails
-                   # these (the re-check grades the values, which are right)
-                   ("test-lstm-cell", "changes its input"), ("test-collate", "changes its input"),
-                   ("test-greedy-decode", "changes its input"), ("test-greedy-decode", "the model's mode changed")}
+NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph"), ("test-causal-self-attention", "extra parameters")}
 
 
 def test_the_hidden_tests_run_here_and_never_in_the_students_kernel():
@@ -3469,3 +3465,104 @@ def test_a_function_of_an_earlier_answer_cell_reads_the_names_as_its_test_cell_f
     nb.cells.remove(test)
     nb.cells.insert(nb.cells.index(merge), test)
     assert "test-bpe-word" in recheck(nb, "01_tokenization", tests, sandbox=False, host=host)
+
+
+def test_the_recheck_fails_a_changed_input_exactly_where_the_visible_check_does():
+    from autograder.recheck import UNCHANGED
+    assert UNCHANGED == _checks_with_keyword("unchanged")
+
+
+# A merge right on every call, which writes into the caller's list from its 60th call on: the visible
+# check makes fewer than 60 calls, so only the hidden tests see it change its input (there, before
+# 2026-12-06, the change never came back and the answer kept its point)
+MERGE_CHANGES_LATER = '''
+calls = [0]
+
+
+def merge(ids, pair, new_id):
+    calls[0] += 1
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    if calls[0] > 60:
+        ids.append(0)
+    return out
+'''
+
+TOP_K_IN_PLACE = '''
+def top_k_filter(logits, k):
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    logits[logits < kth] = float("-inf")
+    return logits.clone()
+'''
+
+
+def test_an_answer_that_changes_its_input_only_in_the_hidden_tests_loses_that_point_only(host):
+    nb = _with_answer("01_tokenization", "merge", MERGE_CHANGES_LATER)
+    failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=host)
+    assert set(failed) == {"test-merge"}, failed
+    assert failed["test-merge"].startswith("hidden test: merge changed its argument 1 in place"), failed
+    # (without the counter, the same merge is right and keeps its point)
+    honest = MERGE_CHANGES_LATER.replace("    if calls[0] > 60:\n        ids.append(0)\n", "")
+    assert recheck(_with_answer("01_tokenization", "merge", honest), "01_tokenization",
+                   ["test-merge"], sandbox=False, host=host) == {}
+
+
+def test_a_filter_that_writes_into_its_logits_loses_its_point_with_the_checks_words(host):
+    nb = _with_answer("06_finetuning", "top-k", TOP_K_IN_PLACE)
+    failed = recheck(nb, "06_finetuning", ["test-top-k"], sandbox=False, host=host)
+    assert set(failed) == {"test-top-k"}, failed
+    assert "top_k_filter changed its argument 1 in place" in failed["test-top-k"], failed
+    assert "leave the input as it was" in failed["test-top-k"], failed
+
+
+@pytest.mark.parametrize("test", ["test-greedy-decode", "test-generate-greedy", "test-train-loop"])
+def test_an_answer_that_leaves_the_model_in_another_mode_loses_its_point_here_too(test, host):
+    """The answer's copy of the model was left in another mode; before 2026-12-06 the grader's model never
+    learnt it, and greedy_decode's and train_loop's answers that ended with model.eval() or model.train()
+    kept their points while their test cells said "the model's mode changed"."""
+    [entry] = [e for e in CATALOGUE if e.test == test and e.mistake == "the model's mode changed"][:1]
+    exercise = BY_TEST[test]
+    failed = recheck(_with_answer(exercise.lesson, exercise.answer, entry.source), exercise.lesson,
+                     [test], sandbox=False, host=host)
+    assert set(failed) == {test} and "the model's mode changed" in failed[test], failed
+
+
+def _checks_with_keyword(keyword):
+    """The answer names whose visible check calls ``run_check(..., keyword=True)``, read from the checks' source."""
+    import ast
+    import inspect
+
+    from course.checks.exercises import EXERCISES
+    names = set()
+    for exercise in EXERCISES:
+        for module, check, name in exercise.checks:
+            source = inspect.getsource(getattr(importlib.import_module(f"course.checks.{module}"), check))
+            calls = [n for n in ast.walk(ast.parse(textwrap.dedent(source))) if isinstance(n, ast.Call)
+                     and getattr(n.func, "id", None) == "run_check"]
+            if any(k.arg == keyword and getattr(k.value, "value", None) is True for c in calls for k in c.keywords):
+                names.add(name)
+    return names
+
+
+def test_the_recheck_fails_a_returned_input_where_the_visible_check_does():
+    from autograder.recheck import FRESH
+    # (merge's check sees it in its own ``after``: "the input list returned")
+    assert FRESH == _checks_with_keyword("fresh") | {"merge"}
+
+
+@pytest.mark.parametrize("test, mistake", [("test-top-k", "the input returned"), ("test-top-p", "the input returned"),
+                                           ("test-merge", "the input list returned")])
+def test_an_answer_that_returns_its_input_itself_loses_its_point_here_too(test, mistake, host):
+    """The grader gets a copy of the result, never the argument itself: before 2026-12-06 these wrong answers
+    of the catalogue (the caller's logits handed back where k >= V or p = 1) kept their points."""
+    [entry] = [e for e in CATALOGUE if e.test == test and e.mistake == mistake][:1]
+    exercise = BY_TEST[test]
+    failed = recheck(_with_answer(exercise.lesson, exercise.answer, entry.source), exercise.lesson,
+                     [test], sandbox=False, host=host)
+    assert set(failed) == {test} and "itself" in failed[test] and "new" in failed[test], failed

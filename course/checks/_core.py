@@ -572,6 +572,8 @@ def raised(error: BaseException) -> str:
     in the re-check), the answers' process says what it returned."""
     if type(error).__name__ == "NotData" and getattr(error, "from_answers", False):
         return str(error)
+    if getattr(type(error), "said_by_grader", False):  # (the re-check's own words about the call: CallersData)
+        return str(error)
     return f"your function raised {type(error).__name__}: {error}{where_raised(error)}"
 
 
@@ -857,6 +859,8 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         if unfilled(error):
             raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                               f"with your code, then run this cell again.", mistake="not implemented") from None
+        if getattr(type(error), "said_by_grader", False):  # (the re-check's words already name the mistake)
+            raise failure(where, raised(error), None, **details) from None
         raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error)
                       or _torch_on_a_number(error) or _module_list_called(error), **details) from None
     finally:

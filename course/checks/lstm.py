@@ -1400,11 +1400,15 @@ def _loop_one_step(mean):
 
 def _mode_watched(loop, seen: list):
     """``loop`` with the model's mode noted at each of its forward calls and after the loop, into ``seen``
-    as ``(modes, training_after)``. Only where the loop runs in this process (the notebook): in the
-    autograder's re-check the answer trains a copy of the model in another process."""
+    as ``(modes, training_after)``. The modes of the forward calls only where the loop runs in this process
+    (the notebook): in the autograder's re-check the answer trains a copy of the model in another process,
+    and only the mode the copy was left in comes back (``autograder.recheck._set_modes``)."""
     def watched(model, *rest):
-        if not isinstance(loop, types.FunctionType):
-            return loop(model, *rest)
+        if not isinstance(loop, types.FunctionType):  # (the re-check's stand-in: only the mode it left comes back)
+            try:
+                return loop(model, *rest)
+            finally:
+                seen.append(([], model.training))
         modes: list[bool] = []
         # (a forward pass under no_grad measures, and may run in eval mode: only the training passes count)
         handle = model.register_forward_pre_hook(
