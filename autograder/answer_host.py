@@ -976,15 +976,16 @@ def _unchanged(value, snapshot) -> bool:
 
 def _after(value):
     """An argument as the call left it, for the grader: data as it is, a module as its state (the
-    tensors of its ``state_dict``, in order: a training loop trains its argument in place) and its
-    modules' modes (``training``, in ``modules()``'s order)."""
+    tensors of its ``state_dict``, in order: a training loop trains its argument in place), its
+    modules' modes (``training``, in ``modules()``'s order) and which parameters require grad."""
     import torch
 
     if _is_data(value):
         return _detached(value)
     if isinstance(value, torch.nn.Module):  # (and the modes its modules were left in: model.eval() shows)
         return {"__state__": [t.detach().clone() for t in value.state_dict().values()],
-                "__modes__": [bool(m.training) for m in value.modules()]}
+                "__modes__": [bool(m.training) for m in value.modules()],
+                "__trainable__": [bool(p.requires_grad) for p in value.parameters()]}
     return None
 
 
@@ -1039,7 +1040,14 @@ def _call(request, namespace, objects, callback=None):
         for position in request.get("grad", ()):
             args[position] = args[position].detach().requires_grad_()
         request["resolved"] = args
-        return target(*args, **_resolve(request.get("kwargs", {}), objects, callback))
+        dtype = torch.get_default_dtype()
+        try:
+            value = target(*args, **_resolve(request.get("kwargs", {}), objects, callback))
+            # what the call left behind for the cells after it, which the test cell's check sees in the notebook
+            request["left"] = {"grad": torch.is_grad_enabled(), "dtype": str(torch.get_default_dtype())}
+            return value
+        finally:
+            torch.set_default_dtype(dtype)  # (for the calls after it: the check puts it back in the notebook too)
 
 
 # Starting or signalling a process: an answer that did so could run the course's reference in a fresh
@@ -2020,6 +2028,7 @@ def main(argv):
                 # the arguments as the call left them: a function that changes its input is seen to
                 after = tuple(None if _unchanged(a, snapshot) else _after(a) for a, snapshot in zip(args, before))
                 reply = {"ok": True, "linked": linked, "args": after, "returned": _returned(value, args),
+                         "left": request.get("left"),
                          **_answer(value, objects, request.get("handles", False))}
             elif request["op"] in ("getattr", "repr"):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}

@@ -609,18 +609,40 @@ def _write_back(args: tuple, after) -> None:
             _load_state(mine, theirs["__state__"])
 
 
-def _set_modes(args: tuple, after) -> None:
+def _set_modes(args: tuple, after, left) -> None:
     """Leave the modules among ``args`` in the modes (``training``) their copies in the answers' process were
-    left in, where the copy has the same modules: a check that sees whether the answer put the caller's model
-    back in its mode (greedy_decode's, generate_greedy's) sees it here as in the notebook."""
-    if not isinstance(after, tuple) or len(after) != len(args):
-        return
-    for mine, theirs in zip(args, after):
-        if isinstance(mine, torch.nn.Module) and type(theirs) is dict and type(theirs.get("__modes__")) is list:
-            modules, modes = list(mine.modules()), theirs["__modes__"]
-            if len(modules) == len(modes) and all(type(m) is bool for m in modes):
+    left in, and their parameters as trainable, where the copy has the same modules; and this process's
+    grad mode and default dtype as the call left the answers' (``left``). A check that sees whether the
+    answer put the caller's model back in its mode (greedy_decode's, generate_greedy's), left it trainable
+    or left autograd on (``course.checks._core._call_student``) sees it here as in the notebook; it puts
+    them back, and ``_recheck`` does after each exercise's checks."""
+    if isinstance(after, tuple) and len(after) == len(args):
+        for mine, theirs in zip(args, after):
+            if not isinstance(mine, torch.nn.Module) or type(theirs) is not dict:
+                continue
+            modules, modes = list(mine.modules()), theirs.get("__modes__")
+            if type(modes) is list and len(modules) == len(modes) and all(type(m) is bool for m in modes):
                 for module, mode in zip(modules, modes):
                     module.training = mode
+            parameters, trainable = list(mine.parameters()), theirs.get("__trainable__")
+            if type(trainable) is list and len(parameters) == len(trainable) and all(type(f) is bool for f in trainable):
+                for parameter, flag in zip(parameters, trainable):
+                    parameter.requires_grad_(flag)
+    if type(left) is dict:
+        if left.get("grad") is False:
+            torch.set_grad_enabled(False)
+        dtype = LEFT_DTYPES.get(left.get("dtype"))
+        if dtype is not None:
+            torch.set_default_dtype(dtype)
+
+
+LEFT_DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
+
+
+def _put_back() -> None:
+    """This process's grad mode and default dtype as an exercise's checks found them (``_set_modes``)."""
+    torch.set_grad_enabled(True)
+    torch.set_default_dtype(torch.float32)
 
 
 def _load_state(module: torch.nn.Module, state: list) -> None:
@@ -995,7 +1017,7 @@ def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, se
     elif unchanged and reply.get("ok"):
         _check_unchanged(target.get("name", "the answer"), plain, reply.get("args"))
     if modes and reply.get("ok"):
-        _set_modes(args, reply.get("args"))
+        _set_modes(args, reply.get("args"), reply.get("left"))
     if fresh and reply.get("ok"):
         _check_fresh(target.get("name", "the answer"), plain, reply.get("returned"))
     value = _value(host, reply)
@@ -1623,6 +1645,8 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 bound = bound and on is not host
             except Exception as error:  # what the answer raised or sent back
                 failed[exercise.test] = _one_line(_failure(error, False))
+            finally:
+                _put_back()  # (what an answer left behind costs its own exercise only)
             spent[exercise.test] = time.monotonic() - started
         if any(e.test in hidden and e.test not in failed for e in ordered) and bound:
             try:

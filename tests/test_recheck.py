@@ -3566,3 +3566,30 @@ def test_an_answer_that_returns_its_input_itself_loses_its_point_here_too(test, 
     failed = recheck(_with_answer(exercise.lesson, exercise.answer, entry.source), exercise.lesson,
                      [test], sandbox=False, host=host)
     assert set(failed) == {test} and "itself" in failed[test] and "new" in failed[test], failed
+
+
+SDPA_FLOAT64 = '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    torch.set_default_dtype(torch.float64)  # more precise
+    scores = q.double() @ k.double().transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return (torch.softmax(scores, dim=-1) @ v.double()).to(q.dtype)
+'''
+
+
+@pytest.mark.parametrize("test, mistake", [("test-greedy-decode", "the model frozen"),
+                                           ("test-greedy-decode", "autograd left switched off"),
+                                           ("test-generate-greedy", "autograd left switched off"),
+                                           ("test-sdpa", "default dtype changed")])
+def test_what_an_answer_leaves_behind_for_the_cells_after_it_costs_its_point_here_too(test, mistake, host):
+    """Autograd switched off, the caller's model frozen, the default dtype changed: the answer's process
+    says what the call left, and the check sees it as in the notebook (before 2026-12-06 these kept their
+    points); the grader puts them back, so the lesson's other exercises lose nothing."""
+    exercise = BY_TEST[test]
+    source = SDPA_FLOAT64 if test == "test-sdpa" else \
+        [e for e in CATALOGUE if e.test == test and e.mistake == mistake][0].source
+    failed = recheck(_with_answer(exercise.lesson, exercise.answer, source), exercise.lesson,
+                     _tests(exercise.lesson), sandbox=False, host=host)
+    assert set(failed) == {test} and mistake in failed[test], failed
+    assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
