@@ -1628,12 +1628,53 @@ def _refuse_decoders() -> None:
         mixin = generation.GenerationMixin
         for name in [n for n in dir(mixin) if not n.startswith("_") and callable(getattr(mixin, n))]:
             setattr(mixin, name, _decoder_refusal(f"model.{name}"))
+    _no_special_names_in_transformers()
     # and Hugging Face's language-model loss, lesson 06's lm_loss done: a red team's greedy_decode kept
     # the model's ``loss_function`` (in a default argument) and lm_loss called it (2026-12-02)
     modeling = sys.modules.get("transformers.modeling_utils")
     if modeling is not None and "transformers.loss" not in DECODERS_DONE:
         DECODERS_DONE.add("transformers.loss")
         modeling.PreTrainedModel.loss_function = property(_loss_refusal)
+
+
+# transformers' configurations and model outputs set an attribute for every key they are given, a special
+# one too: ``model.config.update({"_" * 2 + "array_interface" + "_" * 2: {"data": (address, False), "typestr":
+# "|O", "shape": (1,), "version": 3}})`` (or ``model.config.from_dict({...})``, ``model.generation_config
+# .from_dict({...})``, ``model(ids)[key] = ...``), and numpy then read the object as an array of objects at any
+# address: with ch40's fake bytearray, ``sys`` in lesson 06's answers' process, past the rules (ch43). The rules
+# cannot see a name built at run time and passed as a key; here these classes refuse to set or store one.
+SPECIAL_NAME_CLASSES = {"transformers.configuration_utils": (("PreTrainedConfig", "PretrainedConfig"), ("__setattr__",)),
+                        "transformers.generation.configuration_utils": (("GenerationConfig",), ("__setattr__",)),
+                        "transformers.utils.generic": (("ModelOutput",), ("__setattr__", "__setitem__"))}
+SPECIAL_NAMES_DONE = set()  # the classes whose methods refuse special names already
+
+
+def _special_name_refused(label, original):
+    def method(self, name, value):
+        if not isinstance(name, str) or name.startswith("__") and name.endswith("__"):
+            raise PermissionError(f"{label} was given the name {str(name)[:40]!r}: a special name (__x__) sets what "
+                                  f"Python and numpy read from the object itself; use the object's own fields")
+        return original(self, name, value)
+    method.__name__ = method.__qualname__ = original.__name__
+    return method
+
+
+def _no_special_names_in_transformers() -> None:
+    """Each base of SPECIAL_NAME_CLASSES (its methods, inherited ones too: GenerationConfig's ``__setattr__`` is
+    object's) and each of its subclasses loaded so far that defines its own (GPT2Config has a ``__setattr__``)."""
+    for module_name, (class_names, methods) in SPECIAL_NAME_CLASSES.items():
+        module = sys.modules.get(module_name)
+        base = next((getattr(module, n) for n in class_names if isinstance(getattr(module, n, None), type)), None)
+        stack = [base] if base is not None else []
+        while stack:
+            cls = stack.pop()
+            stack.extend(cls.__subclasses__())
+            if cls in SPECIAL_NAMES_DONE:
+                continue
+            SPECIAL_NAMES_DONE.add(cls)
+            for name in methods:
+                if cls is base or name in vars(cls):
+                    setattr(cls, name, _special_name_refused(f"{cls.__name__}.{name}", getattr(cls, name)))
 
 
 def _outputs_recordable(modules) -> None:

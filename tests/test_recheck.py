@@ -3154,6 +3154,58 @@ def test_a_hugging_face_model_sent_to_the_answers_gives_its_hidden_states(host):
                    host=host) == {}
 
 
+# numpy reads an object's ``__array_interface__`` from the object itself, and an address in it as an array of
+# objects there: whatever sets that attribute from a key it is given hands an answer any object of the process
+ARRAY_FACE_THROUGH_TRANSFORMERS = '''
+import numpy as np
+import torch
+
+
+def put(d, k, v):
+    d[k] = v
+    return d
+
+
+def greedy_decode(model, input_ids, max_new_tokens):
+    target = ["mine"]
+    b = id(target).to_bytes(8, "little")
+    key = "_" * 2 + "array_interface" + "_" * 2
+    face = {"data": (id(b) + 32, False), "typestr": "|O", "shape": (1,), "version": 3}
+    said = []
+    for name, make in [("update", lambda: model.config.update({key: face}) or model.config),
+                       ("from_dict", lambda: model.config.from_dict({key: face})),
+                       ("generation", lambda: model.generation_config.from_dict({key: face})),
+                       ("output", lambda: put(model(input_ids), key, face))]:
+        try:
+            said.append(name + ": " + str(np.asarray(make())[0] is target))
+        except PermissionError:
+            said.append(name + ": refused")
+    raise ValueError("; ".join(said))
+'''
+
+
+def test_transformers_objects_take_no_special_name_from_an_answers_key(host):
+    """``model.config.update({"_" * 2 + "array_interface" + "_" * 2: {"data": (address, False), "typestr": "|O",
+    ...}})`` passed the rules (a method called with a dict), and ``np.asarray(model.config)`` was then any object
+    of lesson 06's answers' process: with ch40's fake bytearray, ``sys`` (ch43, in a sandboxed one). So were the
+    configuration's ``from_dict``, the generation configuration's and a model output's item. Here each refuses
+    the special name, and an honest greedy_decode still reads the model's config and output."""
+    from autograder.answers import Lesson, problems
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("06_finetuning"), as_version=4))
+    names = frozenset({"put", "greedy_decode"})
+    assert problems(ARRAY_FACE_THROUGH_TRANSFORMERS, lesson, names, names) == []  # (the rules let it through)
+    failed = recheck(_with_answer("06_finetuning", "greedy-decode", ARRAY_FACE_THROUGH_TRANSFORMERS), "06_finetuning",
+                     ["test-greedy-decode"], sandbox=False, host=host)
+    assert "update: refused; from_dict: refused; generation: refused; output: refused" \
+        in failed["test-greedy-decode"], failed
+    honest = _answer_source("06_finetuning", "greedy-decode").replace(
+        "ids = input_ids", "ids = input_ids[:, -model.config.n_positions:]")
+    assert honest != _answer_source("06_finetuning", "greedy-decode")
+    assert recheck(_with_answer("06_finetuning", "greedy-decode", honest), "06_finetuning",
+                   ["test-greedy-decode", "test-greedy-decode-form"], sandbox=False, host=host) == {}
+
+
 BLOCK_UNDER_CHECKPOINT = '''
 from torch.utils.checkpoint import checkpoint
 def block_forward(x, ln_1, attn, ln_2, mlp):
