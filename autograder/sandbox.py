@@ -265,9 +265,14 @@ def bwrap_argv(bwrap: str, work: Path, private: Path | None, limits: Limits = Li
     ``course``: whether the course package is there (read-only at /course/course); without it, not even a
     copy installed among Python's packages is (an empty folder in its place)."""
     # No --new-session: the grader interrupts a cell with SIGINT to the kernel's process group.
+    # bwrap's /dev is a file system in memory as large as half the machine's, /dev/shm a folder in it: only a
+    # memory cgroup counted what was written there, and a grader that may make none (not root, no delegation)
+    # held a sandbox to nothing (ch43). /dev is read-only (its devices still work) and /dev/shm a file system
+    # of its own, of the size of /tmp.
     size = str(limits.written_bytes)
     argv = (cap.prefix() if cap is not None else []) + [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp", "--dir", "/tmp/home"]
+            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--size", size, "--tmpfs", "/dev/shm",
+            "--size", size, "--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(system):
             argv += ["--symlink", os.readlink(system), system]

@@ -519,6 +519,27 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
     assert caps.left() == [], "the sandbox's cgroups were left behind"
 
 
+DEV_FILLER = FILLER.replace('print(fill("/tmp", "t"), fill("/submission", "s"))',
+                            'print(fill("/dev/shm", "m"), fill("/dev", "d"))')
+
+
+@needs_bwrap
+def test_dev_and_dev_shm_hold_no_more_than_tmp_without_a_memory_cgroup(tmp_path, monkeypatch):
+    """Where the grader may make no cgroup (not root, no delegation), nothing but the file systems' own
+    sizes bounds what a sandbox keeps in memory: bwrap's /dev, and /dev/shm in it, were half the machine's
+    (12 GB of a 23 GB grader, ch43), shared with the notebooks graded beside it. /dev/shm is as large as
+    /tmp, and /dev read-only; its devices still work."""
+    monkeypatch.setattr(sandbox, "_cgroup_root", lambda controller: None)
+    code = DEV_FILLER + 'open("/dev/null", "w").write("x"); print("devices work")\n'
+    nb, died = _run_sandboxed(tmp_path, code)
+    assert died is None, died
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    shm, dev = eval(text.splitlines()[0].replace(") (", "), ("))  # noqa: S307 (our own probe's two tuples)
+    assert shm[0] <= 8 and shm[1] == "OSError", text
+    assert dev[0] == 0 and dev[1] == "OSError", text
+    assert "devices work" in text, text
+
+
 def test_the_folder_watch_counts_files_deeper_than_the_limit_on_a_path(tmp_path):
     """A file whose whole path is longer than the system allows could not be looked at by that path,
     and went uncounted; the watch reads each folder by its descriptor."""
