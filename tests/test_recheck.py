@@ -3206,6 +3206,57 @@ def test_transformers_objects_take_no_special_name_from_an_answers_key(host):
                    ["test-greedy-decode", "test-greedy-decode-form"], sandbox=False, host=host) == {}
 
 
+# The public methods of transformers' classes on lesson 06's objects (the model the checks send, its configurations,
+# an output, its cache) that set or delete an attribute by a name that is not written out, outside the classes whose
+# setters refuse special names in the answers' process. Each sets names of its own: reviewed (ch43).
+TRANSFORMERS_SETTERS_REVIEWED = {
+    "ContinuousMixin.destroy_cached_continuous_batching_manager",  # GenerationMixin's: refused as a decoder
+    "EmbeddingAccessMixin.set_input_embeddings",  # the model's own layer names
+    "PreTrainedModel.generation_config_class",  # a GenerationConfig (its __setattr__ refuses special names)
+    "PreTrainedModel.initialize_weights",  # "smart_apply"
+    "PreTrainedModel.mark_tied_weights_as_initialized",  # "_is_hf_initialized"
+    "PreTrainedModel.set_decoder", "PreTrainedModel.set_encoder",  # from lists written in the method
+    "PreTrainedModel.tie_weights",  # the model class's tied-weight names
+}
+
+
+def test_every_transformers_setter_by_name_on_lesson_06s_objects_was_reviewed():
+    """numpy reads ``__array_interface__`` from an object itself: a method that sets an attribute named by its
+    caller makes that attribute an address (``model.config.update``, ch43). The classes that do so for any key are
+    the answers' process's SPECIAL_NAME_CLASSES; any other such public method on lesson 06's objects must be
+    reviewed here (a transformers upgrade that adds one fails this test)."""
+    import inspect
+    import sys
+
+    from autograder.answer_host import SPECIAL_NAME_CLASSES
+    from course.checks.finetune import tiny_gpt2
+
+    model = tiny_gpt2(0)
+    with torch.no_grad():
+        out = model(torch.tensor([[1, 2]]), use_cache=True, output_hidden_states=True)
+    objects = [model, model.config, model.generation_config, out, out.past_key_values, *model.modules()]
+    objects += list(getattr(out.past_key_values, "layers", []))
+    guarded = tuple(next(getattr(sys.modules[m], n) for n in names if hasattr(sys.modules[m], n))
+                    for m, (names, _) in SPECIAL_NAME_CLASSES.items())
+    assert any(isinstance(o, guarded[0]) for o in objects) and isinstance(out, guarded[2])
+    by_name = re.compile(r"\b(?:setattr|delattr)\(\s*[\w.]+\s*,\s*(?![\"'])")
+    found = set()
+    for cls in {c for o in objects for c in type(o).__mro__ if c.__module__.startswith("transformers")}:
+        if issubclass(cls, guarded):
+            continue
+        for name, value in vars(cls).items():
+            function = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
+            if name.startswith("_") or not callable(function):
+                continue
+            try:
+                source = inspect.getsource(function)
+            except (OSError, TypeError):
+                continue
+            if by_name.search(source):
+                found.add(f"{cls.__qualname__}.{name}")
+    assert found <= TRANSFORMERS_SETTERS_REVIEWED, f"review (and guard, or list): {sorted(found - TRANSFORMERS_SETTERS_REVIEWED)}"
+
+
 BLOCK_UNDER_CHECKPOINT = '''
 from torch.utils.checkpoint import checkpoint
 def block_forward(x, ln_1, attn, ln_2, mlp):
