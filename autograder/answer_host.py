@@ -989,6 +989,20 @@ def _after(value):
     return None
 
 
+def _structure(module) -> dict | None:
+    """What lesson 03's check reads of a module of the answer's that its outputs cannot show, as data: its
+    parameters' and buffers' names, and the tensors it keeps as plain attributes (name, dtype), read with
+    ``nn.Module``'s own methods (``course.checks.attention._structure``: "extra parameters", "mask not a buffer")."""
+    import torch
+
+    if not isinstance(module, torch.nn.Module):
+        return None
+    return {"parameters": [name for name, _ in torch.nn.Module.named_parameters(module)],
+            "buffers": [name for name, _ in torch.nn.Module.named_buffers(module)],
+            "plain": [[name, str(value.dtype)] for name, value in vars(module).items()
+                      if isinstance(value, torch.Tensor) and type(name) is str]}
+
+
 def _returned(value, args) -> int | None:
     """The position of the argument the call returned as its result (the very list or dict, or a tensor
     over the same memory: the argument itself or a view of it), or None: the grader gets a copy of both, so
@@ -2073,6 +2087,8 @@ def main(argv):
                          **_answer(value, objects, request.get("handles", False))}
             elif request["op"] in ("getattr", "repr"):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
+            elif request["op"] == "structure":
+                reply = {"ok": True, "value": _structure(objects[request["object"]])}
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
                 module = _bind(request["source"])
                 LENT[0] += 1

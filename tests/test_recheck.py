@@ -108,7 +108,7 @@ def test_only_the_lessons_whose_recheck_takes_gradients_import_what_backward_nee
 # in the student's kernel; its hidden tests run only here): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
 # answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
 # lists the module's parameters, which a module in the other process cannot hand over (a generator).
-NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph"), ("test-causal-self-attention", "extra parameters")}
+NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph")}
 
 
 def test_the_hidden_tests_run_here_and_never_in_the_students_kernel():
@@ -1086,7 +1086,8 @@ def test_the_answers_super_starts_after_a_class_of_their_own(host):
 def test_an_answers_class_may_inherit_from_modules_containers_and_exceptions(host):
     host.request({"op": "load", "cells": [PRELUDE, HONEST_BASES]})
     reply = host.request({"op": "call", "name": "made", "args": (), "kwargs": {}})
-    assert reply == {"ok": True, "value": 8, "linked": [], "args": ()}, reply
+    assert reply == {"ok": True, "value": 8, "linked": [], "args": (), "returned": None,
+                     "left": {"grad": True, "dtype": "torch.float32"}}, reply
 
 
 # A red team's (2026-12-02): answer cells that end their process when run a second time (the re-check runs
@@ -3696,3 +3697,17 @@ def test_what_an_answer_leaves_behind_for_the_cells_after_it_costs_its_point_her
                      _tests(exercise.lesson), sandbox=False, host=host)
     assert set(failed) == {test} and mistake in failed[test], failed
     assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
+
+
+@pytest.mark.parametrize("test, mistake", [("test-attention-dropout", "dropout in place"),
+                                           ("test-causal-self-attention", "mask not a buffer"),
+                                           ("test-causal-self-attention", "extra parameters")])
+def test_what_lesson_03s_check_reads_of_the_module_itself_is_read_where_it_lives(test, mistake, host):
+    """The backward pass in training mode, the parameters' names and where the mask is kept: the outputs
+    cannot show them, and before 2026-12-06 the check skipped them where the module lived in another process,
+    so these wrong answers of the catalogue kept their points."""
+    [entry] = [e for e in CATALOGUE if e.test == test and e.mistake == mistake][:1]
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", entry.source), "03_self_attention",
+                     _tests("03_self_attention"), sandbox=False, host=host)
+    assert test in failed and mistake in failed[test], failed
+    assert {BY_TEST[t].answer for t in failed} == {"causal-self-attention"}, failed
