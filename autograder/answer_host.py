@@ -1657,20 +1657,49 @@ def _refuse_decoders() -> None:
 # .from_dict({...})``, ``model(ids)[key] = ...``), and numpy then read the object as an array of objects at any
 # address: with ch40's fake bytearray, ``sys`` in lesson 06's answers' process, past the rules (ch43). The rules
 # cannot see a name built at run time and passed as a key; here these classes refuse to set or store one.
-SPECIAL_NAME_CLASSES = {"transformers.configuration_utils": (("PreTrainedConfig", "PretrainedConfig"), ("__setattr__",)),
+# Nor one that a configuration's ``attribute_map`` (a dict an answer may write into) renames to or from a special
+# one (``attribute_map[key] = "x"`` made numpy's read of the key read ``config.x``; ``attribute_map["x"] = key``
+# made ``update({"x": face})`` set the key), nor a str subclass whose ``startswith`` says no (ch44).
+SPECIAL_NAME_CLASSES = {"transformers.configuration_utils": (("PreTrainedConfig", "PretrainedConfig"),
+                                                             ("__setattr__", "__getattribute__")),
                         "transformers.generation.configuration_utils": (("GenerationConfig",), ("__setattr__",)),
                         "transformers.utils.generic": (("ModelOutput",), ("__setattr__", "__setitem__"))}
 SPECIAL_NAMES_DONE = set()  # the classes whose methods refuse special names already
 
 
+def _special(name) -> bool:
+    """A special name (__x__), or a name that may stand for one: a str subclass can say it is none and be
+    one to a dict (its own ``startswith``, ``__eq__`` and ``__hash__``)."""
+    return type(name) is not str or name.startswith("__") and name.endswith("__")
+
+
 def _special_name_refused(label, original):
     def method(self, name, value):
-        if not isinstance(name, str) or name.startswith("__") and name.endswith("__"):
-            raise PermissionError(f"{label} was given the name {str(name)[:40]!r}: a special name (__x__) sets what "
-                                  f"Python and numpy read from the object itself; use the object's own fields")
-        return original(self, name, value)
+        if _special(name):
+            said = repr(name[:40]) if type(name) is str else "a str subclass as a name"
+            raise PermissionError(f"{label} was given {said}: a special name (__x__), or one that may stand for one, "
+                                  f"sets what Python and numpy read from the object itself; use the object's own fields")
+        result = original(self, name, value)
+        fields = object.__getattribute__(self, "__dict__")  # (what was set: a name the method renamed, too)
+        stored = [key for key in fields if _special(key)]
+        for key in stored:
+            del fields[key]
+        if stored:
+            raise PermissionError(f"{label} was given the name {name[:40]!r}, which its attribute_map renames to a "
+                                  f"special name (__x__): use the object's own fields")
+        return result
     method.__name__ = method.__qualname__ = original.__name__
     return method
+
+
+def _special_name_read_plainly(label, original):
+    """A configuration's ``__getattribute__`` that reads a special name as Python would, never through the
+    ``attribute_map`` (numpy reads ``__array_interface__`` from the object through it)."""
+    def __getattribute__(self, name):
+        if isinstance(name, str) and str.startswith(name, "__") and str.endswith(name, "__"):
+            return object.__getattribute__(self, name)
+        return original(self, name)
+    return __getattribute__
 
 
 def _no_special_names_in_transformers() -> None:
@@ -1688,7 +1717,8 @@ def _no_special_names_in_transformers() -> None:
             SPECIAL_NAMES_DONE.add(cls)
             for name in methods:
                 if cls is base or name in vars(cls):
-                    setattr(cls, name, _special_name_refused(f"{cls.__name__}.{name}", getattr(cls, name)))
+                    make = _special_name_read_plainly if name == "__getattribute__" else _special_name_refused
+                    setattr(cls, name, make(f"{cls.__name__}.{name}", getattr(cls, name)))
 
 
 def _outputs_recordable(modules) -> None:

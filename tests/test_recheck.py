@@ -3207,6 +3207,64 @@ def test_transformers_objects_take_no_special_name_from_an_answers_key(host):
                    ["test-greedy-decode", "test-greedy-decode-form"], sandbox=False, host=host) == {}
 
 
+# ch43's refusal read the name it was given: a configuration's attribute_map (a dict the answer may write into)
+# renamed a plain name to a special one and back, and a str subclass said it was not special (ch44)
+SPECIAL_NAME_ANOTHER_WAY = '''
+import numpy as np
+import torch
+
+
+class Plain(str):
+    def startswith(self, *args):
+        return False
+
+    def endswith(self, *args):
+        return False
+
+
+def put(d, k, v):
+    d[k] = v
+    return d
+
+
+def greedy_decode(model, input_ids, max_new_tokens):
+    target = ["mine"]
+    b = id(target).to_bytes(8, "little")
+    key = "_" * 2 + "array_interface" + "_" * 2
+    face = {"data": (id(b) + 32, False), "typestr": "|O", "shape": (1,), "version": 3}
+    said = []
+    for name, make in [("str", lambda: model.config.update({Plain(key): face}) or model.config),
+                       ("str output", lambda: put(model(input_ids), Plain(key), face)),
+                       ("str generation", lambda: model.generation_config.from_dict({Plain(key): face})),
+                       ("renamed to", lambda: put(model.config.attribute_map, "plain", key) and model.config.update(
+                           {"plain": face}) or model.config),
+                       ("renamed from", lambda: put(model.config.attribute_map, key, "other") and model.config.update(
+                           {"other": face}) or model.config)]:
+        try:
+            said.append(name + ": " + str(np.asarray(make()).reshape(-1)[0] is target))
+        except PermissionError:
+            said.append(name + ": refused")
+    raise ValueError("; ".join(said))
+'''
+
+
+def test_transformers_objects_take_no_special_name_renamed_or_disguised(host):
+    """``model.config.attribute_map[key] = "plain"`` made numpy's read of ``__array_interface__`` read
+    ``config.plain``, set by ``update({"plain": face})``; ``attribute_map["plain"] = key`` made that update set the
+    special name itself; and ``update({Plain(key): face})``, a str whose ``startswith`` says no, passed ch43's
+    refusal (also as a model output's key and a generation configuration's): each was any object of lesson 06's
+    answers' process, in a sandboxed one too (ch44)."""
+    from autograder.answers import Lesson, problems
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("06_finetuning"), as_version=4))
+    names = frozenset({"Plain", "put", "greedy_decode"})
+    assert problems(SPECIAL_NAME_ANOTHER_WAY, lesson, names, names) == []  # (the rules let it through)
+    failed = recheck(_with_answer("06_finetuning", "greedy-decode", SPECIAL_NAME_ANOTHER_WAY), "06_finetuning",
+                     ["test-greedy-decode"], sandbox=False, host=host)
+    assert "str: refused; str output: refused; str generation: refused; renamed to: refused; renamed from: False" \
+        in failed["test-greedy-decode"], failed
+
+
 # The public methods of transformers' classes on lesson 06's objects (the model the checks send, its configurations,
 # an output, its cache) that set or delete an attribute by a name that is not written out, outside the classes whose
 # setters refuse special names in the answers' process. Each sets names of its own: reviewed (ch43).
