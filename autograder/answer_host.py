@@ -974,10 +974,12 @@ def _unchanged(value, snapshot) -> bool:
         and pickle.dumps(value, protocol=5) == snapshot
 
 
-def _after(value):
+def _after(value, snapshot=None):
     """An argument as the call left it, for the grader: data as it is, a module as its state (the
     tensors of its ``state_dict``, in order: a training loop trains its argument in place), its
-    modules' modes (``training``, in ``modules()``'s order) and which parameters require grad."""
+    modules' modes (``training``, in ``modules()``'s order) and which parameters require grad; a plain list
+    or dict of data (``snapshot``, its pickle before the call) that the call left holding something else, a
+    word that compares equal to no list or dict: ``ids.append({0})`` came back as None, "as it was" (ch44)."""
     import torch
 
     if _is_data(value):
@@ -986,7 +988,7 @@ def _after(value):
         return {"__state__": [t.detach().clone() for t in value.state_dict().values()],
                 "__modes__": [bool(m.training) for m in value.modules()],
                 "__trainable__": [bool(p.requires_grad) for p in value.parameters()]}
-    return None
+    return None if snapshot is None else "changed: no longer data"
 
 
 def _structure(module) -> dict | None:
@@ -1677,8 +1679,9 @@ def _special_name_refused(label, original):
     def method(self, name, value):
         if _special(name):
             said = repr(name[:40]) if type(name) is str else "a str subclass as a name"
-            raise PermissionError(f"{label} was given {said}: a special name (__x__), or one that may stand for one, "
-                                  f"sets what Python and numpy read from the object itself; use the object's own fields")
+            raise PermissionError(f"{label} was given {said}: a special name (__x__), or one that may stand for "
+                                  f"one, sets what Python and numpy read from the object itself; use the object's "
+                                  f"own fields")
         result = original(self, name, value)
         fields = object.__getattribute__(self, "__dict__")  # (what was set: a name the method renamed, too)
         stored = [key for key in fields if _special(key)]
@@ -2111,7 +2114,8 @@ def main(argv):
                 last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep],
                         dict(SENT))
                 # the arguments as the call left them: a function that changes its input is seen to
-                after = tuple(None if _unchanged(a, snapshot) else _after(a) for a, snapshot in zip(args, before))
+                after = tuple(None if _unchanged(a, snapshot) else _after(a, snapshot)
+                              for a, snapshot in zip(args, before))
                 reply = {"ok": True, "linked": linked, "args": after, "returned": _returned(value, args),
                          "left": request.get("left"),
                          **_answer(value, objects, request.get("handles", False))}

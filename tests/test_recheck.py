@@ -3675,6 +3675,19 @@ def test_an_answer_that_changes_its_input_only_in_the_hidden_tests_loses_that_po
                    ["test-merge"], sandbox=False, host=host) == {}
 
 
+# A merge right on every call that puts a set into the caller's list: the list was no longer data, and the
+# answers' process sent it back as None, "left as it was" (ch44)
+MERGE_PUTS_A_SET_IN = MERGE_CHANGES_LATER.replace("    if calls[0] > 60:\n        ids.append(0)\n",
+                                                  "    ids.append({new_id})\n")
+
+
+def test_an_answer_that_leaves_something_not_data_in_its_input_list_loses_its_point(host):
+    assert MERGE_PUTS_A_SET_IN != MERGE_CHANGES_LATER
+    failed = recheck(_with_answer("01_tokenization", "merge", MERGE_PUTS_A_SET_IN), "01_tokenization",
+                     ["test-merge"], sandbox=False, host=host)
+    assert "merge changed its argument 1 in place" in failed.get("test-merge", ""), failed
+
+
 def test_a_filter_that_writes_into_its_logits_loses_its_point_with_the_checks_words(host):
     nb = _with_answer("06_finetuning", "top-k", TOP_K_IN_PLACE)
     failed = recheck(nb, "06_finetuning", ["test-top-k"], sandbox=False, host=host)
