@@ -482,6 +482,15 @@ def check_causal_mask(student_fn) -> None:
                 "itself. tril keeps the lower triangle of the tensor it is given: of torch.zeros that is zeros "
                 "again. Start from ones: torch.ones(T, T, dtype=torch.bool).tril().",
                 lambda T: torch.zeros(T, T, dtype=torch.bool)),
+        Mistake("a column, not a (T, T) grid", "both sides of the comparison are columns (T, 1), so it compares "
+                "each position with itself and gives one column of True: compare a column of query positions "
+                "with a ROW of key positions, torch.arange(T)[:, None] >= torch.arange(T)[None, :], which "
+                "broadcasts to (T, T).", lambda T: torch.arange(T)[:, None] >= torch.arange(T)[:, None]),
+        *[Mistake("T = 1 made a special case", "for T = 1 the mask is still a (1, 1) tensor, [[True]]: "
+                  "torch.ones(T, T, dtype=torch.bool).tril() gives it with no special case; a single True "
+                  "(torch.tensor(True), or a (1,) tensor) has the wrong shape for the scores it masks.",
+                  lambda T, one=one: one() if T == 1 else ref.causal_mask(T))
+          for one in (lambda: torch.tensor(True), lambda: torch.tensor([True]), lambda: torch.ones(1, dtype=torch.bool))],
     ]
     # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
     # mask made once at 64 or GPT-2's 1,024)
@@ -545,6 +554,13 @@ def _last_row_left_out(lengths, T):
     return mask
 
 
+def _padding_cut_from_the_end(lengths, T):
+    mask = torch.ones(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        mask[b, -(T - n):] = False  # the mistake: for n == T, -0: is the whole row
+    return mask
+
+
 def check_padding_mask(student_fn) -> None:
     """``student_fn(lengths, T)``: a ``(B, T)`` boolean mask, True at positions ``< lengths[b]`` (real tokens)."""
     # (a row of length 0, all padding, as the hidden tests have too)
@@ -578,6 +594,19 @@ def check_padding_mask(student_fn) -> None:
         Mistake("width from the lengths, not T", "the mask must have T columns, the padded length the function is "
                 "given, even when every sentence is shorter: torch.arange(T), not up to lengths.max().",
                 lambda lengths, T: torch.arange(int(lengths.max()))[None, :] < lengths[:, None]),
+        Mistake("width from the lengths, not T", "the mask must have T columns, the padded length the function is "
+                "given: torch.arange(T), not up to lengths[0], the first sentence's length (it need not be the "
+                "longest, and even the longest may be shorter than T).",
+                lambda lengths, T: torch.arange(int(lengths[0]))[None, :] < lengths[:, None]),
+        Mistake("padding cut with a -0 slice", "mask[b, -pad:] with pad = T - length: for a sentence that fills "
+                "the whole row pad is 0, and -0 is 0, so mask[b, -0:] is the WHOLE row, set to False. Slice from "
+                "the length instead, mask[b, n:] = False, or torch.arange(T)[None, :] < lengths[:, None].",
+                _padding_cut_from_the_end),
+        *[Mistake("positions compared with positions", "a padding mask compares each position with its sentence's "
+                  "length, a (B, 1) column lengths[:, None]: torch.arange(T)[None, :] < lengths[:, None] is (B, T). "
+                  "Comparing the positions with the positions gives a (T, T) causal-style mask that never reads "
+                  "the lengths.", lambda lengths, T, cmp=cmp: cmp(torch.arange(T)[None, :], torch.arange(T)[:, None]))
+          for cmp in (torch.lt, torch.le, torch.gt, torch.ge)],
         Mistake("one position short", "the mask needs T columns, positions 0 .. T - 1: torch.arange(T) gives "
                 "exactly those (it stops before T), so don't write torch.arange(T - 1).",
                 lambda lengths, T: torch.arange(T - 1)[None, :] < lengths[:, None]),
@@ -692,6 +721,10 @@ def check_split_heads(student_fn) -> None:
         Mistake("wrong dimensions transposed", "after the view (B, T, n_head, hs), swap dimensions 1 and 2 (T and "
                 "n_head): transpose(1, 2), not transpose(1, 3).",
                 lambda x, nh: x.view(x.shape[0], x.shape[1], nh, -1).transpose(1, 3)),
+        Mistake("viewed as (hs, n_head), then transpose(1, 3)", "view as (B, T, n_head, C // n_head), n_head FIRST, "
+                "then transpose(1, 2): viewing as (B, T, C // n_head, n_head) gives each head every n_head-th "
+                "channel, and transpose(1, 3) then swaps the positions with the head size, (B, n_head, hs, T).",
+                lambda x, nh: x.reshape(x.shape[0], x.shape[1], x.shape[2] // nh, nh).transpose(1, 3)),
         Mistake("transposed before the view", "split the channels first, x.view(B, T, n_head, C // n_head), then "
                 "transpose(1, 2): transposing (B, T, C) to (B, C, T) first makes the reshape cut across the "
                 "positions.", lambda x, nh: x.transpose(1, 2).reshape(x.shape[0], nh, x.shape[1], x.shape[2] // nh)),
@@ -721,7 +754,7 @@ def check_split_heads(student_fn) -> None:
                 "gives a tuple of pieces): return one (B, n_head, T, hs) tensor, torch.stack(pieces, dim=1), "
                 "or x.view(B, T, n_head, C // n_head).transpose(1, 2).", lambda x, nh: x.chunk(nh, dim=-1)),
     ]
-    run_check("split_heads", student_fn, ref.split_heads, cases, mistakes)
+    run_check("split_heads", student_fn, ref.split_heads, cases, mistakes, unchanged=True)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
 
 
@@ -729,6 +762,7 @@ def check_merge_heads(student_fn) -> None:
     """``student_fn(x)``: ``(B, n_head, T, hs)`` → ``(B, T, n_head * hs)``, the inverse of ``split_heads``."""
     g = torch.Generator().manual_seed(5)
     cases = [(_rand(g, *shape),) for shape in [(2, 2, 3, 4), (1, 3, 5, 2), (3, 4, 4, 4)]]
+    cases.append((_rand(g, 2, 3, 4, 2).double(),))  # float64 in, float64 out (merge_heads(split_heads(x)) in the hidden tests)
 
     def no_transpose(x):
         B, nh, T, hs = x.shape
@@ -780,8 +814,10 @@ def check_merge_heads(student_fn) -> None:
                 "first, then head 1's: torch.cat([x[:, h] for h in range(n_head)], dim=-1), not reversed(...) or "
                 "a loop that counts down (or x.transpose(1, 2).reshape(B, T, n_head * hs)).",
                 lambda x: ref.merge_heads(x.flip(1))),
+        Mistake("float32 result", _FLOAT32_HINT.replace("build a tensor of a fixed dtype", "build a tensor of a "
+                "fixed dtype (torch.zeros(B, T, C) is float32: dtype=x.dtype)"), lambda x: ref.merge_heads(x).float()),
     ]
-    run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes)
+    run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes, unchanged=True)
     check_gradient("merge_heads", student_fn, ref.merge_heads, cases[0], wrt=0)  # the model trains through it
 
 

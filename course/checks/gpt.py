@@ -220,7 +220,7 @@ def check_bigram_forward(student_fn):
         Mistake("targets as a column", "F.cross_entropy takes the targets as one id per row of scores, shape "
                 "(B*T,): targets.view(B*T) (or .view(-1)), not a (B*T, 1) column.",
                 error="multi-target not supported"),
-    ])
+    ], unchanged=True)  # (the table is the model's parameters, idx and targets the caller's batch)
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
                    pick=lambda out: out[1])
@@ -376,6 +376,11 @@ def check_causal_average(student_fn):
                 "weigh the positions by their content: that is self-attention, the next section.",
                 lambda x: torch.softmax((x @ x.transpose(-2, -1)).masked_fill(
                     torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).triu(1), float("-inf")), dim=-1) @ x),
+        Mistake("scores from x", "the causal average gives every position 0..t the SAME weight: its scores are "
+                "zeros, torch.zeros(T, T), before the mask and the softmax. Scores from x @ x.transpose(-2, -1), "
+                "scaled by √C or not, weigh the positions by their content: that is self-attention, the next "
+                "section.", lambda x: torch.softmax((x @ x.transpose(-2, -1) / x.shape[-1] ** 0.5).masked_fill(
+                    torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).triu(1), float("-inf")), dim=-1) @ x),
         Mistake("last position left out", "the loop stopped one position early, so the last position kept its "
                 "initial zeros: loop over every position, for t in range(T) (T = x.shape[1]), not range(T - 1).",
                 _average_loop(stop=-1)),
@@ -386,7 +391,7 @@ def check_causal_average(student_fn):
                 "batch, not the positions: position t's past is x[:, :t + 1], and its mean x[:, :t + 1].mean(dim=1) "
                 "(or, as the exercise asks, F.softmax(scores, dim=-1) @ x).",
                 lambda x: torch.stack([x[:t + 1].mean(1) for t in range(x.shape[1])], dim=1)),
-    ])
+    ], unchanged=True)  # (x.cumsum_(1) or x[:, t] += ... writes the average into the caller's x)
     # the attention it leads to trains through it: autograd must reach x
     check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)
 
@@ -867,7 +872,7 @@ def check_gpt_forward(student_fn):
             Mistake("the ModuleList called", "model.transformer.h is a ModuleList, a list of blocks, not a module to "
                     "call (it has no forward): run the blocks in turn, for block in model.transformer.h: x = block(x).",
                     lambda m, i: m.transformer.h(m.transformer.wte(i)), same_error=True),
-        ])
+        ], unchanged=True)  # (idx is the caller's batch; the model, not a tensor or list, is not compared)
     _check_gpt_training(student_fn)
 
 

@@ -333,6 +333,10 @@ def check_shift_batch(student_fn):
         Mistake("y one token too long", "y = data[s+1 : s+block_size+1] has block_size tokens, like x.",
                 lambda d, s, b: (_windows(d, s, b, 0, 1)[0],
                                  torch.stack([d[i + 1:i + b + 2] for i in s.tolist()]))),
+        *[Mistake("block_size not used", "each window has block_size tokens, the argument: data[s : s + block_size] "
+                  "and data[s + 1 : s + block_size + 1], not T (the demo's T = 12 above is a global of the notebook) "
+                  "or a number of your own.", lambda d, s, b, size=size: _windows(d, s, size, 0, 1), same_error=True)
+          for size in (8, 12, 16, 32, 64, 128, 256)],
         Mistake("windows one token short", "a slice's end is excluded: data[s : s+block_size] has block_size "
                 "tokens, and y = data[s+1 : s+block_size+1].", lambda d, s, b: _windows(d, s, b - 1, 0, 1)),
         Mistake("concatenated instead of stacked", "torch.cat joins the windows end to end into one long row; "
@@ -411,7 +415,7 @@ def check_shift_batch(student_fn):
                 "(2, block_size): return two tensors, x with the B windows' inputs and y with their labels, "
                 "x = torch.stack([...inputs...]), y = torch.stack([...labels...]); return x, y.",
                 lambda d, s, b: tuple(torch.stack(pair) for pair in zip(*windows_at(d, s, b)))),
-    ])
+    ], unchanged=True)  # (data is the caller's corpus, starts the caller's offsets: starts += 1 changes them)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -680,7 +684,7 @@ def check_generate_greedy(student_fn):
         Mistake("new id fed without its column", "forward_with_state reads (B, len) ids: feed the new id as a "
                 "(B, 1) column, next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True), as it is, not squeezed "
                 "to (B,) (or to a number for a batch of one).", error="idx must be a (B, T) tensor of token ids"),
-    ], after=calls)
+    ], after=calls, unchanged=True)  # (idx is the caller's prompt, as greedy_decode's input_ids in lesson 06)
 
 
 def _last_column_zeroed(ids, n):

@@ -246,7 +246,7 @@ def check_char_encode(char_encode) -> None:
                 "`ch not in stoi.values()` (the ids) or another collection.", error="ValueError",
                 on=lambda text, stoi: all(c in stoi for c in text)),
     ]
-    run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True)
+    run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True, unchanged=True)
     _check_another_vocabulary(char_encode, *cases[2])
     stoi = {"a": 0, "b": 1, "c": 2}
     text = "abcZa"
@@ -360,7 +360,7 @@ def check_char_decode(char_decode) -> None:
         Mistake("str() of a list", "str([...]) writes the list itself, brackets, quotes and commas: join the "
                 "characters instead, ''.join(itos[i] for i in ids).", lambda ids, itos: str([itos[i] for i in ids])),
     ]
-    run_check("char_decode", char_decode, ref.char_decode, cases, mistakes)
+    run_check("char_decode", char_decode, ref.char_decode, cases, mistakes, unchanged=True)
 
 
 # -- counting and merging pairs -----------------------------------------------------------------
@@ -862,6 +862,10 @@ def check_merge(merge) -> None:
                   "inside longer numbers: the pair (1, 2) is found in '11 2' and '1 21'. A tokenizer's ids run past "
                   "256, so compare the ids themselves: (ids[i], ids[i + 1]) == tuple(pair).",
                   _merge_as_text(separator, padded)) for separator in (" ", ",", ", ") for padded in (True, False)],
+        Mistake("ids as bytes", "bytes(ids) holds numbers from 0 to 255 only, and a tokenizer's ids go past 255 (new_id "
+                "and the ids of earlier merges, 256 and up), so bytes.replace cannot merge them: work on the list "
+                "of ints, appending new_id where (ids[i], ids[i + 1]) == tuple(pair) and ids[i] otherwise.",
+                error="bytes must be in range(0, 256)"),
         Mistake("pair matched in either order", "a pair is ordered: (1, 2) is id 1 followed by id 2, and 2 "
                 "followed by 1 is another pair, with its own merge (or none). Compare the tuple, "
                 "(ids[i], ids[i + 1]) == tuple(pair), not sets of the two ids.", _merge_either_order),
