@@ -7309,4 +7309,182 @@ CATALOGUE += [
     W('test-sequence-loss', 'the first sequence only', '\ndef sequence_loss(logits, targets):\n    return F.cross_entropy(logits[0], targets[0])\n'),
     W('test-lr-schedule', 'a config field that is not there', '\ndef lr_at_step(it, cfg):\n    if it < cfg.warmup_iters:\n        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)\n    if it > cfg.max_iters:\n        return cfg.min_lr\n    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)\n    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)\n'),
     W('test-lstm-cell', 'weights joined along the wrong dimension', '\ndef lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    gates = torch.cat([x, h], dim=1) @ torch.cat([W_ih, W_hh], dim=0).T + b_ih + b_hh\n    i, f, g, o = gates.chunk(4, dim=1)\n    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)\n    c_new = f * c + i * g\n    h_new = o * torch.tanh(c_new)\n    return h_new, c_new\n'),
+    # --- wa34: inputs the checks did not try (T = 1, ids past 255, a row as long as T, a batch of two, float64
+    # heads), in-place changes of an argument (unchanged=True), confusions (nll_loss of probabilities)
+    W('test-causal-mask', 'a column, not a (T, T) grid', '''
+def causal_mask(T):
+    return torch.arange(T).unsqueeze(1) >= torch.arange(T).unsqueeze(1)
+'''),
+    W('test-causal-mask', 'T = 1 made a special case', '''
+def causal_mask(T):
+    if T == 1:
+        return torch.tensor(True)
+    return torch.ones(T, T, dtype=torch.bool).tril()
+'''),
+    W('test-heads', 'viewed as (hs, n_head), then transpose(1, 3)', '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.reshape(B, T, C // n_head, n_head).transpose(1, 3)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W('test-heads', 'float32 result', '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    out = torch.zeros(B, T, nh * hs)
+    for h in range(nh):
+        out[:, :, h * hs:(h + 1) * hs] = x[:, h]
+    return out
+'''),
+    W('test-padding-mask', 'width from the lengths, not T', '''
+def padding_mask(lengths, T):
+    return torch.arange(int(lengths[0]))[None, :] < lengths[:, None]
+'''),
+    W('test-padding-mask', 'padding cut with a -0 slice', '''
+def padding_mask(lengths, T):
+    mask = torch.ones(len(lengths), T, dtype=torch.bool)
+    for b, n in enumerate(lengths.tolist()):
+        pad = T - n
+        mask[b, -pad:] = False
+    return mask
+'''),
+    W('test-padding-mask', 'positions compared with positions', '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] < torch.arange(T)[:, None]
+'''),
+    W('test-merge', 'ids as bytes', '''
+def merge(ids, pair, new_id):
+    return list(bytes(ids).replace(bytes(pair), bytes([new_id])))
+'''),
+    W('test-shift-batch', 'block_size not used', '''
+T = 12
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + T] for s in starts])
+    y = torch.stack([data[s + 1:s + T + 1] for s in starts])
+    return x, y
+'''),
+    W('test-causal-average', 'scores from x', '''
+def causal_average(x):
+    B, T, C = x.shape
+    tril = torch.tril(torch.ones(T, T))
+    scores = (x @ x.transpose(-2, -1) / C ** 0.5).masked_fill(tril == 0, float('-inf'))
+    return F.softmax(scores, dim=-1) @ x
+'''),
+    W('test-char-encode-decode', 'changes its input', '''
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+
+def char_decode(ids, itos):
+    text = ''
+    while ids:
+        text += itos[ids.pop(0)]
+    return text
+'''),
+    W('test-char-encode-decode', 'changes its input', '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f'unknown character {ch!r}')
+        ids.append(stoi[ch])
+    stoi.setdefault('<unk>', len(stoi))
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W('test-bigram-forward', 'changes its input', '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    targets.resize_(B * T)
+    return logits, F.cross_entropy(logits.view(B * T, V), targets)
+'''),
+    W('test-gpt-forward', 'changes its input', '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tok = model.transformer.wte(idx)
+    pos = idx[0]
+    pos.copy_(torch.arange(T))
+    x = model.transformer.drop(tok + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W('test-generate-greedy', 'changes its input', '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx.set_(torch.cat([idx, next_id], dim=1))
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W('test-shift-batch', 'changes its input', '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    starts += 1
+    y = torch.stack([data[s:s + block_size] for s in starts])
+    return x, y
+'''),
+    W('test-shift-batch', 'changes its input', '''
+def shift_batch(data, starts, block_size):
+    data.unsqueeze_(0)
+    x = torch.stack([data[0, s:s + block_size] for s in starts])
+    y = torch.stack([data[0, s + 1:s + block_size + 1] for s in starts])
+    return x, y
+'''),
+    W('test-causal-average', 'changes its input', '''
+def causal_average(x):
+    T = x.shape[1]
+    x.cumsum_(dim=1)
+    return x / torch.arange(1, T + 1).view(1, T, 1)
+'''),
+    W('test-heads', 'changes its input', '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    x.transpose_(1, 2)
+    return x.reshape(B, T, nh * hs)
+'''),
+    W('test-heads', 'changes its input', '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    x.resize_(B, T, n_head, C // n_head)
+    return x.transpose(1, 2)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W('test-lm-loss', 'probabilities given to nll_loss', '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.nn.functional.nll_loss(logits[:, :-1].softmax(-1).reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+'''),
+    W('test-generate-greedy', '.item() on a batch', '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = torch.tensor([[logits[:, -1, :].argmax(dim=-1).item()]])
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
 ]

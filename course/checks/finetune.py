@@ -738,7 +738,16 @@ def _loss_shifted_by_two(logits, labels):
     return F.cross_entropy(logits[:, :-2].reshape(-1, V), labels[:, 2:].reshape(-1))
 
 
+def _loss_nll_of_probabilities(logits, labels):
+    V = logits.size(-1)
+    return F.nll_loss(logits[:, :-1].softmax(-1).reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=IGNORE)
+
+
 LOSS_MISTAKES += [
+    Mistake("probabilities given to nll_loss", "F.nll_loss takes LOG-probabilities (it only picks the label's "
+            "entry and negates it): log_softmax, not softmax, before it, or simply F.cross_entropy on the raw "
+            "logits, which does both: F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)).",
+            _loss_nll_of_probabilities),
     Mistake("loss class called with the tensors", "torch.nn.CrossEntropyLoss is a class: its arguments are "
             "settings (weight, ignore_index, ...), not the tensors. Make the loss first and then call it, "
             "torch.nn.CrossEntropyLoss()(logits, targets), or use the function "

@@ -633,6 +633,10 @@ def check_generate_greedy(student_fn):
         Mistake("argmax over the whole batch", "argmax() without dim= flattens the (B, V) logits and gives one "
                 "index into all B * V of them, not a token id: take argmax(dim=-1, keepdim=True), one id per "
                 "sequence.", error="token ids must lie in", on=lambda model, idx, n: idx.shape[0] > 1),
+        Mistake(".item() on a batch", ".item() (and int()) turns a tensor of ONE number into a Python number: with "
+                "a batch of B > 1 prompts there are B next ids, one per row. Keep them as a (B, 1) tensor, "
+                "logits[:, -1, :].argmax(dim=-1, keepdim=True), with no .item() or torch.tensor([[...]]).",
+                error="elements cannot be converted to Scalar", on=lambda model, idx, n: idx.shape[0] > 1),
         Mistake("first token outside the loop", "with the first new token appended before the loop, "
                 "max_new_tokens=0 still adds one: append every new token inside the loop, "
                 "for _ in range(max_new_tokens).", lambda model, idx, n: _reference_generate(model, idx, max(n, 1))),
