@@ -7487,4 +7487,13 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(next_id, state)
     return idx
 '''),
+    W('test-lstm-cell', 'cell state squashed', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = torch.tanh(f * c + i * g)
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
 ]

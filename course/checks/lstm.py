@@ -46,6 +46,13 @@ def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True,
 _GATE_ORDERS = ["".join(order) for order in itertools.permutations("ifgo") if "".join(order) != "ifgo"]
 
 
+def _cell_squashed_twice(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """The cell state itself squashed, c_new = tanh(f * c + i * g), and h = o * tanh(c_new) from it."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)
+    c_new = torch.tanh(torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g))
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 def _cell_weights_swapped(h_first):
     """lstm_cell with the input's weights applied to h and the hidden state's to x (``h_first``: the
     product with h written first, so that a size mismatch raises there, as the student's did)."""
@@ -194,6 +201,9 @@ def check_lstm_cell(student_fn):
                 "the tanh of c_new alone, not tanh(o * c_new).", _cell_with("ifgo", squash_after_o=True)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
                 _cell_with("ifgo", h_from_c=lambda c: c)),
+        Mistake("cell state squashed", "the cell state is NOT squashed: c_new = f * c + i * g, a plain sum that "
+                "may grow past 1 (that is how it carries information over many steps); tanh comes once, on the "
+                "way out, h_new = o * torch.tanh(c_new), not also on c_new itself.", _cell_squashed_twice),
         Mistake("forget gate unused", "the old cell state must be scaled by the forget gate: c = f * c + i * g.",
                 _cell_with("ifgo", keep_old=False)),
         Mistake("biases missing", "both biases are added to the gates: x @ W_ih.T + b_ih + h @ W_hh.T + b_hh.",
