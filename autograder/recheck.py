@@ -529,9 +529,11 @@ MUTATES = frozenset({"train_loop"})
 # here the change does not come back either, so the re-check fails the call itself, in its own exercise's checks
 # and hidden tests (``Remote.unchanged``). Before, an answer that did ``logits[...] = -inf`` on its input kept
 # its point while its test cell said "changes its input" (the lead's, 2026-12-06).
-UNCHANGED = frozenset({"count_pairs", "merge", "bpe_word", "cross_attention", "scaled_dot_product_attention",
-                       "padding_mask", "lstm_cell", "sequence_loss", "block_forward", "greedy_decode",
-                       "top_k_filter", "top_p_filter", "lm_loss", "collate"})
+UNCHANGED = frozenset({"char_encode", "char_decode", "count_pairs", "merge", "bpe_word",
+                       "cross_attention", "scaled_dot_product_attention", "padding_mask", "split_heads", "merge_heads",
+                       "lstm_cell", "shift_batch", "sequence_loss", "generate_greedy",
+                       "bigram_forward", "causal_average", "block_forward", "gpt_forward",
+                       "greedy_decode", "top_k_filter", "top_p_filter", "lm_loss", "collate"})
 
 
 # The answers whose visible check fails a result that is an argument itself (``run_check(..., fresh=True)``, and
