@@ -15,7 +15,13 @@ and tensors as tuples (``_as_plain``), which the grader reads refusing every cla
   run when the notebook ran it); the tensors at ``grad`` get ``requires_grad`` first, and the call is kept for
   a ``grad`` request. Reply ``{"ok": True, "value": ..., "linked": [bool per output tensor]}`` or
   ``{"ok": False, "error": type name, "message": str}``. ``"args"``: the arguments after the call
-  (data as it is, a module as ``{"__state__": [its state_dict's tensors]}``, anything else ``None``).
+  (data as it is, ``None`` for a plain list or dict left as it was, a module as ``{"__state__": [its
+  state_dict's tensors, with "weights": True in the request], "__modes__": [training per module],
+  "__trainable__": [requires_grad per parameter]}``); ``"returned"``: the position of the argument the
+  result is (or views), or None; ``"left"``: ``{"grad": bool, "dtype": str}``, the grad mode and default dtype
+  the call left (put back here after it).
+* request ``{"op": "structure", "object": n}``: a module's parameters', buffers' and plain tensors' names
+  (``_structure``).
   An argument ``("__callback__", n)`` is a function of the grader's: the answer gets a stand-in, and
   calling it writes a frame ``{"ok": True, "callback": n, "args": [...], "kwargs": {...}}`` (data only)
   and reads the grader's answer, ``{"ok": True, "value": ...}`` or an error, before the call goes on.
@@ -974,7 +980,7 @@ def _unchanged(value, snapshot) -> bool:
         and pickle.dumps(value, protocol=5) == snapshot
 
 
-def _after(value, snapshot=None):
+def _after(value, snapshot=None, weights: bool = True):
     """An argument as the call left it, for the grader: data as it is, a module as its state (the
     tensors of its ``state_dict``, in order: a training loop trains its argument in place), its
     modules' modes (``training``, in ``modules()``'s order) and which parameters require grad; a plain list
@@ -985,7 +991,9 @@ def _after(value, snapshot=None):
     if _is_data(value):
         return _detached(value)
     if isinstance(value, torch.nn.Module):  # (and the modes its modules were left in: model.eval() shows)
-        return {"__state__": [t.detach().clone() for t in value.state_dict().values()],
+        # (the weights only where the grader takes them: a training loop's, ``"weights"`` in the request; a
+        # GPT-2 sent back after each of a decoding test's calls is most of its reply, ch44)
+        return {"__state__": [t.detach().clone() for t in value.state_dict().values()] if weights else [],
                 "__modes__": [bool(m.training) for m in value.modules()],
                 "__trainable__": [bool(p.requires_grad) for p in value.parameters()]}
     return None if snapshot is None else "changed: no longer data"
@@ -2114,7 +2122,7 @@ def main(argv):
                 last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep],
                         dict(SENT))
                 # the arguments as the call left them: a function that changes its input is seen to
-                after = tuple(None if _unchanged(a, snapshot) else _after(a, snapshot)
+                after = tuple(None if _unchanged(a, snapshot) else _after(a, snapshot, request.get("weights") is True)
                               for a, snapshot in zip(args, before))
                 reply = {"ok": True, "linked": linked, "args": after, "returned": _returned(value, args),
                          "left": request.get("left"),

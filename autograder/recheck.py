@@ -1012,7 +1012,8 @@ def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, se
     plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
     callbacks = []
     reply = _request(host, {"op": "call", **target, "args": _encode(plain, callbacks, serve),
-                            "kwargs": _encode(kwargs, callbacks, serve), "grad": grad, "handles": handles},
+                            "kwargs": _encode(kwargs, callbacks, serve), "grad": grad, "handles": handles,
+                            "weights": target.get("name") in MUTATES},  # (its model's weights come back)
                      callbacks)
     if target.get("name") in MUTATES:
         _write_back(args, reply.get("args"))

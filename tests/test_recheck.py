@@ -3782,3 +3782,24 @@ def test_what_lesson_03s_check_reads_of_the_module_itself_is_read_where_it_lives
                      _tests("03_self_attention"), sandbox=False, host=host)
     assert test in failed and mistake in failed[test], failed
     assert {BY_TEST[t].answer for t in failed} == {"causal-self-attention"}, failed
+
+TRAINS_ITS_ARGUMENT = '''
+def adds_one(model):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    return 0
+'''
+
+
+def test_a_models_weights_come_back_only_for_the_training_loop(host):
+    """The answers' process sends back a module argument's weights only where the grader writes them back
+    (``recheck.MUTATES``): a decoding test's GPT-2, sent back after each of its calls, was most of the reply
+    (ch44); its modes and which parameters train still come back."""
+    host.request({"op": "load", "cells": [PRELUDE, "import torch\n" + TRAINS_ITS_ARGUMENT]})
+    model = torch.nn.Linear(3, 2)
+    for weights, sent in ((False, 0), (True, 2)):
+        reply = host.request({"op": "call", "name": "adds_one", "args": (model,), "kwargs": {}, "weights": weights})
+        [after] = reply["args"]
+        assert len(after["__state__"]) == sent and after["__modes__"] == [True], reply
+        assert after["__trainable__"] == [True, True], reply
