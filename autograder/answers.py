@@ -71,7 +71,7 @@ ALLOWED_MODULES = {"math", "random", "collections", "itertools", "functools", "h
 REFUSED_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "open", "input", "breakpoint", "get_ipython", "exit", "quit", "help", "memoryview"}
 CALL_HINTS = {  # what an honest answer reaches for instead
-    "vars": " (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))",
+    "vars": " (read a config's fields by name, cfg.n_embd or cfg.warmup_iters, or use dataclasses.asdict(cfg))",
     "getattr": " (read the attribute by its name, obj.name; a dataclass's fields with their values: dataclasses.asdict(obj))",
     "setattr": " (assign it by its name, self.name = ...; or keep the parts in a dict or nn.ModuleList)",
     "open": " (the exercise's data comes in its arguments: no answer needs a file)",
@@ -101,7 +101,7 @@ ATTRIBUTE_HINTS = {
     "set_num_threads": ": the grader gives each notebook its share of the cores; leave the threads as they are",
     "wraps": (": functools.wraps copies one object's attributes onto another, which reaches what the rules "
               "refuse; write the wrapper without it"),
-    "__dict__": ": read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg)",
+    "__dict__": ": read a config's fields by name, cfg.n_embd or cfg.warmup_iters, or use dataclasses.asdict(cfg)",
     "__dataclass_fields__": ": a dataclass's fields are listed by dataclasses.fields(cfg), or read as cfg.name",
     "__class__": ": an object's class is type(obj) (type(obj).__name__ for its name)",
     "attrgetter": (": operator.attrgetter reads attributes by a name held in a string, as getattr does; read "

@@ -1847,7 +1847,7 @@ def test_a_class_another_answer_cell_rebinds_is_not_trusted_to_make_its_instance
 
 def test_a_refused_builtin_says_what_to_use_instead(lesson01):
     found = problems("def merge(ids, pair, new_id):\n    return list(vars(pair))", lesson01)
-    assert found == ["uses `vars` (read a config's fields by name, cfg.n_embd, or use dataclasses.asdict(cfg))"]
+    assert found == ["uses `vars` (read a config's fields by name, cfg.n_embd or cfg.warmup_iters, or use dataclasses.asdict(cfg))"]
     assert problems("import dataclasses\ndef merge(ids, pair, new_id):\n    return list(dataclasses.asdict(pair))",
                     lesson01) == []
 
