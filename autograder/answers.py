@@ -2504,10 +2504,16 @@ def _class_constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, ot
             and _constant_template_name(node.value.id, tree, lesson, others, ast.ClassDef)):
         return False
     [cls] = [c for c in tree.body if isinstance(c, ast.ClassDef) and c.name == node.value.id]
-    if cls.decorator_list:  # a decorator may give the name another class, with another template
+    # a decorator may give the name another class, with another template: only those ``_answer_class`` knows
+    # return the class itself (``@dataclass``, ``functools.total_ordering``, imported in the cell)
+    if cls.decorator_list and _answer_class(cls.name, tree, lesson, others) is None:
         return False
+    # (also annotated, ``UNKNOWN: ClassVar[str] = "..."``, as a dataclass's constant is written: the hint
+    # below told such an honest char_encode to write ``Codec.UNKNOWN.format(...)``, then refused it; rt42)
     assignments = [s for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.attr]
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == node.attr
+                   or isinstance(s, ast.AnnAssign) and s.value is not None and isinstance(s.target, ast.Name)
+                   and s.target.id == node.attr]
     sets_attribute = any(isinstance(a, ast.Attribute) and a.attr == node.attr and not isinstance(a.ctx, ast.Load)
                          for a in ast.walk(tree))
     return (not sets_attribute and len(assignments) == 1 and _plain_template(assignments[0].value)

@@ -2504,7 +2504,6 @@ def test_a_message_template_kept_in_a_constant_of_the_answers_class_may_be_forma
                               frozenset()),
         "bound twice in the class": (CODEC.replace("    def __init__", "    UNKNOWN = '{0.x}'\n\n    def __init__"),
                                      frozenset()),
-        "an annotated field": (CODEC.replace("    UNKNOWN = ", "    UNKNOWN: str = "), frozenset()),
         "a decorated class": ("@swap\n" + CODEC, frozenset({"swap"})),  # swap may return another class
     }
     for kind, (source, others) in refused.items():
@@ -2512,6 +2511,40 @@ def test_a_message_template_kept_in_a_constant_of_the_answers_class_may_be_forma
         assert any("template" in p for p in found), (kind, found)
     found = problems(CODEC.replace("Codec.UNKNOWN.format", "self.UNKNOWN.format"), lesson01, others=frozenset())
     assert len(found) == 1 and "`YourClass.UNKNOWN.format(...)`" in found[0], found
+
+
+def test_a_template_constant_of_the_answers_dataclass_or_annotated_may_be_formatted(lesson01):
+    """``@dataclass class Codec`` with ``UNKNOWN: ClassVar[str] = "character {!r} ..."``, then
+    ``Codec.UNKNOWN.format(ch)``: written as the refusal of ``self.UNKNOWN.format`` says, it was refused again as
+    a computed template (rt42, 2026-12-06). An annotated constant with a plain template binds the class attribute
+    as an assignment does, and ``@dataclass`` (or ``functools.total_ordering``) imported in the cell returns the
+    class itself; a decorator of another's, a computed template or the attribute set again stay refused."""
+    dataclass = ("from dataclasses import dataclass\nfrom typing import ClassVar\n\n\n@dataclass\n"
+                 + CODEC.replace("    UNKNOWN = ", "    UNKNOWN: ClassVar[str] = "))
+    honest = {
+        "a dataclass's ClassVar": dataclass,
+        "a dataclass's field with a default": dataclass.replace("ClassVar[str]", "str"),
+        "an annotated constant of a plain class": CODEC.replace("    UNKNOWN = ", "    UNKNOWN: str = "),
+        "total_ordering": "import functools\n\n\n@functools.total_ordering\n" + CODEC,
+    }
+    for kind, source in honest.items():
+        assert problems(source, lesson01, others=frozenset()) == [], kind
+    refused = {
+        "a decorator of another cell's": ("@swap\n" + CODEC.replace("    UNKNOWN = ", "    UNKNOWN: str = "),
+                                          frozenset({"swap"})),
+        "dataclass not imported from dataclasses": (dataclass.replace("from dataclasses import dataclass",
+                                                                      "from typing import dataclass_transform as dataclass"),
+                                                    frozenset()),
+        "looks up an attribute": (dataclass.replace('"character {!r}', '"{0.__globals__}'), frozenset()),
+        "annotated without a value": (dataclass.replace('UNKNOWN: ClassVar[str] = "character {!r} is not in the '
+                                                        'vocabulary"', "UNKNOWN: ClassVar[str]"), frozenset()),
+        "the attribute set": (dataclass.replace("self.stoi = stoi", "self.stoi = stoi\n        Codec.UNKNOWN = stoi"),
+                              frozenset()),
+    }
+    for kind, (source, others) in refused.items():
+        assert source != dataclass, kind
+        found = problems(source, lesson01, others=others)
+        assert any("template" in p for p in found), (kind, found)
 
 
 def test_a_special_method_of_the_base_is_called_through_super(lesson01):
