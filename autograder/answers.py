@@ -658,17 +658,18 @@ def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str], les
 
 
 def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
-             others: frozenset[str] | None = None) -> list[str]:
+             others: frozenset[str] | None = None, lazy_annotations: bool = False) -> list[str]:
     """Why the answer ``source`` may not run (empty: it may), one sentence each. ``answers``: the names
     that the submission's answer cells bind (one answer may use another's helper); ``others``: those
     that its other answer cells bind (None: not known), which could rebind a class of this answer's
-    after it ran (``_answer_class``)."""
+    after it ran (``_answer_class``); ``lazy_annotations``: another cell of the notebook imports
+    ``annotations`` from ``__future__`` (``future_annotations``), so this cell's hints are text there too."""
     if isinstance(source, str) and len(source) > MAX_ANSWER_CHARS:
         return [f"is {len(source):,} characters long, more than the {MAX_ANSWER_CHARS:,} an answer cell may hold "
                 f"(the lesson's answers are a few dozen lines): keep your answer, and move long experiments out "
                 f"of the answer cell"]
     try:
-        return _problems(source, lesson, answers, others)
+        return _problems(source, lesson, answers, others, lazy_annotations)
     except (RecursionError, MemoryError):  # `1+1+...` 3,000 times: too deep for Python's own parser
         return ["is nested too deeply to be read (an expression thousands of terms long, or brackets "
                 "inside brackets thousands deep): write it with a loop"]
@@ -831,7 +832,8 @@ def _code_lines(text: str) -> list[str]:
     return lines
 
 
-def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: frozenset[str] | None) -> list[str]:
+def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: frozenset[str] | None,
+              lazy_annotations: bool = False) -> list[str]:
     if not isinstance(source, str):
         return ["is not text"]
     try:
@@ -883,8 +885,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                        if not any(m in _binds(n) for n in ast.walk(tree) if not isinstance(n, (ast.Import, ast.ImportFrom)))}
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
     # it runs when the function is defined, and its names are read like any other)
-    lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
-               for n in tree.body)
+    # (or in another cell: IPython keeps a future import in force for the cells after it, rt42)
+    lazy = lazy_annotations or _imports_future_annotations(tree)
     annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)} if lazy else set()
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
@@ -1601,6 +1603,28 @@ def _annotations(tree: ast.Module) -> list[ast.expr]:
 # size, but each cell is read several times before grading, in the batch's own process (a red team's cell of
 # 32,000 classes, 3.8 MB, held every classmate's grading for minutes: 2026-12-04).
 MAX_ANSWER_CHARS = 100_000
+
+
+def _imports_future_annotations(tree: ast.Module) -> bool:
+    """Whether the cell's top level imports ``annotations`` from ``__future__``."""
+    return any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
+               for n in tree.body)
+
+
+def future_annotations(sources) -> bool:
+    """Whether one of the notebook's code cells ``sources`` imports ``annotations`` from ``__future__``.
+    IPython compiles every cell after it with that import in force (its compiler, as ``codeop``'s, keeps a
+    future statement), so a later cell's hints are text in the notebook, never evaluated: ``config:
+    AttentionConfig`` in lesson 03, which imports only ``ref``, ran there (rt42, 2026-12-06). Graded, every
+    hint is text anyway (``answer_host``), so the cell's place does not matter."""
+    for source in sources:
+        try:
+            if isinstance(source, str) and len(source) <= MAX_ANSWER_CHARS \
+                    and _imports_future_annotations(ast.parse(source)):
+                return True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # (a magic; each refused by `problems`)
+            continue
+    return False
 
 
 def answer_names(sources) -> frozenset[str]:
@@ -2902,6 +2926,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
                  if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
     # (by the release's cell type: an answer turned markdown in the submission still runs as code)
     bound = answer_names([answers[g].source for g in solutions if g in answers])
+    lazy = future_annotations(c.get("source") for c in submission.cells if c.get("cell_type") == "code")
     # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
     # a title) outside the answer cells reaches the autograded notebook and the pages made from it
     graded = nbformat.v4.new_notebook(metadata=release.metadata)
@@ -2924,7 +2949,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
                 chosen.attachments = copy.deepcopy(student.attachments)
         if meta.get("solution") and chosen.cell_type == "code":
             others = answer_names([answers[g].source for g in solutions if g != grade_id and g in answers])
-            reasons = placed(problems(chosen.source, lesson, bound, others), added)
+            reasons = placed(problems(chosen.source, lesson, bound, others, lazy), added)
             if reasons:
                 refused[grade_id] = reasons
                 chosen.source = refused_cell(grade_id, reasons)

@@ -31,7 +31,8 @@ from pathlib import Path
 import nbformat
 
 from autograder.answers import (Lesson, added_cell_names, answer_cells_by_id, answer_names, later_copy_graded,
-                               parts_apart, placed, problems, split_and_copied, top_level_names)
+                               future_annotations, parts_apart, placed, problems, split_and_copied,
+                               top_level_names)
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a lesson with its outputs is well under 5 MB
 # a notebook may hold this many times its lesson's cells (notes and scratch cells a student added), and
@@ -340,10 +341,11 @@ def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, li
                if cell.cell_type == "code" and grade_id in spec.cells and spec.cells[grade_id].solution]
     bound = answer_names([source for _, source in answers])
     added = added_cell_names(nb.cells)
+    lazy = future_annotations(cell.get("source") for cell in nb.cells if cell.get("cell_type") == "code")
     refused = {}
     for grade_id, source in answers:
         others = answer_names([other for g, other in answers if g != grade_id])
-        reasons = placed(problems(source, spec.lesson, bound, others), added)
+        reasons = placed(problems(source, spec.lesson, bound, others, lazy), added)
         if reasons:
             refused[grade_id] = reasons
     return refused

@@ -3721,3 +3721,43 @@ def test_a_tensors_data_or_grad_set_two_attributes_below_self_is_refused_with_wh
     tied = head + "        self.head = nn.Linear(2, 2)\n        self.lin.inner = nn.Linear(2, 2)\n" \
                   "        self.lin.inner.weight = self.head.weight\n"
     assert problems(tied, lesson, others=frozenset()) == []
+
+
+def test_hints_of_a_cell_after_a_future_annotations_import_in_another_cell_are_text():
+    """rt42 (2026-12-06): ``from __future__ import annotations`` in the causal-mask cell, then hints in the
+    CausalSelfAttention cell that name what the lesson does not bind (``config: AttentionConfig``, ``x: Tensor``,
+    ``-> CausalSelfAttention`` inside the class): IPython keeps the future import in force for every later cell,
+    so the hints were text and the notebook's tests passed; graded, the class was refused ("reads `Tensor`,
+    which neither an answer cell nor the lesson defines"). Graded, every hint is text (``answer_host``). Names
+    outside hints, and the course's names in hints, are read as before."""
+    from autograder.answers import future_annotations
+    from autograder.notebooks import lesson_path
+
+    L03 = "03_self_attention"
+    lesson03 = Lesson.from_notebook(nbformat.read(solution_path(L03), as_version=4))
+    solution = nbformat.read(solution_path(L03), as_version=4)
+    mask = "from __future__ import annotations\n\n\ndef causal_mask(T: int) -> torch.Tensor:\n" \
+           "    return torch.ones(T, T, dtype=torch.bool).tril()\n"
+    attention = _cell(solution, "causal-self-attention").source.replace(
+        "def __init__(self, config):", "def __init__(self, config: AttentionConfig) -> None:").replace(
+        "def forward(self, x):", "def forward(self, x: Tensor) -> Tensor:") + \
+        "\n    @classmethod\n    def of(cls, config: AttentionConfig) -> CausalSelfAttention:\n        return cls(config)\n"
+    attention = "\n".join(line for line in attention.splitlines() if "### " not in line)
+    assert future_annotations(["import torch", mask]) and not future_annotations(["import torch", "x: int = 1"])
+    assert not future_annotations(["%time 1", "from __future__ import division"])
+    found = problems(attention, lesson03, others=frozenset())
+    assert any("reads `Tensor`" in p for p in found) and any("reads `AttentionConfig`" in p for p in found), found
+    assert problems(attention, lesson03, others=frozenset(), lazy_annotations=True) == []
+    for refused in ("Tensor = undefined_name", "def f(x: ref.CausalSelfAttention):\n    pass"):
+        assert problems(attention + "\n" + refused + "\n", lesson03, others=frozenset(), lazy_annotations=True), refused
+
+    release = nbformat.read(lesson_path(L03), as_version=4)
+    submission = copy.deepcopy(release)
+    for grade_id in ("causal-mask", "heads"):
+        _cell(submission, grade_id).source = "\n".join(
+            line for line in _cell(solution, grade_id).source.splitlines() if "### " not in line)
+    _cell(submission, "causal-self-attention").source = attention
+    assert list(rebuild(submission, release, lesson03)[1]) == ["causal-self-attention"]
+    _cell(submission, "causal-mask").source = mask
+    graded, refused = rebuild(submission, release, lesson03)
+    assert refused == {} and _cell(graded, "causal-self-attention").source == attention
