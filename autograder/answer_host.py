@@ -64,6 +64,7 @@ import re
 import struct
 import sys
 import threading
+import types
 
 
 OUTPUT_BYTES = 1_000_000  # of what the answers print, what this process writes to its stderr file
@@ -512,6 +513,7 @@ CELL_ERRORS = []
 # again, differently, passed in the notebook and lost its points here (rt35, 2026-12-06). The last one is the
 # notebook as it stands at its end, where the tests find the answers.
 CELL_NAMESPACES = []
+CELL_MODULES = []  # the modules that hold them (``_run``)
 # Each cell's names as it left them (``CELL_AS_LEFT[j]``), and the test's place whose names the cells' namespaces
 # hold now (``AS_OF``). In the notebook a function reads its globals as they stand when it is called: in a test,
 # the names as the answer cells above it left them. So before a test's calls every cell's namespace up to the
@@ -551,6 +553,7 @@ def _run(cells):
 
     CELL_ERRORS.clear()
     CELL_NAMESPACES.clear()
+    CELL_MODULES.clear()
     CELL_AS_LEFT.clear()
     AS_OF[0] = None
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
@@ -561,9 +564,20 @@ def _run(cells):
     left = CELL_SECONDS  # what the cells that ran longer than MIN_CELL_SECONDS have not used yet (a slow
     for number, source in enumerate(cells):  # import on a busy machine takes a little; an honest cell, nothing)
         began = time.monotonic()
-        namespace = dict(namespace)  # (the names as this cell found them; a mapping of str keys: no code runs)
+        # (the names as this cell found them; a mapping of str keys: no code runs), held by a module of its own,
+        # which is ``__main__`` while the cell runs, as IPython's user module is in the notebook: a dataclass
+        # reads a hint that is text (``ANNOTATIONS_AS_TEXT``), ``ClassVar[str]``, ``InitVar[dict]`` or
+        # ``KW_ONLY``, by looking its name up in the module of the class, ``sys.modules[cls.__module__]``; in
+        # this process's own globals it found none and made each an init argument, so an honest dataclass
+        # with a ClassVar before a field without a default raised TypeError as the cell ran (rt42, 2026-12-06)
+        cell_module = types.ModuleType("__main__")
+        cell_module.__dict__.update(namespace)
+        namespace = cell_module.__dict__
+        CELL_MODULES.append(cell_module)
         CELL_NAMESPACES.append(namespace)
+        host = sys.modules.get("__main__")
         try:
+            sys.modules["__main__"] = cell_module
             GIVEN[0] = max(MIN_CELL_SECONDS, min(CELL_SECONDS, round(left)))
             signal.alarm(GIVEN[0])
             # annotations kept as text, never evaluated: a type hint may name a class the lesson imports
@@ -584,6 +598,7 @@ def _run(cells):
                 CELL_ERRORS.append([number, "Exception", ""])
         finally:
             signal.alarm(0)
+            sys.modules["__main__"] = host
             took = time.monotonic() - began
             if took > MIN_CELL_SECONDS:
                 left -= took

@@ -3803,3 +3803,44 @@ def test_a_models_weights_come_back_only_for_the_training_loop(host):
         [after] = reply["args"]
         assert len(after["__state__"]) == sent and after["__modes__"] == [True], reply
         assert after["__trainable__"] == [True, True], reply
+
+DATACLASS_HINTS = {
+    # a constant of the class before a field without a default
+    "ClassVar": ("from dataclasses import dataclass\nfrom typing import ClassVar\n\n\n@dataclass\nclass Codec:\n"
+                 "    WHY: ClassVar[str] = 'is not in the vocabulary'\n    stoi: dict\n\n"
+                 "    def encode(self, text):\n        for i, ch in enumerate(text):\n"
+                 "            if ch not in self.stoi:\n"
+                 "                raise ValueError(f'character {ch!r} at position {i} {Codec.WHY}')\n"
+                 "        return [self.stoi[ch] for ch in text]\n\n\n"
+                 "def char_encode(text, stoi):\n    return Codec(stoi).encode(text)\n\n\n"
+                 "def char_decode(ids, itos):\n    return ''.join(itos[i] for i in ids)\n"),
+    # an argument of __post_init__ only, dotted
+    "InitVar": ("import dataclasses\n\n\n@dataclasses.dataclass\nclass Decoder:\n    itos: dataclasses.InitVar[dict]\n"
+                "    table: dict = dataclasses.field(default_factory=dict)\n\n"
+                "    def __post_init__(self, itos):\n        self.table = dict(itos)\n\n\n"
+                "def char_encode(text, stoi):\n    for ch in text:\n        if ch not in stoi:\n"
+                "            raise ValueError(f'character {ch!r} is not in the vocabulary')\n"
+                "    return [stoi[ch] for ch in text]\n\n\n"
+                "def char_decode(ids, itos):\n    return ''.join(Decoder(itos).table[i] for i in ids)\n"),
+    # the fields after it keyword-only
+    "KW_ONLY": ("from dataclasses import KW_ONLY, dataclass\n\n\n@dataclass\nclass Lookup:\n    table: dict\n"
+                "    _: KW_ONLY\n    strict: bool\n\n"
+                "    def get(self, key):\n        if self.strict and key not in self.table:\n"
+                "            raise ValueError(f'character {key!r} is not in the vocabulary')\n"
+                "        return self.table[key]\n\n\n"
+                "def char_encode(text, stoi):\n    return [Lookup(stoi, strict=True).get(ch) for ch in text]\n\n\n"
+                "def char_decode(ids, itos):\n    return ''.join(Lookup(itos, strict=False).get(i) for i in ids)\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DATACLASS_HINTS))
+def test_a_dataclass_reads_classvar_initvar_and_kw_only_hints_of_its_cell_as_the_notebook_did(host, kind):
+    """``WHY: ClassVar[str] = "..."`` before ``stoi: dict`` in an honest char_encode's dataclass passed in the
+    notebook and lost the form test's point graded: "running your answer cell raised TypeError: non-default
+    argument 'stoi' follows default argument" (rt42, 2026-12-06). Graded, a hint is text, which a dataclass reads
+    by looking its name up in the class's module, ``sys.modules["__main__"]``: this process's own globals, where
+    it found no ClassVar (nor InitVar, KW_ONLY) and made a field of it. While a cell runs, ``__main__`` is now
+    a module holding the cell's names, as IPython's user module does."""
+    nb = _with_answer("01_tokenization", "char-encode-decode", DATACLASS_HINTS[kind])
+    assert recheck(nb, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
+                   sandbox=False, host=host) == {}
