@@ -2709,6 +2709,59 @@ def join_split_answers(cells) -> tuple[list, list[str]]:
     return out, joined + [grade_id for grade_id in apart if grade_id not in joined]
 
 
+LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # a source's lines as Python counts them, ends kept
+
+
+def future_part(source: str) -> tuple[str, list[str]]:
+    """``source``, a part of a split answer, with the ``from __future__`` imports that open it written ``pass``,
+    line for line, and the features they import; ``join_parts`` puts those atop the joined cell. A future
+    import must open its file: in the notebook it opened its part's cell, and the part ran; joined below
+    another part, the cell failed to compile, and an honest answer split with ``from __future__ import
+    annotations`` atop its second part lost its points (rt42, 2026-12-06: "SyntaxError: from __future__
+    imports must occur at the beginning of the file")."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # (refused by `problems`)
+        return source, []
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # a docstring may come first
+    futures = []
+    for node in body:
+        if not (isinstance(node, ast.ImportFrom) and node.module == "__future__" and not node.level):
+            break
+        futures.append(node)
+    if not futures:
+        return source, []
+    lines = LINES.findall(source)
+    for node in reversed(futures):  # (two on one line, `;` between: the later one first, offsets kept)
+        first, last = node.lineno - 1, node.end_lineno - 1
+        head = lines[first].encode()[:node.col_offset]
+        tail = lines[last].encode()[node.end_col_offset:]
+        lines[first:last + 1] = [(head + b"\n" * (last - first) + b"pass" + tail).decode()]
+    return "".join(lines), [a.name for node in futures for a in node.names]
+
+
+def _futures_below(sources) -> bool:
+    """Whether a part after the first opens with a ``from __future__`` import (``join_parts``)."""
+    return any(future_part(source)[1] for source in sources[1:])
+
+
+def join_parts(sources) -> str:
+    """The parts of a split answer as one cell: in order, a blank line between, and the future imports that
+    opened any part atop (``future_part``). In the notebook a part's future import held for that part and,
+    IPython keeping it, every cell after; atop, it holds for the whole cell: for ``annotations``, hints
+    that are text, as every answer's are when graded (``answer_host``)."""
+    parts, features = [], []
+    for source in sources:
+        part, opened = future_part(source)
+        parts.append(part.rstrip("\n"))
+        features += [name for name in opened if name not in features]
+    joined = "\n\n".join(parts)
+    return f"from __future__ import {', '.join(features)}\n" + joined if features else joined
+
+
 def join_parts_apart(cells) -> tuple[list, list[str]]:
     """The cells with the copies of an answer cell that lie above the first test cell below its first copy
     joined into one, in order, where the last of them does not bind every name they bind together, and
@@ -2743,7 +2796,9 @@ def join_parts_apart(cells) -> tuple[list, list[str]]:
         if not set().union(*names) - names[-1]:
             continue
         cell = nbformat.from_dict(copy.deepcopy(dict(cells[places[0]])))
-        cell.source = "\n\n".join(cells[i].source.rstrip("\n") for i in places)
+        sources = [cells[i].source for i in places]
+        cell.source = join_parts(sources) if _futures_below(sources) else \
+            "\n\n".join(source.rstrip("\n") for source in sources)
         merged[places[0]] = cell
         dropped |= set(places[1:])
         joined.append(grade_id)
@@ -2773,9 +2828,10 @@ def _join_consecutive(cells) -> tuple[list, list[str]]:
             # whole cell so far, 2026-12-04): the first part copied once, each later part's source and
             # attachments added to it
             if not runs or runs[-1][0] is not last:
-                runs.append([nbformat.from_dict(copy.deepcopy(dict(last))), [last.source]])
+                runs.append([nbformat.from_dict(copy.deepcopy(dict(last))), [last.source], [last.source]])
                 out[-1] = runs[-1][0]
-            merged, pieces = runs[-1]
+            merged, pieces, sources = runs[-1]
+            sources.append(cell.source)
             while pieces and not pieces[-1].rstrip("\n"):  # the source so far, less its final newlines
                 pieces.pop()
             if pieces:
@@ -2787,8 +2843,9 @@ def _join_consecutive(cells) -> tuple[list, list[str]]:
             joined[meta["grade_id"]] = None
         else:
             out.append(cell)
-    for merged, pieces in runs:
-        merged.source = "".join(pieces)
+    for merged, pieces, sources in runs:
+        code = merged.cell_type == "code" and _futures_below(sources)
+        merged.source = join_parts(sources) if code else "".join(pieces)
     return out, list(joined)
 
 

@@ -3761,3 +3761,39 @@ def test_hints_of_a_cell_after_a_future_annotations_import_in_another_cell_are_t
     _cell(submission, "causal-mask").source = mask
     graded, refused = rebuild(submission, release, lesson03)
     assert refused == {} and _cell(graded, "causal-self-attention").source == attention
+
+
+def test_a_part_of_a_split_answer_that_opens_with_a_future_import_is_joined_so_that_it_compiles(lesson01):
+    """rt42 (2026-12-06): char-encode-decode split in two (JupyterLab's *Split Cell*), the second part opening
+    with ``from __future__ import annotations`` above a char_decode whose hints name what no cell binds: each
+    part ran in the notebook and its tests passed; joined for grading, the cell raised "SyntaxError: from
+    __future__ imports must occur at the beginning of the file", and both form points were lost. A part's
+    opening future imports are written ``pass``, line for line, and put atop the joined cell, where they hold
+    for every part (hints are text when graded anyway); parts without one are joined as before."""
+    from autograder.answers import join_parts, join_split_answers
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    encode = '"""Encoding."""\n\n\ndef char_encode(text, stoi):\n    return [stoi[ch] for ch in text]\n'
+    decode = '"""Decoding."""\nfrom __future__ import annotations  # hints as text\n\n\n' \
+             "def char_decode(ids: list[int], itos: Vocab) -> str:\n    return ''.join(itos[i] for i in ids)\n"
+    for apart in (False, True):
+        submission = copy.deepcopy(release)
+        first = _cell(submission, "char-encode-decode")
+        second = copy.deepcopy(first)
+        first.source, second.id, second.source = encode, "second-part", decode
+        at = submission.cells.index(first)
+        submission.cells[at + 1:at + 1] = [nbformat.v4.new_markdown_cell("Now the decoder:")] * apart + [second]
+        cells, joined = join_split_answers(submission.cells)
+        assert joined == ["char-encode-decode"], apart
+        ran = _cell(nbformat.v4.new_notebook(cells=cells), "char-encode-decode").source
+        compile(ran, "<joined>", "exec", dont_inherit=True)  # it raised SyntaxError
+        assert ran == "from __future__ import annotations\n" + encode + "\n" + decode.replace(
+            "from __future__ import annotations", "pass").rstrip("\n"), ran
+        graded, refused = rebuild(submission, release, lesson01)  # `Vocab`, read in a hint: text
+        assert refused == {}, refused
+    # parts without a future import are joined as before
+    assert join_parts(["a = 1\n\n", '"""x"""\nfrom __future__ import division, annotations\nb: T = 2\n',
+                       "from __future__ import (annotations,\n    generator_stop); c = 3\r\nd = 4"]) == \
+        'from __future__ import division, annotations, generator_stop\na = 1\n\n"""x"""\npass\nb: T = 2\n\n\npass; c = 3\r\nd = 4'
+    compile(join_parts(['"""doc"""\nfrom __future__ import division\nx = 1', "from __future__ import annotations\ny = 2"]),
+            "<joined>", "exec", dont_inherit=True)
