@@ -887,7 +887,8 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     # it runs when the function is defined, and its names are read like any other)
     # (or in another cell: IPython keeps a future import in force for the cells after it, rt42)
     lazy = lazy_annotations or _imports_future_annotations(tree)
-    annotated = {name for annotation in _annotations(tree) for name in ast.walk(annotation)} if lazy else set()
+    hinted = {name for annotation in _annotations(tree) for name in ast.walk(annotation)}
+    annotated = hinted if lazy else set()
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
     instance_attributes = _own_instance_attributes(tree, class_attributes, lesson)
@@ -1053,7 +1054,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                 # a name from nowhere: put in the answer's globals behind the rules' back
                 # (``functools.update_wrapper(f, collections.namedtuple, (), ("__globals__",))`` adds ``_sys``)
                 found.append(f"reads `{node.id}`, which neither an answer cell nor the lesson defines "
-                             f"(define it in the answer cell)")
+                             f"(define it in the answer cell" + (
+                                 "; a type hint is read when its def runs, unless this answer cell or one above it "
+                                 "starts with `from __future__ import annotations`, which a cell of your own does "
+                                 "not do when graded, for it is not run: put the import atop the answer cell)"
+                                 if node in hinted else ")"))
             elif node.id == "self" and isinstance(node.ctx, (ast.Store, ast.Del)):
                 found.append("binds `self` to something else")
             elif node.id == "type" and isinstance(node.ctx, ast.Load):
@@ -1612,11 +1617,12 @@ def _imports_future_annotations(tree: ast.Module) -> bool:
 
 
 def future_annotations(sources) -> bool:
-    """Whether one of the notebook's code cells ``sources`` imports ``annotations`` from ``__future__``.
-    IPython compiles every cell after it with that import in force (its compiler, as ``codeop``'s, keeps a
-    future statement), so a later cell's hints are text in the notebook, never evaluated: ``config:
-    AttentionConfig`` in lesson 03, which imports only ``ref``, ran there (rt42, 2026-12-06). Graded, every
-    hint is text anyway (``answer_host``), so the cell's place does not matter."""
+    """Whether one of the answer cells ``sources`` imports ``annotations`` from ``__future__``. IPython compiles
+    every cell after it with that import in force (its compiler, as ``codeop``'s, keeps a future statement),
+    so a later cell's hints are text in the notebook, never evaluated: ``config: AttentionConfig`` in lesson
+    03, which imports only ``ref``, ran there (rt42, 2026-12-06). Answer cells only, and those above the cell
+    read: the graded notebook runs them, in order, and no cell of the student's own (nor the lesson's cells
+    as the student changed them)."""
     for source in sources:
         try:
             if isinstance(source, str) and len(source) <= MAX_ANSWER_CHARS \
@@ -2983,7 +2989,7 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
                  if (c.metadata.get("nbgrader") or {}).get("solution") and c.cell_type == "code"}
     # (by the release's cell type: an answer turned markdown in the submission still runs as code)
     bound = answer_names([answers[g].source for g in solutions if g in answers])
-    lazy = future_annotations(c.get("source") for c in submission.cells if c.get("cell_type") == "code")
+    lazy = False  # an answer cell above, run, imports annotations from __future__ (``future_annotations``)
     # the release's notebook metadata, not the submission's: nothing of the student's (a widget state,
     # a title) outside the answer cells reaches the autograded notebook and the pages made from it
     graded = nbformat.v4.new_notebook(metadata=release.metadata)
@@ -3010,5 +3016,6 @@ def rebuild(submission, release, lesson: Lesson, source=None) -> tuple["nbformat
             if reasons:
                 refused[grade_id] = reasons
                 chosen.source = refused_cell(grade_id, reasons)
+            lazy = lazy or future_annotations([chosen.source])
         graded.cells.append(chosen)
     return graded, refused

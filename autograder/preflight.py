@@ -341,11 +341,11 @@ def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, li
                if cell.cell_type == "code" and grade_id in spec.cells and spec.cells[grade_id].solution]
     bound = answer_names([source for _, source in answers])
     added = added_cell_names(nb.cells)
-    lazy = future_annotations(cell.get("source") for cell in nb.cells if cell.get("cell_type") == "code")
-    refused = {}
+    refused, lazy = {}, False  # lazy: an answer cell above, run, imports annotations from __future__
     for grade_id, source in answers:
         others = answer_names([other for g, other in answers if g != grade_id])
         reasons = placed(problems(source, spec.lesson, bound, others, lazy), added)
         if reasons:
             refused[grade_id] = reasons
+        lazy = lazy or not reasons and future_annotations([source])
     return refused

@@ -3761,6 +3761,18 @@ def test_hints_of_a_cell_after_a_future_annotations_import_in_another_cell_are_t
     _cell(submission, "causal-mask").source = mask
     graded, refused = rebuild(submission, release, lesson03)
     assert refused == {} and _cell(graded, "causal-self-attention").source == attention
+    # graded, the notebook runs the answer cells in order and no cell of the student's own: an import in a
+    # scratch cell above, or in an answer cell below, leaves the hints read, and the refusal says where it goes
+    _cell(submission, "causal-mask").source = mask.replace("from __future__ import annotations\n", "")
+    submission.cells.insert(2, nbformat.v4.new_code_cell("from __future__ import annotations"))
+    refused = rebuild(submission, release, lesson03)[1]
+    assert list(refused) == ["causal-self-attention"], refused
+    assert any("reads `Tensor`" in r and "put the import atop the answer cell" in r
+               for r in refused["causal-self-attention"]), refused
+    below = copy.deepcopy(submission)
+    _cell(below, "causal-self-attention").source = "from __future__ import annotations\n" + attention
+    _cell(below, "heads").source += "\n\ndef width(x: Tensor) -> int:\n    return x.shape[-1]\n"
+    assert list(rebuild(below, release, lesson03)[1]) == ["heads"]
 
 
 def test_a_part_of_a_split_answer_that_opens_with_a_future_import_is_joined_so_that_it_compiles(lesson01):
