@@ -2725,6 +2725,8 @@ def future_part(source: str) -> tuple[str, list[str]]:
     another part, the cell failed to compile, and an honest answer split with ``from __future__ import
     annotations`` atop its second part lost its points (rt42, 2026-12-06: "SyntaxError: from __future__
     imports must occur at the beginning of the file")."""
+    if not isinstance(source, str) or "__future__" not in source:  # (most parts: not read twice)
+        return source, []
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # (refused by `problems`)
