@@ -14,6 +14,8 @@ import pytest
 import course
 from autograder import grading, sandbox
 
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
 PROBE = r'''
 import json, os, socket, subprocess
 seen = {"cwd": os.getcwd(), "files": sorted(os.listdir("."))}
@@ -304,44 +306,61 @@ def test_an_answer_cannot_read_the_source_of_the_hidden_test_that_calls_it(tmp_p
     assert nb.cells[3].outputs[0]["text"].strip() == "False True", nb.cells[3].outputs
 
 
-def _retained_while(run):
-    """What ``run()`` grew the grading process by and still holds when it returns (the notebook and its
-    outputs, which the cap protects), in bytes, as the resident size after the collector has run and
-    glibc has handed its free pages back: without ``malloc_trim`` the messages read and dropped stay
-    counted (RSS grew 126 MB with 1 MB held, CI at 3d1ffd5), nor should what a first notebook run loads
-    (65 MB of modules and buffers in a fresh process): one runs first. (tracemalloc would count it exactly,
-    but slows the grader's reading of 20,000 messages past the kernel's output deadline.)"""
-    import ctypes
-    import gc
-    import tempfile
+RETAINED_SCRIPT = r"""
+import ctypes, gc, json, pathlib, sys, tempfile
+import nbformat, psutil
+from autograder.preprocessors import TimedExecute
 
-    libc = ctypes.CDLL("libc.so.6")
+cells, settings, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+libc = ctypes.CDLL("libc.so.6")
 
-    def resident():
-        gc.collect()
-        libc.malloc_trim(0)
-        return psutil.Process().memory_info().rss
 
-    with tempfile.TemporaryDirectory() as warm:
-        _run_cells(pathlib.Path(warm), ["print('warm')"], timeout=60)
-    before = resident()
-    result = run()
-    return result, resident() - before
+def resident():
+    gc.collect()
+    libc.malloc_trim(0)
+    return psutil.Process().memory_info().rss
+
+
+def notebook(sources):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in sources], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+with tempfile.TemporaryDirectory() as warm:
+    TimedExecute(timeout=60).preprocess(notebook(["print('warm')"]), {"metadata": {"path": warm}})
+before = resident()
+nb = notebook(cells)
+TimedExecute(**settings).preprocess(nb, {"metadata": {"path": path}})
+held = resident() - before
+nbformat.write(nb, pathlib.Path(path) / "ran.ipynb")
+print(held)
+"""
+
+
+def _retained_while(tmp_path, cells, **settings):
+    """Run ``cells`` with the grader's ``TimedExecute(**settings)`` in a fresh Python process, and give back
+    the notebook as it ran and what the run grew that process by and still holds when it returns (the
+    notebook and its outputs, which the cap protects), in bytes: the resident size after the collector has
+    run and glibc has handed its free pages back. Without ``malloc_trim`` the messages read and dropped stay
+    counted (RSS grew 126 MB with 1 MB held, CI at 3d1ffd5), nor should what a first notebook run loads (65 MB
+    of modules and buffers in a fresh process): one runs first. In a fresh process, because in the suite's
+    own, after some hundred tests, the heap's fragments kept 48 MB of a run that holds 1 (stop 63). (tracemalloc
+    would count it exactly, but slows the grader's reading of 20,000 messages past the kernel's output deadline.)"""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", RETAINED_SCRIPT, json.dumps(cells), json.dumps(settings),
+                           str(tmp_path)], capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return nbformat.read(tmp_path / "ran.ipynb", as_version=4), int(done.stdout.split()[-1])
 
 
 def test_what_a_cell_prints_is_capped_while_it_runs_and_its_error_kept(tmp_path):
     """A red team printed a megabyte every 20 ms: the outputs are held in the grading process while the
     notebook runs, so the cap must act as they come, not after the run. The error that grades the
     cell comes through past the cap."""
-    from autograder.preprocessors import TimedExecute
-
     flood = "chunk = 'x' * 1_000_000\nfor _ in range(200):\n    print(chunk)\nraise ValueError('graded')"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(flood), nbformat.v4.new_code_cell("print('next')")],
-                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"}})
     # (its batches of print are tens of MB: a limit on messages above them, so that the cap is what acts)
-    execute = TimedExecute(timeout=120, max_cell_output=3_000_000, max_message_bytes=2**30)
-    _, held = _retained_while(lambda: execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}}))
+    nb, held = _retained_while(tmp_path, [flood, "print('next')"], timeout=120, max_cell_output=3_000_000,
+                               max_message_bytes=2**30)
     outputs = nb.cells[0].outputs
     kept = sum(len(o.get("text", "")) for o in outputs if o.output_type == "stream")
     assert 2_000_000 <= kept <= 3_100_000, kept  # 200 MB printed
@@ -371,7 +390,7 @@ def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_pa
              "raise ValueError('graded')",
              "for _ in range(20_000):\n    display({}, raw=True)",
              "print('next')"]
-    (nb, _), held = _retained_while(lambda: _run_cells(tmp_path, cells, timeout=120, max_cell_output=1_000_000))
+    nb, held = _retained_while(tmp_path, cells, timeout=120, max_cell_output=1_000_000)
     outputs = nb.cells[0].outputs
     assert sum(len(str(o.get("metadata", ""))) for o in outputs) <= 1_100_000
     assert outputs[-1].output_type == "error" and outputs[-1].evalue == "graded", outputs[-1]
@@ -390,8 +409,7 @@ def test_an_update_of_a_display_meets_the_cap_as_an_output_does(tmp_path):
              "update=True)",
              "display({'text/plain': 'old'}, raw=True, display_id='shown')\n"
              "display({'text/plain': 'new'}, raw=True, display_id='shown', update=True)\nNone"]
-    (nb, _), retained = _retained_while(
-        lambda: _run_cells(tmp_path, cells, timeout=120, max_cell_output=3_000_000))
+    nb, retained = _retained_while(tmp_path, cells, timeout=120, max_cell_output=3_000_000)
     held = sum(len(str(o.get("data", ""))) for o in nb.cells[0].outputs)
     assert held <= 3_100_000, held
     assert [o["data"]["text/plain"] for o in nb.cells[1].outputs] == ["new"], nb.cells[1].outputs
