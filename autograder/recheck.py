@@ -611,6 +611,10 @@ def _write_back(args: tuple, after) -> None:
             _load_state(mine, theirs["__state__"])
 
 
+# the default dtypes a call may leave (``_set_modes``)
+LEFT_DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
+
+
 def _set_modes(args: tuple, after, left) -> None:
     """Leave the modules among ``args`` in the modes (``training``) their copies in the answers' process were
     left in, and their parameters as trainable, where the copy has the same modules; and this process's
@@ -636,9 +640,6 @@ def _set_modes(args: tuple, after, left) -> None:
         dtype = LEFT_DTYPES.get(left.get("dtype"))
         if dtype is not None:
             torch.set_default_dtype(dtype)
-
-
-LEFT_DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
 
 
 def _put_back() -> None:

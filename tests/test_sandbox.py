@@ -309,9 +309,9 @@ def test_an_answer_cannot_read_the_source_of_the_hidden_test_that_calls_it(tmp_p
 RETAINED_SCRIPT = r"""
 import ctypes, gc, json, pathlib, sys, tempfile
 import nbformat, psutil
-from autograder.preprocessors import TimedExecute
+from test_sandbox import _run_cells
 
-cells, settings, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+cells, settings, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), pathlib.Path(sys.argv[3])
 libc = ctypes.CDLL("libc.so.6")
 
 
@@ -321,18 +321,12 @@ def resident():
     return psutil.Process().memory_info().rss
 
 
-def notebook(sources):
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in sources], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-
-
 with tempfile.TemporaryDirectory() as warm:
-    TimedExecute(timeout=60).preprocess(notebook(["print('warm')"]), {"metadata": {"path": warm}})
+    _run_cells(pathlib.Path(warm), ["print('warm')"], timeout=60)
 before = resident()
-nb = notebook(cells)
-TimedExecute(**settings).preprocess(nb, {"metadata": {"path": path}})
+nb, _ = _run_cells(path, cells, **settings)
 held = resident() - before
-nbformat.write(nb, pathlib.Path(path) / "ran.ipynb")
+nbformat.write(nb, path / "ran.ipynb")
 print(held)
 """
 
@@ -346,7 +340,7 @@ def _retained_while(tmp_path, cells, **settings):
     of modules and buffers in a fresh process): one runs first. In a fresh process, because in the suite's
     own, after some hundred tests, the heap's fragments kept 48 MB of a run that holds 1 (stop 63). (tracemalloc
     would count it exactly, but slows the grader's reading of 20,000 messages past the kernel's output deadline.)"""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", RETAINED_SCRIPT, json.dumps(cells), json.dumps(settings),
                            str(tmp_path)], capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
     assert done.returncode == 0, done.stderr[-3000:]
