@@ -22,6 +22,9 @@ and tensors as tuples (``_as_plain``), which the grader reads refusing every cla
   the call left (put back here after it).
 * request ``{"op": "structure", "object": n}``: a module's parameters', buffers' and plain tensors' names
   (``_structure``).
+* request ``{"op": "weight_grad", "arg": i, "parameter": name}``: the gradient of the sum of the last call's
+  result with respect to parameter ``name`` of its module argument ``i`` (``_weight_grad``): None when the
+  result does not require grad.
   An argument ``("__callback__", n)`` is a function of the grader's: the answer gets a stand-in, and
   calling it writes a frame ``{"ok": True, "callback": n, "args": [...], "kwargs": {...}}`` (data only)
   and reads the grader's answer, ``{"ok": True, "value": ...}`` or an error, before the call goes on.
@@ -1026,6 +1029,28 @@ def _structure(module) -> dict | None:
             "buffers": [name for name, _ in torch.nn.Module.named_buffers(module)],
             "plain": [[name, str(value.dtype)] for name, value in vars(module).items()
                       if isinstance(value, torch.Tensor) and type(name) is str]}
+
+
+def _weight_grad(called, request) -> "torch.Tensor | None":
+    """The gradient of the sum of the last call's output tensors with respect to parameter ``request["parameter"]``
+    of its module argument ``request["arg"]``, taken here, where the answer built the graph: None when no output
+    requires grad, zeros when the parameter is not reached (gpt_forward's check: "cut off from the graph")."""
+    import torch
+
+    if called is None:
+        raise ValueError("no call to take the gradient of")
+    args, outputs = called
+    position, name = request.get("arg"), request.get("parameter")
+    if type(position) is not int or not 0 <= position < len(args) or type(name) is not str \
+            or not isinstance(args[position], torch.nn.Module):
+        raise ValueError("weight_grad names no module argument of the last call")
+    parameter = torch.nn.Module.get_parameter(args[position], name)
+    tracked = [t for t in outputs if t.requires_grad and t.is_floating_point()]
+    if not tracked:
+        return None
+    total = sum(t.sum() for t in tracked)
+    grad, = torch.autograd.grad(total, parameter, allow_unused=True)
+    return torch.zeros_like(parameter).detach() if grad is None else grad.detach()
 
 
 def _returned(value, args) -> int | None:
@@ -2108,7 +2133,7 @@ def main(argv):
     namespace = _run(cells)
     # each cell had CELL_SECONDS; a call's limit starts now
     _write(replies, {"ok": True, "value": "loaded", "cell_errors": list(CELL_ERRORS)})
-    last, objects, callback = None, [], _callbacks(requests, replies)
+    last, called, objects, callback = None, None, [], _callbacks(requests, replies)
     while True:
         frame = _read(requests)
         if frame is None:
@@ -2126,6 +2151,7 @@ def main(argv):
         _outputs_recordable(SENT.values())
         try:
             if request["op"] == "call":
+                called = None
                 before = _plain_snapshots(request["args"])
                 value = _call(request, namespace, objects, callback)
                 args = request["resolved"]
@@ -2136,6 +2162,7 @@ def main(argv):
                 # point to "the course's MLP was run on a module the answer made or kept", rt35)
                 last = ([args[p] for p in request.get("grad", ())], [t for t, keep in zip(outputs, linked) if keep],
                         dict(SENT))
+                called = (args, outputs, dict(SENT))  # (for a weight_grad request)
                 # the arguments as the call left them: a function that changes its input is seen to
                 after = tuple(None if _unchanged(a, snapshot) else _after(a, snapshot, request.get("weights") is True)
                               for a, snapshot in zip(args, before))
@@ -2146,6 +2173,10 @@ def main(argv):
                 reply = {"ok": True, **_answer(_call(request, namespace, objects), objects, True)}
             elif request["op"] == "structure":
                 reply = {"ok": True, "value": _structure(objects[request["object"]])}
+            elif request["op"] == "weight_grad":
+                SENT.update(called[2] if called else {})  # (its backward runs the grader's modules of that call)
+                reply = {"ok": True, "value": _weight_grad(called and called[:2], request)}
+                called = None  # (its graph is spent)
             elif request["op"] == "bind":  # the course's own functions in place of the answers' (lesson 03)
                 module = _bind(request["source"])
                 LENT[0] += 1
@@ -2157,7 +2188,7 @@ def main(argv):
                 LENT[0] += 1  # the course's functions bound so far refuse from now on
                 if "lesson" in request:
                     _serve(request["lesson"])
-                namespace, last, objects = _run(request["cells"]), None, []
+                namespace, last, called, objects = _run(request["cells"]), None, None, []
                 reply = {"ok": True, "value": None, "cell_errors": list(CELL_ERRORS)}
             elif request["op"] == "grad":
                 inputs, outputs, sent = last

@@ -1006,6 +1006,17 @@ class Remote:
         return _call(self.host, self.target, args, kwargs, self.handles, self.serve, self.unchanged, self.modes,
                      self.fresh)
 
+    @staticmethod
+    def course_weight_grad(remote: "Remote", position: int, parameter: str) -> torch.Tensor | None:
+        """The gradient of the sum of the answer's last result with respect to ``parameter`` of its module
+        argument ``position``, taken in the answers' process, where the result's graph is (its copy of the
+        module has the grader's weights); None when the result does not require grad. Called on the class
+        (``type(fn).course_weight_grad(fn, ...)``), as ``RemoteObject.course_structure``."""
+        found = _request(remote.host, {"op": "weight_grad", "arg": position, "parameter": parameter}).get("value")
+        if found is not None and not (type(found) is torch.Tensor and found.is_floating_point()):
+            raise HostBroke("the answers' process sent back something that is not a gradient", NOT_DATA)
+        return found
+
 
 def _call(host: Host, target: dict, args: tuple, kwargs: dict, handles: bool, serve: tuple[str, ...] = (),
           unchanged: bool = False, modes: bool = False, fresh: bool = False):

@@ -105,10 +105,9 @@ def test_only_the_lessons_whose_recheck_takes_gradients_import_what_backward_nee
 
 
 # Wrong answers the re-check cannot see, which nbgrader's run of the test cell grades (its visible code,
-# in the student's kernel; its hidden tests run only here): gpt_forward's check asks for the gradient of the model's own weights, which stays in the
-# answers' process (only tensors passed as arguments carry a gradient across); CausalSelfAttention's check
-# lists the module's parameters, which a module in the other process cannot hand over (a generator).
-NOT_RECHECKABLE = {("test-gpt-forward", "cut off from the graph")}
+# in the student's kernel; its hidden tests run only here): none since gpt_forward's gradient with respect to
+# the model's weights is taken in the answers' process (``Remote.course_weight_grad``, 2026-12-06).
+NOT_RECHECKABLE: set[tuple[str, str]] = set()
 
 
 def test_the_hidden_tests_run_here_and_never_in_the_students_kernel():
@@ -1721,6 +1720,39 @@ def test_a_gpt_forward_that_calls_the_model_fails_the_recheck(host):
     # the form test's call too: calling the reference costs the whole exercise (a red team's kept the form
     # point, 2026-12-04)
     assert "model(idx) was called" in failed["test-gpt-forward-form"], failed
+
+
+# gpt_forward right in value, with part of it cut off from autograd: only the gradient with respect to the
+# model's weights can tell, and it is taken where the answer's graph is, in the answers' process
+GPT_CUT = {
+    "no_grad": """
+def gpt_forward(model, idx):
+    with torch.no_grad():
+        x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(idx.shape[1])))
+        for block in model.transformer.h:
+            x = block(x)
+        return model.lm_head(model.transformer.ln_f(x))
+""",
+    "embeddings detached": """
+def gpt_forward(model, idx):
+    x = model.transformer.wte(idx).detach() + model.transformer.wpe(torch.arange(idx.shape[1]))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+""",
+}
+
+
+@pytest.mark.parametrize("how", sorted(GPT_CUT))
+def test_a_gpt_forward_cut_off_from_the_graph_fails_the_recheck(host, how):
+    nb = _with_answer("05_nanogpt", "gpt-forward", GPT_CUT[how])
+    failed = recheck(nb, "05_nanogpt", [t for t in _tests("05_nanogpt") if t.startswith("test-gpt-forward")],
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-gpt-forward"}, failed  # (the form test's shape and dtype are right)
+    assert "cut off from the graph" in failed["test-gpt-forward"], failed
+    said = {"no_grad": "do not depend on the model's weights", "embeddings detached": "token embeddings differs"}
+    assert said[how] in failed["test-gpt-forward"], failed
 
 
 MEMO_FORWARD = """

@@ -879,9 +879,9 @@ def check_gpt_forward(student_fn):
 def _check_gpt_training(student_fn):
     """In training mode, under a fixed seed, the logits must be the model's own: dropout drawn once, on the sum
     of the embeddings, then each block's; and they must stay connected to the weights (the lesson's test
-    checks both, and the hidden tests the first, which the eval-mode cases above cannot see). The gradient
-    is checked where the function is the student's own (in the notebook), not in the autograder's
-    re-check, where it runs in another process and only data comes back."""
+    checks both, and the hidden tests the first, which the eval-mode cases above cannot see). In the
+    autograder's re-check the answer runs in another process, and the gradient is taken there
+    (``_embedding_gradient``)."""
     model, idx = _gpt_cases()[1]
     model = copy.deepcopy(model)
     model.config.dropout = 0.3
@@ -933,21 +933,33 @@ def _check_gpt_training(student_fn):
                            "mode: apply model.transformer.drop once, to the SUM of the token and position "
                            "embeddings, before the first block (not to each embedding, not elsewhere)."))
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
-    if not isinstance(student_fn, types.FunctionType):
-        return  # the autograder's re-check: the answer runs in another process, its graph stays there
-    if not got.requires_grad:
+    weight = model.transformer.wte.weight
+    want, = torch.autograd.grad(expected.sum(), weight)
+    have = _embedding_gradient(student_fn, got, weight)
+    if have is None:
         raise failure(where, "the logits do not depend on the model's weights through autograd",
                       Mistake("cut off from the graph", "the logits are right but autograd cannot reach the "
                               "weights through them: don't use torch.no_grad(), .detach() or .item() inside "
                               "gpt_forward; the caller decides when to turn gradients off."))
-    weight = model.transformer.wte.weight
-    want, = torch.autograd.grad(expected.sum(), weight)
-    have, = torch.autograd.grad(got.sum(), weight, allow_unused=True)
-    if have is None or difference(want, have, 1e-4, 1e-3) is not None:
+    if difference(want, have, 1e-4, 1e-3) is not None:
         raise failure(where, "the gradient of the token embeddings differs from the model's",
                       Mistake("cut off from the graph", "part of the computation is cut off from autograd (a "
                               ".detach(), .data or torch.no_grad() on the way): keep every step a tensor "
                               "operation on the model's outputs."))
+
+
+def _embedding_gradient(student_fn, got, weight):
+    """d(sum of the answer's logits) / d(token embeddings), or None when the logits do not require grad. Where
+    the answer ran in another process (the autograder's re-check: its stand-in has ``course_weight_grad``), the
+    gradient is taken there, on its copy of the model, and comes back as data; zeros where autograd cannot
+    reach the embeddings."""
+    ask = None if isinstance(student_fn, types.FunctionType) else getattr(type(student_fn), "course_weight_grad", None)
+    if ask is not None:
+        return ask(student_fn, 0, "transformer.wte.weight")
+    if not isinstance(got, torch.Tensor) or not got.requires_grad:
+        return None
+    have, = torch.autograd.grad(got.sum(), weight, allow_unused=True)
+    return torch.zeros_like(weight) if have is None else have
 
 
 from course.checks._core import guard_checks  # noqa: E402
