@@ -3757,6 +3757,29 @@ def _checks_with_keyword(keyword):
     return names
 
 
+def test_the_recheck_compares_a_changed_input_with_the_visible_checks_tolerance():
+    """An argument changed by less than the check's tolerance is unchanged in both; by more, changed in both."""
+    import ast
+    import inspect
+
+    from autograder.recheck import UNCHANGED, UNCHANGED_ATOL, _changed
+    from course.checks.exercises import EXERCISES
+    found = {}
+    for exercise in EXERCISES:
+        for module, check, name in exercise.checks:
+            source = inspect.getsource(getattr(importlib.import_module(f"course.checks.{module}"), check))
+            for call in ast.walk(ast.parse(textwrap.dedent(source))):
+                if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "run_check":
+                    given = {k.arg: getattr(k.value, "value", None) for k in call.keywords}
+                    if given.get("unchanged") is True:
+                        assert given.get("rtol", 1e-4) == 1e-4, name
+                        found[name] = given.get("atol", 1e-5)
+    assert set(found) == UNCHANGED
+    assert {n: a for n, a in found.items() if a != 1e-5} == UNCHANGED_ATOL
+    x = torch.zeros(3)
+    assert not _changed(x, x + 5e-6) and _changed(x, x + 5e-5) and not _changed(x, x + 5e-5, 1e-4)
+
+
 def test_the_recheck_fails_a_returned_input_where_the_visible_check_does():
     from autograder.recheck import FRESH
     # (merge's check sees it in its own ``after``: "the input list returned")
