@@ -1025,10 +1025,55 @@ def _structure(module) -> dict | None:
 
     if not isinstance(module, torch.nn.Module):
         return None
-    return {"parameters": [name for name, _ in torch.nn.Module.named_parameters(module)],
-            "buffers": [name for name, _ in torch.nn.Module.named_buffers(module)],
+    modules = _own_modules(module)
+    return {"parameters": _own_members(modules, "_parameters"), "buffers": _own_members(modules, "_buffers"),
             "plain": [[name, str(value.dtype)] for name, value in vars(module).items()
                       if isinstance(value, torch.Tensor) and type(name) is str]}
+
+
+def _own_dict(module, kind: str) -> dict:
+    """``module``'s own ``_parameters``, ``_buffers`` or ``_modules``, as ``nn.Module.__init__`` left it in the
+    instance; ``TypeError`` if it is not a plain dict, or a class of the answer's puts something of that name
+    in its way."""
+    found = vars(module).get(kind)
+    if type(found) is not dict or any(kind in vars(klass) for klass in type(module).__mro__):
+        raise TypeError(f"{type(module).__name__}'s {kind} is not nn.Module's own: leave nn.Module's "
+                        f"bookkeeping to it (register_buffer, nn.Parameter, submodules as attributes)")
+    return found
+
+
+def _own_modules(module) -> list:
+    """``(prefix, module)`` for ``module`` and every submodule, each once, read from the modules' own
+    ``_modules`` dicts, not by their methods: an answer's class that overrode ``named_modules`` (a public
+    method's name) to yield its children alone hid the parameter it kept the mask in, and the check's
+    "extra parameters" saw nothing (ch45)."""
+    import torch
+
+    found, seen, stack = [], set(), [("", module)]
+    while stack:
+        prefix, current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append((prefix, current))
+        children = [(prefix + ("." if prefix else "") + name, child)
+                    for name, child in dict.items(_own_dict(current, "_modules"))
+                    if isinstance(child, torch.nn.Module) and type(name) is str]
+        stack.extend(reversed(children))
+    return found
+
+
+def _own_members(modules: list, kind: str) -> list:
+    """The names of the parameters (``kind`` ``"_parameters"``) or buffers of ``modules``, each tensor once,
+    as ``nn.Module.named_parameters`` lists them."""
+    names, seen = [], set()
+    for prefix, module in modules:
+        for name, value in dict.items(_own_dict(module, kind)):
+            if value is None or id(value) in seen:
+                continue
+            seen.add(id(value))
+            names.append(prefix + ("." if prefix else "") + str(name))
+    return names
 
 
 def _weight_grad(called, request) -> "torch.Tensor | None":

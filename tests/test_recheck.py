@@ -3899,3 +3899,33 @@ def test_a_dataclass_reads_classvar_initvar_and_kw_only_hints_of_its_cell_as_the
     nb = _with_answer("01_tokenization", "char-encode-decode", DATACLASS_HINTS[kind])
     assert recheck(nb, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
                    sandbox=False, host=host) == {}
+
+
+# lesson 03's "extra parameters" (the mask kept as an nn.Parameter) read the module's parameters with nn.Module's
+# own named_parameters, which asks the module's named_modules: a class that overrode that public method to
+# yield its children alone hid the mask's parameter, and kept the exercise's 4 points (ch45)
+_MASK_AS_PARAMETER = _answer_source("03_self_attention", "causal-self-attention").replace(
+    'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+    'self.mask = nn.Parameter(causal_mask(config.block_size), requires_grad=False)')
+HIDDEN_MASK_PARAMETER = _MASK_AS_PARAMETER.replace("    def forward(self, x):", '''    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        for name, child in self.named_children():
+            yield (prefix + "." if prefix else "") + name, child
+
+    def forward(self, x):''')
+
+
+def test_a_module_that_hides_a_parameter_from_its_own_methods_still_shows_it(host):
+    """The structure the check reads (``answer_host._structure``) comes from the modules' own dicts, not from
+    methods a class may override; an honest module's, one that overrides nothing, is the same as before."""
+    from autograder.answers import Lesson, problems
+
+    assert HIDDEN_MASK_PARAMETER != _MASK_AS_PARAMETER != _answer_source("03_self_attention", "causal-self-attention")
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    assert problems(HIDDEN_MASK_PARAMETER, lesson, names, names) == []  # (the rules let it through)
+    tests = ["test-causal-self-attention", "test-attention-dropout"]
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", HIDDEN_MASK_PARAMETER),
+                     "03_self_attention", tests, sandbox=False, host=host)
+    assert set(failed) == set(tests), failed
+    assert all("extra parameters" in failed[t] and "'mask'" in failed[t] for t in tests), failed
+    assert recheck(solution_path("03_self_attention"), "03_self_attention", tests, sandbox=False, host=host) == {}
