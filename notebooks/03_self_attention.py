@@ -379,18 +379,25 @@ with checks.reference_helpers(globals()):
             assert torch.allclose(_y2[:, :-1], _y[:, :-1], atol=1e-6), \
                 f"hidden test ({_case}): the future changed the output of earlier positions"
     # gradients reach every parameter, from random weights of the test's (an initialisation of the student's
-    # own, a zeroed output projection as some GPTs have, would leave the earlier layers no gradient)
+    # own, a zeroed output projection as some GPTs have, would leave the earlier layers no gradient), and they
+    # are the reference's: a backward pass the module ran itself (in __init__) had left c_attn a gradient that
+    # the test's backward pass, through c_attn.weight.data, never gave it (ch45)
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8)
-    _mine = CausalSelfAttention(_config)
+    _mine, _theirs = CausalSelfAttention(_config).eval(), ref.CausalSelfAttention(_config).eval()  # (dropout off)
     with torch.no_grad():
-        for _name, _p in ref.CausalSelfAttention(_config).named_parameters():
+        for _name, _p in _theirs.named_parameters():
+            _p.copy_(torch.randn(_p.shape, generator=_g) * 0.5)
             _layer, _kind = _name.split(".")
-            getattr(getattr(_mine, _layer), _kind).copy_(torch.randn(_p.shape, generator=_g) * 0.5)
-    _mine(torch.randn(2, 6, 8, generator=_g, requires_grad=True)).pow(2).sum().backward()
-    for _name, _ in ref.CausalSelfAttention(_config).named_parameters():
+            getattr(getattr(_mine, _layer), _kind).copy_(_p)
+    _x = torch.randn(2, 6, 8, generator=_g, requires_grad=True)
+    _mine(_x).pow(2).sum().backward()
+    _theirs(_x.detach()).pow(2).sum().backward()
+    for _name, _p in _theirs.named_parameters():
         _layer, _kind = _name.split(".")
         _grad = getattr(getattr(_mine, _layer), _kind).grad
         assert _grad is not None and _grad.abs().sum() > 0, f"hidden test: no gradient reaches {_name}"
+        assert type(_grad) is torch.Tensor and _grad.shape == _p.shape and \
+            torch.allclose(_grad, _p.grad, atol=1e-3, rtol=1e-3), f"hidden test: the gradient of {_name} is not the reference's"
     # dropout is off in eval mode
     _config = ref.AttentionConfig(block_size=6, n_head=2, n_embd=8, dropout=0.3)
     _mine, _theirs = CausalSelfAttention(_config), ref.CausalSelfAttention(_config)

@@ -3929,3 +3929,36 @@ def test_a_module_that_hides_a_parameter_from_its_own_methods_still_shows_it(hos
     assert set(failed) == set(tests), failed
     assert all("extra parameters" in failed[t] and "'mask'" in failed[t] for t in tests), failed
     assert recheck(solution_path("03_self_attention"), "03_self_attention", tests, sandbox=False, host=host) == {}
+
+
+# lesson 03's hidden test asked only that a gradient reach every parameter: a module that used c_attn.weight.data
+# (c_attn never trains) and ran a backward pass of its own in __init__ left c_attn a gradient, and kept the
+# exercise's 3 points (ch45). It reads the lesson's source, built here, until solutions/ is built again.
+_C_ATTN_DATA = _answer_source("03_self_attention", "causal-self-attention").replace(
+    "q, k, v = self.c_attn(x).split(C, dim=2)",
+    "q, k, v = F.linear(x, self.c_attn.weight.data, None if self.c_attn.bias is None else self.c_attn.bias.data)"
+    ".split(C, dim=2)")
+GRADIENT_OF_ITS_OWN = _C_ATTN_DATA.replace('persistent=False)\n', '''persistent=False)
+        with torch.enable_grad():
+            sum(p.sum() for p in self.parameters()).backward()  # (a warm-up pass)
+''', 1)
+
+
+def test_a_gradient_the_module_gave_itself_does_not_pass_for_the_tests(host):
+    from autograder.answers import Lesson, problems
+    from autograder.notebooks import build_notebook
+
+    assert GRADIENT_OF_ITS_OWN != _C_ATTN_DATA != _answer_source("03_self_attention", "causal-self-attention")
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    assert problems(GRADIENT_OF_ITS_OWN, lesson, names, names) == []  # (the rules let it through)
+    source = build_notebook("03_self_attention")
+    tests = ["test-causal-self-attention"]
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", GRADIENT_OF_ITS_OWN),
+                     "03_self_attention", tests, sandbox=False, host=host, source=source)
+    assert failed == {"test-causal-self-attention": "hidden test: the gradient of c_attn.weight is not the reference's"}
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", _C_ATTN_DATA),
+                     "03_self_attention", tests, sandbox=False, host=host, source=source)
+    assert failed == {"test-causal-self-attention": "hidden test: no gradient reaches c_attn.weight"}
+    assert recheck(solution_path("03_self_attention"), "03_self_attention", tests, sandbox=False, host=host,
+                   source=source) == {}
