@@ -1027,8 +1027,28 @@ def _structure(module) -> dict | None:
         return None
     modules = _own_modules(module)
     return {"parameters": _own_members(modules, "_parameters"), "buffers": _own_members(modules, "_buffers"),
-            "plain": [[name, str(value.dtype)] for name, value in vars(module).items()
-                      if isinstance(value, torch.Tensor) and type(name) is str]}
+            "plain": _own_plain(modules)}
+
+
+def _own_plain(modules: list) -> list:
+    """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or in a plain list, tuple or dict
+    that one holds (``self.held = [mask]``, read by a property ``mask``, kept a mask that no buffer holds past the
+    check's "mask not a buffer", ch45), nn.Module's own bookkeeping aside; the same as the notebook's check
+    (``course.checks.attention._plain_tensors``)."""
+    import torch
+
+    own = set(vars(torch.nn.Module()))
+    found = []
+    for prefix, module in modules:
+        for name, value in vars(module).items():
+            if type(name) is not str or name in own:
+                continue
+            where = prefix + ("." if prefix else "") + name
+            held = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
+            for place, item in [(where, value), *((f"{where}[{key!r}]", v) for key, v in held)]:
+                if isinstance(item, torch.Tensor):
+                    found.append([place, str(item.dtype)])
+    return found
 
 
 def _own_dict(module, kind: str) -> dict:

@@ -3962,3 +3962,39 @@ def test_a_gradient_the_module_gave_itself_does_not_pass_for_the_tests(host):
     assert failed == {"test-causal-self-attention": "hidden test: no gradient reaches c_attn.weight"}
     assert recheck(solution_path("03_self_attention"), "03_self_attention", tests, sandbox=False, host=host,
                    source=source) == {}
+
+
+# lesson 03's "mask not a buffer" read the tensors among the module's attributes: a mask kept in a list, read by a
+# property, was none of them, and the module kept its 3 points with a mask that .to() leaves behind (ch45)
+MASK_IN_A_LIST = _answer_source("03_self_attention", "causal-self-attention").replace(
+    'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+    'self.held = [causal_mask(config.block_size)]').replace("    def forward(self, x):", '''    @property
+    def mask(self):
+        return self.held[0]
+
+    def forward(self, x):''')
+
+
+def test_a_mask_kept_in_a_list_is_no_buffer_in_the_notebook_or_the_recheck(host):
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    assert "self.held = [" in MASK_IN_A_LIST and "def mask(self)" in MASK_IN_A_LIST
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    assert problems(MASK_IN_A_LIST, lesson, names, names) == []  # (the rules let it through)
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", MASK_IN_A_LIST),
+                     "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    assert "self.held[0] is a tensor kept as a plain attribute" in failed["test-causal-self-attention"], failed
+    assert "mask not a buffer" in failed["test-causal-self-attention"], failed
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same: in a list, a dict, a submodule)
+        def __init__(self):
+            super().__init__()
+            self.held, self.kept = [torch.ones(2, dtype=torch.bool)], {"m": torch.ones(2, dtype=torch.bool)}
+            self.inner = torch.nn.Module()
+            self.inner.tril = torch.ones(2, 2)
+            self.lin = torch.nn.Linear(2, 2)
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["held[0]", "torch.bool"], ["kept['m']", "torch.bool"],
+                                             ["inner.tril", "torch.float32"]]

@@ -976,10 +976,26 @@ def _structure(module) -> dict | None:
     if isinstance(module, nn.Module):
         return {"parameters": [name for name, _ in module.named_parameters()],
                 "buffers": [name for name, _ in module.named_buffers()],
-                "plain": [[name, str(value.dtype)] for name, value in vars(module).items()
-                          if isinstance(value, torch.Tensor)]}
+                "plain": _plain_tensors(module)}
     ask = getattr(type(module), "course_structure", None)
     return ask(module) if callable(ask) else None
+
+
+def _plain_tensors(module: nn.Module) -> list[list[str]]:
+    """``[name, dtype]`` of each tensor that ``module`` or a submodule keeps as a plain attribute, or in a plain
+    list, tuple or dict it holds (``self.held = [mask]`` behind a property ``mask``: no buffer either), nn.Module's
+    own bookkeeping aside; the autograder's answers' process lists the same (``answer_host._own_plain``)."""
+    own, found = set(vars(nn.Module())), []
+    for prefix, part in module.named_modules():
+        for name, value in vars(part).items():
+            if type(name) is not str or name in own:
+                continue
+            where = prefix + ("." if prefix else "") + name
+            held = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
+            for place, item in [(where, value), *((f"{where}[{key!r}]", v) for key, v in held)]:
+                if isinstance(item, torch.Tensor):
+                    found.append([place, str(item.dtype)])
+    return found
 
 
 def _check_parameters(student_cls):
