@@ -1329,6 +1329,11 @@ def split_heads(x, n_head):
     W("test-causal-self-attention", "dropout on in eval mode",
       _attention(weights="F.dropout(torch.softmax(scores, dim=-1), 0.5 if self.attn_dropout.p else 0.0)")),
     W("test-causal-self-attention", "q, k, v in the wrong order", _attention(qkv="k, q, v")),
+    # right values and the right gradient for x, but a weight that never learns (2026-12-06)
+    W("test-causal-self-attention", "weights cut off from the graph",
+      _attention().replace("self.c_attn(x)", "F.linear(x, self.c_attn.weight.data, self.c_attn.bias)")),
+    W("test-causal-self-attention", "weights cut off from the graph",
+      _attention(out="self.resid_dropout(F.linear(y, self.c_proj.weight.detach(), self.c_proj.bias))")),
     W("test-causal-self-attention", "mask not cropped to T",
       _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
     W("test-causal-self-attention", "mask not cropped to T",  # n_embd wide, not block_size (a red team's)

@@ -1309,11 +1309,38 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
     module = _load(_build(student_cls, config), config, 3)
     check_gradient("CausalSelfAttention", lambda x: module(x),
                    lambda x: _load(ref.CausalSelfAttention(config), config, 3)(x), (_rand(g, 2, 5, 16),), wrt=0)
+    _check_weight_gradients(student_cls, config, _rand(g, 2, 5, 16))
 
     # last, once the values are right: where the module keeps its mask (the outputs cannot show it)
     _check_mask_kept(module, "CausalSelfAttention: the module's mask")
     print(f"✓ CausalSelfAttention: all {len(cases) + 1} cases match the reference (in eval mode), "
           f"and so does the gradient.")
+
+
+def _check_weight_gradients(student_cls, config, x) -> None:
+    """The weights train too: after one backward pass each parameter's gradient is the reference's. A forward
+    through ``self.c_attn.weight.data`` (or a detached weight) gives the right values and the right gradient
+    for the input, but c_attn never learns (the hidden tests compare the same gradients)."""
+    module, theirs = _load(_build(student_cls, config), config, 3), _load(ref.CausalSelfAttention(config), config, 3)
+    with torch.enable_grad():
+        module(x.clone().requires_grad_()).pow(2).sum().backward()
+        theirs(x.clone().requires_grad_()).pow(2).sum().backward()
+    for name, parameter in theirs.named_parameters():
+        layer, kind = name.split(".")
+        grad = getattr(getattr(module, layer), kind).grad
+        where = f"CausalSelfAttention: the gradient of {name} after one backward pass"
+        if not isinstance(grad, torch.Tensor) or not bool(grad.abs().sum() > 0):
+            raise failure(where, f"no gradient reaches {name}",
+                          Mistake("weights cut off from the graph", f"the values are right, but {name} gets no "
+                                  f"gradient, so it never learns: use the layer itself, self.{layer}(x), not its "
+                                  f"weight's .data or a .detach()ed copy, and no torch.no_grad() in forward."))
+        problem = difference(parameter.grad, grad, 1e-4, 1e-3)
+        if problem is not None:
+            raise failure(where, problem,
+                          Mistake("weights cut off from the graph", f"the values are right, but the gradient of "
+                                  f"{name} is not the reference's: part of the computation that uses it is cut off "
+                                  f"from autograd (.data, .detach() or torch.no_grad() on the way), or the module "
+                                  f"ran a backward pass of its own. Compute every step from self.{layer}(x)."))
 
 
 RESCALED = Mistake(
