@@ -238,7 +238,7 @@ def test_an_error_of_another_kind_is_not_taken_for_a_missing_name():
         return [][x]
     with pytest.raises(CheckFailed) as caught:
         run_check("f", indexes, lambda x: float(x), [(4,)])
-    assert caught.value.mistake is None and "IndexError" in str(caught.value), str(caught.value)
+    assert caught.value.mistake == "index out of range" and "IndexError" in str(caught.value), str(caught.value)
 
 
 def test_describe_writes_out_a_value_that_shares_its_parts_within_bounds():
@@ -329,3 +329,170 @@ def test_a_shadowed_module_is_named_only_where_the_line_reads_it():
     with pytest.raises(CheckFailed) as info:
         run_check("double", _torch_shadowed, double, CASES)
     assert info.value.mistake == "a name taken by a variable", str(info.value)
+
+
+# --- the errors every kind of answer runs into (wa35): named, with the student's own line ------------------
+
+def _reads_past_the_end(xs):
+    seen = []
+    return [2 * x for x in xs] + seen[:0] + [seen[0]]
+
+
+def _vocabulary_miss(xs):
+    vocab = {"a": 0}
+    return [vocab["<unk>"] for _ in xs]
+
+
+def _matmul_shapes(xs):
+    proj = torch.ones(2, 3) @ torch.ones(2, 3)
+    return [2 * x for x in xs]
+
+
+def _view_after_transpose(xs):
+    flat = torch.ones(2, 3).t().view(6)
+    return [2 * x for x in xs]
+
+
+def _long_times_float(xs):
+    prod = torch.ones(2, 2) @ torch.arange(4).view(2, 2)
+    return [2 * x for x in xs]
+
+
+def _float_targets(xs):
+    loss = torch.nn.functional.cross_entropy(torch.zeros(2, 3), torch.zeros(2))
+    return [2 * x for x in xs]
+
+
+def _loops_over_a_number(xs):
+    return [2 * x for x in len(xs)]
+
+
+def _mean_of_nothing(xs):
+    scale = sum(xs) / len(xs)
+    return [2 * x for x in xs]
+
+
+def _own_assert(xs):
+    assert len(xs) > 0, "expected at least one item"
+    return [2 * x for x in xs]
+
+
+def _calls_itself(xs):
+    return _calls_itself(xs)
+
+
+def _far_too_large(xs):
+    big = torch.zeros(10 ** 13)
+    return [2 * x for x in xs]
+
+
+def _dim_out_of_range(xs):
+    total = torch.tensor(xs, dtype=torch.float32).sum(dim=1)
+    return [2 * x for x in xs]
+
+
+def _helper_returns_nothing(xs):
+    def helper(values):
+        [2 * v for v in values]
+    return list(helper(xs))
+
+
+@pytest.mark.parametrize("fn, name, line", [
+    (_reads_past_the_end, "index out of range", "return [2 * x for x in xs] + seen[:0] + [seen[0]]"),
+    (_vocabulary_miss, "key not in the dict", "return [vocab['<unk>'] for _ in xs]"),
+    (_matmul_shapes, "shapes do not fit", "proj = torch.ones(2, 3) @ torch.ones(2, 3)"),
+    (_view_after_transpose, ".view of a non-contiguous tensor", "flat = torch.ones(2, 3).t().view(6)"),
+    (_long_times_float, "ids and floats mixed", "prod = torch.ones(2, 2) @ torch.arange(4).view(2, 2)"),
+    (_float_targets, "ids and floats mixed", "torch.nn.functional.cross_entropy(torch.zeros(2, 3), torch.zeros(2))"),
+    (_loops_over_a_number, "a number looped over", "return [2 * x for x in len(xs)]"),
+    (_mean_of_nothing, "division by zero", "scale = sum(xs) / len(xs)"),
+    (_own_assert, "your own assert failed", "assert len(xs) > 0"),
+    (_calls_itself, "calls itself without end", "return _calls_itself(xs)"),
+    (_far_too_large, "a tensor far too large", "big = torch.zeros(10 ** 13)"),
+    (_dim_out_of_range, "dimension out of range", "sum(dim=1)"),
+    (_helper_returns_nothing, "None used as a value", "return list(helper(xs))"),
+])
+def test_a_common_error_is_named_with_the_students_line(fn, name, line):
+    with pytest.raises(CheckFailed) as caught:
+        run_check("double", fn, double, CASES)
+    text = str(caught.value)
+    assert caught.value.mistake == name, text
+    assert line.replace("'", '"') in text.replace("'", '"'), text
+    assert "Traceback" not in text and len(text.splitlines()) <= 8, text
+
+
+def test_an_assert_inside_a_library_is_not_the_students_own():
+    def calls_a_library_that_asserts(xs):
+        attention = torch.nn.MultiheadAttention(5, 2)  # torch asserts: embed_dim must be divisible by num_heads
+        return [2 * x for x in xs]
+    with pytest.raises(AssertionError):
+        calls_a_library_that_asserts([1])
+    with pytest.raises(CheckFailed) as caught:
+        run_check("double", calls_a_library_that_asserts, double, CASES)
+    assert caught.value.mistake != "your own assert failed", str(caught.value)
+
+
+def test_a_loop_far_too_long_is_stopped_and_its_line_named(monkeypatch):
+    import sys
+    from course.checks import _core
+
+    monkeypatch.setattr(_core, "STUDENT_SECONDS", 1)
+    monkeypatch.delitem(sys.modules, "autograder.recheck", raising=False)
+
+    def double_slowly(xs):
+        total = 0
+        for j in range(10 ** 9):
+            total += j
+        return [2 * x for x in xs]
+
+    with pytest.raises(CheckFailed) as caught:
+        run_check("double", double_slowly, double, CASES)
+    text = str(caught.value)
+    assert caught.value.mistake == "endless loop", text
+    assert "stopped in double_slowly, line" in text and ("total += j" in text or "for j in range(10 ** 9)" in text), text
+    assert "range(10 ** 9)" in text.split("Mistake — ")[1], text  # the hint speaks of loops far too long too
+
+
+@pytest.mark.parametrize("fn, reference, name", [
+    (lambda xs: (double(xs),), double, "result wrapped in a tuple"),
+    (lambda xs: [torch.tensor(xs) * 2], lambda xs: torch.tensor(xs) * 2, "result wrapped in a list"),
+    (lambda xs: str(torch.tensor(xs) * 2), lambda xs: torch.tensor(xs) * 2, "a string instead of a tensor"),
+    (lambda xs: {x: 2 * x for x in xs}.items(), lambda xs: {x: 2 * x for x in xs}, "a view of a dict returned"),
+    (lambda xs: [2 * x for x in xs], lambda xs: {x: 2 * x for x in xs}, "the dict's values only"),
+    (lambda xs: ((xs, double(xs)), None), lambda xs: (xs, double(xs)), "extra values returned"),
+])
+def test_the_right_result_handed_back_in_the_wrong_wrapping_is_named(fn, reference, name):
+    cases = [([1, 2, 3],), ([5],)]
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", fn, reference, cases)
+    assert caught.value.mistake == name, str(caught.value)
+
+
+def test_a_minus_infinity_where_the_result_is_finite_is_named():
+    ref = lambda x: x.softmax(-1)  # noqa: E731
+    log_of_zero = lambda x: x.softmax(-1) + torch.log(torch.zeros_like(x))  # noqa: E731
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", log_of_zero, ref, [(torch.randn(2, 3),)])
+    assert caught.value.mistake == "infinity in the result", str(caught.value)
+    # where the right result holds -inf itself (a mask), an -inf is no sign of the log of 0: nothing is said
+    masked = lambda x: x.masked_fill(x < 0, float("-inf"))  # noqa: E731
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", lambda x: x.masked_fill(x < 0.5, float("-inf")), masked, [(torch.tensor([[-1.0, 0.2, 2.0]]),)])
+    assert caught.value.mistake != "infinity in the result", str(caught.value)
+
+
+def test_what_a_call_hands_back_is_named_inside_a_checks_list_of_calls():
+    # lr_at_step's check compares the list of its values over the steps: a `return` forgotten, or a float
+    # that is NaN, shows in every element, and is named there as it is for one value
+    steps = lambda fn: lambda n: [fn(i) for i in range(n)]  # noqa: E731
+    right = lambda i: 0.5 * i + 0.25  # noqa: E731
+
+    def forgot_return(i):
+        lr = 0.5 * i + 0.25
+
+    with pytest.raises(CheckFailed) as caught:
+        run_check("lr", steps(forgot_return), steps(right), [(3,)])
+    assert caught.value.mistake == "nothing returned (at position 0)", str(caught.value)
+    with pytest.raises(CheckFailed) as caught:
+        run_check("lr", steps(lambda i: right(i) * float("inf") * 0), steps(right), [(3,)])
+    assert caught.value.mistake == "NaN in the result (at position 0)", str(caught.value)

@@ -525,19 +525,25 @@ def missing_name(error: BaseException) -> Mistake | None:
     return Mistake("name not defined", f"your function reads `{name}`, which nothing defines where it runs: {fix}.")
 
 
+def _own_frames(error: BaseException) -> tuple[list, bool]:
+    """The frames of ``error``'s traceback outside the course package, the autograder and the libraries
+    (the student's own code), and whether the innermost frame of all is one of them (the student's own
+    line raised it, not a library called from it)."""
+    import traceback
+    package = os.path.dirname(os.path.dirname(__file__))
+    library = tuple(os.path.realpath(p) + os.sep for p in
+                    (package, os.path.join(os.path.dirname(package), "autograder"), sys.prefix, sys.base_prefix))
+    every = traceback.extract_tb(error.__traceback__)
+    frames = [f for f in every if not os.path.realpath(f.filename).startswith(library)]
+    return frames, bool(every) and bool(frames) and frames[-1] is every[-1]
+
+
 def where_raised(error: BaseException) -> str:
     """`` (line N: source)`` of the innermost frame outside the course package, the autograder and
     the libraries: where in the student's own code the error happened, when it did. (In the
     autograder's re-check the student's code runs in another process: the error is raised again in
     the grader, so no frame is the student's and nothing is said.)"""
-    import os
-    import sys
-    import traceback
-    package = os.path.dirname(os.path.dirname(__file__))
-    library = tuple(os.path.realpath(p) + os.sep for p in
-                    (package, os.path.join(os.path.dirname(package), "autograder"), sys.prefix, sys.base_prefix))
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not os.path.realpath(f.filename).startswith(library)]
+    frames, _ = _own_frames(error)
     if not frames:
         return ""
     frame = frames[-1]
@@ -741,8 +747,10 @@ def _time_limit(seconds: int):
 
 
 ENDLESS = Mistake("endless loop", "your function never returned on this small case: a loop that never "
-                  "ends. Check that each pass moves on in every branch (`i += 1` in the else branch too, "
-                  "`i += 2` after a merge) and that the loop's condition can become false.")
+                  "ends, or one far too long for it. Check that each pass moves on in every branch (`i += 1` in "
+                  "the else branch too, `i += 2` after a merge) and that the loop's condition can become false; "
+                  "a loop over range(10 ** 9), or a recursion that calls itself twice at every step, does not end "
+                  "in time either: the right answer returns at once here.")
 
 
 def _call(student: Callable[..., Any], args: Sequence[Any]) -> Any:
@@ -853,8 +861,9 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
     try:
         with _time_limit(STUDENT_SECONDS):
             result = student(*given)
-    except _StillRunning:
-        raise failure(where, f"your function did not return within {STUDENT_SECONDS} s", ENDLESS) from None
+    except _StillRunning as stop:
+        at = where_raised(stop).replace(" (in ", " (stopped in ", 1)
+        raise failure(where, f"your function did not return within {STUDENT_SECONDS} s{at}", ENDLESS) from None
     except Exception as error:  # the student's error, reported in words
         if unfilled(error):
             raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
@@ -862,7 +871,8 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         if getattr(type(error), "said_by_grader", False):  # (the re-check's words already name the mistake)
             raise failure(where, raised(error), None, **details) from None
         raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error)
-                      or _torch_on_a_number(error) or _module_list_called(error), **details) from None
+                      or _torch_on_a_number(error) or _module_list_called(error) or common_error(error),
+                      **details) from None
     finally:
         if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
             torch.set_grad_enabled(True)
@@ -959,6 +969,91 @@ def _torch_on_a_number(error: BaseException) -> Mistake | None:
     return Mistake(f"torch.{function} of a number", f"torch.{function} takes a tensor, and this {kind} is a plain "
                    f"Python number (a size such as K.shape[-1] is an int): use {instead}"
                    f"{', or d_k ** 0.5' if function == 'sqrt' else ''}.")
+
+
+# The errors every kind of answer runs into, named when nothing more particular is (wa35, 2026-12-06): the
+# kind of error and how to find its cause; the line it came from is already in the message.
+SHAPES_DO_NOT_FIT = Mistake(
+    "shapes do not fit", "the tensors on the line above have shapes that this operation cannot combine: "
+    "print their .shape just before that line and compare them with the shapes the exercise states (a "
+    "transpose missing or extra, (B, T, C) where (B * T, C) is wanted, a size taken from the wrong variable).")
+IDS_AND_FLOATS = Mistake(
+    "ids and floats mixed", "the line above mixes integer tensors (ids, torch.arange(n), torch.tensor of Python "
+    "ints: int64) with float ones, or gives floats where ids are wanted: products and weights want floats "
+    "(.float(), or torch.arange(n, dtype=torch.float32)); F.cross_entropy's targets and embedding lookups want "
+    "int64 ids (.long()).")
+_COMMON_ERRORS = (  # (error type, text in its message or None, the mistake)
+    (RuntimeError, "view size is not compatible", Mistake(
+        ".view of a non-contiguous tensor", "after transpose, permute or .T a tensor's memory is no longer in row "
+        "order, and .view cannot regroup it: use .reshape(...) there (or .contiguous().view(...)).")),
+    (RuntimeError, "shapes cannot be multiplied", SHAPES_DO_NOT_FIT),
+    (RuntimeError, "must match the size of tensor", SHAPES_DO_NOT_FIT),
+    (RuntimeError, "is invalid for input of size", SHAPES_DO_NOT_FIT),
+    (RuntimeError, "size mismatch", SHAPES_DO_NOT_FIT),
+    (RuntimeError, "Expected size", SHAPES_DO_NOT_FIT),
+    (RuntimeError, "to have the same dtype", IDS_AND_FLOATS),
+    (RuntimeError, "expected scalar type Long", IDS_AND_FLOATS),
+    (RuntimeError, "expected target dtype to be Long", IDS_AND_FLOATS),
+    (RuntimeError, "not implemented for 'Long'", IDS_AND_FLOATS),
+    (RuntimeError, "to have one of the following scalar types: Long", IDS_AND_FLOATS),
+    (RuntimeError, "can't allocate memory", Mistake(
+        "a tensor far too large", "the line above asks for more memory than the machine has: a tensor with far too "
+        "many elements (a size such as 10 ** 10, V * V * T, or a shape from the wrong variable). The inputs here are "
+        "small, and so is every tensor the exercise needs: check the sizes you build it from.")),
+    (MemoryError, None, Mistake(
+        "out of memory", "your function used up the machine's memory: a list or tensor that grows without end (a "
+        "loop that keeps appending), or one built from a huge size. The inputs here are small, and so is every "
+        "value the exercise needs.")),
+    (RecursionError, None, Mistake(
+        "calls itself without end", "your function calls itself (or two functions call each other) again and "
+        "again until Python gives up: a call of the function where you meant another one (a library's, or a helper "
+        "of yours), or a recursion with no case that returns without calling itself. Call the function you meant.")),
+    (IndexError, "Dimension out of range", Mistake(
+        "dimension out of range", "the line above names a dimension that the tensor does not have (dim=2 of a "
+        "2-d tensor, say): check that tensor's .shape there, and count from the end (dim=-1 is the last) where "
+        "the number of dimensions may vary.")),
+    (IndexError, None, Mistake(
+        "index out of range", "the line above reads past the end of a list or tensor: an index of len(x) or more "
+        "(the last is len(x) - 1), i + 1 at the last position, or [0] of something empty (this case's arguments "
+        "are above: an empty or one-element input must work too). Check the loop's range and that line's indices.")),
+    (KeyError, None, Mistake(
+        "key not in the dict", "the line above looks up a key that the dict does not have: a character or id "
+        "missing from the vocabulary, a key of another type (an int for a str, a list for a tuple), or a name "
+        "spelled otherwise. Look the key up only where it is there (`if key in d`, or d.get(key, default)).")),
+    (ZeroDivisionError, None, Mistake(
+        "division by zero", "the line above divides by 0: a count or a length that is 0 for this case (an empty "
+        "input, a mean over nothing): handle that case first, or divide only by a count that cannot be 0.")),
+)
+NOT_ITERABLE = Mistake(
+    "a number looped over", "the line above loops over (or unpacks, or hands to list, zip or sum) a single number: "
+    "loop over range(n) for 0..n-1, or over the list itself, not over its length or one of its ids.")
+NONE_USED = Mistake(
+    "None used as a value", "a value on the line above is None: a helper of yours without a `return` (it gives "
+    "None), or the result of a method that changes its object and returns None (list.append, list.sort, "
+    "dict.update): return the value from the helper, and use the object itself after such a method.")
+OWN_ASSERT = Mistake(
+    "your own assert failed", "an assert of yours stopped your function on this case (its arguments are above): "
+    "its condition does not hold here. Either the function handles this case wrongly, or the condition asks more "
+    "than the exercise (an empty input, a batch of 1 and T = 1 are all valid): fix the one that is wrong.")
+
+
+def common_error(error: BaseException) -> Mistake | None:
+    """The mistake of the common kind that ``error`` is (a shape or dtype mismatch, an index past the end, a key
+    not there, a number looped over, a division by 0, a recursion without end, a tensor too large, an assert of
+    the student's own), for an error that no exercise's own mistake names."""
+    text = str(error)
+    for kind, words, mistake in _COMMON_ERRORS:
+        if isinstance(error, kind) and (words is None or words in text):
+            return mistake
+    if type(error) is TypeError and text.startswith(("'int' object is not iterable", "'float' object is not iterable",
+                                                     "cannot unpack non-iterable int", "cannot unpack non-iterable float")):
+        return NOT_ITERABLE
+    if type(error) is TypeError and "'NoneType'" in text or type(error) is AttributeError \
+            and text.startswith("'NoneType' object has no attribute"):
+        return NONE_USED
+    if type(error) is AssertionError and _own_frames(error)[1]:
+        return OWN_ASSERT
+    return None
 
 
 def _trainable(value: Any) -> tuple[bool, ...] | None:
@@ -1117,14 +1212,37 @@ def _filled_like(value: Any, limit: int = 1 << 20):
             stack.extend(list(item.values())[:64])
 
 
+def _kind_name(value: Any) -> str:
+    return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:
     """The mistake in how the answer hands its result back, when that is what is wrong: nothing
     returned, or the right tensor returned together with other values."""
     if got is None and expected is not None:
         return Mistake("nothing returned", "your function returned None: it never returns its result. "
-                       "End it with `return <result>` (an in-place method such as "
+                       "End it with `return <result>` (print(...) only shows a value, it does not return it; an in-place method such as "
                        "list.append, dict.update or a tensor's add_ returns None too, so don't return "
                        "what it gives).")
+    if isinstance(got, (tuple, list)) and len(got) > 1 and isinstance(expected, (tuple, list)) \
+            and difference(expected, got[0], atol, rtol) is None:
+        return Mistake("extra values returned", f"you returned {len(got)} values and the first is the right result, "
+                       f"itself a {type(expected).__name__}: return it alone (`return a, b`, not `return (a, b), None`).")
+    if isinstance(got, (tuple, list)) and len(got) == 1 \
+            and difference(expected, got[0], atol, rtol) is None:
+        return Mistake(f"result wrapped in a {type(got).__name__}", f"the {_kind_name(expected)} inside is right, but "
+                       f"you returned a {type(got).__name__} of one element around it (a trailing comma, `return x,`, "
+                       f"or brackets, `return [x]`): return the value itself, `return x`.")
+    if isinstance(got, str) and not isinstance(expected, (str, int, float)):
+        return Mistake(f"a string instead of a {_kind_name(expected)}", f"you returned a string (str(...), an "
+                       f"f-string, repr, or the text print would show), not the {_kind_name(expected)} itself: "
+                       f"return the value as you computed it.")
+    if isinstance(expected, dict) and isinstance(got, (type({}.items()), type({}.keys()), type({}.values()))):
+        return Mistake("a view of a dict returned", f"{type(got).__name__} is a view into the dict (what .items(), "
+                       f".keys() or .values() give), not a dict: return the dict itself.")
+    if isinstance(expected, dict) and isinstance(got, list) and expected and _plain_equal(list(expected.values()), got):
+        return Mistake("the dict's values only", "you returned the dict's values as a list: return the dict itself, "
+                       "its keys with their values.")
     if isinstance(expected, torch.Tensor) and type(got).__module__ == "numpy" and type(got).__name__ == "ndarray":
         return Mistake("numpy array instead of tensor", "your function returned a numpy array: return a torch "
                        "tensor, computed with torch's own operations (torch.tril, torch.arange, @) or turned back "
@@ -1167,6 +1285,12 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
                 return Mistake("extra values returned", f"you returned {len(got)} values and the {which} "
                                f"is the right result: return that tensor alone (the exercise asks for "
                                f"one tensor, not a tuple with the attention weights or other values).")
+    if type(expected) is list and type(got) is list and len(got) == len(expected):  # (a check's list of calls)
+        for position, (e, g) in enumerate(zip(expected, got)):
+            if difference(e, g, atol, rtol) is not None:
+                inner = _shape_of_return(e, g, atol, rtol) if e is not None and not isinstance(e, (list, dict)) else None
+                return None if inner is None else Mistake(f"{inner.name} (at position {position})", inner.hint,
+                                                          credit=inner.credit)
     return None
 
 

@@ -249,6 +249,11 @@ def _float_relation(expected, got, same, args=()):
             return Mistake("NaN in the result", "some of your values are NaN (not a number) where the "
                            "expected ones are numbers: a softmax over a row that is all -inf, 0 / 0, or the "
                            "log or square root of a negative number or 0 made them.")
+        if e.isfinite().all() and g.isinf().any():
+            return Mistake("infinity in the result", "some of your values are inf or -inf where every expected one "
+                           "is a finite number: the log of 0 (torch.log of a probability that is 0: use "
+                           "log_softmax, or F.cross_entropy on the logits), a division by 0, or -inf from a mask "
+                           "left in the result made them.")
         return None
     if e.numel() > 1 and e.abs().max() > 0 and e.std() > 0:
         if same(-expected, got):
@@ -368,6 +373,9 @@ def _truthy(value) -> bool:
 
 
 def _number_relation(expected, got, args, same):
+    if type(expected) is float and isinstance(got, float) and math.isnan(got) and not math.isnan(expected):
+        return Mistake("NaN in the result", "your value is NaN (not a number) where the expected one is a number: "
+                       "0 * inf, inf - inf, 0 / 0 in floats, or the log or square root of a negative number made it.")
     if type(expected) in (int, float) and type(got) in (int, float) and expected != 0 \
             and abs(got / expected + 1) < 1e-6:
         return Mistake("sign flipped", "your value is the expected one with its sign flipped: a minus "
