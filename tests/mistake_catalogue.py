@@ -7501,4 +7501,124 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     h_new = o * torch.tanh(c_new)
     return h_new, c_new
 '''),
+
+    # --- wa35: the commonest errors of any answer, named by the shared machinery when no exercise's own mistake
+    # fits: the result handed back wrapped, as text or as a dict view; the student's own code raising (a number
+    # looped over, a key not there, shapes or dtypes that do not fit, an assert of their own, a recursion without
+    # end, None from a helper without return); a tensor far too large
+    W('test-count-pairs', 'a view of a dict returned', '''
+def count_pairs(ids):
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts.items()
+'''),
+    W('test-causal-mask', 'result wrapped in a tuple', '''
+def causal_mask(T):
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool)),
+    return mask
+'''),
+    W('test-lstm-cell', 'extra values returned', '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    state = (h_new, c_new)
+    return state, None
+'''),
+    W('test-block-forward', 'a string instead of a tensor', '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return f"{x}"
+'''),
+    W('test-padding-mask', 'a number looped over', '''
+def padding_mask(lengths, T):
+    B = lengths.shape[0]
+    mask = torch.zeros(B, T, dtype=torch.bool)
+    for b in B:
+        mask[b, :lengths[b]] = True
+    return mask
+'''),
+    W('test-causal-mask', 'your own assert failed', '''
+def causal_mask(T):
+    assert T > 1, "a mask needs at least two positions"
+    return torch.ones(T, T, dtype=torch.bool).tril()
+'''),
+    W('test-bpe-word', 'calls itself without end', '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    if len(symbols) < 2:
+        return symbols
+    pairs = list(zip(symbols, symbols[1:]))
+    best = min(pairs, key=lambda pair: ranks.get(pair, float("inf")))
+    merged, i = [], 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best and best in ranks:
+            merged.append(symbols[i] + symbols[i + 1])
+            i += 2
+        else:
+            merged.append(symbols[i])
+            i += 1
+    return bpe_word(merged, ranks)
+'''),
+    W('test-collate', 'None used as a value', '''
+def pad(d, T, pad_id):
+    d + [pad_id] * (T - len(d))
+
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([pad(d, T, pad_id) for d in docs], dtype=torch.long)
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs], dtype=torch.long)
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W('test-bigram-forward', 'a tensor far too large', '''
+def bigram_forward(table, idx, targets=None):
+    V = table.shape[0]
+    one_hot = torch.zeros(*idx.shape, V, V, V, V, V, V, V)
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W('test-collate', 'key not in the dict', '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    batch = {}
+    for d in docs:
+        batch["input_ids"].append(d + [pad_id] * (T - len(d)))
+        batch["attention_mask"].append([1] * len(d) + [0] * (T - len(d)))
+        batch["labels"].append(d + [-100] * (T - len(d)))
+    return {key: torch.tensor(rows, dtype=torch.long) for key, rows in batch.items()}
+'''),
+    W('test-causal-average', 'ids and floats mixed', '''
+def causal_average(x):
+    B, T, C = x.shape
+    tril = torch.tril(torch.ones(T, T, dtype=torch.long))
+    return (tril @ x) / tril.sum(dim=1, keepdim=True)
+'''),
+    W('test-sdpa', 'shapes do not fit', '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W('test-lr-schedule', 'nothing returned (at position 0)', '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        lr = cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    elif it > cfg.max_iters:
+        lr = cfg.min_lr
+    else:
+        progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+        lr = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+    print(f"step {it}: lr {lr:.4f}")
+'''),
 ]
