@@ -180,6 +180,10 @@ IMPORT_HINTS = {
     # rt39 (2026-12-06): typed arrays and packed bytes, for ids in a tokenizer
     "array": ": keep the ids in a list (or a torch.tensor / np.array of them, then .tolist())",
     "struct": ": a list of ints is the ids; bytes(ids) and list(data) convert between bytes and ints",
+    # rt45 (2026-12-06): a hint's class, imported as an AI assistant writes it, under `if TYPE_CHECKING:`
+    "transformers": (": the model and the tokenizer come to your function as its arguments: in a type hint "
+                     "write nn.Module (torch.nn) or torch.Tensor, or leave the hint out (an import under "
+                     "`if TYPE_CHECKING:` is read as any other)"),
 }
 LIMITED_MODULES = {"io": {"StringIO", "BytesIO"}, "types": {"SimpleNamespace"},
                    "contextlib": {"nullcontext", "suppress"}}

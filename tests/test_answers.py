@@ -1889,6 +1889,17 @@ def test_a_refused_import_or_magic_of_an_honest_answer_says_what_to_write_instea
     assert "belong in a cell" not in problems(body + "x = (1 +\n", lesson)[0]  # a plain typo is told to parse
 
 
+def test_a_type_hint_s_import_from_transformers_says_what_to_write_instead():
+    """rt45 (2026-12-06): an AI assistant's greedy_decode imports its hint's class under `if TYPE_CHECKING:`
+    (`from transformers import PreTrainedModel`), and was refused with the list of allowed modules only."""
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("06_finetuning"), as_version=4))
+    source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from transformers import PreTrainedModel\n"
+              "def greedy_decode(model: 'PreTrainedModel', input_ids, max_new_tokens):\n    return input_ids\n")
+    found = problems(source, lesson)
+    assert len(found) == 1 and "imports 'transformers'" in found[0], found
+    assert "write nn.Module (torch.nn) or torch.Tensor, or leave the hint out" in found[0], found
+
+
 def test_a_refused_call_or_assignment_of_an_honest_answer_says_what_to_write_instead():
     """rt39 (2026-12-06): an answer that printed its pairs through `memoryview(b"abab")`, one that kept its ids in
     an `array`, and layers given their weights by assignment (`lin.weight = nn.Parameter(W)`, `self.lin.weight.data
