@@ -146,6 +146,25 @@ def _without_numpy_scalars(value):
     return value
 
 
+def _plain_arguments(value):
+    """``value`` with an instance of a subclass of ``str``, ``int`` or ``float`` as the plain value it holds
+    (an answer's ``class Split(str, enum.Enum)``, whose ``Split.TRAIN`` is the string ``"train"``; an
+    ``IntEnum``), read by the base type's own method, which no subclass overrides; plain containers are walked.
+    The grader's functions (a batch source, a schedule) take such a value as the notebook's do: an honest
+    ``train_loop`` that called ``get_batch(Split.TRAIN)`` passed its test cell and lost both points in the
+    re-check, told that only plain data can be passed (rt45)."""
+    if isinstance(value, bool):
+        return value
+    for plain, read in ((str, str.__str__), (int, int.__int__), (float, float.__float__)):
+        if isinstance(value, plain) and type(value) is not plain:
+            return read(value)
+    if type(value) in (list, tuple):
+        return type(value)(_plain_arguments(v) for v in value)
+    if type(value) is dict:
+        return {_plain_arguments(k): _plain_arguments(v) for k, v in value.items()}
+    return value
+
+
 def _builtin_base(error: BaseException) -> str:
     """The names of the nearest of Python's own exception classes that ``error``'s class derives from, joined
     by commas (an answer's ``class UnknownCharacter(ValueError)``: ``"ValueError"``; ``class
@@ -961,6 +980,7 @@ def _callbacks(requests, replies):
             # numpy's numbers as the grader turns them back (a loop over np.arange passes np.int64 steps to
             # the schedule, as in the notebook: a red team's honest train_loop lost both points, 2026-12-03)
             args, kwargs = _without_numpy_scalars(tuple(args)), _without_numpy_scalars(kwargs)
+            args, kwargs = _plain_arguments(args), _plain_arguments(kwargs)
             if not (_is_data(list(args)) and _is_data(kwargs)):
                 raise TypeError("only tensors, numbers, strings and plain containers can be passed to this function")
             _write(replies, {"ok": True, "callback": number, "args": _detached(list(args)), "kwargs": _detached(kwargs)})

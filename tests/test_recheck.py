@@ -2760,6 +2760,52 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
                    host=host) == {}
 
 
+def test_an_honest_train_loop_may_name_its_split_with_a_str_enum(host):
+    """An answer's ``class Split(str, enum.Enum)`` member is the string it holds, and the grader's batch
+    source takes it as the notebook's does; the stand-in refused it as not plain data, and an honest
+    ``train_loop`` that called ``get_batch(Split.TRAIN)`` passed its test cell and lost both points in
+    the re-check (rt45)."""
+    naming = _with_answer("04_lstm", "train-loop", '''import enum
+class Split(str, enum.Enum):
+    TRAIN = "train"
+    VAL = "val"
+class Step(enum.IntEnum):
+    FIRST = 0
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(Step.FIRST if it == 0 else it)
+        x, y = get_batch(Split.TRAIN)
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''')
+    assert recheck(naming, "04_lstm", ["test-train-loop", "test-train-loop-form"], sandbox=False,
+                   host=host) == {}
+
+
+def test_the_grader_s_functions_get_a_subclass_of_a_plain_type_as_its_plain_value():
+    import enum
+
+    from autograder.answer_host import _plain_arguments
+
+    class Split(str, enum.Enum):
+        TRAIN = "train"
+
+    class Rate(float):
+        def __float__(self):
+            return 0.0
+
+    got = _plain_arguments((Split.TRAIN, [enum.IntFlag("F", "A").A], {"lr": Rate(0.5)}, True, 3, "x"))
+    assert got == ("train", [1], {"lr": 0.5}, True, 3, "x")
+    assert [type(v) for v in (got[0], got[1][0], got[2]["lr"], got[3])] == [str, int, float, bool]
+
+
 # --- red team 14 (2026-12-04): honest answers the re-check failed -----------------------------------------
 
 def test_what_the_answers_print_is_cut_to_a_megabyte_and_costs_no_test():
