@@ -1050,6 +1050,40 @@ def _structure(module) -> dict | None:
             "plain": _own_plain(modules)}
 
 
+def _cell_contents(cell):
+    """What a closure's cell holds, or None while it is empty."""
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
+
+
+def _held_tensors(where: str, value, found: list, seen: set) -> None:
+    """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
+    plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
+    ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46)."""
+    import torch
+
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, torch.Tensor):
+        found.append([where, str(value.dtype)])
+        return
+    if type(value) is dict:
+        items = [(f"{where}[{key!r}]", item) for key, item in value.items()]
+    elif type(value) in (list, tuple, set, frozenset):
+        items = [(f"{where}[{key!r}]", item) for key, item in enumerate(value)]
+    elif isinstance(value, types.FunctionType):
+        cells = zip(value.__code__.co_freevars, value.__closure__ or ())
+        items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
+            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())]
+    else:
+        return
+    for place, item in items:
+        _held_tensors(place, item, found, seen)
+
+
 def _own_plain(modules: list) -> list:
     """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or in a plain list, tuple or dict
     that one holds (``self.held = [mask]``, read by a property ``mask``, kept a mask that no buffer holds past the
@@ -1063,11 +1097,7 @@ def _own_plain(modules: list) -> list:
         for name, value in vars(module).items():
             if type(name) is not str or name in own:
                 continue
-            where = prefix + ("." if prefix else "") + name
-            held = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
-            for place, item in [(where, value), *((f"{where}[{key!r}]", v) for key, v in held)]:
-                if isinstance(item, torch.Tensor):
-                    found.append([place, str(item.dtype)])
+            _held_tensors(prefix + ("." if prefix else "") + name, value, found, set())
     return found
 
 

@@ -4051,3 +4051,48 @@ def test_a_mask_kept_in_a_list_is_no_buffer_in_the_notebook_or_the_recheck(host)
             self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
     assert _structure(Holder())["plain"] == [["held[0]", "torch.bool"], ["kept['m']", "torch.bool"],
                                              ["inner.tril", "torch.float32"]]
+
+
+def _mask_held(keep: str, read: str) -> str:
+    """Lesson 03's solution with its mask kept by ``keep`` (a statement of __init__) and read by a property
+    ``mask`` that returns ``read``: no buffer at all."""
+    source = _answer_source("03_self_attention", "causal-self-attention")
+    registered = 'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)'
+    assert registered in source
+    return source.replace(registered, keep).replace("    def forward(self, x):", f'''    @property
+    def mask(self):
+        return {read}
+
+    def forward(self, x):''')
+
+
+MASKS_HELD_DEEPER = {  # (ch46: each kept all the points past ch45's fix, which looked one level deep)
+    "self.held[0][0]": _mask_held("self.held = [[causal_mask(config.block_size)]]", "self.held[0][0]"),
+    "self.held['k'][0]": _mask_held("self.held = {'k': (causal_mask(config.block_size),)}", "self.held['k'][0]"),
+    "self.held.m": _mask_held("m = causal_mask(config.block_size)\n        self.held = lambda: m", "self.held()"),
+}
+
+
+def test_a_mask_kept_deeper_in_a_container_or_a_closure_is_no_buffer(host):
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    for place, source in MASKS_HELD_DEEPER.items():
+        assert problems(source, lesson, names, names) == []  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+            (place, failed)
+
+    mask = torch.ones(2, 2, dtype=torch.bool)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same)
+        def __init__(self):
+            super().__init__()
+            self.held, self.kept = [[mask]], {"k": ({mask},)}
+            self.read = lambda: mask
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["held[0][0]", "torch.bool"], ["kept['k'][0][0]", "torch.bool"],
+                                             ["read.mask", "torch.bool"]]
