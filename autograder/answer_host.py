@@ -1163,6 +1163,8 @@ def _weight_grad(called, request) -> "torch.Tensor | None":
     tracked = [t for t in outputs if t.requires_grad and t.is_floating_point()]
     if not tracked:
         return None
+    if not parameter.requires_grad:  # (frozen by the answer's call: autograd.grad would raise torch's words)
+        return torch.zeros_like(parameter).detach()
     total = sum(t.sum() for t in tracked)
     grad, = torch.autograd.grad(total, parameter, allow_unused=True)
     return torch.zeros_like(parameter).detach() if grad is None else grad.detach()

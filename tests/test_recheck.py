@@ -4096,3 +4096,23 @@ def test_a_mask_kept_deeper_in_a_container_or_a_closure_is_no_buffer(host):
             self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
     assert _structure(Holder())["plain"] == [["held[0][0]", "torch.bool"], ["kept['k'][0][0]", "torch.bool"],
                                              ["read.mask", "torch.bool"]]
+
+
+FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
+    "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
+
+
+def test_a_gpt_forward_that_freezes_the_embeddings_in_training_is_told_cut_off(host):
+    # (ch46: the eval-mode cases see no change; the training case's gradient raised torch's "One of the
+    # differentiated Tensors does not require grad", in the notebook's check and in the answers' process)
+    from course.checks import CheckFailed
+    from course.checks.gpt import check_gpt_forward
+
+    assert "requires_grad_(False)" in FREEZES_IN_TRAINING
+    failed = recheck(_with_answer("05_nanogpt", "gpt-forward", FREEZES_IN_TRAINING), "05_nanogpt",
+                     ["test-gpt-forward"], sandbox=False, host=host)
+    assert "Mistake — cut off from the graph" in failed.get("test-gpt-forward", ""), failed
+    namespace = {"torch": torch}
+    exec(FREEZES_IN_TRAINING, namespace)
+    with pytest.raises(CheckFailed, match="cut off from the graph"):
+        check_gpt_forward(namespace["gpt_forward"])

@@ -898,6 +898,8 @@ def _check_gpt_training(student_fn):
             return fn()
 
     expected = seeded(lambda: _reference_gpt_forward(model, idx))
+    weight = model.transformer.wte.weight
+    want, = torch.autograd.grad(expected.sum(), weight)  # (before the call, which might freeze the weight)
     try:
         got = seeded(lambda: student_fn(model, idx.clone()))
     except Exception as error:
@@ -933,8 +935,6 @@ def _check_gpt_training(student_fn):
                            "mode: apply model.transformer.drop once, to the SUM of the token and position "
                            "embeddings, before the first block (not to each embedding, not elsewhere)."))
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
-    weight = model.transformer.wte.weight
-    want, = torch.autograd.grad(expected.sum(), weight)
     have = _embedding_gradient(student_fn, got, weight)
     if have is None:
         raise failure(where, "the logits do not depend on the model's weights through autograd",
@@ -944,8 +944,8 @@ def _check_gpt_training(student_fn):
     if difference(want, have, 1e-4, 1e-3) is not None:
         raise failure(where, "the gradient of the token embeddings differs from the model's",
                       Mistake("cut off from the graph", "part of the computation is cut off from autograd (a "
-                              ".detach(), .data or torch.no_grad() on the way): keep every step a tensor "
-                              "operation on the model's outputs."))
+                              ".detach(), .data, torch.no_grad() or a requires_grad_(False) on the way): keep "
+                              "every step a tensor operation on the model's outputs."))
 
 
 def _embedding_gradient(student_fn, got, weight):
@@ -958,6 +958,8 @@ def _embedding_gradient(student_fn, got, weight):
         return ask(student_fn, 0, "transformer.wte.weight")
     if not isinstance(got, torch.Tensor) or not got.requires_grad:
         return None
+    if not weight.requires_grad:  # (the answer froze it: autograd.grad would raise)
+        return torch.zeros_like(weight)
     have, = torch.autograd.grad(got.sum(), weight, allow_unused=True)
     return torch.zeros_like(weight) if have is None else have
 
