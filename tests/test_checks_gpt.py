@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from course.checks import CheckFailed
 from course.checks import gpt as checks
-from course.gpt import BigramLanguageModel, Block, GPTConfig, bigram_forward, causal_average
+from course.gpt import GPT, BigramLanguageModel, Block, GPTConfig, bigram_forward, causal_average
 
 torch.set_num_threads(1)
 
@@ -269,6 +269,32 @@ def test_an_in_place_residual_is_named_by_its_gradient():
     with pytest.raises(CheckFailed, match="Mistake — in-place residual") as info:
         checks.check_block_forward(in_place)
     assert info.value.mistake == "in-place residual" and "the gradient" in str(info.value)
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_a_gpt_forward_through_gradient_checkpointing_passes(reentrant, capsys):
+    """rt46: torch.utils.checkpoint around each block, as memory-saving training code writes it. With
+    use_reentrant=True (the default of checkpoint(block, x) in this torch) autograd.grad raises a RuntimeError
+    ("incompatible with .grad()"): the check takes the embeddings' gradient by backward(), and the model's
+    own weights keep the .grad they had."""
+    from torch.utils.checkpoint import checkpoint
+
+    def checkpointed(model, idx):
+        parts = model.transformer
+        x = parts.drop(parts.wte(idx) + parts.wpe(torch.arange(idx.shape[1])))
+        for block in parts.h:
+            x = checkpoint(block, x, use_reentrant=reentrant)
+        return model.lm_head(parts.ln_f(x))
+
+    checks.check_gpt_forward(checkpointed)
+    assert "✓ gpt_forward" in capsys.readouterr().out
+    model = GPT(GPTConfig(vocab_size=7, block_size=4, n_layer=1, n_head=1, n_embd=4))
+    weight = model.transformer.wte.weight
+    weight.grad = torch.full_like(weight, 5.0)
+    got = checkpointed(model, torch.tensor([[1, 2, 3]]))
+    want, = torch.autograd.grad(model(torch.tensor([[1, 2, 3]]))[0].sum(), weight)
+    assert torch.allclose(checks.gradient_by_backward(got.sum(), weight), want, atol=1e-6)
+    assert torch.equal(weight.grad, torch.full_like(weight, 5.0))
 
 
 def test_a_forward_that_switches_the_model_to_eval_mode_is_named():

@@ -1757,6 +1757,26 @@ def test_a_gpt_forward_cut_off_from_the_graph_fails_the_recheck(host, how):
     assert said[how] in failed["test-gpt-forward"], failed
 
 
+@pytest.mark.parametrize("reentrant", ["use_reentrant=True", "use_reentrant=False", ""])
+def test_an_honest_gpt_forward_through_gradient_checkpointing_keeps_its_points(host, reentrant):
+    """rt46: checkpoint(block, x) (use_reentrant=True its default in this torch) refuses torch.autograd.grad,
+    and the gradient the answers' process took that way raised a RuntimeError: the exercise scored 0."""
+    nb = _with_answer("05_nanogpt", "gpt-forward", f"""
+from torch.utils.checkpoint import checkpoint
+
+
+def gpt_forward(model, idx):
+    tr = model.transformer
+    x = tr.drop(tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1], device=idx.device)))
+    for block in tr.h:
+        x = checkpoint(block, x{', ' if reentrant else ''}{reentrant})
+    return model.lm_head(tr.ln_f(x))
+""")
+    failed = recheck(nb, "05_nanogpt", [t for t in _tests("05_nanogpt") if t.startswith("test-gpt-forward")],
+                     sandbox=False, host=host)
+    assert failed == {}, failed
+
+
 MEMO_FORWARD = """
 SEEN = {}
 

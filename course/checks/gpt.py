@@ -958,10 +958,24 @@ def _embedding_gradient(student_fn, got, weight):
         return ask(student_fn, 0, "transformer.wte.weight")
     if not isinstance(got, torch.Tensor) or not got.requires_grad:
         return None
-    if not weight.requires_grad:  # (the answer froze it: autograd.grad would raise)
+    if not weight.requires_grad:  # (the answer froze it)
         return torch.zeros_like(weight)
-    have, = torch.autograd.grad(got.sum(), weight, allow_unused=True)
+    have = gradient_by_backward(got.sum(), weight)
     return torch.zeros_like(weight) if have is None else have
+
+
+def gradient_by_backward(total: torch.Tensor, parameter: torch.Tensor) -> torch.Tensor | None:
+    """d(total)/d(parameter) by ``total.backward()``, the parameter's ``.grad`` put back as it was: not
+    ``torch.autograd.grad``, which a forward through ``torch.utils.checkpoint`` with ``use_reentrant=True`` (the
+    default of ``checkpoint(block, x)``) refuses with a RuntimeError (an honest gpt_forward failed its check, rt46).
+    The other leaves of the graph (the model's other weights) get their ``.grad`` as a training step would."""
+    kept = parameter.grad
+    parameter.grad = None
+    try:
+        total.backward()
+        return parameter.grad
+    finally:
+        parameter.grad = kept
 
 
 from course.checks._core import guard_checks  # noqa: E402
