@@ -1462,6 +1462,17 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
     built from a dict that the rules passed, whose special methods ran in a real answers' process (ch33)."""
     methods = {}
     bindings = collections.Counter(_every_binding(tree))
+    # enum.auto as the cell imports it, its name bound by that import alone (``import enum``, ``from enum
+    # import auto``): ``TRAIN = enum.auto()`` is a member as ``TRAIN = "train"`` is (an honest
+    # ``get_batch(Split.TRAIN)`` was refused as passing the enum class, and the names it bound with it, rt46)
+    autos = {(a.asname or a.name, None if isinstance(n, ast.Import) else "auto") for n in ast.walk(tree)
+             for a in getattr(n, "names", ()) if isinstance(n, ast.Import) and a.name == "enum"
+             or isinstance(n, ast.ImportFrom) and n.module == "enum" and a.name == "auto"}
+    autos = {(name, attr) for name, attr in autos if bindings[name] == 1}
+    if any("_generate_next_value_" in text for node in ast.walk(tree)  # (what auto() gives, the class's own)
+           for text in (getattr(node, "name", None), getattr(node, "id", None), getattr(node, "attr", None),
+                        getattr(node, "arg", None), getattr(node, "value", None)) if isinstance(text, str)):
+        autos = set()
     for node in ast.walk(tree):
         # (a class whose name is bound again, ``P = Q``, may be another class: its members are not known)
         if isinstance(node, ast.ClassDef) and node.name in enums and bindings[node.name] == 1:
@@ -1470,9 +1481,20 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
                        and all(isinstance(d, ast.Name) and d.id in ("classmethod", "staticmethod")
                                and not bindings[d.id] for d in n.decorator_list)}
             members = {n.targets[0].id for n in node.body if isinstance(n, ast.Assign) and len(n.targets) == 1
-                       and isinstance(n.targets[0], ast.Name) and _literal(n.value)}
+                       and isinstance(n.targets[0], ast.Name) and (_literal(n.value) or _enum_auto(n.value, autos))}
             methods[node.name] = (defined & once, members & once, set(_class_scope_bindings(node)))
     return methods
+
+
+def _enum_auto(node: ast.expr, autos: set[tuple[str, str | None]]) -> bool:
+    """Whether ``node`` is ``enum.auto()`` or ``auto()`` with no arguments, through a name in ``autos``
+    (``("enum", None)`` for the module, ``("auto", "auto")`` for the function imported from it)."""
+    if not isinstance(node, ast.Call) or node.args or node.keywords:
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "auto" and isinstance(func.value, ast.Name):
+        return (func.value.id, None) in autos
+    return isinstance(func, ast.Name) and (func.id, "auto") in autos
 
 
 def _class_scope_bindings(classdef: ast.ClassDef):

@@ -3189,6 +3189,50 @@ def test_a_number_read_with_a_member_of_the_answers_own_enum_is_not_an_enum_clas
         assert any("functional form" in p for p in found), (cheat, found)
 
 
+AUTO_TRAIN_LOOP = '''import enum
+
+
+class Split(enum.StrEnum):
+    TRAIN = enum.auto()
+    VAL = enum.auto()
+
+
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch(split=Split.TRAIN)
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''
+
+
+def test_a_member_bound_to_enum_auto_is_not_an_enum_class():
+    """rt46: ``TRAIN = enum.auto()`` was no member for the rules (only a literal was), so an honest train_loop's
+    ``get_batch(split=Split.TRAIN)`` was refused as "passes the enum class `Split.TRAIN` to `get_batch`", and
+    ``model(x, y)`` as passing the enum classes `x` and `y` (bound from that call). ``auto()`` imported from
+    enum counts too; an ``auto`` the cell binds otherwise, or one it does not import, does not, nor any where the
+    cell names ``_generate_next_value_`` (what auto() gives is then the class's own choice)."""
+    lesson04 = Lesson.from_notebook(nbformat.read(solution_path("04_lstm"), as_version=4))
+    assert problems(AUTO_TRAIN_LOOP, lesson04, frozenset({"train_loop"}), frozenset()) == []
+    imported = AUTO_TRAIN_LOOP.replace("import enum\n", "import enum\nfrom enum import auto\n").replace(
+        "enum.auto()", "auto()")
+    assert problems(imported, lesson04, frozenset({"train_loop"}), frozenset()) == []
+    for cheat in ("import enum\n\nauto = lambda: enum.Enum\nfrom enum import auto\n\nclass P(enum.Enum):\n"
+                  "    A = auto()\n\nE = P.A.value\nE('X', {'a': 1})\n",
+                  "import enum\n\nclass P(enum.Enum):\n    A = auto()\n\nE = P.A.value\nE('X', {'a': 1})\n",
+                  "import enum\n\nclass B(enum.Enum):\n    def _generate_next_value_(name, start, count, last):\n"
+                  "        return enum.Enum\n\nclass P(B):\n    A = enum.auto()\n\nE = P.A.value\nE('X', {'a': 1})\n"):
+        found = problems(cheat, lesson04, frozenset(), frozenset())
+        assert any("functional form" in p for p in found), (cheat, found)
+
+
 GATE_CELL = '''import enum
 
 
