@@ -297,6 +297,20 @@ def test_a_gpt_forward_through_gradient_checkpointing_passes(reentrant, capsys):
     assert torch.equal(weight.grad, torch.full_like(weight, 5.0))
 
 
+def test_a_block_forward_through_reentrant_gradient_checkpointing_passes(capsys):
+    """rt46: check_gradient took the input's gradient with torch.autograd.grad, which checkpoint(f, x,
+    use_reentrant=True) refuses: an honest block_forward failed its test cell, told "computing the gradient
+    raised RuntimeError"."""
+    from torch.utils.checkpoint import checkpoint
+
+    def checkpointed(x, ln_1, attn, ln_2, mlp):
+        x = x + checkpoint(lambda h: attn(ln_1(h)), x, use_reentrant=True)
+        return x + checkpoint(lambda h: mlp(ln_2(h)), x, use_reentrant=True)
+
+    checks.check_block_forward(checkpointed)
+    assert "✓ block_forward" in capsys.readouterr().out
+
+
 def test_a_forward_that_switches_the_model_to_eval_mode_is_named():
     def switches(model, idx):
         model.eval()  # a student's way to "make it deterministic"
