@@ -1039,8 +1039,9 @@ def _after(value, snapshot=None, weights: bool = True):
 
 def _structure(module) -> dict | None:
     """What lesson 03's check reads of a module of the answer's that its outputs cannot show, as data: its
-    parameters' and buffers' names, and the tensors it keeps as plain attributes (name, dtype), read with
-    ``nn.Module``'s own methods (``course.checks.attention._structure``: "extra parameters", "mask not a buffer")."""
+    parameters' and buffers' names, and the tensors it keeps as plain attributes (name, dtype), read from the
+    modules' own dicts, not by methods a class may override (``course.checks.attention._structure``: "extra
+    parameters", "mask not a buffer")."""
     import torch
 
     if not isinstance(module, torch.nn.Module):
@@ -1085,10 +1086,11 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
 
 
 def _own_plain(modules: list) -> list:
-    """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or in a plain list, tuple or dict
-    that one holds (``self.held = [mask]``, read by a property ``mask``, kept a mask that no buffer holds past the
-    check's "mask not a buffer", ch45), nn.Module's own bookkeeping aside; the same as the notebook's check
-    (``course.checks.attention._plain_tensors``)."""
+    """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or hold in plain containers or a
+    kept function's closure (``_held_tensors``: ``self.held = [mask]``, read by a property ``mask``, kept a mask that
+    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's own bookkeeping aside; the same
+    as the notebook's check (``course.checks.attention._plain_tensors``, written twice: this process may not import
+    the course)."""
     import torch
 
     own = set(vars(torch.nn.Module()))

@@ -1017,8 +1017,9 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
 
 
 def _plain_tensors(module: nn.Module) -> list[list[str]]:
-    """``[name, dtype]`` of each tensor that ``module`` or a submodule keeps as a plain attribute, or in a plain
-    list, tuple or dict it holds (``self.held = [mask]`` behind a property ``mask``: no buffer either), nn.Module's
+    """``[name, dtype]`` of each tensor that ``module`` or a submodule keeps as a plain attribute, or holds in
+    plain containers or a kept function's closure (``_held_tensors``: ``self.held = [mask]`` behind a property
+    ``mask`` is no buffer either), nn.Module's
     own bookkeeping aside; the autograder's answers' process lists the same (``answer_host._own_plain``)."""
     own, found = set(vars(nn.Module())), []
     for prefix, part in module.named_modules():
