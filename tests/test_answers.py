@@ -9,6 +9,7 @@ import re
 import sys
 import warnings
 
+import fresh_python
 import nbformat
 import pytest
 
@@ -1794,8 +1795,6 @@ def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
     nn.Module object, so none of these patches torch (each was refused by the rules before, 2026-12-02), while
     the honest line runs. The sixth red team's cases (``RUNTIME_GUARDED``), which the rules refused, are these."""
     import json
-    import subprocess
-    import sys
 
     from course.checks.exercises import PRELUDE
     lesson03 = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
@@ -1812,8 +1811,7 @@ def test_an_attribute_set_on_what_self_holds_runs_on_modules_only():
               "                  'patched': torch.equal is not equal or torch.nn.Linear is not linear\n"
               "                  or getattr(torch.nn.Linear, 'forward') is print}))\n")
     for name, cell in cells.items():
-        run = subprocess.run([sys.executable, "-c", script, json.dumps(cell), PRELUDE], capture_output=True, text=True,
-                             timeout=120, cwd=str(solution_path("03_self_attention").parents[2]))
+        run = fresh_python.run(script, json.dumps(cell), PRELUDE)
         result = json.loads(run.stdout.strip().splitlines()[-1])
         assert not result["patched"], (name, result)
         if name.startswith("honest"):
@@ -1958,8 +1956,6 @@ def test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call():
     The answers' process sets the attribute only on the context torch made for a call of that very class (or its
     subclass); the honest call runs, forward and backward."""
     import json
-    import subprocess
-    import sys
 
     from course.checks.exercises import PRELUDE
     lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
@@ -1983,8 +1979,7 @@ def test_a_ctx_attribute_is_set_only_on_the_context_of_its_own_call():
               "print(json.dumps({'errors': answer_host.CELL_ERRORS, 'flag': namespace.get('flag'),\n"
               "                  'patched': torch.equal is not equal or hasattr(torch, 'dim')}))\n")
     for name, cell_list in cells.items():
-        run = subprocess.run([sys.executable, "-c", script, json.dumps(cell_list), PRELUDE], capture_output=True,
-                             text=True, timeout=120, cwd=str(solution_path("02_cross_attention").parents[2]))
+        run = fresh_python.run(script, json.dumps(cell_list), PRELUDE)
         result = json.loads(run.stdout.strip().splitlines()[-1])
         assert not result["patched"], (name, result)
         if name in ("honest", "setup_context"):
@@ -2595,8 +2590,6 @@ def test_a_base_is_initialised_only_through_pythons_super_or_a_base_the_class_st
     ``sys.stdout`` re-pointed the process's output (ch32, 2026-12-06). Refused, saying what to write; honest ones
     of each shape still run."""
     import json
-    import subprocess
-    import sys
 
     for name, cell in INIT_OF_ANYTHING.items():
         found = problems(cell, lesson01, others=frozenset())
@@ -2620,8 +2613,7 @@ def test_a_base_is_initialised_only_through_pythons_super_or_a_base_the_class_st
     script = ("import json, sys, torch\nfrom autograder import answer_host\n"
               "answer_host._run(['import torch', sys.argv[1]])\nprint(json.dumps(torch.__name__))\n")
     for name, cell in INIT_OF_ANYTHING.items():
-        run = subprocess.run([sys.executable, "-c", script, cell], capture_output=True, text=True, timeout=120,
-                             cwd=str(solution_path(L01).parents[2]))
+        run = fresh_python.run(script, cell)
         assert json.loads(run.stdout.strip().splitlines()[-1]) == "renamed", (name, run.stderr[-2000:])
 
 
@@ -2934,8 +2926,6 @@ def test_a_classmethods_name_rebound_in_its_class_makes_nothing_the_answers_own(
     2026-12-06: ``codec.equal = print`` replaced torch.equal in a real answers' process). The rules refuse it;
     run anyway, the cell does patch torch, which is why the rules must."""
     import json
-    import subprocess
-    import sys
 
     cell = CLASSMETHOD_ENCODE.replace("    @property", "    from_table = staticmethod(lambda table: torch)\n\n"
                                       "    @property").replace("codec.table = stoi", "codec.equal = print") \
@@ -2944,8 +2934,7 @@ def test_a_classmethods_name_rebound_in_its_class_makes_nothing_the_answers_own(
     assert any(p.startswith("assigns to `codec.equal`") for p in found), found
     script = ("import json, sys, torch\nfrom autograder import answer_host\nequal = torch.equal\n"
               "answer_host._run(['import torch', sys.argv[1]])\nprint(json.dumps(torch.equal is not equal))\n")
-    run = subprocess.run([sys.executable, "-c", script, cell], capture_output=True, text=True, timeout=120,
-                         cwd=str(solution_path(L01).parents[2]))
+    run = fresh_python.run(script, cell)
     assert json.loads(run.stdout.strip().splitlines()[-1]) is True, run.stderr[-2000:]
 
 
@@ -3331,8 +3320,6 @@ def _in_answers_process(*runs: list[str]) -> list[dict]:
     ``answer_host.main`` sets it up for classes and enums, and calls their ``f``: what it returned or raised,
     and the cells' errors, for each."""
     import json
-    import subprocess
-    import sys
 
     from course.checks.exercises import PRELUDE
     script = ("import builtins, json, sys, torch\nfrom autograder import answer_host\n"
@@ -3344,8 +3331,7 @@ def _in_answers_process(*runs: list[str]) -> list[dict]:
               "    except Exception as error:\n        got = {'error': type(error).__name__, 'message': str(error)}\n"
               "    found.append({**got, 'cells': list(answer_host.CELL_ERRORS)})\n"
               "print(json.dumps(found))\n")
-    run = subprocess.run([sys.executable, "-c", script, PRELUDE, json.dumps(runs)], capture_output=True, text=True,
-                         timeout=120, cwd=str(solution_path(L01).parents[2]))
+    run = fresh_python.run(script, PRELUDE, json.dumps(runs))
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 

@@ -382,9 +382,10 @@ def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_pa
     error that grades the cell still comes through."""
     cells = ["for _ in range(150):\n    display({'text/plain': ''}, raw=True, metadata={'m': 'x' * 1_000_000})\n"
              "raise ValueError('graded')",
-             "for _ in range(20_000):\n    display({}, raw=True)",
+             "for _ in range(10_500):\n    display({}, raw=True)",  # (past the cap's 10,000 at 100 each)
              "print('next')"]
-    nb, held = _retained_while(tmp_path, cells, timeout=120, max_cell_output=1_000_000)
+    # (the grader reads 10,500 messages after the second cell's reply; 20,000 took more than 60 s at load 10, stop 65)
+    nb, held = _retained_while(tmp_path, cells, timeout=120, max_cell_output=1_000_000, iopub_timeout=600)
     outputs = nb.cells[0].outputs
     assert sum(len(str(o.get("metadata", ""))) for o in outputs) <= 1_100_000
     assert outputs[-1].output_type == "error" and outputs[-1].evalue == "graded", outputs[-1]
