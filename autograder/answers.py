@@ -460,7 +460,7 @@ class Lesson:
                 continue
             bound = {name for node in tree.body for name in _bound_names(node)}
             (tests if meta.get("grade") else lesson_bound).update(bound)
-            for node in ast.walk(tree):
+            for node in _walk(tree):
                 if isinstance(node, (ast.Import, ast.ImportFrom)) and node in tree.body:
                     imported |= {f"{a.asname or a.name.split('.')[0]}={_imported_module(node, a)}" for a in node.names}
                 else:
@@ -498,7 +498,7 @@ def _imported_module(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str
 def _free_names(tree: ast.Module) -> set[str]:
     """Names a cell reads that it does not bind itself (by assignment, loop, import, def or class)."""
     loaded, bound = set(), set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -516,7 +516,7 @@ def _bound_names(node: ast.stmt) -> set[str]:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return {(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"}
     found = set()
-    for child in ast.walk(node):
+    for child in _walk(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
             found.add(child.id)
     return found
@@ -535,12 +535,12 @@ def _module_root(node: ast.Attribute, tree: ast.AST) -> bool:
         return False
     return any(isinstance(n, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == root.id
                                                                     for a in n.names)
-               for n in ast.walk(tree)) or root.id in ("torch", "np", "numpy", "nn", "F", "math", "sys", "random")
+               for n in _walk(tree)) or root.id in ("torch", "np", "numpy", "nn", "F", "math", "sys", "random")
 
 
 def _class_names(tree: ast.AST) -> set[str]:
     """The classes the cell defines (``class Stats: ...``)."""
-    return {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    return {n.name for n in _walk(tree) if isinstance(n, ast.ClassDef)}
 
 
 def _tensor_target(node: ast.Attribute) -> str:
@@ -619,8 +619,8 @@ def _match_fields(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
     plain or under ``@dataclass``, whose bases are such classes of the cell, ``object`` or ``NamedTuple``: the names
     annotated in their bodies (a dataclass's or named tuple's fields). None when the cell does not show them (a
     library's class, one of another cell, a decorator's)."""
-    made = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
-    if name in seen or len(made) != 1 or sum(name in _binds(n) for n in ast.walk(tree)) != 1 or others is None \
+    made = [n for n in _walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
+    if name in seen or len(made) != 1 or sum(name in _binds(n) for n in _walk(tree)) != 1 or others is None \
             or name in others or name in lesson.names | (lesson.defined or set()):
         return None
     node = made[0]
@@ -661,6 +661,23 @@ def _positional_match(node: ast.MatchClass, tree: ast.Module, own: set[str], les
               "whose fields are public names"]
 
 
+_WALKS: dict = {}  # node -> tuple(ast.walk(node)), while the rules read an answer
+_READING = [0]  # how many readings are under way (the cache is emptied when the last ends)
+
+
+def _walk(node) -> tuple:
+    """``ast.walk(node)``, in its order, as a tuple kept while the rules read one answer (``problems``): they
+    walk the same few subtrees about 58 times per answer cell (the catalogue's answers, stop 65), and the
+    walks were half of the rules' time. The tree is never changed while it is read, so a walk found again
+    is the walk; the cache keeps each node alive, so no other node can take its ``id``."""
+    found = _WALKS.get(node)
+    if found is None:
+        found = tuple(ast.walk(node))
+        if _READING[0]:
+            _WALKS[node] = found
+    return found
+
+
 def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
              others: frozenset[str] | None = None, lazy_annotations: bool = False) -> list[str]:
     """Why the answer ``source`` may not run (empty: it may), one sentence each. ``answers``: the names
@@ -672,11 +689,16 @@ def problems(source: str, lesson: Lesson, answers: frozenset[str] = frozenset(),
         return [f"is {len(source):,} characters long, more than the {MAX_ANSWER_CHARS:,} an answer cell may hold "
                 f"(the lesson's answers are a few dozen lines): keep your answer, and move long experiments out "
                 f"of the answer cell"]
+    _READING[0] += 1
     try:
         return _problems(source, lesson, answers, others, lazy_annotations)
     except (RecursionError, MemoryError):  # `1+1+...` 3,000 times: too deep for Python's own parser
         return ["is nested too deeply to be read (an expression thousands of terms long, or brackets "
                 "inside brackets thousands deep): write it with a loop"]
+    finally:
+        _READING[0] -= 1
+        if not _READING[0]:
+            _WALKS.clear()
 
 
 def _ipython_changes(source: str) -> str | None:
@@ -809,11 +831,11 @@ NEWER_LIBRARY = {
 def _newer_library(tree: ast.AST) -> list[str]:
     """A use of a name that ``NEWER_LIBRARY`` lists (``itertools.batched``, ``from math import sumprod``)."""
     aliases = {}  # name bound by ``import m`` or ``import m as a`` → m
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             aliases.update({a.asname or a.name: a.name for a in node.names})
     found = []
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 0:
             used = [(node.module, a.name) for a in node.names if (node.module, a.name) in NEWER_LIBRARY]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -863,13 +885,13 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     if changed:
         return [changed]
     found: list[str] = _newer_library(tree)
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = {child: node for node in _walk(tree) for child in ast.iter_child_nodes(node)}
     own = _own_names(tree)
     # names that may hold a module: what the cell imports (``import torch as T``) or binds at its top
     # level (``T = torch``), and the lesson's own
     module_names = {name for node in tree.body for name in _bound_names(node)} | {"torch"} | set(lesson.defined or ())
-    parameters = {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
-    classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    parameters = {node.arg for node in _walk(tree) if isinstance(node, ast.arg)}
+    classes = {node.name for node in _walk(tree) if isinstance(node, ast.ClassDef)}
     class_attributes = _class_attributes(tree)
     autograd = _autograd_classes(tree)  # (once per cell: a cell of a thousand ``ctx.k = 1`` lines took a minute)
     regexes = _regex_names(tree)
@@ -879,19 +901,19 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                if a.name == "typing"}
     typings = {t for t in typings if others is not None and t not in others
                and (t not in (lesson.defined or ()) or f"{t}=typing" in lesson.imports)
-               and sum(t in _binds(n) for n in ast.walk(tree)) == 1}
+               and sum(t in _binds(n) for n in _walk(tree)) == 1}
     # ``io`` and ``types`` are the modules (limited to a few names) unless this answer binds the name to
     # something else (a variable called ``types``)
     # the answer's NamedTuple classes (``typing`` refuses a class that redefines their methods)
-    named_tuples = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+    named_tuples = {n.name for n in _walk(tree) if isinstance(n, ast.ClassDef)
                     and any(ast.unparse(b).split(".")[-1] == "NamedTuple" for b in n.bases)}
     limited_imports = {m for m in LIMITED_MODULES
-                       if not any(m in _binds(n) for n in ast.walk(tree) if not isinstance(n, (ast.Import, ast.ImportFrom)))}
+                       if not any(m in _binds(n) for n in _walk(tree) if not isinstance(n, (ast.Import, ast.ImportFrom)))}
     # under ``from __future__ import annotations`` an annotation is text, never looked up (without it,
     # it runs when the function is defined, and its names are read like any other)
     # (or in another cell: IPython keeps a future import in force for the cells after it, rt42)
     lazy = lazy_annotations or _imports_future_annotations(tree)
-    hinted = {name for annotation in _annotations(tree) for name in ast.walk(annotation)}
+    hinted = {name for annotation in _annotations(tree) for name in _walk(annotation)}
     annotated = hinted if lazy else set()
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
@@ -906,7 +928,7 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         # ``config: "AttentionConfig"`` in lesson 03, which imports only ``ref``, was refused, rt28)
         found += [f"{reason} (in the annotation {text!r})"
                   for reason in problems(source_of, replace(lesson, defined=None), answers | _own_names(tree), others)]
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)) and node.name == "self" \
                 or isinstance(node, ast.MatchMapping) and node.rest == "self":
             found.append("binds `self` to something else")  # ``case self:``, as an assignment would
@@ -1292,7 +1314,7 @@ def _namespaces_made(tree: ast.Module, parents: dict) -> list[str]:
     object (rt21, 2026-12-04). Under another name, as a base class or as a value, it could be called so out of
     the rules' sight."""
     found = []
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.alias) and node.name == "SimpleNamespace" and node.asname not in (None, node.name):
             found.append("imports SimpleNamespace under another name (use it as SimpleNamespace)")
             continue
@@ -1316,7 +1338,7 @@ def _mapping_modules(tree: ast.Module) -> list[str]:
     """Classes of the answer's that are both an nn.Module and a dict: nn.Module's ``__getattr__`` hands back a
     child module by the name it was registered under (``nn.ModuleDict({name: child})``, a special name too), and
     such a child is also the dict numpy reads as an array's address (rt21, 2026-12-04). No exercise needs one."""
-    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    classes = {node.name: node for node in _walk(tree) if isinstance(node, ast.ClassDef)}
     kinds: dict[str, set[str]] = {}
 
     def kind(name: str, seen=()) -> set[str]:
@@ -1369,7 +1391,7 @@ def _set_in_function(name: ast.Name, parents: dict) -> bool:
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or name.id in _parameters(function.args):
         return False
     return any(isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Store)
-               for node in ast.walk(function))
+               for node in _walk(function))
 
 
 def _enum_classes_made(tree: ast.Module) -> list[str]:
@@ -1381,16 +1403,16 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
     is left to the answers' process, which refuses such a member name wherever the form is reached
     (``answer_host._checked_enums``; ch34)."""
     enums = set(ENUM_CLASSES)
-    for node in ast.walk(tree):  # first the classes, for their members (``Axis.TIME`` is not the class)
+    for node in _walk(tree):  # first the classes, for their members (``Axis.TIME`` is not the class)
         if isinstance(node, ast.ImportFrom) and node.module == "enum":
             enums |= {a.asname or a.name for a in node.names}
     for _ in range(2):
-        enums |= {node.name for node in ast.walk(tree)
+        enums |= {node.name for node in _walk(tree)
                   if isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases)}
     methods = _enum_methods(tree, enums)
     shadowed = frozenset(COUNTING_BUILTINS & set(_every_binding(tree)))
     for _ in range(2):  # the answer's own names for an enum class: imported as, assigned, or subclassed
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "enum":
                 enums |= {a.asname or a.name for a in node.names}
             elif isinstance(node, ast.ClassDef) and any(_mentions(b, enums) for b in node.bases):
@@ -1398,19 +1420,19 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
                     and _mentions_enum(node.value, enums, methods, shadowed):
                 enums |= {n.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                          for n in ast.walk(t) if isinstance(n, ast.Name)}
+                          for n in _walk(t) if isinstance(n, ast.Name)}
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) \
                     and _mentions_enum(node.iter, enums, methods, shadowed) \
                     and not _bare_enum(node.iter, enums, methods, shadowed):
                 # (``for E in [enum.Enum]``, or a comprehension's, a with's target: ch33; ``for g in Gate`` gives
                 # members)
-                enums |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                enums |= {n.id for n in _walk(node.target) if isinstance(n, ast.Name)}
             elif isinstance(node, ast.withitem) and node.optional_vars is not None \
                     and _mentions_enum(node.context_expr, enums, methods, shadowed):
-                enums |= {n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)}
+                enums |= {n.id for n in _walk(node.optional_vars) if isinstance(n, ast.Name)}
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                     isinstance(r, (ast.Return, ast.Yield, ast.YieldFrom)) and r.value is not None
-                    and _mentions_enum(r.value, enums, methods, shadowed) for r in ast.walk(node)):
+                    and _mentions_enum(r.value, enums, methods, shadowed) for r in _walk(node)):
                 # (``def f(): return enum.Enum``, then ``f()("E", {...})``, passed: rt33, 2026-12-06)
                 enums.add(node.name)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in FILLING \
@@ -1421,16 +1443,16 @@ def _enum_classes_made(tree: ast.Module) -> list[str]:
     methods = _enum_methods(tree, enums)
     return [f"calls `{ast.unparse(node.func)}` with a name and members (an enum's functional form, whose members "
             f"may name special methods: write the enum as a class)"
-            for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
+            for node in _walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
             and not _own_enum_method(node.func, methods)
             and (len(node.args) >= 2 or any(k.arg in ENUM_KEYWORDS or k.arg is None for k in node.keywords))] + [
         f"passes the enum class `{ast.unparse(arg)}` to `{ast.unparse(node.func)}`, which could call it with a name and "
         f"members (an enum's functional form, whose members may name special methods): write the enum as a class"
-        for node in ast.walk(tree) if isinstance(node, ast.Call) and not _iterates_or_counts(node.func, shadowed)
+        for node in _walk(tree) if isinstance(node, ast.Call) and not _iterates_or_counts(node.func, shadowed)
         for arg in [*node.args, *(k.value for k in node.keywords)]
         if _bare_enum(arg.value if isinstance(arg, ast.Starred) else arg, enums, methods, shadowed)] + [
         f"calls `{ast.unparse(node.func)}` with arguments unpacked by *: give an enum's arguments one by one"
-        for node in ast.walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
+        for node in _walk(tree) if isinstance(node, ast.Call) and _mentions_enum(node.func, enums, methods, shadowed)
         and not _own_enum_method(node.func, methods) and any(isinstance(a, ast.Starred) for a in node.args)]
 
 
@@ -1465,15 +1487,15 @@ def _enum_methods(tree: ast.Module, enums: set[str]) -> dict[str, tuple[set[str]
     # enum.auto as the cell imports it, its name bound by that import alone (``import enum``, ``from enum
     # import auto``): ``TRAIN = enum.auto()`` is a member as ``TRAIN = "train"`` is (an honest
     # ``get_batch(Split.TRAIN)`` was refused as passing the enum class, and the names it bound with it, rt46)
-    autos = {(a.asname or a.name, None if isinstance(n, ast.Import) else "auto") for n in ast.walk(tree)
+    autos = {(a.asname or a.name, None if isinstance(n, ast.Import) else "auto") for n in _walk(tree)
              for a in getattr(n, "names", ()) if isinstance(n, ast.Import) and a.name == "enum"
              or isinstance(n, ast.ImportFrom) and n.module == "enum" and a.name == "auto"}
     autos = {(name, attr) for name, attr in autos if bindings[name] == 1}
-    if any("_generate_next_value_" in text for node in ast.walk(tree)  # (what auto() gives, the class's own)
+    if any("_generate_next_value_" in text for node in _walk(tree)  # (what auto() gives, the class's own)
            for text in (getattr(node, "name", None), getattr(node, "id", None), getattr(node, "attr", None),
                         getattr(node, "arg", None), getattr(node, "value", None)) if isinstance(text, str)):
         autos = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         # (a class whose name is bound again, ``P = Q``, may be another class: its members are not known)
         if isinstance(node, ast.ClassDef) and node.name in enums and bindings[node.name] == 1:
             once = {name for name, count in collections.Counter(_class_scope_bindings(node)).items() if count == 1}
@@ -1551,7 +1573,7 @@ def _enum_member(node: ast.expr, methods: dict) -> bool:
 def _every_binding(tree: ast.Module):
     """Every name the answer binds, once for each binding: a def, a class, an assignment's or a loop's target,
     an import, a parameter, an exception's or a pattern's name."""
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield node.name
         elif isinstance(node, ast.arg):
@@ -1598,7 +1620,7 @@ def _own_enum_method(func: ast.expr, methods: dict[str, set[str]]) -> bool:
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names or isinstance(n, ast.Attribute) and n.attr in names
-               or _getattr_of(n, names) for n in ast.walk(node))
+               or _getattr_of(n, names) for n in _walk(node))
 
 
 def _getattr_of(node: ast.AST, names: set[str]) -> bool:
@@ -1611,7 +1633,7 @@ def _getattr_of(node: ast.AST, names: set[str]) -> bool:
 def _annotation_strings(tree: ast.Module) -> list[str]:
     """The strings inside the answer's annotations (``x: "Tensor"``, ``-> Optional["Node"]``): Python
     keeps them as text, and ``typing.get_type_hints`` runs them as code."""
-    return [node.value for annotation in _annotations(tree) for node in ast.walk(annotation)
+    return [node.value for annotation in _annotations(tree) for node in _walk(annotation)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _parses(node.value)]
 
 
@@ -1625,8 +1647,8 @@ def _parses(text: str) -> bool:
 
 
 def _annotations(tree: ast.Module) -> list[ast.expr]:
-    found = [node.annotation for node in ast.walk(tree) if isinstance(node, (ast.arg, ast.AnnAssign))]
-    found += [node.returns for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    found = [node.annotation for node in _walk(tree) if isinstance(node, (ast.arg, ast.AnnAssign))]
+    found += [node.returns for node in _walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     return [annotation for annotation in found if annotation is not None]
 
 
@@ -1725,7 +1747,7 @@ def _regex_names(tree: ast.Module) -> set[str]:
     """The names that are the ``re`` or ``regex`` module in this answer (``re.compile`` is a regular
     expression, not ``torch.compile``): imported as such, or the lesson's own ``re`` when the answer
     binds that name to nothing else."""
-    imported = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+    imported = {a.asname or a.name for node in _walk(tree) if isinstance(node, ast.Import)
                 for a in node.names if a.name in REGEX_MODULES}
     return (imported | REGEX_MODULES) - _own_names(tree, but_imports_of=REGEX_MODULES)
 
@@ -1757,7 +1779,7 @@ def _binds(node: ast.AST, but_imports_of: set[str] = frozenset()) -> set[str]:
 
 def _own_names(tree: ast.Module, but_imports_of: set[str] = frozenset()) -> set[str]:
     """Every name the answer binds anywhere."""
-    return {name for node in ast.walk(tree) for name in _binds(node, but_imports_of)}
+    return {name for node in _walk(tree) for name in _binds(node, but_imports_of)}
 
 
 # Decorators after which a method's ``self`` is still an instance of its class (``staticmethod``, or a
@@ -1779,7 +1801,7 @@ def _rebound(tree: ast.Module) -> frozenset[str]:
     name: ``cache = staticmethod``, ``from functools import partial as cache``, ``property = ...``,
     ``import torch as functools``. A decorator whose name is one of these is the answer's, not Python's."""
     found = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             found |= {a.asname or a.name.split(".")[0] for a in node.names
                       if not (a.asname in (None, a.name) and a.name in TRUSTED_MODULES)}
@@ -1849,7 +1871,7 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
     (constants, enum members) and its class and static methods. Not a method that takes an instance,
     nor anything inherited: ``Class.method(obj)`` would pass anything as ``self``."""
     found = {}
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.ClassDef):
             names = found.setdefault(node.name, set())
             for item in node.body:
@@ -1860,17 +1882,17 @@ def _class_attributes(tree: ast.Module) -> dict[str, set[str]]:
                     # but not another name for a method (``alias = method``)
                     methods = {f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
                     if item.value is not None and any(isinstance(n, ast.Name) and n.id in methods
-                                                      for n in ast.walk(item.value)):
+                                                      for n in _walk(item.value)):
                         continue
                     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
-                    names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    classes = _in_source_order(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
+                    names.update(n.id for t in targets for n in _walk(t) if isinstance(n, ast.Name))
+    classes = _in_source_order(node for node in _walk(tree) if isinstance(node, ast.ClassDef))
     autograd = _autograd_classes(tree)
     # (but not where a class of the answer's binds ``apply`` itself: ``Sigmoid.apply(torch)`` would pass torch
     # as ``self`` to a method of its own)
     own_apply = any("apply" in _binds(part) for node in classes for item in node.body
                     for part in ([item] if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                                 else ast.walk(item)))
+                                 else _walk(item)))
     for node in classes:  # ``Sigmoid.apply(z)``: how torch says to call an autograd Function of one's own
         if not own_apply and id(node) in autograd:
             found[node.name].add("apply")
@@ -1909,7 +1931,7 @@ def _bound_in_body(function: ast.FunctionDef) -> frozenset[str]:
     known = getattr(function, "_bound_in_body", None)
     if known is None:
         known = function._bound_in_body = frozenset(
-            n for item in function.body for part in ast.walk(item) for n in _binds(part))
+            n for item in function.body for part in _walk(item) for n in _binds(part))
     return known
 
 
@@ -1921,7 +1943,7 @@ def _autograd_classes(tree: ast.Module) -> set[int]:
     class statement runs (``class Q(ag.Function)`` then ``import torch.autograd as ag``: another cell's
     ``ag.Function`` whose plain ``apply`` the rules took for torch's classmethod; ch39, 2026-12-06)."""
     functions, scopes = _autograd_function_names(tree), _scopes(tree)
-    return {id(node) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and any(
+    return {id(node) for node in _walk(tree) if isinstance(node, ast.ClassDef) and any(
         line < node.lineno for b in node.bases
         for place, line in functions.get(ast.unparse(b), {}).items() if place in (None, id(scopes[id(node)])))}
 
@@ -1948,14 +1970,14 @@ def _autograd_function_names(tree: ast.Module) -> dict[str, dict[int | None, int
     binds it by an import statement of its own, and the first such line (``_autograd_classes``)."""
     names, modules, bound = {"torch.autograd.Function": {None: 0}}, {}, []
     scopes = _scopes(tree)
-    direct = {id(statement) for scope in ast.walk(tree)  # (not an import in an ``if`` or a ``try``: it may not run)
+    direct = {id(statement) for scope in _walk(tree)  # (not an import in an ``if`` or a ``try``: it may not run)
               if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
               for statement in scope.body}
 
     def place(node, found, name):
         if id(node) in direct:
             found.setdefault(name, {}).setdefault(id(scopes[id(node)]), node.lineno)
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "torch.autograd" and node.level == 0:
             for a in node.names:
                 if a.name == "Function":
@@ -2005,7 +2027,7 @@ def _methods_taken_in_class_bodies(tree: ast.Module) -> list[str]:
     ``self.sys`` (2026-12-03). Allowed there: another name for it, ``alias = method``, which stays a method,
     and a property made of methods, ``x = property(get_x)``, whose functions get an instance."""
     found = []
-    for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+    for cls in [n for n in _walk(tree) if isinstance(n, ast.ClassDef)]:
         methods = {item.name for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                    and not any(ast.unparse(d) in NOT_PLAIN_METHODS or isinstance(d, ast.Attribute)
                                and d.attr in ("setter", "getter", "deleter") for d in item.decorator_list)}
@@ -2024,7 +2046,7 @@ def _methods_taken_in_class_bodies(tree: ast.Module) -> list[str]:
             elif not isinstance(item, ast.ClassDef):
                 evaluated.append(item)
         for node in evaluated:
-            for name in ast.walk(node):
+            for name in _walk(node):
                 if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id in methods:
                     found.append(f"takes the method `{name.id}` of class {cls.name} as a plain function in the class "
                                  f"body (as `staticmethod({name.id})` would, whose `self` is then whatever it is given); "
@@ -2036,7 +2058,7 @@ def _main_guard(tree: ast.Module) -> set[ast.AST]:
     """The nodes of ``__name__ == "__main__"`` comparisons (a script's guard around its own tries: it is
     False in a notebook's kernel, and reads nothing but a string)."""
     found = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             sides = [node.left, node.comparators[0]]
             if any(isinstance(n, ast.Name) and n.id == "__name__" and isinstance(n.ctx, ast.Load) for n in sides) \
@@ -2071,7 +2093,7 @@ def _names_in_plain_annotations(tree: ast.Module) -> set[ast.AST]:
     one course object that does no exercise's work."""
     found = set()
     for annotation in _annotations(tree):
-        nodes = list(ast.walk(annotation))
+        nodes = list(_walk(annotation))
         if all(isinstance(n, ANNOTATION_NODES) for n in nodes):
             found.update(n for n in nodes if isinstance(n, ast.Name))
     return found
@@ -2163,10 +2185,10 @@ def _literal_loop_values(name: ast.Name, parents: dict) -> list[str] | None:
         return None
     args = scope.args
     if name.id in set(_parameters(args)) or any(isinstance(node, (ast.Nonlocal, ast.Global)) and name.id in node.names
-                                                for node in ast.walk(scope)):
+                                                for node in _walk(scope)):
         return None  # (a variable of an enclosing function: what binds it there is not read here)
     values = []
-    for node in ast.walk(scope):
+    for node in _walk(scope):
         if node is not name and name.id in _binds(node):
             loop = parents.get(node)
             if isinstance(loop, ast.Tuple):  # a name in an unpacked target
@@ -2200,8 +2222,8 @@ def _torch_module_base(base: ast.expr, cls: ast.ClassDef, tree: ast.Module, less
     if ast.unparse(base) not in MODULE_BASES or not isinstance(root, ast.Name):
         return False
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and root.id in _binds(n)]
-    if any(root.id in _binds(n) for n in ast.walk(tree) if n not in imports) \
-            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in ast.walk(tree)):
+    if any(root.id in _binds(n) for n in _walk(tree) if n not in imports) \
+            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in _walk(tree)):
         return False
     if not imports:
         return root.id in (lesson.defined or ()) and root.id != "Module"
@@ -2218,7 +2240,7 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
     body defines (methods, constants; inherited from its other classes too) and those its methods assign
     on ``self``. ``self._attend(...)`` or ``self.queue`` read one of these: the answer's own."""
     found = {}
-    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    classes = [node for node in _walk(tree) if isinstance(node, ast.ClassDef)]
     own = {node.name for node in classes}
     for node in classes:
         names = set(class_attributes.get(node.name, set()))
@@ -2230,7 +2252,7 @@ def _own_instance_attributes(tree: ast.Module, class_attributes: dict[str, set[s
         if all(isinstance(b, ast.Name) and b.id in own or (ast.unparse(b) in MODULE_BASES if lesson is None
                                                             else _torch_module_base(b, node, tree, lesson))
                for b in node.bases):
-            for item in ast.walk(node):
+            for item in _walk(node):
                 if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store) \
                         and isinstance(item.value, ast.Name) and item.value.id == "self":
                     names.add(item.attr)
@@ -2259,7 +2281,7 @@ def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
     classes defined before it, and its decorators are ``dataclass`` or ``functools.total_ordering``
     imported earlier in the cell (which return the class)."""
     if others is None or name in others or name in lesson.names | lesson.test_names | lesson.course_names \
-            or name in (lesson.defined or ()) or sum(name in _binds(n) for n in ast.walk(tree)) != 1:
+            or name in (lesson.defined or ()) or sum(name in _binds(n) for n in _walk(tree)) != 1:
         return None
     found = [(i, n) for i, n in enumerate(tree.body) if isinstance(n, ast.ClassDef) and n.name == name]
     if not found or (before is not None and found[0][0] >= before) or found[0][1].keywords:
@@ -2267,7 +2289,7 @@ def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
     at, cls = found[0]
     for base in cls.bases:
         if not (isinstance(base, ast.Name) and (base.id == "object" and "object" not in others | (lesson.defined or set()) and not any(
-                "object" in _binds(n) for n in ast.walk(tree)) or _answer_class(base.id, tree, lesson, others, at))):
+                "object" in _binds(n) for n in _walk(tree)) or _answer_class(base.id, tree, lesson, others, at))):
             return None
     for decorator in cls.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -2278,7 +2300,7 @@ def _answer_class(name: str, tree: ast.Module, lesson: Lesson, others: frozenset
                    and any((a.asname or a.name) == root.id and a.name == text.split(".")[0] for a in n.names)
                    and (isinstance(n, ast.Import) or n.module == module and not n.level)]
         if module is None or not imports or imports[0][0] >= at \
-                or sum(root.id in _binds(n) for n in ast.walk(tree)) != 1:
+                or sum(root.id in _binds(n) for n in _walk(tree)) != 1:
             return None
     return cls
 
@@ -2324,17 +2346,17 @@ def _alternative_constructor(cls: ast.ClassDef, method: str, tree: ast.Module, o
     found = [f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == method]
     # and nothing else in the class's body binds that name (``make = staticmethod(lambda: torch)`` after the
     # def made ``Codec.make()`` torch itself, whose attributes the answer then set: ch30, 2026-12-06)
-    if len(found) != 1 or sum(method in _binds(n) for n in ast.walk(cls)) != 1 \
+    if len(found) != 1 or sum(method in _binds(n) for n in _walk(cls)) != 1 \
             or [ast.unparse(d) for d in found[0].decorator_list] != ["classmethod"] \
-            or "classmethod" in others or any("classmethod" in _binds(n) for n in ast.walk(tree)):
+            or "classmethod" in others or any("classmethod" in _binds(n) for n in _walk(tree)):
         return False
     function = found[0]
     params = function.args.posonlyargs + function.args.args
     if not params:
         return False
     first = params[0].arg
-    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
-    return bool(returns) and sum(first in _binds(n) for n in ast.walk(function)) == 1 and all(
+    returns = [n for n in _walk(function) if isinstance(n, ast.Return)]
+    return bool(returns) and sum(first in _binds(n) for n in _walk(function)) == 1 and all(
         isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == first
         for r in returns)
 
@@ -2347,7 +2369,7 @@ def _own_namespace(name: ast.Name, parents: dict, tree: ast.Module, lesson: Less
     made = _makers(name, parents)
     if made != {"SimpleNamespace"} or others is None or "SimpleNamespace" in others \
             or "SimpleNamespace" in lesson.names | (lesson.defined or set()) \
-            or sum("SimpleNamespace" in _binds(n) for n in ast.walk(tree)) != 1:
+            or sum("SimpleNamespace" in _binds(n) for n in _walk(tree)) != 1:
         return False
     return any(isinstance(n, ast.ImportFrom) and n.module == "types" and not n.level
                and any(a.name == "SimpleNamespace" and a.asname is None for a in n.names) for n in tree.body)
@@ -2374,7 +2396,7 @@ def _makers(name: ast.Name, parents: dict) -> set[str] | None:
 
 def _makers_in(name: ast.Name, scope: ast.AST, parents: dict) -> set[str] | None:
     local = _scope_names(scope) - set(_parameters(scope.args)) - {
-        n for node in ast.walk(scope) if isinstance(node, (ast.Nonlocal, ast.Global)) for n in node.names}
+        n for node in _walk(scope) if isinstance(node, (ast.Nonlocal, ast.Global)) for n in node.names}
     made: set[str] = set()
     todo, seen = [name.id], set()
     while todo:  # every variable whose value can flow into ``name``, and what makes it
@@ -2384,7 +2406,7 @@ def _makers_in(name: ast.Name, scope: ast.AST, parents: dict) -> set[str] | None
         seen.add(ident)
         if ident not in local:
             return None
-        for node in ast.walk(scope):
+        for node in _walk(scope):
             if node is name or ident not in _binds(node):
                 continue
             assign, value = parents.get(node), None
@@ -2435,12 +2457,12 @@ def _guarded_instance(name: ast.Name, parents: dict, tree: ast.Module, lesson: L
         method = parents.get(method)
     if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not isinstance(parents.get(method), ast.ClassDef) \
             or others is None or "isinstance" in others | (lesson.defined or set()) \
-            or any("isinstance" in _binds(n) for n in ast.walk(tree)):
+            or any("isinstance" in _binds(n) for n in _walk(tree)):
         return None
     args = method.args
     params = _parameters(args)
     if name.id not in params[1:] or params.count(name.id) != 1 \
-            or any(name.id in _binds(n) for n in ast.walk(method) if not isinstance(n, ast.arguments | ast.arg)):
+            or any(name.id in _binds(n) for n in _walk(method) if not isinstance(n, ast.arguments | ast.arg)):
         return None
     statement = name
     while parents.get(statement) is not method:
@@ -2472,7 +2494,7 @@ def _private_of_another_cell(node: ast.Attribute, parents: dict, tree: ast.Modul
     if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None \
             and node.attr not in instance_attributes.get(cls, set()):
         outside = [ast.unparse(b) for b in cls.bases if isinstance(b, ast.Name) and b.id not in {
-            n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)} and others is not None and b.id in others]
+            n.name for n in _walk(tree) if isinstance(n, ast.ClassDef)} and others is not None and b.id in others]
         if outside:
             return (f"; `{node.attr}` is not set by `{cls.name}` in this cell: each answer cell's rules read that "
                     f"cell alone, so what `{outside[0]}`, a class of another answer cell, gives is not known here: "
@@ -2534,7 +2556,7 @@ def _constant_template_name(name: str, tree: ast.Module, lesson: Lesson, others:
 def _bindings(name: str, tree: ast.Module) -> int:
     """How many times the cell binds ``name``, in any scope (a class body's names too)."""
     bindings = 0
-    for other in ast.walk(tree):
+    for other in _walk(tree):
         if isinstance(other, ast.Name) and not isinstance(other.ctx, ast.Load):
             bindings += other.id == name
         elif isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler,
@@ -2571,7 +2593,7 @@ def _class_constant_template(node: ast.AST, tree: ast.Module, lesson: Lesson, ot
                    or isinstance(s, ast.AnnAssign) and s.value is not None and isinstance(s.target, ast.Name)
                    and s.target.id == node.attr]
     sets_attribute = any(isinstance(a, ast.Attribute) and a.attr == node.attr and not isinstance(a.ctx, ast.Load)
-                         for a in ast.walk(tree))
+                         for a in _walk(tree))
     return (not sets_attribute and len(assignments) == 1 and _plain_template(assignments[0].value)
             and _bindings(node.attr, tree) == 1)
 
@@ -2612,7 +2634,7 @@ def _scope_names(scope: ast.AST) -> set[str]:
     if known is not None:
         return known
     if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        names = {n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        names = {n.id for g in scope.generators for n in _walk(g.target) if isinstance(n, ast.Name)}
     else:
         names = set(_parameters(scope.args))
         queue = list(scope.body) if isinstance(scope.body, list) else [scope.body]
@@ -2679,8 +2701,8 @@ def _written_base(value: ast.expr, cls: ast.ClassDef | None, tree: ast.Module, l
     if cls is None or not isinstance(root, ast.Name) or ast.unparse(value) not in {ast.unparse(b) for b in cls.bases}:
         return False
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.ClassDef))]
-    if any(root.id in _binds(n) and n not in top for n in ast.walk(tree)) \
-            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in ast.walk(tree)):
+    if any(root.id in _binds(n) and n not in top for n in _walk(tree)) \
+            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and root.id in n.names for n in _walk(tree)):
         return False
     if root.id in BUILTIN_NAMES and not any(root.id in _binds(n) for n in top):  # ``dict.__init__(self)``
         return _builtin(root.id, tree, answers, others)
@@ -2713,7 +2735,7 @@ def _builtins_of_another_cell(tree: ast.Module, others: frozenset[str] | None) -
     """Another answer cell's ``def property(f): return staticmethod(f)`` made this cell's ``@property`` a static
     method, whose ``self`` is whatever it is given (the rules let the method read ``self.sys``, which its class
     sets; the answers' process refused ``C().look(dataclasses)`` as it ran: ch32, 2026-12-06)."""
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    used = {n.id for n in _walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return [f"uses `{name}`, which another answer cell binds to something of its own: leave Python's {name} as it is"
             for name in DECORATOR_BUILTINS if others is not None and name in others and name in used]
 
