@@ -1481,6 +1481,13 @@ def _refused(name):
 # train_loop trains a CharLSTM, whose nn.LSTM runs here) still runs, and torch._VF.lstm with it.
 SHORTCUT_KINDS = {"02_cross_attention": "attention", "03_self_attention": "attention", "04_lstm": "recurrent",
                   "05_nanogpt": "model"}
+# The kinds refused besides, in the answers' process that gets no model of the course's (``recheck.MODEL_TESTS``;
+# ``none`` as its last argument): lesson 05's GPT runs attention only in the companion, and the plain process
+# grades causal_average, the masked average that attention is. nn.MultiheadAttention, found in a table of
+# torch.ao.quantization's and given projections that pick the values, averaged the past under a causal mask
+# there and kept causal_average's points (ch47).
+PLAIN_KINDS = {"05_nanogpt": "attention"}
+PLAIN = [False]  # whether this is that process (set at the start)
 class _Refusing(set):
     """The kinds refused now. While a thread runs the code of a module of torch's being imported
     (``_TorchImports``), none for that code; an answer's code that runs inside the import all the same (a
@@ -1545,6 +1552,8 @@ def _serve(lesson) -> None:
         import torch.fx.experimental.symbolic_shapes  # noqa: F401
     if lesson in SHORTCUT_KINDS:
         REFUSING.add(SHORTCUT_KINDS[lesson])
+    if lesson in PLAIN_KINDS and PLAIN[0]:
+        REFUSING.add(PLAIN_KINDS[lesson])
 
 
 def _sent(value, found):
@@ -2245,6 +2254,7 @@ def main(argv):
     if not _object_loops_refused():
         print("answer process: numpy's ufuncs still loop over object arrays here (not numpy 2's layout)",
               file=sys.stderr)
+    PLAIN[0] = len(argv) > 5 and argv[5] == "none"
     _serve(argv[4] if len(argv) > 4 else "")
     HOST_CALLERS.update(_host_callers())
     if not _no_new_programs():

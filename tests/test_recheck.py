@@ -791,11 +791,44 @@ def test_pytorchs_own_module_reached_without_its_name_fails_the_recheck(host, na
     """In lessons 02-04 the answers' process refuses to run PyTorch's own version of the lesson's
     exercises (the modules' forward, the functions), however an answer reached them; the feedback names
     it. (The lesson's own models still run there: every solution passes, lesson 04's train_loop trains a
-    CharLSTM with nn.LSTM there, and lessons 05 and 06 run attention.)"""
+    CharLSTM with nn.LSTM there, and lessons 05 (in its companion) and 06 run attention.)"""
     lesson, answer, expected, source = PYTORCHS_MODULES[name]
     failed = recheck(_with_answer(lesson, answer, source), lesson, _tests(lesson), sandbox=False, host=host)
     assert set(failed) == expected, failed
     assert any(f"{name} is PyTorch's" in why for why in failed.values()), failed
+
+
+# Lesson 05's causal_average is the masked average that attention is. nn.MultiheadAttention, found in a table of
+# torch's quantization, with projections that pass the values through, averaged the past under a causal mask and
+# kept both its points (ch47): lesson 05's GPT runs attention, so the answers' process did not refuse it there; the
+# GPT runs only in the companion, and the answers' process of the other exercises refuses attention.
+CAUSAL_AVERAGE_BY_ATTENTION = '''
+def causal_average(x):
+    B, T, C = x.shape
+    table = torch.ao.quantization.get_default_custom_config_dict()["float_to_observed_custom_module_class"]
+    layer = [kind for kind in table if "Attention" in kind.__name__][0]
+    heads = layer(C, 1, bias=False, batch_first=True)
+    with torch.no_grad():
+        heads.in_proj_weight.zero_()
+        heads.in_proj_weight[2 * C:] = torch.eye(C)
+        heads.out_proj.weight.copy_(torch.eye(C))
+    out, _ = heads(x, x, x, attn_mask=torch.ones(T, T, dtype=torch.bool).triu(1), need_weights=False)
+    return out
+'''
+
+
+def test_pytorchs_attention_as_lesson_05s_causal_average_fails_the_recheck(host):
+    """The answer is right (the first assert) and passes the rules; the re-check names what did the work. The
+    lesson's other answers still pass, block_forward and gpt_forward through the course's attention, in the
+    companion."""
+    namespace = {"torch": torch}
+    exec(CAUSAL_AVERAGE_BY_ATTENTION, namespace)
+    x = torch.randn(2, 5, 3)
+    assert torch.allclose(namespace["causal_average"](x), x.cumsum(1) / torch.arange(1, 6).view(1, 5, 1), atol=1e-6)
+    failed = recheck(_with_answer("05_nanogpt", "causal-average", CAUSAL_AVERAGE_BY_ATTENTION), "05_nanogpt",
+                     _tests("05_nanogpt"), sandbox=False, host=host)
+    assert set(failed) == {"test-causal-average", "test-causal-average-form"}, failed
+    assert all("nn.MultiheadAttention is PyTorch's own version" in why for why in failed.values()), failed
 
 
 # The decoding loop an exercise asks for, as the model's class has it, called on the check's model (whose
