@@ -383,8 +383,9 @@ SHORTCUTS = {"scaled_dot_product_attention", "multi_head_attention_forward", "Mu
              # torch's other recurrent layers: oneDNN's LSTM layer (one step of it is lesson 04's cell,
              # done) and the quantized and ROCm ones; tests/test_answers.py crawls torch for more
              "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward", "quantized_lstm", "quantized_gru", "miopen_rnn",
-             # PyTorch's learning-rate schedules: warm-up and cosine decay are lesson 04's exercise
-             "lr_scheduler",
+             # PyTorch's learning-rate schedules: warm-up and cosine decay are lesson 04's exercise (and SWALR of
+             # torch.optim.swa_utils, a cosine from the rate to a floor: lr_at_step past its warm-up, ch47)
+             "lr_scheduler", "SWALR",
              # Hugging Face's language-model loss (a model's ``loss_function``): lesson 06's lm_loss, done
              "loss_function", "ForCausalLMLoss", "LOSS_MAPPING"} | HF_DECODERS
 TORCH_SHORTCUTS = {"lstm", "gru", "gru_cell", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
@@ -1721,7 +1722,7 @@ def _shortcut(name: str, top_level: bool = False) -> str:
     if name.split(".")[-1] in HF_DECODERS:
         return (f"uses `{name}`, Hugging Face's own decoding loop (write the loop yourself: the model's "
                 f"logits at the last position, the next token, append, repeat)")
-    if "lr_scheduler" in name.split("."):
+    if "lr_scheduler" in name.split(".") or name.split(".")[-1] == "SWALR":
         return (f"uses `{name}`, PyTorch's own version of what the exercise asks you to write, a learning-rate "
                 f"schedule (write it yourself: in lr_at_step, a linear warm-up, then a cosine from the top rate "
                 f"down to the floor, with math.cos; in a training loop, set the rate of every parameter group at "

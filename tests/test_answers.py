@@ -621,6 +621,13 @@ SHORTCUTS = {
         "def lr_at_step(it, cfg):\n    return S.CosineAnnealingLR",
     "a schedule imported by name": "from torch.optim.lr_scheduler import CosineAnnealingLR\n",
     "lr_scheduler imported by name": "from torch.optim import lr_scheduler\n",
+    # torch.optim.swa_utils' schedule anneals from the rate to a floor along a cosine: lr_at_step past its warm-up,
+    # to 1e-16, in the answer's own warm-up and bounds; it passed the rules and the re-check, 12/12 (ch47)
+    "torch.optim.swa_utils.SWALR (lesson 04)": "def lr_at_step(it, cfg):\n"
+        "    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.learning_rate)\n"
+        "    s = torch.optim.swa_utils.SWALR(opt, swa_lr=cfg.min_lr, anneal_epochs=cfg.max_iters, anneal_strategy='cos')\n"
+        "    return opt.param_groups[0]['lr']",
+    "SWALR imported by name": "from torch.optim.swa_utils import SWALR as Annealing\n",
 }
 
 
@@ -658,6 +665,27 @@ def test_every_public_recurrent_or_attention_function_of_torch_is_a_shortcut_or_
     unlisted = {name: place for name, place in found.items()
                 if name not in REFUSED | TORCH_SHORTCUTS | NOT_AN_EXERCISE}
     assert not unlisted, f"add to answers.SHORTCUTS (or, if harmless, to NOT_AN_EXERCISE here): {unlisted}"
+
+
+def test_every_public_learning_rate_schedule_of_torch_is_a_shortcut():
+    """torch.optim.swa_utils.SWALR is a learning-rate schedule (a cosine from the rate down to a floor) outside
+    torch.optim.lr_scheduler, and was missing from the list (ch47): crawl torch.optim's public modules for every
+    schedule class, so that the next torch's new ones are noticed."""
+    import importlib
+
+    import torch
+    from autograder.answers import SHORTCUTS as REFUSED
+    base = torch.optim.lr_scheduler.LRScheduler
+    found = {}
+    for place in ["torch.optim", *(f"torch.optim.{n}" for n in dir(torch.optim) if not n.startswith("_")
+                                   and type(getattr(torch.optim, n)) is type(torch))]:
+        for name, value in vars(importlib.import_module(place)).items():
+            if not name.startswith("_") and isinstance(value, type) and issubclass(value, base) and value is not base:
+                found.setdefault(name, place)
+    assert {"CosineAnnealingLR", "SWALR"} <= set(found), sorted(found)
+    unlisted = {name: place for name, place in found.items()
+                if name not in REFUSED and place.split(".")[-1] not in REFUSED}
+    assert not unlisted, f"add to answers.SHORTCUTS: {unlisted}"
 
 
 @pytest.mark.parametrize("name", sorted(SHORTCUTS))
