@@ -7621,4 +7621,9 @@ def lr_at_step(it, cfg):
         lr = cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
     print(f"step {it}: lr {lr:.4f}")
 '''),
+    # the losses handed back wrapped or as text: named inside the dict train_loop's check builds (stop 65)
+    W("test-train-loop", "result wrapped in a tuple (at key 'losses')", '\ndef train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n    losses = []\n    for it in range(max_iters):\n        for group in optimizer.param_groups:\n            group["lr"] = lr_schedule(it)\n        optimizer.zero_grad()\n        x, y = get_batch("train")\n        _, loss = model(x, y)\n        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n        optimizer.step()\n        losses.append(loss.item())\n    return losses,\n'),
+    W("test-train-loop", "a string instead of a list (at key 'losses')", '\ndef train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n    losses = []\n    for it in range(max_iters):\n        for group in optimizer.param_groups:\n            group["lr"] = lr_schedule(it)\n        optimizer.zero_grad()\n        x, y = get_batch("train")\n        _, loss = model(x, y)\n        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n        optimizer.step()\n        losses.append(loss.item())\n    return str(losses)\n'),
+    # the new h returned .detach()ed ("truncated backprop" misapplied): the gradient flows through c alone (stop 65)
+    W("test-lstm-cell", "cut off from the graph", '\ndef lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n    i, f, g, o = gates.chunk(4, dim=1)\n    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)\n    c_new = f * c + i * g\n    h_new = o * torch.tanh(c_new)\n    return h_new.detach(), c_new\n'),
 ]

@@ -69,6 +69,22 @@ def test_a_dict_subclass_a_result_with_extras_and_numbers_as_strings():
     assert named([9, 5], ["8", 5]) is None  # another number, written as a string: no name
 
 
+def test_the_result_inside_a_tuple_or_list_of_one_or_written_as_text_inside_a_result():
+    """``return losses,`` (a trailing comma), ``return [counts]``, ``return str(losses)``: named at the top of a
+    result by the checks (``_shape_of_return``), and now inside one too, where a check compares a dict it builds
+    (train_loop's losses; wa35's leftovers, stop 65), with the same names."""
+    losses, counts = [2.25, 2.5, 1.75], {(1, 2): 2, (2, 3): 1}
+    assert named(losses, (losses,)) == "result wrapped in a tuple"
+    assert "trailing comma" in hint(losses, (losses,))
+    assert named(counts, [counts]) == "result wrapped in a list"
+    assert named(torch.tensor([1.0, 2.0]), (torch.tensor([1.0, 2.0]),)) == "result wrapped in a tuple"
+    assert named(losses, ([2.25, 2.5, 1.0],)) is None  # (the value inside must be the right one)
+    assert named({"losses": losses}, {"losses": (losses,)}) == "result wrapped in a tuple (at key 'losses')"
+    assert named({"losses": losses}, {"losses": str(losses)}) == "a string instead of a list (at key 'losses')"
+    assert named(losses, str(losses)) == "a string instead of a list"
+    assert named(["ab", "c"], ["ab", "d"]) is None  # (a string where a string belongs says nothing)
+
+
 def test_a_generator_for_a_list():
     def merged(ids):
         yield from (i for i in ids)

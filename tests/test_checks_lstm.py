@@ -86,6 +86,9 @@ MISTAKES = [
      "fed twice"),
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: _generate_skipping_prompt(m, i, n)),
      "whole prompt first"),
+    # h returned detached: the values right, the gradient through c alone (stop 65; the first tensor is h)
+    (checks.check_lstm_cell, lambda *a: (student_cell(*a)[0].detach(), student_cell(*a)[1]),
+     "the first tensor you return carries no gradient"),
     (checks.check_sequence_loss, lambda lo, t: student_loss(lo, t, softmax_first=True), "softmax was applied"),
     (checks.check_sequence_loss,
      lambda lo, t: F.cross_entropy(lo.permute(1, 0, 2).reshape(-1, lo.shape[2]), t.reshape(-1)), "wrong axes"),

@@ -1216,6 +1216,21 @@ def _kind_name(value: Any) -> str:
     return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
+def wrapped_or_written(expected: Any, got: Any, same: Callable[[Any, Any], bool]) -> Mistake | None:
+    """The right value inside a tuple or list of one (``return x,``), or a string where something else belongs
+    (``str(x)``): at the top of a result (``_shape_of_return``), or inside one (``diagnose``: train_loop's losses
+    at the key of the dict its check builds, stop 65)."""
+    if isinstance(got, (tuple, list)) and len(got) == 1 and same(expected, got[0]):
+        return Mistake(f"result wrapped in a {type(got).__name__}", f"the {_kind_name(expected)} inside is right, but "
+                       f"you returned a {type(got).__name__} of one element around it (a trailing comma, `return x,`, "
+                       f"or brackets, `return [x]`): return the value itself, `return x`.")
+    if isinstance(got, str) and not isinstance(expected, (str, int, float)):
+        return Mistake(f"a string instead of a {_kind_name(expected)}", f"you returned a string (str(...), an "
+                       f"f-string, repr, or the text print would show), not the {_kind_name(expected)} itself: "
+                       f"return the value as you computed it.")
+    return None
+
+
 def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mistake | None:
     """The mistake in how the answer hands its result back, when that is what is wrong: nothing
     returned, or the right tensor returned together with other values."""
@@ -1228,15 +1243,9 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
             and difference(expected, got[0], atol, rtol) is None:
         return Mistake("extra values returned", f"you returned {len(got)} values and the first is the right result, "
                        f"itself a {type(expected).__name__}: return it alone (`return a, b`, not `return (a, b), None`).")
-    if isinstance(got, (tuple, list)) and len(got) == 1 \
-            and difference(expected, got[0], atol, rtol) is None:
-        return Mistake(f"result wrapped in a {type(got).__name__}", f"the {_kind_name(expected)} inside is right, but "
-                       f"you returned a {type(got).__name__} of one element around it (a trailing comma, `return x,`, "
-                       f"or brackets, `return [x]`): return the value itself, `return x`.")
-    if isinstance(got, str) and not isinstance(expected, (str, int, float)):
-        return Mistake(f"a string instead of a {_kind_name(expected)}", f"you returned a string (str(...), an "
-                       f"f-string, repr, or the text print would show), not the {_kind_name(expected)} itself: "
-                       f"return the value as you computed it.")
+    found = wrapped_or_written(expected, got, lambda a, b: difference(a, b, atol, rtol) is None)
+    if found is not None:
+        return found
     if isinstance(expected, dict) and isinstance(got, (type({}.items()), type({}.keys()), type({}.values()))):
         return Mistake("a view of a dict returned", f"{type(got).__name__} is a view into the dict (what .items(), "
                        f".keys() or .values() give), not a dict: return the dict itself.")
@@ -1327,7 +1336,11 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
         given = list(copy.deepcopy(tuple(args)))
         for i in positions:
             given[i] = given[i].detach().clone().requires_grad_()
-        out = pick(fn(*given))
+        result = fn(*given)
+        # which of the tensors it returns autograd reaches (one flag for a tensor, one each for a tuple's)
+        attached.append([t.requires_grad for t in (result if isinstance(result, (tuple, list)) else (result,))
+                         if isinstance(t, torch.Tensor)])
+        out = pick(result)
         out = out if out.dim() == 0 else out.sum()
         # backward, not torch.autograd.grad, which a forward through torch.utils.checkpoint with
         # use_reentrant=True (the default of checkpoint(f, x)) refuses with a RuntimeError (rt46); the leaves
@@ -1335,7 +1348,7 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
         out.backward()
         return [given[i].grad for i in positions]
 
-    grads = []
+    grads, attached = [], []
     for fn in (reference, student):
         try:
             found = list(gradients(fn))
@@ -1346,6 +1359,10 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
                               else in_place if "inplace" in str(error) else None) from None
             found = [None] * len(positions)
         grads.append(found)
+    # a tensor of the result that autograd does not reach where the reference's it does (lstm_cell's h returned
+    # .detach()ed: the right values, a gradient through c alone; wa35's leftover, named at stop 65)
+    cut = [k for k, (want, has) in enumerate(zip(*attached[:2])) if want and not has] \
+        if len(attached) >= 2 and len(attached[0]) == len(attached[1]) > 1 else []
     for i, expected, got in zip(positions, *grads):
         if got is None:
             raise failure(where, f"your result does not depend on argument {i + 1} through autograd",
@@ -1370,4 +1387,10 @@ def check_gradient(name: str, student: Callable[..., Any], reference: Callable[.
                 if wrong is not None and difference(wrong, got, atol, rtol) is None:
                     named = mistake
                     break
+            if named is None and cut:
+                which = ("first", "second", "third", "fourth")[cut[0]] if cut[0] < 4 else f"number {cut[0] + 1}"
+                named = Mistake("cut off from the graph", f"the values are right, but the {which} tensor you return "
+                                f"carries no gradient (its requires_grad is False, the reference's True): a .detach(), "
+                                f".data, torch.no_grad() or torch.tensor(...) on its way cut it off from the inputs. "
+                                f"Compute it from them normally, so that autograd reaches through it.", credit=0.5)
             raise failure(where, f"the gradient with respect to argument {i + 1} differs: {problem}", named)
