@@ -3878,3 +3878,72 @@ def test_a_part_of_a_split_answer_that_opens_with_a_future_import_is_joined_so_t
         'from __future__ import division, annotations, generator_stop\na = 1\n\n"""x"""\npass\nb: T = 2\n\n\npass; c = 3\r\nd = 4'
     compile(join_parts(['"""doc"""\nfrom __future__ import division\nx = 1', "from __future__ import annotations\ny = 2"]),
             "<joined>", "exec", dont_inherit=True)
+
+
+def test_a_split_answer_cell_passes_its_check_where_the_saved_notebook_holds_the_parts(monkeypatch, tmp_path):
+    """An honest scaled_dot_product_attention split in JupyterLab below its helper ``_apply_mask`` (each part
+    keeps the cell's metadata; the autograder joins them, 6/6) failed its test cell: "reads `_apply_mask`,
+    which only a cell you added defines" (rt47, 2026-12-06; a train_loop split below its enum class and import
+    too), as did a constant of the first part read by the function ("defined elsewhere in the notebook"). The
+    kernel's history holds each part as a cell of its own; the check reads the parts from the notebook's saved
+    file (``__session__``, as JupyterLab's kernel holds it). A file saved before the split, a helper in a cell
+    the student added, and no known file keep the message."""
+    import torch
+
+    from course.checks import _core
+    from course.checks import attention as checks
+    from course.checks._core import CheckFailed
+    helper = ("SCALE = 1.0\n\n\ndef _apply_mask(scores, mask):\n    if mask is None:\n        return scores\n"
+              "    if mask.dtype == torch.bool:\n        return scores.masked_fill(~mask, float('-inf'))\n"
+              "    return scores + mask\n")
+    answer = ("def scaled_dot_product_attention(q, k, v, mask=None):\n"
+              "    scores = SCALE * (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])\n"
+              "    return torch.softmax(_apply_mask(scores, mask), dim=-1) @ v\n")
+    release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
+    split = copy.deepcopy(release)
+    at = next(i for i, c in enumerate(split.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "sdpa")
+    split.cells[at].source = helper
+    second = copy.deepcopy(split.cells[at])
+    second.source, second.id = answer, "second-part"
+    split.cells.insert(at + 1, second)
+    saved = tmp_path / "02_cross_attention.ipynb"
+    nbformat.write(split, saved)
+    import math
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", helper, answer])
+    namespace = {"torch": torch, "math": math, "SCALE": 1.0}
+    namespace["_apply_mask"] = _cell_function(helper, "_apply_mask", namespace)
+    checks.check_scaled_dot_product_attention(
+        _cell_function(answer, "scaled_dot_product_attention", {**namespace, "__session__": str(saved)}))
+    # a constant alone in the first part (data, read by the function): the same
+    own_mask = answer.replace("_apply_mask(scores, mask)", "scores if mask is None else (scores.masked_fill(~mask, "
+                              "float('-inf')) if mask.dtype == torch.bool else scores + mask)")
+    split.cells[at].source, second.source = "SCALE = 1.0\n", own_mask
+    nbformat.write(split, saved)
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", "SCALE = 1.0\n", own_mask])
+    checks.check_scaled_dot_product_attention(
+        _cell_function(own_mask, "scaled_dot_product_attention", {**namespace, "__session__": str(saved)}))
+    with pytest.raises(CheckFailed, match="reads `SCALE`"):
+        checks.check_scaled_dot_product_attention(_cell_function(own_mask, "scaled_dot_product_attention", namespace))
+    split.cells[at].source, second.source = helper, answer
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", helper, answer])
+    # the grade joins the parts too: nothing refused
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    assert "sdpa" not in rebuild(split, release, lesson)[1]
+    # a file not saved since the split (the answer whole in one cell), and no file known: told as before
+    unsplit = copy.deepcopy(release)
+    unsplit.cells[at].source = answer
+    before = tmp_path / "before" / "02_cross_attention.ipynb"
+    before.parent.mkdir()
+    nbformat.write(unsplit, before)
+    for where in ({"__session__": str(before)}, {}):
+        with pytest.raises(CheckFailed, match="reads `_apply_mask`, which only a cell you added defines"):
+            checks.check_scaled_dot_product_attention(
+                _cell_function(answer, "scaled_dot_product_attention", {**namespace, **where}))
+    # the helper in a cell the student added (no metadata) beside a saved notebook: still a cell of their own
+    added = copy.deepcopy(unsplit)
+    added.cells.insert(at, nbformat.v4.new_code_cell(helper))
+    nbformat.write(added, before)
+    with pytest.raises(CheckFailed, match="reads `_apply_mask`, which only a cell you added defines"):
+        checks.check_scaled_dot_product_attention(
+            _cell_function(answer, "scaled_dot_product_attention", {**namespace, "__session__": str(before)}))
+

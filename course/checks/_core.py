@@ -115,6 +115,13 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
     added = set().union(*(top_level_names(cell) for cell in history if cell not in answer_cells)) \
         if history and record is not None else set()
     reasons = placed(problems(source, lesson, bound, others), added)
+    if reasons and record is not None and (whole := _whole_answer(source, names)) is not None:
+        # the cell is one part of an answer cell split in JupyterLab: the autograder reads the parts joined
+        bound = answer_names(answer_cells + [whole])
+        if history:
+            mine = top_level_names(whole) & exercises
+            others = answer_names([cell for cell in answer_cells if not top_level_names(cell) & mine])
+        reasons = placed(problems(whole, lesson, bound, others), added)
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
@@ -136,6 +143,46 @@ def _lesson_record(*names: str) -> dict[str, list[str]] | None:
     """The lesson whose answer cells define one of ``names`` (the exercise's function or class)."""
     return next((record for name in names for record in _lesson_records().values()
                  if name in record["answers"]), None)
+
+
+def _whole_answer(source: str, names: dict) -> str | None:
+    """The answer cell that ``source`` is one part of, its parts joined as the autograder grades them
+    (``autograder.answers.answer_cells_by_id``), when the notebook's saved file holds that cell split in
+    parts; else None. JupyterLab's *Split Cell* gives every part the cell's metadata, and the autograder
+    joins the parts, but the kernel's history holds each part as a cell of its own: an honest
+    scaled_dot_product_attention split below its helper ``_apply_mask`` was told in the notebook that a cell
+    the student added defines the helper, and scored full marks in the grade (rt47, 2026-12-06). The file is
+    the one the kernel was started for (``__session__``, which JupyterLab's kernel holds; VS Code's
+    ``__vsc_ipynb_file__``), read only when a check would fail: a file not saved since the split holds no
+    such part, and the check says what it said before."""
+    from pathlib import Path
+
+    path = names.get("__session__") or names.get("__vsc_ipynb_file__")
+    if not isinstance(path, str) or not path.endswith(".ipynb"):
+        return None
+
+    def plain(text):
+        text = "".join(text) if isinstance(text, list) else text
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(text, str) else None
+
+    try:
+        import nbformat
+
+        from autograder.answers import answer_cells_by_id
+        file = Path(path) if Path(path).is_file() else Path(Path(path).name)
+        if not file.is_file() or file.stat().st_size > 50_000_000:
+            return None
+        notebook = nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8"))  # (sources joined, not validated)
+        part, cells = plain(source), notebook.cells
+        for grade_id, whole in answer_cells_by_id(cells).items():
+            parts = [c for c in cells if c.get("cell_type") == "code"
+                     and (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == grade_id]
+            if whole.get("cell_type") == "code" and len(parts) > 1 and plain(whole.get("source")) != part \
+                    and any(plain(c.get("source")) == part for c in parts) and part in plain(whole.get("source")):
+                return "".join(whole.source) if isinstance(whole.source, list) else whole.source
+    except Exception:  # (no autograder beside the course, a file not JSON: nothing to join)
+        return None
+    return None
 
 
 def _kernel_history() -> list[str]:
@@ -190,17 +237,25 @@ def reads_notebook_data(student: Any, name: str) -> CheckFailed | None:
     0 there, so the check says so first. Read: the global names the function's code loads whose value
     in the notebook is data (not a module, function, class or other callable) and which the function's
     own cell does not bind."""
-    import ast
-    import dis
-
-    from course.grading import _code_objects
-
     student = answer_of(student)
     functions = [v for v in vars(student).values() if isinstance(v, types.FunctionType)] \
         if isinstance(student, type) else [student]
     if not functions or not all(isinstance(f, types.FunctionType) and f.__module__ == "__main__" for f in functions):
         return None
     source = "".join(linecache.getlines(functions[0].__code__.co_filename))
+    found = _reads_notebook_data(student, name, functions, source)
+    if found is not None and (whole := _whole_answer(source, functions[0].__globals__)) is not None:
+        found = _reads_notebook_data(student, name, functions, whole)  # (a part of a split answer cell)
+    return found
+
+
+def _reads_notebook_data(student: Any, name: str, functions: list, source: str) -> CheckFailed | None:
+    """``reads_notebook_data`` for the functions of the answer cell ``source``."""
+    import ast
+    import dis
+
+    from course.grading import _code_objects
+
     try:
         tree = ast.parse(source)
     except SyntaxError:
