@@ -326,6 +326,13 @@ def assert_own_work(answer: Any, name: str) -> None:
             f"{name} is an object of your class {kind.__name__}, whose base {library.__module__}."
             f"{library.__qualname__} is a library's: such an object cannot be checked as your own code. Keep the "
             f"class, and define {name} with def, calling it inside: def {name}(...): return {kind.__name__}()(...).")
+    elif type(answer).__name__ == "ScriptFunction" and type(answer).__module__ == "torch.jit":
+        # an honest `@torch.jit.script def padding_mask(...)` was told only that a ScriptFunction "cannot be
+        # checked as your own code" (rt47): the autograder refuses the cell for torch.jit, and says why
+        raise DelegatesToReference(
+            f"{name} is compiled by torch.jit, which the autograder does not run (torch.jit makes code of its own "
+            f"from a function's source, which its rules cannot read, and no exercise needs its speed): leave the "
+            f"decorator or the call out, and keep your function as it is.")
     else:
         raise DelegatesToReference(
             f"{name} should be a function (or class) defined with def/class in your notebook, got "

@@ -3947,3 +3947,26 @@ def test_a_split_answer_cell_passes_its_check_where_the_saved_notebook_holds_the
         checks.check_scaled_dot_product_attention(
             _cell_function(answer, "scaled_dot_product_attention", {**namespace, "__session__": str(before)}))
 
+
+def test_a_function_scripted_by_torch_jit_is_told_the_autograder_refuses_torch_jit():
+    """An honest padding_mask under ``@torch.jit.script`` passed its self-check and then failed its test cell
+    with DelegatesToReference: "should be a function (or class) defined with def/class ... got ScriptFunction,
+    which cannot be checked as your own code" (rt47, 2026-12-06), a cheat's name for an honest answer, while the
+    autograder refused the cell for torch.jit ("leave the decorator or the call out"). The check reads the
+    function torch compiled, in its cell, and says what the autograder says."""
+    import torch
+
+    from course.checks import attention as checks
+    from course.checks._core import CheckFailed
+    source = ("@torch.jit.script\ndef padding_mask(lengths: torch.Tensor, T: int) -> torch.Tensor:\n"
+              "    return torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)\n")
+    scripted = _cell_function(source, "padding_mask", {"torch": torch})
+    assert isinstance(scripted, torch.jit.ScriptFunction)
+    with pytest.raises(CheckFailed, match="will not run this answer") as caught:
+        checks.check_padding_mask(scripted)
+    assert "torch.jit" in str(caught.value) and "leave the decorator or the call out" in str(caught.value)
+    from course.grading import DelegatesToReference, assert_own_work
+    with pytest.raises(DelegatesToReference, match="compiled by torch.jit.*leave the decorator or the call out"):
+        assert_own_work(scripted, "padding_mask")  # (the form cell's own line, after its call passed)
+    checks.check_padding_mask(_cell_function(source.replace("@torch.jit.script\n", ""), "padding_mask",
+                                             {"torch": torch}))

@@ -54,8 +54,14 @@ def answer_of(student: Any) -> Any:
     """The student's own function behind the wrappers around it: ``functools.wraps``'s ``__wrapped__``,
     which decorators such as ``@torch.no_grad()`` set, and which the checks' own wrappers set (the
     check of ``generate_greedy`` watches the model through one). Without it the rules read torch's
-    source file, or nothing, for the answer's cell."""
+    source file, or nothing, for the answer's cell. A function compiled by ``@torch.jit.script`` is the
+    function it was compiled from (torch keeps it as ``_torchdynamo_inline``), so that the rules read its
+    cell and say that the autograder refuses torch.jit (rt47: an honest scripted padding_mask was told
+    only that a ScriptFunction "cannot be checked as your own code")."""
     import inspect
+    if isinstance(student, torch.jit.ScriptFunction) \
+            and isinstance(getattr(student, "_torchdynamo_inline", None), types.FunctionType):
+        student = student._torchdynamo_inline
     try:
         return inspect.unwrap(student)
     except ValueError:  # a cycle of __wrapped__
