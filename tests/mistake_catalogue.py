@@ -7626,4 +7626,25 @@ def lr_at_step(it, cfg):
     W("test-train-loop", "a string instead of a list (at key 'losses')", '\ndef train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):\n    losses = []\n    for it in range(max_iters):\n        for group in optimizer.param_groups:\n            group["lr"] = lr_schedule(it)\n        optimizer.zero_grad()\n        x, y = get_batch("train")\n        _, loss = model(x, y)\n        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n        optimizer.step()\n        losses.append(loss.item())\n    return str(losses)\n'),
     # the new h returned .detach()ed ("truncated backprop" misapplied): the gradient flows through c alone (stop 65)
     W("test-lstm-cell", "cut off from the graph", '\ndef lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n    i, f, g, o = gates.chunk(4, dim=1)\n    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)\n    c_new = f * c + i * g\n    h_new = o * torch.tanh(c_new)\n    return h_new.detach(), c_new\n'),
+    # --- wa36: wrong answers a class writes, each checked for a name that fits it ---------------------
+    W("test-top-k", "the (k+1)-th largest as the threshold", '''
+def top_k_filter(logits, k):
+    values, _ = torch.topk(logits, k + 1, dim=-1)
+    return logits.masked_fill(logits <= values[..., -1:], float('-inf'))
+'''),
+    W("test-top-k", "the (k+1)-th largest as the threshold", '''
+def top_k_filter(logits, k):
+    next_best = torch.sort(logits, dim=-1, descending=True).values[..., k:k + 1]
+    return logits.masked_fill(logits <= next_best, float('-inf'))
+'''),
+    W("test-top-k", "k larger than the vocabulary", '''
+def top_k_filter(logits, k):
+    kth = torch.sort(logits, dim=-1, descending=True).values[..., k - 1:k]
+    return logits.masked_fill(logits < kth, float('-inf'))
+'''),
+    W("test-top-k", "k larger than the vocabulary", '''
+def top_k_filter(logits, k):
+    kth = torch.sort(logits, dim=-1).values[..., -k].unsqueeze(-1)
+    return torch.where(logits >= kth, logits, torch.full_like(logits, float('-inf')))
+'''),
 ]

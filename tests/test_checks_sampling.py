@@ -108,6 +108,33 @@ def test_top_k_keeping_k_plus_one():
     assert hint_of(checks.TOP_K_MISTAKES, "_top_k_plus_one") in failure(checks.check_top_k, wrong)
 
 
+@pytest.mark.parametrize("read", ["topk", "sort"])
+def test_top_k_removing_up_to_the_next_largest_is_named(read):
+    # the (k+1)-th largest and <=: k tokens where nothing ties, and nothing to read when k is the vocabulary
+    # (topk raised 'selected index k out of range', named 'top-k over the batch'; the empty slice's
+    # broadcast error was named 'threshold not kept per row')
+    def wrong(logits, k):
+        if read == "topk":
+            beyond = torch.topk(logits, k + 1).values[..., -1:]
+        else:
+            beyond = torch.sort(logits, descending=True).values[..., k:k + 1]
+        return logits.masked_fill(logits <= beyond, -INF)
+    text = failure(checks.check_top_k, wrong)
+    assert "Mistake — the (k+1)-th largest as the threshold: " in text, text
+
+
+@pytest.mark.parametrize("read", ["slice", "index"])
+def test_top_k_sorted_without_clamping_k_is_named(read):
+    # right but for k > V, where the k-th largest cannot be read from the sort (the empty slice's broadcast
+    # error was named 'threshold not kept per row'; the index's IndexError only 'index out of range')
+    def wrong(logits, k):
+        values = torch.sort(logits, dim=-1, descending=True).values
+        kth = values[..., k - 1:k] if read == "slice" else values[..., k - 1].unsqueeze(-1)
+        return logits.masked_fill(logits < kth, -INF)
+    text = failure(checks.check_top_k, wrong)
+    assert "Mistake — k larger than the vocabulary: " in text, text
+
+
 def test_top_k_keeping_k_minus_one():
     def wrong(logits, k):
         kth = torch.topk(logits, k).values[..., -1:]

@@ -104,6 +104,19 @@ def _top_k_zero_probs_renormalised(logits, k):
     return probs / probs.sum(dim=-1, keepdim=True)
 
 
+def _top_k_past_the_kth(sliced: bool):
+    """top-k that removes every logit <= the (k+1)-th largest, read with torch.topk(logits, k + 1) or as
+    index k of a descending sort (``sliced``): k tokens where nothing ties, but nothing to read when k is
+    the whole vocabulary (topk raises, the slice is empty)."""
+    def wrong(logits, k):
+        if sliced:
+            beyond = torch.sort(logits, dim=-1, descending=True).values[..., k:k + 1]
+        else:
+            beyond = torch.topk(logits, k + 1, dim=-1).values[..., -1:]
+        return logits.masked_fill(logits <= beyond, NEG_INF)
+    return wrong
+
+
 def _top_k_down_the_columns(logits, k):
     """top-k with the k-th largest of each COLUMN as the threshold (topk along dim 0, across the batch)."""
     kth = torch.topk(logits, min(k, logits.size(0)), dim=0).values[-1:]
@@ -137,6 +150,15 @@ TOP_K_MISTAKES = [
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_zero_probs_renormalised),
     Mistake("probabilities instead of logits", _PROBS_HINT, _top_k_softmax_after),
+    *[Mistake("the (k+1)-th largest as the threshold", "you removed every logit <= the (k+1)-th largest: "
+              "there is none when k is the whole vocabulary (k = logits.size(-1) must keep everything), and a "
+              "tie with the k-th largest removes the k-th too. Compare with the k-th largest itself and remove "
+              "what is below it: logits < torch.topk(logits, k).values[..., -1:].", _top_k_past_the_kth(sliced),
+              same_error=True) for sliced in (False, True)],
+    *[Mistake("k larger than the vocabulary", "k is larger than the vocabulary here, so the sorted logits have no "
+              "k-th largest to read (values[..., k - 1] or values[..., -k] is out of range, the slice values[..., "
+              "k - 1:k] is empty): clamp it first, k = min(k, logits.size(-1)) (then everything is kept).",
+              error=error, on=lambda logits, k: k > logits.size(-1)) for error in ("must match the size", "out of bounds")],
     Mistake("top-k over the batch", "torch.topk works along the last dimension by default: dim=0 picks the "
             "k largest of each COLUMN, across the sequences of the batch. Take each row's own k largest, "
             "torch.topk(logits, k, dim=-1).", error="out of range",
