@@ -7647,4 +7647,25 @@ def top_k_filter(logits, k):
     kth = torch.sort(logits, dim=-1).values[..., -k].unsqueeze(-1)
     return torch.where(logits >= kth, logits, torch.full_like(logits, float('-inf')))
 '''),
+    W("test-lstm-cell", "gates squashed twice", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "gates squashed twice", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    H = h.shape[1]
+    i = torch.sigmoid(gates[:, :H])
+    f = torch.sigmoid(gates[:, H:2 * H])
+    g = torch.tanh(gates[:, 2 * H:3 * H])
+    o = torch.sigmoid(gates[:, 3 * H:])
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new, c_new
+'''),
 ]

@@ -311,7 +311,25 @@ def _loop_measuring_after_the_step(model, optimizer, get_batch, max_iters, grad_
     return losses
 
 
+def _cell_squashing_the_gates_again(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * g  # (i and f are gates already)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+def _cell_squashing_the_output_gate_again(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
 THIRD_ROUND = [
+    # (both were told only the values that differ)
+    (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
+    (checks.check_lstm_cell, _cell_squashing_the_output_gate_again, "gates squashed twice"),
     (checks.check_lstm_cell, lambda *a: student_cell(*a, g_act=torch.relu), "relu on the candidate"),
     (checks.check_lstm_cell, lambda *a: student_cell(*a, order="fiog"), "gate order"),
     (checks.check_lstm_cell, _cell_with_input_gate_unused, "input gate unused"),

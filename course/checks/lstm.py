@@ -53,6 +53,19 @@ def _cell_squashed_twice(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _cell_activated_twice(gates: str):
+    """lstm_cell whose ``gates`` (some of "ifgo") went through their activation twice: once where the gates
+    are split, and again in the formulas (c = sigmoid(f) * c + sigmoid(i) * tanh(g) on gates already
+    squashed)."""
+    def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        pre = dict(zip("ifgo", (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)))
+        act = {name: torch.tanh if name == "g" else torch.sigmoid for name in "ifgo"}
+        i, f, g, o = (act[n](act[n](pre[n])) if n in gates else act[n](pre[n]) for n in "ifgo")
+        c_new = f * c + i * g
+        return o * torch.tanh(c_new), c_new
+    return cell
+
+
 def _cell_weights_swapped(h_first):
     """lstm_cell with the input's weights applied to h and the hidden state's to x (``h_first``: the
     product with h written first, so that a size mismatch raises there, as the student's did)."""
@@ -260,6 +273,10 @@ def check_lstm_cell(student_fn):
                 _cell_with("ifgo", o_act=lambda z: torch.ones_like(z))),
         Mistake("tanh on the candidate twice", "g already went through tanh: c = f * c + i * g, not i * "
                 "torch.tanh(g) again.", _cell_with("ifgo", g_act=lambda z: torch.tanh(torch.tanh(z)))),
+        *[Mistake("gates squashed twice", "the gates already went through their activations where you split them "
+                  "(i, f, o = sigmoid(...), g = tanh(...)): use them as they are, c_new = f * c + i * g and "
+                  "h_new = o * torch.tanh(c_new), without a second torch.sigmoid (or tanh) in the formulas.",
+                  _cell_activated_twice(gates)) for gates in ("ifgo", "ifo", "o", "if")],
         Mistake("hidden size from the gates' rows", "W_hh is (4H, H): W_hh.shape[0] is 4H, all four gates "
                 "together; the hidden size is W_hh.shape[1] (or h.shape[1]), and chunk(4, dim=1) cuts the gates "
                 "without a size.", _cell_hidden_size_from_rows, same_error=True),
