@@ -7668,4 +7668,13 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     h_new = torch.sigmoid(o) * torch.tanh(c_new)
     return h_new, c_new
 '''),
+    W("test-cross-attention", "values projected twice", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[-1])
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ V @ W_V
+'''),
 ]

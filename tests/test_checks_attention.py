@@ -362,6 +362,8 @@ MORE_MISTAKES = [
     (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: _cross(S1, S2, W_Q.t(), W_K.t(), W_V.t()),
      "weight matrices transposed"),
     (checks.check_cross_attention, lambda *a: _cross(*a).to(torch.float64), "float64 result"),
+    # (told only the values that differ)
+    (checks.check_cross_attention, lambda *a: _cross(*a) @ a[4], "values projected twice"),
     (checks.check_cross_attention, lambda *a: (lambda s, V: (s * a[3].shape[1]).softmax(-1) @ V)(*_cross_parts(*a)),
      "multiplied by √d_k"),
     (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: _cross(S1, S2, W_Q, W_Q, W_V), "wrong weight matrix"),

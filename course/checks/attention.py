@@ -150,6 +150,8 @@ def check_cross_attention(student_fn) -> None:
         Mistake("values not projected", "the weights average the VALUES, V = S1 @ W_V: weights @ V, not weights "
                 "@ S1 (the tokens of S1 themselves, W_V left out).", lambda S1, S2, W_Q, W_K, W_V: torch.softmax(
                     (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1) @ S1),
+        Mistake("values projected twice", "V = S1 @ W_V is already projected: return weights @ V, without "
+                "another @ W_V (before or after the weights).", lambda *a: ref.cross_attention(*a) @ a[4]),
         *[Mistake("residual added", "cross_attention returns the attention's output alone, weights @ V: the "
                   "residual (adding the queries or the input back) belongs to the layer that uses it, not here.",
                   lambda S1, S2, W_Q, W_K, W_V, back=back: ref.cross_attention(S1, S2, W_Q, W_K, W_V)
