@@ -7677,4 +7677,13 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     weights = torch.softmax(scores, dim=-1)
     return weights @ V @ W_V
 '''),
+    W("test-lr-schedule", "a whole cosine wave", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(2 * math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
 ]

@@ -326,6 +326,15 @@ def _cell_squashing_the_output_gate_again(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _schedule_a_whole_wave(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(2 * math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+
+
 THIRD_ROUND = [
     # (both were told only the values that differ)
     (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
@@ -344,6 +353,7 @@ THIRD_ROUND = [
     (checks.check_sequence_loss, lambda lo, t: student_loss(lo.double(), t), "loss in float64"),
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n + 1)), "one token too many"),
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n)[:, -n:]), "new tokens only"),
+    (checks.check_lr_schedule, _schedule_a_whole_wave, "a whole cosine wave"),  # (told only the values)
     (checks.check_lr_schedule, lambda it, cfg: round(student_schedule(it, cfg), 6), "rate rounded"),
     (checks.check_lr_schedule, _schedule_to_lr_decay_iters, "lr_decay_iters used (None here)"),
     (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.max_iters + 1)),

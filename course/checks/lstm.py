@@ -1282,6 +1282,10 @@ def check_lr_schedule(student_fn):
         Mistake("progress clamped from below", "max(progress, 1.0) makes the progress at least 1, so the rate "
                 "drops to min_lr as soon as the warm-up ends: cap it from above with min(progress, 1.0).",
                 _schedule(_schedule_variant(end="max"))),
+        *[Mistake("a whole cosine wave", "cos(2 * pi * progress) runs a whole wave: the rate falls to min_lr "
+                  "half-way through the decay and climbs back to learning_rate at max_iters. The schedule is half "
+                  "a wave, pi: min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
+                  _schedule(_schedule_variant(angle=2 * math.pi, end=end))) for end in _ENDS],
         *[Mistake("a quarter of a cosine wave", "cos(pi * progress / 2) falls from 1 to 0 along a quarter wave, "
                   "slowly at first and steepest at the end; the schedule is half a wave lifted up, which flattens "
                   "out at min_lr: min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
