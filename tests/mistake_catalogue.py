@@ -7686,4 +7686,21 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(2 * math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-train-loop", "softmax before cross-entropy", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        logits, _ = model(x, y)
+        probs = F.softmax(logits, dim=-1)
+        loss = F.cross_entropy(probs.view(-1, probs.size(-1)), y.view(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
 ]

@@ -335,6 +335,23 @@ def _schedule_a_whole_wave(it, cfg):
     return cfg.min_lr + 0.5 * (1 + math.cos(2 * math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 
 
+def _loop_on_probabilities(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        logits, _ = model(x, y)
+        probs = F.softmax(logits, dim=-1)
+        loss = F.cross_entropy(probs.view(-1, probs.size(-1)), y.view(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 THIRD_ROUND = [
     # (both were told only the values that differ)
     (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
@@ -359,6 +376,7 @@ THIRD_ROUND = [
     (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, max_iters=cfg.max_iters + 1)),
      "decay length off by one"),
     (checks.check_train_loop, _loop_measuring_after_the_step, "loss measured after the step"),
+    (checks.check_train_loop, _loop_on_probabilities, "softmax before cross-entropy"),  # (told only the values)
 ]
 
 

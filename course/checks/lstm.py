@@ -1376,6 +1376,8 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
             logits, loss = model(x, y)
             if reduction == "sum":  # the mistake: the loss computed again, summed over the batch's tokens
                 loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum")
+            if reduction == "softmax first":  # the mistake: the loss computed again, from probabilities
+                loss = F.cross_entropy(logits.softmax(dim=-1).reshape(-1, logits.size(-1)), y.reshape(-1))
             if zero_grad == "before backward" or (zero_grad == "every other" and it % 2 == 0):
                 optimizer.zero_grad()
             if step_first:
@@ -1494,6 +1496,11 @@ def check_train_loop(student_fn):
     seen: list = []
     run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
               after=_loop_mode(seen), mistakes=[
+        Mistake("softmax before cross-entropy", "F.cross_entropy takes the raw logits and applies log-softmax "
+                "itself: given probabilities it takes a softmax of the softmax, whose loss hardly moves and whose "
+                "gradients are tiny. Use the loss the model returns, _, loss = model(x, y), or "
+                "F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)) on the logits.",
+                _outcome(_loop_with(reduction="softmax first"))),
         Mistake("gradients never zeroed", "each backward() adds to the gradients already there: call "
                 "optimizer.zero_grad() every iteration, before loss.backward().",
                 _outcome(_loop_with(zero_grad="never"))),
