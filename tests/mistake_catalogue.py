@@ -7703,4 +7703,48 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-count-pairs", "every count one too high", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = ids[i], ids[i + 1]
+        counts[pair] = counts.get(pair, 1) + 1
+    return counts
+'''),
+    W("test-bpe-word", "highest rank first", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = max(pairs, key=lambda p: ranks.get(p, -1))
+        if best not in ranks:
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    return symbols
+'''),
+    W("test-sdpa", "float mask not added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask == 0, float('-inf'))
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-causal-mask", "diagonal missing", '''
+def causal_mask(T):
+    return torch.arange(T)[:, None] > torch.arange(T)[None, :]
+'''),
+    W("test-heads", "view after transpose", SPLIT_OK + '''
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.permute(0, 2, 1, 3).view(B, T, nh * hs)
+'''),
+    W("test-causal-self-attention", "upper triangle", _attention(mask="scores.masked_fill(~self.mask[:T, :T].T, float('-inf'))")),
 ]
