@@ -7647,6 +7647,26 @@ def top_k_filter(logits, k):
     kth = torch.sort(logits, dim=-1).values[..., -k].unsqueeze(-1)
     return torch.where(logits >= kth, logits, torch.full_like(logits, float('-inf')))
 '''),
+    W("test-greedy-decode", "softmax over the wrong dimension", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits[:, -1, :]
+            next_id = torch.softmax(logits, dim=0).argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "softmax over the wrong dimension", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        with torch.no_grad():
+            probs = torch.softmax(model(ids).logits, dim=1)
+        next_id = torch.argmax(probs[:, -1, :], dim=-1, keepdim=True)
+        ids = torch.cat((ids, next_id), dim=1)
+    return ids
+'''),
     W("test-lstm-cell", "gates squashed twice", '''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh

@@ -264,8 +264,27 @@ def greedy_until_total_length(model, ids, n):
     return ids
 
 
+@torch.no_grad()
+def greedy_softmax_over_the_batch(model, ids, n):
+    for _ in range(n):
+        probs = torch.softmax(model(ids).logits[:, -1, :], dim=0)  # (B, V): dim=0 is the batch
+        ids = torch.cat([ids, probs.argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+
+
+@torch.no_grad()
+def greedy_softmax_over_the_positions(model, ids, n):
+    for _ in range(n):
+        probs = F.softmax(model(ids).logits, dim=1)  # (B, T, V): dim=1 is the positions
+        ids = torch.cat([ids, probs[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    return ids
+
+
 @pytest.mark.parametrize("student, name", [
     (greedy_in_train_mode, "dropout on while decoding"),
+    # (both were told only the first token that differs)
+    (greedy_softmax_over_the_batch, "softmax over the wrong dimension"),
+    (greedy_softmax_over_the_positions, "softmax over the wrong dimension"),
     (greedy_second_to_last, "second-to-last position's logits"),
     (greedy_until_total_length, "max_new_tokens read as the total length"),
 ])

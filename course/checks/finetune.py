@@ -396,6 +396,14 @@ GREEDY_MISTAKES += [
             "token.", _greedy_prepended),
     Mistake("argmin instead of argmax", "greedy decoding takes the MOST likely token, the largest score: "
             "logits[:, -1, :].argmax(dim=-1), not argmin.", _greedy_choosing(lambda logits: logits[:, -1, :].argmin(dim=-1))),
+    # a softmax is not needed at all (it keeps the order of a row's scores), but over the wrong dimension it
+    # changes which token is largest: over the batch (all ones for one sequence: token 0) or the positions
+    *[Mistake("softmax over the wrong dimension", "the softmax ran over the batch or the positions, not over "
+              "the vocabulary, so its largest entry is not the most likely token (with one sequence, a softmax "
+              "over the batch is 1 everywhere and argmax gives token 0). Greedy needs no softmax at all: "
+              "logits[:, -1, :].argmax(dim=-1); if you keep one, softmax(..., dim=-1).", _greedy_choosing(choose))
+      for choose in (lambda logits: torch.softmax(logits[:, -1, :], dim=0).argmax(dim=-1),
+                     lambda logits: torch.softmax(logits, dim=1)[:, -1, :].argmax(dim=-1))],
 ]
 
 
