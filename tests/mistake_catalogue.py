@@ -7723,6 +7723,17 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-generate-greedy", "softmax over the wrong dimension", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = F.softmax(logits[:, -1, :], dim=0)
+            next_id = probs.argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
     W("test-count-pairs", "every count one too high", '''
 def count_pairs(ids):
     counts = {}

@@ -352,6 +352,17 @@ def _loop_on_probabilities(model, optimizer, get_batch, max_iters, grad_clip, lr
     return losses
 
 
+def _generate_softmax_over_the_batch(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = F.softmax(logits[:, -1, :], dim=0)  # (B, V): dim=0 is the batch
+            next_id = probs.argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+
+
 THIRD_ROUND = [
     # (both were told only the values that differ)
     (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
@@ -377,6 +388,8 @@ THIRD_ROUND = [
      "decay length off by one"),
     (checks.check_train_loop, _loop_measuring_after_the_step, "loss measured after the step"),
     (checks.check_train_loop, _loop_on_probabilities, "softmax before cross-entropy"),  # (told only the values)
+    # (told only the first id that differs)
+    (checks.check_generate_greedy, _generate_softmax_over_the_batch, "softmax over the wrong dimension"),
 ]
 
 

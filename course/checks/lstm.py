@@ -687,6 +687,14 @@ def check_generate_greedy(student_fn):
                 "keepdim=True), a (B, 1) column.", _generate_every_position),
         Mistake("argmin instead of argmax", "greedy decoding takes the MOST likely token: "
                 "logits[:, -1].argmax(-1, keepdim=True), not argmin.", _generate_argmin),
+        # (no softmax is needed: it keeps the order of a row; over the batch or the positions it does not)
+        *[Mistake("softmax over the wrong dimension", "the softmax ran over the batch or the positions, not over "
+                  "the vocabulary, so its largest entry is not the most likely character (with one sequence, a "
+                  "softmax over the batch is 1 everywhere and argmax gives id 0). Greedy needs no softmax at all: "
+                  "logits[:, -1, :].argmax(dim=-1, keepdim=True); if you keep one, softmax(..., dim=-1).",
+                  _generate_choosing(choose))
+          for choose in (lambda logits: torch.softmax(logits[:, -1, :], dim=0).argmax(dim=-1, keepdim=True),
+                         lambda logits: torch.softmax(logits, dim=1)[:, -1, :].argmax(dim=-1, keepdim=True))],
         Mistake("one token too many", "return exactly max_new_tokens new tokens: for _ in range(max_new_tokens), "
                 "not max_new_tokens + 1.", lambda model, idx, n: _reference_generate(model, idx, n + 1)),
         Mistake("new tokens only", "return the prompt followed by the new tokens, shape (B, T + max_new_tokens).",
