@@ -7778,4 +7778,14 @@ def merge_heads(x):
     return x.permute(0, 2, 1, 3).view(B, T, nh * hs)
 '''),
     W("test-causal-self-attention", "upper triangle", _attention(mask="scores.masked_fill(~self.mask[:T, :T].T, float('-inf'))")),
+    W("test-top-p", "one count for the whole batch", '''
+def top_p_filter(logits, p):
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    cum = sorted_probs.cumsum(dim=-1)
+    n_keep = int((cum < p).sum()) + 1
+    keep = order[..., :n_keep]
+    out = torch.full_like(logits, float('-inf'))
+    return out.scatter(-1, keep, logits.gather(-1, keep))
+'''),
 ]

@@ -229,6 +229,21 @@ def test_top_p_forgetting_to_keep_one_token():
     assert "forgot to keep at least one token" in message
 
 
+@pytest.mark.parametrize("count", ["cumulative", "before"])
+def test_top_p_counting_the_kept_tokens_over_the_whole_batch_is_named(count):
+    # the 1-D recipe on a batch: one count of kept tokens, every row's added up (was told 'an argument
+    # returned unchanged' where that total kept every token, with a hint about loops and early returns)
+    def wrong(logits, p):
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+        cum = sorted_probs.cumsum(dim=-1)
+        n_keep = int((cum < p).sum()) + 1 if count == "cumulative" else int((cum - sorted_probs < p).sum())
+        keep = order[..., :n_keep]
+        return torch.full_like(logits, -INF).scatter(-1, keep, logits.gather(-1, keep))
+    text = failure(checks.check_top_p, wrong)
+    assert "Mistake — one count for the whole batch: " in text, text
+
+
 def test_top_p_sorting_ascending():
     def wrong(logits, p):
         probs = torch.softmax(logits, dim=-1)

@@ -712,7 +712,24 @@ _FLOAT_MASK_HINT = ("your mask became float: torch.zeros_like(sorted_probs[..., 
                     "zero, and joining booleans to it (torch.cat) or writing them into it makes the whole mask "
                     "float, which masked_fill refuses. Start the shift from a boolean, torch.zeros_like(remove[..., :1]) "
                     "(or dtype=torch.bool).")
+def _top_p_one_count(before: bool):
+    """The 1-D recipe that counts the tokens to keep, int((cumulative < p).sum()) + 1 (or the tokens whose
+    probability ``before`` them is below p), on batched logits: one count, every row's added up, for all rows."""
+    def wrong(logits, p):
+        sorted_probs, sorted_ids = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+        cumulative = sorted_probs.cumsum(dim=-1)
+        n_keep = int((cumulative - sorted_probs < p).sum()) if before else int((cumulative < p).sum()) + 1
+        keep = sorted_ids[..., :n_keep]
+        return torch.full_like(logits, NEG_INF).scatter(-1, keep, logits.gather(-1, keep))
+    return wrong
+
+
 TOP_P_MISTAKES += [
+    *[Mistake("one count for the whole batch", "you counted the tokens to keep over the whole batch: "
+              "(cumulative < p).sum() adds up every row's count, so each row keeps that total (often all of its "
+              "tokens). Each row has its own nucleus: build the mask row by row, remove_sorted = (cumulative - "
+              "sorted_probs) >= p, then remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted).",
+              _top_p_one_count(before)) for before in (False, True)],
     Mistake("one list of ids for every row", _COLUMNS_HINT, _top_p_columns_of_every_row),
     Mistake("one list of ids for every row", _COLUMNS_HINT,
             lambda logits, p: _top_p_columns_of_every_row(logits, p, all_dims=False), same_error=True),
