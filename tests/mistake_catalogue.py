@@ -7788,4 +7788,14 @@ def top_p_filter(logits, p):
     out = torch.full_like(logits, float('-inf'))
     return out.scatter(-1, keep, logits.gather(-1, keep))
 '''),
+    W("test-sdpa", "extra or missing dimensions of size 1", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float('-inf'))
+        else:
+            scores = scores + mask
+    return (torch.softmax(scores, dim=-1) @ v).squeeze()
+'''),
 ]
