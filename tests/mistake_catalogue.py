@@ -7798,4 +7798,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
             scores = scores + mask
     return (torch.softmax(scores, dim=-1) @ v).squeeze()
 '''),
+    W("test-cross-attention", "extra or missing dimensions of size 1", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    return (torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V).squeeze()
+'''),
 ]
