@@ -277,6 +277,12 @@ for _seed in range(20):
         f"hidden test (k={_k}, logits (4, 30) with ties): same shape and dtype as the logits"
     assert torch.equal(_got, _TopK(_k)(None, _x.clone())), \
         f"hidden test (k={_k}, logits (4, 30) with ties): differs from Hugging Face's TopKLogitsWarper"
+_x = torch.randn(1, 12, generator=torch.Generator().manual_seed(99))  # a batch of one row: (1, V) stays (1, V)
+_got = top_k_filter(_x.clone(), 4)
+assert type(_got) is torch.Tensor and _got.shape == _x.shape, \
+    "hidden test (k=4, logits (1, 12), a batch of one row): same shape as the logits, (1, 12)"
+assert torch.equal(_got, _TopK(4)(None, _x.clone())), \
+    "hidden test (k=4, logits (1, 12), a batch of one row): differs from Hugging Face's TopKLogitsWarper"
 ### END HIDDEN TESTS
 
 
@@ -356,6 +362,12 @@ for _seed in range(30):
         assert _prow[_kept].sum() >= _p - 1e-6, "hidden test (ties): the kept tokens must hold at least p"
         assert _prow[_kept].sum() - _prow[_kept].min() < _p + 1e-6, "hidden test (ties): keep the smallest such set"
         assert torch.equal(_row[_kept], _orig[_kept]), "hidden test (ties): kept logits must not change"
+_x = torch.randn(1, 12, generator=torch.Generator().manual_seed(99)) * 2  # a batch of one row: (1, V) stays (1, V)
+_got = top_p_filter(_x.clone(), 0.7)
+assert type(_got) is torch.Tensor and _got.shape == _x.shape, \
+    "hidden test (p=0.7, logits (1, 12), a batch of one row): same shape as the logits, (1, 12)"
+assert torch.equal(torch.isneginf(_got), torch.isneginf(_TopP(0.7)(None, _x.clone()))), \
+    "hidden test (p=0.7, logits (1, 12), a batch of one row): a different nucleus than Hugging Face's TopPLogitsWarper"
 ### END HIDDEN TESTS
 
 

@@ -7805,4 +7805,7 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     V = S1 @ W_V
     return (torch.softmax(Q @ K.T / math.sqrt(K.shape[-1]), dim=-1) @ V).squeeze()
 '''),
+    # .squeeze() on the result: a (1, V) batch came back (V,), and passed the check and the grade (wa36; stop 65)
+    W("test-top-k", "extra or missing dimensions of size 1", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(-1))\n    kth = torch.topk(logits, k, dim=-1).values[..., -1:]\n    return logits.masked_fill(logits < kth, float("-inf")).squeeze()\n'),
+    W("test-top-p", "extra or missing dimensions of size 1", '\ndef top_p_filter(logits, p):\n    """Keep, in each row, the smallest set of most likely tokens whose probability reaches p; -inf elsewhere."""\n    if p >= 1.0:  # keep everything (the cumulative sum may round to just above 1)\n        return logits.clone()\n    probs = logits.softmax(dim=-1)\n    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)\n    before = sorted_probs.cumsum(dim=-1) - sorted_probs  # probability of the more likely tokens\n    remove_sorted = before >= p\n    remove_sorted[..., 0] = False\n    remove = remove_sorted.scatter(-1, order, remove_sorted)  # back to vocabulary order\n    return (logits.masked_fill(remove, float("-inf"))).squeeze()\n'),
 ]

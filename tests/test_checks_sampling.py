@@ -338,7 +338,7 @@ def test_the_last_top_p_case_rounds_to_one_early():
 
 def test_top_p_without_a_case_for_p_one_is_named():
     message = failure(checks.check_top_p, top_p_without_a_case_for_one)
-    assert "case 8 of 8" in message and "Mistake — p = 1.0 rounded" in message
+    assert "case 9 of 9" in message and "Mistake — p = 1.0 rounded" in message
 
 
 @pytest.mark.parametrize("name, student", [

@@ -335,6 +335,7 @@ def _top_k_cases():
         (torch.tensor([1.5, 0.5, 2.0, 0.5, -1.0, 3.0]), 4),
         (torch.tensor([[0.0, 2.0, 1.0, 1.0, -1.0], [3.0, 1.0, 2.0, 2.5, 0.0]]), 2),
         (_randn(5, 6, seed=16, dtype=torch.float64), 12),
+        (_randn(1, 7, seed=17), 3),  # a batch of one row: (1, V) stays (1, V), not squeezed (wa36)
     ]
 
 
@@ -793,6 +794,7 @@ def _top_p_cases():
         (peaked, 0.3),
         (_randn(3, 7, seed=26), 1.0),
         (_flat_enough(_randn(3, 16, seed=27, dtype=torch.float64), 0.85), 0.85),
+        (_flat_enough(_randn(1, 9, seed=29), 0.8), 0.8),  # a batch of one row: (1, V) stays (1, V) (wa36)
         (_p_one_rounds(28), 1.0),  # p = 1.0 keeps everything, even where the float32 sum reaches 1 early
     ]
 
