@@ -1336,6 +1336,10 @@ def split_heads(x, n_head):
       _attention(out="self.resid_dropout(F.linear(y, self.c_proj.weight.detach(), self.c_proj.bias))")),
     W("test-causal-self-attention", "mask not cropped to T",
       _attention(mask="scores.masked_fill(~self.mask, float('-inf'))")),
+    # nn.LazyLinear: torch's own "Can't access the shape of an uninitialized parameter" was all it said (ch47)
+    W("test-causal-self-attention", "layers made without their sizes", _attention().replace(
+        "nn.Linear(config.n_embd, 3 * config.n_embd,", "nn.LazyLinear(3 * config.n_embd,").replace(
+        "nn.Linear(config.n_embd, config.n_embd,", "nn.LazyLinear(config.n_embd,")),
     W("test-causal-self-attention", "mask not cropped to T",  # n_embd wide, not block_size (a red team's)
       _attention(mask="scores.masked_fill(~causal_mask(self.n_embd)[:T, :T], float('-inf'))")),
     W("test-causal-mask", "one step of the future", '''

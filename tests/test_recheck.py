@@ -3929,7 +3929,8 @@ def test_what_an_answer_leaves_behind_for_the_cells_after_it_costs_its_point_her
 
 @pytest.mark.parametrize("test, mistake", [("test-attention-dropout", "dropout in place"),
                                            ("test-causal-self-attention", "mask not a buffer"),
-                                           ("test-causal-self-attention", "extra parameters")])
+                                           ("test-causal-self-attention", "extra parameters"),
+                                           ("test-causal-self-attention", "layers made without their sizes")])
 def test_what_lesson_03s_check_reads_of_the_module_itself_is_read_where_it_lives(test, mistake, host):
     """The backward pass in training mode, the parameters' names and where the mask is kept: the outputs
     cannot show them, and before 2026-12-06 the check skipped them where the module lived in another process,

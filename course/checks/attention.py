@@ -954,6 +954,25 @@ def _config_field_missing(error: BaseException) -> Mistake | None:
                    "here it is config.block_size).")
 
 
+LAYERS_MADE_LAZILY = Mistake(
+    "layers made without their sizes", "the check copies the reference's weights into c_attn and c_proj before "
+    "it runs them, so they must be made with their sizes: self.c_attn = nn.Linear(config.n_embd, 3 * "
+    "config.n_embd, bias=config.bias) and self.c_proj = nn.Linear(config.n_embd, config.n_embd, "
+    "bias=config.bias), not nn.LazyLinear, whose weights have no shape until its first call.")
+
+
+def _lazy(value) -> bool:
+    """Whether ``value`` is a weight a lazy layer (nn.LazyLinear) has not made yet: reading its shape raises
+    torch's "Can't access the shape of an uninitialized parameter" (ch47)."""
+    if isinstance(value, nn.parameter.UninitializedParameter):
+        return True
+    try:
+        getattr(value, "shape", None)
+    except Exception as error:  # (a stand-in of the autograder's re-check passes torch's error on)
+        return "uninitialized parameter" in str(error)
+    return False
+
+
 def _build(student_cls, config):
     try:
         module = student_cls(config)
@@ -968,6 +987,9 @@ def _build(student_cls, config):
     for name, (n_in, n_out) in {"c_attn": (C, 3 * C), "c_proj": (C, C)}.items():
         layer = getattr(module, name, None)
         weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+        if _lazy(weight) or _lazy(bias):
+            raise failure("CausalSelfAttention: the module's layers", f"self.{name}'s weights have no size yet "
+                          f"(got {layer!r}, which makes them at its first call)", LAYERS_MADE_LAZILY)
         if getattr(weight, "shape", None) != (n_out, n_in) or getattr(bias, "shape", None) != (n_out,):
             raise failure("CausalSelfAttention: the module's layers",
                           f"expected self.{name} = nn.Linear({n_in}, {n_out}) with a bias (config.bias is "
