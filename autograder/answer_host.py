@@ -60,6 +60,7 @@ import ast
 import collections
 import gc
 import inspect
+import functools
 import io
 import json
 import os
@@ -1062,7 +1063,11 @@ def _cell_contents(cell):
 def _held_tensors(where: str, value, found: list, seen: set) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
-    ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46)."""
+    ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46). A dict, list, tuple, set or
+    deque of a subclass too (an OrderedDict, read as a dict), the arguments of a functools.partial, and the
+    attributes of any other object that keeps them in a __dict__ (a types.SimpleNamespace, a class of the
+    answer's): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
+    points past the walk of exact types (ch48)."""
     import torch
 
     if id(value) in seen:
@@ -1071,16 +1076,22 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype)])
         return
-    if type(value) is dict:
-        items = [(f"{where}[{key!r}]", item) for key, item in value.items()]
-    elif type(value) in (list, tuple, set, frozenset):
-        items = [(f"{where}[{key!r}]", item) for key, item in enumerate(value)]
+    sequence = next((kind for kind in (list, tuple, set, frozenset, collections.deque) if isinstance(value, kind)), None)
+    if isinstance(value, dict):
+        items = [(f"{where}[{key!r}]", item) for key, item in dict.items(value)]
+    elif sequence is not None:
+        items = [(f"{where}[{key!r}]", item) for key, item in enumerate(sequence.__iter__(value))]
     elif isinstance(value, types.FunctionType):
         cells = zip(value.__code__.co_freevars, value.__closure__ or ())
         items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
             + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())]
-    else:
+    elif isinstance(value, functools.partial):
+        items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
+            + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
+    elif isinstance(value, (type, types.ModuleType, torch.nn.Module)) or type(getattr(value, "__dict__", None)) is not dict:
         return
+    else:  # (an object that keeps its attributes in a plain dict: a SimpleNamespace, a class of the answer's)
+        items = [(f"{where}.{key}", item) for key, item in vars(value).items()]
     for place, item in items:
         _held_tensors(place, item, found, seen)
 

@@ -4152,6 +4152,51 @@ def test_a_mask_kept_deeper_in_a_container_or_a_closure_is_no_buffer(host):
                                              ["read.mask", "torch.bool"]]
 
 
+MASKS_HELD_ELSEWHERE = {  # (ch48: each kept all the points past ch46's walk, which read exact list/tuple/dict types)
+    "self.held.tril": _mask_held("self.held = types.SimpleNamespace(tril=causal_mask(config.block_size))",
+                                 "self.held.tril"),
+    "self.held[0]": _mask_held("self.held = collections.deque([causal_mask(config.block_size)])", "self.held[0]"),
+    "self.held['tril']": _mask_held("self.held = collections.OrderedDict(tril=causal_mask(config.block_size))",
+                                    "self.held['tril']"),
+}
+
+
+def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host):
+    import collections
+    import functools
+    import types
+
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    for place, source in MASKS_HELD_ELSEWHERE.items():
+        source = "import collections\nimport types\n\n" + source
+        assert problems(source, lesson, names, names) == []  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+            (place, failed)
+
+    mask = torch.ones(2, 2, dtype=torch.bool)
+
+    class Box:
+        def __init__(self):
+            self.inside = mask
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same)
+        def __init__(self):
+            super().__init__()
+            self.ns, self.queue = types.SimpleNamespace(tril=mask), collections.deque([mask])
+            self.ordered, self.box = collections.OrderedDict(m=mask), Box()
+            self.part = functools.partial(torch.where, mask)
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["ns.tril", "torch.bool"], ["queue[0]", "torch.bool"],
+                                             ["ordered['m']", "torch.bool"], ["box.inside", "torch.bool"],
+                                             ["part.args[0]", "torch.bool"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
