@@ -1066,7 +1066,7 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46). A dict, list, tuple, set or
     deque of a subclass too (an OrderedDict, read as a dict), the arguments of a functools.partial, and the
     attributes of any other object that keeps them in a __dict__ (a types.SimpleNamespace, a class of the
-    answer's): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
+    answer's), and what any other object refers to (an iterator of itertools', a generator's variables): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
     points past the walk of exact types (ch48)."""
     import torch
 
@@ -1088,10 +1088,17 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     elif isinstance(value, functools.partial):
         items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
             + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
-    elif isinstance(value, (type, types.ModuleType, torch.nn.Module)) or type(getattr(value, "__dict__", None)) is not dict:
+    elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
         return
-    else:  # (an object that keeps its attributes in a plain dict: a SimpleNamespace, a class of the answer's)
-        items = [(f"{where}.{key}", item) for key, item in vars(value).items()]
+    elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
+        items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
+    else:  # an object's attributes (a SimpleNamespace, a class of the answer's), and what else it refers to
+        # (itertools.repeat(mask), a generator, a staticmethod's function); called here, not in a comprehension:
+        # the answers' process lets this function alone list an object's referents (``_guard``)
+        referents = gc.get_referents(value)
+        own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
+        items = [(f"{where}.{key}", item) for key, item in own.items()] \
+            + [(where, item) for item in referents if item is not own]
     for place, item in items:
         _held_tensors(place, item, found, seen)
 
@@ -1365,7 +1372,8 @@ def _guard(makers, course=None, load_course=True):
         if event in PROCESS_EVENTS:
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
                                   f"in the function itself")
-        if event in GC_EVENTS:
+        if event in GC_EVENTS and not (event == "gc.get_referents"
+                                       and sys._getframe(1).f_code is _held_tensors.__code__):
             raise PermissionError(f"an answer may not list the process's objects ({event}); work from the "
                                   f"function's arguments")
         if event == "open" and args and _inside(args[0], course, above=True) \

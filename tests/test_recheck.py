@@ -4158,12 +4158,17 @@ MASKS_HELD_ELSEWHERE = {  # (ch48: each kept all the points past ch46's walk, wh
     "self.held[0]": _mask_held("self.held = collections.deque([causal_mask(config.block_size)])", "self.held[0]"),
     "self.held['tril']": _mask_held("self.held = collections.OrderedDict(tril=causal_mask(config.block_size))",
                                     "self.held['tril']"),
+    # and in objects that keep what they hold in no __dict__: an iterator of itertools', a generator
+    "self.held": _mask_held("self.held = itertools.repeat(causal_mask(config.block_size))", "next(self.held)"),
+    "self.kept": _mask_held("self.kept = (m for m in itertools.repeat(causal_mask(config.block_size)))",
+                            "next(self.kept)"),
 }
 
 
 def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host):
     import collections
     import functools
+    import itertools
     import types
 
     from autograder.answers import Lesson, problems
@@ -4172,7 +4177,7 @@ def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host
     lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
     names = frozenset({"CausalSelfAttention"})
     for place, source in MASKS_HELD_ELSEWHERE.items():
-        source = "import collections\nimport types\n\n" + source
+        source = "import collections\nimport itertools\nimport types\n\n" + source
         assert problems(source, lesson, names, names) == []  # (the rules let it through)
         failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
                          "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
@@ -4191,10 +4196,11 @@ def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host
             self.ns, self.queue = types.SimpleNamespace(tril=mask), collections.deque([mask])
             self.ordered, self.box = collections.OrderedDict(m=mask), Box()
             self.part = functools.partial(torch.where, mask)
+            self.again = itertools.repeat(mask)
             self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
     assert _structure(Holder())["plain"] == [["ns.tril", "torch.bool"], ["queue[0]", "torch.bool"],
                                              ["ordered['m']", "torch.bool"], ["box.inside", "torch.bool"],
-                                             ["part.args[0]", "torch.bool"]]
+                                             ["part.args[0]", "torch.bool"], ["again", "torch.bool"]]
 
 
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
