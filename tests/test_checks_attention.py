@@ -572,3 +572,25 @@ def test_a_helper_called_with_an_argument_of_the_students_own_is_named():
         checks.check_causal_self_attention(OwnArgument)
     assert info.value.mistake == checks.HELPER_CALLED_OTHERWISE.name, str(info.value)
     assert "causal_mask(T).to(dtype)" in str(info.value), str(info.value)
+
+
+def test_a_slice_of_the_buffer_kept_aside_is_told_to_slice_in_forward_not_to_register():
+    # rt49's eve registered the mask as the statement says, and kept its slices in a dict keyed by T: model.to()
+    # leaves those behind, as "mask not a buffer" says, but the fix it gave, "Register it, as the statement
+    # says", was done already
+    class Cached(StudentAttention):
+        def __init__(self, config):
+            super().__init__(config)  # (its mask is the buffer self.bias)
+            self._masks = {}
+
+        def forward(self, x):
+            T = x.shape[1]
+            self._masks.setdefault(T, self.bias[:T, :T])
+            return super().forward(x)
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(Cached)
+    assert info.value.mistake == "mask not a buffer", str(info.value)
+    assert "self._masks[" in str(info.value) and "beside the buffer self.bias" in str(info.value), str(info.value)
+    assert "Register it" not in str(info.value), str(info.value)
+    assert "self.bias[:T, :T]" in str(info.value), str(info.value)

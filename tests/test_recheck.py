@@ -4221,3 +4221,18 @@ def test_a_gpt_forward_that_freezes_the_embeddings_in_training_is_told_cut_off(h
     exec(FREEZES_IN_TRAINING, namespace)
     with pytest.raises(CheckFailed, match="cut off from the graph"):
         check_gpt_forward(namespace["gpt_forward"])
+
+
+def test_a_registered_mask_with_its_slices_cached_aside_is_told_to_slice_in_forward(host):
+    # (rt49's eve: the buffer registered as the statement says, its slices kept in a dict keyed by T; the re-check
+    # names it as the notebook's check does, and tells to slice the buffer in forward rather than "register it")
+    registered = 'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)'
+    source = _answer_source("03_self_attention", "causal-self-attention")
+    assert registered in source and "~self.mask[:T, :T]" in source
+    source = source.replace(registered, registered + "\n        self._masks = {}").replace(
+        "~self.mask[:T, :T]", "~self._masks.setdefault(T, self.mask[:T, :T])")
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                     "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    told = failed.get("test-causal-self-attention", "")
+    assert "self._masks[" in told and "beside the buffer self.mask" in told, failed
+    assert "self.mask[:T, :T] in forward" in told and "Register it" not in told, failed

@@ -1121,6 +1121,14 @@ def _check_mask_kept(module, where: str) -> None:
         return
     plain = [name for name, dtype in found["plain"] if dtype == str(torch.bool)
              or any(word in name.lower() for word in ("mask", "bias", "tril"))]
+    if plain and found["buffers"]:  # the mask registered, and a slice or copy of it kept aside (a cache, rt49)
+        buffer = found["buffers"][0]
+        raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute beside the buffer "
+                      f"self.{buffer} (it is not in module.buffers())", Mistake(
+                          MASK_NOT_A_BUFFER.name, f"model.to('cuda') gives the module a new self.{buffer} and "
+                          f"leaves a slice or copy of it kept in another attribute (a cache of masks) on the CPU, "
+                          f"and the masked_fill then fails. Slice the buffer where you use it, "
+                          f"self.{buffer}[:T, :T] in forward, and keep no tensor in other attributes."))
     if plain:
         raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute, not a registered buffer "
                       f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
