@@ -594,3 +594,19 @@ def test_a_slice_of_the_buffer_kept_aside_is_told_to_slice_in_forward_not_to_reg
     assert "self._masks[" in str(info.value) and "beside the buffer self.bias" in str(info.value), str(info.value)
     assert "Register it" not in str(info.value), str(info.value)
     assert "self.bias[:T, :T]" in str(info.value), str(info.value)
+
+
+def test_a_submodule_handed_the_registered_mask_is_told_to_take_it_as_an_argument():
+    # (rt49's yul: Head modules given the parent's buffer keep it as a plain attribute, which .to() leaves behind)
+    class Handed(StudentAttention):
+        def __init__(self, config):
+            super().__init__(config)  # (its mask is the buffer self.bias)
+            self.head = nn.Module()
+            self.head.tril = self.bias
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(Handed)
+    assert info.value.mistake == "mask not a buffer", str(info.value)
+    assert "self.head.tril is a tensor kept as a plain attribute beside the buffer self.bias" in str(info.value)
+    assert "a submodule may take the mask as an argument" in str(info.value), str(info.value)
+    assert "Register it" not in str(info.value), str(info.value)

@@ -1126,9 +1126,10 @@ def _check_mask_kept(module, where: str) -> None:
         raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute beside the buffer "
                       f"self.{buffer} (it is not in module.buffers())", Mistake(
                           MASK_NOT_A_BUFFER.name, f"model.to('cuda') gives the module a new self.{buffer} and "
-                          f"leaves a slice or copy of it kept in another attribute (a cache of masks) on the CPU, "
-                          f"and the masked_fill then fails. Slice the buffer where you use it, "
-                          f"self.{buffer}[:T, :T] in forward, and keep no tensor in other attributes."))
+                          f"leaves on the CPU what another attribute keeps of the old one (the tensor itself, a "
+                          f"slice or a copy: a cache of masks, a submodule handed the mask), and the masked_fill "
+                          f"then fails. Read the buffer where you use it, self.{buffer}[:T, :T] in forward (a "
+                          f"submodule may take the mask as an argument), and keep no tensor in other attributes."))
     if plain:
         raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute, not a registered buffer "
                       f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
