@@ -7812,4 +7812,58 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     # .squeeze() on the result: a (1, V) batch came back (V,), and passed the check and the grade (wa36; stop 65)
     W("test-top-k", "extra or missing dimensions of size 1", '\ndef top_k_filter(logits, k):\n    k = min(k, logits.size(-1))\n    kth = torch.topk(logits, k, dim=-1).values[..., -1:]\n    return logits.masked_fill(logits < kth, float("-inf")).squeeze()\n'),
     W("test-top-p", "extra or missing dimensions of size 1", '\ndef top_p_filter(logits, p):\n    """Keep, in each row, the smallest set of most likely tokens whose probability reaches p; -inf elsewhere."""\n    if p >= 1.0:  # keep everything (the cumulative sum may round to just above 1)\n        return logits.clone()\n    probs = logits.softmax(dim=-1)\n    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)\n    before = sorted_probs.cumsum(dim=-1) - sorted_probs  # probability of the more likely tokens\n    remove_sorted = before >= p\n    remove_sorted[..., 0] = False\n    remove = remove_sorted.scatter(-1, order, remove_sorted)  # back to vocabulary order\n    return (logits.masked_fill(remove, float("-inf"))).squeeze()\n'),
+    # --- wa37: wrong answers that only a hidden case caught, and the doubles and classics a class writes --------
+    # a clip by hand without min(1, ...): every gradient scaled to norm grad_clip, small ones up too; the check's
+    # clip always acted, so it passed, and the hidden case with grad_clip 10 took the point
+    W("test-train-loop", "small gradients scaled up", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        total = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters() if p.grad is not None))
+        for p in model.parameters():
+            if p.grad is not None:
+                p.grad.mul_(grad_clip / total)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    # the last loss printed after the loop: IndexError with max_iters = 0, which only the hidden tests tried
+    W("test-train-loop", "no iteration, no last loss", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    print(f"last loss {losses[-1]:.3f}, last gradient norm {norm:.3f}")
+    return losses
+'''),
+    W("test-train-loop", "no iteration, no last loss", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    print("final training loss:", loss.item())
+    return losses
+'''),
 ]

@@ -352,6 +352,45 @@ def _loop_on_probabilities(model, optimizer, get_batch, max_iters, grad_clip, lr
     return losses
 
 
+def _loop_scaling_every_gradient(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    # a clip by hand without min(1, ...): the gradient is scaled to norm grad_clip whether it was above or below
+    losses = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        for p in model.parameters():
+            p.grad.mul_(grad_clip / norm)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def _loop_printing_the_last_loss(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule)
+    print(f"final loss {losses[-1]:.4f}")  # (no loss at all when max_iters is 0)
+    return losses
+
+
+def _loop_printing_the_last_step(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        _, loss = model(*get_batch("train"))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    print(f"step {it}: loss {loss.item():.4f}")  # (neither it nor loss exists when max_iters is 0)
+    return losses
+
+
 def _generate_softmax_over_the_batch(model, idx, max_new_tokens):
     with torch.no_grad():
         logits, state = model.forward_with_state(idx)
@@ -388,6 +427,10 @@ THIRD_ROUND = [
      "decay length off by one"),
     (checks.check_train_loop, _loop_measuring_after_the_step, "loss measured after the step"),
     (checks.check_train_loop, _loop_on_probabilities, "softmax before cross-entropy"),  # (told only the values)
+    # (passed the check, whose clip always acted and which always ran an iteration; lost the point in the grade)
+    (checks.check_train_loop, _loop_scaling_every_gradient, "small gradients scaled up"),
+    (checks.check_train_loop, _loop_printing_the_last_loss, "no iteration, no last loss"),
+    (checks.check_train_loop, _loop_printing_the_last_step, "no iteration, no last loss"),
     # (told only the first id that differs)
     (checks.check_generate_greedy, _generate_softmax_over_the_batch, "softmax over the wrong dimension"),
 ]

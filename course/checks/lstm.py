@@ -1317,8 +1317,11 @@ def check_lr_schedule(student_fn):
 # train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule) -> losses (list of floats)
 
 def _loop_cases():
-    # (seed, max_iters, grad_clip, optimizer): small enough to run in a blink, clipping always active
-    return [(0, 6, 0.05, "sgd"), (1, 5, 0.2, "sgd"), (2, 4, 0.05, "adamw")]
+    # (seed, max_iters, grad_clip, optimizer): small enough to run in a blink, clipping active in the first
+    # three; as in the hidden tests, one where the clip never acts (these gradients' norms stay far below 50:
+    # a loop that scaled every gradient to grad_clip matched the reference wherever the clip acted, wa37) and
+    # one of no iteration at all (a print of losses[-1] after the loop raised only in the grade, wa37)
+    return [(0, 6, 0.05, "sgd"), (1, 5, 0.2, "sgd"), (2, 4, 0.05, "adamw"), (3, 5, 50.0, "sgd"), (4, 0, 0.05, "adamw")]
 
 
 def _loop_setup(seed, max_iters, grad_clip, kind):
@@ -1408,6 +1411,11 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                         torch.nn.utils.clip_grad_norm_(p, grad_clip)
                 elif clip == "first group":  # the mistake: only the first parameter group's norm clipped
                     torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], grad_clip)
+                elif clip == "always scaled":  # the mistake: every gradient scaled to norm grad_clip, small ones up
+                    grads = [p.grad for p in model.parameters() if p.grad is not None]
+                    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
+                    for g in grads:
+                        g.mul_(grad_clip / norm)
                 optimizer.step()
             if set_lr and lr_late and fresh is None:
                 for group in optimizer.param_groups:
@@ -1550,6 +1558,16 @@ def check_train_loop(student_fn):
                 "group's parameters (the course's AdamW has two groups: with and without weight decay): clip "
                 "them all together, torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip).",
                 _outcome(_loop_with(clip="first group"))),
+        Mistake("small gradients scaled up", "you multiplied the gradients by grad_clip / norm at every step, "
+                "which also scales a gradient whose norm is BELOW grad_clip up to it: clipping only shrinks a "
+                "gradient whose norm is above grad_clip, by min(1, grad_clip / norm). "
+                "torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip) does exactly that.",
+                _outcome(_loop_with(clip="always scaled"))),
+        *[Mistake("no iteration, no last loss", "with max_iters = 0 the loop runs no iteration and returns [] "
+                  "(the hidden tests ask for that too): the code after your loop read the last iteration's loss "
+                  "(losses[-1], or the variable loss), which does not exist then. Guard it, if losses: ..., or "
+                  "leave that print out.", error=text, on=lambda seed, max_iters, *rest: max_iters == 0)
+          for text in ("list index out of range", "cannot access local variable")],
         Mistake("learning rate never set", "the optimizer kept the learning rate it was created with: at "
                 "every iteration set group['lr'] = lr_schedule(it) for each group in optimizer.param_groups.",
                 _outcome(_loop_with(set_lr=False))),
