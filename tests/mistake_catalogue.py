@@ -7866,4 +7866,77 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     print("final training loss:", loss.item())
     return losses
 '''),
+    # two of the common mistakes in one answer: named after both (they were told only the values that differ)
+    W("test-cross-attention", "divided by d_k and softmax over the wrong dimension", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / K.shape[-1]
+    return torch.softmax(scores, dim=0) @ V
+'''),
+    W("test-cross-attention", "no scaling and sentences swapped", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S1 @ W_Q
+    K = S2 @ W_K
+    V = S2 @ W_V
+    return torch.softmax(Q @ K.T, dim=-1) @ V
+'''),
+    W("test-cross-attention", "softmax over the wrong dimension and sentences swapped", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S1 @ W_Q
+    K = S2 @ W_K
+    V = S2 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[-1])
+    return torch.softmax(scores, dim=0) @ V
+'''),
+    W("test-cross-attention", "no scaling and softmax over the wrong dimension", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T
+    weights = torch.softmax(scores, dim=0)
+    return weights @ V
+'''),
+    W("test-sdpa", "no scaling and masked with 0", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, 0)
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "divided by d and softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / q.shape[-1]
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-2) @ v
+'''),
+    W("test-sdpa", "softmax over the wrong dimension and mask inverted", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-2) @ v
+'''),
+    W("test-sdpa", "no scaling and mask after softmax", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None and mask.dtype != torch.bool:
+        scores = scores + mask
+    weights = torch.softmax(scores, dim=-1)
+    if mask is not None and mask.dtype == torch.bool:
+        weights = weights * mask
+    return weights @ v
+'''),
 ]

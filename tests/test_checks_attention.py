@@ -408,6 +408,32 @@ def test_more_mistakes_are_named(check, wrong, name):
     assert info.value.mistake == name, str(info.value)
 
 
+TWO_AT_ONCE = [  # (told only the values that differ: wa37)
+    (checks.check_cross_attention, lambda *a: _cross(*a, scale=False, dim=0), "no scaling and softmax over the wrong dimension"),
+    (checks.check_cross_attention, lambda *a: _cross(*a, divide_by_dk=True, dim=0),
+     "divided by d_k and softmax over the wrong dimension"),
+    (checks.check_cross_attention, lambda *a: _cross(*a, scale=False, swap=True), "no scaling and sentences swapped"),
+    (checks.check_cross_attention, lambda *a: _cross(*a, dim=0, swap=True),
+     "softmax over the wrong dimension and sentences swapped"),
+    (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, scale="none", mask_style="after"),
+     "no scaling and mask after softmax"),
+    (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, scale="none", mask_style="zero"),
+     "no scaling and masked with 0"),
+    (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, scale="d", dim=-2),
+     "divided by d and softmax over the wrong dimension"),
+    (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, dim=-2, mask_style="inverted"),
+     "softmax over the wrong dimension and mask inverted"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", TWO_AT_ONCE, ids=[m[2] for m in TWO_AT_ONCE])
+def test_two_mistakes_at_once_are_named_after_both(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert "two mistakes at once" in str(info.value)
+
+
 def test_a_mask_hard_coded_to_a_block_size_fails():
     # the hidden tests ask for masks up to T = 24; the check's longest is 40
     for size in (8, 16, 32):

@@ -467,6 +467,30 @@ def recognise(mistakes: Sequence[Mistake], args: Sequence[Any], expected: Any, g
     return None
 
 
+def two_at_once(singles: Sequence[tuple[Mistake, str, Callable[..., Any]]],
+                wrong: Callable[[Sequence[Any], dict], Any], apart: Sequence[set[str]] = ()) -> list[Mistake]:
+    """Two of an exercise's common mistakes in one answer (a class writes them: no scaling AND the softmax over
+    the queries, say): for each pair of ``singles``, ``(mistake, knob, value)`` whose knobs differ, a Mistake
+    named after both, whose wrong version is ``wrong(args, knobs)`` with both knobs set, each to
+    ``value(*args)``; not two knobs that ``apart`` holds together (where ``wrong`` cannot set both). List them
+    after the single mistakes, so that an answer with one of them is named by it alone (wa37)."""
+    pairs = []
+    for i, (a, knob_a, value_a) in enumerate(singles):
+        for b, knob_b, value_b in singles[i + 1:]:
+            if knob_a == knob_b or any({knob_a, knob_b} <= set(knobs) for knobs in apart):
+                continue
+            pairs.append(Mistake(f"{a.name} and {b.name}", f"two mistakes at once. {a.name[0].upper()}{a.name[1:]}: "
+                                 f"{a.hint} And {b.name}: {b.hint}",
+                                 lambda *args, ka=knob_a, va=value_a, kb=knob_b, vb=value_b:
+                                 wrong(args, {ka: va(*args), kb: vb(*args)})))
+    return pairs
+
+
+def first_named(mistakes: Sequence[Mistake]) -> dict[str, Mistake]:
+    """Each name of ``mistakes`` and the first mistake of that name (its hint)."""
+    return {m.name: m for m in reversed(mistakes)}
+
+
 def _shows(mistake: Mistake, got: Any) -> bool:
     try:
         return bool(mistake.shows(got))

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 from course import attention as ref
 from course.checks._core import (IN_PLACE, CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
-                                 form_call, missing_name, refusal, run_check, unfilled, where_raised)  # (form_call: the form cells')
+                                 first_named, form_call, missing_name, refusal, run_check, two_at_once, unfilled,
+                                 where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -55,6 +56,7 @@ _FLOAT32_HINT = ("the inputs are float64 and so must be the result (the hidden t
 
 def _rand(generator, *shape, scale=1.0):
     return torch.randn(*shape, generator=generator) * scale
+
 
 
 # --- cross-attention (lesson 02) -----------------------------------------------------------------
@@ -232,6 +234,13 @@ def check_cross_attention(student_fn) -> None:
         Mistake("torch.bmm on 2-D matrices", "torch.bmm multiplies 3-D batches only, and these are (n, d) "
                 "matrices: use @ (torch.matmul), Q @ K.T.", error="must be a 3D tensor"),
     ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["no scaling"], "scale", lambda *a: 1.0),
+                              (single["divided by d_k"], "scale", lambda *a: 1 / a[3].shape[1]),
+                              (single["multiplied by √d_k"], "scale", lambda *a: math.sqrt(a[3].shape[1])),
+                              (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: 0),
+                              (single["sentences swapped"], "swap", lambda *a: True)],
+                             lambda args, knobs: _cross(*args, **knobs))
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
     # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
     check_gradient("cross_attention", student_fn, ref.cross_attention, cases[-1], wrt=range(5), atol=1e-4, rtol=1e-4)
@@ -395,6 +404,15 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 "scores before the softmax, not the weights or the output after it.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, scale=1.0) / math.sqrt(q.shape[-1])),
     ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["no scaling"], "scale", lambda q, *r: 1.0),
+                              (single["divided by d"], "scale", lambda q, *r: 1 / q.shape[-1]),
+                              (single["multiplied by √d"], "scale", lambda q, *r: math.sqrt(q.shape[-1])),
+                              (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: -2),
+                              (single["mask inverted"], "mask_mode", lambda *a: "inverted"),
+                              (single["mask after softmax"], "mask_mode", lambda *a: "after_softmax"),
+                              (single["masked with 0"], "fill", lambda *a: 0.0)],
+                             lambda args, knobs: _attend(*args, **knobs))
     cases = _sdpa_cases()
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases, mistakes,
               unchanged=True)
