@@ -427,6 +427,12 @@ THIRD_ROUND = [
      "decay length off by one"),
     (checks.check_train_loop, _loop_measuring_after_the_step, "loss measured after the step"),
     (checks.check_train_loop, _loop_on_probabilities, "softmax before cross-entropy"),  # (told only the values)
+    # two mistakes in one answer, named after both (told only the values that differ: wa37)
+    (checks.check_lstm_cell, lambda *a: student_cell(*a, order="ifog")[::-1], "gate order and (c, h) instead of (h, c)"),
+    (checks.check_lstm_cell, lambda x, h, c, *w: (student_cell(x, h, c, *w, order="figo")[0], c),
+     "gate order and old c returned"),
+    (checks.check_lstm_cell, lambda *a: student_cell(*a, g_act=torch.sigmoid)[::-1],
+     "(c, h) instead of (h, c) and sigmoid on the candidate"),
     # (passed the check, whose clip always acted and which always ran an iteration; lost the point in the grade)
     (checks.check_train_loop, _loop_scaling_every_gradient, "small gradients scaled up"),
     (checks.check_train_loop, _loop_printing_the_last_loss, "no iteration, no last loss"),

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, grad_back_on, check_gradient, describe,  # noqa: F401
-                                 form_call, run_check)  # (describe, form_call: the form cells')
+                                 first_named, form_call, run_check, two_at_once)  # (describe, form_call: the form cells')
 from course.data import windows_at
 from course.lstm import CharLSTM, CharLSTMConfig, lstm_cell, sequence_loss
 from course.train import TrainConfig, lr_at, train_loop
@@ -187,7 +187,7 @@ def _cell_cases():
 
 def check_lstm_cell(student_fn):
     """``student_fn(x, h, c, W_ih, W_hh, b_ih, b_hh)`` must return ``(h, c)`` as ``nn.LSTMCell`` does."""
-    run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=[
+    mistakes = [
         *[Mistake("gate order", f"the gates are in the wrong order. PyTorch stacks them as (i, f, g, o): input, "
                   f"forget, candidate, output — not ({', '.join(order)}).", _cell_with(order)) for order in _GATE_ORDERS],
         Mistake("gates interleaved", "the four gates are four BLOCKS of H columns, (i, f, g, o) one after "
@@ -290,7 +290,20 @@ def check_lstm_cell(student_fn):
         Mistake("concatenated in different orders", "torch.cat([W_ih, W_hh], dim=1) has the input's columns first, "
                 "so the row must be torch.cat([x, h], dim=1), in the same order: with [h, x] the hidden state meets "
                 "the input's weights.", _cell_concatenated_mismatched, same_error=True),
-    ], unchanged=True)  # (c updated in place would change the caller's state, which the unrolled loop still holds)
+    ]
+    single = first_named(mistakes)
+    orders = [m for m in mistakes if m.name == "gate order"]  # (one per order, _GATE_ORDERS's)
+    mistakes += two_at_once([*[(m, "order", lambda *a, o=o: o) for m, o in zip(orders, _GATE_ORDERS)],
+                             (single["(c, h) instead of (h, c)"], "swap_outputs", lambda *a: True),
+                             (single["old c returned"], "old_c_out", lambda *a: True),
+                             (single["h from the old c"], "h_from_old_c", lambda *a: True),
+                             (single["sigmoid on the candidate"], "g_act", lambda *a: torch.sigmoid),
+                             (single["sigmoid of c instead of tanh"], "h_from_c", lambda *a: torch.sigmoid),
+                             (single["forget gate applied to h"], "forget_h", lambda *a: True),
+                             (single["biases missing"], "biases", lambda *a: "none")],
+                            lambda args, knobs: _cell_with(knobs.pop("order", "ifgo"), **knobs)(*args))
+    # (c updated in place would change the caller's state, which the unrolled loop still holds)
+    run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=mistakes, unchanged=True)
     # the unrolled loop trains through the cell: the input, both states and the weights get their gradients
     check_gradient("lstm_cell", student_fn, lstm_cell, _cell_cases()[0], wrt=range(7),
                    pick=lambda out: out[0].sum() + out[1].sum(), mistakes=[
