@@ -7966,4 +7966,31 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     h_new = o * torch.tanh(c_new)
     return h_new, c
 '''),
+    W("test-gpt-forward", "no position embedding and final LayerNorm missing", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(T)
+    x = model.transformer.wte(idx)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "no position embedding and final LayerNorm missing", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(T)
+    x = model.transformer.drop(model.transformer.wte(idx))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "no position embedding and softmax applied", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(T)
+    x = model.transformer.wte(idx)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x)).softmax(-1)
+'''),
 ]

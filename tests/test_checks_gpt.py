@@ -249,6 +249,22 @@ def test_other_wrong_answers_fail_without_a_hint(check, wrong):
     assert mistake is None or "every value is 2 times the expected one" in str(info.value)
 
 
+TWO_AT_ONCE = [  # two mistakes in one answer, named after both (told only the values that differ: wa37)
+    (lambda m, i: student_gpt(m, i, positions=False, final_norm=False), "no position embedding and final LayerNorm missing"),
+    (lambda m, i: student_gpt(m, i, positions=False, softmax=True), "no position embedding and softmax applied"),
+    (lambda m, i: student_gpt(m, i, start=1, chain=False), "positions counted from 1 and blocks not chained"),
+    (lambda m, i: student_gpt(m, i, final_norm=False, last=True), "final LayerNorm missing and last position only"),
+]
+
+
+@pytest.mark.parametrize("wrong, name", TWO_AT_ONCE, ids=[m[1] for m in TWO_AT_ONCE])
+def test_two_mistakes_at_once_are_named_after_both(wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_gpt_forward(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert "two mistakes at once" in str(info.value)
+
+
 def test_errors_are_reported_in_words():
     def broken(x, ln_1, attn, ln_2, mlp):
         return x @ torch.zeros(3, 3)  # wrong inner size

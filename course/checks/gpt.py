@@ -20,8 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.checks._core import (Mistake, check_gradient, describe, difference, failure, form_call,
-                                 missing_name, raised, run_check)
+from course.checks._core import (Mistake, check_gradient, describe, difference, failure, first_named,
+                                 form_call, missing_name, raised, run_check, two_at_once)
 from course.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig, bigram_forward, causal_average
 
 
@@ -772,8 +772,7 @@ def check_gpt_forward(student_fn):
                          "training argument defaults to True. Use the model's own module, model.transformer.drop(x), "
                          "which model.eval() switches off (or pass training=model.training).")
     with torch.no_grad():
-        run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, unrepeatable=dropout_on,
-                  mistakes=[
+        mistakes = [
             # (the autograder's answers' process refuses model(idx) for every GPT, with this message)
             Mistake("calls the model", "write the forward pass yourself from model.transformer.wte, .wpe, .drop, .h, "
                     ".ln_f and model.lm_head; don't call model(idx) or model.forward.", error="model(idx) was called"),
@@ -872,7 +871,18 @@ def check_gpt_forward(student_fn):
             Mistake("the ModuleList called", "model.transformer.h is a ModuleList, a list of blocks, not a module to "
                     "call (it has no forward): run the blocks in turn, for block in model.transformer.h: x = block(x).",
                     lambda m, i: m.transformer.h(m.transformer.wte(i)), same_error=True),
-        ], unchanged=True)  # (idx is the caller's batch; the model, not a tensor or list, is not compared)
+        ]
+        single = first_named(mistakes)
+        mistakes += two_at_once([(single["no position embedding"], "positions", lambda *a: "none"),
+                                 (single["positions counted from 1"], "positions", lambda *a: "from one"),
+                                 (single["final LayerNorm missing"], "final_norm", lambda *a: False),
+                                 (single["blocks not chained"], "chain", lambda *a: False),
+                                 (single["softmax applied"], "softmax", lambda *a: True),
+                                 (single["log_softmax applied"], "log_softmax", lambda *a: True),
+                                 (single["last position only"], "last_only", lambda *a: True)],
+                                lambda args, knobs: _gpt_with(*args, **knobs))
+        run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, unrepeatable=dropout_on,
+                  mistakes=mistakes, unchanged=True)  # (idx is the caller's batch; the model, not a tensor or list, is not compared)
     _check_gpt_training(student_fn)
 
 
