@@ -7993,4 +7993,16 @@ def gpt_forward(model, idx):
         x = block(x)
     return model.lm_head(model.transformer.ln_f(x)).softmax(-1)
 '''),
+    W("test-causal-self-attention", "no scaling and merged without transpose",
+      _attention(scores="q @ k.transpose(-2, -1)", merge="(weights @ v).reshape(B, T, C)")),
+    W("test-causal-self-attention", "scaled by √n_embd and softmax over the wrong dimension",
+      _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(C)", weights="self.attn_dropout(torch.softmax(scores, dim=-2))")),
+    W("test-causal-self-attention", "no scaling and mask inverted",
+      _attention(scores="q @ k.transpose(-2, -1)", mask="scores.masked_fill(self.mask[:T, :T], float('-inf'))")),
+    W("test-causal-self-attention", "scaled by the head size, not its root and no output projection",
+      _attention(scores="q @ k.transpose(-2, -1) / k.shape[-1]", out="y")),
+    W("test-causal-self-attention", "no scaling and mask after softmax",
+      _attention(scores="q @ k.transpose(-2, -1)", mask="scores",
+                 weights="self.attn_dropout(torch.softmax(scores, dim=-1) * self.mask[:T, :T])")),
+    W("test-causal-self-attention", "no scaling and q, k, v in the wrong order", _attention(qkv="k, q, v", scores="q @ k.transpose(-2, -1)")),
 ]

@@ -426,6 +426,15 @@ TWO_AT_ONCE = [  # (told only the values that differ: wa37)
 ]
 
 
+TWO_AT_ONCE += [(checks.check_causal_self_attention, _student(**attributes), name) for attributes, name in [
+    (dict(scale="none", transpose_back=False), "no scaling and merged without transpose"),
+    (dict(scale="model", softmax_dim=-2), "scaled by √n_embd and softmax over the wrong dimension"),
+    (dict(scale="none", mask="true_hides"), "no scaling and mask inverted"),
+    (dict(mask="none", project=False), "no causal mask and no output projection"),
+    (dict(fill=0.0, transpose_back=False), "masked with 0 and merged without transpose"),
+]]
+
+
 @pytest.mark.parametrize("check, wrong, name", TWO_AT_ONCE, ids=[m[2] for m in TWO_AT_ONCE])
 def test_two_mistakes_at_once_are_named_after_both(check, wrong, name):
     with pytest.raises(CheckFailed) as info:

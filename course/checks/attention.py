@@ -1402,6 +1402,20 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                   f"weight. Fill them with float('-inf') (so that the softmax gives them exactly 0).",
                   lambda *a, fill=fill: _wrong_forward(*a, fill=fill)) for fill in (-1.0, -2.0, -3.0, -5.0, -10.0)],
     ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["no scaling"], "scale", lambda *a: "none"),
+                             (single["scaled by √n_embd"], "scale", lambda *a: "model"),
+                             (single["scaled by the head size, not its root"], "scale", lambda *a: "head_size"),
+                             (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: -2),
+                             (single["masked with 0"], "fill", lambda *a: 0.0),
+                             (single["no causal mask"], "mask", lambda *a: "none"),
+                             (single["mask inverted"], "mask", lambda *a: "true_hides"),
+                             (single["mask after softmax"], "mask", lambda *a: "after_softmax"),
+                             (single["merged without transpose"], "merge", lambda *a: "none"),
+                             (single["no output projection"], "project", lambda *a: False),
+                             (single["q, k, v in the wrong order"], "order", lambda *a: "kqv")],
+                            lambda args, knobs: _wrong_forward(*args, **knobs),
+                            apart=[{"mask", "softmax_dim"}, {"mask", "fill"}])  # (only the lower mask takes those)
     run_check("CausalSelfAttention", student_forward, _reference_forward, cases, mistakes, quiet=True)
 
     # dropout must be off in eval mode (nn.Dropout modules, or F.dropout(..., training=self.training))
