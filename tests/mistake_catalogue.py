@@ -8005,4 +8005,41 @@ def gpt_forward(model, idx):
       _attention(scores="q @ k.transpose(-2, -1)", mask="scores",
                  weights="self.attn_dropout(torch.softmax(scores, dim=-1) * self.mask[:T, :T])")),
     W("test-causal-self-attention", "no scaling and q, k, v in the wrong order", _attention(qkv="k, q, v", scores="q @ k.transpose(-2, -1)")),
+    # the original BPE's end-of-word marker, as its own symbol or glued to the last one (the course's GPT-2 BPE has none)
+    W("test-bpe-word", "end-of-word marker added", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols) + ["</w>"]
+    while len(symbols) > 1:
+        pairs = [(ranks.get(pair, float("inf")), i, pair) for i, pair in enumerate(zip(symbols, symbols[1:]))]
+        rank, _, best = min(pairs)
+        if rank == float("inf"):
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                merged.append(symbols[i] + symbols[i + 1]); i += 2
+            else:
+                merged.append(symbols[i]); i += 1
+        symbols = merged
+    return symbols
+'''),
+    W("test-bpe-word", "last pair never considered", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    symbols[-1] = symbols[-1] + "</w>"
+    while len(symbols) > 1:
+        pairs = [(ranks.get(pair, float("inf")), i, pair) for i, pair in enumerate(zip(symbols, symbols[1:]))]
+        rank, _, best = min(pairs)
+        if rank == float("inf"):
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                merged.append(symbols[i] + symbols[i + 1]); i += 2
+            else:
+                merged.append(symbols[i]); i += 1
+        symbols = merged
+    symbols[-1] = symbols[-1].replace("</w>", "")
+    return symbols
+'''),
 ]

@@ -356,6 +356,8 @@ THIRD_ROUND = [
     (checks.check_merge, lambda ids, pair, new_id: map(int, ref.merge(ids, pair, new_id)), "generator instead of list"),
     (checks.check_bpe_word, _bpe_with_lookup, "unranked pair looked up with ranks[...]"),
     (checks.check_bpe_word, lambda symbols, ranks: tuple(ref.bpe_word(symbols, ranks)), "tuple instead of list"),
+    # the original BPE's end-of-word marker: told '1 too many' (a loop running once too often), wa37
+    (checks.check_bpe_word, lambda symbols, ranks: ref.bpe_word(list(symbols) + ["</w>"], ranks), "end-of-word marker added"),
 ]
 
 
@@ -365,6 +367,16 @@ def test_third_round_mistakes_are_named(check, student, mistake):
         check(student)
     assert info.value.mistake == mistake, str(info.value)
     assert f"Mistake — {mistake}: " in str(info.value)
+
+
+def test_an_end_of_word_marker_glued_to_the_last_symbol_is_named_in_the_hint():
+    # it never merges, as the last pair of range(len(symbols) - 2) is never considered: the same output, so the
+    # same name, and the hint names the marker too (it spoke only of the range, which such an answer has right)
+    def glued(symbols, ranks):
+        return [s.removesuffix("</w>") for s in ref.bpe_word(list(symbols[:-1]) + [symbols[-1] + "</w>"], ranks)]
+    with pytest.raises(CheckFailed) as info:
+        checks.check_bpe_word(glued)
+    assert info.value.mistake == "last pair never considered" and "'</w>'" in str(info.value), str(info.value)
 
 
 def test_char_encode_that_keeps_the_case_passes_the_cased_case(capsys):

@@ -1243,8 +1243,13 @@ def check_bpe_word(bpe_word) -> None:
                 "lowest-ranked pair anywhere in the word.", _bpe_until_unranked),
         *[Mistake("last pair never considered", "the last pair was never considered: the pairs are "
                   "(symbols[i], symbols[i + 1]) for i in range(len(symbols) - 1), or zip(symbols, symbols[1:]), "
-                  "not range(len(symbols) - 2).", wrong)
+                  "not range(len(symbols) - 2). (An end-of-word marker glued to the last symbol, symbols[-1] + "
+                  "'</w>', does the same: GPT-2's ranks have no pair with it. Take the symbols as they come.)", wrong)
           for wrong in (_bpe_last_pair_left_out, _bpe_last_pair_left_out_one_at_a_time)],
+        Mistake("end-of-word marker added", "GPT-2's byte-level BPE has no end-of-word marker (the original BPE's "
+                "'</w>'): a word's symbols are merged as they come, and the word's first symbol carries its "
+                "space ('Ġ') instead. Don't add '</w>' to the symbols.",
+                lambda symbols, ranks: ref.bpe_word(list(symbols) + ["</w>"], ranks)),
         Mistake("stopped at two symbols", "the loop stopped while two symbols were left, but those two may "
                 "still merge into one ('Ġthe' is one token): loop while len(symbols) > 1 (a single symbol has "
                 "no pairs left), and stop early only when no pair has a rank.", _bpe_stops_at_two),
