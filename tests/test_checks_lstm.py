@@ -433,6 +433,12 @@ THIRD_ROUND = [
      "gate order and old c returned"),
     (checks.check_lstm_cell, lambda *a: student_cell(*a, g_act=torch.sigmoid)[::-1],
      "(c, h) instead of (h, c) and sigmoid on the candidate"),
+    # (passed the check, which never tried the data's last window; lost the point in the grade)
+    (checks.check_shift_batch, lambda d, s, b: student_shift(d, s.clamp(max=len(d) - b - 2), b),
+     "the data's last token left out"),
+    (checks.check_shift_batch, lambda d, s, b: (d[s[:, None] + torch.arange(b)],
+                                                d[(s[:, None] + torch.arange(1, b + 1)).clamp(max=len(d) - 2)]),
+     "the data's last token left out"),
     # (passed the check, whose clip always acted and which always ran an iteration; lost the point in the grade)
     (checks.check_train_loop, _loop_scaling_every_gradient, "small gradients scaled up"),
     (checks.check_train_loop, _loop_printing_the_last_loss, "no iteration, no last loss"),

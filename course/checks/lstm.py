@@ -337,6 +337,10 @@ def _shift_cases():
         data = torch.randint(0, 50, (n,), generator=gen)
         starts = torch.randint(1, n - block_size - 1, (batch,), generator=gen)
         cases.append((data, starts, block_size))
+    # the first and the last windows of the data, as the hidden tests have: the last window's last label is
+    # data's last token (an answer that clamped the labels' positions one short passed the cases above, wa37)
+    data = torch.randint(0, 50, (30,), generator=gen)
+    cases.append((data, torch.tensor([30 - 4 - 1, 0, 9]), 4))
     return cases
 
 
@@ -410,6 +414,14 @@ def check_shift_batch(student_fn):
                         lambda d, s, b: (d.unfold(0, b, b)[s], d.unfold(0, b, b)[s + 1]))],
         Mistake("x one token too long", "x = data[s : s+block_size] has block_size tokens, like y: don't add 1 "
                 "to its end.", lambda d, s, b: (_windows(d, s, b + 1, 0, 1)[0], _windows(d, s, b, 0, 1)[1])),
+        *[Mistake("the data's last token left out", "a start of len(data) - block_size - 1 is the last window "
+                  "that still has a label for every input: its last label is data's LAST token. A bound of "
+                  "len(data) - 2 on the labels' positions (or of len(data) - block_size - 2 on the starts) cuts it "
+                  "off; use the starts as given, y = data[s+1 : s+block_size+1], which always stays inside data.",
+                  wrong) for wrong in (
+                      lambda d, s, b: _grid_windows(d, s, b, 1, 0)[:1] + (
+                          d[(s[:, None] + torch.arange(b) + 1).clamp(max=len(d) - 2)],),
+                      lambda d, s, b: windows_at(d, s.clamp(max=len(d) - b - 2), b))],
         Mistake("row numbers instead of starts", "each window starts at s = starts[i], not at i: for s in "
                 "starts.tolist(): data[s : s+block_size].",
                 lambda d, s, b: _windows(d, torch.arange(len(s)), b, 0, 1)),
