@@ -8055,4 +8055,19 @@ def bpe_word(symbols, ranks):
     symbols[-1] = symbols[-1].replace("</w>", "")
     return symbols
 '''),
+    W("test-lr-schedule", "decays to 0 instead of min_lr and decay not shifted by the warm-up", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = it / cfg.max_iters
+    progress = min(progress, 1.0)
+    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-lr-schedule", "warm-up starts at 0 and no floor after max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
 ]

@@ -433,6 +433,12 @@ THIRD_ROUND = [
      "gate order and old c returned"),
     (checks.check_lstm_cell, lambda *a: student_cell(*a, g_act=torch.sigmoid)[::-1],
      "(c, h) instead of (h, c) and sigmoid on the candidate"),
+    (checks.check_lr_schedule, lambda it, cfg: student_schedule(it, dataclasses.replace(cfg, min_lr=0.0, warmup_iters=0))
+     if it >= cfg.warmup_iters else cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1),
+     "decays to 0 instead of min_lr and decay not shifted by the warm-up"),
+    (checks.check_lr_schedule, lambda it, cfg: cfg.learning_rate * it / cfg.warmup_iters if it < cfg.warmup_iters else
+     cfg.min_lr + 0.5 * (1 + math.cos(math.pi * (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)))
+     * (cfg.learning_rate - cfg.min_lr), "warm-up starts at 0 and no floor after max_iters"),
     # (passed the check, which never tried the data's last window; lost the point in the grade)
     (checks.check_shift_batch, lambda d, s, b: student_shift(d, s.clamp(max=len(d) - b - 2), b),
      "the data's last token left out"),

@@ -1195,7 +1195,7 @@ def check_lr_schedule(student_fn):
 
     # as exact as the hidden test (1e-9): a schedule rounded to 6 decimals is 5e-7 off, which a looser check
     # passed while the hidden test failed it (a probe's, 2026-12-04)
-    run_check("lr_at_step", _schedule(typed), _schedule(lr_at), _schedule_cases(), atol=1e-9, rtol=0.0, mistakes=[
+    mistakes = [
         Mistake("no warm-up", "the schedule starts at the full learning rate: for it < warmup_iters the rate "
                 "rises in a straight line, learning_rate * (it + 1) / (warmup_iters + 1), and the cosine "
                 "starts after the warm-up.", _schedule(_schedule_with(warmup="none"))),
@@ -1335,7 +1335,18 @@ def check_lr_schedule(student_fn):
         Mistake("lr_decay_iters used (None here)", "this course's cosine ends at cfg.max_iters (cfg.lr_decay_iters "
                 "is None, nanoGPT's option): progress = (it - warmup_iters) / (max_iters - warmup_iters), and "
                 "min_lr after max_iters.", error="DecayItersIsNone"),
-    ])
+    ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["no warm-up"], "warmup", lambda *a: "none"),
+                             (single["warm-up starts at 0"], "warmup", lambda *a: "from 0"),
+                             (single["warm-up reaches the peak one step early"], "warmup", lambda *a: "early"),
+                             (single["warm-up numerator it, not it + 1"], "warmup", lambda *a: "it, not it + 1"),
+                             (single["decays to 0 instead of min_lr"], "low", lambda *a: 0.0),
+                             (single["linear decay instead of cosine"], "decay", lambda *a: "linear"),
+                             (single["decay not shifted by the warm-up"], "offset", lambda *a: False),
+                             (single["no floor after max_iters"], "floor", lambda *a: False)],
+                            lambda args, knobs: _schedule(_schedule_with(**knobs))(*args))
+    run_check("lr_at_step", _schedule(typed), _schedule(lr_at), _schedule_cases(), atol=1e-9, rtol=0.0, mistakes=mistakes)
 
 
 # ---------------------------------------------------------------------------------------------------
