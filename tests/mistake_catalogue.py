@@ -8070,4 +8070,12 @@ def lr_at_step(it, cfg):
     progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-bigram-forward", "column instead of row and sum instead of mean", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table.T[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T), reduction="sum")
+'''),
 ]

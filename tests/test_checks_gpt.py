@@ -265,6 +265,18 @@ def test_two_mistakes_at_once_are_named_after_both(wrong, name):
     assert "two mistakes at once" in str(info.value)
 
 
+@pytest.mark.parametrize("wrong, name", [
+    (lambda t, i, y: (t.T[i], None if y is None else F.cross_entropy(t.T[i].flatten(0, 1), y.flatten(), reduction="sum")),
+     "column instead of row and sum instead of mean"),
+    (lambda t, i, y: (t[i], None if y is None else F.cross_entropy(t[i].softmax(-1)[:, -1], y[:, -1])),
+     "softmax before cross-entropy and loss of the last position only"),
+])
+def test_two_bigram_mistakes_at_once_are_named_after_both(wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_bigram_forward(wrong)
+    assert info.value.mistake == name, str(info.value)
+
+
 def test_errors_are_reported_in_words():
     def broken(x, ln_1, attn, ln_2, mlp):
         return x @ torch.zeros(3, 3)  # wrong inner size

@@ -98,7 +98,7 @@ def check_bigram_forward(student_fn):
     """``student_fn(table, idx, targets)``: ``logits = table[idx]`` of shape (B, T, V) and the mean
     cross-entropy against ``targets`` (B, T); returns ``(logits, loss)``, ``(logits, None)`` when
     ``targets`` is None."""
-    run_check("bigram_forward", student_fn, bigram_forward, _bigram_cases(), mistakes=[
+    mistakes = [
         Mistake("index_select with a 2-D index", "index_select takes a 1-D index, and idx is (B, T): index the "
                 "table directly, table[idx], which gives (B, T, V).", error="Index is supposed to be a vector"),
         Mistake("softmax before cross-entropy", "softmax was applied before cross-entropy: F.cross_entropy takes raw logits and applies "
@@ -220,7 +220,17 @@ def check_bigram_forward(student_fn):
         Mistake("targets as a column", "F.cross_entropy takes the targets as one id per row of scores, shape "
                 "(B*T,): targets.view(B*T) (or .view(-1)), not a (B*T, 1) column.",
                 error="multi-target not supported"),
-    ], unchanged=True)  # (the table is the model's parameters, idx and targets the caller's batch)
+    ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["softmax before cross-entropy"], "softmax_first", lambda *a: True),
+                             (single["column instead of row"], "transposed", lambda *a: True),
+                             (single["sum instead of mean"], "reduction", lambda *a: "sum"),
+                             (single["(T, B) instead of (B, T)"], "time_major", lambda *a: True),
+                             (single["flattened logits returned"], "flat_logits", lambda *a: True),
+                             (single["loss of the last position only"], "last_only", lambda *a: True)],
+                            lambda args, knobs: _bigram_with(*args, **knobs))
+    # (the table is the model's parameters, idx and targets the caller's batch)
+    run_check("bigram_forward", student_fn, bigram_forward, _bigram_cases(), mistakes=mistakes, unchanged=True)
     table, idx, targets = _bigram_cases()[1]
     check_gradient("bigram_forward", student_fn, bigram_forward, (table, idx, targets), wrt=0,
                    pick=lambda out: out[1])
