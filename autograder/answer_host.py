@@ -58,6 +58,7 @@ it failed to start (the grader's problem, not the student's). Its second, ``{"ok
 import __future__
 import ast
 import collections
+import dis
 import gc
 import inspect
 import functools
@@ -1060,6 +1061,24 @@ def _cell_contents(cell):
         return None
 
 
+def _answers(value) -> bool:
+    """Whether the class or function ``value`` is the answer's own: a class statement's of the answers (``SITE``),
+    a function whose code an answer cell compiled."""
+    if isinstance(value, type):
+        return SITE in vars(value)
+    code = getattr(value, "__code__", None)
+    return isinstance(code, types.CodeType) and code.co_filename.startswith("<answer ")
+
+
+def _globals_read(code) -> list:
+    """The global names ``code`` reads (LOAD_GLOBAL), and the functions defined in it."""
+    names = [instruction.argval for instruction in dis.get_instructions(code) if instruction.opname == "LOAD_GLOBAL"]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _globals_read(const)
+    return names
+
+
 def _held_tensors(where: str, value, found: list, seen: set) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1067,7 +1086,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     deque of a subclass too (an OrderedDict, read as a dict), the arguments of a functools.partial, and the
     attributes of any other object that keeps them in a __dict__ (a types.SimpleNamespace, a class of the
     answer's), and what any other object refers to (an iterator of itertools', a generator's variables): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
-    points past the walk of exact types (ch48)."""
+    points past the walk of exact types (ch48). And what a class of the answer's keeps (its attributes, its
+    methods' closures and defaults), the globals a function of the answer's reads (an lru_cache's cache too),
+    and a tensor's own attributes: a mask kept as a class attribute, in a global dict, in the closure of a class
+    made by a function, or as an attribute of a parameter, kept all the points past that walk (ch49)."""
     import torch
 
     if id(value) in seen:
@@ -1075,6 +1097,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype)])
+        own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
+        items = [(f"{where}.{key}", item) for key, item in own.items()] + [(where, type(value))]
+        for place, item in items:
+            _held_tensors(place, item, found, seen)
         return
     sequence = next((kind for kind in (list, tuple, set, frozenset, collections.deque) if isinstance(value, kind)), None)
     if isinstance(value, dict):
@@ -1084,17 +1110,26 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     elif isinstance(value, types.FunctionType):
         cells = zip(value.__code__.co_freevars, value.__closure__ or ())
         items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
-            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())]
+            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())] \
+            + [(f"{where}.{key}", item) for key, item in (value.__kwdefaults__ or {}).items()]
+        if _answers(value):  # the globals it reads (a dict of masks, an lru_cache'd function's cache)
+            kept = value.__globals__
+            items += [(f"global {name}", kept[name]) for name in dict.fromkeys(_globals_read(value.__code__))
+                      if name in kept]
     elif isinstance(value, functools.partial):
         items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
             + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
+    elif isinstance(value, type) and _answers(value):  # its attributes (methods too) and its bases'
+        items = [(f"{where}.{key}", item) for key, item in vars(value).items()] \
+            + [(where, base) for base in value.__bases__]
     elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
         items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
     else:  # an object's attributes (a SimpleNamespace, a class of the answer's), and what else it refers to
-        # (itertools.repeat(mask), a generator, a staticmethod's function); called here, not in a comprehension:
-        # the answers' process lets this function alone list an object's referents (``_guard``)
+        # (itertools.repeat(mask), a generator, a staticmethod's function, a __slots__ attribute); called here,
+        # not in a comprehension: the answers' process lets this function alone list an object's referents
+        # (``_guard``)
         referents = gc.get_referents(value)
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
         items = [(f"{where}.{key}", item) for key, item in own.items()] \
@@ -1106,18 +1141,42 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
 def _own_plain(modules: list) -> list:
     """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or hold in plain containers or a
     kept function's closure (``_held_tensors``: ``self.held = [mask]``, read by a property ``mask``, kept a mask that
-    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's own bookkeeping aside; the same
-    as the notebook's check (``course.checks.attention._plain_tensors``, written twice: this process may not import
-    the course)."""
+    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's own bookkeeping aside; then
+    what the modules' classes of the answer's keep (class attributes, ``__slots__``, their methods' closures and
+    the globals they read) and what their parameters and buffers hold as attributes, each tensor not listed
+    already (ch49); the same as the notebook's check (``course.checks.attention._plain_tensors``, written twice:
+    this process may not import the course)."""
     import torch
 
     own = set(vars(torch.nn.Module()))
-    found = []
+    found, listed = [], set()
     for prefix, module in modules:
         for name, value in vars(module).items():
             if type(name) is not str or name in own:
                 continue
-            _held_tensors(prefix + ("." if prefix else "") + name, value, found, set())
+            seen = set()
+            _held_tensors(prefix + ("." if prefix else "") + name, value, found, seen)
+            listed |= seen
+    for prefix, module in modules:
+        at = prefix + ("." if prefix else "")
+        for kind in ("_parameters", "_buffers"):
+            for name, tensor in dict.items(_own_dict(module, kind)):
+                if isinstance(tensor, torch.Tensor):
+                    listed.add(id(tensor))
+                    held = vars(tensor) if type(getattr(tensor, "__dict__", None)) is dict else {}
+                    for key, item in list(held.items()) + [("", type(tensor))]:
+                        _held_tensors(at + str(name) + ("." + key if key else ""), item, found, listed)
+        for klass in type(module).__mro__:
+            if not _answers(klass):
+                continue
+            listed.add(id(klass))
+            for key, value in vars(klass).items():
+                if isinstance(value, types.MemberDescriptorType):  # a __slots__ attribute: its value
+                    try:
+                        value = value.__get__(module)
+                    except AttributeError:
+                        continue
+                _held_tensors(at + key, value, found, listed)
     return found
 
 

@@ -4203,6 +4203,93 @@ def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host
                                              ["part.args[0]", "torch.bool"], ["again", "torch.bool"]]
 
 
+def _kept_outside(keep: str, read: str, above: str = "") -> str:
+    """Lesson 03's solution with its mask kept by ``keep`` (statements of __init__, and ``above`` the class) and
+    read as ``read`` in forward: no buffer, and no attribute of the instance either."""
+    source = _answer_source("03_self_attention", "causal-self-attention")
+    registered = 'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)'
+    assert registered in source and "~self.mask[:T, :T]" in source
+    return above + source.replace(registered, keep).replace("~self.mask[:T, :T]", f"~{read}[:T, :T]")
+
+
+_CLASS_STATEMENT = "class CausalSelfAttention(nn.Module):\n"
+_PARAMETER_KEEPS = """class KeptWeight(nn.Parameter):
+    def keep(self, mask):
+        self.tril = mask
+        return self
+
+
+class KeptLinear(nn.Linear):
+    def keep(self, mask):
+        self.weight = KeptWeight(self.weight.detach()).keep(mask)
+        return self
+
+
+"""
+MASKS_KEPT_OUTSIDE = {  # (ch49: each kept all 8 points past ch48's walk, which read the instance's attributes only)
+    # a class attribute (read through self), a global dict of the answer's, an lru_cache'd function's cache
+    "self.KEEP[0]": _kept_outside("self.KEEP[0] = causal_mask(config.block_size)", "self.KEEP[0]").replace(
+        _CLASS_STATEMENT, _CLASS_STATEMENT + "    KEEP = [None]\n"),
+    "global MASKS['tril']": _kept_outside('MASKS["tril"] = causal_mask(config.block_size)', 'MASKS["tril"]',
+                                          above="MASKS = {}\n\n\n"),
+    "global tril_of": _kept_outside("self.block = config.block_size", "tril_of(self.block)",
+                                    above="import functools\n\n\n@functools.lru_cache(maxsize=None)\n"
+                                          "def tril_of(n):\n    return causal_mask(n)\n\n\n"),
+    # a __slots__ attribute (no entry in the instance's __dict__), an attribute of a parameter of the answer's class
+    "self.tril": _kept_outside("self.tril = causal_mask(config.block_size)", "self.tril").replace(
+        _CLASS_STATEMENT, _CLASS_STATEMENT + '    __slots__ = ("tril",)\n'),
+    "self.c_attn.weight.tril": _kept_outside("", "self.c_attn.weight.tril", above=_PARAMETER_KEEPS).replace(
+        "self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)",
+        "self.c_attn = KeptLinear(config.n_embd, 3 * config.n_embd, bias=config.bias).keep("
+        "causal_mask(config.block_size))"),
+}
+# a class made by a function, whose methods close over the dict that keeps the mask
+MASK_IN_A_CLASS_CLOSURE = "def make():\n    store = {}\n\n" + "\n".join(
+    ("    " + line if line else line) for line in _kept_outside(
+        'store["m"] = causal_mask(config.block_size)', 'store["m"]').splitlines()) \
+    + "\n    return CausalSelfAttention\n\n\nCausalSelfAttention = make()\n"
+KEPT_FOR_THE_HOLDER = {}
+
+
+def test_a_mask_kept_by_the_class_a_global_or_a_parameter_is_no_buffer(host):
+    from autograder.answers import Lesson, problems
+    from course import attention as ref_attention
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    cases = dict(MASKS_KEPT_OUTSIDE, **{"self.__init__.store['m']": MASK_IN_A_CLASS_CLOSURE})
+    for place, source in cases.items():
+        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        kept = "outside the module" if place.startswith("global ") else "as a plain attribute"
+        assert f"{place}" in failed.get("test-causal-self-attention", "") and \
+            f"is a tensor kept {kept}" in failed["test-causal-self-attention"], (place, failed)
+
+    class Weight(torch.nn.Parameter):
+        pass
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same)
+        __slots__ = ("slot",)
+        kept = [torch.ones(2, 2, dtype=torch.bool)]
+
+        def __init__(self):
+            super().__init__()
+            self.slot = torch.ones(2, 2, dtype=torch.bool)
+            self.lin = torch.nn.Linear(2, 2)
+            self.lin.weight = Weight(torch.ones(2, 2))
+            self.lin.weight.tril = torch.ones(2, 2, dtype=torch.bool)
+            KEPT_FOR_THE_HOLDER["m"] = torch.ones(2, 2, dtype=torch.bool)
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["kept[0]", "torch.bool"],
+                                             ["global KEPT_FOR_THE_HOLDER['m']", "torch.bool"],
+                                             ["slot", "torch.bool"], ["lin.weight.tril", "torch.bool"]]
+    # an honest module: its buffer, its layers, nothing else
+    assert _structure(ref_attention.CausalSelfAttention(ref_attention.AttentionConfig(
+        block_size=4, n_head=2, n_embd=4)))["plain"] == []
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 

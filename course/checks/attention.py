@@ -8,10 +8,12 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import dis
 import functools
 import gc
 import io
 import math
+import sys
 import types
 
 import torch
@@ -1040,6 +1042,26 @@ def _cell_contents(cell):
         return None
 
 
+# The top-level packages whose classes and functions the walk of a module's plain tensors does not read into:
+# Python's and the libraries'. A class or function of the answer's (the notebook's) it reads, for what it keeps.
+LIBRARIES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "course", "autograder", "transformers"}
+
+
+def _answers(value) -> bool:
+    """Whether the class or function ``value`` is the answer's own (the notebook's), not Python's or a library's."""
+    module = vars(value).get("__module__") if isinstance(value, type) else getattr(value, "__module__", None)
+    return type(module) is str and module.split(".")[0] not in LIBRARIES
+
+
+def _globals_read(code) -> list:
+    """The global names ``code`` reads (LOAD_GLOBAL), and the functions defined in it."""
+    names = [instruction.argval for instruction in dis.get_instructions(code) if instruction.opname == "LOAD_GLOBAL"]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _globals_read(const)
+    return names
+
+
 def _held_tensors(where: str, value, found: list, seen: set) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1047,7 +1069,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     deque of a subclass too (an OrderedDict, read as a dict), the arguments of a functools.partial, and the
     attributes of any other object that keeps them in a __dict__ (a types.SimpleNamespace, a class of the
     answer's), and what any other object refers to (an iterator of itertools', a generator's variables): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
-    points past the walk of exact types (ch48)."""
+    points past the walk of exact types (ch48). And what a class of the answer's keeps (its attributes, its
+    methods' closures and defaults), the globals a function of the answer's reads (an lru_cache's cache too),
+    and a tensor's own attributes: a mask kept as a class attribute, in a global dict, in the closure of a class
+    made by a function, or as an attribute of a parameter, kept all the points past that walk (ch49)."""
     import torch
 
     if id(value) in seen:
@@ -1055,6 +1080,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype)])
+        own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
+        items = [(f"{where}.{key}", item) for key, item in own.items()] + [(where, type(value))]
+        for place, item in items:
+            _held_tensors(place, item, found, seen)
         return
     sequence = next((kind for kind in (list, tuple, set, frozenset, collections.deque) if isinstance(value, kind)), None)
     if isinstance(value, dict):
@@ -1064,17 +1093,25 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     elif isinstance(value, types.FunctionType):
         cells = zip(value.__code__.co_freevars, value.__closure__ or ())
         items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
-            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())]
+            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())] \
+            + [(f"{where}.{key}", item) for key, item in (value.__kwdefaults__ or {}).items()]
+        if _answers(value):  # the globals it reads (a dict of masks, an lru_cache'd function's cache)
+            kept = value.__globals__
+            items += [(f"global {name}", kept[name]) for name in dict.fromkeys(_globals_read(value.__code__))
+                      if name in kept]
     elif isinstance(value, functools.partial):
         items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
             + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
+    elif isinstance(value, type) and _answers(value):  # its attributes (methods too) and its bases'
+        items = [(f"{where}.{key}", item) for key, item in vars(value).items()] \
+            + [(where, base) for base in value.__bases__]
     elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
         items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
     else:  # an object's attributes (a SimpleNamespace, a class of the answer's), and what else it refers to
-        # (itertools.repeat(mask), a generator, a staticmethod's function); called here, not in a comprehension:
-        # the answers' process lets this function alone list an object's referents (``_guard``)
+        # (itertools.repeat(mask), a generator, a staticmethod's function, a __slots__ attribute); called here,
+        # not in a comprehension: the answers' process lets this function alone list an object's referents
         referents = gc.get_referents(value)
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
         items = [(f"{where}.{key}", item) for key, item in own.items()] \
@@ -1087,13 +1124,38 @@ def _plain_tensors(module: nn.Module) -> list[list[str]]:
     """``[name, dtype]`` of each tensor that ``module`` or a submodule keeps as a plain attribute, or holds in
     plain containers or a kept function's closure (``_held_tensors``: ``self.held = [mask]`` behind a property
     ``mask`` is no buffer either), nn.Module's
-    own bookkeeping aside; the autograder's answers' process lists the same (``answer_host._own_plain``)."""
-    own, found = set(vars(nn.Module())), []
+    own bookkeeping aside; then what the modules' classes of the answer's keep (class attributes, ``__slots__``,
+    their methods' closures and the globals they read) and what their parameters and buffers hold as attributes,
+    each tensor not listed already (ch49); the autograder's answers' process lists the same
+    (``answer_host._own_plain``)."""
+    own, found, listed = set(vars(nn.Module())), [], set()
     for prefix, part in module.named_modules():
         for name, value in vars(part).items():
             if type(name) is not str or name in own:
                 continue
-            _held_tensors(prefix + ("." if prefix else "") + name, value, found, set())
+            seen = set()
+            _held_tensors(prefix + ("." if prefix else "") + name, value, found, seen)
+            listed |= seen
+    for prefix, part in module.named_modules():
+        at = prefix + ("." if prefix else "")
+        for kind in ("_parameters", "_buffers"):
+            for name, tensor in dict.items(vars(part).get(kind) or {}):
+                if isinstance(tensor, torch.Tensor):
+                    listed.add(id(tensor))
+                    held = vars(tensor) if type(getattr(tensor, "__dict__", None)) is dict else {}
+                    for key, item in list(held.items()) + [("", type(tensor))]:
+                        _held_tensors(at + name + ("." + key if key else ""), item, found, listed)
+        for klass in type(part).__mro__:
+            if not _answers(klass):
+                continue
+            listed.add(id(klass))
+            for key, value in vars(klass).items():
+                if isinstance(value, types.MemberDescriptorType):  # a __slots__ attribute: its value
+                    try:
+                        value = value.__get__(part)
+                    except AttributeError:
+                        continue
+                _held_tensors(at + key, value, found, listed)
     return found
 
 
@@ -1149,7 +1211,9 @@ def _check_mask_kept(module, where: str) -> None:
                           f"then fails. Read the buffer where you use it, self.{buffer}[:T, :T] in forward (a "
                           f"submodule may take the mask as an argument), and keep no tensor in other attributes."))
     if plain:
-        raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute, not a registered buffer "
+        outside = plain[0].startswith("global ")  # (a global the class's methods read, ch49)
+        place, kept = (plain[0], "outside the module") if outside else (f"self.{plain[0]}", "as a plain attribute")
+        raise failure(where, f"{place} is a tensor kept {kept}, not a registered buffer "
                       f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
 
 
