@@ -1138,17 +1138,24 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
         _held_tensors(place, item, found, seen)
 
 
+MODULE_PARTS = ("_parameters", "_buffers", "_modules")
+
+
 def _own_plain(modules: list) -> list:
     """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or hold in plain containers or a
     kept function's closure (``_held_tensors``: ``self.held = [mask]``, read by a property ``mask``, kept a mask that
-    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's own bookkeeping aside; then
+    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's parameters, buffers and
+    submodules aside (its hook dicts are read too); then
     what the modules' classes of the answer's keep (class attributes, ``__slots__``, their methods' closures and
     the globals they read) and what their parameters and buffers hold as attributes, each tensor not listed
     already (ch49); the same as the notebook's check (``course.checks.attention._plain_tensors``, written twice:
     this process may not import the course)."""
     import torch
 
-    own = set(vars(torch.nn.Module()))
+    # nn.Module's own bookkeeping but its parts (their tensors are parameters and buffers, submodules walked each
+    # in turn): its hook dicts and the set of non-persistent names are walked too, since a class may set them
+    # itself (self._load_state_dict_post_hooks = {"tril": mask} kept all 8 points past a walk that skipped them, ch49)
+    own = set(MODULE_PARTS)
     found, listed = [], set()
     for prefix, module in modules:
         for name, value in vars(module).items():

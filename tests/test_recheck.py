@@ -4290,6 +4290,38 @@ def test_a_mask_kept_by_the_class_a_global_or_a_parameter_is_no_buffer(host):
         block_size=4, n_head=2, n_embd=4)))["plain"] == []
 
 
+MASKS_IN_MODULE_BOOKKEEPING = {  # (ch49: each kept all 8 points: the walk skipped every name nn.Module.__init__ sets)
+    "self._load_state_dict_post_hooks['tril']": _kept_outside(
+        'self._load_state_dict_post_hooks = {"tril": causal_mask(config.block_size)}',
+        'self._load_state_dict_post_hooks["tril"]'),
+    "self._non_persistent_buffers_set[0]": _kept_outside(
+        "self._non_persistent_buffers_set = {causal_mask(config.block_size)}",
+        "next(iter(self._non_persistent_buffers_set))"),
+}
+
+
+def test_a_mask_kept_in_the_modules_own_bookkeeping_is_no_buffer(host):
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    for place, source in MASKS_IN_MODULE_BOOKKEEPING.items():
+        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+            (place, failed)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same; a submodule's too)
+        def __init__(self):
+            super().__init__()
+            self.inner = torch.nn.Linear(2, 2)
+            self.inner._forward_hooks_always_called = {"m": torch.ones(2, dtype=torch.bool)}
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["inner._forward_hooks_always_called['m']", "torch.bool"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
