@@ -1050,7 +1050,13 @@ def _structure(module) -> dict | None:
         return None
     modules = _own_modules(module)
     return {"parameters": _own_members(modules, "_parameters"), "buffers": _own_members(modules, "_buffers"),
-            "plain": _own_plain(modules)}
+            **_plain_and_masks(_own_plain(modules))}
+
+
+def _plain_and_masks(found: list) -> dict:
+    """``plain``: ``[name, dtype]`` of each tensor found; ``masks``: the names of those that are causal masks by
+    their values (``_causal_pattern``)."""
+    return {"plain": [[name, dtype] for name, dtype, _ in found], "masks": [name for name, _, mask in found if mask]}
 
 
 def _cell_contents(cell):
@@ -1079,6 +1085,28 @@ def _globals_read(code) -> list:
     return names
 
 
+def _causal_pattern(tensor) -> bool:
+    """Whether ``tensor`` is a causal mask by its values, whatever its dtype and name: at most two values, and
+    its nonzero entries, in each square matrix of its last two dimensions, those on and below the diagonal, or
+    those above it (a bool or 0/1 mask, its inverse, an additive mask of 0 and -inf): a float mask kept as
+    ``self.w = causal_mask(n).float()`` was no buffer and kept all 8 points, its dtype and name unlike a
+    mask's (ch49). An attention map has more than two values; a scale or a position, no square."""
+    import torch
+
+    try:
+        if tensor.dim() < 2 or tensor.shape[-1] != tensor.shape[-2] or tensor.shape[-1] < 2 \
+                or tensor.numel() > 1 << 22 or tensor.is_complex() or tensor.layout != torch.strided:
+            return False
+        values = tensor.detach().to("cpu")
+        if torch.unique(values).numel() > 2:
+            return False
+        nonzero = values != 0
+        below = torch.ones(values.shape[-2:], dtype=torch.bool).tril()
+        return bool((nonzero == below).all() or (nonzero == ~below).all())
+    except Exception:  # (a tensor whose values cannot be read here: a meta tensor)
+        return False
+
+
 def _held_tensors(where: str, value, found: list, seen: set) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1096,7 +1124,7 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
         return
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
-        found.append([where, str(value.dtype)])
+        found.append([where, str(value.dtype), _causal_pattern(value)])
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
         items = [(f"{where}.{key}", item) for key, item in own.items()] + [(where, type(value))]
         for place, item in items:

@@ -4322,6 +4322,46 @@ def test_a_mask_kept_in_the_modules_own_bookkeeping_is_no_buffer(host):
     assert _structure(Holder())["plain"] == [["inner._forward_hooks_always_called['m']", "torch.bool"]]
 
 
+MASKS_BY_THEIR_VALUES = {  # (ch49: each kept all 8 points: neither bool nor named like a mask)
+    "self.w": _kept_outside("self.w = causal_mask(config.block_size).float()", "self.w.bool()"),
+    "self.keep": _kept_outside("self.keep = causal_mask(config.block_size).to(torch.uint8)", "self.keep.bool()"),
+    "self.add": _kept_outside(
+        'self.add = torch.zeros(config.block_size, config.block_size).masked_fill(~causal_mask(config.block_size), '
+        'float("-inf"))', "(self.add == 0)"),
+}
+# an honest module that keeps its last attention weights to plot them (a map, not a mask: it keeps its points)
+KEEPS_ITS_WEIGHTS = _answer_source("03_self_attention", "causal-self-attention").replace(
+    "        y = merge_heads(weights @ v)", "        self.last_weights = weights.detach()\n        y = merge_heads(weights @ v)")
+
+
+def test_a_mask_kept_as_floats_or_bytes_under_another_name_is_no_buffer(host):
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    assert "self.last_weights = weights.detach()" in KEEPS_ITS_WEIGHTS
+    for place, source in MASKS_BY_THEIR_VALUES.items():
+        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+            (place, failed)
+    assert recheck(_with_answer("03_self_attention", "causal-self-attention", KEEPS_ITS_WEIGHTS), "03_self_attention",
+                   ["test-causal-self-attention", "test-attention-dropout"], sandbox=False, host=host) == {}
+
+    class Holder(torch.nn.Module):  # (the notebook's check reads the same)
+        def __init__(self):
+            super().__init__()
+            self.w = torch.ones(3, 3).tril()
+            self.inverse = torch.ones(1, 1, 3, 3, dtype=torch.long).triu(1)
+            self.scale = torch.tensor(0.5)
+            self.weights = torch.tensor([[1.0, 0.0], [0.5, 0.5]])  # (an attention map: three values)
+            self.square = torch.ones(3, 3)  # (no causal pattern)
+            self.register_buffer("mask", torch.ones(3, 3, dtype=torch.bool).tril())
+    assert _structure(Holder())["masks"] == ["w", "inverse"]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 

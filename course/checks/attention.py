@@ -1029,9 +1029,15 @@ def _structure(module) -> dict | None:
     if isinstance(module, nn.Module):
         return {"parameters": [name for name, _ in module.named_parameters()],
                 "buffers": [name for name, _ in module.named_buffers()],
-                "plain": _plain_tensors(module)}
+                **_plain_and_masks(_plain_tensors(module))}
     ask = getattr(type(module), "course_structure", None)
     return ask(module) if callable(ask) else None
+
+
+def _plain_and_masks(found: list) -> dict:
+    """``plain``: ``[name, dtype]`` of each tensor found; ``masks``: the names of those that are causal masks by
+    their values (``_causal_pattern``); the answers' process sends the same (``answer_host._plain_and_masks``)."""
+    return {"plain": [[name, dtype] for name, dtype, _ in found], "masks": [name for name, _, mask in found if mask]}
 
 
 def _cell_contents(cell):
@@ -1062,6 +1068,28 @@ def _globals_read(code) -> list:
     return names
 
 
+def _causal_pattern(tensor) -> bool:
+    """Whether ``tensor`` is a causal mask by its values, whatever its dtype and name: at most two values, and
+    its nonzero entries, in each square matrix of its last two dimensions, those on and below the diagonal, or
+    those above it (a bool or 0/1 mask, its inverse, an additive mask of 0 and -inf): a float mask kept as
+    ``self.w = causal_mask(n).float()`` was no buffer and kept all 8 points, its dtype and name unlike a
+    mask's (ch49). An attention map has more than two values; a scale or a position, no square."""
+    import torch
+
+    try:
+        if tensor.dim() < 2 or tensor.shape[-1] != tensor.shape[-2] or tensor.shape[-1] < 2 \
+                or tensor.numel() > 1 << 22 or tensor.is_complex() or tensor.layout != torch.strided:
+            return False
+        values = tensor.detach().to("cpu")
+        if torch.unique(values).numel() > 2:
+            return False
+        nonzero = values != 0
+        below = torch.ones(values.shape[-2:], dtype=torch.bool).tril()
+        return bool((nonzero == below).all() or (nonzero == ~below).all())
+    except Exception:  # (a tensor whose values cannot be read here: a meta tensor)
+        return False
+
+
 def _held_tensors(where: str, value, found: list, seen: set) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1079,7 +1107,7 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
         return
     seen.add(id(value))
     if isinstance(value, torch.Tensor):
-        found.append([where, str(value.dtype)])
+        found.append([where, str(value.dtype), _causal_pattern(value)])
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
         items = [(f"{where}.{key}", item) for key, item in own.items()] + [(where, type(value))]
         for place, item in items:
@@ -1201,7 +1229,8 @@ def _check_mask_kept(module, where: str) -> None:
     found = _structure(module)
     if found is None:
         return
-    plain = [name for name, dtype in found["plain"] if dtype == str(torch.bool)
+    masks = found.get("masks") if type(found.get("masks")) is list else []  # (a mask by its values, ch49)
+    plain = [name for name, dtype in found["plain"] if dtype == str(torch.bool) or name in masks
              or any(word in name.lower() for word in ("mask", "bias", "tril"))]
     if plain and found["buffers"]:  # the mask registered, and a slice or copy of it kept aside (a cache, rt49)
         buffer = found["buffers"][0]
