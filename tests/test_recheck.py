@@ -4328,6 +4328,8 @@ MASKS_BY_THEIR_VALUES = {  # (ch49: each kept all 8 points: neither bool nor nam
     "self.add": _kept_outside(
         'self.add = torch.zeros(config.block_size, config.block_size).masked_fill(~causal_mask(config.block_size), '
         'float("-inf"))', "(self.add == 0)"),
+    # and of two values neither of which is 0 (the count of nonzero entries that ch49 read first saw no pattern)
+    "self.sign": _kept_outside("self.sign = causal_mask(config.block_size).float() * 2 - 1", "(self.sign > 0)"),
 }
 # an honest module that keeps its last attention weights to plot them (a map, not a mask: it keeps its points)
 KEEPS_ITS_WEIGHTS = _answer_source("03_self_attention", "causal-self-attention").replace(
@@ -4355,11 +4357,12 @@ def test_a_mask_kept_as_floats_or_bytes_under_another_name_is_no_buffer(host):
             super().__init__()
             self.w = torch.ones(3, 3).tril()
             self.inverse = torch.ones(1, 1, 3, 3, dtype=torch.long).triu(1)
+            self.sign = torch.ones(3, 3).tril() * 2 - 1
             self.scale = torch.tensor(0.5)
             self.weights = torch.tensor([[1.0, 0.0], [0.5, 0.5]])  # (an attention map: three values)
             self.square = torch.ones(3, 3)  # (no causal pattern)
             self.register_buffer("mask", torch.ones(3, 3, dtype=torch.bool).tril())
-    assert _structure(Holder())["masks"] == ["w", "inverse"]
+    assert _structure(Holder())["masks"] == ["w", "inverse", "sign"]
 
 
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(

@@ -1070,8 +1070,9 @@ def _globals_read(code) -> list:
 
 def _causal_pattern(tensor) -> bool:
     """Whether ``tensor`` is a causal mask by its values, whatever its dtype and name: at most two values, and
-    its nonzero entries, in each square matrix of its last two dimensions, those on and below the diagonal, or
-    those above it (a bool or 0/1 mask, its inverse, an additive mask of 0 and -inf): a float mask kept as
+    the entries of its larger one, in each square matrix of its last two dimensions, those on and below the
+    diagonal, or those above it (a bool or 0/1 mask, its inverse, an additive mask of 0 and -inf, a mask of -1
+    and 1: ch49's own, which counted the nonzero entries, missed that one): a float mask kept as
     ``self.w = causal_mask(n).float()`` was no buffer and kept all 8 points, its dtype and name unlike a
     mask's (ch49). An attention map has more than two values; a scale or a position, no square."""
     import torch
@@ -1083,9 +1084,9 @@ def _causal_pattern(tensor) -> bool:
         values = tensor.detach().to("cpu")
         if torch.unique(values).numel() > 2:
             return False
-        nonzero = values != 0
+        top = values == values.max()  # (of two values, either: 1 of 0 and 1, 0 of 0 and -inf, 1 of -1 and 1)
         below = torch.ones(values.shape[-2:], dtype=torch.bool).tril()
-        return bool((nonzero == below).all() or (nonzero == ~below).all())
+        return bool((top == below).all() or (top == ~below).all())
     except Exception:  # (a tensor whose values cannot be read here: a meta tensor)
         return False
 
