@@ -4365,6 +4365,41 @@ def test_a_mask_kept_as_floats_or_bytes_under_another_name_is_no_buffer(host):
     assert _structure(Holder())["masks"] == ["w", "inverse", "sign"]
 
 
+MASKS_IN_A_MADE_CLASS = {  # (ch49: each kept all 8 points: the walk read classes of the answer's statements only)
+    "self.kind._field_defaults['tril']": "import collections\n\n\n" + _kept_outside(
+        'self.kind = collections.namedtuple("Held", "tril", defaults=[causal_mask(config.block_size)])',
+        "self.kind().tril"),
+    "self.kind._field_defaults['m']": "import collections\n\n\n" + _kept_outside(
+        'self.kind = collections.namedtuple("Linear", "m", defaults=[causal_mask(config.block_size)], '
+        'module="torch.nn")', "self.kind().m"),
+}
+
+
+def test_a_mask_kept_in_a_namedtuples_defaults_is_no_buffer(host):
+    import collections
+
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    for place, source in MASKS_IN_A_MADE_CLASS.items():
+        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+            (place, failed)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same; torch's own classes it does not read)
+        def __init__(self):
+            super().__init__()
+            self.kind = collections.namedtuple("Tensor", "m", defaults=[torch.ones(2, dtype=torch.bool)],
+                                               module="torch")
+            self.linear = torch.nn.Linear
+            self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["kind._field_defaults['m']", "torch.bool"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
