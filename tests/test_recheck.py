@@ -1916,7 +1916,7 @@ TRAIN_LOOPS = {
     # right only in the notebook's kernel; outside it, no step is taken
     "right only in the kernel": ("import sys\n" + TRAIN_LOOP.replace(
         "        optimizer.step()\n", "        if 'ipykernel' in sys.modules:\n            optimizer.step()\n"),
-        {"test-train-loop"}, "train_loop: case 1 of 3"),
+        {"test-train-loop"}, "train_loop: case 1 of 5"),
     # the grader's batch source gets only data: an object it would run is refused
     "hands the batch source an object": (TRAIN_LOOP.replace('get_batch("train")', 'get_batch(object())'),
                                          {"test-train-loop", "test-train-loop-form"}, "TypeError"),

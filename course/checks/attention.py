@@ -1245,20 +1245,21 @@ def _check_mask_kept(module, where: str) -> None:
     masks = found.get("masks") if type(found.get("masks")) is list else []  # (a mask by its values, ch49)
     plain = [name for name, dtype in found["plain"] if dtype == str(torch.bool) or name in masks
              or any(word in name.lower() for word in ("mask", "bias", "tril"))]
-    if plain and found["buffers"]:  # the mask registered, and a slice or copy of it kept aside (a cache, rt49)
+    if not plain:
+        return
+    outside = plain[0].startswith("global ")  # (a global the class's methods read, ch49)
+    place, kept = (plain[0], "outside the module") if outside else (f"self.{plain[0]}", "as a plain attribute")
+    if found["buffers"]:  # the mask registered, and a slice or copy of it kept aside (a cache, rt49)
         buffer = found["buffers"][0]
-        raise failure(where, f"self.{plain[0]} is a tensor kept as a plain attribute beside the buffer "
-                      f"self.{buffer} (it is not in module.buffers())", Mistake(
+        raise failure(where, f"{place} is a tensor kept {kept} beside the buffer self.{buffer} (it is not in "
+                      f"module.buffers())", Mistake(
                           MASK_NOT_A_BUFFER.name, f"model.to('cuda') gives the module a new self.{buffer} and "
                           f"leaves on the CPU what another attribute keeps of the old one (the tensor itself, a "
                           f"slice or a copy: a cache of masks, a submodule handed the mask), and the masked_fill "
                           f"then fails. Read the buffer where you use it, self.{buffer}[:T, :T] in forward (a "
                           f"submodule may take the mask as an argument), and keep no tensor in other attributes."))
-    if plain:
-        outside = plain[0].startswith("global ")  # (a global the class's methods read, ch49)
-        place, kept = (plain[0], "outside the module") if outside else (f"self.{plain[0]}", "as a plain attribute")
-        raise failure(where, f"{place} is a tensor kept {kept}, not a registered buffer "
-                      f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
+    raise failure(where, f"{place} is a tensor kept {kept}, not a registered buffer "
+                  f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
 
 
 def _build_plain(student_cls, config):
