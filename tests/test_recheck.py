@@ -4290,6 +4290,17 @@ def test_a_mask_kept_by_the_class_a_global_or_a_parameter_is_no_buffer(host):
         block_size=4, n_head=2, n_embd=4)))["plain"] == []
 
 
+def test_a_mask_kept_in_a_global_beside_a_registered_buffer_is_named_where_it_is(host):
+    # (rt49's message for a copy kept beside the buffer, with ch49's globals: it said 'self.global MASKS[...]')
+    registered = 'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)'
+    source = _kept_outside(registered + '\n        MASKS["tril"] = self.mask', 'MASKS["tril"]', above="MASKS = {}\n\n\n")
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                     "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    told = failed.get("test-causal-self-attention", "")
+    assert "global MASKS['tril'] is a tensor kept outside the module beside the buffer self.mask" in told, failed
+    assert "self.global" not in told, failed
+
+
 MASKS_IN_MODULE_BOOKKEEPING = {  # (ch49: each kept all 8 points: the walk skipped every name nn.Module.__init__ sets)
     "self._load_state_dict_post_hooks['tril']": _kept_outside(
         'self._load_state_dict_post_hooks = {"tril": causal_mask(config.block_size)}',
