@@ -60,7 +60,6 @@ def _rand(generator, *shape, scale=1.0):
     return torch.randn(*shape, generator=generator) * scale
 
 
-
 # --- cross-attention (lesson 02) -----------------------------------------------------------------
 
 def _hand_softmax(scores, dim):
@@ -1164,11 +1163,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
 def _plain_tensors(module: nn.Module) -> list[list[str]]:
     """``[name, dtype]`` of each tensor that ``module`` or a submodule keeps as a plain attribute, or holds in
     plain containers or a kept function's closure (``_held_tensors``: ``self.held = [mask]`` behind a property
-    ``mask`` is no buffer either), nn.Module's
-    parameters, buffers and submodules aside (its hook dicts are read too); then what the modules' classes of the answer's keep (class attributes, ``__slots__``,
-    their methods' closures and the globals they read) and what their parameters and buffers hold as attributes,
-    each tensor not listed already (ch49); the autograder's answers' process lists the same
-    (``answer_host._own_plain``)."""
+    ``mask`` is no buffer either), nn.Module's parameters, buffers and submodules aside (its hook dicts are read
+    too); then what the modules' classes of the answer's keep (class attributes, ``__slots__``, their methods'
+    closures and the globals they read) and what their parameters and buffers hold as attributes, each tensor
+    not listed already (ch49); the autograder's answers' process lists the same (``answer_host._own_plain``)."""
     # nn.Module's parts aside (parameters and buffers, submodules walked in turn), not its hook dicts nor its set of
     # non-persistent names, which a class may set itself (self._load_state_dict_post_hooks = {"tril": mask}, ch49)
     own, found, listed = {"_parameters", "_buffers", "_modules"}, [], set()
