@@ -4127,18 +4127,29 @@ MASKS_HELD_DEEPER = {  # (ch46: each kept all the points past ch45's fix, which 
 }
 
 
-def test_a_mask_kept_deeper_in_a_container_or_a_closure_is_no_buffer(host):
+def _assert_each_mask_refused(cases: dict, host, above: str = "", exact: bool = True) -> None:
+    """Each of lesson 03's answers in ``cases`` (the place its mask is kept: its source, with ``above`` before it)
+    passes the answer rules, and the re-check names that place as a tensor kept outside the buffers (``exact``:
+    the place right before "is a tensor kept"; else anywhere in the message, as a cache's place ends with its key)."""
     from autograder.answers import Lesson, problems
-    from course.checks.attention import _structure
 
     lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
     names = frozenset({"CausalSelfAttention"})
-    for place, source in MASKS_HELD_DEEPER.items():
-        assert problems(source, lesson, names, names) == []  # (the rules let it through)
+    for place, source in cases.items():
+        source = above + source
+        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
         failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
                          "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
+        kept = "outside the module" if place.startswith("global ") else "as a plain attribute"
+        told = failed.get("test-causal-self-attention", "")
+        assert (f"{place} is a tensor kept {kept}" if exact else place) in told and f"is a tensor kept {kept}" in told, \
             (place, failed)
+
+
+def test_a_mask_kept_deeper_in_a_container_or_a_closure_is_no_buffer(host):
+    from course.checks.attention import _structure
+
+    _assert_each_mask_refused(MASKS_HELD_DEEPER, host)
 
     mask = torch.ones(2, 2, dtype=torch.bool)
 
@@ -4171,18 +4182,9 @@ def test_a_mask_kept_in_a_namespace_a_deque_or_an_ordered_dict_is_no_buffer(host
     import itertools
     import types
 
-    from autograder.answers import Lesson, problems
     from course.checks.attention import _structure
 
-    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    names = frozenset({"CausalSelfAttention"})
-    for place, source in MASKS_HELD_ELSEWHERE.items():
-        source = "import collections\nimport itertools\nimport types\n\n" + source
-        assert problems(source, lesson, names, names) == []  # (the rules let it through)
-        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
-                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
-            (place, failed)
+    _assert_each_mask_refused(MASKS_HELD_ELSEWHERE, host, above="import collections\nimport itertools\nimport types\n\n")
 
     mask = torch.ones(2, 2, dtype=torch.bool)
 
@@ -4252,20 +4254,11 @@ KEPT_FOR_THE_HOLDER = {}
 
 
 def test_a_mask_kept_by_the_class_a_global_or_a_parameter_is_no_buffer(host):
-    from autograder.answers import Lesson, problems
     from course import attention as ref_attention
     from course.checks.attention import _structure
 
-    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    names = frozenset({"CausalSelfAttention"})
     cases = dict(MASKS_KEPT_OUTSIDE, **{"self.__init__.store['m']": MASK_IN_A_CLASS_CLOSURE})
-    for place, source in cases.items():
-        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
-        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
-                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        kept = "outside the module" if place.startswith("global ") else "as a plain attribute"
-        assert f"{place}" in failed.get("test-causal-self-attention", "") and \
-            f"is a tensor kept {kept}" in failed["test-causal-self-attention"], (place, failed)
+    _assert_each_mask_refused(cases, host, exact=False)  # (global tril_of[6]: the cache's key)
 
     class Weight(torch.nn.Parameter):
         pass
@@ -4312,17 +4305,9 @@ MASKS_IN_MODULE_BOOKKEEPING = {  # (ch49: each kept all 8 points: the walk skipp
 
 
 def test_a_mask_kept_in_the_modules_own_bookkeeping_is_no_buffer(host):
-    from autograder.answers import Lesson, problems
     from course.checks.attention import _structure
 
-    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    names = frozenset({"CausalSelfAttention"})
-    for place, source in MASKS_IN_MODULE_BOOKKEEPING.items():
-        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
-        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
-                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
-            (place, failed)
+    _assert_each_mask_refused(MASKS_IN_MODULE_BOOKKEEPING, host)
 
     class Holder(torch.nn.Module):  # (the notebook's check lists the same; a submodule's too)
         def __init__(self):
@@ -4348,18 +4333,10 @@ KEEPS_ITS_WEIGHTS = _answer_source("03_self_attention", "causal-self-attention")
 
 
 def test_a_mask_kept_as_floats_or_bytes_under_another_name_is_no_buffer(host):
-    from autograder.answers import Lesson, problems
     from course.checks.attention import _structure
 
-    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    names = frozenset({"CausalSelfAttention"})
     assert "self.last_weights = weights.detach()" in KEEPS_ITS_WEIGHTS
-    for place, source in MASKS_BY_THEIR_VALUES.items():
-        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
-        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
-                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
-            (place, failed)
+    _assert_each_mask_refused(MASKS_BY_THEIR_VALUES, host)
     assert recheck(_with_answer("03_self_attention", "causal-self-attention", KEEPS_ITS_WEIGHTS), "03_self_attention",
                    ["test-causal-self-attention", "test-attention-dropout"], sandbox=False, host=host) == {}
 
@@ -4389,17 +4366,9 @@ MASKS_IN_A_MADE_CLASS = {  # (ch49: each kept all 8 points: the walk read classe
 def test_a_mask_kept_in_a_namedtuples_defaults_is_no_buffer(host):
     import collections
 
-    from autograder.answers import Lesson, problems
     from course.checks.attention import _structure
 
-    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
-    names = frozenset({"CausalSelfAttention"})
-    for place, source in MASKS_IN_A_MADE_CLASS.items():
-        assert problems(source, lesson, names, names) == [], place  # (the rules let it through)
-        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
-                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
-        assert f"{place} is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), \
-            (place, failed)
+    _assert_each_mask_refused(MASKS_IN_A_MADE_CLASS, host)
 
     class Holder(torch.nn.Module):  # (the notebook's check lists the same; torch's own classes it does not read)
         def __init__(self):
