@@ -3988,6 +3988,15 @@ DATACLASS_HINTS = {
                 "        return self.table[key]\n\n\n"
                 "def char_encode(text, stoi):\n    return [Lookup(stoi, strict=True).get(ch) for ch in text]\n\n\n"
                 "def char_decode(ids, itos):\n    return ''.join(Lookup(itos, strict=False).get(i) for i in ids)\n"),
+    # made inside the function, so made as the test calls it, not as the cell runs
+    "ClassVar made in a call": ("from dataclasses import dataclass\nfrom typing import ClassVar\n\n\n"
+                                "def char_encode(text, stoi):\n    @dataclass\n    class Codec:\n"
+                                "        WHY: ClassVar[str] = 'is not in the vocabulary'\n        stoi: dict\n\n"
+                                "    codec = Codec(stoi)\n    for i, ch in enumerate(text):\n"
+                                "        if ch not in codec.stoi:\n"
+                                "            raise ValueError(f'character {ch!r} at position {i} {Codec.WHY}')\n"
+                                "    return [codec.stoi[ch] for ch in text]\n\n\n"
+                                "def char_decode(ids, itos):\n    return ''.join(itos[i] for i in ids)\n"),
 }
 
 
@@ -3998,7 +4007,8 @@ def test_a_dataclass_reads_classvar_initvar_and_kw_only_hints_of_its_cell_as_the
     argument 'stoi' follows default argument" (rt42, 2026-12-06). Graded, a hint is text, which a dataclass reads
     by looking its name up in the class's module, ``sys.modules["__main__"]``: this process's own globals, where
     it found no ClassVar (nor InitVar, KW_ONLY) and made a field of it. While a cell runs, ``__main__`` is now
-    a module holding the cell's names, as IPython's user module does."""
+    a module holding the cell's names, as IPython's user module does; and while a test calls an answer, so that a
+    dataclass made inside the answer's function, as it is called, reads them too (it raised the same TypeError)."""
     nb = _with_answer("01_tokenization", "char-encode-decode", DATACLASS_HINTS[kind])
     assert recheck(nb, "01_tokenization", ["test-char-encode-decode", "test-char-encode-decode-form"],
                    sandbox=False, host=host) == {}
