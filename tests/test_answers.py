@@ -3948,6 +3948,63 @@ def test_a_split_answer_cell_passes_its_check_where_the_saved_notebook_holds_the
             _cell_function(answer, "scaled_dot_product_attention", {**namespace, "__session__": str(before)}))
 
 
+def test_a_helper_alone_in_a_part_of_another_split_answer_cell_passes_the_check_that_reads_it(monkeypatch, tmp_path):
+    """rt50 (2026-12-07): count-pairs split in JupyterLab below its helper ``_pairs`` (both parts keep the cell's
+    metadata), and bpe_word, in its own answer cell, calling ``_pairs`` too: the autograder joins the parts and
+    graded full marks, but bpe_word's test cell failed, "reads `_pairs`, which only a cell you added defines"
+    (and lesson 02's sdpa reading a softmax helper split above cross_attention the same). The kernel's history
+    holds the helper's part as a cell of its own, which defines no exercise; the check reads the saved file's
+    parts of split answer cells as answer cells. The helper in a cell the student added is still told so."""
+    from course.checks import _core
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+    helper = "def _pairs(seq):\n    return [(seq[i], seq[i + 1]) for i in range(len(seq) - 1)]\n"
+    counter = ("def count_pairs(ids):\n    counts = {}\n    for p in _pairs(ids):\n"
+               "        counts[p] = counts.get(p, 0) + 1\n    return counts\n")
+    answer = ("def bpe_word(symbols, ranks):\n    symbols = list(symbols)\n    while True:\n"
+              "        ranked = sorted((ranks[p], i) for i, p in enumerate(_pairs(symbols)) if p in ranks)\n"
+              "        if not ranked:\n            return symbols\n        i = ranked[0][1]\n"
+              "        a, b = symbols[i], symbols[i + 1]\n        out, j = [], 0\n        while j < len(symbols):\n"
+              "            if symbols[j:j + 2] == [a, b]:\n                out.append(a + b)\n                j += 2\n"
+              "            else:\n                out.append(symbols[j])\n                j += 1\n        symbols = out\n")
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    split = copy.deepcopy(release)
+    at = next(i for i, c in enumerate(split.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs")
+    split.cells[at].source = helper
+    second = copy.deepcopy(split.cells[at])
+    second.source, second.id = counter, "second-part"
+    split.cells.insert(at + 1, second)
+    next(c for c in split.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word").source = answer
+    saved = tmp_path / "01_tokenization.ipynb"
+    nbformat.write(split, saved)
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", helper, counter, answer])
+    namespace = {"_pairs": _cell_function(helper, "_pairs")}
+    checks.check_bpe_word(_cell_function(answer, "bpe_word", {**namespace, "__session__": str(saved)}))
+    # the grade joins the parts: nothing refused
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(L01), as_version=4))
+    assert rebuild(split, release, lesson)[1] == {}
+    # bpe_word split too, below a helper of its own (a class), and reading _pairs: the same
+    own = "class _Best(tuple):\n    pass\n"
+    word = next(c for c in split.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word")
+    word.source, below = own, copy.deepcopy(word)
+    below.source, below.id = answer.replace("symbols = out\n", "symbols = list(_Best(out))\n"), "word-part"
+    split.cells.insert(split.cells.index(word) + 1, below)
+    nbformat.write(split, saved)
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", helper, counter, own, below.source])
+    checks.check_bpe_word(_cell_function(below.source, "bpe_word",
+                                         {**namespace, "_Best": _cell_function(own, "_Best"), "__session__": str(saved)}))
+    assert rebuild(split, release, lesson)[1] == {}
+    # no file known, and the helper in a cell the student added (no metadata): told as before
+    added = copy.deepcopy(release)
+    added.cells[at].source = counter
+    added.cells.insert(at, nbformat.v4.new_code_cell(helper))
+    next(c for c in added.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word").source = answer
+    nbformat.write(added, saved)
+    for where in ({"__session__": str(saved)}, {}):
+        with pytest.raises(CheckFailed, match="reads `_pairs`, which only a cell you added defines"):
+            checks.check_bpe_word(_cell_function(answer, "bpe_word", {**namespace, **where}))
+
+
 def test_a_function_scripted_by_torch_jit_is_told_the_autograder_refuses_torch_jit():
     """An honest padding_mask under ``@torch.jit.script`` passed its self-check and then failed its test cell
     with DelegatesToReference: "should be a function (or class) defined with def/class ... got ScriptFunction,

@@ -128,6 +128,19 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
             mine = top_level_names(whole) & exercises
             others = answer_names([cell for cell in answer_cells if not top_level_names(cell) & mine])
         reasons = placed(problems(whole, lesson, bound, others), added)
+    if reasons and record is not None and history and (parts := _saved_answer_parts(names)):
+        # a helper alone in one part of another answer cell split in JupyterLab (_pairs above count_pairs, read
+        # by bpe_word), which the kernel's history holds as a cell of its own: an answer cell to the autograder,
+        # which graded full marks, where the check said "only a cell you added defines" it (rt50, 2026-12-07)
+        answer_cells = [cell for cell in history if top_level_names(cell) & exercises or _plain(cell) in parts]
+        added = set().union(*(top_level_names(cell) for cell in history if cell not in answer_cells))
+        mine_source = whole if whole is not None else source
+        bound = answer_names(answer_cells + [mine_source])
+        mine = top_level_names(mine_source) & exercises
+        own_parts = {part for part in parts if whole is not None and part and part in _plain(whole)}
+        others = answer_names([cell for cell in answer_cells
+                               if not top_level_names(cell) & mine and _plain(cell) not in own_parts])
+        reasons = placed(problems(mine_source, lesson, bound, others), added)
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
@@ -161,25 +174,13 @@ def _whole_answer(source: str, names: dict) -> str | None:
     the one the kernel was started for (``__session__``, which JupyterLab's kernel holds; VS Code's
     ``__vsc_ipynb_file__``), read only when a check would fail: a file not saved since the split holds no
     such part, and the check says what it said before."""
-    from pathlib import Path
-
-    path = names.get("__session__") or names.get("__vsc_ipynb_file__")
-    if not isinstance(path, str) or not path.endswith(".ipynb"):
+    cells = _saved_cells(names)
+    if cells is None:
         return None
-
-    def plain(text):
-        text = "".join(text) if isinstance(text, list) else text
-        return text.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(text, str) else None
-
+    plain = _plain
     try:
-        import nbformat
-
         from autograder.answers import answer_cells_by_id
-        file = Path(path) if Path(path).is_file() else Path(Path(path).name)
-        if not file.is_file() or file.stat().st_size > 50_000_000:
-            return None
-        notebook = nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8"))  # (sources joined, not validated)
-        part, cells = plain(source), notebook.cells
+        part = plain(source)
         for grade_id, whole in answer_cells_by_id(cells).items():
             parts = [c for c in cells if c.get("cell_type") == "code"
                      and (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == grade_id]
@@ -189,6 +190,46 @@ def _whole_answer(source: str, names: dict) -> str | None:
     except Exception:  # (no autograder beside the course, a file not JSON: nothing to join)
         return None
     return None
+
+
+def _plain(text) -> str | None:
+    """A cell's source as one str, its line ends made \\n, stripped (None if it is not text)."""
+    text = "".join(text) if isinstance(text, list) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(text, str) else None
+
+
+def _saved_cells(names: dict) -> list | None:
+    """The cells of the notebook's saved file, the one the kernel was started for (``__session__``, which
+    JupyterLab's kernel holds; VS Code's ``__vsc_ipynb_file__``); None where no such file is known or read."""
+    from pathlib import Path
+
+    path = names.get("__session__") or names.get("__vsc_ipynb_file__")
+    if not isinstance(path, str) or not path.endswith(".ipynb"):
+        return None
+    try:
+        import nbformat
+        file = Path(path) if Path(path).is_file() else Path(Path(path).name)
+        if not file.is_file() or file.stat().st_size > 50_000_000:
+            return None
+        return nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8")).cells  # (sources joined, not validated)
+    except Exception:  # (no nbformat, a file not JSON: nothing saved to read)
+        return None
+
+
+def _saved_answer_parts(names: dict) -> set[str]:
+    """The sources (``_plain``) of the parts of the answer cells that the saved file holds split in parts
+    (JupyterLab's *Split Cell* gives every part the cell's metadata; the autograder joins them): a part that
+    defines only a helper is an answer cell to the autograder, not a cell the student added."""
+    cells = _saved_cells(names)
+    if not cells:
+        return set()
+    try:
+        from autograder.answers import join_split_answers
+        split = set(join_split_answers(cells)[1])
+    except Exception:  # (no autograder beside the course: nothing to join)
+        return set()
+    return {_plain(c.get("source")) for c in cells if c.get("cell_type") == "code"
+            and (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id") in split} - {None}
 
 
 def _kernel_history() -> list[str]:
