@@ -6,6 +6,7 @@ wrong answer of the project's catalogue fails its own test and no other), and mu
 what fools a test that shares the student's interpreter.
 """
 import collections
+import functools
 import importlib
 import io
 import os
@@ -4285,6 +4286,9 @@ def test_a_mask_kept_by_the_class_a_global_or_a_parameter_is_no_buffer(host):
             self.lin.weight.tril = torch.ones(2, 2, dtype=torch.bool)
             KEPT_FOR_THE_HOLDER["m"] = torch.ones(2, 2, dtype=torch.bool)
             self.register_buffer("mask", torch.ones(2, dtype=torch.bool))
+
+        def forward(self, x):  # (the globals a method reads; not those __init__ alone reads, rt50)
+            return x.masked_fill(~KEPT_FOR_THE_HOLDER["m"], 0)
     assert _structure(Holder())["plain"] == [["kept[0]", "torch.bool"],
                                              ["global KEPT_FOR_THE_HOLDER['m']", "torch.bool"],
                                              ["slot", "torch.bool"], ["lin.weight.tril", "torch.bool"]]
@@ -4302,6 +4306,44 @@ def test_a_mask_kept_in_a_global_beside_a_registered_buffer_is_named_where_it_is
     told = failed.get("test-causal-self-attention", "")
     assert "global MASKS['tril'] is a tensor kept outside the module beside the buffer self.mask" in told, failed
     assert "self.global" not in told, failed
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_tril(n):
+    return torch.ones(n, n, dtype=torch.bool).tril()
+
+
+def test_an_lru_cached_causal_mask_called_by_init_for_the_buffer_keeps_the_points(host):
+    """rt50 (2026-12-07): an honest causal_mask under ``@functools.lru_cache(maxsize=None)`` (allowed since
+    2026-12-03), and the solution's class, whose ``__init__`` registers ``causal_mask(config.block_size)`` as the
+    buffer and whose forward reads ``self.mask``: the test cells passed (they bind the course's causal_mask), but
+    the lesson's later cell that checks the class again before the GPT uses it said "global causal_mask[5] is a
+    tensor kept outside the module beside the buffer self.mask": the walk of the globals the class's methods read
+    reached the cache through ``__init__``. The globals that ``__init__`` alone reads are not walked (what it
+    keeps is the instance's, walked); a cached mask that forward reads is still refused. The re-check, which binds
+    the course's causal_mask too, keeps the points, and its walk reads the same."""
+    from course.checks.attention import _plain_tensors
+
+    nb = _with_answer("03_self_attention", "causal-mask", CACHED_MASK)
+    failed = recheck(nb, "03_self_attention", ["test-causal-mask", "test-causal-self-attention"], sandbox=False, host=host)
+    assert not failed, failed
+
+    class ByInit(torch.nn.Module):  # (the notebook's check: the same)
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("mask", _cached_tril(n), persistent=False)
+
+        def forward(self, x):
+            return x.masked_fill(~self.mask, 0)
+
+    class ByForward(ByInit):
+        def forward(self, x):
+            return x.masked_fill(~_cached_tril(self.mask.shape[0]), 0)
+
+    _cached_tril(3), _cached_tril(5)
+    assert _plain_tensors(ByInit(4)) == []
+    assert any(place.startswith("global _cached_tril") for place, *_ in _plain_tensors(ByForward(4))), \
+        _plain_tensors(ByForward(4))
 
 
 MASKS_IN_MODULE_BOOKKEEPING = {  # (ch49: each kept all 8 points: the walk skipped every name nn.Module.__init__ sets)

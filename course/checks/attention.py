@@ -1102,7 +1102,7 @@ def _causal_pattern(tensor) -> bool:
         return False
 
 
-def _held_tensors(where: str, value, found: list, seen: set) -> None:
+def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool = True) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
     ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46). A dict, list, tuple, set or
@@ -1112,7 +1112,12 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
     points past the walk of exact types (ch48). And what a class of the answer's keeps (its attributes, its
     methods' closures and defaults), the globals a function of the answer's reads (an lru_cache's cache too),
     and a tensor's own attributes: a mask kept as a class attribute, in a global dict, in the closure of a class
-    made by a function, or as an attribute of a parameter, kept all the points past that walk (ch49)."""
+    made by a function, or as an attribute of a parameter, kept all the points past that walk (ch49). Not the
+    globals of a class's own ``__init__`` (``globals_read`` False): what it reads there only, no other method reads
+    (those are walked), and its calls' results are the instance's attributes, walked too; an honest causal_mask under
+    ``@functools.lru_cache``, called by ``__init__`` for the buffer, kept its masks in the cache, and lesson 03's
+    check of the class before the GPT uses it said "global causal_mask[5] is a tensor kept outside the module"
+    (rt50)."""
     import torch
 
     if id(value) in seen:
@@ -1135,7 +1140,7 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
         items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
             + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())] \
             + [(f"{where}.{key}", item) for key, item in (value.__kwdefaults__ or {}).items()]
-        if _answers(value):  # the globals it reads (a dict of masks, an lru_cache'd function's cache)
+        if _answers(value) and globals_read:  # the globals it reads (a dict of masks, an lru_cache'd function's cache)
             kept = value.__globals__
             items += [(f"global {name}", kept[name]) for name in dict.fromkeys(_globals_read(value.__code__))
                       if name in kept]
@@ -1143,8 +1148,10 @@ def _held_tensors(where: str, value, found: list, seen: set) -> None:
         items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
             + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
     elif isinstance(value, type) and (_answers(value) or _made_here(value)):  # its attributes, its bases'
-        items = [(f"{where}.{key}", item) for key, item in vars(value).items()] \
+        items = [(f"{where}.{key}", item) for key, item in vars(value).items() if key != "__init__"] \
             + [(where, base) for base in value.__bases__]
+        if "__init__" in vars(value):
+            _held_tensors(f"{where}.__init__", vars(value)["__init__"], found, seen, globals_read=False)
     elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
@@ -1196,7 +1203,7 @@ def _plain_tensors(module: nn.Module) -> list[list[str]]:
                         value = value.__get__(part)
                     except AttributeError:
                         continue
-                _held_tensors(at + key, value, found, listed)
+                _held_tensors(at + key, value, found, listed, globals_read=key != "__init__")
     return found
 
 
