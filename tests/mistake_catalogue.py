@@ -8078,4 +8078,18 @@ def bigram_forward(table, idx, targets=None):
     B, T, V = logits.shape
     return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T), reduction="sum")
 '''),
+    W("test-padding-mask", "True marks the padding and padding on the left", '''
+def padding_mask(lengths, T):
+    return torch.arange(T)[None, :] < (T - lengths)[:, None]
+'''),
+    W("test-padding-mask", "off by one and numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    positions = torch.arange(T).unsqueeze(0)
+    return (positions <= lengths.unsqueeze(1)).long()
+'''),
+    W("test-padding-mask", "off by one and width from the lengths, not T", '''
+def padding_mask(lengths, T):
+    width = int(lengths.max())
+    return torch.arange(width)[None, :] <= lengths[:, None]
+'''),
 ]

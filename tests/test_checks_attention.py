@@ -434,6 +434,15 @@ TWO_AT_ONCE += [(checks.check_causal_self_attention, _student(**attributes), nam
     (dict(fill=0.0, transpose_back=False), "masked with 0 and merged without transpose"),
 ]]
 
+TWO_AT_ONCE += [(checks.check_padding_mask, wrong, name) for wrong, name in [
+    (lambda lengths, T: torch.arange(T)[None, :] >= lengths[:, None] - 1, "True marks the padding and one real token short"),
+    (lambda lengths, T: (torch.arange(T)[None, :] <= lengths[:, None]).long(), "off by one and numbers instead of booleans"),
+    (lambda lengths, T: torch.arange(T)[None, :] < (T - lengths)[:, None], "True marks the padding and padding on the left"),
+    (lambda lengths, T: torch.arange(int(lengths.max())).unsqueeze(0) <= lengths.unsqueeze(1),
+     "off by one and width from the lengths, not T"),
+    (lambda lengths, T: torch.arange(T).unsqueeze(1) >= lengths, "True marks the padding and (T, B) instead of (B, T)"),
+]]
+
 
 @pytest.mark.parametrize("check, wrong, name", TWO_AT_ONCE, ids=[m[2] for m in TWO_AT_ONCE])
 def test_two_mistakes_at_once_are_named_after_both(check, wrong, name):

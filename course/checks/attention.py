@@ -705,7 +705,26 @@ def check_padding_mask(student_fn) -> None:
                 "(setting the padding to False changes nothing); or in one line, torch.arange(T)[None, :] < "
                 "lengths[:, None].", lambda lengths, T: torch.zeros(len(lengths), T, dtype=torch.bool)),
     ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["True marks the padding"], "compare", lambda *a: torch.ge),
+                             (single["off by one"], "compare", lambda *a: torch.le),
+                             (single["> instead of <"], "compare", lambda *a: torch.gt),
+                             (single["one real token short"], "shift", lambda *a: -1),
+                             (single["padding on the left"], "flip", lambda *a: True),
+                             (single["(T, B) instead of (B, T)"], "transpose", lambda *a: True),
+                             (single["width from the lengths, not T"], "width", lambda lengths, T: int(lengths.max())),
+                             *[(single["numbers instead of booleans"], "dtype", lambda *a, d=d: d)
+                               for d in (torch.float, torch.long)]],
+                            lambda args, knobs: _padding_mask_with(*args, **knobs))
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
+
+
+def _padding_mask_with(lengths, T, compare=torch.lt, shift=0, flip=False, transpose=False, width=None, dtype=None):
+    """The padding mask with the common mistakes as knobs, for two of them at once (``two_at_once``)."""
+    mask = compare(torch.arange(T if width is None else width)[None, :], lengths[:, None] + shift)
+    mask = mask.flip(-1) if flip else mask
+    mask = mask.T if transpose else mask
+    return mask if dtype is None else mask.to(dtype)
 
 
 # --- heads ---------------------------------------------------------------------------------------
