@@ -8092,4 +8092,12 @@ def padding_mask(lengths, T):
     width = int(lengths.max())
     return torch.arange(width)[None, :] <= lengths[:, None]
 '''),
+    W("test-causal-mask", "upper triangle and numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.triu(torch.ones(T, T))
+'''),
+    W("test-causal-mask", "diagonal missing and numbers instead of booleans", '''
+def causal_mask(T):
+    return torch.ones(T, T).tril(diagonal=-1)
+'''),
 ]

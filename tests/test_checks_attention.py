@@ -443,6 +443,13 @@ TWO_AT_ONCE += [(checks.check_padding_mask, wrong, name) for wrong, name in [
     (lambda lengths, T: torch.arange(T).unsqueeze(1) >= lengths, "True marks the padding and (T, B) instead of (B, T)"),
 ]]
 
+TWO_AT_ONCE += [(checks.check_causal_mask, wrong, name) for wrong, name in [
+    (lambda T: torch.ones(T, T).triu(), "upper triangle and numbers instead of booleans"),
+    (lambda T: torch.tril(torch.ones(T, T, dtype=torch.long), diagonal=-1), "diagonal missing and numbers instead of booleans"),
+    (lambda T: torch.tril(torch.ones(T, T), diagonal=1), "one step of the future and numbers instead of booleans"),
+    (lambda T: (torch.arange(T)[:, None] < torch.arange(T)[None, :]).int(), "True marks the future and numbers instead of booleans"),
+]]
+
 
 @pytest.mark.parametrize("check, wrong, name", TWO_AT_ONCE, ids=[m[2] for m in TWO_AT_ONCE])
 def test_two_mistakes_at_once_are_named_after_both(check, wrong, name):

@@ -525,10 +525,25 @@ def check_causal_mask(student_fn) -> None:
     # (the last: longer than a hard-coded block size of 8, 16 or 32 cut down to T, and than one cut from a
     # mask made once at 64 or GPT-2's 1,024)
     cases = [(5,), (1,), (2,), (8,), (1025,)]
+    single = first_named(mistakes)
+    numbers = dataclasses.replace(single["numbers instead of booleans"], hint="the mask holds 0/1 numbers; make "
+                                  "it boolean: torch.ones(T, T, dtype=torch.bool).tril(), or .bool().")
+    mistakes += two_at_once([*[(single[name], "triangle", lambda *a, side=side: side) for name, side in (
+                                 ("upper triangle", (torch.triu, 0)), ("True marks the future", (torch.triu, 1)),
+                                 ("diagonal missing", (torch.tril, -1)), ("one step of the future", (torch.tril, 1)))],
+                             *[(numbers, "dtype", lambda *a, d=d: d)
+                               for d in (torch.float, torch.long, torch.int32, torch.uint8)]],
+                            lambda args, knobs: _causal_mask_with(*args, **knobs))
     try:
         run_check("causal_mask", student_fn, ref.causal_mask, cases, mistakes)
     except CheckFailed as error:
         raise _method_returned(error, student_fn, cases[0]) or error from None
+
+
+def _causal_mask_with(T, triangle=(torch.tril, 0), dtype=torch.bool):
+    """The causal mask with the common mistakes as knobs, for two of them at once (``two_at_once``)."""
+    side, diagonal = triangle
+    return side(torch.ones(T, T, dtype=dtype), diagonal)
 
 
 METHOD_RETURNED = Mistake(
