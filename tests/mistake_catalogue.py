@@ -8100,4 +8100,22 @@ def causal_mask(T):
 def causal_mask(T):
     return torch.ones(T, T).tril(diagonal=-1)
 '''),
+    W("test-top-k", "kept k + 1 and removed set to 0", '''
+def top_k_filter(logits, k):
+    k = min(k + 1, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth, 0.0)
+'''),
+    W("test-top-k", "kept k - 1 and removed set to -1e9", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits <= kth, -1e9)
+'''),
+    W("test-top-k", "one threshold for the whole batch and removed set to 0", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits.flatten(), k).values[-1]
+    return torch.where(logits < kth, torch.zeros_like(logits), logits)
+'''),
 ]

@@ -392,3 +392,25 @@ def test_top_p_ties_check_agrees_with_hugging_face():
     from transformers import TopPLogitsWarper
     # Hugging Face's nucleus passes the tie cases, whichever of the tied tokens it keeps
     checks._check_top_p_ties(lambda x, p: TopPLogitsWarper(p)(None, x.clone()))
+
+
+def _kth(logits, k, rows=None):
+    values = torch.topk(logits if rows is None else rows, min(k, logits.size(-1)), dim=-1).values
+    return values[..., -1:] if rows is None else values[-1]
+
+
+@pytest.mark.parametrize("name, student", [  # (told only the values that differ: wa38)
+    ("kept k + 1 and removed set to 0", lambda logits, k: logits.masked_fill(
+        logits < torch.topk(logits, min(k + 1, logits.size(-1))).values[..., -1:], 0.0)),
+    ("kept k - 1 and removed set to -1e9", lambda logits, k: logits.masked_fill(logits <= _kth(logits, k), -1e9)),
+    ("mask inverted and removed set to 0", lambda logits, k: torch.where(logits >= _kth(logits, k), 0.0, logits)),
+    ("one threshold for the whole batch and removed set to 0", lambda logits, k: logits.masked_fill(
+        logits < _kth(logits, k, rows=logits.flatten()), 0.0)),
+    ("kept k + 1 and one threshold for the whole batch", lambda logits, k: logits.masked_fill(
+        logits < _kth(logits, k + 1, rows=logits.flatten()), -INF)),
+])
+def test_top_k_two_mistakes_at_once_are_named_after_both(name, student):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_k(student)
+    assert info.value.mistake == name, info.value
+    assert "two mistakes at once" in str(info.value)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 
 from course import sampling
-from course.checks._core import Mistake, describe, failure, missing_name, run_check, where_raised
+from course.checks._core import (Mistake, describe, failure, first_named, missing_name, run_check, two_at_once,
+                                 where_raised)
 
 NEG_INF = float("-inf")
 
@@ -369,6 +370,32 @@ TOP_K_MISTAKES += [
             "or a reshape's row 0) and compared every row with it: each row is its own distribution, so keep "
             "each row's own k-th largest, torch.topk(logits, k, dim=-1).values[..., -1:].", _top_k_first_row),
 ]
+
+
+
+def _top_k_with(logits, k, keep=0, remove=torch.lt, rows="each", fill=NEG_INF):
+    """Top-k with the common mistakes as knobs, for two of them at once (``two_at_once``): ``keep`` tokens
+    more than k, ``remove`` compares the logits with the threshold, ``rows`` is whose k-th largest it is."""
+    V = logits.size(-1)
+    k = max(1, min(k + keep, V))
+    if rows == "each":
+        kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    else:
+        kth = torch.topk(logits.reshape(-1) if rows == "batch" else logits.reshape(-1, V)[0], k).values[-1]
+    removed = remove(logits, kth)
+    return torch.softmax(logits, dim=-1).masked_fill(removed, 0.0) if fill == "probs" else logits.masked_fill(removed, fill)
+
+
+_TOP_K_SINGLE = first_named(TOP_K_MISTAKES)
+TOP_K_MISTAKES += two_at_once([(_TOP_K_SINGLE["kept k + 1"], "keep", lambda *a: 1),
+                               (_TOP_K_SINGLE["kept k - 1"], "remove", lambda *a: torch.le),
+                               (_TOP_K_SINGLE["mask inverted"], "remove", lambda *a: torch.ge),
+                               (_TOP_K_SINGLE["one threshold for the whole batch"], "rows", lambda *a: "batch"),
+                               (_TOP_K_SINGLE["the first row's threshold for every row"], "rows", lambda *a: "first"),
+                               (_TOP_K_SINGLE["removed set to 0"], "fill", lambda *a: 0.0),
+                               (_TOP_K_SINGLE["removed set to -1e9"], "fill", lambda *a: -1e9),
+                               (_TOP_K_SINGLE["probabilities instead of logits"], "fill", lambda *a: "probs")],
+                              lambda args, knobs: _top_k_with(*args, **knobs))
 
 
 def check_top_k(fn) -> None:
