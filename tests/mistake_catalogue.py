@@ -8118,4 +8118,37 @@ def top_k_filter(logits, k):
     kth = torch.topk(logits.flatten(), k).values[-1]
     return torch.where(logits < kth, torch.zeros_like(logits), logits)
 '''),
+    W("test-top-p", "crossing token dropped and removed set to 0", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) > p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, 0.0)
+'''),
+    W("test-top-p", "crossing token dropped and mask left in sorted order", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, _ = torch.sort(probs, dim=-1, descending=True)
+    remove = torch.cumsum(sorted_probs, dim=-1) > p
+    remove[..., 0] = False
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "ascending sort and removed set to 0", '''
+def top_p_filter(logits, p):
+    if p >= 1.0:
+        return logits.clone()
+    probs = logits.softmax(dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = before >= p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, 0.0)
+'''),
 ]

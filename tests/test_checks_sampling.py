@@ -414,3 +414,31 @@ def test_top_k_two_mistakes_at_once_are_named_after_both(name, student):
         checks.check_top_k(student)
     assert info.value.mistake == name, info.value
     assert "two mistakes at once" in str(info.value)
+
+
+def _top_p_seed(logits, p, fill=-INF, back="scatter"):
+    """The seed notebook's nucleus (cumsum > p: the crossing token dropped), filled and put back as given."""
+    probs = logits.softmax(-1)
+    sorted_probs, ids = probs.sort(dim=-1, descending=True)
+    remove = sorted_probs.cumsum(-1) > p
+    remove[..., 0] = False
+    if back == "scatter":
+        remove = remove.scatter(-1, ids, remove)
+    elif back == "gather":
+        remove = remove.gather(-1, ids)
+    return logits.masked_fill(remove, fill)
+
+
+@pytest.mark.parametrize("name, student", [  # (told only the values that differ: wa38)
+    ("crossing token dropped and removed set to 0", lambda logits, p: _top_p_seed(logits, p, fill=0.0)),
+    ("crossing token dropped and mask left in sorted order", lambda logits, p: _top_p_seed(logits, p, back="none")),
+    ("crossing token dropped and gather instead of scatter", lambda logits, p: _top_p_seed(logits, p, back="gather")),
+    ("ascending sort and removed set to 0", lambda logits, p: logits.clone() if p >= 1.0 else (
+        lambda probs, ids: logits.masked_fill((probs.cumsum(-1) - probs >= p).scatter(-1, ids, probs.cumsum(-1) - probs >= p),
+                                              0.0))(*logits.softmax(-1).sort(dim=-1))),
+])
+def test_top_p_two_mistakes_at_once_are_named_after_both(name, student):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_p(student)
+    assert info.value.mistake == name, info.value
+    assert "two mistakes at once" in str(info.value)

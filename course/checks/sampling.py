@@ -858,6 +858,36 @@ TOP_P_MISTAKES += [
 ]
 
 
+def _top_p_with(logits, p, crossing=False, first=True, descending=True, back="scatter", inverted=False, fill=NEG_INF):
+    """Top-p with the common mistakes as knobs, for two of them at once (``two_at_once``): ``crossing`` drops
+    the token that crosses p (cumsum > p), ``first`` keeps the most likely token, ``back`` is how the mask
+    is put back in vocabulary order ("scatter", "gather", or "none": left in sorted order)."""
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, sorted_ids = torch.sort(probs, dim=-1, descending=descending)
+    cumulative = sorted_probs.cumsum(dim=-1)
+    remove_sorted = cumulative > p if crossing else cumulative - sorted_probs >= p
+    if first:
+        remove_sorted[..., 0] = False
+    remove_sorted = ~remove_sorted if inverted else remove_sorted
+    remove = {"scatter": lambda: remove_sorted.scatter(-1, sorted_ids, remove_sorted),
+              "gather": lambda: remove_sorted.gather(-1, sorted_ids), "none": lambda: remove_sorted}[back]()
+    return probs.masked_fill(remove, 0.0) if fill == "probs" else logits.masked_fill(remove, fill)
+
+
+_TOP_P_SINGLE = first_named(TOP_P_MISTAKES)
+_TOP_P_PAIRS = two_at_once([(_TOP_P_SINGLE["crossing token dropped"], "crossing", lambda *a: True),
+                            (_TOP_P_SINGLE["no token kept"], "first", lambda *a: False),
+                            (_TOP_P_SINGLE["ascending sort"], "descending", lambda *a: False),
+                            (_TOP_P_SINGLE["mask left in sorted order"], "back", lambda *a: "none"),
+                            (_TOP_P_SINGLE["gather instead of scatter"], "back", lambda *a: "gather"),
+                            (_TOP_P_SINGLE["mask inverted"], "inverted", lambda *a: True),
+                            (_TOP_P_SINGLE["removed set to 0"], "fill", lambda *a: 0.0),
+                            (_TOP_P_SINGLE["probabilities instead of logits"], "fill", lambda *a: "probs")],
+                           lambda args, knobs: _top_p_with(*args, **knobs))
+# (each again in an answer that returns the logits as they are for p >= 1.0, as the singles are)
+TOP_P_MISTAKES += _TOP_P_PAIRS + [Mistake(m.name, m.hint, _kept_whole_at_p_one(m.wrong)) for m in _TOP_P_PAIRS]
+
+
 def check_top_p(fn) -> None:
     """Check ``fn(logits, p)``: logits with all but the nucleus of each row set to -inf.
 
