@@ -8151,4 +8151,20 @@ def top_p_filter(logits, p):
     remove = remove_sorted.scatter(-1, order, remove_sorted)
     return logits.masked_fill(remove, 0.0)
 '''),
+    W("test-sequence-loss", "sum instead of mean and last position only", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits[:, -1, :], targets[:, -1], reduction="sum")
+'''),
+    W("test-sequence-loss", "log of softmax and sum instead of mean", '''
+def sequence_loss(logits, targets):
+    probs = torch.softmax(logits, dim=-1)
+    log_probs = torch.log(probs)
+    return -log_probs.gather(-1, targets.unsqueeze(-1)).sum()
+'''),
+    W("test-sequence-loss", "softmax before cross-entropy and targets shifted again", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    probs = F.softmax(logits[:, :-1], dim=-1)
+    return F.cross_entropy(probs.reshape(-1, V), targets[:, 1:].reshape(-1))
+'''),
 ]

@@ -451,6 +451,15 @@ THIRD_ROUND = [
     (checks.check_train_loop, _loop_printing_the_last_step, "no iteration, no last loss"),
     # (told only the first id that differs)
     (checks.check_generate_greedy, _generate_softmax_over_the_batch, "softmax over the wrong dimension"),
+    # two mistakes in one answer, named after both (told only the values that differ: wa38)
+    (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo[:, -1, :], t[:, -1], reduction="sum"),
+     "sum instead of mean and last position only"),
+    (checks.check_sequence_loss, lambda lo, t: -torch.log(lo.softmax(-1)).gather(-1, t[..., None]).sum(),
+     "log of softmax and sum instead of mean"),
+    (checks.check_sequence_loss, lambda lo, t: F.nll_loss(lo.flatten(0, 1), t.flatten(), reduction="sum"),
+     "nll_loss on logits and sum instead of mean"),
+    (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo[:, :-1].softmax(-1).flatten(0, 1), t[:, 1:].flatten()),
+     "softmax before cross-entropy and targets shifted again"),
 ]
 
 

@@ -859,13 +859,33 @@ def _loss_cases():
     return cases
 
 
+def _sequence_loss_with(lo, t, scores=None, reduction="mean", positions="all", bits=False, sign=1):
+    """The sequence loss with the common mistakes as knobs, for two of them at once (``two_at_once``):
+    ``scores`` is what the loss reads (the log of the softmax, cross-entropy of the softmax, nll_loss of
+    the logits, or of a log-softmax over dim 1), ``positions`` the part of the batch it reads."""
+    lo, t = {"all": (lo, t), "last": (lo[:, -1:], t[:, -1:]), "shifted": (lo[:, :-1], t[:, 1:]),
+             "first sequence": (lo[:1], t[:1])}[positions]
+    B, V = lo.shape[0], lo.shape[-1]
+    flat = t.reshape(-1)
+    if scores == "softmax":
+        losses = F.cross_entropy(F.softmax(lo, dim=-1).reshape(-1, V), flat, reduction="none")
+    elif scores == "log of softmax":
+        losses = -torch.log(torch.softmax(lo, dim=-1)).reshape(-1, V).gather(-1, flat.unsqueeze(-1))
+    elif scores is not None:
+        losses = F.nll_loss((lo if scores == "logits" else F.log_softmax(lo, dim=1)).reshape(-1, V), flat, reduction="none")
+    else:
+        losses = F.cross_entropy(lo.reshape(-1, V), flat, reduction="none")
+    loss = {"mean": losses.mean, "sum": losses.sum, "sum over T": lambda: losses.sum() / B}[reduction]()
+    return sign * (loss / math.log(2) if bits else loss)
+
+
 def check_sequence_loss(student_fn):
     """``student_fn(logits, targets)``: mean cross-entropy of (B, T, V) logits against (B, T) targets."""
     def flat(logits, targets):
         B, T, V = logits.shape
         return logits.reshape(B * T, V), targets.reshape(B * T)
 
-    run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), unchanged=True, mistakes=[
+    mistakes = [
         Mistake("log of softmax", "log(softmax(x)) underflows: a target whose probability rounds to 0 gives "
                 "log(0) = -inf and an infinite loss, where the exact value is finite. Use F.log_softmax (or "
                 "F.cross_entropy), which subtracts the largest score first.",
@@ -1003,7 +1023,21 @@ def check_sequence_loss(student_fn):
                 "loss averages over all B sequences, F.cross_entropy(logits.reshape(B * T, V), "
                 "targets.reshape(B * T)).",
                 lambda lo, t: F.cross_entropy(lo[0], t[0])),
-    ])
+    ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["log of softmax"], "scores", lambda *a: "log of softmax"),
+                             (single["softmax before cross-entropy"], "scores", lambda *a: "softmax"),
+                             (single["nll_loss on logits"], "scores", lambda *a: "logits"),
+                             (single["log-softmax over the wrong dimension"], "scores", lambda *a: "log_softmax dim 1"),
+                             (single["sum instead of mean"], "reduction", lambda *a: "sum"),
+                             (single["summed over the positions"], "reduction", lambda *a: "sum over T"),
+                             (single["last position only"], "positions", lambda *a: "last"),
+                             (single["targets shifted again"], "positions", lambda *a: "shifted"),
+                             (single["the first sequence only"], "positions", lambda *a: "first sequence"),
+                             (single["loss in bits"], "bits", lambda *a: True),
+                             (single["sign lost"], "sign", lambda *a: -1)],
+                            lambda args, knobs: _sequence_loss_with(*args, **knobs))
+    run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), unchanged=True, mistakes=mistakes)
     case = _loss_cases()[0]
     check_gradient("sequence_loss", student_fn, sequence_loss, case, wrt=0)
 
