@@ -8167,4 +8167,33 @@ def sequence_loss(logits, targets):
     probs = F.softmax(logits[:, :-1], dim=-1)
     return F.cross_entropy(probs.reshape(-1, V), targets[:, 1:].reshape(-1))
 '''),
+    W("test-merge", "last element dropped and second element not skipped", '''
+def merge(ids, pair, new_id):
+    out = []
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+        else:
+            out.append(ids[i])
+    return out
+'''),
+    W("test-merge", "first occurrence only and ids compared with `is`", '''
+def merge(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if ids[i] is pair[0] and ids[i + 1] is pair[1]:
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+'''),
+    W("test-merge", "last element dropped and one id of the pair compared", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if ids[i] == pair[0]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
 ]

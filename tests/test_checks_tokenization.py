@@ -209,6 +209,37 @@ def test_merge_of_first_occurrence_only_is_recognised():
     fails_with(checks.check_merge, student, "only the first occurrence was merged")
 
 
+def _merge_by_hand(ids, pair, new_id, stop=0, step=2, first_only=False, compare=lambda a, b, pair: (a, b) == pair):
+    out, i, merged = [], 0, False
+    while i < len(ids) - stop:
+        if i + 1 < len(ids) and not (first_only and merged) and compare(ids[i], ids[i + 1], pair):
+            out.append(new_id)
+            i += step
+            merged = True
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+@pytest.mark.parametrize("student, name", [  # (told only the values that differ: wa38)
+    (lambda ids, pair, new_id: _merge_by_hand(ids, pair, new_id, stop=1, step=1),
+     "last element dropped and second element not skipped"),
+    (lambda ids, pair, new_id: _merge_by_hand(ids, pair, new_id, first_only=True,
+                                              compare=lambda a, b, pair: a is pair[0] and b is pair[1]),
+     "first occurrence only and ids compared with `is`"),
+    (lambda ids, pair, new_id: _merge_by_hand(ids, pair, new_id, stop=1, compare=lambda a, b, pair: a == pair[0]),
+     "last element dropped and one id of the pair compared"),
+    (lambda ids, pair, new_id: _merge_by_hand(ids, pair, new_id, stop=1, compare=lambda a, b, pair: (b, a) == pair),
+     "last element dropped and pair read backwards"),
+])
+def test_two_merge_mistakes_at_once_are_named_after_both(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_merge(student)
+    assert info.value.mistake == name, str(info.value)
+    assert "two mistakes at once" in str(info.value)
+
+
 # -- bpe_word -------------------------------------------------------------------------------------
 
 def merge_all(symbols, pair):

@@ -16,7 +16,8 @@ import unicodedata
 import torch
 
 from course import tokenization as ref
-from course.checks._core import Mistake, describe, difference, failure, form_call, missing_name, raised, run_check
+from course.checks._core import (Mistake, describe, difference, failure, first_named, form_call, missing_name, raised,
+                                 run_check, two_at_once)
 from course.checks.diagnose import _kind
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -905,7 +906,39 @@ def check_merge(merge) -> None:
                         "the loop."))
 
     mistakes += _empty_gives_none(ref.merge, "an empty list []", (1,))
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["last element dropped"], "stop", lambda *a: 1),
+                             (single["second element not skipped"], "step", lambda *a: 1),
+                             (single["right to left"], "backwards", lambda *a: True),
+                             (single["first occurrence only"], "once", lambda *a: True),
+                             (single["ids compared with `is`"], "match", lambda *a: "is"),
+                             *[(single["one id of the pair compared"], "match", lambda *a, w=w: w) for w in (0, 1)],
+                             (single["pair read backwards"], "match", lambda *a: "backwards"),
+                             *[(single["an id of the pair kept"], "kept", lambda *a, k=k: k) for k in (0, 1)]],
+                            lambda args, knobs: _merge_with(*args, **knobs))
     run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True, after=new_list)
+
+
+def _merge_with(ids, pair, new_id, stop=0, step=2, backwards=False, once=False, match="both", kept=None):
+    """merge with the common mistakes as knobs, for two of them at once (``two_at_once``): the loop ``stop``s
+    that many ids early, moves on by ``step`` after a merge, runs ``backwards`` (right to left), merges
+    ``once``; ``match`` compares "both" ids, with "is", one id (0 or 1), or the pair read "backwards"; a
+    merge appends one id of the pair (``kept``) beside new_id."""
+    ids, pair = list(ids), tuple(pair)
+    if backwards:
+        return _merge_with(ids[::-1], pair[::-1], new_id, stop, step, False, once, match, kept)[::-1]
+    matches = {"both": lambda a, b: (a, b) == pair, "is": lambda a, b: a is pair[0] and b is pair[1],
+               0: lambda a, b: a == pair[0], 1: lambda a, b: b == pair[1],
+               "backwards": lambda a, b: (b, a) == pair}[match]
+    merged, i, done = [], 0, False
+    while i < len(ids) - stop:
+        if i + 1 < len(ids) and not (once and done) and matches(ids[i], ids[i + 1]):
+            merged += [new_id] if kept is None else [ids[i], new_id] if kept == 0 else [new_id, ids[i + 1]]
+            i, done = i + step, True
+        else:
+            merged.append(ids[i])
+            i += 1
+    return merged
 
 
 # -- BPE on one word --------------------------------------------------------------------------
