@@ -8196,4 +8196,12 @@ def merge(ids, pair, new_id):
             i += 1
     return out
 '''),
+    W("test-lstm-cell", "a dimension of size 1 squeezed", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new.squeeze(-1), c_new.squeeze(-1)
+'''),
 ]

@@ -460,6 +460,9 @@ THIRD_ROUND = [
      "nll_loss on logits and sum instead of mean"),
     (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo[:, :-1].softmax(-1).flatten(0, 1), t[:, 1:].flatten()),
      "softmax before cross-entropy and targets shifted again"),
+    # (passed the check, which had no H = 1 case; lost the point in the grade, whose hidden tests have one: wa38)
+    (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(-1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),
+    (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),
 ]
 
 

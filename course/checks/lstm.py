@@ -179,7 +179,9 @@ def _cell_as_columns(chunk_dim):
 def _cell_cases():
     gen = torch.Generator().manual_seed(404)
     cases = []
-    for B, I, H in ((1, 3, 2), (3, 5, 4), (2, 4, 6), (4, 1, 3)):
+    # (the last: one of everything, H = 1 as the hidden tests have: a squeeze(-1) or squeeze(1) changes
+    # nothing where H > 1 and drops the hidden dimension there)
+    for B, I, H in ((1, 3, 2), (3, 5, 4), (2, 4, 6), (4, 1, 3), (1, 1, 1)):
         r = lambda *shape: torch.randn(*shape, generator=gen)  # noqa: E731
         cases.append((r(B, I), r(B, H), r(B, H), r(4 * H, I), r(4 * H, H), r(4 * H), r(4 * H)))
     return cases
@@ -290,6 +292,10 @@ def check_lstm_cell(student_fn):
         Mistake("concatenated in different orders", "torch.cat([W_ih, W_hh], dim=1) has the input's columns first, "
                 "so the row must be torch.cat([x, h], dim=1), in the same order: with [h, x] the hidden state meets "
                 "the input's weights.", _cell_concatenated_mismatched, same_error=True),
+        *[Mistake("a dimension of size 1 squeezed", "h and c are (B, H) whatever B and H are: with H = 1 (or B = 1) "
+                  "a squeeze drops that dimension and returns (B,) (or (H,)). Return h_new and c_new as they are, "
+                  "without .squeeze().", lambda *a, dims=dims: tuple(t.squeeze(*dims) for t in lstm_cell(*a)))
+          for dims in ((-1,), (1,), (0,), ())],
     ]
     single = first_named(mistakes)
     orders = [m for m in mistakes if m.name == "gate order"]  # (one per order, _GATE_ORDERS's)
