@@ -8204,4 +8204,35 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     h_new = torch.sigmoid(o) * torch.tanh(c_new)
     return h_new.squeeze(-1), c_new.squeeze(-1)
 '''),
+    W("test-generate-greedy", "state reset and one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens + 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id)
+    return idx
+'''),
+    W("test-generate-greedy", "first position's logits and new tokens only", '''
+def generate_greedy(model, idx, max_new_tokens):
+    new_ids = []
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, 0, :].argmax(dim=-1, keepdim=True)
+            new_ids.append(next_id)
+            logits, state = model.forward_with_state(next_id, state)
+    return torch.cat(new_ids, dim=1)
+'''),
+    W("test-generate-greedy", "state not updated and one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens + 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, _ = model.forward_with_state(next_id, state)
+    return idx
+'''),
 ]

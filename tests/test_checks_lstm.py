@@ -402,6 +402,16 @@ def _generate_softmax_over_the_batch(model, idx, max_new_tokens):
     return idx
 
 
+@torch.no_grad()
+def _generate_first_position_new_only(model, idx, n):
+    logits, state = model.forward_with_state(idx)
+    new = []
+    for _ in range(n):
+        new.append(logits[:, 0, :].argmax(dim=-1, keepdim=True))
+        logits, state = model.forward_with_state(new[-1], state)
+    return torch.cat(new, dim=1) if new else idx[:, :0]
+
+
 THIRD_ROUND = [
     # (both were told only the values that differ)
     (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
@@ -460,6 +470,11 @@ THIRD_ROUND = [
      "nll_loss on logits and sum instead of mean"),
     (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo[:, :-1].softmax(-1).flatten(0, 1), t[:, 1:].flatten()),
      "softmax before cross-entropy and targets shifted again"),
+    (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n + 1, reset=True)),
+     "state reset and one token too many"),
+    (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n, reset=True)[:, i.shape[1]:]),
+     "state reset and new tokens only"),
+    (checks.check_generate_greedy, _generate_first_position_new_only, "first position's logits and new tokens only"),
     # (passed the check, which had no H = 1 case; lost the point in the grade, whose hidden tests have one: wa38)
     (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(-1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),
     (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),

@@ -649,7 +649,7 @@ def check_generate_greedy(student_fn):
             return (f"{len(lengths) - 1} one-token steps for {n} new tokens", None)
         return None
 
-    run_check("generate_greedy", probed, _reference_generate, _generate_cases(), mistakes=[
+    mistakes = [
         Mistake("state reset", "the state is reset at every step: pass the state returned by the previous "
                 "call back into forward_with_state, or the model forgets everything but the last token.",
                 _generate_reset_state),
@@ -754,7 +754,35 @@ def check_generate_greedy(student_fn):
         Mistake("new id fed without its column", "forward_with_state reads (B, len) ids: feed the new id as a "
                 "(B, 1) column, next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True), as it is, not squeezed "
                 "to (B,) (or to a number for a batch of one).", error="idx must be a (B, T) tensor of token ids"),
-    ], after=calls, unchanged=True)  # (idx is the caller's prompt, as greedy_decode's input_ids in lesson 06)
+    ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["state reset"], "state", lambda *a: "reset"),
+                             (single["state not updated"], "state", lambda *a: "prompt's"),
+                             (single["first position's logits"], "position", lambda *a: 0),
+                             (single["argmin instead of argmax"], "pick", lambda *a: torch.argmin),
+                             (single["one token too many"], "steps", lambda *a: 1),
+                             (single["one token too few"], "steps", lambda *a: -1),
+                             (single["new tokens only"], "out", lambda *a: "new"),
+                             (single["new token prepended"], "out", lambda *a: "prepended")],
+                            lambda args, knobs: _generate_with(*args, **knobs))
+    run_check("generate_greedy", probed, _reference_generate, _generate_cases(), mistakes=mistakes,
+              after=calls, unchanged=True)  # (idx is the caller's prompt, as greedy_decode's input_ids in lesson 06)
+
+
+def _generate_with(model, idx, n, state="carried", position=-1, pick=torch.argmax, steps=0, out="appended"):
+    """generate_greedy with the common mistakes as knobs, for two of them at once (``two_at_once``): the
+    ``state`` fed back ("carried", "reset" or the "prompt's"), the ``position`` whose logits choose, ``steps``
+    more than n, and ``out`` ("appended", "prepended", or the "new" tokens only)."""
+    T = idx.shape[1]
+    with torch.no_grad():
+        logits, prompt_state = model.forward_with_state(idx)
+        carried = prompt_state
+        for _ in range(max(n + steps, 0)):
+            nxt = pick(logits[:, position], dim=-1, keepdim=True)
+            idx = torch.cat([nxt, idx] if out == "prepended" else [idx, nxt], dim=1)
+            fed = {"carried": carried, "reset": None, "prompt's": prompt_state}[state]
+            logits, carried = model.forward_with_state(nxt, fed)
+    return idx[:, T:] if out == "new" else idx
 
 
 def _last_column_zeroed(ids, n):
