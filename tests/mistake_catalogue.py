@@ -8235,4 +8235,22 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, _ = model.forward_with_state(next_id, state)
     return idx
 '''),
+    W("test-block-forward", "post-norm and MLP residual missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    x = ln_2(mlp(x))
+    return x
+'''),
+    W("test-block-forward", "MLP residual missing and norms swapped", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_2(x))
+    x = mlp(ln_1(x))
+    return x
+'''),
+    W("test-block-forward", "attention residual missing and ln_2 missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = attn(ln_1(x))
+    x = x + mlp(x)
+    return x
+'''),
 ]

@@ -277,6 +277,31 @@ def test_two_bigram_mistakes_at_once_are_named_after_both(wrong, name):
     assert info.value.mistake == name, str(info.value)
 
 
+def _post_norm_mlp_without_residual(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    return ln_2(mlp(x))
+
+
+def _swapped_norms_mlp_without_residual(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_2(x))
+    return mlp(ln_1(x))
+
+
+@pytest.mark.parametrize("wrong, name", [  # (told only the values that differ: wa38)
+    (_post_norm_mlp_without_residual, "post-norm and MLP residual missing"),
+    (_swapped_norms_mlp_without_residual, "MLP residual missing and norms swapped"),
+    (lambda x, ln_1, attn, ln_2, mlp: (lambda h: h + mlp(h))(attn(ln_1(x))), "attention residual missing and ln_2 missing"),
+    (lambda x, ln_1, attn, ln_2, mlp: x + attn(x) + mlp(x), "LayerNorms missing and parallel sublayers"),
+    (lambda x, ln_1, attn, ln_2, mlp: (lambda h: mlp(ln_1(h)))(x + attn(ln_1(x))),
+     "MLP residual missing and one LayerNorm used twice"),
+])
+def test_two_block_mistakes_at_once_are_named_after_both(wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_block_forward(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert "two mistakes at once" in str(info.value)
+
+
 def test_errors_are_reported_in_words():
     def broken(x, ln_1, attn, ln_2, mlp):
         return x @ torch.zeros(3, 3)  # wrong inner size

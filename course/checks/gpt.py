@@ -509,6 +509,24 @@ def _post_norm(x, ln_1, attn, ln_2, mlp):
     return ln_2(x + mlp(x))
 
 
+def _block_with(x, ln_1, attn, ln_2, mlp, post=False, residual_1="x", residual_2="x", out_norm=False, norms=None,
+                parallel=False, mlp_first=False):
+    """The block with the common mistakes as knobs, for two of them at once (``two_at_once``): ``post``-norm,
+    each sublayer's residual ("x", "none", or the "normalised" x), the output normalised again by ln_2, the
+    LayerNorms each sublayer reads (``norms``), the MLP reading the block's input (``parallel``) or first."""
+    first, second = zip((attn, mlp), norms or (ln_1, ln_2))
+    if mlp_first:
+        first, second = second, first
+    sublayer, norm = first
+    skip = {"x": x, "none": 0, "normalised": norm(x)}[residual_1]
+    h = norm(skip + sublayer(x)) if post else skip + sublayer(norm(x))
+    sublayer, norm = second
+    read = x if parallel else h
+    skip = h if residual_2 == "x" else 0
+    out = norm(skip + sublayer(read)) if post else skip + sublayer(norm(read))
+    return ln_2(out) if out_norm else out
+
+
 def check_block_forward(student_fn):
     """``student_fn(x, ln_1, attn, ln_2, mlp)``: a pre-LayerNorm transformer block,
     ``x = x + attn(ln_1(x))`` then ``x = x + mlp(ln_2(x))``; returns the new ``x`` (B, T, C)."""
@@ -517,7 +535,7 @@ def check_block_forward(student_fn):
                           "sublayers attn and mlp already apply the model's dropout, which model.eval() switches "
                           "off; add none of your own.")
     with torch.no_grad():
-        run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), unrepeatable=own_dropout, mistakes=[
+        mistakes = [
             Mistake("post-norm", "this is the post-norm block of the original Transformer, ln(x + attn(x)); GPT-2 normalises "
                     "BEFORE each sublayer and adds to the raw x: x = x + attn(ln_1(x)).", _post_norm),
             Mistake("attention residual missing", "the residual connection around the attention is missing: x = x + attn(ln_1(x)), "
@@ -625,7 +643,25 @@ def check_block_forward(student_fn):
             Mistake("residual averaged", "the residual ADDS the sublayer's output, x = x + attn(ln_1(x)): dividing "
                     "by 2 shrinks the stream at every block (the LayerNorms before each sublayer already keep its "
                     "inputs in scale).", lambda x, l1, a, l2, m: (lambda h: (h + m(l2(h))) / 2)((x + a(l1(x))) / 2)),
-        ], unchanged=True, after=_in_training_mode(student_fn))
+        ]
+        single = first_named(mistakes)
+        mistakes += two_at_once([(single["post-norm"], "post", lambda *a: True),
+                                 (single["attention residual missing"], "residual_1", lambda *a: "none"),
+                                 (single["residual of the normalised x"], "residual_1", lambda *a: "normalised"),
+                                 (single["MLP residual missing"], "residual_2", lambda *a: "none"),
+                                 (single["output normalised again"], "out_norm", lambda *a: True),
+                                 (single["norms swapped"], "norms", lambda x, l1, a, l2, m: (l2, l1)),
+                                 (single["ln_1 missing"], "norms", lambda x, l1, a, l2, m: (nn.Identity(), l2)),
+                                 (single["ln_2 missing"], "norms", lambda x, l1, a, l2, m: (l1, nn.Identity())),
+                                 (single["LayerNorms missing"], "norms", lambda *a: (nn.Identity(), nn.Identity())),
+                                 (single["one LayerNorm used twice"], "norms", lambda x, l1, a, l2, m: (l1, l1)),
+                                 (single["one LayerNorm used twice"], "norms", lambda x, l1, a, l2, m: (l2, l2)),
+                                 (single["parallel sublayers"], "parallel", lambda *a: True),
+                                 (single["MLP before attention"], "mlp_first", lambda *a: True)],
+                                lambda args, knobs: _block_with(*args, **knobs),
+                                apart=[{"post", "out_norm"}, {"post", "residual_1"}, {"parallel", "mlp_first"}])
+        run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), unrepeatable=own_dropout,
+                  mistakes=mistakes, unchanged=True, after=_in_training_mode(student_fn))
     x, *modules = _block_cases()[1]
     check_gradient("block_forward", student_fn, _reference_block_forward, (x, *modules), wrt=0, in_place=Mistake(
         "in-place residual", "an in-place update (x += ..., x.add_(...)) changed a tensor that autograd saved "
