@@ -8253,4 +8253,42 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + mlp(x)
     return x
 '''),
+    W("test-greedy-decode", "first position's logits and new tokens only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    new = []
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            next_id = model(ids).logits[:, 0, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+            new.append(next_id[:, None])
+    return torch.cat(new, dim=1)
+'''),
+    W("test-greedy-decode", "one token too many and new tokens only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens + 1):
+            next_id = model(ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids[:, input_ids.shape[1]:]
+'''),
+    W("test-greedy-decode", "first position's logits and max_new_tokens read as the total length", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        while ids.shape[1] < max_new_tokens:
+            next_id = model(ids).logits[:, 0, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "one token too many and token never fed back", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens + 1):
+            next_id = model(input_ids).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+'''),
 ]

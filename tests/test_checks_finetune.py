@@ -356,6 +356,31 @@ def test_every_mistake_is_wrong_on_some_case(cases, reference, mistakes):
         assert any(d is not None for d in outputs), mistake.hint
 
 
+# --- two mistakes in one answer, named after both (told only the values that differ: wa38) -----------
+
+@torch.no_grad()
+def greedy_with(model, ids, n, steps=0, position=-1, new_only=False, prepend=False):
+    prompt = ids
+    for _ in range(n + steps):
+        nxt = model(ids).logits[:, position].argmax(-1, keepdim=True)
+        ids = torch.cat([nxt, ids] if prepend else [ids, nxt], dim=1)
+    return ids[:, prompt.shape[1]:] if new_only else ids
+
+
+@pytest.mark.parametrize("student, name", [
+    (lambda m, i, n: greedy_with(m, i, n, position=0, new_only=True), "first position's logits and new tokens only"),
+    (lambda m, i, n: greedy_with(m, i, n, steps=1, new_only=True), "one token too many and new tokens only"),
+    (lambda m, i, n: greedy_with(m, i, n, steps=-1, prepend=True), "one token too few and new tokens prepended"),
+    (lambda m, i, n: greedy_with(m, i, n - i.shape[1], position=0),
+     "first position's logits and max_new_tokens read as the total length"),
+])
+def test_greedy_two_mistakes_at_once_are_named_after_both(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_greedy_decode(student)
+    assert info.value.mistake == name, info.value
+    assert "two mistakes at once" in str(info.value)
+
+
 # --- float ids fed back to the model (hon10's w16, 2026-12-03): its embedding refuses them -------------
 
 @torch.no_grad()

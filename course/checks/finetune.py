@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from course import finetune
 from course.checks._core import (DIMENSION_TOO_MANY, MAX_PAIR, Mistake, check_gradient, describe, failure,
-                                 form_call, run_check)
+                                 first_named, form_call, run_check, two_at_once)
 
 IGNORE = finetune.IGNORE_INDEX
 
@@ -407,6 +407,33 @@ GREEDY_MISTAKES += [
 ]
 
 
+
+@torch.no_grad()
+def _greedy_with(model, input_ids, max_new_tokens, position=-1, pick=torch.argmax, steps=0, out="appended",
+                 fed="ids"):
+    """Greedy decoding with the common mistakes as knobs, for two of them at once (``two_at_once``): the
+    ``position`` whose logits choose, ``steps`` more than max_new_tokens, ``out`` ("appended", "prepended",
+    or the "new" tokens only), and what the model is ``fed`` (the "ids" so far, or the "prompt" alone)."""
+    ids = input_ids
+    for _ in range(max(max_new_tokens + steps, 0)):
+        nxt = pick(model(input_ids if fed == "prompt" else ids).logits[:, position, :], dim=-1)[:, None]
+        ids = torch.cat([nxt, ids] if out == "prepended" else [ids, nxt], dim=1)
+    return ids[:, input_ids.shape[1]:] if out == "new" else ids
+
+
+_GREEDY_SINGLE = first_named(GREEDY_MISTAKES)
+GREEDY_PAIRS = two_at_once([(_GREEDY_SINGLE["first position's logits"], "position", lambda *a: 0),
+                            (_GREEDY_SINGLE["argmin instead of argmax"], "pick", lambda *a: torch.argmin),
+                            (_GREEDY_SINGLE["one token too many"], "steps", lambda *a: 1),
+                            (_GREEDY_SINGLE["one token too few"], "steps", lambda *a: -1),
+                            (_GREEDY_SINGLE["max_new_tokens read as the total length"], "steps",
+                             lambda model, ids, n: -ids.shape[1]),
+                            (_GREEDY_SINGLE["new tokens only"], "out", lambda *a: "new"),
+                            (_GREEDY_SINGLE["new tokens prepended"], "out", lambda *a: "prepended"),
+                            (_GREEDY_SINGLE["token never fed back"], "fed", lambda *a: "prompt")],
+                           lambda args, knobs: _greedy_with(*args, **knobs))
+
+
 def _greedy_cases():
     # seeds whose greedy text is not one token repeated, so each mistake gives its own output
     cases = []
@@ -456,7 +483,7 @@ def check_greedy_decode(fn) -> None:
         Mistake("argmax over the positions", "logits is (B, T, V): argmax(dim=1) runs along the T positions and "
                 "gives a position, not a token. Take the last position's scores first, then the best token of "
                 "each: logits[:, -1, :].argmax(dim=-1).", _greedy_argmax_over_positions),
-        stopped], unchanged=True, after=after)
+        *GREEDY_PAIRS, stopped], unchanged=True, after=after)
 
 
 def _stops_at_eos_id(fn) -> Mistake:
