@@ -8291,4 +8291,48 @@ def greedy_decode(model, input_ids, max_new_tokens):
             ids = torch.cat([ids, next_id[:, None]], dim=1)
     return ids
 '''),
+    W("test-collate", "padded on the left and padded with 0, not pad_id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.zeros((len(docs), T), dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, T - len(d):] = torch.tensor(d, dtype=torch.long)
+        attention_mask[i, T - len(d):] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padded with 0, not pad_id and padding in the labels", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.zeros((len(docs), T), dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.clone()
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padding in the labels and labels shifted", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)
+        attention_mask[i, :len(d)] = 1
+    labels = torch.full_like(input_ids, -100)
+    labels[:, :-1] = input_ids[:, 1:]
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padded with 0, not pad_id and mask from the pad id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d, dtype=torch.long)
+    attention_mask = (input_ids != pad_id).long()
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
 ]

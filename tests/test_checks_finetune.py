@@ -381,6 +381,31 @@ def test_greedy_two_mistakes_at_once_are_named_after_both(student, name):
     assert "two mistakes at once" in str(info.value)
 
 
+def collate_by_hand(docs, pad_id, left=False, fill=None, labels_from_ids=False, ignore=-100):
+    T = max(map(len, docs))
+    pad = pad_id if fill is None else fill
+    rows = [[pad] * (T - len(d)) + d if left else d + [pad] * (T - len(d)) for d in docs]
+    mask = torch.tensor([[0] * (T - len(d)) + [1] * len(d) if left else [1] * len(d) + [0] * (T - len(d)) for d in docs])
+    ids = torch.tensor(rows)
+    return {"input_ids": ids, "attention_mask": mask,
+            "labels": ids.clone() if labels_from_ids else ids.masked_fill(mask == 0, ignore)}
+
+
+@pytest.mark.parametrize("student, name", [
+    (lambda docs, pad_id: collate_by_hand(docs, pad_id, left=True, fill=0), "padded on the left and padded with 0, not pad_id"),
+    (lambda docs, pad_id: collate_by_hand(docs, pad_id, fill=0, labels_from_ids=True),
+     "padded with 0, not pad_id and padding in the labels"),
+    (lambda docs, pad_id: collate_by_hand(docs, pad_id, left=True, ignore=-1), "padded on the left and -1 instead of -100"),
+    (lambda docs, pad_id: (lambda b: {**b, "labels": torch.cat([b["labels"][:, 1:], torch.full_like(b["labels"][:, :1], -100)], 1)})(
+        collate_by_hand(docs, pad_id, labels_from_ids=True)), "padding in the labels and labels shifted"),
+])
+def test_collate_two_mistakes_at_once_are_named_after_both(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_collate(student)
+    assert info.value.mistake == name, info.value
+    assert "two mistakes at once" in str(info.value)
+
+
 # --- float ids fed back to the model (hon10's w16, 2026-12-03): its embedding refuses them -------------
 
 @torch.no_grad()

@@ -1159,8 +1159,44 @@ def check_collate(fn) -> None:
         return batch
     plain.__wrapped__ = fn  # (the rules read fn's cell: course.checks._core.answer_of)
 
-    run_check("collate", plain, reference_collate, _collate_cases(), COLLATE_MISTAKES + [NOT_A_DICT, EXTRA_KEYS],
-              unchanged=True)
+    run_check("collate", plain, reference_collate, _collate_cases(),
+              COLLATE_MISTAKES + [NOT_A_DICT, EXTRA_KEYS] + COLLATE_PAIRS, unchanged=True)
+
+
+def _collate_with(docs, pad_id, left=False, pad=None, labels=IGNORE, shifted=False, mask="lengths",
+                  mask_dtype=torch.long):
+    """collate with the common mistakes as knobs, for two of them at once (``two_at_once``): padded on the
+    ``left``, with ``pad`` instead of pad_id; ``labels`` the id on padding (or "padding kept", "real tokens
+    hidden"), ``shifted`` one to the left; the attention ``mask`` from the "lengths", the "pad id", or
+    "inverted"; the labels follow the mask the answer made."""
+    T = max(len(d) for d in docs)
+    fill = pad_id if pad is None else pad
+    ids = torch.tensor([[fill] * (T - len(d)) + list(d) if left else list(d) + [fill] * (T - len(d)) for d in docs],
+                       dtype=torch.long).reshape(len(docs), T)
+    real = torch.tensor([[False] * (T - len(d)) + [True] * len(d) if left else [True] * len(d) + [False] * (T - len(d))
+                         for d in docs], dtype=torch.bool).reshape(len(docs), T)
+    attend = ids != pad_id if mask == "pad id" else real
+    out = {"padding kept": lambda: ids.clone(), "real tokens hidden": lambda: ids.masked_fill(attend, IGNORE)}.get(
+        labels, lambda: ids.masked_fill(~attend, labels))()
+    if shifted:
+        out = torch.cat([out[:, 1:], torch.full_like(out[:, :1], IGNORE)], dim=1)
+    attention_mask = (~attend if mask == "inverted" else attend).to(mask_dtype)
+    return {"input_ids": ids, "attention_mask": attention_mask, "labels": out}
+
+
+_COLLATE_SINGLE = first_named(COLLATE_MISTAKES)
+COLLATE_PAIRS = two_at_once([(_COLLATE_SINGLE["padded on the left"], "left", lambda *a: True),
+                             (_COLLATE_SINGLE["padded with 0, not pad_id"], "pad", lambda *a: 0),
+                             (_COLLATE_SINGLE["padding in the labels"], "labels", lambda *a: "padding kept"),
+                             (_COLLATE_SINGLE["-1 instead of -100"], "labels", lambda *a: -1),
+                             (_COLLATE_SINGLE["padding not -100 in labels"], "labels", lambda *a: 0),
+                             (_COLLATE_SINGLE["label mask inverted"], "labels", lambda *a: "real tokens hidden"),
+                             (_COLLATE_SINGLE["labels shifted"], "shifted", lambda *a: True),
+                             (_COLLATE_SINGLE["mask from the pad id"], "mask", lambda *a: "pad id"),
+                             (_COLLATE_SINGLE["attention mask inverted"], "mask", lambda *a: "inverted"),
+                             (_COLLATE_SINGLE["bool attention mask"], "mask_dtype", lambda *a: torch.bool),
+                             (_COLLATE_SINGLE["float attention mask"], "mask_dtype", lambda *a: torch.float)],
+                            lambda args, knobs: _collate_with(*args, **knobs))
 
 
 COLLATE_KEYS = ("input_ids", "attention_mask", "labels")
