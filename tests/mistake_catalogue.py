@@ -8335,4 +8335,15 @@ def collate(docs, pad_id):
     labels = input_ids.masked_fill(attention_mask == 0, -100)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    W("test-generate-greedy", "prompt's state dropped and one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, _ = model.forward_with_state(idx)
+        state = None
+        for _ in range(max_new_tokens + 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
 ]

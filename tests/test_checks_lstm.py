@@ -412,6 +412,17 @@ def _generate_first_position_new_only(model, idx, n):
     return torch.cat(new, dim=1) if new else idx[:, :0]
 
 
+@torch.no_grad()
+def _generate_from_no_state(model, idx, n):
+    logits, _ = model.forward_with_state(idx)
+    state = None
+    for _ in range(n + 1):
+        nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        idx = torch.cat([idx, nxt], dim=1)
+        logits, state = model.forward_with_state(nxt, state)
+    return idx
+
+
 THIRD_ROUND = [
     # (both were told only the values that differ)
     (checks.check_lstm_cell, _cell_squashing_the_gates_again, "gates squashed twice"),
@@ -475,6 +486,7 @@ THIRD_ROUND = [
     (checks.check_generate_greedy, torch.no_grad()(lambda m, i, n: student_generate(m, i, n, reset=True)[:, i.shape[1]:]),
      "state reset and new tokens only"),
     (checks.check_generate_greedy, _generate_first_position_new_only, "first position's logits and new tokens only"),
+    (checks.check_generate_greedy, _generate_from_no_state, "prompt's state dropped and one token too many"),
     # (passed the check, which had no H = 1 case; lost the point in the grade, whose hidden tests have one: wa38)
     (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(-1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),
     (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),

@@ -758,6 +758,7 @@ def check_generate_greedy(student_fn):
     single = first_named(mistakes)
     mistakes += two_at_once([(single["state reset"], "state", lambda *a: "reset"),
                              (single["state not updated"], "state", lambda *a: "prompt's"),
+                             (single["prompt's state dropped"], "state", lambda *a: "dropped"),
                              (single["first position's logits"], "position", lambda *a: 0),
                              (single["argmin instead of argmax"], "pick", lambda *a: torch.argmin),
                              (single["one token too many"], "steps", lambda *a: 1),
@@ -771,16 +772,17 @@ def check_generate_greedy(student_fn):
 
 def _generate_with(model, idx, n, state="carried", position=-1, pick=torch.argmax, steps=0, out="appended"):
     """generate_greedy with the common mistakes as knobs, for two of them at once (``two_at_once``): the
-    ``state`` fed back ("carried", "reset" or the "prompt's"), the ``position`` whose logits choose, ``steps``
-    more than n, and ``out`` ("appended", "prepended", or the "new" tokens only)."""
+    ``state`` fed back ("carried", "reset", the "prompt's", or carried from none, the prompt's "dropped"),
+    the ``position`` whose logits choose, ``steps`` more than n, and ``out`` ("appended", "prepended", or the
+    "new" tokens only)."""
     T = idx.shape[1]
     with torch.no_grad():
         logits, prompt_state = model.forward_with_state(idx)
-        carried = prompt_state
+        carried = None if state == "dropped" else prompt_state
         for _ in range(max(n + steps, 0)):
             nxt = pick(logits[:, position], dim=-1, keepdim=True)
             idx = torch.cat([nxt, idx] if out == "prepended" else [idx, nxt], dim=1)
-            fed = {"carried": carried, "reset": None, "prompt's": prompt_state}[state]
+            fed = {"carried": carried, "dropped": carried, "reset": None, "prompt's": prompt_state}[state]
             logits, carried = model.forward_with_state(nxt, fed)
     return idx[:, T:] if out == "new" else idx
 
