@@ -8346,4 +8346,13 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(next_id, state)
     return idx
 '''),
+    W("test-top-p", "crossing token dropped and removed set to 0", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, sorted_ids = torch.sort(probs, dim=-1, descending=True)
+    cumulative = sorted_probs.cumsum(dim=-1)
+    remove_sorted = cumulative > p
+    remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted)
+    return logits.masked_fill(remove, 0.0)
+'''),
 ]

@@ -431,6 +431,8 @@ def _top_p_seed(logits, p, fill=-INF, back="scatter"):
 
 @pytest.mark.parametrize("name, student", [  # (told only the values that differ: wa38)
     ("crossing token dropped and removed set to 0", lambda logits, p: _top_p_seed(logits, p, fill=0.0)),
+    ("crossing token dropped and removed set to 0", lambda logits, p: (lambda probs, ids: logits.masked_fill(
+        (probs.cumsum(-1) > p).scatter(-1, ids, probs.cumsum(-1) > p), 0.0))(*logits.softmax(-1).sort(dim=-1, descending=True))),
     ("crossing token dropped and mask left in sorted order", lambda logits, p: _top_p_seed(logits, p, back="none")),
     ("crossing token dropped and gather instead of scatter", lambda logits, p: _top_p_seed(logits, p, back="gather")),
     ("ascending sort and removed set to 0", lambda logits, p: logits.clone() if p >= 1.0 else (

@@ -372,7 +372,6 @@ TOP_K_MISTAKES += [
 ]
 
 
-
 def _top_k_with(logits, k, keep=0, remove=torch.lt, rows="each", fill=NEG_INF):
     """Top-k with the common mistakes as knobs, for two of them at once (``two_at_once``): ``keep`` tokens
     more than k, ``remove`` compares the logits with the threshold, ``rows`` is whose k-th largest it is."""
@@ -383,7 +382,9 @@ def _top_k_with(logits, k, keep=0, remove=torch.lt, rows="each", fill=NEG_INF):
     else:
         kth = torch.topk(logits.reshape(-1) if rows == "batch" else logits.reshape(-1, V)[0], k).values[-1]
     removed = remove(logits, kth)
-    return torch.softmax(logits, dim=-1).masked_fill(removed, 0.0) if fill == "probs" else logits.masked_fill(removed, fill)
+    if fill == "probs":
+        return torch.softmax(logits, dim=-1).masked_fill(removed, 0.0)
+    return logits.masked_fill(removed, fill)
 
 
 _TOP_K_SINGLE = first_named(TOP_K_MISTAKES)
@@ -858,15 +859,17 @@ TOP_P_MISTAKES += [
 ]
 
 
-def _top_p_with(logits, p, crossing=False, first=True, descending=True, back="scatter", inverted=False, fill=NEG_INF):
+def _top_p_with(logits, p, crossing=False, descending=True, back="scatter", inverted=False, fill=NEG_INF):
     """Top-p with the common mistakes as knobs, for two of them at once (``two_at_once``): ``crossing`` drops
-    the token that crosses p (cumsum > p), ``first`` keeps the most likely token, ``back`` is how the mask
-    is put back in vocabulary order ("scatter", "gather", or "none": left in sorted order)."""
+    the token that crosses p (cumsum > p: "seed", as the seed notebook, or with the most likely token "kept"),
+    ``back`` is how the mask is put back in vocabulary order ("scatter", "gather", or "none": left in sorted
+    order). (Not "no token kept": with the probability before each token compared, the most likely token
+    has 0 before it and is always kept.)"""
     probs = torch.softmax(logits, dim=-1)
     sorted_probs, sorted_ids = torch.sort(probs, dim=-1, descending=descending)
     cumulative = sorted_probs.cumsum(dim=-1)
     remove_sorted = cumulative > p if crossing else cumulative - sorted_probs >= p
-    if first:
+    if crossing != "seed":
         remove_sorted[..., 0] = False
     remove_sorted = ~remove_sorted if inverted else remove_sorted
     remove = {"scatter": lambda: remove_sorted.scatter(-1, sorted_ids, remove_sorted),
@@ -875,8 +878,8 @@ def _top_p_with(logits, p, crossing=False, first=True, descending=True, back="sc
 
 
 _TOP_P_SINGLE = first_named(TOP_P_MISTAKES)
-_TOP_P_PAIRS = two_at_once([(_TOP_P_SINGLE["crossing token dropped"], "crossing", lambda *a: True),
-                            (_TOP_P_SINGLE["no token kept"], "first", lambda *a: False),
+_TOP_P_PAIRS = two_at_once([*[(_TOP_P_SINGLE["crossing token dropped"], "crossing", lambda *a, c=c: c)
+                              for c in ("kept", "seed")],
                             (_TOP_P_SINGLE["ascending sort"], "descending", lambda *a: False),
                             (_TOP_P_SINGLE["mask left in sorted order"], "back", lambda *a: "none"),
                             (_TOP_P_SINGLE["gather instead of scatter"], "back", lambda *a: "gather"),
