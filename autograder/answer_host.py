@@ -1120,6 +1120,69 @@ def _causal_pattern(tensor) -> bool:
         return False
 
 
+def _mask_data(value) -> str | None:
+    """What ``value``, data that is no tensor, is when it holds a causal mask by its values (``_causal_pattern``), or
+    None: a numpy array, nested lists or tuples of numbers, or the entries of a square of k * k, k >= 4, in a row (a
+    flat list of numbers, bytes, a string, the bits of an int, first entry lowest or highest). Kept as
+    ``self.tri = causal_mask(n).numpy()``, ``.tolist()``, ``bytes(...)``, a string of 0s and 1s or an int of its bits,
+    and made a tensor again in forward, a mask was no buffer and kept all 8 points past a walk that read tensors only
+    (ch50)."""
+    import math
+
+    import numpy
+    import torch
+
+    try:
+        if isinstance(value, numpy.ndarray):
+            if value.dtype.kind not in "biuf" or value.size > 1 << 22:
+                return None
+            return f"a numpy array of {value.dtype}" if _causal_pattern(torch.from_numpy(numpy.array(value))) else None
+        if type(value) in (bytes, bytearray, str):
+            if not 16 <= len(value) <= 1 << 20:
+                return None
+            if type(value) is str:  # its characters, or the numbers it prints (str(mask.tolist()), str(mask))
+                words = re.findall(r"True|False|-?inf|-?\d+(?:\.\d+)?", value)
+                printed = [word == "True" or word != "False" and float(word) for word in words]
+                if len(printed) >= 16 and _mask_data(printed) is not None:
+                    return "a str of its printed values"
+            entries, what = [ord(c) for c in value] if type(value) is str else list(value), type(value).__name__
+        elif type(value) is int:
+            bits = value.bit_length()
+            if value < 0 or not 16 <= bits <= 1 << 16:
+                return None
+            for k in (math.isqrt(bits), math.isqrt(bits) + 1):
+                if k * k >= bits:
+                    low = torch.tensor([(value >> i) & 1 for i in range(k * k)])
+                    if _causal_pattern(low.view(k, k)) or _causal_pattern(low.flip(0).view(k, k)):
+                        return "an int of its bits"
+            return None
+        elif type(value) in (list, tuple):
+            entries, what = _numbers(value, 0), f"a {type(value).__name__} of numbers"
+            if entries is None:
+                return None
+        else:
+            return None
+        data = torch.tensor(entries)
+        if data.dim() == 1:
+            k = math.isqrt(data.numel())
+            if k < 4 or k * k != data.numel():
+                return None
+            data = data.view(k, k)
+        return what if _causal_pattern(data) else None
+    except Exception:  # (ragged lists, numbers torch cannot hold)
+        return None
+
+
+def _numbers(value, depth: int):
+    """``value``, plain lists and tuples of plain numbers at most 4 deep, as lists (None if it is not that)."""
+    if type(value) in (bool, int, float):
+        return value
+    if type(value) not in (list, tuple) or depth > 4 or len(value) > 1 << 12 or not value:
+        return None
+    items = [_numbers(item, depth + 1) for item in value]
+    return None if any(item is None for item in items) else items
+
+
 def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool = True) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1141,6 +1204,10 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
     if id(value) in seen:
         return
     seen.add(id(value))
+    data = _mask_data(value)
+    if data is not None:  # a mask's values kept as data (ch50)
+        found.append([where, data, True])
+        return
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype), _causal_pattern(value)])
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
@@ -1170,7 +1237,13 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
             + [(where, base) for base in value.__bases__]
         if "__init__" in vars(value):
             _held_tensors(f"{where}.__init__", vars(value)["__init__"], found, seen, globals_read=False)
-    elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
+    elif isinstance(value, torch.nn.Module):  # not one of the module's own (those are in ``seen``): its tensors are
+        # plain too (``self.keep = [inner]``, inner's buffer the mask, kept all 8 points, ch50)
+        own = vars(value)
+        items = [(f"{where}.{key}", item) for key, item in own.items() if key not in ("_parameters", "_buffers")] \
+            + [(f"{where}.{name}", item) for kind in ("_parameters", "_buffers") if type(own.get(kind)) is dict
+               for name, item in dict.items(own[kind])]
+    elif isinstance(value, (type, types.ModuleType, types.CodeType)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
         items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
@@ -1205,11 +1278,12 @@ def _own_plain(modules: list) -> list:
     # itself (self._load_state_dict_post_hooks = {"tril": mask} kept all 8 points past a walk that skipped them, ch49)
     own = set(MODULE_PARTS)
     found, listed = [], set()
+    registered = {id(module) for _, module in modules}  # (a module reached otherwise is walked: _held_tensors)
     for prefix, module in modules:
         for name, value in vars(module).items():
             if type(name) is not str or name in own:
                 continue
-            seen = set()
+            seen = set(registered)
             _held_tensors(prefix + ("." if prefix else "") + name, value, found, seen)
             listed |= seen
     for prefix, module in modules:

@@ -4432,6 +4432,59 @@ def test_a_mask_kept_in_a_namedtuples_defaults_is_no_buffer(host):
     assert _structure(Holder())["plain"] == [["kind._field_defaults['m']", "torch.bool"]]
 
 
+MASKS_KEPT_AS_DATA = {  # (ch50: each kept all 8 points, graded: the walk read tensors only)
+    "self.tri is the mask as a numpy array of bool": _kept_outside(
+        "self.tri = causal_mask(config.block_size).numpy()", "torch.from_numpy(self.tri)"),
+    "self.tri is the mask as a list of numbers": _kept_outside(
+        "self.tri = causal_mask(config.block_size).int().tolist()", "torch.tensor(self.tri, dtype=torch.bool)"),
+    "self.tri is the mask as bytes": _kept_outside(
+        "self.n = config.block_size\n        self.tri = bytes(causal_mask(config.block_size).flatten().tolist())",
+        "torch.tensor(list(self.tri), dtype=torch.bool).view(self.n, self.n)"),
+    "self.tri is the mask as str": _kept_outside(
+        "self.n = config.block_size\n        self.tri = ''.join('1' if b else '0' for b in "
+        "causal_mask(config.block_size).flatten().tolist())",
+        "torch.tensor([c == '1' for c in self.tri]).view(self.n, self.n)"),
+    "self.tri is the mask as a str of its printed values": _kept_outside(
+        "self.n = config.block_size\n        self.tri = str(causal_mask(config.block_size).int().tolist())",
+        "torch.tensor([c == '1' for c in self.tri if c in '01']).view(self.n, self.n)"),
+    "self.tri is the mask as an int of its bits": _kept_outside(
+        "self.n = config.block_size\n        self.tri = sum(1 << i for i, b in "
+        "enumerate(causal_mask(config.block_size).flatten().tolist()) if b)",
+        "torch.tensor([(self.tri >> i) & 1 == 1 for i in range(self.n * self.n)]).view(self.n, self.n)"),
+    # a module kept in a plain list is no submodule: model.to() leaves its buffer behind
+    "self.keep[0].mask is a tensor": _kept_outside(
+        "self.keep = [Keep(causal_mask(config.block_size))]", "self.keep[0].mask",
+        above="class Keep(nn.Module):\n    def __init__(self, mask):\n        super().__init__()\n"
+              "        self.register_buffer('mask', mask, persistent=False)\n\n\n"),
+}
+
+
+def test_a_mask_kept_as_data_or_in_a_module_no_submodule_is_no_buffer(host):
+    from autograder.answers import Lesson, problems
+    from course.checks.attention import _structure
+
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("03_self_attention"), as_version=4))
+    names = frozenset({"CausalSelfAttention"})
+    for told, source in MASKS_KEPT_AS_DATA.items():
+        assert problems(source, lesson, names, names) == [], told  # (the rules let it through)
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert f"{told}, kept as a plain attribute" in failed.get("test-causal-self-attention", "") \
+            or f"{told} kept as a plain attribute" in failed.get("test-causal-self-attention", ""), (told, failed)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same; honest numbers and lists are no mask)
+        def __init__(self):
+            super().__init__()
+            mask = torch.ones(5, 5, dtype=torch.bool).tril()
+            self.n_embd, self.big, self.name, self.steps = 384, 65535, "causal self-attention", [0, 1] * 8
+            self.inverse = (~mask).flatten().tolist()
+            self.bits = int("".join("1" if b else "0" for b in mask.flatten().tolist()), 2)  # (first entry highest)
+            self.linear = torch.nn.Linear(2, 2)
+            self.layers = [self.linear]  # (a submodule kept in a list too: its tensors are its own)
+            self.register_buffer("mask", mask)
+    assert _structure(Holder())["plain"] == [["inverse", "a list of numbers"], ["bits", "an int of its bits"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 

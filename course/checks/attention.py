@@ -1136,6 +1136,68 @@ def _causal_pattern(tensor) -> bool:
         return False
 
 
+def _mask_data(value) -> str | None:
+    """What ``value``, data that is no tensor, is when it holds a causal mask by its values (``_causal_pattern``), or
+    None: a numpy array, nested lists or tuples of numbers, or the entries of a square of k * k, k >= 4, in a row (a
+    flat list of numbers, bytes, a string, the bits of an int, first entry lowest or highest). Kept as
+    ``self.tri = causal_mask(n).numpy()``, ``.tolist()``, ``bytes(...)``, a string of 0s and 1s or an int of its bits,
+    and made a tensor again in forward, a mask was no buffer and kept all 8 points past a walk that read tensors only
+    (ch50)."""
+    import re
+
+    import numpy
+
+    try:
+        if isinstance(value, numpy.ndarray):
+            if value.dtype.kind not in "biuf" or value.size > 1 << 22:
+                return None
+            return f"a numpy array of {value.dtype}" if _causal_pattern(torch.from_numpy(numpy.array(value))) else None
+        if type(value) in (bytes, bytearray, str):
+            if not 16 <= len(value) <= 1 << 20:
+                return None
+            if type(value) is str:  # its characters, or the numbers it prints (str(mask.tolist()), str(mask))
+                words = re.findall(r"True|False|-?inf|-?\d+(?:\.\d+)?", value)
+                printed = [word == "True" or word != "False" and float(word) for word in words]
+                if len(printed) >= 16 and _mask_data(printed) is not None:
+                    return "a str of its printed values"
+            entries, what = [ord(c) for c in value] if type(value) is str else list(value), type(value).__name__
+        elif type(value) is int:
+            bits = value.bit_length()
+            if value < 0 or not 16 <= bits <= 1 << 16:
+                return None
+            for k in (math.isqrt(bits), math.isqrt(bits) + 1):
+                if k * k >= bits:
+                    low = torch.tensor([(value >> i) & 1 for i in range(k * k)])
+                    if _causal_pattern(low.view(k, k)) or _causal_pattern(low.flip(0).view(k, k)):
+                        return "an int of its bits"
+            return None
+        elif type(value) in (list, tuple):
+            entries, what = _numbers(value, 0), f"a {type(value).__name__} of numbers"
+            if entries is None:
+                return None
+        else:
+            return None
+        data = torch.tensor(entries)
+        if data.dim() == 1:
+            k = math.isqrt(data.numel())
+            if k < 4 or k * k != data.numel():
+                return None
+            data = data.view(k, k)
+        return what if _causal_pattern(data) else None
+    except Exception:  # (ragged lists, numbers torch cannot hold)
+        return None
+
+
+def _numbers(value, depth: int):
+    """``value``, plain lists and tuples of plain numbers at most 4 deep, as lists (None if it is not that)."""
+    if type(value) in (bool, int, float):
+        return value
+    if type(value) not in (list, tuple) or depth > 4 or len(value) > 1 << 12 or not value:
+        return None
+    items = [_numbers(item, depth + 1) for item in value]
+    return None if any(item is None for item in items) else items
+
+
 def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool = True) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
     plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
@@ -1157,6 +1219,10 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
     if id(value) in seen:
         return
     seen.add(id(value))
+    data = _mask_data(value)
+    if data is not None:  # a mask's values kept as data (ch50)
+        found.append([where, data, True])
+        return
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype), _causal_pattern(value)])
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
@@ -1186,7 +1252,13 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
             + [(where, base) for base in value.__bases__]
         if "__init__" in vars(value):
             _held_tensors(f"{where}.__init__", vars(value)["__init__"], found, seen, globals_read=False)
-    elif isinstance(value, (type, types.ModuleType, types.CodeType, torch.nn.Module)):
+    elif isinstance(value, torch.nn.Module):  # not one of the module's own (those are in ``seen``): its tensors are
+        # plain too (``self.keep = [inner]``, inner's buffer the mask, kept all 8 points, ch50)
+        own = vars(value)
+        items = [(f"{where}.{key}", item) for key, item in own.items() if key not in ("_parameters", "_buffers")] \
+            + [(f"{where}.{name}", item) for kind in ("_parameters", "_buffers") if type(own.get(kind)) is dict
+               for name, item in dict.items(own[kind])]
+    elif isinstance(value, (type, types.ModuleType, types.CodeType)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
         items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
@@ -1211,11 +1283,12 @@ def _plain_tensors(module: nn.Module) -> list[list[str]]:
     # nn.Module's parts aside (parameters and buffers, submodules walked in turn), not its hook dicts nor its set of
     # non-persistent names, which a class may set itself (self._load_state_dict_post_hooks = {"tril": mask}, ch49)
     own, found, listed = {"_parameters", "_buffers", "_modules"}, [], set()
+    registered = {id(part) for _, part in module.named_modules()}  # (a module reached otherwise is walked)
     for prefix, part in module.named_modules():
         for name, value in vars(part).items():
             if type(name) is not str or name in own:
                 continue
-            seen = set()
+            seen = set(registered)
             _held_tensors(prefix + ("." if prefix else "") + name, value, found, seen)
             listed |= seen
     for prefix, part in module.named_modules():
@@ -1288,16 +1361,19 @@ def _check_mask_kept(module, where: str) -> None:
         return
     outside = plain[0].startswith("global ")  # (a global the class's methods read, ch49)
     place, kept = (plain[0], "outside the module") if outside else (f"self.{plain[0]}", "as a plain attribute")
+    # (a mask's values kept as data, a numpy array or a list of numbers, are named as such, ch50)
+    dtype = next((dtype for name, dtype in found["plain"] if name == plain[0]), "torch.bool")
+    what = "a tensor" if str(dtype).startswith("torch.") else f"the mask as {dtype},"
     if found["buffers"]:  # the mask registered, and a slice or copy of it kept aside (a cache, rt49)
         buffer = found["buffers"][0]
-        raise failure(where, f"{place} is a tensor kept {kept} beside the buffer self.{buffer} (it is not in "
+        raise failure(where, f"{place} is {what} kept {kept} beside the buffer self.{buffer} (it is not in "
                       f"module.buffers())", Mistake(
                           MASK_NOT_A_BUFFER.name, f"model.to('cuda') gives the module a new self.{buffer} and "
                           f"leaves on the CPU what another attribute keeps of the old one (the tensor itself, a "
                           f"slice or a copy: a cache of masks, a submodule handed the mask), and the masked_fill "
                           f"then fails. Read the buffer where you use it, self.{buffer}[:T, :T] in forward (a "
                           f"submodule may take the mask as an argument), and keep no tensor in other attributes."))
-    raise failure(where, f"{place} is a tensor kept {kept}, not a registered buffer "
+    raise failure(where, f"{place} is {what} kept {kept}, not a registered buffer "
                   f"(it is not in module.buffers())", MASK_NOT_A_BUFFER)
 
 
