@@ -96,7 +96,7 @@ MODULE_DUNDER_HINT = (" (a name of the form __x__ is Python's machinery, which a
 SETTING = (": it changes a setting of the whole process, which the tests share; put the line in a cell "
            "of your own (only answer cells are graded), or leave it out")
 ATTRIBUTE_HINTS = {
-    "set_printoptions": SETTING, "set_default_dtype": SETTING, "set_default_device": SETTING,
+    "set_printoptions": SETTING, "seterrcall": SETTING, "geterrcall": SETTING, "set_default_dtype": SETTING, "set_default_device": SETTING,
     "use_deterministic_algorithms": SETTING,
     "set_num_threads": ": the grader gives each notebook its share of the cores; leave the threads as they are",
     "wraps": (": functools.wraps copies one object's attributes onto another, which reaches what the rules "
@@ -246,6 +246,9 @@ REFUSED_ATTRIBUTES = {"load", "save", "library", "overrides", "ops", "hub", "jit
                       "fromfile", "from_file", "fromregex", "DataSource", "open_memmap", "savetxt", "loadtxt",
                       "savez", "savez_compressed", "genfromtxt", "memmap",
                       "set_printoptions",
+                      # numpy's error callback, one object for the whole process, set and read back: a place to
+                      # keep anything out of every walk of the answer's objects (lesson 03's mask, ch50)
+                      "seterrcall", "geterrcall",
                       # take more cores than the grader gives a notebook, from the notebook graded beside it
                       "set_num_threads", "set_num_interop_threads",
                       # reach objects or run code from a string: str.format's field lookup, evaluated

@@ -2211,6 +2211,12 @@ def test_a_refused_setting_says_why_and_what_to_do():
     found = problems("import functools\ndef timed(fn):\n    @functools.wraps(fn)\n    def inner(*a):\n"
                      "        return fn(*a)\n    return inner\n", lesson)
     assert any("`wraps`" in p and "write the wrapper without it" in p for p in found), found
+    # numpy's error callback, one object for the whole process: lesson 03's mask kept there, set in __init__ and read
+    # back in forward, was outside every walk of the module's objects and kept all 8 points (ch50, graded)
+    kept = ("import numpy as np\n\ndef keep(mask):\n    np.seterrcall(lambda m=mask: m)\n\n"
+            "def read():\n    return np.geterrcall()()\n")
+    found = problems(kept, lesson)
+    assert sum("a cell of your own" in p and ("`seterrcall`" in p or "`geterrcall`" in p) for p in found) == 2, found
 
 
 def test_the_self_check_says_when_an_answer_cell_reads_the_notebooks_data_as_it_runs():
