@@ -1182,6 +1182,27 @@ def _numbers(value, depth: int):
     items = [_numbers(item, depth + 1) for item in value]
     return None if any(item is None for item in items) else items
 
+def _future_result(future):
+    """What a Future of torch's completed with (None while it runs, or if it failed)."""
+    try:
+        return future.value() if future.done() else None
+    except Exception:
+        return None
+
+
+def _node_parts(node) -> list:
+    """``(name, value)`` of what an autograd node keeps that an answer can read back: the leaf tensor of an
+    AccumulateGrad (``variable``), the node's ``metadata`` dict, and of a custom autograd.Function's node, its
+    ``saved_tensors`` and its own attributes (``ctx.mask = mask``)."""
+    parts = []
+    for name in ("variable", "metadata", "saved_tensors"):
+        try:
+            parts.append((name, getattr(node, name)))
+        except Exception:  # (no such part on this kind of node, or freed by a backward)
+            continue
+    own = getattr(node, "__dict__", None)
+    return parts + (list(own.items()) if type(own) is dict else [])
+
 
 def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool = True) -> None:
     """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
@@ -1243,6 +1264,11 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
         items = [(f"{where}.{key}", item) for key, item in own.items() if key not in ("_parameters", "_buffers")] \
             + [(f"{where}.{name}", item) for kind in ("_parameters", "_buffers") if type(own.get(kind)) is dict
                for name, item in dict.items(own[kind])]
+    elif isinstance(value, torch._C.Future):  # its result: a Future of torch's shows gc nothing it holds (ch50)
+        items = [(f"{where}.value()", _future_result(value))]
+    elif isinstance(value, torch.autograd.graph.Node):  # a tensor's grad_fn: the graph behind it, its leaves (ch50)
+        items = [(f"{where}.next_functions[{key}][0]", pair[0]) for key, pair in enumerate(value.next_functions)] \
+            + [(f"{where}.{name}", part) for name, part in _node_parts(value)]
     elif isinstance(value, (type, types.ModuleType, types.CodeType)):
         return
     elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)

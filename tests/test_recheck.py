@@ -4485,6 +4485,41 @@ def test_a_mask_kept_as_data_or_in_a_module_no_submodule_is_no_buffer(host):
     assert _structure(Holder())["plain"] == [["inverse", "a list of numbers"], ["bits", "an int of its bits"]]
 
 
+MASKS_IN_TORCH_OBJECTS = {  # (ch50: each kept all 8 points, graded: gc sees nothing these objects of torch's hold)
+    "self.f.value()": _kept_outside(
+        "self.f = torch.futures.Future()\n        self.f.set_result(causal_mask(config.block_size))", "self.f.value()"),
+    "self.g.next_functions[0][0].variable": _kept_outside(
+        "with torch.enable_grad():\n            x = causal_mask(config.block_size).float().requires_grad_()\n"
+        "            self.g = (x * 1).grad_fn", "self.g.next_functions[0][0].variable.detach().bool()"),
+    "self.g.metadata['m']": _kept_outside(
+        "with torch.enable_grad():\n            self.g = (torch.zeros(1, requires_grad=True) * 1).grad_fn\n"
+        "        self.g.metadata['m'] = causal_mask(config.block_size)", "self.g.metadata['m']"),
+    "self.g.saved_tensors[0]": _kept_outside(
+        "with torch.enable_grad():\n            self.g = Keep.apply(torch.zeros(1, requires_grad=True), "
+        "causal_mask(config.block_size)).grad_fn", "self.g.saved_tensors[0]",
+        above="class Keep(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x, mask):\n"
+              "        ctx.save_for_backward(mask)\n        return x * 1\n\n    @staticmethod\n"
+              "    def backward(ctx, grad):\n        return grad, None\n\n\n"),
+}
+
+
+def test_a_mask_kept_in_a_future_or_an_autograd_node_is_no_buffer(host):
+    from course.checks.attention import _structure
+
+    _assert_each_mask_refused(MASKS_IN_TORCH_OBJECTS, host)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same; a future still running holds nothing)
+        def __init__(self):
+            super().__init__()
+            self.done, self.running = torch.futures.Future(), torch.futures.Future()
+            self.done.set_result(torch.ones(2, 2, dtype=torch.bool))
+            with torch.enable_grad():
+                self.node = (torch.ones(3, requires_grad=True) * 2).grad_fn
+            self.register_buffer("mask", torch.ones(2, 2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["done.value()", "torch.bool"],
+                                             ["node.next_functions[0][0].variable", "torch.float32"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
