@@ -4520,6 +4520,21 @@ def test_a_mask_kept_in_a_future_or_an_autograd_node_is_no_buffer(host):
                                              ["node.next_functions[0][0].variable", "torch.float32"]]
 
 
+def test_a_mask_kept_as_a_dicts_key_is_no_buffer(host):
+    # (ch50: kept all 8 points, graded: the walk read a dict's values only)
+    from course.checks.attention import _structure
+
+    _assert_each_mask_refused({"self.d.keys()[0]": _kept_outside(
+        "self.d = {causal_mask(config.block_size): 'mask'}", "next(iter(self.d))")}, host)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same)
+        def __init__(self):
+            super().__init__()
+            self.d, self.names = {(1, torch.ones(2, 2, dtype=torch.bool)): 1}, {"n_head": 2, "n_embd": 8}
+            self.register_buffer("mask", torch.ones(2, 2, dtype=torch.bool))
+    assert _structure(Holder())["plain"] == [["d.keys()[0][1]", "torch.bool"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 

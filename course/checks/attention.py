@@ -1252,8 +1252,9 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
             _held_tensors(place, item, found, seen)
         return
     sequence = next((kind for kind in (list, tuple, set, frozenset, collections.deque) if isinstance(value, kind)), None)
-    if isinstance(value, dict):
-        items = [(f"{where}[{key!r}]", item) for key, item in dict.items(value)]
+    if isinstance(value, dict):  # its values, and its keys (a tensor is a key of its own: {mask: 1}, ch50)
+        items = [(f"{where}[{key!r}]", item) for key, item in dict.items(value)] \
+            + [(f"{where}.keys()[{number}]", key) for number, key in enumerate(dict.keys(value))]
     elif sequence is not None:
         items = [(f"{where}[{key!r}]", item) for key, item in enumerate(sequence.__iter__(value))]
     elif isinstance(value, types.FunctionType):
