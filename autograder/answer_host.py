@@ -1137,7 +1137,8 @@ def _mask_data(value) -> str | None:
             if value.dtype.kind not in "biuf" or value.size > 1 << 22:
                 return None
             return f"a numpy array of {value.dtype}" if _causal_pattern(torch.from_numpy(numpy.array(value))) else None
-        if type(value) in (bytes, bytearray, str):
+        if isinstance(value, (bytes, bytearray, str)):  # (a subclass's own, read as the plain value it holds)
+            value = (bytes if isinstance(value, (bytes, bytearray)) else str).__getitem__(value, slice(None))
             if not 16 <= len(value) <= 1 << 20:
                 return None
             if type(value) is str:  # its characters, or the numbers it prints (str(mask.tolist()), str(mask))
@@ -1146,7 +1147,8 @@ def _mask_data(value) -> str | None:
                 if len(printed) >= 16 and _mask_data(printed) is not None:
                     return "a str of its printed values"
             entries, what = [ord(c) for c in value] if type(value) is str else list(value), type(value).__name__
-        elif type(value) is int:
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = int.__add__(value, 0)
             bits = value.bit_length()
             if value < 0 or not 16 <= bits <= 1 << 16:
                 return None
@@ -1181,6 +1183,14 @@ def _numbers(value, depth: int):
         return None
     items = [_numbers(item, depth + 1) for item in value]
     return None if any(item is None for item in items) else items
+
+def _numpy_iterated(iterator, name: str):
+    """An iterator of numpy's ``name`` (a flatiter's base, a broadcast's iters, an nditer's operands), or None."""
+    try:
+        return getattr(iterator, name)
+    except Exception:  # (an nditer closed, a broadcast's operands)
+        return None
+
 
 def _future_result(future):
     """What a Future of torch's completed with (None while it runs, or if it failed)."""
@@ -1220,6 +1230,7 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
     ``@functools.lru_cache``, called by ``__init__`` for the buffer, kept its masks in the cache, and lesson 03's
     check of the class before the GPT uses it said "global causal_mask[5] is a tensor kept outside the module"
     (rt50)."""
+    import numpy
     import torch
 
     if id(value) in seen:
@@ -1265,6 +1276,11 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
         items = [(f"{where}.{key}", item) for key, item in own.items() if key not in ("_parameters", "_buffers")] \
             + [(f"{where}.{name}", item) for kind in ("_parameters", "_buffers") if type(own.get(kind)) is dict
                for name, item in dict.items(own[kind])]
+    elif isinstance(value, (numpy.flatiter, numpy.broadcast, numpy.nditer)):  # the arrays an iterator of numpy's
+        # goes over, which gc does not see (self.flat = causal_mask(n).numpy().flat, read as self.flat.base, ch50)
+        items = [(f"{where}.base", _numpy_iterated(value, "base"))] if isinstance(value, numpy.flatiter) else \
+            [(f"{where}.{name}[{key}]", item) for name in ("iters", "operands")
+             for key, item in enumerate(_numpy_iterated(value, name) or ())]
     elif isinstance(value, torch._C.Future):  # its result: a Future of torch's shows gc nothing it holds (ch50)
         items = [(f"{where}.value()", _future_result(value))]
     elif isinstance(value, torch.autograd.graph.Node):  # a tensor's grad_fn: the graph behind it, its leaves (ch50)

@@ -4535,6 +4535,33 @@ def test_a_mask_kept_as_a_dicts_key_is_no_buffer(host):
     assert _structure(Holder())["plain"] == [["d.keys()[0][1]", "torch.bool"]]
 
 
+def test_a_mask_kept_in_a_numpy_iterator_or_a_str_subclass_is_no_buffer(host):
+    # (ch50: each kept all 8 points, graded: gc sees nothing a numpy iterator goes over; a subclass of str is
+    # none of the plain types whose values were read)
+    import numpy
+
+    from course.checks.attention import _structure
+
+    source = _kept_outside("self.flat = causal_mask(config.block_size).numpy().flat", "torch.from_numpy(self.flat.base)")
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source), "03_self_attention",
+                     ["test-causal-self-attention"], sandbox=False, host=host)
+    assert "self.flat.base is the mask as a numpy array of bool, kept as a plain attribute" in \
+        failed.get("test-causal-self-attention", ""), failed
+
+    class Bits(str):
+        pass
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same)
+        def __init__(self):
+            super().__init__()
+            mask = torch.ones(4, 4, dtype=torch.bool).tril()
+            self.over = numpy.nditer(mask.numpy())
+            self.bits = Bits("".join("1" if b else "0" for b in mask.flatten().tolist()))
+            self.name = Bits("causal self-attention")
+            self.register_buffer("mask", mask)
+    assert _structure(Holder())["plain"] == [["over.operands[0]", "a numpy array of bool"], ["bits", "str"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
