@@ -1192,6 +1192,19 @@ def _numpy_iterated(iterator, name: str):
         return None
 
 
+def _tensor_grad(tensor) -> list:
+    """``[("grad", gradient)]`` of a leaf tensor that has one (torch keeps it outside the tensor's ``__dict__``, and
+    model.to() gives a buffer a new tensor without it: a mask put in a buffer's .grad by a backward of
+    ``(x * mask).sum()`` kept all 8 points, ch50), read by torch's own descriptors; else []."""
+    import torch
+
+    try:
+        grad = torch._C.TensorBase.grad.__get__(tensor) if torch._C.TensorBase.is_leaf.__get__(tensor) else None
+    except Exception:
+        return []
+    return [] if grad is None else [("grad", grad)]
+
+
 def _future_result(future):
     """What a Future of torch's completed with (None while it runs, or if it failed)."""
     try:
@@ -1243,7 +1256,8 @@ def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool 
     if isinstance(value, torch.Tensor):
         found.append([where, str(value.dtype), _causal_pattern(value)])
         own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
-        items = [(f"{where}.{key}", item) for key, item in own.items()] + [(where, type(value))]
+        items = [(f"{where}.{key}", item) for key, item in list(own.items()) + _tensor_grad(value)] \
+            + [(where, type(value))]
         for place, item in items:
             _held_tensors(place, item, found, seen)
         return
@@ -1336,7 +1350,8 @@ def _own_plain(modules: list) -> list:
                 if isinstance(tensor, torch.Tensor):
                     listed.add(id(tensor))
                     held = vars(tensor) if type(getattr(tensor, "__dict__", None)) is dict else {}
-                    for key, item in list(held.items()) + [("", type(tensor))]:
+                    grad = _tensor_grad(tensor) if kind == "_buffers" else []  # (a parameter's moves with it)
+                    for key, item in list(held.items()) + grad + [("", type(tensor))]:
                         _held_tensors(at + str(name) + ("." + key if key else ""), item, found, listed)
         for klass in type(module).__mro__:
             if not (_answers(klass) or _made_here(klass)):

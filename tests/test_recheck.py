@@ -4562,6 +4562,34 @@ def test_a_mask_kept_in_a_numpy_iterator_or_a_str_subclass_is_no_buffer(host):
     assert _structure(Holder())["plain"] == [["over.operands[0]", "a numpy array of bool"], ["bits", "str"]]
 
 
+MASKS_IN_A_GRADIENT = {  # (ch50: each kept all 8 points, graded: torch keeps a tensor's .grad outside its __dict__)
+    "self.g.grad": _kept_outside(
+        "with torch.enable_grad():\n            x = torch.zeros(config.block_size, config.block_size, requires_grad=True)\n"
+        "            (x * causal_mask(config.block_size).float()).sum().backward()\n        self.g = x", "self.g.grad.bool()"),
+    "self.aux.grad": _kept_outside(
+        "with torch.enable_grad():\n            x = torch.zeros(config.block_size, config.block_size, requires_grad=True)\n"
+        "            (x * causal_mask(config.block_size).float()).sum().backward()\n"
+        "        self.register_buffer('aux', x, persistent=False)", "self.aux.grad.bool()"),
+}
+
+
+def test_a_mask_kept_as_a_tensors_gradient_is_no_buffer(host):
+    from course.checks.attention import _structure
+
+    _assert_each_mask_refused(MASKS_IN_A_GRADIENT, host, exact=False)  # (beside the buffer self.aux, for the second)
+
+    class Holder(torch.nn.Module):  # (the notebook's check lists the same; a parameter's gradient is its own)
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 2)
+            with torch.enable_grad():
+                self.linear(torch.ones(1, 2)).sum().backward()
+                kept = torch.zeros(2, requires_grad=True)
+                (kept * 2).sum().backward()
+            self.kept = kept
+    assert _structure(Holder())["plain"] == [["kept", "torch.float32"], ["kept.grad", "torch.float32"]]
+
+
 FREEZES_IN_TRAINING = _answer_source("05_nanogpt", "gpt-forward").replace(
     "    B, T = idx.shape", "    B, T = idx.shape\n    if model.training:\n        model.transformer.wte.weight.requires_grad_(False)")
 
