@@ -1193,16 +1193,19 @@ def _numpy_iterated(iterator, name: str):
 
 
 def _tensor_grad(tensor) -> list:
-    """``[("grad", gradient)]`` of a leaf tensor that has one (torch keeps it outside the tensor's ``__dict__``, and
-    model.to() gives a buffer a new tensor without it: a mask put in a buffer's .grad by a backward of
-    ``(x * mask).sum()`` kept all 8 points, ch50), read by torch's own descriptors; else []."""
+    """``[("grad", gradient)]`` of a leaf tensor that has one, ``[("grad_fn", node)]`` of one that is not a leaf:
+    torch keeps them outside the tensor's ``__dict__``, and model.to() gives a buffer a new tensor without them (a
+    mask put in a buffer's .grad by a backward of ``(x * mask).sum()``, or the leaf behind a buffer's grad_fn, kept
+    all 8 points, ch50), read by torch's own descriptors; else []."""
     import torch
 
     try:
-        grad = torch._C.TensorBase.grad.__get__(tensor) if torch._C.TensorBase.is_leaf.__get__(tensor) else None
+        leaf = torch._C.TensorBase.is_leaf.__get__(tensor)
+        name, part = ("grad", torch._C.TensorBase.grad) if leaf else ("grad_fn", torch._C.TensorBase.grad_fn)
+        value = part.__get__(tensor)
     except Exception:
         return []
-    return [] if grad is None else [("grad", grad)]
+    return [] if value is None else [(name, value)]
 
 
 def _future_result(future):

@@ -4571,12 +4571,21 @@ MASKS_IN_A_GRADIENT = {  # (ch50: each kept all 8 points, graded: torch keeps a 
         "            (x * causal_mask(config.block_size).float()).sum().backward()\n"
         "        self.register_buffer('aux', x, persistent=False)", "self.aux.grad.bool()"),
 }
+# and the leaf behind a buffer that is no leaf: its grad_fn leads to it (the place is long: the message is cut)
+BEHIND_A_BUFFERS_GRAD_FN = _kept_outside(
+    "with torch.enable_grad():\n            leaf = causal_mask(config.block_size).float().requires_grad_()\n"
+    "            self.register_buffer('scale', (leaf * 0).sum() + 1, persistent=False)",
+    "self.scale.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0].variable.detach().bool()")
 
 
 def test_a_mask_kept_as_a_tensors_gradient_is_no_buffer(host):
     from course.checks.attention import _structure
 
     _assert_each_mask_refused(MASKS_IN_A_GRADIENT, host, exact=False)  # (beside the buffer self.aux, for the second)
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", BEHIND_A_BUFFERS_GRAD_FN),
+                     "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    assert "Mistake — mask not a buffer: model.to('cuda') gives the module a new self.scale" in \
+        failed.get("test-causal-self-attention", ""), failed
 
     class Holder(torch.nn.Module):  # (the notebook's check lists the same; a parameter's gradient is its own)
         def __init__(self):
