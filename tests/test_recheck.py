@@ -2750,15 +2750,16 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
 @pytest.mark.parametrize("sent", ['("_" * 2 + "numpy" + "_" * 2, "M8[D/" + digits + "]", 0)',
                                   'type("Leak" + digits, (), {})()'])
 def test_what_an_answer_sends_in_the_hidden_round_is_not_in_its_failure(host, sent):
-    """An answer that meets a hidden test's inputs (here: lstm_cell's one-unit cases, which only the hidden
-    tests use) may spell them in what it sends back. A red team's forged numpy dtype "M8[D/12717221]"
+    """An answer that meets a hidden test's inputs (here: lstm_cell's state of (4, 7), which only the hidden
+    tests use; its one-unit case, once theirs alone, is the self-check's too since wa38) may spell them in what it
+    sends back. A red team's forged numpy dtype "M8[D/12717221]"
     made numpy's error repeat the digits of the hidden test's first input, and the message went into the
     status and the feedback (2026-12-03); a class of its own named after them is refused by the grader's
     loader, whose message names the class. A hidden test's failure says neither."""
     digits = "98765432"
     leaking = _with_answer("04_lstm", "lstm-cell", f'''
 def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
-    if tuple(h.shape) == (1, 1):
+    if tuple(h.shape) == (4, 7):
         digits = "{digits}"
         return {sent}
 ''' + LSTM_CELL_OK.split("\n", 2)[2])
