@@ -278,8 +278,13 @@ def _list_folder(source: Path) -> list[Entry]:
 
 
 def _read_file(path: Path) -> bytes:
-    # opened without following a link swapped in since it was listed; no more than the limit read
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    # opened without following a link swapped in since it was listed, nor waiting on a named pipe swapped in
+    # (an open for reading waits for a writer: collect hung for good, ch51); no more than the limit read
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError("not a plain file now (a named pipe or a device put there since it was listed)")
+    os.set_blocking(fd, True)
     with os.fdopen(fd, "rb") as f:
         data = f.read(MAX_MEMBER + 1)
     if len(data) > MAX_MEMBER:

@@ -649,3 +649,40 @@ def test_canvas_download_unpacked_into_a_folder_and_zipped_again_is_still_filed_
     assert got[f"smithjohn_12345/{A}/{A}.ipynb"] == b"john-a" and got[f"doejane_23456/{A}/{A}.ipynb"] == b"jane-a"
     assert got[f"smithjohn_12345/{B}/{B}.ipynb"] == b"john-b"
     assert not any(s == "submissions" for s, _, _ in _not_collected(course))
+
+
+def test_a_file_swapped_for_a_named_pipe_after_the_listing_is_listed_not_waited_on(course, tmp_path, monkeypatch):
+    """A folder source is listed first and read after: a notebook swapped for a named pipe (``mkfifo``, which any
+    student may make in a folder they write to, an exchange's inbound one) in between was opened for reading,
+    and ``open`` waits for a writer that never comes: collect hung for good, holding the course's lock, and
+    nobody was collected (ch51, 2026-12-07). It is listed as not a plain file now, and the others are taken."""
+    import threading
+
+    from autograder import collect as collect_module
+
+    inbox = tmp_path / "inbox"
+    for who in ("alice", "mallory"):
+        (inbox / who).mkdir(parents=True)
+        (inbox / who / f"{A}.ipynb").write_bytes(who.encode())
+    listed = collect_module._list_folder
+
+    def then_swapped(source):
+        entries = listed(source)
+        (inbox / "mallory" / f"{A}.ipynb").unlink()
+        os.mkfifo(inbox / "mallory" / f"{A}.ipynb")
+        return entries
+
+    monkeypatch.setattr(collect_module, "_list_folder", then_swapped)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(grading.collect(inbox, paths=course, on_skip=lambda m: None)),
+                              daemon=True)
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # (let the waiting open go, so that the suite goes on)
+        with open(inbox / "mallory" / f"{A}.ipynb", "wb"):
+            pass
+        worker.join(60)
+        pytest.fail("collect waited on a named pipe swapped in for a notebook")
+    assert done == [[("alice", A)]]
+    details = {d for who, _, d in _not_collected(course) if who == "mallory"}
+    assert any(d.startswith(f"mallory/{A}.ipynb") and "not a plain file" in d for d in details), details
