@@ -46,6 +46,7 @@ name no lesson are listed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -273,14 +274,38 @@ def _list_folder(source: Path) -> list[Entry]:
             elif info.st_size > MAX_MEMBER:
                 entries.append(Entry(rel, None, f"{info.st_size:,} bytes (limit {MAX_MEMBER:,})"))
             else:
-                entries.append(Entry(rel, lambda path=path: _read_file(path)))
+                entries.append(Entry(rel, lambda rel=rel: _read_file(source, rel)))
     return entries
 
 
-def _read_file(path: Path) -> bytes:
-    # opened without following a link swapped in since it was listed, nor waiting on a named pipe swapped in
-    # (an open for reading waits for a writer: collect hung for good, ch51); no more than the limit read
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+def _read_file(source: Path, rel: str) -> bytes:
+    """The file ``rel`` of the folder ``source``, opened without following a link swapped in since it was
+    listed, its own name or any folder's on the way (a student folder made a link to the instructor's
+    solutions/01_tokenization was followed, and the solution filed as that student's hand-in, ch51), nor
+    waiting on a named pipe swapped in (an open for reading waits for a writer: collect hung for good, ch51);
+    no more than the limit read."""
+    *folders, name = rel.split("/")
+    fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in folders:
+            try:
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError as error:
+                if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise ValueError(f"the folder {part!r} on its path is not a plain folder now (a symbolic "
+                                     f"link put there since it was listed): not followed") from None
+                raise
+            os.close(fd)
+            fd = inner
+        folder, fd = fd, None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        finally:
+            os.close(folder)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise ValueError("not a plain file now (a named pipe or a device put there since it was listed)")

@@ -686,3 +686,34 @@ def test_a_file_swapped_for_a_named_pipe_after_the_listing_is_listed_not_waited_
     assert done == [[("alice", A)]]
     details = {d for who, _, d in _not_collected(course) if who == "mallory"}
     assert any(d.startswith(f"mallory/{A}.ipynb") and "not a plain file" in d for d in details), details
+
+
+def test_a_student_folder_swapped_for_a_link_after_the_listing_is_not_followed(course, tmp_path, monkeypatch):
+    """A folder source is listed first and read after: a student folder swapped for a symbolic link in between
+    (to a folder of the instructor's that holds the lesson's notebook, ``solutions/01_tokenization``) was
+    followed by the read, which refused a link only as the file's own name: the solution was filed and graded as
+    that student's hand-in, full marks (ch51, 2026-12-07). Every folder on the way is opened without following a
+    link now: the entry is listed as not read, and the others are taken."""
+    from autograder import collect as collect_module
+
+    inbox = tmp_path / "inbox"
+    for who in ("alice", "mallory"):
+        (inbox / who).mkdir(parents=True)
+        (inbox / who / f"{A}.ipynb").write_bytes(who.encode())
+    secret = tmp_path / "instructor" / A
+    secret.mkdir(parents=True)
+    (secret / f"{A}.ipynb").write_bytes(b"the instructor's solution")
+    listed = collect_module._list_folder
+
+    def then_swapped(source):
+        entries = listed(source)
+        (inbox / "mallory").rename(tmp_path / "mallory-away")
+        os.symlink(secret, inbox / "mallory")
+        return entries
+
+    monkeypatch.setattr(collect_module, "_list_folder", then_swapped)
+    collected = grading.collect(inbox, paths=course, on_skip=lambda m: None)
+    assert collected == [("alice", A)]
+    assert b"the instructor's solution" not in b"".join(_submitted(course).values())
+    details = {d for who, _, d in _not_collected(course) if who == "mallory"}
+    assert any(d.startswith(f"mallory/{A}.ipynb") and "could not be read" in d for d in details), details
