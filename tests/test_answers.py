@@ -3886,6 +3886,18 @@ def test_a_part_of_a_split_answer_that_opens_with_a_future_import_is_joined_so_t
             "<joined>", "exec", dont_inherit=True)
 
 
+def _split_answer_cell(release, grade_id, first, second_source):
+    """A copy of ``release`` with the answer cell ``grade_id`` split in two as JupyterLab's "split cell" does
+    (both parts keep the cell's metadata): its index in the copy, the copy, and the second part's cell."""
+    split = copy.deepcopy(release)
+    at = next(i for i, c in enumerate(split.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
+    split.cells[at].source = first
+    second = copy.deepcopy(split.cells[at])
+    second.source, second.id = second_source, "second-part"
+    split.cells.insert(at + 1, second)
+    return at, split, second
+
+
 def test_a_split_answer_cell_passes_its_check_where_the_saved_notebook_holds_the_parts(monkeypatch, tmp_path):
     """An honest scaled_dot_product_attention split in JupyterLab below its helper ``_apply_mask`` (each part
     keeps the cell's metadata; the autograder joins them, 6/6) failed its test cell: "reads `_apply_mask`,
@@ -3906,12 +3918,7 @@ def test_a_split_answer_cell_passes_its_check_where_the_saved_notebook_holds_the
               "    scores = SCALE * (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])\n"
               "    return torch.softmax(_apply_mask(scores, mask), dim=-1) @ v\n")
     release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
-    split = copy.deepcopy(release)
-    at = next(i for i, c in enumerate(split.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "sdpa")
-    split.cells[at].source = helper
-    second = copy.deepcopy(split.cells[at])
-    second.source, second.id = answer, "second-part"
-    split.cells.insert(at + 1, second)
+    at, split, second = _split_answer_cell(release, "sdpa", helper, answer)
     saved = tmp_path / "02_cross_attention.ipynb"
     nbformat.write(split, saved)
     import math
@@ -3974,12 +3981,7 @@ def test_a_helper_alone_in_a_part_of_another_split_answer_cell_passes_the_check_
               "            if symbols[j:j + 2] == [a, b]:\n                out.append(a + b)\n                j += 2\n"
               "            else:\n                out.append(symbols[j])\n                j += 1\n        symbols = out\n")
     release = nbformat.read(lesson_path(L01), as_version=4)
-    split = copy.deepcopy(release)
-    at = next(i for i, c in enumerate(split.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs")
-    split.cells[at].source = helper
-    second = copy.deepcopy(split.cells[at])
-    second.source, second.id = counter, "second-part"
-    split.cells.insert(at + 1, second)
+    at, split, _ = _split_answer_cell(release, "count-pairs", helper, counter)
     next(c for c in split.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word").source = answer
     saved = tmp_path / "01_tokenization.ipynb"
     nbformat.write(split, saved)
