@@ -1050,21 +1050,7 @@ def _structure(module) -> dict | None:
         return None
     modules = _own_modules(module)
     return {"parameters": _own_members(modules, "_parameters"), "buffers": _own_members(modules, "_buffers"),
-            **_plain_and_masks(_own_plain(modules))}
-
-
-def _plain_and_masks(found: list) -> dict:
-    """``plain``: ``[name, dtype]`` of each tensor found; ``masks``: the names of those that are causal masks by
-    their values (``_causal_pattern``)."""
-    return {"plain": [[name, dtype] for name, dtype, _ in found], "masks": [name for name, _, mask in found if mask]}
-
-
-def _cell_contents(cell):
-    """What a closure's cell holds, or None while it is empty."""
-    try:
-        return cell.cell_contents
-    except ValueError:
-        return None
+            **WALK[0].plain_and_masks(WALK[0].plain_tensors(modules, _own_dict, _answers))}
 
 
 def _answers(value) -> bool:
@@ -1076,298 +1062,25 @@ def _answers(value) -> bool:
     return isinstance(code, types.CodeType) and code.co_filename.startswith("<answer ")
 
 
-def _made_here(cls) -> bool:
-    """Whether the class ``cls`` was made at run time, not found under its name in the module it names: a
-    ``collections.namedtuple("Held", "tril", defaults=[mask])`` keeps its defaults in its class, and named a
-    library's module (``module="torch"``), or the answers' own, it was no class of the answer's statements
-    and the walk stopped there, all 8 points kept (ch49). Read from the modules' and classes' own dicts:
-    nothing is imported or computed."""
-    found = sys.modules.get(cls.__module__) if type(cls.__module__) is str else None
-    for part in str(cls.__qualname__).split("."):
-        found = vars(found).get(part) if isinstance(found, (types.ModuleType, type)) else None
-    return found is not cls
+WALK = []  # the walk of lesson 03's "mask not a buffer" (course/checks/mask_walk.py), loaded by main (``_load_walk``)
 
 
-def _globals_read(code) -> list:
-    """The global names ``code`` reads (LOAD_GLOBAL), and the functions defined in it."""
-    names = [instruction.argval for instruction in dis.get_instructions(code) if instruction.opname == "LOAD_GLOBAL"]
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names += _globals_read(const)
-    return names
+def _load_walk():
+    """The course's walk of the tensors a module keeps outside its parameters and buffers, from the copy of
+    ``course/checks/mask_walk.py`` that ``recheck.Host`` puts beside this file (this process may not import the
+    course), or where this file is the repository's (a test that runs ``main`` itself), from the course beside it;
+    run as a module of this process's own: not in ``sys.modules``, so an answer that imports the file gets a copy
+    of its own and cannot change this one. Before any answer runs."""
+    import importlib.util
 
-
-def _causal_pattern(tensor) -> bool:
-    """Whether ``tensor`` is a causal mask by its values, whatever its dtype and name: at most two values, and
-    the entries of its larger one, in each square matrix of its last two dimensions, those on and below the
-    diagonal, or those above it (a bool or 0/1 mask, its inverse, an additive mask of 0 and -inf, a mask of -1
-    and 1: ch49's own, which counted the nonzero entries, missed that one): a float mask kept as
-    ``self.w = causal_mask(n).float()`` was no buffer and kept all 8 points, its dtype and name unlike a
-    mask's (ch49). An attention map has more than two values; a scale or a position, no square."""
-    import torch
-
-    try:
-        if tensor.dim() < 2 or tensor.shape[-1] != tensor.shape[-2] or tensor.shape[-1] < 2 \
-                or tensor.numel() > 1 << 22 or tensor.is_complex() or tensor.layout != torch.strided:
-            return False
-        values = tensor.detach().to("cpu")
-        if torch.unique(values).numel() > 2:
-            return False
-        top = values == values.max()  # (of two values, either: 1 of 0 and 1, 0 of 0 and -inf, 1 of -1 and 1)
-        below = torch.ones(values.shape[-2:], dtype=torch.bool).tril()
-        return bool((top == below).all() or (top == ~below).all())
-    except Exception:  # (a tensor whose values cannot be read here: a meta tensor)
-        return False
-
-
-def _mask_data(value) -> str | None:
-    """What ``value``, data that is no tensor, is when it holds a causal mask by its values (``_causal_pattern``), or
-    None: a numpy array, nested lists or tuples of numbers, or the entries of a square of k * k, k >= 4, in a row (a
-    flat list of numbers, bytes, a string, the bits of an int, first entry lowest or highest). Kept as
-    ``self.tri = causal_mask(n).numpy()``, ``.tolist()``, ``bytes(...)``, a string of 0s and 1s or an int of its bits,
-    and made a tensor again in forward, a mask was no buffer and kept all 8 points past a walk that read tensors only
-    (ch50)."""
-    import math
-
-    import numpy
-    import torch
-
-    try:
-        if isinstance(value, numpy.ndarray):
-            if value.dtype.kind not in "biuf" or value.size > 1 << 22:
-                return None
-            return f"a numpy array of {value.dtype}" if _causal_pattern(torch.from_numpy(numpy.array(value))) else None
-        if isinstance(value, (bytes, bytearray, str)):  # (a subclass's own, read as the plain value it holds)
-            value = (bytes if isinstance(value, (bytes, bytearray)) else str).__getitem__(value, slice(None))
-            if not 16 <= len(value) <= 1 << 20:
-                return None
-            if type(value) is str:  # its characters, or the numbers it prints (str(mask.tolist()), str(mask))
-                words = re.findall(r"True|False|-?inf|-?\d+(?:\.\d+)?", value)
-                printed = [word == "True" or word != "False" and float(word) for word in words]
-                if len(printed) >= 16 and _mask_data(printed) is not None:
-                    return "a str of its printed values"
-            entries, what = [ord(c) for c in value] if type(value) is str else list(value), type(value).__name__
-        elif isinstance(value, int) and not isinstance(value, bool):
-            value = int.__add__(value, 0)
-            bits = value.bit_length()
-            if value < 0 or not 16 <= bits <= 1 << 16:
-                return None
-            for k in (math.isqrt(bits), math.isqrt(bits) + 1):
-                if k * k >= bits:
-                    low = torch.tensor([(value >> i) & 1 for i in range(k * k)])
-                    if _causal_pattern(low.view(k, k)) or _causal_pattern(low.flip(0).view(k, k)):
-                        return "an int of its bits"
-            return None
-        elif type(value) in (list, tuple):
-            entries, what = _numbers(value, 0), f"a {type(value).__name__} of numbers"
-            if entries is None:
-                return None
-        else:
-            return None
-        data = torch.tensor(entries)
-        if data.dim() == 1:
-            k = math.isqrt(data.numel())
-            if k < 4 or k * k != data.numel():
-                return None
-            data = data.view(k, k)
-        return what if _causal_pattern(data) else None
-    except Exception:  # (ragged lists, numbers torch cannot hold)
-        return None
-
-
-def _numbers(value, depth: int):
-    """``value``, plain lists and tuples of plain numbers at most 4 deep, as lists (None if it is not that)."""
-    if type(value) in (bool, int, float):
-        return value
-    if type(value) not in (list, tuple) or depth > 4 or len(value) > 1 << 12 or not value:
-        return None
-    items = [_numbers(item, depth + 1) for item in value]
-    return None if any(item is None for item in items) else items
-
-def _numpy_iterated(iterator, name: str):
-    """An iterator of numpy's ``name`` (a flatiter's base, a broadcast's iters, an nditer's operands), or None."""
-    try:
-        return getattr(iterator, name)
-    except Exception:  # (an nditer closed, a broadcast's operands)
-        return None
-
-
-def _tensor_grad(tensor) -> list:
-    """``[("grad", gradient)]`` of a leaf tensor that has one, ``[("grad_fn", node)]`` of one that is not a leaf:
-    torch keeps them outside the tensor's ``__dict__``, and model.to() gives a buffer a new tensor without them (a
-    mask put in a buffer's .grad by a backward of ``(x * mask).sum()``, or the leaf behind a buffer's grad_fn, kept
-    all 8 points, ch50), read by torch's own descriptors; else []."""
-    import torch
-
-    try:
-        leaf = torch._C.TensorBase.is_leaf.__get__(tensor)
-        name, part = ("grad", torch._C.TensorBase.grad) if leaf else ("grad_fn", torch._C.TensorBase.grad_fn)
-        value = part.__get__(tensor)
-    except Exception:
-        return []
-    return [] if value is None else [(name, value)]
-
-
-def _future_result(future):
-    """What a Future of torch's completed with (None while it runs, or if it failed)."""
-    try:
-        return future.value() if future.done() else None
-    except Exception:
-        return None
-
-
-def _node_parts(node) -> list:
-    """``(name, value)`` of what an autograd node keeps that an answer can read back: the leaf tensor of an
-    AccumulateGrad (``variable``), the node's ``metadata`` dict, and of a custom autograd.Function's node, its
-    ``saved_tensors`` and its own attributes (``ctx.mask = mask``)."""
-    parts = []
-    for name in ("variable", "metadata", "saved_tensors"):
-        try:
-            parts.append((name, getattr(node, name)))
-        except Exception:  # (no such part on this kind of node, or freed by a backward)
-            continue
-    own = getattr(node, "__dict__", None)
-    return parts + (list(own.items()) if type(own) is dict else [])
-
-
-def _held_tensors(where: str, value, found: list, seen: set, globals_read: bool = True) -> None:
-    """Append ``[place, dtype]`` for ``value`` if it is a tensor, and for each tensor it holds, at any depth, in a
-    plain list, tuple, set or dict, or in the closure of a function kept as an attribute: a mask kept as
-    ``self.held = [[mask]]``, ``{"k": (mask,)}`` or ``lambda: mask`` is no buffer either (ch46). A dict, list, tuple, set or
-    deque of a subclass too (an OrderedDict, read as a dict), the arguments of a functools.partial, and the
-    attributes of any other object that keeps them in a __dict__ (a types.SimpleNamespace, a class of the
-    answer's), and what any other object refers to (an iterator of itertools', a generator's variables): a mask kept as ``collections.deque([mask])`` or ``SimpleNamespace(tril=mask)`` kept all the
-    points past the walk of exact types (ch48). And what a class of the answer's keeps (its attributes, its
-    methods' closures and defaults), the globals a function of the answer's reads (an lru_cache's cache too),
-    and a tensor's own attributes: a mask kept as a class attribute, in a global dict, in the closure of a class
-    made by a function, or as an attribute of a parameter, kept all the points past that walk (ch49). Not the
-    globals of a class's own ``__init__`` (``globals_read`` False): what it reads there only, no other method reads
-    (those are walked), and its calls' results are the instance's attributes, walked too; an honest causal_mask under
-    ``@functools.lru_cache``, called by ``__init__`` for the buffer, kept its masks in the cache, and lesson 03's
-    check of the class before the GPT uses it said "global causal_mask[5] is a tensor kept outside the module"
-    (rt50)."""
-    import numpy
-    import torch
-
-    if id(value) in seen:
-        return
-    seen.add(id(value))
-    data = _mask_data(value)
-    if data is not None:  # a mask's values kept as data (ch50)
-        found.append([where, data, True])
-        return
-    if isinstance(value, torch.Tensor):
-        found.append([where, str(value.dtype), _causal_pattern(value)])
-        own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
-        items = [(f"{where}.{key}", item) for key, item in list(own.items()) + _tensor_grad(value)] \
-            + [(where, type(value))]
-        for place, item in items:
-            _held_tensors(place, item, found, seen)
-        return
-    sequence = next((kind for kind in (list, tuple, set, frozenset, collections.deque) if isinstance(value, kind)), None)
-    if isinstance(value, dict):  # its values, and its keys (a tensor is a key of its own: {mask: 1}, ch50)
-        items = [(f"{where}[{key!r}]", item) for key, item in dict.items(value)] \
-            + [(f"{where}.keys()[{number}]", key) for number, key in enumerate(dict.keys(value))]
-    elif sequence is not None:
-        items = [(f"{where}[{key!r}]", item) for key, item in enumerate(sequence.__iter__(value))]
-    elif isinstance(value, types.FunctionType):
-        cells = zip(value.__code__.co_freevars, value.__closure__ or ())
-        items = [(f"{where}.{name}", _cell_contents(cell)) for name, cell in cells] \
-            + [(f"{where}.__defaults__[{key}]", item) for key, item in enumerate(value.__defaults__ or ())] \
-            + [(f"{where}.{key}", item) for key, item in (value.__kwdefaults__ or {}).items()]
-        if _answers(value) and globals_read:  # the globals it reads (a dict of masks, an lru_cache'd function's cache)
-            kept = value.__globals__
-            items += [(f"global {name}", kept[name]) for name in dict.fromkeys(_globals_read(value.__code__))
-                      if name in kept]
-    elif isinstance(value, functools.partial):
-        items = [(f"{where}.args[{key}]", item) for key, item in enumerate(value.args)] \
-            + [(f"{where}.keywords[{key!r}]", item) for key, item in value.keywords.items()] + [(where, value.func)]
-    elif isinstance(value, type) and (_answers(value) or _made_here(value)):  # its attributes, its bases'
-        items = [(f"{where}.{key}", item) for key, item in vars(value).items() if key != "__init__"] \
-            + [(where, base) for base in value.__bases__]
-        if "__init__" in vars(value):
-            _held_tensors(f"{where}.__init__", vars(value)["__init__"], found, seen, globals_read=False)
-    elif isinstance(value, torch.nn.Module):  # not one of the module's own (those are in ``seen``): its tensors are
-        # plain too (``self.keep = [inner]``, inner's buffer the mask, kept all 8 points, ch50)
-        own = vars(value)
-        items = [(f"{where}.{key}", item) for key, item in own.items() if key not in ("_parameters", "_buffers")] \
-            + [(f"{where}.{name}", item) for kind in ("_parameters", "_buffers") if type(own.get(kind)) is dict
-               for name, item in dict.items(own[kind])]
-    elif isinstance(value, (numpy.flatiter, numpy.broadcast, numpy.nditer)):  # the arrays an iterator of numpy's
-        # goes over, which gc does not see (self.flat = causal_mask(n).numpy().flat, read as self.flat.base, ch50)
-        items = [(f"{where}.base", _numpy_iterated(value, "base"))] if isinstance(value, numpy.flatiter) else \
-            [(f"{where}.{name}[{key}]", item) for name in ("iters", "operands")
-             for key, item in enumerate(_numpy_iterated(value, name) or ())]
-    elif isinstance(value, torch._C.Future):  # its result: a Future of torch's shows gc nothing it holds (ch50)
-        items = [(f"{where}.value()", _future_result(value))]
-    elif isinstance(value, torch.autograd.graph.Node):  # a tensor's grad_fn: the graph behind it, its leaves (ch50)
-        items = [(f"{where}.next_functions[{key}][0]", pair[0]) for key, pair in enumerate(value.next_functions)] \
-            + [(f"{where}.{name}", part) for name, part in _node_parts(value)]
-    elif isinstance(value, (type, types.ModuleType, types.CodeType)):
-        return
-    elif isinstance(value, types.FrameType):  # a generator's: its own variables (not its globals)
-        items = [(f"{where}.{key}", item) for key, item in value.f_locals.items()]
-    else:  # an object's attributes (a SimpleNamespace, a class of the answer's), and what else it refers to
-        # (itertools.repeat(mask), a generator, a staticmethod's function, a __slots__ attribute); called here,
-        # not in a comprehension: the answers' process lets this function alone list an object's referents
-        # (``_guard``)
-        referents = gc.get_referents(value)
-        own = vars(value) if type(getattr(value, "__dict__", None)) is dict else {}
-        items = [(f"{where}.{key}", item) for key, item in own.items()] \
-            + [(where, item) for item in referents if item is not own]
-    for place, item in items:
-        _held_tensors(place, item, found, seen)
-
-
-MODULE_PARTS = ("_parameters", "_buffers", "_modules")
-
-
-def _own_plain(modules: list) -> list:
-    """``[name, dtype]`` of each tensor the modules keep as a plain attribute, or hold in plain containers or a
-    kept function's closure (``_held_tensors``: ``self.held = [mask]``, read by a property ``mask``, kept a mask that
-    no buffer holds past the check's "mask not a buffer", ch45, ch46), nn.Module's parameters, buffers and
-    submodules aside (its hook dicts are read too); then
-    what the modules' classes of the answer's keep (class attributes, ``__slots__``, their methods' closures and
-    the globals they read) and what their parameters and buffers hold as attributes, each tensor not listed
-    already (ch49); the same as the notebook's check (``course.checks.attention._plain_tensors``, written twice:
-    this process may not import the course)."""
-    import torch
-
-    # nn.Module's own bookkeeping but its parts (their tensors are parameters and buffers, submodules walked each
-    # in turn): its hook dicts and the set of non-persistent names are walked too, since a class may set them
-    # itself (self._load_state_dict_post_hooks = {"tril": mask} kept all 8 points past a walk that skipped them, ch49)
-    own = set(MODULE_PARTS)
-    found, listed = [], set()
-    registered = {id(module) for _, module in modules}  # (a module reached otherwise is walked: _held_tensors)
-    for prefix, module in modules:
-        for name, value in vars(module).items():
-            if type(name) is not str or name in own:
-                continue
-            seen = set(registered)
-            _held_tensors(prefix + ("." if prefix else "") + name, value, found, seen)
-            listed |= seen
-    for prefix, module in modules:
-        at = prefix + ("." if prefix else "")
-        for kind in ("_parameters", "_buffers"):
-            for name, tensor in dict.items(_own_dict(module, kind)):
-                if isinstance(tensor, torch.Tensor):
-                    listed.add(id(tensor))
-                    held = vars(tensor) if type(getattr(tensor, "__dict__", None)) is dict else {}
-                    grad = _tensor_grad(tensor) if kind == "_buffers" else []  # (a parameter's moves with it)
-                    for key, item in list(held.items()) + grad + [("", type(tensor))]:
-                        _held_tensors(at + str(name) + ("." + key if key else ""), item, found, listed)
-        for klass in type(module).__mro__:
-            if not (_answers(klass) or _made_here(klass)):
-                continue
-            listed.add(id(klass))
-            for key, value in vars(klass).items():
-                if isinstance(value, types.MemberDescriptorType):  # a __slots__ attribute: its value
-                    try:
-                        value = value.__get__(module)
-                    except AttributeError:
-                        continue
-                _held_tensors(at + key, value, found, listed, globals_read=key != "__init__")
-    return found
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "mask_walk.py")
+    if not os.path.exists(path):
+        path = os.path.join(os.path.dirname(here), "course", "checks", "mask_walk.py")
+    spec = importlib.util.spec_from_file_location("_mask_walk", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _own_dict(module, kind: str) -> dict:
@@ -1629,7 +1342,7 @@ def _guard(makers, course=None, load_course=True):
             raise PermissionError(f"an answer may not start or signal a process ({event}); compute the result "
                                   f"in the function itself")
         if event in GC_EVENTS and not (event == "gc.get_referents"
-                                       and sys._getframe(1).f_code is _held_tensors.__code__):
+                                       and sys._getframe(1).f_code is WALK[0].held_tensors.__code__):
             raise PermissionError(f"an answer may not list the process's objects ({event}); work from the "
                                   f"function's arguments")
         if event == "open" and args and _inside(args[0], course, above=True) \
@@ -2538,6 +2251,7 @@ def main(argv):
     builtins.__build_class__ = _checked_classes(builtins.__build_class__)
     _checked_enums()
     load_course = len(argv) <= 5 or argv[5] != "none"  # (recheck.Host says; see MODEL_TESTS there)
+    WALK.append(_load_walk())
     # for good: an audit hook cannot be removed
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder(), load_course))
     cells = json.loads(open(argv[1], encoding="utf-8").read())

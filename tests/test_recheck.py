@@ -4633,3 +4633,19 @@ def test_a_registered_mask_with_its_slices_cached_aside_is_told_to_slice_in_forw
     told = failed.get("test-causal-self-attention", "")
     assert "self._masks[" in told and "beside the buffer self.mask" in told, failed
     assert "self.mask[:T, :T] in forward" in told and "Register it" not in told, failed
+
+
+
+def test_the_answers_process_walks_with_its_own_copy_of_the_course_s_mask_walk(host):
+    """The walk of "mask not a buffer" is one file, ``course/checks/mask_walk.py``, that the notebook's check imports
+    and the answers' process loads from the copy beside it, as a module no answer can reach: an answer that imports
+    that file and blanks its functions changes its own copy, and its mask kept as a plain attribute is still told."""
+    source = "import mask_walk\nmask_walk.causal_pattern = lambda tensor: False\n" \
+        "mask_walk.held_tensors = lambda *args, **kwargs: None\n\n" + \
+        _answer_source("03_self_attention", "causal-self-attention").replace(
+            'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+            'self.tri = causal_mask(config.block_size)').replace("~self.mask[:T, :T]", "~self.tri[:T, :T]")
+    assert "self.tri = causal_mask" in source and "~self.tri[:T, :T]" in source
+    failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source), "03_self_attention",
+                     ["test-causal-self-attention"], sandbox=False, host=host)
+    assert "self.tri is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), failed
