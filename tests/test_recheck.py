@@ -4649,3 +4649,63 @@ def test_the_answers_process_walks_with_its_own_copy_of_the_course_s_mask_walk(h
     failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source), "03_self_attention",
                      ["test-causal-self-attention"], sandbox=False, host=host)
     assert "self.tri is a tensor kept as a plain attribute" in failed.get("test-causal-self-attention", ""), failed
+
+
+# rt50 (2026-12-07) and the lead: a mask cache that only __init__'s helper method reads is __init__'s (the buffer is
+# made from it once); one that forward reads, through any method, is a mask kept outside the module
+HELPER_CACHE = _answer_source("03_self_attention", "causal-self-attention").replace(
+    'self.register_buffer("mask", causal_mask(config.block_size), persistent=False)',
+    'self.register_buffer("mask", self._build_mask(config.block_size), persistent=False)').replace(
+    "    def forward(self, x):", '''    def _build_mask(self, n):
+        if n not in _MASKS:
+            _MASKS[n] = causal_mask(n)
+        return _MASKS[n]
+
+    def forward(self, x):''').replace("class CausalSelfAttention", "_MASKS = {}\n\n\nclass CausalSelfAttention")
+HELPER_CACHE_IN_FORWARD = HELPER_CACHE.replace("~self.mask[:T, :T]", "~self._build_mask(T)")
+HELPER_CACHE_BY_NAME = HELPER_CACHE.replace("~self.mask[:T, :T]", "~getattr(self, '_build_mask')(T)")
+
+
+def test_a_mask_cache_read_by_a_helper_of_init_alone_is_init_s_and_one_forward_reads_is_refused(host):
+    from course.checks.attention import _plain_tensors
+
+    assert HELPER_CACHE.count("_build_mask") == 2 and "~self._build_mask(T)" in HELPER_CACHE_IN_FORWARD \
+        and "getattr(self, '_build_mask')" in HELPER_CACHE_BY_NAME
+    kept = recheck(_with_answer("03_self_attention", "causal-self-attention", HELPER_CACHE),
+                   "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+    assert not kept, kept
+    for source in (HELPER_CACHE_IN_FORWARD, HELPER_CACHE_BY_NAME):
+        failed = recheck(_with_answer("03_self_attention", "causal-self-attention", source),
+                         "03_self_attention", ["test-causal-self-attention"], sandbox=False, host=host)
+        assert "global _MASKS" in failed.get("test-causal-self-attention", ""), failed
+        assert "mask not a buffer" in failed["test-causal-self-attention"], failed
+
+    class ByInit(torch.nn.Module):  # (the notebook's check: the same, through helpers of helpers too)
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("mask", self._made(n), persistent=False)
+
+        def _made(self, n):
+            return self._cached(n)
+
+        def _cached(self, n):
+            return _cached_tril(n)
+
+        def forward(self, x):
+            return x.masked_fill(~self.mask, 0)
+
+    class ForwardInBase(torch.nn.Module):
+        def forward(self, x):
+            return x.masked_fill(~self._cached(x.shape[-1]), 0)
+
+    class ByBase(ForwardInBase, ByInit):  # (forward, in a base class, calls the helper)
+        pass
+
+    class ByPartial(ByInit):  # (a callable whose calls no code shows: no helper is __init__'s alone)
+        forward = functools.partialmethod(ByInit._cached)
+
+    _cached_tril(3), _cached_tril(5)
+    assert _plain_tensors(ByInit(4)) == []
+    for module in (ByBase(4), ByPartial(4)):
+        assert any(place.startswith("global _cached_tril") for place, *_ in _plain_tensors(module)), \
+            (type(module).__name__, _plain_tensors(module))

@@ -266,6 +266,54 @@ def held_tensors(where: str, value, found: list, seen: set, answers, globals_rea
         held_tensors(place, item, found, seen, answers)
 
 
+def _code_names(code) -> set:
+    """The names ``code`` reads as attributes or globals, and its string constants, nested code's too."""
+    found = set(code.co_names) | {const for const in code.co_consts if type(const) is str}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _code_names(const)
+    return found
+
+
+def _init_only(classes: list) -> set:
+    """The names of the methods of ``classes`` (a module's class and its bases of the answer's) that only
+    ``__init__`` calls, itself or through each other (``self._build_mask()``): what they read of the globals is
+    ``__init__``'s, not walked (a cached causal_mask called by a helper of ``__init__``'s kept its masks in the
+    cache, and the check said "global causal_mask[5] is a tensor kept outside the module", rt50). Not a method
+    whose name any other method's code holds (read as an attribute or written as a string), forward, nor a name
+    that nn.Module or Python calls (``_apply``, a dunder); none at all where a class keeps a callable this cannot
+    read (a ``partialmethod``: what it calls is not in any code)."""
+    def readable(value):
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            return [part for part in (value.fget, value.fset, value.fdel) if part is not None]
+        plain = isinstance(value, (types.GetSetDescriptorType, types.MemberDescriptorType)) \
+            or not (callable(value) or hasattr(type(value), "__get__"))  # (data: a string, a tensor, a slot)
+        return [value] if isinstance(value, types.FunctionType) or plain else None
+
+    methods, others = {}, set()
+    for klass in classes:
+        for key, value in vars(klass).items():
+            parts = readable(value)
+            if parts is None:
+                return set()
+            codes = [part.__code__ for part in parts if isinstance(part, types.FunctionType)]
+            methods.setdefault(key, set()).update(*(_code_names(code) for code in codes))
+    reached, queue = set(), ["__init__"]
+    while queue:
+        for name in methods.get(queue.pop(), set()) & methods.keys():
+            if name not in reached:
+                reached.add(name)
+                queue.append(name)
+    for key, names in methods.items():
+        if key not in reached and key != "__init__":
+            others |= names
+    library = set(dir(torch.nn.Module))
+    return {name for name in reached - others - library
+            if name != "forward" and not (name.startswith("__") and name.endswith("__"))}
+
+
 def plain_tensors(modules: list, members, answers) -> list[list[str]]:
     """``[name, dtype, is a mask]`` of each tensor that the modules (``(prefix, module)`` of a module and each
     submodule, as ``named_modules`` lists them) keep as a plain attribute, or hold in plain containers or a kept
@@ -296,9 +344,9 @@ def plain_tensors(modules: list, members, answers) -> list[list[str]]:
                     grad = _tensor_grad(tensor) if kind == "_buffers" else []  # (a parameter's moves with it)
                     for key, item in list(held.items()) + grad + [("", type(tensor))]:
                         held_tensors(at + str(name) + ("." + key if key else ""), item, found, listed, answers)
-        for klass in type(part).__mro__:
-            if not (answers(klass) or made_here(klass)):
-                continue
+        classes = [klass for klass in type(part).__mro__ if answers(klass) or made_here(klass)]
+        init_only = _init_only(classes) | {"__init__"}
+        for klass in classes:
             listed.add(id(klass))
             for key, value in vars(klass).items():
                 if isinstance(value, types.MemberDescriptorType):  # a __slots__ attribute: its value
@@ -306,5 +354,5 @@ def plain_tensors(modules: list, members, answers) -> list[list[str]]:
                         value = value.__get__(part)
                     except AttributeError:
                         continue
-                held_tensors(at + key, value, found, listed, answers, globals_read=key != "__init__")
+                held_tensors(at + key, value, found, listed, answers, globals_read=key not in init_only)
     return found
