@@ -147,6 +147,16 @@ def _course_block(ln_1, attn, ln_2, mlp):
     return block
 
 
+def _gpt_from_state_dict(model, idx):
+    """gpt_forward with its embedding tables read from model.state_dict(), which detaches them (rt51)."""
+    sd = model.state_dict()
+    x = sd["transformer.wte.weight"][idx] + sd["transformer.wpe.weight"][:idx.shape[1]]
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+
+
 @pytest.mark.parametrize("check, solution", [
     (checks.check_bigram_forward, student_bigram),
     (checks.check_causal_average, student_average),
@@ -219,6 +229,7 @@ MISTAKES = [
     (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, order=lambda h: h[::-1]), "without reversed()"),
     (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, order=lambda h: h[:1]), "run every block"),
     (checks.check_gpt_forward, lambda m, i: student_gpt(m, i, batch_positions=True), "idx.shape[0] is the batch size"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_from_state_dict(m, i), "state_dict(keep_vars=True)"),
 ]
 
 

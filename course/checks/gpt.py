@@ -996,12 +996,18 @@ def _check_gpt_training(student_fn):
         raise failure(where, "the logits do not depend on the model's weights through autograd",
                       Mistake("cut off from the graph", "the logits are right but autograd cannot reach the "
                               "weights through them: don't use torch.no_grad(), .detach() or .item() inside "
-                              "gpt_forward; the caller decides when to turn gradients off."))
+                              "gpt_forward; the caller decides when to turn gradients off." + _STATE_DICT_HINT))
     if difference(want, have, 1e-4, 1e-3) is not None:
         raise failure(where, "the gradient of the token embeddings differs from the model's",
                       Mistake("cut off from the graph", "part of the computation is cut off from autograd (a "
                               ".detach(), .data, torch.no_grad() or a requires_grad_(False) on the way): keep "
-                              "every step a tensor operation on the model's outputs."))
+                              "every step a tensor operation on the model's outputs." + _STATE_DICT_HINT))
+
+
+# (a weight read from model.state_dict() is a detached copy: the logits were right and the gradient never reached
+# the embeddings, told only of .detach(), .data and torch.no_grad(), none of which the answer wrote: rt51)
+_STATE_DICT_HINT = (" A weight read from model.state_dict() is detached too: read the modules' own weights "
+                    "(model.transformer.wpe.weight), or model.state_dict(keep_vars=True).")
 
 
 def _embedding_gradient(student_fn, got, weight):
