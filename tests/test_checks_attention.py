@@ -52,6 +52,26 @@ def test_not_implemented_is_reported_plainly():
         checks.check_causal_self_attention(Todo)
 
 
+def test_a_class_whose_forward_ran_outside_it_is_told_so():
+    # the answer cell split in JupyterLab above `def forward`: the class has __init__ only, and the part below
+    # ran alone as a plain function (IPython strips its indent); the self-check failed with torch's words only,
+    # and the autograder, which joins the parts, gave full marks (rt51)
+    class NoForward(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.n_head = config.n_head
+            self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+            self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+            self.attn_dropout = nn.Dropout(config.dropout)
+            self.resid_dropout = nn.Dropout(config.dropout)
+            self.register_buffer("mask", ref.causal_mask(config.block_size), persistent=False)
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(NoForward)
+    assert info.value.mistake == "no forward method", str(info.value)
+    assert "split its answer cell" in str(info.value) and "Shift+M" in str(info.value)
+
+
 def test_object_pretending_to_be_equal_fails():
     class Liar:
         def __eq__(self, other):

@@ -997,7 +997,8 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
         if getattr(type(error), "said_by_grader", False):  # (the re-check's words already name the mistake)
             raise failure(where, raised(error), None, **details) from None
         raise failure(where, raised(error), recognise_error(mistakes, error, case, others) or _shadowed(error)
-                      or _torch_on_a_number(error) or _module_list_called(error) or common_error(error),
+                      or _torch_on_a_number(error) or _module_list_called(error) or _forward_missing(error)
+                      or common_error(error),
                       **details) from None
     finally:
         if grad_before and not torch.is_grad_enabled():  # put back for the cells after (and the check)
@@ -1041,6 +1042,22 @@ def _module_list_called(error: BaseException) -> Mistake | None:
         return None
     return Mistake(f"{found.group(1)} called", f"a {found.group(1)} is a container of modules, not a module to call: "
                    f"call each module in turn, for block in blocks: x = block(x).")
+
+
+def _forward_missing(error: BaseException) -> Mistake | None:
+    """A class of the answer's called with no ``forward`` of its own: the answer cell split in JupyterLab inside the
+    class, the part from ``def forward`` run alone as a plain function (IPython strips a cell's leading indent, so it
+    ran without an error), was told only torch's words, while the autograder, which joins the parts, gave full marks
+    (rt51)."""
+    import re
+    found = re.fullmatch(r'Module \[(\w+)\] is missing the required "forward" function', str(error)) \
+        if type(error) is NotImplementedError else None
+    if found is None or found.group(1) in ("ModuleList", "ModuleDict"):
+        return None
+    return Mistake("no forward method", f"your class {found.group(1)} has no method forward, which calling a module "
+                   f"runs: define def forward(self, x): inside the class, indented under it. If you split its answer "
+                   f"cell, the part from def forward ran on its own, as a plain function outside the class: merge "
+                   f"the parts again (select both cells, Shift+M) and run the cell.")
 
 
 def _line_reads(error: BaseException, name: str) -> bool:
