@@ -140,7 +140,11 @@ def _run(args) -> int:
             print(f"no submissions{' for ' + which if which else ''} in {paths.work}: "
                   "`collect` the students' notebooks first")
             return 0
-        print(_table(rows))
+        shown, hidden = _capped(rows)
+        print(_table(shown))
+        if hidden:
+            print(f"... and {hidden:,} more entries not collected, not shown here (past the first "
+                  f"{SHOWN_NOT_COLLECTED}): `export` lists every one")
         counts = {}
         for row in rows:
             key = row["status"].split(":")[0]
@@ -163,6 +167,24 @@ def _line(row: dict) -> str:
     score = f"{row['score']}/{row['max_score']}" if row["score"] != "" else "-"
     detail = f"  ({row['detail']})" if row["detail"] else ""
     return f"{row['status']:<28} {score:>9}  {row['student']}/{row['lesson']}{detail}"
+
+
+# "not collected" rows that ``status`` prints at most: a zip of 100,000 stray files printed 100,000 lines, the
+# class's grades lost among them (ch53); the CSV lists every one
+SHOWN_NOT_COLLECTED = 100
+
+
+def _capped(rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows ``status`` shows, and how many "not collected" rows it leaves out: every other row, and of
+    those not collected the first ``SHOWN_NOT_COLLECTED``, those naming a lesson (a student's notebook not
+    taken) before those naming none (a stray file), each in its order."""
+    from autograder.collect import NOT_COLLECTED
+
+    skipped = [i for i, r in enumerate(rows) if r["status"] == NOT_COLLECTED]
+    if len(skipped) <= SHOWN_NOT_COLLECTED:
+        return rows, 0
+    kept = set(sorted(skipped, key=lambda i: rows[i]["lesson"] == "?")[:SHOWN_NOT_COLLECTED])
+    return [r for i, r in enumerate(rows) if r["status"] != NOT_COLLECTED or i in kept], len(skipped) - len(kept)
 
 
 def _table(rows: list[dict]) -> str:

@@ -67,6 +67,9 @@ from typing import Callable
 from autograder.records import write_json
 
 MAX_MEMBER = 50 * 2**20
+# entries not taken that collect prints at most (a zip of 100,000 stray files printed 100,000 lines, ch53); every
+# one is kept in collect.json, counted by ``status`` and listed by ``export``
+SAID_SKIPPED = 100
 NOT_COLLECTED = "not collected"
 # what browsers, LMSs, Jupyter ("File > Make a copy": L-Copy1) and Colab ("Copy of L") add to a name
 COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$|-copy\d+$", re.IGNORECASE)
@@ -551,8 +554,11 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
         origins.setdefault(who, folder)
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
                for e, who, name, why in refused]
-    for s in skipped:
+    for s in sorted(skipped, key=lambda s: not s.lesson)[:SAID_SKIPPED]:  # a lesson's notebook before a stray file
         say(shown(f"{s.entry}: {s.reason}"))
+    if len(skipped) > SAID_SKIPPED:
+        note(f"... and {len(skipped) - SAID_SKIPPED:,} more entries not collected, not printed here: `status` "
+             f"counts them, `export` lists every one")
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
     _record(record, str(source.resolve()), seen, skipped, taken)

@@ -717,3 +717,30 @@ def test_a_student_folder_swapped_for_a_link_after_the_listing_is_not_followed(c
     assert b"the instructor's solution" not in b"".join(_submitted(course).values())
     details = {d for who, _, d in _not_collected(course) if who == "mallory"}
     assert any(d.startswith(f"mallory/{A}.ipynb") and "could not be read" in d for d in details), details
+
+
+def test_a_zip_of_thousands_of_stray_files_is_summed_up_in_collect_and_status_and_listed_whole_by_export(
+        course, tmp_path, capsys):
+    """A zip of 100,000 stray files printed 100,000 lines in collect and in status, the class's grades lost among
+    them (ch53). Both print the first hundred, a lesson's notebook not taken before the stray files, and a count of
+    the rest; the CSV still lists every entry."""
+    from autograder.__main__ import main
+
+    strays = {f"spam{i}/x{i}.txt": b"x" for i in range(300)}
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"alice", **strays, f"{A}.ipynb": b"nobody's"})
+    said, notes = [], []
+    assert grading.collect(inbox, paths=course, on_skip=said.append, on_note=notes.append) == [("alice", A)]
+    assert len(said) == 100 and said[0].startswith(f"{A}.ipynb: no student folder above it"), said[:2]
+    assert any("... and 201 more entries not collected" in n for n in notes), notes
+    rows = [r for r in grading.grades(course) if r["status"] == "not collected"]
+    assert len(rows) == 301
+    capsys.readouterr()
+    assert main(["--course", str(course.root), "status"]) == 0
+    out = capsys.readouterr().out
+    shown = [line for line in out.splitlines() if "  not collected  " in line]
+    assert len(shown) == 100 and any(f"{A}.ipynb in class.zip: no student folder" in line for line in shown)
+    assert "... and 201 more entries not collected, not shown here" in out and "301 not collected" in out
+    main(["--course", str(course.root), "export", "--out", str(tmp_path / "grades.csv")])
+    with open(tmp_path / "grades.csv") as f:
+        listed = [r for r in csv.DictReader(f) if r["status"] == "not collected"]
+    assert len(listed) == 301 and {r["detail"].split(" in ")[0] for r in listed} == set(strays) | {f"{A}.ipynb"}
