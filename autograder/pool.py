@@ -202,6 +202,15 @@ def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: f
                PYTHONPATH=os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])))
     if workers > 1 and "OMP_NUM_THREADS" not in env:  # N kernels sharing the cores, not N × all cores
         env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    from autograder.sandbox import MEMORY_VARIABLE, SANDBOXES_AT_ONCE, WORKER_BYTES, memory_share
+    if MEMORY_VARIABLE not in env:  # N workers' sandboxes sharing the memory there is, not N × 6 GB each
+        available = psutil.virtual_memory().available
+        share = memory_share(workers, available)
+        env[MEMORY_VARIABLE] = str(share)
+        if workers * (SANDBOXES_AT_ONCE * share + WORKER_BYTES) > available:
+            print(f"autograde: {workers} workers on {available / 2**30:.1f} GB of available memory leave each "
+                  f"sandbox {share / 2**30:.1f} GB, and all of them together more than there is: a notebook that "
+                  f"takes all of its share could end a classmate's; grade with fewer --workers", file=sys.stderr)
 
     live: set[Worker] = set()
     lock = threading.Lock()

@@ -174,7 +174,8 @@ class Host:
             from autograder import sandbox as box
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
-            self.cap = box.ProcessCap(box.Limits(cpus=1.0))  # its one thread (OMP_NUM_THREADS=1 above)
+            # its one thread (OMP_NUM_THREADS=1 above), and the memory share the pool gives each sandbox
+            self.cap = box.ProcessCap(box.Limits(cpus=1.0, memory_total_bytes=box.memory_limit()))
             argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap, course=self.course)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson, "course" if self.course else "none"]

@@ -68,6 +68,41 @@ class Limits:
     cpus: float | None = None
 
 
+MEMORY_VARIABLE = "AUTOGRADER_SANDBOX_MEMORY"  # bytes each sandbox may hold, set by the pool for its workers
+SANDBOXES_AT_ONCE = 2  # that hold a worker's answers at once: the answers' process and its companion (the kernel
+#                        ends before they get the answers; idle, each holds torch's imports, a few hundred MB)
+WORKER_BYTES = 2**30   # a worker's own share: nbgrader, and its checks' copies of the course's modules
+# what an honest notebook may need: its kernel's memory cgroup peaked at 0.67, 0.80, 0.53 and 1.19 GB (lessons 03
+# to 06, the answers' processes at 0.19 to 0.29 GB; one worker, COURSE_FAST, ch53)
+MIN_SANDBOX_BYTES = 2 * 2**30
+
+
+def memory_share(workers: int, available: int | None = None) -> int:
+    """The memory each sandbox may hold (``Limits.memory_total_bytes``) when ``workers`` notebooks are graded
+    side by side: 6 GB, or less, so that every sandbox the workers may hold at once, with each worker's own
+    share, fits in the memory ``available`` now (default: the machine's). With a fixed 6 GB, two workers held
+    up to 4 sandboxes of 6 GB at once, 24 GB, on a grader of 23 GB, shared with the classmates' notebooks graded
+    beside them and the grader itself: past the machine's memory the kernel's OOM killer ends the
+    largest process on the machine, a classmate's kernel (0.5 to 0.8 GB) when a notebook spreads its memory over
+    DataLoader workers of a few hundred MB each (ch53). Never below ``MIN_SANDBOX_BYTES``: past
+    that, fewer workers are the answer (``autograde`` says so)."""
+    if available is None:
+        import psutil
+
+        available = psutil.virtual_memory().available
+    share = (available - workers * WORKER_BYTES) // (max(1, workers) * SANDBOXES_AT_ONCE)
+    return int(min(Limits.memory_total_bytes, max(MIN_SANDBOX_BYTES, share)))
+
+
+def memory_limit(env=None) -> int:
+    """What the pool set for this worker's sandboxes (``memory_share``), or the default 6 GB."""
+    try:
+        value = int((os.environ if env is None else env).get(MEMORY_VARIABLE, ""))
+    except ValueError:
+        return Limits.memory_total_bytes
+    return value if 0 < value < Limits.memory_total_bytes else Limits.memory_total_bytes
+
+
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
@@ -486,7 +521,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         if getattr(self, "_cap", None) is not None:  # a restart's: the kernel it held is gone
             self._cap.close()
-        self._cap = ProcessCap(replace(self.limits, cpus=self.limits.cpus or cpu_share(kw["env"])))
+        self._cap = ProcessCap(replace(self.limits, cpus=self.limits.cpus or cpu_share(kw["env"]),
+                                       memory_total_bytes=min(self.limits.memory_total_bytes, memory_limit())))
         argv = bwrap_argv(require_cached(), work, self._private, self.limits, self._cap)
         connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
         process = getattr(self.provisioner, "process", None)

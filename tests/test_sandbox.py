@@ -532,6 +532,80 @@ def test_the_sandbox_memory_limit_counts_its_files_in_dev_and_all_its_processes(
     assert caps.left() == [], "the sandbox's cgroups were left behind"
 
 
+class _PoolShare(sandbox.SandboxedKernelManager):
+    """A kernel manager with the default limits (6 GB of memory), as the grading workers start kernels."""
+
+
+@needs_bwrap
+def test_the_memory_share_the_pool_gives_its_workers_holds_their_kernels_and_answers_processes(tmp_path, monkeypatch):
+    """The pool gives each worker's sandboxes a share of the memory there is (``AUTOGRADER_SANDBOX_MEMORY``): with a
+    fixed 6 GB each, two workers could hold 24 GB of sandboxes on a 23 GB grader (ch53). The kernel's cgroup and the
+    answers' process's hold to that share, not to 6 GB."""
+    if not _can_cap("memory"):
+        pytest.skip("this machine lets the grader make no memory cgroup")
+    from autograder.recheck import Host
+
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_MEMORY", str(256 * 2**20))
+    caps = _Caps(_PoolShare)
+    nb, died = _run_sandboxed(tmp_path, SHM_FILLER, caps.manager)
+    if died is None:  # else the kernel was killed: what it wrote went with it
+        text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+        assert int(text.split("written MB:")[1]) < 256, text
+    assert caps.left() == [], "the sandbox's cgroups were left behind"
+    host = Host([], sandbox=True)
+    try:
+        folder = host.cap.folders["memory"]
+        limit = next((folder / name).read_text().strip() for name in ("memory.limit_in_bytes", "memory.max")
+                     if (folder / name).exists())
+        assert int(limit) == 256 * 2**20, limit
+    finally:
+        host.close()
+
+
+def test_the_sandboxes_of_workers_side_by_side_fit_in_the_memory_there_is():
+    """Each worker may hold two sandboxes with answers at once (the answers' process and its companion) besides its
+    own gigabyte; all of them fit in what is available, and with plenty each sandbox keeps the 6 GB it had."""
+    gb = 2**30
+    for workers, available in ((2, 23 * gb), (2, 16 * gb), (3, 23 * gb), (4, 64 * gb), (8, 128 * gb)):
+        share = sandbox.memory_share(workers, available)
+        assert workers * (2 * share + gb) <= available, (workers, available, share)
+    assert sandbox.memory_share(1, 64 * gb) == sandbox.memory_share(2, 64 * gb) == 6 * gb
+    assert sandbox.memory_share(16, 8 * gb) >= sandbox.MIN_SANDBOX_BYTES  # (autograde says to use fewer workers)
+
+
+def test_the_pool_gives_each_worker_its_sandboxes_share_of_the_memory_and_says_when_it_is_too_little(
+        tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from autograder import pool
+
+    seen = []
+
+    class Recorded:  # a worker that grades nothing: what the pool gave it is what matters
+        def __init__(self, config, env, log_path):
+            seen.append(env)
+            self.alive = True
+
+        def run(self, job, limit):
+            return dict(success=True, job=job)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(pool, "Worker", Recorded)
+    monkeypatch.delenv("AUTOGRADER_SANDBOX_MEMORY", raising=False)
+    gb = 2**30
+    for workers, available in ((2, 23 * gb), (8, 8 * gb)):
+        seen.clear()
+        monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=available))
+        pool.run_jobs([dict(student=str(n)) for n in range(workers)], {}, workers, 10, lambda answer: None, tmp_path)
+        share = int(seen[0]["AUTOGRADER_SANDBOX_MEMORY"])
+        fits = workers * (2 * share + gb) <= available
+        said = capsys.readouterr().err
+        assert fits == ("fewer --workers" not in said), (workers, share, said)
+        assert share < 6 * gb and fits == (workers == 2), (workers, share)
+
+
 DEV_FILLER = FILLER.replace('print(fill("/tmp", "t"), fill("/submission", "s"))',
                             'print(fill("/dev/shm", "m"), fill("/dev", "d"))')
 
