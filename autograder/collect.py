@@ -259,7 +259,7 @@ def _list_folder(source: Path) -> list[Entry]:
         entries.append(Entry(rel + "/", None, f"a folder that could not be read ({type(error).__name__}: "
                                               f"{error.strerror}): nothing in it was collected"))
 
-    for folder, dirs, files in os.walk(source, onerror=unreadable, followlinks=False):
+    for folder, dirs, files in _walk(source, unreadable):
         here = Path(folder)
         for name in sorted(dirs):
             if (here / name).is_symlink():
@@ -279,6 +279,38 @@ def _list_folder(source: Path) -> list[Entry]:
             else:
                 entries.append(Entry(rel, lambda rel=rel: _read_file(source, rel)))
     return entries
+
+
+PATH_BYTES = 4096  # the longest path Linux looks a file up by (PATH_MAX)
+
+
+def _walk(top: Path, onerror: Callable[[OSError], None]):
+    """``os.walk(top, onerror=onerror, followlinks=False)``'s folders, files and names of folders, top-down (what the
+    caller leaves in the list of folders is walked next), without recursion: a student's folder holding a chain of
+    10,000 nested folders raised RecursionError out of ``os.walk``, and collect stopped with a traceback, nobody
+    collected (ch53). A folder that holds a path past the system's limit is one that cannot be read (``onerror``)."""
+    stack = [os.fspath(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                found = list(listing)
+        except OSError as error:
+            onerror(error)
+            continue
+        if any(len(os.fsencode(entry.path)) >= PATH_BYTES for entry in found):  # (what is in it cannot be looked at)
+            onerror(OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), folder))
+            continue
+        dirs, files = [], []
+        for entry in found:
+            try:
+                is_dir = entry.is_dir()  # (a link to a folder among the folders, as os.walk has it: never entered)
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry.name)
+        yield folder, dirs, files
+        stack.extend(os.path.join(folder, name) for name in reversed(dirs)
+                     if not os.path.islink(os.path.join(folder, name)))
 
 
 def _read_file(source: Path, rel: str) -> bytes:

@@ -15,6 +15,7 @@ import pytest
 
 from autograder import grading
 from autograder.collect import student_id
+from autograder.sandbox import remove_tree
 
 A, B = "01_tokenization", "03_attention"
 
@@ -744,3 +745,38 @@ def test_a_zip_of_thousands_of_stray_files_is_summed_up_in_collect_and_status_an
     with open(tmp_path / "grades.csv") as f:
         listed = [r for r in csv.DictReader(f) if r["status"] == "not collected"]
     assert len(listed) == 301 and {r["detail"].split(" in ")[0] for r in listed} == set(strays) | {f"{A}.ipynb"}
+
+
+def _chain(top, depth, data=None):
+    """``depth`` folders nested in ``top`` (made through descriptors: the whole path may pass the system's limit), a
+    notebook of lesson A at the bottom when ``data`` is given."""
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    if data is not None:
+        f = os.open(f"{A}.ipynb", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(f, data)
+        os.close(f)
+    os.close(fd)
+
+
+def test_a_folder_source_with_thousands_of_nested_folders_is_collected_and_the_chain_listed(course, tmp_path):
+    """A student's folder holding a chain of 10,000 nested folders made os.walk raise RecursionError, and collect
+    stopped with a traceback, nobody collected (ch53). Now a chain deeper than Python's recursion is walked (its
+    notebook taken), and one whose paths pass the system's limit is listed as a folder that could not be read."""
+    inbox = tmp_path / "inbox"
+    for name in ("alice", "chain", "deeper"):
+        (inbox / name).mkdir(parents=True)
+    (inbox / "alice" / f"{A}.ipynb").write_bytes(b"alice")
+    try:
+        _chain(inbox / "chain", 1_200, b"chain")
+        _chain(inbox / "deeper", 3_000, b"deeper")
+        assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == [("alice", A), ("chain", A)]
+        assert _submitted(course) == {f"alice/{A}/{A}.ipynb": b"alice", f"chain/{A}/{A}.ipynb": b"chain"}
+        ((student, lesson, detail),) = _not_collected(course)
+        assert student == "deeper" and detail.startswith("deeper/d/d/") and "File name too long" in detail, detail
+    finally:
+        remove_tree(inbox)  # (pytest's own cleanup walks by recursion)
