@@ -8355,4 +8355,12 @@ def top_p_filter(logits, p):
     remove = remove_sorted.scatter(-1, sorted_ids, remove_sorted)
     return logits.masked_fill(remove, 0.0)
 '''),
+    # --- wa39: visible-check parity, lessons 05 and 06's likely wrong answers, last round's leftovers ------------
+    # (passed the check, which had no window of one token; lost the point in the grade, whose hidden tests have one)
+    W("test-shift-batch", "a dimension of size 1 squeezed", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts]).squeeze(-1)
+    y = torch.stack([data[s + 1:s + block_size + 1] for s in starts]).squeeze(-1)
+    return x, y
+'''),
 ]

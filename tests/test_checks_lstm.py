@@ -466,6 +466,11 @@ THIRD_ROUND = [
     (checks.check_shift_batch, lambda d, s, b: (d[s[:, None] + torch.arange(b)],
                                                 d[(s[:, None] + torch.arange(1, b + 1)).clamp(max=len(d) - 2)]),
      "the data's last token left out"),
+    # (passed the check, which had no window of one token; lost the point in the grade, whose hidden tests have one)
+    (checks.check_shift_batch, lambda d, s, b: tuple(t.squeeze(-1) for t in student_shift(d, s, b)),
+     "a dimension of size 1 squeezed"),
+    (checks.check_shift_batch, lambda d, s, b: tuple(t.squeeze(1) for t in student_shift(d, s, b)),
+     "a dimension of size 1 squeezed"),
     # (passed the check, whose clip always acted and which always ran an iteration; lost the point in the grade)
     (checks.check_train_loop, _loop_scaling_every_gradient, "small gradients scaled up"),
     (checks.check_train_loop, _loop_printing_the_last_loss, "no iteration, no last loss"),
@@ -498,6 +503,20 @@ def test_third_round_mistakes_are_named(check, wrong, mistake):
     with pytest.raises(CheckFailed) as info:
         check(wrong)
     assert info.value.mistake == mistake, str(info.value)
+
+
+def test_sequence_loss_has_the_hidden_tests_one_position_case_and_names_the_class_given_the_data():
+    """The hidden tests' first case is one sequence of one position over two classes, (1, 1, 2): the check has
+    it too (wa39). There nn.CrossEntropyLoss(logits, targets), the data passed as its options, makes a module
+    without an error (one target is a truth value), which no value equals: still named, and the warning torch
+    gives of the options, made while comparing, is not shown."""
+    import warnings
+    assert (1, 1, 2) in [tuple(logits.shape) for logits, _ in checks._loss_cases()]
+    with warnings.catch_warnings(record=True) as shown, pytest.raises(CheckFailed) as info:
+        warnings.simplefilter("always")
+        checks.check_sequence_loss(lambda lo, t: torch.nn.CrossEntropyLoss(lo.reshape(-1, lo.shape[-1]), t.reshape(-1)))
+    assert info.value.mistake == "nn.CrossEntropyLoss given the data", str(info.value)
+    assert not [w for w in shown if "size_average" in str(w.message)], [str(w.message) for w in shown]
 
 
 def test_a_schedule_that_reads_lr_decay_iters_correctly_passes(capsys):

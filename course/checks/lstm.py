@@ -347,6 +347,10 @@ def _shift_cases():
     # data's last token (an answer that clamped the labels' positions one short passed the cases above, wa37)
     data = torch.randint(0, 50, (30,), generator=gen)
     cases.append((data, torch.tensor([30 - 4 - 1, 0, 9]), 4))
+    # one window of one token, the data's last, as the hidden tests have (block_size 1, B 1): an answer that
+    # squeezed the rows' dimension passed the cases above and lost the point in the grade (wa39)
+    data = torch.randint(0, 50, (12,), generator=gen)
+    cases.append((data, torch.tensor([12 - 1 - 1]), 1))
     return cases
 
 
@@ -402,9 +406,12 @@ def check_shift_batch(student_fn):
                 lambda d, s, b: (lambda x: (x, torch.roll(x, -1, dims=1)))(_windows(d, s, b, 0, 1)[0])),
         Mistake("rows not stacked", "you returned lists of rows; torch.stack(rows) makes each of x and y one "
                 "(B, block_size) tensor.", lambda d, s, b: tuple(list(t) for t in _windows(d, s, b, 0, 1))),
-        Mistake("windows one token too long", "data[s : s+block_size] already has block_size tokens (a slice's "
-                "end is excluded): x = data[s : s+block_size], y = data[s+1 : s+block_size+1], without another + 1.",
-                lambda d, s, b: _windows(d, s, b + 1, 0, 1)),
+        # (a chunk of block_size + 2 cut into x and y: the slice stops at the data's end, so the last window's
+        # pair is right there, the case of one window of one token)
+        *[Mistake("windows one token too long", "data[s : s+block_size] already has block_size tokens (a slice's "
+                  "end is excluded): x = data[s : s+block_size], y = data[s+1 : s+block_size+1], without another + 1.",
+                  wrong) for wrong in (lambda d, s, b: _windows(d, s, b + 1, 0, 1),
+                                       lambda d, s, b: (lambda c: (c[:, :-1], c[:, 1:]))(_windows(d, s, b + 2, 0, 0)[0]))],
         Mistake("only the last window", "each pass of the loop overwrote x and y, so only the last start's "
                 "window is left: collect one row per start and stack them, x = torch.stack([data[s:s+block_size] "
                 "for s in starts.tolist()]), (B, block_size).",
@@ -448,7 +455,9 @@ def check_shift_batch(student_fn):
                 "don't add 1 to both.", lambda d, s, b: _windows(d, s, b, 1, 2)),
         Mistake("torch.tensor of a list of tensors", "torch.tensor([...]) builds a tensor from numbers and lists of "
                 "numbers, not from a list of tensors (each row is tried as one number): torch.stack(rows) makes the "
-                "(B, block_size) tensor.", lambda d, s, b: (torch.tensor([d[i:i + b] for i in s]),) * 2, same_error=True),
+                "(B, block_size) tensor.", lambda d, s, b: (torch.tensor([d[i:i + b] for i in s]),
+                                                            torch.tensor([d[i + 1:i + 1 + b] for i in s])), same_error=True,
+                shows=lambda got: False),  # (named by its error only: with windows of one token, rows (B,) squeezed)
         Mistake("labels as ids plus one", "x + 1 adds one to every id: the labels are the NEXT tokens of the data, "
                 "the window one step further along, y = data[s+1 : s+block_size+1] for each start s.",
                 lambda d, s, b: (lambda x: (x, x + 1))(_windows(d, s, b, 0, 1)[0])),
@@ -473,6 +482,11 @@ def check_shift_batch(student_fn):
                 "(2, block_size): return two tensors, x with the B windows' inputs and y with their labels, "
                 "x = torch.stack([...inputs...]), y = torch.stack([...labels...]); return x, y.",
                 lambda d, s, b: tuple(torch.stack(pair) for pair in zip(*windows_at(d, s, b)))),
+        *[Mistake("a dimension of size 1 squeezed", "x and y are (B, block_size) whatever B and block_size are: "
+                  "with block_size = 1 a squeeze drops that dimension and returns (B,). Return the stacked rows as "
+                  "they are, without .squeeze(...).", lambda d, s, b, dim=dim: tuple(t.squeeze(dim) for t in
+                                                                                     windows_at(d, s, b)))
+          for dim in (-1, 1)],
     ], unchanged=True)  # (data is the caller's corpus, starts the caller's offsets: starts += 1 changes them)
 
 
@@ -892,6 +906,9 @@ def _loss_cases():
     # without num_classes is narrower than the logits
     logits, targets = cases[1]
     cases[1] = (logits, targets.clamp(max=logits.shape[-1] - 2))
+    # one sequence of one position over two classes, the hidden tests' first case (wa39; last: nn.CrossEntropyLoss
+    # given the data raises on the others, and here makes a module, a single target being a truth value)
+    cases.append((4 * torch.randn(1, 1, 2, generator=gen), torch.randint(0, 2, (1, 1), generator=gen)))
     return cases
 
 
