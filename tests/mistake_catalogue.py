@@ -8363,4 +8363,15 @@ def shift_batch(data, starts, block_size):
     y = torch.stack([data[s + 1:s + block_size + 1] for s in starts]).squeeze(-1)
     return x, y
 '''),
+    # (told 'index out of range', an index past the end: the index tensors' shapes do not broadcast)
+    W("test-bigram-forward", "index tensors that do not line up", '''
+def bigram_forward(table, idx, targets=None):
+    B, T = idx.shape
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    probs = torch.softmax(logits, dim=-1)
+    loss = -torch.log(probs[torch.arange(B), torch.arange(T), targets]).mean()
+    return logits, loss
+'''),
 ]

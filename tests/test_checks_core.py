@@ -241,6 +241,17 @@ def test_an_error_of_another_kind_is_not_taken_for_a_missing_name():
     assert caught.value.mistake == "index out of range" and "IndexError" in str(caught.value), str(caught.value)
 
 
+def test_index_tensors_that_do_not_broadcast_are_not_taken_for_an_index_past_the_end():
+    """x[rows, cols, ids] with (B,), (T,) and (B, T) index tensors raises IndexError 'shape mismatch: indexing
+    tensors could not be broadcast together': it was told 'index out of range', reads past the end (wa39)."""
+    def picks(x):
+        return x[torch.arange(2), torch.arange(3), torch.zeros(2, 3, dtype=torch.long)]
+    with pytest.raises(CheckFailed) as caught:
+        run_check("f", picks, lambda x: x[:, :, 0], [(torch.ones(2, 3, 4),)])
+    assert caught.value.mistake == "index tensors that do not line up", str(caught.value)
+    assert "torch.arange(B)[:, None]" in str(caught.value)
+
+
 def test_describe_writes_out_a_value_that_shares_its_parts_within_bounds():
     """A red team's answer (2026-12-03) returned a dict whose key was a tuple nested 24 deep, the same
     tuple twice at each level (an OrderedDict's value, too): sent once, its repr is 2^24 values, and the

@@ -1163,6 +1163,11 @@ _COMMON_ERRORS = (  # (error type, text in its message or None, the mistake)
         "dimension out of range", "the line above names a dimension that the tensor does not have (dim=2 of a "
         "2-d tensor, say): check that tensor's .shape there, and count from the end (dim=-1 is the last) where "
         "the number of dimensions may vary.")),
+    (IndexError, "indexing tensors could not be broadcast together", Mistake(
+        "index tensors that do not line up", "the line above indexes a tensor with several index tensors at once "
+        "(x[rows, cols, ids]): torch pairs them up element by element, so their shapes must broadcast together, "
+        "and (B,), (T,) and (B, T) do not. Make the first a column, torch.arange(B)[:, None] with "
+        "torch.arange(T) and the (B, T) ids, or pick with x.gather(-1, ids.unsqueeze(-1)).")),
     (IndexError, None, Mistake(
         "index out of range", "the line above reads past the end of a list or tensor: an index of len(x) or more "
         "(the last is len(x) - 1), i + 1 at the last position, or [0] of something empty (this case's arguments "
