@@ -8363,6 +8363,43 @@ def shift_batch(data, starts, block_size):
     y = torch.stack([data[s + 1:s + block_size + 1] for s in starts]).squeeze(-1)
     return x, y
 '''),
+    # (told only the values that differ, or a wrong name: wa39)
+    W("test-bigram-forward", "perplexity instead of the loss", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, torch.exp(loss)
+'''),
+    W("test-bigram-forward", "sign lost", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = -F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+'''),
+    W("test-bigram-forward", "loss in bits", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T)) / math.log(2)
+    return logits, loss
+'''),
+    W("test-bigram-forward", "binary cross-entropy", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    loss = None
+    if targets is not None:
+        B, T, V = logits.shape
+        loss = F.binary_cross_entropy_with_logits(logits, F.one_hot(targets, V).float())
+    return logits, loss
+'''),
     # (told 'index out of range', an index past the end: the index tensors' shapes do not broadcast)
     W("test-bigram-forward", "index tensors that do not line up", '''
 def bigram_forward(table, idx, targets=None):

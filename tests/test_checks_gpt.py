@@ -3,6 +3,8 @@ recognised by its hint, and an unrelated wrong answer fails without a misleading
 themselves are tested against independent computations (cumulative sums, a Python loop, PyTorch's
 own modules)."""
 
+import math
+
 import pytest
 import torch
 import torch.nn as nn
@@ -430,3 +432,33 @@ def test_bigram_form_check_keeps_the_form_tests_messages():
     with pytest.raises(CheckFailed, match="without targets return"):
         checks.check_bigram_forward_form(lambda t, i, y=None: (t[i], F.cross_entropy(t[i].flatten(0, 1), (
             y if y is not None else i).flatten())))
+
+
+def _bigram_loss_as(change):
+    return lambda t, i, y: (t[i], None if y is None else change(F.cross_entropy(t[i].flatten(0, 1), y.flatten())))
+
+
+def _bigram_picked_with_rows_and_columns(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T = idx.shape  # (B,), (T,) and (B, T) index tensors: they do not broadcast together
+    return logits, -torch.log_softmax(logits, -1)[torch.arange(B), torch.arange(T), targets].mean()
+
+
+WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
+    (checks.check_bigram_forward, _bigram_loss_as(torch.exp), "perplexity instead of the loss"),
+    (checks.check_bigram_forward, _bigram_loss_as(lambda loss: -loss), "sign lost"),
+    (checks.check_bigram_forward, _bigram_loss_as(lambda loss: loss / math.log(2)), "loss in bits"),
+    (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.binary_cross_entropy_with_logits(
+        t[i], F.one_hot(y, t.shape[0]).float())), "binary cross-entropy"),
+    (checks.check_bigram_forward, _bigram_picked_with_rows_and_columns, "index tensors that do not line up"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA39, ids=[m[2] for m in WA39])
+def test_wa39_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

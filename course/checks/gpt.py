@@ -220,6 +220,23 @@ def check_bigram_forward(student_fn):
         Mistake("targets as a column", "F.cross_entropy takes the targets as one id per row of scores, shape "
                 "(B*T,): targets.view(B*T) (or .view(-1)), not a (B*T, 1) column.",
                 error="multi-target not supported"),
+        # (sequence_loss's check names the same, lesson 04: wa39)
+        Mistake("perplexity instead of the loss", "you returned exp(loss), the perplexity: return the mean "
+                "cross-entropy itself, F.cross_entropy(logits.view(B*T, V), targets.view(B*T)) (training takes its "
+                "gradient; the perplexity is exp of it, for reading).",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y)).exp())),
+        Mistake("sign lost", "the loss is the NEGATIVE mean log-probability of the targets, a positive number (ln V "
+                "for uniform scores): F.cross_entropy includes the minus, so don't negate it (and -log_softmax(...)"
+                ".gather(...).mean() needs it).",
+                lambda t, i, y: (t[i], None if y is None else -F.cross_entropy(*_flat(t[i], y)))),
+        Mistake("loss in bits", "the loss is in nats, the natural log that F.cross_entropy and log_softmax use "
+                "(ln V for uniform scores): don't divide by ln 2.",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y)) / math.log(2))),
+        Mistake("binary cross-entropy", "binary cross-entropy treats every vocabulary entry as a yes/no question of "
+                "its own (a sigmoid each), not one choice among V (a softmax): for the next token use "
+                "F.cross_entropy(logits.view(B*T, V), targets.view(B*T)).",
+                lambda t, i, y: (t[i], None if y is None else F.binary_cross_entropy_with_logits(
+                    t[i], F.one_hot(y, t.shape[1]).to(t.dtype)))),
     ]
     single = first_named(mistakes)
     mistakes += two_at_once([(single["softmax before cross-entropy"], "softmax_first", lambda *a: True),
