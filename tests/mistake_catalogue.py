@@ -8411,4 +8411,17 @@ def bigram_forward(table, idx, targets=None):
     loss = -torch.log(probs[torch.arange(B), torch.arange(T), targets]).mean()
     return logits, loss
 '''),
+    W("test-block-forward", "residuals missing and MLP before attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = mlp(ln_2(x))
+    x = attn(ln_1(x))
+    return x
+'''),
+    # (the attention's residual is the one missing, not the MLP's as it was told)
+    W("test-block-forward", "attention residual missing and MLP before attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + mlp(ln_2(x))
+    x = attn(ln_1(x))
+    return x
+'''),
 ]

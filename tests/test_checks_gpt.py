@@ -446,6 +446,11 @@ def _bigram_picked_with_rows_and_columns(table, idx, targets=None):
     return logits, -torch.log_softmax(logits, -1)[torch.arange(B), torch.arange(T), targets].mean()
 
 
+def _block_mlp_first_without_residuals(x, ln_1, attn, ln_2, mlp):
+    x = mlp(ln_2(x))
+    return attn(ln_1(x))
+
+
 WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
     (checks.check_bigram_forward, _bigram_loss_as(torch.exp), "perplexity instead of the loss"),
     (checks.check_bigram_forward, _bigram_loss_as(lambda loss: -loss), "sign lost"),
@@ -453,6 +458,13 @@ WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
     (checks.check_bigram_forward, lambda t, i, y: (t[i], None if y is None else F.binary_cross_entropy_with_logits(
         t[i], F.one_hot(y, t.shape[0]).float())), "binary cross-entropy"),
     (checks.check_bigram_forward, _bigram_picked_with_rows_and_columns, "index tensors that do not line up"),
+    # both residuals missing and the MLP first: three of the knobs at once
+    (checks.check_block_forward, _block_mlp_first_without_residuals, "residuals missing and MLP before attention"),
+    # with the MLP first, the residual missing is named by its sublayer, not by its place (it was the other's)
+    (checks.check_block_forward, lambda x, l1, a, l2, m: a(l1(x + m(l2(x)))),
+     "attention residual missing and MLP before attention"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + a(l1(h)))(m(l2(x))),
+     "MLP residual missing and MLP before attention"),
 ]
 
 

@@ -530,16 +530,18 @@ def _block_with(x, ln_1, attn, ln_2, mlp, post=False, residual_1="x", residual_2
                 parallel=False, mlp_first=False):
     """The block with the common mistakes as knobs, for two of them at once (``two_at_once``): ``post``-norm,
     each sublayer's residual ("x", "none", or the "normalised" x), the output normalised again by ln_2, the
-    LayerNorms each sublayer reads (``norms``), the MLP reading the block's input (``parallel``) or first."""
+    LayerNorms each sublayer reads (``norms``), the MLP reading the block's input (``parallel``) or first (the
+    attention's residual is still ``residual_1``, the MLP's ``residual_2``)."""
     first, second = zip((attn, mlp), norms or (ln_1, ln_2))
     if mlp_first:
         first, second = second, first
+        residual_1, residual_2 = residual_2, residual_1
     sublayer, norm = first
     skip = {"x": x, "none": 0, "normalised": norm(x)}[residual_1]
     h = norm(skip + sublayer(x)) if post else skip + sublayer(norm(x))
     sublayer, norm = second
     read = x if parallel else h
-    skip = h if residual_2 == "x" else 0
+    skip = {"x": h, "none": 0, "normalised": norm(h)}[residual_2]
     out = norm(skip + sublayer(read)) if post else skip + sublayer(norm(read))
     return ln_2(out) if out_norm else out
 
@@ -677,6 +679,11 @@ def check_block_forward(student_fn):
                                  (single["MLP before attention"], "mlp_first", lambda *a: True)],
                                 lambda args, knobs: _block_with(*args, **knobs),
                                 apart=[{"post", "out_norm"}, {"post", "residual_1"}, {"parallel", "mlp_first"}])
+        # (both residuals missing is one mistake of its own, two knobs: with the MLP first, three at once)
+        mistakes.append(Mistake("residuals missing and MLP before attention", "two mistakes at once. Residuals "
+                                f"missing: {single['residuals missing'].hint} And MLP before attention: "
+                                f"{single['MLP before attention'].hint}", lambda *a: _block_with(
+                                    *a, residual_1="none", residual_2="none", mlp_first=True)))
         run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), unrepeatable=own_dropout,
                   mistakes=mistakes, unchanged=True, after=_in_training_mode(student_fn))
     x, *modules = _block_cases()[1]
