@@ -8424,4 +8424,17 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = attn(ln_1(x))
     return x
 '''),
+    W("test-block-forward", "post-norm attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    x = x + mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "parallel sublayers", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = ln_1(x)
+    x = x + attn(h)
+    x = x + mlp(ln_2(h))
+    return x
+'''),
 ]

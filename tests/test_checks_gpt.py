@@ -465,6 +465,8 @@ WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
      "attention residual missing and MLP before attention"),
     (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + a(l1(h)))(m(l2(x))),
      "MLP residual missing and MLP before attention"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x + a(x))), "post-norm attention"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda n: x + a(n) + m(l2(n)))(l1(x)), "parallel sublayers"),
 ]
 
 

@@ -631,6 +631,12 @@ def check_block_forward(student_fn):
                     "reads ln_1(x).", lambda x, l1, a, l2, m: (lambda h: h + m(h))(x + a(l1(x)))),
             Mistake("post-norm MLP", "both sublayers are pre-norm in GPT-2: x = x + mlp(ln_2(x)), as for the "
                     "attention, not ln_2(x + mlp(x)).", lambda x, l1, a, l2, m: (lambda h: l2(h + m(h)))(x + a(l1(x)))),
+            Mistake("post-norm attention", "both sublayers are pre-norm in GPT-2: x = x + attn(ln_1(x)), as for the "
+                    "MLP, not ln_1(x + attn(x)).", lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x + a(x)))),
+            Mistake("parallel sublayers", "the MLP must read the stream after the attention step, not the block's "
+                    "normalised input: h = ln_1(x) is the attention's input alone. x = x + attn(ln_1(x)), then "
+                    "x = x + mlp(ln_2(x)) on that new x.",
+                    lambda x, l1, a, l2, m: (lambda n: x + a(n) + m(l2(n)))(l1(x))),
             *[Mistake("residual branches scaled", "the block adds each sublayer's output as it is: x = x + attn(ln_1(x)). "
                       "GPT-2's 1/√(2·n_layer) scales the initial weights of c_proj, not the forward pass.",
                       lambda x, l1, a, l2, m, k=k: (lambda h: h + k * m(l2(h)))(x + k * a(l1(x))))
