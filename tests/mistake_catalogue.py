@@ -8437,4 +8437,13 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     x = x + mlp(ln_2(h))
     return x
 '''),
+    W("test-gpt-forward", "final LayerNorm before every block", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(model.transformer.ln_f(x))
+    return model.lm_head(x)
+'''),
 ]

@@ -451,6 +451,14 @@ def _block_mlp_first_without_residuals(x, ln_1, attn, ln_2, mlp):
     return attn(ln_1(x))
 
 
+def _gpt_ln_f_before_each_block(model, idx):
+    t = model.transformer
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.shape[1])))
+    for block in t.h:
+        x = block(t.ln_f(x))
+    return model.lm_head(x)
+
+
 WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
     (checks.check_bigram_forward, _bigram_loss_as(torch.exp), "perplexity instead of the loss"),
     (checks.check_bigram_forward, _bigram_loss_as(lambda loss: -loss), "sign lost"),
@@ -467,6 +475,7 @@ WA39 = [  # (told only the values that differ, or another mistake's name: wa39)
      "MLP residual missing and MLP before attention"),
     (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(l1(x + a(x))), "post-norm attention"),
     (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda n: x + a(n) + m(l2(n)))(l1(x)), "parallel sublayers"),
+    (checks.check_gpt_forward, _gpt_ln_f_before_each_block, "final LayerNorm before every block"),
 ]
 
 

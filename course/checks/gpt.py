@@ -746,6 +746,15 @@ def _gpt_cases():
     return cases
 
 
+def _gpt_norm_before_each(model, idx):
+    """The forward pass with ln_f applied to each block's input, and not after the last block."""
+    t = model.transformer
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.shape[1])))
+    for block in t.h:
+        x = block(t.ln_f(x))
+    return model.lm_head(x)
+
+
 def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, softmax=False, last_only=False,
               dropout=True, norm_each=False, extra_residual=False, blocks=None, log_softmax=False, head=True):
     """The forward pass with one mistake; ``blocks`` picks which blocks run, in which order (all, in
@@ -901,6 +910,9 @@ def check_gpt_forward(student_fn):
                     lambda m, i: _gpt_with(m, i, final_norm="new")),
             Mistake("final LayerNorm after every block", "ln_f is applied once, after the last block; each block "
                     "normalises its own inputs already.", lambda m, i: _gpt_with(m, i, norm_each=True)),
+            Mistake("final LayerNorm before every block", "ln_f is applied once, to the last block's output just "
+                    "before the head; each block normalises its own inputs already (its ln_1 and ln_2): x = block(x) "
+                    "for every block, then model.lm_head(model.transformer.ln_f(x)).", _gpt_norm_before_each),
             *[Mistake("positions from the batch dimension", "the positions run along dim 1 of idx (B, T): "
                       "T = idx.shape[1] (B, T = idx.shape), torch.arange(T); idx.shape[0] is the batch size.",
                       lambda m, i, where=where: _gpt_with(m, i, positions=where)) for where in ("batch", "batch rows")],
