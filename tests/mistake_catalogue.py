@@ -8446,4 +8446,17 @@ def gpt_forward(model, idx):
         x = block(model.transformer.ln_f(x))
     return model.lm_head(x)
 '''),
+    W("test-collate", "labels shifted", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.clone()
+    labels[:, :-1] = input_ids[:, 1:]
+    labels[attention_mask == 0] = -100
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
 ]

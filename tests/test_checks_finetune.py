@@ -324,8 +324,17 @@ def collate_with_lengths(docs, pad_id=9, T=None, mask_dtype=torch.long, key="att
     return {"input_ids": ids, key: mask, "labels": ids.masked_fill(mask == 0, -100)}
 
 
+def collate_labels_shifted_in_a_copy(docs, pad_id):
+    batch = collate_with_lengths(docs, pad_id)
+    labels = batch["input_ids"].clone()
+    labels[:, :-1] = batch["input_ids"][:, 1:]  # the last column keeps its own id
+    return {**batch, "labels": labels.masked_fill(batch["attention_mask"] == 0, -100)}
+
+
 @pytest.mark.parametrize("student, name", [
     (lambda docs, pad_id: collate_with_lengths(sorted(docs, key=len), pad_id), "rows reordered"),
+    # (told only the values that differ: wa39)
+    (collate_labels_shifted_in_a_copy, "labels shifted"),
     (lambda docs, pad_id: collate_with_lengths(docs, pad_id, T=512), "padded to a fixed length"),
     (lambda docs, pad_id: collate_with_lengths(docs, pad_id, mask_dtype=torch.int32), "not torch.long"),
     (lambda docs, pad_id: collate_with_lengths(docs, pad_id, key="attn_mask"), "wrong key names"),

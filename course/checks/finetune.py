@@ -870,6 +870,8 @@ COLLATE_MISTAKES = [
             "Face tokenizers return.", _collate_bool_mask, credit=0.5),
     Mistake("labels shifted", "labels are input_ids with -100 on padding, not shifted: the model shifts "
             "them inside (position t predicts label t + 1).", lambda docs, pad_id: _collate_labels_shifted(docs, pad_id)),
+    Mistake("labels shifted", "labels are input_ids with -100 on padding, not shifted: the model shifts "
+            "them inside (position t predicts label t + 1).", lambda docs, pad_id: _collate_labels_shifted_copy(docs, pad_id)),
     Mistake("lists instead of tensors", "each value must be a (B, T) torch.long tensor (torch.tensor(rows)), "
             "not a list of lists.", lambda docs, pad_id: {k: v.tolist() for k, v in finetune.collate(docs, pad_id).items()},
             credit=0.5),
@@ -918,6 +920,14 @@ def _collate_labels_shifted(docs, pad_id):
     labels = torch.full_like(batch["labels"], IGNORE)
     labels[:, :-1] = batch["labels"][:, 1:]
     return {**batch, "labels": labels}
+
+
+def _collate_labels_shifted_copy(docs, pad_id):
+    """labels a copy of input_ids shifted left by one (its last column kept), then -100 on the padding."""
+    batch = finetune.collate(docs, pad_id)
+    labels = batch["input_ids"].clone()
+    labels[:, :-1] = batch["input_ids"][:, 1:]
+    return {**batch, "labels": labels.masked_fill(batch["attention_mask"] == 0, IGNORE)}
 
 
 def _collate_with_dtypes(docs, pad_id, ids_dtype, mask_dtype):
