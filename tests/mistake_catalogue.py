@@ -8459,4 +8459,18 @@ def collate(docs, pad_id):
     labels[attention_mask == 0] = -100
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
+    # (told 'last element dropped': from the right, the loop one short drops the first)
+    W("test-merge", "right to left and first element dropped", '''
+def merge(ids, pair, new_id):
+    out = []
+    i = len(ids) - 1
+    while i > 0:
+        if (ids[i - 1], ids[i]) == tuple(pair):
+            out.insert(0, new_id)
+            i -= 2
+        else:
+            out.insert(0, ids[i])
+            i -= 1
+    return out
+'''),
 ]

@@ -368,6 +368,18 @@ def _bpe_with_lookup(symbols, ranks):
     return symbols
 
 
+def _merge_from_the_right_one_short(ids, pair, new_id):
+    out, i = [], len(ids) - 1
+    while i > 0:
+        if (ids[i - 1], ids[i]) == tuple(pair):
+            out.insert(0, new_id)
+            i -= 2
+        else:
+            out.insert(0, ids[i])
+            i -= 1
+    return out
+
+
 THIRD_ROUND = [
     (checks.check_char_encode, lambda text, stoi: _strict_encode(text.lower(), stoi), "case changed"),
     (checks.check_char_encode, lambda text, stoi: [sorted(stoi).index(c) for c in text], "own ids instead of stoi's"),
@@ -384,6 +396,8 @@ THIRD_ROUND = [
     (checks.check_count_pairs, lambda ids: {(a, b): 1.0 * n for (a, b), n in ref.count_pairs(ids).items()}, "float counts"),
     (checks.check_merge, lambda ids, pair, new_id: ref.merge(ids, (pair[1], pair[0]), new_id), "pair read backwards"),
     (checks.check_merge, _merge_generator, "generator instead of list"),
+    # from the right with a loop one short: ids[0] is the one dropped (told 'last element dropped and ...', wa39)
+    (checks.check_merge, _merge_from_the_right_one_short, "right to left and first element dropped"),
     (checks.check_merge, lambda ids, pair, new_id: map(int, ref.merge(ids, pair, new_id)), "generator instead of list"),
     (checks.check_bpe_word, _bpe_with_lookup, "unranked pair looked up with ranks[...]"),
     (checks.check_bpe_word, lambda symbols, ranks: tuple(ref.bpe_word(symbols, ranks)), "tuple instead of list"),

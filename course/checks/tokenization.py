@@ -915,7 +915,13 @@ def check_merge(merge) -> None:
                              *[(single["one id of the pair compared"], "match", lambda *a, w=w: w) for w in (0, 1)],
                              (single["pair read backwards"], "match", lambda *a: "backwards"),
                              *[(single["an id of the pair kept"], "kept", lambda *a, k=k: k) for k in (0, 1)]],
-                            lambda args, knobs: _merge_with(*args, **knobs))
+                            lambda args, knobs: _merge_with(*args, **knobs), apart=[{"stop", "backwards"}])
+    # (a loop one short that runs from the right end stops before ids[0]: the FIRST element is the one dropped)
+    mistakes.append(Mistake("right to left and first element dropped", "two mistakes at once. Right to left: "
+                            f"{single['right to left'].hint} And first element dropped: your loop, running from the "
+                            "end, stopped before ids[0] (while i > 0), so ids[0] was never copied when it is not part "
+                            "of a merged pair: scanning left to right, while i < len(ids), copies every id.",
+                            lambda *a: _merge_with(*a, stop=1, backwards=True)))
     run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True, after=new_list)
 
 
