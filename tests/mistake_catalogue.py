@@ -8473,4 +8473,140 @@ def merge(ids, pair, new_id):
             i -= 1
     return out
 '''),
+    # (named already: written as students write them, wa39)
+    W("test-bigram-forward", "log-softmax applied (at position 0)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = torch.log_softmax(table[idx], dim=-1)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+    return logits, loss
+'''),
+    W("test-causal-average", "includes the future", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros_like(x)
+    for t in range(T):
+        out[:, t] = x[:, t:].mean(dim=1)
+    return out
+'''),
+    W("test-block-forward", "LayerNorm after the sublayer", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + ln_2(mlp(x))
+    return x
+'''),
+    W("test-gpt-forward", "residual added around the block", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(tok + pos)
+    for block in model.transformer.h:
+        x = x + block(x)
+    x = model.transformer.ln_f(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "changes the model's mode", '''
+def gpt_forward(model, idx):
+    model.eval()
+    B, T = idx.shape
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-greedy-decode", "new ids not a (B, 1) column", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            next_id = torch.argmax(logits[:, -1, :])
+            ids = torch.cat([ids, next_id.view(1, 1)], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "only the new token fed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids[:, -1:]).logits
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "extra or missing dimensions of size 1", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=-1)
+    return ids[0]
+'''),
+    W("test-top-k", "changes its input", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
+    logits[logits < kth] = float("-inf")
+    return logits
+'''),
+    W("test-top-k", "one threshold for the whole batch", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=-1).values.min()
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-p", "changes its input", '''
+def top_p_filter(logits, p):
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    cum = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
+    remove_sorted = cum > p
+    remove_sorted[..., 1:] = remove_sorted[..., :-1].clone()
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    logits[remove] = float("-inf")
+    return logits
+'''),
+    W("test-top-p", "crossing token dropped", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    cum = torch.cumsum(sorted_probs, dim=-1)
+    n_keep = (cum <= p).sum(dim=-1, keepdim=True)
+    ranks = torch.argsort(order, dim=-1)
+    return logits.masked_fill(ranks >= n_keep, float("-inf"))
+'''),
+    W("test-lm-loss", "padding counted", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-1)
+'''),
+    W("test-lm-loss", "divided by the batch size", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shift_logits = logits[:, :-1, :]
+    shift_labels = labels[:, 1:]
+    mask = shift_labels != -100
+    return F.cross_entropy(shift_logits[mask], shift_labels[mask], reduction="sum") / labels.shape[0]
+'''),
+    W("test-collate", "long mask used as a condition", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = torch.where(attention_mask, input_ids, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
 ]
