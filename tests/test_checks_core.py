@@ -206,6 +206,19 @@ def test_a_nan_float_is_far_from_every_number_but_a_nan():
     assert difference(1.5, 1.5 + 1e-7) is None
 
 
+def test_a_meta_tensor_is_named_not_compared():
+    # ch52: a result on the meta device (torch.empty(x.shape, device="meta")) has a shape and a dtype but no
+    # values; torch's comparison raised "Tensor on device cpu is not on the expected device meta!" out of
+    # every check that compares tensors, in the notebook and in the grade
+    from course.checks import _core, gpt
+    from course.checks._core import difference
+    said = difference(torch.zeros(2, 3), torch.empty(2, 3, device="meta"))
+    assert said is not None and "meta" in said and "no values" in said, said
+    with pytest.raises(_core.CheckFailed) as info:
+        gpt.check_causal_average(lambda x: torch.empty(x.shape, device="meta"))
+    assert "a meta tensor has a shape and a dtype but no values" in str(info.value), str(info.value)
+
+
 def _forgot_the_import(x):
     return math.sqrt(x)  # noqa: F821 (a student's missing import)
 

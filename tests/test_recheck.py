@@ -832,6 +832,18 @@ def test_pytorchs_attention_as_lesson_05s_causal_average_fails_the_recheck(host)
     assert all("nn.MultiheadAttention is PyTorch's own version" in why for why in failed.values()), failed
 
 
+def test_a_meta_tensor_result_is_named_in_the_grade(host):
+    """A result on the meta device has the right shape and dtype (the form point, as torch.empty_like's) and no
+    values: the check said torch's own "Tensor on device cpu is not on the expected device meta!" (ch52); now it
+    names the device."""
+    source = "def causal_average(x):\n    return torch.empty(x.shape, device='meta')\n"
+    failed = recheck(_with_answer("05_nanogpt", "causal-average", source), "05_nanogpt", _tests("05_nanogpt"),
+                     sandbox=False, host=host)
+    assert set(failed) == {"test-causal-average"}, failed
+    why = failed["test-causal-average"]
+    assert "a meta tensor has a shape and a dtype but no values" in why and "RuntimeError" not in why, why
+
+
 # The decoding loop an exercise asks for, as the model's class has it, called on the check's model (whose
 # own `generate` raises on the object): with the class reached through `operator.attrgetter`, which the
 # rules now refuse, both scored full marks (a red team's, 2026-12-01). The answers' process makes the

@@ -757,6 +757,11 @@ def difference(expected: Any, got: Any, atol: float = 1e-5, rtol: float = 1e-4) 
             return f"expected shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
         if got.dtype != expected.dtype:
             return f"expected dtype {expected.dtype}, got dtype {got.dtype}"
+        if got.device != expected.device:  # (torch's comparisons raise on two devices)
+            return (f"expected a tensor on the {expected.device.type} device, got one on the {got.device.type} device"
+                    + (": a meta tensor has a shape and a dtype but no values" if got.device.type == "meta" else ""))
+        if got.device.type == "meta":  # (two of them, a result and the same call's again: no values to compare)
+            return None
         if expected.dtype == torch.bool or not expected.is_floating_point():
             if not torch.equal(got, expected):
                 wrong = (got != expected).nonzero()[0].tolist()
