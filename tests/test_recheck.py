@@ -4721,3 +4721,42 @@ def test_a_mask_cache_read_by_a_helper_of_init_alone_is_init_s_and_one_forward_r
     for module in (ByBase(4), ByPartial(4)):
         assert any(place.startswith("global _cached_tril") for place, *_ in _plain_tensors(module)), \
             (type(module).__name__, _plain_tensors(module))
+
+def test_a_helper_of_init_s_that_forward_reaches_through_another_method_is_not_init_s():
+    """The lead's review of the change above: ``__init__`` and forward both call ``self._a()``, which calls
+    ``self._b()``, which reads a global cache of masks; ``_b`` was named by no method outside ``__init__``'s reach,
+    but forward reaches it through ``_a``: its globals are walked. So are those of a method forward calls by a name
+    kept in a class attribute's string."""
+    from course.checks.attention import _plain_tensors
+
+    class Chain(torch.nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("mask", self._a(n), persistent=False)
+
+        def _a(self, n):
+            return self._b(n)
+
+        def _b(self, n):
+            return _cached_tril(n)
+
+        def forward(self, x):
+            return x.masked_fill(~self._a(x.shape[-1]), 0)
+
+    class ByString(torch.nn.Module):
+        which = "_b"
+
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("mask", self._b(n), persistent=False)
+
+        def _b(self, n):
+            return _cached_tril(n)
+
+        def forward(self, x):
+            return x.masked_fill(~getattr(self, self.which)(x.shape[-1]), 0)
+
+    _cached_tril(3), _cached_tril(5)
+    for module in (Chain(4), ByString(4)):
+        assert any(place.startswith("global _cached_tril") for place, *_ in _plain_tensors(module)), \
+            (type(module).__name__, _plain_tensors(module))

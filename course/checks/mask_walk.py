@@ -280,9 +280,9 @@ def _init_only(classes: list) -> set:
     ``__init__`` calls, itself or through each other (``self._build_mask()``): what they read of the globals is
     ``__init__``'s, not walked (a cached causal_mask called by a helper of ``__init__``'s kept its masks in the
     cache, and the check said "global causal_mask[5] is a tensor kept outside the module", rt50). Not a method
-    whose name any other method's code holds (read as an attribute or written as a string), forward, nor a name
-    that nn.Module or Python calls (``_apply``, a dunder); none at all where a class keeps a callable this cannot
-    read (a ``partialmethod``: what it calls is not in any code)."""
+    that any other method, or a method those call, names (as an attribute or a string, a class attribute's string
+    too), forward, nor a name that nn.Module or Python calls (``_apply``, a dunder); none at all where a class keeps a
+    callable this cannot read (a ``partialmethod``: what it calls is not in any code)."""
     def readable(value):
         if isinstance(value, (staticmethod, classmethod)):
             value = value.__func__
@@ -292,26 +292,30 @@ def _init_only(classes: list) -> set:
             or not (callable(value) or hasattr(type(value), "__get__"))  # (data: a string, a tensor, a slot)
         return [value] if isinstance(value, types.FunctionType) or plain else None
 
-    methods, others = {}, set()
+    methods = {}
     for klass in classes:
         for key, value in vars(klass).items():
             parts = readable(value)
             if parts is None:
                 return set()
             codes = [part.__code__ for part in parts if isinstance(part, types.FunctionType)]
-            methods.setdefault(key, set()).update(*(_code_names(code) for code in codes))
-    reached, queue = set(), ["__init__"]
-    while queue:
-        for name in methods.get(queue.pop(), set()) & methods.keys():
-            if name not in reached:
-                reached.add(name)
-                queue.append(name)
-    for key, names in methods.items():
-        if key not in reached and key != "__init__":
-            others |= names
+            named = {value} if isinstance(value, str) else set()  # (a name kept as a string: getattr(self, self.which))
+            methods.setdefault(key, set()).update(named, *(_code_names(code) for code in codes))
+
+    def called(roots) -> set:  # the methods ``roots`` name, and those they name in turn
+        found, queue = set(), list(roots)
+        while queue:
+            for name in methods.get(queue.pop(), set()) & methods.keys():
+                if name not in found:
+                    found.add(name)
+                    queue.append(name)
+        return found
+
     library = set(dir(torch.nn.Module))
-    return {name for name in reached - others - library
-            if name != "forward" and not (name.startswith("__") and name.endswith("__"))}
+    reached = called(["__init__"]) - {"__init__"}
+    outside = {key for key in methods if key != "__init__" and (key not in reached or key in library
+               or key == "forward" or key.startswith("__") and key.endswith("__"))}  # (what else may call)
+    return reached - outside - called(outside)
 
 
 def plain_tensors(modules: list, members, answers) -> list[list[str]]:
