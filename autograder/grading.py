@@ -13,7 +13,8 @@ Every submission ends as a score or a named failure, never a silent zero or a st
    and tampered metadata fail with their name before any code runs;
 3. a worker process (``pool``/``worker``) removes the earlier grading of that submission, then
    grades it with nbgrader under a per-cell limit (the cell is interrupted) and a per-notebook
-   wall-clock limit (the worker and its kernel are killed);
+   limit (the worker and its kernel are killed), each counting the time its processes ran or slept, not
+   the time they waited for a CPU (``clock``);
 4. the outcome is recorded with the hash of the graded file, and ``status``/``export`` show a
    gradebook score only when it belongs to the file now in ``submitted/``.
 """

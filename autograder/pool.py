@@ -1,4 +1,4 @@
-"""N grading workers on one gradebook, each notebook under a wall-clock limit.
+"""N grading workers on one gradebook, each notebook under a time limit (``autograder.clock``).
 
 Each worker (``autograder.worker``) is a long-lived process, so nbgrader starts once per worker, not
 once per notebook. A thread per worker hands it one job at a time and waits for the answer until the
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import psutil
+
+from autograder.clock import Clock
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_LIMIT = 180.0  # seconds for a worker to import nbgrader and open the gradebook
@@ -79,19 +81,21 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=dict(env, **{MARK: self.mark, "TMPDIR": self.scratch}), cwd=str(PACKAGE_ROOT))
         self._buffer = b""
-        ready = self.read(time.monotonic() + STARTUP_LIMIT)
+        # a notebook's limit counts the time of the worker and all it starts, less what they waited for a CPU
+        self.clock = Clock(self.process.pid)
+        ready = self.read(self.clock.mark(), STARTUP_LIMIT)
         if not isinstance(ready, dict) or "ready" not in ready:
             self.kill()
             raise RuntimeError(f"a grading worker did not start ({ready!r}); see {log_path}")
 
-    def read(self, deadline: float):
-        """The next JSON line, ``"timeout"`` past ``deadline``, or ``"eof"`` if the worker died."""
+    def read(self, mark: tuple[float, float], limit: float):
+        """The next JSON line, ``"timeout"`` once ``limit`` seconds since ``mark`` are past on the worker's clock
+        (``autograder.clock``), or ``"eof"`` if the worker died."""
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if self.clock.past(mark, limit):
                 return "timeout"
-            readable, _, _ = select.select([fd], [], [], remaining)
+            readable, _, _ = select.select([fd], [], [], self.clock.left(mark, limit))
             if readable:
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
@@ -112,9 +116,9 @@ class Worker:
             self.process.stdin.flush()
         except BrokenPipeError:
             return dict(success=False, worker_died=True, job=job)
-        deadline = time.monotonic() + limit
+        mark = self.clock.mark()
         while True:
-            answer = self.read(deadline)
+            answer = self.read(mark, limit)
             if answer in ("timeout", "eof") or (isinstance(answer, dict) and isinstance(answer.get("job"), dict)
                                                 and answer["job"].get("nonce") == nonce):
                 break

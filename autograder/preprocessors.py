@@ -58,6 +58,8 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbclient.exceptions import CellTimeoutError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
+
+from autograder.clock import WALL_FACTOR, Clock
 from traitlets import Any, Bool, Integer, List, Unicode
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -252,7 +254,7 @@ class TimedExecute(Execute):
                 try:
                     msg = await receive(timeout=step)
                 except queue.Empty:
-                    if self._dropped() or (end is not None and time.monotonic() >= end):
+                    if self._dropped() or (end is not None and time.monotonic() >= end) or self._own_time_past():
                         raise
                     continue
                 self._dropped()
@@ -277,8 +279,23 @@ class TimedExecute(Execute):
                 self.raise_on_iopub_timeout = False  # its "idle" may be lost too: the cell ends all the same
         return self._cell_dropped
 
+    # A cell's limit counts the kernel's own time, not what it waited for a CPU on a busy machine
+    # (``autograder.clock``): nbclient's wall-clock limit is WALL_FACTOR times the cell's, and the cell is
+    # interrupted once the kernel's clock passes the cell's own.
+    def _get_timeout(self, cell):
+        self._own_limit = super()._get_timeout(cell)
+        return None if self._own_limit is None else self._own_limit * WALL_FACTOR
+
+    def _own_time_past(self) -> bool:
+        mark, clock = getattr(self, "_cell_mark", None), getattr(self, "_clock", None)
+        return bool(mark and clock and self._own_limit) and clock.past(mark, self._own_limit)
+
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._cell_dropped, self._cell_index = False, cell_index
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if getattr(self, "_clock", None) is None or self._clock.pid != pid:  # (a restarted kernel's is new)
+            self._clock = Clock(pid)
+        self._cell_mark = self._clock.mark()
         self.raise_on_iopub_timeout, self.iopub_timeout = self._raise_on_iopub, self._iopub
         self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"
         try:
@@ -288,6 +305,8 @@ class TimedExecute(Execute):
                 raise CellTimeoutError(f"{OUTPUT_STILL_ARRIVING}: {self._cell} had ended, but its output was still "
                                        f"arriving {self.iopub_timeout} s later") from None
             raise
+        finally:
+            self._cell_mark = None
         if self._dropped():
             TimedExecute.too_large.append(self._cell)
         if self._dropped() and not any(o.get("ename") == "OutputTooLarge" for o in cell.outputs):
@@ -305,7 +324,7 @@ class TimedExecute(Execute):
         if cell is not None:
             TimedExecute.interrupted.append(self._cell)
             self.iopub_timeout = min(self.iopub_timeout, 4)  # interrupted: a cell that goes on is ended soon
-        return await super()._async_handle_timeout(timeout, cell)
+        return await super()._async_handle_timeout(getattr(self, "_own_limit", None) or timeout, cell)
 
     def _update_display_id(self, display_id, msg):
         # An update of a display replaces its outputs' data and metadata in place, past ``output`` below: 200

@@ -53,7 +53,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 import types
 from pathlib import Path
@@ -62,6 +61,7 @@ import torch
 
 from autograder.answer_host import (PLAIN_CONTAINERS, PLAIN_LEAVES, TENSOR_DTYPES, TENSOR_MARK,  # (as sent)
                                    _tensors)  # the same walk on both sides
+from autograder.clock import Clock
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 WALK = Path(__file__).resolve().parent.parent / "course" / "checks" / "mask_walk.py"  # (loaded by it)
@@ -157,7 +157,7 @@ class Host:
         self._companion = None  # the answers' process of the exercises that get the course's models
         self.stopped_cells: list[str] = []  # the grade ids of the answer cells last stopped at their time limit
         self._waiting = False  # for a reply (the answer may call the grader's functions meanwhile)
-        self._deadline = None  # the end of the current exercise's time (``exercise``)
+        self._exercise = None  # the current exercise's limit, ``(mark, seconds, named)`` (``exercise``)
         self.folder = Path(tempfile.mkdtemp(prefix="recheck-"))
         self._start(cells)
 
@@ -189,11 +189,13 @@ class Host:
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
             self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                             env=env, cwd=cwd, start_new_session=True)
+        # its limits count its own time, not the time it waited for a CPU on a busy machine (``clock``)
+        self.clock = Clock(self.process.pid)
         self.ready = False  # waited for at the first request: the process starts while the caller works
 
     def _wait_ready(self) -> None:
         try:  # before any answer runs, the process says it started; if not, the grader is at fault
-            ready = self._reply(START_SECONDS)
+            ready = self._reply([(self.clock.mark(), START_SECONDS, START_SECONDS)])
             if ready.get("value") != "ready":
                 raise HostBroke("its first message was not 'ready'")
         except HostBroke as broke:
@@ -202,7 +204,8 @@ class Host:
             raise RecheckUnavailable(f"the re-check's answer process did not start ({broke}): {said}") from None
         # then it runs the answer cells it was started on (each within cell_seconds), which no call's
         # limit pays for: on a busy machine a restart's imports alone can take longer than a call may
-        loaded = self._reply(self._load_seconds(self.cells))
+        load = self._load_seconds(self.cells)
+        loaded = self._reply([(self.clock.mark(), load, load)])
         if loaded.get("value") != "loaded":
             self._stop()
             raise HostBroke("the answers' process sent something else than 'loaded'")
@@ -235,18 +238,17 @@ class Host:
         if self._waiting:  # a function of the grader's called the answer: one at a time
             raise RuntimeError("the answer cannot be called from inside a function it was given")
         limit = self._load_seconds(message["cells"]) if message.get("op") == "load" else self.timeout
-        deadline = time.monotonic() + limit
-        if self._deadline is not None and message.get("op") != "load" and self._deadline < deadline:
-            deadline, limit = self._deadline, self.exercise_seconds  # the exercise's time, all calls together
+        limits = [(self.clock.mark(), limit, limit)]
+        if self._exercise is not None and message.get("op") != "load":
+            limits.append(self._exercise)  # the exercise's time, all calls together
         self._send(message)
-        self._waiting, self._sent = True, (deadline, limit)
+        self._waiting, self._sent = True, limits
 
     def answer(self, callbacks: list | None = None) -> dict:
         """The second half of ``request``: the reply to what ``send`` sent."""
-        deadline, limit = self._sent
         try:
             while True:
-                reply = self._reply(max(deadline - time.monotonic(), 0.0), limit=limit)
+                reply = self._reply(self._sent)
                 if "callback" not in reply:
                     return reply
                 self._send(_run_callback(callbacks or [], reply))
@@ -261,11 +263,12 @@ class Host:
         cells (after a restart, too)."""
         if not self.ready:
             self._wait_ready()
-        self._deadline = time.monotonic() + max(self.exercise_seconds if seconds is None else seconds, 0.0)
+        self._exercise = (self.clock.mark(), max(self.exercise_seconds if seconds is None else seconds, 0.0),
+                          self.exercise_seconds)
         try:
             yield
         finally:
-            self._deadline = None
+            self._exercise = None
 
     def _send(self, message: dict) -> None:
         buffer = io.BytesIO()
@@ -277,12 +280,13 @@ class Host:
         except (BrokenPipeError, OSError) as error:
             raise HostBroke(f"the answers' process ended ({error})", "the answers' process ended") from None
 
-    def _reply(self, timeout: float, limit: float | None = None) -> dict:
-        """The next frame, within ``timeout`` seconds (``limit``: the whole limit, for the message)."""
-        (size,) = struct.unpack(">Q", self._read(8, timeout, limit or timeout))
+    def _reply(self, limits: list[tuple]) -> dict:
+        """The next frame, before any of ``limits`` is past: ``(mark, seconds, named)`` each, ``seconds`` on the
+        process's clock from ``mark`` (``Clock.mark``), ``named`` the limit a message names."""
+        (size,) = struct.unpack(">Q", self._read(8, limits))
         if size > FRAME_BYTES:
             raise HostBroke("the answers' process sent more than 512 MB")
-        data = memoryview(self._read(size, timeout, limit or timeout))
+        data = memoryview(self._read(size, limits))
         try:
             if data[:1] == b"P":  # plain Python data, read without any class (``_read_plain``)
                 reply = _read_plain(data[1:])
@@ -320,16 +324,19 @@ class Host:
             raise HostBroke("the answers' process sent tensors of more than 512 MB once laid out")
         return reply
 
-    def _read(self, size: int, timeout: float, limit: float) -> bytes:
+    def _read(self, size: int, limits: list[tuple]) -> bytes:
         import select
 
-        out, start = bytearray(), time.monotonic()
+        out = bytearray()
         poll = select.poll()  # (no file descriptor of its own, unlike epoll: this runs twice a call)
         poll.register(self.process.stdout, select.POLLIN)
         while len(out) < size:
-            if not poll.poll(max(timeout - (time.monotonic() - start), 0.0) * 1000):
+            if not poll.poll(min(self.clock.left(mark, seconds) for mark, seconds, _ in limits) * 1000):
+                passed = [named for mark, seconds, named in limits if self.clock.past(mark, seconds)]
+                if not passed:
+                    continue  # the time it waited for a CPU is not its own: it goes on
                 self._stop()
-                raise HostBroke(f"the answer ran past {limit:.0f} s")
+                raise HostBroke(f"the answer ran past {passed[0]:.0f} s")
             chunk = os.read(self.process.stdout.fileno(), size - len(out))
             if not chunk:
                 raise HostBroke("the answers' process ended")
@@ -1660,7 +1667,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
             if exercise.test in failed:  # (its process could not load the answers)
                 continue
             on = host_of(exercise.test)
-            started = time.monotonic()
+            started = on.clock.read()
             torch.manual_seed(RECHECK_SEED)
             try:
                 with on.exercise():
@@ -1683,7 +1690,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 failed[exercise.test] = _one_line(_failure(error, False))
             finally:
                 _put_back()  # (what an answer left behind costs its own exercise only)
-            spent[exercise.test] = time.monotonic() - started
+            spent[exercise.test] = max(on.clock.read() - started, 0.0)  # (0 after a restart: none run again)
         if any(e.test in hidden and e.test not in failed for e in ordered) and bound:
             try:
                 host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again

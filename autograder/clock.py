@@ -1,0 +1,100 @@
+"""Time limits that do not count the time graded code waited for a CPU.
+
+The grader's time limits (a cell's, a call's of the re-check, a notebook's) end code that never stops: a
+loop, a sleep. Counted on the wall clock they also end honest code on a busy machine: at load 15-17 on 2
+cores two honest lesson 06 notebooks ran past a call's and a cell's 120 s, and had full marks at load 2
+(ch52, 2026-12-07). Linux counts, for each thread, the time it was ready to run and waited for a CPU
+(``run_delay``, the second number of ``/proc/<pid>/task/<tid>/schedstat``; 0444, so a sandboxed process's
+can be read). A ``Clock`` of a process runs at the wall clock's pace less that waiting: in each stretch
+between two readings, less the longest wait of any thread of the process and of all it started (the thread
+the work waits for is one of them; threads that sleep do not wait). So a loop that runs for 10 s of CPU
+time beside two busy processes on its core reads about 10 s where the wall clock reads 30 (``tests/
+test_clock.py``), and a sleep reads as long as it lasts.
+
+A limit (``past``) is passed when the clock passes it, or when the wall clock passes ``WALL_FACTOR`` times it:
+code that makes its own threads wait for each other (a hundred busy threads) slows its own clock, and is
+ended all the same. The clock is only ever slower than the wall clock: no limit ends code sooner than the
+wall clock did. Where ``schedstat`` cannot be read (another system) it is the wall clock.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+
+WALL_FACTOR = 4  # a limit of L seconds ends what is still running after 4 L s of wall-clock time
+EVERY = 1.0      # seconds between two readings at most, while a limit is waited for
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and the processes it started, and theirs (none if it is gone)."""
+    try:
+        process = psutil.Process(pid)
+        return [pid] + [child.pid for child in process.children(recursive=True)]
+    except (psutil.Error, OSError):
+        return []
+
+
+def _waits(pid: int) -> dict[tuple[int, int], float]:
+    """Seconds each thread of ``pid``'s tree has waited for a CPU since it started, by (process, thread)."""
+    waits = {}
+    for process in _tree(pid):
+        try:
+            threads = os.listdir(f"/proc/{process}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{process}/task/{thread}/schedstat", "rb") as file:
+                    waits[(process, int(thread))] = int(file.read().split()[1]) / 1e9
+            except (OSError, ValueError, IndexError):
+                continue
+    return waits
+
+
+class Clock:
+    """The time of the process ``pid`` (and of what it starts), less what it waited for a CPU. ``pid`` may be
+    None, or set later (``watch``): until then it is the wall clock."""
+
+    def __init__(self, pid: int | None = None):
+        self.start = self._at = time.monotonic()
+        self.waited = 0.0
+        self.pid = None
+        self._seen: dict[tuple[int, int], float] = {}
+        self.watch(pid)
+
+    def watch(self, pid: int | None) -> None:
+        """Count the waits of ``pid``'s tree from now on (what it waited before is not this clock's)."""
+        self.read()
+        self.pid = pid
+        self._seen = _waits(pid) if pid is not None else {}
+
+    def read(self) -> float:
+        """Seconds since the clock started, less what the process waited for a CPU meanwhile."""
+        now = time.monotonic()
+        if self.pid is not None and now > self._at:
+            seen = _waits(self.pid)
+            # a thread that started since the last reading waited all its run_delay since then
+            longest = max((wait - self._seen.get(key, 0.0) for key, wait in seen.items()), default=0.0)
+            self.waited += min(max(longest, 0.0), now - self._at)
+            self._seen = seen
+        self._at = now
+        return now - self.start - self.waited
+
+    def mark(self) -> tuple[float, float]:
+        """Now, on the wall clock and on this one: where a limit starts."""
+        return time.monotonic(), self.read()
+
+    def past(self, mark: tuple[float, float], limit: float) -> bool:
+        """Whether ``limit`` seconds since ``mark`` are over: on this clock, or ``WALL_FACTOR`` times on the wall's."""
+        wall, own = mark
+        return self.read() - own >= limit or time.monotonic() - wall >= WALL_FACTOR * limit
+
+    def left(self, mark: tuple[float, float], limit: float) -> float:
+        """Seconds of wall-clock time to wait before ``past`` may say yes, at most ``EVERY`` (the clock is read
+        again then). Reads nothing: the last reading serves."""
+        wall, own = mark
+        now = time.monotonic()
+        own_left = limit - (self._at - self.start - self.waited - own) - (now - self._at)
+        return max(0.0, min(own_left, WALL_FACTOR * limit - (now - wall), EVERY))

@@ -1,0 +1,126 @@
+"""The grader's time limits count a process's own time, not the time it waited for a CPU (``autograder.clock``).
+
+Contention is made on purpose: the process measured and busy shell loops are pinned to one CPU together, so
+it waits whatever the machine's load is (on a busy machine, it waits longer still)."""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from autograder.clock import WALL_FACTOR, Clock
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or not os.path.exists("/proc/self/schedstat"),
+                                reason="needs Linux's schedstat and CPU affinity")
+
+LOOP = "x = 0\nfor i in range({n}):\n    x += i\n"
+
+
+@contextlib.contextmanager
+def one_busy_cpu(hogs: int):
+    """This process, what it starts meanwhile, and ``hogs`` busy loops, all on one CPU."""
+    cpu = min(os.sched_getaffinity(0))
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    # (each in a session of its own: with autogroup scheduling, sessions share a CPU evenly)
+    loops = [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(hogs)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+        os.sched_setaffinity(0, before)
+
+
+def _run_measured(code: str) -> tuple[float, float, float]:
+    """Runs ``code`` in a child process: its wall-clock seconds, its clock's and its CPU seconds."""
+    child = subprocess.Popen([sys.executable, "-c", code + "\nimport time\ntime.sleep(0.3)"])
+    clock, start, cpu = Clock(child.pid), time.monotonic(), 0.0
+    while child.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(child.pid).cpu_times()
+            cpu = times.user + times.system
+        clock.read()
+        time.sleep(0.1)
+    return time.monotonic() - start, clock.read(), cpu
+
+
+def test_a_loop_beside_two_busy_processes_on_its_cpu_is_timed_by_its_own_time():
+    with one_busy_cpu(hogs=2):
+        wall, own, cpu = _run_measured(LOOP.format(n=10_000_000))
+    # it had about a third of the CPU: the wall clock read about 3 times what it ran
+    assert wall > 2 * cpu, (wall, own, cpu)
+    # its clock read what it ran (and its last 0.3 s asleep), not what it waited
+    assert cpu * 0.8 <= own <= cpu + 0.3 + 0.5 * (wall - cpu), (wall, own, cpu)
+
+
+def test_a_sleep_is_timed_as_long_as_it_lasts():
+    wall, own, _ = _run_measured("import time\ntime.sleep(2)")
+    assert own >= 2.0 and own >= 0.9 * wall - 0.2, (wall, own)
+
+
+def test_a_process_whose_own_processes_wait_for_each_other_is_ended_at_the_wall_clocks_limit():
+    """Eight busy processes of its own on one CPU: its clock barely moves, and the limit still holds, at
+    WALL_FACTOR times the limit on the wall clock."""
+    with one_busy_cpu(hogs=0):
+        child = subprocess.Popen(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (while :; do :; done) & done; wait"],
+                                 start_new_session=True)
+        try:
+            clock = Clock(child.pid)
+            mark, start = clock.mark(), time.monotonic()
+            while not clock.past(mark, 1.0):
+                time.sleep(min(clock.left(mark, 1.0), 0.1) or 0.01)
+            took = time.monotonic() - start
+        finally:
+            os.killpg(child.pid, 9)
+            child.wait()
+    assert 2.0 < took < WALL_FACTOR * 1.0 + 1.0, took
+
+
+@pytest.mark.parametrize("sandbox", [False, True])
+def test_a_call_of_the_recheck_that_waits_for_a_cpu_is_not_ended_for_it(sandbox):
+    """A merge that runs about 1.5 s, called with a limit of 4 s while three busy loops share its CPU: on
+    the wall clock it took past 4 s and was ended ("ran past 4 s", an honest answer's lost points, as ch52's
+    lesson 06 notebooks at load 15-17); its own time is within the limit."""
+    from autograder.recheck import Host, Remote
+    from autograder.sandbox import bwrap_path
+    from course.checks.exercises import PRELUDE
+
+    if sandbox and bwrap_path() is None:
+        pytest.skip("bwrap is not installed")
+    slow = ("def merge(ids, pair, new_id):\n" + "    " + LOOP.format(n=60_000_000).replace("\n", "\n    ") +
+            "out, i = [], 0\n    while i < len(ids):\n"
+            "        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):\n"
+            "            out.append(new_id)\n            i += 2\n"
+            "        else:\n            out.append(ids[i])\n            i += 1\n    return out\n")
+    with one_busy_cpu(hogs=3):
+        host = Host([PRELUDE], sandbox=sandbox, timeout=4)
+        try:
+            host.request({"op": "load", "cells": [PRELUDE, slow]})
+            start = time.monotonic()
+            result = Remote(host, "merge")([1, 2, 3, 1, 2], (1, 2), 9)
+            took = time.monotonic() - start
+        finally:
+            host.close()
+    assert took > 4, took  # past the limit on the wall clock
+    assert result == [9, 3, 9]
+
+
+def test_a_cell_that_waits_for_a_cpu_is_not_interrupted_for_it(tmp_path):
+    """The same in the notebook's kernel: a cell that runs about 1.5 s beside three busy loops on its CPU, with
+    a limit of 4 s per cell, took past 4 s on the wall clock and was interrupted; its own time is within it."""
+    from test_sandbox import _run_cells
+
+    cell = ("import time\nstart = time.monotonic()\n" + LOOP.format(n=60_000_000) +
+            "print(round(time.monotonic() - start, 1))")
+    with one_busy_cpu(hogs=3):
+        nb, execute = _run_cells(tmp_path, [cell, "print('next')"], timeout=4)
+    assert execute.interrupted == [], nb.cells[0].outputs
+    assert float(nb.cells[0].outputs[0].text) > 4, nb.cells[0].outputs  # past the limit on the wall clock
+    assert nb.cells[1].outputs[0].text == "next\n"
