@@ -376,6 +376,10 @@ def _outcome(answer: dict, cell_timeout: int, notes: list[str]) -> dict:
         return dict(state=FAILED, reason=GRADING_ERROR, detail=answer["worker_error"][:300])
     if not answer.get("success"):
         reason, detail = _failure_from_log(answer.get("full_log") or answer.get("log") or "", cell_timeout)
+        if reason == KERNEL_DIED and answer.get("out_of_memory"):  # its memory cgroup counted the kill
+            detail = (f"the Python kernel was killed for using more than the {answer['out_of_memory'][-1] / 2**30:.1f} "
+                      f"GB of memory the grader gives a notebook (all its processes and files in memory together): "
+                      f"keep fewer or smaller tensors alive")
         return dict(state=FAILED, reason=reason, detail=detail, log=answer.get("log"))
     notes = list(notes)
     for cell in answer.get("interrupted_cells", []):

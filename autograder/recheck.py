@@ -175,7 +175,8 @@ class Host:
 
             # no folder of sockets: it talks through its standard streams; what it writes stays in memory
             # its one thread (OMP_NUM_THREADS=1 above), and the memory share the pool gives each sandbox
-            self.cap = box.ProcessCap(box.Limits(cpus=1.0, memory_total_bytes=box.memory_limit()))
+            self.memory = box.memory_limit()
+            self.cap = box.ProcessCap(box.Limits(cpus=1.0, memory_total_bytes=self.memory))
             argv = box.bwrap_argv(box.require_cached(), self.folder, None, cap=self.cap, course=self.course)
             argv += [sys.executable, "/submission/answer_host.py", "/submission/answers.json", str(self.cell_seconds),
                      ",".join(self.preload), self.lesson, "course" if self.course else "none"]
@@ -339,6 +340,10 @@ class Host:
                 raise HostBroke(f"the answer ran past {passed[0]:.0f} s")
             chunk = os.read(self.process.stdout.fileno(), size - len(out))
             if not chunk:
+                cap = getattr(self, "cap", None)
+                if cap is not None and cap.oom_kills():  # its memory cgroup counted the kill
+                    raise HostBroke(f"the answers' process was killed for using more than the "
+                                    f"{self.memory / 2**30:.1f} GB of memory it may use")
                 raise HostBroke("the answers' process ended")
             out += chunk
         return bytes(out)

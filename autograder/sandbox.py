@@ -275,6 +275,19 @@ class ProcessCap:
                             for folder in dict.fromkeys(self.folders.values()))
         return ["/bin/sh", "-c", moves + ' && exec "$@"', "sh"]
 
+    def oom_kills(self) -> int:
+        """How many of its processes the kernel killed for going past the memory limit (0 when unknown)."""
+        folder = self.folders.get("memory")
+        for name in ("memory.events", "memory.oom_control"):  # v2, v1: a line "oom_kill N" in each
+            try:
+                lines = (folder / name).read_text().splitlines() if folder is not None else []
+            except OSError:
+                continue
+            for line in lines:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        return 0
+
     def close(self) -> None:
         for folder in dict.fromkeys(self.folders.values()):  # what the PID namespace did not take down
             _empty_and_remove(folder)
@@ -494,6 +507,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs under ``bwrap`` (see the module docstring)."""
 
     limits = Limits()
+    # the memory limits (bytes) of the kernels whose processes were killed for going past them, since the
+    # grading worker last emptied it: a kernel that died so is named "out of memory" to its student
+    out_of_memory: list[int] = []
+
+    def _count_memory_kills(self) -> None:
+        cap = getattr(self, "_cap", None)
+        if cap is not None and cap.oom_kills():
+            SandboxedKernelManager.out_of_memory.append(self._memory_limit)
 
     async def _async_pre_start_kernel(self, **kw):
         self._private = Path(tempfile.mkdtemp(prefix="autograder-kernel-"))
@@ -520,9 +541,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["cwd"] = str(self._private)
         kw["env"] = sandbox_env(kw.get("env") or dict(os.environ))
         if getattr(self, "_cap", None) is not None:  # a restart's: the kernel it held is gone
+            self._count_memory_kills()
             self._cap.close()
+        self._memory_limit = min(self.limits.memory_total_bytes, memory_limit())
         self._cap = ProcessCap(replace(self.limits, cpus=self.limits.cpus or cpu_share(kw["env"]),
-                                       memory_total_bytes=min(self.limits.memory_total_bytes, memory_limit())))
+                                       memory_total_bytes=self._memory_limit))
         argv = bwrap_argv(require_cached(), work, self._private, self.limits, self._cap)
         connection = await super()._async_launch_kernel(argv + list(kernel_cmd), **kw)
         process = getattr(self.provisioner, "process", None)
@@ -544,6 +567,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if getattr(self, "_watch", None) is not None and not restart:
             self._watch.stop()
         if getattr(self, "_cap", None) is not None and not restart:
+            self._count_memory_kills()
             self._cap.close()
         for folder in (getattr(self, "_private", None), getattr(self, "_work", None)):
             if folder is not None and not restart:

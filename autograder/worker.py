@@ -106,15 +106,19 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
                                       zero_auto_scores)
     from autograder.preprocessors import TimedExecute
 
+    from autograder.sandbox import SandboxedKernelManager
+
     lesson, student = job["lesson"], job["student"]
     TimedExecute.last_seconds, TimedExecute.interrupted, TimedExecute.too_large = None, [], []
+    SandboxedKernelManager.out_of_memory = []
     start = time.perf_counter()
     with grading_environment():
         result = api.autograde(lesson, student, force=True, create=True)
     seconds = time.perf_counter() - start
     log = (result.get("log") or "").splitlines()
     answer = dict(success=bool(result.get("success")), seconds=seconds, execute_seconds=TimedExecute.last_seconds,
-                  log="\n".join(log[-LOG_TAIL_LINES:]), error=result.get("error"))
+                  log="\n".join(log[-LOG_TAIL_LINES:]), error=result.get("error"),
+                  out_of_memory=list(SandboxedKernelManager.out_of_memory))
     if answer["success"]:
         if manual:
             restore_manual_work(paths, lesson, student, manual)

@@ -813,3 +813,31 @@ def test_a_course_package_installed_among_pythons_packages_is_hidden_too(monkeyp
         seen[with_course] = subprocess.run(argv + [sys.executable, "-c", script], capture_output=True, text=True,
                                            timeout=120).stdout.strip()
     assert seen[False] == "[]" and "attention.py" in seen[True], seen
+
+
+@needs_bwrap
+def test_a_kernel_killed_for_its_memory_is_named_so(tmp_path, monkeypatch):
+    """A notebook that went past the sandbox's memory was told "the Python kernel died while running the notebook
+    (os._exit, a crash, or out of memory)"; its memory cgroup counts the kill, and the student is told it was the
+    memory, and how much there was. The answers' process too. A kernel that dies otherwise is not told so."""
+    if not _can_cap("memory"):
+        pytest.skip("this machine lets the grader make no memory cgroup")
+    from autograder.recheck import Host, HostBroke, Remote
+
+    sandbox.SandboxedKernelManager.out_of_memory = []
+    _, died = _run_sandboxed(tmp_path, "import os\nos._exit(3)", _LittleMemory)
+    assert died is not None and sandbox.SandboxedKernelManager.out_of_memory == []
+    (tmp_path / "again").mkdir()
+    _, died = _run_sandboxed(tmp_path / "again", "x = b'x' * 2**30", _LittleMemory)
+    assert died is not None and sandbox.SandboxedKernelManager.out_of_memory == [256 * 2**20]
+    answer = {"success": False, "log": "DeadKernelError: Kernel died", "out_of_memory": [256 * 2**20]}
+    assert grading._outcome(answer, 120, [])["detail"].startswith(
+        "the Python kernel was killed for using more than the 0.2 GB of memory the grader gives a notebook")
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_MEMORY", str(256 * 2**20))
+    host = Host([], sandbox=True)
+    try:
+        host.request({"op": "load", "cells": ["def merge(ids, pair, new_id):\n    x = b'x' * 2**30\n    return ids\n"]})
+        with pytest.raises(HostBroke, match="the answers' process was killed for using more than the 0.2 GB"):
+            Remote(host, "merge")([1, 2], (1, 2), 3)
+    finally:
+        host.close()
