@@ -27,29 +27,42 @@ WALL_FACTOR = 4  # a limit of L seconds ends what is still running after 4 L s o
 EVERY = 1.0      # seconds between two readings at most, while a limit is waited for
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and the processes it started, and theirs (none if it is gone)."""
+def _read(path: str) -> bytes | None:
     try:
-        process = psutil.Process(pid)
-        return [pid] + [child.pid for child in process.children(recursive=True)]
-    except (psutil.Error, OSError):
-        return []
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
 
 
 def _waits(pid: int) -> dict[tuple[int, int], float]:
-    """Seconds each thread of ``pid``'s tree has waited for a CPU since it started, by (process, thread)."""
-    waits = {}
-    for process in _tree(pid):
+    """Seconds each thread of ``pid`` and of the processes it started (and theirs) has waited for a CPU since it
+    started, by (process, thread). The tree is read from each thread's ``children`` (a few files; psutil's walk
+    reads every process's on the machine, 16 ms a reading with 135 processes), or psutil's where there is none."""
+    waits, todo, seen = {}, [pid], set()
+    while todo:
+        process = todo.pop()
+        if process in seen:
+            continue
+        seen.add(process)
         try:
             threads = os.listdir(f"/proc/{process}/task")
         except OSError:
             continue
         for thread in threads:
+            stat = _read(f"/proc/{process}/task/{thread}/schedstat")
             try:
-                with open(f"/proc/{process}/task/{thread}/schedstat", "rb") as file:
-                    waits[(process, int(thread))] = int(file.read().split()[1]) / 1e9
-            except (OSError, ValueError, IndexError):
+                waits[(process, int(thread))] = int(stat.split()[1]) / 1e9
+            except (AttributeError, ValueError, IndexError):
                 continue
+            children = _read(f"/proc/{process}/task/{thread}/children")
+            if children is not None:
+                todo.extend(int(child) for child in children.split())
+            elif process == pid:  # (no such file on this system)
+                try:
+                    todo.extend(child.pid for child in psutil.Process(pid).children(recursive=True))
+                except (psutil.Error, OSError):
+                    pass
     return waits
 
 
