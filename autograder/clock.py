@@ -5,16 +5,17 @@ loop, a sleep. Counted on the wall clock they also end honest code on a busy mac
 cores two honest lesson 06 notebooks ran past a call's and a cell's 120 s, and had full marks at load 2
 (ch52, 2026-12-07). Linux counts, for each thread, the time it was ready to run and waited for a CPU
 (``run_delay``, the second number of ``/proc/<pid>/task/<tid>/schedstat``; 0444, so a sandboxed process's
-can be read). A ``Clock`` of a process runs at the wall clock's pace less that waiting: in each stretch
-between two readings, less the longest wait of any thread of the process and of all it started (the thread
-the work waits for is one of them; threads that sleep do not wait). So a loop that runs for 10 s of CPU
-time beside two busy processes on its core reads about 10 s where the wall clock reads 30 (``tests/
-test_clock.py``), and a sleep reads as long as it lasts.
+can be read; the first is the time it ran). A ``Clock`` of a process runs at the wall clock's pace less that
+waiting: in each stretch between two readings, less the longest wait of any thread of the process and of all
+it started (the thread the work waits for is one of them; threads that sleep do not wait), but only as far as
+the other threads of that tree did not run meanwhile: a wait for its own threads is its own time. So a loop
+that runs for 10 s of CPU time beside two busy processes on its core reads about 10 s where the wall clock
+reads 30 (``tests/test_clock.py``), a sleep reads as long as it lasts, and eight busy processes of its own
+that share a core read the wall clock's time, as before.
 
-A limit (``past``) is passed when the clock passes it, or when the wall clock passes ``WALL_FACTOR`` times it:
-code that makes its own threads wait for each other (a hundred busy threads) slows its own clock, and is
-ended all the same. The clock is only ever slower than the wall clock: no limit ends code sooner than the
-wall clock did. Where ``schedstat`` cannot be read (another system) it is the wall clock.
+A limit (``past``) is passed when the clock passes it, or when the wall clock passes ``WALL_FACTOR`` times it
+(whatever else makes graded code wait). The clock is only ever slower than the wall clock: no limit ends code
+sooner than the wall clock did. Where ``schedstat`` cannot be read (another system) it is the wall clock.
 """
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _waits(pid: int) -> dict[tuple[int, int], float]:
-    """Seconds each thread of ``pid`` and of the processes it started (and theirs) has waited for a CPU since it
-    started, by (process, thread). The tree is read from each thread's ``children`` (a few files; psutil's walk
+def _times(pid: int) -> dict[tuple[int, int], tuple[float, float]]:
+    """Seconds each thread of ``pid`` and of the processes it started (and theirs) has run and has waited for a
+    CPU since it started, by (process, thread). The tree is read from each thread's ``children`` (a few files; psutil's walk
     reads every process's on the machine, 16 ms a reading with 135 processes), or psutil's where there is none."""
-    waits, todo, seen = {}, [pid], set()
+    times, todo, seen = {}, [pid], set()
     while todo:
         process = todo.pop()
         if process in seen:
@@ -52,7 +53,8 @@ def _waits(pid: int) -> dict[tuple[int, int], float]:
         for thread in threads:
             stat = _read(f"/proc/{process}/task/{thread}/schedstat")
             try:
-                waits[(process, int(thread))] = int(stat.split()[1]) / 1e9
+                ran, waited = stat.split()[:2]
+                times[(process, int(thread))] = (int(ran) / 1e9, int(waited) / 1e9)
             except (AttributeError, ValueError, IndexError):
                 continue
             children = _read(f"/proc/{process}/task/{thread}/children")
@@ -63,7 +65,7 @@ def _waits(pid: int) -> dict[tuple[int, int], float]:
                     todo.extend(child.pid for child in psutil.Process(pid).children(recursive=True))
                 except (psutil.Error, OSError):
                     pass
-    return waits
+    return times
 
 
 class Clock:
@@ -74,23 +76,27 @@ class Clock:
         self.start = self._at = time.monotonic()
         self.waited = 0.0
         self.pid = None
-        self._seen: dict[tuple[int, int], float] = {}
+        self._seen: dict[tuple[int, int], tuple[float, float]] = {}
         self.watch(pid)
 
     def watch(self, pid: int | None) -> None:
         """Count the waits of ``pid``'s tree from now on (what it waited before is not this clock's)."""
         self.read()
         self.pid = pid
-        self._seen = _waits(pid) if pid is not None else {}
+        self._seen = _times(pid) if pid is not None else {}
 
     def read(self) -> float:
         """Seconds since the clock started, less what the process waited for a CPU meanwhile."""
         now = time.monotonic()
         if self.pid is not None and now > self._at:
-            seen = _waits(self.pid)
-            # a thread that started since the last reading waited all its run_delay since then
-            longest = max((wait - self._seen.get(key, 0.0) for key, wait in seen.items()), default=0.0)
-            self.waited += min(max(longest, 0.0), now - self._at)
+            seen = _times(self.pid)
+            # (a thread that started since the last reading ran and waited all its times since then)
+            steps = {key: (ran - self._seen.get(key, (0.0, 0.0))[0], waited - self._seen.get(key, (0.0, 0.0))[1])
+                     for key, (ran, waited) in seen.items()}
+            if steps:
+                longest = max(steps, key=lambda key: steps[key][1])
+                others_ran = sum(max(ran, 0.0) for key, (ran, _) in steps.items() if key != longest)
+                self.waited += min(max(steps[longest][1] - others_ran, 0.0), now - self._at)
             self._seen = seen
         self._at = now
         return now - self.start - self.waited

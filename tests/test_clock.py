@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 
-from autograder.clock import WALL_FACTOR, Clock
+from autograder.clock import WALL_FACTOR, Clock, _times
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or not os.path.exists("/proc/self/schedstat"),
                                 reason="needs Linux's schedstat and CPU affinity")
@@ -21,14 +21,22 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or not os.p
 LOOP = "x = 0\nfor i in range({n}):\n    x += i\n"
 
 
+CPU = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+
+
+def on_the_cpu(argv: list[str]) -> subprocess.Popen:
+    """``argv`` started on ``CPU`` only (and what it starts), in a session of its own: with autogroup scheduling,
+    sessions share a CPU evenly, whatever each runs."""
+    return subprocess.Popen(argv, start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, {CPU}))
+
+
 @contextlib.contextmanager
-def one_busy_cpu(hogs: int):
-    """This process, what it starts meanwhile, and ``hogs`` busy loops, all on one CPU."""
-    cpu = min(os.sched_getaffinity(0))
+def one_busy_cpu(hogs: int, with_me: bool = True):
+    """``hogs`` busy loops on ``CPU``, and (``with_me``) this process and what it starts meanwhile."""
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
-    # (each in a session of its own: with autogroup scheduling, sessions share a CPU evenly)
-    loops = [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(hogs)]
+    if with_me:
+        os.sched_setaffinity(0, {CPU})
+    loops = [on_the_cpu(["sh", "-c", "while :; do :; done"]) for _ in range(hogs)]
     try:
         yield
     finally:
@@ -65,12 +73,38 @@ def test_a_sleep_is_timed_as_long_as_it_lasts():
     assert own >= 2.0 and own >= 0.9 * wall - 0.2, (wall, own)
 
 
-def test_a_process_whose_own_processes_wait_for_each_other_is_ended_at_the_wall_clocks_limit():
-    """Eight busy processes of its own on one CPU: its clock barely moves, and the limit still holds, at
-    WALL_FACTOR times the limit on the wall clock."""
-    with one_busy_cpu(hogs=0):
-        child = subprocess.Popen(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (while :; do :; done) & done; wait"],
-                                 start_new_session=True)
+def _until_past(clock: Clock, limit: float) -> float:
+    """Wall-clock seconds until ``limit`` is past on ``clock``, reading it every 0.1 s."""
+    mark, start = clock.mark(), time.monotonic()
+    while not clock.past(mark, limit):
+        time.sleep(min(clock.left(mark, limit), 0.1) or 0.01)
+    return time.monotonic() - start
+
+
+def test_a_process_whose_own_processes_wait_for_each_other_is_timed_by_what_they_ran():
+    """Eight busy processes of its own on one CPU: each waits 7/8 of the time for its siblings, which is its own
+    time: the clock reads at least what they ran together (with each one's wait forgiven, it read what one ran,
+    an eighth, and only WALL_FACTOR times the limit would end it). (What other processes of the machine took of
+    that CPU is not theirs: on a quiet machine, it reads the wall clock's time.)"""
+    child = on_the_cpu(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (while :; do :; done) & done; wait"])
+    try:
+        time.sleep(0.5)
+        clock = Clock(child.pid)
+        ran = sum(r for r, _ in _times(child.pid).values())
+        time.sleep(3)
+        own = clock.read()
+        ran = sum(r for r, _ in _times(child.pid).values()) - ran
+    finally:
+        os.killpg(child.pid, 9)
+        child.wait()
+    assert own >= 0.8 * ran and ran > 0.3, (own, ran)
+
+
+def test_a_limit_holds_at_wall_factor_times_its_length_however_long_the_process_waits():
+    """A process that only waits (eleven busy processes not its own share its CPU): its clock moves a twelfth as
+    fast as the wall's, and the limit is past at WALL_FACTOR times its length on the wall clock."""
+    with one_busy_cpu(hogs=11, with_me=False):
+        child = on_the_cpu([sys.executable, "-c", LOOP.format(n=10**9)])
         try:
             clock = Clock(child.pid)
             mark, start = clock.mark(), time.monotonic()
@@ -78,9 +112,9 @@ def test_a_process_whose_own_processes_wait_for_each_other_is_ended_at_the_wall_
                 time.sleep(min(clock.left(mark, 1.0), 0.1) or 0.01)
             took = time.monotonic() - start
         finally:
-            os.killpg(child.pid, 9)
+            child.kill()
             child.wait()
-    assert 2.0 < took < WALL_FACTOR * 1.0 + 1.0, took
+    assert WALL_FACTOR * 1.0 <= took < WALL_FACTOR * 1.0 + 1.5, took
 
 
 @pytest.mark.parametrize("sandbox", [False, True])
