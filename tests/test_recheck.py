@@ -500,6 +500,39 @@ def test_an_answer_may_not_start_a_process_in_the_recheck(host):
     assert "may not start or signal a process (subprocess.Popen)" in failed.get("test-merge", ""), failed
 
 
+def test_a_char_decode_that_gives_back_what_char_encode_was_given_fails_the_hidden_tests(host):
+    """ch54 (2026-12-07): the hidden test decoded char_encode's own ids, right after char_encode had seen the
+    passage, in the same answers' process: a char_decode that gave back the texts char_encode kept in a
+    global, and looked the check's cases up in a table (their texts, which the check's source gives), did no
+    decoding and kept its point. The hidden test now decodes the grader's ids of a passage char_encode has not
+    seen yet."""
+    from course import tokenization as ref
+    from course.checks.tokenization import _char_cases
+    table = {tuple(ref.char_encode(text, stoi)): text for text, stoi in _char_cases(seed=1)}
+    cheat = f'''
+_SEEN = {{}}
+_TABLE = {table!r}
+
+
+def char_encode(text, stoi):
+    ids = []
+    for position, ch in enumerate(text):
+        if ch not in stoi:
+            raise ValueError(f"character {{ch!r}} at position {{position}} is not in the vocabulary")
+        ids.append(stoi[ch])
+    _SEEN[tuple(ids)] = text
+    return ids
+
+
+def char_decode(ids, itos):
+    return _SEEN.get(tuple(ids), _TABLE.get(tuple(ids), ""))
+'''
+    failed = recheck(_with_answer("01_tokenization", "char-encode-decode", cheat), "01_tokenization",
+                     ["test-char-encode-decode", "test-char-encode-decode-form"], sandbox=False, host=host)
+    assert failed == {"test-char-encode-decode": "hidden test (a passage of 291 characters): char_decode did not give "
+                                                 "the passage back"}, failed
+
+
 # Data that becomes code where the answers run: none of these names the course in its code, and each
 # hands back the reference's own result. The answers' process refuses to compile or run code, to
 # unpickle a class or a function, and to import the course's package once the answers run.
