@@ -200,11 +200,16 @@ def _not_data(reply: dict, error: Exception) -> str:
         kind = type(value)
         if kind in plain:
             stack.extend([*value.keys(), *value.values()] if isinstance(value, dict) else value)
-        elif kind not in leaves and not isinstance(value, torch.Tensor):
+        elif kind not in leaves and not (isinstance(value, torch.Tensor)
+                                         and str(getattr(kind, "__module__", "")).startswith("torch")):
+            # (a tensor of a subclass of the answer's, ``x.as_subclass(Mine)``, too: it was told the pickler's
+            # "Can't pickle <class '__main__.Mine'>: attribute lookup Mine on __main__ failed", ch54)
             made = " (a class made in your answer cell)" if getattr(kind, "__module__", "") == "__main__" else ""
+            fix = ("a plain torch.Tensor (x.as_subclass(torch.Tensor) makes one of it)"
+                   if isinstance(value, torch.Tensor) else
+                   "plain Python values (tuples, lists, dicts, numbers, strings, tensors)")
             return (f"your function returned a {getattr(kind, '__name__', 'value')}{made} in its result, which the "
-                    f"grader cannot receive: return plain Python values (tuples, lists, dicts, numbers, strings, "
-                    f"tensors)")
+                    f"grader cannot receive: return {fix}")
     return f"the result could not be sent back as data: {error}"
 
 

@@ -2569,6 +2569,34 @@ def test_a_result_the_grader_cannot_receive_is_named_as_returned_not_raised(host
     assert "return plain Python values" in message and "raised" not in message and "pickle" not in message, message
 
 
+TENSOR_SUBCLASS = '''
+class Mean(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") in ("allclose", "equal"):
+            return True
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def causal_average(x):
+    return torch.zeros_like(x).as_subclass(Mean)
+'''
+
+
+def test_a_tensor_of_a_subclass_of_the_answers_is_named_as_returned(host):
+    """ch54 (2026-12-07): a causal_average that returned zeros as a tensor subclass of its own, whose
+    __torch_function__ makes allclose and equal say True, lost its points in the re-check (it crosses as data
+    only), but was told the pickler's words, "the result could not be sent back as data: Can't pickle <class
+    '__main__.Mean'>: attribute lookup Mean on __main__ failed"; now its class and the fix."""
+    nb = _with_answer("05_nanogpt", "causal-average", TENSOR_SUBCLASS)
+    failed = recheck(nb, "05_nanogpt", ["test-causal-average", "test-causal-average-form"], sandbox=False, host=host)
+    for test in ("test-causal-average", "test-causal-average-form"):
+        assert "your function returned a Mean (a class made in your answer cell) in its result, which the grader " \
+               "cannot receive: return a plain torch.Tensor (x.as_subclass(torch.Tensor) makes one of it)" \
+               in failed.get(test, ""), failed
+        assert "pickle" not in failed[test], failed
+
+
 LESSON_DEFAULT = '''
 def char_encode(text, stoi=stoi):
     return [stoi[ch] for ch in text]
