@@ -1641,9 +1641,9 @@ def test_a_reply_nested_past_the_graders_recursion_limit_breaks_the_answers_proc
         sys.setrecursionlimit(limit)
     data = io.BytesIO(frame.getvalue())
     reader = Host.__new__(Host)  # no process: its frames come from ``data``
-    reader._read = lambda size, timeout, limit: data.read(size)
+    reader._read = lambda size, limits: data.read(size)
     with pytest.raises(HostBroke, match="not plain data .RecursionError"):
-        reader._reply(5.0)
+        reader._reply([])
 
 
 # A red team's (2026-12-02): greedy_decode, handed Hugging Face's GPT-2, kept its `loss_function` (Hugging
@@ -2359,8 +2359,8 @@ def _reply_of_frame(kind: bytes, message, raw: bytes | None = None) -> dict:
         raw = kind + frame.getvalue()
     stream = io.BytesIO(struct.pack(">Q", len(raw)) + raw)
     host = object.__new__(Host)
-    host._read = lambda size, timeout, limit: stream.read(size)
-    return host._reply(1.0)
+    host._read = lambda size, limits: stream.read(size)
+    return host._reply([])
 
 
 class _Runs:
