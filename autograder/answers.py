@@ -921,6 +921,10 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
     annotated = hinted if lazy else set()
     typed = _names_in_plain_annotations(tree) | {n for n in annotated if isinstance(n, ast.Name)}
     guard = _main_guard(tree)
+    # what a refused ``from math import *`` would have brought: a name read from it is told to be imported
+    # by name (rt52: "define it in the answer cell" for ``inf``); modules already imported only, none imported here
+    starred = [node.module for node in _walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+               and node.module.split(".")[0] in ALLOWED_MODULES and any(a.name == "*" for a in node.names)]
     instance_attributes = _own_instance_attributes(tree, class_attributes, lesson)
     found += _methods_taken_in_class_bodies(tree)
     found += _builtins_of_another_cell(tree, others)
@@ -1083,7 +1087,11 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
                     and node not in annotated:
                 # a name from nowhere: put in the answer's globals behind the rules' back
                 # (``functools.update_wrapper(f, collections.namedtuple, (), ("__globals__",))`` adds ``_sys``)
-                found.append(f"reads `{node.id}`, which neither an answer cell nor the lesson defines "
+                star = next((m for m in starred if not node.id.startswith("_")
+                             and hasattr(sys.modules.get(m), node.id)), None)
+                found.append(f"reads `{node.id}`, which only `from {star} import *` gives it: import it by name "
+                             f"(`from {star} import {node.id}`)" if star else
+                             f"reads `{node.id}`, which neither an answer cell nor the lesson defines "
                              f"(define it in the answer cell" + (
                                  "; a type hint is read when its def runs, unless this answer cell or one above it "
                                  "starts with `from __future__ import annotations`, which a cell of your own does "

@@ -824,6 +824,21 @@ def test_the_layer_itself_is_still_refused_as_pytorchs_own_version(lesson01):
         assert any("PyTorch's own version of what the exercise asks you to write" in p for p in found), found
 
 
+def test_a_name_from_a_refused_star_import_is_told_to_be_imported_by_name(lesson01):
+    """rt52: an honest bpe_word with `from math import *` reading `inf` and `isinf` was told, beside the star
+    import, to 'define it in the answer cell' for each name, which `inf` is not a student's to define; now each
+    such name is told to be imported by name, and a name the module lacks is still told to be defined."""
+    source = ("from math import *\ndef bpe_word(symbols, ranks):\n"
+              "    best = min(ranks.get(p, inf) for p in zip(symbols, symbols[1:]))\n"
+              "    return symbols if isinf(best) else _mine(symbols)\n")
+    found = problems(source, lesson01)
+    assert "imports * from 'math' (import the names you use)" in found, found
+    assert "reads `inf`, which only `from math import *` gives it: import it by name (`from math import inf`)" in found, found
+    assert "reads `isinf`, which only `from math import *` gives it: import it by name (`from math import isinf`)" in found, found
+    assert any(p.startswith("reads `_mine`, which neither an answer cell nor the lesson defines") for p in found), found
+    assert problems(source.replace("import *", "import inf, isinf"), lesson01, answers=frozenset({"_mine"})) == []
+
+
 def test_an_answer_may_use_a_helper_of_another_answer_cell(lesson01):
     uses = "def merge(ids, pair, new_id):\n    return _merged(ids, pair, new_id)"
     assert any("`_merged`, which neither an answer cell nor the lesson defines" in p for p in problems(uses, lesson01))
