@@ -1226,6 +1226,45 @@ def test_the_kernels_self_check_refuses_what_the_autograder_refuses_where_a_help
         assert all(reason in errors[0].evalue for reason in expected[place]), (place, errors[0].evalue, expected[place])
 
 
+MERGE_LOOP = ("def merge(ids, pair, new_id):\n    out, i = [], 0\n    while i < len(ids):\n"
+              "        if tuple(ids[i:i + 2]) == pair:\n            out.append(new_id)\n            i += 2\n"
+              "        else:\n            out.append(ids[i])\n            i += 1\n    return out\n")
+MAGIC_ANSWERS = {  # an honest merge with IPython's timing magics in its answer cell (rt52)
+    "%time at the end": MERGE_LOOP + "\n\n%time merge([1, 2] * 1000, (1, 2), 9)[:3]\n",
+    "%%time atop": "%%time\n" + MERGE_LOOP,
+}
+
+
+def test_the_kernels_self_check_reads_an_answer_with_a_magic_as_the_student_typed_it():
+    """rt52: IPython runs `%time x` as `get_ipython().run_line_magic('time', 'x')`, and under `%%time` atop a
+    cell its functions have no source (their file is `<timed exec>`). The autograder reads the cell as typed and
+    refuses both ("is not plain Python ...: `%%time`, `%timeit` ... belong in a cell of your own"); the check told
+    the first "the cell uses `get_ipython`" and passed the second, whose exercise then scored 0. In a real kernel
+    the check now gives the autograder's own reason for each."""
+    from nbclient import NotebookClient
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    lesson = Lesson.from_notebook(nbformat.read(solution_path(L01), as_version=4))
+    imports = next(c.source for c in release.cells if c.cell_type == "code" and "import course" in c.source)
+    cells, expected = [nbformat.v4.new_code_cell(imports)], {}
+    for place, merge in MAGIC_ANSWERS.items():
+        submission = copy.deepcopy(release)
+        _answer(submission, "merge").source = merge
+        _, refused = rebuild(submission, release, lesson)
+        expected[place] = refused.get("merge", [])
+        cells += [nbformat.v4.new_code_cell(merge),
+                  nbformat.v4.new_code_cell("checks.check_merge(merge)", metadata={"place": place})]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    for cell in (c for c in nb.cells if "place" in c.metadata):
+        place = cell.metadata["place"]
+        assert expected[place] and all("`%%time`, `%timeit`" in r for r in expected[place]), expected
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors and errors[0].ename == "CheckFailed", f"{place}: the check passed a refused answer"
+        assert "get_ipython" not in errors[0].evalue, (place, errors[0].evalue)
+        assert all(reason in errors[0].evalue for reason in expected[place]), (place, errors[0].evalue, expected[place])
+
+
 def _answer(nb, grade_id):
     return next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == grade_id)
 
