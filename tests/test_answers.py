@@ -1240,7 +1240,8 @@ def test_the_kernels_self_check_reads_an_answer_with_a_magic_as_the_student_type
     cell its functions have no source (their file is `<timed exec>`). The autograder reads the cell as typed and
     refuses both ("is not plain Python ...: `%%time`, `%timeit` ... belong in a cell of your own"); the check told
     the first "the cell uses `get_ipython`" and passed the second, whose exercise then scored 0. In a real kernel
-    the check now gives the autograder's own reason for each."""
+    the check now gives the autograder's own reason for each, and so does the form cell's call (`form_call`),
+    which passed below a refused answer whose form point the grade gave 0."""
     from nbclient import NotebookClient
 
     release = nbformat.read(lesson_path(L01), as_version=4)
@@ -1253,7 +1254,9 @@ def test_the_kernels_self_check_reads_an_answer_with_a_magic_as_the_student_type
         _, refused = rebuild(submission, release, lesson)
         expected[place] = refused.get("merge", [])
         cells += [nbformat.v4.new_code_cell(merge),
-                  nbformat.v4.new_code_cell("checks.check_merge(merge)", metadata={"place": place})]
+                  nbformat.v4.new_code_cell("checks.check_merge(merge)", metadata={"place": place}),
+                  nbformat.v4.new_code_cell("checks.form_call('merge', merge, ([1, 2, 3], (1, 2), 9))",
+                                            metadata={"place": place})]
     nb = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
     for cell in (c for c in nb.cells if "place" in c.metadata):

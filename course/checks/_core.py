@@ -1004,6 +1004,11 @@ def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mista
     Every form cell calls the answer through it. The student gets copies of ``args`` unless
     ``copy_args`` is False (for a test of what the answer does to its own arguments: ``merge``'s
     form test checks that it returns a new list, not the one it was given)."""
+    # an answer the autograder will not run scores 0 in this cell too: say so here, as the values cell does
+    # (rt52: the form cell below a refused answer passed, and its point was lost in the grade)
+    refused = refusal(student, name)
+    if refused is not None:
+        raise refused
     where = f"{name}: the form test's call, arguments ({_show_args(args)})"
     given = copy.deepcopy(tuple(args)) if copy_args else tuple(args)
     return _call_student(name, where, student, given, args, mistakes)
