@@ -336,6 +336,23 @@ def _forget_deleted(paths: Paths, lessons: set[str], wanted: set[str] | None) ->
         forget_submission(paths, name, student)
 
 
+def _forget_interrupted(paths: Paths, book: StatusBook) -> None:
+    """Take out of the gradebook what a run stopped mid-notebook left there: the worker had made the
+    submission and not scored it yet, and Ctrl-C or a ``kill -9`` of autograde kept it, a score of 0 that
+    status did not show (it says "grading was interrupted") and the formgrader did (ch55). Called when a
+    run is interrupted, and when the next one starts (a ``kill -9`` leaves no time); a person's grading
+    of that file is in the record already (``_autograde`` puts it there before the worker starts)."""
+    if not paths.gradebook.is_file():
+        return
+    held = _graded_pairs(paths)
+    stopped = [(e["student"], e["lesson"]) for e in book.entries.values()
+               if e.get("state") == "grading" and (e["student"], e["lesson"]) in held]
+    if stopped:
+        backup_gradebook(paths, "autograde")
+    for student, lesson in stopped:
+        forget_submission(paths, lesson, student)
+
+
 def _keep_manual_work(paths: Paths, student: str, lesson: str) -> int:
     """Put a person's grading of the file last graded (status.json's) in the record (manual.json), by
     that file's and its tests' hashes, before its gradebook entry goes; how many entries were kept."""
@@ -474,6 +491,7 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
         students = [s for s in submitted_students(name, paths) if wanted is None or s in wanted]
         jobs += [(who, name) for who in students]
     _forget_deleted(paths, set(specs), wanted)
+    _forget_interrupted(paths, book)
     if not jobs:
         return {}
     _check_released(paths, {name: specs[name] for name in {name for _, name in jobs}})
@@ -552,9 +570,13 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
             outcome["detail"] = "; ".join(filter(None, [outcome.get("detail"), ALONE_NOTE]))
         decide(who, name, dict(base, **outcome))
 
-    run_jobs(to_grade, config, workers, notebook_timeout, on_answer, paths.logs)
-    if retry:
-        run_jobs(retry, config, 1, notebook_timeout, on_answer, paths.logs)
+    try:
+        run_jobs(to_grade, config, workers, notebook_timeout, on_answer, paths.logs)
+        if retry:
+            run_jobs(retry, config, 1, notebook_timeout, on_answer, paths.logs)
+    except BaseException:  # Ctrl-C (run_jobs has killed the workers): no half-made grading stays
+        _forget_interrupted(paths, book)
+        raise
     return results
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -730,6 +731,46 @@ def test_a_deleted_hand_in_leaves_the_gradebook_at_the_next_autograde(course, gr
     assert grading.autograde(TINY, "leaves", paths=paths, cell_timeout=CELL_TIMEOUT) == {}  # nothing to grade
     with Gradebook(paths.db_url) as gradebook, pytest.raises(MissingEntry):
         gradebook.find_submission(TINY, "leaves")
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_a_run_stopped_mid_notebook_leaves_no_half_made_grading_in_the_gradebook(course, how):
+    """Ctrl-C (or kill -9) of autograde while a notebook ran left the submission the worker had made in
+    the gradebook, scored 0, while status said "grading was interrupted": the formgrader showed a score
+    that status did not (ch55). Ctrl-C takes it out at once; after a kill -9, the next autograde does."""
+    import signal
+    from nbgrader.api import Gradebook, MissingEntry
+
+    paths, cases, _ = course
+    student = f"stopped-{how.lower()}"
+    slow = _with(cases[("correct", TINY)][0], double="import time\ntime.sleep(120)\ndef double(x):\n    return 2 * x")
+    folder = paths.root / f"{student}-inbox" / student
+    folder.mkdir(parents=True)
+    (folder / f"{TINY}.ipynb").write_bytes(_bytes(slow))
+    grading.collect(folder.parent, paths=paths)
+    run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(paths.root), "autograde",
+                            "--lesson", TINY, "--student", student], cwd=REPO, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
+                                                                                          os.environ.get("PYTHONPATH")]))))
+    try:
+        for _ in range(600):  # until the worker has made the submission in the gradebook
+            if (student, TINY) in grading._graded_pairs(paths):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the worker made no submission in 60 s")
+        os.killpg(run.pid, getattr(signal, how))
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    if how == "SIGKILL":  # no time to clean up: the next autograde does, whoever it grades
+        assert grading.autograde(TINY, "no-such-student", paths=paths) == {}
+    with Gradebook(paths.db_url) as gradebook, pytest.raises(MissingEntry):
+        gradebook.find_submission(TINY, student)
+    row = grading.grades(paths, TINY, student)[0]
+    assert (row["status"], row["score"]) == ("not graded", ""), row
 
 
 def test_a_notebook_that_ran_out_of_time_beside_another_is_graded_again_alone(course, graded):
