@@ -336,17 +336,21 @@ def _forget_deleted(paths: Paths, lessons: set[str], wanted: set[str] | None) ->
         forget_submission(paths, name, student)
 
 
-def _forget_interrupted(paths: Paths, book: StatusBook) -> None:
+def _forget_interrupted(paths: Paths, book: StatusBook, tests: dict[str, str] | None = None) -> None:
     """Take out of the gradebook what a run stopped mid-notebook left there: the worker had made the
     submission and not scored it yet, and Ctrl-C or a ``kill -9`` of autograde kept it, a score of 0 that
     status did not show (it says "grading was interrupted") and the formgrader did (ch55). Called when a
     run is interrupted, and when the next one starts (a ``kill -9`` leaves no time); a person's grading
-    of that file is in the record already (``_autograde`` puts it there before the worker starts)."""
+    of that file is in the record already (``_autograde`` puts it there before the worker starts).
+    ``tests``: lesson → its tests' fingerprint now; a grading against other tests goes too (status says
+    "the lesson's tests changed"): a release for another section's work folder changes them here as
+    well, and this gradebook kept those scores, for good where autograde then refused the lesson (ch55)."""
     if not paths.gradebook.is_file():
         return
     held = _graded_pairs(paths)
     stopped = [(e["student"], e["lesson"]) for e in book.entries.values()
-               if e.get("state") == "grading" and (e["student"], e["lesson"]) in held]
+               if (e["student"], e["lesson"]) in held and (e.get("state") == "grading" or (
+                   tests is not None and e["lesson"] in tests and e.get("tests") != tests[e["lesson"]]))]
     if stopped:
         backup_gradebook(paths, "autograde")
     for student, lesson in stopped:
@@ -491,7 +495,7 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
         students = [s for s in submitted_students(name, paths) if wanted is None or s in wanted]
         jobs += [(who, name) for who in students]
     _forget_deleted(paths, set(specs), wanted)
-    _forget_interrupted(paths, book)
+    _forget_interrupted(paths, book, {name: spec.fingerprint for name, spec in specs.items()})
     if not jobs:
         return {}
     _check_released(paths, {name: specs[name] for name in {name for _, name in jobs}})

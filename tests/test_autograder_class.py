@@ -1011,6 +1011,37 @@ def test_grading_refuses_tests_that_were_not_released(course, tmp_path):
     assert not (section.work / "status.json").exists()
 
 
+def test_a_change_of_tests_released_for_another_section_leaves_no_score_in_this_gradebook(course, tmp_path):
+    """Two sections grade from one course: a hidden test changed and released for section B, and section
+    A's gradebook kept its scores against the old tests while A's status said "the lesson's tests
+    changed"; its autograde refused the lesson and kept them (ch55). That autograde takes them out."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    paths, cases, _ = course
+    a, b = (grading.Paths(root=paths.root, work=tmp_path / f"section-{n}", release=paths.release) for n in "ab")
+    grading.release(TINY, paths=a)
+    (a.submitted / "someone" / TINY).mkdir(parents=True)
+    (a.submitted / "someone" / TINY / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    grading.autograde(TINY, paths=a, cell_timeout=CELL_TIMEOUT)
+    assert grading.grades(a, TINY, "someone")[0]["score"] == 3
+    source = paths.source / TINY / f"{TINY}.ipynb"
+    original = source.read_bytes()
+    try:
+        nb = nbformat.read(source, as_version=4)
+        _cell(nb, "test-square").source = _cell(nb, "test-square").source.replace(
+            "### END HIDDEN TESTS", "assert square(0) == 0\n### END HIDDEN TESTS")
+        nbformat.write(nb, source)
+        grading.release(TINY, paths=b)
+        assert grading.grades(a, TINY, "someone")[0]["status"] == "not graded"
+        with pytest.raises(SystemExit, match="tests of tiny changed since it was released"):
+            grading.autograde(TINY, paths=a, cell_timeout=CELL_TIMEOUT)
+        with Gradebook(a.db_url) as gradebook, pytest.raises(MissingEntry):
+            gradebook.find_submission(TINY, "someone")
+    finally:
+        source.write_bytes(original)
+        grading.release(TINY, paths=b)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Pre-flight checks on their own (no kernel): the finer cases of tampering and repair
 
