@@ -178,19 +178,55 @@ def backup_gradebook(paths: Paths, why: str) -> Path | None:
 def release(lesson: str | None = None, paths: Paths | None = None) -> list[Path]:
     """Regenerate ``lessons/<lesson>/`` from ``solutions/<lesson>/`` (all lessons by default)."""
     paths = paths or Paths()
-    api = make_api(paths)
+    # nbgrader writes each lesson into a folder of this run's, and each file then replaces its release at
+    # once: with force, it deleted lessons/<lesson>/ and wrote it again, while another section's autograde
+    # (a lock of another work folder) read it: missing, its test cells read as edited ("test cell restored"
+    # for every student of that run) or its grading failed (ch55)
+    staging = Paths(root=paths.root, work=paths.work,
+                    release=paths.work / f"release-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}")
+    api = make_api(staging)
     backup_gradebook(paths, "release")
     written = []
     book = StatusBook(paths.status_file)
-    for name in _lessons(lesson, paths):
-        _check(api.generate_assignment(name, force=True, create=True), f"release of {name}")
-        written.append(paths.release / name / f"{name}.ipynb")
-        # Scores graded against other tests leave the gradebook (status already says "not graded").
-        tests = _spec(paths, name).fingerprint
-        for entry in list(book.entries.values()):
-            if entry["lesson"] == name and entry.get("tests") != tests:
-                forget_submission(paths, name, entry["student"])
+    try:
+        for name in _lessons(lesson, paths):
+            _check(api.generate_assignment(name, force=True, create=True), f"release of {name}")
+            _publish(staging.release / name, paths.release / name)
+            written.append(paths.release / name / f"{name}.ipynb")
+            _forget_other_tests(paths, book, name)
+    finally:
+        shutil.rmtree(staging.release, ignore_errors=True)
     return written
+
+
+def _publish(made: Path, release: Path) -> None:
+    """Put the files nbgrader ``made`` in ``release``, each replacing its old version at once (a copy
+    beside it, then renamed over it: ``made`` may be on another file system), and remove the files
+    ``made`` does not hold: a reader never finds a released notebook missing or half written."""
+    release.mkdir(parents=True, exist_ok=True)
+    kept = set()
+    for path in sorted(made.rglob("*")):
+        target = release / path.relative_to(made)
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+            continue
+        kept.add(target)
+        part = target.with_name(f".{target.name}.{time.time_ns()}.part")
+        shutil.copy2(path, part)
+        part.replace(target)
+    for path in sorted(release.rglob("*"), reverse=True):
+        if path.is_file() and path not in kept:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _forget_other_tests(paths: Paths, book: StatusBook, name: str) -> None:
+    """Scores graded against other tests leave the gradebook (status already says "not graded")."""
+    tests = _spec(paths, name).fingerprint
+    for entry in list(book.entries.values()):
+        if entry["lesson"] == name and entry.get("tests") != tests:
+            forget_submission(paths, name, entry["student"])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1042,6 +1042,38 @@ def test_a_change_of_tests_released_for_another_section_leaves_no_score_in_this_
         grading.release(TINY, paths=b)
 
 
+def test_a_release_for_one_section_never_leaves_the_released_notebook_missing_for_another(course, tmp_path):
+    """Sections share lessons/: nbgrader's release (with force) deleted lessons/<lesson>/ and wrote it
+    again, while another section's autograde, under its own work folder's lock, read it; missing, every
+    student of that run was noted 'test cell restored' for each test cell (ch55). Each file now replaces
+    the old one at once."""
+    import threading
+
+    paths, _, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section-c", release=paths.release)
+    released = paths.release / TINY / f"{TINY}.ipynb"
+    seen, done = [], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            try:
+                nbformat.reads(released.read_text(encoding="utf-8"), as_version=4)
+                seen.append("whole")
+            except Exception as error:  # missing, or half written
+                seen.append(type(error).__name__)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for _ in range(3):
+            grading.release(TINY, paths=section)
+    finally:
+        done.set()
+        watcher.join()
+    assert set(seen) == {"whole"}, sorted(set(seen))
+    assert not list(section.work.glob("release-*")), "the release's own folder stayed"
+
+
 # ---------------------------------------------------------------------------------------------------
 # Pre-flight checks on their own (no kernel): the finer cases of tampering and repair
 
