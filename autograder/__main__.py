@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -201,11 +202,16 @@ def run(argv: list[str] | None = None) -> int:
     """``main``, and on Ctrl-C one line instead of a traceback (ch38): what was graded is kept, and ``status``
     names the rest, which the next ``autograde`` grades."""
     try:
-        return main(argv)
+        code = main(argv)
+        sys.stdout.flush()  # (a pipe closed early fails here, not as Python exits)
+        return code
     except KeyboardInterrupt:
         print("\ninterrupted: what was done is kept; `status` shows the rest (\"grading was interrupted\" or "
               "\"never graded\"), which the next `autograde` grades", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `status | head`: the reader has what it wanted, and no traceback (ch55)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flushes stdout again
+        return 141  # a shell's code for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

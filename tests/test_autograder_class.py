@@ -1414,6 +1414,20 @@ def test_ctrl_c_ends_a_command_with_one_line_not_a_traceback(monkeypatch, capsys
     assert "interrupted: what was done is kept" in err and "Traceback" not in err, err
 
 
+def test_status_read_through_a_pipe_closed_early_ends_without_a_traceback(tmp_path):
+    """`status | head -1` of a class: head closes the pipe after one line, and status ended in a
+    BrokenPipeError traceback into the CLI (ch55). The reader has what it asked for: no traceback."""
+    run = subprocess.Popen([sys.executable, "-c", "import sys; from autograder.__main__ import run; "
+                            "sys.argv[0] = 'autograder'; sys.exit(run(sys.argv[1:]))",
+                            "--work", str(tmp_path / "work"), "status"],
+                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PYTHONPATH=str(REPO)))
+    run.stdout.close()  # the reader is gone before the first line
+    err = run.stderr.read()
+    run.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
 def test_nbformat_s_mending_of_cell_ids_says_nothing_in_the_graders_output():
     """nbformat mends a repeated or a missing cell id and warns on stderr, naming no student: a line in the
     middle of `autograde`'s output (ch38, stop 61). The grader's processes leave those warnings out; the
