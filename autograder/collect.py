@@ -135,6 +135,17 @@ def lesson_of(filename: str, lessons: set[str]) -> str | None:
     return next((name for name in lessons if name.lower() == stem.lower()), None)
 
 
+def _lesson_at_end(filename: str, lessons: set[str]) -> str | None:
+    """The lesson a flat file's name ends with, after a separator (Brightspace's ``<ids> - <name> - <date> -
+    L.ipynb``, Blackboard's ``<assignment>_<user>_attempt_<time>_L.ipynb``): only to list it under that lesson."""
+    stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else None
+    if stem is None:
+        return None
+    stem = COPY_SUFFIX.sub("", stem).strip().lower()
+    return next((name for name in sorted(lessons, key=len, reverse=True) if stem.endswith(name.lower())
+                 and (len(stem) == len(name) or not stem[-len(name) - 1].isalnum())), None)
+
+
 UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, UnicodeDecodeError, OSError,
                   EOFError, ValueError, struct.error)
 
@@ -476,7 +487,8 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
         elif not parts[-1].lower().endswith(".ipynb"):
             refused.append((entry, who, "", "not a notebook (.ipynb)"))
         elif not raw:
-            refused.append((entry, "", name or "", "no student folder above it (expected <student>/<lesson>.ipynb)"))
+            refused.append((entry, "", name or _lesson_at_end(parts[-1], lessons) or "",
+                            "no student folder above it (expected <student>/<lesson>.ipynb)"))
         elif not who:
             refused.append((entry, "", name or "", f"the folder name {raw!r} gives no usable student id"))
         elif name is None and _checkpoint_lesson(parts, lessons):

@@ -264,11 +264,11 @@ def test_collecting_one_lesson_lists_what_names_no_lesson_and_keeps_the_other_le
         f"alice/{A}.ipynb": b"a", f"alice/old/{A}.ipynb": b"a-old",      # two for A: neither taken
         f"bob/{B}.ipynb": b"b", f"bob/old/{B}.ipynb": b"b-old",          # two for B: neither taken
         "carol/01_tokenisation.ipynb": b"misspelled",                    # names no lesson
-        "smith_john_12345_01_tokenization.ipynb": b"flat",               # an LMS's flat name
+        "smith_john_12345_01_tokenization.ipynb": b"flat",               # an LMS's flat name (listed under A)
     })
     grading.collect(inbox, paths=course, on_skip=lambda m: None)
     before = _not_collected(course)
-    assert {(s, lesson) for s, lesson, _ in before} == {("alice", A), ("bob", B), ("carol", "?"), ("?", "?")}
+    assert {(s, lesson) for s, lesson, _ in before} == {("alice", A), ("bob", B), ("carol", "?"), ("?", A)}
     notes = []
     assert grading.collect(inbox, lesson=A, paths=course, on_skip=lambda m: None, on_note=notes.append) == []
     assert _not_collected(course) == before  # bob's rows (lesson B) kept; carol's still listed
@@ -632,6 +632,24 @@ def test_canvas_flat_download_files_each_notebook_under_its_student(course, tmp_
     listed = _not_collected(course)
     assert any("no student folder above it" in detail for _, _, detail in listed), listed
     assert any("not a notebook" in detail for _, _, detail in listed), listed
+
+
+def test_a_flat_file_of_another_lms_is_listed_under_the_lesson_its_name_ends_with(course, tmp_path):
+    """Brightspace's and Blackboard's flat downloads (``<ids> - <name> - <date> - L.ipynb``,
+    ``<assignment>_<user>_attempt_<time>_L.ipynb``) are not taken (no student folder above them), and their
+    rows had the lesson '?': ``status --lesson L`` left out every such hand-in of L (ch55)."""
+    inbox = _zip(tmp_path / "flat.zip", {
+        f"12345-67890 - Jane Doe - Dec 7, 2026 1000 AM - {A}.ipynb": b"jane",
+        f"Lesson 3_jdoe_attempt_2026-12-07-10-00-00_{B} (1).ipynb": b"john",
+        f"my{A}.ipynb": b"no lesson: the name runs on into it",
+    })
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == []
+    listed = {(lesson, detail.split(" in flat.zip")[0]) for _, lesson, detail in _not_collected(course)
+              if "flat.zip" in detail}
+    assert listed == {(A, f"12345-67890 - Jane Doe - Dec 7, 2026 1000 AM - {A}.ipynb"),
+                      (B, f"Lesson 3_jdoe_attempt_2026-12-07-10-00-00_{B} (1).ipynb"),
+                      ("?", f"my{A}.ipynb")}, listed
+    assert any(f"Jane Doe" in r["detail"] for r in grading.grades(course, lesson=A) if r["status"] == "not collected")
 
 
 def test_canvas_download_unpacked_into_a_folder_and_zipped_again_is_still_filed_per_student(course, tmp_path):
