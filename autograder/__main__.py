@@ -117,7 +117,10 @@ def _run(args) -> int:
                                     cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                                     on_result=lambda row: print(_line(row), flush=True),
                                     sandbox=not args.no_sandbox)
-        if not results:
+        if not results and args.student:  # (a typo in an id is not a class without submissions; ch55)
+            print(f"nothing to grade: no submission{f' of {args.lesson}' if args.lesson else ''} from "
+                  f"{', '.join(args.student)} (`python -m autograder status` lists the students' ids)")
+        elif not results:
             print("nothing to grade: no submissions (run `python -m autograder collect PATH` first)")
         failed = sum(not r["success"] for r in results.values())
         print(f"{len(results) - failed} graded, {failed} failed (see `python -m autograder status`)")

@@ -1428,6 +1428,19 @@ def test_status_read_through_a_pipe_closed_early_ends_without_a_traceback(tmp_pa
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
 
 
+def test_autograde_of_a_student_with_no_submission_names_the_student_not_an_empty_class(tmp_path, capsys):
+    """`autograde --student bbo` (a typo for bob) said "no submissions (run collect first)" of a class whose
+    submissions were all there (ch55): it names the students asked for, and where to see the ids."""
+    from autograder.__main__ import main
+
+    work = tmp_path / "work"
+    (work / "submitted" / "bob" / L01).mkdir(parents=True)
+    (work / "submitted" / "bob" / L01 / f"{L01}.ipynb").write_text("{}")
+    assert main(["--work", str(work), "autograde", "--lesson", L01, "--student", "bbo", "--no-sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to grade: no submission of 01_tokenization from bbo" in out and "collect PATH" not in out, out
+
+
 def test_nbformat_s_mending_of_cell_ids_says_nothing_in_the_graders_output():
     """nbformat mends a repeated or a missing cell id and warns on stderr, naming no student: a line in the
     middle of `autograde`'s output (ch38, stop 61). The grader's processes leave those warnings out; the
