@@ -748,11 +748,10 @@ def test_a_run_stopped_mid_notebook_leaves_no_half_made_grading_in_the_gradebook
     folder.mkdir(parents=True)
     (folder / f"{TINY}.ipynb").write_bytes(_bytes(slow))
     grading.collect(folder.parent, paths=paths)
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(paths.root), "autograde",
                             "--lesson", TINY, "--student", student], cwd=REPO, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
-                                                                                          os.environ.get("PYTHONPATH")]))))
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=path))
     try:
         for _ in range(600):  # until the worker has made the submission in the gradebook
             if (student, TINY) in grading._graded_pairs(paths):
