@@ -8610,3 +8610,30 @@ def collate(docs, pad_id):
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 '''),
 ]
+
+# wa40: answers that fail only on the hidden tests' inputs of size 1 (C = 1, T = 1, n_head = 1, idx (1, 1))
+CATALOGUE += [
+    W("test-causal-average", "a dimension of size 1 squeezed", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros_like(x)
+    for t in range(T):
+        out[:, t] = x[:, :t + 1].mean(dim=1).squeeze()
+    return out
+'''),
+    W("test-block-forward", "a dimension of size 1 squeezed", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x)).squeeze()
+    x = x + mlp(ln_2(x))
+    return x
+'''),
+    W("test-gpt-forward", "extra or missing dimensions of size 1", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x)).squeeze(1)
+'''),
+]

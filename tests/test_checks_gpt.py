@@ -485,3 +485,37 @@ def test_wa39_mistakes_are_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def _average_loop_squeezed(x):
+    out = torch.zeros_like(x)
+    for t in range(x.shape[1]):
+        out[:, t] = x[:, :t + 1].mean(dim=1).squeeze()
+    return out
+
+
+def _gpt_logits_squeezed(model, idx):
+    t = model.transformer
+    x = t.drop(t.wte(idx) + t.wpe(torch.arange(idx.shape[1])))
+    for block in t.h:
+        x = block(x)
+    return model.lm_head(t.ln_f(x)).squeeze(1)
+
+
+WA40 = [  # (the hidden tests' inputs of size 1, C = 1, T = 1, n_head = 1, idx (1, 1), passed the checks: wa40)
+    (checks.check_causal_average, _average_loop_squeezed, "a dimension of size 1 squeezed"),
+    (checks.check_causal_average, lambda x: causal_average(x).squeeze(-1), "extra or missing dimensions of size 1"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l1(x)).squeeze()),
+     "a dimension of size 1 squeezed"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l1(x))).squeeze(1),
+     "extra or missing dimensions of size 1"),
+    (checks.check_gpt_forward, _gpt_logits_squeezed, "extra or missing dimensions of size 1"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA40, ids=[f"{m[0].__name__}:{m[2]}" for m in WA40])
+def test_wa40_size_one_inputs_are_checked_and_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -300,7 +300,8 @@ def _average_weights(x):
 
 def _average_cases():
     gen = torch.Generator().manual_seed(7)
-    return [(torch.randn(B, T, C, generator=gen),) for B, T, C in ((1, 4, 2), (2, 6, 3), (3, 8, 5), (2, 1, 4))]
+    # (the last: one channel, as some of the hidden tests' x have: a .squeeze() drops it)
+    return [(torch.randn(B, T, C, generator=gen),) for B, T, C in ((1, 4, 2), (2, 6, 3), (3, 8, 5), (2, 1, 4), (3, 5, 1))]
 
 
 def _average_length_from(dim):
@@ -408,6 +409,9 @@ def check_causal_average(student_fn):
                 "scaled by √C or not, weigh the positions by their content: that is self-attention, the next "
                 "section.", lambda x: torch.softmax((x @ x.transpose(-2, -1) / x.shape[-1] ** 0.5).masked_fill(
                     torch.ones(x.shape[1], x.shape[1], dtype=torch.bool).triu(1), float("-inf")), dim=-1) @ x),
+        Mistake("a dimension of size 1 squeezed", "x[:, :t + 1].mean(dim=1) is (B, C) whatever B and C are: "
+                "with C = 1 a .squeeze() drops the channels and leaves (B,), which does not fit out[:, t], (B, 1). "
+                "Keep the mean as it is, without .squeeze().", _average_loop(squeeze=True), same_error=True),
         Mistake("last position left out", "the loop stopped one position early, so the last position kept its "
                 "initial zeros: loop over every position, for t in range(T) (T = x.shape[1]), not range(T - 1).",
                 _average_loop(stop=-1)),
@@ -423,13 +427,14 @@ def check_causal_average(student_fn):
     check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)
 
 
-def _average_loop(mean_dim=1, stop=0):
-    """causal_average as a loop over the positions into a new tensor, but for the dimension of the mean or
-    where the loop stops (``stop=-1``: range(T - 1))."""
+def _average_loop(mean_dim=1, stop=0, squeeze=False):
+    """causal_average as a loop over the positions into a new tensor, but for the dimension of the mean,
+    where the loop stops (``stop=-1``: range(T - 1)) or a ``.squeeze()`` of each row's mean (B, C)."""
     def wrong(x):
         out = torch.zeros_like(x)
         for t in range(x.shape[1] + stop):
-            out[:, t] = x[:, :t + 1].mean(dim=mean_dim)
+            mean = x[:, :t + 1].mean(dim=mean_dim)
+            out[:, t] = mean.squeeze() if squeeze else mean
         return out
     return wrong
 
@@ -452,10 +457,11 @@ def _reference_block_forward(x, ln_1, attn, ln_2, mlp):
 
 
 def _block_cases():
-    """Three blocks in eval mode, the last one's attention built with dropout (off in eval mode; the check
-    switches it on afterwards, ``_in_training_mode``)."""
+    """Four blocks in eval mode, the third one's attention built with dropout (off in eval mode; the check
+    switches it on afterwards, ``_in_training_mode``), the fourth one head over one position, as the hidden
+    tests' first (a .squeeze() drops T)."""
     cases = []
-    for seed, (B, T, C, nh) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (3, 5, 16, 4))):
+    for seed, (B, T, C, nh) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (3, 5, 16, 4), (3, 1, 8, 1))):
         torch.manual_seed(500 + seed)
         config = GPTConfig(vocab_size=10, block_size=8, n_layer=2, n_head=nh, n_embd=C,
                            dropout=0.2 if seed == 2 else 0.0)
@@ -690,6 +696,12 @@ def check_block_forward(student_fn):
                                 f"missing: {single['residuals missing'].hint} And MLP before attention: "
                                 f"{single['MLP before attention'].hint}", lambda *a: _block_with(
                                     *a, residual_1="none", residual_2="none", mlp_first=True)))
+        mistakes += [Mistake("a dimension of size 1 squeezed", "attn(...) and mlp(...) return (B, T, C) whatever B "
+                             "and T are: with T = 1 a .squeeze() drops the positions and leaves (B, C), which "
+                             "broadcasts against x (B, 1, C) into (B, B, C). Add each sublayer's output as it is, "
+                             "without .squeeze().", wrong) for wrong in (
+            lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + a(l1(x)).squeeze()),
+            lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)).squeeze())(x + a(l1(x))))]
         run_check("block_forward", student_fn, _reference_block_forward, _block_cases(), unrepeatable=own_dropout,
                   mistakes=mistakes, unchanged=True, after=_in_training_mode(student_fn))
     x, *modules = _block_cases()[1]
@@ -732,8 +744,9 @@ def _reference_gpt_forward(model, idx):
 
 def _gpt_cases():
     cases = []
+    # (the last: one head over one token, idx of shape (1, 1), as the hidden tests' first: a .squeeze() drops T)
     for seed, (B, T, block_size, n_head, C, n_layer) in enumerate(((1, 5, 8, 2, 8, 1), (2, 8, 8, 2, 12, 2),
-                                                                  (3, 3, 6, 4, 16, 2))):
+                                                                  (3, 3, 6, 4, 16, 2), (1, 1, 4, 1, 8, 1))):
         torch.manual_seed(700 + seed)
         # (the last with dropout, as the hidden tests' models have: in eval mode it must do nothing)
         config = GPTConfig(vocab_size=11, block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=C,
@@ -782,6 +795,8 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x + t.wpe(torch.arange(T - 1, -1, -1))
     elif positions == "multiplied":
         x = x * t.wpe(torch.arange(T))
+    elif positions == "one short":  # torch.arange(T - 1): with T = 1 no positions, and the sum broadcasts to T = 0
+        x = x + t.wpe(torch.arange(T - 1))
     elif positions == "token table":  # the positions looked up in wte, the token embedding
         x = x + t.wte(torch.arange(T))
     x = t.drop(x) if dropout else x
@@ -868,8 +883,8 @@ def check_gpt_forward(student_fn):
                     "to the token embeddings, or the model cannot tell where in the window a character is.",
                     lambda m, i: _gpt_with(m, i, positions="none")),
             Mistake("one position short", "torch.arange(T - 1) gives T - 1 positions, 0..T-2: torch.arange(T) already "
-                    "stops before T, so it gives the T positions 0..T-1, one per token.", lambda m, i: (
-                        m.transformer.wte(i) + m.transformer.wpe(torch.arange(i.shape[1] - 1))), same_error=True),
+                    "stops before T, so it gives the T positions 0..T-1, one per token.",
+                    lambda m, i: _gpt_with(m, i, positions="one short"), same_error=True),
             Mistake("the whole position table added", "add the embeddings of positions 0..T-1 only, "
                     "model.transformer.wpe(torch.arange(T)) of shape (T, C), not the whole table wpe.weight of "
                     "shape (block_size, C).", error="must match the size of tensor b"),
