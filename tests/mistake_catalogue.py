@@ -8637,3 +8637,25 @@ def gpt_forward(model, idx):
     return model.lm_head(model.transformer.ln_f(x)).squeeze(1)
 '''),
 ]
+
+# wa40: split_heads and merge_heads with one head, or one position of one channel, as the hidden tests have
+CATALOGUE += [
+    W("test-heads", "a dimension of size 1 squeezed", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2).squeeze(1)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "a dimension of size 1 squeezed", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, C // n_head).transpose(1, 2)
+
+def merge_heads(x):
+    heads = torch.chunk(x, x.shape[1], dim=1)
+    return torch.cat(heads, dim=-1).squeeze()
+'''),
+]

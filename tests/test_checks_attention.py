@@ -681,3 +681,17 @@ def test_a_submodule_handed_the_registered_mask_is_told_to_take_it_as_an_argumen
     assert "self.head.tril is a tensor kept as a plain attribute beside the buffer self.bias" in str(info.value)
     assert "a submodule may take the mask as an argument" in str(info.value), str(info.value)
     assert "Register it" not in str(info.value), str(info.value)
+
+
+WA40_HEADS = [  # (one head, and one position of one channel, as the hidden tests have, passed the checks: wa40)
+    (checks.check_split_heads, lambda x, nh: ref.split_heads(x, nh).squeeze(1)),
+    (checks.check_merge_heads, lambda x: torch.cat(x.unbind(1), dim=-1).squeeze(1)),
+]
+
+
+@pytest.mark.parametrize("check, wrong", WA40_HEADS, ids=["split_heads", "merge_heads"])
+def test_wa40_heads_of_size_one_are_checked_and_named(check, wrong):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == "a dimension of size 1 squeezed", str(info.value)
+    assert "without .squeeze()" in str(info.value)

@@ -746,6 +746,8 @@ def check_split_heads(student_fn) -> None:
     g = torch.Generator().manual_seed(4)
     cases = [(_rand(g, B, T, C), nh) for B, T, C, nh in [(2, 3, 8, 2), (1, 5, 12, 3), (3, 4, 16, 4)]]
     cases.append((_rand(g, 2, 5, 12).double(), 2))  # float64 in, float64 out
+    # one head, and one head of one channel over one position, as the hidden tests have (a .squeeze() drops them)
+    cases += [(_rand(g, B, T, C), nh) for B, T, C, nh in [(2, 5, 6, 1), (1, 1, 1, 1)]]
 
     def direct(x, nh):
         B, T, C = x.shape
@@ -814,6 +816,10 @@ def check_split_heads(student_fn) -> None:
         Mistake("list of heads instead of a tensor", "you returned the heads as a tuple (x.chunk or x.split "
                 "gives a tuple of pieces): return one (B, n_head, T, hs) tensor, torch.stack(pieces, dim=1), "
                 "or x.view(B, T, n_head, C // n_head).transpose(1, 2).", lambda x, nh: x.chunk(nh, dim=-1)),
+        *[Mistake("a dimension of size 1 squeezed", "the result is (B, n_head, T, hs) whatever the sizes are: with "
+                  "n_head = 1 (or B, T or hs = 1) a .squeeze() drops that dimension. Return "
+                  "x.view(B, T, n_head, C // n_head).transpose(1, 2) as it is, without .squeeze().",
+                  lambda x, nh, dims=dims: ref.split_heads(x, nh).squeeze(*dims)) for dims in ((1,), ())],
     ]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes, unchanged=True)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
@@ -824,6 +830,8 @@ def check_merge_heads(student_fn) -> None:
     g = torch.Generator().manual_seed(5)
     cases = [(_rand(g, *shape),) for shape in [(2, 2, 3, 4), (1, 3, 5, 2), (3, 4, 4, 4)]]
     cases.append((_rand(g, 2, 3, 4, 2).double(),))  # float64 in, float64 out (merge_heads(split_heads(x)) in the hidden tests)
+    # one head, and one head of one channel at one position, as the hidden tests have (a .squeeze() drops them)
+    cases += [(_rand(g, *shape),) for shape in [(2, 1, 5, 6), (1, 1, 1, 1)]]
 
     def no_transpose(x):
         B, nh, T, hs = x.shape
@@ -877,6 +885,10 @@ def check_merge_heads(student_fn) -> None:
                 lambda x: ref.merge_heads(x.flip(1))),
         Mistake("float32 result", _FLOAT32_HINT.replace("build a tensor of a fixed dtype", "build a tensor of a "
                 "fixed dtype (torch.zeros(B, T, C) is float32: dtype=x.dtype)"), lambda x: ref.merge_heads(x).float()),
+        *[Mistake("a dimension of size 1 squeezed", "the result is (B, T, n_head * hs) whatever the sizes are: with "
+                  "T = 1 (or B = 1) a .squeeze() drops that dimension. Return x.transpose(1, 2).reshape(B, T, "
+                  "n_head * hs) (or torch.cat(x.unbind(1), dim=-1)) as it is, without .squeeze().",
+                  lambda x, dims=dims: ref.merge_heads(x).squeeze(*dims)) for dims in ((1,), ())],
     ]
     run_check("merge_heads", student_fn, ref.merge_heads, cases, mistakes, unchanged=True)
     check_gradient("merge_heads", student_fn, ref.merge_heads, cases[0], wrt=0)  # the model trains through it
