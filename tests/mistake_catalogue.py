@@ -8659,3 +8659,32 @@ def merge_heads(x):
     return torch.cat(heads, dim=-1).squeeze()
 '''),
 ]
+
+# wa40: lessons 01-04 as a tired student writes them (each was told only the values, a NaN or torch's own error)
+CATALOGUE += [
+    W("test-count-pairs", "zip(..., strict=True) on lists of different lengths", '''
+def count_pairs(ids):
+    counts = {}
+    for pair in zip(ids, ids[1:], strict=True):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-bpe-word", "pairs listed once, before any merge", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    pairs = sorted(set(zip(symbols, symbols[1:])), key=lambda p: ranks.get(p, float("inf")))
+    for pair in pairs:
+        if pair not in ranks:
+            break
+        merged, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+                merged.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                merged.append(symbols[i])
+                i += 1
+        symbols = merged
+    return symbols
+'''),
+]

@@ -546,3 +546,30 @@ def test_bpe_word_that_takes_rank_zero_for_no_rank_is_named():
 
     with pytest.raises(CheckFailed, match="rank 0 taken as no rank"):
         checks.check_bpe_word(truthy_rank)
+
+
+def _count_pairs_strict(ids):
+    counts = {}
+    for pair in zip(ids, ids[1:], strict=True):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _bpe_pairs_sorted_once(symbols, ranks):
+    symbols = list(symbols)
+    for pair in sorted(set(zip(symbols, symbols[1:])), key=lambda p: ranks.get(p, float("inf"))):
+        if pair not in ranks:
+            break
+        symbols = ref.merge(symbols, pair, pair[0] + pair[1])
+    return symbols
+
+
+@pytest.mark.parametrize("check, wrong, name", [
+    (checks.check_count_pairs, _count_pairs_strict, "zip(..., strict=True) on lists of different lengths"),
+    (checks.check_bpe_word, _bpe_pairs_sorted_once, "pairs listed once, before any merge"),
+], ids=["zip strict", "pairs listed once"])
+def test_wa40_mistakes_are_named(check, wrong, name):  # (told only torch's error or the tokens: wa40)
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

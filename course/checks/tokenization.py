@@ -390,6 +390,10 @@ def check_count_pairs(count_pairs) -> None:
         Mistake("ids limited to 0–255", "after a merge the ids are 256 and up (the new tokens): count into a dict "
                 "keyed by the pair, not a fixed 256 × 256 table or list.", error="IndexError",
                 on=lambda ids: max(ids, default=0) >= 256),
+        Mistake("zip(..., strict=True) on lists of different lengths", "ids[1:] is one shorter than ids, so "
+                "zip(ids, ids[1:], strict=True) raises at the end: strict=True is for lists that must have the same "
+                "length. Leave it out, zip(ids, ids[1:]), which stops at the shorter one, after the last pair.",
+                error="zip() argument 2 is shorter than argument 1"),
         Mistake("Counter instead of dict", "the counts are right, but you returned a collections.Counter; "
                 "the exercise asks for a plain dict: return dict(counts).",
                 lambda ids: collections.Counter(ref.count_pairs(ids)), credit=0.5),
@@ -1112,6 +1116,15 @@ def _bpe_dict_order(symbols, ranks):
     return symbols
 
 
+def _bpe_pairs_listed_once(symbols, ranks):
+    """bpe_word that lists the word's ranked pairs once, before any merge, and merges them in rank order:
+    the pairs that merges make (('ou', 'r') after ('o', 'u')) are never considered."""
+    symbols = list(symbols)
+    for pair in sorted({p for p in zip(symbols, symbols[1:]) if p in ranks}, key=ranks.get):
+        symbols = ref.merge(symbols, pair, pair[0] + pair[1])
+    return symbols
+
+
 def _bpe_unranked_merged(symbols, ranks):
     symbols = list(symbols)
     while len(symbols) > 1:  # the mistake: no stop when the best pair has no rank
@@ -1311,6 +1324,10 @@ def check_bpe_word(bpe_word) -> None:
                 "the first merge the word does not have, but later merges may still apply to it: skip that one "
                 "(continue), or, simpler, merge the best of the word's own neighbouring pairs until none has a rank.",
                 _bpe_table_order_stopped),
+        Mistake("pairs listed once, before any merge", "you listed the word's pairs once, at the start, and merged "
+                "them in rank order: a merge makes new pairs (after ('o', 'u'), the pair ('ou', 'r')) that may "
+                "rank better than the ones left. After each merge, list the pairs of the word AS IT IS NOW and "
+                "merge the one with the lowest rank, until none has a rank.", _bpe_pairs_listed_once),
         Mistake("merges in the table's listed order", "you applied the merges in the order the ranks dict lists "
                 "them, but a pair's rank is its VALUE, ranks[pair], not its place in the dict: merge the word's "
                 "neighbouring pair with the lowest ranks.get(pair, float('inf')), repeatedly, until none has a rank.",
