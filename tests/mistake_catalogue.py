@@ -8687,4 +8687,21 @@ def bpe_word(symbols, ranks):
         symbols = merged
     return symbols
 '''),
+    W("test-sdpa", "softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    weights = torch.softmax(scores, dim=0)
+    return weights @ v
+'''),
+    W("test-causal-self-attention", "softmax over the wrong dimension",
+      _attention(weights="self.attn_dropout(torch.softmax(scores, dim=1))")),
+    W("test-causal-self-attention", "softmax over the wrong dimension",
+      _attention(weights="self.attn_dropout(F.softmax(scores, dim=0))")),
+    W("test-causal-self-attention", "one step of the future",
+      _attention(mask="scores.masked_fill(torch.tril(torch.ones(T, T), diagonal=1) == 0, float('-inf'))")),
 ]

@@ -243,6 +243,8 @@ class StudentAttention(nn.Module):
             att = att.masked_fill(tri.T == 0, float("-inf"))
         elif self.mask == "true_hides":
             att = att.masked_fill(tri == 1, float("-inf"))
+        elif self.mask == "next":  # tril(diagonal=1): one step of the future
+            att = att.masked_fill(torch.ones_like(tri).tril(1) == 0, float("-inf"))
         att = F.softmax(att, dim=self.softmax_dim)
         if self.dropout_on == "weights":
             att = F.dropout(att, self.p) if self.functional_dropout else self.drop(att)
@@ -695,3 +697,25 @@ def test_wa40_heads_of_size_one_are_checked_and_named(check, wrong):
         check(wrong)
     assert info.value.mistake == "a dimension of size 1 squeezed", str(info.value)
     assert "without .squeeze()" in str(info.value)
+
+
+def _sdpa_softmax_over_dim_0(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=0) @ v
+
+
+@pytest.mark.parametrize("check, wrong, name", [
+    (checks.check_scaled_dot_product_attention, _sdpa_softmax_over_dim_0, "softmax over the wrong dimension"),
+    # over the heads and over the batch: where the mask hides a key from every head the softmax gave NaN, and
+    # the check said 'NaN in the result'
+    (checks.check_causal_self_attention, _student(softmax_dim=1), "softmax over the wrong dimension"),
+    (checks.check_causal_self_attention, _student(softmax_dim=0), "softmax over the wrong dimension"),
+    (checks.check_causal_self_attention, _student(mask="next"), "one step of the future"),
+], ids=["sdpa dim=0", "attention dim=1", "attention dim=0", "attention tril(1)"])
+def test_wa40_mistakes_are_named(check, wrong, name):  # (told only the values, or 'NaN in the result': wa40)
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -307,6 +307,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
         Mistake("softmax over the wrong dimension", "each query's weights over the keys (dim=-1) must sum to 1: "
                 "dim=1 is the keys only for 2-D inputs; with batch dimensions in front it is another axis.",
                 lambda q, k, v, m=None: _attend(q, k, v, m, softmax_dim=1)),
+        Mistake("softmax over the wrong dimension", "each query's weights over the keys (dim=-1) must sum to 1: "
+                "dim=0 is the queries for 2-D inputs, and with batch dimensions in front it is the batch.",
+                lambda q, k, v, m=None: _attend(q, k, v, m, softmax_dim=0)),
         *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d is the "
                   "size of each query and key vector, q.shape[-1], not the number of keys or queries, nor d_v.",
                   lambda q, k, v, m=None, size=size: _attend(q, k, v, m, scale=1 / math.sqrt(size(q, k, v))))
@@ -957,6 +960,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         y = _attend(q, k, v, lower, scale=scale, mask_mode="after_softmax")
     elif mask == "upper":
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).triu(), scale=scale)
+    elif mask == "next":  # tril(diagonal=1): each position also sees the next one
+        y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).tril(diagonal=1), scale=scale)
     elif mask == "true_hides":
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted")
     elif mask == "strictly_lower":  # masked_fill(mask.T, -inf): hides the diagonal too; the first row is NaN
@@ -1298,6 +1303,15 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "size of the vectors each head compares.", lambda *a: _wrong_forward(*a, scale="model")),
         Mistake("softmax over the wrong dimension", "the softmax must run over the keys, dim=-1.",
                 lambda *a: _wrong_forward(*a, softmax_dim=-2)),
+        *[Mistake("softmax over the wrong dimension", f"the softmax must run over the keys, dim=-1, the last "
+                  f"dimension of the (B, n_head, T, T) scores: dim={dim} is {what}, and where the mask hides a key "
+                  f"from every {whom} at once the softmax of all -inf is NaN.",
+                  lambda *a, dim=dim: _wrong_forward(*a, softmax_dim=dim))
+          for dim, what, whom in ((1, "the heads", "head"), (0, "the batch", "sequence"))],
+        Mistake("one step of the future", "the mask keeps the first diagonal above the main one "
+                "(tril(..., diagonal=1)): each position also sees the next one. Keep the lower triangle with the "
+                "diagonal and nothing above it, torch.tril(torch.ones(T, T)) (diagonal 0), as causal_mask does.",
+                lambda *a: _wrong_forward(*a, mask="next")),
         Mistake("no causal mask", "the causal mask is not applied: each position sees the future.",
                 lambda *a: _wrong_forward(*a, mask="none")),
         Mistake("upper triangle", "the mask is the upper triangle: positions see the future instead of the past; "
