@@ -8704,4 +8704,67 @@ def scaled_dot_product_attention(q, k, v, mask=None):
       _attention(weights="self.attn_dropout(F.softmax(scores, dim=0))")),
     W("test-causal-self-attention", "one step of the future",
       _attention(mask="scores.masked_fill(torch.tril(torch.ones(T, T), diagonal=1) == 0, float('-inf'))")),
+    W("test-lstm-cell", "tanh on the forget gate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i = torch.sigmoid(i)
+    f = torch.tanh(f)
+    g = torch.tanh(g)
+    o = torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "forget gate and candidate activations swapped", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.tanh(f), torch.sigmoid(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "sigmoid on the forget gate missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, g, o = torch.sigmoid(i), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "sigmoid on the input gate missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    f, g, o = torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "c where h belongs in the gates", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + c @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-train-loop", "step before backward", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.step()
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        losses.append(loss.item())
+    return losses
+'''),
 ]

@@ -667,3 +667,48 @@ def test_generate_greedy_that_calls_the_lstms_forward_itself_passes(keyword):
     forward hook, which a direct ``forward`` call skips, and a call with ``input=`` by keyword raised in the
     hook (rt31, 2026-12-06). Every call of the LSTM's forward is counted, however it is made."""
     checks.check_generate_greedy(lambda m, i, n: _generate_through_lstm_forward(m, i, n, keyword))
+
+
+def _cell_acting(i_act, f_act, g_act, recurrent="h"):
+    def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        gates = x @ W_ih.T + b_ih + (h if recurrent == "h" else c) @ W_hh.T + b_hh
+        i, f, g, o = gates.chunk(4, dim=1)
+        c_new = f_act(f) * c + i_act(i) * g_act(g)
+        return torch.sigmoid(o) * torch.tanh(c_new), c_new
+    return cell
+
+
+def _loop_step_before_backward(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.step()  # the mistake: the step comes before backward, with the last iteration's gradients
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        losses.append(loss.item())
+    return losses
+
+
+_same = lambda z: z  # noqa: E731
+WA40 = [  # (each was told only the values that differ, or torch's own error: wa40)
+    (checks.check_lstm_cell, _cell_acting(torch.sigmoid, torch.tanh, torch.tanh), "tanh on the forget gate"),
+    (checks.check_lstm_cell, _cell_acting(torch.sigmoid, torch.tanh, torch.sigmoid),
+     "forget gate and candidate activations swapped"),
+    (checks.check_lstm_cell, _cell_acting(torch.sigmoid, _same, torch.tanh), "sigmoid on the forget gate missing"),
+    (checks.check_lstm_cell, _cell_acting(_same, torch.sigmoid, torch.tanh), "sigmoid on the input gate missing"),
+    (checks.check_lstm_cell, _cell_acting(torch.sigmoid, torch.sigmoid, torch.tanh, recurrent="c"),
+     "c where h belongs in the gates"),
+    (checks.check_train_loop, _loop_step_before_backward, "step before backward"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA40, ids=[m[2] for m in WA40])
+def test_wa40_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

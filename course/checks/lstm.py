@@ -25,14 +25,16 @@ from course.train import TrainConfig, lr_at, train_loop
 
 def _cell_with(order: str, g_act=torch.tanh, h_from_c=torch.tanh, keep_old=True, biases="both", coupled=False,
                h_from_old_c=False, swap_outputs=False, o_act=torch.sigmoid, input_gate=True, forget_h=False,
-               old_c_out=False, forget_bias=0.0, i_act=torch.sigmoid, squash_after_o=False):
-    """A cell built from its parts; the reference when order='ifgo' and the defaults."""
+               old_c_out=False, forget_bias=0.0, i_act=torch.sigmoid, squash_after_o=False, f_act=torch.sigmoid,
+               recurrent_c=False):
+    """A cell built from its parts; the reference when order='ifgo' and the defaults (``recurrent_c``: the
+    gates read the old c through W_hh, where h belongs)."""
     def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
-        pre = x @ W_ih.T + h @ W_hh.T
+        pre = x @ W_ih.T + (c if recurrent_c else h) @ W_hh.T
         pre = pre + {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh, "none": 0.0, "ih twice": 2 * b_ih,
                      "hh twice": 2 * b_hh}[biases]
         gates = dict(zip(order, pre.chunk(4, dim=-1)))
-        i, f, o = i_act(gates["i"]), torch.sigmoid(gates["f"] + forget_bias), o_act(gates["o"])
+        i, f, o = i_act(gates["i"]), f_act(gates["f"] + forget_bias), o_act(gates["o"])
         kept = f * (h if forget_h else c) if keep_old else c
         c_new = kept + (1 - f if coupled else i if input_gate else 1.0) * g_act(gates["g"])
         h_new = (h_from_c(o * c_new) if squash_after_o else
@@ -212,6 +214,20 @@ def check_lstm_cell(student_fn):
         Mistake("tanh on the input gate", "the input gate i is a gate like f and o: sigmoid (values in 0..1), "
                 "which decides how much of the candidate gets in; only the candidate g goes through tanh: "
                 "c = f * c + sigmoid(i) * tanh(g).", _cell_with("ifgo", i_act=torch.tanh)),
+        Mistake("tanh on the forget gate", "the forget gate f is a gate like i and o: sigmoid (values in 0..1, how "
+                "much of the old cell state to keep); tanh (-1..1) can flip its sign. Only the candidate g goes "
+                "through tanh: c = sigmoid(f) * c + sigmoid(i) * tanh(g).", _cell_with("ifgo", f_act=torch.tanh)),
+        Mistake("forget gate and candidate activations swapped", "the forget gate f goes through sigmoid and the "
+                "candidate g through tanh, not the other way round: i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), "
+                "sigmoid(o), in PyTorch's order (i, f, g, o).",
+                _cell_with("ifgo", f_act=torch.tanh, g_act=torch.sigmoid)),
+        Mistake("sigmoid on the forget gate missing", "the forget gate is a gate like i and o: f = sigmoid(the second "
+                "quarter of the gates), in 0..1, then c = f * c + i * g.", _cell_with("ifgo", f_act=lambda z: z)),
+        Mistake("sigmoid on the input gate missing", "the input gate is a gate like f and o: i = sigmoid(the first "
+                "quarter of the gates), in 0..1, then c = f * c + i * g.", _cell_with("ifgo", i_act=lambda z: z)),
+        Mistake("c where h belongs in the gates", "the gates read the input and the previous HIDDEN state: x @ W_ih.T + "
+                "b_ih + h @ W_hh.T + b_hh; the cell state c only enters through c_new = f * c + i * g.",
+                _cell_with("ifgo", recurrent_c=True)),
         Mistake("tanh of o * c", "the output gate scales the squashed cell state: h = o * tanh(c_new), with "
                 "the tanh of c_new alone, not tanh(o * c_new).", _cell_with("ifgo", squash_after_o=True)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
@@ -1657,6 +1673,10 @@ def check_train_loop(student_fn):
                 "were no gradients, before loss.backward() or just after optimizer.zero_grad(). In each "
                 "iteration: zero_grad(), then backward(), clip, and step() last.",
                 _outcome(_loop_with(step_first=True))),
+        Mistake("step before backward", "optimizer.step() ran between the forward pass and loss.backward(): it "
+                "changes the parameters in place, and backward() needs them as the forward pass used them (hence "
+                "torch's 'modified by an inplace operation'). In each iteration: forward, zero_grad(), "
+                "backward(), clip, and step() last.", error="modified by an inplace operation"),
         Mistake("gradients not clipped to grad_clip", "the gradient norm was not clipped to grad_clip before "
                 "the step (not at all, or to a number of your own, such as 1.0, which these small gradients "
                 "never reach): call torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip), with the "
