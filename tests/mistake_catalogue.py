@@ -8768,3 +8768,24 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
     return losses
 '''),
 ]
+
+# wa40: lesson 02's queries, from the wrong sentence or transposed (each was told only the values)
+CATALOGUE += [
+    W("test-cross-attention", "queries from the wrong sentence", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S1 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[-1])
+    return torch.softmax(scores, dim=-1) @ V
+'''),
+    W("test-cross-attention", "queries transposed instead of the keys", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    d_k = K.shape[-1]
+    weights = torch.softmax(Q.T @ K / math.sqrt(d_k), dim=-1)
+    return weights @ V
+'''),
+]

@@ -719,3 +719,16 @@ def test_wa40_mistakes_are_named(check, wrong, name):  # (told only the values, 
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+@pytest.mark.parametrize("wrong, name", [
+    (lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S1 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1]), dim=-1)
+     @ (S1 @ W_V), "queries from the wrong sentence"),
+    (lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q).T @ (S1 @ W_K) / math.sqrt(W_K.shape[1]), dim=-1)
+     @ (S1 @ W_V), "queries transposed instead of the keys"),
+], ids=["queries from S1", "Q.T @ K"])
+def test_wa40_cross_attention_mistakes_are_named(wrong, name):  # (told only the values: wa40)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_cross_attention(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -223,6 +223,15 @@ def check_cross_attention(student_fn) -> None:
         Mistake("weights transposed", "weights is (n2, n1), one row per query, over the keys: weights @ V. "
                 "weights.T @ V uses its columns, the queries, as if they were keys.",
                 lambda *a: _cross(*a, weights_only=True).T @ (a[0] @ a[4])),
+        Mistake("queries from the wrong sentence", "S2 attends to S1: the queries come from S2, Q = S2 @ W_Q, "
+                "and the keys and values from S1; with Q = S1 @ W_Q, as in self-attention, S1 attends to itself and "
+                "the result has S1's n1 rows, not S2's n2.",
+                lambda S1, S2, W_Q, W_K, W_V: _attend(S1 @ W_Q, S1 @ W_K, S1 @ W_V)),
+        Mistake("queries transposed instead of the keys", "the scores are Q @ K.T, (n2, d_k) @ (d_k, n1) = (n2, n1): "
+                "one row per query, one column per key. Q.T @ K multiplies over the positions instead and gives "
+                "(d_k, d_k), which only fits the values when the sizes happen to agree.",
+                lambda S1, S2, W_Q, W_K, W_V: torch.softmax((S2 @ W_Q).T @ (S1 @ W_K) / math.sqrt(W_K.shape[1]),
+                                                            dim=-1) @ (S1 @ W_V), same_error=True),
         Mistake("keys from the wrong sentence", "S2 attends to S1: the queries come from S2, and the keys and "
                 "the values both from S1, K = S1 @ W_K, V = S1 @ W_V (not K = S2 @ W_K, as in self-attention).",
                 lambda S1, S2, W_Q, W_K, W_V: _attend(S2 @ W_Q, S2 @ W_K, S1 @ W_V)),
