@@ -190,8 +190,12 @@ class Host:
         with open(self.folder / "stderr.txt", "wb") as stderr:  # what the answers print: read only below
             self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                             env=env, cwd=cwd, start_new_session=True)
-        # its limits count its own time, not the time it waited for a CPU on a busy machine (``clock``)
-        self.clock = Clock(self.process.pid)
+        # its limits count its own time, not the time it waited for a CPU on a busy machine (``clock``); one
+        # clock for the processes of a restart too, so that a limit begun before a restart still holds after it
+        if getattr(self, "clock", None) is None:
+            self.clock = Clock(self.process.pid)
+        else:
+            self.clock.watch(self.process.pid)
         self.ready = False  # waited for at the first request: the process starts while the caller works
 
     def _wait_ready(self) -> None:
@@ -1695,7 +1699,7 @@ def _recheck(notebook, lesson: str, tests: list[str], sandbox: bool, host: Host 
                 failed[exercise.test] = _one_line(_failure(error, False))
             finally:
                 _put_back()  # (what an answer left behind costs its own exercise only)
-            spent[exercise.test] = max(on.clock.read() - started, 0.0)  # (0 after a restart: none run again)
+            spent[exercise.test] = on.clock.read() - started
         if any(e.test in hidden and e.test not in failed for e in ordered) and bound:
             try:
                 host.request({"op": "load", "cells": cells, "lesson": lesson})  # the student's own helpers again
