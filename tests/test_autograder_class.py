@@ -749,9 +749,11 @@ def test_a_run_stopped_mid_notebook_leaves_no_half_made_grading_in_the_gradebook
     (folder / f"{TINY}.ipynb").write_bytes(_bytes(slow))
     grading.collect(folder.parent, paths=paths)
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(paths.root), "autograde",
-                            "--lesson", TINY, "--student", student], cwd=REPO, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=path))
+    said = paths.root / f"{student}-stderr.txt"
+    with open(said, "wb") as stderr:
+        run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(paths.root), "autograde",
+                                "--lesson", TINY, "--student", student], cwd=REPO, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ, PYTHONPATH=path))
     try:
         for _ in range(600):  # until the worker has made the submission in the gradebook
             if (student, TINY) in grading._graded_pairs(paths):
@@ -760,10 +762,14 @@ def test_a_run_stopped_mid_notebook_leaves_no_half_made_grading_in_the_gradebook
         else:
             pytest.fail("the worker made no submission in 60 s")
         os.killpg(run.pid, getattr(signal, how))
-        run.wait(timeout=60)
+        try:
+            run.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"autograde did not end 180 s after {how}; it said: {said.read_text()[-3000:]}")
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
+            run.wait()  # (reaped: a later test counts this process's children)
     try:
         if how == "SIGKILL":  # no time to clean up: the next autograde does, whoever it grades
             assert grading.autograde(TINY, "no-such-student", paths=paths) == {}
