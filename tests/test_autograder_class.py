@@ -753,7 +753,10 @@ def test_a_run_stopped_mid_notebook_leaves_no_half_made_grading_in_the_gradebook
     with open(said, "wb") as stderr:
         run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(paths.root), "autograde",
                                 "--lesson", TINY, "--student", student], cwd=REPO, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ, PYTHONPATH=path))
+                               stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ, PYTHONPATH=path),
+                               # Ctrl-C as in a terminal: a suite started in the background (`cmd &` in a script)
+                               # ignores SIGINT, and a child inherits that (CI q69a and readme69: not interrupted)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for _ in range(600):  # until the worker has made the submission in the gradebook
             if (student, TINY) in grading._graded_pairs(paths):
