@@ -58,9 +58,9 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbclient.exceptions import CellTimeoutError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
+from traitlets import Any, Bool, Integer, List, Unicode
 
 from autograder.clock import WALL_FACTOR, Clock
-from traitlets import Any, Bool, Integer, List, Unicode
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"

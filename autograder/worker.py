@@ -105,7 +105,6 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
     from autograder.gradebook import (forget_submission, grading_environment, read_grades, restore_manual_work,
                                       zero_auto_scores)
     from autograder.preprocessors import TimedExecute
-
     from autograder.sandbox import SandboxedKernelManager
 
     lesson, student = job["lesson"], job["student"]
