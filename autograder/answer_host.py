@@ -66,6 +66,7 @@ import io
 import json
 import os
 import re
+import signal
 import struct
 import sys
 import threading
@@ -337,9 +338,22 @@ class CellInterrupted(BaseException):
 
 
 GIVEN = [0]  # the seconds the running answer cell was given (what is left of the shared budget)
+# the running cell's clock and where its limit began (``clock.Clock.mark``); None between cells. The limit
+# counts the cell's own time: on a busy machine a cell that waits for a CPU is not interrupted for the wait,
+# as the notebook's cells and the re-check's calls are not (``autograder/clock.py``), and it holds at
+# ``WALL_FACTOR`` times its length on the wall clock
+LIMIT = [None, None]
 
 
 def _interrupt(signum, frame):
+    """At the running cell's limit on the wall clock, and each second after it: interrupts the cell once its
+    own time is past the limit, or reads the clock again a moment later."""
+    clock, mark = LIMIT
+    if clock is None:  # (the cell ended meanwhile)
+        return
+    if not clock.past(mark, GIVEN[0]):
+        signal.setitimer(signal.ITIMER_REAL, max(clock.left(mark, GIVEN[0]), 0.05))
+        return
     raise CellInterrupted(f"the cell ran past its time limit ({GIVEN[0]} s of the {CELL_SECONDS} s the answer "
                           "cells share)")
 
@@ -578,8 +592,6 @@ def _as_of(cell):
 
 
 def _run(cells):
-    import signal
-
     CELL_ERRORS.clear()
     CELL_NAMESPACES.clear()
     CELL_MODULES.clear()
@@ -588,11 +600,13 @@ def _run(cells):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__answer_own_self__": _own_self,
                  "__answer_own_part__": _own_part, "__answer_own_ctx__": _own_ctx, "super": _AnswersSuper}
     signal.signal(signal.SIGALRM, _interrupt)
-    import time
+    if not CLOCK:  # (a test that runs the cells without ``main``)
+        CLOCK.append(_load_beside("clock.py", "autograder/clock.py"))
+    clock = CLOCK[0].Clock(os.getpid())  # (this process's own time; its threads and what it starts)
 
     left = CELL_SECONDS  # what the cells that ran longer than MIN_CELL_SECONDS have not used yet (a slow
     for number, source in enumerate(cells):  # import on a busy machine takes a little; an honest cell, nothing)
-        began = time.monotonic()
+        began = clock.mark()
         # (the names as this cell found them; a mapping of str keys: no code runs), held by a module of its own,
         # which is ``__main__`` while the cell runs, as IPython's user module is in the notebook: a dataclass
         # reads a hint that is text (``ANNOTATIONS_AS_TEXT``), ``ClassVar[str]``, ``InitVar[dict]`` or
@@ -608,7 +622,8 @@ def _run(cells):
         try:
             sys.modules["__main__"] = cell_module
             GIVEN[0] = max(MIN_CELL_SECONDS, min(CELL_SECONDS, round(left)))
-            signal.alarm(GIVEN[0])
+            LIMIT[:] = [clock, began]
+            signal.setitimer(signal.ITIMER_REAL, GIVEN[0])
             # annotations kept as text, never evaluated: a type hint may name a class the lesson imports
             # from the course (``cfg: TrainConfig``), which this process does not have
             tree = compile(source, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT | ast.PyCF_ONLY_AST,
@@ -626,9 +641,10 @@ def _run(cells):
             except BaseException:  # (an error whose message cannot be written)
                 CELL_ERRORS.append([number, "Exception", ""])
         finally:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            LIMIT[:] = [None, None]
             sys.modules["__main__"] = host
-            took = time.monotonic() - began
+            took = clock.read() - began[1]
             if took > MIN_CELL_SECONDS:
                 left -= took
             CELL_AS_LEFT.append(dict(namespace))
@@ -1067,22 +1083,24 @@ def _answers(value) -> bool:
     return isinstance(code, types.CodeType) and code.co_filename.startswith("<answer ")
 
 
-WALK = []  # the walk of lesson 03's "mask not a buffer" (course/checks/mask_walk.py), loaded by main (``_load_walk``)
+WALK = []  # the walk of lesson 03's "mask not a buffer" (course/checks/mask_walk.py), loaded by main (``_load``)
+CLOCK = []  # the grader's clock (autograder/clock.py), for the answer cells' time limit, loaded by main
 
 
-def _load_walk():
-    """The course's walk of the tensors a module keeps outside its parameters and buffers, from the copy of
-    ``course/checks/mask_walk.py`` that ``recheck.Host`` puts beside this file (this process may not import the
-    course), or where this file is the repository's (a test that runs ``main`` itself), from the course beside it;
-    run as a module of this process's own: not in ``sys.modules``, so an answer that imports the file gets a copy
-    of its own and cannot change this one. Before any answer runs."""
+def _load_beside(name: str, repository_path: str):
+    """A module from the copy of one of the grader's or the course's files that ``recheck.Host`` puts beside this
+    file, ``name`` (this process may not import the course), or where this file is the repository's (a test
+    that runs ``main`` itself), from ``repository_path`` there; run as a module of this process's own: not in
+    ``sys.modules``, so an answer that imports the file gets a copy of its own and cannot change this one.
+    Before any answer runs. The course's walk of the tensors a module keeps outside its parameters and
+    buffers (``course/checks/mask_walk.py``); the clock of the answer cells' limit (``autograder/clock.py``)."""
     import importlib.util
 
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, "mask_walk.py")
+    path = os.path.join(here, name)
     if not os.path.exists(path):
-        path = os.path.join(os.path.dirname(here), "course", "checks", "mask_walk.py")
-    spec = importlib.util.spec_from_file_location("_mask_walk", path)
+        path = os.path.join(os.path.dirname(here), *repository_path.split("/"))
+    spec = importlib.util.spec_from_file_location("_" + name[:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -2256,7 +2274,8 @@ def main(argv):
     builtins.__build_class__ = _checked_classes(builtins.__build_class__)
     _checked_enums()
     load_course = len(argv) <= 5 or argv[5] != "none"  # (recheck.Host says; see MODEL_TESTS there)
-    WALK.append(_load_walk())
+    WALK.append(_load_beside("mask_walk.py", "course/checks/mask_walk.py"))
+    CLOCK.append(_load_beside("clock.py", "autograder/clock.py"))
     # for good: an audit hook cannot be removed
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder(), load_course))
     cells = json.loads(open(argv[1], encoding="utf-8").read())

@@ -22,8 +22,6 @@ from __future__ import annotations
 import os
 import time
 
-import psutil
-
 WALL_FACTOR = 4  # a limit of L seconds ends what is still running after 4 L s of wall-clock time
 EVERY = 1.0      # seconds between two readings at most, while a limit is waited for
 
@@ -61,6 +59,8 @@ def _times(pid: int) -> dict[tuple[int, int], tuple[float, float]]:
             if children is not None:
                 todo.extend(int(child) for child in children.split())
             elif process == pid:  # (no such file on this system)
+                import psutil  # (only then: the re-check's answers' process loads this module too)
+
                 try:
                     todo.extend(child.pid for child in psutil.Process(pid).children(recursive=True))
                 except (psutil.Error, OSError):

@@ -65,6 +65,7 @@ from autograder.clock import Clock
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
 WALK = Path(__file__).resolve().parent.parent / "course" / "checks" / "mask_walk.py"  # (loaded by it)
+CLOCK = Path(__file__).resolve().parent / "clock.py"  # (and this)
 # The value tests whose checks only call the answer with data and look at what it returns (and at
 # its gradient). Each runs the exercise's self-check against the answer in another process. Modules
 # cross as copies: gpt_forward's check asks whether the answer calls the model by giving it one whose
@@ -167,6 +168,7 @@ class Host:
         (self.folder / "answers.json").write_text(json.dumps(cells), encoding="utf-8")
         shutil.copy(HOST, self.folder / "answer_host.py")
         shutil.copy(WALK, self.folder / "mask_walk.py")
+        shutil.copy(CLOCK, self.folder / "clock.py")  # (the answer cells' limit counts their own time)
         # (and the grading worker's mark, so that killing the worker kills this process too, unsandboxed)
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "AUTOGRADER_WORKER")}
         env.update(OMP_NUM_THREADS="1", COURSE_FAST="1", PYTHONDONTWRITEBYTECODE="1")

@@ -158,3 +158,39 @@ def test_a_cell_that_waits_for_a_cpu_is_not_interrupted_for_it(tmp_path):
     assert execute.interrupted == [], nb.cells[0].outputs
     assert float(nb.cells[0].outputs[0].text) > 8, nb.cells[0].outputs  # past the limit on the wall clock
     assert nb.cells[1].outputs[0].text == "next\n"
+
+
+@pytest.mark.parametrize("sandbox", [False, True])
+def test_an_answer_cell_that_waits_for_a_cpu_is_not_interrupted_for_it(sandbox):
+    """The re-check's answers' process runs the answer cells, each within what is left of ``cell_seconds``: an
+    answer cell that runs about 1.5 s at its top level beside seven busy loops on its CPU, with 8 s for the
+    cells, took past 8 s on the wall clock and was interrupted there (its function then undefined: the
+    exercise's points lost); its own time is within it. A cell that never ends is still interrupted."""
+    from autograder.recheck import Host, _cell_errors
+    from autograder.sandbox import bwrap_path
+    from course.checks.exercises import PRELUDE
+
+    if sandbox and bwrap_path() is None:
+        pytest.skip("bwrap is not installed")
+    slow = LOOP.format(n=60_000_000) + "def double(n):\n    return 2 * n\n"
+    with one_busy_cpu(hogs=7):
+        host = Host([PRELUDE], sandbox=sandbox, timeout=8, cell_seconds=8)
+        try:
+            host.request({"op": "load", "cells": [PRELUDE]})  # (started: the load below is the cells' alone)
+            start = time.monotonic()
+            loaded = host.request({"op": "load", "cells": [PRELUDE, slow]})
+            took = time.monotonic() - start
+        finally:
+            host.close()
+    assert took > 8, took  # past the limit on the wall clock
+    assert _cell_errors(loaded) == [], loaded
+
+    host = Host([PRELUDE], sandbox=sandbox, cell_seconds=2)
+    try:
+        start = time.monotonic()
+        loaded = host.request({"op": "load", "cells": [PRELUDE, "while True:\n    pass\n"]})
+        took = time.monotonic() - start
+    finally:
+        host.close()
+    assert [kind for _, kind, _ in _cell_errors(loaded)] == ["CellInterrupted"], loaded
+    assert took < 2 * 4 + 5, took  # (at 2 s of its own time; 4 times on the wall clock at most)
