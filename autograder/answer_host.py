@@ -602,7 +602,8 @@ def _run(cells):
     signal.signal(signal.SIGALRM, _interrupt)
     if not CLOCK:  # (a test that runs the cells without ``main``)
         CLOCK.append(_load_beside("clock.py", "autograder/clock.py"))
-    clock = CLOCK[0].Clock(os.getpid())  # (this process's own time; its threads and what it starts)
+    # (this process's own time, its threads' and what it starts'; given one CPU: its sandbox's limit, one thread)
+    clock = CLOCK[0].Clock(os.getpid(), cpus=1)
 
     left = CELL_SECONDS  # what the cells that ran longer than MIN_CELL_SECONDS have not used yet (a slow
     for number, source in enumerate(cells):  # import on a busy machine takes a little; an honest cell, nothing)

@@ -8,7 +8,12 @@ cores two honest lesson 06 notebooks ran past a call's and a cell's 120 s, and h
 can be read; the first is the time it ran). A ``Clock`` of a process runs at the wall clock's pace less that
 waiting: in each stretch between two readings, less the longest wait of any thread of the process and of all
 it started (the thread the work waits for is one of them; threads that sleep do not wait), but only as far as
-the other threads of that tree did not run meanwhile: a wait for its own threads is its own time. So a loop
+the other threads of that tree cannot have held every CPU the tree may use meanwhile (``cpus``): a wait for
+its own threads is its own time. They held all ``cpus`` at once for at most what they ran divided by
+``cpus``, and for at most what all of them ran but the ``cpus - 1`` that ran longest (at each such moment
+one of the rest runs too): on one CPU, all they ran. So a process of two busy threads on two CPUs beside busy
+processes reads what one thread ran, the time it takes on a quiet machine; counting all its other threads
+ran, it read both threads' CPU time together, twice that, and a limit ended it at half its quiet work. A loop
 that runs for 10 s of CPU time beside two busy processes on its core reads about 10 s where the wall clock
 reads 30 (``tests/test_clock.py``), a sleep reads as long as it lasts, and eight busy processes of its own
 that share a core read the wall clock's time, as before.
@@ -19,6 +24,7 @@ sooner than the wall clock did. Where ``schedstat`` cannot be read (another syst
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -70,12 +76,14 @@ def _times(pid: int) -> dict[tuple[int, int], tuple[float, float]]:
 
 class Clock:
     """The time of the process ``pid`` (and of what it starts), less what it waited for a CPU. ``pid`` may be
-    None, or set later (``watch``): until then it is the wall clock."""
+    None, or set later (``watch``): until then it is the wall clock. ``cpus``: how many CPUs the process may
+    use at once (a sandbox's CPU limit), at most the CPUs it may run on (its affinity)."""
 
-    def __init__(self, pid: int | None = None):
+    def __init__(self, pid: int | None = None, cpus: float | None = None):
         self.start = self._at = time.monotonic()
         self.waited = 0.0
         self.pid = None
+        self._cpus_given, self.cpus = cpus, 1
         self._seen: dict[tuple[int, int], tuple[float, float]] = {}
         self.watch(pid)
 
@@ -83,6 +91,11 @@ class Clock:
         """Count the waits of ``pid``'s tree from now on (what it waited before is not this clock's)."""
         self.read()
         self.pid = pid
+        try:
+            allowed = len(os.sched_getaffinity(pid or 0))
+        except (AttributeError, OSError):
+            allowed = os.cpu_count() or 1
+        self.cpus = max(1, min(allowed, math.ceil(self._cpus_given) if self._cpus_given else allowed))
         self._seen = _times(pid) if pid is not None else {}
 
     def read(self) -> float:
@@ -95,8 +108,9 @@ class Clock:
                      for key, (ran, waited) in seen.items()}
             if steps:
                 longest = max(steps, key=lambda key: steps[key][1])
-                others_ran = sum(max(ran, 0.0) for key, (ran, _) in steps.items() if key != longest)
-                self.waited += min(max(steps[longest][1] - others_ran, 0.0), now - self._at)
+                others = sorted((max(ran, 0.0) for key, (ran, _) in steps.items() if key != longest), reverse=True)
+                held_all = min(sum(others) / self.cpus, sum(others[self.cpus - 1:]))  # (every CPU it may use)
+                self.waited += min(max(steps[longest][1] - held_all, 0.0), now - self._at)
             self._seen = seen
         self._at = now
         return now - self.start - self.waited

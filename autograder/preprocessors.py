@@ -294,7 +294,7 @@ class TimedExecute(Execute):
         self._cell_dropped, self._cell_index = False, cell_index
         pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
         if getattr(self, "_clock", None) is None or self._clock.pid != pid:  # (a restarted kernel's is new)
-            self._clock = Clock(pid)
+            self._clock = Clock(pid, cpus=getattr(getattr(self.km, "_cap", None), "cpus", None))
         self._cell_mark = self._clock.mark()
         self.raise_on_iopub_timeout, self.iopub_timeout = self._raise_on_iopub, self._iopub
         self._cell = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {cell_index + 1}"

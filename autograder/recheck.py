@@ -195,7 +195,7 @@ class Host:
         # its limits count its own time, not the time it waited for a CPU on a busy machine (``clock``); one
         # clock for the processes of a restart too, so that a limit begun before a restart still holds after it
         if getattr(self, "clock", None) is None:
-            self.clock = Clock(self.process.pid)
+            self.clock = Clock(self.process.pid, cpus=1.0 if self.sandbox else None)  # (its CPU limit)
         else:
             self.clock.watch(self.process.pid)
         self.ready = False  # waited for at the first request: the process starts while the caller works

@@ -229,6 +229,7 @@ class ProcessCap:
 
     def __init__(self, limits: "Limits"):
         self.folders: dict[str, Path] = {}
+        self.cpus = limits.cpus  # (the kernel's clock reads it: ``autograder.clock``)
         settings = {"pids": [("pids.max", limits.processes)],
                     "memory": [("memory.limit_in_bytes", limits.memory_total_bytes),  # v1
                                ("memory.memsw.limit_in_bytes", limits.memory_total_bytes),  # v1, and no swap

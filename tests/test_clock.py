@@ -24,10 +24,10 @@ LOOP = "x = 0\nfor i in range({n}):\n    x += i\n"
 CPU = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
 
 
-def on_the_cpu(argv: list[str]) -> subprocess.Popen:
+def on_the_cpu(argv: list[str], **kw) -> subprocess.Popen:
     """``argv`` started on ``CPU`` only (and what it starts), in a session of its own: with autogroup scheduling,
     sessions share a CPU evenly, whatever each runs."""
-    return subprocess.Popen(argv, start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, {CPU}))
+    return subprocess.Popen(argv, start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, {CPU}), **kw)
 
 
 @contextlib.contextmanager
@@ -98,6 +98,36 @@ def test_a_process_whose_own_processes_wait_for_each_other_is_timed_by_what_they
         os.killpg(child.pid, 9)
         child.wait()
     assert own >= 0.8 * ran and ran > 0.3, (own, ran)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) != 2 if hasattr(os, "sched_getaffinity") else True,
+                    reason="two CPUs to share between two busy processes and the busy loops beside them")
+def test_two_busy_processes_of_its_own_on_two_cpus_beside_busy_loops_read_what_one_of_them_ran():
+    """Two busy processes of its own on two CPUs (as a kernel's two torch threads), beside six busy loops that
+    take three quarters of the CPUs: each ran about a quarter of the time, and on a quiet machine the two
+    would have done that work side by side in a quarter of it. Counting, against the longest wait, all that the
+    other ran (a wait for one's own threads is one's own time, on one CPU) read their two times together,
+    twice that, and a limit ended such a process at half its quiet work; the other one cannot have held both
+    CPUs, so the clock reads about what one ran."""
+    loops = [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(6)]
+    child = subprocess.Popen(["sh", "-c", "(while :; do :; done) & (while :; do :; done) & wait"],
+                             start_new_session=True)
+    try:
+        time.sleep(0.5)
+        clock = Clock(child.pid)
+        before = _times(child.pid)
+        time.sleep(4)
+        own = clock.read()
+        after = _times(child.pid)
+    finally:
+        os.killpg(child.pid, 9)
+        child.wait()
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    ran = sorted((r - before.get(key, (0.0, 0.0))[0] for key, (r, _) in after.items()), reverse=True)
+    assert ran[1] > 0.3 and ran[0] < 3, ran  # both ran, and waited for the busy loops
+    assert 0.8 * ran[1] <= own <= 1.2 * ran[0] + 0.3, (own, ran)
 
 
 def test_a_limit_holds_at_wall_factor_times_its_length_however_long_the_process_waits():
@@ -194,3 +224,31 @@ def test_an_answer_cell_that_waits_for_a_cpu_is_not_interrupted_for_it(sandbox):
         host.close()
     assert [kind for _, kind, _ in _cell_errors(loaded)] == ["CellInterrupted"], loaded
     assert took < 2 * 4 + 5, took  # (at 2 s of its own time; 4 times on the wall clock at most)
+
+
+def test_a_notebook_that_waits_for_a_cpu_is_not_timed_out_by_the_pool_for_it():
+    """The pool's limit on a notebook (``Worker.read``) runs on the clock of the worker and all it starts: a
+    worker that works about 1.5 s beside seven busy loops on its CPU before it answers, under a limit of 8 s,
+    answered past 8 s of wall-clock time (it was "timed out" there, and the notebook failed); one that never
+    answers is still timed out, by its own time or at WALL_FACTOR times the limit."""
+    from autograder.pool import Worker
+
+    def waited(code: str, limit: float) -> tuple[object, float]:
+        worker = Worker.__new__(Worker)  # (the pool's reading of a worker's answers; no nbgrader behind it)
+        worker.process = on_the_cpu([sys.executable, "-c", code], stdout=subprocess.PIPE)
+        worker._buffer = b""
+        try:
+            worker.clock = Clock(worker.process.pid)
+            start = time.monotonic()
+            answer = worker.read(worker.clock.mark(), limit)
+            return answer, time.monotonic() - start
+        finally:
+            worker.process.kill()
+            worker.process.wait()
+
+    answer_after = LOOP.format(n=60_000_000) + "print('{\"done\": true}', flush=True)\nimport time\ntime.sleep(60)\n"
+    with one_busy_cpu(hogs=7, with_me=False):
+        answer, took = waited(answer_after, 8)
+        assert answer == {"done": True} and took > 8, (answer, took)
+        answer, took = waited(LOOP.format(n=10**10), 1)
+    assert answer == "timeout" and took < WALL_FACTOR * 1 + 1.5, (answer, took)
