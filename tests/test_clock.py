@@ -126,7 +126,7 @@ def test_two_busy_processes_of_its_own_on_two_cpus_beside_busy_loops_read_what_o
             loop.kill()
             loop.wait()
     ran = sorted((r - before.get(key, (0.0, 0.0))[0] for key, (r, _) in after.items()), reverse=True)
-    assert ran[1] > 0.3 and ran[0] < 3, ran  # both ran, and waited for the busy loops
+    assert ran[1] > 0.15 and ran[0] < 3, ran  # both ran, and waited for the busy loops
     assert 0.8 * ran[1] <= own <= 1.2 * ran[0] + 0.3, (own, ran)
 
 
