@@ -82,7 +82,10 @@ class Worker:
             env=dict(env, **{MARK: self.mark, "TMPDIR": self.scratch}), cwd=str(PACKAGE_ROOT))
         self._buffer = b""
         # a notebook's limit counts the time of the worker and all it starts, less what they waited for a CPU
-        self.clock = Clock(self.process.pid)
+        # (on the CPUs its kernels may use: ``sandbox.cpu_share``)
+        from autograder.sandbox import cpu_share
+
+        self.clock = Clock(self.process.pid, cpus=cpu_share(env))
         ready = self.read(self.clock.mark(), STARTUP_LIMIT)
         if not isinstance(ready, dict) or "ready" not in ready:
             self.kill()
