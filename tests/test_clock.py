@@ -130,6 +130,35 @@ def test_two_busy_processes_of_its_own_on_two_cpus_beside_busy_loops_read_what_o
     assert 0.8 * ran[1] <= own <= 1.2 * ran[0] + 0.3, (own, ran)
 
 
+def test_two_busy_processes_held_to_one_cpu_by_their_sandboxs_cgroup_are_timed_by_what_they_ran():
+    """A sandbox's CPU limit (``ProcessCap``, a cgroup's quota; one CPU a kernel with ``--workers 2`` on two
+    cores) holds two busy processes of its own to one CPU between them, and Linux counts the time the quota
+    holds one back as a wait for a CPU. Counted on the two CPUs of its affinity, each one's wait was forgiven
+    (the other cannot have held both), and the clock read half their time (1.46 s of 3 s, a notebook's limit at
+    twice its length); the pool gives the worker's clock its kernels' share (``sandbox.cpu_share``)."""
+    from autograder.sandbox import Limits, ProcessCap, cpu_share
+
+    cap = ProcessCap(Limits(cpus=1.0, memory_total_bytes=2**30))
+    try:
+        if "cpu" not in cap.folders:
+            pytest.skip("no CPU controller of cgroups to hold a sandbox to one CPU here")
+        child = subprocess.Popen(cap.prefix() + ["sh", "-c", "(while :; do :; done) & (while :; do :; done) & wait"],
+                                 start_new_session=True)
+        try:
+            time.sleep(0.5)
+            clock = Clock(child.pid, cpus=cpu_share({"OMP_NUM_THREADS": "1"}))
+            before = _times(child.pid)
+            time.sleep(3)
+            own = clock.read()
+            ran = sum(r - before.get(key, (0.0, 0.0))[0] for key, (r, _) in _times(child.pid).items())
+        finally:
+            os.killpg(child.pid, 9)
+            child.wait()
+    finally:
+        cap.close()
+    assert ran > 0.3 and own >= 0.8 * ran, (own, ran)
+
+
 def test_a_limit_holds_at_wall_factor_times_its_length_however_long_the_process_waits():
     """A process that only waits (eleven busy processes not its own share its CPU): its clock moves a twelfth as
     fast as the wall's, and the limit is past at WALL_FACTOR times its length on the wall clock."""
