@@ -1084,7 +1084,7 @@ def _answers(value) -> bool:
     return isinstance(code, types.CodeType) and code.co_filename.startswith("<answer ")
 
 
-WALK = []  # the walk of lesson 03's "mask not a buffer" (course/checks/mask_walk.py), loaded by main (``_load``)
+WALK = []  # the walk of lesson 03's "mask not a buffer" (course/checks/mask_walk.py), loaded by main (``_load_beside``)
 CLOCK = []  # the grader's clock (autograder/clock.py), for the answer cells' time limit, loaded by main
 
 
