@@ -343,17 +343,33 @@ GIVEN = [0]  # the seconds the running answer cell was given (what is left of th
 # as the notebook's cells and the re-check's calls are not (``autograder/clock.py``), and it holds at
 # ``WALL_FACTOR`` times its length on the wall clock
 LIMIT = [None, None]
+# the mark of the cell last interrupted: one that catches CellInterrupted and goes on had, until the grader's limit
+# for all the cells (``recheck.Host._load_seconds``, 120 s and then cell_seconds for each cell), a sleeping
+# ``while True: try: time.sleep(1) except BaseException: pass`` only here (a lesson variable missing) holding
+# its worker 200 s past a cell's 20 s, and told 'the answer ran past 200 s' (ch56)
+INTERRUPTED = [None]
+IGNORED_SECONDS = 2
+IGNORED_STATUS = 75  # this process's exit status then (the grader names it: ``recheck.Host._read``)
 
 
 def _interrupt(signum, frame):
     """At the running cell's limit on the wall clock, and each second after it: interrupts the cell once its
-    own time is past the limit, or reads the clock again a moment later."""
+    own time is past the limit, or reads the clock again a moment later. A cell still running
+    ``IGNORED_SECONDS`` after its interrupt caught it (``except BaseException``, a bare ``except:``) ends this
+    process, with the exit status ``IGNORED_STATUS``, as a kernel that ignores its interrupt is ended."""
     clock, mark = LIMIT
     if clock is None:  # (the cell ended meanwhile)
         return
+    if INTERRUPTED[0] is mark:
+        try:
+            os.write(2, b"an answer cell ran past its time limit and did not stop when interrupted\n")
+        finally:
+            os._exit(IGNORED_STATUS)
     if not clock.past(mark, GIVEN[0]):
         signal.setitimer(signal.ITIMER_REAL, max(clock.left(mark, GIVEN[0]), 0.05))
         return
+    INTERRUPTED[0] = mark
+    signal.setitimer(signal.ITIMER_REAL, IGNORED_SECONDS)
     raise CellInterrupted(f"the cell ran past its time limit ({GIVEN[0]} s of the {CELL_SECONDS} s the answer "
                           "cells share)")
 

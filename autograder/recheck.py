@@ -60,7 +60,7 @@ from pathlib import Path
 import torch
 
 from autograder.answer_host import (PLAIN_CONTAINERS, PLAIN_LEAVES, TENSOR_DTYPES, TENSOR_MARK,  # (as sent)
-                                   _tensors)  # the same walk on both sides
+                                   IGNORED_STATUS, _tensors)  # the same walk on both sides
 from autograder.clock import Clock
 
 HOST = Path(__file__).resolve().parent / "answer_host.py"
@@ -350,6 +350,10 @@ class Host:
                 if cap is not None and cap.oom_kills():  # its memory cgroup counted the kill
                     raise HostBroke(f"the answers' process was killed for using more than the "
                                     f"{self.memory / 2**30:.1f} GB of memory it may use")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    if self.process.wait(5) == IGNORED_STATUS:  # (the answer cells' limit: answer_host)
+                        raise HostBroke(f"an answer cell ran past its time limit ({self.cell_seconds} s for the "
+                                        f"answer cells) and did not stop when interrupted")
                 raise HostBroke("the answers' process ended")
             out += chunk
         return bytes(out)

@@ -2227,6 +2227,29 @@ def test_answer_cells_that_spin_only_in_the_answers_process_share_one_time_budge
                      for s in [seconds] + [small] * (len(ids) - 1)], given
 
 
+def test_an_answer_cell_that_catches_its_interrupt_ends_the_answers_process_soon_after_and_is_named():
+    """A cell that only spins here (a lesson variable missing) and catches the interrupt (``except BaseException``)
+    went on until the grader's limit for all the cells (120 s, then cell_seconds for each cell: 200 s for lesson
+    01's four cells at 20 s), holding its worker, and was told 'the answer ran past 200 s' (ch56). A kernel that
+    ignores its interrupt is ended: so is the answers' process, a moment after the interrupt, and it says why."""
+    nb = _with_answer("01_tokenization", "count-pairs", _answer_source("01_tokenization", "count-pairs")
+                      + "\nimport time\ntry:\n    stoi\n"
+                      "except NameError:\n    while True:\n        try:\n            time.sleep(1)\n"
+                      "        except BaseException:\n            pass\n")
+    started = Host([PRELUDE], sandbox=False, cell_seconds=3)
+    try:
+        begun = time.monotonic()
+        failed = recheck(nb, "01_tokenization", _tests("01_tokenization"), sandbox=False, host=started)
+        took = time.monotonic() - begun
+    finally:
+        started.close()
+    said = "an answer cell ran past its time limit (3 s for the answer cells) and did not stop when interrupted"
+    assert failed and all(message == said for message in failed.values()), failed
+    # the first load: 3 s, then the interrupt's 2 s (the grader's own limit for the cells is 120 s + 4 × 3 s);
+    # a restart runs the cells once more at most
+    assert took < 90, took
+
+
 def test_status_names_an_answer_cell_stopped_in_the_answers_process():
     from autograder import grading
 
