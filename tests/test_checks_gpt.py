@@ -519,3 +519,32 @@ def test_wa40_size_one_inputs_are_checked_and_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def _average_of_a_fixed_length(x):
+    tril = torch.tril(torch.ones(8, 8))  # the notebook's T, not x's
+    return F.softmax(torch.zeros(8, 8).masked_fill(tril == 0, float("-inf")), dim=-1) @ x
+
+
+def _average_with_a_float_mask(x):
+    tril = torch.tril(torch.ones(x.shape[1], x.shape[1]))
+    return F.softmax(torch.zeros_like(tril).masked_fill(1 - tril, float("-inf")), dim=-1) @ x
+
+
+@pytest.mark.parametrize("wrong, name", [  # (told 'shapes do not fit', or torch's error alone: wa41)
+    (_average_of_a_fixed_length, "weights of a fixed size"),
+    (_average_with_a_float_mask, "float mask in masked_fill"),
+])
+def test_causal_average_fixed_size_and_float_mask_are_named(wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_average(wrong)
+    assert info.value.mistake == name, str(info.value)
+
+
+def test_weights_applied_to_x_transposed_are_not_called_a_fixed_size():
+    def wrong(x):  # torch raises the fixed size's error here too, with x's own sizes in it
+        tril = torch.tril(torch.ones(x.shape[1], x.shape[1]))
+        return F.softmax(torch.zeros_like(tril).masked_fill(tril == 0, float("-inf")), dim=-1) @ x.transpose(1, 2)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_average(wrong)
+    assert info.value.mistake != "weights of a fixed size", str(info.value)

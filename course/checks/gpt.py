@@ -313,6 +313,14 @@ def _average_length_from(dim):
     return wrong
 
 
+def _average_of_length(n):
+    """causal_average with (n, n) weights whatever x's length: the notebook's T = 8 read inside the function."""
+    def wrong(x):
+        scores = torch.zeros(n, n).masked_fill(torch.ones(n, n).tril() == 0, float("-inf"))
+        return F.softmax(scores, dim=-1) @ x
+    return wrong
+
+
 def check_causal_average(student_fn):
     """``student_fn(x)`` with ``x`` of shape (B, T, C) returns (B, T, C): row ``t`` of each sequence is the
     mean of rows ``0..t`` (itself and the past, never the future)."""
@@ -422,6 +430,18 @@ def check_causal_average(student_fn):
                 "batch, not the positions: position t's past is x[:, :t + 1], and its mean x[:, :t + 1].mean(dim=1) "
                 "(or, as the exercise asks, F.softmax(scores, dim=-1) @ x).",
                 lambda x: torch.stack([x[:t + 1].mean(1) for t in range(x.shape[1])], dim=1)),
+        Mistake("float mask in masked_fill", "masked_fill (and torch.where) take a BOOLEAN condition: tril == 0 is "
+                "one, while 1 - tril or tril itself are floats, which torch refuses. Write "
+                "scores.masked_fill(tril == 0, float('-inf')).", error="only supports boolean masks"),
+        Mistake("float mask in masked_fill", "masked_fill (and torch.where) take a BOOLEAN condition: tril == 0 is "
+                "one, while 1 - tril or tril itself are floats, which torch refuses. Write "
+                "scores.masked_fill(tril == 0, float('-inf')).", error="where expected condition to be a boolean"),
+        # (the notebook's T and block_size are 8; a product of (T, T) weights with x transposed raises alike, with
+        # other sizes: named by the sizes in the message, not by its words)
+        *[Mistake("weights of a fixed size", "build the (T, T) weights from x's own length, T = x.shape[1], inside the "
+                  "function: a fixed size (8, block_size, or the notebook's T) fits only x of that length, and "
+                  "causal_average is called on other lengths too.", _average_of_length(n), same_error=True)
+          for n in (8, 16, 32, 64, 128, 256)],
     ], unchanged=True)  # (x.cumsum_(1) or x[:, t] += ... writes the average into the caller's x)
     # the attention it leads to trains through it: autograd must reach x
     check_gradient("causal_average", student_fn, causal_average, _average_cases()[1], wrt=0)
