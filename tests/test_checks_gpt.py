@@ -548,3 +548,13 @@ def test_weights_applied_to_x_transposed_are_not_called_a_fixed_size():
     with pytest.raises(CheckFailed) as info:
         checks.check_causal_average(wrong)
     assert info.value.mistake != "weights of a fixed size", str(info.value)
+
+
+@pytest.mark.parametrize("wrong", [  # (told only the values that differ: wa41)
+    lambda x, ln_1, attn, ln_2, mlp: (lambda h: h + mlp(ln_2(h)))(x + x + attn(ln_1(x))),
+    lambda x, ln_1, attn, ln_2, mlp: (lambda h: x + h + mlp(ln_2(h)))(x + attn(ln_1(x))),
+])
+def test_a_residual_added_twice_is_named(wrong):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_block_forward(wrong)
+    assert info.value.mistake == "residual added twice", str(info.value)

@@ -663,6 +663,12 @@ def check_block_forward(student_fn):
                     "normalised input: h = ln_1(x) is the attention's input alone. x = x + attn(ln_1(x)), then "
                     "x = x + mlp(ln_2(x)) on that new x.",
                     lambda x, l1, a, l2, m: (lambda n: x + a(n) + m(l2(n)))(l1(x))),
+            *[Mistake("residual added twice", "each residual adds the stream ONCE: x = x + attn(ln_1(x)), then "
+                      "x = x + mlp(ln_2(x)). x + x + ..., or the block's input added again at the end (return x + h, "
+                      "where h already holds x), doubles the stream.", wrong) for wrong in (
+                          lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(x + x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: h + h + m(l2(h)))(x + a(l1(x))),
+                          lambda x, l1, a, l2, m: (lambda h: x + h + m(l2(h)))(x + a(l1(x))))],
             *[Mistake("residual branches scaled", "the block adds each sublayer's output as it is: x = x + attn(ln_1(x)). "
                       "GPT-2's 1/√(2·n_layer) scales the initial weights of c_proj, not the forward pass.",
                       lambda x, l1, a, l2, m, k=k: (lambda h: h + k * m(l2(h)))(x + k * a(l1(x))))
