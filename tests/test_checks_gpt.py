@@ -558,3 +558,14 @@ def test_a_residual_added_twice_is_named(wrong):
     with pytest.raises(CheckFailed) as info:
         checks.check_block_forward(wrong)
     assert info.value.mistake == "residual added twice", str(info.value)
+
+
+def test_log_softmax_over_the_positions_is_named():  # (told only the values: wa41)
+    def wrong(model, idx):
+        x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(idx.shape[1])))
+        for block in model.transformer.h:
+            x = block(x)
+        return F.log_softmax(model.lm_head(model.transformer.ln_f(x)), dim=1)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_gpt_forward(wrong)
+    assert info.value.mistake == "log_softmax applied", str(info.value)

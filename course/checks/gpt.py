@@ -997,6 +997,13 @@ def check_gpt_forward(student_fn):
             Mistake("log_softmax applied", "return the logits, the raw scores: log_softmax turns them into "
                     "log-probabilities, which the loss (F.cross_entropy) computes itself.",
                     lambda m, i: _gpt_with(m, i, log_softmax=True)),
+            # (over the positions, dim=1, as well as over the vocabulary: the logits are wanted either way)
+            Mistake("softmax applied", "return the logits, the raw scores: softmax turns them into probabilities, "
+                    "which the loss (F.cross_entropy) and generation compute themselves.",
+                    lambda m, i: F.softmax(_reference_gpt_forward(m, i), dim=1)),
+            Mistake("log_softmax applied", "return the logits, the raw scores: log_softmax turns them into "
+                    "log-probabilities, which the loss (F.cross_entropy) computes itself.",
+                    lambda m, i: F.log_softmax(_reference_gpt_forward(m, i), dim=1)),
             Mistake("the ModuleList called", "model.transformer.h is a ModuleList, a list of blocks, not a module to "
                     "call (it has no forward): run the blocks in turn, for block in model.transformer.h: x = block(x).",
                     lambda m, i: m.transformer.h(m.transformer.wte(i)), same_error=True),
