@@ -444,3 +444,14 @@ def test_top_p_two_mistakes_at_once_are_named_after_both(name, student):
         checks.check_top_p(student)
     assert info.value.mistake == name, info.value
     assert "two mistakes at once" in str(info.value)
+
+
+def test_top_k_marking_the_kept_ids_on_the_rows_is_named():  # (told 'index out of range': wa41)
+    def wrong(logits, k):
+        values, indices = torch.topk(logits, min(k, logits.size(-1)))
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        keep[indices] = True
+        return logits.masked_fill(~keep, -INF)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_k(wrong)
+    assert info.value.mistake == "token ids used as row indices", info.value

@@ -399,6 +399,20 @@ TOP_K_MISTAKES += two_at_once([(_TOP_K_SINGLE["kept k + 1"], "keep", lambda *a: 
                               lambda args, knobs: _top_k_with(*args, **knobs))
 
 
+def _top_k_indices_on_rows(logits, k):
+    keep = torch.zeros_like(logits, dtype=torch.bool)
+    keep[torch.topk(logits, min(k, logits.size(-1)), dim=-1).indices] = True  # the mistake: ids index the rows
+    return logits.masked_fill(~keep, NEG_INF)
+
+
+TOP_K_MISTAKES += [
+    Mistake("token ids used as row indices", "keep[indices] = True indexes the FIRST dimension (the rows of a batch) "
+            "with the token ids: mark them along the last dimension, keep.scatter(-1, indices, True), or keep "
+            "what reaches the k-th largest, logits.masked_fill(logits < torch.topk(logits, k).values[..., -1:], "
+            "float('-inf')).", _top_k_indices_on_rows, same_error=True),
+]
+
+
 def check_top_k(fn) -> None:
     """Check ``fn(logits, k)``: logits with all but the k largest of each row set to -inf (ties kept)."""
     run_check("top_k", fn, sampling.top_k_filter, _top_k_cases(), TOP_K_MISTAKES, unchanged=True, fresh=True)
