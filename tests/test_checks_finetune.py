@@ -450,3 +450,29 @@ def test_greedy_form_check_keeps_the_form_tests_messages():
         checks.check_greedy_decode_form(greedy_new_only)
     with pytest.raises(CheckFailed, match="not implemented yet"):
         checks.check_greedy_decode_form(lambda m, ids, n: (_ for _ in ()).throw(NotImplementedError()))
+
+
+def loss_masked_sum_over_every_label(logits, labels):
+    per = F.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten(), reduction="none")
+    mask = (labels[:, 1:] != -100).flatten().float()
+    return (per * mask).sum() / labels.numel()
+
+
+def loss_arguments_swapped(logits, labels):
+    return F.cross_entropy(labels[:, 1:].flatten(), logits[:, :-1].flatten(0, 1))
+
+
+def loss_rows_of_b_times_t(logits, labels):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :-1].reshape(B * T, V), labels[:, 1:].reshape(B * T))
+
+
+@pytest.mark.parametrize("student, name", [  # (told only the values, or torch's error: wa41)
+    (loss_masked_sum_over_every_label, "padding counted in the mean"),
+    (loss_arguments_swapped, "arguments of cross_entropy swapped"),
+    (loss_rows_of_b_times_t, "B * T rows after the shift"),
+])
+def test_loss_third_round_named(student, name):
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lm_loss(student)
+    assert info.value.mistake == name, info.value

@@ -808,6 +808,30 @@ LOSS_MISTAKES += [
 ]
 
 
+def _loss_arguments_swapped(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(labels[:, 1:].reshape(-1), logits[:, :-1].reshape(-1, V))
+
+
+def _loss_rows_of_unshifted_length(logits, labels):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :-1].reshape(B * T, V), labels[:, 1:].reshape(B * T))
+
+
+LOSS_MISTAKES += [
+    Mistake("padding counted in the mean", "the -100 positions were left out of the sum but not of the count: "
+            "divide by the number of counted tokens (cross_entropy's default mean with ignore_index=-100 does it), "
+            "not by every position of labels (labels.numel()).",
+            lambda lo, la: _loss_summed_over(lo, la, la.numel())),
+    Mistake("arguments of cross_entropy swapped", "F.cross_entropy(input, target) takes the SCORES first, (N, V) "
+            "floats, then the target ids, (N,): F.cross_entropy(logits[:, :-1].reshape(-1, V), "
+            "labels[:, 1:].reshape(-1)).", _loss_arguments_swapped, same_error=True),
+    Mistake("B * T rows after the shift", "after the shift each sequence has T - 1 positions: logits[:, :-1] holds "
+            "B * (T - 1) rows of scores, not B * T. Let reshape count them: logits[:, :-1].reshape(-1, V) and "
+            "labels[:, 1:].reshape(-1).", _loss_rows_of_unshifted_length, same_error=True),
+]
+
+
 def check_lm_loss(fn) -> None:
     """Check ``fn(logits, labels)``: the mean next-token cross-entropy, labels shifted by one, -100 ignored."""
     run_check("lm_loss", fn, reference_lm_loss, _loss_cases(), LOSS_MISTAKES, unchanged=True)
