@@ -476,3 +476,14 @@ def test_loss_third_round_named(student, name):
     with pytest.raises(CheckFailed) as info:
         checks.check_lm_loss(student)
     assert info.value.mistake == name, info.value
+
+
+def test_collate_with_labels_from_the_attention_mask_is_named():  # (told only the values: wa41)
+    def student(docs, pad_id):
+        batch = collate_with_lengths(docs, pad_id)
+        mask = batch["attention_mask"]
+        return {**batch, "labels": mask.masked_fill(mask == 0, -100)}
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_collate(student)
+    assert info.value.mistake == "labels made from the attention mask", info.value

@@ -1179,6 +1179,19 @@ COLLATE_MISTAKES += [
 ]
 
 
+def _collate_labels_from_mask(docs, pad_id):
+    batch = finetune.collate(docs, pad_id)
+    mask = batch["attention_mask"]
+    return {**batch, "labels": mask.masked_fill(mask == 0, IGNORE)}
+
+
+COLLATE_MISTAKES += [
+    Mistake("labels made from the attention mask", "labels are the token ids themselves, with -100 on padding: "
+            "labels = input_ids.masked_fill(attention_mask == 0, -100). Filling the attention mask gives 1 where "
+            "each token's id belongs.", _collate_labels_from_mask),
+]
+
+
 def check_collate(fn) -> None:
     """Check ``fn(docs, pad_id)``: right-padded ``input_ids``, a long ``attention_mask`` from the lengths,
     and ``labels`` equal to ``input_ids`` with -100 on padding."""
