@@ -8789,3 +8789,263 @@ def cross_attention(S1, S2, W_Q, W_K, W_V):
     return weights @ V
 '''),
 ]
+
+# wa41: lessons 05 and 06 as tired students write them (the new names: weights of a fixed size, float mask in
+# masked_fill, residual added twice, token ids used as row indices, arguments of cross_entropy swapped, B * T rows
+# after the shift, labels made from the attention mask; the others were named already, a few of them names that no
+# entry had: lists instead of tensors, padding not -100 in labels, int32 ids, kept the smallest, top-p's -1e9)
+CATALOGUE += [
+    W("test-causal-average", "weights of a fixed size", '''
+def causal_average(x):
+    tril = torch.tril(torch.ones(8, 8))
+    wei = torch.zeros(8, 8).masked_fill(tril == 0, float("-inf"))
+    wei = F.softmax(wei, dim=-1)
+    return wei @ x
+'''),
+    W("test-causal-average", "float mask in masked_fill", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    wei = torch.zeros(T, T).masked_fill(1 - tril, float("-inf"))
+    return F.softmax(wei, dim=-1) @ x
+'''),
+    W("test-causal-average", "softmax of the 0/1 mask", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    wei = tril.masked_fill(tril == 0, 0)
+    wei = F.softmax(wei, dim=-1)
+    return wei @ x
+'''),
+    W("test-causal-average", "no mask", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    wei = torch.zeros(T, T)
+    wei.masked_fill(tril == 0, float("-inf"))
+    wei = F.softmax(wei, dim=-1)
+    return wei @ x
+'''),
+    W("test-causal-average", "diagonal missing", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros_like(x)
+    for t in range(T):
+        out[:, t] = x[:, :t].mean(dim=1)
+    return out
+'''),
+    W("test-block-forward", "residual added twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "residual added twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = x + attn(ln_1(x))
+    h = h + mlp(ln_2(h))
+    return x + h
+'''),
+    W("test-gpt-forward", "log_softmax applied", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return F.log_softmax(model.lm_head(model.transformer.ln_f(x)), dim=1)
+'''),
+    W("test-greedy-decode", "sampled instead of argmax", '''
+def greedy_decode(model, input_ids, max_new_tokens, temperature=0.7):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(model(ids).logits[:, -1, :], dim=-1) / temperature
+            next_id = torch.multinomial(probs, 1)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "the model's mode changed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.eval()
+    for _ in range(max_new_tokens):
+        logits = model(input_ids).logits
+        next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        input_ids = torch.cat([input_ids, next_id], dim=1)
+    return input_ids
+'''),
+    W("test-top-k", "token ids used as row indices", '''
+def top_k_filter(logits, k):
+    values, indices = torch.topk(logits, min(k, logits.size(-1)))
+    keep = torch.zeros_like(logits, dtype=torch.bool)
+    keep[indices] = True
+    return logits.masked_fill(~keep, float("-inf"))
+'''),
+    W("test-top-k", "k-th smallest as the threshold", '''
+def top_k_filter(logits, k):
+    sorted_logits, _ = torch.sort(logits, dim=-1)
+    kth = sorted_logits[..., k - 1:k]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-p", "p = 1.0 rounded", '''
+def top_p_filter(logits, p):
+    probs, order = torch.sort(torch.softmax(logits, -1), descending=True)
+    n = (torch.cumsum(probs, -1) < p).sum(-1, keepdim=True) + 1
+    ranks = torch.arange(logits.size(-1)).expand_as(probs)
+    remove_sorted = ranks >= n
+    return logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), float("-inf"))
+'''),
+    W("test-lm-loss", "padding counted in the mean", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    per = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="none")
+    mask = (labels[:, 1:] != -100).reshape(-1).float()
+    return (per * mask).sum() / labels.numel()
+'''),
+    W("test-lm-loss", "arguments of cross_entropy swapped", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(labels[:, 1:].reshape(-1), logits[:, :-1].reshape(-1, V))
+'''),
+    W("test-lm-loss", "B * T rows after the shift", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :-1].reshape(B * T, V), labels[:, 1:].reshape(B * T))
+'''),
+    W("test-lm-loss", "shifted by two", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    labels = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], -100)], dim=1)  # shift the labels
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+'''),
+    W("test-lm-loss", "padding counted", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-1)
+'''),
+    W("test-lm-loss", "token 0 ignored", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    targets = labels[:, 1:].reshape(-1)
+    per = F.cross_entropy(logits[:, :-1].reshape(-1, V), targets.clamp(min=0), reduction="none")
+    mask = (targets > 0).float()
+    return (per * mask).sum() / mask.sum()
+'''),
+    W("test-collate", "labels made from the attention mask", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    labels = attention_mask.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "labels shifted", '''
+def collate(docs, pad_id):
+    B, T = len(docs), max(map(len, docs))
+    input_ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((B, T), dtype=torch.long)
+    labels = torch.full((B, T), -100, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+        labels[i, :len(d) - 1] = torch.tensor(d[1:])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "attention mask one short", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id)
+    attention_mask = torch.zeros(len(docs), T, dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d) - 1] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-top-k", "assumed 2-D logits", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.topk(logits, k, dim=1).values[:, -1:]
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "kept the smallest", '''
+def top_k_filter(logits, k):
+    _, ids = torch.sort(logits, dim=-1)
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, ids[..., :k], True)
+    return logits.masked_fill(~keep, float("-inf"))
+'''),
+    W("test-top-p", "removed set to -1e9", '''
+def top_p_filter(logits, p):
+    probs, order = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
+    remove = probs.cumsum(-1) - probs >= p
+    return logits.masked_fill(remove.scatter(-1, order, remove), -1e9)
+'''),
+    W("test-collate", "lists instead of tensors", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = [d + [pad_id] * (T - len(d)) for d in docs]
+    attention_mask = [[1] * len(d) + [0] * (T - len(d)) for d in docs]
+    labels = [d + [-100] * (T - len(d)) for d in docs]
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padding not -100 in labels", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.tensor([d + [pad_id] * (T - len(d)) for d in docs])
+    attention_mask = torch.tensor([[1] * len(d) + [0] * (T - len(d)) for d in docs])
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "labels": input_ids.masked_fill(attention_mask == 0, 0)}
+'''),
+    W("test-greedy-decode", "int32 ids", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids.tolist()
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(torch.tensor(ids)).logits
+            for row, nxt in zip(ids, logits[:, -1].argmax(-1).tolist()):
+                row.append(nxt)
+    return torch.tensor(ids, dtype=torch.int32)
+'''),
+    W("test-lm-loss", "labels not shifted", '''
+import torch.nn.functional as F
+
+def lm_loss(logits, labels):
+    return F.cross_entropy(logits[:, :-1].transpose(1, 2), labels[:, :-1])
+'''),
+    W("test-gpt-forward", "last position only", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T, device=idx.device))
+    x = model.transformer.drop(tok + pos)
+    for block in model.transformer.h:
+        x = block(x)
+    x = model.transformer.ln_f(x)
+    return model.lm_head(x[:, -1, :])
+'''),
+    W("test-block-forward", "residual of the normalised x", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = ln_2(x)
+    x = x + mlp(x)
+    return x
+'''),
+    W("test-causal-average", "normalised over the wrong dimension", '''
+def causal_average(x):
+    T = x.shape[1]
+    tril = torch.tril(torch.ones(T, T))
+    wei = tril / tril.sum(0, keepdim=True)
+    return wei @ x
+'''),
+]
