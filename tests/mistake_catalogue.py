@@ -9049,3 +9049,17 @@ def causal_average(x):
     return wei @ x
 '''),
 ]
+
+# wa41: greedy decoding that appends every position's prediction (logits not cropped to the last position) was
+# told 'whole sequence fed with the cache' (both run past the model's last position), with no cache in sight
+CATALOGUE += [
+    W("test-greedy-decode", "every position's prediction appended", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            next_ids = model(ids).logits.argmax(dim=-1)
+            ids = torch.cat([ids, next_ids], dim=1)
+    return ids
+'''),
+]

@@ -487,3 +487,16 @@ def test_collate_with_labels_from_the_attention_mask_is_named():  # (told only t
     with pytest.raises(CheckFailed) as info:
         checks.check_collate(student)
     assert info.value.mistake == "labels made from the attention mask", info.value
+
+
+def test_greedy_that_appends_every_positions_prediction_is_not_told_of_a_cache():  # (it was: wa41)
+    def student(model, input_ids, max_new_tokens):
+        ids = input_ids
+        with torch.no_grad():
+            for _ in range(max_new_tokens):
+                ids = torch.cat([ids, model(ids).logits.argmax(dim=-1)], dim=1)
+        return ids
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_greedy_decode(student)
+    assert info.value.mistake == "every position's prediction appended", info.value

@@ -7,6 +7,7 @@ The sampling filters (temperature, top-k, top-p) have their checks in ``course.c
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import functools
 
 import torch
@@ -310,6 +311,28 @@ def _greedy_cache_and_whole_sequence(model, input_ids, max_new_tokens):
 
 
 @torch.no_grad()
+def _greedy_every_position(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        ids = torch.cat([ids, model(ids).logits.argmax(dim=-1)], dim=1)  # the mistake: (B, T) new ids, not (B, 1)
+    return ids
+
+
+def _reads_a_cache(fn) -> bool:
+    """Whether the answer's code names a key-value cache (past_key_values or use_cache, read or passed by name);
+    True where its code cannot be read (the cache's mistake then stays possible, as before)."""
+    from course.checks._core import answer_of
+    from course.grading import _code_objects
+
+    code = getattr(answer_of(fn), "__code__", None)
+    if code is None:
+        return True
+    words = {"past_key_values", "use_cache"}
+    return any(words & set(c.co_names) or any(isinstance(k, tuple) and words & set(k) for k in c.co_consts)
+               for c in _code_objects(code))
+
+
+@torch.no_grad()
 def _greedy_zero_hidden(model, input_ids, max_new_tokens):
     ids = input_ids
     for _ in range(max_new_tokens):
@@ -478,8 +501,19 @@ def check_greedy_decode(fn) -> None:
         return None
 
     stopped = _stops_at_eos_id(fn)
+    # every position's prediction appended raises the cache's IndexError too: each is named only where the answer
+    # does (or does not) use a cache
+    cached = _reads_a_cache(fn)
+    mistakes = [dataclasses.replace(m, on=lambda *case: cached) if m.name == "whole sequence fed with the cache"
+                else m for m in GREEDY_MISTAKES]
+    every_position = Mistake(
+        "every position's prediction appended", "model(ids).logits is (B, T, V): its argmax(dim=-1) is a prediction "
+        "for EVERY position, (B, T), and appending all of them doubles the sequence at each step (until it runs past "
+        "the model's last position: the IndexError). Take the last position's only, one new id per sequence: "
+        "logits[:, -1, :].argmax(dim=-1, keepdim=True).", _greedy_every_position, same_error=True,
+        on=lambda *case: not cached)
     # (unchanged: input_ids grown in place, with set_ or cat into it, changes the caller's prompt)
-    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), GREEDY_MISTAKES + [
+    run_check("greedy_decode", probed, reference_greedy_decode, _greedy_cases(), mistakes + [every_position,
         Mistake("argmax over the positions", "logits is (B, T, V): argmax(dim=1) runs along the T positions and "
                 "gives a position, not a token. Take the last position's scores first, then the best token of "
                 "each: logits[:, -1, :].argmax(dim=-1).", _greedy_argmax_over_positions),
