@@ -9063,3 +9063,62 @@ def greedy_decode(model, input_ids, max_new_tokens):
     return ids
 '''),
 ]
+
+# wa41: lesson 05, more of the same evening (each named already)
+CATALOGUE += [
+    W("test-bigram-forward", "token 0 ignored", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    loss = F.cross_entropy(logits.view(B * T, V), targets.view(B * T), ignore_index=0)
+    return logits, loss
+'''),
+    W("test-bigram-forward", "flattened logits returned", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    loss = None
+    if targets is not None:
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+    return logits.view(-1, logits.size(-1)), loss
+'''),
+    W("test-gpt-forward", "final LayerNorm before every block", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(x)
+    for block in model.transformer.h:
+        x = block(model.transformer.ln_f(x))
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "scaled by a constant", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(model.transformer.ln_f(x)) / math.sqrt(x.shape[-1])
+'''),
+    W("test-block-forward", "one LayerNorm used twice and parallel sublayers", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = ln_1(x)
+    x = x + attn(h)
+    x = x + mlp(h)
+    return x
+'''),
+    W("test-causal-average", "divided by T", '''
+def causal_average(x):
+    B, T, C = x.shape
+    wei = torch.tril(torch.ones(T, T)) / T
+    return wei @ x
+'''),
+    W("test-causal-average", "row sums without keepdim", '''
+def causal_average(x):
+    B, T, C = x.shape
+    tril = torch.tril(torch.ones(T, T))
+    wei = torch.zeros(T, T).masked_fill(tril == 0, float("-inf"))
+    wei = torch.exp(wei) / torch.exp(wei).sum(-1)
+    return wei @ x
+'''),
+]
