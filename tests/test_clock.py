@@ -153,6 +153,42 @@ def test_two_busy_processes_of_its_own_on_two_cpus_beside_busy_loops_read_what_o
     assert 0.8 * ran[1] <= own <= 1.2 * ran[0] + 0.3, (own, ran)
 
 
+PARALLEL = ("import time, torch\ntorch.set_num_threads(2)\na = torch.randn(256, 256)\n"
+            "for _ in range(10_000):\n    b = a @ a\n")
+
+
+def _parallel_op_read(hogs: int) -> tuple[float, float]:
+    """Wall-clock seconds and clock's of ``PARALLEL`` (two torch threads that sleep when they wait, as the course
+    sets them) beside ``hogs`` busy loops, each in a session of its own, the clock read once a second."""
+    loops = [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(hogs)]
+    try:
+        child = subprocess.Popen([sys.executable, "-c", PARALLEL],
+                                 env=dict(os.environ, OMP_NUM_THREADS="2", OMP_WAIT_POLICY="PASSIVE",
+                                          GOMP_SPINCOUNT="10000"))
+        clock, start = Clock(child.pid), time.monotonic()
+        while child.poll() is None:
+            time.sleep(0.5)
+            clock.read()
+        return time.monotonic() - start, clock.read()
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) != 2 if hasattr(os, "sched_getaffinity") else True,
+                    reason="two CPUs for two torch threads and the busy loops beside them")
+def test_a_parallel_op_whose_threads_wait_in_turn_beside_busy_loops_reads_near_its_quiet_time():
+    """The two threads of a parallel torch op wait for a CPU in turn, each while the other sleeps at the op's end
+    for it. Forgiving only the longest wait of a stretch, the clock read 10.5 s beside eight busy loops for a
+    computation that reads 3.0 s on a quiet machine (rt53: an honest lesson 06 kernel read 4.6 times its quiet
+    time, a limit of 60 s within reach of a cell of 6); the waits added up, 4.4 s."""
+    quiet_wall, quiet = _parallel_op_read(hogs=0)
+    busy_wall, busy = _parallel_op_read(hogs=8)
+    assert busy_wall > 3 * quiet, (quiet_wall, quiet, busy_wall, busy)  # it did wait
+    assert busy < 2 * quiet + 1, (quiet_wall, quiet, busy_wall, busy)
+
+
 def test_two_busy_processes_held_to_one_cpu_by_their_sandboxs_cgroup_are_timed_by_what_they_ran():
     """A sandbox's CPU limit (``ProcessCap``, a cgroup's quota; one CPU a kernel with ``--workers 2`` on two
     cores) holds two busy processes of its own to one CPU between them, and Linux counts the time the quota
