@@ -430,12 +430,10 @@ def check_causal_average(student_fn):
                 "batch, not the positions: position t's past is x[:, :t + 1], and its mean x[:, :t + 1].mean(dim=1) "
                 "(or, as the exercise asks, F.softmax(scores, dim=-1) @ x).",
                 lambda x: torch.stack([x[:t + 1].mean(1) for t in range(x.shape[1])], dim=1)),
-        Mistake("float mask in masked_fill", "masked_fill (and torch.where) take a BOOLEAN condition: tril == 0 is "
-                "one, while 1 - tril or tril itself are floats, which torch refuses. Write "
-                "scores.masked_fill(tril == 0, float('-inf')).", error="only supports boolean masks"),
-        Mistake("float mask in masked_fill", "masked_fill (and torch.where) take a BOOLEAN condition: tril == 0 is "
-                "one, while 1 - tril or tril itself are floats, which torch refuses. Write "
-                "scores.masked_fill(tril == 0, float('-inf')).", error="where expected condition to be a boolean"),
+        *[Mistake("float mask in masked_fill", "masked_fill (and torch.where) take a BOOLEAN condition: tril == 0 is "
+                  "one, while 1 - tril or tril itself are floats, which torch refuses. Write "
+                  "scores.masked_fill(tril == 0, float('-inf')).", error=said)
+          for said in ("only supports boolean masks", "where expected condition to be a boolean")],
         # (the notebook's T and block_size are 8; a product of (T, T) weights with x transposed raises alike, with
         # other sizes: named by the sizes in the message, not by its words)
         *[Mistake("weights of a fixed size", "build the (T, T) weights from x's own length, T = x.shape[1], inside the "
