@@ -178,7 +178,7 @@ def remove_stale_scratch() -> None:
     in the folder's name, runs no more). A worker removes its own when it ends, and ``autograde`` does for a
     worker it kills; but a ``kill -9`` of the whole process group (a scheduler's hard stop, the OOM killer
     of a container) leaves them in /tmp, with what the answers printed (ch35, 2026-12-06)."""
-    from autograder.sandbox import remove_tree
+    from autograder.sandbox import remove_stale_cgroups, remove_tree
 
     top = Path(tempfile.gettempdir())
     try:
@@ -195,6 +195,7 @@ def remove_stale_scratch() -> None:
             continue
         if mine and grader.isdigit() and not psutil.pid_exists(int(grader)):
             remove_tree(folder)
+    remove_stale_cgroups(STALE_AFTER_SECONDS)  # (and their sandboxes' cgroups, with what is left in them)
 
 
 def run_jobs(jobs: Iterable[dict], config: dict, workers: int, notebook_limit: float,

@@ -201,6 +201,32 @@ def remove_cgroups(mark: str) -> None:
             _empty_and_remove(folder)
 
 
+def remove_stale_cgroups(older_than: float) -> None:
+    """Kill what is left in the sandboxes' cgroups of graders that are gone (the pid in the worker's mark no
+    longer runs) and that were made more than ``older_than`` seconds ago, and remove them; never raises. A
+    grader killed with its whole process group (``kill -9``, a container's OOM killer) had no time to remove
+    them: two empty ones of the day before were found under /sys/fs/cgroup (2026-12-07), and a sandbox's
+    process that outlived its kernel would stay in one."""
+    import time
+
+    import psutil
+
+    roots = {root for root in map(_cgroup_root, ("pids", "memory", "cpu")) if root is not None}
+    for root in roots:
+        try:
+            folders = [f for f in root.iterdir() if f.name.startswith(CGROUP_PREFIX) and f.is_dir()]
+        except OSError:
+            continue
+        for folder in folders:
+            grader = folder.name[len(CGROUP_PREFIX):].split("-", 1)[0]
+            try:
+                old = time.time() - folder.stat().st_mtime > older_than
+            except OSError:
+                continue
+            if old and grader.isdigit() and not psutil.pid_exists(int(grader)):
+                _empty_and_remove(folder)
+
+
 CPU_PERIOD = 100_000  # µs: the quota is counted per tenth of a second
 
 

@@ -715,6 +715,35 @@ def test_the_pool_removes_the_cgroups_of_a_worker_it_killed(monkeypatch):
         cap.close()
 
 
+def test_the_cgroups_of_a_grader_that_is_gone_are_removed_at_the_next_run(monkeypatch):
+    """A grader killed with its whole process group (``kill -9``) removes none of its sandboxes' cgroups: two of
+    the day before were found under /sys/fs/cgroup (2026-12-07). The next run's sweep (``pool.run_jobs``, as
+    for the graders' folders in /tmp) kills what is left in those of graders that are gone, made longer ago than
+    it waits (ten minutes; none here), and removes them; a running grader's stay."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs
+    caps = {}
+    for grader in (gone.pid, os.getpid()):
+        monkeypatch.setenv("AUTOGRADER_WORKER", f"{grader}-{time.monotonic_ns() % 10**12:012d}")
+        caps[grader] = sandbox.ProcessCap(sandbox.Limits(cpus=1.0))
+    if not caps[gone.pid].folders:
+        pytest.skip("this machine lets the grader make no cgroups (not root, no delegation)")
+    left = subprocess.Popen([*caps[gone.pid].prefix(), "sleep", "60"], start_new_session=True)
+    try:
+        time.sleep(0.3)
+        sandbox.remove_stale_cgroups(older_than=0)
+        assert left.wait(timeout=10) == -9  # what was left in them
+        assert not any(f.exists() for f in caps[gone.pid].folders.values())
+        assert all(f.is_dir() for f in caps[os.getpid()].folders.values())
+        sandbox.remove_stale_cgroups(older_than=600)  # (ten minutes: none of this one's is as old)
+        assert all(f.is_dir() for f in caps[os.getpid()].folders.values())
+    finally:
+        if left.poll() is None:
+            left.kill()
+        for cap in caps.values():
+            cap.close()
+
+
 def test_a_cleanup_that_raises_does_not_leave_the_batch_waiting(monkeypatch, tmp_path):
     # a worker's cleanup raised RecursionError (a kernel's chain of folders in its scratch), the slot's thread
     # died before it said it was done, and `autograde` waited for good, holding the lock (a red team's, 2026-12-04)
