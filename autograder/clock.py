@@ -8,18 +8,19 @@ cores two honest lesson 06 notebooks ran past a call's and a cell's 120 s, and h
 can be read; the first is the time it ran). A ``Clock`` of a process runs at the wall clock's pace less that
 waiting: in each stretch between two readings, less the waits of the threads of the process and of all it
 started (threads that sleep do not wait), each only as far as the other threads of that tree cannot have held
-every CPU the tree may use meanwhile (``cpus``): a wait for its own threads is its own time. Added up, and at
-most the stretch less the least time what they ran takes (``_lost``): the threads of a parallel op wait in
-turn, each while the others sleep for it; with the longest wait alone, two torch threads beside eight busy
-loops read 3.5 times their quiet time (rt53 saw lesson 06's kernel read 4.6 times its quiet time). They held all ``cpus`` at once for at most what they ran divided by
-``cpus``, and for at most what all of them ran but the ``cpus - 1`` that ran longest (at each such moment
-one of the rest runs too): on one CPU, all they ran. So a process of two busy threads on two CPUs beside busy
-processes reads what one thread ran, the time it takes on a quiet machine; counting all its other threads
-ran, it read both threads' CPU time together, twice that, and a limit ended it at half its quiet work. What
-threads that ended and processes that ended and were reaped ran since the last reading counts among what the
-others ran (each process's total in ``/proc/<pid>/stat``, its reaped children's included, less what its threads
-found ran): work done by short-lived processes, each gone before a reading found it, was never seen, and the
-wait of a thread beside them was forgiven (ch56: 0.8 s read of 6 s where the tree ran 2.5). A loop
+every CPU the tree may use meanwhile (``cpus``): a wait for its own threads is its own time. They held all
+``cpus`` at once for at most what they ran divided by ``cpus``, and for at most what all of them ran but the
+``cpus - 1`` that ran longest (at each such moment one of the rest runs too): on one CPU, all they ran. So a
+process of two busy threads on two CPUs beside busy processes reads what one thread ran, the time it takes on
+a quiet machine; counting all its other threads ran, it read both threads' CPU time together, twice that, and
+a limit ended it at half its quiet work. The waits are added up, at most the stretch less the least time what
+they ran takes (``_lost``): the threads of a parallel op wait in turn, each while the others sleep for it; with
+the longest wait alone, two torch threads beside eight busy loops read 3.5 times their quiet time (rt53 saw
+lesson 06's kernel read 4.6 times its quiet time). What threads that ended and processes that ended and were
+reaped ran since the last reading counts among what the others ran (each process's total in
+``/proc/<pid>/stat``, its reaped children's included, less what its threads found ran): work done by
+short-lived processes, each gone before a reading found it, was never seen, and the wait of a thread beside
+them was forgiven (ch56: 0.8 s read of 6 s where the tree ran 2.5). A loop
 that runs for 10 s of CPU time beside two busy processes on its core reads about 10 s where the wall clock
 reads 30 (``tests/test_clock.py``), a sleep reads as long as it lasts, and eight busy processes of its own
 that share a core read the wall clock's time, as before.
@@ -155,7 +156,7 @@ class Clock:
             unseen -= sum(ran for (process, _), (ran, _) in steps.items() if process in totals)
             unseen -= sum(total for process, total in self._totals.items() if process not in totals)
             if steps:
-                self.waited += min(_lost(steps, max(unseen, 0.0), self.cpus, now - self._at), now - self._at)
+                self.waited += _lost(steps, max(unseen, 0.0), self.cpus, now - self._at)
             self._seen, self._totals = seen, totals
         self._at = now
         return now - self.start - self.waited

@@ -187,18 +187,23 @@ def _empty_and_remove(folder: Path) -> None:
             time.sleep(0.02)
 
 
+def _sandbox_cgroups(prefix: str) -> list[Path]:
+    """The sandboxes' cgroups whose names start with ``prefix``, in every hierarchy the sandboxes use."""
+    found = []
+    for root in {root for root in map(_cgroup_root, ("pids", "memory", "cpu")) if root is not None}:
+        try:
+            found += [f for f in root.iterdir() if f.name.startswith(prefix) and f.is_dir()]
+        except OSError:
+            continue
+    return found
+
+
 def remove_cgroups(mark: str) -> None:
     """Kill what is left in the cgroups made by the worker marked ``mark`` and remove them; never raises."""
     if not mark:
         return
-    roots = {root for root in map(_cgroup_root, ("pids", "memory", "cpu")) if root is not None}
-    for root in roots:
-        try:
-            folders = [f for f in root.iterdir() if f.name.startswith(cgroup_prefix(mark)) and f.is_dir()]
-        except OSError:
-            continue
-        for folder in folders:
-            _empty_and_remove(folder)
+    for folder in _sandbox_cgroups(cgroup_prefix(mark)):
+        _empty_and_remove(folder)
 
 
 def remove_stale_cgroups(older_than: float) -> None:
@@ -211,20 +216,14 @@ def remove_stale_cgroups(older_than: float) -> None:
 
     import psutil
 
-    roots = {root for root in map(_cgroup_root, ("pids", "memory", "cpu")) if root is not None}
-    for root in roots:
+    for folder in _sandbox_cgroups(CGROUP_PREFIX):
+        grader = folder.name[len(CGROUP_PREFIX):].split("-", 1)[0]
         try:
-            folders = [f for f in root.iterdir() if f.name.startswith(CGROUP_PREFIX) and f.is_dir()]
+            old = time.time() - folder.stat().st_mtime > older_than
         except OSError:
             continue
-        for folder in folders:
-            grader = folder.name[len(CGROUP_PREFIX):].split("-", 1)[0]
-            try:
-                old = time.time() - folder.stat().st_mtime > older_than
-            except OSError:
-                continue
-            if old and grader.isdigit() and not psutil.pid_exists(int(grader)):
-                _empty_and_remove(folder)
+        if old and grader.isdigit() and not psutil.pid_exists(int(grader)):
+            _empty_and_remove(folder)
 
 
 CPU_PERIOD = 100_000  # µs: the quota is counted per tenth of a second
