@@ -2941,8 +2941,12 @@ def graded_copies(cells) -> dict[str, int]:
     cell below it, the last such copy, which is the one the notebook's test ran after (rt36, 2026-12-06: an
     honest student kept the released cell, wrote a note, and answered in a copy of the cell below it; the
     test cell passed, and the stub above, graded as "the first", scored 0). A copy below that test cell
-    (a try-out pasted further down) is not graded."""
+    (a try-out pasted further down) is not graded. Of copies of different types, a code copy with a test
+    cell below it is the one that ran: a first copy turned markdown or raw (notes kept in a copy of the
+    cell, an old version set aside) ran nothing, and graded as "the first" it cost the code answer below
+    it its points (ch57: 4/6 for an honest cross_attention, 10/12 for lr_at_step)."""
     first, chosen = {}, {}
+    last_test = max((i for i, c in enumerate(cells) if _a_test_cell(c)), default=-1)
     for index, cell in enumerate(cells):
         meta = cell.metadata.get("nbgrader") or {}
         grade_id = meta.get("grade_id")
@@ -2951,7 +2955,8 @@ def graded_copies(cells) -> dict[str, int]:
         if grade_id not in first:
             first[grade_id] = chosen[grade_id] = index
         elif cells[first[grade_id]].metadata["nbgrader"].get("solution") and meta.get("solution") \
-                and cell.cell_type == cells[first[grade_id]].cell_type \
+                and (cell.cell_type == cells[chosen[grade_id]].cell_type
+                     or (cell.cell_type == "code" and index < last_test)) \
                 and not any(_a_test_cell(c) for c in cells[first[grade_id] + 1:index]):
             chosen[grade_id] = index
     return chosen

@@ -927,6 +927,42 @@ def test_an_answer_held_again_above_its_test_cell_is_graded_as_the_copy_the_test
     assert _cell(rebuild(answered_first, release, lesson01)[0], "merge").source == answer
 
 
+def test_a_copy_of_an_answer_turned_markdown_or_raw_above_the_code_answer_is_not_the_one_graded(lesson01):
+    """ch57: a student kept notes in a copy of the `merge` cell turned markdown (or set an old version aside in
+    a copy turned raw), above the code answer; the notebook's test ran after the code cell and passed, and
+    the grader graded the first copy, the notes, as the answer: 0 for the exercise. The code copy with a test
+    cell below it is the one that ran, and is graded; a markdown answer's copies keep the first."""
+    from autograder.preprocessors import KeepFirstCopy
+
+    release = nbformat.read(lesson_path(L01), as_version=4)
+    solution = nbformat.read(solution_path(L01), as_version=4)
+    answer = _cell(solution, "merge").source
+    for kind in ("markdown", "raw"):
+        submission = copy.deepcopy(release)
+        code = _cell(submission, "merge")
+        code.source = answer
+        notes = nbformat.from_dict(copy.deepcopy(dict(code)))
+        notes.cell_type, notes.id, notes.source = kind, "my-notes", "merge: scan left to right, replace each pair"
+        for key in ("outputs", "execution_count"):
+            notes.pop(key, None)
+        submission.cells.insert(submission.cells.index(code), notes)
+        graded, refused = rebuild(submission, release, lesson01)
+        assert _cell(graded, "merge").source == answer and refused == {}, kind
+        kept = KeepFirstCopy().preprocess(copy.deepcopy(submission), {})[0]
+        assert [c.source for c in kept.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "merge"] \
+            == [answer], kind
+    question = next(c for c in release.cells if c.cell_type == "markdown"
+                    and (c.metadata.get("nbgrader") or {}).get("solution"))
+    submission = copy.deepcopy(release)  # an open question's answer, and a code copy of it at the end
+    mine = _cell(submission, question.metadata["nbgrader"]["grade_id"])
+    mine.source = "Because the pairs overlap."
+    pasted = nbformat.v4.new_code_cell("print('scratch')", metadata=copy.deepcopy(mine.metadata))
+    pasted.id = "scratch"
+    submission.cells.append(pasted)
+    graded = rebuild(submission, release, lesson01)[0]
+    assert _cell(graded, question.metadata["nbgrader"]["grade_id"]).source == "Because the pairs overlap."
+
+
 def test_an_answer_split_with_a_note_between_its_parts_is_graded_whole_as_the_notebook_ran_it(lesson01):
     """rt39 (2026-12-06): a student split the char-encode-decode cell (JupyterLab's *Split Cell*: both parts
     carry its grade id) and wrote a markdown note between `char_encode` and `char_decode`; both parts ran
