@@ -877,6 +877,13 @@ def _problems(source: str, lesson: Lesson, answers: frozenset[str], others: froz
         if newer:
             return [f"is not Python {sys.version_info.major}.{sys.version_info.minor}, which the autograder "
                     f"runs ({error.msg}, line {error.lineno}): {newer}"]
+        if "non-printable character" in (error.msg or "") or "null bytes" in (error.msg or ""):
+            # a byte-order mark or a NUL pasted in with text from another editor: no magic to blame (ch57: a
+            # BOM was told "may not hold IPython's `%` magics", and a NUL "line None")
+            where = f", line {error.lineno}" if error.lineno else ""
+            return [f"is not plain Python ({error.msg}{where}): the cell holds an invisible character that Python "
+                    f"cannot read, as text pasted from another editor or a web page may: delete it (retype the "
+                    f"start of that line)"]
         return [f"is not plain Python ({error.msg}, line {error.lineno}): an answer may not hold IPython's "
                 f"`%` magics or `!` commands, and must parse" + (
                     f" (`%%time`, `%timeit`, `!ls` and `name?` belong in a cell of your own: only the answer "

@@ -2132,6 +2132,18 @@ def test_python_312_syntax_is_named_as_such_not_as_an_ipython_magic():
         assert len(found) == 1 and "must parse" in found[0] and "3.12" not in found[0], (typo, found)
 
 
+
+def test_an_invisible_character_pasted_into_an_answer_is_named_not_blamed_on_magics(lesson01):
+    """ch57: an answer cell that starts with a byte-order mark (text pasted from a Windows editor) was told
+    "is not plain Python (invalid non-printable character U+FEFF, line 1): an answer may not hold IPython's `%`
+    magics or `!` commands", and one with a NUL in its docstring "(source code string cannot contain null
+    bytes, line None)": neither holds a magic. Both now say the cell holds an invisible character to delete."""
+    body = "def merge(ids, pair, new_id):\n    return list(ids)\n"
+    for source, said in [("\ufeff" + body, "U+FEFF, line 1"), (body.replace("list", "\x00list"), "null bytes")]:
+        found = problems(source, lesson01)
+        assert len(found) == 1 and said in found[0] and "invisible character" in found[0], found
+        assert "magics" not in found[0] and "line None" not in found[0], found
+
 AUTOGRAD_SOFTMAX = """\
 class MySoftmax(torch.autograd.Function):
     @staticmethod
