@@ -4118,6 +4118,83 @@ def test_a_helper_alone_in_a_part_of_another_split_answer_cell_passes_the_check_
             checks.check_bpe_word(_cell_function(answer, "bpe_word", {**namespace, **where}))
 
 
+def test_a_split_answer_cell_passes_its_check_where_the_kernel_names_no_saved_notebook(monkeypatch, tmp_path):
+    """rt54 (2026-12-07): an honest scaled_dot_product_attention split below its helper ``_apply_mask`` (both parts
+    keep the cell's metadata; the autograder joins them, full marks) failed its test cell, "reads `_apply_mask`,
+    which only a cell you added defines", when run by ``jupyter nbconvert --execute`` (no ``JPY_SESSION_NAME``, so
+    no ``__session__``), in classic Notebook and in Colab: the check found no saved file to read the parts from
+    (count_pairs split below ``_pairs`` in lesson 01, read by bpe_word, the same). Where the kernel names no file,
+    the notebook that holds the cell is read: Colab's page, or one in the kernel's working folder (the notebook's
+    folder). A notebook there that does not hold the cell, and none at all, keep the message."""
+    import json
+    import math
+    import types
+
+    import torch
+
+    from course.checks import _core
+    from course.checks import attention as checks
+    from course.checks import tokenization as token_checks
+    from course.checks._core import CheckFailed
+    helper = ("def _apply_mask(scores, mask):\n    if mask is None:\n        return scores\n"
+              "    if mask.dtype == torch.bool:\n        return scores.masked_fill(~mask, float('-inf'))\n"
+              "    return scores + mask\n")
+    answer = ("def scaled_dot_product_attention(q, k, v, mask=None):\n"
+              "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+              "    return torch.softmax(_apply_mask(scores, mask), dim=-1) @ v\n")
+    release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
+    at, split, _ = _split_answer_cell(release, "sdpa", helper, answer)
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", helper, answer])
+    namespace = {"torch": torch, "math": math}
+    namespace["_apply_mask"] = _cell_function(helper, "_apply_mask", namespace)
+    run = lambda: checks.check_scaled_dot_product_attention(_cell_function(answer, "scaled_dot_product_attention",
+                                                                           dict(namespace)))
+    folder = tmp_path / "work"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    with pytest.raises(CheckFailed, match="reads `_apply_mask`, which only a cell you added defines"):
+        run()  # no notebook at all
+    other = copy.deepcopy(release)  # another notebook of the folder, not this one (the answer whole in one cell)
+    other.cells[at].source = helper + "\n\n" + answer
+    nbformat.write(other, folder / "02_cross_attention-Copy1.ipynb")
+    with pytest.raises(CheckFailed, match="reads `_apply_mask`, which only a cell you added defines"):
+        run()
+    nbformat.write(split, folder / "02_cross_attention.ipynb")  # nbconvert --execute, classic Notebook
+    run()
+    # Colab: the notebook is not in the working folder but in the page, which google.colab._message hands over
+    (folder / "02_cross_attention.ipynb").unlink()
+    asked = []
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = lambda kind, request="", timeout_sec=5: asked.append(kind) or {
+        "ipynb": json.loads(nbformat.writes(split))}
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    run()
+    assert asked == ["get_ipynb"], asked
+    monkeypatch.delitem(sys.modules, "google.colab")
+    # lesson 01: a helper alone in a part of count_pairs's split answer cell, read by bpe_word's own cell
+    pairs = "def _pairs(seq):\n    return [(seq[i], seq[i + 1]) for i in range(len(seq) - 1)]\n"
+    counter = ("def count_pairs(ids):\n    counts = {}\n    for p in _pairs(ids):\n"
+               "        counts[p] = counts.get(p, 0) + 1\n    return counts\n")
+    word = ("def bpe_word(symbols, ranks):\n    symbols = list(symbols)\n    while True:\n"
+            "        ranked = sorted((ranks[p], i) for i, p in enumerate(_pairs(symbols)) if p in ranks)\n"
+            "        if not ranked:\n            return symbols\n        i = ranked[0][1]\n"
+            "        symbols = symbols[:i] + [symbols[i] + symbols[i + 1]] + symbols[i + 2:]\n")
+    tokens = nbformat.read(lesson_path(L01), as_version=4)
+    _, split01, _ = _split_answer_cell(tokens, "count-pairs", pairs, counter)
+    next(c for c in split01.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "bpe-word").source = word
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", pairs, counter, word])
+    own = {"_pairs": _cell_function(pairs, "_pairs")}
+    with pytest.raises(CheckFailed, match="reads `_pairs`, which only a cell you added defines"):
+        token_checks.check_bpe_word(_cell_function(word, "bpe_word", dict(own)))
+    nbformat.write(split01, folder / "01_tokenization.ipynb")
+    token_checks.check_bpe_word(_cell_function(word, "bpe_word", dict(own)))
+    token_checks.check_count_pairs(_cell_function(counter, "count_pairs", dict(own)))
+
+
 def test_a_function_scripted_by_torch_jit_is_told_the_autograder_refuses_torch_jit():
     """An honest padding_mask under ``@torch.jit.script`` passed its self-check and then failed its test cell
     with DelegatesToReference: "should be a function (or class) defined with def/class ... got ScriptFunction,

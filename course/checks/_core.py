@@ -130,7 +130,7 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
             mine = top_level_names(whole) & exercises
             others = answer_names([cell for cell in answer_cells if not top_level_names(cell) & mine])
         reasons = placed(problems(whole, lesson, bound, others), added)
-    if reasons and record is not None and history and (parts := _saved_answer_parts(names)):
+    if reasons and record is not None and history and (parts := _saved_answer_parts(names, source)):
         # a helper alone in one part of another answer cell split in JupyterLab (_pairs above count_pairs, read
         # by bpe_word), which the kernel's history holds as a cell of its own: an answer cell to the autograder,
         # which graded full marks, where the check said "only a cell you added defines" it (rt50, 2026-12-07)
@@ -174,9 +174,9 @@ def _whole_answer(source: str, names: dict) -> str | None:
     scaled_dot_product_attention split below its helper ``_apply_mask`` was told in the notebook that a cell
     the student added defines the helper, and scored full marks in the grade (rt47, 2026-12-06). The file is
     the one the kernel was started for (``__session__``, which JupyterLab's kernel holds; VS Code's
-    ``__vsc_ipynb_file__``), read only when a check would fail: a file not saved since the split holds no
-    such part, and the check says what it said before."""
-    cells = _saved_cells(names)
+    ``__vsc_ipynb_file__``; else ``_unnamed_cells``), read only when a check would fail: a file not saved since
+    the split holds no such part, and the check says what it said before."""
+    cells = _saved_cells(names, source)
     if cells is None:
         return None
     plain = _plain
@@ -200,14 +200,15 @@ def _plain(text) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(text, str) else None
 
 
-def _saved_cells(names: dict) -> list | None:
+def _saved_cells(names: dict, source: str | None = None) -> list | None:
     """The cells of the notebook's saved file, the one the kernel was started for (``__session__``, which
-    JupyterLab's kernel holds; VS Code's ``__vsc_ipynb_file__``); None where no such file is known or read."""
+    JupyterLab's kernel holds; VS Code's ``__vsc_ipynb_file__``); where neither is known, the notebook that
+    holds the cell ``source`` (``_unnamed_cells``); None where no such file is known or read."""
     from pathlib import Path
 
     path = names.get("__session__") or names.get("__vsc_ipynb_file__")
     if not isinstance(path, str) or not path.endswith(".ipynb"):
-        return None
+        return _unnamed_cells(source)
     try:
         import nbformat
         file = Path(path) if Path(path).is_file() else Path(Path(path).name)
@@ -218,11 +219,56 @@ def _saved_cells(names: dict) -> list | None:
         return None
 
 
-def _saved_answer_parts(names: dict) -> set[str]:
+def _unnamed_cells(source: str | None) -> list | None:
+    """The cells of the notebook that holds the cell ``source`` as one of its code cells, where the kernel names
+    no file (``jupyter nbconvert --execute`` without ``JPY_SESSION_NAME``, classic Notebook, Colab): the one
+    Colab's page holds (``get_ipynb``), else the newest of the notebooks in the kernel's working folder, where
+    Jupyter starts a notebook's kernel; None where none holds it. Without it, an honest answer cell split in
+    parts there was told that "a cell you added defines" its helper, and graded full marks (rt54)."""
+    from pathlib import Path
+
+    part = _plain(source)
+    if not part:
+        return None
+    try:
+        import nbformat
+    except ImportError:
+        return None
+    holds = lambda cells: any(c.get("cell_type") == "code" and _plain(c.get("source")) == part for c in cells)
+    if "google.colab" in sys.modules:
+        try:
+            import json
+
+            from google.colab import _message
+            cells = nbformat.v4.nbjson.reads(json.dumps(
+                _message.blocking_request("get_ipynb", request="", timeout_sec=5)["ipynb"])).cells
+            if holds(cells):
+                return cells
+        except Exception:  # (not Colab's page, no answer in time: nothing to read)
+            pass
+    try:
+        files = sorted((f for f in Path.cwd().glob("*.ipynb") if f.is_file()),
+                       key=lambda f: f.stat().st_mtime, reverse=True)[:20]
+    except OSError:
+        return None
+    for file in files:
+        try:
+            if file.stat().st_size > 50_000_000:
+                continue
+            cells = nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8")).cells
+        except Exception:  # (a file not JSON, gone since: not this notebook)
+            continue
+        if holds(cells):
+            return cells
+    return None
+
+
+def _saved_answer_parts(names: dict, source: str | None = None) -> set[str]:
     """The sources (``_plain``) of the parts of the answer cells that the saved file holds split in parts
     (JupyterLab's *Split Cell* gives every part the cell's metadata; the autograder joins them): a part that
-    defines only a helper is an answer cell to the autograder, not a cell the student added."""
-    cells = _saved_cells(names)
+    defines only a helper is an answer cell to the autograder, not a cell the student added. ``source``: the
+    answer's cell, which finds the file where the kernel names none (``_saved_cells``)."""
+    cells = _saved_cells(names, source)
     if not cells:
         return set()
     try:
