@@ -1247,6 +1247,31 @@ def test_preflight_names_malformed_notebooks(tiny_spec, data, words):
     assert verdict.failure == "malformed notebook" and words in verdict.detail, verdict
 
 
+def test_a_notebook_of_format_4_0_whose_cells_keep_their_ids_is_read_as_4_5(tiny_spec):
+    """rt54 (2026-12-07): a notebook saved as format 4.0 whose cells kept the lesson's ids (Colab saves 4.0 and may
+    keep the ids of the 4.5 notebook uploaded; Jupyter, nbconvert and its self-checks run it) failed as "malformed
+    notebook: not a valid notebook: Additional properties are not allowed ('id' was unexpected)", an honest lesson
+    03 scoring nothing. It is read as 4.5, where ids belong, a cell added without one given one; anything else
+    invalid still fails."""
+    import json
+
+    spec, correct = tiny_spec
+    raw = json.loads(nbformat.writes(correct))
+    assert raw["nbformat_minor"] == 5 and all("id" in cell for cell in raw["cells"])
+    raw["nbformat_minor"] = 0
+    verdict = check_submission(json.dumps(raw, indent=2).encode(), spec)
+    assert verdict.failure is None, verdict
+    raw["cells"].append({"cell_type": "markdown", "metadata": {"id": "Xy12"}, "source": "my notes"})  # Colab's own cell
+    assert check_submission(json.dumps(raw).encode(), spec).failure is None
+    without = json.loads(json.dumps(raw))  # format 4.0 without ids, as before
+    for cell in without["cells"]:
+        cell.pop("id", None)
+    assert check_submission(json.dumps(without).encode(), spec).failure is None
+    raw["cells"][0]["execution_count"] = "one"  # something else wrong: still refused
+    verdict = check_submission(json.dumps(raw).encode(), spec)
+    assert verdict.failure == "malformed notebook" and "not a valid notebook" in verdict.detail, verdict
+
+
 def test_status_before_any_submission_says_what_to_do(tmp_path, capsys):
     from autograder.__main__ import main
 
