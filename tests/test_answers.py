@@ -4195,6 +4195,83 @@ def test_a_split_answer_cell_passes_its_check_where_the_kernel_names_no_saved_no
     token_checks.check_count_pairs(_cell_function(counter, "count_pairs", dict(own)))
 
 
+def test_an_answer_written_in_a_cell_the_student_added_is_told_so_where_the_saved_notebook_shows_it(monkeypatch, tmp_path):
+    """rt54 (2026-12-07): an honest padding_mask written in a new cell below its answer cell, which kept the
+    template (``raise NotImplementedError()``), passed its test cell in JupyterLab and scored 0 of 2: the autograder
+    runs the answer cells alone ("answer outside its cell" in the status). A count_pairs below an answer cell that
+    holds only its helper ``_pairs`` was told to move ``_pairs`` "into this answer cell", where it already was, and
+    scored 0 as well. The check reads the saved notebook (``__session__``, or the working folder's): the cell that
+    defines the function is one the student added, and no answer cell defines it. The answer in its cell, a copy
+    of it in an added cell too, and no saved file known, pass as before."""
+    import torch
+
+    from course.checks import _core
+    from course.checks import attention as checks
+    from course.checks import tokenization as token_checks
+    from course.checks._core import CheckFailed
+    answer = "def padding_mask(lengths, T):\n    return torch.arange(T)[None, :] < lengths[:, None]\n"
+    release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
+    at = next(i for i, c in enumerate(release.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "padding-mask")
+    template = release.cells[at].source
+    assert "raise NotImplementedError()" in template
+    below = copy.deepcopy(release)
+    below.cells.insert(at + 1, nbformat.v4.new_code_cell(answer))
+    saved = tmp_path / "02_cross_attention.ipynb"
+    nbformat.write(below, saved)
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", template, answer])
+    monkeypatch.chdir(tmp_path)
+    for where in ({"__session__": str(saved)}, {}):  # JupyterLab; nbconvert --execute (the working folder's)
+        student = _cell_function(answer, "padding_mask", {"torch": torch, **where})
+        with pytest.raises(CheckFailed, match="`padding_mask` is defined in a cell you added, not in an answer cell"):
+            checks.check_padding_mask(student)
+        with pytest.raises(CheckFailed, match="defined in a cell you added"):
+            _core.form_call("padding_mask", student, (torch.tensor([1, 2]), 3))  # the form cell's call
+    # the grade agrees: the answer cell is graded, the added cell is not
+    lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
+    graded = rebuild(below, release, lesson)[0]
+    assert answer.strip() not in "".join(c.source for c in graded.cells)
+    # the answer in its own cell; the same code in an added cell as well; no file known: passes
+    inside = copy.deepcopy(release)
+    inside.cells[at].source = answer
+    nbformat.write(inside, saved)
+    checks.check_padding_mask(_cell_function(answer, "padding_mask", {"torch": torch, "__session__": str(saved)}))
+    inside.cells.insert(at + 1, nbformat.v4.new_code_cell(answer))
+    nbformat.write(inside, saved)
+    checks.check_padding_mask(_cell_function(answer, "padding_mask", {"torch": torch, "__session__": str(saved)}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    checks.check_padding_mask(_cell_function(answer, "padding_mask", {"torch": torch}))
+    # lesson 01: the helper alone in the answer cell, count_pairs in a cell added below it
+    pairs = "def _pairs(seq):\n    return list(zip(seq, seq[1:]))\n"
+    counter = ("def count_pairs(ids):\n    counts = {}\n    for p in _pairs(ids):\n"
+               "        counts[p] = counts.get(p, 0) + 1\n    return counts\n")
+    tokens = nbformat.read(lesson_path(L01), as_version=4)
+    at = next(i for i, c in enumerate(tokens.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "count-pairs")
+    tokens.cells[at].source = pairs
+    tokens.cells.insert(at + 1, nbformat.v4.new_code_cell(counter))
+    nbformat.write(tokens, tmp_path / "01_tokenization.ipynb")
+    monkeypatch.setattr(_core, "_kernel_history", lambda: ["import torch", pairs, counter])
+    own = {"_pairs": _cell_function(pairs, "_pairs"), "__session__": str(tmp_path / "01_tokenization.ipynb")}
+    with pytest.raises(CheckFailed, match="`count_pairs` is defined in a cell you added") as caught:
+        token_checks.check_count_pairs(_cell_function(counter, "count_pairs", own))
+    assert "move `_pairs`" not in str(caught.value)
+    # in Colab (no file named, none in the working folder): the page's notebook, where the check fails anyway
+    import json
+    import types
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = lambda kind, request="", timeout_sec=5: {"ipynb": json.loads(nbformat.writes(tokens))}
+    colab = types.ModuleType("google.colab")
+    colab._message = message
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    (tmp_path / "01_tokenization.ipynb").unlink()
+    del own["__session__"]
+    with pytest.raises(CheckFailed, match="`count_pairs` is defined in a cell you added"):
+        token_checks.check_count_pairs(_cell_function(counter, "count_pairs", own))
+
+
 def test_a_function_scripted_by_torch_jit_is_told_the_autograder_refuses_torch_jit():
     """An honest padding_mask under ``@torch.jit.script`` passed its self-check and then failed its test cell
     with DelegatesToReference: "should be a function (or class) defined with def/class ... got ScriptFunction,

@@ -143,6 +143,16 @@ def refusal(student: Any, name: str) -> CheckFailed | None:
         others = answer_names([cell for cell in answer_cells
                                if not top_level_names(cell) & mine and _plain(cell) not in own_parts])
         reasons = placed(problems(mine_source, lesson, bound, others), added)
+    outside = _outside_answer_cells(source, names, getattr(student, "__qualname__", "").split(".")[0],
+                                    page=bool(reasons)) if record is not None else None
+    if outside is not None:
+        return CheckFailed(f"{name}: the autograder will not grade this answer, so its tests would score 0\n"
+                           f"`{outside}` is defined in a cell you added, not in an answer cell, as the notebook was last "
+                           f"saved, and the autograder runs only the answer cells (the exercise's own, which said `YOUR "
+                           f"CODE HERE`, does not define it, or still raises NotImplementedError).\n"
+                           f"Put this code in the answer cell, in place of its `raise NotImplementedError()`, and "
+                           f"delete the cell you added (if you have just done so, save the notebook and run this "
+                           f"cell again).", mistake="answer refused")
     if not reasons:
         return None
     return CheckFailed(f"{name}: the autograder will not run this answer, so its tests would score 0\n"
@@ -200,7 +210,7 @@ def _plain(text) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(text, str) else None
 
 
-def _saved_cells(names: dict, source: str | None = None) -> list | None:
+def _saved_cells(names: dict, source: str | None = None, page: bool = True) -> list | None:
     """The cells of the notebook's saved file, the one the kernel was started for (``__session__``, which
     JupyterLab's kernel holds; VS Code's ``__vsc_ipynb_file__``); where neither is known, the notebook that
     holds the cell ``source`` (``_unnamed_cells``); None where no such file is known or read."""
@@ -208,7 +218,7 @@ def _saved_cells(names: dict, source: str | None = None) -> list | None:
 
     path = names.get("__session__") or names.get("__vsc_ipynb_file__")
     if not isinstance(path, str) or not path.endswith(".ipynb"):
-        return _unnamed_cells(source)
+        return _unnamed_cells(source, page)
     try:
         import nbformat
         file = Path(path) if Path(path).is_file() else Path(Path(path).name)
@@ -219,7 +229,42 @@ def _saved_cells(names: dict, source: str | None = None) -> list | None:
         return None
 
 
-def _unnamed_cells(source: str | None) -> list | None:
+def _outside_answer_cells(source: str, names: dict, defined: str, page: bool = False) -> str | None:
+    """``defined`` (the exercise's function or class) where the notebook's saved file holds the cell ``source``
+    that defines it only as a cell the student added (no nbgrader metadata) and none of its answer cells defines
+    it (the exercise's own still raises NotImplementedError): the autograder runs the answer cells alone, and
+    graded an honest padding_mask written in a new cell below its template 0 where the check passed (rt54);
+    else None. Colab's page is asked only where the check fails anyway (``page``; ``_unnamed_cells``)."""
+    import ast
+
+    cells = _saved_cells(names, source, page)
+    part = _plain(source)
+    if not cells or not part or not defined:
+        return None
+    mine = [c for c in cells if c.get("cell_type") == "code" and _plain(c.get("source")) == part]
+    if not mine or any((c.get("metadata") or {}).get("nbgrader") for c in mine):
+        return None
+
+    def defines(text) -> bool:
+        text = _plain(text) or ""
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return "NotImplementedError" not in text and any(
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == defined
+            for node in tree.body)
+    try:
+        from autograder.answers import answer_cells_by_id
+        answers = answer_cells_by_id(cells).values()
+    except Exception:  # (no autograder beside the course, cells it cannot read: nothing to tell)
+        return None
+    if not defines(part) or any(cell.get("cell_type") == "code" and defines(cell.get("source")) for cell in answers):
+        return None
+    return defined
+
+
+def _unnamed_cells(source: str | None, page: bool = True) -> list | None:
     """The cells of the notebook that holds the cell ``source`` as one of its code cells, where the kernel names
     no file (``jupyter nbconvert --execute`` without ``JPY_SESSION_NAME``, classic Notebook, Colab): the one
     Colab's page holds (``get_ipynb``), else the newest of the notebooks in the kernel's working folder, where
@@ -235,7 +280,7 @@ def _unnamed_cells(source: str | None) -> list | None:
     except ImportError:
         return None
     holds = lambda cells: any(c.get("cell_type") == "code" and _plain(c.get("source")) == part for c in cells)
-    if "google.colab" in sys.modules:
+    if page and "google.colab" in sys.modules:
         try:
             import json
 
