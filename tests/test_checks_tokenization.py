@@ -92,6 +92,28 @@ def test_char_encode_whose_error_does_not_name_the_character_fails():
     fails_with(checks.check_char_encode, student, "should name the unknown character")
 
 
+@pytest.mark.parametrize("spelling", [ascii, lambda ch: ch.encode("utf-8"), lambda ch: ch.encode("unicode_escape").decode()])
+def test_char_encode_whose_error_escapes_a_character_outside_ascii_is_named(spelling):
+    # 'Z' is named by these as 'Z'; the hidden tests' 'ü' and '🙂' come out as '\\xfc', b'\\xc3\\xbc' (wa42)
+    def student(text, stoi):
+        for ch in text:
+            if ch not in stoi:
+                raise ValueError(f"unknown character {spelling(ch)}")
+        return [stoi[ch] for ch in text]
+    message = fails_with(checks.check_char_encode, student, "error does not name the character")
+    assert "'ü'" in message and "write the character itself" in message
+
+
+def test_char_encode_that_names_a_character_outside_ascii_by_itself_passes(capsys):
+    def student(text, stoi):
+        for ch in text:
+            if ch not in stoi:
+                raise ValueError(f"unknown character {ch} (code point {ord(ch)})")
+        return [stoi[ch] for ch in text]
+    checks.check_char_encode(student)
+    assert "✓ char_encode" in capsys.readouterr().out
+
+
 def test_char_decode_joined_with_spaces_is_recognised():
     fails_with(checks.check_char_decode, lambda ids, itos: " ".join(itos[i] for i in ids), "joined with spaces")
 

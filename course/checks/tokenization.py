@@ -250,20 +250,36 @@ def check_char_encode(char_encode) -> None:
     run_check(name, char_encode, ref.char_encode, cases, mistakes, quiet=True, unchanged=True)
     _check_another_vocabulary(char_encode, *cases[2])
     stoi = {"a": 0, "b": 1, "c": 2}
-    text = "abcZa"
-    where = f"{name}: text {text!r} with stoi {stoi} (no 'Z' in it)"
+    # 'Z' first (each wrong kind of error is told there), then a character outside ASCII, as the hidden tests'
+    # 'ü', '日本' and '🙂': named by itself, not by the escapes that ascii(ch), ch.encode() or
+    # ch.encode("unicode_escape") write for it ('\\xfc', b'\\xc3\\xbc'), which write 'Z' as 'Z' (wa42)
+    for text, unknown in (("abcZa", "Z"), ("abüa", "ü")):
+        _check_unknown_character(char_encode, text, stoi, unknown)
+    print(f"✓ {name}: all {len(cases)} cases match the reference, and an unknown character raises "
+          f"a ValueError naming it.")
+
+
+def _check_unknown_character(char_encode, text, stoi, unknown) -> None:
+    """``char_encode(text, stoi)`` raises a ValueError whose message names ``unknown``, the character of
+    ``text`` that ``stoi`` lacks."""
+    name = "char_encode"
+    where = f"{name}: text {text!r} with stoi {stoi} (no {unknown!r} in it)"
     try:
         got = char_encode(text, dict(stoi))
     except ValueError as error:
-        if "Z" not in str(error):
+        if unknown not in str(error):
+            escaped = not unknown.isascii() and any(
+                form in str(error) for form in (ascii(unknown)[1:-1], str(unknown.encode("utf-8"))[2:-1]))
             raise failure(where, f"your function raised ValueError: {error}", Mistake(
                 "error does not name the character", "the message should name the unknown character, "
-                "e.g. f\"character {ch!r} is not in the vocabulary\", so the reader knows what to fix.")) from None
+                "e.g. f\"character {ch!r} is not in the vocabulary\", so the reader knows what to fix." + (
+                    "" if not escaped else f" Yours writes {unknown!r} as the escape of its code (ascii(ch), ch.encode() "
+                    f"or 'unicode_escape' give that): write the character itself, {{ch!r}}."))) from None
     except KeyError as error:
         raise failure(where, f"your function raised KeyError: {error}", Mistake(
             "KeyError instead of ValueError", "an unknown character is a bad value, not a missing key of "
             "yours: check `if ch not in stoi` and raise ValueError(f\"character {ch!r} is not in the "
-            "vocabulary\")."), expected="ValueError naming 'Z'") from None
+            "vocabulary\")."), expected=f"ValueError naming {unknown!r}") from None
     except Exception as error:
         if isinstance(error, AssertionError):
             mistake = Mistake("assert instead of ValueError", "assert is for checking your own code (python -O "
@@ -274,15 +290,13 @@ def check_char_encode(char_encode) -> None:
                               f"value), not {type(error).__name__}: raise ValueError(f\"character {{ch!r}} is "
                               f"not in the vocabulary\").")
         raise failure(where, raised(error),
-                      mistake, expected="ValueError naming 'Z'") from None
+                      mistake, expected=f"ValueError naming {unknown!r}") from None
     else:
         skipped = difference([0, 1, 2, 0], got) is None
         raise failure(where, f"your function returned {describe(got)}", Mistake(
             "unknown character skipped" if skipped else "unknown character not reported",
             "a character that is not in the vocabulary must raise ValueError naming it, not be "
-            "skipped or turned into None."), expected="ValueError naming 'Z'")
-    print(f"✓ {name}: all {len(cases)} cases match the reference, and an unknown character raises "
-          f"a ValueError naming it.")
+            "skipped or turned into None."), expected=f"ValueError naming {unknown!r}")
 
 
 def _by_position(ids, chars):
