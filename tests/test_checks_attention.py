@@ -437,6 +437,11 @@ TWO_AT_ONCE = [  # (told only the values that differ: wa37)
     (checks.check_cross_attention, lambda *a: _cross(*a, scale=False, swap=True), "no scaling and sentences swapped"),
     (checks.check_cross_attention, lambda *a: _cross(*a, dim=0, swap=True),
      "softmax over the wrong dimension and sentences swapped"),
+    # the values' side wrong beside another mistake (wa42)
+    (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: F.softmax((S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(
+        W_K.shape[1]), dim=0) @ (S2 @ W_V), "softmax over the wrong dimension and values from the wrong sentence"),
+    (checks.check_cross_attention, lambda S1, S2, W_Q, W_K, W_V: F.softmax((S2 @ W_Q) @ (S1 @ W_K).T, dim=-1) @ S1,
+     "no scaling and values not projected"),
     (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, scale="none", mask_style="after"),
      "no scaling and mask after softmax"),
     (checks.check_scaled_dot_product_attention, lambda q, k, v, m=None: _sdpa(q, k, v, m, scale="none", mask_style="zero"),

@@ -65,10 +65,11 @@ def _hand_softmax(scores, dim):
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _cross(S1, S2, W_Q, W_K, W_V, swap=False, **knobs):
+def _cross(S1, S2, W_Q, W_K, W_V, swap=False, values="S1 @ W_V", **knobs):
     if swap:
         S1, S2 = S2, S1
-    return _attend(S2 @ W_Q, S1 @ W_K, S1 @ W_V, **knobs)
+    V = {"S1 @ W_V": lambda: S1 @ W_V, "S2 @ W_V": lambda: S2 @ W_V, "S1": lambda: S1}[values]()
+    return _attend(S2 @ W_Q, S1 @ W_K, V, **knobs)
 
 
 def _cross_scores(S1, S2, W_Q, W_K, W_V):
@@ -246,8 +247,10 @@ def check_cross_attention(student_fn) -> None:
                               (single["divided by d_k"], "scale", lambda *a: 1 / a[3].shape[1]),
                               (single["multiplied by √d_k"], "scale", lambda *a: math.sqrt(a[3].shape[1])),
                               (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: 0),
-                              (single["sentences swapped"], "swap", lambda *a: True)],
-                             lambda args, knobs: _cross(*args, **knobs))
+                              (single["sentences swapped"], "swap", lambda *a: True),
+                              (single["values from the wrong sentence"], "values", lambda *a: "S2 @ W_V"),
+                              (single["values not projected"], "values", lambda *a: "S1")],
+                             lambda args, knobs: _cross(*args, **knobs), apart=[{"swap", "values"}])
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
     # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
     check_gradient("cross_attention", student_fn, ref.cross_attention, cases[-1], wrt=range(5), atol=1e-4, rtol=1e-4)
