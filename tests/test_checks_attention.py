@@ -242,7 +242,9 @@ class StudentAttention(nn.Module):
         elif self.mask == "triu":
             att = att.masked_fill(tri.T == 0, float("-inf"))
         elif self.mask == "true_hides":
-            att = att.masked_fill(tri == 1, float("-inf"))
+            att = att.masked_fill(tri == 1, self.fill)
+        elif self.mask == "strict":  # tril(diagonal=-1): the diagonal hidden too
+            att = att.masked_fill(torch.ones_like(tri).tril(-1) == 0, float("-inf"))
         elif self.mask == "next":  # tril(diagonal=1): one step of the future
             att = att.masked_fill(torch.ones_like(tri).tril(1) == 0, float("-inf"))
         att = F.softmax(att, dim=self.softmax_dim)
@@ -298,6 +300,14 @@ def test_a_small_fill_is_named(fill):
     with pytest.raises(CheckFailed) as info:
         checks.check_causal_self_attention(_student(fill=fill))
     assert info.value.mistake == "masked with a small number", str(info.value)
+
+
+@pytest.mark.parametrize("fill", [-1e4, -1e9])
+def test_an_inverted_mask_filled_with_a_large_finite_number_is_named(fill):
+    # (no NaN: the last position, every key hidden, averages them all; told only the values before, wa42)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(_student(mask="true_hides", fill=fill))
+    assert info.value.mistake == "mask inverted", str(info.value)
 
 
 def test_dropout_mistakes_cost_only_the_dropout_check(capsys):
@@ -459,6 +469,7 @@ TWO_AT_ONCE += [(checks.check_causal_self_attention, _student(**attributes), nam
     (dict(scale="none", mask="true_hides"), "no scaling and mask inverted"),
     (dict(mask="none", project=False), "no causal mask and no output projection"),
     (dict(fill=0.0, transpose_back=False), "masked with 0 and merged without transpose"),
+    (dict(mask="strict", project=False), "diagonal hidden and no output projection"),  # (wa42)
 ]]
 
 TWO_AT_ONCE += [(checks.check_padding_mask, wrong, name) for wrong, name in [

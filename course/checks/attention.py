@@ -975,7 +975,7 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     elif mask == "next":  # tril(diagonal=1): each position also sees the next one
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).tril(diagonal=1), scale=scale)
     elif mask == "true_hides":
-        y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted")
+        y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted", fill=fill)
     elif mask == "strictly_lower":  # masked_fill(mask.T, -inf): hides the diagonal too; the first row is NaN
         y = _attend(q, k, v, torch.ones(T, T, dtype=torch.bool).tril(diagonal=-1), scale=scale)
     elif mask == "true_hides_zeroed":  # the NaN of the last row (all hidden) turned into 0 (nan_to_num)
@@ -1330,6 +1330,9 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "use the lower triangle (torch.tril).", lambda *a: _wrong_forward(*a, mask="upper")),
         Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
                 lambda *a: _wrong_forward(*a, mask="true_hides")),
+        # (filled with a large negative number, the last position, every key hidden, averages them all, no NaN: wa42)
+        *[Mistake("mask inverted", "the mask is inverted: True means 'may attend', so fill -inf where the mask is False.",
+                  lambda *a, fill=fill: _wrong_forward(*a, mask="true_hides", fill=fill)) for fill in (-1e9, -1e4)],
         Mistake("diagonal hidden", "each position must see itself too: the scores kept are the lower triangle WITH "
                 "the diagonal, masked_fill(~self.mask[:T, :T], float('-inf')). Here the diagonal was hidden as well "
                 "(a transposed mask, self.mask[:T, :T].T, filled where True, or torch.tril(..., diagonal=-1)), so "
@@ -1440,6 +1443,7 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                              (single["no causal mask"], "mask", lambda *a: "none"),
                              (single["mask inverted"], "mask", lambda *a: "true_hides"),
                              (single["mask after softmax"], "mask", lambda *a: "after_softmax"),
+                             (single["diagonal hidden"], "mask", lambda *a: "strictly_lower"),
                              (single["merged without transpose"], "merge", lambda *a: "none"),
                              (single["no output projection"], "project", lambda *a: False),
                              (single["q, k, v in the wrong order"], "order", lambda *a: "kqv")],
