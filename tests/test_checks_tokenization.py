@@ -114,6 +114,19 @@ def test_char_encode_that_names_a_character_outside_ascii_by_itself_passes(capsy
     assert "✓ char_encode" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("student, name", [
+    (lambda ids: dict(collections.Counter(zip(ids[1:-1], ids[:-2]))), "pairs reversed and last pair missing"),
+    (lambda ids: {p: n + 1 for p, n in collections.Counter(zip(ids[1:], ids[2:])).items()},
+     "first pair missing and every count one too high"),
+    (lambda ids: dict(collections.Counter((str(a), str(b)) for a, b in zip(ids, ids[1:]))), "ids turned into strings"),
+])
+def test_count_pairs_more_mistakes_are_named(student, name):
+    # (told only the values that differ before: wa42)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_count_pairs(student)
+    assert info.value.mistake == name, str(info.value)
+
+
 def test_char_decode_joined_with_spaces_is_recognised():
     fails_with(checks.check_char_decode, lambda ids, itos: " ".join(itos[i] for i in ids), "joined with spaces")
 

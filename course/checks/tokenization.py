@@ -536,7 +536,26 @@ def check_count_pairs(count_pairs) -> None:
                             f"list(zip(ids, ids[1:])).", lambda ids: {p: 0 for p in ref.count_pairs(ids)}
                             if iterators else None))
     mistakes += _empty_gives_none(ref.count_pairs, "an empty dict {}", (1, 2))
+    mistakes.append(Mistake("ids turned into strings", "each key is the pair of ids themselves, ints: (a, b), not "
+                            "(str(a), str(b)); merge compares them with the ids of the list.",
+                            lambda ids: {(str(a), str(b)): n for (a, b), n in ref.count_pairs(ids).items()}))
+    # two of the mistakes above at once (a range one short with the pair read backwards: wa42)
+    single = first_named(mistakes)
+    mistakes += two_at_once([(single["pairs reversed"], "reverse", lambda ids: True),
+                             (single["last pair missing"], "cut", lambda ids: "last"),
+                             (single["first pair missing"], "cut", lambda ids: "first"),
+                             (single["pairs two apart"], "gap", lambda ids: 2),
+                             (single["first occurrence not counted"], "offset", lambda ids: -1),
+                             (single["every count one too high"], "offset", lambda ids: 1)],
+                            lambda args, knobs: _count_with(*args, **knobs))
     run_check("count_pairs", count_pairs, ref.count_pairs, cases, mistakes, unchanged=True)
+
+
+def _count_with(ids, reverse=False, cut=None, gap=1, offset=0):
+    """count_pairs with the common mistakes as knobs, for two of them at once (``two_at_once``)."""
+    ids = {"last": ids[:-1], "first": ids[1:], None: ids}[cut]
+    pairs = zip(ids[gap:], ids) if reverse else zip(ids, ids[gap:])
+    return {p: n + offset for p, n in collections.Counter(pairs).items()}
 
 
 def _count_nested(ids):
