@@ -127,6 +127,22 @@ def test_count_pairs_more_mistakes_are_named(student, name):
     assert info.value.mistake == name, str(info.value)
 
 
+def test_bpe_word_that_drops_the_space_marker_is_named():
+    def student(symbols, ranks):
+        symbols = [s for s in symbols if s != "Ġ"]
+        while len(symbols) > 1:
+            pairs = list(zip(symbols, symbols[1:]))
+            best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+            if best not in ranks:
+                break
+            i = pairs.index(best)
+            symbols = symbols[:i] + [best[0] + best[1]] + symbols[i + 2:]
+        return symbols
+    with pytest.raises(CheckFailed) as info:
+        checks.check_bpe_word(student)
+    assert info.value.mistake == "space marker dropped", str(info.value)
+
+
 def test_char_decode_joined_with_spaces_is_recognised():
     fails_with(checks.check_char_decode, lambda ids, itos: " ".join(itos[i] for i in ids), "joined with spaces")
 

@@ -1320,6 +1320,9 @@ def check_bpe_word(bpe_word) -> None:
                   "(['a', 'a', 'a'] gave ['a', 'aa']): merge them left to right, as merge() does (['aa', 'a']); "
                   "a loop that keeps the LAST index where the pair occurs, or scans backwards, does it the other way.",
                   lambda symbols, ranks, one=one: _bpe_from_the_right(symbols, ranks, one)) for one in (False, True)],
+        Mistake("space marker dropped", "the space marker 'Ġ' was left out of the word: it is a symbol like the others "
+                "(the space before the word, as a printable character) and merges with the word ('Ġthe'): keep every "
+                "symbol you are given.", lambda symbols, ranks: ref.bpe_word([s for s in symbols if s != "Ġ"], ranks)),
         Mistake("space marker lost", "the space marker 'Ġ' was lost: it came out as ' '. In byte-level BPE the space before a word "
                 "is the symbol 'Ġ' and merges with the word ('Ġdrawing'); don't map it back to a space.",
                 _bpe_unmapped_space),
