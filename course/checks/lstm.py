@@ -1232,10 +1232,11 @@ def _cosine_without_min_lr(end):
         w, n = cfg.warmup_iters, cfg.max_iters
         if it < w:
             return cfg.learning_rate * (it + 1) / (w + 1)
-        if (end == ">" and it > n) or (end == ">=" and it >= n):
+        if (end in (">", "max") and it > n) or (end == ">=" and it >= n):
             return cfg.min_lr
         progress = min((it - w) / (n - w), 1.0)
-        return 0.5 * (1.0 + math.cos(math.pi * progress)) * cfg.learning_rate
+        rate = 0.5 * (1.0 + math.cos(math.pi * progress)) * cfg.learning_rate
+        return max(cfg.min_lr, rate) if end == "max" else rate  # ("max": min_lr as a floor under it)
     return lr
 
 
@@ -1311,6 +1312,9 @@ def check_lr_schedule(student_fn):
         *[Mistake("min_lr left out", "the cosine must run from learning_rate down to min_lr, not to 0: "
                   "min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr) (the difference is small at "
                   "first, and grows to min_lr at the end).", _schedule(_cosine_without_min_lr(end))) for end in (">", ">=")],
+        Mistake("min_lr as a floor", "max(min_lr, ...) of a cosine that falls to 0 cuts it off at min_lr: the cosine "
+                "itself must END at min_lr, min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr), which "
+                "lies above yours all the way down.", _schedule(_cosine_without_min_lr("max"))),
         Mistake("linear decay instead of cosine", "the rate falls in a straight line: after the warm-up it "
                 "follows half a cosine, min_lr + 0.5 * (1 + cos(pi * progress)) * (learning_rate - min_lr).",
                 _schedule(_schedule_with(decay="linear"))),
