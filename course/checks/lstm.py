@@ -321,6 +321,7 @@ def check_lstm_cell(student_fn):
                              (single["h from the old c"], "h_from_old_c", lambda *a: True),
                              (single["sigmoid on the candidate"], "g_act", lambda *a: torch.sigmoid),
                              (single["sigmoid of c instead of tanh"], "h_from_c", lambda *a: torch.sigmoid),
+                             (single["tanh of c missing"], "h_from_c", lambda *a: lambda c: c),
                              (single["forget gate applied to h"], "forget_h", lambda *a: True),
                              (single["biases missing"], "biases", lambda *a: "none")],
                             lambda args, knobs: _cell_with(knobs.pop("order", "ifgo"), **knobs)(*args))
