@@ -127,6 +127,24 @@ def test_count_pairs_more_mistakes_are_named(student, name):
     assert info.value.mistake == name, str(info.value)
 
 
+def test_merge_that_appends_the_pairs_first_id_after_new_id_is_named():
+    # (the `else` left out: new_id appended, then ids[i] too; told '1 too many ... at the end' before: wa42)
+    def student(ids, pair, new_id):
+        out, skip = [], False
+        for i in range(len(ids)):
+            if skip:
+                skip = False
+                continue
+            if i < len(ids) - 1 and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+                out.append(new_id)
+                skip = True
+            out.append(ids[i])
+        return out
+    with pytest.raises(CheckFailed) as info:
+        checks.check_merge(student)
+    assert info.value.mistake == "an id of the pair kept", str(info.value)
+
+
 def test_bpe_word_that_drops_the_space_marker_is_named():
     def student(symbols, ranks):
         symbols = [s for s in symbols if s != "Ġ"]

@@ -787,13 +787,15 @@ def _merge_one_id_compared(which, guarded):
     return wrong
 
 
-def _merge_keeping(kept):
-    """merge appending new_id together with one id of the pair (``kept``: 0 the first, 1 the second)."""
+def _merge_keeping(kept, before=None):
+    """merge appending new_id together with one id of the pair (``kept``: 0 the first, 1 the second), the id
+    ``before`` new_id or after it (by default, where it stood in the pair)."""
+    before = kept == 0 if before is None else before
     def wrong(ids, pair, new_id):
         merged, i = [], 0
         while i < len(ids):
             if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
-                merged += [ids[i], new_id] if kept == 0 else [new_id, ids[i + 1]]
+                merged += [ids[i + kept], new_id] if before else [new_id, ids[i + kept]]
                 i += 2
             else:
                 merged.append(ids[i])
@@ -887,7 +889,9 @@ def check_merge(merge) -> None:
                 "(ids[i], ids[i + 1]) == tuple(pair), not (ids[i + 1], ids[i]).",
                 lambda ids, pair, new_id: ref.merge(ids, tuple(pair)[::-1], new_id)),
         *[Mistake("an id of the pair kept", "a merged pair becomes ONE id: append new_id alone and skip both ids "
-                  "(i += 2); don't also append ids[i] or ids[i + 1].", _merge_keeping(kept)) for kept in (0, 1)],
+                  "(i += 2); don't also append ids[i] or ids[i + 1].", _merge_keeping(kept, before))
+          # (new_id, then ids[i]: the else of `if pair matches` left out, so ids[i] is appended after it: wa42)
+          for kept, before in ((0, None), (1, None), (0, False), (1, True))],
         Mistake("last element copied after a merge", "after the loop you appended ids[-1] even when the last two "
                 "ids had just been merged into new_id: copy the last element only when the loop stopped on it "
                 "(if i == len(ids) - 1), or loop while i < len(ids).", _merge_last_always_copied),
