@@ -145,6 +145,23 @@ def test_merge_that_appends_the_pairs_first_id_after_new_id_is_named():
     assert info.value.mistake == "an id of the pair kept", str(info.value)
 
 
+def test_bpe_word_that_glues_an_end_of_word_marker_to_the_last_symbol_is_named():
+    # (the original BPE's '</w>' on the last symbol, kept in the result; told only the values before: wa42)
+    def student(symbols, ranks):
+        symbols = list(symbols[:-1]) + [symbols[-1] + "</w>"]
+        while len(symbols) > 1:
+            pairs = list(zip(symbols, symbols[1:]))
+            best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+            if best not in ranks:
+                break
+            i = pairs.index(best)
+            symbols[i:i + 2] = [best[0] + best[1]]
+        return symbols
+    with pytest.raises(CheckFailed) as info:
+        checks.check_bpe_word(student)
+    assert info.value.mistake == "end-of-word marker added", str(info.value)
+
+
 def test_bpe_word_that_drops_the_space_marker_is_named():
     def student(symbols, ranks):
         symbols = [s for s in symbols if s != "Ġ"]

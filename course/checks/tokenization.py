@@ -1342,6 +1342,11 @@ def check_bpe_word(bpe_word) -> None:
                 "'</w>'): a word's symbols are merged as they come, and the word's first symbol carries its "
                 "space ('Ġ') instead. Don't add '</w>' to the symbols.",
                 lambda symbols, ranks: ref.bpe_word(list(symbols) + ["</w>"], ranks)),
+        # (glued to the last symbol and kept: its pair with the symbol before has no rank either, wa42)
+        Mistake("end-of-word marker added", "GPT-2's byte-level BPE has no end-of-word marker (the original BPE's "
+                "'</w>'): a word's symbols are merged as they come, and the word's first symbol carries its "
+                "space ('Ġ') instead. Don't add '</w>' to the symbols (nor glue it to the last one).",
+                lambda symbols, ranks: ref.bpe_word(list(symbols[:-1]) + [symbols[-1] + "</w>"], ranks)),
         Mistake("stopped at two symbols", "the loop stopped while two symbols were left, but those two may "
                 "still merge into one ('Ġthe' is one token): loop while len(symbols) > 1 (a single symbol has "
                 "no pairs left), and stop early only when no pair has a rank.", _bpe_stops_at_two),
