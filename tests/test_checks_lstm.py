@@ -497,6 +497,7 @@ THIRD_ROUND = [
     (checks.check_lstm_cell, lambda *a: tuple(t.squeeze(1) for t in student_cell(*a)), "a dimension of size 1 squeezed"),
     # (told only the values that differ: wa42)
     (checks.check_lstm_cell, lambda *a: student_cell(*a, order="iofg", tanh_c=False), "gate order and tanh of c missing"),
+    (checks.check_lstm_cell, lambda x, h, c, *w: (h, student_cell(x, h, c, *w)[1]), "old h returned"),
     (checks.check_lr_schedule, lambda it, cfg: cfg.min_lr if it > cfg.max_iters else max(cfg.min_lr, cfg.learning_rate * (
         1 + math.cos(math.pi * (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))) / 2)
      if it >= cfg.warmup_iters else student_schedule(it, cfg), "min_lr as a floor"),

@@ -209,6 +209,9 @@ def check_lstm_cell(student_fn):
                 "not f * h.", _cell_with("ifgo", forget_h=True)),
         Mistake("old c returned", "return the NEW cell state with the new h: return h_new, c_new, not the c "
                 "that came in.", _cell_with("ifgo", old_c_out=True)),
+        Mistake("old h returned", "return the NEW hidden state with the new c: return h_new, c_new, not the h "
+                "that came in (h_new = o * torch.tanh(c_new) was computed and then not returned).",
+                lambda x, h, c, *w: (h, lstm_cell(x, h, c, *w)[1])),
         Mistake("tanh on the output gate", "the output gate o is a gate like i and f: sigmoid (values in 0..1); "
                 "only the candidate g goes through tanh.", _cell_with("ifgo", o_act=torch.tanh)),
         Mistake("tanh on the input gate", "the input gate i is a gate like f and o: sigmoid (values in 0..1), "
