@@ -159,6 +159,20 @@ def student_schedule(it, cfg):
     return low + (top - low) * (1 + math.cos(t * math.pi)) / 2
 
 
+def _loop_with_the_rate_set_once_and_no_zero_grad(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    for group in optimizer.param_groups:
+        group["lr"] = lr_schedule(0)
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule, zero=True, clip=True):
     out = []
     for it in range(max_iters):
@@ -498,6 +512,8 @@ THIRD_ROUND = [
     # (told only the values that differ: wa42)
     (checks.check_lstm_cell, lambda *a: student_cell(*a, order="iofg", tanh_c=False), "gate order and tanh of c missing"),
     (checks.check_lstm_cell, lambda x, h, c, *w: (h, student_cell(x, h, c, *w)[1]), "old h returned"),
+    (checks.check_train_loop, lambda *a: student_loop(*a, zero=False, clip=False), "gradients never zeroed and gradients not clipped to grad_clip"),
+    (checks.check_train_loop, _loop_with_the_rate_set_once_and_no_zero_grad, "gradients never zeroed and learning rate set once"),
     (checks.check_lr_schedule, lambda it, cfg: cfg.min_lr if it > cfg.max_iters else max(cfg.min_lr, cfg.learning_rate * (
         1 + math.cos(math.pi * (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))) / 2)
      if it >= cfg.warmup_iters else student_schedule(it, cfg), "min_lr as a floor"),

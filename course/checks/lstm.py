@@ -1657,8 +1657,7 @@ def check_train_loop(student_fn):
     parameters with the reference loop's on tiny models (SGD and AdamW)."""
     grad_back_on("train_loop")
     seen: list = []
-    run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
-              after=_loop_mode(seen), mistakes=[
+    mistakes = [
         Mistake("softmax before cross-entropy", "F.cross_entropy takes the raw logits and applies log-softmax "
                 "itself: given probabilities it takes a softmax of the softmax, whose loss hardly moves and whose "
                 "gradients are tiny. Use the loss the model returns, _, loss = model(x, y), or "
@@ -1791,7 +1790,20 @@ def check_train_loop(student_fn):
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),
-    ])
+    ]
+    # two of them at once (zero_grad() left out with the rate set once before the loop, say: wa42)
+    single = first_named(mistakes)
+    rates = {"never": dict(set_lr=False), "once": dict(set_lr=False, lr_once=True), "ahead": dict(lr_ahead=True)}
+    mistakes += two_at_once([(single["gradients never zeroed"], "zero_grad", lambda *a: "never"),
+                             (single["learning rate never set"], "rate", lambda *a: "never"),
+                             (single["learning rate set once"], "rate", lambda *a: "once"),
+                             (single["learning rate one iteration ahead"], "rate", lambda *a: "ahead"),
+                             (single["gradients not clipped to grad_clip"], "clip", lambda *a: "none"),
+                             (single["batches from the wrong split"], "split", lambda *a: "val")],
+                            lambda args, knobs: _outcome(_loop_with(**{
+                                **rates.get(knobs.pop("rate", None), {}), **knobs}))(*args))
+    run_check("train_loop", _outcome(_mode_watched(student_fn, seen)), _outcome(train_loop), _loop_cases(),
+              after=_loop_mode(seen), mistakes=mistakes)
 
 
 from course.checks._core import guard_checks  # noqa: E402
