@@ -173,6 +173,14 @@ def _loop_with_the_rate_set_once_and_no_zero_grad(model, optimizer, get_batch, m
     return losses
 
 
+def _cell_with_the_hidden_size_of_x(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = x.shape[1]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
 def student_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule, zero=True, clip=True):
     out = []
     for it in range(max_iters):
@@ -512,6 +520,7 @@ THIRD_ROUND = [
     # (told only the values that differ: wa42)
     (checks.check_lstm_cell, lambda *a: student_cell(*a, order="iofg", tanh_c=False), "gate order and tanh of c missing"),
     (checks.check_lstm_cell, lambda x, h, c, *w: (h, student_cell(x, h, c, *w)[1]), "old h returned"),
+    (checks.check_lstm_cell, _cell_with_the_hidden_size_of_x, "hidden size from the input"),
     (checks.check_train_loop, lambda *a: student_loop(*a, zero=False, clip=False), "gradients never zeroed and gradients not clipped to grad_clip"),
     (checks.check_train_loop, _loop_with_the_rate_set_once_and_no_zero_grad, "gradients never zeroed and learning rate set once"),
     (checks.check_lr_schedule, lambda it, cfg: cfg.min_lr if it > cfg.max_iters else max(cfg.min_lr, cfg.learning_rate * (

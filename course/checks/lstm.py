@@ -91,12 +91,12 @@ def _cell_hidden_size_from(dim):
     return wrong
 
 
-def _cell_hidden_size_from_input(x, h, c, W_ih, W_hh, b_ih, b_hh):
+def _cell_hidden_size_from_input(x, h, c, W_ih, W_hh, b_ih, b_hh, open_end=False):
     """lstm_cell with the hidden size read from W_ih.shape[1], the INPUT size, so the gates are cut at the wrong
-    places (and c, h of the wrong width meet them)."""
+    places (and c, h of the wrong width meet them); ``open_end``: the last gate cut as gates[:, 3 * H:]."""
     H = W_ih.shape[1]
     gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
-    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+    i, f, g, o = (gates[:, k * H:None if open_end and k == 3 else (k + 1) * H] for k in range(4))
     c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
@@ -308,6 +308,10 @@ def check_lstm_cell(student_fn):
         Mistake("hidden size from the input", "W_ih is (4H, I): W_ih.shape[1] is the input size I, not the hidden "
                 "size. H is h.shape[1] (or W_hh.shape[1]); chunk(4, dim=1) cuts the gates without a size.",
                 _cell_hidden_size_from_input, same_error=True),
+        # (H = x.shape[1], the same size, with the last gate cut to the end, gates[:, 3 * H:]: wa42)
+        Mistake("hidden size from the input", "x.shape[1] (or W_ih.shape[1]) is the input size I, not the hidden "
+                "size. H is h.shape[1] (or W_hh.shape[1]); chunk(4, dim=1) cuts the gates without a size.",
+                lambda *a: _cell_hidden_size_from_input(*a, open_end=True), same_error=True),
         Mistake("concatenated in different orders", "torch.cat([W_ih, W_hh], dim=1) has the input's columns first, "
                 "so the row must be torch.cat([x, h], dim=1), in the same order: with [h, x] the hidden state meets "
                 "the input's weights.", _cell_concatenated_mismatched, same_error=True),
