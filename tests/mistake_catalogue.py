@@ -9122,3 +9122,744 @@ def causal_average(x):
     return wei @ x
 '''),
 ]
+
+# wa42: lessons 01-04 as tired students write them, and two mistakes at once (the new names: ids turned into
+# strings, space marker dropped, an id of the pair kept after new_id, end-of-word marker glued on, old h returned,
+# min_lr as a floor; the two at once of count_pairs, cross_attention's values, the diagonal hidden, the tanh of c,
+# train_loop's zero_grad and rate)
+CATALOGUE += [
+    W("test-char-encode-decode", "error does not name the character", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ascii(ch)}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W("test-char-encode-decode", "error does not name the character", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError("unknown character: " + ch.encode("unicode_escape").decode())
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W("test-char-encode-decode", "error does not name the character", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch.encode()}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids)
+'''),
+    W("test-char-encode-decode", "text stripped", '''
+def char_encode(text, stoi):
+    text = text.strip()
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+        ids.append(stoi[ch])
+    return ids
+
+def char_decode(ids, itos):
+    return "".join(itos[i] for i in ids[:-1])
+'''),
+    W("test-count-pairs", "pairs reversed and last pair missing", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 2):
+        pair = (ids[i + 1], ids[i])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "repeated ids removed first", '''
+def count_pairs(ids):
+    counts = {}
+    uniq = list(dict.fromkeys(ids))
+    for pair in zip(uniq, uniq[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "pairs seen once left out", '''
+def count_pairs(ids):
+    counts = collections.Counter(zip(ids, ids[1:]))
+    return {p: c for p, c in counts.items() if c > 1}
+'''),
+    W("test-count-pairs", "ids turned into strings", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids, ids[1:]):
+        counts[(str(a), str(b))] = counts.get((str(a), str(b)), 0) + 1
+    return counts
+'''),
+    W("test-merge", "right to left", '''
+def merge(ids, pair, new_id):
+    out = list(ids)
+    for i in range(len(out) - 2, -1, -1):
+        if i + 1 < len(out) and out[i] == pair[0] and out[i + 1] == pair[1]:
+            out[i:i + 2] = [new_id]
+    return out
+'''),
+    W("test-merge", "an id of the pair kept", '''
+def merge(ids, pair, new_id):
+    out = []
+    skip = False
+    for i in range(len(ids)):
+        if skip:
+            skip = False
+            continue
+        if i < len(ids) - 1 and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            skip = True
+        out.append(ids[i])
+    return out
+'''),
+    W("test-bpe-word", "merged from the right", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while True:
+        best, best_i = None, None
+        for i in range(len(symbols) - 1):
+            p = (symbols[i], symbols[i + 1])
+            if p in ranks and (best is None or ranks[p] <= ranks[best]):
+                best, best_i = p, i
+        if best is None:
+            return symbols
+        symbols[best_i:best_i + 2] = [best[0] + best[1]]
+'''),
+    W("test-bpe-word", "no-rank sentinel smaller than real ranks", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, len(ranks)))
+        if best not in ranks:
+            break
+        i = pairs.index(best)
+        symbols[i:i + 2] = ["".join(best)]
+    return symbols
+'''),
+    W("test-bpe-word", "space marker dropped", '''
+def bpe_word(symbols, ranks):
+    symbols = [s for s in symbols if s != "Ġ"]
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(symbols[i] + symbols[i + 1]); i += 2
+            else:
+                out.append(symbols[i]); i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-merge", "last element dropped", '''
+def merge(ids, pair, new_id):
+    out = []
+    skip = False
+    for i in range(len(ids) - 1):
+        if skip:
+            skip = False
+            continue
+        if (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(ids[i])
+    return out
+'''),
+    W("test-bpe-word", "no rank given as 0", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, 0))
+        if best not in ranks:
+            break
+        i = pairs.index(best)
+        symbols[i:i + 2] = [best[0] + best[1]]
+    return symbols
+'''),
+    W("test-bpe-word", "end-of-word marker added", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols[:-1]) + [symbols[-1] + "</w>"]
+    while len(symbols) > 1:
+        pairs = list(zip(symbols, symbols[1:]))
+        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        i = pairs.index(best)
+        symbols[i:i + 2] = [best[0] + best[1]]
+    return symbols
+'''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[0])
+    return torch.softmax(scores, dim=-1) @ V
+'''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / math.sqrt(V.shape[-1])
+    return torch.softmax(scores, dim=-1) @ V
+'''),
+    W("test-cross-attention", "softmax over the wrong dimension and values from the wrong sentence", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S2 @ W_V
+    scores = Q @ K.T / math.sqrt(K.shape[-1])
+    return torch.softmax(scores, dim=0) @ V
+'''),
+    W("test-cross-attention", "softmax over the wrong dimension", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = K @ Q.T / math.sqrt(K.shape[-1])
+    return torch.softmax(scores, dim=-1).T @ V
+'''),
+    W("test-cross-attention", "result transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / K.shape[-1] ** 0.5
+    return (torch.softmax(scores, dim=-1) @ V).T
+'''),
+    W("test-cross-attention", "scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    V = S1 @ W_V
+    scores = Q @ K.T / math.sqrt(W_Q.shape[0])
+    return torch.softmax(scores, dim=-1) @ V
+'''),
+    W("test-cross-attention", "no scaling and values not projected", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+
+    Q = S2 @ W_Q
+    K = S1 @ W_K
+    scores = Q @ K.T
+    return torch.softmax(scores, dim=-1) @ S1
+'''),
+    W("test-sdpa", "scaled by the wrong size", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+
+    scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "batch dimensions not handled", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+
+    scores = q @ k.T / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "float mask multiplied", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, -1e9)
+        else:
+            scores = scores * mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "masked with 0", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = torch.where(mask, scores, torch.zeros_like(scores))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "no scaling and softmax over the wrong dimension", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-2) @ v
+'''),
+    W("test-padding-mask", "one real token short", '''
+def padding_mask(lengths, T):
+    mask = torch.zeros(len(lengths), T, dtype=torch.bool)
+    for b, L in enumerate(lengths):
+        mask[b, :L - 1] = True
+    return mask
+'''),
+    W("test-padding-mask", "additive mask instead of booleans", '''
+def padding_mask(lengths, T):
+    keep = torch.arange(T)[None, :] < lengths[:, None]
+    return torch.zeros(len(lengths), T).masked_fill(~keep, float("-inf"))
+'''),
+    W("test-padding-mask", "off by one and numbers instead of booleans", '''
+def padding_mask(lengths, T):
+    return (torch.arange(T)[None, :] <= lengths[:, None]).long()
+'''),
+    W("test-padding-mask", "True marks the padding", '''
+def padding_mask(lengths, T):
+    mask = torch.ones(len(lengths), T, dtype=torch.bool)
+    for b, L in enumerate(lengths):
+        mask[b, L:] = False
+    return ~mask
+'''),
+    W("test-causal-mask", "True marks the future", '''
+def causal_mask(T):
+    return torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+'''),
+    W("test-causal-mask", "diagonal missing", '''
+def causal_mask(T):
+    i = torch.arange(T)
+    return i[:, None] > i[None, :]
+'''),
+    W("test-causal-mask", "size off by one", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T - 1, T - 1, dtype=torch.bool))
+'''),
+    W("test-causal-mask", "T = 1 made a special case", '''
+def causal_mask(T):
+    return torch.tril(torch.ones(T, T)) == 1.0 if T > 1 else torch.ones(1, dtype=torch.bool)
+'''),
+    W("test-causal-mask", "additive mask", '''
+def causal_mask(T):
+    return torch.zeros(T, T).masked_fill(torch.ones(T, T).triu(1).bool(), float("-inf"))
+'''),
+    W("test-heads", "reshape without transpose", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, n_head, T, C // n_head)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.view(B, T, nh * hs)
+'''),
+    W("test-heads", "heads before the batch", '''
+def split_heads(x, n_head):
+    return torch.stack(x.chunk(n_head, dim=-1), dim=0)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W("test-causal-self-attention", "scaled by √n_embd and no output projection", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(C)
+        scores = scores.masked_fill(~self.mask[:T, :T], float('-inf'))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = merge_heads(weights @ v)
+        return y
+'''),
+    W("test-causal-self-attention", "mask inverted", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+        scores = scores.masked_fill(self.mask[:T, :T], -1e9)
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = merge_heads(weights @ v)
+        return self.resid_dropout(self.c_proj(y))
+'''),
+    W("test-causal-self-attention", "diagonal hidden and no output projection", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+        scores = scores.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1), float('-inf'))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = merge_heads(weights @ v)
+        return y
+'''),
+    W("test-causal-self-attention", "mask inverted and merged without transpose", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-1])
+        scores = scores.masked_fill(self.mask[:T, :T], float('-inf'))
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
+        y = (weights @ v).reshape(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+'''),
+    W("test-lstm-cell", "gate order", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, g, f, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+'''),
+    W("test-lstm-cell", "gate order", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    f, i, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+'''),
+    W("test-lstm-cell", "gate order and tanh of c missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, o, f, g = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c + i * g
+    return o * c, c
+'''),
+    W("test-lstm-cell", "old h returned", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.tanh(c_new)
+    return h, c_new
+'''),
+    W("test-shift-batch", "shifted the wrong way", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    y = torch.stack([data[s - 1:s + block_size - 1] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "labels one token short", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts])
+    y = x[:, 1:]
+    return x, y
+'''),
+    W("test-shift-batch", "labels not shifted", '''
+def shift_batch(data, starts, block_size):
+    offs = torch.arange(block_size)
+    x = data[starts[:, None] + offs]
+    y = data[starts[:, None] + offs]
+    return x, y
+'''),
+    W("test-shift-batch", "(block_size, B) instead of (B, block_size)", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts], dim=1)
+    y = torch.stack([data[s + 1:s + block_size + 1] for s in starts], dim=1)
+    return x, y
+'''),
+    W("test-sequence-loss", "logits and targets reshaped differently", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits.view(-1, logits.shape[1]), targets.view(-1))
+'''),
+    W("test-sequence-loss", "logits and targets reshaped differently", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits.transpose(1, 2), targets.T)
+'''),
+    W("test-sequence-loss", "summed over the positions", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T), reduction="sum") / B
+'''),
+    W("test-sequence-loss", "sign lost", '''
+def sequence_loss(logits, targets):
+    logp = F.log_softmax(logits, dim=-1)
+    return logp.gather(-1, targets.unsqueeze(-1)).mean()
+'''),
+    W("test-sequence-loss", "targets shifted again", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
+'''),
+    W("test-sequence-loss", "cut off from the graph", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return torch.tensor(F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T)).item())
+'''),
+    W("test-generate-greedy", "state reset", '''
+def generate_greedy(model, idx, max_new_tokens):
+
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, _ = model.forward_with_state(next_id)
+    return idx
+'''),
+    W("test-generate-greedy", "sampled instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = logits[:, -1, :].softmax(dim=-1)
+            next_id = torch.multinomial(probs, 1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "sampled instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = torch.multinomial(logits[:, -1, :].exp(), 1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "state reset and one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens + 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, _ = model.forward_with_state(next_id)
+    return idx
+'''),
+    W("test-lr-schedule", "warm-up starts at 0 and decay not shifted by the warm-up", '''
+def lr_at_step(it, cfg):
+
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = it / cfg.max_iters
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "min_lr as a floor", '''
+def lr_at_step(it, cfg):
+
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return max(cfg.min_lr, 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate)
+'''),
+    W("test-lr-schedule", "warm-up reaches the peak one step early", '''
+def lr_at_step(it, cfg):
+
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / cfg.warmup_iters
+    if it >= cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "gradients not clipped to grad_clip", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "the model's mode changed", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+
+    losses = []
+    model.train()
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+'''),
+    W("test-heads", "n_head and head size swapped", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    hs = C // n_head
+    return x.view(B, T, hs, n_head).transpose(1, 2)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W("test-heads", "dimensions in the wrong order", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.reshape(B, T, n_head, C // n_head).transpose(-2, -1)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.transpose(1, 2).reshape(B, T, nh * hs)
+'''),
+    W("test-train-loop", "gradients never zeroed", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+
+    losses = []
+    optimizer.zero_grad()
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate one iteration ahead", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+
+    losses = []
+    for it in range(1, max_iters + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-lstm-cell", "input gate unused", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "one bias missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = torch.cat([x, h], dim=1) @ torch.cat([W_ih, W_hh], dim=1).T + b_ih
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-train-loop", "gradients never zeroed and learning rate set once", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for group in optimizer.param_groups:
+        group["lr"] = lr_schedule(0)
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-lstm-cell", "hidden size from the input", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = x.shape[1]
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates[:, :H], gates[:, H:2*H], gates[:, 2*H:3*H], gates[:, 3*H:]
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+'''),
+]
