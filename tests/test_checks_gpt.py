@@ -300,6 +300,18 @@ def _swapped_norms_mlp_without_residual(x, ln_1, attn, ln_2, mlp):
     return mlp(ln_1(x))
 
 
+def _block_whose_mlp_reads_the_attention_alone(x, ln_1, attn, ln_2, mlp):
+    h = attn(ln_1(x))
+    return x + mlp(ln_2(h))
+
+
+def test_a_block_whose_mlp_reads_the_attention_output_alone_is_named():
+    # (told only the values that differ before: wa42)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_block_forward(_block_whose_mlp_reads_the_attention_alone)
+    assert info.value.mistake == "attention residual missing", str(info.value)
+
+
 @pytest.mark.parametrize("wrong, name", [  # (told only the values that differ: wa38)
     (_post_norm_mlp_without_residual, "post-norm and MLP residual missing"),
     (_swapped_norms_mlp_without_residual, "MLP residual missing and norms swapped"),

@@ -584,6 +584,10 @@ def check_block_forward(student_fn):
             Mistake("attention residual missing", "the residual connection around the attention is missing: x = x + attn(ln_1(x)), "
                     "not x = attn(ln_1(x)).",
                     lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(a(l1(x)))),
+            # (h = attn(ln_1(x)); return x + mlp(ln_2(h)): the MLP reads the attention's output alone, wa42)
+            Mistake("attention residual missing", "the residual connection around the attention is missing: the MLP "
+                    "must read x = x + attn(ln_1(x)), the stream with the attention added, not attn(ln_1(x)) alone; "
+                    "then x = x + mlp(ln_2(x)).", lambda x, l1, a, l2, m: x + m(l2(a(l1(x))))),
             Mistake("MLP residual missing", "the residual connection around the MLP is missing: x = x + mlp(ln_2(x)), "
                     "not x = mlp(ln_2(x)).",
                     lambda x, l1, a, l2, m: (lambda h: m(l2(h)))(x + a(l1(x)))),
