@@ -520,3 +520,37 @@ def test_what_a_call_hands_back_is_named_inside_a_checks_list_of_calls():
     with pytest.raises(CheckFailed) as caught:
         run_check("lr", steps(lambda i: right(i) * float("inf") * 0), steps(right), [(3,)])
     assert caught.value.mistake == "NaN in the result (at position 0)", str(caught.value)
+
+
+# --- results no comparison can walk or print (ch57's red team: bare RecursionError and ValueError) -------------
+
+def _nested_deep(xs):  # the student's: lists inside lists 300,000 deep
+    out = []
+    for _ in range(300_000):
+        out = [out]
+    return out
+
+
+def _holds_itself(xs):  # the student's: a list and a dict that contain themselves
+    out, d = [], {}
+    out.append(out)
+    d["self"] = d
+    return out, d
+
+
+def _huge_int(xs):  # the student's: an int past Python's 4,300 digits for int-to-text
+    return 10 ** 6000
+
+
+@pytest.mark.parametrize("student, words", [(_nested_deep, "nested too deeply to compare"),
+                                            (_holds_itself, "nested too deeply to compare"),
+                                            (_huge_int, "an int of 19,932 bits")])
+def test_a_result_too_deep_or_too_long_to_write_out_fails_with_a_message_not_an_error(student, words):
+    for reference, cases in ((double, CASES), (lambda xs: ([2 * x for x in xs], {"k": 1}), CASES)):
+        with pytest.raises(CheckFailed) as info:
+            run_check("double", student, reference, cases)
+        message = str(info.value)
+        assert message.startswith("double: case 1 of 3") and len(message) < 2_000, message
+    from course.checks._core import difference
+    said = difference(student([1]), student([1])) if student is not _huge_int else difference([[1]], student([1]))
+    assert said is not None and words in said, said
