@@ -870,3 +870,59 @@ def test_a_kernel_killed_for_its_memory_is_named_so(tmp_path, monkeypatch):
             Remote(host, "merge")([1, 2], (1, 2), 3)
     finally:
         host.close()
+
+
+# run in a process whose controlling terminal is a pseudo-terminal, as `autograde` run in a terminal is: what the
+# grader's terminal allows, and what a sandboxed kernel's cell and the answers' process can do to it
+TERMINAL_PROBE = r'''
+import json, os, sys
+import nbformat
+from nbclient import NotebookClient
+from autograder import sandbox
+from autograder.recheck import Host
+
+probe = "import os\ntry:\n    os.close(os.open('/dev/tty', os.O_RDWR))\n    print('opened')\nexcept OSError as e:\n    print('refused', e.errno)"
+os.close(os.open("/dev/tty", os.O_RDWR))  # (the probe's own terminal: it has one)
+folder = sys.argv[1]
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)], metadata={
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+NotebookClient(nb, kernel_manager_class=sandbox.SandboxedKernelManager, timeout=60,
+               resources={"metadata": {"path": folder}}).execute()
+host = Host([], sandbox=True)
+try:
+    host.request({"op": "load", "cells": []})
+    answers = os.getsid(host.process.pid) != os.getsid(0)
+finally:
+    host.close()
+print(json.dumps({"kernel": nb.cells[0].outputs[0]["text"].strip(), "answers_own_session": answers}))
+'''
+
+
+@needs_bwrap
+def test_a_sandboxed_kernel_and_the_answers_process_have_no_terminal_to_write_into(tmp_path):
+    """Run in a terminal, the grader's processes share it; a cell that opened /dev/tty could push keys into the
+    instructor's shell (TIOCSTI, which Linux still allows where ``dev.tty.legacy_tiocsti`` is 1) or print a
+    forged status line. The kernel and the answers' process start in sessions of their own (jupyter_client's
+    launch, ``Host``'s ``start_new_session``), so they have no terminal: nothing else held this (ch57)."""
+    import fcntl
+    import termios
+
+    main, secondary = os.openpty()
+
+    def take_terminal():  # the child: a session of its own whose controlling terminal is the pseudo-terminal
+        os.setsid()
+        fcntl.ioctl(secondary, termios.TIOCSCTTY, 0)
+
+    (tmp_path / "submission").mkdir()
+    try:
+        done = subprocess.run([sys.executable, "-c", TERMINAL_PROBE, str(tmp_path / "submission")],
+                              preexec_fn=take_terminal, stdin=secondary, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=300, cwd=pathlib.Path(course.__file__).parent.parent,
+                              env=dict(os.environ, PYTHONPATH=str(pathlib.Path(course.__file__).parent.parent)))
+    finally:
+        os.close(main)
+        os.close(secondary)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    said = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert said["kernel"].startswith("refused"), said
+    assert said["answers_own_session"], said
