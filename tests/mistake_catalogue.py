@@ -9863,3 +9863,12 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return o * torch.tanh(c), c
 '''),
 ]
+
+# wa42: lesson 05
+CATALOGUE += [
+    W("test-block-forward", "attention residual missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = attn(ln_1(x))
+    return x + mlp(ln_2(h))
+'''),
+]
