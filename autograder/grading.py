@@ -579,7 +579,8 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
                 manual_record.put(who, name, base["submission"], base["tests"], held)
         # a person's grading of this very file, kept when another hand-in replaced it for a while
         returned = manual_record.get(who, name, base["submission"], base["tests"])
-        to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file, manual_work=returned))
+        to_grade.append(dict(student=who, lesson=name, keep_manual_work=same_file, manual_work=returned,
+                             outside=preflight.outside))
 
     config = dict(root=str(paths.root), work=str(paths.work), release=str(paths.release), cell_timeout=cell_timeout,
                   sandbox=sandbox)

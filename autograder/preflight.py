@@ -124,6 +124,8 @@ class Preflight:
     problems: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)     # repaired or suspicious, still graded
     refused: dict[str, list[str]] = field(default_factory=dict)  # answers not run (autograder.answers), why
+    # grade id of an answer cell left as released → the names a cell the student added defines for it
+    outside: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def detail(self) -> str:
@@ -303,7 +305,10 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
                                 f"put back as released)")
     if result.problems:
         return Preflight(TEST_DELETED, [f"test cell deleted: {', '.join(result.problems)}"], result.notes)
-    result.notes += answers_in_added_cells(nb, spec)
+    result.outside = answers_outside(nb, spec)
+    result.notes += [f"answer outside its cell: {', '.join(names)} defined in a cell the student added, which is not "
+                     f"graded (only the answer cell {grade_id} is: paste the code there)"
+                     for grade_id, names in result.outside.items()]
     result.refused = refused_answers(nb, spec)
     result.notes += [f"answer {i} not run, its tests score 0: it {'; it '.join(why)}" for i, why in result.refused.items()]
     return result
@@ -325,26 +330,26 @@ def _defined(source: str) -> set[str]:
     return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
-def answers_in_added_cells(nb: nbformat.NotebookNode, spec: LessonSpec) -> list[str]:
-    """A note for each exercise whose answer cell does not define its function (or still raises
-    NotImplementedError) while a cell the student added does: that cell is not graded, and the test says only
-    "not implemented yet" (an honest answer written below the released cell lost its points without a word
-    in the status, rt28)."""
+def answers_outside(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:
+    """The exercises whose answer cell does not define its function (or still raises NotImplementedError)
+    while a cell the student added does, by the answer's grade id, with those names: that cell is not graded,
+    and the test says only "not implemented yet" (an honest answer written below the released cell lost its
+    points without a word in the status, rt28). The status notes each; the feedback says it in the
+    exercise's test cells (``worker.note_outside``)."""
     answers = answer_cells_by_id(nb.cells)
     added = set()
     for cell in nb.cells:
         if cell.cell_type == "code" and not cell.metadata.get("nbgrader"):
             added |= top_level_names(cell.source if isinstance(cell.get("source"), str) else "")
-    notes = []
+    outside = {}
     for grade_id, names in spec.exercises.items():
         cell = answers.get(grade_id)
         source = cell.source if cell is not None and isinstance(cell.get("source"), str) else ""
         missing = sorted(n for n in names & added
                          if n not in _defined(source) or "NotImplementedError" in source)
         if missing:
-            notes.append(f"answer outside its cell: {', '.join(missing)} defined in a cell the student added, "
-                         f"which is not graded (only the answer cell {grade_id} is: paste the code there)")
-    return notes
+            outside[grade_id] = missing
+    return outside
 
 
 def refused_answers(nb: nbformat.NotebookNode, spec: LessonSpec) -> dict[str, list[str]]:

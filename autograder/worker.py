@@ -64,6 +64,32 @@ def note_recheck(notebook: Path, failed: dict) -> None:
     nbformat.write(nb, notebook)
 
 
+OUTSIDE_NOTE = ("Your {names} is in a cell you added, and the autograder grades only the answer cells: this "
+                "exercise's answer cell does not define it (or still raises NotImplementedError), so this test "
+                "scores 0. Paste your code into the answer cell (in place of `raise NotImplementedError()`) and "
+                "delete the cell you added.\n")
+
+
+def note_outside(notebook: Path, lesson: str, outside: dict) -> None:
+    """Add to the test cells of each exercise answered only in a cell the student added (``outside``: the
+    answer's grade id → the names that cell defines, ``preflight.answers_outside``) a line saying so: the
+    feedback showed only the template's NotImplementedError, and the reason was in the status alone (rt54)."""
+    import nbformat
+
+    from course.checks.exercises import EXERCISES
+
+    tests = {e.test: outside[e.answer] for e in EXERCISES if e.lesson == lesson and e.answer in outside}
+    if not tests:
+        return
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        test = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if cell.cell_type == "code" and test in tests:
+            names = ", ".join(f"`{n}`" for n in tests[test])
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=OUTSIDE_NOTE.format(names=names)))
+    nbformat.write(nb, notebook)
+
+
 def preload(modules) -> None:
     """Import ``modules`` (in a thread, while the notebook runs); a failure shows at the re-check."""
     for module in modules:
@@ -144,6 +170,8 @@ def _grade(api, paths, job: dict, manual: dict, host, sandbox: bool) -> dict:
             zero_auto_scores(paths, lesson, student, answer["recheck_failed"])
             answer.update(read_grades(paths, lesson, student))
             note_recheck(graded, answer["recheck_failed"])  # so the student's feedback says why
+        if job.get("outside"):
+            note_outside(graded, lesson, job["outside"])  # (the status says it too: preflight's notes)
         answer["seconds"] = time.perf_counter() - start  # the whole grading, the re-check included
     else:  # nbgrader leaves a half-made submission (score 0) behind: drop it
         answer["full_log"] = "\n".join(log)

@@ -1399,6 +1399,28 @@ def test_an_answer_written_in_a_cell_the_student_added_is_named_in_the_detail():
     assert notes("", honest) != []  # (the answer cell emptied)
     assert notes(honest, honest) == []  # a scratch copy beside the answer
     assert notes(None, "def my_helper(ids):\n    return ids\n") == []
+    nb = copy.deepcopy(released)
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(honest))
+    assert check_submission(_bytes(nb), spec).outside == {"count-pairs": ["count_pairs"]}
+
+
+def test_the_feedback_of_an_answer_written_in_a_cell_the_student_added_says_so_in_its_test_cells(tmp_path):
+    """Its test cells showed only the template's NotImplementedError, the reason in the status alone (rt54: an
+    honest padding_mask below its template, 4/6): each test cell of that exercise now says where the answer is
+    and what to do, and no other cell does."""
+    from autograder.worker import note_outside
+
+    lesson = "01_tokenization"
+    graded = tmp_path / f"{lesson}.ipynb"
+    graded.write_bytes(solution_path(lesson).read_bytes())
+    note_outside(graded, lesson, {"count-pairs": ["count_pairs"]})
+    nb = nbformat.read(graded, as_version=4)
+    said = {(c.metadata.get("nbgrader") or {}).get("grade_id"): "".join(o.get("text", "") for o in c.outputs)
+            for c in nb.cells if c.cell_type == "code"}
+    for test in ("test-count-pairs", "test-count-pairs-form"):
+        assert "Your `count_pairs` is in a cell you added" in said[test] and "answer cell" in said[test], said[test]
+    assert not any("a cell you added" in text for grade_id, text in said.items()
+                   if grade_id not in ("test-count-pairs", "test-count-pairs-form"))
 
 
 def test_a_markdown_answer_of_deeply_nested_tags_is_shown_as_text_at_once():
