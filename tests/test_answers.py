@@ -4294,3 +4294,35 @@ def test_a_function_scripted_by_torch_jit_is_told_the_autograder_refuses_torch_j
         assert_own_work(scripted, "padding_mask")  # (the form cell's own line, after its call passed)
     checks.check_padding_mask(_cell_function(source.replace("@torch.jit.script\n", ""), "padding_mask",
                                              {"torch": torch}))
+
+
+
+def test_a_passing_check_reads_the_saved_notebook_without_importing_nbformat(tmp_path):
+    """Every check reads the saved notebook (``_outside_answer_cells``, rt54); read with nbformat, the first check
+    of every kernel paid nbformat's import, 1.3 s here (jsonschema's grammars), on a laptop and in every graded
+    notebook. Read with ``json``, an honest answer in its answer cell passes without it."""
+    import os
+    import pathlib
+    import subprocess
+
+    release = nbformat.read(lesson_path("02_cross_attention"), as_version=4)
+    at = next(i for i, c in enumerate(release.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "padding-mask")
+    answer = "def padding_mask(lengths, T):\n    return torch.arange(T)[None, :] < lengths[:, None]\n"
+    release.cells[at].source = answer
+    saved = tmp_path / "02_cross_attention.ipynb"
+    nbformat.write(release, saved)
+    script = f'''
+import linecache, sys
+import torch
+from course.checks import attention, _core
+source = {answer!r}
+_core._kernel_history = lambda: ["import torch", source]
+linecache.cache["<cell 1>"] = (len(source), None, source.splitlines(True), "<cell 1>")
+namespace = {{"__name__": "__main__", "torch": torch, "__session__": {str(saved)!r}}}
+exec(compile(source, "<cell 1>", "exec"), namespace)
+attention.check_padding_mask(namespace["padding_mask"])
+print("passed", "nbformat" in sys.modules)
+'''
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parent.parent)})
+    assert done.stdout.splitlines()[-1:] == ["passed False"], done.stdout + done.stderr[-2000:]

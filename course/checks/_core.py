@@ -193,7 +193,7 @@ def _whole_answer(source: str, names: dict) -> str | None:
     try:
         from autograder.answers import answer_cells_by_id
         part = plain(source)
-        for grade_id, whole in answer_cells_by_id(cells).items():
+        for grade_id, whole in answer_cells_by_id(_nodes(cells)).items():
             parts = [c for c in cells if c.get("cell_type") == "code"
                      and (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == grade_id]
             if whole.get("cell_type") == "code" and len(parts) > 1 and plain(whole.get("source")) != part \
@@ -220,13 +220,40 @@ def _saved_cells(names: dict, source: str | None = None, page: bool = True) -> l
     if not isinstance(path, str) or not path.endswith(".ipynb"):
         return _unnamed_cells(source, page)
     try:
-        import nbformat
         file = Path(path) if Path(path).is_file() else Path(Path(path).name)
         if not file.is_file() or file.stat().st_size > 50_000_000:
             return None
-        return nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8")).cells  # (sources joined, not validated)
-    except Exception:  # (no nbformat, a file not JSON: nothing saved to read)
+        return _cells_of(file.read_text(encoding="utf-8"))
+    except Exception:  # (a file not JSON: nothing saved to read)
         return None
+
+
+def _cells_of(text) -> list | None:
+    """The cells of a notebook's JSON (``text``, or the dict it holds), plain dicts, each source one str:
+    read with ``json`` alone, since every check reads the saved file (``_outside_answer_cells``) and importing
+    nbformat takes a second or more (jsonschema's grammars): the autograder's functions get ``_nodes``."""
+    import json
+
+    data = json.loads(text) if isinstance(text, str) else text
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        return None
+    read = []
+    for cell in cells:
+        if isinstance(cell, dict):
+            cell = dict(cell)
+            if isinstance(cell.get("source"), list):
+                cell["source"] = "".join(line for line in cell["source"] if isinstance(line, str))
+            read.append(cell)
+    return read
+
+
+def _nodes(cells: list) -> list:
+    """``cells`` (``_cells_of``) as nbformat's nodes, which the autograder's functions read (nbformat imported
+    here, on the rare paths that need them)."""
+    import nbformat
+
+    return [nbformat.from_dict(cell) for cell in cells]
 
 
 def _outside_answer_cells(source: str, names: dict, defined: str, page: bool = False) -> str | None:
@@ -256,7 +283,7 @@ def _outside_answer_cells(source: str, names: dict, defined: str, page: bool = F
             for node in tree.body)
     try:
         from autograder.answers import answer_cells_by_id
-        answers = answer_cells_by_id(cells).values()
+        answers = answer_cells_by_id(_nodes(cells)).values()
     except Exception:  # (no autograder beside the course, cells it cannot read: nothing to tell)
         return None
     if not defines(part) or any(cell.get("cell_type") == "code" and defines(cell.get("source")) for cell in answers):
@@ -275,19 +302,12 @@ def _unnamed_cells(source: str | None, page: bool = True) -> list | None:
     part = _plain(source)
     if not part:
         return None
-    try:
-        import nbformat
-    except ImportError:
-        return None
     holds = lambda cells: any(c.get("cell_type") == "code" and _plain(c.get("source")) == part for c in cells)
     if page and "google.colab" in sys.modules:
         try:
-            import json
-
             from google.colab import _message
-            cells = nbformat.v4.nbjson.reads(json.dumps(
-                _message.blocking_request("get_ipynb", request="", timeout_sec=5)["ipynb"])).cells
-            if holds(cells):
+            cells = _cells_of(_message.blocking_request("get_ipynb", request="", timeout_sec=5)["ipynb"])
+            if cells and holds(cells):
                 return cells
         except Exception:  # (not Colab's page, no answer in time: nothing to read)
             pass
@@ -300,10 +320,10 @@ def _unnamed_cells(source: str | None, page: bool = True) -> list | None:
         try:
             if file.stat().st_size > 50_000_000:
                 continue
-            cells = nbformat.v4.nbjson.reads(file.read_text(encoding="utf-8")).cells
+            cells = _cells_of(file.read_text(encoding="utf-8"))
         except Exception:  # (a file not JSON, gone since: not this notebook)
             continue
-        if holds(cells):
+        if cells and holds(cells):
             return cells
     return None
 
@@ -318,7 +338,7 @@ def _saved_answer_parts(names: dict, source: str | None = None) -> set[str]:
         return set()
     try:
         from autograder.answers import join_split_answers
-        split = set(join_split_answers(cells)[1])
+        split = set(join_split_answers(_nodes(cells))[1])
     except Exception:  # (no autograder beside the course: nothing to join)
         return set()
     return {_plain(c.get("source")) for c in cells if c.get("cell_type") == "code"
