@@ -78,6 +78,16 @@ def _ensure_tools_on_path() -> None:
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
+def open_gradebook(paths: Paths):
+    """nbgrader's ``Gradebook`` at ``paths``. Opening one runs ``alembic`` by name (a fresh gradebook's
+    schema), so this interpreter's scripts go on ``PATH`` first: a course run as ``.venv/bin/python``
+    without the venv activated works the same."""
+    from nbgrader.api import Gradebook
+
+    _ensure_tools_on_path()
+    return Gradebook(paths.db_url)
+
+
 def make_api(paths: Paths | None = None, cell_timeout: int | None = None, sandbox: bool = False):
     """An ``NbGraderAPI`` configured from ``autograder/nbgrader_config.py`` with ``paths``. With
     ``sandbox``, every kernel nbgrader starts runs under bubblewrap (``autograder.sandbox``)."""
@@ -130,9 +140,9 @@ def forget_submission(paths, lesson: str, student: str) -> None:
     """Remove every trace of an earlier grading of (student, lesson): the gradebook's submission, the
     autograded copy and the feedback. Called before each attempt, so a failure never leaves an old
     score behind. The gradebook was backed up when the run started."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         try:
             gradebook.remove_submission(lesson, student)
         except MissingEntry:
@@ -144,9 +154,9 @@ def forget_submission(paths, lesson: str, student: str) -> None:
 def read_manual_work(paths, lesson: str, student: str) -> dict:
     """What a person added to a graded submission (manual scores, extra credit, comments, flag), by
     cell, so that regrading the same file keeps it."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         try:
             submission = gradebook.find_submission(lesson, student)
         except MissingEntry:
@@ -165,9 +175,8 @@ def read_manual_work(paths, lesson: str, student: str) -> dict:
 
 
 def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:
-    from nbgrader.api import Gradebook
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         submission = gradebook.find_submission(lesson, student)
         for notebook in submission.notebooks:
             notebook.flagged = saved.get(f"flag:{notebook.name}", notebook.flagged)
@@ -182,9 +191,8 @@ def restore_manual_work(paths, lesson: str, student: str, saved: dict) -> None:
 
 def zero_auto_scores(paths, lesson: str, student: str, cells) -> None:
     """Score 0 for these test cells of a submission nbgrader has just graded (``autograder.recheck``)."""
-    from nbgrader.api import Gradebook
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         submission = gradebook.find_submission(lesson, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
@@ -195,9 +203,8 @@ def zero_auto_scores(paths, lesson: str, student: str, cells) -> None:
 
 def read_grades(paths, lesson: str, student: str) -> dict:
     """Score, and per-cell grades, of a submission nbgrader has just graded."""
-    from nbgrader.api import Gradebook
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         submission = gradebook.find_submission(lesson, student)
         cells = {}
         for notebook in submission.notebooks:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from autograder.gradebook import (HERE, Paths, forget_submission, grading_environment, make_api,  # noqa: F401
-                                  read_manual_work)
+                                  open_gradebook, read_manual_work)
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
 from autograder.records import ManualRecord, StatusBook, file_digest
@@ -304,10 +304,10 @@ def _spec(paths: Paths, lesson: str) -> LessonSpec:
 def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
     """nbgrader grades with the tests it stored at release, not with solutions/: refuse to grade a
     lesson that is not in this gradebook, or whose tests changed since it was released."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     release = f"python -m autograder{'' if paths.work == HERE else f' --work {paths.work}'} release"
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         for name, spec in specs.items():
             try:
                 stored = {c.name: c for c in gradebook.find_notebook(name, name).source_cells}
@@ -322,9 +322,8 @@ def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
 def _add_students(paths: Paths, students: set[str]) -> None:
     """Put every student in the gradebook before the workers start: two workers that both add the
     same new student fail one of them (``UNIQUE constraint failed: student.id``)."""
-    from nbgrader.api import Gradebook
 
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         for who in sorted(students):
             gradebook.update_or_create_student(who)
 
@@ -335,11 +334,10 @@ def _forget(paths: Paths, lesson: str, student: str) -> None:
 
 def _gradebook_ids(paths: Paths, lessons: set[str]) -> dict[tuple[str, str], str]:
     """(student, lesson) → the row id of the submission the gradebook holds (see ``read_grades``)."""
-    from nbgrader.api import Gradebook
 
     if not paths.gradebook.is_file():
         return {}
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         return {(s.student.id, name): s.id for name in lessons for s in _submissions(gradebook, name)}
 
 
@@ -357,11 +355,10 @@ def _forget_deleted(paths: Paths, lessons: set[str], wanted: set[str] | None) ->
     """Take out of the gradebook the scores of hand-ins whose folder was deleted (the README's way to
     free an id): status showed "missing" while the gradebook went on holding the score (a red team's,
     2026-12-02). A person's grading of that file is kept in the record, for if it comes back."""
-    from nbgrader.api import Gradebook
 
     if not paths.gradebook.is_file():
         return
-    with Gradebook(paths.db_url) as gradebook:
+    with open_gradebook(paths) as gradebook:
         gone = [(name, s.student.id) for name in lessons for s in _submissions(gradebook, name)
                 if (wanted is None or s.student.id in wanted)
                 and not (paths.submitted / s.student.id / name / f"{name}.ipynb").is_file()]
@@ -540,10 +537,8 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
     results: dict[tuple[str, str], dict] = {}
 
     def decide(who: str, name: str, entry: dict) -> None:
-        from nbgrader.api import Gradebook
-
         book.put(who, name, **entry)
-        with Gradebook(paths.db_url) as gradebook:
+        with open_gradebook(paths) as gradebook:
             row = _shown(_row(paths, specs[name], who, name, book, gradebook))
         row["success"] = row["status"] in (GRADED, MANUAL)
         row["error"] = entry.get("log") if not row["success"] else None
@@ -625,12 +620,11 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
 # Status, export, feedback
 
 def _students(paths: Paths, book: StatusBook) -> list[str]:
-    from nbgrader.api import Gradebook
 
     found = {p.name for p in paths.submitted.iterdir() if p.is_dir()} if paths.submitted.is_dir() else set()
     found |= book.students()
     if paths.gradebook.is_file():
-        with Gradebook(paths.db_url) as gradebook:
+        with open_gradebook(paths) as gradebook:
             found |= {s.id for s in gradebook.students}
     return sorted(found)
 
@@ -681,7 +675,6 @@ def _row(paths: Paths, spec: LessonSpec, student: str, lesson: str, book: Status
 
 def grades(paths: Paths | None = None, lesson: str | None = None, student: str | None = None) -> list[dict]:
     """One row per (student, lesson): score, max_score, status and detail (see ``_row``)."""
-    from nbgrader.api import Gradebook
 
     paths = paths or Paths()
     book = StatusBook(paths.status_file)
@@ -690,7 +683,7 @@ def grades(paths: Paths | None = None, lesson: str | None = None, student: str |
     students = [s for s in _students(paths, book) if student in (None, s)]
     rows = []
     with contextlib.ExitStack() as stack:
-        gradebook = stack.enter_context(Gradebook(paths.db_url)) if paths.gradebook.is_file() else None
+        gradebook = stack.enter_context(open_gradebook(paths)) if paths.gradebook.is_file() else None
         for name in names:
             for who in students:
                 rows.append(_row(paths, specs[name], who, name, book, gradebook))

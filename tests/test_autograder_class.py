@@ -1022,6 +1022,29 @@ def test_grading_refuses_tests_that_were_not_released(course, tmp_path):
     assert not (section.work / "status.json").exists()
 
 
+def test_a_fresh_work_folder_says_release_first_with_the_venv_not_on_path(tmp_path):
+    """nbgrader opens a new gradebook by running ``alembic`` by name. Run as ``.venv/bin/python -m
+    autograder`` with the venv not on ``PATH`` (not activated), the first ``autograde`` of a fresh
+    ``--work`` folder stopped with ``FileNotFoundError: 'alembic'`` instead of "release first" (rt54)."""
+    if shutil.which("alembic", path=os.defpath):
+        pytest.skip(f"alembic is on {os.defpath}: this machine cannot show the failure")
+    hand_in = tmp_path / "class" / "alice"
+    hand_in.mkdir(parents=True)
+    shutil.copy(REPO / "lessons" / "01_tokenization" / "01_tokenization.ipynb", hand_in)
+    env = {k: v for k, v in os.environ.items() if k != "PATH"} | {"PATH": os.defpath}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", "--work", str(tmp_path / "work"), *args],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+    assert cli("collect", str(tmp_path / "class")).returncode == 0
+    graded = cli("autograde")
+    assert graded.returncode != 0
+    assert "Traceback" not in graded.stderr, graded.stderr[-2000:]
+    assert "01_tokenization is not in the gradebook" in graded.stderr
+    assert "release 01_tokenization` first" in graded.stderr
+
+
 def test_a_change_of_tests_released_for_another_section_leaves_no_score_in_this_gradebook(course, tmp_path):
     """Two sections grade from one course: a hidden test changed and released for section B, and section
     A's gradebook kept its scores against the old tests while A's status said "the lesson's tests
