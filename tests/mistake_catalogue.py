@@ -9872,3 +9872,27 @@ def block_forward(x, ln_1, attn, ln_2, mlp):
     return x + mlp(ln_2(h))
 '''),
 ]
+
+# stop 72: an answer that refuses every character outside ASCII (wa42 saw it named "UTF-8 bytes")
+CATALOGUE += [
+    W("test-char-encode-decode", "text outside ASCII refused", '''
+def char_encode(text, stoi):
+    if not text.isascii():
+        raise ValueError("the text must be ASCII")
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"character {ch!r} is not in the vocabulary")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "text outside ASCII refused", '''
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ord(ch) > 127 or ch not in stoi:
+            raise ValueError(f"character {ch!r} is not in the vocabulary")
+        ids.append(stoi[ch])
+    return ids
+''' + CHAR_DECODE_OK),
+]

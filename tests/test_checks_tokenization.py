@@ -114,6 +114,28 @@ def test_char_encode_that_names_a_character_outside_ascii_by_itself_passes(capsy
     assert "✓ char_encode" in capsys.readouterr().out
 
 
+def _refuses_outside_ascii(text, stoi):
+    if not text.isascii():
+        raise ValueError("the text must be ASCII")
+    return [stoi[ch] for ch in text]
+
+
+def _utf8_bytes_as_characters(text, stoi):
+    return [stoi[c] for c in text.encode("utf-8").decode("latin-1")]
+
+
+@pytest.mark.parametrize("student, name", [
+    (_refuses_outside_ascii, "text outside ASCII refused"),
+    (_utf8_bytes_as_characters, "UTF-8 bytes instead of characters"),
+])
+def test_char_encode_failing_only_outside_ascii_is_told_why(student, name):
+    """Both raise on the first text with an 'é', and both were named "UTF-8 bytes" (wa42): the bytes
+    answer encodes the text once the vocabulary holds each byte as a character, the refusal does not."""
+    message = fails_with(checks.check_char_encode, student, f"Mistake — {name}:")
+    other = {"text outside ASCII refused", "UTF-8 bytes instead of characters"} - {name}
+    assert other.pop() not in message
+
+
 @pytest.mark.parametrize("student, name", [
     (lambda ids: dict(collections.Counter(zip(ids[1:-1], ids[:-2]))), "pairs reversed and last pair missing"),
     (lambda ids: {p: n + 1 for p, n in collections.Counter(zip(ids[1:], ids[2:])).items()},

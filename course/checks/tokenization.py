@@ -115,6 +115,33 @@ def _graphemes(text: str) -> list[str] | None:
     return regex.findall(r"\X", text)
 
 
+def _reads_bytes(char_encode, text, stoi) -> bool:
+    """Whether ``char_encode`` looks up the text's UTF-8 bytes as characters (``chr(b)``, or the bytes
+    decoded as Latin-1), not its characters: given a vocabulary that also holds each byte as a
+    character, it returns their ids."""
+    data = text.encode("utf-8")
+    start = max(stoi.values(), default=0) + 1
+    vocabulary = {**stoi, **{chr(b): start + b for b in data if chr(b) not in stoi}}
+    try:
+        got = char_encode(text, dict(vocabulary))
+    except Exception:
+        return False
+    return difference([vocabulary[chr(b)] for b in data], got) is None
+
+
+def _refuses_non_ascii(char_encode, text, stoi) -> bool:
+    """Whether ``char_encode`` refuses ``text`` for its characters outside ASCII alone: each of them is
+    in ``stoi``, and the same text without them is encoded right (``if not text.isascii(): raise``)."""
+    plain = "".join(c for c in text if c.isascii())
+    if text.isascii() or not plain or any(c not in stoi for c in text):
+        return False
+    try:
+        got = char_encode(plain, dict(stoi))
+    except Exception:
+        return False
+    return difference(ref.char_encode(plain, stoi), got) is None
+
+
 def _reads_graphemes(char_encode, text, stoi) -> bool:
     """Whether ``char_encode`` looks up graphemes (regex's \\X), not characters: given a vocabulary that also
     holds the text's graphemes of several characters, it returns their ids."""
@@ -238,9 +265,15 @@ def check_char_encode(char_encode) -> None:
         Mistake(_GRAPHEMES[0], "\\X, a grapheme ('\\r\\n', or 'e' followed by a combining accent), is the regex "
                 "module's, not the standard library re's, and a grapheme can be two characters anyway, each with its "
                 "own id in stoi: iterate over the string itself, for ch in text.", error="bad escape \\X"),
-        # (every case before the first that is not ASCII passed: an error only there is the bytes' doing)
+        # (an error only on a text outside ASCII: the bytes' doing when the answer passes once the vocabulary
+        # holds each byte as a character too, else a refusal of every character outside ASCII)
         Mistake(*_UTF8_BYTES, error="", on=lambda text, stoi: not text.isascii()
-                and any(chr(b) not in stoi for b in text.encode("utf-8"))),
+                and any(chr(b) not in stoi for b in text.encode("utf-8")) and _reads_bytes(char_encode, text, stoi)),
+        Mistake("text outside ASCII refused", "every character of this text is in stoi, yet your function "
+                "refused it for its characters outside ASCII (text.isascii(), ord(ch) < 128, string.printable): "
+                "'é', '日' and '🙂' are characters like 'a', with ids of their own. Refuse only a character "
+                "that is not in stoi: `if ch not in stoi: raise ValueError(...)`.", error="",
+                on=lambda text, stoi: _refuses_non_ascii(char_encode, text, stoi)),
         # (last: the more particular reasons for a ValueError on a known character come first)
         Mistake("known character reported as unknown", "every character of this text is in stoi, yet your "
                 "function raised ValueError: test `if ch not in stoi` (its keys, the characters), not "
