@@ -2309,6 +2309,35 @@ def test_the_self_check_says_when_an_answer_reads_what_only_the_notebook_imports
     assert "IPython" in said and "a cell of your own" in said and "import it" not in said
 
 
+def test_an_answer_reading_a_lessons_variable_it_meant_to_bind_is_told_its_mistake_too():
+    """Lesson 04 has a variable `state` (the LSTM run by hand); an answer that forgot to unpack
+    `logits, state = model.forward_with_state(idx)` reads it, and the check said only "reads `state`", while
+    the re-check, where `state` does not exist, grades the pair used as the logits (a catalogued mistake, graded
+    2026-12-07). The check names what the re-check sees, and the read; an answer that needs the variable is still
+    told that alone; the notebook keeps its variable."""
+    import torch
+    from course.checks import lstm as checks
+    from course.checks._core import CheckFailed
+    lesson = {"state": (torch.zeros(1, 1, 4), torch.zeros(1, 1, 4)), "torch": torch}
+    pair = ("def generate_greedy(model, idx, max_new_tokens):\n    with torch.no_grad():\n"
+            "        logits = model.forward_with_state(idx)\n        for _ in range(max_new_tokens):\n"
+            "            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)\n"
+            "            idx = torch.cat([idx, next_id], dim=1)\n"
+            "            logits = model.forward_with_state(next_id, state)\n    return idx\n")
+    student = _cell_function(pair, "generate_greedy", lesson)
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_generate_greedy(student)
+    assert caught.value.mistake == "a pair used as the logits", str(caught.value)
+    assert "reads `state`, defined elsewhere in the notebook" in str(caught.value)
+    assert isinstance(student.__globals__["state"], tuple)  # put back
+    needs = pair.replace("logits = model.forward_with_state(idx)", "logits, _ = model.forward_with_state(idx)") \
+        .replace("logits = model.forward_with_state(next_id, state)", "logits, _ = model.forward_with_state(idx, None)")
+    needs = needs.replace("    return idx", "    assert state is not None\n    return idx")
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_generate_greedy(_cell_function(needs, "generate_greedy", lesson))
+    assert caught.value.mistake == "reads notebook data", str(caught.value)
+
+
 def test_a_refused_setting_says_why_and_what_to_do():
     lesson = Lesson.from_notebook(nbformat.read(solution_path("02_cross_attention"), as_version=4))
     found = problems("torch.set_printoptions(precision=3)\ndef f(x):\n    return x\n", lesson)

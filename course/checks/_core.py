@@ -480,11 +480,44 @@ def _reads_notebook_data(student: Any, name: str, functions: list, source: str) 
     if not data:
         return None
     listed = ", ".join(f"`{n}`" for n in data)
-    return CheckFailed(f"{name}: your function reads {listed}, defined elsewhere in the notebook, not passed in\n"
-                       f"The autograder grades each answer again with only the answer cells and the lesson's "
-                       f"imports, where {listed} do{'es' if len(data) == 1 else ''} not exist, and this test "
-                       f"would score 0 there. Work from the arguments, or define what you need in this cell.",
-                       mistake="reads notebook data")
+    found = CheckFailed(f"{name}: your function reads {listed}, defined elsewhere in the notebook, not passed in\n"
+                        f"The autograder grades each answer again with only the answer cells and the lesson's "
+                        f"imports, where {listed} do{'es' if len(data) == 1 else ''} not exist, and this test "
+                        f"would score 0 there. Work from the arguments, or define what you need in this cell.",
+                        mistake="reads notebook data")
+    found.data = (names, data)  # (run_check tries the answer without them, as the autograder will)
+    return found
+
+
+@contextlib.contextmanager
+def _without_names(names: dict, hidden: Sequence[str]):
+    """The notebook's globals ``names`` without ``hidden`` for a while (the answers' process, where they do not
+    exist), put back after."""
+    saved = {n: names.pop(n) for n in hidden if n in names}
+    try:
+        yield
+    finally:
+        names.update(saved)
+
+
+def _mistake_without_notebook_data(found: CheckFailed, rerun: Callable[[], None]) -> CheckFailed:
+    """What to say of an answer whose function reads data of the notebook (``found``): the mistake the check
+    names when it runs the answer without that data, as the autograder's answers' process will (``rerun``),
+    with the read added; else ``found``. An answer that reads a name it meant to bind itself (``logits =
+    model.forward_with_state(idx)`` and ``state`` read later, a lesson's variable of that name) was told
+    only "reads `state`", not the mistake the re-check grades it by (the pair used as the logits)."""
+    names, hidden = found.data
+    try:
+        with _without_names(names, hidden):
+            rerun()
+    except CheckFailed as failed:
+        missing = any(f"'{n}' is not defined" in str(failed) for n in hidden)
+        if failed.mistake not in (None, "not implemented", "reads notebook data") and not missing:
+            read = str(found).splitlines()[0].split(": ", 1)[-1]
+            return CheckFailed(f"{failed}\n  also:     {read}: the autograder runs the answer cells alone, where "
+                               f"{'it does' if len(hidden) == 1 else 'they do'} not exist.",
+                               mistake=failed.mistake, credit=failed.credit)
+    return found
 
 
 # What to do instead of plotting or displaying in an answer (rt34, 2026-12-06: an honest count_pairs that closed
@@ -1065,6 +1098,9 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
     """
     for problem in (refusal, reads_notebook_data):
         found = problem(student, name.split(":")[0].split(" ")[0])
+        if found is not None and getattr(found, "data", None) is not None:
+            found = _mistake_without_notebook_data(found, lambda: run_check(
+                name, student, reference, cases, mistakes, atol, rtol, True, unchanged, after, unrepeatable, fresh))
         if found is not None:
             raise found
     cases = list(cases)
