@@ -743,3 +743,24 @@ def test_wa40_mistakes_are_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def _cell_without_forget_gate_h_from_old_c(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c_new = c + torch.sigmoid(i) * torch.tanh(g)  # the forget gate left out
+    return torch.sigmoid(o) * torch.tanh(c), c_new  # and h from the old c
+
+
+WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
+    (checks.check_lstm_cell, _cell_without_forget_gate_h_from_old_c, "h from the old c and forget gate unused"),
+    (checks.check_lstm_cell, _cell_acting(torch.tanh, torch.tanh, torch.tanh),
+     "tanh on the input gate and tanh on the forget gate"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA43, ids=[m[2] for m in WA43])
+def test_wa43_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -330,8 +330,14 @@ def check_lstm_cell(student_fn):
                              (single["sigmoid of c instead of tanh"], "h_from_c", lambda *a: torch.sigmoid),
                              (single["tanh of c missing"], "h_from_c", lambda *a: lambda c: c),
                              (single["forget gate applied to h"], "forget_h", lambda *a: True),
-                             (single["biases missing"], "biases", lambda *a: "none")],
-                            lambda args, knobs: _cell_with(knobs.pop("order", "ifgo"), **knobs)(*args))
+                             (single["biases missing"], "biases", lambda *a: "none"),
+                             (single["forget gate unused"], "keep_old", lambda *a: False),
+                             (single["tanh on the input gate"], "i_act", lambda *a: torch.tanh),
+                             (single["tanh on the forget gate"], "f_act", lambda *a: torch.tanh)],
+                            lambda args, knobs: _cell_with(knobs.pop("order", "ifgo"), **knobs)(*args),
+                            # (without the forget gate in c its activation shows nowhere; with c scaled by f
+                            # in place of h the old c is never read)
+                            apart=[{"keep_old", "f_act"}, {"keep_old", "forget_h"}])
     # (c updated in place would change the caller's state, which the unrolled loop still holds)
     run_check("lstm_cell", student_fn, lstm_cell, _cell_cases(), mistakes=mistakes, unchanged=True)
     # the unrolled loop trains through the cell: the input, both states and the weights get their gradients
