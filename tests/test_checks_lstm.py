@@ -755,6 +755,10 @@ WA43 = [  # (each was told only the values that differ, or a mistake it is not: 
     (checks.check_lstm_cell, _cell_without_forget_gate_h_from_old_c, "h from the old c and forget gate unused"),
     (checks.check_lstm_cell, _cell_acting(torch.tanh, torch.tanh, torch.tanh),
      "tanh on the input gate and tanh on the forget gate"),
+    (checks.check_shift_batch, lambda d, s, b: (student_shift(d, s + 1, b)[0], student_shift(d, s, b)[1]),
+     "windows start one late and labels not shifted"),
+    (checks.check_shift_batch, lambda d, s, b: student_shift(d, s, b, shift=2)[::-1],
+     "labels shifted by two and x and y swapped"),
 ]
 
 

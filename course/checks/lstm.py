@@ -400,7 +400,7 @@ def _grid_windows(data, starts, block_size, scale, y_shift):
 def check_shift_batch(student_fn):
     """``student_fn(data, starts, block_size)`` must return ``(x, y)`` of shape (len(starts), block_size):
     ``x[i] = data[s : s+block_size]`` and ``y[i] = data[s+1 : s+block_size+1]`` for ``s = starts[i]``."""
-    run_check("shift_batch", student_fn, windows_at, _shift_cases(), mistakes=[
+    mistakes = [
         Mistake("labels not shifted", "the labels are not shifted: y must be the token after each x, y = data[s+1 : s+1+block_size].",
                 lambda d, s, b: _windows(d, s, b, 0, 0)),
         Mistake("rows reordered", "row i of x and y starts at starts[i], in the order given: loop over starts as it "
@@ -517,7 +517,34 @@ def check_shift_batch(student_fn):
                   "they are, without .squeeze(...).", lambda d, s, b, dim=dim: tuple(t.squeeze(dim) for t in
                                                                                      windows_at(d, s, b)))
           for dim in (-1, 1)],
-    ], unchanged=True)  # (data is the caller's corpus, starts the caller's offsets: starts += 1 changes them)
+    ]
+    # two of them at once (wa43: x and y swapped with the labels two on; x one late beside the right y)
+    single = first_named(mistakes)
+    pairs = two_at_once([(single["windows start one late"], "start", lambda *a: 1),
+                         (single["windows start one early"], "start", lambda *a: -1),
+                         (single["labels not shifted"], "label", lambda *a: 0),
+                         (single["shifted the wrong way"], "label", lambda *a: -1),
+                         (single["labels shifted by two"], "label", lambda *a: 2),
+                         (single["x and y swapped"], "swap", lambda *a: True)],
+                        lambda args, knobs: _windows_with(*args, **knobs))
+    # (not where x and y are one tensor: y = x, shifted in place, gives both the same window of s + 1 as the
+    # windows one late with labels not shifted, and the check says "results share memory")
+    mistakes += [Mistake(m.name, m.hint, m.wrong, shows=_apart) for m in pairs]
+    run_check("shift_batch", student_fn, windows_at, _shift_cases(), mistakes=mistakes,
+              unchanged=True)  # (data is the caller's corpus, starts the caller's offsets: starts += 1 changes them)
+
+
+def _apart(got) -> bool:
+    """Whether the (x, y) returned are two tensors, not one under two names."""
+    return not (isinstance(got, tuple) and len(got) == 2 and all(isinstance(t, torch.Tensor) for t in got)
+                and got[0].data_ptr() == got[1].data_ptr())
+
+
+def _windows_with(data, starts, block_size, start=0, label=1, swap=False):
+    """shift_batch with the common mistakes as knobs, for two of them at once (``two_at_once``): the windows
+    ``start`` that many tokens after s, the labels ``label`` tokens after the inputs, and x and y ``swap``ped."""
+    x, y = _windows(data, starts, block_size, start, start + label)
+    return (y, x) if swap else (x, y)
 
 
 # ---------------------------------------------------------------------------------------------------
