@@ -9640,7 +9640,7 @@ def shift_batch(data, starts, block_size):
 def sequence_loss(logits, targets):
     return F.cross_entropy(logits.view(-1, logits.shape[1]), targets.view(-1))
 '''),
-    W("test-sequence-loss", "logits and targets reshaped differently", '''
+    W("test-sequence-loss", "targets transposed", '''
 def sequence_loss(logits, targets):
     return F.cross_entropy(logits.transpose(1, 2), targets.T)
 '''),

@@ -759,6 +759,9 @@ WA43 = [  # (each was told only the values that differ, or a mistake it is not: 
      "windows start one late and labels not shifted"),
     (checks.check_shift_batch, lambda d, s, b: student_shift(d, s, b, shift=2)[::-1],
      "labels shifted by two and x and y swapped"),
+    (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo.transpose(1, 2), t.T), "targets transposed"),
+    (checks.check_sequence_loss, lambda lo, t: F.nll_loss(torch.log(lo.softmax(1)).flatten(0, 1), t.flatten()),
+     "log of softmax and log-softmax over the wrong dimension"),
 ]
 
 

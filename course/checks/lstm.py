@@ -969,10 +969,10 @@ def _loss_cases():
     return cases
 
 
-def _sequence_loss_with(lo, t, scores=None, reduction="mean", positions="all", bits=False, sign=1):
+def _sequence_loss_with(lo, t, scores=None, reduction="mean", positions="all", bits=False, sign=1, dim=-1):
     """The sequence loss with the common mistakes as knobs, for two of them at once (``two_at_once``):
-    ``scores`` is what the loss reads (the log of the softmax, cross-entropy of the softmax, nll_loss of
-    the logits, or of a log-softmax over dim 1), ``positions`` the part of the batch it reads."""
+    ``scores`` is what the loss reads (the log of the softmax, over ``dim``, cross-entropy of the softmax,
+    nll_loss of the logits, or of a log-softmax over dim 1), ``positions`` the part of the batch it reads."""
     lo, t = {"all": (lo, t), "last": (lo[:, -1:], t[:, -1:]), "shifted": (lo[:, :-1], t[:, 1:]),
              "first sequence": (lo[:1], t[:1])}[positions]
     B, V = lo.shape[0], lo.shape[-1]
@@ -980,7 +980,7 @@ def _sequence_loss_with(lo, t, scores=None, reduction="mean", positions="all", b
     if scores == "softmax":
         losses = F.cross_entropy(F.softmax(lo, dim=-1).reshape(-1, V), flat, reduction="none")
     elif scores == "log of softmax":
-        losses = -torch.log(torch.softmax(lo, dim=-1)).reshape(-1, V).gather(-1, flat.unsqueeze(-1))
+        losses = -torch.log(torch.softmax(lo, dim=dim)).reshape(-1, V).gather(-1, flat.unsqueeze(-1))
     elif scores is not None:
         losses = F.nll_loss((lo if scores == "logits" else F.log_softmax(lo, dim=1)).reshape(-1, V), flat, reduction="none")
     else:
@@ -1081,6 +1081,11 @@ def check_sequence_loss(student_fn):
                 lambda lo, t: F.cross_entropy(*flat(lo.double(), t)), credit=0.5),
         Mistake("ignore_index copied in", "every target counts here (id 0 is a real character): drop ignore_index=0.",
                 lambda lo, t: F.cross_entropy(*flat(lo, t), ignore_index=0)),
+        # (the classes moved to dim 1, logits.permute(0, 2, 1), and the targets transposed too: wa43)
+        Mistake("targets transposed", "with the scores as (B, V, T), logits.permute(0, 2, 1) (or transpose(1, 2)), "
+                "F.cross_entropy wants the targets as they are, (B, T): targets.T is (T, B), each position's ids "
+                "across the batch. Pass targets itself (or flatten both: logits.reshape(-1, V), targets.reshape(-1)).",
+                lambda lo, t: F.cross_entropy(lo.transpose(1, 2), t.T), same_error=True),
         Mistake("logits and targets reshaped differently", "F.cross_entropy got a different number of score rows "
                 "and targets: reshape the (B, T, V) logits to (B*T, V), logits.reshape(-1, V), and the targets to "
                 "(B*T,), targets.reshape(-1).", error="Expected input batch_size"),
@@ -1146,6 +1151,10 @@ def check_sequence_loss(student_fn):
                              (single["the first sequence only"], "positions", lambda *a: "first sequence"),
                              (single["loss in bits"], "bits", lambda *a: True),
                              (single["sign lost"], "sign", lambda *a: -1)],
+                            lambda args, knobs: _sequence_loss_with(*args, **knobs))
+    # (the log of a softmax over the positions, torch.log(F.softmax(logits, dim=1)): wa43)
+    mistakes += two_at_once([(single["log of softmax"], "scores", lambda *a: "log of softmax"),
+                             (single["log-softmax over the wrong dimension"], "dim", lambda *a: 1)],
                             lambda args, knobs: _sequence_loss_with(*args, **knobs))
     run_check("sequence_loss", student_fn, sequence_loss, _loss_cases(), unchanged=True, mistakes=mistakes)
     case = _loss_cases()[0]
