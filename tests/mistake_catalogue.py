@@ -2407,7 +2407,7 @@ def generate_greedy(model, idx, max_new_tokens):
             logits, state = model.forward_with_state(next_id, state)
     return idx
 '''),
-    W("test-generate-greedy", "re-reads the prefix", '''
+    W("test-generate-greedy", "whole text fed with the state", '''
 def generate_greedy(model, idx, max_new_tokens):
     with torch.no_grad():
         logits, state = model.forward_with_state(idx)

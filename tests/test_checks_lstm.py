@@ -751,6 +751,31 @@ def _cell_without_forget_gate_h_from_old_c(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c), c_new  # and h from the old c
 
 
+def _generate_appending_the_next_choice(model, idx, n):
+    logits, state = model.forward_with_state(idx)
+    for _ in range(n):
+        logits, state = model.forward_with_state(logits[:, -1].argmax(-1, keepdim=True), state)
+        idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)  # the choice after the one fed
+    return idx
+
+
+def _generate_sampling_with_no_state(model, idx, n):
+    logits, _ = model.forward_with_state(idx)
+    for _ in range(n):
+        nxt = torch.multinomial(logits[:, -1].softmax(-1), num_samples=1)
+        idx = torch.cat([idx, nxt], dim=1)
+        logits, _ = model.forward_with_state(nxt)
+    return idx
+
+
+def _generate_whole_text_with_state(model, idx, n):
+    logits, state = model.forward_with_state(idx)
+    for _ in range(n):
+        idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+        logits, state = model.forward_with_state(idx, state)  # the whole text again, from the state that read it
+    return idx
+
+
 WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
     (checks.check_lstm_cell, _cell_without_forget_gate_h_from_old_c, "h from the old c and forget gate unused"),
     (checks.check_lstm_cell, _cell_acting(torch.tanh, torch.tanh, torch.tanh),
@@ -762,6 +787,10 @@ WA43 = [  # (each was told only the values that differ, or a mistake it is not: 
     (checks.check_sequence_loss, lambda lo, t: F.cross_entropy(lo.transpose(1, 2), t.T), "targets transposed"),
     (checks.check_sequence_loss, lambda lo, t: F.nll_loss(torch.log(lo.softmax(1)).flatten(0, 1), t.flatten()),
      "log of softmax and log-softmax over the wrong dimension"),
+    (checks.check_generate_greedy, torch.no_grad()(_generate_appending_the_next_choice), "first new token dropped"),
+    (checks.check_generate_greedy, torch.no_grad()(_generate_sampling_with_no_state),
+     "state reset and sampled instead of argmax"),
+    (checks.check_generate_greedy, torch.no_grad()(_generate_whole_text_with_state), "whole text fed with the state"),
 ]
 
 

@@ -625,6 +625,11 @@ def _generate_sampled(model, idx, n):
     return idx
 
 
+def _sample_pick(logits, dim=-1, keepdim=True):
+    """A draw from the softmax of (B, V) logits, a (B, 1) column: the sampling in place of argmax, as a pick."""
+    return torch.multinomial(torch.softmax(logits, dim=dim), 1)
+
+
 def _generate_stale_state(model, idx, n):
     with torch.no_grad():
         logits, state = model.forward_with_state(idx)
@@ -651,14 +656,17 @@ def _forbidden_generate(*args, **kwargs):
     raise ForbiddenCall("model.generate was called: write the loop yourself, with forward_with_state")
 
 
-def _counting_forward(forward, lengths: list[int]):
+def _counting_forward(forward, lengths: list[int], stated: list[bool] | None = None):
     """The LSTM's ``forward``, noting the length of each sequence it reads: called as ``model.lstm(x)``, as
     ``model.lstm.forward(x)`` (which a forward hook misses: an honest answer that read its prompt so was told it
-    "re-reads the prefix", rt31) or with the input by keyword (``input=x``, which a hook's ``args`` lacks)."""
+    "re-reads the prefix", rt31) or with the input by keyword (``input=x``, which a hook's ``args`` lacks);
+    and in ``stated`` whether each read was given a state (``hx``) to start from."""
     def counted(*args, **kwargs):
         given = args[0] if args else kwargs.get("input")
         if isinstance(given, torch.Tensor) and given.dim() >= 2:  # (B, T, C), or one unbatched (T, C)
             lengths.append(given.shape[-2])
+            if stated is not None:
+                stated.append((args[1] if len(args) > 1 else kwargs.get("hx")) is not None)
         return forward(*args, **kwargs)
     return counted
 
@@ -670,12 +678,14 @@ def check_generate_greedy(student_fn):
     watches how the model is called (a hook on its LSTM): the prompt once, then one token per step,
     never the prefix again, and never ``model.generate``."""
     lengths: list[int] = []
+    stated: list[bool] = []  # whether each of those reads started from a state
     modes: list[tuple[bool, bool]] = []  # model.training before and after each call
 
     def probed(model, idx, max_new_tokens):
         lengths.clear()
+        stated.clear()
         model.generate = _forbidden_generate  # the check's own model (a copy): not the student's code
-        model.lstm.forward = _counting_forward(model.lstm.forward, lengths)  # (the check's model, its own attribute)
+        model.lstm.forward = _counting_forward(model.lstm.forward, lengths, stated)  # (the check's model, its own attribute)
         before = model.training
         try:
             with torch.random.fork_rng(devices=[]):  # a seed, so that a sampling answer can be recognised
@@ -710,6 +720,15 @@ def check_generate_greedy(student_fn):
                             "call, forward_with_state(idx): its last logits already predict the first new "
                             "token. Feeding the prompt's last token on its own is one call too many, and "
                             "idx[:, :-1] is empty for a one-token prompt."))
+        if lengths[:1] == [T] and any(k > 1 and was for k, was in zip(lengths[1:], stated[1:])):
+            # (the text so far fed with the state that already read it: the same ids here, where this small
+            # model forgets fast, but not on every case, wa43)
+            return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}, each "
+                    f"from the state of the last call; expected the prompt once ({T}), then 1 per step",
+                    Mistake("whole text fed with the state", "each step feeds the whole text so far AND the state "
+                            "that has already read it, so the model reads the text twice over (the ids can match "
+                            "here and there, but not in general): feed only the new token with that state, "
+                            "logits, state = model.forward_with_state(next_id, state)."))
         if lengths[:1] != [T] or any(k != 1 for k in lengths[1:]):
             return (f"the model read sequences of lengths {lengths[:8]}{' …' if len(lengths) > 8 else ''}; "
                     f"expected the prompt once ({T}), then 1 per step",
@@ -801,6 +820,12 @@ def check_generate_greedy(student_fn):
                 "not max_new_tokens + 1.", lambda model, idx, n: _reference_generate(model, idx, n + 1)),
         Mistake("new tokens only", "return the prompt followed by the new tokens, shape (B, T + max_new_tokens).",
                 lambda model, idx, n: _reference_generate(model, idx, n)[:, -n:]),
+        # (the id appended after the step it was fed to: the argmax of the logits that came back, wa43)
+        Mistake("first new token dropped", "you append the argmax of the logits that came BACK from feeding "
+                "next_id, so next_id itself, the first new token, is never written (and the last one is one "
+                "step further on): append next_id, then feed it, idx = torch.cat([idx, next_id], dim=1).",
+                lambda model, idx, n: (lambda full: torch.cat([full[:, :idx.shape[1]], full[:, idx.shape[1] + 1:]],
+                                                              dim=1))(_reference_generate(model, idx, n + 1))),
         Mistake("state passed as targets", "model(next_id, state) hands the state to forward's second "
                 "argument, targets: forward(idx, targets) returns the logits and a loss, never a state. Carry "
                 "the state with the method that takes and returns it: logits, state = "
@@ -832,6 +857,7 @@ def check_generate_greedy(student_fn):
                              (single["prompt's state dropped"], "state", lambda *a: "dropped"),
                              (single["first position's logits"], "position", lambda *a: 0),
                              (single["argmin instead of argmax"], "pick", lambda *a: torch.argmin),
+                             (single["sampled instead of argmax"], "pick", lambda *a: _sample_pick),
                              (single["one token too many"], "steps", lambda *a: 1),
                              (single["one token too few"], "steps", lambda *a: -1),
                              (single["new tokens only"], "out", lambda *a: "new"),
@@ -847,7 +873,8 @@ def _generate_with(model, idx, n, state="carried", position=-1, pick=torch.argma
     the ``position`` whose logits choose, ``steps`` more than n, and ``out`` ("appended", "prepended", or the
     "new" tokens only)."""
     T = idx.shape[1]
-    with torch.no_grad():
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # the seed the check sets before calling the answer (a pick that samples)
         logits, prompt_state = model.forward_with_state(idx)
         carried = None if state == "dropped" else prompt_state
         for _ in range(max(n + steps, 0)):
