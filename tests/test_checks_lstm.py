@@ -776,6 +776,15 @@ def _generate_whole_text_with_state(model, idx, n):
     return idx
 
 
+def _schedule_from_zero_to_zero(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters  # starts at 0
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    t = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate * (1 + math.cos(math.pi * t)) / 2  # down to 0, min_lr left out
+
+
 WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
     (checks.check_lstm_cell, _cell_without_forget_gate_h_from_old_c, "h from the old c and forget gate unused"),
     (checks.check_lstm_cell, _cell_acting(torch.tanh, torch.tanh, torch.tanh),
@@ -791,6 +800,9 @@ WA43 = [  # (each was told only the values that differ, or a mistake it is not: 
     (checks.check_generate_greedy, torch.no_grad()(_generate_sampling_with_no_state),
      "state reset and sampled instead of argmax"),
     (checks.check_generate_greedy, torch.no_grad()(_generate_whole_text_with_state), "whole text fed with the state"),
+    (checks.check_lr_schedule, _schedule_from_zero_to_zero, "warm-up starts at 0 and min_lr left out"),
+    (checks.check_lr_schedule, lambda it, cfg: cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (
+        1 + math.cos(math.pi * it / cfg.max_iters)) / 2, "no warm-up and no floor after max_iters"),
 ]
 
 
@@ -800,3 +812,14 @@ def test_wa43_mistakes_are_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def test_a_schedule_whose_warm_up_ends_at_its_peak_passes(capsys):
+    """(it + 1) / (warmup_iters + 1) up to it <= warmup_iters reaches learning_rate at it = warmup_iters,
+    where the cosine starts from it anyway: the same schedule (wa43)."""
+    def schedule(it, cfg):
+        if it <= cfg.warmup_iters:
+            return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+        return student_schedule(it, cfg)
+    checks.check_lr_schedule(schedule)
+    assert "✓ lr_at_step" in capsys.readouterr().out

@@ -1215,7 +1215,14 @@ def _cosine(cfg, progress, low=None):
 def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=True, span="right"):
     def lr(it, cfg):
         w, n = cfg.warmup_iters, cfg.max_iters
+        if low == "left out":  # the cosine down to 0, and min_lr only after max_iters
+            if it > n and floor and warmup != "none":
+                return cfg.min_lr
+            return _schedule_with(warmup, decay, 0.0, offset, floor, span)(it, cfg)
         if warmup == "none":
+            if not floor and it > n:  # the cosine carries on past max_iters and climbs back
+                end = cfg.min_lr if low is None else low
+                return end + 0.5 * (1.0 + math.cos(math.pi * it / n)) * (cfg.learning_rate - end)
             return _cosine(cfg, it / n, low)
         if it < w:
             if warmup == "from min_lr":
@@ -1526,6 +1533,7 @@ def check_lr_schedule(student_fn):
                              (single["warm-up reaches the peak one step early"], "warmup", lambda *a: "early"),
                              (single["warm-up numerator it, not it + 1"], "warmup", lambda *a: "it, not it + 1"),
                              (single["decays to 0 instead of min_lr"], "low", lambda *a: 0.0),
+                             (single["min_lr left out"], "low", lambda *a: "left out"),
                              (single["linear decay instead of cosine"], "decay", lambda *a: "linear"),
                              (single["decay not shifted by the warm-up"], "offset", lambda *a: False),
                              (single["no floor after max_iters"], "floor", lambda *a: False)],
