@@ -776,6 +776,23 @@ def _generate_whole_text_with_state(model, idx, n):
     return idx
 
 
+def _loop_with(norm_type=2.0, multiply=False):
+    def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+        out = []
+        for it in range(max_iters):
+            for g in optimizer.param_groups:
+                g["lr"] = g["lr"] * lr_schedule(it) if multiply else lr_schedule(it)
+            x, y = get_batch("train")
+            loss = model(x, y)[1]
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip, norm_type=norm_type)
+            optimizer.step()
+            out.append(loss.item())
+        return out
+    return loop
+
+
 def _schedule_from_zero_to_zero(it, cfg):
     if it < cfg.warmup_iters:
         return cfg.learning_rate * it / cfg.warmup_iters  # starts at 0
@@ -803,6 +820,8 @@ WA43 = [  # (each was told only the values that differ, or a mistake it is not: 
     (checks.check_lr_schedule, _schedule_from_zero_to_zero, "warm-up starts at 0 and min_lr left out"),
     (checks.check_lr_schedule, lambda it, cfg: cfg.min_lr + (cfg.learning_rate - cfg.min_lr) * (
         1 + math.cos(math.pi * it / cfg.max_iters)) / 2, "no warm-up and no floor after max_iters"),
+    (checks.check_train_loop, _loop_with(norm_type=1.0), "clipped with the 1-norm"),
+    (checks.check_train_loop, _loop_with(multiply=True), "learning rate multiplied at every iteration"),
 ]
 
 

@@ -1595,7 +1595,7 @@ def _outcome(loop):
 def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_lr=True, lr_late=False,
                as_tensor=False, groups="all", lr_ahead=False, one_batch=False, split="train", lr_once=False,
                loss_after_step=False, reduction="mean", start=0, fresh=None, scale_by_lr=False, extra=0,
-               swap_batch=False, divide_loss=False):
+               swap_batch=False, divide_loss=False, lr_times=False):
     def loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses = []
         if lr_once:
@@ -1608,7 +1608,7 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
             if set_lr and not lr_late and fresh is None:
                 for group in optimizer.param_groups[:1] if groups == "first" else \
                         optimizer.param_groups[-1:] if groups == "last" else optimizer.param_groups:
-                    group["lr"] = lr_schedule(it + 1 if lr_ahead else it)
+                    group["lr"] = lr_schedule(it + 1 if lr_ahead else it) * (group["lr"] if lr_times else 1.0)
             x, y = first if one_batch else get_batch(split)
             if swap_batch:  # the mistake: y, x = get_batch(...), the labels read as the inputs
                 x, y = y, x
@@ -1628,6 +1628,8 @@ def _loop_with(zero_grad="before backward", step_first=False, clip="norm", set_l
                     optimizer.zero_grad()
                 if clip == "norm" or (clip == "first only" and it == 0):
                     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                elif clip == "1-norm":  # the mistake: the sum of the absolute values clipped, not the length
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip, norm_type=1)
                 elif clip == "to the rate":  # the mistake: the learning rate given as the norm
                     torch.nn.utils.clip_grad_norm_(model.parameters(), lr_schedule(it))
                 elif clip == "method":  # the mistake: the method itself, model.parameters, not called
@@ -1868,17 +1870,26 @@ def check_train_loop(student_fn):
                   "after the loop, so the model takes a single step and every batch meets the untrained model: "
                   "zero_grad(), backward(), clip and step() belong inside the loop, once per iteration.",
                   _outcome(_loop_one_step(mean))) for mean in (False, True)],
+        Mistake("clipped with the 1-norm", "clip the gradients' Euclidean length, clip_grad_norm_'s default "
+                "norm_type=2 (as nanoGPT and the course's trainer do): norm_type=1 measures the sum of the absolute "
+                "values, far larger, and shrinks the gradients far more. Drop norm_type.",
+                _outcome(_loop_with(clip="1-norm"))),
+        Mistake("learning rate multiplied at every iteration", "group['lr'] = group['lr'] * lr_schedule(it) "
+                "multiplies the rate the last iteration left, so the factors pile up and the rate shrinks towards "
+                "0: set it, group['lr'] = lr_schedule(it).", _outcome(_loop_with(lr_times=True))),
         Mistake("param_groups indexed like a dict", "optimizer.param_groups is a LIST of dicts, one per "
                 "parameter group: for group in optimizer.param_groups: group['lr'] = lr_schedule(it).",
                 error="list indices must be integers"),
     ]
     # two of them at once (zero_grad() left out with the rate set once before the loop, say: wa42)
     single = first_named(mistakes)
-    rates = {"never": dict(set_lr=False), "once": dict(set_lr=False, lr_once=True), "ahead": dict(lr_ahead=True)}
+    rates = {"never": dict(set_lr=False), "once": dict(set_lr=False, lr_once=True), "ahead": dict(lr_ahead=True),
+             "multiplied": dict(lr_times=True)}
     mistakes += two_at_once([(single["gradients never zeroed"], "zero_grad", lambda *a: "never"),
                              (single["learning rate never set"], "rate", lambda *a: "never"),
                              (single["learning rate set once"], "rate", lambda *a: "once"),
                              (single["learning rate one iteration ahead"], "rate", lambda *a: "ahead"),
+                             (single["learning rate multiplied at every iteration"], "rate", lambda *a: "multiplied"),
                              (single["gradients not clipped to grad_clip"], "clip", lambda *a: "none"),
                              (single["batches from the wrong split"], "split", lambda *a: "val")],
                             lambda args, knobs: _outcome(_loop_with(**{
