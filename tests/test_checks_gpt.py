@@ -581,3 +581,18 @@ def test_log_softmax_over_the_positions_is_named():  # (told only the values: wa
     with pytest.raises(CheckFailed) as info:
         checks.check_gpt_forward(wrong)
     assert info.value.mistake == "log_softmax applied", str(info.value)
+
+
+WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
+    (checks.check_bigram_forward,
+     lambda table, idx, targets=None: (table[idx], None if targets is None else F.cross_entropy(
+         table[idx].transpose(1, 2), targets.T)), "targets transposed"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA43, ids=[f"{m[0].__name__}:{m[2]}" for m in WA43])
+def test_wa43_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -160,6 +160,12 @@ def check_bigram_forward(student_fn):
                   "targets.view(B*T).", lambda t, i, y, rows=rows: (t[i], None if y is None else F.cross_entropy(
                       t[i].reshape(rows(*i.shape), i.shape[1]), y.reshape(-1))), same_error=True)
           for rows in (lambda B, T: -1, lambda B, T: B * T)],
+        # (the classes moved to dim 1, logits.transpose(1, 2), and the targets transposed too: wa43)
+        Mistake("targets transposed", "with the scores as (B, V, T), logits.transpose(1, 2), F.cross_entropy wants "
+                "the targets as they are, (B, T): targets.T is (T, B), each position's ids across the batch. Pass "
+                "targets itself (or flatten both: logits.view(B*T, V), targets.view(B*T)).",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(t[i].transpose(1, 2), y.T)),
+                same_error=True),
         Mistake("targets not flattened", "F.cross_entropy needs as many targets as rows of scores: flatten both, "
                 "logits.view(B*T, V) and targets.view(B*T).", error="to match target batch_size"),
         Mistake("targets transposed", "targets.T (or transpose(0, 1)) is (T, B): flattened, its ids run position by "
