@@ -583,10 +583,27 @@ def test_log_softmax_over_the_positions_is_named():  # (told only the values: wa
     assert info.value.mistake == "log_softmax applied", str(info.value)
 
 
+def _average_rows_by_loop(x, dim):
+    out = torch.zeros_like(x)
+    for b in range(x.shape[0]):
+        for t in range(x.shape[1]):
+            out[b, t] = x[b, :t + 1].mean(dim)
+    return out
+
+
+def _average_by_loop_over_the_channels(x):
+    out = torch.zeros_like(x)
+    for t in range(x.shape[1]):
+        out[:, t] = x[:, :t + 1].mean(dim=2)
+    return out
+
+
 WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
     (checks.check_bigram_forward,
      lambda table, idx, targets=None: (table[idx], None if targets is None else F.cross_entropy(
          table[idx].transpose(1, 2), targets.T)), "targets transposed"),
+    (checks.check_causal_average, lambda x: _average_rows_by_loop(x, 1), "mean over the channels"),
+    (checks.check_causal_average, _average_by_loop_over_the_channels, "mean over the channels"),
 ]
 
 

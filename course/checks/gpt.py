@@ -413,6 +413,13 @@ def check_causal_average(student_fn):
         Mistake("mean over the batch", "x[:, :t + 1] is (B, t + 1, C): its positions are dim 1, so the mean of "
                 "positions 0..t is x[:, :t + 1].mean(dim=1); mean(dim=0) averages over the sequences of the batch.",
                 _average_loop(mean_dim=0)),
+        # (wa43: Karpathy's xbow loop, xprev = x[b, :t + 1], averaged over its channels)
+        Mistake("mean over the channels", "x[b, :t + 1] is (t + 1, C): its positions are dim 0, so the mean of "
+                "positions 0..t is x[b, :t + 1].mean(dim=0), a (C,) row; mean(dim=1) averages the channels.",
+                _average_rows_loop(mean_dim=1), same_error=True),
+        Mistake("mean over the channels", "x[:, :t + 1] is (B, t + 1, C): its positions are dim 1, so the mean "
+                "of positions 0..t is x[:, :t + 1].mean(dim=1), (B, C); mean(dim=2) averages the channels.",
+                _average_loop(mean_dim=2), same_error=True),
         Mistake("scores from x", "the causal average gives every position 0..t the SAME weight: its scores are "
                 "zeros, torch.zeros(T, T), before the mask and the softmax. Scores from x @ x.transpose(-2, -1) "
                 "weigh the positions by their content: that is self-attention, the next section.",
@@ -459,6 +466,18 @@ def _average_loop(mean_dim=1, stop=0, squeeze=False):
         for t in range(x.shape[1] + stop):
             mean = x[:, :t + 1].mean(dim=mean_dim)
             out[:, t] = mean.squeeze() if squeeze else mean
+        return out
+    return wrong
+
+
+def _average_rows_loop(mean_dim=0):
+    """causal_average as Karpathy's loop over each sequence and position (xbow), but for the dimension of
+    the mean of x[b, :t + 1], (t + 1, C)."""
+    def wrong(x):
+        out = torch.zeros_like(x)
+        for b in range(x.shape[0]):
+            for t in range(x.shape[1]):
+                out[b, t] = x[b, :t + 1].mean(dim=mean_dim)
         return out
     return wrong
 
