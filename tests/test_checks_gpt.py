@@ -598,12 +598,23 @@ def _average_by_loop_over_the_channels(x):
     return out
 
 
+def _gpt_with(model, idx, *, reverse=False, residual=False, softmax=False, final_norm=True):
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(idx.shape[1])))
+    for block in list(model.transformer.h)[::-1 if reverse else 1]:
+        x = x + block(x) if residual else block(x)
+    x = model.transformer.ln_f(x) if final_norm else x
+    return model.lm_head(x).softmax(-1) if softmax else model.lm_head(x)
+
+
 WA43 = [  # (each was told only the values that differ, or a mistake it is not: wa43)
     (checks.check_bigram_forward,
      lambda table, idx, targets=None: (table[idx], None if targets is None else F.cross_entropy(
          table[idx].transpose(1, 2), targets.T)), "targets transposed"),
     (checks.check_causal_average, lambda x: _average_rows_by_loop(x, 1), "mean over the channels"),
     (checks.check_causal_average, _average_by_loop_over_the_channels, "mean over the channels"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_with(m, i, reverse=True, softmax=True), "softmax applied and blocks in reverse order"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_with(m, i, residual=True, final_norm=False),
+     "final LayerNorm missing and residual added around the block"),
 ]
 
 

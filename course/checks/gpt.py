@@ -1042,8 +1042,13 @@ def check_gpt_forward(student_fn):
                                  (single["blocks not chained"], "chain", lambda *a: False),
                                  (single["softmax applied"], "softmax", lambda *a: True),
                                  (single["log_softmax applied"], "log_softmax", lambda *a: True),
-                                 (single["last position only"], "last_only", lambda *a: True)],
-                                lambda args, knobs: _gpt_with(*args, **knobs))
+                                 (single["last position only"], "last_only", lambda *a: True),
+                                 (single["token ids as positions"], "positions", lambda *a: "ids"),
+                                 (single["residual added around the block"], "extra_residual", lambda *a: True),
+                                 (single["blocks in reverse order"], "blocks", lambda *a: lambda h: h[::-1]),
+                                 (single["final LayerNorm after every block"], "norm_each", lambda *a: True)],
+                                lambda args, knobs: _gpt_with(*args, **knobs),
+                                apart=[{"final_norm", "norm_each"}])  # (ln_f after every block is ln_f at the end too)
         run_check("gpt_forward", student_fn, _reference_gpt_forward, _gpt_cases(), after=after, unrepeatable=dropout_on,
                   mistakes=mistakes, unchanged=True)  # (idx is the caller's batch; the model, not a tensor or list, is not compared)
     _check_gpt_training(student_fn)
