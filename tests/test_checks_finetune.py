@@ -500,3 +500,25 @@ def test_greedy_that_appends_every_positions_prediction_is_not_told_of_a_cache()
     with pytest.raises(CheckFailed) as info:
         checks.check_greedy_decode(student)
     assert info.value.mistake == "every position's prediction appended", info.value
+
+
+def _greedy_feeding_the_last_token(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens - 1):  # one token too few
+            nxt = model(ids[:, -1:]).logits[:, -1].argmax(-1)  # and the last token alone fed
+            ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+WA43 = [  # (each was told only the values that differ: wa43)
+    (checks.check_greedy_decode, _greedy_feeding_the_last_token, "one token too few and only the new token fed"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA43, ids=[m[2] for m in WA43])
+def test_wa43_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -436,10 +436,11 @@ def _greedy_with(model, input_ids, max_new_tokens, position=-1, pick=torch.argma
                  fed="ids"):
     """Greedy decoding with the common mistakes as knobs, for two of them at once (``two_at_once``): the
     ``position`` whose logits choose, ``steps`` more than max_new_tokens, ``out`` ("appended", "prepended",
-    or the "new" tokens only), and what the model is ``fed`` (the "ids" so far, or the "prompt" alone)."""
+    or the "new" tokens only), and what the model is ``fed`` (the "ids" so far, the "prompt" alone, or the
+    "last" token alone)."""
     ids = input_ids
     for _ in range(max(max_new_tokens + steps, 0)):
-        nxt = pick(model(input_ids if fed == "prompt" else ids).logits[:, position, :], dim=-1)[:, None]
+        nxt = pick(model({"prompt": input_ids, "last": ids[:, -1:]}.get(fed, ids)).logits[:, position, :], dim=-1)[:, None]
         ids = torch.cat([nxt, ids] if out == "prepended" else [ids, nxt], dim=1)
     return ids[:, input_ids.shape[1]:] if out == "new" else ids
 
@@ -453,7 +454,8 @@ GREEDY_PAIRS = two_at_once([(_GREEDY_SINGLE["first position's logits"], "positio
                              lambda model, ids, n: -ids.shape[1]),
                             (_GREEDY_SINGLE["new tokens only"], "out", lambda *a: "new"),
                             (_GREEDY_SINGLE["new tokens prepended"], "out", lambda *a: "prepended"),
-                            (_GREEDY_SINGLE["token never fed back"], "fed", lambda *a: "prompt")],
+                            (_GREEDY_SINGLE["token never fed back"], "fed", lambda *a: "prompt"),
+                            (_GREEDY_SINGLE["only the new token fed"], "fed", lambda *a: "last")],
                            lambda args, knobs: _greedy_with(*args, **knobs))
 
 
