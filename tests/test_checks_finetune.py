@@ -511,8 +511,16 @@ def _greedy_feeding_the_last_token(model, input_ids, max_new_tokens):
     return ids
 
 
+def _collate_on_the_left(docs, pad_id):
+    T = max(len(d) for d in docs)
+    ids = torch.tensor([[pad_id] * (T - len(d)) + list(d) for d in docs], dtype=torch.long)
+    mask = torch.tensor([[0] * (T - len(d)) + [1] * len(d) for d in docs], dtype=torch.long)
+    return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(ids == pad_id, -100)}
+
+
 WA43 = [  # (each was told only the values that differ: wa43)
     (checks.check_greedy_decode, _greedy_feeding_the_last_token, "one token too few and only the new token fed"),
+    (checks.check_collate, _collate_on_the_left, "padded on the left and labels from the pad id"),
 ]
 
 

@@ -1247,11 +1247,11 @@ def check_collate(fn) -> None:
 
 
 def _collate_with(docs, pad_id, left=False, pad=None, labels=IGNORE, shifted=False, mask="lengths",
-                  mask_dtype=torch.long):
+                  mask_dtype=torch.long, label_mask="mask"):
     """collate with the common mistakes as knobs, for two of them at once (``two_at_once``): padded on the
     ``left``, with ``pad`` instead of pad_id; ``labels`` the id on padding (or "padding kept", "real tokens
     hidden"), ``shifted`` one to the left; the attention ``mask`` from the "lengths", the "pad id", or
-    "inverted"; the labels follow the mask the answer made."""
+    "inverted"; the labels follow the mask the answer made, or (``label_mask="pad id"``) input_ids != pad_id."""
     T = max(len(d) for d in docs)
     fill = pad_id if pad is None else pad
     ids = torch.tensor([[fill] * (T - len(d)) + list(d) if left else list(d) + [fill] * (T - len(d)) for d in docs],
@@ -1260,7 +1260,7 @@ def _collate_with(docs, pad_id, left=False, pad=None, labels=IGNORE, shifted=Fal
                          for d in docs], dtype=torch.bool).reshape(len(docs), T)
     attend = ids != pad_id if mask == "pad id" else real
     out = {"padding kept": lambda: ids.clone(), "real tokens hidden": lambda: ids.masked_fill(attend, IGNORE)}.get(
-        labels, lambda: ids.masked_fill(~attend, labels))()
+        labels, lambda: ids.masked_fill(~attend if label_mask == "mask" else ids == pad_id, labels))()
     if shifted:
         out = torch.cat([out[:, 1:], torch.full_like(out[:, :1], IGNORE)], dim=1)
     attention_mask = (~attend if mask == "inverted" else attend).to(mask_dtype)
@@ -1278,8 +1278,12 @@ COLLATE_PAIRS = two_at_once([(_COLLATE_SINGLE["padded on the left"], "left", lam
                              (_COLLATE_SINGLE["mask from the pad id"], "mask", lambda *a: "pad id"),
                              (_COLLATE_SINGLE["attention mask inverted"], "mask", lambda *a: "inverted"),
                              (_COLLATE_SINGLE["bool attention mask"], "mask_dtype", lambda *a: torch.bool),
-                             (_COLLATE_SINGLE["float attention mask"], "mask_dtype", lambda *a: torch.float)],
-                            lambda args, knobs: _collate_with(*args, **knobs))
+                             (_COLLATE_SINGLE["float attention mask"], "mask_dtype", lambda *a: torch.float),
+                             (_COLLATE_SINGLE["labels from the pad id"], "label_mask", lambda *a: "pad id")],
+                            lambda args, knobs: _collate_with(*args, **knobs),
+                            # (the labels' own mask means nothing where they keep the padding or hide the
+                            # real tokens, and is the attention mask's where that is from the pad id too)
+                            apart=[{"labels", "label_mask"}, {"mask", "label_mask"}])
 
 
 COLLATE_KEYS = ("input_ids", "attention_mask", "labels")
