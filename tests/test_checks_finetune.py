@@ -518,9 +518,27 @@ def _collate_on_the_left(docs, pad_id):
     return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(ids == pad_id, -100)}
 
 
+def _lm_loss_of(logits, labels, *, shift=1, reduction="mean", softmax=False):
+    V = logits.size(-1)
+    if shift == 1:
+        logits, labels = logits[:, :-1], labels[:, 1:]
+    elif shift == -1:
+        logits, labels = logits[:, 1:], labels[:, :-1]
+    logits = logits.softmax(-1) if softmax else logits
+    losses = F.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), reduction="none")  # (0 where -100)
+    return losses.sum() if reduction == "sum" else losses.sum() / (labels != -100).sum() if reduction == "mean" \
+        else losses.mean()
+
+
 WA43 = [  # (each was told only the values that differ: wa43)
     (checks.check_greedy_decode, _greedy_feeding_the_last_token, "one token too few and only the new token fed"),
     (checks.check_collate, _collate_on_the_left, "padded on the left and labels from the pad id"),
+    (checks.check_lm_loss, lambda lo, la: _lm_loss_of(lo, la, shift=0, reduction="sum"),
+     "labels not shifted and sum instead of mean"),
+    (checks.check_lm_loss, lambda lo, la: _lm_loss_of(lo, la, shift=-1, reduction="every position"),
+     "shifted the wrong way and padding counted in the mean"),
+    (checks.check_lm_loss, lambda lo, la: _lm_loss_of(lo, la, shift=0, softmax=True),
+     "labels not shifted and softmax before cross-entropy"),
 ]
 
 

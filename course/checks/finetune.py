@@ -1311,3 +1311,33 @@ NOT_A_DICT = Mistake("not a plain dict", "return a plain dict of the three tenso
 from course.checks._core import guard_checks  # noqa: E402
 
 guard_checks(globals())  # each check starts from float32, whatever an earlier cell left
+
+
+def _lm_loss_with(logits, labels, shift="right", scores="logits", padding="ignored", reduction="mean"):
+    """lm_loss with the common mistakes as knobs, for two of them at once (``two_at_once``): the ``shift``
+    ("right", "none", the "wrong way", "both at start"), the ``scores`` it reads ("logits", or their
+    "softmax"), the ``padding`` ("ignored", or "counted" as id 0) and the ``reduction`` (the "mean" over the
+    counted targets, the "sum", the mean over "all positions", or the sum over the "batch" size)."""
+    V = logits.size(-1)
+    lo, la = {"right": (logits[:, :-1], labels[:, 1:]), "none": (logits, labels),
+              "wrong way": (logits[:, 1:], labels[:, :-1]), "both at start": (logits[:, 1:], labels[:, 1:])}[shift]
+    lo = lo.softmax(-1) if scores == "softmax" else lo
+    la = la.clamp(min=0) if padding == "counted" else la
+    losses = F.cross_entropy(lo.reshape(-1, V), la.reshape(-1), ignore_index=IGNORE, reduction="none")
+    count = {"mean": (la != IGNORE).sum(), "sum": 1, "all positions": losses.numel(), "batch": logits.size(0)}[reduction]
+    return losses.sum() / count
+
+
+# two mistakes at once (wa43: labels not shifted with the sum; the wrong shift over every position)
+_LOSS_SINGLE = first_named(LOSS_MISTAKES)
+LOSS_MISTAKES += two_at_once([(_LOSS_SINGLE["labels not shifted"], "shift", lambda *a: "none"),
+                              (_LOSS_SINGLE["shifted the wrong way"], "shift", lambda *a: "wrong way"),
+                              (_LOSS_SINGLE["logits and labels both cut at the start"], "shift",
+                               lambda *a: "both at start"),
+                              (_LOSS_SINGLE["softmax before cross-entropy"], "scores", lambda *a: "softmax"),
+                              (_LOSS_SINGLE["padding counted"], "padding", lambda *a: "counted"),
+                              (_LOSS_SINGLE["sum instead of mean"], "reduction", lambda *a: "sum"),
+                              (_LOSS_SINGLE["padding counted in the mean"], "reduction", lambda *a: "all positions"),
+                              (_LOSS_SINGLE["divided by the batch size"], "reduction", lambda *a: "batch")],
+                             lambda args, knobs: _lm_loss_with(*args, **knobs),
+                             apart=[{"padding", "reduction"}])  # (padding counted: every position is counted)
