@@ -9896,3 +9896,661 @@ def char_encode(text, stoi):
     return ids
 ''' + CHAR_DECODE_OK),
 ]
+
+# wa43: lessons 04-06, wrong answers as tired students and nanoGPT / makemore / Hugging Face copiers write
+# them, a third of them with two mistakes at once
+CATALOGUE += [
+    W("test-lstm-cell", "split into pieces of the wrong size", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T + b_ih + b_hh
+    i, f, g, o = torch.split(gates, 4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "h from the old c and forget gate unused", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = c + i * g
+    h_new = o * torch.tanh(c)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "sigmoid on the candidate and tanh of c missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = torch.sigmoid(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+    i, f, g, o = gates.chunk(4, 1)
+    c_new = f * c + i * g
+    h_new = o * c_new
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "biases missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = (W_ih @ x.T + W_hh @ h.T).T
+    i, f, g, o = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "tanh on the input gate and tanh on the forget gate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = z.chunk(4, dim=1)
+    i, f = torch.tanh(i), torch.tanh(f)
+    c = f * c + i * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    return h, c
+'''),
+    W("test-lstm-cell", "gate order and tanh of c missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, o, g = gates.chunk(4, dim=1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * c_new
+    return h_new, c_new
+'''),
+    W("test-shift-batch", "labels not shifted", '''
+def shift_batch(data, starts, block_size):
+    chunks = torch.stack([data[s:s + block_size + 1] for s in starts])
+    return chunks[:, :-1], chunks[:, :-1]
+'''),
+    W("test-shift-batch", "windows one token too long", '''
+def shift_batch(data, starts, block_size):
+    ix = starts[:, None] + torch.arange(block_size + 1)
+    return data[ix], data[ix + 1]
+'''),
+    W("test-shift-batch", "windows start one late and labels not shifted", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[i + 1:i + 1 + block_size] for i in starts])
+    y = torch.stack([data[i + 1:i + 1 + block_size] for i in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "labels one token short", '''
+def shift_batch(data, starts, block_size):
+    ix = starts.view(-1, 1) + torch.arange(block_size).view(1, -1)
+    x = data[ix]
+    y = data[ix[:, 1:]]
+    return x, y
+'''),
+    W("test-shift-batch", "dimensions in the wrong order (at position 0)", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts]).T
+    y = torch.stack([data[s + 1:s + block_size + 1] for s in starts])
+    return x, y
+'''),
+    W("test-shift-batch", "labels shifted by two and x and y swapped", '''
+def shift_batch(data, starts, block_size):
+    xs, ys = [], []
+    for s in starts:
+        xs.append(data[s:s + block_size])
+        ys.append(data[s + 2:s + block_size + 2])
+    return torch.stack(ys), torch.stack(xs)
+'''),
+    W("test-sequence-loss", "summed over the positions", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits.view(-1, V), targets.view(-1), reduction="sum") / B
+'''),
+    W("test-sequence-loss", "targets transposed", '''
+def sequence_loss(logits, targets):
+    return F.cross_entropy(logits.permute(0, 2, 1), targets.T)
+'''),
+    W("test-sequence-loss", "softmax before cross-entropy and sum instead of mean", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    probs = F.softmax(logits.view(B * T, V), dim=-1)
+    return F.cross_entropy(probs, targets.view(B * T), reduction="sum")
+'''),
+    W("test-sequence-loss", "summed over the positions", '''
+def sequence_loss(logits, targets):
+    logp = F.log_softmax(logits, dim=-1)
+    picked = logp.gather(2, targets.unsqueeze(-1)).squeeze(-1)
+    return -picked.sum(dim=1).mean()
+'''),
+    W("test-sequence-loss", "log of softmax and log-softmax over the wrong dimension", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    logp = torch.log(F.softmax(logits, dim=1))
+    return F.nll_loss(logp.reshape(B * T, V), targets.reshape(B * T))
+'''),
+    W("test-generate-greedy", "state reset and one token too few", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens - 1):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id)
+    return idx
+'''),
+    W("test-generate-greedy", "the model's mode changed", '''
+def generate_greedy(model, idx, max_new_tokens):
+    model.eval()
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)
+            idx = torch.cat((idx, next_id), dim=1)
+            logits, state = model.forward_with_state(next_id, state)
+    return idx
+'''),
+    W("test-generate-greedy", "prompt not read", '''
+def generate_greedy(model, idx, max_new_tokens):
+    out = idx
+    state = None
+    for _ in range(max_new_tokens):
+        logits, state = model.forward_with_state(out[:, -1:], state)
+        next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+        out = torch.cat([out, next_id], dim=1)
+    return out
+'''),
+    W("test-generate-greedy", "state reset and sampled instead of argmax", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            probs = F.softmax(logits[:, -1, :], dim=-1)
+            next_id = torch.multinomial(probs, 1)
+            idx = torch.cat([idx, next_id], dim=1)
+            logits, state = model.forward_with_state(next_id)
+    return idx
+'''),
+    W("test-generate-greedy", "first new token dropped", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            logits, state = model.forward_with_state(next_id, state)
+            idx = torch.cat([idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=1)
+    return idx
+'''),
+    W("test-lr-schedule", "warm-up starts at 0 and min_lr left out", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-lr-schedule", "warm-up reaches the peak one step early and linear decay instead of cosine", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate - progress * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "no warm-up and no floor after max_iters", '''
+def lr_at_step(it, cfg):
+    decay_ratio = it / cfg.max_iters
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return cfg.min_lr + coeff * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "decay not shifted by the warm-up", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    decay_ratio = it / cfg.max_iters
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return cfg.min_lr + coeff * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "cosine scaled by learning_rate", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = min(1.0, (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-train-loop", "clipped with the 1-norm", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip, norm_type=1)
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate multiplied at every iteration", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = group["lr"] * lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "step finds no gradients", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        lr = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.zero_grad()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate one iteration ahead and gradients not clipped to grad_clip", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(1, max_iters + 1):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "gradients not clipped to grad_clip", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-bigram-forward", "sum instead of mean and flattened logits returned", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        loss = None
+    else:
+        B, T, C = logits.shape
+        logits = logits.view(B * T, C)
+        targets = targets.view(B * T)
+        loss = F.cross_entropy(logits, targets, reduction="sum")
+    return logits, loss
+'''),
+    W("test-bigram-forward", "token 0 ignored", '''
+def bigram_forward(table, idx, targets=None):
+    logits = F.one_hot(idx, table.shape[0]).float() @ table
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T), ignore_index=0)
+'''),
+    W("test-bigram-forward", "sum instead of mean", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    probs = F.softmax(logits, dim=-1)
+    loss = -torch.log(probs.gather(-1, targets.unsqueeze(-1))).sum()
+    return logits, loss
+'''),
+    W("test-bigram-forward", "targets transposed", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    loss = None
+    if targets is not None:
+        loss = F.cross_entropy(logits.transpose(1, 2), targets.T)
+    return logits, loss
+'''),
+    W("test-causal-average", "divided along the wrong axis", '''
+def causal_average(x):
+    B, T, C = x.shape
+    return torch.cumsum(x, dim=1) / torch.arange(1, T + 1)
+'''),
+    W("test-causal-average", "mean over the channels", '''
+def causal_average(x):
+    B, T, C = x.shape
+    out = torch.zeros_like(x)
+    for b in range(B):
+        for t in range(T):
+            out[b, t] = x[b, :t + 1].mean(dim=1)
+    return out
+'''),
+    W("test-causal-average", "weights on the wrong side", '''
+def causal_average(x):
+    T = x.shape[1]
+    wei = torch.triu(torch.ones(T, T))
+    wei = wei / wei.sum(0, keepdim=True)
+    return wei @ x
+'''),
+    W("test-causal-average", "diagonal missing", '''
+def causal_average(x):
+    B, T, C = x.shape
+    xbow = torch.zeros((B, T, C))
+    for b in range(B):
+        for t in range(T):
+            xbow[b, t] = torch.mean(x[b, :t], 0)
+    return xbow
+'''),
+    W("test-causal-average", "product in the wrong order", '''
+def causal_average(x):
+    T = x.shape[1]
+    wei = torch.tril(torch.ones(T, T)) / T
+    return x @ wei
+'''),
+    W("test-block-forward", "one LayerNorm used twice and parallel sublayers", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    return x + attn(ln_1(x)) + mlp(ln_1(x))
+'''),
+    W("test-block-forward", "residual of the normalised x and ln_2 missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    h = ln_1(x)
+    x = h + attn(h)
+    x = x + mlp(x)
+    return x
+'''),
+    W("test-block-forward", "extra values returned", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(ln_1(x))
+    x = x + mlp(ln_2(x))
+    return x, None
+'''),
+    W("test-block-forward", "MLP reads the attention output alone", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    a = attn(ln_1(x))
+    m = mlp(ln_2(a))
+    return x + a + m
+'''),
+    W("test-block-forward", "post-norm attention", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    return x + mlp(ln_2(x))
+'''),
+    W("test-block-forward", "one LayerNorm used twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    y = x + attn(ln_2(x))
+    return y + mlp(ln_2(y))
+'''),
+    W("test-gpt-forward", "last position only", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(0, T, dtype=torch.long)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    x = model.transformer.ln_f(x)
+    return model.lm_head(x[:, [-1], :])
+'''),
+    W("test-gpt-forward", "final LayerNorm missing", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "positions counted from 1 and final LayerNorm missing", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    pos = torch.arange(1, T + 1)
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(pos))
+    for block in model.transformer.h:
+        x = block(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "final LayerNorm after every block", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(torch.arange(T)))
+    for block in model.transformer.h:
+        x = block(x)
+        x = model.transformer.ln_f(x)
+    return model.lm_head(x)
+'''),
+    W("test-gpt-forward", "softmax applied and blocks in reverse order", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tok = model.transformer.wte(idx)
+    pos = model.transformer.wpe(torch.arange(T))
+    x = model.transformer.drop(tok + pos)
+    for block in reversed(model.transformer.h):
+        x = block(x)
+    return F.softmax(model.lm_head(model.transformer.ln_f(x)), dim=-1)
+'''),
+    W("test-gpt-forward", "token ids as positions", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    x = model.transformer.drop(model.transformer.wte(idx) + model.transformer.wpe(idx))
+    for block in model.transformer.h:
+        x = x + block(x)
+    return model.lm_head(model.transformer.ln_f(x))
+'''),
+    W("test-greedy-decode", "one token too few and only the new token fed", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens - 1):
+            next_id = model(ids[:, -1:]).logits[:, -1, :].argmax(dim=-1)
+            ids = torch.cat([ids, next_id[:, None]], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "new ids not a (B, 1) column", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    for _ in range(max_new_tokens):
+        outputs = model(input_ids=ids)
+        next_token_logits = outputs.logits[:, -1, :]
+        next_tokens = torch.argmax(next_token_logits, dim=-1)
+        ids = torch.cat([ids, next_tokens.unsqueeze(0)], dim=-1)
+    return ids
+'''),
+    W("test-greedy-decode", "new tokens only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    model.eval()
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            next_id = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids[:, input_ids.shape[1]:]
+'''),
+    W("test-greedy-decode", "softmax over the wrong dimension", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            next_id = logits[:, -1, :].softmax(dim=0).argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "token never fed back", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(input_ids).logits
+            next_id = logits[:, -1].argmax(-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "sampled with a temperature", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            logits = model(ids).logits
+            probs = torch.softmax(logits[:, -1, :] / 0.7, dim=-1)
+            next_id = torch.multinomial(probs, num_samples=1)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
+'''),
+    W("test-top-k", "assumed 2-D logits", '''
+def top_k_filter(logits, k):
+    v, _ = torch.topk(logits, min(k, logits.size(-1)))
+    logits[logits < v[:, [-1]]] = -float("Inf")
+    return logits
+'''),
+    W("test-top-k", "probabilities instead of logits", '''
+def top_k_filter(logits, k):
+    probs = torch.softmax(logits, dim=-1)
+    kth = torch.topk(probs, min(k, probs.size(-1)), dim=-1).values[..., -1:]
+    return probs.masked_fill(probs < kth, 0.0)
+'''),
+    W("test-top-k", "kept k + 1", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    sorted_logits = torch.sort(logits, dim=-1, descending=True).values
+    kth = sorted_logits[..., k]
+    return torch.where(logits < kth.unsqueeze(-1), torch.full_like(logits, float("-inf")), logits)
+'''),
+    W("test-top-k", "ties broken", '''
+def top_k_filter(logits, k):
+    values, indices = torch.topk(logits, k, dim=-1)
+    out = torch.full_like(logits, float("-inf"))
+    return out.scatter(-1, indices, values)
+'''),
+    W("test-top-k", "kept k - 1", '''
+def top_k_filter(logits, k):
+    kth = torch.topk(logits, k).values[..., -1:]
+    return logits.masked_fill(logits <= kth, float("-inf"))
+'''),
+    W("test-top-p", "crossing token dropped and mask left in sorted order", '''
+def top_p_filter(logits, p):
+    sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+    cum = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    remove = cum > p
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-top-p", "crossing token dropped and probabilities instead of logits", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, order = torch.sort(probs, descending=True)
+    cum = sorted_probs.cumsum(-1)
+    remove_sorted = cum > p
+    remove_sorted[..., 0] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return probs.masked_fill(remove, 0.0)
+'''),
+    W("test-top-p", "probabilities instead of logits", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    remove_sorted = before >= p
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return probs.masked_fill(remove, 0.0)
+'''),
+    W("test-top-p", "crossing token dropped and gather instead of scatter", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    remove_sorted = sorted_probs.cumsum(dim=-1) > p
+    remove = remove_sorted.gather(-1, order)
+    return logits.masked_fill(remove, float("-inf"))
+'''),
+    W("test-lm-loss", "labels not shifted and sum instead of mean", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), reduction="sum")
+'''),
+    W("test-lm-loss", "padding counted", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shift_logits = logits[:, :-1, :].reshape(-1, V)
+    shift_labels = labels[:, 1:].reshape(-1)
+    return torch.nn.functional.cross_entropy(shift_logits, shift_labels, ignore_index=0)
+'''),
+    W("test-lm-loss", "padding counted in the mean", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shift_labels = labels[:, 1:]
+    ce = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), shift_labels.reshape(-1), reduction="none")
+    return ce.mean()
+'''),
+    W("test-lm-loss", "shifted the wrong way and padding counted in the mean", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    logits = logits[:, 1:, :]
+    labels = labels[:, :-1]
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), reduction="sum") / labels.numel()
+'''),
+    W("test-lm-loss", "labels not shifted and softmax before cross-entropy", '''
+def lm_loss(logits, labels):
+    probs = torch.softmax(logits, dim=-1)
+    return torch.nn.functional.cross_entropy(probs.reshape(-1, probs.size(-1)), labels.reshape(-1))
+'''),
+    W("test-lm-loss", "softmax before cross-entropy", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shift_logits = logits[:, :-1].reshape(-1, V)
+    shift_labels = labels[:, 1:].reshape(-1)
+    keep = shift_labels != -100
+    return torch.nn.functional.cross_entropy(torch.softmax(shift_logits[keep], dim=-1), shift_labels[keep])
+'''),
+    W("test-collate", "padding in the labels and mask from the pad id", '''
+def collate(docs, pad_id):
+    input_ids = torch.nn.utils.rnn.pad_sequence([torch.tensor(d) for d in docs], batch_first=True, padding_value=pad_id)
+    attention_mask = (input_ids != pad_id).long()
+    labels = input_ids.clone()
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "padding in the labels and bool attention mask", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.bool)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = True
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": input_ids.clone()}
+'''),
+    W("test-collate", "padded on the left and labels from the pad id", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, T - len(d):] = torch.tensor(d)
+        attention_mask[i, T - len(d):] = 1
+    labels = input_ids.masked_fill(input_ids == pad_id, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "labels shifted", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids, attention_mask, labels = [], [], []
+    for d in docs:
+        n = T - len(d)
+        input_ids.append(d + [pad_id] * n)
+        attention_mask.append([1] * len(d) + [0] * n)
+        labels.append(d[1:] + [-100] * (n + 1))
+    return {"input_ids": torch.tensor(input_ids), "attention_mask": torch.tensor(attention_mask),
+            "labels": torch.tensor(labels)}
+'''),
+    W("test-collate", "input_ids padded with -100", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    input_ids = torch.full((len(docs), T), -100, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": input_ids.clone()}
+'''),
+]
