@@ -71,6 +71,7 @@ import struct
 import sys
 import threading
 import types
+import warnings
 
 
 OUTPUT_BYTES = 1_000_000  # of what the answers print, what this process writes to its stderr file
@@ -2061,7 +2062,13 @@ def _asarray_copies_bytearrays() -> None:
             # (a memoryview too: io.BytesIO's getbuffer(), released once torch has read it, let the BytesIO grow)
             args = tuple(bytes(a) if isinstance(a, (bytearray, memoryview)) else a for a in args)
             kwargs = {k: bytes(v) if isinstance(v, (bytearray, memoryview)) else v for k, v in kwargs.items()}
-            return _original(*args, **kwargs)
+            # torch's note that the copy is read-only is this process's own: an answer cell that turned warnings
+            # into errors (``warnings.simplefilter("error")``) had its first call fail on it here (the grader's RNG
+            # state is read through this), "your function raised UserWarning: The given buffer is not writable",
+            # an honest answer losing its point (ch58)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="The given buffer is not writable", category=UserWarning)
+                return _original(*args, **kwargs)
         copying.__name__ = copying.__qualname__ = name
         setattr(torch, name, copying)
 

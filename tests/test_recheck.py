@@ -4844,3 +4844,19 @@ def test_a_helper_of_init_s_that_forward_reaches_through_another_method_is_not_i
     for module in (Chain(4), ByString(4)):
         assert any(place.startswith("global _cached_tril") for place, *_ in _plain_tensors(module)), \
             (type(module).__name__, _plain_tensors(module))
+
+
+@pytest.mark.parametrize("lesson, answer_id", [("01_tokenization", "char-encode-decode"),
+                                               ("03_self_attention", "causal-mask")])
+def test_an_honest_answer_that_turns_warnings_into_errors_keeps_its_points(lesson, answer_id):
+    """An honest answer cell that began with ``warnings.simplefilter("error")`` (a strict student's habit)
+    lost the form point of its lesson's first call in the answers' process, told "your function raised
+    UserWarning: The given buffer is not writable": the warning came from the process's own copy of the
+    RNG state the call was to run with, before the answer ran (ch58: lessons 01 and 03, 7/8 each). The
+    answers' own filters hold for what the answers do; the process's own steps warn as Python does."""
+    strict = "import warnings\nwarnings.simplefilter('error')\n\n" + _answer_source(lesson, answer_id)
+    own = Host([PRELUDE], sandbox=False)  # (a fresh process: torch warns of the buffer once per process)
+    try:
+        assert recheck(_with_answer(lesson, answer_id, strict), lesson, _tests(lesson), sandbox=False, host=own) == {}
+    finally:
+        own.close()
