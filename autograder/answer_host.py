@@ -338,6 +338,10 @@ class CellInterrupted(BaseException):
     """Raised in an answer cell that runs past CELL_SECONDS (as the notebook's cell limit would)."""
 
 
+class GraderGone(SystemExit):
+    """Ends this process when the grader closed its end while an answer's call waited for a callback."""
+
+
 GIVEN = [0]  # the seconds the running answer cell was given (what is left of the shared budget)
 # the running cell's clock and where its limit began (``clock.Clock.mark``); None between cells. The limit
 # counts the cell's own time: on a busy machine a cell that waits for a CPU is not interrupted for the wait,
@@ -1029,7 +1033,7 @@ def _callbacks(requests, replies):
 
             frame = _read(requests)
             if frame is None:
-                raise SystemExit(0)
+                raise GraderGone(0)
             reply = _load(frame)  # from the grader
             if reply.get("ok"):
                 return reply.get("value")
@@ -2380,7 +2384,12 @@ def main(argv):
                 state = torch.get_rng_state()
                 if state.numpy().tobytes() != request["rng"]:  # (5 kB: much of a small call's time)
                     reply["rng"] = state
-        except Exception as error:
+        except GraderGone:
+            raise
+        # (and what an answer raises that is no Exception: a KeyboardInterrupt or SystemExit of its own, which a
+        # notebook's cell shows as its error, ended this process, and the test was told 'the answers' process
+        # ended', as if the grader had failed it, ch58; the limits of a call are the grader's, not a signal here)
+        except BaseException as error:
             reply = {"ok": False, "error": type(error).__name__, "base": _builtin_base(error),
                      "message": str(error)[:2000]}
         finally:

@@ -39,6 +39,7 @@ of a result) here, on the same stand-ins.
 from __future__ import annotations
 
 import ast
+import builtins
 import collections
 import contextlib
 import functools
@@ -1484,6 +1485,11 @@ def hidden_case(code: str, test: str, error: BaseException, namespace: dict, ans
     return message[len(head):message.index("): ")]
 
 
+# Python's own exceptions that are no Exception: an answer's comes back as a StudentError of that name
+BASE_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items() if isinstance(value, type)
+                            and issubclass(value, BaseException) and not issubclass(value, Exception))
+
+
 def _failure(error: Exception, hidden: bool, case: str | None = None) -> str:
     """Why a test fails here, from what its check or hidden tests raised. A hidden test's message starts
     with "hidden test" (its asserts say what failed; ``autograder.grading`` says where it ran); ``case``
@@ -1499,7 +1505,10 @@ def _failure(error: Exception, hidden: bool, case: str | None = None) -> str:
         # not the message: the answer wrote it, and could have written the hidden test's inputs into it
         # for the feedback to show (a red team's, 2026-12-02); the visible check shows its messages
         # nor the name of a class of its own (its names could spell the inputs too): Python's own are named
-        name = "an exception of a class of its own" if isinstance(error, StudentError) else type(error).__name__
+        # (and Python's own that are no Exception, KeyboardInterrupt and SystemExit, whose stand-ins are a StudentError)
+        name = type(error).__name__
+        if isinstance(error, StudentError) and name not in BASE_EXCEPTIONS:
+            name = "an exception of a class of its own"
         where = f" ({case})" if case else ""
         return f"{HIDDEN_FAILURE}{where}: the answer raised {name} (run the test cell's check in the notebook, " \
                f"and try your function on inputs of your own, to see where)"

@@ -4860,3 +4860,22 @@ def test_an_honest_answer_that_turns_warnings_into_errors_keeps_its_points(lesso
         assert recheck(_with_answer(lesson, answer_id, strict), lesson, _tests(lesson), sandbox=False, host=own) == {}
     finally:
         own.close()
+
+
+@pytest.mark.parametrize("raised", ["KeyboardInterrupt", "SystemExit(0)"])
+def test_an_answer_that_raises_keyboardinterrupt_or_systemexit_in_a_hidden_test_is_named_with_it(raised):
+    """A count_pairs that raised KeyboardInterrupt (or SystemExit) on the hidden tests' longer lists ended the
+    answers' process, which caught only Exception, and lost its point told 'the answers' process ended', as if
+    the grader had failed it (ch58's c01kbi; lesson 03's class too, c03kbi). In the notebook such a call fails
+    its cell with that error; here it is named as the answer's error too, and the process goes on."""
+    source = _answer_source("01_tokenization", "count-pairs").replace(
+        "    counts = {}\n", f"    if len(ids) > 45:\n        raise {raised}\n    counts = {{}}\n", 1)
+    assert source != _answer_source("01_tokenization", "count-pairs")
+    own = Host([PRELUDE], sandbox=False)
+    try:
+        failed = recheck(_with_answer("01_tokenization", "count-pairs", source), "01_tokenization",
+                         _tests("01_tokenization"), sandbox=False, host=own)
+    finally:
+        own.close()
+    assert set(failed) == {"test-count-pairs"}, failed
+    assert raised.split("(")[0] in failed["test-count-pairs"] and "process ended" not in failed["test-count-pairs"], failed
