@@ -169,6 +169,18 @@ def _plain_arguments(value):
     return value
 
 
+def _said(error: BaseException) -> str:
+    """``str(error)``, or a note where the answer's exception class cannot say it: a ``__str__`` of its own that
+    raises or returns no string (``return 5``) raised again where this process wrote the message, which ended
+    it, and every test after it was told 'the answers' process ended' (ch58: a merge raising such an error on the
+    hidden tests' longer lists; an answer cell raising one as it ran failed every exercise of its notebook)."""
+    try:
+        text = str(error)
+        return text if type(text) is str else str.__str__(text)
+    except BaseException:
+        return f"<the message of {type(error).__name__} could not be written: its __str__ failed>"
+
+
 def _builtin_base(error: BaseException) -> str:
     """The names of the nearest of Python's own exception classes that ``error``'s class derives from, joined
     by commas (an answer's ``class UnknownCharacter(ValueError)``: ``"ValueError"``; ``class
@@ -657,9 +669,10 @@ def _run(cells):
             exec(compile(tree, f"<answer {number + 1}>", "exec", flags=ANNOTATIONS_AS_TEXT, dont_inherit=True),
                  namespace)
         except BaseException as error:  # as in a notebook: the next cell still runs
-            print(f"answer cell {number + 1} raised {type(error).__name__}: {error}", file=sys.stderr)
+            said = _said(error)
+            print(f"answer cell {number + 1} raised {type(error).__name__}: {said}", file=sys.stderr)
             try:
-                CELL_ERRORS.append([number, str(type(error).__name__)[:80], str(error)[:300]])
+                CELL_ERRORS.append([number, str(type(error).__name__)[:80], said[:300]])
             except BaseException:  # (an error whose message cannot be written)
                 CELL_ERRORS.append([number, "Exception", ""])
         finally:
@@ -2391,7 +2404,7 @@ def main(argv):
         # ended', as if the grader had failed it, ch58; the limits of a call are the grader's, not a signal here)
         except BaseException as error:
             reply = {"ok": False, "error": type(error).__name__, "base": _builtin_base(error),
-                     "message": str(error)[:2000]}
+                     "message": _said(error)[:2000]}
         finally:
             SENT.clear()  # trusted for that request only: an answer that kept one cannot use it later
         try:

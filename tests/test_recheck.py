@@ -4879,3 +4879,25 @@ def test_an_answer_that_raises_keyboardinterrupt_or_systemexit_in_a_hidden_test_
         own.close()
     assert set(failed) == {"test-count-pairs"}, failed
     assert raised.split("(")[0] in failed["test-count-pairs"] and "process ended" not in failed["test-count-pairs"], failed
+
+
+ODD_ERROR = "class Odd(ValueError):\n    def __str__(self):\n        return 5\n\n\n"
+
+
+def test_an_error_whose_message_cannot_be_written_is_named_and_ends_nothing():
+    """An answer's exception class whose ``__str__`` returns no string (or raises) raised again where the answers'
+    process wrote its message: raised in a call, the process ended and the test was told 'the answers' process
+    ended'; raised by an answer cell as it ran, every exercise of the notebook lost its rechecked points,
+    correct ones too (ch58). Now the message says it could not be written, and each exercise is graded alone."""
+    merge = ODD_ERROR + _answer_source("01_tokenization", "merge").replace(
+        "    out, i = [], 0\n", "    if len(ids) > 30:\n        raise Odd('x')\n    out, i = [], 0\n", 1)
+    own = Host([PRELUDE], sandbox=False)
+    try:
+        failed = recheck(_with_answer("01_tokenization", "merge", merge), "01_tokenization",
+                         _tests("01_tokenization"), sandbox=False, host=own)
+        assert set(failed) == {"test-merge"} and "raised Odd" in failed["test-merge"], failed
+        cell = _answer_source("01_tokenization", "count-pairs") + "\n\n" + ODD_ERROR + "raise Odd('x')\n"
+        assert recheck(_with_answer("01_tokenization", "count-pairs", cell), "01_tokenization",
+                       _tests("01_tokenization"), sandbox=False, host=own) == {}
+    finally:
+        own.close()
