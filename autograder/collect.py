@@ -511,6 +511,10 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             # a refused final version beside a draft: the draft is not the hand-in either
             every = early.get((who, name), []) + found
             why = f"{len(every)} notebooks for {name} from {who}: {', '.join(e.path for e in every)}; keep one"
+            if len({unicodedata.normalize("NFC", e.path) for e in every}) < len({e.path for e in every}):
+                # (two paths that print alike: 'keep one' of two identical lines told the instructor nothing, ch58)
+                why += (" (some of these paths are one name written twice, its accents as letters of their own and "
+                        "as separate marks, as macOS writes them: they print alike)")
         else:
             chosen[(who, name)] = found[0]
             continue

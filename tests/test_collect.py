@@ -798,3 +798,13 @@ def test_a_folder_source_with_thousands_of_nested_folders_is_collected_and_the_c
         assert student == "deeper" and detail.startswith("deeper/d/d/") and "File name too long" in detail, detail
     finally:
         remove_tree(inbox)  # (pytest's own cleanup walks by recursion)
+
+
+def test_two_notebooks_whose_paths_differ_only_in_how_accents_are_written_are_said_to_print_alike(course, tmp_path):
+    """Zoë's folder twice in one zip, its name composed (NFC) and decomposed (NFD, as macOS writes it), each with
+    the lesson: neither is taken, and the reason listed two paths that print identically, 'keep one' (ch58)."""
+    nfc, nfd = "export/Zo\u00eb Ng", "export/Zoe\u0308 Ng"
+    inbox = _zip(tmp_path / "class.zip", {f"{nfc}/{A}.ipynb": b"one", f"{nfd}/{A}.ipynb": b"two"})
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None, wrapper=False) == []
+    details = [d for student, _, d in _not_collected(course) if student == "export"]
+    assert len(details) == 2 and all("2 notebooks" in d and "print alike" in d for d in details), details
