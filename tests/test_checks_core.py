@@ -554,3 +554,44 @@ def test_a_result_too_deep_or_too_long_to_write_out_fails_with_a_message_not_an_
     from course.checks._core import difference
     said = difference(student([1]), student([1])) if student is not _huge_int else difference([[1]], student([1]))
     assert said is not None and words in said, said
+
+
+def test_an_answer_that_stops_the_program_or_cannot_say_its_error_is_told_in_words():
+    """An answer raising SystemExit (sys.exit() on a bad input) or KeyboardInterrupt got a notebook's bare
+    "SystemExit: 0", and one raising an exception whose __str__ returns no string got a TypeError traceback
+    into the checks (ch58): each is told in words, wherever the check called the answer."""
+    import sys
+
+    from course import tokenization as ref
+    from course.checks import tokenization as checks
+    from course.checks._core import CheckFailed
+
+    def exits(ids, pair, new_id):
+        sys.exit(0)
+
+    class Odd(Exception):
+        def __str__(self):
+            return 5
+
+    def odd(ids, pair, new_id):
+        raise Odd()
+
+    def interrupted_on_unknown(text, stoi):  # (right, but the unknown character's call is the check's own)
+        if any(c not in stoi for c in text):
+            raise KeyboardInterrupt
+        return ref.char_encode(text, stoi)
+
+    for check, student, said in [(checks.check_merge, exits, "raised SystemExit: 0"),
+                                 (checks.check_merge, odd, "the message of Odd could not be written"),
+                                 (checks.check_char_encode, interrupted_on_unknown, "raised KeyboardInterrupt")]:
+        with pytest.raises(CheckFailed) as caught:
+            check(student)
+        assert said in str(caught.value), str(caught.value)
+        if student is not odd:
+            assert caught.value.mistake == "stops the whole program", str(caught.value)
+    def odd_on_unknown(text, stoi):  # (raised where the check calls the answer itself)
+        if any(c not in stoi for c in text):
+            raise Odd()
+        return ref.char_encode(text, stoi)
+    with pytest.raises(CheckFailed, match="the message of Odd could not be written"):
+        checks.check_char_encode(odd_on_unknown)

@@ -728,7 +728,7 @@ def recognise_error(mistakes: Sequence[Mistake], error: BaseException, args: Seq
     defined, ``missing_name``'s. A ``same_error`` mistake must also behave as the student's function does
     on the ``others`` (``(args, call)`` pairs, as for ``recognise``): one message can come from two
     mistakes on one case, rarely on all of them."""
-    text = f"{type(error).__name__}: {error}"
+    text = f"{type(error).__name__}: {said(error)}"
     return next((m for m in mistakes if (m.error is not None and m.error in text
                                          or m.same_error and _raises_alike(m.wrong, args, error)
                                          and all(_behaves_alike(m.wrong, *other) for other in others))
@@ -877,6 +877,27 @@ class _ShortRepr(reprlib.Repr):
 _short_repr = _ShortRepr().repr
 
 
+def said(error: BaseException) -> str:
+    """``str(error)``, or a note where the student's exception class cannot say it: a ``__str__`` of its own that
+    raises or returns no string (``return 5``) made the check's own message fail, a TypeError traceback into
+    the checks (ch58)."""
+    try:
+        text = str(error)
+        return text if type(text) is str else str.__str__(text)
+    except BaseException:
+        return f"<the message of {type(error).__name__} could not be written: its __str__ failed>"
+
+
+def _unsayable(error: BaseException | None) -> bool:
+    """Whether ``error`` cannot be written: its class's ``__str__`` raises or returns no string."""
+    if error is None:
+        return False
+    try:
+        return type(str(error)) is not str
+    except BaseException:
+        return True
+
+
 def raised(error: BaseException) -> str:
     """What the student's function did, for a failure's message: "your function raised ValueError: …";
     but where the grader's stand-in could not receive its result (``NotData``, from the answers' process
@@ -885,7 +906,7 @@ def raised(error: BaseException) -> str:
         return str(error)
     if getattr(type(error), "said_by_grader", False):  # (the re-check's own words about the call: CallersData)
         return str(error)
-    return f"your function raised {type(error).__name__}: {error}{where_raised(error)}"
+    return f"your function raised {type(error).__name__}: {said(error)}{where_raised(error)}"
 
 
 def describe(x: Any, values: bool = False) -> str:
@@ -1178,6 +1199,13 @@ def form_call(name: str, student: Callable[..., Any], args: Sequence[Any], mista
     return _call_student(name, where, student, given, args, mistakes)
 
 
+STOPS_THE_PROGRAM = Mistake(
+    "stops the whole program", "sys.exit(), exit() and KeyboardInterrupt end the whole program (in a notebook, the "
+    "cell and the check that called your function), not the function: for a bad input raise an exception the "
+    "caller can catch, ValueError(...), and otherwise return the result. (If you stopped the kernel yourself, "
+    "run the cell again.)")
+
+
 def _call_student(name: str, where: str, student: Callable[..., Any], given: tuple, case: Sequence[Any],
                   mistakes: Sequence[Mistake], others: Sequence[tuple[Sequence[Any], Callable[[], Any]]] = (),
                   **details: Any) -> Any:
@@ -1193,7 +1221,11 @@ def _call_student(name: str, where: str, student: Callable[..., Any], given: tup
     except _StillRunning as stop:
         at = where_raised(stop).replace(" (in ", " (stopped in ", 1)
         raise failure(where, f"your function did not return within {STUDENT_SECONDS} s{at}", ENDLESS) from None
+    except (SystemExit, KeyboardInterrupt) as error:  # (no Exception: as a notebook shows it, a bare "SystemExit: 0")
+        raise failure(where, raised(error), STOPS_THE_PROGRAM, **details) from None
     except Exception as error:  # the student's error, reported in words
+        if _unsayable(error):  # (its message is what the mistakes are told by: nothing to recognise)
+            raise failure(where, raised(error), **details) from None
         if unfilled(error):
             raise CheckFailed(f"{name}: not implemented yet\n  replace `raise NotImplementedError()` "
                               f"with your code, then run this cell again.", mistake="not implemented") from None
@@ -1448,13 +1480,23 @@ def default_dtype_back(name: str) -> None:
 def guard_checks(namespace: dict) -> None:
     """Wraps each ``check_*`` function of a checks module (``guard_checks(globals())`` at its end) so that
     it starts from float32 as the default dtype, whatever an earlier cell left (``default_dtype_back``):
-    its cases are built before the student's function runs."""
+    its cases are built before the student's function runs; and so that a SystemExit or KeyboardInterrupt
+    the answer raised where the check called it directly (not through ``_call_student``) is told in words,
+    not as a notebook's bare "SystemExit: 0", and an error of the answer's that cannot be written (its
+    ``__str__`` returns no string) is said so, not as a TypeError from inside the check (ch58)."""
     for name, check in list(namespace.items()):
         if name.startswith("check_") and callable(check) and getattr(check, "__module__", None) == namespace["__name__"]:
             @functools.wraps(check)
             def guarded(*args, _check=check, _name=name, **kwargs):
                 default_dtype_back(_name.removeprefix("check_"))
-                return _check(*args, **kwargs)
+                try:
+                    return _check(*args, **kwargs)
+                except (SystemExit, KeyboardInterrupt) as error:  # (from the answer, wherever the check called it)
+                    raise failure(_name.removeprefix("check_"), raised(error), STOPS_THE_PROGRAM) from None
+                except Exception as error:  # (the check's own words failed on the answer's error: say it plainly)
+                    if not isinstance(error, CheckFailed) and _unsayable(error.__context__):
+                        raise failure(_name.removeprefix("check_"), raised(error.__context__)) from None
+                    raise
             namespace[name] = guarded
 
 

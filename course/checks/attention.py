@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from course import attention as ref
 from course.checks import mask_walk as walk
 from course.checks._core import (IN_PLACE, CheckFailed, Mistake, check_gradient, describe, difference, failure,  # noqa: F401
-                                 first_named, form_call, missing_name, refusal, run_check, two_at_once, unfilled,
-                                 where_raised)  # (form_call: the form cells')
+                                 first_named, form_call, missing_name, refusal, run_check, said, two_at_once,
+                                 unfilled, where_raised)  # (form_call: the form cells')
 
 # --- wrong versions, written out plainly so each mistake is exactly one change ------------------
 
@@ -1062,7 +1062,7 @@ def _build(student_cls, config):
             raise CheckFailed("CausalSelfAttention: not implemented yet\n  replace `raise NotImplementedError()` "
                               "with your code, then run this cell again.", mistake="not implemented") from None
         raise failure("CausalSelfAttention: building the module with CausalSelfAttention(config)",
-                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
+                      f"your class raised {type(error).__name__}: {said(error)}{where_raised(error)}",
                       _helper_or_missing(error)) from None
     C = config.n_embd
     for name, (n_in, n_out) in {"c_attn": (C, 3 * C), "c_proj": (C, C)}.items():
@@ -1178,7 +1178,7 @@ def _build_plain(student_cls, config):
         return student_cls(config)
     except Exception as error:
         raise failure(f"CausalSelfAttention: building the module with config.bias={config.bias}",
-                      f"your class raised {type(error).__name__}: {error}{where_raised(error)}",
+                      f"your class raised {type(error).__name__}: {said(error)}{where_raised(error)}",
                       _helper_or_missing(error)) from None
 
 
@@ -1610,7 +1610,7 @@ def _check_called_again(student_cls, config, g) -> None:
                 got = module(x.clone())
         except Exception as error:
             changed = _changed_tensor(before, module)
-            raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}"
+            raise failure(where, f"your module raised {type(error).__name__}: {said(error)}{where_raised(error)}"
                           + (f"; self.{changed} is not what __init__ made" if changed else ""),
                           MASK_CHANGED if changed else _helper_or_missing(error)) from None
         changed = _changed_tensor(before, module)
@@ -1658,7 +1658,7 @@ def check_attention_dropout(student_cls) -> None:
     try:
         got = _seeded(lambda: module(x.clone()), 0)
     except Exception as error:
-        raise failure(where, f"your module raised {type(error).__name__}: {error}{where_raised(error)}",
+        raise failure(where, f"your module raised {type(error).__name__}: {said(error)}{where_raised(error)}",
                       _helper_or_missing(error)) from None
     problem = difference(expected, got)
     if problem is not None and difference(_seeded(lambda: _train_forward(config, 7, x, dropout="per_head"), 0),

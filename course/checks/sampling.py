@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 
 from course import sampling
-from course.checks._core import (Mistake, describe, failure, first_named, missing_name, run_check, two_at_once,
-                                 where_raised)
+from course.checks._core import (Mistake, describe, failure, first_named, missing_name, run_check, said,
+                                 two_at_once, where_raised)
 
 NEG_INF = float("-inf")
 
@@ -935,7 +935,7 @@ def _check_top_p_ties(fn) -> None:
         try:
             got = fn(logits.clone(), p)
         except Exception as error:
-            raise failure(where, f"your function raised {type(error).__name__}: {error}{where_raised(error)}",
+            raise failure(where, f"your function raised {type(error).__name__}: {said(error)}{where_raised(error)}",
                           missing_name(error)) from None
         if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
             raise failure(where, f"expected a tensor of shape {tuple(logits.shape)}, got {describe(got)}")
