@@ -500,11 +500,10 @@ def test_an_unreadable_folder_in_a_folder_source_is_listed(course, tmp_path, mon
 def test_a_hand_in_where_there_was_none_forgets_the_gradebooks_old_grading(course, tmp_path, monkeypatch):
     """alice's graded folder deleted by hand, then a new file collected: the gradebook kept the old
     grading, shown by the formgrader and nbgrader's own export for the new file (a red team's, 2026-12-02)."""
-    from nbgrader.api import Gradebook, MissingEntry
-    from autograder.gradebook import _ensure_tools_on_path
-    _ensure_tools_on_path()
+    from nbgrader.api import MissingEntry
+    from autograder.gradebook import open_gradebook
     course.work.mkdir(parents=True)
-    with Gradebook(course.db_url) as gradebook:
+    with open_gradebook(course) as gradebook:
         gradebook.add_assignment(A)
         for who in ("alice", "bob"):
             gradebook.add_student(who)
@@ -512,7 +511,7 @@ def test_a_hand_in_where_there_was_none_forgets_the_gradebooks_old_grading(cours
     notes = []
     assert grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"new", f"carol/{A}.ipynb": b"c"}),
                            paths=course, on_skip=lambda m: None, on_note=notes.append) == [("alice", A), ("carol", A)]
-    with Gradebook(course.db_url) as gradebook:
+    with open_gradebook(course) as gradebook:
         with pytest.raises(MissingEntry):
             gradebook.find_submission(A, "alice")
         assert gradebook.find_submission(A, "bob")  # not collected now: untouched

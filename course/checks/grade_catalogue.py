@@ -74,9 +74,8 @@ def _error_text(cell) -> str:
 def grade_catalogue(catalogue, lessons: list[str] | None = None, workers: int = 1) -> dict[int, Graded]:
     """Autograde every entry of ``catalogue``; the result maps an entry's index to its points."""
     import nbformat
-    from nbgrader.api import Gradebook
-
     from autograder import grading
+    from autograder.gradebook import open_gradebook
     from autograder.notebooks import solution_path
 
     rounds = {k: v for k, v in plan(catalogue).items() if lessons is None or k in lessons}
@@ -94,7 +93,7 @@ def grade_catalogue(catalogue, lessons: list[str] | None = None, workers: int = 
         tests_of = collections.defaultdict(list)  # answer cell -> its test cells
         for e in EXERCISES:
             tests_of[e.answer].append(e.test)
-        with Gradebook(paths.db_url) as gradebook:
+        with open_gradebook(paths) as gradebook:
             for lesson, lesson_rounds in rounds.items():
                 for r, answers in enumerate(lesson_rounds):
                     student = f"round{r}"
