@@ -217,6 +217,7 @@ class StudentAttention(nn.Module):
     dropout_on = "weights"
     resid_dropout = True
     fill = float("-inf")
+    attn_bias = True
 
     def __init__(self, config):
         super().__init__()
@@ -230,10 +231,11 @@ class StudentAttention(nn.Module):
     def forward(self, x):
         B, T, C = x.shape
         hs = C // self.n_head
-        q, k, v = self.c_attn(x).split(C, dim=2)
+        qkv = self.c_attn(x) if self.attn_bias else x @ self.c_attn.weight.T
+        q, k, v = qkv.split(C, dim=2)
         q, k, v = (t.view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))
         att = q @ k.transpose(-2, -1)
-        att = att * {"head": hs ** -0.5, "model": C ** -0.5, "none": 1.0}[self.scale]
+        att = att * {"head": hs ** -0.5, "model": C ** -0.5, "none": 1.0, "times": hs ** 0.5}[self.scale]
         if self.dropout_on == "scores":
             att = self.drop(att)
         tri = self.bias[:T, :T]
@@ -268,6 +270,8 @@ def test_student_version_passes():
 @pytest.mark.parametrize("attributes, hint", [
     (dict(scale="none"), "not divided by √head_size"),
     (dict(scale="model"), "divided by √n_embd"),
+    (dict(scale="times"), "multiplied by √head_size"),
+    (dict(attn_bias=False), "c_attn's bias left out"),
     (dict(softmax_dim=-2), "wrong dimension"),
     (dict(mask="none"), "mask is not applied"),
     (dict(mask="triu"), "upper triangle"),
@@ -557,6 +561,20 @@ def test_more_dropout_mistakes_are_named(attributes, name):
     with pytest.raises(CheckFailed) as info:
         checks.check_attention_dropout(Wrong)
     assert info.value.mistake == name, str(info.value)
+
+
+@pytest.mark.parametrize("kind", [nn.AlphaDropout, nn.Dropout2d, nn.FeatureAlphaDropout])
+def test_a_dropout_of_another_kind_is_named(kind):
+    class Wrong(StudentAttention):
+        def __init__(self, config):
+            super().__init__(config)
+            self.drop = kind(config.dropout)
+
+    checks.check_causal_self_attention(Wrong)  # (off in eval mode, as nn.Dropout is)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_attention_dropout(Wrong)
+    assert info.value.mistake == "another kind of dropout", str(info.value)
+    assert f"nn.{kind.__name__}" in str(info.value)
 
 
 class HeadByHead(StudentAttention):

@@ -933,7 +933,8 @@ def _reference_forward(config, seed, x):
 
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
                    softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
-                   residual=False, keys=(-2, -1), rescale=(1.0, 1.0), values="v", layout="blocks", heads=None):
+                   residual=False, keys=(-2, -1), rescale=(1.0, 1.0), values="v", layout="blocks", heads=None,
+                   attn_bias=True):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
     (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
@@ -944,11 +945,12 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     ``values="x"``: the module's input, split into heads, in place of v; ``layout="channels"``: c_attn's
     output read as (B, T, C, 3), q, k and v taking every third channel; ``heads``: a number of heads other
     than config.n_head (the head size passed to split_heads); ``scale="after"``: the weights divided by
-    √head_size after the softmax instead of the scores before it."""
+    √head_size after the softmax instead of the scores before it; ``scale="times"``: the scores multiplied by
+    √head_size; ``attn_bias=False``: c_attn's bias left out (x @ c_attn.weight.T)."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = (config.n_head if heads is None else heads) if split else 1
-    qkv = x @ w["c_attn.weight"].T + w["c_attn.bias"]
+    qkv = x @ w["c_attn.weight"].T + (w["c_attn.bias"] if attn_bias else 0)
     pieces = qkv.view(B, T, C, 3).unbind(-1) if layout == "channels" else qkv.split(C, dim=2)
     parts = dict(zip(order, (t.view(B, T, nh, C // nh).transpose(1, 2) for t in pieces)))
     if values == "x":
@@ -964,7 +966,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         rescale = (rescale[0] / math.sqrt(C // config.n_head), rescale[1])
     scale = {"head": 1 / math.sqrt(C // config.n_head), "model": 1 / math.sqrt(C), "none": 1.0,
              "length": 1 / math.sqrt(T), "heads": 1 / math.sqrt(config.n_head), "block": 1 / math.sqrt(config.block_size),
-             "head_size": 1 / (C // config.n_head), "after": 1.0, "actual": 1 / math.sqrt(C // nh)}[scale]
+             "head_size": 1 / (C // config.n_head), "after": 1.0, "actual": 1 / math.sqrt(C // nh),
+             "times": math.sqrt(C // config.n_head)}[scale]
     lower = torch.ones(T, T, dtype=torch.bool).tril()
     if mask == "lower":
         y = _attend(q, k, v, lower, scale=scale, softmax_dim=softmax_dim, fill=fill, keys=keys, rescale=rescale[0])
@@ -1433,11 +1436,18 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                   f"below the real scores: exp({fill:g}) is not 0, so each position still gives the future some "
                   f"weight. Fill them with float('-inf') (so that the softmax gives them exactly 0).",
                   lambda *a, fill=fill: _wrong_forward(*a, fill=fill)) for fill in (-1.0, -2.0, -3.0, -5.0, -10.0)],
+        Mistake("multiplied by √head_size", "the scores were multiplied by √head_size: DIVIDE them, "
+                "q @ k.transpose(-2, -1) / math.sqrt(head_size), so that they keep a variance near 1.",
+                lambda *a: _wrong_forward(*a, scale="times")),
+        Mistake("c_attn's bias left out", "x @ self.c_attn.weight.T uses the layer's weight but not its bias: call "
+                "the layer itself, self.c_attn(x), which adds the bias (and works whatever config.bias is).",
+                lambda *a: _wrong_forward(*a, attn_bias=False)),
     ]
     single = first_named(mistakes)
     mistakes += two_at_once([(single["no scaling"], "scale", lambda *a: "none"),
                              (single["scaled by √n_embd"], "scale", lambda *a: "model"),
                              (single["scaled by the head size, not its root"], "scale", lambda *a: "head_size"),
+                             (single["multiplied by √head_size"], "scale", lambda *a: "times"),
                              (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: -2),
                              (single["masked with 0"], "fill", lambda *a: 0.0),
                              (single["no causal mask"], "mask", lambda *a: "none"),
@@ -1636,6 +1646,20 @@ def _fixed_rate(module, config):
                    f"fixed number.")
 
 
+def _other_dropout(module):
+    """The mistake of a dropout layer of another kind than nn.Dropout (AlphaDropout, Dropout2d, ...), which
+    draws and scales otherwise, when the module has one."""
+    if not isinstance(module, nn.Module):
+        return None
+    kinds = sorted({type(m).__name__ for m in module.modules()
+                    if isinstance(m, nn.modules.dropout._DropoutNd) and type(m) is not nn.Dropout})
+    if not kinds:
+        return None
+    return Mistake("another kind of dropout", f"your module uses nn.{kinds[0]}, which drops (and rescales) otherwise "
+                   f"than plain dropout: nn.{kinds[0]} is for other layers (whole channels, or SELU networks). Use "
+                   f"nn.Dropout(config.dropout), which zeroes single values and scales the rest by 1 / (1 - p).")
+
+
 def check_attention_dropout(student_cls) -> None:
     """``student_cls(config)`` in training mode with dropout 0.4, under a fixed seed: the output must be
     that of dropout applied where the exercise says, to the attention weights (after the softmax),
@@ -1775,7 +1799,8 @@ def check_attention_dropout(student_cls) -> None:
             mistake = DROPOUT_BY_HAND
         if mistake is not None and mistake.name == "dropout rate not from config":
             mistake = _fixed_rate(module, config) or mistake  # (the module's own rate, where it has one)
-        mistake = mistake or _fixed_rate(module, config) or (SEED_IN_FORWARD if _reseeds(module, x) else None)
+        mistake = mistake or _other_dropout(module) or _fixed_rate(module, config) \
+            or (SEED_IN_FORWARD if _reseeds(module, x) else None)
         raise failure(where, problem, mistake, expected=describe(expected, True), got=describe(got, True))
     # two calls in a row draw two masks: the same output twice means forward re-seeds the generator
     first, second = _seeded(lambda: (module(x.clone()), module(x.clone())), 0)
