@@ -10554,3 +10554,171 @@ def collate(docs, pad_id):
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": input_ids.clone()}
 '''),
 ]
+
+
+# Lesson 03 (wa44): wrong answers in students' own styles (loops, numpy, cumsum, per-head loops), a few with
+# two mistakes at once; where a check did not name them, it was taught to (tests/test_checks_attention.py).
+ATTENTION_INIT = '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+'''
+
+CATALOGUE += [
+    W("test-causal-mask", "not a tensor", '''
+def causal_mask(T):
+    return [[j <= i for j in range(T)] for i in range(T)]
+'''),
+    W("test-causal-mask", "upper triangle", '''
+def causal_mask(T):
+    return torch.eye(T).cumsum(dim=1).bool()
+'''),
+    W("test-causal-mask", "diagonal missing", '''
+def causal_mask(T):
+    future = torch.triu(torch.ones(T, T, dtype=torch.bool))
+    return ~future
+'''),
+    W("test-causal-mask", "numpy array instead of tensor", '''
+import numpy as np
+
+def causal_mask(T):
+    return np.tril(np.ones((T, T)), k=-1)
+'''),
+    W("test-heads", "wrong shape", SPLIT_OK + '''
+def merge_heads(x):
+    return x.transpose(1, 2).flatten(1)
+'''),
+    W("test-heads", "dimensions in the wrong order", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.view(B, T, n_head, -1).permute(0, 2, 3, 1)
+''' + MERGE_OK),
+    W("test-heads", "4 too few along dimension 2", SPLIT_OK + '''
+def merge_heads(x):
+    return torch.cat([x[:, h] for h in range(x.shape[1] - 1)], dim=-1)
+'''),
+    W("test-heads", "head size as a float", '''
+def split_heads(x, n_head):
+    B, T, C = x.shape
+    return x.reshape(B, T, n_head, C / n_head).transpose(1, 2)
+
+def merge_heads(x):
+    B, nh, T, hs = x.shape
+    return x.reshape(B, T, nh * hs)
+'''),
+    W("test-causal-self-attention", "c_attn's bias left out", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        qkv = x @ self.c_attn.weight.T
+        q, k, v = qkv.split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(att.softmax(dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-causal-self-attention", "multiplied by √head_size", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = (q @ k.transpose(-2, -1)) * math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-causal-self-attention", "shapes do not fit", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        hs = C // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        outs = []
+        for h in range(self.n_head - 1):
+            qh, kh, vh = (t[:, :, h * hs:(h + 1) * hs] for t in (q, k, v))
+            att = qh @ kh.transpose(1, 2) / math.sqrt(hs)
+            att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+            outs.append(self.attn_dropout(att.softmax(-1)) @ vh)
+        y = torch.cat(outs, dim=-1)
+        return self.resid_dropout(self.c_proj(y))
+'''),
+    W("test-causal-self-attention", "NaN in the result", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        att = att + (~self.mask[:T, :T]) * float("-inf")
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-causal-self-attention", "multiplied by √head_size and no output projection", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = (q @ k.transpose(-2, -1)) * math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(merge_heads(att @ v))
+'''),
+    W("test-causal-self-attention", "masked with 0 and q, k, v in the wrong order", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        k, q, v = self.c_attn(x).split(self.n_embd, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], 0.0)
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+# ---------------- attention dropout
+    W("test-attention-dropout", "another kind of dropout", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.AlphaDropout(config.dropout)
+        self.resid_dropout = nn.AlphaDropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+    W("test-attention-dropout", "another kind of dropout", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout2d(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head)
+        att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))
+        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
+'''),
+]
