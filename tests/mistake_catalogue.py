@@ -10679,6 +10679,19 @@ def merge_heads(x):
         return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
 '''),
 # ---------------- attention dropout
+    W("test-causal-self-attention", "multiplied by √head_size and softmax over the wrong dimension", ATTENTION_INIT + '''
+    def forward(self, x):
+        B, T, C = x.shape
+        hs = C // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        heads = []
+        for h in range(self.n_head):
+            cols = slice(h * hs, (h + 1) * hs)
+            att = q[:, :, cols] @ k[:, :, cols].transpose(1, 2) * hs ** 0.5
+            att = att.masked_fill(self.mask[:T, :T] == 0, float("-inf"))
+            heads.append(self.attn_dropout(torch.softmax(att, dim=1)) @ v[:, :, cols])
+        return self.resid_dropout(self.c_proj(torch.cat(heads, dim=-1)))
+'''),
     W("test-attention-dropout", "another kind of dropout", '''
 class CausalSelfAttention(nn.Module):
     def __init__(self, config):
