@@ -681,3 +681,81 @@ def test_wa40_mistakes_are_named(check, wrong, name):  # (told only torch's erro
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+# -- wa44: wrong answers that were unnamed or named as another mistake -----------------------------
+
+def _encode_refusing_empty(text, stoi):
+    if not text:
+        raise ValueError("nothing to encode")
+    return _strict_encode(text, stoi)
+
+
+def _count_never_increased(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        counts[(ids[i], ids[i + 1])] = counts.get((ids[i], ids[i + 1]), 0)
+    return counts
+
+
+def _count_from_i_minus_1(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = (ids[i - 1], ids[i])
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _merge_skip_never_reset(ids, pair, new_id):
+    out, skip = [], False
+    for i in range(len(ids)):
+        if skip:
+            continue
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(ids[i])
+    return out
+
+
+def _bpe_by_joined_strings(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        ranked = [(ranks[a + b], (a, b)) for a, b in zip(symbols, symbols[1:]) if a + b in ranks]
+        if not ranked:
+            break
+        symbols = ref.merge(symbols, min(ranked)[1], "".join(min(ranked)[1]))
+    return symbols
+
+
+def _bpe_on_utf8_bytes(symbols, ranks):
+    return ref.bpe_word([chr(b) for b in "".join(symbols).encode()], ranks)
+
+
+WA44 = [
+    # an empty text refused: was told 'known character reported as unknown' (stoi.values())
+    (checks.check_char_encode, _encode_refusing_empty, "empty text refused"),
+    # each count 0: was unnamed (only a used-up zip iterator was named so)
+    (checks.check_count_pairs, _count_never_increased, "counts never increased"),
+    # (ids[i - 1], ids[i]): was told 'a key misnamed'
+    (checks.check_count_pairs, _count_from_i_minus_1, "wrapped around and last pair missing"),
+    # [] for a short list: was told 'an argument returned unchanged'
+    (checks.check_count_pairs, lambda ids: [] if len(ids) < 2 else ref.count_pairs(ids), "a list for a short input"),
+    # two ids taken for too few: passed (no case of two ids)
+    (checks.check_count_pairs, lambda ids: ref.count_pairs(ids) if len(ids) > 2 else {}, "two ids not counted"),
+    # a skip flag never set back: was told '1 too few' and 'the last 1 is missing'
+    (checks.check_merge, _merge_skip_never_reset, "nothing kept after the first merge"),
+    # pairs looked up as joined strings: was told 'an argument returned unchanged'
+    (checks.check_bpe_word, _bpe_by_joined_strings, "nothing merged"),
+    # the byte characters encoded again: was unnamed
+    (checks.check_bpe_word, _bpe_on_utf8_bytes, "symbols turned into bytes again"),
+]
+
+
+@pytest.mark.parametrize("check, student, mistake", WA44, ids=[m[2] for m in WA44])
+def test_wa44_mistakes_are_named(check, student, mistake):
+    with pytest.raises(CheckFailed) as info:
+        check(student)
+    assert info.value.mistake == mistake, str(info.value)
+    assert f"Mistake — {mistake}: " in str(info.value)

@@ -274,6 +274,9 @@ def check_char_encode(char_encode) -> None:
                 "'é', '日' and '🙂' are characters like 'a', with ids of their own. Refuse only a character "
                 "that is not in stoi: `if ch not in stoi: raise ValueError(...)`.", error="",
                 on=lambda text, stoi: _refuses_non_ascii(char_encode, text, stoi)),
+        Mistake("empty text refused", "an empty text is a text like any other, with no characters: it encodes to "
+                "the empty list []. Raise ValueError only for a character that is not in stoi, not for `if not text`.",
+                error="ValueError", on=lambda text, stoi: text == ""),
         # (last: the more particular reasons for a ValueError on a known character come first)
         Mistake("known character reported as unknown", "every character of this text is in stoi, yet your "
                 "function raised ValueError: test `if ch not in stoi` (its keys, the characters), not "
@@ -433,6 +436,7 @@ def check_count_pairs(count_pairs) -> None:
     cases = [([1, 2, 1, 2, 1, 2, 3],), ([5, 5, 5],), ([],), ([7],), ([3, 1, 3, 1],)]
     cases += [(ids,) for ids in _id_lists(12, seed=2)]
     cases += [([256, 300, 256, 300, 1000, 3],)]  # merged tokens have ids from 256 up
+    cases += [([4, 9],)]  # two ids, one pair: the shortest list that has one
     mistakes = [
         Mistake("ids limited to 0–255", "after a merge the ids are 256 and up (the new tokens): count into a dict "
                 "keyed by the pair, not a fixed 256 × 256 table or list.", error="IndexError",
@@ -568,7 +572,23 @@ def check_count_pairs(count_pairs) -> None:
                             f"loop), so the pass that counts sees nothing. Make it a list first, pairs = "
                             f"list(zip(ids, ids[1:])).", lambda ids: {p: 0 for p in ref.count_pairs(ids)}
                             if iterators else None))
+    mistakes.append(Mistake("counts never increased", "every count is 0: counts[pair] = counts.get(pair, 0) "
+                            "sets each count to what it was, without adding the pair just seen: "
+                            "counts[pair] = counts.get(pair, 0) + 1.", lambda ids: {p: 0 for p in ref.count_pairs(ids)}))
     mistakes += _empty_gives_none(ref.count_pairs, "an empty dict {}", (1, 2))
+    mistakes += [
+        Mistake("a list for a short input", "a list of fewer than two ids has no pairs, and no pairs is still a dict: "
+                "return {}, not [] (or let the loop over zip(ids, ids[1:]) run zero times, with no special case).",
+                lambda ids: [] if len(ids) < 2 else ref.count_pairs(ids)),
+        Mistake("two ids not counted", "a list of two ids has one pair, (ids[0], ids[1]): only a list of fewer than "
+                "TWO ids has none, so guard with len(ids) < 2 (or no guard at all: zip(ids, ids[1:]) is empty then).",
+                lambda ids: {} if len(ids) < 3 else ref.count_pairs(ids)),
+        Mistake("wrapped around and last pair missing", "two mistakes at once, from reading the pair (ids[i - 1], "
+                "ids[i]) for i in range(len(ids) - 1). Wrapped around: at i = 0, ids[-1] is the LAST id (Python "
+                "counts negative indices from the end), so the last id was paired with the first. And last pair "
+                "missing: the range stops one short of the last pair. Count zip(ids, ids[1:]).",
+                lambda ids: dict(collections.Counter((ids[i - 1], ids[i]) for i in range(len(ids) - 1)))),
+    ]
     mistakes.append(Mistake("ids turned into strings", "each key is the pair of ids themselves, ints: (a, b), not "
                             "(str(a), str(b)); merge compares them with the ids of the list.",
                             lambda ids: {(str(a), str(b)): n for (a, b), n in ref.count_pairs(ids).items()}))
@@ -979,6 +999,10 @@ def check_merge(merge) -> None:
                         "changes the caller's ids too. Return a new list every time: list(ids), or build it in "
                         "the loop."))
 
+    mistakes.append(Mistake("nothing kept after the first merge", "everything after the first merged pair is "
+                            "missing: a flag such as skip = True, set to jump over the pair's second id, was never set "
+                            "back to False (or the loop broke off). Jump over exactly one id after a merge: with a "
+                            "while loop, i += 2 after a merge and i += 1 otherwise.", _merge_stopped_after_first))
     mistakes += _empty_gives_none(ref.merge, "an empty list []", (1,))
     single = first_named(mistakes)
     mistakes += two_at_once([(single["last element dropped"], "stop", lambda *a: 1),
@@ -997,6 +1021,14 @@ def check_merge(merge) -> None:
                             "of a merged pair: scanning left to right, while i < len(ids), copies every id.",
                             lambda *a: _merge_with(*a, stop=1, backwards=True)))
     run_check("merge", listed, ref.merge, cases, mistakes, unchanged=True, after=new_list)
+
+
+def _merge_stopped_after_first(ids, pair, new_id):
+    """merge with nothing kept after the first merged pair (a skip flag never set back)."""
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return list(ids[:i]) + [new_id]
+    return list(ids)
 
 
 def _merge_with(ids, pair, new_id, stop=0, step=2, backwards=False, once=False, match="both", kept=None):
@@ -1432,6 +1464,13 @@ def check_bpe_word(bpe_word) -> None:
                 "to right WITHOUT overlaps: once two symbols are merged, the second of them is used up, so "
                 "['a', 'a', 'a'] with ('a', 'a') gives ['aa', 'a'], not ['aa', 'aa'] (skip both symbols, i += 2).",
                 _bpe_merging_with(_merge_overlapping)),
+        Mistake("nothing merged", "the word came back as it was although some of its neighbouring pairs have a rank: "
+                "the ranks' keys are tuples of two symbols, so look each pair up as the tuple itself, "
+                "ranks.get((a, b)), not as the joined string a + b or 'a b'.", lambda symbols, ranks: list(symbols)),
+        Mistake("symbols turned into bytes again", "the symbols are already GPT-2's byte characters (' ' is 'Ġ'): "
+                "encoding them to UTF-8 again splits each non-ASCII one ('Ġ' into two bytes). Merge the symbols "
+                "as they are given.", lambda symbols, ranks: ref.bpe_word(
+                    [bytes([b]).decode("latin-1") for b in "".join(symbols).encode("utf-8")], ranks)),
     ]
     run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes, unchanged=True)
 
