@@ -10735,3 +10735,216 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
 '''),
 ]
+
+# Lesson 01 (wa44): wrong answers in students' own styles (torch and numpy where lists are asked, guards for
+# short inputs, skip flags, re-encoded bytes), a few with two mistakes at once.
+CATALOGUE += [
+    W("test-char-encode-decode", "tensor instead of list", '''
+import torch
+
+def char_encode(text, stoi):
+    ids = []
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"{ch!r} is not in the vocabulary")
+        ids.append(stoi[ch])
+    return torch.tensor(ids, dtype=torch.long)
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "empty text refused", '''
+def char_encode(text, stoi):
+    if not text:
+        raise ValueError("nothing to encode")
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return [stoi[ch] for ch in text]
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "index out of range", CHAR_ENCODE_OK + '''
+def char_decode(ids, itos):
+    text = itos[ids[0]]
+    for i in ids[1:]:
+        text += itos[i]
+    return text
+'''),
+    W("test-char-encode-decode", "1 too few", '''
+def char_encode(text, stoi):
+    ids = []
+    for i in range(1, len(text)):
+        if text[i] not in stoi:
+            raise ValueError(f"unknown character {text[i]!r}")
+        ids.append(stoi[text[i]])
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-char-encode-decode", "tensor instead of list", '''
+import torch
+
+def char_encode(text, stoi):
+    for ch in text:
+        if ch not in stoi:
+            raise ValueError(f"unknown character {ch!r}")
+    return torch.tensor([stoi[ch] for ch in text])
+
+def char_decode(ids, itos):
+    return "".join(itos[int(ids[i])] for i in range(len(ids) - 1))
+'''),
+    W("test-char-encode-decode", "your own assert failed", '''
+def char_encode(text, stoi):
+    assert len(text) > 0
+    ids = []
+    for ch in text:
+        try:
+            ids.append(stoi[ch])
+        except KeyError:
+            raise ValueError("text has a character that is not in the vocabulary")
+    return ids
+''' + CHAR_DECODE_OK),
+    W("test-count-pairs", "counts never increased", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = (ids[i], ids[i + 1])
+        counts[pair] = counts.get(pair, 0)
+    return counts
+'''),
+    W("test-count-pairs", "wrapped around and last pair missing", '''
+def count_pairs(ids):
+    counts = {}
+    for i in range(len(ids) - 1):
+        pair = (ids[i - 1], ids[i])
+        if pair in counts:
+            counts[pair] += 1
+        else:
+            counts[pair] = 1
+    return counts
+'''),
+    W("test-count-pairs", "two ids not counted", '''
+import torch
+
+def count_pairs(ids):
+    if len(ids) < 3:  # too short to have pairs
+        return {}
+    t = torch.tensor(ids)
+    pairs, counts = torch.unique(torch.stack([t[:-1], t[1:]], dim=1), dim=0, return_counts=True)
+    return {(int(a), int(b)): int(n) for (a, b), n in zip(pairs, counts)}
+'''),
+    W("test-count-pairs", "a list for a short input", '''
+def count_pairs(ids):
+    if len(ids) < 2:
+        return []
+    counts = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+'''),
+    W("test-count-pairs", "pairs reversed and every count one too high", '''
+def count_pairs(ids):
+    counts = {}
+    for a, b in zip(ids[1:], ids):
+        counts[(a, b)] = counts.get((a, b), 1) + 1
+    return counts
+'''),
+    W("test-merge", "a tuple instead of a list", '''
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i < len(ids) - 1 and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return tuple(out)
+'''),
+    W("test-merge", "elements of the wrong type", '''
+import numpy as np
+
+def merge(ids, pair, new_id):
+    arr = np.array(ids)
+    out, i = [], 0
+    while i < len(arr):
+        if i + 1 < len(arr) and arr[i] == pair[0] and arr[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(arr[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "nothing kept after the first merge", '''
+def merge(ids, pair, new_id):
+    out = []
+    skip = False
+    for i in range(len(ids)):
+        if skip:
+            continue
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(ids[i])
+    return out
+'''),
+    W("test-merge", "1 too few", '''
+def merge(ids, pair, new_id):
+    if len(ids) < 2:
+        return []
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+'''),
+    W("test-merge", "first occurrence only and pair read backwards", '''
+def merge(ids, pair, new_id):
+    a, b = pair
+    for i in range(len(ids) - 1):
+        if ids[i] == b and ids[i + 1] == a:
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+'''),
+    W("test-bpe-word", "nothing merged", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        best, best_rank = None, None
+        for a, b in zip(symbols, symbols[1:]):
+            r = ranks.get(a + b)
+            if r is not None and (best_rank is None or r < best_rank):
+                best, best_rank = (a, b), r
+        if best is None:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+    W("test-bpe-word", "symbols turned into bytes again", '''
+def bpe_word(symbols, ranks):
+    symbols = [bytes([b]).decode("latin-1") for b in "".join(symbols).encode("utf-8")]
+    while len(symbols) > 1:
+        pairs = [(ranks.get(p, float("inf")), p) for p in zip(symbols, symbols[1:])]
+        rank, best = min(pairs)
+        if rank == float("inf"):
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
+]
