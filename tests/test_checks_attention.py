@@ -766,3 +766,53 @@ def test_wa40_cross_attention_mistakes_are_named(wrong, name):  # (told only the
         checks.check_cross_attention(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+# -- wa44: cross-attention, sdpa and padding mistakes that were unnamed or told without their cause ---
+
+def _cross_column_max(S1, S2, W_Q, W_K, W_V):
+    scores = (S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_K.shape[1])
+    e = torch.exp(scores - scores.max(dim=0, keepdim=True).values)
+    return e / e.sum(dim=1, keepdim=True) @ (S1 @ W_V)
+
+
+def _cross_rows(S1, S2, W_Q, W_K, W_V):
+    K, V = S1 @ W_K, S1 @ W_V
+    return [torch.softmax(K @ (s @ W_Q) / math.sqrt(K.shape[1]), dim=0) @ V for s in S2]
+
+
+def _cross_unscaled_transposed(S1, S2, W_Q, W_K, W_V):
+    return (F.softmax((S2 @ W_Q) @ (S1 @ W_K).t(), dim=1) @ (S1 @ W_V)).t()
+
+
+def _cross_d_in_and_columns(S1, S2, W_Q, W_K, W_V):
+    return torch.softmax((S2 @ W_Q) @ (S1 @ W_K).T / math.sqrt(W_Q.shape[0]), dim=0) @ (S1 @ W_V)
+
+
+def _padding_numpy_left(lengths, T):
+    import numpy as np
+    return torch.from_numpy(np.arange(T)[None, :] >= (T - lengths.numpy())[:, None]).int()
+
+
+@pytest.mark.parametrize("check, wrong, name", [
+    (checks.check_cross_attention, _cross_column_max, "largest score of each column subtracted"),
+    (checks.check_cross_attention, _cross_rows, "list of rows instead of a tensor"),
+    (checks.check_cross_attention, _cross_unscaled_transposed, "no scaling and result transposed"),
+    (checks.check_cross_attention, _cross_d_in_and_columns, "softmax over the wrong dimension and scaled by the wrong size"),
+    (checks.check_padding_mask, _padding_numpy_left, "padding on the left and numbers instead of booleans"),
+])
+def test_wa44_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+
+
+def test_a_dtype_compared_with_pythons_bool_is_told_so():
+    def sdpa(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == bool else scores + mask
+        return scores.softmax(-1) @ v
+    with pytest.raises(CheckFailed) as info:
+        checks.check_scaled_dot_product_attention(sdpa)
+    assert info.value.mistake == "boolean mask added" and "mask.dtype == bool" in str(info.value), str(info.value)

@@ -252,3 +252,11 @@ def test_a_check_names_the_relation_when_no_mistake_of_its_own_fits():
         run_check("scores", student, reference, [(Q, K)])
     assert info.value.mistake == "scaled by a constant"
     assert "Mistake — scaled by a constant: every value is 0.3536 times the expected one (1/√8)" in str(info.value)
+
+
+def test_nan_from_a_mask_multiplied_by_minus_infinity_is_told_why():
+    # (0 * -inf is NaN: the hint named only 'a row that is all -inf, 0 / 0' before: wa44)
+    scores, keep = torch.randn(3, 3), torch.ones(3, 3).tril().bool()
+    want = scores.masked_fill(~keep, float("-inf")).softmax(-1)
+    mistake = diagnose(want, (scores + (~keep) * float("-inf")).softmax(-1), (), 1e-5, 1e-4)
+    assert mistake.name == "NaN in the result" and "0 * -inf" in mistake.hint, mistake

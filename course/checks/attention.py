@@ -65,11 +65,12 @@ def _hand_softmax(scores, dim):
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _cross(S1, S2, W_Q, W_K, W_V, swap=False, values="S1 @ W_V", **knobs):
+def _cross(S1, S2, W_Q, W_K, W_V, swap=False, values="S1 @ W_V", transposed=False, **knobs):
     if swap:
         S1, S2 = S2, S1
     V = {"S1 @ W_V": lambda: S1 @ W_V, "S2 @ W_V": lambda: S2 @ W_V, "S1": lambda: S1}[values]()
-    return _attend(S2 @ W_Q, S1 @ W_K, V, **knobs)
+    out = _attend(S2 @ W_Q, S1 @ W_K, V, **knobs)
+    return out.T if transposed else out
 
 
 def _cross_scores(S1, S2, W_Q, W_K, W_V):
@@ -131,6 +132,15 @@ def check_cross_attention(student_fn) -> None:
                 "scores.max(dim=-1, keepdim=True).values, or use torch.softmax(scores, dim=-1), which does.",
                 lambda *a: (lambda e: e / e.sum(dim=-1, keepdim=True))(
                     torch.exp(_cross_scores(*a) - _cross_scores(*a).max())) @ _cross_values(*a)),
+        Mistake("largest score of each column subtracted", "exp(scores - scores.max(dim=0, keepdim=True).values) takes "
+                "off each COLUMN's largest score, a different number in each place of a row, so the weights change: "
+                "the softmax is unchanged only by taking off one number per row, its own largest, "
+                "scores.max(dim=-1, keepdim=True).values (or use torch.softmax(scores, dim=-1), which does).",
+                lambda *a: (lambda e: e / e.sum(dim=-1, keepdim=True))(
+                    torch.exp(_cross_scores(*a) - _cross_scores(*a).max(dim=0, keepdim=True).values)) @ _cross_values(*a)),
+        Mistake("list of rows instead of a tensor", "you returned a Python list of the rows (one per query): return "
+                "one (n2, d_v) tensor, weights @ V for all the queries at once (or torch.stack(rows) of your rows).",
+                lambda *a: list(ref.cross_attention(*a))),
         Mistake("sentences swapped", "queries and keys/values come from the wrong sentences: queries from S2, keys and "
                 "values from S1.", lambda *a: _cross(*a, swap=True)),
         *[Mistake("scaled by the wrong size", "the scores are divided by the square root of another size: d_k is "
@@ -249,7 +259,9 @@ def check_cross_attention(student_fn) -> None:
                               (single["softmax over the wrong dimension"], "softmax_dim", lambda *a: 0),
                               (single["sentences swapped"], "swap", lambda *a: True),
                               (single["values from the wrong sentence"], "values", lambda *a: "S2 @ W_V"),
-                              (single["values not projected"], "values", lambda *a: "S1")],
+                              (single["values not projected"], "values", lambda *a: "S1"),
+                              (single["scaled by the wrong size"], "scale", lambda *a: 1 / math.sqrt(a[0].shape[1])),
+                              (single["result transposed"], "transposed", lambda *a: True)],
                              lambda args, knobs: _cross(*args, **knobs), apart=[{"swap", "values"}])
     run_check("cross_attention", student_fn, ref.cross_attention, cases, mistakes, atol=1e-4, rtol=1e-4, unchanged=True)
     # a model trains through it: every input (S1, S2, W_Q, W_K, W_V) must get its gradient
@@ -340,7 +352,9 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                 lambda q, k, v, m=None: ref.scaled_dot_product_attention(q, k, v, m).float()),
         Mistake("boolean mask added", "a boolean mask was added to the scores (True counts as 1): hide the "
                 "positions where it is False instead, scores.masked_fill(~mask, float('-inf')); only a float "
-                "mask is added.", lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="added")),
+                "mask is added. (Where you test the dtype, test mask.dtype == torch.bool: a tensor's dtype is never "
+                "Python's bool, so mask.dtype == bool is False for a boolean mask too.)",
+                lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="added")),
         Mistake("attention weights returned", "you returned the attention weights, softmax(scores), (..., T_q, "
                 "T_k): the result is those weights applied to the values, weights @ v, (..., T_q, d_v).",
                 lambda q, k, v, m=None: _attend(q, k, v, m, weights_only=True)),
@@ -741,7 +755,7 @@ def check_padding_mask(student_fn) -> None:
                              (single["(T, B) instead of (B, T)"], "transpose", lambda *a: True),
                              (single["width from the lengths, not T"], "width", lambda lengths, T: int(lengths.max())),
                              *[(single["numbers instead of booleans"], "dtype", lambda *a, d=d: d)
-                               for d in (torch.float, torch.long)]],
+                               for d in (torch.float, torch.long, torch.int)]],
                             lambda args, knobs: _padding_mask_with(*args, **knobs))
     run_check("padding_mask", student_fn, ref.padding_mask, cases, mistakes, unchanged=True)
 

@@ -254,8 +254,9 @@ def _float_relation(expected, got, same, args=()):
     if not (e.isfinite().all() and g.isfinite().all()):
         if g.isnan().any() and not e.isnan().any():
             return Mistake("NaN in the result", "some of your values are NaN (not a number) where the "
-                           "expected ones are numbers: a softmax over a row that is all -inf, 0 / 0, or the "
-                           "log or square root of a negative number or 0 made them.")
+                           "expected ones are numbers: a softmax over a row that is all -inf, 0 / 0, 0 * inf "
+                           "(a mask multiplied by -inf: 0 * -inf is NaN where the mask is 0; fill with "
+                           "masked_fill instead), or the log or square root of a negative number or 0 made them.")
         if e.isfinite().all() and g.isinf().any():
             return Mistake("infinity in the result", "some of your values are inf or -inf where every expected one "
                            "is a finite number: the log of 0 (torch.log of a probability that is 0: use "
