@@ -10948,3 +10948,90 @@ def bpe_word(symbols, ranks):
     return symbols
 '''),
 ]
+
+# Lesson 02 (wa44): wrong answers in students' own styles (numpy, a loop over the queries, stabilising by the
+# wrong max, masks multiplied by -inf, dtype tests against Python's bool), three with two mistakes at once.
+CATALOGUE += [
+    W("test-cross-attention", "numpy array instead of tensor", '''
+import numpy as np
+
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = S2.numpy() @ W_Q.numpy()
+    K = S1.numpy() @ W_K.numpy()
+    V = S1.numpy() @ W_V.numpy()
+    scores = Q @ K.T / np.sqrt(K.shape[1])
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) @ V
+'''),
+    W("test-cross-attention", "largest score of each column subtracted", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    scores = Q @ K.T / K.shape[1] ** 0.5
+    e = torch.exp(scores - scores.max(dim=0, keepdim=True).values)
+    return (e / e.sum(dim=1, keepdim=True)) @ V
+'''),
+    W("test-cross-attention", "list of rows instead of a tensor", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    K, V = S1 @ W_K, S1 @ W_V
+    rows = []
+    for s in S2:
+        q = s @ W_Q
+        w = torch.softmax(K @ q / math.sqrt(K.shape[1]), dim=0)
+        rows.append(w @ V)
+    return rows
+'''),
+    W("test-cross-attention", "no scaling and result transposed", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    Q = torch.matmul(S2, W_Q)
+    K = torch.matmul(S1, W_K)
+    V = torch.matmul(S1, W_V)
+    A = F.softmax(torch.matmul(Q, K.t()), dim=1)
+    return torch.matmul(A, V).t()
+'''),
+    W("test-cross-attention", "softmax over the wrong dimension and scaled by the wrong size", '''
+def cross_attention(S1, S2, W_Q, W_K, W_V):
+    d_k = W_Q.shape[0]
+    Q, K, V = S2 @ W_Q, S1 @ W_K, S1 @ W_V
+    return torch.softmax(Q @ K.T / math.sqrt(d_k), dim=0) @ V
+'''),
+    W("test-sdpa", "NaN in the result", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            scores = scores + (~mask) * float("-inf")
+        else:
+            scores = scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "boolean mask added", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        if mask.dtype == bool:
+            scores = scores.masked_fill(mask == False, float("-inf"))
+        else:
+            scores = scores + mask
+    return F.softmax(scores, dim=-1) @ v
+'''),
+    W("test-sdpa", "wrong dtype", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    q, k, v = q.double(), k.double(), v.double()
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return torch.softmax(scores, dim=-1) @ v
+'''),
+    W("test-padding-mask", "changes its input", '''
+def padding_mask(lengths, T):
+    lengths.unsqueeze_(1)
+    return torch.arange(T) < lengths
+'''),
+    W("test-padding-mask", "padding on the left and numbers instead of booleans", '''
+import numpy as np
+
+def padding_mask(lengths, T):
+    L = lengths.numpy()
+    return torch.from_numpy(np.arange(T)[None, :] >= (T - L)[:, None]).int()
+'''),
+]
