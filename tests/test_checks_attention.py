@@ -816,3 +816,25 @@ def test_a_dtype_compared_with_pythons_bool_is_told_so():
     with pytest.raises(CheckFailed) as info:
         checks.check_scaled_dot_product_attention(sdpa)
     assert info.value.mistake == "boolean mask added" and "mask.dtype == bool" in str(info.value), str(info.value)
+
+
+class LastHeadLeftOut(HeadByHead):
+    """The lesson's loop over the heads, one short: c_proj then gets C - head_size channels and raises."""
+
+    def forward(self, x):
+        B, T, C = x.shape
+        hs = C // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        heads = []
+        for h in range(self.n_head - 1):
+            part = slice(h * hs, (h + 1) * hs)
+            att = (q[:, :, part] @ k[:, :, part].transpose(1, 2) / math.sqrt(hs)).masked_fill(self.bias[:T, :T] == 0, -math.inf)
+            heads.append(self.drop(att.softmax(-1)) @ v[:, :, part])
+        return self.out_drop(self.c_proj(torch.cat(heads, dim=-1)))
+
+
+def test_a_loop_over_the_heads_one_short_is_named():
+    # (was told only 'shapes do not fit' at c_proj: wa44)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_causal_self_attention(LastHeadLeftOut)
+    assert info.value.mistake == "a head left out", str(info.value)

@@ -948,7 +948,7 @@ def _reference_forward(config, seed, x):
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
                    softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
                    residual=False, keys=(-2, -1), rescale=(1.0, 1.0), values="v", layout="blocks", heads=None,
-                   attn_bias=True):
+                   attn_bias=True, heads_kept=None):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
     (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
@@ -960,7 +960,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     output read as (B, T, C, 3), q, k and v taking every third channel; ``heads``: a number of heads other
     than config.n_head (the head size passed to split_heads); ``scale="after"``: the weights divided by
     √head_size after the softmax instead of the scores before it; ``scale="times"``: the scores multiplied by
-    √head_size; ``attn_bias=False``: c_attn's bias left out (x @ c_attn.weight.T)."""
+    √head_size; ``attn_bias=False``: c_attn's bias left out (x @ c_attn.weight.T); ``heads_kept``: only the
+    first heads merged (a loop over range(n_head - 1)), which raises at c_proj as the student's version does."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = (config.n_head if heads is None else heads) if split else 1
@@ -999,7 +1000,9 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         y = _attend(q, k, v, lower, scale=scale, mask_mode="inverted").nan_to_num()
     else:
         y = _attend(q, k, v, None, scale=scale)
-    y = y.transpose(1, 2).view(B, T, C) if merge == "view" else \
+    if heads_kept is not None:  # (no head at all: torch.cat of an empty list raises, as the student's loop does)
+        y = torch.cat([y[:, h] for h in range(heads_kept)], dim=-1)
+    y = y if heads_kept is not None else y.transpose(1, 2).view(B, T, C) if merge == "view" else \
         y.transpose(1, 2).reshape(B, T, C) if merge == "transpose" else y.reshape(B, T, C)
     y = y @ w["c_proj.weight"].T + w["c_proj.bias"] if project else y
     y = y * rescale[1]
@@ -1453,6 +1456,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
         Mistake("multiplied by √head_size", "the scores were multiplied by √head_size: DIVIDE them, "
                 "q @ k.transpose(-2, -1) / math.sqrt(head_size), so that they keep a variance near 1.",
                 lambda *a: _wrong_forward(*a, scale="times")),
+        Mistake("a head left out", "the merged output is one head too narrow (C - head_size channels, where c_proj "
+                "takes C): a loop over the heads must run over all of them, range(self.n_head), not "
+                "range(self.n_head - 1), and every head's output goes into the torch.cat.",
+                lambda *a: _wrong_forward(*a, heads_kept=a[0].n_head - 1), same_error=True),
         Mistake("c_attn's bias left out", "x @ self.c_attn.weight.T uses the layer's weight but not its bias: call "
                 "the layer itself, self.c_attn(x), which adds the bias (and works whatever config.bias is).",
                 lambda *a: _wrong_forward(*a, attn_bias=False)),
