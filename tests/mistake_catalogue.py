@@ -10634,7 +10634,7 @@ def merge_heads(x):
         att = self.attn_dropout(F.softmax(att, dim=-1))
         return self.resid_dropout(self.c_proj(merge_heads(att @ v)))
 '''),
-    W("test-causal-self-attention", "shapes do not fit", ATTENTION_INIT + '''
+    W("test-causal-self-attention", "a head left out", ATTENTION_INIT + '''
     def forward(self, x):
         B, T, C = x.shape
         hs = C // self.n_head
