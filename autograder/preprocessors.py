@@ -102,6 +102,41 @@ del _hide_hidden_tests
 """
 
 
+# Run by the kernel before the notebook too: an answer may raise the recursion limit (the rules allow
+# ``sys.setrecursionlimit``) to at most ``MAX_RECURSION`` (100,000 frames of Python 3.11 take about 30 MB),
+# and a traceback shows its first and last ``keep`` frames. IPython formats about a thousand frames a second:
+# an infinite recursion under a limit of 100,000 took 223 s to show its RecursionError, past the cell's limit,
+# in formatting that the interrupt did not stop (the notebook failed as "timeout"), and under 10**7 took the
+# kernel past its memory ("kernel died"): a bug in one exercise cost every exercise of the notebook (ch59).
+# IPython's own summary of the traceback says how many similar frames it skips.
+MAX_RECURSION = 100_000
+BOUNDED_RECURSION = """
+def _bounded_recursion(most, keep):
+    import sys
+    from IPython import get_ipython
+    set_limit = sys.setrecursionlimit
+    def setrecursionlimit(limit):
+        return set_limit(min(limit, most) if type(limit) is int else limit)
+    sys.setrecursionlimit = setrecursionlimit
+    formatter = get_ipython().InteractiveTB
+    structured = formatter.structured_traceback
+    def shortened(etype, evalue, etb=None, *args, **kwargs):
+        try:  # whatever IPython's signature: it must never break a cell
+            frames, tb = [], etb
+            while tb is not None:
+                frames.append(tb)
+                tb = tb.tb_next
+            if len(frames) > 2 * keep:
+                frames[keep - 1].tb_next = frames[-keep]
+        except Exception:
+            pass
+        return structured(etype, evalue, etb, *args, **kwargs)
+    formatter.structured_traceback = shortened
+_bounded_recursion(%d, 50)
+del _bounded_recursion
+""" % MAX_RECURSION
+
+
 # Run by the kernel before the notebook too: every message it sends has its text cut to ``{limit}``
 # characters (what is printed, an error's message and traceback, a display's text), so that an honest
 # notebook never sends one over ``max_message_bytes``. Those zmq drops, and libzmq then closes the
@@ -189,7 +224,8 @@ class TimedExecute(Execute):
     # beside the answer rules' ``ast.parse`` failed the latter with "AST constructor recursion depth
     # mismatch" (lesson 06's solution, graded in CI, 2026-12-02).
     beside: Callable[[], None] | None = None
-    extra_arguments = List(Unicode(), default_value=[f"--IPKernelApp.exec_lines={HIDE_HIDDEN_TESTS}"]).tag(config=True)
+    extra_arguments = List(Unicode(), default_value=[f"--IPKernelApp.exec_lines={HIDE_HIDDEN_TESTS}",
+                                                     f"--IPKernelApp.exec_lines={BOUNDED_RECURSION}"]).tag(config=True)
     max_cell_output = Integer(1_000_000, help="characters a cell's outputs may hold while it runs (errors "
                               "aside); what it prints beyond them is dropped").tag(config=True)
 

@@ -374,6 +374,23 @@ def _run_cells(tmp_path, cells, **settings):
 
 
 
+def test_an_infinite_recursion_under_a_raised_limit_costs_its_cell_only(tmp_path):
+    """ch59: an answer that raised the recursion limit (the rules allow ``sys.setrecursionlimit``) and then
+    recursed without end failed the whole notebook: under 10**6 IPython formatted the RecursionError's traceback
+    a frame a millisecond, past the cell's limit, and the interrupt did not stop it ("timeout"); under 10**7 the
+    kernel died of its memory. The limit an answer sets is capped, and a traceback shows its first and last
+    frames: the cell ends with its RecursionError at once, and the next cell runs."""
+    cells = ["import sys\nsys.setrecursionlimit(10**6)\ndef square(x):\n    return square(x)\nsquare(3)",
+             "sys.setrecursionlimit(10**7)\nprint(sys.getrecursionlimit())"]
+    start = time.monotonic()
+    nb, _ = _run_cells(tmp_path, cells, timeout=30)
+    assert time.monotonic() - start < 30
+    error = nb.cells[0].outputs[-1]
+    assert error.output_type == "error" and error.ename == "RecursionError", error
+    assert len("".join(error.traceback)) < 50_000
+    assert 10_000 <= int(nb.cells[1].outputs[0].text) < 10**7  # (an honest deep recursion keeps its 10,000)
+
+
 def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_path):
     """The cap on what a cell prints counted an output's text and data, not its metadata, and nothing for
     an empty output: an answer's ``display({"text/plain": ""}, raw=True, metadata={"m": "x" * 1_900_000})``
