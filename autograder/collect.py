@@ -72,7 +72,8 @@ MAX_MEMBER = 50 * 2**20
 SAID_SKIPPED = 100
 NOT_COLLECTED = "not collected"
 # what browsers, LMSs, Jupyter ("File > Make a copy": L-Copy1) and Colab ("Copy of L") add to a name
-COPY_SUFFIX = re.compile(r"\s*\(\d+\)$|\s+-\s*copy$|\s+copy$|-copy\d+$", re.IGNORECASE)
+# (one upon another too: a Jupyter copy downloaded twice is `L-Copy1 (1)`, ch59)
+COPY_SUFFIX = re.compile(r"(?:\s*\(\d+\)|\s+-\s*copy|\s+copy|-copy\d+)+$", re.IGNORECASE)
 COPY_PREFIX = re.compile(r"^(copy of\s+)+", re.IGNORECASE)
 
 
@@ -127,7 +128,15 @@ def student_id(folder: str, fold_case: bool = True) -> str:
     return ident
 
 
+# A file name no file system keeps (255 bytes) names no lesson: a zip entry's name may hold 65,535, and
+# COPY_SUFFIX's search over a run of spaces takes the square of its length: three entries named
+# `alice/L` + 60,000 spaces + `x.ipynb` held collect (and its lock) for 4 minutes 42 s (ch59).
+MAX_FILE_NAME = 255
+
+
 def lesson_of(filename: str, lessons: set[str]) -> str | None:
+    if len(filename) > MAX_FILE_NAME:
+        return None
     stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else None
     if stem is None:
         return None
@@ -139,7 +148,7 @@ def _lesson_at_end(filename: str, lessons: set[str]) -> str | None:
     """The lesson a flat file's name ends with, after a separator (Brightspace's ``<ids> - <name> - <date> -
     L.ipynb``, Blackboard's ``<assignment>_<user>_attempt_<time>_L.ipynb``): only to list it under that lesson."""
     stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else None
-    if stem is None:
+    if stem is None or len(filename) > MAX_FILE_NAME:
         return None
     stem = COPY_SUFFIX.sub("", stem).strip().lower()
     return next((name for name in sorted(lessons, key=len, reverse=True) if stem.endswith(name.lower())

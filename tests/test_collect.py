@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import struct
+import time
 import zipfile
 import zlib
 
@@ -521,9 +522,23 @@ def test_a_hand_in_where_there_was_none_forgets_the_gradebooks_old_grading(cours
 
 def test_jupyter_and_colab_copy_names_are_the_lesson(course, tmp_path):
     inbox = _zip(tmp_path / "class.zip", {f"alice/{A}-Copy1.ipynb": b"a", f"bob/Copy of {A}.ipynb": b"b",
-                                          f"carol/Copy of {B} (2).ipynb": b"c", f"dave/{A} (1).ipynb": b"d"})
+                                          f"carol/Copy of {B} (2).ipynb": b"c", f"dave/{A} (1).ipynb": b"d",
+                                          # a Jupyter copy downloaded twice (ch59: "no lesson named 'L-Copy1 (1)'")
+                                          f"erin/{A}-Copy1 (1).ipynb": b"e", f"fay/{B} (1) (2).ipynb": b"f"})
     assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == \
-        [("alice", A), ("bob", A), ("carol", B), ("dave", A)]
+        [("alice", A), ("bob", A), ("carol", B), ("dave", A), ("erin", A), ("fay", B)]
+
+
+def test_an_entry_whose_name_no_file_system_keeps_is_listed_at_once(course, tmp_path):
+    """ch59: a zip entry's name may be 65,535 bytes long; three named `st/L` + 60,000 spaces + `x.ipynb` held
+    collect for 4 minutes 42 s (the copy-suffix search took the square of the name's length), its lock
+    kept all the while. Such a name is no lesson's notebook: listed as one at once, the others collected."""
+    long_name = f"{A}" + " " * 60_000 + "x.ipynb"
+    inbox = _zip(tmp_path / "class.zip", {f"alice/{long_name}": b"a", f"bob/{A}.ipynb": b"b"})
+    said, start = [], time.monotonic()
+    assert grading.collect(inbox, paths=course, on_skip=said.append) == [("bob", A)]
+    assert time.monotonic() - start < 20
+    assert any("alice/" in line and "no lesson named" in line for line in said), [s[:80] for s in said]
 
 
 def test_a_later_folder_that_gives_a_collected_students_id_is_not_filed_over_them(course, tmp_path):
