@@ -378,16 +378,20 @@ def test_an_infinite_recursion_under_a_raised_limit_costs_its_cell_only(tmp_path
     """ch59: an answer that raised the recursion limit (the rules allow ``sys.setrecursionlimit``) and then
     recursed without end failed the whole notebook: under 10**6 IPython formatted the RecursionError's traceback
     a frame a millisecond, past the cell's limit, and the interrupt did not stop it ("timeout"); under 10**7 the
-    kernel died of its memory. The limit an answer sets is capped, and a traceback shows its first and last
-    frames: the cell ends with its RecursionError at once, and the next cell runs."""
+    kernel died of its memory; a chain of 50,000 errors raised one from another failed it alike. The limit an
+    answer sets is capped, and a traceback shows its first and last frames, and a chain its first errors: the
+    cell ends with its error at once, and the next cell runs."""
+    chain = ("error = None\nfor i in range(50_000):\n    try:\n        raise ValueError(i) from error\n"
+             "    except ValueError as e:\n        error = e\nraise error")
     cells = ["import sys\nsys.setrecursionlimit(10**6)\ndef square(x):\n    return square(x)\nsquare(3)",
-             "sys.setrecursionlimit(10**7)\nprint(sys.getrecursionlimit())"]
+             "sys.setrecursionlimit(10**7)\nprint(sys.getrecursionlimit())", chain]
     start = time.monotonic()
     nb, _ = _run_cells(tmp_path, cells, timeout=30)
     assert time.monotonic() - start < 30
-    error = nb.cells[0].outputs[-1]
-    assert error.output_type == "error" and error.ename == "RecursionError", error
-    assert len("".join(error.traceback)) < 50_000
+    for cell, name in [(nb.cells[0], "RecursionError"), (nb.cells[2], "ValueError")]:
+        error = cell.outputs[-1]
+        assert error.output_type == "error" and error.ename == name, error
+        assert len("".join(error.traceback)) < 50_000
     assert 10_000 <= int(nb.cells[1].outputs[0].text) < 10**7  # (an honest deep recursion keeps its 10,000)
 
 
