@@ -113,11 +113,11 @@ del _hide_hidden_tests
 MAX_RECURSION = 100_000
 BOUNDED_RECURSION = """
 def _bounded_recursion(most, keep):
-    import sys
+    import operator, sys
     from IPython import get_ipython
     set_limit = sys.setrecursionlimit
-    def setrecursionlimit(limit):
-        return set_limit(min(limit, most) if type(limit) is int else limit)
+    def setrecursionlimit(limit):  # (any integer: numpy's too)
+        return set_limit(min(operator.index(limit), most))
     sys.setrecursionlimit = setrecursionlimit
     formatter = get_ipython().InteractiveTB
     structured = formatter.structured_traceback

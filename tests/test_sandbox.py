@@ -384,7 +384,7 @@ def test_an_infinite_recursion_under_a_raised_limit_costs_its_cell_only(tmp_path
     chain = ("error = None\nfor i in range(50_000):\n    try:\n        raise ValueError(i) from error\n"
              "    except ValueError as e:\n        error = e\nraise error")
     cells = ["import sys\nsys.setrecursionlimit(10**6)\ndef square(x):\n    return square(x)\nsquare(3)",
-             "sys.setrecursionlimit(10**7)\nprint(sys.getrecursionlimit())", chain]
+             "import numpy\nsys.setrecursionlimit(numpy.int64(10**7))\nprint(sys.getrecursionlimit())", chain]
     start = time.monotonic()
     nb, _ = _run_cells(tmp_path, cells, timeout=30)
     assert time.monotonic() - start < 30
