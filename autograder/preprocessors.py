@@ -103,14 +103,15 @@ del _hide_hidden_tests
 
 
 # Run by the kernel before the notebook too: an answer may raise the recursion limit (the rules allow
-# ``sys.setrecursionlimit``) to at most ``MAX_RECURSION`` (100,000 frames of Python 3.11 take about 30 MB),
-# and a traceback shows its first and last ``keep`` frames. IPython formats about a thousand frames a second:
+# ``sys.setrecursionlimit``) to at most ``MAX_RECURSION`` (which ``sandbox.Limits.stack_bytes`` holds
+# through C too), and a traceback shows its first and last ``keep``
+# frames. IPython formats about a thousand frames a second:
 # an infinite recursion under a limit of 100,000 took 223 s to show its RecursionError, past the cell's limit,
 # in formatting that the interrupt did not stop (the notebook failed as "timeout"), and under 10**7 took the
 # kernel past its memory ("kernel died"): a bug in one exercise cost every exercise of the notebook (ch59).
 # IPython's own summary of the traceback says how many similar frames it skips. So does a chain of errors
 # each raised ``from`` the one before: 50,000 of them failed the notebook alike; one shows its first ``keep``.
-MAX_RECURSION = 100_000
+MAX_RECURSION = 20_000
 BOUNDED_RECURSION = """
 def _bounded_recursion(most, keep):
     import operator, sys

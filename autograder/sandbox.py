@@ -58,6 +58,13 @@ class Limits:
     memory_total_bytes: int = 6 * 2**30  # all its processes and its files in memory together (a cgroup's)
     file_bytes: int = 512 * 2**20   # largest file a cell may write
     open_files: int = 1024
+    # the main thread's stack: Python 3.11 recurses through C (a key function that calls itself by `sorted`,
+    # `map`, a class made in its own __init__) with only the recursion limit to stop it, and 8 MB held about
+    # 4,000 such calls: an answer that raised the limit to 10,000 and recursed without end crashed the kernel
+    # (every exercise of the notebook lost, ch59). 64 MB holds the most the grading kernel lets an answer set
+    # (``preprocessors.MAX_RECURSION``) through sorted, map, __init__, a property or reduce. (glibc gives each
+    # new thread a stack of this size too: address space, not memory, counted against ``memory_bytes``.)
+    stack_bytes: int = 64 * 2**20
     # what it may write in all: /tmp and /submission are file systems in memory of this size each (the
     # grader's disk and memory are its neighbours' too), and the folder of its sockets, on the grader's
     # disk, is watched (``FolderWatch``)
@@ -508,6 +515,7 @@ def _limit_prefix(limits: Limits) -> list[str]:
             f"r.setrlimit(r.RLIMIT_FSIZE, ({limits.file_bytes}, {limits.file_bytes}))\n"
             f"r.setrlimit(r.RLIMIT_NOFILE, ({limits.open_files}, {limits.open_files}))\n"
             "r.setrlimit(r.RLIMIT_CORE, (0, 0))\n"
+            f"r.setrlimit(r.RLIMIT_STACK, ({limits.stack_bytes}, {limits.stack_bytes}))\n"
             # the kernel's parent is the namespace's init (pid 1): no parent polling (bwrap's
             # --die-with-parent ends the kernel with the grader)
             "os.environ['JPY_PARENT_PID'] = '1'\n"

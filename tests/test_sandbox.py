@@ -395,6 +395,28 @@ def test_an_infinite_recursion_under_a_raised_limit_costs_its_cell_only(tmp_path
     assert 10_000 <= int(nb.cells[1].outputs[0].text) < 10**7  # (an honest deep recursion keeps its 10,000)
 
 
+@needs_bwrap
+def test_an_endless_recursion_through_c_under_a_raised_limit_is_a_recursion_error_not_a_crash(tmp_path):
+    """ch59: a function that calls itself through C (a key function given to `sorted`) recursed on the C stack,
+    which 8 MB held for about 4,000 calls: under a limit an answer raised to 10,000 (an honest deep recursion's) the
+    sandboxed kernel crashed, and the notebook failed as "kernel died", every exercise of it. The kernel's stack
+    now holds as many calls as the highest limit an answer may set."""
+    from autograder.preprocessors import TimedExecute
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    cells = ["import sys\nsys.setrecursionlimit(10**6)\ndef f(x):\n    return sorted([x], key=f)\nf(1)",
+             "print('next')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    execute = TimedExecute(timeout=60)
+    execute.kernel_manager_class = sandbox.SandboxedKernelManager
+    execute.preprocess(nb, {"metadata": {"path": str(folder)}})
+    error = nb.cells[0].outputs[-1]
+    assert error.output_type == "error" and error.ename == "RecursionError", error
+    assert nb.cells[1].outputs[0].text == "next\n"
+
+
 def test_an_output_s_metadata_and_each_empty_output_count_against_the_cap(tmp_path):
     """The cap on what a cell prints counted an output's text and data, not its metadata, and nothing for
     an empty output: an answer's ``display({"text/plain": ""}, raw=True, metadata={"m": "x" * 1_900_000})``
