@@ -110,6 +110,20 @@ def shown(text: str) -> str:
                    (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text)
 
 
+# A name printed to the instructor (stderr, `status`) keeps its first and last characters past this many: a zip's
+# entry may be named with 65,535 (ch59's 60,000 spaces), a line no terminal or spreadsheet shows (a reason that
+# quotes names keeps three times as many).
+SHOWN_NAME = 300
+
+
+def clipped(text: str, most: int = SHOWN_NAME) -> str:
+    """``text``, or where longer than ``most`` its start and end with the count of what was left out between."""
+    if len(text) <= most:
+        return text
+    head, tail = most * 2 // 3, most // 3
+    return f"{text[:head]}[… {len(text) - head - tail:,} characters …]{text[-tail:]}"
+
+
 def student_id(folder: str, fold_case: bool = True) -> str:
     """A safe student id from a folder name (rule 3). ``fold_case=False``: the id as made before
     2026-12-02, the case of a non-Latin name kept (to find a student collected then)."""
@@ -514,12 +528,16 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     chosen = {}
     for (who, name), found in taken.items():
         if len(folders[who.lower()]) > 1:
-            why = (f"the folders {', '.join(sorted(map(repr, folders[who.lower()])))} all give the student id "
-                   f"{who!r}: rename one")
+            ids = sorted({w for w, _ in taken if w.lower() == who.lower()})  # ('CaseA', 'casea': one id, ch59)
+            one = f"id {ids[0]!r}" if len(ids) == 1 else f"ids {' and '.join(map(repr, ids))}, which are one (ids ignore case)"
+            why = (f"the folders {', '.join(sorted(clipped(repr(f)) for f in folders[who.lower()]))} all give the "
+                   f"student {one}: rename one")
         elif len(found) + len(early.get((who, name), [])) > 1:
             # a refused final version beside a draft: the draft is not the hand-in either
             every = early.get((who, name), []) + found
-            why = f"{len(every)} notebooks for {name} from {who}: {', '.join(e.path for e in every)}; keep one"
+            why = f"{len(every)} notebooks for {name} from {who}: {', '.join(clipped(e.path) for e in every)}; keep one"
+            if len({e.path for e in every}) < len(every):  # (one name twice: 'keep one' of two equal paths, ch59)
+                why += " (the zip holds one name more than once: remove all but one of its entries)"
             if len({unicodedata.normalize("NFC", e.path) for e in every}) < len({e.path for e in every}):
                 # (two paths that print alike: 'keep one' of two identical lines told the instructor nothing, ch58)
                 why += (" (some of these paths are one name written twice, its accents as letters of their own and "
@@ -612,7 +630,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
                for e, who, name, why in refused]
     for s in sorted(skipped, key=lambda s: not s.lesson)[:SAID_SKIPPED]:  # a lesson's notebook before a stray file
-        say(shown(f"{s.entry}: {s.reason}"))
+        say(shown(f"{clipped(s.entry)}: {clipped(s.reason, 3 * SHOWN_NAME)}"))
     if len(skipped) > SAID_SKIPPED:
         note(f"... and {len(skipped) - SAID_SKIPPED:,} more entries not collected, not printed here: `status` "
              f"counts them, `export` lists every one")

@@ -701,7 +701,7 @@ def _shown(row: dict) -> dict:
 
 def _not_collected(paths: Paths, lesson: str | None, student: str | None, specs: dict[str, LessonSpec]) -> list[dict]:
     """A row for every entry the latest ``collect`` of each source did not take (see collect.py)."""
-    from autograder.collect import NOT_COLLECTED, read_skipped
+    from autograder.collect import NOT_COLLECTED, SHOWN_NAME, clipped, read_skipped
 
     rows = []
     for s in read_skipped(paths.collect_record):
@@ -710,7 +710,7 @@ def _not_collected(paths: Paths, lesson: str | None, student: str | None, specs:
         spec = specs.get(s["lesson"])
         rows.append(dict(student=s["student"] or "?", lesson=s["lesson"] or "?", score="",
                          max_score=spec.max_score if spec else "", status=NOT_COLLECTED,
-                         detail=f"{s['entry']} in {Path(s['source']).name}: {s['reason']}"))
+                         detail=f"{clipped(s['entry'])} in {Path(s['source']).name}: {clipped(s['reason'], 3 * SHOWN_NAME)}"))
     return rows
 
 

@@ -8,6 +8,7 @@ import re
 import stat
 import struct
 import time
+import warnings
 import zipfile
 import zlib
 
@@ -822,3 +823,26 @@ def test_two_notebooks_whose_paths_differ_only_in_how_accents_are_written_are_sa
     assert grading.collect(inbox, paths=course, on_skip=lambda m: None, wrapper=False) == []
     details = [d for student, _, d in _not_collected(course) if student == "export"]
     assert len(details) == 2 and all("2 notebooks" in d and "print alike" in d for d in details), details
+
+
+def test_what_collect_lists_names_each_problem_in_a_line_an_instructor_can_read(course, tmp_path):
+    """ch59's left items: an entry named with 4,000 spaces was printed whole by collect and `status`; one
+    name stored twice in a zip was '2 notebooks ...: dupe/L, dupe/L; keep one'; 'CaseA' and 'casea' were each
+    said to give another id, 'CaseA' and 'casea', though ids ignore case."""
+    long = "long/" + A[:3] + " " * 4000 + "x.ipynb"
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:
+        for name, data in ((f"CaseA/{A}.ipynb", b"1"), (f"casea/{A}.ipynb", b"2"), (f"dupe/{A}.ipynb", b"3"),
+                           (f"dupe/{A}.ipynb", b"4"), (long, b"5")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (zipfile's 'Duplicate name', the case itself)
+                archive.writestr(name, data)
+    said = []
+    assert grading.collect(tmp_path / "class.zip", paths=course, on_skip=said.append) == []
+    rows = _not_collected(course)
+    (stray,) = [d for who, _, d in rows if who == "long"]
+    assert len(stray) < 1500 and "characters …]" in stray and stray.startswith("long/01_") and "x.ipynb" in stray, stray
+    assert max(map(len, said)) < 1500, [len(s) for s in said]
+    dupes = [d for who, _, d in rows if who == "dupe"]
+    assert dupes and all("holds one name more than once" in d for d in dupes), dupes  # (a set: one row)
+    cased = [d for who, _, d in rows if who.lower() == "casea"]
+    assert len(cased) == 2 and all("ids 'CaseA' and 'casea', which are one" in d for d in cased), cased
