@@ -589,7 +589,7 @@ assert_own_work(block_forward, "block_forward")
 
 # %% tags=["raises-exception"]
 torch.manual_seed(1)
-demo_block = ref.Block(small).eval()
+demo_block = ref.Block(ref.GPTConfig(vocab_size=vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=16)).eval()
 demo_x = torch.randn(1, 8, 16)
 with torch.no_grad():
     mine = block_forward(demo_x, demo_block.ln_1, demo_block.attn, demo_block.ln_2, demo_block.mlp)

@@ -1,4 +1,7 @@
 """Lesson sources are jupytext notebooks: what JupyterLab saves is what the repository holds."""
+import ast
+import textwrap
+
 import jupytext
 import pytest
 
@@ -62,3 +65,61 @@ def test_text_layout_hints_stay_out_of_the_notebook(tmp_path):
     cells = read_cells(path)
     assert [c.source for c in cells] == ["import math", "def f():\n    return math.pi"]
     assert all(c.metadata == {} for c in cells), [c.metadata for c in cells]
+
+
+def _names_in_order(code):
+    """(name, 'load' | 'store') of each plain name at the cell's top level (not inside a function, class,
+    lambda or comprehension), in source order; a function or class defined stores its name."""
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+              ast.DictComp, ast.GeneratorExp)
+    found = []
+
+    def walk(node):
+        if isinstance(node, scopes):
+            if not isinstance(node, ast.Lambda) and hasattr(node, "name"):
+                found.append((node.lineno, node.col_offset, node.name, "store"))
+            for decorator in getattr(node, "decorator_list", []):
+                walk(decorator)
+            return
+        if isinstance(node, ast.Name):
+            found.append((node.lineno, node.col_offset, node.id, "load" if isinstance(node.ctx, ast.Load) else "store"))
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    walk(ast.parse(code))
+    return [(name, how) for _, _, name, how in sorted(found)]
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_a_lesson_cell_reads_no_name_a_test_cell_binds_after_its_check(name):
+    """A wrong answer fails its test cell at the self-check, so what the cell binds after that line is never
+    bound: lesson 05's demo of block_forward read the test cell's `small`, and a student told the mistake was
+    then shown "NameError: name 'small' is not defined" in the next cell (ch59; in the graded notebook too)."""
+    late = {}  # a name bound after a test cell's self-check -> that test cell
+    for cell in read_cells(SOURCES / f"{name}.py"):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        code = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+        if meta.get("grade") and not meta.get("solution"):
+            lines = code.splitlines()
+            at = next((i for i, line in enumerate(lines) if "checks.check_" in line), len(lines))
+            for part, is_late in (("\n".join(lines[:at]), False), (textwrap.dedent("\n".join(lines[at:])), True)):
+                try:
+                    stored = [n for n, how in _names_in_order(part) if how == "store"]
+                except SyntaxError:  # (a check inside a `with`: the cell cut in two there)
+                    stored = []
+                for n in stored:
+                    if is_late:
+                        late[n] = meta["grade_id"]
+                    else:
+                        late.pop(n, None)
+            continue
+        bound = set()
+        for n, how in _names_in_order(code):
+            if how == "load" and n in late and n not in bound:
+                pytest.fail(f"{name}: a cell reads {n!r}, which {late[n]} binds only after its self-check: "
+                            f"bind it in a cell of the lesson (or before the check)")
+            if how == "store":
+                bound.add(n)
+                late.pop(n, None)
