@@ -126,6 +126,15 @@ def char_decode(ids, itos):
         chars.append(itos[i])
     return chars
 '''),
+    W("test-char-encode-decode", "numpy str instead of str", CHAR_ENCODE_OK + '''
+import numpy as np
+
+def char_decode(ids, itos):
+    chars = np.array([itos[i] for i in ids])
+    if len(chars) == 0:
+        return np.str_("")
+    return "".join(chars)
+'''),
     W("test-count-pairs", "Counter instead of dict", '''
 def count_pairs(ids):
     return collections.Counter(zip(ids, ids[1:]))

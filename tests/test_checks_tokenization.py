@@ -204,6 +204,15 @@ def test_char_decode_joined_with_spaces_is_recognised():
     fails_with(checks.check_char_decode, lambda ids, itos: " ".join(itos[i] for i in ids), "joined with spaces")
 
 
+def test_char_decode_returning_a_numpy_string_is_named():
+    import numpy as np
+
+    def student(ids, itos):  # the empty case handed back as numpy's own string type
+        chars = np.array([itos[i] for i in ids])
+        return "".join(chars) if len(chars) else np.str_("")
+    fails_with(checks.check_char_decode, student, "Mistake — numpy str instead of str")
+
+
 def test_char_decode_returning_a_list_is_recognised():
     fails_with(checks.check_char_decode, lambda ids, itos: [itos[i] for i in ids], "returned a list of characters")
 

@@ -1645,6 +1645,13 @@ def _shape_of_return(expected: Any, got: Any, atol: float, rtol: float) -> Mista
     if isinstance(expected, dict) and isinstance(got, list) and expected and _plain_equal(list(expected.values()), got):
         return Mistake("the dict's values only", "you returned the dict's values as a list: return the dict itself, "
                        "its keys with their values.")
+    if type(expected) in (str, float, bool) and type(got).__module__ == "numpy" and type(got) is not type(expected) \
+            and hasattr(got, "item") and difference(expected, got.item(), atol, rtol) is None:
+        kind = type(expected).__name__
+        return Mistake(f"numpy {kind} instead of {kind}", f"you returned a numpy {type(got).__name__} (what an "
+                       f"element of a numpy array, or a numpy function on one, gives), not a plain Python {kind}: "
+                       f"its value is right, but build the result with Python itself, or turn it back with "
+                       f"{kind}(...) or .item().")
     if isinstance(expected, torch.Tensor) and type(got).__module__ == "numpy" and type(got).__name__ == "ndarray":
         return Mistake("numpy array instead of tensor", "your function returned a numpy array: return a torch "
                        "tensor, computed with torch's own operations (torch.tril, torch.arange, @) or turned back "
