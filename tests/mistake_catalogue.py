@@ -1278,6 +1278,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 def causal_mask(T):
     return torch.triu(torch.ones(T, T)).bool()
 '''),
+    W("test-causal-mask", "upper triangle", '''
+def causal_mask(T):
+    # keep the diagonal below as well, so each token sees the one before it
+    return torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=-1)
+'''),
     W("test-causal-mask", "True marks the future", '''
 def causal_mask(T):
     return torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)

@@ -172,6 +172,11 @@ def test_sdpa_plain_student_version_passes():
     (lambda T: torch.triu(torch.ones(T, T)).bool(), "upper triangle"),
     (lambda T: torch.triu(torch.ones(T, T), diagonal=1).bool(), "True must mean 'may attend'"),
     (lambda T: torch.tril(torch.ones(T, T), diagonal=-1).bool(), "diagonal is missing"),
+    # triu with a negative diagonal: the upper triangle and a diagonal below it, alone or as numbers
+    (lambda T: torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=-1), "Mistake — upper triangle: torch.triu"),
+    (lambda T: torch.triu(torch.ones(T, T), diagonal=-2).bool(), "Mistake — upper triangle: torch.triu"),
+    (lambda T: torch.triu(torch.ones(T, T), diagonal=-1),
+     "Mistake — upper triangle and numbers instead of booleans: .* negative diagonal"),
 ])
 def test_causal_mask_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):

@@ -468,11 +468,17 @@ def _split_one_sequence(x, nh):
 
 def check_causal_mask(student_fn) -> None:
     """``student_fn(T)``: a ``(T, T)`` boolean mask, True where position i may attend to position j (j ≤ i)."""
+    # triu(diagonal=-1): the upper triangle and diagonals below it
+    upper_below = [Mistake("upper triangle", "torch.triu keeps the upper triangle, and a negative diagonal only adds "
+                           "diagonals below it: position i may attend to positions 0..i, the lower triangle with the "
+                           "diagonal, torch.tril(torch.ones(T, T, dtype=torch.bool)) (diagonal 0).",
+                           lambda T, d=d: torch.ones(T, T, dtype=torch.bool).triu(d)) for d in (-1, -2, -3)]
     mistakes = [
         Mistake("upper triangle", "this is the upper triangle: position i may attend to positions 0..i, the lower "
                 "triangle (torch.tril).", lambda T: torch.ones(T, T, dtype=torch.bool).triu()),
         Mistake("True marks the future", "True must mean 'may attend' (PyTorch's convention); you marked the positions to hide.",
                 lambda T: torch.ones(T, T, dtype=torch.bool).triu(1)),
+        *upper_below,
         Mistake("diagonal missing", "the diagonal is missing: every position may attend to itself.",
                 lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1)),
         Mistake("numbers instead of booleans", "the pattern is right but the mask holds 0/1 numbers; make it "
@@ -557,6 +563,7 @@ def check_causal_mask(student_fn) -> None:
     mistakes += two_at_once([*[(single[name], "triangle", lambda *a, side=side: side) for name, side in (
                                  ("upper triangle", (torch.triu, 0)), ("True marks the future", (torch.triu, 1)),
                                  ("diagonal missing", (torch.tril, -1)), ("one step of the future", (torch.tril, 1)))],
+                             (upper_below[0], "triangle", lambda *a: (torch.triu, -1)),
                              *[(numbers, "dtype", lambda *a, d=d: d)
                                for d in (torch.float, torch.long, torch.int32, torch.uint8)]],
                             lambda args, knobs: _causal_mask_with(*args, **knobs))
