@@ -173,6 +173,18 @@ def merge(ids, pair, new_id):
             out.append(ids[i])
     return out
 '''),
+    W("test-merge", "a tuple instead of a list and overlapping pairs merged", '''
+def merge(ids, pair, new_id):
+    out = []
+    for i in range(len(ids)):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+        elif i > 0 and (ids[i - 1], ids[i]) == pair:
+            continue
+        else:
+            out.append(ids[i])
+    return tuple(out)
+'''),
     W("test-merge", "last element dropped", '''
 def merge(ids, pair, new_id):
     out, i = [], 0

@@ -277,6 +277,23 @@ def test_merge_dropping_last_element_is_recognised():
     fails_with(checks.check_merge, student, "the last element was dropped")
 
 
+def test_merge_returning_a_tuple_with_a_named_mistake_names_both():
+    def student(ids, pair, new_id):  # overlapping pairs merged, and handed back as a tuple
+        out = []
+        for i in range(len(ids)):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+            elif i > 0 and (ids[i - 1], ids[i]) == pair:
+                continue
+            else:
+                out.append(ids[i])
+        return tuple(out)
+    fails_with(checks.check_merge, student, "Mistake — a tuple instead of a list and overlapping pairs merged")
+    # a tuple of the right ids is the tuple alone
+    fails_with(checks.check_merge, lambda ids, pair, new_id: tuple(ref.merge(ids, pair, new_id)),
+               "Mistake — a tuple instead of a list:")
+
+
 def test_merge_of_overlapping_pairs_is_recognised():
     def student(ids, pair, new_id):
         starts = {i for i in range(len(ids) - 1) if (ids[i], ids[i + 1]) == pair}

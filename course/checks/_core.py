@@ -1160,6 +1160,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
             continue
         from course.checks.diagnose import diagnose  # (it builds on this module)
         mistake = recognise(mistakes, case, expected, got, atol, rtol, others) \
+            or _tuple_and_named(mistakes, case, expected, got, atol, rtol, others) \
             or _kept_from_earlier(student, case, got, atol, rtol) \
             or _shape_of_return(expected, got, atol, rtol) \
             or _not_repeatable(student, reference, case, got, atol, rtol, unrepeatable) \
@@ -1171,6 +1172,22 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         raise failure(where, problem, mistake, **details)
     if not quiet:
         print(f"✓ {name}: all {len(cases)} cases match the reference.")
+
+
+def _tuple_and_named(mistakes: Sequence[Mistake], case: Sequence[Any], expected: Any, got: Any, atol: float,
+                     rtol: float, others: Sequence[tuple[Sequence[Any], Callable[[], Any]]]) -> Mistake | None:
+    """A tuple where a list belongs, whose items are one of ``mistakes``'s wrong results (``return tuple(out)``
+    of a merge that also merges overlapping pairs): both named, not the tuple alone, or nothing."""
+    if type(expected) is not list or type(got) is not tuple:
+        return None
+    listed = lambda output: list(output) if type(output) is tuple else output  # noqa: E731
+    found = recognise(mistakes, case, expected, list(got), atol, rtol,
+                      [(args, lambda output=output: listed(output())) for args, output in others])
+    if found is None:
+        return None
+    return Mistake(f"a tuple instead of a list and {found.name}", f"two mistakes at once. A tuple instead of a "
+                   f"list: return a list (build it with [] and append, or list(...) of it). And {found.name}: "
+                   f"{found.hint}")
 
 
 def _changed_in_place(referenced: Sequence[Any], given: Sequence[Any], atol: float, rtol: float) -> list[int]:
