@@ -242,6 +242,23 @@ def bpe_word(symbols, ranks):
         symbols = out
     return symbols
 '''),
+    W("test-bpe-word", "highest rank first and merged from the right", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    while len(symbols) > 1:
+        pairs = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not pairs:
+            break
+        best = max(pairs, key=lambda p: ranks[p])
+        i = len(symbols) - 2
+        while i >= 0:
+            if (symbols[i], symbols[i + 1]) == best:
+                symbols[i:i + 2] = [best[0] + best[1]]
+                i -= 2
+            else:
+                i -= 1
+    return symbols
+'''),
     W("test-bpe-word", "leftmost pair first", '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)

@@ -167,6 +167,25 @@ def test_merge_that_appends_the_pairs_first_id_after_new_id_is_named():
     assert info.value.mistake == "an id of the pair kept", str(info.value)
 
 
+def test_bpe_word_with_the_highest_rank_merged_from_the_right_names_both():
+    def student(symbols, ranks):
+        symbols = list(symbols)
+        while len(symbols) > 1:
+            pairs = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+            if not pairs:
+                break
+            best = max(pairs, key=lambda p: ranks[p])  # the highest rank, and its occurrences from the right
+            i = len(symbols) - 2
+            while i >= 0:
+                if (symbols[i], symbols[i + 1]) == best:
+                    symbols[i:i + 2] = [best[0] + best[1]]
+                    i -= 2
+                else:
+                    i -= 1
+        return symbols
+    fails_with(checks.check_bpe_word, student, "Mistake — highest rank first and merged from the right")
+
+
 def test_bpe_word_that_glues_an_end_of_word_marker_to_the_last_symbol_is_named():
     # (the original BPE's '</w>' on the last symbol, kept in the result; told only the values before: wa42)
     def student(symbols, ranks):

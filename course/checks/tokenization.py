@@ -1472,7 +1472,29 @@ def check_bpe_word(bpe_word) -> None:
                 "as they are given.", lambda symbols, ranks: ref.bpe_word(
                     [bytes([b]).decode("latin-1") for b in "".join(symbols).encode("utf-8")], ranks)),
     ]
+    single = first_named(mistakes)
+    mistakes += two_at_once([*[(single[name], "choose", lambda *a, c=c: c) for name, c in (
+                                 ("highest rank first", lambda ranked, ranks: max(ranked, key=ranks.get)),
+                                 ("leftmost pair first", lambda ranked, ranks: ranked[0]),
+                                 ("pairs compared, not their ranks", lambda ranked, ranks: min(ranked)))],
+                             (single["merged from the right"], "backwards", lambda *a: True)],
+                            lambda args, knobs: _bpe_with(*args, **knobs))
     run_check("bpe_word", bpe_word, ref.bpe_word, cases, mistakes, unchanged=True)
+
+
+def _bpe_with(symbols, ranks, choose=lambda ranked, ranks: min(ranked, key=ranks.get), backwards=False):
+    """bpe_word with the common mistakes as knobs, for two of them at once (``two_at_once``): which of the
+    ranked pairs it merges (``choose``), and the best pair's occurrences merged from the right (``backwards``)."""
+    symbols = list(symbols)
+    while True:
+        ranked = [p for p in zip(symbols, symbols[1:]) if p in ranks]
+        if not ranked:
+            return symbols
+        best = choose(ranked, ranks)
+        if backwards:
+            symbols = ref.merge(symbols[::-1], (best[1], best[0]), best[0] + best[1])[::-1]
+        else:
+            symbols = ref.merge(symbols, best, best[0] + best[1])
 
 
 # -- tokens back to text ------------------------------------------------------------------------
