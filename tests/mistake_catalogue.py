@@ -259,6 +259,22 @@ def bpe_word(symbols, ranks):
                 i -= 1
     return symbols
 '''),
+    W("test-bpe-word", "merges in the pairs' sorted order", '''
+def bpe_word(symbols, ranks):
+    symbols = list(symbols)
+    for pair in sorted(ranks):
+        out = []
+        i = 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+                out.append(pair[0] + pair[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+'''),
     W("test-bpe-word", "leftmost pair first", '''
 def bpe_word(symbols, ranks):
     symbols = list(symbols)

@@ -186,6 +186,15 @@ def test_bpe_word_with_the_highest_rank_merged_from_the_right_names_both():
     fails_with(checks.check_bpe_word, student, "Mistake — highest rank first and merged from the right")
 
 
+def test_bpe_word_applying_the_merges_in_sorted_order_is_named():
+    def student(symbols, ranks):
+        symbols = list(symbols)
+        for pair in sorted(ranks):  # the pairs' own (alphabetical) order, not their ranks
+            symbols = ref.merge(symbols, pair, pair[0] + pair[1])
+        return symbols
+    fails_with(checks.check_bpe_word, student, "Mistake — merges in the pairs' sorted order")
+
+
 def test_bpe_word_that_glues_an_end_of_word_marker_to_the_last_symbol_is_named():
     # (the original BPE's '</w>' on the last symbol, kept in the result; told only the values before: wa42)
     def student(symbols, ranks):

@@ -1442,6 +1442,11 @@ def check_bpe_word(bpe_word) -> None:
                 "them, but a pair's rank is its VALUE, ranks[pair], not its place in the dict: merge the word's "
                 "neighbouring pair with the lowest ranks.get(pair, float('inf')), repeatedly, until none has a rank.",
                 _bpe_dict_order),
+        Mistake("merges in the pairs' sorted order", "sorted(ranks) sorts the pairs themselves, alphabetically, "
+                "not by their ranks, so the merges were applied in the wrong order: merge the word's neighbouring "
+                "pair with the lowest ranks.get(pair, float('inf')), repeatedly, until none has a rank (or sort by "
+                "rank, sorted(ranks, key=ranks.get)).", lambda symbols, ranks: _bpe_dict_order(
+                    symbols, dict.fromkeys(sorted(ranks)))),
         Mistake("rank 0 taken as no rank", "the pair with rank 0, the first merge GPT-2 learned, was never merged: "
                 "`if rank:` (or `if ranks.get(pair):`) is False for 0 as it is for None. Test the pair itself, "
                 "`if pair in ranks:`, or `rank is not None`.", _bpe_rank_zero_skipped),
