@@ -1344,6 +1344,13 @@ def causal_mask(T):
 def causal_mask(T):
     return torch.full((T, T), float("-inf")).triu(1)
 '''),
+    W("test-heads", "list of heads instead of a tensor and heads interleaved", '''
+def split_heads(x, n_head):
+    heads = []
+    for h in range(n_head):
+        heads.append(x[:, :, h::n_head])
+    return heads
+''' + MERGE_OK),
     W("test-heads", "reshape without transpose", '''
 def split_heads(x, n_head):
     B, T, C = x.shape

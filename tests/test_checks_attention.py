@@ -194,6 +194,10 @@ def test_causal_mask_float_is_reported_by_dtype():
     (lambda x, nh: x.view(x.shape[0], nh, x.shape[1], -1), "reshaped straight"),
     (lambda x, nh: x.view(*x.shape[:2], nh, -1), "transpose\\(1, 2\\) to put the heads"),
     (lambda x, nh: x.view(*x.shape[:2], -1, nh).permute(0, 3, 1, 2), "split as \\(hs, n_head\\)"),
+    # a list (or tuple) of heads, each cut as a mistake above cuts it: both named
+    (lambda x, nh: [x[:, :, h::nh] for h in range(nh)], "Mistake — list of heads instead of a tensor and heads interleaved"),
+    (lambda x, nh: tuple(x.view(x.shape[0], nh, x.shape[1], -1).unbind(1)),
+     "Mistake — list of heads instead of a tensor and reshape without transpose: .* as a tuple"),
 ])
 def test_split_heads_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):

@@ -857,6 +857,14 @@ def check_split_heads(student_fn) -> None:
                   "x.view(B, T, n_head, C // n_head).transpose(1, 2) as it is, without .squeeze().",
                   lambda x, nh, dims=dims: ref.split_heads(x, nh).squeeze(*dims)) for dims in ((1,), ())],
     ]
+    # the heads as a list (or tuple) of (B, T, hs) tensors, each cut as one of the mistakes above cuts them
+    # ([x[..., h::n_head] for h in range(n_head)]: heads interleaved): both named
+    listed = first_named(mistakes)["list of heads instead of a tensor"]
+    mistakes += [Mistake(f"{listed.name} and {m.name}", f"two mistakes at once. You returned the heads as a "
+                         f"{kind.__name__}: {listed.hint.split(': ', 1)[1]} And {m.name}: {m.hint}",
+                         lambda x, nh, wrong=m.wrong, kind=kind: kind(wrong(x, nh).unbind(1)))
+                 for m in list(mistakes) if m.wrong is not None and not m.same_error and m.name != listed.name
+                 for kind in (list, tuple)]
     run_check("split_heads", student_fn, ref.split_heads, cases, mistakes, unchanged=True)
     check_gradient("split_heads", student_fn, ref.split_heads, cases[0], wrt=0)  # the model trains through it
 
