@@ -971,6 +971,15 @@ def scaled_dot_product_attention(q, k, v, mask=None):
             scores = scores + mask
     return torch.softmax(scores, dim=-1) @ v
 '''),
+    W("test-sdpa", "mask inverted and mask after softmax", '''
+def scaled_dot_product_attention(q, k, v, mask=None):
+    d = q.shape[-1]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d)
+    weights = torch.softmax(scores, dim=-1)
+    if mask is not None:
+        weights = weights.masked_fill(mask, 0.0)
+    return weights @ v
+'''),
     W("test-sdpa", "masked with 0", '''
 def scaled_dot_product_attention(q, k, v, mask=None):
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])

@@ -164,6 +164,16 @@ def test_sdpa_keys_of_batch_one_must_broadcast_against_the_queries():
         checks.check_scaled_dot_product_attention(_sdpa_by_rows_of_q)
 
 
+def test_sdpa_with_the_mask_inverted_after_the_softmax_names_both():
+    def student(q, k, v, mask=None):
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+        if mask is not None:
+            weights = weights.masked_fill(mask, 0.0)  # the allowed positions zeroed, and no renormalising
+        return weights @ v
+    with pytest.raises(CheckFailed, match="Mistake — mask inverted and mask after softmax"):
+        checks.check_scaled_dot_product_attention(student)
+
+
 def test_sdpa_plain_student_version_passes():
     checks.check_scaled_dot_product_attention(lambda q, k, v, m=None: _sdpa(q, k, v, m))
 

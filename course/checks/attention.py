@@ -46,6 +46,8 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1, mask_mode="keep",
     weights = torch.softmax(scores, dim=softmax_dim) * rescale
     if mask is not None and mask.dtype == torch.bool and mask_mode == "after_softmax":
         weights = weights * mask
+    if mask is not None and mask.dtype == torch.bool and mask_mode == "inverted_after_softmax":
+        weights = weights.masked_fill(mask, 0.0)
     return weights if weights_only else weights @ v
 
 
@@ -440,6 +442,11 @@ def check_scaled_dot_product_attention(student_fn) -> None:
                               (single["mask after softmax"], "mask_mode", lambda *a: "after_softmax"),
                               (single["masked with 0"], "fill", lambda *a: 0.0)],
                              lambda args, knobs: _attend(*args, **knobs))
+    # (both on the one mask knob: weights.masked_fill(mask, 0) after the softmax)
+    inverted, after = single["mask inverted"], single["mask after softmax"]
+    mistakes.append(Mistake(f"{inverted.name} and {after.name}", f"two mistakes at once. Mask inverted: "
+                            f"{inverted.hint} And mask after softmax: {after.hint}",
+                            lambda q, k, v, m=None: _attend(q, k, v, m, mask_mode="inverted_after_softmax")))
     cases = _sdpa_cases()
     run_check("scaled_dot_product_attention", student_fn, ref.scaled_dot_product_attention, cases, mistakes,
               unchanged=True)
