@@ -1392,6 +1392,32 @@ def split_heads(x, n_head):
 ''' + MERGE_OK),
     W("test-causal-self-attention", "scaled by √n_embd",
       _attention(scores="q @ k.transpose(-2, -1) / math.sqrt(C)")),
+    W("test-causal-self-attention", "heads cut from overlapping channels", '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.register_buffer("mask", causal_mask(config.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        hs = C // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        outs = []
+        for h in range(self.n_head):
+            qh, kh, vh = q[:, :, h:h + hs], k[:, :, h:h + hs], v[:, :, h:h + hs]
+            att = qh @ kh.transpose(-2, -1) / math.sqrt(hs)
+            att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+            att = self.attn_dropout(torch.softmax(att, dim=-1))
+            outs.append(att @ vh)
+        y = torch.cat(outs, dim=-1)
+        return self.resid_dropout(self.c_proj(y))
+'''),
     W("test-causal-self-attention", "no causal mask", _attention(mask="scores")),
     W("test-causal-self-attention", "merged without transpose",
       _attention(merge="(weights @ v).reshape(B, T, C)")),

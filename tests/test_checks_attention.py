@@ -237,6 +237,7 @@ class StudentAttention(nn.Module):
     resid_dropout = True
     fill = float("-inf")
     attn_bias = True
+    heads = "view"
 
     def __init__(self, config):
         super().__init__()
@@ -252,7 +253,10 @@ class StudentAttention(nn.Module):
         hs = C // self.n_head
         qkv = self.c_attn(x) if self.attn_bias else x @ self.c_attn.weight.T
         q, k, v = qkv.split(C, dim=2)
-        q, k, v = (t.view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))
+        if self.heads == "overlapping":  # head h sliced h:h + hs, not h * hs:(h + 1) * hs
+            q, k, v = (torch.stack([t[..., h:h + hs] for h in range(self.n_head)], dim=1) for t in (q, k, v))
+        else:
+            q, k, v = (t.view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))
         att = q @ k.transpose(-2, -1)
         att = att * {"head": hs ** -0.5, "model": C ** -0.5, "none": 1.0, "times": hs ** 0.5}[self.scale]
         if self.dropout_on == "scores":
@@ -291,6 +295,7 @@ def test_student_version_passes():
     (dict(scale="model"), "divided by √n_embd"),
     (dict(scale="times"), "multiplied by √head_size"),
     (dict(attn_bias=False), "c_attn's bias left out"),
+    (dict(heads="overlapping"), "Mistake — heads cut from overlapping channels"),
     (dict(softmax_dim=-2), "wrong dimension"),
     (dict(mask="none"), "mask is not applied"),
     (dict(mask="triu"), "upper triangle"),

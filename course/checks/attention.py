@@ -970,7 +970,7 @@ def _reference_forward(config, seed, x):
 def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transpose", project=True,
                    softmax_dim=-1, order="qkv", fill=float("-inf"), split=True, per_head=False, reshape=False,
                    residual=False, keys=(-2, -1), rescale=(1.0, 1.0), values="v", layout="blocks", heads=None,
-                   attn_bias=True, heads_kept=None):
+                   attn_bias=True, heads_kept=None, overlap=False):
     """The forward pass with one mistake; ``split=False``: q, k and v never split into heads (one head of
     C channels), the scale still chosen from ``config.n_head``; ``per_head``: c_attn's output read as
     (B, T, n_head, 3, hs), q, k and v interleaved inside each head; ``reshape``: the heads made by reshaping
@@ -983,7 +983,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
     than config.n_head (the head size passed to split_heads); ``scale="after"``: the weights divided by
     √head_size after the softmax instead of the scores before it; ``scale="times"``: the scores multiplied by
     √head_size; ``attn_bias=False``: c_attn's bias left out (x @ c_attn.weight.T); ``heads_kept``: only the
-    first heads merged (a loop over range(n_head - 1)), which raises at c_proj as the student's version does."""
+    first heads merged (a loop over range(n_head - 1)), which raises at c_proj as the student's version does;
+    ``overlap``: head h cut from channels h:h + hs (a loop over the heads), not h * hs:(h + 1) * hs."""
     w = _weights(config, seed)
     B, T, C = x.shape
     nh = (config.n_head if heads is None else heads) if split else 1
@@ -994,6 +995,8 @@ def _wrong_forward(config, seed, x, *, scale="head", mask="lower", merge="transp
         parts["v"] = x.view(B, T, nh, C // nh).transpose(1, 2)
     if values == "q":
         parts["v"] = parts["q"]
+    if overlap:
+        parts = dict(zip(order, (torch.stack([t[..., h:h + C // nh] for h in range(nh)], dim=1) for t in pieces)))
     if per_head:
         parts = dict(zip(order, (t.transpose(1, 2) for t in qkv.view(B, T, nh, 3, C // nh).unbind(dim=3))))
     if reshape:
@@ -1482,6 +1485,10 @@ def check_causal_self_attention(student_cls, gradient: bool = True) -> None:
                 "takes C): a loop over the heads must run over all of them, range(self.n_head), not "
                 "range(self.n_head - 1), and every head's output goes into the torch.cat.",
                 lambda *a: _wrong_forward(*a, heads_kept=a[0].n_head - 1), same_error=True),
+        Mistake("heads cut from overlapping channels", "head h's channels are h * hs up to (h + 1) * hs (hs = "
+                "C // n_head): a slice h:h + hs starts each head one channel after the one before, so the heads "
+                "overlap and the later channels are never used. Slice [..., h * hs:(h + 1) * hs], or split_heads.",
+                lambda *a: _wrong_forward(*a, overlap=True)),
         Mistake("c_attn's bias left out", "x @ self.c_attn.weight.T uses the layer's weight but not its bias: call "
                 "the layer itself, self.c_attn(x), which adds the bias (and works whatever config.bias is).",
                 lambda *a: _wrong_forward(*a, attn_bias=False)),
