@@ -306,6 +306,7 @@ def test_student_version_passes():
     (dict(dropout_on="scores"), "dropout on the scores"),
     (dict(dropout_on="none"), "attention dropout missing"),
     (dict(resid_dropout=False), "residual dropout missing"),
+    (dict(dropout_on="scores", resid_dropout=False), "Mistake — dropout on the scores and residual dropout missing"),
 ])
 def test_causal_self_attention_mistakes(attributes, hint):
     check = checks.check_attention_dropout if "dropout" in hint else checks.check_causal_self_attention

@@ -1829,6 +1829,16 @@ def check_attention_dropout(student_cls) -> None:
                       f"self.training), not a fixed number: here config.dropout is {config.dropout}.",
                       lambda rate=rate: _train_forward(config, 7, x, p_weights=rate)) for rate in (0.1, 0.2, 0.3, 0.5)],
         ]
+        single = first_named(train_mistakes)
+        scores_masked = next(m for m in train_mistakes if m.name == "dropout on the scores" and m is not single[m.name])
+        train_mistakes += two_at_once([*[(m, "dropout", lambda *a, where=where: where) for m, where in (
+                                           (single["dropout on the scores"], "scores"), (scores_masked, "masked_scores"),
+                                           (single["dropout on the values"], "values"),
+                                           (single["attention dropout after the values"], "output"))],
+                                       *[(single[name], "resid", lambda *a, where=where: where) for name, where in (
+                                           ("residual dropout missing", "none"), ("dropout before the projection", "before"),
+                                           ("residual dropout on the input", "input"))]],
+                                      lambda args, knobs: _train_forward(config, 7, x, **knobs))
         mistake = None
         for candidate in train_mistakes:
             try:
