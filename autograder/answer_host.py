@@ -2279,6 +2279,20 @@ def _vdot_refuses_objects() -> None:
             setattr(module, "vdot", vdot)
 
 
+MAX_RECURSION = 20_000  # as the grading kernel's (``preprocessors.MAX_RECURSION``; the sandbox's stack holds it)
+
+
+def _bounded_recursion() -> None:
+    """``sys.setrecursionlimit`` (which the rules allow) sets at most ``MAX_RECURSION`` here, as in the kernel: an
+    endless recursion under a limit of 10**7 ran 53 s before its RecursionError, its frames taking the memory."""
+    import operator
+    set_limit = sys.setrecursionlimit
+
+    def setrecursionlimit(limit):  # (any integer: numpy's too)
+        return set_limit(min(operator.index(limit), MAX_RECURSION))
+    sys.setrecursionlimit = setrecursionlimit
+
+
 def main(argv):
     requests, replies = _frames()
     import importlib
@@ -2319,6 +2333,7 @@ def main(argv):
     CLOCK.append(_load_beside("clock.py", "autograder/clock.py"))
     # for good: an audit hook cannot be removed
     sys.addaudithook(_sealed_guard(_code_makers(), _course_folder(), load_course))
+    _bounded_recursion()
     cells = json.loads(open(argv[1], encoding="utf-8").read())
     _write(replies, {"ok": True, "value": "ready"})  # started: from here on, the answers run
     namespace = _run(cells)

@@ -1058,6 +1058,25 @@ def test_the_answers_process_does_not_list_its_objects(host):
         assert reply["ok"] is False and reply["error"] == "PermissionError", reply
 
 
+def test_an_answer_raises_the_recursion_limit_in_the_answers_process_no_higher_than_in_the_kernel(host):
+    """ch59 (2026-12-07): the grading kernel caps the limit an answer sets, but here an answer cell's
+    ``sys.setrecursionlimit(10**7)`` held, and an endless recursion ran 53 s before its RecursionError."""
+    import numpy as np
+    from autograder.preprocessors import MAX_RECURSION
+
+    host.request({"op": "load", "cells": [PRELUDE, "import sys\nsys.setrecursionlimit(10**7)\n"
+                                                     "def limit(n):\n    sys.setrecursionlimit(n)\n"
+                                                     "    return sys.getrecursionlimit()\n"
+                                                     "def endless(n):\n    return endless(n + 1)\n"]})
+    reply = host.request({"op": "call", "name": "limit", "args": (3000,), "kwargs": {}})
+    assert reply["ok"] is True and reply["value"] == 3000, reply  # (a limit under the cap is kept)
+    for limit in (10**7, np.int64(10**6)):
+        reply = host.request({"op": "call", "name": "limit", "args": (limit,), "kwargs": {}})
+        assert reply["ok"] is True and reply["value"] == MAX_RECURSION, reply
+    reply = host.request({"op": "call", "name": "endless", "args": (0,), "kwargs": {}})
+    assert reply["ok"] is False and reply["error"] == "RecursionError", reply
+
+
 def test_the_answers_process_copies_a_bytearray_given_to_torch_asarray(host):
     """rt22 (2026-12-05): ``torch.asarray`` and ``torch.frombuffer`` share a bytearray's memory without holding
     its export, so the bytearray grew and freed the memory under the tensor, and an object array made there
