@@ -10689,7 +10689,7 @@ def causal_mask(T):
     future = torch.triu(torch.ones(T, T, dtype=torch.bool))
     return ~future
 '''),
-    W("test-causal-mask", "numpy array instead of tensor", '''
+    W("test-causal-mask", "a numpy array instead of a tensor and diagonal missing", '''
 import numpy as np
 
 def causal_mask(T):

@@ -193,6 +193,24 @@ def test_causal_mask_mistakes(wrong, hint):
         checks.check_causal_mask(wrong)
 
 
+def test_a_numpy_array_whose_values_are_wrong_too_is_not_named_by_the_array_alone():
+    """A numpy answer with a second mistake was told only "numpy array instead of tensor" (wa44's
+    ``np.tril(..., k=-1)``): the student turned it into a tensor and met the second mistake next time. The
+    array's values are read as a tensor: a mistake they show is named beside the array, else the message says
+    the values are wrong too; an array with the right values is still told about the array alone."""
+    import numpy as np
+    with pytest.raises(CheckFailed, match="Mistake — a numpy array instead of a tensor and diagonal missing: two "
+                                          "mistakes at once"):
+        checks.check_causal_mask(lambda T: np.tril(np.ones((T, T)), k=-1))
+    with pytest.raises(CheckFailed, match="Mistake — numpy array instead of tensor: .* not the only mistake: read "
+                                          "as a tensor, the values are wrong too") as raised:
+        checks.check_cross_attention(lambda S1, S2, W_Q, W_K, W_V: 2 * ref.cross_attention(S1, S2, W_Q, W_K, W_V).numpy())
+    assert "diagonal" not in str(raised.value)
+    with pytest.raises(CheckFailed, match="Mistake — numpy array instead of tensor: your function returned") as raised:
+        checks.check_causal_mask(lambda T: np.tril(np.ones((T, T), dtype=bool)))
+    assert "not the only mistake" not in str(raised.value)
+
+
 def test_causal_mask_float_is_reported_by_dtype():
     with pytest.raises(CheckFailed, match="expected dtype torch.bool"):
         checks.check_causal_mask(lambda T: torch.tril(torch.ones(T, T)))

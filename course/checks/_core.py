@@ -1161,6 +1161,7 @@ def run_check(name: str, student: Callable[..., Any], reference: Callable[..., A
         from course.checks.diagnose import diagnose  # (it builds on this module)
         mistake = recognise(mistakes, case, expected, got, atol, rtol, others) \
             or _tuple_and_named(mistakes, case, expected, got, atol, rtol, others) \
+            or _numpy_and_more(mistakes, case, expected, got, atol, rtol, others) \
             or _kept_from_earlier(student, case, got, atol, rtol) \
             or _shape_of_return(expected, got, atol, rtol) \
             or _not_repeatable(student, reference, case, got, atol, rtol, unrepeatable) \
@@ -1188,6 +1189,38 @@ def _tuple_and_named(mistakes: Sequence[Mistake], case: Sequence[Any], expected:
     return Mistake(f"a tuple instead of a list and {found.name}", f"two mistakes at once. A tuple instead of a "
                    f"list: return a list (build it with [] and append, or list(...) of it). And {found.name}: "
                    f"{found.hint}")
+
+
+def _as_tensor_like(expected: torch.Tensor, got: Any) -> torch.Tensor | None:
+    """A numpy array ``got`` as a tensor of ``expected``'s dtype (what ``torch.from_numpy(...)`` of it would have
+    given, cast), or None for anything else."""
+    if type(got).__module__ != "numpy" or type(got).__name__ != "ndarray" or got.dtype.hasobject:
+        return None
+    try:
+        return torch.from_numpy(got.copy()).to(expected.dtype)
+    except (TypeError, RuntimeError, ValueError):
+        return None
+
+
+def _numpy_and_more(mistakes: Sequence[Mistake], case: Sequence[Any], expected: Any, got: Any, atol: float,
+                    rtol: float, others: Sequence[tuple[Sequence[Any], Callable[[], Any]]]) -> Mistake | None:
+    """A numpy array where a tensor belongs, whose values are wrong too (``np.tril(..., k=-1)``): the array and
+    the mistake of ``mistakes`` its values show both named, or the array named with word that its values are
+    wrong as well; None when the array alone is wrong (``_shape_of_return`` names it) or it is no array."""
+    if not isinstance(expected, torch.Tensor):
+        return None
+    as_tensor = _as_tensor_like(expected, got)
+    if as_tensor is None or as_tensor.shape != expected.shape or difference(expected, as_tensor, atol, rtol) is None:
+        return None
+    array = _shape_of_return(expected, got, atol, rtol)
+    read = lambda output: _as_tensor_like(expected, output)  # noqa: E731  (None for what is no array: not alike)
+    found = recognise(mistakes, case, expected, as_tensor, atol, rtol,
+                      [(args, lambda output=output: read(output())) for args, output in others])
+    if found is not None:
+        return Mistake(f"a numpy array instead of a tensor and {found.name}", f"two mistakes at once. A numpy array "
+                       f"instead of a tensor: {array.hint} And {found.name}: {found.hint}")
+    return Mistake(array.name, f"{array.hint} And that is not the only mistake: read as a tensor, the values are "
+                   f"wrong too, {difference(expected, as_tensor, atol, rtol)}.")
 
 
 def _changed_in_place(referenced: Sequence[Any], given: Sequence[Any], atol: float, rtol: float) -> list[int]:
