@@ -595,3 +595,17 @@ def test_an_answer_that_stops_the_program_or_cannot_say_its_error_is_told_in_wor
         return ref.char_encode(text, stoi)
     with pytest.raises(CheckFailed, match="the message of Odd could not be written"):
         checks.check_char_encode(odd_on_unknown)
+
+
+def test_a_tensor_subclass_is_named_as_one():
+    # ch60: padding_mask returning (...).as_subclass(Mask), Mask a class of the answer's, was told "expected a
+    # torch.Tensor, got tensor of shape (3, 5) and dtype torch.bool": a sentence that contradicts itself
+    from course.checks._core import difference
+
+    class Mask(torch.Tensor):
+        pass
+
+    said = difference(torch.ones(2, 3, dtype=torch.bool), torch.ones(2, 3, dtype=torch.bool).as_subclass(Mask))
+    assert said is not None and "Mask, a subclass of it" in said and ".as_subclass(torch.Tensor)" in said, said
+    said = difference(torch.zeros(2), torch.nn.Parameter(torch.zeros(2)))
+    assert said is not None and "Parameter, a subclass of it" in said, said

@@ -954,6 +954,10 @@ def difference(expected: Any, got: Any, atol: float = 1e-5, rtol: float = 1e-4) 
 
 def _difference(expected: Any, got: Any, atol: float, rtol: float) -> str | None:
     if isinstance(expected, torch.Tensor):
+        if isinstance(got, torch.Tensor) and type(got) is not torch.Tensor:  # (said as "got tensor ...", ch60)
+            return (f"expected a torch.Tensor, got a {type(got).__name__[:60]}, a subclass of it "
+                    f"(shape {tuple(got.shape)}, dtype {got.dtype}): return a plain tensor, as torch's operations "
+                    f"make it, or turn it back with .as_subclass(torch.Tensor)")
         if type(got) is not torch.Tensor:
             return f"expected a torch.Tensor, got {describe(got)}"
         if got.shape != expected.shape:
