@@ -426,7 +426,8 @@ def wrapper_of(entries: list[Entry], known: set[str] = frozenset(), wrapper: boo
 def _canvas_in_folder(parts: list[str]) -> bool:
     """Whether a notebook is one of Canvas's flat download unpacked into a folder and zipped again
     (``submissions/<name>_<user id>_<submission id>_L.ipynb``): that folder is a wrapper, not a student."""
-    return len(parts) == 2 and CANVAS.fullmatch(parts[1]) is not None
+    return len(parts) == 2 and (CANVAS.fullmatch(parts[1]) is not None
+                                or MOODLE.fullmatch(parts[1]) is not None and parts[1].lower().endswith(".ipynb"))
 
 
 # Canvas's "Download Submissions": one flat zip, each file ``<name>_<user id>_<submission id>_<file>``
@@ -436,14 +437,31 @@ CANVAS = re.compile(r"(?P<name>[^_/]+?)(?:_late)?_(?P<user>\d+)_\d+_(?P<file>.+?
                     re.IGNORECASE)
 
 
+# Moodle's "Download all submissions": a folder ``<full name>_<participant id>_assignsubmission_file_/<file>``
+# per student (``onlinetext`` for a text answer), or with folders turned off, flat files
+# ``<full name>_<participant id>_assignsubmission_file_<file>``. The participant id is the assignment's own
+# (Moodle numbers each assignment's students afresh): the student is the full name, the same for every
+# lesson's download, except under blind marking, where every name is "Participant" and the number is all
+# there is (ch60: each lesson filed a student under another id, 'Jane_Doe_4711_assignsubmission_file').
+MOODLE = re.compile(r"(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>[^/]*)")
+
+
+def _moodle_student(match: re.Match) -> str:
+    return match["name"] if match["name"].strip().lower() != "participant" else f"{match['name']}_{match['id']}"
+
+
 def _student_parts(path: str, strip_top: str | None) -> list[str]:
     """The parts of an entry's path from the student's folder down (rule 1: the wrapper dropped); a Canvas
-    file with no folder above it as ``<name>_<user id>/<file>`` (rule 2)."""
+    file with no folder above it as ``<name>_<user id>/<file>`` (rule 2); Moodle's folder or flat file as
+    ``<full name>/<file>``."""
     parts = path.split("/")
     parts = parts[1:] if strip_top is not None and parts[0] == strip_top and len(parts) > 1 else parts
     canvas = CANVAS.fullmatch(parts[0]) if len(parts) == 1 else None
     if canvas:
         return [f"{canvas['name']}_{canvas['user']}", canvas["file"] + canvas["ext"]]
+    moodle = MOODLE.fullmatch(parts[0])
+    if moodle and (len(parts) >= 2) == (moodle["file"] == ""):
+        return [_moodle_student(moodle), *parts[1:]] if len(parts) >= 2 else [_moodle_student(moodle), moodle["file"]]
     return parts
 
 
