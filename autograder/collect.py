@@ -442,15 +442,29 @@ CANVAS = re.compile(r"(?P<name>[^_/]+?)(?:_late)?_(?P<user>\d+)_\d+_(?P<file>.+?
 # ``<full name>_<participant id>_assignsubmission_file_<file>``. The participant id is the assignment's own
 # (Moodle numbers each assignment's students afresh): the student is the full name, the same for every
 # lesson's download, except under blind marking, where every name is "Participant" and the number is all
-# there is (ch60: each lesson filed a student under another id, 'Jane_Doe_4711_assignsubmission_file').
+# there is (ch60: each lesson filed a student under another id, 'Jane_Doe_4711_assignsubmission_file'); and
+# two students of one name (two participant ids) keep their numbers, never one student's two notebooks.
 MOODLE = re.compile(r"(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>[^/]*)")
 
 
-def _moodle_student(match: re.Match) -> str:
-    return match["name"] if match["name"].strip().lower() != "participant" else f"{match['name']}_{match['id']}"
+def _moodle_student(match: re.Match, clashes: frozenset[str]) -> str:
+    numbered = match["name"].strip().lower() == "participant" or student_id(match["name"]).lower() in clashes
+    return f"{match['name']}_{match['id']}" if numbered else match["name"]
 
 
-def _student_parts(path: str, strip_top: str | None) -> list[str]:
+def _moodle_clashes(entries: list[Entry], strip_top: str | None) -> frozenset[str]:
+    """The ids (lower case) of the full names that Moodle's folders or files give with two participant ids."""
+    ids: dict[str, set[str]] = {}
+    for entry in entries:
+        parts = entry.path.split("/")
+        parts = parts[1:] if strip_top is not None and parts[0] == strip_top and len(parts) > 1 else parts
+        moodle = MOODLE.fullmatch(parts[0])
+        if moodle:
+            ids.setdefault(student_id(moodle["name"]).lower(), set()).add(moodle["id"])
+    return frozenset(name for name, numbers in ids.items() if len(numbers) > 1)
+
+
+def _student_parts(path: str, strip_top: str | None, clashes: frozenset[str] = frozenset()) -> list[str]:
     """The parts of an entry's path from the student's folder down (rule 1: the wrapper dropped); a Canvas
     file with no folder above it as ``<name>_<user id>/<file>`` (rule 2); Moodle's folder or flat file as
     ``<full name>/<file>``."""
@@ -461,13 +475,14 @@ def _student_parts(path: str, strip_top: str | None) -> list[str]:
         return [f"{canvas['name']}_{canvas['user']}", canvas["file"] + canvas["ext"]]
     moodle = MOODLE.fullmatch(parts[0])
     if moodle and (len(parts) >= 2) == (moodle["file"] == ""):
-        return [_moodle_student(moodle), *parts[1:]] if len(parts) >= 2 else [_moodle_student(moodle), moodle["file"]]
+        who = _moodle_student(moodle, clashes)
+        return [who, *parts[1:]] if len(parts) >= 2 else [who, moodle["file"]]
     return parts
 
 
-def _folder(path: str, strip_top: str | None) -> str:
+def _folder(path: str, strip_top: str | None, clashes: frozenset[str] = frozenset()) -> str:
     """The student's folder as named in the source ("" when the entry lies in none)."""
-    parts = _student_parts(path, strip_top)
+    parts = _student_parts(path, strip_top, clashes)
     return unicodedata.normalize("NFC", parts[0]) if len(parts) >= 2 else ""
 
 
@@ -491,17 +506,18 @@ def _asked_wrapper(notebooks: list[list[str]]) -> str | None:
 
 
 def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip_top: str | None = None,
-         known: dict[str, str] | None = None
+         known: dict[str, str] | None = None, clashes: frozenset[str] = frozenset()
          ) -> tuple[dict[tuple[str, str], Entry], list[tuple[Entry, str, str, str]], dict[str, list[str]]]:
     """Which entries are taken as (student, lesson), which are not (entry, student, lesson, why), and the
     notebooks of each other lesson, left for that lesson's collect (``only`` given).
-    ``strip_top``: the wrapper folder to drop (``wrapper_of``); ``known``: the students already
+    ``strip_top``: the wrapper folder to drop (``wrapper_of``); ``clashes``: Moodle's full names that keep their
+    participant ids (``_moodle_clashes``); ``known``: the students already
     collected, lower-case id → id: an id that differs only in case is that student (``Alice`` is
     ``alice``, as within one source), never a second one."""
     known = known or {}
     # a checkpoint copy beside its student's notebook for the lesson is Jupyter's litter, dropped; alone,
     # it is listed (it may be the only copy of the work: the instructor decides)
-    parted = [(e, _student_parts(e.path, strip_top)) for e in entries if not _is_junk(e.path)]
+    parted = [(e, _student_parts(e.path, strip_top, clashes)) for e in entries if not _is_junk(e.path)]
     handed = {(student_id(p[0]).lower(), lesson_of(p[-1], lessons))
               for _, p in parted if len(p) >= 2 and CHECKPOINTS not in p}
     entries = [e for e, p in parted if len(p) < 2 or _checkpoint_lesson(p, lessons) is None
@@ -512,7 +528,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     folders: dict[str, set[str]] = {}  # student id (lower case) → the folder names that gave it
     early: dict[tuple[str, str], list[Entry]] = {}  # refused while read (too big, a link): still hand-ins
     for entry in entries:
-        parts = _student_parts(entry.path, strip_top)
+        parts = _student_parts(entry.path, strip_top, clashes)
         raw = parts[0] if len(parts) >= 2 else ""
         who = student_id(raw) if raw else ""
         # (a student collected before ids folded case keeps the folder they were filed under)
@@ -600,9 +616,10 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     if top is not None and wrapper is None:
         note(shown(f"the folder {top!r} holds every notebook, each in a folder of its own: read as a wrapper "
                    f"around the students' folders (if {top!r} is one student, collect again with --no-wrapper)"))
-    chosen, refused, others = plan(entries, lessons, only, top, known)
+    clashes = _moodle_clashes(entries, top)
+    chosen, refused, others = plan(entries, lessons, only, top, known, clashes)
     for (who, name), entry in sorted(chosen.items()):
-        if student_id(_folder(entry.path, top)) != who:
+        if student_id(_folder(entry.path, top, clashes)) != who:
             note(shown(f"{entry.path}: filed under {who!r}, the student already collected whose id differs "
                        f"only in case (or was made before ids folded case)"))
     if others:
@@ -613,7 +630,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     # (a student's folder deleted by hand: its id is free again)
     origins = {who: folder for who, folder in _read_origins(record).items() if (submitted / who).is_dir()}
     for (who, name), entry in sorted(chosen.items()):
-        folder = _folder(entry.path, top)
+        folder = _folder(entry.path, top, clashes)
         before = origins.get(who)
         if before is not None and _same_name(before) != _same_name(folder):
             # 'José García' after 'Jose Garcia': one id, but maybe two students. Never filed over the other
@@ -645,7 +662,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
         collected.append((who, name))
         taken.add((who, name, folder))
         origins.setdefault(who, folder)
-    skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top))
+    skipped = [Skipped(str(source.resolve()), e.path, who, name, why, _folder(e.path, top, clashes))
                for e, who, name, why in refused]
     for s in sorted(skipped, key=lambda s: not s.lesson)[:SAID_SKIPPED]:  # a lesson's notebook before a stray file
         say(shown(f"{clipped(s.entry)}: {clipped(s.reason, 3 * SHOWN_NAME)}"))

@@ -854,19 +854,22 @@ def test_moodle_downloads_file_each_student_under_one_id_for_every_lesson(course
     under another id ('Jane_Doe_4711_assignsubmission_file' for one lesson, '..._5820_...' for the next: two
     rows, each missing the other lesson, ch60). The student is the full name; with folders turned off the
     files are flat, ``<full name>_<id>_assignsubmission_file_<file>``; under blind marking every name is
-    "Participant", and the number is kept."""
+    "Participant", and the number is kept, as it is for two students of one name (not "2 notebooks ... keep one")."""
     first = _zip(tmp_path / "moodle-a.zip", {
         f"Jane Doe_4711_assignsubmission_file_/{A}.ipynb": b"jane-a",
         f"José García_4712_assignsubmission_file_/{A}.ipynb": b"jose-a",
         f"Participant_9001_assignsubmission_file_/{A}.ipynb": b"blind-a",
         f"Participant_9002_assignsubmission_file_/{A}.ipynb": b"blind-b",
+        f"John Smith_4713_assignsubmission_file_/{A}.ipynb": b"john-a",  # two students of one name: each
+        f"John Smith_4714_assignsubmission_file_/{A}.ipynb": b"other-john-a",  # keeps the number, as under blind marking
     })
     second = _zip(tmp_path / "moodle-b.zip", {
         f"Jane Doe_5820_assignsubmission_file_{B}.ipynb": b"jane-b",
         f"José García_5821_assignsubmission_onlinetext_/onlinetext.html": b"<p>text</p>",
     })
     assert sorted(grading.collect(first, paths=course, on_skip=lambda m: None)) == sorted(
-        [("Jane_Doe", A), ("Jose_Garcia", A), ("Participant_9001", A), ("Participant_9002", A)])
+        [("Jane_Doe", A), ("Jose_Garcia", A), ("Participant_9001", A), ("Participant_9002", A),
+         ("John_Smith_4713", A), ("John_Smith_4714", A)])
     assert grading.collect(second, paths=course, on_skip=lambda m: None) == [("Jane_Doe", B)]
     got = _submitted(course)
     assert got[f"Jane_Doe/{A}/{A}.ipynb"] == b"jane-a" and got[f"Jane_Doe/{B}/{B}.ipynb"] == b"jane-b"
