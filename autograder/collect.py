@@ -252,7 +252,7 @@ def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Ent
     for index, info in enumerate(archive.infolist()):
         # a Windows tool's backslashes made '/' for every entry, refused or not: the wrapper rule
         # and the student of a refused entry read its path as they read the others'
-        name = info.filename.replace("\\", "/")
+        name = _zip_name(info).replace("\\", "/")
         if info.is_dir():
             if info.file_size:  # (a name ending in '/' that holds data: a tool's oddity, or a hand-in hidden so)
                 entries.append(Entry(name, None, f"a folder's name ('{name}', ending in '/') that holds "
@@ -271,6 +271,19 @@ def _zip_entries(archive: zipfile.ZipFile, problems: dict[int, str]) -> list[Ent
             # read when taken, not now: a class zip's videos and datasets never sit in memory together
             entries.append(Entry("/".join(parts), lambda info=info: _read_member(archive, info)))
     return entries
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """An entry's name. A name not marked UTF-8 is read by Python as the old DOS code page 437, but macOS's
+    Finder (Compress) and older Info-ZIP write UTF-8 without the mark: 'José/L.ipynb' read as 'Jos├⌐/L.ipynb',
+    a student of another id than the one the LMS's own zip gave (ch60). Such a name whose bytes are UTF-8 is read
+    as UTF-8 (bytes of another code page are seldom valid UTF-8); any other is left as Python reads it."""
+    if info.flag_bits & 0x800 or info.filename.isascii():
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

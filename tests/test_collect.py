@@ -873,3 +873,30 @@ def test_moodle_downloads_file_each_student_under_one_id_for_every_lesson(course
     assert grading.collect(second, paths=course, on_skip=lambda m: None) == [("Jane_Doe", B)]
     got = _submitted(course)
     assert got[f"Jane_Doe/{A}/{A}.ipynb"] == b"jane-a" and got[f"Jane_Doe/{B}/{B}.ipynb"] == b"jane-b"
+
+
+def _without_utf8_mark(path):
+    """The zip with its names' UTF-8 mark (bit 11 of each header's flags) cleared, as macOS's Finder writes it."""
+    data = bytearray(path.read_bytes())
+    for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = data.find(signature)
+        while i >= 0:
+            struct.pack_into("<H", data, i + at, struct.unpack_from("<H", data, i + at)[0] & ~0x800)
+            i = data.find(signature, i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_whose_utf8_names_are_not_marked_so_files_each_student_under_the_right_name(course, tmp_path):
+    """macOS's Finder (Compress) writes UTF-8 names without the zip's UTF-8 mark; Python reads such names as
+    code page 437: 'José' became 'Jos├⌐', the id 'xn--jos-k52ax2j', not the 'Jose' of the LMS's own zip (ch60).
+    A name that is not UTF-8 (a Windows zip's code page) is read as before."""
+    inbox = _without_utf8_mark(_zip(tmp_path / "finder.zip", {
+        f"José/{A}.ipynb": b"jose", f"Zoë Ng/{A}.ipynb": b"zoe"}))
+    with zipfile.ZipFile(inbox) as archive:
+        assert all(not info.flag_bits & 0x800 for info in archive.infolist())
+    windows = tmp_path / "windows.zip"
+    _zip(windows, {f"Ana?s/{A}.ipynb": b"anais"})  # 'Anaïs' in code page 850 ('ï' is 0x8b there and in 437)
+    windows.write_bytes(windows.read_bytes().replace(b"Ana?s", b"Ana\x8bs"))
+    assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == [("Jose", A), ("Zoe_Ng", A)]
+    assert grading.collect(windows, paths=course, on_skip=lambda m: None) == [("Anais", A)]
