@@ -2188,6 +2188,15 @@ def lr_at_step(it, cfg):
     progress = torch.tensor((it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))
     return cfg.min_lr + 0.5 * (1 + torch.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
 '''),
+    W("test-lr-schedule", "float32 arithmetic", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + torch.cos(torch.tensor(math.pi * progress)).item()) * (cfg.learning_rate - cfg.min_lr)
+'''),
     W("test-lr-schedule", "progress divided by max_iters", '''
 def lr_at_step(it, cfg):
     if it < cfg.warmup_iters:

@@ -842,3 +842,25 @@ def test_a_schedule_whose_warm_up_ends_at_its_peak_passes(capsys):
         return student_schedule(it, cfg)
     checks.check_lr_schedule(schedule)
     assert "✓ lr_at_step" in capsys.readouterr().out
+
+
+def _schedule_in_float32(it, cfg, where):
+    """A student's schedule with torch.cos of a float32 tensor (the form cell's 'math.cos, not torch.cos'
+    unheeded, and the 'tensor instead of float' hint's .item() followed)."""
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    cos = torch.cos(torch.tensor(math.pi * (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)))
+    if where == "cos":
+        return cfg.min_lr + 0.5 * (1 + cos.item()) * (cfg.learning_rate - cfg.min_lr)
+    return (cfg.min_lr + 0.5 * (1 + cos) * (cfg.learning_rate - cfg.min_lr)).item()
+
+
+@pytest.mark.parametrize("where", ["cos", "decay"])
+def test_a_schedule_computed_in_float32_is_named(where):
+    """ch60's d04-lr-torch: torch.cos(torch.tensor(angle)).item() in the cosine was told only that a rate
+    differs in its 8th digit ('expected 0.9901664203302125, got 0.9901664316654205'), no mistake named."""
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lr_schedule(lambda it, cfg: _schedule_in_float32(it, cfg, where))
+    assert "float32 arithmetic" in str(info.value) and "math.cos" in str(info.value), str(info.value)

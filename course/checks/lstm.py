@@ -1206,6 +1206,24 @@ def _schedule(fn):
     return schedule
 
 
+def _float32_schedule(where: str, end: bool = False):
+    """``lr_at`` with its cosine taken in float32 (``torch.cos(torch.tensor(angle)).item()``, where="cos"), or the
+    whole decay computed on that float32 tensor and then ``.item()`` (where="decay"), or the rate rounded to
+    float32 (``torch.tensor(rate).item()``, where="rate"): each off from the 8th digit on (ch60). ``end``: the
+    cosine computed at the last iteration too (``it > max_iters`` for the flat end, not ``>=``)."""
+    def schedule(it, cfg):
+        if not cfg.decay_lr or it < cfg.warmup_iters or it > cfg.decay_iters or it == cfg.decay_iters and not end:
+            return lr_at(it, cfg)
+        if where == "rate":
+            return torch.tensor(lr_at(it, cfg)).item()
+        progress = (it - cfg.warmup_iters) / (cfg.decay_iters - cfg.warmup_iters)
+        cos = torch.cos(torch.tensor(math.pi * progress))
+        if where == "cos":
+            return cfg.final_lr + 0.5 * (1.0 + cos.item()) * (cfg.learning_rate - cfg.final_lr)
+        return (cfg.final_lr + 0.5 * (1.0 + cos) * (cfg.learning_rate - cfg.final_lr)).item()
+    return schedule
+
+
 def _cosine(cfg, progress, low=None):
     low = cfg.min_lr if low is None else low
     progress = min(max(progress, 0.0), 1.0)
@@ -1448,6 +1466,11 @@ def check_lr_schedule(student_fn):
                 error="ZeroDivisionError", on=lambda cfg: cfg.warmup_iters == 0),
         Mistake("tensor instead of float", "return a Python float: math.cos on a float (torch.cos gives a "
                 "tensor), or .item() on a tensor.", error="TensorLearningRate"),
+        *[Mistake("float32 arithmetic", "your rates differ from the schedule's from about the 8th digit on: a "
+                  "float32 tensor (torch.tensor(x), torch.cos of one) keeps about 7 digits, and .item() does not "
+                  "bring back the ones lost: compute the rate with Python floats and math.cos.",
+                  _schedule(_float32_schedule(where, end)))
+          for where, end in [("cos", False), ("cos", True), ("decay", False), ("decay", True), ("rate", False)]],
         Mistake("a config field that is not there", "TrainConfig has no field of that name: the schedule reads "
                 "cfg.learning_rate, cfg.min_lr, cfg.warmup_iters and cfg.max_iters, spelled as the exercise (and "
                 "the TrainConfig class) spells them, not lr, warmup or max_steps.",
