@@ -301,7 +301,7 @@ def _list_folder(source: Path) -> list[Entry]:
     def unreadable(error: OSError) -> None:  # os.walk would skip it without a word
         if Path(error.filename) == source:
             raise SystemExit(shown(f"{source}: cannot be read ({type(error).__name__}: {error.strerror})"))
-        rel = Path(error.filename).relative_to(source).as_posix()
+        rel = _shown_path(Path(error.filename).relative_to(source).as_posix())
         # listed as '<folder>/', so that a student's own folder is that student's row
         entries.append(Entry(rel + "/", None, f"a folder that could not be read ({type(error).__name__}: "
                                               f"{error.strerror}): nothing in it was collected"))
@@ -310,22 +310,37 @@ def _list_folder(source: Path) -> list[Entry]:
         here = Path(folder)
         for name in sorted(dirs):
             if (here / name).is_symlink():
-                entries.append(Entry((here / name).relative_to(source).as_posix(), None,
+                entries.append(Entry(_shown_path((here / name).relative_to(source).as_posix()), None,
                                      "a symbolic link: not followed"))
         dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
         for name in sorted(files):
             path = here / name
             rel = path.relative_to(source).as_posix()
+            shown_as = _shown_path(rel)  # (read by its own name, rel)
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode):
-                entries.append(Entry(rel, None, "a symbolic link: not followed"))
+                entries.append(Entry(shown_as, None, "a symbolic link: not followed"))
             elif not stat.S_ISREG(info.st_mode):
-                entries.append(Entry(rel, None, "not a plain file"))
+                entries.append(Entry(shown_as, None, "not a plain file"))
             elif info.st_size > MAX_MEMBER:
-                entries.append(Entry(rel, None, f"{info.st_size:,} bytes (limit {MAX_MEMBER:,})"))
+                entries.append(Entry(shown_as, None, f"{info.st_size:,} bytes (limit {MAX_MEMBER:,})"))
             else:
-                entries.append(Entry(rel, lambda rel=rel: _read_file(source, rel)))
+                entries.append(Entry(shown_as, lambda rel=rel: _read_file(source, rel)))
     return entries
+
+
+def _escaped(part: str) -> bool:
+    return any("\udc80" <= c <= "\udcff" for c in part)
+
+
+def _shown_path(rel: str) -> str:
+    """A folder source's path as collect names it: a part whose bytes are not UTF-8 (a Windows zip unpacked by a
+    tool that writes its names' bytes as they are, 'Jos\\x82', which Python holds as 'Jos\\udc82') is read in the
+    DOS code page that such a zip means, as the zip itself is read: 'José', the student 'Jose', not
+    'xn--jos-xi8p', and a status row that prints no escaped byte (ch60)."""
+    if not _escaped(rel):
+        return rel
+    return "/".join(os.fsencode(part).decode("cp437") if _escaped(part) else part for part in rel.split("/"))
 
 
 PATH_BYTES = 4096  # the longest path Linux looks a file up by (PATH_MAX)

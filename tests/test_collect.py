@@ -900,3 +900,21 @@ def test_a_zip_whose_utf8_names_are_not_marked_so_files_each_student_under_the_r
     windows.write_bytes(windows.read_bytes().replace(b"Ana?s", b"Ana\x8bs"))
     assert sorted(grading.collect(inbox, paths=course, on_skip=lambda m: None)) == [("Jose", A), ("Zoe_Ng", A)]
     assert grading.collect(windows, paths=course, on_skip=lambda m: None) == [("Anais", A)]
+
+
+def test_a_folder_whose_names_are_not_utf8_files_each_student_under_the_name_it_meant(course, tmp_path):
+    """A Windows zip unpacked by a tool that writes its names' bytes as they are leaves 'Jos\\x82' (code page 437's
+    'é'): Python reads it as 'Jos\\udc82', filed as the student 'xn--jos-xi8p', not the 'Jose' of the zip itself,
+    and a status row printed the escaped byte (ch60). Such a name is read in that code page; the file is still
+    read by its own name."""
+    inbox = tmp_path / "unpacked"
+    base = os.fsencode(inbox)
+    os.makedirs(base + b"/Jos\x82")
+    os.makedirs(base + b"/bob")
+    for name, data in [(b"/Jos\x82/" + A.encode() + b".ipynb", b"jose"), (b"/bob/" + A.encode() + b"\x82.ipynb", b"bob")]:
+        with open(base + name, "wb") as f:
+            f.write(data)
+    assert grading.collect(inbox, paths=course, on_skip=lambda m: None) == [("Jose", A)]
+    assert _submitted(course)[f"Jose/{A}/{A}.ipynb"] == b"jose"
+    details = [detail for _, _, detail in _not_collected(course) if "unpacked" in detail]
+    assert details and all("\udc82" not in d and "\\udc82" not in d for d in details), details
