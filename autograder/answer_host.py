@@ -314,12 +314,14 @@ def _tensors(value, found):
 def _is_data(value) -> bool:
     import torch
 
-    if value is None or type(value) in (bool, int, float, str) or type(value) is torch.Tensor:
+    leaves = (bool, int, float, str, type(None), torch.Tensor)  # (exactly these types: no subclass)
+    if type(value) in leaves:
         return True
-    if type(value) in (list, tuple):
-        return all(_is_data(v) for v in value)
+    if type(value) in (list, tuple):  # (a list of a thousand ids: their types looked at in C, at once)
+        return set(map(type, value)).issubset(leaves) or all(_is_data(v) for v in value)
     if type(value) is dict:
-        return all(_is_data(k) and _is_data(v) for k, v in value.items())
+        return set(map(type, value)).issubset(leaves) and set(map(type, value.values())).issubset(leaves) \
+            or all(_is_data(k) and _is_data(v) for k, v in value.items())
     return False
 
 
@@ -1978,6 +1980,9 @@ def _outputs_recordable(modules) -> None:
 # only as the grader sent it, in the request that sent it (``SENT``): a model the answer made or kept does not.
 COURSE_TRAINING = {"course.train": ("train_loop", "train")}
 COURSE_DONE = set()  # the course's modules seen (and changed) so far
+# the other names of sys.modules seen so far: each request looks at the new names only (all 1,500 of them, with
+# torch's, took a fifth of a small call's time in this process)
+OTHER_MODULES = set()
 
 
 def _sent_only_forward(cls, original):
@@ -1995,9 +2000,12 @@ def _refuse_course_code() -> None:
     and the ``forward`` of each module class of the course's runs only on a module the grader sent."""
     import torch
 
-    for name in [n for n in sys.modules if n == "course" or n.startswith("course.")]:
+    new = sys.modules.keys() - OTHER_MODULES - COURSE_DONE
+    course = {n for n in new if n == "course" or n.startswith("course.")}
+    OTHER_MODULES.update(new - course)
+    for name in sorted(course):
         module = sys.modules[name]
-        if module is None or name in COURSE_DONE:
+        if module is None:  # (looked at again next time)
             continue
         COURSE_DONE.add(name)
         for function in COURSE_TRAINING.get(name, ()):
