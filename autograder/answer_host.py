@@ -1983,6 +1983,7 @@ COURSE_DONE = set()  # the course's modules seen (and changed) so far
 # the other names of sys.modules seen so far: each request looks at the new names only (all 1,500 of them, with
 # torch's, took a fifth of a small call's time in this process)
 OTHER_MODULES = set()
+MODULES_STAMP = [None]  # sys.modules' length and last name when it was last looked at: no name is new while they hold
 
 
 def _sent_only_forward(cls, original):
@@ -2000,12 +2001,17 @@ def _refuse_course_code() -> None:
     and the ``forward`` of each module class of the course's runs only on a module the grader sent."""
     import torch
 
+    stamp = (len(sys.modules), next(reversed(sys.modules), None))  # (a name added goes last)
+    if stamp == MODULES_STAMP[0]:
+        return
     new = sys.modules.keys() - OTHER_MODULES - COURSE_DONE
     course = {n for n in new if n == "course" or n.startswith("course.")}
     OTHER_MODULES.update(new - course)
+    MODULES_STAMP[0] = stamp
     for name in sorted(course):
         module = sys.modules[name]
-        if module is None:  # (looked at again next time)
+        if module is None:  # (looked at again next time, whatever the stamp)
+            MODULES_STAMP[0] = None
             continue
         COURSE_DONE.add(name)
         for function in COURSE_TRAINING.get(name, ()):
