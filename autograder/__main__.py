@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -215,6 +216,21 @@ def run(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `status | head`: the reader has what it wanted, and no traceback (ch55)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flushes stdout again
         return 141  # a shell's code for a command ended by SIGPIPE
+    except OSError as error:
+        if error.errno not in CANNOT_WRITE:
+            raise
+        print(cannot_write(error), file=sys.stderr)
+        return 2
+
+
+# a full disk, a quota, a read-only or forbidden folder: the machine's state, said in a line, not a traceback (ch61)
+CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def cannot_write(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return (f"stopped: {error.strerror}{where}. Free some space or make the folder writable, then run the command "
+            f"again: what was written before is whole and kept (each file is replaced at once), and it goes on from there")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from autograder.records import write_json
+from autograder.records import write_at_once, write_json
 
 MAX_MEMBER = 50 * 2**20
 # entries not taken that collect prints at most (a zip of 100,000 stray files printed 100,000 lines, ch53); every
@@ -678,15 +678,12 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
             target.unlink()
         if target.is_file() and target.read_bytes() != data:
             kept_in = kept_in or [_backup_folder(backups)]
-            keep = kept_in[0] / who / f"{name}.ipynb"
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(target, keep)
+            write_at_once(kept_in[0] / who / f"{name}.ipynb", target.read_bytes())
             if on_replace:
                 on_replace(who, name)
         elif not target.is_file():
             on_new(who, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_at_once(target, data)  # (whole or not at all: a full disk cut a hand-in short, ch61)
         collected.append((who, name))
         taken.add((who, name, folder))
         origins.setdefault(who, folder)

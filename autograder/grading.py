@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import re
 import shutil
 import sqlite3
@@ -34,7 +35,7 @@ from autograder.gradebook import (HERE, Paths, forget_submission, grading_enviro
                                   open_gradebook, read_manual_work)
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
-from autograder.records import ManualRecord, StatusBook, file_digest
+from autograder.records import ManualRecord, StatusBook, file_digest, write_at_once
 
 _grading_environment = grading_environment  # the old name
 
@@ -721,11 +722,11 @@ def export(out: Path, paths: Paths | None = None) -> Path:
     if out.is_dir():
         raise SystemExit(f"{out} is a folder: give the CSV file's name (e.g. {out / 'grades.csv'})")
     rows = grades(paths)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows({k: _as_text(v) for k, v in row.items()} for row in rows)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows({k: _as_text(v) for k, v in row.items()} for row in rows)
+    write_at_once(out, text.getvalue().encode("utf-8"))  # (a full disk leaves the last CSV whole, ch61)
     return out
 
 

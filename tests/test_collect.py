@@ -918,3 +918,35 @@ def test_a_folder_whose_names_are_not_utf8_files_each_student_under_the_name_it_
     assert _submitted(course)[f"Jose/{A}/{A}.ipynb"] == b"jose"
     details = [detail for _, _, detail in _not_collected(course) if "unpacked" in detail]
     assert details and all("\udc82" not in d and "\\udc82" not in d for d in details), details
+def _collect_under_a_file_size_limit(course, source, limit):
+    """`collect` run as the instructor runs it, where no file may grow past ``limit`` bytes (RLIMIT_FSIZE: a
+    write past it fails, EFBIG, as a full disk's fails midway): its exit code and what it printed."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (the write fails instead of ending the process)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course.root), "collect", str(source)],
+                         capture_output=True, text=True, preexec_fn=limited, timeout=120)
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_a_hand_in_cut_short_by_a_full_disk_is_never_filed_and_collect_says_so_in_a_line(course, tmp_path):
+    """ch61: the disk filled while collect wrote a hand-in: the first part of it stayed as the student's
+    notebook (graded later as 'malformed notebook: invalid JSON', the student's fault), and collect ended in
+    a traceback. Now each file is written whole or not at all, and collect stops with one line naming the
+    file and what to do; run again with room, it takes everything."""
+    small = nbformat.writes(nbformat.v4.new_notebook()).encode()
+    big = nbformat.writes(nbformat.v4.new_notebook(metadata={"pad": "x" * 300_000})).encode()
+    inbox = _zip(tmp_path / "class.zip", {f"ada/{A}.ipynb": small, f"bob/{A}.ipynb": big})
+    code, said = _collect_under_a_file_size_limit(course, inbox, 200_000)
+    assert code == 2 and "Traceback" not in said, said
+    assert said.strip().splitlines()[-1].startswith(f"stopped: File too large ({course.submitted / 'bob' / A / A}.ipynb)")
+    assert _submitted(course) == {f"ada/{A}/{A}.ipynb": small}  # bob's: not a part of it
+    assert not [p for p in course.work.rglob("*") if p.name.endswith((".part", ".tmp"))]
+    assert grading.collect(inbox, paths=course) == [("ada", A), ("bob", A)]
+    assert _submitted(course) == {f"ada/{A}/{A}.ipynb": small, f"bob/{A}/{A}.ipynb": big}
