@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from autograder.records import write_at_once, write_json
+from autograder.records import read_json, write_at_once, write_json
 
 MAX_MEMBER = 50 * 2**20
 # entries not taken that collect prints at most (a zip of 100,000 stray files printed 100,000 lines, ch53); every
@@ -639,6 +639,7 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
              only: str | None, say: Callable[[str], None], on_replace: Callable[[str, str], None] | None,
              wrapper: bool | None, note: Callable[[str], None],
              on_new: Callable[[str, str], None]) -> list[tuple[str, str]]:
+    read_skipped(record), _read_origins(record)  # (a damaged record stops collect before it files anything)
     known = {p.name.lower(): p.name for p in submitted.iterdir() if p.is_dir()} if submitted.is_dir() else {}
     top = wrapper_of(entries, set(known), wrapper)
     if top is not None and wrapper is None:
@@ -709,7 +710,7 @@ def _read_origins(record: Path) -> dict[str, str]:
     """The folder name each student id was first collected from (ids collected before this record
     existed have none: the next collect writes it)."""
     path = _origins_path(record)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return read_json(path, {}, dict)
 
 
 def _same_name(folder: str) -> str:
@@ -749,4 +750,4 @@ def _record(record: Path, source: str, seen: set[str], skipped: list[Skipped],
 
 
 def read_skipped(record: Path) -> list[dict]:
-    return json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []
+    return read_json(record, [], list)

@@ -55,6 +55,40 @@ def write_at_once(path: Path, data: bytes) -> None:
         raise
 
 
+# What moving a damaged record away costs, by its name: the autograder's own files, which it always replaces
+# whole (``write_json``); a disk error, a hand edit or a sync tool can still leave one unreadable (ch61)
+RECORDS = {
+    "status.json": "every submission then shows 'never graded', and the next `autograde` grades it again",
+    "collect.json": "the entries that earlier collects did not take are no longer listed; collect their zips "
+                    "or folders again to list them",
+    "students.json": "the next `collect` writes it again (the folder each student id was first collected from)",
+    "manual.json": "the manual gradings it kept of replaced hand-ins are lost (the gradebook backups in backups/ "
+                   "still hold them)",
+}
+
+
+def read_json(path: Path, default, kind: type):
+    """The autograder's record at ``path`` (``default`` when there is none), or one line saying it is damaged
+    and how to go on: a truncated status.json stopped `status`, `autograde` and `collect` with a traceback
+    into json (ch61)."""
+    if not path.is_file():
+        return default
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as error:  # (not JSON, not UTF-8)
+        problem = f"{type(error).__name__}: {str(error)[:200]}"
+    else:
+        if isinstance(data, kind):
+            return data
+        problem = f"a JSON {type(data).__name__}, not the {kind.__name__} it holds"
+    raise SystemExit(damaged(path, problem))
+
+
+def damaged(path: Path, problem: str) -> str:
+    return (f"{path} is damaged ({problem}). It is the autograder's own record; move it away (mv {path} "
+            f"{path}.damaged) and run the command again: {RECORDS.get(path.name, 'it starts afresh')}")
+
+
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -64,10 +98,12 @@ class StatusBook:
         self.path = path
         self.entries: dict[str, dict] = {}
         if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path, {}, dict)
             if data.get("schema") != SCHEMA:
-                raise ValueError(f"{path} has schema {data.get('schema')!r}, expected {SCHEMA}; "
-                                 f"move it away and run autograde again")
+                raise SystemExit(damaged(path, f"schema {data.get('schema')!r}, expected {SCHEMA}"))
+            if not isinstance(data.get("entries"), dict) or not all(
+                    isinstance(e, dict) and {"student", "lesson"} <= e.keys() for e in data["entries"].values()):
+                raise SystemExit(damaged(path, "its entries are not those it writes"))
             self.entries = data["entries"]
 
     @staticmethod
@@ -97,7 +133,7 @@ class ManualRecord:
 
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, dict] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        self.entries: dict[str, dict] = read_json(path, {}, dict)
 
     @staticmethod
     def key(student: str, lesson: str, submission: str, tests: str) -> str:

@@ -17,6 +17,7 @@ import pytest
 
 from autograder import grading
 from autograder.collect import student_id
+from autograder.records import ManualRecord
 from autograder.sandbox import remove_tree
 
 A, B = "01_tokenization", "03_attention"
@@ -950,3 +951,36 @@ def test_a_hand_in_cut_short_by_a_full_disk_is_never_filed_and_collect_says_so_i
     assert not [p for p in course.work.rglob("*") if p.name.endswith((".part", ".tmp"))]
     assert grading.collect(inbox, paths=course) == [("ada", A), ("bob", A)]
     assert _submitted(course) == {f"ada/{A}/{A}.ipynb": small, f"bob/{A}/{A}.ipynb": big}
+
+
+@pytest.mark.parametrize("record, text", [
+    ("status.json", '{"schema": 1, "entr'),  # cut short
+    ("status.json", '{"schema": 1, "entries": [1, 2]}'),  # not what it writes
+    ("status.json", '{"schema": 7, "entries": {}}'),
+    ("collect.json", '[{"source": "x"'),
+    ("collect.json", '{"rows": []}'),
+    ("students.json", "\x00\x00\x00"),
+    ("manual.json", "[]"),
+])
+def test_a_damaged_record_of_the_autograders_is_named_with_what_to_do(course, tmp_path, record, text):
+    """ch61: a status.json or collect.json cut short (a disk error, a sync tool, a hand edit) stopped `status`,
+    `collect` and `autograde` with a traceback into json, and collect had filed the hand-ins before its
+    record failed to read. Now every command that reads it stops at once, in a line that names the file, says
+    to move it away and what that costs."""
+    from autograder.__main__ import main
+
+    inbox = _zip(tmp_path / "class.zip", {f"ada/{A}.ipynb": b"{}"})
+    grading.collect(inbox, paths=course)
+    (course.work / record).write_text(text)
+    later = _zip(tmp_path / "later.zip", {f"bob/{A}.ipynb": b"{}"})
+    readers = {"status.json": ["status"], "collect.json": ["status", "collect"], "students.json": ["collect"],
+               "manual.json": []}[record]
+    said = (rf"^{re.escape(str(course.work / record))} is damaged \(.*\)\. It is the autograder's own record; move it "
+            rf"away \(mv .*\) and run the command again: \w")
+    for command in readers:
+        with pytest.raises(SystemExit, match=said):
+            main(["--course", str(course.root), command, *([str(later)] if command == "collect" else [])])
+    if record == "manual.json":  # (read when autograde starts, or a replaced hand-in had been graded by hand)
+        with pytest.raises(SystemExit, match=said):
+            ManualRecord(course.manual_record)
+    assert set(_submitted(course)) == {f"ada/{A}/{A}.ipynb"}  # nothing filed past the damaged record
