@@ -84,8 +84,30 @@ def open_gradebook(paths: Paths):
     without the venv activated works the same."""
     from nbgrader.api import Gradebook
 
+    readable_gradebook(paths)
     _ensure_tools_on_path()
     return Gradebook(paths.db_url)
+
+
+def readable_gradebook(paths: Paths) -> None:
+    """Stop, in a line that says what to do, when ``gradebook.db`` is there but not an SQLite database SQLite
+    can read (damaged, cut short, another file copied over it): every command ended in a traceback of
+    sqlalchemy's, 'file is not a database' (ch61)."""
+    import sqlite3
+
+    if not paths.gradebook.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{paths.gradebook}?mode=ro", uri=True)) as db:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return
+    except sqlite3.DatabaseError as error:
+        problem = f"{type(error).__name__}: {error}"
+    backups = sorted(paths.backups.glob("gradebook-*.db")) if paths.backups.is_dir() else []
+    restore = (f"copy the newest backup over it (cp {backups[-1]} {paths.gradebook}: `status` then says which "
+               f"scores need `autograde` again), or " if backups else "")
+    raise SystemExit(f"{paths.gradebook} cannot be read as a gradebook ({problem}): {restore}move it away and run "
+                     f"`release` for an empty one (then `autograde` grades every submission again)")
 
 
 def make_api(paths: Paths | None = None, cell_timeout: int | None = None, sandbox: bool = False):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from autograder.gradebook import (HERE, Paths, forget_submission, grading_environment, make_api,  # noqa: F401
-                                  open_gradebook, read_manual_work)
+                                  open_gradebook, read_manual_work, readable_gradebook)
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.preflight import MALFORMED, TAMPERED, LessonSpec, Preflight, check_submission
 from autograder.records import ManualRecord, StatusBook, file_digest, write_at_once
@@ -141,6 +141,7 @@ def _check(result: dict, what: str) -> None:
 
 
 def _holds_grades(paths: Paths) -> bool:
+    readable_gradebook(paths)
     with contextlib.closing(sqlite3.connect(paths.gradebook)) as db:
         try:
             return db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] > 0
@@ -152,6 +153,7 @@ def _graded_pairs(paths: Paths) -> set[tuple[str, str]]:
     """(student, lesson) of every submission the gradebook holds (one query: collect asks it once)."""
     if not paths.gradebook.is_file():
         return set()
+    readable_gradebook(paths)
     with contextlib.closing(sqlite3.connect(paths.gradebook)) as db:
         try:
             return set(db.execute("SELECT submitted_assignment.student_id, assignment.name FROM submitted_assignment "

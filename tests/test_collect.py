@@ -984,3 +984,28 @@ def test_a_damaged_record_of_the_autograders_is_named_with_what_to_do(course, tm
         with pytest.raises(SystemExit, match=said):
             ManualRecord(course.manual_record)
     assert set(_submitted(course)) == {f"ada/{A}/{A}.ipynb"}  # nothing filed past the damaged record
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short"])
+def test_a_damaged_gradebook_is_named_with_the_backup_to_restore(course, tmp_path, damage):
+    """ch61: a gradebook.db that SQLite cannot read (another file copied over it, or cut short) ended status,
+    collect and autograde in a traceback of sqlalchemy's ('file is not a database'); now each stops in one line
+    naming the newest backup to copy over it, or to move it away and release afresh."""
+    from autograder.__main__ import main
+    from autograder.gradebook import open_gradebook
+
+    inbox = _zip(tmp_path / "class.zip", {f"ada/{A}.ipynb": b"{}"})
+    grading.collect(inbox, paths=course)
+    with open_gradebook(course) as gradebook:  # (a real gradebook, then damaged)
+        gradebook.update_or_create_student("ada")
+    whole = course.gradebook.read_bytes()
+    course.gradebook.write_bytes(b"not a database\n" * 100 if damage == "garbage" else whole[:len(whole) // 2])
+    course.backups.mkdir(parents=True, exist_ok=True)
+    older, newer = (course.backups / f"gradebook-2026120{d}-101010-000000001-autograde.db" for d in (1, 2))
+    older.write_bytes(whole), newer.write_bytes(whole)
+    said = rf"^{re.escape(str(course.gradebook))} cannot be read as a gradebook \(DatabaseError: .*\): copy the " \
+           rf"newest backup over it \(cp {re.escape(str(newer))} .*\), or move it away and run `release`"
+    later = _zip(tmp_path / "later.zip", {f"bob/{A}.ipynb": b"{}"})  # (a new hand-in: collect asks the gradebook)
+    for command in (["status"], ["collect", str(later)], ["export"], ["autograde", "--no-sandbox"]):
+        with pytest.raises(SystemExit, match=said):
+            main(["--course", str(course.root), *command])
