@@ -310,6 +310,10 @@ def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
     from nbgrader.api import MissingEntry
 
     release = f"python -m autograder{'' if paths.work == HERE else f' --work {paths.work}'} release"
+    for name in specs:  # (its folder deleted or renamed: each student's grading failed on it, ch61)
+        if not (paths.release / name / f"{name}.ipynb").is_file():
+            raise SystemExit(f"{name} has no released notebook ({paths.release / name / f'{name}.ipynb'} is missing: "
+                             f"its folder deleted or renamed?): run `{release} {name}` to make it again")
     with open_gradebook(paths) as gradebook:
         for name, spec in specs.items():
             try:

@@ -1022,6 +1022,22 @@ def test_grading_refuses_tests_that_were_not_released(course, tmp_path):
     assert not (section.work / "status.json").exists()
 
 
+def test_a_deleted_release_is_refused_before_anything_is_graded(course, tmp_path):
+    """ch61: the lesson's folder in lessons/ deleted (or renamed) after release: autograde graded on, and every
+    student's notebook failed as 'grading error (FileNotFoundError: …/lessons/tiny/tiny.ipynb)'. It is refused
+    at once, saying to release the lesson again, and nothing is recorded."""
+    paths, cases, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section", release=tmp_path / "lessons")
+    grading.release(TINY, paths=section)
+    (section.submitted / "someone" / TINY).mkdir(parents=True)
+    (section.submitted / "someone" / TINY / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    shutil.rmtree(section.release / TINY)
+    with pytest.raises(SystemExit, match=rf"^{TINY} has no released notebook \({re.escape(str(section.release))}/"
+                                         rf"{TINY}/{TINY}\.ipynb is missing: .*\): run `.* release {TINY}`"):
+        grading.autograde(TINY, paths=section, cell_timeout=CELL_TIMEOUT)
+    assert not section.status_file.exists()
+
+
 def test_a_fresh_work_folder_says_release_first_with_the_venv_not_on_path(tmp_path):
     """nbgrader opens a new gradebook by running ``alembic`` by name. Run as ``.venv/bin/python -m
     autograder`` with the venv not on ``PATH`` (not activated), the first ``autograde`` of a fresh
