@@ -630,9 +630,43 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
         elif source.is_dir():
             entries = _list_folder(source)
         else:
-            raise SystemExit(f"{source} is neither a folder nor a .zip of <student>/<lesson>.ipynb")
+            raise SystemExit(shown(f"{source}: {_not_a_source(source)}"))
         return _collect(source, entries, lessons, submitted, backups, record, only, say, on_replace, wrapper, note,
                         on_new or (lambda who, name: None))
+
+
+# What a file given to collect is when it is no zip Python reads, by how it begins (its "magic" bytes)
+OTHER_ARCHIVES = [(b"Rar!\x1a\x07", "a RAR archive"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+                  (b"\x1f\x8b", "a gzip file (a .tar.gz?)"), (b"BZh", "a bzip2 file (a .tar.bz2?)"),
+                  (b"\xfd7zXZ\x00", "an xz file (a .tar.xz?)")]
+
+
+def _not_a_source(source: Path) -> str:
+    """Why ``source`` cannot be collected, and what to do: every such source was 'neither a folder nor a .zip',
+    a zip cut short in its download and a tar renamed .zip alike, and a typo in the path too (ch61)."""
+    if not source.exists():
+        return "no such file or folder (a typo in the path?)"
+    if not source.is_file():
+        return "not a folder nor a plain file"
+    try:
+        with open(source, "rb") as f:
+            start = f.read(512)
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    if not start:
+        return "an empty file (0 bytes), not a zip: download it again"
+    if start.startswith(b"PK"):
+        return ("a zip that cannot be read: its directory, at its end, is missing or damaged (cut short while it was "
+                "downloaded or copied?): download it again, or unpack it with another tool and collect the folder")
+    if start[257:262] == b"ustar":
+        return "a tar archive, not a zip: unpack it (tar -xf) and collect the folder"
+    kind = next((what for magic, what in OTHER_ARCHIVES if start.startswith(magic)), None)
+    if kind:
+        return f"{kind}, not a zip: unpack it with a tool for it and collect the folder"
+    if source.suffix.lower() == ".ipynb":
+        return ("one notebook: collect reads a folder or a .zip of <student>/<lesson>.ipynb; put it in a folder "
+                "named after the student, inside another folder, and collect that")
+    return "neither a folder nor a .zip of <student>/<lesson>.ipynb"
 
 
 def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: Path, backups: Path, record: Path,
@@ -695,6 +729,9 @@ def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: P
     if len(skipped) > SAID_SKIPPED:
         note(f"... and {len(skipped) - SAID_SKIPPED:,} more entries not collected, not printed here: `status` "
              f"counts them, `export` lists every one")
+    if not collected and not skipped and not others:  # (an empty zip said nothing at all, ch61)
+        note(shown(f"nothing collected: {source} holds no files" + (
+            " (empty, or folders only)" if not entries else f", only {len(entries)} of macOS's or Jupyter's litter")))
     left = {path for paths in others.values() for path in paths}
     seen = {e.path for e in entries if not _is_junk(e.path) and e.path not in left}
     _record(record, str(source.resolve()), seen, skipped, taken)

@@ -1009,3 +1009,42 @@ def test_a_damaged_gradebook_is_named_with_the_backup_to_restore(course, tmp_pat
     for command in (["status"], ["collect", str(later)], ["export"], ["autograde", "--no-sandbox"]):
         with pytest.raises(SystemExit, match=said):
             main(["--course", str(course.root), *command])
+
+
+def test_a_source_that_is_no_zip_or_holds_nothing_says_what_it_is(course, tmp_path):
+    """ch61: a zip cut short in its download, a tar or a RAR renamed .zip, a path with a typo and a single notebook
+    were all '… is neither a folder nor a .zip', which told the instructor nothing to do; an empty zip, a zip of
+    folders only and one of litter collected nothing and said nothing at all, as if the class were in."""
+    import io
+    import tarfile
+
+    whole = _zip(tmp_path / "whole.zip", {f"ada/{A}.ipynb": b"{}"}).read_bytes()
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as archive:
+        info = tarfile.TarInfo(f"ada/{A}.ipynb")
+        info.size = 2
+        archive.addfile(info, io.BytesIO(b"{}"))
+    sources = {"cut.zip": (whole[:len(whole) // 2], "a zip that cannot be read: its directory, at its end, is missing"),
+               "tar.zip": (tar.getvalue(), "a tar archive, not a zip: unpack it"),
+               "rar.zip": (b"Rar!\x1a\x07\x01\x00" + bytes(50), "a RAR archive, not a zip: unpack it"),
+               "empty.zip": (b"", "an empty file (0 bytes), not a zip"),
+               f"{A}.ipynb": (b"{}", "one notebook: collect reads a folder or a .zip of <student>/<lesson>.ipynb")}
+    for name, (data, said) in sources.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(SystemExit, match=rf"^{re.escape(str(tmp_path / name))}: {re.escape(said)}"):
+            grading.collect(tmp_path / name, paths=course)
+    with pytest.raises(SystemExit, match=r": no such file or folder \(a typo in the path\?\)$"):
+        grading.collect(tmp_path / "clas.zip", paths=course)
+    notes = []
+    for name, entries in {"nothing.zip": {}, "folders.zip": {"ada/": b"", "bob/": b""},
+                          "litter.zip": {"__MACOSX/ada/._x.ipynb": b"x", ".DS_Store": b"x"}}.items():
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            for entry, data in entries.items():
+                archive.writestr(entry, data)
+        assert grading.collect(tmp_path / name, paths=course, on_note=notes.append) == []
+    (tmp_path / "empty-folder").mkdir()
+    assert grading.collect(tmp_path / "empty-folder", paths=course, on_note=notes.append) == []
+    assert notes == [f"nothing collected: {tmp_path / 'nothing.zip'} holds no files (empty, or folders only)",
+                     f"nothing collected: {tmp_path / 'folders.zip'} holds no files (empty, or folders only)",
+                     f"nothing collected: {tmp_path / 'litter.zip'} holds no files, only 2 of macOS's or Jupyter's litter",
+                     f"nothing collected: {tmp_path / 'empty-folder'} holds no files (empty, or folders only)"]
