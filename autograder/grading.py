@@ -747,20 +747,30 @@ def _as_text(value):
 
 @_exclusive("feedback")
 def feedback(lesson: str | None = None, student: str | None = None, paths: Paths | None = None,
-             on_failure: Callable[[str], None] | None = None) -> list[Path]:
+             on_failure: Callable[[str], None] | None = None,
+             on_note: Callable[[str], None] | None = None) -> list[Path]:
     """HTML feedback for graded submissions (hidden tests and their tracebacks left out), one student
     at a time: a submission nbgrader cannot render is reported to ``on_failure`` (default: stderr)
     with the student's name, and the others still get theirs. Feedback of submissions that are not
-    graded now is removed, so none is stale."""
+    graded now is removed, so none is stale. ``on_note`` (default: stderr) is told which hand-ins get none and
+    why (changed since grading, failed), and of a ``student`` that names no one: `feedback` wrote '0 feedback
+    files' and no word why (ch61)."""
+    from autograder.collect import NOT_COLLECTED
+
     paths = paths or Paths()
     say = on_failure or (lambda message: print(message, file=sys.stderr))
+    note = on_note or (lambda message: print(message, file=sys.stderr))
     api = make_api(paths)
-    written = []
+    written, anyone = [], False
     for name in _lessons(lesson, paths):
         rows = grades(paths, name, student)
+        anyone = anyone or bool(rows)
         graded = [r["student"] for r in rows if r["status"] in (GRADED, MANUAL)]
         for r in rows:  # an older feedback must not linger, nor one for a file that is not graded now
             shutil.rmtree(paths.feedback / r["student"] / name, ignore_errors=True)
+            if r["status"] not in (GRADED, MANUAL, NOT_COLLECTED) and (r["status"] != MISSING or student):
+                note(f"no feedback for {r['student']}/{name}: {r['status']}"
+                     + (f" ({r['detail']})" if r["detail"] else " (no submission)" if r["status"] == MISSING else ""))
         for who in graded:
             result = api.generate_feedback(name, who, force=True)
             target = paths.feedback / who / name / f"{name}.html"
@@ -771,6 +781,8 @@ def feedback(lesson: str | None = None, student: str | None = None, paths: Paths
                 errors = [line.strip() for line in (result.get("log") or result.get("error") or "").splitlines()
                           if re.match(r"\s*\w+(\.\w+)*(Error|Exception)\b", line)]
                 say(f"no feedback for {who}/{name}: {errors[-1] if errors else 'nbgrader failed'}"[:300])
+    if student is not None and not anyone:
+        note(f"no feedback for {student}: no student of that id in {paths.work} (`status` lists the students' ids)")
     return written
 
 

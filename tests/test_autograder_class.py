@@ -1038,6 +1038,25 @@ def test_a_deleted_release_is_refused_before_anything_is_graded(course, tmp_path
     assert not section.status_file.exists()
 
 
+def test_feedback_says_whom_it_wrote_none_for_and_why(course, tmp_path):
+    """ch61: `feedback` for a hand-in collected again since its grading, or one that failed, or for a student id
+    with a typo, printed '0 feedback files written' and not a word why; it names each, with its status."""
+    paths, cases, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section", release=paths.release)
+    inbox = tmp_path / "inbox" / "someone"
+    inbox.mkdir(parents=True)
+    (inbox / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    grading.collect(inbox.parent, paths=section)
+    notes = []
+    assert grading.feedback(TINY, paths=section, on_note=notes.append) == []
+    assert grading.feedback(None, "someone", paths=section, on_note=notes.append) == []
+    assert grading.feedback(TINY, "someon", paths=section, on_note=notes.append) == []
+    assert notes == [f"no feedback for someone/{TINY}: not graded (submitted, never graded: run autograde)"] + [
+        f"no feedback for someone/{name}: missing (no submission)" for name in sorted(REAL)] + [
+        f"no feedback for someone/{TINY}: not graded (submitted, never graded: run autograde)",
+        f"no feedback for someon: no student of that id in {section.work} (`status` lists the students' ids)"]
+
+
 def test_a_fresh_work_folder_says_release_first_with_the_venv_not_on_path(tmp_path):
     """nbgrader opens a new gradebook by running ``alembic`` by name. Run as ``.venv/bin/python -m
     autograder`` with the venv not on ``PATH`` (not activated), the first ``autograde`` of a fresh
