@@ -582,8 +582,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
                             f"beside it: the notebook itself was not handed in (if this copy is the work, "
                             f"file it by hand as {_checkpoint_lesson(parts, lessons)}.ipynb)"))
         elif name is None:
-            refused.append((entry, who, "", f"no lesson named {Path(parts[-1]).stem!r} "
-                                            f"(lessons: {', '.join(sorted(lessons))})"))
+            refused.append(_named_otherwise(entry, parts, who, lessons))
         else:
             folders.setdefault(who.lower(), set()).add(unicodedata.normalize("NFC", raw))  # (José, however encoded)
             taken.setdefault((who, name), []).append(entry)
@@ -609,6 +608,25 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             continue
         refused += [(e, who, name, why) for e in found]
     return chosen, refused, others
+
+
+def _named_otherwise(entry: Entry, parts: list[str], who: str, lessons: set[str]) -> tuple[Entry, str, str, str]:
+    """A notebook in a student's folder whose name is no lesson's, listed (entry, student, lesson, why): under the
+    lesson its name ends with (Google Classroom's copies, `<student name> - L.ipynb`), or the lesson its folder is
+    named as (`L/<student>.ipynb`, a folder per lesson), and saying how to file it: such notebooks were listed
+    under no lesson, so that `status --lesson L` said 'no submissions for lesson L' (ch61)."""
+    stem = Path(parts[-1]).stem
+    ends = _lesson_at_end(parts[-1], lessons)
+    if ends:
+        return (entry, who, ends, f"no lesson named {stem!r}, which ends with {ends!r}: the name holds more than "
+                                  f"the lesson's (a copy named after its student?); rename it {ends}.ipynb in the "
+                                  f"student's folder and collect again")
+    folder = lesson_of(parts[0] + ".ipynb", lessons) if len(parts) == 2 else None
+    if folder:
+        return (entry, "", folder, f"a folder named as the lesson {folder!r} holding {parts[-1]!r}: collect reads "
+                                   f"<student>/<lesson>.ipynb, not <lesson>/<student>.ipynb; put each notebook in a "
+                                   f"folder named after its student, as {folder}.ipynb, and collect again")
+    return entry, who, "", f"no lesson named {stem!r} (lessons: {', '.join(sorted(lessons))})"
 
 
 def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, record: Path,

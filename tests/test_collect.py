@@ -1048,3 +1048,21 @@ def test_a_source_that_is_no_zip_or_holds_nothing_says_what_it_is(course, tmp_pa
                      f"nothing collected: {tmp_path / 'folders.zip'} holds no files (empty, or folders only)",
                      f"nothing collected: {tmp_path / 'litter.zip'} holds no files, only 2 of macOS's or Jupyter's litter",
                      f"nothing collected: {tmp_path / 'empty-folder'} holds no files (empty, or folders only)"]
+
+
+def test_a_notebook_named_after_its_student_is_listed_under_its_lesson_saying_how_to_file_it(course, tmp_path):
+    """ch61: Google Classroom's copies (`<assignment>/<student name> - L.ipynb`) and a folder per lesson
+    (`L/<student>.ipynb`) were listed as 'no lesson named …' under no lesson, so `status --lesson L` said 'no
+    submissions for lesson L … collect first' of a class whose every notebook was in the zip. They are listed
+    under L, saying how to file them."""
+    inbox = _zip(tmp_path / "class.zip", {f"Week 1/Alice Smith - {A}.ipynb": b"a", f"{B}/bob.ipynb": b"b",
+                                          "carol/01_tokenisation.ipynb": b"c"})
+    said = []
+    assert grading.collect(inbox, paths=course, on_skip=said.append) == []
+    rows = {(r["student"], r["lesson"]): r["detail"] for r in grading.grades(course) if r["status"] == "not collected"}
+    assert set(rows) == {("Week_1", A), ("?", B), ("carol", "?")}, rows
+    assert f"which ends with '{A}': the name holds more than the lesson's" in rows[("Week_1", A)]
+    assert f"rename it {A}.ipynb in the student's folder" in rows[("Week_1", A)]
+    assert f"not <lesson>/<student>.ipynb; put each notebook in a folder named after its student, as {B}.ipynb" \
+           in rows[("?", B)]
+    assert [r["status"] for r in grading.grades(course, lesson=A)] == ["not collected"]
