@@ -656,9 +656,11 @@ def _row(paths: Paths, spec: LessonSpec, student: str, lesson: str, book: Status
         return dict(row, status=NOT_GRADED, detail="grading was interrupted: run autograde")
     if entry["state"] == FAILED:
         return dict(row, status=f"{FAILED}: {entry['reason']}", detail=entry.get("detail", ""))
+    if gradebook is None:  # (it was 'restored from a backup?', of a gradebook deleted or moved away, ch61)
+        return dict(row, status=NOT_GRADED, detail=f"there is no gradebook ({paths.gradebook.name} is missing): copy "
+                                                   f"the newest backup from {paths.backups.name}/ over it, or "
+                                                   f"release and autograde again")
     try:
-        if gradebook is None:
-            raise MissingEntry()
         submission = gradebook.find_submission(lesson, student)
     except MissingEntry:
         return dict(row, status=NOT_GRADED,

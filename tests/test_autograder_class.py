@@ -1340,6 +1340,24 @@ def test_status_before_any_submission_says_what_to_do(tmp_path, capsys):
     assert "no submissions for lesson 05_nanogpt" in out and "`collect`" in out
 
 
+def test_status_of_a_graded_hand_in_whose_gradebook_is_gone_says_so(tmp_path):
+    """ch61: gradebook.db deleted or moved away, status told every graded hand-in 'the gradebook has no score for
+    it (restored from a backup?)', of a gradebook that is not there; it says the gradebook is missing and how to
+    go on."""
+    from autograder.notebooks import ROOT
+    from autograder.records import StatusBook, file_digest
+
+    paths = grading.Paths(root=ROOT, work=tmp_path / "work", release=ROOT / "lessons")
+    hand_in = paths.submitted / "ada" / L01 / f"{L01}.ipynb"
+    hand_in.parent.mkdir(parents=True)
+    hand_in.write_bytes((ROOT / "lessons" / L01 / f"{L01}.ipynb").read_bytes())
+    StatusBook(paths.status_file).put("ada", L01, submission=file_digest(hand_in),
+                                      tests=grading._spec(paths, L01).fingerprint, state="graded", auto_scores={})
+    (row,) = grading.grades(paths, L01, "ada")
+    assert (row["status"], row["detail"]) == ("not graded", "there is no gradebook (gradebook.db is missing): copy "
+                                              "the newest backup from backups/ over it, or release and autograde again")
+
+
 def test_output_still_arriving_after_a_cell_is_not_called_a_cell_that_ran_too_long():
     # nbclient's words when a cell's outputs come more than iopub_timeout after its reply (a red team's cell
     # printed 100 MB; its notebook had run to the end: 2026-12-03)
