@@ -120,11 +120,11 @@ def _run(args) -> int:
                                     sandbox=not args.no_sandbox)
         if not results and args.student:  # (a typo in an id is not a class without submissions; ch55)
             print(f"nothing to grade: no submission{f' of {args.lesson}' if args.lesson else ''} from "
-                  f"{', '.join(args.student)} (`python -m autograder status` lists the students' ids)")
+                  f"{', '.join(args.student)} (`{grading.command_line(paths)} status` lists the students' ids)")
         elif not results:
-            print("nothing to grade: no submissions (run `python -m autograder collect PATH` first)")
+            print(f"nothing to grade: no submissions (run `{grading.command_line(paths)} collect PATH` first)")
         failed = sum(not r["success"] for r in results.values())
-        print(f"{len(results) - failed} graded, {failed} failed (see `python -m autograder status`)")
+        print(f"{len(results) - failed} graded, {failed} failed (see `{grading.command_line(paths)} status`)")
         return 1 if failed else 0
     elif args.command == "feedback":
         failures, written = [], []

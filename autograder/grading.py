@@ -118,6 +118,20 @@ def _exclusive(command: str):
     return decorate
 
 
+def command_line(paths: Paths) -> str:
+    """``python -m autograder`` with the ``--course`` and ``--work`` that name ``paths``, for a message that tells
+    the instructor what to run: 'run `python -m autograder --work W release L`' left out the --course of a course
+    held elsewhere, and that command released the repository's own lesson into W's gradebook (ch61)."""
+    import shlex
+
+    words = ["python -m autograder"]
+    if paths.root.resolve() != ROOT.resolve():
+        words.append(f"--course {shlex.quote(str(paths.root))}")
+    if paths.work.resolve() != (paths.root / "autograder").resolve():
+        words.append(f"--work {shlex.quote(str(paths.work))}")
+    return " ".join(words)
+
+
 def lessons(paths: Paths | None = None) -> list[str]:
     """The lessons of the course at ``paths``: ``solutions/<name>/<name>.ipynb`` exists."""
     paths = paths or Paths()
@@ -309,7 +323,7 @@ def _check_released(paths: Paths, specs: dict[str, LessonSpec]) -> None:
     lesson that is not in this gradebook, or whose tests changed since it was released."""
     from nbgrader.api import MissingEntry
 
-    release = f"python -m autograder{'' if paths.work == HERE else f' --work {paths.work}'} release"
+    release = f"{command_line(paths)} release"
     for name in specs:  # (its folder deleted or renamed: each student's grading failed on it, ch61)
         if not (paths.release / name / f"{name}.ipynb").is_file():
             raise SystemExit(f"{name} has no released notebook ({paths.release / name / f'{name}.ipynb'} is missing: "

@@ -1022,6 +1022,25 @@ def test_grading_refuses_tests_that_were_not_released(course, tmp_path):
     assert not (section.work / "status.json").exists()
 
 
+def test_a_command_the_autograder_tells_to_run_names_the_course_and_work_folder_it_ran_on(course, tmp_path, capsys):
+    """ch61: for a course held elsewhere (--course), autograde said 'run `python -m autograder --work W release L`':
+    run as said, that releases the repository's own lesson (or none) into W's gradebook, not the course's; and
+    'see `python -m autograder status`' after a run in a --work folder showed another section's status."""
+    from autograder.__main__ import main
+
+    paths, cases, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section b", release=paths.release)
+    (section.submitted / "someone" / TINY).mkdir(parents=True)
+    (section.submitted / "someone" / TINY / f"{TINY}.ipynb").write_bytes(_bytes(cases[("correct", TINY)][0]))
+    with pytest.raises(SystemExit) as refused:
+        grading.autograde(TINY, paths=section)
+    said = f"python -m autograder --course {paths.root} --work '{section.work}' release {TINY}"
+    assert said in str(refused.value), refused.value
+    assert main(["--course", str(paths.root), "--work", str(section.work), "autograde", "--student", "nobody"]) == 0
+    assert f"(see `python -m autograder --course {paths.root} --work '{section.work}' status`)" in capsys.readouterr().out
+    assert grading.command_line(grading.Paths()) == "python -m autograder"
+
+
 def test_a_deleted_release_is_refused_before_anything_is_graded(course, tmp_path):
     """ch61: the lesson's folder in lessons/ deleted (or renamed) after release: autograde graded on, and every
     student's notebook failed as 'grading error (FileNotFoundError: …/lessons/tiny/tiny.ipynb)'. It is refused
