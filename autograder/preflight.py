@@ -210,10 +210,18 @@ def read_submission(data: bytes, max_cells: int | None = None,
     if len(data) > MAX_NOTEBOOK_BYTES:
         return None, _fail(MALFORMED, f"the file is {len(data) / 2**20:.0f} MB; the limit is "
                                       f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MB (clear the outputs and resubmit)")
+    if not data.strip():  # ('invalid JSON: Expecting value at line 1 column 1' told no one what happened, ch61)
+        return None, _fail(MALFORMED, f"the file is empty ({len(data)} bytes): the notebook was not saved, or its "
+                                      f"upload failed; hand in the notebook again")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"{\x00", b"\x00{"):
+        return None, _fail(MALFORMED, "the file is UTF-16 text (an editor or a script saved it so), and Jupyter "
+                                      "writes UTF-8: save it again as UTF-8, or hand in the notebook as Jupyter "
+                                      "saved it")
     try:
         raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        return None, _fail(MALFORMED, f"the file is not UTF-8 text ({error.reason} at byte {error.start})")
+        return None, _fail(MALFORMED, f"the file is not UTF-8 text ({error.reason} at byte {error.start}): hand in "
+                                      f"the notebook as Jupyter saved it")
     except json.JSONDecodeError as error:
         if data.startswith(b"\xef\xbb\xbf"):  # (ch38: "Unexpected UTF-8 BOM" named no fix)
             return None, _fail(MALFORMED, "the file starts with a byte-order mark (BOM), which a text editor added "

@@ -1305,11 +1305,17 @@ def test_a_notebook_with_far_more_cells_than_its_lesson_fails_at_once(tiny_spec)
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"\xff\xfe{}", "not UTF-8"),
+    (b"\xff\xfe{}", "UTF-16 text"),
+    # ch61: UTF-16 (as PowerShell's `>` writes) was 'not UTF-8 text (invalid start byte at byte 0)', an empty
+    # file 'invalid JSON: Expecting value at line 1 column 1'; neither said what happened or what to do
+    ('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'.encode("utf-16-le"), "UTF-16 text"),
+    ('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'.encode("utf-16"), "save it again as UTF-8"),
+    (b"\n", "the file is empty (1 bytes): the notebook was not saved"),
+    (b"\xc3\x28{}", "not UTF-8 text (invalid continuation byte at byte 0): hand in the notebook as Jupyter saved it"),
     (b'{"cells": 3}', "not a notebook"),
     (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
      "not a valid notebook"),
-    (b"", "invalid JSON"),
+    (b"", "the file is empty (0 bytes): the notebook was not saved, or its upload failed"),
     (b'{"cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply"),  # stopped the batch
     # a lone surrogate, escaped: valid JSON and UTF-8, but nbgrader could not write the graded copy, and
     # the student's score became "grading error" (a red team's, 2026-12-04)
