@@ -544,6 +544,7 @@ def _autograde(lesson, student, paths: Paths, workers: int, cell_timeout: int, n
     book = StatusBook(paths.status_file)
     specs = {name: _spec(paths, name) for name in _lessons(lesson, paths)}
     wanted = {student} if isinstance(student, str) else set(student) if student is not None else None
+    wanted = {_known_as(paths, book, who) for who in wanted} if wanted is not None else None
     jobs = []
     for name in specs:
         students = [s for s in submitted_students(name, paths) if wanted is None or s in wanted]
@@ -703,6 +704,7 @@ def grades(paths: Paths | None = None, lesson: str | None = None, student: str |
     book = StatusBook(paths.status_file)
     names = _lessons(lesson, paths)
     specs = {name: _spec(paths, name) for name in names}
+    student = _known_as(paths, book, student) if student is not None else None
     students = [s for s in _students(paths, book) if student in (None, s)]
     rows = []
     with contextlib.ExitStack() as stack:
@@ -711,7 +713,31 @@ def grades(paths: Paths | None = None, lesson: str | None = None, student: str |
             for who in students:
                 rows.append(_row(paths, specs[name], who, name, book, gradebook))
     rows += _not_collected(paths, lesson, student, specs)
+    if lesson is None:
+        rows += _of_no_lesson(paths, set(names), student)
     return [_shown(row) for row in rows]
+
+
+def _known_as(paths: Paths, book: StatusBook, student: str) -> str:
+    """The id of the student ``student`` names: itself, or the one known id equal to it ignoring case (ids are
+    one ignoring case, as collect files them): `status --student Alice` of the collected `alice` said 'no
+    submissions … collect the students' notebooks first', and `autograde --student Alice` graded nothing (ch61)."""
+    known = _students(paths, book)
+    if student in known:
+        return student
+    same = [who for who in known if who.casefold() == student.casefold()]
+    return same[0] if len(same) == 1 else student
+
+
+def _of_no_lesson(paths: Paths, names: set[str], student: str | None) -> list[dict]:
+    """A row for each hand-in (or grading) of a lesson the course no longer has in solutions/ (renamed, removed):
+    its scores left status and the CSV without a word (ch61). The hand-in stays in submitted/."""
+    found = {(p.parent.parent.name, p.parent.name) for p in paths.submitted.glob("*/*/*.ipynb")
+             if p.name == f"{p.parent.name}.ipynb"} if paths.submitted.is_dir() else set()
+    return [dict(student=who, lesson=name, score="", max_score="", status=NOT_GRADED,
+                 detail=f"the course has no lesson {name!r} now (solutions/{name}/{name}.ipynb renamed or removed?): "
+                        f"the hand-in is kept in submitted/{who}/{name}/; put the lesson back to grade it")
+            for who, name in sorted(found) if name not in names and student in (None, who)]
 
 
 def _shown(row: dict) -> dict:

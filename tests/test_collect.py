@@ -1066,3 +1066,29 @@ def test_a_notebook_named_after_its_student_is_listed_under_its_lesson_saying_ho
     assert f"not <lesson>/<student>.ipynb; put each notebook in a folder named after its student, as {B}.ipynb" \
            in rows[("?", B)]
     assert [r["status"] for r in grading.grades(course, lesson=A)] == ["not collected"]
+
+
+def test_a_student_asked_for_in_another_case_is_the_student_collected(course, tmp_path, capsys):
+    """ch61: ids are one ignoring case (collect files a later 'Alice' as 'alice'), but `status --student Alice` said
+    'no submissions for student Alice … collect the students' notebooks first' of the collected alice, and
+    `autograde --student Alice` graded nothing."""
+    from autograder.__main__ import main
+
+    grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"{}"}), paths=course)
+    assert [(r["student"], r["lesson"]) for r in grading.grades(course, student="ALICE")] == [("alice", A), ("alice", B)]
+    assert main(["--course", str(course.root), "status", "--student", "Alice"]) == 0
+    assert "alice    01_tokenization  -      not graded" in capsys.readouterr().out
+
+
+def test_a_hand_in_of_a_lesson_the_course_no_longer_has_is_a_row_saying_so(course, tmp_path):
+    """ch61: a lesson's folder in solutions/ renamed or removed, its students' hand-ins and scores left status and
+    the CSV without a word; each is a row that says why, and the hand-in stays."""
+    grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"{}", f"bob/{B}.ipynb": b"{}"}), paths=course)
+    (course.source / B).rename(course.source / "03_attention_old")
+    rows = {(r["student"], r["lesson"]): r for r in grading.grades(course)}
+    assert rows[("bob", B)]["status"] == "not graded", rows
+    assert rows[("bob", B)]["detail"] == (f"the course has no lesson '{B}' now (solutions/{B}/{B}.ipynb renamed or "
+                                          f"removed?): the hand-in is kept in submitted/bob/{B}/; put the lesson back "
+                                          f"to grade it")
+    assert ("alice", B) not in rows and rows[("alice", A)]["status"] == "not graded"
+    assert [r["lesson"] for r in grading.grades(course, student="bob")] == [A, B]
