@@ -186,6 +186,22 @@ def _metadata_problem(meta, spec: LessonSpec, present: set) -> str | None:
     return None
 
 
+def pasted_from_other_lessons(cells: list, name: str, own: set[str]) -> dict[str, str]:
+    """Of ``cells``, the grade ids of another lesson of the course's (→ that lesson) on cells pasted whole, with
+    their nbgrader metadata, into a notebook of lesson ``name`` that holds some of its own cells (``own``, its
+    grade ids): a student who copied lesson 01's ``char_encode`` cell into lesson 02 to reuse it had the whole
+    notebook failed as 'metadata tampered (unknown grade id 'char-encode-decode')', every honest exercise lost
+    (ch61). Such a cell is one the student added: not graded, not run (only the lesson's answer cells are)."""
+    from course.checks.exercises import EXERCISES
+
+    ids = [(c.metadata["nbgrader"] or {}).get("grade_id") if isinstance(c.metadata.get("nbgrader"), dict) else None
+           for c in cells if "nbgrader" in c.metadata]
+    if not own & set(ids):
+        return {}  # (a whole notebook of another lesson: named as such, see _metadata_problem)
+    others = {i: e.lesson for e in EXERCISES if e.lesson != name for i in (e.test, e.answer) if i not in own}
+    return {i: others[i] for i in ids if i in others}
+
+
 def _other_lesson(present: set, spec: LessonSpec) -> str | None:
     """The other lesson whose test cells the notebook holds, when it holds none of ``spec``'s graded cells."""
     from course.checks.exercises import BY_TEST
@@ -277,6 +293,9 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     graded = [cell for cell in nb.cells if "nbgrader" in cell.metadata]
     present = {meta.get("grade_id") for meta in (c.metadata["nbgrader"] for c in graded)
                if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)}
+    pasted = pasted_from_other_lessons(graded, spec.name, set(spec.cells))
+    graded = [cell for cell in graded if not (isinstance(cell.metadata["nbgrader"], dict)
+                                              and cell.metadata["nbgrader"].get("grade_id") in pasted)]
     for cell in graded:
         problem = _metadata_problem(cell.metadata["nbgrader"], spec, present)
         if problem:
@@ -288,6 +307,8 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
         seen.setdefault(cell.metadata["nbgrader"]["grade_id"], cell)  # (a later copy: split_and_copied)
 
     result = Preflight()
+    result.notes += [f"cell of lesson {lesson} pasted in: {i} (a cell the student added: not graded)"
+                     for i, lesson in pasted.items()]
     split, copied = split_and_copied(nb.cells)
     apart = parts_apart(nb.cells)
     result.notes += [f"answer in parts: {i} is in " + (

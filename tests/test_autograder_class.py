@@ -1041,6 +1041,29 @@ def test_a_command_the_autograder_tells_to_run_names_the_course_and_work_folder_
     assert grading.command_line(grading.Paths()) == "python -m autograder"
 
 
+def test_a_cell_pasted_from_another_lesson_is_the_students_own_and_the_rest_is_graded(course, tmp_path):
+    """ch61: a student who pasted a cell of lesson 01 (its nbgrader metadata and grade id with it) into another
+    lesson's notebook, to reuse a function, had the whole notebook failed as 'metadata tampered (unknown grade id
+    'char-encode-decode')' (and nbgrader refuses it too); such a cell is one the student added, not graded, and
+    noted, and the lesson's exercises are graded."""
+    paths, cases, _ = course
+    section = grading.Paths(root=paths.root, work=tmp_path / "section", release=tmp_path / "lessons")
+    grading.release(TINY, paths=section)
+    lesson01 = nbformat.read(paths.release / L01 / f"{L01}.ipynb", as_version=4)
+    notebook = copy.deepcopy(cases[("correct", TINY)][0])
+    notebook.cells.append(copy.deepcopy(_cell(lesson01, "char-encode-decode")))
+    inbox = tmp_path / "inbox" / "paster"
+    inbox.mkdir(parents=True)
+    (inbox / f"{TINY}.ipynb").write_bytes(_bytes(notebook))
+    grading.collect(inbox.parent, paths=section)
+    grading.autograde(TINY, paths=section, cell_timeout=CELL_TIMEOUT)
+    (row,) = grading.grades(section, TINY, "paster")
+    assert (row["status"], row["score"]) == ("graded", 3.0), row
+    assert f"cell of lesson {L01} pasted in: char-encode-decode (a cell the student added: not graded)" in row["detail"]
+    # a whole notebook of lesson 01 handed in as the tiny lesson is still named as lesson 01's
+    assert check_submission(_bytes(lesson01), grading._spec(section, TINY)).failure == "metadata tampered"
+
+
 def test_a_deleted_release_is_refused_before_anything_is_graded(course, tmp_path):
     """ch61: the lesson's folder in lessons/ deleted (or renamed) after release: autograde graded on, and every
     student's notebook failed as 'grading error (FileNotFoundError: …/lessons/tiny/tiny.ipynb)'. It is refused
