@@ -186,6 +186,14 @@ def _metadata_problem(meta, spec: LessonSpec, present: set) -> str | None:
     return None
 
 
+def grade_id_of(cell) -> str | None:
+    """A cell's grade id, None where it has none that is a string (a grade id of another type is tampering:
+    ``_metadata_problem``)."""
+    meta = cell.metadata.get("nbgrader")
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
+
+
 def pasted_from_other_lessons(cells: list, name: str, own: set[str]) -> dict[str, str]:
     """Of ``cells``, the grade ids of another lesson of the course's (→ that lesson) on cells pasted whole, with
     their nbgrader metadata, into a notebook of lesson ``name`` that holds some of its own cells (``own``, its
@@ -194,8 +202,7 @@ def pasted_from_other_lessons(cells: list, name: str, own: set[str]) -> dict[str
     (ch61). Such a cell is one the student added: not graded, not run (only the lesson's answer cells are)."""
     from course.checks.exercises import EXERCISES
 
-    ids = [(c.metadata["nbgrader"] or {}).get("grade_id") if isinstance(c.metadata.get("nbgrader"), dict) else None
-           for c in cells if "nbgrader" in c.metadata]
+    ids = [grade_id_of(c) for c in cells]
     if not own & set(ids):
         return {}  # (a whole notebook of another lesson: named as such, see _metadata_problem)
     others = {i: e.lesson for e in EXERCISES if e.lesson != name for i in (e.test, e.answer) if i not in own}
@@ -294,8 +301,7 @@ def check_submission(data: bytes, spec: LessonSpec) -> Preflight:
     present = {meta.get("grade_id") for meta in (c.metadata["nbgrader"] for c in graded)
                if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)}
     pasted = pasted_from_other_lessons(graded, spec.name, set(spec.cells))
-    graded = [cell for cell in graded if not (isinstance(cell.metadata["nbgrader"], dict)
-                                              and cell.metadata["nbgrader"].get("grade_id") in pasted)]
+    graded = [cell for cell in graded if grade_id_of(cell) not in pasted]
     for cell in graded:
         problem = _metadata_problem(cell.metadata["nbgrader"], spec, present)
         if problem:

@@ -535,7 +535,7 @@ class RestoreMetadata(Preprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        from autograder.preflight import nbgrader_metadata, pasted_from_other_lessons, restore_metadata
+        from autograder.preflight import grade_id_of, nbgrader_metadata, pasted_from_other_lessons, restore_metadata
 
         name = resources["nbgrader"]["assignment"]
         notebook = resources["nbgrader"]["notebook"]
@@ -546,7 +546,7 @@ class RestoreMetadata(Preprocessor):
                 lesson |= nbgrader_metadata(nbformat.read(path, as_version=4))
         pasted = pasted_from_other_lessons(nb.cells, name, set(lesson))
         for cell in nb.cells:  # (another lesson's cell pasted in: the student's own, which nbgrader refuses, ch61)
-            if isinstance(cell.metadata.get("nbgrader"), dict) and cell.metadata.nbgrader.get("grade_id") in pasted:
+            if grade_id_of(cell) in pasted:
                 del cell.metadata["nbgrader"]
         restore_metadata(nb.cells, lesson)
         return nb, resources
