@@ -864,3 +864,37 @@ def test_a_schedule_computed_in_float32_is_named(where):
     with pytest.raises(CheckFailed) as info:
         checks.check_lr_schedule(lambda it, cfg: _schedule_in_float32(it, cfg, where))
     assert "float32 arithmetic" in str(info.value) and "math.cos" in str(info.value), str(info.value)
+def _cell_parts(gate_act=torch.sigmoid, cand_act=torch.tanh, squash=torch.tanh, update="add", keep_squashed=False):
+    def cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        H = h.shape[1]
+        z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+        i, f, o = gate_act(z[:, :H]), gate_act(z[:, H:2 * H]), gate_act(z[:, 3 * H:])
+        g = cand_act(z[:, 2 * H:3 * H])
+        c2 = f * c + i * g if update == "add" else f * c * i * g
+        if keep_squashed:
+            c2 = torch.tanh(c2)
+            return o * c2, c2
+        return o * squash(c2), c2
+    return cell
+
+
+WA46 = [  # (each was told only the values that differ: wa46)
+    (checks.check_lstm_cell, _cell_parts(gate_act=lambda z: 1 / (1 + torch.exp(z))), "sigmoid without its minus sign"),
+    (checks.check_lstm_cell, _cell_parts(gate_act=lambda z: (torch.tanh(z) + 1) / 2),
+     "sigmoid from tanh without halving z"),
+    (checks.check_lstm_cell, _cell_parts(cand_act=lambda z: 2 * torch.sigmoid(z) - 1,
+                                         squash=lambda z: 2 * torch.sigmoid(z) - 1), "tanh from sigmoid without doubling z"),
+    (checks.check_lstm_cell, _cell_parts(gate_act=F.hardsigmoid), "hard sigmoid on the gates"),
+    (checks.check_lstm_cell, _cell_parts(gate_act=lambda z: z.softmax(dim=1)), "softmax on the gates"),
+    (checks.check_lstm_cell, _cell_parts(squash=torch.relu), "relu of c instead of tanh"),
+    (checks.check_lstm_cell, _cell_parts(update="multiply"), "cell update multiplied"),
+    (checks.check_lstm_cell, _cell_parts(keep_squashed=True), "cell state squashed"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA46, ids=[m[2] for m in WA46])
+def test_wa46_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

@@ -55,6 +55,36 @@ def _cell_squashed_twice(x, h, c, W_ih, W_hh, b_ih, b_hh):
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
 
 
+def _sigmoid_of_minus(z):
+    return torch.sigmoid(-z)
+
+
+def _sigmoid_steep(z):
+    return (torch.tanh(z) + 1) / 2
+
+
+def _tanh_flat(z):
+    return 2 * torch.sigmoid(z) - 1
+
+
+def _softmax_rows(z):
+    return torch.softmax(z, dim=-1)
+
+
+def _cell_update_multiplied(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """c_new = f * c * i * g: the old and the new memory multiplied instead of added."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)
+    c_new = torch.sigmoid(f) * c * torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+def _cell_squashed_kept(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """c_new = tanh(f * c + i * g) kept as the cell state, and h = o * c_new: h is right, c squashed."""
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=-1)
+    c_new = torch.tanh(torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g))
+    return torch.sigmoid(o) * c_new, c_new
+
+
 def _cell_activated_twice(gates: str):
     """lstm_cell whose ``gates`` (some of "ifgo") went through their activation twice: once where the gates
     are split, and again in the formulas (c = sigmoid(f) * c + sigmoid(i) * tanh(g) on gates already
@@ -315,6 +345,28 @@ def check_lstm_cell(student_fn):
         Mistake("concatenated in different orders", "torch.cat([W_ih, W_hh], dim=1) has the input's columns first, "
                 "so the row must be torch.cat([x, h], dim=1), in the same order: with [h, x] the hidden state meets "
                 "the input's weights.", _cell_concatenated_mismatched, same_error=True),
+        Mistake("sigmoid without its minus sign", "sigmoid(z) = 1 / (1 + exp(-z)): with exp(z) in the denominator "
+                "every gate is sigmoid(-z) = 1 - sigmoid(z), open where it should be shut. Use torch.sigmoid.",
+                _cell_with("ifgo", i_act=_sigmoid_of_minus, f_act=_sigmoid_of_minus, o_act=_sigmoid_of_minus)),
+        Mistake("sigmoid from tanh without halving z", "sigmoid(z) = (tanh(z / 2) + 1) / 2: (tanh(z) + 1) / 2 is "
+                "sigmoid(2 z), a gate twice as steep. Use torch.sigmoid.",
+                _cell_with("ifgo", i_act=_sigmoid_steep, f_act=_sigmoid_steep, o_act=_sigmoid_steep)),
+        Mistake("tanh from sigmoid without doubling z", "tanh(z) = 2 * sigmoid(2 z) - 1: 2 * sigmoid(z) - 1 is "
+                "tanh(z / 2), half as steep. Use torch.tanh for the candidate and for the cell state.",
+                _cell_with("ifgo", g_act=_tanh_flat, h_from_c=_tanh_flat)),
+        Mistake("hard sigmoid on the gates", "nn.LSTMCell's gates go through the logistic sigmoid, torch.sigmoid; "
+                "F.hardsigmoid (a piecewise-linear stand-in, Keras's old default) gives other values.",
+                _cell_with("ifgo", i_act=F.hardsigmoid, f_act=F.hardsigmoid, o_act=F.hardsigmoid)),
+        Mistake("softmax on the gates", "each gate value is its own sigmoid, in 0..1: torch.sigmoid(i). A softmax "
+                "over the H units makes them share 1 between them, so every gate is nearly shut.",
+                _cell_with("ifgo", i_act=_softmax_rows, f_act=_softmax_rows, o_act=_softmax_rows)),
+        Mistake("relu of c instead of tanh", "the new h is o * tanh(c_new): the cell state goes through tanh "
+                "(values in -1..1), not relu.", _cell_with("ifgo", h_from_c=torch.relu)),
+        Mistake("cell update multiplied", "the old memory and the new one are ADDED: c = f * c + i * g; "
+                "f * c * i * g multiplies them, so the cell can only shrink.", _cell_update_multiplied),
+        Mistake("cell state squashed", "the cell state is NOT squashed: return c_new = f * c + i * g, a plain sum "
+                "that may grow past 1 (that is how it carries information over many steps); tanh comes on the way "
+                "out only, h_new = o * torch.tanh(c_new).", _cell_squashed_kept),
         *[Mistake("a dimension of size 1 squeezed", "h and c are (B, H) whatever B and H are: with H = 1 (or B = 1) "
                   "a squeeze drops that dimension and returns (B,) (or (H,)). Return h_new and c_new as they are, "
                   "without .squeeze().", lambda *a, dims=dims: tuple(t.squeeze(*dims) for t in lstm_cell(*a)))
