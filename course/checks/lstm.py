@@ -1303,7 +1303,8 @@ def _schedule_with(warmup="right", decay="cosine", low=None, offset=True, floor=
                 return cfg.learning_rate * ((it + 1) // (w + 1))
             return cfg.learning_rate * {"right": (it + 1) / (w + 1), "from 0": it / w, "early": (it + 1) / w,
                                         "it, not it + 1": it / (w + 1),
-                                        "falls": (w - it) / (w + 1), "falls from 1": (w - it) / w}[warmup]
+                                        "falls": (w - it) / (w + 1), "falls from 1": (w - it) / w,
+                                        "squared": ((it + 1) / (w + 1)) ** 2}[warmup]
         if span != "right" and it > n:
             return cfg.min_lr
         progress = (it - w) / ((n - w) if span == "right" else n) if offset else it / n
@@ -1487,6 +1488,9 @@ def check_lr_schedule(student_fn):
         Mistake("warm-up reaches the peak one step early", "the warm-up divides by warmup_iters + 1: "
                 "learning_rate * (it + 1) / (warmup_iters + 1), so it is still below the peak at the last warm-up "
                 "step and reaches learning_rate at it = warmup_iters.", _schedule(_schedule_with(warmup="early"))),
+        Mistake("quadratic warm-up", "the warm-up is LINEAR: learning_rate * (it + 1) / (warmup_iters + 1), a "
+                "straight line up to the peak; squared, the fraction keeps the rate far lower through most of the "
+                "warm-up.", _schedule(_schedule_with(warmup="squared"))),
         *[Mistake("warm-up falls", "the warm-up must RISE from a small rate to learning_rate: "
                   "learning_rate * (it + 1) / (warmup_iters + 1), which grows with it (yours shrinks: it counts "
                   "down, warmup_iters - it).", _schedule(_schedule_with(warmup=kind))) for kind in ("falls", "falls from 1")],
