@@ -624,3 +624,41 @@ def test_wa43_mistakes_are_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def _gpt_positions(model, idx, where="start"):
+    t, T = model.transformer, idx.shape[1]
+    tok, pos = t.wte(idx), t.wpe(torch.arange(T))
+    x = t.drop({"start": tok + pos, "last rows": tok + t.wpe.weight[-T:], "cat": torch.cat([tok, pos.expand(tok.shape)], -1),
+               "every block": tok + pos}
+               .get(where, tok))
+    for block in t.h:
+        x = block(x + pos if where == "every block" else x)
+    x = x + pos if where == "after" else x
+    return model.lm_head(t.ln_f(x))
+
+
+def _average_counting_down(x):
+    T = x.shape[1]
+    return torch.cumsum(x, dim=1) / torch.arange(T, 0, -1)[None, :, None]
+
+
+WA46 = [  # (each was told only the values that differ, or a mistake it is not: wa46)
+    (checks.check_gpt_forward, lambda m, i: _gpt_positions(m, i, "cat"), "embeddings concatenated"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_positions(m, i, "last rows"), "the last positions of the table"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_positions(m, i, "after"), "position embedding after the blocks"),
+    (checks.check_gpt_forward, lambda m, i: _gpt_positions(m, i, "every block"),
+     "position embedding added before every block"),
+    (checks.check_block_forward, lambda x, l1, a, l2, m: (lambda h: h * m(l2(h)))(x * a(l1(x))), "residual multiplied"),
+    (checks.check_bigram_forward, lambda table, idx, targets=None: (table[idx], None if targets is None else F.cross_entropy(
+        table[idx].view(idx.shape[0], -1, idx.shape[1]), targets)), "reshaped to (B, V, T) instead of transposed"),
+    (checks.check_causal_average, _average_counting_down, "counts in reverse order"),
+]
+
+
+@pytest.mark.parametrize("check, wrong, name", WA46, ids=[f"{m[0].__name__}:{m[2]}" for m in WA46])
+def test_wa46_mistakes_are_named(check, wrong, name):
+    with pytest.raises(CheckFailed) as info:
+        check(wrong)
+    assert info.value.mistake == name, str(info.value)
+    assert f"Mistake — {name}: " in str(info.value)

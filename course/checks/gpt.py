@@ -238,6 +238,11 @@ def check_bigram_forward(student_fn):
         Mistake("loss in bits", "the loss is in nats, the natural log that F.cross_entropy and log_softmax use "
                 "(ln V for uniform scores): don't divide by ln 2.",
                 lambda t, i, y: (t[i], None if y is None else F.cross_entropy(*_flat(t[i], y)) / math.log(2))),
+        Mistake("reshaped to (B, V, T) instead of transposed", "cross_entropy takes the classes in dim 1, "
+                "(B, V, T): that is logits.transpose(1, 2), which moves the vocabulary; reshape(B, V, T) keeps the "
+                "order of the numbers and cuts it into other rows, mixing positions and scores.",
+                lambda t, i, y: (t[i], None if y is None else F.cross_entropy(
+                    t[i].reshape(i.shape[0], t.shape[1], i.shape[1]), y))),
         Mistake("binary cross-entropy", "binary cross-entropy treats every vocabulary entry as a yes/no question of "
                 "its own (a sigmoid each), not one choice among V (a softmax): for the next token use "
                 "F.cross_entropy(logits.view(B*T, V), targets.view(B*T)).",
@@ -342,6 +347,9 @@ def check_causal_average(student_fn):
                 "so softmax over the last dimension (dim=-1).", lambda x: _average_with(x, softmax_dim=0)),
         Mistake("sums instead of means", "these are sums, not means: normalise each row of the mask (softmax of the masked "
                 "scores, or divide by the row sums).", lambda x: _average_with(x, normalise=False)),
+        Mistake("counts in reverse order", "position t is the mean of t + 1 values: divide the running sum by "
+                "torch.arange(1, T + 1), the counts 1, 2, .., T; torch.arange(T, 0, -1) counts down.",
+                lambda x: x.cumsum(1) / torch.arange(x.shape[1], 0, -1, dtype=x.dtype).view(1, -1, 1)),
         Mistake("no mask", "no mask: every position sees the whole sequence; mask the future with -inf before the "
                 "softmax. (masked_fill returns a NEW tensor: on a line of its own it leaves scores as they were; "
                 "keep it, scores = scores.masked_fill(tril == 0, float('-inf')).)",
@@ -724,6 +732,9 @@ def check_block_forward(student_fn):
                     "ln_2 (made for C) refuses the result.",
                     lambda x, l1, a, l2, m: (lambda h: h + m(l2(h)))(torch.cat([x, a(l1(x))], dim=-1)),
                     same_error=True),
+            Mistake("residual multiplied", "the residual ADDS the sublayer's output: x = x + attn(ln_1(x)) and "
+                    "x = x + mlp(ln_2(x)), not x * ...: a product is not a skip connection, and the gradient no "
+                    "longer reaches x unchanged.", lambda x, l1, a, l2, m: (lambda h: h * m(l2(h)))(x * a(l1(x)))),
             Mistake("residual averaged", "the residual ADDS the sublayer's output, x = x + attn(ln_1(x)): dividing "
                     "by 2 shrinks the stream at every block (the LayerNorms before each sublayer already keep its "
                     "inputs in scale).", lambda x, l1, a, l2, m: (lambda h: (h + m(l2(h))) / 2)((x + a(l1(x))) / 2)),
@@ -828,7 +839,7 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
     t = model.transformer
     T = idx.shape[1]
     x = t.wte(idx)
-    if positions == "arange":
+    if positions in ("arange", "every block"):
         x = x + t.wpe(torch.arange(T))
     elif positions == "from one":
         x = x + t.wpe(torch.arange(1, T + 1))
@@ -852,13 +863,19 @@ def _gpt_with(model, idx, *, positions="arange", final_norm=True, chain=True, so
         x = x + t.wpe(torch.arange(T - 1))
     elif positions == "token table":  # the positions looked up in wte, the token embedding
         x = x + t.wte(torch.arange(T))
+    elif positions == "last rows":  # the table's last T rows, positions block_size-T .. block_size-1
+        x = x + t.wpe.weight[-T:]
+    elif positions == "concatenated":  # (B, T, 2C): the blocks' LayerNorms refuse it
+        x = torch.cat([x, t.wpe(torch.arange(T)).expand(x.shape)], dim=-1)
     x = t.drop(x) if dropout else x
     if final_norm == "first":  # ln_f on the embeddings, before the blocks, and not after
         x, final_norm = t.ln_f(x), False
     h = x
     for block in (t.h if blocks is None else blocks(list(t.h))):
+        h = h + t.wpe(torch.arange(T)) if positions == "every block" else h
         h = h + block(h) if extra_residual else block(h if chain else x)
         h = t.ln_f(h) if norm_each else h
+    h = h + t.wpe(torch.arange(T)) if positions == "after the blocks" else h
     if final_norm == "new":  # a LayerNorm of one's own, weight 1 and bias 0, instead of ln_f
         h = F.layer_norm(h, h.shape[-1:])
     h = t.ln_f(h) if final_norm is True and not norm_each else h
@@ -968,6 +985,21 @@ def check_gpt_forward(student_fn):
             Mistake("residual added around the block", "each block adds its own residual connections "
                     "inside (x + attn(...), x + mlp(...)) and returns the new x: chain them with x = block(x), "
                     "not x = x + block(x), which counts x twice.", lambda m, i: _gpt_with(m, i, extra_residual=True)),
+            # (before "final LayerNorm after the head": the blocks' LayerNorms refuse the 2C channels with that error)
+            Mistake("embeddings concatenated", "the token and position embeddings are ADDED, wte(idx) + "
+                    "wpe(torch.arange(T)), both (.., C): joined with torch.cat they make 2C channels, which the "
+                    "blocks (built for C) refuse.", lambda m, i: _gpt_with(m, i, positions="concatenated"),
+                    same_error=True),
+            Mistake("the last positions of the table", "the window's tokens are at positions 0..T-1: "
+                    "model.transformer.wpe(torch.arange(T)), the table's FIRST T rows; wpe.weight[-T:] takes its last "
+                    "T rows, the positions near block_size.", lambda m, i: _gpt_with(m, i, positions="last rows")),
+            Mistake("position embedding after the blocks", "the position embeddings are added to the token "
+                    "embeddings at the start, x = wte(idx) + wpe(torch.arange(T)), so that attention in every "
+                    "block can use where each token is; added after the blocks, no block sees them.",
+                    lambda m, i: _gpt_with(m, i, positions="after the blocks")),
+            Mistake("position embedding added before every block", "the position embeddings are added once, to the "
+                    "token embeddings before the first block; each block's residual stream carries them on: "
+                    "x = block(x), not block(x + wpe(pos)).", lambda m, i: _gpt_with(m, i, positions="every block")),
             Mistake("final LayerNorm after the head", "ln_f normalises the C channels of the last block's output: "
                     "apply it before the head, model.lm_head(model.transformer.ln_f(x)), not to the (B, T, V) "
                     "logits.", error="normalized_shape"),
