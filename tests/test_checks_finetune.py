@@ -548,3 +548,16 @@ def test_wa43_mistakes_are_named(check, wrong, name):
         check(wrong)
     assert info.value.mistake == name, str(info.value)
     assert f"Mistake — {name}: " in str(info.value)
+
+
+def _loss_padded_back(logits, labels, value):
+    shifted = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], value)], dim=1)
+    return F.cross_entropy(logits.flatten(0, 1), shifted.flatten())
+
+
+def test_shifted_labels_padded_back_with_0_are_named_and_with_minus_100_pass(capsys):
+    """Labels shifted and padded back to T with 0 train every last position to predict token 0 (wa46)."""
+    checks.check_lm_loss(lambda lo, la: _loss_padded_back(lo, la, -100))
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lm_loss(lambda lo, la: _loss_padded_back(lo, la, 0))
+    assert info.value.mistake == "shifted labels padded with 0", str(info.value)

@@ -619,6 +619,11 @@ LOSS_MISTAKES = [
     Mistake("labels not shifted", "you compared each position's logits with its own label; position t predicts "
             "the NEXT token: use logits[:, :-1] with labels[:, 1:].",
             lambda lo, la: reference_lm_loss(lo, torch.cat([la[:, :1], la[:, :-1]], dim=1))),
+    Mistake("shifted labels padded with 0", "the last position has no next token: padded back to length T, the "
+            "shifted labels need -100 there (F.pad(labels[:, 1:], (0, 1), value=-100)), or the loss trains every "
+            "sequence's last position to predict token 0. Or cut instead: logits[:, :-1] with labels[:, 1:].",
+            lambda lo, la: F.cross_entropy(lo.reshape(-1, lo.shape[-1]), F.pad(la[:, 1:], (0, 1), value=0).reshape(-1),
+                                           ignore_index=-100)),
     Mistake("padding counted in the mean", "the -100 positions were left out of the sum but not of the count: "
             "divide by the number of counted tokens (cross_entropy's default mean with ignore_index=-100 "
             "does it), not by every position.", lambda lo, la: _loss_over_all_positions(lo, la)),
