@@ -11148,3 +11148,252 @@ def padding_mask(lengths, T):
     return torch.from_numpy(np.arange(T)[None, :] >= (T - L)[:, None]).int()
 '''),
 ]
+
+# Lessons 04-06 (wa46): wrong answers in students' own styles (nonlinearities written by hand, preallocated
+# float outputs, F.pad on the shifted labels, the position embedding in the wrong place, numpy), many with two
+# mistakes at once.
+CATALOGUE += [
+    W("test-lstm-cell", "sigmoid without its minus sign", '''
+def sigmoid(z):
+    return 1 / (1 + torch.exp(z))
+
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    H = h.shape[1]
+    i = sigmoid(z[:, :H])
+    f = sigmoid(z[:, H:2*H])
+    g = torch.tanh(z[:, 2*H:3*H])
+    o = sigmoid(z[:, 3*H:])
+    c_next = f * c + i * g
+    return o * torch.tanh(c_next), c_next
+'''),
+    W("test-lstm-cell", "tanh from sigmoid without doubling z", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    tanh = lambda t: 2 * torch.sigmoid(t) - 1
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    return o * tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "sigmoid from tanh without halving z", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    sig = lambda t: (torch.tanh(t) + 1) / 2
+    i, f, g, o = sig(i), sig(f), torch.tanh(g), sig(o)
+    c_new = f * c + i * g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "hard sigmoid on the gates", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, o = F.hardsigmoid(i), F.hardsigmoid(f), F.hardsigmoid(o)
+    c_new = f * c + i * torch.tanh(g)
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "softmax on the gates", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, o = torch.softmax(i, dim=1), torch.softmax(f, dim=1), torch.softmax(o, dim=1)
+    c_new = f * c + i * torch.tanh(g)
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "cell update multiplied", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c * i * g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-lstm-cell", "relu of c instead of tanh", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    h_new = o * torch.relu(c_new)
+    return h_new, c_new
+'''),
+    W("test-lstm-cell", "cell state squashed", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = torch.tanh(f * c + i * g)
+    return o * c_new, c_new
+'''),
+    W("test-lstm-cell", "(c, h) instead of (h, c) and biases missing", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + h @ W_hh.T
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    return c, h
+'''),
+    W("test-lstm-cell", "h from the old c and sigmoid on the candidate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = h.size(1)
+    z = torch.cat([x, h], dim=1) @ torch.cat([W_ih, W_hh], dim=1).T + b_ih + b_hh
+    i = torch.sigmoid(z[:, :H]); f = torch.sigmoid(z[:, H:2*H])
+    g = torch.sigmoid(z[:, 2*H:3*H]); o = torch.sigmoid(z[:, 3*H:])
+    c_next = f * c + i * g
+    h_next = o * torch.tanh(c)
+    return h_next, c_next
+'''),
+    W("test-lstm-cell", "forget gate applied to h and tanh on the input gate", '''
+def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.tanh(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * h + i * g
+    return o * torch.tanh(c_new), c_new
+'''),
+    W("test-shift-batch", "wrong dtype (at position 0)", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s:s + block_size] for s in starts]).int()
+    y = torch.stack([data[s + 1:s + block_size + 1] for s in starts]).int()
+    return x, y
+'''),
+    W("test-shift-batch", "windows start one early and labels not shifted", '''
+def shift_batch(data, starts, block_size):
+    x = torch.stack([data[s - 1:s - 1 + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s - 1:s - 1 + block_size] for s in starts.tolist()])
+    return x, y
+'''),
+    W("test-shift-batch", "windows start one late and labels shifted by two", '''
+def shift_batch(data, starts, block_size):
+    idx = starts.view(-1, 1) + torch.arange(block_size).view(1, -1)
+    return data[idx + 1], data[idx + 3]
+'''),
+    W("test-sequence-loss", "sum instead of mean and loss in bits", '''
+def sequence_loss(logits, targets):
+    V = logits.size(-1)
+    return F.cross_entropy(logits.view(-1, V), targets.view(-1), reduction="sum") / math.log(2)
+'''),
+    W("test-sequence-loss", "last position only and sign lost", '''
+def sequence_loss(logits, targets):
+    logp = F.log_softmax(logits, dim=-1)
+    return logp[:, -1, :].gather(-1, targets[:, -1:]).mean()
+'''),
+    W("test-sequence-loss", "nll_loss on logits and sum instead of mean", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.nll_loss(logits.reshape(B * T, V), targets.reshape(B * T), reduction="sum")
+'''),
+    W("test-sequence-loss", "targets shifted again and loss in bits", '''
+def sequence_loss(logits, targets):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1)) / math.log(2)
+'''),
+    W("test-generate-greedy", "wrong dtype", '''
+def generate_greedy(model, idx, max_new_tokens):
+    B, T = idx.shape
+    out = torch.zeros(B, T + max_new_tokens)
+    out[:, :T] = idx
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for t in range(max_new_tokens):
+            nxt = logits[:, -1].argmax(-1)
+            out[:, T + t] = nxt
+            logits, state = model.forward_with_state(nxt[:, None], state)
+    return out
+'''),
+    W("test-generate-greedy", "sampled instead of argmax and one token too few", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens - 1):
+            probs = torch.softmax(logits[:, -1, :], dim=-1)
+            nxt = torch.multinomial(probs, 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "state reset and new token prepended", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([nxt, idx], dim=1)
+            logits, state = model.forward_with_state(nxt)
+    return idx
+'''),
+    W("test-generate-greedy", "argmin instead of argmax and one token too many", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens + 1):
+            nxt = logits[:, -1, :].argmin(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return idx
+'''),
+    W("test-generate-greedy", "one token too few and new tokens only", '''
+def generate_greedy(model, idx, max_new_tokens):
+    out = idx
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            out = torch.cat([out, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, state)
+    return out[:, idx.shape[1]:][:, :-1]
+'''),
+    W("test-lr-schedule", "warm-up starts at 0 and linear decay instead of cosine", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * it / cfg.warmup_iters
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    frac = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.learning_rate - frac * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-lr-schedule", "decays to 0 instead of min_lr and no floor after max_iters", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return 0.5 * (1 + math.cos(math.pi * progress)) * cfg.learning_rate
+'''),
+    W("test-lr-schedule", "quadratic warm-up", '''
+def lr_at_step(it, cfg):
+    if it < cfg.warmup_iters:
+        return cfg.learning_rate * ((it + 1) / (cfg.warmup_iters + 1)) ** 2
+    if it > cfg.max_iters:
+        return cfg.min_lr
+    progress = (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+'''),
+    W("test-train-loop", "learning rate never set and gradients not clipped to grad_clip", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+    W("test-train-loop", "learning rate one iteration ahead and batches from the wrong split", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it + 1)
+        x, y = get_batch("val")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
+]
