@@ -561,3 +561,11 @@ def test_shifted_labels_padded_back_with_0_are_named_and_with_minus_100_pass(cap
     with pytest.raises(CheckFailed) as info:
         checks.check_lm_loss(lambda lo, la: _loss_padded_back(lo, la, 0))
     assert info.value.mistake == "shifted labels padded with 0", str(info.value)
+
+
+def test_a_loss_per_position_is_named(capsys):
+    """reduction='none' returns one loss per position, 0 at the -100 ones (wa46)."""
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lm_loss(lambda lo, la: F.cross_entropy(lo[:, :-1].flatten(0, 1), la[:, 1:].flatten(),
+                                                            reduction="none"))
+    assert info.value.mistake == "one loss per position", str(info.value)

@@ -455,3 +455,13 @@ def test_top_k_marking_the_kept_ids_on_the_rows_is_named():  # (told 'index out 
     with pytest.raises(CheckFailed) as info:
         checks.check_top_k(wrong)
     assert info.value.mistake == "token ids used as row indices", info.value
+
+
+def test_a_threshold_from_kthvalue_of_minus_the_logits_not_negated_back_is_named():
+    """torch.kthvalue(-logits, k) is minus the k-th largest logit; compared as it is, it keeps the wrong tokens (wa46)."""
+    def top_k(logits, k):
+        kth = torch.kthvalue(-logits, min(k, logits.shape[-1]), dim=-1, keepdim=True).values
+        return torch.where(logits >= kth, logits, torch.full_like(logits, float("-inf")))
+    with pytest.raises(CheckFailed) as info:
+        checks.check_top_k(top_k)
+    assert info.value.mistake == "kthvalue of -logits not negated back", str(info.value)

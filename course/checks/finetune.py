@@ -601,6 +601,10 @@ LOSS_MISTAKES = [
     Mistake("shifted the wrong way", "you shifted the wrong way (logits[:, 1:] with labels[:, :-1]); the logits at position t "
             "predict label t + 1: use logits[:, :-1] with labels[:, 1:].", _loss_shifted_wrong_way),
     Mistake("sum instead of mean", "you summed the token losses; take their mean (cross_entropy's default reduction).", _loss_summed),
+    Mistake("one loss per position", "the loss is ONE number, the mean over the counted tokens: reduction='none' "
+            "keeps a loss per position (0 at the -100 ones); leave cross_entropy's default mean, which leaves the "
+            "-100 positions out of the count.", lambda lo, la: F.cross_entropy(
+                lo[:, :-1].reshape(-1, lo.shape[-1]), la[:, 1:].reshape(-1), ignore_index=-100, reduction="none")),
     Mistake("mean of sequence means", "you averaged each sequence's mean loss; Hugging Face averages over all counted tokens of the "
             "batch at once, so a long document weighs more than a short one. Flatten (B, T) into one axis "
             "first.", _loss_mean_of_rows),

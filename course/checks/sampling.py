@@ -143,6 +143,11 @@ TOP_K_MISTAKES = [
     Mistake("kept k - 1", "you kept only k - 1 tokens (an off-by-one in the threshold): keep every logit >= the k-th "
             "largest, torch.topk(logits, k).values[..., -1:]; use >= (or remove only what is <), not >.",
             _top_k_minus_one),
+    Mistake("kthvalue of -logits not negated back", "torch.kthvalue(-logits, k) is the k-th smallest of -logits, "
+            "which is MINUS the k-th largest logit: negate it back, -torch.kthvalue(-logits, k, dim=-1, "
+            "keepdim=True).values (or use torch.topk(logits, k).values[..., -1:]).",
+            lambda logits, k: logits.masked_fill(logits < torch.kthvalue(
+                -logits, min(k, logits.size(-1)), dim=-1, keepdim=True).values, NEG_INF)),
     Mistake("ties broken", _EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=True)),
     Mistake("ties broken", _EXACTLY_K_HINT, lambda logits, k: _keep_exactly_k(logits, k, prefer_low_ids=False)),
     Mistake("kept the smallest", "you kept the k smallest logits (largest=False, or an ascending sort); keep the k largest.",
