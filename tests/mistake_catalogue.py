@@ -11396,4 +11396,297 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-bigram-forward", "wrong dtype (at position 1)", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    return logits, F.cross_entropy(logits.double().flatten(0, 1), targets.flatten())
+'''),
+    W("test-bigram-forward", "cut off from the graph", '''
+def bigram_forward(table, idx, targets=None):
+    logits = nn.Embedding.from_pretrained(table)(idx)
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, V), targets.view(B * T))
+'''),
+    W("test-bigram-forward", "reshaped to (B, V, T) instead of transposed", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    return logits, F.cross_entropy(logits.reshape(B, V, T), targets)
+'''),
+    W("test-bigram-forward", "softmax before cross-entropy and flattened logits returned", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table[idx]
+    if targets is None:
+        return logits, None
+    B, T, V = logits.shape
+    probs = F.softmax(logits, dim=-1).view(B * T, V)
+    return logits.view(B * T, V), F.cross_entropy(probs, targets.view(B * T))
+'''),
+    W("test-bigram-forward", "column instead of row and loss of the last position only", '''
+def bigram_forward(table, idx, targets=None):
+    logits = table.T[idx]
+    if targets is None:
+        return logits, None
+    return logits, F.cross_entropy(logits[:, -1, :], targets[:, -1])
+'''),
+    W("test-causal-average", "no mask", '''
+def causal_average(x):
+    B, T, C = x.shape
+    tril = torch.tril(torch.ones(T, T))
+    wei = torch.zeros(T, T).masked_fill(tril == 0, 0.0)
+    wei = F.softmax(wei, dim=-1)
+    return wei @ x
+'''),
+    W("test-causal-average", "counts in reverse order", '''
+def causal_average(x):
+    T = x.shape[1]
+    counts = torch.arange(T, 0, -1).view(1, T, 1)
+    return x.cumsum(dim=1) / counts
+'''),
+    W("test-block-forward", "residual multiplied", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x * attn(ln_1(x))
+    x = x * mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "MLP residual missing and ln_1 missing", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = x + attn(x)
+    x = mlp(ln_2(x))
+    return x
+'''),
+    W("test-block-forward", "post-norm and one LayerNorm used twice", '''
+def block_forward(x, ln_1, attn, ln_2, mlp):
+    x = ln_1(x + attn(x))
+    x = ln_1(x + mlp(x))
+    return x
+'''),
+    W("test-gpt-forward", "the last positions of the table", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tr = model.transformer
+    x = tr.drop(tr.wte(idx) + tr.wpe.weight[-T:])
+    for block in tr.h:
+        x = block(x)
+    return model.lm_head(tr.ln_f(x))
+'''),
+    W("test-gpt-forward", "position embedding after the blocks", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tr = model.transformer
+    pos = torch.arange(T)
+    x = tr.drop(tr.wte(idx))
+    for block in tr.h:
+        x = block(x)
+    x = x + tr.wpe(pos)
+    return model.lm_head(tr.ln_f(x))
+'''),
+    W("test-gpt-forward", "position embedding added before every block", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tr = model.transformer
+    pe = tr.wpe(torch.arange(T))
+    x = tr.drop(tr.wte(idx) + pe)
+    for block in tr.h:
+        x = block(x + pe)
+    return model.lm_head(tr.ln_f(x))
+'''),
+    W("test-gpt-forward", "embeddings concatenated", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tr = model.transformer
+    x = tr.drop(torch.cat([tr.wte(idx), tr.wpe(torch.arange(T)).expand(B, T, -1)], dim=-1))
+    for block in tr.h:
+        x = block(x)
+    return model.lm_head(tr.ln_f(x))
+'''),
+    W("test-gpt-forward", "positions counted from 1 and last position only", '''
+def gpt_forward(model, idx):
+    B, T = idx.shape
+    tr = model.transformer
+    x = tr.drop(tr.wte(idx) + tr.wpe(torch.arange(1, T + 1)))
+    for block in tr.h:
+        x = block(x)
+    return model.lm_head(tr.ln_f(x))[:, -1, :]
+'''),
+    W("test-gpt-forward", "no position embedding and residual added around the block", '''
+def gpt_forward(model, idx):
+    tr = model.transformer
+    x = tr.drop(tr.wte(idx))
+    for block in tr.h:
+        x = x + block(x)
+    return model.lm_head(tr.ln_f(x))
+'''),
+    W("test-greedy-decode", "argmin instead of argmax and new tokens prepended", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = model(ids).logits[:, -1, :].argmin(dim=-1, keepdim=True)
+            ids = torch.cat([nxt, ids], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "first position's logits and one token too many", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    with torch.no_grad():
+        for _ in range(max_new_tokens + 1):
+            nxt = model(ids).logits[:, 0, :].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids
+'''),
+    W("test-greedy-decode", "one token too few and new tokens only", '''
+def greedy_decode(model, input_ids, max_new_tokens):
+    ids = input_ids
+    new = []
+    with torch.no_grad():
+        for _ in range(max_new_tokens - 1):
+            nxt = model(ids).logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            new.append(nxt)
+            ids = torch.cat([ids, nxt], dim=1)
+    return torch.cat(new, dim=1)
+'''),
+    W("test-top-k", "kthvalue of -logits not negated back", '''
+def top_k_filter(logits, k):
+    k = min(k, logits.size(-1))
+    kth = torch.kthvalue(-logits, k, dim=-1, keepdim=True).values
+    return logits.masked_fill(logits < kth, float("-inf"))
+'''),
+    W("test-top-k", "numpy array instead of tensor", '''
+import numpy as np
+def top_k_filter(logits, k):
+    a = logits.numpy().copy()
+    kth = np.sort(a, axis=-1)[..., -k][..., None]
+    a[a < kth] = -np.inf
+    return a
+'''),
+    W("test-top-k", "kept k + 1 and probabilities instead of logits", '''
+def top_k_filter(logits, k):
+    probs = logits.softmax(dim=-1)
+    kth = probs.topk(min(k + 1, probs.size(-1)), dim=-1).values[..., -1:]
+    return probs.masked_fill(probs < kth, 0.0)
+'''),
+    W("test-top-k", "kept k - 1 and one threshold for the whole batch", '''
+def top_k_filter(logits, k):
+    kth = torch.topk(logits.flatten(), min(k, logits.size(-1))).values[-1]
+    return logits.masked_fill(logits <= kth, float("-inf"))
+'''),
+    W("test-top-p", "numpy array instead of tensor", '''
+import numpy as np
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1).numpy()
+    out = logits.numpy().copy()
+    for row_p, row in zip(probs.reshape(-1, probs.shape[-1]), out.reshape(-1, out.shape[-1])):
+        order = np.argsort(-row_p)
+        total = 0.0
+        for j, t in enumerate(order):
+            if total >= p and j > 0:
+                row[t] = -np.inf
+            total += row_p[t]
+    return out
+'''),
+    W("test-top-p", "mask left in sorted order and removed set to 0", '''
+def top_p_filter(logits, p):
+    probs = logits.softmax(-1)
+    sp, order = probs.sort(dim=-1, descending=True)
+    before = sp.cumsum(-1) - sp
+    remove = before >= p
+    remove[..., 0] = False
+    return logits.masked_fill(remove, 0.0)
+'''),
+    W("test-top-p", "mask left in sorted order and probabilities instead of logits", '''
+def top_p_filter(logits, p):
+    probs = torch.softmax(logits, dim=-1)
+    sp, order = torch.sort(probs, dim=-1, descending=True)
+    cum = torch.cumsum(sp, dim=-1)
+    remove = (cum - sp) >= p
+    remove[..., 0] = False
+    return probs.masked_fill(remove, 0.0)
+'''),
+    W("test-lm-loss", "one loss per position", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1),
+                                             ignore_index=-100, reduction="none")
+'''),
+    W("test-lm-loss", "wrong dtype", '''
+def lm_loss(logits, labels):
+    logits = logits.double()
+    V = logits.size(-1)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1))
+'''),
+    W("test-lm-loss", "shifted labels padded with 0", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shifted = torch.nn.functional.pad(labels[:, 1:], (0, 1), value=0)
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, V), shifted.reshape(-1), ignore_index=-100)
+'''),
+    W("test-lm-loss", "logits and labels both cut at the start", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    shifted = torch.nn.functional.pad(labels[:, 1:], (1, 0), value=-100)
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, V), shifted.reshape(-1), ignore_index=-100)
+'''),
+    W("test-lm-loss", "logits and labels both cut at the start and sum instead of mean", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    return torch.nn.functional.cross_entropy(logits[:, 1:].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="sum")
+'''),
+    W("test-lm-loss", "softmax before cross-entropy and divided by the batch size", '''
+def lm_loss(logits, labels):
+    V = logits.size(-1)
+    probs = logits.softmax(-1)
+    l = torch.nn.functional.cross_entropy(probs[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), reduction="sum")
+    return l / labels.size(0)
+'''),
+    W("test-collate", "1 too few along dimension 1 (at key 'input_ids')", '''
+def collate(docs, pad_id):
+    T = min(len(d) for d in docs)
+    input_ids = torch.tensor([d[:T] for d in docs])
+    attention_mask = torch.ones_like(input_ids)
+    labels = input_ids.clone()
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "1 too many along dimension 1 (at key 'input_ids')", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs) + 1
+    input_ids = torch.full((len(docs), T), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(docs), T), dtype=torch.long)
+    for i, d in enumerate(docs):
+        input_ids[i, :len(d)] = torch.tensor(d)
+        attention_mask[i, :len(d)] = 1
+    labels = input_ids.masked_fill(attention_mask == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+'''),
+    W("test-collate", "1 too many along dimension 1 (at key 'input_ids')", '''
+def collate(docs, pad_id):
+    docs = [d + [pad_id] for d in docs]
+    T = max(len(d) for d in docs)
+    ids = [d + [pad_id] * (T - len(d)) for d in docs]
+    mask = [[1] * len(d) + [0] * (T - len(d)) for d in docs]
+    labels = [d + [-100] * (T - len(d)) for d in docs]
+    return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "labels": torch.tensor(labels)}
+'''),
+    W("test-collate", "padded on the left and bool attention mask", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    ids = [[pad_id] * (T - len(d)) + d for d in docs]
+    mask = [[False] * (T - len(d)) + [True] * len(d) for d in docs]
+    labels = [[-100] * (T - len(d)) + d for d in docs]
+    return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "labels": torch.tensor(labels)}
+'''),
+    W("test-collate", "padded with 0, not pad_id and float attention mask", '''
+def collate(docs, pad_id):
+    T = max(len(d) for d in docs)
+    ids = torch.tensor([d + [0] * (T - len(d)) for d in docs])
+    mask = torch.tensor([[1.0] * len(d) + [0.0] * (T - len(d)) for d in docs])
+    labels = ids.masked_fill(mask == 0, -100)
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+'''),
 ]
