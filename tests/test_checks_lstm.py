@@ -889,6 +889,9 @@ WA46 = [  # (each was told only the values that differ: wa46)
     (checks.check_lstm_cell, _cell_parts(squash=torch.relu), "relu of c instead of tanh"),
     (checks.check_lstm_cell, _cell_parts(update="multiply"), "cell update multiplied"),
     (checks.check_lstm_cell, _cell_parts(keep_squashed=True), "cell state squashed"),
+    (checks.check_lstm_cell, lambda x, h, c, *w: student_cell(x, c, h, *w), "h and c parameters swapped"),
+    (checks.check_train_loop, lambda *args: (lambda out: [sum(out[:i + 1]) / (i + 1) for i in range(len(out))])(
+        _loop_with()(*args)), "running average of the losses"),
     (checks.check_lr_schedule, lambda it, cfg: (
         cfg.learning_rate * ((it + 1) / (cfg.warmup_iters + 1)) ** 2 if it < cfg.warmup_iters else
         cfg.min_lr + 0.5 * (1 + math.cos(math.pi * min(1.0, (it - cfg.warmup_iters) / (cfg.max_iters - cfg.warmup_iters))))

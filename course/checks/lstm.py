@@ -261,6 +261,9 @@ def check_lstm_cell(student_fn):
         Mistake("c where h belongs in the gates", "the gates read the input and the previous HIDDEN state: x @ W_ih.T + "
                 "b_ih + h @ W_hh.T + b_hh; the cell state c only enters through c_new = f * c + i * g.",
                 _cell_with("ifgo", recurrent_c=True)),
+        Mistake("h and c parameters swapped", "the cell is called as lstm_cell(x, h, c, ...), the hidden state "
+                "before the cell state (nn.LSTMCell's order): with def lstm_cell(x, c, h, ...) the gates read the cell "
+                "state and the forget gate scales the hidden state.", _cell_with("ifgo", recurrent_c=True, forget_h=True)),
         Mistake("tanh of o * c", "the output gate scales the squashed cell state: h = o * tanh(c_new), with "
                 "the tanh of c_new alone, not tanh(o * c_new).", _cell_with("ifgo", squash_after_o=True)),
         Mistake("tanh of c missing", "the new h is o * tanh(c): the tanh of the cell state is missing.",
@@ -1916,6 +1919,10 @@ def check_train_loop(student_fn):
                       (lambda losses: None, "nothing (a function without return gives None)"),
                       (lambda losses: sum(losses) / len(losses) if losses else 0.0, "their mean"),
                       (lambda losses: losses[-1] if losses else None, "the last loss alone"))],
+        Mistake("running average of the losses", "return each iteration's own loss, loss.item(), as it is: a "
+                "running mean (the sum so far divided by it + 1) smooths the curve, and hides how the last "
+                "iterations went. Average when you plot, not in the list.",
+                _outcome(_returning(lambda losses: [sum(losses[:i + 1]) / (i + 1) for i in range(len(losses))]))),
         Mistake("learning rate one iteration ahead", "iteration it uses lr_schedule(it), counting from 0: "
                 "for it in range(max_iters), group['lr'] = lr_schedule(it), not it + 1.",
                 _outcome(_loop_with(lr_ahead=True))),
