@@ -11396,6 +11396,55 @@ def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
         losses.append(loss.item())
     return losses
 '''),
+    W("test-lstm-cell", "h and c parameters swapped", '''
+def lstm_cell(x, c, h, W_ih, W_hh, b_ih, b_hh):
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = gates.chunk(4, 1)
+    c_t = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_t = torch.sigmoid(o) * torch.tanh(c_t)
+    return h_t, c_t
+'''),
+    W("test-generate-greedy", "wrong dtype", '''
+def generate_greedy(model, idx, max_new_tokens):
+    with torch.no_grad():
+        logits, state = model.forward_with_state(idx)
+        for _ in range(max_new_tokens):
+            nxt = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+            logits, state = model.forward_with_state(nxt, tuple(s.detach() for s in state))
+    return idx.int()
+'''),
+    W("test-train-loop", "running average of the losses", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    running = 0.0
+    for it in range(max_iters):
+        for g in optimizer.param_groups:
+            g["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        running += loss.item()
+        losses.append(running / (it + 1))
+    return losses
+'''),
+    W("test-train-loop", "learning rate never set", '''
+def train_loop(model, optimizer, get_batch, max_iters, grad_clip, lr_schedule):
+    losses = []
+    for it in range(max_iters):
+        optimizer.defaults["lr"] = lr_schedule(it)
+        x, y = get_batch("train")
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+'''),
     W("test-bigram-forward", "wrong dtype (at position 1)", '''
 def bigram_forward(table, idx, targets=None):
     logits = table[idx]
