@@ -18,6 +18,18 @@ def full_lesson_name(name: str) -> str:
     return matches[0] if name not in lesson_names() and len(matches) == 1 else name
 
 
+def _positive(kind: type):
+    """An argument's type that refuses 0 and below: `--notebook-timeout -5` (a typo) failed every notebook of the
+    run as 'timeout', each score replaced by a failure, and `--cell-timeout 0` graded with no limit a cell (ch61)."""
+    def parse(text: str):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+        return value
+    parse.__name__ = kind.__name__  # (argparse names the type in its message: 'invalid int value')
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     parser.add_argument("--course", type=Path, default=grading.ROOT,
@@ -29,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="notebooks/NN.py → run → solutions/NN/NN.ipynb, then release it")
     build.add_argument("lesson", nargs="?", help="one lesson (default: all)")
     build.add_argument("--no-execute", action="store_true", help="write the notebook without running it")
-    build.add_argument("--cell-timeout", type=int, default=BUILD_CELL_TIMEOUT,
+    build.add_argument("--cell-timeout", type=_positive(int), default=BUILD_CELL_TIMEOUT,
                        help=f"seconds a lesson cell may run before the build stops (default {BUILD_CELL_TIMEOUT}; "
                             "raise it on a busy machine)")
 
@@ -49,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     autograde = sub.add_parser("autograde", help="grade submitted notebooks (all, or one lesson/student)")
     autograde.add_argument("--lesson")
     autograde.add_argument("--student", action="append", help="one student (repeat for several; default: all)")
-    autograde.add_argument("--workers", type=int, default=1, help="notebooks graded in parallel (default 1)")
-    autograde.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT,
+    autograde.add_argument("--workers", type=_positive(int), default=1, help="notebooks graded in parallel (default 1)")
+    autograde.add_argument("--cell-timeout", type=_positive(int), default=grading.CELL_TIMEOUT,
                            help=f"seconds per cell before it is interrupted (default {grading.CELL_TIMEOUT})")
-    autograde.add_argument("--notebook-timeout", type=float, default=grading.NOTEBOOK_TIMEOUT,
+    autograde.add_argument("--notebook-timeout", type=_positive(float), default=grading.NOTEBOOK_TIMEOUT,
                            help=f"seconds per notebook before grading is stopped (default {grading.NOTEBOOK_TIMEOUT})")
     autograde.add_argument("--no-sandbox", action="store_true",
                            help="run student code without bubblewrap (only on a machine that holds nothing of value)")
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     validate = sub.add_parser("validate", help="(students) run a notebook's tests; exit 0 pass, 1 fail, 2 ungradable")
     validate.add_argument("notebook", type=Path)
     validate.add_argument("--lesson", help="the lesson it answers (default: the file's name)")
-    validate.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT)
+    validate.add_argument("--cell-timeout", type=_positive(int), default=grading.CELL_TIMEOUT)
 
     sub.add_parser("check-sources", help="fail if solutions/ is out of step with notebooks/")
 

@@ -570,7 +570,7 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
             if who and name:  # still one of the student's notebooks for the lesson (rule 5)
                 early.setdefault((who, name), []).append(entry)
         elif not parts[-1].lower().endswith(".ipynb"):
-            refused.append((entry, who, "", "not a notebook (.ipynb)"))
+            refused.append((entry, who, "", _not_a_notebook(parts[-1])))
         elif not raw:
             refused.append((entry, "", name or _lesson_at_end(parts[-1], lessons) or "",
                             "no student folder above it (expected <student>/<lesson>.ipynb)"))
@@ -610,6 +610,19 @@ def plan(entries: list[Entry], lessons: set[str], only: str | None = None, strip
     return chosen, refused, others
 
 
+# archives a class's download may hold (a zip per student, as some LMSs give): never unpacked by collect
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".rar", ".7z", ".gz", ".bz2", ".xz")
+
+
+def _not_a_notebook(filename: str) -> str:
+    """Why a file that is no notebook is not taken: an archive inside the source says to unpack it (a zip of
+    zips, one per student, was only 'not a notebook (.ipynb)', ch61)."""
+    if filename.lower().endswith(ARCHIVES):
+        return ("an archive inside the source, not unpacked: unpack it where it lies (a student's zip into a folder "
+                "named after the student) and collect again")
+    return "not a notebook (.ipynb)"
+
+
 def _named_otherwise(entry: Entry, parts: list[str], who: str, lessons: set[str]) -> tuple[Entry, str, str, str]:
     """A notebook in a student's folder whose name is no lesson's, listed (entry, student, lesson, why): under the
     lesson its name ends with (Google Classroom's copies, `<student name> - L.ipynb`), or the lesson its folder is
@@ -642,6 +655,7 @@ def collect(source: Path, lessons: set[str], submitted: Path, backups: Path, rec
     say = on_skip or (lambda message: print(f"not collected: {message}", file=sys.stderr))
     note = on_note or (lambda message: print(message, file=sys.stderr))
     source = Path(source)
+    _not_the_graders_copies(source)
     with contextlib.ExitStack() as stack:
         if source.is_file() and zipfile.is_zipfile(source):
             entries = _list_zip(source, stack)
@@ -685,6 +699,18 @@ def _not_a_source(source: Path) -> str:
         return ("one notebook: collect reads a folder or a .zip of <student>/<lesson>.ipynb; put it in a folder "
                 "named after the student, inside another folder, and collect that")
     return "neither a folder nor a .zip of <student>/<lesson>.ipynb"
+
+
+def _not_the_graders_copies(source: Path) -> None:
+    """Refuse a source inside a work folder's ``autograded/`` (beside its gradebook.db): those are the grader's
+    copies (the released lesson with the answers put in, outputs, no cell the student added), laid out as
+    hand-ins are: collected, each replaced its student's own hand-in, whose grading was forgotten (ch61)."""
+    for folder in [source.resolve(), *source.resolve().parents]:
+        if folder.name == "autograded" and (folder.parent / "gradebook.db").is_file():
+            raise SystemExit(shown(
+                f"{source}: lies in {folder}, the autograder's graded copies (the lesson with the answers put in), "
+                f"not the students' hand-ins: nothing collected. Collect the students' own files; to bring back a "
+                f"hand-in a later one replaced, collect its backup ({folder.parent / 'backups'}/submitted-<time>/)"))
 
 
 def _collect(source: Path, entries: list[Entry], lessons: set[str], submitted: Path, backups: Path, record: Path,

@@ -1643,3 +1643,14 @@ def test_nbformat_s_mending_of_cell_ids_says_nothing_in_the_graders_output():
                                 text=True, cwd=REPO, timeout=60) for who in ("grader", "plain")}
     assert said["grader"].stdout.strip() == "3" and said["grader"].stderr == "", said["grader"]
     assert "Non-unique cell id" in said["plain"].stderr and "missing an id" in said["plain"].stderr
+
+
+@pytest.mark.parametrize("option, value", [("--notebook-timeout", "-5"), ("--cell-timeout", "0"), ("--workers", "0")])
+def test_a_limit_or_a_count_of_workers_that_is_not_positive_is_refused(tmp_path, capsys, option, value):
+    """ch61: `autograde --notebook-timeout -5` (a typo) failed every notebook of the run as 'timeout', each score
+    replaced by a failure, and `--cell-timeout 0` graded with no limit on a cell; both are refused at once."""
+    from autograder.__main__ import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--work", str(tmp_path / "work"), "autograde", option, value])
+    assert refused.value.code == 2 and f"{value} is not a positive number" in capsys.readouterr().err

@@ -1092,3 +1092,30 @@ def test_a_hand_in_of_a_lesson_the_course_no_longer_has_is_a_row_saying_so(cours
                                           f"to grade it")
     assert ("alice", B) not in rows and rows[("alice", A)]["status"] == "not graded"
     assert [r["lesson"] for r in grading.grades(course, student="bob")] == [A, B]
+
+
+def test_the_graders_copies_are_refused_as_a_source(course, tmp_path):
+    """ch61: `collect autograder/autograded` (the grader's copies, laid out as hand-ins are) replaced each student's
+    own hand-in with the graded copy (the lesson with the answers put in, no cell the student added) and forgot
+    its grading; it is refused, nothing touched, saying what to collect instead."""
+    grading.collect(_zip(tmp_path / "class.zip", {f"alice/{A}.ipynb": b"{}"}), paths=course)
+    copy = course.autograded / "alice" / A / f"{A}.ipynb"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(b'{"graded": 1}')
+    course.gradebook.write_bytes(b"")
+    for source in (course.autograded, course.autograded / "alice"):
+        with pytest.raises(SystemExit, match=rf"^{re.escape(str(source))}: lies in {re.escape(str(course.autograded))}, "
+                                             rf"the autograder's graded copies .*nothing collected"):
+            grading.collect(source, paths=course)
+    assert _submitted(course) == {f"alice/{A}/{A}.ipynb": b"{}"}
+
+
+def test_an_archive_inside_the_source_says_to_unpack_it(course, tmp_path):
+    """ch61: a class zip holding a zip per student listed each as 'not a notebook (.ipynb)', which named no fix."""
+    said = []
+    grading.collect(_zip(tmp_path / "class.zip", {"alice.zip": b"PK", "bob/work.tar.gz": b"x", "carol/notes.txt": b"x"}),
+                    paths=course, on_skip=said.append)
+    unpack = "an archive inside the source, not unpacked: unpack it where it lies"
+    assert sorted(said) == sorted([f"alice.zip: {unpack} (a student's zip into a folder named after the student) "
+                                   f"and collect again", f"bob/work.tar.gz: {unpack} (a student's zip into a folder "
+                                   f"named after the student) and collect again", "carol/notes.txt: not a notebook (.ipynb)"])
