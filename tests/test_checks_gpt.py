@@ -525,14 +525,6 @@ WA40 = [  # (the hidden tests' inputs of size 1, C = 1, T = 1, n_head = 1, idx (
 ]
 
 
-@pytest.mark.parametrize("check, wrong, name", WA40, ids=[f"{m[0].__name__}:{m[2]}" for m in WA40])
-def test_wa40_size_one_inputs_are_checked_and_named(check, wrong, name):
-    with pytest.raises(CheckFailed) as info:
-        check(wrong)
-    assert info.value.mistake == name, str(info.value)
-    assert f"Mistake — {name}: " in str(info.value)
-
-
 def _average_of_a_fixed_length(x):
     tril = torch.tril(torch.ones(8, 8))  # the notebook's T, not x's
     return F.softmax(torch.zeros(8, 8).masked_fill(tril == 0, float("-inf")), dim=-1) @ x
@@ -656,8 +648,9 @@ WA46 = [  # (each was told only the values that differ, or a mistake it is not: 
 ]
 
 
-@pytest.mark.parametrize("check, wrong, name", WA46, ids=[f"{m[0].__name__}:{m[2]}" for m in WA46])
-def test_wa46_mistakes_are_named(check, wrong, name):
+@pytest.mark.parametrize("check, wrong, name", WA40 + WA46, ids=[f"{m[0].__name__}:{m[2]}" for m in WA40 + WA46])
+def test_wrong_answers_of_wa40_and_wa46_are_named(check, wrong, name):
+    """wa40's size-one inputs (each checked) and wa46's mistakes: each named by its check."""
     with pytest.raises(CheckFailed) as info:
         check(wrong)
     assert info.value.mistake == name, str(info.value)
